@@ -1,0 +1,265 @@
+#include "accounts/orgs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/csv.h"
+#include "lib/db.h"
+#include "lib/util.h"
+#include "lib/xmalloc.h"
+
+static const char *const levels[] = {"national", "ministry", "province", "district", "commune", "office"};
+
+/* The 25 capital/provinces with their official two-digit codes. */
+static const struct {
+	const char *code, *en, *km;
+} provinces[] = {
+	{"01", "Banteay Meanchey", "បន្ទាយមានជ័យ"}, {"02", "Battambang", "បាត់ដំបង"},
+	{"03", "Kampong Cham", "កំពង់ចាម"},         {"04", "Kampong Chhnang", "កំពង់ឆ្នាំង"},
+	{"05", "Kampong Speu", "កំពង់ស្ពឺ"},         {"06", "Kampong Thom", "កំពង់ធំ"},
+	{"07", "Kampot", "កំពត"},                    {"08", "Kandal", "កណ្ដាល"},
+	{"09", "Koh Kong", "កោះកុង"},                {"10", "Kratie", "ក្រចេះ"},
+	{"11", "Mondul Kiri", "មណ្ឌលគិរី"},          {"12", "Phnom Penh", "ភ្នំពេញ"},
+	{"13", "Preah Vihear", "ព្រះវិហារ"},         {"14", "Prey Veng", "ព្រៃវែង"},
+	{"15", "Pursat", "ពោធិ៍សាត់"},               {"16", "Ratanak Kiri", "រតនគិរី"},
+	{"17", "Siem Reap", "សៀមរាប"},               {"18", "Preah Sihanouk", "ព្រះសីហនុ"},
+	{"19", "Stung Treng", "ស្ទឹងត្រែង"},          {"20", "Svay Rieng", "ស្វាយរៀង"},
+	{"21", "Takeo", "តាកែវ"},                    {"22", "Oddar Meanchey", "ឧត្ដរមានជ័យ"},
+	{"23", "Kep", "កែប"},                        {"24", "Pailin", "ប៉ៃលិន"},
+	{"25", "Tboung Khmum", "ត្បូងឃ្មុំ"},
+};
+
+bool org_level_valid(const char *level)
+{
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+		if (strcmp(level, levels[i]) == 0)
+			return true;
+	return false;
+}
+
+static int level_rank(const char *level)
+{
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+		if (strcmp(level, levels[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int64_t org_id(sqlite3 *db, const char *code)
+{
+	return db_int(db, "SELECT id FROM org_units WHERE code = ?", code, NULL, -1);
+}
+
+int org_path(sqlite3 *db, int64_t id, char *out, size_t outlen)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT path FROM org_units WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, outlen, "%s", db_col_text(st, 0));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+bool org_within(sqlite3 *db, int64_t ancestor, int64_t id)
+{
+	char a[512], b[512];
+	if (org_path(db, ancestor, a, sizeof a) < 0 || org_path(db, id, b, sizeof b) < 0)
+		return false;
+	return str_starts(b, a);
+}
+
+static bool code_valid(const char *code)
+{
+	size_t n = strlen(code);
+	if (n == 0 || n > 32)
+		return false;
+	for (const char *p = code; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '-' ||
+		      *p == '_' || *p == '.'))
+			return false;
+	return true;
+}
+
+/* Checks one unit; the parent may be given by id (already in the database) or be pending. */
+static int org_check(sqlite3 *db, const char *code, const char *name_en, const char *parent_code, const char *level,
+		     struct err *e)
+{
+	if (!code || !code_valid(code))
+		return err_set(e, "invalid org code '%s' (letters, digits, - _ . up to 32)", code ? code : "");
+	if (!name_en || !*name_en)
+		return err_set(e, "org '%s' has no English name", code);
+	if (strlen(name_en) > 200)
+		return err_set(e, "org '%s': English name is longer than 200 characters", code);
+	if (!level || !org_level_valid(level))
+		return err_set(e, "org '%s': unknown level '%s' (national, ministry, province, district, commune, "
+				  "office)",
+			       code, level ? level : "");
+	if (org_id(db, code) >= 0)
+		return err_set(e, "org code '%s' already exists", code);
+	if (parent_code && *parent_code) {
+		sqlite3_stmt *st = db_prepare(db, "SELECT level FROM org_units WHERE code = ?");
+		db_bind_text(st, 1, parent_code);
+		int rc = 0;
+		if (sqlite3_step(st) != SQLITE_ROW)
+			rc = err_set(e, "org '%s': unknown parent code '%s'", code, parent_code);
+		else if (level_rank(db_col_text(st, 0)) >= level_rank(level))
+			rc = err_set(e, "org '%s': a %s cannot sit under a %s", code, level, db_col_text(st, 0));
+		sqlite3_finalize(st);
+		return rc;
+	} else if (strcmp(level, "national") != 0) {
+		return err_set(e, "org '%s': only a national unit may have no parent", code);
+	}
+	return 0;
+}
+
+static int64_t org_insert(sqlite3 *db, const char *code, const char *name_en, const char *name_km,
+			  const char *parent_code, const char *level)
+{
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO org_units(code, name_en, name_km, parent_id, level, path) "
+					  "VALUES (?1, ?2, ?3, (SELECT id FROM org_units WHERE code = ?4), ?5, '')");
+	db_bind_text(st, 1, code);
+	db_bind_text(st, 2, name_en);
+	db_bind_text(st, 3, name_km ? name_km : "");
+	db_bind_text(st, 4, parent_code && *parent_code ? parent_code : NULL);
+	db_bind_text(st, 5, level);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	int64_t id = sqlite3_last_insert_rowid(db);
+	st = db_prepare(db, "UPDATE org_units SET path = coalesce((SELECT p.path FROM org_units p WHERE p.id = "
+			    "org_units.parent_id), '/') || id || '/' WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? id : -1;
+}
+
+int64_t org_add(sqlite3 *db, const char *code, const char *name_en, const char *name_km, const char *parent_code,
+		const char *level, struct err *e)
+{
+	if (name_km && !utf8_valid(name_km, strlen(name_km)))
+		return err_set(e, "org '%s': Khmer name is not valid UTF-8", code);
+	if (db_begin(db, e) < 0)
+		return -1;
+	if (org_check(db, code, name_en, parent_code, level, e) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	int64_t id = org_insert(db, code, name_en, name_km, parent_code, level);
+	if (id < 0) {
+		err_set(e, "cannot add org '%s': %s", code, sqlite3_errmsg(db));
+		db_rollback(db);
+		return -1;
+	}
+	if (db_commit(db, e) < 0)
+		return -1;
+	return id;
+}
+
+int org_rename(sqlite3 *db, const char *code, const char *name_en, const char *name_km, struct err *e)
+{
+	if (!name_en || !*name_en)
+		return err_set(e, "org '%s' needs an English name", code);
+	sqlite3_stmt *st = db_prepare(db, "UPDATE org_units SET name_en = ?, name_km = ? WHERE code = ?");
+	db_bind_text(st, 1, name_en);
+	db_bind_text(st, 2, name_km ? name_km : "");
+	db_bind_text(st, 3, code);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (sqlite3_changes(db) == 0)
+		return err_set(e, "unknown org code '%s'", code);
+	return 0;
+}
+
+int orgs_seed(sqlite3 *db, struct err *e)
+{
+	if (org_id(db, ORG_ROOT_CODE) >= 0)
+		return 0;
+	if (db_begin(db, e) < 0)
+		return -1;
+	if (org_insert(db, ORG_ROOT_CODE, "Kingdom of Cambodia", "ព្រះរាជាណាចក្រកម្ពុជា", NULL, "national") < 0)
+		goto fail;
+	for (size_t i = 0; i < sizeof provinces / sizeof provinces[0]; i++)
+		if (org_insert(db, provinces[i].code, provinces[i].en, provinces[i].km, ORG_ROOT_CODE, "province") < 0)
+			goto fail;
+	return db_commit(db, e);
+fail:
+	err_set(e, "cannot create the provinces: %s", sqlite3_errmsg(db));
+	db_rollback(db);
+	return -1;
+}
+
+struct import {
+	sqlite3 *db;
+	const char *name;
+	FILE *errs;
+	int col[5];
+	int header_seen, bad, added;
+};
+
+static const char *const org_cols[] = {"code", "name_en", "name_km", "parent_code", "level"};
+
+static int import_row(char **f, size_t n, int line, void *ctx)
+{
+	struct import *im = ctx;
+	if (!im->header_seen) {
+		im->header_seen = 1;
+		for (int i = 0; i < 5; i++) {
+			im->col[i] = csv_column(f, n, org_cols[i]);
+			if (im->col[i] < 0 && i != 2) {
+				fprintf(im->errs, "%s:%d: missing column '%s' in the header\n", im->name, line,
+					org_cols[i]);
+				im->bad++;
+			}
+		}
+		return im->bad ? 1 : 0;
+	}
+	if (n == 1 && !*f[0])
+		return 0; /* blank line */
+	const char *v[5];
+	for (int i = 0; i < 5; i++)
+		v[i] = im->col[i] >= 0 && (size_t)im->col[i] < n ? str_trim(f[im->col[i]]) : "";
+	struct err e;
+	if (org_check(im->db, v[0], v[1], v[3], v[4], &e) < 0) {
+		fprintf(im->errs, "%s:%d: %s\n", im->name, line, e.msg);
+		im->bad++;
+		return 0;
+	}
+	if (org_insert(im->db, v[0], v[1], v[2], v[3], v[4]) < 0) {
+		fprintf(im->errs, "%s:%d: %s\n", im->name, line, sqlite3_errmsg(im->db));
+		im->bad++;
+		return 0;
+	}
+	im->added++;
+	return 0;
+}
+
+int orgs_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
+		    struct err *e)
+{
+	struct import im = {.db = db, .name = name, .errs = errs};
+	/* Rows are inserted as they are read so later rows may name earlier ones
+	 * as parents; one bad row rolls the whole file back. */
+	if (db_begin(db, e) < 0)
+		return -1;
+	if (csv_parse_mem(name, data, len, import_row, &im, e) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	if (!im.header_seen) {
+		db_rollback(db);
+		return err_set(e, "%s:1: empty file: expected the header code,name_en,name_km,parent_code,level", name);
+	}
+	if (im.bad) {
+		db_rollback(db);
+		return err_set(e, "%s: %d bad row%s: nothing imported", name, im.bad, im.bad == 1 ? "" : "s");
+	}
+	if (db_commit(db, e) < 0)
+		return -1;
+	*added = im.added;
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* The organisation tree: national, ministries, capital/provinces, districts, communes, offices. */
+#ifndef SALA_ORGS_H
+#define SALA_ORGS_H
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/err.h"
+
+/* Code of the national root unit created by orgs_seed(). */
+#define ORG_ROOT_CODE "KH"
+
+/* Creates the national root and the 25 capital/provinces if absent. */
+int orgs_seed(sqlite3 *db, struct err *e);
+/* True when level is one of national, ministry, province, district, commune, office. */
+bool org_level_valid(const char *level);
+/* Adds one unit under parent_code (NULL for a root). Returns the new id or -1. */
+int64_t org_add(sqlite3 *db, const char *code, const char *name_en, const char *name_km, const char *parent_code,
+		const char *level, struct err *e);
+/* Updates names of a unit. */
+int org_rename(sqlite3 *db, const char *code, const char *name_en, const char *name_km, struct err *e);
+/* Id of the unit with this code, or -1. */
+int64_t org_id(sqlite3 *db, const char *code);
+/* The unit's path ('/1/5/'), copied into out; -1 when unknown. */
+int org_path(sqlite3 *db, int64_t id, char *out, size_t outlen);
+/* True when unit id lies in the subtree of ancestor (itself included). */
+bool org_within(sqlite3 *db, int64_t ancestor, int64_t id);
+/*
+ * Imports units from CSV (header code,name_en,name_km,parent_code,level).
+ * All-or-nothing: every bad row is written to errs as "NAME:LINE: reason"
+ * and nothing is added. *added gets the count on success.
+ */
+int orgs_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
+		    struct err *e);
+
+#endif

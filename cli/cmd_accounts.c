@@ -1,0 +1,194 @@
+/* sala user, sala users import, sala orgs: accounts and the organisation tree. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts/orgs.h"
+#include "accounts/users.h"
+#include "cli/cli.h"
+#include "lib/db.h"
+#include "lib/util.h"
+
+static char *read_password_stdin(void)
+{
+	static char line[PASSWORD_MAX + 2];
+	if (!fgets(line, sizeof line, stdin))
+		die("no password on standard input");
+	line[strcspn(line, "\r\n")] = '\0';
+	return line;
+}
+
+static int user_add_cmd(int argc, char **argv)
+{
+	struct user_input u = {.roles = "learner"};
+	bool pw_stdin = false;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "--username")))
+			u.username = v;
+		else if ((v = cli_flag(argc, argv, &i, "--name")))
+			u.full_name = v;
+		else if ((v = cli_flag(argc, argv, &i, "--name-km")))
+			u.full_name_km = v;
+		else if ((v = cli_flag(argc, argv, &i, "--sex")))
+			u.sex = v;
+		else if ((v = cli_flag(argc, argv, &i, "--org")))
+			u.org_code = v;
+		else if ((v = cli_flag(argc, argv, &i, "--position")))
+			u.position = v;
+		else if ((v = cli_flag(argc, argv, &i, "--role")))
+			u.roles = v;
+		else if ((v = cli_flag(argc, argv, &i, "--email")))
+			u.email = v;
+		else if ((v = cli_flag(argc, argv, &i, "--phone")))
+			u.phone = v;
+		else if ((v = cli_flag(argc, argv, &i, "--lang")))
+			u.lang = v;
+		else if ((v = cli_flag(argc, argv, &i, "--password")))
+			u.password = v;
+		else if (strcmp(argv[i], "--password-stdin") == 0)
+			pw_stdin = true;
+		else
+			die("user add: unknown option '%s'\nusage: sala user add --username NAME --name 'FULL NAME' "
+			    "--org CODE [--name-km NAME] [--sex female|male|other|unspecified] [--role "
+			    "learner;manager] [--position P] [--email E] [--phone P] [--lang km|en] "
+			    "(--password PW | --password-stdin)",
+			    argv[i]);
+	}
+	if (pw_stdin)
+		u.password = read_password_stdin();
+	sqlite3 *db = cli_db_open();
+	struct err e;
+	int64_t id = user_add(db, &u, &e);
+	db_close(db);
+	if (id < 0)
+		die("user add: %s", e.msg);
+	printf("added user '%s' (id %lld)\n", u.username, (long long)id);
+	return 0;
+}
+
+static int user_passwd_cmd(int argc, char **argv)
+{
+	const char *name = NULL, *pw = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "--password")))
+			pw = v;
+		else if (argv[i][0] != '-' && !name)
+			name = argv[i];
+		else
+			die("usage: sala user passwd USERNAME [--password PW] (else read from standard input)");
+	}
+	if (!name)
+		die("usage: sala user passwd USERNAME [--password PW] (else read from standard input)");
+	if (!pw)
+		pw = read_password_stdin();
+	sqlite3 *db = cli_db_open();
+	struct err e;
+	int rc = user_set_password(db, name, pw, &e);
+	db_close(db);
+	if (rc < 0)
+		die("user passwd: %s", e.msg);
+	printf("password changed for '%s'; their sessions were ended\n", name);
+	return 0;
+}
+
+static int user_list_cmd(int argc, char **argv)
+{
+	const char *org = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "--org")))
+			org = v;
+		else
+			die("usage: sala user list [--org CODE]");
+	}
+	sqlite3 *db = cli_db_open();
+	if (org && org_id(db, org) < 0)
+		die("user list: unknown org code '%s'", org);
+	sqlite3_stmt *st = db_prepare(db, "SELECT u.username, u.full_name, u.full_name_km, u.sex, o.code, u.active, "
+					  "(SELECT group_concat(role, ';') FROM user_roles r WHERE r.user_id = u.id) "
+					  "FROM users u JOIN org_units o ON o.id = u.org_id "
+					  "WHERE ?1 IS NULL OR substr(o.path, 1, length((SELECT path FROM org_units "
+					  "WHERE code = ?1))) = (SELECT path FROM org_units WHERE code = ?1) "
+					  "ORDER BY u.username");
+	db_bind_text(st, 1, org);
+	printf("%-20s %-28s %-12s %-8s %-16s %s\n", "USERNAME", "NAME", "SEX", "ORG", "ROLES", "STATUS");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf("%-20s %-28s %-12s %-8s %-16s %s\n", db_col_text(st, 0), db_col_text(st, 1),
+		       db_col_text(st, 3), db_col_text(st, 4), db_col_text(st, 6),
+		       sqlite3_column_int(st, 5) ? "active" : "disabled");
+	sqlite3_finalize(st);
+	db_close(db);
+	return 0;
+}
+
+int cmd_user(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "add") == 0)
+		return user_add_cmd(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "passwd") == 0)
+		return user_passwd_cmd(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "list") == 0)
+		return user_list_cmd(argc - 1, argv + 1);
+	fprintf(stderr, "usage: sala user add|passwd|list ...\n");
+	return 2;
+}
+
+typedef int (*import_fn)(sqlite3 *, const char *, const char *, size_t, FILE *, int *, struct err *);
+
+static int csv_import(const char *what, const char *path, import_fn fn)
+{
+	size_t len;
+	char *data = cli_read_file(path, &len);
+	sqlite3 *db = cli_db_open();
+	struct err e = {""};
+	int added = 0;
+	int rc = fn(db, path, data, len, stderr, &added, &e);
+	db_close(db);
+	free(data);
+	if (rc < 0) {
+		fprintf(stderr, "sala: %s\n", e.msg);
+		return 1;
+	}
+	printf("imported %d %s from %s\n", added, what, path);
+	return 0;
+}
+
+int cmd_users(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "import") == 0)
+		return csv_import("users", argv[2], users_import_csv);
+	fprintf(stderr, "usage: sala users import FILE.csv\n"
+			"  columns (header-named, any order): "
+			"username,full_name,full_name_km,sex,org_code,position,role,email,phone,password\n");
+	return 2;
+}
+
+static int orgs_list(const char *code)
+{
+	sqlite3 *db = cli_db_open();
+	int64_t id = org_id(db, code ? code : ORG_ROOT_CODE);
+	if (id < 0)
+		die("orgs list: unknown org code '%s'", code);
+	sqlite3_stmt *st = db_prepare(db, "SELECT code, level, name_en, name_km FROM org_units WHERE id = ?1 OR "
+					  "parent_id = ?1 ORDER BY id <> ?1, code");
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf("%-10s %-9s %s / %s\n", db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2),
+		       db_col_text(st, 3));
+	sqlite3_finalize(st);
+	db_close(db);
+	return 0;
+}
+
+int cmd_orgs(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "import") == 0)
+		return csv_import("org units", argv[2], orgs_import_csv);
+	if (argc >= 2 && argc <= 3 && strcmp(argv[1], "list") == 0)
+		return orgs_list(argc == 3 ? argv[2] : NULL);
+	fprintf(stderr, "usage: sala orgs import FILE.csv   (header code,name_en,name_km,parent_code,level)\n"
+			"       sala orgs list [CODE]\n");
+	return 2;
+}

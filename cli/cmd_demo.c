@@ -1,0 +1,117 @@
+/* sala demo: a database a new user can explore at once. Demo records are marked is_demo. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts/orgs.h"
+#include "accounts/users.h"
+#include "cli/cli.h"
+#include "cli/demo.h"
+#include "lib/db.h"
+#include "lib/util.h"
+
+static const struct {
+	const char *code, *en, *km, *parent, *level;
+} demo_orgs[] = {
+	{"MOI", "Ministry of Interior", "ក្រសួងមហាផ្ទៃ", ORG_ROOT_CODE, "ministry"},
+	{"1701", "Angkor Chum", "អង្គរជុំ", "17", "district"},
+	{"1702", "Angkor Thum", "អង្គរធំ", "17", "district"},
+	{"1703", "Banteay Srei", "បន្ទាយស្រី", "17", "district"},
+	{"1707", "Puok", "ពួក", "17", "district"},
+	{"1710", "Siem Reap Municipality", "ក្រុងសៀមរាប", "17", "district"},
+	{"171001", "Sla Kram", "ស្លក្រាម", "1710", "commune"},
+	{"171002", "Svay Dankum", "ស្វាយដង្គំ", "1710", "commune"},
+	{"171003", "Sala Kamraeuk", "សាលាកំរើក", "1710", "commune"},
+	{"1710-OWS", "Siem Reap One Window Service Office", "ការិយាល័យច្រកចេញចូលតែមួយក្រុងសៀមរាប", "1710",
+	 "office"},
+	{"0201", "Banan", "បាណន់", "02", "district"},
+	{"0202", "Thma Koul", "ថ្មគោល", "02", "district"},
+	{"0203", "Battambang Municipality", "ក្រុងបាត់ដំបង", "02", "district"},
+	{"1201", "Chamkar Mon", "ចំការមន", "12", "district"},
+	{"1202", "Doun Penh", "ដូនពេញ", "12", "district"},
+	{"1204", "Tuol Kouk", "ទួលគោក", "12", "district"},
+};
+
+static const struct demo_account demo_accounts[] = {
+	{"admin", "admin-demo-1", "System Administrator", "អ្នកគ្រប់គ្រងប្រព័ន្ធ", "male", ORG_ROOT_CODE, "admin;learner",
+	 "administrator"},
+	{"trainer", "trainer-demo-1", "Chan Sophea", "ចាន់ សុភា", "female", "MOI", "trainer;learner", "trainer"},
+	{"manager", "manager-demo-1", "Keo Dara", "កែវ ដារា", "male", "17", "manager;learner",
+	 "manager (Siem Reap province)"},
+	{"learner", "learner-demo-1", "Srey Sokha", "ស្រី សុខា", "female", "171001", "learner",
+	 "learner (Sla Kram commune)"},
+};
+
+const struct demo_account *demo_account_list(size_t *n)
+{
+	*n = sizeof demo_accounts / sizeof demo_accounts[0];
+	return demo_accounts;
+}
+
+static int demo_init(sqlite3 *db)
+{
+	struct err e;
+	if (orgs_seed(db, &e) < 0)
+		die("demo: %s", e.msg);
+	if (db_int(db, "SELECT count(*) FROM users", NULL, NULL, 0) > 0)
+		return 0; /* not a new database: leave it alone */
+	for (size_t i = 0; i < sizeof demo_orgs / sizeof demo_orgs[0]; i++) {
+		if (org_id(db, demo_orgs[i].code) >= 0)
+			continue;
+		if (org_add(db, demo_orgs[i].code, demo_orgs[i].en, demo_orgs[i].km, demo_orgs[i].parent,
+			    demo_orgs[i].level, &e) < 0)
+			die("demo: %s", e.msg);
+	}
+	db_exec(db, "UPDATE org_units SET is_demo = 1 WHERE level IN ('ministry','district','commune','office')",
+		NULL);
+	for (size_t i = 0; i < sizeof demo_accounts / sizeof demo_accounts[0]; i++) {
+		const struct demo_account *a = &demo_accounts[i];
+		struct user_input u = {.username = a->username, .password = a->password, .full_name = a->name,
+				       .full_name_km = a->name_km, .sex = a->sex, .org_code = a->org,
+				       .roles = a->roles, .is_demo = true, .lang = "km"};
+		if (user_add(db, &u, &e) < 0)
+			die("demo: %s", e.msg);
+	}
+	if (demo_courses(db) < 0)
+		return -1;
+	return 1;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+	bool init = false;
+	long learners = -1;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if (strcmp(argv[i], "--init") == 0)
+			init = true;
+		else if ((v = cli_flag(argc, argv, &i, "--learners")))
+			learners = strtol(v, NULL, 10);
+		else
+			die("usage: sala demo [--init] [--learners N]");
+	}
+	if (!init && learners < 0)
+		init = true;
+	sqlite3 *db = cli_db_open();
+	int rc = 0;
+	if (init) {
+		rc = demo_init(db);
+		if (rc < 0) {
+			db_close(db);
+			return 1;
+		}
+		printf(rc ? "sala: created a demo database at %s\n" : "sala: using the existing database %s\n",
+		       cli_db_path());
+		printf("demo logins (username / password):\n");
+		for (size_t i = 0; i < sizeof demo_accounts / sizeof demo_accounts[0]; i++)
+			if (db_int(db, "SELECT 1 FROM users WHERE username = ?", demo_accounts[i].username, NULL, 0))
+				printf("  %-8s / %-15s %s\n", demo_accounts[i].username, demo_accounts[i].password,
+				       demo_accounts[i].role_note);
+	}
+	if (learners >= 0 && demo_learners(db, learners) < 0) {
+		db_close(db);
+		return 1;
+	}
+	db_close(db);
+	return 0;
+}

@@ -1,0 +1,120 @@
+/* sala: the single binary. `sala COMMAND [ARGS]`; `sala help` lists commands. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "lib/db.h"
+#include "lib/err.h"
+#include "lib/util.h"
+#include "lib/xmalloc.h"
+
+static const char *db_path;
+
+const char *cli_db_path(void)
+{
+	if (db_path)
+		return db_path;
+	const char *env = getenv("SALA_DB");
+	return env && *env ? env : DB_DEFAULT_PATH;
+}
+
+int cli_take_db(int argc, char **argv)
+{
+	int out = 0;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+			db_path = argv[++i];
+			continue;
+		}
+		if (strncmp(argv[i], "--db=", 5) == 0) {
+			db_path = argv[i] + 5;
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	return out;
+}
+
+sqlite3 *cli_db_open(void)
+{
+	struct err e;
+	sqlite3 *db = db_open(cli_db_path(), &e);
+	if (!db)
+		die("%s", e.msg);
+	return db;
+}
+
+char *cli_read_file(const char *path, size_t *len)
+{
+	struct buf b = BUF_INIT;
+	struct err e;
+	if (strcmp(path, "-") == 0) {
+		char chunk[65536];
+		size_t n;
+		while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+			buf_add(&b, chunk, n);
+		buf_add(&b, "", 0);
+	} else if (file_read(path, &b, &e) < 0) {
+		die("%s", e.msg);
+	}
+	return buf_detach(&b, len);
+}
+
+const char *cli_flag(int argc, char **argv, int *i, const char *flag)
+{
+	size_t n = strlen(flag);
+	if (strncmp(argv[*i], flag, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc)
+		die("%s needs a value", flag);
+	return argv[++*i];
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct command commands[] = {
+	{"serve", "serve [--listen ADDR:PORT] [--threads N] [--db PATH]", cmd_serve},
+	{"user", "user add|passwd|list ...", cmd_user},
+	{"users", "users import FILE.csv", cmd_users},
+	{"orgs", "orgs import FILE.csv | orgs list [CODE]", cmd_orgs},
+	{"demo", "demo [--init] [--learners N]", cmd_demo},
+	{"backup", "backup FILE", cmd_backup},
+	COMMANDS_MORE
+	{"help", "help", cmd_help},
+};
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	printf("usage: sala COMMAND [ARGS] [--db PATH]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		printf("  sala %s\n", commands[i].usage);
+	printf("\nThe database is --db PATH, else $SALA_DB, else ./%s.\n", DB_DEFAULT_PATH);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (sodium_init() < 0)
+		die("cannot initialise libsodium");
+	argc = cli_take_db(argc, argv);
+	if (argc < 2)
+		return cmd_help(0, NULL) == 0 ? 2 : 2;
+	const char *name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
+		return cmd_help(0, NULL);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "sala: unknown command '%s' (see 'sala help')\n", name);
+	return 2;
+}

@@ -1,0 +1,54 @@
+/*
+ * The database: one SQLite file is the whole state. db_open() applies the
+ * connection settings (WAL, foreign keys, busy timeout, defensive mode) and
+ * the schema migrations (PRAGMA user_version). One connection per thread.
+ */
+#ifndef SALA_DB_H
+#define SALA_DB_H
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+
+/* The path used when neither --db nor SALA_DB is given. */
+#define DB_DEFAULT_PATH "sala.db"
+
+/* Opens (creating if needed) and migrates the database; NULL with a message on failure. */
+sqlite3 *db_open(const char *path, struct err *e);
+void db_close(sqlite3 *db);
+/* The schema version this build migrates to. */
+int db_schema_version(void);
+
+/*
+ * Prepares sql (a constant in the code, never built from input). A failure is
+ * a programming error: it is logged and the process aborts.
+ */
+sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
+/* Runs constant SQL with no parameters; -1 with the message on failure. */
+int db_exec(sqlite3 *db, const char *sql, struct err *e);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Commit returns -1 on failure. */
+int db_begin(sqlite3 *db, struct err *e);
+int db_commit(sqlite3 *db, struct err *e);
+void db_rollback(sqlite3 *db);
+
+/* Makes the next commit durable against power loss (synchronous=FULL) or back to NORMAL. */
+void db_durable(sqlite3 *db, bool on);
+
+/* Binds text (NULL binds SQL NULL); SQLITE_TRANSIENT copy. */
+void db_bind_text(sqlite3_stmt *st, int idx, const char *s);
+/* Column text as a C string ("" for NULL); borrowed until the next step. */
+const char *db_col_text(sqlite3_stmt *st, int col);
+
+/* A single integer from a query with up to two text parameters (NULL to skip); def when no row. */
+int64_t db_int(sqlite3 *db, const char *sql, const char *p1, const char *p2, int64_t def);
+
+/* Site settings (table settings). Getter returns a copy the caller frees, or NULL. */
+char *db_setting_get(sqlite3 *db, const char *key);
+int db_setting_set(sqlite3 *db, const char *key, const char *value);
+
+/* Consistent online copy of the database into path (SQLite backup API). */
+int db_backup(sqlite3 *db, const char *path, struct err *e);
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * Schema migrations. migrations[i] takes the database from user_version i to
+ * i + 1; they run in order inside one transaction on open. Never edit a
+ * migration that has shipped: add a new one at the end.
+ */
+#include "lib/schema.h"
+
+#include <stddef.h>
+
+static const char *const migrations[] = {
+	/* 1: the whole first schema */
+	"CREATE TABLE settings ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);"
+
+	/* Organisation tree. path is the chain of ids from the root, '/1/5/23/',
+	 * so a subtree is the range [path, path with its last '/' as '0'). */
+	"CREATE TABLE org_units ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL UNIQUE,"
+	"  name_en TEXT NOT NULL,"
+	"  name_km TEXT NOT NULL DEFAULT '',"
+	"  parent_id INTEGER REFERENCES org_units(id),"
+	"  level TEXT NOT NULL CHECK (level IN ('national','ministry','province','district','commune','office')),"
+	"  path TEXT NOT NULL DEFAULT '',"
+	"  is_demo INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX org_units_parent ON org_units(parent_id);"
+	"CREATE INDEX org_units_path ON org_units(path);"
+
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  username TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  password_hash TEXT NOT NULL,"
+	"  full_name TEXT NOT NULL,"
+	"  full_name_km TEXT NOT NULL DEFAULT '',"
+	"  sex TEXT NOT NULL DEFAULT 'unspecified' CHECK (sex IN ('female','male','other','unspecified')),"
+	"  org_id INTEGER NOT NULL REFERENCES org_units(id),"
+	"  position TEXT NOT NULL DEFAULT '',"
+	"  email TEXT NOT NULL DEFAULT '',"
+	"  phone TEXT NOT NULL DEFAULT '',"
+	"  lang TEXT NOT NULL DEFAULT 'km' CHECK (lang IN ('en','km')),"
+	"  active INTEGER NOT NULL DEFAULT 1,"
+	"  is_demo INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX users_org ON users(org_id);"
+
+	"CREATE TABLE user_roles ("
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  role TEXT NOT NULL CHECK (role IN ('learner','trainer','manager','admin')),"
+	"  PRIMARY KEY (user_id, role)) WITHOUT ROWID;"
+
+	/* Sessions: only the SHA-256 of the cookie token is stored. */
+	"CREATE TABLE sessions ("
+	"  token_hash TEXT PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  csrf TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+
+	"CREATE TABLE login_failures ("
+	"  key TEXT NOT NULL,"
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX login_failures_key ON login_failures(key, at);"
+
+	/* Course packages. Files are content-addressed blobs shared across versions. */
+	"CREATE TABLE blobs ("
+	"  sha256 TEXT PRIMARY KEY,"
+	"  size INTEGER NOT NULL,"
+	"  data BLOB NOT NULL) WITHOUT ROWID;"
+
+	"CREATE TABLE courses ("
+	"  id TEXT PRIMARY KEY,"
+	"  created_at INTEGER NOT NULL) WITHOUT ROWID;"
+
+	"CREATE TABLE packages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  course_id TEXT NOT NULL REFERENCES courses(id),"
+	"  language TEXT NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  version_num INTEGER NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  summary TEXT NOT NULL DEFAULT '',"
+	"  authors TEXT NOT NULL DEFAULT '',"
+	"  minutes INTEGER NOT NULL DEFAULT 0,"
+	"  pass_mark INTEGER NOT NULL DEFAULT 70,"
+	"  certificate INTEGER NOT NULL DEFAULT 1,"
+	"  certificate_title TEXT NOT NULL DEFAULT '',"
+	"  completion TEXT NOT NULL DEFAULT 'all' CHECK (completion IN ('all','quizzes')),"
+	"  search_text TEXT NOT NULL DEFAULT '',"
+	"  active INTEGER NOT NULL DEFAULT 0,"
+	"  imported_at INTEGER NOT NULL,"
+	"  imported_by TEXT NOT NULL DEFAULT '',"
+	"  UNIQUE (course_id, language, version));"
+	"CREATE INDEX packages_active ON packages(course_id, language, active);"
+
+	"CREATE TABLE package_files ("
+	"  package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
+	"  path TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL REFERENCES blobs(sha256),"
+	"  mime TEXT NOT NULL,"
+	"  PRIMARY KEY (package_id, path)) WITHOUT ROWID;"
+
+	/* The ordered lessons and quizzes of a package. For a lesson, html is the
+	 * rendered page body; for a quiz, kind is its quiz kind and source its text. */
+	"CREATE TABLE items ("
+	"  package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
+	"  position INTEGER NOT NULL,"
+	"  type TEXT NOT NULL CHECK (type IN ('lesson','quiz')),"
+	"  path TEXT NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  html TEXT NOT NULL DEFAULT '',"
+	"  quiz_kind TEXT NOT NULL DEFAULT '' CHECK (quiz_kind IN ('','final','practice','pretest')),"
+	"  questions INTEGER NOT NULL DEFAULT 0,"
+	"  etag TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (package_id, position)) WITHOUT ROWID;"
+	"CREATE UNIQUE INDEX items_path ON items(package_id, path);"
+
+	/* Enrolment and its milestones, one row per learner and course (all languages).
+	 * started/completed are recorded once, with their date; reports read them. */
+	"CREATE TABLE enrolments ("
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  course_id TEXT NOT NULL REFERENCES courses(id),"
+	"  source TEXT NOT NULL DEFAULT 'self' CHECK (source IN ('self','assigned','org')),"
+	"  enrolled_at INTEGER NOT NULL,"
+	"  started_at INTEGER,"
+	"  completed_at INTEGER,"
+	"  last_item TEXT NOT NULL DEFAULT '',"
+	"  best_final REAL,"
+	"  pretest REAL,"
+	"  PRIMARY KEY (user_id, course_id)) WITHOUT ROWID;"
+	"CREATE INDEX enrolments_course ON enrolments(course_id);"
+
+	/* Assignment of a course to a whole org unit: everyone below it, including
+	 * people added later (the trigger below enrols them). */
+	"CREATE TABLE org_assignments ("
+	"  course_id TEXT NOT NULL REFERENCES courses(id),"
+	"  org_id INTEGER NOT NULL REFERENCES org_units(id),"
+	"  assigned_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (course_id, org_id)) WITHOUT ROWID;"
+
+	/* Lessons opened, by path: the path is a lesson's identity across versions. */
+	"CREATE TABLE progress ("
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  course_id TEXT NOT NULL,"
+	"  item_path TEXT NOT NULL,"
+	"  opened_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (user_id, course_id, item_path)) WITHOUT ROWID;"
+
+	"CREATE TABLE attempts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  course_id TEXT NOT NULL,"
+	"  package_id INTEGER NOT NULL REFERENCES packages(id),"
+	"  item_path TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  seed INTEGER NOT NULL,"
+	"  layout TEXT NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  deadline_at INTEGER,"
+	"  submitted_at INTEGER,"
+	"  answers TEXT,"
+	"  score REAL,"
+	"  passed INTEGER);"
+	"CREATE INDEX attempts_user ON attempts(user_id, course_id, item_path);"
+
+	/* Per-question results of submitted attempts, for item analysis. */
+	"CREATE TABLE attempt_answers ("
+	"  attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,"
+	"  question INTEGER NOT NULL,"
+	"  score REAL NOT NULL,"
+	"  chosen TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (attempt_id, question)) WITHOUT ROWID;"
+
+	"CREATE TABLE certificates ("
+	"  id INTEGER PRIMARY KEY,"
+	"  serial TEXT NOT NULL UNIQUE,"
+	"  code TEXT NOT NULL UNIQUE,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  course_id TEXT NOT NULL,"
+	"  language TEXT NOT NULL,"
+	"  course_title TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  name_km TEXT NOT NULL DEFAULT '',"
+	"  completed_on TEXT NOT NULL,"
+	"  score REAL,"
+	"  org_id INTEGER NOT NULL REFERENCES org_units(id),"
+	"  issuer TEXT NOT NULL,"
+	"  issuer_km TEXT NOT NULL DEFAULT '',"
+	"  payload TEXT NOT NULL,"
+	"  signature TEXT NOT NULL,"
+	"  issued_at INTEGER NOT NULL,"
+	"  superseded_by INTEGER REFERENCES certificates(id),"
+	"  revoked_at INTEGER,"
+	"  revoked_reason TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX certificates_user ON certificates(user_id, course_id);"
+	"CREATE INDEX certificates_course ON certificates(course_id, issued_at);"
+
+	"CREATE TRIGGER users_enrol_by_org AFTER INSERT ON users BEGIN"
+	"  INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at)"
+	"  SELECT NEW.id, a.course_id, 'org', NEW.created_at"
+	"  FROM org_assignments a JOIN org_units o ON o.id = a.org_id"
+	"  JOIN org_units u ON u.id = NEW.org_id"
+	"  WHERE substr(u.path, 1, length(o.path)) = o.path;"
+	"END;"
+	"CREATE TRIGGER users_enrol_by_org_move AFTER UPDATE OF org_id ON users BEGIN"
+	"  INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at)"
+	"  SELECT NEW.id, a.course_id, 'org', strftime('%s','now')"
+	"  FROM org_assignments a JOIN org_units o ON o.id = a.org_id"
+	"  JOIN org_units u ON u.id = NEW.org_id"
+	"  WHERE substr(u.path, 1, length(o.path)) = o.path;"
+	"END;",
+};
+
+const char *schema_migration(int i)
+{
+	if (i < 0 || (size_t)i >= sizeof migrations / sizeof migrations[0])
+		return NULL;
+	return migrations[i];
+}
+
+int schema_count(void)
+{
+	return (int)(sizeof migrations / sizeof migrations[0]);
+}

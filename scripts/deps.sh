@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the Debian packages Sala needs. Usage: scripts/deps.sh run|test|bench
+# Only missing packages are installed; apt-get runs via sudo when not root.
+set -e
+RUN="build-essential pkg-config libcivetweb-dev libsqlite3-dev sqlite3 libarchive-dev libcmark-dev
+libgd-dev libyaml-dev libsodium-dev zlib1g-dev libraqm-dev libfreetype-dev libqrencode-dev libhpdf-dev
+libunistring-dev libcsv-dev fonts-khmeros fonts-noto-core"
+TEST="libcmocka-dev python3 poppler-utils zbar-tools chromium nodejs npm clang libclang-rt-14-dev zip unzip"
+BENCH="wrk clang"
+case "$1" in
+run) want="$RUN" ;;
+test) want="$RUN $TEST" ;;
+bench) want="$RUN $BENCH" ;;
+*) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+esac
+missing=""
+for p in $want; do
+	case "$p" in
+	nodejs|npm) command -v "$p" >/dev/null 2>&1 && continue ;;
+	esac
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $missing

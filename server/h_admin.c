@@ -1,0 +1,392 @@
+/* Admin pages: users and org units. */
+#include <stdio.h>
+#include <string.h>
+
+#include "accounts/orgs.h"
+#include "accounts/users.h"
+#include "lib/db.h"
+#include "lib/util.h"
+#include "server/server.h"
+#include "server/views.h"
+
+static const char *const sex_options[] = {"female", "Female", "male", "Male", "other", "Other",
+					  "unspecified", "Unspecified", NULL};
+
+static void sex_select(struct req *r, struct buf *b, const char *selected)
+{
+	const char *opts[] = {"female", T(r, "Female"), "male", T(r, "Male"), "other", T(r, "Other"),
+			      "unspecified", T(r, "Unspecified"), NULL};
+	(void)sex_options;
+	field_select(b, "sex", T(r, "Sex"), selected, opts);
+}
+
+static void role_boxes(struct req *r, struct buf *b, unsigned mask)
+{
+	static const struct {
+		const char *name, *label;
+		unsigned bit;
+	} roles[] = {{"learner", "Learner", ROLE_LEARNER},
+		     {"trainer", "Trainer", ROLE_TRAINER},
+		     {"manager", "Manager", ROLE_MANAGER},
+		     {"admin", "Administrator", ROLE_ADMIN}};
+	buf_printf(b, "<fieldset><legend>%s</legend>", T(r, "Roles"));
+	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+		buf_printf(b, "<label><input type=\"checkbox\" name=\"role_%s\" value=\"1\"%s> %s</label>",
+			   roles[i].name, mask & roles[i].bit ? " checked" : "", T(r, roles[i].label));
+	buf_puts(b, "</fieldset>");
+}
+
+static const char *roles_from_form(struct req *r)
+{
+	static const char *const names[] = {"learner", "trainer", "manager", "admin"};
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < 4; i++) {
+		char key[32];
+		snprintf(key, sizeof key, "role_%s", names[i]);
+		if (req_form(r, key))
+			buf_printf(&b, "%s%s", b.len ? ";" : "", names[i]);
+	}
+	const char *s = arena_strdup(&r->arena, buf_str(&b));
+	buf_release(&b);
+	return s;
+}
+
+static void user_form(struct req *r, struct buf *b, const struct user *u, const char *action)
+{
+	form_begin(r, b, action);
+	if (!u)
+		field_input(b, "username", T(r, "Username"), "text", req_form(r, "username"), true, "off");
+	field_input(b, "full_name", T(r, "Full name (Latin script)"), "text",
+		    u ? u->full_name : req_form(r, "full_name"), true, "off");
+	field_input(b, "full_name_km", T(r, "Full name (Khmer)"), "text",
+		    u ? u->full_name_km : req_form(r, "full_name_km"), false, "off");
+	sex_select(r, b, u ? u->sex : req_form(r, "sex"));
+	field_input(b, "org_code", T(r, "Org unit code"), "text", u ? u->org_code : req_form(r, "org_code"), true,
+		    "off");
+	field_input(b, "position", T(r, "Position"), "text", u ? u->position : req_form(r, "position"), false,
+		    "off");
+	field_input(b, "email", T(r, "Email"), "email", u ? u->email : req_form(r, "email"), false, "off");
+	field_input(b, "phone", T(r, "Phone"), "tel", u ? u->phone : req_form(r, "phone"), false, "off");
+	if (!u)
+		field_input(b, "password", T(r, "Password (at least 8 characters)"), "password", NULL, true,
+			    "new-password");
+	role_boxes(r, b, u ? u->roles : ROLE_LEARNER);
+	form_submit(b, u ? T(r, "Save") : T(r, "Add user"));
+}
+
+static int h_users(struct req *r)
+{
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Users"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "Users"));
+	if (req_query(r, "added"))
+		notice(&b, "ok", T(r, "The user was added."));
+	buf_printf(&b, "<p><a class=\"button\" href=\"/admin/users/new\">%s</a> "
+		       "<a class=\"button secondary\" href=\"/admin/users/import\">%s</a></p>",
+		   T(r, "Add user"), T(r, "Import users from CSV"));
+	const char *q = req_query(r, "q");
+	buf_puts(&b, "<form method=\"get\" action=\"/admin/users\" role=\"search\">");
+	field_input(&b, "q", T(r, "Search by name, username or org code"), "search", q, false, "off");
+	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Search"));
+	sqlite3_stmt *st = db_prepare(r->db,
+				      "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, o.code, o.name_en, "
+				      "o.name_km, u.active, (SELECT group_concat(role, ', ') FROM user_roles x WHERE "
+				      "x.user_id = u.id) FROM users u JOIN org_units o ON o.id = u.org_id WHERE ?1 IS "
+				      "NULL OR u.username LIKE '%' || ?1 || '%' OR u.full_name LIKE '%' || ?1 || '%' OR "
+				      "u.full_name_km LIKE '%' || ?1 || '%' OR o.code = ?1 ORDER BY u.username LIMIT 200");
+	db_bind_text(st, 1, q && *q ? q : NULL);
+	buf_printf(&b, "<div class=\"table-scroll\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
+		       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th "
+		       "scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
+		   T(r, "Users (up to 200 shown)"), T(r, "Username"), T(r, "Name"), T(r, "Sex"), T(r, "Org unit"),
+		   T(r, "Roles"), T(r, "Status"));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		buf_printf(&b, "<tr><td><a href=\"/admin/users/%lld\">", (long long)sqlite3_column_int64(st, 0));
+		buf_html(&b, db_col_text(st, 1));
+		buf_puts(&b, "</a></td><td>");
+		buf_html(&b, name_for(r, db_col_text(st, 2), db_col_text(st, 3)));
+		buf_puts(&b, "</td><td>");
+		buf_html(&b, T(r, db_col_text(st, 4)));
+		buf_puts(&b, "</td><td>");
+		buf_html(&b, db_col_text(st, 5));
+		buf_puts(&b, " ");
+		buf_html(&b, name_for(r, db_col_text(st, 6), db_col_text(st, 7)));
+		buf_puts(&b, "</td><td>");
+		buf_html(&b, db_col_text(st, 9));
+		buf_puts(&b, "</td><td>");
+		buf_html(&b, sqlite3_column_int(st, 8) ? T(r, "Active") : T(r, "Disabled"));
+		buf_puts(&b, "</td></tr>");
+	}
+	sqlite3_finalize(st);
+	buf_puts(&b, "</tbody></table></div>");
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+static int h_user_new(struct req *r)
+{
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Add user"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "Add user"));
+	user_form(r, &b, NULL, "/admin/users/new");
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+static int h_user_create(struct req *r)
+{
+	struct user_input u = {
+		.username = req_form(r, "username"),
+		.full_name = req_form(r, "full_name"),
+		.full_name_km = req_form(r, "full_name_km"),
+		.sex = req_form(r, "sex"),
+		.org_code = req_form(r, "org_code"),
+		.position = req_form(r, "position"),
+		.email = req_form(r, "email"),
+		.phone = req_form(r, "phone"),
+		.password = req_form(r, "password"),
+		.roles = roles_from_form(r),
+	};
+	struct err e;
+	if (user_add(r->db, &u, &e) < 0) {
+		struct buf b = BUF_INIT;
+		page_begin(r, &b, T(r, "Add user"));
+		buf_printf(&b, "<h1>%s</h1>", T(r, "Add user"));
+		notice(&b, "error", e.msg);
+		user_form(r, &b, NULL, "/admin/users/new");
+		page_end(r, &b);
+		return page_send(r, 422, &b);
+	}
+	return resp_redirect(r, "/admin/users?added=1");
+}
+
+static int h_user_edit(struct req *r)
+{
+	struct user u;
+	if (user_get(r->db, req_int(r->param[0], 1, INT64_MAX, 0), &u) < 0)
+		return resp_error(r, 404, T(r, "No such user."));
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, u.username);
+	buf_puts(&b, "<h1>");
+	buf_html(&b, u.username);
+	buf_puts(&b, "</h1>");
+	if (req_query(r, "saved"))
+		notice(&b, "ok", T(r, "Saved."));
+	char action[64];
+	snprintf(action, sizeof action, "/admin/users/%lld", (long long)u.id);
+	user_form(r, &b, &u, action);
+	snprintf(action, sizeof action, "/admin/users/%lld/active", (long long)u.id);
+	form_begin(r, &b, action);
+	buf_printf(&b, "<input type=\"hidden\" name=\"active\" value=\"%d\">", u.active ? 0 : 1);
+	form_submit(&b, u.active ? T(r, "Disable account") : T(r, "Enable account"));
+	page_end(r, &b);
+	user_release(&u);
+	return page_send(r, 200, &b);
+}
+
+static int h_user_save(struct req *r)
+{
+	int64_t id = req_int(r->param[0], 1, INT64_MAX, 0);
+	struct user_input u = {
+		.full_name = req_form(r, "full_name"),
+		.full_name_km = req_form(r, "full_name_km"),
+		.sex = req_form(r, "sex"),
+		.org_code = req_form(r, "org_code"),
+		.position = req_form(r, "position"),
+		.email = req_form(r, "email"),
+		.phone = req_form(r, "phone"),
+		.roles = roles_from_form(r),
+	};
+	struct err e;
+	if (user_update(r->db, id, &u, &e) < 0)
+		return resp_error(r, 422, e.msg);
+	char to[64];
+	snprintf(to, sizeof to, "/admin/users/%lld?saved=1", (long long)id);
+	return resp_redirect(r, to);
+}
+
+static int h_user_active(struct req *r)
+{
+	int64_t id = req_int(r->param[0], 1, INT64_MAX, 0);
+	if (r->user->id == id)
+		return resp_error(r, 400, T(r, "You cannot disable your own account."));
+	struct err e;
+	if (user_set_active(r->db, id, req_int(req_form(r, "active"), 0, 1, 1), &e) < 0)
+		return resp_error(r, 404, e.msg);
+	char to[64];
+	snprintf(to, sizeof to, "/admin/users/%lld?saved=1", (long long)id);
+	return resp_redirect(r, to);
+}
+
+static void import_page(struct req *r, struct buf *b, const char *title, const char *action, const char *help,
+			const char *errors, const char *text)
+{
+	page_begin(r, b, title);
+	buf_printf(b, "<h1>%s</h1><p>", title);
+	buf_html(b, help);
+	buf_puts(b, "</p>");
+	if (errors && *errors) {
+		buf_printf(b, "<div class=\"notice error\" role=\"alert\"><p>%s</p><pre>",
+			   T(r, "Nothing was imported. Fix these lines and try again:"));
+		buf_html(b, errors);
+		buf_puts(b, "</pre></div>");
+	}
+	form_begin(r, b, action);
+	buf_printf(b, "<label for=\"f-csv\">%s</label><textarea id=\"f-csv\" name=\"csv\" rows=\"12\" required>",
+		   T(r, "CSV text (paste from a spreadsheet saved as CSV UTF-8)"));
+	buf_html(b, text ? text : "");
+	buf_puts(b, "</textarea>");
+	form_submit(b, T(r, "Import"));
+	page_end(r, b);
+}
+
+static int import_post(struct req *r, bool users)
+{
+	const char *csv = req_form(r, "csv");
+	const char *title = users ? T(r, "Import users from CSV") : T(r, "Import org units from CSV");
+	const char *action = users ? "/admin/users/import" : "/admin/orgs/import";
+	const char *help = users ? "username,full_name,full_name_km,sex,org_code,position,role,email,phone,password"
+				 : "code,name_en,name_km,parent_code,level";
+	char *errs = NULL;
+	size_t errlen = 0;
+	FILE *f = open_memstream(&errs, &errlen);
+	struct err e = {""};
+	int added = 0;
+	int rc = users ? users_import_csv(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, f, &added, &e)
+		       : orgs_import_csv(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, f, &added, &e);
+	if (rc < 0 && errlen == 0)
+		fprintf(f, "%s\n", e.msg);
+	fclose(f);
+	struct buf b = BUF_INIT;
+	if (rc < 0) {
+		import_page(r, &b, title, action, help, errs, csv);
+		free(errs);
+		return page_send(r, 422, &b);
+	}
+	free(errs);
+	page_begin(r, &b, title);
+	buf_printf(&b, "<h1>%s</h1>", title);
+	char msg[128];
+	snprintf(msg, sizeof msg, T(r, "Imported %d rows."), added);
+	notice(&b, "ok", msg);
+	buf_printf(&b, "<p><a href=\"%s\">%s</a></p>", users ? "/admin/users" : "/admin/orgs", T(r, "Continue"));
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+static int h_users_import_get(struct req *r)
+{
+	struct buf b = BUF_INIT;
+	import_page(r, &b, T(r, "Import users from CSV"), "/admin/users/import",
+		    "username,full_name,full_name_km,sex,org_code,position,role,email,phone,password", NULL, NULL);
+	return page_send(r, 200, &b);
+}
+
+static int h_users_import_post(struct req *r)
+{
+	return import_post(r, true);
+}
+
+static int h_orgs(struct req *r)
+{
+	const char *parent = req_query(r, "parent");
+	int64_t pid = parent ? org_id(r->db, parent) : org_id(r->db, ORG_ROOT_CODE);
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Org units"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "Org units"));
+	if (req_query(r, "added"))
+		notice(&b, "ok", T(r, "The org unit was added."));
+	buf_printf(&b, "<p><a class=\"button secondary\" href=\"/admin/orgs/import\">%s</a></p>",
+		   T(r, "Import org units from CSV"));
+	sqlite3_stmt *st = db_prepare(r->db, "SELECT code, name_en, name_km, level, (SELECT count(*) FROM org_units "
+					     "c WHERE c.parent_id = o.id), (SELECT code FROM org_units p WHERE p.id = "
+					     "o.parent_id) FROM org_units o WHERE o.id = ?1 OR o.parent_id = ?1 ORDER BY "
+					     "o.id = ?1 DESC, code");
+	sqlite3_bind_int64(st, 1, pid);
+	buf_printf(&b, "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th></tr>"
+		       "</thead><tbody>",
+		   T(r, "Code"), T(r, "Name (English)"), T(r, "Name (Khmer)"), T(r, "Level"), T(r, "Units below"));
+	bool first = true;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		buf_puts(&b, "<tr><td>");
+		if (first && *db_col_text(st, 5)) {
+			buf_puts(&b, "<a href=\"/admin/orgs?parent=");
+			buf_url(&b, db_col_text(st, 5));
+			buf_printf(&b, "\">%s</a> · ", T(r, "Up"));
+		}
+		if (!first) {
+			buf_puts(&b, "<a href=\"/admin/orgs?parent=");
+			buf_url(&b, db_col_text(st, 0));
+			buf_puts(&b, "\">");
+		}
+		buf_html(&b, db_col_text(st, 0));
+		buf_puts(&b, first ? "" : "</a>");
+		buf_puts(&b, "</td><td>");
+		buf_html(&b, db_col_text(st, 1));
+		buf_puts(&b, "</td><td lang=\"km\">");
+		buf_html(&b, db_col_text(st, 2));
+		buf_puts(&b, "</td><td>");
+		buf_html(&b, T(r, db_col_text(st, 3)));
+		buf_printf(&b, "</td><td class=\"num\">%d</td></tr>", sqlite3_column_int(st, 4));
+		first = false;
+	}
+	sqlite3_finalize(st);
+	buf_puts(&b, "</tbody></table></div>");
+	buf_printf(&b, "<h2>%s</h2>", T(r, "Add an org unit"));
+	form_begin(r, &b, "/admin/orgs");
+	field_input(&b, "code", T(r, "Code"), "text", NULL, true, "off");
+	field_input(&b, "name_en", T(r, "Name (English)"), "text", NULL, true, "off");
+	field_input(&b, "name_km", T(r, "Name (Khmer)"), "text", NULL, false, "off");
+	field_input(&b, "parent_code", T(r, "Parent code"), "text", parent ? parent : ORG_ROOT_CODE, true, "off");
+	const char *levels[] = {"ministry", T(r, "ministry"), "province", T(r, "province"), "district",
+				T(r, "district"), "commune", T(r, "commune"), "office", T(r, "office"), NULL};
+	field_select(&b, "level", T(r, "Level"), "district", levels);
+	form_submit(&b, T(r, "Add"));
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+static int h_org_create(struct req *r)
+{
+	struct err e;
+	const char *parent = req_form(r, "parent_code");
+	if (org_add(r->db, req_form(r, "code"), req_form(r, "name_en"), req_form(r, "name_km"), parent,
+		    req_form(r, "level") ? req_form(r, "level") : "", &e) < 0)
+		return resp_error(r, 422, e.msg);
+	struct buf to = BUF_INIT;
+	buf_puts(&to, "/admin/orgs?added=1&parent=");
+	buf_url(&to, parent ? parent : "");
+	int rc = resp_redirect(r, buf_str(&to));
+	buf_release(&to);
+	return rc;
+}
+
+static int h_orgs_import_get(struct req *r)
+{
+	struct buf b = BUF_INIT;
+	import_page(r, &b, T(r, "Import org units from CSV"), "/admin/orgs/import",
+		    "code,name_en,name_km,parent_code,level", NULL, NULL);
+	return page_send(r, 200, &b);
+}
+
+static int h_orgs_import_post(struct req *r)
+{
+	return import_post(r, false);
+}
+
+const struct route admin_routes[] = {
+	{"GET", "/admin/users", ROLE_ADMIN, h_users, 0},
+	{"GET", "/admin/users/new", ROLE_ADMIN, h_user_new, 0},
+	{"POST", "/admin/users/new", ROLE_ADMIN, h_user_create, 0},
+	{"GET", "/admin/users/import", ROLE_ADMIN, h_users_import_get, 0},
+	{"POST", "/admin/users/import", ROLE_ADMIN, h_users_import_post, 8u << 20},
+	{"GET", "/admin/users/:id", ROLE_ADMIN, h_user_edit, 0},
+	{"POST", "/admin/users/:id", ROLE_ADMIN, h_user_save, 0},
+	{"POST", "/admin/users/:id/active", ROLE_ADMIN, h_user_active, 0},
+	{"GET", "/admin/orgs", ROLE_ADMIN, h_orgs, 0},
+	{"POST", "/admin/orgs", ROLE_ADMIN, h_org_create, 0},
+	{"GET", "/admin/orgs/import", ROLE_ADMIN, h_orgs_import_get, 0},
+	{"POST", "/admin/orgs/import", ROLE_ADMIN, h_orgs_import_post, 8u << 20},
+	{NULL, NULL, 0, NULL, 0},
+};

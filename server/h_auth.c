@@ -1,0 +1,103 @@
+/* Start page, log in, log out, language switch. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/i18n.h"
+#include "lib/util.h"
+#include "server/server.h"
+#include "server/views.h"
+
+/* Where to go after logging in: only local paths. */
+static const char *safe_next(const char *next)
+{
+	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\')
+		return "/";
+	return next;
+}
+
+static void login_form(struct req *r, struct buf *b, const char *username, const char *error)
+{
+	page_begin(r, b, T(r, "Log in"));
+	buf_printf(b, "<h1>%s</h1>", T(r, "Log in"));
+	if (error)
+		notice(b, "error", error);
+	form_begin(r, b, "/login");
+	buf_puts(b, "<input type=\"hidden\" name=\"next\" value=\"");
+	buf_html(b, safe_next(req_query(r, "next") ? req_query(r, "next") : req_form(r, "next")));
+	buf_puts(b, "\">");
+	field_input(b, "username", T(r, "Username"), "text", username, true, "username");
+	field_input(b, "password", T(r, "Password"), "password", NULL, true, "current-password");
+	form_submit(b, T(r, "Log in"));
+	page_end(r, b);
+}
+
+static int h_login_get(struct req *r)
+{
+	if (r->user)
+		return resp_redirect(r, "/");
+	struct buf b = BUF_INIT;
+	login_form(r, &b, NULL, NULL);
+	return page_send(r, 200, &b);
+}
+
+static int h_login_post(struct req *r)
+{
+	const char *u = req_form(r, "username"), *p = req_form(r, "password");
+	int64_t id;
+	enum login_result res = login_check(r->db, u ? u : "", p ? p : "", r->remote, &id);
+	if (res != LOGIN_OK || req_login(r, id) < 0) {
+		struct buf b = BUF_INIT;
+		/* One message whatever was wrong, so it does not reveal which accounts exist. */
+		login_form(r, &b, u,
+			   res == LOGIN_THROTTLED
+				   ? T(r, "Too many failed attempts. Please wait 15 minutes and try again.")
+				   : T(r, "The username or password is not correct."));
+		return page_send(r, res == LOGIN_THROTTLED ? 429 : 401, &b);
+	}
+	return resp_redirect(r, safe_next(req_form(r, "next")));
+}
+
+static int h_logout(struct req *r)
+{
+	req_logout(r);
+	return resp_redirect(r, "/login");
+}
+
+static int h_lang(struct req *r)
+{
+	const char *lang = req_form(r, "lang");
+	if (!i18n_known(lang))
+		return resp_error(r, 400, T(r, "Unknown language."));
+	if (r->user)
+		user_set_lang(r->db, r->user->id, lang);
+	resp_cookie(r, "sala_lang", lang, 365L * 86400);
+	return resp_redirect(r, safe_next(req_form(r, "next")));
+}
+
+static int h_home(struct req *r)
+{
+	if (!r->user)
+		return resp_redirect(r, "/login");
+	if (r->user->roles & ROLE_LEARNER)
+		return resp_redirect(r, "/my");
+	if (r->user->roles & ROLE_MANAGER)
+		return resp_redirect(r, "/reports");
+	if (r->user->roles & ROLE_TRAINER)
+		return resp_redirect(r, "/manage/courses");
+	return resp_redirect(r, "/admin/users");
+}
+
+static int h_health(struct req *r)
+{
+	return resp_send(r, 200, "text/plain; charset=utf-8", "ok\n", 3, "Cache-Control: no-store\r\n");
+}
+
+const struct route auth_routes[] = {
+	{"GET", "/", 0, h_home, 0},
+	{"GET", "/login", 0, h_login_get, 0},
+	{"POST", "/login", 0, h_login_post, 0},
+	{"POST", "/logout", ROLE_ANY, h_logout, 0},
+	{"POST", "/lang", 0, h_lang, 0},
+	{"GET", "/healthz", 0, h_health, 0},
+	{NULL, NULL, 0, NULL, 0},
+};

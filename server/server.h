@@ -1,0 +1,37 @@
+/* The HTTP server: options, start-up, dispatch through the route table. */
+#ifndef SALA_SERVER_H
+#define SALA_SERVER_H
+#include <stddef.h>
+
+#include "server/http.h"
+
+#define SESSION_COOKIE "sala_session"
+
+struct server_opts {
+	const char *listen;  /* "127.0.0.1:8080"; port 0 picks a free one */
+	const char *db_path;
+	int threads;
+	const char *port_file; /* when set, the chosen port is written there (tests) */
+	/* Preview mode: serve one package folder from disk, no database. */
+	const char *preview_dir;
+};
+
+/* Runs until SIGINT/SIGTERM. Returns 0 on a clean stop. */
+int server_run(const struct server_opts *o);
+
+/* The route tables of each area, each ended by a {NULL} entry. */
+extern const struct route view_routes[];
+extern const struct route auth_routes[];
+extern const struct route admin_routes[];
+extern const struct route course_routes[];
+extern const struct route quiz_routes[];
+extern const struct route report_routes[];
+extern const struct route cert_routes[];
+extern const struct route api_routes[];
+
+/* Registers every interface message table (call once at start-up). */
+void server_messages_register(void);
+/* Registers the message tables of the areas (server/msgs_areas.c). */
+void server_area_messages_register(void);
+
+#endif
