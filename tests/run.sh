@@ -1,0 +1,72 @@
+#!/bin/sh
+# Runs every test suite against the sanitizer build and prints one total line:
+# "N passed, N failed". Each suite prints its own "N passed, N failed" last.
+set -u
+cd "$(dirname "$0")/.."
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export SALA_BIN="${SALA_BIN:-$PWD/sala}"
+export SALA_SRC="$PWD"
+passed=0
+failed=0
+log=$(mktemp -d)
+
+count() { # name, output file, exit status
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$2" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "suite $1: no result line (exit $3)"
+		tail -n 30 "$2"
+		failed=$((failed + 1))
+		return
+	fi
+	p=${line%% passed*}
+	f=${line#*, }
+	f=${f%% failed*}
+	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "suite $1: exit status $3 with no failed test (sanitizer or crash?)"
+		tail -n 30 "$2"
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	echo "suite $1: $line"
+}
+
+# Unit tests (cmocka): one binary per module.
+for t in build/san/tests/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	(cd tests/unit && "../../$t") > "$log/$name" 2>&1
+	rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -n 1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -n 1)
+	echo "${p:-0} passed, ${f:-0} failed" >> "$log/$name"
+	[ "$rc" -ne 0 ] && grep -E "FAILED|ERROR|Sanitizer|runtime error" "$log/$name" | head -n 20
+	count "unit/$name" "$log/$name" "$rc"
+done
+
+# Integration tests: the real server on 127.0.0.1, ephemeral ports.
+python3 tests/integration/run.py > "$log/integration" 2>&1
+rc=$?
+grep -E "^(FAIL|ERROR)" -A 12 "$log/integration" | head -n 200
+count integration "$log/integration" "$rc"
+
+# Browser tests (Chromium through Playwright).
+if [ -x tests/e2e/run.sh ]; then
+	tests/e2e/run.sh > "$log/e2e" 2>&1
+	rc=$?
+	[ "$rc" -ne 0 ] && tail -n 40 "$log/e2e"
+	count e2e "$log/e2e" "$rc"
+fi
+
+# Fuzz smoke runs (libFuzzer), when the harnesses exist.
+if [ -x tests/fuzz/run.sh ]; then
+	tests/fuzz/run.sh "${FUZZ_SECONDS:-30}" > "$log/fuzz" 2>&1
+	rc=$?
+	[ "$rc" -ne 0 ] && tail -n 40 "$log/fuzz"
+	count fuzz "$log/fuzz" "$rc"
+fi
+
+rm -rf "$log"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
