@@ -24,7 +24,8 @@ endif
 DOMAIN_SRCS := $(wildcard lib/*.c accounts/*.c courses/*.c assessment/*.c certificates/*.c reports/*.c)
 SERVER_SRCS := $(wildcard server/*.c)
 CLI_SRCS := $(filter-out cli/main.c,$(wildcard cli/*.c))
-CORE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DOMAIN_SRCS) $(SERVER_SRCS) $(CLI_SRCS))
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DOMAIN_SRCS) $(SERVER_SRCS))
+CORE_OBJS := $(LIB_OBJS) $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 MAIN_OBJ := $(BUILD)/cli/main.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -36,16 +37,19 @@ sala: $(BUILD)/sala
 	cp $< $@
 
 $(BUILD)/sala: $(CORE_OBJS) $(MAIN_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo LD $@
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo CC $<
 	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS)
+# Unit tests link the domain and server objects (not the CLI, which holds main).
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(LDLIBS) \
+	@echo LD $@
+	@$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) \
 		$(shell pkg-config --libs cmocka)
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -222,7 +222,10 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 		return 0; /* blank line */
 	const char *v[5];
 	for (int i = 0; i < 5; i++)
-		v[i] = im->col[i] >= 0 && (size_t)im->col[i] < n ? str_trim(f[im->col[i]]) : "";
+		v[i] = im->col[i] >= 0 && (size_t)im->col[i] < n ? str_trim(f[im->col[i]]) : NULL;
+	for (int i = 0; i < 5; i++)
+		if (!v[i])
+			v[i] = "";
 	struct err e;
 	if (org_check(im->db, v[0], v[1], v[3], v[4], &e) < 0) {
 		fprintf(im->errs, "%s:%d: %s\n", im->name, line, e.msg);

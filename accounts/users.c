@@ -429,7 +429,8 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 				   &u.position, &u.roles,     &u.email,        &u.phone, &u.password};
 	for (int i = 0; i < NCOLS; i++) {
 		const char *v = im->col[i] >= 0 && (size_t)im->col[i] < n ? f[im->col[i]] : "";
-		*dst[i] = keep(im, i == C_PASSWORD ? v : str_trim((char *)v));
+		char *copy = (char *)keep(im, v);
+		*dst[i] = i == C_PASSWORD ? copy : str_trim(copy);
 	}
 	struct err e;
 	int rc = user_validate(im->db, &u, &e);

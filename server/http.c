@@ -287,6 +287,11 @@ size_t form_parse(struct arena *a, const char *s, size_t len, struct kv **out)
 	return n;
 }
 
+void http_thread_release(void)
+{
+	buf_release(&pending.headers);
+}
+
 int req_login(struct req *r, int64_t user_id)
 {
 	struct err e;

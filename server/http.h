@@ -96,6 +96,9 @@ size_t form_parse(struct arena *a, const char *s, size_t len, struct kv **out);
 /* gzip-compresses in into out (appending). -1 on failure. */
 int gzip_buf(const void *in, size_t len, struct buf *out);
 
+/* Frees the calling thread's response state (CivetWeb exit_thread). */
+void http_thread_release(void);
+
 /* Starts the session after login: a new token (never the old one), cookie set. */
 int req_login(struct req *r, int64_t user_id);
 void req_logout(struct req *r);

@@ -49,6 +49,7 @@ static void *init_thread(const struct mg_context *ctx, int type)
 static void exit_thread(const struct mg_context *ctx, int type, void *p)
 {
 	(void)ctx, (void)type, (void)p;
+	http_thread_release();
 	if (thread_db) {
 		db_close(thread_db);
 		thread_db = NULL;

@@ -1,0 +1,308 @@
+/* Unit tests for accounts/: org tree, users, CSV imports, sessions and login throttling. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts/orgs.h"
+#include "accounts/sessions.h"
+#include "accounts/users.h"
+#include "lib/db.h"
+#include "lib/util.h"
+
+static int setup(void **state)
+{
+	struct err e;
+	sqlite3 *db = db_open(":memory:", &e);
+	assert_non_null(db);
+	assert_int_equal(orgs_seed(db, &e), 0);
+	*state = db;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	db_close(*state);
+	unsetenv("SALA_NOW");
+	return 0;
+}
+
+/* Everything the imports may touch, as one number, to prove "nothing changed". */
+static int64_t fingerprint(sqlite3 *db)
+{
+	return db_int(db, "SELECT (SELECT count(*) FROM org_units) * 1000000 + (SELECT count(*) FROM users) * 1000 + "
+			  "(SELECT count(*) FROM user_roles)",
+		      NULL, NULL, -1);
+}
+
+static char *import_errors(sqlite3 *db, bool users, const char *csv, int *rc, int *added)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct err e = {""};
+	*added = -1;
+	*rc = users ? users_import_csv(db, "in.csv", csv, strlen(csv), f, added, &e)
+		    : orgs_import_csv(db, "in.csv", csv, strlen(csv), f, added, &e);
+	if (*rc < 0)
+		fprintf(f, "%s\n", e.msg);
+	fclose(f);
+	return out;
+}
+
+static void test_provinces_seeded(void **state)
+{
+	sqlite3 *db = *state;
+	assert_int_equal(db_int(db, "SELECT count(*) FROM org_units WHERE level = 'province'", NULL, NULL, 0), 25);
+	static const struct {
+		const char *code, *en, *km;
+	} some[] = {{"01", "Banteay Meanchey", "បន្ទាយមានជ័យ"},
+		    {"12", "Phnom Penh", "ភ្នំពេញ"},
+		    {"25", "Tboung Khmum", "ត្បូងឃ្មុំ"}};
+	for (size_t i = 0; i < 3; i++) {
+		sqlite3_stmt *st = db_prepare(db, "SELECT name_en, name_km FROM org_units WHERE code = ?");
+		db_bind_text(st, 1, some[i].code);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_string_equal(db_col_text(st, 0), some[i].en);
+		assert_string_equal(db_col_text(st, 1), some[i].km);
+		sqlite3_finalize(st);
+	}
+	struct err e;
+	assert_int_equal(orgs_seed(db, &e), 0); /* idempotent */
+	assert_int_equal(db_int(db, "SELECT count(*) FROM org_units", NULL, NULL, 0), 26);
+}
+
+static void test_orgs_import_and_subtree(void **state)
+{
+	sqlite3 *db = *state;
+	const char *csv = "code,name_en,name_km,parent_code,level\n"
+			  "1710,Siem Reap Municipality,ក្រុងសៀមរាប,17,district\n"
+			  "171001,Sla Kram,ស្លក្រាម,1710,commune\n"
+			  "171001-OWS,One window office,,171001,office\n";
+	int rc, added;
+	char *errs = import_errors(db, false, csv, &rc, &added);
+	assert_int_equal(rc, 0);
+	assert_int_equal(added, 3);
+	free(errs);
+	assert_true(org_within(db, org_id(db, "17"), org_id(db, "171001-OWS")));
+	assert_true(org_within(db, org_id(db, "1710"), org_id(db, "1710")));
+	assert_false(org_within(db, org_id(db, "12"), org_id(db, "171001")));
+	assert_false(org_within(db, org_id(db, "171001"), org_id(db, "1710")));
+	/* '1' must not be taken as an ancestor of '/10/...' paths: ids 1 and 10 differ. */
+	assert_false(org_within(db, org_id(db, "01"), org_id(db, "10")));
+}
+
+static void test_orgs_import_bad_rows_change_nothing(void **state)
+{
+	sqlite3 *db = *state;
+	int64_t before = fingerprint(db);
+	const char *csv = "code,name_en,name_km,parent_code,level\n"
+			  "0201,Banan,បាណន់,02,district\n"
+			  "0202,,ថ្មគោល,02,district\n"
+			  "0203,Battambang,,99,district\n"
+			  "0204,Thma,,02,village\n"
+			  "020101,Commune,,0201,province\n"
+			  "0201,Again,,02,district\n";
+	int rc, added;
+	char *errs = import_errors(db, false, csv, &rc, &added);
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(errs, "in.csv:3: org '0202' has no English name"));
+	assert_non_null(strstr(errs, "in.csv:4: org '0203': unknown parent code '99'"));
+	assert_non_null(strstr(errs, "in.csv:5: org '0204': unknown level 'village'"));
+	assert_non_null(strstr(errs, "in.csv:6: org '020101': a province cannot sit under a district"));
+	assert_non_null(strstr(errs, "in.csv:7: org code '0201' already exists"));
+	assert_null(strstr(errs, "in.csv:2:"));
+	free(errs);
+	assert_int_equal(fingerprint(db), before);
+}
+
+static void test_roles(void **state)
+{
+	(void)state;
+	unsigned m;
+	struct err e;
+	assert_int_equal(roles_parse("learner;manager", &m, &e), 0);
+	assert_int_equal(m, ROLE_LEARNER | ROLE_MANAGER);
+	assert_int_equal(roles_parse("admin|trainer", &m, &e), 0);
+	assert_int_equal(m, ROLE_ADMIN | ROLE_TRAINER);
+	assert_int_equal(roles_parse("", &m, &e), 0);
+	assert_int_equal(m, ROLE_LEARNER);
+	assert_int_equal(roles_parse("learner;boss", &m, &e), -1);
+	assert_string_equal(e.msg, "unknown role 'boss' (learner, trainer, manager, admin)");
+	char out[64];
+	roles_format(ROLE_LEARNER | ROLE_ADMIN, out, sizeof out);
+	assert_string_equal(out, "learner, admin");
+}
+
+static void test_users_import_any_order(void **state)
+{
+	sqlite3 *db = *state;
+	/* Columns in another order than documented; a Khmer name; several roles. */
+	const char *csv = "password,org_code,username,full_name,sex,full_name_km,role,position\n"
+			  "secret-pass-1,17,sokha,Srey Sokha,female,ស្រី សុខា,learner;manager,Clerk\n"
+			  "secret-pass-2,12,dara,Keo Dara,male,,learner,\n";
+	int rc, added;
+	char *errs = import_errors(db, true, csv, &rc, &added);
+	assert_int_equal(rc, 0);
+	assert_int_equal(added, 2);
+	free(errs);
+	struct user u;
+	assert_int_equal(user_get_by_name(db, "sokha", &u), 0);
+	assert_string_equal(u.full_name_km, "ស្រី សុខា");
+	assert_string_equal(u.sex, "female");
+	assert_string_equal(u.org_code, "17");
+	assert_string_equal(u.position, "Clerk");
+	assert_int_equal(u.roles, ROLE_LEARNER | ROLE_MANAGER);
+	user_release(&u);
+	int64_t id;
+	assert_int_equal(login_check(db, "sokha", "secret-pass-1", "10.0.0.1", &id), LOGIN_OK);
+	assert_int_equal(login_check(db, "SOKHA", "secret-pass-1", "10.0.0.1", &id), LOGIN_OK);
+}
+
+static void test_users_import_one_bad_row_imports_nothing(void **state)
+{
+	sqlite3 *db = *state;
+	int64_t before = fingerprint(db);
+	static const struct {
+		const char *row, *message;
+	} bad[] = {
+		{"ok1,Good Name,,female,17,,learner,,,long-enough-1", NULL},
+		{"b@d name,Bad,,female,17,,learner,,,long-enough-1", "in.csv:3: invalid username 'b@d name'"},
+		{"nosex,Name,,woman,17,,learner,,,long-enough-1", "in.csv:4: sex must be female, male, other or "
+								    "unspecified, not 'woman'"},
+		{"noorg,Name,,male,99,,learner,,,long-enough-1", "in.csv:5: unknown org_code '99'"},
+		{"shortpw,Name,,male,17,,learner,,,short", "in.csv:6: password is shorter than 8 characters"},
+		{"badrole,Name,,male,17,,chief,,,long-enough-1", "in.csv:7: unknown role 'chief'"},
+		{"ok1,Dup,,male,17,,learner,,,long-enough-1", "in.csv:8: username 'ok1' appears twice (also on line 2)"},
+		{"noname,,,male,17,,learner,,,long-enough-1", "in.csv:9: full_name is empty"},
+		{"mail,Name,,male,17,,learner,not-an-address,,long-enough-1", "in.csv:10: email 'not-an-address' is "
+									       "not an address"},
+	};
+	struct buf csv = BUF_INIT;
+	buf_puts(&csv, "username,full_name,full_name_km,sex,org_code,position,role,email,phone,password\n");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		buf_printf(&csv, "%s\n", bad[i].row);
+	int rc, added;
+	char *errs = import_errors(db, true, buf_str(&csv), &rc, &added);
+	assert_int_equal(rc, -1);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (bad[i].message)
+			assert_non_null(strstr(errs, bad[i].message));
+	assert_null(strstr(errs, "in.csv:2:"));
+	assert_non_null(strstr(errs, "8 bad rows: nothing imported"));
+	free(errs);
+	buf_release(&csv);
+	assert_int_equal(fingerprint(db), before);
+}
+
+static void test_users_import_header_problems(void **state)
+{
+	sqlite3 *db = *state;
+	int rc, added;
+	char *errs = import_errors(db, true, "username,full_name,colour\nx,y,z\n", &rc, &added);
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(errs, "in.csv:1: missing column 'org_code' in the header"));
+	assert_non_null(strstr(errs, "in.csv:1: unknown column 'colour'"));
+	free(errs);
+	errs = import_errors(db, true, "", &rc, &added);
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(errs, "empty file"));
+	free(errs);
+}
+
+static int64_t add_user(sqlite3 *db, const char *name)
+{
+	struct user_input u = {.username = name, .full_name = "Test User", .org_code = "17",
+			       .password = "correct-horse", .roles = "learner"};
+	struct err e;
+	int64_t id = user_add(db, &u, &e);
+	assert_true(id > 0);
+	return id;
+}
+
+static void test_login_throttle(void **state)
+{
+	sqlite3 *db = *state;
+	add_user(db, "target");
+	setenv("SALA_NOW", "1800000000", 1);
+	int64_t id;
+	for (int i = 0; i < LOGIN_MAX_PER_ACCOUNT; i++)
+		assert_int_equal(login_check(db, "target", "wrong-password", "10.0.0.2", &id), LOGIN_BAD);
+	/* Locked now, even with the right password, and the lock is per account. */
+	assert_int_equal(login_check(db, "target", "correct-horse", "10.0.0.3", &id), LOGIN_THROTTLED);
+	assert_int_equal(login_check(db, "TARGET", "correct-horse", "10.0.0.3", &id), LOGIN_THROTTLED);
+	/* After the window it works again. */
+	setenv("SALA_NOW", "1800001000", 1);
+	assert_int_equal(login_check(db, "target", "correct-horse", "10.0.0.3", &id), LOGIN_OK);
+	/* Unknown users fail the same way as wrong passwords. */
+	assert_int_equal(login_check(db, "nobody", "correct-horse", "10.0.0.3", &id), LOGIN_BAD);
+}
+
+static void test_sessions_expire(void **state)
+{
+	sqlite3 *db = *state;
+	int64_t uid = add_user(db, "sess");
+	setenv("SALA_NOW", "1800000000", 1);
+	char tok[65], csrf[65];
+	struct err e;
+	assert_int_equal(session_create(db, uid, tok, csrf, &e), 0);
+	assert_int_equal(strlen(tok), 64);
+	/* Only the hash is stored. */
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sessions WHERE token_hash = ?", tok, NULL, -1), 0);
+	struct session s;
+	assert_int_equal(session_lookup(db, tok, &s), 0);
+	assert_int_equal(s.user_id, uid);
+	assert_string_equal(s.csrf, csrf);
+	/* Idle expiry. */
+	char later[32];
+	snprintf(later, sizeof later, "%d", 1800000000 + SESSION_IDLE_S + 61);
+	setenv("SALA_NOW", later, 1);
+	assert_int_equal(session_lookup(db, tok, &s), -1);
+	/* A disabled account's sessions end. */
+	setenv("SALA_NOW", "1800000000", 1);
+	assert_int_equal(session_create(db, uid, tok, csrf, &e), 0);
+	assert_int_equal(user_set_active(db, uid, false, &e), 0);
+	assert_int_equal(session_lookup(db, tok, &s), -1);
+	/* Logout destroys. */
+	assert_int_equal(user_set_active(db, uid, true, &e), 0);
+	assert_int_equal(session_create(db, uid, tok, csrf, &e), 0);
+	session_destroy(db, tok);
+	assert_int_equal(session_lookup(db, tok, &s), -1);
+}
+
+static void test_password_change_ends_sessions(void **state)
+{
+	sqlite3 *db = *state;
+	int64_t uid = add_user(db, "pw");
+	char tok[65], csrf[65];
+	struct err e;
+	assert_int_equal(session_create(db, uid, tok, csrf, &e), 0);
+	assert_int_equal(user_set_password(db, "pw", "another-password", &e), 0);
+	struct session s;
+	assert_int_equal(session_lookup(db, tok, &s), -1);
+	assert_int_equal(user_set_password(db, "pw", "short", &e), -1);
+	assert_string_equal(e.msg, "password is shorter than 8 characters");
+	assert_int_equal(user_set_password(db, "ghost", "another-password", &e), -1);
+	assert_string_equal(e.msg, "no user 'ghost'");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_provinces_seeded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_orgs_import_and_subtree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_orgs_import_bad_rows_change_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_users_import_any_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_users_import_one_bad_row_imports_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_users_import_header_problems, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_login_throttle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sessions_expire, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_password_change_ends_sessions, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

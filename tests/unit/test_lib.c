@@ -1,0 +1,259 @@
+/* Unit tests for lib/: buffers, escaping, UTF-8, dates, CSV, i18n, the database. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/buf.h"
+#include "lib/csv.h"
+#include "lib/db.h"
+#include "lib/i18n.h"
+#include "lib/util.h"
+
+static void test_html_escape(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"plain", "plain"},
+		{"<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"},
+		{"a & b", "a &amp; b"},
+		{"\"quoted\" 'single'", "&quot;quoted&quot; &#39;single&#39;"},
+		{"ស្រី សុខា", "ស្រី សុខា"},
+		{"", ""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct buf b = BUF_INIT;
+		buf_html(&b, cases[i].in);
+		assert_string_equal(buf_str(&b), cases[i].out);
+		buf_release(&b);
+	}
+}
+
+static void test_json_and_url(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT;
+	buf_json_str(&b, "a\"b\\c\n</script>\x01");
+	assert_string_equal(buf_str(&b), "\"a\\\"b\\\\c\\n\\u003c/script>\\u0001\"");
+	buf_reset(&b);
+	buf_url(&b, "a b/ក?&=");
+	assert_string_equal(buf_str(&b), "a%20b%2F%E1%9E%80%3F%26%3D");
+	buf_release(&b);
+}
+
+static void test_buf_grow_and_detach(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT;
+	for (int i = 0; i < 10000; i++)
+		buf_printf(&b, "%d,", i % 10);
+	assert_int_equal(b.len, 20000);
+	assert_int_equal(b.data[b.len], '\0');
+	size_t len;
+	char *s = buf_detach(&b, &len);
+	assert_int_equal(len, 20000);
+	assert_null(b.data);
+	free(s);
+}
+
+static void test_utf8_valid(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		size_t len;
+		bool ok;
+	} cases[] = {
+		{"hello", 5, true},
+		{"ព្រះរាជាណាចក្រកម្ពុជា", sizeof("ព្រះរាជាណាចក្រកម្ពុជា") - 1, true},
+		{"\xC3\x28", 2, false},	    /* bad continuation */
+		{"\xE1\x9E", 2, false},	    /* truncated */
+		{"\xC0\xAF", 2, false},	    /* overlong '/' */
+		{"\xED\xA0\x80", 3, false}, /* surrogate */
+		{"a\0b", 3, false},	    /* NUL */
+		{"\xF4\x90\x80\x80", 4, false}, /* above U+10FFFF */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_int_equal(utf8_valid(cases[i].s, cases[i].len), cases[i].ok);
+}
+
+static void test_dates(void **state)
+{
+	(void)state;
+	int64_t t;
+	assert_int_equal(date_parse("2026-01-01", &t), 0);
+	assert_int_equal(t, 1767225600);
+	char out[11];
+	date_ymd(t + 86399, out);
+	assert_string_equal(out, "2026-01-01");
+	assert_int_equal(date_parse("2024-02-29", &t), 0);
+	assert_int_equal(date_parse("2025-02-29", &t), -1);
+	assert_int_equal(date_parse("2025-13-01", &t), -1);
+	assert_int_equal(date_parse("2025-1-01", &t), -1);
+	assert_int_equal(date_parse("yesterday", &t), -1);
+}
+
+struct rows {
+	int n;
+	char got[8][128];
+	int lines[8];
+};
+
+static int collect(char **f, size_t n, int line, void *ctx)
+{
+	struct rows *r = ctx;
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s[%s]", i ? "," : "", f[i]);
+	if (r->n < 8) {
+		snprintf(r->got[r->n], sizeof r->got[0], "%s", buf_str(&b));
+		r->lines[r->n] = line;
+	}
+	r->n++;
+	buf_release(&b);
+	return 0;
+}
+
+static void test_csv_parse(void **state)
+{
+	(void)state;
+	const char *data = "\xEF\xBB\xBF"
+			   "a,b,c\n"
+			   "1,\"two, three\",ស្រី\n"
+			   "\"multi\nline\",x,\"q\"\"uote\"\n"
+			   "last,,end";
+	struct rows r = {0};
+	struct err e;
+	assert_int_equal(csv_parse_mem("t.csv", data, strlen(data), collect, &r, &e), 0);
+	assert_int_equal(r.n, 4);
+	assert_string_equal(r.got[0], "[a],[b],[c]");
+	assert_string_equal(r.got[1], "[1],[two, three],[ស្រី]");
+	assert_string_equal(r.got[2], "[multi\nline],[x],[q\"uote]");
+	assert_string_equal(r.got[3], "[last],[],[end]");
+	assert_int_equal(r.lines[0], 1);
+	assert_int_equal(r.lines[1], 2);
+	assert_int_equal(r.lines[2], 3);
+	assert_int_equal(r.lines[3], 5);
+}
+
+static void test_csv_errors(void **state)
+{
+	(void)state;
+	struct rows r = {0};
+	struct err e;
+	const char *bad_utf8 = "a,b\nok,\xff\xfe\n";
+	assert_int_equal(csv_parse_mem("u.csv", bad_utf8, strlen(bad_utf8), collect, &r, &e), -1);
+	assert_string_equal(e.msg, "u.csv:2: invalid UTF-8 (save the file as UTF-8)");
+	const char *unterminated = "a,b\n\"open,x\n";
+	memset(&r, 0, sizeof r);
+	assert_int_equal(csv_parse_mem("q.csv", unterminated, strlen(unterminated), collect, &r, &e), -1);
+	assert_non_null(strstr(e.msg, "q.csv:2: malformed CSV"));
+}
+
+static void test_csv_write_neutralises_formulas(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"plain", "plain"},
+		{"=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\""},
+		{"+cmd", "\"'+cmd\""},
+		{"-1+1", "\"'-1+1\""},
+		{"@SUM(A1)", "\"'@SUM(A1)\""},
+		{"\tx", "\"'\tx\""},
+		{"a,b", "\"a,b\""},
+		{"ស្រី", "ស្រី"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct buf b = BUF_INIT;
+		csv_put_field(&b, cases[i].in);
+		assert_string_equal(buf_str(&b), cases[i].out);
+		buf_release(&b);
+	}
+}
+
+static const struct msg test_msgs[] = {{"Hello", "សួស្តី"}, {"Untranslated", ""}};
+
+static void test_i18n(void **state)
+{
+	(void)state;
+	i18n_register(test_msgs, 2);
+	assert_string_equal(tr("km", "Hello"), "សួស្តី");
+	assert_string_equal(tr("en", "Hello"), "Hello");
+	assert_string_equal(tr("km", "Untranslated"), "Untranslated");
+	assert_string_equal(tr("km", "Not in catalogue"), "Not in catalogue");
+	assert_string_equal(i18n_negotiate("km-KH,km;q=0.9,en;q=0.8"), "km");
+	assert_string_equal(i18n_negotiate("en-US,en;q=0.9"), "en");
+	assert_string_equal(i18n_negotiate("fr-FR"), "en");
+	assert_string_equal(i18n_negotiate(NULL), "km");
+}
+
+static void test_db_open_migrates(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sala-test-db-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	struct err e;
+	sqlite3 *db = db_open(path, &e);
+	assert_non_null(db);
+	assert_int_equal(db_int(db, "PRAGMA user_version", NULL, NULL, -1), db_schema_version());
+	assert_int_equal(db_int(db, "PRAGMA foreign_keys", NULL, NULL, -1), 1);
+	sqlite3_stmt *st = db_prepare(db, "PRAGMA journal_mode");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal(db_col_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	assert_int_equal(db_setting_set(db, "k", "v1"), 0);
+	assert_int_equal(db_setting_set(db, "k", "v2"), 0);
+	char *v = db_setting_get(db, "k");
+	assert_string_equal(v, "v2");
+	free(v);
+	/* A foreign key violation is refused. */
+	assert_int_equal(db_exec(db, "INSERT INTO users(username, password_hash, full_name, org_id, created_at) "
+				     "VALUES ('x', 'h', 'X', 999, 0)",
+				 &e),
+			 -1);
+	db_close(db);
+	/* Reopening keeps the version and data. */
+	db = db_open(path, &e);
+	assert_non_null(db);
+	v = db_setting_get(db, "k");
+	assert_string_equal(v, "v2");
+	free(v);
+	/* A database from a newer program is refused with a message. */
+	assert_int_equal(db_exec(db, "PRAGMA user_version = 9999", &e), 0);
+	db_close(db);
+	assert_null(db_open(path, &e));
+	assert_non_null(strstr(e.msg, "newer than this program"));
+	char wal[64], shm[64];
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	snprintf(shm, sizeof shm, "%s-shm", path);
+	unlink(path), unlink(wal), unlink(shm);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_html_escape),
+		cmocka_unit_test(test_json_and_url),
+		cmocka_unit_test(test_buf_grow_and_detach),
+		cmocka_unit_test(test_utf8_valid),
+		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_csv_parse),
+		cmocka_unit_test(test_csv_errors),
+		cmocka_unit_test(test_csv_write_neutralises_formulas),
+		cmocka_unit_test(test_i18n),
+		cmocka_unit_test(test_db_open_migrates),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
