@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -142,12 +143,36 @@ class Client:
         return r
 
 
+_template = None
+
+
+def demo_db(path):
+    """Copies a demo database (made once per test run: hashing and course import are slow) to path."""
+    global _template
+    if _template is None:
+        d = tempfile.mkdtemp(prefix="sala-template-")
+        t = os.path.join(d, "demo.db")
+        sala("demo", "--init", db=t, check=True)
+        _template = t
+    src = sqlite3.connect(_template)
+    dst = sqlite3.connect(path)
+    src.backup(dst)
+    dst.close()
+    src.close()
+    for ext in (".key",):
+        if os.path.exists(_template + ext):
+            shutil.copy(_template + ext, path + ext)
+            os.chmod(path + ext, 0o600)
+
+
 class Server:
     def __init__(self, demo=True, db=None, extra_env=None):
         self.dir = tempfile.mkdtemp(prefix="sala-test-")
         self.db = db or os.path.join(self.dir, "test.db")
         self.env = dict(extra_env or {})
-        if demo:
+        if demo and not db:
+            demo_db(self.db)
+        elif demo:
             sala("demo", "--init", db=self.db, env=self.env, check=True)
         self.proc = None
         self.start()
