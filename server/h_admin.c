@@ -9,14 +9,10 @@
 #include "server/server.h"
 #include "server/views.h"
 
-static const char *const sex_options[] = {"female", "Female", "male", "Male", "other", "Other",
-					  "unspecified", "Unspecified", NULL};
-
 static void sex_select(struct req *r, struct buf *b, const char *selected)
 {
 	const char *opts[] = {"female", T(r, "Female"), "male", T(r, "Male"), "other", T(r, "Other"),
 			      "unspecified", T(r, "Unspecified"), NULL};
-	(void)sex_options;
 	field_select(b, "sex", T(r, "Sex"), selected, opts);
 }
 
@@ -133,7 +129,8 @@ static int h_user_new(struct req *r)
 	return page_send(r, 200, &b);
 }
 
-static int h_user_create(struct req *r)
+/* The user fields of the add and edit forms. */
+static struct user_input user_from_form(struct req *r)
 {
 	struct user_input u = {
 		.username = req_form(r, "username"),
@@ -147,6 +144,12 @@ static int h_user_create(struct req *r)
 		.password = req_form(r, "password"),
 		.roles = roles_from_form(r),
 	};
+	return u;
+}
+
+static int h_user_create(struct req *r)
+{
+	struct user_input u = user_from_form(r);
 	struct err e;
 	if (user_add(r->db, &u, &e) < 0) {
 		struct buf b = BUF_INIT;
@@ -187,16 +190,7 @@ static int h_user_edit(struct req *r)
 static int h_user_save(struct req *r)
 {
 	int64_t id = req_int(r->param[0], 1, INT64_MAX, 0);
-	struct user_input u = {
-		.full_name = req_form(r, "full_name"),
-		.full_name_km = req_form(r, "full_name_km"),
-		.sex = req_form(r, "sex"),
-		.org_code = req_form(r, "org_code"),
-		.position = req_form(r, "position"),
-		.email = req_form(r, "email"),
-		.phone = req_form(r, "phone"),
-		.roles = roles_from_form(r),
-	};
+	struct user_input u = user_from_form(r);
 	struct err e;
 	if (user_update(r->db, id, &u, &e) < 0)
 		return resp_error(r, 422, e.msg);
