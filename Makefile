@@ -7,7 +7,7 @@
 
 CC ?= cc
 SANITIZE ?=
-PKGS := sqlite3 libarchive libcmark gdlib yaml-0.1 libsodium zlib raqm freetype2 libqrencode
+PKGS := sqlite3 libarchive libcmark gdlib yaml-0.1 libsodium zlib raqm freetype2 libqrencode libpng
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcivetweb -lhpdf -lunistring -lcsv -lpthread -lm
@@ -74,7 +74,8 @@ unit-bins: $(UNIT_BINS)
 bench: 
 	@scripts/deps.sh bench
 	$(MAKE) clean-rel
-	$(MAKE) CFLAGS="-O2 -g -DNDEBUG" sala
+	# CFLAGS from the environment, not the command line: a command-line CFLAGS would drop -I. and -Werror.
+	CFLAGS="-O2 -g -DNDEBUG" $(MAKE) sala
 	tests/bench/run.sh
 
 fuzz:

@@ -1,17 +1,209 @@
-/* Placeholder until the quiz parser lands: accepts any file, finds no questions. */
+/* Quiz model: the parser entry point, shared helpers, freeing. */
 #include "assessment/quiz.h"
 
+#include <cmark.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistr.h>
+
+#include "lib/buf.h"
+#include "lib/util.h"
+#include "lib/xmalloc.h"
+
+void quiz_problem(struct quiz_parser *p, int line, const char *fmt, ...)
+{
+	p->problems++;
+	if (!p->errs)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(p->errs, "%s:%d: ", p->name, line);
+	vfprintf(p->errs, fmt, ap);
+	fputc('\n', p->errs);
+	va_end(ap);
+}
+
+char *quiz_md_html(const char *md, size_t len, bool inline_only)
+{
+	/* Safe mode is cmark's default: raw HTML and dangerous URLs are dropped. */
+	char *h = cmark_markdown_to_html(md, len, CMARK_OPT_DEFAULT);
+	char *out;
+	size_t n = strlen(h);
+	if (inline_only && n >= 8 && strncmp(h, "<p>", 3) == 0 && strcmp(h + n - 5, "</p>\n") == 0 &&
+	    !strstr(h + 3, "<p>")) {
+		out = xstrndup(h + 3, n - 8);
+	} else {
+		while (n > 0 && h[n - 1] == '\n')
+			n--;
+		out = xstrndup(h, n);
+	}
+	free(h);
+	return out;
+}
+
+char *quiz_text_html(const char *s, bool block)
+{
+	struct buf b = BUF_INIT;
+	if (block)
+		buf_puts(&b, "<p>");
+	for (const char *p = s; *p; p++) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		buf_html_n(&b, p, n);
+		if (!nl)
+			break;
+		buf_puts(&b, "<br>");
+		p = nl;
+	}
+	if (block)
+		buf_puts(&b, "</p>");
+	buf_putc(&b, '\0');
+	b.len--;
+	return buf_detach(&b, NULL);
+}
+
+const char *quiz_kind_name(enum quiz_kind k)
+{
+	switch (k) {
+	case QUIZ_PRACTICE:
+		return "practice";
+	case QUIZ_PRETEST:
+		return "pretest";
+	case QUIZ_FINAL:
+	default:
+		return "final";
+	}
+}
+
+int quiz_kind_parse(const char *s)
+{
+	if (!s)
+		return -1;
+	if (strcmp(s, "final") == 0)
+		return QUIZ_FINAL;
+	if (strcmp(s, "practice") == 0)
+		return QUIZ_PRACTICE;
+	if (strcmp(s, "pretest") == 0)
+		return QUIZ_PRETEST;
+	return -1;
+}
+
+static bool yaml_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = {"true", "yes", "on", "True", "Yes", "TRUE"};
+	static const char *const no[] = {"false", "no", "off", "False", "No", "FALSE"};
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (strcmp(v, yes[i]) == 0)
+			return *out = true, true;
+		if (strcmp(v, no[i]) == 0)
+			return *out = false, true;
+	}
+	return false;
+}
+
+static bool yaml_int(const char *v, int min, int max, int *out)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (!*v || *end || n < min || n > max)
+		return false;
+	*out = (int)n;
+	return true;
+}
+
+int quiz_setting(struct quiz_parser *p, struct quiz *q, const char *k, const char *v, int line)
+{
+	bool ok = true;
+	if (strcmp(k, "title") == 0) {
+		free(q->title);
+		q->title = xstrdup(v);
+	} else if (strcmp(k, "pass_mark") == 0) {
+		ok = yaml_int(v, 0, 100, &q->pass_mark);
+	} else if (strcmp(k, "attempts") == 0) {
+		ok = yaml_int(v, 0, 1000, &q->attempts);
+	} else if (strcmp(k, "shuffle") == 0) {
+		ok = yaml_bool(v, &q->shuffle);
+	} else if (strcmp(k, "draw") == 0) {
+		ok = yaml_int(v, 0, QUIZ_MAX_QUESTIONS, &q->draw);
+	} else if (strcmp(k, "minutes") == 0) {
+		ok = yaml_int(v, 0, 24 * 60, &q->minutes);
+	} else if (strcmp(k, "kind") == 0) {
+		int kind = quiz_kind_parse(v);
+		ok = kind >= 0;
+		if (ok)
+			q->kind = (enum quiz_kind)kind;
+	} else {
+		quiz_problem(p, line, "unknown setting '%s' (title, pass_mark, attempts, shuffle, draw, minutes, kind)",
+			     k);
+		return -1;
+	}
+	if (!ok)
+		quiz_problem(p, line, "bad value '%s' for '%s'", v, k);
+	return ok ? 0 : -1;
+}
 
 int quiz_parse(const char *name, const char *data, size_t len, struct quiz *q, FILE *errs)
 {
-	(void)name, (void)data, (void)len, (void)errs;
 	memset(q, 0, sizeof *q);
 	q->pass_mark = -1;
-	return 0;
+	struct quiz_parser p = {.name = name ? name : "quiz", .errs = errs, .problems = 0};
+	if (len > QUIZ_MAX_BYTES) {
+		quiz_problem(&p, 1, "the file is too large (%zu bytes; at most %d)", len, QUIZ_MAX_BYTES);
+		return p.problems;
+	}
+	if (!utf8_valid(data, len)) {
+		const uint8_t *bad = u8_check((const uint8_t *)data, len);
+		const char *nul = memchr(data, '\0', len);
+		size_t off = bad ? (size_t)((const char *)bad - data) : len;
+		if (nul && (size_t)(nul - data) < off)
+			off = (size_t)(nul - data);
+		quiz_problem(&p, line_of(data, off), "the file is not valid UTF-8 text");
+		return p.problems;
+	}
+	if (name && str_ends(name, ".gift"))
+		quiz_parse_gift(&p, data, len, q);
+	else
+		quiz_parse_markdown(&p, data, len, q);
+	if (q->nquestions == 0 && p.problems == 0)
+		quiz_problem(&p, 1, "the quiz has no questions");
+	if (q->draw > 0 && (size_t)q->draw > q->nquestions && p.problems == 0)
+		quiz_problem(&p, 1, "'draw: %d' asks for more questions than the quiz has (%zu)", q->draw,
+			     q->nquestions);
+	return p.problems;
+}
+
+static void question_release(struct question *qu)
+{
+	free(qu->title);
+	free(qu->text);
+	free(qu->html);
+	free(qu->feedback);
+	for (size_t i = 0; i < qu->noptions; i++) {
+		free(qu->options[i].text);
+		free(qu->options[i].html);
+		free(qu->options[i].feedback);
+	}
+	free(qu->options);
+	for (size_t i = 0; i < qu->npairs; i++) {
+		free(qu->pairs[i].left);
+		free(qu->pairs[i].right);
+	}
+	free(qu->pairs);
+	for (size_t i = 0; i < qu->nnums; i++)
+		free(qu->nums[i].feedback);
+	free(qu->nums);
 }
 
 void quiz_free(struct quiz *q)
 {
+	if (!q)
+		return;
+	free(q->title);
+	for (size_t i = 0; i < q->nquestions; i++)
+		question_release(&q->questions[i]);
+	free(q->questions);
 	memset(q, 0, sizeof *q);
+	q->pass_mark = -1;
 }

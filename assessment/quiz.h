@@ -1,6 +1,6 @@
 /*
- * Quizzes: the Markdown quiz format and Moodle GIFT, parsed into one model,
- * and pure grading functions. See docs/quiz-format.md.
+ * Quizzes: the Markdown quiz format and Moodle GIFT, parsed into one model.
+ * Grading is in assessment/grade.h. See docs/quiz-format.md.
  */
 #ifndef SALA_QUIZ_H
 #define SALA_QUIZ_H
@@ -10,51 +10,65 @@
 
 #include "lib/err.h"
 
+/* Limits that bound the parser's work on hostile input. */
+#define QUIZ_MAX_BYTES (128 * 1024)
+#define QUIZ_MAX_QUESTIONS 500
+#define QUIZ_MAX_OPTIONS 50 /* options, accepted answers, pairs or numeric answers per question */
+
 enum question_type {
-	Q_SINGLE,   /* one right option */
-	Q_MULTI,    /* several right options (weights for GIFT %n%) */
-	Q_SHORT,    /* accepted texts */
+	Q_SINGLE,   /* one right option (GIFT: partial weights allowed) */
+	Q_MULTI,    /* several right options: score is the sum of ticked weights, clamped to 0..1 */
+	Q_SHORT,    /* accepted texts (options, each with a weight) */
 	Q_MATCH,    /* left -> right pairs */
-	Q_NUMERIC,  /* value with tolerance, or a range (GIFT) */
-	Q_TRUEFALSE /* GIFT {T}/{F}: stored as SINGLE with options True/False */
+	Q_NUMERIC,  /* GIFT numbers: value with tolerance, or ranges */
+	Q_TRUEFALSE /* GIFT {T}/{F}: two options "True" and "False", graded as single choice */
 };
 
 enum quiz_kind { QUIZ_FINAL, QUIZ_PRACTICE, QUIZ_PRETEST };
 
 struct option {
-	char *text;     /* Markdown/plain text as written */
-	bool right;
-	double weight;  /* GIFT weights in [-1, 1]; 1 for right, 0 for wrong otherwise */
-	char *feedback; /* per-option feedback or NULL */
+	char *text;	/* plain text (labels, <option> elements, reports) */
+	char *html;	/* the same as safe HTML (inline, no <p>) */
+	bool right;	/* weight > 0 */
+	double weight;	/* share of the question's mark when chosen, -1..1: single 1/0 (GIFT %n%);
+			 * multi right 1/R and wrong -1/R (Markdown) or %n% (GIFT); short answer 1 or %n% */
+	char *feedback; /* per-option feedback as safe HTML, or NULL */
 };
 
 struct pair {
-	char *left, *right;
+	char *left, *right; /* plain text; left "" = a distractor right-hand choice (GIFT) */
+};
+
+struct numeric {
+	double min, max; /* accepted interval (value +- tolerance, or a..b) */
+	double value;	 /* the value to show as the right answer */
+	bool range;	 /* written as a range min..max (else value:tolerance) */
+	double weight;	 /* 0..1 */
+	char *feedback;	 /* safe HTML or NULL */
 };
 
 struct question {
 	enum question_type type;
-	int line;	 /* line in the source file where the question starts */
-	char *title;	 /* GIFT ::title:: or NULL */
-	char *text;	 /* question text (Markdown) */
-	char *feedback;	 /* general feedback or NULL */
-	struct option *options;
+	int line;	/* line in the source file where the question starts */
+	char *title;	/* GIFT ::title:: or NULL */
+	char *text;	/* question text, plain */
+	char *html;	/* question text as safe HTML (block) */
+	char *feedback; /* general feedback as safe HTML, or NULL */
+	struct option *options; /* choices (single, multi, true/false) or accepted answers (short) */
 	size_t noptions;
-	char **answers; /* short answers */
-	size_t nanswers;
 	struct pair *pairs;
 	size_t npairs;
-	double num_value, num_tolerance, num_min, num_max; /* numeric */
-	bool num_range;
+	struct numeric *nums;
+	size_t nnums;
 };
 
 struct quiz {
-	char *title;
+	char *title;   /* NULL when not set */
 	int pass_mark; /* -1 when not set in the file */
 	int attempts;  /* 0 = unlimited */
 	bool shuffle;
-	int draw;      /* 0 = all */
-	int minutes;   /* 0 = no limit */
+	int draw;    /* 0 = all */
+	int minutes; /* 0 = no limit */
 	enum quiz_kind kind;
 	struct question *questions;
 	size_t nquestions;
@@ -64,9 +78,30 @@ struct quiz {
  * Parses a quiz file; the format follows the name (".gift" is GIFT, else
  * Markdown). Every problem is written to errs as "NAME:LINE: message" (errs
  * may be NULL); returns the number of problems (0 = ok). q is filled even on
- * problems, and must be freed with quiz_free().
+ * problems, and must be freed with quiz_free(). Never crashes on hostile
+ * input and refuses files over QUIZ_MAX_BYTES.
  */
 int quiz_parse(const char *name, const char *data, size_t len, struct quiz *q, FILE *errs);
 void quiz_free(struct quiz *q);
+
+/* "final", "practice" or "pretest"; and back (-1 when unknown). */
+const char *quiz_kind_name(enum quiz_kind k);
+int quiz_kind_parse(const char *s);
+
+/* Internal to the parsers (assessment/quiz*.c): one problem, counted. */
+struct quiz_parser {
+	const char *name;
+	FILE *errs;
+	int problems;
+};
+void quiz_problem(struct quiz_parser *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Applies one setting (title, pass_mark, attempts, shuffle, draw, minutes, kind); -1 after reporting a problem. */
+int quiz_setting(struct quiz_parser *p, struct quiz *q, const char *key, const char *value, int line);
+int quiz_parse_markdown(struct quiz_parser *p, const char *data, size_t len, struct quiz *q);
+int quiz_parse_gift(struct quiz_parser *p, const char *data, size_t len, struct quiz *q);
+/* Renders Markdown in safe mode; inline strips the outer paragraph. Caller frees. */
+char *quiz_md_html(const char *md, size_t len, bool inline_only);
+/* Escapes plain text as HTML (newlines kept as <br>); block wraps it in <p>. Caller frees. */
+char *quiz_text_html(const char *s, bool block);
 
 #endif

@@ -1,10 +1,30 @@
-/* Certificates: issue on completion, sign, verify, render (PNG, PDF), revoke. */
+/*
+ * Certificates: issue on completion, sign, verify, render (PNG, PDF), revoke.
+ *
+ * A certificate is a row of the certificates table plus a signed payload: the
+ * canonical JSON text of its facts (serial, code, names, course, date, score,
+ * issuer), signed with the site's Ed25519 key kept in "<db path>.key" (0600,
+ * created on first use). Rendered files carry the payload and signature as a
+ * token "SALA1.<payload>.<signature>" (base64url), so they can be checked
+ * offline against the public key. See docs/certificates.md.
+ */
 #ifndef SALA_CERT_H
 #define SALA_CERT_H
+#include <sodium.h>
 #include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "lib/buf.h"
 #include "lib/err.h"
+
+/* Defaults of the site settings issuer_en, issuer_km and base_url. */
+#define CERT_ISSUER_EN "Ministry of Interior"
+#define CERT_ISSUER_KM "ក្រសួងមហាផ្ទៃ"
+#define CERT_BASE_URL "http://127.0.0.1:8080"
+/* Most certificates one bulk download renders (about 0.4 MB each, all held in memory). */
+#define CERT_BULK_MAX 1000
 
 /*
  * Issues the certificate for a learner who has just completed a course (does
@@ -12,5 +32,120 @@
  * Called inside the caller's transaction. Returns 0, or -1 with a message.
  */
 int cert_issue_on_completion(sqlite3 *db, int64_t user_id, const char *course_id, struct err *e);
+
+/* A certificate as stored; strings owned by the struct, freed by cert_release(). */
+struct cert {
+	int64_t id, user_id, org_id, issued_at, revoked_at, superseded_by; /* revoked_at, superseded_by: 0 = none */
+	char serial[32];
+	char code[16]; /* "XXXX-XXXX-XX" */
+	char *course_id, *language, *course_title, *name, *name_km, *completed_on, *issuer, *issuer_km;
+	char *payload, *signature, *revoked_reason;
+	char *heading;	/* packages.certificate_title of the course, "" when none (not signed) */
+	char *org_name; /* org unit name (English), not signed */
+	double score;
+	bool has_score;
+};
+
+enum cert_status { CERT_VALID, CERT_REVOKED, CERT_SUPERSEDED, CERT_UNKNOWN, CERT_TAMPERED };
+
+/* "valid", "revoked", "superseded", "unknown", "tampered". */
+const char *cert_status_name(enum cert_status s);
+
+/* Issues (own transaction) if not yet issued; *id gets the current certificate's id. -1 with a message. */
+int cert_issue(sqlite3 *db, int64_t user_id, const char *course_id, int64_t *id, struct err *e);
+/*
+ * Re-issues a current certificate with the learner's names and org as they
+ * are now: a new serial and code; the old one gets superseded_by. *new_id
+ * gets the new id. Refused for revoked or already superseded certificates.
+ */
+int cert_reissue(sqlite3 *db, const char *serial, int64_t *new_id, struct err *e);
+/* Revokes with a (required) reason. */
+int cert_revoke(sqlite3 *db, const char *serial, const char *reason, struct err *e);
+
+/* Loads by serial, by code (any spelling cert_code_normalize accepts) or by id; -1 when absent. */
+int cert_get_by_serial(sqlite3 *db, const char *serial, struct cert *c);
+int cert_get_by_code(sqlite3 *db, const char *code, struct cert *c);
+int cert_get(sqlite3 *db, int64_t id, struct cert *c);
+void cert_release(struct cert *c);
+/* The serial of a certificate id into out; -1 when absent. */
+int cert_serial_of(sqlite3 *db, int64_t id, char out[32]);
+
+/* Online check: status of the certificate with this code; c is filled (release it) unless CERT_UNKNOWN. */
+enum cert_status cert_verify_code(sqlite3 *db, const char *code, struct cert *c);
+/* True when the learner's current names differ from the certificate's. */
+bool cert_name_changed(sqlite3 *db, const struct cert *c);
+
+/* Verification codes: 9 random Crockford base32 symbols and a Luhn mod 32 check symbol. */
+void cert_code_new(char out[16]);
+/* Normalises a typed code (case, dashes, spaces, O->0, I/L->1) to "XXXX-XXXX-XX"; -1 when malformed or the check fails.
+ */
+int cert_code_normalize(const char *in, char out[16]);
+
+/* The site's signing key, "<db path>.key", created (0600) on first use. Caller frees the path. */
+char *cert_key_path(const char *db_path);
+int cert_key_load_path(const char *path, unsigned char sk[crypto_sign_SECRETKEYBYTES],
+		       unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct err *e);
+/* The key next to the database this handle has open (sqlite3_db_filename). */
+int cert_key_load(sqlite3 *db, unsigned char sk[crypto_sign_SECRETKEYBYTES],
+		  unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct err *e);
+/* Public key as standard base64 (45 bytes with NUL). */
+void cert_pubkey_b64(const unsigned char pk[crypto_sign_PUBLICKEYBYTES], char out[45]);
+/* Parses a public key: base64 (either alphabet), 64 hex digits, an "ed25519:" prefix, or the JSON of
+ * /certificates/public-key.json. */
+int cert_pubkey_parse(const char *text, unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct err *e);
+
+/* The canonical payload (ASCII JSON, keys sorted, non-ASCII as \u escapes) of c's signed facts into out. */
+void cert_payload_build(const struct cert *c, struct buf *out);
+/* The token "SALA1.<b64url payload>.<b64url signature>" of a stored certificate into out. */
+void cert_token(const struct cert *c, struct buf *out);
+/* Checks a token against pk; 0 and the payload text in payload (appended) when the signature holds. */
+int cert_token_verify(const char *token, const unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct buf *payload,
+		      struct err *e);
+/* A string or number field of a canonical payload, decoded into out (appended); -1 when absent. */
+int cert_payload_field(const char *payload, const char *key, struct buf *out);
+/* Finds the token in a rendered PNG (tEXt chunk "sala-certificate") or PDF (Keywords); appended to token. */
+int cert_token_extract(const void *data, size_t len, struct buf *token, struct err *e);
+
+/* Rendering. A renderer holds the fonts and the site template; one per thread, reused for many certificates. */
+struct cert_renderer;
+struct cert_renderer *cert_renderer_new(sqlite3 *db, struct err *e);
+void cert_renderer_free(struct cert_renderer *cr);
+/* A4 landscape at 300 dpi (3508x2480) PNG with the token embedded; appended to out. */
+int cert_render_png(struct cert_renderer *cr, const struct cert *c, struct buf *out, struct err *e);
+/* A PDF of n certificates, one A4 landscape page each (the page is the 300 dpi image); appended to out. */
+int cert_render_pdf(struct cert_renderer *cr, const struct cert *const *cs, size_t n, struct buf *out, struct err *e);
+/* A PDF built page by page from page PNGs made by cert_render_png (their image data is used as is). */
+struct cert_pdf;
+/* single: the certificate whose facts and token go into the document info, or NULL for a bundle. */
+struct cert_pdf *cert_pdf_begin(const struct cert *single);
+int cert_pdf_add_png(struct cert_pdf *p, const struct buf *png, struct err *e);
+/* Appends the document to out and frees p (also on failure). */
+int cert_pdf_finish(struct cert_pdf *p, struct buf *out, struct err *e);
+/* One-shot helpers (renderer made and freed inside). */
+int cert_png(sqlite3 *db, const struct cert *c, struct buf *out, struct err *e);
+int cert_pdf(sqlite3 *db, const struct cert *c, struct buf *out, struct err *e);
+
+/* The site's base URL (setting base_url, default CERT_BASE_URL), without a trailing slash; caller frees. */
+char *cert_base_url(sqlite3 *db);
+
+/* Open Badges 3.0: the OpenBadgeCredential JSON of c (appended to out). */
+void cert_badge_json(sqlite3 *db, const struct cert *c, struct buf *out);
+/* The credential as a VC-JWT (compact JWS, EdDSA) signed with the site key. */
+int cert_badge_jwt(sqlite3 *db, const struct cert *c, struct buf *out, struct err *e);
+/* Checks a compact JWS signed with EdDSA against pk; the decoded payload is appended to payload. */
+int cert_jwt_verify(const char *jwt, const unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct buf *payload,
+		    struct err *e);
+
+/* Bulk selection: current (not superseded, not revoked) certificates. */
+struct cert_filter {
+	const char *course_id; /* NULL or "" = every course */
+	int64_t org_id;	       /* learners whose org lies in this subtree; 0 = everyone */
+	const char *from, *to; /* completion dates YYYY-MM-DD, inclusive; NULL = open */
+};
+/* The ids matching f, oldest first; caller frees *ids. -1 when more than max match. */
+int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **ids, size_t *n, struct err *e);
+/* Renders the selection as one PDF ("pdf") or a zip of one PDF each ("zip"); appended to out. */
+int cert_bulk(sqlite3 *db, const struct cert_filter *f, const char *format, struct buf *out, size_t *count,
+	      struct err *e);
 
 #endif

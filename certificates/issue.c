@@ -1,8 +1,436 @@
-/* Placeholder until certificate issuing lands. */
+/* Issuing, re-issuing, revoking and looking up certificates. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "certificates/cert.h"
+#include "lib/db.h"
+#include "lib/util.h"
+#include "lib/xmalloc.h"
+
+const char *cert_status_name(enum cert_status s)
+{
+	switch (s) {
+	case CERT_VALID:
+		return "valid";
+	case CERT_REVOKED:
+		return "revoked";
+	case CERT_SUPERSEDED:
+		return "superseded";
+	case CERT_TAMPERED:
+		return "tampered";
+	case CERT_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+char *cert_base_url(sqlite3 *db)
+{
+	char *u = db_setting_get(db, "base_url");
+	if (!u || !*u) {
+		free(u);
+		return xstrdup(CERT_BASE_URL);
+	}
+	size_t n = strlen(u);
+	while (n > 0 && u[n - 1] == '/')
+		u[--n] = '\0';
+	return u;
+}
+
+static char *setting_or(sqlite3 *db, const char *key, const char *def)
+{
+	char *v = db_setting_get(db, key);
+	if (v && *v)
+		return v;
+	free(v);
+	return xstrdup(def);
+}
+
+#define CERT_COLUMNS                                                                                                   \
+	"c.id, c.serial, c.code, c.user_id, c.course_id, c.language, c.course_title, c.name, c.name_km, "              \
+	"c.completed_on, c.score, c.org_id, c.issuer, c.issuer_km, c.payload, c.signature, c.issued_at, "              \
+	"c.superseded_by, c.revoked_at, c.revoked_reason, "                                                            \
+	"coalesce((SELECT p.certificate_title FROM packages p WHERE p.course_id = c.course_id "                        \
+	"AND p.language = c.language ORDER BY p.active DESC, p.version_num DESC LIMIT 1), "                            \
+	"(SELECT p.certificate_title FROM packages p WHERE p.course_id = c.course_id "                                 \
+	"ORDER BY p.active DESC, p.version_num DESC LIMIT 1), ''), "                                                   \
+	"coalesce((SELECT o.name_en FROM org_units o WHERE o.id = c.org_id), '')"
+
+static void cert_from_row(sqlite3_stmt *st, struct cert *c)
+{
+	memset(c, 0, sizeof *c);
+	c->id = sqlite3_column_int64(st, 0);
+	snprintf(c->serial, sizeof c->serial, "%s", db_col_text(st, 1));
+	snprintf(c->code, sizeof c->code, "%s", db_col_text(st, 2));
+	c->user_id = sqlite3_column_int64(st, 3);
+	c->course_id = xstrdup(db_col_text(st, 4));
+	c->language = xstrdup(db_col_text(st, 5));
+	c->course_title = xstrdup(db_col_text(st, 6));
+	c->name = xstrdup(db_col_text(st, 7));
+	c->name_km = xstrdup(db_col_text(st, 8));
+	c->completed_on = xstrdup(db_col_text(st, 9));
+	c->has_score = sqlite3_column_type(st, 10) != SQLITE_NULL;
+	c->score = sqlite3_column_double(st, 10);
+	c->org_id = sqlite3_column_int64(st, 11);
+	c->issuer = xstrdup(db_col_text(st, 12));
+	c->issuer_km = xstrdup(db_col_text(st, 13));
+	c->payload = xstrdup(db_col_text(st, 14));
+	c->signature = xstrdup(db_col_text(st, 15));
+	c->issued_at = sqlite3_column_int64(st, 16);
+	c->superseded_by = sqlite3_column_int64(st, 17);
+	c->revoked_at = sqlite3_column_int64(st, 18);
+	c->revoked_reason = xstrdup(db_col_text(st, 19));
+	c->heading = xstrdup(db_col_text(st, 20));
+	c->org_name = xstrdup(db_col_text(st, 21));
+}
+
+static int cert_query(sqlite3 *db, const char *where, const char *text, int64_t id, struct cert *c)
+{
+	char sql[2048];
+	snprintf(sql, sizeof sql, "SELECT " CERT_COLUMNS " FROM certificates c WHERE %s", where);
+	sqlite3_stmt *st = db_prepare(db, sql);
+	if (text)
+		db_bind_text(st, 1, text);
+	else
+		sqlite3_bind_int64(st, 1, id);
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		cert_from_row(st, c);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int cert_get_by_serial(sqlite3 *db, const char *serial, struct cert *c)
+{
+	return serial ? cert_query(db, "c.serial = ?1", serial, 0, c) : -1;
+}
+
+int cert_get_by_code(sqlite3 *db, const char *code, struct cert *c)
+{
+	char norm[16];
+	if (cert_code_normalize(code, norm) < 0)
+		return -1;
+	return cert_query(db, "c.code = ?1", norm, 0, c);
+}
+
+int cert_get(sqlite3 *db, int64_t id, struct cert *c)
+{
+	return cert_query(db, "c.id = ?1", NULL, id, c);
+}
+
+void cert_release(struct cert *c)
+{
+	char **s[] = {&c->course_id,	  &c->language, &c->course_title, &c->name,    &c->name_km,
+		      &c->completed_on,	  &c->issuer,	&c->issuer_km,	  &c->payload, &c->signature,
+		      &c->revoked_reason, &c->heading,	&c->org_name};
+	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
+		free(*s[i]);
+		*s[i] = NULL;
+	}
+}
+
+int cert_serial_of(sqlite3 *db, int64_t id, char out[32])
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT serial FROM certificates WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, 32, "%s", db_col_text(st, 0));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Fills serial and code, signs the payload and inserts c (inside the caller's transaction); sets c->id. */
+static int cert_insert(sqlite3 *db, struct cert *c, struct err *e)
+{
+	unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
+	if (cert_key_load(db, sk, pk, e) < 0)
+		return -1;
+	c->issued_at = now_s();
+	char year[11];
+	date_ymd(c->issued_at, year);
+	year[4] = '\0';
+	int64_t next = db_int(db, "SELECT coalesce(max(id), 0) + 1 FROM certificates", NULL, NULL, 1);
+	snprintf(c->serial, sizeof c->serial, "SALA-%s-%06lld", year, (long long)next);
+	for (int tries = 0;; tries++) {
+		cert_code_new(c->code);
+		if (db_int(db, "SELECT count(*) FROM certificates WHERE code = ?1", c->code, NULL, 0) == 0)
+			break;
+		if (tries == 20) {
+			sodium_memzero(sk, sizeof sk);
+			return err_set(e, "cannot find an unused verification code");
+		}
+	}
+	struct buf payload = BUF_INIT;
+	cert_payload_build(c, &payload);
+	unsigned char sig[crypto_sign_BYTES];
+	crypto_sign_detached(sig, NULL, (const unsigned char *)payload.data, payload.len, sk);
+	sodium_memzero(sk, sizeof sk);
+	char sig64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+	sodium_bin2base64(sig64, sizeof sig64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
+	sqlite3_stmt *st = db_prepare(
+	    db, "INSERT INTO certificates(serial, code, user_id, course_id, language, course_title, name, name_km, "
+		"completed_on, score, org_id, issuer, issuer_km, payload, signature, issued_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+	db_bind_text(st, 1, c->serial);
+	db_bind_text(st, 2, c->code);
+	sqlite3_bind_int64(st, 3, c->user_id);
+	db_bind_text(st, 4, c->course_id);
+	db_bind_text(st, 5, c->language);
+	db_bind_text(st, 6, c->course_title);
+	db_bind_text(st, 7, c->name);
+	db_bind_text(st, 8, c->name_km);
+	db_bind_text(st, 9, c->completed_on);
+	if (c->has_score)
+		sqlite3_bind_double(st, 10, c->score);
+	else
+		sqlite3_bind_null(st, 10);
+	sqlite3_bind_int64(st, 11, c->org_id);
+	db_bind_text(st, 12, c->issuer);
+	db_bind_text(st, 13, c->issuer_km);
+	db_bind_text(st, 14, payload.data);
+	db_bind_text(st, 15, sig64);
+	sqlite3_bind_int64(st, 16, c->issued_at);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot save certificate: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	buf_release(&payload);
+	if (rc == 0)
+		c->id = sqlite3_last_insert_rowid(db);
+	return rc;
+}
+
+/* The learner's current names and org into c; -1 when the user is unknown. */
+static int load_learner(sqlite3 *db, int64_t user_id, struct cert *c)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT full_name, full_name_km, org_id FROM users WHERE id = ?");
+	sqlite3_bind_int64(st, 1, user_id);
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		free(c->name);
+		free(c->name_km);
+		c->name = xstrdup(db_col_text(st, 0));
+		c->name_km = xstrdup(db_col_text(st, 1));
+		c->org_id = sqlite3_column_int64(st, 2);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void load_issuer(sqlite3 *db, struct cert *c)
+{
+	free(c->issuer);
+	free(c->issuer_km);
+	c->issuer = setting_or(db, "issuer_en", CERT_ISSUER_EN);
+	c->issuer_km = setting_or(db, "issuer_km", CERT_ISSUER_KM);
+}
 
 int cert_issue_on_completion(sqlite3 *db, int64_t user_id, const char *course_id, struct err *e)
 {
-	(void)db, (void)user_id, (void)course_id, (void)e;
+	char uid[32];
+	snprintf(uid, sizeof uid, "%lld", (long long)user_id);
+	if (db_int(db,
+		   "SELECT count(*) FROM certificates WHERE user_id = ?1 AND course_id = ?2 AND superseded_by IS NULL",
+		   uid, course_id, 0) > 0)
+		return 0;
+	struct cert c = {.user_id = user_id};
+	int rc = -1;
+	sqlite3_stmt *st = db_prepare(db, "SELECT completed_at, best_final FROM enrolments WHERE user_id = ?1 AND "
+					  "course_id = ?2 AND completed_at IS NOT NULL");
+	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, course_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return err_set(e, "user %lld has not completed course '%s'", (long long)user_id, course_id);
+	}
+	char day[11];
+	date_ymd(sqlite3_column_int64(st, 0), day);
+	c.completed_on = xstrdup(day);
+	c.has_score = sqlite3_column_type(st, 1) != SQLITE_NULL;
+	c.score = sqlite3_column_double(st, 1);
+	sqlite3_finalize(st);
+
+	/* The package: the active one in the learner's language if there is one. */
+	st = db_prepare(db, "SELECT p.title, p.certificate, p.language FROM packages p WHERE p.course_id = ?1 "
+			    "ORDER BY p.active DESC, p.language = (SELECT lang FROM users WHERE id = ?2) DESC, "
+			    "p.version_num DESC, p.id DESC LIMIT 1");
+	db_bind_text(st, 1, course_id);
+	sqlite3_bind_int64(st, 2, user_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		err_set(e, "no course '%s'", course_id);
+		goto done;
+	}
+	bool wanted = sqlite3_column_int(st, 1) != 0;
+	c.course_title = xstrdup(db_col_text(st, 0));
+	c.language = xstrdup(db_col_text(st, 2));
+	sqlite3_finalize(st);
+	if (!wanted) {
+		rc = 0; /* certificate: false */
+		goto done;
+	}
+	c.course_id = xstrdup(course_id);
+	if (load_learner(db, user_id, &c) < 0) {
+		err_set(e, "no user %lld", (long long)user_id);
+		goto done;
+	}
+	load_issuer(db, &c);
+	rc = cert_insert(db, &c, e);
+done:
+	cert_release(&c);
+	return rc;
+}
+
+int cert_issue(sqlite3 *db, int64_t user_id, const char *course_id, int64_t *id, struct err *e)
+{
+	db_durable(db, true);
+	if (db_begin(db, e) < 0)
+		goto fail;
+	if (cert_issue_on_completion(db, user_id, course_id, e) < 0) {
+		db_rollback(db);
+		goto fail;
+	}
+	char uid[32];
+	snprintf(uid, sizeof uid, "%lld", (long long)user_id);
+	*id = db_int(db,
+		     "SELECT id FROM certificates WHERE user_id = ?1 AND course_id = ?2 AND superseded_by IS NULL "
+		     "ORDER BY id DESC LIMIT 1",
+		     uid, course_id, 0);
+	if (db_commit(db, e) < 0)
+		goto fail;
+	db_durable(db, false);
+	if (*id == 0)
+		return err_set(e, "course '%s' gives no certificate", course_id);
 	return 0;
+fail:
+	db_durable(db, false);
+	return -1;
+}
+
+int cert_reissue(sqlite3 *db, const char *serial, int64_t *new_id, struct err *e)
+{
+	struct cert c;
+	db_durable(db, true);
+	if (db_begin(db, e) < 0) {
+		db_durable(db, false);
+		return -1;
+	}
+	if (cert_get_by_serial(db, serial, &c) < 0) {
+		db_rollback(db);
+		db_durable(db, false);
+		return err_set(e, "no certificate '%s'", serial ? serial : "");
+	}
+	int rc = -1;
+	int64_t old = c.id;
+	if (c.revoked_at) {
+		err_set(e, "certificate '%s' is revoked; it cannot be re-issued", c.serial);
+		goto fail;
+	}
+	if (c.superseded_by) {
+		err_set(e, "certificate '%s' was already replaced", c.serial);
+		goto fail;
+	}
+	if (load_learner(db, c.user_id, &c) < 0) {
+		err_set(e, "the learner of '%s' no longer exists", c.serial);
+		goto fail;
+	}
+	load_issuer(db, &c);
+	if (cert_insert(db, &c, e) < 0)
+		goto fail;
+	sqlite3_stmt *st = db_prepare(db, "UPDATE certificates SET superseded_by = ?1 WHERE id = ?2");
+	sqlite3_bind_int64(st, 1, c.id);
+	sqlite3_bind_int64(st, 2, old);
+	bool ok = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	if (!ok) {
+		err_set(e, "cannot update '%s': %s", serial, sqlite3_errmsg(db));
+		goto fail;
+	}
+	if (db_commit(db, e) < 0)
+		goto out;
+	*new_id = c.id;
+	rc = 0;
+	goto out;
+fail:
+	db_rollback(db);
+out:
+	db_durable(db, false);
+	cert_release(&c);
+	return rc;
+}
+
+int cert_revoke(sqlite3 *db, const char *serial, const char *reason, struct err *e)
+{
+	char why[512];
+	snprintf(why, sizeof why, "%s", reason ? reason : "");
+	str_trim(why);
+	if (!*why)
+		return err_set(e, "a reason is required to revoke a certificate");
+	if (!utf8_valid(why, strlen(why)))
+		return err_set(e, "the reason is not valid UTF-8");
+	db_durable(db, true);
+	sqlite3_stmt *st = db_prepare(db, "UPDATE certificates SET revoked_at = ?1, revoked_reason = ?2 "
+					  "WHERE serial = ?3 AND revoked_at IS NULL");
+	sqlite3_bind_int64(st, 1, now_s());
+	db_bind_text(st, 2, why);
+	db_bind_text(st, 3, serial);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot revoke: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	db_durable(db, false);
+	if (rc == 0 && sqlite3_changes(db) == 0) {
+		if (db_int(db, "SELECT count(*) FROM certificates WHERE serial = ?1", serial, NULL, 0) == 0)
+			return err_set(e, "no certificate '%s'", serial ? serial : "");
+		return err_set(e, "certificate '%s' is already revoked", serial);
+	}
+	return rc;
+}
+
+/* The stored payload must be what the stored facts give, and its signature must hold. */
+static bool cert_intact(sqlite3 *db, const struct cert *c)
+{
+	unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
+	struct err e;
+	if (cert_key_load(db, sk, pk, &e) < 0)
+		return false;
+	sodium_memzero(sk, sizeof sk);
+	struct buf p = BUF_INIT;
+	cert_payload_build(c, &p);
+	bool same = strcmp(buf_str(&p), c->payload) == 0;
+	buf_release(&p);
+	unsigned char sig[crypto_sign_BYTES];
+	size_t n = 0;
+	if (!same ||
+	    sodium_base642bin(sig, sizeof sig, c->signature, strlen(c->signature), NULL, &n, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) < 0 ||
+	    n != sizeof sig)
+		return false;
+	return crypto_sign_verify_detached(sig, (const unsigned char *)c->payload, strlen(c->payload), pk) == 0;
+}
+
+enum cert_status cert_verify_code(sqlite3 *db, const char *code, struct cert *c)
+{
+	if (cert_get_by_code(db, code, c) < 0)
+		return CERT_UNKNOWN;
+	if (!cert_intact(db, c))
+		return CERT_TAMPERED;
+	if (c->revoked_at)
+		return CERT_REVOKED;
+	if (c->superseded_by)
+		return CERT_SUPERSEDED;
+	return CERT_VALID;
+}
+
+bool cert_name_changed(sqlite3 *db, const struct cert *c)
+{
+	struct cert now = {0};
+	if (load_learner(db, c->user_id, &now) < 0)
+		return false;
+	bool changed = strcmp(now.name, c->name) != 0 || strcmp(now.name_km, c->name_km) != 0;
+	cert_release(&now);
+	return changed;
 }

@@ -1,10 +1,16 @@
 /* sala serve, sala backup. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "lib/db.h"
+#include "lib/xmalloc.h"
 #include "server/server.h"
 
 int cmd_serve(int argc, char **argv)
@@ -30,16 +36,55 @@ int cmd_serve(int argc, char **argv)
 	return server_run(&o);
 }
 
+/* True when the file opens as a database and PRAGMA quick_check says ok. */
+static bool copy_ok(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	bool ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+		  sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK &&
+		  sqlite3_step(st) == SQLITE_ROW && strcmp(db_col_text(st, 0), "ok") == 0;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ok;
+}
+
+/*
+ * The copy is written next to FILE under a temporary name, checked, synced
+ * and renamed over FILE, so FILE is always either the old backup or a whole
+ * new one, never a half-written copy.
+ */
 int cmd_backup(int argc, char **argv)
 {
 	if (argc != 2)
 		die("usage: sala backup FILE   (a consistent copy, safe while the server runs)");
+	const char *out = argv[1];
+	struct stat src, dst;
+	if (stat(cli_db_path(), &src) == 0 && stat(out, &dst) == 0 && src.st_dev == dst.st_dev &&
+	    src.st_ino == dst.st_ino)
+		die("backup: '%s' is the database itself; choose another file", out);
+	char *tmp = xasprintf("%s.tmp-%ld", out, (long)getpid());
 	sqlite3 *db = cli_db_open();
 	struct err e;
-	int rc = db_backup(db, argv[1], &e);
+	int rc = db_backup(db, tmp, &e);
 	db_close(db);
-	if (rc < 0)
+	if (rc == 0 && !copy_ok(tmp))
+		rc = err_set(&e, "the copy in '%s' does not pass PRAGMA quick_check", tmp);
+	if (rc == 0) {
+		int fd = open(tmp, O_RDONLY);
+		if (fd < 0 || fsync(fd) != 0)
+			rc = err_set(&e, "cannot sync '%s': %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	if (rc == 0 && rename(tmp, out) != 0)
+		rc = err_set(&e, "cannot rename '%s' to '%s': %s", tmp, out, strerror(errno));
+	if (rc < 0) {
+		unlink(tmp);
+		free(tmp);
 		die("backup: %s", e.msg);
-	printf("backup written to %s\n", argv[1]);
+	}
+	free(tmp);
+	printf("backup written to %s\n", out);
 	return 0;
 }

@@ -189,8 +189,13 @@ int db_backup(sqlite3 *db, const char *path, struct err *e)
 		return -1;
 	}
 	int rc;
-	/* Copy in steps so writers are not blocked for the whole copy; restart on change. */
-	while ((rc = sqlite3_backup_step(b, 1024)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+	/*
+	 * One step copies every page inside one read transaction: in WAL mode it
+	 * does not block writers, and it sees one consistent snapshot. (Copying
+	 * in small steps restarts from the start whenever another connection
+	 * writes, so under steady writes it might never finish.)
+	 */
+	while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 		sqlite3_sleep(5);
 	sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE) {

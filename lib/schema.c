@@ -42,7 +42,7 @@ static const char *const migrations[] = {
 	"  active INTEGER NOT NULL DEFAULT 1,"
 	"  is_demo INTEGER NOT NULL DEFAULT 0,"
 	"  created_at INTEGER NOT NULL);"
-	"CREATE INDEX users_org ON users(org_id);"
+	"CREATE INDEX users_org ON users(org_id, sex);" /* covering for the reports by org unit and sex */
 
 	"CREATE TABLE user_roles ("
 	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"

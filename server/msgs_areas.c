@@ -1,7 +1,17 @@
 /* Each area adds its message table here: i18n_register(table, n). */
 #include "lib/i18n.h"
+#include "server/h_certs.h"
+#include "server/h_quiz.h"
+#include "server/h_reports.h"
+#include "server/h_learn.h"
+#include "server/packages.h"
 #include "server/server.h"
 
 void server_area_messages_register(void)
 {
+	packages_messages_register();
+	reports_messages_register();
+	learn_messages_register();
+	quiz_messages_register();
+	cert_messages_register();
 }

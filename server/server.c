@@ -14,6 +14,7 @@
 #include "lib/i18n.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
+#include "server/multipart.h"
 #include "server/views.h"
 
 #define DEFAULT_MAX_BODY (1u << 20)
@@ -25,7 +26,7 @@ static const char *db_path;
 static _Thread_local sqlite3 *thread_db;
 
 static const struct route *const tables[] = {
-	view_routes, auth_routes, admin_routes, course_routes, quiz_routes, report_routes, cert_routes, api_routes,
+	view_routes, auth_routes, admin_routes, package_routes, course_routes, quiz_routes, report_routes, cert_routes, api_routes,
 };
 
 static void on_signal(int sig)
@@ -41,6 +42,13 @@ static void *init_thread(const struct mg_context *ctx, int type)
 		struct err e;
 		thread_db = db_open(db_path, &e);
 		if (!thread_db)
+			fprintf(stderr, "sala: %s\n", e.msg);
+		/*
+		 * One connection per thread: SQLite's default 2 MB page cache each made 96 threads use
+		 * 150 MB and 1,000 threads 1 GB (docs/performance.md). The OS page cache holds the
+		 * file once for all of them, so a small private cache costs little.
+		 */
+		else if (db_exec(thread_db, "PRAGMA cache_size = -256", &e) < 0)
 			fprintf(stderr, "sala: %s\n", e.msg);
 	}
 	return NULL;
@@ -108,6 +116,8 @@ static int read_body(struct req *r, size_t max)
 	const char *ct = req_header(r, "Content-Type");
 	if (ct && str_starts(ct, "application/x-www-form-urlencoded"))
 		r->nform = form_parse(&r->arena, r->body, r->body_len, &r->form);
+	else if (ct && multipart_is(ct)) /* text fields (csrf...) of an upload form; files via multipart_file() */
+		r->nform = multipart_fields(&r->arena, ct, r->body, r->body_len, &r->form);
 	return 0;
 }
 
@@ -280,6 +290,14 @@ int server_run(const struct server_opts *o)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * SQLite's memory statistics take one process-wide mutex on every allocation; with a
+	 * connection per thread that lock is the bottleneck (docs/performance.md). Turn them off:
+	 * sqlite3_config() needs SQLite shut down, which it is (cmd_serve closed its handle).
+	 */
+	sqlite3_shutdown();
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_initialize();
 	mg_init_library(0);
 	struct mg_context *ctx = mg_start(&cb, NULL, options);
 	if (!ctx) {

@@ -23,6 +23,7 @@ int server_run(const struct server_opts *o);
 extern const struct route view_routes[];
 extern const struct route auth_routes[];
 extern const struct route admin_routes[];
+extern const struct route package_routes[]; /* server/h_packages.c: /manage/courses, /media */
 extern const struct route course_routes[];
 extern const struct route quiz_routes[];
 extern const struct route report_routes[];

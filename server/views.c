@@ -56,6 +56,9 @@ static const char css[] =
 	"progress{width:100%;height:1rem}"
 	".outline{padding-left:1.2rem}.outline .done::marker{content:'\\2713  '}"
 	".pager{display:flex;justify-content:space-between;gap:1rem;margin:2rem 0;flex-wrap:wrap}"
+	/* Learner pages: comfortable tap targets at 360 px, wide lesson tables scroll on their own. */
+	".pager a{display:inline-block;padding:.35rem 0}.outline li{margin:.5rem 0}"
+	".lesson table{display:block;overflow-x:auto}.progress{margin:.5rem 0}"
 	".lesson img,.lesson video{max-width:100%;height:auto}"
 	".lesson pre{overflow-x:auto;background:var(--soft);padding:.5rem}"
 	"fieldset{border:1px solid var(--line);border-radius:6px;margin:1rem 0;padding:.5rem 1rem}"
@@ -115,6 +118,7 @@ void page_begin(struct req *r, struct buf *b, const char *title)
 	if (r->user) {
 		nav_link(r, b, "/courses", "Courses");
 		nav_link(r, b, "/my", "My learning");
+		nav_link(r, b, "/certificates", "Certificates");
 		if (r->user->roles & (ROLE_TRAINER | ROLE_ADMIN))
 			nav_link(r, b, "/manage/courses", "Manage courses");
 		if (r->user->roles & (ROLE_MANAGER | ROLE_ADMIN))

@@ -1,0 +1,187 @@
+/*
+ * Quiz attempts: start or resume, save, submit, list. Grading happens here,
+ * on the server only; nothing a learner is sent before submitting says which
+ * answer is right (see attempt_write_json()).
+ *
+ * A quiz is named by its course, the item path in the package
+ * ("quizzes/final.md") and a language: the active package of the course in
+ * that language is used (falling back to another active language that has the
+ * quiz). The quiz text is read from the package's files at each call.
+ *
+ * Answers arrive as key/value pairs named like the HTML form of an attempt
+ * (k is the question's position in the attempt, from 0; option and pair
+ * numbers are those of struct attempt_item, i.e. of the quiz source):
+ *   single choice, true/false:   qK = OPTION
+ *   multiple response:           qK_OPTION = 1           (one key per ticked option)
+ *   short answer, numeric:       qK = TEXT
+ *   matching:                    qK_PAIR = CHOICE         (a pair index from item.choices; "" = none)
+ * The JSON API can map {"q0":"2","q1_0":"1"} straight onto these keys.
+ *
+ * Return codes: 0 on success, else one of enum attempt_error with a message in e.
+ */
+#ifndef SALA_ATTEMPT_H
+#define SALA_ATTEMPT_H
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "assessment/grade.h"
+#include "assessment/quiz.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+
+enum attempt_error {
+	ATTEMPT_EFAIL = -1,	/* database or internal failure: HTTP 500 */
+	ATTEMPT_ENOTFOUND = -2, /* no such quiz or attempt, or not the caller's: HTTP 404 */
+	ATTEMPT_ELIMIT = -3,	/* no attempts left: HTTP 409 */
+	ATTEMPT_EBADANSWER = -4, /* an answer names an option not in the question: HTTP 400 */
+	ATTEMPT_ECLOSED = -5,	/* saving into a submitted or timed-out attempt: HTTP 409 */
+	ATTEMPT_EQUIZ = -6,	/* the quiz source does not parse or has no questions: HTTP 500 */
+};
+
+/* Seconds after the deadline during which answers still count (network delay). */
+#define ATTEMPT_GRACE_S 30
+
+/* One question as laid out in an attempt. */
+struct attempt_item {
+	int question; /* index into quiz.questions */
+	/* Single/multi/true-false: option indices in display order. Matching: the
+	 * left-hand pairs in display order. Otherwise empty. */
+	int *order;
+	int norder;
+	/* Matching only: the right-hand choices in display order, each the index of
+	 * the first pair with that right-hand text (duplicates shown once). */
+	int *choices;
+	int nchoices;
+};
+
+struct attempt {
+	int64_t id, user_id, package_id;
+	char *course_id, *item_path, *language; /* language of the package */
+	enum quiz_kind kind;
+	int64_t seed;
+	int64_t started_at;
+	int64_t deadline_at;  /* 0 = no time limit */
+	int64_t submitted_at; /* 0 = still open */
+	int pass_mark;	      /* effective: quiz file, else package, else 70 */
+	struct quiz quiz;     /* parsed source: holds the right answers, never send as-is */
+	struct attempt_item *items;
+	int nitems;
+	struct answer *answers; /* nitems entries: saved or submitted answers */
+	double score;		/* percent 0..100 once submitted, else -1 */
+	bool passed;
+	bool late;		/* submitted after deadline + grace: answers sent then were ignored */
+	double *item_scores;	/* nitems entries in 0..1 once submitted, else NULL */
+};
+
+/* A learner's standing on one quiz, for the quiz intro page. */
+struct quiz_status {
+	int64_t package_id;
+	char *title;	   /* quiz title (front matter, else item title) */
+	enum quiz_kind kind;
+	int pass_mark;
+	int attempts_allowed; /* 0 = unlimited */
+	int attempts_used;    /* submitted attempts */
+	int nquestions;	      /* questions asked per attempt */
+	int minutes;	      /* 0 = no time limit */
+	int64_t open_attempt; /* id of the open attempt, or 0 */
+	double best;	      /* best score in percent, or -1 when none submitted */
+	bool passed;	      /* some attempt passed */
+};
+
+/* One attempt in a list (attempt_list). */
+struct attempt_summary {
+	int64_t id, started_at, submitted_at; /* submitted_at 0 = open */
+	double score;			      /* -1 when open */
+	bool passed, late;
+};
+
+/* Looks up the quiz and the user's attempts; ATTEMPT_ENOTFOUND when the course has no such quiz. */
+int attempt_quiz_status(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path, const char *lang,
+			struct quiz_status *st, struct err *e);
+void quiz_status_release(struct quiz_status *st);
+
+/*
+ * Returns the learner's open attempt on the quiz, or starts a new one (layout
+ * drawn and shuffled with a fresh seed, deadline set). Enrols the learner
+ * (source 'self') if needed and sets enrolments.started_at once. Open attempts
+ * past their deadline are closed first. ATTEMPT_ELIMIT when none are left.
+ */
+int attempt_start(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path, const char *lang,
+		  int64_t *attempt_id, struct err *e);
+
+/*
+ * Loads attempt id for user_id (ATTEMPT_ENOTFOUND when absent or someone
+ * else's) with its quiz, layout and answers. An open attempt past its
+ * deadline + grace is submitted here with its saved answers (marked late).
+ * Release with attempt_release().
+ */
+int attempt_load(sqlite3 *db, int64_t attempt_id, int64_t user_id, struct attempt *a, struct err *e);
+void attempt_release(struct attempt *a);
+
+/* Looks up a key of the learner's answers (form field or JSON member); NULL when absent. Borrowed. */
+typedef const char *(*answer_get_fn)(void *ctx, const char *key);
+
+/*
+ * True when key names a question (and option or pair) of this attempt, in
+ * the form described above. Handlers that can list every key they received
+ * (an HTML form) check each one, so a tampered extra field is refused too.
+ */
+bool attempt_key_valid(const struct attempt *a, const char *key);
+
+/*
+ * Saves answers into an open attempt without submitting (a weak connection
+ * loses nothing). The keys looked up through get are the complete answer set,
+ * as a form posts it: a question with no key becomes unanswered.
+ * ATTEMPT_EBADANSWER (message names the key) for a value naming no option or
+ * choice of the question, or text that is not UTF-8 or over 1000 bytes;
+ * ATTEMPT_ECLOSED when submitted or past the deadline (it is then closed as late).
+ */
+int attempt_save(sqlite3 *db, struct attempt *a, answer_get_fn get, void *ctx, struct err *e);
+
+/*
+ * Submits: takes the answers from get (NULL: the saved ones), grades on the
+ * server, records per-question results, updates the enrolment (best final
+ * score, first pretest score) and completion, all in one durable transaction.
+ * Submitting again returns the stored result (0) and changes nothing. After
+ * the deadline + grace the new answers are ignored (those saved in time
+ * count) and the attempt is marked late. On return a->score, passed,
+ * item_scores are set.
+ */
+int attempt_submit(sqlite3 *db, struct attempt *a, answer_get_fn get, void *ctx, struct err *e);
+
+/* The user's attempts on a quiz, newest first; caller frees *out. */
+int attempt_list(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path,
+		 struct attempt_summary **out, int *n, struct err *e);
+
+/*
+ * JSON for an attempt: id, status, deadline, seconds left, and its questions
+ * in display order with options (ids and safe HTML) but no right answers, plus
+ * the saved answers. After submission, use attempt_result_json().
+ */
+void attempt_write_json(struct buf *b, const struct attempt *a, int64_t now);
+/* JSON for a submitted attempt: score, passed, late, and per question the score, right answers and feedback. */
+void attempt_result_json(struct buf *b, const struct attempt *a);
+
+/* Seconds left before the deadline (0 when past), or -1 when there is no limit. */
+int64_t attempt_seconds_left(const struct attempt *a, int64_t now);
+
+/*
+ * Item analysis of one quiz for trainers: per question of the quiz source,
+ * how many submitted answers were right (score 1), overall and by sex, and
+ * the wrong choices most often made.
+ */
+struct item_stat {
+	int question;
+	int n, right;			/* all learners */
+	int n_female, right_female;
+	int n_male, right_male;
+	char *wrong[3];			/* most frequent wrong choices as text, NULL when fewer */
+	int wrong_n[3];
+};
+/* Uses the active package in lang (as attempt_start); q gets its parsed quiz (quiz_free it); *out is caller-freed. */
+int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_path, const char *lang,
+			  struct quiz *q, struct item_stat **out, int *n, struct err *e);
+void item_stats_free(struct item_stat *s, int n);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * Open Badges 3.0: the certificate as an OpenBadgeCredential (W3C Verifiable
+ * Credentials 2.0 data model), and the same credential secured as a VC-JWT
+ * (compact JWS, EdDSA with the site's Ed25519 key).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "certificates/cert.h"
+#include "lib/util.h"
+
+#define B64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
+
+static void iso_time(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void cert_badge_json(sqlite3 *db, const struct cert *c, struct buf *out)
+{
+	char *base = cert_base_url(db);
+	char valid_from[32];
+	iso_time(c->issued_at, valid_from);
+	buf_puts(out, "{\"@context\":[\"https://www.w3.org/ns/credentials/v2\","
+		      "\"https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json\"],");
+	buf_printf(out, "\"id\":\"%s/verify/%s\",", base, c->code);
+	buf_puts(out, "\"type\":[\"VerifiableCredential\",\"OpenBadgeCredential\"],");
+	buf_printf(out,
+		   "\"issuer\":{\"id\":\"%s/certificates/public-key.json\",\"type\":[\"Profile\"],\"name\":", base);
+	buf_json_str(out, c->issuer);
+	buf_printf(out, ",\"url\":\"%s\"},", base);
+	buf_printf(out, "\"validFrom\":\"%s\",", valid_from);
+	buf_puts(out, "\"name\":");
+	buf_json_str(out, c->course_title);
+	buf_puts(out, ",\"credentialSubject\":{\"type\":[\"AchievementSubject\"],");
+	/* The learner is identified by name (no e-mail is required of learners). */
+	buf_puts(out, "\"identifier\":[{\"type\":\"IdentityObject\",\"identityType\":\"name\",\"hashed\":false,"
+		      "\"identityHash\":");
+	buf_json_str(out, c->name);
+	buf_puts(out, "}],\"achievement\":{");
+	buf_printf(out, "\"id\":\"%s/courses/", base);
+	buf_url(out, c->course_id);
+	buf_puts(out, "\",\"type\":[\"Achievement\"],\"name\":");
+	buf_json_str(out, c->course_title);
+	buf_puts(out, ",\"description\":");
+	struct buf d = BUF_INIT;
+	buf_printf(&d, "Completion of the course \"%s\" (%s), %s.", c->course_title, c->language, c->issuer);
+	buf_json_str(out, buf_str(&d));
+	buf_reset(&d);
+	buf_puts(&d, "Complete every lesson and pass the final assessment of the course.");
+	if (c->has_score)
+		buf_printf(&d, " Final score: %.0f%%.", c->score);
+	buf_puts(out, ",\"criteria\":{\"narrative\":");
+	buf_json_str(out, buf_str(&d));
+	buf_release(&d);
+	buf_puts(out, "}}},\"evidence\":[{\"type\":[\"Evidence\"],\"name\":");
+	buf_json_str(out, c->serial);
+	buf_printf(out, ",\"id\":\"%s/verify/%s\"}]}", base, c->code);
+	free(base);
+}
+
+static void b64url(struct buf *out, const void *data, size_t len)
+{
+	size_t n = sodium_base64_ENCODED_LEN(len, B64URL);
+	buf_grow(out, n);
+	sodium_bin2base64(out->data + out->len, n, data, len, B64URL);
+	out->len += strlen(out->data + out->len);
+}
+
+int cert_badge_jwt(sqlite3 *db, const struct cert *c, struct buf *out, struct err *e)
+{
+	unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
+	if (cert_key_load(db, sk, pk, e) < 0)
+		return -1;
+	char *base = cert_base_url(db);
+	struct buf header = BUF_INIT, body = BUF_INIT;
+	buf_printf(&header, "{\"alg\":\"EdDSA\",\"typ\":\"vc+jwt\",\"kid\":\"%s/certificates/public-key.json\"}", base);
+	free(base);
+	cert_badge_json(db, c, &body);
+	size_t start = out->len;
+	b64url(out, header.data, header.len);
+	buf_putc(out, '.');
+	b64url(out, body.data, body.len);
+	unsigned char sig[crypto_sign_BYTES];
+	crypto_sign_detached(sig, NULL, (const unsigned char *)out->data + start, out->len - start, sk);
+	sodium_memzero(sk, sizeof sk);
+	buf_putc(out, '.');
+	b64url(out, sig, sizeof sig);
+	buf_release(&header);
+	buf_release(&body);
+	return 0;
+}
+
+int cert_jwt_verify(const char *jwt, const unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct buf *payload,
+		    struct err *e)
+{
+	const char *d1 = strchr(jwt, '.');
+	const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+	if (!d2 || strchr(d2 + 1, '.'))
+		return err_set(e, "not a compact JWS (three base64url parts)");
+	unsigned char sig[crypto_sign_BYTES];
+	size_t n = 0;
+	if (sodium_base642bin(sig, sizeof sig, d2 + 1, strlen(d2 + 1), NULL, &n, NULL, B64URL) < 0 || n != sizeof sig)
+		return err_set(e, "malformed JWS signature");
+	struct buf h = BUF_INIT;
+	size_t hl = (size_t)(d1 - jwt);
+	buf_grow(&h, hl);
+	int rc = sodium_base642bin((unsigned char *)h.data, hl, jwt, hl, NULL, &h.len, NULL, B64URL);
+	buf_add(&h, "", 0);
+	bool eddsa = rc == 0 && strstr(buf_str(&h), "\"alg\":\"EdDSA\"") != NULL;
+	buf_release(&h);
+	if (!eddsa)
+		return err_set(e, "the JWS header does not say alg EdDSA");
+	if (crypto_sign_verify_detached(sig, (const unsigned char *)jwt, (unsigned long long)(d2 - jwt), pk) != 0)
+		return err_set(e, "the JWS signature does not match");
+	size_t pl = (size_t)(d2 - d1 - 1);
+	buf_grow(payload, pl);
+	size_t got = 0;
+	if (sodium_base642bin((unsigned char *)payload->data + payload->len, pl, d1 + 1, pl, NULL, &got, NULL, B64URL) <
+	    0)
+		return err_set(e, "malformed JWS payload");
+	payload->len += got;
+	payload->data[payload->len] = '\0';
+	return 0;
+}

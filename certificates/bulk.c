@@ -1,0 +1,222 @@
+/* Bulk printing: a selection of certificates as one PDF or as a zip of one PDF each. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accounts/orgs.h"
+#include "certificates/cert.h"
+#include "lib/db.h"
+#include "lib/util.h"
+#include "lib/xmalloc.h"
+
+int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **ids, size_t *n, struct err *e)
+{
+	/* Subtree by path prefix of the learner's current org unit. */
+	sqlite3_stmt *st =
+	    db_prepare(db, "SELECT c.id FROM certificates c JOIN users u ON u.id = c.user_id "
+			   "JOIN org_units o ON o.id = u.org_id "
+			   "WHERE c.superseded_by IS NULL AND c.revoked_at IS NULL "
+			   "AND (?1 IS NULL OR c.course_id = ?1) "
+			   "AND (?2 IS NULL OR substr(o.path, 1, length(?2)) = ?2) "
+			   "AND (?3 IS NULL OR c.completed_on >= ?3) AND (?4 IS NULL OR c.completed_on <= ?4) "
+			   "ORDER BY c.completed_on, c.id");
+	db_bind_text(st, 1, f->course_id && *f->course_id ? f->course_id : NULL);
+	if (f->org_id > 0) {
+		char path[512];
+		if (org_path(db, f->org_id, path, sizeof path) < 0) {
+			sqlite3_finalize(st);
+			return err_set(e, "no org unit %lld", (long long)f->org_id);
+		}
+		db_bind_text(st, 2, path);
+	}
+	db_bind_text(st, 3, f->from && *f->from ? f->from : NULL);
+	db_bind_text(st, 4, f->to && *f->to ? f->to : NULL);
+	size_t cap = 64;
+	*ids = xmalloc(cap * sizeof **ids);
+	*n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == max) {
+			sqlite3_finalize(st);
+			free(*ids);
+			*ids = NULL;
+			return err_set(e, "more than %zu certificates match: narrow the selection", max);
+		}
+		if (*n == cap)
+			*ids = xrealloc(*ids, (cap *= 2) * sizeof **ids);
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Pages are rendered by a few threads, a batch at a time, each thread with its own renderer (fonts, page). */
+#define BULK_THREADS_MAX 4
+#define BULK_BATCH 32
+
+struct batch {
+	const struct cert *cs;
+	struct buf *outs;
+	size_t n;
+	bool as_pdf; /* a one-page PDF per certificate (zip) instead of the page PNG */
+	atomic_size_t next;
+	atomic_int failed;
+};
+
+struct worker {
+	pthread_t thread;
+	struct cert_renderer *cr;
+	struct batch *b;
+	struct err e;
+};
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	struct batch *b = w->b;
+	size_t i;
+	while (!atomic_load(&b->failed) && (i = atomic_fetch_add(&b->next, 1)) < b->n) {
+		const struct cert *c = &b->cs[i];
+		int rc = b->as_pdf ? cert_render_pdf(w->cr, &c, 1, &b->outs[i], &w->e)
+				   : cert_render_png(w->cr, c, &b->outs[i], &w->e);
+		if (rc < 0)
+			atomic_store(&b->failed, 1);
+	}
+	return NULL;
+}
+
+static int render_batch(struct worker *ws, size_t nw, struct batch *b, struct err *e)
+{
+	atomic_init(&b->next, 0);
+	atomic_init(&b->failed, 0);
+	size_t started = 0;
+	for (size_t t = 0; t < nw; t++) {
+		ws[t].b = b;
+		ws[t].e.msg[0] = '\0';
+		if (t > 0 && pthread_create(&ws[t].thread, NULL, worker_run, &ws[t]) != 0)
+			break;
+		started = t + 1;
+	}
+	worker_run(&ws[0]); /* the calling thread works too */
+	for (size_t t = 1; t < started; t++)
+		pthread_join(ws[t].thread, NULL);
+	if (atomic_load(&b->failed)) {
+		for (size_t t = 0; t < started; t++)
+			if (ws[t].e.msg[0])
+				return err_set(e, "%s", ws[t].e.msg);
+		return err_set(e, "cannot render a certificate");
+	}
+	return 0;
+}
+
+static la_ssize_t zip_write(struct archive *a, void *ctx, const void *data, size_t len)
+{
+	(void)a;
+	buf_add(ctx, data, len);
+	return (la_ssize_t)len;
+}
+
+static int zip_add(struct archive *a, const struct cert *c, const struct buf *pdf, struct err *e)
+{
+	char name[64];
+	snprintf(name, sizeof name, "%s.pdf", c->serial);
+	struct archive_entry *ent = archive_entry_new();
+	archive_entry_set_pathname(ent, name);
+	archive_entry_set_size(ent, (la_int64_t)pdf->len);
+	archive_entry_set_filetype(ent, AE_IFREG);
+	archive_entry_set_perm(ent, 0644);
+	archive_entry_set_mtime(ent, (time_t)c->issued_at, 0);
+	int rc = 0;
+	if (archive_write_header(a, ent) != ARCHIVE_OK ||
+	    archive_write_data(a, pdf->data, pdf->len) != (la_ssize_t)pdf->len)
+		rc = err_set(e, "cannot write zip: %s", archive_error_string(a));
+	archive_entry_free(ent);
+	return rc;
+}
+
+/* Renders ids in batches on nw workers; each result goes to the zip archive or the PDF. */
+static int bulk_run(sqlite3 *db, struct worker *ws, size_t nw, const int64_t *ids, size_t n, struct archive *zip,
+		    struct cert_pdf *pdf, struct err *e)
+{
+	struct cert *cs = xcalloc(BULK_BATCH, sizeof *cs);
+	struct buf *outs = xcalloc(BULK_BATCH, sizeof *outs);
+	int rc = 0;
+	for (size_t at = 0; at < n && rc == 0; at += BULK_BATCH) {
+		size_t k = 0;
+		for (size_t i = at; i < n && i < at + BULK_BATCH; i++)
+			if (cert_get(db, ids[i], &cs[k]) == 0)
+				k++;
+		struct batch b = {.cs = cs, .outs = outs, .n = k, .as_pdf = zip != NULL};
+		rc = render_batch(ws, nw, &b, e);
+		for (size_t i = 0; i < k; i++) {
+			if (rc == 0)
+				rc = zip ? zip_add(zip, &cs[i], &outs[i], e) : cert_pdf_add_png(pdf, &outs[i], e);
+			buf_release(&outs[i]);
+			cert_release(&cs[i]);
+		}
+	}
+	free(cs);
+	free(outs);
+	return rc;
+}
+
+int cert_bulk(sqlite3 *db, const struct cert_filter *f, const char *format, struct buf *out, size_t *count,
+	      struct err *e)
+{
+	bool zip = format && strcmp(format, "zip") == 0;
+	if (!zip && format && strcmp(format, "pdf") != 0)
+		return err_set(e, "unknown format '%s' (pdf or zip)", format);
+	int64_t *ids = NULL;
+	size_t n = 0;
+	if (cert_select(db, f, CERT_BULK_MAX, &ids, &n, e) < 0)
+		return -1;
+	*count = n;
+	if (n == 0) {
+		free(ids);
+		return err_set(e, "no certificates match");
+	}
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nw = cpus < 1 ? 1 : cpus > BULK_THREADS_MAX ? BULK_THREADS_MAX : (size_t)cpus;
+	if (nw > n)
+		nw = n;
+	struct worker ws[BULK_THREADS_MAX] = {{0}};
+	int rc = 0;
+	for (size_t t = 0; t < nw && rc == 0; t++)
+		if (!(ws[t].cr = cert_renderer_new(db, e)))
+			rc = -1;
+	struct archive *a = NULL;
+	struct cert_pdf *pdf = NULL;
+	if (rc == 0 && zip) {
+		a = archive_write_new();
+		archive_write_set_format_zip(a);
+		archive_write_zip_set_compression_store(a); /* the PDFs inside are already deflated */
+		if (archive_write_open(a, out, NULL, zip_write, NULL) != ARCHIVE_OK)
+			rc = err_set(e, "cannot write zip: %s", archive_error_string(a));
+	} else if (rc == 0 && !(pdf = cert_pdf_begin(NULL))) {
+		rc = err_set(e, "cannot create a PDF document");
+	}
+	if (rc == 0)
+		rc = bulk_run(db, ws, nw, ids, n, a, pdf, e);
+	if (a) {
+		if (archive_write_close(a) != ARCHIVE_OK && rc == 0)
+			rc = err_set(e, "cannot write zip: %s", archive_error_string(a));
+		archive_write_free(a);
+	}
+	if (pdf && rc == 0) {
+		rc = cert_pdf_finish(pdf, out, e);
+	} else if (pdf) {
+		struct buf none = BUF_INIT;
+		struct err ignored;
+		cert_pdf_finish(pdf, &none, &ignored);
+		buf_release(&none);
+	}
+	for (size_t t = 0; t < nw; t++)
+		cert_renderer_free(ws[t].cr);
+	free(ids);
+	return rc;
+}

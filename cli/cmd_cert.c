@@ -1,0 +1,392 @@
+/* sala cert: issue, list, show, re-issue, revoke, verify (online and offline), render, bulk, public key. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "accounts/orgs.h"
+#include "accounts/users.h"
+#include "certificates/cert.h"
+#include "cli/cli.h"
+#include "lib/db.h"
+#include "lib/util.h"
+
+#define CERT_USAGE                                                                                                     \
+	"usage:\n"                                                                                                     \
+	"  sala cert issue --user USERNAME --course ID\n"                                                              \
+	"  sala cert list [--user USERNAME] [--course ID]\n"                                                           \
+	"  sala cert show SERIAL\n"                                                                                    \
+	"  sala cert reissue SERIAL\n"                                                                                 \
+	"  sala cert revoke SERIAL --reason TEXT\n"                                                                    \
+	"  sala cert verify CODE\n"                                                                                    \
+	"  sala cert verify --offline FILE.pdf|FILE.png|TOKEN|CODE --key PUBKEYFILE [--payload TOKEN]\n"               \
+	"  sala cert render SERIAL -o FILE.png|FILE.pdf\n"                                                             \
+	"  sala cert bulk [--course ID] [--org CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD] -o FILE.pdf|FILE.zip\n"     \
+	"  sala cert public-key [--json]"
+
+static void print_cert(const struct cert *c, const char *status)
+{
+	char day[11];
+	printf("%s: %s\n", status, c->serial);
+	printf("  code:       %s\n", c->code);
+	printf("  name:       %s\n", c->name);
+	if (*c->name_km)
+		printf("  name (km):  %s\n", c->name_km);
+	printf("  course:     %s (%s, %s)\n", c->course_title, c->course_id, c->language);
+	printf("  completed:  %s\n", c->completed_on);
+	printf("  issuer:     %s / %s\n", c->issuer, c->issuer_km);
+	if (c->revoked_at) {
+		date_ymd(c->revoked_at, day);
+		printf("  revoked:    %s: %s\n", day, c->revoked_reason);
+	}
+}
+
+static int issue_cmd(int argc, char **argv)
+{
+	const char *user = NULL, *course = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "--user")))
+			user = v;
+		else if ((v = cli_flag(argc, argv, &i, "--course")))
+			course = v;
+		else
+			die("cert issue: unknown option '%s'\n%s", argv[i], CERT_USAGE);
+	}
+	if (!user || !course)
+		die("cert issue needs --user and --course\n%s", CERT_USAGE);
+	sqlite3 *db = cli_db_open();
+	struct user u;
+	if (user_get_by_name(db, user, &u) < 0)
+		die("cert issue: no user '%s'", user);
+	struct err e;
+	int64_t id = 0;
+	if (cert_issue(db, u.id, course, &id, &e) < 0)
+		die("cert issue: %s", e.msg);
+	user_release(&u);
+	struct cert c;
+	if (cert_get(db, id, &c) == 0) {
+		printf("%s %s\n", c.serial, c.code);
+		cert_release(&c);
+	}
+	db_close(db);
+	return 0;
+}
+
+static int list_cmd(int argc, char **argv)
+{
+	const char *user = NULL, *course = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "--user")))
+			user = v;
+		else if ((v = cli_flag(argc, argv, &i, "--course")))
+			course = v;
+		else
+			die("cert list: unknown option '%s'\n%s", argv[i], CERT_USAGE);
+	}
+	sqlite3 *db = cli_db_open();
+	sqlite3_stmt *st =
+	    db_prepare(db, "SELECT c.serial, c.code, u.username, c.course_id, c.completed_on, "
+			   "CASE WHEN c.revoked_at IS NOT NULL THEN 'revoked' WHEN c.superseded_by IS NOT NULL THEN "
+			   "'superseded' ELSE 'valid' END FROM certificates c JOIN users u ON u.id = c.user_id "
+			   "WHERE (?1 IS NULL OR u.username = ?1) AND (?2 IS NULL OR c.course_id = ?2) ORDER BY c.id");
+	db_bind_text(st, 1, user);
+	db_bind_text(st, 2, course);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf("%s\t%s\t%s\t%s\t%s\t%s\n", db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2),
+		       db_col_text(st, 3), db_col_text(st, 4), db_col_text(st, 5));
+	sqlite3_finalize(st);
+	db_close(db);
+	return 0;
+}
+
+static struct cert load_or_die(sqlite3 *db, const char *serial)
+{
+	struct cert c;
+	if (!serial || (cert_get_by_serial(db, serial, &c) < 0 && cert_get_by_code(db, serial, &c) < 0))
+		die("no certificate '%s'", serial ? serial : "");
+	return c;
+}
+
+static int show_cmd(int argc, char **argv)
+{
+	if (argc != 2)
+		die("%s", CERT_USAGE);
+	sqlite3 *db = cli_db_open();
+	struct cert c = load_or_die(db, argv[1]);
+	print_cert(&c, c.revoked_at ? "revoked" : c.superseded_by ? "superseded" : "issued");
+	struct buf t = BUF_INIT;
+	cert_token(&c, &t);
+	printf("  token:      %s\n", buf_str(&t));
+	buf_release(&t);
+	cert_release(&c);
+	db_close(db);
+	return 0;
+}
+
+static int reissue_cmd(int argc, char **argv)
+{
+	if (argc != 2)
+		die("%s", CERT_USAGE);
+	sqlite3 *db = cli_db_open();
+	struct err e;
+	int64_t id = 0;
+	if (cert_reissue(db, argv[1], &id, &e) < 0)
+		die("cert reissue: %s", e.msg);
+	struct cert c;
+	if (cert_get(db, id, &c) == 0) {
+		printf("%s %s (replaces %s)\n", c.serial, c.code, argv[1]);
+		cert_release(&c);
+	}
+	db_close(db);
+	return 0;
+}
+
+static int revoke_cmd(int argc, char **argv)
+{
+	const char *serial = NULL, *reason = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "--reason")))
+			reason = v;
+		else if (argv[i][0] != '-' && !serial)
+			serial = argv[i];
+		else
+			die("cert revoke: unknown option '%s'\n%s", argv[i], CERT_USAGE);
+	}
+	if (!serial)
+		die("%s", CERT_USAGE);
+	sqlite3 *db = cli_db_open();
+	struct err e;
+	if (cert_revoke(db, serial, reason, &e) < 0)
+		die("cert revoke: %s", e.msg);
+	printf("revoked %s\n", serial);
+	db_close(db);
+	return 0;
+}
+
+/* Offline: the token from a file, a token on the command line, or --payload for a bare code. */
+static int verify_offline(const char *what, const char *keyfile, const char *payload_arg)
+{
+	if (!keyfile)
+		die("cert verify --offline needs --key PUBKEYFILE (the text of /certificates/public-key)");
+	size_t klen;
+	char *ktext = cli_read_file(keyfile, &klen);
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	struct err e;
+	if (cert_pubkey_parse(ktext, pk, &e) < 0)
+		die("%s: %s", keyfile, e.msg);
+	free(ktext);
+	struct buf token = BUF_INIT;
+	char code[16] = "";
+	struct stat st;
+	if (payload_arg) {
+		buf_puts(&token, payload_arg);
+		if (cert_code_normalize(what, code) < 0 && !str_starts(what, "SALA1."))
+			die("'%s' is not a certificate code", what);
+	} else if (stat(what, &st) == 0) {
+		size_t len;
+		char *data = cli_read_file(what, &len);
+		if (cert_token_extract(data, len, &token, &e) < 0)
+			die("%s: %s", what, e.msg);
+		free(data);
+	} else if (str_starts(what, "SALA1.")) {
+		buf_puts(&token, what);
+	} else if (cert_code_normalize(what, code) == 0) {
+		buf_release(&token);
+		fprintf(stderr,
+			"sala: a code alone cannot be checked offline: it only points to facts kept on the "
+			"server, so it needs the online check. Run 'sala cert verify %s' against the database, open "
+			"%s/verify/%s, or pass "
+			"--payload TOKEN (the token printed by 'sala cert show').\n",
+			code, CERT_BASE_URL, code);
+		return 1;
+	} else {
+		die("'%s' is not a file, a token or a certificate code", what);
+	}
+	struct buf payload = BUF_INIT, v = BUF_INIT;
+	int rc = 1;
+	if (cert_token_verify(buf_str(&token), pk, &payload, &e) < 0) {
+		printf("invalid: %s\n", e.msg);
+		goto done;
+	}
+	if (*code && (cert_payload_field(buf_str(&payload), "code", &v) < 0 || strcmp(buf_str(&v), code) != 0)) {
+		printf("invalid: the signed payload is for code %s, not %s\n", buf_str(&v), code);
+		goto done;
+	}
+	static const char *const fields[][2] = {
+	    {"serial", "serial"},	   {"code", "code"},	       {"name", "name"},
+	    {"name_km", "name (km)"},	   {"course_title", "course"}, {"course_id", "course id"},
+	    {"completed_on", "completed"}, {"score", "score"},	       {"issuer", "issuer"}};
+	printf("signature valid (offline: revocation is only known online)\n");
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		buf_reset(&v);
+		if (cert_payload_field(buf_str(&payload), fields[i][0], &v) == 0 && v.len)
+			printf("  %-11s %s\n", fields[i][1], buf_str(&v));
+	}
+	rc = 0;
+done:
+	buf_release(&v);
+	buf_release(&payload);
+	buf_release(&token);
+	return rc;
+}
+
+static int verify_cmd(int argc, char **argv)
+{
+	const char *what = NULL, *key = NULL, *payload = NULL;
+	bool offline = false;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if (strcmp(argv[i], "--offline") == 0)
+			offline = true;
+		else if ((v = cli_flag(argc, argv, &i, "--key")))
+			key = v;
+		else if ((v = cli_flag(argc, argv, &i, "--payload")))
+			payload = v;
+		else if (argv[i][0] != '-' && !what)
+			what = argv[i];
+		else
+			die("cert verify: unknown option '%s'\n%s", argv[i], CERT_USAGE);
+	}
+	if (!what) {
+		fprintf(stderr, "%s\n", CERT_USAGE);
+		return 2;
+	}
+	if (offline)
+		return verify_offline(what, key, payload);
+	char code[16];
+	if (cert_code_normalize(what, code) < 0) {
+		printf("unknown: '%s' is not a valid code (check for typing mistakes)\n", what);
+		return 1;
+	}
+	sqlite3 *db = cli_db_open();
+	struct cert c;
+	enum cert_status s = cert_verify_code(db, code, &c);
+	if (s == CERT_UNKNOWN) {
+		printf("unknown: no certificate has code %s\n", code);
+	} else {
+		print_cert(&c, cert_status_name(s));
+		if (s == CERT_SUPERSEDED) {
+			char serial[32];
+			if (cert_serial_of(db, c.superseded_by, serial) == 0)
+				printf("  replaced by %s\n", serial);
+		}
+		cert_release(&c);
+	}
+	db_close(db);
+	return s == CERT_VALID ? 0 : 1;
+}
+
+static int write_out(const char *path, const struct buf *b)
+{
+	struct err e;
+	if (file_write_atomic(path, b->data, b->len, 0644, &e) < 0)
+		die("%s", e.msg);
+	return 0;
+}
+
+static int render_cmd(int argc, char **argv)
+{
+	const char *serial = NULL, *out = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "-o")))
+			out = v;
+		else if (argv[i][0] != '-' && !serial)
+			serial = argv[i];
+		else
+			die("cert render: unknown option '%s'\n%s", argv[i], CERT_USAGE);
+	}
+	if (!serial || !out || !(str_ends(out, ".png") || str_ends(out, ".pdf")))
+		die("%s", CERT_USAGE);
+	sqlite3 *db = cli_db_open();
+	struct cert c = load_or_die(db, serial);
+	struct buf b = BUF_INIT;
+	struct err e;
+	if ((str_ends(out, ".png") ? cert_png(db, &c, &b, &e) : cert_pdf(db, &c, &b, &e)) < 0)
+		die("cert render: %s", e.msg);
+	write_out(out, &b);
+	printf("wrote %s (%zu bytes)\n", out, b.len);
+	buf_release(&b);
+	cert_release(&c);
+	db_close(db);
+	return 0;
+}
+
+static int bulk_cmd(int argc, char **argv)
+{
+	struct cert_filter f = {0};
+	const char *org = NULL, *out = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "--course")))
+			f.course_id = v;
+		else if ((v = cli_flag(argc, argv, &i, "--org")))
+			org = v;
+		else if ((v = cli_flag(argc, argv, &i, "--from")))
+			f.from = v;
+		else if ((v = cli_flag(argc, argv, &i, "--to")))
+			f.to = v;
+		else if ((v = cli_flag(argc, argv, &i, "-o")))
+			out = v;
+		else
+			die("cert bulk: unknown option '%s'\n%s", argv[i], CERT_USAGE);
+	}
+	if (!out || !(str_ends(out, ".pdf") || str_ends(out, ".zip")))
+		die("cert bulk needs -o FILE.pdf or FILE.zip\n%s", CERT_USAGE);
+	int64_t t;
+	if ((f.from && date_parse(f.from, &t) < 0) || (f.to && date_parse(f.to, &t) < 0))
+		die("cert bulk: dates are YYYY-MM-DD");
+	sqlite3 *db = cli_db_open();
+	if (org && (f.org_id = org_id(db, org)) < 0)
+		die("cert bulk: no org unit '%s'", org);
+	struct buf b = BUF_INIT;
+	struct err e;
+	size_t n = 0;
+	if (cert_bulk(db, &f, str_ends(out, ".zip") ? "zip" : "pdf", &b, &n, &e) < 0)
+		die("cert bulk: %s", e.msg);
+	write_out(out, &b);
+	printf("wrote %s: %zu certificates (%zu bytes)\n", out, n, b.len);
+	buf_release(&b);
+	db_close(db);
+	return 0;
+}
+
+static int public_key_cmd(int argc, char **argv)
+{
+	bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
+	sqlite3 *db = cli_db_open();
+	unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
+	struct err e;
+	if (cert_key_load(db, sk, pk, &e) < 0)
+		die("%s", e.msg);
+	sodium_memzero(sk, sizeof sk);
+	char b64[45];
+	cert_pubkey_b64(pk, b64);
+	if (json)
+		printf("{\"type\":\"Ed25519\",\"public_key\":\"%s\"}\n", b64);
+	else
+		printf("%s\n", b64);
+	db_close(db);
+	return 0;
+}
+
+int cmd_cert(int argc, char **argv)
+{
+	static const struct command sub[] = {
+	    {"issue", "", issue_cmd},	  {"list", "", list_cmd},     {"show", "", show_cmd},
+	    {"reissue", "", reissue_cmd}, {"revoke", "", revoke_cmd}, {"verify", "", verify_cmd},
+	    {"render", "", render_cmd},	  {"bulk", "", bulk_cmd},     {"public-key", "", public_key_cmd},
+	};
+	if (argc < 2) {
+		fprintf(stderr, "%s\n", CERT_USAGE);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
+		if (strcmp(sub[i].name, argv[1]) == 0)
+			return sub[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "sala: unknown cert command '%s'\n%s\n", argv[1], CERT_USAGE);
+	return 2;
+}

@@ -1,0 +1,290 @@
+/* sala new, check, pack, preview, import, courses: authoring and managing course packages. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "courses/import.h"
+#include "courses/package.h"
+#include "lib/db.h"
+#include "lib/util.h"
+#include "lib/xmalloc.h"
+#include "server/preview.h"
+
+static const struct {
+	const char *path, *text;
+} new_files[] = {
+    {"course.yml", "id: my-course\n"
+		   "version: 0.1.0\n"
+		   "language: en\n"
+		   "title: My first course\n"
+		   "summary: One paragraph shown in the catalogue.\n"
+		   "authors: [Your name]\n"
+		   "minutes: 30\n"
+		   "pass_mark: 70\n"
+		   "certificate: true\n"
+		   "completion: all\n"
+		   "lessons:\n"
+		   "  - file: lessons/01-welcome.md\n"
+		   "  - file: lessons/02-next-steps.md\n"
+		   "  - quiz: quizzes/final.md\n"},
+    {"lessons/01-welcome.md", "# Welcome\n\n"
+			      "This is the first lesson. Write it in **Markdown** (CommonMark).\n\n"
+			      "## What you will learn\n\n"
+			      "- how a lesson is written\n"
+			      "- how lessons link to each other\n\n"
+			      "Media files (png, jpg, gif, webp, mp3, ogg, m4a, mp4, webm, pdf) go anywhere in the\n"
+			      "package and are linked with relative paths, like lessons.\n\n"
+			      "[Next: Next steps](02-next-steps.md)\n"},
+    {"lessons/02-next-steps.md", "# Next steps\n\n"
+				 "Check the package with `sala check`, look at it with `sala preview`, and make\n"
+				 "a zip to upload with `sala pack`.\n\n"
+				 "[Back to the welcome](01-welcome.md)\n"},
+    {"quizzes/final.md", "---\n"
+			 "title: Final quiz\n"
+			 "pass_mark: 70\n"
+			 "kind: final\n"
+			 "---\n\n"
+			 "## Which command checks a package?\n"
+			 "- [x] sala check\n"
+			 "- [ ] sala serve\n"
+			 "- [ ] sala backup\n\n"
+			 "> `sala check` reports every problem as FILE:LINE.\n\n"
+			 "## Which files can a lesson link to? Choose all that apply.\n"
+			 "- [x] Another lesson of the package\n"
+			 "- [x] An image inside the package\n"
+			 "- [ ] A script file\n"},
+};
+
+static int mkdirs(const char *path)
+{
+	char *p = xstrdup(path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	int rc = mkdir(p, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	free(p);
+	return rc;
+}
+
+int cmd_new(int argc, char **argv)
+{
+	if (argc != 2)
+		die("usage: sala new DIR");
+	const char *dir = argv[1];
+	struct stat st;
+	char *yml = xasprintf("%s/course.yml", dir);
+	if (stat(yml, &st) == 0)
+		die("new: '%s' already exists", yml);
+	free(yml);
+	for (size_t i = 0; i < sizeof new_files / sizeof new_files[0]; i++) {
+		char *path = xasprintf("%s/%s", dir, new_files[i].path);
+		char *slash = strrchr(path, '/');
+		*slash = '\0';
+		if (mkdirs(path) < 0)
+			die("new: cannot create '%s': %s", path, strerror(errno));
+		*slash = '/';
+		struct err e;
+		if (file_write_atomic(path, new_files[i].text, strlen(new_files[i].text), 0644, &e) < 0)
+			die("new: %s", e.msg);
+		free(path);
+	}
+	printf("created a course in %s: edit course.yml, then run 'sala check %s'\n", dir, dir);
+	return 0;
+}
+
+/* Loads and checks path; prints problems or the ok line. Returns the problem count, or -1 when unreadable. */
+static int load_check(const char *path, struct package *p, struct pkg_info *info, bool quiet)
+{
+	struct pkg_limits lim;
+	pkg_limits_default(&lim);
+	struct err e;
+	memset(info, 0, sizeof *info);
+	if (pkg_load_path(path, &lim, p, &e) < 0) {
+		fprintf(stderr, "sala: %s: %s\n", path, e.msg);
+		return -1;
+	}
+	struct problems pr = {0};
+	int n = pkg_analyze(p, &lim, 0, info, &pr);
+	fputs(buf_str(&pr.warnings), stderr);
+	if (n) {
+		fputs(buf_str(&pr.text), stdout);
+		fprintf(stderr, "sala: %d problem%s\n", n, n == 1 ? "" : "s");
+	} else if (!quiet) {
+		printf("ok: %s %s (%s): %d lessons, %d quizzes, %d questions\n", info->id, info->version,
+		       info->language, info->nlessons, info->nquizzes, info->nquestions);
+	}
+	problems_release(&pr);
+	return n;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	if (argc != 2)
+		die("usage: sala check DIR|FILE.zip|FILE.tar.gz");
+	struct package p;
+	struct pkg_info info;
+	int n = load_check(argv[1], &p, &info, false);
+	pkg_info_free(&info);
+	if (n >= 0)
+		pkg_free(&p);
+	return n == 0 ? 0 : 1;
+}
+
+int cmd_pack(int argc, char **argv)
+{
+	const char *dir = NULL, *out = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "-o")) || (v = cli_flag(argc, argv, &i, "--output")))
+			out = v;
+		else if (!dir && argv[i][0] != '-')
+			dir = argv[i];
+		else
+			die("usage: sala pack DIR [-o FILE.zip]");
+	}
+	if (!dir)
+		die("usage: sala pack DIR [-o FILE.zip]");
+	struct package p;
+	struct pkg_info info;
+	int n = load_check(dir, &p, &info, true);
+	if (n != 0) {
+		pkg_info_free(&info);
+		if (n > 0)
+			pkg_free(&p);
+		return 1;
+	}
+	char *name = out ? xstrdup(out) : xasprintf("%s-%s-%s.zip", info.id, info.version, info.language);
+	struct buf zip = BUF_INIT;
+	struct err e;
+	int rc = 0;
+	if (pkg_write_zip(&p, &zip, &e) < 0 || file_write_atomic(name, zip.data, zip.len, 0644, &e) < 0) {
+		fprintf(stderr, "sala: pack: %s\n", e.msg);
+		rc = 1;
+	} else {
+		printf("packed %s: %s %s (%s), %zu files, %zu bytes\n", name, info.id, info.version, info.language,
+		       p.nfiles, zip.len);
+	}
+	buf_release(&zip);
+	free(name);
+	pkg_info_free(&info);
+	pkg_free(&p);
+	return rc;
+}
+
+int cmd_preview(int argc, char **argv)
+{
+	const char *dir = NULL, *listen = "127.0.0.1:8090", *port_file = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "--listen")))
+			listen = v;
+		else if ((v = cli_flag(argc, argv, &i, "--port-file")))
+			port_file = v;
+		else if (!dir && argv[i][0] != '-')
+			dir = argv[i];
+		else
+			die("usage: sala preview DIR [--listen 127.0.0.1:8090]");
+	}
+	if (!dir)
+		die("usage: sala preview DIR [--listen 127.0.0.1:8090]");
+	return preview_run(dir, listen, port_file);
+}
+
+int cmd_import(int argc, char **argv)
+{
+	const char *path = NULL;
+	struct import_opts o = {.by = "cli"};
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--force") == 0)
+			o.force = true;
+		else if (!path && argv[i][0] != '-')
+			path = argv[i];
+		else
+			die("usage: sala import FILE|DIR [--force]");
+	}
+	if (!path)
+		die("usage: sala import FILE|DIR [--force]");
+	sqlite3 *db = cli_db_open();
+	struct problems pr = {0};
+	struct err e;
+	char msg[512];
+	int rc = package_import_path(db, path, &o, &pr, msg, sizeof msg, &e);
+	db_close(db);
+	fputs(buf_str(&pr.warnings), stderr);
+	if (rc < 0) {
+		fputs(buf_str(&pr.text), stdout);
+		problems_release(&pr);
+		die("import: %s: %s", path, e.msg);
+	}
+	problems_release(&pr);
+	printf("%s\n", msg);
+	return 0;
+}
+
+static void print_versions(sqlite3 *db, const char *course, const char *lang, bool active_only)
+{
+	struct pkg_version *v;
+	size_t n;
+	package_versions(db, course, lang, &v, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (active_only && !v[i].active)
+			continue;
+		char day[11];
+		date_ymd(v[i].imported_at, day);
+		printf("%-24s %-6s %-10s %-7s %s  %s\n", v[i].course_id, v[i].language, v[i].version,
+		       v[i].active ? "active" : "-", day, v[i].title);
+	}
+	if (!n && course)
+		printf("no stored versions of '%s'\n", course);
+	free(v);
+}
+
+int cmd_courses(int argc, char **argv)
+{
+	const char *usage = "usage: sala courses list | versions ID [--lang L] | rollback ID --lang L --version V";
+	if (argc < 2)
+		die("%s", usage);
+	const char *sub = argv[1], *id = NULL, *lang = NULL, *version = NULL;
+	for (int i = 2; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "--lang")))
+			lang = v;
+		else if ((v = cli_flag(argc, argv, &i, "--version")))
+			version = v;
+		else if (!id && argv[i][0] != '-')
+			id = argv[i];
+		else
+			die("%s", usage);
+	}
+	sqlite3 *db = cli_db_open();
+	int rc = 0;
+	if (!strcmp(sub, "list") && !id) {
+		print_versions(db, NULL, lang, true);
+	} else if (!strcmp(sub, "versions") && id) {
+		print_versions(db, id, lang, false);
+	} else if (!strcmp(sub, "rollback") && id && lang && version) {
+		struct err e;
+		if (package_rollback(db, id, lang, version, &e) < 0) {
+			fprintf(stderr, "sala: rollback: %s\n", e.msg);
+			rc = 1;
+		} else {
+			printf("active: %s %s (%s)\n", id, version, lang);
+		}
+	} else {
+		db_close(db);
+		die("%s", usage);
+	}
+	db_close(db);
+	return rc;
+}

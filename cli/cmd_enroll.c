@@ -1,0 +1,56 @@
+/* sala enroll: enrol one user in a course, or assign a course to an org unit and everyone below it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "accounts/users.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "lib/db.h"
+#include "lib/err.h"
+#include "courses/learn.h"
+
+int cmd_enroll(int argc, char **argv)
+{
+	const char *course = NULL, *user = NULL, *org = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "--course")))
+			course = v;
+		else if ((v = cli_flag(argc, argv, &i, "--user")))
+			user = v;
+		else if ((v = cli_flag(argc, argv, &i, "--org")))
+			org = v;
+		else
+			die("usage: sala %s", ENROLL_USAGE);
+	}
+	if (!course || !!user == !!org)
+		die("usage: sala %s", ENROLL_USAGE);
+	sqlite3 *db = cli_db_open();
+	struct err e;
+	int rc = 0;
+	if (user) {
+		struct user u;
+		if (user_get_by_name(db, user, &u) < 0) {
+			db_close(db);
+			die("no user '%s'", user);
+		}
+		bool created;
+		if (learn_enrol(db, u.id, course, "assigned", &created, &e) < 0) {
+			fprintf(stderr, "sala: %s\n", e.msg);
+			rc = 1;
+		} else {
+			printf(created ? "enrolled %s in %s\n" : "%s was already enrolled in %s\n", u.username, course);
+		}
+		user_release(&u);
+	} else {
+		int added;
+		if (learn_assign_org(db, course, org, &added, &e) < 0) {
+			fprintf(stderr, "sala: %s\n", e.msg);
+			rc = 1;
+		} else {
+			printf("assigned %s to %s and every unit below it: %d new enrolments\n", course, org, added);
+		}
+	}
+	db_close(db);
+	return rc;
+}

@@ -1,0 +1,286 @@
+/* Package import into SQLite in one transaction; versions; rollback. */
+#include "courses/import.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "courses/media.h"
+#include "lib/db.h"
+#include "lib/util.h"
+#include "lib/xmalloc.h"
+
+#define MANIFEST_SUMS "MANIFEST.sha256"
+
+static const char *file_mime(const char *path)
+{
+	char ext[8];
+	media_ext(path, ext);
+	const char *m = media_type_for_ext(ext);
+	if (m)
+		return m;
+	if (!strcmp(ext, "md"))
+		return "text/markdown; charset=utf-8";
+	if (!strcmp(ext, "yml"))
+		return "application/yaml";
+	return "text/plain; charset=utf-8";
+}
+
+/* True when the stored package has exactly the files of p (paths and contents). */
+static bool same_files(sqlite3 *db, int64_t pkg_id, const struct package *p)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT path, sha256 FROM package_files WHERE package_id = ? ORDER BY path");
+	sqlite3_bind_int64(st, 1, pkg_id);
+	size_t i = 0;
+	bool same = true;
+	while (same && sqlite3_step(st) == SQLITE_ROW) {
+		char hex[65];
+		if (i < p->nfiles && strcmp(p->files[i].path, MANIFEST_SUMS) == 0)
+			i++;
+		if (i >= p->nfiles) {
+			same = false;
+			break;
+		}
+		sha256_hex(p->files[i].data, p->files[i].len, hex);
+		same = strcmp(db_col_text(st, 0), p->files[i].path) == 0 && strcmp(db_col_text(st, 1), hex) == 0;
+		i++;
+	}
+	sqlite3_finalize(st);
+	if (same && i < p->nfiles && strcmp(p->files[i].path, MANIFEST_SUMS) == 0)
+		i++;
+	return same && i == p->nfiles;
+}
+
+static int step_done(sqlite3 *db, sqlite3_stmt *st, struct err *e)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return err_set(e, "cannot store the package: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
+static int write_package(sqlite3 *db, const struct package *p, const struct pkg_info *in, const char *by, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, "INSERT OR IGNORE INTO courses(id, created_at) VALUES (?, ?)");
+	db_bind_text(st, 1, in->id);
+	sqlite3_bind_int64(st, 2, now_s());
+	int rc = step_done(db, st, e);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	st = db_prepare(db, "INSERT INTO packages(course_id, language, version, version_num, title, summary, authors, "
+			    "minutes, pass_mark, certificate, certificate_title, completion, search_text, active, "
+			    "imported_at, imported_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+			    "lower(?5 || ' ' || ?6), 0, ?13, ?14)");
+	db_bind_text(st, 1, in->id);
+	db_bind_text(st, 2, in->language);
+	db_bind_text(st, 3, in->version);
+	sqlite3_bind_int64(st, 4, in->version_num);
+	db_bind_text(st, 5, in->title);
+	db_bind_text(st, 6, in->summary ? in->summary : "");
+	db_bind_text(st, 7, in->authors ? in->authors : "");
+	sqlite3_bind_int(st, 8, in->minutes);
+	sqlite3_bind_int(st, 9, in->pass_mark);
+	sqlite3_bind_int(st, 10, in->certificate);
+	db_bind_text(st, 11, in->certificate_title ? in->certificate_title : "");
+	db_bind_text(st, 12, in->completion_quizzes ? "quizzes" : "all");
+	sqlite3_bind_int64(st, 13, now_s());
+	db_bind_text(st, 14, by ? by : "");
+	rc = step_done(db, st, e);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	int64_t pkg_id = sqlite3_last_insert_rowid(db);
+
+	sqlite3_stmt *blob = db_prepare(db, "INSERT OR IGNORE INTO blobs(sha256, size, data) VALUES (?, ?, ?)");
+	sqlite3_stmt *pf =
+	    db_prepare(db, "INSERT INTO package_files(package_id, path, sha256, mime) VALUES (?, ?, ?, ?)");
+	for (size_t i = 0; i < p->nfiles && rc == 0; i++) {
+		const struct pkg_file *f = &p->files[i];
+		if (strcmp(f->path, MANIFEST_SUMS) == 0)
+			continue; /* transport checksum, checked at load; not content */
+		char hex[65];
+		sha256_hex(f->data, f->len, hex);
+		db_bind_text(blob, 1, hex);
+		sqlite3_bind_int64(blob, 2, (sqlite3_int64)f->len);
+		sqlite3_bind_blob64(blob, 3, f->data, f->len, SQLITE_STATIC);
+		rc = step_done(db, blob, e);
+		sqlite3_clear_bindings(blob);
+		if (rc < 0)
+			break;
+		sqlite3_bind_int64(pf, 1, pkg_id);
+		db_bind_text(pf, 2, f->path);
+		db_bind_text(pf, 3, hex);
+		db_bind_text(pf, 4, file_mime(f->path));
+		rc = step_done(db, pf, e);
+	}
+	sqlite3_finalize(blob);
+	sqlite3_finalize(pf);
+	if (rc < 0)
+		return -1;
+
+	st = db_prepare(db, "INSERT INTO items(package_id, position, type, path, title, html, quiz_kind, questions, "
+			    "etag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	for (size_t i = 0; i < in->nitems && rc == 0; i++) {
+		const struct pkg_item *it = &in->items[i];
+		sqlite3_bind_int64(st, 1, pkg_id);
+		sqlite3_bind_int(st, 2, (int)i);
+		db_bind_text(st, 3, it->quiz ? "quiz" : "lesson");
+		db_bind_text(st, 4, it->path);
+		db_bind_text(st, 5, it->title ? it->title : it->path);
+		db_bind_text(st, 6, it->html ? it->html : "");
+		db_bind_text(st, 7, it->quiz ? it->quiz_kind : "");
+		sqlite3_bind_int(st, 8, it->questions);
+		db_bind_text(st, 9, it->etag);
+		rc = step_done(db, st, e);
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	st = db_prepare(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
+	sqlite3_bind_int64(st, 1, pkg_id);
+	db_bind_text(st, 2, in->id);
+	db_bind_text(st, 3, in->language);
+	rc = step_done(db, st, e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, struct problems *pr, char *msg,
+		   size_t msglen, struct err *e)
+{
+	struct pkg_limits def;
+	pkg_limits_default(&def);
+	const struct pkg_limits *lim = o && o->lim ? o->lim : &def;
+	struct pkg_info in;
+	msg[0] = '\0';
+	int n = pkg_analyze(p, lim, PKG_FOR_IMPORT, &in, pr);
+	if (n > 0) {
+		err_set(e, "the package has %d problem%s", n, n == 1 ? "" : "s");
+		pkg_info_free(&in);
+		return -1;
+	}
+	int rc = -1;
+	if (db_begin(db, e) < 0)
+		goto out;
+	sqlite3_stmt *st =
+	    db_prepare(db, "SELECT id FROM packages WHERE course_id = ? AND language = ? AND version = ?");
+	db_bind_text(st, 1, in.id);
+	db_bind_text(st, 2, in.language);
+	db_bind_text(st, 3, in.version);
+	int64_t existing = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (existing >= 0) {
+		db_rollback(db);
+		if (!same_files(db, existing, p)) {
+			err_set(e, "%s %s (%s) is already imported with different content: raise the version", in.id,
+				in.version, in.language);
+			goto out;
+		}
+		snprintf(msg, msglen, "unchanged: %s %s (%s) is already imported", in.id, in.version, in.language);
+		rc = IMPORT_UNCHANGED;
+		goto out;
+	}
+	st = db_prepare(
+	    db, "SELECT version, version_num FROM packages WHERE course_id = ? AND language = ? AND active = 1");
+	db_bind_text(st, 1, in.id);
+	db_bind_text(st, 2, in.language);
+	char active[32] = "";
+	int64_t active_num = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(active, sizeof active, "%s", db_col_text(st, 0));
+		active_num = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (active_num > in.version_num && !(o && o->force)) {
+		db_rollback(db);
+		err_set(e, "%s %s (%s) is older than the active version %s (use --force to import it anyway)", in.id,
+			in.version, in.language, active);
+		goto out;
+	}
+	if (write_package(db, p, &in, o ? o->by : NULL, e) < 0 || db_commit(db, e) < 0) {
+		db_rollback(db);
+		goto out;
+	}
+	int len = snprintf(msg, msglen, "imported: %s %s (%s): %d lessons, %d quizzes, %d questions", in.id, in.version,
+			   in.language, in.nlessons, in.nquizzes, in.nquestions);
+	if (active[0] && len > 0 && (size_t)len < msglen)
+		snprintf(msg + len, msglen - (size_t)len, "; replaces %s", active);
+	rc = IMPORT_NEW;
+out:
+	pkg_info_free(&in);
+	return rc;
+}
+
+int package_import_path(sqlite3 *db, const char *path, const struct import_opts *o, struct problems *pr, char *msg,
+			size_t msglen, struct err *e)
+{
+	struct pkg_limits def;
+	pkg_limits_default(&def);
+	struct package p;
+	msg[0] = '\0';
+	if (pkg_load_path(path, o && o->lim ? o->lim : &def, &p, e) < 0)
+		return -1;
+	int rc = package_import(db, &p, o, pr, msg, msglen, e);
+	pkg_free(&p);
+	return rc;
+}
+
+int package_versions(sqlite3 *db, const char *course_id, const char *lang, struct pkg_version **out, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, course_id, language, version, active, imported_at, imported_by, "
+					  "title FROM packages WHERE (?1 IS NULL OR course_id = ?1) AND (?2 IS NULL OR "
+					  "language = ?2) ORDER BY course_id, language, version_num DESC");
+	db_bind_text(st, 1, course_id);
+	db_bind_text(st, 2, lang);
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		struct pkg_version *v = &(*out)[(*n)++];
+		memset(v, 0, sizeof *v);
+		v->id = sqlite3_column_int64(st, 0);
+		snprintf(v->course_id, sizeof v->course_id, "%s", db_col_text(st, 1));
+		snprintf(v->language, sizeof v->language, "%s", db_col_text(st, 2));
+		snprintf(v->version, sizeof v->version, "%s", db_col_text(st, 3));
+		v->active = sqlite3_column_int(st, 4) != 0;
+		v->imported_at = sqlite3_column_int64(st, 5);
+		snprintf(v->imported_by, sizeof v->imported_by, "%s", db_col_text(st, 6));
+		snprintf(v->title, sizeof v->title, "%s", db_col_text(st, 7));
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int package_rollback(sqlite3 *db, const char *course_id, const char *lang, const char *version, struct err *e)
+{
+	if (db_begin(db, e) < 0)
+		return -1;
+	sqlite3_stmt *st =
+	    db_prepare(db, "SELECT id FROM packages WHERE course_id = ? AND language = ? AND version = ?");
+	db_bind_text(st, 1, course_id);
+	db_bind_text(st, 2, lang);
+	db_bind_text(st, 3, version);
+	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (id < 0) {
+		db_rollback(db);
+		return err_set(e, "no stored version %s of '%s' in '%s'", version, course_id, lang);
+	}
+	st = db_prepare(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, course_id);
+	db_bind_text(st, 3, lang);
+	int rc = step_done(db, st, e);
+	sqlite3_finalize(st);
+	if (rc < 0 || db_commit(db, e) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}

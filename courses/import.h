@@ -1,0 +1,55 @@
+/*
+ * Importing packages into the database, versions and rollback. An import is
+ * all-or-nothing: everything is checked in memory first, then written in one
+ * BEGIN IMMEDIATE transaction. Files go into content-addressed blobs shared
+ * by every version.
+ */
+#ifndef SALA_IMPORT_H
+#define SALA_IMPORT_H
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "courses/package.h"
+#include "lib/err.h"
+
+struct import_opts {
+	bool force;		      /* allow a version lower than the active one */
+	const char *by;		      /* who imports (username or "cli"); may be NULL */
+	const struct pkg_limits *lim; /* NULL: the defaults */
+};
+
+enum import_outcome { IMPORT_NEW = 0, IMPORT_UNCHANGED = 1 };
+
+/*
+ * Checks and imports p (wide images in p are downscaled). On success returns
+ * IMPORT_NEW or IMPORT_UNCHANGED with a one-line summary in msg:
+ * "imported: ID VERSION (LANG): N lessons, M quizzes, Q questions" or
+ * "unchanged: ID VERSION (LANG) is already imported". On failure returns -1
+ * with the reason in e and, when the package has problems, the
+ * "FILE:LINE: message" lines in pr; the database is left unchanged.
+ */
+int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, struct problems *pr, char *msg,
+		   size_t msglen, struct err *e);
+/* Loads path (folder or archive) with the limits and imports it. */
+int package_import_path(sqlite3 *db, const char *path, const struct import_opts *o, struct problems *pr, char *msg,
+			size_t msglen, struct err *e);
+
+struct pkg_version {
+	int64_t id;
+	char course_id[64], language[36], version[16], imported_by[64];
+	char title[304];
+	bool active;
+	int64_t imported_at;
+};
+
+/*
+ * Stored packages, by course, language, newest version first. course_id and
+ * lang may be NULL for all. *out is an array of *n (caller frees).
+ */
+int package_versions(sqlite3 *db, const char *course_id, const char *lang, struct pkg_version **out, size_t *n);
+/* Makes a stored version the active one for (course_id, lang). -1 with a message when there is no such version. */
+int package_rollback(sqlite3 *db, const char *course_id, const char *lang, const char *version, struct err *e);
+
+#endif

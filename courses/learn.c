@@ -1,0 +1,473 @@
+/* The learner's side of courses: the queries behind catalogue, outline, enrolment and progress. */
+#include "courses/learn.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "accounts/orgs.h"
+#include "accounts/users.h"
+#include "assessment/completion.h"
+#include "lib/buf.h"
+#include "lib/db.h"
+#include "lib/util.h"
+
+/* The active package a learner reading in ?2 sees for course X: their language first, else the other. */
+#define PICK_PACKAGE(X)                                                                                                \
+	"(SELECT q.id FROM packages q WHERE q.course_id = " X " AND q.active = 1 "                                     \
+	"ORDER BY q.language = ?2 DESC, q.language = 'en' DESC, q.version_num DESC LIMIT 1)"
+
+/* Whether item i (of course C) is done by user ?1: a lesson opened, a final quiz passed, another quiz submitted. */
+#define ITEM_DONE(C)                                                                                                   \
+	"CASE WHEN i.type = 'lesson' THEN EXISTS (SELECT 1 FROM progress g WHERE g.user_id = ?1 AND "                  \
+	"g.course_id = " C " AND g.item_path = i.path) ELSE EXISTS (SELECT 1 FROM attempts t WHERE "                   \
+	"t.user_id = ?1 AND t.course_id = " C " AND t.item_path = i.path AND t.submitted_at IS NOT NULL AND "          \
+	"(t.passed = 1 OR i.quiz_kind <> 'final')) END"
+
+/*
+ * Columns of struct learn_course; ?1 user, ?2 language. The unary + on c.course_id keeps the planner on
+ * certificates_user: otherwise it picks certificates_course for the ORDER BY and reads every certificate
+ * of the course (0.7 s per catalogue page with 145,000 certificates; see docs/performance.md).
+ */
+#define COURSE_COLS                                                                                                    \
+	"SELECT p.course_id, p.language, p.title, p.summary, p.id, p.minutes, p.pass_mark, p.certificate, "            \
+	"e.user_id IS NOT NULL, coalesce(e.source, ''), coalesce(e.enrolled_at, 0), coalesce(e.started_at, 0), "       \
+	"coalesce(e.completed_at, 0), coalesce(e.last_item, ''), "                                                     \
+	"(SELECT count(*) FROM items i WHERE i.package_id = p.id), "                                                   \
+	"(SELECT count(*) FROM items i WHERE i.package_id = p.id AND " ITEM_DONE(                                      \
+	    "p.course_id") "), "                                                                                       \
+			   "(SELECT c.serial FROM certificates c WHERE c.user_id = ?1 AND +c.course_id = p.course_id "  \
+			   "AND "                                                                                      \
+			   "c.revoked_at IS NULL AND c.superseded_by IS NULL ORDER BY c.issued_at DESC LIMIT 1), "     \
+			   "(SELECT count(*) FROM progress g WHERE g.user_id = ?1 AND g.course_id = p.course_id) "
+
+/* ?3: JSON array of search words or NULL; ?4: one course id or NULL. */
+static const char catalogue_sql[] = COURSE_COLS
+    "FROM packages p LEFT JOIN enrolments e ON e.user_id = ?1 AND e.course_id = p.course_id "
+    "WHERE p.active = 1 AND p.id = " PICK_PACKAGE("p.course_id") " AND (?4 IS NULL OR p.course_id = ?4) "
+								 "AND (?3 IS NULL OR EXISTS (SELECT 1 FROM packages s "
+								 "WHERE s.course_id = p.course_id AND s.active = 1 "
+								 "AND NOT EXISTS (SELECT 1 FROM json_each(?3) w WHERE "
+								 "instr(lower(s.title || ' ' || s.summary || ' ' || "
+								 "s.search_text), lower(w.value)) = 0))) "
+								 "ORDER BY p.title COLLATE NOCASE";
+
+static const char my_sql[] = COURSE_COLS "FROM enrolments e JOIN packages p ON p.id = " PICK_PACKAGE(
+    "e.course_id") " WHERE e.user_id = ?1 "
+		   "ORDER BY e.completed_at IS NOT NULL, coalesce(e.started_at, e.enrolled_at) DESC, p.title";
+
+const char *learn_status_text(enum learn_status s)
+{
+	switch (s) {
+	case LEARN_IN_PROGRESS:
+		return "In progress";
+	case LEARN_COMPLETE:
+		return "Complete";
+	default:
+		return "Not started";
+	}
+}
+
+const char *learn_status_code(enum learn_status s)
+{
+	switch (s) {
+	case LEARN_IN_PROGRESS:
+		return "in_progress";
+	case LEARN_COMPLETE:
+		return "complete";
+	default:
+		return "not_started";
+	}
+}
+
+static char *col_dup(struct arena *a, sqlite3_stmt *st, int col)
+{
+	return arena_strdup(a, db_col_text(st, col));
+}
+
+static void course_from_row(struct arena *a, sqlite3_stmt *st, struct learn_course *c)
+{
+	memset(c, 0, sizeof *c);
+	c->course_id = col_dup(a, st, 0);
+	c->language = col_dup(a, st, 1);
+	c->title = col_dup(a, st, 2);
+	c->summary = col_dup(a, st, 3);
+	c->package_id = sqlite3_column_int64(st, 4);
+	c->minutes = sqlite3_column_int(st, 5);
+	c->pass_mark = sqlite3_column_int(st, 6);
+	c->certificate = sqlite3_column_int(st, 7) != 0;
+	c->enrolled = sqlite3_column_int(st, 8) != 0;
+	c->source = col_dup(a, st, 9);
+	c->enrolled_at = sqlite3_column_int64(st, 10);
+	c->started_at = sqlite3_column_int64(st, 11);
+	c->completed_at = sqlite3_column_int64(st, 12);
+	c->last_item = col_dup(a, st, 13);
+	c->total = sqlite3_column_int(st, 14);
+	c->done = sqlite3_column_int(st, 15);
+	if (sqlite3_column_type(st, 16) != SQLITE_NULL)
+		c->cert_serial = col_dup(a, st, 16);
+	int opened = sqlite3_column_int(st, 17);
+	if (c->completed_at)
+		c->status = LEARN_COMPLETE;
+	else if (c->started_at || opened || c->done)
+		c->status = LEARN_IN_PROGRESS;
+	else
+		c->status = LEARN_NOT_STARTED;
+}
+
+/* Collects rows of a prepared course query into an arena array; finalizes st. */
+static size_t courses_collect(struct arena *a, sqlite3_stmt *st, struct learn_course **out)
+{
+	size_t n = 0, cap = 0;
+	struct learn_course *v = NULL;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct learn_course *grown = arena_alloc(a, cap * sizeof *grown);
+			if (n)
+				memcpy(grown, v, n * sizeof *v);
+			v = grown;
+		}
+		course_from_row(a, st, &v[n++]);
+	}
+	sqlite3_finalize(st);
+	*out = v;
+	return n;
+}
+
+/* The words of q as a JSON array, or NULL when q has none. At most 10 words. */
+static char *search_words(struct arena *a, const char *q)
+{
+	if (!q)
+		return NULL;
+	struct buf b = BUF_INIT;
+	buf_putc(&b, '[');
+	int n = 0;
+	const char *p = q;
+	while (*p && n < 10) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ',')
+			p++;
+		const char *start = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != ',')
+			p++;
+		if (p > start) {
+			char *w = arena_strndup(a, start, (size_t)(p - start));
+			if (n++)
+				buf_putc(&b, ',');
+			buf_json_str(&b, w);
+		}
+	}
+	buf_putc(&b, ']');
+	char *s = n ? arena_strdup(a, buf_str(&b)) : NULL;
+	buf_release(&b);
+	return s;
+}
+
+int64_t learn_package(sqlite3 *db, const char *course_id, const char *lang)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT " PICK_PACKAGE("?1"));
+	db_bind_text(st, 1, course_id);
+	db_bind_text(st, 2, lang);
+	int64_t id = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+size_t learn_catalogue(sqlite3 *db, struct arena *a, int64_t user_id, const char *lang, const char *q,
+		       struct learn_course **out)
+{
+	sqlite3_stmt *st = db_prepare(db, catalogue_sql);
+	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, lang);
+	db_bind_text(st, 3, search_words(a, q));
+	sqlite3_bind_null(st, 4);
+	return courses_collect(a, st, out);
+}
+
+int learn_course_get(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, const char *lang,
+		     struct learn_course *c)
+{
+	sqlite3_stmt *st = db_prepare(db, catalogue_sql);
+	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, lang);
+	sqlite3_bind_null(st, 3);
+	db_bind_text(st, 4, course_id);
+	struct learn_course *v;
+	if (courses_collect(a, st, &v) == 0)
+		return -1;
+	*c = v[0];
+	return 0;
+}
+
+size_t learn_my_courses(sqlite3 *db, struct arena *a, int64_t user_id, const char *lang, struct learn_course **out)
+{
+	sqlite3_stmt *st = db_prepare(db, my_sql);
+	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, lang);
+	return courses_collect(a, st, out);
+}
+
+size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, int64_t package_id,
+		     struct learn_item **out)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT i.position, i.type, i.path, i.title, i.quiz_kind, " ITEM_DONE(
+					      "?3") " FROM items i WHERE i.package_id = ?2 ORDER BY i.position");
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, package_id);
+	db_bind_text(st, 3, course_id);
+	size_t n = 0, cap = 0;
+	struct learn_item *v = NULL;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct learn_item *grown = arena_alloc(a, cap * sizeof *grown);
+			if (n)
+				memcpy(grown, v, n * sizeof *v);
+			v = grown;
+		}
+		struct learn_item *it = &v[n++];
+		it->position = sqlite3_column_int(st, 0);
+		it->type = col_dup(a, st, 1);
+		it->path = col_dup(a, st, 2);
+		it->title = col_dup(a, st, 3);
+		it->quiz_kind = col_dup(a, st, 4);
+		it->done = sqlite3_column_int(st, 5) != 0;
+	}
+	sqlite3_finalize(st);
+	*out = v;
+	return n;
+}
+
+/* The item before (dir < 0) or after (dir > 0) position in a package, or NULL. */
+static struct learn_item *neighbour(sqlite3 *db, struct arena *a, int64_t package_id, int position, int dir)
+{
+	sqlite3_stmt *st = db_prepare(db, dir < 0 ? "SELECT position, type, path, title, quiz_kind FROM items WHERE "
+						    "package_id = ?1 AND position < ?2 ORDER BY position DESC LIMIT 1"
+						  : "SELECT position, type, path, title, quiz_kind FROM items WHERE "
+						    "package_id = ?1 AND position > ?2 ORDER BY position LIMIT 1");
+	sqlite3_bind_int64(st, 1, package_id);
+	sqlite3_bind_int(st, 2, position);
+	struct learn_item *it = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		it = arena_alloc(a, sizeof *it);
+		memset(it, 0, sizeof *it);
+		it->position = sqlite3_column_int(st, 0);
+		it->type = col_dup(a, st, 1);
+		it->path = col_dup(a, st, 2);
+		it->title = col_dup(a, st, 3);
+		it->quiz_kind = col_dup(a, st, 4);
+	}
+	sqlite3_finalize(st);
+	return it;
+}
+
+int learn_lesson_get(sqlite3 *db, struct arena *a, const char *course_id, const char *lang, const char *path,
+		     struct learn_lesson *l)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT p.id, p.language, p.title, i.position, i.type, i.title, i.html, "
+					  "i.etag, (SELECT count(*) FROM items x WHERE x.package_id = p.id), "
+					  "(SELECT count(*) FROM items x WHERE x.package_id = p.id AND x.position <= "
+					  "i.position) FROM items i JOIN packages p ON p.id = i.package_id WHERE "
+					  "p.course_id = ?1 AND p.active = 1 AND i.path = ?3 ORDER BY p.language = ?2 "
+					  "DESC, p.language = 'en' DESC, p.version_num DESC LIMIT 1");
+	db_bind_text(st, 1, course_id);
+	db_bind_text(st, 2, lang);
+	db_bind_text(st, 3, path);
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		memset(l, 0, sizeof *l);
+		l->course_id = arena_strdup(a, course_id);
+		l->path = arena_strdup(a, path);
+		l->package_id = sqlite3_column_int64(st, 0);
+		l->language = col_dup(a, st, 1);
+		l->course_title = col_dup(a, st, 2);
+		int pos = sqlite3_column_int(st, 3);
+		rc = strcmp(db_col_text(st, 4), "lesson") == 0 ? 0 : -2;
+		l->title = col_dup(a, st, 5);
+		l->html = col_dup(a, st, 6);
+		l->etag = col_dup(a, st, 7);
+		l->count = sqlite3_column_int(st, 8);
+		l->position = sqlite3_column_int(st, 9);
+		sqlite3_finalize(st);
+		l->prev = neighbour(db, a, l->package_id, pos, -1);
+		l->next = neighbour(db, a, l->package_id, pos, +1);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static bool course_available(sqlite3 *db, const char *course_id)
+{
+	return db_int(db, "SELECT count(*) FROM packages WHERE course_id = ? AND active = 1", course_id, NULL, 0) > 0;
+}
+
+/* Starts a transaction unless one is open; *mine says whether to commit it here. */
+static int begin_if_needed(sqlite3 *db, bool *mine, struct err *e)
+{
+	*mine = sqlite3_get_autocommit(db) != 0;
+	return *mine ? db_begin(db, e) : 0;
+}
+
+static int finish(sqlite3 *db, bool mine, int rc, struct err *e)
+{
+	if (!mine)
+		return rc;
+	if (rc < 0) {
+		db_rollback(db);
+		return rc;
+	}
+	return db_commit(db, e);
+}
+
+static int enrol_row(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, bool *created,
+		     struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at) "
+					  "VALUES (?1, ?2, ?3, ?4)");
+	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, course_id);
+	db_bind_text(st, 3, source);
+	sqlite3_bind_int64(st, 4, now_s());
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot enrol: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	if (created)
+		*created = rc == 0 && sqlite3_changes(db) > 0;
+	return rc;
+}
+
+int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, bool *created, struct err *e)
+{
+	if (created)
+		*created = false;
+	if (!course_available(db, course_id))
+		return err_set(e, "no course '%s'", course_id);
+	bool mine;
+	if (begin_if_needed(db, &mine, e) < 0)
+		return -1;
+	int rc = enrol_row(db, user_id, course_id, source, created, e);
+	return finish(db, mine, rc, e);
+}
+
+/* True when this lesson is already recorded as opened and as the last item: opening it again changes nothing. */
+static bool open_recorded(sqlite3 *db, int64_t user_id, const char *course_id, const char *path)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM enrolments e WHERE e.user_id = ?1 AND e.course_id = ?2 AND "
+					  "e.started_at IS NOT NULL AND e.last_item = ?3 AND EXISTS (SELECT 1 FROM "
+					  "progress g WHERE g.user_id = ?1 AND g.course_id = ?2 AND g.item_path = ?3)");
+	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, course_id);
+	db_bind_text(st, 3, path);
+	bool done = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return done;
+}
+
+int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const char *path, struct err *e)
+{
+	/*
+	 * Re-reading a page is the common case: check with a read first, so it does not take the
+	 * database's single write lock (every lesson view serialised on it: docs/performance.md).
+	 */
+	if (sqlite3_get_autocommit(db) && open_recorded(db, user_id, course_id, path))
+		return 0;
+	bool mine;
+	if (begin_if_needed(db, &mine, e) < 0)
+		return -1;
+	int rc = enrol_row(db, user_id, course_id, "self", NULL, e);
+	if (rc == 0) {
+		sqlite3_stmt *st = db_prepare(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, "
+						  "opened_at) VALUES (?1, ?2, ?3, ?4)");
+		sqlite3_bind_int64(st, 1, user_id);
+		db_bind_text(st, 2, course_id);
+		db_bind_text(st, 3, path);
+		sqlite3_bind_int64(st, 4, now_s());
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = err_set(e, "cannot record progress: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+	}
+	if (rc == 0) {
+		sqlite3_stmt *st = db_prepare(db, "UPDATE enrolments SET started_at = coalesce(started_at, ?3), "
+						  "last_item = ?4 WHERE user_id = ?1 AND course_id = ?2 AND "
+						  "(started_at IS NULL OR last_item <> ?4)");
+		sqlite3_bind_int64(st, 1, user_id);
+		db_bind_text(st, 2, course_id);
+		sqlite3_bind_int64(st, 3, now_s());
+		db_bind_text(st, 4, path);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = err_set(e, "cannot record progress: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+	}
+	if (rc == 0)
+		rc = completion_update(db, user_id, course_id, NULL, e);
+	return finish(db, mine, rc, e);
+}
+
+int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, int *added, struct err *e)
+{
+	*added = 0;
+	if (!course_available(db, course_id))
+		return err_set(e, "no course '%s'", course_id);
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, path FROM org_units WHERE code = ?1");
+	db_bind_text(st, 1, org_code);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return err_set(e, "no org unit '%s'", org_code);
+	}
+	int64_t oid = sqlite3_column_int64(st, 0);
+	char path[512];
+	snprintf(path, sizeof path, "%s", db_col_text(st, 1));
+	sqlite3_finalize(st);
+	bool mine;
+	if (begin_if_needed(db, &mine, e) < 0)
+		return -1;
+	int rc = 0;
+	st =
+	    db_prepare(db, "INSERT OR IGNORE INTO org_assignments(course_id, org_id, assigned_at) VALUES (?1, ?2, ?3)");
+	db_bind_text(st, 1, course_id);
+	sqlite3_bind_int64(st, 2, oid);
+	sqlite3_bind_int64(st, 3, now_s());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = err_set(e, "cannot assign: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	if (rc == 0) {
+		st = db_prepare(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at) "
+				    "SELECT u.id, ?1, 'org', ?3 FROM users u JOIN org_units o ON o.id = u.org_id "
+				    "WHERE u.active = 1 AND substr(o.path, 1, length(?2)) = ?2");
+		db_bind_text(st, 1, course_id);
+		db_bind_text(st, 2, path);
+		sqlite3_bind_int64(st, 3, now_s());
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = err_set(e, "cannot enrol the unit: %s", sqlite3_errmsg(db));
+		else
+			*added = sqlite3_changes(db);
+		sqlite3_finalize(st);
+	}
+	return finish(db, mine, rc, e);
+}
+
+void learn_state_tag(sqlite3 *db, int64_t user_id, const char *course_id, char *out, size_t outlen)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT (SELECT count(*) FROM progress WHERE user_id = ?1 AND course_id = "
+					  "?2), (SELECT count(*) FROM attempts WHERE user_id = ?1 AND course_id = ?2 "
+					  "AND submitted_at IS NOT NULL), (SELECT coalesce(completed_at, 0) FROM "
+					  "enrolments WHERE user_id = ?1 AND course_id = ?2)");
+	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, course_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, outlen, "%lld.%lld.%lld", (long long)sqlite3_column_int64(st, 0),
+			 (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2));
+	else
+		snprintf(out, outlen, "0");
+	sqlite3_finalize(st);
+}
+
+bool learn_may_assign(sqlite3 *db, unsigned roles, int64_t actor_org, int64_t target_org)
+{
+	if (roles & (ROLE_ADMIN | ROLE_TRAINER))
+		return true;
+	if (roles & ROLE_MANAGER)
+		return org_within(db, actor_org, target_org);
+	return false;
+}

@@ -1,0 +1,121 @@
+/*
+ * The learner's side of courses: catalogue, outline, enrolment, assignment,
+ * reading progress. These are the query functions behind the course pages,
+ * the JSON API and `sala enroll`; they know nothing of HTTP. Strings in the
+ * result structs are allocated in the caller's arena and die with it.
+ *
+ * A course is shown in the learner's language when it has an active package
+ * in it, else in the other language (the "fallback").
+ */
+#ifndef SALA_LEARN_H
+#define SALA_LEARN_H
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/arena.h"
+#include "lib/err.h"
+
+enum learn_status { LEARN_NOT_STARTED, LEARN_IN_PROGRESS, LEARN_COMPLETE };
+
+/* One course as a learner sees it: its best package for the language and the learner's state. */
+struct learn_course {
+	const char *course_id, *language, *title, *summary;
+	int64_t package_id;
+	int minutes, pass_mark;
+	bool certificate; /* the course issues a certificate */
+	bool enrolled;
+	enum learn_status status;
+	int done, total;       /* items done (lessons opened, quizzes passed) of items in the package */
+	const char *last_item; /* path of the item last opened, "" when none */
+	const char *source;    /* enrolment source: self, assigned, org; "" when not enrolled */
+	int64_t enrolled_at, started_at, completed_at; /* 0 when not set */
+	const char *cert_serial;		       /* a valid certificate's serial, or NULL */
+};
+
+/* One lesson or quiz of a package, in order. */
+struct learn_item {
+	int position;
+	const char *type; /* "lesson" or "quiz" */
+	const char *path, *title, *quiz_kind;
+	bool done;
+};
+
+/* A lesson to read: the item, its rendered HTML and its neighbours. */
+struct learn_lesson {
+	const char *course_id, *language, *course_title, *path, *title;
+	const char *html; /* rendered safely by cmark at import: output as-is */
+	const char *etag; /* items.etag */
+	int64_t package_id;
+	int position, count;		/* 1-based place in the package and number of items */
+	struct learn_item *prev, *next; /* NULL at the ends */
+};
+
+/* Text of a status for people (English; translate with tr()) and for machines. */
+const char *learn_status_text(enum learn_status s);
+const char *learn_status_code(enum learn_status s);
+
+/* The active package of course_id for lang (with fallback); 0 when the course has none. */
+int64_t learn_package(sqlite3 *db, const char *course_id, const char *lang);
+
+/*
+ * The catalogue: every course with an active package, in lang with fallback,
+ * and user_id's state. q (NULL or "") keeps the courses whose title, summary
+ * or search text (in any language) contains every word of q, ignoring ASCII
+ * case. Returns the count; *out is an arena array.
+ */
+size_t learn_catalogue(sqlite3 *db, struct arena *a, int64_t user_id, const char *lang, const char *q,
+		       struct learn_course **out);
+/* One course as in the catalogue; -1 when it has no active package. */
+int learn_course_get(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, const char *lang,
+		     struct learn_course *c);
+/* The courses user_id is enrolled in, most recently active first. */
+size_t learn_my_courses(sqlite3 *db, struct arena *a, int64_t user_id, const char *lang, struct learn_course **out);
+
+/* The ordered items of a package with user_id's done marks. */
+size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, int64_t package_id,
+		     struct learn_item **out);
+
+/*
+ * Finds the lesson at path in course_id's package for lang, else in another
+ * active package of the course that has it. -1 when there is no such
+ * lesson; -2 when path is a quiz (the caller sends the learner to it).
+ */
+int learn_lesson_get(sqlite3 *db, struct arena *a, const char *course_id, const char *lang, const char *path,
+		     struct learn_lesson *l);
+
+/*
+ * Enrols user_id in course_id (idempotent: an existing enrolment is kept as
+ * it is). source is "self", "assigned" or "org". *created (may be NULL) tells
+ * whether a new enrolment was made. -1 with a message when the course has no
+ * active package. Runs in its own transaction unless one is open.
+ */
+int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, bool *created, struct err *e);
+
+/*
+ * Records that user_id opened the lesson at path: the progress row (once),
+ * enrolment if there was none, started_at (once), last_item, and then course
+ * completion (completion_update). Idempotent apart from last_item.
+ */
+int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const char *path, struct err *e);
+
+/*
+ * Assigns course_id to the org unit org_code and everything below it: an
+ * org_assignments row (so people added later are enrolled by the trigger)
+ * and an enrolment for every active user now in the subtree. *added gets the
+ * number of new enrolments.
+ */
+int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, int *added, struct err *e);
+
+/*
+ * Whether someone with roles (enum role bits) in org unit actor_org may
+ * assign courses to people in target_org: trainers and administrators
+ * anywhere, managers only within their own subtree.
+ */
+bool learn_may_assign(sqlite3 *db, unsigned roles, int64_t actor_org, int64_t target_org);
+
+/* A small fingerprint of user_id's state in course_id (items done, completion) for ETags, into out. */
+void learn_state_tag(sqlite3 *db, int64_t user_id, const char *course_id, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,229 @@
+/* Media types, magic bytes, image header dimensions and downscaling (libgd). */
+#include "courses/media.h"
+
+#include <gd.h>
+#include <string.h>
+
+#include "lib/xmalloc.h"
+
+static const struct {
+	const char *ext, *mime;
+} types[] = {
+    {"png", "image/png"},   {"jpg", "image/jpeg"},  {"jpeg", "image/jpeg"},	{"gif", "image/gif"},
+    {"webp", "image/webp"}, {"mp3", "audio/mpeg"},  {"ogg", "audio/ogg"},	{"m4a", "audio/mp4"},
+    {"mp4", "video/mp4"},   {"webm", "video/webm"}, {"pdf", "application/pdf"},
+};
+
+const char *media_ext(const char *name, char out[8])
+{
+	out[0] = '\0';
+	const char *slash = strrchr(name, '/');
+	const char *dot = strrchr(slash ? slash + 1 : name, '.');
+	if (!dot || strlen(dot + 1) >= 8)
+		return out;
+	size_t i = 0;
+	for (const char *s = dot + 1; *s; s++)
+		out[i++] = (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
+	out[i] = '\0';
+	return out;
+}
+
+const char *media_type_for_ext(const char *ext)
+{
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(types[i].ext, ext) == 0)
+			return types[i].mime;
+	return NULL;
+}
+
+bool media_is_image(const char *ext)
+{
+	return !strcmp(ext, "png") || !strcmp(ext, "jpg") || !strcmp(ext, "jpeg") || !strcmp(ext, "gif") ||
+	       !strcmp(ext, "webp");
+}
+
+static bool has(const unsigned char *d, size_t len, size_t off, const char *magic, size_t n)
+{
+	return len >= off + n && memcmp(d + off, magic, n) == 0;
+}
+
+bool media_magic_ok(const char *ext, const unsigned char *d, size_t len)
+{
+	if (!strcmp(ext, "png"))
+		return has(d, len, 0, "\x89PNG\r\n\x1a\n", 8);
+	if (!strcmp(ext, "jpg") || !strcmp(ext, "jpeg"))
+		return has(d, len, 0, "\xff\xd8\xff", 3);
+	if (!strcmp(ext, "gif"))
+		return has(d, len, 0, "GIF87a", 6) || has(d, len, 0, "GIF89a", 6);
+	if (!strcmp(ext, "webp"))
+		return has(d, len, 0, "RIFF", 4) && has(d, len, 8, "WEBP", 4);
+	if (!strcmp(ext, "mp3"))
+		return has(d, len, 0, "ID3", 3) || (len >= 2 && d[0] == 0xff && (d[1] & 0xe0) == 0xe0);
+	if (!strcmp(ext, "ogg"))
+		return has(d, len, 0, "OggS", 4);
+	if (!strcmp(ext, "m4a") || !strcmp(ext, "mp4"))
+		return has(d, len, 4, "ftyp", 4);
+	if (!strcmp(ext, "webm"))
+		return has(d, len, 0, "\x1a\x45\xdf\xa3", 4);
+	if (!strcmp(ext, "pdf"))
+		return has(d, len, 0, "%PDF-", 5);
+	return false;
+}
+
+static unsigned be16(const unsigned char *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+static unsigned le16(const unsigned char *p)
+{
+	return (unsigned)p[1] << 8 | p[0];
+}
+
+static int jpeg_size(const unsigned char *d, size_t len, int *w, int *h)
+{
+	size_t i = 2;
+	while (i + 4 <= len) {
+		if (d[i] != 0xff) {
+			i++;
+			continue;
+		}
+		unsigned char m = d[i + 1];
+		if (m == 0xff) {
+			i++;
+			continue;
+		}
+		if (m == 0xd8 || m == 0x01 || (m >= 0xd0 && m <= 0xd7)) {
+			i += 2;
+			continue;
+		}
+		size_t seg = be16(d + i + 2);
+		if (seg < 2)
+			return -1;
+		if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+			if (i + 9 > len)
+				return -1;
+			*h = (int)be16(d + i + 5);
+			*w = (int)be16(d + i + 7);
+			return *w > 0 && *h > 0 ? 0 : -1;
+		}
+		i += 2 + seg;
+	}
+	return -1;
+}
+
+static int webp_size(const unsigned char *d, size_t len, int *w, int *h)
+{
+	if (len < 30)
+		return -1;
+	if (has(d, len, 12, "VP8 ", 4)) {
+		if (d[23] != 0x9d || d[24] != 0x01 || d[25] != 0x2a)
+			return -1;
+		*w = (int)(le16(d + 26) & 0x3fff);
+		*h = (int)(le16(d + 28) & 0x3fff);
+	} else if (has(d, len, 12, "VP8L", 4)) {
+		if (d[20] != 0x2f)
+			return -1;
+		uint32_t b = (uint32_t)d[21] | (uint32_t)d[22] << 8 | (uint32_t)d[23] << 16 | (uint32_t)d[24] << 24;
+		*w = (int)(b & 0x3fff) + 1;
+		*h = (int)((b >> 14) & 0x3fff) + 1;
+	} else if (has(d, len, 12, "VP8X", 4)) {
+		*w = (int)((uint32_t)d[24] | (uint32_t)d[25] << 8 | (uint32_t)d[26] << 16) + 1;
+		*h = (int)((uint32_t)d[27] | (uint32_t)d[28] << 8 | (uint32_t)d[29] << 16) + 1;
+	} else {
+		return -1;
+	}
+	return *w > 0 && *h > 0 ? 0 : -1;
+}
+
+int media_image_size(const char *ext, const unsigned char *d, size_t len, int *w, int *h)
+{
+	*w = *h = 0;
+	if (!media_magic_ok(ext, d, len))
+		return -1;
+	if (!strcmp(ext, "png")) {
+		if (len < 24 || !has(d, len, 12, "IHDR", 4))
+			return -1;
+		uint32_t pw = (uint32_t)d[16] << 24 | (uint32_t)d[17] << 16 | (uint32_t)d[18] << 8 | d[19];
+		uint32_t ph = (uint32_t)d[20] << 24 | (uint32_t)d[21] << 16 | (uint32_t)d[22] << 8 | d[23];
+		if (pw == 0 || ph == 0 || pw > 0x7fffffff || ph > 0x7fffffff)
+			return -1;
+		*w = (int)pw, *h = (int)ph;
+		return 0;
+	}
+	if (!strcmp(ext, "gif")) {
+		if (len < 10)
+			return -1;
+		*w = (int)le16(d + 6), *h = (int)le16(d + 8);
+		return *w > 0 && *h > 0 ? 0 : -1;
+	}
+	if (!strcmp(ext, "jpg") || !strcmp(ext, "jpeg"))
+		return jpeg_size(d, len, w, h);
+	if (!strcmp(ext, "webp"))
+		return webp_size(d, len, w, h);
+	return -1;
+}
+
+int media_downscale(const char *ext, const unsigned char *data, size_t len, int max_width, uint64_t max_pixels,
+		    unsigned char **out, size_t *outlen, struct err *e)
+{
+	int w, h;
+	*out = NULL;
+	*outlen = 0;
+	if (media_image_size(ext, data, len, &w, &h) < 0)
+		return err_set(e, "cannot read the image dimensions");
+	if ((uint64_t)w * (uint64_t)h > max_pixels)
+		return err_set(e, "image is %dx%d, more than %llu megapixels", w, h,
+			       (unsigned long long)(max_pixels / 1000000));
+	if (w <= max_width)
+		return 0;
+	if (len > (size_t)0x7fffffff)
+		return err_set(e, "image file too large");
+	bool jpeg = !strcmp(ext, "jpg") || !strcmp(ext, "jpeg");
+	gdImagePtr im = NULL;
+	if (!strcmp(ext, "png"))
+		im = gdImageCreateFromPngPtr((int)len, (void *)data);
+	else if (jpeg)
+		im = gdImageCreateFromJpegPtr((int)len, (void *)data);
+	else if (!strcmp(ext, "gif"))
+		im = gdImageCreateFromGifPtr((int)len, (void *)data);
+	else if (!strcmp(ext, "webp"))
+		im = gdImageCreateFromWebpPtr((int)len, (void *)data);
+	if (!im)
+		return err_set(e, "cannot decode the image");
+	int nh = (int)((int64_t)h * max_width / w);
+	if (nh < 1)
+		nh = 1;
+	if (!gdImageTrueColor(im) && strcmp(ext, "gif") != 0)
+		gdImagePaletteToTrueColor(im);
+	gdImageSetInterpolationMethod(im, GD_BILINEAR_FIXED);
+	gdImagePtr small = gdImageScale(im, (unsigned)max_width, (unsigned)nh);
+	gdImageDestroy(im);
+	if (!small)
+		return err_set(e, "cannot scale the image");
+	int size = 0;
+	void *p = NULL;
+	if (!strcmp(ext, "png")) {
+		gdImageSaveAlpha(small, 1);
+		p = gdImagePngPtrEx(small, &size, 9);
+	} else if (jpeg) {
+		p = gdImageJpegPtr(small, &size, 85);
+	} else if (!strcmp(ext, "gif")) {
+		if (gdImageTrueColor(small))
+			gdImageTrueColorToPalette(small, 1, 256);
+		p = gdImageGifPtr(small, &size);
+	} else {
+		p = gdImageWebpPtrEx(small, &size, 85);
+	}
+	gdImageDestroy(small);
+	if (!p || size <= 0) {
+		if (p)
+			gdFree(p);
+		return err_set(e, "cannot encode the scaled image");
+	}
+	*out = xmalloc((size_t)size);
+	memcpy(*out, p, (size_t)size);
+	*outlen = (size_t)size;
+	gdFree(p);
+	return 1;
+}

@@ -1,0 +1,123 @@
+/*
+ * Course packages (format version 1, docs/package-format.md): a folder or a
+ * .zip / .tar.gz of one, with course.yml at its root. This module loads a
+ * package into memory with hostile-input limits, checks and renders it, and
+ * writes the reproducible .zip that `sala pack` makes. Nothing here touches
+ * the disk beyond reading the folder given, nor the database (see import.h).
+ */
+#ifndef SALA_PACKAGE_H
+#define SALA_PACKAGE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+#include "lib/err.h"
+
+/* Limits on what a package may contain; pkg_limits_default() fills the defaults shown. */
+struct pkg_limits {
+	size_t max_entries;	   /* 10,000 files and folders */
+	size_t max_entry_bytes;	   /* 200 MB per file */
+	size_t max_total_bytes;	   /* 1 GB uncompressed in all */
+	size_t max_ratio;	   /* 200: uncompressed/compressed above this is a bomb... */
+	size_t ratio_min_bytes;	   /* ...for entries above 1 MB */
+	size_t max_markdown_bytes; /* 256 KB per Markdown or quiz file (cmark has quadratic cases) */
+	size_t max_path;	   /* 512 bytes per path */
+	uint64_t max_pixels;	   /* 40 megapixels per image */
+	int max_width;		   /* 1600: wider images are downscaled at import */
+};
+void pkg_limits_default(struct pkg_limits *l);
+
+struct pkg_file {
+	char *path; /* relative, '/'-separated, no '.', '..' or empty components */
+	unsigned char *data;
+	size_t len;
+};
+
+/* Files sorted by path (byte order). */
+struct package {
+	struct pkg_file *files;
+	size_t nfiles;
+	size_t total;
+};
+
+/*
+ * Problems found by a check: lines "FILE:LINE: message\n" (FILE relative to
+ * the package root). Warnings ("FILE:LINE: warning: ...") are things made
+ * harmless at import, such as a javascript: link removed; they do not fail a
+ * check. Initialise with {0}.
+ */
+struct problems {
+	struct buf text;
+	int n;
+	struct buf warnings;
+	int nwarnings;
+};
+void problem_add(struct problems *pr, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void problem_warn(struct problems *pr, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void problems_release(struct problems *pr);
+
+/*
+ * Loading. Every refusal (absolute path, '..', link, device, duplicate,
+ * invalid UTF-8 name, too many or too big entries, compression bomb) returns
+ * -1 with the reason in e and leaves p empty. A single top folder holding
+ * everything is stripped. Free p with pkg_free().
+ */
+int pkg_load_dir(const char *dir, const struct pkg_limits *lim, struct package *p, struct err *e);
+/* An archive in memory: zip, tar or tar.gz (detected by content). */
+int pkg_load_archive(const void *data, size_t len, const struct pkg_limits *lim, struct package *p, struct err *e);
+/* A folder or an archive file, by what path is. */
+int pkg_load_path(const char *path, const struct pkg_limits *lim, struct package *p, struct err *e);
+const struct pkg_file *pkg_find(const struct package *p, const char *path);
+void pkg_free(struct package *p);
+
+/* An item of the manifest, rendered or parsed by pkg_analyze(). */
+struct pkg_item {
+	bool quiz;
+	char *path;
+	char *title;
+	char *html;	 /* lessons: safe HTML with rewritten links */
+	char *quiz_kind; /* quizzes: "final", "practice", "pretest" */
+	int questions;
+	char etag[65];
+};
+
+/* The manifest (course.yml) and the analysed items. Strings owned; pkg_info_free(). */
+struct pkg_info {
+	char *id, *version, *language, *title, *summary, *authors, *certificate_title;
+	int64_t version_num;
+	int minutes, pass_mark;
+	bool certificate, completion_quizzes;
+	struct pkg_item *items;
+	size_t nitems;
+	int nlessons, nquizzes, nquestions;
+};
+void pkg_info_free(struct pkg_info *info);
+
+/* MAJOR.MINOR.PATCH (each 0..9999) as one comparable number; -1 if malformed. */
+int64_t pkg_version_num(const char *v);
+
+/* Parses course.yml into info (items without titles); problems carry course.yml:LINE. */
+int pkg_manifest_parse(const char *data, size_t len, struct pkg_info *info, struct problems *pr);
+
+enum { PKG_FOR_IMPORT = 1 }; /* pkg_analyze flags */
+/*
+ * Checks everything (manifest, listed files, links and images, media types
+ * and sizes, UTF-8, quiz syntax, MANIFEST.sha256) and renders the lessons.
+ * With PKG_FOR_IMPORT, wide images in p are replaced by downscaled copies.
+ * Returns the number of problems (0 = ok); info is filled as far as possible.
+ */
+int pkg_analyze(struct package *p, const struct pkg_limits *lim, int flags, struct pkg_info *info, struct problems *pr);
+
+/* The MIME type for a media file name (by extension), or NULL when the type is not accepted. */
+const char *pkg_media_type(const char *name);
+
+/*
+ * Writes the reproducible zip of p (sorted entries, fixed times and modes)
+ * with a fresh MANIFEST.sha256 into out. -1 with a message on failure.
+ */
+int pkg_write_zip(const struct package *p, struct buf *out, struct err *e);
+
+#endif

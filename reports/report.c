@@ -1,0 +1,656 @@
+/*
+ * The report query. One pass over the enrolments of the people in a subtree
+ * (org_units.path range -> users_org -> enrolments primary key) fills the
+ * cube; distinct learners over all courses come from a per-learner hash of
+ * the milestones they reached, so the scan order does not matter.
+ */
+#include "reports/report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts/orgs.h"
+#include "lib/db.h"
+#include "lib/util.h"
+#include "lib/xmalloc.h"
+
+static const char *const sex_names[SEX_COUNT] = {"female", "male", "other", "unspecified"};
+
+const char *report_sex_name(int sex)
+{
+	return sex >= 0 && sex < SEX_COUNT ? sex_names[sex] : "all";
+}
+
+static int sex_index(const char *s)
+{
+	for (int i = 0; i < SEX_COUNT; i++)
+		if (strcmp(s, sex_names[i]) == 0)
+			return i;
+	return SEX_UNSPECIFIED;
+}
+
+/* ---- periods and groupings ---- */
+
+static int64_t month_start(int y, int m)
+{
+	char s[32];
+	int64_t t = 0;
+	if (m > 12)
+		y++, m -= 12;
+	snprintf(s, sizeof s, "%04d-%02d-01", y, m);
+	date_parse(s, &t);
+	return t;
+}
+
+static void period_months(struct report_period *p, int y, int m0, int months)
+{
+	p->set = true;
+	p->from = month_start(y, m0);
+	p->to = month_start(y, m0 + months);
+}
+
+void report_period_quarter(int64_t t, struct report_period *p)
+{
+	char d[11];
+	date_ymd(t, d);
+	int y = atoi(d), m = atoi(d + 5);
+	int q = (m - 1) / 3 + 1;
+	period_months(p, y, 3 * (q - 1) + 1, 3);
+	snprintf(p->label, sizeof p->label, "%04d-Q%d", y, q);
+}
+
+static int period_named(const char *s, struct report_period *p, struct err *e)
+{
+	int y = 0, n = 0;
+	char kind = 0, tail = 0;
+	size_t len = strlen(s);
+	if (strcmp(s, "all") == 0) {
+		p->set = false;
+		snprintf(p->label, sizeof p->label, "all");
+		return 0;
+	}
+	if (len == 4 && sscanf(s, "%4d%c", &y, &tail) == 1 && y >= 1970 && y <= 9998) {
+		period_months(p, y, 1, 12);
+	} else if (len == 7 && sscanf(s, "%4d-%c%1d%c", &y, &kind, &n, &tail) == 3 && y >= 1970 && y <= 9998 &&
+		   ((kind == 'Q' && n >= 1 && n <= 4) || (kind == 'S' && n >= 1 && n <= 2))) {
+		if (kind == 'Q')
+			period_months(p, y, 3 * (n - 1) + 1, 3);
+		else
+			period_months(p, y, 6 * (n - 1) + 1, 6);
+	} else {
+		return err_set(e, "unknown period '%s' (use YYYY, YYYY-Q1..Q4, YYYY-S1..S2 or all)", s);
+	}
+	snprintf(p->label, sizeof p->label, "%s", s);
+	return 0;
+}
+
+int report_period_parse(const char *period, const char *from, const char *to, struct report_period *p, struct err *e)
+{
+	memset(p, 0, sizeof *p);
+	bool has_from = from && *from, has_to = to && *to;
+	if (!has_from && !has_to) {
+		if (period && *period)
+			return period_named(period, p, e);
+		snprintf(p->label, sizeof p->label, "all");
+		return 0;
+	}
+	p->set = true;
+	p->from = INT64_MIN;
+	p->to = INT64_MAX;
+	if (has_from && date_parse(from, &p->from) < 0)
+		return err_set(e, "invalid date '%s' (use YYYY-MM-DD)", from);
+	if (has_to) {
+		if (date_parse(to, &p->to) < 0)
+			return err_set(e, "invalid date '%s' (use YYYY-MM-DD)", to);
+		p->to += 86400; /* inclusive of the whole day */
+	}
+	if (p->from >= p->to)
+		return err_set(e, "the period ends (%s) before it starts (%s)", to, from);
+	snprintf(p->label, sizeof p->label, "%s..%s", has_from ? from : "", has_to ? to : "");
+	return 0;
+}
+
+int report_by_parse(const char *s, unsigned *by, struct err *e)
+{
+	*by = 0;
+	if (!s || !*s || strcmp(s, "none") == 0)
+		return 0;
+	const char *p = s;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		if (n == 3 && strncmp(p, "sex", 3) == 0)
+			*by |= REPORT_BY_SEX;
+		else if (n == 3 && strncmp(p, "org", 3) == 0)
+			*by |= REPORT_BY_ORG;
+		else if (n == 6 && strncmp(p, "course", 6) == 0)
+			*by |= REPORT_BY_COURSE;
+		else
+			return err_set(e, "unknown grouping '%.*s' (use sex, org, course)", (int)(n > 40 ? 40 : n), p);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* ---- the cube ---- */
+
+static size_t cell_index(const struct report *r, int org, int course, int sex)
+{
+	size_t oi = org < 0 ? r->nchildren + 1 : (size_t)org;
+	size_t ci = course < 0 ? r->ncourses : (size_t)course;
+	size_t si = sex < 0 ? SEX_COUNT : (size_t)sex;
+	return (oi * (r->ncourses + 1) + ci) * (SEX_COUNT + 1) + si;
+}
+
+const struct report_figures *report_cell(const struct report *r, int org, int course, int sex)
+{
+	return &r->cells[cell_index(r, org, course, sex)];
+}
+
+static struct report_figures *cell_mut(struct report *r, int org, int course, int sex)
+{
+	return &r->cells[cell_index(r, org, course, sex)];
+}
+
+static void figures_add(struct report_figures *to, const struct report_figures *f)
+{
+	to->enrolled += f->enrolled;
+	to->started += f->started;
+	to->completed += f->completed;
+	to->certified += f->certified;
+	to->score_n += f->score_n;
+	to->score_sum += f->score_sum;
+	to->gain_n += f->gain_n;
+	to->gain_sum += f->gain_sum;
+}
+
+/* Milestones a learner reached in the period, over all their courses; M_SEEN: has an enrolment in the scan. */
+enum { M_ENROLLED = 1, M_STARTED = 2, M_COMPLETED = 4, M_CERTIFIED = 8, M_SEEN = 16 };
+
+/* A learner's certificate state for one course (revoked certificates left out). */
+struct cert_rec {
+	int64_t user_id;
+	int64_t first; /* first issue date */
+	int course;
+	bool current; /* one not replaced remains */
+};
+
+/*
+ * Learners by id in a small open-addressing hash: org slot, sex, milestones
+ * and their certificates (a run of the sorted cert_rec array). One lookup per
+ * learner rather than per enrolment keeps the scan in the CPU cache.
+ */
+struct learner {
+	int64_t id; /* 0 = empty */
+	uint32_t cert_at, cert_n;
+	int org;
+	unsigned char sex, marks;
+};
+
+struct learners {
+	struct learner *slot;
+	size_t cap, n; /* cap is a power of two */
+};
+
+static struct learner *learner_get(struct learners *h, int64_t id)
+{
+	if (h->n * 2 >= h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 1024;
+		struct learners g = {xcalloc(cap, sizeof *g.slot), cap, h->n};
+		for (size_t i = 0; i < h->cap; i++)
+			if (h->slot[i].id)
+				*learner_get(&g, h->slot[i].id) = h->slot[i];
+		free(h->slot);
+		*h = g;
+	}
+	size_t i = (size_t)(((uint64_t)id * 0x9E3779B97F4A7C15ull) >> 20) & (h->cap - 1);
+	while (h->slot[i].id && h->slot[i].id != id)
+		i = (i + 1) & (h->cap - 1);
+	if (!h->slot[i].id) {
+		h->slot[i] = (struct learner){.id = id};
+		h->n++;
+	}
+	return &h->slot[i];
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool in_period(const struct report_period *p, sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return false;
+	int64_t t = sqlite3_column_int64(st, col);
+	return !p->set || (t >= p->from && t < p->to);
+}
+
+static int course_slot(const struct report *r, const char *id)
+{
+	if (!r->ncourses)
+		return -1;
+	char **hit = bsearch(&id, r->courses, r->ncourses, sizeof *r->courses, cmp_str);
+	return hit ? (int)(hit - r->courses) : -1;
+}
+
+struct child_key {
+	int64_t id;
+	int slot;
+};
+
+static int cmp_child(const void *a, const void *b)
+{
+	int64_t x = ((const struct child_key *)a)->id, y = ((const struct child_key *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+/* The org slot of a learner whose unit has path `path`, under the report unit's path of length plen. */
+static int org_slot(const struct report *r, const struct child_key *keys, const char *path, size_t plen)
+{
+	if (strlen(path) <= plen)
+		return (int)r->nchildren;
+	struct child_key k = {strtoll(path + plen, NULL, 10), 0};
+	const struct child_key *hit = bsearch(&k, keys, r->nchildren, sizeof k, cmp_child);
+	return hit ? hit->slot : (int)r->nchildren;
+}
+
+static void unit_load(sqlite3_stmt *st, struct report_unit *u)
+{
+	u->id = sqlite3_column_int64(st, 0);
+	u->code = xstrdup(db_col_text(st, 1));
+	u->name_en = xstrdup(db_col_text(st, 2));
+	u->name_km = xstrdup(db_col_text(st, 3));
+	u->level = xstrdup(db_col_text(st, 4));
+}
+
+static void unit_free(struct report_unit *u)
+{
+	free(u->code);
+	free(u->name_en);
+	free(u->name_km);
+	free(u->level);
+}
+
+/* Finds the unit reported on and checks it lies in the scope; fills path. */
+static int load_unit(sqlite3 *db, const struct report_query *q, struct report *r, char *path, size_t pathlen,
+		     struct err *e)
+{
+	sqlite3_stmt *st;
+	if (q->org && *q->org) {
+		st = db_prepare(db, "SELECT id, code, name_en, name_km, level, path FROM org_units WHERE code = ?");
+		db_bind_text(st, 1, q->org);
+	} else if (q->scope_id >= 0) {
+		st = db_prepare(db, "SELECT id, code, name_en, name_km, level, path FROM org_units WHERE id = ?");
+		sqlite3_bind_int64(st, 1, q->scope_id);
+	} else {
+		st = db_prepare(db, "SELECT id, code, name_en, name_km, level, path FROM org_units WHERE code = ?");
+		db_bind_text(st, 1, ORG_ROOT_CODE);
+	}
+	int rc = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		unit_load(st, &r->org);
+		snprintf(path, pathlen, "%s", db_col_text(st, 5));
+	} else {
+		err_set(e, "no org unit '%s'", q->org && *q->org ? q->org : ORG_ROOT_CODE);
+		rc = REPORT_ENOENT;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0 || q->scope_id < 0)
+		return rc;
+	st = db_prepare(db, "SELECT path, code FROM org_units WHERE id = ?");
+	sqlite3_bind_int64(st, 1, q->scope_id);
+	if (sqlite3_step(st) != SQLITE_ROW || !str_starts(path, db_col_text(st, 0))) {
+		err_set(e, "the org unit '%s' is outside your area ('%s')", r->org.code,
+			sqlite3_column_type(st, 1) == SQLITE_TEXT ? db_col_text(st, 1) : "none");
+		rc = REPORT_EFORBIDDEN;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void load_children(sqlite3 *db, struct report *r)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, code, name_en, name_km, level FROM org_units WHERE parent_id = ? "
+					  "ORDER BY code");
+	sqlite3_bind_int64(st, 1, r->org.id);
+	size_t cap = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (r->nchildren == cap) {
+			cap = cap ? cap * 2 : 16;
+			r->children = xrealloc(r->children, cap * sizeof *r->children);
+		}
+		unit_load(st, &r->children[r->nchildren++]);
+	}
+	sqlite3_finalize(st);
+}
+
+static int load_courses(sqlite3 *db, const struct report_query *q, struct report *r, struct err *e)
+{
+	if (q->course && *q->course) {
+		if (!db_int(db, "SELECT 1 FROM courses WHERE id = ?", q->course, NULL, 0)) {
+			err_set(e, "no course '%s'", q->course);
+			return REPORT_ENOENT;
+		}
+		r->course = xstrdup(q->course);
+		r->courses = xmalloc(sizeof *r->courses);
+		r->courses[0] = xstrdup(q->course);
+		r->ncourses = 1;
+		return 0;
+	}
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM courses ORDER BY id");
+	size_t cap = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (r->ncourses == cap) {
+			cap = cap ? cap * 2 : 16;
+			r->courses = xrealloc(r->courses, cap * sizeof *r->courses);
+		}
+		r->courses[r->ncourses++] = xstrdup(db_col_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int cmp_cert(const void *a, const void *b)
+{
+	const struct cert_rec *x = a, *y = b;
+	if (x->user_id != y->user_id)
+		return x->user_id < y->user_id ? -1 : 1;
+	return x->course - y->course;
+}
+
+/*
+ * Certificates by learner and course, revoked ones left out as if never
+ * issued: the first issue date (a re-issue keeps it) and whether a current one
+ * (not replaced) remains. One sequential read of the table is much cheaper
+ * than a lookup per enrolment. Returns the records; *n gets their count.
+ */
+static const char cert_sql[] = "SELECT user_id, course_id, issued_at, superseded_by IS NULL FROM certificates "
+			       "WHERE revoked_at IS NULL AND (?1 IS NULL OR course_id = ?1)";
+
+static struct cert_rec *load_certificates(sqlite3 *db, const struct report *r, struct learners *seen, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, cert_sql);
+	db_bind_text(st, 1, r->course);
+	struct cert_rec *recs = NULL;
+	size_t cap = 0, k = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int course = course_slot(r, db_col_text(st, 1));
+		if (course < 0)
+			continue;
+		if (k == cap) {
+			cap = cap ? cap * 2 : 1024;
+			recs = xrealloc(recs, cap * sizeof *recs);
+		}
+		recs[k++] = (struct cert_rec){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 2), course,
+					      sqlite3_column_int(st, 3) != 0};
+	}
+	sqlite3_finalize(st);
+	if (k)
+		qsort(recs, k, sizeof *recs, cmp_cert);
+	/* Merge the certificates of one learner and course; point each learner at their run. */
+	size_t m = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (m && recs[m - 1].user_id == recs[i].user_id && recs[m - 1].course == recs[i].course) {
+			if (recs[i].first < recs[m - 1].first)
+				recs[m - 1].first = recs[i].first;
+			recs[m - 1].current |= recs[i].current;
+			continue;
+		}
+		recs[m] = recs[i];
+		struct learner *l = learner_get(seen, recs[m].user_id);
+		if (!l->cert_n)
+			l->cert_at = (uint32_t)m;
+		l->cert_n++;
+		m++;
+	}
+	*n = m;
+	return recs;
+}
+
+/* True when the learner holds a current certificate for the course first issued in the period. */
+static bool certified_in(const struct learner *l, const struct cert_rec *recs, int course,
+			 const struct report_period *p)
+{
+	for (uint32_t i = 0; i < l->cert_n; i++) {
+		const struct cert_rec *c = &recs[l->cert_at + i];
+		if (c->course == course)
+			return c->current && (!p->set || (c->first >= p->from && c->first < p->to));
+	}
+	return false;
+}
+
+/* Every enrolment of the people in a subtree (users_org covers org_id and sex). */
+static const char scan_sql[] =
+    "SELECT u.id, u.sex, o.path, e.course_id, e.enrolled_at, e.started_at, e.completed_at, e.best_final, "
+    "e.pretest FROM org_units o JOIN users u ON u.org_id = o.id JOIN enrolments e ON e.user_id = u.id "
+    "WHERE o.path >= ?1 AND o.path < ?2 AND (?3 IS NULL OR e.course_id = ?3)";
+
+static void scan(sqlite3 *db, struct report *r, const char *path)
+{
+	size_t plen = strlen(path);
+	char *end = xstrdup(path);
+	if (plen)
+		end[plen - 1] = '0'; /* '0' follows '/': the end of the subtree's range */
+	struct child_key *keys = xmalloc((r->nchildren + 1) * sizeof *keys);
+	for (size_t i = 0; i < r->nchildren; i++)
+		keys[i] = (struct child_key){r->children[i].id, (int)i};
+	qsort(keys, r->nchildren, sizeof *keys, cmp_child);
+	struct learners seen = {0};
+	size_t ncert;
+	struct cert_rec *certs = load_certificates(db, r, &seen, &ncert);
+
+	const struct report_period *p = &r->period;
+	sqlite3_stmt *st = db_prepare(db, scan_sql);
+	db_bind_text(st, 1, path);
+	db_bind_text(st, 2, end);
+	db_bind_text(st, 3, r->course);
+	struct learner *l = NULL;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int course = course_slot(r, db_col_text(st, 3));
+		if (course < 0)
+			continue;
+		int64_t uid = sqlite3_column_int64(st, 0);
+		if (!l || l->id != uid) { /* a learner's enrolments come together: one lookup each */
+			l = learner_get(&seen, uid);
+			l->org = org_slot(r, keys, db_col_text(st, 2), plen);
+			l->sex = (unsigned char)sex_index(db_col_text(st, 1));
+		}
+		int org = l->org, sex = l->sex;
+		unsigned marks = (in_period(p, st, 4) ? M_ENROLLED : 0) | (in_period(p, st, 5) ? M_STARTED : 0) |
+				 (in_period(p, st, 6) ? M_COMPLETED : 0) |
+				 (certified_in(l, certs, course, p) ? M_CERTIFIED : 0);
+		struct report_figures f = {
+		    .enrolled = !!(marks & M_ENROLLED),
+		    .started = !!(marks & M_STARTED),
+		    .completed = !!(marks & M_COMPLETED),
+		    .certified = !!(marks & M_CERTIFIED),
+		};
+		if ((marks & M_COMPLETED) && sqlite3_column_type(st, 7) != SQLITE_NULL) {
+			double best = sqlite3_column_double(st, 7);
+			f.score_n = 1;
+			f.score_sum = best;
+			if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+				f.gain_n = 1;
+				f.gain_sum = best - sqlite3_column_double(st, 8);
+			}
+		}
+		figures_add(cell_mut(r, org, course, sex), &f);
+		/* Over all courses: scores per completion, counts per learner. */
+		struct report_figures scores = {
+		    .score_n = f.score_n, .score_sum = f.score_sum, .gain_n = f.gain_n, .gain_sum = f.gain_sum};
+		figures_add(cell_mut(r, org, REPORT_ALL, sex), &scores);
+		l->marks |= (unsigned char)(marks | M_SEEN);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < seen.cap; i++) {
+		const struct learner *x = &seen.slot[i];
+		if (!(x->marks & M_SEEN))
+			continue;
+		struct report_figures f = {.enrolled = !!(x->marks & M_ENROLLED),
+					   .started = !!(x->marks & M_STARTED),
+					   .completed = !!(x->marks & M_COMPLETED),
+					   .certified = !!(x->marks & M_CERTIFIED)};
+		figures_add(cell_mut(r, x->org, REPORT_ALL, x->sex), &f);
+	}
+	free(seen.slot);
+	free(certs);
+	free(keys);
+	free(end);
+}
+
+/* Totals over sex and over org units: sums, as each learner has one sex and one unit. */
+static void roll_up(struct report *r)
+{
+	for (int c = -1; c < (int)r->ncourses; c++)
+		for (int o = 0; o <= (int)r->nchildren; o++)
+			for (int s = 0; s < SEX_COUNT; s++) {
+				const struct report_figures *f = report_cell(r, o, c, s);
+				figures_add(cell_mut(r, o, c, REPORT_ALL), f);
+				figures_add(cell_mut(r, REPORT_ALL, c, s), f);
+				figures_add(cell_mut(r, REPORT_ALL, c, REPORT_ALL), f);
+			}
+}
+
+static int run(sqlite3 *db, const struct report_query *q, struct report *out, struct err *e)
+{
+	char path[512];
+	int rc = load_unit(db, q, out, path, sizeof path, e);
+	if (rc < 0)
+		return rc;
+	if ((rc = load_courses(db, q, out, e)) < 0)
+		return rc;
+	load_children(db, out);
+	out->cells = xcalloc((out->nchildren + 2) * (out->ncourses + 1) * (SEX_COUNT + 1), sizeof *out->cells);
+	scan(db, out, path);
+	roll_up(out);
+	return 0;
+}
+
+int report_run(sqlite3 *db, const struct report_query *q, struct report *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	out->period = q->period;
+	/* One read transaction: every figure comes from the same snapshot. */
+	bool own = sqlite3_get_autocommit(db);
+	db_exec(db, "PRAGMA mmap_size = 1073741824", NULL);
+	if (own)
+		db_exec(db, "BEGIN", NULL);
+	int rc = run(db, q, out, e);
+	if (own)
+		db_exec(db, "COMMIT", NULL);
+	return rc;
+}
+
+void report_free(struct report *r)
+{
+	unit_free(&r->org);
+	for (size_t i = 0; i < r->nchildren; i++)
+		unit_free(&r->children[i]);
+	free(r->children);
+	for (size_t i = 0; i < r->ncourses; i++)
+		free(r->courses[i]);
+	free(r->courses);
+	free(r->course);
+	free(r->cells);
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- derived figures ---- */
+
+bool report_avg_score(const struct report_figures *f, double *out)
+{
+	if (!f->score_n)
+		return false;
+	*out = f->score_sum / (double)f->score_n;
+	return true;
+}
+
+bool report_avg_gain(const struct report_figures *f, double *out)
+{
+	if (!f->gain_n)
+		return false;
+	*out = f->gain_sum / (double)f->gain_n;
+	return true;
+}
+
+bool report_completion_rate(const struct report_figures *f, double *out)
+{
+	if (!f->enrolled)
+		return false;
+	*out = (double)f->completed / (double)f->enrolled;
+	return true;
+}
+
+bool report_female_share(int64_t female, int64_t total, double *out)
+{
+	if (!total)
+		return false;
+	*out = 100.0 * (double)female / (double)total;
+	return true;
+}
+
+bool report_parity(const struct report_figures *female, const struct report_figures *male, double *out)
+{
+	double fr, mr;
+	if (!report_completion_rate(female, &fr) || !report_completion_rate(male, &mr) || mr == 0)
+		return false;
+	*out = fr / mr;
+	return true;
+}
+
+void report_fmt1(char out[32], bool ok, double v)
+{
+	if (!ok) {
+		out[0] = '\0';
+		return;
+	}
+	snprintf(out, 32, "%.1f", v);
+	if (strcmp(out, "-0.0") == 0)
+		snprintf(out, 32, "0.0");
+}
+
+void report_fmt2(char out[32], bool ok, double v)
+{
+	if (!ok)
+		out[0] = '\0';
+	else
+		snprintf(out, 32, "%.2f", v);
+}
+
+/* ---- rows ---- */
+
+size_t report_rows(const struct report *r, unsigned by, struct report_row **rows)
+{
+	int norg = by & REPORT_BY_ORG ? (int)r->nchildren + 1 : 1;
+	int ncourse = by & REPORT_BY_COURSE ? (int)r->ncourses : 1;
+	int nsex = by & REPORT_BY_SEX ? SEX_COUNT : 1;
+	size_t n = (size_t)norg * (size_t)ncourse * (size_t)nsex, k = 0;
+	*rows = xcalloc(n ? n : 1, sizeof **rows);
+	for (int o = 0; o < norg; o++)
+		for (int c = 0; c < ncourse; c++)
+			for (int s = 0; s < nsex; s++) {
+				struct report_row *row = &(*rows)[k++];
+				row->org = by & REPORT_BY_ORG ? o : REPORT_ALL;
+				row->course = by & REPORT_BY_COURSE ? c : REPORT_ALL;
+				row->sex = by & REPORT_BY_SEX ? s : REPORT_ALL;
+				const struct report_unit *u =
+				    row->org >= 0 && row->org < (int)r->nchildren ? &r->children[o] : &r->org;
+				row->org_code = u->code;
+				row->org_name_en = u->name_en;
+				row->org_name_km = u->name_km;
+				row->course_id = row->course >= 0 ? r->courses[c] : r->course ? r->course : "";
+				row->sex_name = report_sex_name(row->sex);
+				row->f = report_cell(r, row->org, row->course, row->sex);
+			}
+	return n;
+}
+
+const char *report_row_org_name(const struct report_row *row, const char *lang)
+{
+	if (lang && strcmp(lang, "km") == 0 && row->org_name_km && *row->org_name_km)
+		return row->org_name_km;
+	return row->org_name_en;
+}

@@ -1,0 +1,161 @@
+/*
+ * Gender-disaggregated learning reports: who enrolled, started, completed
+ * and was certified, by sex, org unit and course, over a period.
+ *
+ * One query function, report_run(), reads the database once and fills a
+ * cube of figures (org slot x course slot x sex); report_rows() picks the
+ * rows of a grouping from it, and three writers print those rows as CSV,
+ * JSON or a text table. The dashboard, the exports and `sala report` all go
+ * through these, so the screen and the files always agree.
+ * Definitions (see docs/reports.md):
+ *   - counts are of distinct learners;
+ *   - with a period, a learner counts as enrolled / started / completed when
+ *     enrolments.enrolled_at / started_at / completed_at falls inside it, and
+ *     as certified when they hold a current certificate for the course and the
+ *     first one issued (revoked ones left out; a re-issue keeps the first
+ *     date) was issued inside it;
+ *   - a unit's figures include every unit below it (users.org_id at the time
+ *     of the report);
+ *   - avg_score is the mean of enrolments.best_final over the completions
+ *     counted (one per learner and course); avg_gain the mean of
+ *     best_final - pretest over those of them with a pretest.
+ */
+#ifndef SALA_REPORT_H
+#define SALA_REPORT_H
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+#include "lib/err.h"
+
+/* Error codes of report_run besides -1 (bad input, message set). */
+#define REPORT_ENOENT (-2)     /* unknown org unit or course */
+#define REPORT_EFORBIDDEN (-3) /* org unit outside the caller's scope */
+
+/* Grouping dimensions, for report_rows() and the writers. */
+enum { REPORT_BY_SEX = 1, REPORT_BY_ORG = 2, REPORT_BY_COURSE = 4 };
+
+/* The four sex categories of users.sex, in report order; REPORT_ALL (-1) is their total. */
+enum report_sex { SEX_FEMALE, SEX_MALE, SEX_OTHER, SEX_UNSPECIFIED, SEX_COUNT };
+#define REPORT_ALL (-1)
+/* "female", "male", "other", "unspecified"; "all" for REPORT_ALL. */
+const char *report_sex_name(int sex);
+
+struct report_figures {
+	int64_t enrolled, started, completed, certified;
+	int64_t score_n; /* completions with a final score */
+	double score_sum;
+	int64_t gain_n; /* of those, completions with a pretest */
+	double gain_sum;
+};
+
+/* A period [from, to) in seconds; set == false means all time. */
+struct report_period {
+	bool set;
+	int64_t from, to;
+	char label[32]; /* "2025-Q1", "2025-S2", "2025", "2025-01-01..2025-03-31" or "all" */
+};
+
+/*
+ * Parses the period parameters shared by the dashboard, the exports and the
+ * CLI: period is "all", "YYYY", "YYYY-Qn" or "YYYY-Sn"; from / to are
+ * YYYY-MM-DD days (UTC), to inclusive of its whole day. A non-empty from or to
+ * wins over period. Everything NULL or empty gives all time.
+ */
+int report_period_parse(const char *period, const char *from, const char *to, struct report_period *p, struct err *e);
+/* The quarter containing t, as a period. */
+void report_period_quarter(int64_t t, struct report_period *p);
+/* Parses "sex,org,course" (any order, any subset, "" or "none" for totals) into REPORT_BY_* bits. */
+int report_by_parse(const char *s, unsigned *by, struct err *e);
+
+struct report_query {
+	int64_t scope_id;   /* the caller's scope root (org_units.id); -1 = the whole tree */
+	const char *org;    /* code of the unit reported on; NULL = the scope root, or the national root */
+	const char *course; /* course id, or NULL for all courses */
+	struct report_period period;
+};
+
+struct report_unit {
+	int64_t id;
+	char *code, *name_en, *name_km, *level;
+};
+
+struct report {
+	struct report_unit org;	      /* the unit reported on */
+	struct report_unit *children; /* its direct children, by code */
+	size_t nchildren;
+	char **courses; /* the courses reported on, by id (one when a course was asked for) */
+	size_t ncourses;
+	char *course; /* the course asked for, or NULL */
+	struct report_period period;
+	struct report_figures *cells; /* private: use report_cell() */
+};
+
+/*
+ * Runs the report. 0, or -1 (bad input), REPORT_ENOENT or REPORT_EFORBIDDEN
+ * with a message. The result is freed by report_free(), also after failure.
+ */
+int report_run(sqlite3 *db, const struct report_query *q, struct report *out, struct err *e);
+void report_free(struct report *r);
+
+/*
+ * The figures of one cell. org: 0..nchildren-1 a child unit (with everything
+ * below it), nchildren the people attached to the unit itself, REPORT_ALL the
+ * whole unit. course: an index into courses or REPORT_ALL (distinct learners
+ * over all courses). sex: an enum report_sex or REPORT_ALL.
+ */
+const struct report_figures *report_cell(const struct report *r, int org, int course, int sex);
+
+/* Derived figures: each returns false when undefined (nothing to divide by). */
+bool report_avg_score(const struct report_figures *f, double *out);
+bool report_avg_gain(const struct report_figures *f, double *out);
+/* Completion rate completed / enrolled. */
+bool report_completion_rate(const struct report_figures *f, double *out);
+/* Women's share of a count, in percent: female / total * 100. */
+bool report_female_share(int64_t female, int64_t total, double *out);
+/* Gender parity index: female completion rate / male completion rate. */
+bool report_parity(const struct report_figures *female, const struct report_figures *male, double *out);
+
+/*
+ * The fixed text forms used by every output, so screen and files agree:
+ * scores and gains with one decimal ("71.5"), shares in percent with one
+ * decimal ("52.3"), the parity index with two ("0.87"); "" when undefined.
+ */
+void report_fmt1(char out[32], bool ok, double v);
+void report_fmt2(char out[32], bool ok, double v);
+
+/* One output row: borrowed from the report, valid until report_free(). */
+struct report_row {
+	int org, course, sex; /* cell coordinates, as for report_cell() */
+	const char *org_code, *org_name_en, *org_name_km, *course_id, *sex_name;
+	const struct report_figures *f;
+};
+
+/*
+ * The rows of grouping `by`, in a fixed order (org, then course, then sex).
+ * A dimension not grouped by holds its total marker: org_code = the unit
+ * reported on, course_id = the course asked for or "" (all), sex "all".
+ * Grouped by org, the rows are the unit's children, then a row with the
+ * unit's own code for the people attached to it directly.
+ * Returns the count; *rows is malloc'd, caller frees.
+ */
+size_t report_rows(const struct report *r, unsigned by, struct report_row **rows);
+
+/* The org name of a row in lang ("km" gives the Khmer name when there is one). */
+const char *report_row_org_name(const struct report_row *row, const char *lang);
+
+/*
+ * Writers. CSV: a UTF-8 byte-order mark, the header
+ * org_code,org_name,course_id,sex,enrolled,started,completed,certified,avg_score
+ * and one CRLF-ended row per group; text cells pass through csv_put_field().
+ * JSON: the query, the rows (with avg_gain and gain_n too) and a summary by
+ * sex with female shares, parity index and learning gain.
+ * Table: aligned plain text for a terminal.
+ */
+void report_write_csv(const struct report *r, unsigned by, const char *lang, struct buf *b);
+void report_write_json(const struct report *r, unsigned by, const char *lang, struct buf *b);
+void report_write_table(const struct report *r, unsigned by, const char *lang, struct buf *b);
+
+#endif

@@ -1,0 +1,286 @@
+/* The three writers of report rows: CSV, JSON and a terminal table. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uniwidth.h>
+
+#include "lib/csv.h"
+#include "lib/util.h"
+#include "lib/xmalloc.h"
+#include "reports/report.h"
+
+static const char *const columns[] = {"org_code", "org_name",  "course_id", "sex",	"enrolled",
+				      "started",  "completed", "certified", "avg_score"};
+#define NCOLUMNS (sizeof columns / sizeof columns[0])
+
+/* The nine cells of a row as text; numbers in their fixed forms. */
+struct cells {
+	const char *text[NCOLUMNS];
+	char num[5][32];
+};
+
+static void row_cells(const struct report_row *row, const char *lang, struct cells *c)
+{
+	double v = 0;
+	c->text[0] = row->org_code;
+	c->text[1] = report_row_org_name(row, lang);
+	c->text[2] = row->course_id;
+	c->text[3] = row->sex_name;
+	const int64_t counts[4] = {row->f->enrolled, row->f->started, row->f->completed, row->f->certified};
+	for (int i = 0; i < 4; i++) {
+		snprintf(c->num[i], sizeof c->num[i], "%lld", (long long)counts[i]);
+		c->text[4 + i] = c->num[i];
+	}
+	bool ok = report_avg_score(row->f, &v);
+	report_fmt1(c->num[4], ok, v);
+	c->text[8] = c->num[4];
+}
+
+void report_write_csv(const struct report *r, unsigned by, const char *lang, struct buf *b)
+{
+	buf_puts(b, "\xEF\xBB\xBF"); /* so spreadsheets read UTF-8 (Khmer) */
+	for (size_t i = 0; i < NCOLUMNS; i++)
+		buf_printf(b, "%s%s", i ? "," : "", columns[i]);
+	buf_puts(b, "\r\n");
+	struct report_row *rows;
+	size_t n = report_rows(r, by, &rows);
+	for (size_t k = 0; k < n; k++) {
+		struct cells c;
+		row_cells(&rows[k], lang, &c);
+		for (size_t i = 0; i < NCOLUMNS; i++) {
+			if (i)
+				buf_putc(b, ',');
+			if (i < 4)
+				csv_put_field(b, c.text[i]);
+			else
+				csv_put_raw(b, c.text[i]);
+		}
+		buf_puts(b, "\r\n");
+	}
+	free(rows);
+}
+
+/* A number in its fixed text form, or null. */
+static void json_num(struct buf *b, const char *txt)
+{
+	buf_puts(b, *txt ? txt : "null");
+}
+
+static void json_figures(struct buf *b, const struct report_figures *f)
+{
+	char s[32], g[32];
+	double v = 0;
+	bool ok = report_avg_score(f, &v);
+	report_fmt1(s, ok, v);
+	ok = report_avg_gain(f, &v);
+	report_fmt1(g, ok, v);
+	buf_printf(b, "\"enrolled\":%lld,\"started\":%lld,\"completed\":%lld,\"certified\":%lld,\"avg_score\":",
+		   (long long)f->enrolled, (long long)f->started, (long long)f->completed, (long long)f->certified);
+	json_num(b, s);
+	buf_puts(b, ",\"avg_gain\":");
+	json_num(b, g);
+	buf_printf(b, ",\"gain_n\":%lld", (long long)f->gain_n);
+}
+
+/* Female shares of the four counts, completion rates by sex and the parity index of one group. */
+static void json_gender(struct buf *b, const struct report *r, int org, int course)
+{
+	const struct report_figures *fe = report_cell(r, org, course, SEX_FEMALE);
+	const struct report_figures *ma = report_cell(r, org, course, SEX_MALE);
+	const struct report_figures *all = report_cell(r, org, course, REPORT_ALL);
+	const int64_t fv[4] = {fe->enrolled, fe->started, fe->completed, fe->certified};
+	const int64_t av[4] = {all->enrolled, all->started, all->completed, all->certified};
+	static const char *const names[4] = {"enrolled", "started", "completed", "certified"};
+	char t[32];
+	double v = 0;
+	bool ok;
+	buf_puts(b, "\"female_share_pct\":{");
+	for (int i = 0; i < 4; i++) {
+		ok = report_female_share(fv[i], av[i], &v);
+		report_fmt1(t, ok, v);
+		buf_printf(b, "%s\"%s\":", i ? "," : "", names[i]);
+		json_num(b, t);
+	}
+	buf_puts(b, "},\"completion_rate_pct\":{");
+	for (int s = REPORT_ALL; s < SEX_COUNT; s++) {
+		ok = report_completion_rate(report_cell(r, org, course, s), &v);
+		report_fmt1(t, ok, v * 100);
+		buf_printf(b, "%s\"%s\":", s == REPORT_ALL ? "" : ",", report_sex_name(s));
+		json_num(b, t);
+	}
+	ok = report_parity(fe, ma, &v);
+	report_fmt2(t, ok, v);
+	buf_puts(b, "},\"parity_index\":");
+	json_num(b, t);
+}
+
+static void json_period(struct buf *b, const struct report_period *p)
+{
+	char d[11];
+	buf_puts(b, "\"period\":{\"label\":");
+	buf_json_str(b, p->label);
+	buf_puts(b, ",\"from\":");
+	if (p->set && p->from != INT64_MIN) {
+		date_ymd(p->from, d);
+		buf_json_str(b, d);
+	} else {
+		buf_puts(b, "null");
+	}
+	buf_puts(b, ",\"to\":");
+	if (p->set && p->to != INT64_MAX) {
+		date_ymd(p->to - 86400, d);
+		buf_json_str(b, d);
+	} else {
+		buf_puts(b, "null");
+	}
+	buf_puts(b, "}");
+}
+
+void report_write_json(const struct report *r, unsigned by, const char *lang, struct buf *b)
+{
+	buf_puts(b, "{\"org\":{\"code\":");
+	buf_json_str(b, r->org.code);
+	buf_puts(b, ",\"name_en\":");
+	buf_json_str(b, r->org.name_en);
+	buf_puts(b, ",\"name_km\":");
+	buf_json_str(b, r->org.name_km);
+	buf_puts(b, ",\"level\":");
+	buf_json_str(b, r->org.level);
+	buf_puts(b, "},\"course\":");
+	buf_json_str(b, r->course);
+	buf_puts(b, ",");
+	json_period(b, &r->period);
+	buf_puts(b, ",\"by\":[");
+	const char *sep = "";
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} dims[] = {{REPORT_BY_ORG, "org"}, {REPORT_BY_COURSE, "course"}, {REPORT_BY_SEX, "sex"}};
+	for (size_t i = 0; i < 3; i++)
+		if (by & dims[i].bit) {
+			buf_printf(b, "%s\"%s\"", sep, dims[i].name);
+			sep = ",";
+		}
+	buf_puts(b, "],\"rows\":[");
+	struct report_row *rows;
+	size_t n = report_rows(r, by, &rows);
+	for (size_t k = 0; k < n; k++) {
+		const struct report_row *row = &rows[k];
+		buf_puts(b, k ? ",{\"org_code\":" : "{\"org_code\":");
+		buf_json_str(b, row->org_code);
+		buf_puts(b, ",\"org_name\":");
+		buf_json_str(b, report_row_org_name(row, lang));
+		buf_puts(b, ",\"course_id\":");
+		buf_json_str(b, row->course_id);
+		buf_puts(b, ",\"sex\":");
+		buf_json_str(b, row->sex_name);
+		buf_puts(b, ",");
+		json_figures(b, row->f);
+		buf_puts(b, "}");
+	}
+	buf_puts(b, "]");
+	/* Gender figures of every group of the rows (the rows without their sex split). */
+	if (by & REPORT_BY_SEX) {
+		buf_puts(b, ",\"groups\":[");
+		size_t g = 0;
+		for (size_t k = 0; k < n; k++) {
+			if (rows[k].sex != 0)
+				continue;
+			buf_puts(b, g++ ? ",{\"org_code\":" : "{\"org_code\":");
+			buf_json_str(b, rows[k].org_code);
+			buf_puts(b, ",\"course_id\":");
+			buf_json_str(b, rows[k].course_id);
+			buf_puts(b, ",");
+			json_gender(b, r, rows[k].org, rows[k].course);
+			buf_puts(b, "}");
+		}
+		buf_puts(b, "]");
+	}
+	free(rows);
+	buf_puts(b, ",\"summary\":{\"by_sex\":{");
+	for (int s = 0; s <= SEX_COUNT; s++) {
+		int sex = s == SEX_COUNT ? REPORT_ALL : s;
+		buf_printf(b, "%s\"%s\":{", s ? "," : "", report_sex_name(sex));
+		json_figures(b, report_cell(r, REPORT_ALL, REPORT_ALL, sex));
+		buf_puts(b, "}");
+	}
+	buf_puts(b, "},");
+	json_gender(b, r, REPORT_ALL, REPORT_ALL);
+	buf_puts(b, "}}\n");
+}
+
+static size_t text_width(const char *s)
+{
+	int w = u8_strwidth((const uint8_t *)s, "UTF-8");
+	return w > 0 ? (size_t)w : 0;
+}
+
+static void pad(struct buf *b, size_t n)
+{
+	while (n--)
+		buf_putc(b, ' ');
+}
+
+/* The gender figures of the whole selection, as the dashboard shows them. */
+static void table_footer(const struct report *r, struct buf *b)
+{
+	const struct report_figures *fe = report_cell(r, REPORT_ALL, REPORT_ALL, SEX_FEMALE);
+	const struct report_figures *all = report_cell(r, REPORT_ALL, REPORT_ALL, REPORT_ALL);
+	const int64_t fv[4] = {fe->enrolled, fe->started, fe->completed, fe->certified};
+	const int64_t av[4] = {all->enrolled, all->started, all->completed, all->certified};
+	static const char *const names[4] = {"enrolled", "started", "completed", "certified"};
+	char t[32];
+	double v = 0;
+	buf_puts(b, "\nwomen's share (%):");
+	for (int i = 0; i < 4; i++) {
+		bool ok = report_female_share(fv[i], av[i], &v);
+		report_fmt1(t, ok, v);
+		buf_printf(b, " %s %s", names[i], *t ? t : "-");
+	}
+	bool ok = report_parity(fe, report_cell(r, REPORT_ALL, REPORT_ALL, SEX_MALE), &v);
+	report_fmt2(t, ok, v);
+	buf_printf(b, "\ngender parity index (completion rate, women / men): %s\naverage learning gain:", *t ? t : "-");
+	for (int s = 0; s <= SEX_COUNT; s++) {
+		int sex = s == SEX_COUNT ? REPORT_ALL : s;
+		const struct report_figures *f = report_cell(r, REPORT_ALL, REPORT_ALL, sex);
+		ok = report_avg_gain(f, &v);
+		report_fmt1(t, ok, v);
+		buf_printf(b, " %s %s (n=%lld)", report_sex_name(sex), *t ? t : "-", (long long)f->gain_n);
+	}
+	buf_putc(b, '\n');
+}
+
+void report_write_table(const struct report *r, unsigned by, const char *lang, struct buf *b)
+{
+	struct report_row *rows;
+	size_t n = report_rows(r, by, &rows);
+	struct cells *c = xcalloc(n ? n : 1, sizeof *c);
+	size_t width[NCOLUMNS];
+	for (size_t i = 0; i < NCOLUMNS; i++)
+		width[i] = strlen(columns[i]);
+	for (size_t k = 0; k < n; k++) {
+		row_cells(&rows[k], lang, &c[k]);
+		for (size_t i = 0; i < NCOLUMNS; i++) {
+			size_t w = text_width(c[k].text[i]);
+			if (w > width[i])
+				width[i] = w;
+		}
+	}
+	for (size_t k = 0; k <= n; k++) {
+		for (size_t i = 0; i < NCOLUMNS; i++) {
+			const char *t = k ? c[k - 1].text[i] : columns[i];
+			size_t gap = width[i] - text_width(t);
+			if (i)
+				buf_puts(b, "  ");
+			if (i >= 4)
+				pad(b, gap);
+			buf_puts(b, t);
+			if (i < 4 && i + 1 < NCOLUMNS)
+				pad(b, gap);
+		}
+		buf_putc(b, '\n');
+	}
+	free(c);
+	free(rows);
+	table_footer(r, b);
+}

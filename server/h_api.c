@@ -1,0 +1,491 @@
+/*
+ * The JSON API under /api/v1: every learner action, for apps and scripts.
+ * docs/api.md documents each endpoint. Authentication is the session cookie
+ * (then state changes need the X-CSRF-Token header) or "Authorization:
+ * Bearer TOKEN" with the token from POST /api/v1/login. Errors are
+ * {"error": "..."} with the HTTP status (resp_error under /api/).
+ * Request bodies are JSON, read with SQLite's JSON functions.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "accounts/sessions.h"
+#include "accounts/users.h"
+#include "assessment/attempt.h"
+#include "lib/db.h"
+#include "lib/util.h"
+#include "server/h_learn.h"
+#include "courses/learn.h"
+#include "server/server.h"
+#include "server/views.h"
+
+/* A string member of the JSON body at a JSON path ("$.username"), or NULL (absent, not JSON). Arena copy. */
+static const char *body_get(struct req *r, const char *path)
+{
+	if (!r->body)
+		return NULL;
+	sqlite3_stmt *st = db_prepare(r->db, "SELECT CASE WHEN json_valid(?1) THEN json_extract(?1, ?2) END");
+	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
+	db_bind_text(st, 2, path);
+	const char *v = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = arena_strdup(&r->arena, db_col_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+static bool body_is_json_object(struct req *r)
+{
+	if (!r->body || !r->body_len)
+		return false;
+	sqlite3_stmt *st = db_prepare(r->db, "SELECT json_valid(?1) AND json_type(?1) = 'object'");
+	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
+	bool ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static int send_json(struct req *r, int status, struct buf *b)
+{
+	int rc = resp_json(r, status, b);
+	buf_release(b);
+	return rc;
+}
+
+static void user_json(struct buf *b, const struct user *u)
+{
+	char roles[128];
+	roles_format(u->roles, roles, sizeof roles);
+	buf_printf(b, "{\"id\":%lld,\"username\":", (long long)u->id);
+	buf_json_str(b, u->username);
+	buf_puts(b, ",\"full_name\":");
+	buf_json_str(b, u->full_name);
+	buf_puts(b, ",\"full_name_km\":");
+	buf_json_str(b, u->full_name_km);
+	buf_puts(b, ",\"lang\":");
+	buf_json_str(b, u->lang);
+	buf_puts(b, ",\"org\":");
+	buf_json_str(b, u->org_code);
+	buf_puts(b, ",\"roles\":[");
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+	    {ROLE_LEARNER, "learner"}, {ROLE_TRAINER, "trainer"}, {ROLE_MANAGER, "manager"}, {ROLE_ADMIN, "admin"}};
+	bool first = true;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (u->roles & names[i].bit) {
+			buf_printf(b, "%s\"%s\"", first ? "" : ",", names[i].name);
+			first = false;
+		}
+	buf_puts(b, "]}");
+}
+
+static int h_login(struct req *r)
+{
+	if (!body_is_json_object(r))
+		return resp_error(r, 400, "the body must be a JSON object {\"username\": ..., \"password\": ...}");
+	const char *u = body_get(r, "$.username"), *p = body_get(r, "$.password");
+	int64_t id;
+	enum login_result res = login_check(r->db, u ? u : "", p ? p : "", r->remote, &id);
+	if (res == LOGIN_THROTTLED)
+		return resp_error(r, 429, "too many failed attempts; wait 15 minutes");
+	if (res != LOGIN_OK)
+		return resp_error(r, 401, "the username or password is not correct");
+	if (req_login(r, id) < 0)
+		return resp_error(r, 500, "cannot start a session");
+	struct user user;
+	if (user_get(r->db, id, &user) < 0)
+		return resp_error(r, 500, "cannot load the user");
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "{\"token\":");
+	buf_json_str(&b, r->token);
+	buf_puts(&b, ",\"csrf\":");
+	buf_json_str(&b, r->session.csrf);
+	buf_puts(&b, ",\"user\":");
+	user_json(&b, &user);
+	buf_puts(&b, "}");
+	user_release(&user);
+	return send_json(r, 200, &b);
+}
+
+static int h_logout(struct req *r)
+{
+	session_destroy(r->db, r->token);
+	resp_cookie(r, SESSION_COOKIE, "", -1);
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "{\"ok\":true}");
+	return send_json(r, 200, &b);
+}
+
+static int h_me(struct req *r)
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "{\"user\":");
+	user_json(&b, r->user);
+	buf_puts(&b, ",\"csrf\":");
+	buf_json_str(&b, r->session.csrf);
+	buf_puts(&b, "}");
+	return send_json(r, 200, &b);
+}
+
+static void course_json(struct buf *b, const struct learn_course *c)
+{
+	buf_puts(b, "{\"id\":");
+	buf_json_str(b, c->course_id);
+	buf_puts(b, ",\"language\":");
+	buf_json_str(b, c->language);
+	buf_puts(b, ",\"title\":");
+	buf_json_str(b, c->title);
+	buf_puts(b, ",\"summary\":");
+	buf_json_str(b, c->summary);
+	buf_printf(b, ",\"minutes\":%d,\"pass_mark\":%d,\"certificate\":%s,\"enrolled\":%s,\"status\":\"%s\"",
+		   c->minutes, c->pass_mark, c->certificate ? "true" : "false", c->enrolled ? "true" : "false",
+		   learn_status_code(c->status));
+	buf_printf(b, ",\"done\":%d,\"total\":%d,\"percent\":%d", c->done, c->total,
+		   c->total ? c->done * 100 / c->total : 0);
+	buf_puts(b, ",\"source\":");
+	buf_json_str(b, *c->source ? c->source : NULL);
+	buf_puts(b, ",\"last_item\":");
+	buf_json_str(b, *c->last_item ? c->last_item : NULL);
+	if (c->enrolled_at)
+		buf_printf(b, ",\"enrolled_at\":%lld", (long long)c->enrolled_at);
+	else
+		buf_puts(b, ",\"enrolled_at\":null");
+	if (c->started_at)
+		buf_printf(b, ",\"started_at\":%lld", (long long)c->started_at);
+	else
+		buf_puts(b, ",\"started_at\":null");
+	if (c->completed_at)
+		buf_printf(b, ",\"completed_at\":%lld", (long long)c->completed_at);
+	else
+		buf_puts(b, ",\"completed_at\":null");
+	buf_puts(b, ",\"certificate_serial\":");
+	buf_json_str(b, c->cert_serial);
+	buf_puts(b, ",\"url\":\"");
+	learn_href(b, c->course_id, NULL, NULL);
+	buf_puts(b, "\"}");
+}
+
+static int h_courses(struct req *r)
+{
+	struct learn_course *v;
+	size_t n = learn_catalogue(r->db, &r->arena, r->user->id, r->lang, req_query(r, "q"), &v);
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "{\"courses\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_putc(&b, ',');
+		course_json(&b, &v[i]);
+	}
+	buf_puts(&b, "]}");
+	return send_json(r, 200, &b);
+}
+
+static void item_json(struct buf *b, const char *course_id, const struct learn_item *it, bool with_done)
+{
+	buf_printf(b, "{\"position\":%d,\"type\":", it->position);
+	buf_json_str(b, it->type);
+	buf_puts(b, ",\"path\":");
+	buf_json_str(b, it->path);
+	buf_puts(b, ",\"title\":");
+	buf_json_str(b, it->title);
+	buf_puts(b, ",\"quiz_kind\":");
+	buf_json_str(b, *it->quiz_kind ? it->quiz_kind : NULL);
+	if (with_done)
+		buf_printf(b, ",\"done\":%s", it->done ? "true" : "false");
+	buf_puts(b, ",\"url\":\"");
+	learn_href(b, course_id, it->type, it->path);
+	buf_puts(b, "\"}");
+}
+
+static int h_course(struct req *r)
+{
+	struct learn_course c;
+	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, &c) < 0)
+		return resp_error(r, 404, "no such course");
+	struct learn_item *items;
+	size_t n = learn_outline(r->db, &r->arena, r->user->id, c.course_id, c.package_id, &items);
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "{\"course\":");
+	course_json(&b, &c);
+	buf_puts(&b, ",\"outline\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_putc(&b, ',');
+		item_json(&b, c.course_id, &items[i], true);
+	}
+	buf_puts(&b, "]}");
+	return send_json(r, 200, &b);
+}
+
+static int h_enrol(struct req *r)
+{
+	struct err e;
+	bool created;
+	if (learn_enrol(r->db, r->user->id, r->param[0], "self", &created, &e) < 0)
+		return resp_error(r, 404, "no such course");
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "{\"course_id\":");
+	buf_json_str(&b, r->param[0]);
+	buf_printf(&b, ",\"enrolled\":true,\"created\":%s}", created ? "true" : "false");
+	return send_json(r, created ? 201 : 200, &b);
+}
+
+static int h_assign(struct req *r)
+{
+	if (!body_is_json_object(r))
+		return resp_error(r, 400, "the body must be a JSON object {\"org\": CODE, \"users\": [NAME, ...]}");
+	struct learn_course c;
+	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, &c) < 0)
+		return resp_error(r, 404, "no such course");
+	/* users: an array of names (joined by new lines) or one string. */
+	struct buf names = BUF_INIT;
+	sqlite3_stmt *st = db_prepare(r->db, "SELECT value FROM json_each(?1, '$.users') WHERE json_valid(?1)");
+	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		buf_printf(&names, "%s\n", db_col_text(st, 0));
+	sqlite3_finalize(st);
+	struct buf done = BUF_INIT, problems = BUF_INIT;
+	int status = learn_assign(r, c.course_id, body_get(r, "$.org"), buf_str(&names), &done, &problems);
+	buf_release(&names);
+	if (!done.len && !problems.len) {
+		buf_release(&done);
+		return resp_error(r, 400, "give \"org\" or \"users\"");
+	}
+	struct buf b = BUF_INIT;
+	if (status != 200) {
+		buf_puts(&b, "{\"error\":");
+		buf_json_str(&b, buf_str(&problems));
+		buf_puts(&b, ",\"done\":");
+	} else {
+		buf_puts(&b, "{\"done\":");
+	}
+	buf_json_str(&b, buf_str(&done));
+	buf_puts(&b, "}");
+	buf_release(&done);
+	buf_release(&problems);
+	return send_json(r, status, &b);
+}
+
+static void neighbour_json(struct buf *b, const char *name, const char *course_id, const struct learn_item *it)
+{
+	buf_printf(b, ",\"%s\":", name);
+	if (!it)
+		buf_puts(b, "null");
+	else
+		item_json(b, course_id, it, false);
+}
+
+static int h_lesson(struct req *r)
+{
+	struct learn_lesson l;
+	char etag[33];
+	int rc = learn_open_lesson(r, &l, etag);
+	if (rc == -2)
+		return resp_error(r, 404, "that item is a quiz: start an attempt instead");
+	if (rc < 0)
+		return resp_error(r, 404, "no such lesson");
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "{\"course_id\":");
+	buf_json_str(&b, l.course_id);
+	buf_puts(&b, ",\"course_title\":");
+	buf_json_str(&b, l.course_title);
+	buf_puts(&b, ",\"language\":");
+	buf_json_str(&b, l.language);
+	buf_puts(&b, ",\"path\":");
+	buf_json_str(&b, l.path);
+	buf_puts(&b, ",\"title\":");
+	buf_json_str(&b, l.title);
+	buf_printf(&b, ",\"position\":%d,\"count\":%d,\"html\":", l.position, l.count);
+	buf_json_str(&b, l.html);
+	neighbour_json(&b, "prev", l.course_id, l.prev);
+	neighbour_json(&b, "next", l.course_id, l.next);
+	buf_puts(&b, "}");
+	return send_json(r, 200, &b);
+}
+
+static int h_progress(struct req *r)
+{
+	struct learn_course *v;
+	size_t n = learn_my_courses(r->db, &r->arena, r->user->id, r->lang, &v);
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "{\"courses\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_putc(&b, ',');
+		course_json(&b, &v[i]);
+	}
+	buf_puts(&b, "]}");
+	return send_json(r, 200, &b);
+}
+
+static int h_certificates(struct req *r)
+{
+	sqlite3_stmt *st = db_prepare(r->db, "SELECT serial, code, course_id, language, course_title, completed_on, "
+					     "score, issued_at, revoked_at IS NULL AND superseded_by IS NULL FROM "
+					     "certificates WHERE user_id = ?1 ORDER BY issued_at DESC, id DESC");
+	sqlite3_bind_int64(st, 1, r->user->id);
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "{\"certificates\":[");
+	bool first = true;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		buf_puts(&b, first ? "{\"serial\":" : ",{\"serial\":");
+		first = false;
+		buf_json_str(&b, db_col_text(st, 0));
+		buf_puts(&b, ",\"code\":");
+		buf_json_str(&b, db_col_text(st, 1));
+		buf_puts(&b, ",\"course_id\":");
+		buf_json_str(&b, db_col_text(st, 2));
+		buf_puts(&b, ",\"language\":");
+		buf_json_str(&b, db_col_text(st, 3));
+		buf_puts(&b, ",\"course_title\":");
+		buf_json_str(&b, db_col_text(st, 4));
+		buf_puts(&b, ",\"completed_on\":");
+		buf_json_str(&b, db_col_text(st, 5));
+		if (sqlite3_column_type(st, 6) == SQLITE_NULL)
+			buf_puts(&b, ",\"score\":null");
+		else
+			buf_printf(&b, ",\"score\":%.1f", sqlite3_column_double(st, 6));
+		buf_printf(&b, ",\"issued_at\":%lld,\"valid\":%s,\"url\":\"/certificates/",
+			   (long long)sqlite3_column_int64(st, 7), sqlite3_column_int(st, 8) ? "true" : "false");
+		buf_url(&b, db_col_text(st, 0));
+		buf_puts(&b, ".pdf\"}");
+	}
+	sqlite3_finalize(st);
+	buf_puts(&b, "]}");
+	return send_json(r, 200, &b);
+}
+
+/* Quiz attempts, through the assessment module. */
+
+static int attempt_status(int rc)
+{
+	switch (rc) {
+	case ATTEMPT_ENOTFOUND:
+		return 404;
+	case ATTEMPT_ELIMIT:
+		return 409;
+	case ATTEMPT_EBADANSWER:
+		return 400;
+	case ATTEMPT_ECLOSED:
+		return 409;
+	default:
+		return 500;
+	}
+}
+
+/* Answers come as {"answers": {"q0": "2", "q1_0": "1", ...}}. */
+static const char *answer_get(void *ctx, const char *key)
+{
+	struct req *r = ctx;
+	for (const char *p = key; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return NULL;
+	char path[96];
+	snprintf(path, sizeof path, "$.answers.\"%s\"", key);
+	return body_get(r, path);
+}
+
+static int attempt_reply(struct req *r, int status, const struct attempt *a)
+{
+	struct buf b = BUF_INIT;
+	if (a->submitted_at)
+		attempt_result_json(&b, a);
+	else
+		attempt_write_json(&b, a, now_s());
+	return send_json(r, status, &b);
+}
+
+static int h_attempt_start(struct req *r)
+{
+	/* The route's star takes "PATH/attempts". */
+	const char *rest = r->param[1];
+	size_t n = strlen(rest);
+	if (n <= strlen("/attempts") || !str_ends(rest, "/attempts"))
+		return resp_error(r, 404, "no such quiz");
+	char *path = arena_strndup(&r->arena, rest, n - strlen("/attempts"));
+	struct err e = {""};
+	int64_t aid;
+	int rc = attempt_start(r->db, r->user->id, r->param[0], path, r->lang, &aid, &e);
+	if (rc < 0)
+		return resp_error(r, attempt_status(rc), e.msg);
+	struct attempt a;
+	rc = attempt_load(r->db, aid, r->user->id, &a, &e);
+	if (rc < 0)
+		return resp_error(r, attempt_status(rc), e.msg);
+	rc = attempt_reply(r, 200, &a);
+	attempt_release(&a);
+	return rc;
+}
+
+static int load_own(struct req *r, struct attempt *a)
+{
+	struct err e = {""};
+	int64_t aid = req_int(r->param[0], 1, INT64_MAX, 0);
+	int rc = aid ? attempt_load(r->db, aid, r->user->id, a, &e) : ATTEMPT_ENOTFOUND;
+	if (rc < 0)
+		return resp_error(r, attempt_status(rc), rc == ATTEMPT_ENOTFOUND ? "no such attempt" : e.msg);
+	return 0;
+}
+
+static int h_attempt_get(struct req *r)
+{
+	struct attempt a;
+	int rc = load_own(r, &a);
+	if (rc)
+		return rc;
+	rc = attempt_reply(r, 200, &a);
+	attempt_release(&a);
+	return rc;
+}
+
+static int h_attempt_save(struct req *r)
+{
+	if (!body_is_json_object(r))
+		return resp_error(r, 400, "the body must be a JSON object {\"answers\": {...}}");
+	struct attempt a;
+	int rc = load_own(r, &a);
+	if (rc)
+		return rc;
+	struct err e = {""};
+	rc = attempt_save(r->db, &a, answer_get, r, &e);
+	rc = rc < 0 ? resp_error(r, attempt_status(rc), e.msg) : attempt_reply(r, 200, &a);
+	attempt_release(&a);
+	return rc;
+}
+
+static int h_attempt_submit(struct req *r)
+{
+	struct attempt a;
+	int rc = load_own(r, &a);
+	if (rc)
+		return rc;
+	struct err e = {""};
+	bool answers = body_is_json_object(r) && body_get(r, "$.answers") != NULL;
+	rc = attempt_submit(r->db, &a, answers ? answer_get : NULL, r, &e);
+	rc = rc < 0 ? resp_error(r, attempt_status(rc), e.msg) : attempt_reply(r, 200, &a);
+	attempt_release(&a);
+	return rc;
+}
+
+#define ASSIGNERS (ROLE_TRAINER | ROLE_MANAGER | ROLE_ADMIN)
+
+const struct route api_routes[] = {
+    {"POST", "/api/v1/login", 0, h_login, 16384},
+    {"POST", "/api/v1/logout", ROLE_ANY, h_logout, 0},
+    {"GET", "/api/v1/me", ROLE_ANY, h_me, 0},
+    {"GET", "/api/v1/courses", ROLE_ANY, h_courses, 0},
+    {"GET", "/api/v1/courses/:id", ROLE_ANY, h_course, 0},
+    {"POST", "/api/v1/courses/:id/enrol", ROLE_ANY, h_enrol, 0},
+    {"POST", "/api/v1/courses/:id/assign", ASSIGNERS, h_assign, 0},
+    {"GET", "/api/v1/courses/:id/lessons/*", ROLE_ANY, h_lesson, 0},
+    {"POST", "/api/v1/courses/:id/quiz/*", ROLE_ANY, h_attempt_start, 0},
+    {"GET", "/api/v1/attempts/:aid", ROLE_ANY, h_attempt_get, 0},
+    {"PUT", "/api/v1/attempts/:aid/answers", ROLE_ANY, h_attempt_save, 65536},
+    {"POST", "/api/v1/attempts/:aid/answers", ROLE_ANY, h_attempt_save, 65536},
+    {"POST", "/api/v1/attempts/:aid/submit", ROLE_ANY, h_attempt_submit, 65536},
+    {"GET", "/api/v1/progress", ROLE_ANY, h_progress, 0},
+    {"GET", "/api/v1/certificates", ROLE_ANY, h_certificates, 0},
+    {NULL, NULL, 0, NULL, 0},
+};

@@ -1,0 +1,617 @@
+/*
+ * Certificates on the web: the public verify pages and public key, the
+ * learner's list and downloads (PNG, PDF, Open Badges), bulk printing for
+ * managers, and the admin pages to revoke and re-issue.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts/orgs.h"
+#include "certificates/cert.h"
+#include "lib/db.h"
+#include "lib/i18n.h"
+#include "lib/util.h"
+#include "server/h_certs.h"
+#include "server/server.h"
+#include "server/views.h"
+
+/* True when the logged-in user may see c: the learner, a manager whose subtree holds the learner's unit, an admin. */
+static bool can_view(struct req *r, const struct cert *c)
+{
+	if (!r->user)
+		return false;
+	if (r->user->id == c->user_id || (r->user->roles & ROLE_ADMIN))
+		return true;
+	if (!(r->user->roles & ROLE_MANAGER))
+		return false;
+	char uid[32];
+	snprintf(uid, sizeof uid, "%lld", (long long)c->user_id);
+	int64_t org = db_int(r->db, "SELECT org_id FROM users WHERE id = ?1", uid, NULL, -1);
+	return org > 0 && org_within(r->db, r->user->org_id, org);
+}
+
+/* Loads the certificate of serial for the current user; false (and a 404 sent, *rc set) when absent or not theirs. */
+static bool load_visible(struct req *r, const char *serial, struct cert *c, int *rc)
+{
+	if (cert_get_by_serial(r->db, serial, c) < 0) {
+		*rc = resp_error(r, 404, T(r, "No such certificate."));
+		return false;
+	}
+	if (!can_view(r, c)) {
+		cert_release(c);
+		*rc = resp_error(r, 404, T(r, "No such certificate."));
+		return false;
+	}
+	return true;
+}
+
+static void dl_row(struct buf *b, const char *label, const char *value, const char *lang)
+{
+	buf_puts(b, "<dt>");
+	buf_html(b, label);
+	buf_printf(b, "</dt><dd%s%s%s>", lang ? " lang=\"" : "", lang ? lang : "", lang ? "\"" : "");
+	buf_html(b, value);
+	buf_puts(b, "</dd>");
+}
+
+/* What the public may know of a certificate: name, course, date, issuer. */
+static void public_facts(struct req *r, struct buf *b, const struct cert *c)
+{
+	buf_puts(b, "<dl class=\"cert-facts\">");
+	dl_row(b, T(r, "Name"), c->name, NULL);
+	if (*c->name_km)
+		dl_row(b, T(r, "Name (Khmer)"), c->name_km, "km");
+	dl_row(b, T(r, "Course"), c->course_title, c->language);
+	dl_row(b, T(r, "Completed on"), c->completed_on, NULL);
+	dl_row(b, T(r, "Issued by"), strcmp(r->lang, "km") == 0 && *c->issuer_km ? c->issuer_km : c->issuer, NULL);
+	buf_puts(b, "</dl>");
+}
+
+static void verify_form(struct req *r, struct buf *b, const char *value)
+{
+	buf_puts(b, "<form method=\"get\" action=\"/verify\">");
+	field_input(b, "code", T(r, "Verification code (for example ABCD-EFGH-JK)"), "text", value, true, "off");
+	buf_printf(b, "<button type=\"submit\">%s</button></form>", T(r, "Check"));
+}
+
+static int h_verify_form(struct req *r)
+{
+	const char *code = req_query(r, "code");
+	if (code && *code) {
+		char norm[16];
+		if (cert_code_normalize(code, norm) == 0) {
+			char to[64];
+			snprintf(to, sizeof to, "/verify/%s", norm);
+			return resp_redirect(r, to);
+		}
+	}
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Verify a certificate"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "Verify a certificate"));
+	if (code && *code)
+		notice(&b, "error", T(r, "That is not a valid code. Check it for typing mistakes."));
+	buf_printf(&b, "<p>%s</p>", T(r, "Type the code printed on the certificate, under the QR code."));
+	verify_form(r, &b, code);
+	page_end(r, &b);
+	return page_send(r, code && *code ? 404 : 200, &b);
+}
+
+static int h_verify(struct req *r)
+{
+	char norm[16];
+	bool well_formed = cert_code_normalize(r->param[0], norm) == 0;
+	struct cert c;
+	enum cert_status s = well_formed ? cert_verify_code(r->db, norm, &c) : CERT_UNKNOWN;
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Verify a certificate"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "Verify a certificate"));
+	buf_printf(&b, "<p class=\"cert-status %s\" data-status=\"%s\" role=\"status\"><strong>", cert_status_name(s),
+		   cert_status_name(s));
+	char day[11];
+	switch (s) {
+	case CERT_VALID:
+		buf_html(&b, T(r, "Valid certificate."));
+		break;
+	case CERT_REVOKED:
+		buf_html(&b, T(r, "This certificate was revoked."));
+		break;
+	case CERT_SUPERSEDED:
+		buf_html(&b, T(r, "This certificate was replaced by a corrected one. Ask its holder for the new one."));
+		break;
+	case CERT_TAMPERED:
+		buf_html(&b, T(r, "This record does not match its signature. Do not trust it."));
+		break;
+	case CERT_UNKNOWN:
+		buf_html(&b, well_formed ? T(r, "Unknown: no certificate has this code.")
+					 : T(r, "Unknown: this is not a valid code. Check it for typing mistakes."));
+		break;
+	}
+	buf_puts(&b, "</strong></p>");
+	if (s != CERT_UNKNOWN) {
+		if (s == CERT_REVOKED) {
+			date_ymd(c.revoked_at, day);
+			buf_printf(&b, "<p class=\"revoked\">%s <time datetime=\"%s\">%s</time>. %s ",
+				   T(r, "Revoked on"), day, day, T(r, "Reason:"));
+			buf_html(&b, c.revoked_reason);
+			buf_puts(&b, "</p>");
+		}
+		public_facts(r, &b, &c);
+		buf_printf(&b, "<p class=\"meta\">%s %s</p>", T(r, "Code"), c.code);
+		cert_release(&c);
+	}
+	buf_printf(&b, "<h2>%s</h2>", T(r, "Check another code"));
+	verify_form(r, &b, NULL);
+	page_end(r, &b);
+	return page_send(r, s == CERT_UNKNOWN ? 404 : 200, &b);
+}
+
+static int pubkey(struct req *r, unsigned char pk[crypto_sign_PUBLICKEYBYTES])
+{
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+	struct err e;
+	if (cert_key_load(r->db, sk, pk, &e) < 0) {
+		fprintf(stderr, "sala: %s\n", e.msg);
+		return -1;
+	}
+	sodium_memzero(sk, sizeof sk);
+	return 0;
+}
+
+static int h_pubkey(struct req *r)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	if (pubkey(r, pk) < 0)
+		return resp_error(r, 500, T(r, "The signing key is not available."));
+	char b64[45], line[64];
+	cert_pubkey_b64(pk, b64);
+	int n = snprintf(line, sizeof line, "%s\n", b64);
+	return resp_send(r, 200, "text/plain; charset=utf-8", line, (size_t)n, NULL);
+}
+
+static int h_pubkey_json(struct req *r)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	if (pubkey(r, pk) < 0)
+		return resp_error(r, 500, T(r, "The signing key is not available."));
+	char b64[45], hex[65], x[45];
+	cert_pubkey_b64(pk, b64);
+	hex_encode(pk, sizeof pk, hex);
+	sodium_bin2base64(x, sizeof x, pk, sizeof pk, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	struct buf b = BUF_INIT;
+	buf_printf(&b,
+		   "{\"type\":\"Ed25519\",\"public_key\":\"%s\",\"public_key_hex\":\"%s\","
+		   "\"jwk\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"%s\"}}\n",
+		   b64, hex, x);
+	int rc = resp_json(r, 200, &b);
+	buf_release(&b);
+	return rc;
+}
+
+static void download_links(struct req *r, struct buf *b, const struct cert *c)
+{
+	buf_printf(b,
+		   "<a href=\"/certificates/%s.pdf\">PDF</a> · <a href=\"/certificates/%s.png\">PNG</a> · "
+		   "<a href=\"/certificates/%s/badge.json\">%s</a> · <a href=\"/verify/%s\">%s</a>",
+		   c->serial, c->serial, c->serial, T(r, "Open Badge"), c->code, T(r, "Verify"));
+}
+
+static int h_mine(struct req *r)
+{
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "My certificates"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "My certificates"));
+	if (req_query(r, "reissued"))
+		notice(&b, "ok", T(r, "A corrected certificate was issued. The old one is no longer valid."));
+	sqlite3_stmt *st = db_prepare(r->db, "SELECT id FROM certificates WHERE user_id = ?1 AND superseded_by IS NULL "
+					     "ORDER BY completed_on DESC, id DESC");
+	sqlite3_bind_int64(st, 1, r->user->id);
+	int n = 0;
+	buf_puts(&b, "<ul class=\"cards\">");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct cert c;
+		if (cert_get(r->db, sqlite3_column_int64(st, 0), &c) < 0)
+			continue;
+		n++;
+		buf_printf(&b, "<li class=\"card\"><h2 lang=\"%s\">", c.language);
+		buf_html(&b, c.course_title);
+		buf_printf(&b, "</h2><p class=\"meta\">%s %s · %s %s</p>", T(r, "Completed on"), c.completed_on,
+			   T(r, "No."), c.serial);
+		if (c.revoked_at) {
+			buf_printf(&b, "<p class=\"status wrong\">%s ", T(r, "This certificate was revoked."));
+			buf_html(&b, c.revoked_reason);
+			buf_puts(&b, "</p>");
+		} else {
+			buf_puts(&b, "<p>");
+			download_links(r, &b, &c);
+			buf_puts(&b, "</p>");
+			if (cert_name_changed(r->db, &c)) {
+				char action[80];
+				snprintf(action, sizeof action, "/certificates/%s/reissue", c.serial);
+				buf_printf(&b, "<p>%s</p>",
+					   T(r, "Your name has changed since this certificate was issued."));
+				form_begin(r, &b, action);
+				form_submit(&b, T(r, "Get a certificate with my current name"));
+				buf_puts(&b, "</form>");
+			}
+		}
+		buf_puts(&b, "</li>");
+		cert_release(&c);
+	}
+	sqlite3_finalize(st);
+	buf_puts(&b, "</ul>");
+	if (n == 0)
+		buf_printf(&b, "<p>%s</p>", T(r, "You have no certificates yet. Complete a course to earn one."));
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+static int h_reissue_own(struct req *r)
+{
+	struct cert c;
+	int rc;
+	if (!load_visible(r, r->param[0], &c, &rc))
+		return rc;
+	bool mine = c.user_id == r->user->id, changed = cert_name_changed(r->db, &c);
+	cert_release(&c);
+	if (!mine && !(r->user->roles & ROLE_ADMIN))
+		return resp_error(r, 404, T(r, "No such certificate."));
+	if (!changed)
+		return resp_error(r, 409, T(r, "Your name has not changed since this certificate was issued."));
+	struct err e;
+	int64_t id;
+	if (cert_reissue(r->db, r->param[0], &id, &e) < 0)
+		return resp_error(r, 409, e.msg);
+	return resp_redirect(r, "/certificates?reissued=1");
+}
+
+/* GET /certificates/SERIAL.png and .pdf */
+static int h_file(struct req *r)
+{
+	const char *f = r->param[0];
+	bool png = str_ends(f, ".png"), pdf = str_ends(f, ".pdf");
+	if (!png && !pdf)
+		return resp_error(r, 404, T(r, "Page not found."));
+	char *serial = arena_strndup(&r->arena, f, strlen(f) - 4);
+	struct cert c;
+	int rc;
+	if (!load_visible(r, serial, &c, &rc))
+		return rc;
+	struct buf out = BUF_INIT;
+	struct err e;
+	if ((png ? cert_png(r->db, &c, &out, &e) : cert_pdf(r->db, &c, &out, &e)) < 0) {
+		fprintf(stderr, "sala: certificate %s: %s\n", c.serial, e.msg);
+		cert_release(&c);
+		buf_release(&out);
+		return resp_error(r, 500, T(r, "The certificate could not be made."));
+	}
+	char hdr[160];
+	snprintf(hdr, sizeof hdr,
+		 "Content-Disposition: inline; filename=\"%s\"\r\nCache-Control: private, no-cache\r\n", f);
+	rc = resp_send(r, 200, png ? "image/png" : "application/pdf", out.data, out.len, hdr);
+	cert_release(&c);
+	buf_release(&out);
+	return rc;
+}
+
+static int h_badge(struct req *r, bool jwt)
+{
+	struct cert c;
+	int rc;
+	if (!load_visible(r, r->param[0], &c, &rc))
+		return rc;
+	if (c.revoked_at || c.superseded_by) {
+		cert_release(&c);
+		return resp_error(r, 410, T(r, "This certificate is no longer valid."));
+	}
+	struct buf out = BUF_INIT;
+	struct err e;
+	char hdr[160];
+	snprintf(hdr, sizeof hdr, "Content-Disposition: attachment; filename=\"%s-badge.%s\"\r\n", c.serial,
+		 jwt ? "jwt" : "json");
+	if (jwt && cert_badge_jwt(r->db, &c, &out, &e) < 0) {
+		fprintf(stderr, "sala: badge %s: %s\n", c.serial, e.msg);
+		rc = resp_error(r, 500, T(r, "The signing key is not available."));
+	} else {
+		if (!jwt)
+			cert_badge_json(r->db, &c, &out);
+		rc = resp_send(r, 200, jwt ? "application/vc+jwt" : "application/ld+json", out.data, out.len, hdr);
+	}
+	buf_release(&out);
+	cert_release(&c);
+	return rc;
+}
+
+static int h_badge_json(struct req *r)
+{
+	return h_badge(r, false);
+}
+
+static int h_badge_jwt(struct req *r)
+{
+	return h_badge(r, true);
+}
+
+static void bulk_form(struct req *r, struct buf *b)
+{
+	buf_puts(b, "<form method=\"get\" action=\"/certificates/bulk\">");
+	field_input(b, "course", T(r, "Course id (empty for every course)"), "text", req_query(r, "course"), false,
+		    "off");
+	field_input(b, "org", T(r, "Org unit code (empty for all you manage)"), "text", req_query(r, "org"), false,
+		    "off");
+	field_input(b, "from", T(r, "Completed from"), "date", req_query(r, "from"), false, NULL);
+	field_input(b, "to", T(r, "Completed until"), "date", req_query(r, "to"), false, NULL);
+	const char *formats[] = {"pdf", T(r, "One PDF, a page each"), "zip", T(r, "A zip of PDF files"), NULL};
+	field_select(b, "format", T(r, "Format"), req_query(r, "format"), formats);
+	buf_printf(b, "<button type=\"submit\">%s</button></form>", T(r, "Download"));
+}
+
+static int bulk_page(struct req *r, int status, const char *error)
+{
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Print certificates"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "Print certificates"));
+	if (error)
+		notice(&b, "error", error);
+	buf_printf(&b, "<p>%s</p>",
+		   T(r, "Download the valid certificates of a course, an org unit and a period, to print them."));
+	bulk_form(r, &b);
+	page_end(r, &b);
+	return page_send(r, status, &b);
+}
+
+static int h_bulk(struct req *r)
+{
+	const char *format = req_query(r, "format");
+	if (!format || !*format)
+		return bulk_page(r, 200, NULL);
+	if (strcmp(format, "pdf") != 0 && strcmp(format, "zip") != 0)
+		return bulk_page(r, 400, T(r, "Choose PDF or zip."));
+	struct cert_filter f = {
+	    .course_id = req_query(r, "course"), .from = req_query(r, "from"), .to = req_query(r, "to")};
+	int64_t t;
+	if ((f.from && *f.from && date_parse(f.from, &t) < 0) || (f.to && *f.to && date_parse(f.to, &t) < 0))
+		return bulk_page(r, 400, T(r, "Dates are written YYYY-MM-DD."));
+	const char *org = req_query(r, "org");
+	bool admin = r->user->roles & ROLE_ADMIN;
+	if (org && *org) {
+		f.org_id = org_id(r->db, org);
+		/* Outside the manager's subtree looks the same as absent. */
+		if (f.org_id < 0 || (!admin && !org_within(r->db, r->user->org_id, f.org_id)))
+			return bulk_page(r, 404, T(r, "No such org unit in your area."));
+	} else if (!admin) {
+		f.org_id = r->user->org_id;
+	}
+	struct buf out = BUF_INIT;
+	struct err e;
+	size_t n = 0;
+	if (cert_bulk(r->db, &f, format, &out, &n, &e) < 0) {
+		buf_release(&out);
+		return bulk_page(r, n == 0 ? 404 : 422, n == 0 ? T(r, "No certificates match.") : e.msg);
+	}
+	char hdr[160];
+	snprintf(hdr, sizeof hdr,
+		 "Content-Disposition: attachment; filename=\"certificates.%s\"\r\nX-Certificates: %zu\r\n", format, n);
+	int rc = resp_send(r, 200, strcmp(format, "zip") == 0 ? "application/zip" : "application/pdf", out.data,
+			   out.len, hdr);
+	buf_release(&out);
+	return rc;
+}
+
+static int h_admin_list(struct req *r)
+{
+	const char *q = req_query(r, "q");
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Certificates"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "Certificates"));
+	buf_printf(&b, "<p><a class=\"button secondary\" href=\"/certificates/bulk\">%s</a></p>",
+		   T(r, "Print certificates"));
+	buf_puts(&b, "<form method=\"get\" action=\"/admin/certificates\" role=\"search\">");
+	field_input(&b, "q", T(r, "Search by serial, code, name or course"), "search", q, false, "off");
+	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Search"));
+	sqlite3_stmt *st = db_prepare(
+	    r->db, "SELECT serial, name, name_km, course_id, completed_on, CASE WHEN revoked_at IS NOT NULL THEN "
+		   "'revoked' WHEN superseded_by IS NOT NULL THEN 'superseded' ELSE 'valid' END FROM certificates "
+		   "WHERE ?1 IS NULL OR serial LIKE '%' || ?1 || '%' OR code = upper(?1) OR name LIKE '%' || ?1 || "
+		   "'%' OR name_km LIKE '%' || ?1 || '%' OR course_id = ?1 ORDER BY id DESC LIMIT 200");
+	db_bind_text(st, 1, q && *q ? q : NULL);
+	buf_printf(&b,
+		   "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
+		   T(r, "Serial"), T(r, "Name"), T(r, "Course"), T(r, "Completed on"), T(r, "Status"));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		buf_printf(&b, "<tr><td><a href=\"/admin/certificates/%s\">%s</a></td><td>", db_col_text(st, 0),
+			   db_col_text(st, 0));
+		buf_html(&b, name_for(r, db_col_text(st, 1), db_col_text(st, 2)));
+		buf_puts(&b, "</td><td>");
+		buf_html(&b, db_col_text(st, 3));
+		buf_printf(&b, "</td><td>%s</td><td>%s</td></tr>", db_col_text(st, 4), T(r, db_col_text(st, 5)));
+	}
+	sqlite3_finalize(st);
+	buf_puts(&b, "</tbody></table></div>");
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+static int h_admin_cert(struct req *r)
+{
+	struct cert c;
+	if (cert_get_by_serial(r->db, r->param[0], &c) < 0)
+		return resp_error(r, 404, T(r, "No such certificate."));
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, c.serial);
+	buf_printf(&b, "<h1>%s %s</h1>", T(r, "Certificate"), c.serial);
+	if (req_query(r, "revoked"))
+		notice(&b, "ok", T(r, "The certificate was revoked."));
+	char day[11];
+	const char *status = c.revoked_at ? "revoked" : c.superseded_by ? "superseded" : "valid";
+	buf_printf(&b, "<p class=\"cert-status %s\"><strong>%s</strong></p>", status, T(r, status));
+	if (c.revoked_at) {
+		date_ymd(c.revoked_at, day);
+		buf_printf(&b, "<p>%s %s. %s ", T(r, "Revoked on"), day, T(r, "Reason:"));
+		buf_html(&b, c.revoked_reason);
+		buf_puts(&b, "</p>");
+	}
+	if (c.superseded_by) {
+		char next[32];
+		if (cert_serial_of(r->db, c.superseded_by, next) == 0)
+			buf_printf(&b, "<p>%s <a href=\"/admin/certificates/%s\">%s</a></p>", T(r, "Replaced by"), next,
+				   next);
+	}
+	public_facts(r, &b, &c);
+	buf_printf(&b, "<p class=\"meta\">%s %s · %s ", T(r, "Code"), c.code, T(r, "Org unit"));
+	buf_html(&b, c.org_name);
+	buf_puts(&b, "</p><p>");
+	download_links(r, &b, &c);
+	buf_puts(&b, "</p>");
+	if (!c.revoked_at && !c.superseded_by) {
+		char action[80];
+		buf_printf(&b, "<h2>%s</h2><p>%s</p>", T(r, "Re-issue"),
+			   T(r,
+			     "Issue a new certificate with the learner's current name and org unit; this one is then "
+			     "marked as replaced."));
+		if (cert_name_changed(r->db, &c))
+			notice(&b, "info", T(r, "The learner's name has changed since this certificate was issued."));
+		snprintf(action, sizeof action, "/admin/certificates/%s/reissue", c.serial);
+		form_begin(r, &b, action);
+		form_submit(&b, T(r, "Re-issue"));
+		buf_puts(&b, "</form>");
+		buf_printf(&b, "<h2>%s</h2>", T(r, "Revoke"));
+		snprintf(action, sizeof action, "/admin/certificates/%s/revoke", c.serial);
+		form_begin(r, &b, action);
+		buf_printf(&b,
+			   "<label for=\"f-reason\">%s</label><textarea id=\"f-reason\" name=\"reason\" rows=\"3\" "
+			   "required maxlength=\"500\"></textarea>",
+			   T(r, "Reason (shown on the verify page)"));
+		form_submit(&b, T(r, "Revoke"));
+		buf_puts(&b, "</form>");
+	}
+	cert_release(&c);
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+static int h_admin_revoke(struct req *r)
+{
+	struct err e;
+	if (cert_revoke(r->db, r->param[0], req_form(r, "reason"), &e) < 0)
+		return resp_error(r, 422, e.msg);
+	struct buf to = BUF_INIT;
+	buf_printf(&to, "/admin/certificates/%s?revoked=1", r->param[0]);
+	int rc = resp_redirect(r, buf_str(&to));
+	buf_release(&to);
+	return rc;
+}
+
+static int h_admin_reissue(struct req *r)
+{
+	struct err e;
+	int64_t id;
+	char serial[32];
+	if (cert_reissue(r->db, r->param[0], &id, &e) < 0)
+		return resp_error(r, 409, e.msg);
+	if (cert_serial_of(r->db, id, serial) < 0)
+		return resp_error(r, 500, T(r, "No such certificate."));
+	char to[80];
+	snprintf(to, sizeof to, "/admin/certificates/%s", serial);
+	return resp_redirect(r, to);
+}
+
+const struct route cert_routes[] = {
+    {"GET", "/verify", 0, h_verify_form, 0},
+    {"GET", "/verify/:code", 0, h_verify, 0},
+    {"GET", "/certificates/public-key", 0, h_pubkey, 0},
+    {"GET", "/certificates/public-key.json", 0, h_pubkey_json, 0},
+    {"GET", "/certificates", ROLE_ANY, h_mine, 0},
+    {"GET", "/certificates/bulk", ROLE_MANAGER | ROLE_ADMIN, h_bulk, 0},
+    {"GET", "/certificates/:serial/badge.json", ROLE_ANY, h_badge_json, 0},
+    {"GET", "/certificates/:serial/badge.jwt", ROLE_ANY, h_badge_jwt, 0},
+    {"POST", "/certificates/:serial/reissue", ROLE_ANY, h_reissue_own, 0},
+    {"GET", "/certificates/:file", ROLE_ANY, h_file, 0},
+    {"GET", "/admin/certificates", ROLE_ADMIN, h_admin_list, 0},
+    {"GET", "/admin/certificates/:serial", ROLE_ADMIN, h_admin_cert, 0},
+    {"POST", "/admin/certificates/:serial/revoke", ROLE_ADMIN, h_admin_revoke, 0},
+    {"POST", "/admin/certificates/:serial/reissue", ROLE_ADMIN, h_admin_reissue, 0},
+    {NULL, NULL, 0, NULL, 0},
+};
+
+/* Khmer drafts for review by a native speaker. */
+static const struct msg cert_msgs[] = {
+    {"No such certificate.", "រកមិនឃើញវិញ្ញាបនបត្រនេះទេ។"},
+    {"Name", "ឈ្មោះ"},
+    {"Name (Khmer)", "ឈ្មោះ (ខ្មែរ)"},
+    {"Course", "វគ្គសិក្សា"},
+    {"Completed on", "បានបញ្ចប់នៅ"},
+    {"Issued by", "ចេញដោយ"},
+    {"Verification code (for example ABCD-EFGH-JK)", "លេខកូដផ្ទៀងផ្ទាត់ (ឧទាហរណ៍ ABCD-EFGH-JK)"},
+    {"Check", "ពិនិត្យ"},
+    {"Verify a certificate", "ផ្ទៀងផ្ទាត់វិញ្ញាបនបត្រ"},
+    {"That is not a valid code. Check it for typing mistakes.", "នេះមិនមែនជាលេខកូដត្រឹមត្រូវទេ។ សូមពិនិត្យកំហុសវាយអក្សរ។"},
+    {"Type the code printed on the certificate, under the QR code.", "សូមវាយលេខកូដដែលបោះពុម្ពនៅលើវិញ្ញាបនបត្រ ក្រោមកូដ QR។"},
+    {"Valid certificate.", "វិញ្ញាបនបត្រត្រឹមត្រូវ។"},
+    {"This certificate was revoked.", "វិញ្ញាបនបត្រនេះត្រូវបានដកហូត។"},
+    {"This certificate was replaced by a corrected one. Ask its holder for the new one.",
+     "វិញ្ញាបនបត្រនេះត្រូវបានជំនួសដោយវិញ្ញាបនបត្រដែលបានកែតម្រូវ។ សូមសុំវិញ្ញាបនបត្រថ្មីពីម្ចាស់។"},
+    {"This record does not match its signature. Do not trust it.", "កំណត់ត្រានេះមិនត្រូវនឹងហត្ថលេខារបស់វាទេ។ កុំទុកចិត្តវា។"},
+    {"Unknown: no certificate has this code.", "មិនស្គាល់៖ គ្មានវិញ្ញាបនបត្រណាមានលេខកូដនេះទេ។"},
+    {"Unknown: this is not a valid code. Check it for typing mistakes.",
+     "មិនស្គាល់៖ នេះមិនមែនជាលេខកូដត្រឹមត្រូវទេ។ សូមពិនិត្យកំហុសវាយអក្សរ។"},
+    {"Revoked on", "ដកហូតនៅ"},
+    {"Reason:", "មូលហេតុ៖"},
+    {"Code", "លេខកូដ"},
+    {"Check another code", "ពិនិត្យលេខកូដផ្សេងទៀត"},
+    {"The signing key is not available.", "កូនសោចុះហត្ថលេខាមិនអាចប្រើបានទេ។"},
+    {"Open Badge", "ស្លាកសញ្ញាបើកចំហ (Open Badge)"},
+    {"Verify", "ផ្ទៀងផ្ទាត់"},
+    {"My certificates", "វិញ្ញាបនបត្ររបស់ខ្ញុំ"},
+    {"A corrected certificate was issued. The old one is no longer valid.",
+     "វិញ្ញាបនបត្រដែលបានកែតម្រូវត្រូវបានចេញ។ វិញ្ញាបនបត្រចាស់លែងមានសុពលភាពទៀតហើយ។"},
+    {"No.", "លេខ"},
+    {"Your name has changed since this certificate was issued.", "ឈ្មោះរបស់អ្នកបានផ្លាស់ប្ដូរ តាំងពីវិញ្ញាបនបត្រនេះត្រូវបានចេញ។"},
+    {"Get a certificate with my current name", "ទទួលវិញ្ញាបនបត្រដែលមានឈ្មោះបច្ចុប្បន្នរបស់ខ្ញុំ"},
+    {"You have no certificates yet. Complete a course to earn one.",
+     "អ្នកមិនទាន់មានវិញ្ញាបនបត្រនៅឡើយទេ។ សូមបញ្ចប់វគ្គសិក្សាមួយដើម្បីទទួលបាន។"},
+    {"Your name has not changed since this certificate was issued.",
+     "ឈ្មោះរបស់អ្នកមិនបានផ្លាស់ប្ដូរទេ តាំងពីវិញ្ញាបនបត្រនេះត្រូវបានចេញ។"},
+    {"The certificate could not be made.", "មិនអាចបង្កើតវិញ្ញាបនបត្របានទេ។"},
+    {"This certificate is no longer valid.", "វិញ្ញាបនបត្រនេះលែងមានសុពលភាពទៀតហើយ។"},
+    {"Course id (empty for every course)", "លេខសម្គាល់វគ្គសិក្សា (ទុកទទេសម្រាប់គ្រប់វគ្គ)"},
+    {"Org unit code (empty for all you manage)", "លេខកូដអង្គភាព (ទុកទទេសម្រាប់ទាំងអស់ដែលអ្នកគ្រប់គ្រង)"},
+    {"Completed from", "បានបញ្ចប់ចាប់ពី"},
+    {"Completed until", "បានបញ្ចប់រហូតដល់"},
+    {"One PDF, a page each", "PDF មួយ មួយទំព័រក្នុងមួយវិញ្ញាបនបត្រ"},
+    {"A zip of PDF files", "ឯកសារ zip នៃឯកសារ PDF"},
+    {"Format", "ទម្រង់"},
+    {"Download", "ទាញយក"},
+    {"Print certificates", "បោះពុម្ពវិញ្ញាបនបត្រ"},
+    {"Download the valid certificates of a course, an org unit and a period, to print them.",
+     "ទាញយកវិញ្ញាបនបត្រដែលមានសុពលភាពនៃវគ្គសិក្សា អង្គភាព និងរយៈពេលមួយ ដើម្បីបោះពុម្ព។"},
+    {"Choose PDF or zip.", "សូមជ្រើសរើស PDF ឬ zip។"},
+    {"Dates are written YYYY-MM-DD.", "កាលបរិច្ឆេទត្រូវសរសេរជា YYYY-MM-DD។"},
+    {"No such org unit in your area.", "គ្មានអង្គភាពនេះក្នុងតំបន់របស់អ្នកទេ។"},
+    {"No certificates match.", "គ្មានវិញ្ញាបនបត្រណាត្រូវនឹងលក្ខខណ្ឌទេ។"},
+    {"Certificates", "វិញ្ញាបនបត្រ"},
+    {"Search by serial, code, name or course", "ស្វែងរកតាមលេខរៀង លេខកូដ ឈ្មោះ ឬវគ្គសិក្សា"},
+    {"Search", "ស្វែងរក"},
+    {"Serial", "លេខរៀង"},
+    {"Status", "ស្ថានភាព"},
+    {"valid", "មានសុពលភាព"},
+    {"revoked", "ត្រូវបានដកហូត"},
+    {"superseded", "ត្រូវបានជំនួស"},
+    {"Certificate", "វិញ្ញាបនបត្រ"},
+    {"The certificate was revoked.", "វិញ្ញាបនបត្រត្រូវបានដកហូត។"},
+    {"Replaced by", "ជំនួសដោយ"},
+    {"Org unit", "អង្គភាព"},
+    {"Re-issue", "ចេញម្ដងទៀត"},
+    {"Issue a new certificate with the learner's current name and org unit; this one is then marked as replaced.",
+     "ចេញវិញ្ញាបនបត្រថ្មីដែលមានឈ្មោះ និងអង្គភាពបច្ចុប្បន្នរបស់អ្នកសិក្សា។ វិញ្ញាបនបត្រនេះនឹងត្រូវសម្គាល់ថាត្រូវបានជំនួស។"},
+    {"The learner's name has changed since this certificate was issued.",
+     "ឈ្មោះរបស់អ្នកសិក្សាបានផ្លាស់ប្ដូរ តាំងពីវិញ្ញាបនបត្រនេះត្រូវបានចេញ។"},
+    {"Revoke", "ដកហូត"},
+    {"Reason (shown on the verify page)", "មូលហេតុ (បង្ហាញនៅលើទំព័រផ្ទៀងផ្ទាត់)"},
+};
+
+void cert_messages_register(void)
+{
+	i18n_register(cert_msgs, sizeof cert_msgs / sizeof cert_msgs[0]);
+}

@@ -1,0 +1,510 @@
+/*
+ * The learner's pages: catalogue, course page, enrolment, assignment, lesson
+ * reading and "My learning". No JavaScript: links and small forms only.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "accounts/orgs.h"
+#include "accounts/users.h"
+#include "lib/db.h"
+#include "lib/i18n.h"
+#include "lib/util.h"
+#include "server/h_learn.h"
+#include "courses/learn.h"
+#include "server/server.h"
+#include "server/views.h"
+
+void learn_href(struct buf *b, const char *course_id, const char *type, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	buf_puts(b, "/courses/");
+	for (const unsigned char *p = (const unsigned char *)course_id; *p; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("-._~", *p))
+			buf_putc(b, (char)*p);
+		else
+			buf_printf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+	if (!type)
+		return;
+	buf_puts(b, strcmp(type, "quiz") == 0 ? "/quizzes/" : "/lessons/");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("-._~/", *p))
+			buf_putc(b, (char)*p);
+		else
+			buf_printf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+}
+
+const char *learn_lang_name(const char *code)
+{
+	if (strcmp(code, "km") == 0)
+		return "ខ្មែរ";
+	if (strcmp(code, "en") == 0)
+		return "English";
+	return code;
+}
+
+/* lang="xx" when content is in another language than the page (WCAG 3.1.2). */
+static void lang_attr(struct req *r, struct buf *b, const char *language)
+{
+	if (strcmp(language, r->lang) != 0) {
+		buf_puts(b, " lang=\"");
+		buf_html(b, language);
+		buf_puts(b, "\"");
+	}
+}
+
+static void progress_bar(struct req *r, struct buf *b, int done, int total)
+{
+	int pct = total > 0 ? done * 100 / total : 0;
+	buf_printf(b, "<p class=\"progress\"><progress max=\"%d\" value=\"%d\" aria-label=\"%s\"></progress> ",
+		   total > 0 ? total : 1, done, T(r, "Progress"));
+	buf_printf(b, T(r, "%d of %d done (%d%%)"), done, total, pct);
+	buf_puts(b, "</p>");
+}
+
+static void status_line(struct req *r, struct buf *b, const struct learn_course *c)
+{
+	buf_printf(b, "<p class=\"status\">%s: ", T(r, "Status"));
+	buf_html(b, T(r, learn_status_text(c->status)));
+	if (c->status == LEARN_COMPLETE)
+		buf_puts(b, " ✓");
+	if (!c->enrolled)
+		buf_printf(b, " · %s", T(r, "Not enrolled"));
+	buf_puts(b, "</p>");
+}
+
+static void cert_link(struct req *r, struct buf *b, const struct learn_course *c)
+{
+	if (!c->cert_serial)
+		return;
+	buf_puts(b, "<p><a href=\"/certificates/");
+	buf_url(b, c->cert_serial);
+	buf_printf(b, ".pdf\">%s</a></p>", T(r, "Your certificate (PDF)"));
+}
+
+/* The item the learner should open next: the last one opened, else the first not done, else the first. */
+static const struct learn_item *resume_item(const struct learn_course *c, const struct learn_item *items, size_t n)
+{
+	if (*c->last_item)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(items[i].path, c->last_item) == 0)
+				return &items[i];
+	for (size_t i = 0; i < n; i++)
+		if (!items[i].done)
+			return &items[i];
+	return n ? &items[0] : NULL;
+}
+
+static void meta_line(struct req *r, struct buf *b, const struct learn_course *c)
+{
+	buf_puts(b, "<p class=\"meta\">");
+	buf_printf(b, T(r, "%d minutes"), c->minutes);
+	buf_printf(b, " · %s: <span lang=\"%s\">%s</span>", T(r, "Language"), c->language,
+		   learn_lang_name(c->language));
+	buf_puts(b, "</p>");
+}
+
+static int h_catalogue(struct req *r)
+{
+	const char *q = req_query(r, "q");
+	struct learn_course *v;
+	size_t n = learn_catalogue(r->db, &r->arena, r->user->id, r->lang, q, &v);
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Courses"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "Courses"));
+	buf_puts(&b, "<form method=\"get\" action=\"/courses\" role=\"search\">");
+	field_input(&b, "q", T(r, "Search courses"), "search", q, false, "off");
+	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Search"));
+	if (q && *q) {
+		buf_puts(&b, "<p role=\"status\">");
+		buf_printf(&b, T(r, "%zu courses found."), n);
+		buf_printf(&b, " <a href=\"/courses\">%s</a></p>", T(r, "Show all courses"));
+	}
+	if (n == 0)
+		buf_printf(&b, "<p>%s</p>",
+			   q && *q ? T(r, "No course matches your search.") : T(r, "No courses are published yet."));
+	buf_puts(&b, "<ul class=\"cards\">");
+	for (size_t i = 0; i < n; i++) {
+		const struct learn_course *c = &v[i];
+		buf_puts(&b, "<li class=\"card\"><h2");
+		lang_attr(r, &b, c->language);
+		buf_puts(&b, "><a href=\"");
+		learn_href(&b, c->course_id, NULL, NULL);
+		buf_puts(&b, "\">");
+		buf_html(&b, c->title);
+		buf_puts(&b, "</a></h2><p");
+		lang_attr(r, &b, c->language);
+		buf_puts(&b, ">");
+		buf_html(&b, c->summary);
+		buf_puts(&b, "</p>");
+		meta_line(r, &b, c);
+		status_line(r, &b, c);
+		if (c->enrolled && c->total)
+			progress_bar(r, &b, c->done, c->total);
+		buf_puts(&b, "</li>");
+	}
+	buf_puts(&b, "</ul>");
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+static void outline_list(struct req *r, struct buf *b, const struct learn_course *c, const struct learn_item *items,
+			 size_t n)
+{
+	buf_puts(b, "<ol class=\"outline\"");
+	lang_attr(r, b, c->language);
+	buf_puts(b, ">");
+	for (size_t i = 0; i < n; i++) {
+		const struct learn_item *it = &items[i];
+		bool quiz = strcmp(it->type, "quiz") == 0;
+		buf_printf(b, "<li%s><a href=\"", it->done ? " class=\"done\"" : "");
+		learn_href(b, c->course_id, it->type, it->path);
+		buf_puts(b, "\">");
+		buf_html(b, it->title);
+		buf_puts(b, "</a>");
+		buf_printf(b, " <span class=\"meta\" lang=\"%s\">(%s)</span>", r->lang,
+			   quiz ? T(r, strcmp(it->quiz_kind, "final") == 0 ? "Final quiz" : "Quiz") : T(r, "Lesson"));
+		if (it->done)
+			buf_printf(b, " <span class=\"status\" lang=\"%s\">✓ %s</span>", r->lang, T(r, "Done"));
+		buf_puts(b, "</li>");
+	}
+	buf_puts(b, "</ol>");
+}
+
+static int h_course(struct req *r)
+{
+	const char *id = r->param[0];
+	struct learn_course c;
+	if (learn_course_get(r->db, &r->arena, r->user->id, id, r->lang, &c) < 0)
+		return resp_error(r, 404, T(r, "No such course."));
+	struct learn_item *items;
+	size_t n = learn_outline(r->db, &r->arena, r->user->id, c.course_id, c.package_id, &items);
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, c.title);
+	buf_printf(&b, "<nav aria-label=\"%s\"><a href=\"/courses\">%s</a></nav>", T(r, "Breadcrumb"), T(r, "Courses"));
+	buf_puts(&b, "<h1");
+	lang_attr(r, &b, c.language);
+	buf_puts(&b, ">");
+	buf_html(&b, c.title);
+	buf_puts(&b, "</h1>");
+	if (req_query(r, "enrolled"))
+		notice(&b, "ok", T(r, "You are enrolled. You can start reading now."));
+	buf_puts(&b, "<p");
+	lang_attr(r, &b, c.language);
+	buf_puts(&b, ">");
+	buf_html(&b, c.summary);
+	buf_puts(&b, "</p>");
+	meta_line(r, &b, &c);
+	status_line(r, &b, &c);
+	progress_bar(r, &b, c.done, c.total);
+	const struct learn_item *next = resume_item(&c, items, n);
+	if (!c.enrolled) {
+		struct buf action = BUF_INIT;
+		learn_href(&action, c.course_id, NULL, NULL);
+		buf_puts(&action, "/enrol");
+		form_begin(r, &b, buf_str(&action));
+		form_submit(&b, T(r, "Enrol"));
+		buf_release(&action);
+	}
+	if (next) {
+		buf_puts(&b, "<p><a class=\"button\" href=\"");
+		learn_href(&b, c.course_id, next->type, next->path);
+		buf_printf(&b, "\">%s</a></p>",
+			   *c.last_item ? T(r, "Continue where you left off") : T(r, "Start the course"));
+	}
+	if (c.status == LEARN_COMPLETE)
+		notice(&b, "ok", T(r, "You have completed this course."));
+	cert_link(r, &b, &c);
+	buf_printf(&b, "<h2>%s</h2>", T(r, "Outline"));
+	outline_list(r, &b, &c, items, n);
+	if (r->user->roles & (ROLE_TRAINER | ROLE_MANAGER | ROLE_ADMIN)) {
+		buf_puts(&b, "<p><a href=\"");
+		learn_href(&b, c.course_id, NULL, NULL);
+		buf_printf(&b, "/assign\">%s</a></p>", T(r, "Assign this course"));
+	}
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+static int h_enrol(struct req *r)
+{
+	struct err e;
+	if (learn_enrol(r->db, r->user->id, r->param[0], "self", NULL, &e) < 0)
+		return resp_error(r, 404, T(r, "No such course."));
+	struct buf to = BUF_INIT;
+	learn_href(&to, r->param[0], NULL, NULL);
+	buf_puts(&to, "?enrolled=1");
+	int rc = resp_redirect(r, buf_str(&to));
+	buf_release(&to);
+	return rc;
+}
+
+int learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33])
+{
+	const char *id = r->param[0], *path = r->param[1];
+	int rc = learn_lesson_get(r->db, &r->arena, id, r->lang, path, l);
+	if (rc < 0)
+		return rc;
+	struct err e;
+	if (learn_record_open(r->db, r->user->id, id, path, &e) < 0)
+		fprintf(stderr, "sala: lesson %s/%s: %s\n", id, path, e.msg);
+	/* The page shows per-user state (navigation, session form tokens): the tag covers all of it. */
+	char state[96], h[65];
+	learn_state_tag(r->db, r->user->id, id, state, sizeof state);
+	char *seed = arena_printf(&r->arena, "%s|%lld|%s|%s|%s|%s|%s", l->etag, (long long)l->package_id, r->lang,
+				  state, r->session.csrf, css_url(), r->api ? "api" : "page");
+	sha256_hex(seed, strlen(seed), h);
+	memcpy(etag, h, 32);
+	etag[32] = '\0';
+	return 0;
+}
+
+static void pager_link(struct req *r, struct buf *b, const char *course_id, const struct learn_item *it,
+		       const char *label, const char *rel)
+{
+	buf_printf(b, "<a rel=\"%s\" href=\"", rel);
+	learn_href(b, course_id, it->type, it->path);
+	buf_printf(b, "\">%s: ", label);
+	buf_html(b, it->title);
+	buf_puts(b, "</a>");
+	(void)r;
+}
+
+static int h_lesson(struct req *r)
+{
+	struct learn_lesson l;
+	char etag[33];
+	int rc = learn_open_lesson(r, &l, etag);
+	if (rc == -2) {
+		struct buf to = BUF_INIT;
+		learn_href(&to, r->param[0], "quiz", r->param[1]);
+		rc = resp_redirect(r, buf_str(&to));
+		buf_release(&to);
+		return rc;
+	}
+	if (rc < 0)
+		return resp_error(r, 404, T(r, "No such lesson."));
+	if (resp_not_modified(r, etag))
+		return 304;
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, l.title);
+	buf_printf(&b, "<nav aria-label=\"%s\" class=\"crumbs\"><a href=\"/courses\">%s</a> › <a href=\"",
+		   T(r, "Breadcrumb"), T(r, "Courses"));
+	learn_href(&b, l.course_id, NULL, NULL);
+	buf_puts(&b, "\"");
+	lang_attr(r, &b, l.language);
+	buf_puts(&b, ">");
+	buf_html(&b, l.course_title);
+	buf_puts(&b, "</a></nav><p class=\"meta\">");
+	buf_printf(&b, T(r, "Part %d of %d"), l.position, l.count);
+	buf_puts(&b, "</p><article class=\"lesson\"");
+	lang_attr(r, &b, l.language);
+	buf_puts(&b, ">");
+	buf_puts(&b, l.html); /* rendered by cmark in safe mode at import */
+	buf_puts(&b, "</article>");
+	buf_printf(&b, "<nav class=\"pager\" aria-label=\"%s\">", T(r, "Lessons"));
+	if (l.prev)
+		pager_link(r, &b, l.course_id, l.prev, T(r, "Previous"), "prev");
+	buf_puts(&b, "<a href=\"");
+	learn_href(&b, l.course_id, NULL, NULL);
+	buf_printf(&b, "\">%s</a>", T(r, "Course outline"));
+	if (l.next)
+		pager_link(r, &b, l.course_id, l.next, T(r, "Next"), "next");
+	buf_puts(&b, "</nav>");
+	page_end(r, &b);
+	resp_etag(r, etag);
+	return page_send(r, 200, &b);
+}
+
+static int h_my(struct req *r)
+{
+	struct learn_course *v;
+	size_t n = learn_my_courses(r->db, &r->arena, r->user->id, r->lang, &v);
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "My learning"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "My learning"));
+	if (n == 0)
+		buf_printf(&b, "<p>%s <a href=\"/courses\">%s</a></p>", T(r, "You are not enrolled in any course yet."),
+			   T(r, "Find a course"));
+	buf_puts(&b, "<ul class=\"cards\">");
+	for (size_t i = 0; i < n; i++) {
+		const struct learn_course *c = &v[i];
+		buf_puts(&b, "<li class=\"card\"><h2");
+		lang_attr(r, &b, c->language);
+		buf_puts(&b, "><a href=\"");
+		learn_href(&b, c->course_id, NULL, NULL);
+		buf_puts(&b, "\">");
+		buf_html(&b, c->title);
+		buf_puts(&b, "</a></h2>");
+		status_line(r, &b, c);
+		progress_bar(r, &b, c->done, c->total);
+		if (c->completed_at) {
+			char ymd[11];
+			date_ymd(c->completed_at, ymd);
+			buf_printf(&b, "<p>%s %s</p>", T(r, "Completed on"), ymd);
+		} else if (c->total) {
+			buf_puts(&b, "<p><a href=\"");
+			learn_href(&b, c->course_id, NULL, NULL);
+			buf_printf(&b, "\">%s</a></p>",
+				   *c->last_item ? T(r, "Continue where you left off") : T(r, "Start the course"));
+		}
+		cert_link(r, &b, c);
+		buf_puts(&b, "</li>");
+	}
+	buf_puts(&b, "</ul>");
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+int learn_assign(struct req *r, const char *course_id, const char *org_code, const char *usernames, struct buf *done,
+		 struct buf *problems)
+{
+	int refused = 0, ok = 0;
+	struct err e;
+	if (org_code && *org_code) {
+		int64_t oid = org_id(r->db, org_code);
+		int added = 0;
+		if (oid < 0) {
+			buf_printf(problems, "%s: %s\n", T(r, "No such org unit"), org_code);
+		} else if (!learn_may_assign(r->db, r->user->roles, r->user->org_id, oid)) {
+			buf_printf(problems, "%s: %s\n", T(r, "Outside the units you manage"), org_code);
+			refused++;
+		} else if (learn_assign_org(r->db, course_id, org_code, &added, &e) < 0) {
+			buf_printf(problems, "%s\n", e.msg);
+		} else {
+			buf_printf(done, T(r, "Assigned to org unit %s and everyone below it: %d new enrolments."),
+				   org_code, added);
+			buf_putc(done, '\n');
+			ok++;
+		}
+	}
+	const char *p = usernames ? usernames : "";
+	while (*p) {
+		while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\r' || *p == '\t' || *p == ';')
+			p++;
+		const char *s = p;
+		while (*p && !strchr(" ,\n\r\t;", *p))
+			p++;
+		if (p == s)
+			continue;
+		char *name = arena_strndup(&r->arena, s, (size_t)(p - s));
+		struct user u;
+		if (user_get_by_name(r->db, name, &u) < 0) {
+			buf_printf(problems, "%s: %s\n", T(r, "No such user"), name);
+			continue;
+		}
+		if (!learn_may_assign(r->db, r->user->roles, r->user->org_id, u.org_id)) {
+			buf_printf(problems, "%s: %s\n", T(r, "Outside the units you manage"), name);
+			refused++;
+		} else if (learn_enrol(r->db, u.id, course_id, "assigned", NULL, &e) < 0) {
+			buf_printf(problems, "%s\n", e.msg);
+		} else {
+			buf_printf(done, "%s: %s\n", T(r, "Enrolled"), name);
+			ok++;
+		}
+		user_release(&u);
+	}
+	if (refused && !ok)
+		return 403;
+	if (problems->len)
+		return 422;
+	return 200;
+}
+
+static void assign_page(struct req *r, struct buf *b, const struct learn_course *c, const char *done,
+			const char *problems)
+{
+	page_begin(r, b, T(r, "Assign a course"));
+	buf_printf(b, "<nav aria-label=\"%s\"><a href=\"", T(r, "Breadcrumb"));
+	learn_href(b, c->course_id, NULL, NULL);
+	buf_puts(b, "\">");
+	buf_html(b, c->title);
+	buf_printf(b, "</a></nav><h1>%s</h1>", T(r, "Assign a course"));
+	if (done && *done) {
+		buf_puts(b, "<div class=\"notice ok\" role=\"status\"><pre>");
+		buf_html(b, done);
+		buf_puts(b, "</pre></div>");
+	}
+	if (problems && *problems) {
+		buf_puts(b, "<div class=\"notice error\" role=\"alert\"><pre>");
+		buf_html(b, problems);
+		buf_puts(b, "</pre></div>");
+	}
+	buf_puts(b, "<p>");
+	buf_html(b, T(r, "Give an org unit code to enrol everyone in it and below it, including people added later. "
+			 "Or list usernames, one per line."));
+	if (!(r->user->roles & (ROLE_ADMIN | ROLE_TRAINER)))
+		buf_printf(b, " %s", T(r, "You can assign only within the units you manage."));
+	buf_puts(b, "</p>");
+	struct buf action = BUF_INIT;
+	learn_href(&action, c->course_id, NULL, NULL);
+	buf_puts(&action, "/assign");
+	form_begin(r, b, buf_str(&action));
+	buf_release(&action);
+	field_input(b, "org", T(r, "Org unit code"), "text", NULL, false, "off");
+	buf_printf(b,
+		   "<label for=\"f-users\">%s</label><textarea id=\"f-users\" name=\"users\" rows=\"5\">"
+		   "</textarea>",
+		   T(r, "Usernames, one per line"));
+	form_submit(b, T(r, "Assign"));
+	sqlite3_stmt *st = db_prepare(r->db, "SELECT o.code, o.name_en, o.name_km FROM org_assignments a JOIN "
+					     "org_units o ON o.id = a.org_id WHERE a.course_id = ?1 ORDER BY o.code");
+	db_bind_text(st, 1, c->course_id);
+	bool any = false;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (!any)
+			buf_printf(b, "<h2>%s</h2><ul>", T(r, "Assigned to org units"));
+		any = true;
+		buf_puts(b, "<li>");
+		buf_html(b, db_col_text(st, 0));
+		buf_puts(b, " ");
+		buf_html(b, name_for(r, db_col_text(st, 1), db_col_text(st, 2)));
+		buf_puts(b, "</li>");
+	}
+	sqlite3_finalize(st);
+	if (any)
+		buf_puts(b, "</ul>");
+	page_end(r, b);
+}
+
+static int h_assign_get(struct req *r)
+{
+	struct learn_course c;
+	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, &c) < 0)
+		return resp_error(r, 404, T(r, "No such course."));
+	struct buf b = BUF_INIT;
+	assign_page(r, &b, &c, NULL, NULL);
+	return page_send(r, 200, &b);
+}
+
+static int h_assign_post(struct req *r)
+{
+	struct learn_course c;
+	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, &c) < 0)
+		return resp_error(r, 404, T(r, "No such course."));
+	struct buf done = BUF_INIT, problems = BUF_INIT, b = BUF_INIT;
+	int status = learn_assign(r, c.course_id, req_form(r, "org"), req_form(r, "users"), &done, &problems);
+	if (!done.len && !problems.len) {
+		buf_puts(&problems, T(r, "Give an org unit code or at least one username."));
+		status = 422;
+	}
+	assign_page(r, &b, &c, buf_str(&done), buf_str(&problems));
+	buf_release(&done);
+	buf_release(&problems);
+	return page_send(r, status, &b);
+}
+
+#define ASSIGNERS (ROLE_TRAINER | ROLE_MANAGER | ROLE_ADMIN)
+
+const struct route course_routes[] = {
+    {"GET", "/courses", ROLE_ANY, h_catalogue, 0},
+    {"GET", "/my", ROLE_ANY, h_my, 0},
+    {"GET", "/courses/:id", ROLE_ANY, h_course, 0},
+    {"POST", "/courses/:id/enrol", ROLE_ANY, h_enrol, 0},
+    {"GET", "/courses/:id/assign", ASSIGNERS, h_assign_get, 0},
+    {"POST", "/courses/:id/assign", ASSIGNERS, h_assign_post, 0},
+    {"GET", "/courses/:id/lessons/*", ROLE_ANY, h_lesson, 0},
+    {NULL, NULL, 0, NULL, 0},
+};

@@ -1,0 +1,193 @@
+/* Trainer pages for course packages: list versions, upload a package, roll back. And the /media route. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "courses/import.h"
+#include "courses/package.h"
+#include "lib/i18n.h"
+#include "lib/util.h"
+#include "server/multipart.h"
+#include "server/packages.h"
+#include "server/server.h"
+#include "server/views.h"
+
+/* Largest upload accepted through the browser. */
+#define UPLOAD_MAX ((size_t)300 << 20)
+
+static void upload_form(struct req *r, struct buf *b)
+{
+	buf_printf(b, "<h2>%s</h2>", T(r, "Upload a package"));
+	buf_printf(b, "<p>%s</p>",
+		   T(r, "A .zip or .tar.gz made with 'sala pack'. A higher version replaces the active "
+			"one; learners keep their progress."));
+	/* form_begin writes the CSRF field; the upload needs multipart encoding. */
+	struct buf f = BUF_INIT;
+	form_begin(r, &f, "/manage/courses/upload");
+	const char *open = "<form method=\"post\"";
+	if (str_starts(buf_str(&f), open)) {
+		buf_puts(b, open);
+		buf_puts(b, " enctype=\"multipart/form-data\"");
+		buf_puts(b, buf_str(&f) + strlen(open));
+	}
+	buf_release(&f);
+	buf_printf(b, "<label for=\"package\">%s</label>", T(r, "Package file"));
+	buf_puts(b, "<input type=\"file\" id=\"package\" name=\"package\" accept=\".zip,.tar.gz,.tgz\" required>");
+	buf_printf(b, "<label><input type=\"checkbox\" name=\"force\" value=\"1\"> %s</label>",
+		   T(r, "Import even if it is older than the active version"));
+	form_submit(b, T(r, "Upload and import"));
+}
+
+static void versions_table(struct req *r, struct buf *b)
+{
+	struct pkg_version *v;
+	size_t n;
+	package_versions(r->db, NULL, NULL, &v, &n);
+	if (!n) {
+		buf_printf(b, "<p>%s</p>", T(r, "No course has been imported yet."));
+		free(v);
+		return;
+	}
+	buf_printf(b,
+		   "<div class=\"table-scroll\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
+		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
+		   T(r, "Courses and their versions"), T(r, "Course"), T(r, "Language"), T(r, "Version"),
+		   T(r, "Imported"), T(r, "Status"), T(r, "Action"));
+	for (size_t i = 0; i < n; i++) {
+		char day[11];
+		date_ymd(v[i].imported_at, day);
+		buf_puts(b, "<tr><td>");
+		buf_html(b, v[i].title);
+		buf_puts(b, "<br><span class=\"meta\">");
+		buf_html(b, v[i].course_id);
+		buf_puts(b, "</span></td><td>");
+		buf_html(b, v[i].language);
+		buf_puts(b, "</td><td>");
+		buf_html(b, v[i].version);
+		buf_printf(b, "</td><td>%s ", day);
+		buf_html(b, v[i].imported_by);
+		buf_printf(b, "</td><td class=\"status\">%s</td><td>", v[i].active ? T(r, "Active") : "");
+		if (!v[i].active) {
+			form_begin(r, b, "/manage/courses/rollback");
+			buf_puts(b, "<input type=\"hidden\" name=\"course\" value=\"");
+			buf_html(b, v[i].course_id);
+			buf_puts(b, "\"><input type=\"hidden\" name=\"lang\" value=\"");
+			buf_html(b, v[i].language);
+			buf_puts(b, "\"><input type=\"hidden\" name=\"version\" value=\"");
+			buf_html(b, v[i].version);
+			buf_puts(b, "\">");
+			buf_printf(b, "<button class=\"secondary\" type=\"submit\">%s</button></form>",
+				   T(r, "Make this version active"));
+		}
+		buf_puts(b, "</td></tr>");
+	}
+	buf_puts(b, "</tbody></table></div>");
+	free(v);
+}
+
+static int manage_page(struct req *r, int status, const char *kind, const char *message, const char *problems)
+{
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Manage courses"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "Manage courses"));
+	if (message)
+		notice(&b, kind, message);
+	if (problems && *problems) {
+		buf_printf(&b, "<h2>%s</h2><pre class=\"problems\">", T(r, "Problems found"));
+		buf_html(&b, problems);
+		buf_puts(&b, "</pre>");
+	}
+	if (req_query(r, "done"))
+		notice(&b, "ok", T(r, "The version is now active."));
+	versions_table(r, &b);
+	upload_form(r, &b);
+	page_end(r, &b);
+	return page_send(r, status, &b);
+}
+
+static int h_manage(struct req *r)
+{
+	return manage_page(r, 200, NULL, NULL, NULL);
+}
+
+static int h_upload(struct req *r)
+{
+	const char *ct = req_header(r, "Content-Type");
+	const char *data, *filename;
+	size_t len;
+	if (!ct || !multipart_is(ct) ||
+	    multipart_file(&r->arena, ct, r->body, r->body_len, "package", &data, &len, &filename) < 0 || len == 0)
+		return manage_page(r, 400, "error", T(r, "Choose a package file to upload."), NULL);
+	struct pkg_limits lim;
+	pkg_limits_default(&lim);
+	struct package p;
+	struct err e;
+	if (pkg_load_archive(data, len, &lim, &p, &e) < 0) {
+		char *m = arena_printf(&r->arena, "%s: %s", T(r, "The package was refused"), e.msg);
+		return manage_page(r, 422, "error", m, NULL);
+	}
+	struct import_opts o = {
+	    .force = req_form(r, "force") != NULL, .by = r->user ? r->user->username : "", .lim = &lim};
+	struct problems pr = {0};
+	char msg[512];
+	int rc = package_import(r->db, &p, &o, &pr, msg, sizeof msg, &e);
+	pkg_free(&p);
+	int status;
+	if (rc < 0) {
+		char *m = arena_printf(&r->arena, "%s: %s", T(r, "The package was refused"), e.msg);
+		status = manage_page(r, 422, "error", m, buf_str(&pr.text));
+	} else {
+		status = manage_page(r, 200, rc == IMPORT_UNCHANGED ? "info" : "ok", msg, buf_str(&pr.warnings));
+	}
+	problems_release(&pr);
+	return status;
+}
+
+static int h_rollback(struct req *r)
+{
+	const char *course = req_form(r, "course"), *lang = req_form(r, "lang"), *version = req_form(r, "version");
+	struct err e;
+	if (!course || !lang || !version || package_rollback(r->db, course, lang, version, &e) < 0)
+		return manage_page(r, 404, "error", T(r, "There is no such stored version."), NULL);
+	return resp_redirect(r, "/manage/courses?done=1");
+}
+
+const struct route package_routes[] = {
+    {"GET", "/media/*", ROLE_ANY, h_media, 0},
+    {"GET", "/manage/courses", ROLE_TRAINER | ROLE_ADMIN, h_manage, 0},
+    {"POST", "/manage/courses/upload", ROLE_TRAINER | ROLE_ADMIN, h_upload, UPLOAD_MAX},
+    {"POST", "/manage/courses/rollback", ROLE_TRAINER | ROLE_ADMIN, h_rollback, 0},
+    {NULL, NULL, 0, NULL, 0},
+};
+
+static const struct msg package_msgs[] = {
+    {"Upload a package", "ផ្ទុកកញ្ចប់វគ្គសិក្សាឡើង"},
+    {"A .zip or .tar.gz made with 'sala pack'. A higher version replaces the active one; learners keep their "
+     "progress.",
+     "ឯកសារ .zip ឬ .tar.gz ដែលបង្កើតដោយ 'sala pack'។ កំណែខ្ពស់ជាងជំនួសកំណែសកម្ម ហើយអ្នកសិក្សារក្សាវឌ្ឍនភាពរបស់ខ្លួន។"},
+    {"Package file", "ឯកសារកញ្ចប់"},
+    {"Import even if it is older than the active version", "នាំចូល ទោះបីជាចាស់ជាងកំណែសកម្មក៏ដោយ"},
+    {"Upload and import", "ផ្ទុកឡើង និងនាំចូល"},
+    {"No course has been imported yet.", "មិនទាន់មានវគ្គសិក្សាណាមួយត្រូវបាននាំចូលនៅឡើយទេ។"},
+    {"Courses and their versions", "វគ្គសិក្សា និងកំណែរបស់វា"},
+    {"Course", "វគ្គសិក្សា"},
+    {"Language", "ភាសា"},
+    {"Version", "កំណែ"},
+    {"Imported", "បាននាំចូល"},
+    {"Status", "ស្ថានភាព"},
+    {"Action", "សកម្មភាព"},
+    {"Active", "សកម្ម"},
+    {"Make this version active", "ធ្វើឱ្យកំណែនេះសកម្ម"},
+    {"Manage courses", "គ្រប់គ្រងវគ្គសិក្សា"},
+    {"Problems found", "បញ្ហាដែលបានរកឃើញ"},
+    {"The version is now active.", "កំណែនេះឥឡូវសកម្មហើយ។"},
+    {"Choose a package file to upload.", "សូមជ្រើសរើសឯកសារកញ្ចប់ដើម្បីផ្ទុកឡើង។"},
+    {"The package was refused", "កញ្ចប់ត្រូវបានបដិសេធ"},
+    {"There is no such stored version.", "មិនមានកំណែដែលបានរក្សាទុកបែបនេះទេ។"},
+};
+
+void packages_messages_register(void)
+{
+	i18n_register(package_msgs, sizeof package_msgs / sizeof package_msgs[0]);
+}

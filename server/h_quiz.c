@@ -1,0 +1,634 @@
+/*
+ * Quiz pages: intro (attempts used, best score, start/resume), the attempt
+ * form (no JavaScript; fieldsets, legends and labels), save, submit, the
+ * result with feedback, and item analysis for trainers. Grading is done by
+ * assessment/attempt.c; nothing here knows the right answers before a
+ * submission.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assessment/attempt.h"
+#include "lib/db.h"
+#include "lib/i18n.h"
+#include "lib/util.h"
+#include "server/h_quiz.h"
+#include "server/server.h"
+#include "server/views.h"
+
+static int status_of(int rc)
+{
+	switch (rc) {
+	case ATTEMPT_ENOTFOUND:
+		return 404;
+	case ATTEMPT_ELIMIT:
+	case ATTEMPT_ECLOSED:
+		return 409;
+	case ATTEMPT_EBADANSWER:
+		return 400;
+	default:
+		return 500;
+	}
+}
+
+/* /courses/ID/quiz/PATH (URL-safe: ids and item paths are [A-Za-z0-9._/-]). */
+static void quiz_href(struct buf *b, const char *course_id, const char *path)
+{
+	buf_puts(b, "/courses/");
+	buf_url(b, course_id);
+	buf_puts(b, "/quiz/");
+	for (const char *p = path; *p; p++) {
+		char one[2] = {*p, 0};
+		if (*p == '/')
+			buf_putc(b, '/');
+		else
+			buf_url(b, one);
+	}
+}
+
+static bool path_ok(const char *p)
+{
+	return p && *p && strlen(p) < 512 && !strstr(p, "..") && utf8_valid(p, strlen(p));
+}
+
+static void fmt_score(char *out, size_t n, double v)
+{
+	snprintf(out, n, "%.0f%%", v);
+}
+
+static const char *kind_label(struct req *r, enum quiz_kind k)
+{
+	return k == QUIZ_PRETEST ? T(r, "Pre-test") : k == QUIZ_PRACTICE ? T(r, "Practice quiz") : T(r, "Final quiz");
+}
+
+static int h_intro(struct req *r)
+{
+	const char *course = r->param[0], *path = r->param[1];
+	if (!path_ok(path))
+		return resp_error(r, 404, T(r, "Page not found."));
+	struct quiz_status st;
+	struct err e = {""};
+	int rc = attempt_quiz_status(r->db, r->user->id, course, path, r->lang, &st, &e);
+	if (rc < 0)
+		return resp_error(r, status_of(rc), rc == ATTEMPT_ENOTFOUND ? T(r, "No such quiz.") : e.msg);
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, st.title);
+	buf_puts(&b, "<p><a href=\"/courses/");
+	buf_url(&b, course);
+	buf_printf(&b, "\">%s</a></p><h1>", T(r, "Back to the course"));
+	buf_html(&b, st.title);
+	buf_printf(&b, "</h1><p class=\"meta\">%s</p>", kind_label(r, st.kind));
+	if (req_query(r, "limit"))
+		notice(&b, "error", T(r, "You have used all your attempts at this quiz."));
+	buf_puts(&b, "<ul>");
+	buf_printf(&b, "<li>");
+	buf_printf(&b, T(r, "%d questions"), st.nquestions);
+	buf_puts(&b, "</li>");
+	if (st.kind != QUIZ_PRACTICE) {
+		buf_puts(&b, "<li>");
+		buf_printf(&b, T(r, "Pass mark: %d%%"), st.pass_mark);
+		buf_puts(&b, "</li>");
+	}
+	buf_puts(&b, "<li>");
+	if (st.minutes)
+		buf_printf(&b, T(r, "Time limit: %d minutes"), st.minutes);
+	else
+		buf_puts(&b, T(r, "No time limit"));
+	buf_puts(&b, "</li><li>");
+	if (st.attempts_allowed)
+		buf_printf(&b, T(r, "Attempts used: %d of %d"), st.attempts_used, st.attempts_allowed);
+	else
+		buf_printf(&b, T(r, "Attempts used: %d (no limit)"), st.attempts_used);
+	buf_puts(&b, "</li>");
+	if (st.best >= 0) {
+		char sc[16];
+		fmt_score(sc, sizeof sc, st.best);
+		buf_printf(&b, "<li>%s %s", T(r, "Best score:"), sc);
+		if (st.kind != QUIZ_PRACTICE)
+			buf_printf(&b, " (<span class=\"status %s\">%s</span>)", st.passed ? "right" : "wrong",
+				   st.passed ? T(r, "passed") : T(r, "not passed yet"));
+		buf_puts(&b, "</li>");
+	}
+	buf_puts(&b, "</ul>");
+	bool can_start = st.open_attempt || !st.attempts_allowed || st.attempts_used < st.attempts_allowed;
+	if (st.open_attempt) {
+		buf_printf(&b, "<p><a class=\"button\" href=\"/attempts/%lld\">%s</a></p>", (long long)st.open_attempt,
+			   T(r, "Resume your attempt"));
+	} else if (can_start) {
+		struct buf act = BUF_INIT;
+		quiz_href(&act, course, path);
+		buf_puts(&act, "/start");
+		form_begin(r, &b, buf_str(&act));
+		buf_release(&act);
+		form_submit(&b, st.attempts_used ? T(r, "Try again") : T(r, "Start the quiz"));
+		buf_puts(&b, "</form>");
+	} else {
+		notice(&b, "info", T(r, "No attempts left."));
+	}
+	struct attempt_summary *list = NULL;
+	int n = 0;
+	attempt_list(r->db, r->user->id, course, path, &list, &n, &e);
+	int shown = 0;
+	for (int i = 0; i < n; i++) {
+		if (!list[i].submitted_at)
+			continue;
+		if (!shown++)
+			buf_printf(&b, "<h2>%s</h2><ul>", T(r, "Your attempts"));
+		char day[11], sc[16];
+		date_ymd(list[i].submitted_at, day);
+		fmt_score(sc, sizeof sc, list[i].score);
+		buf_printf(&b, "<li><a href=\"/attempts/%lld\">%s: %s</a>%s</li>", (long long)list[i].id, day, sc,
+			   list[i].late ? T(r, " (late)") : "");
+	}
+	if (shown)
+		buf_puts(&b, "</ul>");
+	free(list);
+	quiz_status_release(&st);
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+static int h_start(struct req *r)
+{
+	const char *course = r->param[0];
+	char *path = arena_strdup(&r->arena, r->param[1] ? r->param[1] : "");
+	if (!str_ends(path, "/start"))
+		return resp_error(r, 404, T(r, "Page not found."));
+	path[strlen(path) - strlen("/start")] = '\0';
+	if (!path_ok(path))
+		return resp_error(r, 404, T(r, "Page not found."));
+	int64_t aid = 0;
+	struct err e = {""};
+	int rc = attempt_start(r->db, r->user->id, course, path, r->lang, &aid, &e);
+	if (rc == ATTEMPT_ELIMIT) {
+		struct buf to = BUF_INIT;
+		quiz_href(&to, course, path);
+		buf_puts(&to, "?limit=1");
+		rc = resp_redirect(r, buf_str(&to));
+		buf_release(&to);
+		return rc;
+	}
+	if (rc < 0)
+		return resp_error(r, status_of(rc), rc == ATTEMPT_ENOTFOUND ? T(r, "No such quiz.") : e.msg);
+	char to[64];
+	snprintf(to, sizeof to, "/attempts/%lld", (long long)aid);
+	return resp_redirect(r, to);
+}
+
+static int load_own(struct req *r, struct attempt *a)
+{
+	int64_t aid = req_int(r->param[0], 1, INT64_MAX, 0);
+	struct err e = {""};
+	int rc = aid ? attempt_load(r->db, aid, r->user->id, a, &e) : ATTEMPT_ENOTFOUND;
+	if (rc < 0)
+		return resp_error(r, status_of(rc), rc == ATTEMPT_ENOTFOUND ? T(r, "No such attempt.") : e.msg);
+	return 0;
+}
+
+static void question_head(struct req *r, struct buf *b, int k, int n, const struct question *qu)
+{
+	buf_printf(b, "<fieldset aria-describedby=\"q%d-text\"><legend>", k);
+	buf_printf(b, T(r, "Question %d of %d"), k + 1, n);
+	buf_printf(b, "</legend><div id=\"q%d-text\">%s</div>", k, qu->html); /* safe HTML from cmark or escaped */
+	if (qu->type == Q_MULTI)
+		buf_printf(b, "<p class=\"meta\">%s</p>", T(r, "Choose all that apply."));
+}
+
+static bool chosen(const struct answer *an, int o)
+{
+	for (int i = 0; i < an->nchosen; i++)
+		if (an->chosen[i] == o)
+			return true;
+	return false;
+}
+
+static void question_form(struct req *r, struct buf *b, const struct attempt *a, int k)
+{
+	const struct attempt_item *it = &a->items[k];
+	const struct question *qu = &a->quiz.questions[it->question];
+	const struct answer *an = &a->answers[k];
+	question_head(r, b, k, a->nitems, qu);
+	switch (qu->type) {
+	case Q_SINGLE:
+	case Q_TRUEFALSE:
+	case Q_MULTI:
+		for (int j = 0; j < it->norder; j++) {
+			int o = it->order[j];
+			const struct option *op = &qu->options[o];
+			const char *label = qu->type == Q_TRUEFALSE ? T(r, op->text) : op->html;
+			if (qu->type == Q_MULTI)
+				buf_printf(b, "<label><input type=\"checkbox\" name=\"q%d_%d\" value=\"1\"%s> %s</label>",
+					   k, o, chosen(an, o) ? " checked" : "", label);
+			else
+				buf_printf(b, "<label><input type=\"radio\" name=\"q%d\" value=\"%d\"%s> %s</label>", k,
+					   o, chosen(an, o) ? " checked" : "", label);
+		}
+		break;
+	case Q_SHORT:
+	case Q_NUMERIC:
+		buf_printf(b, "<label for=\"f-q%d\">%s</label><input id=\"f-q%d\" name=\"q%d\" type=\"text\"%s "
+			      "autocomplete=\"off\" maxlength=\"1000\" value=\"",
+			   k, T(r, "Your answer"), k, k, qu->type == Q_NUMERIC ? " inputmode=\"decimal\"" : "");
+		buf_html(b, an->text ? an->text : "");
+		buf_puts(b, "\">");
+		break;
+	case Q_MATCH:
+		for (int j = 0; j < it->norder; j++) {
+			int p = it->order[j];
+			int cur = an->nchosen > p ? an->chosen[p] : -1;
+			buf_printf(b, "<label for=\"f-q%d_%d\">", k, p);
+			buf_html(b, qu->pairs[p].left);
+			buf_printf(b, "</label><select id=\"f-q%d_%d\" name=\"q%d_%d\"><option value=\"\">%s</option>", k,
+				   p, k, p, T(r, "Choose..."));
+			for (int c = 0; c < it->nchoices; c++) {
+				int ch = it->choices[c];
+				buf_printf(b, "<option value=\"%d\"%s>", ch, cur == ch ? " selected" : "");
+				buf_html(b, qu->pairs[ch].right);
+				buf_puts(b, "</option>");
+			}
+			buf_puts(b, "</select>");
+		}
+		break;
+	}
+	buf_puts(b, "</fieldset>");
+}
+
+static void right_answer(struct req *r, struct buf *b, const struct question *qu, const struct answer *an)
+{
+	switch (qu->type) {
+	case Q_SINGLE:
+	case Q_TRUEFALSE:
+	case Q_MULTI:
+		buf_puts(b, "<ul>");
+		for (size_t o = 0; o < qu->noptions; o++) {
+			const struct option *op = &qu->options[o];
+			bool mine = chosen(an, (int)o);
+			buf_printf(b, "<li%s>", op->right ? " class=\"right\"" : mine ? " class=\"wrong\"" : "");
+			buf_puts(b, qu->type == Q_TRUEFALSE ? T(r, op->text) : op->html);
+			if (op->right)
+				buf_printf(b, " <strong>(%s)</strong>", T(r, "right answer"));
+			if (mine)
+				buf_printf(b, " <em>(%s)</em>", T(r, "your choice"));
+			if (mine && op->feedback)
+				buf_printf(b, "<div>%s</div>", op->feedback);
+			buf_puts(b, "</li>");
+		}
+		buf_puts(b, "</ul>");
+		break;
+	case Q_SHORT:
+	case Q_NUMERIC:
+		buf_printf(b, "<p>%s ", T(r, "Your answer:"));
+		buf_html(b, an->text && an->text[0] ? an->text : T(r, "(no answer)"));
+		buf_printf(b, "</p><p>%s ", T(r, "Accepted answers:"));
+		if (qu->type == Q_SHORT) {
+			for (size_t o = 0, c = 0; o < qu->noptions; o++) {
+				if (!qu->options[o].right)
+					continue;
+				buf_puts(b, c++ ? "; " : "");
+				buf_html(b, qu->options[o].text);
+			}
+		} else {
+			for (size_t o = 0; o < qu->nnums; o++) {
+				const struct numeric *nu = &qu->nums[o];
+				if (nu->weight <= 0)
+					continue;
+				if (nu->range)
+					buf_printf(b, "%s%g&ndash;%g", o ? "; " : "", nu->min, nu->max);
+				else if (nu->max > nu->value)
+					buf_printf(b, "%s%g &plusmn; %g", o ? "; " : "", nu->value, nu->max - nu->value);
+				else
+					buf_printf(b, "%s%g", o ? "; " : "", nu->value);
+			}
+		}
+		buf_puts(b, "</p>");
+		break;
+	case Q_MATCH:
+		buf_puts(b, "<ul>");
+		for (size_t p = 0; p < qu->npairs; p++) {
+			if (!qu->pairs[p].left[0])
+				continue;
+			int c = an->nchosen > (int)p ? an->chosen[p] : -1;
+			bool ok = c >= 0 && strcmp(qu->pairs[c].right, qu->pairs[p].right) == 0;
+			buf_printf(b, "<li class=\"%s\">", ok ? "right" : "wrong");
+			buf_html(b, qu->pairs[p].left);
+			buf_puts(b, " &rarr; ");
+			buf_html(b, qu->pairs[p].right);
+			if (!ok) {
+				buf_printf(b, " <em>(%s ", T(r, "you chose:"));
+				buf_html(b, c >= 0 ? qu->pairs[c].right : T(r, "(no answer)"));
+				buf_puts(b, ")</em>");
+			}
+			buf_puts(b, "</li>");
+		}
+		buf_puts(b, "</ul>");
+		break;
+	}
+	if (qu->type == Q_SHORT || qu->type == Q_NUMERIC) {
+		for (size_t o = 0; o < qu->noptions; o++)
+			if (qu->options[o].feedback && an->text && grade_text_equal(qu->options[o].text, an->text))
+				buf_printf(b, "<div>%s</div>", qu->options[o].feedback);
+	}
+}
+
+static int result_page(struct req *r, const struct attempt *a)
+{
+	struct buf b = BUF_INIT;
+	const char *title = a->quiz.title ? a->quiz.title : T(r, "Quiz");
+	page_begin(r, &b, title);
+	buf_puts(&b, "<h1>");
+	buf_html(&b, title);
+	buf_printf(&b, "</h1><h2>%s</h2>", T(r, "Your result"));
+	char sc[16], msg[256];
+	fmt_score(sc, sizeof sc, a->score);
+	if (a->kind == QUIZ_PRACTICE) {
+		snprintf(msg, sizeof msg, T(r, "You scored %s. This practice quiz does not count towards completion."),
+			 sc);
+		notice(&b, "info", msg);
+	} else if (a->passed) {
+		snprintf(msg, sizeof msg, T(r, "You scored %s and passed (pass mark %d%%)."), sc, a->pass_mark);
+		notice(&b, "ok", msg);
+	} else {
+		snprintf(msg, sizeof msg, T(r, "You scored %s. The pass mark is %d%%."), sc, a->pass_mark);
+		notice(&b, "error", msg);
+	}
+	if (a->late)
+		notice(&b, "info", T(r, "This attempt was submitted after the time limit: only the answers saved in "
+					"time were counted."));
+	for (int k = 0; k < a->nitems; k++) {
+		const struct question *qu = &a->quiz.questions[a->items[k].question];
+		double s = a->item_scores ? a->item_scores[k] : 0;
+		question_head(r, &b, k, a->nitems, qu);
+		if (s >= 0.9999)
+			buf_printf(&b, "<p class=\"status right\">%s</p>", T(r, "Right"));
+		else if (s > 0)
+			buf_printf(&b, "<p class=\"status\">%s (%.0f%%)</p>", T(r, "Partly right"), s * 100);
+		else
+			buf_printf(&b, "<p class=\"status wrong\">%s</p>", T(r, "Not right"));
+		right_answer(r, &b, qu, &a->answers[k]);
+		if (qu->feedback)
+			buf_printf(&b, "<div class=\"notice info\">%s</div>", qu->feedback);
+		buf_puts(&b, "</fieldset>");
+	}
+	struct buf back = BUF_INIT;
+	quiz_href(&back, a->course_id, a->item_path);
+	buf_puts(&b, "<p><a class=\"button\" href=\"");
+	buf_html(&b, buf_str(&back));
+	buf_printf(&b, "\">%s</a> <a class=\"button secondary\" href=\"/courses/", T(r, "Back to the quiz"));
+	buf_url(&b, a->course_id);
+	buf_printf(&b, "\">%s</a></p>", T(r, "Back to the course"));
+	buf_release(&back);
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+static int attempt_page(struct req *r, const struct attempt *a)
+{
+	struct buf b = BUF_INIT;
+	const char *title = a->quiz.title ? a->quiz.title : T(r, "Quiz");
+	page_begin(r, &b, title);
+	buf_puts(&b, "<h1>");
+	buf_html(&b, title);
+	buf_puts(&b, "</h1>");
+	if (req_query(r, "saved"))
+		notice(&b, "ok", T(r, "Your answers are saved. You can come back later to finish."));
+	int64_t left = attempt_seconds_left(a, now_s());
+	if (left >= 0) {
+		char msg[160];
+		snprintf(msg, sizeof msg, T(r, "Time left: about %lld minutes. Answers sent after the time limit do not count."),
+			 (long long)((left + 59) / 60));
+		notice(&b, "info", msg);
+	}
+	char act[64];
+	snprintf(act, sizeof act, "/attempts/%lld/submit", (long long)a->id);
+	form_begin(r, &b, act);
+	for (int k = 0; k < a->nitems; k++)
+		question_form(r, &b, a, k);
+	buf_printf(&b, "<button type=\"submit\" class=\"secondary\" formaction=\"/attempts/%lld/save\">%s</button> ",
+		   (long long)a->id, T(r, "Save and finish later"));
+	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Submit answers"));
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+static int h_attempt(struct req *r)
+{
+	struct attempt a;
+	int rc = load_own(r, &a);
+	if (rc)
+		return rc;
+	rc = a.submitted_at ? result_page(r, &a) : attempt_page(r, &a);
+	attempt_release(&a);
+	return rc;
+}
+
+static const char *form_get(void *ctx, const char *key)
+{
+	return req_form(ctx, key);
+}
+
+/* Every q-field of the form must name this attempt's questions: anything else is tampering. */
+static bool form_valid(struct req *r, const struct attempt *a)
+{
+	for (size_t i = 0; i < r->nform; i++)
+		if (r->form[i].key[0] == 'q' && !attempt_key_valid(a, r->form[i].key))
+			return false;
+	return true;
+}
+
+static int save_or_submit(struct req *r, bool submit)
+{
+	struct attempt a;
+	int rc = load_own(r, &a);
+	if (rc)
+		return rc;
+	char to[64];
+	snprintf(to, sizeof to, "/attempts/%lld%s", (long long)a.id, submit ? "" : "?saved=1");
+	if (a.submitted_at) {
+		/* Submitted already (twice, or closed when time ran out): the stored result stands. */
+		attempt_release(&a);
+		return resp_redirect(r, to);
+	}
+	struct err e = {""};
+	if (!form_valid(r, &a)) {
+		attempt_release(&a);
+		return resp_error(r, 400, T(r, "The answers do not match this quiz."));
+	}
+	rc = submit ? attempt_submit(r->db, &a, form_get, r, &e) : attempt_save(r->db, &a, form_get, r, &e);
+	int64_t id = a.id;
+	attempt_release(&a);
+	if (rc == ATTEMPT_ECLOSED) {
+		snprintf(to, sizeof to, "/attempts/%lld", (long long)id);
+		return resp_redirect(r, to);
+	}
+	if (rc < 0)
+		return resp_error(r, status_of(rc), rc == ATTEMPT_EBADANSWER ? T(r, "The answers do not match this quiz.")
+									 : e.msg);
+	return resp_redirect(r, to);
+}
+
+static int h_save(struct req *r)
+{
+	return save_or_submit(r, false);
+}
+
+static int h_submit(struct req *r)
+{
+	return save_or_submit(r, true);
+}
+
+/* Item analysis of every quiz of a course, for trainers. */
+static int h_items(struct req *r)
+{
+	const char *course = r->param[0];
+	sqlite3_stmt *st = db_prepare(r->db, "SELECT i.path, i.title FROM items i JOIN packages p ON p.id = i.package_id "
+					     "WHERE p.course_id = ?1 AND p.active = 1 AND i.type = 'quiz' AND p.id = "
+					     "(SELECT id FROM packages WHERE course_id = ?1 AND active = 1 "
+					     "ORDER BY language = ?2 DESC, language = 'en' DESC, id DESC LIMIT 1) "
+					     "ORDER BY i.position");
+	db_bind_text(st, 1, course);
+	db_bind_text(st, 2, r->lang);
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Item analysis"));
+	buf_printf(&b, "<h1>%s: ", T(r, "Item analysis"));
+	buf_html(&b, course);
+	buf_printf(&b, "</h1><p>%s</p>",
+		   T(r, "For each question: the share of learners who answered it right in their first attempt, for "
+			"everyone and for women and men, and the wrong answers chosen most often."));
+	int quizzes = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		quizzes++;
+		const char *path = db_col_text(st, 0);
+		struct quiz q;
+		struct item_stat *s = NULL;
+		int n = 0;
+		struct err e = {""};
+		buf_puts(&b, "<h2>");
+		buf_html(&b, db_col_text(st, 1));
+		buf_puts(&b, "</h2>");
+		if (attempt_item_analysis(r->db, course, path, r->lang, &q, &s, &n, &e) < 0) {
+			notice(&b, "error", e.msg);
+			continue;
+		}
+		buf_printf(&b, "<div class=\"table-scroll\"><table><caption>");
+		buf_html(&b, path);
+		buf_printf(&b, "</caption><thead><tr><th scope=\"col\">#</th><th scope=\"col\">%s</th>"
+			       "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
+			       "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
+			   T(r, "Question"), T(r, "Right (all)"), T(r, "Women"), T(r, "Men"),
+			   T(r, "Most frequent wrong answers"));
+		for (int i = 0; i < n; i++) {
+			const struct item_stat *x = &s[i];
+			buf_printf(&b, "<tr><td>%d</td><td>", i + 1);
+			buf_html(&b, q.questions[i].text);
+			buf_puts(&b, "</td>");
+			int nn[3] = {x->n, x->n_female, x->n_male}, rr[3] = {x->right, x->right_female, x->right_male};
+			for (int g = 0; g < 3; g++) {
+				if (nn[g])
+					buf_printf(&b, "<td class=\"num\">%.0f%% (%d/%d)</td>", 100.0 * rr[g] / nn[g], rr[g],
+						   nn[g]);
+				else
+					buf_puts(&b, "<td class=\"num\">&ndash;</td>");
+			}
+			buf_puts(&b, "<td>");
+			for (int w = 0; w < 3 && x->wrong[w]; w++) {
+				buf_puts(&b, w ? "<br>" : "");
+				buf_html(&b, x->wrong[w]);
+				buf_printf(&b, " (%d)", x->wrong_n[w]);
+			}
+			buf_puts(&b, "</td></tr>");
+		}
+		buf_puts(&b, "</tbody></table></div>");
+		item_stats_free(s, n);
+		quiz_free(&q);
+	}
+	sqlite3_finalize(st);
+	if (!quizzes)
+		notice(&b, "info", T(r, "This course has no quizzes."));
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+const struct route quiz_routes[] = {
+	{"GET", "/courses/:id/quiz/*", ROLE_ANY, h_intro, 0},
+	{"POST", "/courses/:id/quiz/*", ROLE_ANY, h_start, 0},
+	{"GET", "/courses/:id/quizzes/*", ROLE_ANY, h_intro, 0},
+	{"POST", "/courses/:id/quizzes/*", ROLE_ANY, h_start, 0},
+	{"GET", "/attempts/:aid", ROLE_ANY, h_attempt, 0},
+	{"POST", "/attempts/:aid/save", ROLE_ANY, h_save, 256 * 1024},
+	{"POST", "/attempts/:aid/submit", ROLE_ANY, h_submit, 256 * 1024},
+	{"GET", "/manage/courses/:id/items", ROLE_TRAINER | ROLE_ADMIN, h_items, 0},
+	{NULL, NULL, 0, NULL, 0},
+};
+
+static const struct msg msgs[] = {
+	{"Pre-test", "តេស្តមុនការសិក្សា"},
+	{"Practice quiz", "តេស្តសាកល្បង"},
+	{"Final quiz", "តេស្តចុងក្រោយ"},
+	{"Quiz", "តេស្ត"},
+	{"No such quiz.", "រកមិនឃើញតេស្តនេះទេ។"},
+	{"No such attempt.", "រកមិនឃើញការធ្វើតេស្តនេះទេ។"},
+	{"Back to the course", "ត្រឡប់ទៅវគ្គសិក្សា"},
+	{"Back to the quiz", "ត្រឡប់ទៅតេស្ត"},
+	{"You have used all your attempts at this quiz.", "លោកអ្នកបានប្រើអស់ចំនួនដងដែលអាចធ្វើតេស្តនេះហើយ។"},
+	{"%d questions", "សំណួរចំនួន %d"},
+	{"Pass mark: %d%%", "ពិន្ទុជាប់៖ %d%%"},
+	{"Time limit: %d minutes", "រយៈពេលកំណត់៖ %d នាទី"},
+	{"No time limit", "គ្មានកំណត់ពេល"},
+	{"Attempts used: %d of %d", "ចំនួនដងបានធ្វើ៖ %d ក្នុងចំណោម %d"},
+	{"Attempts used: %d (no limit)", "ចំនួនដងបានធ្វើ៖ %d (គ្មានកំណត់)"},
+	{"Best score:", "ពិន្ទុខ្ពស់បំផុត៖"},
+	{"passed", "បានជាប់"},
+	{"not passed yet", "មិនទាន់ជាប់"},
+	{"Resume your attempt", "បន្តការធ្វើតេស្តរបស់អ្នក"},
+	{"Try again", "ធ្វើម្តងទៀត"},
+	{"Start the quiz", "ចាប់ផ្តើមធ្វើតេស្ត"},
+	{"No attempts left.", "មិនអាចធ្វើតេស្តបានទៀតទេ។"},
+	{"Your attempts", "ការធ្វើតេស្តរបស់អ្នក"},
+	{" (late)", " (ហួសពេល)"},
+	{"Question %d of %d", "សំណួរទី %d ក្នុងចំណោម %d"},
+	{"Choose all that apply.", "ជ្រើសរើសចម្លើយត្រឹមត្រូវទាំងអស់។"},
+	{"True", "ត្រូវ"},
+	{"False", "ខុស"},
+	{"Your answer", "ចម្លើយរបស់អ្នក"},
+	{"Choose...", "ជ្រើសរើស..."},
+	{"right answer", "ចម្លើយត្រឹមត្រូវ"},
+	{"your choice", "ជម្រើសរបស់អ្នក"},
+	{"Your answer:", "ចម្លើយរបស់អ្នក៖"},
+	{"(no answer)", "(គ្មានចម្លើយ)"},
+	{"Accepted answers:", "ចម្លើយដែលទទួលយក៖"},
+	{"you chose:", "អ្នកបានជ្រើស៖"},
+	{"Your result", "លទ្ធផលរបស់អ្នក"},
+	{"You scored %s. This practice quiz does not count towards completion.",
+	 "អ្នកទទួលបាន %s។ តេស្តសាកល្បងនេះមិនរាប់បញ្ចូលក្នុងការបញ្ចប់វគ្គទេ។"},
+	{"You scored %s and passed (pass mark %d%%).", "អ្នកទទួលបាន %s ហើយបានជាប់ (ពិន្ទុជាប់ %d%%)។"},
+	{"You scored %s. The pass mark is %d%%.", "អ្នកទទួលបាន %s។ ពិន្ទុជាប់គឺ %d%%។"},
+	{"This attempt was submitted after the time limit: only the answers saved in time were counted.",
+	 "ការធ្វើតេស្តនេះត្រូវបានបញ្ជូនក្រោយពេលកំណត់៖ មានតែចម្លើយដែលបានរក្សាទុកទាន់ពេលប៉ុណ្ណោះដែលត្រូវបានរាប់។"},
+	{"Right", "ត្រឹមត្រូវ"},
+	{"Partly right", "ត្រឹមត្រូវមួយផ្នែក"},
+	{"Not right", "មិនត្រឹមត្រូវ"},
+	{"Your answers are saved. You can come back later to finish.",
+	 "ចម្លើយរបស់អ្នកត្រូវបានរក្សាទុក។ អ្នកអាចត្រឡប់មកបញ្ចប់នៅពេលក្រោយ។"},
+	{"Time left: about %lld minutes. Answers sent after the time limit do not count.",
+	 "ពេលនៅសល់៖ ប្រហែល %lld នាទី។ ចម្លើយដែលផ្ញើក្រោយពេលកំណត់មិនត្រូវបានរាប់ទេ។"},
+	{"Save and finish later", "រក្សាទុក ហើយបញ្ចប់ពេលក្រោយ"},
+	{"Submit answers", "បញ្ជូនចម្លើយ"},
+	{"The answers do not match this quiz.", "ចម្លើយមិនត្រូវនឹងតេស្តនេះទេ។"},
+	{"Item analysis", "ការវិភាគសំណួរ"},
+	{"For each question: the share of learners who answered it right in their first attempt, for everyone and "
+	 "for women and men, and the wrong answers chosen most often.",
+	 "សម្រាប់សំណួរនីមួយៗ៖ ភាគរយអ្នកសិក្សាដែលឆ្លើយត្រូវនៅការធ្វើតេស្តលើកដំបូង សម្រាប់ទាំងអស់គ្នា ស្ត្រី និងបុរស "
+	 "និងចម្លើយខុសដែលត្រូវបានជ្រើសរើសញឹកញាប់បំផុត។"},
+	{"Question", "សំណួរ"},
+	{"Right (all)", "ត្រឹមត្រូវ (ទាំងអស់)"},
+	{"Women", "ស្ត្រី"},
+	{"Men", "បុរស"},
+	{"Most frequent wrong answers", "ចម្លើយខុសញឹកញាប់បំផុត"},
+	{"This course has no quizzes.", "វគ្គសិក្សានេះមិនមានតេស្តទេ។"},
+};
+
+void quiz_messages_register(void)
+{
+	i18n_register(msgs, sizeof msgs / sizeof msgs[0]);
+}

@@ -1,0 +1,711 @@
+/*
+ * Reports for managers: the dashboard /reports and its exports /reports.csv
+ * and /reports.json. All three take the same query parameters (org, course,
+ * period or from/to; the exports also by) and go through report_run(), which
+ * refuses an org unit outside the caller's scope: a manager sees their own
+ * unit (users.org_id) and everything below it, an administrator everything.
+ * Charts are inline SVG drawn here, with text labels and a table beside them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/db.h"
+#include "lib/i18n.h"
+#include "lib/util.h"
+#include "reports/report.h"
+#include "server/h_reports.h"
+#include "server/server.h"
+#include "server/views.h"
+
+/* Bar colours by sex; every bar also carries its label, so nothing is told by colour alone. */
+static const char *const sex_fill[SEX_COUNT] = {"#7b2d8e", "#0b4f8a", "#1a6b32", "#6b7580"};
+static const char *const sex_label[SEX_COUNT] = {"Women", "Men", "Other", "Unspecified"};
+static const char *const measure_key[4] = {"enrolled", "started", "completed", "certified"};
+static const char *const measure_label[4] = {"Enrolled", "Started", "Completed", "Certified"};
+
+/* Khmer drafts of the area's interface text, for review by a native speaker. */
+static const struct msg report_msgs[] = {
+    {"Women", "ស្ត្រី"},
+    {"Men", "បុរស"},
+    {"Enrolled", "បានចុះឈ្មោះ"},
+    {"Started", "បានចាប់ផ្ដើម"},
+    {"Completed", "បានបញ្ចប់"},
+    {"Certified", "បានទទួលវិញ្ញាបនបត្រ"},
+    {"That org unit is outside your area: you can see reports only for your own unit and the units below it.",
+     "អង្គភាពនេះនៅក្រៅដែនរបស់អ្នក៖ អ្នកអាចមើលរបាយការណ៍បានតែសម្រាប់អង្គភាពរបស់អ្នក និងអង្គភាពនៅក្រោមវាប៉ុណ្ណោះ។"},
+    {"No such org unit or course.", "គ្មានអង្គភាព ឬវគ្គសិក្សានេះទេ។"},
+    {"The report parameters are not valid.", "ប៉ារ៉ាម៉ែត្ររបស់របាយការណ៍មិនត្រឹមត្រូវទេ។"},
+    {"All time", "គ្រប់ពេលទាំងអស់"},
+    {"Learners by sex: enrolled, started, completed, certified",
+     "អ្នកសិក្សាតាមភេទ៖ បានចុះឈ្មោះ បានចាប់ផ្ដើម បានបញ្ចប់ បានទទួលវិញ្ញាបនបត្រ"},
+    {"The table above gives the same figures.", "តារាងខាងលើបង្ហាញតួលេខដដែល។"},
+    {"Completion rate of women and men by org unit", "អត្រាបញ្ចប់របស់ស្ត្រី និងបុរស តាមអង្គភាព"},
+    {"The table below gives the same figures.", "តារាងខាងក្រោមបង្ហាញតួលេខដដែល។"},
+    {"parity index", "សន្ទស្សន៍សមភាព"},
+    {"Learners by sex", "អ្នកសិក្សាតាមភេទ"},
+    {"Measure", "រង្វាស់"},
+    {"Total", "សរុប"},
+    {"Women's share", "ចំណែកស្ត្រី"},
+    {"Completion rate", "អត្រាបញ្ចប់"},
+    {"Average final score", "ពិន្ទុតេស្តចុងក្រោយជាមធ្យម"},
+    {"Average learning gain (final − pretest)", "ការរីកចម្រើនការសិក្សាជាមធ្យម (តេស្តចុងក្រោយ − តេស្តមុន)"},
+    {"Gender parity index (completion rate of women ÷ completion rate of men)",
+     "សន្ទស្សន៍សមភាពយេនឌ័រ (អត្រាបញ្ចប់របស់ស្ត្រី ÷ អត្រាបញ្ចប់របស់បុរស)"},
+    {"1.00 means parity; below 1, women complete less often than men; above 1, more often.",
+     "1.00 មានន័យថាស្មើភាព។ តិចជាង 1 ស្ត្រីបញ្ចប់តិចជាងបុរស។ លើសពី 1 ស្ត្រីបញ្ចប់ច្រើនជាងបុរស។"},
+    {"Parity index", "សន្ទស្សន៍សមភាព"},
+    {"All", "ទាំងអស់"},
+    {"By org unit (each includes the units below it)", "តាមអង្គភាព (នីមួយៗរួមបញ្ចូលអង្គភាពនៅខាងក្រោមវា)"},
+    {"attached to this unit directly", "ចំណុះអង្គភាពនេះដោយផ្ទាល់"},
+    {"By course", "តាមវគ្គសិក្សា"},
+    {"Course", "វគ្គសិក្សា"},
+    {"Org units above this one", "អង្គភាពនៅខាងលើ"},
+    {"Period", "រយៈពេល"},
+    {"Quarter %d of %d", "ត្រីមាសទី %d ឆ្នាំ %d"},
+    {"Semester %d of %d", "ឆមាសទី %d ឆ្នាំ %d"},
+    {"Year %d", "ឆ្នាំ %d"},
+    {"Or choose dates (both days included)", "ឬជ្រើសរើសកាលបរិច្ឆេទ (រាប់បញ្ចូលថ្ងៃទាំងពីរ)"},
+    {"From", "ពី"},
+    {"To", "ដល់"},
+    {"All courses", "វគ្គសិក្សាទាំងអស់"},
+    {"Show", "បង្ហាញ"},
+    {"How these figures are counted", "របៀបរាប់តួលេខទាំងនេះ"},
+    {"Counts are of distinct learners: someone enrolled in three courses counts once under All courses.",
+     "អ្នកសិក្សាម្នាក់ត្រូវរាប់តែម្ដង៖ អ្នកដែលចុះឈ្មោះក្នុងវគ្គសិក្សាបី ត្រូវរាប់តែម្ដងក្នុង «វគ្គសិក្សាទាំងអស់»។"},
+    {"With a period, a learner counts as enrolled, started or completed when that happened inside the period; "
+     "both the first and the last day are included (dates in UTC).",
+     "ក្នុងរយៈពេលមួយ អ្នកសិក្សាត្រូវរាប់ថាបានចុះឈ្មោះ បានចាប់ផ្ដើម ឬបានបញ្ចប់ នៅពេលដែលការណ៍នោះកើតឡើងក្នុងរយៈពេលនោះ។ "
+     "ថ្ងៃដំបូង និងថ្ងៃចុងក្រោយត្រូវរាប់បញ្ចូល (កាលបរិច្ឆេទតាម UTC)។"},
+    {"Certified: the learner's first certificate for the course was issued inside the period and has not been "
+     "revoked (a re-issued certificate keeps the first date).",
+     "បានទទួលវិញ្ញាបនបត្រ៖ វិញ្ញាបនបត្រដំបូងរបស់អ្នកសិក្សាសម្រាប់វគ្គនោះ ត្រូវបានចេញក្នុងរយៈពេលនោះ ហើយមិនត្រូវបានដកហូតទេ "
+     "(វិញ្ញាបនបត្រដែលចេញឡើងវិញ រក្សាកាលបរិច្ឆេទដំបូង)។"},
+    {"A unit's figures include every unit below it, by the unit each person belongs to today.",
+     "តួលេខរបស់អង្គភាពមួយ រួមបញ្ចូលអង្គភាពទាំងអស់នៅខាងក្រោមវា តាមអង្គភាពដែលបុគ្គលម្នាក់ៗស្ថិតនៅសព្វថ្ងៃ។"},
+    {"Average final score: the mean of the best final-quiz score (0 to 100) of the completions counted.",
+     "ពិន្ទុតេស្តចុងក្រោយជាមធ្យម៖ មធ្យមភាគនៃពិន្ទុល្អបំផុតនៃតេស្តចុងក្រោយ (0 ដល់ 100) នៃការបញ្ចប់ដែលបានរាប់។"},
+    {"Learning gain: final score minus pretest score, over the completions counted in courses with a pretest.",
+     "ការរីកចម្រើនការសិក្សា៖ ពិន្ទុតេស្តចុងក្រោយ ដកពិន្ទុតេស្តមុន លើការបញ្ចប់ដែលបានរាប់ ក្នុងវគ្គសិក្សាដែលមានតេស្តមុន។"},
+    {"Completion rate: completed ÷ enrolled in the same period; for a short period it can pass 100%.",
+     "អត្រាបញ្ចប់៖ ចំនួនបានបញ្ចប់ ÷ ចំនួនបានចុះឈ្មោះ ក្នុងរយៈពេលដដែល។ សម្រាប់រយៈពេលខ្លី វាអាចលើសពី 100%។"},
+    {"CSV: by org unit and sex", "CSV៖ តាមអង្គភាព និងភេទ"},
+    {"CSV: by course and sex", "CSV៖ តាមវគ្គសិក្សា និងភេទ"},
+    {"CSV: by org unit, course and sex", "CSV៖ តាមអង្គភាព វគ្គសិក្សា និងភេទ"},
+    {"JSON: by org unit and sex", "JSON៖ តាមអង្គភាព និងភេទ"},
+    {"Download", "ទាញយក"},
+    {"Summary", "សេចក្ដីសង្ខេប"},
+    {"Where do women fall behind?", "តើស្ត្រីនៅពីក្រោយនៅកន្លែងណាខ្លះ?"},
+};
+
+void reports_messages_register(void)
+{
+	i18n_register(report_msgs, sizeof report_msgs / sizeof report_msgs[0]);
+}
+
+static int64_t measure(const struct report_figures *f, int m)
+{
+	const int64_t v[4] = {f->enrolled, f->started, f->completed, f->certified};
+	return v[m];
+}
+
+/* ---- parameters ---- */
+
+struct params {
+	struct report_query q;
+	unsigned by;
+	const char *period, *from, *to; /* as given, for the form and links */
+};
+
+static const char *query_or_null(struct req *r, const char *key)
+{
+	const char *v = req_query(r, key);
+	return v && *v ? v : NULL;
+}
+
+/* Reads the shared parameters; with none about the period, the current quarter. */
+static int params_read(struct req *r, struct params *p, struct err *e)
+{
+	memset(p, 0, sizeof *p);
+	p->q.scope_id = req_has_role(r, ROLE_ADMIN) ? -1 : r->user->org_id;
+	p->q.org = query_or_null(r, "org");
+	p->q.course = query_or_null(r, "course");
+	p->period = query_or_null(r, "period");
+	p->from = query_or_null(r, "from");
+	p->to = query_or_null(r, "to");
+	if (report_by_parse(req_query(r, "by"), &p->by, e) < 0)
+		return -1;
+	if (!p->period && !p->from && !p->to) {
+		report_period_quarter(now_s(), &p->q.period);
+		p->period = arena_strdup(&r->arena, p->q.period.label);
+		return 0;
+	}
+	return report_period_parse(p->period, p->from, p->to, &p->q.period, e);
+}
+
+/* The error page (or JSON) for a failed report_run() or bad parameters. */
+static int report_error(struct req *r, int rc, const struct err *e)
+{
+	if (rc == REPORT_EFORBIDDEN)
+		return resp_error(r, 403,
+				  T(r, "That org unit is outside your area: you can see reports only for your "
+				       "own unit and the units below it."));
+	if (rc == REPORT_ENOENT)
+		return resp_error(r, 404, T(r, "No such org unit or course."));
+	char *msg = arena_printf(&r->arena, "%s (%s)", T(r, "The report parameters are not valid."), e->msg);
+	return resp_error(r, 400, msg);
+}
+
+/* "period=..&from=..&to=..&course=.." for links, without org (appended by the caller). */
+static void params_query(const struct params *p, struct buf *b)
+{
+	const char *keys[] = {"period", "from", "to", "course"};
+	const char *vals[] = {p->from || p->to ? NULL : p->period, p->from, p->to, p->q.course};
+	for (size_t i = 0; i < 4; i++) {
+		if (!vals[i])
+			continue;
+		buf_printf(b, "%s=", keys[i]);
+		buf_url(b, vals[i]);
+		buf_puts(b, "&amp;");
+	}
+}
+
+/* Runs the report for a request; on failure the error response is already sent (*status). */
+static bool run(struct req *r, struct params *p, struct report *rep, int *status)
+{
+	struct err e;
+	int rc = params_read(r, p, &e);
+	if (rc == 0)
+		rc = report_run(r->db, &p->q, rep, &e);
+	if (rc < 0) {
+		report_free(rep);
+		*status = report_error(r, rc, &e);
+		return false;
+	}
+	return true;
+}
+
+/* ---- exports ---- */
+
+static int h_csv(struct req *r)
+{
+	struct params p;
+	struct report rep = {0};
+	int status;
+	if (!run(r, &p, &rep, &status))
+		return status;
+	struct buf b = BUF_INIT;
+	report_write_csv(&rep, p.by, r->lang, &b);
+	char *headers = arena_printf(&r->arena,
+				     "Content-Disposition: attachment; filename=\"sala-report-%s-%s.csv\"\r\n"
+				     "Cache-Control: private, no-store\r\n",
+				     rep.org.code, rep.period.label[0] == '.' ? "dates" : rep.period.label);
+	/* Names in the file name are codes and labels we made: letters, digits, - . only. */
+	for (char *c = strchr(headers, '"') + 1; *c != '"'; c++)
+		if (!(*c == '-' || *c == '.' || *c == '_' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
+		      (*c >= 'A' && *c <= 'Z')))
+			*c = '_';
+	status = resp_send(r, 200, "text/csv; charset=utf-8", b.data, b.len, headers);
+	buf_release(&b);
+	report_free(&rep);
+	return status;
+}
+
+static int h_json(struct req *r)
+{
+	r->api = true; /* errors as JSON */
+	struct params p;
+	struct report rep = {0};
+	int status;
+	if (!run(r, &p, &rep, &status))
+		return status;
+	struct buf b = BUF_INIT;
+	report_write_json(&rep, p.by, r->lang, &b);
+	status = resp_json(r, 200, &b);
+	buf_release(&b);
+	report_free(&rep);
+	return status;
+}
+
+/* ---- dashboard pieces ---- */
+
+static void fmt_count(char out[32], int64_t v)
+{
+	snprintf(out, 32, "%lld", (long long)v);
+}
+
+/*
+ * A figure cell that the CSV also has: data attributes name the export's grouping
+ * (by), its row (org, course, sex) and column (k), so a test can compare them.
+ */
+static void data_cell(struct buf *b, const char *by, const char *org, const char *course, int sex, const char *k,
+		      const char *text)
+{
+	buf_printf(b, "<td class=\"num\" data-by=\"%s\" data-org=\"", by);
+	buf_html(b, org);
+	buf_puts(b, "\" data-course=\"");
+	buf_html(b, course);
+	buf_printf(b, "\" data-sex=\"%s\" data-k=\"%s\">", report_sex_name(sex), k);
+	buf_html(b, *text ? text : "");
+	buf_puts(b, "</td>");
+}
+
+static void pct_cell(struct buf *b, bool ok, double v, const char *k)
+{
+	char t[32];
+	report_fmt1(t, ok, v);
+	buf_printf(b, "<td class=\"num\" data-k=\"%s\">%s%s</td>", k, *t ? t : "–", *t ? "%" : "");
+}
+
+/* The period in words: "2025-Q1 (2025-01-01 – 2025-03-31)". */
+static void period_text(struct req *r, struct buf *b, const struct report_period *p)
+{
+	if (!p->set) {
+		buf_html(b, T(r, "All time"));
+		return;
+	}
+	char d1[11] = "…", d2[11] = "…";
+	if (p->from != INT64_MIN)
+		date_ymd(p->from, d1);
+	if (p->to != INT64_MAX)
+		date_ymd(p->to - 86400, d2);
+	if (p->label[0] != '.' && !strchr(p->label, '.'))
+		buf_printf(b, "%s (", p->label);
+	buf_printf(b, "%s – %s", d1, d2);
+	if (p->label[0] != '.' && !strchr(p->label, '.'))
+		buf_puts(b, ")");
+}
+
+/* Horizontal bars: one group per measure, one labelled bar per sex. */
+static void chart_sex(struct req *r, struct buf *b, const struct report *rep)
+{
+	int64_t max = 1;
+	for (int m = 0; m < 4; m++)
+		for (int s = 0; s < SEX_COUNT; s++) {
+			int64_t v = measure(report_cell(rep, REPORT_ALL, REPORT_ALL, s), m);
+			if (v > max)
+				max = v;
+		}
+	const int bar = 16, gap = 4, head = 22, width = 640, span = 420;
+	int height = 4 * (head + SEX_COUNT * (bar + gap)) + 8;
+	buf_printf(b,
+		   "<figure><svg class=\"chart\" role=\"img\" aria-labelledby=\"chart-sex-t\" viewBox=\"0 0 %d %d\" "
+		   "width=\"100%%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"chart-sex-t\">",
+		   width, height);
+	buf_html(b, T(r, "Learners by sex: enrolled, started, completed, certified"));
+	buf_puts(b, "</title>");
+	int y = 0;
+	for (int m = 0; m < 4; m++) {
+		y += head;
+		buf_printf(b, "<text x=\"0\" y=\"%d\" font-weight=\"bold\">", y - 6);
+		buf_html(b, T(r, measure_label[m]));
+		buf_puts(b, "</text>");
+		for (int s = 0; s < SEX_COUNT; s++) {
+			int64_t v = measure(report_cell(rep, REPORT_ALL, REPORT_ALL, s), m);
+			int w = (int)(v * span / max);
+			buf_printf(b, "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"></rect>", y, w,
+				   bar, sex_fill[s]);
+			buf_printf(b, "<text x=\"%d\" y=\"%d\">", w + 6, y + bar - 3);
+			buf_html(b, T(r, sex_label[s]));
+			buf_printf(b, " %lld</text>", (long long)v);
+			y += bar + gap;
+		}
+	}
+	buf_puts(b, "</svg><figcaption>");
+	buf_html(b, T(r, "The table above gives the same figures."));
+	buf_puts(b, "</figcaption></figure>");
+}
+
+/* Completion rate of women and men in each child unit, with its parity index. */
+static void chart_units(struct req *r, struct buf *b, const struct report *rep)
+{
+	double max = 1.0;
+	for (size_t i = 0; i < rep->nchildren; i++)
+		for (int s = SEX_FEMALE; s <= SEX_MALE; s++) {
+			double v;
+			if (report_completion_rate(report_cell(rep, (int)i, REPORT_ALL, s), &v) && v > max)
+				max = v;
+		}
+	const int bar = 14, gap = 3, head = 22, width = 640, span = 420;
+	int height = (int)rep->nchildren * (head + 2 * (bar + gap)) + 8;
+	buf_printf(b,
+		   "<figure><svg class=\"chart\" role=\"img\" aria-labelledby=\"chart-units-t\" viewBox=\"0 0 %d %d\" "
+		   "width=\"100%%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"chart-units-t\">",
+		   width, height);
+	buf_html(b, T(r, "Completion rate of women and men by org unit"));
+	buf_puts(b, "</title>");
+	int y = 0;
+	for (size_t i = 0; i < rep->nchildren; i++) {
+		const struct report_unit *u = &rep->children[i];
+		double gpi;
+		char t[32];
+		bool ok = report_parity(report_cell(rep, (int)i, REPORT_ALL, SEX_FEMALE),
+					report_cell(rep, (int)i, REPORT_ALL, SEX_MALE), &gpi);
+		report_fmt2(t, ok, gpi);
+		y += head;
+		buf_printf(b, "<text x=\"0\" y=\"%d\" font-weight=\"bold\">", y - 6);
+		buf_html(b, name_for(r, u->name_en, u->name_km));
+		buf_printf(b, " · %s %s</text>", T(r, "parity index"), *t ? t : "–");
+		for (int s = SEX_FEMALE; s <= SEX_MALE; s++) {
+			double v = 0;
+			ok = report_completion_rate(report_cell(rep, (int)i, REPORT_ALL, s), &v);
+			int w = ok ? (int)(v * span / max) : 0;
+			report_fmt1(t, ok, v * 100);
+			buf_printf(b, "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"></rect>", y, w,
+				   bar, sex_fill[s]);
+			buf_printf(b, "<text x=\"%d\" y=\"%d\">", w + 6, y + bar - 3);
+			buf_html(b, T(r, sex_label[s]));
+			buf_printf(b, " %s%s</text>", *t ? t : "–", *t ? "%" : "");
+			y += bar + gap;
+		}
+	}
+	buf_puts(b, "</svg><figcaption>");
+	buf_html(b, T(r, "The table below gives the same figures."));
+	buf_puts(b, "</figcaption></figure>");
+}
+
+/* The summary: measures by sex with totals and women's share. */
+static void table_summary(struct req *r, struct buf *b, const struct report *rep)
+{
+	const char *org = rep->org.code, *course = rep->course ? rep->course : "";
+	buf_printf(b,
+		   "<div class=\"table-scroll\"><table id=\"summary\"><caption>%s</caption><thead><tr>"
+		   "<th scope=\"col\">%s</th>",
+		   T(r, "Learners by sex"), T(r, "Measure"));
+	for (int s = 0; s < SEX_COUNT; s++)
+		buf_printf(b, "<th scope=\"col\" class=\"num\">%s</th>", T(r, sex_label[s]));
+	buf_printf(b,
+		   "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">%s</th></tr></thead><tbody>",
+		   T(r, "Total"), T(r, "Women's share"));
+	char t[32];
+	double v = 0;
+	for (int m = 0; m < 4; m++) {
+		buf_printf(b, "<tr><th scope=\"row\">%s</th>", T(r, measure_label[m]));
+		for (int s = REPORT_ALL + 1; s <= SEX_COUNT; s++) {
+			int sex = s == SEX_COUNT ? REPORT_ALL : s;
+			fmt_count(t, measure(report_cell(rep, REPORT_ALL, REPORT_ALL, sex), m));
+			data_cell(b, sex == REPORT_ALL ? "" : "sex", org, course, sex, measure_key[m], t);
+		}
+		bool ok = report_female_share(measure(report_cell(rep, REPORT_ALL, REPORT_ALL, SEX_FEMALE), m),
+					      measure(report_cell(rep, REPORT_ALL, REPORT_ALL, REPORT_ALL), m), &v);
+		pct_cell(b, ok, v, "female_share");
+		buf_puts(b, "</tr>");
+	}
+	buf_printf(b, "<tr><th scope=\"row\">%s</th>", T(r, "Completion rate"));
+	for (int s = 0; s <= SEX_COUNT; s++) {
+		bool ok = report_completion_rate(report_cell(rep, REPORT_ALL, REPORT_ALL, s == SEX_COUNT ? -1 : s), &v);
+		pct_cell(b, ok, v * 100, "completion_rate");
+	}
+	buf_puts(b, "<td></td></tr>");
+	buf_printf(b, "<tr><th scope=\"row\">%s</th>", T(r, "Average final score"));
+	for (int s = 0; s <= SEX_COUNT; s++) {
+		int sex = s == SEX_COUNT ? REPORT_ALL : s;
+		bool ok = report_avg_score(report_cell(rep, REPORT_ALL, REPORT_ALL, sex), &v);
+		report_fmt1(t, ok, v);
+		data_cell(b, sex == REPORT_ALL ? "" : "sex", org, course, sex, "avg_score", t);
+	}
+	buf_puts(b, "<td></td></tr>");
+	buf_printf(b, "<tr><th scope=\"row\">%s</th>", T(r, "Average learning gain (final − pretest)"));
+	for (int s = 0; s <= SEX_COUNT; s++) {
+		const struct report_figures *f = report_cell(rep, REPORT_ALL, REPORT_ALL, s == SEX_COUNT ? -1 : s);
+		bool ok = report_avg_gain(f, &v);
+		report_fmt1(t, ok, v);
+		buf_printf(b, "<td class=\"num\" data-sex=\"%s\" data-k=\"avg_gain\">%s</td>",
+			   report_sex_name(s == SEX_COUNT ? -1 : s), *t ? t : "–");
+	}
+	buf_puts(b, "<td></td></tr></tbody></table></div>");
+	double gpi;
+	bool ok = report_parity(report_cell(rep, REPORT_ALL, REPORT_ALL, SEX_FEMALE),
+				report_cell(rep, REPORT_ALL, REPORT_ALL, SEX_MALE), &gpi);
+	report_fmt2(t, ok, gpi);
+	buf_printf(
+	    b, "<p class=\"status\">%s: <span id=\"parity\" data-k=\"parity_index\">%s</span></p><p class=\"meta\">",
+	    T(r, "Gender parity index (completion rate of women ÷ completion rate of men)"), *t ? t : "–");
+	buf_html(b, T(r, "1.00 means parity; below 1, women complete less often than men; above 1, more often."));
+	buf_puts(b, "</p>");
+}
+
+/* Column headers of the unit and course tables: each measure for women, men and all. */
+static void group_head(struct req *r, struct buf *b, const char *first)
+{
+	buf_printf(b, "<thead><tr><th scope=\"col\" rowspan=\"2\">%s</th>", first);
+	for (int m = 0; m < 4; m++)
+		buf_printf(b, "<th scope=\"colgroup\" colspan=\"3\">%s</th>", T(r, measure_label[m]));
+	buf_printf(b,
+		   "<th scope=\"col\" rowspan=\"2\" class=\"num\">%s</th><th scope=\"colgroup\" colspan=\"2\">%s</th>"
+		   "<th scope=\"col\" rowspan=\"2\" class=\"num\">%s</th></tr><tr>",
+		   T(r, "Average final score"), T(r, "Completion rate"), T(r, "Parity index"));
+	for (int m = 0; m < 4; m++)
+		buf_printf(b,
+			   "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
+			   "<th scope=\"col\" class=\"num\">%s</th>",
+			   T(r, "Women"), T(r, "Men"), T(r, "All"));
+	buf_printf(b,
+		   "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">%s</th></tr></thead><tbody>",
+		   T(r, "Women"), T(r, "Men"));
+}
+
+/* The figure cells of one group (a unit or a course). */
+static void group_cells(struct buf *b, const struct report *rep, int org, int course, const char *org_code,
+			const char *course_id)
+{
+	const char *by = org == REPORT_ALL ? "course" : "org", *by_sex = org == REPORT_ALL ? "course,sex" : "org,sex";
+	static const int sexes[3] = {SEX_FEMALE, SEX_MALE, REPORT_ALL};
+	char t[32];
+	double v = 0;
+	for (int m = 0; m < 4; m++)
+		for (int i = 0; i < 3; i++) {
+			fmt_count(t, measure(report_cell(rep, org, course, sexes[i]), m));
+			data_cell(b, sexes[i] == REPORT_ALL ? by : by_sex, org_code, course_id, sexes[i],
+				  measure_key[m], t);
+		}
+	bool ok = report_avg_score(report_cell(rep, org, course, REPORT_ALL), &v);
+	report_fmt1(t, ok, v);
+	data_cell(b, by, org_code, course_id, REPORT_ALL, "avg_score", t);
+	for (int s = SEX_FEMALE; s <= SEX_MALE; s++) {
+		ok = report_completion_rate(report_cell(rep, org, course, s), &v);
+		pct_cell(b, ok, v * 100, "completion_rate");
+	}
+	ok = report_parity(report_cell(rep, org, course, SEX_FEMALE), report_cell(rep, org, course, SEX_MALE), &v);
+	report_fmt2(t, ok, v);
+	buf_printf(b, "<td class=\"num\" data-k=\"parity_index\">%s</td>", *t ? t : "–");
+}
+
+static void table_units(struct req *r, struct buf *b, const struct report *rep, const struct params *p)
+{
+	const char *course = rep->course ? rep->course : "";
+	buf_printf(b, "<div class=\"table-scroll\"><table id=\"units\"><caption>%s</caption>",
+		   T(r, "By org unit (each includes the units below it)"));
+	group_head(r, b, T(r, "Org unit"));
+	for (size_t i = 0; i <= rep->nchildren; i++) {
+		const struct report_unit *u = i < rep->nchildren ? &rep->children[i] : &rep->org;
+		buf_puts(b, "<tr><th scope=\"row\">");
+		if (i < rep->nchildren) {
+			buf_puts(b, "<a href=\"/reports?");
+			params_query(p, b);
+			buf_puts(b, "org=");
+			buf_url(b, u->code);
+			buf_puts(b, "\">");
+			buf_html(b, name_for(r, u->name_en, u->name_km));
+			buf_puts(b, "</a> <span class=\"meta\">");
+			buf_html(b, u->code);
+			buf_puts(b, "</span>");
+		} else {
+			buf_html(b, name_for(r, u->name_en, u->name_km));
+			buf_printf(b, " <span class=\"meta\">(%s)</span>", T(r, "attached to this unit directly"));
+		}
+		buf_puts(b, "</th>");
+		group_cells(b, rep, (int)i, REPORT_ALL, u->code, course);
+		buf_puts(b, "</tr>");
+	}
+	buf_puts(b, "</tbody></table></div>");
+}
+
+/* Course titles in the page language, falling back to the other language, then to the id. */
+static const char *course_title(struct req *r, const char *id)
+{
+	sqlite3_stmt *st = db_prepare(r->db, "SELECT title FROM packages WHERE course_id = ?1 ORDER BY active DESC, "
+					     "language = ?2 DESC, version_num DESC LIMIT 1");
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, r->lang);
+	const char *t = arena_strdup(&r->arena, sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : id);
+	sqlite3_finalize(st);
+	return t;
+}
+
+static void table_courses(struct req *r, struct buf *b, const struct report *rep)
+{
+	buf_printf(b, "<div class=\"table-scroll\"><table id=\"courses\"><caption>%s</caption>", T(r, "By course"));
+	group_head(r, b, T(r, "Course"));
+	for (size_t c = 0; c < rep->ncourses; c++) {
+		buf_puts(b, "<tr><th scope=\"row\">");
+		buf_html(b, course_title(r, rep->courses[c]));
+		buf_puts(b, " <span class=\"meta\">");
+		buf_html(b, rep->courses[c]);
+		buf_puts(b, "</span></th>");
+		group_cells(b, rep, REPORT_ALL, (int)c, rep->org.code, rep->courses[c]);
+		buf_puts(b, "</tr>");
+	}
+	buf_puts(b, "</tbody></table></div>");
+}
+
+/* Links up the tree from the unit, as far as the caller's scope reaches. */
+static void breadcrumb(struct req *r, struct buf *b, const struct report *rep, const struct params *p)
+{
+	sqlite3_stmt *st = db_prepare(r->db, "SELECT a.code, a.name_en, a.name_km FROM org_units o JOIN org_units a "
+					     "ON substr(o.path, 1, length(a.path)) = a.path LEFT JOIN org_units s ON "
+					     "s.id = ?2 WHERE o.id = ?1 AND a.id <> o.id AND (?2 < 0 OR "
+					     "substr(a.path, 1, length(s.path)) = s.path) ORDER BY length(a.path)");
+	sqlite3_bind_int64(st, 1, rep->org.id);
+	sqlite3_bind_int64(st, 2, p->q.scope_id);
+	bool any = false;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (!any)
+			buf_printf(b, "<nav aria-label=\"%s\"><p>", T(r, "Org units above this one"));
+		any = true;
+		buf_puts(b, "<a href=\"/reports?");
+		params_query(p, b);
+		buf_puts(b, "org=");
+		buf_url(b, db_col_text(st, 0));
+		buf_puts(b, "\">");
+		buf_html(b, name_for(r, db_col_text(st, 1), db_col_text(st, 2)));
+		buf_puts(b, "</a> › ");
+	}
+	sqlite3_finalize(st);
+	if (any) {
+		buf_html(b, name_for(r, rep->org.name_en, rep->org.name_km));
+		buf_puts(b, "</p></nav>");
+	}
+}
+
+/* The period choices: recent quarters, semesters and years, and all time. */
+static void period_select(struct req *r, struct buf *b, const struct params *p)
+{
+	char d[11];
+	date_ymd(now_s(), d);
+	int y = atoi(d), q = (atoi(d + 5) - 1) / 3 + 1;
+	const char *cur = p->from || p->to ? "" : p->period;
+	buf_printf(b, "<label for=\"f-period\">%s</label><select id=\"f-period\" name=\"period\">", T(r, "Period"));
+	char val[32], label[128];
+	for (int i = 0; i < 8; i++) {
+		int qq = q - i, yy = y;
+		while (qq < 1)
+			qq += 4, yy--;
+		snprintf(val, sizeof val, "%04d-Q%d", yy, qq);
+		snprintf(label, sizeof label, T(r, "Quarter %d of %d"), qq, yy);
+		buf_printf(b, "<option value=\"%s\"%s>%s</option>", val, strcmp(cur, val) ? "" : " selected", label);
+	}
+	int s = q <= 2 ? 1 : 2;
+	for (int i = 0; i < 4; i++) {
+		int ss = s - i, yy = y;
+		while (ss < 1)
+			ss += 2, yy--;
+		snprintf(val, sizeof val, "%04d-S%d", yy, ss);
+		snprintf(label, sizeof label, T(r, "Semester %d of %d"), ss, yy);
+		buf_printf(b, "<option value=\"%s\"%s>%s</option>", val, strcmp(cur, val) ? "" : " selected", label);
+	}
+	for (int i = 0; i < 3; i++) {
+		snprintf(val, sizeof val, "%04d", y - i);
+		snprintf(label, sizeof label, T(r, "Year %d"), y - i);
+		buf_printf(b, "<option value=\"%s\"%s>%s</option>", val, strcmp(cur, val) ? "" : " selected", label);
+	}
+	buf_printf(b, "<option value=\"all\"%s>%s</option></select>", strcmp(cur, "all") ? "" : " selected",
+		   T(r, "All time"));
+}
+
+static void filter_form(struct req *r, struct buf *b, const struct report *rep, const struct params *p)
+{
+	buf_puts(b, "<form method=\"get\" action=\"/reports\"><input type=\"hidden\" name=\"org\" value=\"");
+	buf_html(b, rep->org.code);
+	buf_puts(b, "\">");
+	period_select(r, b, p);
+	buf_printf(b, "<fieldset><legend>%s</legend>", T(r, "Or choose dates (both days included)"));
+	field_input(b, "from", T(r, "From"), "date", p->from, false, NULL);
+	field_input(b, "to", T(r, "To"), "date", p->to, false, NULL);
+	buf_puts(b, "</fieldset>");
+	buf_printf(b,
+		   "<label for=\"f-course\">%s</label><select id=\"f-course\" name=\"course\"><option value=\"\">%s"
+		   "</option>",
+		   T(r, "Course"), T(r, "All courses"));
+	sqlite3_stmt *st = db_prepare(r->db, "SELECT id FROM courses ORDER BY id");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = arena_strdup(&r->arena, db_col_text(st, 0));
+		buf_puts(b, "<option value=\"");
+		buf_html(b, id);
+		buf_printf(b, "\"%s>", rep->course && strcmp(rep->course, id) == 0 ? " selected" : "");
+		buf_html(b, course_title(r, id));
+		buf_puts(b, "</option>");
+	}
+	sqlite3_finalize(st);
+	buf_puts(b, "</select>");
+	form_submit(b, T(r, "Show"));
+}
+
+static void definitions(struct req *r, struct buf *b)
+{
+	static const char *const defs[] = {
+	    "Counts are of distinct learners: someone enrolled in three courses counts once under All courses.",
+	    "With a period, a learner counts as enrolled, started or completed when that happened inside the period; "
+	    "both the first and the last day are included (dates in UTC).",
+	    "Certified: the learner's first certificate for the course was issued inside the period and has not been "
+	    "revoked (a re-issued certificate keeps the first date).",
+	    "A unit's figures include every unit below it, by the unit each person belongs to today.",
+	    "Average final score: the mean of the best final-quiz score (0 to 100) of the completions counted.",
+	    "Learning gain: final score minus pretest score, over the completions counted in courses with a pretest.",
+	    "Completion rate: completed ÷ enrolled in the same period; for a short period it can pass 100%.",
+	};
+	buf_printf(b, "<details><summary>%s</summary><ul>", T(r, "How these figures are counted"));
+	for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
+		buf_puts(b, "<li>");
+		buf_html(b, T(r, defs[i]));
+		buf_puts(b, "</li>");
+	}
+	buf_puts(b, "</ul></details>");
+}
+
+static void downloads(struct req *r, struct buf *b, const struct report *rep, const struct params *p)
+{
+	static const struct {
+		const char *ext, *by, *label;
+	} links[] = {
+	    {"csv", "org,sex", "CSV: by org unit and sex"},
+	    {"csv", "course,sex", "CSV: by course and sex"},
+	    {"csv", "org,course,sex", "CSV: by org unit, course and sex"},
+	    {"json", "org,sex", "JSON: by org unit and sex"},
+	};
+	buf_printf(b, "<h2>%s</h2><ul>", T(r, "Download"));
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+		buf_printf(b, "<li><a href=\"/reports.%s?", links[i].ext);
+		params_query(p, b);
+		buf_printf(b, "by=%s&amp;org=", links[i].by);
+		buf_url(b, rep->org.code);
+		buf_puts(b, "\">");
+		buf_html(b, T(r, links[i].label));
+		buf_puts(b, "</a></li>");
+	}
+	buf_puts(b, "</ul>");
+}
+
+static int h_dashboard(struct req *r)
+{
+	struct params p;
+	struct report rep = {0};
+	int status;
+	if (!run(r, &p, &rep, &status))
+		return status;
+	struct buf b = BUF_INIT;
+	const char *name = name_for(r, rep.org.name_en, rep.org.name_km);
+	page_begin(r, &b, T(r, "Reports"));
+	buf_printf(&b, "<h1>%s: ", T(r, "Reports"));
+	buf_html(&b, name);
+	buf_puts(&b, "</h1>");
+	breadcrumb(r, &b, &rep, &p);
+	filter_form(r, &b, &rep, &p);
+	buf_printf(&b, "<p class=\"meta\">%s: ", T(r, "Period"));
+	period_text(r, &b, &rep.period);
+	buf_printf(&b, " · %s: ", T(r, "Course"));
+	buf_html(&b, rep.course ? course_title(r, rep.course) : T(r, "All courses"));
+	buf_puts(&b, "</p>");
+	definitions(r, &b);
+	buf_printf(&b, "<h2>%s</h2>", T(r, "Summary"));
+	table_summary(r, &b, &rep);
+	chart_sex(r, &b, &rep);
+	if (rep.nchildren) {
+		buf_printf(&b, "<h2>%s</h2>", T(r, "Where do women fall behind?"));
+		chart_units(r, &b, &rep);
+	}
+	table_units(r, &b, &rep, &p);
+	if (!rep.course && rep.ncourses)
+		table_courses(r, &b, &rep);
+	downloads(r, &b, &rep, &p);
+	page_end(r, &b);
+	report_free(&rep);
+	return page_send(r, 200, &b);
+}
+
+const struct route report_routes[] = {
+    {"GET", "/reports", ROLE_MANAGER | ROLE_ADMIN, h_dashboard, 0},
+    {"GET", "/reports.csv", ROLE_MANAGER | ROLE_ADMIN, h_csv, 0},
+    {"GET", "/reports.json", ROLE_MANAGER | ROLE_ADMIN, h_json, 0},
+    {NULL, NULL, 0, NULL, 0},
+};

@@ -1,0 +1,20 @@
+/* Course package pages of the server: media serving (shared with the preview server) and the trainer pages. */
+#ifndef SALA_SERVER_PACKAGES_H
+#define SALA_SERVER_PACKAGES_H
+#include <stddef.h>
+
+#include "server/http.h"
+
+/* GET /media/SHA256.EXT: a blob that belongs to some package. */
+int h_media(struct req *r);
+/*
+ * Sends data as an immutable media response (ETag, year-long cache, HTTP
+ * Range with 206/416). etag is the content's SHA-256 in hex.
+ */
+int media_send(struct req *r, const char *mime, const char *etag, const void *data, size_t len);
+/* Splits "SHA256.EXT" into its parts; -1 unless it is 64 lower-case hex digits and an accepted media extension. */
+int media_name_parse(const char *name, char sha[65], char ext[8]);
+/* Registers the messages of these pages (called from server/msgs_areas.c). */
+void packages_messages_register(void);
+
+#endif

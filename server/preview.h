@@ -1,0 +1,8 @@
+/* sala preview: serves one package folder from disk for its author; no database, files re-read on every request. */
+#ifndef SALA_PREVIEW_H
+#define SALA_PREVIEW_H
+
+/* Runs until SIGINT/SIGTERM. port_file (may be NULL) receives the chosen port. Returns the exit status. */
+int preview_run(const char *dir, const char *listen, const char *port_file);
+
+#endif

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Browser test of the learner's journey: Debian's Chromium driven by playwright-core,
+# checked with axe-core. Starts its own server on a fresh demo database and stops it.
+# Last line: "N passed, N failed".
+set -u
+cd "$(dirname "$0")"
+SALA_BIN="${SALA_BIN:-$PWD/../../sala}"
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
+	npm ci --no-audit --no-fund >"${TMPDIR:-/tmp}/sala-e2e-npm.log" 2>&1 || npm install --no-audit --no-fund >>"${TMPDIR:-/tmp}/sala-e2e-npm.log" 2>&1 || {
+		tail -n 20 "${TMPDIR:-/tmp}/sala-e2e-npm.log"
+		echo "0 passed, 1 failed"
+		exit 1
+	}
+fi
+root=$(cd ../.. && pwd)
+dir=$(mktemp -d /tmp/sala-e2e-XXXXXX)
+mkdir -p out
+(cd "$root" && "$SALA_BIN" demo --init --db "$dir/e2e.db") >"$dir/demo.log" 2>&1 || {
+	cat "$dir/demo.log"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+(cd "$root" && exec "$SALA_BIN" serve --listen 127.0.0.1:0 --port-file "$dir/port" --db "$dir/e2e.db") >"$dir/server.log" 2>&1 &
+pid=$!
+i=0
+while [ ! -s "$dir/port" ] && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ ! -s "$dir/port" ]; then
+	cat "$dir/server.log"
+	kill "$pid" 2>/dev/null
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" PROFILE_DIR="$dir/profile" \
+	timeout 600 node journey.mjs
+rc=$?
+kill -TERM "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+if grep -q "Sanitizer\|runtime error" "$dir/server.log"; then
+	grep -A 20 "Sanitizer\|runtime error" "$dir/server.log" | head -40
+	echo "0 passed, 1 failed"
+	rc=1
+fi
+rm -rf "$dir"
+exit $rc

@@ -1,0 +1,496 @@
+/*
+ * Unit tests for certificates/: issue, re-issue, revoke, online and offline
+ * verification (and tampering), verification codes, the Open Badges VC-JWT,
+ * and the golden renderings of shaped Khmer text.
+ * SALA_UPDATE_GOLDEN=1 rewrites the PNGs in tests/data/certs from the current rendering.
+ */
+/* cmocka needs these first. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <gd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "accounts/orgs.h"
+#include "certificates/cert.h"
+#include "certificates/text.h"
+#include "lib/db.h"
+#include "lib/util.h"
+
+struct fixture {
+	char dir[64], path[96];
+	sqlite3 *db;
+	int64_t uid;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/sala-cert-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
+	struct err e;
+	f->db = db_open(f->path, &e);
+	assert_non_null(f->db);
+	assert_int_equal(orgs_seed(f->db, &e), 0);
+	assert_int_equal(db_exec(f->db,
+				 "INSERT INTO users(username, password_hash, full_name, full_name_km, org_id, "
+				 "created_at) VALUES ('sokha', 'x', 'Srey Sokha', 'ស្រី សុខា', 1, 0);"
+				 "INSERT INTO courses(id, created_at) VALUES ('c1', 0), ('c2', 0);"
+				 "INSERT INTO packages(course_id, language, version, version_num, title, certificate, "
+				 "imported_at, active) VALUES ('c1', 'km', '1', 1, 'សុវត្ថិភាពឌីជីថល', 1, 0, 1),"
+				 "('c2', 'en', '1', 1, 'No certificate', 0, 0, 1);"
+				 "INSERT INTO enrolments(user_id, course_id, enrolled_at, completed_at, best_final) "
+				 "VALUES (1, 'c1', 0, 1767600000, 92.5), (1, 'c2', 0, 1767600000, 80);",
+				 &e),
+			 0);
+	f->uid = 1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	db_close(f->db);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static int64_t issue(struct fixture *f)
+{
+	struct err e;
+	int64_t id = 0;
+	assert_int_equal(cert_issue(f->db, f->uid, "c1", &id, &e), 0);
+	assert_true(id > 0);
+	return id;
+}
+
+static void test_issue(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = issue(f);
+	struct cert c;
+	assert_int_equal(cert_get(f->db, id, &c), 0);
+	assert_int_equal(strncmp(c.serial, "SALA-", 5), 0);
+	assert_int_equal(strlen(c.serial), strlen("SALA-2026-000001"));
+	assert_string_equal(c.name_km, "ស្រី សុខា");
+	assert_string_equal(c.completed_on, "2026-01-05");
+	assert_true(c.has_score && c.score == 92.5);
+	assert_string_equal(c.issuer, CERT_ISSUER_EN);
+	assert_string_equal(c.issuer_km, CERT_ISSUER_KM);
+	assert_non_null(strstr(c.payload, "\"score\":92.5"));
+	assert_non_null(strstr(c.payload, "\"name_km\":\"\\u179f\\u17d2\\u179a\\u17b8 "));
+	struct cert v;
+	assert_int_equal(cert_verify_code(f->db, c.code, &v), CERT_VALID);
+	cert_release(&v);
+	/* Issuing again changes nothing; a course without certificates gives none. */
+	assert_int_equal(issue(f), id);
+	struct err e;
+	assert_int_equal(cert_issue_on_completion(f->db, f->uid, "c2", &e), 0);
+	assert_int_equal(db_int(f->db, "SELECT count(*) FROM certificates", NULL, NULL, -1), 1);
+	/* Not completed: refused. */
+	db_exec(f->db, "UPDATE enrolments SET completed_at = NULL WHERE course_id = 'c2'", &e);
+	assert_int_equal(cert_issue_on_completion(f->db, f->uid, "c2", &e), -1);
+	/* The key sits next to the database, readable by its owner only. */
+	char key[128];
+	snprintf(key, sizeof key, "%s.key", f->path);
+	struct stat st;
+	assert_int_equal(stat(key, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	cert_release(&c);
+}
+
+static void test_reissue(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = issue(f), nid = 0;
+	struct cert old, now;
+	assert_int_equal(cert_get(f->db, id, &old), 0);
+	assert_false(cert_name_changed(f->db, &old));
+	struct err e;
+	db_exec(f->db, "UPDATE users SET full_name_km = 'ឈឹម ច័ន្ទស្រីមុំ' WHERE id = 1", &e);
+	assert_true(cert_name_changed(f->db, &old));
+	assert_int_equal(cert_reissue(f->db, old.serial, &nid, &e), 0);
+	assert_true(nid != id);
+	assert_int_equal(cert_get(f->db, nid, &now), 0);
+	assert_string_equal(now.name_km, "ឈឹម ច័ន្ទស្រីមុំ");
+	assert_string_equal(now.completed_on, old.completed_on);
+	assert_string_not_equal(now.code, old.code);
+	struct cert v;
+	assert_int_equal(cert_verify_code(f->db, old.code, &v), CERT_SUPERSEDED);
+	assert_int_equal(v.superseded_by, nid);
+	cert_release(&v);
+	assert_int_equal(cert_verify_code(f->db, now.code, &v), CERT_VALID);
+	cert_release(&v);
+	/* Only the current one can be re-issued; completing again issues nothing new. */
+	assert_int_equal(cert_reissue(f->db, old.serial, &nid, &e), -1);
+	assert_int_equal(issue(f), now.id);
+	cert_release(&old);
+	cert_release(&now);
+}
+
+static void test_revoke(void **state)
+{
+	struct fixture *f = *state;
+	struct cert c, v;
+	assert_int_equal(cert_get(f->db, issue(f), &c), 0);
+	struct err e;
+	assert_int_equal(cert_revoke(f->db, c.serial, "  ", &e), -1);
+	assert_int_equal(cert_revoke(f->db, "SALA-0000-999999", "x", &e), -1);
+	assert_int_equal(cert_revoke(f->db, c.serial, "Issued in error", &e), 0);
+	assert_int_equal(cert_revoke(f->db, c.serial, "again", &e), -1);
+	assert_int_equal(cert_verify_code(f->db, c.code, &v), CERT_REVOKED);
+	assert_string_equal(v.revoked_reason, "Issued in error");
+	assert_true(v.revoked_at > 0);
+	cert_release(&v);
+	int64_t nid;
+	assert_int_equal(cert_reissue(f->db, c.serial, &nid, &e), -1);
+	char unknown[16];
+	cert_code_new(unknown);
+	assert_int_equal(cert_verify_code(f->db, unknown, &v), CERT_UNKNOWN);
+	cert_release(&c);
+}
+
+static void test_tampered_record(void **state)
+{
+	struct fixture *f = *state;
+	struct cert c, v;
+	assert_int_equal(cert_get(f->db, issue(f), &c), 0);
+	struct err e;
+	db_exec(f->db, "UPDATE certificates SET score = 99", &e);
+	assert_int_equal(cert_verify_code(f->db, c.code, &v), CERT_TAMPERED);
+	cert_release(&v);
+	cert_release(&c);
+}
+
+/* Flips one byte of the payload inside a token and re-encodes it. */
+static char *tamper_token(const char *token, const char *from, const char *to)
+{
+	const char *p = token + 6, *dot = strchr(p, '.');
+	unsigned char body[4096];
+	size_t n = 0;
+	assert_int_equal(sodium_base642bin(body, sizeof body, p, (size_t)(dot - p), NULL, &n, NULL,
+					   sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+			 0);
+	body[n] = 0;
+	char *hit = strstr((char *)body, from);
+	assert_non_null(hit);
+	memcpy(hit, to, strlen(to));
+	struct buf out = BUF_INIT;
+	buf_puts(&out, "SALA1.");
+	char enc[8192];
+	sodium_bin2base64(enc, sizeof enc, body, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	buf_puts(&out, enc);
+	buf_puts(&out, dot);
+	return buf_detach(&out, NULL);
+}
+
+static void test_offline(void **state)
+{
+	struct fixture *f = *state;
+	struct cert c;
+	assert_int_equal(cert_get(f->db, issue(f), &c), 0);
+	unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES], pk2[crypto_sign_PUBLICKEYBYTES];
+	struct err e;
+	assert_int_equal(cert_key_load(f->db, sk, pk, &e), 0);
+	char b64[45];
+	cert_pubkey_b64(pk, b64);
+	assert_int_equal(cert_pubkey_parse(b64, pk2, &e), 0);
+	assert_memory_equal(pk, pk2, sizeof pk);
+	for (int pdf = 0; pdf < 2; pdf++) {
+		struct buf file = BUF_INIT, token = BUF_INIT, payload = BUF_INIT, name = BUF_INIT;
+		assert_int_equal(pdf ? cert_pdf(f->db, &c, &file, &e) : cert_png(f->db, &c, &file, &e), 0);
+		assert_int_equal(cert_token_extract(file.data, file.len, &token, &e), 0);
+		assert_int_equal(cert_token_verify(buf_str(&token), pk, &payload, &e), 0);
+		assert_string_equal(buf_str(&payload), c.payload);
+		assert_int_equal(cert_payload_field(buf_str(&payload), "name_km", &name), 0);
+		assert_string_equal(buf_str(&name), "ស្រី សុខា");
+		/* Any change to the name or the score breaks the signature. */
+		char *t1 = tamper_token(buf_str(&token), "Srey", "Srei");
+		char *t2 = tamper_token(buf_str(&token), "92.5", "99.5");
+		buf_reset(&payload);
+		assert_int_equal(cert_token_verify(t1, pk, &payload, &e), -1);
+		assert_int_equal(cert_token_verify(t2, pk, &payload, &e), -1);
+		free(t1);
+		free(t2);
+		/* Another key does not verify it either. */
+		unsigned char opk[crypto_sign_PUBLICKEYBYTES], osk[crypto_sign_SECRETKEYBYTES];
+		crypto_sign_keypair(opk, osk);
+		assert_int_equal(cert_token_verify(buf_str(&token), opk, &payload, &e), -1);
+		buf_release(&file);
+		buf_release(&token);
+		buf_release(&payload);
+		buf_release(&name);
+	}
+	struct buf t = BUF_INIT;
+	assert_int_equal(cert_token_extract("GIF89a", 6, &t, &e), -1);
+	cert_release(&c);
+}
+
+static void test_codes(void **state)
+{
+	(void)state;
+	static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	char code[16], norm[16];
+	int swaps = 0, swaps_caught = 0;
+	for (int k = 0; k < 200; k++) {
+		cert_code_new(code);
+		assert_int_equal(strlen(code), 12);
+		assert_true(code[4] == '-' && code[9] == '-');
+		assert_int_equal(cert_code_normalize(code, norm), 0);
+		assert_string_equal(norm, code);
+		/* Every single wrong symbol is caught. */
+		for (int i = 0; i < 12; i++) {
+			if (code[i] == '-')
+				continue;
+			for (int s = 0; s < 32; s++) {
+				if (alphabet[s] == code[i])
+					continue;
+				char typo[16];
+				strcpy(typo, code);
+				typo[i] = alphabet[s];
+				assert_int_equal(cert_code_normalize(typo, norm), -1);
+			}
+		}
+		/* Most swaps of neighbours are caught. */
+		char flat[11];
+		for (int i = 0, o = 0; code[i]; i++)
+			if (code[i] != '-')
+				flat[o++] = code[i], flat[o] = 0;
+		for (int i = 0; i + 1 < 10; i++) {
+			if (flat[i] == flat[i + 1])
+				continue;
+			char sw[11];
+			strcpy(sw, flat);
+			sw[i] = flat[i + 1], sw[i + 1] = flat[i];
+			swaps++;
+			swaps_caught += cert_code_normalize(sw, norm) < 0;
+		}
+	}
+	assert_true(swaps_caught * 100 >= swaps * 90);
+	/* Typed forms: lower case, no dashes, spaces, O for 0, I and L for 1. */
+	assert_int_equal(cert_code_normalize("0000-0000-00", norm), 0);
+	assert_int_equal(cert_code_normalize("oooo oooo oo", norm), 0);
+	assert_string_equal(norm, "0000-0000-00");
+	assert_int_equal(cert_code_normalize("0000000000", norm), 0);
+	assert_int_equal(cert_code_normalize("0000-0000-0", norm), -1);
+	assert_int_equal(cert_code_normalize("0000-0000-000", norm), -1);
+	assert_int_equal(cert_code_normalize("UUUU-UUUU-UU", norm), -1);
+	assert_int_equal(cert_code_normalize("", norm), -1);
+	assert_int_equal(cert_code_normalize(NULL, norm), -1);
+}
+
+static void test_jwt(void **state)
+{
+	struct fixture *f = *state;
+	struct cert c;
+	assert_int_equal(cert_get(f->db, issue(f), &c), 0);
+	struct buf jwt = BUF_INIT, payload = BUF_INIT, json = BUF_INIT;
+	struct err e;
+	assert_int_equal(cert_badge_jwt(f->db, &c, &jwt, &e), 0);
+	unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
+	assert_int_equal(cert_key_load(f->db, sk, pk, &e), 0);
+	assert_int_equal(cert_jwt_verify(buf_str(&jwt), pk, &payload, &e), 0);
+	cert_badge_json(f->db, &c, &json);
+	assert_string_equal(buf_str(&payload), buf_str(&json));
+	assert_non_null(strstr(buf_str(&json), "\"OpenBadgeCredential\""));
+	assert_non_null(strstr(buf_str(&json), "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"));
+	/* Change one character of the payload part: the signature fails. */
+	char *alt = strdup(buf_str(&jwt));
+	char *mid = strchr(alt, '.') + 10;
+	*mid = *mid == 'A' ? 'B' : 'A';
+	buf_reset(&payload);
+	assert_int_equal(cert_jwt_verify(alt, pk, &payload, &e), -1);
+	free(alt);
+	assert_int_equal(cert_jwt_verify("a.b", pk, &payload, &e), -1);
+	buf_release(&jwt);
+	buf_release(&payload);
+	buf_release(&json);
+	cert_release(&c);
+}
+
+/* Golden renderings of one text line at a modest size. */
+#define GOLD_W 900
+#define GOLD_H 150
+#define GOLD_PX 64
+/* Mean absolute difference (0-255) allowed against the reference. */
+#define GOLD_TOLERANCE 1.5
+
+static const struct {
+	const char *file, *text;
+} golden[] = {
+    {"sokha.png", "ស្រី សុខា"},
+    {"chanseymom.png", "ឈឹម ច័ន្ទស្រីមុំ"},
+    {"kingdom.png", "ព្រះរាជាណាចក្រកម្ពុជា"},
+    {"mixed.png", "Srey Sokha (ស្រី សុខា) 2026"},
+};
+
+static gdImagePtr blank(void)
+{
+	gdImagePtr im = gdImageCreateTrueColor(GOLD_W, GOLD_H);
+	gdImageAlphaBlending(im, 0);
+	gdImageFilledRectangle(im, 0, 0, GOLD_W - 1, GOLD_H - 1, 0xffffff);
+	return im;
+}
+
+static double mean_diff(gdImagePtr a, gdImagePtr b)
+{
+	double sum = 0;
+	for (int y = 0; y < GOLD_H; y++)
+		for (int x = 0; x < GOLD_W; x++) {
+			int p = gdImageGetTrueColorPixel(a, x, y), q = gdImageGetTrueColorPixel(b, x, y);
+			sum += abs(gdTrueColorGetRed(p) - gdTrueColorGetRed(q)) +
+			       abs(gdTrueColorGetGreen(p) - gdTrueColorGetGreen(q)) +
+			       abs(gdTrueColorGetBlue(p) - gdTrueColorGetBlue(q));
+		}
+	return sum / (3.0 * GOLD_W * GOLD_H);
+}
+
+static const char *data_dir(void)
+{
+	static char dir[512];
+	const char *src = getenv("SALA_SRC");
+	snprintf(dir, sizeof dir, "%s/tests/data/certs", src && *src ? src : "../..");
+	return dir;
+}
+
+static void test_golden_khmer(void **state)
+{
+	(void)state;
+	struct cert_fonts fonts;
+	struct err e;
+	assert_int_equal(cert_fonts_load(&fonts, &e), 0);
+	bool update = getenv("SALA_UPDATE_GOLDEN") && *getenv("SALA_UPDATE_GOLDEN") == '1';
+	for (size_t i = 0; i < sizeof golden / sizeof golden[0]; i++) {
+		gdImagePtr im = blank();
+		text_draw(im, &fonts, TEXT_REGULAR, golden[i].text, GOLD_PX, GOLD_W / 2, 100, ALIGN_CENTER, GOLD_W - 40,
+			  0);
+		char path[640];
+		snprintf(path, sizeof path, "%s/%s", data_dir(), golden[i].file);
+		if (update) {
+			FILE *fp = fopen(path, "wb");
+			assert_non_null(fp);
+			gdImagePngEx(im, fp, 9);
+			fclose(fp);
+			printf("wrote %s\n", path);
+		}
+		FILE *fp = fopen(path, "rb");
+		if (!fp)
+			fail_msg("missing golden '%s' (run with SALA_UPDATE_GOLDEN=1)", path);
+		gdImagePtr ref = gdImageCreateFromPng(fp);
+		fclose(fp);
+		assert_non_null(ref);
+		assert_int_equal(gdImageSX(ref), GOLD_W);
+		assert_int_equal(gdImageSY(ref), GOLD_H);
+		double d = mean_diff(im, ref);
+		if (d > GOLD_TOLERANCE)
+			fail_msg("'%s' differs from %s: mean difference %.2f > %.2f", golden[i].text, path, d,
+				 GOLD_TOLERANCE);
+
+		/* The same text drawn unshaped by libgd (same Khmer font, same size) must look clearly different. */
+		if (strncmp(golden[i].text, "Srey", 4) != 0) {
+			gdImagePtr raw = blank();
+			int br[8];
+			gdFTStringExtra fx = {.flags = gdFTEX_RESOLUTION, .hdpi = 72, .vdpi = 72};
+			char *err = gdImageStringFTEx(NULL, br, 0, fonts.khmer_path[TEXT_REGULAR], GOLD_PX, 0, 0, 0,
+						      (char *)golden[i].text, &fx);
+			assert_null(err);
+			err = gdImageStringFTEx(raw, br, 0, fonts.khmer_path[TEXT_REGULAR], GOLD_PX, 0,
+						GOLD_W / 2 - (br[2] - br[0]) / 2, 100, (char *)golden[i].text, &fx);
+			assert_null(err);
+			double u = mean_diff(raw, ref);
+			if (u < 4 * GOLD_TOLERANCE)
+				fail_msg("'%s': unshaped rendering is too close to the golden (%.2f)", golden[i].text,
+					 u);
+			gdImageDestroy(raw);
+		}
+		gdImageDestroy(ref);
+		gdImageDestroy(im);
+	}
+	cert_fonts_release(&fonts);
+}
+
+static void test_shrink_to_fit(void **state)
+{
+	(void)state;
+	struct cert_fonts fonts;
+	struct err e;
+	assert_int_equal(cert_fonts_load(&fonts, &e), 0);
+	const char *name = "ឈឹម ច័ន្ទស្រីមុំ សុវណ្ណារី Chhim Chansreymom Sovannary";
+	gdImagePtr im = blank();
+	int full = text_width(&fonts, TEXT_BOLD, name, 80);
+	assert_true(full > 800);
+	int px = text_draw(im, &fonts, TEXT_BOLD, name, 80, GOLD_W / 2, 100, ALIGN_CENTER, 800, 0);
+	assert_true(px < 80);
+	assert_true(text_width(&fonts, TEXT_BOLD, name, px) <= 800);
+	/* Nothing drawn outside the box. */
+	for (int y = 0; y < GOLD_H; y++)
+		for (int x = 0; x < 45; x++) {
+			assert_int_equal(gdImageGetTrueColorPixel(im, x, y) & 0xffffff, 0xffffff);
+			assert_int_equal(gdImageGetTrueColorPixel(im, GOLD_W - 1 - x, y) & 0xffffff, 0xffffff);
+		}
+	/* A short name keeps its size. */
+	assert_int_equal(text_draw(im, &fonts, TEXT_BOLD, "ស្រី សុខា", 80, GOLD_W / 2, 100, ALIGN_CENTER, 800, 0), 80);
+	gdImageDestroy(im);
+	cert_fonts_release(&fonts);
+}
+
+static void test_bulk_select(void **state)
+{
+	struct fixture *f = *state;
+	issue(f);
+	struct cert_filter flt = {.course_id = "c1", .from = "2026-01-01", .to = "2026-01-31"};
+	int64_t *ids = NULL;
+	size_t n = 0;
+	struct err e;
+	assert_int_equal(cert_select(f->db, &flt, 10, &ids, &n, &e), 0);
+	assert_int_equal(n, 1);
+	free(ids);
+	flt.to = "2025-12-31";
+	assert_int_equal(cert_select(f->db, &flt, 10, &ids, &n, &e), 0);
+	assert_int_equal(n, 0);
+	free(ids);
+	flt.to = NULL;
+	flt.org_id = org_id(f->db, "17");
+	assert_true(flt.org_id > 0);
+	assert_int_equal(cert_select(f->db, &flt, 10, &ids, &n, &e), 0);
+	assert_int_equal(n, 0);
+	free(ids);
+	struct buf out = BUF_INIT;
+	flt.org_id = 0;
+	assert_int_equal(cert_bulk(f->db, &flt, "pdf", &out, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_memory_equal(out.data, "%PDF-", 5);
+	buf_release(&out);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_issue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reissue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tampered_record, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_offline, setup, teardown),
+	    cmocka_unit_test(test_codes),
+	    cmocka_unit_test_setup_teardown(test_jwt, setup, teardown),
+	    cmocka_unit_test(test_golden_khmer),
+	    cmocka_unit_test(test_shrink_to_fit),
+	    cmocka_unit_test_setup_teardown(test_bulk_select, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,710 @@
+/*
+ * Unit tests for courses/: manifest errors with line numbers, link checks,
+ * render safety, hostile archives (each refused with the database unchanged),
+ * import versions, downscaling and the reproducible zip.
+ */
+/* cmocka needs these first, in this order. */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+// clang-format on
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <gd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "courses/course.h"
+#include "courses/import.h"
+#include "courses/media.h"
+#include "courses/package.h"
+#include "courses/render.h"
+#include "lib/db.h"
+#include "lib/util.h"
+#include "lib/xmalloc.h"
+
+#define GOOD "../data/courses/good"
+#define BAD "../data/courses/bad"
+
+/* ---- helpers ---- */
+
+static int setup(void **state)
+{
+	struct err e;
+	sqlite3 *db = db_open(":memory:", &e);
+	assert_non_null(db);
+	*state = db;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	db_close(*state);
+	return 0;
+}
+
+/* SHA-256 over every row of every table: proves "nothing changed". */
+static void db_hash(sqlite3 *db, char out[65])
+{
+	struct buf all = BUF_INIT;
+	sqlite3_stmt *t;
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", -1, &t, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(t) == SQLITE_ROW) {
+		char *sql = xasprintf("SELECT * FROM \"%s\" ORDER BY 1, 2", (const char *)sqlite3_column_text(t, 0));
+		sqlite3_stmt *st;
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+		buf_printf(&all, "[%s]", sql);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			for (int c = 0; c < sqlite3_column_count(st); c++) {
+				const void *v = sqlite3_column_blob(st, c);
+				buf_printf(&all, "|%d:", sqlite3_column_bytes(st, c));
+				if (v)
+					buf_add(&all, v, (size_t)sqlite3_column_bytes(st, c));
+			}
+		sqlite3_finalize(st);
+		free(sql);
+	}
+	sqlite3_finalize(t);
+	sha256_hex(all.data, all.len, out);
+	buf_release(&all);
+}
+
+struct entry {
+	const char *path;
+	int type; /* AE_IFREG, AE_IFDIR, AE_IFLNK, AE_IFCHR, AE_IFIFO; 1 = hard link */
+	const void *data;
+	size_t len;
+	const char *link;
+};
+
+static la_ssize_t buf_writer(struct archive *a, void *ctx, const void *data, size_t len)
+{
+	(void)a;
+	buf_add(ctx, data, len);
+	return (la_ssize_t)len;
+}
+
+/* Builds an archive in memory: format "zip", "tar" or "tgz". */
+static void build_archive(const char *format, const struct entry *ents, size_t n, struct buf *out)
+{
+	struct archive *a = archive_write_new();
+	if (!strcmp(format, "zip")) {
+		archive_write_set_format_zip(a);
+		archive_write_set_options(a, "zip:compression=deflate");
+	} else {
+		archive_write_set_format_pax_restricted(a);
+		if (!strcmp(format, "tgz"))
+			archive_write_add_filter_gzip(a);
+	}
+	archive_write_set_bytes_in_last_block(a, 1);
+	assert_int_equal(archive_write_open(a, out, NULL, buf_writer, NULL), ARCHIVE_OK);
+	for (size_t i = 0; i < n; i++) {
+		struct archive_entry *e = archive_entry_new();
+		archive_entry_copy_pathname(e, ents[i].path);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_mtime(e, 1577836800, 0);
+		if (ents[i].type == 1) {
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_copy_hardlink(e, ents[i].link);
+		} else {
+			archive_entry_set_filetype(e, (unsigned)ents[i].type);
+		}
+		if (ents[i].type == AE_IFLNK)
+			archive_entry_copy_symlink(e, ents[i].link);
+		if (ents[i].type == AE_IFREG)
+			archive_entry_set_size(e, (la_int64_t)ents[i].len);
+		archive_write_header(a, e);
+		if (ents[i].type == AE_IFREG && ents[i].len)
+			archive_write_data(a, ents[i].data, ents[i].len);
+		archive_entry_free(e);
+	}
+	archive_write_close(a);
+	archive_write_free(a);
+}
+
+/* The good fixture package as entries (borrowed from p). */
+static size_t good_entries(struct package *p, struct entry *ents, const char *prefix)
+{
+	static char names[32][256];
+	struct pkg_limits lim;
+	struct err e;
+	pkg_limits_default(&lim);
+	assert_int_equal(pkg_load_dir(GOOD, &lim, p, &e), 0);
+	for (size_t i = 0; i < p->nfiles; i++) {
+		snprintf(names[i], sizeof names[i], "%s%s", prefix, p->files[i].path);
+		ents[i] = (struct entry){names[i], AE_IFREG, p->files[i].data, p->files[i].len, NULL};
+	}
+	return p->nfiles;
+}
+
+static int import_mem(sqlite3 *db, const struct buf *arc, const struct pkg_limits *lim, bool force, struct err *e,
+		      struct problems *pr)
+{
+	struct package p;
+	if (pkg_load_archive(arc->data, arc->len, lim, &p, e) < 0)
+		return -1;
+	struct import_opts o = {.force = force, .by = "test", .lim = lim};
+	char msg[512];
+	int rc = package_import(db, &p, &o, pr, msg, sizeof msg, e);
+	pkg_free(&p);
+	return rc;
+}
+
+/* ---- manifest ---- */
+
+static const struct {
+	const char *yaml;
+	const char *want; /* a line of the problems */
+} manifest_cases[] = {
+    {"version: 1.0.0\nlanguage: en\ntitle: T\nlessons:\n  - file: a.md\n", "course.yml:1: missing required key 'id'"},
+    {"id: ok-id\nversion: 1.0\nlanguage: en\ntitle: T\nlessons:\n  - file: a.md\n",
+     "course.yml:2: version '1.0' must be MAJOR.MINOR.PATCH"},
+    {"id: A_B\nversion: 1.0.0\nlanguage: en\ntitle: T\nlessons:\n  - file: a.md\n", "course.yml:1: id 'A_B' must be"},
+    {"id: ok-id\nversion: 1.0.0\nlanguage: English\ntitle: T\nlessons:\n  - file: a.md\n",
+     "course.yml:3: language 'English' must be"},
+    {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\ncolour: red\nlessons:\n  - file: a.md\n",
+     "course.yml:5: unknown key 'colour'"},
+    {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\npass_mark: 120\nlessons:\n  - file: a.md\n",
+     "course.yml:5: pass_mark '120' must be a number from 0 to 100"},
+    {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\ncompletion: some\nlessons:\n  - file: a.md\n",
+     "course.yml:5: completion 'some' must be 'all' or 'quizzes'"},
+    {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\nlessons:\n  - file: a.md\n  - file: ../b.md\n",
+     "course.yml:7: '../b.md' must be a relative path inside the package"},
+    {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\nlessons:\n  - file: a.md\n  - file: a.md\n",
+     "course.yml:7: 'a.md' is listed twice"},
+    {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\nlessons:\n  - video: a.mp4\n",
+     "course.yml:6: unknown lesson key 'video'"},
+    {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\nlessons:\n  - quiz: q.txt\n",
+     "course.yml:6: quiz 'q.txt' must be a .md or .gift file"},
+    {"id: ok-id\nid: other\nversion: 1.0.0\nlanguage: en\ntitle: T\nlessons:\n  - file: a.md\n",
+     "course.yml:2: 'id' is given twice"},
+    {"id: [unclosed\n", "course.yml:2: YAML error"},
+    {"- just\n- a list\n", "course.yml:1: must be a mapping"},
+};
+
+static void test_manifest_errors(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof manifest_cases / sizeof manifest_cases[0]; i++) {
+		struct pkg_info info;
+		struct problems pr = {0};
+		int n = pkg_manifest_parse(manifest_cases[i].yaml, strlen(manifest_cases[i].yaml), &info, &pr);
+		if (n == 0 || !strstr(buf_str(&pr.text), manifest_cases[i].want))
+			fail_msg("case %zu: want '%s', got '%s'", i, manifest_cases[i].want, buf_str(&pr.text));
+		pkg_info_free(&info);
+		problems_release(&pr);
+	}
+}
+
+static void test_manifest_ok(void **state)
+{
+	(void)state;
+	const char *y = "id: ok-id\nversion: 1.12.3\nlanguage: km\ntitle: T\nauthors: [A, B]\nminutes: 5\n"
+			"certificate: false\ncompletion: quizzes\nlessons:\n  - file: a.md\n  - quiz: q.gift\n";
+	struct pkg_info info;
+	struct problems pr = {0};
+	assert_int_equal(pkg_manifest_parse(y, strlen(y), &info, &pr), 0);
+	assert_string_equal(info.id, "ok-id");
+	assert_string_equal(info.authors, "A, B");
+	assert_int_equal(info.version_num, pkg_version_num("1.12.3"));
+	assert_true(pkg_version_num("1.12.3") > pkg_version_num("1.9.9"));
+	assert_int_equal(pkg_version_num("1.2"), -1);
+	assert_int_equal(info.nitems, 2);
+	assert_true(info.items[1].quiz);
+	assert_false(info.certificate);
+	assert_true(info.completion_quizzes);
+	pkg_info_free(&info);
+	problems_release(&pr);
+}
+
+/* ---- links and rendering ---- */
+
+static int fake_resolve(void *ctx, const char *path, struct render_target *t)
+{
+	(void)ctx;
+	if (!strcmp(path, "lessons/b.md")) {
+		snprintf(t->url, sizeof t->url, "/courses/c/lessons/lessons/b.md");
+		return 0;
+	}
+	if (!strcmp(path, "media/p.png")) {
+		snprintf(t->url, sizeof t->url, "/media/%064d.png", 0);
+		t->image = 1, t->width = 640, t->height = 480;
+		return 0;
+	}
+	if (!strcmp(path, "notes.txt"))
+		return -2;
+	return -1;
+}
+
+static char *render(const char *md, struct problems *pr)
+{
+	struct render_opts o = {.file = "lessons/a.md", .resolve = fake_resolve, .pr = pr};
+	struct buf html = BUF_INIT;
+	char *title;
+	render_lesson(md, strlen(md), &o, &html, &title);
+	free(title);
+	return buf_detach(&html, NULL);
+}
+
+static const struct {
+	const char *md, *problem;
+} link_cases[] = {
+    {"# A\n\ntext\n\n[x](missing.md)\n", "lessons/a.md:5: link target 'missing.md' not found"},
+    {"# A\n\n[x](../notes.txt)\n", "lessons/a.md:3: link target '../notes.txt' is not a lesson"},
+    {"# A\n\n![x](b.md)\n", "lessons/a.md:3: image 'b.md' is not an image file"},
+    {"# A\n\n![x](https://example.org/a.png)\n", "lessons/a.md:3: image 'https://example.org/a.png' must be a file"},
+    {"# A\n\n[x](/etc/passwd)\n", "lessons/a.md:3: link target '/etc/passwd' must be a relative path"},
+    {"# A\n\n[x](../../../etc/passwd)\n", "lessons/a.md:3: link target '../../../etc/passwd' not found"},
+};
+
+static void test_link_checks(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof link_cases / sizeof link_cases[0]; i++) {
+		struct problems pr = {0};
+		free(render(link_cases[i].md, &pr));
+		if (!strstr(buf_str(&pr.text), link_cases[i].problem))
+			fail_msg("case %zu: want '%s', got '%s'", i, link_cases[i].problem, buf_str(&pr.text));
+		problems_release(&pr);
+	}
+	struct problems pr = {0};
+	/* Dangerous schemes are removed with a warning, not refused. */
+	free(render("# A\n\nfirst line\nsecond [x](javascript:alert(1)) line\n\n![i](javascript:x)\n", &pr));
+	assert_int_equal(pr.n, 0);
+	assert_int_equal(pr.nwarnings, 2);
+	assert_non_null(
+	    strstr(buf_str(&pr.warnings), "lessons/a.md:4: warning: link 'javascript:alert(1)' uses a scheme"));
+	problems_release(&pr);
+	char *h = render("# A\n\n[ok](b.md#part) ![p](../media/p.png) [web](https://example.org) [top](#a)\n", &pr);
+	assert_int_equal(pr.n, 0);
+	assert_non_null(strstr(h, "href=\"/courses/c/lessons/lessons/b.md#part\""));
+	free(h);
+	problems_release(&pr);
+}
+
+static const struct {
+	const char *md;
+	const char *must, *must_not;
+} render_cases[] = {
+    {"# T\n\n<script>alert(1)</script>\n", NULL, "<script"},
+    {"# T\n\nhello <img src=x onerror=alert(1)> there\n", NULL, "onerror"},
+    {"# T\n\n<div onclick=\"x()\">raw</div>\n", NULL, "<div"},
+    {"# T\n\n[click](javascript:alert(1))\n", NULL, "javascript:"},
+    {"# T\n\n[click](JaVaScRiPt:alert(1))\n", NULL, "alert(1)"},
+    {"# T\n\n[d](data:text/html;base64,PHNjcmlwdD4=)\n", NULL, "data:text"},
+    {"# T\n\n<a href=\"javascript:x\">a</a>\n", NULL, "javascript"},
+    {"# T\n\n![p](../media/p.png)\n", "loading=\"lazy\" width=\"640\" height=\"480\"", NULL},
+    {"# T\n\n[w](https://example.org/x)\n", "href=\"https://example.org/x\" rel=\"noopener noreferrer\"", "target="},
+    {"# The Title\n\n## Part One\n\n## Part One\n", "<h2 id=\"part-one-2\">", NULL},
+    {"# The Title\n", "<h1 id=\"the-title\">The Title</h1>", NULL},
+    {"# T\n\n`<b>code</b>` and\n\n    <h2>block</h2>\n", "&lt;h2&gt;block", "<b>"},
+};
+
+static void test_render_safety(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof render_cases / sizeof render_cases[0]; i++) {
+		char *h = render(render_cases[i].md, NULL);
+		if (render_cases[i].must && !strstr(h, render_cases[i].must))
+			fail_msg("case %zu: want '%s' in '%s'", i, render_cases[i].must, h);
+		if (render_cases[i].must_not && strstr(h, render_cases[i].must_not))
+			fail_msg("case %zu: '%s' must not be in '%s'", i, render_cases[i].must_not, h);
+		free(h);
+	}
+	struct render_opts o = {.file = "a.md"};
+	struct buf html = BUF_INIT;
+	char *title;
+	render_lesson("# Hello *world*\n", 16, &o, &html, &title);
+	assert_string_equal(title, "Hello world");
+	free(title);
+	buf_release(&html);
+}
+
+/* Pathological Markdown within the size cap renders in bounded time. */
+static void test_render_pathological(void **state)
+{
+	(void)state;
+	struct buf md = BUF_INIT;
+	while (md.len < 200 * 1024)
+		buf_puts(&md, "![[]()");
+	struct render_opts o = {.file = "a.md"};
+	struct buf html = BUF_INIT;
+	char *title;
+	int64_t t0 = (int64_t)time(NULL);
+	render_lesson(md.data, md.len, &o, &html, &title);
+	assert_true((int64_t)time(NULL) - t0 < 10);
+	free(title);
+	buf_release(&html);
+	buf_release(&md);
+}
+
+/* ---- package checks ---- */
+
+static void test_check_fixtures(void **state)
+{
+	(void)state;
+	struct pkg_limits lim;
+	pkg_limits_default(&lim);
+	struct package p;
+	struct err e;
+	struct pkg_info info;
+	struct problems pr = {0};
+	assert_int_equal(pkg_load_dir(GOOD, &lim, &p, &e), 0);
+	assert_int_equal(pkg_analyze(&p, &lim, 0, &info, &pr), 0);
+	assert_int_equal(info.nlessons, 2);
+	assert_int_equal(info.nquizzes, 1);
+	assert_string_equal(info.items[0].title, "Introduction");
+	pkg_info_free(&info);
+	pkg_free(&p);
+
+	assert_int_equal(pkg_load_dir(BAD, &lim, &p, &e), 0);
+	assert_true(pkg_analyze(&p, &lim, 0, &info, &pr) > 0);
+	static const char *const want[] = {
+	    "logo.svg:1: file type 'svg' is not accepted",
+	    "course.yml:1: id 'Bad_Course'",
+	    "course.yml:5: unknown key 'colour'",
+	    "course.yml:8: file 'lessons/missing.md' not found",
+	    "lessons/01-broken.md:5: link target 'missing-too.md' not found",
+	    "lessons/01-broken.md:7: link target 'img/none.png' not found",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		if (!strstr(buf_str(&pr.text), want[i]))
+			fail_msg("want '%s' in:\n%s", want[i], buf_str(&pr.text));
+	pkg_info_free(&info);
+	pkg_free(&p);
+	problems_release(&pr);
+}
+
+static void png_of(int w, int h, struct buf *out)
+{
+	gdImagePtr im = gdImageCreateTrueColor(w, h);
+	gdImageFilledRectangle(im, 0, 0, w / 2, h / 2, gdTrueColor(200, 30, 30));
+	int size;
+	void *p = gdImagePngPtr(im, &size);
+	buf_add(out, p, (size_t)size);
+	gdFree(p);
+	gdImageDestroy(im);
+}
+
+static void test_media_types(void **state)
+{
+	(void)state;
+	struct buf png = BUF_INIT;
+	png_of(30, 20, &png);
+	int w, h;
+	assert_int_equal(media_image_size("png", (unsigned char *)png.data, png.len, &w, &h), 0);
+	assert_int_equal(w, 30);
+	assert_int_equal(h, 20);
+	assert_true(media_magic_ok("png", (unsigned char *)png.data, png.len));
+	assert_false(media_magic_ok("jpg", (unsigned char *)png.data, png.len));
+	assert_false(media_magic_ok("pdf", (const unsigned char *)"<html>", 6));
+	assert_true(media_magic_ok("pdf", (const unsigned char *)"%PDF-1.4", 8));
+	assert_null(media_type_for_ext("svg"));
+	assert_null(media_type_for_ext("html"));
+	assert_string_equal(media_type_for_ext("mp4"), "video/mp4");
+	buf_release(&png);
+}
+
+/* ---- hostile archives: each refused, the database unchanged ---- */
+
+enum { LIMIT_DEFAULT, LIMIT_ENTRIES, LIMIT_SIZE };
+
+static void test_hostile_archives(void **state)
+{
+	sqlite3 *db = *state;
+	struct package gp;
+	struct entry base[32];
+	size_t nb = good_entries(&gp, base, "");
+	struct pkg_limits lim;
+	pkg_limits_default(&lim);
+	struct err e;
+	struct problems pr = {0};
+	/* A first version so refusals could damage something. */
+	struct buf ok = BUF_INIT;
+	build_archive("zip", base, nb, &ok);
+	assert_int_equal(import_mem(db, &ok, &lim, false, &e, &pr), IMPORT_NEW);
+	buf_release(&ok);
+	char before[65], after[65];
+	db_hash(db, before);
+
+	static char zeros[3 << 20];
+	char many[40][32];
+	struct entry extra[48];
+	const char *bad_sums = "0000000000000000000000000000000000000000000000000000000000000000  course.yml\n";
+	static const struct {
+		const char *name, *format, *want;
+		struct entry add;
+		int limits;
+	} cases[] = {
+	    {"absolute path", "tar", "absolute path", {"/etc/evil.md", AE_IFREG, "x", 1, NULL}, LIMIT_DEFAULT},
+	    {"dot-dot", "tar", "'..' component", {"lessons/../../evil.md", AE_IFREG, "x", 1, NULL}, LIMIT_DEFAULT},
+	    {"dot-dot zip", "zip", "'..' component", {"../evil.md", AE_IFREG, "x", 1, NULL}, LIMIT_DEFAULT},
+	    {"symlink", "tar", "symbolic link", {"lessons/link.md", AE_IFLNK, NULL, 0, "/etc/passwd"}, LIMIT_DEFAULT},
+	    {"hardlink", "tar", "hard link", {"lessons/hard.md", 1, NULL, 0, "course.yml"}, LIMIT_DEFAULT},
+	    {"device", "tar", "not a regular file", {"dev", AE_IFCHR, NULL, 0, NULL}, LIMIT_DEFAULT},
+	    {"fifo", "tar", "not a regular file", {"fifo", AE_IFIFO, NULL, 0, NULL}, LIMIT_DEFAULT},
+	    {"duplicate",
+	     "tar",
+	     "duplicate entry 'course.yml'",
+	     {"course.yml", AE_IFREG, "id: x\n", 6, NULL},
+	     LIMIT_DEFAULT},
+	    {"bad utf-8 name",
+	     "tar",
+	     "not valid UTF-8",
+	     {"lessons/\xff\xfe.md", AE_IFREG, "x", 1, NULL},
+	     LIMIT_DEFAULT},
+	    {"too many entries", "tar", "more than 20 entries", {NULL, 0, NULL, 0, NULL}, LIMIT_ENTRIES},
+	    {"too big", "tar", "larger than 1 MB", {"big.pdf", AE_IFREG, zeros, 2 << 20, NULL}, LIMIT_SIZE},
+	    {"bomb zip", "zip", "compression bomb", {"bomb.pdf", AE_IFREG, zeros, sizeof zeros, NULL}, LIMIT_DEFAULT},
+	    {"bomb tgz", "tgz", "compression bomb", {"bomb.pdf", AE_IFREG, zeros, sizeof zeros, NULL}, LIMIT_DEFAULT},
+	    {"bad MANIFEST.sha256", "zip", "problem", {"MANIFEST.sha256", AE_IFREG, NULL, 0, NULL}, LIMIT_DEFAULT},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t n = 0;
+		/* Version 2.0.0 of the same course plus the hostile entry. */
+		for (size_t k = 0; k < nb; k++)
+			extra[n++] = base[k];
+		static char yml[1024];
+		const struct pkg_file *cy = pkg_find(&gp, "course.yml");
+		snprintf(yml, sizeof yml, "%.*s", (int)cy->len, (const char *)cy->data);
+		char *v = strstr(yml, "version: 1.0.0");
+		memcpy(v, "version: 2.0.0", 14);
+		for (size_t k = 0; k < n; k++)
+			if (!strcmp(extra[k].path, "course.yml"))
+				extra[k].data = yml, extra[k].len = strlen(yml);
+		struct pkg_limits l = lim;
+		if (cases[i].limits == LIMIT_ENTRIES) {
+			l.max_entries = 20;
+			for (int k = 0; k < 30; k++) {
+				snprintf(many[k], sizeof many[k], "m/%02d.pdf", k);
+				extra[n++] = (struct entry){many[k], AE_IFREG, "%PDF-1", 6, NULL};
+			}
+		} else if (cases[i].limits == LIMIT_SIZE) {
+			l.max_entry_bytes = 1 << 20;
+		}
+		if (cases[i].add.path) {
+			extra[n] = cases[i].add;
+			if (!strcmp(cases[i].add.path, "MANIFEST.sha256"))
+				extra[n].data = bad_sums, extra[n].len = strlen(bad_sums);
+			n++;
+		}
+		struct buf arc = BUF_INIT;
+		build_archive(cases[i].format, extra, n, &arc);
+		problems_release(&pr);
+		e.msg[0] = '\0';
+		int rc = import_mem(db, &arc, &l, true, &e, &pr);
+		if (rc >= 0 || !strstr(e.msg, cases[i].want))
+			fail_msg("%s: want refusal '%s', got %d '%s' %s", cases[i].name, cases[i].want, rc, e.msg,
+				 buf_str(&pr.text));
+		buf_release(&arc);
+		db_hash(db, after);
+		if (strcmp(before, after) != 0)
+			fail_msg("%s: the database changed", cases[i].name);
+	}
+	assert_non_null(strstr(buf_str(&pr.text), "MANIFEST.sha256:1: checksum of 'course.yml' does not match"));
+	problems_release(&pr);
+	pkg_free(&gp);
+}
+
+/* A single top folder is stripped; a tar.gz works like a zip. */
+static void test_top_folder(void **state)
+{
+	sqlite3 *db = *state;
+	struct package gp;
+	struct entry ents[32];
+	size_t n = good_entries(&gp, ents, "test-course/");
+	struct buf arc = BUF_INIT;
+	build_archive("tgz", ents, n, &arc);
+	struct pkg_limits lim;
+	pkg_limits_default(&lim);
+	struct err e;
+	struct problems pr = {0};
+	assert_int_equal(import_mem(db, &arc, &lim, false, &e, &pr), IMPORT_NEW);
+	assert_int_equal(import_mem(db, &arc, &lim, false, &e, &pr), IMPORT_UNCHANGED);
+	buf_release(&arc);
+	pkg_free(&gp);
+	problems_release(&pr);
+}
+
+/* Versions: higher replaces and keeps progress, lower refused without force, rollback. */
+static void test_versions(void **state)
+{
+	sqlite3 *db = *state;
+	struct pkg_limits lim;
+	pkg_limits_default(&lim);
+	struct err e;
+	struct problems pr = {0};
+	char msg[512];
+	struct import_opts o = {.by = "test"};
+	assert_int_equal(package_import_path(db, GOOD, &o, &pr, msg, sizeof msg, &e), IMPORT_NEW);
+	assert_string_equal(msg, "imported: test-course 1.0.0 (en): 2 lessons, 1 quizzes, 2 questions");
+	assert_int_equal(package_import_path(db, GOOD, &o, &pr, msg, sizeof msg, &e), IMPORT_UNCHANGED);
+	assert_non_null(strstr(msg, "unchanged: test-course 1.0.0 (en)"));
+	/* Progress by path (no user needed for this check). */
+	db_exec(db, "PRAGMA foreign_keys = OFF", NULL);
+	db_exec(db, "INSERT INTO progress VALUES (1, 'test-course', 'lessons/01-intro.md', 1)", NULL);
+	db_exec(db, "PRAGMA foreign_keys = ON", NULL);
+
+	struct package p;
+	assert_int_equal(pkg_load_dir(GOOD, &lim, &p, &e), 0);
+	struct pkg_file *cy = (struct pkg_file *)pkg_find(&p, "course.yml");
+	char *v = strstr((char *)cy->data, "version: 1.0.0");
+	memcpy(v, "version: 1.1.0", 14);
+	assert_int_equal(package_import(db, &p, &o, &pr, msg, sizeof msg, &e), IMPORT_NEW);
+	assert_non_null(strstr(msg, "replaces 1.0.0"));
+	memcpy(v, "version: 0.9.0", 14);
+	assert_int_equal(package_import(db, &p, &o, &pr, msg, sizeof msg, &e), -1);
+	assert_non_null(strstr(e.msg, "older than the active version 1.1.0"));
+	pkg_free(&p);
+
+	struct course_pkg cp;
+	assert_int_equal(course_active(db, "test-course", "km", &cp), 0); /* falls back to en */
+	assert_string_equal(cp.version, "1.1.0");
+	assert_string_equal(cp.language, "en");
+	assert_int_equal(cp.nlessons, 2);
+	struct course_lesson l;
+	assert_int_equal(course_lesson(db, cp.id, "lessons/01-intro.md", &l), 0);
+	assert_string_equal(l.title, "Introduction");
+	assert_non_null(strstr(l.html, "/courses/test-course/lessons/lessons/02-more.md#details"));
+	assert_non_null(strstr(l.html, "/courses/test-course/quizzes/quizzes/final.md"));
+	course_lesson_release(&l);
+	struct course_item *items;
+	size_t ni;
+	course_items(db, cp.id, &items, &ni);
+	assert_int_equal(ni, 3);
+	assert_true(items[2].quiz);
+	assert_string_equal(items[2].quiz_kind, "final");
+	assert_int_equal(items[2].questions, 2);
+	course_items_free(items, ni);
+	struct buf src = BUF_INIT;
+	assert_int_equal(course_file(db, cp.id, "quizzes/final.md", &src), 0);
+	assert_non_null(strstr(buf_str(&src), "Is this a test?"));
+	buf_release(&src);
+	course_pkg_release(&cp);
+
+	struct course_pkg *list;
+	size_t nl;
+	course_list(db, "en", "TEST course", &list, &nl);
+	assert_int_equal(nl, 1);
+	course_pkgs_free(list, nl);
+	course_list(db, "en", "nothing-like-this", &list, &nl);
+	assert_int_equal(nl, 0);
+	course_pkgs_free(list, nl);
+
+	assert_int_equal(package_rollback(db, "test-course", "en", "1.0.0", &e), 0);
+	assert_int_equal(course_active(db, "test-course", "en", &cp), 0);
+	assert_string_equal(cp.version, "1.0.0");
+	course_pkg_release(&cp);
+	assert_int_equal(package_rollback(db, "test-course", "en", "7.0.0", &e), -1);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM progress", NULL, NULL, 0), 1);
+	/* Blobs are shared: two versions with the same files store each file once. */
+	assert_int_equal(db_int(db, "SELECT count(*) FROM blobs", NULL, NULL, 0),
+			 db_int(db, "SELECT count(DISTINCT sha256) FROM package_files", NULL, NULL, 0));
+	problems_release(&pr);
+}
+
+/* Wide images are downscaled to 1600 px at import and the lesson gets the new size. */
+static void test_downscale(void **state)
+{
+	sqlite3 *db = *state;
+	struct package gp;
+	struct entry ents[32];
+	size_t n = good_entries(&gp, ents, "");
+	struct buf png = BUF_INIT;
+	png_of(2000, 100, &png);
+	static char lesson[] = "# Pictures\n\n![wide](../img/wide.png)\n";
+	static char yml[1024];
+	const struct pkg_file *cy = pkg_find(&gp, "course.yml");
+	snprintf(yml, sizeof yml, "%.*s  - file: lessons/03-pics.md\n", (int)cy->len, (const char *)cy->data);
+	for (size_t k = 0; k < n; k++)
+		if (!strcmp(ents[k].path, "course.yml"))
+			ents[k].data = yml, ents[k].len = strlen(yml);
+	ents[n++] = (struct entry){"img/wide.png", AE_IFREG, png.data, png.len, NULL};
+	ents[n++] = (struct entry){"lessons/03-pics.md", AE_IFREG, lesson, strlen(lesson), NULL};
+	struct buf arc = BUF_INIT;
+	build_archive("zip", ents, n, &arc);
+	struct pkg_limits lim;
+	pkg_limits_default(&lim);
+	struct err e;
+	struct problems pr = {0};
+	if (import_mem(db, &arc, &lim, false, &e, &pr) != IMPORT_NEW)
+		fail_msg("%s\n%s", e.msg, buf_str(&pr.text));
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db,
+			   "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.path = "
+			   "'img/wide.png'",
+			   -1, &st, NULL);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int w, h;
+	assert_int_equal(
+	    media_image_size("png", sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), &w, &h), 0);
+	assert_int_equal(w, 1600);
+	assert_int_equal(h, 80);
+	sqlite3_finalize(st);
+	struct course_pkg cp;
+	assert_int_equal(course_active(db, "test-course", "en", &cp), 0);
+	struct course_lesson l;
+	assert_int_equal(course_lesson(db, cp.id, "lessons/03-pics.md", &l), 0);
+	assert_non_null(strstr(l.html, "loading=\"lazy\" width=\"1600\" height=\"80\""));
+	course_lesson_release(&l);
+	course_pkg_release(&cp);
+	buf_release(&arc);
+	buf_release(&png);
+	pkg_free(&gp);
+	problems_release(&pr);
+}
+
+/* The pack zip is byte-identical on repeat, carries MANIFEST.sha256, and loads back. */
+static void test_pack_reproducible(void **state)
+{
+	(void)state;
+	struct pkg_limits lim;
+	pkg_limits_default(&lim);
+	struct package p;
+	struct err e;
+	assert_int_equal(pkg_load_dir(GOOD, &lim, &p, &e), 0);
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	assert_int_equal(pkg_write_zip(&p, &a, &e), 0);
+	assert_int_equal(pkg_write_zip(&p, &b, &e), 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.data, b.data, a.len);
+	struct package q;
+	assert_int_equal(pkg_load_archive(a.data, a.len, &lim, &q, &e), 0);
+	assert_non_null(pkg_find(&q, "MANIFEST.sha256"));
+	struct pkg_info info;
+	struct problems pr = {0};
+	assert_int_equal(pkg_analyze(&q, &lim, 0, &info, &pr), 0);
+	pkg_info_free(&info);
+	pkg_free(&q);
+	pkg_free(&p);
+	buf_release(&a);
+	buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_manifest_errors),
+	    cmocka_unit_test(test_manifest_ok),
+	    cmocka_unit_test(test_link_checks),
+	    cmocka_unit_test(test_render_safety),
+	    cmocka_unit_test(test_render_pathological),
+	    cmocka_unit_test(test_check_fixtures),
+	    cmocka_unit_test(test_media_types),
+	    cmocka_unit_test_setup_teardown(test_hostile_archives, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_top_folder, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_downscale, setup, teardown),
+	    cmocka_unit_test(test_pack_reproducible),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

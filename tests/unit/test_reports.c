@@ -1,0 +1,322 @@
+/* Unit tests for reports/: periods, groupings, the report cube on a known population, and the writers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka needs the four headers above first. */
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts/orgs.h"
+#include "lib/db.h"
+#include "lib/util.h"
+#include "reports/report.h"
+
+/* 2025-01-01T00:00:00Z and friends. */
+#define JAN1 1735689600
+#define JAN15 1736899200
+#define FEB1 1738368000
+#define APR1 1743465600
+
+/*
+ * The population (course a and b), under province 05 with districts D1 (commune C1) and D2:
+ *   1 female  C1  a: enrolled Jan 1 00:00 (first second of Q1), started, completed Feb 1 (80, pretest 50), cert
+ *   2 male    C1  a: enrolled Dec 31 23:59:59 (out), started Mar 31 23:59:59 (in), completed Apr 1 00:00 (out)
+ *   3 other   D1  a: enrolled; b: enrolled, started, completed Feb 1 (90), cert re-issued after Q1
+ *   4 unspec  D2  b: enrolled; a revoked certificate
+ *   5 female  1201 (Phnom Penh, outside 05) a: enrolled
+ */
+static const char fixture[] =
+    "INSERT INTO courses(id, created_at) VALUES ('a', 0), ('b', 0);"
+    "INSERT INTO users(id, username, password_hash, full_name, sex, org_id, created_at) VALUES"
+    " (1, 'u1', 'x', 'U1', 'female', (SELECT id FROM org_units WHERE code = 'C1'), 0),"
+    " (2, 'u2', 'x', 'U2', 'male', (SELECT id FROM org_units WHERE code = 'C1'), 0),"
+    " (3, 'u3', 'x', 'U3', 'other', (SELECT id FROM org_units WHERE code = 'D1'), 0),"
+    " (4, 'u4', 'x', 'U4', 'unspecified', (SELECT id FROM org_units WHERE code = 'D2'), 0),"
+    " (5, 'u5', 'x', 'U5', 'female', (SELECT id FROM org_units WHERE code = '1201'), 0);"
+    "INSERT INTO enrolments(user_id, course_id, enrolled_at, started_at, completed_at, best_final, pretest) VALUES"
+    " (1, 'a', 1735689600, 1736899200, 1738368000, 80, 50),"
+    " (2, 'a', 1735689599, 1743465599, 1743465600, 70, NULL),"
+    " (3, 'a', 1736899200, NULL, NULL, NULL, NULL),"
+    " (3, 'b', 1736899200, 1736899200, 1738368000, 90, NULL),"
+    " (4, 'b', 1736899200, NULL, NULL, NULL, NULL),"
+    " (5, 'a', 1736899200, NULL, NULL, NULL, NULL);"
+    "INSERT INTO certificates(id, serial, code, user_id, course_id, language, course_title, name, completed_on, "
+    "org_id, issuer, payload, signature, issued_at, superseded_by, revoked_at) VALUES"
+    " (1, 's1', 'c1', 1, 'a', 'en', 'A', 'U1', '2025-02-01', 1, 'i', '{}', 'demo', 1738368000, NULL, NULL),"
+    " (3, 's3b', 'c3b', 3, 'b', 'en', 'B', 'U3', '2025-02-01', 1, 'i', '{}', 'demo', 1750000000, NULL, NULL),"
+    " (2, 's3', 'c3', 3, 'b', 'en', 'B', 'U3', '2025-02-01', 1, 'i', '{}', 'demo', 1738368000, 3, NULL),"
+    " (4, 's4', 'c4', 4, 'b', 'en', 'B', 'U4', '2025-02-01', 1, 'i', '{}', 'demo', 1738368000, NULL, 1738400000);";
+
+static int setup(void **state)
+{
+	struct err e;
+	sqlite3 *db = db_open(":memory:", &e);
+	assert_non_null(db);
+	assert_int_equal(orgs_seed(db, &e), 0);
+	assert_true(org_add(db, "D1", "District one", "ស្រុកមួយ", "05", "district", &e) > 0);
+	assert_true(org_add(db, "D2", "=cmd|' /C calc'!A0", "", "05", "district", &e) > 0);
+	assert_true(org_add(db, "C1", "Commune one", "", "D1", "commune", &e) > 0);
+	assert_true(org_add(db, "1201", "Chamkar Mon", "", "12", "district", &e) > 0);
+	assert_int_equal(db_exec(db, fixture, &e), 0);
+	*state = db;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	db_close(*state);
+	return 0;
+}
+
+static void test_periods(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *period, *from, *to;
+		int rc;
+		int64_t t0, t1;
+	} cases[] = {
+	    {"2025-Q1", NULL, NULL, 0, JAN1, APR1},
+	    {"2025-Q4", NULL, NULL, 0, 1759276800, 1767225600},
+	    {"2025-S1", NULL, NULL, 0, JAN1, 1751328000},
+	    {"2025-S2", NULL, NULL, 0, 1751328000, 1767225600},
+	    {"2025", NULL, NULL, 0, JAN1, 1767225600},
+	    {"2025-Q1", "2025-01-15", "2025-01-31", 0, JAN15, FEB1}, /* dates win; to is inclusive */
+	    {NULL, "2025-01-15", NULL, 0, JAN15, INT64_MAX},
+	    {NULL, "", "2025-03-31", 0, INT64_MIN, APR1},
+	    {"2025-Q5", NULL, NULL, -1, 0, 0},
+	    {"2025-S3", NULL, NULL, -1, 0, 0},
+	    {"20x5", NULL, NULL, -1, 0, 0},
+	    {"2025-Q1x", NULL, NULL, -1, 0, 0},
+	    {NULL, "2025-13-01", NULL, -1, 0, 0},
+	    {NULL, "2025-02-30", NULL, -1, 0, 0},
+	    {NULL, "2025-03-01", "2025-02-28", -1, 0, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct report_period p;
+		struct err e;
+		int rc = report_period_parse(cases[i].period, cases[i].from, cases[i].to, &p, &e);
+		assert_int_equal(rc, cases[i].rc);
+		if (rc == 0) {
+			assert_true(p.set);
+			assert_true(p.from == cases[i].t0);
+			assert_true(p.to == cases[i].t1);
+		}
+	}
+	struct report_period p;
+	struct err e;
+	assert_int_equal(report_period_parse(NULL, NULL, NULL, &p, &e), 0);
+	assert_false(p.set);
+	assert_int_equal(report_period_parse("all", "", "", &p, &e), 0);
+	assert_false(p.set);
+	assert_string_equal(p.label, "all");
+	report_period_quarter(1747000000, &p); /* 2025-05-11 */
+	assert_string_equal(p.label, "2025-Q2");
+	assert_true(p.from == APR1 && p.to == 1751328000);
+}
+
+static void test_groupings(void **state)
+{
+	(void)state;
+	unsigned by;
+	struct err e;
+	assert_int_equal(report_by_parse("sex,org,course", &by, &e), 0);
+	assert_int_equal(by, REPORT_BY_SEX | REPORT_BY_ORG | REPORT_BY_COURSE);
+	assert_int_equal(report_by_parse("org", &by, &e), 0);
+	assert_int_equal(by, REPORT_BY_ORG);
+	assert_int_equal(report_by_parse("", &by, &e), 0);
+	assert_int_equal(by, 0);
+	assert_int_equal(report_by_parse("none", &by, &e), 0);
+	assert_int_equal(report_by_parse("sex,gender", &by, &e), -1);
+	assert_non_null(strstr(e.msg, "'gender'"));
+}
+
+static void test_formats(void **state)
+{
+	(void)state;
+	char t[32];
+	report_fmt1(t, true, 85.0);
+	assert_string_equal(t, "85.0");
+	report_fmt1(t, true, 88.3333);
+	assert_string_equal(t, "88.3");
+	report_fmt1(t, true, -0.04);
+	assert_string_equal(t, "0.0");
+	report_fmt1(t, false, 1);
+	assert_string_equal(t, "");
+	report_fmt2(t, true, 4.0);
+	assert_string_equal(t, "4.00");
+}
+
+static void run_q1(sqlite3 *db, const char *org, const char *course, int64_t scope, struct report *r)
+{
+	struct report_query q = {.scope_id = scope, .org = org, .course = course};
+	struct err e;
+	assert_int_equal(report_period_parse("2025-Q1", NULL, NULL, &q.period, &e), 0);
+	assert_int_equal(report_run(db, &q, r, &e), 0);
+}
+
+/* enrolled, started, completed, certified of a cell. */
+static void expect(const struct report *r, int org, int course, int sex, int en, int st, int co, int ce)
+{
+	const struct report_figures *f = report_cell(r, org, course, sex);
+	assert_int_equal(f->enrolled, en);
+	assert_int_equal(f->started, st);
+	assert_int_equal(f->completed, co);
+	assert_int_equal(f->certified, ce);
+}
+
+static void test_figures(void **state)
+{
+	sqlite3 *db = *state;
+	struct report r;
+	run_q1(db, "05", NULL, -1, &r);
+	assert_string_equal(r.org.code, "05");
+	assert_int_equal(r.nchildren, 2);
+	assert_string_equal(r.children[0].code, "D1");
+	assert_int_equal(r.ncourses, 2);
+	/* Distinct learners over all courses: learner 3 is in a and b but counts once. */
+	expect(&r, REPORT_ALL, REPORT_ALL, REPORT_ALL, 3, 3, 2, 2);
+	expect(&r, REPORT_ALL, REPORT_ALL, SEX_FEMALE, 1, 1, 1, 1);
+	expect(&r, REPORT_ALL, REPORT_ALL, SEX_MALE, 0, 1, 0, 0);	 /* period edges */
+	expect(&r, REPORT_ALL, REPORT_ALL, SEX_OTHER, 1, 1, 1, 1);	 /* re-issued: keeps the first date */
+	expect(&r, REPORT_ALL, REPORT_ALL, SEX_UNSPECIFIED, 1, 0, 0, 0); /* revoked: not certified */
+	/* Roll-up: D1 holds C1 (learners 1, 2) and learner 3 directly. */
+	expect(&r, 0, REPORT_ALL, REPORT_ALL, 2, 3, 2, 2);
+	expect(&r, 1, REPORT_ALL, REPORT_ALL, 1, 0, 0, 0);
+	expect(&r, 2, REPORT_ALL, REPORT_ALL, 0, 0, 0, 0); /* nobody attached to 05 itself */
+	/* By course. */
+	expect(&r, REPORT_ALL, 0, REPORT_ALL, 2, 2, 1, 1);
+	expect(&r, REPORT_ALL, 1, REPORT_ALL, 2, 1, 1, 1);
+	double v;
+	assert_true(report_avg_score(report_cell(&r, REPORT_ALL, REPORT_ALL, REPORT_ALL), &v));
+	assert_true(v == 85.0);
+	assert_true(report_avg_gain(report_cell(&r, REPORT_ALL, REPORT_ALL, REPORT_ALL), &v));
+	assert_true(v == 30.0);
+	assert_int_equal(report_cell(&r, REPORT_ALL, REPORT_ALL, REPORT_ALL)->gain_n, 1);
+	assert_false(report_avg_score(report_cell(&r, REPORT_ALL, REPORT_ALL, SEX_MALE), &v));
+	/* Female 1/1 completed, male 0/0: no parity index. */
+	assert_false(report_parity(report_cell(&r, REPORT_ALL, REPORT_ALL, SEX_FEMALE),
+				   report_cell(&r, REPORT_ALL, REPORT_ALL, SEX_MALE), &v));
+	assert_true(report_female_share(1, 3, &v));
+	report_free(&r);
+
+	/* All time: every enrolment, completion and current certificate counts. */
+	struct report_query q = {.scope_id = -1, .org = "05"};
+	struct err e;
+	assert_int_equal(report_run(db, &q, &r, &e), 0);
+	expect(&r, REPORT_ALL, REPORT_ALL, REPORT_ALL, 4, 3, 3, 2);
+	expect(&r, REPORT_ALL, REPORT_ALL, SEX_MALE, 1, 1, 1, 0);
+	report_free(&r);
+}
+
+static void test_scope(void **state)
+{
+	sqlite3 *db = *state;
+	struct report r;
+	struct err e;
+	int64_t siem_reap = org_id(db, "17"), district = org_id(db, "D1");
+	struct report_query q = {.scope_id = siem_reap, .org = "05"};
+	assert_int_equal(report_run(db, &q, &r, &e), REPORT_EFORBIDDEN);
+	report_free(&r);
+	q.scope_id = district;
+	q.org = NULL; /* the scope root */
+	assert_int_equal(report_run(db, &q, &r, &e), 0);
+	assert_string_equal(r.org.code, "D1");
+	expect(&r, REPORT_ALL, REPORT_ALL, REPORT_ALL, 3, 3, 3, 2); /* all time */
+	report_free(&r);
+	q.org = "C1"; /* below the scope root */
+	assert_int_equal(report_run(db, &q, &r, &e), 0);
+	report_free(&r);
+	q.org = "05"; /* above it */
+	assert_int_equal(report_run(db, &q, &r, &e), REPORT_EFORBIDDEN);
+	report_free(&r);
+	q.org = "nope";
+	assert_int_equal(report_run(db, &q, &r, &e), REPORT_ENOENT);
+	report_free(&r);
+	q.org = NULL;
+	q.course = "zzz";
+	assert_int_equal(report_run(db, &q, &r, &e), REPORT_ENOENT);
+	report_free(&r);
+	/* The national root holds learner 5 too. */
+	q = (struct report_query){.scope_id = -1, .course = "a"};
+	assert_int_equal(report_run(db, &q, &r, &e), 0);
+	expect(&r, REPORT_ALL, REPORT_ALL, REPORT_ALL, 4, 2, 2, 1);
+	report_free(&r);
+}
+
+static void test_csv(void **state)
+{
+	sqlite3 *db = *state;
+	struct report r;
+	run_q1(db, "05", NULL, -1, &r);
+	struct buf b = BUF_INIT;
+	report_write_csv(&r, REPORT_BY_ORG | REPORT_BY_SEX, "en", &b);
+	const char *s = buf_str(&b);
+	assert_memory_equal(s, "\xEF\xBB\xBF", 3);
+	assert_true(
+	    str_starts(s + 3, "org_code,org_name,course_id,sex,enrolled,started,completed,certified,avg_score\r\n"));
+	size_t lines = 0;
+	for (const char *p = s; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 1 + 3 * 4); /* D1, D2, 05 itself; four sexes each */
+	assert_non_null(strstr(s, "\r\nD1,District one,,female,1,1,1,1,80.0\r\n"));
+	assert_non_null(strstr(s, "\r\nD1,District one,,other,1,1,1,1,90.0\r\n"));
+	assert_non_null(strstr(s, "\r\nD2,\"'=cmd|' /C calc'!A0\",,unspecified,1,0,0,0,\r\n"));
+	buf_reset(&b);
+	report_write_csv(&r, REPORT_BY_ORG, "km", &b);
+	assert_non_null(strstr(buf_str(&b), "\r\nD1,ស្រុកមួយ,,all,2,3,2,2,85.0\r\n"));
+	buf_reset(&b);
+	/* No grouping: one row of totals with the markers. */
+	report_write_csv(&r, 0, "en", &b);
+	assert_non_null(strstr(buf_str(&b), "\r\n05,Kampong Speu,,all,3,3,2,2,85.0\r\n"));
+	buf_reset(&b);
+	report_write_json(&r, REPORT_BY_SEX, "en", &b);
+	assert_non_null(strstr(buf_str(&b), "\"sex\":\"female\",\"enrolled\":1,\"started\":1,\"completed\":1,"
+					    "\"certified\":1,\"avg_score\":80.0,\"avg_gain\":30.0,\"gain_n\":1}"));
+	assert_non_null(strstr(buf_str(&b), "\"parity_index\":null"));
+	buf_release(&b);
+	report_free(&r);
+}
+
+/* A new database: no courses, no certificates, no people. */
+static void test_empty(void **state)
+{
+	(void)state;
+	struct err e;
+	sqlite3 *db = db_open(":memory:", &e);
+	assert_non_null(db);
+	assert_int_equal(orgs_seed(db, &e), 0);
+	struct report r;
+	struct report_query q = {.scope_id = -1};
+	assert_int_equal(report_run(db, &q, &r, &e), 0);
+	assert_int_equal(r.ncourses, 0);
+	assert_int_equal(r.nchildren, 25);
+	expect(&r, REPORT_ALL, REPORT_ALL, REPORT_ALL, 0, 0, 0, 0);
+	struct buf b = BUF_INIT;
+	report_write_csv(&r, REPORT_BY_ORG | REPORT_BY_COURSE | REPORT_BY_SEX, "en", &b);
+	assert_int_equal(b.len, 3 + strlen("org_code,org_name,course_id,sex,enrolled,started,completed,certified,"
+					   "avg_score\r\n"));
+	buf_reset(&b);
+	report_write_table(&r, REPORT_BY_ORG, "km", &b);
+	assert_non_null(strstr(buf_str(&b), "បាត់ដំបង"));
+	buf_release(&b);
+	report_free(&r);
+	db_close(db);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_periods),
+	    cmocka_unit_test(test_groupings),
+	    cmocka_unit_test(test_formats),
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test_setup_teardown(test_figures, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scope, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
