@@ -60,6 +60,12 @@ int cert_issue(sqlite3 *db, int64_t user_id, const char *course_id, int64_t *id,
  */
 int cert_reissue(sqlite3 *db, const char *serial, int64_t *new_id, struct err *e);
 /* Revokes with a (required) reason. */
+/*
+ * A name correction: re-issues every current certificate of user_id whose
+ * names differ from the account's names now; the old ones are superseded.
+ * *count gets how many were re-issued.
+ */
+int cert_reissue_renamed(sqlite3 *db, int64_t user_id, int *count, struct err *e);
 int cert_revoke(sqlite3 *db, const char *serial, const char *reason, struct err *e);
 
 /* Loads by serial, by code (any spelling cert_code_normalize accepts) or by id; -1 when absent. */

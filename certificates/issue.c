@@ -434,3 +434,31 @@ bool cert_name_changed(sqlite3 *db, const struct cert *c)
 	cert_release(&now);
 	return changed;
 }
+
+int cert_reissue_renamed(sqlite3 *db, int64_t user_id, int *count, struct err *e)
+{
+	/* Collect first: cert_reissue opens its own transaction for each. */
+	sqlite3_stmt *st = db_prepare(db, "SELECT c.serial FROM certificates c JOIN users u ON u.id = c.user_id "
+					  "WHERE c.user_id = ? AND c.superseded_by IS NULL AND c.revoked_at IS NULL "
+					  "AND (c.name <> u.full_name OR c.name_km <> u.full_name_km)");
+	sqlite3_bind_int64(st, 1, user_id);
+	char **serials = NULL;
+	size_t n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		serials = xrealloc(serials, (n + 1) * sizeof *serials);
+		serials[n++] = xstrdup(db_col_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	int rc = 0;
+	*count = 0;
+	for (size_t i = 0; i < n; i++) {
+		int64_t id;
+		if (rc == 0 && cert_reissue(db, serials[i], &id, e) < 0)
+			rc = -1;
+		else if (rc == 0)
+			(*count)++;
+		free(serials[i]);
+	}
+	free(serials);
+	return rc;
+}

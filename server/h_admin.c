@@ -4,6 +4,7 @@
 
 #include "accounts/orgs.h"
 #include "accounts/users.h"
+#include "certificates/cert.h"
 #include "lib/db.h"
 #include "lib/util.h"
 #include "server/server.h"
@@ -175,6 +176,12 @@ static int h_user_edit(struct req *r)
 	buf_puts(&b, "</h1>");
 	if (req_query(r, "saved"))
 		notice(&b, "ok", T(r, "Saved."));
+	if (req_int(req_query(r, "reissued"), 1, 1000000, 0) > 0) {
+		char msg[160];
+		snprintf(msg, sizeof msg, T(r, "The name changed: %d certificate(s) were re-issued."),
+			 (int)req_int(req_query(r, "reissued"), 1, 1000000, 0));
+		notice(&b, "ok", msg);
+	}
 	char action[64];
 	snprintf(action, sizeof action, "/admin/users/%lld", (long long)u.id);
 	user_form(r, &b, &u, action);
@@ -194,8 +201,12 @@ static int h_user_save(struct req *r)
 	struct err e;
 	if (user_update(r->db, id, &u, &e) < 0)
 		return resp_error(r, 422, e.msg);
-	char to[64];
-	snprintf(to, sizeof to, "/admin/users/%lld?saved=1", (long long)id);
+	/* A name correction re-issues the learner's certificates under the new name. */
+	int reissued = 0;
+	if (cert_reissue_renamed(r->db, id, &reissued, &e) < 0)
+		return resp_error(r, 500, e.msg);
+	char to[96];
+	snprintf(to, sizeof to, "/admin/users/%lld?saved=1&reissued=%d", (long long)id, reissued);
 	return resp_redirect(r, to);
 }
 

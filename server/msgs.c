@@ -58,6 +58,7 @@ static const struct msg common[] = {
 	{"Password (at least 8 characters)", "ពាក្យសម្ងាត់ (យ៉ាងតិច ៨ តួអក្សរ)"},
 	{"Save", "រក្សាទុក"},
 	{"Saved.", "បានរក្សាទុក។"},
+	{"The name changed: %d certificate(s) were re-issued.", "ឈ្មោះបានផ្លាស់ប្ដូរ៖ វិញ្ញាបនបត្រ %d ត្រូវបានចេញឡើងវិញ។"},
 	{"Add user", "បន្ថែមអ្នកប្រើប្រាស់"},
 	{"The user was added.", "បានបន្ថែមអ្នកប្រើប្រាស់។"},
 	{"Import users from CSV", "នាំចូលអ្នកប្រើប្រាស់ពីឯកសារ CSV"},

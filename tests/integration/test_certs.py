@@ -276,3 +276,27 @@ def test_bulk_pdf_and_zip():
             out = os.path.join(tmp, "all.zip")
             p = sala("cert", "bulk", "--course", COURSE, "--org", "17", "-o", out, db=srv.db, check=True)
             assert len(zipfile.ZipFile(out).namelist()) == 2
+
+
+def test_admin_name_correction_reissues():
+    with Server() as srv:
+        setup_course(srv)
+        serial, code = issue(srv)
+        admin = srv.client()
+        admin.login("admin")
+        uid = sqlite3.connect(srv.db).execute("SELECT id FROM users WHERE username='learner'").fetchone()[0]
+        page = admin.get("/admin/users/%d" % uid)
+        assert page.status == 200
+        form = {"full_name": "Srey Sokha Chan", "full_name_km": "ស្រី សុខា ចាន់", "sex": "female",
+                "org_code": "171001", "position": "", "email": "", "phone": "", "role_learner": "1"}
+        r = admin.post("/admin/users/%d" % uid, form)
+        assert r.status == 303 and "reissued=1" in r.header("Location"), r.header("Location")
+        db = sqlite3.connect(srv.db)
+        old = db.execute("SELECT superseded_by FROM certificates WHERE serial = ?", (serial,)).fetchone()[0]
+        assert old is not None
+        new = db.execute("SELECT name, name_km, superseded_by FROM certificates WHERE id = ?", (old,)).fetchone()
+        assert new == ("Srey Sokha Chan", "ស្រី សុខា ចាន់", None), new
+        # Saving again without a name change re-issues nothing.
+        r = admin.post("/admin/users/%d" % uid, form)
+        assert "reissued=0" in r.header("Location")
+        assert db.execute("SELECT count(*) FROM certificates WHERE user_id = ?", (uid,)).fetchone()[0] == 2
