@@ -88,7 +88,9 @@ int cmd_demo(int argc, char **argv)
 		else if ((v = cli_flag(argc, argv, &i, "--learners")))
 			learners = strtol(v, NULL, 10);
 		else
-			die("usage: sala demo [--init] [--learners N]");
+			die("usage: sala demo [--init] [--learners N]\n  --init creates the provinces, demo accounts and "
+			    "courses in a new database;\n  --learners N adds N synthetic officials (with --init: only "
+			    "to a new database)");
 	}
 	if (!init && learners < 0)
 		init = true;
@@ -108,6 +110,9 @@ int cmd_demo(int argc, char **argv)
 				printf("  %-8s / %-15s %s\n", demo_accounts[i].username, demo_accounts[i].password,
 				       demo_accounts[i].role_note);
 	}
+	/* With --init, synthetic learners are added only to a database created just now. */
+	if (init && rc == 0)
+		learners = -1;
 	if (learners >= 0 && demo_learners(db, learners) < 0) {
 		db_close(db);
 		return 1;
