@@ -52,14 +52,14 @@ int64_t org_id(sqlite3 *db, const char *code)
 
 int org_path(sqlite3 *db, int64_t id, char *out, size_t outlen)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT path FROM org_units WHERE id = ?");
+	sqlite3_stmt *st = db_stmt(db, "SELECT path FROM org_units WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	int rc = -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(out, outlen, "%s", db_col_text(st, 0));
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }
 
@@ -100,14 +100,14 @@ static int org_check(sqlite3 *db, const char *code, const char *name_en, const c
 	if (org_id(db, code) >= 0)
 		return err_set(e, "org code '%s' already exists", code);
 	if (parent_code && *parent_code) {
-		sqlite3_stmt *st = db_prepare(db, "SELECT level FROM org_units WHERE code = ?");
+		sqlite3_stmt *st = db_stmt(db, "SELECT level FROM org_units WHERE code = ?");
 		db_bind_text(st, 1, parent_code);
 		int rc = 0;
 		if (sqlite3_step(st) != SQLITE_ROW)
 			rc = err_set(e, "org '%s': unknown parent code '%s'", code, parent_code);
 		else if (level_rank(db_col_text(st, 0)) >= level_rank(level))
 			rc = err_set(e, "org '%s': a %s cannot sit under a %s", code, level, db_col_text(st, 0));
-		sqlite3_finalize(st);
+		db_finish(st);
 		return rc;
 	} else if (strcmp(level, "national") != 0) {
 		return err_set(e, "org '%s': only a national unit may have no parent", code);
@@ -118,7 +118,7 @@ static int org_check(sqlite3 *db, const char *code, const char *name_en, const c
 static int64_t org_insert(sqlite3 *db, const char *code, const char *name_en, const char *name_km,
 			  const char *parent_code, const char *level)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO org_units(code, name_en, name_km, parent_id, level, path) "
+	sqlite3_stmt *st = db_stmt(db, "INSERT INTO org_units(code, name_en, name_km, parent_id, level, path) "
 					  "VALUES (?1, ?2, ?3, (SELECT id FROM org_units WHERE code = ?4), ?5, '')");
 	db_bind_text(st, 1, code);
 	db_bind_text(st, 2, name_en);
@@ -126,15 +126,15 @@ static int64_t org_insert(sqlite3 *db, const char *code, const char *name_en, co
 	db_bind_text(st, 4, parent_code && *parent_code ? parent_code : NULL);
 	db_bind_text(st, 5, level);
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (rc != SQLITE_DONE)
 		return -1;
 	int64_t id = sqlite3_last_insert_rowid(db);
-	st = db_prepare(db, "UPDATE org_units SET path = coalesce((SELECT p.path FROM org_units p WHERE p.id = "
+	st = db_stmt(db, "UPDATE org_units SET path = coalesce((SELECT p.path FROM org_units p WHERE p.id = "
 			    "org_units.parent_id), '/') || id || '/' WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc == SQLITE_DONE ? id : -1;
 }
 
@@ -164,12 +164,12 @@ int org_rename(sqlite3 *db, const char *code, const char *name_en, const char *n
 {
 	if (!name_en || !*name_en)
 		return err_set(e, "org '%s' needs an English name", code);
-	sqlite3_stmt *st = db_prepare(db, "UPDATE org_units SET name_en = ?, name_km = ? WHERE code = ?");
+	sqlite3_stmt *st = db_stmt(db, "UPDATE org_units SET name_en = ?, name_km = ? WHERE code = ?");
 	db_bind_text(st, 1, name_en);
 	db_bind_text(st, 2, name_km ? name_km : "");
 	db_bind_text(st, 3, code);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (sqlite3_changes(db) == 0)
 		return err_set(e, "unknown org code '%s'", code);
 	return 0;

@@ -18,7 +18,7 @@ int session_create(sqlite3 *db, int64_t user_id, char token[65], char csrf[65], 
 	random_token(32, token);
 	random_token(32, csrf);
 	token_key(token, key);
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen) "
+	sqlite3_stmt *st = db_stmt(db, "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen) "
 					  "VALUES (?, ?, ?, ?, ?)");
 	int64_t now = now_s();
 	db_bind_text(st, 1, key);
@@ -27,7 +27,7 @@ int session_create(sqlite3 *db, int64_t user_id, char token[65], char csrf[65], 
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, now);
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (rc != SQLITE_DONE)
 		return err_set(e, "cannot create a session: %s", sqlite3_errmsg(db));
 	return 0;
@@ -40,7 +40,7 @@ int session_lookup(sqlite3 *db, const char *token, struct session *s)
 	char key[65];
 	token_key(token, key);
 	int64_t now = now_s();
-	sqlite3_stmt *st = db_prepare(db, "SELECT s.user_id, s.csrf, s.last_seen FROM sessions s JOIN users u ON "
+	sqlite3_stmt *st = db_stmt(db, "SELECT s.user_id, s.csrf, s.last_seen FROM sessions s JOIN users u ON "
 					  "u.id = s.user_id WHERE s.token_hash = ? AND u.active = 1 AND "
 					  "s.created_at > ? AND s.last_seen > ?");
 	db_bind_text(st, 1, key);
@@ -54,14 +54,14 @@ int session_lookup(sqlite3 *db, const char *token, struct session *s)
 		last = sqlite3_column_int64(st, 2);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	/* Touch at most once a minute, so reading pages rarely writes. */
 	if (rc == 0 && now - last > 60) {
-		st = db_prepare(db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?");
+		st = db_stmt(db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?");
 		sqlite3_bind_int64(st, 1, now);
 		db_bind_text(st, 2, key);
 		sqlite3_step(st);
-		sqlite3_finalize(st);
+		db_finish(st);
 	}
 	return rc;
 }
@@ -72,43 +72,43 @@ void session_destroy(sqlite3 *db, const char *token)
 		return;
 	char key[65];
 	token_key(token, key);
-	sqlite3_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE token_hash = ?");
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
 	db_bind_text(st, 1, key);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_finish(st);
 }
 
 void sessions_sweep(sqlite3 *db)
 {
 	int64_t now = now_s();
-	sqlite3_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE created_at <= ? OR last_seen <= ?");
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE created_at <= ? OR last_seen <= ?");
 	sqlite3_bind_int64(st, 1, now - SESSION_MAX_S);
 	sqlite3_bind_int64(st, 2, now - SESSION_IDLE_S);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
-	st = db_prepare(db, "DELETE FROM login_failures WHERE at <= ?");
+	db_finish(st);
+	st = db_stmt(db, "DELETE FROM login_failures WHERE at <= ?");
 	sqlite3_bind_int64(st, 1, now - LOGIN_WINDOW_S);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_finish(st);
 }
 
 static int64_t failures(sqlite3 *db, const char *key)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM login_failures WHERE key = ? AND at > ?");
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM login_failures WHERE key = ? AND at > ?");
 	db_bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, now_s() - LOGIN_WINDOW_S);
 	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	db_finish(st);
 	return n;
 }
 
 static void record_failure(sqlite3 *db, const char *key)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO login_failures(key, at) VALUES (?, ?)");
+	sqlite3_stmt *st = db_stmt(db, "INSERT INTO login_failures(key, at) VALUES (?, ?)");
 	db_bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, now_s());
 	sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_finish(st);
 }
 
 enum login_result login_check(sqlite3 *db, const char *username, const char *password, const char *address,
@@ -124,7 +124,7 @@ enum login_result login_check(sqlite3 *db, const char *username, const char *pas
 	snprintf(ikey, sizeof ikey, "addr:%s", address ? address : "");
 	if (failures(db, akey) >= LOGIN_MAX_PER_ACCOUNT || failures(db, ikey) >= LOGIN_MAX_PER_ADDRESS)
 		return LOGIN_THROTTLED;
-	sqlite3_stmt *st = db_prepare(db, "SELECT id, password_hash FROM users WHERE username = ? AND active = 1");
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, password_hash FROM users WHERE username = ? AND active = 1");
 	db_bind_text(st, 1, username ? username : "");
 	int64_t id = -1;
 	char hash[256] = "";
@@ -132,7 +132,7 @@ enum login_result login_check(sqlite3 *db, const char *username, const char *pas
 		id = sqlite3_column_int64(st, 0);
 		snprintf(hash, sizeof hash, "%s", db_col_text(st, 1));
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	/* Verify even for unknown users so timing does not reveal which names exist. */
 	static const char dummy[] = "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
 				    "3OQ2qBHqFyWv2bYxYq0PjBk2l1g2cS1G0a1q0lJc1yQ";
@@ -142,10 +142,10 @@ enum login_result login_check(sqlite3 *db, const char *username, const char *pas
 		record_failure(db, ikey);
 		return LOGIN_BAD;
 	}
-	st = db_prepare(db, "DELETE FROM login_failures WHERE key = ?");
+	st = db_stmt(db, "DELETE FROM login_failures WHERE key = ?");
 	db_bind_text(st, 1, akey);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_finish(st);
 	*user_id = id;
 	return LOGIN_OK;
 }

@@ -173,18 +173,18 @@ static int roles_write(sqlite3 *db, int64_t id, const char *roles)
 	unsigned mask;
 	if (roles_parse(roles, &mask, NULL) < 0)
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, "DELETE FROM user_roles WHERE user_id = ?");
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM user_roles WHERE user_id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_finish(st);
 	for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
 		if (!(mask & role_names[i].bit))
 			continue;
-		st = db_prepare(db, "INSERT INTO user_roles(user_id, role) VALUES (?, ?)");
+		st = db_stmt(db, "INSERT INTO user_roles(user_id, role) VALUES (?, ?)");
 		sqlite3_bind_int64(st, 1, id);
 		db_bind_text(st, 2, role_names[i].name);
 		int rc = sqlite3_step(st);
-		sqlite3_finalize(st);
+		db_finish(st);
 		if (rc != SQLITE_DONE)
 			return -1;
 	}
@@ -194,7 +194,7 @@ static int roles_write(sqlite3 *db, int64_t id, const char *roles)
 /* Inserts a validated user inside the caller's transaction. */
 static int64_t user_insert(sqlite3 *db, const struct user_input *u, const char *hash)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO users(username, password_hash, full_name, full_name_km, sex, "
+	sqlite3_stmt *st = db_stmt(db, "INSERT INTO users(username, password_hash, full_name, full_name_km, sex, "
 					  "org_id, position, email, phone, lang, is_demo, created_at) VALUES "
 					  "(?1, ?2, ?3, ?4, ?5, (SELECT id FROM org_units WHERE code = ?6), ?7, ?8, ?9, "
 					  "?10, ?11, ?12)");
@@ -211,7 +211,7 @@ static int64_t user_insert(sqlite3 *db, const struct user_input *u, const char *
 	sqlite3_bind_int(st, 11, u->is_demo);
 	sqlite3_bind_int64(st, 12, now_s());
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (rc != SQLITE_DONE)
 		return -1;
 	int64_t id = sqlite3_last_insert_rowid(db);
@@ -248,7 +248,7 @@ int user_update(sqlite3 *db, int64_t id, const struct user_input *u, struct err 
 		return -1;
 	if (db_begin(db, e) < 0)
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, "UPDATE users SET full_name = ?1, full_name_km = ?2, sex = ?3, org_id = "
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET full_name = ?1, full_name_km = ?2, sex = ?3, org_id = "
 					  "(SELECT id FROM org_units WHERE code = ?4), position = ?5, email = ?6, "
 					  "phone = ?7 WHERE id = ?8");
 	db_bind_text(st, 1, u->full_name);
@@ -260,7 +260,7 @@ int user_update(sqlite3 *db, int64_t id, const struct user_input *u, struct err 
 	db_bind_text(st, 7, or_empty(u->phone));
 	sqlite3_bind_int64(st, 8, id);
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (rc != SQLITE_DONE || sqlite3_changes(db) == 0 || roles_write(db, id, u->roles) < 0) {
 		err_set(e, "cannot update user: %s", rc != SQLITE_DONE ? sqlite3_errmsg(db) : "no such user");
 		db_rollback(db);
@@ -278,33 +278,33 @@ int user_set_password(sqlite3 *db, const char *username, const char *password, s
 		return -1;
 	if (db_begin(db, e) < 0)
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, "UPDATE users SET password_hash = ? WHERE username = ?");
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET password_hash = ? WHERE username = ?");
 	db_bind_text(st, 1, hash);
 	db_bind_text(st, 2, username);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_finish(st);
 	/* A new password ends every session of the account. */
-	st = db_prepare(db, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)");
+	st = db_stmt(db, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)");
 	db_bind_text(st, 1, username);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_finish(st);
 	return db_commit(db, e);
 }
 
 int user_set_active(sqlite3 *db, int64_t id, bool active, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE users SET active = ? WHERE id = ?");
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET active = ? WHERE id = ?");
 	sqlite3_bind_int(st, 1, active);
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (sqlite3_changes(db) == 0)
 		return err_set(e, "no such user");
 	if (!active) {
-		st = db_prepare(db, "DELETE FROM sessions WHERE user_id = ?");
+		st = db_stmt(db, "DELETE FROM sessions WHERE user_id = ?");
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_step(st);
-		sqlite3_finalize(st);
+		db_finish(st);
 	}
 	return 0;
 }
@@ -313,11 +313,11 @@ int user_set_lang(sqlite3 *db, int64_t id, const char *lang)
 {
 	if (strcmp(lang, "en") && strcmp(lang, "km"))
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, "UPDATE users SET lang = ? WHERE id = ?");
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET lang = ? WHERE id = ?");
 	db_bind_text(st, 1, lang);
 	sqlite3_bind_int64(st, 2, id);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }
 
@@ -330,7 +330,7 @@ int user_set_lang(sqlite3 *db, int64_t id, const char *lang)
 static int user_read(sqlite3_stmt *st, struct user *u)
 {
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		db_finish(st);
 		return -1;
 	}
 	u->id = sqlite3_column_int64(st, 0);
@@ -341,20 +341,20 @@ static int user_read(sqlite3_stmt *st, struct user *u)
 		*dst[i] = xstrdup(db_col_text(st, (int)i + 2));
 	u->active = sqlite3_column_int(st, 13);
 	roles_parse(db_col_text(st, 14), &u->roles, NULL);
-	sqlite3_finalize(st);
+	db_finish(st);
 	return 0;
 }
 
 int user_get(sqlite3 *db, int64_t id, struct user *u)
 {
-	sqlite3_stmt *st = db_prepare(db, USER_COLS "WHERE u.id = ?");
+	sqlite3_stmt *st = db_stmt(db, USER_COLS "WHERE u.id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	return user_read(st, u);
 }
 
 int user_get_by_name(sqlite3 *db, const char *username, struct user *u)
 {
-	sqlite3_stmt *st = db_prepare(db, USER_COLS "WHERE u.username = ?");
+	sqlite3_stmt *st = db_stmt(db, USER_COLS "WHERE u.username = ?");
 	db_bind_text(st, 1, username);
 	return user_read(st, u);
 }
@@ -468,8 +468,9 @@ int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len
 	/* Hash before the transaction so the write lock is held briefly. */
 	hashes = xcalloc(im.nrows ? im.nrows : 1, sizeof *hashes);
 	for (size_t i = 0; i < im.nrows; i++) {
-		if (password_hash(im.rows[i].password, hashes[i], e) < 0) {
-			err_set(e, "%s:%d: %s", name, im.lines[i], e->msg);
+		struct err he;
+		if (password_hash(im.rows[i].password, hashes[i], &he) < 0) {
+			err_set(e, "%s:%d: %s", name, im.lines[i], he.msg); /* not e->msg: it is the destination */
 			goto out;
 		}
 	}

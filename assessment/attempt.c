@@ -33,7 +33,7 @@ struct quiz_ref {
 static int find_quiz(sqlite3 *db, const char *course_id, const char *item_path, const char *lang,
 		     struct quiz_ref *ref)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT p.id, p.language, p.pass_mark, i.title FROM packages p "
+	sqlite3_stmt *st = db_stmt(db, "SELECT p.id, p.language, p.pass_mark, i.title FROM packages p "
 					  "JOIN items i ON i.package_id = p.id AND i.type = 'quiz' AND i.path = ?2 "
 					  "WHERE p.course_id = ?1 AND p.active = 1 "
 					  "ORDER BY p.language = ?3 DESC, p.language = 'en' DESC, p.id DESC LIMIT 1");
@@ -48,28 +48,28 @@ static int find_quiz(sqlite3 *db, const char *course_id, const char *item_path, 
 		ref->item_title = xstrdup(db_col_text(st, 3));
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }
 
 /* Parses the quiz file of a package. */
 static int load_quiz(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 "
+	sqlite3_stmt *st = db_stmt(db, "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 "
 					  "WHERE f.package_id = ? AND f.path = ?");
 	sqlite3_bind_int64(st, 1, package_id);
 	db_bind_text(st, 2, path);
 	memset(q, 0, sizeof *q);
 	q->pass_mark = -1;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		db_finish(st);
 		err_set(e, "the quiz file '%s' is missing from the package", path);
 		return ATTEMPT_EQUIZ;
 	}
 	const char *data = sqlite3_column_blob(st, 0);
 	size_t len = (size_t)sqlite3_column_bytes(st, 0);
 	int problems = quiz_parse(path, data ? data : "", len, q, NULL);
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (problems || q->nquestions == 0) {
 		quiz_free(q);
 		err_set(e, "the quiz '%s' has errors; ask the course author to check it", path);
@@ -531,20 +531,20 @@ static void grade_all(struct attempt *a)
 
 static void ensure_enrolment(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at) "
+	sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at) "
 					  "VALUES (?, ?, 'self', ?)");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
-	st = db_prepare(db, "UPDATE enrolments SET started_at = ? WHERE user_id = ? AND course_id = ? AND "
+	db_finish(st);
+	st = db_stmt(db, "UPDATE enrolments SET started_at = ? WHERE user_id = ? AND course_id = ? AND "
 			    "started_at IS NULL");
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, user_id);
 	db_bind_text(st, 3, course_id);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_finish(st);
 }
 
 /* Loads the row and quiz of an attempt (no ownership check). */
@@ -552,13 +552,13 @@ static int load_row(sqlite3 *db, int64_t id, struct attempt *a, struct err *e)
 {
 	memset(a, 0, sizeof *a);
 	a->score = -1;
-	sqlite3_stmt *st = db_prepare(db, "SELECT a.user_id, a.course_id, a.package_id, a.item_path, a.kind, a.seed, "
+	sqlite3_stmt *st = db_stmt(db, "SELECT a.user_id, a.course_id, a.package_id, a.item_path, a.kind, a.seed, "
 					  "a.layout, a.started_at, a.deadline_at, a.submitted_at, a.answers, a.score, "
 					  "a.passed, p.language, p.pass_mark FROM attempts a JOIN packages p ON "
 					  "p.id = a.package_id WHERE a.id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		db_finish(st);
 		err_set(e, "no such attempt");
 		return ATTEMPT_ENOTFOUND;
 	}
@@ -581,7 +581,7 @@ static int load_row(sqlite3 *db, int64_t id, struct attempt *a, struct err *e)
 	}
 	a->language = xstrdup(db_col_text(st, 13));
 	int pkg_mark = sqlite3_column_int(st, 14);
-	sqlite3_finalize(st);
+	db_finish(st);
 	int rc = load_quiz(db, a->package_id, a->item_path, &a->quiz, e);
 	if (rc == 0 && layout_parse(layout, &a->quiz, &a->items, &a->nitems) < 0) {
 		err_set(e, "attempt %lld has a damaged layout", (long long)id);
@@ -619,7 +619,7 @@ static int record_submission(sqlite3 *db, struct attempt *a, int64_t now, struct
 	a->late = past_deadline(a, now);
 	struct buf ans = BUF_INIT;
 	answers_format(a, &ans);
-	sqlite3_stmt *st = db_prepare(db, "UPDATE attempts SET submitted_at = ?, answers = ?, score = ?, passed = ? "
+	sqlite3_stmt *st = db_stmt(db, "UPDATE attempts SET submitted_at = ?, answers = ?, score = ?, passed = ? "
 					  "WHERE id = ? AND submitted_at IS NULL");
 	sqlite3_bind_int64(st, 1, now);
 	db_bind_text(st, 2, buf_str(&ans));
@@ -627,11 +627,11 @@ static int record_submission(sqlite3 *db, struct attempt *a, int64_t now, struct
 	sqlite3_bind_int(st, 4, a->passed);
 	sqlite3_bind_int64(st, 5, a->id);
 	int ok = sqlite3_step(st) == SQLITE_DONE;
-	sqlite3_finalize(st);
+	db_finish(st);
 	buf_release(&ans);
 	if (!ok)
 		return err_set(e, "cannot save the submission: %s", sqlite3_errmsg(db)), ATTEMPT_EFAIL;
-	st = db_prepare(db, "INSERT OR REPLACE INTO attempt_answers(attempt_id, question, score, chosen) "
+	st = db_stmt(db, "INSERT OR REPLACE INTO attempt_answers(attempt_id, question, score, chosen) "
 			    "VALUES (?, ?, ?, ?)");
 	for (int k = 0; k < a->nitems && ok; k++) {
 		const struct question *qu = &a->quiz.questions[a->items[k].question];
@@ -645,16 +645,16 @@ static int record_submission(sqlite3 *db, struct attempt *a, int64_t now, struct
 		ok = sqlite3_step(st) == SQLITE_DONE;
 		buf_release(&ch);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (!ok)
 		return err_set(e, "cannot save the answers: %s", sqlite3_errmsg(db)), ATTEMPT_EFAIL;
 	ensure_enrolment(db, a->user_id, a->course_id, now);
 	if (a->kind == QUIZ_FINAL) {
-		st = db_prepare(db, "UPDATE enrolments SET best_final = max(coalesce(best_final, 0), ?) "
+		st = db_stmt(db, "UPDATE enrolments SET best_final = max(coalesce(best_final, 0), ?) "
 				    "WHERE user_id = ? AND course_id = ?");
 	} else if (a->kind == QUIZ_PRETEST) {
 		/* The first pretest is the baseline for learning gain. */
-		st = db_prepare(db, "UPDATE enrolments SET pretest = ? WHERE user_id = ? AND course_id = ? AND "
+		st = db_stmt(db, "UPDATE enrolments SET pretest = ? WHERE user_id = ? AND course_id = ? AND "
 				    "pretest IS NULL");
 	} else {
 		st = NULL;
@@ -664,7 +664,7 @@ static int record_submission(sqlite3 *db, struct attempt *a, int64_t now, struct
 		sqlite3_bind_int64(st, 2, a->user_id);
 		db_bind_text(st, 3, a->course_id);
 		ok = sqlite3_step(st) == SQLITE_DONE;
-		sqlite3_finalize(st);
+		db_finish(st);
 		if (!ok)
 			return err_set(e, "cannot update the enrolment: %s", sqlite3_errmsg(db)), ATTEMPT_EFAIL;
 	}
@@ -675,17 +675,17 @@ static int record_submission(sqlite3 *db, struct attempt *a, int64_t now, struct
 
 static bool still_open(sqlite3 *db, int64_t id)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM attempts WHERE id = ? AND submitted_at IS NULL");
+	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM attempts WHERE id = ? AND submitted_at IS NULL");
 	sqlite3_bind_int64(st, 1, id);
 	bool open = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	db_finish(st);
 	return open;
 }
 
 /* Reads back the stored result of a submitted attempt (after a concurrent submission). */
 static void reload_result(sqlite3 *db, struct attempt *a)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT submitted_at, answers, score, passed FROM attempts WHERE id = ?");
+	sqlite3_stmt *st = db_stmt(db, "SELECT submitted_at, answers, score, passed FROM attempts WHERE id = ?");
 	sqlite3_bind_int64(st, 1, a->id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		a->submitted_at = sqlite3_column_int64(st, 0);
@@ -697,7 +697,7 @@ static void reload_result(sqlite3 *db, struct attempt *a)
 		a->passed = sqlite3_column_int(st, 3) != 0;
 		a->late = past_deadline(a, a->submitted_at);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 }
 
 /* Submits with the answers now in a; idempotent against a concurrent submission. */
@@ -746,25 +746,25 @@ int attempt_load(sqlite3 *db, int64_t attempt_id, int64_t user_id, struct attemp
 
 static int count_used(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND "
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND "
 					  "item_path = ? AND submitted_at IS NOT NULL");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
 	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
+	db_finish(st);
 	return n;
 }
 
 static int64_t open_attempt(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM attempts WHERE user_id = ? AND course_id = ? AND "
+	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM attempts WHERE user_id = ? AND course_id = ? AND "
 					  "item_path = ? AND submitted_at IS NULL ORDER BY id DESC LIMIT 1");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
 	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	db_finish(st);
 	return id;
 }
 
@@ -824,7 +824,7 @@ int attempt_start(sqlite3 *db, int64_t user_id, const char *course_id, const cha
 		rc = ATTEMPT_ELIMIT;
 		goto out;
 	}
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO attempts(user_id, course_id, package_id, item_path, kind, seed, "
+	sqlite3_stmt *st = db_stmt(db, "INSERT INTO attempts(user_id, course_id, package_id, item_path, kind, seed, "
 					  "layout, started_at, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
@@ -839,7 +839,7 @@ int attempt_start(sqlite3 *db, int64_t user_id, const char *course_id, const cha
 	else
 		sqlite3_bind_null(st, 9);
 	bool ok = sqlite3_step(st) == SQLITE_DONE;
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (!ok) {
 		err_set(e, "cannot start the attempt: %s", sqlite3_errmsg(db));
 		db_rollback(db);
@@ -875,12 +875,12 @@ int attempt_save(sqlite3 *db, struct attempt *a, answer_get_fn get, void *ctx, s
 	struct buf b = BUF_INIT;
 	answers_format(a, &b);
 	db_durable(db, true);
-	sqlite3_stmt *st = db_prepare(db, "UPDATE attempts SET answers = ? WHERE id = ? AND submitted_at IS NULL");
+	sqlite3_stmt *st = db_stmt(db, "UPDATE attempts SET answers = ? WHERE id = ? AND submitted_at IS NULL");
 	db_bind_text(st, 1, buf_str(&b));
 	sqlite3_bind_int64(st, 2, a->id);
 	bool ok = sqlite3_step(st) == SQLITE_DONE;
 	bool changed = sqlite3_changes(db) > 0;
-	sqlite3_finalize(st);
+	db_finish(st);
 	buf_release(&b);
 	if (!ok)
 		return err_set(e, "cannot save the answers: %s", sqlite3_errmsg(db)), ATTEMPT_EFAIL;
@@ -909,7 +909,7 @@ int attempt_list(sqlite3 *db, int64_t user_id, const char *course_id, const char
 		 struct attempt_summary **out, int *n, struct err *e)
 {
 	(void)e;
-	sqlite3_stmt *st = db_prepare(db, "SELECT id, started_at, submitted_at, score, passed, deadline_at FROM "
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, started_at, submitted_at, score, passed, deadline_at FROM "
 					  "attempts WHERE user_id = ? AND course_id = ? AND item_path = ? "
 					  "ORDER BY id DESC LIMIT 1000");
 	sqlite3_bind_int64(st, 1, user_id);
@@ -931,7 +931,7 @@ int attempt_list(sqlite3 *db, int64_t user_id, const char *course_id, const char
 		int64_t dl = sqlite3_column_int64(st, 5);
 		s->late = s->submitted_at && dl && s->submitted_at > dl + ATTEMPT_GRACE_S;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	*out = v;
 	*n = k;
 	return 0;
@@ -968,7 +968,7 @@ int attempt_quiz_status(sqlite3 *db, int64_t user_id, const char *course_id, con
 	quiz_free(&q);
 	out->attempts_used = count_used(db, user_id, course_id, item_path);
 	out->open_attempt = open_attempt(db, user_id, course_id, item_path);
-	sqlite3_stmt *st = db_prepare(db, "SELECT max(score), max(passed) FROM attempts WHERE user_id = ? AND "
+	sqlite3_stmt *st = db_stmt(db, "SELECT max(score), max(passed) FROM attempts WHERE user_id = ? AND "
 					  "course_id = ? AND item_path = ? AND submitted_at IS NOT NULL");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
@@ -977,7 +977,7 @@ int attempt_quiz_status(sqlite3 *db, int64_t user_id, const char *course_id, con
 		out->best = sqlite3_column_double(st, 0);
 		out->passed = sqlite3_column_int(st, 1) != 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return 0;
 }
 
@@ -1225,7 +1225,7 @@ int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_p
 	for (int i = 0; i < nq; i++)
 		s[i].question = i;
 	/* Each learner's first submitted attempt on this package: retakes would flatter the items. */
-	sqlite3_stmt *st = db_prepare(db,
+	sqlite3_stmt *st = db_stmt(db,
 		"SELECT aa.question, aa.score, aa.chosen, u.sex FROM attempts a "
 		"JOIN attempt_answers aa ON aa.attempt_id = a.id JOIN users u ON u.id = a.user_id "
 		"WHERE a.package_id = ?1 AND a.item_path = ?2 AND a.submitted_at IS NOT NULL AND a.id = "
@@ -1248,7 +1248,7 @@ int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_p
 		if (!right)
 			wrong_parts(&q->questions[qi], db_col_text(st, 2), &t[qi], &nt[qi]);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	for (int i = 0; i < nq; i++) {
 		for (int k = 0; k < 3; k++) {
 			int best = -1;

@@ -18,7 +18,7 @@
 static int package_complete(sqlite3 *db, int64_t package_id, bool quizzes_only, int64_t user_id,
 			    const char *course_id)
 {
-	sqlite3_stmt *st = db_prepare(
+	sqlite3_stmt *st = db_stmt(
 		db, "SELECT "
 		    " (SELECT count(*) FROM items i WHERE i.package_id = ?1 AND i.type = 'quiz' AND i.quiz_kind = 'final'),"
 		    " (SELECT count(*) FROM items i WHERE i.package_id = ?1 AND i.type = 'quiz' AND i.quiz_kind = 'final'"
@@ -40,7 +40,7 @@ static int package_complete(sqlite3 *db, int64_t package_id, bool quizzes_only, 
 		else
 			done = finals + lessons > 0 && finals_left == 0 && lessons_left == 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return done;
 }
 
@@ -48,39 +48,39 @@ int completion_update(sqlite3 *db, int64_t user_id, const char *course_id, bool 
 {
 	if (completed_now)
 		*completed_now = false;
-	sqlite3_stmt *st = db_prepare(db, "SELECT completed_at IS NOT NULL FROM enrolments WHERE user_id = ? AND "
+	sqlite3_stmt *st = db_stmt(db, "SELECT completed_at IS NOT NULL FROM enrolments WHERE user_id = ? AND "
 					  "course_id = ?");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	bool already = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (already)
 		return 0;
 	bool done = false;
-	st = db_prepare(db, "SELECT id, completion FROM packages WHERE course_id = ? AND active = 1");
+	st = db_stmt(db, "SELECT id, completion FROM packages WHERE course_id = ? AND active = 1");
 	db_bind_text(st, 1, course_id);
 	while (!done && sqlite3_step(st) == SQLITE_ROW)
 		done = package_complete(db, sqlite3_column_int64(st, 0),
 					strcmp(db_col_text(st, 1), "quizzes") == 0, user_id, course_id) == 1;
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (!done)
 		return 0;
 	int64_t now = now_s();
-	st = db_prepare(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at, started_at) "
+	st = db_stmt(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at, started_at) "
 			    "VALUES (?1, ?2, 'self', ?3, ?3)");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
-	st = db_prepare(db, "UPDATE enrolments SET completed_at = ?1, started_at = coalesce(started_at, ?1) "
+	db_finish(st);
+	st = db_stmt(db, "UPDATE enrolments SET completed_at = ?1, started_at = coalesce(started_at, ?1) "
 			    "WHERE user_id = ?2 AND course_id = ?3 AND completed_at IS NULL");
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, user_id);
 	db_bind_text(st, 3, course_id);
 	bool ok = sqlite3_step(st) == SQLITE_DONE;
 	bool changed = sqlite3_changes(db) > 0;
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (!ok)
 		return err_set(e, "cannot record the completion of '%s': %s", course_id, sqlite3_errmsg(db));
 	if (!changed)

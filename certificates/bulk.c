@@ -19,7 +19,7 @@ int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **
 {
 	/* Subtree by path prefix of the learner's current org unit. */
 	sqlite3_stmt *st =
-	    db_prepare(db, "SELECT c.id FROM certificates c JOIN users u ON u.id = c.user_id "
+	    db_stmt(db, "SELECT c.id FROM certificates c JOIN users u ON u.id = c.user_id "
 			   "JOIN org_units o ON o.id = u.org_id "
 			   "WHERE c.superseded_by IS NULL AND c.revoked_at IS NULL "
 			   "AND (?1 IS NULL OR c.course_id = ?1) "
@@ -30,7 +30,7 @@ int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **
 	if (f->org_id > 0) {
 		char path[512];
 		if (org_path(db, f->org_id, path, sizeof path) < 0) {
-			sqlite3_finalize(st);
+			db_finish(st);
 			return err_set(e, "no org unit %lld", (long long)f->org_id);
 		}
 		db_bind_text(st, 2, path);
@@ -42,7 +42,7 @@ int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **
 	*n = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (*n == max) {
-			sqlite3_finalize(st);
+			db_finish(st);
 			free(*ids);
 			*ids = NULL;
 			return err_set(e, "more than %zu certificates match: narrow the selection", max);
@@ -51,7 +51,7 @@ int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **
 			*ids = xrealloc(*ids, (cap *= 2) * sizeof **ids);
 		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return 0;
 }
 

@@ -99,7 +99,7 @@ static int cert_query(sqlite3 *db, const char *where, const char *text, int64_t 
 		cert_from_row(st, c);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }
 
@@ -134,14 +134,14 @@ void cert_release(struct cert *c)
 
 int cert_serial_of(sqlite3 *db, int64_t id, char out[32])
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT serial FROM certificates WHERE id = ?");
+	sqlite3_stmt *st = db_stmt(db, "SELECT serial FROM certificates WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	int rc = -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(out, 32, "%s", db_col_text(st, 0));
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }
 
@@ -173,7 +173,7 @@ static int cert_insert(sqlite3 *db, struct cert *c, struct err *e)
 	sodium_memzero(sk, sizeof sk);
 	char sig64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES, sodium_base64_VARIANT_ORIGINAL)];
 	sodium_bin2base64(sig64, sizeof sig64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
-	sqlite3_stmt *st = db_prepare(
+	sqlite3_stmt *st = db_stmt(
 	    db, "INSERT INTO certificates(serial, code, user_id, course_id, language, course_title, name, name_km, "
 		"completed_on, score, org_id, issuer, issuer_km, payload, signature, issued_at) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
@@ -197,7 +197,7 @@ static int cert_insert(sqlite3 *db, struct cert *c, struct err *e)
 	db_bind_text(st, 15, sig64);
 	sqlite3_bind_int64(st, 16, c->issued_at);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot save certificate: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	db_finish(st);
 	buf_release(&payload);
 	if (rc == 0)
 		c->id = sqlite3_last_insert_rowid(db);
@@ -207,7 +207,7 @@ static int cert_insert(sqlite3 *db, struct cert *c, struct err *e)
 /* The learner's current names and org into c; -1 when the user is unknown. */
 static int load_learner(sqlite3 *db, int64_t user_id, struct cert *c)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT full_name, full_name_km, org_id FROM users WHERE id = ?");
+	sqlite3_stmt *st = db_stmt(db, "SELECT full_name, full_name_km, org_id FROM users WHERE id = ?");
 	sqlite3_bind_int64(st, 1, user_id);
 	int rc = -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -218,7 +218,7 @@ static int load_learner(sqlite3 *db, int64_t user_id, struct cert *c)
 		c->org_id = sqlite3_column_int64(st, 2);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }
 
@@ -240,12 +240,12 @@ int cert_issue_on_completion(sqlite3 *db, int64_t user_id, const char *course_id
 		return 0;
 	struct cert c = {.user_id = user_id};
 	int rc = -1;
-	sqlite3_stmt *st = db_prepare(db, "SELECT completed_at, best_final FROM enrolments WHERE user_id = ?1 AND "
+	sqlite3_stmt *st = db_stmt(db, "SELECT completed_at, best_final FROM enrolments WHERE user_id = ?1 AND "
 					  "course_id = ?2 AND completed_at IS NOT NULL");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		db_finish(st);
 		return err_set(e, "user %lld has not completed course '%s'", (long long)user_id, course_id);
 	}
 	char day[11];
@@ -253,23 +253,23 @@ int cert_issue_on_completion(sqlite3 *db, int64_t user_id, const char *course_id
 	c.completed_on = xstrdup(day);
 	c.has_score = sqlite3_column_type(st, 1) != SQLITE_NULL;
 	c.score = sqlite3_column_double(st, 1);
-	sqlite3_finalize(st);
+	db_finish(st);
 
 	/* The package: the active one in the learner's language if there is one. */
-	st = db_prepare(db, "SELECT p.title, p.certificate, p.language FROM packages p WHERE p.course_id = ?1 "
+	st = db_stmt(db, "SELECT p.title, p.certificate, p.language FROM packages p WHERE p.course_id = ?1 "
 			    "ORDER BY p.active DESC, p.language = (SELECT lang FROM users WHERE id = ?2) DESC, "
 			    "p.version_num DESC, p.id DESC LIMIT 1");
 	db_bind_text(st, 1, course_id);
 	sqlite3_bind_int64(st, 2, user_id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		db_finish(st);
 		err_set(e, "no course '%s'", course_id);
 		goto done;
 	}
 	bool wanted = sqlite3_column_int(st, 1) != 0;
 	c.course_title = xstrdup(db_col_text(st, 0));
 	c.language = xstrdup(db_col_text(st, 2));
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (!wanted) {
 		rc = 0; /* certificate: false */
 		goto done;
@@ -290,10 +290,10 @@ int cert_issue(sqlite3 *db, int64_t user_id, const char *course_id, int64_t *id,
 {
 	db_durable(db, true);
 	if (db_begin(db, e) < 0)
-		goto fail;
+		return -1;
 	if (cert_issue_on_completion(db, user_id, course_id, e) < 0) {
 		db_rollback(db);
-		goto fail;
+		return -1;
 	}
 	char uid[32];
 	snprintf(uid, sizeof uid, "%lld", (long long)user_id);
@@ -302,27 +302,20 @@ int cert_issue(sqlite3 *db, int64_t user_id, const char *course_id, int64_t *id,
 		     "ORDER BY id DESC LIMIT 1",
 		     uid, course_id, 0);
 	if (db_commit(db, e) < 0)
-		goto fail;
-	db_durable(db, false);
+		return -1;
 	if (*id == 0)
 		return err_set(e, "course '%s' gives no certificate", course_id);
 	return 0;
-fail:
-	db_durable(db, false);
-	return -1;
 }
 
 int cert_reissue(sqlite3 *db, const char *serial, int64_t *new_id, struct err *e)
 {
 	struct cert c;
 	db_durable(db, true);
-	if (db_begin(db, e) < 0) {
-		db_durable(db, false);
+	if (db_begin(db, e) < 0)
 		return -1;
-	}
 	if (cert_get_by_serial(db, serial, &c) < 0) {
 		db_rollback(db);
-		db_durable(db, false);
 		return err_set(e, "no certificate '%s'", serial ? serial : "");
 	}
 	int rc = -1;
@@ -342,11 +335,11 @@ int cert_reissue(sqlite3 *db, const char *serial, int64_t *new_id, struct err *e
 	load_issuer(db, &c);
 	if (cert_insert(db, &c, e) < 0)
 		goto fail;
-	sqlite3_stmt *st = db_prepare(db, "UPDATE certificates SET superseded_by = ?1 WHERE id = ?2");
+	sqlite3_stmt *st = db_stmt(db, "UPDATE certificates SET superseded_by = ?1 WHERE id = ?2");
 	sqlite3_bind_int64(st, 1, c.id);
 	sqlite3_bind_int64(st, 2, old);
 	bool ok = sqlite3_step(st) == SQLITE_DONE;
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (!ok) {
 		err_set(e, "cannot update '%s': %s", serial, sqlite3_errmsg(db));
 		goto fail;
@@ -359,7 +352,6 @@ int cert_reissue(sqlite3 *db, const char *serial, int64_t *new_id, struct err *e
 fail:
 	db_rollback(db);
 out:
-	db_durable(db, false);
 	cert_release(&c);
 	return rc;
 }
@@ -374,14 +366,13 @@ int cert_revoke(sqlite3 *db, const char *serial, const char *reason, struct err 
 	if (!utf8_valid(why, strlen(why)))
 		return err_set(e, "the reason is not valid UTF-8");
 	db_durable(db, true);
-	sqlite3_stmt *st = db_prepare(db, "UPDATE certificates SET revoked_at = ?1, revoked_reason = ?2 "
+	sqlite3_stmt *st = db_stmt(db, "UPDATE certificates SET revoked_at = ?1, revoked_reason = ?2 "
 					  "WHERE serial = ?3 AND revoked_at IS NULL");
 	sqlite3_bind_int64(st, 1, now_s());
 	db_bind_text(st, 2, why);
 	db_bind_text(st, 3, serial);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot revoke: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	db_durable(db, false);
+	db_finish(st);
 	if (rc == 0 && sqlite3_changes(db) == 0) {
 		if (db_int(db, "SELECT count(*) FROM certificates WHERE serial = ?1", serial, NULL, 0) == 0)
 			return err_set(e, "no certificate '%s'", serial ? serial : "");
@@ -438,7 +429,7 @@ bool cert_name_changed(sqlite3 *db, const struct cert *c)
 int cert_reissue_renamed(sqlite3 *db, int64_t user_id, int *count, struct err *e)
 {
 	/* Collect first: cert_reissue opens its own transaction for each. */
-	sqlite3_stmt *st = db_prepare(db, "SELECT c.serial FROM certificates c JOIN users u ON u.id = c.user_id "
+	sqlite3_stmt *st = db_stmt(db, "SELECT c.serial FROM certificates c JOIN users u ON u.id = c.user_id "
 					  "WHERE c.user_id = ? AND c.superseded_by IS NULL AND c.revoked_at IS NULL "
 					  "AND (c.name <> u.full_name OR c.name_km <> u.full_name_km)");
 	sqlite3_bind_int64(st, 1, user_id);
@@ -448,7 +439,7 @@ int cert_reissue_renamed(sqlite3 *db, int64_t user_id, int *count, struct err *e
 		serials = xrealloc(serials, (n + 1) * sizeof *serials);
 		serials[n++] = xstrdup(db_col_text(st, 0));
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	int rc = 0;
 	*count = 0;
 	for (size_t i = 0; i < n; i++) {

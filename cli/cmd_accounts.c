@@ -106,7 +106,7 @@ static int user_list_cmd(int argc, char **argv)
 	sqlite3 *db = cli_db_open();
 	if (org && org_id(db, org) < 0)
 		die("user list: unknown org code '%s'", org);
-	sqlite3_stmt *st = db_prepare(db, "SELECT u.username, u.full_name, u.full_name_km, u.sex, o.code, u.active, "
+	sqlite3_stmt *st = db_stmt(db, "SELECT u.username, u.full_name, u.full_name_km, u.sex, o.code, u.active, "
 					  "(SELECT group_concat(role, ';') FROM user_roles r WHERE r.user_id = u.id) "
 					  "FROM users u JOIN org_units o ON o.id = u.org_id "
 					  "WHERE ?1 IS NULL OR substr(o.path, 1, length((SELECT path FROM org_units "
@@ -118,7 +118,7 @@ static int user_list_cmd(int argc, char **argv)
 		printf("%-20s %-28s %-12s %-8s %-16s %s\n", db_col_text(st, 0), db_col_text(st, 1),
 		       db_col_text(st, 3), db_col_text(st, 4), db_col_text(st, 6),
 		       sqlite3_column_int(st, 5) ? "active" : "disabled");
-	sqlite3_finalize(st);
+	db_finish(st);
 	db_close(db);
 	return 0;
 }
@@ -171,13 +171,13 @@ static int orgs_list(const char *code)
 	int64_t id = org_id(db, code ? code : ORG_ROOT_CODE);
 	if (id < 0)
 		die("orgs list: unknown org code '%s'", code);
-	sqlite3_stmt *st = db_prepare(db, "SELECT code, level, name_en, name_km FROM org_units WHERE id = ?1 OR "
+	sqlite3_stmt *st = db_stmt(db, "SELECT code, level, name_en, name_km FROM org_units WHERE id = ?1 OR "
 					  "parent_id = ?1 ORDER BY id <> ?1, code");
 	sqlite3_bind_int64(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		printf("%-10s %-9s %s / %s\n", db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2),
 		       db_col_text(st, 3));
-	sqlite3_finalize(st);
+	db_finish(st);
 	db_close(db);
 	return 0;
 }

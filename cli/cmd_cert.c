@@ -87,7 +87,7 @@ static int list_cmd(int argc, char **argv)
 	}
 	sqlite3 *db = cli_db_open();
 	sqlite3_stmt *st =
-	    db_prepare(db, "SELECT c.serial, c.code, u.username, c.course_id, c.completed_on, "
+	    db_stmt(db, "SELECT c.serial, c.code, u.username, c.course_id, c.completed_on, "
 			   "CASE WHEN c.revoked_at IS NOT NULL THEN 'revoked' WHEN c.superseded_by IS NOT NULL THEN "
 			   "'superseded' ELSE 'valid' END FROM certificates c JOIN users u ON u.id = c.user_id "
 			   "WHERE (?1 IS NULL OR u.username = ?1) AND (?2 IS NULL OR c.course_id = ?2) ORDER BY c.id");
@@ -96,7 +96,7 @@ static int list_cmd(int argc, char **argv)
 	while (sqlite3_step(st) == SQLITE_ROW)
 		printf("%s\t%s\t%s\t%s\t%s\t%s\n", db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2),
 		       db_col_text(st, 3), db_col_text(st, 4), db_col_text(st, 5));
-	sqlite3_finalize(st);
+	db_finish(st);
 	db_close(db);
 	return 0;
 }

@@ -171,7 +171,7 @@ static int64_t demo_unit_get(struct demo_gen *g, const char *code, const char *e
 /* At least four districts of three communes in every province (existing units are reused). */
 static int demo_places(struct demo_gen *g)
 {
-	sqlite3_stmt *st = db_prepare(g->db, "SELECT id, code, name_en, name_km FROM org_units WHERE level = "
+	sqlite3_stmt *st = db_stmt(g->db, "SELECT id, code, name_en, name_km FROM org_units WHERE level = "
 					     "'province' ORDER BY code");
 	int rc = 0;
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
@@ -186,7 +186,7 @@ static int demo_places(struct demo_gen *g)
 			char dcode[64], en[320], km[320];
 			int64_t did = -1;
 			/* Every existing district of the province (the demo ones of 17, 02 and 12), then new ones up to four. */
-			sqlite3_stmt *ex = db_prepare(g->db, "SELECT id, code FROM org_units WHERE parent_id = ?1 AND "
+			sqlite3_stmt *ex = db_stmt(g->db, "SELECT id, code FROM org_units WHERE parent_id = ?1 AND "
 							     "level = 'district' ORDER BY code LIMIT 1 OFFSET ?2");
 			sqlite3_bind_int64(ex, 1, pid);
 			sqlite3_bind_int(ex, 2, d - 1);
@@ -194,7 +194,7 @@ static int demo_places(struct demo_gen *g)
 				did = sqlite3_column_int64(ex, 0);
 				snprintf(dcode, sizeof dcode, "%s", db_col_text(ex, 1));
 			}
-			sqlite3_finalize(ex);
+			db_finish(ex);
 			if (did < 0 && d > 4)
 				break;
 			if (did < 0) {
@@ -224,18 +224,18 @@ static int demo_places(struct demo_gen *g)
 			}
 		}
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }
 
 /* The courses that exist, with their lesson paths, whether they have a pretest and issue certificates. */
 static void demo_load_courses(struct demo_gen *g)
 {
-	sqlite3_stmt *st = db_prepare(g->db, "SELECT c.id, p.id, coalesce(p.title, c.id), coalesce(p.certificate, 1) "
+	sqlite3_stmt *st = db_stmt(g->db, "SELECT c.id, p.id, coalesce(p.title, c.id), coalesce(p.certificate, 1) "
 					     "FROM courses c LEFT JOIN packages p ON p.id = (SELECT x.id FROM packages x "
 					     "WHERE x.course_id = c.id AND x.active ORDER BY x.language = 'km' DESC, "
 					     "x.id DESC LIMIT 1) ORDER BY c.id");
-	sqlite3_stmt *items = db_prepare(g->db, "SELECT path, type, quiz_kind FROM items WHERE package_id = ? ORDER BY "
+	sqlite3_stmt *items = db_stmt(g->db, "SELECT path, type, quiz_kind FROM items WHERE package_id = ? ORDER BY "
 						"position");
 	size_t cap = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -265,8 +265,8 @@ static void demo_load_courses(struct demo_gen *g)
 			c->lessons[c->nlessons] = xasprintf("lessons/%02d.md", c->nlessons + 1), c->nlessons++;
 		g->ncourses++;
 	}
-	sqlite3_finalize(items);
-	sqlite3_finalize(st);
+	db_finish(items);
+	db_finish(st);
 }
 
 static void demo_free_courses(struct demo_gen *g)
@@ -418,7 +418,7 @@ static void demo_finalize(struct demo_gen *g)
 	sqlite3_stmt *all[] = {g->org_ins, g->org_path, g->user_ins, g->role_ins, g->enrol_ins, g->progress_ins,
 			       g->cert_ins};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-		sqlite3_finalize(all[i]);
+		db_finish(all[i]);
 }
 
 int demo_learners(sqlite3 *db, long n)
@@ -447,22 +447,22 @@ int demo_learners(sqlite3 *db, long n)
 	}
 	long base = (long)db_int(db, "SELECT count(*) FROM users WHERE username GLOB 'demo[0-9]*'", NULL, NULL, 0);
 	g.seed += (uint64_t)base;
-	g.org_ins = db_prepare(db, "INSERT INTO org_units(code, name_en, name_km, parent_id, level, is_demo) VALUES "
+	g.org_ins = db_stmt(db, "INSERT INTO org_units(code, name_en, name_km, parent_id, level, is_demo) VALUES "
 				   "(?1, ?2, ?3, ?4, ?5, 1)");
-	g.org_path = db_prepare(db, "UPDATE org_units SET path = (SELECT p.path FROM org_units p WHERE p.id = "
+	g.org_path = db_stmt(db, "UPDATE org_units SET path = (SELECT p.path FROM org_units p WHERE p.id = "
 				    "org_units.parent_id) || id || '/' WHERE id = ?1");
-	g.user_ins = db_prepare(db, "INSERT INTO users(username, password_hash, full_name, full_name_km, sex, org_id, "
+	g.user_ins = db_stmt(db, "INSERT INTO users(username, password_hash, full_name, full_name_km, sex, org_id, "
 				    "position, lang, is_demo, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'km', 1, ?8)");
-	g.role_ins = db_prepare(db, "INSERT INTO user_roles(user_id, role) VALUES (?1, 'learner')");
+	g.role_ins = db_stmt(db, "INSERT INTO user_roles(user_id, role) VALUES (?1, 'learner')");
 	/* Upsert: assignments to an org unit may already have enrolled the new user (trigger users_enrol_by_org). */
-	g.enrol_ins = db_prepare(db, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at, started_at, "
+	g.enrol_ins = db_stmt(db, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at, started_at, "
 				     "completed_at, best_final, pretest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
 				     "ON CONFLICT(user_id, course_id) DO UPDATE SET enrolled_at = excluded.enrolled_at, "
 				     "started_at = excluded.started_at, completed_at = excluded.completed_at, best_final "
 				     "= excluded.best_final, pretest = excluded.pretest");
-	g.progress_ins = db_prepare(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, opened_at) "
+	g.progress_ins = db_stmt(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, opened_at) "
 					"VALUES (?1, ?2, ?3, ?4)");
-	g.cert_ins = db_prepare(db, "INSERT INTO certificates(serial, code, user_id, course_id, language, "
+	g.cert_ins = db_stmt(db, "INSERT INTO certificates(serial, code, user_id, course_id, language, "
 				    "course_title, name, name_km, completed_on, score, org_id, issuer, issuer_km, payload, "
 				    "signature, issued_at, revoked_at, revoked_reason) VALUES (?1, ?2, ?3, ?4, 'km', ?5, "
 				    "?6, ?7, ?8, ?9, ?10, 'Sala demo', 'សាលា (សាកល្បង)', '{}', 'demo', ?11, ?12, "

@@ -44,7 +44,7 @@ int course_active(sqlite3 *db, const char *course_id, const char *lang, struct c
 {
 	memset(p, 0, sizeof *p);
 	sqlite3_stmt *st =
-	    db_prepare(db, "SELECT " PKG_COLS " FROM packages p WHERE p.course_id = ?1 AND p.active = 1 "
+	    db_stmt(db, "SELECT " PKG_COLS " FROM packages p WHERE p.course_id = ?1 AND p.active = 1 "
 			   "ORDER BY (p.language = ?2) DESC, (p.language = 'en') DESC, p.language LIMIT 1");
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang ? lang : "");
@@ -53,27 +53,27 @@ int course_active(sqlite3 *db, const char *course_id, const char *lang, struct c
 		pkg_from_row(st, p);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }
 
 int course_pkg_get(sqlite3 *db, int64_t package_id, struct course_pkg *p)
 {
 	memset(p, 0, sizeof *p);
-	sqlite3_stmt *st = db_prepare(db, "SELECT " PKG_COLS " FROM packages p WHERE p.id = ?");
+	sqlite3_stmt *st = db_stmt(db, "SELECT " PKG_COLS " FROM packages p WHERE p.id = ?");
 	sqlite3_bind_int64(st, 1, package_id);
 	int rc = -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		pkg_from_row(st, p);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }
 
 int course_list(sqlite3 *db, const char *lang, const char *search, struct course_pkg **out, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(
+	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT " PKG_COLS " FROM packages p WHERE p.active = 1 AND p.id = (SELECT q.id FROM packages q "
 		"WHERE q.course_id = p.course_id AND q.active = 1 ORDER BY (q.language = ?1) DESC, "
 		"(q.language = 'en') DESC, q.language LIMIT 1) AND (?2 = '' OR instr(p.search_text, lower(?2)) > 0) "
@@ -90,7 +90,7 @@ int course_list(sqlite3 *db, const char *lang, const char *search, struct course
 		}
 		pkg_from_row(st, &(*out)[(*n)++]);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return 0;
 }
 
@@ -103,7 +103,7 @@ void course_pkgs_free(struct course_pkg *p, size_t n)
 
 void course_languages(sqlite3 *db, const char *course_id, char *out, size_t outlen)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT group_concat(language, ',') FROM (SELECT language FROM packages "
+	sqlite3_stmt *st = db_stmt(db, "SELECT group_concat(language, ',') FROM (SELECT language FROM packages "
 					  "WHERE course_id = ? AND active = 1 ORDER BY language)");
 	db_bind_text(st, 1, course_id);
 	if (outlen)
@@ -116,12 +116,12 @@ void course_languages(sqlite3 *db, const char *course_id, char *out, size_t outl
 		memcpy(out, s, n);
 		out[n] = '\0';
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 }
 
 int course_items(sqlite3 *db, int64_t package_id, struct course_item **out, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT position, type, path, title, quiz_kind, questions, etag FROM items "
+	sqlite3_stmt *st = db_stmt(db, "SELECT position, type, path, title, quiz_kind, questions, etag FROM items "
 					  "WHERE package_id = ? ORDER BY position");
 	sqlite3_bind_int64(st, 1, package_id);
 	size_t cap = 0;
@@ -141,7 +141,7 @@ int course_items(sqlite3 *db, int64_t package_id, struct course_item **out, size
 		it->questions = sqlite3_column_int(st, 5);
 		it->etag = xstrdup(db_col_text(st, 6));
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return 0;
 }
 
@@ -157,7 +157,7 @@ void course_items_free(struct course_item *items, size_t n)
 int course_lesson(sqlite3 *db, int64_t package_id, const char *path, struct course_lesson *l)
 {
 	memset(l, 0, sizeof *l);
-	sqlite3_stmt *st = db_prepare(db, "SELECT position, title, html, etag FROM items WHERE package_id = ? AND "
+	sqlite3_stmt *st = db_stmt(db, "SELECT position, title, html, etag FROM items WHERE package_id = ? AND "
 					  "path = ? AND type = 'lesson'");
 	sqlite3_bind_int64(st, 1, package_id);
 	db_bind_text(st, 2, path);
@@ -169,7 +169,7 @@ int course_lesson(sqlite3 *db, int64_t package_id, const char *path, struct cour
 		l->etag = xstrdup(db_col_text(st, 3));
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }
 
@@ -181,7 +181,7 @@ void course_lesson_release(struct course_lesson *l)
 
 int course_file(sqlite3 *db, int64_t package_id, const char *path, struct buf *out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 "
+	sqlite3_stmt *st = db_stmt(db, "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 "
 					  "WHERE f.package_id = ? AND f.path = ?");
 	sqlite3_bind_int64(st, 1, package_id);
 	db_bind_text(st, 2, path);
@@ -192,6 +192,6 @@ int course_file(sqlite3 *db, int64_t package_id, const char *path, struct buf *o
 		buf_add(out, d ? d : "", (size_t)n);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }

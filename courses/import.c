@@ -29,7 +29,7 @@ static const char *file_mime(const char *path)
 /* True when the stored package has exactly the files of p (paths and contents). */
 static bool same_files(sqlite3 *db, int64_t pkg_id, const struct package *p)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT path, sha256 FROM package_files WHERE package_id = ? ORDER BY path");
+	sqlite3_stmt *st = db_stmt(db, "SELECT path, sha256 FROM package_files WHERE package_id = ? ORDER BY path");
 	sqlite3_bind_int64(st, 1, pkg_id);
 	size_t i = 0;
 	bool same = true;
@@ -45,7 +45,7 @@ static bool same_files(sqlite3 *db, int64_t pkg_id, const struct package *p)
 		same = strcmp(db_col_text(st, 0), p->files[i].path) == 0 && strcmp(db_col_text(st, 1), hex) == 0;
 		i++;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (same && i < p->nfiles && strcmp(p->files[i].path, MANIFEST_SUMS) == 0)
 		i++;
 	return same && i == p->nfiles;
@@ -62,14 +62,14 @@ static int step_done(sqlite3 *db, sqlite3_stmt *st, struct err *e)
 
 static int write_package(sqlite3 *db, const struct package *p, const struct pkg_info *in, const char *by, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT OR IGNORE INTO courses(id, created_at) VALUES (?, ?)");
+	sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO courses(id, created_at) VALUES (?, ?)");
 	db_bind_text(st, 1, in->id);
 	sqlite3_bind_int64(st, 2, now_s());
 	int rc = step_done(db, st, e);
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (rc < 0)
 		return -1;
-	st = db_prepare(db, "INSERT INTO packages(course_id, language, version, version_num, title, summary, authors, "
+	st = db_stmt(db, "INSERT INTO packages(course_id, language, version, version_num, title, summary, authors, "
 			    "minutes, pass_mark, certificate, certificate_title, completion, search_text, active, "
 			    "imported_at, imported_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
 			    "lower(?5 || ' ' || ?6), 0, ?13, ?14)");
@@ -88,14 +88,14 @@ static int write_package(sqlite3 *db, const struct package *p, const struct pkg_
 	sqlite3_bind_int64(st, 13, now_s());
 	db_bind_text(st, 14, by ? by : "");
 	rc = step_done(db, st, e);
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (rc < 0)
 		return -1;
 	int64_t pkg_id = sqlite3_last_insert_rowid(db);
 
-	sqlite3_stmt *blob = db_prepare(db, "INSERT OR IGNORE INTO blobs(sha256, size, data) VALUES (?, ?, ?)");
+	sqlite3_stmt *blob = db_stmt(db, "INSERT OR IGNORE INTO blobs(sha256, size, data) VALUES (?, ?, ?)");
 	sqlite3_stmt *pf =
-	    db_prepare(db, "INSERT INTO package_files(package_id, path, sha256, mime) VALUES (?, ?, ?, ?)");
+	    db_stmt(db, "INSERT INTO package_files(package_id, path, sha256, mime) VALUES (?, ?, ?, ?)");
 	for (size_t i = 0; i < p->nfiles && rc == 0; i++) {
 		const struct pkg_file *f = &p->files[i];
 		if (strcmp(f->path, MANIFEST_SUMS) == 0)
@@ -115,12 +115,12 @@ static int write_package(sqlite3 *db, const struct package *p, const struct pkg_
 		db_bind_text(pf, 4, file_mime(f->path));
 		rc = step_done(db, pf, e);
 	}
-	sqlite3_finalize(blob);
-	sqlite3_finalize(pf);
+	db_finish(blob);
+	db_finish(pf);
 	if (rc < 0)
 		return -1;
 
-	st = db_prepare(db, "INSERT INTO items(package_id, position, type, path, title, html, quiz_kind, questions, "
+	st = db_stmt(db, "INSERT INTO items(package_id, position, type, path, title, html, quiz_kind, questions, "
 			    "etag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	for (size_t i = 0; i < in->nitems && rc == 0; i++) {
 		const struct pkg_item *it = &in->items[i];
@@ -135,15 +135,15 @@ static int write_package(sqlite3 *db, const struct package *p, const struct pkg_
 		db_bind_text(st, 9, it->etag);
 		rc = step_done(db, st, e);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (rc < 0)
 		return -1;
-	st = db_prepare(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
+	st = db_stmt(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
 	sqlite3_bind_int64(st, 1, pkg_id);
 	db_bind_text(st, 2, in->id);
 	db_bind_text(st, 3, in->language);
 	rc = step_done(db, st, e);
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }
 
@@ -165,12 +165,12 @@ int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, 
 	if (db_begin(db, e) < 0)
 		goto out;
 	sqlite3_stmt *st =
-	    db_prepare(db, "SELECT id FROM packages WHERE course_id = ? AND language = ? AND version = ?");
+	    db_stmt(db, "SELECT id FROM packages WHERE course_id = ? AND language = ? AND version = ?");
 	db_bind_text(st, 1, in.id);
 	db_bind_text(st, 2, in.language);
 	db_bind_text(st, 3, in.version);
 	int64_t existing = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (existing >= 0) {
 		db_rollback(db);
 		if (!same_files(db, existing, p)) {
@@ -182,7 +182,7 @@ int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, 
 		rc = IMPORT_UNCHANGED;
 		goto out;
 	}
-	st = db_prepare(
+	st = db_stmt(
 	    db, "SELECT version, version_num FROM packages WHERE course_id = ? AND language = ? AND active = 1");
 	db_bind_text(st, 1, in.id);
 	db_bind_text(st, 2, in.language);
@@ -192,7 +192,7 @@ int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, 
 		snprintf(active, sizeof active, "%s", db_col_text(st, 0));
 		active_num = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (active_num > in.version_num && !(o && o->force)) {
 		db_rollback(db);
 		err_set(e, "%s %s (%s) is older than the active version %s (use --force to import it anyway)", in.id,
@@ -229,7 +229,7 @@ int package_import_path(sqlite3 *db, const char *path, const struct import_opts 
 
 int package_versions(sqlite3 *db, const char *course_id, const char *lang, struct pkg_version **out, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id, course_id, language, version, active, imported_at, imported_by, "
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, course_id, language, version, active, imported_at, imported_by, "
 					  "title FROM packages WHERE (?1 IS NULL OR course_id = ?1) AND (?2 IS NULL OR "
 					  "language = ?2) ORDER BY course_id, language, version_num DESC");
 	db_bind_text(st, 1, course_id);
@@ -253,7 +253,7 @@ int package_versions(sqlite3 *db, const char *course_id, const char *lang, struc
 		snprintf(v->imported_by, sizeof v->imported_by, "%s", db_col_text(st, 6));
 		snprintf(v->title, sizeof v->title, "%s", db_col_text(st, 7));
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return 0;
 }
 
@@ -262,22 +262,22 @@ int package_rollback(sqlite3 *db, const char *course_id, const char *lang, const
 	if (db_begin(db, e) < 0)
 		return -1;
 	sqlite3_stmt *st =
-	    db_prepare(db, "SELECT id FROM packages WHERE course_id = ? AND language = ? AND version = ?");
+	    db_stmt(db, "SELECT id FROM packages WHERE course_id = ? AND language = ? AND version = ?");
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang);
 	db_bind_text(st, 3, version);
 	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (id < 0) {
 		db_rollback(db);
 		return err_set(e, "no stored version %s of '%s' in '%s'", version, course_id, lang);
 	}
-	st = db_prepare(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
+	st = db_stmt(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
 	sqlite3_bind_int64(st, 1, id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, lang);
 	int rc = step_done(db, st, e);
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (rc < 0 || db_commit(db, e) < 0) {
 		db_rollback(db);
 		return -1;

@@ -129,7 +129,7 @@ static size_t courses_collect(struct arena *a, sqlite3_stmt *st, struct learn_co
 		}
 		course_from_row(a, st, &v[n++]);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	*out = v;
 	return n;
 }
@@ -164,20 +164,20 @@ static char *search_words(struct arena *a, const char *q)
 
 int64_t learn_package(sqlite3 *db, const char *course_id, const char *lang)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " PICK_PACKAGE("?1"));
+	sqlite3_stmt *st = db_stmt(db, "SELECT " PICK_PACKAGE("?1"));
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang);
 	int64_t id = 0;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_finish(st);
 	return id;
 }
 
 size_t learn_catalogue(sqlite3 *db, struct arena *a, int64_t user_id, const char *lang, const char *q,
 		       struct learn_course **out)
 {
-	sqlite3_stmt *st = db_prepare(db, catalogue_sql);
+	sqlite3_stmt *st = db_stmt(db, catalogue_sql);
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, lang);
 	db_bind_text(st, 3, search_words(a, q));
@@ -188,7 +188,7 @@ size_t learn_catalogue(sqlite3 *db, struct arena *a, int64_t user_id, const char
 int learn_course_get(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, const char *lang,
 		     struct learn_course *c)
 {
-	sqlite3_stmt *st = db_prepare(db, catalogue_sql);
+	sqlite3_stmt *st = db_stmt(db, catalogue_sql);
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, lang);
 	sqlite3_bind_null(st, 3);
@@ -202,7 +202,7 @@ int learn_course_get(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 
 size_t learn_my_courses(sqlite3 *db, struct arena *a, int64_t user_id, const char *lang, struct learn_course **out)
 {
-	sqlite3_stmt *st = db_prepare(db, my_sql);
+	sqlite3_stmt *st = db_stmt(db, my_sql);
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, lang);
 	return courses_collect(a, st, out);
@@ -211,7 +211,7 @@ size_t learn_my_courses(sqlite3 *db, struct arena *a, int64_t user_id, const cha
 size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, int64_t package_id,
 		     struct learn_item **out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT i.position, i.type, i.path, i.title, i.quiz_kind, " ITEM_DONE(
+	sqlite3_stmt *st = db_stmt(db, "SELECT i.position, i.type, i.path, i.title, i.quiz_kind, " ITEM_DONE(
 					      "?3") " FROM items i WHERE i.package_id = ?2 ORDER BY i.position");
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int64(st, 2, package_id);
@@ -234,7 +234,7 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 		it->quiz_kind = col_dup(a, st, 4);
 		it->done = sqlite3_column_int(st, 5) != 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	*out = v;
 	return n;
 }
@@ -242,7 +242,7 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 /* The item before (dir < 0) or after (dir > 0) position in a package, or NULL. */
 static struct learn_item *neighbour(sqlite3 *db, struct arena *a, int64_t package_id, int position, int dir)
 {
-	sqlite3_stmt *st = db_prepare(db, dir < 0 ? "SELECT position, type, path, title, quiz_kind FROM items WHERE "
+	sqlite3_stmt *st = db_stmt(db, dir < 0 ? "SELECT position, type, path, title, quiz_kind FROM items WHERE "
 						    "package_id = ?1 AND position < ?2 ORDER BY position DESC LIMIT 1"
 						  : "SELECT position, type, path, title, quiz_kind FROM items WHERE "
 						    "package_id = ?1 AND position > ?2 ORDER BY position LIMIT 1");
@@ -258,19 +258,21 @@ static struct learn_item *neighbour(sqlite3 *db, struct arena *a, int64_t packag
 		it->title = col_dup(a, st, 3);
 		it->quiz_kind = col_dup(a, st, 4);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return it;
 }
 
 int learn_lesson_get(sqlite3 *db, struct arena *a, const char *course_id, const char *lang, const char *path,
 		     struct learn_lesson *l)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT p.id, p.language, p.title, i.position, i.type, i.title, i.html, "
+	sqlite3_stmt *st = db_stmt(db, "SELECT p.id, p.language, p.title, i.position, i.type, i.title, i.html, "
 					  "i.etag, (SELECT count(*) FROM items x WHERE x.package_id = p.id), "
 					  "(SELECT count(*) FROM items x WHERE x.package_id = p.id AND x.position <= "
-					  "i.position) FROM items i JOIN packages p ON p.id = i.package_id WHERE "
-					  "p.course_id = ?1 AND p.active = 1 AND i.path = ?3 ORDER BY p.language = ?2 "
-					  "DESC, p.language = 'en' DESC, p.version_num DESC LIMIT 1");
+					  "i.position) FROM packages p JOIN items i ON i.package_id = p.id AND i.path = ?3 "
+					  /* Pick the package first, so only one lesson body is read. */
+					  "WHERE p.id = (SELECT q.id FROM packages q JOIN items y ON y.package_id = q.id "
+					  "AND y.path = ?3 WHERE q.course_id = ?1 AND q.active = 1 ORDER BY q.language = ?2 "
+					  "DESC, q.language = 'en' DESC, q.version_num DESC LIMIT 1)");
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang);
 	db_bind_text(st, 3, path);
@@ -289,12 +291,12 @@ int learn_lesson_get(sqlite3 *db, struct arena *a, const char *course_id, const 
 		l->etag = col_dup(a, st, 7);
 		l->count = sqlite3_column_int(st, 8);
 		l->position = sqlite3_column_int(st, 9);
-		sqlite3_finalize(st);
+		db_finish(st);
 		l->prev = neighbour(db, a, l->package_id, pos, -1);
 		l->next = neighbour(db, a, l->package_id, pos, +1);
 		return rc;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }
 
@@ -324,14 +326,14 @@ static int finish(sqlite3 *db, bool mine, int rc, struct err *e)
 static int enrol_row(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, bool *created,
 		     struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at) "
+	sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at) "
 					  "VALUES (?1, ?2, ?3, ?4)");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, source);
 	sqlite3_bind_int64(st, 4, now_s());
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot enrol: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (created)
 		*created = rc == 0 && sqlite3_changes(db) > 0;
 	return rc;
@@ -353,14 +355,14 @@ int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char 
 /* True when this lesson is already recorded as opened and as the last item: opening it again changes nothing. */
 static bool open_recorded(sqlite3 *db, int64_t user_id, const char *course_id, const char *path)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM enrolments e WHERE e.user_id = ?1 AND e.course_id = ?2 AND "
+	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM enrolments e WHERE e.user_id = ?1 AND e.course_id = ?2 AND "
 					  "e.started_at IS NOT NULL AND e.last_item = ?3 AND EXISTS (SELECT 1 FROM "
 					  "progress g WHERE g.user_id = ?1 AND g.course_id = ?2 AND g.item_path = ?3)");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, path);
 	bool done = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	db_finish(st);
 	return done;
 }
 
@@ -377,7 +379,7 @@ int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const
 		return -1;
 	int rc = enrol_row(db, user_id, course_id, "self", NULL, e);
 	if (rc == 0) {
-		sqlite3_stmt *st = db_prepare(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, "
+		sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, "
 						  "opened_at) VALUES (?1, ?2, ?3, ?4)");
 		sqlite3_bind_int64(st, 1, user_id);
 		db_bind_text(st, 2, course_id);
@@ -385,10 +387,10 @@ int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const
 		sqlite3_bind_int64(st, 4, now_s());
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = err_set(e, "cannot record progress: %s", sqlite3_errmsg(db));
-		sqlite3_finalize(st);
+		db_finish(st);
 	}
 	if (rc == 0) {
-		sqlite3_stmt *st = db_prepare(db, "UPDATE enrolments SET started_at = coalesce(started_at, ?3), "
+		sqlite3_stmt *st = db_stmt(db, "UPDATE enrolments SET started_at = coalesce(started_at, ?3), "
 						  "last_item = ?4 WHERE user_id = ?1 AND course_id = ?2 AND "
 						  "(started_at IS NULL OR last_item <> ?4)");
 		sqlite3_bind_int64(st, 1, user_id);
@@ -397,7 +399,7 @@ int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const
 		db_bind_text(st, 4, path);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = err_set(e, "cannot record progress: %s", sqlite3_errmsg(db));
-		sqlite3_finalize(st);
+		db_finish(st);
 	}
 	if (rc == 0)
 		rc = completion_update(db, user_id, course_id, NULL, e);
@@ -409,30 +411,30 @@ int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, i
 	*added = 0;
 	if (!course_available(db, course_id))
 		return err_set(e, "no course '%s'", course_id);
-	sqlite3_stmt *st = db_prepare(db, "SELECT id, path FROM org_units WHERE code = ?1");
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, path FROM org_units WHERE code = ?1");
 	db_bind_text(st, 1, org_code);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		db_finish(st);
 		return err_set(e, "no org unit '%s'", org_code);
 	}
 	int64_t oid = sqlite3_column_int64(st, 0);
 	char path[512];
 	snprintf(path, sizeof path, "%s", db_col_text(st, 1));
-	sqlite3_finalize(st);
+	db_finish(st);
 	bool mine;
 	if (begin_if_needed(db, &mine, e) < 0)
 		return -1;
 	int rc = 0;
 	st =
-	    db_prepare(db, "INSERT OR IGNORE INTO org_assignments(course_id, org_id, assigned_at) VALUES (?1, ?2, ?3)");
+	    db_stmt(db, "INSERT OR IGNORE INTO org_assignments(course_id, org_id, assigned_at) VALUES (?1, ?2, ?3)");
 	db_bind_text(st, 1, course_id);
 	sqlite3_bind_int64(st, 2, oid);
 	sqlite3_bind_int64(st, 3, now_s());
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = err_set(e, "cannot assign: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (rc == 0) {
-		st = db_prepare(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at) "
+		st = db_stmt(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at) "
 				    "SELECT u.id, ?1, 'org', ?3 FROM users u JOIN org_units o ON o.id = u.org_id "
 				    "WHERE u.active = 1 AND substr(o.path, 1, length(?2)) = ?2");
 		db_bind_text(st, 1, course_id);
@@ -442,14 +444,14 @@ int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, i
 			rc = err_set(e, "cannot enrol the unit: %s", sqlite3_errmsg(db));
 		else
 			*added = sqlite3_changes(db);
-		sqlite3_finalize(st);
+		db_finish(st);
 	}
 	return finish(db, mine, rc, e);
 }
 
 void learn_state_tag(sqlite3 *db, int64_t user_id, const char *course_id, char *out, size_t outlen)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT (SELECT count(*) FROM progress WHERE user_id = ?1 AND course_id = "
+	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT count(*) FROM progress WHERE user_id = ?1 AND course_id = "
 					  "?2), (SELECT count(*) FROM attempts WHERE user_id = ?1 AND course_id = ?2 "
 					  "AND submitted_at IS NOT NULL), (SELECT coalesce(completed_at, 0) FROM "
 					  "enrolments WHERE user_id = ?1 AND course_id = ?2)");
@@ -460,7 +462,7 @@ void learn_state_tag(sqlite3 *db, int64_t user_id, const char *course_id, char *
 			 (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2));
 	else
 		snprintf(out, outlen, "0");
-	sqlite3_finalize(st);
+	db_finish(st);
 }
 
 bool learn_may_assign(sqlite3 *db, unsigned roles, int64_t actor_org, int64_t target_org)

@@ -3,9 +3,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/schema.h"
 #include "lib/xmalloc.h"
+
+/* This thread's statement cache: a short list, searched by pointer. */
+struct stmt_slot {
+	sqlite3 *db;
+	const char *sql;
+	sqlite3_stmt *st;
+	bool busy;
+};
+static _Thread_local struct stmt_slot *slots;
+static _Thread_local size_t nslots, capslots;
+
+/*
+ * Waits for another connection's write lock. SQLite's default busy handler
+ * sleeps up to 100 ms at a time, which leaves the lock idle while writers
+ * queue; short sleeps hand it over quickly. Gives up after about 10 seconds.
+ */
+static int busy_wait(void *arg, int count)
+{
+	(void)arg;
+	if (count >= 10000 + 100)
+		return 0;
+	struct timespec ts = {0, count < 100 ? 100 * 1000 : 1000 * 1000};
+	nanosleep(&ts, NULL);
+	return 1;
+}
 
 static int pragma(sqlite3 *db, const char *sql, struct err *e)
 {
@@ -55,7 +81,7 @@ sqlite3 *db_open(const char *path, struct err *e)
 		sqlite3_close(db);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, 10000);
+	sqlite3_busy_handler(db, busy_wait, NULL);
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
@@ -70,7 +96,58 @@ sqlite3 *db_open(const char *path, struct err *e)
 
 void db_close(sqlite3 *db)
 {
+	size_t keep = 0;
+	for (size_t i = 0; i < nslots; i++) {
+		if (slots[i].db == db)
+			sqlite3_finalize(slots[i].st);
+		else
+			slots[keep++] = slots[i];
+	}
+	nslots = keep;
+	if (nslots == 0) {
+		free(slots);
+		slots = NULL;
+		capslots = 0;
+	}
 	sqlite3_close_v2(db);
+}
+
+sqlite3_stmt *db_stmt(sqlite3 *db, const char *sql)
+{
+	for (size_t i = 0; i < nslots; i++) {
+		if (slots[i].db != db || slots[i].sql != sql)
+			continue;
+		if (slots[i].busy)
+			return db_prepare(db, sql);
+		slots[i].busy = true;
+		return slots[i].st;
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "sala: bad SQL (%s): %s\n", sqlite3_errmsg(db), sql);
+		abort();
+	}
+	if (nslots == capslots) {
+		capslots = capslots ? capslots * 2 : 32;
+		slots = xrealloc(slots, capslots * sizeof *slots);
+	}
+	slots[nslots++] = (struct stmt_slot){db, sql, st, true};
+	return st;
+}
+
+void db_finish(sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < nslots; i++) {
+		if (slots[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			slots[i].busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
 }
 
 int db_schema_version(void)
@@ -140,7 +217,7 @@ const char *db_col_text(sqlite3_stmt *st, int col)
 
 int64_t db_int(sqlite3 *db, const char *sql, const char *p1, const char *p2, int64_t def)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
+	sqlite3_stmt *st = db_stmt(db, sql);
 	if (p1)
 		db_bind_text(st, 1, p1);
 	if (p2)
@@ -148,7 +225,7 @@ int64_t db_int(sqlite3 *db, const char *sql, const char *p1, const char *p2, int
 	int64_t v = def;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_finish(st);
 	return v;
 }
 

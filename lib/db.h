@@ -25,6 +25,16 @@ int db_schema_version(void);
  * a programming error: it is logged and the process aborts.
  */
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
+/*
+ * A prepared statement from this thread's cache (prepared once per connection
+ * and SQL text, which must be a constant). Give it back with db_finish(), never
+ * sqlite3_finalize(). If the same SQL is already in use (a nested call), a
+ * fresh statement is returned, which db_finish() finalizes.
+ */
+sqlite3_stmt *db_stmt(sqlite3 *db, const char *sql);
+/* Resets a db_stmt() statement for reuse, or finalizes any other statement. */
+void db_finish(sqlite3_stmt *st);
+
 /* Runs constant SQL with no parameters; -1 with the message on failure. */
 int db_exec(sqlite3 *db, const char *sql, struct err *e);
 
@@ -33,7 +43,10 @@ int db_begin(sqlite3 *db, struct err *e);
 int db_commit(sqlite3 *db, struct err *e);
 void db_rollback(sqlite3 *db);
 
-/* Makes the next commit durable against power loss (synchronous=FULL) or back to NORMAL. */
+/*
+ * Makes the next commit durable against power loss (synchronous=FULL) or back to NORMAL.
+ * db_open() starts every connection at FULL; turning it off lasts for the whole connection.
+ */
 void db_durable(sqlite3 *db, bool on);
 
 /* Binds text (NULL binds SQL NULL); SQLITE_TRANSIENT copy. */

@@ -280,13 +280,13 @@ static int load_unit(sqlite3 *db, const struct report_query *q, struct report *r
 {
 	sqlite3_stmt *st;
 	if (q->org && *q->org) {
-		st = db_prepare(db, "SELECT id, code, name_en, name_km, level, path FROM org_units WHERE code = ?");
+		st = db_stmt(db, "SELECT id, code, name_en, name_km, level, path FROM org_units WHERE code = ?");
 		db_bind_text(st, 1, q->org);
 	} else if (q->scope_id >= 0) {
-		st = db_prepare(db, "SELECT id, code, name_en, name_km, level, path FROM org_units WHERE id = ?");
+		st = db_stmt(db, "SELECT id, code, name_en, name_km, level, path FROM org_units WHERE id = ?");
 		sqlite3_bind_int64(st, 1, q->scope_id);
 	} else {
-		st = db_prepare(db, "SELECT id, code, name_en, name_km, level, path FROM org_units WHERE code = ?");
+		st = db_stmt(db, "SELECT id, code, name_en, name_km, level, path FROM org_units WHERE code = ?");
 		db_bind_text(st, 1, ORG_ROOT_CODE);
 	}
 	int rc = 0;
@@ -297,23 +297,23 @@ static int load_unit(sqlite3 *db, const struct report_query *q, struct report *r
 		err_set(e, "no org unit '%s'", q->org && *q->org ? q->org : ORG_ROOT_CODE);
 		rc = REPORT_ENOENT;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (rc < 0 || q->scope_id < 0)
 		return rc;
-	st = db_prepare(db, "SELECT path, code FROM org_units WHERE id = ?");
+	st = db_stmt(db, "SELECT path, code FROM org_units WHERE id = ?");
 	sqlite3_bind_int64(st, 1, q->scope_id);
 	if (sqlite3_step(st) != SQLITE_ROW || !str_starts(path, db_col_text(st, 0))) {
 		err_set(e, "the org unit '%s' is outside your area ('%s')", r->org.code,
 			sqlite3_column_type(st, 1) == SQLITE_TEXT ? db_col_text(st, 1) : "none");
 		rc = REPORT_EFORBIDDEN;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }
 
 static void load_children(sqlite3 *db, struct report *r)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id, code, name_en, name_km, level FROM org_units WHERE parent_id = ? "
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, code, name_en, name_km, level FROM org_units WHERE parent_id = ? "
 					  "ORDER BY code");
 	sqlite3_bind_int64(st, 1, r->org.id);
 	size_t cap = 0;
@@ -324,7 +324,7 @@ static void load_children(sqlite3 *db, struct report *r)
 		}
 		unit_load(st, &r->children[r->nchildren++]);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 }
 
 static int load_courses(sqlite3 *db, const struct report_query *q, struct report *r, struct err *e)
@@ -340,7 +340,7 @@ static int load_courses(sqlite3 *db, const struct report_query *q, struct report
 		r->ncourses = 1;
 		return 0;
 	}
-	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM courses ORDER BY id");
+	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM courses ORDER BY id");
 	size_t cap = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (r->ncourses == cap) {
@@ -349,7 +349,7 @@ static int load_courses(sqlite3 *db, const struct report_query *q, struct report
 		}
 		r->courses[r->ncourses++] = xstrdup(db_col_text(st, 0));
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return 0;
 }
 
@@ -372,7 +372,7 @@ static const char cert_sql[] = "SELECT user_id, course_id, issued_at, superseded
 
 static struct cert_rec *load_certificates(sqlite3 *db, const struct report *r, struct learners *seen, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, cert_sql);
+	sqlite3_stmt *st = db_stmt(db, cert_sql);
 	db_bind_text(st, 1, r->course);
 	struct cert_rec *recs = NULL;
 	size_t cap = 0, k = 0;
@@ -387,7 +387,7 @@ static struct cert_rec *load_certificates(sqlite3 *db, const struct report *r, s
 		recs[k++] = (struct cert_rec){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 2), course,
 					      sqlite3_column_int(st, 3) != 0};
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (k)
 		qsort(recs, k, sizeof *recs, cmp_cert);
 	/* Merge the certificates of one learner and course; point each learner at their run. */
@@ -443,7 +443,7 @@ static void scan(sqlite3 *db, struct report *r, const char *path)
 	struct cert_rec *certs = load_certificates(db, r, &seen, &ncert);
 
 	const struct report_period *p = &r->period;
-	sqlite3_stmt *st = db_prepare(db, scan_sql);
+	sqlite3_stmt *st = db_stmt(db, scan_sql);
 	db_bind_text(st, 1, path);
 	db_bind_text(st, 2, end);
 	db_bind_text(st, 3, r->course);
@@ -484,7 +484,7 @@ static void scan(sqlite3 *db, struct report *r, const char *path)
 		figures_add(cell_mut(r, org, REPORT_ALL, sex), &scores);
 		l->marks |= (unsigned char)(marks | M_SEEN);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	for (size_t i = 0; i < seen.cap; i++) {
 		const struct learner *x = &seen.slot[i];
 		if (!(x->marks & M_SEEN))

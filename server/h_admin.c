@@ -85,7 +85,7 @@ static int h_users(struct req *r)
 	buf_puts(&b, "<form method=\"get\" action=\"/admin/users\" role=\"search\">");
 	field_input(&b, "q", T(r, "Search by name, username or org code"), "search", q, false, "off");
 	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Search"));
-	sqlite3_stmt *st = db_prepare(r->db,
+	sqlite3_stmt *st = db_stmt(r->db,
 				      "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, o.code, o.name_en, "
 				      "o.name_km, u.active, (SELECT group_concat(role, ', ') FROM user_roles x WHERE "
 				      "x.user_id = u.id) FROM users u JOIN org_units o ON o.id = u.org_id WHERE ?1 IS "
@@ -114,7 +114,7 @@ static int h_users(struct req *r)
 		buf_html(&b, sqlite3_column_int(st, 8) ? T(r, "Active") : T(r, "Disabled"));
 		buf_puts(&b, "</td></tr>");
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	buf_puts(&b, "</tbody></table></div>");
 	page_end(r, &b);
 	return page_send(r, 200, &b);
@@ -303,7 +303,7 @@ static int h_orgs(struct req *r)
 		notice(&b, "ok", T(r, "The org unit was added."));
 	buf_printf(&b, "<p><a class=\"button secondary\" href=\"/admin/orgs/import\">%s</a></p>",
 		   T(r, "Import org units from CSV"));
-	sqlite3_stmt *st = db_prepare(r->db, "SELECT code, name_en, name_km, level, (SELECT count(*) FROM org_units "
+	sqlite3_stmt *st = db_stmt(r->db, "SELECT code, name_en, name_km, level, (SELECT count(*) FROM org_units "
 					     "c WHERE c.parent_id = o.id), (SELECT code FROM org_units p WHERE p.id = "
 					     "o.parent_id) FROM org_units o WHERE o.id = ?1 OR o.parent_id = ?1 ORDER BY "
 					     "o.id = ?1 DESC, code");
@@ -336,7 +336,7 @@ static int h_orgs(struct req *r)
 		buf_printf(&b, "</td><td class=\"num\">%d</td></tr>", sqlite3_column_int(st, 4));
 		first = false;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	buf_puts(&b, "</tbody></table></div>");
 	buf_printf(&b, "<h2>%s</h2>", T(r, "Add an org unit"));
 	form_begin(r, &b, "/admin/orgs");

@@ -24,13 +24,13 @@ static const char *body_get(struct req *r, const char *path)
 {
 	if (!r->body)
 		return NULL;
-	sqlite3_stmt *st = db_prepare(r->db, "SELECT CASE WHEN json_valid(?1) THEN json_extract(?1, ?2) END");
+	sqlite3_stmt *st = db_stmt(r->db, "SELECT CASE WHEN json_valid(?1) THEN json_extract(?1, ?2) END");
 	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
 	db_bind_text(st, 2, path);
 	const char *v = NULL;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		v = arena_strdup(&r->arena, db_col_text(st, 0));
-	sqlite3_finalize(st);
+	db_finish(st);
 	return v;
 }
 
@@ -38,10 +38,10 @@ static bool body_is_json_object(struct req *r)
 {
 	if (!r->body || !r->body_len)
 		return false;
-	sqlite3_stmt *st = db_prepare(r->db, "SELECT json_valid(?1) AND json_type(?1) = 'object'");
+	sqlite3_stmt *st = db_stmt(r->db, "SELECT json_valid(?1) AND json_type(?1) = 'object'");
 	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
 	bool ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	db_finish(st);
 	return ok;
 }
 
@@ -241,11 +241,11 @@ static int h_assign(struct req *r)
 		return resp_error(r, 404, "no such course");
 	/* users: an array of names (joined by new lines) or one string. */
 	struct buf names = BUF_INIT;
-	sqlite3_stmt *st = db_prepare(r->db, "SELECT value FROM json_each(?1, '$.users') WHERE json_valid(?1)");
+	sqlite3_stmt *st = db_stmt(r->db, "SELECT value FROM json_each(?1, '$.users') WHERE json_valid(?1)");
 	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		buf_printf(&names, "%s\n", db_col_text(st, 0));
-	sqlite3_finalize(st);
+	db_finish(st);
 	struct buf done = BUF_INIT, problems = BUF_INIT;
 	int status = learn_assign(r, c.course_id, body_get(r, "$.org"), buf_str(&names), &done, &problems);
 	buf_release(&names);
@@ -322,7 +322,7 @@ static int h_progress(struct req *r)
 
 static int h_certificates(struct req *r)
 {
-	sqlite3_stmt *st = db_prepare(r->db, "SELECT serial, code, course_id, language, course_title, completed_on, "
+	sqlite3_stmt *st = db_stmt(r->db, "SELECT serial, code, course_id, language, course_title, completed_on, "
 					     "score, issued_at, revoked_at IS NULL AND superseded_by IS NULL FROM "
 					     "certificates WHERE user_id = ?1 ORDER BY issued_at DESC, id DESC");
 	sqlite3_bind_int64(st, 1, r->user->id);
@@ -352,7 +352,7 @@ static int h_certificates(struct req *r)
 		buf_url(&b, db_col_text(st, 0));
 		buf_puts(&b, ".pdf\"}");
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	buf_puts(&b, "]}");
 	return send_json(r, 200, &b);
 }

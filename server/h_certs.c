@@ -203,7 +203,7 @@ static int h_mine(struct req *r)
 	buf_printf(&b, "<h1>%s</h1>", T(r, "My certificates"));
 	if (req_query(r, "reissued"))
 		notice(&b, "ok", T(r, "A corrected certificate was issued. The old one is no longer valid."));
-	sqlite3_stmt *st = db_prepare(r->db, "SELECT id FROM certificates WHERE user_id = ?1 AND superseded_by IS NULL "
+	sqlite3_stmt *st = db_stmt(r->db, "SELECT id FROM certificates WHERE user_id = ?1 AND superseded_by IS NULL "
 					     "ORDER BY completed_on DESC, id DESC");
 	sqlite3_bind_int64(st, 1, r->user->id);
 	int n = 0;
@@ -238,7 +238,7 @@ static int h_mine(struct req *r)
 		buf_puts(&b, "</li>");
 		cert_release(&c);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	buf_puts(&b, "</ul>");
 	if (n == 0)
 		buf_printf(&b, "<p>%s</p>", T(r, "You have no certificates yet. Complete a course to earn one."));
@@ -409,7 +409,7 @@ static int h_admin_list(struct req *r)
 	buf_puts(&b, "<form method=\"get\" action=\"/admin/certificates\" role=\"search\">");
 	field_input(&b, "q", T(r, "Search by serial, code, name or course"), "search", q, false, "off");
 	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Search"));
-	sqlite3_stmt *st = db_prepare(
+	sqlite3_stmt *st = db_stmt(
 	    r->db, "SELECT serial, name, name_km, course_id, completed_on, CASE WHEN revoked_at IS NOT NULL THEN "
 		   "'revoked' WHEN superseded_by IS NOT NULL THEN 'superseded' ELSE 'valid' END FROM certificates "
 		   "WHERE ?1 IS NULL OR serial LIKE '%' || ?1 || '%' OR code = upper(?1) OR name LIKE '%' || ?1 || "
@@ -427,7 +427,7 @@ static int h_admin_list(struct req *r)
 		buf_html(&b, db_col_text(st, 3));
 		buf_printf(&b, "</td><td>%s</td><td>%s</td></tr>", db_col_text(st, 4), T(r, db_col_text(st, 5)));
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	buf_puts(&b, "</tbody></table></div>");
 	page_end(r, &b);
 	return page_send(r, 200, &b);

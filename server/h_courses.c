@@ -302,20 +302,25 @@ static int h_lesson(struct req *r)
 	buf_puts(&b, "</p><article class=\"lesson\"");
 	lang_attr(r, &b, l.language);
 	buf_puts(&b, ">");
-	buf_puts(&b, l.html); /* rendered by cmark in safe mode at import */
-	buf_puts(&b, "</article>");
-	buf_printf(&b, "<nav class=\"pager\" aria-label=\"%s\">", T(r, "Lessons"));
+	/* The body was rendered by cmark in safe mode at import; it is sent as the
+	 * shared middle part so its compressed form is reused across requests. */
+	struct buf tail = BUF_INIT;
+	buf_puts(&tail, "</article>");
+	buf_printf(&tail, "<nav class=\"pager\" aria-label=\"%s\">", T(r, "Lessons"));
 	if (l.prev)
-		pager_link(r, &b, l.course_id, l.prev, T(r, "Previous"), "prev");
-	buf_puts(&b, "<a href=\"");
-	learn_href(&b, l.course_id, NULL, NULL);
-	buf_printf(&b, "\">%s</a>", T(r, "Course outline"));
+		pager_link(r, &tail, l.course_id, l.prev, T(r, "Previous"), "prev");
+	buf_puts(&tail, "<a href=\"");
+	learn_href(&tail, l.course_id, NULL, NULL);
+	buf_printf(&tail, "\">%s</a>", T(r, "Course outline"));
 	if (l.next)
-		pager_link(r, &b, l.course_id, l.next, T(r, "Next"), "next");
-	buf_puts(&b, "</nav>");
-	page_end(r, &b);
+		pager_link(r, &tail, l.course_id, l.next, T(r, "Next"), "next");
+	buf_puts(&tail, "</nav>");
+	page_end(r, &tail);
 	resp_etag(r, etag);
-	return page_send(r, 200, &b);
+	rc = resp_html_parts(r, 200, &b, l.html, l.etag, &tail, "Cache-Control: private, no-cache\r\n");
+	buf_release(&b);
+	buf_release(&tail);
+	return rc;
 }
 
 static int h_my(struct req *r)
@@ -449,7 +454,7 @@ static void assign_page(struct req *r, struct buf *b, const struct learn_course 
 		   "</textarea>",
 		   T(r, "Usernames, one per line"));
 	form_submit(b, T(r, "Assign"));
-	sqlite3_stmt *st = db_prepare(r->db, "SELECT o.code, o.name_en, o.name_km FROM org_assignments a JOIN "
+	sqlite3_stmt *st = db_stmt(r->db, "SELECT o.code, o.name_en, o.name_km FROM org_assignments a JOIN "
 					     "org_units o ON o.id = a.org_id WHERE a.course_id = ?1 ORDER BY o.code");
 	db_bind_text(st, 1, c->course_id);
 	bool any = false;
@@ -463,7 +468,7 @@ static void assign_page(struct req *r, struct buf *b, const struct learn_course 
 		buf_html(b, name_for(r, db_col_text(st, 1), db_col_text(st, 2)));
 		buf_puts(b, "</li>");
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (any)
 		buf_puts(b, "</ul>");
 	page_end(r, b);

@@ -97,7 +97,7 @@ int h_media(struct req *r)
 	if (r->nparam < 1 || media_name_parse(r->param[0], sha, ext) < 0)
 		return resp_error(r, 404, "Page not found.");
 	const char *mime = media_type_for_ext(ext);
-	sqlite3_stmt *st = db_prepare(r->db, "SELECT b.data FROM blobs b WHERE b.sha256 = ?1 AND EXISTS (SELECT 1 "
+	sqlite3_stmt *st = db_stmt(r->db, "SELECT b.data FROM blobs b WHERE b.sha256 = ?1 AND EXISTS (SELECT 1 "
 					     "FROM package_files f WHERE f.sha256 = ?1 AND f.mime = ?2)");
 	db_bind_text(st, 1, sha);
 	db_bind_text(st, 2, mime);
@@ -109,6 +109,6 @@ int h_media(struct req *r)
 	} else {
 		rc = resp_error(r, 404, "Page not found.");
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }

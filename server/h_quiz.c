@@ -481,7 +481,7 @@ static int h_submit(struct req *r)
 static int h_items(struct req *r)
 {
 	const char *course = r->param[0];
-	sqlite3_stmt *st = db_prepare(r->db, "SELECT i.path, i.title FROM items i JOIN packages p ON p.id = i.package_id "
+	sqlite3_stmt *st = db_stmt(r->db, "SELECT i.path, i.title FROM items i JOIN packages p ON p.id = i.package_id "
 					     "WHERE p.course_id = ?1 AND p.active = 1 AND i.type = 'quiz' AND p.id = "
 					     "(SELECT id FROM packages WHERE course_id = ?1 AND active = 1 "
 					     "ORDER BY language = ?2 DESC, language = 'en' DESC, id DESC LIMIT 1) "
@@ -542,7 +542,7 @@ static int h_items(struct req *r)
 		item_stats_free(s, n);
 		quiz_free(&q);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (!quizzes)
 		notice(&b, "info", T(r, "This course has no quizzes."));
 	page_end(r, &b);

@@ -504,12 +504,12 @@ static void table_units(struct req *r, struct buf *b, const struct report *rep, 
 /* Course titles in the page language, falling back to the other language, then to the id. */
 static const char *course_title(struct req *r, const char *id)
 {
-	sqlite3_stmt *st = db_prepare(r->db, "SELECT title FROM packages WHERE course_id = ?1 ORDER BY active DESC, "
+	sqlite3_stmt *st = db_stmt(r->db, "SELECT title FROM packages WHERE course_id = ?1 ORDER BY active DESC, "
 					     "language = ?2 DESC, version_num DESC LIMIT 1");
 	db_bind_text(st, 1, id);
 	db_bind_text(st, 2, r->lang);
 	const char *t = arena_strdup(&r->arena, sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : id);
-	sqlite3_finalize(st);
+	db_finish(st);
 	return t;
 }
 
@@ -532,7 +532,7 @@ static void table_courses(struct req *r, struct buf *b, const struct report *rep
 /* Links up the tree from the unit, as far as the caller's scope reaches. */
 static void breadcrumb(struct req *r, struct buf *b, const struct report *rep, const struct params *p)
 {
-	sqlite3_stmt *st = db_prepare(r->db, "SELECT a.code, a.name_en, a.name_km FROM org_units o JOIN org_units a "
+	sqlite3_stmt *st = db_stmt(r->db, "SELECT a.code, a.name_en, a.name_km FROM org_units o JOIN org_units a "
 					     "ON substr(o.path, 1, length(a.path)) = a.path LEFT JOIN org_units s ON "
 					     "s.id = ?2 WHERE o.id = ?1 AND a.id <> o.id AND (?2 < 0 OR "
 					     "substr(a.path, 1, length(s.path)) = s.path) ORDER BY length(a.path)");
@@ -551,7 +551,7 @@ static void breadcrumb(struct req *r, struct buf *b, const struct report *rep, c
 		buf_html(b, name_for(r, db_col_text(st, 1), db_col_text(st, 2)));
 		buf_puts(b, "</a> › ");
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (any) {
 		buf_html(b, name_for(r, rep->org.name_en, rep->org.name_km));
 		buf_puts(b, "</p></nav>");
@@ -607,7 +607,7 @@ static void filter_form(struct req *r, struct buf *b, const struct report *rep, 
 		   "<label for=\"f-course\">%s</label><select id=\"f-course\" name=\"course\"><option value=\"\">%s"
 		   "</option>",
 		   T(r, "Course"), T(r, "All courses"));
-	sqlite3_stmt *st = db_prepare(r->db, "SELECT id FROM courses ORDER BY id");
+	sqlite3_stmt *st = db_stmt(r->db, "SELECT id FROM courses ORDER BY id");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *id = arena_strdup(&r->arena, db_col_text(st, 0));
 		buf_puts(b, "<option value=\"");
@@ -616,7 +616,7 @@ static void filter_form(struct req *r, struct buf *b, const struct report *rep, 
 		buf_html(b, course_title(r, id));
 		buf_puts(b, "</option>");
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	buf_puts(b, "</select>");
 	form_submit(b, T(r, "Show"));
 }

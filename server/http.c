@@ -1,6 +1,7 @@
 #include "server/http.h"
 
 #include <civetweb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,28 +145,6 @@ static bool compressible(const char *type)
 	       str_starts(type, "image/svg") || str_starts(type, "application/ld+json");
 }
 
-int gzip_buf(const void *in, size_t len, struct buf *out)
-{
-	z_stream z = {0};
-	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -1;
-	size_t bound = deflateBound(&z, (uLong)len) + 32;
-	buf_grow(out, bound);
-	z.next_in = (Bytef *)in;
-	z.avail_in = (uInt)len;
-	z.next_out = (Bytef *)out->data + out->len;
-	z.avail_out = (uInt)bound;
-	int rc = deflate(&z, Z_FINISH);
-	if (rc != Z_STREAM_END) {
-		deflateEnd(&z);
-		return -1;
-	}
-	out->len += z.total_out;
-	out->data[out->len] = '\0';
-	deflateEnd(&z);
-	return 0;
-}
-
 static const char *status_text(int status)
 {
 	switch (status) {
@@ -191,26 +170,245 @@ static const char *status_text(int status)
 	}
 }
 
+static void send_head(struct req *r, int status, const char *type, bool gzip, size_t len, const char *headers)
+{
+	mg_printf(r->conn,
+		  "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s%sContent-Length: %zu\r\n%s\r\n", status, status_text(status),
+		  type ? "Content-Type: " : "", type ? type : "", type ? "\r\n" : "", security_headers,
+		  gzip ? "Content-Encoding: gzip\r\n" : "", type && compressible(type) ? "Vary: Accept-Encoding\r\n" : "",
+		  buf_str(&pending.headers), len, headers ? headers : "");
+	buf_reset(&pending.headers);
+	r->status = status;
+}
+
 int resp_send(struct req *r, int status, const char *type, const void *body, size_t len, const char *headers)
 {
 	struct buf z = BUF_INIT;
-	const char *enc = "";
+	bool gzip = false;
 	bool head = strcmp(r->method, "HEAD") == 0;
 	if (type && len > 1024 && compressible(type) && accepts_gzip(r) && gzip_buf(body, len, &z) == 0) {
 		body = z.data;
 		len = z.len;
-		enc = "Content-Encoding: gzip\r\n";
+		gzip = true;
 	}
-	mg_printf(r->conn,
-		  "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s%sContent-Length: %zu\r\n%s\r\n", status, status_text(status),
-		  type ? "Content-Type: " : "", type ? type : "", type ? "\r\n" : "", security_headers, enc,
-		  type && compressible(type) ? "Vary: Accept-Encoding\r\n" : "", buf_str(&pending.headers), len,
-		  headers ? headers : "");
+	send_head(r, status, type, gzip, len, headers);
 	if (len && !head)
 		mg_write(r->conn, body, len);
-	buf_reset(&pending.headers);
 	buf_release(&z);
-	r->status = status;
+	return status;
+}
+
+/*
+ * Compressed forms of large page parts that many responses share (a lesson's
+ * body), so a page costs only the compression of its small per-request head
+ * and tail. Entries are immutable once added and live until the server stops;
+ * past the byte cap nothing more is cached.
+ */
+struct zpart {
+	struct zpart *next;
+	char key[65];   /* the caller's name for the content (a hash of it) */
+	uLong crc;
+	size_t len;     /* uncompressed length */
+	char *text;     /* the uncompressed part, to confirm a hit */
+	struct buf raw; /* raw deflate blocks ending in a sync flush (byte-aligned, not final) */
+};
+static struct zpart *zparts;
+static size_t zparts_bytes;
+static pthread_mutex_t zparts_lock = PTHREAD_MUTEX_INITIALIZER;
+#define ZPARTS_MAX_BYTES (64u << 20)
+
+/*
+ * Per-thread deflate streams, reset between uses: initialising one allocates
+ * about 256 KB, and doing that per response costs more than the compression.
+ */
+static _Thread_local z_stream tl_raw, tl_gzip;
+static _Thread_local bool tl_raw_ok, tl_gzip_ok;
+
+static z_stream *stream_get(bool gzip)
+{
+	z_stream *z = gzip ? &tl_gzip : &tl_raw;
+	bool *ok = gzip ? &tl_gzip_ok : &tl_raw_ok;
+	if (*ok) {
+		deflateReset(z);
+		return z;
+	}
+	memset(z, 0, sizeof *z);
+	/* Per-request parts are small and different each time: a fast level pays. */
+	if (deflateInit2(z, gzip ? 6 : 1, Z_DEFLATED, gzip ? 15 + 16 : -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return NULL;
+	*ok = true;
+	return z;
+}
+
+static void streams_release(void)
+{
+	if (tl_raw_ok)
+		deflateEnd(&tl_raw);
+	if (tl_gzip_ok)
+		deflateEnd(&tl_gzip);
+	tl_raw_ok = tl_gzip_ok = false;
+}
+
+/* Deflate of in[0..len) appended to out: raw blocks ending in a sync flush, or a whole gzip member. */
+static int deflate_to(bool gzip, const void *in, size_t len, bool finish, struct buf *out)
+{
+	z_stream *z = stream_get(gzip);
+	if (!z)
+		return -1;
+	size_t bound = deflateBound(z, (uLong)len) + 64;
+	buf_grow(out, bound);
+	z->next_in = (Bytef *)in;
+	z->avail_in = (uInt)len;
+	z->next_out = (Bytef *)out->data + out->len;
+	z->avail_out = (uInt)bound;
+	uLong before = z->total_out;
+	int rc = deflate(z, finish ? Z_FINISH : Z_SYNC_FLUSH);
+	bool ok = finish ? rc == Z_STREAM_END : rc == Z_OK && z->avail_in == 0;
+	out->len += z->total_out - before;
+	out->data[out->len] = '\0';
+	return ok ? 0 : -1;
+}
+
+/* A shared part is compressed once, so it gets the best level: raw blocks ending in a sync flush. */
+static int deflate_once(const void *in, size_t len, struct buf *out)
+{
+	z_stream z = {0};
+	if (deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	size_t bound = deflateBound(&z, (uLong)len) + 64;
+	buf_grow(out, bound);
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out->data + out->len;
+	z.avail_out = (uInt)bound;
+	int rc = deflate(&z, Z_SYNC_FLUSH);
+	out->len += z.total_out;
+	out->data[out->len] = '\0';
+	deflateEnd(&z);
+	return rc == Z_OK && z.avail_in == 0 ? 0 : -1;
+}
+
+static int deflate_raw(const void *in, size_t len, bool finish, struct buf *out)
+{
+	return deflate_to(false, in, len, finish, out);
+}
+
+int gzip_buf(const void *in, size_t len, struct buf *out)
+{
+	return deflate_to(true, in, len, true, out);
+}
+
+static const struct zpart *zpart_get(const char *key, const char *mid, size_t len)
+{
+	pthread_mutex_lock(&zparts_lock);
+	for (struct zpart *p = zparts; p; p = p->next) {
+		if (p->len == len && strcmp(p->key, key) == 0) {
+			pthread_mutex_unlock(&zparts_lock);
+			return p;
+		}
+	}
+	pthread_mutex_unlock(&zparts_lock);
+	struct zpart *p = xcalloc(1, sizeof *p);
+	snprintf(p->key, sizeof p->key, "%s", key);
+	p->crc = crc32(crc32(0L, Z_NULL, 0), (const Bytef *)mid, (uInt)len);
+	p->len = len;
+	p->text = xstrndup(mid, len);
+	if (deflate_once(mid, len, &p->raw) < 0) {
+		buf_release(&p->raw);
+		free(p->text);
+		free(p);
+		return NULL;
+	}
+	pthread_mutex_lock(&zparts_lock);
+	if (zparts_bytes + len + p->raw.len > ZPARTS_MAX_BYTES) {
+		pthread_mutex_unlock(&zparts_lock);
+		return p; /* not cached: the caller frees it (see zpart_done) */
+	}
+	zparts_bytes += len + p->raw.len;
+	p->next = zparts;
+	zparts = p;
+	pthread_mutex_unlock(&zparts_lock);
+	return p;
+}
+
+static void zpart_done(const struct zpart *p)
+{
+	pthread_mutex_lock(&zparts_lock);
+	bool cached = false;
+	for (struct zpart *q = zparts; q && !cached; q = q->next)
+		cached = q == p;
+	pthread_mutex_unlock(&zparts_lock);
+	if (!cached) {
+		struct zpart *own = (struct zpart *)p;
+		buf_release(&own->raw);
+		free(own->text);
+		free(own);
+	}
+}
+
+void http_cache_release(void)
+{
+	pthread_mutex_lock(&zparts_lock);
+	while (zparts) {
+		struct zpart *next = zparts->next;
+		buf_release(&zparts->raw);
+		free(zparts->text);
+		free(zparts);
+		zparts = next;
+	}
+	zparts_bytes = 0;
+	pthread_mutex_unlock(&zparts_lock);
+}
+
+int resp_html_parts(struct req *r, int status, const struct buf *head, const char *mid, const char *key,
+		    const struct buf *tail, const char *headers)
+{
+	static const char type[] = "text/html; charset=utf-8";
+	size_t mlen = strlen(mid);
+	bool only_head = strcmp(r->method, "HEAD") == 0;
+	const struct zpart *zp = NULL;
+	if (accepts_gzip(r) && key && *key && strlen(key) < 65)
+		zp = zpart_get(key, mid, mlen);
+	if (!zp) {
+		send_head(r, status, type, false, head->len + mlen + tail->len, headers);
+		if (!only_head) {
+			mg_write(r->conn, buf_str(head), head->len);
+			mg_write(r->conn, mid, mlen);
+			mg_write(r->conn, buf_str(tail), tail->len);
+		}
+		return status;
+	}
+	/* One gzip member: header, head's blocks, the cached blocks, tail's final blocks, trailer. */
+	static const unsigned char gz_header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+	struct buf a = BUF_INIT, c = BUF_INIT;
+	buf_add(&a, gz_header, sizeof gz_header);
+	int bad = deflate_raw(buf_str(head), head->len, false, &a) | deflate_raw(buf_str(tail), tail->len, true, &c);
+	uLong whole = crc32(crc32(0L, Z_NULL, 0), (const Bytef *)buf_str(head), (uInt)head->len);
+	whole = crc32_combine(whole, zp->crc, (z_off_t)mlen);
+	whole = crc32_combine(whole, crc32(crc32(0L, Z_NULL, 0), (const Bytef *)buf_str(tail), (uInt)tail->len),
+			      (z_off_t)tail->len);
+	uint32_t total = (uint32_t)(head->len + mlen + tail->len);
+	unsigned char trailer[8];
+	for (int i = 0; i < 4; i++) {
+		trailer[i] = (unsigned char)(whole >> (8 * i));
+		trailer[4 + i] = (unsigned char)(total >> (8 * i));
+	}
+	buf_add(&c, trailer, sizeof trailer);
+	if (bad) {
+		buf_release(&a);
+		buf_release(&c);
+		zpart_done(zp);
+		return resp_error(r, 500, "cannot compress the page");
+	}
+	send_head(r, status, type, true, a.len + zp->raw.len + c.len, headers);
+	if (!only_head) {
+		mg_write(r->conn, a.data, a.len);
+		mg_write(r->conn, zp->raw.data, zp->raw.len);
+		mg_write(r->conn, c.data, c.len);
+	}
+	buf_release(&a);
+	buf_release(&c);
+	zpart_done(zp);
 	return status;
 }
 
@@ -226,11 +424,19 @@ int resp_json(struct req *r, int status, const struct buf *body)
 			 "Cache-Control: no-store\r\n");
 }
 
+/* True when s holds a control character: browsers drop tabs and new lines from URLs, so "/\t/x" is "//x". */
+static bool has_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
+	return false;
+}
+
 int resp_redirect(struct req *r, const char *location)
 {
 	/* Only local paths: never an open redirect. */
-	if (!location || location[0] != '/' || location[1] == '/' || location[1] == '\\' ||
-	    strpbrk(location, "\r\n"))
+	if (!location || location[0] != '/' || location[1] == '/' || location[1] == '\\' || has_control(location))
 		location = "/";
 	char *h = arena_printf(&r->arena, "Location: %s\r\n", location);
 	return resp_send(r, 303, NULL, "", 0, h);
@@ -290,6 +496,7 @@ size_t form_parse(struct arena *a, const char *s, size_t len, struct kv **out)
 void http_thread_release(void)
 {
 	buf_release(&pending.headers);
+	streams_release();
 }
 
 int req_login(struct req *r, int64_t user_id)

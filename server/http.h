@@ -78,6 +78,16 @@ bool req_csrf_ok(struct req *r);
 int resp_send(struct req *r, int status, const char *type, const void *body, size_t len, const char *headers);
 /* HTML page (text/html; charset=utf-8), gzip when accepted. */
 int resp_html(struct req *r, int status, const struct buf *body);
+/*
+ * An HTML page in three parts whose middle (a lesson body) is shared by many
+ * responses: with gzip, the middle's compressed form is cached under key (a
+ * hash that changes whenever mid does, at most 64 characters) and spliced
+ * between the per-request head and tail. headers as for resp_send().
+ */
+int resp_html_parts(struct req *r, int status, const struct buf *head, const char *mid, const char *key,
+		    const struct buf *tail, const char *headers);
+/* Frees the shared compressed parts (at server stop). */
+void http_cache_release(void);
 /* JSON body. */
 int resp_json(struct req *r, int status, const struct buf *body);
 /* 303 See Other to a local path. */

@@ -344,5 +344,6 @@ int server_run(const struct server_opts *o)
 	fflush(stdout);
 	mg_stop(ctx);
 	mg_exit_library();
+	http_cache_release();
 	return 0;
 }

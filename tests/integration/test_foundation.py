@@ -233,3 +233,18 @@ def test_db_location_flag_and_env():
     assert "using the existing database" in p.stdout
     p = sala("no-such-command")
     assert p.returncode == 2 and "unknown command" in p.stderr
+
+
+def test_next_with_control_characters_is_not_an_open_redirect():
+    # Browsers drop tabs and new lines from a Location: "/\t/evil.example" would go to //evil.example.
+    with Server() as srv:
+        c = srv.client()
+        for bad in ("/\t/evil.example/x", "/\n/evil.example/x", "/\x0b\\evil.example"):
+            r = c.post("/lang", {"lang": "en", "next": bad})
+            assert r.status == 303 and r.header("Location") == "/", (bad, r.header("Location"))
+        # A local path still works.
+        r = c.post("/lang", {"lang": "en", "next": "/courses?q=a%20b"})
+        assert r.header("Location") == "/courses?q=a%20b"
+        c.get("/login?next=%2F%09%2Fevil.example%2Fx")
+        r = c.post("/login", {"username": "learner", "password": DEMO["learner"], "next": "/\t/evil.example/x"})
+        assert r.status == 303 and r.header("Location") == "/", r.header("Location")

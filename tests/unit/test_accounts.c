@@ -64,12 +64,12 @@ static void test_provinces_seeded(void **state)
 		    {"12", "Phnom Penh", "ភ្នំពេញ"},
 		    {"25", "Tboung Khmum", "ត្បូងឃ្មុំ"}};
 	for (size_t i = 0; i < 3; i++) {
-		sqlite3_stmt *st = db_prepare(db, "SELECT name_en, name_km FROM org_units WHERE code = ?");
+		sqlite3_stmt *st = db_stmt(db, "SELECT name_en, name_km FROM org_units WHERE code = ?");
 		db_bind_text(st, 1, some[i].code);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 		assert_string_equal(db_col_text(st, 0), some[i].en);
 		assert_string_equal(db_col_text(st, 1), some[i].km);
-		sqlite3_finalize(st);
+		db_finish(st);
 	}
 	struct err e;
 	assert_int_equal(orgs_seed(db, &e), 0); /* idempotent */

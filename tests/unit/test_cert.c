@@ -476,6 +476,25 @@ static void test_bulk_select(void **state)
 	buf_release(&out);
 }
 
+/* Certificate writes leave the connection at synchronous=FULL (db_open's default): later acknowledged writes stay durable. */
+static void test_writes_keep_full_sync(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+	struct cert c;
+	int64_t nid;
+	assert_int_equal(db_int(f->db, "PRAGMA synchronous", NULL, NULL, -1), 2);
+	assert_int_equal(cert_get(f->db, issue(f), &c), 0);
+	assert_int_equal(db_int(f->db, "PRAGMA synchronous", NULL, NULL, -1), 2);
+	assert_int_equal(cert_reissue(f->db, c.serial, &nid, &e), 0);
+	assert_int_equal(db_int(f->db, "PRAGMA synchronous", NULL, NULL, -1), 2);
+	cert_release(&c);
+	assert_int_equal(cert_get(f->db, nid, &c), 0);
+	assert_int_equal(cert_revoke(f->db, c.serial, "Issued in error", &e), 0);
+	assert_int_equal(db_int(f->db, "PRAGMA synchronous", NULL, NULL, -1), 2);
+	cert_release(&c);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -484,6 +503,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_issue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reissue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_writes_keep_full_sync, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tampered_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_offline, setup, teardown),
 	    cmocka_unit_test(test_codes),

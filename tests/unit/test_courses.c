@@ -70,10 +70,10 @@ static void db_hash(sqlite3 *db, char out[65])
 				if (v)
 					buf_add(&all, v, (size_t)sqlite3_column_bytes(st, c));
 			}
-		sqlite3_finalize(st);
+		db_finish(st);
 		free(sql);
 	}
-	sqlite3_finalize(t);
+	db_finish(t);
 	sha256_hex(all.data, all.len, out);
 	buf_release(&all);
 }
@@ -649,7 +649,7 @@ static void test_downscale(void **state)
 	    media_image_size("png", sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), &w, &h), 0);
 	assert_int_equal(w, 1600);
 	assert_int_equal(h, 80);
-	sqlite3_finalize(st);
+	db_finish(st);
 	struct course_pkg cp;
 	assert_int_equal(course_active(db, "test-course", "en", &cp), 0);
 	struct course_lesson l;

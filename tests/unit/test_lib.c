@@ -209,10 +209,10 @@ static void test_db_open_migrates(void **state)
 	assert_non_null(db);
 	assert_int_equal(db_int(db, "PRAGMA user_version", NULL, NULL, -1), db_schema_version());
 	assert_int_equal(db_int(db, "PRAGMA foreign_keys", NULL, NULL, -1), 1);
-	sqlite3_stmt *st = db_prepare(db, "PRAGMA journal_mode");
+	sqlite3_stmt *st = db_stmt(db, "PRAGMA journal_mode");
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal(db_col_text(st, 0), "wal");
-	sqlite3_finalize(st);
+	db_finish(st);
 	assert_int_equal(db_setting_set(db, "k", "v1"), 0);
 	assert_int_equal(db_setting_set(db, "k", "v2"), 0);
 	char *v = db_setting_get(db, "k");
