@@ -701,23 +701,38 @@ static void reload_result(sqlite3 *db, struct attempt *a)
 }
 
 /* Submits with the answers now in a; idempotent against a concurrent submission. */
-static int submit_locked(sqlite3 *db, struct attempt *a, int64_t now, struct err *e)
+struct submit_job {
+	struct attempt *a;
+	int64_t now;
+	bool already; /* another request submitted it first */
+};
+
+static int submit_job_run(sqlite3 *db, void *arg, struct err *e)
 {
-	db_durable(db, true);
-	if (db_begin(db, e) < 0)
-		return ATTEMPT_EFAIL;
-	if (!still_open(db, a->id)) {
-		db_rollback(db);
-		reload_result(db, a);
+	struct submit_job *j = arg;
+	if (!still_open(db, j->a->id)) {
+		j->already = true;
 		return 0;
 	}
-	int rc = record_submission(db, a, now, e);
+	return record_submission(db, j->a, j->now, e);
+}
+
+/*
+ * Grades and records the submission durably (synchronous=FULL). It goes
+ * through the database's group commit, so concurrent submissions share one
+ * fsync; the call returns only once the submission is on disk.
+ */
+static int submit_locked(sqlite3 *db, struct attempt *a, int64_t now, struct err *e)
+{
+	struct submit_job j = {.a = a, .now = now};
+	int rc = db_group_write(db, submit_job_run, &j, e);
 	if (rc < 0) {
-		db_rollback(db);
-		return rc;
+		/* The in-memory result was not stored: show the attempt as still open. */
+		a->submitted_at = 0;
+		return rc == -1 ? ATTEMPT_EFAIL : rc;
 	}
-	if (db_commit(db, e) < 0)
-		return ATTEMPT_EFAIL;
+	if (j.already)
+		reload_result(db, a);
 	return 0;
 }
 

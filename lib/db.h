@@ -61,6 +61,21 @@ int64_t db_int(sqlite3 *db, const char *sql, const char *p1, const char *p2, int
 char *db_setting_get(sqlite3 *db, const char *key);
 int db_setting_set(sqlite3 *db, const char *key, const char *value);
 
+/*
+ * Group commit for writes the user is told are saved. fn runs on a single
+ * writer thread's connection inside a transaction shared with other waiting
+ * writers (each in its own savepoint, so one failure rolls back only itself);
+ * the call returns after the COMMIT (one fsync for the whole group) with fn's
+ * result. fn must touch the database only through the db it is given. Until
+ * db_group_start() is called (the server does), fn runs at once on db in its
+ * own transaction.
+ */
+typedef int (*db_write_fn)(sqlite3 *db, void *arg, struct err *e);
+int db_group_write(sqlite3 *db, db_write_fn fn, void *arg, struct err *e);
+/* Starts the writer thread for the database at path; db_group_stop() ends it. */
+int db_group_start(const char *path, struct err *e);
+void db_group_stop(void);
+
 /* Consistent online copy of the database into path (SQLite backup API). */
 int db_backup(sqlite3 *db, const char *path, struct err *e);
 

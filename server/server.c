@@ -298,11 +298,19 @@ int server_run(const struct server_opts *o)
 	sqlite3_shutdown();
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	sqlite3_initialize();
+	if (db_path) {
+		struct err e;
+		if (db_group_start(db_path, &e) < 0) {
+			fprintf(stderr, "sala: %s\n", e.msg);
+			return 1;
+		}
+	}
 	mg_init_library(0);
 	struct mg_context *ctx = mg_start(&cb, NULL, options);
 	if (!ctx) {
 		fprintf(stderr, "sala: cannot listen on %s (in use, or not an address:port)\n", listen);
 		mg_exit_library();
+		db_group_stop();
 		return 1;
 	}
 	mg_set_request_handler(ctx, "/", dispatch, NULL);
@@ -344,6 +352,7 @@ int server_run(const struct server_opts *o)
 	fflush(stdout);
 	mg_stop(ctx);
 	mg_exit_library();
+	db_group_stop();
 	http_cache_release();
 	return 0;
 }
