@@ -232,7 +232,6 @@ static int h_mine(struct req *r)
 					   T(r, "Your name has changed since this certificate was issued."));
 				form_begin(r, &b, action);
 				form_submit(&b, T(r, "Get a certificate with my current name"));
-				buf_puts(&b, "</form>");
 			}
 		}
 		buf_puts(&b, "</li>");
@@ -475,7 +474,6 @@ static int h_admin_cert(struct req *r)
 		snprintf(action, sizeof action, "/admin/certificates/%s/reissue", c.serial);
 		form_begin(r, &b, action);
 		form_submit(&b, T(r, "Re-issue"));
-		buf_puts(&b, "</form>");
 		buf_printf(&b, "<h2>%s</h2>", T(r, "Revoke"));
 		snprintf(action, sizeof action, "/admin/certificates/%s/revoke", c.serial);
 		form_begin(r, &b, action);
@@ -484,7 +482,6 @@ static int h_admin_cert(struct req *r)
 			   "required maxlength=\"500\"></textarea>",
 			   T(r, "Reason (shown on the verify page)"));
 		form_submit(&b, T(r, "Revoke"));
-		buf_puts(&b, "</form>");
 	}
 	cert_release(&c);
 	page_end(r, &b);

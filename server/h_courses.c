@@ -396,13 +396,15 @@ int learn_assign(struct req *r, const char *course_id, const char *org_code, con
 			continue;
 		char *name = arena_strndup(&r->arena, s, (size_t)(p - s));
 		struct user u;
-		if (user_get_by_name(r->db, name, &u) < 0) {
-			buf_printf(problems, "%s: %s\n", T(r, "No such user"), name);
-			continue;
-		}
-		if (!learn_may_assign(r->db, r->user->roles, r->user->org_id, u.org_id)) {
-			buf_printf(problems, "%s: %s\n", T(r, "Outside the units you manage"), name);
+		bool found = user_get_by_name(r->db, name, &u) == 0;
+		if (!found || !learn_may_assign(r->db, r->user->roles, r->user->org_id, u.org_id)) {
+			/* The same answer whether the account exists elsewhere or not at all:
+			 * assigning must not reveal who works outside one's units. */
+			buf_printf(problems, "%s: %s\n", T(r, "No such user in the units you manage"), name);
 			refused++;
+			if (found)
+				user_release(&u);
+			continue;
 		} else if (learn_enrol(r->db, u.id, course_id, "assigned", NULL, &e) < 0) {
 			buf_printf(problems, "%s\n", e.msg);
 		} else {
@@ -454,11 +456,14 @@ static void assign_page(struct req *r, struct buf *b, const struct learn_course 
 		   "</textarea>",
 		   T(r, "Usernames, one per line"));
 	form_submit(b, T(r, "Assign"));
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT o.code, o.name_en, o.name_km FROM org_assignments a JOIN "
+	sqlite3_stmt *st = db_stmt(r->db, "SELECT o.code, o.name_en, o.name_km, o.id FROM org_assignments a JOIN "
 					     "org_units o ON o.id = a.org_id WHERE a.course_id = ?1 ORDER BY o.code");
 	db_bind_text(st, 1, c->course_id);
 	bool any = false;
 	while (sqlite3_step(st) == SQLITE_ROW) {
+		/* Only the units this person may assign to: a manager sees nothing outside their subtree. */
+		if (!learn_may_assign(r->db, r->user->roles, r->user->org_id, sqlite3_column_int64(st, 3)))
+			continue;
 		if (!any)
 			buf_printf(b, "<h2>%s</h2><ul>", T(r, "Assigned to org units"));
 		any = true;

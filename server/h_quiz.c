@@ -122,7 +122,6 @@ static int h_intro(struct req *r)
 		form_begin(r, &b, buf_str(&act));
 		buf_release(&act);
 		form_submit(&b, st.attempts_used ? T(r, "Try again") : T(r, "Start the quiz"));
-		buf_puts(&b, "</form>");
 	} else {
 		notice(&b, "info", T(r, "No attempts left."));
 	}

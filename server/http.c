@@ -493,6 +493,11 @@ size_t form_parse(struct arena *a, const char *s, size_t len, struct kv **out)
 	return n;
 }
 
+void http_request_begin(void)
+{
+	buf_reset(&pending.headers);
+}
+
 void http_thread_release(void)
 {
 	buf_release(&pending.headers);

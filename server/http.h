@@ -106,6 +106,8 @@ size_t form_parse(struct arena *a, const char *s, size_t len, struct kv **out);
 /* gzip-compresses in into out (appending). -1 on failure. */
 int gzip_buf(const void *in, size_t len, struct buf *out);
 
+/* Clears response state a previous request on this thread may have left. */
+void http_request_begin(void);
 /* Frees the calling thread's response state (CivetWeb exit_thread). */
 void http_thread_release(void);
 

@@ -32,6 +32,7 @@ static const struct msg common[] = {
 	{"You do not have access to this page.", "អ្នកមិនមានសិទ្ធិចូលមើលទំព័រនេះទេ។"},
 	{"The request is too large.", "សំណើធំពេក។"},
 	{"The request could not be read.", "មិនអាចអានសំណើបានទេ។"},
+	{"The request must give its Content-Length.", "សំណើត្រូវតែបញ្ជាក់ Content-Length។"},
 	{"The form has expired or came from another site. Please try again.",
 	 "ទម្រង់នេះផុតកំណត់ ឬមកពីគេហទំព័រផ្សេង។ សូមព្យាយាមម្ដងទៀត។"},
 	{"Unknown language.", "ភាសាមិនស្គាល់។"},

@@ -42,7 +42,7 @@ static const struct msg learn_msgs[] = {
     {"No such course.", "គ្មានវគ្គសិក្សានេះទេ។"},
     {"No such lesson.", "គ្មានមេរៀននេះទេ។"},
     {"No such org unit", "គ្មានអង្គភាពនេះទេ"},
-    {"No such user", "គ្មានអ្នកប្រើប្រាស់នេះទេ"},
+    {"No such user in the units you manage", "គ្មានអ្នកប្រើប្រាស់នេះនៅក្នុងអង្គភាពដែលអ្នកគ្រប់គ្រងទេ"},
     {"Not enrolled", "មិនទាន់ចុះឈ្មោះ"},
     {"Not started", "មិនទាន់ចាប់ផ្ដើម"},
     {"Outline", "គ្រោងមេរៀន"},

@@ -97,8 +97,11 @@ static bool route_match(const char *pattern, const char *path, struct req *r)
 static int read_body(struct req *r, size_t max)
 {
 	const struct mg_request_info *ri = mg_get_request_info(r->conn);
-	if (ri->content_length < 0)
-		return 0;
+	if (ri->content_length < 0) {
+		/* Bodies must say their length: a chunked body is refused, not left unread on the connection. */
+		const char *te = req_header(r, "Transfer-Encoding");
+		return te && *te ? 411 : 0;
+	}
 	if ((unsigned long long)ri->content_length > max)
 		return 413;
 	size_t want = (size_t)ri->content_length;
@@ -182,6 +185,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	(void)cbdata;
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	struct req r = {.conn = conn, .db = thread_db, .method = ri->request_method, .remote = ri->remote_addr};
+	http_request_begin();
 	r.path = ri->local_uri ? ri->local_uri : "/";
 	r.api = str_starts(r.path, "/api/");
 	int status;
@@ -234,8 +238,9 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	if (state_changing(r.method)) {
 		int bad = read_body(&r, hit->max_body ? hit->max_body : DEFAULT_MAX_BODY);
 		if (bad) {
-			status = resp_error(&r, bad, bad == 413 ? tr(r.lang, "The request is too large.")
-								: tr(r.lang, "The request could not be read."));
+			status = resp_error(&r, bad, bad == 413   ? tr(r.lang, "The request is too large.")
+						     : bad == 411 ? tr(r.lang, "The request must give its Content-Length.")
+								  : tr(r.lang, "The request could not be read."));
 			mg_printf(conn, "%s", ""); /* nothing more to read: the connection closes */
 			goto done;
 		}

@@ -248,3 +248,18 @@ def test_next_with_control_characters_is_not_an_open_redirect():
         c.get("/login?next=%2F%09%2Fevil.example%2Fx")
         r = c.post("/login", {"username": "learner", "password": DEMO["learner"], "next": "/\t/evil.example/x"})
         assert r.status == 303 and r.header("Location") == "/", r.header("Location")
+
+
+def test_chunked_body_is_refused_and_server_keeps_serving():
+    import http.client
+    with Server() as srv:
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+        conn.putrequest("POST", "/login")
+        conn.putheader("Transfer-Encoding", "chunked")
+        conn.putheader("Content-Type", "application/x-www-form-urlencoded")
+        conn.endheaders()
+        conn.send(b"5\r\nab=cd\r\n0\r\n\r\n")
+        r = conn.getresponse()
+        assert r.status == 411, r.status
+        conn.close()
+        assert srv.client().get("/login").status == 200

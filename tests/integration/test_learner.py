@@ -194,6 +194,21 @@ def test_manager_assigns_only_within_subtree():
         assert one(srv, "SELECT count(*) FROM enrolments WHERE user_id = ?", uid(srv, "learner")) == 1
         r = c.post("/courses/%s/assign" % cid, {"users": "learner"})
         assert r.status == 200
+        # An account outside the subtree and no account at all get the same answer (no probing).
+        c.get("/courses/%s/assign" % cid)
+        outside = c.post("/courses/%s/assign" % cid, {"users": "trainer"})
+        missing = c.post("/courses/%s/assign" % cid, {"users": "no-such-person"})
+        assert outside.status == missing.status == 403
+        strip = lambda t, name: re.sub(r'name="csrf" value="[0-9a-f]+"', "", t).replace(name, "NAME")
+        assert strip(outside.text, "trainer") == strip(missing.text, "no-such-person")
+        # Units assigned by others outside the subtree are not listed to the manager.
+        admin = srv.client()
+        admin.login("admin")
+        admin.get("/courses/%s/assign" % cid)
+        assert admin.post("/courses/%s/assign" % cid, {"org": "1202"}).status == 200
+        assert "1202" in admin.get("/courses/%s/assign" % cid).text
+        page = c.get("/courses/%s/assign" % cid).text
+        assert "1202" not in page and "171001" in page
 
 
 def test_cli_enroll():

@@ -196,6 +196,21 @@ static void test_i18n(void **state)
 	assert_string_equal(i18n_negotiate(NULL), "km");
 }
 
+static void test_err_truncates_on_utf8_boundary(void **state)
+{
+	(void)state;
+	struct buf long_km = BUF_INIT;
+	for (int i = 0; i < 400; i++)
+		buf_puts(&long_km, "ក"); /* three bytes each: 1200 bytes */
+	struct err e;
+	assert_int_equal(err_set(&e, "x%s", buf_str(&long_km)), -1);
+	size_t n = strlen(e.msg);
+	assert_true(n < sizeof e.msg);
+	assert_true(utf8_valid(e.msg, n));
+	assert_int_equal((n - 1) % 3, 0);
+	buf_release(&long_km);
+}
+
 static void test_db_open_migrates(void **state)
 {
 	(void)state;
@@ -253,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_csv_errors),
 		cmocka_unit_test(test_csv_write_neutralises_formulas),
 		cmocka_unit_test(test_i18n),
+		cmocka_unit_test(test_err_truncates_on_utf8_boundary),
 		cmocka_unit_test(test_db_open_migrates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
