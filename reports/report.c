@@ -535,7 +535,6 @@ int report_run(sqlite3 *db, const struct report_query *q, struct report *out, st
 	out->period = q->period;
 	/* One read transaction: every figure comes from the same snapshot. */
 	bool own = sqlite3_get_autocommit(db);
-	db_exec(db, "PRAGMA mmap_size = 1073741824", NULL);
 	if (own)
 		db_exec(db, "BEGIN", NULL);
 	int rc = run(db, q, out, e);
