@@ -20,8 +20,6 @@
 #include "lib/err.h"
 
 /* Defaults of the site settings issuer_en, issuer_km and base_url. */
-#define CERT_ISSUER_EN "Ministry of Interior"
-#define CERT_ISSUER_KM "ក្រសួងមហាផ្ទៃ"
 #define CERT_BASE_URL "http://127.0.0.1:8080"
 /* Most certificates one bulk download renders (about 0.4 MB each, all held in memory). */
 #define CERT_BULK_MAX 1000

@@ -5,6 +5,7 @@
 
 #include "certificates/cert.h"
 #include "lib/db.h"
+#include "lib/settings.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 
@@ -27,25 +28,13 @@ const char *cert_status_name(enum cert_status s)
 
 char *cert_base_url(sqlite3 *db)
 {
-	char *u = db_setting_get(db, "base_url");
-	if (!u || !*u) {
-		free(u);
-		return xstrdup(CERT_BASE_URL);
-	}
+	char *u = setting_value(db, "base_url");
 	size_t n = strlen(u);
 	while (n > 0 && u[n - 1] == '/')
 		u[--n] = '\0';
 	return u;
 }
 
-static char *setting_or(sqlite3 *db, const char *key, const char *def)
-{
-	char *v = db_setting_get(db, key);
-	if (v && *v)
-		return v;
-	free(v);
-	return xstrdup(def);
-}
 
 #define CERT_COLUMNS                                                                                                   \
 	"c.id, c.serial, c.code, c.user_id, c.course_id, c.language, c.course_title, c.name, c.name_km, "              \
@@ -226,8 +215,8 @@ static void load_issuer(sqlite3 *db, struct cert *c)
 {
 	free(c->issuer);
 	free(c->issuer_km);
-	c->issuer = setting_or(db, "issuer_en", CERT_ISSUER_EN);
-	c->issuer_km = setting_or(db, "issuer_km", CERT_ISSUER_KM);
+	c->issuer = setting_value(db, "issuer_en");
+	c->issuer_km = setting_value(db, "issuer_km");
 }
 
 int cert_issue_on_completion(sqlite3 *db, int64_t user_id, const char *course_id, struct err *e)

@@ -17,6 +17,7 @@
 #include "certificates/cert.h"
 #include "certificates/text.h"
 #include "lib/db.h"
+#include "lib/settings.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 
@@ -99,7 +100,7 @@ struct cert_renderer *cert_renderer_new(sqlite3 *db, struct err *e)
 		free(cr);
 		return NULL;
 	}
-	char *color = db_setting_get(db, "cert_color");
+	char *color = setting_value(db, "cert_color");
 	cr->color = parse_color(color, 0x0b4f8a);
 	free(color);
 	cr->logo = setting_image(db, "cert_logo_path");

@@ -27,5 +27,6 @@ int cmd_users(int argc, char **argv);
 int cmd_orgs(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
+int cmd_settings(int argc, char **argv);
 
 #endif

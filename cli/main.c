@@ -88,6 +88,7 @@ static const struct command commands[] = {
 	{"orgs", "orgs import FILE.csv | orgs list [CODE]", cmd_orgs},
 	{"demo", "demo [--init] [--learners N]", cmd_demo},
 	{"backup", "backup FILE", cmd_backup},
+	{"settings", "settings list | get KEY | set KEY VALUE", cmd_settings},
 	COMMANDS_MORE
 	{"help", "help", cmd_help},
 };

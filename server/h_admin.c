@@ -6,6 +6,7 @@
 #include "accounts/users.h"
 #include "certificates/cert.h"
 #include "lib/db.h"
+#include "lib/settings.h"
 #include "lib/util.h"
 #include "server/server.h"
 #include "server/views.h"
@@ -380,7 +381,78 @@ static int h_orgs_import_post(struct req *r)
 	return import_post(r, false);
 }
 
+static const char *setting_label(struct req *r, const char *name)
+{
+	static const struct {
+		const char *name, *label;
+	} labels[] = {
+		{"issuer_en", "Issuing authority (English)"},
+		{"issuer_km", "Issuing authority (Khmer)"},
+		{"base_url", "Public address of this site (QR codes point here)"},
+		{"cert_color", "Certificate colour (#rrggbb)"},
+		{"cert_logo_path", "Logo on certificates (absolute path of a PNG file on the server)"},
+		{"cert_signature_path", "Signature on certificates (absolute path of a PNG file on the server)"},
+	};
+	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+		if (strcmp(labels[i].name, name) == 0)
+			return T(r, labels[i].label);
+	return name;
+}
+
+static int settings_page(struct req *r, int status, const char *message, bool ok)
+{
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Site settings"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "Site settings"));
+	if (message)
+		notice(&b, ok ? "ok" : "error", message);
+	buf_printf(&b, "<p>%s</p>", T(r, "An empty field restores the default shown."));
+	form_begin(r, &b, "/admin/settings");
+	size_t n;
+	const struct setting_def *d = settings_table(&n);
+	for (size_t i = 0; i < n; i++) {
+		char *stored = db_setting_get(r->db, d[i].name);
+		const char *shown = ok || !req_form(r, d[i].name) ? stored : req_form(r, d[i].name);
+		field_input(&b, d[i].name, setting_label(r, d[i].name), "text", shown, false, "off");
+		if (*d[i].def) {
+			buf_printf(&b, "<p class=\"meta\">%s: ", T(r, "Default"));
+			buf_html(&b, d[i].def);
+			buf_puts(&b, "</p>");
+		}
+		free(stored);
+	}
+	form_submit(&b, T(r, "Save"));
+	page_end(r, &b);
+	return page_send(r, status, &b);
+}
+
+static int h_settings(struct req *r)
+{
+	return settings_page(r, 200, req_query(r, "saved") ? T(r, "Saved.") : NULL, true);
+}
+
+static int h_settings_save(struct req *r)
+{
+	size_t n;
+	const struct setting_def *d = settings_table(&n);
+	struct err e;
+	/* Check every field first: one bad value saves nothing. */
+	for (size_t i = 0; i < n; i++) {
+		const char *v = req_form(r, d[i].name);
+		if (v && setting_check(&d[i], v, &e) < 0)
+			return settings_page(r, 422, e.msg, false);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *v = req_form(r, d[i].name);
+		if (v && setting_set(r->db, d[i].name, v, &e) < 0)
+			return settings_page(r, 500, e.msg, false);
+	}
+	return resp_redirect(r, "/admin/settings?saved=1");
+}
+
 const struct route admin_routes[] = {
+	{"GET", "/admin/settings", ROLE_ADMIN, h_settings, 0},
+	{"POST", "/admin/settings", ROLE_ADMIN, h_settings_save, 0},
 	{"GET", "/admin/users", ROLE_ADMIN, h_users, 0},
 	{"GET", "/admin/users/new", ROLE_ADMIN, h_user_new, 0},
 	{"POST", "/admin/users/new", ROLE_ADMIN, h_user_create, 0},

@@ -127,6 +127,8 @@ void page_begin(struct req *r, struct buf *b, const char *title)
 			nav_link(r, b, "/admin/users", "Users");
 		if (r->user->roles & ROLE_ADMIN)
 			nav_link(r, b, "/admin/orgs", "Org units");
+		if (r->user->roles & ROLE_ADMIN)
+			nav_link(r, b, "/admin/settings", "Settings");
 	} else {
 		nav_link(r, b, "/login", "Log in");
 	}

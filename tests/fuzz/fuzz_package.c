@@ -15,20 +15,25 @@
 #include "courses/package.h"
 #include "lib/db.h"
 
-static sqlite3 *db;
 static struct pkg_limits lim;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/* A fresh database for each input: imports must not pile up across runs (that made later runs slow). */
+static sqlite3 *fresh_db(void)
 {
-	(void)argc, (void)argv;
 	struct err e;
-	if (sodium_init() < 0)
-		abort();
-	db = db_open(":memory:", &e);
+	sqlite3 *db = db_open(":memory:", &e);
 	if (!db || orgs_seed(db, &e) < 0) {
 		fprintf(stderr, "fuzz_package: %s\n", e.msg);
 		abort();
 	}
+	return db;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	if (sodium_init() < 0)
+		abort();
 	pkg_limits_default(&lim);
 	/* Smaller than the defaults so a bomb trips the limits well inside libFuzzer's RSS limit. */
 	lim.max_entry_bytes = 16u << 20;
@@ -45,7 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct problems pr = {0};
 	struct import_opts o = {.force = true, .by = "fuzz", .lim = &lim};
 	char msg[512];
+	sqlite3 *db = fresh_db();
 	package_import(db, &p, &o, &pr, msg, sizeof msg, &e);
+	db_close(db);
 	problems_release(&pr);
 	pkg_free(&p);
 	return 0;

@@ -52,7 +52,7 @@ for h in $harnesses; do
 	regs=$(find "tests/fuzz/regressions/$name" -type f 2>/dev/null | sort)
 	if [ -n "$regs" ]; then
 		# shellcheck disable=SC2086
-		if ! "$bin" -timeout=10 -rss_limit_mb=2560 $regs > "$FB/replay-$name.log" 2>&1; then
+		if ! "$bin" -timeout=60 -rss_limit_mb=2560 $regs > "$FB/replay-$name.log" 2>&1; then
 			echo "FAIL $name: a saved regression input crashes again"
 			grep -E "ERROR|runtime error|Running:" "$FB/replay-$name.log" | tail -n 20
 			ok=0
@@ -61,7 +61,7 @@ for h in $harnesses; do
 	maxlen=65536
 	[ "$name" = users_csv ] && maxlen=2048
 	[ "$name" = package ] && maxlen=262144
-	if [ "$ok" -eq 1 ] && ! "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2560 -max_len="$maxlen" \
+	if [ "$ok" -eq 1 ] && ! "$bin" -max_total_time="$secs" -timeout=60 -rss_limit_mb=2560 -max_len="$maxlen" \
 		-artifact_prefix="$FB/artifacts/$name/" -print_final_stats=1 \
 		"$FB/corpus/$name" "tests/fuzz/seeds/$name" > "$FB/fuzz-$name.log" 2>&1; then
 		echo "FAIL $name: crash found; input saved in $FB/artifacts/$name/"

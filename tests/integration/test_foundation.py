@@ -263,3 +263,38 @@ def test_chunked_body_is_refused_and_server_keeps_serving():
         assert r.status == 411, r.status
         conn.close()
         assert srv.client().get("/login").status == 200
+
+
+def test_site_settings_cli_and_admin_page():
+    d = tempfile.mkdtemp()
+    db = os.path.join(d, "t.db")
+    sala("demo", "--init", db=db, check=True)
+    p = sala("settings", "get", "issuer_en", db=db)
+    assert p.stdout.strip() == "Ministry of Interior"
+    p = sala("settings", "set", "issuer_en", "Siem Reap Provincial Administration", db=db)
+    assert p.returncode == 0
+    assert sala("settings", "get", "issuer_en", db=db).stdout.strip() == "Siem Reap Provincial Administration"
+    for key, bad, msg in (("cert_color", "blue", "is not a colour"), ("base_url", "ftp://x", "is not an address"),
+                          ("cert_logo_path", "/etc/passwd", "is not a PNG image"), ("nope", "x", "unknown setting")):
+        p = sala("settings", "set", key, bad, db=db)
+        assert p.returncode == 1 and msg in p.stderr, (key, p.stderr)
+    assert sala("settings", "set", "issuer_en", "", db=db).returncode == 0
+    assert sala("settings", "get", "issuer_en", db=db).stdout.strip() == "Ministry of Interior"
+    p = sala("settings", "list", db=db)
+    assert "base_url" in p.stdout and "(default)" in p.stdout
+    with Server(demo=False, db=db) as srv:
+        c = srv.client()
+        c.login("admin")
+        page = c.get("/admin/settings")
+        assert page.status == 200 and 'name="issuer_km"' in page.text
+        # One bad value saves nothing.
+        r = c.post("/admin/settings", {"issuer_en": "New Issuer", "cert_color": "red"})
+        assert r.status == 422 and "is not a colour" in r.text
+        assert sala("settings", "get", "issuer_en", db=db).stdout.strip() == "Ministry of Interior"
+        r = c.post("/admin/settings", {"issuer_en": "New Issuer", "cert_color": "#123456",
+                                       "base_url": "https://sala.example.gov.kh"})
+        assert r.status == 303
+        assert sala("settings", "get", "base_url", db=db).stdout.strip() == "https://sala.example.gov.kh"
+        learner = srv.client()
+        learner.login("learner")
+        assert learner.get("/admin/settings").status == 403

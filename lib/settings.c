@@ -1,0 +1,107 @@
+#include "lib/settings.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/db.h"
+#include "lib/util.h"
+#include "lib/xmalloc.h"
+
+static const struct setting_def defs[] = {
+	{"issuer_en", SETTING_TEXT, "Ministry of Interior", "issuing authority, English (printed and signed)"},
+	{"issuer_km", SETTING_TEXT, "ក្រសួងមហាផ្ទៃ", "issuing authority, Khmer (printed and signed)"},
+	{"base_url", SETTING_URL, "http://127.0.0.1:8080", "public address; QR codes point to BASE_URL/verify/CODE"},
+	{"cert_color", SETTING_COLOR, "#0b4f8a", "certificate frame and heading colour, #rrggbb"},
+	{"cert_logo_path", SETTING_PNG_PATH, "", "PNG file printed top left on certificates"},
+	{"cert_signature_path", SETTING_PNG_PATH, "", "PNG file printed over the signature line"},
+};
+
+const struct setting_def *settings_table(size_t *n)
+{
+	*n = sizeof defs / sizeof defs[0];
+	return defs;
+}
+
+const struct setting_def *setting_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
+		if (name && strcmp(defs[i].name, name) == 0)
+			return &defs[i];
+	return NULL;
+}
+
+int setting_check(const struct setting_def *d, const char *v, struct err *e)
+{
+	size_t n = strlen(v);
+	if (n > 500)
+		return err_set(e, "%s: longer than 500 characters", d->name);
+	if (!utf8_valid(v, n))
+		return err_set(e, "%s: not valid UTF-8", d->name);
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return err_set(e, "%s: contains a control character", d->name);
+	if (n == 0)
+		return 0;
+	switch (d->type) {
+	case SETTING_TEXT:
+		return 0;
+	case SETTING_COLOR:
+		if (n != 7 || v[0] != '#' || strspn(v + 1, "0123456789abcdefABCDEF") != 6)
+			return err_set(e, "%s: '%s' is not a colour like #0b4f8a", d->name, v);
+		return 0;
+	case SETTING_URL:
+		if (!(str_starts(v, "http://") || str_starts(v, "https://")) || strpbrk(v, " \"'<>") || v[n - 1] == '/')
+			return err_set(e, "%s: '%s' is not an address like https://sala.example.gov.kh (no "
+					  "trailing /)",
+				       d->name, v);
+		return 0;
+	case SETTING_PNG_PATH: {
+		struct stat sb;
+		if (v[0] != '/')
+			return err_set(e, "%s: '%s' must be an absolute path", d->name, v);
+		if (stat(v, &sb) < 0 || !S_ISREG(sb.st_mode))
+			return err_set(e, "%s: no file '%s'", d->name, v);
+		FILE *f = fopen(v, "rb");
+		unsigned char magic[8] = {0};
+		size_t got = f ? fread(magic, 1, 8, f) : 0;
+		if (f)
+			fclose(f);
+		if (got != 8 || memcmp(magic, "\x89PNG\r\n\x1a\n", 8) != 0)
+			return err_set(e, "%s: '%s' is not a PNG image", d->name, v);
+		return 0;
+	}
+	}
+	return 0;
+}
+
+int setting_set(sqlite3 *db, const char *name, const char *value, struct err *e)
+{
+	const struct setting_def *d = setting_find(name);
+	if (!d)
+		return err_set(e, "unknown setting '%s' (see 'sala settings list')", name ? name : "");
+	if (setting_check(d, value ? value : "", e) < 0)
+		return -1;
+	sqlite3_stmt *st;
+	if (!value || !*value) {
+		st = db_stmt(db, "DELETE FROM settings WHERE key = ?");
+		db_bind_text(st, 1, name);
+	} else {
+		st = db_stmt(db, "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+				 "excluded.value");
+		db_bind_text(st, 1, name);
+		db_bind_text(st, 2, value);
+	}
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot save '%s': %s", name, sqlite3_errmsg(db));
+	db_finish(st);
+	return rc;
+}
+
+char *setting_value(sqlite3 *db, const char *name)
+{
+	char *v = db_setting_get(db, name);
+	if (v)
+		return v;
+	const struct setting_def *d = setting_find(name);
+	return xstrdup(d ? d->def : "");
+}
