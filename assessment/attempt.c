@@ -611,12 +611,17 @@ static bool past_deadline(const struct attempt *a, int64_t now)
 }
 
 /* Grades and records a submission; inside the caller's transaction. */
-static int record_submission(sqlite3 *db, struct attempt *a, int64_t now, struct err *e)
+/* Grading is pure computation: done before the write, outside the writer's transaction. */
+static void grade_submission(struct attempt *a, int64_t now)
 {
 	grade_all(a);
 	a->passed = a->score + 1e-9 >= a->pass_mark;
-	a->submitted_at = now;
 	a->late = past_deadline(a, now);
+}
+
+static int record_submission(sqlite3 *db, struct attempt *a, int64_t now, struct err *e)
+{
+	a->submitted_at = now;
 	struct buf ans = BUF_INIT;
 	answers_format(a, &ans);
 	sqlite3_stmt *st = db_stmt(db, "UPDATE attempts SET submitted_at = ?, answers = ?, score = ?, passed = ? "
@@ -725,6 +730,7 @@ static int submit_job_run(sqlite3 *db, void *arg, struct err *e)
 static int submit_locked(sqlite3 *db, struct attempt *a, int64_t now, struct err *e)
 {
 	struct submit_job j = {.a = a, .now = now};
+	grade_submission(a, now);
 	int rc = db_group_write(db, submit_job_run, &j, e);
 	if (rc < 0) {
 		/* The in-memory result was not stored: show the attempt as still open. */
