@@ -265,7 +265,7 @@ static struct learn_item *neighbour(sqlite3 *db, struct arena *a, int64_t packag
 int learn_lesson_get(sqlite3 *db, struct arena *a, const char *course_id, const char *lang, const char *path,
 		     struct learn_lesson *l)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT p.id, p.language, p.title, i.position, i.type, i.title, i.html, "
+	sqlite3_stmt *st = db_stmt(db, "SELECT p.id, p.language, p.title, i.position, i.type, i.title, NULL, "
 					  "i.etag, (SELECT count(*) FROM items x WHERE x.package_id = p.id), "
 					  "(SELECT count(*) FROM items x WHERE x.package_id = p.id AND x.position <= "
 					  "i.position) FROM packages p JOIN items i ON i.package_id = p.id AND i.path = ?3 "
@@ -287,7 +287,7 @@ int learn_lesson_get(sqlite3 *db, struct arena *a, const char *course_id, const 
 		int pos = sqlite3_column_int(st, 3);
 		rc = strcmp(db_col_text(st, 4), "lesson") == 0 ? 0 : -2;
 		l->title = col_dup(a, st, 5);
-		l->html = col_dup(a, st, 6);
+		l->html = NULL; /* learn_lesson_html(): the body is read only when it is needed */
 		l->etag = col_dup(a, st, 7);
 		l->count = sqlite3_column_int(st, 8);
 		l->position = sqlite3_column_int(st, 9);
@@ -298,6 +298,16 @@ int learn_lesson_get(sqlite3 *db, struct arena *a, const char *course_id, const 
 	}
 	db_finish(st);
 	return rc;
+}
+
+const char *learn_lesson_html(sqlite3 *db, struct arena *a, int64_t package_id, const char *path)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT html FROM items WHERE package_id = ? AND path = ?");
+	sqlite3_bind_int64(st, 1, package_id);
+	db_bind_text(st, 2, path);
+	const char *html = sqlite3_step(st) == SQLITE_ROW ? col_dup(a, st, 0) : arena_strdup(a, "");
+	db_finish(st);
+	return html;
 }
 
 static bool course_available(sqlite3 *db, const char *course_id)

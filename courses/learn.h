@@ -45,7 +45,7 @@ struct learn_item {
 /* A lesson to read: the item, its rendered HTML and its neighbours. */
 struct learn_lesson {
 	const char *course_id, *language, *course_title, *path, *title;
-	const char *html; /* rendered safely by cmark at import: output as-is */
+	const char *html; /* NULL from learn_lesson_get(); see learn_lesson_html() */
 	const char *etag; /* items.etag */
 	int64_t package_id;
 	int position, count;		/* 1-based place in the package and number of items */
@@ -82,6 +82,12 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
  * active package of the course that has it. -1 when there is no such
  * lesson; -2 when path is a quiz (the caller sends the learner to it).
  */
+/*
+ * The lesson body (rendered safely by cmark at import: output as-is), in the
+ * arena; "" when missing. Kept apart from learn_lesson_get() so a page whose
+ * body is already cached by etag does not read it.
+ */
+const char *learn_lesson_html(sqlite3 *db, struct arena *a, int64_t package_id, const char *path);
 int learn_lesson_get(sqlite3 *db, struct arena *a, const char *course_id, const char *lang, const char *path,
 		     struct learn_lesson *l);
 

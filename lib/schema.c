@@ -109,10 +109,11 @@ static const char *const migrations[] = {
 	"  type TEXT NOT NULL CHECK (type IN ('lesson','quiz')),"
 	"  path TEXT NOT NULL,"
 	"  title TEXT NOT NULL,"
-	"  html TEXT NOT NULL DEFAULT '',"
 	"  quiz_kind TEXT NOT NULL DEFAULT '' CHECK (quiz_kind IN ('','final','practice','pretest')),"
 	"  questions INTEGER NOT NULL DEFAULT 0,"
 	"  etag TEXT NOT NULL DEFAULT '',"
+	/* Last: reading the columns before a large body then never walks its overflow pages. */
+	"  html TEXT NOT NULL DEFAULT '',"
 	"  PRIMARY KEY (package_id, position)) WITHOUT ROWID;"
 	"CREATE UNIQUE INDEX items_path ON items(package_id, path);"
 

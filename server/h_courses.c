@@ -317,7 +317,10 @@ static int h_lesson(struct req *r)
 	buf_puts(&tail, "</nav>");
 	page_end(r, &tail);
 	resp_etag(r, etag);
-	rc = resp_html_parts(r, 200, &b, l.html, l.etag, &tail, "Cache-Control: private, no-cache\r\n");
+	const char *body = http_part_text(l.etag);
+	if (!body)
+		body = learn_lesson_html(r->db, &r->arena, l.package_id, l.path);
+	rc = resp_html_parts(r, 200, &b, body, l.etag, &tail, "Cache-Control: private, no-cache\r\n");
 	buf_release(&b);
 	buf_release(&tail);
 	return rc;

@@ -302,7 +302,7 @@ static const struct zpart *zpart_get(const char *key, const char *mid, size_t le
 {
 	pthread_mutex_lock(&zparts_lock);
 	for (struct zpart *p = zparts; p; p = p->next) {
-		if (p->len == len && strcmp(p->key, key) == 0) {
+		if (strcmp(p->key, key) == 0) {
 			pthread_mutex_unlock(&zparts_lock);
 			return p;
 		}
@@ -344,6 +344,19 @@ static void zpart_done(const struct zpart *p)
 		free(own->text);
 		free(own);
 	}
+}
+
+const char *http_part_text(const char *key)
+{
+	if (!key || !*key)
+		return NULL;
+	const char *text = NULL;
+	pthread_mutex_lock(&zparts_lock);
+	for (struct zpart *p = zparts; p && !text; p = p->next)
+		if (strcmp(p->key, key) == 0)
+			text = p->text;
+	pthread_mutex_unlock(&zparts_lock);
+	return text;
 }
 
 void http_cache_release(void)

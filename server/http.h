@@ -86,6 +86,8 @@ int resp_html(struct req *r, int status, const struct buf *body);
  */
 int resp_html_parts(struct req *r, int status, const struct buf *head, const char *mid, const char *key,
 		    const struct buf *tail, const char *headers);
+/* The text of a shared part cached under key, or NULL; valid until the server stops. */
+const char *http_part_text(const char *key);
 /* Frees the shared compressed parts (at server stop). */
 void http_cache_release(void);
 /* JSON body. */
