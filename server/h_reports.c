@@ -6,9 +6,12 @@
  * unit (users.org_id) and everything below it, an administrator everything.
  * Charts are inline SVG drawn here, with text labels and a table beside them.
  */
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/db.h"
 #include "lib/i18n.h"
@@ -170,13 +173,31 @@ static void params_query(const struct params *p, struct buf *b)
 	}
 }
 
+/*
+ * A report keeps a core busy for its whole run and holds tens of megabytes:
+ * running more at once than there are cores only adds memory and latency.
+ * Requests beyond that wait their turn here.
+ */
+static sem_t report_slots;
+static pthread_once_t report_slots_once = PTHREAD_ONCE_INIT;
+
+static void report_slots_init(void)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	sem_init(&report_slots, 0, cores > 1 ? (unsigned)cores : 1);
+}
+
 /* Runs the report for a request; on failure the error response is already sent (*status). */
 static bool run(struct req *r, struct params *p, struct report *rep, int *status)
 {
 	struct err e;
 	int rc = params_read(r, p, &e);
-	if (rc == 0)
+	if (rc == 0) {
+		pthread_once(&report_slots_once, report_slots_init);
+		sem_wait(&report_slots);
 		rc = report_run(r->db, &p->q, rep, &e);
+		sem_post(&report_slots);
+	}
 	if (rc < 0) {
 		report_free(rep);
 		*status = report_error(r, rc, &e);
