@@ -1219,6 +1219,8 @@ static void wrong_parts(const struct question *qu, const char *chosen, struct ta
 	}
 }
 
+const char *const item_sex_names[ITEM_NSEX] = {"female", "male", "other", "unspecified"};
+
 void item_stats_free(struct item_stat *s, int n)
 {
 	for (int i = 0; i < n && s; i++)
@@ -1262,10 +1264,10 @@ int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_p
 		const char *sex = db_col_text(st, 3);
 		struct item_stat *x = &s[qi];
 		x->n++, x->right += right;
-		if (strcmp(sex, "female") == 0)
-			x->n_female++, x->right_female += right;
-		else if (strcmp(sex, "male") == 0)
-			x->n_male++, x->right_male += right;
+		int k = 0;
+		while (k < ITEM_UNSPECIFIED && strcmp(sex, item_sex_names[k]) != 0)
+			k++; /* anything unknown counts as unspecified */
+		x->n_sex[k]++, x->right_sex[k] += right;
 		if (!right)
 			wrong_parts(&q->questions[qi], db_col_text(st, 2), &t[qi], &nt[qi]);
 	}
@@ -1274,7 +1276,8 @@ int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_p
 		for (int k = 0; k < 3; k++) {
 			int best = -1;
 			for (int j = 0; j < nt[i]; j++)
-				if (t[i][j].n > 0 && (best < 0 || t[i][j].n > t[i][best].n))
+				if (t[i][j].n > 0 && (best < 0 || t[i][j].n > t[i][best].n ||
+						      (t[i][j].n == t[i][best].n && strcmp(t[i][j].key, t[i][best].key) < 0)))
 					best = j;
 			if (best < 0)
 				break;

@@ -168,15 +168,18 @@ int64_t attempt_seconds_left(const struct attempt *a, int64_t now);
 
 /*
  * Item analysis of one quiz for trainers: per question of the quiz source,
- * how many submitted answers were right (score 1), overall and by sex, and
- * the wrong choices most often made.
+ * how many learners' first submitted answers were right (score 1), overall
+ * and by each sex of users.sex, and the wrong choices most often made.
  */
+enum { ITEM_FEMALE, ITEM_MALE, ITEM_OTHER, ITEM_UNSPECIFIED, ITEM_NSEX };
+/* The users.sex value of each index: "female", "male", "other", "unspecified". */
+extern const char *const item_sex_names[ITEM_NSEX];
 struct item_stat {
 	int question;
-	int n, right;			/* all learners */
-	int n_female, right_female;
-	int n_male, right_male;
-	char *wrong[3];			/* most frequent wrong choices as text, NULL when fewer */
+	int n, right;				    /* all learners */
+	int n_sex[ITEM_NSEX], right_sex[ITEM_NSEX]; /* by sex, indexed as item_sex_names */
+	/* The wrong choices most often made, as text (ties in byte order; NULL when fewer), and by how many. */
+	char *wrong[3];
 	int wrong_n[3];
 };
 /* Uses the active package in lang (as attempt_start); q gets its parsed quiz (quiz_free it); *out is caller-freed. */

@@ -103,19 +103,42 @@ int cmd_new(int argc, char **argv)
 	return 0;
 }
 
-/* Loads and checks path; prints problems or the ok line. Returns the problem count, or -1 when unreadable. */
-static int load_check(const char *path, struct package *p, struct pkg_info *info, bool quiet)
+#define LIMIT_FLAGS "[--max-entries N] [--max-entry-mb N] [--max-total-mb N] [--max-markdown-kb N] [--max-ratio N]"
+
+/*
+ * A package limit flag at argv[*i] ("--max-total-mb N" for the limit
+ * max_total_mb, see pkg_limit_names) sets it in lim and advances *i; exits on
+ * a bad value. False when argv[*i] is not such a flag.
+ */
+static bool limit_flag(int argc, char **argv, int *i, struct pkg_limits *lim)
 {
-	struct pkg_limits lim;
-	pkg_limits_default(&lim);
+	for (const char *const *n = pkg_limit_names; *n; n++) {
+		char flag[40] = "--";
+		for (size_t k = 0; (*n)[k] && k + 3 < sizeof flag; k++)
+			flag[k + 2] = (*n)[k] == '_' ? '-' : (*n)[k];
+		const char *v = cli_flag(argc, argv, i, flag);
+		if (!v)
+			continue;
+		struct err e;
+		if (pkg_limits_set(lim, *n, v, &e) < 0)
+			die("%s: %s", flag, strchr(e.msg, ':') ? strchr(e.msg, ':') + 2 : e.msg);
+		return true;
+	}
+	return false;
+}
+
+/* Loads and checks path; prints problems or the ok line. Returns the problem count, or -1 when unreadable. */
+static int load_check(const char *path, const struct pkg_limits *lim, struct package *p, struct pkg_info *info,
+		      bool quiet)
+{
 	struct err e;
 	memset(info, 0, sizeof *info);
-	if (pkg_load_path(path, &lim, p, &e) < 0) {
+	if (pkg_load_path(path, lim, p, &e) < 0) {
 		fprintf(stderr, "sala: %s: %s\n", path, e.msg);
 		return -1;
 	}
 	struct problems pr = {0};
-	int n = pkg_analyze(p, &lim, 0, info, &pr);
+	int n = pkg_analyze(p, lim, 0, info, &pr);
 	fputs(buf_str(&pr.warnings), stderr);
 	if (n) {
 		fputs(buf_str(&pr.text), stdout);
@@ -130,11 +153,22 @@ static int load_check(const char *path, struct package *p, struct pkg_info *info
 
 int cmd_check(int argc, char **argv)
 {
-	if (argc != 2)
-		die("usage: sala check DIR|FILE.zip|FILE.tar.gz");
+	const char *usage = "usage: sala check DIR|FILE.zip|FILE.tar.gz " LIMIT_FLAGS;
+	const char *path = NULL;
+	struct pkg_limits lim;
+	pkg_limits_default(&lim);
+	for (int i = 1; i < argc; i++) {
+		if (limit_flag(argc, argv, &i, &lim))
+			continue;
+		if (path || argv[i][0] == '-')
+			die("%s", usage);
+		path = argv[i];
+	}
+	if (!path)
+		die("%s", usage);
 	struct package p;
 	struct pkg_info info;
-	int n = load_check(argv[1], &p, &info, false);
+	int n = load_check(path, &lim, &p, &info, false);
 	pkg_info_free(&info);
 	if (n >= 0)
 		pkg_free(&p);
@@ -143,21 +177,26 @@ int cmd_check(int argc, char **argv)
 
 int cmd_pack(int argc, char **argv)
 {
+	const char *usage = "usage: sala pack DIR [-o FILE.zip] " LIMIT_FLAGS;
 	const char *dir = NULL, *out = NULL;
+	struct pkg_limits lim;
+	pkg_limits_default(&lim);
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if ((v = cli_flag(argc, argv, &i, "-o")) || (v = cli_flag(argc, argv, &i, "--output")))
 			out = v;
+		else if (limit_flag(argc, argv, &i, &lim))
+			continue;
 		else if (!dir && argv[i][0] != '-')
 			dir = argv[i];
 		else
-			die("usage: sala pack DIR [-o FILE.zip]");
+			die("%s", usage);
 	}
 	if (!dir)
-		die("usage: sala pack DIR [-o FILE.zip]");
+		die("%s", usage);
 	struct package p;
 	struct pkg_info info;
-	int n = load_check(dir, &p, &info, true);
+	int n = load_check(dir, &lim, &p, &info, true);
 	if (n != 0) {
 		pkg_info_free(&info);
 		if (n > 0)
@@ -184,37 +223,47 @@ int cmd_pack(int argc, char **argv)
 
 int cmd_preview(int argc, char **argv)
 {
+	const char *usage = "usage: sala preview DIR [--listen 127.0.0.1:8090] [--port-file FILE] " LIMIT_FLAGS;
 	const char *dir = NULL, *listen = "127.0.0.1:8090", *port_file = NULL;
+	struct pkg_limits lim;
+	pkg_limits_default(&lim);
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if ((v = cli_flag(argc, argv, &i, "--listen")))
 			listen = v;
 		else if ((v = cli_flag(argc, argv, &i, "--port-file")))
 			port_file = v;
+		else if (limit_flag(argc, argv, &i, &lim))
+			continue;
 		else if (!dir && argv[i][0] != '-')
 			dir = argv[i];
 		else
-			die("usage: sala preview DIR [--listen 127.0.0.1:8090]");
+			die("%s", usage);
 	}
 	if (!dir)
-		die("usage: sala preview DIR [--listen 127.0.0.1:8090]");
-	return preview_run(dir, listen, port_file);
+		die("%s", usage);
+	return preview_run(dir, listen, port_file, &lim);
 }
 
 int cmd_import(int argc, char **argv)
 {
+	const char *usage = "usage: sala import FILE|DIR [--force] " LIMIT_FLAGS;
 	const char *path = NULL;
-	struct import_opts o = {.by = "cli"};
+	struct pkg_limits lim;
+	pkg_limits_default(&lim);
+	struct import_opts o = {.by = "cli", .lim = &lim};
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--force") == 0)
 			o.force = true;
+		else if (limit_flag(argc, argv, &i, &lim))
+			continue;
 		else if (!path && argv[i][0] != '-')
 			path = argv[i];
 		else
-			die("usage: sala import FILE|DIR [--force]");
+			die("%s", usage);
 	}
 	if (!path)
-		die("usage: sala import FILE|DIR [--force]");
+		die("%s", usage);
 	sqlite3 *db = cli_db_open();
 	struct problems pr = {0};
 	struct err e;

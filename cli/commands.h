@@ -24,10 +24,11 @@ int cmd_import(int argc, char **argv);
 int cmd_courses(int argc, char **argv);
 #define COURSE_COMMANDS \
 	{"new", "new DIR", cmd_new}, \
-	{"check", "check DIR|FILE.zip|FILE.tar.gz", cmd_check}, \
-	{"pack", "pack DIR [-o FILE.zip]", cmd_pack}, \
-	{"preview", "preview DIR [--listen 127.0.0.1:8090]", cmd_preview}, \
-	{"import", "import FILE|DIR [--force]", cmd_import}, \
+	{"check", "check DIR|FILE.zip|FILE.tar.gz [LIMITS]", cmd_check}, \
+	{"pack", "pack DIR [-o FILE.zip] [LIMITS]", cmd_pack}, \
+	{"preview", "preview DIR [--listen 127.0.0.1:8090] [--port-file FILE] [LIMITS]", cmd_preview}, \
+	{"import", "import FILE|DIR [--force] [LIMITS]  (LIMITS: --max-total-mb N ..., docs/package-format.md)", \
+	 cmd_import}, \
 	{"courses", "courses list | versions ID [--lang L] | rollback ID --lang L --version V", cmd_courses},
 
 /* sala cert (cli/cmd_cert.c) */

@@ -443,11 +443,13 @@ static void check_files(struct package *p, const struct pkg_limits *lim, int fla
 		if (!strcmp(f->path, MANIFEST_FILE) || !strcmp(f->path, "MANIFEST.sha256"))
 			text = true;
 		if (text) {
+			char sz[32];
 			int bad = utf8_bad_line(f->data, f->len);
 			if (bad)
 				problem_add(pr, f->path, bad, "not valid UTF-8 text");
 			if (f->len > lim->max_markdown_bytes)
-				problem_add(pr, f->path, 1, "larger than %zu KB", lim->max_markdown_bytes >> 10);
+				problem_add(pr, f->path, 1, "larger than %s",
+					    pkg_size_text(lim->max_markdown_bytes, sz));
 			continue;
 		}
 		if (!media_type_for_ext(ext)) {

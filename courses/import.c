@@ -147,6 +147,52 @@ static int write_package(sqlite3 *db, const struct package *p, const struct pkg_
 	return rc;
 }
 
+/*
+ * The version being imported is stored already (as existing), inside the
+ * caller's transaction, which this ends. Same content: unchanged when it is
+ * the active version; otherwise it becomes active again under the rule of a
+ * new import (older than the active version only with force), so a trainer
+ * who imports a version gets that version. Different content is refused.
+ */
+static int reimport(sqlite3 *db, int64_t existing, bool is_active, const struct package *p, const struct pkg_info *in,
+		    const char *active, int64_t active_num, bool force, char *msg, size_t msglen, struct err *e)
+{
+	if (!same_files(db, existing, p)) {
+		db_rollback(db);
+		return err_set(e, "%s %s (%s) is already imported with different content: raise the version", in->id,
+			       in->version, in->language);
+	}
+	if (is_active) {
+		db_rollback(db);
+		snprintf(msg, msglen, "unchanged: %s %s (%s) is already imported and active", in->id, in->version,
+			 in->language);
+		return IMPORT_UNCHANGED;
+	}
+	if (active_num > in->version_num && !force) {
+		db_rollback(db);
+		return err_set(
+		    e,
+		    "%s %s (%s) is stored but not active: the active version is %s. To make %s active again, "
+		    "run 'sala courses rollback %s --lang %s --version %s' (or import with --force)",
+		    in->id, in->version, in->language, active, in->version, in->id, in->language, in->version);
+	}
+	sqlite3_stmt *st = db_stmt(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
+	sqlite3_bind_int64(st, 1, existing);
+	db_bind_text(st, 2, in->id);
+	db_bind_text(st, 3, in->language);
+	int rc = step_done(db, st, e);
+	db_finish(st);
+	if (rc < 0 || db_commit(db, e) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	int len = snprintf(msg, msglen, "activated: %s %s (%s) was stored already and is active again", in->id,
+			   in->version, in->language);
+	if (active[0] && len > 0 && (size_t)len < msglen)
+		snprintf(msg + len, msglen - (size_t)len, "; replaces %s", active);
+	return IMPORT_ACTIVATED;
+}
+
 int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, struct problems *pr, char *msg,
 		   size_t msglen, struct err *e)
 {
@@ -164,25 +210,7 @@ int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, 
 	int rc = -1;
 	if (db_begin(db, e) < 0)
 		goto out;
-	sqlite3_stmt *st =
-	    db_stmt(db, "SELECT id FROM packages WHERE course_id = ? AND language = ? AND version = ?");
-	db_bind_text(st, 1, in.id);
-	db_bind_text(st, 2, in.language);
-	db_bind_text(st, 3, in.version);
-	int64_t existing = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	db_finish(st);
-	if (existing >= 0) {
-		db_rollback(db);
-		if (!same_files(db, existing, p)) {
-			err_set(e, "%s %s (%s) is already imported with different content: raise the version", in.id,
-				in.version, in.language);
-			goto out;
-		}
-		snprintf(msg, msglen, "unchanged: %s %s (%s) is already imported", in.id, in.version, in.language);
-		rc = IMPORT_UNCHANGED;
-		goto out;
-	}
-	st = db_stmt(
+	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT version, version_num FROM packages WHERE course_id = ? AND language = ? AND active = 1");
 	db_bind_text(st, 1, in.id);
 	db_bind_text(st, 2, in.language);
@@ -193,6 +221,21 @@ int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, 
 		active_num = sqlite3_column_int64(st, 1);
 	}
 	db_finish(st);
+	st = db_stmt(db, "SELECT id, active FROM packages WHERE course_id = ? AND language = ? AND version = ?");
+	db_bind_text(st, 1, in.id);
+	db_bind_text(st, 2, in.language);
+	db_bind_text(st, 3, in.version);
+	int64_t existing = -1;
+	bool existing_active = false;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		existing = sqlite3_column_int64(st, 0);
+		existing_active = sqlite3_column_int(st, 1) != 0;
+	}
+	db_finish(st);
+	if (existing >= 0) {
+		rc = reimport(db, existing, existing_active, p, &in, active, active_num, o && o->force, msg, msglen, e);
+		goto out;
+	}
 	if (active_num > in.version_num && !(o && o->force)) {
 		db_rollback(db);
 		err_set(e, "%s %s (%s) is older than the active version %s (use --force to import it anyway)", in.id,

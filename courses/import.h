@@ -20,15 +20,21 @@ struct import_opts {
 	const struct pkg_limits *lim; /* NULL: the defaults */
 };
 
-enum import_outcome { IMPORT_NEW = 0, IMPORT_UNCHANGED = 1 };
+enum import_outcome { IMPORT_NEW = 0, IMPORT_UNCHANGED = 1, IMPORT_ACTIVATED = 2 };
 
 /*
- * Checks and imports p (wide images in p are downscaled). On success returns
- * IMPORT_NEW or IMPORT_UNCHANGED with a one-line summary in msg:
- * "imported: ID VERSION (LANG): N lessons, M quizzes, Q questions" or
- * "unchanged: ID VERSION (LANG) is already imported". On failure returns -1
- * with the reason in e and, when the package has problems, the
- * "FILE:LINE: message" lines in pr; the database is left unchanged.
+ * Checks and imports p (wide images in p are downscaled). The imported
+ * version becomes the active one for its course and language; a version
+ * older than the active one needs o->force. On success returns one of
+ * IMPORT_NEW "imported: ID VERSION (LANG): N lessons, M quizzes, Q questions[; replaces V]"
+ * IMPORT_UNCHANGED "unchanged: ID VERSION (LANG) is already imported and active"
+ * IMPORT_ACTIVATED "activated: ID VERSION (LANG) was stored already and is active again[; replaces V]"
+ * (the same files were stored but another version was active), with that
+ * one-line summary in msg. On failure returns -1 with the reason in e (a
+ * stored but inactive version older than the active one is refused without
+ * force, the message naming 'sala courses rollback') and, when the package
+ * has problems, the "FILE:LINE: message" lines in pr; the database is left
+ * unchanged.
  */
 int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, struct problems *pr, char *msg,
 		   size_t msglen, struct err *e);

@@ -34,6 +34,67 @@ void pkg_limits_default(struct pkg_limits *l)
 	l->max_width = 1600;
 }
 
+/* The limits a site may change: name, the unit its value is given in, and the accepted range. */
+static const struct {
+	const char *name;
+	size_t unit;
+	long long min, max;
+} limit_defs[] = {
+    {"max_entries", 1, 1, 1000000},
+    {"max_entry_mb", (size_t)1 << 20, 1, 16384},
+    {"max_total_mb", (size_t)1 << 20, 1, 65536},
+    {"max_markdown_kb", (size_t)1 << 10, 1, 4096},
+    {"max_ratio", 1, 2, 100000},
+};
+
+const char *const pkg_limit_names[] = {"max_entries",	  "max_entry_mb", "max_total_mb",
+				       "max_markdown_kb", "max_ratio",	  NULL};
+
+int pkg_limits_set(struct pkg_limits *l, const char *name, const char *value, struct err *e)
+{
+	size_t i = 0;
+	while (i < sizeof limit_defs / sizeof limit_defs[0] && strcmp(limit_defs[i].name, name) != 0)
+		i++;
+	if (i == sizeof limit_defs / sizeof limit_defs[0])
+		return err_set(e, "unknown package limit '%s'", name);
+	char *end;
+	errno = 0;
+	long long v = strtoll(value, &end, 10);
+	if (errno || end == value || *end || v < limit_defs[i].min || v > limit_defs[i].max)
+		return err_set(e, "%s: '%s' is not a whole number from %lld to %lld", name, value, limit_defs[i].min,
+			       limit_defs[i].max);
+	size_t n = (size_t)v * limit_defs[i].unit;
+	switch (i) {
+	case 0:
+		l->max_entries = n;
+		break;
+	case 1:
+		l->max_entry_bytes = n;
+		break;
+	case 2:
+		l->max_total_bytes = n;
+		break;
+	case 3:
+		l->max_markdown_bytes = n;
+		break;
+	default:
+		l->max_ratio = n;
+		break;
+	}
+	return 0;
+}
+
+const char *pkg_size_text(size_t n, char out[32])
+{
+	if (n >= ((size_t)1 << 20) && n % ((size_t)1 << 20) == 0)
+		snprintf(out, 32, "%zu MB", n >> 20);
+	else if (n >= 1024 && n % 1024 == 0)
+		snprintf(out, 32, "%zu KB", n >> 10);
+	else
+		snprintf(out, 32, "%zu bytes", n);
+	return out;
+}
+
 void problem_add(struct problems *pr, const char *file, int line, const char *fmt, ...)
 {
 	if (!pr)
@@ -224,7 +285,7 @@ static int walk(struct dirwalk *w, const char *root, const char *rel, int depth)
 		char *name = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
 		char *full = xasprintf("%s/%s", root, name);
 		struct stat st;
-		char *clean = NULL;
+		char *clean = NULL, sz[32];
 		if (lstat(full, &st) < 0)
 			rc = err_set(w->e, "cannot read '%s': %s", name, strerror(errno));
 		else if (!(clean = path_clean(name, w->lim->max_path, w->e)))
@@ -236,15 +297,16 @@ static int walk(struct dirwalk *w, const char *root, const char *rel, int depth)
 		else if (!S_ISREG(st.st_mode))
 			rc = err_set(w->e, "'%s' is not a regular file", name);
 		else if ((uint64_t)st.st_size > w->lim->max_entry_bytes)
-			rc = err_set(w->e, "'%s' is larger than %zu MB", name, w->lim->max_entry_bytes >> 20);
+			rc = err_set(w->e, "'%s' is larger than %s", name, pkg_size_text(w->lim->max_entry_bytes, sz));
 		else if (w->p->total + (size_t)st.st_size > w->lim->max_total_bytes)
-			rc = err_set(w->e, "the package is larger than %zu MB", w->lim->max_total_bytes >> 20);
+			rc = err_set(w->e, "the package is larger than %s", pkg_size_text(w->lim->max_total_bytes, sz));
 		else {
 			struct buf b = BUF_INIT;
 			if (file_read(full, &b, w->e) < 0) {
 				rc = -1;
 			} else if (b.len > w->lim->max_entry_bytes) {
-				rc = err_set(w->e, "'%s' is larger than %zu MB", name, w->lim->max_entry_bytes >> 20);
+				rc = err_set(w->e, "'%s' is larger than %s", name,
+					     pkg_size_text(w->lim->max_entry_bytes, sz));
 			} else {
 				size_t len;
 				char *data = buf_detach(&b, &len);
@@ -276,7 +338,7 @@ int pkg_load_dir(const char *dir, const struct pkg_limits *lim, struct package *
 static int read_entry(struct archive *a, const char *name, const struct pkg_limits *lim, size_t total, struct buf *b,
 		      struct err *e)
 {
-	char chunk[65536];
+	char chunk[65536], sz[32];
 	int64_t before = archive_filter_bytes(a, -1);
 	for (;;) {
 		la_ssize_t n = archive_read_data(a, chunk, sizeof chunk);
@@ -286,9 +348,10 @@ static int read_entry(struct archive *a, const char *name, const struct pkg_limi
 			break;
 		/* Count what was really returned: the header's size may lie. */
 		if (b->len + (size_t)n > lim->max_entry_bytes)
-			return err_set(e, "'%s' is larger than %zu MB", name, lim->max_entry_bytes >> 20);
+			return err_set(e, "'%s' is larger than %s", name, pkg_size_text(lim->max_entry_bytes, sz));
 		if (total + b->len + (size_t)n > lim->max_total_bytes)
-			return err_set(e, "the package is larger than %zu MB uncompressed", lim->max_total_bytes >> 20);
+			return err_set(e, "the package is larger than %s uncompressed",
+				       pkg_size_text(lim->max_total_bytes, sz));
 		buf_add(b, chunk, (size_t)n);
 	}
 	int64_t packed = archive_filter_bytes(a, -1) - before;
@@ -378,8 +441,9 @@ int pkg_load_path(const char *path, const struct pkg_limits *lim, struct package
 		return pkg_load_dir(path, lim, p, e);
 	if (!S_ISREG(st.st_mode))
 		return err_set(e, "'%s' is not a folder or an archive file", path);
+	char sz[32];
 	if ((uint64_t)st.st_size > lim->max_total_bytes)
-		return err_set(e, "'%s' is larger than %zu MB", path, lim->max_total_bytes >> 20);
+		return err_set(e, "'%s' is larger than %s", path, pkg_size_text(lim->max_total_bytes, sz));
 	struct buf b = BUF_INIT;
 	if (file_read(path, &b, e) < 0)
 		return -1;

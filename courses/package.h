@@ -28,6 +28,21 @@ struct pkg_limits {
 };
 void pkg_limits_default(struct pkg_limits *l);
 
+/*
+ * The limits a site may configure, by name, NULL-terminated: "max_entries",
+ * "max_entry_mb", "max_total_mb", "max_markdown_kb", "max_ratio" (the
+ * settings package_NAME and the flags --max-entries ... of the CLI).
+ */
+extern const char *const pkg_limit_names[];
+/*
+ * Sets the limit name from value, a whole number in the unit the name says
+ * (entries, MB, KB, times). -1 with a message naming the limit when the name
+ * is unknown or the value is not a number in its range.
+ */
+int pkg_limits_set(struct pkg_limits *l, const char *name, const char *value, struct err *e);
+/* n bytes as "200 MB", "256 KB" or "1000 bytes" (the largest unit that divides it), written into out. */
+const char *pkg_size_text(size_t n, char out[32]);
+
 struct pkg_file {
 	char *path; /* relative, '/'-separated, no '.', '..' or empty components */
 	unsigned char *data;

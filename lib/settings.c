@@ -1,6 +1,8 @@
 #include "lib/settings.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -9,12 +11,20 @@
 #include "lib/xmalloc.h"
 
 static const struct setting_def defs[] = {
-	{"issuer_en", SETTING_TEXT, "Ministry of Interior", "issuing authority, English (printed and signed)"},
-	{"issuer_km", SETTING_TEXT, "ក្រសួងមហាផ្ទៃ", "issuing authority, Khmer (printed and signed)"},
-	{"base_url", SETTING_URL, "http://127.0.0.1:8080", "public address; QR codes point to BASE_URL/verify/CODE"},
-	{"cert_color", SETTING_COLOR, "#0b4f8a", "certificate frame and heading colour, #rrggbb"},
-	{"cert_logo_path", SETTING_PNG_PATH, "", "PNG file printed top left on certificates"},
-	{"cert_signature_path", SETTING_PNG_PATH, "", "PNG file printed over the signature line"},
+	{"issuer_en", SETTING_TEXT, "Ministry of Interior", "issuing authority, English (printed and signed)", 0, 0},
+	{"issuer_km", SETTING_TEXT, "ក្រសួងមហាផ្ទៃ", "issuing authority, Khmer (printed and signed)", 0, 0},
+	{"base_url", SETTING_URL, "http://127.0.0.1:8080", "public address; QR codes point to BASE_URL/verify/CODE", 0, 0},
+	{"cert_color", SETTING_COLOR, "#0b4f8a", "certificate frame and heading colour, #rrggbb", 0, 0},
+	{"cert_logo_path", SETTING_PNG_PATH, "", "PNG file printed top left on certificates", 0, 0},
+	{"cert_signature_path", SETTING_PNG_PATH, "", "PNG file printed over the signature line", 0, 0},
+	/* Limits on uploaded course packages (docs/package-format.md); ranges as pkg_limits_set() accepts. */
+	{"package_max_entries", SETTING_INT, "10000", "uploaded packages: most files and folders", 1, 1000000},
+	{"package_max_entry_mb", SETTING_INT, "200", "uploaded packages: largest file, MB", 1, 16384},
+	{"package_max_total_mb", SETTING_INT, "1024", "uploaded packages: largest total uncompressed, MB", 1, 65536},
+	{"package_max_markdown_kb", SETTING_INT, "256", "uploaded packages: largest Markdown or quiz file, KB", 1,
+	 4096},
+	{"package_max_ratio", SETTING_INT, "200", "uploaded packages: largest compression ratio of big files", 2,
+	 100000},
 };
 
 const struct setting_def *settings_table(size_t *n)
@@ -69,6 +79,15 @@ int setting_check(const struct setting_def *d, const char *v, struct err *e)
 			fclose(f);
 		if (got != 8 || memcmp(magic, "\x89PNG\r\n\x1a\n", 8) != 0)
 			return err_set(e, "%s: '%s' is not a PNG image", d->name, v);
+		return 0;
+	}
+	case SETTING_INT: {
+		char *end;
+		errno = 0;
+		long long x = strtoll(v, &end, 10);
+		if (errno || end == v || *end || x < d->min || x > d->max)
+			return err_set(e, "%s: '%s' is not a whole number from %lld to %lld", d->name, v, d->min,
+				       d->max);
 		return 0;
 	}
 	}

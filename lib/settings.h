@@ -1,6 +1,6 @@
 /*
  * Site settings kept in the database (table settings): the issuing authority,
- * the certificate template and the public address. One table describes every
+ * the certificate template, the public address and the package upload limits. One table describes every
  * key, its default and how it is checked; unknown keys are refused.
  */
 #ifndef SALA_SETTINGS_H
@@ -10,13 +10,14 @@
 
 #include "lib/err.h"
 
-enum setting_type { SETTING_TEXT, SETTING_COLOR, SETTING_URL, SETTING_PNG_PATH };
+enum setting_type { SETTING_TEXT, SETTING_COLOR, SETTING_URL, SETTING_PNG_PATH, SETTING_INT };
 
 struct setting_def {
 	const char *name;
 	enum setting_type type;
 	const char *def; /* default when unset ("" = none) */
 	const char *help;
+	long long min, max; /* SETTING_INT: the accepted range */
 };
 
 /* The table of known settings, n entries. */

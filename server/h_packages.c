@@ -6,6 +6,7 @@
 #include "courses/import.h"
 #include "courses/package.h"
 #include "lib/i18n.h"
+#include "lib/settings.h"
 #include "lib/util.h"
 #include "server/multipart.h"
 #include "server/packages.h"
@@ -111,6 +112,21 @@ static int h_manage(struct req *r)
 	return manage_page(r, 200, NULL, NULL, NULL);
 }
 
+/* The defaults, changed by the site settings package_max_* (checked when saved; a bad stored value is skipped). */
+static void upload_limits(struct req *r, struct pkg_limits *lim)
+{
+	pkg_limits_default(lim);
+	for (const char *const *n = pkg_limit_names; *n; n++) {
+		char key[64];
+		snprintf(key, sizeof key, "package_%s", *n);
+		char *v = setting_value(r->db, key);
+		struct err e;
+		if (*v && pkg_limits_set(lim, *n, v, &e) < 0)
+			fprintf(stderr, "sala: setting %s ignored: %s\n", key, e.msg);
+		free(v);
+	}
+}
+
 static int h_upload(struct req *r)
 {
 	const char *ct = req_header(r, "Content-Type");
@@ -120,7 +136,7 @@ static int h_upload(struct req *r)
 	    multipart_file(&r->arena, ct, r->body, r->body_len, "package", &data, &len, &filename) < 0 || len == 0)
 		return manage_page(r, 400, "error", T(r, "Choose a package file to upload."), NULL);
 	struct pkg_limits lim;
-	pkg_limits_default(&lim);
+	upload_limits(r, &lim);
 	struct package p;
 	struct err e;
 	if (pkg_load_archive(data, len, &lim, &p, &e) < 0) {

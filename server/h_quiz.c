@@ -476,6 +476,59 @@ static int h_submit(struct req *r)
 	return save_or_submit(r, true);
 }
 
+/*
+ * One share cell: "75% (3/4)" or a dash, with its figures in data attributes
+ * (data-stat, data-right, data-n) so tests and scripts need not parse text.
+ */
+static void share_cell(struct buf *b, const char *stat, int right, int n)
+{
+	buf_printf(b, "<td class=\"num\" data-stat=\"%s\" data-right=\"%d\" data-n=\"%d\">", stat, right, n);
+	if (n)
+		buf_printf(b, "%.0f%% (%d/%d)</td>", 100.0 * right / n, right, n);
+	else
+		buf_puts(b, "&ndash;</td>");
+}
+
+static void items_table(struct req *r, struct buf *b, const char *path, const struct quiz *q, const struct item_stat *s,
+			int n)
+{
+	static const char *const sex_label[ITEM_NSEX] = {"Women", "Men", "Other", "Unspecified"};
+	buf_puts(b, "<div class=\"table-scroll\"><table class=\"items\" data-quiz=\"");
+	buf_html(b, path);
+	buf_puts(b, "\"><caption>");
+	buf_html(b, path);
+	buf_printf(b,
+		   "</caption><thead><tr><th scope=\"col\">#</th><th scope=\"col\">%s</th>"
+		   "<th scope=\"col\" class=\"num\">%s</th>",
+		   T(r, "Question"), T(r, "Right (all)"));
+	for (int k = 0; k < ITEM_NSEX; k++)
+		buf_printf(b, "<th scope=\"col\" class=\"num\">%s</th>", T(r, sex_label[k]));
+	buf_printf(b, "<th scope=\"col\">%s</th></tr></thead><tbody>", T(r, "Most frequent wrong answers"));
+	for (int i = 0; i < n; i++) {
+		const struct item_stat *x = &s[i];
+		buf_printf(b, "<tr data-question=\"%d\"><td>%d</td><td>", i + 1, i + 1);
+		buf_html(b, q->questions[i].text);
+		buf_puts(b, "</td>");
+		share_cell(b, "all", x->right, x->n);
+		for (int k = 0; k < ITEM_NSEX; k++)
+			share_cell(b, item_sex_names[k], x->right_sex[k], x->n_sex[k]);
+		buf_puts(b, "<td data-stat=\"wrong\">");
+		if (x->wrong[0]) {
+			buf_puts(b, "<ol class=\"wrong\">");
+			for (int w = 0; w < 3 && x->wrong[w]; w++) {
+				buf_printf(b, "<li data-rank=\"%d\" data-count=\"%d\">", w + 1, x->wrong_n[w]);
+				buf_html(b, x->wrong[w]);
+				buf_printf(b, " (%d)</li>", x->wrong_n[w]);
+			}
+			buf_puts(b, "</ol>");
+		} else {
+			buf_puts(b, "&ndash;");
+		}
+		buf_puts(b, "</td></tr>");
+	}
+	buf_puts(b, "</tbody></table></div>");
+}
+
 /* Item analysis of every quiz of a course, for trainers. */
 static int h_items(struct req *r)
 {
@@ -493,7 +546,8 @@ static int h_items(struct req *r)
 	buf_html(&b, course);
 	buf_printf(&b, "</h1><p>%s</p>",
 		   T(r, "For each question: the share of learners who answered it right in their first attempt, for "
-			"everyone and for women and men, and the wrong answers chosen most often."));
+			"everyone and by sex, and the wrong answers chosen most often (with how many learners chose "
+			"them)."));
 	int quizzes = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		quizzes++;
@@ -509,35 +563,7 @@ static int h_items(struct req *r)
 			notice(&b, "error", e.msg);
 			continue;
 		}
-		buf_printf(&b, "<div class=\"table-scroll\"><table><caption>");
-		buf_html(&b, path);
-		buf_printf(&b, "</caption><thead><tr><th scope=\"col\">#</th><th scope=\"col\">%s</th>"
-			       "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">%s</th>"
-			       "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
-			   T(r, "Question"), T(r, "Right (all)"), T(r, "Women"), T(r, "Men"),
-			   T(r, "Most frequent wrong answers"));
-		for (int i = 0; i < n; i++) {
-			const struct item_stat *x = &s[i];
-			buf_printf(&b, "<tr><td>%d</td><td>", i + 1);
-			buf_html(&b, q.questions[i].text);
-			buf_puts(&b, "</td>");
-			int nn[3] = {x->n, x->n_female, x->n_male}, rr[3] = {x->right, x->right_female, x->right_male};
-			for (int g = 0; g < 3; g++) {
-				if (nn[g])
-					buf_printf(&b, "<td class=\"num\">%.0f%% (%d/%d)</td>", 100.0 * rr[g] / nn[g], rr[g],
-						   nn[g]);
-				else
-					buf_puts(&b, "<td class=\"num\">&ndash;</td>");
-			}
-			buf_puts(&b, "<td>");
-			for (int w = 0; w < 3 && x->wrong[w]; w++) {
-				buf_puts(&b, w ? "<br>" : "");
-				buf_html(&b, x->wrong[w]);
-				buf_printf(&b, " (%d)", x->wrong_n[w]);
-			}
-			buf_puts(&b, "</td></tr>");
-		}
-		buf_puts(&b, "</tbody></table></div>");
+		items_table(r, &b, path, &q, s, n);
 		item_stats_free(s, n);
 		quiz_free(&q);
 	}
@@ -616,9 +642,9 @@ static const struct msg msgs[] = {
 	{"The answers do not match this quiz.", "ចម្លើយមិនត្រូវនឹងតេស្តនេះទេ។"},
 	{"Item analysis", "ការវិភាគសំណួរ"},
 	{"For each question: the share of learners who answered it right in their first attempt, for everyone and "
-	 "for women and men, and the wrong answers chosen most often.",
-	 "សម្រាប់សំណួរនីមួយៗ៖ ភាគរយអ្នកសិក្សាដែលឆ្លើយត្រូវនៅការធ្វើតេស្តលើកដំបូង សម្រាប់ទាំងអស់គ្នា ស្ត្រី និងបុរស "
-	 "និងចម្លើយខុសដែលត្រូវបានជ្រើសរើសញឹកញាប់បំផុត។"},
+	 "by sex, and the wrong answers chosen most often (with how many learners chose them).",
+	 "សម្រាប់សំណួរនីមួយៗ៖ ភាគរយអ្នកសិក្សាដែលឆ្លើយត្រូវនៅការធ្វើតេស្តលើកដំបូង សម្រាប់ទាំងអស់គ្នា និងតាមភេទ "
+	 "និងចម្លើយខុសដែលត្រូវបានជ្រើសរើសញឹកញាប់បំផុត (ជាមួយចំនួនអ្នកសិក្សាដែលបានជ្រើសរើស)។"},
 	{"Question", "សំណួរ"},
 	{"Right (all)", "ត្រឹមត្រូវ (ទាំងអស់)"},
 	{"Women", "ស្ត្រី"},

@@ -22,6 +22,7 @@
 
 static volatile sig_atomic_t preview_stopping;
 static const char *preview_dir;
+static struct pkg_limits preview_lim; /* set before the server starts, then read-only */
 
 static void on_signal(int sig)
 {
@@ -39,13 +40,11 @@ struct loaded {
 
 static void load(struct loaded *l)
 {
-	struct pkg_limits lim;
-	pkg_limits_default(&lim);
 	memset(l, 0, sizeof *l);
-	if (pkg_load_dir(preview_dir, &lim, &l->p, &l->e) < 0)
+	if (pkg_load_dir(preview_dir, &preview_lim, &l->p, &l->e) < 0)
 		return;
 	l->ok = true;
-	pkg_analyze(&l->p, &lim, 0, &l->info, &l->pr);
+	pkg_analyze(&l->p, &preview_lim, 0, &l->info, &l->pr);
 }
 
 static void unload(struct loaded *l)
@@ -65,18 +64,40 @@ static void problems_box(struct buf *b, struct loaded *l)
 	buf_puts(b, "</pre></div>");
 }
 
-static void item_href(struct buf *b, struct loaded *l, const struct pkg_item *it)
+/* Keeps the language chosen with ?lang= on the preview's own links (there is no session to hold it). */
+static void lang_query(struct buf *b, struct req *r)
+{
+	if (strcmp(r->lang, "en") != 0)
+		buf_printf(b, "?lang=%s", r->lang);
+}
+
+static void item_href(struct buf *b, struct req *r, struct loaded *l, const struct pkg_item *it)
 {
 	buf_puts(b, "/courses/");
 	buf_html(b, l->info.id ? l->info.id : "x");
 	buf_puts(b, it->quiz ? "/quizzes/" : "/lessons/");
 	buf_html(b, it->path);
+	lang_query(b, r);
+}
+
+/* An error page with the preview's header (resp_error's links to log in and /lang do not exist here). */
+static int preview_error(struct req *r, int status, const char *msg)
+{
+	struct buf b = BUF_INIT;
+	page_begin_preview(r, &b, T(r, "Problem"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "Something is not right"));
+	notice(&b, "error", msg);
+	buf_puts(&b, "<p><a href=\"/");
+	lang_query(&b, r);
+	buf_printf(&b, "\">%s</a></p>", T(r, "Back to the start page"));
+	page_end(r, &b);
+	return page_send(r, status, &b);
 }
 
 static int overview(struct req *r, struct loaded *l)
 {
 	struct buf b = BUF_INIT;
-	page_begin(r, &b, l->info.title ? l->info.title : "Preview");
+	page_begin_preview(r, &b, l->info.title ? l->info.title : "Preview");
 	notice(&b, "info", "Preview of a package on disk: nothing is saved; reload to see your edits.");
 	buf_puts(&b, "<h1>");
 	buf_html(&b, l->info.title ? l->info.title : "(no title)");
@@ -94,7 +115,7 @@ static int overview(struct req *r, struct loaded *l)
 	for (size_t i = 0; i < l->info.nitems; i++) {
 		const struct pkg_item *it = &l->info.items[i];
 		buf_puts(&b, "<li><a href=\"");
-		item_href(&b, l, it);
+		item_href(&b, r, l, it);
 		buf_puts(&b, "\">");
 		buf_html(&b, it->title ? it->title : it->path);
 		buf_puts(&b, "</a>");
@@ -114,11 +135,13 @@ static int item_page(struct req *r, struct loaded *l, bool quiz, const char *pat
 	while (i < l->info.nitems && (l->info.items[i].quiz != quiz || strcmp(l->info.items[i].path, path) != 0))
 		i++;
 	if (i == l->info.nitems)
-		return resp_error(r, 404, "There is no such lesson or quiz in course.yml.");
+		return preview_error(r, 404, "There is no such lesson or quiz in course.yml.");
 	const struct pkg_item *it = &l->info.items[i];
 	struct buf b = BUF_INIT;
-	page_begin(r, &b, it->title ? it->title : it->path);
-	buf_puts(&b, "<p><a href=\"/\">");
+	page_begin_preview(r, &b, it->title ? it->title : it->path);
+	buf_puts(&b, "<p><a href=\"/");
+	lang_query(&b, r);
+	buf_puts(&b, "\">");
 	buf_html(&b, l->info.title ? l->info.title : "Course");
 	buf_puts(&b, "</a></p>");
 	problems_box(&b, l);
@@ -139,14 +162,14 @@ static int item_page(struct req *r, struct loaded *l, bool quiz, const char *pat
 	buf_puts(&b, "<nav class=\"pager\">");
 	if (i > 0) {
 		buf_puts(&b, "<a href=\"");
-		item_href(&b, l, &l->info.items[i - 1]);
+		item_href(&b, r, l, &l->info.items[i - 1]);
 		buf_puts(&b, "\">&larr; ");
 		buf_html(&b, l->info.items[i - 1].title ? l->info.items[i - 1].title : "");
 		buf_puts(&b, "</a>");
 	}
 	if (i + 1 < l->info.nitems) {
 		buf_puts(&b, "<a href=\"");
-		item_href(&b, l, &l->info.items[i + 1]);
+		item_href(&b, r, l, &l->info.items[i + 1]);
 		buf_puts(&b, "\">");
 		buf_html(&b, l->info.items[i + 1].title ? l->info.items[i + 1].title : "");
 		buf_puts(&b, " &rarr;</a>");
@@ -160,7 +183,7 @@ static int media(struct req *r, struct loaded *l, const char *name)
 {
 	char sha[65], ext[8], fext[8], hex[65];
 	if (media_name_parse(name, sha, ext) < 0)
-		return resp_error(r, 404, "Page not found.");
+		return preview_error(r, 404, "Page not found.");
 	for (size_t i = 0; i < l->p.nfiles; i++) {
 		const struct pkg_file *f = &l->p.files[i];
 		if (strcmp(media_ext(f->path, fext), ext) != 0)
@@ -169,7 +192,7 @@ static int media(struct req *r, struct loaded *l, const char *name)
 		if (strcmp(hex, sha) == 0)
 			return media_send(r, media_type_for_ext(ext), sha, f->data, f->len);
 	}
-	return resp_error(r, 404, "Page not found.");
+	return preview_error(r, 404, "Page not found.");
 }
 
 static int static_file(struct req *r)
@@ -181,7 +204,7 @@ static int static_file(struct req *r)
 			return rt->handler(r);
 		}
 	}
-	return resp_error(r, 404, "Page not found.");
+	return preview_error(r, 404, "Page not found.");
 }
 
 static int handle(struct mg_connection *conn, void *cbdata)
@@ -197,7 +220,7 @@ static int handle(struct mg_connection *conn, void *cbdata)
 		r.lang = strcmp(q, "km") == 0 ? "km" : "en";
 	int status;
 	if (strcmp(r.method, "GET") != 0 && strcmp(r.method, "HEAD") != 0) {
-		status = resp_error(&r, 405, "The preview is read-only.");
+		status = preview_error(&r, 405, "The preview is read-only.");
 	} else if (str_starts(r.path, "/static/sala.")) {
 		status = static_file(&r);
 	} else {
@@ -206,7 +229,7 @@ static int handle(struct mg_connection *conn, void *cbdata)
 		const char *id = l.info.id ? l.info.id : "x";
 		char prefix[128];
 		if (!l.ok) {
-			status = resp_error(&r, 500, l.e.msg);
+			status = preview_error(&r, 500, l.e.msg);
 		} else if (strcmp(r.path, "/") == 0) {
 			status = overview(&r, &l);
 		} else if (str_starts(r.path, "/media/")) {
@@ -218,7 +241,7 @@ static int handle(struct mg_connection *conn, void *cbdata)
 			   str_starts(r.path, prefix)) {
 			status = item_page(&r, &l, true, r.path + strlen(prefix));
 		} else {
-			status = resp_error(&r, 404, "Page not found.");
+			status = preview_error(&r, 404, "Page not found.");
 		}
 		unload(&l);
 	}
@@ -226,9 +249,10 @@ static int handle(struct mg_connection *conn, void *cbdata)
 	return status > 0 ? status : 500;
 }
 
-int preview_run(const char *dir, const char *listen, const char *port_file)
+int preview_run(const char *dir, const char *listen, const char *port_file, const struct pkg_limits *lim)
 {
 	preview_dir = dir;
+	preview_lim = *lim;
 	const char *options[] = {
 	    "listening_ports",
 	    listen,

@@ -2,7 +2,12 @@
 #ifndef SALA_PREVIEW_H
 #define SALA_PREVIEW_H
 
-/* Runs until SIGINT/SIGTERM. port_file (may be NULL) receives the chosen port. Returns the exit status. */
-int preview_run(const char *dir, const char *listen, const char *port_file);
+#include "courses/package.h"
+
+/*
+ * Runs until SIGINT/SIGTERM, loading the package with lim (copied).
+ * port_file (may be NULL) receives the chosen port. Returns the exit status.
+ */
+int preview_run(const char *dir, const char *listen, const char *port_file, const struct pkg_limits *lim);
 
 #endif

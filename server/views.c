@@ -31,6 +31,8 @@ static const char css[] =
 	".langs button{background:transparent;color:var(--brand-ink);border:1px solid var(--brand-ink);"
 	"border-radius:4px;padding:.2rem .6rem;font:inherit;cursor:pointer}"
 	".langs button[aria-pressed=true]{background:var(--brand-ink);color:var(--brand);font-weight:700}"
+	".langs a{border:1px solid var(--brand-ink);border-radius:4px;padding:.2rem .6rem;text-decoration:none}"
+	".langs a[aria-current]{background:var(--brand-ink);color:var(--brand);font-weight:700}"
 	"main{max-width:46rem;margin:0 auto;padding:1rem}"
 	"main.wide{max-width:72rem}"
 	"footer{border-top:1px solid var(--line);color:var(--muted);padding:1rem;text-align:center;font-size:.9rem}"
@@ -101,7 +103,8 @@ static void nav_link(struct req *r, struct buf *b, const char *href, const char 
 	buf_puts(b, "</a></li>");
 }
 
-void page_begin(struct req *r, struct buf *b, const char *title)
+/* From the doctype to the brand link of the site header. */
+static void page_head(struct req *r, struct buf *b, const char *title, const char *home)
 {
 	buf_printf(b, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
 		      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>",
@@ -111,9 +114,33 @@ void page_begin(struct req *r, struct buf *b, const char *title)
 	buf_html(b, T(r, "Sala"));
 	buf_printf(b, "</title><link rel=\"stylesheet\" href=\"%s\"></head><body>", css_url());
 	buf_printf(b, "<a class=\"skip\" href=\"#main\">%s</a>", T(r, "Skip to content"));
-	buf_puts(b, "<header class=\"site\"><a class=\"brand\" href=\"/\">");
+	buf_puts(b, "<header class=\"site\"><a class=\"brand\" href=\"");
+	buf_html(b, home);
+	buf_puts(b, "\">");
 	buf_html(b, T(r, "Sala"));
 	buf_puts(b, "</a>");
+}
+
+void page_begin_preview(struct req *r, struct buf *b, const char *title)
+{
+	page_head(r, b, title, strcmp(r->lang, "en") == 0 ? "/" : "/?lang=km");
+	/* No accounts and no POST routes in the preview: the languages are plain links to this page. */
+	buf_printf(b, "<nav class=\"langs\" aria-label=\"%s\">", T(r, "Language"));
+	static const struct {
+		const char *code, *name;
+	} langs[] = {{"km", "ខ្មែរ"}, {"en", "English"}};
+	for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++) {
+		buf_puts(b, "<a href=\"");
+		buf_html(b, r->path);
+		buf_printf(b, "?lang=%s\" lang=\"%s\"%s>%s</a>", langs[i].code, langs[i].code,
+			   strcmp(r->lang, langs[i].code) == 0 ? " aria-current=\"true\"" : "", langs[i].name);
+	}
+	buf_puts(b, "</nav></header><main id=\"main\" tabindex=\"-1\">");
+}
+
+void page_begin(struct req *r, struct buf *b, const char *title)
+{
+	page_head(r, b, title, "/");
 	buf_printf(b, "<nav aria-label=\"%s\"><ul>", T(r, "Main"));
 	if (r->user) {
 		nav_link(r, b, "/courses", "Courses");

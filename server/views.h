@@ -13,6 +13,11 @@ const char *css_url(void);
 
 /* Opens the page: doctype, <html lang>, head, skip link, header with navigation and language switcher, <main>. */
 void page_begin(struct req *r, struct buf *b, const char *title);
+/*
+ * The same for `sala preview`, which has no accounts and serves only GET: the
+ * header links to the start page and to this page in each language (?lang=).
+ */
+void page_begin_preview(struct req *r, struct buf *b, const char *title);
 /* Closes <main>, footer, </html>. */
 void page_end(struct req *r, struct buf *b);
 /* Sends b as a page with status. */

@@ -305,3 +305,162 @@ def test_preview_serves_from_disk():
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=20)
         shutil.rmtree(d)
+
+
+def test_reimport_of_inactive_version():
+    """Importing a stored version that is not active says so and names the rollback; --force activates it."""
+    d = tmpdir()
+    try:
+        db = os.path.join(d, "t.db")
+        c = os.path.join(d, "c")
+        shutil.copytree(os.path.join(FIXTURES, "good"), c)
+        sala("import", c, db=db, check=True)
+        set_version(c, "1.1.0")
+        sala("import", c, db=db, check=True)
+        set_version(c, "1.0.0")
+        n = count(db, "SELECT count(*) FROM packages")
+        p = sala("import", c, db=db)
+        assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+        assert "test-course 1.0.0 (en) is stored but not active: the active version is 1.1.0" in p.stderr, p.stderr
+        assert "sala courses rollback test-course --lang en --version 1.0.0" in p.stderr, p.stderr
+        assert count(db, "SELECT version FROM packages WHERE active = 1") == "1.1.0"
+        assert count(db, "SELECT count(*) FROM packages") == n
+        p = sala("import", c, "--force", db=db, check=True)
+        assert p.stdout == "activated: test-course 1.0.0 (en) was stored already and is active again; " \
+                           "replaces 1.1.0\n", p.stdout
+        assert count(db, "SELECT version FROM packages WHERE active = 1") == "1.0.0"
+        assert count(db, "SELECT count(*) FROM packages") == n
+        p = sala("import", c, db=db, check=True)
+        assert p.stdout == "unchanged: test-course 1.0.0 (en) is already imported and active\n", p.stdout
+    finally:
+        shutil.rmtree(d)
+
+
+def test_limit_flags_and_upload_settings():
+    d = tmpdir()
+    srv = None
+    try:
+        good = os.path.join(FIXTURES, "good")
+        db = os.path.join(d, "t.db")
+        for cmd in (["check", good], ["pack", good, "-o", os.path.join(d, "x.zip")], ["import", good]):
+            p = sala(*(cmd + ["--max-entries", "3"]), db=db)
+            assert p.returncode == 1 and "more than 3 entries" in p.stderr, (cmd, p.stdout, p.stderr)
+            p = sala(*(cmd + ["--max-total-mb=zero"]), db=db)
+            assert p.returncode != 0 and "--max-total-mb: 'zero' is not a whole number from 1 to" in p.stderr, \
+                (cmd, p.stderr)
+        assert count(db, "SELECT count(*) FROM packages") == 0
+        p = sala("check", good, "--max-markdown-kb", "1", "--max-entries", "10", "--max-entry-mb", "1",
+                 "--max-total-mb", "1", "--max-ratio", "10")
+        assert p.returncode == 0, p.stdout + p.stderr
+        big = os.path.join(d, "big")
+        shutil.copytree(good, big)
+        with open(os.path.join(big, "lessons", "01-intro.md"), "a") as f:
+            f.write("\nLong text. " * 200)
+        p = sala("check", big, "--max-markdown-kb", "1")
+        assert p.returncode == 1 and "lessons/01-intro.md:1: larger than 1 KB" in p.stdout, p.stdout + p.stderr
+
+        # The upload page reads the site settings package_max_*.
+        srv = Server()
+        p = sala("settings", "set", "package_max_total_mb", "0", db=srv.db)
+        assert p.returncode != 0 and "not a whole number from 1 to" in p.stderr, p.stderr
+        sala("settings", "set", "package_max_entries", "3", db=srv.db, check=True)
+        p = sala("settings", "get", "package_max_entries", db=srv.db, check=True)
+        assert p.stdout.strip() == "3", p.stdout
+        c = srv.client()
+        c.login("trainer")
+        data = media_course(d)
+        c.get("/manage/courses")
+        n = count(srv.db, "SELECT count(*) FROM packages")
+        r = upload(c, data)
+        assert r.status == 422 and "more than 3 entries" in r.text, r.text[-1500:]
+        assert count(srv.db, "SELECT count(*) FROM packages") == n
+        sala("settings", "set", "package_max_entries", "", db=srv.db, check=True)  # back to the default
+        c.get("/manage/courses")
+        r = upload(c, data)
+        assert r.status == 200 and "imported: test-course 1.0.0 (en)" in r.text, r.text[-1500:]
+        # The admin page lists the new settings, with their checks.
+        a = srv.client()
+        a.login("admin")
+        r = a.get("/admin/settings")
+        assert r.status == 200 and 'name="package_max_total_mb"' in r.text
+        r = a.post("/admin/settings", {"package_max_total_mb": "-1"})
+        assert r.status == 422 and "package_max_total_mb" in r.text
+        r = a.post("/admin/settings", {"package_max_total_mb": "2048"})
+        assert r.status == 303
+        assert sala("settings", "get", "package_max_total_mb", db=srv.db).stdout.strip() == "2048"
+    finally:
+        if srv:
+            srv.stop()
+        shutil.rmtree(d)
+
+
+def tiny_png():
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * 4 for _ in range(4))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+LINK = re.compile(r'<(a|link|img|form|script|iframe|source|audio|video)\b[^>]*?\b(href|src|action)="([^"]*)"', re.I)
+
+
+def test_preview_links_all_resolve():
+    """Every link, image and form target on the preview's pages exists there (no log-in, no POST /lang)."""
+    import html
+    import urllib.parse
+    from harness import Client
+    d = tmpdir()
+    proc = None
+    try:
+        c = os.path.join(d, "c")
+        shutil.copytree(os.path.join(FIXTURES, "good"), c)
+        os.makedirs(os.path.join(c, "img"))
+        open(os.path.join(c, "img", "dot.png"), "wb").write(tiny_png())
+        with open(os.path.join(c, "lessons", "02-more.md"), "a") as f:
+            f.write("\n![A red dot](../img/dot.png)\n\n[Back](01-intro.md) [Site](https://example.org/)\n")
+        port_file = os.path.join(d, "port")
+        proc = subprocess.Popen([SALA, "preview", c, "--listen", "127.0.0.1:0", "--port-file", port_file],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=SRC)
+        deadline = time.time() + 20
+        while not os.path.exists(port_file):
+            assert proc.poll() is None and time.time() < deadline, "preview did not start"
+            time.sleep(0.05)
+        cl = Client(int(open(port_file).read().strip()))
+        todo, seen, pages, checked = ["/", "/?lang=km", "/no-such-page"], set(), 0, 0
+        while todo:
+            url = todo.pop()
+            if url in seen:
+                continue
+            seen.add(url)
+            r = cl.get(url)
+            # The error page's language links lead to the same missing page, in the other language.
+            assert r.status == (404 if url.startswith("/no-such-page") else 200), "%s: %d" % (url, r.status)
+            if "text/html" not in (r.header("Content-Type") or ""):
+                continue
+            pages += 1
+            t = r.text
+            assert "<form" not in t and "/login" not in t and 'action="/lang"' not in t, url
+            for _, _, target in LINK.findall(t):
+                target = html.unescape(target)
+                parts = urllib.parse.urlsplit(urllib.parse.urljoin(url, target))
+                if parts.scheme or parts.netloc:
+                    continue  # another site, e.g. https://example.org/
+                if target.startswith("#"):
+                    continue
+                checked += 1
+                todo.append(parts.path + ("?" + parts.query if parts.query else ""))
+        assert pages >= 8 and checked >= 20, (pages, checked)
+        assert any(u.startswith("/media/") and u.endswith(".png") for u in seen), seen
+        assert "/courses/test-course/quizzes/quizzes/final.md?lang=km" in seen, seen
+        km = cl.get("/courses/test-course/lessons/lessons/01-intro.md?lang=km").text
+        assert '<html lang="km">' in km and 'href="/courses/test-course/lessons/lessons/01-intro.md?lang=en"' in km
+        assert cl.request("POST", "/lang", body="lang=km").status == 405
+    finally:
+        if proc:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=20)
+        shutil.rmtree(d)

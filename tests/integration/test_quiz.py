@@ -246,17 +246,76 @@ def test_pretest_score_recorded_once():
         srv.stop()
 
 
+def item_cells(text, question):
+    """{stat: (right, n)} and [(rank, count, text)] of one question's row of the item analysis."""
+    row = re.search(r'<tr data-question="%d">(.*?)</tr>' % question, text, re.S)
+    assert row, text[-3000:]
+    cells = {m[0]: (int(m[1]), int(m[2])) for m in
+             re.findall(r'data-stat="([a-z]+)" data-right="(\d+)" data-n="(\d+)"', row.group(1))}
+    wrong = [(int(a), int(b), c) for a, b, c in
+             re.findall(r'<li data-rank="(\d+)" data-count="(\d+)">(.*?) \(\d+\)</li>', row.group(1))]
+    return cells, wrong
+
+
 def test_item_analysis_for_trainers():
     srv, c = setup()
     try:
-        aid, _ = start(c)
-        c.post("/attempts/%d/submit" % aid, {"q0": "0", "q1_0": "1"})
+        org = q(srv, "SELECT code FROM org_units ORDER BY id LIMIT 1")[0][0]
+        # First attempts of five new learners, one of each sex and two women. Final quiz:
+        # q0 single choice (1 is right; 0 password123, 2 your date of birth), q1 multiple response
+        # (0 and 1 are right, 2 "It is written in Khmer" is wrong), q2 short answer, q3 matching.
+        learners = [
+            ("ia-f1", "female", {"q0": "1", "q1_0": "1", "q1_1": "1", "q2": "ឃុំ"}),
+            ("ia-f2", "female", {"q0": "0", "q1_0": "1", "q1_2": "1", "q2": "ភូមិ"}),
+            ("ia-m1", "male", {"q0": "2", "q1_0": "1", "q1_1": "1"}),
+            ("ia-o1", "other", {"q0": "0"}),
+            ("ia-u1", "unspecified", {"q0": "1"}),
+        ]
+        clients = {}
+        for name, sex, answers in learners:
+            sala("user", "add", "--username", name, "--name", "Learner " + name, "--org", org, "--sex", sex,
+                 "--password", "item-analysis-pw-1", db=srv.db, check=True)
+            lc = srv.client()
+            lc.login(name, "item-analysis-pw-1")
+            aid, _ = start(lc)
+            r = lc.post("/attempts/%d/submit" % aid, answers)
+            assert r.status == 303, (name, r.status, r.text[:300])
+            clients[name] = lc
+        # A retake is not counted: only each learner's first submitted attempt.
+        aid, _ = start(clients["ia-m1"])
+        clients["ia-m1"].post("/attempts/%d/submit" % aid, RIGHT)
+        # An attempt started but not submitted is not counted either.
+        start(c)
+
         assert c.get("/manage/courses/quiz-test/items").status == 403
         t = srv.client()
         t.login("trainer")
-        r = t.get("/manage/courses/quiz-test/items")
+        r = t.get("/manage/courses/quiz-test/items?lang=en")
         assert r.status == 200, r.status
-        assert "password123" in r.text and "0% (0/1)" in r.text
+        text = r.text
+        assert 'data-quiz="quizzes/final.md"' in text
+        for label in ("Women", "Men", "Other", "Unspecified"):
+            assert ">%s</th>" % label in text, label
+        final = text[text.index('data-quiz="quizzes/final.md"'):]
+        cells, wrong = item_cells(final, 1)
+        assert cells == {"all": (2, 5), "female": (1, 2), "male": (0, 1), "other": (0, 1),
+                         "unspecified": (1, 1)}, cells
+        assert wrong == [(1, 2, "password123"), (2, 1, "your date of birth")], wrong
+        assert '<td class="num" data-stat="all" data-right="2" data-n="5">40% (2/5)</td>' in final
+        assert '<td class="num" data-stat="female" data-right="1" data-n="2">50% (1/2)</td>' in final
+        cells, wrong = item_cells(final, 2)
+        assert cells == {"all": (2, 5), "female": (1, 2), "male": (1, 1), "other": (0, 1),
+                         "unspecified": (0, 1)}, cells
+        assert wrong == [(1, 1, "It is written in Khmer")], wrong
+        cells, wrong = item_cells(final, 3)
+        assert cells["all"] == (1, 5) and cells["female"] == (1, 2) and cells["male"] == (0, 1), cells
+        assert wrong == [(1, 1, "ភូមិ")], wrong
+        # The pretest has no submissions: dashes, with n = 0 in the data.
+        pre = text[text.index('data-quiz="quizzes/pretest.md"'):]
+        cells, wrong = item_cells(pre, 1)
+        assert cells == {k: (0, 0) for k in ("all", "female", "male", "other", "unspecified")}, cells
+        assert wrong == []
+        assert t.get("/manage/courses/quiz-test/items?lang=km").status == 200
     finally:
         srv.stop()
 

@@ -416,7 +416,7 @@ static void test_media_types(void **state)
 
 /* ---- hostile archives: each refused, the database unchanged ---- */
 
-enum { LIMIT_DEFAULT, LIMIT_ENTRIES, LIMIT_SIZE };
+enum { LIMIT_DEFAULT, LIMIT_ENTRIES, LIMIT_SIZE, LIMIT_TOTAL };
 
 static void test_hostile_archives(void **state)
 {
@@ -464,6 +464,17 @@ static void test_hostile_archives(void **state)
 	     LIMIT_DEFAULT},
 	    {"too many entries", "tar", "more than 20 entries", {NULL, 0, NULL, 0, NULL}, LIMIT_ENTRIES},
 	    {"too big", "tar", "larger than 1 MB", {"big.pdf", AE_IFREG, zeros, 2 << 20, NULL}, LIMIT_SIZE},
+	    /* The total limit (1 GB by default) with a small configured value, so the test is fast. */
+	    {"too big in all",
+	     "zip",
+	     "the package is larger than 64 KB uncompressed",
+	     {"big.pdf", AE_IFREG, zeros, 100 << 10, NULL},
+	     LIMIT_TOTAL},
+	    {"too big in all tgz",
+	     "tgz",
+	     "the package is larger than 64 KB uncompressed",
+	     {"big.pdf", AE_IFREG, zeros, 100 << 10, NULL},
+	     LIMIT_TOTAL},
 	    {"bomb zip", "zip", "compression bomb", {"bomb.pdf", AE_IFREG, zeros, sizeof zeros, NULL}, LIMIT_DEFAULT},
 	    {"bomb tgz", "tgz", "compression bomb", {"bomb.pdf", AE_IFREG, zeros, sizeof zeros, NULL}, LIMIT_DEFAULT},
 	    {"bad MANIFEST.sha256", "zip", "problem", {"MANIFEST.sha256", AE_IFREG, NULL, 0, NULL}, LIMIT_DEFAULT},
@@ -490,6 +501,11 @@ static void test_hostile_archives(void **state)
 			}
 		} else if (cases[i].limits == LIMIT_SIZE) {
 			l.max_entry_bytes = 1 << 20;
+		} else if (cases[i].limits == LIMIT_TOTAL) {
+			struct err le;
+			assert_int_equal(pkg_limits_set(&l, "max_total_mb", "1", &le), 0);
+			assert_int_equal(l.max_total_bytes, 1 << 20);
+			l.max_total_bytes = 64 << 10;
 		}
 		if (cases[i].add.path) {
 			extra[n] = cases[i].add;
@@ -513,6 +529,112 @@ static void test_hostile_archives(void **state)
 	assert_non_null(strstr(buf_str(&pr.text), "MANIFEST.sha256:1: checksum of 'course.yml' does not match"));
 	problems_release(&pr);
 	pkg_free(&gp);
+}
+
+/* Configured limits: names and ranges; a folder over the total limit is refused. */
+static void test_limits_config(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name, *value;
+		int rc;
+		size_t want; /* the field after a successful set */
+	} cases[] = {
+	    {"max_entries", "20", 0, 20},	{"max_entry_mb", "2", 0, 2u << 20},
+	    {"max_total_mb", "5", 0, 5u << 20}, {"max_markdown_kb", "64", 0, 64u << 10},
+	    {"max_ratio", "50", 0, 50},		{"max_total_mb", "0", -1, 0},
+	    {"max_total_mb", "-3", -1, 0},	{"max_total_mb", "10x", -1, 0},
+	    {"max_total_mb", "", -1, 0},	{"max_total_mb", "99999999999999999999", -1, 0},
+	    {"max_pixels", "5", -1, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct pkg_limits l;
+		pkg_limits_default(&l);
+		struct err e = {""};
+		int rc = pkg_limits_set(&l, cases[i].name, cases[i].value, &e);
+		if (rc != cases[i].rc)
+			fail_msg("%s=%s: got %d '%s'", cases[i].name, cases[i].value, rc, e.msg);
+		if (rc < 0) {
+			assert_non_null(strstr(e.msg, cases[i].name));
+			continue;
+		}
+		size_t got = i == 0   ? l.max_entries
+			     : i == 1 ? l.max_entry_bytes
+			     : i == 2 ? l.max_total_bytes
+			     : i == 3 ? l.max_markdown_bytes
+				      : l.max_ratio;
+		assert_int_equal(got, cases[i].want);
+	}
+	size_t n = 0;
+	while (pkg_limit_names[n])
+		n++;
+	assert_int_equal(n, 5);
+	/* The same limit on a folder: the good fixture is a few KB. */
+	struct pkg_limits l;
+	pkg_limits_default(&l);
+	l.max_total_bytes = 200;
+	struct package p;
+	struct err e;
+	assert_int_equal(pkg_load_dir(GOOD, &l, &p, &e), -1);
+	assert_string_equal(e.msg, "the package is larger than 200 bytes");
+	assert_int_equal(p.nfiles, 0);
+	char sz[32];
+	assert_string_equal(pkg_size_text((size_t)1 << 30, sz), "1024 MB");
+	assert_string_equal(pkg_size_text((size_t)256 << 10, sz), "256 KB");
+}
+
+/* Importing a stored but inactive version: refused when older than the active one, else made active. */
+static void test_reimport_inactive(void **state)
+{
+	sqlite3 *db = *state;
+	struct pkg_limits lim;
+	pkg_limits_default(&lim);
+	struct err e;
+	struct problems pr = {0};
+	char msg[512];
+	struct import_opts o = {.by = "test"};
+	struct package v1, v11;
+	assert_int_equal(pkg_load_dir(GOOD, &lim, &v1, &e), 0);
+	assert_int_equal(pkg_load_dir(GOOD, &lim, &v11, &e), 0);
+	struct pkg_file *cy = (struct pkg_file *)pkg_find(&v11, "course.yml");
+	memcpy(strstr((char *)cy->data, "version: 1.0.0"), "version: 1.1.0", 14);
+	assert_int_equal(package_import(db, &v1, &o, &pr, msg, sizeof msg, &e), IMPORT_NEW);
+	assert_int_equal(package_import(db, &v11, &o, &pr, msg, sizeof msg, &e), IMPORT_NEW);
+	char before[65], after[65];
+	db_hash(db, before);
+	/* 1.0.0 again while 1.1.0 is active: refused, says so and names the rollback command. */
+	e.msg[0] = '\0';
+	assert_int_equal(package_import(db, &v1, &o, &pr, msg, sizeof msg, &e), -1);
+	assert_string_equal(e.msg, "test-course 1.0.0 (en) is stored but not active: the active version is 1.1.0. To "
+				   "make 1.0.0 active again, run 'sala courses rollback test-course --lang en "
+				   "--version 1.0.0' (or import with --force)");
+	db_hash(db, after);
+	assert_string_equal(before, after);
+	/* The active one again: unchanged. */
+	assert_int_equal(package_import(db, &v11, &o, &pr, msg, sizeof msg, &e), IMPORT_UNCHANGED);
+	assert_string_equal(msg, "unchanged: test-course 1.1.0 (en) is already imported and active");
+	db_hash(db, after);
+	assert_string_equal(before, after);
+	/* With --force the stored 1.0.0 becomes active; nothing new is stored. */
+	int64_t npkgs = db_int(db, "SELECT count(*) FROM packages", NULL, NULL, 0);
+	o.force = true;
+	assert_int_equal(package_import(db, &v1, &o, &pr, msg, sizeof msg, &e), IMPORT_ACTIVATED);
+	assert_string_equal(msg, "activated: test-course 1.0.0 (en) was stored already and is active again; "
+				 "replaces 1.1.0");
+	o.force = false;
+	assert_int_equal(db_int(db, "SELECT count(*) FROM packages", NULL, NULL, 0), npkgs);
+	struct course_pkg cp;
+	assert_int_equal(course_active(db, "test-course", "en", &cp), 0);
+	assert_string_equal(cp.version, "1.0.0");
+	course_pkg_release(&cp);
+	/* A stored newer version imported again becomes active, as a new one would. */
+	assert_int_equal(package_import(db, &v11, &o, &pr, msg, sizeof msg, &e), IMPORT_ACTIVATED);
+	assert_int_equal(course_active(db, "test-course", "en", &cp), 0);
+	assert_string_equal(cp.version, "1.1.0");
+	course_pkg_release(&cp);
+	pkg_free(&v1);
+	pkg_free(&v11);
+	problems_release(&pr);
 }
 
 /* A single top folder is stripped; a tar.gz works like a zip. */
@@ -703,6 +825,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hostile_archives, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_top_folder, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
+	    cmocka_unit_test(test_limits_config),
+	    cmocka_unit_test_setup_teardown(test_reimport_inactive, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_downscale, setup, teardown),
 	    cmocka_unit_test(test_pack_reproducible),
 	};
