@@ -25,7 +25,7 @@ int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **
 			   "AND (?1 IS NULL OR c.course_id = ?1) "
 			   "AND (?2 IS NULL OR substr(o.path, 1, length(?2)) = ?2) "
 			   "AND (?3 IS NULL OR c.completed_on >= ?3) AND (?4 IS NULL OR c.completed_on <= ?4) "
-			   "ORDER BY c.completed_on, c.id");
+			   "ORDER BY c.completed_on, c.id LIMIT ?5");
 	db_bind_text(st, 1, f->course_id && *f->course_id ? f->course_id : NULL);
 	if (f->org_id > 0) {
 		char path[512];
@@ -37,6 +37,7 @@ int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **
 	}
 	db_bind_text(st, 3, f->from && *f->from ? f->from : NULL);
 	db_bind_text(st, 4, f->to && *f->to ? f->to : NULL);
+	sqlite3_bind_int64(st, 5, f->limit ? (int64_t)f->limit : -1);
 	size_t cap = 64;
 	*ids = xmalloc(cap * sizeof **ids);
 	*n = 0;

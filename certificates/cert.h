@@ -100,6 +100,15 @@ int cert_pubkey_parse(const char *text, unsigned char pk[crypto_sign_PUBLICKEYBY
 
 /* The canonical payload (ASCII JSON, keys sorted, non-ASCII as \u escapes) of c's signed facts into out. */
 void cert_payload_build(const struct cert *c, struct buf *out);
+/* Room for a signature as standard base64, with its NUL. */
+#define CERT_SIG_B64_SIZE sodium_base64_ENCODED_LEN(crypto_sign_BYTES, sodium_base64_VARIANT_ORIGINAL)
+/*
+ * Signs c's facts with sk: the canonical payload appended to payload, its
+ * Ed25519 signature as standard base64 into sig (what the certificates table
+ * keeps in payload and signature). Load sk once for many certificates.
+ */
+void cert_sign(const struct cert *c, const unsigned char sk[crypto_sign_SECRETKEYBYTES], struct buf *payload,
+	       char sig[CERT_SIG_B64_SIZE]);
 /* The token "SALA1.<b64url payload>.<b64url signature>" of a stored certificate into out. */
 void cert_token(const struct cert *c, struct buf *out);
 /* Checks a token against pk; 0 and the payload text in payload (appended) when the signature holds. */
@@ -145,8 +154,9 @@ struct cert_filter {
 	const char *course_id; /* NULL or "" = every course */
 	int64_t org_id;	       /* learners whose org lies in this subtree; 0 = everyone */
 	const char *from, *to; /* completion dates YYYY-MM-DD, inclusive; NULL = open */
+	size_t limit;	       /* only the first (oldest) this many; 0 = every match */
 };
-/* The ids matching f, oldest first; caller frees *ids. -1 when more than max match. */
+/* The ids matching f, oldest first; caller frees *ids. -1 when more than max are selected. */
 int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **ids, size_t *n, struct err *e);
 /* Renders the selection as one PDF ("pdf") or a zip of one PDF each ("zip"); appended to out. */
 int cert_bulk(sqlite3 *db, const struct cert_filter *f, const char *format, struct buf *out, size_t *count,

@@ -156,12 +156,9 @@ static int cert_insert(sqlite3 *db, struct cert *c, struct err *e)
 		}
 	}
 	struct buf payload = BUF_INIT;
-	cert_payload_build(c, &payload);
-	unsigned char sig[crypto_sign_BYTES];
-	crypto_sign_detached(sig, NULL, (const unsigned char *)payload.data, payload.len, sk);
+	char sig64[CERT_SIG_B64_SIZE];
+	cert_sign(c, sk, &payload, sig64);
 	sodium_memzero(sk, sizeof sk);
-	char sig64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES, sodium_base64_VARIANT_ORIGINAL)];
-	sodium_bin2base64(sig64, sizeof sig64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
 	sqlite3_stmt *st = db_stmt(
 	    db, "INSERT INTO certificates(serial, code, user_id, course_id, language, course_title, name, name_km, "
 		"completed_on, score, org_id, issuer, issuer_km, payload, signature, issued_at) "

@@ -212,6 +212,16 @@ void cert_payload_build(const struct cert *c, struct buf *out)
 	buf_puts(out, ",\"v\":1}");
 }
 
+void cert_sign(const struct cert *c, const unsigned char sk[crypto_sign_SECRETKEYBYTES], struct buf *payload,
+	       char sig[CERT_SIG_B64_SIZE])
+{
+	size_t start = payload->len;
+	cert_payload_build(c, payload);
+	unsigned char bin[crypto_sign_BYTES];
+	crypto_sign_detached(bin, NULL, (const unsigned char *)payload->data + start, payload->len - start, sk);
+	sodium_bin2base64(sig, CERT_SIG_B64_SIZE, bin, sizeof bin, sodium_base64_VARIANT_ORIGINAL);
+}
+
 static void b64url(struct buf *out, const void *data, size_t len)
 {
 	size_t n = sodium_base64_ENCODED_LEN(len, B64URL);

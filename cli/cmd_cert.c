@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "accounts/orgs.h"
 #include "accounts/users.h"
@@ -21,7 +22,9 @@
 	"  sala cert verify CODE\n"                                                                                    \
 	"  sala cert verify --offline FILE.pdf|FILE.png|TOKEN|CODE --key PUBKEYFILE [--payload TOKEN]\n"               \
 	"  sala cert render SERIAL -o FILE.png|FILE.pdf\n"                                                             \
-	"  sala cert bulk [--course ID] [--org CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD] -o FILE.pdf|FILE.zip\n"     \
+	"  sala cert render-bench [SERIAL] [--count N] [--format png|pdf]\n"                                           \
+	"  sala cert bulk [--course ID] [--org CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N]\n"              \
+	"                 -o FILE.pdf|FILE.zip\n"                                                                      \
 	"  sala cert public-key [--json]"
 
 static void print_cert(const struct cert *c, const char *status)
@@ -315,10 +318,93 @@ static int render_cmd(int argc, char **argv)
 	return 0;
 }
 
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* One render of c in format pdf or png with cr; dies on failure. Returns the size. */
+static size_t bench_render(struct cert_renderer *cr, const struct cert *c, bool pdf)
+{
+	struct buf b = BUF_INIT;
+	struct err e;
+	if ((pdf ? cert_render_pdf(cr, &c, 1, &b, &e) : cert_render_png(cr, c, &b, &e)) < 0)
+		die("cert render-bench: %s", e.msg);
+	size_t n = b.len;
+	buf_release(&b);
+	return n;
+}
+
+/*
+ * Render time inside the process, without start-up, for one certificate
+ * (SERIAL, or the first current one): "one" is a renderer made, used once and
+ * freed (what the web download and `sala cert render` do), the mean of a few;
+ * "each" is the mean of N renders with one warm renderer (what bulk does).
+ */
+static int render_bench_cmd(int argc, char **argv)
+{
+	const char *serial = NULL, *format = "png";
+	long count = 20;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "--count")))
+			count = strtol(v, NULL, 10);
+		else if ((v = cli_flag(argc, argv, &i, "--format")))
+			format = v;
+		else if (argv[i][0] != '-' && !serial)
+			serial = argv[i];
+		else
+			die("cert render-bench: unknown option '%s'\n%s", argv[i], CERT_USAGE);
+	}
+	bool pdf = strcmp(format, "pdf") == 0;
+	if ((!pdf && strcmp(format, "png") != 0) || count < 1 || count > 100000)
+		die("cert render-bench: --format png|pdf, --count 1 to 100000\n%s", CERT_USAGE);
+	sqlite3 *db = cli_db_open();
+	struct cert c;
+	if (serial) {
+		c = load_or_die(db, serial);
+	} else {
+		int64_t id = db_int(db, "SELECT min(id) FROM certificates WHERE revoked_at IS NULL AND superseded_by "
+					"IS NULL", NULL, NULL, 0);
+		if (id <= 0 || cert_get(db, id, &c) < 0)
+			die("cert render-bench: there are no certificates");
+	}
+	struct err e;
+	enum { ONE_RUNS = 3 };
+	double one = 0;
+	size_t bytes = 0;
+	for (int i = 0; i < ONE_RUNS; i++) {
+		double t = mono_ms();
+		struct cert_renderer *cr = cert_renderer_new(db, &e);
+		if (!cr)
+			die("cert render-bench: %s", e.msg);
+		bytes = bench_render(cr, &c, pdf);
+		cert_renderer_free(cr);
+		one += mono_ms() - t;
+	}
+	struct cert_renderer *cr = cert_renderer_new(db, &e);
+	if (!cr)
+		die("cert render-bench: %s", e.msg);
+	bench_render(cr, &c, pdf); /* warm-up: the shared background */
+	double t = mono_ms();
+	for (long i = 0; i < count; i++)
+		bench_render(cr, &c, pdf);
+	double each = (mono_ms() - t) / (double)count;
+	cert_renderer_free(cr);
+	printf("%s: one %.1f ms, each %.1f ms (certificate %s, %zu bytes; one: renderer made, one render, freed, "
+	       "mean of %d; each: mean of %ld renders with a warm renderer)\n",
+	       format, one / ONE_RUNS, each, c.serial, bytes, ONE_RUNS, count);
+	cert_release(&c);
+	db_close(db);
+	return 0;
+}
+
 static int bulk_cmd(int argc, char **argv)
 {
 	struct cert_filter f = {0};
-	const char *org = NULL, *out = NULL;
+	const char *org = NULL, *out = NULL, *limit = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if ((v = cli_flag(argc, argv, &i, "--course")))
@@ -329,10 +415,19 @@ static int bulk_cmd(int argc, char **argv)
 			f.from = v;
 		else if ((v = cli_flag(argc, argv, &i, "--to")))
 			f.to = v;
+		else if ((v = cli_flag(argc, argv, &i, "--limit")))
+			limit = v;
 		else if ((v = cli_flag(argc, argv, &i, "-o")))
 			out = v;
 		else
 			die("cert bulk: unknown option '%s'\n%s", argv[i], CERT_USAGE);
+	}
+	if (limit) {
+		char *end;
+		long n = strtol(limit, &end, 10);
+		if (*end || n < 1 || n > CERT_BULK_MAX)
+			die("cert bulk: --limit is 1 to %d (the oldest completions of the selection)", CERT_BULK_MAX);
+		f.limit = (size_t)n;
 	}
 	if (!out || !(str_ends(out, ".pdf") || str_ends(out, ".zip")))
 		die("cert bulk needs -o FILE.pdf or FILE.zip\n%s", CERT_USAGE);
@@ -376,9 +471,11 @@ static int public_key_cmd(int argc, char **argv)
 int cmd_cert(int argc, char **argv)
 {
 	static const struct command sub[] = {
-	    {"issue", "", issue_cmd},	  {"list", "", list_cmd},     {"show", "", show_cmd},
-	    {"reissue", "", reissue_cmd}, {"revoke", "", revoke_cmd}, {"verify", "", verify_cmd},
-	    {"render", "", render_cmd},	  {"bulk", "", bulk_cmd},     {"public-key", "", public_key_cmd},
+	    {"issue", "", issue_cmd},	{"list", "", list_cmd},
+	    {"show", "", show_cmd},	{"reissue", "", reissue_cmd},
+	    {"revoke", "", revoke_cmd}, {"verify", "", verify_cmd},
+	    {"render", "", render_cmd}, {"render-bench", "", render_bench_cmd},
+	    {"bulk", "", bulk_cmd},	{"public-key", "", public_key_cmd},
 	};
 	if (argc < 2) {
 		fprintf(stderr, "%s\n", CERT_USAGE);

@@ -9,6 +9,7 @@
 #include "accounts/users.h"
 #include "certificates/cert.h"
 #include "lib/db.h"
+#include "lib/settings.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 
@@ -47,7 +48,8 @@ int demo_courses(sqlite3 *db)
 		free(path);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp_name);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_name);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s", root, names[i]);
@@ -73,6 +75,8 @@ int demo_courses(sqlite3 *db)
 
 /* The one password of every synthetic learner (demo000001, demo000002, ...). */
 #define DEMO_LEARNER_PASSWORD "learner-demo-1"
+/* The interface language of every synthetic learner: it picks the package whose title a certificate shows. */
+#define DEMO_LEARNER_LANG "km"
 
 /* xorshift64*: a fixed seed, so every demo database has the same learners. */
 static uint64_t demo_rand(uint64_t *s)
@@ -121,7 +125,8 @@ struct demo_place {
 };
 
 struct demo_course {
-	char *id, *title;
+	char *id;
+	char *title, *language; /* of the package a certificate names, as cert_issue_on_completion picks it */
 	char **lessons;
 	int nlessons;
 	bool pretest, certificate;
@@ -136,6 +141,10 @@ struct demo_gen {
 	size_t ncourses;
 	sqlite3_stmt *org_ins, *org_path, *user_ins, *role_ins, *enrol_ins, *progress_ins, *cert_ins;
 	long enrolments, progress, certificates;
+	/* Certificates are signed like issued ones: the site key, loaded once, and the issuer settings. */
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+	char *issuer, *issuer_km;
+	struct buf payload;
 };
 
 static void demo_place_add(struct demo_gen *g, int64_t id, double drive, double gap)
@@ -228,13 +237,22 @@ static int demo_places(struct demo_gen *g)
 	return rc;
 }
 
-/* The courses that exist, with their lesson paths, whether they have a pretest and issue certificates. */
+/*
+ * The courses that exist, with their lesson paths (of the active package in the
+ * learners' language), whether they have a pretest, and the package a
+ * certificate names: the one cert_issue_on_completion() would pick, so no
+ * certificate for a course without any package.
+ */
 static void demo_load_courses(struct demo_gen *g)
 {
-	sqlite3_stmt *st = db_stmt(g->db, "SELECT c.id, p.id, coalesce(p.title, c.id), coalesce(p.certificate, 1) "
-					     "FROM courses c LEFT JOIN packages p ON p.id = (SELECT x.id FROM packages x "
-					     "WHERE x.course_id = c.id AND x.active ORDER BY x.language = 'km' DESC, "
-					     "x.id DESC LIMIT 1) ORDER BY c.id");
+	sqlite3_stmt *st = db_stmt(
+	    g->db, "SELECT c.id, p.id, cp.title, coalesce(cp.certificate, 0), cp.language FROM courses c "
+		   "LEFT JOIN packages p ON p.id = (SELECT x.id FROM packages x WHERE x.course_id = c.id AND "
+		   "x.active ORDER BY x.language = ?1 DESC, x.id DESC LIMIT 1) "
+		   "LEFT JOIN packages cp ON cp.id = (SELECT x.id FROM packages x WHERE x.course_id = c.id "
+		   "ORDER BY x.active DESC, x.language = ?1 DESC, x.version_num DESC, x.id DESC LIMIT 1) "
+		   "ORDER BY c.id");
+	db_bind_text(st, 1, DEMO_LEARNER_LANG);
 	sqlite3_stmt *items = db_stmt(g->db, "SELECT path, type, quiz_kind FROM items WHERE package_id = ? ORDER BY "
 						"position");
 	size_t cap = 0;
@@ -245,6 +263,7 @@ static void demo_load_courses(struct demo_gen *g)
 		}
 		struct demo_course *c = &g->courses[g->ncourses];
 		*c = (struct demo_course){.id = xstrdup(db_col_text(st, 0)), .title = xstrdup(db_col_text(st, 2)),
+					  .language = xstrdup(db_col_text(st, 4)),
 					  .certificate = sqlite3_column_int(st, 3) != 0};
 		c->lessons = xcalloc(64, sizeof *c->lessons);
 		bool packaged = sqlite3_column_type(st, 1) != SQLITE_NULL;
@@ -277,6 +296,7 @@ static void demo_free_courses(struct demo_gen *g)
 		free(g->courses[i].lessons);
 		free(g->courses[i].id);
 		free(g->courses[i].title);
+		free(g->courses[i].language);
 	}
 	free(g->courses);
 }
@@ -284,6 +304,62 @@ static void demo_free_courses(struct demo_gen *g)
 static double demo_score(uint64_t *s, double lo, double hi)
 {
 	return (double)(int64_t)((lo + (hi - lo) * demo_unit(s)) * 10) / 10;
+}
+
+/*
+ * The certificate of a completion, signed with the site key like one that
+ * cert_issue_on_completion() issues (so /verify says valid); serial
+ * DEMO-<user>-<course>, issued at the completion, 2 % revoked.
+ */
+static int demo_certificate(struct demo_gen *g, int64_t uid, const struct demo_place *pl, const struct demo_name *fam,
+			    const struct demo_name *given, size_t ci, int64_t completed, double score, int64_t now)
+{
+	const struct demo_course *dc = &g->courses[ci];
+	char day[11], name[128], name_km[128];
+	date_ymd(completed, day);
+	snprintf(name, sizeof name, "%s %s", fam->en, given->en);
+	snprintf(name_km, sizeof name_km, "%s %s", fam->km, given->km);
+	/* Borrowed strings: c is only signed here, never released. */
+	struct cert c = {.user_id = uid, .org_id = pl->id, .issued_at = completed, .course_id = dc->id,
+			 .language = dc->language, .course_title = dc->title, .name = name, .name_km = name_km,
+			 .completed_on = day, .issuer = g->issuer, .issuer_km = g->issuer_km, .score = score,
+			 .has_score = true};
+	snprintf(c.serial, sizeof c.serial, "DEMO-%lld-%zu", (long long)uid, ci);
+	int64_t revoked = demo_unit(&g->seed) < 0.02 ? completed + 30 * 86400 : 0;
+	sqlite3_stmt *st = g->cert_ins;
+	/* A new code (and signature) when the random code is taken: 45 bits, so almost never. */
+	for (int tries = 0; tries < 8; tries++) {
+		char sig[CERT_SIG_B64_SIZE];
+		cert_code_new(c.code);
+		buf_reset(&g->payload);
+		cert_sign(&c, g->sk, &g->payload, sig);
+		sqlite3_reset(st);
+		db_bind_text(st, 1, c.serial);
+		db_bind_text(st, 2, c.code);
+		sqlite3_bind_int64(st, 3, uid);
+		db_bind_text(st, 4, c.course_id);
+		db_bind_text(st, 5, c.language);
+		db_bind_text(st, 6, c.course_title);
+		db_bind_text(st, 7, c.name);
+		db_bind_text(st, 8, c.name_km);
+		db_bind_text(st, 9, c.completed_on);
+		sqlite3_bind_double(st, 10, c.score);
+		sqlite3_bind_int64(st, 11, c.org_id);
+		db_bind_text(st, 12, c.issuer);
+		db_bind_text(st, 13, c.issuer_km);
+		db_bind_text(st, 14, buf_str(&g->payload));
+		db_bind_text(st, 15, sig);
+		sqlite3_bind_int64(st, 16, c.issued_at);
+		revoked && revoked < now ? sqlite3_bind_int64(st, 17, revoked) : sqlite3_bind_null(st, 17);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE) {
+			g->certificates++;
+			return 0;
+		}
+		if (sqlite3_extended_errcode(g->db) != SQLITE_CONSTRAINT_UNIQUE)
+			return -1;
+	}
+	return -1;
 }
 
 /* One enrolment with its milestones, lessons opened and certificate. */
@@ -337,32 +413,7 @@ static int demo_enrol(struct demo_gen *g, int64_t uid, const struct demo_place *
 	}
 	if (!completed || !c->certificate)
 		return 0;
-	/* A certificate row marked as demo: payload '{}' and signature 'demo' (it does not verify). */
-	char serial[64], code[16], day[11], name[128], name_km[128];
-	snprintf(serial, sizeof serial, "DEMO-%lld-%zu", (long long)uid, ci);
-	cert_code_new(code);
-	date_ymd(completed, day);
-	snprintf(name, sizeof name, "%s %s", fam->en, given->en);
-	snprintf(name_km, sizeof name_km, "%s %s", fam->km, given->km);
-	int64_t revoked = demo_unit(s) < 0.02 ? completed + 30 * 86400 : 0;
-	st = g->cert_ins;
-	sqlite3_reset(st);
-	db_bind_text(st, 1, serial);
-	db_bind_text(st, 2, code);
-	sqlite3_bind_int64(st, 3, uid);
-	db_bind_text(st, 4, c->id);
-	db_bind_text(st, 5, c->title);
-	db_bind_text(st, 6, name);
-	db_bind_text(st, 7, name_km);
-	db_bind_text(st, 8, day);
-	sqlite3_bind_double(st, 9, best);
-	sqlite3_bind_int64(st, 10, pl->id);
-	sqlite3_bind_int64(st, 11, completed);
-	revoked && revoked < now ? sqlite3_bind_int64(st, 12, revoked) : sqlite3_bind_null(st, 12);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return -1;
-	g->certificates++;
-	return 0;
+	return demo_certificate(g, uid, pl, fam, given, ci, completed, best, now);
 }
 
 /* One learner: a user row, the learner role, one to five enrolments. */
@@ -441,10 +492,18 @@ int demo_learners(sqlite3 *db, long n)
 		return -1;
 	}
 	struct demo_gen g = {.db = db, .seed = 0x5A1A5A1Aull};
-	if (db_begin(db, &e) < 0) {
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	if (cert_key_load(db, g.sk, pk, &e) < 0) {
 		fprintf(stderr, "sala: demo: %s\n", e.msg);
 		return -1;
 	}
+	if (db_begin(db, &e) < 0) {
+		fprintf(stderr, "sala: demo: %s\n", e.msg);
+		sodium_memzero(g.sk, sizeof g.sk);
+		return -1;
+	}
+	g.issuer = setting_value(db, "issuer_en");
+	g.issuer_km = setting_value(db, "issuer_km");
 	long base = (long)db_int(db, "SELECT count(*) FROM users WHERE username GLOB 'demo[0-9]*'", NULL, NULL, 0);
 	g.seed += (uint64_t)base;
 	g.org_ins = db_stmt(db, "INSERT INTO org_units(code, name_en, name_km, parent_id, level, is_demo) VALUES "
@@ -452,7 +511,8 @@ int demo_learners(sqlite3 *db, long n)
 	g.org_path = db_stmt(db, "UPDATE org_units SET path = (SELECT p.path FROM org_units p WHERE p.id = "
 				    "org_units.parent_id) || id || '/' WHERE id = ?1");
 	g.user_ins = db_stmt(db, "INSERT INTO users(username, password_hash, full_name, full_name_km, sex, org_id, "
-				    "position, lang, is_demo, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'km', 1, ?8)");
+				    "position, lang, is_demo, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+				    "'" DEMO_LEARNER_LANG "', 1, ?8)");
 	g.role_ins = db_stmt(db, "INSERT INTO user_roles(user_id, role) VALUES (?1, 'learner')");
 	/* Upsert: assignments to an org unit may already have enrolled the new user (trigger users_enrol_by_org). */
 	g.enrol_ins = db_stmt(db, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at, started_at, "
@@ -464,9 +524,9 @@ int demo_learners(sqlite3 *db, long n)
 					"VALUES (?1, ?2, ?3, ?4)");
 	g.cert_ins = db_stmt(db, "INSERT INTO certificates(serial, code, user_id, course_id, language, "
 				    "course_title, name, name_km, completed_on, score, org_id, issuer, issuer_km, payload, "
-				    "signature, issued_at, revoked_at, revoked_reason) VALUES (?1, ?2, ?3, ?4, 'km', ?5, "
-				    "?6, ?7, ?8, ?9, ?10, 'Sala demo', 'សាលា (សាកល្បង)', '{}', 'demo', ?11, ?12, "
-				    "CASE WHEN ?12 IS NULL THEN '' ELSE 'demo' END)");
+				    "signature, issued_at, revoked_at, revoked_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+				    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+				    "CASE WHEN ?17 IS NULL THEN '' ELSE 'demo' END)");
 	int rc = demo_places(&g);
 	demo_load_courses(&g);
 	size_t *order = xcalloc(g.ncourses + 1, sizeof *order);
@@ -478,6 +538,10 @@ int demo_learners(sqlite3 *db, long n)
 	if (rc < 0)
 		fprintf(stderr, "sala: demo: cannot add learners: %s\n", sqlite3_errmsg(db));
 	demo_finalize(&g);
+	sodium_memzero(g.sk, sizeof g.sk);
+	free(g.issuer);
+	free(g.issuer_km);
+	buf_release(&g.payload);
 	free(order);
 	demo_free_courses(&g);
 	free(g.places);

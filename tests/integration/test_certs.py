@@ -4,6 +4,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import tempfile
@@ -300,3 +301,47 @@ def test_admin_name_correction_reissues():
         r = admin.post("/admin/users/%d" % uid, form)
         assert "reissued=0" in r.header("Location")
         assert db.execute("SELECT count(*) FROM certificates WHERE user_id = ?", (uid,)).fetchone()[0] == 2
+
+
+def test_demo_certificates_verify():
+    """`sala demo --learners` signs its certificates with the site key, in the language of the package
+    the learner sees (the active one in Khmer where there is one), so they verify like issued ones."""
+    tmp = tempfile.mkdtemp(prefix="sala-demo-certs-")
+    try:
+        db = os.path.join(tmp, "demo.db")
+        sala("demo", "--init", "--learners", "50", db=db, check=True)
+        con = sqlite3.connect(db)
+        rows = con.execute(
+            "SELECT c.code, c.language, c.revoked_at IS NOT NULL, c.serial, c.course_id, "
+            "(SELECT p.language FROM packages p WHERE p.course_id = c.course_id ORDER BY p.active DESC, "
+            "p.language = 'km' DESC, p.version_num DESC, p.id DESC LIMIT 1), u.is_demo "
+            "FROM certificates c JOIN users u ON u.id = c.user_id ORDER BY c.id").fetchall()
+        con.close()
+        assert len(rows) >= 20, len(rows)
+        assert all(r[1] == r[5] for r in rows), [r for r in rows if r[1] != r[5]][:3]
+        assert all(r[6] == 1 for r in rows)
+        assert {"km", "en"} <= {r[1] for r in rows}, {r[1] for r in rows}
+        valid = [r for r in rows if not r[2]]
+        picks = [next(r for r in valid if r[1] == "km"), next(r for r in valid if r[1] == "en"), valid[-1]]
+        for code, lang, _, serial, course, _, _ in picks:
+            p = sala("cert", "verify", code, db=db)
+            assert p.returncode == 0 and p.stdout.startswith("valid: " + serial), (code, p.stdout, p.stderr)
+            assert "(%s, %s)" % (course, lang) in p.stdout, p.stdout
+        revoked = [r for r in rows if r[2]]
+        if revoked:  # about 2 %: revoked, not tampered
+            p = sala("cert", "verify", revoked[0][0], db=db)
+            assert p.returncode == 1 and p.stdout.startswith("revoked"), p.stdout
+        with Server(demo=False, db=db) as srv:
+            anon = srv.client()
+            for code, *_ in picks:
+                r = anon.get("/verify/" + code + "?lang=en")
+                assert r.status == 200 and status_of(r.text) == "valid", (code, r.status, r.text[:400])
+        # The rendered file carries a token that checks offline against the published key.
+        png = os.path.join(tmp, "c.png")
+        key = os.path.join(tmp, "key.txt")
+        sala("cert", "render", picks[0][3], "-o", png, db=db, check=True)
+        open(key, "w").write(sala("cert", "public-key", db=db, check=True).stdout)
+        p = sala("cert", "verify", "--offline", png, "--key", key)
+        assert p.returncode == 0 and picks[0][0] in p.stdout, (p.stdout, p.stderr)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -474,6 +474,17 @@ static void test_bulk_select(void **state)
 	assert_int_equal(n, 1);
 	assert_memory_equal(out.data, "%PDF-", 5);
 	buf_release(&out);
+	/* Two certificates: more than max is refused, unless a limit takes the oldest. */
+	assert_int_equal(db_exec(f->db, "UPDATE packages SET certificate = 1 WHERE course_id = 'c2'", &e), 0);
+	int64_t second = 0;
+	assert_int_equal(cert_issue(f->db, f->uid, "c2", &second, &e), 0);
+	struct cert_filter all = {0};
+	assert_int_equal(cert_select(f->db, &all, 1, &ids, &n, &e), -1);
+	all.limit = 1;
+	assert_int_equal(cert_select(f->db, &all, 1, &ids, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_true(ids[0] != second);
+	free(ids);
 }
 
 /* Certificate writes leave the connection at synchronous=FULL (db_open's default): later acknowledged writes stay durable. */
