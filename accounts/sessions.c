@@ -33,6 +33,22 @@ int session_create(sqlite3 *db, int64_t user_id, char token[65], char csrf[65], 
 	return 0;
 }
 
+struct touch {
+	const char *key;
+	int64_t now;
+};
+
+static int touch(sqlite3 *db, void *arg, struct err *e)
+{
+	const struct touch *t = arg;
+	sqlite3_stmt *st = db_stmt(db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?");
+	sqlite3_bind_int64(st, 1, t->now);
+	db_bind_text(st, 2, t->key);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot touch the session");
+	db_finish(st);
+	return rc;
+}
+
 int session_lookup(sqlite3 *db, const char *token, struct session *s)
 {
 	if (!token || strlen(token) != 64)
@@ -55,13 +71,11 @@ int session_lookup(sqlite3 *db, const char *token, struct session *s)
 		rc = 0;
 	}
 	db_finish(st);
-	/* Touch at most once a minute, so reading pages rarely writes. */
+	/* Touch at most once a minute, so reading pages rarely writes; touches made at the same
+	 * moment by many sessions share one commit. */
 	if (rc == 0 && now - last > 60) {
-		st = db_stmt(db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?");
-		sqlite3_bind_int64(st, 1, now);
-		db_bind_text(st, 2, key);
-		sqlite3_step(st);
-		db_finish(st);
+		struct touch t = {key, now};
+		db_group_write(db, touch, &t, NULL);
 	}
 	return rc;
 }

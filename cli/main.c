@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "accounts/orgs.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "lib/db.h"
@@ -45,6 +46,9 @@ sqlite3 *cli_db_open(void)
 	struct err e;
 	sqlite3 *db = db_open(cli_db_path(), &e);
 	if (!db)
+		die("%s", e.msg);
+	/* Every database has the national unit and the 25 capital/provinces (idempotent). */
+	if (orgs_seed(db, &e) < 0)
 		die("%s", e.msg);
 	return db;
 }

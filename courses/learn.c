@@ -376,24 +376,22 @@ static bool open_recorded(sqlite3 *db, int64_t user_id, const char *course_id, c
 	return done;
 }
 
-int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const char *path, struct err *e)
+struct open_args {
+	int64_t user_id;
+	const char *course_id, *path;
+};
+
+/* Records a first reading: enrolment, progress row, started/last item, completion. */
+static int record_open(sqlite3 *db, void *arg, struct err *e)
 {
-	/*
-	 * Re-reading a page is the common case: check with a read first, so it does not take the
-	 * database's single write lock (every lesson view serialised on it: docs/performance.md).
-	 */
-	if (sqlite3_get_autocommit(db) && open_recorded(db, user_id, course_id, path))
-		return 0;
-	bool mine;
-	if (begin_if_needed(db, &mine, e) < 0)
-		return -1;
-	int rc = enrol_row(db, user_id, course_id, "self", NULL, e);
+	const struct open_args *a = arg;
+	int rc = enrol_row(db, a->user_id, a->course_id, "self", NULL, e);
 	if (rc == 0) {
 		sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, "
 						  "opened_at) VALUES (?1, ?2, ?3, ?4)");
-		sqlite3_bind_int64(st, 1, user_id);
-		db_bind_text(st, 2, course_id);
-		db_bind_text(st, 3, path);
+		sqlite3_bind_int64(st, 1, a->user_id);
+		db_bind_text(st, 2, a->course_id);
+		db_bind_text(st, 3, a->path);
 		sqlite3_bind_int64(st, 4, now_s());
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = err_set(e, "cannot record progress: %s", sqlite3_errmsg(db));
@@ -403,17 +401,30 @@ int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const
 		sqlite3_stmt *st = db_stmt(db, "UPDATE enrolments SET started_at = coalesce(started_at, ?3), "
 						  "last_item = ?4 WHERE user_id = ?1 AND course_id = ?2 AND "
 						  "(started_at IS NULL OR last_item <> ?4)");
-		sqlite3_bind_int64(st, 1, user_id);
-		db_bind_text(st, 2, course_id);
+		sqlite3_bind_int64(st, 1, a->user_id);
+		db_bind_text(st, 2, a->course_id);
 		sqlite3_bind_int64(st, 3, now_s());
-		db_bind_text(st, 4, path);
+		db_bind_text(st, 4, a->path);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = err_set(e, "cannot record progress: %s", sqlite3_errmsg(db));
 		db_finish(st);
 	}
 	if (rc == 0)
-		rc = completion_update(db, user_id, course_id, NULL, e);
-	return finish(db, mine, rc, e);
+		rc = completion_update(db, a->user_id, a->course_id, NULL, e);
+	return rc;
+}
+
+int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const char *path, struct err *e)
+{
+	/*
+	 * Re-reading a page is the common case: check with a read first, so it does not take the
+	 * database's single write lock (every lesson view serialised on it: docs/performance.md).
+	 */
+	if (sqlite3_get_autocommit(db) && open_recorded(db, user_id, course_id, path))
+		return 0;
+	/* Through the group commit: many first readings at once share one fsync. */
+	struct open_args a = {user_id, course_id, path};
+	return db_group_write(db, record_open, &a, e);
 }
 
 int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, int *added, struct err *e)
