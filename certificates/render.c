@@ -367,11 +367,11 @@ static int page_png(gdImagePtr im, const char *token, struct buf *out, struct er
 	png_set_filter(png, 0, PNG_FILTER_NONE);
 	png_set_compression_level(png, PNG_LEVEL);
 	png_set_pHYs(png, info, 11811, 11811, PNG_RESOLUTION_METER); /* 300 dpi */
-	png_text text = {.compression = PNG_TEXT_COMPRESSION_NONE,
-			 .key = (png_charp) "sala-certificate",
-			 .text = (png_charp)token,
-			 .text_length = strlen(token)};
-	png_set_text(png, info, &text, 1);
+	png_text chunk = {.compression = PNG_TEXT_COMPRESSION_NONE,
+			  .key = (png_charp) "sala-certificate",
+			  .text = (png_charp)token,
+			  .text_length = strlen(token)};
+	png_set_text(png, info, &chunk, 1);
 	png_write_info(png, info);
 	for (int y = 0; y < PAGE_H; y++) {
 		const int *px = im->tpixels[y];

@@ -265,7 +265,7 @@ static void test_codes(void **state)
 			}
 		}
 		/* Most swaps of neighbours are caught. */
-		char flat[11];
+		char flat[11] = "";
 		for (int i = 0, o = 0; code[i]; i++)
 			if (code[i] != '-')
 				flat[o++] = code[i], flat[o] = 0;
