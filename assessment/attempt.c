@@ -53,7 +53,7 @@ static int find_quiz(sqlite3 *db, const char *course_id, const char *item_path, 
 }
 
 /* Parses the quiz file of a package. */
-static int load_quiz(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct err *e)
+static int parse_quiz(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 "
 					  "WHERE f.package_id = ? AND f.path = ?");
@@ -77,6 +77,67 @@ static int load_quiz(sqlite3 *db, int64_t package_id, const char *path, struct q
 	}
 	return 0;
 }
+
+/*
+ * Parsed quizzes, per thread, keyed by package, path and the file's hash: a
+ * quiz file never changes once imported, and parsing it (cmark) was the main
+ * cost of a submission. Callers get a borrowed view (quiz_free() is a no-op
+ * on it); it is valid until attempt_thread_release() on this thread.
+ */
+struct quiz_slot {
+	int64_t package_id;
+	char *path;
+	char sha[65];
+	struct quiz q;
+};
+static _Thread_local struct quiz_slot *quiz_slots;
+static _Thread_local size_t nquiz_slots;
+#define QUIZ_SLOTS_MAX 64
+
+void attempt_thread_release(void)
+{
+	for (size_t i = 0; i < nquiz_slots; i++) {
+		quiz_free(&quiz_slots[i].q);
+		free(quiz_slots[i].path);
+	}
+	free(quiz_slots);
+	quiz_slots = NULL;
+	nquiz_slots = 0;
+}
+
+/* Parses the quiz file of a package (or finds it parsed). */
+static int load_quiz(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct err *e)
+{
+	memset(q, 0, sizeof *q);
+	q->pass_mark = -1;
+	sqlite3_stmt *st = db_stmt(db, "SELECT sha256 FROM package_files WHERE package_id = ? AND path = ?");
+	sqlite3_bind_int64(st, 1, package_id);
+	db_bind_text(st, 2, path);
+	char sha[65] = "";
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(sha, sizeof sha, "%s", db_col_text(st, 0));
+	db_finish(st);
+	for (size_t i = 0; sha[0] && i < nquiz_slots; i++) {
+		struct quiz_slot *s = &quiz_slots[i];
+		if (s->package_id == package_id && strcmp(s->sha, sha) == 0 && strcmp(s->path, path) == 0) {
+			*q = s->q;
+			q->borrowed = true;
+			return 0;
+		}
+	}
+	int rc = parse_quiz(db, package_id, path, q, e);
+	if (rc < 0 || !sha[0] || nquiz_slots == QUIZ_SLOTS_MAX)
+		return rc; /* not cached: the caller owns q */
+	quiz_slots = xrealloc(quiz_slots, (nquiz_slots + 1) * sizeof *quiz_slots);
+	struct quiz_slot *s = &quiz_slots[nquiz_slots++];
+	s->package_id = package_id;
+	s->path = xstrdup(path);
+	snprintf(s->sha, sizeof s->sha, "%s", sha);
+	s->q = *q;
+	q->borrowed = true;
+	return 0;
+}
+
 
 static int effective_pass_mark(const struct quiz *q, int package_mark)
 {

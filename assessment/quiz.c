@@ -198,6 +198,10 @@ static void question_release(struct question *qu)
 
 void quiz_free(struct quiz *q)
 {
+	if (q->borrowed) {
+		memset(q, 0, sizeof *q);
+		return;
+	}
 	if (!q)
 		return;
 	free(q->title);

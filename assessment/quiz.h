@@ -72,6 +72,7 @@ struct quiz {
 	enum quiz_kind kind;
 	struct question *questions;
 	size_t nquestions;
+	bool borrowed; /* a shallow view of a cached quiz: quiz_free() leaves the contents alone */
 };
 
 /*

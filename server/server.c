@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "assessment/attempt.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/util.h"
@@ -58,6 +59,7 @@ static void exit_thread(const struct mg_context *ctx, int type, void *p)
 {
 	(void)ctx, (void)type, (void)p;
 	http_thread_release();
+	attempt_thread_release();
 	if (thread_db) {
 		db_close(thread_db);
 		thread_db = NULL;
