@@ -592,14 +592,8 @@ static void grade_all(struct attempt *a)
 
 static void ensure_enrolment(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now)
 {
-	sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at) "
-					  "VALUES (?, ?, 'self', ?)");
-	sqlite3_bind_int64(st, 1, user_id);
-	db_bind_text(st, 2, course_id);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_step(st);
-	db_finish(st);
-	st = db_stmt(db, "UPDATE enrolments SET started_at = ? WHERE user_id = ? AND course_id = ? AND "
+	enrolment_ensure(db, user_id, course_id, "self", now, NULL, NULL);
+	sqlite3_stmt *st = db_stmt(db, "UPDATE enrolments SET started_at = ? WHERE user_id = ? AND course_id = ? AND "
 			    "started_at IS NULL");
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, user_id);

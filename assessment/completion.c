@@ -44,6 +44,22 @@ static int package_complete(sqlite3 *db, int64_t package_id, bool quizzes_only, 
 	return done;
 }
 
+int enrolment_ensure(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, int64_t now,
+		     bool *created, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at) "
+					  "VALUES (?1, ?2, ?3, ?4)");
+	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, course_id);
+	db_bind_text(st, 3, source);
+	sqlite3_bind_int64(st, 4, now);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot enrol: %s", sqlite3_errmsg(db));
+	db_finish(st);
+	if (created)
+		*created = rc == 0 && sqlite3_changes(db) > 0;
+	return rc;
+}
+
 int completion_update(sqlite3 *db, int64_t user_id, const char *course_id, bool *completed_now, struct err *e)
 {
 	if (completed_now)
@@ -66,13 +82,8 @@ int completion_update(sqlite3 *db, int64_t user_id, const char *course_id, bool 
 	if (!done)
 		return 0;
 	int64_t now = now_s();
-	st = db_stmt(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at, started_at) "
-			    "VALUES (?1, ?2, 'self', ?3, ?3)");
-	sqlite3_bind_int64(st, 1, user_id);
-	db_bind_text(st, 2, course_id);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_step(st);
-	db_finish(st);
+	if (enrolment_ensure(db, user_id, course_id, "self", now, NULL, e) < 0)
+		return -1;
 	st = db_stmt(db, "UPDATE enrolments SET completed_at = ?1, started_at = coalesce(started_at, ?1) "
 			    "WHERE user_id = ?2 AND course_id = ?3 AND completed_at IS NULL");
 	sqlite3_bind_int64(st, 1, now);

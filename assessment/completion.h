@@ -20,4 +20,12 @@
  */
 int completion_update(sqlite3 *db, int64_t user_id, const char *course_id, bool *completed_now, struct err *e);
 
+/*
+ * Creates the enrolment row of user_id in course_id if there is none
+ * (source: self, assigned or org; enrolled at now). *created (may be NULL)
+ * says whether a row was added. Every path that enrols goes through here.
+ */
+int enrolment_ensure(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, int64_t now,
+		     bool *created, struct err *e);
+
 #endif

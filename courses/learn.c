@@ -336,17 +336,7 @@ static int finish(sqlite3 *db, bool mine, int rc, struct err *e)
 static int enrol_row(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, bool *created,
 		     struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at) "
-					  "VALUES (?1, ?2, ?3, ?4)");
-	sqlite3_bind_int64(st, 1, user_id);
-	db_bind_text(st, 2, course_id);
-	db_bind_text(st, 3, source);
-	sqlite3_bind_int64(st, 4, now_s());
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot enrol: %s", sqlite3_errmsg(db));
-	db_finish(st);
-	if (created)
-		*created = rc == 0 && sqlite3_changes(db) > 0;
-	return rc;
+	return enrolment_ensure(db, user_id, course_id, source, now_s(), created, e);
 }
 
 int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, bool *created, struct err *e)
