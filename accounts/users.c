@@ -72,9 +72,11 @@ int password_hash(const char *pw, char out[crypto_pwhash_STRBYTES], struct err *
 	if (n > PASSWORD_MAX)
 		return err_set(e, "password is longer than %d characters", PASSWORD_MAX);
 	pthread_once(&hash_once, hash_slots_init);
+	db_pool_pause(); /* a hash takes about 60 ms, and the wait for a slot may take longer */
 	sem_wait(&hash_slots);
 	int rc = crypto_pwhash_str(out, pw, n, crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE);
 	sem_post(&hash_slots);
+	db_pool_resume();
 	if (rc != 0)
 		return err_set(e, "cannot hash the password: out of memory");
 	return 0;
@@ -86,9 +88,11 @@ bool password_verify(const char *hash, const char *pw)
 	if (n > PASSWORD_MAX || !hash || !*hash)
 		return false;
 	pthread_once(&hash_once, hash_slots_init);
+	db_pool_pause(); /* a hash takes about 60 ms, and the wait for a slot may take longer */
 	sem_wait(&hash_slots);
 	bool ok = crypto_pwhash_str_verify(hash, pw, n) == 0;
 	sem_post(&hash_slots);
+	db_pool_resume();
 	return ok;
 }
 
@@ -227,7 +231,7 @@ int64_t user_add(sqlite3 *db, const struct user_input *u, struct err *e)
 		snprintf(hash, sizeof hash, "%s", u->password_hash);
 	else if (password_hash(u->password, hash, e) < 0)
 		return -1;
-	bool own = sqlite3_get_autocommit(db);
+	bool own = !db_in_txn(db);
 	if (own && db_begin(db, e) < 0)
 		return -1;
 	int64_t id = user_insert(db, u, hash);

@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <sodium.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,10 +80,11 @@ static int parse_quiz(sqlite3 *db, int64_t package_id, const char *path, struct 
 }
 
 /*
- * Parsed quizzes, per thread, keyed by package, path and the file's hash: a
- * quiz file never changes once imported, and parsing it (cmark) was the main
- * cost of a submission. Callers get a borrowed view (quiz_free() is a no-op
- * on it); it is valid until attempt_thread_release() on this thread.
+ * Parsed quizzes, shared by all threads, keyed by package, path and the file's
+ * hash: a quiz file never changes once imported, and parsing it (cmark) was
+ * the main cost of a submission. Entries are never changed once added; callers
+ * get a borrowed view (quiz_free() is a no-op on it), valid until
+ * attempt_cache_release().
  */
 struct quiz_slot {
 	int64_t package_id;
@@ -90,12 +92,14 @@ struct quiz_slot {
 	char sha[65];
 	struct quiz q;
 };
-static _Thread_local struct quiz_slot *quiz_slots;
-static _Thread_local size_t nquiz_slots;
-#define QUIZ_SLOTS_MAX 64
+static struct quiz_slot *quiz_slots;
+static size_t nquiz_slots;
+static pthread_mutex_t quiz_lock = PTHREAD_MUTEX_INITIALIZER;
+#define QUIZ_SLOTS_MAX 256
 
-void attempt_thread_release(void)
+void attempt_cache_release(void)
 {
+	pthread_mutex_lock(&quiz_lock);
 	for (size_t i = 0; i < nquiz_slots; i++) {
 		quiz_free(&quiz_slots[i].q);
 		free(quiz_slots[i].path);
@@ -103,6 +107,24 @@ void attempt_thread_release(void)
 	free(quiz_slots);
 	quiz_slots = NULL;
 	nquiz_slots = 0;
+	pthread_mutex_unlock(&quiz_lock);
+}
+
+/* The cached quiz as a borrowed view in *q; false when it is not cached. */
+static bool quiz_cached(int64_t package_id, const char *path, const char *sha, struct quiz *q)
+{
+	bool hit = false;
+	pthread_mutex_lock(&quiz_lock);
+	for (size_t i = 0; !hit && i < nquiz_slots; i++) {
+		const struct quiz_slot *s = &quiz_slots[i];
+		if (s->package_id == package_id && strcmp(s->sha, sha) == 0 && strcmp(s->path, path) == 0) {
+			*q = s->q;
+			q->borrowed = true;
+			hit = true;
+		}
+	}
+	pthread_mutex_unlock(&quiz_lock);
+	return hit;
 }
 
 /* Parses the quiz file of a package (or finds it parsed). */
@@ -117,24 +139,27 @@ static int load_quiz(sqlite3 *db, int64_t package_id, const char *path, struct q
 	if (sqlite3_step(st) == SQLITE_ROW)
 		snprintf(sha, sizeof sha, "%s", db_col_text(st, 0));
 	db_finish(st);
-	for (size_t i = 0; sha[0] && i < nquiz_slots; i++) {
-		struct quiz_slot *s = &quiz_slots[i];
-		if (s->package_id == package_id && strcmp(s->sha, sha) == 0 && strcmp(s->path, path) == 0) {
-			*q = s->q;
-			q->borrowed = true;
-			return 0;
-		}
-	}
+	if (sha[0] && quiz_cached(package_id, path, sha, q))
+		return 0;
 	int rc = parse_quiz(db, package_id, path, q, e);
-	if (rc < 0 || !sha[0] || nquiz_slots == QUIZ_SLOTS_MAX)
+	if (rc < 0 || !sha[0])
 		return rc; /* not cached: the caller owns q */
-	quiz_slots = xrealloc(quiz_slots, (nquiz_slots + 1) * sizeof *quiz_slots);
-	struct quiz_slot *s = &quiz_slots[nquiz_slots++];
-	s->package_id = package_id;
-	s->path = xstrdup(path);
-	snprintf(s->sha, sizeof s->sha, "%s", sha);
-	s->q = *q;
-	q->borrowed = true;
+	pthread_mutex_lock(&quiz_lock);
+	/* Another thread may have parsed the same quiz meanwhile: then ours stays the caller's. */
+	bool kept = nquiz_slots < QUIZ_SLOTS_MAX;
+	for (size_t i = 0; kept && i < nquiz_slots; i++)
+		kept = !(quiz_slots[i].package_id == package_id && strcmp(quiz_slots[i].sha, sha) == 0 &&
+			 strcmp(quiz_slots[i].path, path) == 0);
+	if (kept) {
+		quiz_slots = xrealloc(quiz_slots, (nquiz_slots + 1) * sizeof *quiz_slots);
+		struct quiz_slot *s = &quiz_slots[nquiz_slots++];
+		s->package_id = package_id;
+		s->path = xstrdup(path);
+		snprintf(s->sha, sizeof s->sha, "%s", sha);
+		s->q = *q;
+		q->borrowed = true;
+	}
+	pthread_mutex_unlock(&quiz_lock);
 	return 0;
 }
 

@@ -187,7 +187,7 @@ int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_p
 			  struct quiz *q, struct item_stat **out, int *n, struct err *e);
 void item_stats_free(struct item_stat *s, int n);
 
-/* Frees this thread's cache of parsed quizzes (server threads call it as they exit). */
-void attempt_thread_release(void);
+/* Frees the shared cache of parsed quizzes (the server calls it as it stops). */
+void attempt_cache_release(void);
 
 #endif

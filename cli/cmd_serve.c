@@ -13,22 +13,54 @@
 #include "lib/xmalloc.h"
 #include "server/server.h"
 
+/* From this many server threads on, glibc's per-thread caches are turned off (see below). */
+#define SERVE_MANY_THREADS 256
+
 int cmd_serve(int argc, char **argv)
 {
-	struct server_opts o = {.listen = "127.0.0.1:8080", .threads = 32};
+	struct server_opts o = {.listen = "127.0.0.1:8080", .threads = 32, .db_connections = SERVER_DB_CONNECTIONS,
+				.db_cache_kb = SERVER_DB_CACHE_KB};
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if ((v = cli_flag(argc, argv, &i, "--listen")))
 			o.listen = v;
 		else if ((v = cli_flag(argc, argv, &i, "--threads")))
 			o.threads = atoi(v);
+		else if ((v = cli_flag(argc, argv, &i, "--db-connections")))
+			o.db_connections = atoi(v);
+		else if ((v = cli_flag(argc, argv, &i, "--db-cache-kb")))
+			o.db_cache_kb = atoi(v);
 		else if ((v = cli_flag(argc, argv, &i, "--port-file")))
 			o.port_file = v;
 		else
-			die("usage: sala serve [--listen ADDR:PORT] [--threads N] [--db PATH]");
+			die("usage: sala serve [--listen ADDR:PORT] [--threads N] [--db-connections N] [--db-cache-kb KB] "
+			    "[--db PATH]");
 	}
 	if (o.threads < 1 || o.threads > 4096)
 		die("serve: --threads must be between 1 and 4096");
+	if (o.db_connections < 1 || o.db_connections > 256)
+		die("serve: --db-connections must be between 1 and 256");
+	if (o.db_cache_kb < 1 || o.db_cache_kb > 1024 * 1024)
+		die("serve: --db-cache-kb must be between 1 and 1048576");
+	/*
+	 * glibc gives every thread a cache of freed blocks (about 30 KB each once busy). CivetWeb
+	 * runs a thread per open HTTP connection, so with many threads those caches are most of the
+	 * memory (1,000 connections: 102 MB with them, 72 MB without; docs/performance.md). They are
+	 * a tunable read at start-up only, so the server restarts itself once with them off.
+	 */
+	if (o.threads >= SERVE_MANY_THREADS && !getenv("GLIBC_TUNABLES")) {
+		char **again = xcalloc((size_t)argc + 4, sizeof *again);
+		int k = 0;
+		again[k++] = "sala";
+		for (int i = 0; i < argc; i++)
+			again[k++] = argv[i];
+		again[k++] = "--db";
+		again[k++] = (char *)cli_db_path();
+		setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", 1);
+		execv("/proc/self/exe", again);
+		unsetenv("GLIBC_TUNABLES"); /* no /proc: go on with the caches */
+		free(again);
+	}
 	/* Open once in the main thread: creates and migrates the file before workers start. */
 	sqlite3 *db = cli_db_open();
 	db_close(db);

@@ -318,7 +318,7 @@ static bool course_available(sqlite3 *db, const char *course_id)
 /* Starts a transaction unless one is open; *mine says whether to commit it here. */
 static int begin_if_needed(sqlite3 *db, bool *mine, struct err *e)
 {
-	*mine = sqlite3_get_autocommit(db) != 0;
+	*mine = !db_in_txn(db);
 	return *mine ? db_begin(db, e) : 0;
 }
 
@@ -410,7 +410,7 @@ int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const
 	 * Re-reading a page is the common case: check with a read first, so it does not take the
 	 * database's single write lock (every lesson view serialised on it: docs/performance.md).
 	 */
-	if (sqlite3_get_autocommit(db) && open_recorded(db, user_id, course_id, path))
+	if (!db_in_txn(db) && open_recorded(db, user_id, course_id, path))
 		return 0;
 	/* Through the group commit: many first readings at once share one fsync. */
 	struct open_args a = {user_id, course_id, path};

@@ -19,6 +19,10 @@ struct stmt_slot {
 static _Thread_local struct stmt_slot *slots;
 static _Thread_local size_t nslots, capslots;
 
+/* The connection on which this thread holds a request's read transaction (db_snapshot_begin). */
+static _Thread_local sqlite3 *snap_db;
+static void snapshot_stop(sqlite3 *db);
+
 /*
  * Waits for another connection's write lock. SQLite's default busy handler
  * sleeps up to 100 ms at a time, which leaves the lock idle while writers
@@ -45,9 +49,15 @@ static int pragma(sqlite3 *db, const char *sql, struct err *e)
 	return 0;
 }
 
+/*
+ * Applies the migrations in one transaction. Some rebuild a table, which needs
+ * foreign keys off (they cannot be switched inside a transaction): the caller
+ * turns them on afterwards, and foreign_key_check must find nothing broken
+ * before the commit.
+ */
 static int migrate(sqlite3 *db, struct err *e)
 {
-	if (db_begin(db, e) < 0)
+	if (pragma(db, "PRAGMA foreign_keys=OFF", e) < 0 || db_begin(db, e) < 0)
 		return -1;
 	int have = (int)db_int(db, "PRAGMA user_version", NULL, NULL, 0);
 	int want = schema_count();
@@ -63,6 +73,16 @@ static int migrate(sqlite3 *db, struct err *e)
 		}
 	}
 	if (have != want) {
+		sqlite3_stmt *st = db_prepare(db, "PRAGMA foreign_key_check");
+		bool broken = sqlite3_step(st) == SQLITE_ROW;
+		char table[128];
+		snprintf(table, sizeof table, "%s", broken ? db_col_text(st, 0) : "");
+		sqlite3_finalize(st);
+		if (broken) {
+			db_rollback(db);
+			return err_set(e, "upgrading the database to schema version %d would break references from "
+					  "table %s: nothing was changed", want, table);
+		}
 		char sql[64];
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", want);
 		if (db_exec(db, sql, e) < 0) {
@@ -86,16 +106,17 @@ sqlite3 *db_open(const char *path, struct err *e)
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	if (pragma(db, "PRAGMA journal_mode=WAL", e) < 0 || pragma(db, "PRAGMA foreign_keys=ON", e) < 0 ||
-	    pragma(db, "PRAGMA synchronous=FULL", e) < 0 || pragma(db, "PRAGMA temp_store=MEMORY", e) < 0 ||
-	    migrate(db, e) < 0) {
+	if (pragma(db, "PRAGMA journal_mode=WAL", e) < 0 || pragma(db, "PRAGMA synchronous=FULL", e) < 0 ||
+	    pragma(db, "PRAGMA temp_store=MEMORY", e) < 0 || migrate(db, e) < 0 ||
+	    pragma(db, "PRAGMA foreign_keys=ON", e) < 0) {
 		sqlite3_close(db);
 		return NULL;
 	}
 	return db;
 }
 
-void db_close(sqlite3 *db)
+/* Finalizes this thread's cached statements of db. */
+static void db_forget(sqlite3 *db)
 {
 	size_t keep = 0;
 	for (size_t i = 0; i < nslots; i++) {
@@ -110,6 +131,11 @@ void db_close(sqlite3 *db)
 		slots = NULL;
 		capslots = 0;
 	}
+}
+
+void db_close(sqlite3 *db)
+{
+	db_forget(db);
 	sqlite3_close_v2(db);
 }
 
@@ -121,6 +147,8 @@ sqlite3_stmt *db_stmt(sqlite3 *db, const char *sql)
 		if (slots[i].busy)
 			return db_prepare(db, sql);
 		slots[i].busy = true;
+		if (snap_db == db && !sqlite3_stmt_readonly(slots[i].st))
+			snapshot_stop(db);
 		return slots[i].st;
 	}
 	sqlite3_stmt *st = NULL;
@@ -133,6 +161,8 @@ sqlite3_stmt *db_stmt(sqlite3 *db, const char *sql)
 		slots = xrealloc(slots, capslots * sizeof *slots);
 	}
 	slots[nslots++] = (struct stmt_slot){db, sql, st, true};
+	if (snap_db == db && !sqlite3_stmt_readonly(st))
+		snapshot_stop(db);
 	return st;
 }
 
@@ -163,11 +193,14 @@ sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql)
 		fprintf(stderr, "sala: bad SQL (%s): %s\n", sqlite3_errmsg(db), sql);
 		abort();
 	}
+	if (snap_db == db && !sqlite3_stmt_readonly(st))
+		snapshot_stop(db);
 	return st;
 }
 
 int db_exec(sqlite3 *db, const char *sql, struct err *e)
 {
+	snapshot_stop(db); /* transaction control, savepoints, DDL: never inside a request's snapshot */
 	char *msg = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		err_set(e, "database error: %s", msg ? msg : sqlite3_errmsg(db));
@@ -193,6 +226,8 @@ int db_commit(sqlite3 *db, struct err *e)
 
 void db_rollback(sqlite3 *db)
 {
+	if (snap_db == db)
+		snap_db = NULL;
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -364,6 +399,7 @@ int db_group_start(const char *path, struct err *e)
 	group.db = db_open(path, e);
 	if (!group.db)
 		return -1;
+	db_wal_hook(group.db);
 	group.stop = false;
 	if (pthread_create(&group.thread, NULL, group_main, NULL) != 0) {
 		db_close(group.db);
@@ -388,6 +424,7 @@ void db_group_stop(void)
 
 int db_group_write(sqlite3 *db, db_write_fn fn, void *arg, struct err *e)
 {
+	snapshot_stop(db); /* the caller's later reads then see this write */
 	if (!group.running || !sqlite3_get_autocommit(db)) {
 		/* No writer thread, or the caller is inside its own transaction: run here. */
 		bool own = sqlite3_get_autocommit(db);
@@ -403,6 +440,8 @@ int db_group_write(sqlite3 *db, db_write_fn fn, void *arg, struct err *e)
 		return db_commit(db, e) < 0 ? -1 : rc;
 	}
 	struct job j = {.fn = fn, .arg = arg, .e = e};
+	/* Others may use this thread's pooled connection while it waits for the commit. */
+	db_pool_pause();
 	pthread_mutex_lock(&group.lock);
 	if (group.tail)
 		group.tail->next = &j;
@@ -413,5 +452,336 @@ int db_group_write(sqlite3 *db, db_write_fn fn, void *arg, struct err *e)
 	while (!j.done)
 		pthread_cond_wait(&group.done, &group.lock);
 	pthread_mutex_unlock(&group.lock);
+	db_pool_resume();
 	return j.rc;
+}
+
+/* ---- request snapshots ------------------------------------------------------ */
+
+static bool stmts_idle(sqlite3 *db)
+{
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
+		if (sqlite3_stmt_busy(st))
+			return false;
+	return true;
+}
+
+void db_snapshot_begin(sqlite3 *db)
+{
+	if (snap_db || !sqlite3_get_autocommit(db))
+		return;
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK)
+		snap_db = db;
+}
+
+/* Ends the snapshot so a write can start (or be seen); left open while a statement runs. */
+static void snapshot_stop(sqlite3 *db)
+{
+	if (!db || snap_db != db || !stmts_idle(db))
+		return;
+	snap_db = NULL;
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+}
+
+void db_snapshot_end(sqlite3 *db)
+{
+	if (!db || snap_db != db)
+		return;
+	snap_db = NULL;
+	if (!sqlite3_get_autocommit(db) && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+bool db_in_txn(sqlite3 *db)
+{
+	return !sqlite3_get_autocommit(db) && snap_db != db;
+}
+
+/* ---- connection pool ------------------------------------------------------ */
+
+/*
+ * The server's connections: a fixed set lent to request threads one at a
+ * time. A connection and its statement cache travel together: take() binds
+ * the entry's cache to the taking thread, give() unbinds it.
+ */
+struct waiter {
+	struct waiter *next;
+	pthread_cond_t cv;
+	struct pooled *got;
+};
+
+struct pooled {
+	sqlite3 *db;
+	struct stmt_slot *slots;
+	size_t nslots, capslots;
+	bool busy;
+	/* Threads that paused this entry and wait to get it back (several may have lent it in turn). */
+	struct waiter *reclaim;
+};
+
+/*
+ * Free entries are handed to waiting threads in arrival order, each waiter
+ * woken alone (a broadcast woke a thousand threads for one connection).
+ */
+struct db_pool {
+	pthread_mutex_t lock;
+	struct pooled *conns;
+	int n;
+	struct waiter *head, *tail;
+};
+
+static _Thread_local struct pooled *bound;      /* the entry this thread holds */
+static _Thread_local struct db_pool *bound_pool;
+static _Thread_local struct pooled *paused;     /* lent out by db_pool_pause() */
+/* The thread's own statement cache (its other connections), put aside while an entry is bound. */
+static _Thread_local struct stmt_slot *own_slots;
+static _Thread_local size_t own_nslots, own_capslots;
+
+static void bind_entry(struct db_pool *p, struct pooled *c)
+{
+	c->busy = true;
+	bound = c;
+	bound_pool = p;
+	own_slots = slots;
+	own_nslots = nslots;
+	own_capslots = capslots;
+	slots = c->slots;
+	nslots = c->nslots;
+	capslots = c->capslots;
+}
+
+/* Gives the bound entry up: to its reclaimer, the first waiter, or the free set. Pool lock held. */
+static void unbind_entry(struct db_pool *p)
+{
+	struct pooled *c = bound;
+	c->slots = slots;
+	c->nslots = nslots;
+	c->capslots = capslots;
+	slots = own_slots;
+	nslots = own_nslots;
+	capslots = own_capslots;
+	own_slots = NULL;
+	own_nslots = own_capslots = 0;
+	bound = NULL;
+	struct waiter *w = c->reclaim;
+	if (w) {
+		c->reclaim = w->next;
+	} else if ((w = p->head) != NULL) {
+		p->head = w->next;
+		if (!p->head)
+			p->tail = NULL;
+	}
+	if (w) {
+		w->got = c; /* stays busy: handed over */
+		pthread_cond_signal(&w->cv);
+	} else {
+		c->busy = false;
+	}
+}
+
+/* Waits for an entry (a specific one when want is set). Pool lock held. */
+static struct pooled *wait_entry(struct db_pool *p, struct pooled *want)
+{
+	struct waiter w = {.next = NULL, .got = NULL};
+	pthread_cond_init(&w.cv, NULL);
+	if (want) {
+		w.next = want->reclaim;
+		want->reclaim = &w;
+	} else {
+		if (p->tail)
+			p->tail->next = &w;
+		else
+			p->head = &w;
+		p->tail = &w;
+	}
+	while (!w.got)
+		pthread_cond_wait(&w.cv, &p->lock);
+	pthread_cond_destroy(&w.cv);
+	return w.got;
+}
+
+struct db_pool *db_pool_open(const char *path, int n, int cache_kb, struct err *e)
+{
+	struct db_pool *p = xcalloc(1, sizeof *p);
+	pthread_mutex_init(&p->lock, NULL);
+	p->conns = xcalloc((size_t)n, sizeof *p->conns);
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", cache_kb);
+	for (p->n = 0; p->n < n; p->n++) {
+		sqlite3 *db = db_open(path, e);
+		if (!db || db_exec(db, sql, e) < 0) {
+			if (db)
+				sqlite3_close_v2(db);
+			db_pool_close(p);
+			return NULL;
+		}
+		db_forget(db); /* statements db_open() cached on this thread: the entry starts its own */
+		db_wal_hook(db);
+		p->conns[p->n].db = db;
+	}
+	return p;
+}
+
+void db_pool_close(struct db_pool *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->n; i++) {
+		struct pooled *c = &p->conns[i];
+		for (size_t k = 0; k < c->nslots; k++)
+			sqlite3_finalize(c->slots[k].st);
+		free(c->slots);
+		sqlite3_close_v2(c->db);
+	}
+	free(p->conns);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+sqlite3 *db_pool_take(struct db_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	struct pooled *c = NULL;
+	/* The lowest free entry: under light load a few connections stay warm. */
+	for (int i = 0; i < p->n && !c; i++)
+		if (!p->conns[i].busy)
+			c = &p->conns[i];
+	if (!c)
+		c = wait_entry(p, NULL);
+	bind_entry(p, c);
+	pthread_mutex_unlock(&p->lock);
+	return c->db;
+}
+
+void db_pool_give(struct db_pool *p, sqlite3 *db)
+{
+	paused = NULL; /* a pause without its resume: the entry is already given up */
+	if (!bound || bound->db != db)
+		return;
+	db_rollback(db); /* never lend out an open transaction */
+	pthread_mutex_lock(&p->lock);
+	unbind_entry(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* True when the connection can be used by someone else now: no transaction, no running statement. */
+static bool lendable(sqlite3 *db)
+{
+	return sqlite3_get_autocommit(db) && stmts_idle(db);
+}
+
+void db_pool_pause(void)
+{
+	if (bound)
+		snapshot_stop(bound->db);
+	if (!bound || paused || !lendable(bound->db))
+		return;
+	struct db_pool *p = bound_pool;
+	paused = bound;
+	pthread_mutex_lock(&p->lock);
+	unbind_entry(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void db_pool_resume(void)
+{
+	if (!paused)
+		return;
+	struct db_pool *p = bound_pool;
+	struct pooled *c = paused;
+	paused = NULL;
+	pthread_mutex_lock(&p->lock);
+	if (c->busy)
+		c = wait_entry(p, c);
+	bind_entry(p, c);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- checkpoints ------------------------------------------------------------ */
+
+/*
+ * SQLite checkpoints the WAL inside whichever commit takes it past 1,000
+ * pages, so that one request (and, on the group writer, every request in its
+ * group) waits for the copy and its fsync. The server's connections report
+ * the WAL's size here instead, and one thread of its own checkpoints.
+ */
+#define CHECKPOINT_PAGES 1000
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t thread;
+	sqlite3 *db;
+	bool running, stop, due;
+} ckpt = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL, false, false, false};
+
+static int wal_grew(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void)arg, (void)db, (void)name;
+	if (pages >= CHECKPOINT_PAGES && ckpt.running) {
+		pthread_mutex_lock(&ckpt.lock);
+		ckpt.due = true;
+		pthread_cond_signal(&ckpt.wake);
+		pthread_mutex_unlock(&ckpt.lock);
+	}
+	return SQLITE_OK;
+}
+
+void db_wal_hook(sqlite3 *db)
+{
+	sqlite3_wal_hook(db, wal_grew, NULL);
+}
+
+static void *ckpt_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&ckpt.lock);
+	while (!ckpt.stop) {
+		if (!ckpt.due) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 30; /* and now and then, for writes made by other processes */
+			pthread_cond_timedwait(&ckpt.wake, &ckpt.lock, &until);
+			if (ckpt.stop)
+				break;
+		}
+		ckpt.due = false;
+		pthread_mutex_unlock(&ckpt.lock);
+		sqlite3_wal_checkpoint_v2(ckpt.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&ckpt.lock);
+	}
+	pthread_mutex_unlock(&ckpt.lock);
+	return NULL;
+}
+
+int db_checkpointer_start(const char *path, struct err *e)
+{
+	if (ckpt.running)
+		return 0;
+	ckpt.db = db_open(path, e);
+	if (!ckpt.db)
+		return -1;
+	ckpt.stop = ckpt.due = false;
+	if (pthread_create(&ckpt.thread, NULL, ckpt_main, NULL) != 0) {
+		db_close(ckpt.db);
+		ckpt.db = NULL;
+		return err_set(e, "cannot start the checkpoint thread");
+	}
+	ckpt.running = true;
+	return 0;
+}
+
+void db_checkpointer_stop(void)
+{
+	if (!ckpt.running)
+		return;
+	pthread_mutex_lock(&ckpt.lock);
+	ckpt.stop = true;
+	pthread_cond_signal(&ckpt.wake);
+	pthread_mutex_unlock(&ckpt.lock);
+	pthread_join(ckpt.thread, NULL);
+	ckpt.running = false;
+	db_close(ckpt.db);
+	ckpt.db = NULL;
 }

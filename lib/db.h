@@ -1,7 +1,9 @@
 /*
  * The database: one SQLite file is the whole state. db_open() applies the
  * connection settings (WAL, foreign keys, busy timeout, defensive mode) and
- * the schema migrations (PRAGMA user_version). One connection per thread.
+ * the schema migrations (PRAGMA user_version). A connection is used by one
+ * thread at a time: the CLI opens its own, the server lends pooled ones to its
+ * request threads (db_pool_*).
  */
 #ifndef SALA_DB_H
 #define SALA_DB_H
@@ -26,8 +28,9 @@ int db_schema_version(void);
  */
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
 /*
- * A prepared statement from this thread's cache (prepared once per connection
- * and SQL text, which must be a constant). Give it back with db_finish(), never
+ * A prepared statement from the cache of this connection (prepared once per
+ * connection and SQL text, which must be a constant; a pooled connection's
+ * cache goes with it from thread to thread). Give it back with db_finish(), never
  * sqlite3_finalize(). If the same SQL is already in use (a nested call), a
  * fresh statement is returned, which db_finish() finalizes.
  */
@@ -75,6 +78,45 @@ int db_group_write(sqlite3 *db, db_write_fn fn, void *arg, struct err *e);
 /* Starts the writer thread for the database at path; db_group_stop() ends it. */
 int db_group_start(const char *path, struct err *e);
 void db_group_stop(void);
+
+/*
+ * A request's read snapshot: one read transaction for all of a GET's queries
+ * instead of one per statement (starting and ending them was a fifth of a
+ * lesson page's cost). Anything that writes ends it first, on its own:
+ * db_begin(), db_exec(), db_group_write(), preparing a statement that writes,
+ * and db_pool_pause(). db_in_txn() is true only for a transaction of the
+ * caller's own (not the snapshot): code that starts its own transaction
+ * unless one is open asks it.
+ */
+void db_snapshot_begin(sqlite3 *db);
+void db_snapshot_end(sqlite3 *db);
+bool db_in_txn(sqlite3 *db);
+
+/*
+ * The server's connection pool: n connections (each with a cache_kb page cache)
+ * lent to request threads one at a time, each with its own statement cache.
+ * take() waits for a free one; give() returns it (rolling back any open
+ * transaction). pause()/resume() let a thread that is about to wait (for a
+ * password hash, a report slot, a group commit) lend its connection meanwhile
+ * and get the same one back; they do nothing inside a transaction, while a
+ * statement runs, or on a thread that holds no pooled connection.
+ */
+struct db_pool;
+struct db_pool *db_pool_open(const char *path, int n, int cache_kb, struct err *e);
+void db_pool_close(struct db_pool *p);
+sqlite3 *db_pool_take(struct db_pool *p);
+void db_pool_give(struct db_pool *p, sqlite3 *db);
+void db_pool_pause(void);
+void db_pool_resume(void);
+
+/*
+ * Checkpoints the WAL from a thread of its own, so that no commit waits for
+ * one. Connections given to db_wal_hook() (the pool's, the group writer's)
+ * wake it when the WAL passes 1,000 pages instead of checkpointing themselves.
+ */
+int db_checkpointer_start(const char *path, struct err *e);
+void db_checkpointer_stop(void);
+void db_wal_hook(sqlite3 *db);
 
 /* Consistent online copy of the database into path (SQLite backup API). */
 int db_backup(sqlite3 *db, const char *path, struct err *e);

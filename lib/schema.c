@@ -211,6 +211,43 @@ static const char *const migrations[] = {
 	"  JOIN org_units u ON u.id = NEW.org_id"
 	"  WHERE substr(u.path, 1, length(o.path)) = o.path;"
 	"END;",
+
+	/*
+	 * 2: items and blobs become rowid tables (and attempts_user covers submitted_at). WITHOUT ROWID stores the whole row
+	 * in the key's b-tree, so a row with a large lesson body or file was read in
+	 * full (every overflow page) to compare keys on each lookup, which was most
+	 * of a lesson page's cost (docs/performance.md). Rebuilt with foreign keys
+	 * off, checked by foreign_key_check before the commit (lib/db.c).
+	 */
+	"CREATE TABLE items_v2 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
+	"  position INTEGER NOT NULL,"
+	"  type TEXT NOT NULL CHECK (type IN ('lesson','quiz')),"
+	"  path TEXT NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  quiz_kind TEXT NOT NULL DEFAULT '' CHECK (quiz_kind IN ('','final','practice','pretest')),"
+	"  questions INTEGER NOT NULL DEFAULT 0,"
+	"  etag TEXT NOT NULL DEFAULT '',"
+	"  html TEXT NOT NULL DEFAULT '',"
+	"  UNIQUE (package_id, position));"
+	"INSERT INTO items_v2(package_id, position, type, path, title, quiz_kind, questions, etag, html)"
+	"  SELECT package_id, position, type, path, title, quiz_kind, questions, etag, html FROM items"
+	"  ORDER BY package_id, position;"
+	"DROP TABLE items;"
+	"ALTER TABLE items_v2 RENAME TO items;"
+	"CREATE UNIQUE INDEX items_path ON items(package_id, path);"
+	"CREATE TABLE blobs_v2 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sha256 TEXT NOT NULL UNIQUE,"
+	"  size INTEGER NOT NULL,"
+	"  data BLOB NOT NULL);"
+	"INSERT INTO blobs_v2(sha256, size, data) SELECT sha256, size, data FROM blobs;"
+	"DROP TABLE blobs;"
+	"ALTER TABLE blobs_v2 RENAME TO blobs;"
+	/* Submitted attempts are counted on every lesson page (its ETag): from the index alone. */
+	"DROP INDEX attempts_user;"
+	"CREATE INDEX attempts_user ON attempts(user_id, course_id, item_path, submitted_at);",
 };
 
 const char *schema_migration(int i)

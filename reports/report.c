@@ -534,7 +534,7 @@ int report_run(sqlite3 *db, const struct report_query *q, struct report *out, st
 	memset(out, 0, sizeof *out);
 	out->period = q->period;
 	/* One read transaction: every figure comes from the same snapshot. */
-	bool own = sqlite3_get_autocommit(db);
+	bool own = !db_in_txn(db);
 	if (own)
 		db_exec(db, "BEGIN", NULL);
 	int rc = run(db, q, out, e);

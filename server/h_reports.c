@@ -194,7 +194,9 @@ static bool run(struct req *r, struct params *p, struct report *rep, int *status
 	int rc = params_read(r, p, &e);
 	if (rc == 0) {
 		pthread_once(&report_slots_once, report_slots_init);
+		db_pool_pause(); /* the connection serves others while this waits its turn */
 		sem_wait(&report_slots);
+		db_pool_resume();
 		rc = report_run(r->db, &p->q, rep, &e);
 		sem_post(&report_slots);
 	}

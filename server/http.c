@@ -170,30 +170,55 @@ static const char *status_text(int status)
 	}
 }
 
-static void send_head(struct req *r, int status, const char *type, bool gzip, size_t len, const char *headers)
+/* One piece of a response body. */
+struct part {
+	const void *data;
+	size_t len;
+};
+
+/*
+ * Sends the status line, headers and body parts. A page goes out in one write
+ * (one send() instead of one per part); large bodies (media) are written from
+ * where they are rather than copied.
+ */
+static int send_parts(struct req *r, int status, const char *type, bool gzip, const char *headers,
+		      const struct part *parts, int nparts)
 {
-	mg_printf(r->conn,
-		  "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s%sContent-Length: %zu\r\n%s\r\n", status, status_text(status),
-		  type ? "Content-Type: " : "", type ? type : "", type ? "\r\n" : "", security_headers,
-		  gzip ? "Content-Encoding: gzip\r\n" : "", type && compressible(type) ? "Vary: Accept-Encoding\r\n" : "",
-		  buf_str(&pending.headers), len, headers ? headers : "");
+	size_t len = 0;
+	for (int i = 0; i < nparts; i++)
+		len += parts[i].len;
+	bool body = strcmp(r->method, "HEAD") != 0;
+	bool whole = len <= 256 * 1024;
+	struct buf out = BUF_INIT;
+	buf_grow(&out, 1024 + (whole ? len : 0));
+	buf_printf(&out, "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s%sContent-Length: %zu\r\n%s\r\n", status,
+		   status_text(status), type ? "Content-Type: " : "", type ? type : "", type ? "\r\n" : "",
+		   security_headers, gzip ? "Content-Encoding: gzip\r\n" : "",
+		   type && compressible(type) ? "Vary: Accept-Encoding\r\n" : "", buf_str(&pending.headers), len,
+		   headers ? headers : "");
+	for (int i = 0; body && whole && i < nparts; i++)
+		buf_add(&out, parts[i].data, parts[i].len);
+	mg_write(r->conn, out.data, out.len);
+	for (int i = 0; body && !whole && i < nparts; i++)
+		if (parts[i].len)
+			mg_write(r->conn, parts[i].data, parts[i].len);
+	buf_release(&out);
 	buf_reset(&pending.headers);
 	r->status = status;
+	return status;
 }
 
 int resp_send(struct req *r, int status, const char *type, const void *body, size_t len, const char *headers)
 {
 	struct buf z = BUF_INIT;
 	bool gzip = false;
-	bool head = strcmp(r->method, "HEAD") == 0;
 	if (type && len > 1024 && compressible(type) && accepts_gzip(r) && gzip_buf(body, len, &z) == 0) {
 		body = z.data;
 		len = z.len;
 		gzip = true;
 	}
-	send_head(r, status, type, gzip, len, headers);
-	if (len && !head)
-		mg_write(r->conn, body, len);
+	struct part one = {body, len};
+	send_parts(r, status, type, gzip, headers, &one, 1);
 	buf_release(&z);
 	return status;
 }
@@ -218,50 +243,75 @@ static pthread_mutex_t zparts_lock = PTHREAD_MUTEX_INITIALIZER;
 #define ZPARTS_MAX_BYTES (64u << 20)
 
 /*
- * Per-thread deflate streams, reset between uses: initialising one allocates
- * about 256 KB, and doing that per response costs more than the compression.
+ * Deflate streams, reset between uses and shared by all threads through a
+ * free list: initialising one allocates 32-96 KB, and doing that per response
+ * costs more than the compression; keeping one per thread cost that much for
+ * every open connection. Only as many exist as responses were compressed at once.
  */
-static _Thread_local z_stream tl_raw, tl_gzip;
-static _Thread_local bool tl_raw_ok, tl_gzip_ok;
+struct zstream {
+	struct zstream *next;
+	bool gzip;
+	z_stream z;
+};
+static struct zstream *zfree[2];
+static pthread_mutex_t zfree_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static z_stream *stream_get(bool gzip)
+static struct zstream *stream_take(bool gzip)
 {
-	z_stream *z = gzip ? &tl_gzip : &tl_raw;
-	bool *ok = gzip ? &tl_gzip_ok : &tl_raw_ok;
-	if (*ok) {
-		deflateReset(z);
-		return z;
+	pthread_mutex_lock(&zfree_lock);
+	struct zstream *s = zfree[gzip];
+	if (s)
+		zfree[gzip] = s->next;
+	pthread_mutex_unlock(&zfree_lock);
+	if (s) {
+		deflateReset(&s->z);
+		return s;
 	}
-	memset(z, 0, sizeof *z);
+	s = xcalloc(1, sizeof *s);
+	s->gzip = gzip;
 	/*
 	 * Per-request parts are small and different each time: a fast level and a
-	 * small window pay. Memory matters too, as every server thread keeps its
-	 * streams: (1 << (window + 2)) + (1 << (memLevel + 9)) bytes, so 32 KB and
-	 * 96 KB here against 256 KB for zlib's defaults.
+	 * small window pay. (1 << (window + 2)) + (1 << (memLevel + 9)) bytes: 32 KB
+	 * and 96 KB here against 256 KB for zlib's defaults.
 	 */
-	int rc = gzip ? deflateInit2(z, 6, Z_DEFLATED, 14 + 16, 6, Z_DEFAULT_STRATEGY)
-		      : deflateInit2(z, 1, Z_DEFLATED, -12, 5, Z_DEFAULT_STRATEGY);
-	if (rc != Z_OK)
+	int rc = gzip ? deflateInit2(&s->z, 6, Z_DEFLATED, 14 + 16, 6, Z_DEFAULT_STRATEGY)
+		      : deflateInit2(&s->z, 1, Z_DEFLATED, -12, 5, Z_DEFAULT_STRATEGY);
+	if (rc != Z_OK) {
+		free(s);
 		return NULL;
-	*ok = true;
-	return z;
+	}
+	return s;
+}
+
+static void stream_give(struct zstream *s)
+{
+	pthread_mutex_lock(&zfree_lock);
+	s->next = zfree[s->gzip];
+	zfree[s->gzip] = s;
+	pthread_mutex_unlock(&zfree_lock);
 }
 
 static void streams_release(void)
 {
-	if (tl_raw_ok)
-		deflateEnd(&tl_raw);
-	if (tl_gzip_ok)
-		deflateEnd(&tl_gzip);
-	tl_raw_ok = tl_gzip_ok = false;
+	pthread_mutex_lock(&zfree_lock);
+	for (int g = 0; g < 2; g++) {
+		while (zfree[g]) {
+			struct zstream *s = zfree[g];
+			zfree[g] = s->next;
+			deflateEnd(&s->z);
+			free(s);
+		}
+	}
+	pthread_mutex_unlock(&zfree_lock);
 }
 
 /* Deflate of in[0..len) appended to out: raw blocks ending in a sync flush, or a whole gzip member. */
 static int deflate_to(bool gzip, const void *in, size_t len, bool finish, struct buf *out)
 {
-	z_stream *z = stream_get(gzip);
-	if (!z)
+	struct zstream *s = stream_take(gzip);
+	if (!s)
 		return -1;
+	z_stream *z = &s->z;
 	size_t bound = deflateBound(z, (uLong)len) + 64;
 	buf_grow(out, bound);
 	z->next_in = (Bytef *)in;
@@ -273,6 +323,7 @@ static int deflate_to(bool gzip, const void *in, size_t len, bool finish, struct
 	bool ok = finish ? rc == Z_STREAM_END : rc == Z_OK && z->avail_in == 0;
 	out->len += z->total_out - before;
 	out->data[out->len] = '\0';
+	stream_give(s);
 	return ok ? 0 : -1;
 }
 
@@ -368,6 +419,7 @@ const char *http_part_text(const char *key)
 
 void http_cache_release(void)
 {
+	streams_release();
 	pthread_mutex_lock(&zparts_lock);
 	while (zparts) {
 		struct zpart *next = zparts->next;
@@ -385,18 +437,15 @@ int resp_html_parts(struct req *r, int status, const struct buf *head, const cha
 {
 	static const char type[] = "text/html; charset=utf-8";
 	size_t mlen = strlen(mid);
-	bool only_head = strcmp(r->method, "HEAD") == 0;
 	const struct zpart *zp = NULL;
 	if (accepts_gzip(r) && key && *key && strlen(key) < 65)
 		zp = zpart_get(key, mid, mlen);
 	if (!zp) {
-		send_head(r, status, type, false, head->len + mlen + tail->len, headers);
-		if (!only_head) {
-			mg_write(r->conn, buf_str(head), head->len);
-			mg_write(r->conn, mid, mlen);
-			mg_write(r->conn, buf_str(tail), tail->len);
-		}
-		return status;
+		/* Kept for the next request too (the text is what a client without gzip gets). */
+		if (key && *key && strlen(key) < 65 && (zp = zpart_get(key, mid, mlen)) != NULL)
+			zpart_done(zp);
+		struct part parts[3] = {{buf_str(head), head->len}, {mid, mlen}, {buf_str(tail), tail->len}};
+		return send_parts(r, status, type, false, headers, parts, 3);
 	}
 	/* One gzip member: header, head's blocks, the cached blocks, tail's final blocks, trailer. */
 	static const unsigned char gz_header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
@@ -420,12 +469,8 @@ int resp_html_parts(struct req *r, int status, const struct buf *head, const cha
 		zpart_done(zp);
 		return resp_error(r, 500, "cannot compress the page");
 	}
-	send_head(r, status, type, true, a.len + zp->raw.len + c.len, headers);
-	if (!only_head) {
-		mg_write(r->conn, a.data, a.len);
-		mg_write(r->conn, zp->raw.data, zp->raw.len);
-		mg_write(r->conn, c.data, c.len);
-	}
+	struct part parts[3] = {{a.data, a.len}, {zp->raw.data, zp->raw.len}, {c.data, c.len}};
+	send_parts(r, status, type, true, headers, parts, 3);
 	buf_release(&a);
 	buf_release(&c);
 	zpart_done(zp);
@@ -521,7 +566,6 @@ void http_request_begin(void)
 void http_thread_release(void)
 {
 	buf_release(&pending.headers);
-	streams_release();
 }
 
 int req_login(struct req *r, int64_t user_id)

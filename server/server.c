@@ -24,7 +24,6 @@
 
 static volatile sig_atomic_t stopping;
 static const char *db_path;
-static _Thread_local sqlite3 *thread_db;
 
 static const struct route *const tables[] = {
 	view_routes, auth_routes, admin_routes, package_routes, course_routes, quiz_routes, report_routes, cert_routes, api_routes,
@@ -36,34 +35,20 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
-static void *init_thread(const struct mg_context *ctx, int type)
-{
-	(void)ctx;
-	if (type == 1 && db_path) {
-		struct err e;
-		thread_db = db_open(db_path, &e);
-		if (!thread_db)
-			fprintf(stderr, "sala: %s\n", e.msg);
-		/*
-		 * One connection per thread: SQLite's default 2 MB page cache each made 96 threads use
-		 * 150 MB and 1,000 threads 1 GB (docs/performance.md). The OS page cache holds the
-		 * file once for all of them, so a small private cache costs little.
-		 */
-		else if (db_exec(thread_db, "PRAGMA cache_size = -128", &e) < 0)
-			fprintf(stderr, "sala: %s\n", e.msg);
-	}
-	return NULL;
-}
+/*
+ * The database connections, lent to request threads one at a time. CivetWeb
+ * runs a thread per open HTTP connection; a SQLite connection for each (page
+ * cache, schema, statements: 150-300 KB) made 1,000 open connections cost
+ * over 300 MB (docs/performance.md). A few pooled connections, each with a
+ * larger page cache, serve the same threads in less memory and hit the cache
+ * more often.
+ */
+static struct db_pool *pool;
 
 static void exit_thread(const struct mg_context *ctx, int type, void *p)
 {
 	(void)ctx, (void)type, (void)p;
 	http_thread_release();
-	attempt_thread_release();
-	if (thread_db) {
-		db_close(thread_db);
-		thread_db = NULL;
-	}
 }
 
 /* Matches pattern against path, capturing ":x" segments and a trailing "*". */
@@ -186,7 +171,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 {
 	(void)cbdata;
 	const struct mg_request_info *ri = mg_get_request_info(conn);
-	struct req r = {.conn = conn, .db = thread_db, .method = ri->request_method, .remote = ri->remote_addr};
+	struct req r = {.conn = conn, .db = pool ? db_pool_take(pool) : NULL, .method = ri->request_method, .remote = ri->remote_addr};
 	http_request_begin();
 	r.path = ri->local_uri ? ri->local_uri : "/";
 	r.api = str_starts(r.path, "/api/");
@@ -196,6 +181,9 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 		status = resp_error(&r, 503, "the database is not available");
 		goto done;
 	}
+	/* A GET reads from one snapshot (anything that writes ends it: lib/db.h). */
+	if (!state_changing(r.method))
+		db_snapshot_begin(r.db);
 	if (ri->query_string)
 		r.nquery = form_parse(&r.arena, ri->query_string, strlen(ri->query_string), &r.query);
 	load_user(&r);
@@ -256,6 +244,10 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 done:
 	if (r.user)
 		user_release(r.user);
+	if (r.db) {
+		db_snapshot_end(r.db);
+		db_pool_give(pool, r.db);
+	}
 	arena_release(&r.arena);
 	return status > 0 ? status : 500;
 }
@@ -288,7 +280,6 @@ int server_run(const struct server_opts *o)
 		NULL,
 	};
 	struct mg_callbacks cb = {0};
-	cb.init_thread = init_thread;
 	cb.exit_thread = exit_thread;
 	cb.log_message = log_message;
 	server_messages_register();
@@ -298,22 +289,22 @@ int server_run(const struct server_opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/*
-	 * SQLite's memory statistics take one process-wide mutex on every allocation; with a
-	 * connection per thread that lock is the bottleneck (docs/performance.md). Turn them off:
+	 * SQLite's memory statistics take one process-wide mutex on every allocation, which
+	 * request threads contend for (docs/performance.md). Turn them off:
 	 * sqlite3_config() needs SQLite shut down, which it is (cmd_serve closed its handle).
 	 */
 	sqlite3_shutdown();
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	/* SQLite's lookaside buffer (about 120 KB per connection, taken at open) is most of an idle
-	 * thread's memory; with a connection per thread it is turned off. */
-	sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
-	/* Nor a bulk page-cache allocation at open (20 pages, about 85 KB each): pages come as needed. */
-	sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
 	sqlite3_initialize();
 	if (db_path) {
 		struct err e;
-		if (db_group_start(db_path, &e) < 0) {
+		int conns = o->db_connections > 0 ? o->db_connections : SERVER_DB_CONNECTIONS;
+		int cache_kb = o->db_cache_kb > 0 ? o->db_cache_kb : SERVER_DB_CACHE_KB;
+		if (db_group_start(db_path, &e) < 0 || db_checkpointer_start(db_path, &e) < 0 ||
+		    !(pool = db_pool_open(db_path, conns, cache_kb, &e))) {
 			fprintf(stderr, "sala: %s\n", e.msg);
+			db_checkpointer_stop();
+			db_group_stop();
 			return 1;
 		}
 	}
@@ -322,6 +313,9 @@ int server_run(const struct server_opts *o)
 	if (!ctx) {
 		fprintf(stderr, "sala: cannot listen on %s (in use, or not an address:port)\n", listen);
 		mg_exit_library();
+		db_pool_close(pool);
+		pool = NULL;
+		db_checkpointer_stop();
 		db_group_stop();
 		return 1;
 	}
@@ -355,7 +349,6 @@ int server_run(const struct server_opts *o)
 			sqlite3 *db = db_open(db_path, &e);
 			if (db) {
 				sessions_sweep(db);
-				sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 				db_close(db);
 			}
 		}
@@ -364,7 +357,11 @@ int server_run(const struct server_opts *o)
 	fflush(stdout);
 	mg_stop(ctx);
 	mg_exit_library();
+	db_pool_close(pool);
+	pool = NULL;
+	db_checkpointer_stop();
 	db_group_stop();
 	http_cache_release();
+	attempt_cache_release();
 	return 0;
 }

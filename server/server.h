@@ -11,10 +11,15 @@ struct server_opts {
 	const char *listen;  /* "127.0.0.1:8080"; port 0 picks a free one */
 	const char *db_path;
 	int threads;
+	int db_connections; /* pooled database connections (SERVER_DB_CONNECTIONS) */
+	int db_cache_kb;    /* page cache of each, in KB (SERVER_DB_CACHE_KB) */
 	const char *port_file; /* when set, the chosen port is written there (tests) */
 	/* Preview mode: serve one package folder from disk, no database. */
 	const char *preview_dir;
 };
+
+#define SERVER_DB_CONNECTIONS 32
+#define SERVER_DB_CACHE_KB 512
 
 /* Runs until SIGINT/SIGTERM. Returns 0 on a clean stop. */
 int server_run(const struct server_opts *o);

@@ -7,12 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/csv.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
+#include "lib/schema.h"
 #include "lib/util.h"
 
 static void test_html_escape(void **state)
@@ -256,6 +259,257 @@ static void test_db_open_migrates(void **state)
 	unlink(path), unlink(wal), unlink(shm);
 }
 
+/* A version-1 database (items and blobs WITHOUT ROWID) upgrades with every row and reference kept. */
+static void test_db_migration_2_keeps_rows(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sala-test-mig-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	sqlite3 *raw = NULL;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, schema_migration(0), NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(raw,
+			     "PRAGMA user_version = 1;"
+			     "INSERT INTO courses(id, created_at) VALUES ('c', 0);"
+			     "INSERT INTO packages(id, course_id, language, version, version_num, title, imported_at) "
+			     "VALUES (7, 'c', 'en', '1.0.0', 1000000, 'T', 0);"
+			     "INSERT INTO items(package_id, position, type, path, title, etag, html) VALUES "
+			     "(7, 2, 'lesson', 'b.md', 'B', 'e2', 'second'), (7, 1, 'lesson', 'a.md', 'A', 'e1', "
+			     "printf('%.*c', 20000, 'x'));"
+			     "INSERT INTO blobs(sha256, size, data) VALUES ('ab', 3, x'010203');"
+			     "INSERT INTO package_files(package_id, path, sha256, mime) VALUES (7, 'a.png', 'ab', "
+			     "'image/png');",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(raw);
+	struct err e;
+	sqlite3 *db = db_open(path, &e);
+	assert_non_null(db);
+	assert_int_equal(db_int(db, "PRAGMA user_version", NULL, NULL, -1), db_schema_version());
+	assert_true(db_schema_version() >= 2);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('items', 'blobs') AND "
+				    "sql LIKE '%WITHOUT ROWID%'", NULL, NULL, -1),
+			 0);
+	assert_int_equal(db_int(db, "SELECT length(html) FROM items WHERE package_id = 7 AND path = 'a.md'", NULL, NULL,
+				-1),
+			 20000);
+	assert_int_equal(db_int(db, "SELECT position FROM items WHERE package_id = 7 AND path = 'b.md'", NULL, NULL, -1),
+			 2);
+	assert_int_equal(db_int(db, "SELECT size FROM blobs WHERE sha256 = 'ab'", NULL, NULL, -1), 3);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM pragma_foreign_key_check", NULL, NULL, -1), 0);
+	assert_int_equal(db_int(db, "PRAGMA foreign_keys", NULL, NULL, -1), 1);
+	/* References still hold: a file row needs its blob. */
+	assert_int_equal(db_exec(db, "DELETE FROM blobs WHERE sha256 = 'ab'", &e), -1);
+	/* The unique keys came back: a second item at the same position is refused. */
+	assert_int_equal(db_exec(db, "INSERT INTO items(package_id, position, type, path, title) VALUES (7, 1, "
+				     "'lesson', 'c.md', 'C')",
+				 &e),
+			 -1);
+	db_close(db);
+	char side[80];
+	unlink(path);
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+}
+
+/* ---- the server's connection pool ---- */
+
+struct pool_fixture {
+	char path[64];
+	struct db_pool *pool;
+};
+
+static void pool_setup(struct pool_fixture *f, int n)
+{
+	snprintf(f->path, sizeof f->path, "/tmp/sala-test-pool-XXXXXX");
+	int fd = mkstemp(f->path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(f->path);
+	struct err e;
+	sqlite3 *db = db_open(f->path, &e); /* creates and migrates the file first */
+	assert_non_null(db);
+	db_close(db);
+	f->pool = db_pool_open(f->path, n, 256, &e);
+	assert_non_null(f->pool);
+}
+
+static void pool_teardown(struct pool_fixture *f)
+{
+	db_pool_close(f->pool);
+	char side[80];
+	unlink(f->path);
+	snprintf(side, sizeof side, "%s-wal", f->path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", f->path);
+	unlink(side);
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+struct pool_user {
+	struct db_pool *pool;
+	sqlite3 *got;
+	int hold_ms;
+	int *order, *next;
+	pthread_mutex_t *lock;
+	int64_t answer;
+};
+
+static void *pool_user_main(void *arg)
+{
+	struct pool_user *u = arg;
+	u->got = db_pool_take(u->pool);
+	if (u->order) {
+		pthread_mutex_lock(u->lock);
+		*u->order = (*u->next)++;
+		pthread_mutex_unlock(u->lock);
+	}
+	u->answer = db_int(u->got, "SELECT 40 + 2", NULL, NULL, -1);
+	sleep_ms(u->hold_ms);
+	db_pool_give(u->pool, u->got);
+	return NULL;
+}
+
+static void test_db_pool_statements_travel(void **state)
+{
+	(void)state;
+	struct pool_fixture f;
+	pool_setup(&f, 2);
+	static const char sql[] = "SELECT count(*) FROM users";
+	sqlite3 *a = db_pool_take(f.pool);
+	sqlite3_stmt *st = db_stmt(a, sql);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	db_finish(st);
+	db_pool_give(f.pool, a);
+	/* Another thread gets the same connection (the lowest free one) and its prepared statement. */
+	struct pool_user u = {.pool = f.pool};
+	pthread_t t;
+	pthread_create(&t, NULL, pool_user_main, &u);
+	pthread_join(t, NULL);
+	assert_ptr_equal(u.got, a);
+	assert_int_equal(u.answer, 42);
+	sqlite3 *again = db_pool_take(f.pool);
+	assert_ptr_equal(again, a);
+	sqlite3_stmt *st2 = db_stmt(again, sql);
+	assert_ptr_equal(st2, st); /* prepared once for this connection, whichever thread holds it */
+	db_finish(st2);
+	/* An open transaction is rolled back when the connection is given back. */
+	assert_int_equal(db_exec(again, "BEGIN IMMEDIATE; INSERT INTO settings(key, value) VALUES ('p', '1')", NULL),
+			 0);
+	db_pool_give(f.pool, again);
+	sqlite3 *b = db_pool_take(f.pool);
+	assert_true(sqlite3_get_autocommit(b));
+	assert_int_equal(db_int(b, "SELECT count(*) FROM settings WHERE key = 'p'", NULL, NULL, -1), 0);
+	db_pool_give(f.pool, b);
+	pool_teardown(&f);
+}
+
+static void test_db_pool_pause_lends_and_returns(void **state)
+{
+	(void)state;
+	struct pool_fixture f;
+	pool_setup(&f, 1);
+	sqlite3 *mine = db_pool_take(f.pool);
+	/* Paused, the only connection serves another thread meanwhile. */
+	db_pool_pause();
+	struct pool_user u = {.pool = f.pool, .hold_ms = 150};
+	pthread_t t;
+	pthread_create(&t, NULL, pool_user_main, &u);
+	sleep_ms(50);
+	/* Resuming waits until the other thread gives it back, then returns the same connection. */
+	db_pool_resume();
+	assert_ptr_equal(u.got, mine);
+	assert_int_equal(u.answer, 42);
+	assert_int_equal(db_int(mine, "SELECT 7", NULL, NULL, -1), 7);
+	pthread_join(t, NULL);
+	/* Inside a transaction, pausing lends nothing: another thread waits instead. */
+	assert_int_equal(db_exec(mine, "BEGIN", NULL), 0);
+	assert_int_equal(db_int(mine, "SELECT count(*) FROM users", NULL, NULL, -1), 0);
+	db_pool_pause();
+	struct pool_user w = {.pool = f.pool};
+	pthread_create(&t, NULL, pool_user_main, &w);
+	sleep_ms(100);
+	assert_null(w.got);
+	db_pool_resume();
+	assert_int_equal(db_exec(mine, "COMMIT", NULL), 0);
+	db_pool_give(f.pool, mine);
+	pthread_join(t, NULL);
+	assert_ptr_equal(w.got, mine);
+	pool_teardown(&f);
+}
+
+static void test_db_pool_waiters_in_order(void **state)
+{
+	(void)state;
+	struct pool_fixture f;
+	pool_setup(&f, 1);
+	sqlite3 *held = db_pool_take(f.pool);
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	int order[4] = {-1, -1, -1, -1}, next = 0;
+	struct pool_user u[4];
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++) {
+		u[i] = (struct pool_user){.pool = f.pool, .order = &order[i], .next = &next, .lock = &lock};
+		pthread_create(&t[i], NULL, pool_user_main, &u[i]);
+		sleep_ms(40); /* each is waiting before the next comes */
+	}
+	db_pool_give(f.pool, held);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(order[i], i); /* served in arrival order */
+		assert_int_equal(u[i].answer, 42);
+	}
+	pool_teardown(&f);
+}
+
+/* A GET's snapshot: reads agree with each other; anything that writes ends it first. */
+static void test_db_snapshot(void **state)
+{
+	(void)state;
+	struct pool_fixture f;
+	pool_setup(&f, 1);
+	struct err e;
+	sqlite3 *other = db_open(f.path, &e);
+	assert_non_null(other);
+	assert_int_equal(db_setting_set(other, "n", "1"), 0);
+	sqlite3 *db = db_pool_take(f.pool);
+	db_snapshot_begin(db);
+	assert_false(db_in_txn(db)); /* the snapshot is not a transaction of the caller's own */
+	assert_int_equal(db_int(db, "SELECT value FROM settings WHERE key = 'n'", NULL, NULL, -1), 1);
+	assert_int_equal(db_setting_set(other, "n", "2"), 0);
+	/* Same snapshot: the other connection's commit is not seen yet. */
+	assert_int_equal(db_int(db, "SELECT value FROM settings WHERE key = 'n'", NULL, NULL, -1), 1);
+	/* A writing statement ends the snapshot before it runs, and succeeds. */
+	assert_int_equal(db_setting_set(db, "m", "x"), 0);
+	assert_true(sqlite3_get_autocommit(db));
+	assert_int_equal(db_int(db, "SELECT value FROM settings WHERE key = 'n'", NULL, NULL, -1), 2);
+	db_snapshot_end(db);
+	/* A transaction of the caller's own inside a GET: db_begin ends the snapshot first. */
+	db_snapshot_begin(db);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM settings", NULL, NULL, -1), 2);
+	assert_int_equal(db_begin(db, &e), 0);
+	assert_true(db_in_txn(db));
+	assert_int_equal(db_setting_set(db, "k", "v"), 0);
+	assert_int_equal(db_commit(db, &e), 0);
+	db_snapshot_end(db);
+	db_pool_give(f.pool, db);
+	assert_int_equal(db_int(other, "SELECT count(*) FROM settings", NULL, NULL, -1), 3);
+	db_close(other);
+	pool_teardown(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +524,11 @@ int main(void)
 		cmocka_unit_test(test_i18n),
 		cmocka_unit_test(test_err_truncates_on_utf8_boundary),
 		cmocka_unit_test(test_db_open_migrates),
+		cmocka_unit_test(test_db_migration_2_keeps_rows),
+		cmocka_unit_test(test_db_pool_statements_travel),
+		cmocka_unit_test(test_db_pool_pause_lends_and_returns),
+		cmocka_unit_test(test_db_pool_waiters_in_order),
+		cmocka_unit_test(test_db_snapshot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
