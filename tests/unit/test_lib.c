@@ -384,7 +384,7 @@ static void *pool_user_main(void *arg)
 static void test_db_pool_statements_travel(void **state)
 {
 	(void)state;
-	struct pool_fixture f;
+	struct pool_fixture f = {.pool = NULL};
 	pool_setup(&f, 2);
 	static const char sql[] = "SELECT count(*) FROM users";
 	sqlite3 *a = db_pool_take(f.pool);
@@ -418,7 +418,7 @@ static void test_db_pool_statements_travel(void **state)
 static void test_db_pool_pause_lends_and_returns(void **state)
 {
 	(void)state;
-	struct pool_fixture f;
+	struct pool_fixture f = {.pool = NULL};
 	pool_setup(&f, 1);
 	sqlite3 *mine = db_pool_take(f.pool);
 	/* Paused, the only connection serves another thread meanwhile. */
@@ -452,7 +452,7 @@ static void test_db_pool_pause_lends_and_returns(void **state)
 static void test_db_pool_waiters_in_order(void **state)
 {
 	(void)state;
-	struct pool_fixture f;
+	struct pool_fixture f = {.pool = NULL};
 	pool_setup(&f, 1);
 	sqlite3 *held = db_pool_take(f.pool);
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -478,7 +478,7 @@ static void test_db_pool_waiters_in_order(void **state)
 static void test_db_snapshot(void **state)
 {
 	(void)state;
-	struct pool_fixture f;
+	struct pool_fixture f = {.pool = NULL};
 	pool_setup(&f, 1);
 	struct err e;
 	sqlite3 *other = db_open(f.path, &e);
