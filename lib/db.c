@@ -583,22 +583,24 @@ static void unbind_entry(struct db_pool *p)
 /* Waits for an entry (a specific one when want is set). Pool lock held. */
 static struct pooled *wait_entry(struct db_pool *p, struct pooled *want)
 {
-	struct waiter w = {.next = NULL, .got = NULL};
-	pthread_cond_init(&w.cv, NULL);
+	struct waiter *w = xcalloc(1, sizeof *w);
+	pthread_cond_init(&w->cv, NULL);
 	if (want) {
-		w.next = want->reclaim;
-		want->reclaim = &w;
+		w->next = want->reclaim;
+		want->reclaim = w;
 	} else {
 		if (p->tail)
-			p->tail->next = &w;
+			p->tail->next = w;
 		else
-			p->head = &w;
-		p->tail = &w;
+			p->head = w;
+		p->tail = w;
 	}
-	while (!w.got)
-		pthread_cond_wait(&w.cv, &p->lock);
-	pthread_cond_destroy(&w.cv);
-	return w.got;
+	while (!w->got)
+		pthread_cond_wait(&w->cv, &p->lock);
+	struct pooled *got = w->got;
+	pthread_cond_destroy(&w->cv);
+	free(w);
+	return got;
 }
 
 struct db_pool *db_pool_open(const char *path, int n, int cache_kb, struct err *e)
