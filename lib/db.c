@@ -458,6 +458,15 @@ int db_group_write(sqlite3 *db, db_write_fn fn, void *arg, struct err *e)
 
 /* ---- request snapshots ------------------------------------------------------ */
 
+/* Runs a transaction statement from the cache (parsing BEGIN and COMMIT on every GET cost 4%). */
+static int run_cached(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	int rc = sqlite3_step(st);
+	db_finish(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static bool stmts_idle(sqlite3 *db)
 {
 	for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
@@ -470,7 +479,7 @@ void db_snapshot_begin(sqlite3 *db)
 {
 	if (snap_db || !sqlite3_get_autocommit(db))
 		return;
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK)
+	if (run_cached(db, "BEGIN") == SQLITE_OK)
 		snap_db = db;
 }
 
@@ -481,7 +490,7 @@ static void snapshot_stop(sqlite3 *db)
 		return;
 	snap_db = NULL;
 	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		run_cached(db, "COMMIT");
 }
 
 void db_snapshot_end(sqlite3 *db)
@@ -489,7 +498,7 @@ void db_snapshot_end(sqlite3 *db)
 	if (!db || snap_db != db)
 		return;
 	snap_db = NULL;
-	if (!sqlite3_get_autocommit(db) && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (!sqlite3_get_autocommit(db) && run_cached(db, "COMMIT") != SQLITE_OK)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 

@@ -557,6 +557,36 @@ void report_free(struct report *r)
 	memset(r, 0, sizeof *r);
 }
 
+static void unit_copy(struct report_unit *to, const struct report_unit *from)
+{
+	to->id = from->id;
+	to->code = from->code ? xstrdup(from->code) : NULL;
+	to->name_en = from->name_en ? xstrdup(from->name_en) : NULL;
+	to->name_km = from->name_km ? xstrdup(from->name_km) : NULL;
+	to->level = from->level ? xstrdup(from->level) : NULL;
+}
+
+void report_copy(struct report *to, const struct report *from)
+{
+	memset(to, 0, sizeof *to);
+	unit_copy(&to->org, &from->org);
+	to->nchildren = from->nchildren;
+	to->children = xcalloc(from->nchildren ? from->nchildren : 1, sizeof *to->children);
+	for (size_t i = 0; i < from->nchildren; i++)
+		unit_copy(&to->children[i], &from->children[i]);
+	to->ncourses = from->ncourses;
+	to->courses = xcalloc(from->ncourses ? from->ncourses : 1, sizeof *to->courses);
+	for (size_t i = 0; i < from->ncourses; i++)
+		to->courses[i] = xstrdup(from->courses[i]);
+	to->course = from->course ? xstrdup(from->course) : NULL;
+	to->period = from->period;
+	if (from->cells) {
+		size_t n = (from->nchildren + 2) * (from->ncourses + 1) * (SEX_COUNT + 1);
+		to->cells = xcalloc(n, sizeof *to->cells);
+		memcpy(to->cells, from->cells, n * sizeof *to->cells);
+	}
+}
+
 /* ---- derived figures ---- */
 
 bool report_avg_score(const struct report_figures *f, double *out)

@@ -99,6 +99,8 @@ struct report {
  */
 int report_run(sqlite3 *db, const struct report_query *q, struct report *out, struct err *e);
 void report_free(struct report *r);
+/* A deep copy of a finished report (to is overwritten; free it with report_free()). */
+void report_copy(struct report *to, const struct report *from);
 
 /*
  * The figures of one cell. org: 0..nchildren-1 a child unit (with everything

@@ -16,6 +16,7 @@
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/util.h"
+#include "lib/xmalloc.h"
 #include "reports/report.h"
 #include "server/h_reports.h"
 #include "server/server.h"
@@ -187,19 +188,103 @@ static void report_slots_init(void)
 	sem_init(&report_slots, 0, cores > 1 ? (unsigned)cores : 1);
 }
 
+/*
+ * Identical reports asked while one is being computed share its result: when a
+ * province's managers open the same dashboard at once, it is computed once
+ * (and a queue of them no longer keeps the cores busy after the askers left).
+ */
+struct flight {
+	struct flight *next;
+	char key[256];
+	bool done;
+	int waiters;
+	int rc;
+	struct err e;
+	struct report rep;
+	pthread_cond_t cv;
+};
+static struct flight *flights;
+static pthread_mutex_t flights_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void flight_key(const struct report_query *q, char *key, size_t len)
+{
+	snprintf(key, len, "%lld|%s|%s|%d|%lld|%lld", (long long)q->scope_id, q->org ? q->org : "-",
+		 q->course ? q->course : "-", q->period.set, (long long)q->period.from, (long long)q->period.to);
+}
+
+/* Removes a finished flight once nobody waits on it. Called with flights_lock held. */
+static void flight_drop(struct flight *f)
+{
+	if (!f->done || f->waiters > 0)
+		return;
+	for (struct flight **p = &flights; *p; p = &(*p)->next) {
+		if (*p == f) {
+			*p = f->next;
+			break;
+		}
+	}
+	report_free(&f->rep);
+	pthread_cond_destroy(&f->cv);
+	free(f);
+}
+
+static int run_shared(struct req *r, const struct report_query *q, struct report *rep, struct err *e)
+{
+	char key[256];
+	flight_key(q, key, sizeof key);
+	db_pool_pause(); /* the connection serves others while this waits (for a slot or another's result) */
+	pthread_mutex_lock(&flights_lock);
+	struct flight *f = flights;
+	while (f && (f->done || strcmp(f->key, key) != 0))
+		f = f->next;
+	if (f) {
+		f->waiters++;
+		while (!f->done)
+			pthread_cond_wait(&f->cv, &flights_lock);
+		int rc = f->rc;
+		if (rc == 0)
+			report_copy(rep, &f->rep);
+		else
+			*e = f->e;
+		f->waiters--;
+		flight_drop(f);
+		pthread_mutex_unlock(&flights_lock);
+		db_pool_resume();
+		return rc;
+	}
+	f = xcalloc(1, sizeof *f);
+	snprintf(f->key, sizeof f->key, "%s", key);
+	pthread_cond_init(&f->cv, NULL);
+	f->next = flights;
+	flights = f;
+	pthread_mutex_unlock(&flights_lock);
+
+	pthread_once(&report_slots_once, report_slots_init);
+	sem_wait(&report_slots);
+	db_pool_resume();
+	int rc = report_run(r->db, q, &f->rep, &f->e);
+	sem_post(&report_slots);
+
+	pthread_mutex_lock(&flights_lock);
+	f->rc = rc;
+	f->done = true;
+	if (rc == 0)
+		report_copy(rep, &f->rep);
+	else
+		*e = f->e;
+	pthread_cond_broadcast(&f->cv);
+	flight_drop(f);
+	pthread_mutex_unlock(&flights_lock);
+	return rc;
+}
+
 /* Runs the report for a request; on failure the error response is already sent (*status). */
 static bool run(struct req *r, struct params *p, struct report *rep, int *status)
 {
 	struct err e;
 	int rc = params_read(r, p, &e);
-	if (rc == 0) {
-		pthread_once(&report_slots_once, report_slots_init);
-		db_pool_pause(); /* the connection serves others while this waits its turn */
-		sem_wait(&report_slots);
-		db_pool_resume();
-		rc = report_run(r->db, &p->q, rep, &e);
-		sem_post(&report_slots);
-	}
+	if (rc == 0)
+		rc = run_shared(r, &p->q, rep, &e);
 	if (rc < 0) {
 		report_free(rep);
 		*status = report_error(r, rc, &e);

@@ -395,6 +395,35 @@ def test_demo_learners_quick():
         srv.stop()
 
 
+def test_concurrent_identical_reports_share_one_result():
+    """Many managers asking the same report at once get the same, complete figures (they share one
+    computation), and a different report asked meanwhile gets its own."""
+    import threading
+    clients = [client("admin") for _ in range(8)]
+    want = clients[0].get("/reports.csv?org=05&%s&by=org,sex" % Q1).body
+    other_want = clients[0].get("/reports.csv?org=05&%s&by=course" % Q1).body
+    assert want != other_want
+    got = [None] * len(clients)
+    other = [None]
+
+    def ask(i):
+        got[i] = clients[i].get("/reports.csv?org=05&%s&by=org,sex" % Q1)
+
+    def ask_other():
+        other[0] = clients[0].get("/reports.csv?org=05&%s&by=course" % Q1)
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(1, len(clients))]
+    threads.append(threading.Thread(target=ask_other))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for r in got[1:]:
+        assert r is not None and r.status == 200
+        assert r.body == want
+    assert other[0].status == 200 and other[0].body == other_want
+
+
 def test_zz_stop():
     if Ctx.srv:
         Ctx.srv.stop()
