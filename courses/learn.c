@@ -11,10 +11,19 @@
 #include "lib/db.h"
 #include "lib/util.h"
 
-/* The active package a learner reading in ?2 sees for course X: their language first, else the other. */
-#define PICK_PACKAGE(X)                                                                                                \
-	"(SELECT q.id FROM packages q WHERE q.course_id = " X " AND q.active = 1 "                                     \
-	"ORDER BY q.language = ?2 DESC, q.language = 'en' DESC, q.version_num DESC LIMIT 1)"
+/*
+ * The active package a learner reading in ?2 sees for course X: their language first, then English, then
+ * any. One version per course and language is active (courses/import.c), so each probe is one index
+ * lookup (packages_active) and coalesce() stops at the first found; an ORDER BY on the language made a
+ * temporary b-tree for every course on every page.
+ */
+#define PICK_IN(X, L, COND)                                                                                            \
+	"(SELECT q.id FROM packages q WHERE q.course_id = " X " AND q.language = " L " AND q.active = 1" COND ")"
+#define PICK_PACKAGE_WHERE(X, COND)                                                                                    \
+	"coalesce(" PICK_IN(X, "?2", COND) ", " PICK_IN(X, "'en'", COND) ", (SELECT q.id FROM packages q WHERE "       \
+									 "q.course_id = " X " AND q.active = 1" COND   \
+									 " ORDER BY q.version_num DESC LIMIT 1))"
+#define PICK_PACKAGE(X) PICK_PACKAGE_WHERE(X, "")
 
 /* Whether item i (of course C) is done by user ?1: a lesson opened, a final quiz passed, another quiz submitted. */
 #define ITEM_DONE(C)                                                                                                   \
@@ -35,7 +44,7 @@
 	"(SELECT count(*) FROM items i WHERE i.package_id = p.id), "                                                   \
 	"(SELECT count(*) FROM items i WHERE i.package_id = p.id AND " ITEM_DONE(                                      \
 	    "p.course_id") "), "                                                                                       \
-			   "(SELECT c.serial FROM certificates c WHERE c.user_id = ?1 AND +c.course_id = p.course_id "  \
+			   "(SELECT c.serial FROM certificates c WHERE c.user_id = ?1 AND +c.course_id = p.course_id " \
 			   "AND "                                                                                      \
 			   "c.revoked_at IS NULL AND c.superseded_by IS NULL ORDER BY c.issued_at DESC LIMIT 1), "     \
 			   "(SELECT count(*) FROM progress g WHERE g.user_id = ?1 AND g.course_id = p.course_id) "
@@ -212,7 +221,7 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 		     struct learn_item **out)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT i.position, i.type, i.path, i.title, i.quiz_kind, " ITEM_DONE(
-					      "?3") " FROM items i WHERE i.package_id = ?2 ORDER BY i.position");
+					   "?3") " FROM items i WHERE i.package_id = ?2 ORDER BY i.position");
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int64(st, 2, package_id);
 	db_bind_text(st, 3, course_id);
@@ -243,9 +252,9 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 static struct learn_item *neighbour(sqlite3 *db, struct arena *a, int64_t package_id, int position, int dir)
 {
 	sqlite3_stmt *st = db_stmt(db, dir < 0 ? "SELECT position, type, path, title, quiz_kind FROM items WHERE "
-						    "package_id = ?1 AND position < ?2 ORDER BY position DESC LIMIT 1"
-						  : "SELECT position, type, path, title, quiz_kind FROM items WHERE "
-						    "package_id = ?1 AND position > ?2 ORDER BY position LIMIT 1");
+						 "package_id = ?1 AND position < ?2 ORDER BY position DESC LIMIT 1"
+					       : "SELECT position, type, path, title, quiz_kind FROM items WHERE "
+						 "package_id = ?1 AND position > ?2 ORDER BY position LIMIT 1");
 	sqlite3_bind_int64(st, 1, package_id);
 	sqlite3_bind_int(st, 2, position);
 	struct learn_item *it = NULL;
@@ -265,14 +274,14 @@ static struct learn_item *neighbour(sqlite3 *db, struct arena *a, int64_t packag
 int learn_lesson_get(sqlite3 *db, struct arena *a, const char *course_id, const char *lang, const char *path,
 		     struct learn_lesson *l)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT p.id, p.language, p.title, i.position, i.type, i.title, NULL, "
-					  "i.etag, (SELECT count(*) FROM items x WHERE x.package_id = p.id), "
-					  "(SELECT count(*) FROM items x WHERE x.package_id = p.id AND x.position <= "
-					  "i.position) FROM packages p JOIN items i ON i.package_id = p.id AND i.path = ?3 "
-					  /* Pick the package first, so only one lesson body is read. */
-					  "WHERE p.id = (SELECT q.id FROM packages q JOIN items y ON y.package_id = q.id "
-					  "AND y.path = ?3 WHERE q.course_id = ?1 AND q.active = 1 ORDER BY q.language = ?2 "
-					  "DESC, q.language = 'en' DESC, q.version_num DESC LIMIT 1)");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT p.id, p.language, p.title, i.position, i.type, i.title, NULL, "
+			"i.etag, (SELECT count(*) FROM items x WHERE x.package_id = p.id), "
+			"(SELECT count(*) FROM items x WHERE x.package_id = p.id AND x.position <= "
+			"i.position) FROM packages p JOIN items i ON i.package_id = p.id AND i.path = ?3 "
+			/* Pick the package first, so only one lesson body is read. */
+			"WHERE p.id = " PICK_PACKAGE_WHERE("?1", " AND EXISTS (SELECT 1 FROM items y WHERE "
+								 "y.package_id = q.id AND y.path = ?3)"));
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang);
 	db_bind_text(st, 3, path);
@@ -356,8 +365,8 @@ int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char 
 static bool open_recorded(sqlite3 *db, int64_t user_id, const char *course_id, const char *path)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM enrolments e WHERE e.user_id = ?1 AND e.course_id = ?2 AND "
-					  "e.started_at IS NOT NULL AND e.last_item = ?3 AND EXISTS (SELECT 1 FROM "
-					  "progress g WHERE g.user_id = ?1 AND g.course_id = ?2 AND g.item_path = ?3)");
+				       "e.started_at IS NOT NULL AND e.last_item = ?3 AND EXISTS (SELECT 1 FROM "
+				       "progress g WHERE g.user_id = ?1 AND g.course_id = ?2 AND g.item_path = ?3)");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, path);
@@ -378,7 +387,7 @@ static int record_open(sqlite3 *db, void *arg, struct err *e)
 	int rc = enrol_row(db, a->user_id, a->course_id, "self", NULL, e);
 	if (rc == 0) {
 		sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, "
-						  "opened_at) VALUES (?1, ?2, ?3, ?4)");
+					       "opened_at) VALUES (?1, ?2, ?3, ?4)");
 		sqlite3_bind_int64(st, 1, a->user_id);
 		db_bind_text(st, 2, a->course_id);
 		db_bind_text(st, 3, a->path);
@@ -389,8 +398,8 @@ static int record_open(sqlite3 *db, void *arg, struct err *e)
 	}
 	if (rc == 0) {
 		sqlite3_stmt *st = db_stmt(db, "UPDATE enrolments SET started_at = coalesce(started_at, ?3), "
-						  "last_item = ?4 WHERE user_id = ?1 AND course_id = ?2 AND "
-						  "(started_at IS NULL OR last_item <> ?4)");
+					       "last_item = ?4 WHERE user_id = ?1 AND course_id = ?2 AND "
+					       "(started_at IS NULL OR last_item <> ?4)");
 		sqlite3_bind_int64(st, 1, a->user_id);
 		db_bind_text(st, 2, a->course_id);
 		sqlite3_bind_int64(st, 3, now_s());
@@ -436,8 +445,7 @@ int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, i
 	if (begin_if_needed(db, &mine, e) < 0)
 		return -1;
 	int rc = 0;
-	st =
-	    db_stmt(db, "INSERT OR IGNORE INTO org_assignments(course_id, org_id, assigned_at) VALUES (?1, ?2, ?3)");
+	st = db_stmt(db, "INSERT OR IGNORE INTO org_assignments(course_id, org_id, assigned_at) VALUES (?1, ?2, ?3)");
 	db_bind_text(st, 1, course_id);
 	sqlite3_bind_int64(st, 2, oid);
 	sqlite3_bind_int64(st, 3, now_s());
@@ -446,8 +454,8 @@ int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, i
 	db_finish(st);
 	if (rc == 0) {
 		st = db_stmt(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at) "
-				    "SELECT u.id, ?1, 'org', ?3 FROM users u JOIN org_units o ON o.id = u.org_id "
-				    "WHERE u.active = 1 AND substr(o.path, 1, length(?2)) = ?2");
+				 "SELECT u.id, ?1, 'org', ?3 FROM users u JOIN org_units o ON o.id = u.org_id "
+				 "WHERE u.active = 1 AND substr(o.path, 1, length(?2)) = ?2");
 		db_bind_text(st, 1, course_id);
 		db_bind_text(st, 2, path);
 		sqlite3_bind_int64(st, 3, now_s());
@@ -463,9 +471,9 @@ int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, i
 void learn_state_tag(sqlite3 *db, int64_t user_id, const char *course_id, char *out, size_t outlen)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT count(*) FROM progress WHERE user_id = ?1 AND course_id = "
-					  "?2), (SELECT count(*) FROM attempts WHERE user_id = ?1 AND course_id = ?2 "
-					  "AND submitted_at IS NOT NULL), (SELECT coalesce(completed_at, 0) FROM "
-					  "enrolments WHERE user_id = ?1 AND course_id = ?2)");
+				       "?2), (SELECT count(*) FROM attempts WHERE user_id = ?1 AND course_id = ?2 "
+				       "AND submitted_at IS NOT NULL), (SELECT coalesce(completed_at, 0) FROM "
+				       "enrolments WHERE user_id = ?1 AND course_id = ?2)");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	if (sqlite3_step(st) == SQLITE_ROW)

@@ -19,6 +19,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HERE = os.path.join(ROOT, "tests", "bench")
 SALA = os.path.abspath(os.environ.get("SALA_BENCH_BIN") or os.path.join(ROOT, "sala"))
 SECS = int(os.environ.get("BENCH_SECONDS", "10"))
+WARMUP = 3  # seconds of unmeasured load before each measured page run
 WORK = os.path.abspath(os.environ.get("BENCH_DIR") or os.path.join(ROOT, "build", "bench-run"))
 LEARNERS = int(os.environ.get("BENCH_LEARNERS", "100000"))
 DB = os.path.join(WORK, "bench.db")
@@ -193,6 +194,8 @@ def http_row(srv, name, path, tokens, target=None, target_fn=None):
         rows.append((name, "GET " + path, "not measured: answers %d" % st, target or "", "n/a"))
         return
     for c in (16, 64):
+        # A short unmeasured run first: connections opened, caches warm, as in steady service.
+        wrk(srv.url + path, c, "cookies.lua", env, secs=WARMUP)
         r = wrk(srv.url + path, c, "cookies.lua", env)
         res = "%.0f req/s, p50 %.2f ms, p99 %.2f ms" % (r["rps"], r["p50"], r["p99"])
         if r["bad"]:
@@ -385,8 +388,9 @@ def main():
     bench_cli()
     bench_certs()
     t = table()
-    head = ("Machine: %s. Kernel %s. wrk runs of %d s each (2 wrk threads), server and wrk on the same "
-            "machine over loopback. Database: %s." % (machine(), os.uname().release, SECS, db_text))
+    head = ("Machine: %s. Kernel %s. wrk runs of %d s each (2 wrk threads; each page run after a %d s "
+            "warm-up at the same settings), server and wrk on the same machine over loopback. Database: %s."
+            % (machine(), os.uname().release, SECS, WARMUP, db_text))
     print()
     print(head)
     print()
