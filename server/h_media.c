@@ -10,6 +10,7 @@
 
 #include "courses/media.h"
 #include "lib/db.h"
+#include "lib/xmalloc.h"
 #include "server/packages.h"
 
 int media_name_parse(const char *name, char sha[65], char ext[8])
@@ -101,14 +102,18 @@ int h_media(struct req *r)
 					     "FROM package_files f WHERE f.sha256 = ?1 AND f.mime = ?2)");
 	db_bind_text(st, 1, sha);
 	db_bind_text(st, 2, mime);
-	int rc;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const void *d = sqlite3_column_blob(st, 0);
-		size_t n = (size_t)sqlite3_column_bytes(st, 0);
-		rc = media_send(r, mime, sha, d ? d : "", n);
-	} else {
-		rc = resp_error(r, 404, "Page not found.");
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_finish(st);
+		return resp_error(r, 404, "Page not found.");
 	}
+	/* Copied out and the statement finished before sending: a slow reader of a large file must not
+	 * keep the database connection (it is lent to other requests while the body is on its way). */
+	size_t n = (size_t)sqlite3_column_bytes(st, 0);
+	void *copy = xmalloc(n ? n : 1);
+	if (n)
+		memcpy(copy, sqlite3_column_blob(st, 0), n);
 	db_finish(st);
+	int rc = media_send(r, mime, sha, copy, n);
+	free(copy);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <zlib.h>
 
+#include "lib/db.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "server/server.h"
@@ -198,10 +199,17 @@ static int send_parts(struct req *r, int status, const char *type, bool gzip, co
 		   headers ? headers : "");
 	for (int i = 0; body && whole && i < nparts; i++)
 		buf_add(&out, parts[i].data, parts[i].len);
+	/* A large body (a video, a PDF) may take minutes to reach a phone: the database connection serves
+	 * other requests meanwhile. */
+	bool slow = body && len > 64 * 1024;
+	if (slow)
+		db_pool_pause();
 	mg_write(r->conn, out.data, out.len);
 	for (int i = 0; body && !whole && i < nparts; i++)
 		if (parts[i].len)
 			mg_write(r->conn, parts[i].data, parts[i].len);
+	if (slow)
+		db_pool_resume();
 	buf_release(&out);
 	buf_reset(&pending.headers);
 	r->status = status;

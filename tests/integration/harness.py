@@ -166,8 +166,9 @@ def demo_db(path):
 
 
 class Server:
-    def __init__(self, demo=True, db=None, extra_env=None):
+    def __init__(self, demo=True, db=None, extra_env=None, args=None):
         self.dir = tempfile.mkdtemp(prefix="sala-test-")
+        self.args = list(args or [])
         self.db = db or os.path.join(self.dir, "test.db")
         self.env = dict(extra_env or {})
         if demo and not db:
@@ -185,7 +186,7 @@ class Server:
         e.update(self.env)
         self.log = open(os.path.join(self.dir, "server.log"), "ab")
         self.proc = subprocess.Popen(
-            [SALA, "serve", "--listen", "127.0.0.1:0", "--port-file", port_file, "--db", self.db],
+            [SALA, "serve", "--listen", "127.0.0.1:0", "--port-file", port_file, "--db", self.db] + self.args,
             stdout=self.log, stderr=self.log, env=e, cwd=SRC)
         deadline = time.time() + 30
         while not os.path.exists(port_file):

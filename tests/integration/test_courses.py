@@ -258,6 +258,46 @@ def test_trainer_upload_and_media():
         shutil.rmtree(d)
 
 
+def test_slow_media_download_does_not_hold_the_database():
+    """With a single pooled database connection, a phone slowly reading a large file does not keep other
+    requests from the database: the connection is lent out while the body is on its way."""
+    d = tmpdir()
+    srv = Server(args=["--db-connections", "1"])
+    s = None
+    try:
+        big = b"ID3\x03\x00\x00\x00\x00\x00\x00" + os.urandom(8 << 20)
+        c = os.path.join(d, "big-course")
+        shutil.copytree(os.path.join(FIXTURES, "good"), c)
+        set_version(c, "1.0.0")
+        os.makedirs(os.path.join(c, "media"))
+        open(os.path.join(c, "media", "big.mp3"), "wb").write(big)
+        with open(os.path.join(c, "lessons", "02-more.md"), "a") as f:
+            f.write("\n[Listen](../media/big.mp3)\n")
+        assert sala("import", c, db=srv.db).returncode == 0
+        l = srv.client()
+        l.login("learner")
+        sha = hashlib.sha256(big).hexdigest()
+        import socket
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", srv.port))
+        s.settimeout(10)
+        cookie = "; ".join("%s=%s" % kv for kv in l.cookies.items())
+        s.sendall(("GET /media/%s.mp3 HTTP/1.1\r\nHost: x\r\nCookie: %s\r\n\r\n" % (sha, cookie)).encode())
+        first = s.recv(4096)
+        assert first.startswith(b"HTTP/1.1 200"), first[:200]
+        time.sleep(0.5)  # the server is now blocked writing the rest of 8 MB to a reader who does not read
+        for path in ("/courses", "/my", "/courses/test-course"):
+            t0 = time.time()
+            r = l.get(path)
+            assert r.status == 200, (path, r.status)
+            assert time.time() - t0 < 5, "%s waited %.1fs for the database" % (path, time.time() - t0)
+    finally:
+        if s:
+            s.close()
+        srv.stop()
+
+
 def test_media_path_traversal_refused():
     srv = Server()
     try:
