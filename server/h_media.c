@@ -10,7 +10,6 @@
 
 #include "courses/media.h"
 #include "lib/db.h"
-#include "lib/xmalloc.h"
 #include "server/packages.h"
 
 int media_name_parse(const char *name, char sha[65], char ext[8])
@@ -70,7 +69,20 @@ static int parse_range(const char *h, size_t len, size_t *from, size_t *to)
 	return 1;
 }
 
-int media_send(struct req *r, const char *mime, const char *etag, const void *data, size_t len)
+struct shifted {
+	resp_read_fn read;
+	void *ctx;
+	size_t from;
+};
+
+static int read_shifted(void *ctx, size_t off, void *buf, size_t n)
+{
+	struct shifted *sh = ctx;
+	return sh->read(sh->ctx, sh->from + off, buf, n);
+}
+
+/* Answers a conditional or range request for a body of len bytes; what it sends is read by read(). */
+static int media_answer(struct req *r, const char *mime, const char *etag, size_t len, resp_read_fn read, void *ctx)
 {
 	if (resp_not_modified(r, etag))
 		return 304;
@@ -84,12 +96,44 @@ int media_send(struct req *r, const char *mime, const char *etag, const void *da
 		snprintf(headers + hl, sizeof headers - (size_t)hl, "Content-Range: bytes */%zu\r\n", len);
 		return resp_send(r, 416, "text/plain; charset=utf-8", "", 0, headers);
 	}
-	if (rg > 0) {
-		snprintf(headers + hl, sizeof headers - (size_t)hl, "Content-Range: bytes %zu-%zu/%zu\r\n", from, to,
-			 len);
-		return resp_send(r, 206, mime, (const char *)data + from, to - from + 1, headers);
-	}
-	return resp_send(r, 200, mime, data, len, headers);
+	if (rg == 0)
+		return resp_stream(r, 200, mime, len, headers, read, ctx);
+	snprintf(headers + hl, sizeof headers - (size_t)hl, "Content-Range: bytes %zu-%zu/%zu\r\n", from, to, len);
+	struct shifted sh = {read, ctx, from};
+	return resp_stream(r, 206, mime, to - from + 1, headers, read_shifted, &sh);
+}
+
+static int read_memory(void *ctx, size_t off, void *buf, size_t n)
+{
+	memcpy(buf, (const char *)ctx + off, n);
+	return 0;
+}
+
+int media_send(struct req *r, const char *mime, const char *etag, const void *data, size_t len)
+{
+	return media_answer(r, mime, etag, len, read_memory, (void *)data);
+}
+
+/*
+ * A stored file, read a chunk at a time with SQLite's incremental blob I/O:
+ * a download holds at most one chunk in memory, and the connection only while
+ * a chunk is read (a handle open across the slow writes would hold a read
+ * transaction, and the WAL could not be checkpointed past it).
+ */
+struct blob_reader {
+	sqlite3 *db;
+	int64_t rowid;
+};
+
+static int read_blob(void *ctx, size_t off, void *buf, size_t n)
+{
+	const struct blob_reader *b = ctx;
+	sqlite3_blob *h = NULL;
+	int rc = sqlite3_blob_open(b->db, "main", "blobs", "data", b->rowid, 0, &h);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_blob_read(h, buf, (int)n, (int)off);
+	sqlite3_blob_close(h);
+	return rc == SQLITE_OK ? 0 : -1;
 }
 
 int h_media(struct req *r)
@@ -98,22 +142,16 @@ int h_media(struct req *r)
 	if (r->nparam < 1 || media_name_parse(r->param[0], sha, ext) < 0)
 		return resp_error(r, 404, "Page not found.");
 	const char *mime = media_type_for_ext(ext);
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT b.data FROM blobs b WHERE b.sha256 = ?1 AND EXISTS (SELECT 1 "
-					     "FROM package_files f WHERE f.sha256 = ?1 AND f.mime = ?2)");
+	sqlite3_stmt *st = db_stmt(r->db, "SELECT b.id, b.size FROM blobs b WHERE b.sha256 = ?1 AND EXISTS "
+					     "(SELECT 1 FROM package_files f WHERE f.sha256 = ?1 AND f.mime = ?2)");
 	db_bind_text(st, 1, sha);
 	db_bind_text(st, 2, mime);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		db_finish(st);
 		return resp_error(r, 404, "Page not found.");
 	}
-	/* Copied out and the statement finished before sending: a slow reader of a large file must not
-	 * keep the database connection (it is lent to other requests while the body is on its way). */
-	size_t n = (size_t)sqlite3_column_bytes(st, 0);
-	void *copy = xmalloc(n ? n : 1);
-	if (n)
-		memcpy(copy, sqlite3_column_blob(st, 0), n);
+	struct blob_reader b = {r->db, sqlite3_column_int64(st, 0)};
+	size_t len = (size_t)sqlite3_column_int64(st, 1);
 	db_finish(st);
-	int rc = media_send(r, mime, sha, copy, n);
-	free(copy);
-	return rc;
+	return media_answer(r, mime, sha, len, read_blob, &b);
 }

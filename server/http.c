@@ -183,15 +183,16 @@ struct part {
  * where they are rather than copied.
  */
 static int send_parts(struct req *r, int status, const char *type, bool gzip, const char *headers,
-		      const struct part *parts, int nparts)
+		      const struct part *parts, int nparts, size_t streamed)
 {
-	size_t len = 0;
+	size_t here = 0; /* streamed: a body the caller writes itself after the head */
 	for (int i = 0; i < nparts; i++)
-		len += parts[i].len;
+		here += parts[i].len;
+	size_t len = here + streamed;
 	bool body = strcmp(r->method, "HEAD") != 0;
-	bool whole = len <= 256 * 1024;
+	bool whole = here <= 256 * 1024;
 	struct buf out = BUF_INIT;
-	buf_grow(&out, 1024 + (whole ? len : 0));
+	buf_grow(&out, 1024 + (whole ? here : 0));
 	buf_printf(&out, "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s%sContent-Length: %zu\r\n%s\r\n", status,
 		   status_text(status), type ? "Content-Type: " : "", type ? type : "", type ? "\r\n" : "",
 		   security_headers, gzip ? "Content-Encoding: gzip\r\n" : "",
@@ -201,7 +202,7 @@ static int send_parts(struct req *r, int status, const char *type, bool gzip, co
 		buf_add(&out, parts[i].data, parts[i].len);
 	/* A large body (a video, a PDF) may take minutes to reach a phone: the database connection serves
 	 * other requests meanwhile. */
-	bool slow = body && len > 64 * 1024;
+	bool slow = body && here > 64 * 1024;
 	if (slow)
 		db_pool_pause();
 	mg_write(r->conn, out.data, out.len);
@@ -226,8 +227,32 @@ int resp_send(struct req *r, int status, const char *type, const void *body, siz
 		gzip = true;
 	}
 	struct part one = {body, len};
-	send_parts(r, status, type, gzip, headers, &one, 1);
+	send_parts(r, status, type, gzip, headers, &one, 1, 0);
 	buf_release(&z);
+	return status;
+}
+
+int resp_stream(struct req *r, int status, const char *type, size_t len, const char *headers,
+		resp_read_fn read, void *ctx)
+{
+	send_parts(r, status, type, false, headers, NULL, 0, len);
+	if (strcmp(r->method, "HEAD") == 0)
+		return status;
+	enum { CHUNK = 1 << 20 };
+	char *chunk = xmalloc(len < CHUNK ? (len ? len : 1) : CHUNK);
+	for (size_t off = 0; off < len;) {
+		size_t n = len - off < CHUNK ? len - off : CHUNK;
+		if (read(ctx, off, chunk, n) < 0)
+			break; /* the length is promised: the client sees a short body and the connection ends */
+		/* The body may take minutes to reach a phone: the database serves others meanwhile. */
+		db_pool_pause();
+		int w = mg_write(r->conn, chunk, n);
+		db_pool_resume();
+		if (w <= 0)
+			break;
+		off += n;
+	}
+	free(chunk);
 	return status;
 }
 
@@ -453,7 +478,7 @@ int resp_html_parts(struct req *r, int status, const struct buf *head, const cha
 		if (key && *key && strlen(key) < 65 && (zp = zpart_get(key, mid, mlen)) != NULL)
 			zpart_done(zp);
 		struct part parts[3] = {{buf_str(head), head->len}, {mid, mlen}, {buf_str(tail), tail->len}};
-		return send_parts(r, status, type, false, headers, parts, 3);
+		return send_parts(r, status, type, false, headers, parts, 3, 0);
 	}
 	/* One gzip member: header, head's blocks, the cached blocks, tail's final blocks, trailer. */
 	static const unsigned char gz_header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
@@ -478,7 +503,7 @@ int resp_html_parts(struct req *r, int status, const struct buf *head, const cha
 		return resp_error(r, 500, "cannot compress the page");
 	}
 	struct part parts[3] = {{a.data, a.len}, {zp->raw.data, zp->raw.len}, {c.data, c.len}};
-	send_parts(r, status, type, true, headers, parts, 3);
+	send_parts(r, status, type, true, headers, parts, 3, 0);
 	buf_release(&a);
 	buf_release(&c);
 	zpart_done(zp);

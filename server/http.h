@@ -76,6 +76,15 @@ bool req_csrf_ok(struct req *r);
 
 /* Sends a complete response. headers: extra "Name: value\r\n" lines or NULL. */
 int resp_send(struct req *r, int status, const char *type, const void *body, size_t len, const char *headers);
+/*
+ * A body of len bytes read in chunks of up to 1 MB by read(ctx, offset, buf, n)
+ * (0, or -1 to give up: the connection then ends short), never compressed.
+ * Between chunks the thread's database connection is lent out (db_pool_pause),
+ * so read() must take what it needs from the database anew each time.
+ */
+typedef int (*resp_read_fn)(void *ctx, size_t off, void *buf, size_t n);
+int resp_stream(struct req *r, int status, const char *type, size_t len, const char *headers,
+		resp_read_fn read, void *ctx);
 /* HTML page (text/html; charset=utf-8), gzip when accepted. */
 int resp_html(struct req *r, int status, const struct buf *body);
 /*

@@ -292,6 +292,15 @@ def test_slow_media_download_does_not_hold_the_database():
             r = l.get(path)
             assert r.status == 200, (path, r.status)
             assert time.time() - t0 < 5, "%s waited %.1fs for the database" % (path, time.time() - t0)
+        s.close()
+        s = None
+        # The file arrives whole (it is read a chunk at a time), and ranges across chunk edges are exact.
+        r = l.get("/media/%s.mp3" % sha)
+        assert r.status == 200 and len(r.body) == len(big) and r.body == big
+        for a, b in ((1048000, 1049999), (0, 0), (len(big) - 10, len(big) - 1), (2097151, 4194304)):
+            r = l.get("/media/%s.mp3" % sha, headers={"Range": "bytes=%d-%d" % (a, b)})
+            assert r.status == 206 and r.body == big[a:b + 1], (a, b, r.status, len(r.body))
+            assert r.header("Content-Range") == "bytes %d-%d/%d" % (a, b, len(big))
     finally:
         if s:
             s.close()
