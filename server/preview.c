@@ -215,9 +215,16 @@ static int handle(struct mg_connection *conn, void *cbdata)
 	r.path = ri->local_uri ? ri->local_uri : "/";
 	if (ri->query_string)
 		r.nquery = form_parse(&r.arena, ri->query_string, strlen(ri->query_string), &r.query);
+	/* The language chosen with ?lang= is also kept in a cookie, so links inside lesson text (which carry no
+	 * query) stay in it. */
 	const char *q = req_query(&r, "lang");
-	if (q && i18n_known(q))
+	const char *c = req_cookie(&r, "sala_lang");
+	if (q && i18n_known(q)) {
 		r.lang = strcmp(q, "km") == 0 ? "km" : "en";
+		resp_cookie(&r, "sala_lang", r.lang, 365L * 86400);
+	} else if (c && i18n_known(c)) {
+		r.lang = strcmp(c, "km") == 0 ? "km" : "en";
+	}
 	int status;
 	if (strcmp(r.method, "GET") != 0 && strcmp(r.method, "HEAD") != 0) {
 		status = preview_error(&r, 405, "The preview is read-only.");

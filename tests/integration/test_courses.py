@@ -349,6 +349,11 @@ def test_preview_serves_from_disk():
         r = cl.get("/courses/test-course/lessons/lessons/01-intro.md")
         assert "Freshly added sentence." in r.text
         assert cl.get("/courses/test-course/lessons/../../etc/passwd").status == 404
+        # The language chosen with ?lang= holds for links without it (links inside lesson text).
+        assert 'lang="km"' in cl.get("/?lang=km").text
+        r = cl.get("/courses/test-course/lessons/lessons/01-intro.md")
+        assert r.status == 200 and '<html lang="km"' in r.text, r.text[:300]
+        assert '<html lang="en"' in cl.get("/courses/test-course/lessons/lessons/01-intro.md?lang=en").text
     finally:
         if proc:
             proc.send_signal(signal.SIGTERM)
