@@ -115,13 +115,6 @@ static int render_batch(struct worker *ws, size_t nw, struct batch *b, struct er
 	return 0;
 }
 
-static la_ssize_t zip_write(struct archive *a, void *ctx, const void *data, size_t len)
-{
-	(void)a;
-	buf_add(ctx, data, len);
-	return (la_ssize_t)len;
-}
-
 static int zip_add(struct archive *a, const struct cert *c, const struct buf *pdf, struct err *e)
 {
 	char name[64];
@@ -166,19 +159,24 @@ static int bulk_run(sqlite3 *db, struct worker *ws, size_t nw, const int64_t *id
 	return rc;
 }
 
-int cert_bulk(sqlite3 *db, const struct cert_filter *f, const char *format, struct buf *out, size_t *count,
+int cert_bulk(sqlite3 *db, const struct cert_filter *f, const char *format, const char *path, size_t *count,
 	      struct err *e)
 {
 	bool zip = format && strcmp(format, "zip") == 0;
-	if (!zip && format && strcmp(format, "pdf") != 0)
+	if (!zip && format && strcmp(format, "pdf") != 0) {
+		unlink(path);
 		return err_set(e, "unknown format '%s' (pdf or zip)", format);
+	}
 	int64_t *ids = NULL;
 	size_t n = 0;
-	if (cert_select(db, f, CERT_BULK_MAX, &ids, &n, e) < 0)
+	if (cert_select(db, f, CERT_BULK_MAX, &ids, &n, e) < 0) {
+		unlink(path);
 		return -1;
+	}
 	*count = n;
 	if (n == 0) {
 		free(ids);
+		unlink(path);
 		return err_set(e, "no certificates match");
 	}
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -196,8 +194,8 @@ int cert_bulk(sqlite3 *db, const struct cert_filter *f, const char *format, stru
 		a = archive_write_new();
 		archive_write_set_format_zip(a);
 		archive_write_zip_set_compression_store(a); /* the PDFs inside are already deflated */
-		if (archive_write_open(a, out, NULL, zip_write, NULL) != ARCHIVE_OK)
-			rc = err_set(e, "cannot write zip: %s", archive_error_string(a));
+		if (archive_write_open_filename(a, path) != ARCHIVE_OK)
+			rc = err_set(e, "cannot write zip %s: %s", path, archive_error_string(a));
 	} else if (rc == 0 && !(pdf = cert_pdf_begin(NULL))) {
 		rc = err_set(e, "cannot create a PDF document");
 	}
@@ -209,7 +207,7 @@ int cert_bulk(sqlite3 *db, const struct cert_filter *f, const char *format, stru
 		archive_write_free(a);
 	}
 	if (pdf && rc == 0) {
-		rc = cert_pdf_finish(pdf, out, e);
+		rc = cert_pdf_finish_file(pdf, path, e);
 	} else if (pdf) {
 		struct buf none = BUF_INIT;
 		struct err ignored;
@@ -219,5 +217,7 @@ int cert_bulk(sqlite3 *db, const struct cert_filter *f, const char *format, stru
 	for (size_t t = 0; t < nw; t++)
 		cert_renderer_free(ws[t].cr);
 	free(ids);
+	if (rc < 0)
+		unlink(path);
 	return rc;
 }

@@ -134,6 +134,8 @@ struct cert_pdf *cert_pdf_begin(const struct cert *single);
 int cert_pdf_add_png(struct cert_pdf *p, const struct buf *png, struct err *e);
 /* Appends the document to out and frees p (also on failure). */
 int cert_pdf_finish(struct cert_pdf *p, struct buf *out, struct err *e);
+/* Writes the document to the file at path (no copy of it in memory) and frees p (also on failure). */
+int cert_pdf_finish_file(struct cert_pdf *p, const char *path, struct err *e);
 /* One-shot helpers (renderer made and freed inside). */
 int cert_png(sqlite3 *db, const struct cert *c, struct buf *out, struct err *e);
 int cert_pdf(sqlite3 *db, const struct cert *c, struct buf *out, struct err *e);
@@ -158,8 +160,12 @@ struct cert_filter {
 };
 /* The ids matching f, oldest first; caller frees *ids. -1 when more than max are selected. */
 int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **ids, size_t *n, struct err *e);
-/* Renders the selection as one PDF ("pdf") or a zip of one PDF each ("zip"); appended to out. */
-int cert_bulk(sqlite3 *db, const struct cert_filter *f, const char *format, struct buf *out, size_t *count,
+/*
+ * Renders the selection as one PDF ("pdf") or a zip of one PDF each ("zip") into the file at path
+ * (replaced). A zip is written as it goes (a batch of pages in memory at a time); a PDF is kept by
+ * libharu until it is saved, straight to the file (about 420 KB a page). On failure the file is removed.
+ */
+int cert_bulk(sqlite3 *db, const struct cert_filter *f, const char *format, const char *path, size_t *count,
 	      struct err *e);
 
 #endif

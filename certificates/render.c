@@ -529,6 +529,20 @@ int cert_pdf_finish(struct cert_pdf *p, struct buf *out, struct err *e)
 	return 0;
 }
 
+int cert_pdf_finish_file(struct cert_pdf *p, const char *path, struct err *e)
+{
+	if (!p)
+		return err_set(e, "cannot create a PDF document");
+	if (p->status == 0 && HPDF_SaveToFile(p->doc, path) != HPDF_OK && p->status == 0)
+		p->status = HPDF_FILE_IO_ERROR;
+	HPDF_STATUS status = p->status;
+	HPDF_Free(p->doc);
+	free(p);
+	if (status != 0)
+		return err_set(e, "cannot write the PDF to %s (libharu error 0x%04lx)", path, (unsigned long)status);
+	return 0;
+}
+
 int cert_render_pdf(struct cert_renderer *cr, const struct cert *const *cs, size_t n, struct buf *out, struct err *e)
 {
 	struct cert_pdf *p = cert_pdf_begin(n == 1 ? cs[0] : NULL);

@@ -1,9 +1,12 @@
 /* sala cert: issue, list, show, re-issue, revoke, verify (online and offline), render, bulk, public key. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "accounts/orgs.h"
 #include "accounts/users.h"
@@ -11,6 +14,7 @@
 #include "cli/cli.h"
 #include "lib/db.h"
 #include "lib/util.h"
+#include "lib/xmalloc.h"
 
 #define CERT_USAGE                                                                                                     \
 	"usage:\n"                                                                                                     \
@@ -444,14 +448,32 @@ static int bulk_cmd(int argc, char **argv)
 	sqlite3 *db = cli_db_open();
 	if (org && (f.org_id = org_id(db, org)) < 0)
 		die("cert bulk: no org unit '%s'", org);
-	struct buf b = BUF_INIT;
+	/* Written beside OUT under a temporary name, synced, then renamed: OUT is never half a file. */
+	size_t plen = strlen(out) + 16;
+	char *part = xmalloc(plen);
+	snprintf(part, plen, "%s.partXXXXXX", out);
+	int fd = mkstemp(part);
+	if (fd < 0)
+		die("cert bulk: cannot create a file next to %s: %s", out, strerror(errno));
+	close(fd);
 	struct err e;
 	size_t n = 0;
-	if (cert_bulk(db, &f, str_ends(out, ".zip") ? "zip" : "pdf", &b, &n, &e) < 0)
+	if (cert_bulk(db, &f, str_ends(out, ".zip") ? "zip" : "pdf", part, &n, &e) < 0) {
+		unlink(part);
 		die("cert bulk: %s", e.msg);
-	write_out(out, &b);
-	printf("wrote %s: %zu certificates (%zu bytes)\n", out, n, b.len);
-	buf_release(&b);
+	}
+	struct stat sb;
+	fd = open(part, O_RDONLY);
+	if (fd < 0 || fsync(fd) < 0 || fstat(fd, &sb) < 0 || fchmod(fd, 0644) < 0 || rename(part, out) < 0) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		unlink(part);
+		die("cert bulk: cannot write %s: %s", out, strerror(err));
+	}
+	close(fd);
+	free(part);
+	printf("wrote %s: %zu certificates (%lld bytes)\n", out, n, (long long)sb.st_size);
 	db_close(db);
 	return 0;
 }

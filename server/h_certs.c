@@ -3,9 +3,12 @@
  * learner's list and downloads (PNG, PDF, Open Badges), bulk printing for
  * managers, and the admin pages to revoke and re-issue.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "accounts/orgs.h"
 #include "certificates/cert.h"
@@ -359,6 +362,20 @@ static int bulk_page(struct req *r, int status, const char *error)
 	return page_send(r, status, &b);
 }
 
+/* Reads a chunk of an open file for resp_stream(). */
+static int read_fd(void *ctx, size_t off, void *buf, size_t n)
+{
+	int fd = *(const int *)ctx;
+	size_t got = 0;
+	while (got < n) {
+		ssize_t k = pread(fd, (char *)buf + got, n - got, (off_t)(off + got));
+		if (k <= 0)
+			return -1;
+		got += (size_t)k;
+	}
+	return 0;
+}
+
 static int h_bulk(struct req *r)
 {
 	const char *format = req_query(r, "format");
@@ -381,19 +398,35 @@ static int h_bulk(struct req *r)
 	} else if (!admin) {
 		f.org_id = r->user->org_id;
 	}
-	struct buf out = BUF_INIT;
+	/* Rendered into a temporary file (unlinked once open) and sent from it a chunk at a time: the
+	 * document is never held in memory a second time. */
+	const char *tmp = getenv("TMPDIR");
+	char path[512];
+	snprintf(path, sizeof path, "%s/sala-bulk-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return resp_error(r, 500, T(r, "The file could not be written. Please tell the administrator."));
+	close(fd);
 	struct err e;
 	size_t n = 0;
-	if (cert_bulk(r->db, &f, format, &out, &n, &e) < 0) {
-		buf_release(&out);
+	if (cert_bulk(r->db, &f, format, path, &n, &e) < 0) {
+		unlink(path);
 		return bulk_page(r, n == 0 ? 404 : 422, n == 0 ? T(r, "No certificates match.") : e.msg);
+	}
+	fd = open(path, O_RDONLY);
+	unlink(path);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return resp_error(r, 500, T(r, "The file could not be written. Please tell the administrator."));
 	}
 	char hdr[160];
 	snprintf(hdr, sizeof hdr,
 		 "Content-Disposition: attachment; filename=\"certificates.%s\"\r\nX-Certificates: %zu\r\n", format, n);
-	int rc = resp_send(r, 200, strcmp(format, "zip") == 0 ? "application/zip" : "application/pdf", out.data,
-			   out.len, hdr);
-	buf_release(&out);
+	int rc = resp_stream(r, 200, strcmp(format, "zip") == 0 ? "application/zip" : "application/pdf",
+			     (size_t)sb.st_size, hdr, read_fd, &fd);
+	close(fd);
 	return rc;
 }
 
@@ -587,6 +620,8 @@ static const struct msg cert_msgs[] = {
     {"Dates are written YYYY-MM-DD.", "កាលបរិច្ឆេទត្រូវសរសេរជា YYYY-MM-DD។"},
     {"No such org unit in your area.", "គ្មានអង្គភាពនេះក្នុងតំបន់របស់អ្នកទេ។"},
     {"No certificates match.", "គ្មានវិញ្ញាបនបត្រណាត្រូវនឹងលក្ខខណ្ឌទេ។"},
+    {"The file could not be written. Please tell the administrator.",
+     "មិនអាចសរសេរឯកសារបានទេ។ សូមប្រាប់អ្នកគ្រប់គ្រងប្រព័ន្ធ។"},
     {"Certificates", "វិញ្ញាបនបត្រ"},
     {"Search by serial, code, name or course", "ស្វែងរកតាមលេខរៀង លេខកូដ ឈ្មោះ ឬវគ្គសិក្សា"},
     {"Search", "ស្វែងរក"},
