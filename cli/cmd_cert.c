@@ -472,6 +472,16 @@ static int bulk_cmd(int argc, char **argv)
 		die("cert bulk: cannot write %s: %s", out, strerror(err));
 	}
 	close(fd);
+	/* The rename itself made durable: sync the folder. */
+	char *dir = xstrdup(out), *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
 	free(part);
 	printf("wrote %s: %zu certificates (%lld bytes)\n", out, n, (long long)sb.st_size);
 	db_close(db);

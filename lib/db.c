@@ -1,5 +1,6 @@
 #include "lib/db.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <pthread.h>
@@ -425,9 +426,9 @@ void db_group_stop(void)
 int db_group_write(sqlite3 *db, db_write_fn fn, void *arg, struct err *e)
 {
 	snapshot_stop(db); /* the caller's later reads then see this write */
-	if (!group.running || !sqlite3_get_autocommit(db)) {
+	if (!group.running || db_in_txn(db)) {
 		/* No writer thread, or the caller is inside its own transaction: run here. */
-		bool own = sqlite3_get_autocommit(db);
+		bool own = !db_in_txn(db);
 		if (own && db_begin(db, e) < 0)
 			return -1;
 		int rc = fn(db, arg, e);
@@ -590,7 +591,11 @@ static void unbind_entry(struct db_pool *p)
 }
 
 /* Waits for an entry (a specific one when want is set). Pool lock held. */
-static struct pooled *wait_entry(struct db_pool *p, struct pooled *want)
+/*
+ * Waits for an entry (a specific one when want is set; then without a time
+ * limit). NULL when timeout_ms passed first. Called with the pool lock held.
+ */
+static struct pooled *wait_entry(struct db_pool *p, struct pooled *want, int timeout_ms)
 {
 	struct waiter *w = xcalloc(1, sizeof *w);
 	pthread_cond_init(&w->cv, NULL);
@@ -604,8 +609,34 @@ static struct pooled *wait_entry(struct db_pool *p, struct pooled *want)
 			p->head = w;
 		p->tail = w;
 	}
-	while (!w->got)
-		pthread_cond_wait(&w->cv, &p->lock);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (!w->got) {
+		if (want || timeout_ms <= 0) {
+			pthread_cond_wait(&w->cv, &p->lock);
+		} else if (pthread_cond_timedwait(&w->cv, &p->lock, &until) == ETIMEDOUT && !w->got) {
+			/* Out of the queue: nobody can hand it an entry any more. */
+			struct waiter *prev = NULL;
+			for (struct waiter *q = p->head; q; prev = q, q = q->next) {
+				if (q != w)
+					continue;
+				if (prev)
+					prev->next = q->next;
+				else
+					p->head = q->next;
+				if (p->tail == q)
+					p->tail = prev;
+				break;
+			}
+			break;
+		}
+	}
 	struct pooled *got = w->got;
 	pthread_cond_destroy(&w->cv);
 	free(w);
@@ -650,7 +681,7 @@ void db_pool_close(struct db_pool *p)
 	free(p);
 }
 
-sqlite3 *db_pool_take(struct db_pool *p)
+sqlite3 *db_pool_take(struct db_pool *p, int timeout_ms)
 {
 	pthread_mutex_lock(&p->lock);
 	struct pooled *c = NULL;
@@ -659,10 +690,11 @@ sqlite3 *db_pool_take(struct db_pool *p)
 		if (!p->conns[i].busy)
 			c = &p->conns[i];
 	if (!c)
-		c = wait_entry(p, NULL);
-	bind_entry(p, c);
+		c = wait_entry(p, NULL, timeout_ms);
+	if (c)
+		bind_entry(p, c);
 	pthread_mutex_unlock(&p->lock);
-	return c->db;
+	return c ? c->db : NULL;
 }
 
 void db_pool_give(struct db_pool *p, sqlite3 *db)
@@ -670,6 +702,13 @@ void db_pool_give(struct db_pool *p, sqlite3 *db)
 	paused = NULL; /* a pause without its resume: the entry is already given up */
 	if (!bound || bound->db != db)
 		return;
+	/* The request is over: a statement left running (a missing db_finish) would otherwise keep a read
+	 * transaction open on this connection for every later request. */
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
+	for (size_t i = 0; i < nslots; i++)
+		slots[i].busy = false;
 	db_rollback(db); /* never lend out an open transaction */
 	pthread_mutex_lock(&p->lock);
 	unbind_entry(p);
@@ -704,7 +743,7 @@ void db_pool_resume(void)
 	paused = NULL;
 	pthread_mutex_lock(&p->lock);
 	if (c->busy)
-		c = wait_entry(p, c);
+		c = wait_entry(p, c, 0);
 	bind_entry(p, c);
 	pthread_mutex_unlock(&p->lock);
 }

@@ -104,7 +104,8 @@ bool db_in_txn(sqlite3 *db);
 struct db_pool;
 struct db_pool *db_pool_open(const char *path, int n, int cache_kb, struct err *e);
 void db_pool_close(struct db_pool *p);
-sqlite3 *db_pool_take(struct db_pool *p);
+/* NULL when none came free within timeout_ms (0: wait as long as it takes). */
+sqlite3 *db_pool_take(struct db_pool *p, int timeout_ms);
 void db_pool_give(struct db_pool *p, sqlite3 *db);
 void db_pool_pause(void);
 void db_pool_resume(void);

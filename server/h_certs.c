@@ -4,6 +4,8 @@
  * managers, and the admin pages to revoke and re-issue.
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,6 +364,13 @@ static int bulk_page(struct req *r, int status, const char *error)
 	return page_send(r, status, &b);
 }
 
+static sem_t bulk_slot;
+static pthread_once_t bulk_once = PTHREAD_ONCE_INIT;
+static void bulk_slot_init(void)
+{
+	sem_init(&bulk_slot, 0, 1);
+}
+
 /* Reads a chunk of an open file for resp_stream(). */
 static int read_fd(void *ctx, size_t off, void *buf, size_t n)
 {
@@ -409,7 +418,17 @@ static int h_bulk(struct req *r)
 	close(fd);
 	struct err e;
 	size_t n = 0;
-	if (cert_bulk(r->db, &f, format, path, &n, &e) < 0) {
+	/* Rendering takes up to half a minute: no read snapshot held that long (the WAL could not be
+	 * checkpointed past it); each query reads the latest data. One bulk job at a time (it already uses
+	 * every core); others wait their turn with their connection lent out. */
+	db_snapshot_end(r->db);
+	pthread_once(&bulk_once, bulk_slot_init);
+	db_pool_pause();
+	sem_wait(&bulk_slot);
+	db_pool_resume();
+	int bulk = cert_bulk(r->db, &f, format, path, &n, &e);
+	sem_post(&bulk_slot);
+	if (bulk < 0) {
 		unlink(path);
 		return bulk_page(r, n == 0 ? 404 : 422, n == 0 ? T(r, "No certificates match.") : e.msg);
 	}

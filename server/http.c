@@ -200,9 +200,10 @@ static int send_parts(struct req *r, int status, const char *type, bool gzip, co
 		   headers ? headers : "");
 	for (int i = 0; body && whole && i < nparts; i++)
 		buf_add(&out, parts[i].data, parts[i].len);
-	/* A large body (a video, a PDF) may take minutes to reach a phone: the database connection serves
-	 * other requests meanwhile. */
-	bool slow = body && here > 64 * 1024;
+	/* A large body (a video, a PDF, a report page) may take minutes to reach a phone: the database
+	 * connection serves other requests meanwhile. Below 32 KB (a lesson page, gzipped or not) lending and
+	 * taking it back costs more than the write, which the socket's buffer takes at once. */
+	bool slow = body && here > 32 * 1024;
 	if (slow)
 		db_pool_pause();
 	mg_write(r->conn, out.data, out.len);
@@ -238,7 +239,10 @@ int resp_stream(struct req *r, int status, const char *type, size_t len, const c
 	send_parts(r, status, type, false, headers, NULL, 0, len);
 	if (strcmp(r->method, "HEAD") == 0)
 		return status;
-	enum { CHUNK = 1 << 20 };
+	/* 1 MB, or a sixteenth of a large body (at most 8 MB): SQLite walks a blob's pages from its start
+	 * for each chunk, so fewer chunks keep a 200 MB file from costing seconds. */
+	size_t CHUNK = len / 16;
+	CHUNK = CHUNK < (1u << 20) ? (1u << 20) : CHUNK > (8u << 20) ? (8u << 20) : CHUNK;
 	char *chunk = xmalloc(len < CHUNK ? (len ? len : 1) : CHUNK);
 	for (size_t off = 0; off < len;) {
 		size_t n = len - off < CHUNK ? len - off : CHUNK;
@@ -422,6 +426,14 @@ static const struct zpart *zpart_get(const char *key, const char *mid, size_t le
 	return p;
 }
 
+static bool zparts_room(size_t len)
+{
+	pthread_mutex_lock(&zparts_lock);
+	bool room = zparts_bytes + 2 * len < ZPARTS_MAX_BYTES;
+	pthread_mutex_unlock(&zparts_lock);
+	return room;
+}
+
 static void zpart_done(const struct zpart *p)
 {
 	pthread_mutex_lock(&zparts_lock);
@@ -474,8 +486,10 @@ int resp_html_parts(struct req *r, int status, const struct buf *head, const cha
 	if (accepts_gzip(r) && key && *key && strlen(key) < 65)
 		zp = zpart_get(key, mid, mlen);
 	if (!zp) {
-		/* Kept for the next request too (the text is what a client without gzip gets). */
-		if (key && *key && strlen(key) < 65 && (zp = zpart_get(key, mid, mlen)) != NULL)
+		/* Kept for the next request too (the text is what a client without gzip gets), while there is room:
+		 * past the cap, compressing it only to throw it away would cost every such request. */
+		if (key && *key && strlen(key) < 65 && !http_part_text(key) && zparts_room(mlen) &&
+		    (zp = zpart_get(key, mid, mlen)) != NULL)
 			zpart_done(zp);
 		struct part parts[3] = {{buf_str(head), head->len}, {mid, mlen}, {buf_str(tail), tail->len}};
 		return send_parts(r, status, type, false, headers, parts, 3, 0);

@@ -44,6 +44,8 @@ static void on_signal(int sig)
  * more often.
  */
 static struct db_pool *pool;
+/* A request that gets no database connection within this long is answered 503 (busy), not kept waiting. */
+#define POOL_WAIT_MS 30000
 
 static void exit_thread(const struct mg_context *ctx, int type, void *p)
 {
@@ -171,14 +173,14 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 {
 	(void)cbdata;
 	const struct mg_request_info *ri = mg_get_request_info(conn);
-	struct req r = {.conn = conn, .db = pool ? db_pool_take(pool) : NULL, .method = ri->request_method, .remote = ri->remote_addr};
+	struct req r = {.conn = conn, .db = pool ? db_pool_take(pool, POOL_WAIT_MS) : NULL, .method = ri->request_method, .remote = ri->remote_addr};
 	http_request_begin();
 	r.path = ri->local_uri ? ri->local_uri : "/";
 	r.api = str_starts(r.path, "/api/");
 	int status;
 	if (!r.db) {
 		r.lang = "en";
-		status = resp_error(&r, 503, "the database is not available");
+		status = resp_error(&r, 503, "The server is busy, or its database is not available. Please try again in a moment.");
 		goto done;
 	}
 	/* A GET reads from one snapshot (anything that writes ends it: lib/db.h). */
@@ -226,7 +228,10 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 		goto done;
 	}
 	if (state_changing(r.method)) {
+		/* A phone may take a while to send the body: the connection serves others meanwhile. */
+		db_pool_pause();
 		int bad = read_body(&r, hit->max_body ? hit->max_body : DEFAULT_MAX_BODY);
+		db_pool_resume();
 		if (bad) {
 			status = resp_error(&r, bad, bad == 413   ? tr(r.lang, "The request is too large.")
 						     : bad == 411 ? tr(r.lang, "The request must give its Content-Length.")

@@ -369,7 +369,7 @@ struct pool_user {
 static void *pool_user_main(void *arg)
 {
 	struct pool_user *u = arg;
-	u->got = db_pool_take(u->pool);
+	u->got = db_pool_take(u->pool, 0);
 	if (u->order) {
 		pthread_mutex_lock(u->lock);
 		*u->order = (*u->next)++;
@@ -387,7 +387,7 @@ static void test_db_pool_statements_travel(void **state)
 	struct pool_fixture f = {.pool = NULL};
 	pool_setup(&f, 2);
 	static const char sql[] = "SELECT count(*) FROM users";
-	sqlite3 *a = db_pool_take(f.pool);
+	sqlite3 *a = db_pool_take(f.pool, 0);
 	sqlite3_stmt *st = db_stmt(a, sql);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	db_finish(st);
@@ -399,7 +399,7 @@ static void test_db_pool_statements_travel(void **state)
 	pthread_join(t, NULL);
 	assert_ptr_equal(u.got, a);
 	assert_int_equal(u.answer, 42);
-	sqlite3 *again = db_pool_take(f.pool);
+	sqlite3 *again = db_pool_take(f.pool, 0);
 	assert_ptr_equal(again, a);
 	sqlite3_stmt *st2 = db_stmt(again, sql);
 	assert_ptr_equal(st2, st); /* prepared once for this connection, whichever thread holds it */
@@ -408,7 +408,7 @@ static void test_db_pool_statements_travel(void **state)
 	assert_int_equal(db_exec(again, "BEGIN IMMEDIATE; INSERT INTO settings(key, value) VALUES ('p', '1')", NULL),
 			 0);
 	db_pool_give(f.pool, again);
-	sqlite3 *b = db_pool_take(f.pool);
+	sqlite3 *b = db_pool_take(f.pool, 0);
 	assert_true(sqlite3_get_autocommit(b));
 	assert_int_equal(db_int(b, "SELECT count(*) FROM settings WHERE key = 'p'", NULL, NULL, -1), 0);
 	db_pool_give(f.pool, b);
@@ -420,7 +420,7 @@ static void test_db_pool_pause_lends_and_returns(void **state)
 	(void)state;
 	struct pool_fixture f = {.pool = NULL};
 	pool_setup(&f, 1);
-	sqlite3 *mine = db_pool_take(f.pool);
+	sqlite3 *mine = db_pool_take(f.pool, 0);
 	/* Paused, the only connection serves another thread meanwhile. */
 	db_pool_pause();
 	struct pool_user u = {.pool = f.pool, .hold_ms = 150};
@@ -454,7 +454,7 @@ static void test_db_pool_waiters_in_order(void **state)
 	(void)state;
 	struct pool_fixture f = {.pool = NULL};
 	pool_setup(&f, 1);
-	sqlite3 *held = db_pool_take(f.pool);
+	sqlite3 *held = db_pool_take(f.pool, 0);
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	int order[4] = {-1, -1, -1, -1}, next = 0;
 	struct pool_user u[4];
@@ -471,6 +471,13 @@ static void test_db_pool_waiters_in_order(void **state)
 		assert_int_equal(order[i], i); /* served in arrival order */
 		assert_int_equal(u[i].answer, 42);
 	}
+	/* A bounded wait gives up (NULL) and leaves the queue sound for the next taker. */
+	held = db_pool_take(f.pool, 0);
+	assert_null(db_pool_take(f.pool, 100));
+	db_pool_give(f.pool, held);
+	sqlite3 *again = db_pool_take(f.pool, 100);
+	assert_ptr_equal(again, held);
+	db_pool_give(f.pool, again);
 	pool_teardown(&f);
 }
 
@@ -484,7 +491,7 @@ static void test_db_snapshot(void **state)
 	sqlite3 *other = db_open(f.path, &e);
 	assert_non_null(other);
 	assert_int_equal(db_setting_set(other, "n", "1"), 0);
-	sqlite3 *db = db_pool_take(f.pool);
+	sqlite3 *db = db_pool_take(f.pool, 0);
 	db_snapshot_begin(db);
 	assert_false(db_in_txn(db)); /* the snapshot is not a transaction of the caller's own */
 	assert_int_equal(db_int(db, "SELECT value FROM settings WHERE key = 'n'", NULL, NULL, -1), 1);
