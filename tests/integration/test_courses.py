@@ -163,14 +163,20 @@ def multipart(fields, files):
 AUDIO = b"ID3\x03\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 8
 
 
-def media_course(d, version="1.0.0"):
+def media_course_dir(d, version="1.0.0", name="talk.mp3", data=AUDIO):
+    """The fixture course with one media file linked from its second lesson; returns the folder."""
     c = os.path.join(d, "media-course-" + version)
     shutil.copytree(os.path.join(FIXTURES, "good"), c)
     set_version(c, version)
     os.makedirs(os.path.join(c, "media"))
-    open(os.path.join(c, "media", "talk.mp3"), "wb").write(AUDIO)
+    open(os.path.join(c, "media", name), "wb").write(data)
     with open(os.path.join(c, "lessons", "02-more.md"), "a") as f:
-        f.write("\n[Listen](../media/talk.mp3)\n")
+        f.write("\n[Listen](../media/%s)\n" % name)
+    return c
+
+
+def media_course(d, version="1.0.0"):
+    c = media_course_dir(d, version)
     z = os.path.join(d, "media-%s.zip" % version)
     sala("pack", c, "-o", z, check=True)
     return open(z, "rb").read()
@@ -266,13 +272,7 @@ def test_slow_media_download_does_not_hold_the_database():
     s = None
     try:
         big = b"ID3\x03\x00\x00\x00\x00\x00\x00" + os.urandom(8 << 20)
-        c = os.path.join(d, "big-course")
-        shutil.copytree(os.path.join(FIXTURES, "good"), c)
-        set_version(c, "1.0.0")
-        os.makedirs(os.path.join(c, "media"))
-        open(os.path.join(c, "media", "big.mp3"), "wb").write(big)
-        with open(os.path.join(c, "lessons", "02-more.md"), "a") as f:
-            f.write("\n[Listen](../media/big.mp3)\n")
+        c = media_course_dir(d, "1.0.0", "big.mp3", big)
         assert sala("import", c, db=srv.db).returncode == 0
         l = srv.client()
         l.login("learner")
