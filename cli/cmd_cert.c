@@ -448,7 +448,7 @@ static int bulk_cmd(int argc, char **argv)
 	sqlite3 *db = cli_db_open();
 	if (org && (f.org_id = org_id(db, org)) < 0)
 		die("cert bulk: no org unit '%s'", org);
-	/* Written beside OUT under a temporary name, synced, then renamed: OUT is never half a file. */
+	/* Written beside OUT under a temporary name, then committed over it: OUT is never half a file. */
 	size_t plen = strlen(out) + 16;
 	char *part = xmalloc(plen);
 	snprintf(part, plen, "%s.partXXXXXX", out);
@@ -462,27 +462,11 @@ static int bulk_cmd(int argc, char **argv)
 		unlink(part);
 		die("cert bulk: %s", e.msg);
 	}
-	struct stat sb;
-	fd = open(part, O_RDONLY);
-	if (fd < 0 || fsync(fd) < 0 || fstat(fd, &sb) < 0 || fchmod(fd, 0644) < 0 || rename(part, out) < 0) {
-		int err = errno;
-		if (fd >= 0)
-			close(fd);
-		unlink(part);
-		die("cert bulk: cannot write %s: %s", out, strerror(err));
-	}
-	close(fd);
-	/* The rename itself made durable: sync the folder. */
-	char *dir = xstrdup(out), *slash = strrchr(dir, '/');
-	if (slash)
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	free(dir);
+	if (file_commit(part, out, 0644, &e) < 0)
+		die("cert bulk: %s", e.msg);
 	free(part);
+	struct stat sb = {0};
+	stat(out, &sb);
 	printf("wrote %s: %zu certificates (%lld bytes)\n", out, n, (long long)sb.st_size);
 	db_close(db);
 	return 0;

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "lib/db.h"
+#include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "server/server.h"
 
@@ -102,15 +103,8 @@ int cmd_backup(int argc, char **argv)
 	db_close(db);
 	if (rc == 0 && !copy_ok(tmp))
 		rc = err_set(&e, "the copy in '%s' does not pass PRAGMA quick_check", tmp);
-	if (rc == 0) {
-		int fd = open(tmp, O_RDONLY);
-		if (fd < 0 || fsync(fd) != 0)
-			rc = err_set(&e, "cannot sync '%s': %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	}
-	if (rc == 0 && rename(tmp, out) != 0)
-		rc = err_set(&e, "cannot rename '%s' to '%s': %s", tmp, out, strerror(errno));
+	if (rc == 0)
+		rc = file_commit(tmp, out, -1, &e);
 	if (rc < 0) {
 		unlink(tmp);
 		free(tmp);

@@ -145,6 +145,35 @@ int file_read(const char *path, struct buf *b, struct err *e)
 	return 0;
 }
 
+int file_commit(const char *tmp, const char *path, int mode, struct err *e)
+{
+	int fd = open(tmp, O_RDONLY);
+	if (fd < 0 || fsync(fd) < 0 || (mode >= 0 && fchmod(fd, (mode_t)mode) < 0)) {
+		err_set(e, "cannot sync '%s': %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		err_set(e, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	/* The rename itself made durable: sync the folder. */
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+	return 0;
+}
+
 int file_write_atomic(const char *path, const void *data, size_t len, int mode, struct err *e)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
@@ -161,28 +190,19 @@ int file_write_atomic(const char *path, const void *data, size_t len, int mode, 
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			goto fail;
+			err_set(e, "cannot write '%s': %s", path, strerror(errno));
+			close(fd);
+			unlink(tmp);
+			free(tmp);
+			return -1;
 		}
 		p += w;
 		left -= (size_t)w;
 	}
-	if (fsync(fd) < 0)
-		goto fail;
 	close(fd);
-	if (rename(tmp, path) < 0) {
-		err_set(e, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
+	int rc = file_commit(tmp, path, -1, e);
 	free(tmp);
-	return 0;
-fail:
-	err_set(e, "cannot write '%s': %s", path, strerror(errno));
-	close(fd);
-	unlink(tmp);
-	free(tmp);
-	return -1;
+	return rc;
 }
 
 bool str_starts(const char *s, const char *prefix)

@@ -29,7 +29,12 @@ void random_token(size_t n, char *out);
 
 /* Reads a whole file into b (appending). -1 with a message on failure. */
 int file_read(const char *path, struct buf *b, struct err *e);
-/* Writes data to path atomically (temporary file, fsync, rename). */
+/*
+ * Makes the finished temporary file tmp the file at path: fsync, mode (-1 keeps it), rename over path,
+ * fsync of the folder. On failure tmp is removed. Readers see the old file or the whole new one.
+ */
+int file_commit(const char *tmp, const char *path, int mode, struct err *e);
+/* Writes data to path atomically (temporary file, then file_commit()). */
 int file_write_atomic(const char *path, const void *data, size_t len, int mode, struct err *e);
 
 /* String helpers. */
