@@ -1,13 +1,14 @@
 # Sala: one non-recursive Makefile. `make` builds ./sala.
 #   make run     install missing packages, build, create a demo database, serve on 127.0.0.1:8080
 #   make test    install test packages, build with sanitizers, run every suite
+#   make check   the quick loop: optimised build and unit tests
 #   make bench   optimised build and benchmarks (writes docs/performance.md)
 #   make fuzz    libFuzzer harnesses for the parsers (FUZZ_SECONDS each)
 #   SANITIZE=address,undefined   build knob for the sanitizers
 
 CC ?= cc
 SANITIZE ?=
-PKGS := sqlite3 libarchive libcmark gdlib yaml-0.1 libsodium zlib raqm freetype2 libqrencode libpng
+PKGS := sqlite3 libarchive libcmark gdlib yaml-0.1 libsodium zlib raqm freetype2 libqrencode libpng jansson pwquality
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcivetweb -lhpdf -lunistring -lcsv -lpthread -lm
@@ -30,7 +31,7 @@ MAIN_OBJ := $(BUILD)/cli/main.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all run test unit integration e2e bench fuzz deps-run deps-test format lint clean
+.PHONY: all run test check unit integration e2e bench fuzz deps-run deps-test format lint clean
 all: sala
 
 sala: $(BUILD)/sala
@@ -70,6 +71,13 @@ test: deps-test
 	tests/run.sh
 
 unit-bins: $(UNIT_BINS)
+
+# The quick loop (under a minute): optimised build and the unit tests, no sanitizers, no servers.
+check:
+	@scripts/deps.sh test
+	$(MAKE) sala unit-bins
+	@fail=0; for t in $(UNIT_BINS); do (cd tests/unit && ../../$$t) >/dev/null 2>&1 || { echo "FAIL $$t"; fail=1; }; done; \
+	[ $$fail -eq 0 ] && echo "unit tests passed"; exit $$fail
 
 bench: 
 	@scripts/deps.sh bench
