@@ -92,6 +92,21 @@ void session_destroy(sqlite3 *db, const char *token)
 	db_finish(st);
 }
 
+int sessions_end_user(sqlite3 *db, int64_t user_id, const char *keep, struct err *e)
+{
+	char key[65] = "";
+	if (keep)
+		token_key(keep, key);
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?");
+	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, key);
+	int rc = sqlite3_step(st);
+	db_finish(st);
+	if (rc != SQLITE_DONE)
+		return err_set(e, "cannot end the sessions of user %lld: %s", (long long)user_id, sqlite3_errmsg(db));
+	return 0;
+}
+
 void sessions_sweep(sqlite3 *db)
 {
 	int64_t now = now_s();

@@ -27,6 +27,12 @@ int session_create(sqlite3 *db, int64_t user_id, char token[65], char csrf[65], 
 /* Finds a live session by cookie token and touches it; -1 when none or expired. */
 int session_lookup(sqlite3 *db, const char *token, struct session *s);
 void session_destroy(sqlite3 *db, const char *token);
+/*
+ * Ends every session of user_id except the one whose cookie token is keep
+ * (NULL ends them all). 0, or -1 with a message: the caller must then not
+ * report the change as done, since old sessions would stay alive.
+ */
+int sessions_end_user(sqlite3 *db, int64_t user_id, const char *keep, struct err *e);
 /* Deletes expired sessions and old login failures. */
 void sessions_sweep(sqlite3 *db);
 

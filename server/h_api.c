@@ -66,6 +66,7 @@ static void user_json(struct buf *b, const struct user *u)
 	buf_json_str(b, u->lang);
 	buf_puts(b, ",\"org\":");
 	buf_json_str(b, u->org_code);
+	buf_printf(b, ",\"must_change_password\":%s", u->must_change ? "true" : "false");
 	buf_puts(b, ",\"roles\":[");
 	static const struct {
 		unsigned bit;
@@ -87,11 +88,16 @@ static int h_login(struct req *r)
 		return resp_error(r, 400, "the body must be a JSON object {\"username\": ..., \"password\": ...}");
 	const char *u = body_get(r, "$.username"), *p = body_get(r, "$.password");
 	int64_t id;
-	enum login_result res = login_check(r->db, u ? u : "", p ? p : "", r->remote, &id);
+	char code[ACTIVATION_CODE_LEN + 1];
+	enum login_result res =
+		login_check(r->db, u ? u : "", user_login_password(r->db, u, p ? p : "", code), r->remote, &id);
 	if (res == LOGIN_THROTTLED)
 		return resp_error(r, 429, "too many failed attempts; wait 15 minutes");
 	if (res != LOGIN_OK)
 		return resp_error(r, 401, "the username or password is not correct");
+	struct err e;
+	if (user_login_finish(r->db, id, &e) < 0)
+		return resp_error(r, 401, "the activation code has expired; ask your administrator for a new one");
 	if (req_login(r, id) < 0)
 		return resp_error(r, 500, "cannot start a session");
 	struct user user;
@@ -113,6 +119,22 @@ static int h_logout(struct req *r)
 {
 	session_destroy(r->db, r->token);
 	resp_cookie(r, SESSION_COOKIE, "", -1);
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "{\"ok\":true}");
+	return send_json(r, 200, &b);
+}
+
+/* {"current": "...", "new": "..."}: the user's own password change; the calling session stays, the others end. */
+static int h_me_password(struct req *r)
+{
+	if (!body_is_json_object(r))
+		return resp_error(r, 400, "the body must be a JSON object {\"current\": ..., \"new\": ...}");
+	const char *pw = body_get(r, "$.new");
+	if (!pw)
+		return resp_error(r, 400, "missing \"new\": the new password");
+	struct err e;
+	if (user_change_password(r->db, r->user->id, body_get(r, "$.current"), pw, r->token, &e) < 0)
+		return resp_error(r, 422, T(r, e.msg));
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "{\"ok\":true}");
 	return send_json(r, 200, &b);
@@ -475,6 +497,7 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/login", 0, h_login, 16384},
     {"POST", "/api/v1/logout", ROLE_ANY, h_logout, 0},
     {"GET", "/api/v1/me", ROLE_ANY, h_me, 0},
+    {"POST", "/api/v1/me/password", ROLE_ANY, h_me_password, 0},
     {"GET", "/api/v1/courses", ROLE_ANY, h_courses, 0},
     {"GET", "/api/v1/courses/:id", ROLE_ANY, h_course, 0},
     {"POST", "/api/v1/courses/:id/enrol", ROLE_ANY, h_enrol, 0},

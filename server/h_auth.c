@@ -26,7 +26,7 @@ static void login_form(struct req *r, struct buf *b, const char *username, const
 	buf_html(b, safe_next(req_query(r, "next") ? req_query(r, "next") : req_form(r, "next")));
 	buf_puts(b, "\">");
 	field_input(b, "username", T(r, "Username"), "text", username, true, "username");
-	field_input(b, "password", T(r, "Password"), "password", NULL, true, "current-password");
+	field_input(b, "password", T(r, "Password or activation code"), "password", NULL, true, "current-password");
 	form_submit(b, T(r, "Log in"));
 	page_end(r, b);
 }
@@ -44,7 +44,15 @@ static int h_login_post(struct req *r)
 {
 	const char *u = req_form(r, "username"), *p = req_form(r, "password");
 	int64_t id;
-	enum login_result res = login_check(r->db, u ? u : "", p ? p : "", r->remote, &id);
+	char code[ACTIVATION_CODE_LEN + 1];
+	enum login_result res = login_check(r->db, u ? u : "", user_login_password(r->db, u, p ? p : "", code),
+					    r->remote, &id);
+	struct err e;
+	if (res == LOGIN_OK && user_login_finish(r->db, id, &e) < 0) {
+		struct buf b = BUF_INIT;
+		login_form(r, &b, u, T(r, e.msg));
+		return page_send(r, 401, &b);
+	}
 	if (res != LOGIN_OK || req_login(r, id) < 0) {
 		struct buf b = BUF_INIT;
 		/* One message whatever was wrong, so it does not reveal which accounts exist. */
@@ -54,6 +62,9 @@ static int h_login_post(struct req *r)
 				   : T(r, "The username or password is not correct."));
 		return page_send(r, res == LOGIN_THROTTLED ? 429 : 401, &b);
 	}
+	/* A new or reset password must be changed before anything else (server.c keeps the user there). */
+	if (user_must_change(r->db, id))
+		return resp_redirect(r, "/profile/password");
 	return resp_redirect(r, safe_next(req_form(r, "next")));
 }
 

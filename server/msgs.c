@@ -121,4 +121,5 @@ void server_messages_register(void)
 	done = 1;
 	i18n_register(common, sizeof common / sizeof common[0]);
 	server_area_messages_register();
+	accounts_messages_register();
 }

@@ -26,7 +26,7 @@ static volatile sig_atomic_t stopping;
 static const char *db_path;
 
 static const struct route *const tables[] = {
-	view_routes, auth_routes, admin_routes, package_routes, course_routes, quiz_routes, report_routes, cert_routes, api_routes,
+	view_routes, auth_routes, profile_routes, admin_routes, package_routes, course_routes, quiz_routes, report_routes, cert_routes, api_routes,
 };
 
 static void on_signal(int sig)
@@ -169,6 +169,28 @@ static bool csrf_pass(struct req *r)
 	return req_csrf_ok(r);
 }
 
+/*
+ * A user who must change their password (reset by an administrator, or an
+ * activation code just used) may reach only the change form, the language
+ * switch, logging out and the stylesheet until they do.
+ */
+static bool forced_change_allows(const char *method, const char *path)
+{
+	static const char *const open_paths[] = {"/profile/password", "/api/v1/me/password", "/logout", "/api/v1/logout",
+						 "/lang", "/healthz"};
+	for (size_t i = 0; i < sizeof open_paths / sizeof open_paths[0]; i++)
+		if (strcmp(path, open_paths[i]) == 0)
+			return true;
+	return !state_changing(method) && str_starts(path, "/static/");
+}
+
+static int forced_change_refuse(struct req *r)
+{
+	if (!r->api && !state_changing(r->method))
+		return resp_redirect(r, "/profile/password");
+	return resp_error(r, 403, tr(r->lang, "You must change your password before doing anything else."));
+}
+
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
 	(void)cbdata;
@@ -221,6 +243,10 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 			status = resp_redirect(&r, buf_str(&to));
 			buf_release(&to);
 		}
+		goto done;
+	}
+	if (r.user && r.user->must_change && !forced_change_allows(r.method, r.path)) {
+		status = forced_change_refuse(&r);
 		goto done;
 	}
 	if (!req_has_role(&r, hit->role)) {

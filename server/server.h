@@ -28,6 +28,7 @@ int server_run(const struct server_opts *o);
 extern const struct route view_routes[];
 extern const struct route auth_routes[];
 extern const struct route admin_routes[];
+extern const struct route profile_routes[]; /* server/h_profile.c: /profile, /api/v1/me/password */
 extern const struct route package_routes[]; /* server/h_packages.c: /manage/courses, /media */
 extern const struct route course_routes[];
 extern const struct route quiz_routes[];
@@ -39,5 +40,7 @@ extern const struct route api_routes[];
 void server_messages_register(void);
 /* Registers the message tables of the areas (server/msgs_areas.c). */
 void server_area_messages_register(void);
+/* Registers the account pages' messages (server/msgs_accounts.c). */
+void accounts_messages_register(void);
 
 #endif
