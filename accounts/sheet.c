@@ -53,8 +53,8 @@ static bool ascii(const char *s)
 	return true;
 }
 
-/* The invisible copy of a line, at the same place as the drawn one (pixels from the top left). */
-static void layer_text(struct sheet *sh, HPDF_Page page, const char *s, int x, int y, int px)
+/* The invisible copy of a line, at the same place and no wider than the drawn one (pixels from the top left). */
+static void layer_text(struct sheet *sh, HPDF_Page page, const char *s, int x, int y, int px, int max_w)
 {
 	if (!*s)
 		return;
@@ -62,6 +62,8 @@ static void layer_text(struct sheet *sh, HPDF_Page page, const char *s, int x, i
 	HPDF_Page_BeginText(page);
 	HPDF_Page_SetTextRenderingMode(page, HPDF_INVISIBLE);
 	HPDF_Page_SetFontAndSize(page, ascii(s) ? sh->layer_latin : sh->layer_khmer, (HPDF_REAL)(px * k));
+	HPDF_REAL w = HPDF_Page_TextWidth(page, s);
+	HPDF_Page_SetHorizontalScalling(page, w > max_w * k ? (HPDF_REAL)(100.0 * max_w * k / w) : 100);
 	HPDF_Page_TextOut(page, (HPDF_REAL)(x * k), (HPDF_REAL)((PAGE_H - y) * k), s);
 	HPDF_Page_EndText(page);
 }
@@ -72,7 +74,6 @@ struct line {
 	enum text_style style;
 	int px, dy;
 };
-
 #define NLINES 7
 
 static void slip_lines(const struct sheet *sh, const struct slip *s, char lines[][256], struct line *out)
@@ -110,6 +111,7 @@ static int sheet_page(struct sheet *sh, gdImagePtr im, size_t first, size_t coun
 {
 	page_clear(im);
 	int ink = gdTrueColor(20, 20, 20);
+	int used[COLS * ROWS][NLINES]; /* the sizes drawn (a long line shrinks to fit), for the text layer */
 	for (size_t k = 0; k < count; k++) {
 		int x0 = (int)(k % COLS) * SLIP_W + 36, y = (int)(k / COLS) * SLIP_H + 10;
 		char lines[5][256];
@@ -117,9 +119,9 @@ static int sheet_page(struct sheet *sh, gdImagePtr im, size_t first, size_t coun
 		slip_lines(sh, &sh->slips[first + k], lines, l);
 		for (int i = 0; i < NLINES; i++) {
 			y += l[i].dy;
-			if (*l[i].text)
-				text_draw(im, &sh->fonts, l[i].style, l[i].text, l[i].px, x0, y, ALIGN_LEFT, SLIP_W - 72,
-					  ink);
+			used[k][i] = *l[i].text ? text_draw(im, &sh->fonts, l[i].style, l[i].text, l[i].px, x0, y,
+							    ALIGN_LEFT, SLIP_W - 72, ink)
+						: l[i].px;
 		}
 	}
 	int size = 0;
@@ -140,7 +142,7 @@ static int sheet_page(struct sheet *sh, gdImagePtr im, size_t first, size_t coun
 		slip_lines(sh, &sh->slips[first + k], lines, l);
 		for (int i = 0; i < NLINES; i++) {
 			y += l[i].dy;
-			layer_text(sh, page, l[i].text, x0, y, l[i].px);
+			layer_text(sh, page, l[i].text, x0, y, used[k][i], SLIP_W - 72);
 		}
 	}
 	return sh->status ? err_set(e, "cannot draw a PDF page (libharu error 0x%04lx)", (unsigned long)sh->status)

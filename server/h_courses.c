@@ -445,7 +445,7 @@ static void assign_page(struct req *r, struct buf *b, const struct learn_course 
 	buf_puts(b, "<p>");
 	buf_html(b, T(r, "Give an org unit code to enrol everyone in it and below it, including people added later. "
 			 "Or list usernames, one per line."));
-	if (!(r->user->roles & (ROLE_ADMIN | ROLE_TRAINER)))
+	if (!(r->user->roles & ROLE_ADMIN))
 		buf_printf(b, " %s", T(r, "You can assign only within the units you manage."));
 	buf_puts(b, "</p>");
 	struct buf action = BUF_INIT;
