@@ -260,6 +260,45 @@ static void test_db_open_migrates(void **state)
 }
 
 /* A version-1 database (items and blobs WITHOUT ROWID) upgrades with every row and reference kept. */
+/* Migration 3 adds the password-lifecycle columns to a v2 database without touching its users. */
+static void test_db_migration_3_keeps_users(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sala-test-mig3-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	sqlite3 *raw = NULL;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, schema_migration(0), NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, schema_migration(1), NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw,
+				      "PRAGMA user_version = 2;"
+				      "INSERT INTO org_units(id, code, name_en, level, path) VALUES (1, 'KH', 'K', "
+				      "'national', '/1/');"
+				      "INSERT INTO users(id, username, password_hash, full_name, sex, org_id, created_at) "
+				      "VALUES (5, 'old', 'h', 'Old User', 'female', 1, 0);"
+				      "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen) VALUES "
+				      "('t', 5, 'c', 0, 0);",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(raw);
+	struct err e;
+	sqlite3 *db = db_open(path, &e);
+	assert_non_null(db);
+	assert_true(db_schema_version() >= 3);
+	assert_int_equal(db_int(db, "PRAGMA user_version", NULL, NULL, -1), db_schema_version());
+	assert_int_equal(db_int(db, "SELECT must_change_password * 100 + activation_expires * 10 + "
+				    "(deleted_at IS NULL) FROM users WHERE id = 5 AND username = 'old' AND "
+				    "password_hash = 'h' AND full_name = 'Old User'",
+				NULL, NULL, -1),
+			 1);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sessions WHERE user_id = 5", NULL, NULL, -1), 1);
+	db_close(db);
+	unlink(path);
+}
+
 static void test_db_migration_2_keeps_rows(void **state)
 {
 	(void)state;
@@ -532,6 +571,7 @@ int main(void)
 		cmocka_unit_test(test_err_truncates_on_utf8_boundary),
 		cmocka_unit_test(test_db_open_migrates),
 		cmocka_unit_test(test_db_migration_2_keeps_rows),
+		cmocka_unit_test(test_db_migration_3_keeps_users),
 		cmocka_unit_test(test_db_pool_statements_travel),
 		cmocka_unit_test(test_db_pool_pause_lends_and_returns),
 		cmocka_unit_test(test_db_pool_waiters_in_order),
