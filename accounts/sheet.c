@@ -2,6 +2,7 @@
 
 #include <gd.h>
 #include <hpdf.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,11 +197,48 @@ static int sheet_render(struct sheet *sh, struct err *e)
 	return rc;
 }
 
+struct render_job {
+	struct sheet *sh;
+	struct err *e;
+	int rc;
+};
+
+static void *render_thread(void *arg)
+{
+	struct render_job *j = arg;
+	j->rc = sheet_render(j->sh, j->e);
+	return NULL;
+}
+
+/*
+ * libharu 2.3 keeps a 65,536-entry table on the stack while it loads a
+ * TrueType font for UTF-8 text (about 130 KB), more than a server worker
+ * thread has: the rendering runs on its own thread with a stack of
+ * RENDER_STACK, and touches no database.
+ */
+#define RENDER_STACK (4u << 20)
+
+static int render_big_stack(struct sheet *sh, struct err *e)
+{
+	struct render_job j = {sh, e, -1};
+	pthread_attr_t attr;
+	pthread_t t;
+	if (pthread_attr_init(&attr) != 0)
+		return err_set(e, "cannot start the sheet renderer");
+	pthread_attr_setstacksize(&attr, RENDER_STACK);
+	int started = pthread_create(&t, &attr, render_thread, &j) == 0;
+	pthread_attr_destroy(&attr);
+	if (!started)
+		return err_set(e, "cannot start the sheet renderer");
+	pthread_join(t, NULL);
+	return j.rc;
+}
+
 static int collect(void *ctx, const struct user *u, const char *code, struct err *e)
 {
 	struct sheet *sh = ctx;
 	if (!u)
-		return sheet_render(sh, e);
+		return render_big_stack(sh, e);
 	sh->slips = xrealloc(sh->slips, (sh->n + 1) * sizeof *sh->slips);
 	struct slip *s = &sh->slips[sh->n++];
 	s->name = xstrdup(u->full_name);

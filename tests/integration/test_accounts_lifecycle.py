@@ -34,6 +34,20 @@ def write(srv, sql, *args):
         db.close()
 
 
+def english(c):
+    """Pages in English for this client (the demo accounts prefer Khmer)."""
+    c.cookies["sala_lang"] = "en"
+    c.get("/login?lang=en")
+    return c
+
+
+def login_en(srv, user, password=None):
+    c = english(srv.client())
+    c.login(user, password)
+    c.post("/lang", {"lang": "en", "next": "/"})
+    return c
+
+
 def change_form(c, current, new, repeat=None):
     c.get("/profile/password")
     fields = {"new": new, "repeat": repeat if repeat is not None else new}
@@ -44,8 +58,8 @@ def change_form(c, current, new, repeat=None):
 
 def test_profile_password_change_keeps_this_session_and_ends_the_others():
     with Server() as srv:
-        c1, c2 = srv.client(), srv.client()
-        c1.login("learner")
+        c1 = login_en(srv, "learner")
+        c2 = srv.client()
         c2.login("learner")
         page = c1.get("/my")
         assert 'href="/profile"' in page.text  # linked from the page header
@@ -105,8 +119,7 @@ def test_admin_reset_forces_a_change_before_anything_else():
         uid = one(srv, "SELECT id FROM users WHERE username = 'learner'")
         old = srv.client()
         old.login("learner")
-        admin = srv.client()
-        admin.login("admin")
+        admin = login_en(srv, "admin")
         page = admin.get("/admin/users/%d" % uid)
         assert "/admin/users/%d/password" % uid in page.text
         r = admin.post("/admin/users/%d/password" % uid, {"password": "12345678", "must_change": "1"})
@@ -114,8 +127,7 @@ def test_admin_reset_forces_a_change_before_anything_else():
         r = admin.post("/admin/users/%d/password" % uid, {"password": "temp-Pass-4412", "must_change": "1"})
         assert r.status == 303
         assert old.get("/my").status == 303  # the reset ended the learner's sessions
-        c = srv.client()
-        c.get("/login")
+        c = english(srv.client())
         r = c.post("/login", {"username": "learner", "password": "temp-Pass-4412", "next": "/my"})
         assert r.status == 303 and r.header("Location") == "/profile/password"
         # Every other page and API route is closed until the change.
@@ -145,22 +157,22 @@ def test_api_me_password():
         other = r2.json()["token"]
         h = bearer(tok)
         t = srv.client()
-        r = t.request("POST", "/api/v1/me/password", body=json.dumps({"current": "wrong-password-1",
+        r = t.request("POST", "/api/v1/me/password?lang=en", body=json.dumps({"current": "wrong-password-1",
                                                                        "new": NEW_PW}), headers=h)
         assert r.status == 422 and r.json()["error"] == "The current password is not correct."
-        r = t.request("POST", "/api/v1/me/password", body=json.dumps({"current": DEMO["learner"], "new": "aaaaaaaa"}),
+        r = t.request("POST", "/api/v1/me/password?lang=en", body=json.dumps({"current": DEMO["learner"], "new": "aaaaaaaa"}),
                       headers=h)
         assert r.status == 422 and "at least 10 characters" in r.json()["error"]
-        r = t.request("POST", "/api/v1/me/password", body=json.dumps({"current": DEMO["learner"]}), headers=h)
+        r = t.request("POST", "/api/v1/me/password?lang=en", body=json.dumps({"current": DEMO["learner"]}), headers=h)
         assert r.status == 400
-        r = t.request("POST", "/api/v1/me/password", body=json.dumps({"current": DEMO["learner"], "new": NEW_PW}),
+        r = t.request("POST", "/api/v1/me/password?lang=en", body=json.dumps({"current": DEMO["learner"], "new": NEW_PW}),
                       headers=h)
         assert r.status == 200 and r.json() == {"ok": True}
         assert t.request("GET", "/api/v1/me", headers=h).status == 200  # this session stays
         assert t.request("GET", "/api/v1/me", headers=bearer(other)).status == 401  # the other ended
         assert api_login(srv, "learner", NEW_PW)[1].status == 200
         # Without a session: 401.
-        r = srv.client().request("POST", "/api/v1/me/password", body=json.dumps({"current": "x", "new": "y"}),
+        r = srv.client().request("POST", "/api/v1/me/password?lang=en", body=json.dumps({"current": "x", "new": "y"}),
                                  headers={"Content-Type": "application/json"})
         assert r.status == 401
 
@@ -182,8 +194,7 @@ def pdf_text(data, path):
 def test_import_without_passwords_activation_sheet_and_first_login():
     with Server() as srv:
         sala("settings", "set", "base_url", "https://sala.example.gov.kh", db=srv.db)
-        admin = srv.client()
-        admin.login("admin")
+        admin = login_en(srv, "admin")
         admin.get("/admin/users/import")
         r = admin.post("/admin/users/import", {"csv": CSV})
         assert r.status == 200, r.text[:2000]
@@ -255,8 +266,7 @@ def test_activation_code_expires_and_admin_reissues():
         expires = one(srv, "SELECT activation_expires FROM users WHERE username = 'learner'")
         assert abs(expires - (time.time() + 14 * 86400)) < 120
         write(srv, "UPDATE users SET activation_expires = ? WHERE username = 'learner'", int(time.time()) - 1)
-        c = srv.client()
-        c.get("/login")
+        c = english(srv.client())
         r = c.post("/login", {"username": "learner", "password": code})
         assert r.status == 401 and "This activation code has expired." in r.text
         _, r = api_login(srv, "learner", code)
