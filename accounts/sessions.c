@@ -80,16 +80,17 @@ int session_lookup(sqlite3 *db, const char *token, struct session *s)
 	return rc;
 }
 
-void session_destroy(sqlite3 *db, const char *token)
+int session_destroy(sqlite3 *db, const char *token)
 {
 	if (!token)
-		return;
+		return 0;
 	char key[65];
 	token_key(token, key);
 	sqlite3_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
 	db_bind_text(st, 1, key);
-	sqlite3_step(st);
+	int rc = sqlite3_step(st);
 	db_finish(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int sessions_end_user(sqlite3 *db, int64_t user_id, const char *keep, struct err *e)

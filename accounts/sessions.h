@@ -26,7 +26,8 @@ struct session {
 int session_create(sqlite3 *db, int64_t user_id, char token[65], char csrf[65], struct err *e);
 /* Finds a live session by cookie token and touches it; -1 when none or expired. */
 int session_lookup(sqlite3 *db, const char *token, struct session *s);
-void session_destroy(sqlite3 *db, const char *token);
+/* Ends the session of a cookie token; -1 when the delete failed (the session may still be alive). */
+int session_destroy(sqlite3 *db, const char *token);
 /*
  * Ends every session of user_id except the one whose cookie token is keep
  * (NULL ends them all). 0, or -1 with a message: the caller must then not

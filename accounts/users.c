@@ -278,8 +278,10 @@ static int roles_write(sqlite3 *db, int64_t id, const char *roles)
 		return -1;
 	sqlite3_stmt *st = db_stmt(db, "DELETE FROM user_roles WHERE user_id = ?");
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_step(st);
+	int del = sqlite3_step(st);
 	db_finish(st);
+	if (del != SQLITE_DONE)
+		return -1;
 	for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
 		if (!(mask & role_names[i].bit))
 			continue;
@@ -356,7 +358,7 @@ int user_update(sqlite3 *db, int64_t id, const struct user_input *u, struct err 
 		return -1;
 	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET full_name = ?1, full_name_km = ?2, sex = ?3, org_id = "
 					  "(SELECT id FROM org_units WHERE code = ?4), position = ?5, email = ?6, "
-					  "phone = ?7 WHERE id = ?8");
+					  "phone = ?7 WHERE id = ?8 AND deleted_at IS NULL");
 	db_bind_text(st, 1, u->full_name);
 	db_bind_text(st, 2, or_empty(u->full_name_km));
 	db_bind_text(st, 3, u->sex && *u->sex ? u->sex : "unspecified");
@@ -413,23 +415,26 @@ static int password_write(sqlite3 *db, int64_t id, const char *hash, bool must_c
 	return db_commit(db, e);
 }
 
-/* The username of id, for the strength check; "" when absent. */
-static void username_of(sqlite3 *db, int64_t id, char *out, size_t len)
+/* The username of id, for the strength check; -1 with a message when absent or unreadable. */
+static int username_of(sqlite3 *db, int64_t id, char *out, size_t len, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT username FROM users WHERE id = ? AND deleted_at IS NULL");
 	sqlite3_bind_int64(st, 1, id);
 	out[0] = '\0';
-	if (sqlite3_step(st) == SQLITE_ROW)
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		snprintf(out, len, "%s", db_col_text(st, 0));
 	db_finish(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? err_set(e, "no such user") : err_set(e, "cannot read the user: %s", sqlite3_errmsg(db));
 }
 
 int user_reset_password(sqlite3 *db, int64_t id, const char *password, bool must_change, struct err *e)
 {
 	char name[80];
-	username_of(db, id, name, sizeof name);
-	if (!*name)
-		return err_set(e, "no such user");
+	if (username_of(db, id, name, sizeof name, e) < 0)
+		return -1;
 	if (password_check(password, name, e) < 0)
 		return -1;
 	char hash[crypto_pwhash_STRBYTES];
@@ -456,15 +461,17 @@ int user_change_password(sqlite3 *db, int64_t id, const char *current, const cha
 	sqlite3_bind_int64(st, 1, id);
 	char name[80] = "", hash[crypto_pwhash_STRBYTES] = "";
 	int64_t act = 0;
-	int found = sqlite3_step(st) == SQLITE_ROW;
-	if (found) {
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
 		snprintf(name, sizeof name, "%s", db_col_text(st, 0));
 		snprintf(hash, sizeof hash, "%s", db_col_text(st, 1));
 		act = sqlite3_column_int64(st, 2);
 	}
 	db_finish(st);
-	if (!found)
+	if (step == SQLITE_DONE)
 		return err_set(e, "no such user");
+	if (step != SQLITE_ROW)
+		return err_set(e, "cannot read the user: %s", sqlite3_errmsg(db));
 	/* An outstanding activation code is not a password to confirm with. */
 	if (*hash && act == 0 && !password_verify(hash, current ? current : ""))
 		return err_set(e, "The current password is not correct.");

@@ -12,7 +12,9 @@
 #include "accounts/sessions.h"
 #include "accounts/users.h"
 #include "lib/db.h"
+#include "lib/i18n.h"
 #include "lib/util.h"
+#include "server/server.h"
 
 static int setup(void **state)
 {
@@ -335,6 +337,13 @@ static void test_password_strength(void **state)
 	while (password_problems[n])
 		n++;
 	assert_int_equal(n, 10);
+	/* Each has its Khmer in the interface catalogue, so a Khmer page never shows the English. */
+	server_messages_register();
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(tr("km", password_problems[i]), password_problems[i]) == 0)
+			fail_msg("no Khmer for '%s'", password_problems[i]);
+	assert_string_equal(tr("km", "The password must have at least 10 characters."),
+			    "ពាក្យសម្ងាត់ត្រូវមានយ៉ាងតិច ១០ តួអក្សរ។");
 }
 
 static void test_activation_codes(void **state)
