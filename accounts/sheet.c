@@ -82,14 +82,13 @@ static void slip_lines(const struct sheet *sh, const struct slip *s, char lines[
 	snprintf(lines[0], 256, "Username / ឈ្មោះអ្នកប្រើ: %s", s->username);
 	snprintf(lines[1], 256, "Code / លេខកូដ: %s", s->code);
 	snprintf(lines[2], 256, "%s", sh->base_url);
-	snprintf(lines[3], 256, "ចូលដោយឈ្មោះអ្នកប្រើ និងលេខកូដនេះ រួចជ្រើសរើសពាក្យសម្ងាត់ថ្មី។ ប្រើបានដល់ %s។",
-		 sh->until);
+	snprintf(lines[3], 256, "ចូលដោយឈ្មោះអ្នកប្រើ និងលេខកូដនេះ រួចជ្រើសរើសពាក្យសម្ងាត់ថ្មី។ ប្រើបានដល់ %s។", sh->until);
 	snprintf(lines[4], 256, "Log in with your username and this code, then choose a password. Valid until %s.",
 		 sh->until);
 	struct line l[NLINES] = {
-		{s->name_km, TEXT_BOLD, 34, 62},   {s->name, TEXT_BOLD, 30, 48},	     {lines[0], TEXT_REGULAR, 24, 46},
-		{lines[1], TEXT_BOLD, 30, 52},     {lines[2], TEXT_REGULAR, 24, 42}, {lines[3], TEXT_REGULAR, 17, 34},
-		{lines[4], TEXT_REGULAR, 17, 30},
+	    {s->name_km, TEXT_BOLD, 34, 62},  {s->name, TEXT_BOLD, 30, 48},	{lines[0], TEXT_REGULAR, 24, 46},
+	    {lines[1], TEXT_BOLD, 30, 52},    {lines[2], TEXT_REGULAR, 24, 42}, {lines[3], TEXT_REGULAR, 17, 34},
+	    {lines[4], TEXT_REGULAR, 17, 30},
 	};
 	memcpy(out, l, sizeof l);
 }
@@ -146,8 +145,7 @@ static int sheet_page(struct sheet *sh, gdImagePtr im, size_t first, size_t coun
 			layer_text(sh, page, l[i].text, x0, y, used[k][i], SLIP_W - 72);
 		}
 	}
-	return sh->status ? err_set(e, "cannot draw a PDF page (libharu error 0x%04lx)", (unsigned long)sh->status)
-			  : 0;
+	return sh->status ? err_set(e, "cannot draw a PDF page (libharu error 0x%04lx)", (unsigned long)sh->status) : 0;
 }
 
 /* The fonts of the text layer: the TrueType files the drawing uses (libharu loads .ttf only). */

@@ -95,8 +95,8 @@ static int profile_page(struct req *r, int status, const char *message, bool ok)
 static int h_profile(struct req *r)
 {
 	const char *msg = req_query(r, "password") ? T(r, "Your password was changed. Your other sessions have ended.")
-			  : req_query(r, "saved") ? T(r, "Saved.")
-						  : NULL;
+			  : req_query(r, "saved")  ? T(r, "Saved.")
+						   : NULL;
 	return profile_page(r, 200, msg, true);
 }
 
@@ -113,9 +113,9 @@ static int h_profile_save(struct req *r)
 }
 
 const struct route profile_routes[] = {
-	{"GET", "/profile", ROLE_ANY, h_profile, 0},
-	{"POST", "/profile", ROLE_ANY, h_profile_save, 0},
-	{"GET", "/profile/password", ROLE_ANY, h_password_get, 0},
-	{"POST", "/profile/password", ROLE_ANY, h_password_post, 0},
-	{NULL, NULL, 0, NULL, 0},
+    {"GET", "/profile", ROLE_ANY, h_profile, 0},
+    {"POST", "/profile", ROLE_ANY, h_profile_save, 0},
+    {"GET", "/profile/password", ROLE_ANY, h_password_get, 0},
+    {"POST", "/profile/password", ROLE_ANY, h_password_post, 0},
+    {NULL, NULL, 0, NULL, 0},
 };
