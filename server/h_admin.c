@@ -297,7 +297,12 @@ static int h_user_activation(struct req *r)
 	page_end(r, &b);
 	user_release(&u);
 	sodium_memzero(code, sizeof code);
-	return page_send(r, 200, &b);
+	/* The code is shown once: no copy in the browser's cache. */
+	int rc =
+	    resp_send(r, 200, "text/html; charset=utf-8", buf_str(&b), b.len, "Cache-Control: private, no-store\r\n");
+	sodium_memzero(b.data, b.len);
+	buf_release(&b);
+	return rc;
 }
 
 static int h_user_delete(struct req *r)

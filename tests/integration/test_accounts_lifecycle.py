@@ -278,7 +278,7 @@ def test_activation_code_expires_and_admin_reissues():
         admin.login("admin")
         admin.get("/admin/users/%d" % uid)
         r = admin.post("/admin/users/%d/activation" % uid, {})
-        assert r.status == 200
+        assert r.status == 200 and "no-store" in r.header("Cache-Control")
         new = re.search(r"<strong>([0-9A-Z]{5}-[0-9A-Z]{5})</strong>", r.text).group(1)
         assert new != code
         r = c.post("/login", {"username": "learner", "password": new})
