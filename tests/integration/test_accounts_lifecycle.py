@@ -371,6 +371,12 @@ def test_trainers_assign_only_within_their_units():
         assert not one(srv, "SELECT count(*) FROM org_assignments WHERE course_id = ?", cid)
         r = c.request("POST", path, body=json.dumps({"org": "MOI"}), headers=h)  # their own ministry
         assert r.status == 200, r.text
+        # The web form says so and refuses the same way.
+        w = login_en(srv, "trainer")
+        page = w.get("/courses/%s/assign" % cid)
+        assert "You can assign only within the units you manage." in page.text
+        r = w.post("/courses/%s/assign" % cid, {"org": "KH"})
+        assert r.status == 403 and "Outside the units you manage" in r.text
         # The administrator still assigns anywhere.
         _, r = api_login(srv, "admin", DEMO["admin"])
         r = c.request("POST", path, body=json.dumps({"org": "17"}), headers=bearer(r.json()["token"]))
