@@ -51,15 +51,19 @@ const char *req_header(struct req *r, const char *name)
 	return mg_get_header(r->conn, name);
 }
 
+const char *req_cookie_in(struct arena *a, const char *header, const char *name)
+{
+	if (!header)
+		return NULL;
+	char val[COOKIE_MAX_VALUE + 1];
+	if (mg_get_cookie(header, name, val, sizeof val) <= 0)
+		return NULL;
+	return arena_strdup(a, val);
+}
+
 const char *req_cookie(struct req *r, const char *name)
 {
-	const char *h = mg_get_header(r->conn, "Cookie");
-	if (!h)
-		return NULL;
-	char val[256];
-	if (mg_get_cookie(h, name, val, sizeof val) <= 0)
-		return NULL;
-	return arena_strdup(&r->arena, val);
+	return req_cookie_in(&r->arena, mg_get_header(r->conn, "Cookie"), name);
 }
 
 int64_t req_int(const char *s, int64_t min, int64_t max, int64_t def)
@@ -619,8 +623,7 @@ size_t form_parse(struct arena *a, const char *s, size_t len, struct kv **out)
 	return form_parse_bounded(a, s, len, out, &n) < 0 ? 0 : n;
 }
 
-/* Checks one Cookie header value: the number of cookies and the length of Sala's own. */
-static int cookie_check(const char *h, size_t *count)
+int req_cookie_check(const char *h, size_t *count)
 {
 	const char *p = h;
 	while (*p) {
@@ -656,7 +659,7 @@ int req_parse_head(struct req *r)
 		cookie_bytes += strlen(value);
 		if (cookie_bytes > COOKIE_MAX_HEADER)
 			return REQ_LIMIT_COOKIE_HEADER;
-		int rc = cookie_check(value, &cookies);
+		int rc = req_cookie_check(value, &cookies);
 		if (rc < 0)
 			return rc;
 	}
