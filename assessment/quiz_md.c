@@ -12,8 +12,8 @@
 #include "assessment/quiz.h"
 #include "lib/buf.h"
 #include "lib/util.h"
-#include "lib/yaml_nesting.h"
 #include "lib/xmalloc.h"
+#include "lib/yaml_nesting.h"
 
 enum phase { P_NONE, P_TEXT, P_ANSWERS, P_FEEDBACK };
 

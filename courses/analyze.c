@@ -15,8 +15,8 @@
 #include "courses/package.h"
 #include "courses/render.h"
 #include "lib/util.h"
-#include "lib/yaml_nesting.h"
 #include "lib/xmalloc.h"
+#include "lib/yaml_nesting.h"
 
 #define MANIFEST_FILE "course.yml"
 

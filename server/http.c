@@ -664,8 +664,7 @@ int req_parse_head(struct req *r)
 			return rc;
 	}
 	if (ri->query_string)
-		return form_parse_bounded(&r->arena, ri->query_string, strlen(ri->query_string), &r->query,
-					  &r->nquery);
+		return form_parse_bounded(&r->arena, ri->query_string, strlen(ri->query_string), &r->query, &r->nquery);
 	return 0;
 }
 
@@ -674,34 +673,31 @@ static const struct {
 	const char *fmt; /* English; the catalogue below has the Khmer */
 	long limit;
 } limits[] = {
-	{REQ_LIMIT_FIELDS, 400, "The form or address has more than %ld fields.", FORM_MAX_PAIRS},
-	{REQ_LIMIT_KEY, 400, "A field name is longer than %ld bytes.", FORM_MAX_KEY},
-	{REQ_LIMIT_COOKIES, 431, "The request carries more than %ld cookies.", COOKIE_MAX_COUNT},
-	{REQ_LIMIT_COOKIE_HEADER, 431, "The Cookie header is longer than %ld bytes.", COOKIE_MAX_HEADER},
-	{REQ_LIMIT_COOKIE_VALUE, 431, "A cookie of this site is longer than %ld bytes.", COOKIE_MAX_VALUE},
-	{REQ_LIMIT_PARTS, 400, "The upload has more than %ld parts.", MULTIPART_MAX_PARTS},
-	{REQ_LIMIT_PART_HEADERS, 400, "A part of the upload has headers longer than %ld bytes.",
-	 MULTIPART_MAX_HEADERS},
-	{REQ_LIMIT_PART_FIELD, 400, "A text field of the upload is longer than %ld bytes.", MULTIPART_MAX_FIELD},
-	{REQ_LIMIT_BOUNDARY, 400, "The upload's boundary is missing or longer than %ld characters.",
-	 MULTIPART_MAX_BOUNDARY},
-	{REQ_BAD_MULTIPART, 400, "The upload is not well-formed multipart/form-data.", 0},
+    {REQ_LIMIT_FIELDS, 400, "The form or address has more than %ld fields.", FORM_MAX_PAIRS},
+    {REQ_LIMIT_KEY, 400, "A field name is longer than %ld bytes.", FORM_MAX_KEY},
+    {REQ_LIMIT_COOKIES, 431, "The request carries more than %ld cookies.", COOKIE_MAX_COUNT},
+    {REQ_LIMIT_COOKIE_HEADER, 431, "The Cookie header is longer than %ld bytes.", COOKIE_MAX_HEADER},
+    {REQ_LIMIT_COOKIE_VALUE, 431, "A cookie of this site is longer than %ld bytes.", COOKIE_MAX_VALUE},
+    {REQ_LIMIT_PARTS, 400, "The upload has more than %ld parts.", MULTIPART_MAX_PARTS},
+    {REQ_LIMIT_PART_HEADERS, 400, "A part of the upload has headers longer than %ld bytes.", MULTIPART_MAX_HEADERS},
+    {REQ_LIMIT_PART_FIELD, 400, "A text field of the upload is longer than %ld bytes.", MULTIPART_MAX_FIELD},
+    {REQ_LIMIT_BOUNDARY, 400, "The upload's boundary is missing or longer than %ld characters.",
+     MULTIPART_MAX_BOUNDARY},
+    {REQ_BAD_MULTIPART, 400, "The upload is not well-formed multipart/form-data.", 0},
 };
 
 static const struct msg limit_msgs[] = {
-	{"The form or address has more than %ld fields.", "ទម្រង់ ឬអាសយដ្ឋាននេះមានវាលលើសពី %ld។"},
-	{"A field name is longer than %ld bytes.", "ឈ្មោះវាលមួយវែងជាង %ld បៃ។"},
-	{"The request carries more than %ld cookies.", "សំណើនេះមានខូគីលើសពី %ld។"},
-	{"The Cookie header is longer than %ld bytes.", "ក្បាល Cookie វែងជាង %ld បៃ។"},
-	{"A cookie of this site is longer than %ld bytes.", "ខូគីមួយរបស់គេហទំព័រនេះវែងជាង %ld បៃ។"},
-	{"The upload has more than %ld parts.", "ការផ្ទុកឡើងនេះមានផ្នែកលើសពី %ld។"},
-	{"A part of the upload has headers longer than %ld bytes.",
-	 "ផ្នែកមួយនៃការផ្ទុកឡើងមានក្បាលវែងជាង %ld បៃ។"},
-	{"A text field of the upload is longer than %ld bytes.", "វាលអត្ថបទមួយនៃការផ្ទុកឡើងវែងជាង %ld បៃ។"},
-	{"The upload's boundary is missing or longer than %ld characters.",
-	 "ព្រំដែន (boundary) នៃការផ្ទុកឡើងបាត់ ឬវែងជាង %ld តួអក្សរ។"},
-	{"The upload is not well-formed multipart/form-data.",
-	 "ការផ្ទុកឡើងនេះមិនមែនជា multipart/form-data ត្រឹមត្រូវទេ។"},
+    {"The form or address has more than %ld fields.", "ទម្រង់ ឬអាសយដ្ឋាននេះមានវាលលើសពី %ld។"},
+    {"A field name is longer than %ld bytes.", "ឈ្មោះវាលមួយវែងជាង %ld បៃ។"},
+    {"The request carries more than %ld cookies.", "សំណើនេះមានខូគីលើសពី %ld។"},
+    {"The Cookie header is longer than %ld bytes.", "ក្បាល Cookie វែងជាង %ld បៃ។"},
+    {"A cookie of this site is longer than %ld bytes.", "ខូគីមួយរបស់គេហទំព័រនេះវែងជាង %ld បៃ។"},
+    {"The upload has more than %ld parts.", "ការផ្ទុកឡើងនេះមានផ្នែកលើសពី %ld។"},
+    {"A part of the upload has headers longer than %ld bytes.", "ផ្នែកមួយនៃការផ្ទុកឡើងមានក្បាលវែងជាង %ld បៃ។"},
+    {"A text field of the upload is longer than %ld bytes.", "វាលអត្ថបទមួយនៃការផ្ទុកឡើងវែងជាង %ld បៃ។"},
+    {"The upload's boundary is missing or longer than %ld characters.",
+     "ព្រំដែន (boundary) នៃការផ្ទុកឡើងបាត់ ឬវែងជាង %ld តួអក្សរ។"},
+    {"The upload is not well-formed multipart/form-data.", "ការផ្ទុកឡើងនេះមិនមែនជា multipart/form-data ត្រឹមត្រូវទេ។"},
 };
 
 void http_messages_register(void)

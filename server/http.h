@@ -85,28 +85,28 @@ struct route {
  * and a message naming the limit, never silently cut short.
  */
 #define SERVER_WORKER_STACK (100 * 1024)
-#define FORM_MAX_PAIRS 1000	     /* fields in a urlencoded body, or in a query string */
-#define FORM_MAX_KEY 256	     /* bytes in a field name as sent (values: bounded by body or head) */
-#define COOKIE_MAX_HEADER 8192	     /* bytes in the Cookie header */
-#define COOKIE_MAX_COUNT 50	     /* cookies in it (RFC 6265's minimum for a browser) */
-#define COOKIE_MAX_VALUE 255	     /* bytes in the value of one of Sala's own cookies (sala_*) */
-#define MULTIPART_MAX_PARTS 100	     /* parts in a multipart/form-data body */
-#define MULTIPART_MAX_HEADERS 8192   /* bytes of one part's header block */
+#define FORM_MAX_PAIRS 1000		/* fields in a urlencoded body, or in a query string */
+#define FORM_MAX_KEY 256		/* bytes in a field name as sent (values: bounded by body or head) */
+#define COOKIE_MAX_HEADER 8192		/* bytes in the Cookie header */
+#define COOKIE_MAX_COUNT 50		/* cookies in it (RFC 6265's minimum for a browser) */
+#define COOKIE_MAX_VALUE 255		/* bytes in the value of one of Sala's own cookies (sala_*) */
+#define MULTIPART_MAX_PARTS 100		/* parts in a multipart/form-data body */
+#define MULTIPART_MAX_HEADERS 8192	/* bytes of one part's header block */
 #define MULTIPART_MAX_FIELD (64 * 1024) /* bytes of one text (non-file) part */
-#define MULTIPART_MAX_BOUNDARY 70    /* characters in the boundary (RFC 2046) */
+#define MULTIPART_MAX_BOUNDARY 70	/* characters in the boundary (RFC 2046) */
 
 /* Why a part of a request was refused; req_refuse() answers with the limit named. */
 enum req_limit {
-	REQ_LIMIT_FIELDS = -1,	       /* more than FORM_MAX_PAIRS fields */
-	REQ_LIMIT_KEY = -2,	       /* a field name longer than FORM_MAX_KEY */
-	REQ_LIMIT_COOKIES = -3,	       /* more than COOKIE_MAX_COUNT cookies */
-	REQ_LIMIT_COOKIE_HEADER = -4,  /* Cookie header longer than COOKIE_MAX_HEADER */
-	REQ_LIMIT_COOKIE_VALUE = -5,   /* a sala_* cookie longer than COOKIE_MAX_VALUE */
-	REQ_LIMIT_PARTS = -6,	       /* more than MULTIPART_MAX_PARTS parts */
-	REQ_LIMIT_PART_HEADERS = -7,   /* a part's headers longer than MULTIPART_MAX_HEADERS */
-	REQ_LIMIT_PART_FIELD = -8,     /* a text part longer than MULTIPART_MAX_FIELD */
-	REQ_LIMIT_BOUNDARY = -9,       /* no boundary, or longer than MULTIPART_MAX_BOUNDARY */
-	REQ_BAD_MULTIPART = -10,       /* not well-formed multipart/form-data */
+	REQ_LIMIT_FIELDS = -1,	      /* more than FORM_MAX_PAIRS fields */
+	REQ_LIMIT_KEY = -2,	      /* a field name longer than FORM_MAX_KEY */
+	REQ_LIMIT_COOKIES = -3,	      /* more than COOKIE_MAX_COUNT cookies */
+	REQ_LIMIT_COOKIE_HEADER = -4, /* Cookie header longer than COOKIE_MAX_HEADER */
+	REQ_LIMIT_COOKIE_VALUE = -5,  /* a sala_* cookie longer than COOKIE_MAX_VALUE */
+	REQ_LIMIT_PARTS = -6,	      /* more than MULTIPART_MAX_PARTS parts */
+	REQ_LIMIT_PART_HEADERS = -7,  /* a part's headers longer than MULTIPART_MAX_HEADERS */
+	REQ_LIMIT_PART_FIELD = -8,    /* a text part longer than MULTIPART_MAX_FIELD */
+	REQ_LIMIT_BOUNDARY = -9,      /* no boundary, or longer than MULTIPART_MAX_BOUNDARY */
+	REQ_BAD_MULTIPART = -10,      /* not well-formed multipart/form-data */
 };
 
 /*

@@ -19,8 +19,7 @@ int multipart_is(const char *content_type);
  * MULTIPART_MAX_PARTS parts, MULTIPART_MAX_HEADERS bytes of headers each,
  * MULTIPART_MAX_FIELD bytes per text field, a boundary of 1-70 characters).
  */
-int multipart_form(struct arena *a, const char *content_type, const char *body, size_t len, struct kv **out,
-		   size_t *n);
+int multipart_form(struct arena *a, const char *content_type, const char *body, size_t len, struct kv **out, size_t *n);
 /* The same, returning the number of pairs: 0 (nothing) when the body breaks a limit or is malformed. */
 size_t multipart_fields(struct arena *a, const char *content_type, const char *body, size_t len, struct kv **out);
 /*

@@ -110,7 +110,8 @@ static int read_body(struct req *r, size_t max)
 	const char *ct = req_header(r, "Content-Type");
 	if (ct && str_starts(ct, "application/x-www-form-urlencoded"))
 		return form_parse_bounded(&r->arena, r->body, r->body_len, &r->form, &r->nform);
-	if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0) /* text fields (csrf...); files via multipart_file() */
+	if (ct &&
+	    strncasecmp(ct, "multipart/form-data", 19) == 0) /* text fields (csrf...); files via multipart_file() */
 		return multipart_form(&r->arena, ct, r->body, r->body_len, &r->form, &r->nform);
 	return 0;
 }

@@ -282,7 +282,8 @@ static void test_multipart_limits(void **state)
 	buf_puts(&b, "--XyZ--\r\n");
 	assert_int_equal(mp_rc(ct, &b, &n), REQ_LIMIT_PART_HEADERS);
 	buf_release(&b);
-	char *field = repeat("x", MULTIPART_MAX_FIELD, "", "", 0), *big = repeat("x", MULTIPART_MAX_FIELD + 1, "", "", 0);
+	char *field = repeat("x", MULTIPART_MAX_FIELD, "", "", 0),
+	     *big = repeat("x", MULTIPART_MAX_FIELD + 1, "", "", 0);
 	part(&b, "XyZ", "Content-Disposition: form-data; name=\"a\"", field);
 	buf_puts(&b, "--XyZ--\r\n");
 	assert_int_equal(mp_rc(ct, &b, &n), 0);
@@ -303,7 +304,8 @@ static void test_multipart_limits(void **state)
 	assert_string_equal(filename, "c.zip");
 	arena_release(&a);
 	buf_release(&b);
-	char *b70 = repeat("b", MULTIPART_MAX_BOUNDARY, "", "", 0), *b71 = repeat("b", MULTIPART_MAX_BOUNDARY + 1, "", "", 0);
+	char *b70 = repeat("b", MULTIPART_MAX_BOUNDARY, "", "", 0),
+	     *b71 = repeat("b", MULTIPART_MAX_BOUNDARY + 1, "", "", 0);
 	char *ct70 = NULL, *ct71 = NULL;
 	assert_true(asprintf(&ct70, "multipart/form-data; boundary=%s", b70) > 0);
 	assert_true(asprintf(&ct71, "multipart/form-data; boundary=\"%s\"", b71) > 0);
@@ -419,14 +421,10 @@ static void test_upload_parsers_deep_input_on_worker_stack(void **state)
 	 * brackets and emphasis delimiters on heap stacks, rendering through cmark_iter); Sala walks it with
 	 * cmark_iter too. */
 	struct deep_case md[] = {
-	    deep("block quotes", "", ">", " text", ""),
-	    deep("lists", "", "- ", "item", ""),
-	    deep("ordered lists", "", "1. ", "item", ""),
-	    deep("brackets", "", "[", "x", "](y)"),
-	    deep("images", "", "![", "x", "](y)"),
-	    deep("emphasis", "", "*_", "x", "_*"),
-	    deep("code spans", "", "`", "x", ""),
-	    deep("links in links", "", "[a ", "b", "](c)"),
+	    deep("block quotes", "", ">", " text", ""),	  deep("lists", "", "- ", "item", ""),
+	    deep("ordered lists", "", "1. ", "item", ""), deep("brackets", "", "[", "x", "](y)"),
+	    deep("images", "", "![", "x", "](y)"),	  deep("emphasis", "", "*_", "x", "_*"),
+	    deep("code spans", "", "`", "x", ""),	  deep("links in links", "", "[a ", "b", "](c)"),
 	};
 	for (size_t i = 0; i < sizeof md / sizeof md[0]; i++) {
 		clock_t t0 = clock();
@@ -461,7 +459,8 @@ static void test_upload_parsers_deep_input_on_worker_stack(void **state)
 		if (getenv("SALA_TEST_TIMES"))
 			fprintf(stderr, "%s: %.2fs\n", yml[i].what, secs);
 		if (!yml[i].done || yml[i].problems == 0)
-			fail_msg("course.yml of deep %s: done %d, %d problems", yml[i].what, yml[i].done, yml[i].problems);
+			fail_msg("course.yml of deep %s: done %d, %d problems", yml[i].what, yml[i].done,
+				 yml[i].problems);
 		if (secs > 1.0)
 			fail_msg("course.yml of deep %s took %.2f s", yml[i].what, secs);
 		free(yml[i].text);
@@ -489,12 +488,9 @@ static void test_upload_parsers_deep_input_on_worker_stack(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_json_limits),
-	    cmocka_unit_test(test_json_getters),
-	    cmocka_unit_test(test_form_limits),
-	    cmocka_unit_test(test_cookie_limits),
-	    cmocka_unit_test(test_multipart_limits),
-	    cmocka_unit_test(test_upload_parsers_deep_input_on_worker_stack),
+	    cmocka_unit_test(test_json_limits),	     cmocka_unit_test(test_json_getters),
+	    cmocka_unit_test(test_form_limits),	     cmocka_unit_test(test_cookie_limits),
+	    cmocka_unit_test(test_multipart_limits), cmocka_unit_test(test_upload_parsers_deep_input_on_worker_stack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
