@@ -651,6 +651,8 @@ int req_cookie_check(const char *h, size_t *count)
 int req_parse_head(struct req *r)
 {
 	const struct mg_request_info *ri = mg_get_request_info(r->conn);
+	if (ri->num_headers > HEADER_MAX_LINES)
+		return REQ_LIMIT_HEADERS;
 	size_t cookies = 0, cookie_bytes = 0;
 	for (int i = 0; i < ri->num_headers; i++) {
 		const char *name = ri->http_headers[i].name, *value = ri->http_headers[i].value;
@@ -684,6 +686,7 @@ static const struct {
     {REQ_LIMIT_BOUNDARY, 400, "The upload's boundary is missing or longer than %ld characters.",
      MULTIPART_MAX_BOUNDARY},
     {REQ_BAD_MULTIPART, 400, "The upload is not well-formed multipart/form-data.", 0},
+    {REQ_LIMIT_HEADERS, 431, "The request has more than %ld header lines.", HEADER_MAX_LINES},
 };
 
 static const struct msg limit_msgs[] = {
@@ -698,6 +701,7 @@ static const struct msg limit_msgs[] = {
     {"The upload's boundary is missing or longer than %ld characters.",
      "ព្រំដែន (boundary) នៃការផ្ទុកឡើងបាត់ ឬវែងជាង %ld តួអក្សរ។"},
     {"The upload is not well-formed multipart/form-data.", "ការផ្ទុកឡើងនេះមិនមែនជា multipart/form-data ត្រឹមត្រូវទេ។"},
+    {"The request has more than %ld header lines.", "សំណើនេះមានបន្ទាត់ក្បាលលើសពី %ld។"},
 };
 
 void http_messages_register(void)

@@ -79,12 +79,14 @@ struct route {
  * parser in a thread of SERVER_WORKER_STACK bytes so an overflow is a crash.
  *
  * Size: CivetWeb caps the request line and headers at 16 KiB together
- * (max_request_size in server.c) and keeps at most 64 header lines; each
+ * (max_request_size in server.c) and keeps at most 64 header lines (more
+ * are refused here, as it would drop them unseen); each
  * route caps its body (struct route.max_body: 1 MiB by default). Within
  * those, what passes a limit below is refused with 400 (431 for cookies)
  * and a message naming the limit, never silently cut short.
  */
 #define SERVER_WORKER_STACK (100 * 1024)
+#define HEADER_MAX_LINES 63		/* header lines (CivetWeb keeps 64 and drops the rest unseen) */
 #define FORM_MAX_PAIRS 1000		/* fields in a urlencoded body, or in a query string */
 #define FORM_MAX_KEY 256		/* bytes in a field name as sent (values: bounded by body or head) */
 #define COOKIE_MAX_HEADER 8192		/* bytes in the Cookie header */
@@ -107,11 +109,12 @@ enum req_limit {
 	REQ_LIMIT_PART_FIELD = -8,    /* a text part longer than MULTIPART_MAX_FIELD */
 	REQ_LIMIT_BOUNDARY = -9,      /* no boundary, or longer than MULTIPART_MAX_BOUNDARY */
 	REQ_BAD_MULTIPART = -10,      /* not well-formed multipart/form-data */
+	REQ_LIMIT_HEADERS = -11,      /* more than HEADER_MAX_LINES header lines */
 };
 
 /*
- * Parses the query string into r->query and checks the Cookie header
- * against the limits above. 0, or a REQ_LIMIT_* code (nothing parsed).
+ * Parses the query string into r->query and checks the number of header
+ * lines and the Cookie header against the limits above. 0, or a REQ_LIMIT_* code (nothing parsed).
  */
 int req_parse_head(struct req *r);
 /*
