@@ -241,3 +241,30 @@ def test_hostile_multipart():
         r = post(multipart(base + [(hdrs, b"1")] * 97))
         assert r.status == 401, r.status
         alive(srv)
+
+
+def test_hostile_preview_query_string():
+    """`sala preview` parses query strings with the same limits."""
+    import os
+    import subprocess
+    import tempfile
+    import time
+    from harness import SALA, SRC
+    d = tempfile.mkdtemp(prefix="sala-preview-")
+    port_file = os.path.join(d, "port")
+    p = subprocess.Popen([SALA, "preview", os.path.join(SRC, "courses", "library", "cyber-awareness"), "--listen",
+                          "127.0.0.1:0", "--port-file", port_file], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, cwd=SRC)
+    try:
+        deadline = time.time() + 30
+        while not os.path.exists(port_file) and time.time() < deadline:
+            time.sleep(0.05)
+        port = int(open(port_file).read())
+        status, resp = raw(port, ("GET /?%s HTTP/1.1\r\nHost: x\r\nAccept-Language: en\r\n\r\n"
+                                  % "&".join("a%d=1" % i for i in range(1001))).encode(), timeout=10)
+        assert status == 400 and b"1000 fields" in resp, (status, resp[:300])
+        status, _ = raw(port, b"GET /?lang=en HTTP/1.1\r\nHost: x\r\n\r\n", timeout=10)
+        assert status == 200
+    finally:
+        p.terminate()
+        p.wait(timeout=20)
