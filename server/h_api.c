@@ -25,7 +25,8 @@
  * The body as a JSON object (lib/json.h: parsed with jansson after an
  * iterative check of its nesting and size), or NULL with the error already
  * sent in *status: a body past the limits gets their message, anything else
- * that is not a JSON object gets "the body must be a JSON object SHAPE".
+ * that is not a JSON object gets "the body must be a JSON object SHAPE"
+ * (with what is wrong, when it is not JSON at all).
  * The caller frees the object with json_body_free().
  */
 static struct json_obj *body_object(struct req *r, const char *shape, int *status)
@@ -35,6 +36,11 @@ static struct json_obj *body_object(struct req *r, const char *shape, int *statu
 	int rc = json_body_parse(r->body, r->body_len, &o, &e);
 	if (rc == JSON_ELIMIT) {
 		*status = resp_error(r, 400, e.msg);
+		return NULL;
+	}
+	if (rc == JSON_EINVALID) {
+		*status =
+		    resp_error(r, 400, arena_printf(&r->arena, "the body must be a JSON object %s (%s)", shape, e.msg));
 		return NULL;
 	}
 	if (rc < 0) {
