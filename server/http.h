@@ -67,23 +67,24 @@ struct route {
  * Stack: CivetWeb 1.15 as Debian builds it (CMake's default
  * CIVETWEB_THREAD_STACK_SIZE, 102400) runs each connection on a worker
  * thread with a 100 KiB stack; measured with pthread_getattr_np inside a
- * handler: 102,400 bytes, of which CivetWeb has used about 23 KB when the
- * handler is called. So no request parser recurses on its input: the query
- * and urlencoded forms (form_parse_bounded), the Cookie scan
- * (req_parse_head), multipart (server/multipart.c) and the other headers Sala
- * reads (Accept-Language, Range, Content-Type...) are each one loop over
- * the bytes, whose stack use (well under 1 KB) does not grow with the input.
- * JSON bodies go to jansson, which recurses, only after lib/json.h's
+ * handler: 102,400 bytes, of which CivetWeb has used about 23 KB when it
+ * calls dispatch(). So no request parser recurses on its input: the query
+ * and urlencoded forms (form_parse_bounded), the header and Cookie checks
+ * (req_parse_head), multipart (server/multipart.c) and the other headers
+ * Sala reads (Accept-Language, Range, Content-Type...) are each one loop
+ * over the bytes, whose stack use (well under 1 KB) does not grow with the
+ * input. JSON bodies go to jansson, which recurses, only after lib/json.h's
  * iterative scan has refused more than JSON_MAX_DEPTH (32) levels: about
- * 6.5 KB of stack at that depth (measured), against some 75 KB left. The fuzz harnesses (tests/fuzz) run every
- * parser in a thread of SERVER_WORKER_STACK bytes so an overflow is a crash.
+ * 6.5 KB of stack at that depth (measured), against some 75 KB left. The
+ * fuzz harnesses (tests/fuzz/worker_stack.h) run every parser on a thread of
+ * SERVER_WORKER_STACK bytes less 32 KB, so an overflow is a crash there.
  *
  * Size: CivetWeb caps the request line and headers at 16 KiB together
  * (max_request_size in server.c) and keeps at most 64 header lines (more
- * are refused here, as it would drop them unseen); each
- * route caps its body (struct route.max_body: 1 MiB by default). Within
- * those, what passes a limit below is refused with 400 (431 for cookies)
- * and a message naming the limit, never silently cut short.
+ * are refused here, as it would drop them unseen); each route caps its body
+ * (struct route.max_body: 1 MiB by default). Within those, what passes a
+ * limit below is refused with 400 (431 for header lines and cookies) and a
+ * message naming the limit, never silently cut short.
  */
 #define SERVER_WORKER_STACK (100 * 1024)
 #define HEADER_MAX_LINES 63		/* header lines (CivetWeb keeps 64 and drops the rest unseen) */
@@ -114,7 +115,8 @@ enum req_limit {
 
 /*
  * Parses the query string into r->query and checks the number of header
- * lines and the Cookie header against the limits above. 0, or a REQ_LIMIT_* code (nothing parsed).
+ * lines and the Cookie header against the limits above. 0, or a
+ * REQ_LIMIT_* code (nothing parsed).
  */
 int req_parse_head(struct req *r);
 /*
