@@ -4,7 +4,8 @@
  * (then state changes need the X-CSRF-Token header) or "Authorization:
  * Bearer TOKEN" with the token from POST /api/v1/login. Errors are
  * {"error": "..."} with the HTTP status (resp_error under /api/).
- * Request bodies are JSON, read with SQLite's JSON functions.
+ * Request bodies are JSON objects, read with lib/json.h's bounded parser
+ * and typed getters (never with SQLite's JSON functions, which recurse).
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,36 +14,40 @@
 #include "accounts/users.h"
 #include "assessment/attempt.h"
 #include "lib/db.h"
+#include "lib/json.h"
 #include "lib/util.h"
 #include "server/h_learn.h"
 #include "courses/learn.h"
 #include "server/server.h"
 #include "server/views.h"
 
-/* A string member of the JSON body at a JSON path ("$.username"), or NULL (absent, not JSON). Arena copy. */
-static const char *body_get(struct req *r, const char *path)
+/*
+ * The body as a JSON object (lib/json.h: parsed with jansson after an
+ * iterative check of its nesting and size), or NULL with the error already
+ * sent in *status: a body past the limits gets their message, anything else
+ * that is not a JSON object gets "the body must be a JSON object SHAPE"
+ * (with what is wrong, when it is not JSON at all).
+ * The caller frees the object with json_body_free().
+ */
+static struct json_obj *body_object(struct req *r, const char *shape, int *status)
 {
-	if (!r->body)
+	struct json_obj *o;
+	struct err e;
+	int rc = json_body_parse(r->body, r->body_len, &o, &e);
+	if (rc == JSON_ELIMIT) {
+		*status = resp_error(r, 400, e.msg);
 		return NULL;
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT CASE WHEN json_valid(?1) THEN json_extract(?1, ?2) END");
-	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
-	db_bind_text(st, 2, path);
-	const char *v = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = arena_strdup(&r->arena, db_col_text(st, 0));
-	db_finish(st);
-	return v;
-}
-
-static bool body_is_json_object(struct req *r)
-{
-	if (!r->body || !r->body_len)
-		return false;
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT json_valid(?1) AND json_type(?1) = 'object'");
-	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
-	bool ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-	db_finish(st);
-	return ok;
+	}
+	if (rc == JSON_EINVALID) {
+		*status =
+		    resp_error(r, 400, arena_printf(&r->arena, "the body must be a JSON object %s (%s)", shape, e.msg));
+		return NULL;
+	}
+	if (rc < 0) {
+		*status = resp_error(r, 400, arena_printf(&r->arena, "the body must be a JSON object %s", shape));
+		return NULL;
+	}
+	return o;
 }
 
 static int send_json(struct req *r, int status, struct buf *b)
@@ -84,13 +89,16 @@ static void user_json(struct buf *b, const struct user *u)
 
 static int h_login(struct req *r)
 {
-	if (!body_is_json_object(r))
-		return resp_error(r, 400, "the body must be a JSON object {\"username\": ..., \"password\": ...}");
-	const char *u = body_get(r, "$.username"), *p = body_get(r, "$.password");
+	int status;
+	struct json_obj *body = body_object(r, "{\"username\": ..., \"password\": ...}", &status);
+	if (!body)
+		return status;
+	const char *u = json_get_str(body, "username"), *p = json_get_str(body, "password");
 	int64_t id;
 	char code[ACTIVATION_CODE_LEN + 1];
 	enum login_result res =
 		login_check(r->db, u ? u : "", user_login_password(r->db, u, p ? p : "", code), r->remote, &id);
+	json_body_free(body);
 	if (res == LOGIN_THROTTLED)
 		return resp_error(r, 429, "too many failed attempts; wait 15 minutes");
 	if (res != LOGIN_OK)
@@ -127,13 +135,19 @@ static int h_logout(struct req *r)
 /* {"current": "...", "new": "..."}: the user's own password change; the calling session stays, the others end. */
 static int h_me_password(struct req *r)
 {
-	if (!body_is_json_object(r))
-		return resp_error(r, 400, "the body must be a JSON object {\"current\": ..., \"new\": ...}");
-	const char *pw = body_get(r, "$.new");
-	if (!pw)
+	int status;
+	struct json_obj *body = body_object(r, "{\"current\": ..., \"new\": ...}", &status);
+	if (!body)
+		return status;
+	const char *pw = json_get_str(body, "new");
+	if (!pw) {
+		json_body_free(body);
 		return resp_error(r, 400, "missing \"new\": the new password");
+	}
 	struct err e;
-	if (user_change_password(r->db, r->user->id, body_get(r, "$.current"), pw, r->token, &e) < 0)
+	int rc = user_change_password(r->db, r->user->id, json_get_str(body, "current"), pw, r->token, &e);
+	json_body_free(body);
+	if (rc < 0)
 		return resp_error(r, 422, T(r, e.msg));
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "{\"ok\":true}");
@@ -256,20 +270,35 @@ static int h_enrol(struct req *r)
 
 static int h_assign(struct req *r)
 {
-	if (!body_is_json_object(r))
-		return resp_error(r, 400, "the body must be a JSON object {\"org\": CODE, \"users\": [NAME, ...]}");
-	struct learn_course c;
-	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, &c) < 0)
-		return resp_error(r, 404, "no such course");
+	int status;
+	struct json_obj *body = body_object(r, "{\"org\": CODE, \"users\": [NAME, ...]}", &status);
+	if (!body)
+		return status;
 	/* users: an array of names (joined by new lines) or one string. */
 	struct buf names = BUF_INIT;
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT value FROM json_each(?1, '$.users') WHERE json_valid(?1)");
-	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		buf_printf(&names, "%s\n", db_col_text(st, 0));
-	db_finish(st);
+	const char *one = json_get_str(body, "users");
+	const char **list;
+	size_t n;
+	struct err e;
+	if (one) {
+		buf_puts(&names, one);
+	} else if (json_get_strings(body, "users", &r->arena, &list, &n, &e) < 0) {
+		json_body_free(body);
+		return resp_error(r, 400, e.msg);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			buf_printf(&names, "%s\n", list[i]);
+	}
+	const char *org = json_get_str(body, "org");
+	org = org ? arena_strdup(&r->arena, org) : NULL;
+	json_body_free(body);
+	struct learn_course c;
+	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, &c) < 0) {
+		buf_release(&names);
+		return resp_error(r, 404, "no such course");
+	}
 	struct buf done = BUF_INIT, problems = BUF_INIT;
-	int status = learn_assign(r, c.course_id, body_get(r, "$.org"), buf_str(&names), &done, &problems);
+	status = learn_assign(r, c.course_id, org, buf_str(&names), &done, &problems);
 	buf_release(&names);
 	if (!done.len && !problems.len) {
 		buf_release(&done);
@@ -397,16 +426,16 @@ static int attempt_status(int rc)
 	}
 }
 
-/* Answers come as {"answers": {"q0": "2", "q1_0": "1", ...}}. */
+/* Answers come as {"answers": {"q0": "2", "q1_0": "1", ...}}: ctx is the "answers" object. */
+struct answers {
+	struct req *r;
+	const struct json_obj *answers;
+};
+
 static const char *answer_get(void *ctx, const char *key)
 {
-	struct req *r = ctx;
-	for (const char *p = key; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			return NULL;
-	char path[96];
-	snprintf(path, sizeof path, "$.answers.\"%s\"", key);
-	return body_get(r, path);
+	struct answers *an = ctx;
+	return json_get_scalar(an->answers, key, &an->r->arena);
 }
 
 static int attempt_reply(struct req *r, int status, const struct attempt *a)
@@ -464,30 +493,44 @@ static int h_attempt_get(struct req *r)
 
 static int h_attempt_save(struct req *r)
 {
-	if (!body_is_json_object(r))
-		return resp_error(r, 400, "the body must be a JSON object {\"answers\": {...}}");
-	struct attempt a;
-	int rc = load_own(r, &a);
-	if (rc)
+	int rc;
+	struct json_obj *body = body_object(r, "{\"answers\": {...}}", &rc);
+	if (!body)
 		return rc;
+	struct attempt a;
+	rc = load_own(r, &a);
+	if (rc) {
+		json_body_free(body);
+		return rc;
+	}
 	struct err e = {""};
-	rc = attempt_save(r->db, &a, answer_get, r, &e);
+	struct answers an = {r, json_get_obj(body, "answers")};
+	rc = attempt_save(r->db, &a, answer_get, &an, &e);
 	rc = rc < 0 ? resp_error(r, attempt_status(rc), e.msg) : attempt_reply(r, 200, &a);
 	attempt_release(&a);
+	json_body_free(body);
 	return rc;
 }
 
 static int h_attempt_submit(struct req *r)
 {
-	struct attempt a;
-	int rc = load_own(r, &a);
-	if (rc)
+	/* No body (or an empty one) submits the saved answers; a body must be a JSON object. */
+	struct json_obj *body = NULL;
+	int rc;
+	if (r->body_len && !(body = body_object(r, "{\"answers\": {...}}", &rc)))
 		return rc;
+	struct attempt a;
+	rc = load_own(r, &a);
+	if (rc) {
+		json_body_free(body);
+		return rc;
+	}
 	struct err e = {""};
-	bool answers = body_is_json_object(r) && body_get(r, "$.answers") != NULL;
-	rc = attempt_submit(r->db, &a, answers ? answer_get : NULL, r, &e);
+	struct answers an = {r, json_get_obj(body, "answers")};
+	rc = attempt_submit(r->db, &a, an.answers ? answer_get : NULL, &an, &e);
 	rc = rc < 0 ? resp_error(r, attempt_status(rc), e.msg) : attempt_reply(r, 200, &a);
 	attempt_release(&a);
+	json_body_free(body);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "lib/db.h"
+#include "lib/i18n.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "server/server.h"
@@ -50,15 +51,19 @@ const char *req_header(struct req *r, const char *name)
 	return mg_get_header(r->conn, name);
 }
 
+const char *req_cookie_in(struct arena *a, const char *header, const char *name)
+{
+	if (!header)
+		return NULL;
+	char val[COOKIE_MAX_VALUE + 1];
+	if (mg_get_cookie(header, name, val, sizeof val) <= 0)
+		return NULL;
+	return arena_strdup(a, val);
+}
+
 const char *req_cookie(struct req *r, const char *name)
 {
-	const char *h = mg_get_header(r->conn, "Cookie");
-	if (!h)
-		return NULL;
-	char val[256];
-	if (mg_get_cookie(h, name, val, sizeof val) <= 0)
-		return NULL;
-	return arena_strdup(&r->arena, val);
+	return req_cookie_in(&r->arena, mg_get_header(r->conn, "Cookie"), name);
 }
 
 int64_t req_int(const char *s, int64_t min, int64_t max, int64_t def)
@@ -165,6 +170,7 @@ static const char *status_text(int status)
 	case 416: return "Range Not Satisfiable";
 	case 422: return "Unprocessable Entity";
 	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
 	default: return "Status";
@@ -568,19 +574,24 @@ bool resp_not_modified(struct req *r, const char *etag)
 	return true;
 }
 
-size_t form_parse(struct arena *a, const char *s, size_t len, struct kv **out)
+int form_parse_bounded(struct arena *a, const char *s, size_t len, struct kv **out, size_t *n_out)
 {
 	size_t n = 0, cap = 0;
 	struct kv *kv = NULL;
 	size_t i = 0;
-	while (i < len && n < 1000) {
-		size_t j = i;
-		while (j < len && s[j] != '&')
-			j++;
+	*out = NULL;
+	*n_out = 0;
+	while (i < len) {
+		const char *amp = memchr(s + i, '&', len - i);
+		size_t j = amp ? (size_t)(amp - s) : len;
 		if (j > i) {
+			if (n == FORM_MAX_PAIRS)
+				return REQ_LIMIT_FIELDS;
 			const char *eq = memchr(s + i, '=', j - i);
 			size_t klen = eq ? (size_t)(eq - (s + i)) : j - i;
 			size_t vlen = eq ? j - i - klen - 1 : 0;
+			if (klen > FORM_MAX_KEY)
+				return REQ_LIMIT_KEY;
 			if (n == cap) {
 				cap = cap ? cap * 2 : 16;
 				struct kv *grown = arena_alloc(a, cap * sizeof *grown);
@@ -602,7 +613,129 @@ size_t form_parse(struct arena *a, const char *s, size_t len, struct kv **out)
 		i = j + 1;
 	}
 	*out = kv;
-	return n;
+	*n_out = n;
+	return 0;
+}
+
+size_t form_parse(struct arena *a, const char *s, size_t len, struct kv **out)
+{
+	size_t n;
+	return form_parse_bounded(a, s, len, out, &n) < 0 ? 0 : n;
+}
+
+int req_cookie_check(const char *h, size_t *count)
+{
+	const char *p = h;
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		if (!*p)
+			break;
+		if (++*count > COOKIE_MAX_COUNT)
+			return REQ_LIMIT_COOKIES;
+		const char *name = p;
+		while (*p && *p != ';' && *p != '=')
+			p++;
+		bool ours = (size_t)(p - name) > 5 && strncmp(name, "sala_", 5) == 0;
+		if (*p != '=')
+			continue;
+		const char *val = ++p;
+		while (*p && *p != ';')
+			p++;
+		if (ours && (size_t)(p - val) > COOKIE_MAX_VALUE)
+			return REQ_LIMIT_COOKIE_VALUE;
+	}
+	return 0;
+}
+
+int req_parse_head(struct req *r)
+{
+	const struct mg_request_info *ri = mg_get_request_info(r->conn);
+	if (ri->num_headers > HEADER_MAX_LINES)
+		return REQ_LIMIT_HEADERS;
+	size_t cookies = 0, cookie_bytes = 0;
+	for (int i = 0; i < ri->num_headers; i++) {
+		const char *name = ri->http_headers[i].name, *value = ri->http_headers[i].value;
+		if (!name || !value || strcasecmp(name, "Cookie") != 0)
+			continue;
+		cookie_bytes += strlen(value);
+		if (cookie_bytes > COOKIE_MAX_HEADER)
+			return REQ_LIMIT_COOKIE_HEADER;
+		int rc = req_cookie_check(value, &cookies);
+		if (rc < 0)
+			return rc;
+	}
+	if (ri->query_string)
+		return form_parse_bounded(&r->arena, ri->query_string, strlen(ri->query_string), &r->query, &r->nquery);
+	return 0;
+}
+
+static const struct {
+	int code, status;
+	const char *fmt; /* English; the catalogue below has the Khmer */
+	long limit;
+} limits[] = {
+    {REQ_LIMIT_FIELDS, 400, "The form or address has more than %ld fields.", FORM_MAX_PAIRS},
+    {REQ_LIMIT_KEY, 400, "A field name is longer than %ld bytes.", FORM_MAX_KEY},
+    {REQ_LIMIT_COOKIES, 431, "The request carries more than %ld cookies.", COOKIE_MAX_COUNT},
+    {REQ_LIMIT_COOKIE_HEADER, 431, "The Cookie header is longer than %ld bytes.", COOKIE_MAX_HEADER},
+    {REQ_LIMIT_COOKIE_VALUE, 431, "A cookie of this site is longer than %ld bytes.", COOKIE_MAX_VALUE},
+    {REQ_LIMIT_PARTS, 400, "The upload has more than %ld parts.", MULTIPART_MAX_PARTS},
+    {REQ_LIMIT_PART_HEADERS, 400, "A part of the upload has headers longer than %ld bytes.", MULTIPART_MAX_HEADERS},
+    {REQ_LIMIT_PART_FIELD, 400, "A text field of the upload is longer than %ld bytes.", MULTIPART_MAX_FIELD},
+    {REQ_LIMIT_BOUNDARY, 400, "The upload's boundary is missing or longer than %ld characters.",
+     MULTIPART_MAX_BOUNDARY},
+    {REQ_BAD_MULTIPART, 400, "The upload is not well-formed multipart/form-data.", 0},
+    {REQ_LIMIT_HEADERS, 431, "The request has more than %ld header lines.", HEADER_MAX_LINES},
+};
+
+static const struct msg limit_msgs[] = {
+    {"The form or address has more than %ld fields.", "ទម្រង់ ឬអាសយដ្ឋាននេះមានវាលលើសពី %ld។"},
+    {"A field name is longer than %ld bytes.", "ឈ្មោះវាលមួយវែងជាង %ld បៃ។"},
+    {"The request carries more than %ld cookies.", "សំណើនេះមានខូគីលើសពី %ld។"},
+    {"The Cookie header is longer than %ld bytes.", "ក្បាល Cookie វែងជាង %ld បៃ។"},
+    {"A cookie of this site is longer than %ld bytes.", "ខូគីមួយរបស់គេហទំព័រនេះវែងជាង %ld បៃ។"},
+    {"The upload has more than %ld parts.", "ការផ្ទុកឡើងនេះមានផ្នែកលើសពី %ld។"},
+    {"A part of the upload has headers longer than %ld bytes.", "ផ្នែកមួយនៃការផ្ទុកឡើងមានក្បាលវែងជាង %ld បៃ។"},
+    {"A text field of the upload is longer than %ld bytes.", "វាលអត្ថបទមួយនៃការផ្ទុកឡើងវែងជាង %ld បៃ។"},
+    {"The upload's boundary is missing or longer than %ld characters.",
+     "ព្រំដែន (boundary) នៃការផ្ទុកឡើងបាត់ ឬវែងជាង %ld តួអក្សរ។"},
+    {"The upload is not well-formed multipart/form-data.", "ការផ្ទុកឡើងនេះមិនមែនជា multipart/form-data ត្រឹមត្រូវទេ។"},
+    {"The request has more than %ld header lines.", "សំណើនេះមានបន្ទាត់ក្បាលលើសពី %ld។"},
+};
+
+void http_messages_register(void)
+{
+	i18n_register(limit_msgs, sizeof limit_msgs / sizeof limit_msgs[0]);
+}
+
+int req_limit_status(int code, const char **fmt, long *limit)
+{
+	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+		if (limits[i].code == code) {
+			*fmt = limits[i].fmt;
+			*limit = limits[i].limit;
+			return limits[i].status;
+		}
+	}
+	*fmt = "The request could not be read.";
+	*limit = 0;
+	return 400;
+}
+
+int req_refuse(struct req *r, int code)
+{
+	const char *fmt;
+	long limit;
+	int status = req_limit_status(code, &fmt, &limit);
+	/* The refusal may come before the language is chosen (from the query and cookies it refused). */
+	if (!r->lang)
+		r->lang = i18n_negotiate(req_header(r, "Accept-Language"));
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	const char *msg = arena_printf(&r->arena, tr(r->lang, fmt), limit);
+#pragma GCC diagnostic pop
+	return resp_error(r, status, msg);
 }
 
 void http_request_begin(void)

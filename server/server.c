@@ -83,6 +83,7 @@ static bool route_match(const char *pattern, const char *path, struct req *r)
 	return *p == '\0' && *s == '\0';
 }
 
+/* Reads the body: 0, an HTTP status (411, 413, 400), or a REQ_LIMIT_* code for a form past its limits. */
 static int read_body(struct req *r, size_t max)
 {
 	const struct mg_request_info *ri = mg_get_request_info(r->conn);
@@ -105,11 +106,13 @@ static int read_body(struct req *r, size_t max)
 	}
 	r->body[got] = '\0';
 	r->body_len = got;
+	/* Past a limit (server/http.h) the body is refused whole: a negative REQ_LIMIT_* code. */
 	const char *ct = req_header(r, "Content-Type");
 	if (ct && str_starts(ct, "application/x-www-form-urlencoded"))
-		r->nform = form_parse(&r->arena, r->body, r->body_len, &r->form);
-	else if (ct && multipart_is(ct)) /* text fields (csrf...) of an upload form; files via multipart_file() */
-		r->nform = multipart_fields(&r->arena, ct, r->body, r->body_len, &r->form);
+		return form_parse_bounded(&r->arena, r->body, r->body_len, &r->form, &r->nform);
+	if (ct &&
+	    strncasecmp(ct, "multipart/form-data", 19) == 0) /* text fields (csrf...); files via multipart_file() */
+		return multipart_form(&r->arena, ct, r->body, r->body_len, &r->form, &r->nform);
 	return 0;
 }
 
@@ -208,8 +211,11 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	/* A GET reads from one snapshot (anything that writes ends it: lib/db.h). */
 	if (!state_changing(r.method))
 		db_snapshot_begin(r.db);
-	if (ri->query_string)
-		r.nquery = form_parse(&r.arena, ri->query_string, strlen(ri->query_string), &r.query);
+	int refused = req_parse_head(&r); /* the query string, and the cookies load_user() reads */
+	if (refused < 0) {
+		status = req_refuse(&r, refused);
+		goto done;
+	}
 	load_user(&r);
 	pick_lang(&r);
 
@@ -258,6 +264,10 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 		db_pool_pause();
 		int bad = read_body(&r, hit->max_body ? hit->max_body : DEFAULT_MAX_BODY);
 		db_pool_resume();
+		if (bad < 0) {
+			status = req_refuse(&r, bad);
+			goto done;
+		}
 		if (bad) {
 			status = resp_error(&r, bad, bad == 413   ? tr(r.lang, "The request is too large.")
 						     : bad == 411 ? tr(r.lang, "The request must give its Content-Length.")
