@@ -73,10 +73,10 @@ def test_hostile_json_within_limits_still_works():
     with Server() as srv:
         c = srv.client()
         # 31 levels inside the object (32 in all) is accepted; one more is refused.
-        ok = '{"username": "learner", "password": "learner-demo-1", "x": ' + nested("array", 31) + "}"
+        ok = '{"username": "learner", "password": "demo-Mekong-4", "x": ' + nested("array", 31) + "}"
         r = c.request("POST", "/api/v1/login", body=ok, headers=JSON)
         assert r.status == 200 and r.json()["user"]["username"] == "learner", r.text[:200]
-        deep = '{"username": "learner", "password": "learner-demo-1", "x": ' + nested("array", 32) + "}"
+        deep = '{"username": "learner", "password": "demo-Mekong-4", "x": ' + nested("array", 32) + "}"
         c = srv.client()  # without the session cookie of the login above
         r = c.request("POST", "/api/v1/login", body=deep, headers=JSON)
         assert r.status == 400 and "32 levels" in r.json()["error"], r.text
