@@ -86,10 +86,15 @@ static int h_login(struct req *r)
 	if (!body_is_json_object(r))
 		return resp_error(r, 400, "the body must be a JSON object {\"username\": ..., \"password\": ...}");
 	const char *u = body_get(r, "$.username"), *p = body_get(r, "$.password");
-	int64_t id;
-	enum login_result res = login_check(r->db, u ? u : "", p ? p : "", r->remote, &id);
-	if (res == LOGIN_THROTTLED)
-		return resp_error(r, 429, "too many failed attempts; wait 15 minutes");
+	int64_t id, wait = 0;
+	enum login_result res = login_attempt(r->db, u ? u : "", p ? p : "", r->remote, &id, &wait);
+	if (res == LOGIN_THROTTLED) {
+		resp_retry_after(r, wait);
+		return resp_error(r, 429, arena_printf(&r->arena, "too many failed attempts; try again in %lld seconds",
+						       (long long)wait));
+	}
+	if (res == LOGIN_ERROR)
+		return resp_error(r, 503, "the server is busy; try again in a moment");
 	if (res != LOGIN_OK)
 		return resp_error(r, 401, "the username or password is not correct");
 	if (req_login(r, id) < 0)

@@ -134,6 +134,12 @@ void resp_etag(struct req *r, const char *etag)
 	buf_printf(&pending.headers, "ETag: \"%s\"\r\n", etag);
 }
 
+void resp_retry_after(struct req *r, int64_t seconds)
+{
+	(void)r;
+	buf_printf(&pending.headers, "Retry-After: %lld\r\n", (long long)(seconds > 0 ? seconds : 1));
+}
+
 static bool accepts_gzip(struct req *r)
 {
 	const char *ae = req_header(r, "Accept-Encoding");
