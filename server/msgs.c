@@ -76,6 +76,8 @@ static const struct msg common[] = {
 	 "និមិត្តសញ្ញាលើវិញ្ញាបនបត្រ (ផ្លូវពេញនៃឯកសារ PNG នៅលើម៉ាស៊ីនមេ)"},
 	{"Signature on certificates (absolute path of a PNG file on the server)",
 	 "ហត្ថលេខាលើវិញ្ញាបនបត្រ (ផ្លូវពេញនៃឯកសារ PNG នៅលើម៉ាស៊ីនមេ)"},
+	{"Trusted proxies (IPv4 addresses or ranges, comma-separated; empty: none)",
+	 "ប្រូកស៊ីដែលទុកចិត្ត (អាសយដ្ឋាន IPv4 ឬជួរ ដោយញែកដោយសញ្ញាក្បៀស; ទទេ៖ គ្មាន)"},
 	{"The name changed: %d certificate(s) were re-issued.", "ឈ្មោះបានផ្លាស់ប្ដូរ៖ វិញ្ញាបនបត្រ %d ត្រូវបានចេញឡើងវិញ។"},
 	{"Add user", "បន្ថែមអ្នកប្រើប្រាស់"},
 	{"The user was added.", "បានបន្ថែមអ្នកប្រើប្រាស់។"},

@@ -14,10 +14,25 @@ struct server_opts {
 	int db_connections; /* pooled database connections (SERVER_DB_CONNECTIONS) */
 	int db_cache_kb;    /* page cache of each, in KB (SERVER_DB_CACHE_KB) */
 	const char *port_file; /* when set, the chosen port is written there (tests) */
+	int conns_per_address; /* most open connections from one client address; 0: no cap; -1: the default */
 	/* Preview mode: serve one package folder from disk, no database. */
 	const char *preview_dir;
 };
 
+/*
+ * Worker threads, which are the most connections open at once (CivetWeb runs a
+ * thread per connection). Measured (docs/performance.md): 1,000 open
+ * connections cost about 70 MB, 96 about 43 MB peak, so 256 cost about 30 MB
+ * and leave room for 4 addresses at the per-address cap plus everyone else.
+ */
+#define SERVER_THREADS 256
+/*
+ * Most connections one client address (TCP peer, not a trusted proxy) may
+ * hold open: a browser opens about 6, an office behind one NAT address a few
+ * dozen; a quarter of the threads, so slow or idle connections from one
+ * address can never hold them all.
+ */
+#define SERVER_CONNS_PER_ADDRESS 64
 #define SERVER_DB_CONNECTIONS 32
 #define SERVER_DB_CACHE_KB 512
 
