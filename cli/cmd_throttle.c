@@ -12,11 +12,12 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: sala %s\n"
-			"  list          accounts (at an address) and addresses that must wait now; --all: every record\n"
-			"  clear         --user NAME: that account at every address (with --address: at that one);\n"
-			"                --address ADDR: that address and every account tried from it; --all: everything\n",
-			THROTTLE_USAGE);
+	fprintf(stderr,
+		"usage: sala %s\n"
+		"  list          accounts (at an address) and addresses that must wait now; --all: every record\n"
+		"  clear         --user NAME: that account at every address (with --address: at that one);\n"
+		"                --address ADDR: that address and every account tried from it; --all: everything\n",
+		THROTTLE_USAGE);
 	return 2;
 }
 
@@ -41,7 +42,8 @@ static int throttle_list_cmd(sqlite3 *db, bool all)
 		return 1;
 	}
 	if (n == 0) {
-		printf(all ? "no failed logins recorded\n" : "nobody must wait (sala throttle list --all shows every record)\n");
+		printf(all ? "no failed logins recorded\n"
+			   : "nobody must wait (sala throttle list --all shows every record)\n");
 		free(t);
 		return 0;
 	}

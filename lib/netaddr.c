@@ -46,7 +46,9 @@ static bool parse_range(const char *s, size_t n, uint32_t *net, uint32_t *mask)
 static bool each_entry(const char *list, bool (*fn)(const char *s, size_t n, void *ctx), void *ctx)
 {
 	const char *p = list ? list : "";
-	while (*p) {
+	if (!p[strspn(p, " \t")])
+		return false; /* an empty list */
+	for (;;) {
 		const char *end = strchr(p, ',');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 		const char *s = p;
@@ -75,8 +77,11 @@ static bool check_one(const char *s, size_t n, void *ctx)
 	if (parse_range(s, n, &net, &mask))
 		return false;
 	c->bad = true;
-	err_set(c->e, "trusted_proxies: '%.*s' is not an IPv4 address or range like 127.0.0.1 or 10.0.0.0/8",
-		(int)(n > 60 ? 60 : n), s);
+	if (n == 0)
+		err_set(c->e, "trusted_proxies: an empty entry (two commas, or a comma at either end)");
+	else
+		err_set(c->e, "trusted_proxies: '%.*s' is not an IPv4 address or range like 127.0.0.1 or 10.0.0.0/8",
+			(int)(n > 60 ? 60 : n), s);
 	return true;
 }
 

@@ -168,7 +168,8 @@ int conns_open(const struct mg_connection *conn, void **conn_data)
 	if (fd < 0)
 		return 0; /* not found (no /proc?): request_timeout_ms still bounds it */
 	char reply[1024];
-	int n = http_refusal(reply, sizeof reply, 503, "Too many connections from your address. Please try again later.\n");
+	int n =
+	    http_refusal(reply, sizeof reply, 503, "Too many connections from your address. Please try again later.\n");
 	if (n > 0)
 		(void)!send(fd, reply, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	shutdown(fd, SHUT_RDWR);
