@@ -59,7 +59,8 @@ static int h_login_post(struct req *r)
 	int64_t id, wait = 0;
 	enum login_result res = login_attempt(r->db, u ? u : "", p ? p : "", r->remote, &id, &wait);
 	if (res == LOGIN_ERROR)
-		return resp_error(r, 503, T(r, "The server is busy, or its database is not available. Please try again in a moment."));
+		return resp_error(r, 503,
+				  T(r, "The server is busy, or its database is not available. Please try again in a moment."));
 	if (res != LOGIN_OK || req_login(r, id) < 0) {
 		struct buf b = BUF_INIT;
 		/* One message whatever was wrong, so it does not reveal which accounts exist. */
