@@ -417,8 +417,17 @@ static int h_bulk(struct req *r)
 	snprintf(hdr, sizeof hdr,
 		 "Content-Disposition: attachment; filename=\"certificates.%s\"\r\nCache-Control: private, no-store\r\n",
 		 format);
-	if (req_is_head(r)) /* the headers only: nothing is rendered */
-		return resp_head(r, 200, zip ? "application/zip" : "application/pdf", hdr);
+	if (req_is_head(r)) { /* the headers only: what would be rendered is counted, nothing is rendered */
+		int64_t *ids = NULL;
+		size_t n = 0;
+		struct err e;
+		int sel = cert_select(r->db, &f, CERT_BULK_MAX, &ids, &n, &e);
+		free(ids);
+		if (sel < 0 || n == 0)
+			return bulk_page(r, n == 0 && sel == 0 ? 404 : 422, sel == 0 ? T(r, "No certificates match.") : e.msg);
+		char *all = arena_printf(&r->arena, "%sX-Certificates: %zu\r\n", hdr, n);
+		return resp_head(r, 200, zip ? "application/zip" : "application/pdf", all);
+	}
 	/* Rendered into a temporary file (unlinked once open) and sent from it a chunk at a time: the
 	 * document is never held in memory a second time. */
 	const char *tmp = getenv("TMPDIR");

@@ -377,8 +377,12 @@ def test_head_renders_nothing():
             assert h.header("Content-Type") == ctype == g.header("Content-Type")
             assert h.header("Cache-Control") == g.header("Cache-Control") == "private, no-store"
             assert h.header("Content-Disposition") == g.header("Content-Disposition")
+            assert h.header("X-Certificates") == g.header("X-Certificates")
             # Rendering takes tens of milliseconds a certificate; a HEAD that renders nothing a fraction of it.
             assert head_s < get_s / 3, "%s: HEAD %.1f ms, GET %.1f ms" % (path, head_s * 1000, get_s * 1000)
+        # The query is still checked: nothing to print is 404 for HEAD as for GET.
+        none = "/certificates/bulk?course=%s&to=2000-01-01&format=pdf" % COURSE
+        assert m.request("HEAD", none).status == 404 and m.get(none).status == 404
         # Access is still checked: someone else's certificate is not found, even by HEAD.
         o = srv.client()
         o.login("trainer")
