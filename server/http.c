@@ -140,6 +140,12 @@ void resp_retry_after(struct req *r, int64_t seconds)
 	buf_printf(&pending.headers, "Retry-After: %lld\r\n", (long long)(seconds > 0 ? seconds : 1));
 }
 
+void resp_add_header(struct req *r, const char *lines)
+{
+	(void)r;
+	buf_puts(&pending.headers, lines);
+}
+
 static bool accepts_gzip(struct req *r)
 {
 	const char *ae = req_header(r, "Accept-Encoding");

@@ -121,6 +121,8 @@ void resp_cookie(struct req *r, const char *name, const char *value, long max_ag
 void resp_etag(struct req *r, const char *etag);
 /* A "Retry-After: seconds" header to add to the next response (a 429 or 503). */
 void resp_retry_after(struct req *r, int64_t seconds);
+/* Header lines ("Name: value\r\n", from the code, never from input) to add to the next response. */
+void resp_add_header(struct req *r, const char *lines);
 
 /* Parses an application/x-www-form-urlencoded string into pairs in the arena. */
 size_t form_parse(struct arena *a, const char *s, size_t len, struct kv **out);

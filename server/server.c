@@ -194,23 +194,6 @@ static const char *allow_header(struct req *r)
 	return h;
 }
 
-/* 405 with the Allow header. */
-static int resp_send_allow_error(struct req *r)
-{
-	const char *allow = allow_header(r);
-	const char *msg = tr(r->lang, "That method is not allowed here.");
-	if (r->api) {
-		struct buf b = BUF_INIT;
-		buf_puts(&b, "{\"error\":");
-		buf_json_str(&b, msg);
-		buf_puts(&b, "}");
-		int rc = resp_send(r, 405, "application/json; charset=utf-8", buf_str(&b), b.len, allow);
-		buf_release(&b);
-		return rc;
-	}
-	return resp_send(r, 405, "text/plain; charset=utf-8", msg, strlen(msg), allow);
-}
-
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
 	(void)cbdata;
@@ -260,7 +243,9 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 		goto done;
 	}
 	if (!hit) {
-		status = path_seen ? resp_send_allow_error(&r)
+		if (path_seen)
+			resp_add_header(&r, allow_header(&r));
+		status = path_seen ? resp_error(&r, 405, tr(r.lang, "That method is not allowed here."))
 				   : resp_error(&r, 404, tr(r.lang, "Page not found."));
 		goto done;
 	}

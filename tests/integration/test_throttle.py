@@ -302,6 +302,10 @@ def test_options_answered_without_cors():
                 assert {m.strip() for m in h["allow"].split(",")} == allow, (path, h["allow"])
         st, resp = raw(srv.port, b"DELETE /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert st == 405 and "POST" in head_of(resp)["allow"], resp[:300]
+        assert b"text/html" in resp.partition(b"\r\n\r\n")[0]  # the error page, in the user's language
+        r = srv.client().request("PUT", "/api/v1/login", body="{}", headers={"Content-Type": "application/json"})
+        assert r.status == 405 and "error" in r.json(), (r.status, r.body[:200])
+        assert {m.strip() for m in r.header("Allow").split(",")} == {"POST", "OPTIONS"}, r.header("Allow")
 
 
 def test_civetweb_error_replies_carry_security_headers():
