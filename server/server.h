@@ -21,9 +21,12 @@ struct server_opts {
 
 /*
  * Worker threads, which are the most connections open at once (CivetWeb runs a
- * thread per connection). Measured (docs/performance.md): 1,000 open
- * connections cost about 70 MB, 96 about 43 MB peak, so 256 cost about 30 MB
- * and leave room for 4 addresses at the per-address cap plus everyone else.
+ * thread per connection). Measured (docs/performance.md): the whole server
+ * peaks at about 43 MB with 96 threads and 70 MB with 1,100 threads and 1,000
+ * connections, about 30 KB a further connection; 256 threads come to about
+ * 48 MB, well inside the 100 MB target, and hold four addresses at the
+ * per-address cap with everyone else still served. More threads cost little
+ * memory but each is a stack and a scheduling entry on a 2-core machine.
  */
 #define SERVER_THREADS 256
 /*
