@@ -19,8 +19,8 @@
 
 int cmd_serve(int argc, char **argv)
 {
-	struct server_opts o = {.listen = "127.0.0.1:8080", .threads = 32, .db_connections = SERVER_DB_CONNECTIONS,
-				.db_cache_kb = SERVER_DB_CACHE_KB};
+	struct server_opts o = {.listen = "127.0.0.1:8080", .threads = SERVER_THREADS, .db_connections = SERVER_DB_CONNECTIONS,
+				.db_cache_kb = SERVER_DB_CACHE_KB, .conns_per_address = SERVER_CONNS_PER_ADDRESS};
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if ((v = cli_flag(argc, argv, &i, "--listen")))
@@ -31,14 +31,18 @@ int cmd_serve(int argc, char **argv)
 			o.db_connections = atoi(v);
 		else if ((v = cli_flag(argc, argv, &i, "--db-cache-kb")))
 			o.db_cache_kb = atoi(v);
+		else if ((v = cli_flag(argc, argv, &i, "--conns-per-address")))
+			o.conns_per_address = atoi(v);
 		else if ((v = cli_flag(argc, argv, &i, "--port-file")))
 			o.port_file = v;
 		else
-			die("usage: sala serve [--listen ADDR:PORT] [--threads N] [--db-connections N] [--db-cache-kb KB] "
-			    "[--db PATH]");
+			die("usage: sala serve [--listen ADDR:PORT] [--threads N] [--conns-per-address N] [--db-connections N] "
+			    "[--db-cache-kb KB] [--db PATH]");
 	}
 	if (o.threads < 1 || o.threads > 4096)
 		die("serve: --threads must be between 1 and 4096");
+	if (o.conns_per_address < 0 || o.conns_per_address > 4096)
+		die("serve: --conns-per-address must be between 0 (no cap) and 4096");
 	if (o.db_connections < 1 || o.db_connections > 256)
 		die("serve: --db-connections must be between 1 and 256");
 	if (o.db_cache_kb < 1 || o.db_cache_kb > 1024 * 1024)

@@ -35,10 +35,15 @@ int cmd_courses(int argc, char **argv);
 #define CERT_CMD_USAGE "cert issue|list|show|reissue|revoke|verify|render|bulk|public-key ... (sala cert for details)"
 int cmd_cert(int argc, char **argv);
 
+/* sala throttle (cli/cmd_throttle.c) */
+#define THROTTLE_USAGE "throttle list [--all] | clear (--user NAME [--address ADDR] | --address ADDR | --all)"
+int cmd_throttle(int argc, char **argv);
+
 #define COMMANDS_MORE \
 	{"cert", CERT_CMD_USAGE, cmd_cert}, \
 	COURSE_COMMANDS \
 	{"report", REPORT_USAGE, cmd_report}, \
-	{"enroll", ENROLL_USAGE, cmd_enroll},
+	{"enroll", ENROLL_USAGE, cmd_enroll}, \
+	{"throttle", THROTTLE_USAGE, cmd_throttle},
 
 #endif

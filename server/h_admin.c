@@ -530,6 +530,7 @@ static const char *setting_label(struct req *r, const char *name)
 		{"cert_color", "Certificate colour (#rrggbb)"},
 		{"cert_logo_path", "Logo on certificates (absolute path of a PNG file on the server)"},
 		{"cert_signature_path", "Signature on certificates (absolute path of a PNG file on the server)"},
+		{"trusted_proxies", "Trusted proxies (IPv4 addresses or ranges, comma-separated; empty: none)"},
 	};
 	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
 		if (strcmp(labels[i].name, name) == 0)

@@ -94,13 +94,18 @@ static int h_login(struct req *r)
 	if (!body)
 		return status;
 	const char *u = json_get_str(body, "username"), *p = json_get_str(body, "password");
-	int64_t id;
+	int64_t id, wait = 0;
 	char code[ACTIVATION_CODE_LEN + 1];
-	enum login_result res =
-		login_check(r->db, u ? u : "", user_login_password(r->db, u, p ? p : "", code), r->remote, &id);
+	enum login_result res = login_attempt(r->db, u ? u : "", user_login_password(r->db, u, p ? p : "", code),
+					      r->remote, &id, &wait);
 	json_body_free(body);
-	if (res == LOGIN_THROTTLED)
-		return resp_error(r, 429, "too many failed attempts; wait 15 minutes");
+	if (res == LOGIN_THROTTLED) {
+		resp_retry_after(r, wait);
+		return resp_error(r, 429, arena_printf(&r->arena, "too many failed attempts; try again in %lld seconds",
+						       (long long)wait));
+	}
+	if (res == LOGIN_ERROR)
+		return resp_error(r, 503, "the server is busy; try again in a moment");
 	if (res != LOGIN_OK)
 		return resp_error(r, 401, "the username or password is not correct");
 	struct err e;

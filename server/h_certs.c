@@ -281,6 +281,13 @@ static int h_file(struct req *r)
 	int rc;
 	if (!load_visible(r, serial, &c, &rc))
 		return rc;
+	char hdr[160];
+	snprintf(hdr, sizeof hdr,
+		 "Content-Disposition: inline; filename=\"%s\"\r\nCache-Control: private, no-store\r\n", f);
+	if (req_is_head(r)) { /* the headers only: nothing is rendered */
+		cert_release(&c);
+		return resp_head(r, 200, png ? "image/png" : "application/pdf", hdr);
+	}
 	struct buf out = BUF_INIT;
 	struct err e;
 	if ((png ? cert_png(r->db, &c, &out, &e) : cert_pdf(r->db, &c, &out, &e)) < 0) {
@@ -289,9 +296,6 @@ static int h_file(struct req *r)
 		buf_release(&out);
 		return resp_error(r, 500, T(r, "The certificate could not be made."));
 	}
-	char hdr[160];
-	snprintf(hdr, sizeof hdr,
-		 "Content-Disposition: inline; filename=\"%s\"\r\nCache-Control: private, no-cache\r\n", f);
 	rc = resp_send(r, 200, png ? "image/png" : "application/pdf", out.data, out.len, hdr);
 	cert_release(&c);
 	buf_release(&out);
@@ -310,9 +314,10 @@ static int h_badge(struct req *r, bool jwt)
 	}
 	struct buf out = BUF_INIT;
 	struct err e;
-	char hdr[160];
-	snprintf(hdr, sizeof hdr, "Content-Disposition: attachment; filename=\"%s-badge.%s\"\r\n", c.serial,
-		 jwt ? "jwt" : "json");
+	char hdr[200];
+	snprintf(hdr, sizeof hdr,
+		 "Content-Disposition: attachment; filename=\"%s-badge.%s\"\r\nCache-Control: private, no-store\r\n",
+		 c.serial, jwt ? "jwt" : "json");
 	if (jwt && cert_badge_jwt(r->db, &c, &out, &e) < 0) {
 		fprintf(stderr, "sala: badge %s: %s\n", c.serial, e.msg);
 		rc = resp_error(r, 500, T(r, "The signing key is not available."));
@@ -407,6 +412,22 @@ static int h_bulk(struct req *r)
 	} else if (!admin) {
 		f.org_id = r->user->org_id;
 	}
+	bool zip = strcmp(format, "zip") == 0;
+	char hdr[200];
+	snprintf(hdr, sizeof hdr,
+		 "Content-Disposition: attachment; filename=\"certificates.%s\"\r\nCache-Control: private, no-store\r\n",
+		 format);
+	if (req_is_head(r)) { /* the headers only: what would be rendered is counted, nothing is rendered */
+		int64_t *ids = NULL;
+		size_t n = 0;
+		struct err e;
+		int sel = cert_select(r->db, &f, CERT_BULK_MAX, &ids, &n, &e);
+		free(ids);
+		if (sel < 0 || n == 0)
+			return bulk_page(r, n == 0 && sel == 0 ? 404 : 422, sel == 0 ? T(r, "No certificates match.") : e.msg);
+		char *all = arena_printf(&r->arena, "%sX-Certificates: %zu\r\n", hdr, n);
+		return resp_head(r, 200, zip ? "application/zip" : "application/pdf", all);
+	}
 	/* Rendered into a temporary file (unlinked once open) and sent from it a chunk at a time: the
 	 * document is never held in memory a second time. */
 	const char *tmp = getenv("TMPDIR");
@@ -440,11 +461,8 @@ static int h_bulk(struct req *r)
 			close(fd);
 		return resp_error(r, 500, T(r, "The file could not be written. Please tell the administrator."));
 	}
-	char hdr[160];
-	snprintf(hdr, sizeof hdr,
-		 "Content-Disposition: attachment; filename=\"certificates.%s\"\r\nX-Certificates: %zu\r\n", format, n);
-	int rc = resp_stream(r, 200, strcmp(format, "zip") == 0 ? "application/zip" : "application/pdf",
-			     (size_t)sb.st_size, hdr, read_fd, &fd);
+	char *all = arena_printf(&r->arena, "%sX-Certificates: %zu\r\n", hdr, n);
+	int rc = resp_stream(r, 200, zip ? "application/zip" : "application/pdf", (size_t)sb.st_size, all, read_fd, &fd);
 	close(fd);
 	return rc;
 }

@@ -139,6 +139,18 @@ void resp_etag(struct req *r, const char *etag)
 	buf_printf(&pending.headers, "ETag: \"%s\"\r\n", etag);
 }
 
+void resp_retry_after(struct req *r, int64_t seconds)
+{
+	(void)r;
+	buf_printf(&pending.headers, "Retry-After: %lld\r\n", (long long)(seconds > 0 ? seconds : 1));
+}
+
+void resp_add_header(struct req *r, const char *lines)
+{
+	(void)r;
+	buf_puts(&pending.headers, lines);
+}
+
 static bool accepts_gzip(struct req *r)
 {
 	const char *ae = req_header(r, "Accept-Encoding");
@@ -166,13 +178,18 @@ static const char *status_text(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
+	case 408: return "Request Timeout";
+	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
+	case 414: return "URI Too Long";
 	case 416: return "Range Not Satisfiable";
 	case 422: return "Unprocessable Entity";
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
 	default: return "Status";
 	}
 }
@@ -222,6 +239,23 @@ static int send_parts(struct req *r, int status, const char *type, bool gzip, co
 	buf_reset(&pending.headers);
 	r->status = status;
 	return status;
+}
+
+int resp_head(struct req *r, int status, const char *type, const char *headers)
+{
+	struct buf out = BUF_INIT;
+	buf_printf(&out, "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s\r\n", status, status_text(status), type ? "Content-Type: " : "",
+		   type ? type : "", type ? "\r\n" : "", security_headers, buf_str(&pending.headers), headers ? headers : "");
+	mg_write(r->conn, out.data, out.len);
+	buf_release(&out);
+	buf_reset(&pending.headers);
+	r->status = status;
+	return status;
+}
+
+bool req_is_head(const struct req *r)
+{
+	return strcmp(r->method, "HEAD") == 0;
 }
 
 int resp_send(struct req *r, int status, const char *type, const void *body, size_t len, const char *headers)
@@ -539,7 +573,7 @@ int resp_html(struct req *r, int status, const struct buf *body)
 int resp_json(struct req *r, int status, const struct buf *body)
 {
 	return resp_send(r, status, "application/json; charset=utf-8", buf_str(body), body->len,
-			 "Cache-Control: no-store\r\n");
+			 "Cache-Control: private, no-store\r\n");
 }
 
 /* True when s holds a control character: browsers drop tabs and new lines from URLs, so "/\t/x" is "//x". */
@@ -736,6 +770,27 @@ int req_refuse(struct req *r, int code)
 	const char *msg = arena_printf(&r->arena, tr(r->lang, fmt), limit);
 #pragma GCC diagnostic pop
 	return resp_error(r, status, msg);
+}
+
+int http_refusal(char *out, size_t size, int status, const char *text)
+{
+	int n = snprintf(out, size,
+			 "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n%sCache-Control: no-store\r\n"
+			 "%sContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			 status, status_text(status), security_headers, status == 503 ? "Retry-After: 10\r\n" : "",
+			 strlen(text), text);
+	return n > 0 && (size_t)n < size ? n : -1;
+}
+
+int http_error_reply(struct mg_connection *conn, int status, const char *msg)
+{
+	(void)msg; /* CivetWeb's wording may quote the request: the status text says enough */
+	char text[64], reply[1024];
+	snprintf(text, sizeof text, "%s\n", status_text(status));
+	int n = http_refusal(reply, sizeof reply, status, text);
+	if (n > 0)
+		mg_write(conn, reply, (size_t)n);
+	return 0;
 }
 
 void http_request_begin(void)

@@ -156,6 +156,14 @@ int resp_send(struct req *r, int status, const char *type, const void *body, siz
 typedef int (*resp_read_fn)(void *ctx, size_t off, void *buf, size_t n);
 int resp_stream(struct req *r, int status, const char *type, size_t len, const char *headers,
 		resp_read_fn read, void *ctx);
+/*
+ * The answer to HEAD for a document made on request (a certificate, a bulk
+ * print): the status and headers a GET would send, without Content-Length
+ * and without making the document to count it.
+ */
+int resp_head(struct req *r, int status, const char *type, const char *headers);
+/* True when the request is HEAD. */
+bool req_is_head(const struct req *r);
 /* HTML page (text/html; charset=utf-8), gzip when accepted. */
 int resp_html(struct req *r, int status, const struct buf *body);
 /*
@@ -182,6 +190,10 @@ bool resp_not_modified(struct req *r, const char *etag);
 void resp_cookie(struct req *r, const char *name, const char *value, long max_age);
 /* An ETag header to add to the next response. */
 void resp_etag(struct req *r, const char *etag);
+/* A "Retry-After: seconds" header to add to the next response (a 429 or 503). */
+void resp_retry_after(struct req *r, int64_t seconds);
+/* Header lines ("Name: value\r\n", from the code, never from input) to add to the next response. */
+void resp_add_header(struct req *r, const char *lines);
 
 /*
  * Parses an application/x-www-form-urlencoded string (a body or a query
@@ -195,6 +207,18 @@ size_t form_parse(struct arena *a, const char *s, size_t len, struct kv **out);
 void http_messages_register(void);
 /* gzip-compresses in into out (appending). -1 on failure. */
 int gzip_buf(const void *in, size_t len, struct buf *out);
+
+/*
+ * A complete plain-text response that ends the connection (status line,
+ * Sala's security headers, Connection: close, body) written into out; its
+ * length, or -1 when it does not fit. For replies made outside a request.
+ */
+int http_refusal(char *out, size_t size, int status, const char *text);
+/*
+ * CivetWeb's http_error callback: CivetWeb's own error replies (a request it
+ * cannot parse: 400, 413, 505...) go out with Sala's headers. Returns 0 (sent).
+ */
+int http_error_reply(struct mg_connection *conn, int status, const char *msg);
 
 /* Clears response state a previous request on this thread may have left. */
 void http_request_begin(void);

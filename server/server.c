@@ -1,12 +1,15 @@
 #define _POSIX_C_SOURCE 200809L
 #include "server/server.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,7 +17,9 @@
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/util.h"
+#include "lib/settings.h"
 #include "lib/xmalloc.h"
+#include "server/conns.h"
 #include "server/multipart.h"
 #include "server/views.h"
 
@@ -194,12 +199,39 @@ static int forced_change_refuse(struct req *r)
 	return resp_error(r, 403, tr(r->lang, "You must change your password before doing anything else."));
 }
 
+/* "Allow: GET, HEAD, OPTIONS\r\n": the methods of the routes matching the request's path. */
+static const char *allow_header(struct req *r)
+{
+	struct buf b = BUF_INIT;
+	bool get = false;
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+		for (const struct route *rt = tables[t]; rt->method; rt++) {
+			if (!route_match(rt->pattern, r->path, r))
+				continue;
+			char item[16];
+			snprintf(item, sizeof item, "%s, ", rt->method);
+			if (!strstr(buf_str(&b), item))
+				buf_puts(&b, item);
+			get = get || strcmp(rt->method, "GET") == 0;
+		}
+	char *h = arena_printf(&r->arena, "Allow: %s%sOPTIONS\r\n", buf_str(&b), get ? "HEAD, " : "");
+	buf_release(&b);
+	return h;
+}
+
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
 	(void)cbdata;
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	struct req r = {.conn = conn, .db = pool ? db_pool_take(pool, POOL_WAIT_MS) : NULL, .method = ri->request_method, .remote = ri->remote_addr};
 	http_request_begin();
+	/* The one client address of the request: the TCP peer, or what a trusted proxy says it forwarded for. */
+	const char *xff = mg_get_header(conn, "X-Forwarded-For");
+	if (xff) {
+		char *addr = arena_alloc(&r.arena, 64);
+		conns_client_addr(ri->remote_addr, xff, addr, 64);
+		r.remote = addr;
+	}
 	r.path = ri->local_uri ? ri->local_uri : "/";
 	r.api = str_starts(r.path, "/api/");
 	int status;
@@ -233,7 +265,14 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 			}
 		}
 	}
+	if (!hit && path_seen && strcmp(r.method, "OPTIONS") == 0) {
+		/* Answered here, never by CivetWeb's CORS code: the methods, and no Access-Control-* header. */
+		status = resp_send(&r, 204, NULL, "", 0, allow_header(&r));
+		goto done;
+	}
 	if (!hit) {
+		if (path_seen)
+			resp_add_header(&r, allow_header(&r));
 		status = path_seen ? resp_error(&r, 405, tr(r.lang, "That method is not allowed here."))
 				   : resp_error(&r, 404, tr(r.lang, "Page not found."));
 		goto done;
@@ -293,6 +332,33 @@ done:
 	return status > 0 ? status : 500;
 }
 
+/* Re-reads trusted_proxies (a change made with `sala settings set` applies within a second). */
+static void refresh_trusted(void)
+{
+	sqlite3 *db = pool ? db_pool_take(pool, 1000) : NULL;
+	if (!db)
+		return;
+	char *v = setting_value(db, "trusted_proxies");
+	db_pool_give(pool, db);
+	conns_set_trusted(v);
+	free(v);
+}
+
+/* Opens and closes a connection to the server itself, so conns.c learns what it needs before any client comes. */
+static void self_connect(const char *host, int port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 || sa.sin_addr.s_addr == htonl(INADDR_ANY))
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+		fprintf(stderr, "sala: cannot connect to itself on %s:%d: connections per address are capped from the "
+				"first closed connection on\n", host, port);
+	close(fd);
+}
+
 static int log_message(const struct mg_connection *conn, const char *msg)
 {
 	(void)conn;
@@ -306,7 +372,7 @@ int server_run(const struct server_opts *o)
 	char listen[128];
 	snprintf(listen, sizeof listen, "%s", o->listen ? o->listen : "127.0.0.1:8080");
 	char threads[16];
-	snprintf(threads, sizeof threads, "%d", o->threads > 0 ? o->threads : 32);
+	snprintf(threads, sizeof threads, "%d", o->threads > 0 ? o->threads : SERVER_THREADS);
 	/* No document_root: every byte comes from handlers (no directory listing, no CGI). */
 	const char *options[] = {
 		"listening_ports", listen,
@@ -318,11 +384,19 @@ int server_run(const struct server_opts *o)
 		"max_request_size", "16384",
 		"enable_directory_listing", "no",
 		"cgi_pattern", "**.sala-no-cgi$",
+		/* Empty: CivetWeb answers no CORS preflight itself; OPTIONS reaches dispatch. */
+		"access_control_allow_origin", "",
+		"access_control_allow_methods", "",
+		"access_control_allow_headers", "",
 		NULL,
 	};
 	struct mg_callbacks cb = {0};
 	cb.exit_thread = exit_thread;
 	cb.log_message = log_message;
+	cb.init_connection = conns_open;
+	cb.connection_close = conns_close;
+	cb.http_error = http_error_reply;
+	conns_set_cap(o->conns_per_address >= 0 ? o->conns_per_address : SERVER_CONNS_PER_ADDRESS);
 	server_messages_register();
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal;
@@ -349,6 +423,7 @@ int server_run(const struct server_opts *o)
 			return 1;
 		}
 	}
+	refresh_trusted();
 	mg_init_library(0);
 	struct mg_context *ctx = mg_start(&cb, NULL, options);
 	if (!ctx) {
@@ -371,6 +446,7 @@ int server_run(const struct server_opts *o)
 		*colon = '\0';
 	else
 		snprintf(host, sizeof host, "127.0.0.1");
+	self_connect(host, port);
 	printf("sala: serving http://%s:%d/ (database %s)\n", host, port, db_path ? db_path : "none");
 	fflush(stdout);
 	if (o->port_file) {
@@ -384,6 +460,8 @@ int server_run(const struct server_opts *o)
 	while (!stopping) {
 		struct timespec ts = {0, 200 * 1000 * 1000};
 		nanosleep(&ts, NULL);
+		if (sweep % 5 == 4)
+			refresh_trusted();
 		if (++sweep == 300 && db_path) {
 			sweep = 0;
 			struct err e;
@@ -404,5 +482,6 @@ int server_run(const struct server_opts *o)
 	db_group_stop();
 	http_cache_release();
 	attempt_cache_release();
+	conns_release();
 	return 0;
 }

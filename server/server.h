@@ -14,10 +14,28 @@ struct server_opts {
 	int db_connections; /* pooled database connections (SERVER_DB_CONNECTIONS) */
 	int db_cache_kb;    /* page cache of each, in KB (SERVER_DB_CACHE_KB) */
 	const char *port_file; /* when set, the chosen port is written there (tests) */
+	int conns_per_address; /* most open connections from one client address; 0: no cap; -1: the default */
 	/* Preview mode: serve one package folder from disk, no database. */
 	const char *preview_dir;
 };
 
+/*
+ * Worker threads, which are the most connections open at once (CivetWeb runs a
+ * thread per connection). Measured (docs/performance.md): the whole server
+ * peaks at about 43 MB with 96 threads and 70 MB with 1,100 threads and 1,000
+ * connections, about 30 KB a further connection; 256 threads come to about
+ * 48 MB, well inside the 100 MB target, and hold four addresses at the
+ * per-address cap with everyone else still served. More threads cost little
+ * memory but each is a stack and a scheduling entry on a 2-core machine.
+ */
+#define SERVER_THREADS 256
+/*
+ * Most connections one client address (TCP peer, not a trusted proxy) may
+ * hold open: a browser opens about 6, an office behind one NAT address a few
+ * dozen; a quarter of the threads, so slow or idle connections from one
+ * address can never hold them all.
+ */
+#define SERVER_CONNS_PER_ADDRESS 64
 #define SERVER_DB_CONNECTIONS 32
 #define SERVER_DB_CACHE_KB 512
 

@@ -85,7 +85,8 @@ class Client:
             h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
         if headers:
             h.update(headers)
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
+                                          source_address=(self.source, 0) if self.source else None)
         if isinstance(body, str):
             body = body.encode("utf-8")
         conn.request(method, path, body=body, headers=h)
@@ -133,6 +134,7 @@ class Client:
         return self.request(method, path, body=body, headers=h)
 
     api_csrf = None
+    source = None  # another loopback address to connect from ("127.0.0.2"): another client address
 
     def login(self, username, password=None):
         self.get("/login")

@@ -230,18 +230,63 @@ static void test_login_throttle(void **state)
 {
 	sqlite3 *db = *state;
 	add_user(db, "target");
+	int64_t t0 = 1800000000, id, wait = 0;
 	setenv("SALA_NOW", "1800000000", 1);
-	int64_t id;
-	for (int i = 0; i < LOGIN_MAX_PER_ACCOUNT; i++)
-		assert_int_equal(login_check(db, "target", "wrong-password", "10.0.0.2", &id), LOGIN_BAD);
-	/* Locked now, even with the right password, and the lock is per account. */
-	assert_int_equal(login_check(db, "target", "correct-horse", "10.0.0.3", &id), LOGIN_THROTTLED);
-	assert_int_equal(login_check(db, "TARGET", "correct-horse", "10.0.0.3", &id), LOGIN_THROTTLED);
-	/* After the window it works again. */
-	setenv("SALA_NOW", "1800001000", 1);
-	assert_int_equal(login_check(db, "target", "correct-horse", "10.0.0.3", &id), LOGIN_OK);
+	for (int i = 0; i < LOGIN_FREE_FAILURES; i++)
+		assert_int_equal(login_attempt(db, "target", "wrong-password", "10.0.0.2", &id, &wait), LOGIN_BAD);
+	/* That account at that address waits now, even with the right password, whatever the case. */
+	assert_int_equal(login_attempt(db, "target", "correct-horse", "10.0.0.2", &id, &wait), LOGIN_THROTTLED);
+	assert_int_equal(wait, LOGIN_DELAY_FIRST_S);
+	assert_int_equal(login_attempt(db, "TARGET", "correct-horse", "10.0.0.2", &id, &wait), LOGIN_THROTTLED);
+	/* Not from another address: nobody can lock an account out from elsewhere. */
+	assert_int_equal(login_attempt(db, "target", "correct-horse", "10.0.0.3", &id, &wait), LOGIN_OK);
+	/* Each further failure doubles the wait, up to the cap; a refused attempt records nothing. */
+	static const struct {
+		int64_t after; /* seconds after t0 */
+		int64_t wait;  /* then expected */
+	} steps[] = {
+	    {60, 120}, {180, 240}, {420, 480}, {900, 900}, {1800, 900},
+	};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		char now[32];
+		snprintf(now, sizeof now, "%lld", (long long)(t0 + steps[i].after));
+		setenv("SALA_NOW", now, 1);
+		assert_int_equal(login_attempt(db, "target", "wrong-password", "10.0.0.2", &id, &wait), LOGIN_BAD);
+		assert_int_equal(login_attempt(db, "target", "wrong-password", "10.0.0.2", &id, &wait), LOGIN_THROTTLED);
+		assert_int_equal(wait, steps[i].wait);
+	}
+	/* A success there clears the account's failures at that address. */
+	setenv("SALA_NOW", "1800002700", 1);
+	assert_int_equal(login_attempt(db, "target", "correct-horse", "10.0.0.2", &id, &wait), LOGIN_OK);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM login_failures WHERE key = 'acct:10.0.0.2 target'", NULL,
+				NULL, -1),
+			 0);
 	/* Unknown users fail the same way as wrong passwords. */
 	assert_int_equal(login_check(db, "nobody", "correct-horse", "10.0.0.3", &id), LOGIN_BAD);
+	/* The per-address limit, across accounts. */
+	setenv("SALA_NOW", "1800010000", 1);
+	for (int i = 0; i < LOGIN_MAX_PER_ADDRESS; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "guess%d", i);
+		assert_int_equal(login_attempt(db, name, "x", "10.0.0.9", &id, &wait), LOGIN_BAD);
+	}
+	assert_int_equal(login_attempt(db, "target", "correct-horse", "10.0.0.9", &id, &wait), LOGIN_THROTTLED);
+	assert_int_equal(wait, LOGIN_WINDOW_S);
+	struct throttle_entry *t;
+	size_t n;
+	struct err e;
+	assert_int_equal(throttle_list(db, false, &t, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(t[0].address, "10.0.0.9");
+	assert_string_equal(t[0].username, "");
+	assert_int_equal(t[0].failures, LOGIN_MAX_PER_ADDRESS);
+	assert_int_equal(t[0].wait_s, LOGIN_WINDOW_S);
+	free(t);
+	int64_t removed = 0;
+	assert_int_equal(throttle_clear(db, NULL, "10.0.0.9", &removed, &e), 0);
+	assert_int_equal(removed, 2 * LOGIN_MAX_PER_ADDRESS);
+	assert_int_equal(login_attempt(db, "target", "correct-horse", "10.0.0.9", &id, &wait), LOGIN_OK);
+	unsetenv("SALA_NOW");
 }
 
 static void test_sessions_expire(void **state)

@@ -15,6 +15,7 @@
 #include "lib/csv.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
+#include "lib/netaddr.h"
 #include "lib/schema.h"
 #include "lib/util.h"
 
@@ -556,6 +557,63 @@ static void test_db_snapshot(void **state)
 	pool_teardown(&f);
 }
 
+/* trusted_proxies lists, and the client address taken from X-Forwarded-For. */
+static void test_netaddr(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *list;
+		bool ok;
+	} lists[] = {
+	    {"", true},
+	    {"127.0.0.1", true},
+	    {" 127.0.0.1 , 10.0.0.0/8,192.168.1.0/24 ", true},
+	    {"0.0.0.0/0", true},
+	    {"10.0.0.0/33", false},
+	    {"300.1.1.1", false},
+	    {"10.0.0.0/", false},
+	    {"10.0.0.0/8x", false},
+	    {"127.0.0.1,", false},
+	    {"localhost", false},
+	    {"::1", false},
+	};
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+		struct err e = {{0}};
+		int rc = netaddr_list_check(lists[i].list, &e);
+		assert_int_equal(rc, lists[i].ok ? 0 : -1);
+		if (!lists[i].ok)
+			assert_non_null(strstr(e.msg, "trusted_proxies: "));
+	}
+	assert_true(netaddr_list_has("10.0.0.0/8", "10.200.3.4"));
+	assert_false(netaddr_list_has("10.0.0.0/8", "11.0.0.1"));
+	assert_true(netaddr_list_has("127.0.0.1, 192.168.1.0/24", "192.168.1.77"));
+	assert_false(netaddr_list_has("", "127.0.0.1"));
+	assert_false(netaddr_list_has("127.0.0.1", "not-an-address"));
+
+	static const struct {
+		const char *peer, *xff, *trusted, *client;
+	} cases[] = {
+	    /* Not from a trusted proxy: the header is ignored. */
+	    {"192.0.2.1", "10.9.9.9", "", "192.0.2.1"},
+	    {"192.0.2.1", "10.9.9.9", "127.0.0.1", "192.0.2.1"},
+	    /* From one: the rightmost entry that is not a trusted proxy. */
+	    {"127.0.0.1", "203.0.113.7", "127.0.0.1", "203.0.113.7"},
+	    {"127.0.0.1", "6.6.6.6, 203.0.113.7", "127.0.0.1", "203.0.113.7"},
+	    {"127.0.0.1", "6.6.6.6, 203.0.113.7, 10.1.2.3", "127.0.0.1,10.0.0.0/8", "203.0.113.7"},
+	    {"127.0.0.1", "10.0.0.2,10.0.0.1", "127.0.0.1,10.0.0.0/8", "10.0.0.2"},
+	    /* Garbage stops the walk at the last trusted hop. */
+	    {"127.0.0.1", "evil", "127.0.0.1", "127.0.0.1"},
+	    {"127.0.0.1", "203.0.113.7, garbage, 10.0.0.5", "127.0.0.1,10.0.0.0/8", "10.0.0.5"},
+	    {"127.0.0.1", "", "127.0.0.1", "127.0.0.1"},
+	    {"127.0.0.1", NULL, "127.0.0.1", "127.0.0.1"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char out[64];
+		netaddr_client(cases[i].peer, cases[i].xff, cases[i].trusted, out, sizeof out);
+		assert_string_equal(out, cases[i].client);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_db_pool_pause_lends_and_returns),
 		cmocka_unit_test(test_db_pool_waiters_in_order),
 		cmocka_unit_test(test_db_snapshot),
+		cmocka_unit_test(test_netaddr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
