@@ -125,6 +125,15 @@ static void record_failure(sqlite3 *db, const char *key)
 	db_finish(st);
 }
 
+/* Failed logins since the process started, for /metrics. */
+static unsigned long long failed_bad, failed_throttled;
+
+void login_failure_counts(unsigned long long *bad, unsigned long long *throttled)
+{
+	*bad = __atomic_load_n(&failed_bad, __ATOMIC_RELAXED);
+	*throttled = __atomic_load_n(&failed_throttled, __ATOMIC_RELAXED);
+}
+
 enum login_result login_check(sqlite3 *db, const char *username, const char *password, const char *address,
 			      int64_t *user_id)
 {
@@ -136,8 +145,10 @@ enum login_result login_check(sqlite3 *db, const char *username, const char *pas
 			*p = (char)(*p - 'A' + 'a');
 	snprintf(akey, sizeof akey, "user:%s", lower);
 	snprintf(ikey, sizeof ikey, "addr:%s", address ? address : "");
-	if (failures(db, akey) >= LOGIN_MAX_PER_ACCOUNT || failures(db, ikey) >= LOGIN_MAX_PER_ADDRESS)
+	if (failures(db, akey) >= LOGIN_MAX_PER_ACCOUNT || failures(db, ikey) >= LOGIN_MAX_PER_ADDRESS) {
+		__atomic_fetch_add(&failed_throttled, 1, __ATOMIC_RELAXED);
 		return LOGIN_THROTTLED;
+	}
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, password_hash FROM users WHERE username = ? AND active = 1");
 	db_bind_text(st, 1, username ? username : "");
 	int64_t id = -1;
@@ -154,6 +165,7 @@ enum login_result login_check(sqlite3 *db, const char *username, const char *pas
 	if (!ok) {
 		record_failure(db, akey);
 		record_failure(db, ikey);
+		__atomic_fetch_add(&failed_bad, 1, __ATOMIC_RELAXED);
 		return LOGIN_BAD;
 	}
 	st = db_stmt(db, "DELETE FROM login_failures WHERE key = ?");

@@ -37,5 +37,7 @@ enum login_result { LOGIN_OK = 0, LOGIN_BAD = -1, LOGIN_THROTTLED = -2 };
  */
 enum login_result login_check(sqlite3 *db, const char *username, const char *password, const char *address,
 			      int64_t *user_id);
+/* Failed logins since the process started (wrong name or password; refused while throttled), for /metrics. */
+void login_failure_counts(unsigned long long *bad, unsigned long long *throttled);
 
 #endif

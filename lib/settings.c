@@ -25,6 +25,8 @@ static const struct setting_def defs[] = {
 	 4096},
 	{"package_max_ratio", SETTING_INT, "200", "uploaded packages: largest compression ratio of big files", 2,
 	 100000},
+	/* docs/monitoring.md: with it, /metrics also answers non-loopback clients sending "Authorization: Bearer TOKEN". */
+	{"metrics_token", SETTING_TOKEN, "", "bearer token for /metrics from other hosts (32+ letters, digits, - _)", 0, 0},
 };
 
 const struct setting_def *settings_table(size_t *n)
@@ -81,6 +83,11 @@ int setting_check(const struct setting_def *d, const char *v, struct err *e)
 			return err_set(e, "%s: '%s' is not a PNG image", d->name, v);
 		return 0;
 	}
+	case SETTING_TOKEN:
+		if (n < 32 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != n)
+			return err_set(e, "%s: must be at least 32 letters, digits, - or _ (e.g. openssl rand -hex 32)",
+				       d->name);
+		return 0;
 	case SETTING_INT: {
 		char *end;
 		errno = 0;

@@ -87,17 +87,11 @@ static int h_home(struct req *r)
 	return resp_redirect(r, "/admin/users");
 }
 
-static int h_health(struct req *r)
-{
-	return resp_send(r, 200, "text/plain; charset=utf-8", "ok\n", 3, "Cache-Control: no-store\r\n");
-}
-
 const struct route auth_routes[] = {
 	{"GET", "/", 0, h_home, 0},
 	{"GET", "/login", 0, h_login_get, 0},
 	{"POST", "/login", 0, h_login_post, 0},
 	{"POST", "/logout", ROLE_ANY, h_logout, 0},
 	{"POST", "/lang", 0, h_lang, 0},
-	{"GET", "/healthz", 0, h_health, 0},
 	{NULL, NULL, 0, NULL, 0},
 };

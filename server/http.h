@@ -48,6 +48,10 @@ struct req {
 	char anon_csrf[65]; /* pre-login CSRF token made for this request */
 	/* Status sent, for the access log. */
 	int status;
+	/* Bytes written to the client for this response, headers included (the request log). */
+	size_t sent;
+	/* Why a 5xx was answered, for the error log line (resp_error() sets it; borrowed or in the arena). */
+	const char *cause;
 };
 
 /* Route roles: 0 = public; ROLE_ANY = any logged-in user; otherwise any of the role bits. */
