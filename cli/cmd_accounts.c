@@ -64,6 +64,10 @@ static int user_add_cmd(int argc, char **argv)
 	if (id < 0)
 		die("user add: %s", e.msg);
 	printf("added user '%s' (id %lld)\n", u.username, (long long)id);
+	char target[300], detail[300];
+	snprintf(target, sizeof target, "user:%s", u.username);
+	snprintf(detail, sizeof detail, "roles=%s org=%s", u.roles, u.org_code ? u.org_code : "");
+	cli_audit("user.create", target, detail);
 	return 0;
 }
 
@@ -90,6 +94,9 @@ static int user_passwd_cmd(int argc, char **argv)
 	if (rc < 0)
 		die("user passwd: %s", e.msg);
 	printf("password changed for '%s'; their sessions were ended\n", name);
+	char target[300];
+	snprintf(target, sizeof target, "user:%s", name);
+	cli_audit("user.password-reset", target, NULL);
 	return 0;
 }
 
@@ -152,6 +159,9 @@ static int csv_import(const char *what, const char *path, import_fn fn)
 		return 1;
 	}
 	printf("imported %d %s from %s\n", added, what, path);
+	char detail[64];
+	snprintf(detail, sizeof detail, "rows=%d", added);
+	cli_audit(fn == users_import_csv ? "users.import" : "orgs.import", path, detail);
 	return 0;
 }
 

@@ -1,7 +1,9 @@
 /* sala: the single binary. `sala COMMAND [ARGS]`; `sala help` lists commands. */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -10,6 +12,7 @@
 #include "cli/commands.h"
 #include "lib/db.h"
 #include "lib/err.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 
@@ -51,6 +54,18 @@ sqlite3 *cli_db_open(void)
 	if (orgs_seed(db, &e) < 0)
 		die("%s", e.msg);
 	return db;
+}
+
+void cli_audit(const char *action, const char *target, const char *detail)
+{
+	const struct passwd *pw = getpwuid(geteuid());
+	const char *sudo = getenv("SUDO_USER");
+	char actor[160];
+	if (sudo && *sudo)
+		snprintf(actor, sizeof actor, "cli:%s(sudo:%s)", pw ? pw->pw_name : "?", sudo);
+	else
+		snprintf(actor, sizeof actor, "cli:%s", pw ? pw->pw_name : "?");
+	log_audit(actor, "local", action, target, detail);
 }
 
 char *cli_read_file(const char *path, size_t *len)

@@ -72,6 +72,17 @@ static void user_form(struct req *r, struct buf *b, const struct user *u, const 
 	form_submit(b, u ? T(r, "Save") : T(r, "Add user"));
 }
 
+/* "user:NAME" for the audit trail ("user:#ID" when the account cannot be read). */
+static const char *user_target(struct req *r, int64_t id)
+{
+	struct user u;
+	if (user_get(r->db, id, &u) < 0)
+		return arena_printf(&r->arena, "user:#%lld", (long long)id);
+	const char *t = arena_printf(&r->arena, "user:%s", u.username);
+	user_release(&u);
+	return t;
+}
+
 static int h_users(struct req *r)
 {
 	struct buf b = BUF_INIT;
@@ -162,6 +173,8 @@ static int h_user_create(struct req *r)
 		page_end(r, &b);
 		return page_send(r, 422, &b);
 	}
+	req_audit(r, "user.create", arena_printf(&r->arena, "user:%s", u.username ? u.username : ""),
+		  arena_printf(&r->arena, "roles=%s org=%s", u.roles, u.org_code ? u.org_code : ""));
 	return resp_redirect(r, "/admin/users?added=1");
 }
 
@@ -206,6 +219,12 @@ static int h_user_save(struct req *r)
 	int reissued = 0;
 	if (cert_reissue_renamed(r->db, id, &reissued, &e) < 0)
 		return resp_error(r, 500, e.msg);
+	const char *target = user_target(r, id);
+	req_audit(r, "user.update", target,
+		  arena_printf(&r->arena, "roles=%s org=%s certificates_reissued=%d", u.roles,
+			       u.org_code ? u.org_code : "", reissued));
+	if (u.password && *u.password)
+		req_audit(r, "user.password-reset", target, NULL);
 	char to[96];
 	snprintf(to, sizeof to, "/admin/users/%lld?saved=1&reissued=%d", (long long)id, reissued);
 	return resp_redirect(r, to);
@@ -217,8 +236,10 @@ static int h_user_active(struct req *r)
 	if (r->user->id == id)
 		return resp_error(r, 400, T(r, "You cannot disable your own account."));
 	struct err e;
-	if (user_set_active(r->db, id, req_int(req_form(r, "active"), 0, 1, 1), &e) < 0)
+	int64_t active = req_int(req_form(r, "active"), 0, 1, 1);
+	if (user_set_active(r->db, id, active, &e) < 0)
 		return resp_error(r, 404, e.msg);
+	req_audit(r, active ? "user.enable" : "user.disable", user_target(r, id), NULL);
 	char to[64];
 	snprintf(to, sizeof to, "/admin/users/%lld?saved=1", (long long)id);
 	return resp_redirect(r, to);
@@ -270,6 +291,7 @@ static int import_post(struct req *r, bool users)
 		return page_send(r, 422, &b);
 	}
 	free(errs);
+	req_audit(r, users ? "users.import" : "orgs.import", "csv", arena_printf(&r->arena, "rows=%d", added));
 	page_begin(r, &b, title);
 	buf_printf(&b, "<h1>%s</h1>", title);
 	char msg[128];
@@ -360,6 +382,8 @@ static int h_org_create(struct req *r)
 	if (org_add(r->db, req_form(r, "code"), req_form(r, "name_en"), req_form(r, "name_km"), parent,
 		    req_form(r, "level") ? req_form(r, "level") : "", &e) < 0)
 		return resp_error(r, 422, e.msg);
+	req_audit(r, "org.create", arena_printf(&r->arena, "org:%s", req_form(r, "code")),
+		  arena_printf(&r->arena, "parent=%s", parent ? parent : ""));
 	struct buf to = BUF_INIT;
 	buf_puts(&to, "/admin/orgs?added=1&parent=");
 	buf_url(&to, parent ? parent : "");
@@ -442,11 +466,26 @@ static int h_settings_save(struct req *r)
 		if (v && setting_check(&d[i], v, &e) < 0)
 			return settings_page(r, 422, e.msg, false);
 	}
+	struct buf changed = BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
 		const char *v = req_form(r, d[i].name);
-		if (v && setting_set(r->db, d[i].name, v, &e) < 0)
+		if (!v)
+			continue;
+		char *before = setting_value(r->db, d[i].name);
+		bool differs = strcmp(before, v) != 0;
+		free(before);
+		if (setting_set(r->db, d[i].name, v, &e) < 0) {
+			buf_release(&changed);
+			r->cause = arena_strdup(&r->arena, e.msg);
 			return settings_page(r, 500, e.msg, false);
+		}
+		if (differs)
+			buf_printf(&changed, "%s%s", changed.len ? "," : "", d[i].name);
 	}
+	/* Names only: values may be secrets (metrics_token). */
+	if (changed.len)
+		req_audit(r, "settings.change", "settings", arena_printf(&r->arena, "keys=%s", buf_str(&changed)));
+	buf_release(&changed);
 	return resp_redirect(r, "/admin/settings?saved=1");
 }
 

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "lib/db.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "server/observe.h"
@@ -639,4 +640,9 @@ void req_logout(struct req *r)
 	if (tok)
 		session_destroy(r->db, tok);
 	resp_cookie(r, SESSION_COOKIE, "", -1);
+}
+
+void req_audit(struct req *r, const char *action, const char *target, const char *detail)
+{
+	log_audit(r->user ? r->user->username : "-", r->remote, action, target, detail);
 }

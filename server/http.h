@@ -126,6 +126,13 @@ void http_request_begin(void);
 /* Frees the calling thread's response state (CivetWeb exit_thread). */
 void http_thread_release(void);
 
+/*
+ * Writes an audit line for an administrative action (lib/log.h): the acting
+ * user, the client address, action (e.g. "user.create"), target (e.g.
+ * "user:bopha") and optional detail.
+ */
+void req_audit(struct req *r, const char *action, const char *target, const char *detail);
+
 /* Starts the session after login: a new token (never the old one), cookie set. */
 int req_login(struct req *r, int64_t user_id);
 void req_logout(struct req *r);
