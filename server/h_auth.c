@@ -45,7 +45,9 @@ static int h_login_post(struct req *r)
 	const char *u = req_form(r, "username"), *p = req_form(r, "password");
 	int64_t id;
 	enum login_result res = login_check(r->db, u ? u : "", p ? p : "", r->remote, &id);
-	if (res != LOGIN_OK || req_login(r, id) < 0) {
+	if (res == LOGIN_OK && req_login(r, id) < 0) /* the password was right: not the user's fault */
+		return resp_error(r, 500, T(r, "Your session could not be started. Please try again later."));
+	if (res != LOGIN_OK) {
 		struct buf b = BUF_INIT;
 		/* One message whatever was wrong, so it does not reveal which accounts exist. */
 		login_form(r, &b, u,

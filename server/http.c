@@ -627,8 +627,10 @@ int req_login(struct req *r, int64_t user_id)
 	const char *old = req_cookie(r, SESSION_COOKIE);
 	if (old)
 		session_destroy(r->db, old);
-	if (session_create(r->db, user_id, r->token, r->session.csrf, &e) < 0)
+	if (session_create(r->db, user_id, r->token, r->session.csrf, &e) < 0) {
+		r->cause = arena_printf(&r->arena, "cannot start a session: %s", e.msg);
 		return -1;
+	}
 	r->session.user_id = user_id;
 	resp_cookie(r, SESSION_COOKIE, r->token, 0);
 	return 0;

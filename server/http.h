@@ -133,7 +133,7 @@ void http_thread_release(void);
  */
 void req_audit(struct req *r, const char *action, const char *target, const char *detail);
 
-/* Starts the session after login: a new token (never the old one), cookie set. */
+/* Starts the session after login: a new token (never the old one), cookie set. -1 (r->cause says why) on failure. */
 int req_login(struct req *r, int64_t user_id);
 void req_logout(struct req *r);
 

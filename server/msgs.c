@@ -36,6 +36,8 @@ static const struct msg common[] = {
 	{"The form has expired or came from another site. Please try again.",
 	 "ទម្រង់នេះផុតកំណត់ ឬមកពីគេហទំព័រផ្សេង។ សូមព្យាយាមម្ដងទៀត។"},
 	{"Unknown language.", "ភាសាមិនស្គាល់។"},
+	{"Your session could not be started. Please try again later.",
+	 "មិនអាចចាប់ផ្ដើមវគ្គប្រើប្រាស់របស់អ្នកបានទេ។ សូមព្យាយាមម្ដងទៀតនៅពេលក្រោយ។"},
 	{"Metrics are served to this machine, or with the metrics token.",
 	 "ទិន្នន័យវាស់ស្ទង់ (metrics) ផ្ដល់ជូនតែម៉ាស៊ីននេះ ឬអ្នកដែលមានសញ្ញាសម្ងាត់ metrics ប៉ុណ្ណោះ។"},
 	{"Female", "ស្រី"},
