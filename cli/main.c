@@ -101,7 +101,7 @@ const char *cli_flag(int argc, char **argv, int *i, const char *flag)
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-	{"serve", "serve [--listen ADDR:PORT] [--threads N] [--db-connections N] [--db-cache-kb KB] [--db PATH]", cmd_serve},
+	{"serve", "serve [--listen [ADDR:]PORT] [--threads N] [--db-connections N] [--db-cache-kb KB] [--drain-seconds N] [--min-free-mb N] [--log-file PATH] [--db PATH]", cmd_serve},
 	{"user", "user add|passwd|list ...", cmd_user},
 	{"users", "users import FILE.csv", cmd_users},
 	{"orgs", "orgs import FILE.csv | orgs list [CODE]", cmd_orgs},
