@@ -3,8 +3,6 @@
 
 #include <arpa/inet.h>
 #include <civetweb.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,16 +10,15 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "assessment/attempt.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
-#include "lib/log.h"
 #include "server/multipart.h"
 #include "server/observe.h"
 #include "server/views.h"
@@ -423,6 +420,20 @@ static void log_started(const char *host, int port, int drain_s)
 			"nginx with TLS unless this is what you want", addr);
 }
 
+/* The stop line: the address that was served, and how many requests the drain deadline cut. */
+static void log_stopped(const char *host, int port, int cut)
+{
+	struct buf f = BUF_INIT;
+	char addr[96];
+	snprintf(addr, sizeof addr, "%s:%d", host, port);
+	log_kv(&f, "listen", addr);
+	log_kvi(&f, "cut", cut);
+	if (cut)
+		log_kv(&f, "msg", "requests still running at the drain deadline were cut (sala serve --drain-seconds)");
+	log_fields(cut ? LOG_WARN : LOG_INFO, "stop", &f);
+	buf_release(&f);
+}
+
 int server_run(const struct server_opts *o)
 {
 	db_path = o->db_path;
@@ -527,15 +538,7 @@ int server_run(const struct server_opts *o)
 	}
 	int cut = drain(lfd, o->drain_seconds > 0 ? o->drain_seconds : SERVER_DRAIN_SECONDS);
 	mg_stop(ctx);
-	struct buf f = BUF_INIT;
-	char addr[96];
-	snprintf(addr, sizeof addr, "%s:%d", bound, port);
-	log_kv(&f, "listen", addr);
-	log_kvi(&f, "cut", cut);
-	if (cut)
-		log_kv(&f, "msg", "requests still running at the drain deadline were cut (sala serve --drain-seconds)");
-	log_fields(cut ? LOG_WARN : LOG_INFO, "stop", &f);
-	buf_release(&f);
+	log_stopped(bound, port, cut);
 	mg_exit_library();
 	db_pool_close(pool);
 	pool = NULL;
