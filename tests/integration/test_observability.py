@@ -103,6 +103,8 @@ def test_request_lines_for_200_404_401_and_upload():
         assert up and up[0]["status"] == "200", server_log(srv)
         assert up[0]["user"] == str(user_id(srv.db, "trainer"))
         assert int(up[0]["bytes"]) > 1000
+        imp = events(srv, "audit", action="course.import")
+        assert imp and imp[0]["actor"] == "trainer" and imp[0]["target"] == "course.zip", imp
     shutil.rmtree(d)
 
 
@@ -149,6 +151,11 @@ def test_admin_actions_are_audited_in_the_server_and_the_cli():
         uid = user_id(srv.db, "audited1")
         c.get("/admin/users/%d" % uid)
         assert c.post("/admin/users/%d/active" % uid, {"active": "0"}).status == 303
+        r = c.post("/admin/users/%d" % uid, {"full_name": "Audit One Renamed", "org_code": "17",
+                                              "role_learner": "1", "role_manager": "1"})
+        assert r.status == 303
+        upd = events(srv, "audit", action="user.update")
+        assert upd and upd[0]["target"] == "user:audited1" and "roles=learner;manager" in upd[0]["detail"], upd
         c.get("/admin/settings")
         assert c.post("/admin/settings", {"issuer_en": "Audit Ministry"}).status == 303
         made = events(srv, "audit", action="user.create")
@@ -170,6 +177,10 @@ def test_admin_actions_are_audited_in_the_server_and_the_cli():
         assert audit and audit[0]["action"] == "user.create" and audit[0]["target"] == "user:audited2"
         assert audit[0]["actor"].startswith("cli:") and audit[0]["from"] == "local"
         assert "long-enough-pass-2" not in p.stderr and "long-enough-pass-2" not in p.stdout
+        p = sala("user", "passwd", "audited2", "--password", "another-long-pass-3", db=srv.db)
+        assert p.returncode == 0, p.stderr
+        assert "action=user.password-reset" in p.stderr and "target=user:audited2" in p.stderr, p.stderr
+        assert "another-long-pass-3" not in p.stderr
         token = "t" * 40
         p = sala("settings", "set", "metrics_token", token, db=srv.db)
         assert p.returncode == 0 and token not in p.stderr and "keys=metrics_token" in p.stderr, p.stderr
