@@ -6,6 +6,7 @@
 
 #include "accounts/users.h"
 #include "lib/db.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 
@@ -185,6 +186,15 @@ static int record_failure(sqlite3 *db, const char *key, int64_t at, int64_t *row
 	return rc;
 }
 
+/* Failed logins since the process started, for /metrics. */
+static unsigned long long failed_bad, failed_throttled;
+
+void login_failure_counts(unsigned long long *bad, unsigned long long *throttled)
+{
+	*bad = __atomic_load_n(&failed_bad, __ATOMIC_RELAXED);
+	*throttled = __atomic_load_n(&failed_throttled, __ATOMIC_RELAXED);
+}
+
 /*
  * Checks both limits and, when neither is reached, records the attempt as a
  * failure of both keys, in one write transaction: the next attempt, however
@@ -236,10 +246,11 @@ enum login_result login_attempt(sqlite3 *db, const char *username, const char *p
 	struct attempt a = {.pkey = pkey, .akey = akey, .now = now_s()};
 	struct err e;
 	if (db_group_write(db, attempt_begin, &a, &e) < 0) {
-		fprintf(stderr, "sala: login: %s\n", e.msg);
+		log_msg(LOG_ERROR, "login", "%s", e.msg);
 		return LOGIN_ERROR;
 	}
 	if (a.wait > 0) {
+		__atomic_fetch_add(&failed_throttled, 1, __ATOMIC_RELAXED);
 		if (retry_after_s)
 			*retry_after_s = a.wait;
 		return LOGIN_THROTTLED;
@@ -255,17 +266,19 @@ enum login_result login_attempt(sqlite3 *db, const char *username, const char *p
 	}
 	db_finish(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		fprintf(stderr, "sala: login: cannot read the user: %s\n", sqlite3_errmsg(db));
+		log_msg(LOG_ERROR, "login", "cannot read the user: %s", sqlite3_errmsg(db));
 		return LOGIN_ERROR;
 	}
 	/* Verify even for unknown users so timing does not reveal which names exist. */
 	static const char dummy[] = "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
 				    "3OQ2qBHqFyWv2bYxYq0PjBk2l1g2cS1G0a1q0lJc1yQ";
 	bool ok = password_verify(id >= 0 ? hash : dummy, password ? password : "") && id >= 0;
-	if (!ok)
+	if (!ok) {
+		__atomic_fetch_add(&failed_bad, 1, __ATOMIC_RELAXED);
 		return LOGIN_BAD; /* the failure was recorded before the check */
+	}
 	if (db_group_write(db, attempt_ok, &a, &e) < 0)
-		fprintf(stderr, "sala: login: %s\n", e.msg); /* the login stands; the records expire */
+		log_msg(LOG_ERROR, "login", "%s", e.msg); /* the login stands; the records expire */
 	*user_id = id;
 	return LOGIN_OK;
 }

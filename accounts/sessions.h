@@ -65,6 +65,8 @@ enum login_result login_attempt(sqlite3 *db, const char *username, const char *p
 /* login_attempt() without the wait. */
 enum login_result login_check(sqlite3 *db, const char *username, const char *password, const char *address,
 			      int64_t *user_id);
+/* Failed logins since the process started (wrong name or password; refused while throttled), for /metrics. */
+void login_failure_counts(unsigned long long *bad, unsigned long long *throttled);
 
 /* One throttle record: an account at an address, or an address. */
 struct throttle_entry {

@@ -65,6 +65,10 @@ static int user_add_cmd(int argc, char **argv)
 	if (id < 0)
 		die("user add: %s", e.msg);
 	printf("added user '%s' (id %lld)\n", u.username, (long long)id);
+	char target[300], detail[300];
+	snprintf(target, sizeof target, "user:%s", u.username);
+	snprintf(detail, sizeof detail, "roles=%s org=%s", u.roles, u.org_code ? u.org_code : "");
+	cli_audit("user.create", target, detail);
 	return 0;
 }
 
@@ -101,6 +105,9 @@ static int user_passwd_cmd(int argc, char **argv)
 		die("user passwd: %s", e.msg);
 	printf("password changed for '%s'; their sessions were ended%s\n", name,
 	       must_change ? "; they must change it at the next login" : "");
+	char target[300];
+	snprintf(target, sizeof target, "user:%s", name);
+	cli_audit("user.password-reset", target, NULL);
 	return 0;
 }
 
@@ -120,6 +127,10 @@ static int user_state_cmd(const char *verb, int argc, char **argv)
 	db_close(db);
 	if (rc < 0)
 		die("user %s: %s", verb, e.msg);
+	char target[300], action[32];
+	snprintf(target, sizeof target, "user:%s", argv[1]);
+	snprintf(action, sizeof action, "user.%s", verb);
+	cli_audit(action, target, NULL);
 	if (strcmp(verb, "delete") == 0)
 		printf("deleted '%s': name, contact details, password and sessions erased; results kept for "
 		       "reports and certificates\n",
@@ -146,6 +157,9 @@ static int user_activate_cmd(int argc, char **argv)
 	db_close(db);
 	if (rc < 0)
 		die("user activate: %s", e.msg);
+	char target[300];
+	snprintf(target, sizeof target, "user:%s", argv[1]);
+	cli_audit("user.activation-code", target, NULL);
 	printf("activation code for '%s': %s (valid 14 days, works once)\n", argv[1], code);
 	return 0;
 }
@@ -217,6 +231,9 @@ static int csv_import(const char *what, const char *path, import_fn fn)
 		return 1;
 	}
 	printf("imported %d %s from %s\n", added, what, path);
+	char detail[64];
+	snprintf(detail, sizeof detail, "rows=%d", added);
+	cli_audit(fn == users_import_csv ? "users.import" : "orgs.import", path, detail);
 	return 0;
 }
 

@@ -92,6 +92,11 @@ static int throttle_clear_cmd(sqlite3 *db, int argc, char **argv)
 		fprintf(stderr, "sala: throttle: %s\n", e.msg);
 		return 1;
 	}
+	char target[400], detail[32];
+	snprintf(target, sizeof target, "%s%s%s%s", user ? "user:" : "", user ? user : "", user && addr ? " " : "",
+		 addr ? addr : (user ? "" : "all"));
+	snprintf(detail, sizeof detail, "removed=%lld", (long long)removed);
+	cli_audit("throttle.clear", target, detail);
 	printf("cleared %lld failed login%s", (long long)removed, removed == 1 ? "" : "s");
 	if (user)
 		printf(" of '%s'", user);

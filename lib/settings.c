@@ -29,6 +29,8 @@ static const struct setting_def defs[] = {
 	/* Read by the server every few seconds (server/server.c); docs/accounts.md. */
 	{"trusted_proxies", SETTING_ADDRESSES, "",
 	 "proxies (IPv4 addresses or ranges, comma-separated) whose X-Forwarded-For names the client", 0, 0},
+	/* docs/monitoring.md: with it, /metrics also answers non-loopback clients sending "Authorization: Bearer TOKEN". */
+	{"metrics_token", SETTING_TOKEN, "", "bearer token for /metrics from other hosts (32+ letters, digits, - _)", 0, 0},
 };
 
 const struct setting_def *settings_table(size_t *n)
@@ -87,6 +89,11 @@ int setting_check(const struct setting_def *d, const char *v, struct err *e)
 	}
 	case SETTING_ADDRESSES:
 		return netaddr_list_check(v, e);
+	case SETTING_TOKEN:
+		if (n < 32 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != n)
+			return err_set(e, "%s: must be at least 32 letters, digits, - or _ (e.g. openssl rand -hex 32)",
+				       d->name);
+		return 0;
 	case SETTING_INT: {
 		char *end;
 		errno = 0;

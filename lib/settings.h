@@ -11,7 +11,7 @@
 
 #include "lib/err.h"
 
-enum setting_type { SETTING_TEXT, SETTING_COLOR, SETTING_URL, SETTING_PNG_PATH, SETTING_INT, SETTING_ADDRESSES };
+enum setting_type { SETTING_TEXT, SETTING_COLOR, SETTING_URL, SETTING_PNG_PATH, SETTING_INT, SETTING_ADDRESSES, SETTING_TOKEN };
 
 struct setting_def {
 	const char *name;

@@ -73,6 +73,17 @@ static void user_form(struct req *r, struct buf *b, const struct user *u, const 
 	form_submit(b, u ? T(r, "Save") : T(r, "Add user"));
 }
 
+/* "user:NAME" for the audit trail ("user:#ID" when the account cannot be read). */
+static const char *user_target(struct req *r, int64_t id)
+{
+	struct user u;
+	if (user_get(r->db, id, &u) < 0)
+		return arena_printf(&r->arena, "user:#%lld", (long long)id);
+	const char *t = arena_printf(&r->arena, "user:%s", u.username);
+	user_release(&u);
+	return t;
+}
+
 static int h_users(struct req *r)
 {
 	struct buf b = BUF_INIT;
@@ -166,6 +177,8 @@ static int h_user_create(struct req *r)
 		page_end(r, &b);
 		return page_send(r, 422, &b);
 	}
+	req_audit(r, "user.create", arena_printf(&r->arena, "user:%s", u.username ? u.username : ""),
+		  arena_printf(&r->arena, "roles=%s org=%s", u.roles, u.org_code ? u.org_code : ""));
 	return resp_redirect(r, "/admin/users?added=1");
 }
 
@@ -243,6 +256,9 @@ static int h_user_save(struct req *r)
 	int reissued = 0;
 	if (cert_reissue_renamed(r->db, id, &reissued, &e) < 0)
 		return resp_error(r, 500, e.msg);
+	req_audit(r, "user.update", user_target(r, id),
+		  arena_printf(&r->arena, "roles=%s org=%s certificates_reissued=%d", u.roles,
+			       u.org_code ? u.org_code : "", reissued));
 	char to[96];
 	snprintf(to, sizeof to, "/admin/users/%lld?saved=1&reissued=%d", (long long)id, reissued);
 	return resp_redirect(r, to);
@@ -254,8 +270,10 @@ static int h_user_active(struct req *r)
 	if (r->user->id == id)
 		return resp_error(r, 400, T(r, "You cannot disable your own account."));
 	struct err e;
-	if (user_set_active(r->db, id, req_int(req_form(r, "active"), 0, 1, 1), &e) < 0)
+	int64_t active = req_int(req_form(r, "active"), 0, 1, 1);
+	if (user_set_active(r->db, id, active, &e) < 0)
 		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, e.msg);
+	req_audit(r, active ? "user.enable" : "user.disable", user_target(r, id), NULL);
 	char to[64];
 	snprintf(to, sizeof to, "/admin/users/%lld?saved=1", (long long)id);
 	return resp_redirect(r, to);
@@ -268,6 +286,7 @@ static int h_user_password(struct req *r)
 	if (user_reset_password(r->db, id, req_form(r, "password") ? req_form(r, "password") : "",
 				req_form(r, "must_change") != NULL, &e) < 0)
 		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 422, T(r, e.msg));
+	req_audit(r, "user.password-reset", user_target(r, id), req_form(r, "must_change") ? "must_change=1" : NULL);
 	char to[64];
 	snprintf(to, sizeof to, "/admin/users/%lld?password=1", (long long)id);
 	return resp_redirect(r, to);
@@ -287,6 +306,7 @@ static int h_user_activation(struct req *r)
 		user_release(&u);
 		return resp_error(r, 500, e.msg);
 	}
+	req_audit(r, "user.activation-code", user_target(r, id), NULL);
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Activation code"));
 	buf_printf(&b, "<h1>%s</h1><p>%s <strong>", T(r, "Activation code"), T(r, "Username"));
@@ -313,8 +333,10 @@ static int h_user_delete(struct req *r)
 	if (!req_form(r, "confirm"))
 		return resp_error(r, 400, T(r, "Tick the box to confirm the deletion."));
 	struct err e;
+	const char *target = user_target(r, id); /* before the name is erased */
 	if (user_delete(r->db, id, &e) < 0)
 		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, e.msg);
+	req_audit(r, "user.delete", target, NULL);
 	return resp_redirect(r, "/admin/users?deleted=1");
 }
 
@@ -352,6 +374,8 @@ static int h_sheet_post(struct req *r)
 		sheet_page(r, &b, e.msg);
 		return page_send(r, 422, &b);
 	}
+	req_audit(r, "user.activation-sheet", arena_printf(&r->arena, "org:%s", org ? org : ""),
+		  arena_printf(&r->arena, "codes=%d", n));
 	char headers[160];
 	snprintf(headers, sizeof headers,
 		 "Content-Disposition: attachment; filename=\"activation-%s.pdf\"\r\n"
@@ -408,6 +432,7 @@ static int import_post(struct req *r, bool users)
 		return page_send(r, 422, &b);
 	}
 	free(errs);
+	req_audit(r, users ? "users.import" : "orgs.import", "csv", arena_printf(&r->arena, "rows=%d", added));
 	page_begin(r, &b, title);
 	buf_printf(&b, "<h1>%s</h1>", title);
 	char msg[128];
@@ -498,6 +523,8 @@ static int h_org_create(struct req *r)
 	if (org_add(r->db, req_form(r, "code"), req_form(r, "name_en"), req_form(r, "name_km"), parent,
 		    req_form(r, "level") ? req_form(r, "level") : "", &e) < 0)
 		return resp_error(r, 422, e.msg);
+	req_audit(r, "org.create", arena_printf(&r->arena, "org:%s", req_form(r, "code")),
+		  arena_printf(&r->arena, "parent=%s", parent ? parent : ""));
 	struct buf to = BUF_INIT;
 	buf_puts(&to, "/admin/orgs?added=1&parent=");
 	buf_url(&to, parent ? parent : "");
@@ -581,11 +608,26 @@ static int h_settings_save(struct req *r)
 		if (v && setting_check(&d[i], v, &e) < 0)
 			return settings_page(r, 422, e.msg, false);
 	}
+	struct buf changed = BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
 		const char *v = req_form(r, d[i].name);
-		if (v && setting_set(r->db, d[i].name, v, &e) < 0)
+		if (!v)
+			continue;
+		char *before = setting_value(r->db, d[i].name);
+		bool differs = strcmp(before, v) != 0;
+		free(before);
+		if (setting_set(r->db, d[i].name, v, &e) < 0) {
+			buf_release(&changed);
+			r->cause = arena_strdup(&r->arena, e.msg);
 			return settings_page(r, 500, e.msg, false);
+		}
+		if (differs)
+			buf_printf(&changed, "%s%s", changed.len ? "," : "", d[i].name);
 	}
+	/* Names only: values may be secrets (metrics_token). */
+	if (changed.len)
+		req_audit(r, "settings.change", "settings", arena_printf(&r->arena, "keys=%s", buf_str(&changed)));
+	buf_release(&changed);
 	return resp_redirect(r, "/admin/settings?saved=1");
 }
 

@@ -69,7 +69,9 @@ static int h_login_post(struct req *r)
 		login_form(r, &b, u, T(r, e.msg));
 		return page_send(r, 401, &b);
 	}
-	if (res != LOGIN_OK || req_login(r, id) < 0) {
+	if (res == LOGIN_OK && req_login(r, id) < 0) /* the password was right: not the user's fault */
+		return resp_error(r, 500, T(r, "Your session could not be started. Please try again later."));
+	if (res != LOGIN_OK) {
 		struct buf b = BUF_INIT;
 		/* One message whatever was wrong, so it does not reveal which accounts exist. */
 		login_form(r, &b, u,
@@ -115,17 +117,11 @@ static int h_home(struct req *r)
 	return resp_redirect(r, "/admin/users");
 }
 
-static int h_health(struct req *r)
-{
-	return resp_send(r, 200, "text/plain; charset=utf-8", "ok\n", 3, "Cache-Control: no-store\r\n");
-}
-
 const struct route auth_routes[] = {
 	{"GET", "/", 0, h_home, 0},
 	{"GET", "/login", 0, h_login_get, 0},
 	{"POST", "/login", 0, h_login_post, 0},
 	{"POST", "/logout", ROLE_ANY, h_logout, 0},
 	{"POST", "/lang", 0, h_lang, 0},
-	{"GET", "/healthz", 0, h_health, 0},
 	{NULL, NULL, 0, NULL, 0},
 };

@@ -10,8 +10,10 @@
 
 #include "lib/db.h"
 #include "lib/i18n.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
+#include "server/observe.h"
 #include "server/server.h"
 
 /* Headers that every response carries (CivetWeb's additional_header does not apply to callbacks). */
@@ -216,11 +218,12 @@ static int send_parts(struct req *r, int status, const char *type, bool gzip, co
 	bool whole = here <= 256 * 1024;
 	struct buf out = BUF_INIT;
 	buf_grow(&out, 1024 + (whole ? here : 0));
-	buf_printf(&out, "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s%sContent-Length: %zu\r\n%s\r\n", status,
+	/* While the server drains for a graceful stop, clients are told to take their next request elsewhere. */
+	buf_printf(&out, "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s%s%sContent-Length: %zu\r\n%s\r\n", status,
 		   status_text(status), type ? "Content-Type: " : "", type ? type : "", type ? "\r\n" : "",
 		   security_headers, gzip ? "Content-Encoding: gzip\r\n" : "",
-		   type && compressible(type) ? "Vary: Accept-Encoding\r\n" : "", buf_str(&pending.headers), len,
-		   headers ? headers : "");
+		   type && compressible(type) ? "Vary: Accept-Encoding\r\n" : "", buf_str(&pending.headers),
+		   observe_draining() ? "Connection: close\r\n" : "", len, headers ? headers : "");
 	for (int i = 0; body && whole && i < nparts; i++)
 		buf_add(&out, parts[i].data, parts[i].len);
 	/* A large body (a video, a PDF, a report page) may take minutes to reach a phone: the database
@@ -229,10 +232,11 @@ static int send_parts(struct req *r, int status, const char *type, bool gzip, co
 	bool slow = body && here > 32 * 1024;
 	if (slow)
 		db_pool_pause();
-	mg_write(r->conn, out.data, out.len);
+	if (mg_write(r->conn, out.data, out.len) > 0)
+		r->sent += out.len;
 	for (int i = 0; body && !whole && i < nparts; i++)
-		if (parts[i].len)
-			mg_write(r->conn, parts[i].data, parts[i].len);
+		if (parts[i].len && mg_write(r->conn, parts[i].data, parts[i].len) > 0)
+			r->sent += parts[i].len;
 	if (slow)
 		db_pool_resume();
 	buf_release(&out);
@@ -294,6 +298,7 @@ int resp_stream(struct req *r, int status, const char *type, size_t len, const c
 		db_pool_resume();
 		if (w <= 0)
 			break;
+		r->sent += n;
 		off += n;
 	}
 	free(chunk);
@@ -810,8 +815,10 @@ int req_login(struct req *r, int64_t user_id)
 	const char *old = req_cookie(r, SESSION_COOKIE);
 	if (old)
 		session_destroy(r->db, old);
-	if (session_create(r->db, user_id, r->token, r->session.csrf, &e) < 0)
+	if (session_create(r->db, user_id, r->token, r->session.csrf, &e) < 0) {
+		r->cause = arena_printf(&r->arena, "cannot start a session: %s", e.msg);
 		return -1;
+	}
 	r->session.user_id = user_id;
 	resp_cookie(r, SESSION_COOKIE, r->token, 0);
 	return 0;
@@ -823,4 +830,9 @@ void req_logout(struct req *r)
 	if (tok)
 		session_destroy(r->db, tok);
 	resp_cookie(r, SESSION_COOKIE, "", -1);
+}
+
+void req_audit(struct req *r, const char *action, const char *target, const char *detail)
+{
+	log_audit(r->user ? r->user->username : "-", r->remote, action, target, detail);
 }

@@ -48,6 +48,10 @@ struct req {
 	char anon_csrf[65]; /* pre-login CSRF token made for this request */
 	/* Status sent, for the access log. */
 	int status;
+	/* Bytes written to the client for this response, headers included (the request log). */
+	size_t sent;
+	/* Why a 5xx was answered, for the error log line (resp_error() sets it; borrowed or in the arena). */
+	const char *cause;
 };
 
 /* Route roles: 0 = public; ROLE_ANY = any logged-in user; otherwise any of the role bits. */
@@ -225,7 +229,14 @@ void http_request_begin(void);
 /* Frees the calling thread's response state (CivetWeb exit_thread). */
 void http_thread_release(void);
 
-/* Starts the session after login: a new token (never the old one), cookie set. */
+/*
+ * Writes an audit line for an administrative action (lib/log.h): the acting
+ * user, the client address, action (e.g. "user.create"), target (e.g.
+ * "user:bopha") and optional detail.
+ */
+void req_audit(struct req *r, const char *action, const char *target, const char *detail);
+
+/* Starts the session after login: a new token (never the old one), cookie set. -1 (r->cause says why) on failure. */
 int req_login(struct req *r, int64_t user_id);
 void req_logout(struct req *r);
 

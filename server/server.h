@@ -15,6 +15,8 @@ struct server_opts {
 	int db_cache_kb;    /* page cache of each, in KB (SERVER_DB_CACHE_KB) */
 	const char *port_file; /* when set, the chosen port is written there (tests) */
 	int conns_per_address; /* most open connections from one client address; 0: no cap; -1: the default */
+	int drain_seconds;     /* on SIGTERM, how long in-flight requests may run on (SERVER_DRAIN_SECONDS) */
+	int min_free_mb;       /* /healthz is unhealthy below this much free disk (SERVER_MIN_FREE_MB) */
 	/* Preview mode: serve one package folder from disk, no database. */
 	const char *preview_dir;
 };
@@ -38,8 +40,15 @@ struct server_opts {
 #define SERVER_CONNS_PER_ADDRESS 64
 #define SERVER_DB_CONNECTIONS 32
 #define SERVER_DB_CACHE_KB 512
+#define SERVER_DRAIN_SECONDS 30
+#define SERVER_MIN_FREE_MB 64
 
-/* Runs until SIGINT/SIGTERM. Returns 0 on a clean stop. */
+/*
+ * Runs until SIGINT/SIGTERM, then stops gracefully: no new connections, the
+ * requests in flight finish (up to drain_seconds), and 0 is returned. SIGHUP
+ * reopens the log file (or is logged and ignored). Logs go where lib/log.h
+ * was pointed (cmd_serve: standard output).
+ */
 int server_run(const struct server_opts *o);
 
 /* The route tables of each area, each ended by a {NULL} entry. */

@@ -257,6 +257,8 @@ void notice(struct buf *b, const char *kind, const char *text)
 
 int resp_error(struct req *r, int status, const char *msg)
 {
+	if (status >= 500 && !r->cause)
+		r->cause = arena_strdup(&r->arena, msg);
 	struct buf b = BUF_INIT;
 	if (r->api) {
 		buf_puts(&b, "{\"error\":");

@@ -16,8 +16,10 @@
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/netaddr.h"
+#include "lib/log.h"
 #include "lib/schema.h"
 #include "lib/util.h"
+#include "lib/xmalloc.h"
 
 static void test_html_escape(void **state)
 {
@@ -213,6 +215,130 @@ static void test_err_truncates_on_utf8_boundary(void **state)
 	assert_true(utf8_valid(e.msg, n));
 	assert_int_equal((n - 1) % 3, 0);
 	buf_release(&long_km);
+}
+
+static void test_log_values_are_quoted_when_needed(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"plain", " k=plain"},
+		{"/login?next=*", " k=\"/login?next=*\""},
+		{"/media/ab.mp3", " k=/media/ab.mp3"},
+		{"", " k=\"\""},
+		{NULL, " k=-"},
+		{"two words", " k=\"two words\""},
+		{"a=b", " k=\"a=b\""},
+		{"say \"hi\"", " k=\"say \\\"hi\\\"\""},
+		{"back\\slash", " k=\"back\\\\slash\""},
+		{"line\nbreak", " k=\"line\\nbreak\""},
+		{"tab\there", " k=\"tab\\there\""},
+		{"bell\x07", " k=\"bell\\x07\""},
+		{"ខ្មែរ", " k=ខ្មែរ"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct buf b = BUF_INIT;
+		log_kv(&b, "k", cases[i].in);
+		assert_string_equal(buf_str(&b), cases[i].out);
+		buf_release(&b);
+	}
+}
+
+/* Reads what was written to a log file. */
+static char *slurp(const char *path)
+{
+	struct buf b = BUF_INIT;
+	struct err e;
+	if (file_read(path, &b, &e) < 0)
+		return xstrdup("");
+	buf_add(&b, "", 0);
+	return buf_detach(&b, NULL);
+}
+
+static void test_log_line_format_and_reopen(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sala-test-log-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], moved[256];
+	snprintf(path, sizeof path, "%s/sala.log", dir);
+	snprintf(moved, sizeof moved, "%s/sala.log.1", dir);
+	struct err e;
+	assert_int_equal(log_open_file(path, &e), 0);
+	assert_string_equal(log_file_path(), path);
+	struct buf f = BUF_INIT;
+	log_kv(&f, "addr", "127.0.0.1");
+	log_kvi(&f, "status", 200);
+	log_fields(LOG_INFO, "request", &f);
+	buf_release(&f);
+	log_audit("admin", "10.0.0.5", "user.disable", "user:bopha", NULL);
+	char *text = slurp(path);
+	/* 2026-12-07T03:48:03.123Z info request addr=127.0.0.1 status=200 */
+	assert_int_equal(strlen(text) > 25, 1);
+	assert_int_equal(text[4], '-');
+	assert_int_equal(text[10], 'T');
+	assert_int_equal(text[19], '.');
+	assert_int_equal(text[23], 'Z');
+	assert_non_null(strstr(text, "Z info request addr=127.0.0.1 status=200\n"));
+	assert_non_null(
+		strstr(text, "Z info audit action=user.disable actor=admin from=10.0.0.5 target=user:bopha\n"));
+	free(text);
+	/* After a rename (logrotate), reopening writes to a new file at the same path. */
+	assert_int_equal(rename(path, moved), 0);
+	assert_int_equal(log_reopen(&e), 0);
+	log_msg(LOG_WARN, "signal", "after %s", "rotation");
+	text = slurp(path);
+	assert_non_null(strstr(text, "Z warn signal msg=\"after rotation\"\n"));
+	assert_null(strstr(text, "request"));
+	free(text);
+	text = slurp(moved);
+	assert_null(strstr(text, "rotation"));
+	free(text);
+	/* A path that cannot be opened is refused with its name, and the old file stays in use. */
+	assert_int_equal(log_open_file("/nonexistent-dir/x.log", &e), -1);
+	assert_non_null(strstr(e.msg, "'/nonexistent-dir/x.log'"));
+	log_to(stderr);
+	unlink(path);
+	unlink(moved);
+	rmdir(dir);
+}
+
+static void test_db_health_check_and_migration_log(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sala-test-health-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], logp[256];
+	snprintf(path, sizeof path, "%s/h.db", dir);
+	snprintf(logp, sizeof logp, "%s/log", dir);
+	struct err e;
+	assert_int_equal(log_open_file(logp, &e), 0);
+	sqlite3 *db = db_open(path, &e);
+	assert_non_null(db);
+	char *text = slurp(logp);
+	char want[128];
+	snprintf(want, sizeof want, " from=0 to=%d\n", db_schema_version());
+	assert_non_null(strstr(text, "info migrate database="));
+	assert_non_null(strstr(text, want));
+	free(text);
+	assert_int_equal(db_health_check(db, &e), 0);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM settings WHERE key = 'health_heartbeat'", NULL, NULL, -1), 0);
+	/* Another connection holding the write lock makes the check fail with the database's reason. */
+	sqlite3 *other = db_open(path, &e);
+	assert_non_null(other);
+	assert_int_equal(db_exec(other, "BEGIN EXCLUSIVE", &e), 0);
+	sqlite3_busy_timeout(db, 50);
+	assert_int_equal(db_health_check(db, &e), -1);
+	assert_non_null(strstr(e.msg, "locked"));
+	db_rollback(other);
+	db_close(other);
+	assert_int_equal(db_health_check(db, &e), 0);
+	db_close(db);
+	log_to(stderr);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 static void test_db_open_migrates(void **state)
@@ -627,6 +753,9 @@ int main(void)
 		cmocka_unit_test(test_csv_write_neutralises_formulas),
 		cmocka_unit_test(test_i18n),
 		cmocka_unit_test(test_err_truncates_on_utf8_boundary),
+		cmocka_unit_test(test_log_values_are_quoted_when_needed),
+		cmocka_unit_test(test_log_line_format_and_reopen),
+		cmocka_unit_test(test_db_health_check_and_migration_log),
 		cmocka_unit_test(test_db_open_migrates),
 		cmocka_unit_test(test_db_migration_2_keeps_rows),
 		cmocka_unit_test(test_db_migration_3_keeps_users),
