@@ -186,6 +186,14 @@ static int record_failure(sqlite3 *db, const char *key, int64_t at, int64_t *row
 	return rc;
 }
 
+/* Why the calling thread's last login_attempt() gave LOGIN_ERROR. */
+static __thread char login_error[256];
+
+const char *login_error_reason(void)
+{
+	return login_error;
+}
+
 /* Failed logins since the process started, for /metrics. */
 static unsigned long long failed_bad, failed_throttled;
 
@@ -247,6 +255,7 @@ enum login_result login_attempt(sqlite3 *db, const char *username, const char *p
 	struct err e;
 	if (db_group_write(db, attempt_begin, &a, &e) < 0) {
 		log_msg(LOG_ERROR, "login", "%s", e.msg);
+		snprintf(login_error, sizeof login_error, "%.250s", e.msg);
 		return LOGIN_ERROR;
 	}
 	if (a.wait > 0) {
@@ -266,7 +275,8 @@ enum login_result login_attempt(sqlite3 *db, const char *username, const char *p
 	}
 	db_finish(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_msg(LOG_ERROR, "login", "cannot read the user: %s", sqlite3_errmsg(db));
+		snprintf(login_error, sizeof login_error, "cannot read the user: %.200s", sqlite3_errmsg(db));
+		log_msg(LOG_ERROR, "login", "%s", login_error);
 		return LOGIN_ERROR;
 	}
 	/* Verify even for unknown users so timing does not reveal which names exist. */

@@ -62,6 +62,8 @@ enum login_result { LOGIN_OK = 0, LOGIN_BAD = -1, LOGIN_THROTTLED = -2, LOGIN_ER
  */
 enum login_result login_attempt(sqlite3 *db, const char *username, const char *password, const char *address,
 				int64_t *user_id, int64_t *retry_after_s);
+/* After LOGIN_ERROR: why, in words (borrowed until the thread's next login attempt). */
+const char *login_error_reason(void);
 /* login_attempt() without the wait. */
 enum login_result login_check(sqlite3 *db, const char *username, const char *password, const char *address,
 			      int64_t *user_id);

@@ -104,8 +104,10 @@ static int h_login(struct req *r)
 		return resp_error(r, 429, arena_printf(&r->arena, "too many failed attempts; try again in %lld seconds",
 						       (long long)wait));
 	}
-	if (res == LOGIN_ERROR)
+	if (res == LOGIN_ERROR) {
+		r->cause = arena_printf(&r->arena, "cannot record the login attempt: %s", login_error_reason());
 		return resp_error(r, 503, "the server is busy; try again in a moment");
+	}
 	if (res != LOGIN_OK)
 		return resp_error(r, 401, "the username or password is not correct");
 	struct err e;

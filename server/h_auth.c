@@ -60,9 +60,11 @@ static int h_login_post(struct req *r)
 	char code[ACTIVATION_CODE_LEN + 1];
 	enum login_result res = login_attempt(r->db, u ? u : "", user_login_password(r->db, u, p ? p : "", code),
 					      r->remote, &id, &wait);
-	if (res == LOGIN_ERROR)
+	if (res == LOGIN_ERROR) {
+		r->cause = arena_printf(&r->arena, "cannot record the login attempt: %s", login_error_reason());
 		return resp_error(r, 503,
 				  T(r, "The server is busy, or its database is not available. Please try again in a moment."));
+	}
 	struct err e;
 	if (res == LOGIN_OK && user_login_finish(r->db, id, &e) < 0) {
 		struct buf b = BUF_INIT;
