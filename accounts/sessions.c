@@ -26,10 +26,10 @@ int session_create(sqlite3 *db, int64_t user_id, char token[65], char csrf[65], 
 	db_bind_text(st, 3, csrf);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, now);
-	int rc = sqlite3_step(st);
+	int rc = db_step_done(st);
 	db_finish(st);
-	if (rc != SQLITE_DONE)
-		return err_set(e, "cannot create a session: %s", sqlite3_errmsg(db));
+	if (rc < 0)
+		return err_set(e, "cannot create a session: %s", db_errstr(db));
 	return 0;
 }
 
@@ -44,7 +44,7 @@ static int touch(sqlite3 *db, void *arg, struct err *e)
 	sqlite3_stmt *st = db_stmt(db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?");
 	sqlite3_bind_int64(st, 1, t->now);
 	db_bind_text(st, 2, t->key);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot touch the session");
+	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot touch the session");
 	db_finish(st);
 	return rc;
 }
@@ -64,7 +64,7 @@ int session_lookup(sqlite3 *db, const char *token, struct session *s)
 	sqlite3_bind_int64(st, 3, now - SESSION_IDLE_S);
 	int rc = -1;
 	int64_t last = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		s->user_id = sqlite3_column_int64(st, 0);
 		snprintf(s->csrf, sizeof s->csrf, "%s", db_col_text(st, 1));
 		last = sqlite3_column_int64(st, 2);
@@ -88,7 +88,8 @@ void session_destroy(sqlite3 *db, const char *token)
 	token_key(token, key);
 	sqlite3_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
 	db_bind_text(st, 1, key);
-	sqlite3_step(st);
+	if (db_step_done(st) < 0)
+		fprintf(stderr, "sala: cannot end a session: %s\n", db_errstr(db));
 	db_finish(st);
 }
 
@@ -98,11 +99,13 @@ void sessions_sweep(sqlite3 *db)
 	sqlite3_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE created_at <= ? OR last_seen <= ?");
 	sqlite3_bind_int64(st, 1, now - SESSION_MAX_S);
 	sqlite3_bind_int64(st, 2, now - SESSION_IDLE_S);
-	sqlite3_step(st);
+	if (db_step_done(st) < 0)
+		fprintf(stderr, "sala: cannot remove expired sessions: %s\n", db_errstr(db));
 	db_finish(st);
 	st = db_stmt(db, "DELETE FROM login_failures WHERE at <= ?");
 	sqlite3_bind_int64(st, 1, now - LOGIN_WINDOW_S);
-	sqlite3_step(st);
+	if (db_step_done(st) < 0)
+		fprintf(stderr, "sala: cannot remove old login failures: %s\n", db_errstr(db));
 	db_finish(st);
 }
 
@@ -111,7 +114,7 @@ static int64_t failures(sqlite3 *db, const char *key)
 	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM login_failures WHERE key = ? AND at > ?");
 	db_bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, now_s() - LOGIN_WINDOW_S);
-	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int64_t n = db_step_row(st) > 0 ? sqlite3_column_int64(st, 0) : 0;
 	db_finish(st);
 	return n;
 }
@@ -121,7 +124,8 @@ static void record_failure(sqlite3 *db, const char *key)
 	sqlite3_stmt *st = db_stmt(db, "INSERT INTO login_failures(key, at) VALUES (?, ?)");
 	db_bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, now_s());
-	sqlite3_step(st);
+	if (db_step_done(st) < 0)
+		fprintf(stderr, "sala: cannot record a failed login: %s\n", db_errstr(db));
 	db_finish(st);
 }
 
@@ -142,7 +146,7 @@ enum login_result login_check(sqlite3 *db, const char *username, const char *pas
 	db_bind_text(st, 1, username ? username : "");
 	int64_t id = -1;
 	char hash[256] = "";
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		id = sqlite3_column_int64(st, 0);
 		snprintf(hash, sizeof hash, "%s", db_col_text(st, 1));
 	}
@@ -158,7 +162,8 @@ enum login_result login_check(sqlite3 *db, const char *username, const char *pas
 	}
 	st = db_stmt(db, "DELETE FROM login_failures WHERE key = ?");
 	db_bind_text(st, 1, akey);
-	sqlite3_step(st);
+	if (db_step_done(st) < 0)
+		fprintf(stderr, "sala: cannot clear failed logins: %s\n", db_errstr(db));
 	db_finish(st);
 	*user_id = id;
 	return LOGIN_OK;

@@ -179,17 +179,19 @@ static int roles_write(sqlite3 *db, int64_t id, const char *roles)
 		return -1;
 	sqlite3_stmt *st = db_stmt(db, "DELETE FROM user_roles WHERE user_id = ?");
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_step(st);
+	int done = db_step_done(st);
 	db_finish(st);
+	if (done < 0)
+		return -1;
 	for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
 		if (!(mask & role_names[i].bit))
 			continue;
 		st = db_stmt(db, "INSERT INTO user_roles(user_id, role) VALUES (?, ?)");
 		sqlite3_bind_int64(st, 1, id);
 		db_bind_text(st, 2, role_names[i].name);
-		int rc = sqlite3_step(st);
+		int rc = db_step_done(st);
 		db_finish(st);
-		if (rc != SQLITE_DONE)
+		if (rc < 0)
 			return -1;
 	}
 	return 0;
@@ -214,9 +216,9 @@ static int64_t user_insert(sqlite3 *db, const struct user_input *u, const char *
 	db_bind_text(st, 10, u->lang && *u->lang ? u->lang : "km");
 	sqlite3_bind_int(st, 11, u->is_demo);
 	sqlite3_bind_int64(st, 12, now_s());
-	int rc = sqlite3_step(st);
+	int rc = db_step_done(st);
 	db_finish(st);
-	if (rc != SQLITE_DONE)
+	if (rc < 0)
 		return -1;
 	int64_t id = sqlite3_last_insert_rowid(db);
 	return roles_write(db, id, u->roles) < 0 ? -1 : id;
@@ -263,10 +265,10 @@ int user_update(sqlite3 *db, int64_t id, const struct user_input *u, struct err 
 	db_bind_text(st, 6, or_empty(u->email));
 	db_bind_text(st, 7, or_empty(u->phone));
 	sqlite3_bind_int64(st, 8, id);
-	int rc = sqlite3_step(st);
+	int rc = db_step_done(st);
 	db_finish(st);
-	if (rc != SQLITE_DONE || sqlite3_changes(db) == 0 || roles_write(db, id, u->roles) < 0) {
-		err_set(e, "cannot update user: %s", rc != SQLITE_DONE ? sqlite3_errmsg(db) : "no such user");
+	if (rc < 0 || sqlite3_changes(db) == 0 || roles_write(db, id, u->roles) < 0) {
+		err_set(e, "cannot update user: %s", rc < 0 ? db_errstr(db) : "no such user");
 		db_rollback(db);
 		return -1;
 	}
@@ -285,13 +287,20 @@ int user_set_password(sqlite3 *db, const char *username, const char *password, s
 	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET password_hash = ? WHERE username = ?");
 	db_bind_text(st, 1, hash);
 	db_bind_text(st, 2, username);
-	sqlite3_step(st);
+	int rc = db_step_done(st);
 	db_finish(st);
 	/* A new password ends every session of the account. */
-	st = db_stmt(db, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)");
-	db_bind_text(st, 1, username);
-	sqlite3_step(st);
-	db_finish(st);
+	if (rc == 0) {
+		st = db_stmt(db, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)");
+		db_bind_text(st, 1, username);
+		rc = db_step_done(st);
+		db_finish(st);
+	}
+	if (rc < 0) {
+		err_set(e, "cannot set the password of '%s': %s", username, db_errstr(db));
+		db_rollback(db);
+		return -1;
+	}
 	return db_commit(db, e);
 }
 
@@ -300,15 +309,20 @@ int user_set_active(sqlite3 *db, int64_t id, bool active, struct err *e)
 	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET active = ? WHERE id = ?");
 	sqlite3_bind_int(st, 1, active);
 	sqlite3_bind_int64(st, 2, id);
-	sqlite3_step(st);
+	int rc = db_step_done(st);
 	db_finish(st);
+	if (rc < 0)
+		return err_set(e, "cannot change the user: %s", db_errstr(db));
 	if (sqlite3_changes(db) == 0)
 		return err_set(e, "no such user");
 	if (!active) {
+		/* A disabled account keeps no session: a failed delete is an error, not a silent success. */
 		st = db_stmt(db, "DELETE FROM sessions WHERE user_id = ?");
 		sqlite3_bind_int64(st, 1, id);
-		sqlite3_step(st);
+		rc = db_step_done(st);
 		db_finish(st);
+		if (rc < 0)
+			return err_set(e, "cannot end the user's sessions: %s", db_errstr(db));
 	}
 	return 0;
 }
@@ -320,7 +334,7 @@ int user_set_lang(sqlite3 *db, int64_t id, const char *lang)
 	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET lang = ? WHERE id = ?");
 	db_bind_text(st, 1, lang);
 	sqlite3_bind_int64(st, 2, id);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	int rc = db_step_done(st) == 0 ? 0 : -1;
 	db_finish(st);
 	return rc;
 }
@@ -333,7 +347,7 @@ int user_set_lang(sqlite3 *db, int64_t id, const char *lang)
 
 static int user_read(sqlite3_stmt *st, struct user *u)
 {
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (db_step_row(st) <= 0) {
 		db_finish(st);
 		return -1;
 	}

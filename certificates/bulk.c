@@ -41,7 +41,7 @@ int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **
 	size_t cap = 64;
 	*ids = xmalloc(cap * sizeof **ids);
 	*n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		if (*n == max) {
 			db_finish(st);
 			free(*ids);

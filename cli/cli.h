@@ -20,6 +20,12 @@ char *cli_read_file(const char *path, size_t *len);
 /* The value after a flag ("--org X" or "--org=X") at argv[*i]; advances *i. NULL when argv[*i] is not that flag. */
 const char *cli_flag(int argc, char **argv, int *i, const char *flag);
 
+/*
+ * value as a whole number within [min, max], or exits with status 2 and a message naming what
+ * ("--learners must be a whole number from 0 to 100000, not 'abc'").
+ */
+long cli_number(const char *what, const char *value, long min, long max);
+
 /* Command entry points. */
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);

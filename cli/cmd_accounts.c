@@ -114,7 +114,7 @@ static int user_list_cmd(int argc, char **argv)
 					  "ORDER BY u.username");
 	db_bind_text(st, 1, org);
 	printf("%-20s %-28s %-12s %-8s %-16s %s\n", "USERNAME", "NAME", "SEX", "ORG", "ROLES", "STATUS");
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (db_step_row(st) > 0)
 		printf("%-20s %-28s %-12s %-8s %-16s %s\n", db_col_text(st, 0), db_col_text(st, 1),
 		       db_col_text(st, 3), db_col_text(st, 4), db_col_text(st, 6),
 		       sqlite3_column_int(st, 5) ? "active" : "disabled");
@@ -174,7 +174,7 @@ static int orgs_list(const char *code)
 	sqlite3_stmt *st = db_stmt(db, "SELECT code, level, name_en, name_km FROM org_units WHERE id = ?1 OR "
 					  "parent_id = ?1 ORDER BY id <> ?1, code");
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (db_step_row(st) > 0)
 		printf("%-10s %-9s %s / %s\n", db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2),
 		       db_col_text(st, 3));
 	db_finish(st);

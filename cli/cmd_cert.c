@@ -100,7 +100,7 @@ static int list_cmd(int argc, char **argv)
 			   "WHERE (?1 IS NULL OR u.username = ?1) AND (?2 IS NULL OR c.course_id = ?2) ORDER BY c.id");
 	db_bind_text(st, 1, user);
 	db_bind_text(st, 2, course);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (db_step_row(st) > 0)
 		printf("%s\t%s\t%s\t%s\t%s\t%s\n", db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2),
 		       db_col_text(st, 3), db_col_text(st, 4), db_col_text(st, 5));
 	db_finish(st);

@@ -76,7 +76,7 @@ static bool copy_ok(const char *path)
 	sqlite3_stmt *st = NULL;
 	bool ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
 		  sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK &&
-		  sqlite3_step(st) == SQLITE_ROW && strcmp(db_col_text(st, 0), "ok") == 0;
+		  db_step_row(st) > 0 && strcmp(db_col_text(st, 0), "ok") == 0;
 	db_finish(st);
 	sqlite3_close(db);
 	return ok;

@@ -1,4 +1,5 @@
 /* sala: the single binary. `sala COMMAND [ARGS]`; `sala help` lists commands. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,18 @@ const char *cli_flag(int argc, char **argv, int *i, const char *flag)
 	return argv[++*i];
 }
 
+long cli_number(const char *what, const char *value, long min, long max)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(value, &end, 10);
+	if (!*value || *end || errno == ERANGE || v < min || v > max) {
+		fprintf(stderr, "sala: %s must be a whole number from %ld to %ld, not '%s'\n", what, min, max, value);
+		exit(2);
+	}
+	return v;
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
@@ -117,9 +130,18 @@ int main(int argc, char **argv)
 	const char *name = argv[1];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
 		return cmd_help(0, NULL);
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(commands[i].name, name) != 0)
+			continue;
+		int rc = commands[i].run(argc - 1, argv + 1);
+		/* A query that ended on an error printed a short list: the command did not succeed. */
+		const char *failed = db_read_failed(true);
+		if (rc == 0 && failed) {
+			fprintf(stderr, "sala: %s: the output above is incomplete\n", failed);
+			return 1;
+		}
+		return rc;
+	}
 	fprintf(stderr, "sala: unknown command '%s' (see 'sala help')\n", name);
 	return 2;
 }

@@ -28,7 +28,7 @@ static const char *body_get(struct req *r, const char *path)
 	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
 	db_bind_text(st, 2, path);
 	const char *v = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+	if (db_step_row(st) > 0 && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		v = arena_strdup(&r->arena, db_col_text(st, 0));
 	db_finish(st);
 	return v;
@@ -40,7 +40,7 @@ static bool body_is_json_object(struct req *r)
 		return false;
 	sqlite3_stmt *st = db_stmt(r->db, "SELECT json_valid(?1) AND json_type(?1) = 'object'");
 	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
-	bool ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	bool ok = db_step_row(st) > 0 && sqlite3_column_int(st, 0);
 	db_finish(st);
 	return ok;
 }
@@ -243,7 +243,7 @@ static int h_assign(struct req *r)
 	struct buf names = BUF_INIT;
 	sqlite3_stmt *st = db_stmt(r->db, "SELECT value FROM json_each(?1, '$.users') WHERE json_valid(?1)");
 	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (db_step_row(st) > 0)
 		buf_printf(&names, "%s\n", db_col_text(st, 0));
 	db_finish(st);
 	struct buf done = BUF_INIT, problems = BUF_INIT;
@@ -329,7 +329,7 @@ static int h_certificates(struct req *r)
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "{\"certificates\":[");
 	bool first = true;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		buf_puts(&b, first ? "{\"serial\":" : ",{\"serial\":");
 		first = false;
 		buf_json_str(&b, db_col_text(st, 0));

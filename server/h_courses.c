@@ -463,7 +463,7 @@ static void assign_page(struct req *r, struct buf *b, const struct learn_course 
 					     "org_units o ON o.id = a.org_id WHERE a.course_id = ?1 ORDER BY o.code");
 	db_bind_text(st, 1, c->course_id);
 	bool any = false;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		/* Only the units this person may assign to: a manager sees nothing outside their subtree. */
 		if (!learn_may_assign(r->db, r->user->roles, r->user->org_id, sqlite3_column_int64(st, 3)))
 			continue;
