@@ -352,8 +352,10 @@ int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char 
 {
 	if (created)
 		*created = false;
-	if (!course_available(db, course_id))
-		return err_set(e, "no course '%s'", course_id);
+	if (!course_available(db, course_id)) {
+		err_set(e, "no course '%s'", course_id);
+		return -2;
+	}
 	bool mine;
 	if (begin_if_needed(db, &mine, e) < 0)
 		return -1;

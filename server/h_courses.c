@@ -231,8 +231,13 @@ static int h_course(struct req *r)
 static int h_enrol(struct req *r)
 {
 	struct err e;
-	if (learn_enrol(r->db, r->user->id, r->param[0], "self", NULL, &e) < 0)
+	int got = learn_enrol(r->db, r->user->id, r->param[0], "self", NULL, &e);
+	if (got == -2)
 		return resp_error(r, 404, T(r, "No such course."));
+	if (got < 0) {
+		fprintf(stderr, "sala: enrolment in %s not saved: %s\n", r->param[0], e.msg);
+		return resp_error(r, 503, T(r, "Your enrolment could not be saved. Please try again in a moment."));
+	}
 	struct buf to = BUF_INIT;
 	learn_href(&to, r->param[0], NULL, NULL);
 	buf_puts(&to, "?enrolled=1");
@@ -248,13 +253,16 @@ int learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33])
 	if (rc < 0)
 		return rc;
 	struct err e;
-	if (learn_record_open(r->db, r->user->id, id, path, &e) < 0)
-		fprintf(stderr, "sala: lesson %s/%s: %s\n", id, path, e.msg);
+	/* Never silent: the page says the reading was not kept, and the next view records it. */
+	if (learn_record_open(r->db, r->user->id, id, path, &e) < 0) {
+		fprintf(stderr, "sala: lesson %s/%s: progress not saved: %s\n", id, path, e.msg);
+		l->unsaved = true;
+	}
 	/* The page shows per-user state (navigation, session form tokens): the tag covers all of it. */
 	char state[96], h[65];
 	learn_state_tag(r->db, r->user->id, id, state, sizeof state);
-	char *seed = arena_printf(&r->arena, "%s|%lld|%s|%s|%s|%s|%s", l->etag, (long long)l->package_id, r->lang,
-				  state, r->session.csrf, css_url(), r->api ? "api" : "page");
+	char *seed = arena_printf(&r->arena, "%s|%lld|%s|%s|%s|%s|%s|%d", l->etag, (long long)l->package_id,
+				  r->lang, state, r->session.csrf, css_url(), r->api ? "api" : "page", l->unsaved);
 	sha256_hex(seed, strlen(seed), h);
 	memcpy(etag, h, 32);
 	etag[32] = '\0';
@@ -299,7 +307,11 @@ static int h_lesson(struct req *r)
 	buf_html(&b, l.course_title);
 	buf_puts(&b, "</a></nav><p class=\"meta\">");
 	buf_printf(&b, T(r, "Part %d of %d"), l.position, l.count);
-	buf_puts(&b, "</p><article class=\"lesson\"");
+	buf_puts(&b, "</p>");
+	if (l.unsaved)
+		notice(&b, "error", T(r, "Your progress could not be saved; it will be recorded next time you open "
+					 "this lesson."));
+	buf_puts(&b, "<article class=\"lesson\"");
 	lang_attr(r, &b, l.language);
 	buf_puts(&b, ">");
 	/* The body was rendered by cmark in safe mode at import; it is sent as the
