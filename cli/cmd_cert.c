@@ -306,8 +306,13 @@ static int render_cmd(int argc, char **argv)
 		else
 			die("cert render: unknown option '%s'\n%s", argv[i], CERT_USAGE);
 	}
-	if (!serial || !out || !(str_ends(out, ".png") || str_ends(out, ".pdf")))
-		die("%s", CERT_USAGE);
+	if (!serial)
+		die("cert render needs a certificate serial or code\n%s", CERT_USAGE);
+	if (!out)
+		die("cert render needs -o FILE.png or FILE.pdf\n%s", CERT_USAGE);
+	if (!str_ends(out, ".png") && !str_ends(out, ".pdf"))
+		die("cert render: -o '%s' must end in .png or .pdf (the format to write)", out);
+	cli_check_out("cert render", out);
 	sqlite3 *db = cli_db_open();
 	struct cert c = load_or_die(db, serial);
 	struct buf b = BUF_INIT;
@@ -440,21 +445,26 @@ static int bulk_cmd(int argc, char **argv)
 			die("cert bulk: --limit is 1 to %d (the oldest completions of the selection)", CERT_BULK_MAX);
 		f.limit = (size_t)n;
 	}
-	if (!out || !(str_ends(out, ".pdf") || str_ends(out, ".zip")))
+	if (!out)
 		die("cert bulk needs -o FILE.pdf or FILE.zip\n%s", CERT_USAGE);
+	if (!str_ends(out, ".pdf") && !str_ends(out, ".zip"))
+		die("cert bulk: -o '%s' must end in .pdf or .zip (the format to write)", out);
+	cli_check_out("cert bulk", out);
 	int64_t t;
 	if ((f.from && date_parse(f.from, &t) < 0) || (f.to && date_parse(f.to, &t) < 0))
 		die("cert bulk: dates are YYYY-MM-DD");
 	sqlite3 *db = cli_db_open();
 	if (org && (f.org_id = org_id(db, org)) < 0)
 		die("cert bulk: no org unit '%s'", org);
-	/* Written beside OUT under a temporary name, then committed over it: OUT is never half a file. */
-	size_t plen = strlen(out) + 16;
-	char *part = xmalloc(plen);
-	snprintf(part, plen, "%s.partXXXXXX", out);
+	/*
+	 * Written beside OUT under a temporary name, OUT.part-PID-XXXXXX, then committed over it: OUT is
+	 * never half a file. A killed run's (its process gone) are removed first.
+	 */
+	cli_remove_stale(out, ".part-");
+	char *part = xasprintf("%s.part-%ld-XXXXXX", out, (long)getpid());
 	int fd = mkstemp(part);
 	if (fd < 0)
-		die("cert bulk: cannot create a file next to %s: %s", out, strerror(errno));
+		die("cert bulk: cannot create a file next to '%s': %s", out, cli_errno_words(errno));
 	close(fd);
 	struct err e;
 	size_t n = 0;

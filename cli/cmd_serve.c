@@ -92,10 +92,13 @@ int cmd_backup(int argc, char **argv)
 	if (argc != 2)
 		die("usage: sala backup FILE   (a consistent copy, safe while the server runs)");
 	const char *out = argv[1];
+	cli_check_out("backup", out);
 	struct stat src, dst;
 	if (stat(cli_db_path(), &src) == 0 && stat(out, &dst) == 0 && src.st_dev == dst.st_dev &&
 	    src.st_ino == dst.st_ino)
 		die("backup: '%s' is the database itself; choose another file", out);
+	/* FILE.tmp-PID (and SQLite's FILE.tmp-PID-journal): a killed run's are removed here. */
+	cli_remove_stale(out, ".tmp-");
 	char *tmp = xasprintf("%s.tmp-%ld", out, (long)getpid());
 	sqlite3 *db = cli_db_open();
 	struct err e;
