@@ -392,12 +392,16 @@ static void front_matter(struct md *m, const char *s, size_t len, int first_line
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
-	if (!yaml_parser_initialize(&parser))
+	if (!yaml_parser_initialize(&parser)) {
+		quiz_problem(m->p, first_line, "front matter: not enough memory");
 		return;
+	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)s, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		quiz_problem(m->p, first_line + (int)parser.problem_mark.line, "front matter: %s",
-			     parser.problem ? parser.problem : "malformed YAML");
+			     parser.error == YAML_MEMORY_ERROR ? "not enough memory"
+			     : parser.problem		       ? parser.problem
+							       : "malformed YAML");
 		yaml_parser_delete(&parser);
 		return;
 	}
