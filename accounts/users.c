@@ -401,14 +401,59 @@ struct import {
 	int header_seen, bad;
 	struct user_input *rows;
 	char **owned;
-	size_t nrows, nowned;
+	size_t nrows, nowned, caprows, capowned;
 	int *lines;
+	/* Usernames of the rows so far (ignoring ASCII case): an open-addressing table of row index + 1. */
+	size_t *seen, capseen;
 };
 
+/*
+ * Validation must stay linear: a national roster is 100,000 rows. Arrays grow by doubling and
+ * duplicate usernames are found through a hash table, not by comparing every pair of rows.
+ */
 static const char *keep(struct import *im, const char *s)
 {
-	im->owned = xrealloc(im->owned, (im->nowned + 1) * sizeof *im->owned);
+	if (im->nowned == im->capowned) {
+		im->capowned = im->capowned ? im->capowned * 2 : 64;
+		im->owned = xrealloc(im->owned, im->capowned * sizeof *im->owned);
+	}
 	return im->owned[im->nowned++] = xstrdup(s);
+}
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a over the lower-cased bytes */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)(*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s)) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of name in im->seen: its row's, or the empty one where it would go. */
+static size_t *seen_slot(struct import *im, const char *name)
+{
+	size_t mask = im->capseen - 1;
+	for (size_t i = (size_t)name_hash(name) & mask;; i = (i + 1) & mask)
+		if (!im->seen[i] || strcasecmp(im->rows[im->seen[i] - 1].username, name) == 0)
+			return &im->seen[i];
+}
+
+/* Line of an earlier row with the same username, or 0; remembers row `index` under name. */
+static int seen_add(struct import *im, const char *name, size_t index)
+{
+	if ((im->nrows + 1) * 2 > im->capseen) {
+		size_t oldcap = im->capseen, *old = im->seen;
+		im->capseen = oldcap ? oldcap * 2 : 1024;
+		im->seen = xcalloc(im->capseen, sizeof *im->seen);
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i])
+				*seen_slot(im, im->rows[old[i] - 1].username) = old[i];
+		free(old);
+	}
+	size_t *slot = seen_slot(im, name);
+	if (*slot)
+		return im->lines[*slot - 1];
+	*slot = index + 1;
+	return 0;
 }
 
 static int import_row(char **f, size_t n, int line, void *ctx)
@@ -452,23 +497,34 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 	}
 	struct err e;
 	int rc = user_validate(im->db, &u, &e);
-	for (size_t i = 0; rc == 0 && i < im->nrows; i++)
-		if (strcasecmp(im->rows[i].username, u.username) == 0)
-			rc = err_set(&e, "username '%s' appears twice (also on line %d)", u.username, im->lines[i]);
+	if (im->nrows == im->caprows) {
+		im->caprows = im->caprows ? im->caprows * 2 : 64;
+		im->rows = xrealloc(im->rows, im->caprows * sizeof *im->rows);
+		im->lines = xrealloc(im->lines, im->caprows * sizeof *im->lines);
+	}
+	/* Tentatively the next row, so the table can name it; kept only when valid. */
+	im->rows[im->nrows] = u;
+	im->lines[im->nrows] = line;
+	int twice = rc == 0 ? seen_add(im, u.username, im->nrows) : 0;
+	if (twice)
+		rc = err_set(&e, "username '%s' appears twice (also on line %d)", u.username, twice);
 	if (rc < 0) {
 		fprintf(im->errs, "%s:%d: %s\n", im->name, line, e.msg);
 		im->bad++;
 		return 0;
 	}
-	im->rows = xrealloc(im->rows, (im->nrows + 1) * sizeof *im->rows);
-	im->lines = xrealloc(im->lines, (im->nrows + 1) * sizeof *im->lines);
-	im->lines[im->nrows] = line;
-	im->rows[im->nrows++] = u;
+	im->nrows++;
 	return 0;
 }
 
 int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
 		     struct err *e)
+{
+	return users_import_csv_progress(db, name, data, len, errs, added, NULL, NULL, e);
+}
+
+int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
+			      import_progress_fn progress, void *ctx, struct err *e)
 {
 	struct import im = {.db = db, .name = name, .errs = errs};
 	int rc = -1;
@@ -491,6 +547,8 @@ int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len
 			err_set(e, "%s:%d: %s", name, im.lines[i], he.msg); /* not e->msg: it is the destination */
 			goto out;
 		}
+		if (progress && ((i + 1) % 1000 == 0 || i + 1 == im.nrows))
+			progress(i + 1, im.nrows, ctx);
 	}
 	if (db_begin(db, e) < 0)
 		goto out;
@@ -514,5 +572,6 @@ out:
 	free(im.owned);
 	free(im.rows);
 	free(im.lines);
+	free(im.seen);
 	return rc;
 }

@@ -137,6 +137,18 @@ int cmd_user(int argc, char **argv)
 
 typedef int (*import_fn)(sqlite3 *, const char *, const char *, size_t, FILE *, int *, struct err *);
 
+/* Every 1,000 rows of a long import: where it is, on stderr (stdout keeps only the result). */
+static void import_progress(size_t done, size_t total, void *ctx)
+{
+	fprintf(stderr, "sala: %s: %zu of %zu passwords hashed\n", (const char *)ctx, done, total);
+}
+
+static int users_import_fn(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
+			   struct err *e)
+{
+	return users_import_csv_progress(db, name, data, len, errs, added, import_progress, (void *)name, e);
+}
+
 static int csv_import(const char *what, const char *path, import_fn fn)
 {
 	size_t len;
@@ -158,7 +170,7 @@ static int csv_import(const char *what, const char *path, import_fn fn)
 int cmd_users(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "import") == 0)
-		return csv_import("users", argv[2], users_import_csv);
+		return csv_import("users", argv[2], users_import_fn);
 	fprintf(stderr, "usage: sala users import FILE.csv\n"
 			"  columns (header-named, any order): "
 			"username,full_name,full_name_km,sex,org_code,position,role,email,phone,password\n");
