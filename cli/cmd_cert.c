@@ -359,7 +359,7 @@ static int render_bench_cmd(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if ((v = cli_flag(argc, argv, &i, "--count")))
-			count = strtol(v, NULL, 10);
+			count = cli_number("cert render-bench: --count", v, 1, 100000);
 		else if ((v = cli_flag(argc, argv, &i, "--format")))
 			format = v;
 		else if (argv[i][0] != '-' && !serial)

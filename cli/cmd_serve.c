@@ -26,11 +26,11 @@ int cmd_serve(int argc, char **argv)
 		if ((v = cli_flag(argc, argv, &i, "--listen")))
 			o.listen = v;
 		else if ((v = cli_flag(argc, argv, &i, "--threads")))
-			o.threads = atoi(v);
+			o.threads = (int)cli_number("serve: --threads", v, 1, 4096);
 		else if ((v = cli_flag(argc, argv, &i, "--db-connections")))
-			o.db_connections = atoi(v);
+			o.db_connections = (int)cli_number("serve: --db-connections", v, 1, 256);
 		else if ((v = cli_flag(argc, argv, &i, "--db-cache-kb")))
-			o.db_cache_kb = atoi(v);
+			o.db_cache_kb = (int)cli_number("serve: --db-cache-kb", v, 1, 1024 * 1024);
 		else if ((v = cli_flag(argc, argv, &i, "--port-file")))
 			o.port_file = v;
 		else
