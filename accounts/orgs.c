@@ -55,7 +55,7 @@ int org_path(sqlite3 *db, int64_t id, char *out, size_t outlen)
 	sqlite3_stmt *st = db_stmt(db, "SELECT path FROM org_units WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	int rc = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		snprintf(out, outlen, "%s", db_col_text(st, 0));
 		rc = 0;
 	}
@@ -103,7 +103,7 @@ static int org_check(sqlite3 *db, const char *code, const char *name_en, const c
 		sqlite3_stmt *st = db_stmt(db, "SELECT level FROM org_units WHERE code = ?");
 		db_bind_text(st, 1, parent_code);
 		int rc = 0;
-		if (sqlite3_step(st) != SQLITE_ROW)
+		if (db_step_row(st) <= 0)
 			rc = err_set(e, "org '%s': unknown parent code '%s'", code, parent_code);
 		else if (level_rank(db_col_text(st, 0)) >= level_rank(level))
 			rc = err_set(e, "org '%s': a %s cannot sit under a %s", code, level, db_col_text(st, 0));
@@ -125,17 +125,17 @@ static int64_t org_insert(sqlite3 *db, const char *code, const char *name_en, co
 	db_bind_text(st, 3, name_km ? name_km : "");
 	db_bind_text(st, 4, parent_code && *parent_code ? parent_code : NULL);
 	db_bind_text(st, 5, level);
-	int rc = sqlite3_step(st);
+	int rc = db_step_done(st);
 	db_finish(st);
-	if (rc != SQLITE_DONE)
+	if (rc < 0)
 		return -1;
 	int64_t id = sqlite3_last_insert_rowid(db);
 	st = db_stmt(db, "UPDATE org_units SET path = coalesce((SELECT p.path FROM org_units p WHERE p.id = "
 			    "org_units.parent_id), '/') || id || '/' WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
+	rc = db_step_done(st);
 	db_finish(st);
-	return rc == SQLITE_DONE ? id : -1;
+	return rc == 0 ? id : -1;
 }
 
 int64_t org_add(sqlite3 *db, const char *code, const char *name_en, const char *name_km, const char *parent_code,
@@ -168,8 +168,10 @@ int org_rename(sqlite3 *db, const char *code, const char *name_en, const char *n
 	db_bind_text(st, 1, name_en);
 	db_bind_text(st, 2, name_km ? name_km : "");
 	db_bind_text(st, 3, code);
-	sqlite3_step(st);
+	int rc = db_step_done(st);
 	db_finish(st);
+	if (rc < 0)
+		return err_set(e, "cannot rename org '%s': %s", code, db_errstr(db));
 	if (sqlite3_changes(db) == 0)
 		return err_set(e, "unknown org code '%s'", code);
 	return 0;

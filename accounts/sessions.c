@@ -29,10 +29,10 @@ int session_create(sqlite3 *db, int64_t user_id, char token[65], char csrf[65], 
 	db_bind_text(st, 3, csrf);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, now);
-	int rc = sqlite3_step(st);
+	int rc = db_step_done(st);
 	db_finish(st);
-	if (rc != SQLITE_DONE)
-		return err_set(e, "cannot create a session: %s", sqlite3_errmsg(db));
+	if (rc < 0)
+		return err_set(e, "cannot create a session: %s", db_errstr(db));
 	return 0;
 }
 
@@ -47,7 +47,7 @@ static int touch(sqlite3 *db, void *arg, struct err *e)
 	sqlite3_stmt *st = db_stmt(db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?");
 	sqlite3_bind_int64(st, 1, t->now);
 	db_bind_text(st, 2, t->key);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot touch the session");
+	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot touch the session");
 	db_finish(st);
 	return rc;
 }
@@ -67,7 +67,7 @@ int session_lookup(sqlite3 *db, const char *token, struct session *s)
 	sqlite3_bind_int64(st, 3, now - SESSION_IDLE_S);
 	int rc = -1;
 	int64_t last = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		s->user_id = sqlite3_column_int64(st, 0);
 		snprintf(s->csrf, sizeof s->csrf, "%s", db_col_text(st, 1));
 		last = sqlite3_column_int64(st, 2);
@@ -117,11 +117,13 @@ void sessions_sweep(sqlite3 *db)
 	sqlite3_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE created_at <= ? OR last_seen <= ?");
 	sqlite3_bind_int64(st, 1, now - SESSION_MAX_S);
 	sqlite3_bind_int64(st, 2, now - SESSION_IDLE_S);
-	sqlite3_step(st);
+	if (db_step_done(st) < 0)
+		log_msg(LOG_ERROR, "error", "cannot remove expired sessions: %s", db_errstr(db));
 	db_finish(st);
 	st = db_stmt(db, "DELETE FROM login_failures WHERE at <= ?");
 	sqlite3_bind_int64(st, 1, now - (LOGIN_PAIR_WINDOW_S > LOGIN_WINDOW_S ? LOGIN_PAIR_WINDOW_S : LOGIN_WINDOW_S));
-	sqlite3_step(st);
+	if (db_step_done(st) < 0)
+		log_msg(LOG_ERROR, "login", "cannot remove old login failures: %s", db_errstr(db));
 	db_finish(st);
 }
 

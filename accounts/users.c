@@ -278,9 +278,9 @@ static int roles_write(sqlite3 *db, int64_t id, const char *roles)
 		return -1;
 	sqlite3_stmt *st = db_stmt(db, "DELETE FROM user_roles WHERE user_id = ?");
 	sqlite3_bind_int64(st, 1, id);
-	int del = sqlite3_step(st);
+	int done = db_step_done(st);
 	db_finish(st);
-	if (del != SQLITE_DONE)
+	if (done < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
 		if (!(mask & role_names[i].bit))
@@ -288,9 +288,9 @@ static int roles_write(sqlite3 *db, int64_t id, const char *roles)
 		st = db_stmt(db, "INSERT INTO user_roles(user_id, role) VALUES (?, ?)");
 		sqlite3_bind_int64(st, 1, id);
 		db_bind_text(st, 2, role_names[i].name);
-		int rc = sqlite3_step(st);
+		int rc = db_step_done(st);
 		db_finish(st);
-		if (rc != SQLITE_DONE)
+		if (rc < 0)
 			return -1;
 	}
 	return 0;
@@ -316,9 +316,9 @@ static int64_t user_insert(sqlite3 *db, const struct user_input *u, const char *
 	sqlite3_bind_int(st, 11, u->is_demo);
 	sqlite3_bind_int64(st, 12, now_s());
 	sqlite3_bind_int(st, 13, u->activation); /* no password yet: chosen at the first login */
-	int rc = sqlite3_step(st);
+	int rc = db_step_done(st);
 	db_finish(st);
-	if (rc != SQLITE_DONE)
+	if (rc < 0)
 		return -1;
 	int64_t id = sqlite3_last_insert_rowid(db);
 	return roles_write(db, id, u->roles) < 0 ? -1 : id;
@@ -367,10 +367,10 @@ int user_update(sqlite3 *db, int64_t id, const struct user_input *u, struct err 
 	db_bind_text(st, 6, or_empty(u->email));
 	db_bind_text(st, 7, or_empty(u->phone));
 	sqlite3_bind_int64(st, 8, id);
-	int rc = sqlite3_step(st);
+	int rc = db_step_done(st);
 	db_finish(st);
-	if (rc != SQLITE_DONE || sqlite3_changes(db) == 0 || roles_write(db, id, u->roles) < 0) {
-		err_set(e, "cannot update user: %s", rc != SQLITE_DONE ? sqlite3_errmsg(db) : "no such user");
+	if (rc < 0 || sqlite3_changes(db) == 0 || roles_write(db, id, u->roles) < 0) {
+		err_set(e, "cannot update user: %s", rc < 0 ? db_errstr(db) : "no such user");
 		db_rollback(db);
 		return -1;
 	}
@@ -702,7 +702,7 @@ int user_set_lang(sqlite3 *db, int64_t id, const char *lang)
 	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET lang = ? WHERE id = ?");
 	db_bind_text(st, 1, lang);
 	sqlite3_bind_int64(st, 2, id);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	int rc = db_step_done(st) == 0 ? 0 : -1;
 	db_finish(st);
 	return rc;
 }
@@ -716,7 +716,7 @@ int user_set_lang(sqlite3 *db, int64_t id, const char *lang)
 
 static int user_read(sqlite3_stmt *st, struct user *u)
 {
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (db_step_row(st) <= 0) {
 		db_finish(st);
 		return -1;
 	}
@@ -773,14 +773,59 @@ struct import {
 	int header_seen, bad;
 	struct user_input *rows;
 	char **owned;
-	size_t nrows, nowned;
+	size_t nrows, nowned, caprows, capowned;
 	int *lines;
+	/* Usernames of the rows so far (ignoring ASCII case): an open-addressing table of row index + 1. */
+	size_t *seen, capseen;
 };
 
+/*
+ * Validation must stay linear: a national roster is 100,000 rows. Arrays grow by doubling and
+ * duplicate usernames are found through a hash table, not by comparing every pair of rows.
+ */
 static const char *keep(struct import *im, const char *s)
 {
-	im->owned = xrealloc(im->owned, (im->nowned + 1) * sizeof *im->owned);
+	if (im->nowned == im->capowned) {
+		im->capowned = im->capowned ? im->capowned * 2 : 64;
+		im->owned = xrealloc(im->owned, im->capowned * sizeof *im->owned);
+	}
 	return im->owned[im->nowned++] = xstrdup(s);
+}
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a over the lower-cased bytes */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)(*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s)) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of name in im->seen: its row's, or the empty one where it would go. */
+static size_t *seen_slot(struct import *im, const char *name)
+{
+	size_t mask = im->capseen - 1;
+	for (size_t i = (size_t)name_hash(name) & mask;; i = (i + 1) & mask)
+		if (!im->seen[i] || strcasecmp(im->rows[im->seen[i] - 1].username, name) == 0)
+			return &im->seen[i];
+}
+
+/* Line of an earlier row with the same username, or 0; remembers row `index` under name. */
+static int seen_add(struct import *im, const char *name, size_t index)
+{
+	if ((im->nrows + 1) * 2 > im->capseen) {
+		size_t oldcap = im->capseen, *old = im->seen;
+		im->capseen = oldcap ? oldcap * 2 : 1024;
+		im->seen = xcalloc(im->capseen, sizeof *im->seen);
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i])
+				*seen_slot(im, im->rows[old[i] - 1].username) = old[i];
+		free(old);
+	}
+	size_t *slot = seen_slot(im, name);
+	if (*slot)
+		return im->lines[*slot - 1];
+	*slot = index + 1;
+	return 0;
 }
 
 static int import_row(char **f, size_t n, int line, void *ctx)
@@ -825,23 +870,34 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 	u.activation = !*u.password; /* no password: the account waits for an activation code */
 	struct err e;
 	int rc = user_validate(im->db, &u, &e);
-	for (size_t i = 0; rc == 0 && i < im->nrows; i++)
-		if (strcasecmp(im->rows[i].username, u.username) == 0)
-			rc = err_set(&e, "username '%s' appears twice (also on line %d)", u.username, im->lines[i]);
+	if (im->nrows == im->caprows) {
+		im->caprows = im->caprows ? im->caprows * 2 : 64;
+		im->rows = xrealloc(im->rows, im->caprows * sizeof *im->rows);
+		im->lines = xrealloc(im->lines, im->caprows * sizeof *im->lines);
+	}
+	/* Tentatively the next row, so the table can name it; kept only when valid. */
+	im->rows[im->nrows] = u;
+	im->lines[im->nrows] = line;
+	int twice = rc == 0 ? seen_add(im, u.username, im->nrows) : 0;
+	if (twice)
+		rc = err_set(&e, "username '%s' appears twice (also on line %d)", u.username, twice);
 	if (rc < 0) {
 		fprintf(im->errs, "%s:%d: %s\n", im->name, line, e.msg);
 		im->bad++;
 		return 0;
 	}
-	im->rows = xrealloc(im->rows, (im->nrows + 1) * sizeof *im->rows);
-	im->lines = xrealloc(im->lines, (im->nrows + 1) * sizeof *im->lines);
-	im->lines[im->nrows] = line;
-	im->rows[im->nrows++] = u;
+	im->nrows++;
 	return 0;
 }
 
 int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
 		     struct err *e)
+{
+	return users_import_csv_progress(db, name, data, len, errs, added, NULL, NULL, e);
+}
+
+int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
+			      import_progress_fn progress, void *ctx, struct err *e)
 {
 	struct import im = {.db = db, .name = name, .errs = errs};
 	int rc = -1;
@@ -866,6 +922,8 @@ int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len
 			err_set(e, "%s:%d: %s", name, im.lines[i], he.msg); /* not e->msg: it is the destination */
 			goto out;
 		}
+		if (progress && ((i + 1) % 1000 == 0 || i + 1 == im.nrows))
+			progress(i + 1, im.nrows, ctx);
 	}
 	if (db_begin(db, e) < 0)
 		goto out;
@@ -889,6 +947,7 @@ out:
 	free(im.owned);
 	free(im.rows);
 	free(im.lines);
+	free(im.seen);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "assessment/completion.h"
+#include "lib/log.h"
 #include "lib/buf.h"
 #include "lib/db.h"
 #include "lib/util.h"
@@ -42,7 +43,7 @@ static int find_quiz(sqlite3 *db, const char *course_id, const char *item_path, 
 	db_bind_text(st, 2, item_path);
 	db_bind_text(st, 3, lang ? lang : "en");
 	int rc = ATTEMPT_ENOTFOUND;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		ref->package_id = sqlite3_column_int64(st, 0);
 		snprintf(ref->language, sizeof ref->language, "%s", db_col_text(st, 1));
 		ref->pass_mark = sqlite3_column_int(st, 2);
@@ -62,7 +63,7 @@ static int parse_quiz(sqlite3 *db, int64_t package_id, const char *path, struct 
 	db_bind_text(st, 2, path);
 	memset(q, 0, sizeof *q);
 	q->pass_mark = -1;
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (db_step_row(st) <= 0) {
 		db_finish(st);
 		err_set(e, "the quiz file '%s' is missing from the package", path);
 		return ATTEMPT_EQUIZ;
@@ -136,7 +137,7 @@ static int load_quiz(sqlite3 *db, int64_t package_id, const char *path, struct q
 	sqlite3_bind_int64(st, 1, package_id);
 	db_bind_text(st, 2, path);
 	char sha[65] = "";
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (db_step_row(st) > 0)
 		snprintf(sha, sizeof sha, "%s", db_col_text(st, 0));
 	db_finish(st);
 	if (sha[0] && quiz_cached(package_id, path, sha, q))
@@ -623,7 +624,8 @@ static void ensure_enrolment(sqlite3 *db, int64_t user_id, const char *course_id
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, user_id);
 	db_bind_text(st, 3, course_id);
-	sqlite3_step(st);
+	if (db_step_done(st) < 0)
+		log_msg(LOG_ERROR, "error", "cannot mark the course started: %s", db_errstr(db));
 	db_finish(st);
 }
 
@@ -637,7 +639,7 @@ static int load_row(sqlite3 *db, int64_t id, struct attempt *a, struct err *e)
 					  "a.passed, p.language, p.pass_mark FROM attempts a JOIN packages p ON "
 					  "p.id = a.package_id WHERE a.id = ?");
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (db_step_row(st) <= 0) {
 		db_finish(st);
 		err_set(e, "no such attempt");
 		return ATTEMPT_ENOTFOUND;
@@ -711,7 +713,7 @@ static int record_submission(sqlite3 *db, struct attempt *a, int64_t now, struct
 	sqlite3_bind_double(st, 3, a->score);
 	sqlite3_bind_int(st, 4, a->passed);
 	sqlite3_bind_int64(st, 5, a->id);
-	int ok = sqlite3_step(st) == SQLITE_DONE;
+	int ok = db_step_done(st) == 0;
 	db_finish(st);
 	buf_release(&ans);
 	if (!ok)
@@ -727,7 +729,7 @@ static int record_submission(sqlite3 *db, struct attempt *a, int64_t now, struct
 		sqlite3_bind_int(st, 2, a->items[k].question);
 		sqlite3_bind_double(st, 3, a->item_scores[k]);
 		db_bind_text(st, 4, buf_str(&ch));
-		ok = sqlite3_step(st) == SQLITE_DONE;
+		ok = db_step_done(st) == 0;
 		buf_release(&ch);
 	}
 	db_finish(st);
@@ -748,7 +750,7 @@ static int record_submission(sqlite3 *db, struct attempt *a, int64_t now, struct
 		sqlite3_bind_double(st, 1, a->score);
 		sqlite3_bind_int64(st, 2, a->user_id);
 		db_bind_text(st, 3, a->course_id);
-		ok = sqlite3_step(st) == SQLITE_DONE;
+		ok = db_step_done(st) == 0;
 		db_finish(st);
 		if (!ok)
 			return err_set(e, "cannot update the enrolment: %s", sqlite3_errmsg(db)), ATTEMPT_EFAIL;
@@ -762,7 +764,7 @@ static bool still_open(sqlite3 *db, int64_t id)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM attempts WHERE id = ? AND submitted_at IS NULL");
 	sqlite3_bind_int64(st, 1, id);
-	bool open = sqlite3_step(st) == SQLITE_ROW;
+	bool open = db_step_row(st) > 0;
 	db_finish(st);
 	return open;
 }
@@ -772,7 +774,7 @@ static void reload_result(sqlite3 *db, struct attempt *a)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT submitted_at, answers, score, passed FROM attempts WHERE id = ?");
 	sqlite3_bind_int64(st, 1, a->id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		a->submitted_at = sqlite3_column_int64(st, 0);
 		for (int k = 0; k < a->nitems; k++)
 			answer_release(&a->answers[k]);
@@ -852,7 +854,7 @@ static int count_used(sqlite3 *db, int64_t user_id, const char *course_id, const
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
-	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	int n = db_step_row(st) > 0 ? sqlite3_column_int(st, 0) : 0;
 	db_finish(st);
 	return n;
 }
@@ -864,7 +866,7 @@ static int64_t open_attempt(sqlite3 *db, int64_t user_id, const char *course_id,
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
-	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int64_t id = db_step_row(st) > 0 ? sqlite3_column_int64(st, 0) : 0;
 	db_finish(st);
 	return id;
 }
@@ -939,7 +941,7 @@ int attempt_start(sqlite3 *db, int64_t user_id, const char *course_id, const cha
 		sqlite3_bind_int64(st, 9, now + (int64_t)q.minutes * 60);
 	else
 		sqlite3_bind_null(st, 9);
-	bool ok = sqlite3_step(st) == SQLITE_DONE;
+	bool ok = db_step_done(st) == 0;
 	db_finish(st);
 	if (!ok) {
 		err_set(e, "cannot start the attempt: %s", sqlite3_errmsg(db));
@@ -979,7 +981,7 @@ int attempt_save(sqlite3 *db, struct attempt *a, answer_get_fn get, void *ctx, s
 	sqlite3_stmt *st = db_stmt(db, "UPDATE attempts SET answers = ? WHERE id = ? AND submitted_at IS NULL");
 	db_bind_text(st, 1, buf_str(&b));
 	sqlite3_bind_int64(st, 2, a->id);
-	bool ok = sqlite3_step(st) == SQLITE_DONE;
+	bool ok = db_step_done(st) == 0;
 	bool changed = sqlite3_changes(db) > 0;
 	db_finish(st);
 	buf_release(&b);
@@ -1018,7 +1020,7 @@ int attempt_list(sqlite3 *db, int64_t user_id, const char *course_id, const char
 	db_bind_text(st, 3, item_path);
 	int cap = 8, k = 0;
 	struct attempt_summary *v = xmalloc((size_t)cap * sizeof *v);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		if (k == cap) {
 			cap *= 2;
 			v = xrealloc(v, (size_t)cap * sizeof *v);
@@ -1074,7 +1076,7 @@ int attempt_quiz_status(sqlite3 *db, int64_t user_id, const char *course_id, con
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+	if (db_step_row(st) > 0 && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		out->best = sqlite3_column_double(st, 0);
 		out->passed = sqlite3_column_int(st, 1) != 0;
 	}
@@ -1336,7 +1338,7 @@ int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_p
 		"x.item_path = ?2 AND x.submitted_at IS NOT NULL)");
 	sqlite3_bind_int64(st, 1, ref.package_id);
 	db_bind_text(st, 2, item_path);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		int qi = sqlite3_column_int(st, 0);
 		if (qi < 0 || qi >= nq)
 			continue;

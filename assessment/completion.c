@@ -32,7 +32,7 @@ static int package_complete(sqlite3 *db, int64_t package_id, bool quizzes_only, 
 	sqlite3_bind_int64(st, 2, user_id);
 	db_bind_text(st, 3, course_id);
 	int done = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		int finals = sqlite3_column_int(st, 0), finals_left = sqlite3_column_int(st, 1);
 		int lessons = sqlite3_column_int(st, 2), lessons_left = sqlite3_column_int(st, 3);
 		if (quizzes_only && finals > 0)
@@ -53,7 +53,7 @@ int enrolment_ensure(sqlite3 *db, int64_t user_id, const char *course_id, const 
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, source);
 	sqlite3_bind_int64(st, 4, now);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot enrol: %s", sqlite3_errmsg(db));
+	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot enrol: %s", sqlite3_errmsg(db));
 	db_finish(st);
 	if (created)
 		*created = rc == 0 && sqlite3_changes(db) > 0;
@@ -68,14 +68,14 @@ int completion_update(sqlite3 *db, int64_t user_id, const char *course_id, bool 
 					  "course_id = ?");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
-	bool already = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	bool already = db_step_row(st) > 0 && sqlite3_column_int(st, 0);
 	db_finish(st);
 	if (already)
 		return 0;
 	bool done = false;
 	st = db_stmt(db, "SELECT id, completion FROM packages WHERE course_id = ? AND active = 1");
 	db_bind_text(st, 1, course_id);
-	while (!done && sqlite3_step(st) == SQLITE_ROW)
+	while (!done && db_step_row(st) > 0)
 		done = package_complete(db, sqlite3_column_int64(st, 0),
 					strcmp(db_col_text(st, 1), "quizzes") == 0, user_id, course_id) == 1;
 	db_finish(st);
@@ -89,7 +89,7 @@ int completion_update(sqlite3 *db, int64_t user_id, const char *course_id, bool 
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, user_id);
 	db_bind_text(st, 3, course_id);
-	bool ok = sqlite3_step(st) == SQLITE_DONE;
+	bool ok = db_step_done(st) == 0;
 	bool changed = sqlite3_changes(db) > 0;
 	db_finish(st);
 	if (!ok)

@@ -25,10 +25,28 @@ void quiz_problem(struct quiz_parser *p, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* cmark's allocations go through xmalloc's: out of memory is one clear message, not cmark's abort(). */
+static void *cm_calloc(size_t n, size_t size)
+{
+	return xcalloc(n, size);
+}
+
+static void *cm_realloc(void *p, size_t n)
+{
+	return xrealloc(p, n);
+}
+
+static cmark_mem cm_mem = {cm_calloc, cm_realloc, free};
+
 char *quiz_md_html(const char *md, size_t len, bool inline_only)
 {
 	/* Safe mode is cmark's default: raw HTML and dangerous URLs are dropped. */
-	char *h = cmark_markdown_to_html(md, len, CMARK_OPT_DEFAULT);
+	cmark_parser *parser = cmark_parser_new_with_mem(CMARK_OPT_DEFAULT, &cm_mem);
+	cmark_parser_feed(parser, md, len);
+	cmark_node *doc = cmark_parser_finish(parser);
+	cmark_parser_free(parser);
+	char *h = cmark_render_html(doc, CMARK_OPT_DEFAULT);
+	cmark_node_free(doc);
 	char *out;
 	size_t n = strlen(h);
 	if (inline_only && n >= 8 && strncmp(h, "<p>", 3) == 0 && strcmp(h + n - 5, "</p>\n") == 0 &&

@@ -399,12 +399,16 @@ static void front_matter(struct md *m, const char *s, size_t len, int first_line
 			     "front matter: lists and mappings are nested more than %d levels deep", YAML_MAX_NESTING);
 		return;
 	}
-	if (!yaml_parser_initialize(&parser))
+	if (!yaml_parser_initialize(&parser)) {
+		quiz_problem(m->p, first_line, "front matter: not enough memory");
 		return;
+	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)s, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		quiz_problem(m->p, first_line + (int)parser.problem_mark.line, "front matter: %s",
-			     parser.problem ? parser.problem : "malformed YAML");
+			     parser.error == YAML_MEMORY_ERROR ? "not enough memory"
+			     : parser.problem		       ? parser.problem
+							       : "malformed YAML");
 		yaml_parser_delete(&parser);
 		return;
 	}

@@ -1,6 +1,7 @@
 /* Bulk printing: a selection of certificates as one PDF or as a zip of one PDF each. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -41,7 +42,7 @@ int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **
 	size_t cap = 64;
 	*ids = xmalloc(cap * sizeof **ids);
 	*n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		if (*n == max) {
 			db_finish(st);
 			free(*ids);
@@ -115,11 +116,23 @@ static int render_batch(struct worker *ws, size_t nw, struct batch *b, struct er
 	return 0;
 }
 
+/* libarchive's message for the last error, or words from errno when it has none (never "(null)"). */
+static const char *zip_reason(struct archive *a)
+{
+	const char *m = archive_error_string(a);
+	if (m)
+		return m;
+	int n = archive_errno(a);
+	return n == ENOSPC ? "the disk is full" : n == ENOMEM ? "not enough memory" : n ? strerror(n) : "write failed";
+}
+
 static int zip_add(struct archive *a, const struct cert *c, const struct buf *pdf, struct err *e)
 {
 	char name[64];
 	snprintf(name, sizeof name, "%s.pdf", c->serial);
 	struct archive_entry *ent = archive_entry_new();
+	if (!ent)
+		return err_set(e, "not enough memory to write the zip");
 	archive_entry_set_pathname(ent, name);
 	archive_entry_set_size(ent, (la_int64_t)pdf->len);
 	archive_entry_set_filetype(ent, AE_IFREG);
@@ -128,7 +141,7 @@ static int zip_add(struct archive *a, const struct cert *c, const struct buf *pd
 	int rc = 0;
 	if (archive_write_header(a, ent) != ARCHIVE_OK ||
 	    archive_write_data(a, pdf->data, pdf->len) != (la_ssize_t)pdf->len)
-		rc = err_set(e, "cannot write zip: %s", archive_error_string(a));
+		rc = err_set(e, "cannot write zip: %s", zip_reason(a));
 	archive_entry_free(ent);
 	return rc;
 }
@@ -192,18 +205,22 @@ int cert_bulk(sqlite3 *db, const struct cert_filter *f, const char *format, cons
 	struct cert_pdf *pdf = NULL;
 	if (rc == 0 && zip) {
 		a = archive_write_new();
-		archive_write_set_format_zip(a);
-		archive_write_zip_set_compression_store(a); /* the PDFs inside are already deflated */
-		if (archive_write_open_filename(a, path) != ARCHIVE_OK)
-			rc = err_set(e, "cannot write zip %s: %s", path, archive_error_string(a));
+		if (!a) {
+			rc = err_set(e, "not enough memory to write the zip");
+		} else {
+			archive_write_set_format_zip(a);
+			archive_write_zip_set_compression_store(a); /* the PDFs inside are already deflated */
+			if (archive_write_open_filename(a, path) != ARCHIVE_OK)
+				rc = err_set(e, "cannot write zip '%s': %s", path, zip_reason(a));
+		}
 	} else if (rc == 0 && !(pdf = cert_pdf_begin(NULL))) {
-		rc = err_set(e, "cannot create a PDF document");
+		rc = err_set(e, "cannot create a PDF document: not enough memory");
 	}
 	if (rc == 0)
 		rc = bulk_run(db, ws, nw, ids, n, a, pdf, e);
 	if (a) {
 		if (archive_write_close(a) != ARCHIVE_OK && rc == 0)
-			rc = err_set(e, "cannot write zip: %s", archive_error_string(a));
+			rc = err_set(e, "cannot write zip: %s", zip_reason(a));
 		archive_write_free(a);
 	}
 	if (pdf && rc == 0) {

@@ -84,7 +84,7 @@ static int cert_query(sqlite3 *db, const char *where, const char *text, int64_t 
 	else
 		sqlite3_bind_int64(st, 1, id);
 	int rc = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		cert_from_row(st, c);
 		rc = 0;
 	}
@@ -126,7 +126,7 @@ int cert_serial_of(sqlite3 *db, int64_t id, char out[32])
 	sqlite3_stmt *st = db_stmt(db, "SELECT serial FROM certificates WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	int rc = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		snprintf(out, 32, "%s", db_col_text(st, 0));
 		rc = 0;
 	}
@@ -182,7 +182,7 @@ static int cert_insert(sqlite3 *db, struct cert *c, struct err *e)
 	db_bind_text(st, 14, payload.data);
 	db_bind_text(st, 15, sig64);
 	sqlite3_bind_int64(st, 16, c->issued_at);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot save certificate: %s", sqlite3_errmsg(db));
+	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot save certificate: %s", sqlite3_errmsg(db));
 	db_finish(st);
 	buf_release(&payload);
 	if (rc == 0)
@@ -196,7 +196,7 @@ static int load_learner(sqlite3 *db, int64_t user_id, struct cert *c)
 	sqlite3_stmt *st = db_stmt(db, "SELECT full_name, full_name_km, org_id FROM users WHERE id = ?");
 	sqlite3_bind_int64(st, 1, user_id);
 	int rc = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		free(c->name);
 		free(c->name_km);
 		c->name = xstrdup(db_col_text(st, 0));
@@ -230,7 +230,7 @@ int cert_issue_on_completion(sqlite3 *db, int64_t user_id, const char *course_id
 					  "course_id = ?2 AND completed_at IS NOT NULL");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (db_step_row(st) <= 0) {
 		db_finish(st);
 		return err_set(e, "user %lld has not completed course '%s'", (long long)user_id, course_id);
 	}
@@ -247,7 +247,7 @@ int cert_issue_on_completion(sqlite3 *db, int64_t user_id, const char *course_id
 			    "p.version_num DESC, p.id DESC LIMIT 1");
 	db_bind_text(st, 1, course_id);
 	sqlite3_bind_int64(st, 2, user_id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (db_step_row(st) <= 0) {
 		db_finish(st);
 		err_set(e, "no course '%s'", course_id);
 		goto done;
@@ -324,7 +324,7 @@ int cert_reissue(sqlite3 *db, const char *serial, int64_t *new_id, struct err *e
 	sqlite3_stmt *st = db_stmt(db, "UPDATE certificates SET superseded_by = ?1 WHERE id = ?2");
 	sqlite3_bind_int64(st, 1, c.id);
 	sqlite3_bind_int64(st, 2, old);
-	bool ok = sqlite3_step(st) == SQLITE_DONE;
+	bool ok = db_step_done(st) == 0;
 	db_finish(st);
 	if (!ok) {
 		err_set(e, "cannot update '%s': %s", serial, sqlite3_errmsg(db));
@@ -369,7 +369,7 @@ int cert_revoke(sqlite3 *db, const char *serial, const char *reason, struct err 
 	sqlite3_bind_int64(st, 1, now_s());
 	db_bind_text(st, 2, why);
 	db_bind_text(st, 3, serial);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot revoke: %s", sqlite3_errmsg(db));
+	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot revoke: %s", sqlite3_errmsg(db));
 	db_finish(st);
 	if (rc == 0 && sqlite3_changes(db) == 0) {
 		if (db_int(db, "SELECT count(*) FROM certificates WHERE serial = ?1", serial, NULL, 0) == 0)
@@ -433,7 +433,7 @@ int cert_reissue_renamed(sqlite3 *db, int64_t user_id, int *count, struct err *e
 	sqlite3_bind_int64(st, 1, user_id);
 	char **serials = NULL;
 	size_t n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		serials = xrealloc(serials, (n + 1) * sizeof *serials);
 		serials[n++] = xstrdup(db_col_text(st, 0));
 	}

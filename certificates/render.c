@@ -9,6 +9,7 @@
 #include <hpdf_objects.h>
 #include <png.h>
 #include <qrencode.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include "certificates/cert.h"
 #include "certificates/text.h"
+#include "lib/log.h"
 #include "lib/db.h"
 #include "lib/settings.h"
 #include "lib/util.h"
@@ -47,8 +49,17 @@ struct cert_renderer {
 	 * draws them straight into im and holds one page, not two.
 	 */
 	gdImagePtr bg;
-	long pages; /* rendered so far */
+	long pages;  /* rendered so far */
+	bool failed; /* a text of the page being drawn could not be laid out (out of memory) */
 };
+
+#define NO_MEMORY "not enough memory to render the certificate"
+
+/* A new page-sized image; NULL when there is not enough memory (libgd returns NULL). */
+static gdImagePtr page_image(void)
+{
+	return render_oom_injected() ? NULL : gdImageCreateTrueColor(PAGE_W, PAGE_H);
+}
 
 static int parse_color(const char *s, int def)
 {
@@ -71,18 +82,18 @@ static gdImagePtr load_png(const char *path)
 	struct err e;
 	gdImagePtr im = NULL;
 	if (file_read(path, &b, &e) < 0) {
-		fprintf(stderr, "sala: certificate template: %s\n", e.msg);
+		log_msg(LOG_ERROR, "error", "certificate template: %s", e.msg);
 		return NULL;
 	}
 	const unsigned char *d = (const unsigned char *)b.data;
 	if (b.len < 24 || memcmp(d, "\x89PNG\r\n\x1a\n", 8) != 0 || memcmp(d + 12, "IHDR", 4) != 0) {
-		fprintf(stderr, "sala: certificate template '%s' is not a PNG file\n", path);
+		log_msg(LOG_ERROR, "error", "certificate template '%s' is not a PNG file", path);
 		goto done;
 	}
 	long w = (long)d[16] << 24 | d[17] << 16 | d[18] << 8 | d[19];
 	long h = (long)d[20] << 24 | d[21] << 16 | d[22] << 8 | d[23];
 	if (w <= 0 || h <= 0 || w > IMAGE_MAX_PIXELS / h) {
-		fprintf(stderr, "sala: certificate template '%s' is too large (%ldx%ld)\n", path, w, h);
+		log_msg(LOG_ERROR, "error", "certificate template '%s' is too large (%ldx%ld)", path, w, h);
 		goto done;
 	}
 	im = gdImageCreateFromPngPtr((int)b.len, b.data);
@@ -167,11 +178,14 @@ static void draw_image(gdImagePtr dst, gdImagePtr src, int x, int y, int w, int 
 	gdImageCopyResampled(dst, src, x, y, 0, 0, dw, dh, sw, sh);
 }
 
-static void draw_qr(gdImagePtr im, const char *url, int x, int y, int size)
+/* -1 when libqrencode cannot make the code (out of memory, or a URL too long for a QR code). */
+static int draw_qr(gdImagePtr im, const char *url, int x, int y, int size, struct err *e)
 {
-	QRcode *qr = QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	errno = 0;
+	QRcode *qr = render_oom_injected() ? (errno = ENOMEM, NULL) : QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
 	if (!qr)
-		return;
+		return errno == ENOMEM ? err_set(e, NO_MEMORY)
+				       : err_set(e, "cannot make the QR code for '%s': the address is too long", url);
 	int quiet = 4, mod = size / (qr->width + 2 * quiet);
 	if (mod < 1)
 		mod = 1;
@@ -183,6 +197,7 @@ static void draw_qr(gdImagePtr im, const char *url, int x, int y, int size)
 				fill_rect(im, x + (quiet + c) * mod, y + (quiet + r) * mod,
 					  x + (quiet + c + 1) * mod - 1, y + (quiet + r + 1) * mod - 1, 0);
 	QRcode_free(qr);
+	return 0;
 }
 
 /* 2026 -> ២០២៦ */
@@ -226,10 +241,17 @@ static void date_lines(const struct cert *c, struct buf *en, struct buf *km)
 	}
 }
 
+/* text_draw(), remembering a failure for the page (cr->failed). */
+static void put(struct cert_renderer *cr, gdImagePtr im, enum text_style style, const char *s, int px, int x, int y,
+		enum text_align align, int max_w, int color)
+{
+	if (text_draw(im, &cr->fonts, style, s, px, x, y, align, max_w, color) < 0)
+		cr->failed = true;
+}
+
 /* Draws the parts of the page that do not depend on the certificate into im (a page-sized image). */
 static void draw_background(struct cert_renderer *cr, gdImagePtr im)
 {
-	struct cert_fonts *f = &cr->fonts;
 	int col = cr->color, cx = PAGE_W / 2;
 	gdImageAlphaBlending(im, 0);
 	fill_rect(im, 0, 0, PAGE_W - 1, PAGE_H - 1, 0xffffff);
@@ -242,8 +264,8 @@ static void draw_background(struct cert_renderer *cr, gdImagePtr im)
 	gdImageRectangle(im, 150, 150, PAGE_W - 151, PAGE_H - 151, col);
 	gdImageSetThickness(im, 1);
 	/* The kingdom's motto in the centre, the logo top left. */
-	text_draw(im, f, TEXT_TITLE, "ព្រះរាជាណាចក្រកម្ពុជា", 70, cx, 330, ALIGN_CENTER, 1400, INK);
-	text_draw(im, f, TEXT_TITLE, "ជាតិ សាសនា ព្រះមហាក្សត្រ", 54, cx, 450, ALIGN_CENTER, 1400, INK);
+	put(cr, im, TEXT_TITLE, "ព្រះរាជាណាចក្រកម្ពុជា", 70, cx, 330, ALIGN_CENTER, 1400, INK);
+	put(cr, im, TEXT_TITLE, "ជាតិ សាសនា ព្រះមហាក្សត្រ", 54, cx, 450, ALIGN_CENTER, 1400, INK);
 	fill_rect(im, cx - 220, 500, cx + 220, 505, INK);
 	if (cr->logo)
 		draw_image(im, cr->logo, 240, 220, 420, 300, true);
@@ -252,71 +274,84 @@ static void draw_background(struct cert_renderer *cr, gdImagePtr im)
 	fill_rect(im, 300, 2190, 1060, 2193, INK);
 }
 
-static void draw_page(struct cert_renderer *cr, const struct cert *c)
+/* Draws the page of c into cr->im; -1 with a message when memory runs out (nothing is drawn half). */
+static int draw_page(struct cert_renderer *cr, const struct cert *c, struct err *e)
 {
-	if (!cr->im)
-		cr->im = gdImageCreateTrueColor(PAGE_W, PAGE_H);
+	if (!cr->im && !(cr->im = page_image()))
+		return err_set(e, NO_MEMORY);
 	gdImagePtr im = cr->im;
-	if (cr->pages++ == 0) {
+	cr->failed = false;
+	if (cr->pages == 0) {
 		draw_background(cr, im);
+		if (cr->failed)
+			return err_set(e, NO_MEMORY);
+		cr->pages++;
 	} else {
 		if (!cr->bg) {
-			cr->bg = gdImageCreateTrueColor(PAGE_W, PAGE_H);
+			if (!(cr->bg = page_image()))
+				return err_set(e, NO_MEMORY);
 			draw_background(cr, cr->bg);
+			if (cr->failed) {
+				gdImageDestroy(cr->bg);
+				cr->bg = NULL;
+				return err_set(e, NO_MEMORY);
+			}
 		}
+		cr->pages++;
 		for (int y = 0; y < PAGE_H; y++)
 			memcpy(im->tpixels[y], cr->bg->tpixels[y], PAGE_W * sizeof(int));
 	}
-	struct cert_fonts *f = &cr->fonts;
 	int col = cr->color, cx = PAGE_W / 2;
 	int issuer_y = cr->logo ? 620 : 330;
-	text_draw(im, f, TEXT_TITLE, c->issuer_km, 50, 450, issuer_y, ALIGN_CENTER, 800, INK);
-	text_draw(im, f, TEXT_REGULAR, c->issuer, 40, 450, issuer_y + 80, ALIGN_CENTER, 800, INK);
+	put(cr, im, TEXT_TITLE, c->issuer_km, 50, 450, issuer_y, ALIGN_CENTER, 800, INK);
+	put(cr, im, TEXT_REGULAR, c->issuer, 40, 450, issuer_y + 80, ALIGN_CENTER, 800, INK);
 
 	/* Heading. */
-	text_draw(im, f, TEXT_TITLE, "វិញ្ញាបនបត្របញ្ជាក់ការសិក្សា", 110, cx, 830, ALIGN_CENTER, 2400, col);
-	text_draw(im, f, TEXT_BOLD, c->heading && *c->heading ? c->heading : "Certificate of Completion", 92, cx, 980,
+	put(cr, im, TEXT_TITLE, "វិញ្ញាបនបត្របញ្ជាក់ការសិក្សា", 110, cx, 830, ALIGN_CENTER, 2400, col);
+	put(cr, im, TEXT_BOLD, c->heading && *c->heading ? c->heading : "Certificate of Completion", 92, cx, 980,
 		  ALIGN_CENTER, 2600, col);
-	text_draw(im, f, TEXT_REGULAR, "សូមបញ្ជាក់ថា  ·  This is to certify that", 48, cx, 1110, ALIGN_CENTER, 2600,
+	put(cr, im, TEXT_REGULAR, "សូមបញ្ជាក់ថា  ·  This is to certify that", 48, cx, 1110, ALIGN_CENTER, 2600,
 		  MUTED);
 
 	/* The learner: the Khmer name first, as on Cambodian documents. */
 	int y = 1300;
 	if (c->name_km && *c->name_km) {
-		text_draw(im, f, TEXT_BOLD, c->name_km, 130, cx, y, ALIGN_CENTER, 2600, INK);
-		text_draw(im, f, TEXT_BOLD, c->name, 84, cx, y + 130, ALIGN_CENTER, 2600, INK);
+		put(cr, im, TEXT_BOLD, c->name_km, 130, cx, y, ALIGN_CENTER, 2600, INK);
+		put(cr, im, TEXT_BOLD, c->name, 84, cx, y + 130, ALIGN_CENTER, 2600, INK);
 		y += 130;
 	} else {
-		text_draw(im, f, TEXT_BOLD, c->name, 120, cx, y, ALIGN_CENTER, 2600, INK);
+		put(cr, im, TEXT_BOLD, c->name, 120, cx, y, ALIGN_CENTER, 2600, INK);
 	}
 	fill_rect(im, cx - 900, y + 45, cx + 900, y + 49, col);
-	text_draw(im, f, TEXT_REGULAR, "បានបញ្ចប់វគ្គសិក្សាដោយជោគជ័យ  ·  has successfully completed the course", 48, cx,
+	put(cr, im, TEXT_REGULAR, "បានបញ្ចប់វគ្គសិក្សាដោយជោគជ័យ  ·  has successfully completed the course", 48, cx,
 		  y + 150, ALIGN_CENTER, 2600, MUTED);
-	text_draw(im, f, TEXT_BOLD, c->course_title, 80, cx, y + 290, ALIGN_CENTER, 2700, col);
+	put(cr, im, TEXT_BOLD, c->course_title, 80, cx, y + 290, ALIGN_CENTER, 2700, col);
 	struct buf en = BUF_INIT, km = BUF_INIT;
 	date_lines(c, &en, &km);
-	text_draw(im, f, TEXT_REGULAR, buf_str(&km), 46, cx, y + 410, ALIGN_CENTER, 1900, INK);
-	text_draw(im, f, TEXT_REGULAR, buf_str(&en), 44, cx, y + 485, ALIGN_CENTER, 1900, INK);
+	put(cr, im, TEXT_REGULAR, buf_str(&km), 46, cx, y + 410, ALIGN_CENTER, 1900, INK);
+	put(cr, im, TEXT_REGULAR, buf_str(&en), 44, cx, y + 485, ALIGN_CENTER, 1900, INK);
 	buf_release(&en);
 	buf_release(&km);
 
 	/* Bottom left: the issuer's name under the signature. */
-	text_draw(im, f, TEXT_REGULAR, c->issuer_km, 40, 680, 2255, ALIGN_CENTER, 900, INK);
-	text_draw(im, f, TEXT_REGULAR, c->issuer, 36, 680, 2310, ALIGN_CENTER, 900, INK);
+	put(cr, im, TEXT_REGULAR, c->issuer_km, 40, 680, 2255, ALIGN_CENTER, 900, INK);
+	put(cr, im, TEXT_REGULAR, c->issuer, 36, 680, 2310, ALIGN_CENTER, 900, INK);
 
 	/* Bottom right: QR to the verify page and the code to type. */
 	char url[512];
 	snprintf(url, sizeof url, "%s/verify/%s", cr->base_url, c->code);
-	draw_qr(im, url, PAGE_W - 230 - 440, 1840, 440);
+	if (draw_qr(im, url, PAGE_W - 230 - 440, 1840, 440, e) < 0)
+		return -1;
 	int tx = PAGE_W - 230 - 470;
-	text_draw(im, f, TEXT_REGULAR, "ផ្ទៀងផ្ទាត់  ·  Verify", 40, tx, 2000, ALIGN_RIGHT, 900, MUTED);
-	text_draw(im, f, TEXT_BOLD, c->code, 60, tx, 2085, ALIGN_RIGHT, 900, INK);
+	put(cr, im, TEXT_REGULAR, "ផ្ទៀងផ្ទាត់  ·  Verify", 40, tx, 2000, ALIGN_RIGHT, 900, MUTED);
+	put(cr, im, TEXT_BOLD, c->code, 60, tx, 2085, ALIGN_RIGHT, 900, INK);
 	char verify_at[300];
 	snprintf(verify_at, sizeof verify_at, "%s/verify", cr->base_url);
-	text_draw(im, f, TEXT_REGULAR, verify_at, 32, tx, 2150, ALIGN_RIGHT, 1100, MUTED);
+	put(cr, im, TEXT_REGULAR, verify_at, 32, tx, 2150, ALIGN_RIGHT, 1100, MUTED);
 	char serial[64];
 	snprintf(serial, sizeof serial, "No. %s", c->serial);
-	text_draw(im, f, TEXT_REGULAR, serial, 36, tx, 2220, ALIGN_RIGHT, 900, MUTED);
+	put(cr, im, TEXT_REGULAR, serial, 36, tx, 2220, ALIGN_RIGHT, 900, MUTED);
+	return cr->failed ? err_set(e, NO_MEMORY) : 0;
 }
 
 struct png_out {
@@ -351,15 +386,18 @@ static void png_warning_fn(png_structp png, png_const_charp msg)
 static int page_png(gdImagePtr im, const char *token, struct buf *out, struct err *e)
 {
 	struct png_out po = {.out = out};
-	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &po, png_error_fn, png_warning_fn);
+	png_structp png = render_oom_injected()
+			      ? NULL
+			      : png_create_write_struct(PNG_LIBPNG_VER_STRING, &po, png_error_fn, png_warning_fn);
 	png_infop info = png ? png_create_info_struct(png) : NULL;
 	unsigned char *row = xmalloc((size_t)PAGE_W * 3);
 	size_t start = out->len;
+	/* libpng fails only for want of memory here: the bytes go to a growing buffer. */
 	if (!info || setjmp(po.jmp)) {
 		png_destroy_write_struct(&png, &info);
 		free(row);
 		out->len = start;
-		return err_set(e, "cannot encode the certificate image");
+		return err_set(e, NO_MEMORY);
 	}
 	png_set_write_fn(png, &po, png_write_fn, png_flush_fn);
 	png_set_IHDR(png, info, PAGE_W, PAGE_H, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
@@ -394,7 +432,8 @@ static int page_png(gdImagePtr im, const char *token, struct buf *out, struct er
 
 int cert_render_png(struct cert_renderer *cr, const struct cert *c, struct buf *out, struct err *e)
 {
-	draw_page(cr, c);
+	if (draw_page(cr, c, e) < 0)
+		return -1;
 	struct buf token = BUF_INIT;
 	cert_token(c, &token);
 	int rc = page_png(cr->im, buf_str(&token), out, e);
@@ -402,10 +441,53 @@ int cert_render_png(struct cert_renderer *cr, const struct cert *c, struct buf *
 	return rc;
 }
 
+struct cert_pdf {
+	HPDF_Doc doc;
+	HPDF_STATUS status; /* set by libharu's error handler */
+	int sys_errno;	    /* errno when it failed: libharu's file errors carry the reason there */
+};
+
 static void pdf_error(HPDF_STATUS error_no, HPDF_STATUS detail_no, void *user_data)
 {
 	(void)detail_no;
-	*(HPDF_STATUS *)user_data = error_no;
+	struct cert_pdf *p = user_data;
+	if (!p->status) {
+		p->status = error_no;
+		p->sys_errno = errno;
+	}
+}
+
+/* What went wrong, in words, for a libharu status (never its hex code). */
+static const char *pdf_reason(const struct cert_pdf *p)
+{
+	switch (p->status) {
+	case HPDF_FAILD_TO_ALLOC_MEM:
+		return "not enough memory";
+	case HPDF_FILE_IO_ERROR:
+	case HPDF_FILE_OPEN_ERROR:
+		switch (p->sys_errno) {
+		case ENOSPC:
+		case EDQUOT:
+			return "the disk is full";
+		case EACCES:
+		case EPERM:
+			return "no permission";
+		case ENOENT:
+			return "no such folder";
+		case ENOTDIR:
+			return "a part of the path is not a folder";
+		case EISDIR:
+			return "it is a folder";
+		case EROFS:
+			return "the file system is read-only";
+		case 0:
+			return "the file could not be written";
+		default:
+			return strerror(p->sys_errno);
+		}
+	default:
+		return "the PDF library refused the page";
+	}
 }
 
 static uint32_t be32(const unsigned char *p)
@@ -465,15 +547,10 @@ static HPDF_Image pdf_png_image(HPDF_Doc pdf, const struct buf *png)
 	return ret == HPDF_OK ? img : NULL;
 }
 
-struct cert_pdf {
-	HPDF_Doc doc;
-	HPDF_STATUS status; /* set by libharu's error handler */
-};
-
 struct cert_pdf *cert_pdf_begin(const struct cert *single)
 {
 	struct cert_pdf *p = xcalloc(1, sizeof *p);
-	p->doc = HPDF_New(pdf_error, &p->status);
+	p->doc = render_oom_injected() ? NULL : HPDF_New(pdf_error, p);
 	if (!p->doc) {
 		free(p);
 		return NULL;
@@ -502,16 +579,16 @@ int cert_pdf_add_png(struct cert_pdf *p, const struct buf *png, struct err *e)
 	HPDF_Image img = p->status ? NULL : pdf_png_image(p->doc, png);
 	HPDF_Page page = img ? HPDF_AddPage(p->doc) : NULL;
 	if (!page)
-		return err_set(e, "cannot add a PDF page (libharu error 0x%04lx)", (unsigned long)p->status);
+		return err_set(e, "cannot add a PDF page: %s", p->status ? pdf_reason(p) : "not enough memory");
 	HPDF_Page_SetSize(page, HPDF_PAGE_SIZE_A4, HPDF_PAGE_LANDSCAPE);
 	HPDF_Page_DrawImage(page, img, 0, 0, HPDF_Page_GetWidth(page), HPDF_Page_GetHeight(page));
-	return p->status ? err_set(e, "cannot draw a PDF page (libharu error 0x%04lx)", (unsigned long)p->status) : 0;
+	return p->status ? err_set(e, "cannot draw a PDF page: %s", pdf_reason(p)) : 0;
 }
 
 int cert_pdf_finish(struct cert_pdf *p, struct buf *out, struct err *e)
 {
 	if (!p)
-		return err_set(e, "cannot create a PDF document");
+		return err_set(e, "cannot create a PDF document: not enough memory");
 	if (p->status == 0 && HPDF_SaveToStream(p->doc) == HPDF_OK) {
 		HPDF_UINT32 size = HPDF_GetStreamSize(p->doc), got = size;
 		buf_grow(out, size);
@@ -521,33 +598,36 @@ int cert_pdf_finish(struct cert_pdf *p, struct buf *out, struct err *e)
 		out->len += got;
 		out->data[out->len] = '\0';
 	}
-	HPDF_STATUS status = p->status;
+	if (p->status != 0)
+		err_set(e, "cannot write the PDF: %s", pdf_reason(p));
+	int rc = p->status ? -1 : 0;
 	HPDF_Free(p->doc);
 	free(p);
-	if (status != 0)
-		return err_set(e, "cannot write the PDF (libharu error 0x%04lx)", (unsigned long)status);
-	return 0;
+	return rc;
 }
 
 int cert_pdf_finish_file(struct cert_pdf *p, const char *path, struct err *e)
 {
 	if (!p)
-		return err_set(e, "cannot create a PDF document");
-	if (p->status == 0 && HPDF_SaveToFile(p->doc, path) != HPDF_OK && p->status == 0)
+		return err_set(e, "cannot create a PDF document: not enough memory");
+	errno = 0;
+	if (p->status == 0 && HPDF_SaveToFile(p->doc, path) != HPDF_OK && p->status == 0) {
 		p->status = HPDF_FILE_IO_ERROR;
-	HPDF_STATUS status = p->status;
+		p->sys_errno = errno;
+	}
+	if (p->status != 0)
+		err_set(e, "cannot write the PDF to '%s': %s", path, pdf_reason(p));
+	int rc = p->status ? -1 : 0;
 	HPDF_Free(p->doc);
 	free(p);
-	if (status != 0)
-		return err_set(e, "cannot write the PDF to %s (libharu error 0x%04lx)", path, (unsigned long)status);
-	return 0;
+	return rc;
 }
 
 int cert_render_pdf(struct cert_renderer *cr, const struct cert *const *cs, size_t n, struct buf *out, struct err *e)
 {
 	struct cert_pdf *p = cert_pdf_begin(n == 1 ? cs[0] : NULL);
 	if (!p)
-		return err_set(e, "cannot create a PDF document");
+		return err_set(e, "cannot create a PDF document: not enough memory");
 	for (size_t i = 0; i < n; i++) {
 		struct buf png = BUF_INIT;
 		int rc = cert_render_png(cr, cs[i], &png, e);

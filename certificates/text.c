@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/xmalloc.h"
 
@@ -34,7 +35,11 @@ static const char *const khmer_files[TEXT_STYLES][4] = {
 static const char *const font_dirs[] = {"/usr/share/fonts/truetype/", "/usr/share/fonts/opentype/",
 					"/usr/local/share/fonts/"};
 
-static FT_Face open_face(FT_Library ft, const char *const files[4], char used[512])
+/*
+ * The first of files that FreeType opens. When none opens but one exists, *failed holds its path and
+ * FreeType's error (out of memory under a memory limit: the message must not say "cannot find").
+ */
+static FT_Face open_face(FT_Library ft, const char *const files[4], char used[512], char failed[512], int *ft_err)
 {
 	const char *env = getenv("SALA_FONT_DIR");
 	for (int i = 0; i < 4; i++) {
@@ -48,9 +53,14 @@ static FT_Face open_face(FT_Library ft, const char *const files[4], char used[51
 			snprintf(path, sizeof path, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
 				 d < 0 && base ? base + 1 : files[i]);
 			FT_Face face;
-			if (FT_New_Face(ft, path, 0, &face) == 0) {
+			FT_Error err = FT_New_Face(ft, path, 0, &face);
+			if (err == 0) {
 				snprintf(used, 512, "%s", path);
 				return face;
+			}
+			if (!*failed && access(path, R_OK) == 0) {
+				snprintf(failed, 512, "%s", path);
+				*ft_err = err;
 			}
 		}
 	}
@@ -60,11 +70,23 @@ static FT_Face open_face(FT_Library ft, const char *const files[4], char used[51
 int cert_fonts_load(struct cert_fonts *f, struct err *e)
 {
 	memset(f, 0, sizeof *f);
-	if (FT_Init_FreeType(&f->ft) != 0)
-		return err_set(e, "cannot initialise FreeType");
+	FT_Error init = FT_Init_FreeType(&f->ft);
+	if (init != 0)
+		return err_set(e, "cannot initialise FreeType%s",
+			       init == FT_Err_Out_Of_Memory ? ": not enough memory to render the certificate" : "");
 	for (int s = 0; s < TEXT_STYLES; s++) {
-		f->latin[s] = open_face(f->ft, latin_files[s], f->latin_path[s]);
-		f->khmer[s] = open_face(f->ft, khmer_files[s], f->khmer_path[s]);
+		char failed[512] = "";
+		int ft_err = 0;
+		f->latin[s] = open_face(f->ft, latin_files[s], f->latin_path[s], failed, &ft_err);
+		f->khmer[s] = open_face(f->ft, khmer_files[s], f->khmer_path[s], failed, &ft_err);
+		if ((!f->latin[s] || !f->khmer[s]) && *failed) {
+			cert_fonts_release(f);
+			/* Under a memory limit FreeType's drivers each fail and it reports "unknown file format". */
+			return err_set(e, "cannot load the certificate font '%s': %s", failed,
+				       ft_err == FT_Err_Out_Of_Memory
+					   ? "not enough memory to render the certificate"
+					   : "not enough memory to render the certificate, or the font file is damaged");
+		}
 		if (!f->latin[s] || !f->khmer[s]) {
 			cert_fonts_release(f);
 			return err_set(e,
@@ -124,7 +146,7 @@ static raqm_t *layout(struct cert_fonts *f, enum text_style style, const char *s
 	FT_Face latin = f->latin[style], khmer = f->khmer[style];
 	FT_Set_Pixel_Sizes(latin, 0, (FT_UInt)px);
 	FT_Set_Pixel_Sizes(khmer, 0, (FT_UInt)px);
-	raqm_t *rq = raqm_create();
+	raqm_t *rq = render_oom_injected() ? NULL : raqm_create();
 	size_t len = strlen(s);
 	if (!rq || !raqm_set_text_utf8(rq, s, len) || !raqm_set_par_direction(rq, RAQM_DIRECTION_LTR) ||
 	    !raqm_set_freetype_face(rq, latin) || !raqm_set_freetype_load_flags(rq, LOAD_FLAGS))
@@ -204,7 +226,7 @@ int text_draw(gdImagePtr im, struct cert_fonts *f, enum text_style style, const 
 		return px;
 	raqm_t *rq = layout(f, style, s, px);
 	if (!rq)
-		return px;
+		return -1;
 	long w = advance26(rq);
 	/* Too wide: shrink in proportion, then step down until it fits (hinting makes widths a little non-linear). */
 	int min_px = px / 4 > 8 ? px / 4 : 8;
@@ -215,7 +237,7 @@ int text_draw(gdImagePtr im, struct cert_fonts *f, enum text_style style, const 
 			px = min_px;
 		raqm_destroy(rq);
 		if (!(rq = layout(f, style, s, px)))
-			return px;
+			return -1;
 		w = advance26(rq);
 	}
 	long pen = (long)x * 64;
@@ -226,17 +248,37 @@ int text_draw(gdImagePtr im, struct cert_fonts *f, enum text_style style, const 
 	long pen_y = (long)y * 64;
 	size_t n = 0;
 	raqm_glyph_t *g = raqm_get_glyphs(rq, &n);
+	int rc = px;
 	for (size_t i = 0; i < n; i++) {
 		FT_Face face = g[i].ftface;
-		if (FT_Load_Glyph(face, g[i].index, LOAD_FLAGS) == 0 &&
-		    FT_Render_Glyph(face->glyph, FT_RENDER_MODE_NORMAL) == 0) {
-			int gx = (int)((pen + g[i].x_offset + 32) >> 6) + face->glyph->bitmap_left;
-			int gy = (int)((pen_y - g[i].y_offset + 32) >> 6) - face->glyph->bitmap_top;
-			blend_bitmap(im, &face->glyph->bitmap, gx, gy, color);
+		/* A glyph FreeType cannot load or render (out of memory) would leave a gap in a name. */
+		if (FT_Load_Glyph(face, g[i].index, LOAD_FLAGS) != 0 ||
+		    FT_Render_Glyph(face->glyph, FT_RENDER_MODE_NORMAL) != 0) {
+			rc = -1;
+			break;
 		}
+		int gx = (int)((pen + g[i].x_offset + 32) >> 6) + face->glyph->bitmap_left;
+		int gy = (int)((pen_y - g[i].y_offset + 32) >> 6) - face->glyph->bitmap_top;
+		blend_bitmap(im, &face->glyph->bitmap, gx, gy, color);
 		pen += g[i].x_advance;
 		pen_y -= g[i].y_advance;
 	}
 	raqm_destroy(rq);
-	return px;
+	return rc;
+}
+
+bool render_oom_injected(void)
+{
+	static long limit = -2; /* -2: not read yet; -1: off */
+	static long count;
+	long lim = __atomic_load_n(&limit, __ATOMIC_ACQUIRE);
+	if (lim == -2) {
+		const char *v = getenv("SALA_TEST_RENDER_OOM");
+		char *end;
+		lim = v && *v ? strtol(v, &end, 10) : -1;
+		if (lim <= 0 || (v && *end))
+			lim = -1;
+		__atomic_store_n(&limit, lim, __ATOMIC_RELEASE);
+	}
+	return lim > 0 && __atomic_add_fetch(&count, 1, __ATOMIC_RELAXED) >= lim;
 }

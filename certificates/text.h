@@ -9,6 +9,7 @@
 #include <ft2build.h>
 #include FT_FREETYPE_H
 #include <gd.h>
+#include <stdbool.h>
 
 #include "lib/err.h"
 
@@ -30,9 +31,20 @@ int text_width(struct cert_fonts *f, enum text_style style, const char *s, int p
 /*
  * Draws s with its baseline at y; x is the left edge, centre or right edge by
  * align. When wider than max_w (0 = no limit) the size shrinks to fit, down to
- * a quarter of px. color is a gd truecolor value. Returns the size used.
+ * a quarter of px. color is a gd truecolor value. Returns the size used, or
+ * -1 when the text cannot be laid out or a glyph cannot be rendered (out of
+ * memory): the page would miss words, so the caller must not hand it out.
  */
 int text_draw(gdImagePtr im, struct cert_fonts *f, enum text_style style, const char *s, int px, int x, int y,
 	      enum text_align align, int max_w, int color);
+
+/*
+ * Test hook for allocation failures in the render path: with
+ * SALA_TEST_RENDER_OOM=N in the environment, the Nth library allocation that
+ * the certificate renderer checks (gd images, raqm layouts, QR codes, PNG and
+ * PDF writers) and every later one fails as if memory were exhausted. True
+ * when this one must fail. Unset (always in production): never.
+ */
+bool render_oom_injected(void);
 
 #endif

@@ -27,6 +27,28 @@ const char *cli_flag(int argc, char **argv, int *i, const char *flag);
  */
 void cli_audit(const char *action, const char *target, const char *detail);
 
+/*
+ * Parses value as a whole number within [min, max], or exits with status 2 and a message naming what
+ * ("--learners must be a whole number from 0 to 100000, not 'abc'").
+ */
+long cli_number(const char *what, const char *value, long min, long max);
+
+/*
+ * Checks an output path before any work: its folder exists and is writable, and it is not a folder
+ * itself; else exits with a message naming the problem ("cert render: cannot write 'x/y.png': no such
+ * folder 'x'").
+ */
+void cli_check_out(const char *cmd, const char *out);
+/* A file system error in words ("no such file or folder", "the disk is full", "no permission"). */
+const char *cli_errno_words(int err);
+/*
+ * Removes the temporary files that killed runs of a command left next to out:
+ * names "<basename of out><tag><PID>" optionally followed by "-" and anything
+ * (sala backup: tag ".tmp-", sala cert bulk: tag ".part-"), whose process is
+ * gone. Files of a running process are left alone. Returns how many were removed.
+ */
+int cli_remove_stale(const char *out, const char *tag);
+
 /* Command entry points. */
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);

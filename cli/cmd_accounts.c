@@ -216,6 +216,18 @@ int cmd_user(int argc, char **argv)
 
 typedef int (*import_fn)(sqlite3 *, const char *, const char *, size_t, FILE *, int *, struct err *);
 
+/* Every 1,000 rows of a long import: where it is, on stderr (stdout keeps only the result). */
+static void import_progress(size_t done, size_t total, void *ctx)
+{
+	fprintf(stderr, "sala: %s: %zu of %zu passwords hashed\n", (const char *)ctx, done, total);
+}
+
+static int users_import_fn(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
+			   struct err *e)
+{
+	return users_import_csv_progress(db, name, data, len, errs, added, import_progress, (void *)name, e);
+}
+
 static int csv_import(const char *what, const char *path, import_fn fn)
 {
 	size_t len;
@@ -275,7 +287,7 @@ static int activation_sheet_cmd(int argc, char **argv)
 int cmd_users(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "import") == 0)
-		return csv_import("users", argv[2], users_import_csv);
+		return csv_import("users", argv[2], users_import_fn);
 	if (argc >= 2 && strcmp(argv[1], "activation-sheet") == 0)
 		return activation_sheet_cmd(argc - 1, argv + 1);
 	fprintf(stderr, "usage: sala users import FILE.csv\n"
@@ -295,7 +307,7 @@ static int orgs_list(const char *code)
 	sqlite3_stmt *st = db_stmt(db, "SELECT code, level, name_en, name_km FROM org_units WHERE id = ?1 OR "
 					  "parent_id = ?1 ORDER BY id <> ?1, code");
 	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (db_step_row(st) > 0)
 		printf("%-10s %-9s %s / %s\n", db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2),
 		       db_col_text(st, 3));
 	db_finish(st);

@@ -104,7 +104,7 @@ static int list_cmd(int argc, char **argv)
 			   "WHERE (?1 IS NULL OR u.username = ?1) AND (?2 IS NULL OR c.course_id = ?2) ORDER BY c.id");
 	db_bind_text(st, 1, user);
 	db_bind_text(st, 2, course);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (db_step_row(st) > 0)
 		printf("%s\t%s\t%s\t%s\t%s\t%s\n", db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2),
 		       db_col_text(st, 3), db_col_text(st, 4), db_col_text(st, 5));
 	db_finish(st);
@@ -318,8 +318,13 @@ static int render_cmd(int argc, char **argv)
 		else
 			die("cert render: unknown option '%s'\n%s", argv[i], CERT_USAGE);
 	}
-	if (!serial || !out || !(str_ends(out, ".png") || str_ends(out, ".pdf")))
-		die("%s", CERT_USAGE);
+	if (!serial)
+		die("cert render needs a certificate serial or code\n%s", CERT_USAGE);
+	if (!out)
+		die("cert render needs -o FILE.png or FILE.pdf\n%s", CERT_USAGE);
+	if (!str_ends(out, ".png") && !str_ends(out, ".pdf"))
+		die("cert render: -o '%s' must end in .png or .pdf (the format to write)", out);
+	cli_check_out("cert render", out);
 	sqlite3 *db = cli_db_open();
 	struct cert c = load_or_die(db, serial);
 	struct buf b = BUF_INIT;
@@ -366,7 +371,7 @@ static int render_bench_cmd(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if ((v = cli_flag(argc, argv, &i, "--count")))
-			count = strtol(v, NULL, 10);
+			count = cli_number("cert render-bench: --count", v, 1, 100000);
 		else if ((v = cli_flag(argc, argv, &i, "--format")))
 			format = v;
 		else if (argv[i][0] != '-' && !serial)
@@ -452,21 +457,26 @@ static int bulk_cmd(int argc, char **argv)
 			die("cert bulk: --limit is 1 to %d (the oldest completions of the selection)", CERT_BULK_MAX);
 		f.limit = (size_t)n;
 	}
-	if (!out || !(str_ends(out, ".pdf") || str_ends(out, ".zip")))
+	if (!out)
 		die("cert bulk needs -o FILE.pdf or FILE.zip\n%s", CERT_USAGE);
+	if (!str_ends(out, ".pdf") && !str_ends(out, ".zip"))
+		die("cert bulk: -o '%s' must end in .pdf or .zip (the format to write)", out);
+	cli_check_out("cert bulk", out);
 	int64_t t;
 	if ((f.from && date_parse(f.from, &t) < 0) || (f.to && date_parse(f.to, &t) < 0))
 		die("cert bulk: dates are YYYY-MM-DD");
 	sqlite3 *db = cli_db_open();
 	if (org && (f.org_id = org_id(db, org)) < 0)
 		die("cert bulk: no org unit '%s'", org);
-	/* Written beside OUT under a temporary name, then committed over it: OUT is never half a file. */
-	size_t plen = strlen(out) + 16;
-	char *part = xmalloc(plen);
-	snprintf(part, plen, "%s.partXXXXXX", out);
+	/*
+	 * Written beside OUT under a temporary name, OUT.part-PID-XXXXXX, then committed over it: OUT is
+	 * never half a file. A killed run's (its process gone) are removed first.
+	 */
+	cli_remove_stale(out, ".part-");
+	char *part = xasprintf("%s.part-%ld-XXXXXX", out, (long)getpid());
 	int fd = mkstemp(part);
 	if (fd < 0)
-		die("cert bulk: cannot create a file next to %s: %s", out, strerror(errno));
+		die("cert bulk: cannot create a file next to '%s': %s", out, cli_errno_words(errno));
 	close(fd);
 	struct err e;
 	size_t n = 0;

@@ -204,6 +204,7 @@ int cmd_pack(int argc, char **argv)
 		return 1;
 	}
 	char *name = out ? xstrdup(out) : xasprintf("%s-%s-%s.zip", info.id, info.version, info.language);
+	cli_check_out("pack", name);
 	struct buf zip = BUF_INIT;
 	struct err e;
 	int rc = 0;
@@ -282,7 +283,8 @@ int cmd_import(int argc, char **argv)
 	return 0;
 }
 
-static void print_versions(sqlite3 *db, const char *course, const char *lang, bool active_only)
+/* Prints the versions; returns how many packages there were. */
+static size_t print_versions(sqlite3 *db, const char *course, const char *lang, bool active_only)
 {
 	struct pkg_version *v;
 	size_t n;
@@ -295,9 +297,8 @@ static void print_versions(sqlite3 *db, const char *course, const char *lang, bo
 		printf("%-24s %-6s %-10s %-7s %s  %s\n", v[i].course_id, v[i].language, v[i].version,
 		       v[i].active ? "active" : "-", day, v[i].title);
 	}
-	if (!n && course)
-		printf("no stored versions of '%s'\n", course);
 	free(v);
+	return n;
 }
 
 int cmd_courses(int argc, char **argv)
@@ -315,14 +316,22 @@ int cmd_courses(int argc, char **argv)
 		else if (!id && argv[i][0] != '-')
 			id = argv[i];
 		else
-			die("%s", usage);
+			die("courses: unexpected '%s'\n%s", argv[i], usage);
 	}
+	if (strcmp(sub, "list") && strcmp(sub, "versions") && strcmp(sub, "rollback"))
+		die("courses: unknown command '%s'\n%s", sub, usage);
+	if (lang && strcmp(lang, "en") && strcmp(lang, "km"))
+		die("courses: --lang must be en or km, not '%s'", lang);
 	sqlite3 *db = cli_db_open();
 	int rc = 0;
 	if (!strcmp(sub, "list") && !id) {
 		print_versions(db, NULL, lang, true);
 	} else if (!strcmp(sub, "versions") && id) {
-		print_versions(db, id, lang, false);
+		if (print_versions(db, id, lang, false) == 0) {
+			fprintf(stderr, "sala: courses: no course '%s'%s%s (see 'sala courses list')\n", id,
+				lang ? " in " : "", lang ? lang : "");
+			rc = 1;
+		}
 	} else if (!strcmp(sub, "rollback") && id && lang && version) {
 		struct err e;
 		if (package_rollback(db, id, lang, version, &e) < 0) {
@@ -337,7 +346,8 @@ int cmd_courses(int argc, char **argv)
 		}
 	} else {
 		db_close(db);
-		die("%s", usage);
+		die("courses %s: %s\n%s", sub, !strcmp(sub, "list") ? "takes no course ID" :
+			!strcmp(sub, "versions") ? "needs a course ID" : "needs a course ID, --lang and --version", usage);
 	}
 	db_close(db);
 	return rc;

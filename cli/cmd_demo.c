@@ -86,7 +86,7 @@ int cmd_demo(int argc, char **argv)
 		if (strcmp(argv[i], "--init") == 0)
 			init = true;
 		else if ((v = cli_flag(argc, argv, &i, "--learners")))
-			learners = strtol(v, NULL, 10);
+			learners = cli_number("demo: --learners", v, 0, 1000000);
 		else
 			die("usage: sala demo [--init] [--learners N]\n  --init creates the provinces, demo accounts and "
 			    "courses in a new database;\n  --learners N adds N synthetic officials (with --init: only "

@@ -169,12 +169,12 @@ static int64_t demo_unit_get(struct demo_gen *g, const char *code, const char *e
 	db_bind_text(g->org_ins, 3, km);
 	sqlite3_bind_int64(g->org_ins, 4, parent);
 	db_bind_text(g->org_ins, 5, level);
-	if (sqlite3_step(g->org_ins) != SQLITE_DONE)
+	if (db_step_done(g->org_ins) < 0)
 		return -1;
 	id = sqlite3_last_insert_rowid(g->db);
 	sqlite3_reset(g->org_path);
 	sqlite3_bind_int64(g->org_path, 1, id);
-	return sqlite3_step(g->org_path) == SQLITE_DONE ? id : -1;
+	return db_step_done(g->org_path) == 0 ? id : -1;
 }
 
 /* At least four districts of three communes in every province (existing units are reused). */
@@ -183,7 +183,7 @@ static int demo_places(struct demo_gen *g)
 	sqlite3_stmt *st = db_stmt(g->db, "SELECT id, code, name_en, name_km FROM org_units WHERE level = "
 					     "'province' ORDER BY code");
 	int rc = 0;
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+	while (rc == 0 && db_step_row(st) > 0) {
 		int64_t pid = sqlite3_column_int64(st, 0);
 		char pcode[40], pname[256], pname_km[256];
 		snprintf(pcode, sizeof pcode, "%s", db_col_text(st, 1));
@@ -199,7 +199,7 @@ static int demo_places(struct demo_gen *g)
 							     "level = 'district' ORDER BY code LIMIT 1 OFFSET ?2");
 			sqlite3_bind_int64(ex, 1, pid);
 			sqlite3_bind_int(ex, 2, d - 1);
-			if (sqlite3_step(ex) == SQLITE_ROW) {
+			if (db_step_row(ex) > 0) {
 				did = sqlite3_column_int64(ex, 0);
 				snprintf(dcode, sizeof dcode, "%s", db_col_text(ex, 1));
 			}
@@ -256,7 +256,7 @@ static void demo_load_courses(struct demo_gen *g)
 	sqlite3_stmt *items = db_stmt(g->db, "SELECT path, type, quiz_kind FROM items WHERE package_id = ? ORDER BY "
 						"position");
 	size_t cap = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		if (g->ncourses == cap) {
 			cap = cap ? cap * 2 : 16;
 			g->courses = xrealloc(g->courses, cap * sizeof *g->courses);
@@ -270,7 +270,7 @@ static void demo_load_courses(struct demo_gen *g)
 		if (packaged) {
 			sqlite3_reset(items);
 			sqlite3_bind_int64(items, 1, sqlite3_column_int64(st, 1));
-			while (sqlite3_step(items) == SQLITE_ROW) {
+			while (db_step_row(items) > 0) {
 				if (strcmp(db_col_text(items, 1), "lesson") == 0 && c->nlessons < 64)
 					c->lessons[c->nlessons++] = xstrdup(db_col_text(items, 0));
 				if (strcmp(db_col_text(items, 2), "pretest") == 0)
@@ -351,8 +351,7 @@ static int demo_certificate(struct demo_gen *g, int64_t uid, const struct demo_p
 		db_bind_text(st, 15, sig);
 		sqlite3_bind_int64(st, 16, c.issued_at);
 		revoked && revoked < now ? sqlite3_bind_int64(st, 17, revoked) : sqlite3_bind_null(st, 17);
-		int rc = sqlite3_step(st);
-		if (rc == SQLITE_DONE) {
+		if (db_step_done(st) == 0) {
 			g->certificates++;
 			return 0;
 		}
@@ -393,7 +392,7 @@ static int demo_enrol(struct demo_gen *g, int64_t uid, const struct demo_place *
 	completed ? sqlite3_bind_int64(st, 6, completed) : sqlite3_bind_null(st, 6);
 	has_final ? sqlite3_bind_double(st, 7, best) : sqlite3_bind_null(st, 7);
 	has_pre ? sqlite3_bind_double(st, 8, pre) : sqlite3_bind_null(st, 8);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (db_step_done(st) < 0)
 		return -1;
 	g->enrolments++;
 	if (!started)
@@ -407,7 +406,7 @@ static int demo_enrol(struct demo_gen *g, int64_t uid, const struct demo_place *
 		db_bind_text(st, 2, c->id);
 		db_bind_text(st, 3, c->lessons[k]);
 		sqlite3_bind_int64(st, 4, started + span * k / (c->nlessons + 1));
-		if (sqlite3_step(st) != SQLITE_DONE)
+		if (db_step_done(st) < 0)
 			return -1;
 		g->progress++;
 	}
@@ -441,12 +440,12 @@ static int demo_learner(struct demo_gen *g, long seq, const char *hash, int64_t 
 	sqlite3_bind_int64(st, 6, pl->id);
 	db_bind_text(st, 7, demo_positions[demo_below(s, sizeof demo_positions / sizeof demo_positions[0])]);
 	sqlite3_bind_int64(st, 8, now - 548 * 86400 - demo_below(s, 180 * 86400));
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (db_step_done(st) < 0)
 		return -1;
 	int64_t uid = sqlite3_last_insert_rowid(g->db);
 	sqlite3_reset(g->role_ins);
 	sqlite3_bind_int64(g->role_ins, 1, uid);
-	if (sqlite3_step(g->role_ins) != SQLITE_DONE)
+	if (db_step_done(g->role_ins) < 0)
 		return -1;
 	/* One to six distinct courses (mean 3.7, about ten lessons opened): a partial shuffle of the course order. */
 	static const int weights[] = {1, 2, 3, 3, 4, 4, 4, 5, 5, 6};

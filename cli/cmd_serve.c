@@ -39,13 +39,13 @@ int cmd_serve(int argc, char **argv)
 		if ((v = cli_flag(argc, argv, &i, "--listen")))
 			o.listen = v;
 		else if ((v = cli_flag(argc, argv, &i, "--threads")))
-			o.threads = atoi(v);
+			o.threads = (int)cli_number("serve: --threads", v, 1, 4096);
 		else if ((v = cli_flag(argc, argv, &i, "--db-connections")))
-			o.db_connections = atoi(v);
+			o.db_connections = (int)cli_number("serve: --db-connections", v, 1, 256);
 		else if ((v = cli_flag(argc, argv, &i, "--db-cache-kb")))
-			o.db_cache_kb = atoi(v);
+			o.db_cache_kb = (int)cli_number("serve: --db-cache-kb", v, 1, 1024 * 1024);
 		else if ((v = cli_flag(argc, argv, &i, "--conns-per-address")))
-			o.conns_per_address = atoi(v);
+			o.conns_per_address = (int)cli_number("serve: --conns-per-address", v, 0, 100000);
 		else if ((v = cli_flag(argc, argv, &i, "--port-file")))
 			o.port_file = v;
 		else if ((v = cli_flag(argc, argv, &i, "--drain-seconds")))
@@ -105,7 +105,7 @@ static bool copy_ok(const char *path)
 	sqlite3_stmt *st = NULL;
 	bool ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
 		  sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK &&
-		  sqlite3_step(st) == SQLITE_ROW && strcmp(db_col_text(st, 0), "ok") == 0;
+		  db_step_row(st) > 0 && strcmp(db_col_text(st, 0), "ok") == 0;
 	db_finish(st);
 	sqlite3_close(db);
 	return ok;
@@ -121,10 +121,13 @@ int cmd_backup(int argc, char **argv)
 	if (argc != 2)
 		die("usage: sala backup FILE   (a consistent copy, safe while the server runs)");
 	const char *out = argv[1];
+	cli_check_out("backup", out);
 	struct stat src, dst;
 	if (stat(cli_db_path(), &src) == 0 && stat(out, &dst) == 0 && src.st_dev == dst.st_dev &&
 	    src.st_ino == dst.st_ino)
 		die("backup: '%s' is the database itself; choose another file", out);
+	/* FILE.tmp-PID (and SQLite's FILE.tmp-PID-journal): a killed run's are removed here. */
+	cli_remove_stale(out, ".tmp-");
 	char *tmp = xasprintf("%s.tmp-%ld", out, (long)getpid());
 	sqlite3 *db = cli_db_open();
 	struct err e;

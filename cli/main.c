@@ -1,8 +1,12 @@
 /* sala: the single binary. `sala COMMAND [ARGS]`; `sala help` lists commands. */
+#include <dirent.h>
+#include <errno.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -98,6 +102,94 @@ const char *cli_flag(int argc, char **argv, int *i, const char *flag)
 	return argv[++*i];
 }
 
+long cli_number(const char *what, const char *value, long min, long max)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(value, &end, 10);
+	if (!*value || *end || errno == ERANGE || v < min || v > max) {
+		fprintf(stderr, "sala: %s must be a whole number from %ld to %ld, not '%s'\n", what, min, max, value);
+		exit(2);
+	}
+	return v;
+}
+
+const char *cli_errno_words(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return "no such file or folder";
+	case EACCES:
+	case EPERM:
+		return "no permission";
+	case ENOSPC:
+	case EDQUOT:
+		return "the disk is full";
+	case EROFS:
+		return "the file system is read-only";
+	case ENOTDIR:
+		return "a part of the path is not a folder";
+	case EISDIR:
+		return "it is a folder";
+	case ENOMEM:
+		return "not enough memory";
+	default:
+		return strerror(err);
+	}
+}
+
+void cli_check_out(const char *cmd, const char *out)
+{
+	struct stat st;
+	if (!*out)
+		die("%s: the output file name is empty", cmd);
+	if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+		die("%s: cannot write '%s': it is a folder; give a file name", cmd, out);
+	const char *slash = strrchr(out, '/');
+	char *dir = slash ? xstrndup(out, (size_t)(slash - out + (slash == out))) : xstrdup(".");
+	if (stat(dir, &st) < 0)
+		die("%s: cannot write '%s': %s '%s'", cmd, out, errno == ENOENT ? "no such folder" : cli_errno_words(errno),
+		    dir);
+	if (!S_ISDIR(st.st_mode))
+		die("%s: cannot write '%s': '%s' is not a folder", cmd, out, dir);
+	if (access(dir, W_OK) < 0)
+		die("%s: cannot write '%s': %s to write in '%s'", cmd, out, cli_errno_words(errno), dir);
+	free(dir);
+}
+
+int cli_remove_stale(const char *out, const char *tag)
+{
+	const char *slash = strrchr(out, '/');
+	char *dir = slash ? xstrndup(out, (size_t)(slash - out + (slash == out))) : xstrdup(".");
+	char *prefix = xasprintf("%s%s", slash ? slash + 1 : out, tag);
+	size_t plen = strlen(prefix);
+	int removed = 0;
+	DIR *d = opendir(dir);
+	for (struct dirent *de; d && (de = readdir(d)) != NULL;) {
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		char *end;
+		errno = 0;
+		long pid = strtol(de->d_name + plen, &end, 10);
+		if (end == de->d_name + plen || (*end && *end != '-') || pid <= 0 || errno)
+			continue;
+		/* Only a run that is gone: a live one (or one whose number was reused) keeps its file. */
+		if (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char *path = xasprintf("%s/%s", dir, de->d_name);
+		if (unlink(path) == 0) {
+			fprintf(stderr, "sala: removed '%s', left by an interrupted run (process %ld)\n", path, pid);
+			removed++;
+		}
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(prefix);
+	free(dir);
+	return removed;
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
@@ -132,9 +224,18 @@ int main(int argc, char **argv)
 	const char *name = argv[1];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
 		return cmd_help(0, NULL);
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(commands[i].name, name) != 0)
+			continue;
+		int rc = commands[i].run(argc - 1, argv + 1);
+		/* A query that ended on an error printed a short list: the command did not succeed. */
+		const char *failed = db_read_failed(true);
+		if (rc == 0 && failed) {
+			fprintf(stderr, "sala: %s: the output above is incomplete\n", failed);
+			return 1;
+		}
+		return rc;
+	}
 	fprintf(stderr, "sala: unknown command '%s' (see 'sala help')\n", name);
 	return 2;
 }

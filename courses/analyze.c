@@ -208,11 +208,16 @@ static int manifest_parse(const char *data, size_t len, struct pkg_info *info, i
 			    YAML_MAX_NESTING);
 		return pr->n - before;
 	}
-	yaml_parser_initialize(&parser);
+	if (!yaml_parser_initialize(&parser)) {
+		problem_add(pr, MANIFEST_FILE, 0, "cannot read: not enough memory");
+		return pr->n - before;
+	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		problem_add(pr, MANIFEST_FILE, (int)parser.problem_mark.line + 1, "YAML error: %s",
-			    parser.problem ? parser.problem : "cannot parse");
+			    parser.error == YAML_MEMORY_ERROR ? "not enough memory"
+			    : parser.problem		     ? parser.problem
+							     : "cannot parse");
 		yaml_parser_delete(&parser);
 		return pr->n - before;
 	}

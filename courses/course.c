@@ -49,7 +49,7 @@ int course_active(sqlite3 *db, const char *course_id, const char *lang, struct c
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang ? lang : "");
 	int rc = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		pkg_from_row(st, p);
 		rc = 0;
 	}
@@ -63,7 +63,7 @@ int course_pkg_get(sqlite3 *db, int64_t package_id, struct course_pkg *p)
 	sqlite3_stmt *st = db_stmt(db, "SELECT " PKG_COLS " FROM packages p WHERE p.id = ?");
 	sqlite3_bind_int64(st, 1, package_id);
 	int rc = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		pkg_from_row(st, p);
 		rc = 0;
 	}
@@ -83,7 +83,7 @@ int course_list(sqlite3 *db, const char *lang, const char *search, struct course
 	size_t cap = 0;
 	*out = NULL;
 	*n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
 			*out = xrealloc(*out, cap * sizeof **out);
@@ -108,7 +108,7 @@ void course_languages(sqlite3 *db, const char *course_id, char *out, size_t outl
 	db_bind_text(st, 1, course_id);
 	if (outlen)
 		out[0] = '\0';
-	if (sqlite3_step(st) == SQLITE_ROW && outlen) {
+	if (db_step_row(st) > 0 && outlen) {
 		const char *s = db_col_text(st, 0);
 		size_t n = strlen(s);
 		if (n >= outlen)
@@ -127,7 +127,7 @@ int course_items(sqlite3 *db, int64_t package_id, struct course_item **out, size
 	size_t cap = 0;
 	*out = NULL;
 	*n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
 			*out = xrealloc(*out, cap * sizeof **out);
@@ -162,7 +162,7 @@ int course_lesson(sqlite3 *db, int64_t package_id, const char *path, struct cour
 	sqlite3_bind_int64(st, 1, package_id);
 	db_bind_text(st, 2, path);
 	int rc = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		l->position = sqlite3_column_int(st, 0);
 		l->title = xstrdup(db_col_text(st, 1));
 		l->html = xstrdup(db_col_text(st, 2));
@@ -186,7 +186,7 @@ int course_file(sqlite3 *db, int64_t package_id, const char *path, struct buf *o
 	sqlite3_bind_int64(st, 1, package_id);
 	db_bind_text(st, 2, path);
 	int rc = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		const void *d = sqlite3_column_blob(st, 0);
 		int n = sqlite3_column_bytes(st, 0);
 		buf_add(out, d ? d : "", (size_t)n);

@@ -33,7 +33,7 @@ static bool same_files(sqlite3 *db, int64_t pkg_id, const struct package *p)
 	sqlite3_bind_int64(st, 1, pkg_id);
 	size_t i = 0;
 	bool same = true;
-	while (same && sqlite3_step(st) == SQLITE_ROW) {
+	while (same && db_step_row(st) > 0) {
 		char hex[65];
 		if (i < p->nfiles && strcmp(p->files[i].path, MANIFEST_SUMS) == 0)
 			i++;
@@ -53,9 +53,9 @@ static bool same_files(sqlite3 *db, int64_t pkg_id, const struct package *p)
 
 static int step_done(sqlite3 *db, sqlite3_stmt *st, struct err *e)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step_done(st);
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	if (rc < 0)
 		return err_set(e, "cannot store the package: %s", sqlite3_errmsg(db));
 	return 0;
 }
@@ -216,7 +216,7 @@ int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, 
 	db_bind_text(st, 2, in.language);
 	char active[32] = "";
 	int64_t active_num = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		snprintf(active, sizeof active, "%s", db_col_text(st, 0));
 		active_num = sqlite3_column_int64(st, 1);
 	}
@@ -227,7 +227,7 @@ int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, 
 	db_bind_text(st, 3, in.version);
 	int64_t existing = -1;
 	bool existing_active = false;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		existing = sqlite3_column_int64(st, 0);
 		existing_active = sqlite3_column_int(st, 1) != 0;
 	}
@@ -280,7 +280,7 @@ int package_versions(sqlite3 *db, const char *course_id, const char *lang, struc
 	size_t cap = 0;
 	*out = NULL;
 	*n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
 			*out = xrealloc(*out, cap * sizeof **out);
@@ -309,7 +309,7 @@ int package_rollback(sqlite3 *db, const char *course_id, const char *lang, const
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang);
 	db_bind_text(st, 3, version);
-	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	int64_t id = db_step_row(st) > 0 ? sqlite3_column_int64(st, 0) : -1;
 	db_finish(st);
 	if (id < 0) {
 		db_rollback(db);

@@ -128,7 +128,7 @@ static size_t courses_collect(struct arena *a, sqlite3_stmt *st, struct learn_co
 {
 	size_t n = 0, cap = 0;
 	struct learn_course *v = NULL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			struct learn_course *grown = arena_alloc(a, cap * sizeof *grown);
@@ -177,7 +177,7 @@ int64_t learn_package(sqlite3 *db, const char *course_id, const char *lang)
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang);
 	int64_t id = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (db_step_row(st) > 0)
 		id = sqlite3_column_int64(st, 0);
 	db_finish(st);
 	return id;
@@ -227,7 +227,7 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 	db_bind_text(st, 3, course_id);
 	size_t n = 0, cap = 0;
 	struct learn_item *v = NULL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			struct learn_item *grown = arena_alloc(a, cap * sizeof *grown);
@@ -258,7 +258,7 @@ static struct learn_item *neighbour(sqlite3 *db, struct arena *a, int64_t packag
 	sqlite3_bind_int64(st, 1, package_id);
 	sqlite3_bind_int(st, 2, position);
 	struct learn_item *it = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		it = arena_alloc(a, sizeof *it);
 		memset(it, 0, sizeof *it);
 		it->position = sqlite3_column_int(st, 0);
@@ -286,7 +286,7 @@ int learn_lesson_get(sqlite3 *db, struct arena *a, const char *course_id, const 
 	db_bind_text(st, 2, lang);
 	db_bind_text(st, 3, path);
 	int rc = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		memset(l, 0, sizeof *l);
 		l->course_id = arena_strdup(a, course_id);
 		l->path = arena_strdup(a, path);
@@ -314,7 +314,7 @@ const char *learn_lesson_html(sqlite3 *db, struct arena *a, int64_t package_id, 
 	sqlite3_stmt *st = db_stmt(db, "SELECT html FROM items WHERE package_id = ? AND path = ?");
 	sqlite3_bind_int64(st, 1, package_id);
 	db_bind_text(st, 2, path);
-	const char *html = sqlite3_step(st) == SQLITE_ROW ? col_dup(a, st, 0) : arena_strdup(a, "");
+	const char *html = db_step_row(st) > 0 ? col_dup(a, st, 0) : arena_strdup(a, "");
 	db_finish(st);
 	return html;
 }
@@ -352,8 +352,10 @@ int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char 
 {
 	if (created)
 		*created = false;
-	if (!course_available(db, course_id))
-		return err_set(e, "no course '%s'", course_id);
+	if (!course_available(db, course_id)) {
+		err_set(e, "no course '%s'", course_id);
+		return -2;
+	}
 	bool mine;
 	if (begin_if_needed(db, &mine, e) < 0)
 		return -1;
@@ -370,7 +372,7 @@ static bool open_recorded(sqlite3 *db, int64_t user_id, const char *course_id, c
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, path);
-	bool done = sqlite3_step(st) == SQLITE_ROW;
+	bool done = db_step_row(st) > 0;
 	db_finish(st);
 	return done;
 }
@@ -392,7 +394,7 @@ static int record_open(sqlite3 *db, void *arg, struct err *e)
 		db_bind_text(st, 2, a->course_id);
 		db_bind_text(st, 3, a->path);
 		sqlite3_bind_int64(st, 4, now_s());
-		if (sqlite3_step(st) != SQLITE_DONE)
+		if (db_step_done(st) < 0)
 			rc = err_set(e, "cannot record progress: %s", sqlite3_errmsg(db));
 		db_finish(st);
 	}
@@ -404,7 +406,7 @@ static int record_open(sqlite3 *db, void *arg, struct err *e)
 		db_bind_text(st, 2, a->course_id);
 		sqlite3_bind_int64(st, 3, now_s());
 		db_bind_text(st, 4, a->path);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		if (db_step_done(st) < 0)
 			rc = err_set(e, "cannot record progress: %s", sqlite3_errmsg(db));
 		db_finish(st);
 	}
@@ -433,7 +435,7 @@ int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, i
 		return err_set(e, "no course '%s'", course_id);
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, path FROM org_units WHERE code = ?1");
 	db_bind_text(st, 1, org_code);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (db_step_row(st) <= 0) {
 		db_finish(st);
 		return err_set(e, "no org unit '%s'", org_code);
 	}
@@ -449,7 +451,7 @@ int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, i
 	db_bind_text(st, 1, course_id);
 	sqlite3_bind_int64(st, 2, oid);
 	sqlite3_bind_int64(st, 3, now_s());
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (db_step_done(st) < 0)
 		rc = err_set(e, "cannot assign: %s", sqlite3_errmsg(db));
 	db_finish(st);
 	if (rc == 0) {
@@ -459,7 +461,7 @@ int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, i
 		db_bind_text(st, 1, course_id);
 		db_bind_text(st, 2, path);
 		sqlite3_bind_int64(st, 3, now_s());
-		if (sqlite3_step(st) != SQLITE_DONE)
+		if (db_step_done(st) < 0)
 			rc = err_set(e, "cannot enrol the unit: %s", sqlite3_errmsg(db));
 		else
 			*added = sqlite3_changes(db);
@@ -476,7 +478,7 @@ void learn_state_tag(sqlite3 *db, int64_t user_id, const char *course_id, char *
 				       "enrolments WHERE user_id = ?1 AND course_id = ?2)");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (db_step_row(st) > 0)
 		snprintf(out, outlen, "%lld.%lld.%lld", (long long)sqlite3_column_int64(st, 0),
 			 (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2));
 	else

@@ -50,6 +50,7 @@ struct learn_lesson {
 	int64_t package_id;
 	int position, count;		/* 1-based place in the package and number of items */
 	struct learn_item *prev, *next; /* NULL at the ends */
+	bool unsaved; /* the reading could not be recorded (disk full, database busy): tell the reader */
 };
 
 /* Text of a status for people (English; translate with tr()) and for machines. */
@@ -94,15 +95,19 @@ int learn_lesson_get(sqlite3 *db, struct arena *a, const char *course_id, const 
 /*
  * Enrols user_id in course_id (idempotent: an existing enrolment is kept as
  * it is). source is "self", "assigned" or "org". *created (may be NULL) tells
- * whether a new enrolment was made. -1 with a message when the course has no
- * active package. Runs in its own transaction unless one is open.
+ * whether a new enrolment was made. -2 with a message when the course has no
+ * active package, -1 when the enrolment cannot be saved (disk full, database
+ * busy). Runs in its own transaction unless one is open.
  */
 int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, bool *created, struct err *e);
 
 /*
  * Records that user_id opened the lesson at path: the progress row (once),
  * enrolment if there was none, started_at (once), last_item, and then course
- * completion (completion_update). Idempotent apart from last_item.
+ * completion (completion_update). Idempotent apart from last_item. All of
+ * it is one transaction: when it cannot be saved (disk full, database busy
+ * or read-only) nothing is kept, -1 comes back with the reason, and the next
+ * call records it (the reader is told: learn_lesson.unsaved).
  */
 int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const char *path, struct err *e);
 

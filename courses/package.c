@@ -335,6 +335,16 @@ int pkg_load_dir(const char *dir, const struct pkg_limits *lim, struct package *
 	return 0;
 }
 
+/* libarchive's message, or words when it has none: never "(null)". */
+static const char *archive_reason(struct archive *a)
+{
+	const char *m = a ? archive_error_string(a) : NULL;
+	if (m)
+		return m;
+	int n = a ? archive_errno(a) : ENOMEM;
+	return n == ENOMEM ? "not enough memory" : n ? strerror(n) : "the data is empty or not an archive";
+}
+
 static int read_entry(struct archive *a, const char *name, const struct pkg_limits *lim, size_t total, struct buf *b,
 		      struct err *e)
 {
@@ -343,7 +353,7 @@ static int read_entry(struct archive *a, const char *name, const struct pkg_limi
 	for (;;) {
 		la_ssize_t n = archive_read_data(a, chunk, sizeof chunk);
 		if (n < 0)
-			return err_set(e, "cannot read '%s': %s", name, archive_error_string(a));
+			return err_set(e, "cannot read '%s': %s", name, archive_reason(a));
 		if (n == 0)
 			break;
 		/* Count what was really returned: the header's size may lie. */
@@ -366,13 +376,15 @@ int pkg_load_archive(const void *data, size_t len, const struct pkg_limits *lim,
 {
 	memset(p, 0, sizeof *p);
 	struct archive *a = archive_read_new();
+	if (!a)
+		return err_set(e, "cannot read the package: not enough memory");
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_zip(a);
 	archive_read_support_format_tar(a);
 	size_t cap = 0, entries = 0;
 	int rc = 0;
 	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
-		rc = err_set(e, "not a zip or tar.gz archive: %s", archive_error_string(a));
+		rc = err_set(e, "not a zip or tar.gz archive: %s", archive_reason(a));
 		goto done;
 	}
 	for (;;) {
@@ -382,7 +394,7 @@ int pkg_load_archive(const void *data, size_t len, const struct pkg_limits *lim,
 			break;
 		if (r < ARCHIVE_WARN) {
 			rc = err_set(e, "%s: %s", entries ? "damaged archive" : "not a zip or tar.gz archive",
-				     archive_error_string(a));
+				     archive_reason(a));
 			goto done;
 		}
 		if (++entries > lim->max_entries) {
@@ -471,7 +483,7 @@ static int zip_add(struct archive *a, const char *path, const void *data, size_t
 	archive_entry_set_gid(ent, 0);
 	int rc = 0;
 	if (archive_write_header(a, ent) != ARCHIVE_OK || (len && archive_write_data(a, data, len) != (la_ssize_t)len))
-		rc = err_set(e, "cannot add '%s' to the zip: %s", path, archive_error_string(a));
+		rc = err_set(e, "cannot add '%s' to the zip: %s", path, archive_reason(a));
 	archive_entry_free(ent);
 	return rc;
 }
@@ -488,11 +500,15 @@ int pkg_write_zip(const struct package *p, struct buf *out, struct err *e)
 	}
 	struct archive *a = archive_write_new();
 	int rc = 0;
+	if (!a) {
+		buf_release(&manifest);
+		return err_set(e, "cannot write a zip: not enough memory");
+	}
 	if (archive_write_set_format_zip(a) != ARCHIVE_OK ||
 	    archive_write_set_options(a, "zip:compression=deflate") != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open(a, out, NULL, buf_writer, NULL) != ARCHIVE_OK) {
-		rc = err_set(e, "cannot write a zip: %s", archive_error_string(a));
+		rc = err_set(e, "cannot write a zip: %s", archive_reason(a));
 		goto done;
 	}
 	bool manifest_done = false;
@@ -509,7 +525,7 @@ int pkg_write_zip(const struct package *p, struct buf *out, struct err *e)
 			rc = zip_add(a, f->path, f->data, f->len, e);
 	}
 	if (rc == 0 && archive_write_close(a) != ARCHIVE_OK)
-		rc = err_set(e, "cannot finish the zip: %s", archive_error_string(a));
+		rc = err_set(e, "cannot finish the zip: %s", archive_reason(a));
 done:
 	archive_write_free(a);
 	buf_release(&manifest);

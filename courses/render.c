@@ -360,12 +360,28 @@ static void postprocess(struct rstate *s, const char *html, struct buf *out)
 	}
 }
 
+/* cmark's allocations go through xmalloc's: out of memory is one clear message, not cmark's abort(). */
+static void *cm_calloc(size_t n, size_t size)
+{
+	return xcalloc(n, size);
+}
+
+static void *cm_realloc(void *p, size_t n)
+{
+	return xrealloc(p, n);
+}
+
+static cmark_mem cm_mem = {cm_calloc, cm_realloc, free};
+
 int render_lesson(const char *src, size_t len, const struct render_opts *o, struct buf *html, char **title)
 {
 	struct rstate s = {.o = o, .src = src, .len = len};
 	*title = NULL;
 	/* CMARK_OPT_DEFAULT is safe mode: never CMARK_OPT_UNSAFE. */
-	cmark_node *doc = cmark_parse_document(src, len, CMARK_OPT_DEFAULT);
+	cmark_parser *parser = cmark_parser_new_with_mem(CMARK_OPT_DEFAULT, &cm_mem);
+	cmark_parser_feed(parser, src, len);
+	cmark_node *doc = cmark_parser_finish(parser);
+	cmark_parser_free(parser);
 	cmark_iter *it = cmark_iter_new(doc);
 	cmark_event_type ev;
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {

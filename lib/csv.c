@@ -48,10 +48,16 @@ int csv_parse_mem(const char *name, const char *data, size_t len, csv_row_fn fn,
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
 		data += 3, len -= 3;
 	if (!utf8_valid(data, len)) {
-		size_t ok = 0;
-		while (ok < len && utf8_valid(data, ok + 1))
-			ok++;
-		return err_set(e, "%s:%d: invalid UTF-8 (save the file as UTF-8)", name, line_of(data, ok));
+		/* Line by line (a UTF-8 sequence never spans a new line): linear in the file's size. */
+		int line = 1;
+		for (size_t off = 0; off < len; line++) {
+			const char *nl = memchr(data + off, '\n', len - off);
+			size_t n = nl ? (size_t)(nl - (data + off)) : len - off;
+			if (!utf8_valid(data + off, n))
+				break;
+			off += n + 1;
+		}
+		return err_set(e, "%s:%d: invalid UTF-8 (save the file as UTF-8)", name, line);
 	}
 	struct csv_parser p;
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0)

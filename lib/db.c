@@ -90,7 +90,7 @@ static int migrate(sqlite3 *db, struct err *e)
 	}
 	if (have != want) {
 		sqlite3_stmt *st = db_prepare(db, "PRAGMA foreign_key_check");
-		bool broken = sqlite3_step(st) == SQLITE_ROW;
+		bool broken = db_step_row(st) > 0;
 		char table[128];
 		snprintf(table, sizeof table, "%s", broken ? db_col_text(st, 0) : "");
 		sqlite3_finalize(st);
@@ -179,7 +179,7 @@ sqlite3_stmt *db_stmt(sqlite3 *db, const char *sql)
 	}
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "sala: bad SQL (%s): %s\n", sqlite3_errmsg(db), sql);
+		log_msg(LOG_ERROR, "error", "bad SQL (%s): %s", sqlite3_errmsg(db), sql);
 		abort();
 	}
 	if (nslots == capslots) {
@@ -207,6 +207,67 @@ void db_finish(sqlite3_stmt *st)
 	sqlite3_finalize(st);
 }
 
+/* The last failed read of this thread (db_step_row), kept until db_read_failed(true). */
+static _Thread_local char read_error[256];
+
+const char *db_errstr(sqlite3 *db)
+{
+	switch (sqlite3_errcode(db) & 0xff) {
+	case SQLITE_FULL:
+		return "the disk is full";
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return "the database is busy";
+	case SQLITE_READONLY:
+		return "the database is read-only";
+	case SQLITE_IOERR:
+		return "a disk read or write failed";
+	case SQLITE_NOMEM:
+		return "not enough memory";
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return "the database file is damaged";
+	case SQLITE_CANTOPEN:
+		return "the database file cannot be opened";
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return "no permission";
+	default:
+		return sqlite3_errmsg(db);
+	}
+}
+
+int db_step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int db_step_row(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	sqlite3 *db = sqlite3_db_handle(st);
+	snprintf(read_error, sizeof read_error, "reading the database failed: %s", db_errstr(db));
+	const char *sql = sqlite3_sql(st);
+	log_msg(LOG_ERROR, "error", "%s (%s) in: %.80s", read_error, sqlite3_errmsg(db), sql ? sql : "");
+	return -1;
+}
+
+const char *db_read_failed(bool clear)
+{
+	static _Thread_local char copy[256];
+	if (!read_error[0])
+		return NULL;
+	snprintf(copy, sizeof copy, "%s", read_error);
+	if (clear)
+		read_error[0] = '\0';
+	return copy;
+}
+
 int db_schema_version(void)
 {
 	return schema_count();
@@ -216,7 +277,7 @@ sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "sala: bad SQL (%s): %s\n", sqlite3_errmsg(db), sql);
+		log_msg(LOG_ERROR, "error", "bad SQL (%s): %s", sqlite3_errmsg(db), sql);
 		abort();
 	}
 	if (snap_db == db && !sqlite3_stmt_readonly(st))
@@ -285,7 +346,7 @@ int64_t db_int(sqlite3 *db, const char *sql, const char *p1, const char *p2, int
 	if (p2)
 		db_bind_text(st, 2, p2);
 	int64_t v = def;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+	if (db_step_row(st) > 0 && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		v = sqlite3_column_int64(st, 0);
 	db_finish(st);
 	return v;
@@ -296,7 +357,7 @@ char *db_setting_get(sqlite3 *db, const char *key)
 	sqlite3_stmt *st = db_prepare(db, "SELECT value FROM settings WHERE key = ?");
 	db_bind_text(st, 1, key);
 	char *v = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (db_step_row(st) > 0)
 		v = xstrdup(db_col_text(st, 0));
 	sqlite3_finalize(st);
 	return v;
@@ -308,7 +369,7 @@ int db_setting_set(sqlite3 *db, const char *key, const char *value)
 					  "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
 	db_bind_text(st, 1, key);
 	db_bind_text(st, 2, value);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	int rc = db_step_done(st);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -749,6 +810,7 @@ void db_pool_close(struct db_pool *p)
 
 sqlite3 *db_pool_take(struct db_pool *p, int timeout_ms)
 {
+	read_error[0] = '\0'; /* a new request: an earlier one's failed read is not its own */
 	pthread_mutex_lock(&p->lock);
 	struct pooled *c = NULL;
 	/* The lowest free entry: under light load a few connections stay warm. */

@@ -38,6 +38,24 @@ sqlite3_stmt *db_stmt(sqlite3 *db, const char *sql);
 /* Resets a db_stmt() statement for reuse, or finalizes any other statement. */
 void db_finish(sqlite3_stmt *st);
 
+/*
+ * Checked steps: every sqlite3_step result is checked through these.
+ * db_step_done() runs a statement that returns no rows: 0 on SQLITE_DONE, else -1 (the caller
+ * reports sqlite3_errmsg()). db_step_row() steps a query: 1 for a row, 0 at the end, -1 on an
+ * error, which is logged and remembered for this thread, so a row loop
+ * `while ((rc = db_step_row(st)) > 0)` that ends early is never taken for a short list: the
+ * server answers 503 instead of the page, the CLI exits 1 (db_read_failed()).
+ */
+int db_step_done(sqlite3_stmt *st);
+int db_step_row(sqlite3_stmt *st);
+/*
+ * The message of this thread's last failed db_step_row() since the last call with clear set, or
+ * NULL when none failed. The pool clears it when a connection is lent (db_pool_take()).
+ */
+const char *db_read_failed(bool clear);
+/* A failure message in words for a SQLite result ("the disk is full", "the database is busy"). */
+const char *db_errstr(sqlite3 *db);
+
 /* Runs constant SQL with no parameters; -1 with the message on failure. */
 int db_exec(sqlite3 *db, const char *sql, struct err *e);
 

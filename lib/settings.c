@@ -124,7 +124,7 @@ int setting_set(sqlite3 *db, const char *name, const char *value, struct err *e)
 		db_bind_text(st, 1, name);
 		db_bind_text(st, 2, value);
 	}
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot save '%s': %s", name, sqlite3_errmsg(db));
+	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot save '%s': %s", name, sqlite3_errmsg(db));
 	db_finish(st);
 	return rc;
 }

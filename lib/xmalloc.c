@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void oom(size_t n)
 {
-	fprintf(stderr, "sala: out of memory allocating %zu bytes\n", n);
-	abort();
+	/* A clear message and exit status 1, not a signal: a command under a memory limit says why it stopped. */
+	fprintf(stderr, "sala: not enough memory (allocating %zu bytes)\n", n);
+	_exit(1);
 }
 
 void *xmalloc(size_t n)

@@ -290,7 +290,7 @@ static int load_unit(sqlite3 *db, const struct report_query *q, struct report *r
 		db_bind_text(st, 1, ORG_ROOT_CODE);
 	}
 	int rc = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step_row(st) > 0) {
 		unit_load(st, &r->org);
 		snprintf(path, pathlen, "%s", db_col_text(st, 5));
 	} else {
@@ -302,7 +302,7 @@ static int load_unit(sqlite3 *db, const struct report_query *q, struct report *r
 		return rc;
 	st = db_stmt(db, "SELECT path, code FROM org_units WHERE id = ?");
 	sqlite3_bind_int64(st, 1, q->scope_id);
-	if (sqlite3_step(st) != SQLITE_ROW || !str_starts(path, db_col_text(st, 0))) {
+	if (db_step_row(st) <= 0 || !str_starts(path, db_col_text(st, 0))) {
 		err_set(e, "the org unit '%s' is outside your area ('%s')", r->org.code,
 			sqlite3_column_type(st, 1) == SQLITE_TEXT ? db_col_text(st, 1) : "none");
 		rc = REPORT_EFORBIDDEN;
@@ -317,7 +317,7 @@ static void load_children(sqlite3 *db, struct report *r)
 					  "ORDER BY code");
 	sqlite3_bind_int64(st, 1, r->org.id);
 	size_t cap = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		if (r->nchildren == cap) {
 			cap = cap ? cap * 2 : 16;
 			r->children = xrealloc(r->children, cap * sizeof *r->children);
@@ -342,7 +342,7 @@ static int load_courses(sqlite3 *db, const struct report_query *q, struct report
 	}
 	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM courses ORDER BY id");
 	size_t cap = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		if (r->ncourses == cap) {
 			cap = cap ? cap * 2 : 16;
 			r->courses = xrealloc(r->courses, cap * sizeof *r->courses);
@@ -376,7 +376,7 @@ static struct cert_rec *load_certificates(sqlite3 *db, const struct report *r, s
 	db_bind_text(st, 1, r->course);
 	struct cert_rec *recs = NULL;
 	size_t cap = 0, k = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		int course = course_slot(r, db_col_text(st, 1));
 		if (course < 0)
 			continue;
@@ -448,7 +448,7 @@ static void scan(sqlite3 *db, struct report *r, const char *path)
 	db_bind_text(st, 2, end);
 	db_bind_text(st, 3, r->course);
 	struct learner *l = NULL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		int course = course_slot(r, db_col_text(st, 3));
 		if (course < 0)
 			continue;

@@ -113,7 +113,7 @@ static int h_users(struct req *r)
 		       "scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
 		   T(r, "Users (up to 200 shown)"), T(r, "Username"), T(r, "Name"), T(r, "Sex"), T(r, "Org unit"),
 		   T(r, "Roles"), T(r, "Status"));
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		buf_printf(&b, "<tr><td><a href=\"/admin/users/%lld\">", (long long)sqlite3_column_int64(st, 0));
 		buf_html(&b, db_col_text(st, 1));
 		buf_puts(&b, "</a></td><td>");
@@ -477,7 +477,7 @@ static int h_orgs(struct req *r)
 		       "</thead><tbody>",
 		   T(r, "Code"), T(r, "Name (English)"), T(r, "Name (Khmer)"), T(r, "Level"), T(r, "Units below"));
 	bool first = true;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		buf_puts(&b, "<tr><td>");
 		if (first && *db_col_text(st, 5)) {
 			buf_puts(&b, "<a href=\"/admin/orgs?parent=");

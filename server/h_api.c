@@ -355,7 +355,8 @@ static int h_lesson(struct req *r)
 	buf_json_str(&b, l.path);
 	buf_puts(&b, ",\"title\":");
 	buf_json_str(&b, l.title);
-	buf_printf(&b, ",\"position\":%d,\"count\":%d,\"html\":", l.position, l.count);
+	buf_printf(&b, ",\"position\":%d,\"count\":%d,\"progress_saved\":%s,\"html\":", l.position, l.count,
+		   l.unsaved ? "false" : "true");
 	buf_json_str(&b, learn_lesson_html(r->db, &r->arena, l.package_id, l.path));
 	neighbour_json(&b, "prev", l.course_id, l.prev);
 	neighbour_json(&b, "next", l.course_id, l.next);
@@ -387,7 +388,7 @@ static int h_certificates(struct req *r)
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "{\"certificates\":[");
 	bool first = true;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		buf_puts(&b, first ? "{\"serial\":" : ",{\"serial\":");
 		first = false;
 		buf_json_str(&b, db_col_text(st, 0));

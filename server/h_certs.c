@@ -214,7 +214,7 @@ static int h_mine(struct req *r)
 	sqlite3_bind_int64(st, 1, r->user->id);
 	int n = 0;
 	buf_puts(&b, "<ul class=\"cards\">");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		struct cert c;
 		if (cert_get(r->db, sqlite3_column_int64(st, 0), &c) < 0)
 			continue;
@@ -494,7 +494,7 @@ static int h_admin_list(struct req *r)
 		   "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
 		   T(r, "Serial"), T(r, "Name"), T(r, "Course"), T(r, "Completed on"), T(r, "Status"));
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		buf_printf(&b, "<tr><td><a href=\"/admin/certificates/%s\">%s</a></td><td>", db_col_text(st, 0),
 			   db_col_text(st, 0));
 		buf_html(&b, name_for(r, db_col_text(st, 1), db_col_text(st, 2)));

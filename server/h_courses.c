@@ -232,8 +232,13 @@ static int h_course(struct req *r)
 static int h_enrol(struct req *r)
 {
 	struct err e;
-	if (learn_enrol(r->db, r->user->id, r->param[0], "self", NULL, &e) < 0)
+	int got = learn_enrol(r->db, r->user->id, r->param[0], "self", NULL, &e);
+	if (got == -2)
 		return resp_error(r, 404, T(r, "No such course."));
+	if (got < 0) {
+		log_msg(LOG_ERROR, "error", "enrolment in %s not saved: %s", r->param[0], e.msg);
+		return resp_error(r, 503, T(r, "Your enrolment could not be saved. Please try again in a moment."));
+	}
 	struct buf to = BUF_INIT;
 	learn_href(&to, r->param[0], NULL, NULL);
 	buf_puts(&to, "?enrolled=1");
@@ -249,13 +254,16 @@ int learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33])
 	if (rc < 0)
 		return rc;
 	struct err e;
-	if (learn_record_open(r->db, r->user->id, id, path, &e) < 0)
-		log_msg(LOG_ERROR, "error", "lesson %s/%s: cannot record the visit: %s", id, path, e.msg);
+	/* Never silent: the page says the reading was not kept, and the next view records it. */
+	if (learn_record_open(r->db, r->user->id, id, path, &e) < 0) {
+		log_msg(LOG_ERROR, "error", "lesson %s/%s: progress not saved: %s", id, path, e.msg);
+		l->unsaved = true;
+	}
 	/* The page shows per-user state (navigation, session form tokens): the tag covers all of it. */
 	char state[96], h[65];
 	learn_state_tag(r->db, r->user->id, id, state, sizeof state);
-	char *seed = arena_printf(&r->arena, "%s|%lld|%s|%s|%s|%s|%s", l->etag, (long long)l->package_id, r->lang,
-				  state, r->session.csrf, css_url(), r->api ? "api" : "page");
+	char *seed = arena_printf(&r->arena, "%s|%lld|%s|%s|%s|%s|%s|%d", l->etag, (long long)l->package_id,
+				  r->lang, state, r->session.csrf, css_url(), r->api ? "api" : "page", l->unsaved);
 	sha256_hex(seed, strlen(seed), h);
 	memcpy(etag, h, 32);
 	etag[32] = '\0';
@@ -300,7 +308,11 @@ static int h_lesson(struct req *r)
 	buf_html(&b, l.course_title);
 	buf_puts(&b, "</a></nav><p class=\"meta\">");
 	buf_printf(&b, T(r, "Part %d of %d"), l.position, l.count);
-	buf_puts(&b, "</p><article class=\"lesson\"");
+	buf_puts(&b, "</p>");
+	if (l.unsaved)
+		notice(&b, "error", T(r, "Your progress could not be saved; it will be recorded next time you open "
+					 "this lesson."));
+	buf_puts(&b, "<article class=\"lesson\"");
 	lang_attr(r, &b, l.language);
 	buf_puts(&b, ">");
 	/* The body was rendered by cmark in safe mode at import; it is sent as the
@@ -468,7 +480,7 @@ static void assign_page(struct req *r, struct buf *b, const struct learn_course 
 					     "org_units o ON o.id = a.org_id WHERE a.course_id = ?1 ORDER BY o.code");
 	db_bind_text(st, 1, c->course_id);
 	bool any = false;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		/* Only the units this person may assign to: a manager sees nothing outside their subtree. */
 		if (!learn_may_assign(r->db, r->user->roles, r->user->org_id, sqlite3_column_int64(st, 3)))
 			continue;

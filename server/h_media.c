@@ -146,7 +146,7 @@ int h_media(struct req *r)
 					     "(SELECT 1 FROM package_files f WHERE f.sha256 = ?1 AND f.mime = ?2)");
 	db_bind_text(st, 1, sha);
 	db_bind_text(st, 2, mime);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (db_step_row(st) <= 0) {
 		db_finish(st);
 		return resp_error(r, 404, "Page not found.");
 	}

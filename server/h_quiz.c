@@ -549,7 +549,7 @@ static int h_items(struct req *r)
 			"everyone and by sex, and the wrong answers chosen most often (with how many learners chose "
 			"them)."));
 	int quizzes = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		quizzes++;
 		const char *path = db_col_text(st, 0);
 		struct quiz q;

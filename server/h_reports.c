@@ -616,7 +616,7 @@ static const char *course_title(struct req *r, const char *id)
 					     "language = ?2 DESC, version_num DESC LIMIT 1");
 	db_bind_text(st, 1, id);
 	db_bind_text(st, 2, r->lang);
-	const char *t = arena_strdup(&r->arena, sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : id);
+	const char *t = arena_strdup(&r->arena, db_step_row(st) > 0 ? db_col_text(st, 0) : id);
 	db_finish(st);
 	return t;
 }
@@ -647,7 +647,7 @@ static void breadcrumb(struct req *r, struct buf *b, const struct report *rep, c
 	sqlite3_bind_int64(st, 1, rep->org.id);
 	sqlite3_bind_int64(st, 2, p->q.scope_id);
 	bool any = false;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		if (!any)
 			buf_printf(b, "<nav aria-label=\"%s\"><p>", T(r, "Org units above this one"));
 		any = true;
@@ -716,7 +716,7 @@ static void filter_form(struct req *r, struct buf *b, const struct report *rep, 
 		   "</option>",
 		   T(r, "Course"), T(r, "All courses"));
 	sqlite3_stmt *st = db_stmt(r->db, "SELECT id FROM courses ORDER BY id");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step_row(st) > 0) {
 		const char *id = arena_strdup(&r->arena, db_col_text(st, 0));
 		buf_puts(b, "<option value=\"");
 		buf_html(b, id);

@@ -32,6 +32,8 @@ static const struct msg common[] = {
 	{"Something is not right", "មានបញ្ហាមួយ"},
 	{"Back to the start page", "ត្រឡប់ទៅទំព័រដើម"},
 	{"Page not found.", "រកមិនឃើញទំព័រនេះទេ។"},
+	{"The database could not be read. Please try again in a moment.",
+	 "មិនអាចអានមូលដ្ឋានទិន្នន័យបានទេ។ សូមព្យាយាមម្ដងទៀតបន្តិចទៀត។"},
 	{"That method is not allowed here.", "វិធីសាស្ត្រនេះមិនត្រូវបានអនុញ្ញាតនៅទីនេះទេ។"},
 	{"Please log in.", "សូមចូលប្រព័ន្ធ។"},
 	{"You do not have access to this page.", "អ្នកមិនមានសិទ្ធិចូលមើលទំព័រនេះទេ។"},

@@ -4,7 +4,9 @@
 
 Environment: SALA_BENCH_BIN (default ./sala), BENCH_SECONDS per wrk run (10),
 BENCH_DIR work folder (build/bench-run), BENCH_LEARNERS (100000), BENCH_KEEP=1
-keeps an existing database in BENCH_DIR instead of building a new one."""
+keeps an existing database in BENCH_DIR instead of building a new one. BENCH_ONLY=csv
+measures only the CSV validation (on a small database of its own) and updates its
+row of docs/performance.md."""
 import glob
 import os
 import re
@@ -292,6 +294,64 @@ def bench_cli():
                  else "failed: " + (p.stderr or p.stdout).strip()[-200:], "", ""))
 
 
+CSV_ROW = "`sala users import` / `sala orgs import`: 100,000 rows, the last one bad"
+
+
+def write_csv(path, rows_n, header, good, bad):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(header + "\n")
+        for i in range(rows_n):
+            f.write(good % {"i": i} + "\n")
+        f.write(bad + "\n")
+
+
+def bench_csv(db):
+    """Validation of a national roster: linear, refused with the line named, nothing imported."""
+    d = os.path.join(WORK, "csv")
+    os.makedirs(d, exist_ok=True)
+    users, orgs = os.path.join(d, "users.csv"), os.path.join(d, "orgs.csv")
+    write_csv(users, 100000, "username,full_name,full_name_km,sex,org_code,position,role,email,phone,password",
+              "roster%(i)06d,Official %(i)d,មន្ត្រី %(i)d,female,12,Clerk,learner,o%(i)d@example.gov.kh,012345678,"
+              "passw0rd-%(i)06d", "bad user!,Bad,,female,12,,learner,,,short")
+    write_csv(orgs, 100000, "code,name_en,name_km,parent_code,level", "R%(i)06d,District %(i)d,ស្រុក %(i)d,12,district",
+              "R000001,Duplicate,,12,district")
+    res = []
+    worst = 0.0
+    for what, path, line in (("users", users, 100002), ("orgs", orgs, 100002)):
+        t, p = timed(lambda: run(SALA, what, "import", path, "--db", db, check=False))
+        named = "%s:%d:" % (path, line) in p.stderr
+        if p.returncode != 1 or not named:
+            res.append("%s: unexpected result (%d): %s" % (what, p.returncode, p.stderr.strip()[-200:]))
+            worst = 1e9
+            continue
+        worst = max(worst, t)
+        res.append("%s %.2f s" % (what, t))
+    rows.append((CSV_ROW, "refused, line named, nothing imported", "; ".join(res), "< 5 s",
+                 "met" if worst < 5 else "not met"))
+
+
+def csv_only():
+    """BENCH_ONLY=csv: the CSV row alone, written into docs/performance.md's table in place."""
+    os.makedirs(WORK, exist_ok=True)
+    db = os.path.join(WORK, "csv.db")
+    for f in glob.glob(db + "*"):
+        os.unlink(f)
+    run(SALA, "demo", "--init", "--db", db)
+    bench_csv(db)
+    line = table().splitlines()[-1]
+    print(line)
+    doc = os.path.join(ROOT, "docs", "performance.md")
+    text = open(doc, encoding="utf-8").read().split("\n")
+    at = [i for i, l in enumerate(text) if l.startswith("| " + CSV_ROW)]
+    if at:
+        text[at[0]] = line
+    else:
+        last = max(i for i, l in enumerate(text) if l.startswith("| ") and "## Analysis" not in l)
+        text.insert(last + 1, line)
+    open(doc, "w", encoding="utf-8").write("\n".join(text))
+    log("updated the CSV row of docs/performance.md")
+
+
 CERT_CURRENT = "revoked_at IS NULL AND superseded_by IS NULL"
 
 
@@ -373,10 +433,12 @@ def table():
 
 
 def main():
-    if not shutil.which("wrk"):
-        sys.exit("bench: wrk is missing (scripts/deps.sh bench)")
     if not os.path.exists(SALA):
         sys.exit("bench: no binary at %s" % SALA)
+    if os.environ.get("BENCH_ONLY") == "csv":
+        return csv_only()
+    if not shutil.which("wrk"):
+        sys.exit("bench: wrk is missing (scripts/deps.sh bench)")
     import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
@@ -386,6 +448,7 @@ def main():
     bench_http()
     bench_memory()
     bench_cli()
+    bench_csv(DB)
     bench_certs()
     t = table()
     head = ("Machine: %s. Kernel %s. wrk runs of %d s each (2 wrk threads; each page run after a %d s "

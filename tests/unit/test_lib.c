@@ -740,6 +740,48 @@ static void test_netaddr(void **state)
 	}
 }
 
+/* A row loop that ends on an error says so (db_step_row, db_read_failed); a failed write is -1. */
+static void test_db_step_checked(void **state)
+{
+	(void)state;
+	struct err e;
+	sqlite3 *db = db_open(":memory:", &e);
+	assert_non_null(db);
+	assert_null(db_read_failed(true));
+	/* Two rows, then an integer overflow while stepping to the third. */
+	sqlite3_stmt *st = db_prepare(db, "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5) "
+					  "SELECT CASE WHEN x < 3 THEN x ELSE abs(-9223372036854775807 - 1) END FROM n");
+	int rows = 0, rc;
+	while ((rc = db_step_row(st)) > 0)
+		rows++;
+	sqlite3_finalize(st);
+	assert_int_equal(rows, 2);
+	assert_int_equal(rc, -1);
+	const char *msg = db_read_failed(true);
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "reading the database failed"));
+	assert_null(db_read_failed(false));
+	/* A complete loop leaves nothing behind. */
+	st = db_prepare(db, "SELECT 1 UNION ALL SELECT 2");
+	rows = 0;
+	while ((rc = db_step_row(st)) > 0)
+		rows++;
+	sqlite3_finalize(st);
+	assert_int_equal(rows, 2);
+	assert_int_equal(rc, 0);
+	assert_null(db_read_failed(true));
+	/* A write that breaks a constraint is -1, with the reason in words. */
+	assert_int_equal(db_exec(db, "CREATE TABLE t(x INTEGER NOT NULL)", &e), 0);
+	st = db_prepare(db, "INSERT INTO t(x) VALUES (NULL)");
+	assert_int_equal(db_step_done(st), -1);
+	sqlite3_finalize(st);
+	st = db_prepare(db, "INSERT INTO t(x) VALUES (1)");
+	assert_int_equal(db_step_done(st), 0);
+	sqlite3_finalize(st);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM t", NULL, NULL, -1), 1);
+	db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -764,6 +806,7 @@ int main(void)
 		cmocka_unit_test(test_db_pool_waiters_in_order),
 		cmocka_unit_test(test_db_snapshot),
 		cmocka_unit_test(test_netaddr),
+		cmocka_unit_test(test_db_step_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
