@@ -1,11 +1,15 @@
 /* sala: the single binary. `sala COMMAND [ARGS]`; `sala help` lists commands. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "accounts/orgs.h"
+#include "certificates/cert.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "lib/db.h"
@@ -41,9 +45,20 @@ int cli_take_db(int argc, char **argv)
 	return out;
 }
 
+void cli_db_must_exist(void)
+{
+	const char *path = cli_db_path();
+	struct stat sb;
+	if (stat(path, &sb) < 0 && errno == ENOENT)
+		die("database '%s' does not exist. Check the path (--db PATH, else $SALA_DB, else ./%s); to create a "
+		    "new database there, run 'sala init --db %s' (an empty site) or 'sala demo --init --db %s' (a demo)",
+		    path, DB_DEFAULT_PATH, path, path);
+}
+
 sqlite3 *cli_db_open(void)
 {
 	struct err e;
+	cli_db_must_exist();
 	sqlite3 *db = db_open(cli_db_path(), &e);
 	if (!db)
 		die("%s", e.msg);
@@ -51,6 +66,65 @@ sqlite3 *cli_db_open(void)
 	if (orgs_seed(db, &e) < 0)
 		die("%s", e.msg);
 	return db;
+}
+
+sqlite3 *cli_db_create(bool *created)
+{
+	struct err e;
+	const char *path = cli_db_path();
+	struct stat sb;
+	*created = stat(path, &sb) < 0 && errno == ENOENT;
+	sqlite3 *db = *created ? db_create(path, &e) : db_open(path, &e);
+	if (!db)
+		die("%s", e.msg);
+	if (orgs_seed(db, &e) < 0)
+		die("%s", e.msg);
+	if (!*created)
+		return db;
+	/* A new database gets its signing key now, so that both can be backed up from the first day. */
+	char *key = cert_key_file(db);
+	if (key && access(key, F_OK) == 0) {
+		unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
+		if (cert_key_load_path(key, sk, pk, &e) < 0)
+			die("%s", e.msg);
+		sodium_memzero(sk, sizeof sk);
+		printf("sala: using the signing key already at %s\n", key);
+	} else if (key && cert_key_create(key, &e) < 0) {
+		die("%s", e.msg);
+	} else if (key) {
+		printf("sala: created the signing key %s (mode 0600; back it up with the database: sala backup FILE)\n",
+		       key);
+	}
+	free(key);
+	return db;
+}
+
+/* sala init: a new, empty production database (the national unit and the 25 capital/provinces) and its key. */
+static int cmd_init(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "--key")))
+			cert_key_use(v);
+		else
+			die("usage: sala init [--db PATH] [--key PATH]   (creates a new, empty database and its signing "
+			    "key)");
+	}
+	struct stat sb;
+	if (stat(cli_db_path(), &sb) == 0)
+		die("init: '%s' already exists; 'sala init' only creates a new database (to use this one, leave "
+		    "'init' out)",
+		    cli_db_path());
+	bool created;
+	sqlite3 *db = cli_db_create(&created);
+	int64_t units = db_int(db, "SELECT count(*) FROM org_units", NULL, NULL, 0);
+	db_close(db);
+	printf("sala: created the database %s (mode 0600; %lld org units: the national unit and the 25 "
+	       "capital/provinces, no users)\n"
+	       "next, the first administrator: sala user add --username NAME --name \"FULL NAME\" --org KH --role admin "
+	       "--password-stdin --db %s\n",
+	       cli_db_path(), (long long)units, cli_db_path());
+	return 0;
 }
 
 char *cli_read_file(const char *path, size_t *len)
@@ -86,6 +160,7 @@ const char *cli_flag(int argc, char **argv, int *i, const char *flag)
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
+	{"init", "init [--key PATH]", cmd_init},
 	{"serve", "serve [--listen ADDR:PORT] [--threads N] [--db-connections N] [--db-cache-kb KB] [--db PATH]", cmd_serve},
 	{"user", "user add|passwd|list ...", cmd_user},
 	{"users", "users import FILE.csv", cmd_users},
