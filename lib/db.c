@@ -488,6 +488,14 @@ static struct {
 int db_watch(const char *path, struct err *e)
 {
 	struct stat sb;
+	if (!path) {
+		pthread_mutex_lock(&watch.lock);
+		free(watch.path);
+		watch.path = NULL;
+		watch.lost = false;
+		pthread_mutex_unlock(&watch.lock);
+		return 0;
+	}
 	if (stat(path, &sb) < 0)
 		return err_set(e, "cannot watch database '%s': %s", path, strerror(errno));
 	pthread_mutex_lock(&watch.lock);

@@ -146,7 +146,7 @@ void db_wal_hook(sqlite3 *db);
  * file, so the server stops every write then: the group writer and
  * db_commit() refuse to commit (every batch and commit checks it: one stat()),
  * and the checkpoint thread checks every few seconds even when nothing is
- * written. Without db_watch(), db_file_ok() is always true.
+ * written. Without db_watch() (or after db_watch(NULL)), db_file_ok() is always true.
  */
 int db_watch(const char *path, struct err *e);
 bool db_file_ok(void);
