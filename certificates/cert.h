@@ -149,7 +149,10 @@ int cert_key_rotate(sqlite3 *db, char old_kid[CERT_KID_SIZE], char new_kid[CERT_
  * the database already holds certificates or retired keys (a new key would not verify them).
  */
 int cert_keygen(sqlite3 *db, char kid[CERT_KID_SIZE], struct err *e);
-/* The key set as text, a line per key: "BASE64 KID current|retired FROM|- TO|-" (ISO 8601 UTC), current first. */
+/*
+ * The key set as text: a line per key, standard base64, the current key first, then the retired ones, newest
+ * first (a site that never rotated has one line, as before rotation existed). Periods and ids: the JSON.
+ */
 void cert_keys_text(const struct cert_pubkey *keys, size_t n, struct buf *out);
 /*
  * The key set as JSON: the current key's type, public_key, public_key_hex, kid and jwk (as before), and

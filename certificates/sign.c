@@ -393,13 +393,9 @@ static void iso_utc(int64_t t, char out[32])
 void cert_keys_text(const struct cert_pubkey *keys, size_t n, struct buf *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		char b64[45], from[32] = "-", to[32] = "-";
+		char b64[45];
 		cert_pubkey_b64(keys[i].pk, b64);
-		if (keys[i].from)
-			iso_utc(keys[i].from, from);
-		if (keys[i].to)
-			iso_utc(keys[i].to, to);
-		buf_printf(out, "%s %s %s %s %s\n", b64, keys[i].kid, i == 0 ? "current" : "retired", from, to);
+		buf_printf(out, "%s\n", b64);
 	}
 }
 
