@@ -110,7 +110,7 @@ int cert_key_load_path(const char *path, unsigned char sk[crypto_sign_SECRETKEYB
 	struct err re;
 	if (file_read(path, &b, &re) < 0) {
 		buf_release(&b);
-		return err_set(e, "cannot read signing key '%s': %s", path, strerror(errno));
+		return err_set(e, "cannot read the signing key: %s", re.msg);
 	}
 	unsigned char seed[crypto_sign_SEEDBYTES];
 	size_t n = 0;

@@ -210,9 +210,10 @@ static int check_owned_writable(const char *file, const char *what, const char *
 int db_check_file(const char *path, struct err *e)
 {
 	struct stat sb;
+	if (stat(path, &sb) < 0 && errno == ENOENT)
+		return err_set(e, "database '%s' does not exist", path);
 	if (stat(path, &sb) < 0)
-		return err_set(e, errno == ENOENT ? "database '%s' does not exist" : "cannot open database '%s': %s",
-			       path, strerror(errno));
+		return err_set(e, "cannot open database '%s': %s", path, strerror(errno));
 	if (!S_ISREG(sb.st_mode))
 		return err_set(e, "database '%s' is not a regular file", path);
 	char side[4096];
