@@ -161,6 +161,8 @@ int cmd_backup(int argc, char **argv)
 			"sala: backup: WARNING: the signing key was NOT copied: %s.\nThe database copy %s is "
 			"complete, but a restore needs the key too (at %s.key beside the copy).\n",
 			e.msg, out, out);
+		free(key_out);
+		free(key);
 		return 1;
 	}
 	sodium_memzero(sk, sizeof sk);

@@ -74,6 +74,15 @@ sqlite3 *cli_db_create(bool *created)
 	const char *path = cli_db_path();
 	struct stat sb;
 	*created = stat(path, &sb) < 0 && errno == ENOENT;
+	/* A key already at the new database's key path is used, if it is sound: checked before anything is made. */
+	char *key = *created ? cert_key_path(path) : NULL;
+	bool have_key = key && access(key, F_OK) == 0;
+	if (have_key) {
+		unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
+		if (cert_key_load_path(key, sk, pk, &e) < 0)
+			die("%s (nothing was created)", e.msg);
+		sodium_memzero(sk, sizeof sk);
+	}
 	sqlite3 *db = *created ? db_create(path, &e) : db_open(path, &e);
 	if (!db)
 		die("%s", e.msg);
@@ -82,19 +91,13 @@ sqlite3 *cli_db_create(bool *created)
 	if (!*created)
 		return db;
 	/* A new database gets its signing key now, so that both can be backed up from the first day. */
-	char *key = cert_key_file(db);
-	if (key && access(key, F_OK) == 0) {
-		unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
-		if (cert_key_load_path(key, sk, pk, &e) < 0)
-			die("%s", e.msg);
-		sodium_memzero(sk, sizeof sk);
+	if (have_key)
 		printf("sala: using the signing key already at %s\n", key);
-	} else if (key && cert_key_create(key, &e) < 0) {
+	else if (cert_key_create(key, &e) < 0)
 		die("%s", e.msg);
-	} else if (key) {
+	else
 		printf("sala: created the signing key %s (mode 0600; back it up with the database: sala backup FILE)\n",
 		       key);
-	}
 	free(key);
 	return db;
 }

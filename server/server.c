@@ -179,7 +179,7 @@ static bool writes_stopped(struct req *r, int *status)
 	if (!state_changing(r->method) || db_file_ok())
 		return false;
 	*status = resp_error(r, 503, tr(r->lang, "The server cannot save anything right now: its database file is "
-						 "missing. Nothing was saved. Please try again later."));
+						 "missing or was replaced. Nothing was saved. Please try again later."));
 	return true;
 }
 

@@ -58,6 +58,14 @@ def test_init_creates_database_and_key_0600_and_typo_paths_are_refused():
         p = sala("user", "list", env={"SALA_DB": typo})
         assert p.returncode != 0 and TYPO_HINT in p.stderr, p.stderr
         assert not os.path.exists(typo) and not os.path.exists(typo + ".key"), os.listdir(d)
+        # A broken key left where the new database's key goes: init refuses before creating anything.
+        stale = os.path.join(d, "stale.db")
+        with open(stale + ".key", "w") as f:
+            f.write("left over\n")
+        os.chmod(stale + ".key", 0o600)
+        p = sala("init", db=stale)
+        assert p.returncode != 0 and "is malformed" in p.stderr and "nothing was created" in p.stderr, p.stderr
+        assert not os.path.exists(stale)
         # The new empty site serves, and its key set is published.
         with Server(demo=False, db=db) as srv:
             r = srv.client().get("/certificates/public-key")
