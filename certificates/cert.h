@@ -87,6 +87,12 @@ enum cert_status cert_verify_code(sqlite3 *db, const char *code, struct cert *c)
  * (CERT_KID_SIZE bytes), the id of the key whose signature holds ("" when none does).
  */
 enum cert_status cert_verify_code_key(sqlite3 *db, const char *code, struct cert *c, char *kid, struct err *e);
+/*
+ * The start-up check of the key: the key set loads (cert_keys_load) and verifies the newest certificate, so
+ * a key that does not belong to the database (a restore that mixed backups) is refused before it makes
+ * every certificate look altered. -1 with a message naming the key file.
+ */
+int cert_keys_check(sqlite3 *db, struct err *e);
 /* True when the learner's current names differ from the certificate's. */
 bool cert_name_changed(sqlite3 *db, const struct cert *c);
 

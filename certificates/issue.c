@@ -411,6 +411,30 @@ enum cert_status cert_verify_code_key(sqlite3 *db, const char *code, struct cert
 	return CERT_VALID;
 }
 
+int cert_keys_check(sqlite3 *db, struct err *e)
+{
+	struct cert_pubkey *keys;
+	size_t n;
+	if (cert_keys_load(db, &keys, &n, e) < 0)
+		return -1;
+	free(keys);
+	int64_t id = db_int(db, "SELECT max(id) FROM certificates", NULL, NULL, 0);
+	struct cert c;
+	if (id <= 0 || cert_get(db, id, &c) < 0)
+		return 0;
+	int intact = cert_intact(db, &c, NULL, e);
+	if (intact == 0) {
+		char *path = cert_key_file(db);
+		err_set(e,
+			"the signing key '%s' does not verify the newest certificate (%s): the key and the database do "
+			"not belong together (restore both from the same backup), or that certificate's row was altered",
+			path ? path : "", c.serial);
+		free(path);
+	}
+	cert_release(&c);
+	return intact == 1 ? 0 : -1;
+}
+
 enum cert_status cert_verify_code(sqlite3 *db, const char *code, struct cert *c)
 {
 	struct err e;

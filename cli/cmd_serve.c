@@ -76,7 +76,8 @@ int cmd_serve(int argc, char **argv)
 /*
  * Before serving: the database must exist and pass db_check_file() (owner, modes, side files, quick_check,
  * schema version, a write lock); it is migrated once here, before workers start; and the signing key must
- * load (present, 0600, well formed, matching the database's list of retired keys). Exits naming the problem.
+ * load (present, 0600, well formed, matching the database's list of retired keys) and verify the newest
+ * certificate. Exits naming the problem.
  */
 static void serve_preflight(const char *key)
 {
@@ -87,11 +88,8 @@ static void serve_preflight(const char *key)
 	if (key)
 		cert_key_use(key);
 	sqlite3 *db = cli_db_open();
-	struct cert_pubkey *keys;
-	size_t n;
-	if (cert_keys_load(db, &keys, &n, &e) < 0)
+	if (cert_keys_check(db, &e) < 0)
 		die("serve: %s", e.msg);
-	free(keys);
 	db_close(db);
 }
 

@@ -169,7 +169,7 @@ static const struct command commands[] = {
 	{"users", "users import FILE.csv", cmd_users},
 	{"orgs", "orgs import FILE.csv | orgs list [CODE]", cmd_orgs},
 	{"demo", "demo [--init] [--learners N]", cmd_demo},
-	{"backup", "backup FILE", cmd_backup},
+	{"backup", "backup FILE [--key PATH]", cmd_backup},
 	{"settings", "settings list | get KEY | set KEY VALUE", cmd_settings},
 	COMMANDS_MORE
 	{"help", "help", cmd_help},

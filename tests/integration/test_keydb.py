@@ -233,6 +233,15 @@ def test_rotate_key_keeps_old_certificates_valid_and_backup_restores_with_key():
             os.chmod(other, 0o600)
             err = serve_fails(srv.db, "--key", other)
             assert "do not belong together" in err and other in err, err
+            # Without any rotation too: a database whose certificates another key signed is refused.
+            plain = os.path.join(d, "plain.db")
+            sala("backup", plain, db=srv.db, check=True)
+            con = sqlite3.connect(plain)
+            con.execute("DELETE FROM settings WHERE key LIKE 'cert_key_ring%'")
+            con.commit()
+            con.close()
+            err = serve_fails(plain, "--key", other)
+            assert "does not verify the newest certificate (%s)" % new_serial in err and other in err, err
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
