@@ -120,13 +120,12 @@ static int cmd_init(int argc, char **argv)
 		    cli_db_path());
 	bool created;
 	sqlite3 *db = cli_db_create(&created);
-	int64_t units = db_int(db, "SELECT count(*) FROM org_units", NULL, NULL, 0);
 	db_close(db);
-	printf("sala: created the database %s (mode 0600; %lld org units: the national unit and the 25 "
-	       "capital/provinces, no users)\n"
+	printf("sala: created the database %s (mode 0600; the national unit and the 25 capital/provinces, no "
+	       "users)\n"
 	       "next, the first administrator: sala user add --username NAME --name \"FULL NAME\" --org KH --role admin "
 	       "--password-stdin --db %s\n",
-	       cli_db_path(), (long long)units, cli_db_path());
+	       cli_db_path(), cli_db_path());
 	return 0;
 }
 
