@@ -170,7 +170,8 @@ static int pwq_problem(int rc, const char *aux)
 	}
 }
 
-int password_check(const char *pw, const char *username, struct err *e)
+/* The cheap rules (length, text): everything but the dictionary lookup. */
+static int password_check_form(const char *pw, struct err *e)
 {
 	size_t n = strlen(pw ? pw : "");
 	if (n > PASSWORD_MAX)
@@ -186,6 +187,13 @@ int password_check(const char *pw, const char *username, struct err *e)
 	}
 	if (chars < PASSWORD_MIN)
 		return err_set(e, "%s", password_problems[PW_SHORT]);
+	return 0;
+}
+
+int password_check(const char *pw, const char *username, struct err *e)
+{
+	if (password_check_form(pw, e) < 0)
+		return -1;
 	pthread_once(&pwq_once, pwq_init);
 	if (!pwq)
 		return err_set(e, "%s", password_problems[PW_GUESSABLE]);
@@ -235,7 +243,7 @@ static int text_ok(const char *field, const char *v, size_t max, struct err *e)
 	return 0;
 }
 
-/* strength: also run password_check() (slow: a dictionary lookup; CSV imports run it in a pass of its own). */
+/* strength: the whole password_check(), with its dictionary lookup (slow: CSV imports run it in a pass of its own). */
 static int fields_validate_opt(sqlite3 *db, const struct user_input *u, bool need_password, bool strength,
 			       struct err *e)
 {
@@ -259,8 +267,9 @@ static int fields_validate_opt(sqlite3 *db, const struct user_input *u, bool nee
 	unsigned mask;
 	if (roles_parse(u->roles, &mask, e) < 0)
 		return -1;
-	if (strength && need_password && !u->password_hash && !u->activation)
-		return password_check(or_empty(u->password), u->username, e);
+	if (need_password && !u->password_hash && !u->activation)
+		return strength ? password_check(or_empty(u->password), u->username, e)
+				: password_check_form(or_empty(u->password), e);
 	return 0;
 }
 

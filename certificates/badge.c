@@ -78,7 +78,11 @@ int cert_badge_jwt(sqlite3 *db, const struct cert *c, struct buf *out, struct er
 		return -1;
 	char *base = cert_base_url(db);
 	struct buf header = BUF_INIT, body = BUF_INIT;
-	buf_printf(&header, "{\"alg\":\"EdDSA\",\"typ\":\"vc+jwt\",\"kid\":\"%s/certificates/public-key.json\"}", base);
+	/* kid: the key set's URL and the key's RFC 7638 thumbprint, which names it in the set after a rotation. */
+	char kid[CERT_KID_SIZE];
+	cert_key_id(pk, kid);
+	buf_printf(&header, "{\"alg\":\"EdDSA\",\"typ\":\"vc+jwt\",\"kid\":\"%s/certificates/public-key.json#%s\"}", base,
+		   kid);
 	free(base);
 	cert_badge_json(db, c, &body);
 	size_t start = out->len;

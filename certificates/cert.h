@@ -4,7 +4,8 @@
  * A certificate is a row of the certificates table plus a signed payload: the
  * canonical JSON text of its facts (serial, code, names, course, date, score,
  * issuer), signed with the site's Ed25519 key kept in "<db path>.key" (0600,
- * created on first use). Rendered files carry the payload and signature as a
+ * created with the database or by `sala cert keygen`, never on use; retired
+ * public keys are kept so that rotation keeps old certificates valid). Rendered files carry the payload and signature as a
  * token "SALA1.<payload>.<signature>" (base64url), so they can be checked
  * offline against the public key. See docs/certificates.md.
  */
@@ -44,9 +45,10 @@ struct cert {
 	bool has_score;
 };
 
-enum cert_status { CERT_VALID, CERT_REVOKED, CERT_SUPERSEDED, CERT_UNKNOWN, CERT_TAMPERED };
+/* CERT_UNAVAILABLE: the check could not be made (the key file or the key list is missing or broken): a setup problem. */
+enum cert_status { CERT_VALID, CERT_REVOKED, CERT_SUPERSEDED, CERT_UNKNOWN, CERT_TAMPERED, CERT_UNAVAILABLE };
 
-/* "valid", "revoked", "superseded", "unknown", "tampered". */
+/* "valid", "revoked", "superseded", "unknown", "tampered", "unavailable". */
 const char *cert_status_name(enum cert_status s);
 
 /* Issues (own transaction) if not yet issued; *id gets the current certificate's id. -1 with a message. */
@@ -76,8 +78,23 @@ void cert_release(struct cert *c);
 /* The serial of a certificate id into out; -1 when absent. */
 int cert_serial_of(sqlite3 *db, int64_t id, char out[32]);
 
-/* Online check: status of the certificate with this code; c is filled (release it) unless CERT_UNKNOWN. */
+/*
+ * Online check: status of the certificate with this code; c is filled (release it) unless CERT_UNKNOWN or
+ * CERT_UNAVAILABLE. A missing or broken key is CERT_UNAVAILABLE (the problem logged on stderr), never
+ * CERT_TAMPERED.
+ */
 enum cert_status cert_verify_code(sqlite3 *db, const char *code, struct cert *c);
+/*
+ * The same, with the setup problem of CERT_UNAVAILABLE in e (naming the file) and, when kid is not NULL
+ * (CERT_KID_SIZE bytes), the id of the key whose signature holds ("" when none does).
+ */
+enum cert_status cert_verify_code_key(sqlite3 *db, const char *code, struct cert *c, char *kid, struct err *e);
+/*
+ * The start-up check of the key: the key set loads (cert_keys_load) and verifies the newest certificate, so
+ * a key that does not belong to the database (a restore that mixed backups) is refused before it makes
+ * every certificate look altered. -1 with a message naming the key file.
+ */
+int cert_keys_check(sqlite3 *db, struct err *e);
 /* True when the learner's current names differ from the certificate's. */
 bool cert_name_changed(sqlite3 *db, const struct cert *c);
 
@@ -87,18 +104,77 @@ void cert_code_new(char out[16]);
  */
 int cert_code_normalize(const char *in, char out[16]);
 
-/* The site's signing key, "<db path>.key", created (0600) on first use. Caller frees the path. */
+/*
+ * The site's signing key: a file, "<db path>.key" unless cert_key_use() named
+ * another (--key PATH), holding base64 of a 32-byte Ed25519 seed, mode 0600.
+ * Only creating a database (sala init, sala demo --init) or `sala cert keygen`
+ * makes one; loading never does. A missing, unreadable, group/other-readable
+ * or malformed key is an error naming the file.
+ */
+void cert_key_use(const char *path);
+/* The key file for the database at db_path (the cert_key_use() path when set). Caller frees. */
 char *cert_key_path(const char *db_path);
+/* The key file of the database this handle has open; caller frees; NULL for an in-memory database. */
+char *cert_key_file(sqlite3 *db);
+/* Creates a new key file at path (0600); refuses an existing file. */
+int cert_key_create(const char *path, struct err *e);
 int cert_key_load_path(const char *path, unsigned char sk[crypto_sign_SECRETKEYBYTES],
 		       unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct err *e);
-/* The key next to the database this handle has open (sqlite3_db_filename). */
+/* The key of the database this handle has open (cert_key_file). */
 int cert_key_load(sqlite3 *db, unsigned char sk[crypto_sign_SECRETKEYBYTES],
 		  unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct err *e);
+
+/* A key id: the RFC 7638 JWK thumbprint (SHA-256, base64url: 43 characters). */
+#define CERT_KID_SIZE 44
+void cert_key_id(const unsigned char pk[crypto_sign_PUBLICKEYBYTES], char kid[CERT_KID_SIZE]);
+/* A public key of the site and the period in which it signed: issue times from <= t < to (0: open). */
+struct cert_pubkey {
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	char kid[CERT_KID_SIZE];
+	int64_t from, to;
+};
+/*
+ * The key set: keys[0] the current key (from the key file; to = 0), then the retired keys, newest first
+ * (from the database, in a list signed by the current key). *keys: caller frees. -1 with a message naming
+ * the file when the key is missing, unreadable, readable by others or malformed, or the list does not
+ * belong to this key.
+ */
+int cert_keys_load(sqlite3 *db, struct cert_pubkey **keys, size_t *n, struct err *e);
+/*
+ * The key whose signature sig64 (standard base64) over msg holds: first the key current at issued_at,
+ * then the keys of neighbouring periods (a few minutes of slack around a rotation). NULL when none.
+ */
+const struct cert_pubkey *cert_keys_match(const struct cert_pubkey *keys, size_t n, int64_t issued_at,
+					  const void *msg, size_t len, const char *sig64);
+/*
+ * sala cert rotate-key: a new signing key; the current one is retired (valid up to now) and kept in the
+ * list, so certificates it signed still verify. The new key is written to "<key>.new", the list committed
+ * to the database, then the file renamed over the key. The ids of both keys into old_kid and new_kid.
+ */
+int cert_key_rotate(sqlite3 *db, char old_kid[CERT_KID_SIZE], char new_kid[CERT_KID_SIZE], struct err *e);
+/*
+ * sala cert keygen: creates the key of a database that has none. Refused when the key exists, and when
+ * the database already holds certificates or retired keys (a new key would not verify them).
+ */
+int cert_keygen(sqlite3 *db, char kid[CERT_KID_SIZE], struct err *e);
+/*
+ * The key set as text: a line per key, standard base64, the current key first, then the retired ones, newest
+ * first (a site that never rotated has one line, as before rotation existed). Periods and ids: the JSON.
+ */
+void cert_keys_text(const struct cert_pubkey *keys, size_t n, struct buf *out);
+/*
+ * The key set as JSON: the current key's type, public_key, public_key_hex, kid and jwk (as before), and
+ * "keys": a JWK for every key with kid, public_key, status and valid_from/valid_to (ISO 8601 or null).
+ */
+void cert_keys_json(const struct cert_pubkey *keys, size_t n, struct buf *out);
 /* Public key as standard base64 (45 bytes with NUL). */
 void cert_pubkey_b64(const unsigned char pk[crypto_sign_PUBLICKEYBYTES], char out[45]);
 /* Parses a public key: base64 (either alphabet), 64 hex digits, an "ed25519:" prefix, or the JSON of
  * /certificates/public-key.json. */
 int cert_pubkey_parse(const char *text, unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct err *e);
+/* Every key of a key set (the text or JSON above, or a single key), at most max, into pks; *n how many. */
+int cert_pubkeys_parse(const char *text, unsigned char (*pks)[crypto_sign_PUBLICKEYBYTES], size_t max, size_t *n,
+		       struct err *e);
 
 /* The canonical payload (ASCII JSON, keys sorted, non-ASCII as \u escapes) of c's signed facts into out. */
 void cert_payload_build(const struct cert *c, struct buf *out);

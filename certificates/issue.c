@@ -20,6 +20,8 @@ const char *cert_status_name(enum cert_status s)
 		return "superseded";
 	case CERT_TAMPERED:
 		return "tampered";
+	case CERT_UNAVAILABLE:
+		return "unavailable";
 	case CERT_UNKNOWN:
 		break;
 	}
@@ -379,39 +381,79 @@ int cert_revoke(sqlite3 *db, const char *serial, const char *reason, struct err 
 	return rc;
 }
 
-/* The stored payload must be what the stored facts give, and its signature must hold. */
-static bool cert_intact(sqlite3 *db, const struct cert *c)
+/*
+ * The stored payload must be what the stored facts give, and its signature must hold under the key that
+ * was current when it was issued. 1 intact, 0 not, -1 when the keys cannot be loaded (e says why).
+ */
+static int cert_intact(sqlite3 *db, const struct cert *c, char *kid, struct err *e)
 {
-	unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
-	struct err e;
-	if (cert_key_load(db, sk, pk, &e) < 0)
-		return false;
-	sodium_memzero(sk, sizeof sk);
+	struct cert_pubkey *keys;
+	size_t n;
+	if (cert_keys_load(db, &keys, &n, e) < 0)
+		return -1;
 	struct buf p = BUF_INIT;
 	cert_payload_build(c, &p);
 	bool same = strcmp(buf_str(&p), c->payload) == 0;
 	buf_release(&p);
-	unsigned char sig[crypto_sign_BYTES];
-	size_t n = 0;
-	if (!same ||
-	    sodium_base642bin(sig, sizeof sig, c->signature, strlen(c->signature), NULL, &n, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) < 0 ||
-	    n != sizeof sig)
-		return false;
-	return crypto_sign_verify_detached(sig, (const unsigned char *)c->payload, strlen(c->payload), pk) == 0;
+	const struct cert_pubkey *k =
+	    same ? cert_keys_match(keys, n, c->issued_at, c->payload, strlen(c->payload), c->signature) : NULL;
+	if (kid)
+		snprintf(kid, CERT_KID_SIZE, "%s", k ? k->kid : "");
+	free(keys);
+	return k != NULL;
 }
 
-enum cert_status cert_verify_code(sqlite3 *db, const char *code, struct cert *c)
+enum cert_status cert_verify_code_key(sqlite3 *db, const char *code, struct cert *c, char *kid, struct err *e)
 {
+	if (kid)
+		*kid = '\0';
 	if (cert_get_by_code(db, code, c) < 0)
 		return CERT_UNKNOWN;
-	if (!cert_intact(db, c))
+	int intact = cert_intact(db, c, kid, e);
+	if (intact < 0) {
+		cert_release(c);
+		return CERT_UNAVAILABLE;
+	}
+	if (!intact)
 		return CERT_TAMPERED;
 	if (c->revoked_at)
 		return CERT_REVOKED;
 	if (c->superseded_by)
 		return CERT_SUPERSEDED;
 	return CERT_VALID;
+}
+
+int cert_keys_check(sqlite3 *db, struct err *e)
+{
+	struct cert_pubkey *keys;
+	size_t n;
+	if (cert_keys_load(db, &keys, &n, e) < 0)
+		return -1;
+	free(keys);
+	int64_t id = db_int(db, "SELECT max(id) FROM certificates", NULL, NULL, 0);
+	struct cert c;
+	if (id <= 0 || cert_get(db, id, &c) < 0)
+		return 0;
+	int intact = cert_intact(db, &c, NULL, e);
+	if (intact == 0) {
+		char *path = cert_key_file(db);
+		err_set(e,
+			"the signing key '%s' does not verify the newest certificate (%s): the key and the database do "
+			"not belong together (restore both from the same backup), or that certificate's row was altered",
+			path ? path : "", c.serial);
+		free(path);
+	}
+	cert_release(&c);
+	return intact == 1 ? 0 : -1;
+}
+
+enum cert_status cert_verify_code(sqlite3 *db, const char *code, struct cert *c)
+{
+	struct err e;
+	enum cert_status s = cert_verify_code_key(db, code, c, NULL, &e);
+	if (s == CERT_UNAVAILABLE)
+		fprintf(stderr, "sala: cannot verify certificates: %s\n", e.msg);
+	return s;
 }
 
 bool cert_name_changed(sqlite3 *db, const struct cert *c)

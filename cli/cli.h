@@ -2,6 +2,7 @@
 #ifndef SALA_CLI_H
 #define SALA_CLI_H
 #include <sqlite3.h>
+#include <stdbool.h>
 
 struct command {
 	const char *name;
@@ -13,8 +14,15 @@ struct command {
 const char *cli_db_path(void);
 /* Removes "--db PATH" / "--db=PATH" from argv (called by main for every command). */
 int cli_take_db(int argc, char **argv);
-/* Opens the database or exits with a message. */
+/* Opens the database or exits with a message (a path that does not exist: how to create one). */
 sqlite3 *cli_db_open(void);
+/* Exits with the how-to-create message when the database path does not exist. */
+void cli_db_must_exist(void);
+/*
+ * For the commands that create a database (sala init, sala demo --init): creates it (0600) and its signing
+ * key when the path does not exist (*created true), else opens it. Exits with a message on failure.
+ */
+sqlite3 *cli_db_create(bool *created);
 /* Reads a whole file (or "-" for stdin) or exits with a message; caller frees. */
 char *cli_read_file(const char *path, size_t *len);
 /* The value after a flag ("--org X" or "--org=X") at argv[*i]; advances *i. NULL when argv[*i] is not that flag. */

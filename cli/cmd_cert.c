@@ -29,7 +29,10 @@
 	"  sala cert render-bench [SERIAL] [--count N] [--format png|pdf]\n"                                           \
 	"  sala cert bulk [--course ID] [--org CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N]\n"              \
 	"                 -o FILE.pdf|FILE.zip\n"                                                                      \
-	"  sala cert public-key [--json]"
+	"  sala cert public-key [--json]\n"                                                                             \
+	"  sala cert keygen          (only for a database that has no key and no certificates)\n"                  \
+	"  sala cert rotate-key      (a new signing key; certificates signed by the old one stay valid)\n"         \
+	"Every command but 'verify --offline' takes --key PATH: the signing key file (default <database>.key)."
 
 static void print_cert(const struct cert *c, const char *status)
 {
@@ -192,9 +195,11 @@ static int verify_offline(const char *what, const char *keyfile, const char *pay
 		die("cert verify --offline needs --key PUBKEYFILE (the text of /certificates/public-key)");
 	size_t klen;
 	char *ktext = cli_read_file(keyfile, &klen);
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	enum { MAX_KEYS = 64 };
+	unsigned char pks[MAX_KEYS][crypto_sign_PUBLICKEYBYTES];
+	size_t npk = 0;
 	struct err e;
-	if (cert_pubkey_parse(ktext, pk, &e) < 0)
+	if (cert_pubkeys_parse(ktext, pks, MAX_KEYS, &npk, &e) < 0)
 		die("%s: %s", keyfile, e.msg);
 	free(ktext);
 	struct buf token = BUF_INIT;
@@ -226,7 +231,11 @@ static int verify_offline(const char *what, const char *keyfile, const char *pay
 	}
 	struct buf payload = BUF_INIT, v = BUF_INIT;
 	int rc = 1;
-	if (cert_token_verify(buf_str(&token), pk, &payload, &e) < 0) {
+	/* Any key of the set (a key retired by a rotation still vouches for what it signed). */
+	size_t k = 0;
+	while (k < npk && cert_token_verify(buf_str(&token), pks[k], &payload, &e) < 0)
+		k++;
+	if (k == npk) {
 		printf("invalid: %s\n", e.msg);
 		goto done;
 	}
@@ -280,13 +289,25 @@ static int verify_cmd(int argc, char **argv)
 		printf("unknown: '%s' is not a valid code (check for typing mistakes)\n", what);
 		return 1;
 	}
+	if (key)
+		cert_key_use(key);
 	sqlite3 *db = cli_db_open();
 	struct cert c;
-	enum cert_status s = cert_verify_code(db, code, &c);
+	struct err e;
+	char kid[CERT_KID_SIZE];
+	enum cert_status s = cert_verify_code_key(db, code, &c, kid, &e);
+	if (s == CERT_UNAVAILABLE) {
+		fprintf(stderr, "sala: cannot verify certificates here (a setup problem, not a verdict on the "
+				"certificate): %s\n", e.msg);
+		db_close(db);
+		return 3;
+	}
 	if (s == CERT_UNKNOWN) {
 		printf("unknown: no certificate has code %s\n", code);
 	} else {
 		print_cert(&c, cert_status_name(s));
+		if (*kid)
+			printf("  signed by:  key %s\n", kid);
 		if (s == CERT_SUPERSEDED) {
 			char serial[32];
 			if (cert_serial_of(db, c.superseded_by, serial) == 0)
@@ -500,20 +521,87 @@ static int bulk_cmd(int argc, char **argv)
 static int public_key_cmd(int argc, char **argv)
 {
 	bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
+	if (argc > 2 || (argc == 2 && !json))
+		die("%s", CERT_USAGE);
 	sqlite3 *db = cli_db_open();
-	unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
+	struct cert_pubkey *keys;
+	size_t n;
 	struct err e;
-	if (cert_key_load(db, sk, pk, &e) < 0)
+	if (cert_keys_load(db, &keys, &n, &e) < 0)
 		die("%s", e.msg);
-	sodium_memzero(sk, sizeof sk);
-	char b64[45];
-	cert_pubkey_b64(pk, b64);
+	struct buf b = BUF_INIT;
 	if (json)
-		printf("{\"type\":\"Ed25519\",\"public_key\":\"%s\"}\n", b64);
+		cert_keys_json(keys, n, &b);
 	else
-		printf("%s\n", b64);
+		cert_keys_text(keys, n, &b);
+	fputs(buf_str(&b), stdout);
+	buf_release(&b);
+	free(keys);
 	db_close(db);
 	return 0;
+}
+
+static int keygen_cmd(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		die("%s", CERT_USAGE);
+	sqlite3 *db = cli_db_open();
+	char kid[CERT_KID_SIZE];
+	struct err e;
+	if (cert_keygen(db, kid, &e) < 0)
+		die("cert keygen: %s", e.msg);
+	char *path = cert_key_file(db);
+	printf("created the signing key %s (mode 0600, key id %s); back it up with the database: sala backup FILE\n",
+	       path, kid);
+	free(path);
+	db_close(db);
+	return 0;
+}
+
+static int rotate_key_cmd(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		die("%s", CERT_USAGE);
+	sqlite3 *db = cli_db_open();
+	char old_kid[CERT_KID_SIZE], new_kid[CERT_KID_SIZE];
+	struct err e;
+	if (cert_key_rotate(db, old_kid, new_kid, &e) < 0)
+		die("cert rotate-key: %s", e.msg);
+	char *path = cert_key_file(db);
+	printf("new signing key %s in %s; the old key %s is retired and kept in the database's key list, so the "
+	       "certificates it signed still verify.\nMake a new backup now (sala backup FILE): older backups hold "
+	       "the old key.\n",
+	       new_kid, path, old_kid);
+	free(path);
+	db_close(db);
+	return 0;
+}
+
+/*
+ * --key PATH names the signing key file for every subcommand but "verify --offline", where --key is the
+ * public key (set) to check against. Takes it out of argv; returns the new argc.
+ */
+static int take_key(int argc, char **argv)
+{
+	bool offline = false;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--offline") == 0)
+			offline = true;
+	if (offline && strcmp(argv[0], "verify") == 0)
+		return argc;
+	int out = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *v;
+		if (i > 0 && (v = cli_flag(argc, argv, &i, "--key"))) {
+			cert_key_use(v);
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	return out;
 }
 
 int cmd_cert(int argc, char **argv)
@@ -524,6 +612,7 @@ int cmd_cert(int argc, char **argv)
 	    {"revoke", "", revoke_cmd}, {"verify", "", verify_cmd},
 	    {"render", "", render_cmd}, {"render-bench", "", render_bench_cmd},
 	    {"bulk", "", bulk_cmd},	{"public-key", "", public_key_cmd},
+	    {"keygen", "", keygen_cmd}, {"rotate-key", "", rotate_key_cmd},
 	};
 	if (argc < 2) {
 		fprintf(stderr, "%s\n", CERT_USAGE);
@@ -531,7 +620,7 @@ int cmd_cert(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
 		if (strcmp(sub[i].name, argv[1]) == 0)
-			return sub[i].run(argc - 1, argv + 1);
+			return sub[i].run(take_key(argc - 1, argv + 1), argv + 1);
 	fprintf(stderr, "sala: unknown cert command '%s'\n%s\n", argv[1], CERT_USAGE);
 	return 2;
 }

@@ -94,7 +94,9 @@ int cmd_demo(int argc, char **argv)
 	}
 	if (!init && learners < 0)
 		init = true;
-	sqlite3 *db = cli_db_open();
+	/* Only --init creates a database (and its key); --learners alone adds to an existing one. */
+	bool created = false;
+	sqlite3 *db = init ? cli_db_create(&created) : cli_db_open();
 	int rc = 0;
 	if (init) {
 		rc = demo_init(db);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "certificates/cert.h"
 #include "cli/cli.h"
 #include "lib/db.h"
 #include "lib/log.h"
@@ -25,6 +26,8 @@ static int cli_int(const char *v, const char *name, long min, long max)
 	return (int)n;
 }
 
+static void serve_preflight(const char *key);
+
 /* From this many server threads on, glibc's per-thread caches are turned off (see below). */
 #define SERVE_MANY_THREADS 256
 
@@ -34,6 +37,7 @@ int cmd_serve(int argc, char **argv)
 				.db_cache_kb = SERVER_DB_CACHE_KB, .conns_per_address = SERVER_CONNS_PER_ADDRESS,
 				.drain_seconds = SERVER_DRAIN_SECONDS, .min_free_mb = SERVER_MIN_FREE_MB};
 	const char *log_file = NULL;
+	const char *key = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if ((v = cli_flag(argc, argv, &i, "--listen")))
@@ -54,9 +58,11 @@ int cmd_serve(int argc, char **argv)
 			o.min_free_mb = cli_int(v, "--min-free-mb", 1, 1024 * 1024);
 		else if ((v = cli_flag(argc, argv, &i, "--log-file")))
 			log_file = v;
+		else if ((v = cli_flag(argc, argv, &i, "--key")))
+			key = v;
 		else
 			die("usage: sala serve [--listen [ADDR:]PORT] [--threads N] [--conns-per-address N] [--db-connections N] "
-			    "[--db-cache-kb KB] [--drain-seconds N] [--min-free-mb N] [--log-file PATH] [--db PATH]");
+			    "[--db-cache-kb KB] [--drain-seconds N] [--min-free-mb N] [--log-file PATH] [--db PATH] [--key PATH]");
 	}
 	/* The server's log (requests, errors, migrations, audit) goes to standard output, or to --log-file. */
 	struct err e;
@@ -91,11 +97,29 @@ int cmd_serve(int argc, char **argv)
 		unsetenv("GLIBC_TUNABLES"); /* no /proc: go on with the caches */
 		free(again);
 	}
-	/* Open once in the main thread: creates and migrates the file before workers start. */
-	sqlite3 *db = cli_db_open();
-	db_close(db);
+	serve_preflight(key);
 	o.db_path = cli_db_path();
 	return server_run(&o);
+}
+
+/*
+ * Before serving: the database must exist and pass db_check_file() (owner, modes, side files, quick_check,
+ * schema version, a write lock); it is migrated once here, before workers start; and the signing key must
+ * load (present, 0600, well formed, matching the database's list of retired keys) and verify the newest
+ * certificate. Exits naming the problem.
+ */
+static void serve_preflight(const char *key)
+{
+	cli_db_must_exist();
+	struct err e;
+	if (db_check_file(cli_db_path(), &e) < 0)
+		die("serve: %s", e.msg);
+	if (key)
+		cert_key_use(key);
+	sqlite3 *db = cli_db_open();
+	if (cert_keys_check(db, &e) < 0)
+		die("serve: %s", e.msg);
+	db_close(db);
 }
 
 /* True when the file opens as a database and PRAGMA quick_check says ok. */
@@ -118,9 +142,19 @@ static bool copy_ok(const char *path)
  */
 int cmd_backup(int argc, char **argv)
 {
-	if (argc != 2)
-		die("usage: sala backup FILE   (a consistent copy, safe while the server runs)");
-	const char *out = argv[1];
+	const char *out = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "--key")))
+			cert_key_use(v);
+		else if (argv[i][0] != '-' && !out)
+			out = argv[i];
+		else
+			out = NULL, i = argc;
+	}
+	if (!out)
+		die("usage: sala backup FILE [--key PATH]   (a consistent copy, safe while the server runs; the "
+		    "signing key is copied to FILE.key)");
 	cli_check_out("backup", out);
 	struct stat src, dst;
 	if (stat(cli_db_path(), &src) == 0 && stat(out, &dst) == 0 && src.st_dev == dst.st_dev &&
@@ -130,19 +164,44 @@ int cmd_backup(int argc, char **argv)
 	cli_remove_stale(out, ".tmp-");
 	char *tmp = xasprintf("%s.tmp-%ld", out, (long)getpid());
 	sqlite3 *db = cli_db_open();
+	char *key = cert_key_file(db);
 	struct err e;
 	int rc = db_backup(db, tmp, &e);
 	db_close(db);
 	if (rc == 0 && !copy_ok(tmp))
 		rc = err_set(&e, "the copy in '%s' does not pass PRAGMA quick_check", tmp);
 	if (rc == 0)
-		rc = file_commit(tmp, out, -1, &e);
+		rc = file_commit(tmp, out, 0600, &e);
 	if (rc < 0) {
 		unlink(tmp);
 		free(tmp);
 		die("backup: %s", e.msg);
 	}
 	free(tmp);
-	printf("backup written to %s\n", out);
+	printf("backup written to %s (mode 0600)\n", out);
+	/* The key: without it the certificates in the copy cannot be verified or issued after a restore. */
+	char *key_out = xasprintf("%s.key", out);
+	unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
+	struct buf b = BUF_INIT;
+	if (!key || cert_key_load_path(key, sk, pk, &e) < 0 || file_read(key, &b, &e) < 0 ||
+	    file_write_atomic(key_out, b.data, b.len, 0600, &e) < 0) {
+		sodium_memzero(b.data, b.len);
+		buf_release(&b);
+		fprintf(stderr,
+			"sala: backup: WARNING: the signing key was NOT copied: %s.\nThe database copy %s is "
+			"complete, but a restore needs the key too (at %s.key beside the copy).\n",
+			e.msg, out, out);
+		free(key_out);
+		free(key);
+		return 1;
+	}
+	sodium_memzero(sk, sizeof sk);
+	sodium_memzero(b.data, b.len);
+	buf_release(&b);
+	printf("signing key copied to %s (mode 0600); to restore, put both back: %s as the database and %s "
+	       "as <database>.key\n",
+	       key_out, out, key_out);
+	free(key_out);
+	free(key);
 	return 0;
 }

@@ -32,7 +32,7 @@ int cmd_courses(int argc, char **argv);
 	{"courses", "courses list | versions ID [--lang L] | rollback ID --lang L --version V", cmd_courses},
 
 /* sala cert (cli/cmd_cert.c) */
-#define CERT_CMD_USAGE "cert issue|list|show|reissue|revoke|verify|render|bulk|public-key ... (sala cert for details)"
+#define CERT_CMD_USAGE "cert issue|list|show|reissue|revoke|verify|render|bulk|public-key|keygen|rotate-key ... (sala cert for details)"
 int cmd_cert(int argc, char **argv);
 
 /* sala throttle (cli/cmd_throttle.c) */

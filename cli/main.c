@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "accounts/orgs.h"
+#include "certificates/cert.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "lib/db.h"
@@ -48,9 +49,20 @@ int cli_take_db(int argc, char **argv)
 	return out;
 }
 
+void cli_db_must_exist(void)
+{
+	const char *path = cli_db_path();
+	struct stat sb;
+	if (stat(path, &sb) < 0 && errno == ENOENT)
+		die("database '%s' does not exist. Check the path (--db PATH, else $SALA_DB, else ./%s); to create a "
+		    "new database there, run 'sala init --db %s' (an empty site) or 'sala demo --init --db %s' (a demo)",
+		    path, DB_DEFAULT_PATH, path, path);
+}
+
 sqlite3 *cli_db_open(void)
 {
 	struct err e;
+	cli_db_must_exist();
 	sqlite3 *db = db_open(cli_db_path(), &e);
 	if (!db)
 		die("%s", e.msg);
@@ -70,6 +82,67 @@ void cli_audit(const char *action, const char *target, const char *detail)
 	else
 		snprintf(actor, sizeof actor, "cli:%s", pw ? pw->pw_name : "?");
 	log_audit(actor, "local", action, target, detail);
+}
+
+sqlite3 *cli_db_create(bool *created)
+{
+	struct err e;
+	const char *path = cli_db_path();
+	struct stat sb;
+	*created = stat(path, &sb) < 0 && errno == ENOENT;
+	/* A key already at the new database's key path is used, if it is sound: checked before anything is made. */
+	char *key = *created ? cert_key_path(path) : NULL;
+	bool have_key = key && access(key, F_OK) == 0;
+	if (have_key) {
+		unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
+		if (cert_key_load_path(key, sk, pk, &e) < 0)
+			die("%s (nothing was created)", e.msg);
+		sodium_memzero(sk, sizeof sk);
+	}
+	sqlite3 *db = *created ? db_create(path, &e) : db_open(path, &e);
+	if (!db)
+		die("%s", e.msg);
+	if (orgs_seed(db, &e) < 0)
+		die("%s", e.msg);
+	if (!*created)
+		return db;
+	/* A new database gets its signing key now, so that both can be backed up from the first day. */
+	if (have_key)
+		printf("sala: using the signing key already at %s\n", key);
+	else if (cert_key_create(key, &e) < 0)
+		die("%s", e.msg);
+	else
+		printf("sala: created the signing key %s (mode 0600; back it up with the database: sala backup FILE)\n",
+		       key);
+	free(key);
+	return db;
+}
+
+/* sala init: a new, empty production database (the national unit and the 25 capital/provinces) and its key. */
+static int cmd_init(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if ((v = cli_flag(argc, argv, &i, "--key")))
+			cert_key_use(v);
+		else
+			die("usage: sala init [--db PATH] [--key PATH]   (creates a new, empty database and its signing "
+			    "key)");
+	}
+	struct stat sb;
+	if (stat(cli_db_path(), &sb) == 0)
+		die("init: '%s' already exists; 'sala init' only creates a new database (to use this one, leave "
+		    "'init' out)",
+		    cli_db_path());
+	bool created;
+	sqlite3 *db = cli_db_create(&created);
+	db_close(db);
+	printf("sala: created the database %s (mode 0600; the national unit and the 25 capital/provinces, no "
+	       "users)\n"
+	       "next, the first administrator: sala user add --username NAME --name \"FULL NAME\" --org KH --role admin "
+	       "--password-stdin --db %s\n",
+	       cli_db_path(), cli_db_path());
+	return 0;
 }
 
 char *cli_read_file(const char *path, size_t *len)
@@ -193,12 +266,13 @@ int cli_remove_stale(const char *out, const char *tag)
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-	{"serve", "serve [--listen [ADDR:]PORT] [--threads N] [--conns-per-address N] [--db-connections N] [--db-cache-kb KB] [--drain-seconds N] [--min-free-mb N] [--log-file PATH] [--db PATH]", cmd_serve},
+	{"init", "init [--key PATH]", cmd_init},
+	{"serve", "serve [--listen [ADDR:]PORT] [--threads N] [--conns-per-address N] [--db-connections N] [--db-cache-kb KB] [--drain-seconds N] [--min-free-mb N] [--log-file PATH] [--db PATH] [--key PATH]", cmd_serve},
 	{"user", "user add|passwd|list ...", cmd_user},
 	{"users", "users import FILE.csv", cmd_users},
 	{"orgs", "orgs import FILE.csv | orgs list [CODE]", cmd_orgs},
 	{"demo", "demo [--init] [--learners N]", cmd_demo},
-	{"backup", "backup FILE", cmd_backup},
+	{"backup", "backup FILE [--key PATH]", cmd_backup},
 	{"settings", "settings list | get KEY | set KEY VALUE", cmd_settings},
 	COMMANDS_MORE
 	{"help", "help", cmd_help},

@@ -1,11 +1,15 @@
 #include "lib/db.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lib/log.h"
 #include "lib/schema.h"
@@ -24,6 +28,7 @@ static _Thread_local size_t nslots, capslots;
 /* The connection on which this thread holds a request's read transaction (db_snapshot_begin). */
 static _Thread_local sqlite3 *snap_db;
 static void snapshot_stop(sqlite3 *db);
+static void db_forget(sqlite3 *db);
 
 /*
  * Waits for another connection's write lock. SQLite's default busy handler
@@ -119,10 +124,25 @@ static int migrate(sqlite3 *db, struct err *e)
 	return 0;
 }
 
+/* True for the names SQLite treats as a private temporary database rather than a file. */
+static bool in_memory(const char *path)
+{
+	return !*path || strcmp(path, ":memory:") == 0;
+}
+
 sqlite3 *db_open(const char *path, struct err *e)
 {
+	struct stat sb;
+	if (!in_memory(path) && stat(path, &sb) < 0) {
+		if (errno == ENOENT)
+			err_set(e, "database '%s' does not exist", path);
+		else
+			err_set(e, "cannot open database '%s': %s", path, strerror(errno));
+		return NULL;
+	}
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (in_memory(path) ? SQLITE_OPEN_CREATE : 0);
+	int rc = sqlite3_open_v2(path, &db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		err_set(e, "cannot open database '%s': %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
@@ -139,6 +159,171 @@ sqlite3 *db_open(const char *path, struct err *e)
 		return NULL;
 	}
 	return db;
+}
+
+/* Removes a database file and the side files SQLite keeps beside it. */
+static void db_unlink(const char *path)
+{
+	char side[4096];
+	unlink(path);
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+}
+
+sqlite3 *db_create(const char *path, struct err *e)
+{
+	if (in_memory(path))
+		return db_open(path, e);
+	/* SQLite would create the file 0644 (less the umask); an empty file is a new database to it. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			err_set(e, "'%s' already exists; a new database needs a new path", path);
+		else
+			err_set(e, "cannot create database '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	/* The umask may have taken bits away, never added any: set exactly 0600. */
+	fchmod(fd, 0600);
+	close(fd);
+	sqlite3 *db = db_open(path, e);
+	if (!db)
+		db_unlink(path);
+	return db;
+}
+
+/* The name of user id uid ("uid N" when it has none), into out. */
+static void user_name(uid_t uid, char *out, size_t n)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+	if (getpwuid_r(uid, &pw, tmp, sizeof tmp, &res) == 0 && res)
+		snprintf(out, n, "%s (uid %u)", res->pw_name, (unsigned)uid);
+	else
+		snprintf(out, n, "uid %u", (unsigned)uid);
+}
+
+/* The database file or one of its side files must be ours and writable. what: how to name it in messages. */
+static int check_owned_writable(const char *file, const char *what, const char *fix, struct err *e)
+{
+	struct stat sb;
+	if (stat(file, &sb) < 0)
+		return errno == ENOENT ? 0 : err_set(e, "cannot check %s '%s': %s", what, file, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return err_set(e, "%s '%s' is not a regular file", what, file);
+	if (sb.st_uid != geteuid()) {
+		char owner[160], me[160];
+		user_name(sb.st_uid, owner, sizeof owner);
+		user_name(geteuid(), me, sizeof me);
+		return err_set(e,
+			       "%s '%s' is owned by %s, but sala runs as %s: run sala as that user, or give the file "
+			       "to this one (chown)%s",
+			       what, file, owner, me, fix);
+	}
+	if (!(sb.st_mode & S_IWUSR))
+		return err_set(e, "%s '%s' is read-only (mode %04o): make it writable (chmod u+w)%s", what, file,
+			       (unsigned)(sb.st_mode & 07777), fix);
+	int fd = open(file, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, "%s '%s' cannot be opened for writing: %s%s", what, file, strerror(errno), fix);
+	close(fd);
+	return 0;
+}
+
+int db_check_file(const char *path, struct err *e)
+{
+	struct stat sb;
+	if (stat(path, &sb) < 0 && errno == ENOENT)
+		return err_set(e, "database '%s' does not exist", path);
+	if (stat(path, &sb) < 0)
+		return err_set(e, "cannot open database '%s': %s", path, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return err_set(e, "database '%s' is not a regular file", path);
+	char side[4096];
+	if (check_owned_writable(path, "database", "", e) < 0)
+		return -1;
+	snprintf(side, sizeof side, "%s-wal", path);
+	if (check_owned_writable(side, "the database's write-ahead log", " (do not delete it: it may hold the "
+				 "latest writes)", e) < 0)
+		return -1;
+	snprintf(side, sizeof side, "%s-shm", path);
+	if (check_owned_writable(side, "the database's shared-memory file",
+				 " (or, when no sala process is running, delete it: SQLite makes a new one)", e) < 0)
+		return -1;
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	bool dir_ok = access(slash ? dir : ".", W_OK) == 0;
+	if (!dir_ok) {
+		err_set(e, "the folder '%s' of database '%s' is not writable: SQLite creates the -wal and -shm files "
+			   "beside the database", slash ? dir : ".", path);
+		free(dir);
+		return -1;
+	}
+	free(dir);
+
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		err_set(e, "cannot open database '%s': %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_handler(db, busy_wait, NULL);
+	sqlite3_extended_result_codes(db, 1);
+	if (sqlite3_db_readonly(db, "main") == 1) {
+		sqlite3_close(db);
+		return err_set(e, "database '%s' can only be opened read-only", path);
+	}
+	/* quick_check: every page and b-tree is well formed (not the index contents: integrity_check's cost). */
+	sqlite3_stmt *st = NULL;
+	rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(5)", -1, &st, NULL);
+	int problems = 0;
+	char first[512] = "";
+	if (rc == SQLITE_OK) {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *row = db_col_text(st, 0);
+			if (strcmp(row, "ok") == 0)
+				continue;
+			if (problems++ == 0)
+				snprintf(first, sizeof first, "%s", row);
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		int code = sqlite3_extended_errcode(db);
+		err_set(e, "database '%s' is damaged or not a database (%s): restore it from a backup", path,
+			(code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT ? sqlite3_errstr(code)
+											  : sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (problems) {
+		sqlite3_close(db);
+		return err_set(e, "database '%s' is damaged: PRAGMA quick_check found %d%s problem%s, the first: %s; "
+				  "restore it from a backup", path, problems, problems >= 5 ? " or more" : "",
+			       problems == 1 ? "" : "s", first);
+	}
+	int have = (int)db_int(db, "PRAGMA user_version", NULL, NULL, 0);
+	db_forget(db);
+	if (have > schema_count()) {
+		sqlite3_close(db);
+		return err_set(e, "database '%s' has schema version %d, newer than this program knows (%d): upgrade sala",
+			       path, have, schema_count());
+	}
+	/* A write lock: the file, the WAL and the shared memory all take part. */
+	char *msg = NULL;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE; COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(e, "cannot write to database '%s': %s", path, msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_close(db);
+	return 0;
 }
 
 /* Finalizes this thread's cached statements of db. */
@@ -304,6 +489,10 @@ int db_begin(sqlite3 *db, struct err *e)
 
 int db_commit(sqlite3 *db, struct err *e)
 {
+	if (!db_file_ok()) {
+		db_rollback(db);
+		return err_set(e, "the database file was deleted or replaced while the server ran: nothing was saved");
+	}
 	if (db_exec(db, "COMMIT", e) < 0) {
 		db_rollback(db);
 		return -1;
@@ -374,10 +563,72 @@ int db_setting_set(sqlite3 *db, const char *key, const char *value)
 	return rc;
 }
 
+/* The file the server opened (db_watch); lost is set once it is gone and stays set. */
+static struct {
+	pthread_mutex_t lock;
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	bool lost;
+} watch = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, false};
+
+int db_watch(const char *path, struct err *e)
+{
+	struct stat sb;
+	if (!path) {
+		pthread_mutex_lock(&watch.lock);
+		free(watch.path);
+		watch.path = NULL;
+		watch.lost = false;
+		pthread_mutex_unlock(&watch.lock);
+		return 0;
+	}
+	if (stat(path, &sb) < 0)
+		return err_set(e, "cannot watch database '%s': %s", path, strerror(errno));
+	pthread_mutex_lock(&watch.lock);
+	free(watch.path);
+	watch.path = xstrdup(path);
+	watch.dev = sb.st_dev;
+	watch.ino = sb.st_ino;
+	watch.lost = false;
+	pthread_mutex_unlock(&watch.lock);
+	return 0;
+}
+
+bool db_file_ok(void)
+{
+	pthread_mutex_lock(&watch.lock);
+	bool ok = !watch.lost;
+	if (ok && watch.path) {
+		struct stat sb;
+		int rc = stat(watch.path, &sb);
+		/* Only a missing file or another inode counts: a passing error (EINTR, ENOMEM) is not a loss. */
+		if ((rc < 0 && errno == ENOENT) || (rc == 0 && (sb.st_dev != watch.dev || sb.st_ino != watch.ino))) {
+			watch.lost = true;
+			ok = false;
+			fprintf(stderr,
+				"sala: ALERT: the database file '%s' was %s while the server was running. Every write "
+				"is refused (503) from now on, because it would go to the old file that is no longer "
+				"there. Put the right file back at '%s' (from a backup, with its key) and restart the "
+				"server.\n",
+				watch.path, rc < 0 ? "deleted" : "replaced by another file", watch.path);
+			fflush(stderr);
+		}
+	}
+	pthread_mutex_unlock(&watch.lock);
+	return ok;
+}
+
 int db_backup(sqlite3 *db, const char *path, struct err *e)
 {
 	sqlite3 *dst = NULL;
-	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+	/* Personal data: the copy is created 0600 before SQLite writes to it (it would make it 0644). */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return err_set(e, "cannot create backup '%s': %s", path, strerror(errno));
+	fchmod(fd, 0600);
+	close(fd);
+	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		err_set(e, "cannot create backup '%s': %s", path, dst ? sqlite3_errmsg(dst) : "out of memory");
 		sqlite3_close(dst);
 		return -1;
@@ -896,6 +1147,9 @@ void db_pool_resume(void)
  * the WAL's size here instead, and one thread of its own checkpoints.
  */
 #define CHECKPOINT_PAGES 1000
+/* Seconds between checks that the database file is still there, and between idle checkpoints. */
+#define CHECK_FILE_S 2
+#define CHECKPOINT_EVERY_S 30
 
 static struct {
 	pthread_mutex_t lock;
@@ -926,18 +1180,28 @@ static void *ckpt_main(void *arg)
 {
 	(void)arg;
 	pthread_mutex_lock(&ckpt.lock);
+	int idle = 0;
 	while (!ckpt.stop) {
 		if (!ckpt.due) {
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += 30; /* and now and then, for writes made by other processes */
+			until.tv_sec += CHECK_FILE_S;
 			pthread_cond_timedwait(&ckpt.wake, &ckpt.lock, &until);
 			if (ckpt.stop)
 				break;
 		}
+		pthread_mutex_unlock(&ckpt.lock);
+		/* The file checked every few seconds: a deleted database is reported even when nothing writes. */
+		bool file_ok = db_file_ok();
+		pthread_mutex_lock(&ckpt.lock);
+		/* Checkpoint when due, and now and then for writes made by other processes. */
+		if (!ckpt.due && ++idle < CHECKPOINT_EVERY_S / CHECK_FILE_S)
+			continue;
+		idle = 0;
 		ckpt.due = false;
 		pthread_mutex_unlock(&ckpt.lock);
-		sqlite3_wal_checkpoint_v2(ckpt.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (file_ok)
+			sqlite3_wal_checkpoint_v2(ckpt.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		pthread_mutex_lock(&ckpt.lock);
 	}
 	pthread_mutex_unlock(&ckpt.lock);

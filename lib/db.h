@@ -16,8 +16,27 @@
 /* The path used when neither --db nor SALA_DB is given. */
 #define DB_DEFAULT_PATH "sala.db"
 
-/* Opens (creating if needed) and migrates the database; NULL with a message on failure. */
+/*
+ * Opens and migrates an existing database; NULL with a message on failure. A
+ * path that does not exist is refused ("database 'X' does not exist"), never
+ * created: only db_create() makes a database (":memory:" is the exception).
+ */
 sqlite3 *db_open(const char *path, struct err *e);
+/*
+ * Creates a new database file at path (mode 0600; SQLite gives its -wal and
+ * -shm the mode of the database file) and migrates it. Refuses a path that
+ * exists. NULL with a message on failure (nothing is left behind).
+ */
+sqlite3 *db_create(const char *path, struct err *e);
+/*
+ * The server's start-up check of the database at path, without changing it:
+ * it exists and is a regular file; it, its -wal and its -shm (when present)
+ * are owned by the user running the program and writable; its folder is
+ * writable; PRAGMA quick_check says ok; its schema version is not newer than
+ * this program knows; a write lock can be taken. -1 with a message naming the
+ * problem and the file.
+ */
+int db_check_file(const char *path, struct err *e);
 void db_close(sqlite3 *db);
 /* The schema version this build migrates to. */
 int db_schema_version(void);
@@ -165,7 +184,20 @@ void db_stats_get(struct db_stats *s);
  */
 int db_health_check(sqlite3 *db, struct err *e);
 
-/* Consistent online copy of the database into path (SQLite backup API). */
+/*
+ * Watching the database file while the server runs. db_watch() remembers the
+ * device and inode path names now; db_file_ok() is false from the moment path
+ * no longer names that file (deleted, or replaced by another), and says so
+ * once on stderr. Open connections keep reading and writing the old, unlinked
+ * file, so the server stops every write then: the group writer and
+ * db_commit() refuse to commit (every batch and commit checks it: one stat()),
+ * and the checkpoint thread checks every few seconds even when nothing is
+ * written. Without db_watch() (or after db_watch(NULL)), db_file_ok() is always true.
+ */
+int db_watch(const char *path, struct err *e);
+bool db_file_ok(void);
+
+/* Consistent online copy of the database into path (SQLite backup API), created 0600. */
 int db_backup(sqlite3 *db, const char *path, struct err *e);
 
 #endif

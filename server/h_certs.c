@@ -103,12 +103,30 @@ static int h_verify_form(struct req *r)
 	return page_send(r, code && *code ? 404 : 200, &b);
 }
 
+/* The key or the key list is missing or broken: a setup problem of this server, said as such (503), never "forged". */
+static int verify_unavailable(struct req *r, const struct err *e)
+{
+	fprintf(stderr, "sala: cannot verify certificates: %s\n", e->msg);
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Verify a certificate"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "Verify a certificate"));
+	buf_printf(&b, "<p class=\"cert-status unavailable\" data-status=\"unavailable\" role=\"status\"><strong>");
+	buf_html(&b, T(r, "This server cannot verify certificates right now because of a problem in its setup. This "
+			  "says nothing about the certificate. Please try again later, or contact the issuer."));
+	buf_puts(&b, "</strong></p>");
+	page_end(r, &b);
+	return page_send(r, 503, &b);
+}
+
 static int h_verify(struct req *r)
 {
 	char norm[16];
 	bool well_formed = cert_code_normalize(r->param[0], norm) == 0;
 	struct cert c;
-	enum cert_status s = well_formed ? cert_verify_code(r->db, norm, &c) : CERT_UNKNOWN;
+	struct err e;
+	enum cert_status s = well_formed ? cert_verify_code_key(r->db, norm, &c, NULL, &e) : CERT_UNKNOWN;
+	if (s == CERT_UNAVAILABLE)
+		return verify_unavailable(r, &e);
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Verify a certificate"));
 	buf_printf(&b, "<h1>%s</h1>", T(r, "Verify a certificate"));
@@ -128,6 +146,7 @@ static int h_verify(struct req *r)
 	case CERT_TAMPERED:
 		buf_html(&b, T(r, "This record does not match its signature. Do not trust it."));
 		break;
+	case CERT_UNAVAILABLE: /* answered above */
 	case CERT_UNKNOWN:
 		buf_html(&b, well_formed ? T(r, "Unknown: no certificate has this code.")
 					 : T(r, "Unknown: this is not a valid code. Check it for typing mistakes."));
@@ -152,44 +171,44 @@ static int h_verify(struct req *r)
 	return page_send(r, s == CERT_UNKNOWN ? 404 : 200, &b);
 }
 
-static int pubkey(struct req *r, unsigned char pk[crypto_sign_PUBLICKEYBYTES])
+/* The key set for the public-key pages; false (the problem logged, 503 sent) when it cannot be loaded. */
+static bool load_keys(struct req *r, struct cert_pubkey **keys, size_t *n, int *rc)
 {
-	unsigned char sk[crypto_sign_SECRETKEYBYTES];
 	struct err e;
-	if (cert_key_load(r->db, sk, pk, &e) < 0) {
-		log_msg(LOG_ERROR, "error", "signing key: %s", e.msg);
-		return -1;
-	}
-	sodium_memzero(sk, sizeof sk);
-	return 0;
+	if (cert_keys_load(r->db, keys, n, &e) == 0)
+		return true;
+	log_msg(LOG_ERROR, "error", "signing key: %s", e.msg);
+	r->cause = arena_printf(&r->arena, "signing key: %s", e.msg);
+	*rc = resp_error(r, 503, T(r, "The signing key is not available."));
+	return false;
 }
 
 static int h_pubkey(struct req *r)
 {
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
-	if (pubkey(r, pk) < 0)
-		return resp_error(r, 500, T(r, "The signing key is not available."));
-	char b64[45], line[64];
-	cert_pubkey_b64(pk, b64);
-	int n = snprintf(line, sizeof line, "%s\n", b64);
-	return resp_send(r, 200, "text/plain; charset=utf-8", line, (size_t)n, NULL);
+	struct cert_pubkey *keys;
+	size_t n;
+	int rc;
+	if (!load_keys(r, &keys, &n, &rc))
+		return rc;
+	struct buf b = BUF_INIT;
+	cert_keys_text(keys, n, &b);
+	free(keys);
+	rc = resp_send(r, 200, "text/plain; charset=utf-8", b.data, b.len, NULL);
+	buf_release(&b);
+	return rc;
 }
 
 static int h_pubkey_json(struct req *r)
 {
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
-	if (pubkey(r, pk) < 0)
-		return resp_error(r, 500, T(r, "The signing key is not available."));
-	char b64[45], hex[65], x[45];
-	cert_pubkey_b64(pk, b64);
-	hex_encode(pk, sizeof pk, hex);
-	sodium_bin2base64(x, sizeof x, pk, sizeof pk, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	struct cert_pubkey *keys;
+	size_t n;
+	int rc;
+	if (!load_keys(r, &keys, &n, &rc))
+		return rc;
 	struct buf b = BUF_INIT;
-	buf_printf(&b,
-		   "{\"type\":\"Ed25519\",\"public_key\":\"%s\",\"public_key_hex\":\"%s\","
-		   "\"jwk\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"%s\"}}\n",
-		   b64, hex, x);
-	int rc = resp_json(r, 200, &b);
+	cert_keys_json(keys, n, &b);
+	free(keys);
+	rc = resp_json(r, 200, &b);
 	buf_release(&b);
 	return rc;
 }
@@ -323,7 +342,7 @@ static int h_badge(struct req *r, bool jwt)
 		 c.serial, jwt ? "jwt" : "json");
 	if (jwt && cert_badge_jwt(r->db, &c, &out, &e) < 0) {
 		r->cause = arena_printf(&r->arena, "badge %s: %s", c.serial, e.msg);
-		rc = resp_error(r, 500, T(r, "The signing key is not available."));
+		rc = resp_error(r, 503, T(r, "The signing key is not available."));
 	} else {
 		if (!jwt)
 			cert_badge_json(r->db, &c, &out);
@@ -638,6 +657,10 @@ static const struct msg cert_msgs[] = {
     {"Code", "លេខកូដ"},
     {"Check another code", "ពិនិត្យលេខកូដផ្សេងទៀត"},
     {"The signing key is not available.", "កូនសោចុះហត្ថលេខាមិនអាចប្រើបានទេ។"},
+    {"This server cannot verify certificates right now because of a problem in its setup. This says nothing about "
+     "the certificate. Please try again later, or contact the issuer.",
+     "ម៉ាស៊ីនមេនេះមិនអាចផ្ទៀងផ្ទាត់វិញ្ញាបនបត្របានទេនៅពេលនេះ ដោយសារបញ្ហាក្នុងការរៀបចំរបស់វា។ "
+     "នេះមិនបានបញ្ជាក់អ្វីអំពីវិញ្ញាបនបត្រនោះទេ។ សូមព្យាយាមម្តងទៀតនៅពេលក្រោយ ឬទាក់ទងអ្នកចេញវិញ្ញាបនបត្រ។"},
     {"Open Badge", "ស្លាកសញ្ញាបើកចំហ (Open Badge)"},
     {"Verify", "ផ្ទៀងផ្ទាត់"},
     {"My certificates", "វិញ្ញាបនបត្ររបស់ខ្ញុំ"},

@@ -36,6 +36,10 @@ static const struct msg common[] = {
 	 "មិនអាចអានមូលដ្ឋានទិន្នន័យបានទេ។ សូមព្យាយាមម្ដងទៀតបន្តិចទៀត។"},
 	{"That method is not allowed here.", "វិធីសាស្ត្រនេះមិនត្រូវបានអនុញ្ញាតនៅទីនេះទេ។"},
 	{"Please log in.", "សូមចូលប្រព័ន្ធ។"},
+	{"The server cannot save anything right now: its database file is missing or was replaced. "
+	 "Nothing was saved. Please try again later.",
+	 "ម៉ាស៊ីនមេមិនអាចរក្សាទុកអ្វីបានទេនៅពេលនេះ៖ ឯកសារមូលដ្ឋានទិន្នន័យរបស់វាបាត់ ឬត្រូវបានជំនួស។ គ្មានអ្វីត្រូវបានរក្សាទុកទេ។ "
+	 "សូមព្យាយាមម្តងទៀតនៅពេលក្រោយ។"},
 	{"You do not have access to this page.", "អ្នកមិនមានសិទ្ធិចូលមើលទំព័រនេះទេ។"},
 	{"The request is too large.", "សំណើធំពេក។"},
 	{"The request could not be read.", "មិនអាចអានសំណើបានទេ។"},

@@ -228,6 +228,20 @@ static const char *allow_header(struct req *r)
 	return h;
 }
 
+/*
+ * Writes stop once the database file was deleted or replaced under the server (db_file_ok: one stat()):
+ * open connections would still write to the old, unlinked file, and a 200 would promise data that is not
+ * kept. Reads go on from the open file. True (and *status set to the 503 sent) when this request is refused.
+ */
+static bool writes_stopped(struct req *r, int *status)
+{
+	if (!state_changing(r->method) || db_file_ok())
+		return false;
+	*status = resp_error(r, 503, tr(r->lang, "The server cannot save anything right now: its database file is "
+						 "missing or was replaced. Nothing was saved. Please try again later."));
+	return true;
+}
+
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
 	(void)cbdata;
@@ -311,6 +325,8 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 		status = resp_error(&r, 403, tr(r.lang, "You do not have access to this page."));
 		goto done;
 	}
+	if (writes_stopped(&r, &status))
+		goto done;
 	if (state_changing(r.method)) {
 		/* A phone may take a while to send the body: the connection serves others meanwhile. */
 		db_pool_pause();
@@ -533,6 +549,17 @@ static void log_stopped(const char *host, int port, int cut)
 	buf_release(&f);
 }
 
+/* Remembers which file the database is, so that its deletion or replacement stops writes (writes_stopped). */
+static int watch_database(const char *path)
+{
+	struct err e;
+	if (db_watch(path, &e) < 0) {
+		log_msg(LOG_ERROR, "error", "%s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
 int server_run(const struct server_opts *o)
 {
 	db_path = o->db_path;
@@ -586,6 +613,8 @@ int server_run(const struct server_opts *o)
 	sqlite3_shutdown();
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	sqlite3_initialize();
+	if (db_path && watch_database(db_path) < 0)
+		return 1;
 	if (db_path) {
 		struct err e;
 		int conns = o->db_connections > 0 ? o->db_connections : SERVER_DB_CONNECTIONS;
@@ -637,7 +666,7 @@ int server_run(const struct server_opts *o)
 			hangup = 0;
 			on_hangup();
 		}
-		if (++sweep == 300 && db_path) {
+		if (++sweep == 300 && db_path && db_file_ok()) {
 			sweep = 0;
 			struct err e;
 			sqlite3 *db = db_open(db_path, &e);

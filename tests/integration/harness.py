@@ -2,6 +2,7 @@
 ephemeral port and a fresh database, and speaks HTTP to it.
 
     srv = Server()            # new database with the demo data (--init)
+    srv = Server(demo=False)  # new empty database (sala init)
     c = srv.client()
     c.login("admin", "demo-Angkor-1")
     r = c.get("/admin/users"); assert r.status == 200
@@ -177,6 +178,9 @@ class Server:
             demo_db(self.db)
         elif demo:
             sala("demo", "--init", db=self.db, env=self.env, check=True)
+        elif not os.path.exists(self.db):
+            # Only `sala init` (or `sala demo --init`) creates a database and its key; serve never does.
+            sala("init", db=self.db, env=self.env, check=True)
         self.proc = None
         self.start()
 

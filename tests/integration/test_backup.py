@@ -54,6 +54,7 @@ def test_backup_under_concurrent_writes():
             alone = os.path.join(tmp, "alone%d" % round_)
             os.mkdir(alone)
             shutil.move(out, os.path.join(alone, "sala.db"))
+            shutil.move(out + ".key", os.path.join(alone, "sala.db.key"))
             assert not os.path.exists(out + "-wal")
             con = sqlite3.connect("file:%s?mode=ro" % os.path.join(alone, "sala.db"), uri=True)
             assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]

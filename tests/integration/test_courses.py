@@ -97,6 +97,7 @@ def test_import_versions_and_rollback():
     d = tmpdir()
     try:
         db = os.path.join(d, "t.db")
+        sala("init", db=db, check=True)
         c = os.path.join(d, "c")
         shutil.copytree(os.path.join(FIXTURES, "good"), c)
         p = sala("import", c, db=db, check=True)
@@ -130,6 +131,7 @@ def test_library_courses_check_pack_import():
     d = tmpdir()
     try:
         db = os.path.join(d, "lib.db")
+        sala("init", db=db, check=True)
         names = sorted(n for n in os.listdir(LIBRARY) if os.path.exists(os.path.join(LIBRARY, n, "course.yml")))
         assert names
         for n in names:
@@ -366,6 +368,7 @@ def test_reimport_of_inactive_version():
     d = tmpdir()
     try:
         db = os.path.join(d, "t.db")
+        sala("init", db=db, check=True)
         c = os.path.join(d, "c")
         shutil.copytree(os.path.join(FIXTURES, "good"), c)
         sala("import", c, db=db, check=True)
@@ -396,6 +399,7 @@ def test_limit_flags_and_upload_settings():
     try:
         good = os.path.join(FIXTURES, "good")
         db = os.path.join(d, "t.db")
+        sala("init", db=db, check=True)
         for cmd in (["check", good], ["pack", good, "-o", os.path.join(d, "x.zip")], ["import", good]):
             p = sala(*(cmd + ["--max-entries", "3"]), db=db)
             assert p.returncode == 1 and "more than 3 entries" in p.stderr, (cmd, p.stdout, p.stderr)

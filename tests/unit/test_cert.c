@@ -38,8 +38,11 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
 	struct err e;
-	f->db = db_open(f->path, &e);
+	f->db = db_create(f->path, &e);
 	assert_non_null(f->db);
+	char key[160];
+	snprintf(key, sizeof key, "%s.key", f->path);
+	assert_int_equal(cert_key_create(key, &e), 0);
 	assert_int_equal(orgs_seed(f->db, &e), 0);
 	assert_int_equal(db_exec(f->db,
 				 "INSERT INTO users(username, password_hash, full_name, full_name_km, org_id, "
@@ -110,6 +113,114 @@ static void test_issue(void **state)
 	assert_int_equal(stat(key, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	cert_release(&c);
+}
+
+/* A missing, garbage or group-readable key makes verification unavailable (naming the file), never "tampered". */
+static void test_key_problems_are_setup_errors(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = issue(f);
+	struct cert c, v;
+	assert_int_equal(cert_get(f->db, id, &c), 0);
+	char key[160], saved[160];
+	snprintf(key, sizeof key, "%s.key", f->path);
+	snprintf(saved, sizeof saved, "%s.saved", f->path);
+	assert_int_equal(rename(key, saved), 0);
+	struct err e;
+	static const struct {
+		const char *content; /* NULL: no file */
+		int mode;
+		const char *says;
+	} cases[] = {
+	    {NULL, 0, "is missing"},
+	    {"not base64 at all\n", 0600, "is malformed"},
+	    {"c2FsYQ==\n", 0600, "is malformed"}, /* base64, but 4 bytes */
+	    {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", 0644, "can be read by other users (mode 0644)"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		unlink(key);
+		if (cases[i].content) {
+			FILE *fp = fopen(key, "w");
+			fputs(cases[i].content, fp);
+			fclose(fp);
+			chmod(key, (mode_t)cases[i].mode);
+		}
+		assert_int_equal(cert_verify_code_key(f->db, c.code, &v, NULL, &e), CERT_UNAVAILABLE);
+		assert_non_null(strstr(e.msg, cases[i].says));
+		assert_non_null(strstr(e.msg, key));
+		/* Issuing is refused too, and no key file is created by trying. */
+		int64_t other = 0;
+		assert_int_equal(cert_reissue(f->db, c.serial, &other, &e), -1);
+		assert_int_equal(access(key, F_OK), cases[i].content ? 0 : -1);
+	}
+	/* keygen refuses to replace the key of a database that holds certificates. */
+	unlink(key);
+	char kid[CERT_KID_SIZE];
+	assert_int_equal(cert_keygen(f->db, kid, &e), -1);
+	assert_non_null(strstr(e.msg, "1 certificate signed by the key"));
+	assert_int_equal(access(key, F_OK), -1);
+	assert_int_equal(rename(saved, key), 0);
+	assert_int_equal(cert_verify_code(f->db, c.code, &v), CERT_VALID);
+	cert_release(&v);
+	cert_release(&c);
+}
+
+/* After a rotation, certificates of the old key and of the new one verify, each matched to its key. */
+static void test_key_rotation(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = issue(f);
+	struct cert old, now, v;
+	assert_int_equal(cert_get(f->db, id, &old), 0);
+	struct err e;
+	struct cert_pubkey *keys;
+	size_t n;
+	assert_int_equal(cert_keys_load(f->db, &keys, &n, &e), 0);
+	assert_int_equal(n, 1);
+	char first[CERT_KID_SIZE];
+	snprintf(first, sizeof first, "%s", keys[0].kid);
+	assert_int_equal(strlen(first), 43);
+	free(keys);
+	char old_kid[CERT_KID_SIZE], new_kid[CERT_KID_SIZE];
+	assert_int_equal(cert_key_rotate(f->db, old_kid, new_kid, &e), 0);
+	assert_string_equal(old_kid, first);
+	assert_string_not_equal(new_kid, first);
+	char next[160];
+	snprintf(next, sizeof next, "%s.key.new", f->path);
+	assert_int_equal(access(next, F_OK), -1);
+	/* A certificate issued before the rotation is one second older than the rotation (no slack needed). */
+	char sql[128];
+	snprintf(sql, sizeof sql, "UPDATE certificates SET issued_at = issued_at - 2 WHERE id = %lld", (long long)id);
+	assert_int_equal(db_exec(f->db, sql, &e), 0);
+	int64_t nid = 0;
+	assert_int_equal(cert_reissue(f->db, old.serial, &nid, &e), 0);
+	assert_int_equal(cert_get(f->db, nid, &now), 0);
+	char kid[CERT_KID_SIZE];
+	assert_int_equal(cert_verify_code_key(f->db, old.code, &v, kid, &e), CERT_SUPERSEDED);
+	assert_string_equal(kid, old_kid);
+	cert_release(&v);
+	assert_int_equal(cert_verify_code_key(f->db, now.code, &v, kid, &e), CERT_VALID);
+	assert_string_equal(kid, new_kid);
+	cert_release(&v);
+	assert_int_equal(cert_keys_load(f->db, &keys, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(keys[0].kid, new_kid);
+	assert_string_equal(keys[1].kid, old_kid);
+	assert_true(keys[1].to > 0 && keys[0].from == keys[1].to && keys[0].to == 0);
+	free(keys);
+	/* The old key may not vouch for certificates issued well after it was retired. */
+	assert_int_equal(db_exec(f->db, "UPDATE certificates SET issued_at = issued_at + 86400", &e), 0);
+	assert_int_equal(cert_verify_code(f->db, old.code, &v), CERT_TAMPERED);
+	cert_release(&v);
+	/* A key added to the list by someone who can write the database but has no key is refused. */
+	assert_int_equal(db_exec(f->db, "UPDATE settings SET value = replace(value, '\"to\":', '\"to\": ') "
+					"WHERE key = 'cert_key_ring'",
+				 &e),
+			 0);
+	assert_int_equal(cert_verify_code_key(f->db, now.code, &v, NULL, &e), CERT_UNAVAILABLE);
+	assert_non_null(strstr(e.msg, "not signed by the signing key"));
+	cert_release(&old);
+	cert_release(&now);
 }
 
 static void test_reissue(void **state)
@@ -524,6 +635,8 @@ int main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_issue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_problems_are_setup_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_rotation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reissue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_writes_keep_full_sync, setup, teardown),

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -314,7 +315,7 @@ static void test_db_health_check_and_migration_log(void **state)
 	snprintf(logp, sizeof logp, "%s/log", dir);
 	struct err e;
 	assert_int_equal(log_open_file(logp, &e), 0);
-	sqlite3 *db = db_open(path, &e);
+	sqlite3 *db = db_create(path, &e);
 	assert_non_null(db);
 	char *text = slurp(logp);
 	char want[128];
@@ -341,6 +342,63 @@ static void test_db_health_check_and_migration_log(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Files are created 0600, SQLite's side files follow; the start-up check names a read-only file; a deleted file stops commits. */
+static void test_db_files_modes_check_and_watch(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sala-test-files-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[128], wal[140], shm[140], bak[140];
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	snprintf(shm, sizeof shm, "%s-shm", path);
+	snprintf(bak, sizeof bak, "%s/b.db", dir);
+	mode_t old = umask(022);
+	struct err e;
+	sqlite3 *db = db_create(path, &e);
+	assert_non_null(db);
+	assert_int_equal(db_setting_set(db, "k", "v"), 0);
+	struct stat st;
+	const char *files[] = {path, wal, shm};
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(stat(files[i], &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+	}
+	assert_int_equal(db_backup(db, bak, &e), 0);
+	assert_int_equal(stat(bak, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	umask(old);
+	assert_int_equal(db_check_file(path, &e), 0);
+	/* A read-only shared-memory file left beside the database is named. */
+	chmod(shm, 0400);
+	assert_int_equal(db_check_file(path, &e), -1);
+	assert_non_null(strstr(e.msg, shm));
+	assert_non_null(strstr(e.msg, "read-only"));
+	chmod(shm, 0600);
+	chmod(path, 0400);
+	assert_int_equal(db_check_file(path, &e), -1);
+	assert_non_null(strstr(e.msg, "read-only (mode 0400)"));
+	chmod(path, 0600);
+	/* Watched: commits go on while the file is there, and stop once it is deleted. */
+	assert_int_equal(db_watch(path, &e), 0);
+	assert_true(db_file_ok());
+	assert_int_equal(db_begin(db, &e), 0);
+	assert_int_equal(db_setting_set(db, "k", "w"), 0);
+	assert_int_equal(db_commit(db, &e), 0);
+	unlink(path);
+	assert_false(db_file_ok());
+	assert_int_equal(db_begin(db, &e), 0);
+	assert_int_equal(db_setting_set(db, "k", "x"), 0);
+	assert_int_equal(db_commit(db, &e), -1);
+	assert_non_null(strstr(e.msg, "deleted or replaced"));
+	db_watch(NULL, &e);
+	assert_true(db_file_ok());
+	db_close(db);
+	assert_int_equal(db_check_file(path, &e), -1);
+	assert_non_null(strstr(e.msg, "does not exist"));
+	unlink(wal), unlink(shm), unlink(bak), rmdir(dir);
+}
+
 static void test_db_open_migrates(void **state)
 {
 	(void)state;
@@ -350,8 +408,15 @@ static void test_db_open_migrates(void **state)
 	close(fd);
 	unlink(path);
 	struct err e;
-	sqlite3 *db = db_open(path, &e);
+	/* Opening never creates: a missing path is refused. */
+	assert_null(db_open(path, &e));
+	assert_non_null(strstr(e.msg, "does not exist"));
+	assert_int_equal(access(path, F_OK), -1);
+	sqlite3 *db = db_create(path, &e);
 	assert_non_null(db);
+	/* A second create of the same path is refused. */
+	assert_null(db_create(path, &e));
+	assert_non_null(strstr(e.msg, "already exists"));
 	assert_int_equal(db_int(db, "PRAGMA user_version", NULL, NULL, -1), db_schema_version());
 	assert_int_equal(db_int(db, "PRAGMA foreign_keys", NULL, NULL, -1), 1);
 	sqlite3_stmt *st = db_stmt(db, "PRAGMA journal_mode");
@@ -499,7 +564,7 @@ static void pool_setup(struct pool_fixture *f, int n)
 	close(fd);
 	unlink(f->path);
 	struct err e;
-	sqlite3 *db = db_open(f->path, &e); /* creates and migrates the file first */
+	sqlite3 *db = db_create(f->path, &e); /* creates and migrates the file first */
 	assert_non_null(db);
 	db_close(db);
 	f->pool = db_pool_open(f->path, n, 256, &e);
@@ -799,6 +864,7 @@ int main(void)
 		cmocka_unit_test(test_log_line_format_and_reopen),
 		cmocka_unit_test(test_db_health_check_and_migration_log),
 		cmocka_unit_test(test_db_open_migrates),
+		cmocka_unit_test(test_db_files_modes_check_and_watch),
 		cmocka_unit_test(test_db_migration_2_keeps_rows),
 		cmocka_unit_test(test_db_migration_3_keeps_users),
 		cmocka_unit_test(test_db_pool_statements_travel),
