@@ -4,9 +4,13 @@
 #   make check   the quick loop: optimised build and unit tests
 #   make bench   optimised build and benchmarks (writes docs/performance.md)
 #   make fuzz    libFuzzer harnesses for the parsers (FUZZ_SECONDS each)
+#   make install  binary, bundled courses, docs, systemd units, nginx example (PREFIX=/usr/local, DESTDIR)
+#   make deb      the Debian package build/deb/sala_VERSION_ARCH.deb (debhelper)
 #   SANITIZE=address,undefined   build knob for the sanitizers
 
 CC ?= cc
+# The one place the version is written; `sala --version` and the Debian package read it.
+VERSION := $(shell cat VERSION)
 SANITIZE ?=
 PKGS := sqlite3 libarchive libcmark gdlib yaml-0.1 libsodium zlib raqm freetype2 libqrencode libpng jansson pwquality
 CFLAGS ?= -O2 -g
@@ -52,6 +56,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@echo LD $@
 	@$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) \
 		$(shell pkg-config --libs cmocka)
+
+# Only main.o carries the version, so a new version rebuilds one file.
+$(MAIN_OBJ): VERSION
+$(MAIN_OBJ): CFLAGS += -DSALA_VERSION='"$(VERSION)"'
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 

@@ -85,6 +85,11 @@ const char *cli_flag(int argc, char **argv, int *i, const char *flag)
 
 static int cmd_help(int argc, char **argv);
 
+/* The version comes from the VERSION file, through the Makefile (the Debian package uses it too). */
+#ifndef SALA_VERSION
+#define SALA_VERSION "unknown"
+#endif
+
 static const struct command commands[] = {
 	{"serve", "serve [--listen ADDR:PORT] [--threads N] [--db-connections N] [--db-cache-kb KB] [--db PATH]", cmd_serve},
 	{"user", "user add|passwd|list ...", cmd_user},
@@ -93,6 +98,7 @@ static const struct command commands[] = {
 	{"demo", "demo [--init] [--learners N]", cmd_demo},
 	{"backup", "backup FILE", cmd_backup},
 	{"settings", "settings list | get KEY | set KEY VALUE", cmd_settings},
+	{"doctor", DOCTOR_USAGE, cmd_doctor},
 	COMMANDS_MORE
 	{"help", "help", cmd_help},
 };
@@ -100,7 +106,7 @@ static const struct command commands[] = {
 static int cmd_help(int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	printf("usage: sala COMMAND [ARGS] [--db PATH]\n\ncommands:\n");
+	printf("usage: sala COMMAND [ARGS] [--db PATH]\n       sala --version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		printf("  sala %s\n", commands[i].usage);
 	printf("\nThe database is --db PATH, else $SALA_DB, else ./%s.\n", DB_DEFAULT_PATH);
@@ -117,6 +123,10 @@ int main(int argc, char **argv)
 	const char *name = argv[1];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
 		return cmd_help(0, NULL);
+	if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+		printf("sala %s\n", SALA_VERSION);
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return commands[i].run(argc - 1, argv + 1);

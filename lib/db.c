@@ -288,6 +288,25 @@ int db_setting_set(sqlite3 *db, const char *key, const char *value)
 	return rc;
 }
 
+int db_quick_check(sqlite3 *db, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, "PRAGMA quick_check");
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		err_set(e, "PRAGMA quick_check failed: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	/* The first row is "ok", or the first of the problems found. */
+	if (strcmp(db_col_text(st, 0), "ok") != 0) {
+		err_set(e, "PRAGMA quick_check: %s", db_col_text(st, 0));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 int db_backup(sqlite3 *db, const char *path, struct err *e)
 {
 	sqlite3 *dst = NULL;

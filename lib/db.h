@@ -119,6 +119,9 @@ int db_checkpointer_start(const char *path, struct err *e);
 void db_checkpointer_stop(void);
 void db_wal_hook(sqlite3 *db);
 
+/* PRAGMA quick_check: 0 when it says ok, else -1 with its first finding. */
+int db_quick_check(sqlite3 *db, struct err *e);
+
 /* Consistent online copy of the database into path (SQLite backup API). */
 int db_backup(sqlite3 *db, const char *path, struct err *e);
 
