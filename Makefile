@@ -35,7 +35,7 @@ MAIN_OBJ := $(BUILD)/cli/main.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all run test check unit integration e2e bench fuzz deps-run deps-test format lint clean
+.PHONY: all run test check unit integration e2e bench fuzz deps-run deps-test format lint clean install uninstall deb
 all: sala
 
 sala: $(BUILD)/sala
@@ -103,6 +103,49 @@ format:
 
 lint:
 	cppcheck --quiet --enable=warning,performance,portability --error-exitcode=1 -I. $$(git ls-files '*.c')
+
+# Installation layout. The Debian package installs with PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/sala
+DOCDIR ?= $(PREFIX)/share/doc/sala
+LIBEXECDIR ?= $(PREFIX)/libexec/sala
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+UNITS := sala.service sala-standby.service sala-backup.service sala-backup.timer sala-alert@.service
+# The shipped files name the package's paths; other prefixes get theirs written in.
+INSTALL_SED := sed -e 's|/usr/bin/sala|$(BINDIR)/sala|g' -e 's|/usr/libexec/sala|$(LIBEXECDIR)|g' \
+	-e 's|/usr/share/doc/sala|$(DOCDIR)|g' -e 's|/usr/share/sala|$(DATADIR)|g'
+
+install: sala
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/courses $(DESTDIR)$(DATADIR)/nginx \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0755 sala $(DESTDIR)$(BINDIR)/sala
+	cp -R courses/library/. $(DESTDIR)$(DATADIR)/courses/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)/courses
+	for u in $(UNITS); do $(INSTALL_SED) packaging/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; done
+	for f in sala-backup sala-alert; do $(INSTALL_SED) packaging/$$f > $(DESTDIR)$(LIBEXECDIR)/$$f && \
+		chmod 0755 $(DESTDIR)$(LIBEXECDIR)/$$f || exit 1; done
+	$(INSTALL_SED) packaging/nginx/sala.conf > $(DESTDIR)$(DATADIR)/nginx/sala.conf
+	chmod 0644 $(DESTDIR)$(DATADIR)/nginx/sala.conf
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sala $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS))
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR)
+
+# The Debian package, built with debhelper from a copy of the tree in build/deb (debian/changelog
+# is written there from VERSION). Result: build/deb/sala_$(VERSION)_ARCH.deb.
+deb:
+	@scripts/deps.sh deb
+	rm -rf build/deb && mkdir -p build/deb/sala-$(VERSION)
+	tar -c --exclude-vcs --exclude-vcs-ignores --exclude=./build --exclude=./sala -f - . | \
+		tar -x -C build/deb/sala-$(VERSION)
+	cp -R packaging/debian build/deb/sala-$(VERSION)/debian
+	printf 'sala (%s) bookworm; urgency=medium\n\n  * Release %s.\n\n -- Sala Project <sala@localhost>  %s\n' \
+		'$(VERSION)' '$(VERSION)' "$$(date -R)" > build/deb/sala-$(VERSION)/debian/changelog
+	cd build/deb/sala-$(VERSION) && dpkg-buildpackage -us -uc -b -j2
+	@ls build/deb/*.deb
 
 clean-rel:
 	rm -rf build/rel
