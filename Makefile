@@ -71,7 +71,7 @@ deps-test:
 run: deps-run
 	$(MAKE) sala
 	./sala demo --init --learners 400 --db $${SALA_DB:-sala.db}
-	./sala serve --listen 127.0.0.1:8080 --db $${SALA_DB:-sala.db}
+	./sala serve --listen $${SALA_LISTEN:-127.0.0.1:8080} --db $${SALA_DB:-sala.db}
 
 # Every suite writes its counts; tests/run.sh sums them into the last line.
 test: deps-test

@@ -103,7 +103,9 @@ static void check_key(struct doctor *d)
 	char who[64], owner[64];
 	user_name(geteuid(), who, sizeof who);
 	if (stat(key, &st) < 0) {
-		char *fix = xasprintf("sala cert public-key%s   (creates it, mode 0600), then back it up", d->dbflag);
+		char *fix = xasprintf("put back the key from a backup (BACKUP.db.key, mode 0600); a site with no "
+				      "certificates yet: sala cert keygen%s",
+				      d->dbflag);
 		problem(d, "key", fix, "no signing key '%s': certificates cannot be issued or verified", key);
 		free(fix);
 	} else if ((st.st_mode & 07777) != 0600) {
