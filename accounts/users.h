@@ -67,6 +67,11 @@ void user_release(struct user *u);
  * spaces; returns how many, or -1 with a message.
  */
 int users_demo_active(sqlite3 *db, struct buf *names, struct err *e);
+/*
+ * The active administrators that are demo accounts (demo true) or not, their usernames appended to names
+ * (NULL: only counted) separated by spaces; returns how many, or -1 with a message.
+ */
+int users_admins_active(sqlite3 *db, bool demo, struct buf *names, struct err *e);
 
 /*
  * Imports users from CSV with header-named columns (any order):

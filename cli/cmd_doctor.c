@@ -141,24 +141,37 @@ static void check_settings(struct doctor *d, sqlite3 *db)
 
 static void check_demo(struct doctor *d, sqlite3 *db)
 {
-	struct buf names = BUF_INIT;
+	struct buf names = BUF_INIT, demo_admins = BUF_INIT;
 	struct err e;
 	int n = users_demo_active(db, &names, &e);
-	if (n < 0) {
-		problem(d, "demo", "see the message above", "%s", e.msg);
+	int real_admins = n < 0 ? -1 : users_admins_active(db, false, NULL, &e);
+	if (real_admins < 0 || users_admins_active(db, true, &demo_admins, &e) < 0) {
+		problem(d, "demo", "check the database (sala doctor's integrity check above)", "%s", e.msg);
 	} else if (n == 0) {
 		ok("demo", "no demo account can log in");
 	} else {
 		char *copy = xstrdup(buf_str(&names));
+		char *admins = xasprintf(" %s ", buf_str(&demo_admins));
 		for (char *save = NULL, *u = strtok_r(copy, " ", &save); u; u = strtok_r(NULL, " ", &save)) {
-			char *fix = xasprintf("sala user disable %s%s   (or: sala user delete %s%s)", u, d->dbflag, u,
-					      d->dbflag);
+			char *me = xasprintf(" %s ", u);
+			/* The last administrator cannot be disabled: the site's own one comes first. */
+			char *first = real_admins == 0 && strstr(admins, me)
+					      ? xasprintf("sala user add%s --username NAME --name \"FULL NAME\" --org KH "
+							  "--role admin --password-stdin; then: ",
+							  d->dbflag)
+					      : xstrdup("");
+			char *fix = xasprintf("%ssala user disable %s%s   (or: sala user delete %s%s)", first, u, d->dbflag,
+					      u, d->dbflag);
 			problem(d, "demo", fix, "demo account '%s' is active with its published password", u);
 			free(fix);
+			free(first);
+			free(me);
 		}
+		free(admins);
 		free(copy);
 	}
 	buf_release(&names);
+	buf_release(&demo_admins);
 }
 
 static void check_integrity(struct doctor *d, sqlite3 *db)

@@ -53,7 +53,7 @@ def unit_name(n):
 def unit_file(name):
     """The unit file for name (a template instance falls back to NAME@.service)."""
     cands = [name]
-    m = re.match(r"^([^@]+@)[^.]*(\.\w+)$", name)
+    m = re.match(r"^([^@]+@).*(\.\w+)$", name)
     if m:
         cands.append(m.group(1) + m.group(2))
     for c in cands:
