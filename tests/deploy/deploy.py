@@ -40,6 +40,9 @@ ADMIN_PASSWORD = "Mekong-Delta-Floodplain-2026"
 CLIENT_ADDR = "127.0.0.7"  # the test's browser: nginx sees it, Sala must log it
 
 T = tempfile.mkdtemp(prefix="sala-deploy-")
+# Builds here are the package's own, not those of a make that started this test (make test -j2).
+for _v in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SANITIZE", "SALA_DB"):
+    os.environ.pop(_v, None)
 results = []
 state = {}
 
@@ -116,8 +119,11 @@ def doc_run(name, cwd=None, input=None, timeout=600):
     env["SALA_SHIM_DIR"] = T
     env["DEBIAN_FRONTEND"] = "noninteractive"
     env.pop("SALA_DB", None)
-    if input is None and "apt-get" in script:
-        input = "y\n" * 10  # the administrator answers apt-get's questions with yes
+    # The administrator answers apt-get's questions with yes.
+    apt_conf = os.path.join(T, "apt.conf")
+    if not os.path.exists(apt_conf):
+        open(apt_conf, "w").write('APT::Get::Assume-Yes "true";\n')
+    env["APT_CONFIG"] = apt_conf
     p = subprocess.run(["bash", "-e", "-x", "-c", script], capture_output=True, text=True, cwd=cwd or T,
                        input=input, env=env, timeout=timeout)
     with open(os.path.join(T, "ops-%s.log" % name), "w") as f:
