@@ -415,7 +415,13 @@ int cmd_doctor(int argc, char **argv)
 	ok("database", "'%s' (schema %d), checked as %s", d.db, db_schema_version(), who);
 	check_file_modes(&d);
 	check_key(&d);
-	sqlite3 *db = cli_db_open();
+	struct err e;
+	sqlite3 *db = db_open(d.db, &e);
+	if (!db) {
+		problem(&d, "database", "stop the server and restore the last good backup (docs/operations.md, Restore)",
+			"cannot open '%s': %s", d.db, e.msg);
+		goto done;
+	}
 	check_integrity(&d, db);
 	check_settings(&d, db);
 	check_demo(&d, db);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
@@ -257,6 +258,41 @@ static void test_db_open_migrates(void **state)
 	snprintf(wal, sizeof wal, "%s-wal", path);
 	snprintf(shm, sizeof shm, "%s-shm", path);
 	unlink(path), unlink(wal), unlink(shm);
+}
+
+/* db_quick_check (sala doctor's integrity check): ok on a sound file, the finding on a damaged one. */
+static void test_db_quick_check(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sala-test-qc-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	sqlite3 *db;
+	struct err e;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "PRAGMA page_size = 4096; CREATE TABLE t(x); WITH RECURSIVE n(i) AS (SELECT 1 "
+				      "UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT randomblob(200) "
+				      "FROM n; CREATE INDEX t_x ON t(x)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(db_quick_check(db, &e), 0);
+	int64_t pages = db_int(db, "PRAGMA page_count", NULL, NULL, 0);
+	sqlite3_close(db);
+	assert_true(pages > 100);
+	/* Garbage over a page in the middle of the table. */
+	unsigned char junk[4096];
+	memset(junk, 0xA5, sizeof junk);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, junk, sizeof junk, (off_t)(pages / 3) * 4096), (ssize_t)sizeof junk);
+	close(fd);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(db_quick_check(db, &e), -1);
+	assert_non_null(strstr(e.msg, "quick_check"));
+	sqlite3_close(db);
+	unlink(path);
 }
 
 /* A version-1 database (items and blobs WITHOUT ROWID) upgrades with every row and reference kept. */
@@ -531,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_i18n),
 		cmocka_unit_test(test_err_truncates_on_utf8_boundary),
 		cmocka_unit_test(test_db_open_migrates),
+		cmocka_unit_test(test_db_quick_check),
 		cmocka_unit_test(test_db_migration_2_keeps_rows),
 		cmocka_unit_test(test_db_pool_statements_travel),
 		cmocka_unit_test(test_db_pool_pause_lends_and_returns),
