@@ -297,9 +297,14 @@ int db_quick_check(sqlite3 *db, struct err *e)
 		sqlite3_finalize(st);
 		return -1;
 	}
-	/* The first row is "ok", or the first of the problems found. */
+	/* The first row is "ok", or the first of the problems found (on one line). */
 	if (strcmp(db_col_text(st, 0), "ok") != 0) {
-		err_set(e, "PRAGMA quick_check: %s", db_col_text(st, 0));
+		char *finding = xstrdup(db_col_text(st, 0));
+		for (char *p = finding; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+		err_set(e, "PRAGMA quick_check: %s", finding);
+		free(finding);
 		sqlite3_finalize(st);
 		return -1;
 	}
