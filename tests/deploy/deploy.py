@@ -653,10 +653,7 @@ def s_remove():
 @step("demo", needs=("preflight",))
 def s_demo():
     """The demo path: make run in a copy of the checkout, on an ephemeral port."""
-    src = os.path.join(T, "src")
-    os.makedirs(src)
-    run("tar -C %s -c --exclude-vcs --exclude-vcs-ignores --exclude=./build --exclude=./sala -f - . | tar -x -C %s"
-        % (SRC, src))
+    src = source_copy()
     port = free_port()
     env = dict(os.environ, SALA_LISTEN="127.0.0.1:%d" % port, SALA_DB=os.path.join(T, "demo.db"))
     env.pop("SANITIZE", None)
@@ -685,6 +682,48 @@ def s_demo():
     finally:
         os.killpg(p.pid, signal.SIGTERM)
         p.wait(timeout=60)
+
+
+def source_copy():
+    """A copy of the checkout (what git would hold), so builds here never touch the tree under test."""
+    src = os.path.join(T, "src")
+    if not os.path.isdir(src):
+        os.makedirs(src)
+        run("tar -C %s -c --exclude-vcs --exclude-vcs-ignores --exclude=./build --exclude=./sala -f - . | "
+            "tar -x -C %s" % (SRC, src))
+    return src
+
+
+@step("make-install", needs=("preflight",))
+def s_make_install():
+    """make install with the default PREFIX=/usr/local into DESTDIR, then make uninstall."""
+    src = source_copy()
+    dest = os.path.join(T, "destdir")
+    run(["make", "install", "DESTDIR=" + dest], cwd=src, timeout=900)
+    want = {
+        "usr/local/bin/sala": 0o755,
+        "usr/local/libexec/sala/sala-backup": 0o755,
+        "usr/local/libexec/sala/sala-alert": 0o755,
+        "usr/local/lib/systemd/system/sala.service": 0o644,
+        "usr/local/lib/systemd/system/sala-backup.timer": 0o644,
+        "usr/local/share/sala/nginx/sala.conf": 0o644,
+        "usr/local/share/doc/sala/operations.md": 0o644,
+        "usr/local/share/sala/courses/digital-literacy/course.yml": 0o644,
+    }
+    for f, mode in want.items():
+        st = os.stat(os.path.join(dest, f))
+        assert st.st_mode & 0o777 == mode, "%s has mode %o, want %o" % (f, st.st_mode & 0o777, mode)
+    unit = open(os.path.join(dest, "usr/local/lib/systemd/system/sala.service")).read()
+    assert "ExecStart=/usr/local/bin/sala serve --listen 127.0.0.1:8080" in unit, unit
+    assert "file:///usr/local/share/doc/sala/operations.md" in unit
+    backup = open(os.path.join(dest, "usr/local/lib/systemd/system/sala-backup.service")).read()
+    assert "ExecStart=/usr/local/libexec/sala/sala-backup" in backup, backup
+    assert "/usr/local/share/sala/nginx/sala.conf" in open(os.path.join(dest, "usr/local/share/sala/nginx/sala.conf")).read()
+    p = run([os.path.join(dest, "usr/local/bin/sala"), "--version"])
+    assert p.stdout == "sala %s\n" % VERSION, p.stdout
+    run(["make", "uninstall", "DESTDIR=" + dest], cwd=src)
+    left = [os.path.join(r, f) for r, _, fs in os.walk(dest) for f in fs]
+    assert not left, "make uninstall left %s" % left[:10]
 
 
 @step("docs-covered", needs=("preflight",))
