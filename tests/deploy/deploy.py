@@ -326,6 +326,11 @@ def s_install():
     v = run(["systemd-analyze", "verify"] + units, check=False)
     said = [l for l in (v.stdout + v.stderr).splitlines() if "/lib/systemd/system/sala" in l]
     assert v.returncode == 0 and not said, "systemd-analyze verify: %s" % (v.stdout + v.stderr)
+    # systemd's own rating of the sandboxing (0 is the most confined, 10 the least).
+    for u in ("sala.service", "sala-backup.service"):
+        out = run(["systemd-analyze", "security", "--offline=true", "/lib/systemd/system/" + u], check=False).stdout
+        level = float(re.search(r"Overall exposure level for %s: ([\d.]+)" % re.escape(u), out).group(1))
+        assert level <= 2.5, "%s: systemd-analyze security rates its exposure %.1f" % (u, level)
     unit = open("/lib/systemd/system/sala.service").read()
     for want in ("User=sala", "UMask=0027", "ProtectSystem=strict", "ReadWritePaths=/var/lib/sala /var/backups/sala",
                  "PrivateTmp=yes", "NoNewPrivileges=yes", "ProtectHome=yes", "Restart=on-failure",
