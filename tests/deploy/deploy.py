@@ -262,10 +262,12 @@ def s_build():
     os.makedirs(os.path.join(T, "pkg1"))
     shutil.copy(deb, os.path.join(T, "pkg1"))
     state["deb"] = os.path.join(T, "pkg1", os.path.basename(deb))
-    # The package of the upgrade: the same tree with a higher version.
-    run(["make", "deb", "VERSION=" + UPGRADE_VERSION], cwd=SRC, timeout=900)
+    # The package of the upgrade: the same tree with a higher version (built in a copy, so that
+    # build/deb keeps the package of the checkout).
+    src = source_copy()
+    run(["make", "deb", "VERSION=" + UPGRADE_VERSION], cwd=src, timeout=900)
     os.makedirs(os.path.join(T, "pkg2"))
-    shutil.copy(os.path.join(SRC, "build", "deb", "sala_%s_%s.deb" % (UPGRADE_VERSION, arch)),
+    shutil.copy(os.path.join(src, "build", "deb", "sala_%s_%s.deb" % (UPGRADE_VERSION, arch)),
                 os.path.join(T, "pkg2"))
 
 
