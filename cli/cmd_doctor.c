@@ -33,14 +33,14 @@
 #define DOCTOR_MAX_BACKUP_AGE_HOURS 36
 
 struct doctor {
-	const char *db;	     /* database path as given */
-	const char *dbflag;  /* " --db PATH" for the fix commands */
+	const char *db;	    /* database path as given */
+	const char *dbflag; /* " --db PATH" for the fix commands */
 	int problems;
 };
 
 static void ok(const char *check, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void problem(struct doctor *d, const char *check, const char *fix, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void ok(const char *check, const char *fmt, ...)
 {
@@ -84,8 +84,8 @@ static void check_file_modes(struct doctor *d)
 		struct stat st;
 		if (stat(p, &st) == 0 && (st.st_mode & 0007)) {
 			char *fix = xasprintf("chmod o-rwx '%s'", p);
-			problem(d, "files", fix, "'%s' is readable by other users (mode %04o): it holds personal data", p,
-				(unsigned)(st.st_mode & 07777));
+			problem(d, "files", fix, "'%s' is readable by other users (mode %04o): it holds personal data",
+				p, (unsigned)(st.st_mode & 07777));
 			free(fix);
 			bad++;
 		}
@@ -128,8 +128,8 @@ static void check_settings(struct doctor *d, sqlite3 *db)
 	char *base = db_setting_get(db, "base_url");
 	if (!base) {
 		char *def = setting_value(db, "base_url");
-		char *fix = xasprintf("sala settings set base_url https://sala.example.gov.kh%s   (your public address)",
-				      d->dbflag);
+		char *fix = xasprintf(
+		    "sala settings set base_url https://sala.example.gov.kh%s   (your public address)", d->dbflag);
 		problem(d, "base_url", fix, "base_url is still the default %s: certificate QR codes point there", def);
 		free(fix);
 		free(def);
@@ -156,12 +156,12 @@ static void check_demo(struct doctor *d, sqlite3 *db)
 			char *me = xasprintf(" %s ", u);
 			/* The last administrator cannot be disabled: the site's own one comes first. */
 			char *first = real_admins == 0 && strstr(admins, me)
-					      ? xasprintf("sala user add%s --username NAME --name \"FULL NAME\" --org KH "
-							  "--role admin --password-stdin; then: ",
-							  d->dbflag)
-					      : xstrdup("");
-			char *fix = xasprintf("%ssala user disable %s%s   (or: sala user delete %s%s)", first, u, d->dbflag,
-					      u, d->dbflag);
+					  ? xasprintf("sala user add%s --username NAME --name \"FULL NAME\" --org KH "
+						      "--role admin --password-stdin; then: ",
+						      d->dbflag)
+					  : xstrdup("");
+			char *fix = xasprintf("%ssala user disable %s%s   (or: sala user delete %s%s)", first, u,
+					      d->dbflag, u, d->dbflag);
 			problem(d, "demo", fix, "demo account '%s' is active with its published password", u);
 			free(fix);
 			free(first);
@@ -178,8 +178,8 @@ static void check_integrity(struct doctor *d, sqlite3 *db)
 {
 	struct err e;
 	if (db_quick_check(db, &e) < 0)
-		problem(d, "integrity", "stop the server and restore the last good backup (docs/operations.md, Restore)",
-			"%s", e.msg);
+		problem(d, "integrity",
+			"stop the server and restore the last good backup (docs/operations.md, Restore)", "%s", e.msg);
 	else
 		ok("integrity", "PRAGMA quick_check: ok");
 }
@@ -202,8 +202,8 @@ static void check_disk(struct doctor *d, long min_mb)
 	dir_of(d->db, dir, sizeof dir);
 	struct statvfs vfs;
 	if (statvfs(dir, &vfs) < 0) {
-		problem(d, "disk", "check the folder exists and is readable", "cannot read free space of '%s': %s",
-			dir, strerror(errno));
+		problem(d, "disk", "check the folder exists and is readable", "cannot read free space of '%s': %s", dir,
+			strerror(errno));
 		return;
 	}
 	long long free_mb = (long long)vfs.f_bavail * (long long)vfs.f_frsize / (1024 * 1024);
@@ -227,9 +227,9 @@ static void check_backups(struct doctor *d, const char *dir, long max_hours)
 	DIR *dh = opendir(dir);
 	if (!dh) {
 		char *msg = xasprintf("cannot open the backup folder '%s': %s", dir, strerror(errno));
-		char *fix = errno == ENOENT ? xasprintf("as root: install -d -m 0750 -o sala -g sala '%s', then: %s",
-							dir, fix_now)
-					    : xasprintf("run sala doctor as the user that writes the backups");
+		char *fix = errno == ENOENT
+				? xasprintf("as root: install -d -m 0750 -o sala -g sala '%s', then: %s", dir, fix_now)
+				: xasprintf("run sala doctor as the user that writes the backups");
 		problem(d, "backup", fix, "%s", msg);
 		free(fix);
 		free(msg);
@@ -269,8 +269,9 @@ static void check_backups(struct doctor *d, const char *dir, long max_hours)
 	if (stat(key, &st) < 0) {
 		char *dbkey = cert_key_path(d->db);
 		char *fix = xasprintf("cp -p '%s' '%s'   (sala backup copies the key with each backup)", dbkey, key);
-		problem(d, "backup", fix, "no copy of the signing key beside '%s': certificates cannot be verified after "
-					  "restoring it",
+		problem(d, "backup", fix,
+			"no copy of the signing key beside '%s': certificates cannot be verified after "
+			"restoring it",
 			newest);
 		free(fix);
 		free(dbkey);
@@ -295,7 +296,8 @@ static bool listen_local(const char *addr)
  */
 static char *unit_listen(char *from, size_t fromlen)
 {
-	static const char *const units[] = {"/etc/systemd/system/sala.service", "/usr/local/lib/systemd/system/sala.service",
+	static const char *const units[] = {"/etc/systemd/system/sala.service",
+					    "/usr/local/lib/systemd/system/sala.service",
 					    "/lib/systemd/system/sala.service", "/usr/lib/systemd/system/sala.service"};
 	const char *dropdir = "/etc/systemd/system/sala.service.d";
 	char *found = NULL;
@@ -407,8 +409,8 @@ int cmd_doctor(int argc, char **argv)
 		/* Opening it would create -wal/-shm files owned by this user, which the server could not open. */
 		user_name(st.st_uid, owner, sizeof owner);
 		char *fix = xasprintf("runuser -u %s -- sala doctor%s", owner, dbflag);
-		problem(&d, "user", fix, "sala doctor runs as %s but '%s' belongs to %s: run it as %s", who, d.db, owner,
-			owner);
+		problem(&d, "user", fix, "sala doctor runs as %s but '%s' belongs to %s: run it as %s", who, d.db,
+			owner, owner);
 		free(fix);
 		goto done;
 	}
@@ -418,7 +420,8 @@ int cmd_doctor(int argc, char **argv)
 	struct err e;
 	sqlite3 *db = db_open(d.db, &e);
 	if (!db) {
-		problem(&d, "database", "stop the server and restore the last good backup (docs/operations.md, Restore)",
+		problem(&d, "database",
+			"stop the server and restore the last good backup (docs/operations.md, Restore)",
 			"cannot open '%s': %s", d.db, e.msg);
 		goto done;
 	}
