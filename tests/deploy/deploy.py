@@ -732,8 +732,16 @@ def s_demo():
         c.close()
         assert r.status == 303, "the demo admin's printed password does not log in: %d" % r.status
     finally:
+        # make and the server it started share the group: stop both, and wait for the server's drain.
         os.killpg(p.pid, signal.SIGTERM)
         p.wait(timeout=60)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                os.killpg(p.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
 
 
 def source_copy():
