@@ -1,11 +1,14 @@
 #include "accounts/sessions.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accounts/users.h"
 #include "lib/db.h"
+#include "lib/log.h"
 #include "lib/util.h"
+#include "lib/xmalloc.h"
 
 static void token_key(const char *token, char out[65])
 {
@@ -80,16 +83,32 @@ int session_lookup(sqlite3 *db, const char *token, struct session *s)
 	return rc;
 }
 
-void session_destroy(sqlite3 *db, const char *token)
+int session_destroy(sqlite3 *db, const char *token)
 {
 	if (!token)
-		return;
+		return 0;
 	char key[65];
 	token_key(token, key);
 	sqlite3_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
 	db_bind_text(st, 1, key);
-	sqlite3_step(st);
+	int rc = sqlite3_step(st);
 	db_finish(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int sessions_end_user(sqlite3 *db, int64_t user_id, const char *keep, struct err *e)
+{
+	char key[65] = "";
+	if (keep)
+		token_key(keep, key);
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?");
+	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, key);
+	int rc = sqlite3_step(st);
+	db_finish(st);
+	if (rc != SQLITE_DONE)
+		return err_set(e, "cannot end the sessions of user %lld: %s", (long long)user_id, sqlite3_errmsg(db));
+	return 0;
 }
 
 void sessions_sweep(sqlite3 *db)
@@ -101,65 +120,241 @@ void sessions_sweep(sqlite3 *db)
 	sqlite3_step(st);
 	db_finish(st);
 	st = db_stmt(db, "DELETE FROM login_failures WHERE at <= ?");
-	sqlite3_bind_int64(st, 1, now - LOGIN_WINDOW_S);
+	sqlite3_bind_int64(st, 1, now - (LOGIN_PAIR_WINDOW_S > LOGIN_WINDOW_S ? LOGIN_PAIR_WINDOW_S : LOGIN_WINDOW_S));
 	sqlite3_step(st);
 	db_finish(st);
 }
 
-static int64_t failures(sqlite3 *db, const char *key)
+/* The wait after n failures of one account at one address, counted from the last of them. */
+static int64_t pair_delay(int64_t n)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM login_failures WHERE key = ? AND at > ?");
-	db_bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, now_s() - LOGIN_WINDOW_S);
-	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	db_finish(st);
-	return n;
+	if (n < LOGIN_FREE_FAILURES)
+		return 0;
+	int64_t d = LOGIN_DELAY_FIRST_S;
+	for (int64_t i = LOGIN_FREE_FAILURES; i < n && d < LOGIN_DELAY_MAX_S; i++)
+		d *= 2;
+	return d < LOGIN_DELAY_MAX_S ? d : LOGIN_DELAY_MAX_S;
 }
 
-static void record_failure(sqlite3 *db, const char *key)
+/* Seconds until an account at an address may try again: n failures, the last at last. */
+static int64_t pair_wait(int64_t n, int64_t last, int64_t now)
+{
+	int64_t free_at = last + pair_delay(n);
+	return n >= LOGIN_FREE_FAILURES && free_at > now ? free_at - now : 0;
+}
+
+/* Seconds until an address may try again: n failures in the window, the oldest at first. */
+static int64_t addr_wait(int64_t n, int64_t first, int64_t now)
+{
+	int64_t free_at = first + LOGIN_WINDOW_S;
+	return n >= LOGIN_MAX_PER_ADDRESS && free_at > now ? free_at - now : 0;
+}
+
+struct attempt {
+	const char *pkey, *akey; /* "acct:ADDRESS USERNAME", "addr:ADDRESS" */
+	int64_t now;
+	int64_t wait;		 /* out: > 0 when throttled */
+	int64_t addr_row;	 /* out: the address's record of this attempt */
+};
+
+/* Counts failures of key after since: n, the oldest and the newest. */
+static int failures(sqlite3 *db, const char *key, int64_t since, int64_t *n, int64_t *first, int64_t *last,
+		    struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*), min(at), max(at) FROM login_failures WHERE key = ? AND at > ?");
+	db_bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, since);
+	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : err_set(e, "cannot read login failures: %s", sqlite3_errmsg(db));
+	if (rc == 0) {
+		*n = sqlite3_column_int64(st, 0);
+		*first = sqlite3_column_int64(st, 1);
+		*last = sqlite3_column_int64(st, 2);
+	}
+	db_finish(st);
+	return rc;
+}
+
+static int record_failure(sqlite3 *db, const char *key, int64_t at, int64_t *row, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, "INSERT INTO login_failures(key, at) VALUES (?, ?)");
 	db_bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, now_s());
-	sqlite3_step(st);
+	sqlite3_bind_int64(st, 2, at);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot record a login attempt: %s", sqlite3_errmsg(db));
 	db_finish(st);
+	if (rc == 0 && row)
+		*row = sqlite3_last_insert_rowid(db);
+	return rc;
 }
 
-enum login_result login_check(sqlite3 *db, const char *username, const char *password, const char *address,
-			      int64_t *user_id)
+/* Failed logins since the process started, for /metrics. */
+static unsigned long long failed_bad, failed_throttled;
+
+void login_failure_counts(unsigned long long *bad, unsigned long long *throttled)
 {
-	char akey[300], ikey[80];
+	*bad = __atomic_load_n(&failed_bad, __ATOMIC_RELAXED);
+	*throttled = __atomic_load_n(&failed_throttled, __ATOMIC_RELAXED);
+}
+
+/*
+ * Checks both limits and, when neither is reached, records the attempt as a
+ * failure of both keys, in one write transaction: the next attempt, however
+ * soon, sees this one.
+ */
+static int attempt_begin(sqlite3 *db, void *arg, struct err *e)
+{
+	struct attempt *a = arg;
+	int64_t n, first, last;
+	if (failures(db, a->pkey, a->now - LOGIN_PAIR_WINDOW_S, &n, &first, &last, e) < 0)
+		return -1;
+	a->wait = pair_wait(n, last, a->now);
+	if (failures(db, a->akey, a->now - LOGIN_WINDOW_S, &n, &first, &last, e) < 0)
+		return -1;
+	int64_t w = addr_wait(n, first, a->now);
+	if (w > a->wait)
+		a->wait = w;
+	if (a->wait > 0)
+		return 0;
+	if (record_failure(db, a->pkey, a->now, NULL, e) < 0 || record_failure(db, a->akey, a->now, &a->addr_row, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* After a success: the account's failures at this address go, and this attempt's record of the address. */
+static int attempt_ok(sqlite3 *db, void *arg, struct err *e)
+{
+	struct attempt *a = arg;
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM login_failures WHERE key = ? OR rowid = ?");
+	db_bind_text(st, 1, a->pkey);
+	sqlite3_bind_int64(st, 2, a->addr_row);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot clear login failures: %s", sqlite3_errmsg(db));
+	db_finish(st);
+	return rc;
+}
+
+enum login_result login_attempt(sqlite3 *db, const char *username, const char *password, const char *address,
+				int64_t *user_id, int64_t *retry_after_s)
+{
+	char pkey[400], akey[80];
 	char lower[256];
 	snprintf(lower, sizeof lower, "%s", username ? username : "");
 	for (char *p = lower; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
-	snprintf(akey, sizeof akey, "user:%s", lower);
-	snprintf(ikey, sizeof ikey, "addr:%s", address ? address : "");
-	if (failures(db, akey) >= LOGIN_MAX_PER_ACCOUNT || failures(db, ikey) >= LOGIN_MAX_PER_ADDRESS)
+	const char *addr = address && *address ? address : "-";
+	snprintf(pkey, sizeof pkey, "acct:%.63s %s", addr, lower);
+	snprintf(akey, sizeof akey, "addr:%.63s", addr);
+	struct attempt a = {.pkey = pkey, .akey = akey, .now = now_s()};
+	struct err e;
+	if (db_group_write(db, attempt_begin, &a, &e) < 0) {
+		log_msg(LOG_ERROR, "login", "%s", e.msg);
+		return LOGIN_ERROR;
+	}
+	if (a.wait > 0) {
+		__atomic_fetch_add(&failed_throttled, 1, __ATOMIC_RELAXED);
+		if (retry_after_s)
+			*retry_after_s = a.wait;
 		return LOGIN_THROTTLED;
+	}
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, password_hash FROM users WHERE username = ? AND active = 1");
 	db_bind_text(st, 1, username ? username : "");
 	int64_t id = -1;
 	char hash[256] = "";
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
 		snprintf(hash, sizeof hash, "%s", db_col_text(st, 1));
 	}
 	db_finish(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_msg(LOG_ERROR, "login", "cannot read the user: %s", sqlite3_errmsg(db));
+		return LOGIN_ERROR;
+	}
 	/* Verify even for unknown users so timing does not reveal which names exist. */
 	static const char dummy[] = "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
 				    "3OQ2qBHqFyWv2bYxYq0PjBk2l1g2cS1G0a1q0lJc1yQ";
 	bool ok = password_verify(id >= 0 ? hash : dummy, password ? password : "") && id >= 0;
 	if (!ok) {
-		record_failure(db, akey);
-		record_failure(db, ikey);
-		return LOGIN_BAD;
+		__atomic_fetch_add(&failed_bad, 1, __ATOMIC_RELAXED);
+		return LOGIN_BAD; /* the failure was recorded before the check */
 	}
-	st = db_stmt(db, "DELETE FROM login_failures WHERE key = ?");
-	db_bind_text(st, 1, akey);
-	sqlite3_step(st);
-	db_finish(st);
+	if (db_group_write(db, attempt_ok, &a, &e) < 0)
+		log_msg(LOG_ERROR, "login", "%s", e.msg); /* the login stands; the records expire */
 	*user_id = id;
 	return LOGIN_OK;
+}
+
+enum login_result login_check(sqlite3 *db, const char *username, const char *password, const char *address,
+			      int64_t *user_id)
+{
+	return login_attempt(db, username, password, address, user_id, NULL);
+}
+
+int throttle_list(sqlite3 *db, bool all, struct throttle_entry **out, size_t *n, struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	int64_t now = now_s();
+	/* Per key: failures in the pair window (and the newest), failures in the address window (and the oldest). */
+	sqlite3_stmt *st = db_stmt(db, "SELECT key, count(*), max(at), sum(at > ?2), min(CASE WHEN at > ?2 THEN at END) "
+				       "FROM login_failures WHERE at > ?1 AND (key GLOB 'acct:*' OR key GLOB 'addr:*') "
+				       "GROUP BY key ORDER BY substr(key, 1, 5) DESC, key");
+	sqlite3_bind_int64(st, 1, now - LOGIN_PAIR_WINDOW_S);
+	sqlite3_bind_int64(st, 2, now - LOGIN_WINDOW_S);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *key = db_col_text(st, 0);
+		struct throttle_entry t = {0};
+		if (str_starts(key, "addr:")) {
+			snprintf(t.address, sizeof t.address, "%s", key + 5);
+			t.failures = sqlite3_column_int64(st, 3);
+			t.wait_s = addr_wait(t.failures, sqlite3_column_int64(st, 4), now);
+		} else {
+			const char *sp = strchr(key + 5, ' ');
+			if (!sp)
+				continue;
+			snprintf(t.address, sizeof t.address, "%.*s", (int)(sp - (key + 5)), key + 5);
+			snprintf(t.username, sizeof t.username, "%s", sp + 1);
+			t.failures = sqlite3_column_int64(st, 1);
+			t.wait_s = pair_wait(t.failures, sqlite3_column_int64(st, 2), now);
+		}
+		if (!all && t.wait_s == 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		(*out)[(*n)++] = t;
+	}
+	db_finish(st);
+	if (rc != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return err_set(e, "cannot read login failures: %s", sqlite3_errmsg(db));
+	}
+	return 0;
+}
+
+int throttle_clear(sqlite3 *db, const char *username, const char *address, int64_t *removed, struct err *e)
+{
+	char lower[256] = "";
+	snprintf(lower, sizeof lower, "%s", username ? username : "");
+	for (char *p = lower; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	/* ?1 the username (or NULL), ?2 the address (or NULL); keys are "acct:ADDRESS USERNAME" and "addr:ADDRESS". */
+	sqlite3_stmt *st = db_stmt(
+		db, "DELETE FROM login_failures WHERE "
+		    "(?1 IS NULL AND ?2 IS NULL) OR "
+		    "(?1 IS NULL AND key = 'addr:' || ?2) OR "
+		    "(key GLOB 'acct:*' AND (?2 IS NULL OR substr(key, 6, length(?2) + 1) = ?2 || ' ') AND "
+		    " (?1 IS NULL OR substr(key, instr(key, ' ') + 1) = ?1))");
+	db_bind_text(st, 1, username ? lower : NULL);
+	db_bind_text(st, 2, address);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot clear login failures: %s", sqlite3_errmsg(db));
+	if (rc == 0 && removed)
+		*removed = sqlite3_changes(db);
+	db_finish(st);
+	return rc;
 }

@@ -2,11 +2,13 @@
 #include "accounts/users.h"
 
 #include <pthread.h>
+#include <pwquality.h>
 #include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "accounts/orgs.h"
+#include "accounts/sessions.h"
 #include "lib/csv.h"
 #include "lib/db.h"
 #include "lib/util.h"
@@ -96,6 +98,108 @@ bool password_verify(const char *hash, const char *pw)
 	return ok;
 }
 
+/* The sentences password_check() gives: catalogue keys (server/msgs_accounts.c has their Khmer). */
+enum {
+	PW_SHORT,
+	PW_LONG,
+	PW_TEXT,
+	PW_DICTIONARY,
+	PW_SIMPLE,
+	PW_FEW_DIFFERENT,
+	PW_USERNAME,
+	PW_PALINDROME,
+	PW_REPEATS,
+	PW_GUESSABLE,
+	PW_COUNT
+};
+const char *const password_problems[PW_COUNT + 1] = {
+	[PW_SHORT] = "The password must have at least 10 characters.",
+	[PW_LONG] = "The password is too long (at most 256 bytes).",
+	[PW_TEXT] = "The password contains characters that cannot be used (control characters or invalid text).",
+	[PW_DICTIONARY] = "The password is based on a dictionary word.",
+	[PW_SIMPLE] = "The password is too simple or follows a pattern (such as 12345 or abcde).",
+	[PW_FEW_DIFFERENT] = "The password does not have enough different characters.",
+	[PW_USERNAME] = "The password contains the username.",
+	[PW_PALINDROME] = "The password reads the same backwards.",
+	[PW_REPEATS] = "The password repeats the same characters too often.",
+	[PW_GUESSABLE] = "The password is too easy to guess. Use a longer mix of words, digits and signs.",
+	[PW_COUNT] = NULL,
+};
+
+/* libpwquality's settings (read-only once made) and a lock: cracklib's checker keeps static state. */
+static pwquality_settings_t *pwq;
+static pthread_once_t pwq_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t pwq_lock = PTHREAD_MUTEX_INITIALIZER;
+static void pwq_init(void)
+{
+	/* The built-in defaults, not /etc/security/pwquality.conf: the same rule on every server. */
+	pwq = pwquality_default_settings();
+	/* Length is checked here in characters; pwquality's own minimum counts bytes. */
+	pwquality_set_int_value(pwq, PWQ_SETTING_MIN_LENGTH, 6);
+}
+
+/* Maps a pwquality result (and cracklib's message for a dictionary failure) to one of our sentences. */
+static int pwq_problem(int rc, const char *aux)
+{
+	switch (rc) {
+	case PWQ_ERROR_USER_CHECK:
+	case PWQ_ERROR_GECOS_CHECK:
+		return PW_USERNAME;
+	case PWQ_ERROR_PALINDROME:
+		return PW_PALINDROME;
+	case PWQ_ERROR_MAX_CONSECUTIVE:
+	case PWQ_ERROR_MAX_CLASS_REPEAT:
+		return PW_REPEATS;
+	case PWQ_ERROR_MAX_SEQUENCE:
+		return PW_SIMPLE;
+	case PWQ_ERROR_MIN_LENGTH:
+	case PWQ_ERROR_EMPTY_PASSWORD:
+		return PW_SHORT;
+	case PWQ_ERROR_CRACKLIB_CHECK:
+		if (aux && strstr(aux, "dictionary"))
+			return PW_DICTIONARY;
+		if (aux && strstr(aux, "DIFFERENT"))
+			return PW_FEW_DIFFERENT;
+		if (aux && (strstr(aux, "simplistic") || strstr(aux, "systematic")))
+			return PW_SIMPLE;
+		if (aux && strstr(aux, "short"))
+			return PW_SHORT;
+		return PW_GUESSABLE;
+	default:
+		return PW_GUESSABLE;
+	}
+}
+
+int password_check(const char *pw, const char *username, struct err *e)
+{
+	size_t n = strlen(pw ? pw : "");
+	if (n > PASSWORD_MAX)
+		return err_set(e, "%s", password_problems[PW_LONG]);
+	if (!utf8_valid(pw ? pw : "", n))
+		return err_set(e, "%s", password_problems[PW_TEXT]);
+	size_t chars = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)pw[i];
+		if (c < 0x20 || c == 0x7f)
+			return err_set(e, "%s", password_problems[PW_TEXT]);
+		chars += (c & 0xc0) != 0x80;
+	}
+	if (chars < PASSWORD_MIN)
+		return err_set(e, "%s", password_problems[PW_SHORT]);
+	pthread_once(&pwq_once, pwq_init);
+	if (!pwq)
+		return err_set(e, "%s", password_problems[PW_GUESSABLE]);
+	void *aux = NULL;
+	pthread_mutex_lock(&pwq_lock);
+	int rc = pwquality_check(pwq, pw, NULL, username && *username ? username : NULL, &aux);
+	pthread_mutex_unlock(&pwq_lock);
+	/* aux is a message string only for cracklib's failures (pwquality_strerror's contract). */
+	int problem = rc < 0 ? pwq_problem(rc, rc == PWQ_ERROR_CRACKLIB_CHECK ? aux : NULL) : -1;
+	if (problem >= 0)
+		return err_set(e, "%s", password_problems[problem]);
+	return 0;
+}
+
 static bool username_valid(const char *s)
 {
 	size_t n = strlen(s);
@@ -153,13 +257,8 @@ static int fields_validate(sqlite3 *db, const struct user_input *u, bool need_pa
 	unsigned mask;
 	if (roles_parse(u->roles, &mask, e) < 0)
 		return -1;
-	if (need_password && !u->password_hash) {
-		size_t n = strlen(or_empty(u->password));
-		if (n < PASSWORD_MIN)
-			return err_set(e, "password is shorter than %d characters", PASSWORD_MIN);
-		if (n > PASSWORD_MAX)
-			return err_set(e, "password is longer than %d characters", PASSWORD_MAX);
-	}
+	if (need_password && !u->password_hash && !u->activation)
+		return password_check(or_empty(u->password), u->username, e);
 	return 0;
 }
 
@@ -179,8 +278,10 @@ static int roles_write(sqlite3 *db, int64_t id, const char *roles)
 		return -1;
 	sqlite3_stmt *st = db_stmt(db, "DELETE FROM user_roles WHERE user_id = ?");
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_step(st);
+	int del = sqlite3_step(st);
 	db_finish(st);
+	if (del != SQLITE_DONE)
+		return -1;
 	for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
 		if (!(mask & role_names[i].bit))
 			continue;
@@ -199,9 +300,9 @@ static int roles_write(sqlite3 *db, int64_t id, const char *roles)
 static int64_t user_insert(sqlite3 *db, const struct user_input *u, const char *hash)
 {
 	sqlite3_stmt *st = db_stmt(db, "INSERT INTO users(username, password_hash, full_name, full_name_km, sex, "
-					  "org_id, position, email, phone, lang, is_demo, created_at) VALUES "
-					  "(?1, ?2, ?3, ?4, ?5, (SELECT id FROM org_units WHERE code = ?6), ?7, ?8, ?9, "
-					  "?10, ?11, ?12)");
+					  "org_id, position, email, phone, lang, is_demo, created_at, must_change_password) "
+					  "VALUES (?1, ?2, ?3, ?4, ?5, (SELECT id FROM org_units WHERE code = ?6), ?7, ?8, "
+					  "?9, ?10, ?11, ?12, ?13)");
 	db_bind_text(st, 1, u->username);
 	db_bind_text(st, 2, hash);
 	db_bind_text(st, 3, u->full_name);
@@ -214,6 +315,7 @@ static int64_t user_insert(sqlite3 *db, const struct user_input *u, const char *
 	db_bind_text(st, 10, u->lang && *u->lang ? u->lang : "km");
 	sqlite3_bind_int(st, 11, u->is_demo);
 	sqlite3_bind_int64(st, 12, now_s());
+	sqlite3_bind_int(st, 13, u->activation); /* no password yet: chosen at the first login */
 	int rc = sqlite3_step(st);
 	db_finish(st);
 	if (rc != SQLITE_DONE)
@@ -229,6 +331,8 @@ int64_t user_add(sqlite3 *db, const struct user_input *u, struct err *e)
 	char hash[crypto_pwhash_STRBYTES];
 	if (u->password_hash)
 		snprintf(hash, sizeof hash, "%s", u->password_hash);
+	else if (u->activation)
+		hash[0] = '\0'; /* nothing logs in until an activation code is issued */
 	else if (password_hash(u->password, hash, e) < 0)
 		return -1;
 	bool own = !db_in_txn(db);
@@ -254,7 +358,7 @@ int user_update(sqlite3 *db, int64_t id, const struct user_input *u, struct err 
 		return -1;
 	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET full_name = ?1, full_name_km = ?2, sex = ?3, org_id = "
 					  "(SELECT id FROM org_units WHERE code = ?4), position = ?5, email = ?6, "
-					  "phone = ?7 WHERE id = ?8");
+					  "phone = ?7 WHERE id = ?8 AND deleted_at IS NULL");
 	db_bind_text(st, 1, u->full_name);
 	db_bind_text(st, 2, or_empty(u->full_name_km));
 	db_bind_text(st, 3, u->sex && *u->sex ? u->sex : "unspecified");
@@ -273,43 +377,321 @@ int user_update(sqlite3 *db, int64_t id, const struct user_input *u, struct err 
 	return db_commit(db, e);
 }
 
-int user_set_password(sqlite3 *db, const char *username, const char *password, struct err *e)
+/* Ends every session of the account, reporting a failed delete (old sessions must not stay alive). */
+static int end_sessions(sqlite3 *db, int64_t id, const char *keep, struct err *e)
 {
-	if (!db_int(db, "SELECT 1 FROM users WHERE username = ?", username, NULL, 0))
-		return err_set(e, "no user '%s'", username);
+	return sessions_end_user(db, id, keep, e);
+}
+
+/* Writes a hash with the lifecycle flags and ends sessions, in one transaction. */
+static int password_write(sqlite3 *db, int64_t id, const char *hash, bool must_change, int64_t activation_expires,
+			  const char *keep_token, struct err *e)
+{
+	if (db_begin(db, e) < 0)
+		return -1;
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET password_hash = ?, must_change_password = ?, "
+					  "activation_expires = ? WHERE id = ? AND deleted_at IS NULL");
+	db_bind_text(st, 1, hash);
+	sqlite3_bind_int(st, 2, must_change);
+	sqlite3_bind_int64(st, 3, activation_expires);
+	sqlite3_bind_int64(st, 4, id);
+	int rc = sqlite3_step(st);
+	db_finish(st);
+	if (rc != SQLITE_DONE) {
+		err_set(e, "cannot save the password: %s", sqlite3_errmsg(db));
+		db_rollback(db);
+		return -1;
+	}
+	if (sqlite3_changes(db) == 0) {
+		err_set(e, "no such user");
+		db_rollback(db);
+		return -1;
+	}
+	/* A new password ends the account's sessions (but the one making the change). */
+	if (end_sessions(db, id, keep_token, e) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db, e);
+}
+
+/* The username of id, for the strength check; -1 with a message when absent or unreadable. */
+static int username_of(sqlite3 *db, int64_t id, char *out, size_t len, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT username FROM users WHERE id = ? AND deleted_at IS NULL");
+	sqlite3_bind_int64(st, 1, id);
+	out[0] = '\0';
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(out, len, "%s", db_col_text(st, 0));
+	db_finish(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? err_set(e, "no such user") : err_set(e, "cannot read the user: %s", sqlite3_errmsg(db));
+}
+
+int user_reset_password(sqlite3 *db, int64_t id, const char *password, bool must_change, struct err *e)
+{
+	char name[80];
+	if (username_of(db, id, name, sizeof name, e) < 0)
+		return -1;
+	if (password_check(password, name, e) < 0)
+		return -1;
 	char hash[crypto_pwhash_STRBYTES];
 	if (password_hash(password, hash, e) < 0)
 		return -1;
-	if (db_begin(db, e) < 0)
+	int rc = password_write(db, id, hash, must_change, 0, NULL, e);
+	sodium_memzero(hash, sizeof hash);
+	return rc;
+}
+
+int user_set_password(sqlite3 *db, const char *username, const char *password, struct err *e)
+{
+	int64_t id = db_int(db, "SELECT id FROM users WHERE username = ? AND deleted_at IS NULL", username, NULL, -1);
+	if (id < 0)
+		return err_set(e, "no user '%s'", username);
+	return user_reset_password(db, id, password, false, e);
+}
+
+int user_change_password(sqlite3 *db, int64_t id, const char *current, const char *password, const char *keep_token,
+			 struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT username, password_hash, activation_expires FROM users WHERE id = ? "
+					  "AND active = 1 AND deleted_at IS NULL");
+	sqlite3_bind_int64(st, 1, id);
+	char name[80] = "", hash[crypto_pwhash_STRBYTES] = "";
+	int64_t act = 0;
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		snprintf(name, sizeof name, "%s", db_col_text(st, 0));
+		snprintf(hash, sizeof hash, "%s", db_col_text(st, 1));
+		act = sqlite3_column_int64(st, 2);
+	}
+	db_finish(st);
+	if (step == SQLITE_DONE)
+		return err_set(e, "no such user");
+	if (step != SQLITE_ROW)
+		return err_set(e, "cannot read the user: %s", sqlite3_errmsg(db));
+	/* An outstanding activation code is not a password to confirm with. */
+	if (*hash && act == 0 && !password_verify(hash, current ? current : ""))
+		return err_set(e, "The current password is not correct.");
+	if (password_check(password, name, e) < 0)
 		return -1;
-	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET password_hash = ? WHERE username = ?");
-	db_bind_text(st, 1, hash);
-	db_bind_text(st, 2, username);
-	sqlite3_step(st);
+	if (*hash && act == 0 && current && strcmp(current, password) == 0)
+		return err_set(e, "The new password must be different from the current one.");
+	if (password_hash(password, hash, e) < 0)
+		return -1;
+	int rc = password_write(db, id, hash, false, 0, keep_token, e);
+	sodium_memzero(hash, sizeof hash);
+	return rc;
+}
+
+int user_update_contact(sqlite3 *db, int64_t id, const char *phone, const char *email, const char *lang,
+			struct err *e)
+{
+	if (text_ok("phone", phone, 40, e) < 0 || text_ok("email", email, 200, e) < 0)
+		return -1;
+	if (email && *email && (!strchr(email, '@') || strchr(email, ' ')))
+		return err_set(e, "email '%s' is not an address", email);
+	if (lang && strcmp(lang, "en") && strcmp(lang, "km"))
+		return err_set(e, "language must be en or km, not '%s'", lang);
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET phone = ?1, email = ?2, lang = coalesce(?3, lang) "
+					  "WHERE id = ?4 AND deleted_at IS NULL");
+	db_bind_text(st, 1, or_empty(phone));
+	db_bind_text(st, 2, or_empty(email));
+	db_bind_text(st, 3, lang);
+	sqlite3_bind_int64(st, 4, id);
+	int rc = sqlite3_step(st);
 	db_finish(st);
-	/* A new password ends every session of the account. */
-	st = db_stmt(db, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)");
-	db_bind_text(st, 1, username);
-	sqlite3_step(st);
-	db_finish(st);
-	return db_commit(db, e);
+	if (rc != SQLITE_DONE)
+		return err_set(e, "cannot save the profile: %s", sqlite3_errmsg(db));
+	if (sqlite3_changes(db) == 0)
+		return err_set(e, "no such user");
+	return 0;
+}
+
+/* True when id is the only active administrator left. */
+static bool last_admin(sqlite3 *db, int64_t id)
+{
+	char ids[24];
+	snprintf(ids, sizeof ids, "%lld", (long long)id);
+	return db_int(db,
+		      "SELECT (SELECT count(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.role = "
+		      "'admin' AND u.active = 1 AND u.deleted_at IS NULL) = 1 AND EXISTS (SELECT 1 FROM user_roles r "
+		      "JOIN users u ON u.id = r.user_id WHERE r.role = 'admin' AND u.active = 1 AND u.id = ?)",
+		      ids, NULL, 0) == 1;
 }
 
 int user_set_active(sqlite3 *db, int64_t id, bool active, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET active = ? WHERE id = ?");
+	if (!active && last_admin(db, id))
+		return err_set(e, "cannot disable the last active administrator: give another account the admin "
+				  "role first");
+	if (db_begin(db, e) < 0)
+		return -1;
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET active = ? WHERE id = ? AND deleted_at IS NULL");
 	sqlite3_bind_int(st, 1, active);
 	sqlite3_bind_int64(st, 2, id);
-	sqlite3_step(st);
+	int rc = sqlite3_step(st);
 	db_finish(st);
+	if (rc != SQLITE_DONE || sqlite3_changes(db) == 0) {
+		err_set(e, rc != SQLITE_DONE ? "cannot change the account: %s" : "no such user",
+			sqlite3_errmsg(db));
+		db_rollback(db);
+		return -1;
+	}
+	/* Disabling ends the sessions; the disable is undone if they cannot be ended. */
+	if (!active && end_sessions(db, id, NULL, e) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db, e);
+}
+
+int user_delete(sqlite3 *db, int64_t id, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT deleted_at IS NOT NULL FROM users WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	int deleted = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	db_finish(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return err_set(e, "cannot read the user: %s", sqlite3_errmsg(db));
+	if (deleted < 0)
+		return err_set(e, "no such user");
+	if (deleted)
+		return err_set(e, "the account was already deleted");
+	if (last_admin(db, id))
+		return err_set(e, "cannot delete the last active administrator: give another account the admin "
+				  "role first");
+	if (db_begin(db, e) < 0)
+		return -1;
+	st = db_stmt(db, "UPDATE users SET username = '#deleted-' || id, full_name = '', full_name_km = '', "
+			 "position = '', email = '', phone = '', password_hash = '', active = 0, "
+			 "must_change_password = 0, activation_expires = 0, deleted_at = ? WHERE id = ?");
+	sqlite3_bind_int64(st, 1, now_s());
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	db_finish(st);
+	if (rc != SQLITE_DONE) {
+		err_set(e, "cannot delete the user: %s", sqlite3_errmsg(db));
+		db_rollback(db);
+		return -1;
+	}
+	if (end_sessions(db, id, NULL, e) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db, e);
+}
+
+static const char code_alphabet[] = ACTIVATION_ALPHABET;
+
+void activation_code_new(char code[ACTIVATION_CODE_LEN + 1])
+{
+	for (int i = 0; i < ACTIVATION_CODE_LEN; i++)
+		code[i] = i == 5 ? '-' : code_alphabet[randombytes_uniform(sizeof code_alphabet - 1)];
+	code[ACTIVATION_CODE_LEN] = '\0';
+}
+
+bool activation_code_normalise(const char *in, char out[ACTIVATION_CODE_LEN + 1])
+{
+	int k = 0;
+	for (const char *p = in ? in : ""; *p; p++) {
+		char c = *p;
+		if (c == ' ' || c == '-')
+			continue;
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (!strchr(code_alphabet, c) || k == 10)
+			return false;
+		out[k < 5 ? k : k + 1] = c;
+		k++;
+	}
+	if (k != 10)
+		return false;
+	out[5] = '-';
+	out[ACTIVATION_CODE_LEN] = '\0';
+	return true;
+}
+
+/* Writes a new code's hash for id (valid from now); caller's transaction. */
+static int activation_write(sqlite3 *db, int64_t id, const char *hash, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET password_hash = ?, must_change_password = 1, "
+					  "activation_expires = ? WHERE id = ? AND deleted_at IS NULL");
+	db_bind_text(st, 1, hash);
+	sqlite3_bind_int64(st, 2, now_s() + ACTIVATION_VALID_S);
+	sqlite3_bind_int64(st, 3, id);
+	int rc = sqlite3_step(st);
+	db_finish(st);
+	if (rc != SQLITE_DONE)
+		return err_set(e, "cannot save the activation code: %s", sqlite3_errmsg(db));
 	if (sqlite3_changes(db) == 0)
 		return err_set(e, "no such user");
-	if (!active) {
-		st = db_stmt(db, "DELETE FROM sessions WHERE user_id = ?");
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_step(st);
-		db_finish(st);
+	return end_sessions(db, id, NULL, e);
+}
+
+int user_activation_issue(sqlite3 *db, int64_t id, char code[ACTIVATION_CODE_LEN + 1], struct err *e)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	activation_code_new(code);
+	if (password_hash(code, hash, e) < 0)
+		return -1;
+	if (db_begin(db, e) < 0)
+		return -1;
+	if (activation_write(db, id, hash, e) < 0) {
+		db_rollback(db);
+		return -1;
 	}
+	return db_commit(db, e);
+}
+
+bool user_activation_pending(sqlite3 *db, const char *username)
+{
+	return db_int(db, "SELECT activation_expires > 0 FROM users WHERE username = ? AND deleted_at IS NULL",
+		      username ? username : "", NULL, 0) == 1;
+}
+
+bool user_must_change(sqlite3 *db, int64_t id)
+{
+	char ids[24];
+	snprintf(ids, sizeof ids, "%lld", (long long)id);
+	return db_int(db, "SELECT must_change_password FROM users WHERE id = ?", ids, NULL, 0) == 1;
+}
+
+const char *user_login_password(sqlite3 *db, const char *username, const char *pw, char buf[ACTIVATION_CODE_LEN + 1])
+{
+	if (pw && strlen(pw) <= 32 && user_activation_pending(db, username) && activation_code_normalise(pw, buf))
+		return buf;
+	return pw;
+}
+
+int user_login_finish(sqlite3 *db, int64_t id, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT activation_expires FROM users WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	int64_t expires = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	db_finish(st);
+	if (rc != SQLITE_ROW)
+		return err_set(e, "The username or password is not correct.");
+	if (expires == 0)
+		return 0;
+	if (expires <= now_s())
+		return err_set(e, "This activation code has expired. Ask your administrator for a new one.");
+	/* The code works once: from now on the account has no password until the user chooses one. */
+	st = db_stmt(db, "UPDATE users SET password_hash = '', activation_expires = 0, must_change_password = 1 "
+			 "WHERE id = ? AND activation_expires = ?");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, expires);
+	rc = sqlite3_step(st);
+	db_finish(st);
+	if (rc != SQLITE_DONE)
+		return err_set(e, "The server could not complete the login. Please try again.");
+	/* Two logins with the same code at once: only the one that used it up goes on. */
+	if (sqlite3_changes(db) == 0)
+		return err_set(e, "The username or password is not correct.");
 	return 0;
 }
 
@@ -328,7 +710,8 @@ int user_set_lang(sqlite3 *db, int64_t id, const char *lang)
 #define USER_COLS                                                                                                  \
 	"SELECT u.id, u.org_id, u.username, u.full_name, u.full_name_km, u.sex, u.position, u.email, u.phone, "    \
 	"u.lang, o.code, o.name_en, o.name_km, u.active, "                                                         \
-	"(SELECT group_concat(role, ';') FROM user_roles r WHERE r.user_id = u.id) "                               \
+	"(SELECT group_concat(role, ';') FROM user_roles r WHERE r.user_id = u.id), u.must_change_password, "      \
+	"u.password_hash <> '' AND u.activation_expires = 0, u.deleted_at IS NOT NULL "                            \
 	"FROM users u JOIN org_units o ON o.id = u.org_id "
 
 static int user_read(sqlite3_stmt *st, struct user *u)
@@ -345,6 +728,9 @@ static int user_read(sqlite3_stmt *st, struct user *u)
 		*dst[i] = xstrdup(db_col_text(st, (int)i + 2));
 	u->active = sqlite3_column_int(st, 13);
 	roles_parse(db_col_text(st, 14), &u->roles, NULL);
+	u->must_change = sqlite3_column_int(st, 15);
+	u->has_password = sqlite3_column_int(st, 16);
+	u->deleted = sqlite3_column_int(st, 17);
 	db_finish(st);
 	return 0;
 }
@@ -439,7 +825,7 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 		im->header_seen = 1;
 		for (int i = 0; i < NCOLS; i++)
 			im->col[i] = csv_column(f, n, user_cols[i]);
-		const int required[] = {C_USERNAME, C_FULL_NAME, C_ORG, C_PASSWORD};
+		const int required[] = {C_USERNAME, C_FULL_NAME, C_ORG};
 		for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
 			if (im->col[required[i]] < 0) {
 				fprintf(im->errs, "%s:%d: missing column '%s' in the header\n", im->name, line,
@@ -471,6 +857,7 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 		char *copy = (char *)keep(im, v);
 		*dst[i] = i == C_PASSWORD ? copy : str_trim(copy);
 	}
+	u.activation = !*u.password; /* no password: the account waits for an activation code */
 	struct err e;
 	int rc = user_validate(im->db, &u, &e);
 	for (size_t i = 0; rc == 0 && i < im->nrows; i++)
@@ -508,6 +895,8 @@ int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len
 	hashes = xcalloc(im.nrows ? im.nrows : 1, sizeof *hashes);
 	for (size_t i = 0; i < im.nrows; i++) {
 		struct err he;
+		if (im.rows[i].activation)
+			continue; /* hash stays "": nothing logs in until a code is issued */
 		if (password_hash(im.rows[i].password, hashes[i], &he) < 0) {
 			err_set(e, "%s:%d: %s", name, im.lines[i], he.msg); /* not e->msg: it is the destination */
 			goto out;
@@ -535,5 +924,72 @@ out:
 	free(im.owned);
 	free(im.rows);
 	free(im.lines);
+	return rc;
+}
+
+/* Activation sheets */
+
+struct waiting {
+	struct user u;
+	char code[ACTIVATION_CODE_LEN + 1];
+	char hash[crypto_pwhash_STRBYTES];
+};
+
+int users_activation_batch(sqlite3 *db, const char *org_code, activation_fn fn, void *ctx, int *n, struct err *e)
+{
+	*n = 0;
+	if (!org_code || org_id(db, org_code) < 0)
+		return err_set(e, "unknown org code '%s'", or_empty(org_code));
+	sqlite3_stmt *st = db_stmt(db, "SELECT u.id FROM users u JOIN org_units o ON o.id = u.org_id WHERE "
+					  "substr(o.path, 1, length((SELECT path FROM org_units WHERE code = ?1))) = "
+					  "(SELECT path FROM org_units WHERE code = ?1) AND u.active = 1 AND "
+					  "u.deleted_at IS NULL AND u.must_change_password = 1 AND "
+					  "(u.password_hash = '' OR u.activation_expires > 0) ORDER BY u.username");
+	db_bind_text(st, 1, org_code);
+	int64_t *ids = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ids = xrealloc(ids, (count + 1) * sizeof *ids);
+		ids[count++] = sqlite3_column_int64(st, 0);
+	}
+	db_finish(st);
+	if (rc != SQLITE_DONE) {
+		free(ids);
+		return err_set(e, "cannot list the accounts waiting for activation: %s", sqlite3_errmsg(db));
+	}
+	if (count == 0)
+		return err_set(e, "nobody in '%s' or below is waiting for an activation code", org_code);
+	struct waiting *w = xcalloc(count, sizeof *w);
+	size_t loaded = 0;
+	rc = 0;
+	for (size_t i = 0; i < count && rc == 0; i++, loaded++) {
+		if (user_get(db, ids[i], &w[i].u) < 0) {
+			rc = err_set(e, "cannot read user %lld", (long long)ids[i]);
+			break;
+		}
+		activation_code_new(w[i].code);
+		rc = password_hash(w[i].code, w[i].hash, e);
+	}
+	for (size_t i = 0; i < count && rc == 0; i++)
+		rc = fn(ctx, &w[i].u, w[i].code, e);
+	if (rc == 0)
+		rc = fn(ctx, NULL, NULL, e);
+	/* Only once the sheet exists do the new codes replace the old ones. */
+	if (rc == 0 && (rc = db_begin(db, e)) == 0) {
+		for (size_t i = 0; i < count && rc == 0; i++)
+			rc = activation_write(db, w[i].u.id, w[i].hash, e);
+		if (rc < 0)
+			db_rollback(db);
+		else
+			rc = db_commit(db, e);
+	}
+	for (size_t i = 0; i < loaded; i++)
+		user_release(&w[i].u);
+	sodium_memzero(w, count * sizeof *w);
+	free(w);
+	free(ids);
+	if (rc == 0)
+		*n = (int)count;
 	return rc;
 }

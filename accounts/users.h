@@ -19,7 +19,12 @@ enum role {
 
 /* Longest password accepted: argon2id is costly; unbounded input would be a denial of service. */
 #define PASSWORD_MAX 256
-#define PASSWORD_MIN 8
+/* Shortest password accepted, in characters (not bytes: a Khmer character takes three). */
+#define PASSWORD_MIN 10
+/* An activation code: 10 characters of ACTIVATION_ALPHABET in two groups, "ABCDE-FGHJK" (about 50 bits). */
+#define ACTIVATION_CODE_LEN 11
+#define ACTIVATION_ALPHABET "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+#define ACTIVATION_VALID_S (14 * 86400)
 
 struct user_input {
 	const char *username, *full_name, *full_name_km, *sex, *org_code, *position;
@@ -28,6 +33,8 @@ struct user_input {
 	/* A precomputed argon2id hash used instead of password (demo data); NULL normally. */
 	const char *password_hash;
 	bool is_demo;
+	/* No password: the account waits for an activation code (users_activation_sheet, user_activation_issue). */
+	bool activation;
 };
 
 /* A user as read from the database; strings owned by the struct, freed by user_release(). */
@@ -37,6 +44,9 @@ struct user {
 		*org_name_km;
 	unsigned roles;
 	bool active;
+	bool must_change;  /* must choose a new password before doing anything else */
+	bool has_password; /* false after an activation code was used: a new password needs no current one */
+	bool deleted;	   /* personal data erased by user_delete() */
 };
 
 /* Parses a role list into a mask; -1 with a message naming the bad role. */
@@ -47,13 +57,81 @@ void roles_format(unsigned mask, char *out, size_t outlen);
 /* Hashes a password (argon2id). At most a few hashes run at once. -1 on a bad password. */
 int password_hash(const char *pw, char out[crypto_pwhash_STRBYTES], struct err *e);
 bool password_verify(const char *hash, const char *pw);
+/*
+ * The strength rule for every new password: at least PASSWORD_MIN characters,
+ * at most PASSWORD_MAX bytes, and libpwquality's checks (cracklib dictionary,
+ * palindromes, the username inside it...). 0, or -1 with e->msg set to one
+ * fixed sentence from password_problems[] (an interface catalogue key, so the
+ * server can show it in the user's language).
+ */
+int password_check(const char *pw, const char *username, struct err *e);
+/* Every sentence password_check() can give, NULL-terminated (for the catalogue and its tests). */
+extern const char *const password_problems[];
 
 /* Checks every field without writing; message names the field. */
 int user_validate(sqlite3 *db, const struct user_input *u, struct err *e);
 /* Validates and adds a user; returns the new id or -1. Runs in its own transaction unless one is open. */
 int64_t user_add(sqlite3 *db, const struct user_input *u, struct err *e);
+/* Sets a password (strength-checked), clears any activation code and forced change, ends every session. */
 int user_set_password(sqlite3 *db, const char *username, const char *password, struct err *e);
+/*
+ * An administrator's reset: like user_set_password, but the user must change
+ * the password at the next login when must_change is set.
+ */
+int user_reset_password(sqlite3 *db, int64_t id, const char *password, bool must_change, struct err *e);
+/*
+ * The user's own change. current must match unless the account has no
+ * password (an activation code was used). The new password is
+ * strength-checked and must differ from the current one. Clears the forced
+ * change and ends the user's other sessions, keeping the one whose cookie
+ * token is keep_token (NULL ends all). e->msg is a catalogue sentence.
+ */
+int user_change_password(sqlite3 *db, int64_t id, const char *current, const char *password, const char *keep_token,
+			 struct err *e);
+/* What a user edits on their own profile: phone, email, preferred language (NULL leaves it). */
+int user_update_contact(sqlite3 *db, int64_t id, const char *phone, const char *email, const char *lang,
+			struct err *e);
+/* Disables (ending every session) or enables an account. The last active administrator cannot be disabled. */
 int user_set_active(sqlite3 *db, int64_t id, bool active, struct err *e);
+/*
+ * Erases an account's personal data: username (becomes "#deleted-ID", which
+ * cannot log in and frees the name), names, position, email, phone, password,
+ * activation code and sessions; the account is disabled. Kept, for reports and
+ * issued certificates: the row id, sex, org unit, roles, enrolments, progress,
+ * attempts and certificates (which carry the name printed on them). Refused for
+ * the last active administrator and for an account already deleted.
+ */
+int user_delete(sqlite3 *db, int64_t id, struct err *e);
+
+/*
+ * Activation codes. user_activation_issue() gives user id a new code (valid
+ * ACTIVATION_VALID_S): the password becomes the code (stored as its argon2id
+ * hash), the user must choose a password after logging in with it, and every
+ * session ends. code gets the code; it is not stored anywhere in clear.
+ */
+int user_activation_issue(sqlite3 *db, int64_t id, char code[ACTIVATION_CODE_LEN + 1], struct err *e);
+/* A new random code "ABCDE-FGHJK" from ACTIVATION_ALPHABET. */
+void activation_code_new(char code[ACTIVATION_CODE_LEN + 1]);
+/* What a person typed (any case, spaces or dashes anywhere, O for 0...) as the code's canonical form; false when it cannot be a code. */
+bool activation_code_normalise(const char *in, char out[ACTIVATION_CODE_LEN + 1]);
+/* True when username has an activation code outstanding (its login password is the code). */
+bool user_activation_pending(sqlite3 *db, const char *username);
+/*
+ * What to check at login as username's password: when an activation code is
+ * outstanding, the typed text in the code's canonical form (into buf), so
+ * "abcde fghjk" works; otherwise pw itself.
+ */
+const char *user_login_password(sqlite3 *db, const char *username, const char *pw, char buf[ACTIVATION_CODE_LEN + 1]);
+/*
+ * Called after login_check() accepted user id: an activation code is used up
+ * here (it works once), so the user then has no password until they choose
+ * one. 0 when the login may go on; -1 (nothing changed) when the code had
+ * expired, with a catalogue sentence in e->msg.
+ */
+int user_login_finish(sqlite3 *db, int64_t id, struct err *e);
+/* True when user id must choose a new password before doing anything else. */
+bool user_must_change(sqlite3 *db, int64_t id);
+
 int user_set_lang(sqlite3 *db, int64_t id, const char *lang);
 /* Updates names, sex, org, position, email, phone, roles of an existing user. */
 int user_update(sqlite3 *db, int64_t id, const struct user_input *u, struct err *e);
@@ -72,6 +150,17 @@ int users_demo_active(sqlite3 *db, struct buf *names, struct err *e);
  * (NULL: only counted) separated by spaces; returns how many, or -1 with a message.
  */
 int users_admins_active(sqlite3 *db, bool demo, struct buf *names, struct err *e);
+
+/*
+ * The people below org_code (inclusive) still waiting for activation (imported
+ * without a password, or with a code not yet used), by username; each gets a
+ * new code (older ones stop working). For every person fn is called with
+ * their user row and code, then once with u and code NULL (the end: make the
+ * sheet now); only when every call returned 0 are the codes committed. *n
+ * gets the count. Nobody waiting is an error naming the unit.
+ */
+typedef int (*activation_fn)(void *ctx, const struct user *u, const char *code, struct err *e);
+int users_activation_batch(sqlite3 *db, const char *org_code, activation_fn fn, void *ctx, int *n, struct err *e);
 
 /*
  * Imports users from CSV with header-named columns (any order):

@@ -13,6 +13,7 @@
 #include "lib/buf.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
+#include "lib/yaml_nesting.h"
 
 enum phase { P_NONE, P_TEXT, P_ANSWERS, P_FEEDBACK };
 
@@ -392,6 +393,12 @@ static void front_matter(struct md *m, const char *s, size_t len, int first_line
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
+	int deep_line;
+	if (yaml_nesting_check(s, len, YAML_MAX_NESTING, &deep_line) < 0) {
+		quiz_problem(m->p, first_line + deep_line - 1,
+			     "front matter: lists and mappings are nested more than %d levels deep", YAML_MAX_NESTING);
+		return;
+	}
 	if (!yaml_parser_initialize(&parser))
 		return;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)s, len);

@@ -65,6 +65,8 @@ int cert_reissue(sqlite3 *db, const char *serial, int64_t *new_id, struct err *e
  */
 int cert_reissue_renamed(sqlite3 *db, int64_t user_id, int *count, struct err *e);
 int cert_revoke(sqlite3 *db, const char *serial, const char *reason, struct err *e);
+/* How many certificates were ever issued (re-issues included) and how many of them are revoked (/metrics). */
+int cert_counts(sqlite3 *db, int64_t *issued, int64_t *revoked, struct err *e);
 
 /* Loads by serial, by code (any spelling cert_code_normalize accepts) or by id; -1 when absent. */
 int cert_get_by_serial(sqlite3 *db, const char *serial, struct cert *c);

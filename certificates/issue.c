@@ -342,6 +342,18 @@ out:
 	return rc;
 }
 
+int cert_counts(sqlite3 *db, int64_t *issued, int64_t *revoked, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*), count(revoked_at) FROM certificates");
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*issued = sqlite3_column_int64(st, 0);
+		*revoked = sqlite3_column_int64(st, 1);
+	}
+	db_finish(st);
+	return rc == SQLITE_ROW ? 0 : err_set(e, "cannot count certificates: %s", sqlite3_errmsg(db));
+}
+
 int cert_revoke(sqlite3 *db, const char *serial, const char *reason, struct err *e)
 {
 	char why[512];

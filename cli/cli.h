@@ -20,6 +20,13 @@ char *cli_read_file(const char *path, size_t *len);
 /* The value after a flag ("--org X" or "--org=X") at argv[*i]; advances *i. NULL when argv[*i] is not that flag. */
 const char *cli_flag(int argc, char **argv, int *i, const char *flag);
 
+/*
+ * Writes an audit line (lib/log.h) to standard error for an administrative
+ * change made from the command line: the actor is "cli:" and the system
+ * account (and the sudo caller, if any), the address "local".
+ */
+void cli_audit(const char *action, const char *target, const char *detail);
+
 /* Command entry points. */
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);

@@ -74,6 +74,10 @@ static int issue_cmd(int argc, char **argv)
 	struct cert c;
 	if (cert_get(db, id, &c) == 0) {
 		printf("%s %s\n", c.serial, c.code);
+		char target[80], detail[300];
+		snprintf(target, sizeof target, "certificate:%s", c.serial);
+		snprintf(detail, sizeof detail, "user=%s course=%s", user, course);
+		cli_audit("certificate.issue", target, detail);
 		cert_release(&c);
 	}
 	db_close(db);
@@ -144,6 +148,10 @@ static int reissue_cmd(int argc, char **argv)
 	struct cert c;
 	if (cert_get(db, id, &c) == 0) {
 		printf("%s %s (replaces %s)\n", c.serial, c.code, argv[1]);
+		char target[300], detail[80];
+		snprintf(target, sizeof target, "certificate:%s", argv[1]);
+		snprintf(detail, sizeof detail, "new=%s", c.serial);
+		cli_audit("certificate.reissue", target, detail);
 		cert_release(&c);
 	}
 	db_close(db);
@@ -169,6 +177,10 @@ static int revoke_cmd(int argc, char **argv)
 	if (cert_revoke(db, serial, reason, &e) < 0)
 		die("cert revoke: %s", e.msg);
 	printf("revoked %s\n", serial);
+	char target[300], detail[600];
+	snprintf(target, sizeof target, "certificate:%s", serial);
+	snprintf(detail, sizeof detail, "reason=%s", reason ? reason : "");
+	cli_audit("certificate.revoke", target, detail);
 	db_close(db);
 	return 0;
 }
@@ -468,6 +480,9 @@ static int bulk_cmd(int argc, char **argv)
 	struct stat sb = {0};
 	stat(out, &sb);
 	printf("wrote %s: %zu certificates (%lld bytes)\n", out, n, (long long)sb.st_size);
+	char detail[600];
+	snprintf(detail, sizeof detail, "file=%s count=%zu course=%s", out, n, f.course_id ? f.course_id : "");
+	cli_audit("certificate.bulk", org ? org : "all", detail);
 	db_close(db);
 	return 0;
 }

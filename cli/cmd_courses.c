@@ -278,6 +278,7 @@ int cmd_import(int argc, char **argv)
 	}
 	problems_release(&pr);
 	printf("%s\n", msg);
+	cli_audit("course.import", path, msg);
 	return 0;
 }
 
@@ -329,6 +330,10 @@ int cmd_courses(int argc, char **argv)
 			rc = 1;
 		} else {
 			printf("active: %s %s (%s)\n", id, version, lang);
+			char target[300], detail[300];
+			snprintf(target, sizeof target, "course:%s", id);
+			snprintf(detail, sizeof detail, "lang=%s version=%s", lang, version);
+			cli_audit("course.rollback", target, detail);
 		}
 	} else {
 		db_close(db);

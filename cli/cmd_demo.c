@@ -33,12 +33,12 @@ static const struct {
 };
 
 static const struct demo_account demo_accounts[] = {
-	{"admin", "admin-demo-1", "System Administrator", "អ្នកគ្រប់គ្រងប្រព័ន្ធ", "male", ORG_ROOT_CODE, "admin;learner",
+	{"admin", "demo-Angkor-1", "System Administrator", "អ្នកគ្រប់គ្រងប្រព័ន្ធ", "male", ORG_ROOT_CODE, "admin;learner",
 	 "administrator"},
-	{"trainer", "trainer-demo-1", "Chan Sophea", "ចាន់ សុភា", "female", "MOI", "trainer;learner", "trainer"},
-	{"manager", "manager-demo-1", "Keo Dara", "កែវ ដារា", "male", "17", "manager;learner",
+	{"trainer", "demo-Bayon-2", "Chan Sophea", "ចាន់ សុភា", "female", "MOI", "trainer;learner", "trainer"},
+	{"manager", "demo-Kampot-3", "Keo Dara", "កែវ ដារា", "male", "17", "manager;learner",
 	 "manager (Siem Reap province)"},
-	{"learner", "learner-demo-1", "Srey Sokha", "ស្រី សុខា", "female", "171001", "learner",
+	{"learner", "demo-Mekong-4", "Srey Sokha", "ស្រី សុខា", "female", "171001", "learner",
 	 "learner (Sla Kram commune)"},
 };
 

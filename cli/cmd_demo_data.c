@@ -74,7 +74,7 @@ int demo_courses(sqlite3 *db)
 /* ---- synthetic learners: demo_learners() ---- */
 
 /* The one password of every synthetic learner (demo000001, demo000002, ...). */
-#define DEMO_LEARNER_PASSWORD "learner-demo-1"
+#define DEMO_LEARNER_PASSWORD "demo-Mekong-4"
 /* The interface language of every synthetic learner: it picks the package whose title a certificate shows. */
 #define DEMO_LEARNER_LANG "km"
 

@@ -40,6 +40,10 @@ int cmd_enroll(int argc, char **argv)
 			rc = 1;
 		} else {
 			printf(created ? "enrolled %s in %s\n" : "%s was already enrolled in %s\n", u.username, course);
+			char target[300], detail[300];
+			snprintf(target, sizeof target, "user:%s", u.username);
+			snprintf(detail, sizeof detail, "course=%s", course);
+			cli_audit("course.assign", target, detail);
 		}
 		user_release(&u);
 	} else {
@@ -49,6 +53,10 @@ int cmd_enroll(int argc, char **argv)
 			rc = 1;
 		} else {
 			printf("assigned %s to %s and every unit below it: %d new enrolments\n", course, org, added);
+			char target[300], detail[300];
+			snprintf(target, sizeof target, "org:%s", org);
+			snprintf(detail, sizeof detail, "course=%s new_enrolments=%d", course, added);
+			cli_audit("course.assign", target, detail);
 		}
 	}
 	db_close(db);

@@ -10,17 +10,30 @@
 
 #include "cli/cli.h"
 #include "lib/db.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "server/server.h"
+
+/* v as a whole number in [min, max], or exit naming the option. */
+static int cli_int(const char *v, const char *name, long min, long max)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (!*v || *end || n < min || n > max)
+		die("serve: %s must be a whole number from %ld to %ld, not '%s'", name, min, max, v);
+	return (int)n;
+}
 
 /* From this many server threads on, glibc's per-thread caches are turned off (see below). */
 #define SERVE_MANY_THREADS 256
 
 int cmd_serve(int argc, char **argv)
 {
-	struct server_opts o = {.listen = "127.0.0.1:8080", .threads = 32, .db_connections = SERVER_DB_CONNECTIONS,
-				.db_cache_kb = SERVER_DB_CACHE_KB};
+	struct server_opts o = {.listen = "127.0.0.1:8080", .threads = SERVER_THREADS, .db_connections = SERVER_DB_CONNECTIONS,
+				.db_cache_kb = SERVER_DB_CACHE_KB, .conns_per_address = SERVER_CONNS_PER_ADDRESS,
+				.drain_seconds = SERVER_DRAIN_SECONDS, .min_free_mb = SERVER_MIN_FREE_MB};
+	const char *log_file = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if ((v = cli_flag(argc, argv, &i, "--listen")))
@@ -31,14 +44,30 @@ int cmd_serve(int argc, char **argv)
 			o.db_connections = atoi(v);
 		else if ((v = cli_flag(argc, argv, &i, "--db-cache-kb")))
 			o.db_cache_kb = atoi(v);
+		else if ((v = cli_flag(argc, argv, &i, "--conns-per-address")))
+			o.conns_per_address = atoi(v);
 		else if ((v = cli_flag(argc, argv, &i, "--port-file")))
 			o.port_file = v;
+		else if ((v = cli_flag(argc, argv, &i, "--drain-seconds")))
+			o.drain_seconds = cli_int(v, "--drain-seconds", 1, 3600);
+		else if ((v = cli_flag(argc, argv, &i, "--min-free-mb")))
+			o.min_free_mb = cli_int(v, "--min-free-mb", 1, 1024 * 1024);
+		else if ((v = cli_flag(argc, argv, &i, "--log-file")))
+			log_file = v;
 		else
-			die("usage: sala serve [--listen ADDR:PORT] [--threads N] [--db-connections N] [--db-cache-kb KB] "
-			    "[--db PATH]");
+			die("usage: sala serve [--listen [ADDR:]PORT] [--threads N] [--conns-per-address N] [--db-connections N] "
+			    "[--db-cache-kb KB] [--drain-seconds N] [--min-free-mb N] [--log-file PATH] [--db PATH]");
 	}
+	/* The server's log (requests, errors, migrations, audit) goes to standard output, or to --log-file. */
+	struct err e;
+	if (log_file && log_open_file(log_file, &e) < 0)
+		die("serve: %s", e.msg);
+	if (!log_file)
+		log_to(stdout);
 	if (o.threads < 1 || o.threads > 4096)
 		die("serve: --threads must be between 1 and 4096");
+	if (o.conns_per_address < 0 || o.conns_per_address > 4096)
+		die("serve: --conns-per-address must be between 0 (no cap) and 4096");
 	if (o.db_connections < 1 || o.db_connections > 256)
 		die("serve: --db-connections must be between 1 and 256");
 	if (o.db_cache_kb < 1 || o.db_cache_kb > 1024 * 1024)

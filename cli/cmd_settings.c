@@ -47,6 +47,9 @@ int cmd_settings(int argc, char **argv)
 			rc = 1;
 		} else {
 			printf("%s %s\n", argv[2], *argv[3] ? "saved" : "restored to its default");
+			char detail[300];
+			snprintf(detail, sizeof detail, "keys=%s", argv[2]); /* never the value: it may be a secret */
+			cli_audit("settings.change", "settings", detail);
 		}
 	} else {
 		rc = usage();

@@ -38,11 +38,15 @@ int cmd_cert(int argc, char **argv);
 /* sala doctor (cli/cmd_doctor.c) */
 #define DOCTOR_USAGE "doctor [--backups DIR] [--listen ADDR:PORT] [--min-free-mb N] [--max-backup-age-hours N]"
 int cmd_doctor(int argc, char **argv);
+/* sala throttle (cli/cmd_throttle.c) */
+#define THROTTLE_USAGE "throttle list [--all] | clear (--user NAME [--address ADDR] | --address ADDR | --all)"
+int cmd_throttle(int argc, char **argv);
 
 #define COMMANDS_MORE \
 	{"cert", CERT_CMD_USAGE, cmd_cert}, \
 	COURSE_COMMANDS \
 	{"report", REPORT_USAGE, cmd_report}, \
-	{"enroll", ENROLL_USAGE, cmd_enroll},
+	{"enroll", ENROLL_USAGE, cmd_enroll}, \
+	{"throttle", THROTTLE_USAGE, cmd_throttle},
 
 #endif

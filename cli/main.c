@@ -1,7 +1,9 @@
 /* sala: the single binary. `sala COMMAND [ARGS]`; `sala help` lists commands. */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -10,6 +12,7 @@
 #include "cli/commands.h"
 #include "lib/db.h"
 #include "lib/err.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 
@@ -53,6 +56,18 @@ sqlite3 *cli_db_open(void)
 	return db;
 }
 
+void cli_audit(const char *action, const char *target, const char *detail)
+{
+	const struct passwd *pw = getpwuid(geteuid());
+	const char *sudo = getenv("SUDO_USER");
+	char actor[160];
+	if (sudo && *sudo)
+		snprintf(actor, sizeof actor, "cli:%s(sudo:%s)", pw ? pw->pw_name : "?", sudo);
+	else
+		snprintf(actor, sizeof actor, "cli:%s", pw ? pw->pw_name : "?");
+	log_audit(actor, "local", action, target, detail);
+}
+
 char *cli_read_file(const char *path, size_t *len)
 {
 	struct buf b = BUF_INIT;
@@ -91,7 +106,7 @@ static int cmd_help(int argc, char **argv);
 #endif
 
 static const struct command commands[] = {
-	{"serve", "serve [--listen ADDR:PORT] [--threads N] [--db-connections N] [--db-cache-kb KB] [--db PATH]", cmd_serve},
+	{"serve", "serve [--listen [ADDR:]PORT] [--threads N] [--conns-per-address N] [--db-connections N] [--db-cache-kb KB] [--drain-seconds N] [--min-free-mb N] [--log-file PATH] [--db PATH]", cmd_serve},
 	{"user", "user add|passwd|list ...", cmd_user},
 	{"users", "users import FILE.csv", cmd_users},
 	{"orgs", "orgs import FILE.csv | orgs list [CODE]", cmd_orgs},

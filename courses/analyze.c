@@ -16,6 +16,7 @@
 #include "courses/render.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
+#include "lib/yaml_nesting.h"
 
 #define MANIFEST_FILE "course.yml"
 
@@ -201,6 +202,12 @@ static int manifest_parse(const char *data, size_t len, struct pkg_info *info, i
 	memset(info, 0, sizeof *info);
 	info->pass_mark = 70;
 	info->certificate = true;
+	int deep_line;
+	if (yaml_nesting_check(data, len, YAML_MAX_NESTING, &deep_line) < 0) {
+		problem_add(pr, MANIFEST_FILE, deep_line, "lists and mappings are nested more than %d levels deep",
+			    YAML_MAX_NESTING);
+		return pr->n - before;
+	}
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
 	if (!yaml_parser_load(&parser, &doc)) {

@@ -486,9 +486,10 @@ void learn_state_tag(sqlite3 *db, int64_t user_id, const char *course_id, char *
 
 bool learn_may_assign(sqlite3 *db, unsigned roles, int64_t actor_org, int64_t target_org)
 {
-	if (roles & (ROLE_ADMIN | ROLE_TRAINER))
+	if (roles & ROLE_ADMIN)
 		return true;
-	if (roles & ROLE_MANAGER)
+	/* A trainer is bounded like a manager: an assignment to the whole country is an administrator's. */
+	if (roles & (ROLE_MANAGER | ROLE_TRAINER))
 		return org_within(db, actor_org, target_org);
 	return false;
 }

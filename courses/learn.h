@@ -116,8 +116,8 @@ int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, i
 
 /*
  * Whether someone with roles (enum role bits) in org unit actor_org may
- * assign courses to people in target_org: trainers and administrators
- * anywhere, managers only within their own subtree.
+ * assign courses to people in target_org: administrators anywhere,
+ * managers and trainers only within their own subtree.
  */
 bool learn_may_assign(sqlite3 *db, unsigned roles, int64_t actor_org, int64_t target_org);
 

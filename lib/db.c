@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/log.h"
 #include "lib/schema.h"
 #include "lib/xmalloc.h"
 
@@ -50,6 +51,19 @@ static int pragma(sqlite3 *db, const char *sql, struct err *e)
 	return 0;
 }
 
+/* A migration in the log: from and to which schema version, and the failure if any. */
+static void log_migration(sqlite3 *db, int from, int to, const char *failure)
+{
+	struct buf f = BUF_INIT;
+	log_kv(&f, "database", sqlite3_db_filename(db, "main"));
+	log_kvi(&f, "from", from);
+	log_kvi(&f, "to", to);
+	if (failure)
+		log_kv(&f, "cause", failure);
+	log_fields(failure ? LOG_ERROR : LOG_INFO, failure ? "migrate-failed" : "migrate", &f);
+	buf_release(&f);
+}
+
 /*
  * Applies the migrations in one transaction. Some rebuild a table, which needs
  * foreign keys off (they cannot be switched inside a transaction): the caller
@@ -70,6 +84,7 @@ static int migrate(sqlite3 *db, struct err *e)
 	for (int v = have; v < want; v++) {
 		if (db_exec(db, schema_migration(v), e) < 0) {
 			db_rollback(db);
+			log_migration(db, have, want, e->msg);
 			return -1;
 		}
 	}
@@ -81,17 +96,27 @@ static int migrate(sqlite3 *db, struct err *e)
 		sqlite3_finalize(st);
 		if (broken) {
 			db_rollback(db);
-			return err_set(e, "upgrading the database to schema version %d would break references from "
-					  "table %s: nothing was changed", want, table);
+			err_set(e, "upgrading the database to schema version %d would break references from table %s: "
+				   "nothing was changed", want, table);
+			log_migration(db, have, want, e->msg);
+			return -1;
 		}
 		char sql[64];
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", want);
 		if (db_exec(db, sql, e) < 0) {
 			db_rollback(db);
+			log_migration(db, have, want, e->msg);
 			return -1;
 		}
 	}
-	return db_commit(db, e);
+	if (db_commit(db, e) < 0) {
+		if (have != want)
+			log_migration(db, have, want, e->msg);
+		return -1;
+	}
+	if (have != want)
+		log_migration(db, have, want, NULL);
+	return 0;
 }
 
 sqlite3 *db_open(const char *path, struct err *e)
@@ -347,6 +372,38 @@ int db_backup(sqlite3 *db, const char *path, struct err *e)
 	return 0;
 }
 
+/* ---- counters for /metrics ------------------------------------------------- */
+
+const double db_batch_bounds[DB_BATCH_BUCKETS] = {1, 2, 4, 8, 16, 32, 64, 128};
+const double db_commit_bounds[DB_COMMIT_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+static struct db_stats stats;
+
+#define COUNT(field, n) __atomic_fetch_add(&(field), (unsigned long long)(n), __ATOMIC_RELAXED)
+
+static unsigned long long now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000ull;
+}
+
+/* The first bucket whose bound holds v (n: the +Inf bucket). */
+static int bucket(const double *bounds, int n, double v)
+{
+	int i = 0;
+	while (i < n && v > bounds[i])
+		i++;
+	return i;
+}
+
+void db_stats_get(struct db_stats *s)
+{
+	unsigned long long *dst = (unsigned long long *)s;
+	const unsigned long long *src = (const unsigned long long *)&stats;
+	for (size_t i = 0; i < sizeof *s / sizeof *dst; i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
 /* Group commit: a queue of jobs served by one writer thread. */
 struct job {
 	db_write_fn fn;
@@ -402,7 +459,16 @@ static void *group_main(void *arg)
 		struct job *batch = group.head;
 		group.head = group.tail = NULL;
 		pthread_mutex_unlock(&group.lock);
+		unsigned long long t0 = now_us(), jobs = 0;
+		for (struct job *j = batch; j; j = j->next)
+			jobs++;
 		group_run(batch);
+		unsigned long long took = now_us() - t0;
+		COUNT(stats.batches, 1);
+		COUNT(stats.batch_jobs, jobs);
+		COUNT(stats.batch_le[bucket(db_batch_bounds, DB_BATCH_BUCKETS - 1, (double)jobs)], 1);
+		COUNT(stats.commit_us, took);
+		COUNT(stats.commit_le[bucket(db_commit_bounds, DB_COMMIT_BUCKETS - 1, (double)took / 1e6)], 1);
 		pthread_mutex_lock(&group.lock);
 		for (struct job *j = batch, *next; j; j = next) {
 			next = j->next;
@@ -713,8 +779,15 @@ sqlite3 *db_pool_take(struct db_pool *p, int timeout_ms)
 	for (int i = 0; i < p->n && !c; i++)
 		if (!p->conns[i].busy)
 			c = &p->conns[i];
-	if (!c)
+	COUNT(stats.pool_takes, 1);
+	if (!c) {
+		unsigned long long t0 = now_us();
 		c = wait_entry(p, NULL, timeout_ms);
+		COUNT(stats.pool_waits, 1);
+		COUNT(stats.pool_wait_us, now_us() - t0);
+		if (!c)
+			COUNT(stats.pool_timeouts, 1);
+	}
 	if (c)
 		bind_entry(p, c);
 	pthread_mutex_unlock(&p->lock);
@@ -766,8 +839,12 @@ void db_pool_resume(void)
 	struct pooled *c = paused;
 	paused = NULL;
 	pthread_mutex_lock(&p->lock);
-	if (c->busy)
+	if (c->busy) {
+		unsigned long long t0 = now_us();
 		c = wait_entry(p, c, 0);
+		COUNT(stats.pool_waits, 1);
+		COUNT(stats.pool_wait_us, now_us() - t0);
+	}
 	bind_entry(p, c);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -858,4 +935,32 @@ void db_checkpointer_stop(void)
 	ckpt.running = false;
 	db_close(ckpt.db);
 	ckpt.db = NULL;
+}
+
+/* ---- health ----------------------------------------------------------------- */
+
+int db_health_check(sqlite3 *db, struct err *e)
+{
+	snapshot_stop(db);
+	if (db_begin(db, e) < 0)
+		return -1;
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM sqlite_schema");
+	int rc = sqlite3_step(st);
+	db_finish(st);
+	if (rc != SQLITE_ROW) {
+		err_set(e, "cannot read the database: %s", sqlite3_errmsg(db));
+		db_rollback(db);
+		return -1;
+	}
+	st = db_stmt(db, "INSERT INTO settings(key, value) VALUES ('health_heartbeat', datetime('now')) "
+			 "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+	rc = sqlite3_step(st);
+	db_finish(st);
+	if (rc != SQLITE_DONE) {
+		err_set(e, "cannot write to the database: %s", sqlite3_errmsg(db));
+		db_rollback(db);
+		return -1;
+	}
+	db_rollback(db);
+	return 0;
 }

@@ -121,6 +121,33 @@ void db_wal_hook(sqlite3 *db);
 
 /* PRAGMA quick_check: 0 when it says ok, else -1 with its first finding. */
 int db_quick_check(sqlite3 *db, struct err *e);
+/*
+ * Counters since the process started, for /metrics (docs/monitoring.md).
+ * Histogram buckets are per bucket (not cumulative); the last one is +Inf.
+ */
+#define DB_BATCH_BUCKETS 9   /* group-commit jobs per transaction: <= 1, 2, 4, ... 128, +Inf */
+#define DB_COMMIT_BUCKETS 12 /* seconds from BEGIN to COMMIT of a group: <= 0.001 ... 2.5, +Inf */
+extern const double db_batch_bounds[DB_BATCH_BUCKETS];   /* the finite bounds; the last entry is unused */
+extern const double db_commit_bounds[DB_COMMIT_BUCKETS]; /* the finite bounds; the last entry is unused */
+struct db_stats {
+	unsigned long long pool_takes;    /* connections taken by requests */
+	unsigned long long pool_waits;    /* takes (and resumes) that had to wait for a connection */
+	unsigned long long pool_wait_us;  /* time spent in those waits */
+	unsigned long long pool_timeouts; /* takes that gave up (the request got 503) */
+	unsigned long long batches, batch_jobs;
+	unsigned long long batch_le[DB_BATCH_BUCKETS];
+	unsigned long long commit_us;
+	unsigned long long commit_le[DB_COMMIT_BUCKETS];
+};
+/* A copy of the counters (each read atomically). */
+void db_stats_get(struct db_stats *s);
+
+/*
+ * The health check: reads the schema and writes a heartbeat setting inside a
+ * BEGIN IMMEDIATE transaction that is rolled back, so nothing is kept. -1 with
+ * the database's own message (locked, disk full, read-only...) on failure.
+ */
+int db_health_check(sqlite3 *db, struct err *e);
 
 /* Consistent online copy of the database into path (SQLite backup API). */
 int db_backup(sqlite3 *db, const char *path, struct err *e);

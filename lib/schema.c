@@ -248,6 +248,16 @@ static const char *const migrations[] = {
 	/* Submitted attempts are counted on every lesson page (its ETag): from the index alone. */
 	"DROP INDEX attempts_user;"
 	"CREATE INDEX attempts_user ON attempts(user_id, course_id, item_path, submitted_at);",
+
+	/*
+	 * 3: the password lifecycle (docs/accounts.md). must_change_password sends the
+	 * user to the change form after login. activation_expires > 0 means
+	 * password_hash holds the argon2id hash of a one-time activation code valid
+	 * until then. deleted_at marks an account whose personal data was erased.
+	 */
+	"ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE users ADD COLUMN activation_expires INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE users ADD COLUMN deleted_at INTEGER;",
 };
 
 const char *schema_migration(int i)

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "lib/db.h"
+#include "lib/netaddr.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 
@@ -25,6 +26,11 @@ static const struct setting_def defs[] = {
 	 4096},
 	{"package_max_ratio", SETTING_INT, "200", "uploaded packages: largest compression ratio of big files", 2,
 	 100000},
+	/* Read by the server every few seconds (server/server.c); docs/accounts.md. */
+	{"trusted_proxies", SETTING_ADDRESSES, "",
+	 "proxies (IPv4 addresses or ranges, comma-separated) whose X-Forwarded-For names the client", 0, 0},
+	/* docs/monitoring.md: with it, /metrics also answers non-loopback clients sending "Authorization: Bearer TOKEN". */
+	{"metrics_token", SETTING_TOKEN, "", "bearer token for /metrics from other hosts (32+ letters, digits, - _)", 0, 0},
 };
 
 const struct setting_def *settings_table(size_t *n)
@@ -81,6 +87,13 @@ int setting_check(const struct setting_def *d, const char *v, struct err *e)
 			return err_set(e, "%s: '%s' is not a PNG image", d->name, v);
 		return 0;
 	}
+	case SETTING_ADDRESSES:
+		return netaddr_list_check(v, e);
+	case SETTING_TOKEN:
+		if (n < 32 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != n)
+			return err_set(e, "%s: must be at least 32 letters, digits, - or _ (e.g. openssl rand -hex 32)",
+				       d->name);
+		return 0;
 	case SETTING_INT: {
 		char *end;
 		errno = 0;

@@ -1,6 +1,7 @@
 /*
  * Site settings kept in the database (table settings): the issuing authority,
- * the certificate template, the public address and the package upload limits. One table describes every
+ * the certificate template, the public address, the package upload limits and
+ * the proxies trusted to name the client's address. One table describes every
  * key, its default and how it is checked; unknown keys are refused.
  */
 #ifndef SALA_SETTINGS_H
@@ -10,7 +11,7 @@
 
 #include "lib/err.h"
 
-enum setting_type { SETTING_TEXT, SETTING_COLOR, SETTING_URL, SETTING_PNG_PATH, SETTING_INT };
+enum setting_type { SETTING_TEXT, SETTING_COLOR, SETTING_URL, SETTING_PNG_PATH, SETTING_INT, SETTING_ADDRESSES, SETTING_TOKEN };
 
 struct setting_def {
 	const char *name;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "accounts/orgs.h"
+#include "accounts/sheet.h"
 #include "accounts/users.h"
 #include "certificates/cert.h"
 #include "lib/db.h"
@@ -66,10 +67,21 @@ static void user_form(struct req *r, struct buf *b, const struct user *u, const 
 	field_input(b, "email", T(r, "Email"), "email", u ? u->email : req_form(r, "email"), false, "off");
 	field_input(b, "phone", T(r, "Phone"), "tel", u ? u->phone : req_form(r, "phone"), false, "off");
 	if (!u)
-		field_input(b, "password", T(r, "Password (at least 8 characters)"), "password", NULL, true,
+		field_input(b, "password", T(r, "Password (at least 10 characters)"), "password", NULL, true,
 			    "new-password");
 	role_boxes(r, b, u ? u->roles : ROLE_LEARNER);
 	form_submit(b, u ? T(r, "Save") : T(r, "Add user"));
+}
+
+/* "user:NAME" for the audit trail ("user:#ID" when the account cannot be read). */
+static const char *user_target(struct req *r, int64_t id)
+{
+	struct user u;
+	if (user_get(r->db, id, &u) < 0)
+		return arena_printf(&r->arena, "user:#%lld", (long long)id);
+	const char *t = arena_printf(&r->arena, "user:%s", u.username);
+	user_release(&u);
+	return t;
 }
 
 static int h_users(struct req *r)
@@ -79,9 +91,12 @@ static int h_users(struct req *r)
 	buf_printf(&b, "<h1>%s</h1>", T(r, "Users"));
 	if (req_query(r, "added"))
 		notice(&b, "ok", T(r, "The user was added."));
+	if (req_query(r, "deleted"))
+		notice(&b, "ok", T(r, "The account was deleted: its personal data is erased."));
 	buf_printf(&b, "<p><a class=\"button\" href=\"/admin/users/new\">%s</a> "
-		       "<a class=\"button secondary\" href=\"/admin/users/import\">%s</a></p>",
-		   T(r, "Add user"), T(r, "Import users from CSV"));
+		       "<a class=\"button secondary\" href=\"/admin/users/import\">%s</a> "
+		       "<a class=\"button secondary\" href=\"/admin/users/activation-sheet\">%s</a></p>",
+		   T(r, "Add user"), T(r, "Import users from CSV"), T(r, "Print activation codes"));
 	const char *q = req_query(r, "q");
 	buf_puts(&b, "<form method=\"get\" action=\"/admin/users\" role=\"search\">");
 	field_input(&b, "q", T(r, "Search by name, username or org code"), "search", q, false, "off");
@@ -162,6 +177,8 @@ static int h_user_create(struct req *r)
 		page_end(r, &b);
 		return page_send(r, 422, &b);
 	}
+	req_audit(r, "user.create", arena_printf(&r->arena, "user:%s", u.username ? u.username : ""),
+		  arena_printf(&r->arena, "roles=%s org=%s", u.roles, u.org_code ? u.org_code : ""));
 	return resp_redirect(r, "/admin/users?added=1");
 }
 
@@ -183,6 +200,17 @@ static int h_user_edit(struct req *r)
 			 (int)req_int(req_query(r, "reissued"), 1, 1000000, 0));
 		notice(&b, "ok", msg);
 	}
+	if (req_query(r, "password"))
+		notice(&b, "ok", T(r, "The password was set and the user's sessions have ended."));
+	if (u.deleted) {
+		notice(&b, "info", T(r, "This account was deleted: its personal data is erased."));
+		page_end(r, &b);
+		user_release(&u);
+		return page_send(r, 200, &b);
+	}
+	if (u.must_change)
+		notice(&b, "info", u.has_password ? T(r, "This user must change their password at the next login.")
+						  : T(r, "This account waits for activation: the user has no password yet."));
 	char action[64];
 	snprintf(action, sizeof action, "/admin/users/%lld", (long long)u.id);
 	user_form(r, &b, &u, action);
@@ -190,6 +218,28 @@ static int h_user_edit(struct req *r)
 	form_begin(r, &b, action);
 	buf_printf(&b, "<input type=\"hidden\" name=\"active\" value=\"%d\">", u.active ? 0 : 1);
 	form_submit(&b, u.active ? T(r, "Disable account") : T(r, "Enable account"));
+	buf_printf(&b, "<h2>%s</h2>", T(r, "Set a new password"));
+	snprintf(action, sizeof action, "/admin/users/%lld/password", (long long)u.id);
+	form_begin(r, &b, action);
+	field_input(&b, "password", T(r, "New password (at least 10 characters)"), "password", NULL, true,
+		    "new-password");
+	buf_printf(&b, "<label><input type=\"checkbox\" name=\"must_change\" value=\"1\" checked> %s</label>",
+		   T(r, "The user must change it at the next login"));
+	form_submit(&b, T(r, "Set password"));
+	buf_printf(&b, "<h2>%s</h2><p>%s</p>", T(r, "Activation code"),
+		   T(r, "A new one-time code replaces the password: the user logs in with it and chooses a password. "
+			"It is valid for 14 days and shown only once."));
+	snprintf(action, sizeof action, "/admin/users/%lld/activation", (long long)u.id);
+	form_begin(r, &b, action);
+	form_submit(&b, T(r, "Issue a new activation code"));
+	buf_printf(&b, "<h2>%s</h2><p>%s</p>", T(r, "Delete account"),
+		   T(r, "Erases the name, contact details, password and sessions. Reports keep the person's sex, org "
+			"unit and results; issued certificates stay valid."));
+	snprintf(action, sizeof action, "/admin/users/%lld/delete", (long long)u.id);
+	form_begin(r, &b, action);
+	buf_printf(&b, "<label><input type=\"checkbox\" name=\"confirm\" value=\"1\" required> %s</label>",
+		   T(r, "Yes, erase this person's data"));
+	form_submit(&b, T(r, "Delete account"));
 	page_end(r, &b);
 	user_release(&u);
 	return page_send(r, 200, &b);
@@ -206,6 +256,9 @@ static int h_user_save(struct req *r)
 	int reissued = 0;
 	if (cert_reissue_renamed(r->db, id, &reissued, &e) < 0)
 		return resp_error(r, 500, e.msg);
+	req_audit(r, "user.update", user_target(r, id),
+		  arena_printf(&r->arena, "roles=%s org=%s certificates_reissued=%d", u.roles,
+			       u.org_code ? u.org_code : "", reissued));
 	char to[96];
 	snprintf(to, sizeof to, "/admin/users/%lld?saved=1&reissued=%d", (long long)id, reissued);
 	return resp_redirect(r, to);
@@ -217,11 +270,120 @@ static int h_user_active(struct req *r)
 	if (r->user->id == id)
 		return resp_error(r, 400, T(r, "You cannot disable your own account."));
 	struct err e;
-	if (user_set_active(r->db, id, req_int(req_form(r, "active"), 0, 1, 1), &e) < 0)
-		return resp_error(r, 404, e.msg);
+	int64_t active = req_int(req_form(r, "active"), 0, 1, 1);
+	if (user_set_active(r->db, id, active, &e) < 0)
+		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, e.msg);
+	req_audit(r, active ? "user.enable" : "user.disable", user_target(r, id), NULL);
 	char to[64];
 	snprintf(to, sizeof to, "/admin/users/%lld?saved=1", (long long)id);
 	return resp_redirect(r, to);
+}
+
+static int h_user_password(struct req *r)
+{
+	int64_t id = req_int(r->param[0], 1, INT64_MAX, 0);
+	struct err e;
+	if (user_reset_password(r->db, id, req_form(r, "password") ? req_form(r, "password") : "",
+				req_form(r, "must_change") != NULL, &e) < 0)
+		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 422, T(r, e.msg));
+	req_audit(r, "user.password-reset", user_target(r, id), req_form(r, "must_change") ? "must_change=1" : NULL);
+	char to[64];
+	snprintf(to, sizeof to, "/admin/users/%lld?password=1", (long long)id);
+	return resp_redirect(r, to);
+}
+
+static int h_user_activation(struct req *r)
+{
+	int64_t id = req_int(r->param[0], 1, INT64_MAX, 0);
+	struct user u = {0};
+	if (user_get(r->db, id, &u) < 0 || u.deleted) {
+		user_release(&u);
+		return resp_error(r, 404, T(r, "No such user."));
+	}
+	char code[ACTIVATION_CODE_LEN + 1];
+	struct err e;
+	if (user_activation_issue(r->db, id, code, &e) < 0) {
+		user_release(&u);
+		return resp_error(r, 500, e.msg);
+	}
+	req_audit(r, "user.activation-code", user_target(r, id), NULL);
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Activation code"));
+	buf_printf(&b, "<h1>%s</h1><p>%s <strong>", T(r, "Activation code"), T(r, "Username"));
+	buf_html(&b, u.username);
+	buf_printf(&b, "</strong></p><p class=\"code\"><strong>%s</strong></p><p>%s</p>", code,
+		   T(r, "Give this code to the person. It works once, for 14 days; it is not shown again."));
+	buf_printf(&b, "<p><a href=\"/admin/users/%lld\">%s</a></p>", (long long)id, T(r, "Continue"));
+	page_end(r, &b);
+	user_release(&u);
+	sodium_memzero(code, sizeof code);
+	/* The code is shown once: no copy in the browser's cache. */
+	int rc =
+	    resp_send(r, 200, "text/html; charset=utf-8", buf_str(&b), b.len, "Cache-Control: private, no-store\r\n");
+	sodium_memzero(b.data, b.len);
+	buf_release(&b);
+	return rc;
+}
+
+static int h_user_delete(struct req *r)
+{
+	int64_t id = req_int(r->param[0], 1, INT64_MAX, 0);
+	if (r->user->id == id)
+		return resp_error(r, 400, T(r, "You cannot delete your own account."));
+	if (!req_form(r, "confirm"))
+		return resp_error(r, 400, T(r, "Tick the box to confirm the deletion."));
+	struct err e;
+	const char *target = user_target(r, id); /* before the name is erased */
+	if (user_delete(r->db, id, &e) < 0)
+		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, e.msg);
+	req_audit(r, "user.delete", target, NULL);
+	return resp_redirect(r, "/admin/users?deleted=1");
+}
+
+static void sheet_page(struct req *r, struct buf *b, const char *error)
+{
+	page_begin(r, b, T(r, "Print activation codes"));
+	buf_printf(b, "<h1>%s</h1><p>%s</p>", T(r, "Print activation codes"),
+		   T(r, "A PDF of slips to cut and hand out: one for each person in the unit (and below it) who has "
+			"no password yet, with a new code valid for 14 days. Codes printed earlier for them stop "
+			"working."));
+	if (error)
+		notice(b, "error", error);
+	form_begin(r, b, "/admin/users/activation-sheet");
+	field_input(b, "org", T(r, "Org unit code"), "text", req_form(r, "org"), true, "off");
+	form_submit(b, T(r, "Download the PDF"));
+	page_end(r, b);
+}
+
+static int h_sheet_get(struct req *r)
+{
+	struct buf b = BUF_INIT;
+	sheet_page(r, &b, NULL);
+	return page_send(r, 200, &b);
+}
+
+static int h_sheet_post(struct req *r)
+{
+	const char *org = req_form(r, "org");
+	struct buf pdf = BUF_INIT;
+	struct err e;
+	int n = 0;
+	if (activation_sheet_pdf(r->db, org ? org : "", &pdf, &n, &e) < 0) {
+		buf_release(&pdf);
+		struct buf b = BUF_INIT;
+		sheet_page(r, &b, e.msg);
+		return page_send(r, 422, &b);
+	}
+	req_audit(r, "user.activation-sheet", arena_printf(&r->arena, "org:%s", org ? org : ""),
+		  arena_printf(&r->arena, "codes=%d", n));
+	char headers[160];
+	snprintf(headers, sizeof headers,
+		 "Content-Disposition: attachment; filename=\"activation-%s.pdf\"\r\n"
+		 "Cache-Control: private, no-store\r\n",
+		 org_id(r->db, org) >= 0 && strlen(org) < 40 && !strpbrk(org, "\"\\\r\n") ? org : "codes");
+	int rc = resp_send(r, 200, "application/pdf", pdf.data, pdf.len, headers);
+	buf_release(&pdf);
+	return rc;
 }
 
 static void import_page(struct req *r, struct buf *b, const char *title, const char *action, const char *help,
@@ -270,6 +432,7 @@ static int import_post(struct req *r, bool users)
 		return page_send(r, 422, &b);
 	}
 	free(errs);
+	req_audit(r, users ? "users.import" : "orgs.import", "csv", arena_printf(&r->arena, "rows=%d", added));
 	page_begin(r, &b, title);
 	buf_printf(&b, "<h1>%s</h1>", title);
 	char msg[128];
@@ -360,6 +523,8 @@ static int h_org_create(struct req *r)
 	if (org_add(r->db, req_form(r, "code"), req_form(r, "name_en"), req_form(r, "name_km"), parent,
 		    req_form(r, "level") ? req_form(r, "level") : "", &e) < 0)
 		return resp_error(r, 422, e.msg);
+	req_audit(r, "org.create", arena_printf(&r->arena, "org:%s", req_form(r, "code")),
+		  arena_printf(&r->arena, "parent=%s", parent ? parent : ""));
 	struct buf to = BUF_INIT;
 	buf_puts(&to, "/admin/orgs?added=1&parent=");
 	buf_url(&to, parent ? parent : "");
@@ -392,6 +557,7 @@ static const char *setting_label(struct req *r, const char *name)
 		{"cert_color", "Certificate colour (#rrggbb)"},
 		{"cert_logo_path", "Logo on certificates (absolute path of a PNG file on the server)"},
 		{"cert_signature_path", "Signature on certificates (absolute path of a PNG file on the server)"},
+		{"trusted_proxies", "Trusted proxies (IPv4 addresses or ranges, comma-separated; empty: none)"},
 	};
 	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
 		if (strcmp(labels[i].name, name) == 0)
@@ -442,11 +608,26 @@ static int h_settings_save(struct req *r)
 		if (v && setting_check(&d[i], v, &e) < 0)
 			return settings_page(r, 422, e.msg, false);
 	}
+	struct buf changed = BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
 		const char *v = req_form(r, d[i].name);
-		if (v && setting_set(r->db, d[i].name, v, &e) < 0)
+		if (!v)
+			continue;
+		char *before = setting_value(r->db, d[i].name);
+		bool differs = strcmp(before, v) != 0;
+		free(before);
+		if (setting_set(r->db, d[i].name, v, &e) < 0) {
+			buf_release(&changed);
+			r->cause = arena_strdup(&r->arena, e.msg);
 			return settings_page(r, 500, e.msg, false);
+		}
+		if (differs)
+			buf_printf(&changed, "%s%s", changed.len ? "," : "", d[i].name);
 	}
+	/* Names only: values may be secrets (metrics_token). */
+	if (changed.len)
+		req_audit(r, "settings.change", "settings", arena_printf(&r->arena, "keys=%s", buf_str(&changed)));
+	buf_release(&changed);
 	return resp_redirect(r, "/admin/settings?saved=1");
 }
 
@@ -458,7 +639,12 @@ const struct route admin_routes[] = {
 	{"POST", "/admin/users/new", ROLE_ADMIN, h_user_create, 0},
 	{"GET", "/admin/users/import", ROLE_ADMIN, h_users_import_get, 0},
 	{"POST", "/admin/users/import", ROLE_ADMIN, h_users_import_post, 8u << 20},
+	{"GET", "/admin/users/activation-sheet", ROLE_ADMIN, h_sheet_get, 0},
+	{"POST", "/admin/users/activation-sheet", ROLE_ADMIN, h_sheet_post, 0},
 	{"GET", "/admin/users/:id", ROLE_ADMIN, h_user_edit, 0},
+	{"POST", "/admin/users/:id/password", ROLE_ADMIN, h_user_password, 0},
+	{"POST", "/admin/users/:id/activation", ROLE_ADMIN, h_user_activation, 0},
+	{"POST", "/admin/users/:id/delete", ROLE_ADMIN, h_user_delete, 0},
 	{"POST", "/admin/users/:id", ROLE_ADMIN, h_user_save, 0},
 	{"POST", "/admin/users/:id/active", ROLE_ADMIN, h_user_active, 0},
 	{"GET", "/admin/orgs", ROLE_ADMIN, h_orgs, 0},

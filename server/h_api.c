@@ -4,7 +4,8 @@
  * (then state changes need the X-CSRF-Token header) or "Authorization:
  * Bearer TOKEN" with the token from POST /api/v1/login. Errors are
  * {"error": "..."} with the HTTP status (resp_error under /api/).
- * Request bodies are JSON, read with SQLite's JSON functions.
+ * Request bodies are JSON objects, read with lib/json.h's bounded parser
+ * and typed getters (never with SQLite's JSON functions, which recurse).
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,36 +14,40 @@
 #include "accounts/users.h"
 #include "assessment/attempt.h"
 #include "lib/db.h"
+#include "lib/json.h"
 #include "lib/util.h"
 #include "server/h_learn.h"
 #include "courses/learn.h"
 #include "server/server.h"
 #include "server/views.h"
 
-/* A string member of the JSON body at a JSON path ("$.username"), or NULL (absent, not JSON). Arena copy. */
-static const char *body_get(struct req *r, const char *path)
+/*
+ * The body as a JSON object (lib/json.h: parsed with jansson after an
+ * iterative check of its nesting and size), or NULL with the error already
+ * sent in *status: a body past the limits gets their message, anything else
+ * that is not a JSON object gets "the body must be a JSON object SHAPE"
+ * (with what is wrong, when it is not JSON at all).
+ * The caller frees the object with json_body_free().
+ */
+static struct json_obj *body_object(struct req *r, const char *shape, int *status)
 {
-	if (!r->body)
+	struct json_obj *o;
+	struct err e;
+	int rc = json_body_parse(r->body, r->body_len, &o, &e);
+	if (rc == JSON_ELIMIT) {
+		*status = resp_error(r, 400, e.msg);
 		return NULL;
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT CASE WHEN json_valid(?1) THEN json_extract(?1, ?2) END");
-	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
-	db_bind_text(st, 2, path);
-	const char *v = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = arena_strdup(&r->arena, db_col_text(st, 0));
-	db_finish(st);
-	return v;
-}
-
-static bool body_is_json_object(struct req *r)
-{
-	if (!r->body || !r->body_len)
-		return false;
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT json_valid(?1) AND json_type(?1) = 'object'");
-	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
-	bool ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-	db_finish(st);
-	return ok;
+	}
+	if (rc == JSON_EINVALID) {
+		*status =
+		    resp_error(r, 400, arena_printf(&r->arena, "the body must be a JSON object %s (%s)", shape, e.msg));
+		return NULL;
+	}
+	if (rc < 0) {
+		*status = resp_error(r, 400, arena_printf(&r->arena, "the body must be a JSON object %s", shape));
+		return NULL;
+	}
+	return o;
 }
 
 static int send_json(struct req *r, int status, struct buf *b)
@@ -66,6 +71,7 @@ static void user_json(struct buf *b, const struct user *u)
 	buf_json_str(b, u->lang);
 	buf_puts(b, ",\"org\":");
 	buf_json_str(b, u->org_code);
+	buf_printf(b, ",\"must_change_password\":%s", u->must_change ? "true" : "false");
 	buf_puts(b, ",\"roles\":[");
 	static const struct {
 		unsigned bit;
@@ -83,15 +89,28 @@ static void user_json(struct buf *b, const struct user *u)
 
 static int h_login(struct req *r)
 {
-	if (!body_is_json_object(r))
-		return resp_error(r, 400, "the body must be a JSON object {\"username\": ..., \"password\": ...}");
-	const char *u = body_get(r, "$.username"), *p = body_get(r, "$.password");
-	int64_t id;
-	enum login_result res = login_check(r->db, u ? u : "", p ? p : "", r->remote, &id);
-	if (res == LOGIN_THROTTLED)
-		return resp_error(r, 429, "too many failed attempts; wait 15 minutes");
+	int status;
+	struct json_obj *body = body_object(r, "{\"username\": ..., \"password\": ...}", &status);
+	if (!body)
+		return status;
+	const char *u = json_get_str(body, "username"), *p = json_get_str(body, "password");
+	int64_t id, wait = 0;
+	char code[ACTIVATION_CODE_LEN + 1];
+	enum login_result res = login_attempt(r->db, u ? u : "", user_login_password(r->db, u, p ? p : "", code),
+					      r->remote, &id, &wait);
+	json_body_free(body);
+	if (res == LOGIN_THROTTLED) {
+		resp_retry_after(r, wait);
+		return resp_error(r, 429, arena_printf(&r->arena, "too many failed attempts; try again in %lld seconds",
+						       (long long)wait));
+	}
+	if (res == LOGIN_ERROR)
+		return resp_error(r, 503, "the server is busy; try again in a moment");
 	if (res != LOGIN_OK)
 		return resp_error(r, 401, "the username or password is not correct");
+	struct err e;
+	if (user_login_finish(r->db, id, &e) < 0)
+		return resp_error(r, 401, "the activation code has expired; ask your administrator for a new one");
 	if (req_login(r, id) < 0)
 		return resp_error(r, 500, "cannot start a session");
 	struct user user;
@@ -113,6 +132,28 @@ static int h_logout(struct req *r)
 {
 	session_destroy(r->db, r->token);
 	resp_cookie(r, SESSION_COOKIE, "", -1);
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "{\"ok\":true}");
+	return send_json(r, 200, &b);
+}
+
+/* {"current": "...", "new": "..."}: the user's own password change; the calling session stays, the others end. */
+static int h_me_password(struct req *r)
+{
+	int status;
+	struct json_obj *body = body_object(r, "{\"current\": ..., \"new\": ...}", &status);
+	if (!body)
+		return status;
+	const char *pw = json_get_str(body, "new");
+	if (!pw) {
+		json_body_free(body);
+		return resp_error(r, 400, "missing \"new\": the new password");
+	}
+	struct err e;
+	int rc = user_change_password(r->db, r->user->id, json_get_str(body, "current"), pw, r->token, &e);
+	json_body_free(body);
+	if (rc < 0)
+		return resp_error(r, 422, T(r, e.msg));
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "{\"ok\":true}");
 	return send_json(r, 200, &b);
@@ -234,20 +275,35 @@ static int h_enrol(struct req *r)
 
 static int h_assign(struct req *r)
 {
-	if (!body_is_json_object(r))
-		return resp_error(r, 400, "the body must be a JSON object {\"org\": CODE, \"users\": [NAME, ...]}");
-	struct learn_course c;
-	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, &c) < 0)
-		return resp_error(r, 404, "no such course");
+	int status;
+	struct json_obj *body = body_object(r, "{\"org\": CODE, \"users\": [NAME, ...]}", &status);
+	if (!body)
+		return status;
 	/* users: an array of names (joined by new lines) or one string. */
 	struct buf names = BUF_INIT;
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT value FROM json_each(?1, '$.users') WHERE json_valid(?1)");
-	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		buf_printf(&names, "%s\n", db_col_text(st, 0));
-	db_finish(st);
+	const char *one = json_get_str(body, "users");
+	const char **list;
+	size_t n;
+	struct err e;
+	if (one) {
+		buf_puts(&names, one);
+	} else if (json_get_strings(body, "users", &r->arena, &list, &n, &e) < 0) {
+		json_body_free(body);
+		return resp_error(r, 400, e.msg);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			buf_printf(&names, "%s\n", list[i]);
+	}
+	const char *org = json_get_str(body, "org");
+	org = org ? arena_strdup(&r->arena, org) : NULL;
+	json_body_free(body);
+	struct learn_course c;
+	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, &c) < 0) {
+		buf_release(&names);
+		return resp_error(r, 404, "no such course");
+	}
 	struct buf done = BUF_INIT, problems = BUF_INIT;
-	int status = learn_assign(r, c.course_id, body_get(r, "$.org"), buf_str(&names), &done, &problems);
+	status = learn_assign(r, c.course_id, org, buf_str(&names), &done, &problems);
 	buf_release(&names);
 	if (!done.len && !problems.len) {
 		buf_release(&done);
@@ -375,16 +431,16 @@ static int attempt_status(int rc)
 	}
 }
 
-/* Answers come as {"answers": {"q0": "2", "q1_0": "1", ...}}. */
+/* Answers come as {"answers": {"q0": "2", "q1_0": "1", ...}}: ctx is the "answers" object. */
+struct answers {
+	struct req *r;
+	const struct json_obj *answers;
+};
+
 static const char *answer_get(void *ctx, const char *key)
 {
-	struct req *r = ctx;
-	for (const char *p = key; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			return NULL;
-	char path[96];
-	snprintf(path, sizeof path, "$.answers.\"%s\"", key);
-	return body_get(r, path);
+	struct answers *an = ctx;
+	return json_get_scalar(an->answers, key, &an->r->arena);
 }
 
 static int attempt_reply(struct req *r, int status, const struct attempt *a)
@@ -442,30 +498,44 @@ static int h_attempt_get(struct req *r)
 
 static int h_attempt_save(struct req *r)
 {
-	if (!body_is_json_object(r))
-		return resp_error(r, 400, "the body must be a JSON object {\"answers\": {...}}");
-	struct attempt a;
-	int rc = load_own(r, &a);
-	if (rc)
+	int rc;
+	struct json_obj *body = body_object(r, "{\"answers\": {...}}", &rc);
+	if (!body)
 		return rc;
+	struct attempt a;
+	rc = load_own(r, &a);
+	if (rc) {
+		json_body_free(body);
+		return rc;
+	}
 	struct err e = {""};
-	rc = attempt_save(r->db, &a, answer_get, r, &e);
+	struct answers an = {r, json_get_obj(body, "answers")};
+	rc = attempt_save(r->db, &a, answer_get, &an, &e);
 	rc = rc < 0 ? resp_error(r, attempt_status(rc), e.msg) : attempt_reply(r, 200, &a);
 	attempt_release(&a);
+	json_body_free(body);
 	return rc;
 }
 
 static int h_attempt_submit(struct req *r)
 {
-	struct attempt a;
-	int rc = load_own(r, &a);
-	if (rc)
+	/* No body (or an empty one) submits the saved answers; a body must be a JSON object. */
+	struct json_obj *body = NULL;
+	int rc;
+	if (r->body_len && !(body = body_object(r, "{\"answers\": {...}}", &rc)))
 		return rc;
+	struct attempt a;
+	rc = load_own(r, &a);
+	if (rc) {
+		json_body_free(body);
+		return rc;
+	}
 	struct err e = {""};
-	bool answers = body_is_json_object(r) && body_get(r, "$.answers") != NULL;
-	rc = attempt_submit(r->db, &a, answers ? answer_get : NULL, r, &e);
+	struct answers an = {r, json_get_obj(body, "answers")};
+	rc = attempt_submit(r->db, &a, an.answers ? answer_get : NULL, &an, &e);
 	rc = rc < 0 ? resp_error(r, attempt_status(rc), e.msg) : attempt_reply(r, 200, &a);
 	attempt_release(&a);
+	json_body_free(body);
 	return rc;
 }
 
@@ -475,6 +545,7 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/login", 0, h_login, 16384},
     {"POST", "/api/v1/logout", ROLE_ANY, h_logout, 0},
     {"GET", "/api/v1/me", ROLE_ANY, h_me, 0},
+    {"POST", "/api/v1/me/password", ROLE_ANY, h_me_password, 0},
     {"GET", "/api/v1/courses", ROLE_ANY, h_courses, 0},
     {"GET", "/api/v1/courses/:id", ROLE_ANY, h_course, 0},
     {"POST", "/api/v1/courses/:id/enrol", ROLE_ANY, h_enrol, 0},

@@ -16,6 +16,7 @@
 #include "certificates/cert.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "server/h_certs.h"
 #include "server/server.h"
@@ -156,7 +157,7 @@ static int pubkey(struct req *r, unsigned char pk[crypto_sign_PUBLICKEYBYTES])
 	unsigned char sk[crypto_sign_SECRETKEYBYTES];
 	struct err e;
 	if (cert_key_load(r->db, sk, pk, &e) < 0) {
-		fprintf(stderr, "sala: %s\n", e.msg);
+		log_msg(LOG_ERROR, "error", "signing key: %s", e.msg);
 		return -1;
 	}
 	sodium_memzero(sk, sizeof sk);
@@ -266,6 +267,8 @@ static int h_reissue_own(struct req *r)
 	int64_t id;
 	if (cert_reissue(r->db, r->param[0], &id, &e) < 0)
 		return resp_error(r, 409, e.msg);
+	req_audit(r, "certificate.reissue", arena_printf(&r->arena, "certificate:%s", r->param[0]),
+		  "reason=name changed");
 	return resp_redirect(r, "/certificates?reissued=1");
 }
 
@@ -281,17 +284,21 @@ static int h_file(struct req *r)
 	int rc;
 	if (!load_visible(r, serial, &c, &rc))
 		return rc;
+	char hdr[160];
+	snprintf(hdr, sizeof hdr,
+		 "Content-Disposition: inline; filename=\"%s\"\r\nCache-Control: private, no-store\r\n", f);
+	if (req_is_head(r)) { /* the headers only: nothing is rendered */
+		cert_release(&c);
+		return resp_head(r, 200, png ? "image/png" : "application/pdf", hdr);
+	}
 	struct buf out = BUF_INIT;
 	struct err e;
 	if ((png ? cert_png(r->db, &c, &out, &e) : cert_pdf(r->db, &c, &out, &e)) < 0) {
-		fprintf(stderr, "sala: certificate %s: %s\n", c.serial, e.msg);
+		r->cause = arena_printf(&r->arena, "certificate %s: %s", c.serial, e.msg);
 		cert_release(&c);
 		buf_release(&out);
 		return resp_error(r, 500, T(r, "The certificate could not be made."));
 	}
-	char hdr[160];
-	snprintf(hdr, sizeof hdr,
-		 "Content-Disposition: inline; filename=\"%s\"\r\nCache-Control: private, no-cache\r\n", f);
 	rc = resp_send(r, 200, png ? "image/png" : "application/pdf", out.data, out.len, hdr);
 	cert_release(&c);
 	buf_release(&out);
@@ -310,11 +317,12 @@ static int h_badge(struct req *r, bool jwt)
 	}
 	struct buf out = BUF_INIT;
 	struct err e;
-	char hdr[160];
-	snprintf(hdr, sizeof hdr, "Content-Disposition: attachment; filename=\"%s-badge.%s\"\r\n", c.serial,
-		 jwt ? "jwt" : "json");
+	char hdr[200];
+	snprintf(hdr, sizeof hdr,
+		 "Content-Disposition: attachment; filename=\"%s-badge.%s\"\r\nCache-Control: private, no-store\r\n",
+		 c.serial, jwt ? "jwt" : "json");
 	if (jwt && cert_badge_jwt(r->db, &c, &out, &e) < 0) {
-		fprintf(stderr, "sala: badge %s: %s\n", c.serial, e.msg);
+		r->cause = arena_printf(&r->arena, "badge %s: %s", c.serial, e.msg);
 		rc = resp_error(r, 500, T(r, "The signing key is not available."));
 	} else {
 		if (!jwt)
@@ -407,6 +415,22 @@ static int h_bulk(struct req *r)
 	} else if (!admin) {
 		f.org_id = r->user->org_id;
 	}
+	bool zip = strcmp(format, "zip") == 0;
+	char hdr[200];
+	snprintf(hdr, sizeof hdr,
+		 "Content-Disposition: attachment; filename=\"certificates.%s\"\r\nCache-Control: private, no-store\r\n",
+		 format);
+	if (req_is_head(r)) { /* the headers only: what would be rendered is counted, nothing is rendered */
+		int64_t *ids = NULL;
+		size_t n = 0;
+		struct err e;
+		int sel = cert_select(r->db, &f, CERT_BULK_MAX, &ids, &n, &e);
+		free(ids);
+		if (sel < 0 || n == 0)
+			return bulk_page(r, n == 0 && sel == 0 ? 404 : 422, sel == 0 ? T(r, "No certificates match.") : e.msg);
+		char *all = arena_printf(&r->arena, "%sX-Certificates: %zu\r\n", hdr, n);
+		return resp_head(r, 200, zip ? "application/zip" : "application/pdf", all);
+	}
 	/* Rendered into a temporary file (unlinked once open) and sent from it a chunk at a time: the
 	 * document is never held in memory a second time. */
 	const char *tmp = getenv("TMPDIR");
@@ -440,11 +464,11 @@ static int h_bulk(struct req *r)
 			close(fd);
 		return resp_error(r, 500, T(r, "The file could not be written. Please tell the administrator."));
 	}
-	char hdr[160];
-	snprintf(hdr, sizeof hdr,
-		 "Content-Disposition: attachment; filename=\"certificates.%s\"\r\nX-Certificates: %zu\r\n", format, n);
-	int rc = resp_stream(r, 200, strcmp(format, "zip") == 0 ? "application/zip" : "application/pdf",
-			     (size_t)sb.st_size, hdr, read_fd, &fd);
+	req_audit(r, "certificate.bulk", arena_printf(&r->arena, "org:%s", org && *org ? org : "(own)"),
+		  arena_printf(&r->arena, "format=%s course=%s count=%zu", format, f.course_id ? f.course_id : "",
+			       n));
+	char *all = arena_printf(&r->arena, "%sX-Certificates: %zu\r\n", hdr, n);
+	int rc = resp_stream(r, 200, zip ? "application/zip" : "application/pdf", (size_t)sb.st_size, all, read_fd, &fd);
 	close(fd);
 	return rc;
 }
@@ -545,6 +569,8 @@ static int h_admin_revoke(struct req *r)
 	struct err e;
 	if (cert_revoke(r->db, r->param[0], req_form(r, "reason"), &e) < 0)
 		return resp_error(r, 422, e.msg);
+	req_audit(r, "certificate.revoke", arena_printf(&r->arena, "certificate:%s", r->param[0]),
+		  arena_printf(&r->arena, "reason=%s", req_form(r, "reason") ? req_form(r, "reason") : ""));
 	struct buf to = BUF_INIT;
 	buf_printf(&to, "/admin/certificates/%s?revoked=1", r->param[0]);
 	int rc = resp_redirect(r, buf_str(&to));
@@ -561,6 +587,8 @@ static int h_admin_reissue(struct req *r)
 		return resp_error(r, 409, e.msg);
 	if (cert_serial_of(r->db, id, serial) < 0)
 		return resp_error(r, 500, T(r, "No such certificate."));
+	req_audit(r, "certificate.reissue", arena_printf(&r->arena, "certificate:%s", r->param[0]),
+		  arena_printf(&r->arena, "new=%s", serial));
 	char to[80];
 	snprintf(to, sizeof to, "/admin/certificates/%s", serial);
 	return resp_redirect(r, to);

@@ -9,6 +9,7 @@
 #include "accounts/users.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "server/h_learn.h"
 #include "courses/learn.h"
@@ -249,7 +250,7 @@ int learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33])
 		return rc;
 	struct err e;
 	if (learn_record_open(r->db, r->user->id, id, path, &e) < 0)
-		fprintf(stderr, "sala: lesson %s/%s: %s\n", id, path, e.msg);
+		log_msg(LOG_ERROR, "error", "lesson %s/%s: cannot record the visit: %s", id, path, e.msg);
 	/* The page shows per-user state (navigation, session form tokens): the tag covers all of it. */
 	char state[96], h[65];
 	learn_state_tag(r->db, r->user->id, id, state, sizeof state);
@@ -384,6 +385,8 @@ int learn_assign(struct req *r, const char *course_id, const char *org_code, con
 		} else {
 			buf_printf(done, T(r, "Assigned to org unit %s and everyone below it: %d new enrolments."),
 				   org_code, added);
+			char *detail = arena_printf(&r->arena, "course=%s new_enrolments=%d", course_id, added);
+			req_audit(r, "course.assign", arena_printf(&r->arena, "org:%s", org_code), detail);
 			buf_putc(done, '\n');
 			ok++;
 		}
@@ -412,6 +415,8 @@ int learn_assign(struct req *r, const char *course_id, const char *org_code, con
 			buf_printf(problems, "%s\n", e.msg);
 		} else {
 			buf_printf(done, "%s: %s\n", T(r, "Enrolled"), name);
+			req_audit(r, "course.assign", arena_printf(&r->arena, "user:%s", name),
+				  arena_printf(&r->arena, "course=%s", course_id));
 			ok++;
 		}
 		user_release(&u);
@@ -445,7 +450,7 @@ static void assign_page(struct req *r, struct buf *b, const struct learn_course 
 	buf_puts(b, "<p>");
 	buf_html(b, T(r, "Give an org unit code to enrol everyone in it and below it, including people added later. "
 			 "Or list usernames, one per line."));
-	if (!(r->user->roles & (ROLE_ADMIN | ROLE_TRAINER)))
+	if (!(r->user->roles & ROLE_ADMIN))
 		buf_printf(b, " %s", T(r, "You can assign only within the units you manage."));
 	buf_puts(b, "</p>");
 	struct buf action = BUF_INIT;

@@ -89,7 +89,7 @@ static int media_answer(struct req *r, const char *mime, const char *etag, size_
 	char headers[512];
 	int hl = snprintf(
 	    headers, sizeof headers,
-	    "ETag: \"%s\"\r\nCache-Control: public, max-age=31536000, immutable\r\nAccept-Ranges: bytes\r\n", etag);
+	    "ETag: \"%s\"\r\nCache-Control: private, max-age=31536000, immutable\r\nAccept-Ranges: bytes\r\n", etag);
 	size_t from = 0, to = 0;
 	int rg = parse_range(req_header(r, "Range"), len, &from, &to);
 	if (rg < 0) {

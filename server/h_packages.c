@@ -6,6 +6,7 @@
 #include "courses/import.h"
 #include "courses/package.h"
 #include "lib/i18n.h"
+#include "lib/log.h"
 #include "lib/settings.h"
 #include "lib/util.h"
 #include "server/multipart.h"
@@ -122,7 +123,7 @@ static void upload_limits(struct req *r, struct pkg_limits *lim)
 		char *v = setting_value(r->db, key);
 		struct err e;
 		if (*v && pkg_limits_set(lim, *n, v, &e) < 0)
-			fprintf(stderr, "sala: setting %s ignored: %s\n", key, e.msg);
+			log_msg(LOG_WARN, "setting", "setting %s ignored: %s", key, e.msg);
 		free(v);
 	}
 }
@@ -154,6 +155,8 @@ static int h_upload(struct req *r)
 		char *m = arena_printf(&r->arena, "%s: %s", T(r, "The package was refused"), e.msg);
 		status = manage_page(r, 422, "error", m, buf_str(&pr.text));
 	} else {
+		if (rc != IMPORT_UNCHANGED)
+			req_audit(r, "course.import", filename && *filename ? filename : "upload", msg);
 		status = manage_page(r, 200, rc == IMPORT_UNCHANGED ? "info" : "ok", msg, buf_str(&pr.warnings));
 	}
 	problems_release(&pr);
@@ -166,6 +169,8 @@ static int h_rollback(struct req *r)
 	struct err e;
 	if (!course || !lang || !version || package_rollback(r->db, course, lang, version, &e) < 0)
 		return manage_page(r, 404, "error", T(r, "There is no such stored version."), NULL);
+	req_audit(r, "course.rollback", arena_printf(&r->arena, "course:%s", course),
+		  arena_printf(&r->arena, "lang=%s version=%s", lang, version));
 	return resp_redirect(r, "/manage/courses?done=1");
 }
 

@@ -9,8 +9,11 @@
 #include <zlib.h>
 
 #include "lib/db.h"
+#include "lib/i18n.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
+#include "server/observe.h"
 #include "server/server.h"
 
 /* Headers that every response carries (CivetWeb's additional_header does not apply to callbacks). */
@@ -50,15 +53,19 @@ const char *req_header(struct req *r, const char *name)
 	return mg_get_header(r->conn, name);
 }
 
+const char *req_cookie_in(struct arena *a, const char *header, const char *name)
+{
+	if (!header)
+		return NULL;
+	char val[COOKIE_MAX_VALUE + 1];
+	if (mg_get_cookie(header, name, val, sizeof val) <= 0)
+		return NULL;
+	return arena_strdup(a, val);
+}
+
 const char *req_cookie(struct req *r, const char *name)
 {
-	const char *h = mg_get_header(r->conn, "Cookie");
-	if (!h)
-		return NULL;
-	char val[256];
-	if (mg_get_cookie(h, name, val, sizeof val) <= 0)
-		return NULL;
-	return arena_strdup(&r->arena, val);
+	return req_cookie_in(&r->arena, mg_get_header(r->conn, "Cookie"), name);
 }
 
 int64_t req_int(const char *s, int64_t min, int64_t max, int64_t def)
@@ -134,6 +141,18 @@ void resp_etag(struct req *r, const char *etag)
 	buf_printf(&pending.headers, "ETag: \"%s\"\r\n", etag);
 }
 
+void resp_retry_after(struct req *r, int64_t seconds)
+{
+	(void)r;
+	buf_printf(&pending.headers, "Retry-After: %lld\r\n", (long long)(seconds > 0 ? seconds : 1));
+}
+
+void resp_add_header(struct req *r, const char *lines)
+{
+	(void)r;
+	buf_puts(&pending.headers, lines);
+}
+
 static bool accepts_gzip(struct req *r)
 {
 	const char *ae = req_header(r, "Accept-Encoding");
@@ -161,12 +180,18 @@ static const char *status_text(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
+	case 408: return "Request Timeout";
+	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
+	case 414: return "URI Too Long";
 	case 416: return "Range Not Satisfiable";
 	case 422: return "Unprocessable Entity";
 	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
 	default: return "Status";
 	}
 }
@@ -193,11 +218,12 @@ static int send_parts(struct req *r, int status, const char *type, bool gzip, co
 	bool whole = here <= 256 * 1024;
 	struct buf out = BUF_INIT;
 	buf_grow(&out, 1024 + (whole ? here : 0));
-	buf_printf(&out, "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s%sContent-Length: %zu\r\n%s\r\n", status,
+	/* While the server drains for a graceful stop, clients are told to take their next request elsewhere. */
+	buf_printf(&out, "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s%s%sContent-Length: %zu\r\n%s\r\n", status,
 		   status_text(status), type ? "Content-Type: " : "", type ? type : "", type ? "\r\n" : "",
 		   security_headers, gzip ? "Content-Encoding: gzip\r\n" : "",
-		   type && compressible(type) ? "Vary: Accept-Encoding\r\n" : "", buf_str(&pending.headers), len,
-		   headers ? headers : "");
+		   type && compressible(type) ? "Vary: Accept-Encoding\r\n" : "", buf_str(&pending.headers),
+		   observe_draining() ? "Connection: close\r\n" : "", len, headers ? headers : "");
 	for (int i = 0; body && whole && i < nparts; i++)
 		buf_add(&out, parts[i].data, parts[i].len);
 	/* A large body (a video, a PDF, a report page) may take minutes to reach a phone: the database
@@ -206,16 +232,34 @@ static int send_parts(struct req *r, int status, const char *type, bool gzip, co
 	bool slow = body && here > 32 * 1024;
 	if (slow)
 		db_pool_pause();
-	mg_write(r->conn, out.data, out.len);
+	if (mg_write(r->conn, out.data, out.len) > 0)
+		r->sent += out.len;
 	for (int i = 0; body && !whole && i < nparts; i++)
-		if (parts[i].len)
-			mg_write(r->conn, parts[i].data, parts[i].len);
+		if (parts[i].len && mg_write(r->conn, parts[i].data, parts[i].len) > 0)
+			r->sent += parts[i].len;
 	if (slow)
 		db_pool_resume();
 	buf_release(&out);
 	buf_reset(&pending.headers);
 	r->status = status;
 	return status;
+}
+
+int resp_head(struct req *r, int status, const char *type, const char *headers)
+{
+	struct buf out = BUF_INIT;
+	buf_printf(&out, "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s\r\n", status, status_text(status), type ? "Content-Type: " : "",
+		   type ? type : "", type ? "\r\n" : "", security_headers, buf_str(&pending.headers), headers ? headers : "");
+	mg_write(r->conn, out.data, out.len);
+	buf_release(&out);
+	buf_reset(&pending.headers);
+	r->status = status;
+	return status;
+}
+
+bool req_is_head(const struct req *r)
+{
+	return strcmp(r->method, "HEAD") == 0;
 }
 
 int resp_send(struct req *r, int status, const char *type, const void *body, size_t len, const char *headers)
@@ -254,6 +298,7 @@ int resp_stream(struct req *r, int status, const char *type, size_t len, const c
 		db_pool_resume();
 		if (w <= 0)
 			break;
+		r->sent += n;
 		off += n;
 	}
 	free(chunk);
@@ -533,7 +578,7 @@ int resp_html(struct req *r, int status, const struct buf *body)
 int resp_json(struct req *r, int status, const struct buf *body)
 {
 	return resp_send(r, status, "application/json; charset=utf-8", buf_str(body), body->len,
-			 "Cache-Control: no-store\r\n");
+			 "Cache-Control: private, no-store\r\n");
 }
 
 /* True when s holds a control character: browsers drop tabs and new lines from URLs, so "/\t/x" is "//x". */
@@ -568,19 +613,24 @@ bool resp_not_modified(struct req *r, const char *etag)
 	return true;
 }
 
-size_t form_parse(struct arena *a, const char *s, size_t len, struct kv **out)
+int form_parse_bounded(struct arena *a, const char *s, size_t len, struct kv **out, size_t *n_out)
 {
 	size_t n = 0, cap = 0;
 	struct kv *kv = NULL;
 	size_t i = 0;
-	while (i < len && n < 1000) {
-		size_t j = i;
-		while (j < len && s[j] != '&')
-			j++;
+	*out = NULL;
+	*n_out = 0;
+	while (i < len) {
+		const char *amp = memchr(s + i, '&', len - i);
+		size_t j = amp ? (size_t)(amp - s) : len;
 		if (j > i) {
+			if (n == FORM_MAX_PAIRS)
+				return REQ_LIMIT_FIELDS;
 			const char *eq = memchr(s + i, '=', j - i);
 			size_t klen = eq ? (size_t)(eq - (s + i)) : j - i;
 			size_t vlen = eq ? j - i - klen - 1 : 0;
+			if (klen > FORM_MAX_KEY)
+				return REQ_LIMIT_KEY;
 			if (n == cap) {
 				cap = cap ? cap * 2 : 16;
 				struct kv *grown = arena_alloc(a, cap * sizeof *grown);
@@ -602,7 +652,150 @@ size_t form_parse(struct arena *a, const char *s, size_t len, struct kv **out)
 		i = j + 1;
 	}
 	*out = kv;
-	return n;
+	*n_out = n;
+	return 0;
+}
+
+size_t form_parse(struct arena *a, const char *s, size_t len, struct kv **out)
+{
+	size_t n;
+	return form_parse_bounded(a, s, len, out, &n) < 0 ? 0 : n;
+}
+
+int req_cookie_check(const char *h, size_t *count)
+{
+	const char *p = h;
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		if (!*p)
+			break;
+		if (++*count > COOKIE_MAX_COUNT)
+			return REQ_LIMIT_COOKIES;
+		const char *name = p;
+		while (*p && *p != ';' && *p != '=')
+			p++;
+		bool ours = (size_t)(p - name) > 5 && strncmp(name, "sala_", 5) == 0;
+		if (*p != '=')
+			continue;
+		const char *val = ++p;
+		while (*p && *p != ';')
+			p++;
+		if (ours && (size_t)(p - val) > COOKIE_MAX_VALUE)
+			return REQ_LIMIT_COOKIE_VALUE;
+	}
+	return 0;
+}
+
+int req_parse_head(struct req *r)
+{
+	const struct mg_request_info *ri = mg_get_request_info(r->conn);
+	if (ri->num_headers > HEADER_MAX_LINES)
+		return REQ_LIMIT_HEADERS;
+	size_t cookies = 0, cookie_bytes = 0;
+	for (int i = 0; i < ri->num_headers; i++) {
+		const char *name = ri->http_headers[i].name, *value = ri->http_headers[i].value;
+		if (!name || !value || strcasecmp(name, "Cookie") != 0)
+			continue;
+		cookie_bytes += strlen(value);
+		if (cookie_bytes > COOKIE_MAX_HEADER)
+			return REQ_LIMIT_COOKIE_HEADER;
+		int rc = req_cookie_check(value, &cookies);
+		if (rc < 0)
+			return rc;
+	}
+	if (ri->query_string)
+		return form_parse_bounded(&r->arena, ri->query_string, strlen(ri->query_string), &r->query, &r->nquery);
+	return 0;
+}
+
+static const struct {
+	int code, status;
+	const char *fmt; /* English; the catalogue below has the Khmer */
+	long limit;
+} limits[] = {
+    {REQ_LIMIT_FIELDS, 400, "The form or address has more than %ld fields.", FORM_MAX_PAIRS},
+    {REQ_LIMIT_KEY, 400, "A field name is longer than %ld bytes.", FORM_MAX_KEY},
+    {REQ_LIMIT_COOKIES, 431, "The request carries more than %ld cookies.", COOKIE_MAX_COUNT},
+    {REQ_LIMIT_COOKIE_HEADER, 431, "The Cookie header is longer than %ld bytes.", COOKIE_MAX_HEADER},
+    {REQ_LIMIT_COOKIE_VALUE, 431, "A cookie of this site is longer than %ld bytes.", COOKIE_MAX_VALUE},
+    {REQ_LIMIT_PARTS, 400, "The upload has more than %ld parts.", MULTIPART_MAX_PARTS},
+    {REQ_LIMIT_PART_HEADERS, 400, "A part of the upload has headers longer than %ld bytes.", MULTIPART_MAX_HEADERS},
+    {REQ_LIMIT_PART_FIELD, 400, "A text field of the upload is longer than %ld bytes.", MULTIPART_MAX_FIELD},
+    {REQ_LIMIT_BOUNDARY, 400, "The upload's boundary is missing or longer than %ld characters.",
+     MULTIPART_MAX_BOUNDARY},
+    {REQ_BAD_MULTIPART, 400, "The upload is not well-formed multipart/form-data.", 0},
+    {REQ_LIMIT_HEADERS, 431, "The request has more than %ld header lines.", HEADER_MAX_LINES},
+};
+
+static const struct msg limit_msgs[] = {
+    {"The form or address has more than %ld fields.", "ទម្រង់ ឬអាសយដ្ឋាននេះមានវាលលើសពី %ld។"},
+    {"A field name is longer than %ld bytes.", "ឈ្មោះវាលមួយវែងជាង %ld បៃ។"},
+    {"The request carries more than %ld cookies.", "សំណើនេះមានខូគីលើសពី %ld។"},
+    {"The Cookie header is longer than %ld bytes.", "ក្បាល Cookie វែងជាង %ld បៃ។"},
+    {"A cookie of this site is longer than %ld bytes.", "ខូគីមួយរបស់គេហទំព័រនេះវែងជាង %ld បៃ។"},
+    {"The upload has more than %ld parts.", "ការផ្ទុកឡើងនេះមានផ្នែកលើសពី %ld។"},
+    {"A part of the upload has headers longer than %ld bytes.", "ផ្នែកមួយនៃការផ្ទុកឡើងមានក្បាលវែងជាង %ld បៃ។"},
+    {"A text field of the upload is longer than %ld bytes.", "វាលអត្ថបទមួយនៃការផ្ទុកឡើងវែងជាង %ld បៃ។"},
+    {"The upload's boundary is missing or longer than %ld characters.",
+     "ព្រំដែន (boundary) នៃការផ្ទុកឡើងបាត់ ឬវែងជាង %ld តួអក្សរ។"},
+    {"The upload is not well-formed multipart/form-data.", "ការផ្ទុកឡើងនេះមិនមែនជា multipart/form-data ត្រឹមត្រូវទេ។"},
+    {"The request has more than %ld header lines.", "សំណើនេះមានបន្ទាត់ក្បាលលើសពី %ld។"},
+};
+
+void http_messages_register(void)
+{
+	i18n_register(limit_msgs, sizeof limit_msgs / sizeof limit_msgs[0]);
+}
+
+int req_limit_status(int code, const char **fmt, long *limit)
+{
+	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+		if (limits[i].code == code) {
+			*fmt = limits[i].fmt;
+			*limit = limits[i].limit;
+			return limits[i].status;
+		}
+	}
+	*fmt = "The request could not be read.";
+	*limit = 0;
+	return 400;
+}
+
+int req_refuse(struct req *r, int code)
+{
+	const char *fmt;
+	long limit;
+	int status = req_limit_status(code, &fmt, &limit);
+	/* The refusal may come before the language is chosen (from the query and cookies it refused). */
+	if (!r->lang)
+		r->lang = i18n_negotiate(req_header(r, "Accept-Language"));
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	const char *msg = arena_printf(&r->arena, tr(r->lang, fmt), limit);
+#pragma GCC diagnostic pop
+	return resp_error(r, status, msg);
+}
+
+int http_refusal(char *out, size_t size, int status, const char *text)
+{
+	int n = snprintf(out, size,
+			 "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n%sCache-Control: no-store\r\n"
+			 "%sContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			 status, status_text(status), security_headers, status == 503 ? "Retry-After: 10\r\n" : "",
+			 strlen(text), text);
+	return n > 0 && (size_t)n < size ? n : -1;
+}
+
+int http_error_reply(struct mg_connection *conn, int status, const char *msg)
+{
+	(void)msg; /* CivetWeb's wording may quote the request: the status text says enough */
+	char text[64], reply[1024];
+	snprintf(text, sizeof text, "%s\n", status_text(status));
+	int n = http_refusal(reply, sizeof reply, status, text);
+	if (n > 0)
+		mg_write(conn, reply, (size_t)n);
+	return 0;
 }
 
 void http_request_begin(void)
@@ -622,8 +815,10 @@ int req_login(struct req *r, int64_t user_id)
 	const char *old = req_cookie(r, SESSION_COOKIE);
 	if (old)
 		session_destroy(r->db, old);
-	if (session_create(r->db, user_id, r->token, r->session.csrf, &e) < 0)
+	if (session_create(r->db, user_id, r->token, r->session.csrf, &e) < 0) {
+		r->cause = arena_printf(&r->arena, "cannot start a session: %s", e.msg);
 		return -1;
+	}
 	r->session.user_id = user_id;
 	resp_cookie(r, SESSION_COOKIE, r->token, 0);
 	return 0;
@@ -635,4 +830,9 @@ void req_logout(struct req *r)
 	if (tok)
 		session_destroy(r->db, tok);
 	resp_cookie(r, SESSION_COOKIE, "", -1);
+}
+
+void req_audit(struct req *r, const char *action, const char *target, const char *detail)
+{
+	log_audit(r->user ? r->user->username : "-", r->remote, action, target, detail);
 }

@@ -20,8 +20,13 @@ static const struct msg common[] = {
 	{"Username", "ឈ្មោះអ្នកប្រើ"},
 	{"Password", "ពាក្យសម្ងាត់"},
 	{"The username or password is not correct.", "ឈ្មោះអ្នកប្រើ ឬពាក្យសម្ងាត់មិនត្រឹមត្រូវទេ។"},
-	{"Too many failed attempts. Please wait 15 minutes and try again.",
-	 "ការព្យាយាមខុសច្រើនដងពេក។ សូមរង់ចាំ ១៥ នាទី ហើយព្យាយាមម្ដងទៀត។"},
+	{"Too many failed attempts. Please wait %s and try again.",
+	 "ការព្យាយាមខុសច្រើនដងពេក។ សូមរង់ចាំ %s ហើយព្យាយាមម្ដងទៀត។"},
+	{"%d second", "%d វិនាទី"},
+	{"%d seconds", "%d វិនាទី"},
+	{"%d minute", "%d នាទី"},
+	{"The server is busy, or its database is not available. Please try again in a moment.",
+	 "ម៉ាស៊ីនមេរវល់ ឬមិនអាចប្រើមូលដ្ឋានទិន្នន័យបានទេ។ សូមព្យាយាមម្ដងទៀតបន្តិចទៀត។"},
 	{"Sala: digital skills for sub-national administration", "សាលា៖ ជំនាញឌីជីថលសម្រាប់រដ្ឋបាលថ្នាក់ក្រោមជាតិ"},
 	{"Problem", "បញ្ហា"},
 	{"Something is not right", "មានបញ្ហាមួយ"},
@@ -36,6 +41,10 @@ static const struct msg common[] = {
 	{"The form has expired or came from another site. Please try again.",
 	 "ទម្រង់នេះផុតកំណត់ ឬមកពីគេហទំព័រផ្សេង។ សូមព្យាយាមម្ដងទៀត។"},
 	{"Unknown language.", "ភាសាមិនស្គាល់។"},
+	{"Your session could not be started. Please try again later.",
+	 "មិនអាចចាប់ផ្ដើមវគ្គប្រើប្រាស់របស់អ្នកបានទេ។ សូមព្យាយាមម្ដងទៀតនៅពេលក្រោយ។"},
+	{"Metrics are served to this machine, or with the metrics token.",
+	 "ទិន្នន័យវាស់ស្ទង់ (metrics) ផ្ដល់ជូនតែម៉ាស៊ីននេះ ឬអ្នកដែលមានសញ្ញាសម្ងាត់ metrics ប៉ុណ្ណោះ។"},
 	{"Female", "ស្រី"},
 	{"Male", "ប្រុស"},
 	{"Other", "ផ្សេងទៀត"},
@@ -71,6 +80,8 @@ static const struct msg common[] = {
 	 "និមិត្តសញ្ញាលើវិញ្ញាបនបត្រ (ផ្លូវពេញនៃឯកសារ PNG នៅលើម៉ាស៊ីនមេ)"},
 	{"Signature on certificates (absolute path of a PNG file on the server)",
 	 "ហត្ថលេខាលើវិញ្ញាបនបត្រ (ផ្លូវពេញនៃឯកសារ PNG នៅលើម៉ាស៊ីនមេ)"},
+	{"Trusted proxies (IPv4 addresses or ranges, comma-separated; empty: none)",
+	 "ប្រូកស៊ីដែលទុកចិត្ត (អាសយដ្ឋាន IPv4 ឬជួរ ដោយញែកដោយសញ្ញាក្បៀស; ទទេ៖ គ្មាន)"},
 	{"The name changed: %d certificate(s) were re-issued.", "ឈ្មោះបានផ្លាស់ប្ដូរ៖ វិញ្ញាបនបត្រ %d ត្រូវបានចេញឡើងវិញ។"},
 	{"Add user", "បន្ថែមអ្នកប្រើប្រាស់"},
 	{"The user was added.", "បានបន្ថែមអ្នកប្រើប្រាស់។"},
@@ -121,4 +132,5 @@ void server_messages_register(void)
 	done = 1;
 	i18n_register(common, sizeof common / sizeof common[0]);
 	server_area_messages_register();
+	accounts_messages_register();
 }

@@ -14,4 +14,5 @@ void server_area_messages_register(void)
 	learn_messages_register();
 	quiz_messages_register();
 	cert_messages_register();
+	http_messages_register();
 }

@@ -5,9 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_PARTS 100
-#define MAX_HEADERS 8192
-#define MAX_FIELD (64 * 1024)
+/* The limits (MULTIPART_MAX_*) are in server/http.h, with why the stack is not a concern here: one loop. */
 
 struct part {
 	const char *name, *filename; /* arena copies; filename NULL when absent */
@@ -30,8 +28,8 @@ static const char *find(const char *hay, size_t hlen, const char *needle, size_t
 	return NULL;
 }
 
-/* Copies the boundary (1-70 characters, quotes removed) into out; 0 when absent. */
-static size_t boundary(const char *ct, char out[72])
+/* Copies the boundary (1-70 characters, quotes removed) into out; 0 when absent or longer. */
+static size_t boundary(const char *ct, char out[MULTIPART_MAX_BOUNDARY + 2])
 {
 	if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0)
 		return 0;
@@ -43,9 +41,9 @@ static size_t boundary(const char *ct, char out[72])
 	if (quoted)
 		b++;
 	size_t n = 0;
-	while (n < 71 && b[n] && (quoted ? b[n] != '"' : (b[n] != ';' && b[n] != ' ')))
+	while (n <= MULTIPART_MAX_BOUNDARY && b[n] && (quoted ? b[n] != '"' : (b[n] != ';' && b[n] != ' ')))
 		n++;
-	if (n == 0 || n > 70)
+	if (n == 0 || n > MULTIPART_MAX_BOUNDARY)
 		return 0;
 	memcpy(out, b, n);
 	out[n] = '\0';
@@ -54,7 +52,7 @@ static size_t boundary(const char *ct, char out[72])
 
 int multipart_is(const char *ct)
 {
-	char b[72];
+	char b[MULTIPART_MAX_BOUNDARY + 2];
 	return boundary(ct, b) > 0;
 }
 
@@ -81,14 +79,18 @@ static const char *disp_param(struct arena *a, const char *h, size_t hlen, const
 	return NULL;
 }
 
-/* Calls each part in order; stops at MAX_PARTS. Returns the number of parts, or -1 when malformed. */
+/*
+ * Splits the body into at most max parts (named or not) in order: the number
+ * of named parts put in out, or a REQ_LIMIT_* / REQ_BAD_MULTIPART code. One
+ * pass from the first delimiter to the closing one, no recursion.
+ */
 static int parts(struct arena *a, const char *ct, const char *body, size_t len, struct part *out, int max)
 {
-	char b[72];
+	char b[MULTIPART_MAX_BOUNDARY + 2];
 	size_t bl = boundary(ct, b);
 	if (!bl)
-		return -1;
-	char delim[80];
+		return REQ_LIMIT_BOUNDARY;
+	char delim[MULTIPART_MAX_BOUNDARY + 6];
 	delim[0] = '\r', delim[1] = '\n', delim[2] = '-', delim[3] = '-';
 	memcpy(delim + 4, b, bl);
 	size_t dl = bl + 4;
@@ -99,19 +101,22 @@ static int parts(struct arena *a, const char *ct, const char *body, size_t len, 
 	else if ((p = find(body, len, delim, dl)))
 		p += dl;
 	else
-		return -1;
+		return REQ_BAD_MULTIPART;
 	const char *end = body + len;
-	int n = 0;
-	while (n < max) {
+	int n = 0, seen = 0;
+	for (;;) {
 		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
 			return n; /* closing delimiter */
 		if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
-			return -1;
+			return REQ_BAD_MULTIPART;
+		if (seen++ == max)
+			return REQ_LIMIT_PARTS;
 		p += 2;
 		size_t avail = (size_t)(end - p);
-		const char *hend = find(p, avail < MAX_HEADERS ? avail : MAX_HEADERS, "\r\n\r\n", 4);
+		size_t window = avail < MULTIPART_MAX_HEADERS + 4 ? avail : MULTIPART_MAX_HEADERS + 4;
+		const char *hend = find(p, window, "\r\n\r\n", 4);
 		if (!hend)
-			return -1;
+			return avail > MULTIPART_MAX_HEADERS ? REQ_LIMIT_PART_HEADERS : REQ_BAD_MULTIPART;
 		struct part pt = {0};
 		for (const char *h = p; h < hend;) {
 			const char *eol = find(h, (size_t)(hend - h) + 2, "\r\n", 2);
@@ -125,41 +130,50 @@ static int parts(struct arena *a, const char *ct, const char *body, size_t len, 
 		const char *data = hend + 4;
 		const char *next = find(data, (size_t)(end - data), delim, dl);
 		if (!next)
-			return -1;
+			return REQ_BAD_MULTIPART;
 		pt.data = data;
 		pt.len = (size_t)(next - data);
 		if (pt.name)
 			out[n++] = pt;
 		p = next + dl;
 	}
-	return n;
 }
 
-size_t multipart_fields(struct arena *a, const char *ct, const char *body, size_t len, struct kv **out)
+int multipart_form(struct arena *a, const char *ct, const char *body, size_t len, struct kv **out, size_t *nout)
 {
-	struct part *ps = arena_alloc(a, MAX_PARTS * sizeof *ps);
-	int n = parts(a, ct, body, len, ps, MAX_PARTS);
 	*out = NULL;
-	if (n <= 0)
-		return 0;
-	struct kv *kv = arena_alloc(a, (size_t)n * sizeof *kv);
+	*nout = 0;
+	struct part *ps = arena_alloc(a, MULTIPART_MAX_PARTS * sizeof *ps);
+	int n = parts(a, ct, body, len, ps, MULTIPART_MAX_PARTS);
+	if (n < 0)
+		return n;
+	struct kv *kv = arena_alloc(a, (size_t)(n ? n : 1) * sizeof *kv);
 	size_t k = 0;
 	for (int i = 0; i < n; i++) {
-		if (ps[i].filename || ps[i].len > MAX_FIELD)
+		if (ps[i].filename)
 			continue;
+		if (ps[i].len > MULTIPART_MAX_FIELD)
+			return REQ_LIMIT_PART_FIELD;
 		kv[k].key = (char *)ps[i].name;
 		kv[k].val = arena_strndup(a, ps[i].data, ps[i].len);
 		k++;
 	}
 	*out = kv;
-	return k;
+	*nout = k;
+	return 0;
+}
+
+size_t multipart_fields(struct arena *a, const char *ct, const char *body, size_t len, struct kv **out)
+{
+	size_t n;
+	return multipart_form(a, ct, body, len, out, &n) < 0 ? 0 : n;
 }
 
 int multipart_file(struct arena *a, const char *ct, const char *body, size_t len, const char *field, const char **data,
 		   size_t *dlen, const char **filename)
 {
-	struct part *ps = arena_alloc(a, MAX_PARTS * sizeof *ps);
-	int n = parts(a, ct, body, len, ps, MAX_PARTS);
+	struct part *ps = arena_alloc(a, MULTIPART_MAX_PARTS * sizeof *ps);
+	int n = parts(a, ct, body, len, ps, MULTIPART_MAX_PARTS);
 	for (int i = 0; i < n; i++) {
 		if (ps[i].filename && strcmp(ps[i].name, field) == 0) {
 			*data = ps[i].data;

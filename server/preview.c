@@ -213,8 +213,9 @@ static int handle(struct mg_connection *conn, void *cbdata)
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	struct req r = {.conn = conn, .method = ri->request_method, .remote = ri->remote_addr, .lang = "en"};
 	r.path = ri->local_uri ? ri->local_uri : "/";
-	if (ri->query_string)
-		r.nquery = form_parse(&r.arena, ri->query_string, strlen(ri->query_string), &r.query);
+	int refused = ri->query_string ? form_parse_bounded(&r.arena, ri->query_string, strlen(ri->query_string),
+							    &r.query, &r.nquery)
+				       : 0;
 	/* The language chosen with ?lang= is also kept in a cookie, so links inside lesson text (which carry no
 	 * query) stay in it. */
 	const char *q = req_query(&r, "lang");
@@ -226,7 +227,15 @@ static int handle(struct mg_connection *conn, void *cbdata)
 		r.lang = strcmp(c, "km") == 0 ? "km" : "en";
 	}
 	int status;
-	if (strcmp(r.method, "GET") != 0 && strcmp(r.method, "HEAD") != 0) {
+	if (refused < 0) {
+		const char *fmt;
+		long limit;
+		int st = req_limit_status(refused, &fmt, &limit);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		status = preview_error(&r, st, arena_printf(&r.arena, tr(r.lang, fmt), limit));
+#pragma GCC diagnostic pop
+	} else if (strcmp(r.method, "GET") != 0 && strcmp(r.method, "HEAD") != 0) {
 		status = preview_error(&r, 405, "The preview is read-only.");
 	} else if (str_starts(r.path, "/static/sala.")) {
 		status = static_file(&r);

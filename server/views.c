@@ -171,6 +171,9 @@ void page_begin(struct req *r, struct buf *b, const char *title)
 		   "<button name=\"lang\" value=\"en\" lang=\"en\" aria-pressed=\"%s\">English</button></form>",
 		   strcmp(r->lang, "km") == 0 ? "true" : "false", strcmp(r->lang, "en") == 0 ? "true" : "false");
 	if (r->user) {
+		buf_puts(b, "<a class=\"langs\" href=\"/profile\">");
+		buf_html(b, T(r, "My profile"));
+		buf_puts(b, "</a>");
 		buf_puts(b, "<form method=\"post\" action=\"/logout\" class=\"langs\">");
 		buf_printf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">", r->session.csrf);
 		buf_puts(b, "<button>");
@@ -254,6 +257,8 @@ void notice(struct buf *b, const char *kind, const char *text)
 
 int resp_error(struct req *r, int status, const char *msg)
 {
+	if (status >= 500 && !r->cause)
+		r->cause = arena_strdup(&r->arena, msg);
 	struct buf b = BUF_INIT;
 	if (r->api) {
 		buf_puts(&b, "{\"error\":");

@@ -64,7 +64,7 @@ base="http://127.0.0.1:$(cat "$dir/port")"
 jar=$dir/cookies
 csrf=$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n 1)
 curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf=$csrf" --data-urlencode "username=admin" \
-	--data-urlencode "password=admin-demo-1" "$base/login"
+	--data-urlencode "password=demo-Angkor-1" "$base/login"
 get() { # label, path
 	out=$(curl -s -b "$jar" -o /dev/null -w '%{http_code} %{time_total} %{size_download}' "$base$2")
 	set -- "$1" $out

@@ -88,7 +88,7 @@ async function main() {
 		// Log in.
 		await page.goto(BASE + '/login');
 		await page.fill('#f-username', 'learner');
-		await page.fill('#f-password', 'learner-demo-1');
+		await page.fill('#f-password', 'demo-Mekong-4');
 		await Promise.all([page.waitForLoadState(), page.press('#f-password', 'Enter')]);
 		check('logs in', new URL(page.url()).pathname === '/my', page.url());
 

@@ -17,7 +17,8 @@ passed=0
 failed=0
 # Harnesses: name, and the header whose parser it needs (its API must exist).
 harnesses="course_yml:courses/package.h quiz_md:assessment/quiz.h quiz_gift:assessment/quiz.h
-package:courses/package.h users_csv:accounts/users.h form:server/http.h"
+package:courses/package.h users_csv:accounts/users.h form:server/http.h
+json:lib/json.h multipart:server/multipart.h head:server/http.h"
 
 if ! command -v clang >/dev/null 2>&1; then
 	echo "clang is missing: run scripts/deps.sh test (clang, libclang-rt-14-dev)"

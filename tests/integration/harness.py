@@ -3,7 +3,7 @@ ephemeral port and a fresh database, and speaks HTTP to it.
 
     srv = Server()            # new database with the demo data (--init)
     c = srv.client()
-    c.login("admin", "admin-demo-1")
+    c.login("admin", "demo-Angkor-1")
     r = c.get("/admin/users"); assert r.status == 200
     srv.stop()
 
@@ -25,10 +25,10 @@ SALA = os.environ.get("SALA_BIN") or os.path.join(os.path.dirname(__file__), "..
 SRC = os.environ.get("SALA_SRC") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 DEMO = {
-    "admin": "admin-demo-1",
-    "trainer": "trainer-demo-1",
-    "manager": "manager-demo-1",
-    "learner": "learner-demo-1",
+    "admin": "demo-Angkor-1",
+    "trainer": "demo-Bayon-2",
+    "manager": "demo-Kampot-3",
+    "learner": "demo-Mekong-4",
 }
 
 
@@ -85,7 +85,8 @@ class Client:
             h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
         if headers:
             h.update(headers)
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
+                                          source_address=(self.source, 0) if self.source else None)
         if isinstance(body, str):
             body = body.encode("utf-8")
         conn.request(method, path, body=body, headers=h)
@@ -133,6 +134,7 @@ class Client:
         return self.request(method, path, body=body, headers=h)
 
     api_csrf = None
+    source = None  # another loopback address to connect from ("127.0.0.2"): another client address
 
     def login(self, username, password=None):
         self.get("/login")

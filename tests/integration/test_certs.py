@@ -43,7 +43,7 @@ def issue(srv, user="learner"):
 
 def add_user(srv, username, org):
     sala("user", "add", "--username", username, "--name", "Other Person", "--org", org, "--password",
-         "other-pass-1", db=srv.db, check=True)
+         "rice-field-2031", db=srv.db, check=True)
 
 
 def status_of(page):
@@ -210,7 +210,7 @@ def test_access_control_and_badge():
         serial, code = issue(srv)
         add_user(srv, "other", "0201")
         o = srv.client()
-        o.login("other", "other-pass-1")
+        o.login("other", "rice-field-2031")
         for path in ("/certificates/%s.pdf", "/certificates/%s.png", "/certificates/%s/badge.json",
                      "/certificates/%s/badge.jwt"):
             assert o.get(path % serial).status == 404, path

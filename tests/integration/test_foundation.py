@@ -227,7 +227,7 @@ def test_db_location_flag_and_env():
     db = os.path.join(d, "env.db")
     p = sala("demo", "--init", env={"SALA_DB": db})
     assert p.returncode == 0 and os.path.exists(db), p.stderr
-    assert "learner  / learner-demo-1" in p.stdout
+    assert "learner  / demo-Mekong-4" in p.stdout
     # Second run keeps the data and says so.
     p = sala("demo", "--init", env={"SALA_DB": db})
     assert "using the existing database" in p.stdout

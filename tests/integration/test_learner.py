@@ -152,7 +152,7 @@ def test_assign_to_org_enrols_existing_and_later_users():
     with course_server() as srv:
         cid = bilingual(srv)
         c = srv.client()
-        c.login("trainer")
+        c.login("admin")  # trainers and managers assign only within their own units (test_manager_assigns_...)
         page = c.get("/courses/%s/assign" % cid)
         assert page.status == 200 and 'for="f-org"' in page.text and 'for="f-users"' in page.text
         r = c.post("/courses/%s/assign" % cid, {"org": "1710"})  # Siem Reap municipality: learner is below it

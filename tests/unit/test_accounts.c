@@ -12,7 +12,9 @@
 #include "accounts/sessions.h"
 #include "accounts/users.h"
 #include "lib/db.h"
+#include "lib/i18n.h"
 #include "lib/util.h"
+#include "server/server.h"
 
 static int setup(void **state)
 {
@@ -215,7 +217,7 @@ static void test_users_import_one_bad_row_imports_nothing(void **state)
 		{"nosex,Name,,woman,17,,learner,,,long-enough-1", "in.csv:4: sex must be female, male, other or "
 								    "unspecified, not 'woman'"},
 		{"noorg,Name,,male,99,,learner,,,long-enough-1", "in.csv:5: unknown org_code '99'"},
-		{"shortpw,Name,,male,17,,learner,,,short", "in.csv:6: password is shorter than 8 characters"},
+		{"shortpw,Name,,male,17,,learner,,,short", "in.csv:6: The password must have at least 10 characters."},
 		{"badrole,Name,,male,17,,chief,,,long-enough-1", "in.csv:7: unknown role 'chief'"},
 		{"ok1,Dup,,male,17,,learner,,,long-enough-1", "in.csv:8: username 'ok1' appears twice (also on line 2)"},
 		{"noname,,,male,17,,learner,,,long-enough-1", "in.csv:9: full_name is empty"},
@@ -268,18 +270,63 @@ static void test_login_throttle(void **state)
 {
 	sqlite3 *db = *state;
 	add_user(db, "target");
+	int64_t t0 = 1800000000, id, wait = 0;
 	setenv("SALA_NOW", "1800000000", 1);
-	int64_t id;
-	for (int i = 0; i < LOGIN_MAX_PER_ACCOUNT; i++)
-		assert_int_equal(login_check(db, "target", "wrong-password", "10.0.0.2", &id), LOGIN_BAD);
-	/* Locked now, even with the right password, and the lock is per account. */
-	assert_int_equal(login_check(db, "target", "correct-horse", "10.0.0.3", &id), LOGIN_THROTTLED);
-	assert_int_equal(login_check(db, "TARGET", "correct-horse", "10.0.0.3", &id), LOGIN_THROTTLED);
-	/* After the window it works again. */
-	setenv("SALA_NOW", "1800001000", 1);
-	assert_int_equal(login_check(db, "target", "correct-horse", "10.0.0.3", &id), LOGIN_OK);
+	for (int i = 0; i < LOGIN_FREE_FAILURES; i++)
+		assert_int_equal(login_attempt(db, "target", "wrong-password", "10.0.0.2", &id, &wait), LOGIN_BAD);
+	/* That account at that address waits now, even with the right password, whatever the case. */
+	assert_int_equal(login_attempt(db, "target", "correct-horse", "10.0.0.2", &id, &wait), LOGIN_THROTTLED);
+	assert_int_equal(wait, LOGIN_DELAY_FIRST_S);
+	assert_int_equal(login_attempt(db, "TARGET", "correct-horse", "10.0.0.2", &id, &wait), LOGIN_THROTTLED);
+	/* Not from another address: nobody can lock an account out from elsewhere. */
+	assert_int_equal(login_attempt(db, "target", "correct-horse", "10.0.0.3", &id, &wait), LOGIN_OK);
+	/* Each further failure doubles the wait, up to the cap; a refused attempt records nothing. */
+	static const struct {
+		int64_t after; /* seconds after t0 */
+		int64_t wait;  /* then expected */
+	} steps[] = {
+	    {60, 120}, {180, 240}, {420, 480}, {900, 900}, {1800, 900},
+	};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		char now[32];
+		snprintf(now, sizeof now, "%lld", (long long)(t0 + steps[i].after));
+		setenv("SALA_NOW", now, 1);
+		assert_int_equal(login_attempt(db, "target", "wrong-password", "10.0.0.2", &id, &wait), LOGIN_BAD);
+		assert_int_equal(login_attempt(db, "target", "wrong-password", "10.0.0.2", &id, &wait), LOGIN_THROTTLED);
+		assert_int_equal(wait, steps[i].wait);
+	}
+	/* A success there clears the account's failures at that address. */
+	setenv("SALA_NOW", "1800002700", 1);
+	assert_int_equal(login_attempt(db, "target", "correct-horse", "10.0.0.2", &id, &wait), LOGIN_OK);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM login_failures WHERE key = 'acct:10.0.0.2 target'", NULL,
+				NULL, -1),
+			 0);
 	/* Unknown users fail the same way as wrong passwords. */
 	assert_int_equal(login_check(db, "nobody", "correct-horse", "10.0.0.3", &id), LOGIN_BAD);
+	/* The per-address limit, across accounts. */
+	setenv("SALA_NOW", "1800010000", 1);
+	for (int i = 0; i < LOGIN_MAX_PER_ADDRESS; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "guess%d", i);
+		assert_int_equal(login_attempt(db, name, "x", "10.0.0.9", &id, &wait), LOGIN_BAD);
+	}
+	assert_int_equal(login_attempt(db, "target", "correct-horse", "10.0.0.9", &id, &wait), LOGIN_THROTTLED);
+	assert_int_equal(wait, LOGIN_WINDOW_S);
+	struct throttle_entry *t;
+	size_t n;
+	struct err e;
+	assert_int_equal(throttle_list(db, false, &t, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(t[0].address, "10.0.0.9");
+	assert_string_equal(t[0].username, "");
+	assert_int_equal(t[0].failures, LOGIN_MAX_PER_ADDRESS);
+	assert_int_equal(t[0].wait_s, LOGIN_WINDOW_S);
+	free(t);
+	int64_t removed = 0;
+	assert_int_equal(throttle_clear(db, NULL, "10.0.0.9", &removed, &e), 0);
+	assert_int_equal(removed, 2 * LOGIN_MAX_PER_ADDRESS);
+	assert_int_equal(login_attempt(db, "target", "correct-horse", "10.0.0.9", &id, &wait), LOGIN_OK);
+	unsetenv("SALA_NOW");
 }
 
 static void test_sessions_expire(void **state)
@@ -325,9 +372,185 @@ static void test_password_change_ends_sessions(void **state)
 	struct session s;
 	assert_int_equal(session_lookup(db, tok, &s), -1);
 	assert_int_equal(user_set_password(db, "pw", "short", &e), -1);
-	assert_string_equal(e.msg, "password is shorter than 8 characters");
+	assert_string_equal(e.msg, "The password must have at least 10 characters.");
 	assert_int_equal(user_set_password(db, "ghost", "another-password", &e), -1);
 	assert_string_equal(e.msg, "no user 'ghost'");
+}
+
+static void test_password_strength(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *pw, *user, *problem; /* NULL problem: accepted */
+	} cases[] = {
+		{"password", "sokha", "The password must have at least 10 characters."},
+		{"12345678", "sokha", "The password must have at least 10 characters."},
+		{"aaaaaaaa", "sokha", "The password must have at least 10 characters."},
+		{"ពាក្យ", "sokha", "The password must have at least 10 characters."}, /* 15 bytes, 5 characters */
+		{"1234567890", "sokha", "The password is too simple or follows a pattern (such as 12345 or abcde)."},
+		{"aaaaaaaaaaaa", "sokha", "The password reads the same backwards."},
+		{"abcabcabcabcab", "sokha", "The password does not have enough different characters."},
+		{"qwertyuiop", "sokha", "The password is based on a dictionary word."},
+		{"sokha-2026-rice", "sokha", "The password contains the username."},
+		{"tab\tinside-pw", "sokha", "The password contains characters that cannot be used (control characters "
+					    "or invalid text)."},
+		{"demo-Mekong-4", "learner", NULL},
+		{"demo-Angkor-1", "admin", NULL},
+		{"demo-Bayon-2", "trainer", NULL},
+		{"demo-Kampot-3", "manager", NULL},
+		{"Correct-horse-9", "sokha", NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct err e = {""};
+		int rc = password_check(cases[i].pw, cases[i].user, &e);
+		if (cases[i].problem) {
+			assert_int_equal(rc, -1);
+			assert_string_equal(e.msg, cases[i].problem);
+		} else {
+			if (rc != 0)
+				fail_msg("'%s' refused: %s", cases[i].pw, e.msg);
+		}
+	}
+	char longpw[PASSWORD_MAX + 2];
+	memset(longpw, 'x', sizeof longpw - 1);
+	longpw[sizeof longpw - 1] = '\0';
+	struct err e;
+	assert_int_equal(password_check(longpw, "sokha", &e), -1);
+	assert_string_equal(e.msg, "The password is too long (at most 256 bytes).");
+	/* Every sentence is in the list the catalogue is checked against. */
+	size_t n = 0;
+	while (password_problems[n])
+		n++;
+	assert_int_equal(n, 10);
+	/* Each has its Khmer in the interface catalogue, so a Khmer page never shows the English. */
+	server_messages_register();
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(tr("km", password_problems[i]), password_problems[i]) == 0)
+			fail_msg("no Khmer for '%s'", password_problems[i]);
+	assert_string_equal(tr("km", "The password must have at least 10 characters."),
+			    "ពាក្យសម្ងាត់ត្រូវមានយ៉ាងតិច ១០ តួអក្សរ។");
+}
+
+static void test_activation_codes(void **state)
+{
+	(void)state;
+	char a[ACTIVATION_CODE_LEN + 1], b[ACTIVATION_CODE_LEN + 1], c[ACTIVATION_CODE_LEN + 1];
+	activation_code_new(a);
+	activation_code_new(b);
+	assert_int_equal(strlen(a), 11);
+	assert_int_equal(a[5], '-');
+	for (int i = 0; i < 11; i++)
+		if (i != 5)
+			assert_non_null(strchr(ACTIVATION_ALPHABET, a[i]));
+	assert_string_not_equal(a, b);
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"ABCDE-FGHJK", "ABCDE-FGHJK"}, {"abcde fghjk", "ABCDE-FGHJK"}, {"ABCDEFGHJK", "ABCDE-FGHJK"},
+		{" ab-cd-ef-gh-jk ", "ABCDE-FGHJK"}, {"ABCDE-FGHJ", NULL}, {"ABCDE-FGHJKM", NULL},
+		{"ABCDE-FGHJ0", NULL}, /* 0, 1, I, L, O are not in the alphabet */
+		{"ABCDE-FGHJI", NULL},	{"", NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		bool ok = activation_code_normalise(cases[i].in, c);
+		assert_int_equal(ok, cases[i].out != NULL);
+		if (ok)
+			assert_string_equal(c, cases[i].out);
+	}
+}
+
+static void test_activation_lifecycle(void **state)
+{
+	sqlite3 *db = *state;
+	setenv("SALA_NOW", "1800000000", 1);
+	struct user_input in = {.username = "newbie", .full_name = "New Person", .org_code = "17",
+				.roles = "learner", .activation = true};
+	struct err e;
+	int64_t id = user_add(db, &in, &e);
+	assert_true(id > 0);
+	int64_t got;
+	/* No password yet: nothing logs in. */
+	assert_int_equal(login_check(db, "newbie", "", "10.0.0.9", &got), LOGIN_BAD);
+	char code[ACTIVATION_CODE_LEN + 1], typed[ACTIVATION_CODE_LEN + 1], buf[ACTIVATION_CODE_LEN + 1];
+	assert_int_equal(user_activation_issue(db, id, code, &e), 0);
+	assert_true(user_activation_pending(db, "newbie"));
+	/* Stored hashed only. */
+	assert_int_equal(db_int(db, "SELECT count(*) FROM users WHERE password_hash LIKE '%' || ? || '%'", code, NULL, -1),
+			 0);
+	/* Typed in lower case without the dash, it still works. */
+	snprintf(typed, sizeof typed, "%.5s%s", code, code + 6);
+	for (char *p = typed; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	assert_int_equal(login_check(db, "newbie", user_login_password(db, "newbie", typed, buf), "10.0.0.9", &got),
+			 LOGIN_OK);
+	assert_int_equal(got, id);
+	assert_int_equal(user_login_finish(db, id, &e), 0);
+	assert_true(user_must_change(db, id));
+	/* The code works once. */
+	assert_false(user_activation_pending(db, "newbie"));
+	assert_int_equal(login_check(db, "newbie", code, "10.0.0.9", &got), LOGIN_BAD);
+	/* No current password to give; a weak new one is refused. */
+	assert_int_equal(user_change_password(db, id, NULL, "12345678901", NULL, &e), -1);
+	assert_int_equal(user_change_password(db, id, NULL, "rice-field-2026", NULL, &e), 0);
+	assert_false(user_must_change(db, id));
+	assert_int_equal(login_check(db, "newbie", "rice-field-2026", "10.0.0.9", &got), LOGIN_OK);
+	/* Now the current password is required. */
+	assert_int_equal(user_change_password(db, id, "wrong-one-here", "river-boat-2027", NULL, &e), -1);
+	assert_string_equal(e.msg, "The current password is not correct.");
+	/* A re-issued code that is not used in 14 days stops working. */
+	assert_int_equal(user_activation_issue(db, id, code, &e), 0);
+	char later[32];
+	snprintf(later, sizeof later, "%d", 1800000000 + ACTIVATION_VALID_S + 1);
+	setenv("SALA_NOW", later, 1);
+	assert_int_equal(login_check(db, "newbie", code, "10.0.0.9", &got), LOGIN_OK);
+	assert_int_equal(user_login_finish(db, id, &e), -1);
+	assert_string_equal(e.msg, "This activation code has expired. Ask your administrator for a new one.");
+	assert_true(user_activation_pending(db, "newbie"));
+}
+
+static void test_user_delete_erases_and_keeps(void **state)
+{
+	sqlite3 *db = *state;
+	struct user_input in = {.username = "leaver", .full_name = "Leaving Person", .full_name_km = "ស្រី",
+				.sex = "female", .org_code = "17", .email = "l@example.org", .phone = "012",
+				.position = "Clerk", .password = "rice-field-2026", .roles = "learner"};
+	struct err e;
+	int64_t id = user_add(db, &in, &e);
+	assert_true(id > 0);
+	char tok[65], csrf[65];
+	assert_int_equal(session_create(db, id, tok, csrf, &e), 0);
+	assert_int_equal(user_delete(db, id, &e), 0);
+	struct user u;
+	assert_int_equal(user_get(db, id, &u), 0);
+	assert_true(u.deleted);
+	assert_false(u.active);
+	assert_string_equal(u.full_name, "");
+	assert_string_equal(u.full_name_km, "");
+	assert_string_equal(u.email, "");
+	assert_string_equal(u.phone, "");
+	assert_string_equal(u.position, "");
+	assert_string_equal(u.sex, "female"); /* kept for the reports */
+	assert_string_equal(u.org_code, "17");
+	assert_int_equal(u.roles, ROLE_LEARNER);
+	user_release(&u);
+	struct session s;
+	assert_int_equal(session_lookup(db, tok, &s), -1);
+	int64_t got;
+	assert_int_equal(login_check(db, "leaver", "rice-field-2026", "10.0.0.9", &got), LOGIN_BAD);
+	/* The name is free again; deleting twice is refused. */
+	assert_int_equal(user_get_by_name(db, "leaver", &u), -1);
+	assert_int_equal(user_delete(db, id, &e), -1);
+	assert_string_equal(e.msg, "the account was already deleted");
+	/* The last active administrator can be neither deleted nor disabled. */
+	struct user_input adm = {.username = "boss", .full_name = "Boss", .org_code = "KH",
+				 .password = "rice-field-2026", .roles = "admin"};
+	int64_t aid = user_add(db, &adm, &e);
+	assert_true(aid > 0);
+	assert_int_equal(user_delete(db, aid, &e), -1);
+	assert_non_null(strstr(e.msg, "last active administrator"));
+	assert_int_equal(user_set_active(db, aid, false, &e), -1);
+	assert_int_equal(user_set_active(db, id, true, &e), -1); /* deleted: cannot come back */
 }
 
 int main(void)
@@ -344,6 +567,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_login_throttle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions_expire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_change_ends_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_password_strength, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_activation_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_activation_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_delete_erases_and_keeps, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,8 +16,11 @@
 #include "lib/csv.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
+#include "lib/netaddr.h"
+#include "lib/log.h"
 #include "lib/schema.h"
 #include "lib/util.h"
+#include "lib/xmalloc.h"
 
 static void test_html_escape(void **state)
 {
@@ -215,6 +218,130 @@ static void test_err_truncates_on_utf8_boundary(void **state)
 	buf_release(&long_km);
 }
 
+static void test_log_values_are_quoted_when_needed(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"plain", " k=plain"},
+		{"/login?next=*", " k=\"/login?next=*\""},
+		{"/media/ab.mp3", " k=/media/ab.mp3"},
+		{"", " k=\"\""},
+		{NULL, " k=-"},
+		{"two words", " k=\"two words\""},
+		{"a=b", " k=\"a=b\""},
+		{"say \"hi\"", " k=\"say \\\"hi\\\"\""},
+		{"back\\slash", " k=\"back\\\\slash\""},
+		{"line\nbreak", " k=\"line\\nbreak\""},
+		{"tab\there", " k=\"tab\\there\""},
+		{"bell\x07", " k=\"bell\\x07\""},
+		{"ខ្មែរ", " k=ខ្មែរ"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct buf b = BUF_INIT;
+		log_kv(&b, "k", cases[i].in);
+		assert_string_equal(buf_str(&b), cases[i].out);
+		buf_release(&b);
+	}
+}
+
+/* Reads what was written to a log file. */
+static char *slurp(const char *path)
+{
+	struct buf b = BUF_INIT;
+	struct err e;
+	if (file_read(path, &b, &e) < 0)
+		return xstrdup("");
+	buf_add(&b, "", 0);
+	return buf_detach(&b, NULL);
+}
+
+static void test_log_line_format_and_reopen(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sala-test-log-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], moved[256];
+	snprintf(path, sizeof path, "%s/sala.log", dir);
+	snprintf(moved, sizeof moved, "%s/sala.log.1", dir);
+	struct err e;
+	assert_int_equal(log_open_file(path, &e), 0);
+	assert_string_equal(log_file_path(), path);
+	struct buf f = BUF_INIT;
+	log_kv(&f, "addr", "127.0.0.1");
+	log_kvi(&f, "status", 200);
+	log_fields(LOG_INFO, "request", &f);
+	buf_release(&f);
+	log_audit("admin", "10.0.0.5", "user.disable", "user:bopha", NULL);
+	char *text = slurp(path);
+	/* 2026-12-07T03:48:03.123Z info request addr=127.0.0.1 status=200 */
+	assert_int_equal(strlen(text) > 25, 1);
+	assert_int_equal(text[4], '-');
+	assert_int_equal(text[10], 'T');
+	assert_int_equal(text[19], '.');
+	assert_int_equal(text[23], 'Z');
+	assert_non_null(strstr(text, "Z info request addr=127.0.0.1 status=200\n"));
+	assert_non_null(
+		strstr(text, "Z info audit action=user.disable actor=admin from=10.0.0.5 target=user:bopha\n"));
+	free(text);
+	/* After a rename (logrotate), reopening writes to a new file at the same path. */
+	assert_int_equal(rename(path, moved), 0);
+	assert_int_equal(log_reopen(&e), 0);
+	log_msg(LOG_WARN, "signal", "after %s", "rotation");
+	text = slurp(path);
+	assert_non_null(strstr(text, "Z warn signal msg=\"after rotation\"\n"));
+	assert_null(strstr(text, "request"));
+	free(text);
+	text = slurp(moved);
+	assert_null(strstr(text, "rotation"));
+	free(text);
+	/* A path that cannot be opened is refused with its name, and the old file stays in use. */
+	assert_int_equal(log_open_file("/nonexistent-dir/x.log", &e), -1);
+	assert_non_null(strstr(e.msg, "'/nonexistent-dir/x.log'"));
+	log_to(stderr);
+	unlink(path);
+	unlink(moved);
+	rmdir(dir);
+}
+
+static void test_db_health_check_and_migration_log(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sala-test-health-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], logp[256];
+	snprintf(path, sizeof path, "%s/h.db", dir);
+	snprintf(logp, sizeof logp, "%s/log", dir);
+	struct err e;
+	assert_int_equal(log_open_file(logp, &e), 0);
+	sqlite3 *db = db_open(path, &e);
+	assert_non_null(db);
+	char *text = slurp(logp);
+	char want[128];
+	snprintf(want, sizeof want, " from=0 to=%d\n", db_schema_version());
+	assert_non_null(strstr(text, "info migrate database="));
+	assert_non_null(strstr(text, want));
+	free(text);
+	assert_int_equal(db_health_check(db, &e), 0);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM settings WHERE key = 'health_heartbeat'", NULL, NULL, -1), 0);
+	/* Another connection holding the write lock makes the check fail with the database's reason. */
+	sqlite3 *other = db_open(path, &e);
+	assert_non_null(other);
+	assert_int_equal(db_exec(other, "BEGIN EXCLUSIVE", &e), 0);
+	sqlite3_busy_timeout(db, 50);
+	assert_int_equal(db_health_check(db, &e), -1);
+	assert_non_null(strstr(e.msg, "locked"));
+	db_rollback(other);
+	db_close(other);
+	assert_int_equal(db_health_check(db, &e), 0);
+	db_close(db);
+	log_to(stderr);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_db_open_migrates(void **state)
 {
 	(void)state;
@@ -296,6 +423,45 @@ static void test_db_quick_check(void **state)
 }
 
 /* A version-1 database (items and blobs WITHOUT ROWID) upgrades with every row and reference kept. */
+/* Migration 3 adds the password-lifecycle columns to a v2 database without touching its users. */
+static void test_db_migration_3_keeps_users(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sala-test-mig3-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	sqlite3 *raw = NULL;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, schema_migration(0), NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, schema_migration(1), NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw,
+				      "PRAGMA user_version = 2;"
+				      "INSERT INTO org_units(id, code, name_en, level, path) VALUES (1, 'KH', 'K', "
+				      "'national', '/1/');"
+				      "INSERT INTO users(id, username, password_hash, full_name, sex, org_id, created_at) "
+				      "VALUES (5, 'old', 'h', 'Old User', 'female', 1, 0);"
+				      "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen) VALUES "
+				      "('t', 5, 'c', 0, 0);",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(raw);
+	struct err e;
+	sqlite3 *db = db_open(path, &e);
+	assert_non_null(db);
+	assert_true(db_schema_version() >= 3);
+	assert_int_equal(db_int(db, "PRAGMA user_version", NULL, NULL, -1), db_schema_version());
+	assert_int_equal(db_int(db, "SELECT must_change_password * 100 + activation_expires * 10 + "
+				    "(deleted_at IS NULL) FROM users WHERE id = 5 AND username = 'old' AND "
+				    "password_hash = 'h' AND full_name = 'Old User'",
+				NULL, NULL, -1),
+			 1);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sessions WHERE user_id = 5", NULL, NULL, -1), 1);
+	db_close(db);
+	unlink(path);
+}
+
 static void test_db_migration_2_keeps_rows(void **state)
 {
 	(void)state;
@@ -553,6 +719,63 @@ static void test_db_snapshot(void **state)
 	pool_teardown(&f);
 }
 
+/* trusted_proxies lists, and the client address taken from X-Forwarded-For. */
+static void test_netaddr(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *list;
+		bool ok;
+	} lists[] = {
+	    {"", true},
+	    {"127.0.0.1", true},
+	    {" 127.0.0.1 , 10.0.0.0/8,192.168.1.0/24 ", true},
+	    {"0.0.0.0/0", true},
+	    {"10.0.0.0/33", false},
+	    {"300.1.1.1", false},
+	    {"10.0.0.0/", false},
+	    {"10.0.0.0/8x", false},
+	    {"127.0.0.1,", false},
+	    {"localhost", false},
+	    {"::1", false},
+	};
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+		struct err e = {{0}};
+		int rc = netaddr_list_check(lists[i].list, &e);
+		assert_int_equal(rc, lists[i].ok ? 0 : -1);
+		if (!lists[i].ok)
+			assert_non_null(strstr(e.msg, "trusted_proxies: "));
+	}
+	assert_true(netaddr_list_has("10.0.0.0/8", "10.200.3.4"));
+	assert_false(netaddr_list_has("10.0.0.0/8", "11.0.0.1"));
+	assert_true(netaddr_list_has("127.0.0.1, 192.168.1.0/24", "192.168.1.77"));
+	assert_false(netaddr_list_has("", "127.0.0.1"));
+	assert_false(netaddr_list_has("127.0.0.1", "not-an-address"));
+
+	static const struct {
+		const char *peer, *xff, *trusted, *client;
+	} cases[] = {
+	    /* Not from a trusted proxy: the header is ignored. */
+	    {"192.0.2.1", "10.9.9.9", "", "192.0.2.1"},
+	    {"192.0.2.1", "10.9.9.9", "127.0.0.1", "192.0.2.1"},
+	    /* From one: the rightmost entry that is not a trusted proxy. */
+	    {"127.0.0.1", "203.0.113.7", "127.0.0.1", "203.0.113.7"},
+	    {"127.0.0.1", "6.6.6.6, 203.0.113.7", "127.0.0.1", "203.0.113.7"},
+	    {"127.0.0.1", "6.6.6.6, 203.0.113.7, 10.1.2.3", "127.0.0.1,10.0.0.0/8", "203.0.113.7"},
+	    {"127.0.0.1", "10.0.0.2,10.0.0.1", "127.0.0.1,10.0.0.0/8", "10.0.0.2"},
+	    /* Garbage stops the walk at the last trusted hop. */
+	    {"127.0.0.1", "evil", "127.0.0.1", "127.0.0.1"},
+	    {"127.0.0.1", "203.0.113.7, garbage, 10.0.0.5", "127.0.0.1,10.0.0.0/8", "10.0.0.5"},
+	    {"127.0.0.1", "", "127.0.0.1", "127.0.0.1"},
+	    {"127.0.0.1", NULL, "127.0.0.1", "127.0.0.1"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char out[64];
+		netaddr_client(cases[i].peer, cases[i].xff, cases[i].trusted, out, sizeof out);
+		assert_string_equal(out, cases[i].client);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -566,13 +789,18 @@ int main(void)
 		cmocka_unit_test(test_csv_write_neutralises_formulas),
 		cmocka_unit_test(test_i18n),
 		cmocka_unit_test(test_err_truncates_on_utf8_boundary),
+		cmocka_unit_test(test_log_values_are_quoted_when_needed),
+		cmocka_unit_test(test_log_line_format_and_reopen),
+		cmocka_unit_test(test_db_health_check_and_migration_log),
 		cmocka_unit_test(test_db_open_migrates),
 		cmocka_unit_test(test_db_quick_check),
 		cmocka_unit_test(test_db_migration_2_keeps_rows),
+		cmocka_unit_test(test_db_migration_3_keeps_users),
 		cmocka_unit_test(test_db_pool_statements_travel),
 		cmocka_unit_test(test_db_pool_pause_lends_and_returns),
 		cmocka_unit_test(test_db_pool_waiters_in_order),
 		cmocka_unit_test(test_db_snapshot),
+		cmocka_unit_test(test_netaddr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
