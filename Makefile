@@ -4,9 +4,13 @@
 #   make check   the quick loop: optimised build and unit tests
 #   make bench   optimised build and benchmarks (writes docs/performance.md)
 #   make fuzz    libFuzzer harnesses for the parsers (FUZZ_SECONDS each)
+#   make install  binary, bundled courses, docs, systemd units, nginx example (PREFIX=/usr/local, DESTDIR)
+#   make deb      the Debian package build/deb/sala_VERSION_ARCH.deb (debhelper)
 #   SANITIZE=address,undefined   build knob for the sanitizers
 
 CC ?= cc
+# The one place the version is written; `sala --version` and the Debian package read it.
+VERSION := $(shell cat VERSION)
 SANITIZE ?=
 PKGS := sqlite3 libarchive libcmark gdlib yaml-0.1 libsodium zlib raqm freetype2 libqrencode libpng jansson pwquality
 CFLAGS ?= -O2 -g
@@ -31,7 +35,7 @@ MAIN_OBJ := $(BUILD)/cli/main.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all run test check unit integration e2e bench fuzz deps-run deps-test format lint clean
+.PHONY: all run test check unit integration e2e bench fuzz deps-run deps-test format lint clean install uninstall deb
 all: sala
 
 sala: $(BUILD)/sala
@@ -53,6 +57,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) \
 		$(shell pkg-config --libs cmocka)
 
+# Only main.o carries the version, so a new version rebuilds one file.
+$(MAIN_OBJ): VERSION
+$(MAIN_OBJ): CFLAGS += -DSALA_VERSION='"$(VERSION)"'
+
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 deps-run:
@@ -63,7 +71,7 @@ deps-test:
 run: deps-run
 	$(MAKE) sala
 	./sala demo --init --learners 400 --db $${SALA_DB:-sala.db}
-	./sala serve --listen 127.0.0.1:8080 --db $${SALA_DB:-sala.db}
+	./sala serve --listen $${SALA_LISTEN:-127.0.0.1:8080} --db $${SALA_DB:-sala.db}
 
 # Every suite writes its counts; tests/run.sh sums them into the last line.
 test: deps-test
@@ -95,6 +103,49 @@ format:
 
 lint:
 	cppcheck --quiet --enable=warning,performance,portability --error-exitcode=1 -I. $$(git ls-files '*.c')
+
+# Installation layout. The Debian package installs with PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/sala
+DOCDIR ?= $(PREFIX)/share/doc/sala
+LIBEXECDIR ?= $(PREFIX)/libexec/sala
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+UNITS := sala.service sala-standby.service sala-backup.service sala-backup.timer sala-alert@.service
+# The shipped files name the package's paths; other prefixes get theirs written in.
+INSTALL_SED := sed -e 's|/usr/bin/sala|$(BINDIR)/sala|g' -e 's|/usr/libexec/sala|$(LIBEXECDIR)|g' \
+	-e 's|/usr/share/doc/sala|$(DOCDIR)|g' -e 's|/usr/share/sala|$(DATADIR)|g'
+
+install: sala
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/courses $(DESTDIR)$(DATADIR)/nginx \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0755 sala $(DESTDIR)$(BINDIR)/sala
+	cp -R courses/library/. $(DESTDIR)$(DATADIR)/courses/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)/courses
+	for u in $(UNITS); do $(INSTALL_SED) packaging/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; done
+	for f in sala-backup sala-alert; do $(INSTALL_SED) packaging/$$f > $(DESTDIR)$(LIBEXECDIR)/$$f && \
+		chmod 0755 $(DESTDIR)$(LIBEXECDIR)/$$f || exit 1; done
+	$(INSTALL_SED) packaging/nginx/sala.conf > $(DESTDIR)$(DATADIR)/nginx/sala.conf
+	chmod 0644 $(DESTDIR)$(DATADIR)/nginx/sala.conf
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sala $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS))
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR)
+
+# The Debian package, built with debhelper from a copy of the tree in build/deb (debian/changelog
+# is written there from VERSION). Result: build/deb/sala_$(VERSION)_ARCH.deb.
+deb:
+	@scripts/deps.sh deb
+	rm -rf build/deb && mkdir -p build/deb/sala-$(VERSION)
+	tar -c --exclude-vcs --exclude-vcs-ignores --exclude=./build --exclude=./sala -f - . | \
+		tar -x -C build/deb/sala-$(VERSION)
+	cp -R packaging/debian build/deb/sala-$(VERSION)/debian
+	printf 'sala (%s) bookworm; urgency=medium\n\n  * Release %s.\n\n -- Sala Project <sala@localhost>  %s\n' \
+		'$(VERSION)' '$(VERSION)' "$$(date -R)" > build/deb/sala-$(VERSION)/debian/changelog
+	cd build/deb/sala-$(VERSION) && dpkg-buildpackage -us -uc -b -j2
+	@ls build/deb/*.deb
 
 clean-rel:
 	rm -rf build/rel

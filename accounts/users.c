@@ -770,6 +770,41 @@ int user_get_by_name(sqlite3 *db, const char *username, struct user *u)
 	return user_read(st, u);
 }
 
+int users_demo_active(sqlite3 *db, struct buf *names, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT username FROM users WHERE is_demo = 1 AND active = 1 ORDER BY username");
+	int n = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++)
+			buf_putc(names, ' ');
+		buf_puts(names, db_col_text(st, 0));
+	}
+	db_finish(st);
+	if (rc != SQLITE_DONE)
+		return err_set(e, "cannot list the demo accounts: %s", sqlite3_errstr(rc));
+	return n;
+}
+
+int users_admins_active(sqlite3 *db, bool demo, struct buf *names, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT u.username FROM users u JOIN user_roles r ON r.user_id = u.id "
+				       "WHERE r.role = 'admin' AND u.active = 1 AND u.is_demo = ? ORDER BY u.username");
+	sqlite3_bind_int(st, 1, demo);
+	int n = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (names) {
+			if (n)
+				buf_putc(names, ' ');
+			buf_puts(names, db_col_text(st, 0));
+		}
+		n++;
+	}
+	db_finish(st);
+	if (rc != SQLITE_DONE)
+		return err_set(e, "cannot list the administrators: %s", sqlite3_errstr(rc));
+	return n;
+}
+
 void user_release(struct user *u)
 {
 	char **f[] = {&u->username, &u->full_name, &u->full_name_km, &u->sex, &u->position, &u->email,

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lib/buf.h"
 #include "lib/err.h"
 
 enum role {
@@ -139,6 +140,16 @@ int user_update(sqlite3 *db, int64_t id, const struct user_input *u, struct err 
 int user_get(sqlite3 *db, int64_t id, struct user *u);
 int user_get_by_name(sqlite3 *db, const char *username, struct user *u);
 void user_release(struct user *u);
+/*
+ * The usernames of demo accounts (is_demo) that can still log in, appended to names separated by
+ * spaces; returns how many, or -1 with a message.
+ */
+int users_demo_active(sqlite3 *db, struct buf *names, struct err *e);
+/*
+ * The active administrators that are demo accounts (demo true) or not, their usernames appended to names
+ * (NULL: only counted) separated by spaces; returns how many, or -1 with a message.
+ */
+int users_admins_active(sqlite3 *db, bool demo, struct buf *names, struct err *e);
 
 /*
  * The people below org_code (inclusive) still waiting for activation (imported

@@ -35,6 +35,9 @@ int cmd_courses(int argc, char **argv);
 #define CERT_CMD_USAGE "cert issue|list|show|reissue|revoke|verify|render|bulk|public-key|keygen|rotate-key ... (sala cert for details)"
 int cmd_cert(int argc, char **argv);
 
+/* sala doctor (cli/cmd_doctor.c) */
+#define DOCTOR_USAGE "doctor [--backups DIR] [--listen ADDR:PORT] [--min-free-mb N] [--max-backup-age-hours N]"
+int cmd_doctor(int argc, char **argv);
 /* sala throttle (cli/cmd_throttle.c) */
 #define THROTTLE_USAGE "throttle list [--all] | clear (--user NAME [--address ADDR] | --address ADDR | --all)"
 int cmd_throttle(int argc, char **argv);

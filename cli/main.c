@@ -265,6 +265,11 @@ int cli_remove_stale(const char *out, const char *tag)
 
 static int cmd_help(int argc, char **argv);
 
+/* The version comes from the VERSION file, through the Makefile (the Debian package uses it too). */
+#ifndef SALA_VERSION
+#define SALA_VERSION "unknown"
+#endif
+
 static const struct command commands[] = {
 	{"init", "init [--key PATH]", cmd_init},
 	{"serve", "serve [--listen [ADDR:]PORT] [--threads N] [--conns-per-address N] [--db-connections N] [--db-cache-kb KB] [--drain-seconds N] [--min-free-mb N] [--log-file PATH] [--db PATH] [--key PATH]", cmd_serve},
@@ -274,6 +279,7 @@ static const struct command commands[] = {
 	{"demo", "demo [--init] [--learners N]", cmd_demo},
 	{"backup", "backup FILE [--key PATH]", cmd_backup},
 	{"settings", "settings list | get KEY | set KEY VALUE", cmd_settings},
+	{"doctor", DOCTOR_USAGE, cmd_doctor},
 	COMMANDS_MORE
 	{"help", "help", cmd_help},
 };
@@ -281,7 +287,7 @@ static const struct command commands[] = {
 static int cmd_help(int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	printf("usage: sala COMMAND [ARGS] [--db PATH]\n\ncommands:\n");
+	printf("usage: sala COMMAND [ARGS] [--db PATH]\n       sala --version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		printf("  sala %s\n", commands[i].usage);
 	printf("\nThe database is --db PATH, else $SALA_DB, else ./%s.\n", DB_DEFAULT_PATH);
@@ -298,6 +304,10 @@ int main(int argc, char **argv)
 	const char *name = argv[1];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
 		return cmd_help(0, NULL);
+	if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+		printf("sala %s\n", SALA_VERSION);
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (strcmp(commands[i].name, name) != 0)
 			continue;

@@ -619,6 +619,30 @@ bool db_file_ok(void)
 	return ok;
 }
 
+int db_quick_check(sqlite3 *db, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, "PRAGMA quick_check");
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		err_set(e, "PRAGMA quick_check failed: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	/* The first row is "ok", or the first of the problems found (on one line). */
+	if (strcmp(db_col_text(st, 0), "ok") != 0) {
+		char *finding = xstrdup(db_col_text(st, 0));
+		for (char *p = finding; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+		err_set(e, "PRAGMA quick_check: %s", finding);
+		free(finding);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 int db_backup(sqlite3 *db, const char *path, struct err *e)
 {
 	sqlite3 *dst = NULL;

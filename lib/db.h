@@ -156,6 +156,8 @@ int db_checkpointer_start(const char *path, struct err *e);
 void db_checkpointer_stop(void);
 void db_wal_hook(sqlite3 *db);
 
+/* PRAGMA quick_check: 0 when it says ok, else -1 with its first finding. */
+int db_quick_check(sqlite3 *db, struct err *e);
 /*
  * Counters since the process started, for /metrics (docs/monitoring.md).
  * Histogram buckets are per bucket (not cumulative); the last one is +Inf.

@@ -1,17 +1,20 @@
 #!/bin/sh
-# Installs the Debian packages Sala needs. Usage: scripts/deps.sh run|test|bench
+# Installs the Debian packages Sala needs. Usage: scripts/deps.sh run|test|bench|deb
 # Only missing packages are installed; apt-get runs via sudo when not root.
 set -e
 RUN="build-essential pkg-config libcivetweb-dev libsqlite3-dev sqlite3 libarchive-dev libcmark-dev
 libgd-dev libyaml-dev libsodium-dev zlib1g-dev libraqm-dev libfreetype-dev libqrencode-dev libhpdf-dev
 libunistring-dev libcsv-dev libpng-dev libjansson-dev libpwquality-dev cracklib-runtime fonts-khmeros fonts-noto-core"
-TEST="libcmocka-dev python3 poppler-utils zbar-tools chromium nodejs npm clang libclang-rt-14-dev zip unzip"
+TEST="libcmocka-dev python3 poppler-utils zbar-tools chromium nodejs npm clang libclang-rt-14-dev zip unzip
+debhelper dpkg-dev nginx openssl curl adduser systemd"
+DEB="debhelper dpkg-dev"
 BENCH="wrk clang"
 case "$1" in
 run) want="$RUN" ;;
 test) want="$RUN $TEST" ;;
 bench) want="$RUN $BENCH" ;;
-*) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+deb) want="$RUN $DEB" ;;
+*) echo "usage: $0 run|test|bench|deb" >&2; exit 2 ;;
 esac
 missing=""
 for p in $want; do

@@ -459,6 +459,13 @@ static void stop_accepting(int fd)
 	int p[2];
 	if (fd < 0 || pipe(p) < 0)
 		return;
+	/*
+	 * dup2() alone leaves the socket listening while CivetWeb's poll() still holds it, and from then
+	 * on nobody accepts: new clients wait in its queue until the process exits and are then reset
+	 * (measured: 2 s, and a POST that nginx had sent got 502). shutdown() stops the listening at once,
+	 * so they are refused and nginx sends them to the other server.
+	 */
+	shutdown(fd, SHUT_RDWR);
 	dup2(p[0], fd);
 	close(p[0]);
 	/* The write end stays open (the pipe never signals end of file) until the process exits. */

@@ -67,6 +67,15 @@ if [ -x tests/fuzz/run.sh ]; then
 	count fuzz "$log/fuzz" "$rc"
 fi
 
+# Deployment: builds the Debian package, installs it on this machine, runs every command of
+# docs/operations.md with nginx and TLS in front, then purges it (needs root; a few minutes).
+if [ -x tests/deploy/run.sh ]; then
+	tests/deploy/run.sh > "$log/deploy" 2>&1
+	rc=$?
+	[ "$rc" -ne 0 ] && grep -E "^FAIL" -A 20 "$log/deploy" | head -n 200
+	count deploy "$log/deploy" "$rc"
+fi
+
 rm -rf "$log"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -140,6 +140,46 @@ static void test_roles(void **state)
 	assert_string_equal(out, "learner, admin");
 }
 
+/* sala doctor's questions: which demo accounts can still log in, and which administrators are left. */
+static void test_demo_accounts_and_admins(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e;
+	static const struct {
+		const char *name, *roles;
+		bool demo, active;
+	} people[] = {
+		{"learner", "learner", true, true},   {"admin", "admin;learner", true, true},
+		{"trainer", "trainer", true, false},  {"sokha", "learner", false, true},
+		{"dara", "admin", false, false},
+	};
+	for (size_t i = 0; i < sizeof people / sizeof people[0]; i++) {
+		struct user_input u = {.username = people[i].name, .full_name = "Test Person", .org_code = ORG_ROOT_CODE,
+				       .roles = people[i].roles, .password = "Kampot-Pepper-Harvest-77",
+				       .is_demo = people[i].demo};
+		int64_t id = user_add(db, &u, &e);
+		assert_true(id > 0);
+		if (!people[i].active)
+			assert_int_equal(user_set_active(db, id, false, &e), 0);
+	}
+	struct buf names = BUF_INIT;
+	assert_int_equal(users_demo_active(db, &names, &e), 2);
+	assert_string_equal(buf_str(&names), "admin learner");
+	buf_reset(&names);
+	assert_int_equal(users_admins_active(db, true, &names, &e), 1);
+	assert_string_equal(buf_str(&names), "admin");
+	/* The only other administrator is disabled: none of the site's own is left. */
+	assert_int_equal(users_admins_active(db, false, NULL, &e), 0);
+	struct user u;
+	assert_int_equal(user_get_by_name(db, "dara", &u), 0);
+	assert_int_equal(user_set_active(db, u.id, true, &e), 0);
+	user_release(&u);
+	buf_reset(&names);
+	assert_int_equal(users_admins_active(db, false, &names, &e), 1);
+	assert_string_equal(buf_str(&names), "dara");
+	buf_release(&names);
+}
+
 static void test_users_import_any_order(void **state)
 {
 	sqlite3 *db = *state;
@@ -520,6 +560,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_orgs_import_and_subtree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orgs_import_bad_rows_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_demo_accounts_and_admins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_users_import_any_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_users_import_one_bad_row_imports_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_users_import_header_problems, setup, teardown),

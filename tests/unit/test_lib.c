@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -451,6 +452,41 @@ static void test_db_open_migrates(void **state)
 	unlink(path), unlink(wal), unlink(shm);
 }
 
+/* db_quick_check (sala doctor's integrity check): ok on a sound file, the finding on a damaged one. */
+static void test_db_quick_check(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sala-test-qc-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	sqlite3 *db;
+	struct err e;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "PRAGMA page_size = 4096; CREATE TABLE t(x); WITH RECURSIVE n(i) AS (SELECT 1 "
+				      "UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT randomblob(200) "
+				      "FROM n; CREATE INDEX t_x ON t(x)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(db_quick_check(db, &e), 0);
+	int64_t pages = db_int(db, "PRAGMA page_count", NULL, NULL, 0);
+	sqlite3_close(db);
+	assert_true(pages > 100);
+	/* Garbage over a page in the middle of the table. */
+	unsigned char junk[4096];
+	memset(junk, 0xA5, sizeof junk);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, junk, sizeof junk, (off_t)(pages / 3) * 4096), (ssize_t)sizeof junk);
+	close(fd);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(db_quick_check(db, &e), -1);
+	assert_non_null(strstr(e.msg, "quick_check"));
+	sqlite3_close(db);
+	unlink(path);
+}
+
 /* A version-1 database (items and blobs WITHOUT ROWID) upgrades with every row and reference kept. */
 /* Migration 3 adds the password-lifecycle columns to a v2 database without touching its users. */
 static void test_db_migration_3_keeps_users(void **state)
@@ -865,6 +901,7 @@ int main(void)
 		cmocka_unit_test(test_db_health_check_and_migration_log),
 		cmocka_unit_test(test_db_open_migrates),
 		cmocka_unit_test(test_db_files_modes_check_and_watch),
+		cmocka_unit_test(test_db_quick_check),
 		cmocka_unit_test(test_db_migration_2_keeps_rows),
 		cmocka_unit_test(test_db_migration_3_keeps_users),
 		cmocka_unit_test(test_db_pool_statements_travel),
