@@ -61,7 +61,7 @@ fi
 
 # Fuzz smoke runs (libFuzzer), when the harnesses exist.
 if [ -x tests/fuzz/run.sh ]; then
-	tests/fuzz/run.sh "${FUZZ_SECONDS:-30}" > "$log/fuzz" 2>&1
+	tests/fuzz/run.sh "${FUZZ_SECONDS:-20}" > "$log/fuzz" 2>&1
 	rc=$?
 	[ "$rc" -ne 0 ] && tail -n 40 "$log/fuzz"
 	count fuzz "$log/fuzz" "$rc"

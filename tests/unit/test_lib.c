@@ -487,7 +487,6 @@ static void test_db_quick_check(void **state)
 	unlink(path);
 }
 
-/* A version-1 database (items and blobs WITHOUT ROWID) upgrades with every row and reference kept. */
 /* Migration 3 adds the password-lifecycle columns to a v2 database without touching its users. */
 static void test_db_migration_3_keeps_users(void **state)
 {
@@ -527,6 +526,7 @@ static void test_db_migration_3_keeps_users(void **state)
 	unlink(path);
 }
 
+/* A version-1 database (items and blobs WITHOUT ROWID) upgrades with every row and reference kept. */
 static void test_db_migration_2_keeps_rows(void **state)
 {
 	(void)state;
