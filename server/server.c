@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -454,6 +455,8 @@ static int listen_socket(int port, char *addr, size_t n)
  * and connections already accepted are served. (mg_stop() would also end the
  * writes of responses still on their way.)
  */
+static int wake_fd = -1; /* the write end of the pipe that replaced the listening socket */
+
 static void stop_accepting(int fd)
 {
 	int p[2];
@@ -469,6 +472,26 @@ static void stop_accepting(int fd)
 	dup2(p[0], fd);
 	close(p[0]);
 	/* The write end stays open (the pipe never signals end of file) until the process exits. */
+	wake_fd = p[1];
+}
+
+/*
+ * CivetWeb's master thread waits in poll() on the listening descriptor for up
+ * to 2 s before it sees that mg_stop() asked it to end, and mg_stop() waits for
+ * it. One byte in the pipe that now stands in for the listening socket wakes
+ * it at once; the byte is written shortly after mg_stop() has set its stop
+ * flag (a thread of its own), so the master ends instead of trying to accept.
+ */
+static void *wake_master(void *arg)
+{
+	(void)arg;
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	for (int i = 0; i < 100; i++) {
+		nanosleep(&ts, NULL);
+		if (write(wake_fd, "x", 1) < 0)
+			break;
+	}
+	return NULL;
 }
 
 /*
@@ -684,6 +707,10 @@ int server_run(const struct server_opts *o)
 		}
 	}
 	int cut = drain(lfd, o->drain_seconds > 0 ? o->drain_seconds : SERVER_DRAIN_SECONDS);
+	pthread_t waker;
+	bool waking = wake_fd >= 0 && pthread_create(&waker, NULL, wake_master, NULL) == 0;
+	if (waking)
+		pthread_detach(waker);
 	mg_stop(ctx);
 	log_stopped(bound, port, cut);
 	mg_exit_library();
