@@ -345,13 +345,16 @@ static const char *archive_reason(struct archive *a)
 	return n == ENOMEM ? "not enough memory" : n ? strerror(n) : "the data is empty or not an archive";
 }
 
-static int read_entry(struct archive *a, const char *name, const struct pkg_limits *lim, size_t total, struct buf *b,
-		      struct err *e)
+enum { ENTRY_CHUNK = 65536 };
+
+/* chunk: ENTRY_CHUNK bytes of the caller's (on the heap: uploads are read on a request thread's 100 KiB stack). */
+static int read_entry_into(struct archive *a, const char *name, const struct pkg_limits *lim, size_t total,
+			   struct buf *b, char *chunk, struct err *e)
 {
-	char chunk[65536], sz[32];
+	char sz[32];
 	int64_t before = archive_filter_bytes(a, -1);
 	for (;;) {
-		la_ssize_t n = archive_read_data(a, chunk, sizeof chunk);
+		la_ssize_t n = archive_read_data(a, chunk, ENTRY_CHUNK);
 		if (n < 0)
 			return err_set(e, "cannot read '%s': %s", name, archive_reason(a));
 		if (n == 0)
@@ -370,6 +373,15 @@ static int read_entry(struct archive *a, const char *name, const struct pkg_limi
 	if (b->len > lim->ratio_min_bytes && b->len / (uint64_t)packed > lim->max_ratio)
 		return err_set(e, "'%s' expands more than %zu times: a compression bomb?", name, lim->max_ratio);
 	return 0;
+}
+
+static int read_entry(struct archive *a, const char *name, const struct pkg_limits *lim, size_t total, struct buf *b,
+		      struct err *e)
+{
+	char *chunk = xmalloc(ENTRY_CHUNK);
+	int rc = read_entry_into(a, name, lim, total, b, chunk, e);
+	free(chunk);
+	return rc;
 }
 
 int pkg_load_archive(const void *data, size_t len, const struct pkg_limits *lim, struct package *p, struct err *e)

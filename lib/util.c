@@ -132,10 +132,13 @@ int file_read(const char *path, struct buf *b, struct err *e)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return err_set(e, "cannot open '%s': %s", path, strerror(errno));
-	char chunk[65536];
+	/* On the heap: request threads have a 100 KiB stack (server/http.h), and the key is read on one. */
+	enum { CHUNK = 65536 };
+	char *chunk = xmalloc(CHUNK);
 	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+	while ((n = fread(chunk, 1, CHUNK, f)) > 0)
 		buf_add(b, chunk, n);
+	free(chunk);
 	int bad = ferror(f);
 	fclose(f);
 	if (bad)
