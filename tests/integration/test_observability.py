@@ -560,6 +560,8 @@ def test_sigterm_finishes_a_slow_download_and_refuses_new_connections():
                 time.sleep(0.05)
             except ConnectionRefusedError:
                 refused = True
+            except (ConnectionResetError, socket.timeout):
+                pass  # caught in the listen queue at the moment it closed: not served; try again
         assert refused, "new connections were still accepted after SIGTERM"
         # The download goes on at a limited rate (about 4 MB/s) and arrives whole.
         t0 = time.time()
