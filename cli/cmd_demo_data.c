@@ -260,7 +260,8 @@ static void demo_load_courses(struct demo_gen *g)
 		bool packaged = course_pick_package(g->db, db_col_text(st, 0), DEMO_LEARNER_LANG, NULL, &pick) == 0;
 		*c = (struct demo_course){.id = xstrdup(db_col_text(st, 0)),
 					  .title = xstrdup(pick.title ? pick.title : ""),
-					  .language = xstrdup(pick.language), .certificate = pick.certificate};
+					  .language = xstrdup(pick.language),
+					  .certificate = pick.certificate};
 		c->lessons = xcalloc(64, sizeof *c->lessons);
 		if (packaged) {
 			sqlite3_reset(items);

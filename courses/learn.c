@@ -185,8 +185,8 @@ int course_pick_package(sqlite3 *db, const char *course_id, const char *lang, co
 	sqlite3_stmt *st = db_stmt(db, "SELECT p.id, p.language, p.title, p.pass_mark, p.certificate, "
 				       "coalesce(i.type, ''), coalesce(i.title, '') FROM packages p "
 				       "LEFT JOIN items i ON i.package_id = p.id AND i.path = ?3 "
-				       "WHERE p.id = CASE WHEN ?3 IS NULL THEN " PICK_PACKAGE("?1") " ELSE " PICK_PACKAGE_WHERE(
-					   "?1", HAS_ITEM) " END");
+				       "WHERE p.id = CASE WHEN ?3 IS NULL THEN " PICK_PACKAGE(
+					   "?1") " ELSE " PICK_PACKAGE_WHERE("?1", HAS_ITEM) " END");
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang && lang[0] ? lang : "en");
 	db_bind_text(st, 3, item_path);

@@ -538,7 +538,7 @@ static int h_items(struct req *r)
 	int64_t package_id = course_pick_package(r->db, course, r->lang, NULL, &pick) == 0 ? pick.package_id : 0;
 	course_pick_release(&pick);
 	sqlite3_stmt *st = db_stmt(r->db, "SELECT i.path, i.title FROM items i WHERE i.package_id = ?1 "
-					     "AND i.type = 'quiz' ORDER BY i.position");
+					  "AND i.type = 'quiz' ORDER BY i.position");
 	sqlite3_bind_int64(st, 1, package_id);
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Item analysis"));

@@ -835,8 +835,7 @@ static const struct pick_case pick_cases[] = {
     {"versions differ per language", {"en 2.0.0 *", "km 1.0.0 *", "en 1.0.0"}, "km", NULL, "km 1.0.0"},
     {"after a rollback the active version", {"en 1.0.0 *", "en 1.1.0"}, "en", NULL, "en 1.0.0"},
     {"a rollback in Khmer only", {"en 2.0.0 *", "km 1.0.0 *", "km 1.1.0"}, "km", NULL, "km 1.0.0"},
-    {"a newer inactive Khmer version is not seen", {"km 2.0.0", "km 1.0.0 *", "en 1.0.0 *"}, "km", NULL,
-     "km 1.0.0"},
+    {"a newer inactive Khmer version is not seen", {"km 2.0.0", "km 1.0.0 *", "en 1.0.0 *"}, "km", NULL, "km 1.0.0"},
     {"an inactive preferred language is not seen", {"km 1.0.0", "en 1.0.0 *"}, "km", NULL, "en 1.0.0"},
     {"a language added later is seen at once", {"en 1.0.0", "en 1.1.0 *", "km 1.0.0 *"}, "km", NULL, "km 1.0.0"},
     {"no active package", {"en 1.0.0", "km 1.0.0"}, "en", NULL, NULL},
@@ -849,8 +848,9 @@ static const struct pick_case pick_cases[] = {
 /* Stores the packages of a case for course "pick"; returns in ids[] the id of each. */
 static void pick_store(sqlite3 *db, const struct pick_case *c, int64_t ids[5])
 {
-	assert_int_equal(db_exec(db, "DELETE FROM items; DELETE FROM packages; DELETE FROM courses; "
-				     "INSERT INTO courses VALUES ('pick', 1)",
+	assert_int_equal(db_exec(db,
+				 "DELETE FROM items; DELETE FROM packages; DELETE FROM courses; "
+				 "INSERT INTO courses VALUES ('pick', 1)",
 				 NULL),
 			 0);
 	for (int k = 0; k < 5 && c->pkgs[k]; k++) {
@@ -859,11 +859,12 @@ static void pick_store(sqlite3 *db, const struct pick_case *c, int64_t ids[5])
 		bool active = rest[0] == ' ' && rest[1] == '*';
 		const char *items = strchr(c->pkgs[k], ':');
 		sqlite3_stmt *st;
-		assert_int_equal(sqlite3_prepare_v2(db,
-						    "INSERT INTO packages (course_id, language, version, version_num, title, "
-						    "active, imported_at) VALUES ('pick', ?, ?, ?, ?, ?, 1)",
-						    -1, &st, NULL),
-				 SQLITE_OK);
+		assert_int_equal(
+		    sqlite3_prepare_v2(db,
+				       "INSERT INTO packages (course_id, language, version, version_num, title, "
+				       "active, imported_at) VALUES ('pick', ?, ?, ?, ?, ?, 1)",
+				       -1, &st, NULL),
+		    SQLITE_OK);
 		int maj = 0, min = 0, pat = 0;
 		sscanf(ver, "%d.%d.%d", &maj, &min, &pat);
 		sqlite3_bind_text(st, 1, lang, -1, SQLITE_TRANSIENT);
@@ -878,11 +879,12 @@ static void pick_store(sqlite3 *db, const struct pick_case *c, int64_t ids[5])
 			const char *path = items + 1;
 			items = strchr(path, ',');
 			size_t n = items ? (size_t)(items - path) : strlen(path);
-			assert_int_equal(sqlite3_prepare_v2(db,
-							    "INSERT INTO items (package_id, position, type, path, title) "
-							    "VALUES (?, ?, 'lesson', ?, 'T')",
-							    -1, &st, NULL),
-					 SQLITE_OK);
+			assert_int_equal(
+			    sqlite3_prepare_v2(db,
+					       "INSERT INTO items (package_id, position, type, path, title) "
+					       "VALUES (?, ?, 'lesson', ?, 'T')",
+					       -1, &st, NULL),
+			    SQLITE_OK);
 			sqlite3_bind_int64(st, 1, ids[k]);
 			sqlite3_bind_int(st, 2, pos);
 			sqlite3_bind_text(st, 3, path, (int)n, SQLITE_TRANSIENT);
@@ -909,7 +911,8 @@ static void test_pick_package(void **state)
 		int rc = course_pick_package(db, "pick", c->lang, c->item, &pk);
 		if (!c->want) {
 			if (rc != -1)
-				fail_msg("case '%s': picked package %lld, wanted none", c->what, (long long)pk.package_id);
+				fail_msg("case '%s': picked package %lld, wanted none", c->what,
+					 (long long)pk.package_id);
 			course_pick_release(&pk);
 			continue;
 		}
