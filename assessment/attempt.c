@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "assessment/completion.h"
+#include "courses/learn.h"
 #include "lib/log.h"
 #include "lib/buf.h"
 #include "lib/db.h"
@@ -31,26 +32,22 @@ struct quiz_ref {
 	char *item_title;
 };
 
-/* The active package of course_id with quiz item_path, preferring lang. */
+/* The package of course_id whose quiz item_path the learner reading in lang sees (course_pick_package()). */
 static int find_quiz(sqlite3 *db, const char *course_id, const char *item_path, const char *lang,
 		     struct quiz_ref *ref)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT p.id, p.language, p.pass_mark, i.title FROM packages p "
-					  "JOIN items i ON i.package_id = p.id AND i.type = 'quiz' AND i.path = ?2 "
-					  "WHERE p.course_id = ?1 AND p.active = 1 "
-					  "ORDER BY p.language = ?3 DESC, p.language = 'en' DESC, p.id DESC LIMIT 1");
-	db_bind_text(st, 1, course_id);
-	db_bind_text(st, 2, item_path);
-	db_bind_text(st, 3, lang ? lang : "en");
+	struct course_pick pick;
+	if (course_pick_package(db, course_id, lang, item_path, &pick) < 0)
+		return ATTEMPT_ENOTFOUND;
 	int rc = ATTEMPT_ENOTFOUND;
-	if (db_step_row(st) > 0) {
-		ref->package_id = sqlite3_column_int64(st, 0);
-		snprintf(ref->language, sizeof ref->language, "%s", db_col_text(st, 1));
-		ref->pass_mark = sqlite3_column_int(st, 2);
-		ref->item_title = xstrdup(db_col_text(st, 3));
+	if (strcmp(pick.item_type, "quiz") == 0) {
+		ref->package_id = pick.package_id;
+		snprintf(ref->language, sizeof ref->language, "%s", pick.language);
+		ref->pass_mark = pick.pass_mark;
+		ref->item_title = xstrdup(pick.item_title);
 		rc = 0;
 	}
-	db_finish(st);
+	course_pick_release(&pick);
 	return rc;
 }
 

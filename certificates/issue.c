@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "certificates/cert.h"
+#include "courses/learn.h"
 #include "lib/db.h"
 #include "lib/settings.h"
 #include "lib/util.h"
@@ -192,10 +193,10 @@ static int cert_insert(sqlite3 *db, struct cert *c, struct err *e)
 	return rc;
 }
 
-/* The learner's current names and org into c; -1 when the user is unknown. */
-static int load_learner(sqlite3 *db, int64_t user_id, struct cert *c)
+/* The learner's current names and org into c, and (lang not NULL) their language; -1 when the user is unknown. */
+static int load_learner(sqlite3 *db, int64_t user_id, struct cert *c, char lang[16])
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT full_name, full_name_km, org_id FROM users WHERE id = ?");
+	sqlite3_stmt *st = db_stmt(db, "SELECT full_name, full_name_km, org_id, lang FROM users WHERE id = ?");
 	sqlite3_bind_int64(st, 1, user_id);
 	int rc = -1;
 	if (db_step_row(st) > 0) {
@@ -204,6 +205,8 @@ static int load_learner(sqlite3 *db, int64_t user_id, struct cert *c)
 		c->name = xstrdup(db_col_text(st, 0));
 		c->name_km = xstrdup(db_col_text(st, 1));
 		c->org_id = sqlite3_column_int64(st, 2);
+		if (lang)
+			snprintf(lang, 16, "%s", db_col_text(st, 3));
 		rc = 0;
 	}
 	db_finish(st);
@@ -243,30 +246,26 @@ int cert_issue_on_completion(sqlite3 *db, int64_t user_id, const char *course_id
 	c.score = sqlite3_column_double(st, 1);
 	db_finish(st);
 
-	/* The package: the active one in the learner's language if there is one. */
-	st = db_stmt(db, "SELECT p.title, p.certificate, p.language FROM packages p WHERE p.course_id = ?1 "
-			    "ORDER BY p.active DESC, p.language = (SELECT lang FROM users WHERE id = ?2) DESC, "
-			    "p.version_num DESC, p.id DESC LIMIT 1");
-	db_bind_text(st, 1, course_id);
-	sqlite3_bind_int64(st, 2, user_id);
-	if (db_step_row(st) <= 0) {
-		db_finish(st);
+	/* The package the learner sees, in their saved language (course_pick_package()). */
+	char lang[16];
+	if (load_learner(db, user_id, &c, lang) < 0) {
+		err_set(e, "no user %lld", (long long)user_id);
+		goto done;
+	}
+	struct course_pick pick;
+	if (course_pick_package(db, course_id, lang, NULL, &pick) < 0) {
 		err_set(e, "no course '%s'", course_id);
 		goto done;
 	}
-	bool wanted = sqlite3_column_int(st, 1) != 0;
-	c.course_title = xstrdup(db_col_text(st, 0));
-	c.language = xstrdup(db_col_text(st, 2));
-	db_finish(st);
+	bool wanted = pick.certificate;
+	c.course_title = xstrdup(pick.title);
+	c.language = xstrdup(pick.language);
+	course_pick_release(&pick);
 	if (!wanted) {
 		rc = 0; /* certificate: false */
 		goto done;
 	}
 	c.course_id = xstrdup(course_id);
-	if (load_learner(db, user_id, &c) < 0) {
-		err_set(e, "no user %lld", (long long)user_id);
-		goto done;
-	}
 	load_issuer(db, &c);
 	rc = cert_insert(db, &c, e);
 done:
@@ -316,7 +315,7 @@ int cert_reissue(sqlite3 *db, const char *serial, int64_t *new_id, struct err *e
 		err_set(e, "certificate '%s' was already replaced", c.serial);
 		goto fail;
 	}
-	if (load_learner(db, c.user_id, &c) < 0) {
+	if (load_learner(db, c.user_id, &c, NULL) < 0) {
 		err_set(e, "the learner of '%s' no longer exists", c.serial);
 		goto fail;
 	}
@@ -459,7 +458,7 @@ enum cert_status cert_verify_code(sqlite3 *db, const char *code, struct cert *c)
 bool cert_name_changed(sqlite3 *db, const struct cert *c)
 {
 	struct cert now = {0};
-	if (load_learner(db, c->user_id, &now) < 0)
+	if (load_learner(db, c->user_id, &now, NULL) < 0)
 		return false;
 	bool changed = strcmp(now.name, c->name) != 0 || strcmp(now.name_km, c->name_km) != 0;
 	cert_release(&now);

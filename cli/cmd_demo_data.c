@@ -15,6 +15,7 @@
 
 #include "cli/demo.h"
 #include "courses/import.h"
+#include "courses/learn.h"
 #include <sys/stat.h>
 
 static int cmp_name(const void *a, const void *b)
@@ -238,21 +239,14 @@ static int demo_places(struct demo_gen *g)
 }
 
 /*
- * The courses that exist, with their lesson paths (of the active package in the
- * learners' language), whether they have a pretest, and the package a
- * certificate names: the one cert_issue_on_completion() would pick, so no
- * certificate for a course without any package.
+ * The courses that exist, with their lesson paths (of the package the learners
+ * see, course_pick_package() in their language), whether they have a pretest,
+ * and that package for the certificate, as cert_issue_on_completion() picks it,
+ * so no certificate for a course without any package.
  */
 static void demo_load_courses(struct demo_gen *g)
 {
-	sqlite3_stmt *st = db_stmt(
-	    g->db, "SELECT c.id, p.id, cp.title, coalesce(cp.certificate, 0), cp.language FROM courses c "
-		   "LEFT JOIN packages p ON p.id = (SELECT x.id FROM packages x WHERE x.course_id = c.id AND "
-		   "x.active ORDER BY x.language = ?1 DESC, x.id DESC LIMIT 1) "
-		   "LEFT JOIN packages cp ON cp.id = (SELECT x.id FROM packages x WHERE x.course_id = c.id "
-		   "ORDER BY x.active DESC, x.language = ?1 DESC, x.version_num DESC, x.id DESC LIMIT 1) "
-		   "ORDER BY c.id");
-	db_bind_text(st, 1, DEMO_LEARNER_LANG);
+	sqlite3_stmt *st = db_stmt(g->db, "SELECT c.id FROM courses c ORDER BY c.id");
 	sqlite3_stmt *items = db_stmt(g->db, "SELECT path, type, quiz_kind FROM items WHERE package_id = ? ORDER BY "
 						"position");
 	size_t cap = 0;
@@ -262,14 +256,16 @@ static void demo_load_courses(struct demo_gen *g)
 			g->courses = xrealloc(g->courses, cap * sizeof *g->courses);
 		}
 		struct demo_course *c = &g->courses[g->ncourses];
-		*c = (struct demo_course){.id = xstrdup(db_col_text(st, 0)), .title = xstrdup(db_col_text(st, 2)),
-					  .language = xstrdup(db_col_text(st, 4)),
-					  .certificate = sqlite3_column_int(st, 3) != 0};
+		struct course_pick pick;
+		bool packaged = course_pick_package(g->db, db_col_text(st, 0), DEMO_LEARNER_LANG, NULL, &pick) == 0;
+		*c = (struct demo_course){.id = xstrdup(db_col_text(st, 0)),
+					  .title = xstrdup(pick.title ? pick.title : ""),
+					  .language = xstrdup(pick.language),
+					  .certificate = pick.certificate};
 		c->lessons = xcalloc(64, sizeof *c->lessons);
-		bool packaged = sqlite3_column_type(st, 1) != SQLITE_NULL;
 		if (packaged) {
 			sqlite3_reset(items);
-			sqlite3_bind_int64(items, 1, sqlite3_column_int64(st, 1));
+			sqlite3_bind_int64(items, 1, pick.package_id);
 			while (db_step_row(items) > 0) {
 				if (strcmp(db_col_text(items, 1), "lesson") == 0 && c->nlessons < 64)
 					c->lessons[c->nlessons++] = xstrdup(db_col_text(items, 0));
@@ -282,6 +278,7 @@ static void demo_load_courses(struct demo_gen *g)
 		}
 		while (c->nlessons < 5 && !packaged)
 			c->lessons[c->nlessons] = xasprintf("lessons/%02d.md", c->nlessons + 1), c->nlessons++;
+		course_pick_release(&pick);
 		g->ncourses++;
 	}
 	db_finish(items);

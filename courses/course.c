@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "courses/learn.h"
 #include "lib/db.h"
 #include "lib/xmalloc.h"
 
@@ -43,18 +44,12 @@ void course_pkg_release(struct course_pkg *p)
 int course_active(sqlite3 *db, const char *course_id, const char *lang, struct course_pkg *p)
 {
 	memset(p, 0, sizeof *p);
-	sqlite3_stmt *st =
-	    db_stmt(db, "SELECT " PKG_COLS " FROM packages p WHERE p.course_id = ?1 AND p.active = 1 "
-			   "ORDER BY (p.language = ?2) DESC, (p.language = 'en') DESC, p.language LIMIT 1");
-	db_bind_text(st, 1, course_id);
-	db_bind_text(st, 2, lang ? lang : "");
-	int rc = -1;
-	if (db_step_row(st) > 0) {
-		pkg_from_row(st, p);
-		rc = 0;
-	}
-	db_finish(st);
-	return rc;
+	struct course_pick pick;
+	if (course_pick_package(db, course_id, lang, NULL, &pick) < 0)
+		return -1;
+	int64_t id = pick.package_id;
+	course_pick_release(&pick);
+	return course_pkg_get(db, id, p);
 }
 
 int course_pkg_get(sqlite3 *db, int64_t package_id, struct course_pkg *p)
@@ -69,36 +64,6 @@ int course_pkg_get(sqlite3 *db, int64_t package_id, struct course_pkg *p)
 	}
 	db_finish(st);
 	return rc;
-}
-
-int course_list(sqlite3 *db, const char *lang, const char *search, struct course_pkg **out, size_t *n)
-{
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT " PKG_COLS " FROM packages p WHERE p.active = 1 AND p.id = (SELECT q.id FROM packages q "
-		"WHERE q.course_id = p.course_id AND q.active = 1 ORDER BY (q.language = ?1) DESC, "
-		"(q.language = 'en') DESC, q.language LIMIT 1) AND (?2 = '' OR instr(p.search_text, lower(?2)) > 0) "
-		"ORDER BY p.title, p.course_id");
-	db_bind_text(st, 1, lang ? lang : "");
-	db_bind_text(st, 2, search ? search : "");
-	size_t cap = 0;
-	*out = NULL;
-	*n = 0;
-	while (db_step_row(st) > 0) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*out = xrealloc(*out, cap * sizeof **out);
-		}
-		pkg_from_row(st, &(*out)[(*n)++]);
-	}
-	db_finish(st);
-	return 0;
-}
-
-void course_pkgs_free(struct course_pkg *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		course_pkg_release(&p[i]);
-	free(p);
 }
 
 void course_languages(sqlite3 *db, const char *course_id, char *out, size_t outlen)

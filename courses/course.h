@@ -55,23 +55,13 @@ struct course_lesson {
 };
 
 /*
- * The active package of course_id in lang; when that language has none, the
- * active package in another language (English first). 0 on success, -1 when
- * the course has no active package at all.
+ * The package a learner reading in lang sees (course_pick_package() in
+ * courses/learn.h). 0 on success, -1 when the course has no active package.
  */
 int course_active(sqlite3 *db, const char *course_id, const char *lang, struct course_pkg *p);
 /* One package by id (active or not). -1 when absent. */
 int course_pkg_get(sqlite3 *db, int64_t package_id, struct course_pkg *p);
 void course_pkg_release(struct course_pkg *p);
-
-/*
- * Every course with an active package, one package per course in lang (or
- * its fallback), ordered by title. When search is non-empty only packages
- * whose lower-cased title or summary contain it (lower-cased) are listed.
- * *out is an array of *n packages; free with course_pkgs_free().
- */
-int course_list(sqlite3 *db, const char *lang, const char *search, struct course_pkg **out, size_t *n);
-void course_pkgs_free(struct course_pkg *p, size_t n);
 
 /* The languages with an active package for course_id, joined by ',' ("en,km") into out. */
 void course_languages(sqlite3 *db, const char *course_id, char *out, size_t outlen);

@@ -10,19 +10,23 @@
 #include "lib/buf.h"
 #include "lib/db.h"
 #include "lib/util.h"
+#include "lib/xmalloc.h"
 
 /*
- * The active package a learner reading in ?2 sees for course X: their language first, then English, then
- * any. One version per course and language is active (courses/import.c), so each probe is one index
- * lookup (packages_active) and coalesce() stops at the first found; an ORDER BY on the language made a
- * temporary b-tree for every course on every page.
+ * The one rule for which package a learner sees (course_pick_package() in courses/learn.h documents it):
+ * the active package of course X in the reading language ?2, else the English one, else the active one
+ * whose language tag sorts first. One version per course and language is active (courses/import.c), so
+ * each probe is one lookup in packages_active (course_id, language, active), the last one in its order,
+ * and coalesce() stops at the first found; an ORDER BY on anything else made a temporary b-tree for every
+ * course on every page. COND narrows every probe the same way (packages that have a given item).
+ * The catalogue and the pages embed this expression so a list picks per row without a query per row.
  */
 #define PICK_IN(X, L, COND)                                                                                            \
 	"(SELECT q.id FROM packages q WHERE q.course_id = " X " AND q.language = " L " AND q.active = 1" COND ")"
 #define PICK_PACKAGE_WHERE(X, COND)                                                                                    \
 	"coalesce(" PICK_IN(X, "?2", COND) ", " PICK_IN(X, "'en'", COND) ", (SELECT q.id FROM packages q WHERE "       \
 									 "q.course_id = " X " AND q.active = 1" COND   \
-									 " ORDER BY q.version_num DESC LIMIT 1))"
+									 " ORDER BY q.language LIMIT 1))"
 #define PICK_PACKAGE(X) PICK_PACKAGE_WHERE(X, "")
 
 /* Whether item i (of course C) is done by user ?1: a lesson opened, a final quiz passed, another quiz submitted. */
@@ -171,16 +175,40 @@ static char *search_words(struct arena *a, const char *q)
 	return s;
 }
 
-int64_t learn_package(sqlite3 *db, const char *course_id, const char *lang)
+/* Packages that have item ?3 (lesson or quiz). */
+#define HAS_ITEM " AND EXISTS (SELECT 1 FROM items y WHERE y.package_id = q.id AND y.path = ?3)"
+
+int course_pick_package(sqlite3 *db, const char *course_id, const char *lang, const char *item_path,
+			struct course_pick *out)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT " PICK_PACKAGE("?1"));
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = db_stmt(db, "SELECT p.id, p.language, p.title, p.pass_mark, p.certificate, "
+				       "coalesce(i.type, ''), coalesce(i.title, '') FROM packages p "
+				       "LEFT JOIN items i ON i.package_id = p.id AND i.path = ?3 "
+				       "WHERE p.id = CASE WHEN ?3 IS NULL THEN " PICK_PACKAGE(
+					   "?1") " ELSE " PICK_PACKAGE_WHERE("?1", HAS_ITEM) " END");
 	db_bind_text(st, 1, course_id);
-	db_bind_text(st, 2, lang);
-	int64_t id = 0;
-	if (db_step_row(st) > 0)
-		id = sqlite3_column_int64(st, 0);
+	db_bind_text(st, 2, lang && lang[0] ? lang : "en");
+	db_bind_text(st, 3, item_path);
+	int rc = db_step_row(st);
+	if (rc > 0) {
+		out->package_id = sqlite3_column_int64(st, 0);
+		snprintf(out->language, sizeof out->language, "%s", db_col_text(st, 1));
+		out->title = xstrdup(db_col_text(st, 2));
+		out->pass_mark = sqlite3_column_int(st, 3);
+		out->certificate = sqlite3_column_int(st, 4) != 0;
+		snprintf(out->item_type, sizeof out->item_type, "%s", db_col_text(st, 5));
+		out->item_title = xstrdup(db_col_text(st, 6));
+	}
 	db_finish(st);
-	return id;
+	return rc > 0 ? 0 : rc < 0 ? -2 : -1;
+}
+
+void course_pick_release(struct course_pick *p)
+{
+	free(p->title);
+	free(p->item_title);
+	memset(p, 0, sizeof *p);
 }
 
 size_t learn_catalogue(sqlite3 *db, struct arena *a, int64_t user_id, const char *lang, const char *q,
@@ -280,8 +308,7 @@ int learn_lesson_get(sqlite3 *db, struct arena *a, const char *course_id, const 
 			"(SELECT count(*) FROM items x WHERE x.package_id = p.id AND x.position <= "
 			"i.position) FROM packages p JOIN items i ON i.package_id = p.id AND i.path = ?3 "
 			/* Pick the package first, so only one lesson body is read. */
-			"WHERE p.id = " PICK_PACKAGE_WHERE("?1", " AND EXISTS (SELECT 1 FROM items y WHERE "
-								 "y.package_id = q.id AND y.path = ?3)"));
+			"WHERE p.id = " PICK_PACKAGE_WHERE("?1", HAS_ITEM));
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang);
 	db_bind_text(st, 3, path);

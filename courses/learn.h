@@ -5,7 +5,8 @@
  * result structs are allocated in the caller's arena and die with it.
  *
  * A course is shown in the learner's language when it has an active package
- * in it, else in the other language (the "fallback").
+ * in it, else in another language (the "fallback"); course_pick_package()
+ * states the rule, and every page, quiz and certificate follows it.
  */
 #ifndef SALA_LEARN_H
 #define SALA_LEARN_H
@@ -57,8 +58,34 @@ struct learn_lesson {
 const char *learn_status_text(enum learn_status s);
 const char *learn_status_code(enum learn_status s);
 
-/* The active package of course_id for lang (with fallback); 0 when the course has none. */
-int64_t learn_package(sqlite3 *db, const char *course_id, const char *lang);
+/* The package course_pick_package() chose. Strings owned; course_pick_release() frees them. */
+struct course_pick {
+	int64_t package_id;
+	char language[16]; /* "en", "km" */
+	char *title;	   /* the package's course title */
+	int pass_mark;	   /* of the package */
+	bool certificate;  /* the package issues a certificate */
+	char item_type[8]; /* with an item_path: "lesson" or "quiz"; else "" */
+	char *item_title;  /* with an item_path: the item's title; else "" */
+};
+
+/*
+ * Which package a learner sees for course_id: the one rule behind the catalogue, the outline, the lesson
+ * and quiz pages, attempts and certificates, so they never disagree. lang is the learner's reading
+ * language (the page's ?lang=, else their saved preference; for a certificate, their saved preference);
+ * NULL or "" means "en". The package is
+ *   1. the active package in lang, else
+ *   2. the active package in English, else
+ *   3. the active package whose language tag sorts first ("fr" before "km").
+ * Only active packages count: exactly one version per course and language is active, so after a
+ * rollback the rolled-back version is the one seen, and a newly imported language is seen at once by
+ * those who read in it (their progress, keyed by item path, carries over). With item_path, only
+ * packages that have that item (lesson or quiz) are considered, by the same order.
+ * 0 and *out filled; -1 when no active package (with that item) exists; -2 when the database failed.
+ */
+int course_pick_package(sqlite3 *db, const char *course_id, const char *lang, const char *item_path,
+			struct course_pick *out);
+void course_pick_release(struct course_pick *p);
 
 /*
  * The catalogue: every course with an active package, in lang with fallback,

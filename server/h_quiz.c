@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "assessment/attempt.h"
+#include "courses/learn.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/util.h"
@@ -533,13 +534,12 @@ static void items_table(struct req *r, struct buf *b, const char *path, const st
 static int h_items(struct req *r)
 {
 	const char *course = r->param[0];
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT i.path, i.title FROM items i JOIN packages p ON p.id = i.package_id "
-					     "WHERE p.course_id = ?1 AND p.active = 1 AND i.type = 'quiz' AND p.id = "
-					     "(SELECT id FROM packages WHERE course_id = ?1 AND active = 1 "
-					     "ORDER BY language = ?2 DESC, language = 'en' DESC, id DESC LIMIT 1) "
-					     "ORDER BY i.position");
-	db_bind_text(st, 1, course);
-	db_bind_text(st, 2, r->lang);
+	struct course_pick pick;
+	int64_t package_id = course_pick_package(r->db, course, r->lang, NULL, &pick) == 0 ? pick.package_id : 0;
+	course_pick_release(&pick);
+	sqlite3_stmt *st = db_stmt(r->db, "SELECT i.path, i.title FROM items i WHERE i.package_id = ?1 "
+					  "AND i.type = 'quiz' ORDER BY i.position");
+	sqlite3_bind_int64(st, 1, package_id);
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Item analysis"));
 	buf_printf(&b, "<h1>%s: ", T(r, "Item analysis"));

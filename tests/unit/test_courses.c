@@ -23,9 +23,11 @@
 
 #include "courses/course.h"
 #include "courses/import.h"
+#include "courses/learn.h"
 #include "courses/media.h"
 #include "courses/package.h"
 #include "courses/render.h"
+#include "lib/arena.h"
 #include "lib/db.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
@@ -713,14 +715,12 @@ static void test_versions(void **state)
 	buf_release(&src);
 	course_pkg_release(&cp);
 
-	struct course_pkg *list;
-	size_t nl;
-	course_list(db, "en", "TEST course", &list, &nl);
-	assert_int_equal(nl, 1);
-	course_pkgs_free(list, nl);
-	course_list(db, "en", "nothing-like-this", &list, &nl);
-	assert_int_equal(nl, 0);
-	course_pkgs_free(list, nl);
+	struct arena ar = ARENA_INIT;
+	struct learn_course *list;
+	assert_int_equal(learn_catalogue(db, &ar, 0, "en", "TEST course", &list), 1);
+	assert_string_equal(list[0].course_id, "test-course");
+	assert_int_equal(learn_catalogue(db, &ar, 0, "en", "nothing-like-this", &list), 0);
+	arena_release(&ar);
 
 	assert_int_equal(package_rollback(db, "test-course", "en", "1.0.0", &e), 0);
 	assert_int_equal(course_active(db, "test-course", "en", &cp), 0);
@@ -812,6 +812,136 @@ static void test_pack_reproducible(void **state)
 	buf_release(&b);
 }
 
+/*
+ * Which package a learner sees (course_pick_package()): a table of stored packages, the learner's
+ * reading language and an item, and the package expected ("LANG VERSION", or NULL for none).
+ * Packages are "LANG VERSION" plus " *" when active, then ":" and the item paths they hold.
+ */
+struct pick_case {
+	const char *what;
+	const char *pkgs[5];
+	const char *lang, *item;
+	const char *want;
+};
+
+static const struct pick_case pick_cases[] = {
+    {"the preferred language", {"en 1.0.0 *", "km 1.0.0 *"}, "km", NULL, "km 1.0.0"},
+    {"English preferred", {"en 1.0.0 *", "km 1.0.0 *"}, "en", NULL, "en 1.0.0"},
+    {"a language with no package falls back to English", {"km 1.0.0 *", "en 1.0.0 *"}, "fr", NULL, "en 1.0.0"},
+    {"no preference reads English", {"km 1.0.0 *", "en 1.0.0 *"}, NULL, NULL, "en 1.0.0"},
+    {"an empty preference reads English", {"km 1.0.0 *", "en 1.0.0 *"}, "", NULL, "en 1.0.0"},
+    {"Khmer only, English preferred", {"km 1.0.0 *"}, "en", NULL, "km 1.0.0"},
+    {"no English: the first language tag", {"km 3.0.0 *", "fr 1.0.0 *"}, "en", NULL, "fr 1.0.0"},
+    {"versions differ per language", {"en 2.0.0 *", "km 1.0.0 *", "en 1.0.0"}, "km", NULL, "km 1.0.0"},
+    {"after a rollback the active version", {"en 1.0.0 *", "en 1.1.0"}, "en", NULL, "en 1.0.0"},
+    {"a rollback in Khmer only", {"en 2.0.0 *", "km 1.0.0 *", "km 1.1.0"}, "km", NULL, "km 1.0.0"},
+    {"a newer inactive Khmer version is not seen", {"km 2.0.0", "km 1.0.0 *", "en 1.0.0 *"}, "km", NULL, "km 1.0.0"},
+    {"an inactive preferred language is not seen", {"km 1.0.0", "en 1.0.0 *"}, "km", NULL, "en 1.0.0"},
+    {"a language added later is seen at once", {"en 1.0.0", "en 1.1.0 *", "km 1.0.0 *"}, "km", NULL, "km 1.0.0"},
+    {"no active package", {"en 1.0.0", "km 1.0.0"}, "en", NULL, NULL},
+    {"an item in both languages", {"en 1.1.0 *:l/1.md,l/3.md", "km 1.0.0 *:l/1.md"}, "km", "l/1.md", "km 1.0.0"},
+    {"an item only in English", {"en 1.1.0 *:l/1.md,l/3.md", "km 1.0.0 *:l/1.md"}, "km", "l/3.md", "en 1.1.0"},
+    {"an item only in an inactive version", {"en 1.0.0 *:l/1.md", "en 1.1.0:l/1.md,l/3.md"}, "en", "l/3.md", NULL},
+    {"an item in no package", {"en 1.0.0 *:l/1.md"}, "en", "l/9.md", NULL},
+};
+
+/* Stores the packages of a case for course "pick"; returns in ids[] the id of each. */
+static void pick_store(sqlite3 *db, const struct pick_case *c, int64_t ids[5])
+{
+	assert_int_equal(db_exec(db,
+				 "DELETE FROM items; DELETE FROM packages; DELETE FROM courses; "
+				 "INSERT INTO courses VALUES ('pick', 1)",
+				 NULL),
+			 0);
+	for (int k = 0; k < 5 && c->pkgs[k]; k++) {
+		char lang[8], ver[16], rest[128] = "";
+		assert_true(sscanf(c->pkgs[k], "%7s %15[0-9.]%127[^\n]", lang, ver, rest) >= 2);
+		bool active = rest[0] == ' ' && rest[1] == '*';
+		const char *items = strchr(c->pkgs[k], ':');
+		sqlite3_stmt *st;
+		assert_int_equal(
+		    sqlite3_prepare_v2(db,
+				       "INSERT INTO packages (course_id, language, version, version_num, title, "
+				       "active, imported_at) VALUES ('pick', ?, ?, ?, ?, ?, 1)",
+				       -1, &st, NULL),
+		    SQLITE_OK);
+		int maj = 0, min = 0, pat = 0;
+		sscanf(ver, "%d.%d.%d", &maj, &min, &pat);
+		sqlite3_bind_text(st, 1, lang, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, ver, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 3, maj * 1000000 + min * 1000 + pat);
+		sqlite3_bind_text(st, 4, c->pkgs[k], -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 5, active);
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_finalize(st);
+		ids[k] = sqlite3_last_insert_rowid(db);
+		for (int pos = 0; items && *items; pos++) {
+			const char *path = items + 1;
+			items = strchr(path, ',');
+			size_t n = items ? (size_t)(items - path) : strlen(path);
+			assert_int_equal(
+			    sqlite3_prepare_v2(db,
+					       "INSERT INTO items (package_id, position, type, path, title) "
+					       "VALUES (?, ?, 'lesson', ?, 'T')",
+					       -1, &st, NULL),
+			    SQLITE_OK);
+			sqlite3_bind_int64(st, 1, ids[k]);
+			sqlite3_bind_int(st, 2, pos);
+			sqlite3_bind_text(st, 3, path, (int)n, SQLITE_TRANSIENT);
+			assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+			sqlite3_finalize(st);
+		}
+	}
+}
+
+static void test_pick_package(void **state)
+{
+	sqlite3 *db = *state;
+	for (size_t i = 0; i < sizeof pick_cases / sizeof pick_cases[0]; i++) {
+		const struct pick_case *c = &pick_cases[i];
+		int64_t ids[5] = {0};
+		pick_store(db, c, ids);
+		int64_t want = 0;
+		for (int k = 0; k < 5 && c->pkgs[k] && c->want; k++)
+			if (strncmp(c->pkgs[k], c->want, strlen(c->want)) == 0)
+				want = ids[k];
+		if (c->want && !want)
+			fail_msg("case '%s': no package '%s' in the table", c->what, c->want);
+		struct course_pick pk;
+		int rc = course_pick_package(db, "pick", c->lang, c->item, &pk);
+		if (!c->want) {
+			if (rc != -1)
+				fail_msg("case '%s': picked package %lld, wanted none", c->what,
+					 (long long)pk.package_id);
+			course_pick_release(&pk);
+			continue;
+		}
+		if (rc != 0 || pk.package_id != want)
+			fail_msg("case '%s': rc %d, picked %lld (%s %s), wanted %lld (%s)", c->what, rc,
+				 (long long)pk.package_id, pk.language, pk.title ? pk.title : "", (long long)want,
+				 c->want);
+		assert_int_equal(strncmp(pk.language, c->want, strlen(pk.language)), 0);
+		if (c->item) {
+			assert_string_equal(pk.item_type, "lesson");
+		} else {
+			/* The catalogue and the lesson page embed the same rule: they agree with it. */
+			struct arena ar = ARENA_INIT;
+			struct learn_course lc;
+			assert_int_equal(learn_course_get(db, &ar, 0, "pick", c->lang, &lc), 0);
+			if (lc.package_id != want)
+				fail_msg("case '%s': the catalogue shows %lld, the rule %lld", c->what,
+					 (long long)lc.package_id, (long long)want);
+			arena_release(&ar);
+		}
+		course_pick_release(&pk);
+	}
+	/* A course that does not exist has no package. */
+	struct course_pick pk;
+	assert_int_equal(course_pick_package(db, "no-such-course", "en", NULL, &pk), -1);
+	assert_int_equal(pk.package_id, 0);
+	course_pick_release(&pk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -829,6 +959,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reimport_inactive, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_downscale, setup, teardown),
 	    cmocka_unit_test(test_pack_reproducible),
+	    cmocka_unit_test_setup_teardown(test_pick_package, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
