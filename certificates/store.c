@@ -8,10 +8,11 @@
 int cert_record(sqlite3 *db, struct cert *c, const unsigned char sk[crypto_sign_SECRETKEYBYTES], int64_t revoked_at,
 		const char *reason, struct buf *payload, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "INSERT INTO certificates(serial, code, user_id, course_id, language, "
-				       "course_title, name, name_km, completed_on, score, org_id, issuer, issuer_km, "
-				       "payload, signature, issued_at, revoked_at, revoked_reason) VALUES (?1, ?2, ?3, ?4, "
-				       "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+	sqlite3_stmt *st =
+	    db_stmt(db, "INSERT INTO certificates(serial, code, user_id, course_id, language, "
+			"course_title, name, name_km, completed_on, score, org_id, issuer, issuer_km, "
+			"payload, signature, issued_at, revoked_at, revoked_reason) VALUES (?1, ?2, ?3, ?4, "
+			"?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
 	int rc = -1;
 	/* A new code (and signature) when the random code is taken: 45 bits, so almost never. */
 	for (int tries = 0; tries < 8 && rc < 0; tries++) {
@@ -60,9 +61,12 @@ int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_row
 	db_bind_text(st, 2, course_id);
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
-		struct cert_row r = {.serial = db_col_text(st, 0), .code = db_col_text(st, 1),
-				     .username = db_col_text(st, 2), .course_id = db_col_text(st, 3),
-				     .completed_on = db_col_text(st, 4), .state = db_col_text(st, 5)};
+		struct cert_row r = {.serial = db_col_text(st, 0),
+				     .code = db_col_text(st, 1),
+				     .username = db_col_text(st, 2),
+				     .course_id = db_col_text(st, 3),
+				     .completed_on = db_col_text(st, 4),
+				     .state = db_col_text(st, 5)};
 		fn(ctx, &r);
 	}
 	db_finish(st);
@@ -73,7 +77,8 @@ int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_row
 
 int64_t cert_first_valid(sqlite3 *db)
 {
-	return db_int(db, "SELECT coalesce(min(id), 0) FROM certificates WHERE revoked_at IS NULL AND superseded_by "
-			  "IS NULL",
+	return db_int(db,
+		      "SELECT coalesce(min(id), 0) FROM certificates WHERE revoked_at IS NULL AND superseded_by "
+		      "IS NULL",
 		      NULL, NULL, -1);
 }

@@ -29,13 +29,13 @@ static int plan_items(sqlite3 *db, int64_t pkg, struct course_plan *p, struct er
 
 int course_plans(sqlite3 *db, const char *lang, struct course_plan **plans, size_t *n, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT c.id, p.id, cp.title, coalesce(cp.certificate, 0), cp.language FROM courses c "
-		"LEFT JOIN packages p ON p.id = (SELECT x.id FROM packages x WHERE x.course_id = c.id AND "
-		"x.active ORDER BY x.language = ?1 DESC, x.id DESC LIMIT 1) "
-		"LEFT JOIN packages cp ON cp.id = (SELECT x.id FROM packages x WHERE x.course_id = c.id "
-		"ORDER BY x.active DESC, x.language = ?1 DESC, x.version_num DESC, x.id DESC LIMIT 1) "
-		"ORDER BY c.id");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT c.id, p.id, cp.title, coalesce(cp.certificate, 0), cp.language FROM courses c "
+			"LEFT JOIN packages p ON p.id = (SELECT x.id FROM packages x WHERE x.course_id = c.id AND "
+			"x.active ORDER BY x.language = ?1 DESC, x.id DESC LIMIT 1) "
+			"LEFT JOIN packages cp ON cp.id = (SELECT x.id FROM packages x WHERE x.course_id = c.id "
+			"ORDER BY x.active DESC, x.language = ?1 DESC, x.version_num DESC, x.id DESC LIMIT 1) "
+			"ORDER BY c.id");
 	db_bind_text(st, 1, lang);
 	size_t cap = 0;
 	*plans = NULL;
@@ -47,7 +47,8 @@ int course_plans(sqlite3 *db, const char *lang, struct course_plan **plans, size
 			*plans = xrealloc(*plans, cap * sizeof **plans);
 		}
 		struct course_plan *c = &(*plans)[*n];
-		*c = (struct course_plan){.id = xstrdup(db_col_text(st, 0)), .title = xstrdup(db_col_text(st, 2)),
+		*c = (struct course_plan){.id = xstrdup(db_col_text(st, 0)),
+					  .title = xstrdup(db_col_text(st, 2)),
 					  .language = xstrdup(db_col_text(st, 4)),
 					  .certificate = sqlite3_column_int(st, 3) != 0,
 					  .packaged = sqlite3_column_type(st, 1) != SQLITE_NULL};
@@ -93,11 +94,12 @@ void course_plans_free(struct course_plan *plans, size_t n)
 int enrolment_record(sqlite3 *db, const struct enrolment_record *r, struct err *e)
 {
 	/* Upsert: assignments to an org unit may already have enrolled the new user (trigger users_enrol_by_org). */
-	sqlite3_stmt *st = db_stmt(db, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at, started_at, "
-				       "completed_at, best_final, pretest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-				       "ON CONFLICT(user_id, course_id) DO UPDATE SET enrolled_at = excluded.enrolled_at, "
-				       "started_at = excluded.started_at, completed_at = excluded.completed_at, best_final "
-				       "= excluded.best_final, pretest = excluded.pretest");
+	sqlite3_stmt *st =
+	    db_stmt(db, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at, started_at, "
+			"completed_at, best_final, pretest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+			"ON CONFLICT(user_id, course_id) DO UPDATE SET enrolled_at = excluded.enrolled_at, "
+			"started_at = excluded.started_at, completed_at = excluded.completed_at, best_final "
+			"= excluded.best_final, pretest = excluded.pretest");
 	sqlite3_bind_int64(st, 1, r->user_id);
 	db_bind_text(st, 2, r->course_id);
 	db_bind_text(st, 3, r->source);
