@@ -268,3 +268,105 @@ int orgs_import_csv(sqlite3 *db, const char *name, const char *data, size_t len,
 	*added = im.added;
 	return 0;
 }
+
+int orgs_mark_demo(sqlite3 *db, struct err *e)
+{
+	return db_exec(db, "UPDATE org_units SET is_demo = 1 WHERE level IN ('ministry','district','commune','office')",
+		       e);
+}
+
+int64_t org_ensure_demo(sqlite3 *db, const char *code, const char *name_en, const char *name_km,
+			const char *parent_code, const char *level, struct err *e)
+{
+	int64_t id = org_id(db, code);
+	if (id >= 0)
+		return id;
+	if (name_km && !utf8_valid(name_km, strlen(name_km)))
+		return err_set(e, "org '%s': Khmer name is not valid UTF-8", code);
+	if (org_check(db, code, name_en, parent_code, level, e) < 0)
+		return -1;
+	id = org_insert(db, code, name_en, name_km, parent_code, level);
+	if (id < 0)
+		return err_set(e, "cannot add org '%s': %s", code, db_errstr(db));
+	sqlite3_stmt *st = db_stmt(db, "UPDATE org_units SET is_demo = 1 WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	int rc = db_step_done(st);
+	db_finish(st);
+	if (rc < 0)
+		return err_set(e, "cannot mark org '%s' as demo data: %s", code, db_errstr(db));
+	return id;
+}
+
+/* Appends the rows of st (id, code, level, name_en, name_km) to *rows; -1 with e set when the loop fails. */
+static int org_rows_read(sqlite3 *db, sqlite3_stmt *st, struct org_row **rows, size_t *n, struct err *e)
+{
+	size_t cap = 0;
+	int rc;
+	*rows = NULL;
+	*n = 0;
+	while ((rc = db_step_row(st)) > 0) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 32;
+			*rows = xrealloc(*rows, cap * sizeof **rows);
+		}
+		(*rows)[(*n)++] = (struct org_row){.id = sqlite3_column_int64(st, 0),
+						   .code = xstrdup(db_col_text(st, 1)),
+						   .level = xstrdup(db_col_text(st, 2)),
+						   .name_en = xstrdup(db_col_text(st, 3)),
+						   .name_km = xstrdup(db_col_text(st, 4))};
+	}
+	db_finish(st);
+	if (rc < 0) {
+		org_rows_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		return err_set(e, "cannot read the org units: %s", db_errstr(db));
+	}
+	return 0;
+}
+
+int orgs_of_level(sqlite3 *db, const char *level, struct org_row **rows, size_t *n, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, code, level, name_en, name_km FROM org_units WHERE level = ? "
+				       "ORDER BY code");
+	db_bind_text(st, 1, level);
+	return org_rows_read(db, st, rows, n, e);
+}
+
+int orgs_children(sqlite3 *db, int64_t id, struct org_row **rows, size_t *n, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, code, level, name_en, name_km FROM org_units WHERE id = ?1 OR "
+				       "parent_id = ?1 ORDER BY id <> ?1, code");
+	sqlite3_bind_int64(st, 1, id);
+	return org_rows_read(db, st, rows, n, e);
+}
+
+int org_child_at(sqlite3 *db, int64_t parent, const char *level, int offset, int64_t *id, char *code,
+		 size_t codelen, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, code FROM org_units WHERE parent_id = ?1 AND level = ?2 "
+				       "ORDER BY code LIMIT 1 OFFSET ?3");
+	sqlite3_bind_int64(st, 1, parent);
+	db_bind_text(st, 2, level);
+	sqlite3_bind_int(st, 3, offset);
+	int rc = db_step_row(st);
+	if (rc > 0) {
+		*id = sqlite3_column_int64(st, 0);
+		snprintf(code, codelen, "%s", db_col_text(st, 1));
+	}
+	db_finish(st);
+	if (rc < 0)
+		return err_set(e, "cannot read the org units: %s", db_errstr(db));
+	return rc;
+}
+
+void org_rows_free(struct org_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].code);
+		free(rows[i].level);
+		free(rows[i].name_en);
+		free(rows[i].name_km);
+	}
+	free(rows);
+}

@@ -34,4 +34,31 @@ bool org_within(sqlite3 *db, int64_t ancestor, int64_t id);
 int orgs_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
 		    struct err *e);
 
+/* Marks every ministry, district, commune and office as demo data (is_demo = 1). 0, or -1 with e set. */
+int orgs_mark_demo(sqlite3 *db, struct err *e);
+/*
+ * The id of unit code; when absent, adds it under parent_code with the checks of
+ * org_add() and marks it as demo data. Writes inside the caller's transaction
+ * (no BEGIN of its own). The id, or -1 with e naming the unit.
+ */
+int64_t org_ensure_demo(sqlite3 *db, const char *code, const char *name_en, const char *name_km,
+			const char *parent_code, const char *level, struct err *e);
+
+/* A unit as listed; the strings belong to the array that org_rows_free() frees. */
+struct org_row {
+	int64_t id;
+	char *code, *level, *name_en, *name_km;
+};
+/* Every unit of level, by code, into *rows (caller frees with org_rows_free). 0, or -1 with e set and *rows NULL. */
+int orgs_of_level(sqlite3 *db, const char *level, struct org_row **rows, size_t *n, struct err *e);
+/* Unit id followed by its children by code (caller frees with org_rows_free). 0, or -1 with e set. */
+int orgs_children(sqlite3 *db, int64_t id, struct org_row **rows, size_t *n, struct err *e);
+/*
+ * The offset-th (from 0) child of parent at level, by code: 1 with *id and code
+ * (truncated to codelen) set, 0 when there is none, -1 with e set on a read error.
+ */
+int org_child_at(sqlite3 *db, int64_t parent, const char *level, int offset, int64_t *id, char *code,
+		 size_t codelen, struct err *e);
+void org_rows_free(struct org_row *rows, size_t n);
+
 #endif

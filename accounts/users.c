@@ -335,7 +335,7 @@ static int64_t user_insert(sqlite3 *db, const struct user_input *u, const char *
 	db_bind_text(st, 9, or_empty(u->phone));
 	db_bind_text(st, 10, u->lang && *u->lang ? u->lang : "km");
 	sqlite3_bind_int(st, 11, u->is_demo);
-	sqlite3_bind_int64(st, 12, now_s());
+	sqlite3_bind_int64(st, 12, u->created_at ? u->created_at : now_s());
 	sqlite3_bind_int(st, 13, u->activation); /* no password yet: chosen at the first login */
 	int rc = db_step_done(st);
 	db_finish(st);
@@ -1088,4 +1088,45 @@ int users_activation_batch(sqlite3 *db, const char *org_code, activation_fn fn, 
 	if (rc == 0)
 		*n = (int)count;
 	return rc;
+}
+
+int64_t users_count(sqlite3 *db)
+{
+	return db_int(db, "SELECT count(*) FROM users", NULL, NULL, -1);
+}
+
+int64_t users_demo_learners_count(sqlite3 *db)
+{
+	return db_int(db, "SELECT count(*) FROM users WHERE username GLOB 'demo[0-9]*'", NULL, NULL, -1);
+}
+
+bool user_exists(sqlite3 *db, const char *username)
+{
+	return db_int(db, "SELECT 1 FROM users WHERE username = ?", username, NULL, 0) == 1;
+}
+
+int users_list(sqlite3 *db, const char *org_code, user_row_fn fn, void *ctx, struct err *e)
+{
+	if (org_code && org_id(db, org_code) < 0)
+		return err_set(e, "unknown org code '%s'", org_code);
+	sqlite3_stmt *st = db_stmt(db, "SELECT u.username, u.full_name, u.full_name_km, u.sex, o.code, u.active, "
+				       "(SELECT group_concat(role, ';') FROM user_roles r WHERE r.user_id = u.id) "
+				       "FROM users u JOIN org_units o ON o.id = u.org_id "
+				       "WHERE ?1 IS NULL OR substr(o.path, 1, length((SELECT path FROM org_units "
+				       "WHERE code = ?1))) = (SELECT path FROM org_units WHERE code = ?1) "
+				       "ORDER BY u.username");
+	db_bind_text(st, 1, org_code);
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		struct user_row r = {.username = db_col_text(st, 0), .full_name = db_col_text(st, 1),
+				     .full_name_km = db_col_text(st, 2), .sex = db_col_text(st, 3),
+				     .org_code = db_col_text(st, 4), .roles = db_col_text(st, 6),
+				     .active = sqlite3_column_int(st, 5) != 0};
+		r.deleted = r.username[0] == '#';
+		fn(ctx, &r);
+	}
+	db_finish(st);
+	if (rc < 0)
+		return err_set(e, "cannot read the users: %s", db_errstr(db));
+	return 0;
 }

@@ -35,6 +35,8 @@ struct user_input {
 	bool is_demo;
 	/* No password: the account waits for an activation code (users_activation_sheet, user_activation_issue). */
 	bool activation;
+	/* When the account was made (Unix seconds): 0 for now; demo data backdates it. */
+	int64_t created_at;
 };
 
 /* A user as read from the database; strings owned by the struct, freed by user_release(). */
@@ -177,5 +179,25 @@ typedef void (*import_progress_fn)(size_t done, size_t total, void *ctx);
 /* users_import_csv() reporting progress (progress may be NULL). */
 int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
 			      import_progress_fn progress, void *ctx, struct err *e);
+
+/* The number of accounts, deleted ones included; -1 when it cannot be read. */
+int64_t users_count(sqlite3 *db);
+/* The number of synthetic demo learners (usernames demo<digits>); -1 when it cannot be read. */
+int64_t users_demo_learners_count(sqlite3 *db);
+/* True when an account (deleted or not) has this username. */
+bool user_exists(sqlite3 *db, const char *username);
+
+/* One account as `sala user list` shows it; the strings are borrowed for the call only. */
+struct user_row {
+	const char *username, *full_name, *full_name_km, *sex, *org_code, *roles; /* roles joined by ';' */
+	bool active, deleted;
+};
+typedef void (*user_row_fn)(void *ctx, const struct user_row *r);
+/*
+ * Calls fn for every account in org_code's subtree (every account when
+ * org_code is NULL), by username. 0, or -1 with e set (an unknown org, or the
+ * list stopped by a read error: the caller has then seen only part of it).
+ */
+int users_list(sqlite3 *db, const char *org_code, user_row_fn fn, void *ctx, struct err *e);
 
 #endif

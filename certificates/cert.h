@@ -246,4 +246,28 @@ int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **
 int cert_bulk(sqlite3 *db, const struct cert_filter *f, const char *format, const char *path, size_t *count,
 	      struct err *e);
 
+/*
+ * Stores a certificate issued at an earlier date (demo history): signs c with
+ * sk, drawing a new code (written into c->code) whenever the drawn one is
+ * taken, and inserts it inside the caller's transaction, revoked at
+ * revoked_at for reason when revoked_at is not 0. payload is scratch space the
+ * caller reuses across calls and releases. 0, or -1 with e set.
+ */
+int cert_record(sqlite3 *db, struct cert *c, const unsigned char sk[crypto_sign_SECRETKEYBYTES], int64_t revoked_at,
+		const char *reason, struct buf *payload, struct err *e);
+
+/* One certificate as `sala cert list` shows it; strings borrowed for the call only. */
+struct cert_row {
+	const char *serial, *code, *username, *course_id, *completed_on;
+	const char *state; /* valid, revoked or superseded */
+};
+typedef void (*cert_row_fn)(void *ctx, const struct cert_row *r);
+/*
+ * Calls fn for every certificate, oldest first, of username and course_id when
+ * given (NULL: any). 0, or -1 with e set when a read error stopped the list.
+ */
+int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_row_fn fn, void *ctx, struct err *e);
+/* The id of the oldest valid (neither revoked nor superseded) certificate; 0 when none, -1 on a read error. */
+int64_t cert_first_valid(sqlite3 *db);
+
 #endif

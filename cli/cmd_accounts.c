@@ -164,6 +164,13 @@ static int user_activate_cmd(int argc, char **argv)
 	return 0;
 }
 
+static void user_list_print(void *ctx, const struct user_row *r)
+{
+	(void)ctx;
+	printf("%-20s %-28s %-12s %-8s %-16s %s\n", r->username, r->full_name, r->sex, r->org_code, r->roles,
+	       r->deleted ? "deleted" : r->active ? "active" : "disabled");
+}
+
 static int user_list_cmd(int argc, char **argv)
 {
 	const char *org = NULL;
@@ -177,22 +184,10 @@ static int user_list_cmd(int argc, char **argv)
 	sqlite3 *db = cli_db_open();
 	if (org && org_id(db, org) < 0)
 		die("user list: unknown org code '%s'", org);
-	sqlite3_stmt *st = db_stmt(db, "SELECT u.username, u.full_name, u.full_name_km, u.sex, o.code, u.active, "
-					  "(SELECT group_concat(role, ';') FROM user_roles r WHERE r.user_id = u.id) "
-					  "FROM users u JOIN org_units o ON o.id = u.org_id "
-					  "WHERE ?1 IS NULL OR substr(o.path, 1, length((SELECT path FROM org_units "
-					  "WHERE code = ?1))) = (SELECT path FROM org_units WHERE code = ?1) "
-					  "ORDER BY u.username");
-	db_bind_text(st, 1, org);
 	printf("%-20s %-28s %-12s %-8s %-16s %s\n", "USERNAME", "NAME", "SEX", "ORG", "ROLES", "STATUS");
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		printf("%-20s %-28s %-12s %-8s %-16s %s\n", db_col_text(st, 0), db_col_text(st, 1),
-		       db_col_text(st, 3), db_col_text(st, 4), db_col_text(st, 6),
-		       db_col_text(st, 0)[0] == '#' ? "deleted" : sqlite3_column_int(st, 5) ? "active" : "disabled");
-	db_finish(st);
-	if (rc != SQLITE_DONE)
-		die("user list: cannot read the users: %s", sqlite3_errmsg(db));
+	struct err e;
+	if (users_list(db, org, user_list_print, NULL, &e) < 0)
+		die("user list: %s", e.msg);
 	db_close(db);
 	return 0;
 }
@@ -304,13 +299,14 @@ static int orgs_list(const char *code)
 	int64_t id = org_id(db, code ? code : ORG_ROOT_CODE);
 	if (id < 0)
 		die("orgs list: unknown org code '%s'", code);
-	sqlite3_stmt *st = db_stmt(db, "SELECT code, level, name_en, name_km FROM org_units WHERE id = ?1 OR "
-					  "parent_id = ?1 ORDER BY id <> ?1, code");
-	sqlite3_bind_int64(st, 1, id);
-	while (db_step_row(st) > 0)
-		printf("%-10s %-9s %s / %s\n", db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2),
-		       db_col_text(st, 3));
-	db_finish(st);
+	struct org_row *rows;
+	size_t n;
+	struct err e;
+	if (orgs_children(db, id, &rows, &n, &e) < 0)
+		die("orgs list: %s", e.msg);
+	for (size_t i = 0; i < n; i++)
+		printf("%-10s %-9s %s / %s\n", rows[i].code, rows[i].level, rows[i].name_en, rows[i].name_km);
+	org_rows_free(rows, n);
 	db_close(db);
 	return 0;
 }

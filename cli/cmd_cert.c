@@ -87,6 +87,12 @@ static int issue_cmd(int argc, char **argv)
 	return 0;
 }
 
+static void cert_list_print(void *ctx, const struct cert_row *r)
+{
+	(void)ctx;
+	printf("%s\t%s\t%s\t%s\t%s\t%s\n", r->serial, r->code, r->username, r->course_id, r->completed_on, r->state);
+}
+
 static int list_cmd(int argc, char **argv)
 {
 	const char *user = NULL, *course = NULL;
@@ -100,17 +106,9 @@ static int list_cmd(int argc, char **argv)
 			die("cert list: unknown option '%s'\n%s", argv[i], CERT_USAGE);
 	}
 	sqlite3 *db = cli_db_open();
-	sqlite3_stmt *st =
-	    db_stmt(db, "SELECT c.serial, c.code, u.username, c.course_id, c.completed_on, "
-			   "CASE WHEN c.revoked_at IS NOT NULL THEN 'revoked' WHEN c.superseded_by IS NOT NULL THEN "
-			   "'superseded' ELSE 'valid' END FROM certificates c JOIN users u ON u.id = c.user_id "
-			   "WHERE (?1 IS NULL OR u.username = ?1) AND (?2 IS NULL OR c.course_id = ?2) ORDER BY c.id");
-	db_bind_text(st, 1, user);
-	db_bind_text(st, 2, course);
-	while (db_step_row(st) > 0)
-		printf("%s\t%s\t%s\t%s\t%s\t%s\n", db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2),
-		       db_col_text(st, 3), db_col_text(st, 4), db_col_text(st, 5));
-	db_finish(st);
+	struct err e;
+	if (cert_list(db, user, course, cert_list_print, NULL, &e) < 0)
+		die("cert list: %s", e.msg);
 	db_close(db);
 	return 0;
 }
@@ -408,8 +406,7 @@ static int render_bench_cmd(int argc, char **argv)
 	if (serial) {
 		c = load_or_die(db, serial);
 	} else {
-		int64_t id = db_int(db, "SELECT min(id) FROM certificates WHERE revoked_at IS NULL AND superseded_by "
-					"IS NULL", NULL, NULL, 0);
+		int64_t id = cert_first_valid(db);
 		if (id <= 0 || cert_get(db, id, &c) < 0)
 			die("cert render-bench: there are no certificates");
 	}

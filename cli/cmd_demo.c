@@ -53,7 +53,10 @@ static int demo_init(sqlite3 *db)
 	struct err e;
 	if (orgs_seed(db, &e) < 0)
 		die("demo: %s", e.msg);
-	if (db_int(db, "SELECT count(*) FROM users", NULL, NULL, 0) > 0)
+	int64_t users = users_count(db);
+	if (users < 0)
+		die("demo: cannot count the accounts: %s", db_errstr(db));
+	if (users > 0)
 		return 0; /* not a new database: leave it alone */
 	for (size_t i = 0; i < sizeof demo_orgs / sizeof demo_orgs[0]; i++) {
 		if (org_id(db, demo_orgs[i].code) >= 0)
@@ -62,8 +65,8 @@ static int demo_init(sqlite3 *db)
 			    demo_orgs[i].level, &e) < 0)
 			die("demo: %s", e.msg);
 	}
-	db_exec(db, "UPDATE org_units SET is_demo = 1 WHERE level IN ('ministry','district','commune','office')",
-		NULL);
+	if (orgs_mark_demo(db, &e) < 0)
+		die("demo: %s", e.msg);
 	for (size_t i = 0; i < sizeof demo_accounts / sizeof demo_accounts[0]; i++) {
 		const struct demo_account *a = &demo_accounts[i];
 		struct user_input u = {.username = a->username, .password = a->password, .full_name = a->name,
@@ -108,7 +111,7 @@ int cmd_demo(int argc, char **argv)
 		       cli_db_path());
 		printf("demo logins (username / password):\n");
 		for (size_t i = 0; i < sizeof demo_accounts / sizeof demo_accounts[0]; i++)
-			if (db_int(db, "SELECT 1 FROM users WHERE username = ?", demo_accounts[i].username, NULL, 0))
+			if (user_exists(db, demo_accounts[i].username))
 				printf("  %-8s / %-15s %s\n", demo_accounts[i].username, demo_accounts[i].password,
 				       demo_accounts[i].role_note);
 	}

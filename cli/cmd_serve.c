@@ -122,19 +122,6 @@ static void serve_preflight(const char *key)
 	db_close(db);
 }
 
-/* True when the file opens as a database and PRAGMA quick_check says ok. */
-static bool copy_ok(const char *path)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	bool ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-		  sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK &&
-		  db_step_row(st) > 0 && strcmp(db_col_text(st, 0), "ok") == 0;
-	db_finish(st);
-	sqlite3_close(db);
-	return ok;
-}
-
 /*
  * The copy is written next to FILE under a temporary name, checked, synced
  * and renamed over FILE, so FILE is always either the old backup or a whole
@@ -168,7 +155,7 @@ int cmd_backup(int argc, char **argv)
 	struct err e;
 	int rc = db_backup(db, tmp, &e);
 	db_close(db);
-	if (rc == 0 && !copy_ok(tmp))
+	if (rc == 0 && !db_copy_ok(tmp))
 		rc = err_set(&e, "the copy in '%s' does not pass PRAGMA quick_check", tmp);
 	if (rc == 0)
 		rc = file_commit(tmp, out, 0600, &e);

@@ -1290,3 +1290,16 @@ int db_health_check(sqlite3 *db, struct err *e)
 	db_rollback(db);
 	return 0;
 }
+
+bool db_copy_ok(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	/* Not db_prepare(): a damaged copy fails to prepare, which is an answer here, not a bug. */
+	bool ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+		  sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK && db_step_row(st) > 0 &&
+		  strcmp(db_col_text(st, 0), "ok") == 0;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ok;
+}

@@ -158,6 +158,8 @@ void db_wal_hook(sqlite3 *db);
 
 /* PRAGMA quick_check: 0 when it says ok, else -1 with its first finding. */
 int db_quick_check(sqlite3 *db, struct err *e);
+/* True when the file at path (a backup copy) opens read-only as a database and PRAGMA quick_check says ok. */
+bool db_copy_ok(const char *path);
 /*
  * Counters since the process started, for /metrics (docs/monitoring.md).
  * Histogram buckets are per bucket (not cumulative); the last one is +Inf.

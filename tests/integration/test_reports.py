@@ -395,6 +395,49 @@ def test_demo_learners_quick():
         srv.stop()
 
 
+def test_demo_learners_follow_the_tree_rules():
+    """The demo generator makes units and accounts through the same functions as real use: each demo
+    unit sits under a unit of a higher level with its path built from its parent's, each learner has
+    the learner role only and the defaults of an account made by `sala user add`, and the CLI lists
+    show them where the tree puts them."""
+    import os
+    import shutil
+    import tempfile
+    tmp = tempfile.mkdtemp(prefix="sala-demo-tree-")
+    try:
+        db = os.path.join(tmp, "demo.db")
+        sala("demo", "--init", "--learners", "200", db=db, check=True)
+        con = sqlite3.connect(db)
+        rank = {"national": 0, "ministry": 1, "province": 2, "district": 3, "commune": 4, "office": 5}
+        units = con.execute("SELECT u.code, u.level, p.level, u.path, p.path || u.id || '/' FROM org_units u "
+                            "JOIN org_units p ON p.id = u.parent_id WHERE u.is_demo = 1 AND "
+                            "u.level IN ('district', 'commune')").fetchall()
+        assert len(units) >= 25 * 4 * 4, len(units)
+        bad = [u for u in units if rank[u[2]] >= rank[u[1]] or u[3] != u[4]]
+        assert not bad, bad[:3]
+        rows = con.execute("SELECT u.username, group_concat(r.role), u.email, u.phone, u.lang, u.is_demo, "
+                           "u.created_at < strftime('%s', 'now') - 500 * 86400 FROM users u "
+                           "JOIN user_roles r ON r.user_id = u.id WHERE u.username GLOB 'demo[0-9]*' "
+                           "GROUP BY u.id").fetchall()
+        assert len(rows) == 200
+        assert {r[1:] for r in rows} == {("learner", "", "", "km", 1, 1)}, {r[1:] for r in rows}
+        dcode, n = con.execute("SELECT o.code, count(*) FROM users u JOIN org_units o ON o.id = u.org_id "
+                               "WHERE u.username GLOB 'demo[0-9]*' AND o.level = 'commune' GROUP BY o.id "
+                               "ORDER BY 2 DESC LIMIT 1").fetchone()
+        con.close()
+        p = sala("user", "list", "--org", dcode, db=db, check=True)
+        listed = [l.split()[0] for l in p.stdout.splitlines()[1:]]
+        assert len(listed) == n and all(u.startswith("demo") for u in listed), (dcode, n, p.stdout)
+        # A province without districts of its own gets four demo ones, listed after it by code.
+        p = sala("orgs", "list", "01", db=db, check=True)
+        lines = p.stdout.splitlines()
+        assert lines[0].startswith("01 ") and len(lines) == 5, p.stdout
+        assert [l.split()[0] for l in lines[1:]] == ["0151", "0152", "0153", "0154"], p.stdout
+        assert re.match(r"0151 +district +Banteay Meanchey demo district 1 / ស្រុកសាកល្បង 1 ", lines[1]), lines[1]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def test_concurrent_identical_reports_share_one_result():
     """Many managers asking the same report at once get the same, complete figures (they share one
     computation), and a different report asked meanwhile gets its own."""

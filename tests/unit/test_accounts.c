@@ -553,6 +553,93 @@ static void test_user_delete_erases_and_keeps(void **state)
 	assert_int_equal(user_set_active(db, id, true, &e), -1); /* deleted: cannot come back */
 }
 
+/* org_ensure_demo: the checks of org_add, is_demo set, an existing unit reused; the listing functions. */
+static void test_org_demo_units_and_lists(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e = {""};
+	assert_int_equal(db_begin(db, &e), 0);
+	int64_t d = org_ensure_demo(db, "1751", "Siem Reap demo district 1", "ស្រុកសាកល្បង 1", "17", "district", &e);
+	assert_true(d > 0);
+	assert_int_equal(org_ensure_demo(db, "1751", "Other name", "", "17", "district", &e), d);
+	int64_t c = org_ensure_demo(db, "175101", "Demo commune 175101", "", "1751", "commune", &e);
+	assert_true(c > 0);
+	/* The rules of org_add: a district cannot sit under a commune, an unknown parent is named. */
+	assert_int_equal(org_ensure_demo(db, "175199", "Bad", "", "175101", "district", &e), -1);
+	assert_string_equal(e.msg, "org '175199': a district cannot sit under a commune");
+	assert_int_equal(org_ensure_demo(db, "175198", "Bad", "", "99x", "commune", &e), -1);
+	assert_string_equal(e.msg, "org '175198': unknown parent code '99x'");
+	assert_int_equal(db_commit(db, &e), 0);
+	assert_int_equal(org_id(db, "175199"), -1);
+	assert_true(org_within(db, org_id(db, "17"), c));
+	assert_int_equal(db_int(db, "SELECT is_demo FROM org_units WHERE code = '175101'", NULL, NULL, -1), 1);
+	assert_int_equal(db_int(db, "SELECT is_demo FROM org_units WHERE code = '17'", NULL, NULL, -1), 0);
+
+	int64_t id = 0;
+	char code[40] = "";
+	assert_int_equal(org_child_at(db, org_id(db, "17"), "district", 0, &id, code, sizeof code, &e), 1);
+	assert_int_equal(id, d);
+	assert_string_equal(code, "1751");
+	assert_int_equal(org_child_at(db, org_id(db, "17"), "district", 1, &id, code, sizeof code, &e), 0);
+
+	struct org_row *rows;
+	size_t n;
+	assert_int_equal(orgs_children(db, d, &rows, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0].code, "1751");
+	assert_string_equal(rows[0].name_km, "ស្រុកសាកល្បង 1");
+	assert_string_equal(rows[1].code, "175101");
+	assert_string_equal(rows[1].level, "commune");
+	org_rows_free(rows, n);
+	assert_int_equal(orgs_of_level(db, "province", &rows, &n, &e), 0);
+	assert_int_equal(n, 25);
+	assert_string_equal(rows[0].code, "01");
+	assert_true(strcmp(rows[0].code, rows[1].code) < 0);
+	org_rows_free(rows, n);
+	assert_int_equal(orgs_mark_demo(db, &e), 0);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM org_units WHERE is_demo = 0 AND level IN ('district', "
+				    "'commune')",
+				NULL, NULL, -1),
+			 0);
+}
+
+static void collect_user(void *ctx, const struct user_row *r)
+{
+	buf_printf(ctx, "%s:%s:%s:%s:%d|", r->username, r->org_code, r->roles, r->sex, r->active);
+}
+
+/* users_list follows the subtree; created_at backdates an account; the counts. */
+static void test_users_list_and_counts(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e = {""};
+	assert_true(org_add(db, "1710", "Siem Reap Municipality", "", "17", "district", &e) > 0);
+	static const struct {
+		const char *name, *org, *roles;
+	} people[] = {{"demo000002", "1710", "learner"}, {"demo000001", "17", "learner;trainer"},
+		      {"sokha", "12", "manager"}};
+	for (size_t i = 0; i < sizeof people / sizeof people[0]; i++) {
+		struct user_input u = {.username = people[i].name, .full_name = "Test Person", .sex = "female",
+				       .org_code = people[i].org, .roles = people[i].roles,
+				       .password_hash = "$argon2id$not-a-real-hash", .created_at = 1000 + (int64_t)i};
+		assert_true(user_add(db, &u, &e) > 0);
+	}
+	assert_int_equal(users_count(db), 3);
+	assert_int_equal(users_demo_learners_count(db), 2);
+	assert_true(user_exists(db, "sokha"));
+	assert_false(user_exists(db, "dara"));
+	assert_int_equal(db_int(db, "SELECT created_at FROM users WHERE username = 'demo000001'", NULL, NULL, -1), 1001);
+	struct buf out = BUF_INIT;
+	assert_int_equal(users_list(db, "17", collect_user, &out, &e), 0);
+	assert_string_equal(buf_str(&out), "demo000001:17:learner;trainer:female:1|demo000002:1710:learner:female:1|");
+	buf_reset(&out);
+	assert_int_equal(users_list(db, NULL, collect_user, &out, &e), 0);
+	assert_non_null(strstr(buf_str(&out), "sokha:12:manager:female:1|"));
+	assert_int_equal(users_list(db, "nowhere", collect_user, &out, &e), -1);
+	assert_string_equal(e.msg, "unknown org code 'nowhere'");
+	buf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -571,6 +658,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_activation_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_activation_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_delete_erases_and_keeps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_org_demo_units_and_lists, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_users_list_and_counts, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

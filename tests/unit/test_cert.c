@@ -629,6 +629,65 @@ static void test_writes_keep_full_sync(void **state)
 	cert_release(&c);
 }
 
+static void collect_cert(void *ctx, const struct cert_row *r)
+{
+	buf_printf(ctx, "%s:%s:%s:%s|", r->serial, r->username, r->course_id, r->state);
+}
+
+/* cert_record stores a dated certificate that verifies like an issued one; revoked when asked; the list. */
+static void test_record_and_list(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = {""};
+	unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
+	assert_int_equal(cert_key_load(f->db, sk, pk, &e), 0);
+	assert_int_equal(cert_first_valid(f->db), 0);
+	struct buf payload = BUF_INIT;
+	struct cert c = {.user_id = f->uid, .org_id = 1, .issued_at = 1767600000, .course_id = "c1", .language = "km",
+			 .course_title = "សុវត្ថិភាពឌីជីថល", .name = "Srey Sokha", .name_km = "ស្រី សុខា",
+			 .completed_on = "2026-01-05", .issuer = "Ministry of Interior", .issuer_km = "ក្រសួងមហាផ្ទៃ",
+			 .score = 91, .has_score = true};
+	snprintf(c.serial, sizeof c.serial, "DEMO-1-0");
+	assert_int_equal(cert_record(f->db, &c, sk, 0, "demo", &payload, &e), 0);
+	char code1[16];
+	snprintf(code1, sizeof code1, "%s", c.code);
+	snprintf(c.serial, sizeof c.serial, "DEMO-1-1");
+	c.course_id = "c2";
+	assert_int_equal(cert_record(f->db, &c, sk, 1767700000, "demo", &payload, &e), 0);
+	char code2[16];
+	snprintf(code2, sizeof code2, "%s", c.code);
+	/* The same serial twice: refused, naming it. */
+	assert_int_equal(cert_record(f->db, &c, sk, 0, "demo", &payload, &e), -1);
+	assert_non_null(strstr(e.msg, "'DEMO-1-1'"));
+	sodium_memzero(sk, sizeof sk);
+	buf_release(&payload);
+
+	struct cert v;
+	assert_int_equal(cert_verify_code(f->db, code1, &v), CERT_VALID);
+	assert_true(v.score == 91);
+	cert_release(&v);
+	assert_int_equal(cert_verify_code(f->db, code2, &v), CERT_REVOKED);
+	assert_string_equal(v.revoked_reason, "demo");
+	assert_int_equal(v.revoked_at, 1767700000);
+	cert_release(&v);
+	int64_t first = cert_first_valid(f->db);
+	assert_true(first > 0);
+	assert_int_equal(cert_get(f->db, first, &v), 0);
+	assert_string_equal(v.serial, "DEMO-1-0");
+	cert_release(&v);
+
+	struct buf out = BUF_INIT;
+	assert_int_equal(cert_list(f->db, NULL, NULL, collect_cert, &out, &e), 0);
+	assert_string_equal(buf_str(&out), "DEMO-1-0:sokha:c1:valid|DEMO-1-1:sokha:c2:revoked|");
+	buf_reset(&out);
+	assert_int_equal(cert_list(f->db, "sokha", "c2", collect_cert, &out, &e), 0);
+	assert_string_equal(buf_str(&out), "DEMO-1-1:sokha:c2:revoked|");
+	buf_reset(&out);
+	assert_int_equal(cert_list(f->db, "nobody", NULL, collect_cert, &out, &e), 0);
+	assert_string_equal(buf_str(&out), "");
+	buf_release(&out);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -647,6 +706,7 @@ int main(void)
 	    cmocka_unit_test(test_golden_khmer),
 	    cmocka_unit_test(test_shrink_to_fit),
 	    cmocka_unit_test_setup_teardown(test_bulk_select, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_record_and_list, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

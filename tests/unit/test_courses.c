@@ -21,7 +21,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "accounts/orgs.h"
+#include "accounts/users.h"
 #include "courses/course.h"
+#include "courses/history.h"
 #include "courses/import.h"
 #include "courses/learn.h"
 #include "courses/media.h"
@@ -942,6 +945,53 @@ static void test_pick_package(void **state)
 	course_pick_release(&pk);
 }
 
+/* The course plans follow the active package; enrolment_record replaces, progress_record keeps the first reading. */
+static void test_plans_and_history(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e = {""};
+	struct problems pr = {0};
+	char msg[512];
+	struct import_opts o = {.by = "test"};
+	assert_int_equal(package_import_path(db, GOOD, &o, &pr, msg, sizeof msg, &e), IMPORT_NEW);
+	struct course_plan *plans;
+	size_t n;
+	assert_int_equal(course_plans(db, "km", &plans, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(plans[0].id, "test-course");
+	assert_string_equal(plans[0].title, "Test Course");
+	assert_string_equal(plans[0].language, "en");
+	assert_true(plans[0].packaged);
+	assert_true(plans[0].certificate);
+	assert_false(plans[0].pretest);
+	assert_int_equal(plans[0].nlessons, 2);
+	assert_string_equal(plans[0].lessons[0], "lessons/01-intro.md");
+	assert_string_equal(plans[0].lessons[1], "lessons/02-more.md");
+	course_plans_free(plans, n);
+
+	assert_int_equal(orgs_seed(db, &e), 0);
+	struct user_input u = {.username = "sokha", .full_name = "Test Person", .org_code = ORG_ROOT_CODE,
+			       .roles = "learner", .password_hash = "$argon2id$not-a-real-hash"};
+	int64_t uid = user_add(db, &u, &e);
+	assert_true(uid > 0);
+	struct enrolment_record r = {.user_id = uid, .course_id = "test-course", .source = "self", .enrolled_at = 100,
+				     .started_at = 200};
+	assert_int_equal(enrolment_record(db, &r, &e), 0);
+	r.completed_at = 300, r.has_final = true, r.best_final = 82.5;
+	assert_int_equal(enrolment_record(db, &r, &e), 0);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM enrolments", NULL, NULL, -1), 1);
+	assert_int_equal(db_int(db, "SELECT completed_at * 1000 + best_final * 2 + (pretest IS NULL) FROM enrolments",
+				NULL, NULL, -1),
+			 300166);
+	assert_int_equal(progress_record(db, uid, "test-course", "lessons/01-intro.md", 250, &e), 0);
+	assert_int_equal(progress_record(db, uid, "test-course", "lessons/01-intro.md", 260, &e), 0);
+	assert_int_equal(db_int(db, "SELECT count(*) * 1000 + max(opened_at) FROM progress", NULL, NULL, -1), 1250);
+	/* An unknown course breaks the foreign key: refused with the course named. */
+	r.course_id = "no-such-course";
+	assert_int_equal(enrolment_record(db, &r, &e), -1);
+	assert_non_null(strstr(e.msg, "'no-such-course'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -960,6 +1010,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_downscale, setup, teardown),
 	    cmocka_unit_test(test_pack_reproducible),
 	    cmocka_unit_test_setup_teardown(test_pick_package, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_plans_and_history, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,84 @@
+/* Certificates stored with an earlier date (demo history), and the certificate list. */
+#include <stdio.h>
+#include <string.h>
+
+#include "certificates/cert.h"
+#include "lib/db.h"
+
+int cert_record(sqlite3 *db, struct cert *c, const unsigned char sk[crypto_sign_SECRETKEYBYTES], int64_t revoked_at,
+		const char *reason, struct buf *payload, struct err *e)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "INSERT INTO certificates(serial, code, user_id, course_id, language, "
+			"course_title, name, name_km, completed_on, score, org_id, issuer, issuer_km, "
+			"payload, signature, issued_at, revoked_at, revoked_reason) VALUES (?1, ?2, ?3, ?4, "
+			"?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+	int rc = -1;
+	/* A new code (and signature) when the random code is taken: 45 bits, so almost never. */
+	for (int tries = 0; tries < 8 && rc < 0; tries++) {
+		char sig[CERT_SIG_B64_SIZE];
+		cert_code_new(c->code);
+		buf_reset(payload);
+		cert_sign(c, sk, payload, sig);
+		sqlite3_reset(st);
+		db_bind_text(st, 1, c->serial);
+		db_bind_text(st, 2, c->code);
+		sqlite3_bind_int64(st, 3, c->user_id);
+		db_bind_text(st, 4, c->course_id);
+		db_bind_text(st, 5, c->language);
+		db_bind_text(st, 6, c->course_title);
+		db_bind_text(st, 7, c->name);
+		db_bind_text(st, 8, c->name_km);
+		db_bind_text(st, 9, c->completed_on);
+		c->has_score ? sqlite3_bind_double(st, 10, c->score) : sqlite3_bind_null(st, 10);
+		sqlite3_bind_int64(st, 11, c->org_id);
+		db_bind_text(st, 12, c->issuer);
+		db_bind_text(st, 13, c->issuer_km);
+		db_bind_text(st, 14, buf_str(payload));
+		db_bind_text(st, 15, sig);
+		sqlite3_bind_int64(st, 16, c->issued_at);
+		revoked_at ? sqlite3_bind_int64(st, 17, revoked_at) : sqlite3_bind_null(st, 17);
+		db_bind_text(st, 18, revoked_at ? reason : "");
+		if (db_step_done(st) == 0)
+			rc = 0;
+		else if (sqlite3_extended_errcode(db) != SQLITE_CONSTRAINT_UNIQUE)
+			break;
+	}
+	if (rc < 0)
+		err_set(e, "cannot save certificate '%s': %s", c->serial, db_errstr(db));
+	db_finish(st);
+	return rc;
+}
+
+int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_row_fn fn, void *ctx, struct err *e)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT c.serial, c.code, u.username, c.course_id, c.completed_on, "
+			"CASE WHEN c.revoked_at IS NOT NULL THEN 'revoked' WHEN c.superseded_by IS NOT NULL THEN "
+			"'superseded' ELSE 'valid' END FROM certificates c JOIN users u ON u.id = c.user_id "
+			"WHERE (?1 IS NULL OR u.username = ?1) AND (?2 IS NULL OR c.course_id = ?2) ORDER BY c.id");
+	db_bind_text(st, 1, username);
+	db_bind_text(st, 2, course_id);
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		struct cert_row r = {.serial = db_col_text(st, 0),
+				     .code = db_col_text(st, 1),
+				     .username = db_col_text(st, 2),
+				     .course_id = db_col_text(st, 3),
+				     .completed_on = db_col_text(st, 4),
+				     .state = db_col_text(st, 5)};
+		fn(ctx, &r);
+	}
+	db_finish(st);
+	if (rc < 0)
+		return err_set(e, "cannot read the certificates: %s", db_errstr(db));
+	return 0;
+}
+
+int64_t cert_first_valid(sqlite3 *db)
+{
+	return db_int(db,
+		      "SELECT coalesce(min(id), 0) FROM certificates WHERE revoked_at IS NULL AND superseded_by "
+		      "IS NULL",
+		      NULL, NULL, -1);
+}
