@@ -34,4 +34,29 @@ bool org_within(sqlite3 *db, int64_t ancestor, int64_t id);
 int orgs_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
 		    struct err *e);
 
+/* One org unit as org_children(), org_ancestors() and orgs_get() give it; strings borrowed for the call. */
+struct org_row {
+	int64_t id;
+	const char *code, *name_en, *name_km, *level;
+	const char *parent_code; /* "" for the root */
+	int children;		 /* units directly below */
+};
+/* Called per row; a non-zero return stops the walk and is returned. */
+typedef int (*org_row_fn)(void *ctx, const struct org_row *o);
+/*
+ * The unit id first, then the units directly below it by code. 0 when every row was read, fn's non-zero
+ * return, or -1 with a message when reading ended on a database error.
+ */
+int org_children(sqlite3 *db, int64_t id, org_row_fn fn, void *ctx, struct err *e);
+/*
+ * The units above id, from the root down (id itself excluded), only those within the subtree of scope
+ * (scope < 0: no limit). Same returns as org_children(); children is not filled (0).
+ */
+int org_ancestors(sqlite3 *db, int64_t id, int64_t scope, org_row_fn fn, void *ctx, struct err *e);
+/*
+ * The units of ids[0..n) that exist, ordered by code (ids that name no unit are skipped). Same returns as
+ * org_children(); children and parent_code are not filled.
+ */
+int orgs_get(sqlite3 *db, const int64_t *ids, size_t n, org_row_fn fn, void *ctx, struct err *e);
+
 #endif

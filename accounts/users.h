@@ -178,4 +178,22 @@ typedef void (*import_progress_fn)(size_t done, size_t total, void *ctx);
 int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
 			      import_progress_fn progress, void *ctx, struct err *e);
 
+/* One row of users_search(); every string borrowed for the call ("" when NULL). */
+struct user_row {
+	int64_t id;
+	const char *username, *full_name, *full_name_km, *sex, *org_code, *org_name, *org_name_km;
+	const char *roles; /* "learner, manager" as stored, "" when none */
+	bool active;
+};
+/* Called per row; a non-zero return stops the walk and is returned. */
+typedef int (*user_row_fn)(void *ctx, const struct user_row *u);
+/*
+ * Users whose username, name or Khmer name contains q, or whose org unit has the code q (q NULL or "":
+ * everyone), ordered by username, at most limit of them. 0 when every row was read, fn's non-zero return,
+ * or -1 with a message when reading ended on a database error (never a short list taken for the whole).
+ */
+int users_search(sqlite3 *db, const char *q, int limit, user_row_fn fn, void *ctx, struct err *e);
+/* The org unit id of user id, or -1 when there is no such user. */
+int64_t user_org_id(sqlite3 *db, int64_t id);
+
 #endif

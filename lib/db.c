@@ -1290,3 +1290,18 @@ int db_health_check(sqlite3 *db, struct err *e)
 	db_rollback(db);
 	return 0;
 }
+
+const char *db_last_error(sqlite3 *db)
+{
+	int code = db ? sqlite3_errcode(db) : SQLITE_OK;
+	if (code == SQLITE_OK || code == SQLITE_ROW || code == SQLITE_DONE)
+		return NULL;
+	return sqlite3_errmsg(db);
+}
+
+void db_memstatus_off(void)
+{
+	sqlite3_shutdown();
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_initialize();
+}
