@@ -1,15 +1,15 @@
 /* Listings of certificates: a learner's own, and the administrators' search. */
-#include <stdlib.h>
 #include "certificates/cert.h"
 #include "lib/db.h"
 #include "lib/xmalloc.h"
+#include <stdlib.h>
 
 /*
  * Columns: id, serial, code, course_id, language, course_title, completed_on, name, name_km, score,
  * issued_at, revoked, superseded.
  */
-#define CERT_ROW_COLS                                                                                              \
-	"id, serial, code, course_id, language, course_title, completed_on, name, name_km, score, issued_at, "    \
+#define CERT_ROW_COLS                                                                                                  \
+	"id, serial, code, course_id, language, course_title, completed_on, name, name_km, score, issued_at, "         \
 	"revoked_at IS NOT NULL, superseded_by IS NOT NULL"
 
 static int cert_rows(sqlite3 *db, sqlite3_stmt *st, cert_row_fn fn, void *ctx, struct err *e)

@@ -1,8 +1,8 @@
 /* Course listings for the administrators' and managers' pages. */
 #include "courses/listing.h"
-#include <stdlib.h>
 #include "lib/db.h"
 #include "lib/xmalloc.h"
+#include <stdlib.h>
 
 int course_ids(sqlite3 *db, char ***ids, size_t *n, struct err *e)
 {
