@@ -69,7 +69,9 @@ def test_owner_rule():
     sql = 'const char *q = "SELECT c.id FROM certificates c JOIN users u ON u.id = c.user_id";\n'
     upd = 'const char *q = "UPDATE enrolments SET started_at = 1 WHERE user_id = 2";\n'
     tree = make_tree({"certificates/x.c": sql, "accounts/y.c": 'const char *q = "DELETE FROM sessions";\n',
-                      "assessment/z.c": upd, "courses/w.c": upd})
+                      "assessment/z.c": upd, "courses/w.c": upd,
+                      # A clause after a column macro, before a macro call: still SQL.
+                      "courses/v.c": 'static const char q[] = COLS "FROM packages p JOIN users u ON 1 " PICK("p");\n'})
     try:
         rc, out = run(tree)
         assert rc == 1, out
@@ -77,6 +79,8 @@ def test_owner_rule():
         assert "'certificates' named" not in out, out  # its own table
         assert "assessment/z.c:1: table 'enrolments' named in SQL outside its owner courses/" in out, out
         assert "accounts/y.c" not in out and "courses/w.c" not in out, out
+        assert "courses/v.c:1: table 'users' named in SQL outside its owner accounts/" in out, out
+        assert "'packages' named" not in out, out
     finally:
         shutil.rmtree(tree)
 
