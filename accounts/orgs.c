@@ -298,7 +298,7 @@ int64_t org_ensure_demo(sqlite3 *db, const char *code, const char *name_en, cons
 }
 
 /* Appends the rows of st (id, code, level, name_en, name_km) to *rows; -1 with e set when the loop fails. */
-static int org_rows_read(sqlite3 *db, sqlite3_stmt *st, struct org_row **rows, size_t *n, struct err *e)
+static int org_rows_read(sqlite3 *db, sqlite3_stmt *st, struct org_entry **rows, size_t *n, struct err *e)
 {
 	size_t cap = 0;
 	int rc;
@@ -309,7 +309,7 @@ static int org_rows_read(sqlite3 *db, sqlite3_stmt *st, struct org_row **rows, s
 			cap = cap ? cap * 2 : 32;
 			*rows = xrealloc(*rows, cap * sizeof **rows);
 		}
-		(*rows)[(*n)++] = (struct org_row){.id = sqlite3_column_int64(st, 0),
+		(*rows)[(*n)++] = (struct org_entry){.id = sqlite3_column_int64(st, 0),
 						   .code = xstrdup(db_col_text(st, 1)),
 						   .level = xstrdup(db_col_text(st, 2)),
 						   .name_en = xstrdup(db_col_text(st, 3)),
@@ -317,7 +317,7 @@ static int org_rows_read(sqlite3 *db, sqlite3_stmt *st, struct org_row **rows, s
 	}
 	db_finish(st);
 	if (rc < 0) {
-		org_rows_free(*rows, *n);
+		org_entries_free(*rows, *n);
 		*rows = NULL;
 		*n = 0;
 		return err_set(e, "cannot read the org units: %s", db_errstr(db));
@@ -325,7 +325,7 @@ static int org_rows_read(sqlite3 *db, sqlite3_stmt *st, struct org_row **rows, s
 	return 0;
 }
 
-int orgs_of_level(sqlite3 *db, const char *level, struct org_row **rows, size_t *n, struct err *e)
+int orgs_of_level(sqlite3 *db, const char *level, struct org_entry **rows, size_t *n, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, code, level, name_en, name_km FROM org_units WHERE level = ? "
 				       "ORDER BY code");
@@ -333,7 +333,7 @@ int orgs_of_level(sqlite3 *db, const char *level, struct org_row **rows, size_t 
 	return org_rows_read(db, st, rows, n, e);
 }
 
-int orgs_children(sqlite3 *db, int64_t id, struct org_row **rows, size_t *n, struct err *e)
+int orgs_children(sqlite3 *db, int64_t id, struct org_entry **rows, size_t *n, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, code, level, name_en, name_km FROM org_units WHERE id = ?1 OR "
 				       "parent_id = ?1 ORDER BY id <> ?1, code");
@@ -360,7 +360,7 @@ int org_child_at(sqlite3 *db, int64_t parent, const char *level, int offset, int
 	return rc;
 }
 
-void org_rows_free(struct org_row *rows, size_t n)
+void org_entries_free(struct org_entry *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(rows[i].code);
@@ -369,4 +369,95 @@ void org_rows_free(struct org_row *rows, size_t n)
 		free(rows[i].name_km);
 	}
 	free(rows);
+}
+
+/* Runs a query whose columns are id, code, name_en, name_km, level, parent_code, children, calling fn per row. */
+static int org_rows(sqlite3 *db, sqlite3_stmt *st, org_row_fn fn, void *ctx, struct err *e)
+{
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		struct org_row o = {
+		    .id = sqlite3_column_int64(st, 0),
+		    .code = db_col_text(st, 1),
+		    .name_en = db_col_text(st, 2),
+		    .name_km = db_col_text(st, 3),
+		    .level = db_col_text(st, 4),
+		    .parent_code = db_col_text(st, 5),
+		    .children = sqlite3_column_int(st, 6),
+		};
+		int stop = fn(ctx, &o);
+		if (stop) {
+			db_finish(st);
+			return stop;
+		}
+	}
+	if (rc < 0)
+		err_set(e, "cannot read the org units: %s", db_errstr(db));
+	db_finish(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int org_children(sqlite3 *db, int64_t id, org_row_fn fn, void *ctx, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT o.id, o.code, o.name_en, o.name_km, o.level, (SELECT code FROM "
+				       "org_units p WHERE p.id = o.parent_id), (SELECT count(*) FROM org_units c "
+				       "WHERE c.parent_id = o.id) FROM org_units o WHERE o.id = ?1 OR o.parent_id = "
+				       "?1 ORDER BY o.id = ?1 DESC, o.code");
+	sqlite3_bind_int64(st, 1, id);
+	return org_rows(db, st, fn, ctx, e);
+}
+
+int org_ancestors(sqlite3 *db, int64_t id, int64_t scope, org_row_fn fn, void *ctx, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT a.id, a.code, a.name_en, a.name_km, a.level, '', 0 FROM org_units o "
+				       "JOIN org_units a ON substr(o.path, 1, length(a.path)) = a.path LEFT JOIN "
+				       "org_units s ON s.id = ?2 WHERE o.id = ?1 AND a.id <> o.id AND (?2 < 0 OR "
+				       "substr(a.path, 1, length(s.path)) = s.path) ORDER BY length(a.path)");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, scope);
+	return org_rows(db, st, fn, ctx, e);
+}
+
+struct org_copy {
+	int64_t id;
+	char *code, *name_en, *name_km, *level;
+};
+
+static int org_copy_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct org_copy *)a)->code, ((const struct org_copy *)b)->code);
+}
+
+int orgs_get(sqlite3 *db, const int64_t *ids, size_t n, org_row_fn fn, void *ctx, struct err *e)
+{
+	struct org_copy *v = xcalloc(n ? n : 1, sizeof *v);
+	size_t k = 0;
+	int rc = 0;
+	sqlite3_stmt *st = db_stmt(db, "SELECT code, name_en, name_km, level FROM org_units WHERE id = ?1");
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		sqlite3_bind_int64(st, 1, ids[i]);
+		int r = db_step_row(st);
+		if (r < 0) {
+			rc = err_set(e, "cannot read the org units: %s", db_errstr(db));
+		} else if (r > 0) {
+			v[k] = (struct org_copy){ids[i], xstrdup(db_col_text(st, 0)), xstrdup(db_col_text(st, 1)),
+						 xstrdup(db_col_text(st, 2)), xstrdup(db_col_text(st, 3))};
+			k++;
+		}
+		sqlite3_reset(st);
+	}
+	db_finish(st);
+	qsort(v, k, sizeof *v, org_copy_cmp);
+	for (size_t i = 0; i < k && rc == 0; i++) {
+		struct org_row o = {v[i].id, v[i].code, v[i].name_en, v[i].name_km, v[i].level, "", 0};
+		rc = fn(ctx, &o);
+	}
+	for (size_t i = 0; i < k; i++) {
+		free(v[i].code);
+		free(v[i].name_en);
+		free(v[i].name_km);
+		free(v[i].level);
+	}
+	free(v);
+	return rc;
 }

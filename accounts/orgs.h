@@ -44,21 +44,46 @@ int orgs_mark_demo(sqlite3 *db, struct err *e);
 int64_t org_ensure_demo(sqlite3 *db, const char *code, const char *name_en, const char *name_km,
 			const char *parent_code, const char *level, struct err *e);
 
-/* A unit as listed; the strings belong to the array that org_rows_free() frees. */
-struct org_row {
+/* A unit as listed; the strings belong to the array that org_entries_free() frees. */
+struct org_entry {
 	int64_t id;
 	char *code, *level, *name_en, *name_km;
 };
-/* Every unit of level, by code, into *rows (caller frees with org_rows_free). 0, or -1 with e set and *rows NULL. */
-int orgs_of_level(sqlite3 *db, const char *level, struct org_row **rows, size_t *n, struct err *e);
-/* Unit id followed by its children by code (caller frees with org_rows_free). 0, or -1 with e set. */
-int orgs_children(sqlite3 *db, int64_t id, struct org_row **rows, size_t *n, struct err *e);
+/* Every unit of level, by code, into *rows (caller frees with org_entries_free). 0, or -1 with e set and *rows NULL. */
+int orgs_of_level(sqlite3 *db, const char *level, struct org_entry **rows, size_t *n, struct err *e);
+/* Unit id followed by its children by code (caller frees with org_entries_free). 0, or -1 with e set. */
+int orgs_children(sqlite3 *db, int64_t id, struct org_entry **rows, size_t *n, struct err *e);
 /*
  * The offset-th (from 0) child of parent at level, by code: 1 with *id and code
  * (truncated to codelen) set, 0 when there is none, -1 with e set on a read error.
  */
 int org_child_at(sqlite3 *db, int64_t parent, const char *level, int offset, int64_t *id, char *code,
 		 size_t codelen, struct err *e);
-void org_rows_free(struct org_row *rows, size_t n);
+void org_entries_free(struct org_entry *rows, size_t n);
+
+/* One org unit as org_children(), org_ancestors() and orgs_get() give it; strings borrowed for the call. */
+struct org_row {
+	int64_t id;
+	const char *code, *name_en, *name_km, *level;
+	const char *parent_code; /* "" for the root */
+	int children;		 /* units directly below */
+};
+/* Called per row; a non-zero return stops the walk and is returned. */
+typedef int (*org_row_fn)(void *ctx, const struct org_row *o);
+/*
+ * The unit id first, then the units directly below it by code. 0 when every row was read, fn's non-zero
+ * return, or -1 with a message when reading ended on a database error.
+ */
+int org_children(sqlite3 *db, int64_t id, org_row_fn fn, void *ctx, struct err *e);
+/*
+ * The units above id, from the root down (id itself excluded), only those within the subtree of scope
+ * (scope < 0: no limit). Same returns as org_children(); children is not filled (0).
+ */
+int org_ancestors(sqlite3 *db, int64_t id, int64_t scope, org_row_fn fn, void *ctx, struct err *e);
+/*
+ * The units of ids[0..n) that exist, ordered by code (ids that name no unit are skipped). Same returns as
+ * org_children(); children and parent_code are not filled.
+ */
+int orgs_get(sqlite3 *db, const int64_t *ids, size_t n, org_row_fn fn, void *ctx, struct err *e);
 
 #endif

@@ -1105,7 +1105,7 @@ bool user_exists(sqlite3 *db, const char *username)
 	return db_int(db, "SELECT 1 FROM users WHERE username = ?", username, NULL, 0) == 1;
 }
 
-int users_list(sqlite3 *db, const char *org_code, user_row_fn fn, void *ctx, struct err *e)
+int users_list(sqlite3 *db, const char *org_code, user_listing_fn fn, void *ctx, struct err *e)
 {
 	if (org_code && org_id(db, org_code) < 0)
 		return err_set(e, "unknown org code '%s'", org_code);
@@ -1118,7 +1118,7 @@ int users_list(sqlite3 *db, const char *org_code, user_row_fn fn, void *ctx, str
 	db_bind_text(st, 1, org_code);
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
-		struct user_row r = {.username = db_col_text(st, 0), .full_name = db_col_text(st, 1),
+		struct user_listing r = {.username = db_col_text(st, 0), .full_name = db_col_text(st, 1),
 				     .full_name_km = db_col_text(st, 2), .sex = db_col_text(st, 3),
 				     .org_code = db_col_text(st, 4), .roles = db_col_text(st, 6),
 				     .active = sqlite3_column_int(st, 5) != 0};
@@ -1129,4 +1129,49 @@ int users_list(sqlite3 *db, const char *org_code, user_row_fn fn, void *ctx, str
 	if (rc < 0)
 		return err_set(e, "cannot read the users: %s", db_errstr(db));
 	return 0;
+}
+
+int users_search(sqlite3 *db, const char *q, int limit, user_row_fn fn, void *ctx, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, o.code, "
+				       "o.name_en, o.name_km, u.active, (SELECT group_concat(role, ', ') FROM "
+				       "user_roles x WHERE x.user_id = u.id) FROM users u JOIN org_units o ON o.id = "
+				       "u.org_id WHERE ?1 IS NULL OR u.username LIKE '%' || ?1 || '%' OR u.full_name "
+				       "LIKE '%' || ?1 || '%' OR u.full_name_km LIKE '%' || ?1 || '%' OR o.code = ?1 "
+				       "ORDER BY u.username LIMIT ?2");
+	db_bind_text(st, 1, q && *q ? q : NULL);
+	sqlite3_bind_int(st, 2, limit);
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		struct user_row u = {
+		    .id = sqlite3_column_int64(st, 0),
+		    .username = db_col_text(st, 1),
+		    .full_name = db_col_text(st, 2),
+		    .full_name_km = db_col_text(st, 3),
+		    .sex = db_col_text(st, 4),
+		    .org_code = db_col_text(st, 5),
+		    .org_name = db_col_text(st, 6),
+		    .org_name_km = db_col_text(st, 7),
+		    .active = sqlite3_column_int(st, 8) != 0,
+		    .roles = db_col_text(st, 9),
+		};
+		int stop = fn(ctx, &u);
+		if (stop) {
+			db_finish(st);
+			return stop;
+		}
+	}
+	if (rc < 0)
+		err_set(e, "cannot read the users: %s", db_errstr(db));
+	db_finish(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int64_t user_org_id(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT org_id FROM users WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	int64_t org = db_step_row(st) > 0 ? sqlite3_column_int64(st, 0) : -1;
+	db_finish(st);
+	return org;
 }

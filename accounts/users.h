@@ -188,16 +188,34 @@ int64_t users_demo_learners_count(sqlite3 *db);
 bool user_exists(sqlite3 *db, const char *username);
 
 /* One account as `sala user list` shows it; the strings are borrowed for the call only. */
-struct user_row {
+struct user_listing {
 	const char *username, *full_name, *full_name_km, *sex, *org_code, *roles; /* roles joined by ';' */
 	bool active, deleted;
 };
-typedef void (*user_row_fn)(void *ctx, const struct user_row *r);
+typedef void (*user_listing_fn)(void *ctx, const struct user_listing *r);
 /*
  * Calls fn for every account in org_code's subtree (every account when
  * org_code is NULL), by username. 0, or -1 with e set (an unknown org, or the
  * list stopped by a read error: the caller has then seen only part of it).
  */
-int users_list(sqlite3 *db, const char *org_code, user_row_fn fn, void *ctx, struct err *e);
+int users_list(sqlite3 *db, const char *org_code, user_listing_fn fn, void *ctx, struct err *e);
+
+/* One row of users_search(); every string borrowed for the call ("" when NULL). */
+struct user_row {
+	int64_t id;
+	const char *username, *full_name, *full_name_km, *sex, *org_code, *org_name, *org_name_km;
+	const char *roles; /* "learner, manager" as stored, "" when none */
+	bool active;
+};
+/* Called per row; a non-zero return stops the walk and is returned. */
+typedef int (*user_row_fn)(void *ctx, const struct user_row *u);
+/*
+ * Users whose username, name or Khmer name contains q, or whose org unit has the code q (q NULL or "":
+ * everyone), ordered by username, at most limit of them. 0 when every row was read, fn's non-zero return,
+ * or -1 with a message when reading ended on a database error (never a short list taken for the whole).
+ */
+int users_search(sqlite3 *db, const char *q, int limit, user_row_fn fn, void *ctx, struct err *e);
+/* The org unit id of user id, or -1 when there is no such user. */
+int64_t user_org_id(sqlite3 *db, int64_t id);
 
 #endif

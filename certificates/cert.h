@@ -257,17 +257,43 @@ int cert_record(sqlite3 *db, struct cert *c, const unsigned char sk[crypto_sign_
 		const char *reason, struct buf *payload, struct err *e);
 
 /* One certificate as `sala cert list` shows it; strings borrowed for the call only. */
-struct cert_row {
+struct cert_listing {
 	const char *serial, *code, *username, *course_id, *completed_on;
 	const char *state; /* valid, revoked or superseded */
 };
-typedef void (*cert_row_fn)(void *ctx, const struct cert_row *r);
+typedef void (*cert_listing_fn)(void *ctx, const struct cert_listing *r);
 /*
  * Calls fn for every certificate, oldest first, of username and course_id when
  * given (NULL: any). 0, or -1 with e set when a read error stopped the list.
  */
-int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_row_fn fn, void *ctx, struct err *e);
+int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_listing_fn fn, void *ctx, struct err *e);
 /* The id of the oldest valid (neither revoked nor superseded) certificate; 0 when none, -1 on a read error. */
 int64_t cert_first_valid(sqlite3 *db);
+
+/* One row of cert_list_user() and cert_search(); strings borrowed for the call ("" when NULL). */
+struct cert_row {
+	int64_t id, issued_at;
+	const char *serial, *code, *course_id, *language, *course_title, *completed_on, *name, *name_km;
+	double score;
+	bool has_score;
+	enum cert_status status; /* CERT_VALID, CERT_REVOKED or CERT_SUPERSEDED */
+};
+/* Called per row; a non-zero return stops the walk and is returned. */
+typedef int (*cert_row_fn)(void *ctx, const struct cert_row *c);
+/*
+ * Every certificate of user_id (superseded and revoked ones too), newest issued first. 0 when every row was
+ * read, fn's non-zero return, or -1 with a message when reading ended on a database error.
+ */
+int cert_list_user(sqlite3 *db, int64_t user_id, cert_row_fn fn, void *ctx, struct err *e);
+/*
+ * The ids of user_id's current certificates (not superseded; revoked ones included), latest completion
+ * first, into *ids (caller frees; NULL when none) and *n. 0, or -1 with a message on a database error.
+ */
+int cert_current_ids(sqlite3 *db, int64_t user_id, int64_t **ids, size_t *n, struct err *e);
+/*
+ * Certificates whose serial, name or Khmer name contains q, or whose code or course id is q (q NULL or "":
+ * all), newest first, at most limit. Same returns as cert_list_user().
+ */
+int cert_search(sqlite3 *db, const char *q, int limit, cert_row_fn fn, void *ctx, struct err *e);
 
 #endif

@@ -50,7 +50,7 @@ int cert_record(sqlite3 *db, struct cert *c, const unsigned char sk[crypto_sign_
 	return rc;
 }
 
-int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_row_fn fn, void *ctx, struct err *e)
+int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_listing_fn fn, void *ctx, struct err *e)
 {
 	sqlite3_stmt *st =
 	    db_stmt(db, "SELECT c.serial, c.code, u.username, c.course_id, c.completed_on, "
@@ -61,7 +61,7 @@ int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_row
 	db_bind_text(st, 2, course_id);
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
-		struct cert_row r = {.serial = db_col_text(st, 0),
+		struct cert_listing r = {.serial = db_col_text(st, 0),
 				     .code = db_col_text(st, 1),
 				     .username = db_col_text(st, 2),
 				     .course_id = db_col_text(st, 3),

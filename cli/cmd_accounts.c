@@ -164,7 +164,7 @@ static int user_activate_cmd(int argc, char **argv)
 	return 0;
 }
 
-static void user_list_print(void *ctx, const struct user_row *r)
+static void user_list_print(void *ctx, const struct user_listing *r)
 {
 	(void)ctx;
 	printf("%-20s %-28s %-12s %-8s %-16s %s\n", r->username, r->full_name, r->sex, r->org_code, r->roles,
@@ -299,14 +299,14 @@ static int orgs_list(const char *code)
 	int64_t id = org_id(db, code ? code : ORG_ROOT_CODE);
 	if (id < 0)
 		die("orgs list: unknown org code '%s'", code);
-	struct org_row *rows;
+	struct org_entry *rows;
 	size_t n;
 	struct err e;
 	if (orgs_children(db, id, &rows, &n, &e) < 0)
 		die("orgs list: %s", e.msg);
 	for (size_t i = 0; i < n; i++)
 		printf("%-10s %-9s %s / %s\n", rows[i].code, rows[i].level, rows[i].name_en, rows[i].name_km);
-	org_rows_free(rows, n);
+	org_entries_free(rows, n);
 	db_close(db);
 	return 0;
 }

@@ -87,7 +87,7 @@ static int issue_cmd(int argc, char **argv)
 	return 0;
 }
 
-static void cert_list_print(void *ctx, const struct cert_row *r)
+static void cert_list_print(void *ctx, const struct cert_listing *r)
 {
 	(void)ctx;
 	printf("%s\t%s\t%s\t%s\t%s\t%s\n", r->serial, r->code, r->username, r->course_id, r->completed_on, r->state);

@@ -156,7 +156,7 @@ static void demo_place_add(struct demo_gen *g, int64_t id, const char *code, dou
 }
 
 /* The districts and communes of one province: every existing district, then new ones up to four, three communes each. */
-static int demo_province(struct demo_gen *g, const struct org_row *pr)
+static int demo_province(struct demo_gen *g, const struct org_entry *pr)
 {
 	double drive = 0.35 + 0.5 * demo_unit(&g->seed);
 	demo_place_add(g, pr->id, pr->code, drive, 0.9);
@@ -196,14 +196,14 @@ static int demo_province(struct demo_gen *g, const struct org_row *pr)
 /* At least four districts of three communes in every province (existing units are reused). */
 static int demo_places(struct demo_gen *g)
 {
-	struct org_row *prov;
+	struct org_entry *prov;
 	size_t n;
 	if (orgs_of_level(g->db, "province", &prov, &n, &g->e) < 0)
 		return -1;
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = demo_province(g, &prov[i]);
-	org_rows_free(prov, n);
+	org_entries_free(prov, n);
 	return rc;
 }
 

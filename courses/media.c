@@ -4,6 +4,7 @@
 #include <gd.h>
 #include <string.h>
 
+#include "lib/db.h"
 #include "lib/xmalloc.h"
 
 static const struct {
@@ -226,4 +227,29 @@ int media_downscale(const char *ext, const unsigned char *data, size_t len, int 
 	*outlen = (size_t)size;
 	gdFree(p);
 	return 1;
+}
+
+int media_blob_find(sqlite3 *db, const char *sha256, const char *mime, struct media_blob *b, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT b.id, b.size FROM blobs b WHERE b.sha256 = ?1 AND EXISTS "
+				       "(SELECT 1 FROM package_files f WHERE f.sha256 = ?1 AND f.mime = ?2)");
+	db_bind_text(st, 1, sha256);
+	db_bind_text(st, 2, mime);
+	int rc = db_step_row(st);
+	if (rc > 0)
+		*b = (struct media_blob){db, sqlite3_column_int64(st, 0), (size_t)sqlite3_column_int64(st, 1)};
+	else if (rc < 0)
+		err_set(e, "cannot read the stored file '%s': %s", sha256, db_errstr(db));
+	db_finish(st);
+	return rc > 0 ? 0 : rc == 0 ? 1 : -1;
+}
+
+int media_blob_read(const struct media_blob *b, size_t off, void *buf, size_t n)
+{
+	sqlite3_blob *h = NULL;
+	int rc = sqlite3_blob_open(b->db, "main", "blobs", "data", b->rowid, 0, &h);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_blob_read(h, buf, (int)n, (int)off);
+	sqlite3_blob_close(h);
+	return rc == SQLITE_OK ? 0 : -1;
 }

@@ -5,6 +5,7 @@
  */
 #ifndef SALA_MEDIA_H
 #define SALA_MEDIA_H
+#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,5 +30,24 @@ int media_image_size(const char *ext, const unsigned char *data, size_t len, int
  */
 int media_downscale(const char *ext, const unsigned char *data, size_t len, int max_width, uint64_t max_pixels,
 		    unsigned char **out, size_t *outlen, struct err *e);
+
+/*
+ * A stored media file (table blobs), read a chunk at a time with SQLite's incremental blob I/O, the one
+ * place Sala uses it: a download holds at most one chunk in memory, and the connection only while a chunk
+ * is read (a handle kept open across slow writes to the client would hold a read transaction, and the WAL
+ * could not be checkpointed past it).
+ */
+struct media_blob {
+	sqlite3 *db; /* borrowed: the connection must outlive the reads */
+	int64_t rowid;
+	size_t size;
+};
+/*
+ * Finds the stored file with this SHA-256 (64 hex digits) that some package holds with this MIME type.
+ * 0 with *b filled, 1 when there is none, -1 with a message on a database error.
+ */
+int media_blob_find(sqlite3 *db, const char *sha256, const char *mime, struct media_blob *b, struct err *e);
+/* Reads n bytes at off into buf (off + n must not pass b->size). 0, or -1 when the read failed. */
+int media_blob_read(const struct media_blob *b, size_t off, void *buf, size_t n);
 
 #endif

@@ -1303,3 +1303,18 @@ bool db_copy_ok(const char *path)
 	sqlite3_close(db);
 	return ok;
 }
+
+const char *db_last_error(sqlite3 *db)
+{
+	int code = db ? sqlite3_errcode(db) : SQLITE_OK;
+	if (code == SQLITE_OK || code == SQLITE_ROW || code == SQLITE_DONE)
+		return NULL;
+	return sqlite3_errmsg(db);
+}
+
+void db_memstatus_off(void)
+{
+	sqlite3_shutdown();
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_initialize();
+}

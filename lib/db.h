@@ -204,4 +204,16 @@ bool db_file_ok(void);
 /* Consistent online copy of the database into path (SQLite backup API), created 0600. */
 int db_backup(sqlite3 *db, const char *path, struct err *e);
 
+/*
+ * The database's own message for the last call on db when it failed, or NULL when that call succeeded
+ * (for the log line of a request that failed). Borrowed until the next call on db.
+ */
+const char *db_last_error(sqlite3 *db);
+/*
+ * Process set-up for the server: turns off SQLite's memory statistics, which take one process-wide mutex
+ * on every allocation that request threads contend for (docs/performance.md). sqlite3_config() needs
+ * SQLite shut down: call it while no connection is open, before any thread uses the database.
+ */
+void db_memstatus_off(void);
+
 #endif

@@ -84,6 +84,65 @@ static const char *user_target(struct req *r, int64_t id)
 	return t;
 }
 
+/* A listing page being written row by row by a domain walk. */
+struct row_page {
+	struct req *r;
+	struct buf *b;
+	bool first;
+};
+
+static int user_row_html(void *ctx, const struct user_row *u)
+{
+	struct row_page *rp = ctx;
+	struct req *r = rp->r;
+	struct buf *b = rp->b;
+	buf_printf(b, "<tr><td><a href=\"/admin/users/%lld\">", (long long)u->id);
+	buf_html(b, u->username);
+	buf_puts(b, "</a></td><td>");
+	buf_html(b, name_for(r, u->full_name, u->full_name_km));
+	buf_puts(b, "</td><td>");
+	buf_html(b, T(r, u->sex));
+	buf_puts(b, "</td><td>");
+	buf_html(b, u->org_code);
+	buf_puts(b, " ");
+	buf_html(b, name_for(r, u->org_name, u->org_name_km));
+	buf_puts(b, "</td><td>");
+	buf_html(b, u->roles);
+	buf_puts(b, "</td><td>");
+	buf_html(b, u->active ? T(r, "Active") : T(r, "Disabled"));
+	buf_puts(b, "</td></tr>");
+	return 0;
+}
+
+static int org_row_html(void *ctx, const struct org_row *o)
+{
+	struct row_page *rp = ctx;
+	struct req *r = rp->r;
+	struct buf *b = rp->b;
+	buf_puts(b, "<tr><td>");
+	if (rp->first && *o->parent_code) {
+		buf_puts(b, "<a href=\"/admin/orgs?parent=");
+		buf_url(b, o->parent_code);
+		buf_printf(b, "\">%s</a> · ", T(r, "Up"));
+	}
+	if (!rp->first) {
+		buf_puts(b, "<a href=\"/admin/orgs?parent=");
+		buf_url(b, o->code);
+		buf_puts(b, "\">");
+	}
+	buf_html(b, o->code);
+	buf_puts(b, rp->first ? "" : "</a>");
+	buf_puts(b, "</td><td>");
+	buf_html(b, o->name_en);
+	buf_puts(b, "</td><td lang=\"km\">");
+	buf_html(b, o->name_km);
+	buf_puts(b, "</td><td>");
+	buf_html(b, T(r, o->level));
+	buf_printf(b, "</td><td class=\"num\">%d</td></tr>", o->children);
+	rp->first = false;
+	return 0;
+}
+
 static int h_users(struct req *r)
 {
 	struct buf b = BUF_INIT;
@@ -101,36 +160,15 @@ static int h_users(struct req *r)
 	buf_puts(&b, "<form method=\"get\" action=\"/admin/users\" role=\"search\">");
 	field_input(&b, "q", T(r, "Search by name, username or org code"), "search", q, false, "off");
 	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Search"));
-	sqlite3_stmt *st = db_stmt(r->db,
-				      "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, o.code, o.name_en, "
-				      "o.name_km, u.active, (SELECT group_concat(role, ', ') FROM user_roles x WHERE "
-				      "x.user_id = u.id) FROM users u JOIN org_units o ON o.id = u.org_id WHERE ?1 IS "
-				      "NULL OR u.username LIKE '%' || ?1 || '%' OR u.full_name LIKE '%' || ?1 || '%' OR "
-				      "u.full_name_km LIKE '%' || ?1 || '%' OR o.code = ?1 ORDER BY u.username LIMIT 200");
-	db_bind_text(st, 1, q && *q ? q : NULL);
 	buf_printf(&b, "<div class=\"table-scroll\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
 		       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th "
 		       "scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
 		   T(r, "Users (up to 200 shown)"), T(r, "Username"), T(r, "Name"), T(r, "Sex"), T(r, "Org unit"),
 		   T(r, "Roles"), T(r, "Status"));
-	while (db_step_row(st) > 0) {
-		buf_printf(&b, "<tr><td><a href=\"/admin/users/%lld\">", (long long)sqlite3_column_int64(st, 0));
-		buf_html(&b, db_col_text(st, 1));
-		buf_puts(&b, "</a></td><td>");
-		buf_html(&b, name_for(r, db_col_text(st, 2), db_col_text(st, 3)));
-		buf_puts(&b, "</td><td>");
-		buf_html(&b, T(r, db_col_text(st, 4)));
-		buf_puts(&b, "</td><td>");
-		buf_html(&b, db_col_text(st, 5));
-		buf_puts(&b, " ");
-		buf_html(&b, name_for(r, db_col_text(st, 6), db_col_text(st, 7)));
-		buf_puts(&b, "</td><td>");
-		buf_html(&b, db_col_text(st, 9));
-		buf_puts(&b, "</td><td>");
-		buf_html(&b, sqlite3_column_int(st, 8) ? T(r, "Active") : T(r, "Disabled"));
-		buf_puts(&b, "</td></tr>");
-	}
-	db_finish(st);
+	struct row_page rp = {r, &b, true};
+	struct err e;
+	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
+	users_search(r->db, q, 200, user_row_html, &rp, &e);
 	buf_puts(&b, "</tbody></table></div>");
 	page_end(r, &b);
 	return page_send(r, 200, &b);
@@ -467,40 +505,13 @@ static int h_orgs(struct req *r)
 		notice(&b, "ok", T(r, "The org unit was added."));
 	buf_printf(&b, "<p><a class=\"button secondary\" href=\"/admin/orgs/import\">%s</a></p>",
 		   T(r, "Import org units from CSV"));
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT code, name_en, name_km, level, (SELECT count(*) FROM org_units "
-					     "c WHERE c.parent_id = o.id), (SELECT code FROM org_units p WHERE p.id = "
-					     "o.parent_id) FROM org_units o WHERE o.id = ?1 OR o.parent_id = ?1 ORDER BY "
-					     "o.id = ?1 DESC, code");
-	sqlite3_bind_int64(st, 1, pid);
 	buf_printf(&b, "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 		       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th></tr>"
 		       "</thead><tbody>",
 		   T(r, "Code"), T(r, "Name (English)"), T(r, "Name (Khmer)"), T(r, "Level"), T(r, "Units below"));
-	bool first = true;
-	while (db_step_row(st) > 0) {
-		buf_puts(&b, "<tr><td>");
-		if (first && *db_col_text(st, 5)) {
-			buf_puts(&b, "<a href=\"/admin/orgs?parent=");
-			buf_url(&b, db_col_text(st, 5));
-			buf_printf(&b, "\">%s</a> · ", T(r, "Up"));
-		}
-		if (!first) {
-			buf_puts(&b, "<a href=\"/admin/orgs?parent=");
-			buf_url(&b, db_col_text(st, 0));
-			buf_puts(&b, "\">");
-		}
-		buf_html(&b, db_col_text(st, 0));
-		buf_puts(&b, first ? "" : "</a>");
-		buf_puts(&b, "</td><td>");
-		buf_html(&b, db_col_text(st, 1));
-		buf_puts(&b, "</td><td lang=\"km\">");
-		buf_html(&b, db_col_text(st, 2));
-		buf_puts(&b, "</td><td>");
-		buf_html(&b, T(r, db_col_text(st, 3)));
-		buf_printf(&b, "</td><td class=\"num\">%d</td></tr>", sqlite3_column_int(st, 4));
-		first = false;
-	}
-	db_finish(st);
+	struct row_page rp = {r, &b, true};
+	struct err e;
+	org_children(r->db, pid, org_row_html, &rp, &e);
 	buf_puts(&b, "</tbody></table></div>");
 	buf_printf(&b, "<h2>%s</h2>", T(r, "Add an org unit"));
 	form_begin(r, &b, "/admin/orgs");

@@ -13,6 +13,7 @@
 #include "accounts/sessions.h"
 #include "accounts/users.h"
 #include "assessment/attempt.h"
+#include "certificates/cert.h"
 #include "lib/db.h"
 #include "lib/json.h"
 #include "lib/util.h"
@@ -384,39 +385,48 @@ static int h_progress(struct req *r)
 	return send_json(r, 200, &b);
 }
 
+/* The learner's certificates as JSON, object by object. */
+struct cert_json {
+	struct buf *b;
+	bool first;
+};
+
+static int cert_row_json(void *ctx, const struct cert_row *c)
+{
+	struct cert_json *j = ctx;
+	struct buf *b = j->b;
+	buf_puts(b, j->first ? "{\"serial\":" : ",{\"serial\":");
+	j->first = false;
+	buf_json_str(b, c->serial);
+	buf_puts(b, ",\"code\":");
+	buf_json_str(b, c->code);
+	buf_puts(b, ",\"course_id\":");
+	buf_json_str(b, c->course_id);
+	buf_puts(b, ",\"language\":");
+	buf_json_str(b, c->language);
+	buf_puts(b, ",\"course_title\":");
+	buf_json_str(b, c->course_title);
+	buf_puts(b, ",\"completed_on\":");
+	buf_json_str(b, c->completed_on);
+	if (!c->has_score)
+		buf_puts(b, ",\"score\":null");
+	else
+		buf_printf(b, ",\"score\":%.1f", c->score);
+	buf_printf(b, ",\"issued_at\":%lld,\"valid\":%s,\"url\":\"/certificates/", (long long)c->issued_at,
+		   c->status == CERT_VALID ? "true" : "false");
+	buf_url(b, c->serial);
+	buf_puts(b, ".pdf\"}");
+	return 0;
+}
+
 static int h_certificates(struct req *r)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT serial, code, course_id, language, course_title, completed_on, "
-					     "score, issued_at, revoked_at IS NULL AND superseded_by IS NULL FROM "
-					     "certificates WHERE user_id = ?1 ORDER BY issued_at DESC, id DESC");
-	sqlite3_bind_int64(st, 1, r->user->id);
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "{\"certificates\":[");
-	bool first = true;
-	while (db_step_row(st) > 0) {
-		buf_puts(&b, first ? "{\"serial\":" : ",{\"serial\":");
-		first = false;
-		buf_json_str(&b, db_col_text(st, 0));
-		buf_puts(&b, ",\"code\":");
-		buf_json_str(&b, db_col_text(st, 1));
-		buf_puts(&b, ",\"course_id\":");
-		buf_json_str(&b, db_col_text(st, 2));
-		buf_puts(&b, ",\"language\":");
-		buf_json_str(&b, db_col_text(st, 3));
-		buf_puts(&b, ",\"course_title\":");
-		buf_json_str(&b, db_col_text(st, 4));
-		buf_puts(&b, ",\"completed_on\":");
-		buf_json_str(&b, db_col_text(st, 5));
-		if (sqlite3_column_type(st, 6) == SQLITE_NULL)
-			buf_puts(&b, ",\"score\":null");
-		else
-			buf_printf(&b, ",\"score\":%.1f", sqlite3_column_double(st, 6));
-		buf_printf(&b, ",\"issued_at\":%lld,\"valid\":%s,\"url\":\"/certificates/",
-			   (long long)sqlite3_column_int64(st, 7), sqlite3_column_int(st, 8) ? "true" : "false");
-		buf_url(&b, db_col_text(st, 0));
-		buf_puts(&b, ".pdf\"}");
-	}
-	db_finish(st);
+	struct cert_json j = {&b, true};
+	struct err e;
+	/* A read that ends on an error is remembered by db_step_row(): the answer becomes a 503. */
+	cert_list_user(r->db, r->user->id, cert_row_json, &j, &e);
 	buf_puts(&b, "]}");
 	return send_json(r, 200, &b);
 }

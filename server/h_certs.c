@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "accounts/orgs.h"
+#include "accounts/users.h"
 #include "certificates/cert.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
@@ -31,9 +32,7 @@ static bool can_view(struct req *r, const struct cert *c)
 		return true;
 	if (!(r->user->roles & ROLE_MANAGER))
 		return false;
-	char uid[32];
-	snprintf(uid, sizeof uid, "%lld", (long long)c->user_id);
-	int64_t org = db_int(r->db, "SELECT org_id FROM users WHERE id = ?1", uid, NULL, -1);
+	int64_t org = user_org_id(r->db, c->user_id);
 	return org > 0 && org_within(r->db, r->user->org_id, org);
 }
 
@@ -228,14 +227,16 @@ static int h_mine(struct req *r)
 	buf_printf(&b, "<h1>%s</h1>", T(r, "My certificates"));
 	if (req_query(r, "reissued"))
 		notice(&b, "ok", T(r, "A corrected certificate was issued. The old one is no longer valid."));
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT id FROM certificates WHERE user_id = ?1 AND superseded_by IS NULL "
-					     "ORDER BY completed_on DESC, id DESC");
-	sqlite3_bind_int64(st, 1, r->user->id);
+	int64_t *ids;
+	size_t nids;
+	struct err e;
+	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
+	cert_current_ids(r->db, r->user->id, &ids, &nids, &e);
 	int n = 0;
 	buf_puts(&b, "<ul class=\"cards\">");
-	while (db_step_row(st) > 0) {
+	for (size_t i = 0; i < nids; i++) {
 		struct cert c;
-		if (cert_get(r->db, sqlite3_column_int64(st, 0), &c) < 0)
+		if (cert_get(r->db, ids[i], &c) < 0)
 			continue;
 		n++;
 		buf_printf(&b, "<li class=\"card\"><h2 lang=\"%s\">", c.language);
@@ -262,7 +263,7 @@ static int h_mine(struct req *r)
 		buf_puts(&b, "</li>");
 		cert_release(&c);
 	}
-	db_finish(st);
+	free(ids);
 	buf_puts(&b, "</ul>");
 	if (n == 0)
 		buf_printf(&b, "<p>%s</p>", T(r, "You have no certificates yet. Complete a course to earn one."));
@@ -492,6 +493,25 @@ static int h_bulk(struct req *r)
 	return rc;
 }
 
+/* The administrators' list being written row by row. */
+struct cert_page {
+	struct req *r;
+	struct buf *b;
+};
+
+static int cert_row_html(void *ctx, const struct cert_row *c)
+{
+	const struct cert_page *p = ctx;
+	struct req *r = p->r;
+	struct buf *b = p->b;
+	buf_printf(b, "<tr><td><a href=\"/admin/certificates/%s\">%s</a></td><td>", c->serial, c->serial);
+	buf_html(b, name_for(r, c->name, c->name_km));
+	buf_puts(b, "</td><td>");
+	buf_html(b, c->course_id);
+	buf_printf(b, "</td><td>%s</td><td>%s</td></tr>", c->completed_on, T(r, cert_status_name(c->status)));
+	return 0;
+}
+
 static int h_admin_list(struct req *r)
 {
 	const char *q = req_query(r, "q");
@@ -503,25 +523,14 @@ static int h_admin_list(struct req *r)
 	buf_puts(&b, "<form method=\"get\" action=\"/admin/certificates\" role=\"search\">");
 	field_input(&b, "q", T(r, "Search by serial, code, name or course"), "search", q, false, "off");
 	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Search"));
-	sqlite3_stmt *st = db_stmt(
-	    r->db, "SELECT serial, name, name_km, course_id, completed_on, CASE WHEN revoked_at IS NOT NULL THEN "
-		   "'revoked' WHEN superseded_by IS NOT NULL THEN 'superseded' ELSE 'valid' END FROM certificates "
-		   "WHERE ?1 IS NULL OR serial LIKE '%' || ?1 || '%' OR code = upper(?1) OR name LIKE '%' || ?1 || "
-		   "'%' OR name_km LIKE '%' || ?1 || '%' OR course_id = ?1 ORDER BY id DESC LIMIT 200");
-	db_bind_text(st, 1, q && *q ? q : NULL);
 	buf_printf(&b,
 		   "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
 		   T(r, "Serial"), T(r, "Name"), T(r, "Course"), T(r, "Completed on"), T(r, "Status"));
-	while (db_step_row(st) > 0) {
-		buf_printf(&b, "<tr><td><a href=\"/admin/certificates/%s\">%s</a></td><td>", db_col_text(st, 0),
-			   db_col_text(st, 0));
-		buf_html(&b, name_for(r, db_col_text(st, 1), db_col_text(st, 2)));
-		buf_puts(&b, "</td><td>");
-		buf_html(&b, db_col_text(st, 3));
-		buf_printf(&b, "</td><td>%s</td><td>%s</td></tr>", db_col_text(st, 4), T(r, db_col_text(st, 5)));
-	}
-	db_finish(st);
+	struct err e;
+	struct cert_page p = {r, &b};
+	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
+	cert_search(r->db, q, 200, cert_row_html, &p, &e);
 	buf_puts(&b, "</tbody></table></div>");
 	page_end(r, &b);
 	return page_send(r, 200, &b);

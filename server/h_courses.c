@@ -3,10 +3,12 @@
  * reading and "My learning". No JavaScript: links and small forms only.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accounts/orgs.h"
 #include "accounts/users.h"
+#include "courses/listing.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
@@ -440,6 +442,27 @@ int learn_assign(struct req *r, const char *course_id, const char *org_code, con
 	return 200;
 }
 
+/* The org units a course is assigned to, as a list under a heading written before the first. */
+struct assigned_list {
+	struct req *r;
+	struct buf *b;
+	bool any;
+};
+
+static int assigned_org_html(void *ctx, const struct org_row *o)
+{
+	struct assigned_list *l = ctx;
+	if (!l->any)
+		buf_printf(l->b, "<h2>%s</h2><ul>", T(l->r, "Assigned to org units"));
+	l->any = true;
+	buf_puts(l->b, "<li>");
+	buf_html(l->b, o->code);
+	buf_puts(l->b, " ");
+	buf_html(l->b, name_for(l->r, o->name_en, o->name_km));
+	buf_puts(l->b, "</li>");
+	return 0;
+}
+
 static void assign_page(struct req *r, struct buf *b, const struct learn_course *c, const char *done,
 			const char *problems)
 {
@@ -476,25 +499,20 @@ static void assign_page(struct req *r, struct buf *b, const struct learn_course 
 		   "</textarea>",
 		   T(r, "Usernames, one per line"));
 	form_submit(b, T(r, "Assign"));
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT o.code, o.name_en, o.name_km, o.id FROM org_assignments a JOIN "
-					     "org_units o ON o.id = a.org_id WHERE a.course_id = ?1 ORDER BY o.code");
-	db_bind_text(st, 1, c->course_id);
-	bool any = false;
-	while (db_step_row(st) > 0) {
-		/* Only the units this person may assign to: a manager sees nothing outside their subtree. */
-		if (!learn_may_assign(r->db, r->user->roles, r->user->org_id, sqlite3_column_int64(st, 3)))
-			continue;
-		if (!any)
-			buf_printf(b, "<h2>%s</h2><ul>", T(r, "Assigned to org units"));
-		any = true;
-		buf_puts(b, "<li>");
-		buf_html(b, db_col_text(st, 0));
-		buf_puts(b, " ");
-		buf_html(b, name_for(r, db_col_text(st, 1), db_col_text(st, 2)));
-		buf_puts(b, "</li>");
-	}
-	db_finish(st);
-	if (any)
+	int64_t *ids;
+	size_t n;
+	struct err e;
+	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
+	course_org_ids(r->db, c->course_id, &ids, &n, &e);
+	/* Only the units this person may assign to: a manager sees nothing outside their subtree. */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (learn_may_assign(r->db, r->user->roles, r->user->org_id, ids[i]))
+			ids[k++] = ids[i];
+	struct assigned_list l = {r, b, false};
+	orgs_get(r->db, ids, k, assigned_org_html, &l, &e);
+	free(ids);
+	if (l.any)
 		buf_puts(b, "</ul>");
 	page_end(r, b);
 }

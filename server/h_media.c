@@ -11,6 +11,7 @@
 #include "courses/media.h"
 #include "lib/db.h"
 #include "server/packages.h"
+#include "server/views.h"
 
 int media_name_parse(const char *name, char sha[65], char ext[8])
 {
@@ -114,26 +115,10 @@ int media_send(struct req *r, const char *mime, const char *etag, const void *da
 	return media_answer(r, mime, etag, len, read_memory, (void *)data);
 }
 
-/*
- * A stored file, read a chunk at a time with SQLite's incremental blob I/O:
- * a download holds at most one chunk in memory, and the connection only while
- * a chunk is read (a handle open across the slow writes would hold a read
- * transaction, and the WAL could not be checkpointed past it).
- */
-struct blob_reader {
-	sqlite3 *db;
-	int64_t rowid;
-};
-
+/* One chunk of a stored file, for media_answer(). */
 static int read_blob(void *ctx, size_t off, void *buf, size_t n)
 {
-	const struct blob_reader *b = ctx;
-	sqlite3_blob *h = NULL;
-	int rc = sqlite3_blob_open(b->db, "main", "blobs", "data", b->rowid, 0, &h);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_blob_read(h, buf, (int)n, (int)off);
-	sqlite3_blob_close(h);
-	return rc == SQLITE_OK ? 0 : -1;
+	return media_blob_read(ctx, off, buf, n);
 }
 
 int h_media(struct req *r)
@@ -142,16 +127,14 @@ int h_media(struct req *r)
 	if (r->nparam < 1 || media_name_parse(r->param[0], sha, ext) < 0)
 		return resp_error(r, 404, "Page not found.");
 	const char *mime = media_type_for_ext(ext);
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT b.id, b.size FROM blobs b WHERE b.sha256 = ?1 AND EXISTS "
-					     "(SELECT 1 FROM package_files f WHERE f.sha256 = ?1 AND f.mime = ?2)");
-	db_bind_text(st, 1, sha);
-	db_bind_text(st, 2, mime);
-	if (db_step_row(st) <= 0) {
-		db_finish(st);
-		return resp_error(r, 404, "Page not found.");
+	struct media_blob b;
+	struct err e;
+	int rc = media_blob_find(r->db, sha, mime, &b, &e);
+	if (rc < 0) {
+		r->cause = arena_strdup(&r->arena, e.msg);
+		return resp_error(r, 503, T(r, "The database could not be read. Please try again in a moment."));
 	}
-	struct blob_reader b = {r->db, sqlite3_column_int64(st, 0)};
-	size_t len = (size_t)sqlite3_column_int64(st, 1);
-	db_finish(st);
-	return media_answer(r, mime, sha, len, read_blob, &b);
+	if (rc > 0)
+		return resp_error(r, 404, "Page not found.");
+	return media_answer(r, mime, sha, b.size, read_blob, &b);
 }

@@ -11,6 +11,7 @@
 
 #include "assessment/attempt.h"
 #include "courses/learn.h"
+#include "courses/listing.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/util.h"
@@ -530,6 +531,34 @@ static void items_table(struct req *r, struct buf *b, const char *path, const st
 	buf_puts(b, "</tbody></table></div>");
 }
 
+struct items_page {
+	struct req *r;
+	struct buf *b;
+	const char *course;
+	int quizzes;
+};
+
+static int items_quiz(void *ctx, const char *path, const char *title)
+{
+	struct items_page *p = ctx;
+	p->quizzes++;
+	struct quiz q;
+	struct item_stat *s = NULL;
+	int n = 0;
+	struct err e = {""};
+	buf_puts(p->b, "<h2>");
+	buf_html(p->b, title);
+	buf_puts(p->b, "</h2>");
+	if (attempt_item_analysis(p->r->db, p->course, path, p->r->lang, &q, &s, &n, &e) < 0) {
+		notice(p->b, "error", e.msg);
+		return 0;
+	}
+	items_table(p->r, p->b, path, &q, s, n);
+	item_stats_free(s, n);
+	quiz_free(&q);
+	return 0;
+}
+
 /* Item analysis of every quiz of a course, for trainers. */
 static int h_items(struct req *r)
 {
@@ -537,9 +566,6 @@ static int h_items(struct req *r)
 	struct course_pick pick;
 	int64_t package_id = course_pick_package(r->db, course, r->lang, NULL, &pick) == 0 ? pick.package_id : 0;
 	course_pick_release(&pick);
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT i.path, i.title FROM items i WHERE i.package_id = ?1 "
-					  "AND i.type = 'quiz' ORDER BY i.position");
-	sqlite3_bind_int64(st, 1, package_id);
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Item analysis"));
 	buf_printf(&b, "<h1>%s: ", T(r, "Item analysis"));
@@ -548,27 +574,11 @@ static int h_items(struct req *r)
 		   T(r, "For each question: the share of learners who answered it right in their first attempt, for "
 			"everyone and by sex, and the wrong answers chosen most often (with how many learners chose "
 			"them)."));
-	int quizzes = 0;
-	while (db_step_row(st) > 0) {
-		quizzes++;
-		const char *path = db_col_text(st, 0);
-		struct quiz q;
-		struct item_stat *s = NULL;
-		int n = 0;
-		struct err e = {""};
-		buf_puts(&b, "<h2>");
-		buf_html(&b, db_col_text(st, 1));
-		buf_puts(&b, "</h2>");
-		if (attempt_item_analysis(r->db, course, path, r->lang, &q, &s, &n, &e) < 0) {
-			notice(&b, "error", e.msg);
-			continue;
-		}
-		items_table(r, &b, path, &q, s, n);
-		item_stats_free(s, n);
-		quiz_free(&q);
-	}
-	db_finish(st);
-	if (!quizzes)
+	struct items_page p = {r, &b, course, 0};
+	struct err e;
+	if (package_quizzes(r->db, package_id, items_quiz, &p, &e) < 0)
+		notice(&b, "error", e.msg);
+	else if (!p.quizzes)
 		notice(&b, "info", T(r, "This course has no quizzes."));
 	page_end(r, &b);
 	return page_send(r, 200, &b);

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "accounts/orgs.h"
+#include "courses/listing.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/util.h"
@@ -612,12 +614,9 @@ static void table_units(struct req *r, struct buf *b, const struct report *rep, 
 /* Course titles in the page language, falling back to the other language, then to the id. */
 static const char *course_title(struct req *r, const char *id)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT title FROM packages WHERE course_id = ?1 ORDER BY active DESC, "
-					     "language = ?2 DESC, version_num DESC LIMIT 1");
-	db_bind_text(st, 1, id);
-	db_bind_text(st, 2, r->lang);
-	const char *t = arena_strdup(&r->arena, db_step_row(st) > 0 ? db_col_text(st, 0) : id);
-	db_finish(st);
+	char *title = course_title_get(r->db, id, r->lang);
+	const char *t = arena_strdup(&r->arena, title ? title : id);
+	free(title);
 	return t;
 }
 
@@ -637,29 +636,39 @@ static void table_courses(struct req *r, struct buf *b, const struct report *rep
 	buf_puts(b, "</tbody></table></div>");
 }
 
+/* The breadcrumb being written, one unit above the report's at a time. */
+struct crumbs {
+	struct req *r;
+	struct buf *b;
+	const struct params *p;
+	bool any;
+};
+
+static int crumb_html(void *ctx, const struct org_row *o)
+{
+	struct crumbs *c = ctx;
+	struct buf *b = c->b;
+	if (!c->any)
+		buf_printf(b, "<nav aria-label=\"%s\"><p>", T(c->r, "Org units above this one"));
+	c->any = true;
+	buf_puts(b, "<a href=\"/reports?");
+	params_query(c->p, b);
+	buf_puts(b, "org=");
+	buf_url(b, o->code);
+	buf_puts(b, "\">");
+	buf_html(b, name_for(c->r, o->name_en, o->name_km));
+	buf_puts(b, "</a> › ");
+	return 0;
+}
+
 /* Links up the tree from the unit, as far as the caller's scope reaches. */
 static void breadcrumb(struct req *r, struct buf *b, const struct report *rep, const struct params *p)
 {
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT a.code, a.name_en, a.name_km FROM org_units o JOIN org_units a "
-					     "ON substr(o.path, 1, length(a.path)) = a.path LEFT JOIN org_units s ON "
-					     "s.id = ?2 WHERE o.id = ?1 AND a.id <> o.id AND (?2 < 0 OR "
-					     "substr(a.path, 1, length(s.path)) = s.path) ORDER BY length(a.path)");
-	sqlite3_bind_int64(st, 1, rep->org.id);
-	sqlite3_bind_int64(st, 2, p->q.scope_id);
-	bool any = false;
-	while (db_step_row(st) > 0) {
-		if (!any)
-			buf_printf(b, "<nav aria-label=\"%s\"><p>", T(r, "Org units above this one"));
-		any = true;
-		buf_puts(b, "<a href=\"/reports?");
-		params_query(p, b);
-		buf_puts(b, "org=");
-		buf_url(b, db_col_text(st, 0));
-		buf_puts(b, "\">");
-		buf_html(b, name_for(r, db_col_text(st, 1), db_col_text(st, 2)));
-		buf_puts(b, "</a> › ");
-	}
-	db_finish(st);
+	struct crumbs c = {r, b, p, false};
+	struct err e;
+	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
+	org_ancestors(r->db, rep->org.id, p->q.scope_id, crumb_html, &c, &e);
+	bool any = c.any;
 	if (any) {
 		buf_html(b, name_for(r, rep->org.name_en, rep->org.name_km));
 		buf_puts(b, "</p></nav>");
@@ -715,16 +724,21 @@ static void filter_form(struct req *r, struct buf *b, const struct report *rep, 
 		   "<label for=\"f-course\">%s</label><select id=\"f-course\" name=\"course\"><option value=\"\">%s"
 		   "</option>",
 		   T(r, "Course"), T(r, "All courses"));
-	sqlite3_stmt *st = db_stmt(r->db, "SELECT id FROM courses ORDER BY id");
-	while (db_step_row(st) > 0) {
-		const char *id = arena_strdup(&r->arena, db_col_text(st, 0));
+	char **ids;
+	size_t n;
+	struct err e;
+	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
+	course_ids(r->db, &ids, &n, &e);
+	for (size_t i = 0; i < n; i++) {
+		const char *id = ids[i];
 		buf_puts(b, "<option value=\"");
 		buf_html(b, id);
 		buf_printf(b, "\"%s>", rep->course && strcmp(rep->course, id) == 0 ? " selected" : "");
 		buf_html(b, course_title(r, id));
 		buf_puts(b, "</option>");
+		free(ids[i]);
 	}
-	db_finish(st);
+	free(ids);
 	buf_puts(b, "</select>");
 	form_submit(b, T(r, "Show"));
 }

@@ -213,9 +213,9 @@ void observe_end(struct req *r, const struct route *hit, int status, const struc
 		log_kv(&f, "path", buf_str(&path));
 		log_kvi(&f, "status", status);
 		log_kv(&f, "cause", r->cause ? r->cause : "the handler gave no reason");
-		int code = r->db ? sqlite3_errcode(r->db) : SQLITE_OK;
-		if (code != SQLITE_OK && code != SQLITE_ROW && code != SQLITE_DONE)
-			log_kv(&f, "db", sqlite3_errmsg(r->db));
+		const char *dberr = db_last_error(r->db);
+		if (dberr)
+			log_kv(&f, "db", dberr);
 		log_fields(LOG_ERROR, "error", &f);
 	}
 	buf_release(&path);

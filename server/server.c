@@ -635,14 +635,8 @@ int server_run(const struct server_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	observe_init(tables, sizeof tables / sizeof tables[0], db_path,
 		     (long long)(o->min_free_mb > 0 ? o->min_free_mb : SERVER_MIN_FREE_MB) << 20);
-	/*
-	 * SQLite's memory statistics take one process-wide mutex on every allocation, which
-	 * request threads contend for (docs/performance.md). Turn them off:
-	 * sqlite3_config() needs SQLite shut down, which it is (cmd_serve closed its handle).
-	 */
-	sqlite3_shutdown();
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	sqlite3_initialize();
+	/* No connection is open here (cmd_serve closed its handle), as db_memstatus_off() needs. */
+	db_memstatus_off();
 	if (db_path && watch_database(db_path) < 0)
 		return 1;
 	if (db_path) {

@@ -582,7 +582,7 @@ static void test_org_demo_units_and_lists(void **state)
 	assert_string_equal(code, "1751");
 	assert_int_equal(org_child_at(db, org_id(db, "17"), "district", 1, &id, code, sizeof code, &e), 0);
 
-	struct org_row *rows;
+	struct org_entry *rows;
 	size_t n;
 	assert_int_equal(orgs_children(db, d, &rows, &n, &e), 0);
 	assert_int_equal(n, 2);
@@ -590,12 +590,12 @@ static void test_org_demo_units_and_lists(void **state)
 	assert_string_equal(rows[0].name_km, "ស្រុកសាកល្បង 1");
 	assert_string_equal(rows[1].code, "175101");
 	assert_string_equal(rows[1].level, "commune");
-	org_rows_free(rows, n);
+	org_entries_free(rows, n);
 	assert_int_equal(orgs_of_level(db, "province", &rows, &n, &e), 0);
 	assert_int_equal(n, 25);
 	assert_string_equal(rows[0].code, "01");
 	assert_true(strcmp(rows[0].code, rows[1].code) < 0);
-	org_rows_free(rows, n);
+	org_entries_free(rows, n);
 	assert_int_equal(orgs_mark_demo(db, &e), 0);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM org_units WHERE is_demo = 0 AND level IN ('district', "
 				    "'commune')",
@@ -603,7 +603,7 @@ static void test_org_demo_units_and_lists(void **state)
 			 0);
 }
 
-static void collect_user(void *ctx, const struct user_row *r)
+static void collect_user(void *ctx, const struct user_listing *r)
 {
 	buf_printf(ctx, "%s:%s:%s:%s:%d|", r->username, r->org_code, r->roles, r->sex, r->active);
 }
@@ -640,10 +640,128 @@ static void test_users_list_and_counts(void **state)
 	buf_release(&out);
 }
 
+/* What a walk over users_search() or the org walks saw, one "a|b|c" line per row. */
+struct seen {
+	char text[2048];
+	int rows, stop_after;
+};
+
+static int see_user(void *ctx, const struct user_row *u)
+{
+	struct seen *s = ctx;
+	size_t n = strlen(s->text);
+	snprintf(s->text + n, sizeof s->text - n, "%s|%s|%s|%s|%s|%d\n", u->username, u->full_name, u->org_code,
+		 u->roles, u->sex, u->active);
+	s->rows++;
+	return s->stop_after && s->rows == s->stop_after ? 7 : 0;
+}
+
+static int see_org(void *ctx, const struct org_row *o)
+{
+	struct seen *s = ctx;
+	size_t n = strlen(s->text);
+	snprintf(s->text + n, sizeof s->text - n, "%s|%s|%s|%s|%d\n", o->code, o->name_en, o->level, o->parent_code,
+		 o->children);
+	s->rows++;
+	return s->stop_after && s->rows == s->stop_after ? 7 : 0;
+}
+
+static void test_users_search_and_org(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e;
+	static const struct {
+		const char *name, *full, *org, *roles, *sex;
+	} people[] = {
+		{"sokha", "Sok Sokha", "17", "learner", "female"},
+		{"dara", "Chan Dara", "12", "trainer;learner", "male"},
+		{"vanna", "Keo Vanna", "17", "manager", "unspecified"},
+	};
+	int64_t ids[3];
+	for (size_t i = 0; i < 3; i++) {
+		struct user_input u = {.username = people[i].name, .full_name = people[i].full,
+				       .org_code = people[i].org, .roles = people[i].roles, .sex = people[i].sex,
+				       .activation = true};
+		ids[i] = user_add(db, &u, &e);
+		assert_true(ids[i] > 0);
+	}
+	assert_int_equal(user_set_active(db, ids[2], false, &e), 0);
+	struct seen s = {.rows = 0};
+	assert_int_equal(users_search(db, NULL, 200, see_user, &s, &e), 0);
+	/* The roles come joined in the order SQLite's group_concat gives them. */
+	const char *rest = "sokha|Sok Sokha|17|learner|female|1\nvanna|Keo Vanna|17|manager|unspecified|0\n";
+	char a[256], b[256];
+	snprintf(a, sizeof a, "dara|Chan Dara|12|trainer, learner|male|1\n%s", rest);
+	snprintf(b, sizeof b, "dara|Chan Dara|12|learner, trainer|male|1\n%s", rest);
+	assert_true(strcmp(s.text, a) == 0 || strcmp(s.text, b) == 0);
+	/* By part of a name, by org code, with a limit, and a walk the callback stops. */
+	s = (struct seen){.rows = 0};
+	assert_int_equal(users_search(db, "Sokha", 200, see_user, &s, &e), 0);
+	assert_string_equal(s.text, "sokha|Sok Sokha|17|learner|female|1\n");
+	s = (struct seen){.rows = 0};
+	assert_int_equal(users_search(db, "17", 200, see_user, &s, &e), 0);
+	assert_int_equal(s.rows, 2);
+	s = (struct seen){.rows = 0};
+	assert_int_equal(users_search(db, "", 1, see_user, &s, &e), 0);
+	assert_int_equal(s.rows, 1);
+	assert_int_equal(strncmp(s.text, "dara|", 5), 0);
+	s = (struct seen){.stop_after = 2};
+	assert_int_equal(users_search(db, NULL, 200, see_user, &s, &e), 7);
+	assert_int_equal(s.rows, 2);
+	s = (struct seen){.rows = 0};
+	assert_int_equal(users_search(db, "nobody", 200, see_user, &s, &e), 0);
+	assert_int_equal(s.rows, 0);
+	assert_int_equal(user_org_id(db, ids[1]), org_id(db, "12"));
+	assert_int_equal(user_org_id(db, ids[2] + 1000), -1);
+}
+
+static void test_org_walks(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e;
+	assert_true(org_add(db, "1710", "Siem Reap Municipality", "ក្រុងសៀមរាប", "17", "district", &e) > 0);
+	assert_true(org_add(db, "1702", "Banteay Srei", "", "17", "district", &e) > 0);
+	assert_true(org_add(db, "171001", "Sla Kram", "ស្លក្រាម", "1710", "commune", &e) > 0);
+	/* The unit first, then its children by code, each with how many units lie directly below. */
+	struct seen s = {.rows = 0};
+	assert_int_equal(org_children(db, org_id(db, "17"), see_org, &s, &e), 0);
+	assert_string_equal(s.text, "17|Siem Reap|province|KH|2\n"
+				    "1702|Banteay Srei|district|17|0\n"
+				    "1710|Siem Reap Municipality|district|17|1\n");
+	s = (struct seen){.rows = 0};
+	assert_int_equal(org_children(db, org_id(db, "KH"), see_org, &s, &e), 0);
+	assert_int_equal(s.rows, 26);
+	assert_non_null(strstr(s.text, "KH|"));
+	assert_int_equal(strncmp(s.text, "KH|", 3), 0);
+	/* Ancestors from the root down, the unit itself left out; a scope cuts off what lies above it. */
+	s = (struct seen){.rows = 0};
+	assert_int_equal(org_ancestors(db, org_id(db, "171001"), -1, see_org, &s, &e), 0);
+	assert_int_equal(s.rows, 3);
+	assert_int_equal(strncmp(s.text, "KH|", 3), 0);
+	assert_non_null(strstr(s.text, "\n17|Siem Reap|province||0\n1710|"));
+	s = (struct seen){.rows = 0};
+	assert_int_equal(org_ancestors(db, org_id(db, "171001"), org_id(db, "17"), see_org, &s, &e), 0);
+	assert_string_equal(s.text, "17|Siem Reap|province||0\n1710|Siem Reap Municipality|district||0\n");
+	/* Units by id, in code order; an unknown id is skipped. */
+	int64_t ids[] = {org_id(db, "1710"), 999999, org_id(db, "1702"), org_id(db, "12")};
+	s = (struct seen){.rows = 0};
+	assert_int_equal(orgs_get(db, ids, 4, see_org, &s, &e), 0);
+	assert_string_equal(s.text, "12|Phnom Penh|province||0\n1702|Banteay Srei|district||0\n"
+				    "1710|Siem Reap Municipality|district||0\n");
+	s = (struct seen){.stop_after = 1};
+	assert_int_equal(orgs_get(db, ids, 4, see_org, &s, &e), 7);
+	assert_int_equal(s.rows, 1);
+	s = (struct seen){.rows = 0};
+	assert_int_equal(orgs_get(db, NULL, 0, see_org, &s, &e), 0);
+	assert_int_equal(s.rows, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_provinces_seeded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_users_search_and_org, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_org_walks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orgs_import_and_subtree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orgs_import_bad_rows_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),

@@ -5,6 +5,7 @@
  * SALA_UPDATE_GOLDEN=1 rewrites the PNGs in tests/data/certs from the current rendering.
  */
 /* cmocka needs these first. */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -629,7 +630,7 @@ static void test_writes_keep_full_sync(void **state)
 	cert_release(&c);
 }
 
-static void collect_cert(void *ctx, const struct cert_row *r)
+static void collect_cert(void *ctx, const struct cert_listing *r)
 {
 	buf_printf(ctx, "%s:%s:%s:%s|", r->serial, r->username, r->course_id, r->state);
 }
@@ -688,6 +689,91 @@ static void test_record_and_list(void **state)
 	buf_release(&out);
 }
 
+struct cert_seen {
+	char text[1024];
+	int rows, stop_after;
+};
+
+static int see_cert(void *ctx, const struct cert_row *c)
+{
+	struct cert_seen *s = ctx;
+	size_t n = strlen(s->text);
+	char score[16] = "-";
+	if (c->has_score)
+		snprintf(score, sizeof score, "%.1f", c->score);
+	snprintf(s->text + n, sizeof s->text - n, "%lld|%s|%s|%s|%s|%s\n", (long long)c->id, c->course_id,
+		 c->language, c->name_km, score, cert_status_name(c->status));
+	s->rows++;
+	return s->stop_after && s->rows == s->stop_after ? 5 : 0;
+}
+
+/* A learner's certificates (all, current ids) and the administrators' search, over valid, superseded and revoked. */
+static void test_listings(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+	int64_t first = issue(f), renamed = 0, other = 0;
+	struct cert c1, c2;
+	assert_int_equal(cert_get(f->db, first, &c1), 0);
+	db_exec(f->db, "UPDATE users SET full_name_km = 'ឈឹម សុខា' WHERE id = 1", &e);
+	assert_int_equal(cert_reissue(f->db, c1.serial, &renamed, &e), 0);
+	db_exec(f->db, "UPDATE packages SET certificate = 1 WHERE course_id = 'c2'", &e);
+	assert_int_equal(cert_issue(f->db, f->uid, "c2", &other, &e), 0);
+	assert_int_equal(cert_get(f->db, other, &c2), 0);
+	assert_int_equal(cert_revoke(f->db, c2.serial, "Issued in error", &e), 0);
+	char want[512];
+	snprintf(want, sizeof want, "%lld|c2|en|ឈឹម សុខា|80.0|revoked\n%lld|c1|km|ឈឹម សុខា|92.5|valid\n"
+		 "%lld|c1|km|ស្រី សុខា|92.5|superseded\n", (long long)other, (long long)renamed, (long long)first);
+	struct cert_seen s = {.rows = 0};
+	assert_int_equal(cert_list_user(f->db, f->uid, see_cert, &s, &e), 0);
+	assert_string_equal(s.text, want);
+	s = (struct cert_seen){.stop_after = 1};
+	assert_int_equal(cert_list_user(f->db, f->uid, see_cert, &s, &e), 5);
+	assert_int_equal(s.rows, 1);
+	s = (struct cert_seen){.rows = 0};
+	assert_int_equal(cert_list_user(f->db, f->uid + 1, see_cert, &s, &e), 0);
+	assert_int_equal(s.rows, 0);
+	/* Current ones only (revoked included), latest completion first, then the newest. */
+	int64_t *ids;
+	size_t n;
+	assert_int_equal(cert_current_ids(f->db, f->uid, &ids, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], other);
+	assert_int_equal(ids[1], renamed);
+	free(ids);
+	assert_int_equal(cert_current_ids(f->db, f->uid + 1, &ids, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_null(ids);
+	/* Search by course, by part of the serial, by the code in lower case, by Khmer name; the limit holds. */
+	s = (struct cert_seen){.rows = 0};
+	assert_int_equal(cert_search(f->db, "c2", 200, see_cert, &s, &e), 0);
+	assert_int_equal(s.rows, 1);
+	assert_non_null(strstr(s.text, "|revoked\n"));
+	char lower[16];
+	snprintf(lower, sizeof lower, "%s", c1.code);
+	for (char *p = lower; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	s = (struct cert_seen){.rows = 0};
+	assert_int_equal(cert_search(f->db, lower, 200, see_cert, &s, &e), 0);
+	assert_int_equal(s.rows, 1);
+	assert_non_null(strstr(s.text, "|superseded\n"));
+	s = (struct cert_seen){.rows = 0};
+	assert_int_equal(cert_search(f->db, c2.serial + 5, 200, see_cert, &s, &e), 0);
+	assert_int_equal(s.rows, 1);
+	s = (struct cert_seen){.rows = 0};
+	assert_int_equal(cert_search(f->db, "ឈឹម", 200, see_cert, &s, &e), 0);
+	assert_int_equal(s.rows, 2);
+	s = (struct cert_seen){.rows = 0};
+	assert_int_equal(cert_search(f->db, NULL, 2, see_cert, &s, &e), 0);
+	assert_int_equal(s.rows, 2);
+	assert_int_equal(strtoll(s.text, NULL, 10), other); /* newest first */
+	s = (struct cert_seen){.rows = 0};
+	assert_int_equal(cert_search(f->db, "SALA-1999", 200, see_cert, &s, &e), 0);
+	assert_int_equal(s.rows, 0);
+	cert_release(&c1);
+	cert_release(&c2);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -697,6 +783,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_key_problems_are_setup_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_rotation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reissue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_listings, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_writes_keep_full_sync, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tampered_record, setup, teardown),

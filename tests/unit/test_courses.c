@@ -27,6 +27,7 @@
 #include "courses/history.h"
 #include "courses/import.h"
 #include "courses/learn.h"
+#include "courses/listing.h"
 #include "courses/media.h"
 #include "courses/package.h"
 #include "courses/render.h"
@@ -992,6 +993,72 @@ static void test_plans_and_history(void **state)
 	assert_non_null(strstr(e.msg, "'no-such-course'"));
 }
 
+/* Course ids, titles and assigned org units; stored files read back through the blob reader. */
+static void test_listing_and_blobs(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e;
+	struct problems pr = {0};
+	char msg[512];
+	struct import_opts o = {.by = "test"};
+	char **ids;
+	size_t n;
+	assert_int_equal(course_ids(db, &ids, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_null(course_title_get(db, "test-course", "en"));
+	assert_int_equal(package_import_path(db, GOOD, &o, &pr, msg, sizeof msg, &e), IMPORT_NEW);
+	assert_int_equal(course_ids(db, &ids, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(ids[0], "test-course");
+	free(ids[0]);
+	free(ids);
+	char *t = course_title_get(db, "test-course", "km"); /* no Khmer package: the English one */
+	assert_string_equal(t, "Test Course");
+	free(t);
+
+	int64_t *orgs;
+	assert_int_equal(orgs_seed(db, &e), 0);
+	assert_int_equal(course_org_ids(db, "test-course", &orgs, &n, &e), 0);
+	assert_int_equal(n, 0);
+	int added;
+	assert_int_equal(learn_assign_org(db, "test-course", "17", &added, &e), 0);
+	assert_int_equal(learn_assign_org(db, "test-course", "12", &added, &e), 0);
+	assert_int_equal(course_org_ids(db, "test-course", &orgs, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_true((orgs[0] == org_id(db, "12") && orgs[1] == org_id(db, "17")) ||
+		    (orgs[0] == org_id(db, "17") && orgs[1] == org_id(db, "12")));
+	free(orgs);
+	assert_int_equal(course_org_ids(db, "no-such-course", &orgs, &n, &e), 0);
+	assert_int_equal(n, 0);
+
+	/* lessons/01-intro.md as stored: found by its hash and type only, read whole and in chunks. */
+	struct buf file = BUF_INIT;
+	assert_int_equal(file_read(GOOD "/lessons/01-intro.md", &file, &e), 0);
+	const char *want = buf_str(&file);
+	size_t len = file.len;
+	sqlite3_stmt *st = db_stmt(db, "SELECT sha256, mime FROM package_files WHERE path = 'lessons/01-intro.md'");
+	assert_int_equal(db_step_row(st), 1);
+	char sha[65], mime[64];
+	snprintf(sha, sizeof sha, "%s", db_col_text(st, 0));
+	snprintf(mime, sizeof mime, "%s", db_col_text(st, 1));
+	db_finish(st);
+	struct media_blob b;
+	assert_int_equal(media_blob_find(db, sha, mime, &b, &e), 0);
+	assert_int_equal(b.size, len);
+	char *got = xmalloc(len);
+	assert_int_equal(media_blob_read(&b, 0, got, len), 0);
+	assert_memory_equal(got, want, len);
+	assert_int_equal(media_blob_read(&b, 5, got, len - 5), 0);
+	assert_memory_equal(got, want + 5, len - 5);
+	assert_int_equal(media_blob_read(&b, 1, got, len), -1); /* past the end */
+	assert_int_equal(media_blob_find(db, sha, "image/png", &b, &e), 1);
+	assert_int_equal(media_blob_find(db, "00000000000000000000000000000000000000000000000000000000000000aa", mime,
+					 &b, &e),
+			 1);
+	free(got);
+	buf_release(&file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1008,6 +1075,7 @@ int main(void)
 	    cmocka_unit_test(test_limits_config),
 	    cmocka_unit_test_setup_teardown(test_reimport_inactive, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_downscale, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_listing_and_blobs, setup, teardown),
 	    cmocka_unit_test(test_pack_reproducible),
 	    cmocka_unit_test_setup_teardown(test_pick_package, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_plans_and_history, setup, teardown),
