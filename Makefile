@@ -87,7 +87,10 @@ check:
 	@scripts/lint-sql.sh -q
 	$(MAKE) sala unit-bins
 	@fail=0; for t in $(UNIT_BINS); do (cd tests/unit && ../../$$t) >/dev/null 2>&1 || { echo "FAIL $$t"; fail=1; }; done; \
-	[ $$fail -eq 0 ] && echo "unit tests passed"; exit $$fail
+	[ $$fail -eq 0 ] && echo "unit tests passed"; [ $$fail -eq 0 ] || exit 1
+	@# A smoke set of the integration tests: the real server, every role's login, forms, CSRF, headers.
+	@SALA_BIN=$(CURDIR)/build/rel/sala python3 tests/integration/run.py test_foundation > build/check-smoke.log 2>&1 \
+		|| { grep -E "^FAIL" -A 12 build/check-smoke.log; exit 1; }; tail -n 1 build/check-smoke.log
 
 bench: 
 	@scripts/deps.sh bench
