@@ -177,9 +177,11 @@ int attempt_layout_parse(const char *s, const struct quiz *q, struct attempt_ite
 		if (*p == ';')
 			p++;
 	}
+	if (n == 0)
+		goto bad;
 	*out = items;
 	*nout = n;
-	return n > 0 ? 0 : -1;
+	return 0;
 bad:
 	for (int i = 0; i < n; i++)
 		attempt_item_release(&items[i]);
