@@ -221,9 +221,6 @@ char *cert_base_url(sqlite3 *db);
 void cert_badge_json(sqlite3 *db, const struct cert *c, struct buf *out);
 /* The credential as a VC-JWT (compact JWS, EdDSA) signed with the site key. */
 int cert_badge_jwt(sqlite3 *db, const struct cert *c, struct buf *out, struct err *e);
-/* Checks a compact JWS signed with EdDSA against pk; the decoded payload is appended to payload. */
-int cert_jwt_verify(const char *jwt, const unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct buf *payload,
-		    struct err *e);
 
 /* Bulk selection: current (not superseded, not revoked) certificates. */
 struct cert_filter {

@@ -31,6 +31,42 @@ struct fixture {
 	int64_t uid;
 };
 
+#define B64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
+
+/* An independent check of a badge: a compact JWS signed with EdDSA against pk; the payload is appended. */
+static int jwt_verify(const char *jwt, const unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct buf *payload,
+		      struct err *e)
+{
+	const char *d1 = strchr(jwt, '.');
+	const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+	if (!d2 || strchr(d2 + 1, '.'))
+		return err_set(e, "not a compact JWS (three base64url parts)");
+	unsigned char sig[crypto_sign_BYTES];
+	size_t n = 0;
+	if (sodium_base642bin(sig, sizeof sig, d2 + 1, strlen(d2 + 1), NULL, &n, NULL, B64URL) < 0 || n != sizeof sig)
+		return err_set(e, "malformed JWS signature");
+	struct buf h = BUF_INIT;
+	size_t hl = (size_t)(d1 - jwt);
+	buf_grow(&h, hl);
+	int rc = sodium_base642bin((unsigned char *)h.data, hl, jwt, hl, NULL, &h.len, NULL, B64URL);
+	buf_add(&h, "", 0);
+	bool eddsa = rc == 0 && strstr(buf_str(&h), "\"alg\":\"EdDSA\"") != NULL;
+	buf_release(&h);
+	if (!eddsa)
+		return err_set(e, "the JWS header does not say alg EdDSA");
+	if (crypto_sign_verify_detached(sig, (const unsigned char *)jwt, (unsigned long long)(d2 - jwt), pk) != 0)
+		return err_set(e, "the JWS signature does not match");
+	size_t pl = (size_t)(d2 - d1 - 1);
+	buf_grow(payload, pl);
+	size_t got = 0;
+	if (sodium_base642bin((unsigned char *)payload->data + payload->len, pl, d1 + 1, pl, NULL, &got, NULL, B64URL) <
+	    0)
+		return err_set(e, "malformed JWS payload");
+	payload->len += got;
+	payload->data[payload->len] = '\0';
+	return 0;
+}
+
 /* Online verification as the verify page does it; a key problem fails the test. */
 static enum cert_status verify_code(sqlite3 *db, const char *code, struct cert *c)
 {
@@ -423,7 +459,7 @@ static void test_jwt(void **state)
 	assert_int_equal(cert_badge_jwt(f->db, &c, &jwt, &e), 0);
 	unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
 	assert_int_equal(cert_key_load(f->db, sk, pk, &e), 0);
-	assert_int_equal(cert_jwt_verify(buf_str(&jwt), pk, &payload, &e), 0);
+	assert_int_equal(jwt_verify(buf_str(&jwt), pk, &payload, &e), 0);
 	cert_badge_json(f->db, &c, &json);
 	assert_string_equal(buf_str(&payload), buf_str(&json));
 	assert_non_null(strstr(buf_str(&json), "\"OpenBadgeCredential\""));
@@ -433,9 +469,9 @@ static void test_jwt(void **state)
 	char *mid = strchr(alt, '.') + 10;
 	*mid = *mid == 'A' ? 'B' : 'A';
 	buf_reset(&payload);
-	assert_int_equal(cert_jwt_verify(alt, pk, &payload, &e), -1);
+	assert_int_equal(jwt_verify(alt, pk, &payload, &e), -1);
 	free(alt);
-	assert_int_equal(cert_jwt_verify("a.b", pk, &payload, &e), -1);
+	assert_int_equal(jwt_verify("a.b", pk, &payload, &e), -1);
 	buf_release(&jwt);
 	buf_release(&payload);
 	buf_release(&json);
