@@ -160,23 +160,6 @@ int64_t org_add(sqlite3 *db, const char *code, const char *name_en, const char *
 	return id;
 }
 
-int org_rename(sqlite3 *db, const char *code, const char *name_en, const char *name_km, struct err *e)
-{
-	if (!name_en || !*name_en)
-		return err_set(e, "org '%s' needs an English name", code);
-	sqlite3_stmt *st = db_stmt(db, "UPDATE org_units SET name_en = ?, name_km = ? WHERE code = ?");
-	db_bind_text(st, 1, name_en);
-	db_bind_text(st, 2, name_km ? name_km : "");
-	db_bind_text(st, 3, code);
-	int rc = db_step_done(st);
-	db_finish(st);
-	if (rc < 0)
-		return err_set(e, "cannot rename org '%s': %s", code, db_errstr(db));
-	if (sqlite3_changes(db) == 0)
-		return err_set(e, "unknown org code '%s'", code);
-	return 0;
-}
-
 int orgs_seed(sqlite3 *db, struct err *e)
 {
 	if (org_id(db, ORG_ROOT_CODE) >= 0)

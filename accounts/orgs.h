@@ -18,8 +18,6 @@ bool org_level_valid(const char *level);
 /* Adds one unit under parent_code (NULL for a root). Returns the new id or -1. */
 int64_t org_add(sqlite3 *db, const char *code, const char *name_en, const char *name_km, const char *parent_code,
 		const char *level, struct err *e);
-/* Updates names of a unit. */
-int org_rename(sqlite3 *db, const char *code, const char *name_en, const char *name_km, struct err *e);
 /* Id of the unit with this code, or -1. */
 int64_t org_id(sqlite3 *db, const char *code);
 /* The unit's path ('/1/5/'), copied into out; -1 when unknown. */

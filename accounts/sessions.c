@@ -295,12 +295,6 @@ enum login_result login_attempt(sqlite3 *db, const char *username, const char *p
 	return LOGIN_OK;
 }
 
-enum login_result login_check(sqlite3 *db, const char *username, const char *password, const char *address,
-			      int64_t *user_id)
-{
-	return login_attempt(db, username, password, address, user_id, NULL);
-}
-
 int throttle_list(sqlite3 *db, bool all, struct throttle_entry **out, size_t *n, struct err *e)
 {
 	*out = NULL;

@@ -64,9 +64,6 @@ enum login_result login_attempt(sqlite3 *db, const char *username, const char *p
 				int64_t *user_id, int64_t *retry_after_s);
 /* After LOGIN_ERROR: why, in words (borrowed until the thread's next login attempt). */
 const char *login_error_reason(void);
-/* login_attempt() without the wait. */
-enum login_result login_check(sqlite3 *db, const char *username, const char *password, const char *address,
-			      int64_t *user_id);
 /* Failed logins since the process started (wrong name or password; refused while throttled), for /metrics. */
 void login_failure_counts(unsigned long long *bad, unsigned long long *throttled);
 

@@ -466,14 +466,6 @@ int user_reset_password(sqlite3 *db, int64_t id, const char *password, bool must
 	return rc;
 }
 
-int user_set_password(sqlite3 *db, const char *username, const char *password, struct err *e)
-{
-	int64_t id = db_int(db, "SELECT id FROM users WHERE username = ? AND deleted_at IS NULL", username, NULL, -1);
-	if (id < 0)
-		return err_set(e, "no user '%s'", username);
-	return user_reset_password(db, id, password, false, e);
-}
-
 int user_change_password(sqlite3 *db, int64_t id, const char *current, const char *password, const char *keep_token,
 			 struct err *e)
 {

@@ -74,11 +74,10 @@ extern const char *const password_problems[];
 int user_validate(sqlite3 *db, const struct user_input *u, struct err *e);
 /* Validates and adds a user; returns the new id or -1. Runs in its own transaction unless one is open. */
 int64_t user_add(sqlite3 *db, const struct user_input *u, struct err *e);
-/* Sets a password (strength-checked), clears any activation code and forced change, ends every session. */
-int user_set_password(sqlite3 *db, const char *username, const char *password, struct err *e);
 /*
- * An administrator's reset: like user_set_password, but the user must change
- * the password at the next login when must_change is set.
+ * Sets user id's password (strength-checked), clears any activation code,
+ * ends every session; the user must change the password at the next login
+ * when must_change is set (an administrator's reset).
  */
 int user_reset_password(sqlite3 *db, int64_t id, const char *password, bool must_change, struct err *e);
 /*
@@ -125,7 +124,7 @@ bool user_activation_pending(sqlite3 *db, const char *username);
  */
 const char *user_login_password(sqlite3 *db, const char *username, const char *pw, char buf[ACTIVATION_CODE_LEN + 1]);
 /*
- * Called after login_check() accepted user id: an activation code is used up
+ * Called after login_attempt() accepted user id: an activation code is used up
  * here (it works once), so the user then has no password until they choose
  * one. 0 when the login may go on; -1 (nothing changed) when the code had
  * expired, with a catalogue sentence in e->msg.

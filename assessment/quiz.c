@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistr.h>
 
+#include "assessment/quiz_private.h"
 #include "lib/buf.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"

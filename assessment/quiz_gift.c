@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "assessment/quiz.h"
+#include "assessment/quiz_private.h"
 #include "lib/buf.h"
 #include "lib/xmalloc.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "assessment/quiz.h"
+#include "assessment/quiz_private.h"
 #include "lib/buf.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"

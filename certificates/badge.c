@@ -99,35 +99,3 @@ int cert_badge_jwt(sqlite3 *db, const struct cert *c, struct buf *out, struct er
 	return 0;
 }
 
-int cert_jwt_verify(const char *jwt, const unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct buf *payload,
-		    struct err *e)
-{
-	const char *d1 = strchr(jwt, '.');
-	const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
-	if (!d2 || strchr(d2 + 1, '.'))
-		return err_set(e, "not a compact JWS (three base64url parts)");
-	unsigned char sig[crypto_sign_BYTES];
-	size_t n = 0;
-	if (sodium_base642bin(sig, sizeof sig, d2 + 1, strlen(d2 + 1), NULL, &n, NULL, B64URL) < 0 || n != sizeof sig)
-		return err_set(e, "malformed JWS signature");
-	struct buf h = BUF_INIT;
-	size_t hl = (size_t)(d1 - jwt);
-	buf_grow(&h, hl);
-	int rc = sodium_base642bin((unsigned char *)h.data, hl, jwt, hl, NULL, &h.len, NULL, B64URL);
-	buf_add(&h, "", 0);
-	bool eddsa = rc == 0 && strstr(buf_str(&h), "\"alg\":\"EdDSA\"") != NULL;
-	buf_release(&h);
-	if (!eddsa)
-		return err_set(e, "the JWS header does not say alg EdDSA");
-	if (crypto_sign_verify_detached(sig, (const unsigned char *)jwt, (unsigned long long)(d2 - jwt), pk) != 0)
-		return err_set(e, "the JWS signature does not match");
-	size_t pl = (size_t)(d2 - d1 - 1);
-	buf_grow(payload, pl);
-	size_t got = 0;
-	if (sodium_base642bin((unsigned char *)payload->data + payload->len, pl, d1 + 1, pl, NULL, &got, NULL, B64URL) <
-	    0)
-		return err_set(e, "malformed JWS payload");
-	payload->len += got;
-	payload->data[payload->len] = '\0';
-	return 0;
-}

@@ -80,13 +80,9 @@ int cert_serial_of(sqlite3 *db, int64_t id, char out[32]);
 
 /*
  * Online check: status of the certificate with this code; c is filled (release it) unless CERT_UNKNOWN or
- * CERT_UNAVAILABLE. A missing or broken key is CERT_UNAVAILABLE (the problem logged on stderr), never
- * CERT_TAMPERED.
- */
-enum cert_status cert_verify_code(sqlite3 *db, const char *code, struct cert *c);
-/*
- * The same, with the setup problem of CERT_UNAVAILABLE in e (naming the file) and, when kid is not NULL
- * (CERT_KID_SIZE bytes), the id of the key whose signature holds ("" when none does).
+ * CERT_UNAVAILABLE. A missing or broken key is CERT_UNAVAILABLE (the problem, naming the file, in e), never
+ * CERT_TAMPERED. When kid is not NULL (CERT_KID_SIZE bytes), it gets the id of the key whose signature
+ * holds ("" when none does).
  */
 enum cert_status cert_verify_code_key(sqlite3 *db, const char *code, struct cert *c, char *kid, struct err *e);
 /*
@@ -225,9 +221,6 @@ char *cert_base_url(sqlite3 *db);
 void cert_badge_json(sqlite3 *db, const struct cert *c, struct buf *out);
 /* The credential as a VC-JWT (compact JWS, EdDSA) signed with the site key. */
 int cert_badge_jwt(sqlite3 *db, const struct cert *c, struct buf *out, struct err *e);
-/* Checks a compact JWS signed with EdDSA against pk; the decoded payload is appended to payload. */
-int cert_jwt_verify(const char *jwt, const unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct buf *payload,
-		    struct err *e);
 
 /* Bulk selection: current (not superseded, not revoked) certificates. */
 struct cert_filter {

@@ -446,15 +446,6 @@ int cert_keys_check(sqlite3 *db, struct err *e)
 	return intact == 1 ? 0 : -1;
 }
 
-enum cert_status cert_verify_code(sqlite3 *db, const char *code, struct cert *c)
-{
-	struct err e;
-	enum cert_status s = cert_verify_code_key(db, code, c, NULL, &e);
-	if (s == CERT_UNAVAILABLE)
-		fprintf(stderr, "sala: cannot verify certificates: %s\n", e.msg);
-	return s;
-}
-
 bool cert_name_changed(sqlite3 *db, const struct cert *c)
 {
 	struct cert now = {0};

@@ -43,12 +43,6 @@ int64_t pkg_version_num(const char *v)
 	return *s ? -1 : num;
 }
 
-const char *pkg_media_type(const char *name)
-{
-	char ext[8];
-	return media_type_for_ext(media_ext(name, ext));
-}
-
 void pkg_info_free(struct pkg_info *info)
 {
 	free(info->id), free(info->version), free(info->language), free(info->title);

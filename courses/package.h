@@ -126,9 +126,6 @@ enum { PKG_FOR_IMPORT = 1 }; /* pkg_analyze flags */
  */
 int pkg_analyze(struct package *p, const struct pkg_limits *lim, int flags, struct pkg_info *info, struct problems *pr);
 
-/* The MIME type for a media file name (by extension), or NULL when the type is not accepted. */
-const char *pkg_media_type(const char *name);
-
 /*
  * Writes the reproducible zip of p (sorted entries, fixed times and modes)
  * with a fresh MANIFEST.sha256 into out. -1 with a message on failure.

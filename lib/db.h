@@ -4,6 +4,11 @@
  * the schema migrations (PRAGMA user_version). A connection is used by one
  * thread at a time: the CLI opens its own, the server lends pooled ones to its
  * request threads (db_pool_*).
+ *
+ * Implemented by lib/db.c (connections, statements, transactions, snapshots),
+ * lib/db_pool.c (the pool), lib/db_writer.c (the group writer),
+ * lib/db_checkpoint.c (the checkpoint thread) and lib/db_health.c (file
+ * watch, integrity checks, backups, health check).
  */
 #ifndef SALA_DB_H
 #define SALA_DB_H

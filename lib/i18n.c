@@ -57,11 +57,3 @@ int i18n_known(const char *lang)
 	return lang && (strcmp(lang, "en") == 0 || strcmp(lang, "km") == 0);
 }
 
-size_t i18n_missing(void)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < nentries; i++)
-		if (!entries[i]->km || !*entries[i]->km)
-			n++;
-	return n;
-}

@@ -20,7 +20,5 @@ const char *tr(const char *lang, const char *en);
 const char *i18n_negotiate(const char *accept_language);
 /* True when lang is one of the interface languages. */
 int i18n_known(const char *lang);
-/* Number of registered entries without a Khmer text (for tests). */
-size_t i18n_missing(void);
 
 #endif

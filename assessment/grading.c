@@ -1,0 +1,29 @@
+/* Grading glue: an attempt's answers through the pure functions of grade.h. */
+#include "assessment/attempt_private.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "lib/xmalloc.h"
+
+void attempt_grade_all(struct attempt *a)
+{
+	free(a->item_scores);
+	a->item_scores = xcalloc((size_t)a->nitems + 1, sizeof *a->item_scores);
+	double sum = 0;
+	for (int k = 0; k < a->nitems; k++) {
+		a->item_scores[k] = grade_question(&a->quiz.questions[a->items[k].question], &a->answers[k]);
+		sum += a->item_scores[k];
+	}
+	double pct = a->nitems ? 100.0 * sum / a->nitems : 0;
+	a->score = round(pct * 100.0) / 100.0;
+}
+
+int attempt_pass_mark(const struct quiz *q, int package_mark)
+{
+	if (q->pass_mark >= 0)
+		return q->pass_mark;
+	if (package_mark >= 0 && package_mark <= 100)
+		return package_mark;
+	return 70;
+}
