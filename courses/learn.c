@@ -435,8 +435,7 @@ struct open_args {
 static int record_open(sqlite3 *db, void *arg, struct err *e)
 {
 	const struct open_args *a = arg;
-	bool created = false, read_new = false;
-	int rc = enrol_row(db, a->user_id, a->course_id, "self", &created, e);
+	int rc = enrol_row(db, a->user_id, a->course_id, "self", NULL, e);
 	if (rc == 0) {
 		sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, "
 					       "opened_at) VALUES (?1, ?2, ?3, ?4)");
@@ -446,8 +445,6 @@ static int record_open(sqlite3 *db, void *arg, struct err *e)
 		sqlite3_bind_int64(st, 4, now_s());
 		if (db_step_done(st) < 0)
 			rc = err_set(e, "cannot record progress: %s", sqlite3_errmsg(db));
-		else
-			read_new = sqlite3_changes(db) > 0;
 		db_finish(st);
 	}
 	if (rc == 0) {
@@ -462,9 +459,11 @@ static int record_open(sqlite3 *db, void *arg, struct err *e)
 			rc = err_set(e, "cannot record progress: %s", sqlite3_errmsg(db));
 		db_finish(st);
 	}
-	/* Completion is decided here, by the write that recorded a new reading (or enrolment), never by a
-	 * re-reading that only moves last_item. */
-	if (rc == 0 && (created || read_new))
+	/* Completion is decided here, in the write transaction that records the reading (and by a quiz
+	 * submission), never on a lesson view's read path: learn_lesson_view() comes here only when the
+	 * reading is not yet recorded. A reading that only moves last_item still re-evaluates, so a learner
+	 * whose course became complete by a new version (a lesson removed) is completed by their next reading. */
+	if (rc == 0)
 		rc = completion_update(db, a->user_id, a->course_id, NULL, e);
 	return rc;
 }

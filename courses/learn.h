@@ -140,10 +140,10 @@ int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char 
 
 /*
  * Records that user_id opened the lesson at path: the progress row (once),
- * enrolment if there was none, started_at (once), last_item, and, when this
- * write recorded a new reading (or a new enrolment), course completion
- * (completion_update, which issues the certificate in the same transaction);
- * re-opening a lesson already read never decides completion. Idempotent apart
+ * enrolment if there was none, started_at (once), last_item, and then course
+ * completion (completion_update, which issues the certificate in this same
+ * write transaction). A lesson already recorded as read and last opened is
+ * answered by a read alone, which never decides completion. Idempotent apart
  * from last_item. All of
  * it is one transaction: when it cannot be saved (disk full, database busy
  * or read-only) nothing is kept, -1 comes back with the reason, and the next
