@@ -291,7 +291,10 @@ static struct learn_item *item_at(struct arena *a, sqlite3_stmt *st, int col)
 	return it;
 }
 
-/* ?1 course, ?2 language, ?3 path, ?4 user. The body is the last column: not read when it is not needed. */
+/*
+ * ?1 course, ?2 language, ?3 path, ?4 user. Not the body: a result column is read when the row is stepped,
+ * so naming i.html here would walk its overflow pages on every view, even when the page has it cached.
+ */
 static const char lesson_view_sql[] =
     "SELECT p.id, p.language, p.title, i.position, i.type, i.title, i.etag, "
     "(SELECT count(*) FROM items x WHERE x.package_id = p.id), "
@@ -302,8 +305,7 @@ static const char lesson_view_sql[] =
     "g.item_path = ?3)), "
     "(SELECT count(*) FROM progress g WHERE g.user_id = ?4 AND g.course_id = ?1), "
     "(SELECT count(*) FROM attempts t WHERE t.user_id = ?4 AND t.course_id = ?1 AND t.submitted_at IS NOT NULL), "
-    "(SELECT coalesce(e.completed_at, 0) FROM enrolments e WHERE e.user_id = ?4 AND e.course_id = ?1), "
-    "i.html "
+    "(SELECT coalesce(e.completed_at, 0) FROM enrolments e WHERE e.user_id = ?4 AND e.course_id = ?1) "
     "FROM packages p JOIN items i ON i.package_id = p.id AND i.path = ?3 "
     "LEFT JOIN items v ON v.package_id = p.id AND v.position = (SELECT max(x.position) FROM items x WHERE "
     "x.package_id = p.id AND x.position < i.position) "
@@ -343,8 +345,9 @@ int learn_lesson_view(sqlite3 *db, struct arena *a, int64_t user_id, const char 
 	bool recorded = sqlite3_column_int(st, 19) != 0;
 	l->state = arena_printf(a, "%lld.%lld.%lld", (long long)sqlite3_column_int64(st, 20),
 				(long long)sqlite3_column_int64(st, 21), (long long)sqlite3_column_int64(st, 22));
-	l->html = have_body && have_body(l->etag) ? NULL : col_dup(a, st, 23);
 	db_finish(st);
+	if (!have_body || !have_body(l->etag))
+		l->html = learn_lesson_html(db, a, l->package_id, l->path);
 	if (recorded)
 		return 0;
 	/* A first reading (or a new last item): the write, then the state it left. */

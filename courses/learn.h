@@ -122,7 +122,8 @@ const char *learn_lesson_html(sqlite3 *db, struct arena *a, int64_t package_id, 
  * recorded, it is recorded (learn_record_open(): the write, which alone decides completion), and
  * l->state is read again after it; l->unsaved (and e) when that write failed.
  * have_body(etag) (may be NULL) tells whether the caller already holds the body for the lesson's etag
- * (a cache): when it does, l->html is NULL and the body is not read; otherwise l->html is the body.
+ * (a cache): when it does, l->html is NULL and the body is not read; otherwise l->html is the body
+ * (read apart, by learn_lesson_html(), so that the common cached case never reads it).
  * Strings are in the arena. 0; -1 when there is no such lesson (or the database failed: db_step_row());
  * -2 when path is a quiz (nothing is recorded: the caller sends the learner to it).
  */
