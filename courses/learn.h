@@ -51,7 +51,7 @@ struct learn_lesson {
 	int64_t package_id;
 	int position, count;		/* 1-based place in the package and number of items */
 	struct learn_item *prev, *next; /* NULL at the ends */
-	bool unsaved; /* the reading could not be recorded (disk full, database busy): tell the reader */
+	bool unsaved;	   /* the reading could not be recorded (disk full, database busy): tell the reader */
 	const char *state; /* learn_lesson_view(): the learner's state in the course, as learn_state_tag() */
 };
 
