@@ -11,6 +11,8 @@
 
 #include "lib/err.h"
 
+struct user; /* accounts/users.h */
+
 #define SESSION_IDLE_S (12 * 3600)
 #define SESSION_MAX_S (7 * 86400)
 /*
@@ -39,6 +41,12 @@ struct session {
 int session_create(sqlite3 *db, int64_t user_id, char token[65], char csrf[65], struct err *e);
 /* Finds a live session by cookie token and touches it; -1 when none or expired. */
 int session_lookup(sqlite3 *db, const char *token, struct session *s);
+/*
+ * session_lookup() and user_get() in one query: the live session of token and its user (with roles and
+ * org unit), touched as session_lookup() does. Fills s and u (release u with user_release(), also
+ * after -1, which it leaves empty). -1 when there is no live session of an active user.
+ */
+int session_user_lookup(sqlite3 *db, const char *token, struct session *s, struct user *u);
 /* Ends the session of a cookie token; -1 when the delete failed (the session may still be alive). */
 int session_destroy(sqlite3 *db, const char *token);
 /*

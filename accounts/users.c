@@ -720,19 +720,16 @@ int user_set_lang(sqlite3 *db, int64_t id, const char *lang)
 	return rc;
 }
 
-#define USER_COLS                                                                                                  \
+#define USER_FIELDS                                                                                                \
 	"SELECT u.id, u.org_id, u.username, u.full_name, u.full_name_km, u.sex, u.position, u.email, u.phone, "    \
 	"u.lang, o.code, o.name_en, o.name_km, u.active, "                                                         \
 	"(SELECT group_concat(role, ';') FROM user_roles r WHERE r.user_id = u.id), u.must_change_password, "      \
-	"u.password_hash <> '' AND u.activation_expires = 0, u.deleted_at IS NOT NULL "                            \
-	"FROM users u JOIN org_units o ON o.id = u.org_id "
+	"u.password_hash <> '' AND u.activation_expires = 0, u.deleted_at IS NOT NULL "
+#define USER_COLS USER_FIELDS "FROM users u JOIN org_units o ON o.id = u.org_id "
 
-static int user_read(sqlite3_stmt *st, struct user *u)
+/* Fills u from a row of USER_FIELDS (columns 0 to 17). */
+static void user_fill(sqlite3_stmt *st, struct user *u)
 {
-	if (db_step_row(st) <= 0) {
-		db_finish(st);
-		return -1;
-	}
 	u->id = sqlite3_column_int64(st, 0);
 	u->org_id = sqlite3_column_int64(st, 1);
 	char **dst[] = {&u->username, &u->full_name, &u->full_name_km, &u->sex, &u->position, &u->email,
@@ -744,8 +741,37 @@ static int user_read(sqlite3_stmt *st, struct user *u)
 	u->must_change = sqlite3_column_int(st, 15);
 	u->has_password = sqlite3_column_int(st, 16);
 	u->deleted = sqlite3_column_int(st, 17);
+}
+
+static int user_read(sqlite3_stmt *st, struct user *u)
+{
+	if (db_step_row(st) <= 0) {
+		db_finish(st);
+		return -1;
+	}
+	user_fill(st, u);
 	db_finish(st);
 	return 0;
+}
+
+int user_get_by_session(sqlite3 *db, const char *token_hash, int64_t created_after, int64_t seen_after,
+			struct user *u, char csrf[65], int64_t *last_seen)
+{
+	sqlite3_stmt *st = db_stmt(db, USER_FIELDS ", s.csrf, s.last_seen FROM sessions s JOIN users u ON "
+					       "u.id = s.user_id JOIN org_units o ON o.id = u.org_id WHERE "
+					       "s.token_hash = ?1 AND u.active = 1 AND s.created_at > ?2 AND "
+					       "s.last_seen > ?3");
+	db_bind_text(st, 1, token_hash);
+	sqlite3_bind_int64(st, 2, created_after);
+	sqlite3_bind_int64(st, 3, seen_after);
+	int rc = db_step_row(st);
+	if (rc > 0) {
+		user_fill(st, u);
+		snprintf(csrf, 65, "%s", db_col_text(st, 18));
+		*last_seen = sqlite3_column_int64(st, 19);
+	}
+	db_finish(st);
+	return rc > 0 ? 0 : rc < 0 ? -2 : -1;
 }
 
 int user_get(sqlite3 *db, int64_t id, struct user *u)

@@ -139,6 +139,14 @@ int user_update(sqlite3 *db, int64_t id, const struct user_input *u, struct err 
 
 /* Loads one user by id or by username; -1 when absent. */
 int user_get(sqlite3 *db, int64_t id, struct user *u);
+/*
+ * The user of a live session, in one query: the session whose token hash is token_hash, created after
+ * created_after and last seen after seen_after, of an active user. Fills u (release with user_release()),
+ * csrf (the session's form token) and *last_seen. -1 when there is no such session, -2 when the database
+ * failed. For session_user_lookup() (accounts/sessions.h); other callers use that.
+ */
+int user_get_by_session(sqlite3 *db, const char *token_hash, int64_t created_after, int64_t seen_after,
+			struct user *u, char csrf[65], int64_t *last_seen);
 int user_get_by_name(sqlite3 *db, const char *username, struct user *u);
 void user_release(struct user *u);
 /*

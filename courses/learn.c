@@ -276,64 +276,89 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 	return n;
 }
 
-/* The item before (dir < 0) or after (dir > 0) position in a package, or NULL. */
-static struct learn_item *neighbour(sqlite3 *db, struct arena *a, int64_t package_id, int position, int dir)
+/* Columns 9-13 and 14-18 of the lesson view: an item, or NULLs. */
+static struct learn_item *item_at(struct arena *a, sqlite3_stmt *st, int col)
 {
-	sqlite3_stmt *st = db_stmt(db, dir < 0 ? "SELECT position, type, path, title, quiz_kind FROM items WHERE "
-						 "package_id = ?1 AND position < ?2 ORDER BY position DESC LIMIT 1"
-					       : "SELECT position, type, path, title, quiz_kind FROM items WHERE "
-						 "package_id = ?1 AND position > ?2 ORDER BY position LIMIT 1");
-	sqlite3_bind_int64(st, 1, package_id);
-	sqlite3_bind_int(st, 2, position);
-	struct learn_item *it = NULL;
-	if (db_step_row(st) > 0) {
-		it = arena_alloc(a, sizeof *it);
-		memset(it, 0, sizeof *it);
-		it->position = sqlite3_column_int(st, 0);
-		it->type = col_dup(a, st, 1);
-		it->path = col_dup(a, st, 2);
-		it->title = col_dup(a, st, 3);
-		it->quiz_kind = col_dup(a, st, 4);
-	}
-	db_finish(st);
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return NULL;
+	struct learn_item *it = arena_alloc(a, sizeof *it);
+	memset(it, 0, sizeof *it);
+	it->position = sqlite3_column_int(st, col);
+	it->type = col_dup(a, st, col + 1);
+	it->path = col_dup(a, st, col + 2);
+	it->title = col_dup(a, st, col + 3);
+	it->quiz_kind = col_dup(a, st, col + 4);
 	return it;
 }
 
-int learn_lesson_get(sqlite3 *db, struct arena *a, const char *course_id, const char *lang, const char *path,
-		     struct learn_lesson *l)
+/*
+ * ?1 course, ?2 language, ?3 path, ?4 user. Not the body: a result column is read when the row is stepped,
+ * so naming i.html here would walk its overflow pages on every view, even when the page has it cached.
+ */
+static const char lesson_view_sql[] =
+    "SELECT p.id, p.language, p.title, i.position, i.type, i.title, i.etag, "
+    "(SELECT count(*) FROM items x WHERE x.package_id = p.id), "
+    "(SELECT count(*) FROM items x WHERE x.package_id = p.id AND x.position <= i.position), "
+    "v.position, v.type, v.path, v.title, v.quiz_kind, n.position, n.type, n.path, n.title, n.quiz_kind, "
+    "EXISTS (SELECT 1 FROM enrolments e WHERE e.user_id = ?4 AND e.course_id = ?1 AND e.started_at IS NOT NULL "
+    "AND e.last_item = ?3 AND EXISTS (SELECT 1 FROM progress g WHERE g.user_id = ?4 AND g.course_id = ?1 AND "
+    "g.item_path = ?3)), "
+    "(SELECT count(*) FROM progress g WHERE g.user_id = ?4 AND g.course_id = ?1), "
+    "(SELECT count(*) FROM attempts t WHERE t.user_id = ?4 AND t.course_id = ?1 AND t.submitted_at IS NOT NULL), "
+    "(SELECT coalesce(e.completed_at, 0) FROM enrolments e WHERE e.user_id = ?4 AND e.course_id = ?1) "
+    "FROM packages p JOIN items i ON i.package_id = p.id AND i.path = ?3 "
+    "LEFT JOIN items v ON v.package_id = p.id AND v.position = (SELECT max(x.position) FROM items x WHERE "
+    "x.package_id = p.id AND x.position < i.position) "
+    "LEFT JOIN items n ON n.package_id = p.id AND n.position = (SELECT min(x.position) FROM items x WHERE "
+    "x.package_id = p.id AND x.position > i.position) "
+    /* Pick the package first (course_pick_package()'s rule), so only one lesson is read. */
+    "WHERE p.id = " PICK_PACKAGE_WHERE("?1", HAS_ITEM);
+
+int learn_lesson_view(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, const char *lang,
+		      const char *path, bool (*have_body)(const char *etag), struct learn_lesson *l, struct err *e)
 {
-	sqlite3_stmt *st =
-	    db_stmt(db, "SELECT p.id, p.language, p.title, i.position, i.type, i.title, NULL, "
-			"i.etag, (SELECT count(*) FROM items x WHERE x.package_id = p.id), "
-			"(SELECT count(*) FROM items x WHERE x.package_id = p.id AND x.position <= "
-			"i.position) FROM packages p JOIN items i ON i.package_id = p.id AND i.path = ?3 "
-			/* Pick the package first, so only one lesson body is read. */
-			"WHERE p.id = " PICK_PACKAGE_WHERE("?1", HAS_ITEM));
+	memset(l, 0, sizeof *l);
+	sqlite3_stmt *st = db_stmt(db, lesson_view_sql);
 	db_bind_text(st, 1, course_id);
-	db_bind_text(st, 2, lang);
+	db_bind_text(st, 2, lang && lang[0] ? lang : "en");
 	db_bind_text(st, 3, path);
-	int rc = -1;
-	if (db_step_row(st) > 0) {
-		memset(l, 0, sizeof *l);
-		l->course_id = arena_strdup(a, course_id);
-		l->path = arena_strdup(a, path);
-		l->package_id = sqlite3_column_int64(st, 0);
-		l->language = col_dup(a, st, 1);
-		l->course_title = col_dup(a, st, 2);
-		int pos = sqlite3_column_int(st, 3);
-		rc = strcmp(db_col_text(st, 4), "lesson") == 0 ? 0 : -2;
-		l->title = col_dup(a, st, 5);
-		l->html = NULL; /* learn_lesson_html(): the body is read only when it is needed */
-		l->etag = col_dup(a, st, 7);
-		l->count = sqlite3_column_int(st, 8);
-		l->position = sqlite3_column_int(st, 9);
+	sqlite3_bind_int64(st, 4, user_id);
+	if (db_step_row(st) <= 0) {
 		db_finish(st);
-		l->prev = neighbour(db, a, l->package_id, pos, -1);
-		l->next = neighbour(db, a, l->package_id, pos, +1);
-		return rc;
+		return -1;
 	}
+	if (strcmp(db_col_text(st, 4), "lesson") != 0) {
+		db_finish(st);
+		return -2;
+	}
+	l->course_id = arena_strdup(a, course_id);
+	l->path = arena_strdup(a, path);
+	l->package_id = sqlite3_column_int64(st, 0);
+	l->language = col_dup(a, st, 1);
+	l->course_title = col_dup(a, st, 2);
+	l->title = col_dup(a, st, 5);
+	l->etag = col_dup(a, st, 6);
+	l->count = sqlite3_column_int(st, 7);
+	l->position = sqlite3_column_int(st, 8);
+	l->prev = item_at(a, st, 9);
+	l->next = item_at(a, st, 14);
+	bool recorded = sqlite3_column_int(st, 19) != 0;
+	l->state = arena_printf(a, "%lld.%lld.%lld", (long long)sqlite3_column_int64(st, 20),
+				(long long)sqlite3_column_int64(st, 21), (long long)sqlite3_column_int64(st, 22));
 	db_finish(st);
-	return rc;
+	if (!have_body || !have_body(l->etag))
+		l->html = learn_lesson_html(db, a, l->package_id, l->path);
+	if (recorded)
+		return 0;
+	/* A first reading (or a new last item): the write, then the state it left. */
+	if (learn_record_open(db, user_id, course_id, path, e) < 0) {
+		l->unsaved = true;
+		return 0;
+	}
+	char state[96];
+	learn_state_tag(db, user_id, course_id, state, sizeof state);
+	l->state = arena_strdup(a, state);
+	return 0;
 }
 
 const char *learn_lesson_html(sqlite3 *db, struct arena *a, int64_t package_id, const char *path)
@@ -437,6 +462,10 @@ static int record_open(sqlite3 *db, void *arg, struct err *e)
 			rc = err_set(e, "cannot record progress: %s", sqlite3_errmsg(db));
 		db_finish(st);
 	}
+	/* Completion is decided here, in the write transaction that records the reading (and by a quiz
+	 * submission), never on a lesson view's read path: learn_lesson_view() comes here only when the
+	 * reading is not yet recorded. A reading that only moves last_item still re-evaluates, so a learner
+	 * whose course became complete by a new version (a lesson removed) is completed by their next reading. */
 	if (rc == 0)
 		rc = completion_update(db, a->user_id, a->course_id, NULL, e);
 	return rc;

@@ -43,15 +43,16 @@ struct learn_item {
 	bool done;
 };
 
-/* A lesson to read: the item, its rendered HTML and its neighbours. */
+/* A lesson to read: the item, its rendered HTML, its neighbours and the reader's state (learn_lesson_view()). */
 struct learn_lesson {
 	const char *course_id, *language, *course_title, *path, *title;
-	const char *html; /* NULL from learn_lesson_get(); see learn_lesson_html() */
+	const char *html; /* the body; NULL when learn_lesson_view()'s caller holds it already */
 	const char *etag; /* items.etag */
 	int64_t package_id;
 	int position, count;		/* 1-based place in the package and number of items */
 	struct learn_item *prev, *next; /* NULL at the ends */
-	bool unsaved; /* the reading could not be recorded (disk full, database busy): tell the reader */
+	bool unsaved;	   /* the reading could not be recorded (disk full, database busy): tell the reader */
+	const char *state; /* learn_lesson_view(): the learner's state in the course, as learn_state_tag() */
 };
 
 /* Text of a status for people (English; translate with tr()) and for machines. */
@@ -106,18 +107,28 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 		     struct learn_item **out);
 
 /*
- * Finds the lesson at path in course_id's package for lang, else in another
- * active package of the course that has it. -1 when there is no such
- * lesson; -2 when path is a quiz (the caller sends the learner to it).
- */
-/*
  * The lesson body (rendered safely by cmark at import: output as-is), in the
- * arena; "" when missing. Kept apart from learn_lesson_get() so a page whose
- * body is already cached by etag does not read it.
+ * arena; "" when missing. For a page whose cached body (see
+ * learn_lesson_view()'s have_body) was dropped in between.
  */
 const char *learn_lesson_html(sqlite3 *db, struct arena *a, int64_t package_id, const char *path);
-int learn_lesson_get(sqlite3 *db, struct arena *a, const char *course_id, const char *lang, const char *path,
-		     struct learn_lesson *l);
+
+/*
+ * Everything a lesson page shows, in one call: the package course_pick_package()'s rule picks for lang
+ * among those that have path (the same expression, inside one query), the course title, the lesson,
+ * its place and its neighbours, and user_id's reading state (whether this lesson is already recorded as
+ * read and last opened; l->state, the fingerprint of items done and completion that learn_state_tag()
+ * gives). The lesson, neighbours and reading state are one query. When the reading is not yet
+ * recorded, it is recorded (learn_record_open(): the write, which alone decides completion), and
+ * l->state is read again after it; l->unsaved (and e) when that write failed.
+ * have_body(etag) (may be NULL) tells whether the caller already holds the body for the lesson's etag
+ * (a cache): when it does, l->html is NULL and the body is not read; otherwise l->html is the body
+ * (read apart, by learn_lesson_html(), so that the common cached case never reads it).
+ * Strings are in the arena. 0; -1 when there is no such lesson (or the database failed: db_step_row());
+ * -2 when path is a quiz (nothing is recorded: the caller sends the learner to it).
+ */
+int learn_lesson_view(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, const char *lang,
+		      const char *path, bool (*have_body)(const char *etag), struct learn_lesson *l, struct err *e);
 
 /*
  * Enrols user_id in course_id (idempotent: an existing enrolment is kept as
@@ -131,7 +142,10 @@ int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char 
 /*
  * Records that user_id opened the lesson at path: the progress row (once),
  * enrolment if there was none, started_at (once), last_item, and then course
- * completion (completion_update). Idempotent apart from last_item. All of
+ * completion (completion_update, which issues the certificate in this same
+ * write transaction). A lesson already recorded as read and last opened is
+ * answered by a read alone, which never decides completion. Idempotent apart
+ * from last_item. All of
  * it is one transaction: when it cannot be saved (disk full, database busy
  * or read-only) nothing is kept, -1 comes back with the reason, and the next
  * call records it (the reader is told: learn_lesson.unsaved).

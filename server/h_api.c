@@ -363,7 +363,7 @@ static int h_lesson(struct req *r)
 	buf_json_str(&b, l.title);
 	buf_printf(&b, ",\"position\":%d,\"count\":%d,\"progress_saved\":%s,\"html\":", l.position, l.count,
 		   l.unsaved ? "false" : "true");
-	buf_json_str(&b, learn_lesson_html(r->db, &r->arena, l.package_id, l.path));
+	buf_json_str(&b, l.html);
 	neighbour_json(&b, "prev", l.course_id, l.prev);
 	neighbour_json(&b, "next", l.course_id, l.next);
 	buf_puts(&b, "}");
@@ -433,22 +433,6 @@ static int h_certificates(struct req *r)
 
 /* Quiz attempts, through the assessment module. */
 
-static int attempt_status(int rc)
-{
-	switch (rc) {
-	case ATTEMPT_ENOTFOUND:
-		return 404;
-	case ATTEMPT_ELIMIT:
-		return 409;
-	case ATTEMPT_EBADANSWER:
-		return 400;
-	case ATTEMPT_ECLOSED:
-		return 409;
-	default:
-		return 500;
-	}
-}
-
 /* Answers come as {"answers": {"q0": "2", "q1_0": "1", ...}}: ctx is the "answers" object. */
 struct answers {
 	struct req *r;
@@ -483,11 +467,11 @@ static int h_attempt_start(struct req *r)
 	int64_t aid;
 	int rc = attempt_start(r->db, r->user->id, r->param[0], path, r->lang, &aid, &e);
 	if (rc < 0)
-		return resp_error(r, attempt_status(rc), e.msg);
+		return resp_error(r, http_status_of(rc), e.msg);
 	struct attempt a;
 	rc = attempt_load(r->db, aid, r->user->id, &a, &e);
 	if (rc < 0)
-		return resp_error(r, attempt_status(rc), e.msg);
+		return resp_error(r, http_status_of(rc), e.msg);
 	rc = attempt_reply(r, 200, &a);
 	attempt_release(&a);
 	return rc;
@@ -499,7 +483,7 @@ static int load_own(struct req *r, struct attempt *a)
 	int64_t aid = req_int(r->param[0], 1, INT64_MAX, 0);
 	int rc = aid ? attempt_load(r->db, aid, r->user->id, a, &e) : ATTEMPT_ENOTFOUND;
 	if (rc < 0)
-		return resp_error(r, attempt_status(rc), rc == ATTEMPT_ENOTFOUND ? "no such attempt" : e.msg);
+		return resp_error(r, http_status_of(rc), rc == ATTEMPT_ENOTFOUND ? "no such attempt" : e.msg);
 	return 0;
 }
 
@@ -529,7 +513,7 @@ static int h_attempt_save(struct req *r)
 	struct err e = {""};
 	struct answers an = {r, json_get_obj(body, "answers")};
 	rc = attempt_save(r->db, &a, answer_get, &an, &e);
-	rc = rc < 0 ? resp_error(r, attempt_status(rc), e.msg) : attempt_reply(r, 200, &a);
+	rc = rc < 0 ? resp_error(r, http_status_of(rc), e.msg) : attempt_reply(r, 200, &a);
 	attempt_release(&a);
 	json_body_free(body);
 	return rc;
@@ -551,7 +535,7 @@ static int h_attempt_submit(struct req *r)
 	struct err e = {""};
 	struct answers an = {r, json_get_obj(body, "answers")};
 	rc = attempt_submit(r->db, &a, an.answers ? answer_get : NULL, &an, &e);
-	rc = rc < 0 ? resp_error(r, attempt_status(rc), e.msg) : attempt_reply(r, 200, &a);
+	rc = rc < 0 ? resp_error(r, http_status_of(rc), e.msg) : attempt_reply(r, 200, &a);
 	attempt_release(&a);
 	json_body_free(body);
 	return rc;

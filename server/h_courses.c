@@ -249,23 +249,27 @@ static int h_enrol(struct req *r)
 	return rc;
 }
 
+/* Whether the shared middle part of the lesson page (its body) is cached under etag. */
+static bool body_cached(const char *etag)
+{
+	return http_part_text(etag) != NULL;
+}
+
 int learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33])
 {
 	const char *id = r->param[0], *path = r->param[1];
-	int rc = learn_lesson_get(r->db, &r->arena, id, r->lang, path, l);
+	struct err e;
+	int rc = learn_lesson_view(r->db, &r->arena, r->user->id, id, r->lang, path, r->api ? NULL : body_cached, l,
+				   &e);
 	if (rc < 0)
 		return rc;
-	struct err e;
 	/* Never silent: the page says the reading was not kept, and the next view records it. */
-	if (learn_record_open(r->db, r->user->id, id, path, &e) < 0) {
+	if (l->unsaved)
 		log_msg(LOG_ERROR, "error", "lesson %s/%s: progress not saved: %s", id, path, e.msg);
-		l->unsaved = true;
-	}
 	/* The page shows per-user state (navigation, session form tokens): the tag covers all of it. */
-	char state[96], h[65];
-	learn_state_tag(r->db, r->user->id, id, state, sizeof state);
+	char h[65];
 	char *seed = arena_printf(&r->arena, "%s|%lld|%s|%s|%s|%s|%s|%d", l->etag, (long long)l->package_id,
-				  r->lang, state, r->session.csrf, css_url(), r->api ? "api" : "page", l->unsaved);
+				  r->lang, l->state, r->session.csrf, css_url(), r->api ? "api" : "page", l->unsaved);
 	sha256_hex(seed, strlen(seed), h);
 	memcpy(etag, h, 32);
 	etag[32] = '\0';
@@ -332,7 +336,8 @@ static int h_lesson(struct req *r)
 	buf_puts(&tail, "</nav>");
 	page_end(r, &tail);
 	resp_etag(r, etag);
-	const char *body = http_part_text(l.etag);
+	/* The body came with the view unless it was cached; the cache may have dropped it since. */
+	const char *body = l.html ? l.html : http_part_text(l.etag);
 	if (!body)
 		body = learn_lesson_html(r->db, &r->arena, l.package_id, l.path);
 	rc = resp_html_parts(r, 200, &b, body, l.etag, &tail, "Cache-Control: private, no-cache\r\n");

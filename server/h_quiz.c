@@ -19,21 +19,6 @@
 #include "server/server.h"
 #include "server/views.h"
 
-static int status_of(int rc)
-{
-	switch (rc) {
-	case ATTEMPT_ENOTFOUND:
-		return 404;
-	case ATTEMPT_ELIMIT:
-	case ATTEMPT_ECLOSED:
-		return 409;
-	case ATTEMPT_EBADANSWER:
-		return 400;
-	default:
-		return 500;
-	}
-}
-
 /* /courses/ID/quiz/PATH (URL-safe: ids and item paths are [A-Za-z0-9._/-]). */
 static void quiz_href(struct buf *b, const char *course_id, const char *path)
 {
@@ -73,7 +58,7 @@ static int h_intro(struct req *r)
 	struct err e = {""};
 	int rc = attempt_quiz_status(r->db, r->user->id, course, path, r->lang, &st, &e);
 	if (rc < 0)
-		return resp_error(r, status_of(rc), rc == ATTEMPT_ENOTFOUND ? T(r, "No such quiz.") : e.msg);
+		return resp_error(r, http_status_of(rc), rc == ATTEMPT_ENOTFOUND ? T(r, "No such quiz.") : e.msg);
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, st.title);
 	buf_puts(&b, "<p><a href=\"/courses/");
@@ -171,7 +156,7 @@ static int h_start(struct req *r)
 		return rc;
 	}
 	if (rc < 0)
-		return resp_error(r, status_of(rc), rc == ATTEMPT_ENOTFOUND ? T(r, "No such quiz.") : e.msg);
+		return resp_error(r, http_status_of(rc), rc == ATTEMPT_ENOTFOUND ? T(r, "No such quiz.") : e.msg);
 	char to[64];
 	snprintf(to, sizeof to, "/attempts/%lld", (long long)aid);
 	return resp_redirect(r, to);
@@ -183,7 +168,7 @@ static int load_own(struct req *r, struct attempt *a)
 	struct err e = {""};
 	int rc = aid ? attempt_load(r->db, aid, r->user->id, a, &e) : ATTEMPT_ENOTFOUND;
 	if (rc < 0)
-		return resp_error(r, status_of(rc), rc == ATTEMPT_ENOTFOUND ? T(r, "No such attempt.") : e.msg);
+		return resp_error(r, http_status_of(rc), rc == ATTEMPT_ENOTFOUND ? T(r, "No such attempt.") : e.msg);
 	return 0;
 }
 
@@ -463,7 +448,7 @@ static int save_or_submit(struct req *r, bool submit)
 		return resp_redirect(r, to);
 	}
 	if (rc < 0)
-		return resp_error(r, status_of(rc), rc == ATTEMPT_EBADANSWER ? T(r, "The answers do not match this quiz.")
+		return resp_error(r, http_status_of(rc), rc == ATTEMPT_EBADANSWER ? T(r, "The answers do not match this quiz.")
 									 : e.msg);
 	return resp_redirect(r, to);
 }

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <zlib.h>
 
+#include "assessment/attempt.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
@@ -23,6 +24,21 @@ static const char security_headers[] =
 	"X-Content-Type-Options: nosniff\r\n"
 	"X-Frame-Options: DENY\r\n"
 	"Referrer-Policy: same-origin\r\n";
+
+int http_status_of(int rc)
+{
+	switch (rc) {
+	case ATTEMPT_ENOTFOUND:
+		return 404;
+	case ATTEMPT_ELIMIT:
+	case ATTEMPT_ECLOSED:
+		return 409;
+	case ATTEMPT_EBADANSWER:
+		return 400;
+	default:
+		return 500;
+	}
+}
 
 /* Extra headers queued for the next response (cookies, ETag). */
 struct pending {

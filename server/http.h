@@ -188,6 +188,12 @@ int resp_json(struct req *r, int status, const struct buf *body);
 int resp_redirect(struct req *r, const char *location);
 /* An error: a small HTML page, or {"error": msg} under /api/. msg is shown as-is (escaped). */
 int resp_error(struct req *r, int status, const char *msg);
+/*
+ * The one mapping of domain results to HTTP status: a quiz or attempt result (ATTEMPT_*, assessment/attempt.h)
+ * to 404 (not found, or not the caller's), 409 (no attempts left, attempt closed), 400 (an answer names no
+ * option) or 500 (anything else, a database failure or a quiz that does not parse).
+ */
+int http_status_of(int rc);
 /* True (and a 304 already sent) when If-None-Match matches etag; otherwise adds nothing. */
 bool resp_not_modified(struct req *r, const char *etag);
 /* Sets a cookie on the next response (name=value; Path=/; HttpOnly; SameSite=Lax; max_age<0 deletes). */

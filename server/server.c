@@ -139,10 +139,11 @@ static void load_user(struct req *r)
 		tok = auth + 7;
 	else
 		tok = req_cookie(r, SESSION_COOKIE);
-	if (!tok || session_lookup(r->db, tok, &r->session) < 0)
+	if (!tok)
 		return;
 	r->user = arena_alloc(&r->arena, sizeof *r->user);
-	if (user_get(r->db, r->session.user_id, r->user) < 0) {
+	/* The session, the user and their roles in one query. */
+	if (session_user_lookup(r->db, tok, &r->session, r->user) < 0) {
 		r->user = NULL;
 		return;
 	}

@@ -361,6 +361,45 @@ static void test_sessions_expire(void **state)
 	assert_int_equal(session_lookup(db, tok, &s), -1);
 }
 
+/* session_user_lookup(): the session and its user (roles, org unit) in one query, with session_lookup()'s rules. */
+static void test_session_user_lookup(void **state)
+{
+	sqlite3 *db = *state;
+	struct user_input in = {.username = "both", .full_name = "Sok Dara", .org_code = "17",
+				.password = "correct-horse", .roles = "learner,manager"};
+	struct err e;
+	int64_t uid = user_add(db, &in, &e);
+	assert_true(uid > 0);
+	setenv("SALA_NOW", "1800000000", 1);
+	char tok[65], csrf[65];
+	assert_int_equal(session_create(db, uid, tok, csrf, &e), 0);
+	struct session s;
+	struct user u;
+	assert_int_equal(session_user_lookup(db, tok, &s, &u), 0);
+	assert_int_equal(s.user_id, uid);
+	assert_string_equal(s.csrf, csrf);
+	assert_int_equal(u.id, uid);
+	assert_string_equal(u.username, "both");
+	assert_string_equal(u.full_name, "Sok Dara");
+	assert_string_equal(u.org_code, "17");
+	assert_int_equal(u.roles, ROLE_LEARNER | ROLE_MANAGER);
+	user_release(&u);
+	/* The same refusals as session_lookup(): a wrong token, idle expiry, a disabled account. */
+	char bad[65];
+	memcpy(bad, tok, sizeof bad);
+	bad[0] = bad[0] == 'a' ? 'b' : 'a';
+	assert_int_equal(session_user_lookup(db, bad, &s, &u), -1);
+	assert_int_equal(session_user_lookup(db, "short", &s, &u), -1);
+	char later[32];
+	snprintf(later, sizeof later, "%d", 1800000000 + SESSION_IDLE_S + 61);
+	setenv("SALA_NOW", later, 1);
+	assert_int_equal(session_user_lookup(db, tok, &s, &u), -1);
+	setenv("SALA_NOW", "1800000000", 1);
+	assert_int_equal(session_create(db, uid, tok, csrf, &e), 0);
+	assert_int_equal(user_set_active(db, uid, false, &e), 0);
+	assert_int_equal(session_user_lookup(db, tok, &s, &u), -1);
+}
+
 static void test_password_change_ends_sessions(void **state)
 {
 	sqlite3 *db = *state;
@@ -771,6 +810,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_users_import_header_problems, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_login_throttle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions_expire, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_user_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_change_ends_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_strength, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_activation_codes, setup, teardown),

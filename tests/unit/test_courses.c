@@ -1005,6 +1005,76 @@ static void test_plans_and_history(void **state)
 	assert_non_null(strstr(e.msg, "'no-such-course'"));
 }
 
+static bool body_held(const char *etag)
+{
+	return etag && etag[0];
+}
+
+/* learn_lesson_view(): the lesson, its place, neighbours and the reader's state; a first reading is recorded once. */
+static void test_lesson_view(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e = {""};
+	struct problems pr = {0};
+	char msg[512];
+	struct import_opts o = {.by = "test"};
+	assert_int_equal(package_import_path(db, GOOD, &o, &pr, msg, sizeof msg, &e), IMPORT_NEW);
+	assert_int_equal(orgs_seed(db, &e), 0);
+	struct user_input u = {.username = "dara", .full_name = "Test Person", .org_code = ORG_ROOT_CODE,
+			       .roles = "learner", .password_hash = "$argon2id$not-a-real-hash"};
+	int64_t uid = user_add(db, &u, &e);
+	assert_true(uid > 0);
+	struct arena ar = ARENA_INIT;
+	struct learn_lesson l;
+	/* Khmer reader, English-only course: the English package (the pick rule's fallback). */
+	assert_int_equal(learn_lesson_view(db, &ar, uid, "test-course", "km", "lessons/01-intro.md", NULL, &l, &e), 0);
+	assert_string_equal(l.language, "en");
+	assert_string_equal(l.course_title, "Test Course");
+	assert_int_equal(l.position, 1);
+	assert_int_equal(l.count, 3);
+	assert_null(l.prev);
+	assert_non_null(l.next);
+	assert_string_equal(l.next->path, "lessons/02-more.md");
+	assert_string_equal(l.next->type, "lesson");
+	assert_non_null(l.html);
+	assert_true(strlen(l.html) > 0);
+	assert_false(l.unsaved);
+	/* The first reading was recorded and the state read after it: one lesson read, no attempt, not complete. */
+	assert_string_equal(l.state, "1.0.0");
+	assert_int_equal(db_int(db, "SELECT count(*) FROM progress", NULL, NULL, -1), 1);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM enrolments WHERE started_at IS NOT NULL AND "
+				    "last_item = 'lessons/01-intro.md'",
+				NULL, NULL, -1),
+			 1);
+	/* The second lesson: both neighbours, the next one a quiz; a caller holding the body gets none. */
+	assert_int_equal(
+	    learn_lesson_view(db, &ar, uid, "test-course", "en", "lessons/02-more.md", body_held, &l, &e), 0);
+	assert_int_equal(l.position, 2);
+	assert_string_equal(l.prev->path, "lessons/01-intro.md");
+	assert_int_equal(l.next->position - l.prev->position, 2); /* stored positions, one on either side */
+	assert_string_equal(l.next->type, "quiz");
+	assert_string_equal(l.next->quiz_kind, "final");
+	assert_null(l.html);
+	assert_string_equal(l.state, "2.0.0");
+	/* Reading every lesson does not complete a course with a final quiz still to pass. */
+	assert_int_equal(db_int(db, "SELECT count(*) FROM enrolments WHERE completed_at IS NOT NULL", NULL, NULL, -1),
+			 0);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM certificates", NULL, NULL, -1), 0);
+	/* A quiz path is not a lesson and records nothing; an unknown path or course is not found. */
+	assert_int_equal(
+	    learn_lesson_view(db, &ar, uid, "test-course", "en", "quizzes/final.md", NULL, &l, &e), -2);
+	assert_int_equal(learn_lesson_view(db, &ar, uid, "test-course", "en", "lessons/none.md", NULL, &l, &e), -1);
+	assert_int_equal(learn_lesson_view(db, &ar, uid, "no-course", "en", "lessons/01-intro.md", NULL, &l, &e), -1);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM progress", NULL, NULL, -1), 2);
+	/* Reading the last-opened lesson again writes nothing: its state is the one the view query read. */
+	assert_int_equal(
+	    learn_lesson_view(db, &ar, uid, "test-course", "en", "lessons/02-more.md", NULL, &l, &e), 0);
+	assert_string_equal(l.state, "2.0.0");
+	assert_int_equal(db_int(db, "SELECT count(*) FROM progress", NULL, NULL, -1), 2);
+	arena_release(&ar);
+	problems_release(&pr);
+}
+
 /* Course ids, titles and assigned org units; stored files read back through the blob reader. */
 static void test_listing_and_blobs(void **state)
 {
@@ -1091,6 +1161,7 @@ int main(void)
 	    cmocka_unit_test(test_pack_reproducible),
 	    cmocka_unit_test_setup_teardown(test_pick_package, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_plans_and_history, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lesson_view, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
