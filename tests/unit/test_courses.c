@@ -709,16 +709,17 @@ static void test_versions(void **state)
 	char ver[32];
 	assert_string_equal(picked_version(db, "km", ver, sizeof ver), "1.1.0"); /* falls back to en */
 	struct arena la = ARENA_INIT;
-	struct learn_lesson l;
-	assert_int_equal(learn_lesson_get(db, &la, "test-course", "km", "lessons/01-intro.md", &l), 0);
-	assert_string_equal(l.language, "en");
-	assert_string_equal(l.title, "Introduction");
-	assert_int_equal(l.count, 3);
-	const char *html = learn_lesson_html(db, &la, l.package_id, l.path);
+	struct course_pick pk;
+	assert_int_equal(course_pick_package(db, "test-course", "km", "lessons/01-intro.md", &pk), 0);
+	assert_string_equal(pk.language, "en");
+	assert_string_equal(pk.item_title, "Introduction");
+	const int64_t package_id = pk.package_id;
+	course_pick_release(&pk);
+	const char *html = learn_lesson_html(db, &la, package_id, "lessons/01-intro.md");
 	assert_non_null(strstr(html, "/courses/test-course/lessons/lessons/02-more.md#details"));
 	assert_non_null(strstr(html, "/courses/test-course/quizzes/quizzes/final.md"));
 	struct learn_item *items;
-	size_t ni = learn_outline(db, &la, 0, "test-course", l.package_id, &items);
+	size_t ni = learn_outline(db, &la, 0, "test-course", package_id, &items);
 	assert_int_equal(ni, 3);
 	assert_string_equal(items[0].type, "lesson");
 	assert_string_equal(items[1].type, "lesson");
@@ -729,7 +730,7 @@ static void test_versions(void **state)
 			   "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.package_id = ? "
 			   "AND f.path = 'quizzes/final.md'",
 			   -1, &st, NULL);
-	sqlite3_bind_int64(st, 1, l.package_id);
+	sqlite3_bind_int64(st, 1, package_id);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_non_null(strstr((const char *)sqlite3_column_blob(st, 0), "Is this a test?"));
 	sqlite3_finalize(st);
@@ -791,9 +792,11 @@ static void test_downscale(void **state)
 	assert_int_equal(h, 80);
 	db_finish(st);
 	struct arena ar = ARENA_INIT;
-	struct learn_lesson l;
-	assert_int_equal(learn_lesson_get(db, &ar, "test-course", "en", "lessons/03-pics.md", &l), 0);
-	assert_non_null(strstr(learn_lesson_html(db, &ar, l.package_id, l.path), "loading=\"lazy\" width=\"1600\" height=\"80\""));
+	struct course_pick pics;
+	assert_int_equal(course_pick_package(db, "test-course", "en", "lessons/03-pics.md", &pics), 0);
+	assert_non_null(strstr(learn_lesson_html(db, &ar, pics.package_id, "lessons/03-pics.md"),
+			       "loading=\"lazy\" width=\"1600\" height=\"80\""));
+	course_pick_release(&pics);
 	arena_release(&ar);
 	buf_release(&arc);
 	buf_release(&png);
