@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "certificates/cert.h"
+#include "certificates/store_private.h"
 #include "courses/learn.h"
 #include "lib/db.h"
 #include "lib/settings.h"
@@ -162,31 +163,9 @@ static int cert_insert(sqlite3 *db, struct cert *c, struct err *e)
 	char sig64[CERT_SIG_B64_SIZE];
 	cert_sign(c, sk, &payload, sig64);
 	sodium_memzero(sk, sizeof sk);
-	sqlite3_stmt *st = db_stmt(
-	    db, "INSERT INTO certificates(serial, code, user_id, course_id, language, course_title, name, name_km, "
-		"completed_on, score, org_id, issuer, issuer_km, payload, signature, issued_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
-	db_bind_text(st, 1, c->serial);
-	db_bind_text(st, 2, c->code);
-	sqlite3_bind_int64(st, 3, c->user_id);
-	db_bind_text(st, 4, c->course_id);
-	db_bind_text(st, 5, c->language);
-	db_bind_text(st, 6, c->course_title);
-	db_bind_text(st, 7, c->name);
-	db_bind_text(st, 8, c->name_km);
-	db_bind_text(st, 9, c->completed_on);
-	if (c->has_score)
-		sqlite3_bind_double(st, 10, c->score);
-	else
-		sqlite3_bind_null(st, 10);
-	sqlite3_bind_int64(st, 11, c->org_id);
-	db_bind_text(st, 12, c->issuer);
-	db_bind_text(st, 13, c->issuer_km);
-	db_bind_text(st, 14, payload.data);
-	db_bind_text(st, 15, sig64);
-	sqlite3_bind_int64(st, 16, c->issued_at);
-	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot save certificate: %s", sqlite3_errmsg(db));
-	db_finish(st);
+	int rc = cert_row_insert(db, c, buf_str(&payload), sig64, 0, NULL) == 0
+		     ? 0
+		     : err_set(e, "cannot save certificate: %s", db_errstr(db));
 	buf_release(&payload);
 	if (rc == 0)
 		c->id = sqlite3_last_insert_rowid(db);

@@ -3,51 +3,57 @@
 #include <string.h>
 
 #include "certificates/cert.h"
+#include "certificates/store_private.h"
 #include "lib/db.h"
 
-int cert_record(sqlite3 *db, struct cert *c, const unsigned char sk[crypto_sign_SECRETKEYBYTES], int64_t revoked_at,
-		const char *reason, struct buf *payload, struct err *e)
+int cert_row_insert(sqlite3 *db, const struct cert *c, const char *payload, const char *sig, int64_t revoked_at,
+		    const char *reason)
 {
 	sqlite3_stmt *st =
 	    db_stmt(db, "INSERT INTO certificates(serial, code, user_id, course_id, language, "
 			"course_title, name, name_km, completed_on, score, org_id, issuer, issuer_km, "
 			"payload, signature, issued_at, revoked_at, revoked_reason) VALUES (?1, ?2, ?3, ?4, "
 			"?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
-	int rc = -1;
+	db_bind_text(st, 1, c->serial);
+	db_bind_text(st, 2, c->code);
+	sqlite3_bind_int64(st, 3, c->user_id);
+	db_bind_text(st, 4, c->course_id);
+	db_bind_text(st, 5, c->language);
+	db_bind_text(st, 6, c->course_title);
+	db_bind_text(st, 7, c->name);
+	db_bind_text(st, 8, c->name_km);
+	db_bind_text(st, 9, c->completed_on);
+	c->has_score ? sqlite3_bind_double(st, 10, c->score) : sqlite3_bind_null(st, 10);
+	sqlite3_bind_int64(st, 11, c->org_id);
+	db_bind_text(st, 12, c->issuer);
+	db_bind_text(st, 13, c->issuer_km);
+	db_bind_text(st, 14, payload);
+	db_bind_text(st, 15, sig);
+	sqlite3_bind_int64(st, 16, c->issued_at);
+	revoked_at ? sqlite3_bind_int64(st, 17, revoked_at) : sqlite3_bind_null(st, 17);
+	db_bind_text(st, 18, revoked_at ? reason : "");
+	int rc = db_step_done(st);
+	if (rc < 0 && sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE)
+		rc = -2;
+	db_finish(st);
+	return rc;
+}
+
+int cert_record(sqlite3 *db, struct cert *c, const unsigned char sk[crypto_sign_SECRETKEYBYTES], int64_t revoked_at,
+		const char *reason, struct buf *payload, struct err *e)
+{
+	int rc = -2;
 	/* A new code (and signature) when the random code is taken: 45 bits, so almost never. */
-	for (int tries = 0; tries < 8 && rc < 0; tries++) {
+	for (int tries = 0; tries < 8 && rc == -2; tries++) {
 		char sig[CERT_SIG_B64_SIZE];
 		cert_code_new(c->code);
 		buf_reset(payload);
 		cert_sign(c, sk, payload, sig);
-		sqlite3_reset(st);
-		db_bind_text(st, 1, c->serial);
-		db_bind_text(st, 2, c->code);
-		sqlite3_bind_int64(st, 3, c->user_id);
-		db_bind_text(st, 4, c->course_id);
-		db_bind_text(st, 5, c->language);
-		db_bind_text(st, 6, c->course_title);
-		db_bind_text(st, 7, c->name);
-		db_bind_text(st, 8, c->name_km);
-		db_bind_text(st, 9, c->completed_on);
-		c->has_score ? sqlite3_bind_double(st, 10, c->score) : sqlite3_bind_null(st, 10);
-		sqlite3_bind_int64(st, 11, c->org_id);
-		db_bind_text(st, 12, c->issuer);
-		db_bind_text(st, 13, c->issuer_km);
-		db_bind_text(st, 14, buf_str(payload));
-		db_bind_text(st, 15, sig);
-		sqlite3_bind_int64(st, 16, c->issued_at);
-		revoked_at ? sqlite3_bind_int64(st, 17, revoked_at) : sqlite3_bind_null(st, 17);
-		db_bind_text(st, 18, revoked_at ? reason : "");
-		if (db_step_done(st) == 0)
-			rc = 0;
-		else if (sqlite3_extended_errcode(db) != SQLITE_CONSTRAINT_UNIQUE)
-			break;
+		rc = cert_row_insert(db, c, buf_str(payload), sig, revoked_at, reason);
 	}
 	if (rc < 0)
-		err_set(e, "cannot save certificate '%s': %s", c->serial, db_errstr(db));
-	db_finish(st);
-	return rc;
+		return err_set(e, "cannot save certificate '%s': %s", c->serial, db_errstr(db));
+	return 0;
 }
 
 int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_listing_fn fn, void *ctx, struct err *e)

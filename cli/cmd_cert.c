@@ -320,7 +320,7 @@ static int verify_cmd(int argc, char **argv)
 static int write_out(const char *path, const struct buf *b)
 {
 	struct err e;
-	if (file_write_atomic(path, b->data, b->len, 0644, &e) < 0)
+	if (file_write_atomic(path, b->data, b->len, 0600, &e) < 0)
 		die("%s", e.msg);
 	return 0;
 }
@@ -502,7 +502,7 @@ static int bulk_cmd(int argc, char **argv)
 		unlink(part);
 		die("cert bulk: %s", e.msg);
 	}
-	if (file_commit(part, out, 0644, &e) < 0)
+	if (file_commit(part, out, 0600, &e) < 0)
 		die("cert bulk: %s", e.msg);
 	free(part);
 	struct stat sb = {0};

@@ -277,6 +277,8 @@ def test_bulk_pdf_and_zip():
             out = os.path.join(tmp, "all.zip")
             p = sala("cert", "bulk", "--course", COURSE, "--org", "17", "-o", out, db=srv.db, check=True)
             assert len(zipfile.ZipFile(out).namelist()) == 2
+            # Learners' names: readable by the owner only, whatever the umask.
+            assert os.stat(out).st_mode & 0o777 == 0o600, oct(os.stat(out).st_mode)
 
 
 def test_admin_name_correction_reissues():
@@ -340,6 +342,7 @@ def test_demo_certificates_verify():
         png = os.path.join(tmp, "c.png")
         key = os.path.join(tmp, "key.txt")
         sala("cert", "render", picks[0][3], "-o", png, db=db, check=True)
+        assert os.stat(png).st_mode & 0o777 == 0o600, oct(os.stat(png).st_mode)
         open(key, "w").write(sala("cert", "public-key", db=db, check=True).stdout)
         p = sala("cert", "verify", "--offline", png, "--key", key)
         assert p.returncode == 0 and picks[0][0] in p.stdout, (p.stdout, p.stderr)
