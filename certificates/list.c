@@ -68,23 +68,7 @@ int cert_current_ids(sqlite3 *db, int64_t user_id, int64_t **ids, size_t *n, str
 	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM certificates WHERE user_id = ?1 AND superseded_by IS NULL "
 				       "ORDER BY completed_on DESC, id DESC");
 	sqlite3_bind_int64(st, 1, user_id);
-	*ids = NULL;
-	*n = 0;
-	size_t cap = 0;
-	int rc;
-	while ((rc = db_step_row(st)) > 0) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*ids = xrealloc(*ids, cap * sizeof **ids);
-		}
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
-	db_finish(st);
-	if (rc < 0) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
+	if (db_collect_ids(st, ids, n) < 0)
 		return err_set(e, "cannot read the certificates: %s", db_errstr(db));
-	}
 	return 0;
 }

@@ -45,24 +45,8 @@ int course_org_ids(sqlite3 *db, const char *course_id, int64_t **ids, size_t *n,
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT org_id FROM org_assignments WHERE course_id = ?1 ORDER BY org_id");
 	db_bind_text(st, 1, course_id);
-	size_t cap = 0;
-	*ids = NULL;
-	*n = 0;
-	int rc;
-	while ((rc = db_step_row(st)) > 0) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*ids = xrealloc(*ids, cap * sizeof **ids);
-		}
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
-	db_finish(st);
-	if (rc < 0) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
+	if (db_collect_ids(st, ids, n) < 0)
 		return err_set(e, "cannot read the course's org units: %s", db_errstr(db));
-	}
 	return 0;
 }
 

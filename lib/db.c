@@ -439,6 +439,29 @@ int db_step_row(sqlite3_stmt *st)
 	return -1;
 }
 
+int db_collect_ids(sqlite3_stmt *st, int64_t **ids, size_t *n)
+{
+	*ids = NULL;
+	*n = 0;
+	size_t cap = 0;
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*ids = xrealloc(*ids, cap * sizeof **ids);
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	db_finish(st);
+	if (rc < 0) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
 const char *db_read_failed(bool clear)
 {
 	static _Thread_local char copy[256];

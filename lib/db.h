@@ -14,6 +14,7 @@
 #define SALA_DB_H
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/err.h"
@@ -72,6 +73,12 @@ void db_finish(sqlite3_stmt *st);
  */
 int db_step_done(sqlite3_stmt *st);
 int db_step_row(sqlite3_stmt *st);
+/*
+ * Steps st to the end, collecting the first column of every row as an integer into *ids (caller
+ * frees; NULL when none) and *n, then finishes st. 0, or -1 (nothing in *ids) when reading ended on
+ * an error (db_errstr() says which).
+ */
+int db_collect_ids(sqlite3_stmt *st, int64_t **ids, size_t *n);
 /*
  * The message of this thread's last failed db_step_row() since the last call with clear set, or
  * NULL when none failed. The pool clears it when a connection is lent (db_pool_take()).
