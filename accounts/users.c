@@ -398,15 +398,9 @@ int user_update(sqlite3 *db, int64_t id, const struct user_input *u, struct err 
 	return db_commit(db, e);
 }
 
-/* Ends every session of the account, reporting a failed delete (old sessions must not stay alive). */
-static int end_sessions(sqlite3 *db, int64_t id, const char *keep, struct err *e)
-{
-	return sessions_end_user(db, id, keep, e);
-}
-
-/* Writes a hash with the lifecycle flags and ends sessions, in one transaction. */
-static int password_write(sqlite3 *db, int64_t id, const char *hash, bool must_change, int64_t activation_expires,
-			  const char *keep_token, struct err *e)
+/* Writes a hash with the lifecycle flag and ends sessions (but keep_token's), in one transaction. */
+static int password_store_hash(sqlite3 *db, int64_t id, const char *hash, bool must_change, const char *keep_token,
+			       struct err *e)
 {
 	if (db_begin(db, e) < 0)
 		return -1;
@@ -414,7 +408,7 @@ static int password_write(sqlite3 *db, int64_t id, const char *hash, bool must_c
 					  "activation_expires = ? WHERE id = ? AND deleted_at IS NULL");
 	db_bind_text(st, 1, hash);
 	sqlite3_bind_int(st, 2, must_change);
-	sqlite3_bind_int64(st, 3, activation_expires);
+	sqlite3_bind_int64(st, 3, 0); /* a password, not an activation code */
 	sqlite3_bind_int64(st, 4, id);
 	int rc = sqlite3_step(st);
 	db_finish(st);
@@ -429,11 +423,26 @@ static int password_write(sqlite3 *db, int64_t id, const char *hash, bool must_c
 		return -1;
 	}
 	/* A new password ends the account's sessions (but the one making the change). */
-	if (end_sessions(db, id, keep_token, e) < 0) {
+	if (sessions_end_user(db, id, keep_token, e) < 0) {
 		db_rollback(db);
 		return -1;
 	}
 	return db_commit(db, e);
+}
+
+/*
+ * Hashes password (already checked) and stores it with the lifecycle flag, ending the account's
+ * sessions but keep_token's, in one transaction; the hash is wiped from memory after.
+ */
+static int password_store(sqlite3 *db, int64_t id, const char *password, bool must_change, const char *keep_token,
+			  struct err *e)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	if (password_hash(password, hash, e) < 0)
+		return -1;
+	int rc = password_store_hash(db, id, hash, must_change, keep_token, e);
+	sodium_memzero(hash, sizeof hash);
+	return rc;
 }
 
 /* The username of id, for the strength check; -1 with a message when absent or unreadable. */
@@ -458,12 +467,7 @@ int user_reset_password(sqlite3 *db, int64_t id, const char *password, bool must
 		return -1;
 	if (password_check(password, name, e) < 0)
 		return -1;
-	char hash[crypto_pwhash_STRBYTES];
-	if (password_hash(password, hash, e) < 0)
-		return -1;
-	int rc = password_write(db, id, hash, must_change, 0, NULL, e);
-	sodium_memzero(hash, sizeof hash);
-	return rc;
+	return password_store(db, id, password, must_change, NULL, e);
 }
 
 int user_change_password(sqlite3 *db, int64_t id, const char *current, const char *password, const char *keep_token,
@@ -492,11 +496,8 @@ int user_change_password(sqlite3 *db, int64_t id, const char *current, const cha
 		return -1;
 	if (*hash && act == 0 && current && strcmp(current, password) == 0)
 		return err_set(e, "The new password must be different from the current one.");
-	if (password_hash(password, hash, e) < 0)
-		return -1;
-	int rc = password_write(db, id, hash, false, 0, keep_token, e);
-	sodium_memzero(hash, sizeof hash);
-	return rc;
+	sodium_memzero(hash, sizeof hash); /* the current hash, read above */
+	return password_store(db, id, password, false, keep_token, e);
 }
 
 int user_update_contact(sqlite3 *db, int64_t id, const char *phone, const char *email, const char *lang,
@@ -554,7 +555,7 @@ int user_set_active(sqlite3 *db, int64_t id, bool active, struct err *e)
 		return -1;
 	}
 	/* Disabling ends the sessions; the disable is undone if they cannot be ended. */
-	if (!active && end_sessions(db, id, NULL, e) < 0) {
+	if (!active && sessions_end_user(db, id, NULL, e) < 0) {
 		db_rollback(db);
 		return -1;
 	}
@@ -591,7 +592,7 @@ int user_delete(sqlite3 *db, int64_t id, struct err *e)
 		db_rollback(db);
 		return -1;
 	}
-	if (end_sessions(db, id, NULL, e) < 0) {
+	if (sessions_end_user(db, id, NULL, e) < 0) {
 		db_rollback(db);
 		return -1;
 	}
@@ -642,7 +643,7 @@ static int activation_write(sqlite3 *db, int64_t id, const char *hash, struct er
 		return err_set(e, "cannot save the activation code: %s", sqlite3_errmsg(db));
 	if (sqlite3_changes(db) == 0)
 		return err_set(e, "no such user");
-	return end_sessions(db, id, NULL, e);
+	return sessions_end_user(db, id, NULL, e);
 }
 
 int user_activation_issue(sqlite3 *db, int64_t id, char code[ACTIVATION_CODE_LEN + 1], struct err *e)
