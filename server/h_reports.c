@@ -158,6 +158,8 @@ static int report_error(struct req *r, int rc, const struct err *e)
 				       "own unit and the units below it."));
 	if (rc == REPORT_ENOENT)
 		return resp_error(r, 404, T(r, "No such org unit or course."));
+	if (rc == REPORT_EDB)
+		return resp_error(r, 503, T(r, "The database could not be read. Please try again in a moment."));
 	char *msg = arena_printf(&r->arena, "%s (%s)", T(r, "The report parameters are not valid."), e->msg);
 	return resp_error(r, 400, msg);
 }
