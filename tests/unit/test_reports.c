@@ -374,6 +374,48 @@ static void test_read_error(void **state)
 	assert_null(db_read_failed(true));
 }
 
+/* The plan of a query as one string, its steps joined by "; ". */
+static void query_plan(sqlite3 *db, const char *sql, char *out, size_t len)
+{
+	char eqp[1024];
+	snprintf(eqp, sizeof eqp, "EXPLAIN QUERY PLAN %s", sql);
+	sqlite3_stmt *st = db_prepare(db, eqp); /* db_stmt() caches by the SQL's address: not for a stack buffer */
+	size_t k = 0;
+	out[0] = '\0';
+	int rc;
+	while ((rc = db_step_row(st)) > 0 && k < len)
+		k += (size_t)snprintf(out + k, len - k, "%s; ", db_col_text(st, 3));
+	assert_int_equal(rc, 0);
+	sqlite3_finalize(st);
+}
+
+/*
+ * The published views flatten into the report's queries: the plans name the
+ * tables and indexes underneath (the subtree's path range, users_org, the
+ * enrolments key) and nothing is materialised. The SQL is that of report.c.
+ */
+static void test_views_flatten(void **state)
+{
+	sqlite3 *db = *state;
+	char plan[2048];
+	query_plan(db,
+		   "SELECT l.user_id, l.sex, l.org_path, e.course_id, e.enrolled_at, e.started_at, e.completed_at, "
+		   "e.best_final, e.pretest FROM report_learners l JOIN report_enrolments e ON e.user_id = l.user_id "
+		   "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND (?3 IS NULL OR e.course_id = ?3)",
+		   plan, sizeof plan);
+	assert_non_null(strstr(plan, "SEARCH o USING COVERING INDEX org_units_path (path>? AND path<?); "
+				     "SEARCH u USING COVERING INDEX users_org (org_id=?); "
+				     "SEARCH enrolments USING PRIMARY KEY (user_id=?); "));
+	query_plan(db, "SELECT user_id, course_id, issued_at, is_current FROM report_certificates "
+		       "WHERE ?1 IS NULL OR course_id = ?1", plan, sizeof plan);
+	assert_string_equal(plan, "SCAN certificates; ");
+	query_plan(db, "SELECT id, code, name_en, name_km, level, path FROM report_org_units WHERE code = ?", plan,
+		   sizeof plan);
+	assert_string_equal(plan, "SEARCH org_units USING INDEX sqlite_autoindex_org_units_1 (code=?); ");
+	query_plan(db, "SELECT 1 FROM report_courses WHERE id = ?", plan, sizeof plan);
+	assert_string_equal(plan, "SEARCH courses USING PRIMARY KEY (id=?); ");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +427,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_scope, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_error, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_views_flatten, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
