@@ -406,8 +406,10 @@ static void test_views_flatten(void **state)
 	assert_non_null(strstr(plan, "SEARCH o USING COVERING INDEX org_units_path (path>? AND path<?); "
 				     "SEARCH u USING COVERING INDEX users_org (org_id=?); "
 				     "SEARCH enrolments USING PRIMARY KEY (user_id=?); "));
-	query_plan(db, "SELECT user_id, course_id, issued_at, is_current FROM report_certificates "
-		       "WHERE ?1 IS NULL OR course_id = ?1", plan, sizeof plan);
+	query_plan(db,
+		   "SELECT user_id, course_id, issued_at, is_current FROM report_certificates "
+		   "WHERE ?1 IS NULL OR course_id = ?1",
+		   plan, sizeof plan);
 	assert_string_equal(plan, "SCAN certificates; ");
 	query_plan(db, "SELECT id, code, name_en, name_km, level, path FROM report_org_units WHERE code = ?", plan,
 		   sizeof plan);
