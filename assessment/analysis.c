@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts/users.h"
 #include "lib/db.h"
 #include "lib/xmalloc.h"
 
@@ -60,6 +61,12 @@ static void wrong_parts(const struct question *qu, const char *chosen, struct ta
 	}
 }
 
+static int id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
 const char *const item_sex_names[ITEM_NSEX] = {"female", "male", "other", "unspecified"};
 
 void item_stats_free(struct item_stat *s, int n)
@@ -88,21 +95,38 @@ int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_p
 	int *nt = xcalloc((size_t)nq + 1, sizeof *nt);
 	for (int i = 0; i < nq; i++)
 		s[i].question = i;
-	/* Each learner's first submitted attempt on this package: retakes would flatter the items. */
-	sqlite3_stmt *st =
-	    db_stmt(db, "SELECT aa.question, aa.score, aa.chosen, u.sex FROM attempts a "
-			"JOIN attempt_answers aa ON aa.attempt_id = a.id JOIN users u ON u.id = a.user_id "
-			"WHERE a.package_id = ?1 AND a.item_path = ?2 AND a.submitted_at IS NOT NULL AND a.id = "
-			"(SELECT min(x.id) FROM attempts x WHERE x.user_id = a.user_id AND x.package_id = ?1 AND "
-			"x.item_path = ?2 AND x.submitted_at IS NOT NULL)");
+	/* The learners who submitted, in id order, and their sex (accounts/ owns it): one lookup per 64. */
+	sqlite3_stmt *st = db_stmt(db, "SELECT DISTINCT user_id FROM attempts WHERE package_id = ?1 AND "
+				       "item_path = ?2 AND submitted_at IS NOT NULL ORDER BY user_id");
 	sqlite3_bind_int64(st, 1, ref.package_id);
 	db_bind_text(st, 2, item_path);
-	while (db_step_row(st) > 0) {
+	int64_t *users = NULL;
+	size_t nusers = 0;
+	rc = db_collect_ids(st, &users, &nusers);
+	const char **sexes = xcalloc(nusers + 1, sizeof *sexes);
+	if (rc < 0)
+		err_set(e, "cannot read the attempts of '%s': %s", item_path, db_errstr(db));
+	else
+		rc = users_sex(db, users, nusers, sexes, e);
+	/* Each learner's first submitted attempt on this package: retakes would flatter the items. */
+	st = rc < 0 ? NULL
+		    : db_stmt(db, "SELECT aa.question, aa.score, aa.chosen, a.user_id FROM attempts a "
+				  "JOIN attempt_answers aa ON aa.attempt_id = a.id "
+				  "WHERE a.package_id = ?1 AND a.item_path = ?2 AND a.submitted_at IS NOT NULL AND a.id = "
+				  "(SELECT min(x.id) FROM attempts x WHERE x.user_id = a.user_id AND x.package_id = ?1 AND "
+				  "x.item_path = ?2 AND x.submitted_at IS NOT NULL)");
+	if (st) {
+		sqlite3_bind_int64(st, 1, ref.package_id);
+		db_bind_text(st, 2, item_path);
+	}
+	while (st && (rc = db_step_row(st)) > 0) {
 		int qi = sqlite3_column_int(st, 0);
 		if (qi < 0 || qi >= nq)
 			continue;
 		bool right = sqlite3_column_double(st, 1) >= 0.9999;
-		const char *sex = db_col_text(st, 3);
+		int64_t uid = sqlite3_column_int64(st, 3);
+		const int64_t *u = bsearch(&uid, users, nusers, sizeof *users, id_cmp);
+		const char *sex = u ? sexes[u - users] : "unspecified";
 		struct item_stat *x = &s[qi];
 		x->n++, x->right += right;
 		int k = 0;
@@ -112,7 +136,13 @@ int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_p
 		if (!right)
 			wrong_parts(&q->questions[qi], db_col_text(st, 2), &t[qi], &nt[qi]);
 	}
-	db_finish(st);
+	if (st) {
+		db_finish(st);
+		if (rc < 0)
+			err_set(e, "cannot read the answers to '%s': %s", item_path, db_errstr(db));
+	}
+	free(users);
+	free(sexes);
 	for (int i = 0; i < nq; i++) {
 		for (int k = 0; k < 3; k++) {
 			int best = -1;
@@ -133,6 +163,11 @@ int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_p
 	}
 	free(t);
 	free(nt);
+	if (rc < 0) {
+		item_stats_free(s, nq);
+		quiz_free(q);
+		return ATTEMPT_EFAIL;
+	}
 	*out = s;
 	*n = nq;
 	return 0;
