@@ -1127,8 +1127,8 @@ int users_sex(sqlite3 *db, const int64_t *ids, size_t n, const char **sex, struc
 	for (size_t i = 0; i < n; i++)
 		sex[i] = names[3];
 	/* One statement text for every chunk of SEX_CHUNK ids (prepared once): unused places are bound NULL. */
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, sex FROM users WHERE id IN (" SEX_Q8 "," SEX_Q8 "," SEX_Q8 ","
-					SEX_Q8 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8 ")");
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, sex FROM users WHERE id IN (" SEX_Q8 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8
+				       "," SEX_Q8 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8 ")");
 	int rc = 0;
 	for (size_t off = 0; off < n && rc >= 0; off += SEX_CHUNK) {
 		size_t m = n - off < SEX_CHUNK ? n - off : SEX_CHUNK;

@@ -47,8 +47,8 @@ int attempt_quiz_find(sqlite3 *db, const char *course_id, const char *item_path,
  */
 int attempt_quiz_load(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct err *e);
 /* attempt_quiz_load() that also fills *file (may be NULL): the file's package's language and pass mark. */
-int attempt_quiz_load_file(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q,
-			   struct media_file *file, struct err *e);
+int attempt_quiz_load_file(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct media_file *file,
+			   struct err *e);
 /* How many questions an attempt asks: the quiz's draw when it is smaller than the quiz, else all. */
 int attempt_quiz_asked(const struct quiz *q);
 

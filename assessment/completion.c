@@ -75,8 +75,7 @@ static bool lessons_met(const struct package_need *p)
 }
 
 /* The distinct paths of the quizzes user_id has passed in course_id (caller frees). 0, or -1 with a message. */
-static int passed_paths(sqlite3 *db, int64_t user_id, const char *course_id, char ***out, size_t *n,
-			struct err *e)
+static int passed_paths(sqlite3 *db, int64_t user_id, const char *course_id, char ***out, size_t *n, struct err *e)
 {
 	*out = NULL;
 	*n = 0;

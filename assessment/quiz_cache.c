@@ -110,8 +110,8 @@ int attempt_quiz_load(sqlite3 *db, int64_t package_id, const char *path, struct 
 }
 
 /* Parses the quiz file of a package (or finds it parsed); *file (may be NULL) gets what its package says. */
-int attempt_quiz_load_file(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q,
-			   struct media_file *file, struct err *e)
+int attempt_quiz_load_file(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct media_file *file,
+			   struct err *e)
 {
 	memset(q, 0, sizeof *q);
 	q->pass_mark = -1;

@@ -25,8 +25,8 @@ int enrolment_ensure(sqlite3 *db, int64_t user_id, const char *course_id, const 
 	return rc;
 }
 
-int enrolment_record_quiz(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now,
-			  enum enrolment_score which, double score, struct err *e)
+int enrolment_record_quiz(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now, enum enrolment_score which,
+			  double score, struct err *e)
 {
 	/* ?4 is the final score or NULL, ?5 the pretest score or NULL: a NULL leaves the column as it is. */
 	sqlite3_stmt *st = db_stmt(
@@ -72,17 +72,16 @@ int enrolment_completed(sqlite3 *db, int64_t user_id, const char *course_id, str
 	return done;
 }
 
-int enrolment_complete(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now, bool *recorded,
-		       struct err *e)
+int enrolment_complete(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now, bool *recorded, struct err *e)
 {
 	if (recorded)
 		*recorded = false;
-	sqlite3_stmt *st = db_stmt(
-	    db, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at, started_at, completed_at) "
-		"VALUES (?1, ?2, 'self', ?3, ?3, ?3) ON CONFLICT (user_id, course_id) DO UPDATE SET "
-		"completed_at = excluded.completed_at, "
-		"started_at = coalesce(enrolments.started_at, excluded.started_at) "
-		"WHERE enrolments.completed_at IS NULL");
+	sqlite3_stmt *st =
+	    db_stmt(db, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at, started_at, completed_at) "
+			"VALUES (?1, ?2, 'self', ?3, ?3, ?3) ON CONFLICT (user_id, course_id) DO UPDATE SET "
+			"completed_at = excluded.completed_at, "
+			"started_at = coalesce(enrolments.started_at, excluded.started_at) "
+			"WHERE enrolments.completed_at IS NULL");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	sqlite3_bind_int64(st, 3, now);
@@ -99,11 +98,11 @@ int enrolment_complete(sqlite3 *db, int64_t user_id, const char *course_id, int6
 int course_requirements(sqlite3 *db, int64_t user_id, const char *course_id,
 			int (*cb)(void *ctx, const struct course_requirement *r), void *ctx, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT p.id, p.completion, i.type, i.path, CASE WHEN i.type = 'lesson' AND EXISTS (SELECT 1 "
-		"FROM progress g WHERE g.user_id = ?2 AND g.course_id = ?1 AND g.item_path = i.path) THEN 1 "
-		"ELSE 0 END FROM packages p JOIN items i ON i.package_id = p.id WHERE p.course_id = ?1 AND "
-		"p.active = 1 AND (i.type = 'lesson' OR (i.type = 'quiz' AND i.quiz_kind = 'final'))");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT p.id, p.completion, i.type, i.path, CASE WHEN i.type = 'lesson' AND EXISTS (SELECT 1 "
+			"FROM progress g WHERE g.user_id = ?2 AND g.course_id = ?1 AND g.item_path = i.path) THEN 1 "
+			"ELSE 0 END FROM packages p JOIN items i ON i.package_id = p.id WHERE p.course_id = ?1 AND "
+			"p.active = 1 AND (i.type = 'lesson' OR (i.type = 'quiz' AND i.quiz_kind = 'final'))");
 	db_bind_text(st, 1, course_id);
 	sqlite3_bind_int64(st, 2, user_id);
 	int rc, stop = 0;

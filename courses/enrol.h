@@ -35,8 +35,8 @@ enum enrolment_score {
  * (source self) if they were not, marks the course started at now if it was not, and sets the score
  * `which` names. 0, or -1 with a message.
  */
-int enrolment_record_quiz(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now,
-			  enum enrolment_score which, double score, struct err *e);
+int enrolment_record_quiz(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now, enum enrolment_score which,
+			  double score, struct err *e);
 
 /* 1 when user_id's completion of course_id is recorded, 0 when not (or not enrolled), -1 with a message. */
 int enrolment_completed(sqlite3 *db, int64_t user_id, const char *course_id, struct err *e);
@@ -45,8 +45,7 @@ int enrolment_completed(sqlite3 *db, int64_t user_id, const char *course_id, str
  * course started if need be), once: *recorded (may be NULL) is false when it was recorded before.
  * 0, or -1 with a message.
  */
-int enrolment_complete(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now, bool *recorded,
-		       struct err *e);
+int enrolment_complete(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now, bool *recorded, struct err *e);
 
 /* One thing completing a course asks of a learner (course_requirements()). */
 struct course_requirement {

@@ -267,8 +267,7 @@ int media_file_find(sqlite3 *db, int64_t package_id, const char *path, struct me
 		snprintf(f->language, sizeof f->language, "%s", db_col_text(st, 1));
 		f->pass_mark = sqlite3_column_int(st, 2);
 	} else if (rc < 0) {
-		err_set(e, "cannot read the file '%s' of package %lld: %s", path, (long long)package_id,
-			db_errstr(db));
+		err_set(e, "cannot read the file '%s' of package %lld: %s", path, (long long)package_id, db_errstr(db));
 	}
 	db_finish(st);
 	return rc > 0 ? 0 : rc == 0 ? 1 : -1;
@@ -292,8 +291,7 @@ int media_file_read(sqlite3 *db, int64_t package_id, const char *path, char **da
 		(*data)[n] = '\0';
 		*len = n;
 	} else if (rc < 0) {
-		err_set(e, "cannot read the file '%s' of package %lld: %s", path, (long long)package_id,
-			db_errstr(db));
+		err_set(e, "cannot read the file '%s' of package %lld: %s", path, (long long)package_id, db_errstr(db));
 	}
 	db_finish(st);
 	return rc > 0 ? 0 : rc == 0 ? 1 : -1;

@@ -27,21 +27,22 @@ static int setup(void **state)
 	/* Courses without certificates (issuing one is certificates/'s test). Package ids: c en 1, c km 2
 	 * (inactive), q 3, n 4, e 5. */
 	assert_int_equal(
-	    db_exec(db,
-		    "INSERT INTO users(username, password_hash, full_name, org_id, created_at) VALUES "
-		    "('sokha', 'x', 'Srey Sokha', 1, 0);"
-		    "INSERT INTO courses(id, created_at) VALUES ('c', 0), ('q', 0), ('n', 0), ('e', 0);"
-		    "INSERT INTO packages(id, course_id, language, version, version_num, title, certificate, completion, "
-		    "imported_at, active) VALUES (1, 'c', 'en', '1', 1, 'C', 0, 'all', 0, 1),"
-		    "(2, 'c', 'km', '1', 1, 'C', 0, 'all', 0, 0), (3, 'q', 'en', '1', 1, 'Q', 0, 'quizzes', 0, 1),"
-		    "(4, 'n', 'en', '1', 1, 'N', 0, 'quizzes', 0, 1), (5, 'e', 'en', '1', 1, 'E', 0, 'all', 0, 1);"
-		    "INSERT INTO items(package_id, position, type, path, title, quiz_kind) VALUES "
-		    "(1, 1, 'lesson', 'a.md', 'A', ''), (1, 2, 'lesson', 'b.md', 'B', ''),"
-		    "(1, 3, 'quiz', 'practice.md', 'P', 'practice'), (1, 4, 'quiz', 'final.md', 'F', 'final'),"
-		    "(2, 1, 'lesson', 'a.md', 'A', ''),"
-		    "(3, 1, 'lesson', 'a.md', 'A', ''), (3, 2, 'quiz', 'x.md', 'X', 'final'),"
-		    "(4, 1, 'lesson', 'a.md', 'A', '');",
-		    &e),
+	    db_exec(
+		db,
+		"INSERT INTO users(username, password_hash, full_name, org_id, created_at) VALUES "
+		"('sokha', 'x', 'Srey Sokha', 1, 0);"
+		"INSERT INTO courses(id, created_at) VALUES ('c', 0), ('q', 0), ('n', 0), ('e', 0);"
+		"INSERT INTO packages(id, course_id, language, version, version_num, title, certificate, completion, "
+		"imported_at, active) VALUES (1, 'c', 'en', '1', 1, 'C', 0, 'all', 0, 1),"
+		"(2, 'c', 'km', '1', 1, 'C', 0, 'all', 0, 0), (3, 'q', 'en', '1', 1, 'Q', 0, 'quizzes', 0, 1),"
+		"(4, 'n', 'en', '1', 1, 'N', 0, 'quizzes', 0, 1), (5, 'e', 'en', '1', 1, 'E', 0, 'all', 0, 1);"
+		"INSERT INTO items(package_id, position, type, path, title, quiz_kind) VALUES "
+		"(1, 1, 'lesson', 'a.md', 'A', ''), (1, 2, 'lesson', 'b.md', 'B', ''),"
+		"(1, 3, 'quiz', 'practice.md', 'P', 'practice'), (1, 4, 'quiz', 'final.md', 'F', 'final'),"
+		"(2, 1, 'lesson', 'a.md', 'A', ''),"
+		"(3, 1, 'lesson', 'a.md', 'A', ''), (3, 2, 'quiz', 'x.md', 'X', 'final'),"
+		"(4, 1, 'lesson', 'a.md', 'A', '');",
+		&e),
 	    0);
 	*state = db;
 	return 0;
@@ -97,8 +98,10 @@ static void test_lessons_and_final(void **state)
 	assert_true(update(db, "c"));
 	int64_t at = completed_at(db, "c");
 	assert_true(at > 0);
-	assert_int_equal(db_int(db, "SELECT count(*) FROM enrolments WHERE user_id = 1 AND course_id = 'c' AND "
-				    "source = 'self' AND started_at = completed_at", NULL, NULL, -1),
+	assert_int_equal(db_int(db,
+				"SELECT count(*) FROM enrolments WHERE user_id = 1 AND course_id = 'c' AND "
+				"source = 'self' AND started_at = completed_at",
+				NULL, NULL, -1),
 			 1);
 	/* Recorded once. */
 	assert_false(update(db, "c"));
@@ -126,8 +129,10 @@ static void test_completion_kinds(void **state)
 	run(db, "INSERT INTO attempts(user_id, course_id, package_id, item_path, kind, seed, layout, started_at, "
 		"submitted_at, score, passed) VALUES (1, 'c', 1, 'final.md', 'final', 1, '', 17, 18, 90, 1)");
 	assert_true(update(db, "c"));
-	assert_int_equal(db_int(db, "SELECT enrolled_at FROM enrolments WHERE user_id = 1 AND course_id = 'c' AND "
-				    "source = 'assigned' AND completed_at IS NOT NULL", NULL, NULL, -1),
+	assert_int_equal(db_int(db,
+				"SELECT enrolled_at FROM enrolments WHERE user_id = 1 AND course_id = 'c' AND "
+				"source = 'assigned' AND completed_at IS NOT NULL",
+				NULL, NULL, -1),
 			 5);
 }
 

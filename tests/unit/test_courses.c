@@ -1069,9 +1069,10 @@ static void test_enrolment_milestones(void **state)
 	assert_null(data);
 
 	/* Starting a quiz enrols and marks the course started, once. */
-	const char *row = "SELECT enrolled_at || '/' || coalesce(started_at, '-') || '/' || coalesce(completed_at, '-') "
-			  "|| '/' || coalesce(best_final, '-') || '/' || coalesce(pretest, '-') || '/' || source "
-			  "FROM enrolments WHERE course_id = 'test-course' AND user_id = ";
+	const char *row =
+	    "SELECT enrolled_at || '/' || coalesce(started_at, '-') || '/' || coalesce(completed_at, '-') "
+	    "|| '/' || coalesce(best_final, '-') || '/' || coalesce(pretest, '-') || '/' || source "
+	    "FROM enrolments WHERE course_id = 'test-course' AND user_id = ";
 	char sql[512];
 	snprintf(sql, sizeof sql, "%s%lld", row, (long long)uid);
 #define ROW_IS(want)                                                                                                   \
