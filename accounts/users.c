@@ -1119,6 +1119,44 @@ int64_t users_demo_learners_count(sqlite3 *db)
 	return db_int(db, "SELECT count(*) FROM users WHERE username GLOB 'demo[0-9]*'", NULL, NULL, -1);
 }
 
+#define SEX_CHUNK 64
+#define SEX_Q8 "?,?,?,?,?,?,?,?"
+int users_sex(sqlite3 *db, const int64_t *ids, size_t n, const char **sex, struct err *e)
+{
+	static const char *const names[] = {"female", "male", "other", "unspecified"};
+	for (size_t i = 0; i < n; i++)
+		sex[i] = names[3];
+	/* One statement text for every chunk of SEX_CHUNK ids (prepared once): unused places are bound NULL. */
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, sex FROM users WHERE id IN (" SEX_Q8 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8
+				       "," SEX_Q8 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8 ")");
+	int rc = 0;
+	for (size_t off = 0; off < n && rc >= 0; off += SEX_CHUNK) {
+		size_t m = n - off < SEX_CHUNK ? n - off : SEX_CHUNK;
+		sqlite3_reset(st);
+		for (int k = 0; k < SEX_CHUNK; k++) {
+			if ((size_t)k < m)
+				sqlite3_bind_int64(st, k + 1, ids[off + (size_t)k]);
+			else
+				sqlite3_bind_null(st, k + 1);
+		}
+		while ((rc = db_step_row(st)) > 0) {
+			int64_t id = sqlite3_column_int64(st, 0);
+			const char *s = db_col_text(st, 1);
+			const char *name = names[3];
+			for (size_t k = 0; k < 3; k++)
+				if (strcmp(s, names[k]) == 0)
+					name = names[k];
+			for (size_t k = 0; k < m; k++)
+				if (ids[off + k] == id)
+					sex[off + k] = name;
+		}
+	}
+	db_finish(st);
+	if (rc < 0)
+		return err_set(e, "cannot read the sex of learners: %s", db_errstr(db));
+	return 0;
+}
+
 bool user_exists(sqlite3 *db, const char *username)
 {
 	return db_int(db, "SELECT 1 FROM users WHERE username = ?", username, NULL, 0) == 1;

@@ -191,6 +191,12 @@ int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, s
 int64_t users_count(sqlite3 *db);
 /* The number of synthetic demo learners (usernames demo<digits>); -1 when it cannot be read. */
 int64_t users_demo_learners_count(sqlite3 *db);
+/*
+ * The sex of each of n accounts, for figures disaggregated by sex: sex[i] for ids[i] is "female",
+ * "male", "other" or "unspecified" (also for an id with no account), static strings. One query per 64
+ * ids, never one per id. 0, or -1 with a message when reading failed.
+ */
+int users_sex(sqlite3 *db, const int64_t *ids, size_t n, const char **sex, struct err *e);
 /* True when an account (deleted or not) has this username. */
 bool user_exists(sqlite3 *db, const char *username);
 

@@ -4,6 +4,11 @@
  * `completion: quizzes`, when every final quiz is passed). Completion is
  * recorded once, with its date, in enrolments.completed_at; the certificate
  * is issued in the same transaction.
+ *
+ * The decision lives in assessment/ because it joins the two owners' records:
+ * the course's lessons and final quizzes and the lessons opened (courses/,
+ * read through courses/enrol.h) with the quizzes passed (this module's
+ * attempts). The enrolment functions moved to courses/enrol.h.
  */
 #ifndef SALA_COMPLETION_H
 #define SALA_COMPLETION_H
@@ -19,13 +24,5 @@
  * be NULL) is set when this call recorded the completion.
  */
 int completion_update(sqlite3 *db, int64_t user_id, const char *course_id, bool *completed_now, struct err *e);
-
-/*
- * Creates the enrolment row of user_id in course_id if there is none
- * (source: self, assigned or org; enrolled at now). *created (may be NULL)
- * says whether a row was added. Every path that enrols goes through here.
- */
-int enrolment_ensure(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, int64_t now,
-		     bool *created, struct err *e);
 
 #endif

@@ -7,6 +7,7 @@
 #include "accounts/orgs.h"
 #include "accounts/users.h"
 #include "assessment/completion.h"
+#include "courses/enrol.h"
 #include "lib/buf.h"
 #include "lib/db.h"
 #include "lib/util.h"

@@ -679,6 +679,31 @@ static void test_users_list_and_counts(void **state)
 	buf_release(&out);
 }
 
+/* users_sex(): the sex of many learners in chunks, "unspecified" for an id with no account. */
+static void test_users_sex(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e = {""};
+	static const char *const sexes[] = {"female", "male", "other", "unspecified"};
+	enum { N = 150 }; /* more than two chunks of 64 */
+	int64_t ids[N + 1];
+	for (int i = 0; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "learner%03d", i);
+		struct user_input u = {.username = name, .full_name = "Test Person", .sex = sexes[i % 4],
+				       .org_code = "12", .roles = "learner", .password_hash = "$argon2id$not-a-real-hash"};
+		ids[N - 1 - i] = user_add(db, &u, &e); /* in descending order: no order is assumed */
+		assert_true(ids[N - 1 - i] > 0);
+	}
+	ids[N] = ids[0] + 1000; /* no such account */
+	const char *got[N + 1];
+	assert_int_equal(users_sex(db, ids, N + 1, got, &e), 0);
+	for (int i = 0; i < N; i++)
+		assert_string_equal(got[N - 1 - i], sexes[i % 4]);
+	assert_string_equal(got[N], "unspecified");
+	assert_int_equal(users_sex(db, ids, 0, got, &e), 0);
+}
+
 /* What a walk over users_search() or the org walks saw, one "a|b|c" line per row. */
 struct seen {
 	char text[2048];
@@ -818,6 +843,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_user_delete_erases_and_keeps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_org_demo_units_and_lists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_users_list_and_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_users_sex, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,7 @@
 
 #include "accounts/orgs.h"
 #include "accounts/users.h"
+#include "courses/enrol.h"
 #include "courses/history.h"
 #include "courses/import.h"
 #include "courses/learn.h"
@@ -31,6 +32,7 @@
 #include "courses/package.h"
 #include "courses/render.h"
 #include "lib/arena.h"
+#include "lib/buf.h"
 #include "lib/db.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
@@ -1008,6 +1010,144 @@ static void test_plans_and_history(void **state)
 	assert_non_null(strstr(e.msg, "'no-such-course'"));
 }
 
+/* Collects course_requirements() rows as "L path opened" / "Q path" lines. */
+static int req_collect(void *ctx, const struct course_requirement *r)
+{
+	struct buf *b = ctx;
+	buf_printf(b, "%c %s%s%s\n", r->final_quiz ? 'Q' : 'L', r->path, r->opened ? " opened" : "",
+		   r->quizzes_only ? " quizzes-only" : "");
+	return 0;
+}
+
+static int req_stop(void *ctx, const struct course_requirement *r)
+{
+	(void)r;
+	++*(int *)ctx;
+	return 7;
+}
+
+/* The enrolment functions assessment/ calls (courses/enrol.h) and a package's quiz file (courses/media.h). */
+static void test_enrolment_milestones(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e = {""};
+	struct problems pr = {0};
+	char msg[512];
+	struct import_opts o = {.by = "test"};
+	assert_int_equal(package_import_path(db, GOOD, &o, &pr, msg, sizeof msg, &e), IMPORT_NEW);
+	assert_int_equal(orgs_seed(db, &e), 0);
+	struct user_input u = {.username = "sokha", .full_name = "Test Person", .org_code = ORG_ROOT_CODE,
+			       .roles = "learner", .password_hash = "$argon2id$not-a-real-hash"};
+	int64_t uid = user_add(db, &u, &e);
+	assert_true(uid > 0);
+	struct course_pick pick;
+	assert_int_equal(course_pick_package(db, "test-course", "en", NULL, &pick), 0);
+	int64_t pkg = pick.package_id;
+	course_pick_release(&pick);
+
+	/* The quiz file: its hash, its package's language and pass mark, and its exact bytes. */
+	struct media_file f;
+	assert_int_equal(media_file_find(db, pkg, "quizzes/final.md", &f, &e), 0);
+	assert_int_equal(strlen(f.sha256), 64);
+	assert_string_equal(f.language, "en");
+	assert_int_equal(f.pass_mark, 60);
+	assert_int_equal(media_file_find(db, pkg, "quizzes/none.md", &f, &e), 1);
+	assert_int_equal(media_file_find(db, pkg + 1000, "quizzes/final.md", &f, &e), 1);
+	char *data;
+	size_t len;
+	assert_int_equal(media_file_read(db, pkg, "quizzes/final.md", &data, &len, &e), 0);
+	FILE *fp = fopen(GOOD "/quizzes/final.md", "rb");
+	assert_non_null(fp);
+	char disk[8192];
+	size_t dlen = fread(disk, 1, sizeof disk, fp);
+	fclose(fp);
+	assert_int_equal(len, dlen);
+	assert_memory_equal(data, disk, len);
+	assert_int_equal(data[len], '\0');
+	free(data);
+	assert_int_equal(media_file_read(db, pkg, "quizzes/none.md", &data, &len, &e), 1);
+	assert_null(data);
+
+	/* Starting a quiz enrols and marks the course started, once. */
+	const char *row =
+	    "SELECT enrolled_at || '/' || coalesce(started_at, '-') || '/' || coalesce(completed_at, '-') "
+	    "|| '/' || coalesce(best_final, '-') || '/' || coalesce(pretest, '-') || '/' || source "
+	    "FROM enrolments WHERE course_id = 'test-course' AND user_id = ";
+	char sql[512];
+	snprintf(sql, sizeof sql, "%s%lld", row, (long long)uid);
+#define ROW_IS(want)                                                                                                   \
+	do {                                                                                                           \
+		sqlite3_stmt *st_ = NULL;                                                                              \
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st_, NULL), SQLITE_OK);                              \
+		assert_int_equal(sqlite3_step(st_), SQLITE_ROW);                                                       \
+		assert_string_equal((const char *)sqlite3_column_text(st_, 0), want);                                  \
+		sqlite3_finalize(st_);                                                                                 \
+	} while (0)
+	assert_int_equal(enrolment_completed(db, uid, "test-course", &e), 0);
+	assert_int_equal(enrolment_record_quiz(db, uid, "test-course", 100, ENROLMENT_SCORE_NONE, 0, &e), 0);
+	ROW_IS("100/100/-/-/-/self");
+	/* The first pretest is the baseline; later ones leave it. */
+	assert_int_equal(enrolment_record_quiz(db, uid, "test-course", 150, ENROLMENT_SCORE_PRETEST, 40, &e), 0);
+	assert_int_equal(enrolment_record_quiz(db, uid, "test-course", 160, ENROLMENT_SCORE_PRETEST, 90, &e), 0);
+	ROW_IS("100/100/-/-/40.0/self");
+	/* best_final only rises. */
+	assert_int_equal(enrolment_record_quiz(db, uid, "test-course", 170, ENROLMENT_SCORE_FINAL, 55, &e), 0);
+	assert_int_equal(enrolment_record_quiz(db, uid, "test-course", 180, ENROLMENT_SCORE_FINAL, 50, &e), 0);
+	ROW_IS("100/100/-/55.0/40.0/self");
+	assert_int_equal(enrolment_record_quiz(db, uid, "test-course", 190, ENROLMENT_SCORE_FINAL, 80, &e), 0);
+	ROW_IS("100/100/-/80.0/40.0/self");
+	/* Completion is recorded once, with its first date. */
+	bool recorded = false;
+	assert_int_equal(enrolment_complete(db, uid, "test-course", 500, &recorded, &e), 0);
+	assert_true(recorded);
+	assert_int_equal(enrolment_complete(db, uid, "test-course", 600, &recorded, &e), 0);
+	assert_false(recorded);
+	ROW_IS("100/100/500/80.0/40.0/self");
+	assert_int_equal(enrolment_completed(db, uid, "test-course", &e), 1);
+
+	/* enrolment_ensure() adds a row once and keeps its source; completing a learner not enrolled enrols them. */
+	u.username = "dara";
+	int64_t uid2 = user_add(db, &u, &e);
+	assert_true(uid2 > 0);
+	snprintf(sql, sizeof sql, "%s%lld", row, (long long)uid2);
+	bool created = false;
+	assert_int_equal(enrolment_ensure(db, uid2, "test-course", "assigned", 700, &created, &e), 0);
+	assert_true(created);
+	assert_int_equal(enrolment_ensure(db, uid2, "test-course", "self", 710, &created, &e), 0);
+	assert_false(created);
+	ROW_IS("700/-/-/-/-/assigned");
+	u.username = "vanna";
+	int64_t uid3 = user_add(db, &u, &e);
+	snprintf(sql, sizeof sql, "%s%lld", row, (long long)uid3);
+	assert_int_equal(enrolment_complete(db, uid3, "test-course", 800, &recorded, &e), 0);
+	assert_true(recorded);
+	ROW_IS("800/800/800/-/-/self");
+#undef ROW_IS
+	/* An unknown course is refused by the foreign key, with a message. */
+	assert_int_equal(enrolment_record_quiz(db, uid, "no-such-course", 900, ENROLMENT_SCORE_FINAL, 70, &e), -1);
+	assert_non_null(strstr(e.msg, "cannot update the enrolment"));
+
+	/* What completion asks: both lessons (opened or not, by path) and the final quiz. */
+	struct buf b = BUF_INIT;
+	assert_int_equal(course_requirements(db, uid2, "test-course", req_collect, &b, &e), 0);
+	assert_non_null(strstr(buf_str(&b), "L lessons/01-intro.md\n"));
+	assert_non_null(strstr(buf_str(&b), "L lessons/02-more.md\n"));
+	assert_non_null(strstr(buf_str(&b), "Q quizzes/final.md\n"));
+	assert_int_equal(b.len, strlen("L lessons/01-intro.md\nL lessons/02-more.md\nQ quizzes/final.md\n"));
+	buf_reset(&b);
+	assert_int_equal(progress_record(db, uid2, "test-course", "lessons/02-more.md", 720, &e), 0);
+	assert_int_equal(course_requirements(db, uid2, "test-course", req_collect, &b, &e), 0);
+	assert_non_null(strstr(buf_str(&b), "L lessons/01-intro.md\n"));
+	assert_non_null(strstr(buf_str(&b), "L lessons/02-more.md opened\n"));
+	buf_release(&b);
+	int calls = 0;
+	assert_int_equal(course_requirements(db, uid2, "test-course", req_stop, &calls, &e), 7);
+	assert_int_equal(calls, 1);
+	calls = 0;
+	assert_int_equal(course_requirements(db, uid2, "no-such-course", req_stop, &calls, &e), 0);
+	assert_int_equal(calls, 0);
+}
+
 static bool body_held(const char *etag)
 {
 	return etag && etag[0];
@@ -1165,6 +1305,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pick_package, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_plans_and_history, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lesson_view, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_enrolment_milestones, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
