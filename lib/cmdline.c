@@ -108,8 +108,7 @@ static void sub_names(const struct cmd_entry *const *subs, char *out, size_t len
 		k += (size_t)snprintf(out + k, len - k, "%s%s", s == subs ? "" : ", ", (*s)->name);
 }
 
-int cmd_parse(const struct cmd_entry *e, const char *path, int argc, char **argv, struct cmd_args *a,
-	      struct err *err)
+int cmd_parse(const struct cmd_entry *e, const char *path, int argc, char **argv, struct cmd_args *a, struct err *err)
 {
 	memset(a, 0, sizeof *a);
 	a->entry = e;

@@ -24,9 +24,9 @@ struct cmd_entry;
 struct cmd_args {
 	const struct cmd_entry *entry;
 	char path[128]; /* "user add": the command's words, for messages */
-	int line_argc;   /* the whole command line from the command's name on (options first, as reordered) */
+	int line_argc;	/* the whole command line from the command's name on (options first, as reordered) */
 	char **line_argv;
-	int argc;         /* the arguments that are not options, in order */
+	int argc; /* the arguments that are not options, in order */
 	char **argv;
 	int nopts; /* the options given, in order (a repeated option appears each time) */
 	struct {
@@ -45,15 +45,15 @@ struct cmd_entry {
 	 * one-letter form ('o' for -o) or 0. NULL: the command takes no options.
 	 */
 	const struct option *options;
-	int lower, upper; /* how many arguments: at least lower, at most upper (-1: no limit) */
-	int (*exec)(struct cmd_args *a); /* returns the exit status */
+	int lower, upper;		     /* how many arguments: at least lower, at most upper (-1: no limit) */
+	int (*exec)(struct cmd_args *a);     /* returns the exit status */
 	const struct cmd_entry *const *subs; /* subcommands, ending in NULL; or NULL */
 };
 
 /* What cmd_parse found. */
 enum {
 	CMD_OK = 0,
-	CMD_HELP = 1,        /* --help or -h: the usage was printed to out */
+	CMD_HELP = 1,	     /* --help or -h was asked for: the caller prints cmd_usage() */
 	CMD_BAD_OPTION = -2, /* an unknown option, an option given a value it does not take, too many options */
 	CMD_NO_VALUE = -3,   /* an option's value is missing */
 	CMD_BAD_ARGS = -4,   /* too few or too many arguments */
@@ -70,12 +70,13 @@ const struct cmd_entry *cmd_find(const struct cmd_entry *const *table, const cha
  * Parses argv (argv[0] is the command's name) for entry e, whose words are
  * path ("cert", then "cert issue"), descending into e's subcommands: *a gets
  * the entry found and its options and arguments. argv is reordered (options
- * first), as getopt_long does. Returns CMD_OK, CMD_HELP after printing the
- * usage to out, or a negative CMD_* with a message in *err that names the
- * command and what is wrong ("serve: unknown option '--frob'").
+ * first), as getopt_long does; getopt_long's globals (optind...) are reset
+ * first, so it is not for use by several threads at once. Returns CMD_OK,
+ * CMD_HELP (a->entry is the entry whose usage to print), or a negative CMD_*
+ * with a message in *err that names the command and what is wrong
+ * ("serve: unknown option '--frob'").
  */
-int cmd_parse(const struct cmd_entry *e, const char *path, int argc, char **argv, struct cmd_args *a,
-	      struct err *err);
+int cmd_parse(const struct cmd_entry *e, const char *path, int argc, char **argv, struct cmd_args *a, struct err *err);
 
 /* The value of the last --name given (or "" for an option without a value); NULL when it was not given. */
 const char *cmd_arg(const struct cmd_args *a, const char *name);

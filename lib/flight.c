@@ -46,8 +46,8 @@ static int flight_take(struct flight *f, void *out, struct err *e)
 	return f->rc;
 }
 
-int flight_do(struct flight_gate *g, const char *key, const struct flight_ops *ops, void *arg, void *out,
-	      bool *shared, struct err *e)
+int flight_do(struct flight_gate *g, const char *key, const struct flight_ops *ops, void *arg, void *out, bool *shared,
+	      struct err *e)
 {
 	pthread_mutex_lock(&g->lock);
 	/* A finished flight still handing out copies is not joined: its result may already be stale. */

@@ -38,7 +38,10 @@ struct flight_gate {
 	pthread_mutex_t lock;
 	struct flight *running; /* the flights in progress, or finished with waiters still to copy */
 };
-#define FLIGHT_GATE_INIT {PTHREAD_MUTEX_INITIALIZER, NULL}
+#define FLIGHT_GATE_INIT                                                                                               \
+	{                                                                                                              \
+		PTHREAD_MUTEX_INITIALIZER, NULL                                                                        \
+	}
 
 /*
  * Runs ops->run(arg) for key, or waits for the run of key already in progress.
@@ -47,8 +50,8 @@ struct flight_gate {
  * NULL) says whether the result came from another caller's run: then this
  * caller waited and ops->run was not called on its behalf.
  */
-int flight_do(struct flight_gate *g, const char *key, const struct flight_ops *ops, void *arg, void *out,
-	      bool *shared, struct err *e);
+int flight_do(struct flight_gate *g, const char *key, const struct flight_ops *ops, void *arg, void *out, bool *shared,
+	      struct err *e);
 
 /* How many callers wait now for the run of key in progress (0 when none runs); for tests and metrics. */
 int flight_waiting(struct flight_gate *g, const char *key);
@@ -59,7 +62,10 @@ struct flight_slots {
 	pthread_cond_t free;
 	int used, max;
 };
-#define FLIGHT_SLOTS_INIT(max) {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, (max)}
+#define FLIGHT_SLOTS_INIT(max)                                                                                         \
+	{                                                                                                              \
+		PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, (max)                                          \
+	}
 
 /* Waits for a free slot and takes it. */
 void flight_slots_enter(struct flight_slots *s);
