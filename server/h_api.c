@@ -207,7 +207,7 @@ static void course_json(struct buf *b, const struct learn_course *c)
 	buf_puts(b, ",\"certificate_serial\":");
 	buf_json_str(b, c->cert_serial);
 	buf_puts(b, ",\"url\":\"");
-	learn_href(b, c->course_id, NULL, NULL);
+	h_learn_href(b, c->course_id, NULL, NULL);
 	buf_puts(b, "\"}");
 }
 
@@ -239,7 +239,7 @@ static void item_json(struct buf *b, const char *course_id, const struct learn_i
 	if (with_done)
 		buf_printf(b, ",\"done\":%s", it->done ? "true" : "false");
 	buf_puts(b, ",\"url\":\"");
-	learn_href(b, course_id, it->type, it->path);
+	h_learn_href(b, course_id, it->type, it->path);
 	buf_puts(b, "\"}");
 }
 
@@ -311,7 +311,7 @@ static int h_assign(struct req *r)
 		return resp_error(r, 404, "no such course");
 	}
 	struct buf done = BUF_INIT, problems = BUF_INIT;
-	status = learn_assign(r, c.course_id, org, buf_str(&names), &done, &problems);
+	status = h_learn_assign(r, c.course_id, org, buf_str(&names), &done, &problems);
 	buf_release(&names);
 	if (!done.len && !problems.len) {
 		buf_release(&done);
@@ -345,7 +345,7 @@ static int h_lesson(struct req *r)
 {
 	struct learn_lesson l;
 	char etag[33];
-	int rc = learn_open_lesson(r, &l, etag);
+	int rc = h_learn_open_lesson(r, &l, etag);
 	if (rc == -2)
 		return resp_error(r, 404, "that item is a quiz: start an attempt instead");
 	if (rc < 0)

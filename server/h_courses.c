@@ -18,7 +18,7 @@
 #include "server/server.h"
 #include "server/views.h"
 
-void learn_href(struct buf *b, const char *course_id, const char *type, const char *path)
+void h_learn_href(struct buf *b, const char *course_id, const char *type, const char *path)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	buf_puts(b, "/courses/");
@@ -39,7 +39,7 @@ void learn_href(struct buf *b, const char *course_id, const char *type, const ch
 			buf_printf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
 }
 
-const char *learn_lang_name(const char *code)
+const char *h_learn_lang_name(const char *code)
 {
 	if (strcmp(code, "km") == 0)
 		return "ខ្មែរ";
@@ -105,7 +105,7 @@ static void meta_line(struct req *r, struct buf *b, const struct learn_course *c
 	buf_puts(b, "<p class=\"meta\">");
 	buf_printf(b, T(r, "%d minutes"), c->minutes);
 	buf_printf(b, " · %s: <span lang=\"%s\">%s</span>", T(r, "Language"), c->language,
-		   learn_lang_name(c->language));
+		   h_learn_lang_name(c->language));
 	buf_puts(b, "</p>");
 }
 
@@ -134,7 +134,7 @@ static int h_catalogue(struct req *r)
 		buf_puts(&b, "<li class=\"card\"><h2");
 		lang_attr(r, &b, c->language);
 		buf_puts(&b, "><a href=\"");
-		learn_href(&b, c->course_id, NULL, NULL);
+		h_learn_href(&b, c->course_id, NULL, NULL);
 		buf_puts(&b, "\">");
 		buf_html(&b, c->title);
 		buf_puts(&b, "</a></h2><p");
@@ -163,7 +163,7 @@ static void outline_list(struct req *r, struct buf *b, const struct learn_course
 		const struct learn_item *it = &items[i];
 		bool quiz = strcmp(it->type, "quiz") == 0;
 		buf_printf(b, "<li%s><a href=\"", it->done ? " class=\"done\"" : "");
-		learn_href(b, c->course_id, it->type, it->path);
+		h_learn_href(b, c->course_id, it->type, it->path);
 		buf_puts(b, "\">");
 		buf_html(b, it->title);
 		buf_puts(b, "</a>");
@@ -205,7 +205,7 @@ static int h_course(struct req *r)
 	const struct learn_item *next = resume_item(&c, items, n);
 	if (!c.enrolled) {
 		struct buf action = BUF_INIT;
-		learn_href(&action, c.course_id, NULL, NULL);
+		h_learn_href(&action, c.course_id, NULL, NULL);
 		buf_puts(&action, "/enrol");
 		form_begin(r, &b, buf_str(&action));
 		form_submit(&b, T(r, "Enrol"));
@@ -213,7 +213,7 @@ static int h_course(struct req *r)
 	}
 	if (next) {
 		buf_puts(&b, "<p><a class=\"button\" href=\"");
-		learn_href(&b, c.course_id, next->type, next->path);
+		h_learn_href(&b, c.course_id, next->type, next->path);
 		buf_printf(&b, "\">%s</a></p>",
 			   *c.last_item ? T(r, "Continue where you left off") : T(r, "Start the course"));
 	}
@@ -224,7 +224,7 @@ static int h_course(struct req *r)
 	outline_list(r, &b, &c, items, n);
 	if (r->user->roles & (ROLE_TRAINER | ROLE_MANAGER | ROLE_ADMIN)) {
 		buf_puts(&b, "<p><a href=\"");
-		learn_href(&b, c.course_id, NULL, NULL);
+		h_learn_href(&b, c.course_id, NULL, NULL);
 		buf_printf(&b, "/assign\">%s</a></p>", T(r, "Assign this course"));
 	}
 	page_end(r, &b);
@@ -242,7 +242,7 @@ static int h_enrol(struct req *r)
 		return resp_error(r, 503, T(r, "Your enrolment could not be saved. Please try again in a moment."));
 	}
 	struct buf to = BUF_INIT;
-	learn_href(&to, r->param[0], NULL, NULL);
+	h_learn_href(&to, r->param[0], NULL, NULL);
 	buf_puts(&to, "?enrolled=1");
 	int rc = resp_redirect(r, buf_str(&to));
 	buf_release(&to);
@@ -255,7 +255,7 @@ static bool body_cached(const char *etag)
 	return http_part_text(etag) != NULL;
 }
 
-int learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33])
+int h_learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33])
 {
 	const char *id = r->param[0], *path = r->param[1];
 	struct err e;
@@ -280,7 +280,7 @@ static void pager_link(struct req *r, struct buf *b, const char *course_id, cons
 		       const char *label, const char *rel)
 {
 	buf_printf(b, "<a rel=\"%s\" href=\"", rel);
-	learn_href(b, course_id, it->type, it->path);
+	h_learn_href(b, course_id, it->type, it->path);
 	buf_printf(b, "\">%s: ", label);
 	buf_html(b, it->title);
 	buf_puts(b, "</a>");
@@ -291,10 +291,10 @@ static int h_lesson(struct req *r)
 {
 	struct learn_lesson l;
 	char etag[33];
-	int rc = learn_open_lesson(r, &l, etag);
+	int rc = h_learn_open_lesson(r, &l, etag);
 	if (rc == -2) {
 		struct buf to = BUF_INIT;
-		learn_href(&to, r->param[0], "quiz", r->param[1]);
+		h_learn_href(&to, r->param[0], "quiz", r->param[1]);
 		rc = resp_redirect(r, buf_str(&to));
 		buf_release(&to);
 		return rc;
@@ -307,7 +307,7 @@ static int h_lesson(struct req *r)
 	page_begin(r, &b, l.title);
 	buf_printf(&b, "<nav aria-label=\"%s\" class=\"crumbs\"><a href=\"/courses\">%s</a> › <a href=\"",
 		   T(r, "Breadcrumb"), T(r, "Courses"));
-	learn_href(&b, l.course_id, NULL, NULL);
+	h_learn_href(&b, l.course_id, NULL, NULL);
 	buf_puts(&b, "\"");
 	lang_attr(r, &b, l.language);
 	buf_puts(&b, ">");
@@ -329,7 +329,7 @@ static int h_lesson(struct req *r)
 	if (l.prev)
 		pager_link(r, &tail, l.course_id, l.prev, T(r, "Previous"), "prev");
 	buf_puts(&tail, "<a href=\"");
-	learn_href(&tail, l.course_id, NULL, NULL);
+	h_learn_href(&tail, l.course_id, NULL, NULL);
 	buf_printf(&tail, "\">%s</a>", T(r, "Course outline"));
 	if (l.next)
 		pager_link(r, &tail, l.course_id, l.next, T(r, "Next"), "next");
@@ -362,7 +362,7 @@ static int h_my(struct req *r)
 		buf_puts(&b, "<li class=\"card\"><h2");
 		lang_attr(r, &b, c->language);
 		buf_puts(&b, "><a href=\"");
-		learn_href(&b, c->course_id, NULL, NULL);
+		h_learn_href(&b, c->course_id, NULL, NULL);
 		buf_puts(&b, "\">");
 		buf_html(&b, c->title);
 		buf_puts(&b, "</a></h2>");
@@ -374,7 +374,7 @@ static int h_my(struct req *r)
 			buf_printf(&b, "<p>%s %s</p>", T(r, "Completed on"), ymd);
 		} else if (c->total) {
 			buf_puts(&b, "<p><a href=\"");
-			learn_href(&b, c->course_id, NULL, NULL);
+			h_learn_href(&b, c->course_id, NULL, NULL);
 			buf_printf(&b, "\">%s</a></p>",
 				   *c->last_item ? T(r, "Continue where you left off") : T(r, "Start the course"));
 		}
@@ -386,7 +386,7 @@ static int h_my(struct req *r)
 	return page_send(r, 200, &b);
 }
 
-int learn_assign(struct req *r, const char *course_id, const char *org_code, const char *usernames, struct buf *done,
+int h_learn_assign(struct req *r, const char *course_id, const char *org_code, const char *usernames, struct buf *done,
 		 struct buf *problems)
 {
 	int refused = 0, ok = 0;
@@ -473,7 +473,7 @@ static void assign_page(struct req *r, struct buf *b, const struct learn_course 
 {
 	page_begin(r, b, T(r, "Assign a course"));
 	buf_printf(b, "<nav aria-label=\"%s\"><a href=\"", T(r, "Breadcrumb"));
-	learn_href(b, c->course_id, NULL, NULL);
+	h_learn_href(b, c->course_id, NULL, NULL);
 	buf_puts(b, "\">");
 	buf_html(b, c->title);
 	buf_printf(b, "</a></nav><h1>%s</h1>", T(r, "Assign a course"));
@@ -494,7 +494,7 @@ static void assign_page(struct req *r, struct buf *b, const struct learn_course 
 		buf_printf(b, " %s", T(r, "You can assign only within the units you manage."));
 	buf_puts(b, "</p>");
 	struct buf action = BUF_INIT;
-	learn_href(&action, c->course_id, NULL, NULL);
+	h_learn_href(&action, c->course_id, NULL, NULL);
 	buf_puts(&action, "/assign");
 	form_begin(r, b, buf_str(&action));
 	buf_release(&action);
@@ -538,7 +538,7 @@ static int h_assign_post(struct req *r)
 	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, &c) < 0)
 		return resp_error(r, 404, T(r, "No such course."));
 	struct buf done = BUF_INIT, problems = BUF_INIT, b = BUF_INIT;
-	int status = learn_assign(r, c.course_id, req_form(r, "org"), req_form(r, "users"), &done, &problems);
+	int status = h_learn_assign(r, c.course_id, req_form(r, "org"), req_form(r, "users"), &done, &problems);
 	if (!done.len && !problems.len) {
 		buf_puts(&problems, T(r, "Give an org unit code or at least one username."));
 		status = 422;

@@ -16,6 +16,7 @@
 #include "lib/xmalloc.h"
 #include "server/observe.h"
 #include "server/server.h"
+#include "server/views.h"
 
 /* Headers that every response carries (CivetWeb's additional_header does not apply to callbacks). */
 static const char security_headers[] =

@@ -186,8 +186,6 @@ void http_cache_release(void);
 int resp_json(struct req *r, int status, const struct buf *body);
 /* 303 See Other to a local path. */
 int resp_redirect(struct req *r, const char *location);
-/* An error: a small HTML page, or {"error": msg} under /api/. msg is shown as-is (escaped). */
-int resp_error(struct req *r, int status, const char *msg);
 /*
  * The one mapping of domain results to HTTP status: a quiz or attempt result (ATTEMPT_*, assessment/attempt.h)
  * to 404 (not found, or not the caller's), 409 (no attempts left, attempt closed), 400 (an answer names no
