@@ -406,7 +406,7 @@ int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char 
 		*created = false;
 	if (!course_available(db, course_id)) {
 		err_set(e, "no course '%s'", course_id);
-		return -2;
+		return ERR_NOTFOUND;
 	}
 	bool mine;
 	if (begin_if_needed(db, &mine, e) < 0)

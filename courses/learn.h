@@ -133,8 +133,8 @@ int learn_lesson_view(sqlite3 *db, struct arena *a, int64_t user_id, const char 
 /*
  * Enrols user_id in course_id (idempotent: an existing enrolment is kept as
  * it is). source is "self", "assigned" or "org". *created (may be NULL) tells
- * whether a new enrolment was made. -2 with a message when the course has no
- * active package, -1 when the enrolment cannot be saved (disk full, database
+ * whether a new enrolment was made. ERR_NOTFOUND with a message when the course has no
+ * active package, ERR_FAIL when the enrolment cannot be saved (disk full, database
  * busy). Runs in its own transaction unless one is open.
  */
 int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, bool *created, struct err *e);

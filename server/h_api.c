@@ -268,8 +268,8 @@ static int h_enrol(struct req *r)
 	struct err e;
 	bool created;
 	int got = learn_enrol(r->db, r->user->id, r->param[0], "self", &created, &e);
-	if (got == -2)
-		return resp_error(r, 404, "no such course");
+	if (got == ERR_NOTFOUND)
+		return resp_error(r, http_status_of(got), "no such course");
 	if (got < 0) {
 		r->cause = arena_printf(&r->arena, "enrolment in %s not saved: %s", r->param[0], e.msg);
 		return resp_error(r, 503, "the enrolment could not be saved; try again in a moment");

@@ -235,8 +235,8 @@ static int h_enrol(struct req *r)
 {
 	struct err e;
 	int got = learn_enrol(r->db, r->user->id, r->param[0], "self", NULL, &e);
-	if (got == -2)
-		return resp_error(r, 404, T(r, "No such course."));
+	if (got == ERR_NOTFOUND)
+		return resp_error(r, http_status_of(got), T(r, "No such course."));
 	if (got < 0) {
 		log_msg(LOG_ERROR, "error", "enrolment in %s not saved: %s", r->param[0], e.msg);
 		return resp_error(r, 503, T(r, "Your enrolment could not be saved. Please try again in a moment."));

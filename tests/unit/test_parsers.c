@@ -360,11 +360,10 @@ static void run_quiz(void *p)
 {
 	struct deep_case *c = p;
 	struct quiz q;
-	FILE *errs = fopen("/dev/null", "w");
-	c->problems = quiz_parse("final.md", c->text, c->len, &q, errs);
+	struct problems pr = {0};
+	c->problems = quiz_parse("final.md", c->text, c->len, &q, &pr);
 	quiz_free(&q);
-	if (errs)
-		fclose(errs);
+	problems_release(&pr);
 	c->done = true;
 }
 
