@@ -97,7 +97,8 @@ int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_p
 			"x.item_path = ?2 AND x.submitted_at IS NOT NULL)");
 	sqlite3_bind_int64(st, 1, ref.package_id);
 	db_bind_text(st, 2, item_path);
-	while (db_step_row(st) > 0) {
+	int step;
+	while ((step = db_step_row(st)) > 0) {
 		int qi = sqlite3_column_int(st, 0);
 		if (qi < 0 || qi >= nq)
 			continue;
@@ -133,6 +134,11 @@ int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_p
 	}
 	free(t);
 	free(nt);
+	if (step < 0) {
+		item_stats_free(s, nq);
+		quiz_free(q);
+		return err_set(e, "cannot read the answers to '%s': %s", item_path, db_errstr(db));
+	}
 	*out = s;
 	*n = nq;
 	return 0;

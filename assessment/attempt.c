@@ -440,7 +440,6 @@ int attempt_submit(sqlite3 *db, struct attempt *a, answer_get_fn get, void *ctx,
 int attempt_list(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path,
 		 struct attempt_summary **out, int *n, struct err *e)
 {
-	(void)e;
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, started_at, submitted_at, score, passed, deadline_at FROM "
 					  "attempts WHERE user_id = ? AND course_id = ? AND item_path = ? "
 					  "ORDER BY id DESC LIMIT 1000");
@@ -449,7 +448,8 @@ int attempt_list(sqlite3 *db, int64_t user_id, const char *course_id, const char
 	db_bind_text(st, 3, item_path);
 	int cap = 8, k = 0;
 	struct attempt_summary *v = xmalloc((size_t)cap * sizeof *v);
-	while (db_step_row(st) > 0) {
+	int step;
+	while ((step = db_step_row(st)) > 0) {
 		if (k == cap) {
 			cap *= 2;
 			v = xrealloc(v, (size_t)cap * sizeof *v);
@@ -464,6 +464,12 @@ int attempt_list(sqlite3 *db, int64_t user_id, const char *course_id, const char
 		s->late = s->submitted_at && dl && s->submitted_at > dl + ATTEMPT_GRACE_S;
 	}
 	db_finish(st);
+	if (step < 0) {
+		free(v);
+		*out = NULL;
+		*n = 0;
+		return err_set(e, "cannot read the attempts: %s", db_errstr(db));
+	}
 	*out = v;
 	*n = k;
 	return 0;

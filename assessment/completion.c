@@ -75,10 +75,13 @@ int completion_update(sqlite3 *db, int64_t user_id, const char *course_id, bool 
 	bool done = false;
 	st = db_stmt(db, "SELECT id, completion FROM packages WHERE course_id = ? AND active = 1");
 	db_bind_text(st, 1, course_id);
-	while (!done && db_step_row(st) > 0)
+	int step = 0;
+	while (!done && (step = db_step_row(st)) > 0)
 		done = package_complete(db, sqlite3_column_int64(st, 0),
 					strcmp(db_col_text(st, 1), "quizzes") == 0, user_id, course_id) == 1;
 	db_finish(st);
+	if (step < 0)
+		return err_set(e, "cannot read the packages of '%s': %s", course_id, db_errstr(db));
 	if (!done)
 		return 0;
 	int64_t now = now_s();

@@ -132,7 +132,8 @@ static size_t courses_collect(struct arena *a, sqlite3_stmt *st, struct learn_co
 {
 	size_t n = 0, cap = 0;
 	struct learn_course *v = NULL;
-	while (db_step_row(st) > 0) {
+	int step;
+	while ((step = db_step_row(st)) > 0) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			struct learn_course *grown = arena_alloc(a, cap * sizeof *grown);
@@ -143,8 +144,9 @@ static size_t courses_collect(struct arena *a, sqlite3_stmt *st, struct learn_co
 		course_from_row(a, st, &v[n++]);
 	}
 	db_finish(st);
-	*out = v;
-	return n;
+	/* Never a short list: none, and db_read_failed() makes the page a 503. */
+	*out = step < 0 ? NULL : v;
+	return step < 0 ? 0 : n;
 }
 
 /* The words of q as a JSON array, or NULL when q has none. At most 10 words. */
@@ -255,7 +257,8 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 	db_bind_text(st, 3, course_id);
 	size_t n = 0, cap = 0;
 	struct learn_item *v = NULL;
-	while (db_step_row(st) > 0) {
+	int step;
+	while ((step = db_step_row(st)) > 0) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			struct learn_item *grown = arena_alloc(a, cap * sizeof *grown);
@@ -272,8 +275,9 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 		it->done = sqlite3_column_int(st, 5) != 0;
 	}
 	db_finish(st);
-	*out = v;
-	return n;
+	/* Never a short list: none, and db_read_failed() makes the page a 503. */
+	*out = step < 0 ? NULL : v;
+	return step < 0 ? 0 : n;
 }
 
 /* Columns 9-13 and 14-18 of the lesson view: an item, or NULLs. */

@@ -311,13 +311,14 @@ static int load_unit(sqlite3 *db, const struct report_query *q, struct report *r
 	return rc;
 }
 
-static void load_children(sqlite3 *db, struct report *r)
+static int load_children(sqlite3 *db, struct report *r, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, code, name_en, name_km, level FROM org_units WHERE parent_id = ? "
 					  "ORDER BY code");
 	sqlite3_bind_int64(st, 1, r->org.id);
 	size_t cap = 0;
-	while (db_step_row(st) > 0) {
+	int step;
+	while ((step = db_step_row(st)) > 0) {
 		if (r->nchildren == cap) {
 			cap = cap ? cap * 2 : 16;
 			r->children = xrealloc(r->children, cap * sizeof *r->children);
@@ -325,6 +326,7 @@ static void load_children(sqlite3 *db, struct report *r)
 		unit_load(st, &r->children[r->nchildren++]);
 	}
 	db_finish(st);
+	return step < 0 ? err_fail(e, ERR_UNAVAILABLE, "cannot read the org units: %s", db_errstr(db)) : 0;
 }
 
 static int load_courses(sqlite3 *db, const struct report_query *q, struct report *r, struct err *e)
@@ -342,7 +344,8 @@ static int load_courses(sqlite3 *db, const struct report_query *q, struct report
 	}
 	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM courses ORDER BY id");
 	size_t cap = 0;
-	while (db_step_row(st) > 0) {
+	int step;
+	while ((step = db_step_row(st)) > 0) {
 		if (r->ncourses == cap) {
 			cap = cap ? cap * 2 : 16;
 			r->courses = xrealloc(r->courses, cap * sizeof *r->courses);
@@ -350,7 +353,7 @@ static int load_courses(sqlite3 *db, const struct report_query *q, struct report
 		r->courses[r->ncourses++] = xstrdup(db_col_text(st, 0));
 	}
 	db_finish(st);
-	return 0;
+	return step < 0 ? err_fail(e, ERR_UNAVAILABLE, "cannot read the courses: %s", db_errstr(db)) : 0;
 }
 
 static int cmp_cert(const void *a, const void *b)
@@ -365,7 +368,8 @@ static int cmp_cert(const void *a, const void *b)
  * Certificates by learner and course, revoked ones left out as if never
  * issued: the first issue date (a re-issue keeps it) and whether a current one
  * (not replaced) remains. One sequential read of the table is much cheaper
- * than a lookup per enrolment. Returns the records; *n gets their count.
+ * than a lookup per enrolment. Returns the records; *n gets their count. On a
+ * read error: NULL and *n = SIZE_MAX.
  */
 static const char cert_sql[] = "SELECT user_id, course_id, issued_at, superseded_by IS NULL FROM certificates "
 			       "WHERE revoked_at IS NULL AND (?1 IS NULL OR course_id = ?1)";
@@ -376,7 +380,8 @@ static struct cert_rec *load_certificates(sqlite3 *db, const struct report *r, s
 	db_bind_text(st, 1, r->course);
 	struct cert_rec *recs = NULL;
 	size_t cap = 0, k = 0;
-	while (db_step_row(st) > 0) {
+	int step;
+	while ((step = db_step_row(st)) > 0) {
 		int course = course_slot(r, db_col_text(st, 1));
 		if (course < 0)
 			continue;
@@ -388,6 +393,11 @@ static struct cert_rec *load_certificates(sqlite3 *db, const struct report *r, s
 					      sqlite3_column_int(st, 3) != 0};
 	}
 	db_finish(st);
+	if (step < 0) {
+		free(recs);
+		*n = SIZE_MAX;
+		return NULL;
+	}
 	if (k)
 		qsort(recs, k, sizeof *recs, cmp_cert);
 	/* Merge the certificates of one learner and course; point each learner at their run. */
@@ -428,7 +438,7 @@ static const char scan_sql[] =
     "e.pretest FROM org_units o JOIN users u ON u.org_id = o.id JOIN enrolments e ON e.user_id = u.id "
     "WHERE o.path >= ?1 AND o.path < ?2 AND (?3 IS NULL OR e.course_id = ?3)";
 
-static void scan(sqlite3 *db, struct report *r, const char *path)
+static int scan(sqlite3 *db, struct report *r, const char *path, struct err *e)
 {
 	size_t plen = strlen(path);
 	char *end = xstrdup(path);
@@ -441,6 +451,7 @@ static void scan(sqlite3 *db, struct report *r, const char *path)
 	struct learners seen = {0};
 	size_t ncert;
 	struct cert_rec *certs = load_certificates(db, r, &seen, &ncert);
+	int step = ncert == SIZE_MAX ? -1 : 1; /* after the loop: 0 at the end, -1 on a read error */
 
 	const struct report_period *p = &r->period;
 	sqlite3_stmt *st = db_stmt(db, scan_sql);
@@ -448,7 +459,7 @@ static void scan(sqlite3 *db, struct report *r, const char *path)
 	db_bind_text(st, 2, end);
 	db_bind_text(st, 3, r->course);
 	struct learner *l = NULL;
-	while (db_step_row(st) > 0) {
+	while (step > 0 && (step = db_step_row(st)) > 0) {
 		int course = course_slot(r, db_col_text(st, 3));
 		if (course < 0)
 			continue;
@@ -485,7 +496,7 @@ static void scan(sqlite3 *db, struct report *r, const char *path)
 		l->marks |= (unsigned char)(marks | M_SEEN);
 	}
 	db_finish(st);
-	for (size_t i = 0; i < seen.cap; i++) {
+	for (size_t i = 0; step == 0 && i < seen.cap; i++) {
 		const struct learner *x = &seen.slot[i];
 		if (!(x->marks & M_SEEN))
 			continue;
@@ -499,6 +510,7 @@ static void scan(sqlite3 *db, struct report *r, const char *path)
 	free(certs);
 	free(keys);
 	free(end);
+	return step < 0 ? err_fail(e, ERR_UNAVAILABLE, "cannot read the enrolments: %s", db_errstr(db)) : 0;
 }
 
 /* Totals over sex and over org units: sums, as each learner has one sex and one unit. */
@@ -522,9 +534,11 @@ static int run(sqlite3 *db, const struct report_query *q, struct report *out, st
 		return rc;
 	if ((rc = load_courses(db, q, out, e)) < 0)
 		return rc;
-	load_children(db, out);
+	if ((rc = load_children(db, out, e)) < 0)
+		return rc;
 	out->cells = xcalloc((out->nchildren + 2) * (out->ncourses + 1) * (SEX_COUNT + 1), sizeof *out->cells);
-	scan(db, out, path);
+	if ((rc = scan(db, out, path, e)) < 0)
+		return rc;
 	roll_up(out);
 	return 0;
 }
