@@ -772,7 +772,7 @@ int user_get_by_session(sqlite3 *db, const char *token_hash, int64_t created_aft
 		*last_seen = sqlite3_column_int64(st, 19);
 	}
 	db_finish(st);
-	return rc > 0 ? 0 : rc < 0 ? -2 : -1;
+	return rc > 0 ? 0 : rc < 0 ? ERR_UNAVAILABLE : ERR_NOTFOUND;
 }
 
 int user_get(sqlite3 *db, int64_t id, struct user *u)

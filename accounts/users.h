@@ -143,8 +143,8 @@ int user_get(sqlite3 *db, int64_t id, struct user *u);
 /*
  * The user of a live session, in one query: the session whose token hash is token_hash, created after
  * created_after and last seen after seen_after, of an active user. Fills u (release with user_release()),
- * csrf (the session's form token) and *last_seen. -1 when there is no such session, -2 when the database
- * failed. For session_user_lookup() (accounts/sessions.h); other callers use that.
+ * csrf (the session's form token) and *last_seen. ERR_NOTFOUND when there is no such session,
+ * ERR_UNAVAILABLE when the database failed. For session_user_lookup() (accounts/sessions.h); other callers use that.
  */
 int user_get_by_session(sqlite3 *db, const char *token_hash, int64_t created_after, int64_t seen_after,
 			struct user *u, char csrf[65], int64_t *last_seen);

@@ -425,9 +425,9 @@ static int resolve(void *ctx, const char *path, struct render_target *t)
 	const struct pkg_file *f = pkg_find(rs->p, path);
 	char ext[8];
 	if (!f)
-		return -1;
+		return ERR_NOTFOUND;
 	if (!media_type_for_ext(media_ext(path, ext)))
-		return -2;
+		return ERR_INVALID;
 	char hex[65];
 	sha256_hex(f->data, f->len, hex);
 	snprintf(t->url, sizeof t->url, "/media/%s.%s", hex, ext);

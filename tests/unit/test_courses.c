@@ -246,8 +246,8 @@ static int fake_resolve(void *ctx, const char *path, struct render_target *t)
 		return 0;
 	}
 	if (!strcmp(path, "notes.txt"))
-		return -2;
-	return -1;
+		return ERR_INVALID;
+	return ERR_NOTFOUND;
 }
 
 static char *render(const char *md, struct problems *pr)
