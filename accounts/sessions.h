@@ -61,8 +61,8 @@ void sessions_sweep(sqlite3 *db);
 /* The results of login_attempt(): success or a shared code of lib/err.h. */
 enum login_result {
 	LOGIN_OK = 0,
-	LOGIN_BAD = ERR_INVALID,	/* no such active user, or a wrong password */
-	LOGIN_THROTTLED = ERR_LIMIT,	/* too many recent failures: *retry_after_s says how long to wait */
+	LOGIN_BAD = ERR_INVALID,       /* no such active user, or a wrong password */
+	LOGIN_THROTTLED = ERR_LIMIT,   /* too many recent failures: *retry_after_s says how long to wait */
 	LOGIN_ERROR = ERR_UNAVAILABLE, /* the attempt could not be recorded (the database failed) */
 };
 /*

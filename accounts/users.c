@@ -971,8 +971,8 @@ int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len
 	return users_import_csv_progress(db, name, data, len, pr, added, NULL, NULL, e);
 }
 
-int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
-			      import_progress_fn progress, void *ctx, struct err *e)
+int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr,
+			      int *added, import_progress_fn progress, void *ctx, struct err *e)
 {
 	struct import im = {.db = db, .name = name, .pr = pr};
 	int rc = -1;

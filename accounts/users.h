@@ -185,8 +185,8 @@ int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len
 /* Told how far a long import is: rows whose password is hashed, of total, every 1,000 and at the end. */
 typedef void (*import_progress_fn)(size_t done, size_t total, void *ctx);
 /* users_import_csv() reporting progress (progress may be NULL). */
-int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
-			      import_progress_fn progress, void *ctx, struct err *e);
+int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr,
+			      int *added, import_progress_fn progress, void *ctx, struct err *e);
 
 /* The number of accounts, deleted ones included; -1 when it cannot be read. */
 int64_t users_count(sqlite3 *db);

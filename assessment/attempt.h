@@ -33,12 +33,12 @@
 
 /* What each shared code of lib/err.h means here. */
 enum attempt_error {
-	ATTEMPT_EFAIL = ERR_FAIL,	    /* database or internal failure */
-	ATTEMPT_ENOTFOUND = ERR_NOTFOUND,   /* no such quiz or attempt, or not the caller's */
-	ATTEMPT_ELIMIT = ERR_LIMIT,	    /* no attempts left */
-	ATTEMPT_EBADANSWER = ERR_INVALID,   /* an answer names an option not in the question */
-	ATTEMPT_ECLOSED = ERR_CONFLICT,	    /* saving into a submitted or timed-out attempt */
-	ATTEMPT_EQUIZ = ERR_FAIL,	    /* the quiz source does not parse or has no questions */
+	ATTEMPT_EFAIL = ERR_FAIL,	  /* database or internal failure */
+	ATTEMPT_ENOTFOUND = ERR_NOTFOUND, /* no such quiz or attempt, or not the caller's */
+	ATTEMPT_ELIMIT = ERR_LIMIT,	  /* no attempts left */
+	ATTEMPT_EBADANSWER = ERR_INVALID, /* an answer names an option not in the question */
+	ATTEMPT_ECLOSED = ERR_CONFLICT,	  /* saving into a submitted or timed-out attempt */
+	ATTEMPT_EQUIZ = ERR_FAIL,	  /* the quiz source does not parse or has no questions */
 };
 
 /* Seconds after the deadline during which answers still count (network delay). */

@@ -32,7 +32,7 @@
 /* Error codes of json_body_parse() and json_bounds_check(): shared codes of lib/err.h. */
 #define JSON_EINVALID ERR_INVALID   /* not JSON (or empty, or invalid UTF-8, or a duplicate key) */
 #define JSON_ELIMIT ERR_LIMIT	    /* nested or repeated past the limits above */
-#define JSON_ENOTOBJECT ERR_INVALID  /* valid JSON, but not an object at the top (the same code as JSON_EINVALID) */
+#define JSON_ENOTOBJECT ERR_INVALID /* valid JSON, but not an object at the top (the same code as JSON_EINVALID) */
 
 /* A parsed document's top-level object, or an object inside it. */
 struct json_obj;

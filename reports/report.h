@@ -32,7 +32,7 @@
 
 /* Error codes of report_run besides ERR_FAIL (bad input, message set) and ERR_UNAVAILABLE (a read
  * failed): shared codes of lib/err.h. */
-#define REPORT_ENOENT ERR_NOTFOUND	 /* unknown org unit or course */
+#define REPORT_ENOENT ERR_NOTFOUND	/* unknown org unit or course */
 #define REPORT_EFORBIDDEN ERR_FORBIDDEN /* org unit outside the caller's scope */
 
 /* Grouping dimensions, for report_rows() and the writers. */

@@ -524,9 +524,13 @@ static void test_upload_parsers_deep_input_on_worker_stack(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_json_limits),	     cmocka_unit_test(test_json_getters),
-	    cmocka_unit_test(test_http_status_of),   cmocka_unit_test(test_form_limits),	     cmocka_unit_test(test_cookie_limits),
-	    cmocka_unit_test(test_multipart_limits), cmocka_unit_test(test_upload_parsers_deep_input_on_worker_stack),
+	    cmocka_unit_test(test_json_limits),
+	    cmocka_unit_test(test_json_getters),
+	    cmocka_unit_test(test_http_status_of),
+	    cmocka_unit_test(test_form_limits),
+	    cmocka_unit_test(test_cookie_limits),
+	    cmocka_unit_test(test_multipart_limits),
+	    cmocka_unit_test(test_upload_parsers_deep_input_on_worker_stack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
