@@ -203,7 +203,7 @@ int course_pick_package(sqlite3 *db, const char *course_id, const char *lang, co
 		out->item_title = xstrdup(db_col_text(st, 6));
 	}
 	db_finish(st);
-	return rc > 0 ? 0 : rc < 0 ? -2 : -1;
+	return rc > 0 ? 0 : rc < 0 ? ERR_UNAVAILABLE : ERR_NOTFOUND;
 }
 
 void course_pick_release(struct course_pick *p)
@@ -327,13 +327,14 @@ int learn_lesson_view(sqlite3 *db, struct arena *a, int64_t user_id, const char 
 	db_bind_text(st, 2, lang && lang[0] ? lang : "en");
 	db_bind_text(st, 3, path);
 	sqlite3_bind_int64(st, 4, user_id);
-	if (db_step_row(st) <= 0) {
+	int step = db_step_row(st);
+	if (step <= 0) {
 		db_finish(st);
-		return -1;
+		return step < 0 ? ERR_UNAVAILABLE : ERR_NOTFOUND;
 	}
 	if (strcmp(db_col_text(st, 4), "lesson") != 0) {
 		db_finish(st);
-		return -2;
+		return ERR_CONFLICT;
 	}
 	l->course_id = arena_strdup(a, course_id);
 	l->path = arena_strdup(a, path);

@@ -346,9 +346,9 @@ static int h_lesson(struct req *r)
 	struct learn_lesson l;
 	char etag[33];
 	int rc = learn_open_lesson(r, &l, etag);
-	if (rc == -2)
+	if (rc == ERR_CONFLICT)
 		return resp_error(r, 404, "that item is a quiz: start an attempt instead");
-	if (rc < 0)
+	if (rc < 0) /* a read that failed becomes a 503 (db_step_row()) */
 		return resp_error(r, 404, "no such lesson");
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "{\"course_id\":");

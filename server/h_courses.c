@@ -292,7 +292,7 @@ static int h_lesson(struct req *r)
 	struct learn_lesson l;
 	char etag[33];
 	int rc = learn_open_lesson(r, &l, etag);
-	if (rc == -2) {
+	if (rc == ERR_CONFLICT) {
 		struct buf to = BUF_INIT;
 		learn_href(&to, r->param[0], "quiz", r->param[1]);
 		rc = resp_redirect(r, buf_str(&to));
