@@ -158,4 +158,5 @@ for path, line, msg in findings:
 if findings:
     print(f"lint-step: {len(findings)} unchecked sqlite3_step result(s)", file=sys.stderr)
     sys.exit(1)
+print(f"lint-step: ok ({len(files)} files)")
 EOF
