@@ -258,6 +258,31 @@ static const char *const migrations[] = {
 	"ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE users ADD COLUMN activation_expires INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE users ADD COLUMN deleted_at INTEGER;",
+
+	/*
+	 * 4: published views, the read-only reporting interface of the modules that own the tables
+	 * (docs/architecture.md, "Published views"): reports/ reads these, never the tables. Each
+	 * reads only its owner's tables, is a plain projection or join that SQLite flattens into the
+	 * query using it (same plans, same indexes), and is written in SQL PostgreSQL speaks too.
+	 * A later migration that rebuilds one of these tables (create, copy, drop, rename) drops the
+	 * views reading it first and creates them again after: a rename checks every view.
+	 */
+	/* accounts: org units, with the id path of their chain from the root ('/1/5/23/'). */
+	"CREATE VIEW report_org_units AS"
+	"  SELECT id, code, name_en, name_km, level, parent_id, path FROM org_units;"
+	/* accounts: every account with its sex and its org unit's path (deleted accounts included). */
+	"CREATE VIEW report_learners AS"
+	"  SELECT u.id AS user_id, u.sex, u.org_id, o.path AS org_path"
+	"  FROM users u JOIN org_units o ON o.id = u.org_id;"
+	/* courses: the course ids. */
+	"CREATE VIEW report_courses AS SELECT id FROM courses;"
+	/* courses: one row per learner and course, with the dates of its milestones and its scores. */
+	"CREATE VIEW report_enrolments AS"
+	"  SELECT user_id, course_id, enrolled_at, started_at, completed_at, best_final, pretest FROM enrolments;"
+	/* certificates: those not revoked; is_current is 1 for one not replaced by a re-issue. */
+	"CREATE VIEW report_certificates AS"
+	"  SELECT user_id, course_id, issued_at, CASE WHEN superseded_by IS NULL THEN 1 ELSE 0 END AS is_current"
+	"  FROM certificates WHERE revoked_at IS NULL;",
 };
 
 const char *schema_migration(int i)

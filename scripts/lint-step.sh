@@ -134,16 +134,17 @@ def check(path):
         cond = enclosing_loop(s, at)
         if cond is None:
             continue
-        var = re.search(r"\(\s*(\w+)\s*=\s*$", s[cond:at])
+        # The result kept in a variable, or through a pointer or a member (*rc, p->rc).
+        var = re.search(r"\(\s*(\*?\s*\w+(?:(?:->|\.)\w+)*)\s*=\s*$", s[cond:at])
         if not var:
             found.append((line, f"a row loop on {m.group(1)}() must keep the result "
                           f"(`while ((rc = {m.group(1)}(st)) ...)`) and check it after the loop"))
             continue
-        name = var.group(1)
+        name = re.sub(r"\s+", "", var.group(1))
         end = loop_end(s, cond)
         rest = s[end : function_end(s, end)]
         # A read of the variable after the loop (a new assignment does not count).
-        reads = [r for r in re.finditer(r"\b%s\b" % re.escape(name), rest)
+        reads = [r for r in re.finditer(r"(?<![\w>.])%s\b" % re.escape(name).replace(r"\*", r"\*\s*"), rest)
                  if not re.match(r"\s*=[^=]", rest[r.end():])]
         if not reads:
             found.append((line, f"the row loop on {m.group(1)}() never checks '{name}' after the loop: "

@@ -158,11 +158,9 @@ static int report_error(struct req *r, int rc, const struct err *e)
 				       "own unit and the units below it."));
 	if (rc == REPORT_ENOENT)
 		return resp_error(r, http_status_of(rc), T(r, "No such org unit or course."));
-	if (rc == ERR_UNAVAILABLE) {
-		r->cause = arena_printf(&r->arena, "report not read: %s", e->msg);
+	if (rc == REPORT_EDB)
 		return resp_error(r, http_status_of(rc),
 				  T(r, "The database could not be read. Please try again in a moment."));
-	}
 	char *msg = arena_printf(&r->arena, "%s (%s)", T(r, "The report parameters are not valid."), e->msg);
 	return resp_error(r, http_status_of(ERR_INVALID), msg);
 }

@@ -74,6 +74,14 @@ static int first(sqlite3_stmt *st, int *n)
 		return -1;
 	return db_step_done(st) == 0 && db_step_row(st) > 0 ? 0 : -1;
 }
+
+static void through(sqlite3_stmt *st, int *rc)
+{
+	while ((*rc = db_step_row(st)) > 0)
+		;
+	if (*rc < 0)
+		log_msg(LOG_ERROR, "error", "read failed");
+}
 """
 
 
