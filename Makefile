@@ -1,7 +1,7 @@
 # Sala: one non-recursive Makefile. `make` builds ./sala.
 #   make run     install missing packages, build, create a demo database, serve on 127.0.0.1:8080
 #   make test    install test packages, build with sanitizers, run every suite
-#   make check   the quick loop: the SQL ownership check, optimised build and unit tests
+#   make check   the quick loop: the SQL ownership and step checks, optimised build and unit tests
 #   make bench   optimised build and benchmarks (writes docs/performance.md)
 #   make fuzz    libFuzzer harnesses for the parsers (FUZZ_SECONDS each)
 #   make install  binary, bundled courses, docs, systemd units, nginx example (PREFIX=/usr/local, DESTDIR)
