@@ -772,7 +772,7 @@ int user_get_by_session(sqlite3 *db, const char *token_hash, int64_t created_aft
 		*last_seen = sqlite3_column_int64(st, 19);
 	}
 	db_finish(st);
-	return rc > 0 ? 0 : rc < 0 ? -2 : -1;
+	return rc > 0 ? 0 : rc < 0 ? ERR_UNAVAILABLE : ERR_NOTFOUND;
 }
 
 int user_get(sqlite3 *db, int64_t id, struct user *u)
@@ -843,7 +843,7 @@ static const char *const user_cols[NCOLS] = {"username", "full_name", "full_name
 struct import {
 	sqlite3 *db;
 	const char *name;
-	FILE *errs;
+	struct problems *pr;
 	int col[NCOLS];
 	int header_seen, bad;
 	struct user_input *rows;
@@ -913,7 +913,7 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 		const int required[] = {C_USERNAME, C_FULL_NAME, C_ORG};
 		for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
 			if (im->col[required[i]] < 0) {
-				fprintf(im->errs, "%s:%d: missing column '%s' in the header\n", im->name, line,
+				problem_add(im->pr, im->name, line, "missing column '%s' in the header",
 					user_cols[required[i]]);
 				im->bad++;
 			}
@@ -926,7 +926,7 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 			for (int k = 0; k < NCOLS; k++)
 				known |= strcmp(tmp, user_cols[k]) == 0;
 			if (!known) {
-				fprintf(im->errs, "%s:%d: unknown column '%s'\n", im->name, line, tmp);
+				problem_add(im->pr, im->name, line, "unknown column '%s'", tmp);
 				im->bad++;
 			}
 		}
@@ -957,7 +957,7 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 	if (twice)
 		rc = err_set(&e, "username '%s' appears twice (also on line %d)", u.username, twice);
 	if (rc < 0) {
-		fprintf(im->errs, "%s:%d: %s\n", im->name, line, e.msg);
+		problem_add(im->pr, im->name, line, "%s", e.msg);
 		im->bad++;
 		return 0;
 	}
@@ -965,16 +965,16 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 	return 0;
 }
 
-int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
+int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
 		     struct err *e)
 {
-	return users_import_csv_progress(db, name, data, len, errs, added, NULL, NULL, e);
+	return users_import_csv_progress(db, name, data, len, pr, added, NULL, NULL, e);
 }
 
-int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
-			      import_progress_fn progress, void *ctx, struct err *e)
+int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr,
+			      int *added, import_progress_fn progress, void *ctx, struct err *e)
 {
-	struct import im = {.db = db, .name = name, .errs = errs};
+	struct import im = {.db = db, .name = name, .pr = pr};
 	int rc = -1;
 	char(*hashes)[crypto_pwhash_STRBYTES] = NULL;
 	if (csv_parse_mem(name, data, len, import_row, &im, e) < 0)
@@ -996,7 +996,7 @@ int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, s
 		struct err pe;
 		if (im.rows[i].activation || password_check(im.rows[i].password, im.rows[i].username, &pe) == 0)
 			continue;
-		fprintf(errs, "%s:%d: %s\n", name, im.lines[i], pe.msg);
+		problem_add(pr, name, im.lines[i], "%s", pe.msg);
 		im.bad++;
 	}
 	if (im.bad) {

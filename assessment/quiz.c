@@ -16,13 +16,9 @@
 void quiz_problem(struct quiz_parser *p, int line, const char *fmt, ...)
 {
 	p->problems++;
-	if (!p->errs)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(p->errs, "%s:%d: ", p->name, line);
-	vfprintf(p->errs, fmt, ap);
-	fputc('\n', p->errs);
+	problem_vadd(p->pr, p->name, line, fmt, ap);
 	va_end(ap);
 }
 
@@ -163,11 +159,11 @@ int quiz_setting(struct quiz_parser *p, struct quiz *q, const char *k, const cha
 	return ok ? 0 : -1;
 }
 
-int quiz_parse(const char *name, const char *data, size_t len, struct quiz *q, FILE *errs)
+int quiz_parse(const char *name, const char *data, size_t len, struct quiz *q, struct problems *pr)
 {
 	memset(q, 0, sizeof *q);
 	q->pass_mark = -1;
-	struct quiz_parser p = {.name = name ? name : "quiz", .errs = errs, .problems = 0};
+	struct quiz_parser p = {.name = name ? name : "quiz", .pr = pr, .problems = 0};
 	if (len > QUIZ_MAX_BYTES) {
 		quiz_problem(&p, 1, "the file is too large (%zu bytes; at most %d)", len, QUIZ_MAX_BYTES);
 		return p.problems;

@@ -6,8 +6,8 @@
 #define SALA_QUIZ_H
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 
+#include "lib/diag.h"
 #include "lib/err.h"
 
 /* Limits that bound the parser's work on hostile input. */
@@ -77,12 +77,12 @@ struct quiz {
 
 /*
  * Parses a quiz file; the format follows the name (".gift" is GIFT, else
- * Markdown). Every problem is written to errs as "NAME:LINE: message" (errs
- * may be NULL); returns the number of problems (0 = ok). q is filled even on
+ * Markdown). Every problem is added to pr as "NAME:LINE: message" (pr may be
+ * NULL); returns the number of problems (0 = ok). q is filled even on
  * problems, and must be freed with quiz_free(). Never crashes on hostile
  * input and refuses files over QUIZ_MAX_BYTES.
  */
-int quiz_parse(const char *name, const char *data, size_t len, struct quiz *q, FILE *errs);
+int quiz_parse(const char *name, const char *data, size_t len, struct quiz *q, struct problems *pr);
 void quiz_free(struct quiz *q);
 
 /* "final", "practice" or "pretest"; and back (-1 when unknown). */

@@ -9,11 +9,12 @@
 #include <stdio.h>
 
 #include "assessment/quiz.h"
+#include "lib/diag.h"
 
-/* One parse: problems are written to errs and counted. */
+/* One parse: problems are added to pr (may be NULL) as "NAME:LINE: message" and counted. */
 struct quiz_parser {
 	const char *name;
-	FILE *errs;
+	struct problems *pr;
 	int problems;
 };
 void quiz_problem(struct quiz_parser *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

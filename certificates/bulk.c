@@ -42,7 +42,8 @@ int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **
 	size_t cap = 64;
 	*ids = xmalloc(cap * sizeof **ids);
 	*n = 0;
-	while (db_step_row(st) > 0) {
+	int step;
+	while ((step = db_step_row(st)) > 0) {
 		if (*n == max) {
 			db_finish(st);
 			free(*ids);
@@ -54,6 +55,12 @@ int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **
 		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
 	}
 	db_finish(st);
+	if (step < 0) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return err_set(e, "cannot read the certificates: %s", db_errstr(db));
+	}
 	return 0;
 }
 

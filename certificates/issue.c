@@ -444,12 +444,14 @@ int cert_reissue_renamed(sqlite3 *db, int64_t user_id, int *count, struct err *e
 	sqlite3_bind_int64(st, 1, user_id);
 	char **serials = NULL;
 	size_t n = 0;
-	while (db_step_row(st) > 0) {
+	int step;
+	while ((step = db_step_row(st)) > 0) {
 		serials = xrealloc(serials, (n + 1) * sizeof *serials);
 		serials[n++] = xstrdup(db_col_text(st, 0));
 	}
 	db_finish(st);
-	int rc = 0;
+	/* A list cut short by an error reissues none of it. */
+	int rc = step < 0 ? err_set(e, "cannot read the certificates to reissue: %s", db_errstr(db)) : 0;
 	*count = 0;
 	for (size_t i = 0; i < n; i++) {
 		int64_t id;

@@ -34,7 +34,7 @@ int cert_row_insert(sqlite3 *db, const struct cert *c, const char *payload, cons
 	db_bind_text(st, 18, revoked_at ? reason : "");
 	int rc = db_step_done(st);
 	if (rc < 0 && sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE)
-		rc = -2;
+		rc = ERR_CONFLICT;
 	db_finish(st);
 	return rc;
 }
@@ -42,9 +42,9 @@ int cert_row_insert(sqlite3 *db, const struct cert *c, const char *payload, cons
 int cert_record(sqlite3 *db, struct cert *c, const unsigned char sk[crypto_sign_SECRETKEYBYTES], int64_t revoked_at,
 		const char *reason, struct buf *payload, struct err *e)
 {
-	int rc = -2;
+	int rc = ERR_CONFLICT;
 	/* A new code (and signature) when the random code is taken: 45 bits, so almost never. */
-	for (int tries = 0; tries < 8 && rc == -2; tries++) {
+	for (int tries = 0; tries < 8 && rc == ERR_CONFLICT; tries++) {
 		char sig[CERT_SIG_B64_SIZE];
 		cert_code_new(c->code);
 		buf_reset(payload);

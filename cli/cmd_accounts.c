@@ -148,7 +148,7 @@ static int user_list_cmd(struct cmd_args *a)
 	return 0;
 }
 
-typedef int (*import_fn)(sqlite3 *, const char *, const char *, size_t, FILE *, int *, struct err *);
+typedef int (*import_fn)(sqlite3 *, const char *, const char *, size_t, struct problems *, int *, struct err *);
 
 /* Every 1,000 rows of a long import: where it is, on stderr (stdout keeps only the result). */
 static void import_progress(size_t done, size_t total, void *ctx)
@@ -156,10 +156,10 @@ static void import_progress(size_t done, size_t total, void *ctx)
 	fprintf(stderr, "sala: %s: %zu of %zu passwords hashed\n", (const char *)ctx, done, total);
 }
 
-static int users_import_fn(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
+static int users_import_fn(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
 			   struct err *e)
 {
-	return users_import_csv_progress(db, name, data, len, errs, added, import_progress, (void *)name, e);
+	return users_import_csv_progress(db, name, data, len, pr, added, import_progress, (void *)name, e);
 }
 
 static int csv_import(const char *what, const char *path, import_fn fn)
@@ -169,9 +169,12 @@ static int csv_import(const char *what, const char *path, import_fn fn)
 	sqlite3 *db = cli_db_open();
 	struct err e = {""};
 	int added = 0;
-	int rc = fn(db, path, data, len, stderr, &added, &e);
+	struct problems pr = {0};
+	int rc = fn(db, path, data, len, &pr, &added, &e);
 	db_close(db);
 	free(data);
+	problems_write(&pr, stderr);
+	problems_release(&pr);
 	if (rc < 0) {
 		fprintf(stderr, "sala: %s\n", e.msg);
 		return 1;

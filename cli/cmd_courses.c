@@ -138,9 +138,9 @@ static int load_check(const char *path, const struct pkg_limits *lim, struct pac
 	}
 	struct problems pr = {0};
 	int n = pkg_analyze(p, lim, 0, info, &pr);
-	fputs(buf_str(&pr.warnings), stderr);
+	fputs(problems_warnings(&pr), stderr);
 	if (n) {
-		fputs(buf_str(&pr.text), stdout);
+		fputs(problems_text(&pr), stdout);
 		fprintf(stderr, "sala: %d problem%s\n", n, n == 1 ? "" : "s");
 	} else if (!quiet) {
 		printf("ok: %s %s (%s): %d lessons, %d quizzes, %d questions\n", info->id, info->version,
@@ -222,9 +222,9 @@ static int cmd_import(struct cmd_args *a)
 	char msg[512];
 	int rc = package_import_path(db, path, &o, &pr, msg, sizeof msg, &e);
 	db_close(db);
-	fputs(buf_str(&pr.warnings), stderr);
+	fputs(problems_warnings(&pr), stderr);
 	if (rc < 0) {
-		fputs(buf_str(&pr.text), stdout);
+		fputs(problems_text(&pr), stdout);
 		problems_release(&pr);
 		die("import: %s: %s", path, e.msg);
 	}

@@ -425,9 +425,9 @@ static int resolve(void *ctx, const char *path, struct render_target *t)
 	const struct pkg_file *f = pkg_find(rs->p, path);
 	char ext[8];
 	if (!f)
-		return -1;
+		return ERR_NOTFOUND;
 	if (!media_type_for_ext(media_ext(path, ext)))
-		return -2;
+		return ERR_INVALID;
 	char hex[65];
 	sha256_hex(f->data, f->len, hex);
 	snprintf(t->url, sizeof t->url, "/media/%s.%s", hex, ext);
@@ -505,24 +505,8 @@ static const char *kind_name(enum quiz_kind k)
 
 static void analyze_quiz(const struct pkg_file *f, struct pkg_item *it, struct pkg_info *info, struct problems *pr)
 {
-	char *text = NULL;
-	size_t tlen = 0;
-	FILE *errs = open_memstream(&text, &tlen);
 	struct quiz q;
-	int n = quiz_parse(f->path, (const char *)f->data, f->len, &q, errs);
-	if (errs)
-		fclose(errs);
-	if (n > 0) {
-		if (tlen) {
-			buf_add(&pr->text, text, tlen);
-			if (text[tlen - 1] != '\n')
-				buf_putc(&pr->text, '\n');
-			pr->n += n;
-		} else {
-			problem_add(pr, f->path, 1, "%d quiz problems", n);
-		}
-	}
-	free(text);
+	quiz_parse(f->path, (const char *)f->data, f->len, &q, pr);
 	it->questions = (int)q.nquestions;
 	info->nquestions += it->questions;
 	it->quiz_kind = xstrdup(kind_name(q.kind));

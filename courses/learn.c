@@ -133,7 +133,8 @@ static size_t courses_collect(struct arena *a, sqlite3_stmt *st, struct learn_co
 {
 	size_t n = 0, cap = 0;
 	struct learn_course *v = NULL;
-	while (db_step_row(st) > 0) {
+	int step;
+	while ((step = db_step_row(st)) > 0) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			struct learn_course *grown = arena_alloc(a, cap * sizeof *grown);
@@ -144,8 +145,9 @@ static size_t courses_collect(struct arena *a, sqlite3_stmt *st, struct learn_co
 		course_from_row(a, st, &v[n++]);
 	}
 	db_finish(st);
-	*out = v;
-	return n;
+	/* Never a short list: none, and db_read_failed() makes the page a 503. */
+	*out = step < 0 ? NULL : v;
+	return step < 0 ? 0 : n;
 }
 
 /* The words of q as a JSON array, or NULL when q has none. At most 10 words. */
@@ -202,7 +204,7 @@ int course_pick_package(sqlite3 *db, const char *course_id, const char *lang, co
 		out->item_title = xstrdup(db_col_text(st, 6));
 	}
 	db_finish(st);
-	return rc > 0 ? 0 : rc < 0 ? -2 : -1;
+	return rc > 0 ? 0 : rc < 0 ? ERR_UNAVAILABLE : ERR_NOTFOUND;
 }
 
 void course_pick_release(struct course_pick *p)
@@ -256,7 +258,8 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 	db_bind_text(st, 3, course_id);
 	size_t n = 0, cap = 0;
 	struct learn_item *v = NULL;
-	while (db_step_row(st) > 0) {
+	int step;
+	while ((step = db_step_row(st)) > 0) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			struct learn_item *grown = arena_alloc(a, cap * sizeof *grown);
@@ -273,8 +276,9 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 		it->done = sqlite3_column_int(st, 5) != 0;
 	}
 	db_finish(st);
-	*out = v;
-	return n;
+	/* Never a short list: none, and db_read_failed() makes the page a 503. */
+	*out = step < 0 ? NULL : v;
+	return step < 0 ? 0 : n;
 }
 
 /* Columns 9-13 and 14-18 of the lesson view: an item, or NULLs. */
@@ -324,13 +328,14 @@ int learn_lesson_view(sqlite3 *db, struct arena *a, int64_t user_id, const char 
 	db_bind_text(st, 2, lang && lang[0] ? lang : "en");
 	db_bind_text(st, 3, path);
 	sqlite3_bind_int64(st, 4, user_id);
-	if (db_step_row(st) <= 0) {
+	int step = db_step_row(st);
+	if (step <= 0) {
 		db_finish(st);
-		return -1;
+		return step < 0 ? ERR_UNAVAILABLE : ERR_NOTFOUND;
 	}
 	if (strcmp(db_col_text(st, 4), "lesson") != 0) {
 		db_finish(st);
-		return -2;
+		return ERR_CONFLICT;
 	}
 	l->course_id = arena_strdup(a, course_id);
 	l->path = arena_strdup(a, path);
@@ -407,7 +412,7 @@ int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char 
 		*created = false;
 	if (!course_available(db, course_id)) {
 		err_set(e, "no course '%s'", course_id);
-		return -2;
+		return ERR_NOTFOUND;
 	}
 	bool mine;
 	if (begin_if_needed(db, &mine, e) < 0)

@@ -31,10 +31,10 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 
-/* Error codes of report_run besides -1 (bad input, message set). */
-#define REPORT_ENOENT (-2)     /* unknown org unit or course */
-#define REPORT_EFORBIDDEN (-3) /* org unit outside the caller's scope */
-#define REPORT_EDB (-4)	       /* reading the database failed: no report rather than a short one */
+/* Error codes of report_run besides ERR_FAIL (bad input, message set): shared codes of lib/err.h. */
+#define REPORT_ENOENT ERR_NOTFOUND	/* unknown org unit or course */
+#define REPORT_EFORBIDDEN ERR_FORBIDDEN /* org unit outside the caller's scope */
+#define REPORT_EDB ERR_UNAVAILABLE	/* reading the database failed: no report rather than a short one */
 
 /* Grouping dimensions, for report_rows() and the writers. */
 enum { REPORT_BY_SEX = 1, REPORT_BY_ORG = 2, REPORT_BY_COURSE = 4 };

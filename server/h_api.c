@@ -268,8 +268,8 @@ static int h_enrol(struct req *r)
 	struct err e;
 	bool created;
 	int got = learn_enrol(r->db, r->user->id, r->param[0], "self", &created, &e);
-	if (got == -2)
-		return resp_error(r, 404, "no such course");
+	if (got == ERR_NOTFOUND)
+		return resp_error(r, http_status_of(got), "no such course");
 	if (got < 0) {
 		r->cause = arena_printf(&r->arena, "enrolment in %s not saved: %s", r->param[0], e.msg);
 		return resp_error(r, 503, "the enrolment could not be saved; try again in a moment");
@@ -346,9 +346,9 @@ static int h_lesson(struct req *r)
 	struct learn_lesson l;
 	char etag[33];
 	int rc = h_learn_open_lesson(r, &l, etag);
-	if (rc == -2)
+	if (rc == ERR_CONFLICT)
 		return resp_error(r, 404, "that item is a quiz: start an attempt instead");
-	if (rc < 0)
+	if (rc < 0) /* a read that failed becomes a 503 (db_step_row()) */
 		return resp_error(r, 404, "no such lesson");
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "{\"course_id\":");

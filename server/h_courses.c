@@ -235,8 +235,8 @@ static int h_enrol(struct req *r)
 {
 	struct err e;
 	int got = learn_enrol(r->db, r->user->id, r->param[0], "self", NULL, &e);
-	if (got == -2)
-		return resp_error(r, 404, T(r, "No such course."));
+	if (got == ERR_NOTFOUND)
+		return resp_error(r, http_status_of(got), T(r, "No such course."));
 	if (got < 0) {
 		log_msg(LOG_ERROR, "error", "enrolment in %s not saved: %s", r->param[0], e.msg);
 		return resp_error(r, 503, T(r, "Your enrolment could not be saved. Please try again in a moment."));
@@ -292,7 +292,7 @@ static int h_lesson(struct req *r)
 	struct learn_lesson l;
 	char etag[33];
 	int rc = h_learn_open_lesson(r, &l, etag);
-	if (rc == -2) {
+	if (rc == ERR_CONFLICT) {
 		struct buf to = BUF_INIT;
 		h_learn_href(&to, r->param[0], "quiz", r->param[1]);
 		rc = resp_redirect(r, buf_str(&to));

@@ -16,8 +16,8 @@ const char *h_learn_lang_name(const char *code);
  * Opens the lesson r->param[1] of course r->param[0] for the logged-in user
  * with one domain call, learn_lesson_view() (which records a first reading),
  * and makes the page's ETag (33 bytes). l->html is NULL on a page whose body
- * is in the response cache; the JSON API always gets it. -1 when there is no
- * such lesson, -2 when the path is a quiz.
+ * is in the response cache; the JSON API always gets it. The codes of
+ * learn_lesson_view(): ERR_NOTFOUND, ERR_UNAVAILABLE, ERR_CONFLICT (a quiz).
  */
 int h_learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33]);
 /*

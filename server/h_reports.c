@@ -152,15 +152,16 @@ static int params_read(struct req *r, struct params *p, struct err *e)
 static int report_error(struct req *r, int rc, const struct err *e)
 {
 	if (rc == REPORT_EFORBIDDEN)
-		return resp_error(r, 403,
+		return resp_error(r, http_status_of(rc),
 				  T(r, "That org unit is outside your area: you can see reports only for your "
 				       "own unit and the units below it."));
 	if (rc == REPORT_ENOENT)
-		return resp_error(r, 404, T(r, "No such org unit or course."));
+		return resp_error(r, http_status_of(rc), T(r, "No such org unit or course."));
 	if (rc == REPORT_EDB)
-		return resp_error(r, 503, T(r, "The database could not be read. Please try again in a moment."));
+		return resp_error(r, http_status_of(rc),
+				  T(r, "The database could not be read. Please try again in a moment."));
 	char *msg = arena_printf(&r->arena, "%s (%s)", T(r, "The report parameters are not valid."), e->msg);
-	return resp_error(r, 400, msg);
+	return resp_error(r, http_status_of(ERR_INVALID), msg);
 }
 
 /* "period=..&from=..&to=..&course=.." for links, without org (appended by the caller). */

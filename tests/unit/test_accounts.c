@@ -14,6 +14,7 @@
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/util.h"
+#include "lib/xmalloc.h"
 #include "server/server.h"
 
 static int setup(void **state)
@@ -43,16 +44,15 @@ static int64_t fingerprint(sqlite3 *db)
 
 static char *import_errors(sqlite3 *db, bool users, const char *csv, int *rc, int *added)
 {
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
+	struct problems pr = {0};
 	struct err e = {""};
 	*added = -1;
-	*rc = users ? users_import_csv(db, "in.csv", csv, strlen(csv), f, added, &e)
-		    : orgs_import_csv(db, "in.csv", csv, strlen(csv), f, added, &e);
+	*rc = users ? users_import_csv(db, "in.csv", csv, strlen(csv), &pr, added, &e)
+		    : orgs_import_csv(db, "in.csv", csv, strlen(csv), &pr, added, &e);
 	if (*rc < 0)
-		fprintf(f, "%s\n", e.msg);
-	fclose(f);
+		buf_printf(&pr.text, "%s\n", e.msg);
+	char *out = xstrdup(problems_text(&pr));
+	problems_release(&pr);
 	return out;
 }
 

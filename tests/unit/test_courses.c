@@ -248,8 +248,8 @@ static int fake_resolve(void *ctx, const char *path, struct render_target *t)
 		return 0;
 	}
 	if (!strcmp(path, "notes.txt"))
-		return -2;
-	return -1;
+		return ERR_INVALID;
+	return ERR_NOTFOUND;
 }
 
 static char *render(const char *md, struct problems *pr)
@@ -931,7 +931,7 @@ static void test_pick_package(void **state)
 		struct course_pick pk;
 		int rc = course_pick_package(db, "pick", c->lang, c->item, &pk);
 		if (!c->want) {
-			if (rc != -1)
+			if (rc != ERR_NOTFOUND)
 				fail_msg("case '%s': picked package %lld, wanted none", c->what,
 					 (long long)pk.package_id);
 			course_pick_release(&pk);
@@ -958,7 +958,7 @@ static void test_pick_package(void **state)
 	}
 	/* A course that does not exist has no package. */
 	struct course_pick pk;
-	assert_int_equal(course_pick_package(db, "no-such-course", "en", NULL, &pk), -1);
+	assert_int_equal(course_pick_package(db, "no-such-course", "en", NULL, &pk), ERR_NOTFOUND);
 	assert_int_equal(pk.package_id, 0);
 	course_pick_release(&pk);
 }
@@ -1205,9 +1205,9 @@ static void test_lesson_view(void **state)
 	assert_int_equal(db_int(db, "SELECT count(*) FROM certificates", NULL, NULL, -1), 0);
 	/* A quiz path is not a lesson and records nothing; an unknown path or course is not found. */
 	assert_int_equal(
-	    learn_lesson_view(db, &ar, uid, "test-course", "en", "quizzes/final.md", NULL, &l, &e), -2);
-	assert_int_equal(learn_lesson_view(db, &ar, uid, "test-course", "en", "lessons/none.md", NULL, &l, &e), -1);
-	assert_int_equal(learn_lesson_view(db, &ar, uid, "no-course", "en", "lessons/01-intro.md", NULL, &l, &e), -1);
+	    learn_lesson_view(db, &ar, uid, "test-course", "en", "quizzes/final.md", NULL, &l, &e), ERR_CONFLICT);
+	assert_int_equal(learn_lesson_view(db, &ar, uid, "test-course", "en", "lessons/none.md", NULL, &l, &e), ERR_NOTFOUND);
+	assert_int_equal(learn_lesson_view(db, &ar, uid, "no-course", "en", "lessons/01-intro.md", NULL, &l, &e), ERR_NOTFOUND);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM progress", NULL, NULL, -1), 2);
 	/* Reading the last-opened lesson again writes nothing: its state is the one the view query read. */
 	assert_int_equal(

@@ -15,21 +15,19 @@
 #include "assessment/quiz.h"
 #include "lib/buf.h"
 #include "lib/util.h"
+#include "lib/xmalloc.h"
 
 #define DATA "../data/quiz/"
 
 /* Parses src; the problems text goes into *errs (caller frees). */
 static int parse(const char *name, const char *src, struct quiz *q, char **errs)
 {
-	size_t n = 0;
-	char *e = NULL;
-	FILE *f = open_memstream(&e, &n);
-	int rc = quiz_parse(name, src, strlen(src), q, f);
-	fclose(f);
+	struct problems pr = {0};
+	int rc = quiz_parse(name, src, strlen(src), q, &pr);
+	assert_int_equal(rc, pr.n);
 	if (errs)
-		*errs = e;
-	else
-		free(e);
+		*errs = xstrdup(problems_text(&pr));
+	problems_release(&pr);
 	return rc;
 }
 
