@@ -23,6 +23,12 @@ struct pick {
 	int64_t id;
 };
 
+static int id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
 static int pick_cmp(const void *a, const void *b)
 {
 	const struct pick *x = a, *y = b;
@@ -34,27 +40,34 @@ int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **
 {
 	*ids = NULL;
 	*n = 0;
-	/* The org subtree is the learners' current units (accounts/), their certificates read DB_BATCH
-	 * learners a statement; without an org, one statement. */
-	bool by_org = f->org_id > 0;
+	/*
+	 * The org subtree is the learners' current units (accounts/). A small subtree's certificates are read
+	 * DB_BATCH learners a statement (through certificates_user); a large one's in one ordered pass over
+	 * the certificates, keeping those of its learners (found in the sorted ids), as without an org.
+	 */
 	int64_t *users = NULL;
 	size_t nu = 0;
-	if (by_org && users_in_org_subtree(db, f->org_id, false, &users, &nu, e) < 0)
+	if (f->org_id > 0 && users_in_org_subtree(db, f->org_id, false, &users, &nu, e) < 0)
 		return -1;
+	bool batched = f->org_id > 0 && nu <= 4 * DB_BATCH, scan = f->org_id > 0 && !batched;
+	if (scan)
+		qsort(users, nu, sizeof *users, id_cmp);
 	/* Only the first `want` rows of each statement can be among the first `want` of all: the limit, or
 	 * one more than max to tell a selection that is too large. */
 	size_t want = f->limit && f->limit <= max ? f->limit : max + 1;
-	size_t batches = by_org ? (nu + DB_BATCH - 1) / DB_BATCH : 1;
+	size_t batches = batched ? (nu + DB_BATCH - 1) / DB_BATCH : 1;
 	struct pick *v = NULL;
 	size_t nv = 0, cap = 0;
 	struct buf sql = BUF_INIT;
 	int rc = 0;
 	for (size_t b = 0; b < batches && rc == 0; b++) {
-		size_t at = b * DB_BATCH, k = by_org ? (nu - at < DB_BATCH ? nu - at : DB_BATCH) : 0;
+		size_t at = b * DB_BATCH, k = batched ? (nu - at < DB_BATCH ? nu - at : DB_BATCH) : 0;
 		buf_reset(&sql);
-		buf_puts(&sql, "SELECT id, completed_on FROM certificates WHERE superseded_by IS NULL AND revoked_at IS "
-			       "NULL AND (?1 IS NULL OR course_id = ?1) AND (?2 IS NULL OR completed_on >= ?2) AND "
-			       "(?3 IS NULL OR completed_on <= ?3)");
+		buf_puts(
+		    &sql,
+		    "SELECT id, completed_on, user_id FROM certificates WHERE superseded_by IS NULL AND revoked_at IS "
+		    "NULL AND (?1 IS NULL OR course_id = ?1) AND (?2 IS NULL OR completed_on >= ?2) AND "
+		    "(?3 IS NULL OR completed_on <= ?3)");
 		if (k) {
 			buf_puts(&sql, " AND user_id IN (");
 			db_params(&sql, 5, k);
@@ -65,11 +78,16 @@ int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **
 		db_bind_text(st, 1, f->course_id && *f->course_id ? f->course_id : NULL);
 		db_bind_text(st, 2, f->from && *f->from ? f->from : NULL);
 		db_bind_text(st, 3, f->to && *f->to ? f->to : NULL);
-		sqlite3_bind_int64(st, 4, (int64_t)want);
+		sqlite3_bind_int64(st, 4, scan ? -1 : (int64_t)want);
 		for (size_t i = 0; i < k; i++)
 			sqlite3_bind_int64(st, (int)(5 + i), users[at + i]);
 		int r;
 		while ((r = db_step_row(st)) > 0) {
+			int64_t uid = sqlite3_column_int64(st, 2);
+			if (scan && !bsearch(&uid, users, nu, sizeof *users, id_cmp))
+				continue;
+			if (scan && nv == want)
+				break;
 			if (nv == cap)
 				v = xrealloc(v, (cap = cap ? cap * 2 : 64) * sizeof *v);
 			v[nv].id = sqlite3_column_int64(st, 0);
