@@ -214,11 +214,15 @@ static int bulk_run(sqlite3 *db, struct worker *ws, size_t nw, const int64_t *id
 	int rc = 0;
 	for (size_t at = 0; at < n && rc == 0; at += BULK_BATCH) {
 		size_t k = 0;
-		for (size_t i = at; i < n && i < at + BULK_BATCH; i++)
+		/* Certificates are never deleted: one selected but not read is a read error, not a shorter file. */
+		for (size_t i = at; i < n && i < at + BULK_BATCH && rc == 0; i++)
 			if (cert_get(db, ids[i], &cs[k]) == 0)
 				k++;
+			else
+				rc = err_set(e, "cannot read certificate %lld: %s", (long long)ids[i], db_errstr(db));
 		struct batch b = {.cs = cs, .outs = outs, .n = k, .as_pdf = zip != NULL};
-		rc = render_batch(ws, nw, &b, e);
+		if (rc == 0)
+			rc = render_batch(ws, nw, &b, e);
 		for (size_t i = 0; i < k; i++) {
 			if (rc == 0)
 				rc = zip ? zip_add(zip, &cs[i], &outs[i], e) : cert_pdf_add_png(pdf, &outs[i], e);
