@@ -485,24 +485,33 @@ int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const
 	return db_group_write(db, record_open, &a, e);
 }
 
+/* The statement enrol_org_users() runs for k users: ?1 course, ?2 time, ?3... the users. */
+static sqlite3_stmt *enrol_org_stmt(sqlite3 *db, size_t k)
+{
+	struct buf sql = BUF_INIT;
+	buf_puts(&sql, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at) VALUES ");
+	for (size_t i = 0; i < k; i++)
+		buf_printf(&sql, "%s(?%zu, ?1, 'org', ?2)", i ? ", " : "", i + 3);
+	buf_puts(&sql, " ON CONFLICT DO NOTHING");
+	sqlite3_stmt *st = db_prepare(db, buf_str(&sql));
+	buf_release(&sql);
+	return st;
+}
+
 /*
- * Enrols users[0..n) in course_id from an org assignment, DB_BATCH users a statement (inside the
- * caller's transaction); *added gets the new enrolments. 0, or -1 with e set.
+ * Enrols users[0..n) in course_id from an org assignment, DB_BATCH users a statement (one statement
+ * prepared for every full batch, another for the rest), inside the caller's transaction; *added gets the
+ * new enrolments. 0, or -1 with e set.
  */
 static int enrol_org_users(sqlite3 *db, const char *course_id, const int64_t *users, size_t n, int *added,
 			   struct err *e)
 {
-	struct buf sql = BUF_INIT;
+	sqlite3_stmt *full = NULL;
 	int64_t now = now_s();
 	int rc = 0;
 	for (size_t at = 0; at < n && rc == 0; at += DB_BATCH) {
 		size_t k = n - at < DB_BATCH ? n - at : DB_BATCH;
-		buf_reset(&sql);
-		buf_puts(&sql, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at) VALUES ");
-		for (size_t i = 0; i < k; i++)
-			buf_printf(&sql, "%s(?%zu, ?1, 'org', ?2)", i ? ", " : "", i + 3);
-		buf_puts(&sql, " ON CONFLICT DO NOTHING");
-		sqlite3_stmt *st = db_prepare(db, buf_str(&sql));
+		sqlite3_stmt *st = k < DB_BATCH ? enrol_org_stmt(db, k) : full ? full : (full = enrol_org_stmt(db, k));
 		db_bind_text(st, 1, course_id);
 		sqlite3_bind_int64(st, 2, now);
 		for (size_t i = 0; i < k; i++)
@@ -511,9 +520,13 @@ static int enrol_org_users(sqlite3 *db, const char *course_id, const int64_t *us
 			rc = err_set(e, "cannot enrol the unit: %s", sqlite3_errmsg(db));
 		else
 			*added += sqlite3_changes(db);
-		db_finish(st);
+		if (st == full)
+			sqlite3_reset(st);
+		else
+			db_finish(st);
 	}
-	buf_release(&sql);
+	if (full)
+		db_finish(full);
 	return rc;
 }
 
