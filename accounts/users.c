@@ -1232,3 +1232,47 @@ int64_t user_org_id(sqlite3 *db, int64_t id)
 	db_finish(st);
 	return org;
 }
+
+/* ---- sets of accounts for work done a batch at a time (certificates in bulk, course assignment) ---- */
+
+int users_in_org_subtree(sqlite3 *db, int64_t org_id, bool active_only, int64_t **ids, size_t *n, struct err *e)
+{
+	*ids = NULL;
+	*n = 0;
+	char path[512];
+	if (org_path(db, org_id, path, sizeof path) < 0)
+		return err_set(e, "no org unit %lld", (long long)org_id);
+	/* One statement: the units by path prefix, then their users through users_org. */
+	sqlite3_stmt *st = db_stmt(db, "SELECT u.id FROM org_units o JOIN users u ON u.org_id = o.id "
+				       "WHERE substr(o.path, 1, length(?1)) = ?1 AND (?2 = 0 OR u.active = 1)");
+	db_bind_text(st, 1, path);
+	sqlite3_bind_int(st, 2, active_only);
+	if (db_collect_ids(st, ids, n) < 0)
+		return err_set(e, "cannot read the users of the org unit: %s", db_errstr(db));
+	return 0;
+}
+
+int users_usernames(sqlite3 *db, const int64_t *ids, size_t n, user_name_fn fn, void *ctx, struct err *e)
+{
+	int rc = 0;
+	struct buf sql = BUF_INIT;
+	for (size_t at = 0; at < n && rc == 0; at += DB_BATCH) {
+		size_t k = n - at < DB_BATCH ? n - at : DB_BATCH;
+		buf_reset(&sql);
+		buf_puts(&sql, "SELECT id, username FROM users WHERE id IN (");
+		db_params(&sql, 1, k);
+		buf_puts(&sql, ")");
+		sqlite3_stmt *st = db_prepare(db, buf_str(&sql));
+		for (size_t i = 0; i < k; i++)
+			sqlite3_bind_int64(st, (int)i + 1, ids[at + i]);
+		int r;
+		while ((r = db_step_row(st)) > 0)
+			if ((rc = fn(ctx, sqlite3_column_int64(st, 0), db_col_text(st, 1))) != 0)
+				break;
+		if (r < 0)
+			rc = err_set(e, "cannot read the usernames: %s", db_errstr(db));
+		db_finish(st);
+	}
+	buf_release(&sql);
+	return rc;
+}

@@ -232,4 +232,19 @@ int users_search(sqlite3 *db, const char *q, int limit, user_row_fn fn, void *ct
 /* The org unit id of user id, or -1 when there is no such user. */
 int64_t user_org_id(sqlite3 *db, int64_t id);
 
+/*
+ * The ids of the accounts whose current org unit lies in org_id's subtree (org_id included), only the
+ * active ones when active_only, in no set order, into *ids (caller frees; NULL when none) and *n. One
+ * statement, so callers work on the set a batch at a time (DB_BATCH in lib/db.h), never a query per
+ * account. 0, or -1 with e set (an unknown unit, or a read error: then *ids is NULL).
+ */
+int users_in_org_subtree(sqlite3 *db, int64_t org_id, bool active_only, int64_t **ids, size_t *n, struct err *e);
+/* Called per account with its id and username (borrowed for the call); non-zero stops the walk and is returned. */
+typedef int (*user_name_fn)(void *ctx, int64_t id, const char *username);
+/*
+ * fn for each of ids[0..n) that names an account, in no set order, read DB_BATCH ids a statement. 0 when
+ * every row was read, fn's non-zero return, or -1 with a message when reading ended on a database error.
+ */
+int users_usernames(sqlite3 *db, const int64_t *ids, size_t n, user_name_fn fn, void *ctx, struct err *e);
+
 #endif

@@ -2,6 +2,7 @@
 #include "courses/learn.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accounts/orgs.h"
@@ -490,45 +491,81 @@ int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const
 	return db_group_write(db, record_open, &a, e);
 }
 
+/* The statement enrol_org_users() runs for k users: ?1 course, ?2 time, ?3... the users. */
+static sqlite3_stmt *enrol_org_stmt(sqlite3 *db, size_t k)
+{
+	struct buf sql = BUF_INIT;
+	buf_puts(&sql, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at) VALUES ");
+	for (size_t i = 0; i < k; i++)
+		buf_printf(&sql, "%s(?%zu, ?1, 'org', ?2)", i ? ", " : "", i + 3);
+	buf_puts(&sql, " ON CONFLICT DO NOTHING");
+	sqlite3_stmt *st = db_prepare(db, buf_str(&sql));
+	buf_release(&sql);
+	return st;
+}
+
+/*
+ * Enrols users[0..n) in course_id from an org assignment, DB_BATCH users a statement (one statement
+ * prepared for every full batch, another for the rest), inside the caller's transaction; *added gets the
+ * new enrolments. 0, or -1 with e set.
+ */
+static int enrol_org_users(sqlite3 *db, const char *course_id, const int64_t *users, size_t n, int *added,
+			   struct err *e)
+{
+	sqlite3_stmt *full = NULL;
+	int64_t now = now_s();
+	int rc = 0;
+	for (size_t at = 0; at < n && rc == 0; at += DB_BATCH) {
+		size_t k = n - at < DB_BATCH ? n - at : DB_BATCH;
+		sqlite3_stmt *st = k < DB_BATCH ? enrol_org_stmt(db, k) : full ? full : (full = enrol_org_stmt(db, k));
+		db_bind_text(st, 1, course_id);
+		sqlite3_bind_int64(st, 2, now);
+		for (size_t i = 0; i < k; i++)
+			sqlite3_bind_int64(st, (int)(i + 3), users[at + i]);
+		if (db_step_done(st) < 0)
+			rc = err_set(e, "cannot enrol the unit: %s", sqlite3_errmsg(db));
+		else
+			*added += sqlite3_changes(db);
+		if (st == full)
+			sqlite3_reset(st);
+		else
+			db_finish(st);
+	}
+	if (full)
+		db_finish(full);
+	return rc;
+}
+
 int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, int *added, struct err *e)
 {
 	*added = 0;
 	if (!course_available(db, course_id))
 		return err_set(e, "no course '%s'", course_id);
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, path FROM org_units WHERE code = ?1");
-	db_bind_text(st, 1, org_code);
-	if (db_step_row(st) <= 0) {
-		db_finish(st);
+	int64_t oid = org_id(db, org_code);
+	if (oid < 0)
 		return err_set(e, "no org unit '%s'", org_code);
-	}
-	int64_t oid = sqlite3_column_int64(st, 0);
-	char path[512];
-	snprintf(path, sizeof path, "%s", db_col_text(st, 1));
-	db_finish(st);
 	bool mine;
 	if (begin_if_needed(db, &mine, e) < 0)
 		return -1;
 	int rc = 0;
-	st = db_stmt(db, "INSERT OR IGNORE INTO org_assignments(course_id, org_id, assigned_at) VALUES (?1, ?2, ?3)");
+	sqlite3_stmt *st =
+	    db_stmt(db, "INSERT OR IGNORE INTO org_assignments(course_id, org_id, assigned_at) VALUES (?1, ?2, ?3)");
 	db_bind_text(st, 1, course_id);
 	sqlite3_bind_int64(st, 2, oid);
 	sqlite3_bind_int64(st, 3, now_s());
 	if (db_step_done(st) < 0)
 		rc = err_set(e, "cannot assign: %s", sqlite3_errmsg(db));
 	db_finish(st);
-	if (rc == 0) {
-		st = db_stmt(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at) "
-				 "SELECT u.id, ?1, 'org', ?3 FROM users u JOIN org_units o ON o.id = u.org_id "
-				 "WHERE u.active = 1 AND substr(o.path, 1, length(?2)) = ?2");
-		db_bind_text(st, 1, course_id);
-		db_bind_text(st, 2, path);
-		sqlite3_bind_int64(st, 3, now_s());
-		if (db_step_done(st) < 0)
-			rc = err_set(e, "cannot enrol the unit: %s", sqlite3_errmsg(db));
-		else
-			*added = sqlite3_changes(db);
-		db_finish(st);
-	}
+	/* Every active user now in the subtree (accounts/), enrolled a batch at a time in this transaction. */
+	int64_t *users = NULL;
+	size_t n = 0;
+	if (rc == 0)
+		rc = users_in_org_subtree(db, oid, true, &users, &n, e);
+	if (rc == 0)
+		rc = enrol_org_users(db, course_id, users, n, added, e);
+	free(users);
+	if (rc < 0)
+		*added = 0;
 	return finish(db, mine, rc, e);
 }
 

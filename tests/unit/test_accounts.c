@@ -779,6 +779,73 @@ static void test_users_search_and_org(void **state)
 	assert_int_equal(user_org_id(db, ids[2] + 1000), -1);
 }
 
+/* Sets of accounts for batch work: a subtree's ids (active or all), and usernames a batch of ids at a time. */
+static int64_t id_sum;
+static size_t names_seen;
+static int see_name(void *ctx, int64_t id, const char *username)
+{
+	(void)ctx;
+	char want[32];
+	snprintf(want, sizeof want, "s%lld", (long long)id);
+	assert_string_equal(username, want);
+	id_sum += id;
+	names_seen++;
+	return 0;
+}
+
+static void test_users_subtree_and_usernames(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e;
+	assert_true(org_add(db, "1201", "Dangkor", "ដង្កោ", "12", "district", &e) > 0);
+	/* Ids 1..1200: 700 in the district (id 5 disabled), 500 in province 13. */
+	assert_int_equal(db_exec(db,
+				 "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 1200) "
+				 "INSERT INTO users(id, username, password_hash, full_name, org_id, active, created_at) "
+				 "SELECT n, 's' || n, 'x', 'S', (SELECT id FROM org_units WHERE code = CASE WHEN n <= 700 "
+				 "THEN '1201' ELSE '13' END), n <> 5, 0 FROM k",
+				 &e),
+			 0);
+	int64_t *ids = NULL;
+	size_t n = 0;
+	struct {
+		const char *code;
+		bool active_only;
+		size_t n;
+		int64_t sum;
+	} cases[] = {
+	    {"1201", false, 700, 700 * 701 / 2},	  {"1201", true, 699, 700 * 701 / 2 - 5},
+	    {"12", true, 699, 700 * 701 / 2 - 5},	  {"13", false, 500, 1200 * 1201 / 2 - 700 * 701 / 2},
+	    {ORG_ROOT_CODE, false, 1200, 1200 * 1201 / 2}, {"14", false, 0, 0},
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		assert_int_equal(users_in_org_subtree(db, org_id(db, cases[c].code), cases[c].active_only, &ids, &n, &e),
+				 0);
+		assert_int_equal(n, cases[c].n);
+		int64_t sum = 0;
+		for (size_t i = 0; i < n; i++)
+			sum += ids[i];
+		assert_int_equal(sum, cases[c].sum);
+		/* Their usernames, read DB_BATCH ids a statement (700 ids: two). */
+		id_sum = 0;
+		names_seen = 0;
+		assert_int_equal(users_usernames(db, ids, n, see_name, NULL, &e), 0);
+		assert_int_equal(names_seen, n);
+		assert_int_equal(id_sum, cases[c].sum);
+		free(ids);
+	}
+	assert_int_equal(users_in_org_subtree(db, 424242, false, &ids, &n, &e), -1);
+	assert_null(ids);
+	assert_string_equal(e.msg, "no org unit 424242");
+	/* Ids that name nobody are skipped. */
+	int64_t some[] = {3, 99999, 1200};
+	id_sum = 0;
+	names_seen = 0;
+	assert_int_equal(users_usernames(db, some, 3, see_name, NULL, &e), 0);
+	assert_int_equal(names_seen, 2);
+	assert_int_equal(id_sum, 1203);
+}
+
 static void test_org_walks(void **state)
 {
 	sqlite3 *db = *state;
@@ -826,6 +893,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_provinces_seeded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_users_search_and_org, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_org_walks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_users_subtree_and_usernames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orgs_import_and_subtree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orgs_import_bad_rows_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),

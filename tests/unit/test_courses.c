@@ -1255,6 +1255,36 @@ static void test_listing_and_blobs(void **state)
 	free(orgs);
 	assert_int_equal(course_org_ids(db, "no-such-course", &orgs, &n, &e), 0);
 	assert_int_equal(n, 0);
+	/* Every active account of the subtree (accounts/ gives them), enrolled a batch at a time: 601 active in
+	 * district 1401 (two batches), one disabled there, one in province 14 itself. */
+	assert_true(org_add(db, "1401", "Baray", "បារាយណ៍", "14", "district", &e) > 0);
+	assert_int_equal(db_exec(db,
+				 "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 602) "
+				 "INSERT INTO users(username, password_hash, full_name, org_id, active, created_at) "
+				 "SELECT 'b' || n, 'x', 'B', (SELECT id FROM org_units WHERE code = '1401'), n <> 7, 0 "
+				 "FROM k;"
+				 "INSERT INTO users(username, password_hash, full_name, org_id, created_at) VALUES "
+				 "('p14', 'x', 'P', (SELECT id FROM org_units WHERE code = '14'), 0)",
+				 &e),
+			 0);
+	assert_int_equal(learn_assign_org(db, "test-course", "1401", &added, &e), 0);
+	assert_int_equal(added, 601);
+	assert_int_equal(learn_assign_org(db, "test-course", "1401", &added, &e), 0);
+	assert_int_equal(added, 0);
+	assert_int_equal(learn_assign_org(db, "test-course", "14", &added, &e), 0);
+	assert_int_equal(added, 1);
+	assert_int_equal(db_int(db,
+				"SELECT count(*) FROM enrolments e JOIN users u ON u.id = e.user_id WHERE e.course_id = "
+				"'test-course' AND e.source = 'org' AND (u.username LIKE 'b%' OR u.username = 'p14')",
+				NULL, NULL, -1),
+			 602);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM enrolments WHERE user_id = (SELECT id FROM users WHERE "
+				    "username = 'b7')",
+				NULL, NULL, -1),
+			 0);
+	assert_int_equal(learn_assign_org(db, "test-course", "ZZ", &added, &e), -1);
+	assert_string_equal(e.msg, "no org unit 'ZZ'");
+	assert_int_equal(learn_assign_org(db, "no-such-course", "14", &added, &e), -1);
 
 	/* lessons/01-intro.md as stored: found by its hash and type only, read whole and in chunks. */
 	struct buf file = BUF_INIT;
