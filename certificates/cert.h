@@ -300,7 +300,7 @@ struct cert_serial {
  * certificates_user index. *out is an arena array of *n entries. 0, or -1 when reading failed
  * (db_read_failed() says why; *n is then 0).
  */
-int cert_valid_serials(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id,
-		       struct cert_serial **out, size_t *n);
+int cert_valid_serials(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, struct cert_serial **out,
+		       size_t *n);
 
 #endif

@@ -4,8 +4,8 @@
 #include "certificates/cert.h"
 #include "lib/db.h"
 
-int cert_valid_serials(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id,
-		       struct cert_serial **out, size_t *n)
+int cert_valid_serials(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, struct cert_serial **out,
+		       size_t *n)
 {
 	/* Rows come in certificates_user order (user, course); the latest of each course is kept here,
 	 * so there is no sort. */

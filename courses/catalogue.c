@@ -439,7 +439,8 @@ static int my_cmp(const void *x, const void *y)
 	const struct learn_course *a = x, *b = y;
 	if ((a->completed_at != 0) != (b->completed_at != 0))
 		return a->completed_at ? 1 : -1;
-	int64_t ta = a->started_at ? a->started_at : a->enrolled_at, tb = b->started_at ? b->started_at : b->enrolled_at;
+	int64_t ta = a->started_at ? a->started_at : a->enrolled_at,
+		tb = b->started_at ? b->started_at : b->enrolled_at;
 	if (ta != tb)
 		return ta > tb ? -1 : 1;
 	return strcmp(a->title, b->title);

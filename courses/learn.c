@@ -103,9 +103,10 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 	size_t nquiz;
 	if (assessment_submitted_quizzes(db, a, user_id, course_id, &quiz, &nquiz) < 0)
 		return 0;
-	sqlite3_stmt *st = db_stmt(db, "SELECT i.position, i.type, i.path, i.title, i.quiz_kind, i.type = 'lesson' "
-				       "AND EXISTS (SELECT 1 FROM progress g WHERE g.user_id = ?1 AND g.course_id = ?3 "
-				       "AND g.item_path = i.path) FROM items i WHERE i.package_id = ?2 ORDER BY i.position");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT i.position, i.type, i.path, i.title, i.quiz_kind, i.type = 'lesson' "
+			"AND EXISTS (SELECT 1 FROM progress g WHERE g.user_id = ?1 AND g.course_id = ?3 "
+			"AND g.item_path = i.path) FROM items i WHERE i.package_id = ?2 ORDER BY i.position");
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int64(st, 2, package_id);
 	db_bind_text(st, 3, course_id);
