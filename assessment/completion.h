@@ -14,8 +14,10 @@
 #define SALA_COMPLETION_H
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "lib/arena.h"
 #include "lib/err.h"
 
 /*
@@ -24,5 +26,20 @@
  * be NULL) is set when this call recorded the completion.
  */
 int completion_update(sqlite3 *db, int64_t user_id, const char *course_id, bool *completed_now, struct err *e);
+
+/* A quiz a learner has submitted at least once (assessment_submitted_quizzes()). */
+struct submitted_quiz {
+	const char *course_id, *item_path;
+	bool passed; /* one of the submitted attempts passed */
+};
+
+/*
+ * The quizzes user_id has submitted, one entry per course and quiz path, in every course or, with
+ * course_id, in that one: what the course pages mark as done (a final quiz when passed, any other
+ * quiz when submitted). One query over the attempts_user index. *out is an arena array of *n
+ * entries. 0, or -1 when reading failed (db_read_failed() says why; *n is then 0).
+ */
+int assessment_submitted_quizzes(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id,
+				 struct submitted_quiz **out, size_t *n);
 
 #endif

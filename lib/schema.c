@@ -283,6 +283,30 @@ static const char *const migrations[] = {
 	"CREATE VIEW report_certificates AS"
 	"  SELECT user_id, course_id, issued_at, CASE WHEN superseded_by IS NULL THEN 1 ELSE 0 END AS is_current"
 	"  FROM certificates WHERE revoked_at IS NULL;",
+
+	/*
+	 * 5: the version of the public catalogue (courses/catalogue.c keys its cache on it). Every
+	 * change to packages or items (import, re-activation, rollback, or any other write) adds one
+	 * to it in the same transaction, so a cached list is never served for a database it no longer
+	 * matches, whichever process or server made the change. It starts at a random value so that
+	 * two databases opened by one process do not share a version.
+	 */
+	"CREATE TABLE catalogue_version ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  version INTEGER NOT NULL);"
+	"INSERT INTO catalogue_version(id, version) VALUES (1, random() >> 2);"
+	"CREATE TRIGGER packages_insert_version AFTER INSERT ON packages BEGIN"
+	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
+	"CREATE TRIGGER packages_update_version AFTER UPDATE ON packages BEGIN"
+	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
+	"CREATE TRIGGER packages_delete_version AFTER DELETE ON packages BEGIN"
+	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
+	"CREATE TRIGGER items_insert_version AFTER INSERT ON items BEGIN"
+	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
+	"CREATE TRIGGER items_update_version AFTER UPDATE ON items BEGIN"
+	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
+	"CREATE TRIGGER items_delete_version AFTER DELETE ON items BEGIN"
+	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;",
 };
 
 const char *schema_migration(int i)

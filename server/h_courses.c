@@ -23,8 +23,8 @@ void h_learn_href(struct buf *b, const char *course_id, const char *type, const 
 	static const char hex[] = "0123456789ABCDEF";
 	buf_puts(b, "/courses/");
 	for (const unsigned char *p = (const unsigned char *)course_id; *p; p++)
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-._~", *p))
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		    *p == '.' || *p == '_' || *p == '~')
 			buf_putc(b, (char)*p);
 		else
 			buf_printf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
@@ -58,23 +58,44 @@ static void lang_attr(struct req *r, struct buf *b, const char *language)
 	}
 }
 
-static void progress_bar(struct req *r, struct buf *b, int done, int total)
+/* The words of a course card, translated once per page instead of once per card. */
+struct card_words {
+	const char *progress, *done_fmt, *status, *not_enrolled, *minutes_fmt, *language, *state[3];
+};
+
+static void card_words_init(struct req *r, struct card_words *w)
+{
+	w->progress = T(r, "Progress");
+	w->done_fmt = T(r, "%d of %d done (%d%%)");
+	w->status = T(r, "Status");
+	w->not_enrolled = T(r, "Not enrolled");
+	w->minutes_fmt = T(r, "%d minutes");
+	w->language = T(r, "Language");
+	for (int i = 0; i < 3; i++)
+		w->state[i] = T(r, learn_status_text((enum learn_status)i));
+}
+
+static void progress_bar(const struct card_words *w, struct buf *b, int done, int total)
 {
 	int pct = total > 0 ? done * 100 / total : 0;
 	buf_printf(b, "<p class=\"progress\"><progress max=\"%d\" value=\"%d\" aria-label=\"%s\"></progress> ",
-		   total > 0 ? total : 1, done, T(r, "Progress"));
-	buf_printf(b, T(r, "%d of %d done (%d%%)"), done, total, pct);
+		   total > 0 ? total : 1, done, w->progress);
+	buf_printf(b, w->done_fmt, done, total, pct);
 	buf_puts(b, "</p>");
 }
 
-static void status_line(struct req *r, struct buf *b, const struct learn_course *c)
+static void status_line(const struct card_words *w, struct buf *b, const struct learn_course *c)
 {
-	buf_printf(b, "<p class=\"status\">%s: ", T(r, "Status"));
-	buf_html(b, T(r, learn_status_text(c->status)));
+	buf_puts(b, "<p class=\"status\">");
+	buf_puts(b, w->status);
+	buf_puts(b, ": ");
+	buf_html(b, w->state[c->status]);
 	if (c->status == LEARN_COMPLETE)
 		buf_puts(b, " ✓");
-	if (!c->enrolled)
-		buf_printf(b, " · %s", T(r, "Not enrolled"));
+	if (!c->enrolled) {
+		buf_puts(b, " · ");
+		buf_puts(b, w->not_enrolled);
+	}
 	buf_puts(b, "</p>");
 }
 
@@ -100,13 +121,17 @@ static const struct learn_item *resume_item(const struct learn_course *c, const 
 	return n ? &items[0] : NULL;
 }
 
-static void meta_line(struct req *r, struct buf *b, const struct learn_course *c)
+static void meta_line(const struct card_words *w, struct buf *b, const struct learn_course *c)
 {
 	buf_puts(b, "<p class=\"meta\">");
-	buf_printf(b, T(r, "%d minutes"), c->minutes);
-	buf_printf(b, " · %s: <span lang=\"%s\">%s</span>", T(r, "Language"), c->language,
-		   h_learn_lang_name(c->language));
-	buf_puts(b, "</p>");
+	buf_printf(b, w->minutes_fmt, c->minutes);
+	buf_puts(b, " · ");
+	buf_puts(b, w->language);
+	buf_puts(b, ": <span lang=\"");
+	buf_puts(b, c->language);
+	buf_puts(b, "\">");
+	buf_puts(b, h_learn_lang_name(c->language));
+	buf_puts(b, "</span></p>");
 }
 
 static int h_catalogue(struct req *r)
@@ -128,6 +153,8 @@ static int h_catalogue(struct req *r)
 	if (n == 0)
 		buf_printf(&b, "<p>%s</p>",
 			   q && *q ? T(r, "No course matches your search.") : T(r, "No courses are published yet."));
+	struct card_words w;
+	card_words_init(r, &w);
 	buf_puts(&b, "<ul class=\"cards\">");
 	for (size_t i = 0; i < n; i++) {
 		const struct learn_course *c = &v[i];
@@ -142,10 +169,10 @@ static int h_catalogue(struct req *r)
 		buf_puts(&b, ">");
 		buf_html(&b, c->summary);
 		buf_puts(&b, "</p>");
-		meta_line(r, &b, c);
-		status_line(r, &b, c);
+		meta_line(&w, &b, c);
+		status_line(&w, &b, c);
 		if (c->enrolled && c->total)
-			progress_bar(r, &b, c->done, c->total);
+			progress_bar(&w, &b, c->done, c->total);
 		buf_puts(&b, "</li>");
 	}
 	buf_puts(&b, "</ul>");
@@ -199,9 +226,11 @@ static int h_course(struct req *r)
 	buf_puts(&b, ">");
 	buf_html(&b, c.summary);
 	buf_puts(&b, "</p>");
-	meta_line(r, &b, &c);
-	status_line(r, &b, &c);
-	progress_bar(r, &b, c.done, c.total);
+	struct card_words w;
+	card_words_init(r, &w);
+	meta_line(&w, &b, &c);
+	status_line(&w, &b, &c);
+	progress_bar(&w, &b, c.done, c.total);
 	const struct learn_item *next = resume_item(&c, items, n);
 	if (!c.enrolled) {
 		struct buf action = BUF_INIT;
@@ -356,6 +385,8 @@ static int h_my(struct req *r)
 	if (n == 0)
 		buf_printf(&b, "<p>%s <a href=\"/courses\">%s</a></p>", T(r, "You are not enrolled in any course yet."),
 			   T(r, "Find a course"));
+	struct card_words w;
+	card_words_init(r, &w);
 	buf_puts(&b, "<ul class=\"cards\">");
 	for (size_t i = 0; i < n; i++) {
 		const struct learn_course *c = &v[i];
@@ -366,8 +397,8 @@ static int h_my(struct req *r)
 		buf_puts(&b, "\">");
 		buf_html(&b, c->title);
 		buf_puts(&b, "</a></h2>");
-		status_line(r, &b, c);
-		progress_bar(r, &b, c->done, c->total);
+		status_line(&w, &b, c);
+		progress_bar(&w, &b, c->done, c->total);
 		if (c->completed_at) {
 			char ymd[11];
 			date_ymd(c->completed_at, ymd);

@@ -299,6 +299,41 @@ static void test_reissue(void **state)
 	cert_release(&now);
 }
 
+/* The course pages' certificate links: only a valid certificate, the re-issued one after a re-issue. */
+static void test_valid_serials(void **state)
+{
+	struct fixture *f = *state;
+	struct arena a = ARENA_INIT;
+	struct cert_serial *v;
+	size_t n = 99;
+	assert_int_equal(cert_valid_serials(f->db, &a, f->uid, NULL, &v, &n), 0);
+	assert_int_equal(n, 0);
+	struct cert c, now;
+	assert_int_equal(cert_get(f->db, issue(f), &c), 0);
+	assert_int_equal(cert_valid_serials(f->db, &a, f->uid, NULL, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].course_id, "c1");
+	assert_string_equal(v[0].serial, c.serial);
+	assert_int_equal(cert_valid_serials(f->db, &a, f->uid, "c2", &v, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(cert_valid_serials(f->db, &a, f->uid + 1, NULL, &v, &n), 0);
+	assert_int_equal(n, 0);
+	struct err e;
+	db_exec(f->db, "UPDATE users SET full_name_km = 'ឈឹម ច័ន្ទស្រីមុំ' WHERE id = 1", &e);
+	int64_t nid = 0;
+	assert_int_equal(cert_reissue(f->db, c.serial, &nid, &e), 0);
+	assert_int_equal(cert_get(f->db, nid, &now), 0);
+	assert_int_equal(cert_valid_serials(f->db, &a, f->uid, "c1", &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].serial, now.serial);
+	assert_int_equal(cert_revoke(f->db, now.serial, "Issued in error", &e), 0);
+	assert_int_equal(cert_valid_serials(f->db, &a, f->uid, NULL, &v, &n), 0);
+	assert_int_equal(n, 0);
+	cert_release(&c);
+	cert_release(&now);
+	arena_release(&a);
+}
+
 static void test_revoke(void **state)
 {
 	struct fixture *f = *state;
@@ -927,6 +962,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reissue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_listings, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_valid_serials, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_writes_keep_full_sync, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tampered_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_offline, setup, teardown),

@@ -23,6 +23,7 @@
 
 #include "accounts/orgs.h"
 #include "accounts/users.h"
+#include "assessment/completion.h"
 #include "courses/enrol.h"
 #include "courses/history.h"
 #include "courses/import.h"
@@ -755,6 +756,113 @@ static void test_versions(void **state)
 	problems_release(&pr);
 }
 
+static const struct learn_course *find_course(const struct learn_course *v, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].course_id, id) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/*
+ * The course lists merge the cached public part with the learner's state from its owners: lessons opened
+ * (by path, any version), quizzes submitted (a final one only when passed), enrolment, and a direct write
+ * to packages is seen at once (the catalogue version moves on).
+ */
+static void test_learner_state(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e;
+	assert_int_equal(orgs_seed(db, &e), 0);
+	assert_int_equal(
+	    db_exec(db,
+		    "INSERT INTO users(id, username, password_hash, full_name, org_id, created_at) VALUES "
+		    "(1, 'dara', 'x', 'Dara', 1, 0), (2, 'bopha', 'x', 'Bopha', 1, 0);"
+		    "INSERT INTO courses(id, created_at) VALUES ('st', 0), ('other', 0);"
+		    "INSERT INTO packages(id, course_id, language, version, version_num, title, imported_at, active) "
+		    "VALUES (10, 'st', 'en', '1', 1, 'State course', 0, 1), (11, 'other', 'km', '1', 1, 'Other', 0, 1);"
+		    "INSERT INTO items(package_id, position, type, path, title, quiz_kind) VALUES "
+		    "(10, 0, 'quiz', 'q/pre.md', 'Pre', 'pretest'), (10, 1, 'lesson', 'a.md', 'A', ''),"
+		    "(10, 2, 'lesson', 'b.md', 'B', ''), (10, 3, 'quiz', 'q/final.md', 'Final', 'final'),"
+		    "(10, 4, 'quiz', 'q/practice.md', 'Practice', 'practice'), (11, 0, 'lesson', 'x.md', 'X', '');"
+		    "INSERT INTO enrolments(user_id, course_id, enrolled_at, started_at) VALUES (1, 'st', 5, 6);"
+		    "INSERT INTO progress(user_id, course_id, item_path, opened_at) VALUES (1, 'st', 'a.md', 6),"
+		    "(1, 'st', 'gone.md', 6), (2, 'st', 'b.md', 6);"
+		    "INSERT INTO attempts(user_id, course_id, package_id, item_path, kind, seed, layout, started_at, "
+		    "submitted_at, passed) VALUES (1, 'st', 10, 'q/pre.md', 'pretest', 1, '', 6, 7, 0),"
+		    "(1, 'st', 10, 'q/final.md', 'final', 1, '', 6, 7, 0),"
+		    "(1, 'st', 10, 'q/practice.md', 'practice', 1, '', 6, NULL, NULL);",
+		    &e),
+	    0);
+	struct arena a = ARENA_INIT;
+	struct submitted_quiz *sq;
+	size_t nq = 0;
+	assert_int_equal(assessment_submitted_quizzes(db, &a, 1, NULL, &sq, &nq), 0);
+	assert_int_equal(nq, 2); /* the practice attempt is not submitted */
+	assert_string_equal(sq[0].item_path, "q/final.md");
+	assert_false(sq[0].passed);
+	assert_string_equal(sq[1].item_path, "q/pre.md");
+	assert_int_equal(assessment_submitted_quizzes(db, &a, 1, "other", &sq, &nq), 0);
+	assert_int_equal(nq, 0);
+
+	struct learn_course *v;
+	size_t n = learn_catalogue(db, &a, 1, "en", NULL, &v);
+	assert_int_equal(n, 2);
+	const struct learn_course *c = find_course(v, n, "st");
+	assert_non_null(c);
+	assert_true(c->enrolled);
+	assert_int_equal(c->total, 5);
+	assert_int_equal(c->done, 2); /* a.md and the pretest; gone.md is no item, the final is failed */
+	assert_int_equal(c->status, LEARN_IN_PROGRESS);
+	assert_null(c->cert_serial);
+	c = find_course(v, n, "other");
+	assert_false(c->enrolled);
+	assert_int_equal(c->status, LEARN_NOT_STARTED);
+	assert_string_equal(c->language, "km"); /* the fallback */
+	/* Another learner's state: b.md only, not enrolled. */
+	n = learn_catalogue(db, &a, 2, "en", NULL, &v);
+	c = find_course(v, n, "st");
+	assert_false(c->enrolled);
+	assert_int_equal(c->done, 1);
+	assert_int_equal(c->status, LEARN_IN_PROGRESS);
+
+	struct learn_item *items;
+	size_t ni = learn_outline(db, &a, 1, "st", 10, &items);
+	assert_int_equal(ni, 5);
+	const bool done[] = {true, true, false, false, false};
+	for (size_t i = 0; i < ni; i++)
+		assert_int_equal(items[i].done, done[i]);
+
+	/* The final passed: done, and the course page sees it. */
+	assert_int_equal(db_exec(db,
+				 "INSERT INTO attempts(user_id, course_id, package_id, item_path, kind, seed, layout, "
+				 "started_at, submitted_at, passed) VALUES (1, 'st', 10, 'q/final.md', 'final', 2, '', "
+				 "8, 9, 1)",
+				 &e),
+			 0);
+	struct learn_course one;
+	assert_int_equal(learn_course_get(db, &a, 1, "st", "en", &one), 0);
+	assert_int_equal(one.done, 3);
+	assert_int_equal(learn_course_get(db, &a, 1, "no-such", "en", &one), -1);
+	ni = learn_outline(db, &a, 1, "st", 10, &items);
+	assert_true(items[3].done);
+
+	/* My courses: only the enrolled one. */
+	n = learn_my_courses(db, &a, 1, "en", &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].course_id, "st");
+	assert_int_equal(learn_my_courses(db, &a, 2, "en", &v), 0);
+
+	/* A write straight to packages is seen by the next list (the cached one is not used). */
+	int64_t before = db_int(db, "SELECT version FROM catalogue_version", NULL, NULL, 0);
+	assert_int_equal(db_exec(db, "UPDATE packages SET title = 'Renamed course' WHERE id = 10", &e), 0);
+	assert_true(db_int(db, "SELECT version FROM catalogue_version", NULL, NULL, 0) != before);
+	n = learn_catalogue(db, &a, 1, "en", "renamed", &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].title, "Renamed course");
+	arena_release(&a);
+}
+
 /* Wide images are downscaled to 1600 px at import and the lesson gets the new size. */
 static void test_downscale(void **state)
 {
@@ -1336,6 +1444,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_plans_and_history, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lesson_view, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enrolment_milestones, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_learner_state, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
