@@ -81,6 +81,8 @@ int db_col_int(struct db_stmt *st, int col);
 double db_col_double(struct db_stmt *st, int col);
 const void *db_col_blob(struct db_stmt *st, int col);
 int db_col_bytes(struct db_stmt *st, int col);
+/* The number of columns a statement returns. */
+int db_col_count(struct db_stmt *st);
 /* DB_INTEGER, DB_FLOAT, DB_TEXT, DB_BLOB or DB_NULL. */
 int db_col_type(struct db_stmt *st, int col);
 /* DB_ROW, DB_DONE, or an error code (the message: db_errmsg()). */
@@ -108,6 +110,10 @@ int64_t db_last_insert_id(struct db *db);
  * checkpoints, blob I/O) and tests of the SQLite engine.
  */
 struct sqlite3 *db_sqlite(struct db *db);
+/* Wraps a SQLite handle opened elsewhere (tests of the SQLite engine); db_close() closes both. */
+struct db *db_from_sqlite(struct sqlite3 *lite);
+/* The file of a SQLite database; NULL for an in-memory one or PostgreSQL. Borrowed while db is open. */
+const char *db_filename(struct db *db);
 
 /*
  * Opens and migrates an existing database; NULL with a message on failure. A

@@ -540,6 +540,11 @@ int pg_col_type(struct pg_stmt *s, int col)
 	}
 }
 
+int pg_col_count(struct pg_stmt *s)
+{
+	return s && s->res ? PQnfields(s->res) : 0;
+}
+
 bool pg_readonly(struct pg_stmt *s)
 {
 	return !s || s->readonly;

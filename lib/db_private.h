@@ -48,6 +48,7 @@ double pg_col_double(struct pg_stmt *s, int col);
 const char *pg_col_text(struct pg_stmt *s, int col);
 const void *pg_col_blob(struct pg_stmt *s, int col, int *len);
 int pg_col_type(struct pg_stmt *s, int col);
+int pg_col_count(struct pg_stmt *s);
 bool pg_readonly(struct pg_stmt *s);
 const char *pg_sql(struct pg_stmt *s);
 int pg_exec(struct db *db, const char *sql, struct err *e);

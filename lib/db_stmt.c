@@ -32,6 +32,11 @@ struct db *db_wrap_sqlite(sqlite3 *lite)
 	return db;
 }
 
+struct db *db_from_sqlite(struct sqlite3 *lite)
+{
+	return db_wrap_sqlite(lite);
+}
+
 struct db_stmt *db_stmt_wrap(struct db *db, sqlite3_stmt *lite)
 {
 	struct db_stmt *st = xcalloc(1, sizeof *st);
@@ -43,6 +48,12 @@ struct db_stmt *db_stmt_wrap(struct db *db, sqlite3_stmt *lite)
 struct sqlite3 *db_sqlite(struct db *db)
 {
 	return db ? db->lite : NULL;
+}
+
+const char *db_filename(struct db *db)
+{
+	const char *f = db->lite ? sqlite3_db_filename(db->lite, "main") : NULL;
+	return f && *f ? f : NULL;
 }
 
 int db_bind_int64(struct db_stmt *st, int idx, int64_t v)
@@ -140,6 +151,13 @@ int db_col_bytes(struct db_stmt *st, int col)
 	int len = 0;
 	pg_col_blob(st->pg, col, &len);
 	return len;
+}
+
+int db_col_count(struct db_stmt *st)
+{
+	if (st->lite)
+		return sqlite3_column_count(st->lite);
+	return pg_col_count(st->pg);
 }
 
 int db_col_type(struct db_stmt *st, int col)
