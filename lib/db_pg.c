@@ -43,8 +43,16 @@ struct pg_conn {
 	unsigned next_name;
 	int code;            /* DB_OK or the last call's code */
 	int changes;
+	bool in_txn; /* a transaction was open after the last call: lost with the connection */
 	char msg[512];
 };
+
+/* Remembers whether a transaction is open, for when the connection is lost. */
+static void note_txn(struct pg_conn *c)
+{
+	PGTransactionStatusType t = PQtransactionStatus(c->c);
+	c->in_txn = t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
 
 struct param {
 	char *buf; /* the value (text, or blob bytes) */
@@ -350,11 +358,11 @@ int pg_step(struct db *db, struct pg_stmt *s)
 	}
 	if (s->generation != c->generation || !s->prepared || PQstatus(c->c) != CONNECTION_OK) {
 		/* Inside a transaction a lost connection lost the transaction too: say so, never continue it. */
-		bool in_txn = s->prepared && PQstatus(c->c) != CONNECTION_OK &&
-			      PQtransactionStatus(c->c) != PQTRANS_IDLE;
+		bool lost_txn = PQstatus(c->c) != CONNECTION_OK && c->in_txn;
+		c->in_txn = false;
 		if (server_prepare(c, s) < 0)
 			return c->code;
-		if (in_txn)
+		if (lost_txn)
 			return set_error(c, DB_UNAVAILABLE, "the connection to the database server was lost");
 	}
 	for (int i = 0; i < s->nparams; i++) {
@@ -367,10 +375,17 @@ int pg_step(struct db *db, struct pg_stmt *s)
 		int code = code_of(c->c, r);
 		set_error(c, code, PQresultErrorMessage(r));
 		PQclear(r);
-		if (code == DB_UNAVAILABLE && PQtransactionStatus(c->c) == PQTRANS_UNKNOWN)
-			ensure_connected(c), set_error(c, DB_UNAVAILABLE, "the connection to the database server was lost");
+		if (code == DB_UNAVAILABLE) {
+			/* Reconnect now (a new primary, perhaps) so the next call can run; this one failed. */
+			c->in_txn = false;
+			ensure_connected(c);
+			set_error(c, DB_UNAVAILABLE, "the connection to the database server was lost");
+		} else {
+			note_txn(c);
+		}
 		return code;
 	}
+	note_txn(c);
 	c->code = DB_OK;
 	const char *tuples = PQcmdTuples(r);
 	if (*tuples && strncmp(PQcmdStatus(r), "SELECT", 6) != 0)
@@ -560,6 +575,7 @@ int pg_exec(struct db *db, const char *sql, struct err *e)
 	struct pg_conn *c = db->pg;
 	bool control = strncasecmp(sql, "ROLLBACK", 8) == 0;
 	if (PQstatus(c->c) != CONNECTION_OK) {
+		c->in_txn = false;
 		if (control) /* the transaction went with the connection */
 			return ensure_connected(c) < 0 ? -1 : 0;
 		if (ensure_connected(c) < 0)
@@ -570,11 +586,16 @@ int pg_exec(struct db *db, const char *sql, struct err *e)
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
 		set_error(c, code_of(c->c, r), PQresultErrorMessage(r));
 		PQclear(r);
-		if (c->code == DB_UNAVAILABLE)
+		if (c->code == DB_UNAVAILABLE) {
+			c->in_txn = false;
 			ensure_connected(c);
+		} else {
+			note_txn(c);
+		}
 		return err_set(e, "database error: %s", c->msg);
 	}
 	PQclear(r);
+	note_txn(c);
 	c->code = DB_OK;
 	return 0;
 }
