@@ -9,10 +9,15 @@
  * target_session_attrs=read-write then find the new primary; while none is
  * reachable every call fails with DB_UNAVAILABLE, which the server answers
  * with 503.
+ *
+ * libpq is loaded (dlopen) at the first PostgreSQL connection, so a SQLite
+ * installation neither needs it nor maps its twenty-odd libraries.
  */
 #define _GNU_SOURCE /* strcasestr */
+#include <dlfcn.h>
 #include <endian.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +28,64 @@
 #include "lib/log.h"
 #include "lib/schema.h"
 #include "lib/xmalloc.h"
+
+/* The libpq functions used, resolved by pg_load(). */
+#define PG_FUNCS(X)                                                                                              \
+	X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdb) X(PQdescribePrepared) X(PQerrorMessage) X(PQexec) \
+	X(PQexecPrepared) X(PQfinish) X(PQftype) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQhost)          \
+	X(PQnfields) X(PQntuples) X(PQport) X(PQprepare) X(PQreset) X(PQresultErrorField)                       \
+	X(PQresultErrorMessage) X(PQresultStatus) X(PQstatus) X(PQtransactionStatus)
+#define PG_DECLARE(f) static __typeof__(f) *pg_##f;
+PG_FUNCS(PG_DECLARE)
+static pthread_once_t pg_once = PTHREAD_ONCE_INIT;
+static char pg_load_error[256];
+
+static void pg_load_once(void)
+{
+	void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(pg_load_error, sizeof pg_load_error,
+			 "PostgreSQL's client library is not installed (apt-get install libpq5): %s", dlerror());
+		return;
+	}
+#define PG_RESOLVE(f)                                                                                            \
+	if (!pg_load_error[0] && !(*(void **)&pg_##f = dlsym(h, #f)))                                             \
+		snprintf(pg_load_error, sizeof pg_load_error, "libpq.so.5 has no %s", #f);
+	PG_FUNCS(PG_RESOLVE)
+}
+
+/* 0 when libpq is loaded, else -1 with the reason. */
+static int pg_load(struct err *e)
+{
+	pthread_once(&pg_once, pg_load_once);
+	return pg_load_error[0] ? err_set(e, "%s", pg_load_error) : 0;
+}
+
+/* From here on, every PQ call goes through the resolved pointers. */
+#define PQclear pg_PQclear
+#define PQcmdStatus pg_PQcmdStatus
+#define PQcmdTuples pg_PQcmdTuples
+#define PQconnectdb pg_PQconnectdb
+#define PQdescribePrepared pg_PQdescribePrepared
+#define PQerrorMessage pg_PQerrorMessage
+#define PQexec pg_PQexec
+#define PQexecPrepared pg_PQexecPrepared
+#define PQfinish pg_PQfinish
+#define PQftype pg_PQftype
+#define PQgetisnull pg_PQgetisnull
+#define PQgetlength pg_PQgetlength
+#define PQgetvalue pg_PQgetvalue
+#define PQhost pg_PQhost
+#define PQnfields pg_PQnfields
+#define PQntuples pg_PQntuples
+#define PQport pg_PQport
+#define PQprepare pg_PQprepare
+#define PQreset pg_PQreset
+#define PQresultErrorField pg_PQresultErrorField
+#define PQresultErrorMessage pg_PQresultErrorMessage
+#define PQresultStatus pg_PQresultStatus
+#define PQstatus pg_PQstatus
+#define PQtransactionStatus pg_PQtransactionStatus
 
 /* Type OIDs (catalog/pg_type_d.h, stable since PostgreSQL 7). */
 #define OID_BOOL 16
@@ -188,6 +251,8 @@ int pg_placeholders(const char *sql, char **out)
 
 struct db *pg_open(const char *uri, struct err *e)
 {
+	if (pg_load(e) < 0)
+		return NULL;
 	PGconn *conn = PQconnectdb(uri);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		err_set(e, "cannot connect to the database: %s", PQerrorMessage(conn));
