@@ -179,6 +179,11 @@ int db_collect_ids(struct db_stmt *st, int64_t **ids, size_t *n);
  * NULL when none failed. The pool clears it when a connection is lent (db_pool_take()).
  */
 const char *db_read_failed(bool clear);
+/*
+ * True when a call of this thread failed because no database server was reachable (DB_UNAVAILABLE,
+ * PostgreSQL) since the pool lent the connection: the server then answers 503 instead of 500.
+ */
+bool db_unavailable(void);
 /* A failure message in words for a SQLite result ("the disk is full", "the database is busy"). */
 const char *db_errstr(struct db *db);
 

@@ -143,6 +143,8 @@ struct pg_stmt {
 static int set_error(struct pg_conn *c, int code, const char *msg)
 {
 	c->code = code;
+	if (code == DB_UNAVAILABLE)
+		db_unreachable = true;
 	snprintf(c->msg, sizeof c->msg, "%s", msg ? msg : "unknown error");
 	size_t n = strlen(c->msg);
 	while (n && (c->msg[n - 1] == '\n' || c->msg[n - 1] == ' '))

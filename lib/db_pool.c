@@ -185,6 +185,7 @@ void db_pool_close(struct db_pool *p)
 struct db *db_pool_take(struct db_pool *p, int timeout_ms)
 {
 	db_read_error[0] = '\0'; /* a new request: an earlier one's failed read is not its own */
+	db_unreachable = false;
 	pthread_mutex_lock(&p->lock);
 	struct pooled *c = NULL;
 	/* The lowest free entry: under light load a few connections stay warm. */

@@ -77,6 +77,9 @@ void db_forget(struct db *db);
 /* The last failed read of this thread (db_step_row), kept until db_read_failed(true). */
 extern _Thread_local char db_read_error[256];
 
+/* Set by the PostgreSQL engine when a call finds no server; cleared by db_pool_take(). */
+extern _Thread_local bool db_unreachable;
+
 /* Ends this thread's request snapshot on db so a write can start (or be seen); left open while a statement runs. */
 void db_snapshot_stop(struct db *db);
 /* True when no statement of db is running. */

@@ -14,6 +14,13 @@
 
 /* The bind types pg_bind() takes (column types reused). */
 
+_Thread_local bool db_unreachable;
+
+bool db_unavailable(void)
+{
+	return db_unreachable;
+}
+
 bool db_is_uri(const char *s)
 {
 	return s && (strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0);

@@ -332,8 +332,10 @@ static void test_lost_connection(void **state)
 	usleep(100 * 1000);
 	struct db_stmt *st = db_stmt(db, "SELECT count(*) FROM engine_t WHERE s = ?");
 	db_bind_text(st, 1, "before");
+	assert_false(db_unavailable());
 	assert_int_equal(db_step(st), DB_UNAVAILABLE);
 	assert_int_equal(db_errcode(db), DB_UNAVAILABLE);
+	assert_true(db_unavailable()); /* the server answers 503 for this request */
 	db_finish(st);
 	/* The next call runs on a new connection, the cached statement prepared again. */
 	assert_int_equal(count_s("before"), 1);
