@@ -106,9 +106,20 @@ struct pg_conn {
 	unsigned next_name;
 	int code;            /* DB_OK or the last call's code */
 	int changes;
-	bool in_txn; /* a transaction was open after the last call: lost with the connection */
+	bool in_txn;   /* a transaction was open after the last call */
+	bool txn_lost; /* it went with a lost connection: every call fails until the caller's ROLLBACK */
 	char msg[512];
 };
+
+#define LOST_TXN "the connection to the database server was lost, and the open transaction with it"
+
+/* The connection is gone: an open transaction is lost with it, and must never be taken as committed. */
+static void note_lost(struct pg_conn *c)
+{
+	if (c->in_txn)
+		c->txn_lost = true;
+	c->in_txn = false;
+}
 
 /* Remembers whether a transaction is open, for when the connection is lost. */
 static void note_txn(struct pg_conn *c)
@@ -423,14 +434,14 @@ int pg_step(struct db *db, struct pg_stmt *s)
 			return DB_ROW;
 		return DB_DONE;
 	}
+	if (PQstatus(c->c) != CONNECTION_OK)
+		note_lost(c);
+	/* Inside a transaction a lost connection lost the transaction too: say so, never continue it. */
+	if (c->txn_lost)
+		return set_error(c, DB_UNAVAILABLE, LOST_TXN);
 	if (s->generation != c->generation || !s->prepared || PQstatus(c->c) != CONNECTION_OK) {
-		/* Inside a transaction a lost connection lost the transaction too: say so, never continue it. */
-		bool lost_txn = PQstatus(c->c) != CONNECTION_OK && c->in_txn;
-		c->in_txn = false;
 		if (server_prepare(c, s) < 0)
 			return c->code;
-		if (lost_txn)
-			return set_error(c, DB_UNAVAILABLE, "the connection to the database server was lost");
 	}
 	for (int i = 0; i < s->nparams; i++) {
 		s->values[i] = s->params[i].null ? NULL : s->params[i].buf;
@@ -444,9 +455,9 @@ int pg_step(struct db *db, struct pg_stmt *s)
 		PQclear(r);
 		if (code == DB_UNAVAILABLE) {
 			/* Reconnect now (a new primary, perhaps) so the next call can run; this one failed. */
-			c->in_txn = false;
+			note_lost(c);
 			ensure_connected(c);
-			set_error(c, DB_UNAVAILABLE, "the connection to the database server was lost");
+			set_error(c, DB_UNAVAILABLE, c->txn_lost ? LOST_TXN : "the connection to the database server was lost");
 		} else {
 			note_txn(c);
 		}
@@ -640,13 +651,20 @@ const char *pg_sql(struct pg_stmt *s)
 int pg_exec(struct db *db, const char *sql, struct err *e)
 {
 	struct pg_conn *c = db->pg;
-	bool control = strncasecmp(sql, "ROLLBACK", 8) == 0;
+	bool rollback = strcasecmp(sql, "ROLLBACK") == 0;
 	if (PQstatus(c->c) != CONNECTION_OK) {
-		c->in_txn = false;
-		if (control) /* the transaction went with the connection */
-			return ensure_connected(c) < 0 ? -1 : 0;
-		if (ensure_connected(c) < 0)
+		note_lost(c);
+		if (ensure_connected(c) < 0 && !rollback)
 			return err_set(e, "%s", c->msg);
+	}
+	if (c->txn_lost) {
+		if (!rollback) {
+			set_error(c, DB_UNAVAILABLE, LOST_TXN);
+			return err_set(e, "%s", c->msg);
+		}
+		c->txn_lost = false; /* the caller ends the transaction that was lost: nothing to send */
+		c->code = DB_OK;
+		return 0;
 	}
 	PGresult *r = PQexec(c->c, sql);
 	ExecStatusType st = PQresultStatus(r);
@@ -654,7 +672,7 @@ int pg_exec(struct db *db, const char *sql, struct err *e)
 		set_error(c, code_of(c->c, r), PQresultErrorMessage(r));
 		PQclear(r);
 		if (c->code == DB_UNAVAILABLE) {
-			c->in_txn = false;
+			note_lost(c);
 			ensure_connected(c);
 		} else {
 			note_txn(c);
@@ -684,5 +702,7 @@ int pg_errcode(struct pg_conn *c)
 
 bool pg_autocommit(struct pg_conn *c)
 {
+	if (c->txn_lost || (c->in_txn && PQstatus(c->c) != CONNECTION_OK))
+		return false; /* a lost transaction the caller still has to roll back */
 	return PQtransactionStatus(c->c) == PQTRANS_IDLE || PQstatus(c->c) != CONNECTION_OK;
 }

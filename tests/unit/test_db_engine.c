@@ -354,6 +354,22 @@ static void test_lost_connection(void **state)
 	assert_non_null(strstr(db_errstr(db), "no primary database server is reachable"));
 	assert_int_equal(cluster("restart"), 0);
 	assert_int_equal(count_s("before"), 1);
+
+	/* A transaction lost with its connection is never continued, nor committed as if whole. */
+	assert_int_equal(db_begin(db, &e), 0);
+	insert_s("in-lost-txn", DB_DONE);
+	assert_int_equal(cluster("kill"), 0);
+	insert_s("while-down", DB_UNAVAILABLE);
+	assert_int_equal(cluster("restart"), 0);
+	insert_s("after-restart", DB_UNAVAILABLE); /* the server is back, the transaction is not */
+	assert_non_null(strstr(db_errmsg(db), "open transaction"));
+	assert_false(db_autocommit(db));
+	assert_int_equal(db_commit(db, &e), -1);
+	assert_non_null(strstr(e.msg, "open transaction"));
+	assert_true(db_autocommit(db)); /* db_commit rolled it back */
+	insert_s("next", DB_DONE);
+	assert_int_equal(count_s("in-lost-txn") + count_s("while-down") + count_s("after-restart"), 0);
+	assert_int_equal(count_s("next"), 1);
 }
 
 #define ENGINE_TESTS                                                                                                   \
