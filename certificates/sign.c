@@ -134,10 +134,12 @@ int cert_key_load_path(const char *path, unsigned char sk[crypto_sign_SECRETKEYB
 /* The key file of the database this handle has open; caller frees. NULL (with a message) for an in-memory one. */
 static char *key_file_of(struct db *db, struct err *e)
 {
-	const char *db_path = sqlite3_db_filename(db, "main");
+	const char *db_path = db_filename(db);
 	if (key_override)
 		return xstrdup(key_override);
-	if (!db_path || !*db_path) {
+	if (db_engine(db) == DB_ENGINE_PG)
+		return err_set(e, "a PostgreSQL database keeps no signing key: give the key file with --key PATH"), NULL;
+	if (!db_path) {
 		err_set(e, "the signing key lives next to the database file; an in-memory database has none");
 		return NULL;
 	}

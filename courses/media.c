@@ -247,12 +247,7 @@ int media_blob_find(struct db *db, const char *sha256, const char *mime, struct 
 
 int media_blob_read(const struct media_blob *b, size_t off, void *buf, size_t n)
 {
-	sqlite3_blob *h = NULL;
-	int rc = sqlite3_blob_open(b->db, "main", "blobs", "data", b->rowid, 0, &h);
-	if (rc == DB_OK)
-		rc = sqlite3_blob_read(h, buf, (int)n, (int)off);
-	sqlite3_blob_close(h);
-	return rc == DB_OK ? 0 : -1;
+	return db_blob_read(b->db, "blobs", "data", b->rowid, off, buf, n);
 }
 
 int media_file_find(struct db *db, int64_t package_id, const char *path, struct media_file *f, struct err *e)

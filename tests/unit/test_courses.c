@@ -1002,7 +1002,9 @@ static void pick_store(struct db *db, const struct pick_case *c, int64_t ids[5])
 					       "VALUES (?, ?, 'lesson', ?, 'T')"));
 			db_bind_int64(st, 1, ids[k]);
 			db_bind_int(st, 2, pos);
-			sqlite3_bind_text(st, 3, path, (int)n, SQLITE_TRANSIENT);
+			char *one = xstrndup(path, n);
+			db_bind_text(st, 3, one);
+			free(one);
 			assert_int_equal(db_step(st), DB_DONE);
 			db_finalize(st);
 		}

@@ -15,6 +15,8 @@
 
 #include "lib/buf.h"
 #include "lib/csv.h"
+#include <sqlite3.h>
+
 #include "lib/db.h"
 #include "lib/diag.h"
 #include "lib/err.h"
@@ -332,7 +334,7 @@ static void test_db_health_check_and_migration_log(void **state)
 	struct db *other = db_open(path, &e);
 	assert_non_null(other);
 	assert_int_equal(db_exec(other, "BEGIN EXCLUSIVE", &e), 0);
-	sqlite3_busy_timeout(db, 50);
+	sqlite3_busy_timeout(db_sqlite(db), 50);
 	assert_int_equal(db_health_check(db, &e), -1);
 	assert_non_null(strstr(e.msg, "locked"));
 	db_rollback(other);
@@ -462,18 +464,19 @@ static void test_db_quick_check(void **state)
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	struct db *db;
+	sqlite3 *raw;
 	struct err e;
-	assert_int_equal(sqlite3_open(path, &db), DB_OK);
-	assert_int_equal(sqlite3_exec(db,
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	struct db *db = db_from_sqlite(raw);
+	assert_int_equal(sqlite3_exec(raw,
 				      "PRAGMA page_size = 4096; CREATE TABLE t(x); WITH RECURSIVE n(i) AS (SELECT 1 "
 				      "UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT randomblob(200) "
 				      "FROM n; CREATE INDEX t_x ON t(x)",
 				      NULL, NULL, NULL),
-			 DB_OK);
+			 SQLITE_OK);
 	assert_int_equal(db_quick_check(db, &e), 0);
 	int64_t pages = db_int(db, "PRAGMA page_count", NULL, NULL, 0);
-	sqlite3_close(db);
+	db_close(db);
 	assert_true(pages > 100);
 	/* Garbage over a page in the middle of the table. */
 	unsigned char junk[4096];
@@ -482,10 +485,11 @@ static void test_db_quick_check(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(pwrite(fd, junk, sizeof junk, (off_t)(pages / 3) * 4096), (ssize_t)sizeof junk);
 	close(fd);
-	assert_int_equal(sqlite3_open(path, &db), DB_OK);
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	db = db_from_sqlite(raw);
 	assert_int_equal(db_quick_check(db, &e), -1);
 	assert_non_null(strstr(e.msg, "quick_check"));
-	sqlite3_close(db);
+	db_close(db);
 	unlink(path);
 }
 
@@ -498,10 +502,10 @@ static void test_db_migration_3_keeps_users(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	unlink(path);
-	struct db *raw = NULL;
-	assert_int_equal(sqlite3_open(path, &raw), DB_OK);
-	assert_int_equal(sqlite3_exec(raw, schema_migration(0), NULL, NULL, NULL), DB_OK);
-	assert_int_equal(sqlite3_exec(raw, schema_migration(1), NULL, NULL, NULL), DB_OK);
+	sqlite3 *raw = NULL;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, schema_migration(0), NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, schema_migration(1), NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(raw,
 				      "PRAGMA user_version = 2;"
 				      "INSERT INTO org_units(id, code, name_en, level, path) VALUES (1, 'KH', 'K', "
@@ -511,7 +515,7 @@ static void test_db_migration_3_keeps_users(void **state)
 				      "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen) VALUES "
 				      "('t', 5, 'c', 0, 0);",
 				      NULL, NULL, NULL),
-			 DB_OK);
+			 SQLITE_OK);
 	sqlite3_close(raw);
 	struct err e;
 	struct db *db = db_open(path, &e);
@@ -537,9 +541,9 @@ static void test_db_migration_2_keeps_rows(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	unlink(path);
-	struct db *raw = NULL;
-	assert_int_equal(sqlite3_open(path, &raw), DB_OK);
-	assert_int_equal(sqlite3_exec(raw, schema_migration(0), NULL, NULL, NULL), DB_OK);
+	sqlite3 *raw = NULL;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, schema_migration(0), NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(
 		sqlite3_exec(raw,
 			     "PRAGMA user_version = 1;"
@@ -553,7 +557,7 @@ static void test_db_migration_2_keeps_rows(void **state)
 			     "INSERT INTO package_files(package_id, path, sha256, mime) VALUES (7, 'a.png', 'ab', "
 			     "'image/png');",
 			     NULL, NULL, NULL),
-		DB_OK);
+		SQLITE_OK);
 	sqlite3_close(raw);
 	struct err e;
 	struct db *db = db_open(path, &e);
