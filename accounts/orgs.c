@@ -119,21 +119,20 @@ static int64_t org_insert(struct db *db, const char *code, const char *name_en, 
 			  const char *parent_code, const char *level)
 {
 	struct db_stmt *st = db_stmt(db, "INSERT INTO org_units(code, name_en, name_km, parent_id, level, path) "
-					  "VALUES (?1, ?2, ?3, (SELECT id FROM org_units WHERE code = ?4), ?5, '')");
+					  "VALUES (?1, ?2, ?3, (SELECT id FROM org_units WHERE code = ?4), ?5, '') RETURNING id");
 	db_bind_text(st, 1, code);
 	db_bind_text(st, 2, name_en);
 	db_bind_text(st, 3, name_km ? name_km : "");
 	db_bind_text(st, 4, parent_code && *parent_code ? parent_code : NULL);
 	db_bind_text(st, 5, level);
-	int rc = db_step_done(st);
+	int64_t id = db_step(st) == DB_ROW ? db_col_int64(st, 0) : -1;
 	db_finish(st);
-	if (rc < 0)
+	if (id < 0)
 		return -1;
-	int64_t id = db_last_insert_id(db);
 	st = db_stmt(db, "UPDATE org_units SET path = coalesce((SELECT p.path FROM org_units p WHERE p.id = "
 			    "org_units.parent_id), '/') || id || '/' WHERE id = ?");
 	db_bind_int64(st, 1, id);
-	rc = db_step_done(st);
+	int rc = db_step_done(st);
 	db_finish(st);
 	return rc == 0 ? id : -1;
 }

@@ -197,13 +197,13 @@ static int failures(struct db *db, const char *key, int64_t since, int64_t *n, i
 
 static int record_failure(struct db *db, const char *key, int64_t at, int64_t *row, struct err *e)
 {
-	struct db_stmt *st = db_stmt(db, "INSERT INTO login_failures(key, at) VALUES (?, ?)");
+	struct db_stmt *st = db_stmt(db, "INSERT INTO login_failures(key, at) VALUES (?, ?) RETURNING rowid");
 	db_bind_text(st, 1, key);
 	db_bind_int64(st, 2, at);
-	int rc = db_step(st) == DB_DONE ? 0 : err_set(e, "cannot record a login attempt: %s", db_errmsg(db));
-	db_finish(st);
+	int rc = db_step(st) == DB_ROW ? 0 : err_set(e, "cannot record a login attempt: %s", db_errmsg(db));
 	if (rc == 0 && row)
-		*row = db_last_insert_id(db);
+		*row = db_col_int64(st, 0);
+	db_finish(st);
 	return rc;
 }
 

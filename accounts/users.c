@@ -323,7 +323,7 @@ static int64_t user_insert(struct db *db, const struct user_input *u, const char
 	struct db_stmt *st = db_stmt(db, "INSERT INTO users(username, password_hash, full_name, full_name_km, sex, "
 					  "org_id, position, email, phone, lang, is_demo, created_at, must_change_password) "
 					  "VALUES (?1, ?2, ?3, ?4, ?5, (SELECT id FROM org_units WHERE code = ?6), ?7, ?8, "
-					  "?9, ?10, ?11, ?12, ?13)");
+					  "?9, ?10, ?11, ?12, ?13) RETURNING id");
 	db_bind_text(st, 1, u->username);
 	db_bind_text(st, 2, hash);
 	db_bind_text(st, 3, u->full_name);
@@ -337,11 +337,10 @@ static int64_t user_insert(struct db *db, const struct user_input *u, const char
 	db_bind_int(st, 11, u->is_demo);
 	db_bind_int64(st, 12, u->created_at ? u->created_at : now_s());
 	db_bind_int(st, 13, u->activation); /* no password yet: chosen at the first login */
-	int rc = db_step_done(st);
+	int64_t id = db_step(st) == DB_ROW ? db_col_int64(st, 0) : -1;
 	db_finish(st);
-	if (rc < 0)
+	if (id < 0)
 		return -1;
-	int64_t id = db_last_insert_id(db);
 	return roles_write(db, id, u->roles) < 0 ? -1 : id;
 }
 

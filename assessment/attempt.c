@@ -361,7 +361,7 @@ int attempt_start(struct db *db, int64_t user_id, const char *course_id, const c
 		goto out;
 	}
 	struct db_stmt *st = db_stmt(db, "INSERT INTO attempts(user_id, course_id, package_id, item_path, kind, seed, "
-					  "layout, started_at, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+					  "layout, started_at, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_int64(st, 3, ref.package_id);
@@ -374,7 +374,9 @@ int attempt_start(struct db *db, int64_t user_id, const char *course_id, const c
 		db_bind_int64(st, 9, now + (int64_t)q.minutes * 60);
 	else
 		db_bind_null(st, 9);
-	bool ok = db_step_done(st) == 0;
+	bool ok = db_step(st) == DB_ROW;
+	if (ok)
+		*attempt_id = db_col_int64(st, 0);
 	db_finish(st);
 	if (!ok) {
 		err_set(e, "cannot start the attempt: %s", db_errmsg(db));
@@ -382,7 +384,6 @@ int attempt_start(struct db *db, int64_t user_id, const char *course_id, const c
 		rc = ATTEMPT_EFAIL;
 		goto out;
 	}
-	*attempt_id = db_last_insert_id(db);
 	/* Starting a quiz enrols and marks the course started; the attempt stands even if that fails. */
 	struct err ee = {0};
 	if (enrolment_record_quiz(db, user_id, course_id, now, ENROLMENT_SCORE_NONE, 0, &ee) < 0)

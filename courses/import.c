@@ -75,7 +75,7 @@ static int write_package(struct db *db, const struct package *p, const struct pk
 	st = db_stmt(db, "INSERT INTO packages(course_id, language, version, version_num, title, summary, authors, "
 			    "minutes, pass_mark, certificate, certificate_title, completion, search_text, active, "
 			    "imported_at, imported_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-			    "lower(?5 || ' ' || ?6), 0, ?13, ?14)");
+			    "lower(?5 || ' ' || ?6), 0, ?13, ?14) RETURNING id");
 	db_bind_text(st, 1, in->id);
 	db_bind_text(st, 2, in->language);
 	db_bind_text(st, 3, in->version);
@@ -90,11 +90,10 @@ static int write_package(struct db *db, const struct package *p, const struct pk
 	db_bind_text(st, 12, in->completion_quizzes ? "quizzes" : "all");
 	db_bind_int64(st, 13, now_s());
 	db_bind_text(st, 14, by ? by : "");
-	rc = step_done(db, st, e);
+	int64_t pkg_id = db_step(st) == DB_ROW ? db_col_int64(st, 0) : 0;
 	db_finish(st);
-	if (rc < 0)
-		return -1;
-	int64_t pkg_id = db_last_insert_id(db);
+	if (!pkg_id)
+		return err_set(e, "cannot store the package: %s", db_errmsg(db));
 
 	struct db_stmt *blob = db_stmt(db, "INSERT OR IGNORE INTO blobs(sha256, size, data) VALUES (?, ?, ?)");
 	struct db_stmt *pf =
