@@ -60,6 +60,30 @@ static const char *const pg_migrations[] = {
 	"CREATE TRIGGER users_enrol_by_org AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION users_enrol_by_org();"
 	"CREATE TRIGGER users_enrol_by_org_move AFTER UPDATE OF org_id ON users FOR EACH ROW "
 	"  EXECUTE FUNCTION users_enrol_by_org();",
+	/* 4: the published read-only views (lib/schema.c's migration 4, docs/architecture.md). */
+	"CREATE VIEW report_org_units AS"
+	"  SELECT id, code, name_en, name_km, level, parent_id, path FROM org_units;"
+	"CREATE VIEW report_learners AS"
+	"  SELECT u.id AS user_id, u.sex, u.org_id, o.path AS org_path"
+	"  FROM users u JOIN org_units o ON o.id = u.org_id;"
+	"CREATE VIEW report_courses AS SELECT id FROM courses;"
+	"CREATE VIEW report_enrolments AS"
+	"  SELECT user_id, course_id, enrolled_at, started_at, completed_at, best_final, pretest FROM enrolments;"
+	"CREATE VIEW report_certificates AS"
+	"  SELECT user_id, course_id, issued_at, CASE WHEN superseded_by IS NULL THEN 1 ELSE 0 END AS is_current"
+	"  FROM certificates WHERE revoked_at IS NULL;",
+	/*
+	 * 5: the version of the public catalogue (lib/schema.c's migration 5): any write to packages or
+	 * items moves it on in the same transaction, so every server's catalogue cache sees it.
+	 */
+	"CREATE TABLE catalogue_version (id BIGINT PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);"
+	"INSERT INTO catalogue_version(id, version) VALUES (1, (random() * 1e15)::bigint);"
+	"CREATE FUNCTION catalogue_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; RETURN NULL; END $$;"
+	"CREATE TRIGGER packages_version AFTER INSERT OR UPDATE OR DELETE ON packages"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION catalogue_version_bump();"
+	"CREATE TRIGGER items_version AFTER INSERT OR UPDATE OR DELETE ON items"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION catalogue_version_bump();",
 };
 
 int schema_pg_migrate(struct db *db, struct err *e)
