@@ -112,6 +112,8 @@ format:
 # SQL stays with the module that owns its tables (docs/architecture.md); every sqlite3_step result is
 # checked (scripts/lint-step.sh); then cppcheck.
 lint:
+	@# The tree matches .clang-format (make format rewrites it).
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 	scripts/lint-sql.sh
 	scripts/lint-step.sh
 	cppcheck --quiet --enable=warning,performance,portability --error-exitcode=1 -I. $$(git ls-files '*.c')

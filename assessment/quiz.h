@@ -49,11 +49,11 @@ struct numeric {
 
 struct question {
 	enum question_type type;
-	int line;	/* line in the source file where the question starts */
-	char *title;	/* GIFT ::title:: or NULL */
-	char *text;	/* question text, plain */
-	char *html;	/* question text as safe HTML (block) */
-	char *feedback; /* general feedback as safe HTML, or NULL */
+	int line;		/* line in the source file where the question starts */
+	char *title;		/* GIFT ::title:: or NULL */
+	char *text;		/* question text, plain */
+	char *html;		/* question text as safe HTML (block) */
+	char *feedback;		/* general feedback as safe HTML, or NULL */
 	struct option *options; /* choices (single, multi, true/false) or accepted answers (short) */
 	size_t noptions;
 	struct pair *pairs;

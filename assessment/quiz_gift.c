@@ -167,8 +167,8 @@ static int weight(const char *s, size_t *i, size_t n, double *w)
 }
 
 struct entry {
-	char mark; /* '=' or '~' */
-	size_t a, b; /* text s[a..b) after the mark and weight, before '#' */
+	char mark;     /* '=' or '~' */
+	size_t a, b;   /* text s[a..b) after the mark and weight, before '#' */
 	size_t fa, fb; /* feedback s[fa..fb) or fa == fb */
 	double w;
 	bool has_w;
