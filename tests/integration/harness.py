@@ -244,17 +244,23 @@ class Response:
         return m.group(1) if m else None
 
 
-def sala(*args, db=None, input=None, env=None, check=False):
-    """Runs the CLI; returns CompletedProcess with text stdout/stderr."""
-    cmd = [SALA] + list(args)
-    if db:
-        cmd += ["--db", db]
+def sala_env(db, env=None):
+    """The environment for running sala on database db: this one, with the key file of a PostgreSQL database
+    made here (SALA_KEY), updated with env."""
     e = dict(os.environ)
     if db in _keys:
         e["SALA_KEY"] = _keys[db]
     if env:
         e.update(env)
-    p = subprocess.run(cmd, input=input, capture_output=True, text=True, env=e, cwd=SRC, timeout=600)
+    return e
+
+
+def sala(*args, db=None, input=None, env=None, check=False):
+    """Runs the CLI; returns CompletedProcess with text stdout/stderr."""
+    cmd = [SALA] + list(args)
+    if db:
+        cmd += ["--db", db]
+    p = subprocess.run(cmd, input=input, capture_output=True, text=True, env=sala_env(db, env), cwd=SRC, timeout=600)
     if check and p.returncode != 0:
         raise AssertionError("sala %s failed (%d): %s" % (" ".join(args), p.returncode, p.stderr))
     return p
@@ -360,19 +366,27 @@ def demo_db(path):
         _template = os.environ["SALA_TEST_TEMPLATE"]  # made once by run.py -j
     if _template is None:
         _template = make_template(tempfile.mkdtemp(prefix="sala-template-"))
+    return copy_db(_template, path)
+
+
+def copy_db(src, path):
+    """A copy of database src with its signing key: on SQLite the file path (and path.key); on PostgreSQL a
+    new database copied from src (which no one may be connected to), whose key is path.key. Returns the
+    copy's --db value."""
     key = path + ".key"
-    if ENGINE == "pg":
-        db = pg_uri(pg_create(template=pg_name(_template)))
+    if is_pg(src):
+        db = pg_uri(pg_create(template=pg_name(src)))
         _keys[db] = key
     else:
         db = path
-        src = sqlite3.connect(_template)
-        dst = sqlite3.connect(path)
-        src.backup(dst)
-        dst.close()
-        src.close()
-    if os.path.exists(template_key(_template)):
-        shutil.copy(template_key(_template), key)
+        a = sqlite3.connect(src)
+        b = sqlite3.connect(path)
+        a.backup(b)
+        b.close()
+        a.close()
+    src_key = template_key(src) if src == _template else key_of(src)
+    if os.path.exists(src_key):
+        shutil.copy(src_key, key)
         os.chmod(key, 0o600)
     return db
 
