@@ -1,5 +1,5 @@
 /*
- * Quizzes: the Markdown quiz format and Moodle GIFT, parsed into one model.
+ * Quizzes: the Markdown quiz format, Moodle GIFT and Moodle XML, parsed into one model.
  * Grading is in assessment/grade.h. See docs/quiz-format.md.
  */
 #ifndef SALA_QUIZ_H
@@ -21,7 +21,9 @@ enum question_type {
 	Q_SHORT,    /* accepted texts (options, each with a weight) */
 	Q_MATCH,    /* left -> right pairs */
 	Q_NUMERIC,  /* GIFT numbers: value with tolerance, or ranges */
-	Q_TRUEFALSE /* GIFT {T}/{F}: two options "True" and "False", graded as single choice */
+	Q_TRUEFALSE, /* GIFT {T}/{F}: two options "True" and "False", graded as single choice */
+	Q_ESSAY,     /* Moodle essay: text and feedback only; quiz_parse() leaves it out (no trainer grading yet) */
+	Q_DESCRIPTION /* Moodle description: text shown between questions, not scored */
 };
 
 enum quiz_kind { QUIZ_FINAL, QUIZ_PRACTICE, QUIZ_PRETEST };
@@ -44,6 +46,7 @@ struct numeric {
 	double value;	 /* the value to show as the right answer */
 	bool range;	 /* written as a range min..max (else value:tolerance) */
 	double weight;	 /* 0..1 */
+	bool any;	 /* Moodle's "*": any other answer (min and max unused) */
 	char *feedback;	 /* safe HTML or NULL */
 };
 
@@ -60,6 +63,8 @@ struct question {
 	size_t npairs;
 	struct numeric *nums;
 	size_t nnums;
+	bool wildcard; /* short answer (Moodle): '*' in an accepted answer matches any text, '\*' a star;
+			* the first accepted answer that matches counts, as in Moodle */
 };
 
 struct quiz {
@@ -76,13 +81,30 @@ struct quiz {
 };
 
 /*
- * Parses a quiz file; the format follows the name (".gift" is GIFT, else
- * Markdown). Every problem is written to errs as "NAME:LINE: message" (errs
- * may be NULL); returns the number of problems (0 = ok). q is filled even on
- * problems, and must be freed with quiz_free(). Never crashes on hostile
- * input and refuses files over QUIZ_MAX_BYTES.
+ * Parses a quiz file; the format follows the name (".gift" is GIFT, ".xml"
+ * Moodle XML, else Markdown). Every problem is written to errs as
+ * "NAME:LINE: message" (errs may be NULL); returns the number of problems
+ * (0 = ok). q is filled even on problems, and must be freed with quiz_free().
+ * Never crashes on hostile input and refuses files over QUIZ_MAX_BYTES.
+ * Questions of a type Sala cannot ask (Moodle cloze, calculated, essays
+ * until they can be graded) are left out; use quiz_parse_opts() to see why.
  */
 int quiz_parse(const char *name, const char *data, size_t len, struct quiz *q, FILE *errs);
+
+struct quiz_opts {
+	FILE *errs;	  /* problems "NAME:LINE: message", or NULL */
+	FILE *warnings;	  /* questions left out, "NAME:LINE: message", or NULL */
+	bool keep_essays; /* keep Q_ESSAY questions in q (sala quiz dump); never for a quiz learners take */
+};
+/* quiz_parse() with warnings and options; returns the number of problems (warnings are not problems). */
+int quiz_parse_opts(const char *name, const char *data, size_t len, struct quiz *q, const struct quiz_opts *o);
+
+/* The type's name in `sala quiz dump`: "single", "multi", "short", "match", "numeric", "truefalse", "essay",
+ * "description". */
+const char *quiz_type_name(enum question_type t);
+/* Writes q as JSON (the `sala quiz dump --json` format of docs/quiz-format.md) to b. */
+struct buf;
+void quiz_dump_json(const struct quiz *q, struct buf *b);
 void quiz_free(struct quiz *q);
 
 /* "final", "practice" or "pretest"; and back (-1 when unknown). */

@@ -194,6 +194,10 @@ static void question_form(struct req *r, struct buf *b, const struct attempt *a,
 	const struct attempt_item *it = &a->items[k];
 	const struct question *qu = &a->quiz.questions[it->question];
 	const struct answer *an = &a->answers[k];
+	if (!grade_scored(qu)) {
+		buf_printf(b, "<div class=\"description\">%s</div>", qu->html); /* safe HTML, as question_head() */
+		return;
+	}
 	question_head(r, b, k, a->nitems, qu);
 	switch (qu->type) {
 	case Q_SINGLE:
@@ -236,6 +240,9 @@ static void question_form(struct req *r, struct buf *b, const struct attempt *a,
 			buf_puts(b, "</select>");
 		}
 		break;
+	case Q_ESSAY:
+	case Q_DESCRIPTION:
+		break;
 	}
 	buf_puts(b, "</fieldset>");
 }
@@ -275,16 +282,17 @@ static void right_answer(struct req *r, struct buf *b, const struct question *qu
 				buf_html(b, qu->options[o].text);
 			}
 		} else {
-			for (size_t o = 0; o < qu->nnums; o++) {
+			for (size_t o = 0, c = 0; o < qu->nnums; o++) {
 				const struct numeric *nu = &qu->nums[o];
-				if (nu->weight <= 0)
+				if (nu->weight <= 0 || nu->any)
 					continue;
+				const char *sep = c++ ? "; " : "";
 				if (nu->range)
-					buf_printf(b, "%s%g&ndash;%g", o ? "; " : "", nu->min, nu->max);
+					buf_printf(b, "%s%g&ndash;%g", sep, nu->min, nu->max);
 				else if (nu->max > nu->value)
-					buf_printf(b, "%s%g &plusmn; %g", o ? "; " : "", nu->value, nu->max - nu->value);
+					buf_printf(b, "%s%g &plusmn; %g", sep, nu->value, nu->max - nu->value);
 				else
-					buf_printf(b, "%s%g", o ? "; " : "", nu->value);
+					buf_printf(b, "%s%g", sep, nu->value);
 			}
 		}
 		buf_puts(b, "</p>");
@@ -309,11 +317,19 @@ static void right_answer(struct req *r, struct buf *b, const struct question *qu
 		}
 		buf_puts(b, "</ul>");
 		break;
+	case Q_ESSAY:
+	case Q_DESCRIPTION:
+		break;
 	}
-	if (qu->type == Q_SHORT || qu->type == Q_NUMERIC) {
-		for (size_t o = 0; o < qu->noptions; o++)
-			if (qu->options[o].feedback && an->text && grade_text_equal(qu->options[o].text, an->text))
-				buf_printf(b, "<div>%s</div>", qu->options[o].feedback);
+	/* The feedback of the answer that matched, as Moodle shows it (the first match, "*" included). */
+	if (qu->type == Q_SHORT) {
+		int o = grade_short_match(qu, an->text);
+		if (o >= 0 && qu->options[o].feedback)
+			buf_printf(b, "<div>%s</div>", qu->options[o].feedback);
+	} else if (qu->type == Q_NUMERIC) {
+		int o = grade_numeric_match(qu, an->text);
+		if (o >= 0 && qu->nums[o].feedback)
+			buf_printf(b, "<div>%s</div>", qu->nums[o].feedback);
 	}
 }
 
@@ -344,6 +360,10 @@ static int result_page(struct req *r, const struct attempt *a)
 	for (int k = 0; k < a->nitems; k++) {
 		const struct question *qu = &a->quiz.questions[a->items[k].question];
 		double s = a->item_scores ? a->item_scores[k] : 0;
+		if (!grade_scored(qu)) {
+			buf_printf(&b, "<div class=\"description\">%s</div>", qu->html);
+			continue;
+		}
 		question_head(r, &b, k, a->nitems, qu);
 		if (s >= 0.9999)
 			buf_printf(&b, "<p class=\"status right\">%s</p>", T(r, "Right"));
