@@ -52,8 +52,8 @@ static char *escape_pre(const char *s, size_t n)
 				i++;
 				continue;
 			}
-			const char *e = s[i + 1] == 'n' ? esc_chars + 6 : strchr(":#={}~", s[i + 1]);
-			if (e && s[i + 1] != '\0') {
+			const char *e = s[i + 1] == 'n' ? esc_chars + 6 : strchr(esc_chars, s[i + 1]);
+			if (e && s[i + 1] != '\0' && s[i + 1] != '\n') {
 				buf_putc(&b, (char)(ESC_FIRST + (e - esc_chars)));
 				i++;
 				continue;
@@ -96,9 +96,15 @@ static char *text(const char *s, size_t a, size_t b)
 	return t;
 }
 
+/* s trimmed, placeholders kept (still to be split); caller frees. */
 static char *trimmed(const char *s)
 {
-	return text(s, 0, strlen(s));
+	size_t a = 0, b = strlen(s);
+	while (a < b && phpspace(s[a]))
+		a++;
+	while (b > a && phpspace(s[b - 1]))
+		b--;
+	return xstrndup(s + a, b - a);
 }
 
 /* A text with its format: Moodle's parse_text_with_format(). */

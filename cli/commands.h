@@ -42,8 +42,13 @@ int cmd_doctor(int argc, char **argv);
 #define THROTTLE_USAGE "throttle list [--all] | clear (--user NAME [--address ADDR] | --address ADDR | --all)"
 int cmd_throttle(int argc, char **argv);
 
+/* sala quiz (cli/cmd_quiz.c) */
+#define QUIZ_USAGE "quiz dump FILE.gift|FILE.xml|FILE.md [--json]"
+int cmd_quiz(int argc, char **argv);
+
 #define COMMANDS_MORE \
 	{"cert", CERT_CMD_USAGE, cmd_cert}, \
+	{"quiz", QUIZ_USAGE, cmd_quiz}, \
 	COURSE_COMMANDS \
 	{"report", REPORT_USAGE, cmd_report}, \
 	{"enroll", ENROLL_USAGE, cmd_enroll}, \

@@ -168,9 +168,9 @@ static void parse_items(yaml_document_t *doc, yaml_node_t *seq, struct pkg_info 
 				    v ? v : "?");
 			continue;
 		}
-		if (quiz ? !(str_ends(v, ".md") || str_ends(v, ".gift")) : !str_ends(v, ".md")) {
+		if (quiz ? !(str_ends(v, ".md") || str_ends(v, ".gift") || str_ends(v, ".xml")) : !str_ends(v, ".md")) {
 			problem_add(pr, MANIFEST_FILE, line,
-				    quiz ? "quiz '%s' must be a .md or .gift file" : "lesson '%s' must be a .md file",
+				    quiz ? "quiz '%s' must be a .md, .gift or .xml (Moodle XML) file" : "lesson '%s' must be a .md file",
 				    v);
 			continue;
 		}
@@ -505,13 +505,31 @@ static const char *kind_name(enum quiz_kind k)
 
 static void analyze_quiz(const struct pkg_file *f, struct pkg_item *it, struct pkg_info *info, struct problems *pr)
 {
-	char *text = NULL;
-	size_t tlen = 0;
+	char *text = NULL, *warn = NULL;
+	size_t tlen = 0, wlen = 0;
 	FILE *errs = open_memstream(&text, &tlen);
+	FILE *warns = open_memstream(&warn, &wlen);
 	struct quiz q;
-	int n = quiz_parse(f->path, (const char *)f->data, f->len, &q, errs);
+	struct quiz_opts o = {.errs = errs, .warnings = warns};
+	int n = quiz_parse_opts(f->path, (const char *)f->data, f->len, &q, &o);
 	if (errs)
 		fclose(errs);
+	if (warns)
+		fclose(warns);
+	/* Questions left out (unsupported types, essays): "PATH:LINE: message" lines, imported without them. */
+	size_t plen = strlen(f->path);
+	for (char *l = warn; l && *l;) {
+		char *nl = strchr(l, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strncmp(l, f->path, plen) == 0 && l[plen] == ':') {
+			char *end;
+			long line = strtol(l + plen + 1, &end, 10);
+			problem_warn(pr, f->path, (int)line, "%s", *end == ':' ? end + 2 : end);
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+	free(warn);
 	if (n > 0) {
 		if (tlen) {
 			buf_add(&pr->text, text, tlen);

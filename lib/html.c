@@ -158,7 +158,9 @@ static void element(struct clean *c, xmlNode *node, int depth)
 		}
 		children(c, node, depth);
 		buf_printf(&c->out, "</%s>", name);
-		buf_putc(&c->text, ' ');
+		static const char *const inl[] = {"b", "strong", "i", "em", "u", "sub", "sup", "code", NULL};
+		if (!in(inl, name))
+			buf_putc(&c->text, ' ');
 		return;
 	}
 	children(c, node, depth);
