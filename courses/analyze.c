@@ -445,7 +445,7 @@ static void check_files(struct package *p, const struct pkg_limits *lim, int fla
 		struct pkg_file *f = &p->files[i];
 		char ext[8];
 		media_ext(f->path, ext);
-		bool text = !strcmp(ext, "md") || !strcmp(ext, "gift");
+		bool text = !strcmp(ext, "md") || !strcmp(ext, "gift") || !strcmp(ext, "xml"); /* xml: Moodle XML quizzes */
 		if (!strcmp(f->path, MANIFEST_FILE) || !strcmp(f->path, "MANIFEST.sha256"))
 			text = true;
 		if (text) {
