@@ -219,7 +219,13 @@ void quiz_dump_json(const struct quiz *q, struct buf *b)
 		}
 		buf_puts(b, "]}");
 	}
-	buf_puts(b, "\n]}\n");
+	buf_puts(b, "\n],\"files\":[");
+	for (size_t i = 0; i < q->nfiles; i++) {
+		buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+		buf_json_str(b, q->files[i].name);
+		buf_printf(b, ",\"url\":\"/media/%s.%s\"}", q->files[i].sha256, q->files[i].ext);
+	}
+	buf_puts(b, "]}\n");
 }
 
 const char *quiz_kind_name(enum quiz_kind k)
@@ -338,7 +344,8 @@ int quiz_parse_opts(const char *name, const char *data, size_t len, struct quiz 
 {
 	memset(q, 0, sizeof *q);
 	q->pass_mark = -1;
-	struct quiz_parser p = {.name = name ? name : "quiz", .errs = o->errs, .warnings = o->warnings};
+	struct quiz_parser p = {
+	    .name = name ? name : "quiz", .errs = o->errs, .warnings = o->warnings, .keep_files = o->keep_files};
 	if (len > QUIZ_MAX_BYTES) {
 		quiz_problem(&p, 1, "the file is too large (%zu bytes; at most %d)", len, QUIZ_MAX_BYTES);
 		return p.problems;
@@ -402,6 +409,11 @@ void quiz_free(struct quiz *q)
 	for (size_t i = 0; i < q->nquestions; i++)
 		question_release(&q->questions[i]);
 	free(q->questions);
+	for (size_t i = 0; i < q->nfiles; i++) {
+		free(q->files[i].name);
+		free(q->files[i].data);
+	}
+	free(q->files);
 	memset(q, 0, sizeof *q);
 	q->pass_mark = -1;
 }

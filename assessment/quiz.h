@@ -67,6 +67,15 @@ struct question {
 			* the first accepted answer that matches counts, as in Moodle */
 };
 
+/* An image embedded in a Moodle XML quiz (<file encoding="base64">); its HTML names it /media/SHA256.EXT. */
+struct quiz_file {
+	char *name;	     /* the name Moodle gave it */
+	char sha256[65];     /* of the decoded bytes */
+	char ext[8];	     /* png, jpg, jpeg, gif or webp */
+	unsigned char *data; /* the bytes when quiz_opts.keep_files, else NULL (caller frees with quiz_free()) */
+	size_t len;
+};
+
 struct quiz {
 	char *title;   /* NULL when not set */
 	int pass_mark; /* -1 when not set in the file */
@@ -77,6 +86,8 @@ struct quiz {
 	enum quiz_kind kind;
 	struct question *questions;
 	size_t nquestions;
+	struct quiz_file *files; /* embedded images the questions show (Moodle XML) */
+	size_t nfiles;
 	bool borrowed; /* a shallow view of a cached quiz: quiz_free() leaves the contents alone */
 };
 
@@ -95,6 +106,7 @@ struct quiz_opts {
 	FILE *errs;	  /* problems "NAME:LINE: message", or NULL */
 	FILE *warnings;	  /* questions left out, "NAME:LINE: message", or NULL */
 	bool keep_essays; /* keep Q_ESSAY questions in q (sala quiz dump); never for a quiz learners take */
+	bool keep_files;  /* keep the bytes of embedded images in q->files (import stores them as package files) */
 };
 /* quiz_parse() with warnings and options; returns the number of problems (warnings are not problems). */
 int quiz_parse_opts(const char *name, const char *data, size_t len, struct quiz *q, const struct quiz_opts *o);

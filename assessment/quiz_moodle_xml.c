@@ -5,8 +5,9 @@
  * (cloze, calculated, drag-and-drop, ...) is left out with a warning.
  * Texts keep their Moodle format (html, moodle_auto_format, plain_text,
  * markdown); HTML goes through the allow-list of lib/html.h. Images embedded
- * as <file encoding="base64"> (named @@PLUGINFILE@@/NAME in the HTML) are not
- * stored yet: the allow-list drops such an <img>, the text stays.
+ * as <file encoding="base64"> and shown as <img src="@@PLUGINFILE@@/NAME">
+ * become q->files, named /media/SHA256.EXT in the HTML: the import stores
+ * them as package files, which /media serves.
  */
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -16,15 +17,26 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "assessment/quiz_private.h"
+#include "courses/media.h"
 #include "lib/buf.h"
 #include "lib/html.h"
+#include "lib/util.h"
 #include "lib/xmalloc.h"
+
+/* Embedded images above this many pixels are left out (as lesson images are refused above it). */
+#define QUIZ_IMAGE_MAX_PIXELS (40 * 1000 * 1000)
 
 struct mx {
 	struct quiz_parser *p;
 	struct quiz *q;
 	int line;
+	/* The current question's embedded images: name -> index in q->files. */
+	char **names;
+	size_t *index;
+	size_t nnames;
 };
 
 static bool named(const xmlNode *n, const char *name)
@@ -82,30 +94,54 @@ static enum quiz_fmt format_of(const xmlNode *n, enum quiz_fmt dflt)
 	return r;
 }
 
-/* "@@PLUGINFILE@@/NAME" of an embedded image: no package file holds it here, so it is dropped. */
-static bool img_none(void *ctx, const char *src, struct buf *out)
+static int hexval(char c)
 {
-	(void)ctx;
-	(void)src;
-	(void)out;
-	return false;
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* "@@PLUGINFILE@@/NAME" (NAME percent-encoded, as Moodle writes it) -> /media/SHA256.EXT of the embedded file. */
+static bool img_embedded(void *ctx, const char *src, struct buf *out)
+{
+	struct mx *m = ctx;
+	static const char pre[] = "@@PLUGINFILE@@/";
+	if (strncmp(src, pre, sizeof pre - 1) != 0)
+		return false;
+	struct buf name = BUF_INIT;
+	for (const char *s = src + sizeof pre - 1; *s; s++) {
+		if (*s == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
+			buf_putc(&name, (char)(hexval(s[1]) * 16 + hexval(s[2])));
+			s += 2;
+		} else {
+			buf_putc(&name, *s);
+		}
+	}
+	bool ok = false;
+	for (size_t i = 0; i < m->nnames && !ok; i++) {
+		if (strcmp(m->names[i], buf_str(&name)) == 0) {
+			const struct quiz_file *f = &m->q->files[m->index[i]];
+			buf_printf(out, "/media/%s.%s", f->sha256, f->ext);
+			ok = true;
+		}
+	}
+	buf_release(&name);
+	return ok;
 }
 
 /* A formatted text element (questiontext, feedback, answer, ...) as safe HTML; *plain gets its text. */
-static char *html_of(const xmlNode *n, bool block, char **plain)
+static char *html_of(struct mx *m, const xmlNode *n, bool block, char **plain)
 {
 	char *t = text_of(n);
-	char *h = quiz_fmt_html(format_of(n, QF_MOODLE), t, block, plain, img_none, NULL);
+	char *h = quiz_fmt_html(format_of(n, QF_MOODLE), t, block, plain, img_embedded, m);
 	free(t);
 	return h;
 }
 
-static char *feedback_of(const xmlNode *n)
+static char *feedback_of(struct mx *m, const xmlNode *n)
 {
 	if (!n)
 		return NULL;
 	char *plain = NULL;
-	char *h = html_of(n, true, &plain);
+	char *h = html_of(m, n, true, &plain);
 	bool empty = !plain || !plain[0];
 	free(plain);
 	if (empty && !strstr(h, "<img")) {
@@ -169,8 +205,8 @@ static int multichoice(struct mx *m, const xmlNode *qn, struct question *qu)
 		if (!named(a, "answer"))
 			continue;
 		struct option *o = add_option(qu);
-		o->html = html_of(a, false, &o->text);
-		o->feedback = feedback_of(child(a, "feedback"));
+		o->html = html_of(m, a, false, &o->text);
+		o->feedback = feedback_of(m, child(a, "feedback"));
 		double w = fraction(a);
 		o->weight = one && w < 0 ? 0 : w;
 		if (w > best)
@@ -214,7 +250,7 @@ static int truefalse(struct mx *m, const xmlNode *qn, struct question *qu)
 		o->right = o->weight > 0;
 		seen |= o->right;
 		free(o->feedback);
-		o->feedback = feedback_of(child(a, "feedback"));
+		o->feedback = feedback_of(m, child(a, "feedback"));
 	}
 	if (!seen) {
 		quiz_problem(m->p, m->line, "a true/false question needs the answer 'true' or 'false' with fraction 100");
@@ -236,7 +272,7 @@ static int shortanswer(struct mx *m, const xmlNode *qn, struct question *qu)
 		struct option *o = add_option(qu);
 		o->text = text_of(a); /* compared as typed, never formatted */
 		o->html = quiz_text_html(o->text, false);
-		o->feedback = feedback_of(child(a, "feedback"));
+		o->feedback = feedback_of(m, child(a, "feedback"));
 		double w = fraction(a);
 		o->weight = w < 0 ? 0 : w;
 		o->right = o->weight > 0;
@@ -292,7 +328,7 @@ static int numerical(struct mx *m, const xmlNode *qn, struct question *qu)
 		free(tol);
 		double w = fraction(a);
 		nu->weight = w < 0 ? 0 : w;
-		nu->feedback = feedback_of(child(a, "feedback"));
+		nu->feedback = feedback_of(m, child(a, "feedback"));
 		if (nu->weight > best)
 			best = nu->weight;
 	}
@@ -315,7 +351,7 @@ static int matching(struct mx *m, const xmlNode *qn, struct question *qu)
 		if (!named(s, "subquestion"))
 			continue;
 		struct pair *pr = &qu->pairs[qu->npairs++];
-		free(html_of(s, false, &pr->left));
+		free(html_of(m, s, false, &pr->left));
 		pr->right = text_of(child(s, "answer"));
 		if (!pr->right[0]) {
 			quiz_problem(m->p, m->line, "a pair needs an answer");
@@ -328,6 +364,84 @@ static int matching(struct mx *m, const xmlNode *qn, struct question *qu)
 		return -1;
 	}
 	return 0;
+}
+
+/* One <file name="N" encoding="base64"> element: decoded, checked, added to q->files (once per content). */
+static void embedded_file(struct mx *m, const xmlNode *fn)
+{
+	xmlChar *name = xmlGetProp(fn, (const xmlChar *)"name");
+	xmlChar *enc = xmlGetProp(fn, (const xmlChar *)"encoding");
+	char *b64 = content(fn);
+	size_t cap = strlen(b64) / 4 * 3 + 3, len = 0;
+	unsigned char *data = xmalloc(cap);
+	char ext[8];
+	int w = 0, h = 0;
+	bool ok = name && enc && strcmp((const char *)enc, "base64") == 0 &&
+		  sodium_base642bin(data, cap, b64, strlen(b64), " \t\r\n", &len, NULL, sodium_base64_VARIANT_ORIGINAL) ==
+		      0;
+	media_ext(name ? (const char *)name : "", ext);
+	if (ok && !(media_is_image(ext) && media_magic_ok(ext, data, len) &&
+		    media_image_size(ext, data, len, &w, &h) == 0 && (uint64_t)w * (uint64_t)h <= QUIZ_IMAGE_MAX_PIXELS)) {
+		quiz_warn(m->p, (int)xmlGetLineNo(fn), "embedded file '%.80s' is not a png, jpg, gif or webp image of "
+						       "at most 40 megapixels: left out", (const char *)name);
+		ok = false;
+	}
+	if (ok) {
+		char sha[65];
+		sha256_hex(data, len, sha);
+		size_t at = m->q->nfiles;
+		for (size_t i = 0; i < m->q->nfiles; i++)
+			if (strcmp(m->q->files[i].sha256, sha) == 0 && strcmp(m->q->files[i].ext, ext) == 0)
+				at = i;
+		if (at == m->q->nfiles) {
+			m->q->files = xrealloc(m->q->files, (m->q->nfiles + 1) * sizeof *m->q->files);
+			struct quiz_file *f = &m->q->files[m->q->nfiles++];
+			memset(f, 0, sizeof *f);
+			f->name = xstrdup((const char *)name);
+			memcpy(f->sha256, sha, sizeof sha);
+			snprintf(f->ext, sizeof f->ext, "%s", ext);
+			if (m->p->keep_files) {
+				f->data = data;
+				f->len = len;
+				data = NULL;
+			}
+		}
+		m->names = xrealloc(m->names, (m->nnames + 1) * sizeof *m->names);
+		m->index = xrealloc(m->index, (m->nnames + 1) * sizeof *m->index);
+		m->names[m->nnames] = xstrdup((const char *)name);
+		m->index[m->nnames++] = at;
+	}
+	free(data);
+	free(b64);
+	if (name)
+		xmlFree(name);
+	if (enc)
+		xmlFree(enc);
+}
+
+/* The question's embedded files: <file> children of its texts, answers and their feedback (at most 3 levels). */
+static void embedded_files(struct mx *m, const xmlNode *qn)
+{
+	for (xmlNode *a = qn->children; a; a = a->next) {
+		for (xmlNode *b = a->children; b; b = b->next) {
+			if (named(b, "file"))
+				embedded_file(m, b);
+			for (xmlNode *c = b->children; c; c = c->next)
+				if (named(c, "file"))
+					embedded_file(m, c);
+		}
+	}
+}
+
+static void names_release(struct mx *m)
+{
+	for (size_t i = 0; i < m->nnames; i++)
+		free(m->names[i]);
+	free(m->names);
+	free(m->index);
+	m->names = NULL;
+	m->index = NULL;
+	m->nnames = 0;
 }
 
 static void question(struct mx *m, const xmlNode *qn)
@@ -360,14 +474,15 @@ static void question(struct mx *m, const xmlNode *qn)
 	struct question *qu = &q->questions[q->nquestions++];
 	memset(qu, 0, sizeof *qu);
 	qu->line = m->line;
+	embedded_files(m, qn);
 	char *name = text_of(child(qn, "name"));
 	if (name[0])
 		qu->title = name;
 	else
 		free(name);
 	const xmlNode *qt = child(qn, "questiontext");
-	qu->html = html_of(qt, true, &qu->text);
-	qu->feedback = feedback_of(child(qn, "generalfeedback"));
+	qu->html = html_of(m, qt, true, &qu->text);
+	qu->feedback = feedback_of(m, child(qn, "generalfeedback"));
 	int rc = 0;
 	if (strcmp(type, "multichoice") == 0)
 		rc = multichoice(m, qn, qu);
@@ -390,6 +505,7 @@ static void question(struct mx *m, const xmlNode *qn)
 	if (rc < 0)
 		quiz_drop_last(q);
 out:
+	names_release(m);
 	if (tp)
 		xmlFree(tp);
 }
@@ -417,7 +533,7 @@ int quiz_parse_moodle_xml(struct quiz_parser *p, const char *data, size_t len, s
 	} else if (!named(root, "quiz")) {
 		quiz_problem(p, root ? (int)xmlGetLineNo(root) : 1, "the root element must be <quiz> (Moodle XML)");
 	} else {
-		struct mx m = {p, q, 1};
+		struct mx m = {p, q, 1, NULL, NULL, 0};
 		for (xmlNode *k = root->children; k; k = k->next)
 			if (named(k, "question"))
 				question(&m, k);

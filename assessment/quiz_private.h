@@ -17,6 +17,7 @@ struct quiz_parser {
 	int problems;
 	FILE *warnings;
 	int nwarnings;
+	bool keep_files;
 };
 void quiz_problem(struct quiz_parser *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A question left out, the rest imported. */

@@ -503,14 +503,33 @@ static const char *kind_name(enum quiz_kind k)
 	return k == QUIZ_PRACTICE ? "practice" : k == QUIZ_PRETEST ? "pretest" : "final";
 }
 
-static void analyze_quiz(const struct pkg_file *f, struct pkg_item *it, struct pkg_info *info, struct problems *pr)
+/*
+ * The images embedded in a Moodle XML quiz, as package files beside it
+ * ("quizzes/bank.xml.media/SHA256.EXT"): the quiz's HTML names them
+ * /media/SHA256.EXT, which serves a package file by its content.
+ */
+static void add_quiz_media(struct package *p, const char *quiz_path, struct quiz *q)
+{
+	for (size_t i = 0; i < q->nfiles; i++) {
+		struct quiz_file *qf = &q->files[i];
+		if (!qf->data)
+			continue;
+		char *path = xasprintf("%s.media/%s.%s", quiz_path, qf->sha256, qf->ext);
+		pkg_file_insert(p, path, qf->data, qf->len);
+		qf->data = NULL;
+		free(path);
+	}
+}
+
+static void analyze_quiz(struct package *p, int flags, const struct pkg_file *f, struct pkg_item *it,
+			 struct pkg_info *info, struct problems *pr)
 {
 	char *text = NULL, *warn = NULL;
 	size_t tlen = 0, wlen = 0;
 	FILE *errs = open_memstream(&text, &tlen);
 	FILE *warns = open_memstream(&warn, &wlen);
 	struct quiz q;
-	struct quiz_opts o = {.errs = errs, .warnings = warns};
+	struct quiz_opts o = {.errs = errs, .warnings = warns, .keep_files = (flags & PKG_FOR_IMPORT) != 0};
 	int n = quiz_parse_opts(f->path, (const char *)f->data, f->len, &q, &o);
 	if (errs)
 		fclose(errs);
@@ -551,6 +570,10 @@ static void analyze_quiz(const struct pkg_file *f, struct pkg_item *it, struct p
 		it->title = xstrdup(base ? base + 1 : f->path);
 	}
 	sha256_hex(f->data, f->len, it->etag);
+	char *path = xstrdup(f->path); /* f moves when a file is inserted */
+	if (n == 0)
+		add_quiz_media(p, path, &q);
+	free(path);
 	quiz_free(&q);
 }
 
@@ -584,7 +607,7 @@ int pkg_analyze(struct package *p, const struct pkg_limits *lim, int flags, stru
 		if (f->len > lim->max_markdown_bytes || !utf8_valid((const char *)f->data, f->len))
 			continue; /* already reported */
 		if (it->quiz) {
-			analyze_quiz(f, it, info, pr);
+			analyze_quiz(p, flags, f, it, info, pr);
 			continue;
 		}
 		struct render_opts o = {.file = it->path, .resolve = resolve, .ctx = &rs, .pr = pr};

@@ -72,7 +72,7 @@ def test_moodle_gift_and_xml_import_and_grade():
         assert "quizzes/moodle.gift:2: warning: essay questions need trainer grading, which this server does not " \
             "have yet" in text, text
         assert "quizzes/moodle.xml:13: warning: essay questions need trainer grading" in text, text
-        assert "quizzes/moodle.xml:107: warning: unsupported question type cloze" in text, text
+        assert "quizzes/moodle.xml:108: warning: unsupported question type cloze" in text, text
         sala("import", tmp, db=srv.db, env=srv.env, check=True)
         c = srv.client()
         c.login("learner")
@@ -106,6 +106,11 @@ def test_moodle_gift_and_xml_import_and_grade():
         # The description is shown (formatted, without its script) and not counted as a question to answer.
         assert "The last questions are <em>true or false</em>." in t
         assert "alert(1)" not in t and "<script" not in t
+        # Its embedded picture is stored with the package and served from /media; a remote picture is dropped.
+        src = "/media/4eabe16d76633f4b6e1b1a12954ad8799afdf5a598ed0a5f749e7cfaf5b3dd5d.png"
+        assert '<img src="%s" alt="Two dots"' % src in t and "moodle.example" not in t and "alert(2)" not in t
+        img = c.get(src)
+        assert img.status == 200 and img.header("Content-Type") == "image/png", (img.status, img.text[:200])
         answers = {"q0_0": "0", "q0_1": "1", "q0_2": "2", "q0_3": "3", "q1": "0", "q2_0": "1", "q2_2": "1",
                    "q3": "4", "q4": "FROG", "q5": "1", "q7": "0"}
         r = c.post("/attempts/%d/submit" % aid, answers)

@@ -191,10 +191,17 @@ static void test_moodle_xml(void **state)
 	/* The same parse as the GIFT file, question for question. */
 	check_gift_fixture(&q, 1);
 	assert_string_equal(q.questions[5].feedback, "<p>Here is some general feedback!</p>");
-	/* The description keeps its formatting, never the script. */
-	assert_string_equal(q.questions[7].html, "<p>The last questions are <em>true or false</em>.</p>");
+	/* The description keeps its formatting and its embedded picture, never the script or a remote picture. */
+	assert_string_equal(q.questions[7].html,
+			    "<p>The last questions are <em>true or false</em>.</p><p><img src=\"/media/"
+			    "4eabe16d76633f4b6e1b1a12954ad8799afdf5a598ed0a5f749e7cfaf5b3dd5d.png\" alt=\"Two dots\" "
+			    "width=\"2\" height=\"2\" loading=\"lazy\"></p>");
+	assert_int_equal(q.nfiles, 1);
+	assert_string_equal(q.files[0].name, "two dots.png");
+	assert_string_equal(q.files[0].ext, "png");
+	assert_null(q.files[0].data); /* bytes are kept only for the import */
 	/* Categories are ignored; a cloze question is left out with its line. */
-	assert_string_equal(warn, "questions.xml:107: unsupported question type cloze\n");
+	assert_string_equal(warn, "questions.xml:108: unsupported question type cloze\n");
 	quiz_free(&q);
 	free(warn);
 	load("questions.xml", false, &q, &warn);
