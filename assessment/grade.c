@@ -35,14 +35,16 @@ void answer_release(struct answer *ans)
 	memset(ans, 0, sizeof *ans);
 }
 
-char *grade_text_norm(const char *s)
+/* grade_text_norm(), with case kept when fold is false. */
+static char *text_norm(const char *s, bool fold)
 {
 	size_t n = strlen(s);
 	if (u8_check((const uint8_t *)s, n))
 		return NULL;
 	size_t flen = 0;
 	/* Case folding with NFC applied to the result: composed and decomposed input meet. */
-	uint8_t *f = u8_casefold((const uint8_t *)s, n, NULL, UNINORM_NFC, NULL, &flen);
+	uint8_t *f = fold ? u8_casefold((const uint8_t *)s, n, NULL, UNINORM_NFC, NULL, &flen)
+			  : u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, NULL, &flen);
 	if (!f)
 		return NULL;
 	struct buf b = BUF_INIT;
@@ -73,6 +75,11 @@ char *grade_text_norm(const char *s)
 	char *r = xstrdup(buf_str(&b));
 	buf_release(&b);
 	return r;
+}
+
+char *grade_text_norm(const char *s)
+{
+	return text_norm(s, true);
 }
 
 bool grade_text_equal(const char *expected, const char *given)
@@ -163,11 +170,11 @@ static size_t literal(const char *p, size_t n, char *out)
 	return k;
 }
 
-bool grade_text_match(const char *pattern, const char *given)
+bool grade_text_match(const char *pattern, const char *given, bool case_sensitive)
 {
 	if (!pattern || !given)
 		return false;
-	char *p = grade_text_norm(pattern), *g = grade_text_norm(given);
+	char *p = text_norm(pattern, !case_sensitive), *g = text_norm(given, !case_sensitive);
 	bool ok = false;
 	if (!p || !g || !g[0])
 		goto out;
@@ -219,7 +226,7 @@ static double grade_short(const struct question *q, const struct answer *ans)
 		const struct option *o = &q->options[i];
 		if (q->wildcard) {
 			/* Moodle: the first accepted answer that matches gives the score, even a lower one. */
-			if (grade_text_match(o->text, ans->text))
+			if (grade_text_match(o->text, ans->text, q->case_sensitive))
 				return clamp01(o->weight);
 		} else if (o->weight > best && grade_text_equal(o->text, ans->text)) {
 			best = o->weight;
@@ -231,7 +238,8 @@ static double grade_short(const struct question *q, const struct answer *ans)
 int grade_short_match(const struct question *q, const char *given)
 {
 	for (size_t i = 0; given && i < q->noptions; i++)
-		if (q->wildcard ? grade_text_match(q->options[i].text, given) : grade_text_equal(q->options[i].text, given))
+		if (q->wildcard ? grade_text_match(q->options[i].text, given, q->case_sensitive)
+				: grade_text_equal(q->options[i].text, given))
 			return (int)i;
 	return -1;
 }

@@ -177,7 +177,8 @@ void quiz_dump_json(const struct quiz *q, struct buf *b)
 		buf_puts(b, ",\"feedback\":");
 		buf_json_str(b, qu->feedback);
 		if (qu->type == Q_SHORT)
-			buf_printf(b, ",\"wildcard\":%s", qu->wildcard ? "true" : "false");
+			buf_printf(b, ",\"wildcard\":%s,\"case_sensitive\":%s", qu->wildcard ? "true" : "false",
+				   qu->case_sensitive ? "true" : "false");
 		buf_puts(b, ",\"options\":[");
 		for (size_t k = 0; k < qu->noptions; k++) {
 			const struct option *o = &qu->options[k];

@@ -65,6 +65,7 @@ struct question {
 	size_t nnums;
 	bool wildcard; /* short answer (Moodle): '*' in an accepted answer matches any text, '\*' a star;
 			* the first accepted answer that matches counts, as in Moodle */
+	bool case_sensitive; /* short answer with wildcard: Moodle XML <usecase>1</usecase> */
 };
 
 /* An image embedded in a Moodle XML quiz (<file encoding="base64">); its HTML names it /media/SHA256.EXT. */

@@ -263,6 +263,9 @@ static int shortanswer(struct mx *m, const xmlNode *qn, struct question *qu)
 {
 	qu->type = Q_SHORT;
 	qu->wildcard = true;
+	char *usecase = content(child(qn, "usecase"));
+	qu->case_sensitive = truthy(usecase);
+	free(usecase);
 	if (count(qn, "answer") > QUIZ_MAX_OPTIONS)
 		return too_many(m);
 	double best = 0;

@@ -348,6 +348,13 @@ static const struct {
 	{"g.gift", "Number? {#\n=%100%3:2#\n~#Completely wrong\n}", 0, NULL, 0, "1", 1},
 	{"g.gift", "Born? {# =%50%1821:2 =1822:0}", 0, NULL, 0, "1822", 0.5},
 	{"g.gift", "Grant is {~buried =entombed ~living} in Grant's tomb.", 0, C(1), NULL, 1},
+	/* Moodle XML <usecase>: case matters only when it is 1. */
+	{"c.xml", "<quiz><question type='shortanswer'><questiontext><text>Q</text></questiontext><usecase>1</usecase>"
+		  "<answer fraction='100'><text>Fr*g</text></answer></question></quiz>", 0, NULL, 0, "frog", 0},
+	{"c.xml", "<quiz><question type='shortanswer'><questiontext><text>Q</text></questiontext><usecase>1</usecase>"
+		  "<answer fraction='100'><text>Fr*g</text></answer></question></quiz>", 0, NULL, 0, "Froooog", 1},
+	{"c.xml", "<quiz><question type='shortanswer'><questiontext><text>Q</text></questiontext><usecase>0</usecase>"
+		  "<answer fraction='100'><text>Fr*g</text></answer></question></quiz>", 0, NULL, 0, "FROG", 1},
 	/* Khmer short answers: canonical reordering (COENG before ATTHACAN), zero-width spaces. */
 	{"k.md", "## ពាក្យ?\n= ក\xe1\x9f\x92\xe1\x9f\x9d\n", 0, NULL, 0, "ក\xe1\x9f\x9d\xe1\x9f\x92", 1},
 	{"k.md", "## ពាក្យ?\n= ឃុំ សង្កាត់\n", 0, NULL, 0, "ឃុំ\xe2\x80\x8b សង្កាត់", 1},
