@@ -172,10 +172,26 @@ static int load_own(struct req *r, struct attempt *a)
 	return 0;
 }
 
-static void question_head(struct req *r, struct buf *b, int k, int n, const struct question *qu)
+/* Item k's number among the questions that take an answer (descriptions are not numbered), and their count. */
+static int question_number(const struct attempt *a, int k, int *n)
 {
+	int num = 0;
+	*n = 0;
+	for (int i = 0; i < a->nitems; i++) {
+		if (!grade_scored(&a->quiz.questions[a->items[i].question]))
+			continue;
+		(*n)++;
+		if (i <= k)
+			num++;
+	}
+	return num;
+}
+
+static void question_head(struct req *r, struct buf *b, const struct attempt *a, int k, const struct question *qu)
+{
+	int n, num = question_number(a, k, &n);
 	buf_printf(b, "<fieldset aria-describedby=\"q%d-text\"><legend>", k);
-	buf_printf(b, T(r, "Question %d of %d"), k + 1, n);
+	buf_printf(b, T(r, "Question %d of %d"), num, n);
 	buf_printf(b, "</legend><div id=\"q%d-text\">%s</div>", k, qu->html); /* safe HTML from cmark or escaped */
 	if (qu->type == Q_MULTI)
 		buf_printf(b, "<p class=\"meta\">%s</p>", T(r, "Choose all that apply."));
@@ -198,7 +214,7 @@ static void question_form(struct req *r, struct buf *b, const struct attempt *a,
 		buf_printf(b, "<div class=\"description\">%s</div>", qu->html); /* safe HTML, as question_head() */
 		return;
 	}
-	question_head(r, b, k, a->nitems, qu);
+	question_head(r, b, a, k, qu);
 	switch (qu->type) {
 	case Q_SINGLE:
 	case Q_TRUEFALSE:
@@ -364,7 +380,7 @@ static int result_page(struct req *r, const struct attempt *a)
 			buf_printf(&b, "<div class=\"description\">%s</div>", qu->html);
 			continue;
 		}
-		question_head(r, &b, k, a->nitems, qu);
+		question_head(r, &b, a, k, qu);
 		if (s >= 0.9999)
 			buf_printf(&b, "<p class=\"status right\">%s</p>", T(r, "Right"));
 		else if (s > 0)

@@ -105,6 +105,7 @@ def test_moodle_gift_and_xml_import_and_grade():
         t = page.text
         # The description is shown (formatted, without its script) and not counted as a question to answer.
         assert "The last questions are <em>true or false</em>." in t
+        assert "Question 7 of 7" in t and "of 8" not in t
         assert "alert(1)" not in t and "<script" not in t
         # Its embedded picture is stored with the package and served from /media; a remote picture is dropped.
         src = "/media/4eabe16d76633f4b6e1b1a12954ad8799afdf5a598ed0a5f749e7cfaf5b3dd5d.png"
