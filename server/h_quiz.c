@@ -529,6 +529,8 @@ static void items_table(struct req *r, struct buf *b, const char *path, const st
 	buf_printf(b, "<th scope=\"col\">%s</th></tr></thead><tbody>", T(r, "Most frequent wrong answers"));
 	for (int i = 0; i < n; i++) {
 		const struct item_stat *x = &s[i];
+		if (!grade_scored(&q->questions[i]))
+			continue; /* a description is not an item */
 		buf_printf(b, "<tr data-question=\"%d\"><td>%d</td><td>", i + 1, i + 1);
 		buf_html(b, q->questions[i].text);
 		buf_puts(b, "</td>");
