@@ -122,3 +122,34 @@ def test_moodle_gift_and_xml_import_and_grade():
     finally:
         srv.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_quiz_dump_shows_what_was_read():
+    import json
+    out = sala("quiz", "dump", os.path.join(MOODLE, "questions.gift"), "--json")
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    types = [x["type"] for x in d["questions"]]
+    # The essay is shown (it is left out only of the quiz learners take).
+    assert types == ["essay", "match", "single", "multi", "numeric", "short", "truefalse", "truefalse",
+                     "truefalse"], types
+    match = d["questions"][1]
+    assert match["title"] == "Moodle activities" and match["html"] == "<p>Match the <b>activity</b> to the description.</p>"
+    assert match["pairs"][4] == {"left": "", "right": "Chat"}
+    multi = d["questions"][3]
+    assert [o["weight"] for o in multi["options"]] == [0.5, -1, 0.5, -1]
+    num = d["questions"][4]["numeric"]
+    assert num[0]["min"] == 1 and num[0]["max"] == 5 and num[0]["weight"] == 1
+    assert num[1]["any"] is True and num[1]["feedback"] == "<p>Completely wrong</p>"
+    short = d["questions"][5]
+    assert short["wildcard"] is True and [o["text"] for o in short["options"]] == ["Frog", "Cat", "*"]
+    xml = sala("quiz", "dump", os.path.join(MOODLE, "questions.xml"), "--json")
+    assert xml.returncode == 0, xml.stderr
+    assert "questions.xml:108: unsupported question type cloze" in xml.stderr
+    dx = json.loads(xml.stdout)
+    assert [f["name"] for f in dx["files"]] == ["two dots.png"]
+    # The text form, and a clear message for a file that cannot be read.
+    txt = sala("quiz", "dump", os.path.join(MOODLE, "questions.gift"))
+    assert "questions.gift:34: short: Which is the best animal?\n  +100% Frog\n  +50% Cat\n  +0% *\n" in txt.stdout
+    bad = sala("quiz", "dump", "/nonexistent/q.gift")
+    assert bad.returncode == 1 and "cannot open '/nonexistent/q.gift'" in bad.stderr
