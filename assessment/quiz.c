@@ -168,9 +168,11 @@ void quiz_dump_json(const struct quiz *q, struct buf *b)
 {
 	buf_puts(b, "{\"title\":");
 	buf_json_str(b, q->title);
-	buf_printf(b, ",\"pass_mark\":%d,\"attempts\":%d,\"shuffle\":%s,\"draw\":%d,\"minutes\":%d,\"kind\":\"%s\","
-		      "\"questions\":[",
-		   q->pass_mark, q->attempts, q->shuffle ? "true" : "false", q->draw, q->minutes, quiz_kind_name(q->kind));
+	buf_printf(b,
+		   ",\"pass_mark\":%d,\"attempts\":%d,\"shuffle\":%s,\"draw\":%d,\"minutes\":%d,\"kind\":\"%s\","
+		   "\"questions\":[",
+		   q->pass_mark, q->attempts, q->shuffle ? "true" : "false", q->draw, q->minutes,
+		   quiz_kind_name(q->kind));
 	for (size_t i = 0; i < q->nquestions; i++) {
 		const struct question *qu = &q->questions[i];
 		buf_printf(b, "%s\n{\"line\":%d,\"type\":\"%s\",\"title\":", i ? "," : "", qu->line,
@@ -324,8 +326,9 @@ static void drop_essays(struct quiz_parser *p, struct quiz *q)
 			q->questions[k++] = q->questions[i];
 			continue;
 		}
-		quiz_warn(p, q->questions[i].line, "essay questions need trainer grading, which this server does not "
-						   "have yet");
+		quiz_warn(p, q->questions[i].line,
+			  "essay questions need trainer grading, which this server does not "
+			  "have yet");
 		struct quiz one = {.questions = xmalloc(sizeof *q->questions), .nquestions = 1};
 		one.questions[0] = q->questions[i];
 		quiz_free(&one);

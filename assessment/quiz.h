@@ -16,13 +16,13 @@
 #define QUIZ_MAX_OPTIONS 50 /* options, accepted answers, pairs or numeric answers per question */
 
 enum question_type {
-	Q_SINGLE,   /* one right option (GIFT: partial weights allowed) */
-	Q_MULTI,    /* several right options: score is the sum of ticked weights, clamped to 0..1 */
-	Q_SHORT,    /* accepted texts (options, each with a weight) */
-	Q_MATCH,    /* left -> right pairs */
-	Q_NUMERIC,  /* GIFT numbers: value with tolerance, or ranges */
-	Q_TRUEFALSE, /* GIFT {T}/{F}: two options "True" and "False", graded as single choice */
-	Q_ESSAY,     /* Moodle essay: text and feedback only; quiz_parse() leaves it out (no trainer grading yet) */
+	Q_SINGLE,     /* one right option (GIFT: partial weights allowed) */
+	Q_MULTI,      /* several right options: score is the sum of ticked weights, clamped to 0..1 */
+	Q_SHORT,      /* accepted texts (options, each with a weight) */
+	Q_MATCH,      /* left -> right pairs */
+	Q_NUMERIC,    /* GIFT numbers: value with tolerance, or ranges */
+	Q_TRUEFALSE,  /* GIFT {T}/{F}: two options "True" and "False", graded as single choice */
+	Q_ESSAY,      /* Moodle essay: text and feedback only; quiz_parse() leaves it out (no trainer grading yet) */
 	Q_DESCRIPTION /* Moodle description: text shown between questions, not scored */
 };
 
@@ -52,19 +52,19 @@ struct numeric {
 
 struct question {
 	enum question_type type;
-	int line;	/* line in the source file where the question starts */
-	char *title;	/* GIFT ::title:: or NULL */
-	char *text;	/* question text, plain */
-	char *html;	/* question text as safe HTML (block) */
-	char *feedback; /* general feedback as safe HTML, or NULL */
+	int line;		/* line in the source file where the question starts */
+	char *title;		/* GIFT ::title:: or NULL */
+	char *text;		/* question text, plain */
+	char *html;		/* question text as safe HTML (block) */
+	char *feedback;		/* general feedback as safe HTML, or NULL */
 	struct option *options; /* choices (single, multi, true/false) or accepted answers (short) */
 	size_t noptions;
 	struct pair *pairs;
 	size_t npairs;
 	struct numeric *nums;
 	size_t nnums;
-	bool wildcard; /* short answer (Moodle): '*' in an accepted answer matches any text, '\*' a star;
-			* the first accepted answer that matches counts, as in Moodle */
+	bool wildcard;	     /* short answer (Moodle): '*' in an accepted answer matches any text, '\*' a star;
+			      * the first accepted answer that matches counts, as in Moodle */
 	bool case_sensitive; /* short answer with wildcard: Moodle XML <usecase>1</usecase> */
 };
 

@@ -122,7 +122,8 @@ static struct ftext with_format(const char *s, size_t a, size_t b, enum quiz_fmt
 		static const struct {
 			const char *name;
 			enum quiz_fmt f;
-		} names[] = {{"[moodle]", QF_MOODLE}, {"[html]", QF_HTML}, {"[plain]", QF_PLAIN}, {"[markdown]", QF_MARKDOWN}};
+		} names[] = {
+		    {"[moodle]", QF_MOODLE}, {"[html]", QF_HTML}, {"[plain]", QF_PLAIN}, {"[markdown]", QF_MARKDOWN}};
 		for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
 			size_t l = strlen(names[k].name);
 			if (b - a >= l && strncmp(s + a, names[k].name, l) == 0) {
@@ -534,7 +535,9 @@ static int tf_value(const char *at)
 {
 	const char *h = strchr(at, '#');
 	char *w = h && h > at ? text(at, 0, (size_t)(h - at)) : xstrdup(at);
-	int v = strcmp(w, "T") == 0 || strcmp(w, "TRUE") == 0 ? 1 : strcmp(w, "F") == 0 || strcmp(w, "FALSE") == 0 ? 0 : -1;
+	int v = strcmp(w, "T") == 0 || strcmp(w, "TRUE") == 0	 ? 1
+		: strcmp(w, "F") == 0 || strcmp(w, "FALSE") == 0 ? 0
+								 : -1;
 	free(w);
 	return v;
 }
@@ -598,8 +601,9 @@ static void question(struct gift *g)
 	size_t open = find(s, i, n, '{'), close = find(s, i, n, '}');
 	bool description = open == n && close == n;
 	if (!description && (open == n || close == n || close < open)) {
-		quiz_problem(g->p, g->line, open == n || close < open ? "a '}' has no '{' before it"
-								       : "the answer block '{' is not closed by '}'");
+		quiz_problem(g->p, g->line,
+			     open == n || close < open ? "a '}' has no '{' before it"
+						       : "the answer block '{' is not closed by '}'");
 		goto out;
 	}
 	struct buf qtext = BUF_INIT;

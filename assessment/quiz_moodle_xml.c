@@ -84,9 +84,9 @@ static enum quiz_fmt format_of(const xmlNode *n, enum quiz_fmt dflt)
 	enum quiz_fmt r = dflt;
 	if (f) {
 		const char *s = (const char *)f;
-		r = strcmp(s, "html") == 0		 ? QF_HTML
-		    : strcmp(s, "plain_text") == 0	 ? QF_PLAIN
-		    : strcmp(s, "markdown") == 0	 ? QF_MARKDOWN
+		r = strcmp(s, "html") == 0		   ? QF_HTML
+		    : strcmp(s, "plain_text") == 0	   ? QF_PLAIN
+		    : strcmp(s, "markdown") == 0	   ? QF_MARKDOWN
 		    : strcmp(s, "moodle_auto_format") == 0 ? QF_MOODLE
 							   : dflt;
 		xmlFree(f);
@@ -96,7 +96,10 @@ static enum quiz_fmt format_of(const xmlNode *n, enum quiz_fmt dflt)
 
 static int hexval(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
 }
 
 /* "@@PLUGINFILE@@/NAME" (NAME percent-encoded, as Moodle writes it) -> /media/SHA256.EXT of the embedded file. */
@@ -253,7 +256,8 @@ static int truefalse(struct mx *m, const xmlNode *qn, struct question *qu)
 		o->feedback = feedback_of(m, child(a, "feedback"));
 	}
 	if (!seen) {
-		quiz_problem(m->p, m->line, "a true/false question needs the answer 'true' or 'false' with fraction 100");
+		quiz_problem(m->p, m->line,
+			     "a true/false question needs the answer 'true' or 'false' with fraction 100");
 		return -1;
 	}
 	return 0;
@@ -379,14 +383,17 @@ static void embedded_file(struct mx *m, const xmlNode *fn)
 	unsigned char *data = xmalloc(cap);
 	char ext[8];
 	int w = 0, h = 0;
-	bool ok = name && enc && strcmp((const char *)enc, "base64") == 0 &&
-		  sodium_base642bin(data, cap, b64, strlen(b64), " \t\r\n", &len, NULL, sodium_base64_VARIANT_ORIGINAL) ==
-		      0;
+	bool ok =
+	    name && enc && strcmp((const char *)enc, "base64") == 0 &&
+	    sodium_base642bin(data, cap, b64, strlen(b64), " \t\r\n", &len, NULL, sodium_base64_VARIANT_ORIGINAL) == 0;
 	media_ext(name ? (const char *)name : "", ext);
-	if (ok && !(media_is_image(ext) && media_magic_ok(ext, data, len) &&
-		    media_image_size(ext, data, len, &w, &h) == 0 && (uint64_t)w * (uint64_t)h <= QUIZ_IMAGE_MAX_PIXELS)) {
-		quiz_warn(m->p, (int)xmlGetLineNo(fn), "embedded file '%.80s' is not a png, jpg, gif or webp image of "
-						       "at most 40 megapixels: left out", (const char *)name);
+	if (ok &&
+	    !(media_is_image(ext) && media_magic_ok(ext, data, len) && media_image_size(ext, data, len, &w, &h) == 0 &&
+	      (uint64_t)w * (uint64_t)h <= QUIZ_IMAGE_MAX_PIXELS)) {
+		quiz_warn(m->p, (int)xmlGetLineNo(fn),
+			  "embedded file '%.80s' is not a png, jpg, gif or webp image of "
+			  "at most 40 megapixels: left out",
+			  (const char *)name);
 		ok = false;
 	}
 	if (ok) {

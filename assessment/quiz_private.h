@@ -37,8 +37,8 @@ enum quiz_fmt { QF_MOODLE, QF_HTML, QF_PLAIN, QF_MARKDOWN };
  * cmark's safe mode, plain text escaped. img_* resolve embedded images (may
  * be NULL). Both results: caller frees.
  */
-char *quiz_fmt_html(enum quiz_fmt f, const char *text, bool block, char **plain, bool (*img)(void *, const char *,
-	struct buf *), void *img_ctx);
+char *quiz_fmt_html(enum quiz_fmt f, const char *text, bool block, char **plain,
+		    bool (*img)(void *, const char *, struct buf *), void *img_ctx);
 /* Drops the last question of q (after a problem or a warning in it). */
 void quiz_drop_last(struct quiz *q);
 /* Renders Markdown in safe mode; inline strips the outer paragraph. Caller frees. */

@@ -170,7 +170,8 @@ static void parse_items(yaml_document_t *doc, yaml_node_t *seq, struct pkg_info 
 		}
 		if (quiz ? !(str_ends(v, ".md") || str_ends(v, ".gift") || str_ends(v, ".xml")) : !str_ends(v, ".md")) {
 			problem_add(pr, MANIFEST_FILE, line,
-				    quiz ? "quiz '%s' must be a .md, .gift or .xml (Moodle XML) file" : "lesson '%s' must be a .md file",
+				    quiz ? "quiz '%s' must be a .md, .gift or .xml (Moodle XML) file"
+					 : "lesson '%s' must be a .md file",
 				    v);
 			continue;
 		}
@@ -445,7 +446,8 @@ static void check_files(struct package *p, const struct pkg_limits *lim, int fla
 		struct pkg_file *f = &p->files[i];
 		char ext[8];
 		media_ext(f->path, ext);
-		bool text = !strcmp(ext, "md") || !strcmp(ext, "gift") || !strcmp(ext, "xml"); /* xml: Moodle XML quizzes */
+		/* xml: Moodle XML quizzes */
+		bool text = !strcmp(ext, "md") || !strcmp(ext, "gift") || !strcmp(ext, "xml");
 		if (!strcmp(f->path, MANIFEST_FILE) || !strcmp(f->path, "MANIFEST.sha256"))
 			text = true;
 		if (text) {

@@ -24,17 +24,18 @@ void html_init(void)
 }
 
 /* Elements kept with their tags (no attributes unless named in emit_open). */
-static const char *const kept[] = {"p",	"br",	 "b",	  "strong", "i",     "em", "u",  "sub",
-				   "sup",	"ul",	 "ol",	  "li",	    "code",  "pre", "table", "caption",
-				   "thead",	"tbody", "tfoot", "tr",	    "th",    "td", NULL};
+static const char *const kept[] = {"p",	    "br",    "b",     "strong", "i",	"em",  "u",	"sub",
+				   "sup",   "ul",    "ol",    "li",	"code", "pre", "table", "caption",
+				   "thead", "tbody", "tfoot", "tr",	"th",	"td",  NULL};
 /* Elements dropped with everything inside them. */
-static const char *const dropped[] = {"script", "style",  "iframe", "object", "embed", "template", "noscript",
-				      "textarea", "select", "svg",    "math",   "head",  "title",    "applet",
-				      "frame",  "frameset", "form", "button", "input", "audio", "video", "canvas", NULL};
+static const char *const dropped[] = {"script",	  "style",    "iframe", "object",   "embed", "template",
+				      "noscript", "textarea", "select", "svg",	    "math",  "head",
+				      "title",	  "applet",   "frame",	"frameset", "form",  "button",
+				      "input",	  "audio",    "video",	"canvas",   NULL};
 /* Tags dropped but read as the end of a block: a line break keeps the text apart. */
-static const char *const blockish[] = {"div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section", "article",
-				       "header", "footer", "main", "center", "address", "dd", "dt", "figure",
-				       "figcaption", "dl", "hr", NULL};
+static const char *const blockish[] = {
+    "div",    "h1",   "h2",	"h3",	   "h4", "h5", "h6",	 "blockquote", "section", "article", "header",
+    "footer", "main", "center", "address", "dd", "dt", "figure", "figcaption", "dl",	  "hr",	     NULL};
 
 static bool in(const char *const *list, const char *name)
 {

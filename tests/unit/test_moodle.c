@@ -126,8 +126,8 @@ static void test_gift_fixture(void **state)
 	char *warn;
 	/* As `sala quiz dump` reads it: all 9 questions, the essay included. */
 	load("questions.gift", true, &q, &warn);
-	static const enum question_type all[] = {Q_ESSAY,   Q_MATCH,	 Q_SINGLE,     Q_MULTI,	    Q_NUMERIC,
-						 Q_SHORT,   Q_TRUEFALSE, Q_TRUEFALSE, Q_TRUEFALSE};
+	static const enum question_type all[] = {Q_ESSAY, Q_MATCH,     Q_SINGLE,    Q_MULTI,	Q_NUMERIC,
+						 Q_SHORT, Q_TRUEFALSE, Q_TRUEFALSE, Q_TRUEFALSE};
 	types_are(&q, all, 9);
 	assert_string_equal(warn, "");
 	assert_string_equal(q.questions[0].title, "Q8");
@@ -185,8 +185,8 @@ static void test_moodle_xml(void **state)
 	struct quiz q;
 	char *warn;
 	load("questions.xml", true, &q, &warn);
-	static const enum question_type all[] = {Q_ESSAY,     Q_MATCH,	   Q_SINGLE,	   Q_MULTI,	Q_NUMERIC,
-						 Q_SHORT,     Q_TRUEFALSE, Q_DESCRIPTION, Q_TRUEFALSE};
+	static const enum question_type all[] = {Q_ESSAY, Q_MATCH,     Q_SINGLE,      Q_MULTI,	  Q_NUMERIC,
+						 Q_SHORT, Q_TRUEFALSE, Q_DESCRIPTION, Q_TRUEFALSE};
 	types_are(&q, all, 9);
 	/* The same parse as the GIFT file, question for question. */
 	check_gift_fixture(&q, 1);
