@@ -1,7 +1,7 @@
 # Sala: one non-recursive Makefile. `make` builds ./sala.
 #   make run     install missing packages, build, create a demo database, serve on 127.0.0.1:8080
 #   make test    install test packages, build with sanitizers, run every suite
-#   make check   the quick loop: the SQL ownership check, optimised build and unit tests
+#   make check   the quick loop: the SQL ownership and step checks, optimised build and unit tests
 #   make bench   optimised build and benchmarks (writes docs/performance.md)
 #   make fuzz    libFuzzer harnesses for the parsers (FUZZ_SECONDS each)
 #   make install  binary, bundled courses, docs, systemd units, nginx example (PREFIX=/usr/local, DESTDIR)
@@ -80,11 +80,12 @@ test: deps-test
 
 unit-bins: $(UNIT_BINS)
 
-# The quick loop (under a minute): the SQL ownership check (scripts/lint-sql.sh), optimised build and the
+# The quick loop (under a minute): the SQL ownership and step checks (scripts/lint-*.sh), optimised build and the
 # unit tests, no sanitizers, no servers.
 check:
 	@scripts/deps.sh test
 	@scripts/lint-sql.sh -q
+	@scripts/lint-step.sh
 	$(MAKE) sala unit-bins
 	@fail=0; for t in $(UNIT_BINS); do (cd tests/unit && ../../$$t) >/dev/null 2>&1 || { echo "FAIL $$t"; fail=1; }; done; \
 	[ $$fail -eq 0 ] && echo "unit tests passed"; [ $$fail -eq 0 ] || exit 1
@@ -106,9 +107,11 @@ fuzz:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-# SQL stays with the module that owns its tables (docs/architecture.md); then cppcheck.
+# SQL stays with the module that owns its tables (docs/architecture.md); every sqlite3_step result is
+# checked (scripts/lint-step.sh); then cppcheck.
 lint:
 	scripts/lint-sql.sh
+	scripts/lint-step.sh
 	cppcheck --quiet --enable=warning,performance,portability --error-exitcode=1 -I. $$(git ls-files '*.c')
 
 # Installation layout. The Debian package installs with PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system.

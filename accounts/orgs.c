@@ -181,7 +181,7 @@ fail:
 struct import {
 	sqlite3 *db;
 	const char *name;
-	FILE *errs;
+	struct problems *pr;
 	int col[5];
 	int header_seen, bad, added;
 };
@@ -196,7 +196,7 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 		for (int i = 0; i < 5; i++) {
 			im->col[i] = csv_column(f, n, org_cols[i]);
 			if (im->col[i] < 0 && i != 2) {
-				fprintf(im->errs, "%s:%d: missing column '%s' in the header\n", im->name, line,
+				problem_add(im->pr, im->name, line, "missing column '%s' in the header",
 					org_cols[i]);
 				im->bad++;
 			}
@@ -213,12 +213,12 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 			v[i] = "";
 	struct err e;
 	if (org_check(im->db, v[0], v[1], v[3], v[4], &e) < 0) {
-		fprintf(im->errs, "%s:%d: %s\n", im->name, line, e.msg);
+		problem_add(im->pr, im->name, line, "%s", e.msg);
 		im->bad++;
 		return 0;
 	}
 	if (org_insert(im->db, v[0], v[1], v[2], v[3], v[4]) < 0) {
-		fprintf(im->errs, "%s:%d: %s\n", im->name, line, sqlite3_errmsg(im->db));
+		problem_add(im->pr, im->name, line, "%s", sqlite3_errmsg(im->db));
 		im->bad++;
 		return 0;
 	}
@@ -226,10 +226,10 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 	return 0;
 }
 
-int orgs_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
+int orgs_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
 		    struct err *e)
 {
-	struct import im = {.db = db, .name = name, .errs = errs};
+	struct import im = {.db = db, .name = name, .pr = pr};
 	/* Rows are inserted as they are read so later rows may name earlier ones
 	 * as parents; one bad row rolls the whole file back. */
 	if (db_begin(db, e) < 0)

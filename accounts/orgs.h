@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lib/diag.h"
 #include "lib/err.h"
 
 /* Code of the national root unit created by orgs_seed(). */
@@ -26,10 +27,10 @@ int org_path(sqlite3 *db, int64_t id, char *out, size_t outlen);
 bool org_within(sqlite3 *db, int64_t ancestor, int64_t id);
 /*
  * Imports units from CSV (header code,name_en,name_km,parent_code,level).
- * All-or-nothing: every bad row is written to errs as "NAME:LINE: reason"
+ * All-or-nothing: every bad row is added to pr (lib/diag.h) as "NAME:LINE: reason"
  * and nothing is added. *added gets the count on success.
  */
-int orgs_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
+int orgs_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
 		    struct err *e);
 
 /* Marks every ministry, district, commune and office as demo data (is_demo = 1). 0, or -1 with e set. */

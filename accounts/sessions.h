@@ -58,7 +58,13 @@ int sessions_end_user(sqlite3 *db, int64_t user_id, const char *keep, struct err
 /* Deletes expired sessions and old login failures. */
 void sessions_sweep(sqlite3 *db);
 
-enum login_result { LOGIN_OK = 0, LOGIN_BAD = -1, LOGIN_THROTTLED = -2, LOGIN_ERROR = -3 };
+/* The results of login_attempt(): success or a shared code of lib/err.h. */
+enum login_result {
+	LOGIN_OK = 0,
+	LOGIN_BAD = ERR_INVALID,       /* no such active user, or a wrong password */
+	LOGIN_THROTTLED = ERR_LIMIT,   /* too many recent failures: *retry_after_s says how long to wait */
+	LOGIN_ERROR = ERR_UNAVAILABLE, /* the attempt could not be recorded (the database failed) */
+};
 /*
  * Checks a username and password, throttled as above. The attempt is counted
  * before the password is checked, in the same write transaction that checks

@@ -772,7 +772,7 @@ int user_get_by_session(sqlite3 *db, const char *token_hash, int64_t created_aft
 		*last_seen = sqlite3_column_int64(st, 19);
 	}
 	db_finish(st);
-	return rc > 0 ? 0 : rc < 0 ? -2 : -1;
+	return rc > 0 ? 0 : rc < 0 ? ERR_UNAVAILABLE : ERR_NOTFOUND;
 }
 
 int user_get(sqlite3 *db, int64_t id, struct user *u)
@@ -843,7 +843,7 @@ static const char *const user_cols[NCOLS] = {"username", "full_name", "full_name
 struct import {
 	sqlite3 *db;
 	const char *name;
-	FILE *errs;
+	struct problems *pr;
 	int col[NCOLS];
 	int header_seen, bad;
 	struct user_input *rows;
@@ -913,7 +913,7 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 		const int required[] = {C_USERNAME, C_FULL_NAME, C_ORG};
 		for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
 			if (im->col[required[i]] < 0) {
-				fprintf(im->errs, "%s:%d: missing column '%s' in the header\n", im->name, line,
+				problem_add(im->pr, im->name, line, "missing column '%s' in the header",
 					user_cols[required[i]]);
 				im->bad++;
 			}
@@ -926,7 +926,7 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 			for (int k = 0; k < NCOLS; k++)
 				known |= strcmp(tmp, user_cols[k]) == 0;
 			if (!known) {
-				fprintf(im->errs, "%s:%d: unknown column '%s'\n", im->name, line, tmp);
+				problem_add(im->pr, im->name, line, "unknown column '%s'", tmp);
 				im->bad++;
 			}
 		}
@@ -957,7 +957,7 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 	if (twice)
 		rc = err_set(&e, "username '%s' appears twice (also on line %d)", u.username, twice);
 	if (rc < 0) {
-		fprintf(im->errs, "%s:%d: %s\n", im->name, line, e.msg);
+		problem_add(im->pr, im->name, line, "%s", e.msg);
 		im->bad++;
 		return 0;
 	}
@@ -965,16 +965,16 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 	return 0;
 }
 
-int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
+int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
 		     struct err *e)
 {
-	return users_import_csv_progress(db, name, data, len, errs, added, NULL, NULL, e);
+	return users_import_csv_progress(db, name, data, len, pr, added, NULL, NULL, e);
 }
 
-int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
-			      import_progress_fn progress, void *ctx, struct err *e)
+int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr,
+			      int *added, import_progress_fn progress, void *ctx, struct err *e)
 {
-	struct import im = {.db = db, .name = name, .errs = errs};
+	struct import im = {.db = db, .name = name, .pr = pr};
 	int rc = -1;
 	char(*hashes)[crypto_pwhash_STRBYTES] = NULL;
 	if (csv_parse_mem(name, data, len, import_row, &im, e) < 0)
@@ -996,7 +996,7 @@ int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, s
 		struct err pe;
 		if (im.rows[i].activation || password_check(im.rows[i].password, im.rows[i].username, &pe) == 0)
 			continue;
-		fprintf(errs, "%s:%d: %s\n", name, im.lines[i], pe.msg);
+		problem_add(pr, name, im.lines[i], "%s", pe.msg);
 		im.bad++;
 	}
 	if (im.bad) {
@@ -1119,6 +1119,44 @@ int64_t users_demo_learners_count(sqlite3 *db)
 	return db_int(db, "SELECT count(*) FROM users WHERE username GLOB 'demo[0-9]*'", NULL, NULL, -1);
 }
 
+#define SEX_CHUNK 64
+#define SEX_Q8 "?,?,?,?,?,?,?,?"
+int users_sex(sqlite3 *db, const int64_t *ids, size_t n, const char **sex, struct err *e)
+{
+	static const char *const names[] = {"female", "male", "other", "unspecified"};
+	for (size_t i = 0; i < n; i++)
+		sex[i] = names[3];
+	/* One statement text for every chunk of SEX_CHUNK ids (prepared once): unused places are bound NULL. */
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, sex FROM users WHERE id IN (" SEX_Q8 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8
+				       "," SEX_Q8 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8 ")");
+	int rc = 0;
+	for (size_t off = 0; off < n && rc >= 0; off += SEX_CHUNK) {
+		size_t m = n - off < SEX_CHUNK ? n - off : SEX_CHUNK;
+		sqlite3_reset(st);
+		for (int k = 0; k < SEX_CHUNK; k++) {
+			if ((size_t)k < m)
+				sqlite3_bind_int64(st, k + 1, ids[off + (size_t)k]);
+			else
+				sqlite3_bind_null(st, k + 1);
+		}
+		while ((rc = db_step_row(st)) > 0) {
+			int64_t id = sqlite3_column_int64(st, 0);
+			const char *s = db_col_text(st, 1);
+			const char *name = names[3];
+			for (size_t k = 0; k < 3; k++)
+				if (strcmp(s, names[k]) == 0)
+					name = names[k];
+			for (size_t k = 0; k < m; k++)
+				if (ids[off + k] == id)
+					sex[off + k] = name;
+		}
+	}
+	db_finish(st);
+	if (rc < 0)
+		return err_set(e, "cannot read the sex of learners: %s", db_errstr(db));
+	return 0;
+}
+
 bool user_exists(sqlite3 *db, const char *username)
 {
 	return db_int(db, "SELECT 1 FROM users WHERE username = ?", username, NULL, 0) == 1;
@@ -1193,4 +1231,48 @@ int64_t user_org_id(sqlite3 *db, int64_t id)
 	int64_t org = db_step_row(st) > 0 ? sqlite3_column_int64(st, 0) : -1;
 	db_finish(st);
 	return org;
+}
+
+/* ---- sets of accounts for work done a batch at a time (certificates in bulk, course assignment) ---- */
+
+int users_in_org_subtree(sqlite3 *db, int64_t org_id, bool active_only, int64_t **ids, size_t *n, struct err *e)
+{
+	*ids = NULL;
+	*n = 0;
+	char path[512];
+	if (org_path(db, org_id, path, sizeof path) < 0)
+		return err_set(e, "no org unit %lld", (long long)org_id);
+	/* One statement: the units by path prefix, then their users through users_org. */
+	sqlite3_stmt *st = db_stmt(db, "SELECT u.id FROM org_units o JOIN users u ON u.org_id = o.id "
+				       "WHERE substr(o.path, 1, length(?1)) = ?1 AND (?2 = 0 OR u.active = 1)");
+	db_bind_text(st, 1, path);
+	sqlite3_bind_int(st, 2, active_only);
+	if (db_collect_ids(st, ids, n) < 0)
+		return err_set(e, "cannot read the users of the org unit: %s", db_errstr(db));
+	return 0;
+}
+
+int users_usernames(sqlite3 *db, const int64_t *ids, size_t n, user_name_fn fn, void *ctx, struct err *e)
+{
+	int rc = 0;
+	struct buf sql = BUF_INIT;
+	for (size_t at = 0; at < n && rc == 0; at += DB_BATCH) {
+		size_t k = n - at < DB_BATCH ? n - at : DB_BATCH;
+		buf_reset(&sql);
+		buf_puts(&sql, "SELECT id, username FROM users WHERE id IN (");
+		db_params(&sql, 1, k);
+		buf_puts(&sql, ")");
+		sqlite3_stmt *st = db_prepare(db, buf_str(&sql));
+		for (size_t i = 0; i < k; i++)
+			sqlite3_bind_int64(st, (int)i + 1, ids[at + i]);
+		int r;
+		while ((r = db_step_row(st)) > 0)
+			if ((rc = fn(ctx, sqlite3_column_int64(st, 0), db_col_text(st, 1))) != 0)
+				break;
+		if (r < 0)
+			rc = err_set(e, "cannot read the usernames: %s", db_errstr(db));
+		db_finish(st);
+	}
+	buf_release(&sql);
+	return rc;
 }

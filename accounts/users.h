@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "lib/buf.h"
+#include "lib/diag.h"
 #include "lib/err.h"
 
 enum role {
@@ -142,8 +143,8 @@ int user_get(sqlite3 *db, int64_t id, struct user *u);
 /*
  * The user of a live session, in one query: the session whose token hash is token_hash, created after
  * created_after and last seen after seen_after, of an active user. Fills u (release with user_release()),
- * csrf (the session's form token) and *last_seen. -1 when there is no such session, -2 when the database
- * failed. For session_user_lookup() (accounts/sessions.h); other callers use that.
+ * csrf (the session's form token) and *last_seen. ERR_NOTFOUND when there is no such session,
+ * ERR_UNAVAILABLE when the database failed. For session_user_lookup() (accounts/sessions.h); other callers use that.
  */
 int user_get_by_session(sqlite3 *db, const char *token_hash, int64_t created_after, int64_t seen_after,
 			struct user *u, char csrf[65], int64_t *last_seen);
@@ -174,23 +175,29 @@ int users_activation_batch(sqlite3 *db, const char *org_code, activation_fn fn, 
 /*
  * Imports users from CSV with header-named columns (any order):
  * username,full_name,full_name_km,sex,org_code,position,role,email,phone,password.
- * All-or-nothing: each bad row goes to errs as "NAME:LINE: reason".
+ * All-or-nothing: each bad row is added to pr (lib/diag.h) as "NAME:LINE: reason".
  * Validation is linear in the rows (100,000 rows in about 2 s); importing
  * good rows costs one password hash each (about 60 ms), done before the
  * write transaction, each lending the caller's pooled connection meanwhile.
  */
-int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
+int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
 		     struct err *e);
 /* Told how far a long import is: rows whose password is hashed, of total, every 1,000 and at the end. */
 typedef void (*import_progress_fn)(size_t done, size_t total, void *ctx);
 /* users_import_csv() reporting progress (progress may be NULL). */
-int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
-			      import_progress_fn progress, void *ctx, struct err *e);
+int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr,
+			      int *added, import_progress_fn progress, void *ctx, struct err *e);
 
 /* The number of accounts, deleted ones included; -1 when it cannot be read. */
 int64_t users_count(sqlite3 *db);
 /* The number of synthetic demo learners (usernames demo<digits>); -1 when it cannot be read. */
 int64_t users_demo_learners_count(sqlite3 *db);
+/*
+ * The sex of each of n accounts, for figures disaggregated by sex: sex[i] for ids[i] is "female",
+ * "male", "other" or "unspecified" (also for an id with no account), static strings. One query per 64
+ * ids, never one per id. 0, or -1 with a message when reading failed.
+ */
+int users_sex(sqlite3 *db, const int64_t *ids, size_t n, const char **sex, struct err *e);
 /* True when an account (deleted or not) has this username. */
 bool user_exists(sqlite3 *db, const char *username);
 
@@ -224,5 +231,20 @@ typedef int (*user_row_fn)(void *ctx, const struct user_row *u);
 int users_search(sqlite3 *db, const char *q, int limit, user_row_fn fn, void *ctx, struct err *e);
 /* The org unit id of user id, or -1 when there is no such user. */
 int64_t user_org_id(sqlite3 *db, int64_t id);
+
+/*
+ * The ids of the accounts whose current org unit lies in org_id's subtree (org_id included), only the
+ * active ones when active_only, in no set order, into *ids (caller frees; NULL when none) and *n. One
+ * statement, so callers work on the set a batch at a time (DB_BATCH in lib/db.h), never a query per
+ * account. 0, or -1 with e set (an unknown unit, or a read error: then *ids is NULL).
+ */
+int users_in_org_subtree(sqlite3 *db, int64_t org_id, bool active_only, int64_t **ids, size_t *n, struct err *e);
+/* Called per account with its id and username (borrowed for the call); non-zero stops the walk and is returned. */
+typedef int (*user_name_fn)(void *ctx, int64_t id, const char *username);
+/*
+ * fn for each of ids[0..n) that names an account, in no set order, read DB_BATCH ids a statement. 0 when
+ * every row was read, fn's non-zero return, or -1 with a message when reading ended on a database error.
+ */
+int users_usernames(sqlite3 *db, const int64_t *ids, size_t n, user_name_fn fn, void *ctx, struct err *e);
 
 #endif

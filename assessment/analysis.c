@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts/users.h"
 #include "lib/db.h"
 #include "lib/xmalloc.h"
 
@@ -60,6 +61,12 @@ static void wrong_parts(const struct question *qu, const char *chosen, struct ta
 	}
 }
 
+static int id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
 const char *const item_sex_names[ITEM_NSEX] = {"female", "male", "other", "unspecified"};
 
 void item_stats_free(struct item_stat *s, int n)
@@ -90,29 +97,60 @@ int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_p
 		s[i].question = i;
 	/* Each learner's first submitted attempt on this package: retakes would flatter the items. */
 	sqlite3_stmt *st =
-	    db_stmt(db, "SELECT aa.question, aa.score, aa.chosen, u.sex FROM attempts a "
-			"JOIN attempt_answers aa ON aa.attempt_id = a.id JOIN users u ON u.id = a.user_id "
+	    db_stmt(db, "SELECT aa.question, aa.score, aa.chosen, a.user_id FROM attempts a "
+			"JOIN attempt_answers aa ON aa.attempt_id = a.id "
 			"WHERE a.package_id = ?1 AND a.item_path = ?2 AND a.submitted_at IS NOT NULL AND a.id = "
 			"(SELECT min(x.id) FROM attempts x WHERE x.user_id = a.user_id AND x.package_id = ?1 AND "
 			"x.item_path = ?2 AND x.submitted_at IS NOT NULL)");
 	sqlite3_bind_int64(st, 1, ref.package_id);
 	db_bind_text(st, 2, item_path);
-	while (db_step_row(st) > 0) {
+	/* The answers' question, result and learner, kept for the tallies by sex once the sexes are known. */
+	struct answer_mark {
+		int question;
+		bool right;
+		int64_t user_id;
+	} *marks = NULL;
+	size_t nmarks = 0, cap = 0;
+	while ((rc = db_step_row(st)) > 0) {
 		int qi = sqlite3_column_int(st, 0);
 		if (qi < 0 || qi >= nq)
 			continue;
 		bool right = sqlite3_column_double(st, 1) >= 0.9999;
-		const char *sex = db_col_text(st, 3);
-		struct item_stat *x = &s[qi];
-		x->n++, x->right += right;
-		int k = 0;
-		while (k < ITEM_UNSPECIFIED && strcmp(sex, item_sex_names[k]) != 0)
-			k++; /* anything unknown counts as unspecified */
-		x->n_sex[k]++, x->right_sex[k] += right;
+		s[qi].n++, s[qi].right += right;
+		if (nmarks == cap) {
+			cap = cap ? cap * 2 : 64;
+			marks = xrealloc(marks, cap * sizeof *marks);
+		}
+		marks[nmarks++] = (struct answer_mark){qi, right, sqlite3_column_int64(st, 3)};
 		if (!right)
 			wrong_parts(&q->questions[qi], db_col_text(st, 2), &t[qi], &nt[qi]);
 	}
 	db_finish(st);
+	if (rc < 0)
+		err_set(e, "cannot read the answers to '%s': %s", item_path, db_errstr(db));
+	/* The learners' sex from accounts/ (which owns it): their distinct ids, one lookup per 64. */
+	int64_t *users = xcalloc(nmarks + 1, sizeof *users);
+	size_t nusers = 0;
+	for (size_t i = 0; i < nmarks; i++)
+		users[i] = marks[i].user_id;
+	qsort(users, nmarks, sizeof *users, id_cmp);
+	for (size_t i = 0; i < nmarks; i++)
+		if (nusers == 0 || users[nusers - 1] != users[i])
+			users[nusers++] = users[i];
+	const char **sexes = xcalloc(nusers + 1, sizeof *sexes);
+	if (rc >= 0)
+		rc = users_sex(db, users, nusers, sexes, e);
+	for (size_t i = 0; rc >= 0 && i < nmarks; i++) {
+		const int64_t *u = bsearch(&marks[i].user_id, users, nusers, sizeof *users, id_cmp);
+		const char *sex = u ? sexes[u - users] : "unspecified";
+		int k = 0;
+		while (k < ITEM_UNSPECIFIED && strcmp(sex, item_sex_names[k]) != 0)
+			k++; /* anything unknown counts as unspecified */
+		s[marks[i].question].n_sex[k]++, s[marks[i].question].right_sex[k] += marks[i].right;
+	}
+	free(marks);
+	free(users);
+	free(sexes);
 	for (int i = 0; i < nq; i++) {
 		for (int k = 0; k < 3; k++) {
 			int best = -1;
@@ -133,6 +171,11 @@ int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_p
 	}
 	free(t);
 	free(nt);
+	if (rc < 0) {
+		item_stats_free(s, nq);
+		quiz_free(q);
+		return ATTEMPT_EFAIL;
+	}
 	*out = s;
 	*n = nq;
 	return 0;

@@ -13,6 +13,7 @@
 
 #include "assessment/attempt_private.h"
 #include "assessment/completion.h"
+#include "courses/enrol.h"
 #include "lib/buf.h"
 #include "lib/db.h"
 #include "lib/log.h"
@@ -45,19 +46,6 @@ int64_t attempt_seconds_left(const struct attempt *a, int64_t now)
 	return a->deadline_at > now ? a->deadline_at - now : 0;
 }
 
-static void ensure_enrolment(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now)
-{
-	enrolment_ensure(db, user_id, course_id, "self", now, NULL, NULL);
-	sqlite3_stmt *st = db_stmt(db, "UPDATE enrolments SET started_at = ? WHERE user_id = ? AND course_id = ? AND "
-			    "started_at IS NULL");
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, user_id);
-	db_bind_text(st, 3, course_id);
-	if (db_step_done(st) < 0)
-		log_msg(LOG_ERROR, "error", "cannot mark the course started: %s", db_errstr(db));
-	db_finish(st);
-}
-
 /* Loads the row and quiz of an attempt (no ownership check). */
 static int load_row(sqlite3 *db, int64_t id, struct attempt *a, struct err *e)
 {
@@ -65,11 +53,13 @@ static int load_row(sqlite3 *db, int64_t id, struct attempt *a, struct err *e)
 	a->score = -1;
 	sqlite3_stmt *st = db_stmt(db, "SELECT a.user_id, a.course_id, a.package_id, a.item_path, a.kind, a.seed, "
 					  "a.layout, a.started_at, a.deadline_at, a.submitted_at, a.answers, a.score, "
-					  "a.passed, p.language, p.pass_mark FROM attempts a JOIN packages p ON "
-					  "p.id = a.package_id WHERE a.id = ?");
+					  "a.passed FROM attempts a WHERE a.id = ?");
 	sqlite3_bind_int64(st, 1, id);
-	if (db_step_row(st) <= 0) {
+	int step = db_step_row(st);
+	if (step <= 0) {
 		db_finish(st);
+		if (step < 0)
+			return err_set(e, "cannot read attempt %lld: %s", (long long)id, db_errstr(db)), ATTEMPT_EFAIL;
 		err_set(e, "no such attempt");
 		return ATTEMPT_ENOTFOUND;
 	}
@@ -90,10 +80,12 @@ static int load_row(sqlite3 *db, int64_t id, struct attempt *a, struct err *e)
 		a->score = sqlite3_column_double(st, 11);
 		a->passed = sqlite3_column_int(st, 12) != 0;
 	}
-	a->language = xstrdup(db_col_text(st, 13));
-	int pkg_mark = sqlite3_column_int(st, 14);
 	db_finish(st);
-	int rc = attempt_quiz_load(db, a->package_id, a->item_path, &a->quiz, e);
+	/* The package's language and pass mark come with the quiz file's lookup: no extra query. */
+	struct media_file file = {.pass_mark = 0};
+	int rc = attempt_quiz_load_file(db, a->package_id, a->item_path, &a->quiz, &file, e);
+	a->language = xstrdup(file.language);
+	int pkg_mark = file.pass_mark;
 	if (rc == 0 && attempt_layout_parse(layout, &a->quiz, &a->items, &a->nitems) < 0) {
 		err_set(e, "attempt %lld has a damaged layout", (long long)id);
 		rc = ATTEMPT_EFAIL;
@@ -164,46 +156,34 @@ static int record_submission(sqlite3 *db, struct attempt *a, int64_t now, struct
 	db_finish(st);
 	if (!ok)
 		return err_set(e, "cannot save the answers: %s", sqlite3_errmsg(db)), ATTEMPT_EFAIL;
-	ensure_enrolment(db, a->user_id, a->course_id, now);
-	if (a->kind == QUIZ_FINAL) {
-		st = db_stmt(db, "UPDATE enrolments SET best_final = max(coalesce(best_final, 0), ?) "
-				    "WHERE user_id = ? AND course_id = ?");
-	} else if (a->kind == QUIZ_PRETEST) {
-		/* The first pretest is the baseline for learning gain. */
-		st = db_stmt(db, "UPDATE enrolments SET pretest = ? WHERE user_id = ? AND course_id = ? AND "
-				    "pretest IS NULL");
-	} else {
-		st = NULL;
-	}
-	if (st) {
-		sqlite3_bind_double(st, 1, a->score);
-		sqlite3_bind_int64(st, 2, a->user_id);
-		db_bind_text(st, 3, a->course_id);
-		ok = db_step_done(st) == 0;
-		db_finish(st);
-		if (!ok)
-			return err_set(e, "cannot update the enrolment: %s", sqlite3_errmsg(db)), ATTEMPT_EFAIL;
-	}
+	/* Enrolment, "started" and the final or pretest score, in one statement of this transaction. */
+	enum enrolment_score which = a->kind == QUIZ_FINAL     ? ENROLMENT_SCORE_FINAL
+				     : a->kind == QUIZ_PRETEST ? ENROLMENT_SCORE_PRETEST
+							       : ENROLMENT_SCORE_NONE;
+	if (enrolment_record_quiz(db, a->user_id, a->course_id, now, which, a->score, e) < 0)
+		return ATTEMPT_EFAIL;
 	if (completion_update(db, a->user_id, a->course_id, NULL, e) < 0)
 		return ATTEMPT_EFAIL;
 	return 0;
 }
 
-static bool still_open(sqlite3 *db, int64_t id)
+/* 1 when the attempt is not yet submitted, 0 when it is, -1 when it cannot be read. */
+static int still_open(sqlite3 *db, int64_t id)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM attempts WHERE id = ? AND submitted_at IS NULL");
 	sqlite3_bind_int64(st, 1, id);
-	bool open = db_step_row(st) > 0;
+	int open = db_step_row(st);
 	db_finish(st);
 	return open;
 }
 
 /* Reads back the stored result of a submitted attempt (after a concurrent submission). */
-static void reload_result(sqlite3 *db, struct attempt *a)
+static int reload_result(sqlite3 *db, struct attempt *a, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT submitted_at, answers, score, passed FROM attempts WHERE id = ?");
 	sqlite3_bind_int64(st, 1, a->id);
-	if (db_step_row(st) > 0) {
+	int rc = db_step_row(st);
+	if (rc > 0) {
 		a->submitted_at = sqlite3_column_int64(st, 0);
 		for (int k = 0; k < a->nitems; k++)
 			answer_release(&a->answers[k]);
@@ -214,6 +194,9 @@ static void reload_result(sqlite3 *db, struct attempt *a)
 		a->late = past_deadline(a, a->submitted_at);
 	}
 	db_finish(st);
+	if (rc < 0)
+		return err_set(e, "cannot read attempt %lld: %s", (long long)a->id, db_errstr(db));
+	return 0;
 }
 
 /* Submits with the answers now in a; idempotent against a concurrent submission. */
@@ -226,7 +209,10 @@ struct submit_job {
 static int submit_job_run(sqlite3 *db, void *arg, struct err *e)
 {
 	struct submit_job *j = arg;
-	if (!still_open(db, j->a->id)) {
+	int open = still_open(db, j->a->id);
+	if (open < 0)
+		return err_set(e, "cannot read attempt %lld: %s", (long long)j->a->id, sqlite3_errmsg(db));
+	if (!open) {
 		j->already = true;
 		return 0;
 	}
@@ -248,8 +234,8 @@ static int submit_locked(sqlite3 *db, struct attempt *a, int64_t now, struct err
 		a->submitted_at = 0;
 		return rc == -1 ? ATTEMPT_EFAIL : rc;
 	}
-	if (j.already)
-		reload_result(db, a);
+	if (j.already && reload_result(db, a, e) < 0)
+		return ATTEMPT_EFAIL;
 	return 0;
 }
 
@@ -276,6 +262,7 @@ int attempt_load(sqlite3 *db, int64_t attempt_id, int64_t user_id, struct attemp
 	return 0;
 }
 
+/* The submitted attempts of a quiz; -1 when they cannot be counted. */
 static int count_used(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND "
@@ -283,11 +270,13 @@ static int count_used(sqlite3 *db, int64_t user_id, const char *course_id, const
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
-	int n = db_step_row(st) > 0 ? sqlite3_column_int(st, 0) : 0;
+	int rc = db_step_row(st);
+	int n = rc > 0 ? sqlite3_column_int(st, 0) : rc < 0 ? -1 : 0;
 	db_finish(st);
 	return n;
 }
 
+/* The id of the open attempt of a quiz, 0 when none, -1 when it cannot be read. */
 static int64_t open_attempt(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM attempts WHERE user_id = ? AND course_id = ? AND "
@@ -295,7 +284,8 @@ static int64_t open_attempt(sqlite3 *db, int64_t user_id, const char *course_id,
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
-	int64_t id = db_step_row(st) > 0 ? sqlite3_column_int64(st, 0) : 0;
+	int rc = db_step_row(st);
+	int64_t id = rc > 0 ? sqlite3_column_int64(st, 0) : rc < 0 ? -1 : 0;
 	db_finish(st);
 	return id;
 }
@@ -306,6 +296,8 @@ int attempt_start(sqlite3 *db, int64_t user_id, const char *course_id, const cha
 	*attempt_id = 0;
 	/* An open attempt is resumed; one whose time ran out is closed first (attempt_load does it). */
 	int64_t open = open_attempt(db, user_id, course_id, item_path);
+	if (open < 0)
+		return err_set(e, "cannot read the attempts of '%s': %s", item_path, db_errstr(db)), ATTEMPT_EFAIL;
 	if (open) {
 		struct attempt a;
 		int rc = attempt_load(db, open, user_id, &a, e);
@@ -347,10 +339,22 @@ int attempt_start(sqlite3 *db, int64_t user_id, const char *course_id, const cha
 	/* Checked again inside the write transaction: two clicks must not make two attempts. */
 	if ((open = open_attempt(db, user_id, course_id, item_path))) {
 		db_rollback(db);
-		*attempt_id = open;
+		if (open < 0) {
+			err_set(e, "cannot read the attempts of '%s': %s", item_path, db_errstr(db));
+			rc = ATTEMPT_EFAIL;
+		} else {
+			*attempt_id = open;
+		}
 		goto out;
 	}
-	if (q.attempts > 0 && count_used(db, user_id, course_id, item_path) >= q.attempts) {
+	int used = q.attempts > 0 ? count_used(db, user_id, course_id, item_path) : 0;
+	if (used < 0) {
+		err_set(e, "cannot count the attempts of '%s': %s", item_path, db_errstr(db));
+		db_rollback(db);
+		rc = ATTEMPT_EFAIL;
+		goto out;
+	}
+	if (q.attempts > 0 && used >= q.attempts) {
 		db_rollback(db);
 		err_set(e, "no attempts left: this quiz allows %d", q.attempts);
 		rc = ATTEMPT_ELIMIT;
@@ -379,7 +383,10 @@ int attempt_start(sqlite3 *db, int64_t user_id, const char *course_id, const cha
 		goto out;
 	}
 	*attempt_id = sqlite3_last_insert_rowid(db);
-	ensure_enrolment(db, user_id, course_id, now);
+	/* Starting a quiz enrols and marks the course started; the attempt stands even if that fails. */
+	struct err ee = {0};
+	if (enrolment_record_quiz(db, user_id, course_id, now, ENROLMENT_SCORE_NONE, 0, &ee) < 0)
+		log_msg(LOG_ERROR, "error", "cannot mark the course started: %s", ee.msg);
 	if (db_commit(db, e) < 0)
 		rc = ATTEMPT_EFAIL;
 out:
@@ -440,16 +447,15 @@ int attempt_submit(sqlite3 *db, struct attempt *a, answer_get_fn get, void *ctx,
 int attempt_list(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path,
 		 struct attempt_summary **out, int *n, struct err *e)
 {
-	(void)e;
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, started_at, submitted_at, score, passed, deadline_at FROM "
 					  "attempts WHERE user_id = ? AND course_id = ? AND item_path = ? "
 					  "ORDER BY id DESC LIMIT 1000");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
-	int cap = 8, k = 0;
+	int cap = 8, k = 0, rc;
 	struct attempt_summary *v = xmalloc((size_t)cap * sizeof *v);
-	while (db_step_row(st) > 0) {
+	while ((rc = db_step_row(st)) > 0) {
 		if (k == cap) {
 			cap *= 2;
 			v = xrealloc(v, (size_t)cap * sizeof *v);
@@ -464,6 +470,12 @@ int attempt_list(sqlite3 *db, int64_t user_id, const char *course_id, const char
 		s->late = s->submitted_at && dl && s->submitted_at > dl + ATTEMPT_GRACE_S;
 	}
 	db_finish(st);
+	if (rc < 0) {
+		free(v);
+		*out = NULL;
+		*n = 0;
+		return err_set(e, "cannot list the attempts of '%s': %s", item_path, db_errstr(db)), ATTEMPT_EFAIL;
+	}
 	*out = v;
 	*n = k;
 	return 0;
@@ -500,15 +512,26 @@ int attempt_quiz_status(sqlite3 *db, int64_t user_id, const char *course_id, con
 	quiz_free(&q);
 	out->attempts_used = count_used(db, user_id, course_id, item_path);
 	out->open_attempt = open_attempt(db, user_id, course_id, item_path);
+	if (out->attempts_used < 0 || out->open_attempt < 0) {
+		err_set(e, "cannot read the attempts of '%s': %s", item_path, db_errstr(db));
+		quiz_status_release(out);
+		return ATTEMPT_EFAIL;
+	}
 	sqlite3_stmt *st = db_stmt(db, "SELECT max(score), max(passed) FROM attempts WHERE user_id = ? AND "
 					  "course_id = ? AND item_path = ? AND submitted_at IS NOT NULL");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
-	if (db_step_row(st) > 0 && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+	int step = db_step_row(st);
+	if (step > 0 && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		out->best = sqlite3_column_double(st, 0);
 		out->passed = sqlite3_column_int(st, 1) != 0;
 	}
 	db_finish(st);
+	if (step < 0) {
+		err_set(e, "cannot read the scores of '%s': %s", item_path, db_errstr(db));
+		quiz_status_release(out);
+		return ATTEMPT_EFAIL;
+	}
 	return 0;
 }

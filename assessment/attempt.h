@@ -17,7 +17,8 @@
  *   matching:                    qK_PAIR = CHOICE         (a pair index from item.choices; "" = none)
  * The JSON API can map {"q0":"2","q1_0":"1"} straight onto these keys.
  *
- * Return codes: 0 on success, else one of enum attempt_error with a message in e.
+ * Return codes: 0 on success, else a shared code of lib/err.h (named by enum attempt_error) with a
+ * message in e.
  */
 #ifndef SALA_ATTEMPT_H
 #define SALA_ATTEMPT_H
@@ -30,13 +31,14 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 
+/* What each shared code of lib/err.h means here. */
 enum attempt_error {
-	ATTEMPT_EFAIL = -1,	/* database or internal failure: HTTP 500 */
-	ATTEMPT_ENOTFOUND = -2, /* no such quiz or attempt, or not the caller's: HTTP 404 */
-	ATTEMPT_ELIMIT = -3,	/* no attempts left: HTTP 409 */
-	ATTEMPT_EBADANSWER = -4, /* an answer names an option not in the question: HTTP 400 */
-	ATTEMPT_ECLOSED = -5,	/* saving into a submitted or timed-out attempt: HTTP 409 */
-	ATTEMPT_EQUIZ = -6,	/* the quiz source does not parse or has no questions: HTTP 500 */
+	ATTEMPT_EFAIL = ERR_FAIL,	  /* database or internal failure */
+	ATTEMPT_ENOTFOUND = ERR_NOTFOUND, /* no such quiz or attempt, or not the caller's */
+	ATTEMPT_ELIMIT = ERR_LIMIT,	  /* no attempts left */
+	ATTEMPT_EBADANSWER = ERR_INVALID, /* an answer names an option not in the question */
+	ATTEMPT_ECLOSED = ERR_CONFLICT,	  /* saving into a submitted or timed-out attempt */
+	ATTEMPT_EQUIZ = ERR_FAIL,	  /* the quiz source does not parse or has no questions */
 };
 
 /* Seconds after the deadline during which answers still count (network delay). */

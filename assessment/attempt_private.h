@@ -21,6 +21,7 @@
 #include "assessment/attempt.h"
 #include "assessment/grade.h"
 #include "assessment/quiz.h"
+#include "courses/media.h"
 #include "lib/buf.h"
 #include "lib/err.h"
 
@@ -42,9 +43,12 @@ int attempt_quiz_find(sqlite3 *db, const char *course_id, const char *item_path,
  * The parsed quiz file path of a package: a borrowed view of the shared cache
  * (q->borrowed) or, when it could not be cached, the caller's own; either
  * way quiz_free(q) is right. ATTEMPT_EQUIZ when the file is missing or does
- * not parse.
+ * not parse, ATTEMPT_EFAIL when the database failed.
  */
 int attempt_quiz_load(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct err *e);
+/* attempt_quiz_load() that also fills *file (may be NULL): the file's package's language and pass mark. */
+int attempt_quiz_load_file(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct media_file *file,
+			   struct err *e);
 /* How many questions an attempt asks: the quiz's draw when it is smaller than the quiz, else all. */
 int attempt_quiz_asked(const struct quiz *q);
 

@@ -5,96 +5,155 @@
  * versions) and every final quiz was passed in some attempt. With
  * `completion: quizzes` the lessons are not required. A package with nothing
  * to check completes nothing.
+ *
+ * The course's side (its packages, lessons and final quizzes, the lessons
+ * opened, the enrolment row) is read and written through courses/enrol.h; the
+ * quizzes passed are this module's attempts.
  */
 #include "assessment/completion.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "certificates/cert.h"
+#include "courses/enrol.h"
 #include "lib/db.h"
 #include "lib/util.h"
+#include "lib/xmalloc.h"
 
-/* 1 when the package's conditions hold for the user, 0 when not. */
-static int package_complete(sqlite3 *db, int64_t package_id, bool quizzes_only, int64_t user_id,
-			    const char *course_id)
+/* What one active package asks of the learner, and how much of it is left. */
+struct package_need {
+	int64_t id;
+	bool quizzes_only;
+	int finals, lessons, lessons_left;
+	char **final_paths; /* owned */
+};
+
+struct needs {
+	struct package_need *p;
+	size_t n;
+};
+
+static int need_add(void *ctx, const struct course_requirement *r)
 {
-	sqlite3_stmt *st = db_stmt(
-		db, "SELECT "
-		    " (SELECT count(*) FROM items i WHERE i.package_id = ?1 AND i.type = 'quiz' AND i.quiz_kind = 'final'),"
-		    " (SELECT count(*) FROM items i WHERE i.package_id = ?1 AND i.type = 'quiz' AND i.quiz_kind = 'final'"
-		    "   AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.user_id = ?2 AND a.course_id = ?3 AND"
-		    "   a.item_path = i.path AND a.passed = 1 AND a.submitted_at IS NOT NULL)),"
-		    " (SELECT count(*) FROM items i WHERE i.package_id = ?1 AND i.type = 'lesson'),"
-		    " (SELECT count(*) FROM items i WHERE i.package_id = ?1 AND i.type = 'lesson'"
-		    "   AND NOT EXISTS (SELECT 1 FROM progress p WHERE p.user_id = ?2 AND p.course_id = ?3 AND"
-		    "   p.item_path = i.path))");
-	sqlite3_bind_int64(st, 1, package_id);
-	sqlite3_bind_int64(st, 2, user_id);
-	db_bind_text(st, 3, course_id);
-	int done = 0;
-	if (db_step_row(st) > 0) {
-		int finals = sqlite3_column_int(st, 0), finals_left = sqlite3_column_int(st, 1);
-		int lessons = sqlite3_column_int(st, 2), lessons_left = sqlite3_column_int(st, 3);
-		if (quizzes_only && finals > 0)
-			done = finals_left == 0;
-		else
-			done = finals + lessons > 0 && finals_left == 0 && lessons_left == 0;
+	struct needs *ns = ctx;
+	struct package_need *p = NULL;
+	for (size_t i = 0; !p && i < ns->n; i++)
+		if (ns->p[i].id == r->package_id)
+			p = &ns->p[i];
+	if (!p) {
+		ns->p = xrealloc(ns->p, (ns->n + 1) * sizeof *ns->p);
+		p = &ns->p[ns->n++];
+		*p = (struct package_need){.id = r->package_id, .quizzes_only = r->quizzes_only};
 	}
-	db_finish(st);
-	return done;
+	if (r->final_quiz) {
+		p->final_paths = xrealloc(p->final_paths, (size_t)(p->finals + 1) * sizeof *p->final_paths);
+		p->final_paths[p->finals++] = xstrdup(r->path);
+	} else {
+		p->lessons++;
+		p->lessons_left += !r->opened;
+	}
+	return 0;
 }
 
-int enrolment_ensure(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, int64_t now,
-		     bool *created, struct err *e)
+static void needs_release(struct needs *ns)
 {
-	sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at) "
-					  "VALUES (?1, ?2, ?3, ?4)");
+	for (size_t i = 0; i < ns->n; i++) {
+		for (int k = 0; k < ns->p[i].finals; k++)
+			free(ns->p[i].final_paths[k]);
+		free(ns->p[i].final_paths);
+	}
+	free(ns->p);
+}
+
+/* True when the package can be complete once its final quizzes are passed. */
+static bool lessons_met(const struct package_need *p)
+{
+	if (p->quizzes_only && p->finals > 0)
+		return true;
+	return p->finals + p->lessons > 0 && p->lessons_left == 0;
+}
+
+/* The distinct paths of the quizzes user_id has passed in course_id (caller frees). 0, or -1 with a message. */
+static int passed_paths(sqlite3 *db, int64_t user_id, const char *course_id, char ***out, size_t *n, struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = db_stmt(db, "SELECT DISTINCT item_path FROM attempts WHERE user_id = ? AND course_id = ? "
+				       "AND passed = 1 AND submitted_at IS NOT NULL");
 	sqlite3_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
-	db_bind_text(st, 3, source);
-	sqlite3_bind_int64(st, 4, now);
-	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot enrol: %s", sqlite3_errmsg(db));
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		(*out)[(*n)++] = xstrdup(db_col_text(st, 0));
+	}
 	db_finish(st);
-	if (created)
-		*created = rc == 0 && sqlite3_changes(db) > 0;
-	return rc;
+	if (rc < 0)
+		return err_set(e, "cannot read the quizzes passed in '%s': %s", course_id, db_errstr(db));
+	return 0;
+}
+
+static bool path_in(char **paths, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(paths[i], path) == 0)
+			return true;
+	return false;
+}
+
+/* 1 when some active package of the course is complete for user_id, 0 when none, -1 with a message. */
+static int course_complete(sqlite3 *db, int64_t user_id, const char *course_id, struct err *e)
+{
+	struct needs ns = {0};
+	if (course_requirements(db, user_id, course_id, need_add, &ns, e) < 0) {
+		needs_release(&ns);
+		return -1;
+	}
+	int done = 0;
+	bool finals_needed = false;
+	for (size_t i = 0; !done && i < ns.n; i++) {
+		if (!lessons_met(&ns.p[i]))
+			continue;
+		if (ns.p[i].finals == 0)
+			done = 1;
+		else
+			finals_needed = true;
+	}
+	char **passed = NULL;
+	size_t npassed = 0;
+	if (!done && finals_needed && passed_paths(db, user_id, course_id, &passed, &npassed, e) < 0)
+		done = -1;
+	for (size_t i = 0; !done && finals_needed && i < ns.n; i++) {
+		const struct package_need *p = &ns.p[i];
+		if (!lessons_met(p) || p->finals == 0)
+			continue;
+		int left = 0;
+		for (int k = 0; k < p->finals; k++)
+			left += !path_in(passed, npassed, p->final_paths[k]);
+		done = left == 0;
+	}
+	for (size_t i = 0; i < npassed; i++)
+		free(passed[i]);
+	free(passed);
+	needs_release(&ns);
+	return done;
 }
 
 int completion_update(sqlite3 *db, int64_t user_id, const char *course_id, bool *completed_now, struct err *e)
 {
 	if (completed_now)
 		*completed_now = false;
-	sqlite3_stmt *st = db_stmt(db, "SELECT completed_at IS NOT NULL FROM enrolments WHERE user_id = ? AND "
-					  "course_id = ?");
-	sqlite3_bind_int64(st, 1, user_id);
-	db_bind_text(st, 2, course_id);
-	bool already = db_step_row(st) > 0 && sqlite3_column_int(st, 0);
-	db_finish(st);
-	if (already)
-		return 0;
-	bool done = false;
-	st = db_stmt(db, "SELECT id, completion FROM packages WHERE course_id = ? AND active = 1");
-	db_bind_text(st, 1, course_id);
-	while (!done && db_step_row(st) > 0)
-		done = package_complete(db, sqlite3_column_int64(st, 0),
-					strcmp(db_col_text(st, 1), "quizzes") == 0, user_id, course_id) == 1;
-	db_finish(st);
-	if (!done)
-		return 0;
-	int64_t now = now_s();
-	if (enrolment_ensure(db, user_id, course_id, "self", now, NULL, e) < 0)
+	int already = enrolment_completed(db, user_id, course_id, e);
+	if (already != 0)
+		return already < 0 ? -1 : 0;
+	int done = course_complete(db, user_id, course_id, e);
+	if (done <= 0)
+		return done;
+	bool recorded = false;
+	if (enrolment_complete(db, user_id, course_id, now_s(), &recorded, e) < 0)
 		return -1;
-	st = db_stmt(db, "UPDATE enrolments SET completed_at = ?1, started_at = coalesce(started_at, ?1) "
-			    "WHERE user_id = ?2 AND course_id = ?3 AND completed_at IS NULL");
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, user_id);
-	db_bind_text(st, 3, course_id);
-	bool ok = db_step_done(st) == 0;
-	bool changed = sqlite3_changes(db) > 0;
-	db_finish(st);
-	if (!ok)
-		return err_set(e, "cannot record the completion of '%s': %s", course_id, sqlite3_errmsg(db));
-	if (!changed)
+	if (!recorded)
 		return 0;
 	if (completed_now)
 		*completed_now = true;

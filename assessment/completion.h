@@ -4,13 +4,20 @@
  * `completion: quizzes`, when every final quiz is passed). Completion is
  * recorded once, with its date, in enrolments.completed_at; the certificate
  * is issued in the same transaction.
+ *
+ * The decision lives in assessment/ because it joins the two owners' records:
+ * the course's lessons and final quizzes and the lessons opened (courses/,
+ * read through courses/enrol.h) with the quizzes passed (this module's
+ * attempts). The enrolment functions moved to courses/enrol.h.
  */
 #ifndef SALA_COMPLETION_H
 #define SALA_COMPLETION_H
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "lib/arena.h"
 #include "lib/err.h"
 
 /*
@@ -20,12 +27,19 @@
  */
 int completion_update(sqlite3 *db, int64_t user_id, const char *course_id, bool *completed_now, struct err *e);
 
+/* A quiz a learner has submitted at least once (assessment_submitted_quizzes()). */
+struct submitted_quiz {
+	const char *course_id, *item_path;
+	bool passed; /* one of the submitted attempts passed */
+};
+
 /*
- * Creates the enrolment row of user_id in course_id if there is none
- * (source: self, assigned or org; enrolled at now). *created (may be NULL)
- * says whether a row was added. Every path that enrols goes through here.
+ * The quizzes user_id has submitted, one entry per course and quiz path, in every course or, with
+ * course_id, in that one: what the course pages mark as done (a final quiz when passed, any other
+ * quiz when submitted). One query over the attempts_user index. *out is an arena array of *n
+ * entries. 0, or -1 when reading failed (db_read_failed() says why; *n is then 0).
  */
-int enrolment_ensure(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, int64_t now,
-		     bool *created, struct err *e);
+int assessment_submitted_quizzes(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id,
+				 struct submitted_quiz **out, size_t *n);
 
 #endif

@@ -3,11 +3,13 @@
 
 #include <cmark.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistr.h>
 
+#include "assessment/quiz_dump.h"
 #include "assessment/quiz_private.h"
 #include "lib/buf.h"
 #include "lib/html.h"
@@ -17,27 +19,23 @@
 void quiz_problem(struct quiz_parser *p, int line, const char *fmt, ...)
 {
 	p->problems++;
-	if (!p->errs)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(p->errs, "%s:%d: ", p->name, line);
-	vfprintf(p->errs, fmt, ap);
-	fputc('\n', p->errs);
+	problem_vadd(p->pr, p->name, line, fmt, ap);
 	va_end(ap);
 }
 
 void quiz_warn(struct quiz_parser *p, int line, const char *fmt, ...)
 {
 	p->nwarnings++;
-	if (!p->warnings)
+	if (!p->pr)
 		return;
+	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(p->warnings, "%s:%d: ", p->name, line);
-	vfprintf(p->warnings, fmt, ap);
-	fputc('\n', p->warnings);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	problem_warn(p->pr, p->name, line, "%s", msg);
 }
 
 /* cmark's allocations go through xmalloc's: out of memory is one clear message, not cmark's abort(). */
@@ -237,6 +235,39 @@ void quiz_dump_json(const struct quiz *q, struct buf *b)
 	buf_puts(b, "]}\n");
 }
 
+void quiz_dump_text(const char *name, const struct quiz *q, struct buf *b)
+{
+	for (size_t i = 0; i < q->nquestions; i++) {
+		const struct question *qu = &q->questions[i];
+		buf_printf(b, "%s:%d: %s: %s\n", name, qu->line, quiz_type_name(qu->type), qu->text);
+		for (size_t k = 0; k < qu->noptions; k++)
+			buf_printf(b, "  %+g%% %s\n", 100 * qu->options[k].weight, qu->options[k].text);
+		for (size_t k = 0; k < qu->npairs; k++)
+			buf_printf(b, "  %s -> %s\n", qu->pairs[k].left, qu->pairs[k].right);
+		for (size_t k = 0; k < qu->nnums; k++) {
+			const struct numeric *nu = &qu->nums[k];
+			if (nu->any)
+				buf_printf(b, "  %+g%% any other answer\n", 100 * nu->weight);
+			else
+				buf_printf(b, "  %+g%% %g..%g\n", 100 * nu->weight, nu->min, nu->max);
+		}
+	}
+}
+
+int quiz_dump(const char *name, const char *data, size_t len, bool json, struct buf *out, struct problems *pr)
+{
+	struct quiz q;
+	/* Essays are shown: the dump says what was read, not what a learner is asked. */
+	struct quiz_opts o = {.pr = pr, .keep_essays = true};
+	int n = quiz_parse_opts(name, data, len, &q, &o);
+	if (json)
+		quiz_dump_json(&q, out);
+	else
+		quiz_dump_text(name, &q, out);
+	quiz_free(&q);
+	return n;
+}
+
 const char *quiz_kind_name(enum quiz_kind k)
 {
 	switch (k) {
@@ -344,9 +375,9 @@ static bool any_scored(const struct quiz *q)
 	return false;
 }
 
-int quiz_parse(const char *name, const char *data, size_t len, struct quiz *q, FILE *errs)
+int quiz_parse(const char *name, const char *data, size_t len, struct quiz *q, struct problems *pr)
 {
-	struct quiz_opts o = {.errs = errs};
+	struct quiz_opts o = {.pr = pr};
 	return quiz_parse_opts(name, data, len, q, &o);
 }
 
@@ -354,8 +385,7 @@ int quiz_parse_opts(const char *name, const char *data, size_t len, struct quiz 
 {
 	memset(q, 0, sizeof *q);
 	q->pass_mark = -1;
-	struct quiz_parser p = {
-	    .name = name ? name : "quiz", .errs = o->errs, .warnings = o->warnings, .keep_files = o->keep_files};
+	struct quiz_parser p = {.name = name ? name : "quiz", .pr = o->pr, .keep_files = o->keep_files};
 	if (len > QUIZ_MAX_BYTES) {
 		quiz_problem(&p, 1, "the file is too large (%zu bytes; at most %d)", len, QUIZ_MAX_BYTES);
 		return p.problems;

@@ -6,8 +6,8 @@
 #define SALA_QUIZ_H
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 
+#include "lib/diag.h"
 #include "lib/err.h"
 
 /* Limits that bound the parser's work on hostile input. */
@@ -94,30 +94,31 @@ struct quiz {
 
 /*
  * Parses a quiz file; the format follows the name (".gift" is GIFT, ".xml"
- * Moodle XML, else Markdown). Every problem is written to errs as
- * "NAME:LINE: message" (errs may be NULL); returns the number of problems
- * (0 = ok). q is filled even on problems, and must be freed with quiz_free().
- * Never crashes on hostile input and refuses files over QUIZ_MAX_BYTES.
- * Questions of a type Sala cannot ask (Moodle cloze, calculated, essays
- * until they can be graded) are left out; use quiz_parse_opts() to see why.
+ * Moodle XML, else Markdown). Every problem is added to pr as "NAME:LINE:
+ * message" (pr may be NULL); returns the number of problems (0 = ok). q is
+ * filled even on problems, and must be freed with quiz_free(). Never crashes
+ * on hostile input and refuses files over QUIZ_MAX_BYTES. Questions of a type
+ * Sala cannot ask (Moodle cloze, calculated, ...; essays until they can be
+ * graded) are left out with a warning in pr ("NAME:LINE: warning: ..."),
+ * which is not a problem: the rest of the quiz is read.
  */
-int quiz_parse(const char *name, const char *data, size_t len, struct quiz *q, FILE *errs);
+int quiz_parse(const char *name, const char *data, size_t len, struct quiz *q, struct problems *pr);
 
 struct quiz_opts {
-	FILE *errs;	  /* problems "NAME:LINE: message", or NULL */
-	FILE *warnings;	  /* questions left out, "NAME:LINE: message", or NULL */
-	bool keep_essays; /* keep Q_ESSAY questions in q (sala quiz dump); never for a quiz learners take */
-	bool keep_files;  /* keep the bytes of embedded images in q->files (import stores them as package files) */
+	struct problems *pr; /* problems and warnings, or NULL */
+	bool keep_essays;    /* keep Q_ESSAY questions in q (sala quiz dump); never for a quiz learners take */
+	bool keep_files;     /* keep the bytes of embedded images in q->files (import stores them as package files) */
 };
-/* quiz_parse() with warnings and options; returns the number of problems (warnings are not problems). */
+/* quiz_parse() with options. */
 int quiz_parse_opts(const char *name, const char *data, size_t len, struct quiz *q, const struct quiz_opts *o);
 
 /* The type's name in `sala quiz dump`: "single", "multi", "short", "match", "numeric", "truefalse", "essay",
  * "description". */
 const char *quiz_type_name(enum question_type t);
 /* Writes q as JSON (the `sala quiz dump --json` format of docs/quiz-format.md) to b. */
-struct buf;
 void quiz_dump_json(const struct quiz *q, struct buf *b);
+/* Writes q as text, one "NAME:LINE: TYPE: text" line per question and its options, pairs and ranges. */
+void quiz_dump_text(const char *name, const struct quiz *q, struct buf *b);
 void quiz_free(struct quiz *q);
 
 /* "final", "practice" or "pretest"; and back (-1 when unknown). */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "courses/learn.h"
+#include "courses/media.h"
 #include "lib/db.h"
 #include "lib/xmalloc.h"
 
@@ -34,21 +35,19 @@ int attempt_quiz_find(sqlite3 *db, const char *course_id, const char *item_path,
 /* Parses the quiz file of a package. */
 static int parse_quiz(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 "
-				       "WHERE f.package_id = ? AND f.path = ?");
-	sqlite3_bind_int64(st, 1, package_id);
-	db_bind_text(st, 2, path);
 	memset(q, 0, sizeof *q);
 	q->pass_mark = -1;
-	if (db_step_row(st) <= 0) {
-		db_finish(st);
+	char *data = NULL;
+	size_t len = 0;
+	int rc = media_file_read(db, package_id, path, &data, &len, e);
+	if (rc < 0)
+		return ATTEMPT_EFAIL;
+	if (rc > 0) {
 		err_set(e, "the quiz file '%s' is missing from the package", path);
 		return ATTEMPT_EQUIZ;
 	}
-	const char *data = sqlite3_column_blob(st, 0);
-	size_t len = (size_t)sqlite3_column_bytes(st, 0);
-	int problems = quiz_parse(path, data ? data : "", len, q, NULL);
-	db_finish(st);
+	int problems = quiz_parse(path, data, len, q, NULL);
+	free(data);
 	if (problems || q->nquestions == 0) {
 		quiz_free(q);
 		err_set(e, "the quiz '%s' has errors; ask the course author to check it", path);
@@ -105,18 +104,28 @@ static bool quiz_cached(int64_t package_id, const char *path, const char *sha, s
 	return hit;
 }
 
-/* Parses the quiz file of a package (or finds it parsed). */
 int attempt_quiz_load(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct err *e)
+{
+	return attempt_quiz_load_file(db, package_id, path, q, NULL, e);
+}
+
+/* Parses the quiz file of a package (or finds it parsed); *file (may be NULL) gets what its package says. */
+int attempt_quiz_load_file(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct media_file *file,
+			   struct err *e)
 {
 	memset(q, 0, sizeof *q);
 	q->pass_mark = -1;
-	sqlite3_stmt *st = db_stmt(db, "SELECT sha256 FROM package_files WHERE package_id = ? AND path = ?");
-	sqlite3_bind_int64(st, 1, package_id);
-	db_bind_text(st, 2, path);
-	char sha[65] = "";
-	if (db_step_row(st) > 0)
-		snprintf(sha, sizeof sha, "%s", db_col_text(st, 0));
-	db_finish(st);
+	struct media_file f = {.pass_mark = -1};
+	int found = media_file_find(db, package_id, path, &f, e);
+	if (found < 0)
+		return ATTEMPT_EFAIL;
+	if (found > 0) {
+		err_set(e, "the quiz file '%s' is missing from the package", path);
+		return ATTEMPT_EQUIZ;
+	}
+	if (file)
+		*file = f;
+	const char *sha = f.sha256;
 	if (sha[0] && quiz_cached(package_id, path, sha, q))
 		return 0;
 	int rc = parse_quiz(db, package_id, path, q, e);

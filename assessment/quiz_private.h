@@ -9,18 +9,18 @@
 #include <stdio.h>
 
 #include "assessment/quiz.h"
+#include "lib/diag.h"
 
-/* One parse: problems are written to errs and counted. */
+/* One parse: problems and warnings are added to pr (may be NULL) as "NAME:LINE: message" and counted. */
 struct quiz_parser {
 	const char *name;
-	FILE *errs;
+	struct problems *pr;
 	int problems;
-	FILE *warnings;
 	int nwarnings;
 	bool keep_files;
 };
 void quiz_problem(struct quiz_parser *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* A question left out, the rest imported. */
+/* A question left out, the rest imported: a warning "NAME:LINE: warning: message", not a problem. */
 void quiz_warn(struct quiz_parser *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Applies one setting (title, pass_mark, attempts, shuffle, draw, minutes, kind); -1 after reporting a problem. */
 int quiz_setting(struct quiz_parser *p, struct quiz *q, const char *key, const char *value, int line);

@@ -10,51 +10,110 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "accounts/orgs.h"
+#include "accounts/users.h"
 #include "certificates/cert.h"
+#include "lib/buf.h"
 #include "lib/db.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 
+/* A selected certificate with the date it is ordered by. */
+struct pick {
+	char day[11];
+	int64_t id;
+};
+
+static int id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int pick_cmp(const void *a, const void *b)
+{
+	const struct pick *x = a, *y = b;
+	int d = strcmp(x->day, y->day);
+	return d ? d : (x->id > y->id) - (x->id < y->id);
+}
+
 int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **ids, size_t *n, struct err *e)
 {
-	/* Subtree by path prefix of the learner's current org unit. */
-	sqlite3_stmt *st =
-	    db_stmt(db, "SELECT c.id FROM certificates c JOIN users u ON u.id = c.user_id "
-			   "JOIN org_units o ON o.id = u.org_id "
-			   "WHERE c.superseded_by IS NULL AND c.revoked_at IS NULL "
-			   "AND (?1 IS NULL OR c.course_id = ?1) "
-			   "AND (?2 IS NULL OR substr(o.path, 1, length(?2)) = ?2) "
-			   "AND (?3 IS NULL OR c.completed_on >= ?3) AND (?4 IS NULL OR c.completed_on <= ?4) "
-			   "ORDER BY c.completed_on, c.id LIMIT ?5");
-	db_bind_text(st, 1, f->course_id && *f->course_id ? f->course_id : NULL);
-	if (f->org_id > 0) {
-		char path[512];
-		if (org_path(db, f->org_id, path, sizeof path) < 0) {
-			db_finish(st);
-			return err_set(e, "no org unit %lld", (long long)f->org_id);
-		}
-		db_bind_text(st, 2, path);
-	}
-	db_bind_text(st, 3, f->from && *f->from ? f->from : NULL);
-	db_bind_text(st, 4, f->to && *f->to ? f->to : NULL);
-	sqlite3_bind_int64(st, 5, f->limit ? (int64_t)f->limit : -1);
-	size_t cap = 64;
-	*ids = xmalloc(cap * sizeof **ids);
+	*ids = NULL;
 	*n = 0;
-	while (db_step_row(st) > 0) {
-		if (*n == max) {
-			db_finish(st);
-			free(*ids);
-			*ids = NULL;
-			return err_set(e, "more than %zu certificates match: narrow the selection", max);
+	/*
+	 * The org subtree is the learners' current units (accounts/). A small subtree's certificates are read
+	 * DB_BATCH learners a statement (through certificates_user); a large one's in one ordered pass over
+	 * the certificates, keeping those of its learners (found in the sorted ids), as without an org.
+	 */
+	int64_t *users = NULL;
+	size_t nu = 0;
+	if (f->org_id > 0 && users_in_org_subtree(db, f->org_id, false, &users, &nu, e) < 0)
+		return -1;
+	bool batched = f->org_id > 0 && nu <= 4 * DB_BATCH, scan = f->org_id > 0 && !batched;
+	if (scan)
+		qsort(users, nu, sizeof *users, id_cmp);
+	/* Only the first `want` rows of each statement can be among the first `want` of all: the limit, or
+	 * one more than max to tell a selection that is too large. */
+	size_t want = f->limit && f->limit <= max ? f->limit : max + 1;
+	size_t batches = batched ? (nu + DB_BATCH - 1) / DB_BATCH : 1;
+	struct pick *v = NULL;
+	size_t nv = 0, cap = 0;
+	struct buf sql = BUF_INIT;
+	int rc = 0;
+	for (size_t b = 0; b < batches && rc == 0; b++) {
+		size_t at = b * DB_BATCH, k = batched ? (nu - at < DB_BATCH ? nu - at : DB_BATCH) : 0;
+		buf_reset(&sql);
+		buf_puts(
+		    &sql,
+		    "SELECT id, completed_on, user_id FROM certificates WHERE superseded_by IS NULL AND revoked_at IS "
+		    "NULL AND (?1 IS NULL OR course_id = ?1) AND (?2 IS NULL OR completed_on >= ?2) AND "
+		    "(?3 IS NULL OR completed_on <= ?3)");
+		if (k) {
+			buf_puts(&sql, " AND user_id IN (");
+			db_params(&sql, 5, k);
+			buf_puts(&sql, ")");
 		}
-		if (*n == cap)
-			*ids = xrealloc(*ids, (cap *= 2) * sizeof **ids);
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+		buf_puts(&sql, " ORDER BY completed_on, id LIMIT ?4");
+		sqlite3_stmt *st = db_prepare(db, buf_str(&sql));
+		db_bind_text(st, 1, f->course_id && *f->course_id ? f->course_id : NULL);
+		db_bind_text(st, 2, f->from && *f->from ? f->from : NULL);
+		db_bind_text(st, 3, f->to && *f->to ? f->to : NULL);
+		sqlite3_bind_int64(st, 4, scan ? -1 : (int64_t)want);
+		for (size_t i = 0; i < k; i++)
+			sqlite3_bind_int64(st, (int)(5 + i), users[at + i]);
+		int r;
+		while ((r = db_step_row(st)) > 0) {
+			int64_t uid = sqlite3_column_int64(st, 2);
+			if (scan && !bsearch(&uid, users, nu, sizeof *users, id_cmp))
+				continue;
+			if (scan && nv == want)
+				break;
+			if (nv == cap)
+				v = xrealloc(v, (cap = cap ? cap * 2 : 64) * sizeof *v);
+			v[nv].id = sqlite3_column_int64(st, 0);
+			snprintf(v[nv].day, sizeof v[nv].day, "%s", db_col_text(st, 1));
+			nv++;
+		}
+		db_finish(st);
+		if (r < 0)
+			rc = err_set(e, "cannot read the certificates: %s", db_errstr(db));
 	}
-	db_finish(st);
-	return 0;
+	buf_release(&sql);
+	free(users);
+	if (rc == 0 && batches > 1)
+		qsort(v, nv, sizeof *v, pick_cmp);
+	if (nv > want)
+		nv = want;
+	if (rc == 0 && nv > max)
+		rc = err_set(e, "more than %zu certificates match: narrow the selection", max);
+	if (rc == 0 && nv) {
+		*ids = xmalloc(nv * sizeof **ids);
+		for (size_t i = 0; i < nv; i++)
+			(*ids)[i] = v[i].id;
+		*n = nv;
+	}
+	free(v);
+	return rc;
 }
 
 /* Pages are rendered by a few threads, a batch at a time, each thread with its own renderer (fonts, page). */
@@ -155,11 +214,15 @@ static int bulk_run(sqlite3 *db, struct worker *ws, size_t nw, const int64_t *id
 	int rc = 0;
 	for (size_t at = 0; at < n && rc == 0; at += BULK_BATCH) {
 		size_t k = 0;
-		for (size_t i = at; i < n && i < at + BULK_BATCH; i++)
+		/* Certificates are never deleted: one selected but not read is a read error, not a shorter file. */
+		for (size_t i = at; i < n && i < at + BULK_BATCH && rc == 0; i++)
 			if (cert_get(db, ids[i], &cs[k]) == 0)
 				k++;
+			else
+				rc = err_set(e, "cannot read certificate %lld: %s", (long long)ids[i], db_errstr(db));
 		struct batch b = {.cs = cs, .outs = outs, .n = k, .as_pdf = zip != NULL};
-		rc = render_batch(ws, nw, &b, e);
+		if (rc == 0)
+			rc = render_batch(ws, nw, &b, e);
 		for (size_t i = 0; i < k; i++) {
 			if (rc == 0)
 				rc = zip ? zip_add(zip, &cs[i], &outs[i], e) : cert_pdf_add_png(pdf, &outs[i], e);

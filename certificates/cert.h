@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/arena.h"
 #include "lib/buf.h"
 #include "lib/err.h"
 
@@ -288,5 +289,18 @@ int cert_current_ids(sqlite3 *db, int64_t user_id, int64_t **ids, size_t *n, str
  * all), newest first, at most limit. Same returns as cert_list_user().
  */
 int cert_search(sqlite3 *db, const char *q, int limit, cert_row_fn fn, void *ctx, struct err *e);
+
+/* A learner's valid certificate of a course (cert_valid_serials()). */
+struct cert_serial {
+	const char *course_id, *serial;
+};
+/*
+ * user_id's valid (neither revoked nor superseded) certificates, one per course (the latest issued), in
+ * every course or, with course_id, in that one: the links on the course pages. One query over the
+ * certificates_user index. *out is an arena array of *n entries. 0, or -1 when reading failed
+ * (db_read_failed() says why; *n is then 0).
+ */
+int cert_valid_serials(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, struct cert_serial **out,
+		       size_t *n);
 
 #endif

@@ -3,8 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts/orgs.h"
+#include "accounts/users.h"
 #include "certificates/cert.h"
 #include "certificates/store_private.h"
+#include "courses/certified.h"
 #include "courses/learn.h"
 #include "lib/db.h"
 #include "lib/settings.h"
@@ -43,12 +46,7 @@ char *cert_base_url(sqlite3 *db)
 #define CERT_COLUMNS                                                                                                   \
 	"c.id, c.serial, c.code, c.user_id, c.course_id, c.language, c.course_title, c.name, c.name_km, "              \
 	"c.completed_on, c.score, c.org_id, c.issuer, c.issuer_km, c.payload, c.signature, c.issued_at, "              \
-	"c.superseded_by, c.revoked_at, c.revoked_reason, "                                                            \
-	"coalesce((SELECT p.certificate_title FROM packages p WHERE p.course_id = c.course_id "                        \
-	"AND p.language = c.language ORDER BY p.active DESC, p.version_num DESC LIMIT 1), "                            \
-	"(SELECT p.certificate_title FROM packages p WHERE p.course_id = c.course_id "                                 \
-	"ORDER BY p.active DESC, p.version_num DESC LIMIT 1), ''), "                                                   \
-	"coalesce((SELECT o.name_en FROM org_units o WHERE o.id = c.org_id), '')"
+	"c.superseded_by, c.revoked_at, c.revoked_reason"
 
 static void cert_from_row(sqlite3_stmt *st, struct cert *c)
 {
@@ -74,8 +72,23 @@ static void cert_from_row(sqlite3_stmt *st, struct cert *c)
 	c->superseded_by = sqlite3_column_int64(st, 17);
 	c->revoked_at = sqlite3_column_int64(st, 18);
 	c->revoked_reason = xstrdup(db_col_text(st, 19));
-	c->heading = xstrdup(db_col_text(st, 20));
-	c->org_name = xstrdup(db_col_text(st, 21));
+}
+
+static int org_name_copy(void *ctx, const struct org_row *o)
+{
+	struct cert *c = ctx;
+	free(c->org_name);
+	c->org_name = xstrdup(o->name_en);
+	return 0;
+}
+
+/* What the certificate shows beside its stored facts: the course's heading and the org unit's name. */
+static int cert_add_shown(sqlite3 *db, struct cert *c)
+{
+	c->heading = course_certificate_title(db, c->course_id, c->language);
+	c->org_name = xstrdup("");
+	struct err e;
+	return orgs_get(db, &c->org_id, 1, org_name_copy, c, &e) < 0 ? -1 : 0;
 }
 
 static int cert_query(sqlite3 *db, const char *where, const char *text, int64_t id, struct cert *c)
@@ -93,6 +106,10 @@ static int cert_query(sqlite3 *db, const char *where, const char *text, int64_t 
 		rc = 0;
 	}
 	db_finish(st);
+	if (rc == 0 && cert_add_shown(db, c) < 0) {
+		cert_release(c);
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -175,21 +192,18 @@ static int cert_insert(sqlite3 *db, struct cert *c, struct err *e)
 /* The learner's current names and org into c, and (lang not NULL) their language; -1 when the user is unknown. */
 static int load_learner(sqlite3 *db, int64_t user_id, struct cert *c, char lang[16])
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT full_name, full_name_km, org_id, lang FROM users WHERE id = ?");
-	sqlite3_bind_int64(st, 1, user_id);
-	int rc = -1;
-	if (db_step_row(st) > 0) {
-		free(c->name);
-		free(c->name_km);
-		c->name = xstrdup(db_col_text(st, 0));
-		c->name_km = xstrdup(db_col_text(st, 1));
-		c->org_id = sqlite3_column_int64(st, 2);
-		if (lang)
-			snprintf(lang, 16, "%s", db_col_text(st, 3));
-		rc = 0;
-	}
-	db_finish(st);
-	return rc;
+	struct user u;
+	if (user_get(db, user_id, &u) < 0)
+		return -1;
+	free(c->name);
+	free(c->name_km);
+	c->name = xstrdup(u.full_name ? u.full_name : "");
+	c->name_km = xstrdup(u.full_name_km ? u.full_name_km : "");
+	c->org_id = u.org_id;
+	if (lang)
+		snprintf(lang, 16, "%s", u.lang ? u.lang : "");
+	user_release(&u);
+	return 0;
 }
 
 static void load_issuer(sqlite3 *db, struct cert *c)
@@ -210,20 +224,15 @@ int cert_issue_on_completion(sqlite3 *db, int64_t user_id, const char *course_id
 		return 0;
 	struct cert c = {.user_id = user_id};
 	int rc = -1;
-	sqlite3_stmt *st = db_stmt(db, "SELECT completed_at, best_final FROM enrolments WHERE user_id = ?1 AND "
-					  "course_id = ?2 AND completed_at IS NOT NULL");
-	sqlite3_bind_int64(st, 1, user_id);
-	db_bind_text(st, 2, course_id);
-	if (db_step_row(st) <= 0) {
-		db_finish(st);
+	int64_t completed_at;
+	int done = enrolment_completion(db, user_id, course_id, &completed_at, &c.has_score, &c.score);
+	if (done < 0)
+		return err_set(e, "cannot read the completion of course '%s': %s", course_id, db_errstr(db));
+	if (done == 0)
 		return err_set(e, "user %lld has not completed course '%s'", (long long)user_id, course_id);
-	}
 	char day[11];
-	date_ymd(sqlite3_column_int64(st, 0), day);
+	date_ymd(completed_at, day);
 	c.completed_on = xstrdup(day);
-	c.has_score = sqlite3_column_type(st, 1) != SQLITE_NULL;
-	c.score = sqlite3_column_double(st, 1);
-	db_finish(st);
 
 	/* The package the learner sees, in their saved language (course_pick_package()). */
 	char lang[16];
@@ -437,20 +446,26 @@ bool cert_name_changed(sqlite3 *db, const struct cert *c)
 
 int cert_reissue_renamed(sqlite3 *db, int64_t user_id, int *count, struct err *e)
 {
+	*count = 0;
+	struct cert now = {0};
+	if (load_learner(db, user_id, &now, NULL) < 0)
+		return 0; /* no such learner: nothing to re-issue */
 	/* Collect first: cert_reissue opens its own transaction for each. */
-	sqlite3_stmt *st = db_stmt(db, "SELECT c.serial FROM certificates c JOIN users u ON u.id = c.user_id "
-					  "WHERE c.user_id = ? AND c.superseded_by IS NULL AND c.revoked_at IS NULL "
-					  "AND (c.name <> u.full_name OR c.name_km <> u.full_name_km)");
+	sqlite3_stmt *st = db_stmt(db, "SELECT serial FROM certificates WHERE user_id = ?1 AND superseded_by IS NULL "
+				       "AND revoked_at IS NULL AND (name <> ?2 OR name_km <> ?3)");
 	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, now.name);
+	db_bind_text(st, 3, now.name_km);
 	char **serials = NULL;
 	size_t n = 0;
-	while (db_step_row(st) > 0) {
+	int r;
+	while ((r = db_step_row(st)) > 0) {
 		serials = xrealloc(serials, (n + 1) * sizeof *serials);
 		serials[n++] = xstrdup(db_col_text(st, 0));
 	}
 	db_finish(st);
-	int rc = 0;
-	*count = 0;
+	cert_release(&now);
+	int rc = r < 0 ? err_set(e, "cannot read the certificates to re-issue: %s", db_errstr(db)) : 0;
 	for (size_t i = 0; i < n; i++) {
 		int64_t id;
 		if (rc == 0 && cert_reissue(db, serials[i], &id, e) < 0)

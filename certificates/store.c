@@ -1,10 +1,13 @@
 /* Certificates stored with an earlier date (demo history), and the certificate list. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "accounts/users.h"
 #include "certificates/cert.h"
 #include "certificates/store_private.h"
 #include "lib/db.h"
+#include "lib/xmalloc.h"
 
 int cert_row_insert(sqlite3 *db, const struct cert *c, const char *payload, const char *sig, int64_t revoked_at,
 		    const char *reason)
@@ -34,7 +37,7 @@ int cert_row_insert(sqlite3 *db, const struct cert *c, const char *payload, cons
 	db_bind_text(st, 18, revoked_at ? reason : "");
 	int rc = db_step_done(st);
 	if (rc < 0 && sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE)
-		rc = -2;
+		rc = ERR_CONFLICT;
 	db_finish(st);
 	return rc;
 }
@@ -42,9 +45,9 @@ int cert_row_insert(sqlite3 *db, const struct cert *c, const char *payload, cons
 int cert_record(sqlite3 *db, struct cert *c, const unsigned char sk[crypto_sign_SECRETKEYBYTES], int64_t revoked_at,
 		const char *reason, struct buf *payload, struct err *e)
 {
-	int rc = -2;
+	int rc = ERR_CONFLICT;
 	/* A new code (and signature) when the random code is taken: 45 bits, so almost never. */
-	for (int tries = 0; tries < 8 && rc == -2; tries++) {
+	for (int tries = 0; tries < 8 && rc == ERR_CONFLICT; tries++) {
 		char sig[CERT_SIG_B64_SIZE];
 		cert_code_new(c->code);
 		buf_reset(payload);
@@ -56,29 +59,86 @@ int cert_record(sqlite3 *db, struct cert *c, const unsigned char sk[crypto_sign_
 	return 0;
 }
 
+/* Usernames by user id, for the listing (accounts/ owns them). */
+struct name_of {
+	int64_t id;
+	char *username;
+};
+struct names {
+	struct name_of *v;
+	size_t n;
+};
+
+static int name_add(void *ctx, int64_t id, const char *username)
+{
+	struct names *ns = ctx;
+	ns->v[ns->n++] = (struct name_of){id, xstrdup(username)};
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	const struct name_of *x = a, *y = b;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static const char *name_find(const struct names *ns, int64_t id)
+{
+	struct name_of key = {id, NULL};
+	const struct name_of *f = bsearch(&key, ns->v, ns->n, sizeof *ns->v, name_cmp);
+	return f ? f->username : "";
+}
+
 int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_listing_fn fn, void *ctx, struct err *e)
 {
-	sqlite3_stmt *st =
-	    db_stmt(db, "SELECT c.serial, c.code, u.username, c.course_id, c.completed_on, "
-			"CASE WHEN c.revoked_at IS NOT NULL THEN 'revoked' WHEN c.superseded_by IS NOT NULL THEN "
-			"'superseded' ELSE 'valid' END FROM certificates c JOIN users u ON u.id = c.user_id "
-			"WHERE (?1 IS NULL OR u.username = ?1) AND (?2 IS NULL OR c.course_id = ?2) ORDER BY c.id");
-	db_bind_text(st, 1, username);
-	db_bind_text(st, 2, course_id);
-	int rc;
-	while ((rc = db_step_row(st)) > 0) {
-		struct cert_listing r = {.serial = db_col_text(st, 0),
-				     .code = db_col_text(st, 1),
-				     .username = db_col_text(st, 2),
-				     .course_id = db_col_text(st, 3),
-				     .completed_on = db_col_text(st, 4),
-				     .state = db_col_text(st, 5)};
-		fn(ctx, &r);
+	int64_t *users = NULL;
+	size_t nu = 0;
+	if (username) {
+		struct user u;
+		if (user_get_by_name(db, username, &u) < 0)
+			return 0; /* nobody of that name: no certificates */
+		users = xmalloc(sizeof *users);
+		users[nu++] = u.id;
+		user_release(&u);
+	} else {
+		/* The learners listed, then their usernames DB_BATCH at a time: no query per certificate. */
+		sqlite3_stmt *st = db_stmt(db, "SELECT DISTINCT user_id FROM certificates WHERE ?1 IS NULL OR "
+					       "course_id = ?1 ORDER BY user_id");
+		db_bind_text(st, 1, course_id);
+		if (db_collect_ids(st, &users, &nu) < 0)
+			return err_set(e, "cannot read the certificates: %s", db_errstr(db));
 	}
-	db_finish(st);
-	if (rc < 0)
-		return err_set(e, "cannot read the certificates: %s", db_errstr(db));
-	return 0;
+	struct names ns = {xcalloc(nu ? nu : 1, sizeof *ns.v), 0};
+	int rc = users_usernames(db, users, nu, name_add, &ns, e);
+	qsort(ns.v, ns.n, sizeof *ns.v, name_cmp);
+	if (rc == 0) {
+		sqlite3_stmt *st =
+		    db_stmt(db, "SELECT serial, code, user_id, course_id, completed_on, "
+				"CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN superseded_by IS NOT NULL THEN "
+				"'superseded' ELSE 'valid' END FROM certificates "
+				"WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR course_id = ?2) ORDER BY id");
+		if (username)
+			sqlite3_bind_int64(st, 1, users[0]);
+		db_bind_text(st, 2, course_id);
+		int r;
+		while ((r = db_step_row(st)) > 0) {
+			struct cert_listing l = {.serial = db_col_text(st, 0),
+						 .code = db_col_text(st, 1),
+						 .username = name_find(&ns, sqlite3_column_int64(st, 2)),
+						 .course_id = db_col_text(st, 3),
+						 .completed_on = db_col_text(st, 4),
+						 .state = db_col_text(st, 5)};
+			fn(ctx, &l);
+		}
+		db_finish(st);
+		if (r < 0)
+			rc = err_set(e, "cannot read the certificates: %s", db_errstr(db));
+	}
+	for (size_t i = 0; i < ns.n; i++)
+		free(ns.v[i].username);
+	free(ns.v);
+	free(users);
+	return rc;
 }
 
 int64_t cert_first_valid(sqlite3 *db)

@@ -8,8 +8,8 @@
 
 /*
  * Inserts c with its signed payload and signature (inside the caller's transaction), revoked at
- * revoked_at for reason when revoked_at is not 0. 0; -2 when the serial or code is taken (a UNIQUE
- * constraint); -1 on another database error (db_errstr() says which).
+ * revoked_at for reason when revoked_at is not 0. 0; ERR_CONFLICT when the serial or code is taken (a
+ * UNIQUE constraint); ERR_FAIL on another database error (db_errstr() says which).
  */
 int cert_row_insert(sqlite3 *db, const struct cert *c, const char *payload, const char *sig, int64_t revoked_at,
 		    const char *reason);

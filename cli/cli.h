@@ -1,14 +1,10 @@
-/* The command-line interface: git-style subcommands, one table in cli/main.c. */
+/* The command-line interface: git-style commands, one table of entries (lib/cmdline.h) in cli/main.c. */
 #ifndef SALA_CLI_H
 #define SALA_CLI_H
 #include <sqlite3.h>
 #include <stdbool.h>
 
-struct command {
-	const char *name;
-	const char *usage;
-	int (*run)(int argc, char **argv); /* argv[0] is the command name; returns the exit status */
-};
+#include "lib/cmdline.h"
 
 /* The database path: --db from the command line, else $SALA_DB, else sala.db. */
 const char *cli_db_path(void);
@@ -25,8 +21,8 @@ void cli_db_must_exist(void);
 sqlite3 *cli_db_create(bool *created);
 /* Reads a whole file (or "-" for stdin) or exits with a message; caller frees. */
 char *cli_read_file(const char *path, size_t *len);
-/* The value after a flag ("--org X" or "--org=X") at argv[*i]; advances *i. NULL when argv[*i] is not that flag. */
-const char *cli_flag(int argc, char **argv, int *i, const char *flag);
+/* --key PATH, when given: the signing key file to use instead of <database>.key (certificates/cert.h). */
+void cli_key_option(const struct cmd_args *a);
 
 /*
  * Writes an audit line (lib/log.h) to standard error for an administrative
@@ -57,13 +53,21 @@ const char *cli_errno_words(int err);
  */
 int cli_remove_stale(const char *out, const char *tag);
 
-/* Command entry points. */
-int cmd_serve(int argc, char **argv);
-int cmd_user(int argc, char **argv);
-int cmd_users(int argc, char **argv);
-int cmd_orgs(int argc, char **argv);
-int cmd_demo(int argc, char **argv);
-int cmd_backup(int argc, char **argv);
-int cmd_settings(int argc, char **argv);
+/*
+ * The commands, one entry each (lib/cmdline.h), listed in cli/main.c's table;
+ * a command with subcommands ("user add") has a table of them.
+ */
+extern const struct cmd_entry cmd_serve_entry, cmd_backup_entry;                         /* cli/cmd_serve.c */
+extern const struct cmd_entry cmd_user_entry, cmd_users_entry, cmd_orgs_entry;           /* cli/cmd_accounts.c */
+extern const struct cmd_entry cmd_demo_entry;                                            /* cli/cmd_demo.c */
+extern const struct cmd_entry cmd_settings_entry;                                        /* cli/cmd_settings.c */
+extern const struct cmd_entry cmd_doctor_entry;                                          /* cli/cmd_doctor.c */
+extern const struct cmd_entry cmd_cert_entry;                                            /* cli/cmd_cert.c */
+extern const struct cmd_entry cmd_new_entry, cmd_check_entry, cmd_pack_entry, cmd_preview_entry,
+	cmd_import_entry, cmd_courses_entry;                                             /* cli/cmd_courses.c */
+extern const struct cmd_entry cmd_report_entry;                                          /* cli/cmd_report.c */
+extern const struct cmd_entry cmd_enroll_entry;                                          /* cli/cmd_enroll.c */
+extern const struct cmd_entry cmd_throttle_entry;                                        /* cli/cmd_throttle.c */
+extern const struct cmd_entry cmd_quiz_entry;                                            /* cli/cmd_quiz.c */
 
 #endif

@@ -19,43 +19,22 @@ static char *read_password_stdin(void)
 	return line;
 }
 
-static int user_add_cmd(int argc, char **argv)
+static int user_add_cmd(struct cmd_args *a)
 {
 	struct user_input u = {.roles = "learner"};
-	bool pw_stdin = false;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--username")))
-			u.username = v;
-		else if ((v = cli_flag(argc, argv, &i, "--name")))
-			u.full_name = v;
-		else if ((v = cli_flag(argc, argv, &i, "--name-km")))
-			u.full_name_km = v;
-		else if ((v = cli_flag(argc, argv, &i, "--sex")))
-			u.sex = v;
-		else if ((v = cli_flag(argc, argv, &i, "--org")))
-			u.org_code = v;
-		else if ((v = cli_flag(argc, argv, &i, "--position")))
-			u.position = v;
-		else if ((v = cli_flag(argc, argv, &i, "--role")))
-			u.roles = v;
-		else if ((v = cli_flag(argc, argv, &i, "--email")))
-			u.email = v;
-		else if ((v = cli_flag(argc, argv, &i, "--phone")))
-			u.phone = v;
-		else if ((v = cli_flag(argc, argv, &i, "--lang")))
-			u.lang = v;
-		else if ((v = cli_flag(argc, argv, &i, "--password")))
-			u.password = v;
-		else if (strcmp(argv[i], "--password-stdin") == 0)
-			pw_stdin = true;
-		else
-			die("user add: unknown option '%s'\nusage: sala user add --username NAME --name 'FULL NAME' "
-			    "--org CODE [--name-km NAME] [--sex female|male|other|unspecified] [--role "
-			    "learner;manager] [--position P] [--email E] [--phone P] [--lang km|en] "
-			    "(--password PW | --password-stdin)",
-			    argv[i]);
-	}
+	u.username = cmd_arg(a, "username");
+	u.full_name = cmd_arg(a, "name");
+	u.full_name_km = cmd_arg(a, "name-km");
+	u.sex = cmd_arg(a, "sex");
+	u.org_code = cmd_arg(a, "org");
+	u.position = cmd_arg(a, "position");
+	if (cmd_has(a, "role"))
+		u.roles = cmd_arg(a, "role");
+	u.email = cmd_arg(a, "email");
+	u.phone = cmd_arg(a, "phone");
+	u.lang = cmd_arg(a, "lang");
+	u.password = cmd_arg(a, "password");
+	bool pw_stdin = cmd_has(a, "password-stdin");
 	if (pw_stdin)
 		u.password = read_password_stdin();
 	sqlite3 *db = cli_db_open();
@@ -72,25 +51,10 @@ static int user_add_cmd(int argc, char **argv)
 	return 0;
 }
 
-#define PASSWD_USAGE "usage: sala user passwd USERNAME [--password PW] [--must-change] (else read from standard input)"
-
-static int user_passwd_cmd(int argc, char **argv)
+static int user_passwd_cmd(struct cmd_args *a)
 {
-	const char *name = NULL, *pw = NULL;
-	bool must_change = false;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--password")))
-			pw = v;
-		else if (strcmp(argv[i], "--must-change") == 0)
-			must_change = true;
-		else if (argv[i][0] != '-' && !name)
-			name = argv[i];
-		else
-			die(PASSWD_USAGE);
-	}
-	if (!name)
-		die(PASSWD_USAGE);
+	const char *name = a->argv[0], *pw = cmd_arg(a, "password");
+	bool must_change = cmd_has(a, "must-change");
 	if (!pw)
 		pw = read_password_stdin();
 	sqlite3 *db = cli_db_open();
@@ -112,14 +76,14 @@ static int user_passwd_cmd(int argc, char **argv)
 }
 
 /* sala user disable|enable|delete NAME */
-static int user_state_cmd(const char *verb, int argc, char **argv)
+static int user_state_cmd(struct cmd_args *a)
 {
-	if (argc != 2 || argv[1][0] == '-')
-		die("usage: sala user %s USERNAME", verb);
+	const char *verb = a->entry->name;
+	const char *name = a->argv[0];
 	sqlite3 *db = cli_db_open();
 	struct user u;
-	if (user_get_by_name(db, argv[1], &u) < 0 || u.deleted)
-		die("user %s: no user '%s'", verb, argv[1]);
+	if (user_get_by_name(db, name, &u) < 0 || u.deleted)
+		die("user %s: no user '%s'", verb, name);
 	struct err e;
 	int rc = strcmp(verb, "delete") == 0 ? user_delete(db, u.id, &e)
 						: user_set_active(db, u.id, strcmp(verb, "enable") == 0, &e);
@@ -128,28 +92,27 @@ static int user_state_cmd(const char *verb, int argc, char **argv)
 	if (rc < 0)
 		die("user %s: %s", verb, e.msg);
 	char target[300], action[32];
-	snprintf(target, sizeof target, "user:%s", argv[1]);
+	snprintf(target, sizeof target, "user:%s", name);
 	snprintf(action, sizeof action, "user.%s", verb);
 	cli_audit(action, target, NULL);
 	if (strcmp(verb, "delete") == 0)
 		printf("deleted '%s': name, contact details, password and sessions erased; results kept for "
 		       "reports and certificates\n",
-		       argv[1]);
+		       name);
 	else
-		printf("%s '%s'%s\n", strcmp(verb, "enable") == 0 ? "enabled" : "disabled", argv[1],
+		printf("%s '%s'%s\n", strcmp(verb, "enable") == 0 ? "enabled" : "disabled", name,
 		       strcmp(verb, "enable") == 0 ? "" : "; their sessions were ended");
 	return 0;
 }
 
 /* sala user activate NAME: a new activation code, printed once. */
-static int user_activate_cmd(int argc, char **argv)
+static int user_activate_cmd(struct cmd_args *a)
 {
-	if (argc != 2 || argv[1][0] == '-')
-		die("usage: sala user activate USERNAME");
+	const char *name = a->argv[0];
 	sqlite3 *db = cli_db_open();
 	struct user u;
-	if (user_get_by_name(db, argv[1], &u) < 0 || u.deleted)
-		die("user activate: no user '%s'", argv[1]);
+	if (user_get_by_name(db, name, &u) < 0 || u.deleted)
+		die("user activate: no user '%s'", name);
 	char code[ACTIVATION_CODE_LEN + 1];
 	struct err e;
 	int rc = user_activation_issue(db, u.id, code, &e);
@@ -158,9 +121,9 @@ static int user_activate_cmd(int argc, char **argv)
 	if (rc < 0)
 		die("user activate: %s", e.msg);
 	char target[300];
-	snprintf(target, sizeof target, "user:%s", argv[1]);
+	snprintf(target, sizeof target, "user:%s", name);
 	cli_audit("user.activation-code", target, NULL);
-	printf("activation code for '%s': %s (valid 14 days, works once)\n", argv[1], code);
+	printf("activation code for '%s': %s (valid 14 days, works once)\n", name, code);
 	return 0;
 }
 
@@ -171,16 +134,9 @@ static void user_list_print(void *ctx, const struct user_listing *r)
 	       r->deleted ? "deleted" : r->active ? "active" : "disabled");
 }
 
-static int user_list_cmd(int argc, char **argv)
+static int user_list_cmd(struct cmd_args *a)
 {
-	const char *org = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--org")))
-			org = v;
-		else
-			die("usage: sala user list [--org CODE]");
-	}
+	const char *org = cmd_arg(a, "org");
 	sqlite3 *db = cli_db_open();
 	if (org && org_id(db, org) < 0)
 		die("user list: unknown org code '%s'", org);
@@ -192,24 +148,7 @@ static int user_list_cmd(int argc, char **argv)
 	return 0;
 }
 
-int cmd_user(int argc, char **argv)
-{
-	if (argc >= 2 && strcmp(argv[1], "add") == 0)
-		return user_add_cmd(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "passwd") == 0)
-		return user_passwd_cmd(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "list") == 0)
-		return user_list_cmd(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "disable") == 0 || strcmp(argv[1], "enable") == 0 ||
-			  strcmp(argv[1], "delete") == 0))
-		return user_state_cmd(argv[1], argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "activate") == 0)
-		return user_activate_cmd(argc - 1, argv + 1);
-	fprintf(stderr, "usage: sala user add|passwd|list|disable|enable|delete|activate ...\n");
-	return 2;
-}
-
-typedef int (*import_fn)(sqlite3 *, const char *, const char *, size_t, FILE *, int *, struct err *);
+typedef int (*import_fn)(sqlite3 *, const char *, const char *, size_t, struct problems *, int *, struct err *);
 
 /* Every 1,000 rows of a long import: where it is, on stderr (stdout keeps only the result). */
 static void import_progress(size_t done, size_t total, void *ctx)
@@ -217,10 +156,10 @@ static void import_progress(size_t done, size_t total, void *ctx)
 	fprintf(stderr, "sala: %s: %zu of %zu passwords hashed\n", (const char *)ctx, done, total);
 }
 
-static int users_import_fn(sqlite3 *db, const char *name, const char *data, size_t len, FILE *errs, int *added,
+static int users_import_fn(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
 			   struct err *e)
 {
-	return users_import_csv_progress(db, name, data, len, errs, added, import_progress, (void *)name, e);
+	return users_import_csv_progress(db, name, data, len, pr, added, import_progress, (void *)name, e);
 }
 
 static int csv_import(const char *what, const char *path, import_fn fn)
@@ -230,9 +169,12 @@ static int csv_import(const char *what, const char *path, import_fn fn)
 	sqlite3 *db = cli_db_open();
 	struct err e = {""};
 	int added = 0;
-	int rc = fn(db, path, data, len, stderr, &added, &e);
+	struct problems pr = {0};
+	int rc = fn(db, path, data, len, &pr, &added, &e);
 	db_close(db);
 	free(data);
+	problems_write(&pr, stderr);
+	problems_release(&pr);
 	if (rc < 0) {
 		fprintf(stderr, "sala: %s\n", e.msg);
 		return 1;
@@ -244,20 +186,11 @@ static int csv_import(const char *what, const char *path, import_fn fn)
 	return 0;
 }
 
-static int activation_sheet_cmd(int argc, char **argv)
+static int activation_sheet_cmd(struct cmd_args *a)
 {
-	const char *org = NULL, *out = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--org")))
-			org = v;
-		else if ((v = cli_flag(argc, argv, &i, "-o")))
-			out = v;
-		else
-			die("usage: sala users activation-sheet --org CODE -o FILE.pdf");
-	}
+	const char *org = cmd_arg(a, "org"), *out = cmd_arg(a, "output");
 	if (!org || !out)
-		die("usage: sala users activation-sheet --org CODE -o FILE.pdf");
+		die("users activation-sheet needs --org CODE and -o FILE.pdf");
 	sqlite3 *db = cli_db_open();
 	struct buf pdf = BUF_INIT;
 	struct err e;
@@ -279,18 +212,14 @@ static int activation_sheet_cmd(int argc, char **argv)
 	return 0;
 }
 
-int cmd_users(int argc, char **argv)
+static int users_import_cmd(struct cmd_args *a)
 {
-	if (argc == 3 && strcmp(argv[1], "import") == 0)
-		return csv_import("users", argv[2], users_import_fn);
-	if (argc >= 2 && strcmp(argv[1], "activation-sheet") == 0)
-		return activation_sheet_cmd(argc - 1, argv + 1);
-	fprintf(stderr, "usage: sala users import FILE.csv\n"
-			"  columns (header-named, any order): "
-			"username,full_name,full_name_km,sex,org_code,position,role,email,phone,password\n"
-			"  (rows without a password wait for an activation code)\n"
-			"       sala users activation-sheet --org CODE -o FILE.pdf\n");
-	return 2;
+	return csv_import("users", a->argv[0], users_import_fn);
+}
+
+static int orgs_import_cmd(struct cmd_args *a)
+{
+	return csv_import("org units", a->argv[0], orgs_import_csv);
 }
 
 static int orgs_list(const char *code)
@@ -311,13 +240,106 @@ static int orgs_list(const char *code)
 	return 0;
 }
 
-int cmd_orgs(int argc, char **argv)
+static int orgs_list_cmd(struct cmd_args *a)
 {
-	if (argc == 3 && strcmp(argv[1], "import") == 0)
-		return csv_import("org units", argv[2], orgs_import_csv);
-	if (argc >= 2 && argc <= 3 && strcmp(argv[1], "list") == 0)
-		return orgs_list(argc == 3 ? argv[2] : NULL);
-	fprintf(stderr, "usage: sala orgs import FILE.csv   (header code,name_en,name_km,parent_code,level)\n"
-			"       sala orgs list [CODE]\n");
-	return 2;
+	return orgs_list(a->argc ? a->argv[0] : NULL);
 }
+
+#define USERNAME_ENTRY(verb, run)                                                                              \
+	{.name = verb, .usage = "user " verb " USERNAME", .lower = 1, .upper = 1, .exec = run}
+
+static const struct cmd_entry user_add_entry = {
+	.name = "add",
+	.usage = "user add --username NAME --name 'FULL NAME' --org CODE [--name-km NAME] "
+		 "[--sex female|male|other|unspecified] [--role learner;manager] [--position P] [--email E] "
+		 "[--phone P] [--lang km|en] (--password PW | --password-stdin)",
+	.options = (const struct option[]){{"username", required_argument, NULL, 0},
+					   {"name", required_argument, NULL, 0},
+					   {"name-km", required_argument, NULL, 0},
+					   {"sex", required_argument, NULL, 0},
+					   {"org", required_argument, NULL, 0},
+					   {"position", required_argument, NULL, 0},
+					   {"role", required_argument, NULL, 0},
+					   {"email", required_argument, NULL, 0},
+					   {"phone", required_argument, NULL, 0},
+					   {"lang", required_argument, NULL, 0},
+					   {"password", required_argument, NULL, 0},
+					   {"password-stdin", no_argument, NULL, 0},
+					   {0}},
+	.exec = user_add_cmd,
+};
+static const struct cmd_entry user_passwd_entry = {
+	.name = "passwd",
+	.usage = "user passwd USERNAME [--password PW] [--must-change]",
+	.help = "  without --password, the password is read from standard input",
+	.options = (const struct option[]){{"password", required_argument, NULL, 0},
+					   {"must-change", no_argument, NULL, 0},
+					   {0}},
+	.lower = 1,
+	.upper = 1,
+	.exec = user_passwd_cmd,
+};
+static const struct cmd_entry user_list_entry = {
+	.name = "list",
+	.usage = "user list [--org CODE]",
+	.options = (const struct option[]){{"org", required_argument, NULL, 0}, {0}},
+	.exec = user_list_cmd,
+};
+static const struct cmd_entry user_disable_entry = USERNAME_ENTRY("disable", user_state_cmd);
+static const struct cmd_entry user_enable_entry = USERNAME_ENTRY("enable", user_state_cmd);
+static const struct cmd_entry user_delete_entry = USERNAME_ENTRY("delete", user_state_cmd);
+static const struct cmd_entry user_activate_entry = USERNAME_ENTRY("activate", user_activate_cmd);
+
+const struct cmd_entry cmd_user_entry = {
+	.name = "user",
+	.usage = "user add|passwd|list|disable|enable|delete|activate ...",
+	.subs = (const struct cmd_entry *const[]){&user_add_entry, &user_passwd_entry, &user_list_entry,
+						  &user_disable_entry, &user_enable_entry, &user_delete_entry,
+						  &user_activate_entry, NULL},
+};
+
+static const struct cmd_entry users_import_entry = {
+	.name = "import",
+	.usage = "users import FILE.csv",
+	.help = "  columns (header-named, any order): "
+		"username,full_name,full_name_km,sex,org_code,position,role,email,phone,password\n"
+		"  (rows without a password wait for an activation code)",
+	.lower = 1,
+	.upper = 1,
+	.exec = users_import_cmd,
+};
+static const struct cmd_entry users_sheet_entry = {
+	.name = "activation-sheet",
+	.usage = "users activation-sheet --org CODE -o FILE.pdf",
+	.options = (const struct option[]){{"org", required_argument, NULL, 0},
+					   {"output", required_argument, NULL, 'o'},
+					   {0}},
+	.exec = activation_sheet_cmd,
+};
+
+const struct cmd_entry cmd_users_entry = {
+	.name = "users",
+	.usage = "users import FILE.csv | activation-sheet --org CODE -o FILE.pdf",
+	.subs = (const struct cmd_entry *const[]){&users_import_entry, &users_sheet_entry, NULL},
+};
+
+static const struct cmd_entry orgs_import_entry = {
+	.name = "import",
+	.usage = "orgs import FILE.csv",
+	.help = "  header: code,name_en,name_km,parent_code,level",
+	.lower = 1,
+	.upper = 1,
+	.exec = orgs_import_cmd,
+};
+static const struct cmd_entry orgs_list_entry = {
+	.name = "list",
+	.usage = "orgs list [CODE]",
+	.upper = 1,
+	.exec = orgs_list_cmd,
+};
+
+const struct cmd_entry cmd_orgs_entry = {
+	.name = "orgs",
+	.usage = "orgs import FILE.csv | orgs list [CODE]",
+	.subs = (const struct cmd_entry *const[]){&orgs_import_entry, &orgs_list_entry, NULL},
+};

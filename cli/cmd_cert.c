@@ -51,18 +51,10 @@ static void print_cert(const struct cert *c, const char *status)
 	}
 }
 
-static int issue_cmd(int argc, char **argv)
+static int issue_cmd(struct cmd_args *a)
 {
-	const char *user = NULL, *course = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--user")))
-			user = v;
-		else if ((v = cli_flag(argc, argv, &i, "--course")))
-			course = v;
-		else
-			die("cert issue: unknown option '%s'\n%s", argv[i], CERT_USAGE);
-	}
+	cli_key_option(a);
+	const char *user = cmd_arg(a, "user"), *course = cmd_arg(a, "course");
 	if (!user || !course)
 		die("cert issue needs --user and --course\n%s", CERT_USAGE);
 	sqlite3 *db = cli_db_open();
@@ -93,18 +85,10 @@ static void cert_list_print(void *ctx, const struct cert_listing *r)
 	printf("%s\t%s\t%s\t%s\t%s\t%s\n", r->serial, r->code, r->username, r->course_id, r->completed_on, r->state);
 }
 
-static int list_cmd(int argc, char **argv)
+static int list_cmd(struct cmd_args *a)
 {
-	const char *user = NULL, *course = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--user")))
-			user = v;
-		else if ((v = cli_flag(argc, argv, &i, "--course")))
-			course = v;
-		else
-			die("cert list: unknown option '%s'\n%s", argv[i], CERT_USAGE);
-	}
+	cli_key_option(a);
+	const char *user = cmd_arg(a, "user"), *course = cmd_arg(a, "course");
 	sqlite3 *db = cli_db_open();
 	struct err e;
 	if (cert_list(db, user, course, cert_list_print, NULL, &e) < 0)
@@ -121,12 +105,11 @@ static struct cert load_or_die(sqlite3 *db, const char *serial)
 	return c;
 }
 
-static int show_cmd(int argc, char **argv)
+static int show_cmd(struct cmd_args *a)
 {
-	if (argc != 2)
-		die("%s", CERT_USAGE);
+	cli_key_option(a);
 	sqlite3 *db = cli_db_open();
-	struct cert c = load_or_die(db, argv[1]);
+	struct cert c = load_or_die(db, a->argv[0]);
 	print_cert(&c, c.revoked_at ? "revoked" : c.superseded_by ? "superseded" : "issued");
 	struct buf t = BUF_INIT;
 	cert_token(&c, &t);
@@ -137,20 +120,20 @@ static int show_cmd(int argc, char **argv)
 	return 0;
 }
 
-static int reissue_cmd(int argc, char **argv)
+static int reissue_cmd(struct cmd_args *a)
 {
-	if (argc != 2)
-		die("%s", CERT_USAGE);
+	cli_key_option(a);
+	const char *serial = a->argv[0];
 	sqlite3 *db = cli_db_open();
 	struct err e;
 	int64_t id = 0;
-	if (cert_reissue(db, argv[1], &id, &e) < 0)
+	if (cert_reissue(db, serial, &id, &e) < 0)
 		die("cert reissue: %s", e.msg);
 	struct cert c;
 	if (cert_get(db, id, &c) == 0) {
-		printf("%s %s (replaces %s)\n", c.serial, c.code, argv[1]);
+		printf("%s %s (replaces %s)\n", c.serial, c.code, serial);
 		char target[300], detail[80];
-		snprintf(target, sizeof target, "certificate:%s", argv[1]);
+		snprintf(target, sizeof target, "certificate:%s", serial);
 		snprintf(detail, sizeof detail, "new=%s", c.serial);
 		cli_audit("certificate.reissue", target, detail);
 		cert_release(&c);
@@ -159,20 +142,10 @@ static int reissue_cmd(int argc, char **argv)
 	return 0;
 }
 
-static int revoke_cmd(int argc, char **argv)
+static int revoke_cmd(struct cmd_args *a)
 {
-	const char *serial = NULL, *reason = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--reason")))
-			reason = v;
-		else if (argv[i][0] != '-' && !serial)
-			serial = argv[i];
-		else
-			die("cert revoke: unknown option '%s'\n%s", argv[i], CERT_USAGE);
-	}
-	if (!serial)
-		die("%s", CERT_USAGE);
+	cli_key_option(a);
+	const char *serial = a->argv[0], *reason = cmd_arg(a, "reason");
 	sqlite3 *db = cli_db_open();
 	struct err e;
 	if (cert_revoke(db, serial, reason, &e) < 0)
@@ -259,27 +232,11 @@ done:
 	return rc;
 }
 
-static int verify_cmd(int argc, char **argv)
+static int verify_cmd(struct cmd_args *a)
 {
-	const char *what = NULL, *key = NULL, *payload = NULL;
-	bool offline = false;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if (strcmp(argv[i], "--offline") == 0)
-			offline = true;
-		else if ((v = cli_flag(argc, argv, &i, "--key")))
-			key = v;
-		else if ((v = cli_flag(argc, argv, &i, "--payload")))
-			payload = v;
-		else if (argv[i][0] != '-' && !what)
-			what = argv[i];
-		else
-			die("cert verify: unknown option '%s'\n%s", argv[i], CERT_USAGE);
-	}
-	if (!what) {
-		fprintf(stderr, "%s\n", CERT_USAGE);
-		return 2;
-	}
+	/* With --offline, --key is the public key (set) to check against; else the signing key file. */
+	const char *what = a->argv[0], *key = cmd_arg(a, "key"), *payload = cmd_arg(a, "payload");
+	bool offline = cmd_has(a, "offline");
 	if (offline)
 		return verify_offline(what, key, payload);
 	char code[16];
@@ -325,20 +282,10 @@ static int write_out(const char *path, const struct buf *b)
 	return 0;
 }
 
-static int render_cmd(int argc, char **argv)
+static int render_cmd(struct cmd_args *a)
 {
-	const char *serial = NULL, *out = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "-o")))
-			out = v;
-		else if (argv[i][0] != '-' && !serial)
-			serial = argv[i];
-		else
-			die("cert render: unknown option '%s'\n%s", argv[i], CERT_USAGE);
-	}
-	if (!serial)
-		die("cert render needs a certificate serial or code\n%s", CERT_USAGE);
+	cli_key_option(a);
+	const char *serial = a->argv[0], *out = cmd_arg(a, "output");
 	if (!out)
 		die("cert render needs -o FILE.png or FILE.pdf\n%s", CERT_USAGE);
 	if (!str_ends(out, ".png") && !str_ends(out, ".pdf"))
@@ -383,21 +330,14 @@ static size_t bench_render(struct cert_renderer *cr, const struct cert *c, bool 
  * freed (what the web download and `sala cert render` do), the median of a few;
  * "each" is the mean of N renders with one warm renderer (what bulk does).
  */
-static int render_bench_cmd(int argc, char **argv)
+static int render_bench_cmd(struct cmd_args *a)
 {
-	const char *serial = NULL, *format = "png";
+	cli_key_option(a);
+	const char *serial = a->argc ? a->argv[0] : NULL;
+	const char *format = cmd_has(a, "format") ? cmd_arg(a, "format") : "png";
 	long count = 20;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--count")))
-			count = cli_number("cert render-bench: --count", v, 1, 100000);
-		else if ((v = cli_flag(argc, argv, &i, "--format")))
-			format = v;
-		else if (argv[i][0] != '-' && !serial)
-			serial = argv[i];
-		else
-			die("cert render-bench: unknown option '%s'\n%s", argv[i], CERT_USAGE);
-	}
+	if (cmd_has(a, "count"))
+		count = cli_number("cert render-bench: --count", cmd_arg(a, "count"), 1, 100000);
 	bool pdf = strcmp(format, "pdf") == 0;
 	if ((!pdf && strcmp(format, "png") != 0) || count < 1 || count > 100000)
 		die("cert render-bench: --format png|pdf, --count 1 to 100000\n%s", CERT_USAGE);
@@ -447,27 +387,11 @@ static int render_bench_cmd(int argc, char **argv)
 	return 0;
 }
 
-static int bulk_cmd(int argc, char **argv)
+static int bulk_cmd(struct cmd_args *a)
 {
-	struct cert_filter f = {0};
-	const char *org = NULL, *out = NULL, *limit = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--course")))
-			f.course_id = v;
-		else if ((v = cli_flag(argc, argv, &i, "--org")))
-			org = v;
-		else if ((v = cli_flag(argc, argv, &i, "--from")))
-			f.from = v;
-		else if ((v = cli_flag(argc, argv, &i, "--to")))
-			f.to = v;
-		else if ((v = cli_flag(argc, argv, &i, "--limit")))
-			limit = v;
-		else if ((v = cli_flag(argc, argv, &i, "-o")))
-			out = v;
-		else
-			die("cert bulk: unknown option '%s'\n%s", argv[i], CERT_USAGE);
-	}
+	cli_key_option(a);
+	struct cert_filter f = {.course_id = cmd_arg(a, "course"), .from = cmd_arg(a, "from"), .to = cmd_arg(a, "to")};
+	const char *org = cmd_arg(a, "org"), *out = cmd_arg(a, "output"), *limit = cmd_arg(a, "limit");
 	if (limit) {
 		char *end;
 		long n = strtol(limit, &end, 10);
@@ -515,11 +439,10 @@ static int bulk_cmd(int argc, char **argv)
 	return 0;
 }
 
-static int public_key_cmd(int argc, char **argv)
+static int public_key_cmd(struct cmd_args *a)
 {
-	bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
-	if (argc > 2 || (argc == 2 && !json))
-		die("%s", CERT_USAGE);
+	cli_key_option(a);
+	bool json = cmd_has(a, "json");
 	sqlite3 *db = cli_db_open();
 	struct cert_pubkey *keys;
 	size_t n;
@@ -538,11 +461,9 @@ static int public_key_cmd(int argc, char **argv)
 	return 0;
 }
 
-static int keygen_cmd(int argc, char **argv)
+static int keygen_cmd(struct cmd_args *a)
 {
-	(void)argv;
-	if (argc != 1)
-		die("%s", CERT_USAGE);
+	cli_key_option(a);
 	sqlite3 *db = cli_db_open();
 	char kid[CERT_KID_SIZE];
 	struct err e;
@@ -556,11 +477,9 @@ static int keygen_cmd(int argc, char **argv)
 	return 0;
 }
 
-static int rotate_key_cmd(int argc, char **argv)
+static int rotate_key_cmd(struct cmd_args *a)
 {
-	(void)argv;
-	if (argc != 1)
-		die("%s", CERT_USAGE);
+	cli_key_option(a);
 	sqlite3 *db = cli_db_open();
 	char old_kid[CERT_KID_SIZE], new_kid[CERT_KID_SIZE];
 	struct err e;
@@ -576,48 +495,119 @@ static int rotate_key_cmd(int argc, char **argv)
 	return 0;
 }
 
-/*
- * --key PATH names the signing key file for every subcommand but "verify --offline", where --key is the
- * public key (set) to check against. Takes it out of argv; returns the new argc.
- */
-static int take_key(int argc, char **argv)
-{
-	bool offline = false;
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--offline") == 0)
-			offline = true;
-	if (offline && strcmp(argv[0], "verify") == 0)
-		return argc;
-	int out = 0;
-	for (int i = 0; i < argc; i++) {
-		const char *v;
-		if (i > 0 && (v = cli_flag(argc, argv, &i, "--key"))) {
-			cert_key_use(v);
-			continue;
-		}
-		argv[out++] = argv[i];
-	}
-	argv[out] = NULL;
-	return out;
-}
+#define KEY_OPTION {"key", required_argument, NULL, 0}
 
-int cmd_cert(int argc, char **argv)
-{
-	static const struct command sub[] = {
-	    {"issue", "", issue_cmd},	{"list", "", list_cmd},
-	    {"show", "", show_cmd},	{"reissue", "", reissue_cmd},
-	    {"revoke", "", revoke_cmd}, {"verify", "", verify_cmd},
-	    {"render", "", render_cmd}, {"render-bench", "", render_bench_cmd},
-	    {"bulk", "", bulk_cmd},	{"public-key", "", public_key_cmd},
-	    {"keygen", "", keygen_cmd}, {"rotate-key", "", rotate_key_cmd},
-	};
-	if (argc < 2) {
-		fprintf(stderr, "%s\n", CERT_USAGE);
-		return 2;
-	}
-	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
-		if (strcmp(sub[i].name, argv[1]) == 0)
-			return sub[i].run(take_key(argc - 1, argv + 1), argv + 1);
-	fprintf(stderr, "sala: unknown cert command '%s'\n%s\n", argv[1], CERT_USAGE);
-	return 2;
-}
+static const struct cmd_entry issue_entry = {
+	.name = "issue",
+	.usage = "cert issue --user USERNAME --course ID",
+	.options = (const struct option[]){{"user", required_argument, NULL, 0},
+					   {"course", required_argument, NULL, 0},
+					   KEY_OPTION,
+					   {0}},
+	.exec = issue_cmd,
+};
+static const struct cmd_entry list_entry = {
+	.name = "list",
+	.usage = "cert list [--user USERNAME] [--course ID]",
+	.options = (const struct option[]){{"user", required_argument, NULL, 0},
+					   {"course", required_argument, NULL, 0},
+					   KEY_OPTION,
+					   {0}},
+	.exec = list_cmd,
+};
+static const struct cmd_entry show_entry = {
+	.name = "show",
+	.usage = "cert show SERIAL",
+	.options = (const struct option[]){KEY_OPTION, {0}},
+	.lower = 1,
+	.upper = 1,
+	.exec = show_cmd,
+};
+static const struct cmd_entry reissue_entry = {
+	.name = "reissue",
+	.usage = "cert reissue SERIAL",
+	.options = (const struct option[]){KEY_OPTION, {0}},
+	.lower = 1,
+	.upper = 1,
+	.exec = reissue_cmd,
+};
+static const struct cmd_entry revoke_entry = {
+	.name = "revoke",
+	.usage = "cert revoke SERIAL --reason TEXT",
+	.options = (const struct option[]){{"reason", required_argument, NULL, 0}, KEY_OPTION, {0}},
+	.lower = 1,
+	.upper = 1,
+	.exec = revoke_cmd,
+};
+static const struct cmd_entry verify_entry = {
+	.name = "verify",
+	.usage = "cert verify CODE | --offline FILE.pdf|FILE.png|TOKEN|CODE --key PUBKEYFILE [--payload TOKEN]",
+	.help = "  with --offline, --key is the public key (sala cert public-key) to check against",
+	.options = (const struct option[]){{"offline", no_argument, NULL, 0},
+					   {"payload", required_argument, NULL, 0},
+					   KEY_OPTION,
+					   {0}},
+	.lower = 1,
+	.upper = 1,
+	.exec = verify_cmd,
+};
+static const struct cmd_entry render_entry = {
+	.name = "render",
+	.usage = "cert render SERIAL -o FILE.png|FILE.pdf",
+	.options = (const struct option[]){{"output", required_argument, NULL, 'o'}, KEY_OPTION, {0}},
+	.upper = 1,
+	.exec = render_cmd,
+};
+static const struct cmd_entry render_bench_entry = {
+	.name = "render-bench",
+	.usage = "cert render-bench [SERIAL] [--count N] [--format png|pdf]",
+	.options = (const struct option[]){{"count", required_argument, NULL, 0},
+					   {"format", required_argument, NULL, 0},
+					   KEY_OPTION,
+					   {0}},
+	.upper = 1,
+	.exec = render_bench_cmd,
+};
+static const struct cmd_entry bulk_entry = {
+	.name = "bulk",
+	.usage = "cert bulk [--course ID] [--org CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N] "
+		 "-o FILE.pdf|FILE.zip",
+	.options = (const struct option[]){{"course", required_argument, NULL, 0},
+					   {"org", required_argument, NULL, 0},
+					   {"from", required_argument, NULL, 0},
+					   {"to", required_argument, NULL, 0},
+					   {"limit", required_argument, NULL, 0},
+					   {"output", required_argument, NULL, 'o'},
+					   KEY_OPTION,
+					   {0}},
+	.exec = bulk_cmd,
+};
+static const struct cmd_entry public_key_entry = {
+	.name = "public-key",
+	.usage = "cert public-key [--json]",
+	.options = (const struct option[]){{"json", no_argument, NULL, 0}, KEY_OPTION, {0}},
+	.exec = public_key_cmd,
+};
+static const struct cmd_entry keygen_entry = {
+	.name = "keygen",
+	.usage = "cert keygen          (only for a database that has no key and no certificates)",
+	.options = (const struct option[]){KEY_OPTION, {0}},
+	.exec = keygen_cmd,
+};
+static const struct cmd_entry rotate_key_entry = {
+	.name = "rotate-key",
+	.usage = "cert rotate-key      (a new signing key; certificates signed by the old one stay valid)",
+	.options = (const struct option[]){KEY_OPTION, {0}},
+	.exec = rotate_key_cmd,
+};
+
+const struct cmd_entry cmd_cert_entry = {
+	.name = "cert",
+	.usage = "cert issue|list|show|reissue|revoke|verify|render|render-bench|bulk|public-key|keygen|rotate-key ...",
+	.help = "Every command but 'verify --offline' takes --key PATH: the signing key file (default <database>.key).",
+	.subs = (const struct cmd_entry *const[]){&issue_entry, &list_entry, &show_entry, &reissue_entry,
+						  &revoke_entry, &verify_entry, &render_entry, &render_bench_entry,
+						  &bulk_entry, &public_key_entry, &keygen_entry, &rotate_key_entry,
+						  NULL},
+
+};

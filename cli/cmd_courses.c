@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
-#include "cli/commands.h"
 #include "courses/import.h"
 #include "courses/package.h"
 #include "lib/db.h"
@@ -77,11 +76,9 @@ static int mkdirs(const char *path)
 	return rc;
 }
 
-int cmd_new(int argc, char **argv)
+static int cmd_new(struct cmd_args *a)
 {
-	if (argc != 2)
-		die("usage: sala new DIR");
-	const char *dir = argv[1];
+	const char *dir = a->argv[0];
 	struct stat st;
 	char *yml = xasprintf("%s/course.yml", dir);
 	if (stat(yml, &st) == 0)
@@ -105,26 +102,28 @@ int cmd_new(int argc, char **argv)
 
 #define LIMIT_FLAGS "[--max-entries N] [--max-entry-mb N] [--max-total-mb N] [--max-markdown-kb N] [--max-ratio N]"
 
-/*
- * A package limit flag at argv[*i] ("--max-total-mb N" for the limit
- * max_total_mb, see pkg_limit_names) sets it in lim and advances *i; exits on
- * a bad value. False when argv[*i] is not such a flag.
- */
-static bool limit_flag(int argc, char **argv, int *i, struct pkg_limits *lim)
+/* The package limits as options, "--max-total-mb N" for the limit max_total_mb (see pkg_limit_names). */
+#define LIMIT_OPTIONS                                                                                          \
+	{"max-entries", required_argument, NULL, 0}, {"max-entry-mb", required_argument, NULL, 0},              \
+	    {"max-total-mb", required_argument, NULL, 0}, {"max-markdown-kb", required_argument, NULL, 0},      \
+	    {"max-ratio", required_argument, NULL, 0}
+
+/* Sets in lim the limits given as options, in the order given; exits on a bad value. */
+static void limits_from(const struct cmd_args *a, struct pkg_limits *lim)
 {
-	for (const char *const *n = pkg_limit_names; *n; n++) {
-		char flag[40] = "--";
-		for (size_t k = 0; (*n)[k] && k + 3 < sizeof flag; k++)
-			flag[k + 2] = (*n)[k] == '_' ? '-' : (*n)[k];
-		const char *v = cli_flag(argc, argv, i, flag);
-		if (!v)
+	for (int i = 0; i < a->nopts; i++) {
+		const char *name = a->opts[i].opt->name;
+		if (strncmp(name, "max-", 4) != 0)
 			continue;
+		char limit[40];
+		size_t k = 0;
+		for (; name[k] && k + 1 < sizeof limit; k++)
+			limit[k] = name[k] == '-' ? '_' : name[k];
+		limit[k] = '\0';
 		struct err e;
-		if (pkg_limits_set(lim, *n, v, &e) < 0)
-			die("%s: %s", flag, strchr(e.msg, ':') ? strchr(e.msg, ':') + 2 : e.msg);
-		return true;
+		if (pkg_limits_set(lim, limit, a->opts[i].value, &e) < 0)
+			die("--%s: %s", name, strchr(e.msg, ':') ? strchr(e.msg, ':') + 2 : e.msg);
 	}
-	return false;
 }
 
 /* Loads and checks path; prints problems or the ok line. Returns the problem count, or -1 when unreadable. */
@@ -139,9 +138,9 @@ static int load_check(const char *path, const struct pkg_limits *lim, struct pac
 	}
 	struct problems pr = {0};
 	int n = pkg_analyze(p, lim, 0, info, &pr);
-	fputs(buf_str(&pr.warnings), stderr);
+	fputs(problems_warnings(&pr), stderr);
 	if (n) {
-		fputs(buf_str(&pr.text), stdout);
+		fputs(problems_text(&pr), stdout);
 		fprintf(stderr, "sala: %d problem%s\n", n, n == 1 ? "" : "s");
 	} else if (!quiet) {
 		printf("ok: %s %s (%s): %d lessons, %d quizzes, %d questions\n", info->id, info->version,
@@ -151,21 +150,12 @@ static int load_check(const char *path, const struct pkg_limits *lim, struct pac
 	return n;
 }
 
-int cmd_check(int argc, char **argv)
+static int cmd_check(struct cmd_args *a)
 {
-	const char *usage = "usage: sala check DIR|FILE.zip|FILE.tar.gz " LIMIT_FLAGS;
-	const char *path = NULL;
+	const char *path = a->argv[0];
 	struct pkg_limits lim;
 	pkg_limits_default(&lim);
-	for (int i = 1; i < argc; i++) {
-		if (limit_flag(argc, argv, &i, &lim))
-			continue;
-		if (path || argv[i][0] == '-')
-			die("%s", usage);
-		path = argv[i];
-	}
-	if (!path)
-		die("%s", usage);
+	limits_from(a, &lim);
 	struct package p;
 	struct pkg_info info;
 	int n = load_check(path, &lim, &p, &info, false);
@@ -175,25 +165,12 @@ int cmd_check(int argc, char **argv)
 	return n == 0 ? 0 : 1;
 }
 
-int cmd_pack(int argc, char **argv)
+static int cmd_pack(struct cmd_args *a)
 {
-	const char *usage = "usage: sala pack DIR [-o FILE.zip] " LIMIT_FLAGS;
-	const char *dir = NULL, *out = NULL;
+	const char *dir = a->argv[0], *out = cmd_arg(a, "output");
 	struct pkg_limits lim;
 	pkg_limits_default(&lim);
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "-o")) || (v = cli_flag(argc, argv, &i, "--output")))
-			out = v;
-		else if (limit_flag(argc, argv, &i, &lim))
-			continue;
-		else if (!dir && argv[i][0] != '-')
-			dir = argv[i];
-		else
-			die("%s", usage);
-	}
-	if (!dir)
-		die("%s", usage);
+	limits_from(a, &lim);
 	struct package p;
 	struct pkg_info info;
 	int n = load_check(dir, &lim, &p, &info, true);
@@ -222,58 +199,32 @@ int cmd_pack(int argc, char **argv)
 	return rc;
 }
 
-int cmd_preview(int argc, char **argv)
+static int cmd_preview(struct cmd_args *a)
 {
-	const char *usage = "usage: sala preview DIR [--listen 127.0.0.1:8090] [--port-file FILE] " LIMIT_FLAGS;
-	const char *dir = NULL, *listen = "127.0.0.1:8090", *port_file = NULL;
+	const char *dir = a->argv[0], *port_file = cmd_arg(a, "port-file");
+	const char *listen = cmd_has(a, "listen") ? cmd_arg(a, "listen") : "127.0.0.1:8090";
 	struct pkg_limits lim;
 	pkg_limits_default(&lim);
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--listen")))
-			listen = v;
-		else if ((v = cli_flag(argc, argv, &i, "--port-file")))
-			port_file = v;
-		else if (limit_flag(argc, argv, &i, &lim))
-			continue;
-		else if (!dir && argv[i][0] != '-')
-			dir = argv[i];
-		else
-			die("%s", usage);
-	}
-	if (!dir)
-		die("%s", usage);
+	limits_from(a, &lim);
 	return preview_run(dir, listen, port_file, &lim);
 }
 
-int cmd_import(int argc, char **argv)
+static int cmd_import(struct cmd_args *a)
 {
-	const char *usage = "usage: sala import FILE|DIR [--force] " LIMIT_FLAGS;
-	const char *path = NULL;
+	const char *path = a->argv[0];
 	struct pkg_limits lim;
 	pkg_limits_default(&lim);
-	struct import_opts o = {.by = "cli", .lim = &lim};
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--force") == 0)
-			o.force = true;
-		else if (limit_flag(argc, argv, &i, &lim))
-			continue;
-		else if (!path && argv[i][0] != '-')
-			path = argv[i];
-		else
-			die("%s", usage);
-	}
-	if (!path)
-		die("%s", usage);
+	limits_from(a, &lim);
+	struct import_opts o = {.by = "cli", .lim = &lim, .force = cmd_has(a, "force")};
 	sqlite3 *db = cli_db_open();
 	struct problems pr = {0};
 	struct err e;
 	char msg[512];
 	int rc = package_import_path(db, path, &o, &pr, msg, sizeof msg, &e);
 	db_close(db);
-	fputs(buf_str(&pr.warnings), stderr);
+	fputs(problems_warnings(&pr), stderr);
 	if (rc < 0) {
-		fputs(buf_str(&pr.text), stdout);
+		fputs(problems_text(&pr), stdout);
 		problems_release(&pr);
 		die("import: %s: %s", path, e.msg);
 	}
@@ -301,23 +252,13 @@ static size_t print_versions(sqlite3 *db, const char *course, const char *lang, 
 	return n;
 }
 
-int cmd_courses(int argc, char **argv)
+#define COURSES_USAGE "courses list | versions ID [--lang L] | rollback ID --lang L --version V"
+
+static int cmd_courses(struct cmd_args *a)
 {
-	const char *usage = "usage: sala courses list | versions ID [--lang L] | rollback ID --lang L --version V";
-	if (argc < 2)
-		die("%s", usage);
-	const char *sub = argv[1], *id = NULL, *lang = NULL, *version = NULL;
-	for (int i = 2; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--lang")))
-			lang = v;
-		else if ((v = cli_flag(argc, argv, &i, "--version")))
-			version = v;
-		else if (!id && argv[i][0] != '-')
-			id = argv[i];
-		else
-			die("courses: unexpected '%s'\n%s", argv[i], usage);
-	}
+	const char *usage = "usage: sala " COURSES_USAGE;
+	const char *sub = a->argv[0], *id = a->argc > 1 ? a->argv[1] : NULL;
+	const char *lang = cmd_arg(a, "lang"), *version = cmd_arg(a, "version");
 	if (strcmp(sub, "list") && strcmp(sub, "versions") && strcmp(sub, "rollback"))
 		die("courses: unknown command '%s'\n%s", sub, usage);
 	if (lang && strcmp(lang, "en") && strcmp(lang, "km"))
@@ -352,3 +293,64 @@ int cmd_courses(int argc, char **argv)
 	db_close(db);
 	return rc;
 }
+
+const struct cmd_entry cmd_new_entry = {
+	.name = "new",
+	.usage = "new DIR",
+	.help = "  a new course to edit: course.yml, two lessons and a quiz",
+	.lower = 1,
+	.upper = 1,
+	.exec = cmd_new,
+};
+
+const struct cmd_entry cmd_check_entry = {
+	.name = "check",
+	.usage = "check DIR|FILE.zip|FILE.tar.gz " LIMIT_FLAGS,
+	.options = (const struct option[]){LIMIT_OPTIONS, {0}},
+	.lower = 1,
+	.upper = 1,
+	.exec = cmd_check,
+};
+
+const struct cmd_entry cmd_pack_entry = {
+	.name = "pack",
+	.usage = "pack DIR [-o FILE.zip] " LIMIT_FLAGS,
+	.options = (const struct option[]){{"output", required_argument, NULL, 'o'}, LIMIT_OPTIONS, {0}},
+	.lower = 1,
+	.upper = 1,
+	.exec = cmd_pack,
+};
+
+const struct cmd_entry cmd_preview_entry = {
+	.name = "preview",
+	.usage = "preview DIR [--listen 127.0.0.1:8090] [--port-file FILE] " LIMIT_FLAGS,
+	.options = (const struct option[]){{"listen", required_argument, NULL, 0},
+					   {"port-file", required_argument, NULL, 0},
+					   LIMIT_OPTIONS,
+					   {0}},
+	.lower = 1,
+	.upper = 1,
+	.exec = cmd_preview,
+};
+
+const struct cmd_entry cmd_import_entry = {
+	.name = "import",
+	.usage = "import FILE|DIR [--force] " LIMIT_FLAGS,
+	.help = "  the limits are described in docs/package-format.md",
+	.options = (const struct option[]){{"force", no_argument, NULL, 0}, LIMIT_OPTIONS, {0}},
+	.lower = 1,
+	.upper = 1,
+	.exec = cmd_import,
+};
+
+/* The subcommand is checked by the handler, which names what is missing ("rollback needs a course ID..."). */
+const struct cmd_entry cmd_courses_entry = {
+	.name = "courses",
+	.usage = COURSES_USAGE,
+	.options = (const struct option[]){{"lang", required_argument, NULL, 0},
+					   {"version", required_argument, NULL, 0},
+					   {0}},
+	.lower = 1,
+	.upper = 2,
+	.exec = cmd_courses,
+};

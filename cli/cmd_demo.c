@@ -80,21 +80,13 @@ static int demo_init(sqlite3 *db)
 	return 1;
 }
 
-int cmd_demo(int argc, char **argv)
+static int cmd_demo(struct cmd_args *a)
 {
-	bool init = false;
+	bool init = cmd_has(a, "init");
 	long learners = -1;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if (strcmp(argv[i], "--init") == 0)
-			init = true;
-		else if ((v = cli_flag(argc, argv, &i, "--learners")))
-			learners = cli_number("demo: --learners", v, 0, 1000000);
-		else
-			die("usage: sala demo [--init] [--learners N]\n  --init creates the provinces, demo accounts and "
-			    "courses in a new database;\n  --learners N adds N synthetic officials (with --init: only "
-			    "to a new database)");
-	}
+	const char *v = cmd_arg(a, "learners");
+	if (v)
+		learners = cli_number("demo: --learners", v, 0, 1000000);
 	if (!init && learners < 0)
 		init = true;
 	/* Only --init creates a database (and its key); --learners alone adds to an existing one. */
@@ -125,3 +117,14 @@ int cmd_demo(int argc, char **argv)
 	db_close(db);
 	return 0;
 }
+
+const struct cmd_entry cmd_demo_entry = {
+	.name = "demo",
+	.usage = "demo [--init] [--learners N]",
+	.help = "  --init creates the provinces, demo accounts and courses in a new database;\n"
+		"  --learners N adds N synthetic officials (with --init: only to a new database)",
+	.options = (const struct option[]){{"init", no_argument, NULL, 0},
+					   {"learners", required_argument, NULL, 0},
+					   {0}},
+	.exec = cmd_demo,
+};

@@ -21,7 +21,6 @@
 #include "accounts/users.h"
 #include "certificates/cert.h"
 #include "cli/cli.h"
-#include "cli/commands.h"
 #include "lib/buf.h"
 #include "lib/db.h"
 #include "lib/settings.h"
@@ -374,25 +373,17 @@ static long num_arg(const char *flag, const char *v, long max)
 	return n;
 }
 
-int cmd_doctor(int argc, char **argv)
+static int cmd_doctor(struct cmd_args *a)
 {
-	const char *backups = DOCTOR_BACKUPS_DIR, *listen = NULL;
+	const char *backups = DOCTOR_BACKUPS_DIR, *listen = cmd_arg(a, "listen");
 	long min_mb = DOCTOR_MIN_FREE_MB, max_hours = DOCTOR_MAX_BACKUP_AGE_HOURS;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--backups")))
-			backups = v;
-		else if ((v = cli_flag(argc, argv, &i, "--listen")))
-			listen = v;
-		else if ((v = cli_flag(argc, argv, &i, "--min-free-mb")))
-			min_mb = num_arg("--min-free-mb", v, 1L << 30);
-		else if ((v = cli_flag(argc, argv, &i, "--max-backup-age-hours")))
-			max_hours = num_arg("--max-backup-age-hours", v, 100000);
-		else {
-			fprintf(stderr, "usage: sala %s [--db PATH]\n", DOCTOR_USAGE);
-			return 2;
-		}
-	}
+	const char *v;
+	if ((v = cmd_arg(a, "backups")))
+		backups = v;
+	if ((v = cmd_arg(a, "min-free-mb")))
+		min_mb = num_arg("--min-free-mb", v, 1L << 30);
+	if ((v = cmd_arg(a, "max-backup-age-hours")))
+		max_hours = num_arg("--max-backup-age-hours", v, 100000);
 	struct doctor d = {.db = cli_db_path()};
 	char *dbflag = xasprintf(" --db %s", d.db);
 	d.dbflag = dbflag;
@@ -440,3 +431,14 @@ done:
 	free(dbflag);
 	return d.problems ? 1 : 0;
 }
+
+const struct cmd_entry cmd_doctor_entry = {
+	.name = "doctor",
+	.usage = "doctor [--backups DIR] [--listen ADDR:PORT] [--min-free-mb N] [--max-backup-age-hours N] [--db PATH]",
+	.options = (const struct option[]){{"backups", required_argument, NULL, 0},
+					   {"listen", required_argument, NULL, 0},
+					   {"min-free-mb", required_argument, NULL, 0},
+					   {"max-backup-age-hours", required_argument, NULL, 0},
+					   {0}},
+	.exec = cmd_doctor,
+};

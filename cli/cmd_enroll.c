@@ -4,25 +4,15 @@
 
 #include "accounts/users.h"
 #include "cli/cli.h"
-#include "cli/commands.h"
 #include "lib/db.h"
 #include "lib/err.h"
 #include "courses/learn.h"
 
-int cmd_enroll(int argc, char **argv)
+#define ENROLL_USAGE "enroll --course ID (--user NAME | --org CODE)"
+
+static int cmd_enroll(struct cmd_args *a)
 {
-	const char *course = NULL, *user = NULL, *org = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--course")))
-			course = v;
-		else if ((v = cli_flag(argc, argv, &i, "--user")))
-			user = v;
-		else if ((v = cli_flag(argc, argv, &i, "--org")))
-			org = v;
-		else
-			die("usage: sala %s", ENROLL_USAGE);
-	}
+	const char *course = cmd_arg(a, "course"), *user = cmd_arg(a, "user"), *org = cmd_arg(a, "org");
 	if (!course || !!user == !!org)
 		die("usage: sala %s", ENROLL_USAGE);
 	sqlite3 *db = cli_db_open();
@@ -62,3 +52,14 @@ int cmd_enroll(int argc, char **argv)
 	db_close(db);
 	return rc;
 }
+
+const struct cmd_entry cmd_enroll_entry = {
+	.name = "enroll",
+	.alias = "enrol",
+	.usage = ENROLL_USAGE,
+	.options = (const struct option[]){{"course", required_argument, NULL, 0},
+					   {"user", required_argument, NULL, 0},
+					   {"org", required_argument, NULL, 0},
+					   {0}},
+	.exec = cmd_enroll,
+};

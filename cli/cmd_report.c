@@ -3,35 +3,15 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/commands.h"
 #include "lib/db.h"
 #include "reports/report.h"
 
-int cmd_report(int argc, char **argv)
+static int cmd_report(struct cmd_args *a)
 {
-	const char *course = NULL, *org = NULL, *period = NULL, *from = NULL, *to = NULL, *by_s = NULL;
-	const char *format = "table", *lang = "en";
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--course")))
-			course = v;
-		else if ((v = cli_flag(argc, argv, &i, "--org")))
-			org = v;
-		else if ((v = cli_flag(argc, argv, &i, "--period")))
-			period = v;
-		else if ((v = cli_flag(argc, argv, &i, "--from")))
-			from = v;
-		else if ((v = cli_flag(argc, argv, &i, "--to")))
-			to = v;
-		else if ((v = cli_flag(argc, argv, &i, "--by")))
-			by_s = v;
-		else if ((v = cli_flag(argc, argv, &i, "--format")))
-			format = v;
-		else if ((v = cli_flag(argc, argv, &i, "--lang")))
-			lang = v;
-		else
-			die("usage: sala %s", REPORT_USAGE);
-	}
+	const char *course = cmd_arg(a, "course"), *org = cmd_arg(a, "org"), *period = cmd_arg(a, "period");
+	const char *from = cmd_arg(a, "from"), *to = cmd_arg(a, "to"), *by_s = cmd_arg(a, "by");
+	const char *format = cmd_has(a, "format") ? cmd_arg(a, "format") : "table";
+	const char *lang = cmd_has(a, "lang") ? cmd_arg(a, "lang") : "en";
 	if (strcmp(format, "csv") && strcmp(format, "json") && strcmp(format, "table"))
 		die("unknown format '%s' (csv, json or table)", format);
 	if (strcmp(lang, "en") && strcmp(lang, "km"))
@@ -61,3 +41,19 @@ int cmd_report(int argc, char **argv)
 	report_free(&r);
 	return ferror(stdout) ? 1 : 0;
 }
+
+const struct cmd_entry cmd_report_entry = {
+	.name = "report",
+	.usage = "report [--course ID] [--org CODE] [--period all|YYYY|YYYY-Qn|YYYY-Sn] [--from YYYY-MM-DD] "
+		 "[--to YYYY-MM-DD] [--by sex,org,course] [--format csv|json|table] [--lang en|km]",
+	.options = (const struct option[]){{"course", required_argument, NULL, 0},
+					   {"org", required_argument, NULL, 0},
+					   {"period", required_argument, NULL, 0},
+					   {"from", required_argument, NULL, 0},
+					   {"to", required_argument, NULL, 0},
+					   {"by", required_argument, NULL, 0},
+					   {"format", required_argument, NULL, 0},
+					   {"lang", required_argument, NULL, 0},
+					   {0}},
+	.exec = cmd_report,
+};

@@ -31,39 +31,30 @@ static void serve_preflight(const char *key);
 /* From this many server threads on, glibc's per-thread caches are turned off (see below). */
 #define SERVE_MANY_THREADS 256
 
-int cmd_serve(int argc, char **argv)
+static int cmd_serve(struct cmd_args *a)
 {
 	struct server_opts o = {.listen = "127.0.0.1:8080", .threads = SERVER_THREADS, .db_connections = SERVER_DB_CONNECTIONS,
 				.db_cache_kb = SERVER_DB_CACHE_KB, .conns_per_address = SERVER_CONNS_PER_ADDRESS,
 				.drain_seconds = SERVER_DRAIN_SECONDS, .min_free_mb = SERVER_MIN_FREE_MB};
-	const char *log_file = NULL;
-	const char *key = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--listen")))
-			o.listen = v;
-		else if ((v = cli_flag(argc, argv, &i, "--threads")))
-			o.threads = (int)cli_number("serve: --threads", v, 1, 4096);
-		else if ((v = cli_flag(argc, argv, &i, "--db-connections")))
-			o.db_connections = (int)cli_number("serve: --db-connections", v, 1, 256);
-		else if ((v = cli_flag(argc, argv, &i, "--db-cache-kb")))
-			o.db_cache_kb = (int)cli_number("serve: --db-cache-kb", v, 1, 1024 * 1024);
-		else if ((v = cli_flag(argc, argv, &i, "--conns-per-address")))
-			o.conns_per_address = (int)cli_number("serve: --conns-per-address", v, 0, 100000);
-		else if ((v = cli_flag(argc, argv, &i, "--port-file")))
-			o.port_file = v;
-		else if ((v = cli_flag(argc, argv, &i, "--drain-seconds")))
-			o.drain_seconds = cli_int(v, "--drain-seconds", 1, 3600);
-		else if ((v = cli_flag(argc, argv, &i, "--min-free-mb")))
-			o.min_free_mb = cli_int(v, "--min-free-mb", 1, 1024 * 1024);
-		else if ((v = cli_flag(argc, argv, &i, "--log-file")))
-			log_file = v;
-		else if ((v = cli_flag(argc, argv, &i, "--key")))
-			key = v;
-		else
-			die("usage: sala serve [--listen [ADDR:]PORT] [--threads N] [--conns-per-address N] [--db-connections N] "
-			    "[--db-cache-kb KB] [--drain-seconds N] [--min-free-mb N] [--log-file PATH] [--db PATH] [--key PATH]");
-	}
+	const char *log_file = cmd_arg(a, "log-file");
+	const char *key = cmd_arg(a, "key");
+	const char *v;
+	if ((v = cmd_arg(a, "listen")))
+		o.listen = v;
+	if ((v = cmd_arg(a, "threads")))
+		o.threads = (int)cli_number("serve: --threads", v, 1, 4096);
+	if ((v = cmd_arg(a, "db-connections")))
+		o.db_connections = (int)cli_number("serve: --db-connections", v, 1, 256);
+	if ((v = cmd_arg(a, "db-cache-kb")))
+		o.db_cache_kb = (int)cli_number("serve: --db-cache-kb", v, 1, 1024 * 1024);
+	if ((v = cmd_arg(a, "conns-per-address")))
+		o.conns_per_address = (int)cli_number("serve: --conns-per-address", v, 0, 100000);
+	if ((v = cmd_arg(a, "port-file")))
+		o.port_file = v;
+	if ((v = cmd_arg(a, "drain-seconds")))
+		o.drain_seconds = cli_int(v, "--drain-seconds", 1, 3600);
+	if ((v = cmd_arg(a, "min-free-mb")))
+		o.min_free_mb = cli_int(v, "--min-free-mb", 1, 1024 * 1024);
 	/* The server's log (requests, errors, migrations, audit) goes to standard output, or to --log-file. */
 	struct err e;
 	if (log_file && log_open_file(log_file, &e) < 0)
@@ -85,11 +76,11 @@ int cmd_serve(int argc, char **argv)
 	 * a tunable read at start-up only, so the server restarts itself once with them off.
 	 */
 	if (o.threads >= SERVE_MANY_THREADS && !getenv("GLIBC_TUNABLES")) {
-		char **again = xcalloc((size_t)argc + 4, sizeof *again);
+		char **again = xcalloc((size_t)a->line_argc + 4, sizeof *again);
 		int k = 0;
 		again[k++] = "sala";
-		for (int i = 0; i < argc; i++)
-			again[k++] = argv[i];
+		for (int i = 0; i < a->line_argc; i++)
+			again[k++] = a->line_argv[i];
 		again[k++] = "--db";
 		again[k++] = (char *)cli_db_path();
 		setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", 1);
@@ -127,21 +118,10 @@ static void serve_preflight(const char *key)
  * and renamed over FILE, so FILE is always either the old backup or a whole
  * new one, never a half-written copy.
  */
-int cmd_backup(int argc, char **argv)
+static int cmd_backup(struct cmd_args *a)
 {
-	const char *out = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--key")))
-			cert_key_use(v);
-		else if (argv[i][0] != '-' && !out)
-			out = argv[i];
-		else
-			out = NULL, i = argc;
-	}
-	if (!out)
-		die("usage: sala backup FILE [--key PATH]   (a consistent copy, safe while the server runs; the "
-		    "signing key is copied to FILE.key)");
+	cli_key_option(a);
+	const char *out = a->argv[0];
 	cli_check_out("backup", out);
 	struct stat src, dst;
 	if (stat(cli_db_path(), &src) == 0 && stat(out, &dst) == 0 && src.st_dev == dst.st_dev &&
@@ -192,3 +172,32 @@ int cmd_backup(int argc, char **argv)
 	free(key);
 	return 0;
 }
+
+const struct cmd_entry cmd_serve_entry = {
+	.name = "serve",
+	.usage = "serve [--listen [ADDR:]PORT] [--threads N] [--conns-per-address N] [--db-connections N] "
+		 "[--db-cache-kb KB] [--drain-seconds N] [--min-free-mb N] [--log-file PATH] [--port-file FILE] "
+		 "[--db PATH] [--key PATH]",
+	.options = (const struct option[]){{"listen", required_argument, NULL, 0},
+					   {"threads", required_argument, NULL, 0},
+					   {"db-connections", required_argument, NULL, 0},
+					   {"db-cache-kb", required_argument, NULL, 0},
+					   {"conns-per-address", required_argument, NULL, 0},
+					   {"port-file", required_argument, NULL, 0},
+					   {"drain-seconds", required_argument, NULL, 0},
+					   {"min-free-mb", required_argument, NULL, 0},
+					   {"log-file", required_argument, NULL, 0},
+					   {"key", required_argument, NULL, 0},
+					   {0}},
+	.exec = cmd_serve,
+};
+
+const struct cmd_entry cmd_backup_entry = {
+	.name = "backup",
+	.usage = "backup FILE [--key PATH]",
+	.help = "  a consistent copy, safe while the server runs; the signing key is copied to FILE.key",
+	.options = (const struct option[]){{"key", required_argument, NULL, 0}, {0}},
+	.lower = 1,
+	.upper = 1,
+	.exec = cmd_backup,
+};

@@ -7,19 +7,7 @@
 
 #include "accounts/sessions.h"
 #include "cli/cli.h"
-#include "cli/commands.h"
 #include "lib/db.h"
-
-static int usage(void)
-{
-	fprintf(stderr,
-		"usage: sala %s\n"
-		"  list          accounts (at an address) and addresses that must wait now; --all: every record\n"
-		"  clear         --user NAME: that account at every address (with --address: at that one);\n"
-		"                --address ADDR: that address and every account tried from it; --all: everything\n",
-		THROTTLE_USAGE);
-	return 2;
-}
 
 /* "4m05s", "12s". */
 static void fmt_wait(int64_t s, char out[32])
@@ -58,27 +46,16 @@ static int throttle_list_cmd(sqlite3 *db, bool all)
 	return 0;
 }
 
-static int throttle_clear_cmd(sqlite3 *db, int argc, char **argv)
+static int throttle_clear_cmd(sqlite3 *db, struct cmd_args *a)
 {
-	const char *user = NULL, *addr = NULL;
-	bool all = false;
-	for (int i = 2; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--user")))
-			user = v;
-		else if ((v = cli_flag(argc, argv, &i, "--address")))
-			addr = v;
-		else if (strcmp(argv[i], "--all") == 0)
-			all = true;
-		else
-			return usage();
-	}
+	const char *user = cmd_arg(a, "user"), *addr = cmd_arg(a, "address");
+	bool all = cmd_has(a, "all");
 	if (all == (user || addr)) {
 		fprintf(stderr, "sala: throttle clear: give --user NAME and/or --address ADDR, or --all\n");
 		return 2;
 	}
-	struct in_addr a;
-	if (addr && inet_pton(AF_INET, addr, &a) != 1) {
+	struct in_addr in;
+	if (addr && inet_pton(AF_INET, addr, &in) != 1) {
 		fprintf(stderr, "sala: throttle clear: '%s' is not an IPv4 address like 192.0.2.10\n", addr);
 		return 2;
 	}
@@ -106,24 +83,36 @@ static int throttle_clear_cmd(sqlite3 *db, int argc, char **argv)
 	return 0;
 }
 
-int cmd_throttle(int argc, char **argv)
+static int cmd_throttle(struct cmd_args *a)
 {
-	if (argc < 2)
-		return usage();
-	if (strcmp(argv[1], "list") == 0) {
-		bool all = argc == 3 && strcmp(argv[2], "--all") == 0;
-		if (argc > 3 || (argc == 3 && !all))
-			return usage();
-		sqlite3 *db = cli_db_open();
-		int rc = throttle_list_cmd(db, all);
-		db_close(db);
-		return rc;
-	}
-	if (strcmp(argv[1], "clear") == 0) {
-		sqlite3 *db = cli_db_open();
-		int rc = throttle_clear_cmd(db, argc, argv);
-		db_close(db);
-		return rc;
-	}
-	return usage();
+	sqlite3 *db = cli_db_open();
+	int rc = strcmp(a->entry->name, "list") == 0 ? throttle_list_cmd(db, cmd_has(a, "all"))
+						     : throttle_clear_cmd(db, a);
+	db_close(db);
+	return rc;
 }
+
+static const struct cmd_entry throttle_list_entry = {
+	.name = "list",
+	.usage = "throttle list [--all]",
+	.help = "  accounts (at an address) and addresses that must wait now; --all: every record",
+	.options = (const struct option[]){{"all", no_argument, NULL, 0}, {0}},
+	.exec = cmd_throttle,
+};
+static const struct cmd_entry throttle_clear_entry = {
+	.name = "clear",
+	.usage = "throttle clear (--user NAME [--address ADDR] | --address ADDR | --all)",
+	.help = "  --user NAME: that account at every address (with --address: at that one);\n"
+		"  --address ADDR: that address and every account tried from it; --all: everything",
+	.options = (const struct option[]){{"user", required_argument, NULL, 0},
+					   {"address", required_argument, NULL, 0},
+					   {"all", no_argument, NULL, 0},
+					   {0}},
+	.exec = cmd_throttle,
+};
+
+const struct cmd_entry cmd_throttle_entry = {
+	.name = "throttle",
+	.usage = "throttle list [--all] | clear (--user NAME [--address ADDR] | --address ADDR | --all)",
+	.subs = (const struct cmd_entry *const[]){&throttle_list_entry, &throttle_clear_entry, NULL},
+};

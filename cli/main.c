@@ -14,7 +14,6 @@
 #include "accounts/orgs.h"
 #include "certificates/cert.h"
 #include "cli/cli.h"
-#include "cli/commands.h"
 #include "lib/db.h"
 #include "lib/err.h"
 #include "lib/log.h"
@@ -119,16 +118,9 @@ sqlite3 *cli_db_create(bool *created)
 }
 
 /* sala init: a new, empty production database (the national unit and the 25 capital/provinces) and its key. */
-static int cmd_init(int argc, char **argv)
+static int cmd_init(struct cmd_args *a)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_flag(argc, argv, &i, "--key")))
-			cert_key_use(v);
-		else
-			die("usage: sala init [--db PATH] [--key PATH]   (creates a new, empty database and its signing "
-			    "key)");
-	}
+	cli_key_option(a);
 	struct stat sb;
 	if (stat(cli_db_path(), &sb) == 0)
 		die("init: '%s' already exists; 'sala init' only creates a new database (to use this one, leave "
@@ -145,6 +137,13 @@ static int cmd_init(int argc, char **argv)
 	return 0;
 }
 
+void cli_key_option(const struct cmd_args *a)
+{
+	const char *key = cmd_arg(a, "key");
+	if (key)
+		cert_key_use(key);
+}
+
 char *cli_read_file(const char *path, size_t *len)
 {
 	struct buf b = BUF_INIT;
@@ -159,20 +158,6 @@ char *cli_read_file(const char *path, size_t *len)
 		die("%s", e.msg);
 	}
 	return buf_detach(&b, len);
-}
-
-const char *cli_flag(int argc, char **argv, int *i, const char *flag)
-{
-	size_t n = strlen(flag);
-	if (strncmp(argv[*i], flag, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc)
-		die("%s needs a value", flag);
-	return argv[++*i];
 }
 
 long cli_number(const char *what, const char *value, long min, long max)
@@ -263,33 +248,76 @@ int cli_remove_stale(const char *out, const char *tag)
 	return removed;
 }
 
-static int cmd_help(int argc, char **argv);
+static int cmd_help(struct cmd_args *a);
 
 /* The version comes from the VERSION file, through the Makefile (the Debian package uses it too). */
 #ifndef SALA_VERSION
 #define SALA_VERSION "unknown"
 #endif
 
-static const struct command commands[] = {
-	{"init", "init [--key PATH]", cmd_init},
-	{"serve", "serve [--listen [ADDR:]PORT] [--threads N] [--conns-per-address N] [--db-connections N] [--db-cache-kb KB] [--drain-seconds N] [--min-free-mb N] [--log-file PATH] [--db PATH] [--key PATH]", cmd_serve},
-	{"user", "user add|passwd|list ...", cmd_user},
-	{"users", "users import FILE.csv", cmd_users},
-	{"orgs", "orgs import FILE.csv | orgs list [CODE]", cmd_orgs},
-	{"demo", "demo [--init] [--learners N]", cmd_demo},
-	{"backup", "backup FILE [--key PATH]", cmd_backup},
-	{"settings", "settings list | get KEY | set KEY VALUE", cmd_settings},
-	{"doctor", DOCTOR_USAGE, cmd_doctor},
-	COMMANDS_MORE
-	{"help", "help", cmd_help},
+static const struct cmd_entry init_entry = {
+	.name = "init",
+	.usage = "init [--key PATH]",
+	.help = "  creates a new, empty database and its signing key",
+	.options = (const struct option[]){{"key", required_argument, NULL, 0}, {0}},
+	.exec = cmd_init,
 };
 
-static int cmd_help(int argc, char **argv)
+static const struct cmd_entry help_entry = {
+	.name = "help",
+	.usage = "help [COMMAND]",
+	.upper = 1,
+	.exec = cmd_help,
+};
+
+/* Every command, in the order `sala help` lists them. */
+static const struct cmd_entry *const commands[] = {
+	&init_entry,
+	&cmd_serve_entry,
+	&cmd_user_entry,
+	&cmd_users_entry,
+	&cmd_orgs_entry,
+	&cmd_demo_entry,
+	&cmd_backup_entry,
+	&cmd_settings_entry,
+	&cmd_doctor_entry,
+	&cmd_cert_entry,
+	&cmd_new_entry,
+	&cmd_check_entry,
+	&cmd_pack_entry,
+	&cmd_preview_entry,
+	&cmd_import_entry,
+	&cmd_courses_entry,
+	&cmd_quiz_entry,
+	&cmd_report_entry,
+	&cmd_enroll_entry,
+	&cmd_throttle_entry,
+	&help_entry,
+	NULL,
+};
+
+/* sala help: every command's usage; sala help COMMAND: that command's, as COMMAND --help prints it. */
+static int cmd_help(struct cmd_args *a)
 {
-	(void)argc, (void)argv;
-	printf("usage: sala COMMAND [ARGS] [--db PATH]\n       sala --version\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		printf("  sala %s\n", commands[i].usage);
+	if (a && a->argc == 1) {
+		const struct cmd_entry *e = cmd_find(commands, a->argv[0]);
+		if (!e) {
+			fprintf(stderr, "sala: unknown command '%s' (see 'sala help')\n", a->argv[0]);
+			return 2;
+		}
+		cmd_usage(stdout, "sala", e);
+		return 0;
+	}
+	printf("usage: sala COMMAND [ARGS] [--db PATH]\n       sala --version\n       sala COMMAND --help\n\ncommands:\n");
+	for (size_t i = 0; commands[i]; i++) {
+		const struct cmd_entry *e = commands[i];
+		if (!e->subs) {
+			printf("  sala %s\n", e->usage);
+			continue;
+		}
+		for (size_t k = 0; e->subs[k]; k++)
+			printf("  sala %s\n", e->subs[k]->usage);
+	}
 	printf("\nThe database is --db PATH, else $SALA_DB, else ./%s.\n", DB_DEFAULT_PATH);
 	return 0;
 }
@@ -300,26 +328,25 @@ int main(int argc, char **argv)
 		die("cannot initialise libsodium");
 	argc = cli_take_db(argc, argv);
 	if (argc < 2)
-		return cmd_help(0, NULL) == 0 ? 2 : 2;
+		return cmd_help(NULL) == 0 ? 2 : 2;
 	const char *name = argv[1];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
-		return cmd_help(0, NULL);
+		return cmd_help(NULL);
 	if (!strcmp(name, "--version") || !strcmp(name, "version")) {
 		printf("sala %s\n", SALA_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-		if (strcmp(commands[i].name, name) != 0)
-			continue;
-		int rc = commands[i].run(argc - 1, argv + 1);
-		/* A query that ended on an error printed a short list: the command did not succeed. */
-		const char *failed = db_read_failed(true);
-		if (rc == 0 && failed) {
-			fprintf(stderr, "sala: %s: the output above is incomplete\n", failed);
-			return 1;
-		}
-		return rc;
+	const struct cmd_entry *e = cmd_find(commands, name);
+	if (!e) {
+		fprintf(stderr, "sala: unknown command '%s' (see 'sala help')\n", name);
+		return 2;
 	}
-	fprintf(stderr, "sala: unknown command '%s' (see 'sala help')\n", name);
-	return 2;
+	int rc = cmd_run(e, "sala", argc - 1, argv + 1);
+	/* A query that ended on an error printed a short list: the command did not succeed. */
+	const char *failed = db_read_failed(true);
+	if (rc == 0 && failed) {
+		fprintf(stderr, "sala: %s: the output above is incomplete\n", failed);
+		return 1;
+	}
+	return rc;
 }

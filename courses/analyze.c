@@ -426,9 +426,9 @@ static int resolve(void *ctx, const char *path, struct render_target *t)
 	const struct pkg_file *f = pkg_find(rs->p, path);
 	char ext[8];
 	if (!f)
-		return -1;
+		return ERR_NOTFOUND;
 	if (!media_type_for_ext(media_ext(path, ext)))
-		return -2;
+		return ERR_INVALID;
 	char hex[65];
 	sha256_hex(f->data, f->len, hex);
 	snprintf(t->url, sizeof t->url, "/media/%s.%s", hex, ext);
@@ -526,42 +526,10 @@ static void add_quiz_media(struct package *p, const char *quiz_path, struct quiz
 static void analyze_quiz(struct package *p, int flags, const struct pkg_file *f, struct pkg_item *it,
 			 struct pkg_info *info, struct problems *pr)
 {
-	char *text = NULL, *warn = NULL;
-	size_t tlen = 0, wlen = 0;
-	FILE *errs = open_memstream(&text, &tlen);
-	FILE *warns = open_memstream(&warn, &wlen);
 	struct quiz q;
-	struct quiz_opts o = {.errs = errs, .warnings = warns, .keep_files = (flags & PKG_FOR_IMPORT) != 0};
+	/* Questions left out (unsupported types, essays) are warnings in pr: the rest is imported. */
+	struct quiz_opts o = {.pr = pr, .keep_files = (flags & PKG_FOR_IMPORT) != 0};
 	int n = quiz_parse_opts(f->path, (const char *)f->data, f->len, &q, &o);
-	if (errs)
-		fclose(errs);
-	if (warns)
-		fclose(warns);
-	/* Questions left out (unsupported types, essays): "PATH:LINE: message" lines, imported without them. */
-	size_t plen = strlen(f->path);
-	for (char *l = warn; l && *l;) {
-		char *nl = strchr(l, '\n');
-		if (nl)
-			*nl = '\0';
-		if (strncmp(l, f->path, plen) == 0 && l[plen] == ':') {
-			char *end;
-			long line = strtol(l + plen + 1, &end, 10);
-			problem_warn(pr, f->path, (int)line, "%s", *end == ':' ? end + 2 : end);
-		}
-		l = nl ? nl + 1 : NULL;
-	}
-	free(warn);
-	if (n > 0) {
-		if (tlen) {
-			buf_add(&pr->text, text, tlen);
-			if (text[tlen - 1] != '\n')
-				buf_putc(&pr->text, '\n');
-			pr->n += n;
-		} else {
-			problem_add(pr, f->path, 1, "%d quiz problems", n);
-		}
-	}
-	free(text);
 	it->questions = (int)q.nquestions;
 	info->nquestions += it->questions;
 	it->quiz_kind = xstrdup(kind_name(q.kind));

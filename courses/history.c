@@ -43,7 +43,7 @@ int course_plans(sqlite3 *db, const char *lang, struct course_plan **plans, size
 		/* The package the learners see, by the one rule (course_pick_package), for lessons and the certificate. */
 		struct course_pick pick;
 		int picked = course_pick_package(db, db_col_text(st, 0), lang, NULL, &pick);
-		if (picked == -2) {
+		if (picked == ERR_UNAVAILABLE) {
 			err_set(e, "cannot pick the package of course '%s': %s", db_col_text(st, 0), db_errstr(db));
 			rc = -2;
 			break;

@@ -33,7 +33,8 @@ static bool same_files(sqlite3 *db, int64_t pkg_id, const struct package *p)
 	sqlite3_bind_int64(st, 1, pkg_id);
 	size_t i = 0;
 	bool same = true;
-	while (same && db_step_row(st) > 0) {
+	int step = 0;
+	while (same && (step = db_step_row(st)) > 0) {
 		char hex[65];
 		if (i < p->nfiles && strcmp(p->files[i].path, MANIFEST_SUMS) == 0)
 			i++;
@@ -46,6 +47,8 @@ static bool same_files(sqlite3 *db, int64_t pkg_id, const struct package *p)
 		i++;
 	}
 	db_finish(st);
+	if (step < 0)
+		return false; /* unknown: imported as new (db_step_row() logged the error) */
 	if (same && i < p->nfiles && strcmp(p->files[i].path, MANIFEST_SUMS) == 0)
 		i++;
 	return same && i == p->nfiles;
@@ -280,7 +283,8 @@ int package_versions(sqlite3 *db, const char *course_id, const char *lang, struc
 	size_t cap = 0;
 	*out = NULL;
 	*n = 0;
-	while (db_step_row(st) > 0) {
+	int step;
+	while ((step = db_step_row(st)) > 0) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
 			*out = xrealloc(*out, cap * sizeof **out);
@@ -297,6 +301,12 @@ int package_versions(sqlite3 *db, const char *course_id, const char *lang, struc
 		snprintf(v->title, sizeof v->title, "%s", db_col_text(st, 7));
 	}
 	db_finish(st);
+	if (step < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
 	return 0;
 }
 

@@ -52,7 +52,8 @@ struct pkg_version {
 
 /*
  * Stored packages, by course, language, newest version first. course_id and
- * lang may be NULL for all. *out is an array of *n (caller frees).
+ * lang may be NULL for all. *out is an array of *n (caller frees). 0, or -1
+ * with none when the read failed (db_read_failed() says why).
  */
 int package_versions(sqlite3 *db, const char *course_id, const char *lang, struct pkg_version **out, size_t *n);
 /* Makes a stored version the active one for (course_id, lang). -1 with a message when there is no such version. */

@@ -2,11 +2,13 @@
 #include "courses/learn.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accounts/orgs.h"
 #include "accounts/users.h"
 #include "assessment/completion.h"
+#include "courses/enrol.h"
 #include "lib/buf.h"
 #include "lib/db.h"
 #include "lib/util.h"
@@ -28,45 +30,6 @@
 									 "q.course_id = " X " AND q.active = 1" COND   \
 									 " ORDER BY q.language LIMIT 1))"
 #define PICK_PACKAGE(X) PICK_PACKAGE_WHERE(X, "")
-
-/* Whether item i (of course C) is done by user ?1: a lesson opened, a final quiz passed, another quiz submitted. */
-#define ITEM_DONE(C)                                                                                                   \
-	"CASE WHEN i.type = 'lesson' THEN EXISTS (SELECT 1 FROM progress g WHERE g.user_id = ?1 AND "                  \
-	"g.course_id = " C " AND g.item_path = i.path) ELSE EXISTS (SELECT 1 FROM attempts t WHERE "                   \
-	"t.user_id = ?1 AND t.course_id = " C " AND t.item_path = i.path AND t.submitted_at IS NOT NULL AND "          \
-	"(t.passed = 1 OR i.quiz_kind <> 'final')) END"
-
-/*
- * Columns of struct learn_course; ?1 user, ?2 language. The unary + on c.course_id keeps the planner on
- * certificates_user: otherwise it picks certificates_course for the ORDER BY and reads every certificate
- * of the course (0.7 s per catalogue page with 145,000 certificates; see docs/performance.md).
- */
-#define COURSE_COLS                                                                                                    \
-	"SELECT p.course_id, p.language, p.title, p.summary, p.id, p.minutes, p.pass_mark, p.certificate, "            \
-	"e.user_id IS NOT NULL, coalesce(e.source, ''), coalesce(e.enrolled_at, 0), coalesce(e.started_at, 0), "       \
-	"coalesce(e.completed_at, 0), coalesce(e.last_item, ''), "                                                     \
-	"(SELECT count(*) FROM items i WHERE i.package_id = p.id), "                                                   \
-	"(SELECT count(*) FROM items i WHERE i.package_id = p.id AND " ITEM_DONE(                                      \
-	    "p.course_id") "), "                                                                                       \
-			   "(SELECT c.serial FROM certificates c WHERE c.user_id = ?1 AND +c.course_id = p.course_id " \
-			   "AND "                                                                                      \
-			   "c.revoked_at IS NULL AND c.superseded_by IS NULL ORDER BY c.issued_at DESC LIMIT 1), "     \
-			   "(SELECT count(*) FROM progress g WHERE g.user_id = ?1 AND g.course_id = p.course_id) "
-
-/* ?3: JSON array of search words or NULL; ?4: one course id or NULL. */
-static const char catalogue_sql[] = COURSE_COLS
-    "FROM packages p LEFT JOIN enrolments e ON e.user_id = ?1 AND e.course_id = p.course_id "
-    "WHERE p.active = 1 AND p.id = " PICK_PACKAGE("p.course_id") " AND (?4 IS NULL OR p.course_id = ?4) "
-								 "AND (?3 IS NULL OR EXISTS (SELECT 1 FROM packages s "
-								 "WHERE s.course_id = p.course_id AND s.active = 1 "
-								 "AND NOT EXISTS (SELECT 1 FROM json_each(?3) w WHERE "
-								 "instr(lower(s.title || ' ' || s.summary || ' ' || "
-								 "s.search_text), lower(w.value)) = 0))) "
-								 "ORDER BY p.title COLLATE NOCASE";
-
-static const char my_sql[] = COURSE_COLS "FROM enrolments e JOIN packages p ON p.id = " PICK_PACKAGE(
-    "e.course_id") " WHERE e.user_id = ?1 "
-		   "ORDER BY e.completed_at IS NOT NULL, coalesce(e.started_at, e.enrolled_at) DESC, p.title";
 
 const char *learn_status_text(enum learn_status s)
 {
@@ -97,84 +60,6 @@ static char *col_dup(struct arena *a, sqlite3_stmt *st, int col)
 	return arena_strdup(a, db_col_text(st, col));
 }
 
-static void course_from_row(struct arena *a, sqlite3_stmt *st, struct learn_course *c)
-{
-	memset(c, 0, sizeof *c);
-	c->course_id = col_dup(a, st, 0);
-	c->language = col_dup(a, st, 1);
-	c->title = col_dup(a, st, 2);
-	c->summary = col_dup(a, st, 3);
-	c->package_id = sqlite3_column_int64(st, 4);
-	c->minutes = sqlite3_column_int(st, 5);
-	c->pass_mark = sqlite3_column_int(st, 6);
-	c->certificate = sqlite3_column_int(st, 7) != 0;
-	c->enrolled = sqlite3_column_int(st, 8) != 0;
-	c->source = col_dup(a, st, 9);
-	c->enrolled_at = sqlite3_column_int64(st, 10);
-	c->started_at = sqlite3_column_int64(st, 11);
-	c->completed_at = sqlite3_column_int64(st, 12);
-	c->last_item = col_dup(a, st, 13);
-	c->total = sqlite3_column_int(st, 14);
-	c->done = sqlite3_column_int(st, 15);
-	if (sqlite3_column_type(st, 16) != SQLITE_NULL)
-		c->cert_serial = col_dup(a, st, 16);
-	int opened = sqlite3_column_int(st, 17);
-	if (c->completed_at)
-		c->status = LEARN_COMPLETE;
-	else if (c->started_at || opened || c->done)
-		c->status = LEARN_IN_PROGRESS;
-	else
-		c->status = LEARN_NOT_STARTED;
-}
-
-/* Collects rows of a prepared course query into an arena array; finalizes st. */
-static size_t courses_collect(struct arena *a, sqlite3_stmt *st, struct learn_course **out)
-{
-	size_t n = 0, cap = 0;
-	struct learn_course *v = NULL;
-	while (db_step_row(st) > 0) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct learn_course *grown = arena_alloc(a, cap * sizeof *grown);
-			if (n)
-				memcpy(grown, v, n * sizeof *v);
-			v = grown;
-		}
-		course_from_row(a, st, &v[n++]);
-	}
-	db_finish(st);
-	*out = v;
-	return n;
-}
-
-/* The words of q as a JSON array, or NULL when q has none. At most 10 words. */
-static char *search_words(struct arena *a, const char *q)
-{
-	if (!q)
-		return NULL;
-	struct buf b = BUF_INIT;
-	buf_putc(&b, '[');
-	int n = 0;
-	const char *p = q;
-	while (*p && n < 10) {
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ',')
-			p++;
-		const char *start = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != ',')
-			p++;
-		if (p > start) {
-			char *w = arena_strndup(a, start, (size_t)(p - start));
-			if (n++)
-				buf_putc(&b, ',');
-			buf_json_str(&b, w);
-		}
-	}
-	buf_putc(&b, ']');
-	char *s = n ? arena_strdup(a, buf_str(&b)) : NULL;
-	buf_release(&b);
-	return s;
-}
-
 /* Packages that have item ?3 (lesson or quiz). */
 #define HAS_ITEM " AND EXISTS (SELECT 1 FROM items y WHERE y.package_id = q.id AND y.path = ?3)"
 
@@ -201,7 +86,7 @@ int course_pick_package(sqlite3 *db, const char *course_id, const char *lang, co
 		out->item_title = xstrdup(db_col_text(st, 6));
 	}
 	db_finish(st);
-	return rc > 0 ? 0 : rc < 0 ? -2 : -1;
+	return rc > 0 ? 0 : rc < 0 ? ERR_UNAVAILABLE : ERR_NOTFOUND;
 }
 
 void course_pick_release(struct course_pick *p)
@@ -211,51 +96,26 @@ void course_pick_release(struct course_pick *p)
 	memset(p, 0, sizeof *p);
 }
 
-size_t learn_catalogue(sqlite3 *db, struct arena *a, int64_t user_id, const char *lang, const char *q,
-		       struct learn_course **out)
-{
-	sqlite3_stmt *st = db_stmt(db, catalogue_sql);
-	sqlite3_bind_int64(st, 1, user_id);
-	db_bind_text(st, 2, lang);
-	db_bind_text(st, 3, search_words(a, q));
-	sqlite3_bind_null(st, 4);
-	return courses_collect(a, st, out);
-}
-
-int learn_course_get(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, const char *lang,
-		     struct learn_course *c)
-{
-	sqlite3_stmt *st = db_stmt(db, catalogue_sql);
-	sqlite3_bind_int64(st, 1, user_id);
-	db_bind_text(st, 2, lang);
-	sqlite3_bind_null(st, 3);
-	db_bind_text(st, 4, course_id);
-	struct learn_course *v;
-	if (courses_collect(a, st, &v) == 0)
-		return -1;
-	*c = v[0];
-	return 0;
-}
-
-size_t learn_my_courses(sqlite3 *db, struct arena *a, int64_t user_id, const char *lang, struct learn_course **out)
-{
-	sqlite3_stmt *st = db_stmt(db, my_sql);
-	sqlite3_bind_int64(st, 1, user_id);
-	db_bind_text(st, 2, lang);
-	return courses_collect(a, st, out);
-}
-
 size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, int64_t package_id,
 		     struct learn_item **out)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT i.position, i.type, i.path, i.title, i.quiz_kind, " ITEM_DONE(
-					   "?3") " FROM items i WHERE i.package_id = ?2 ORDER BY i.position");
+	*out = NULL;
+	/* Quizzes done come from their owner (assessment), once for the course; lessons opened from progress. */
+	struct submitted_quiz *quiz;
+	size_t nquiz;
+	if (assessment_submitted_quizzes(db, a, user_id, course_id, &quiz, &nquiz) < 0)
+		return 0;
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT i.position, i.type, i.path, i.title, i.quiz_kind, i.type = 'lesson' "
+			"AND EXISTS (SELECT 1 FROM progress g WHERE g.user_id = ?1 AND g.course_id = ?3 "
+			"AND g.item_path = i.path) FROM items i WHERE i.package_id = ?2 ORDER BY i.position");
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int64(st, 2, package_id);
 	db_bind_text(st, 3, course_id);
 	size_t n = 0, cap = 0;
 	struct learn_item *v = NULL;
-	while (db_step_row(st) > 0) {
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			struct learn_item *grown = arena_alloc(a, cap * sizeof *grown);
@@ -270,8 +130,16 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 		it->title = col_dup(a, st, 3);
 		it->quiz_kind = col_dup(a, st, 4);
 		it->done = sqlite3_column_int(st, 5) != 0;
+		/* A final quiz is done when passed, any other quiz when submitted. */
+		for (size_t k = 0; k < nquiz && strcmp(it->type, "quiz") == 0; k++)
+			if (strcmp(quiz[k].item_path, it->path) == 0) {
+				it->done = quiz[k].passed || strcmp(it->quiz_kind, "final") != 0;
+				break;
+			}
 	}
 	db_finish(st);
+	if (rc < 0)
+		return 0;
 	*out = v;
 	return n;
 }
@@ -323,13 +191,14 @@ int learn_lesson_view(sqlite3 *db, struct arena *a, int64_t user_id, const char 
 	db_bind_text(st, 2, lang && lang[0] ? lang : "en");
 	db_bind_text(st, 3, path);
 	sqlite3_bind_int64(st, 4, user_id);
-	if (db_step_row(st) <= 0) {
+	int step = db_step_row(st);
+	if (step <= 0) {
 		db_finish(st);
-		return -1;
+		return step < 0 ? ERR_UNAVAILABLE : ERR_NOTFOUND;
 	}
 	if (strcmp(db_col_text(st, 4), "lesson") != 0) {
 		db_finish(st);
-		return -2;
+		return ERR_CONFLICT;
 	}
 	l->course_id = arena_strdup(a, course_id);
 	l->path = arena_strdup(a, path);
@@ -406,7 +275,7 @@ int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char 
 		*created = false;
 	if (!course_available(db, course_id)) {
 		err_set(e, "no course '%s'", course_id);
-		return -2;
+		return ERR_NOTFOUND;
 	}
 	bool mine;
 	if (begin_if_needed(db, &mine, e) < 0)
@@ -484,45 +353,81 @@ int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const
 	return db_group_write(db, record_open, &a, e);
 }
 
+/* The statement enrol_org_users() runs for k users: ?1 course, ?2 time, ?3... the users. */
+static sqlite3_stmt *enrol_org_stmt(sqlite3 *db, size_t k)
+{
+	struct buf sql = BUF_INIT;
+	buf_puts(&sql, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at) VALUES ");
+	for (size_t i = 0; i < k; i++)
+		buf_printf(&sql, "%s(?%zu, ?1, 'org', ?2)", i ? ", " : "", i + 3);
+	buf_puts(&sql, " ON CONFLICT DO NOTHING");
+	sqlite3_stmt *st = db_prepare(db, buf_str(&sql));
+	buf_release(&sql);
+	return st;
+}
+
+/*
+ * Enrols users[0..n) in course_id from an org assignment, DB_BATCH users a statement (one statement
+ * prepared for every full batch, another for the rest), inside the caller's transaction; *added gets the
+ * new enrolments. 0, or -1 with e set.
+ */
+static int enrol_org_users(sqlite3 *db, const char *course_id, const int64_t *users, size_t n, int *added,
+			   struct err *e)
+{
+	sqlite3_stmt *full = NULL;
+	int64_t now = now_s();
+	int rc = 0;
+	for (size_t at = 0; at < n && rc == 0; at += DB_BATCH) {
+		size_t k = n - at < DB_BATCH ? n - at : DB_BATCH;
+		sqlite3_stmt *st = k < DB_BATCH ? enrol_org_stmt(db, k) : full ? full : (full = enrol_org_stmt(db, k));
+		db_bind_text(st, 1, course_id);
+		sqlite3_bind_int64(st, 2, now);
+		for (size_t i = 0; i < k; i++)
+			sqlite3_bind_int64(st, (int)(i + 3), users[at + i]);
+		if (db_step_done(st) < 0)
+			rc = err_set(e, "cannot enrol the unit: %s", sqlite3_errmsg(db));
+		else
+			*added += sqlite3_changes(db);
+		if (st == full)
+			sqlite3_reset(st);
+		else
+			db_finish(st);
+	}
+	if (full)
+		db_finish(full);
+	return rc;
+}
+
 int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, int *added, struct err *e)
 {
 	*added = 0;
 	if (!course_available(db, course_id))
 		return err_set(e, "no course '%s'", course_id);
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, path FROM org_units WHERE code = ?1");
-	db_bind_text(st, 1, org_code);
-	if (db_step_row(st) <= 0) {
-		db_finish(st);
+	int64_t oid = org_id(db, org_code);
+	if (oid < 0)
 		return err_set(e, "no org unit '%s'", org_code);
-	}
-	int64_t oid = sqlite3_column_int64(st, 0);
-	char path[512];
-	snprintf(path, sizeof path, "%s", db_col_text(st, 1));
-	db_finish(st);
 	bool mine;
 	if (begin_if_needed(db, &mine, e) < 0)
 		return -1;
 	int rc = 0;
-	st = db_stmt(db, "INSERT OR IGNORE INTO org_assignments(course_id, org_id, assigned_at) VALUES (?1, ?2, ?3)");
+	sqlite3_stmt *st =
+	    db_stmt(db, "INSERT OR IGNORE INTO org_assignments(course_id, org_id, assigned_at) VALUES (?1, ?2, ?3)");
 	db_bind_text(st, 1, course_id);
 	sqlite3_bind_int64(st, 2, oid);
 	sqlite3_bind_int64(st, 3, now_s());
 	if (db_step_done(st) < 0)
 		rc = err_set(e, "cannot assign: %s", sqlite3_errmsg(db));
 	db_finish(st);
-	if (rc == 0) {
-		st = db_stmt(db, "INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at) "
-				 "SELECT u.id, ?1, 'org', ?3 FROM users u JOIN org_units o ON o.id = u.org_id "
-				 "WHERE u.active = 1 AND substr(o.path, 1, length(?2)) = ?2");
-		db_bind_text(st, 1, course_id);
-		db_bind_text(st, 2, path);
-		sqlite3_bind_int64(st, 3, now_s());
-		if (db_step_done(st) < 0)
-			rc = err_set(e, "cannot enrol the unit: %s", sqlite3_errmsg(db));
-		else
-			*added = sqlite3_changes(db);
-		db_finish(st);
-	}
+	/* Every active user now in the subtree (accounts/), enrolled a batch at a time in this transaction. */
+	int64_t *users = NULL;
+	size_t n = 0;
+	if (rc == 0)
+		rc = users_in_org_subtree(db, oid, true, &users, &n, e);
+	if (rc == 0)
+		rc = enrol_org_users(db, course_id, users, n, added, e);
+	free(users);
+	if (rc < 0)
+		*added = 0;
 	return finish(db, mine, rc, e);
 }
 

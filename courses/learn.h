@@ -82,7 +82,8 @@ struct course_pick {
  * rollback the rolled-back version is the one seen, and a newly imported language is seen at once by
  * those who read in it (their progress, keyed by item path, carries over). With item_path, only
  * packages that have that item (lesson or quiz) are considered, by the same order.
- * 0 and *out filled; -1 when no active package (with that item) exists; -2 when the database failed.
+ * 0 and *out filled; ERR_NOTFOUND when no active package (with that item) exists; ERR_UNAVAILABLE when
+ * the database failed.
  */
 int course_pick_package(sqlite3 *db, const char *course_id, const char *lang, const char *item_path,
 			struct course_pick *out);
@@ -124,8 +125,9 @@ const char *learn_lesson_html(sqlite3 *db, struct arena *a, int64_t package_id, 
  * have_body(etag) (may be NULL) tells whether the caller already holds the body for the lesson's etag
  * (a cache): when it does, l->html is NULL and the body is not read; otherwise l->html is the body
  * (read apart, by learn_lesson_html(), so that the common cached case never reads it).
- * Strings are in the arena. 0; -1 when there is no such lesson (or the database failed: db_step_row());
- * -2 when path is a quiz (nothing is recorded: the caller sends the learner to it).
+ * Strings are in the arena. 0; ERR_NOTFOUND when there is no such lesson; ERR_UNAVAILABLE when the
+ * database failed (db_step_row()); ERR_CONFLICT when path is a quiz (nothing is recorded: the caller
+ * sends the learner to it).
  */
 int learn_lesson_view(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, const char *lang,
 		      const char *path, bool (*have_body)(const char *etag), struct learn_lesson *l, struct err *e);
@@ -133,8 +135,8 @@ int learn_lesson_view(sqlite3 *db, struct arena *a, int64_t user_id, const char 
 /*
  * Enrols user_id in course_id (idempotent: an existing enrolment is kept as
  * it is). source is "self", "assigned" or "org". *created (may be NULL) tells
- * whether a new enrolment was made. -2 with a message when the course has no
- * active package, -1 when the enrolment cannot be saved (disk full, database
+ * whether a new enrolment was made. ERR_NOTFOUND with a message when the course has no
+ * active package, ERR_FAIL when the enrolment cannot be saved (disk full, database
  * busy). Runs in its own transaction unless one is open.
  */
 int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, bool *created, struct err *e);

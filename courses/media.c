@@ -2,6 +2,7 @@
 #include "courses/media.h"
 
 #include <gd.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/db.h"
@@ -252,4 +253,46 @@ int media_blob_read(const struct media_blob *b, size_t off, void *buf, size_t n)
 		rc = sqlite3_blob_read(h, buf, (int)n, (int)off);
 	sqlite3_blob_close(h);
 	return rc == SQLITE_OK ? 0 : -1;
+}
+
+int media_file_find(sqlite3 *db, int64_t package_id, const char *path, struct media_file *f, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT f.sha256, p.language, p.pass_mark FROM package_files f "
+				       "JOIN packages p ON p.id = f.package_id WHERE f.package_id = ? AND f.path = ?");
+	sqlite3_bind_int64(st, 1, package_id);
+	db_bind_text(st, 2, path);
+	int rc = db_step_row(st);
+	if (rc > 0) {
+		snprintf(f->sha256, sizeof f->sha256, "%s", db_col_text(st, 0));
+		snprintf(f->language, sizeof f->language, "%s", db_col_text(st, 1));
+		f->pass_mark = sqlite3_column_int(st, 2);
+	} else if (rc < 0) {
+		err_set(e, "cannot read the file '%s' of package %lld: %s", path, (long long)package_id, db_errstr(db));
+	}
+	db_finish(st);
+	return rc > 0 ? 0 : rc == 0 ? 1 : -1;
+}
+
+int media_file_read(sqlite3 *db, int64_t package_id, const char *path, char **data, size_t *len, struct err *e)
+{
+	*data = NULL;
+	*len = 0;
+	sqlite3_stmt *st = db_stmt(db, "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 "
+				       "WHERE f.package_id = ? AND f.path = ?");
+	sqlite3_bind_int64(st, 1, package_id);
+	db_bind_text(st, 2, path);
+	int rc = db_step_row(st);
+	if (rc > 0) {
+		const void *p = sqlite3_column_blob(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		*data = xmalloc(n + 1);
+		if (n)
+			memcpy(*data, p, n);
+		(*data)[n] = '\0';
+		*len = n;
+	} else if (rc < 0) {
+		err_set(e, "cannot read the file '%s' of package %lld: %s", path, (long long)package_id, db_errstr(db));
+	}
+	db_finish(st);
+	return rc > 0 ? 0 : rc == 0 ? 1 : -1;
 }

@@ -50,4 +50,22 @@ int media_blob_find(sqlite3 *db, const char *sha256, const char *mime, struct me
 /* Reads n bytes at off into buf (off + n must not pass b->size). 0, or -1 when the read failed. */
 int media_blob_read(const struct media_blob *b, size_t off, void *buf, size_t n);
 
+/*
+ * A file of a package by its path (a quiz file, say), with what every reader of it needs from its
+ * package: the file's SHA-256 (a file never changes once imported, so it keys caches of parsed forms),
+ * the package's language and pass mark. One indexed query. 0 with *f filled, 1 when the package has no
+ * such file, -1 with a message on a database error.
+ */
+struct media_file {
+	char sha256[65];
+	char language[16];
+	int pass_mark;
+};
+int media_file_find(sqlite3 *db, int64_t package_id, const char *path, struct media_file *f, struct err *e);
+/*
+ * The bytes of a package's file, NUL-terminated (not counted in *len), in *data: caller frees.
+ * 0, 1 when the package has no such file (*data NULL), -1 with a message on a database error.
+ */
+int media_file_read(sqlite3 *db, int64_t package_id, const char *path, char **data, size_t *len, struct err *e);
+
 #endif

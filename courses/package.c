@@ -95,39 +95,6 @@ const char *pkg_size_text(size_t n, char out[32])
 	return out;
 }
 
-void problem_add(struct problems *pr, const char *file, int line, const char *fmt, ...)
-{
-	if (!pr)
-		return;
-	buf_printf(&pr->text, "%s:%d: ", file, line > 0 ? line : 1);
-	va_list ap;
-	va_start(ap, fmt);
-	buf_vprintf(&pr->text, fmt, ap);
-	va_end(ap);
-	buf_putc(&pr->text, '\n');
-	pr->n++;
-}
-
-void problem_warn(struct problems *pr, const char *file, int line, const char *fmt, ...)
-{
-	if (!pr)
-		return;
-	buf_printf(&pr->warnings, "%s:%d: warning: ", file, line > 0 ? line : 1);
-	va_list ap;
-	va_start(ap, fmt);
-	buf_vprintf(&pr->warnings, fmt, ap);
-	va_end(ap);
-	buf_putc(&pr->warnings, '\n');
-	pr->nwarnings++;
-}
-
-void problems_release(struct problems *pr)
-{
-	buf_release(&pr->text);
-	buf_release(&pr->warnings);
-	pr->n = pr->nwarnings = 0;
-}
-
 void pkg_free(struct package *p)
 {
 	for (size_t i = 0; i < p->nfiles; i++) {

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "lib/buf.h"
+#include "lib/diag.h"
 #include "lib/err.h"
 
 /* Limits on what a package may contain; pkg_limits_default() fills the defaults shown. */
@@ -62,23 +63,7 @@ struct package {
  */
 int pkg_file_insert(struct package *p, const char *path, unsigned char *data, size_t len);
 
-/*
- * Problems found by a check: lines "FILE:LINE: message\n" (FILE relative to
- * the package root). Warnings ("FILE:LINE: warning: ...") are things made
- * harmless at import, such as a javascript: link removed; they do not fail a
- * check. Initialise with {0}.
- */
-struct problems {
-	struct buf text;
-	int n;
-	struct buf warnings;
-	int nwarnings;
-};
-void problem_add(struct problems *pr, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-void problem_warn(struct problems *pr, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-void problems_release(struct problems *pr);
+/* Problems found by a check are collected in struct problems (lib/diag.h), FILE relative to the package root. */
 
 /*
  * Loading. Every refusal (absolute path, '..', link, device, duplicate,

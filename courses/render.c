@@ -233,7 +233,7 @@ static void fix_link(struct rstate *s, cmark_node *node, bool image)
 			found = s->o->resolve(s->o->ctx, path, &t);
 		if (found < 0) {
 			problem(s, line,
-				found == -2
+				found == ERR_INVALID
 				    ? "link target '%s' is not a lesson, quiz or media file listed in the package"
 				    : "link target '%s' not found",
 				u);

@@ -21,8 +21,8 @@ struct render_target {
 
 struct render_opts {
 	const char *file; /* the lesson's package path: base of relative links, FILE in problems */
-	/* Resolves a normalised package path; 0 with t filled, -1 when there is no such file, -2 when it cannot be
-	 * linked. */
+	/* Resolves a normalised package path; 0 with t filled, ERR_NOTFOUND when there is no such file (any
+	 * other negative value too), ERR_INVALID when it cannot be linked. */
 	int (*resolve)(void *ctx, const char *path, struct render_target *t);
 	void *ctx;
 	struct problems *pr; /* link problems "FILE:LINE: ..."; may be NULL */

@@ -39,14 +39,21 @@ void buf_putc(struct buf *b, char c)
 
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+	/* Formatted once into the room there is; a second time only when it did not fit. */
+	buf_grow(b, 64);
+	size_t room = b->cap - b->len;
 	va_list cp;
 	va_copy(cp, ap);
-	int n = vsnprintf(NULL, 0, fmt, cp);
+	int n = vsnprintf(b->data + b->len, room, fmt, cp);
 	va_end(cp);
-	if (n <= 0)
+	if (n <= 0) {
+		b->data[b->len] = '\0';
 		return;
-	buf_grow(b, (size_t)n);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
+	if ((size_t)n >= room) {
+		buf_grow(b, (size_t)n);
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 }
 
@@ -60,20 +67,18 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 
 void buf_html_n(struct buf *b, const char *s, size_t len)
 {
+	/* Index: the escape of a byte, or 0 for a byte copied as it is (most of them, in runs). */
+	static const unsigned char special[256] = {['&'] = 1, ['<'] = 2, ['>'] = 3, ['"'] = 4, ['\''] = 5};
+	static const char *const rep[] = {"", "&amp;", "&lt;", "&gt;", "&quot;", "&#39;"};
+	static const size_t rep_len[] = {0, 5, 4, 4, 6, 5};
 	size_t start = 0;
 	buf_grow(b, len);
 	for (size_t i = 0; i < len; i++) {
-		const char *rep = NULL;
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
-		}
+		unsigned char k = special[(unsigned char)s[i]];
+		if (!k)
+			continue;
 		buf_add(b, s + start, i - start);
-		buf_puts(b, rep);
+		buf_add(b, rep[k], rep_len[k]);
 		start = i + 1;
 	}
 	buf_add(b, s + start, len - start);

@@ -80,6 +80,14 @@ int db_step_row(sqlite3_stmt *st);
  */
 int db_collect_ids(sqlite3_stmt *st, int64_t **ids, size_t *n);
 /*
+ * Work over many ids is done DB_BATCH ids a statement (`x IN (...)`, a multi-row VALUES): set-based, never
+ * a statement per id, and well under SQLite's and PostgreSQL's limits on parameters. db_params() appends
+ * the n placeholders "?first,?first+1,..." to sql; such a statement is made with db_prepare().
+ */
+#define DB_BATCH 500
+struct buf;
+void db_params(struct buf *sql, int first, size_t n);
+/*
  * The message of this thread's last failed db_step_row() since the last call with clear set, or
  * NULL when none failed. The pool clears it when a connection is lent (db_pool_take()).
  */

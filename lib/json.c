@@ -65,7 +65,7 @@ int json_body_parse(const char *text, size_t len, struct json_obj **out, struct 
 	}
 	if (!json_is_object(root)) {
 		json_decref(root);
-		err_set(e, "the body must be a JSON object");
+		err_set(e, "valid JSON, but not an object");
 		return JSON_ENOTOBJECT;
 	}
 	*out = (struct json_obj *)root;

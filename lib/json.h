@@ -29,10 +29,10 @@
 /* Most arrays, objects and ','-separated members one document may hold. */
 #define JSON_MAX_ITEMS 10000
 
-/* Error codes of json_body_parse() and json_bounds_check(). */
-#define JSON_EINVALID (-1)   /* not JSON (or empty, or invalid UTF-8, or a duplicate key) */
-#define JSON_ELIMIT (-2)     /* nested or repeated past the limits above */
-#define JSON_ENOTOBJECT (-3) /* valid JSON, but not an object at the top */
+/* Error codes of json_body_parse() and json_bounds_check(): shared codes of lib/err.h. */
+#define JSON_EINVALID ERR_INVALID   /* not JSON (or empty, or invalid UTF-8, or a duplicate key) */
+#define JSON_ELIMIT ERR_LIMIT	    /* nested or repeated past the limits above */
+#define JSON_ENOTOBJECT ERR_INVALID /* valid JSON, but not an object at the top (the same code as JSON_EINVALID) */
 
 /* A parsed document's top-level object, or an object inside it. */
 struct json_obj;

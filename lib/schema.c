@@ -258,6 +258,55 @@ static const char *const migrations[] = {
 	"ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE users ADD COLUMN activation_expires INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE users ADD COLUMN deleted_at INTEGER;",
+
+	/*
+	 * 4: published views, the read-only reporting interface of the modules that own the tables
+	 * (docs/architecture.md, "Published views"): reports/ reads these, never the tables. Each
+	 * reads only its owner's tables, is a plain projection or join that SQLite flattens into the
+	 * query using it (same plans, same indexes), and is written in SQL PostgreSQL speaks too.
+	 * A later migration that rebuilds one of these tables (create, copy, drop, rename) drops the
+	 * views reading it first and creates them again after: a rename checks every view.
+	 */
+	/* accounts: org units, with the id path of their chain from the root ('/1/5/23/'). */
+	"CREATE VIEW report_org_units AS"
+	"  SELECT id, code, name_en, name_km, level, parent_id, path FROM org_units;"
+	/* accounts: every account with its sex and its org unit's path (deleted accounts included). */
+	"CREATE VIEW report_learners AS"
+	"  SELECT u.id AS user_id, u.sex, u.org_id, o.path AS org_path"
+	"  FROM users u JOIN org_units o ON o.id = u.org_id;"
+	/* courses: the course ids. */
+	"CREATE VIEW report_courses AS SELECT id FROM courses;"
+	/* courses: one row per learner and course, with the dates of its milestones and its scores. */
+	"CREATE VIEW report_enrolments AS"
+	"  SELECT user_id, course_id, enrolled_at, started_at, completed_at, best_final, pretest FROM enrolments;"
+	/* certificates: those not revoked; is_current is 1 for one not replaced by a re-issue. */
+	"CREATE VIEW report_certificates AS"
+	"  SELECT user_id, course_id, issued_at, CASE WHEN superseded_by IS NULL THEN 1 ELSE 0 END AS is_current"
+	"  FROM certificates WHERE revoked_at IS NULL;",
+
+	/*
+	 * 5: the version of the public catalogue (courses/catalogue.c keys its cache on it). Every
+	 * change to packages or items (import, re-activation, rollback, or any other write) adds one
+	 * to it in the same transaction, so a cached list is never served for a database it no longer
+	 * matches, whichever process or server made the change. It starts at a random value so that
+	 * two databases opened by one process do not share a version.
+	 */
+	"CREATE TABLE catalogue_version ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  version INTEGER NOT NULL);"
+	"INSERT INTO catalogue_version(id, version) VALUES (1, random() >> 2);"
+	"CREATE TRIGGER packages_insert_version AFTER INSERT ON packages BEGIN"
+	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
+	"CREATE TRIGGER packages_update_version AFTER UPDATE ON packages BEGIN"
+	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
+	"CREATE TRIGGER packages_delete_version AFTER DELETE ON packages BEGIN"
+	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
+	"CREATE TRIGGER items_insert_version AFTER INSERT ON items BEGIN"
+	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
+	"CREATE TRIGGER items_update_version AFTER UPDATE ON items BEGIN"
+	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
+	"CREATE TRIGGER items_delete_version AFTER DELETE ON items BEGIN"
+	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;",
 };
 
 const char *schema_migration(int i)

@@ -3,6 +3,12 @@
  * (org_units.path range -> users_org -> enrolments primary key) fills the
  * cube; distinct learners over all courses come from a per-learner hash of
  * the milestones they reached, so the scan order does not matter.
+ *
+ * reports/ owns no table: its SQL reads only the published views of the
+ * owners (report_org_units, report_learners, report_courses,
+ * report_enrolments, report_certificates; lib/schema.c, docs/architecture.md),
+ * which SQLite flattens into these queries, so the plans are those of the
+ * tables underneath.
  */
 #include "reports/report.h"
 
@@ -257,6 +263,13 @@ static int org_slot(const struct report *r, const struct child_key *keys, const 
 	return hit ? hit->slot : (int)r->nchildren;
 }
 
+/* A read that ended on an error: the report would be short, so it fails instead. */
+static int read_failed(sqlite3 *db, struct err *e)
+{
+	err_set(e, "cannot read the report's figures: %s", db_errstr(db));
+	return REPORT_EDB;
+}
+
 static void unit_load(sqlite3_stmt *st, struct report_unit *u)
 {
 	u->id = sqlite3_column_int64(st, 0);
@@ -280,29 +293,35 @@ static int load_unit(sqlite3 *db, const struct report_query *q, struct report *r
 {
 	sqlite3_stmt *st;
 	if (q->org && *q->org) {
-		st = db_stmt(db, "SELECT id, code, name_en, name_km, level, path FROM org_units WHERE code = ?");
+		st = db_stmt(db, "SELECT id, code, name_en, name_km, level, path FROM report_org_units WHERE code = ?");
 		db_bind_text(st, 1, q->org);
 	} else if (q->scope_id >= 0) {
-		st = db_stmt(db, "SELECT id, code, name_en, name_km, level, path FROM org_units WHERE id = ?");
+		st = db_stmt(db, "SELECT id, code, name_en, name_km, level, path FROM report_org_units WHERE id = ?");
 		sqlite3_bind_int64(st, 1, q->scope_id);
 	} else {
-		st = db_stmt(db, "SELECT id, code, name_en, name_km, level, path FROM org_units WHERE code = ?");
+		st = db_stmt(db, "SELECT id, code, name_en, name_km, level, path FROM report_org_units WHERE code = ?");
 		db_bind_text(st, 1, ORG_ROOT_CODE);
 	}
-	int rc = 0;
-	if (db_step_row(st) > 0) {
+	int rc = db_step_row(st);
+	if (rc > 0) {
 		unit_load(st, &r->org);
 		snprintf(path, pathlen, "%s", db_col_text(st, 5));
-	} else {
+		rc = 0;
+	} else if (rc == 0) {
 		err_set(e, "no org unit '%s'", q->org && *q->org ? q->org : ORG_ROOT_CODE);
 		rc = REPORT_ENOENT;
+	} else {
+		rc = read_failed(db, e);
 	}
 	db_finish(st);
 	if (rc < 0 || q->scope_id < 0)
 		return rc;
-	st = db_stmt(db, "SELECT path, code FROM org_units WHERE id = ?");
+	st = db_stmt(db, "SELECT path, code FROM report_org_units WHERE id = ?");
 	sqlite3_bind_int64(st, 1, q->scope_id);
-	if (db_step_row(st) <= 0 || !str_starts(path, db_col_text(st, 0))) {
+	int step = db_step_row(st);
+	if (step < 0) {
+		rc = read_failed(db, e);
+	} else if (step == 0 || !str_starts(path, db_col_text(st, 0))) {
 		err_set(e, "the org unit '%s' is outside your area ('%s')", r->org.code,
 			sqlite3_column_type(st, 1) == SQLITE_TEXT ? db_col_text(st, 1) : "none");
 		rc = REPORT_EFORBIDDEN;
@@ -311,26 +330,40 @@ static int load_unit(sqlite3 *db, const struct report_query *q, struct report *r
 	return rc;
 }
 
-static void load_children(sqlite3 *db, struct report *r)
+static int load_children(sqlite3 *db, struct report *r, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, code, name_en, name_km, level FROM org_units WHERE parent_id = ? "
-					  "ORDER BY code");
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, code, name_en, name_km, level FROM report_org_units "
+				       "WHERE parent_id = ? ORDER BY code");
 	sqlite3_bind_int64(st, 1, r->org.id);
 	size_t cap = 0;
-	while (db_step_row(st) > 0) {
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
 		if (r->nchildren == cap) {
 			cap = cap ? cap * 2 : 16;
 			r->children = xrealloc(r->children, cap * sizeof *r->children);
 		}
 		unit_load(st, &r->children[r->nchildren++]);
 	}
+	if (rc < 0)
+		rc = read_failed(db, e);
 	db_finish(st);
+	return rc;
 }
 
 static int load_courses(sqlite3 *db, const struct report_query *q, struct report *r, struct err *e)
 {
+	sqlite3_stmt *st;
+	int rc;
 	if (q->course && *q->course) {
-		if (!db_int(db, "SELECT 1 FROM courses WHERE id = ?", q->course, NULL, 0)) {
+		st = db_stmt(db, "SELECT 1 FROM report_courses WHERE id = ?");
+		db_bind_text(st, 1, q->course);
+		rc = db_step_row(st);
+		if (rc < 0)
+			rc = read_failed(db, e);
+		db_finish(st);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
 			err_set(e, "no course '%s'", q->course);
 			return REPORT_ENOENT;
 		}
@@ -340,17 +373,19 @@ static int load_courses(sqlite3 *db, const struct report_query *q, struct report
 		r->ncourses = 1;
 		return 0;
 	}
-	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM courses ORDER BY id");
+	st = db_stmt(db, "SELECT id FROM report_courses ORDER BY id");
 	size_t cap = 0;
-	while (db_step_row(st) > 0) {
+	while ((rc = db_step_row(st)) > 0) {
 		if (r->ncourses == cap) {
 			cap = cap ? cap * 2 : 16;
 			r->courses = xrealloc(r->courses, cap * sizeof *r->courses);
 		}
 		r->courses[r->ncourses++] = xstrdup(db_col_text(st, 0));
 	}
+	if (rc < 0)
+		rc = read_failed(db, e);
 	db_finish(st);
-	return 0;
+	return rc;
 }
 
 static int cmp_cert(const void *a, const void *b)
@@ -365,18 +400,21 @@ static int cmp_cert(const void *a, const void *b)
  * Certificates by learner and course, revoked ones left out as if never
  * issued: the first issue date (a re-issue keeps it) and whether a current one
  * (not replaced) remains. One sequential read of the table is much cheaper
- * than a lookup per enrolment. Returns the records; *n gets their count.
+ * than a lookup per enrolment. Returns the records (NULL when none); *n gets
+ * their count. REPORT_EDB in *rc when reading ended on an error (nothing returned).
  */
-static const char cert_sql[] = "SELECT user_id, course_id, issued_at, superseded_by IS NULL FROM certificates "
-			       "WHERE revoked_at IS NULL AND (?1 IS NULL OR course_id = ?1)";
+static const char cert_sql[] = "SELECT user_id, course_id, issued_at, is_current FROM report_certificates "
+			       "WHERE ?1 IS NULL OR course_id = ?1";
 
-static struct cert_rec *load_certificates(sqlite3 *db, const struct report *r, struct learners *seen, size_t *n)
+static struct cert_rec *load_certificates(sqlite3 *db, const struct report *r, struct learners *seen, size_t *n,
+					  int *rc, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, cert_sql);
 	db_bind_text(st, 1, r->course);
 	struct cert_rec *recs = NULL;
 	size_t cap = 0, k = 0;
-	while (db_step_row(st) > 0) {
+	*n = 0;
+	while ((*rc = db_step_row(st)) > 0) {
 		int course = course_slot(r, db_col_text(st, 1));
 		if (course < 0)
 			continue;
@@ -386,6 +424,12 @@ static struct cert_rec *load_certificates(sqlite3 *db, const struct report *r, s
 		}
 		recs[k++] = (struct cert_rec){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 2), course,
 					      sqlite3_column_int(st, 3) != 0};
+	}
+	if (*rc < 0) {
+		*rc = read_failed(db, e);
+		db_finish(st);
+		free(recs);
+		return NULL;
 	}
 	db_finish(st);
 	if (k)
@@ -422,13 +466,17 @@ static bool certified_in(const struct learner *l, const struct cert_rec *recs, i
 	return false;
 }
 
-/* Every enrolment of the people in a subtree (users_org covers org_id and sex). */
+/*
+ * Every enrolment of the people in a subtree. Flattened, this is org_units by
+ * its path index -> users_org (covers org_id and sex) -> the enrolments
+ * primary key: a learner's enrolments come together.
+ */
 static const char scan_sql[] =
-    "SELECT u.id, u.sex, o.path, e.course_id, e.enrolled_at, e.started_at, e.completed_at, e.best_final, "
-    "e.pretest FROM org_units o JOIN users u ON u.org_id = o.id JOIN enrolments e ON e.user_id = u.id "
-    "WHERE o.path >= ?1 AND o.path < ?2 AND (?3 IS NULL OR e.course_id = ?3)";
+    "SELECT l.user_id, l.sex, l.org_path, e.course_id, e.enrolled_at, e.started_at, e.completed_at, "
+    "e.best_final, e.pretest FROM report_learners l JOIN report_enrolments e ON e.user_id = l.user_id "
+    "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND (?3 IS NULL OR e.course_id = ?3)";
 
-static void scan(sqlite3 *db, struct report *r, const char *path)
+static int scan(sqlite3 *db, struct report *r, const char *path, struct err *e)
 {
 	size_t plen = strlen(path);
 	char *end = xstrdup(path);
@@ -440,15 +488,19 @@ static void scan(sqlite3 *db, struct report *r, const char *path)
 	qsort(keys, r->nchildren, sizeof *keys, cmp_child);
 	struct learners seen = {0};
 	size_t ncert;
-	struct cert_rec *certs = load_certificates(db, r, &seen, &ncert);
-
+	int rc;
 	const struct report_period *p = &r->period;
-	sqlite3_stmt *st = db_stmt(db, scan_sql);
+	struct learner *l = NULL;
+	sqlite3_stmt *st;
+	struct cert_rec *certs = load_certificates(db, r, &seen, &ncert, &rc, e);
+	if (rc < 0)
+		goto done;
+
+	st = db_stmt(db, scan_sql);
 	db_bind_text(st, 1, path);
 	db_bind_text(st, 2, end);
 	db_bind_text(st, 3, r->course);
-	struct learner *l = NULL;
-	while (db_step_row(st) > 0) {
+	while ((rc = db_step_row(st)) > 0) {
 		int course = course_slot(r, db_col_text(st, 3));
 		if (course < 0)
 			continue;
@@ -484,7 +536,11 @@ static void scan(sqlite3 *db, struct report *r, const char *path)
 		figures_add(cell_mut(r, org, REPORT_ALL, sex), &scores);
 		l->marks |= (unsigned char)(marks | M_SEEN);
 	}
+	if (rc < 0)
+		rc = read_failed(db, e);
 	db_finish(st);
+	if (rc < 0)
+		goto done;
 	for (size_t i = 0; i < seen.cap; i++) {
 		const struct learner *x = &seen.slot[i];
 		if (!(x->marks & M_SEEN))
@@ -495,10 +551,12 @@ static void scan(sqlite3 *db, struct report *r, const char *path)
 					   .certified = !!(x->marks & M_CERTIFIED)};
 		figures_add(cell_mut(r, x->org, REPORT_ALL, x->sex), &f);
 	}
+done:
 	free(seen.slot);
 	free(certs);
 	free(keys);
 	free(end);
+	return rc;
 }
 
 /* Totals over sex and over org units: sums, as each learner has one sex and one unit. */
@@ -520,11 +578,11 @@ static int run(sqlite3 *db, const struct report_query *q, struct report *out, st
 	int rc = load_unit(db, q, out, path, sizeof path, e);
 	if (rc < 0)
 		return rc;
-	if ((rc = load_courses(db, q, out, e)) < 0)
+	if ((rc = load_courses(db, q, out, e)) < 0 || (rc = load_children(db, out, e)) < 0)
 		return rc;
-	load_children(db, out);
 	out->cells = xcalloc((out->nchildren + 2) * (out->ncourses + 1) * (SEX_COUNT + 1), sizeof *out->cells);
-	scan(db, out, path);
+	if ((rc = scan(db, out, path, e)) < 0)
+		return rc;
 	roll_up(out);
 	return 0;
 }
@@ -535,11 +593,11 @@ int report_run(sqlite3 *db, const struct report_query *q, struct report *out, st
 	out->period = q->period;
 	/* One read transaction: every figure comes from the same snapshot. */
 	bool own = !db_in_txn(db);
-	if (own)
-		db_exec(db, "BEGIN", NULL);
+	if (own && db_exec(db, "BEGIN", e) < 0)
+		return REPORT_EDB;
 	int rc = run(db, q, out, e);
-	if (own)
-		db_exec(db, "COMMIT", NULL);
+	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
+		rc = REPORT_EDB;
 	return rc;
 }
 

@@ -2,10 +2,11 @@
  * Gender-disaggregated learning reports: who enrolled, started, completed
  * and was certified, by sex, org unit and course, over a period.
  *
- * One query function, report_run(), reads the database once and fills a
- * cube of figures (org slot x course slot x sex); report_rows() picks the
- * rows of a grouping from it, and three writers print those rows as CSV,
- * JSON or a text table. The dashboard, the exports and `sala report` all go
+ * One query function, report_run(), reads the database once (through the
+ * owners' published views, docs/architecture.md) and fills a cube of
+ * figures (org slot x course slot x sex); report_rows() picks the rows of a
+ * grouping from it, and three writers print those rows as CSV, JSON or a
+ * text table. The dashboard, the exports and `sala report` all go
  * through these, so the screen and the files always agree.
  * Definitions (see docs/reports.md):
  *   - counts are of distinct learners;
@@ -30,9 +31,10 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 
-/* Error codes of report_run besides -1 (bad input, message set). */
-#define REPORT_ENOENT (-2)     /* unknown org unit or course */
-#define REPORT_EFORBIDDEN (-3) /* org unit outside the caller's scope */
+/* Error codes of report_run besides ERR_FAIL (bad input, message set): shared codes of lib/err.h. */
+#define REPORT_ENOENT ERR_NOTFOUND	/* unknown org unit or course */
+#define REPORT_EFORBIDDEN ERR_FORBIDDEN /* org unit outside the caller's scope */
+#define REPORT_EDB ERR_UNAVAILABLE	/* reading the database failed: no report rather than a short one */
 
 /* Grouping dimensions, for report_rows() and the writers. */
 enum { REPORT_BY_SEX = 1, REPORT_BY_ORG = 2, REPORT_BY_COURSE = 4 };
@@ -94,8 +96,9 @@ struct report {
 };
 
 /*
- * Runs the report. 0, or -1 (bad input), REPORT_ENOENT or REPORT_EFORBIDDEN
- * with a message. The result is freed by report_free(), also after failure.
+ * Runs the report in one read transaction. 0, or -1 (bad input),
+ * REPORT_ENOENT, REPORT_EFORBIDDEN or REPORT_EDB with a message. The result is
+ * freed by report_free(), also after failure.
  */
 int report_run(sqlite3 *db, const struct report_query *q, struct report *out, struct err *e);
 void report_free(struct report *r);

@@ -3,7 +3,11 @@
 #   1. server/ and cli/ hold no SQL in string literals and make no sqlite3_* or statement calls
 #      (db_stmt, db_prepare, db_int, db_exec, db_step_*, db_col_*, db_bind_*, db_finish);
 #   2. a table is named in SQL only by its owning module, per the map in docs/architecture.md
-#      (the one source of truth; lib/schema.c, the migrations, names every table).
+#      (the one source of truth; lib/schema.c, the migrations, names every table);
+#   3. a published view (docs/architecture.md, "Published views": view, owner, columns) has an
+#      owner like a table: it is created only in lib/schema.c, its definition reads only its
+#      owner's tables, and every view created there is published. Any module may read a
+#      published view; none writes one.
 # Findings listed in scripts/lint-sql.allow (FILE, FILE:TABLE or FILE@FUNCTION, then a reason;
 # a server/ entry must be FILE@FUNCTION) are reported as pending but do not fail the check. Prints FILE:LINE: message; exits 1 on any other finding.
 # Usage: scripts/lint-sql.sh [-q]   (-q: do not list the allowed findings, only count them)
@@ -31,6 +35,17 @@ for line in open(DOC, encoding="utf-8"):
         owners[m.group(1)] = m.group(2)
 if not owners:
     sys.exit(f"lint-sql: no table map found under 'Tables and owners' in {DOC}")
+
+# The published views: rows "| `view` | owner | columns | meaning |" under the heading "Published views".
+views = {}
+section = False
+for line in open(DOC, encoding="utf-8"):
+    if line.startswith("#"):
+        section = line.strip("# \n").lower().startswith("published views")
+        continue
+    m = re.match(r"\|\s*`([a-z_0-9]+)`\s*\|\s*`?([a-z]+)/?`?\s*\|", line) if section else None
+    if m:
+        views[m.group(1)] = m.group(2)
 
 allow = {}
 if os.path.exists(ALLOW):
@@ -81,7 +96,9 @@ TABLE_REF = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|ON|EXISTS)\s+([a-z_][a
 CALL = re.compile(r"\b(sqlite3_[a-z0-9_]+|db_(?:stmt|prepare|int|exec|step_row|step_done|col_[a-z0-9_]+|"
                   r"bind_[a-z0-9_]+|finish))\s*\(")
 
-FRAGMENT = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE)\s+(?:%s)\b" % "|".join(map(re.escape, owners)))
+FRAGMENT = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE)\s+(?:%s)\b" % "|".join(map(re.escape, list(owners) + list(views))))
+VIEW_WRITE = re.compile(r"\b(?:INSERT\s+(?:OR\s+[A-Z]+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+([a-z_][a-z0-9_]*)")
+CREATE_VIEW = re.compile(r"\bCREATE\s+(?:TEMP\s+|TEMPORARY\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_][a-z0-9_]*)")
 
 def sql_strings(code):
     """(line, text) for each string in code, adjacent literals joined."""
@@ -130,6 +147,32 @@ def finding(path, line, key_extra, msg, code):
 
 files = sorted(os.path.join(d, f) for d in MODULES if os.path.isdir(d)
                for f in os.listdir(d) if f.endswith((".c", ".h")))
+def check_schema_views():
+    """Views are created in lib/schema.c only, published with an owner, and read only that owner's tables."""
+    if not os.path.exists(SCHEMA):
+        if views:
+            errors.append(f"{SCHEMA}: missing: the published views of {DOC} are created there")
+        return
+    code = strip_comments(open(SCHEMA, encoding="utf-8", errors="replace").read())
+    created = set()
+    for line, s in sql_strings(code):
+        for stmt in s.split(";"):
+            m = CREATE_VIEW.search(stmt)
+            if not m:
+                continue
+            name = m.group(1)
+            created.add(name)
+            if name not in views:
+                errors.append(f"{SCHEMA}:{line}: view '{name}' is not published in {DOC} (Published views)")
+                continue
+            for t in tables_in(stmt[m.end():]):
+                if owners[t] != views[name]:
+                    errors.append(f"{SCHEMA}:{line}: view '{name}' of {views[name]}/ reads table '{t}' of "
+                                  f"{owners[t]}/: a view reads only its owner's tables")
+    for name in sorted(set(views) - created):
+        errors.append(f"{DOC}: published view '{name}' is not created in {SCHEMA}")
+
+check_schema_views()
 for path in files:
     if path == SCHEMA:
         continue
@@ -149,6 +192,11 @@ for path in files:
             if owners[t] != module:
                 finding(path, line, t,
                         f"table '{t}' named in SQL outside its owner {owners[t]}/ (docs/architecture.md)", code)
+        bare = re.sub(r"'[^']*'", "''", s)
+        for v in sorted({m.group(1) for m in VIEW_WRITE.finditer(bare)} & set(views)):
+            finding(path, line, v, f"view '{v}' written: a published view is read-only (docs/architecture.md)", code)
+        for m in CREATE_VIEW.finditer(bare):
+            finding(path, line, None, f"view '{m.group(1)}' created outside {SCHEMA}", code)
 
 for k in allow:
     if k not in used:
@@ -164,5 +212,5 @@ for e in errors:
 if errors:
     print(f"lint-sql: {len(errors)} findings", file=sys.stderr)
     sys.exit(1)
-print(f"lint-sql: ok ({len(owners)} tables, {len(pending)} allowed findings pending)")
+print(f"lint-sql: ok ({len(owners)} tables, {len(views)} published views, {len(pending)} allowed findings pending)")
 EOF

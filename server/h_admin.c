@@ -453,23 +453,18 @@ static int import_post(struct req *r, bool users)
 	const char *action = users ? "/admin/users/import" : "/admin/orgs/import";
 	const char *help = users ? "username,full_name,full_name_km,sex,org_code,position,role,email,phone,password"
 				 : "code,name_en,name_km,parent_code,level";
-	char *errs = NULL;
-	size_t errlen = 0;
-	FILE *f = open_memstream(&errs, &errlen);
+	struct problems pr = {0};
 	struct err e = {""};
 	int added = 0;
-	int rc = users ? users_import_csv(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, f, &added, &e)
-		       : orgs_import_csv(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, f, &added, &e);
-	if (rc < 0 && errlen == 0)
-		fprintf(f, "%s\n", e.msg);
-	fclose(f);
+	int rc = users ? users_import_csv(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, &pr, &added, &e)
+		       : orgs_import_csv(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, &pr, &added, &e);
 	struct buf b = BUF_INIT;
 	if (rc < 0) {
-		import_page(r, &b, title, action, help, errs, csv);
-		free(errs);
+		import_page(r, &b, title, action, help, pr.n ? problems_text(&pr) : e.msg, csv);
+		problems_release(&pr);
 		return page_send(r, 422, &b);
 	}
-	free(errs);
+	problems_release(&pr);
 	req_audit(r, users ? "users.import" : "orgs.import", "csv", arena_printf(&r->arena, "rows=%d", added));
 	page_begin(r, &b, title);
 	buf_printf(&b, "<h1>%s</h1>", title);

@@ -207,7 +207,7 @@ static void course_json(struct buf *b, const struct learn_course *c)
 	buf_puts(b, ",\"certificate_serial\":");
 	buf_json_str(b, c->cert_serial);
 	buf_puts(b, ",\"url\":\"");
-	learn_href(b, c->course_id, NULL, NULL);
+	h_learn_href(b, c->course_id, NULL, NULL);
 	buf_puts(b, "\"}");
 }
 
@@ -239,7 +239,7 @@ static void item_json(struct buf *b, const char *course_id, const struct learn_i
 	if (with_done)
 		buf_printf(b, ",\"done\":%s", it->done ? "true" : "false");
 	buf_puts(b, ",\"url\":\"");
-	learn_href(b, course_id, it->type, it->path);
+	h_learn_href(b, course_id, it->type, it->path);
 	buf_puts(b, "\"}");
 }
 
@@ -268,8 +268,8 @@ static int h_enrol(struct req *r)
 	struct err e;
 	bool created;
 	int got = learn_enrol(r->db, r->user->id, r->param[0], "self", &created, &e);
-	if (got == -2)
-		return resp_error(r, 404, "no such course");
+	if (got == ERR_NOTFOUND)
+		return resp_error(r, http_status_of(got), "no such course");
 	if (got < 0) {
 		r->cause = arena_printf(&r->arena, "enrolment in %s not saved: %s", r->param[0], e.msg);
 		return resp_error(r, 503, "the enrolment could not be saved; try again in a moment");
@@ -311,7 +311,7 @@ static int h_assign(struct req *r)
 		return resp_error(r, 404, "no such course");
 	}
 	struct buf done = BUF_INIT, problems = BUF_INIT;
-	status = learn_assign(r, c.course_id, org, buf_str(&names), &done, &problems);
+	status = h_learn_assign(r, c.course_id, org, buf_str(&names), &done, &problems);
 	buf_release(&names);
 	if (!done.len && !problems.len) {
 		buf_release(&done);
@@ -345,10 +345,10 @@ static int h_lesson(struct req *r)
 {
 	struct learn_lesson l;
 	char etag[33];
-	int rc = learn_open_lesson(r, &l, etag);
-	if (rc == -2)
+	int rc = h_learn_open_lesson(r, &l, etag);
+	if (rc == ERR_CONFLICT)
 		return resp_error(r, 404, "that item is a quiz: start an attempt instead");
-	if (rc < 0)
+	if (rc < 0) /* a read that failed becomes a 503 (db_step_row()) */
 		return resp_error(r, 404, "no such lesson");
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "{\"course_id\":");

@@ -18,13 +18,13 @@
 #include "server/server.h"
 #include "server/views.h"
 
-void learn_href(struct buf *b, const char *course_id, const char *type, const char *path)
+void h_learn_href(struct buf *b, const char *course_id, const char *type, const char *path)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	buf_puts(b, "/courses/");
 	for (const unsigned char *p = (const unsigned char *)course_id; *p; p++)
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-._~", *p))
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		    *p == '.' || *p == '_' || *p == '~')
 			buf_putc(b, (char)*p);
 		else
 			buf_printf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
@@ -39,7 +39,7 @@ void learn_href(struct buf *b, const char *course_id, const char *type, const ch
 			buf_printf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
 }
 
-const char *learn_lang_name(const char *code)
+const char *h_learn_lang_name(const char *code)
 {
 	if (strcmp(code, "km") == 0)
 		return "ខ្មែរ";
@@ -58,23 +58,44 @@ static void lang_attr(struct req *r, struct buf *b, const char *language)
 	}
 }
 
-static void progress_bar(struct req *r, struct buf *b, int done, int total)
+/* The words of a course card, translated once per page instead of once per card. */
+struct card_words {
+	const char *progress, *done_fmt, *status, *not_enrolled, *minutes_fmt, *language, *state[3];
+};
+
+static void card_words_init(struct req *r, struct card_words *w)
+{
+	w->progress = T(r, "Progress");
+	w->done_fmt = T(r, "%d of %d done (%d%%)");
+	w->status = T(r, "Status");
+	w->not_enrolled = T(r, "Not enrolled");
+	w->minutes_fmt = T(r, "%d minutes");
+	w->language = T(r, "Language");
+	for (int i = 0; i < 3; i++)
+		w->state[i] = T(r, learn_status_text((enum learn_status)i));
+}
+
+static void progress_bar(const struct card_words *w, struct buf *b, int done, int total)
 {
 	int pct = total > 0 ? done * 100 / total : 0;
 	buf_printf(b, "<p class=\"progress\"><progress max=\"%d\" value=\"%d\" aria-label=\"%s\"></progress> ",
-		   total > 0 ? total : 1, done, T(r, "Progress"));
-	buf_printf(b, T(r, "%d of %d done (%d%%)"), done, total, pct);
+		   total > 0 ? total : 1, done, w->progress);
+	buf_printf(b, w->done_fmt, done, total, pct);
 	buf_puts(b, "</p>");
 }
 
-static void status_line(struct req *r, struct buf *b, const struct learn_course *c)
+static void status_line(const struct card_words *w, struct buf *b, const struct learn_course *c)
 {
-	buf_printf(b, "<p class=\"status\">%s: ", T(r, "Status"));
-	buf_html(b, T(r, learn_status_text(c->status)));
+	buf_puts(b, "<p class=\"status\">");
+	buf_puts(b, w->status);
+	buf_puts(b, ": ");
+	buf_html(b, w->state[c->status]);
 	if (c->status == LEARN_COMPLETE)
 		buf_puts(b, " ✓");
-	if (!c->enrolled)
-		buf_printf(b, " · %s", T(r, "Not enrolled"));
+	if (!c->enrolled) {
+		buf_puts(b, " · ");
+		buf_puts(b, w->not_enrolled);
+	}
 	buf_puts(b, "</p>");
 }
 
@@ -100,13 +121,17 @@ static const struct learn_item *resume_item(const struct learn_course *c, const 
 	return n ? &items[0] : NULL;
 }
 
-static void meta_line(struct req *r, struct buf *b, const struct learn_course *c)
+static void meta_line(const struct card_words *w, struct buf *b, const struct learn_course *c)
 {
 	buf_puts(b, "<p class=\"meta\">");
-	buf_printf(b, T(r, "%d minutes"), c->minutes);
-	buf_printf(b, " · %s: <span lang=\"%s\">%s</span>", T(r, "Language"), c->language,
-		   learn_lang_name(c->language));
-	buf_puts(b, "</p>");
+	buf_printf(b, w->minutes_fmt, c->minutes);
+	buf_puts(b, " · ");
+	buf_puts(b, w->language);
+	buf_puts(b, ": <span lang=\"");
+	buf_puts(b, c->language);
+	buf_puts(b, "\">");
+	buf_puts(b, h_learn_lang_name(c->language));
+	buf_puts(b, "</span></p>");
 }
 
 static int h_catalogue(struct req *r)
@@ -128,13 +153,15 @@ static int h_catalogue(struct req *r)
 	if (n == 0)
 		buf_printf(&b, "<p>%s</p>",
 			   q && *q ? T(r, "No course matches your search.") : T(r, "No courses are published yet."));
+	struct card_words w;
+	card_words_init(r, &w);
 	buf_puts(&b, "<ul class=\"cards\">");
 	for (size_t i = 0; i < n; i++) {
 		const struct learn_course *c = &v[i];
 		buf_puts(&b, "<li class=\"card\"><h2");
 		lang_attr(r, &b, c->language);
 		buf_puts(&b, "><a href=\"");
-		learn_href(&b, c->course_id, NULL, NULL);
+		h_learn_href(&b, c->course_id, NULL, NULL);
 		buf_puts(&b, "\">");
 		buf_html(&b, c->title);
 		buf_puts(&b, "</a></h2><p");
@@ -142,10 +169,10 @@ static int h_catalogue(struct req *r)
 		buf_puts(&b, ">");
 		buf_html(&b, c->summary);
 		buf_puts(&b, "</p>");
-		meta_line(r, &b, c);
-		status_line(r, &b, c);
+		meta_line(&w, &b, c);
+		status_line(&w, &b, c);
 		if (c->enrolled && c->total)
-			progress_bar(r, &b, c->done, c->total);
+			progress_bar(&w, &b, c->done, c->total);
 		buf_puts(&b, "</li>");
 	}
 	buf_puts(&b, "</ul>");
@@ -163,7 +190,7 @@ static void outline_list(struct req *r, struct buf *b, const struct learn_course
 		const struct learn_item *it = &items[i];
 		bool quiz = strcmp(it->type, "quiz") == 0;
 		buf_printf(b, "<li%s><a href=\"", it->done ? " class=\"done\"" : "");
-		learn_href(b, c->course_id, it->type, it->path);
+		h_learn_href(b, c->course_id, it->type, it->path);
 		buf_puts(b, "\">");
 		buf_html(b, it->title);
 		buf_puts(b, "</a>");
@@ -199,13 +226,15 @@ static int h_course(struct req *r)
 	buf_puts(&b, ">");
 	buf_html(&b, c.summary);
 	buf_puts(&b, "</p>");
-	meta_line(r, &b, &c);
-	status_line(r, &b, &c);
-	progress_bar(r, &b, c.done, c.total);
+	struct card_words w;
+	card_words_init(r, &w);
+	meta_line(&w, &b, &c);
+	status_line(&w, &b, &c);
+	progress_bar(&w, &b, c.done, c.total);
 	const struct learn_item *next = resume_item(&c, items, n);
 	if (!c.enrolled) {
 		struct buf action = BUF_INIT;
-		learn_href(&action, c.course_id, NULL, NULL);
+		h_learn_href(&action, c.course_id, NULL, NULL);
 		buf_puts(&action, "/enrol");
 		form_begin(r, &b, buf_str(&action));
 		form_submit(&b, T(r, "Enrol"));
@@ -213,7 +242,7 @@ static int h_course(struct req *r)
 	}
 	if (next) {
 		buf_puts(&b, "<p><a class=\"button\" href=\"");
-		learn_href(&b, c.course_id, next->type, next->path);
+		h_learn_href(&b, c.course_id, next->type, next->path);
 		buf_printf(&b, "\">%s</a></p>",
 			   *c.last_item ? T(r, "Continue where you left off") : T(r, "Start the course"));
 	}
@@ -224,7 +253,7 @@ static int h_course(struct req *r)
 	outline_list(r, &b, &c, items, n);
 	if (r->user->roles & (ROLE_TRAINER | ROLE_MANAGER | ROLE_ADMIN)) {
 		buf_puts(&b, "<p><a href=\"");
-		learn_href(&b, c.course_id, NULL, NULL);
+		h_learn_href(&b, c.course_id, NULL, NULL);
 		buf_printf(&b, "/assign\">%s</a></p>", T(r, "Assign this course"));
 	}
 	page_end(r, &b);
@@ -235,14 +264,14 @@ static int h_enrol(struct req *r)
 {
 	struct err e;
 	int got = learn_enrol(r->db, r->user->id, r->param[0], "self", NULL, &e);
-	if (got == -2)
-		return resp_error(r, 404, T(r, "No such course."));
+	if (got == ERR_NOTFOUND)
+		return resp_error(r, http_status_of(got), T(r, "No such course."));
 	if (got < 0) {
 		log_msg(LOG_ERROR, "error", "enrolment in %s not saved: %s", r->param[0], e.msg);
 		return resp_error(r, 503, T(r, "Your enrolment could not be saved. Please try again in a moment."));
 	}
 	struct buf to = BUF_INIT;
-	learn_href(&to, r->param[0], NULL, NULL);
+	h_learn_href(&to, r->param[0], NULL, NULL);
 	buf_puts(&to, "?enrolled=1");
 	int rc = resp_redirect(r, buf_str(&to));
 	buf_release(&to);
@@ -255,7 +284,7 @@ static bool body_cached(const char *etag)
 	return http_part_text(etag) != NULL;
 }
 
-int learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33])
+int h_learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33])
 {
 	const char *id = r->param[0], *path = r->param[1];
 	struct err e;
@@ -280,7 +309,7 @@ static void pager_link(struct req *r, struct buf *b, const char *course_id, cons
 		       const char *label, const char *rel)
 {
 	buf_printf(b, "<a rel=\"%s\" href=\"", rel);
-	learn_href(b, course_id, it->type, it->path);
+	h_learn_href(b, course_id, it->type, it->path);
 	buf_printf(b, "\">%s: ", label);
 	buf_html(b, it->title);
 	buf_puts(b, "</a>");
@@ -291,10 +320,10 @@ static int h_lesson(struct req *r)
 {
 	struct learn_lesson l;
 	char etag[33];
-	int rc = learn_open_lesson(r, &l, etag);
-	if (rc == -2) {
+	int rc = h_learn_open_lesson(r, &l, etag);
+	if (rc == ERR_CONFLICT) {
 		struct buf to = BUF_INIT;
-		learn_href(&to, r->param[0], "quiz", r->param[1]);
+		h_learn_href(&to, r->param[0], "quiz", r->param[1]);
 		rc = resp_redirect(r, buf_str(&to));
 		buf_release(&to);
 		return rc;
@@ -307,7 +336,7 @@ static int h_lesson(struct req *r)
 	page_begin(r, &b, l.title);
 	buf_printf(&b, "<nav aria-label=\"%s\" class=\"crumbs\"><a href=\"/courses\">%s</a> › <a href=\"",
 		   T(r, "Breadcrumb"), T(r, "Courses"));
-	learn_href(&b, l.course_id, NULL, NULL);
+	h_learn_href(&b, l.course_id, NULL, NULL);
 	buf_puts(&b, "\"");
 	lang_attr(r, &b, l.language);
 	buf_puts(&b, ">");
@@ -329,7 +358,7 @@ static int h_lesson(struct req *r)
 	if (l.prev)
 		pager_link(r, &tail, l.course_id, l.prev, T(r, "Previous"), "prev");
 	buf_puts(&tail, "<a href=\"");
-	learn_href(&tail, l.course_id, NULL, NULL);
+	h_learn_href(&tail, l.course_id, NULL, NULL);
 	buf_printf(&tail, "\">%s</a>", T(r, "Course outline"));
 	if (l.next)
 		pager_link(r, &tail, l.course_id, l.next, T(r, "Next"), "next");
@@ -356,25 +385,27 @@ static int h_my(struct req *r)
 	if (n == 0)
 		buf_printf(&b, "<p>%s <a href=\"/courses\">%s</a></p>", T(r, "You are not enrolled in any course yet."),
 			   T(r, "Find a course"));
+	struct card_words w;
+	card_words_init(r, &w);
 	buf_puts(&b, "<ul class=\"cards\">");
 	for (size_t i = 0; i < n; i++) {
 		const struct learn_course *c = &v[i];
 		buf_puts(&b, "<li class=\"card\"><h2");
 		lang_attr(r, &b, c->language);
 		buf_puts(&b, "><a href=\"");
-		learn_href(&b, c->course_id, NULL, NULL);
+		h_learn_href(&b, c->course_id, NULL, NULL);
 		buf_puts(&b, "\">");
 		buf_html(&b, c->title);
 		buf_puts(&b, "</a></h2>");
-		status_line(r, &b, c);
-		progress_bar(r, &b, c->done, c->total);
+		status_line(&w, &b, c);
+		progress_bar(&w, &b, c->done, c->total);
 		if (c->completed_at) {
 			char ymd[11];
 			date_ymd(c->completed_at, ymd);
 			buf_printf(&b, "<p>%s %s</p>", T(r, "Completed on"), ymd);
 		} else if (c->total) {
 			buf_puts(&b, "<p><a href=\"");
-			learn_href(&b, c->course_id, NULL, NULL);
+			h_learn_href(&b, c->course_id, NULL, NULL);
 			buf_printf(&b, "\">%s</a></p>",
 				   *c->last_item ? T(r, "Continue where you left off") : T(r, "Start the course"));
 		}
@@ -386,7 +417,7 @@ static int h_my(struct req *r)
 	return page_send(r, 200, &b);
 }
 
-int learn_assign(struct req *r, const char *course_id, const char *org_code, const char *usernames, struct buf *done,
+int h_learn_assign(struct req *r, const char *course_id, const char *org_code, const char *usernames, struct buf *done,
 		 struct buf *problems)
 {
 	int refused = 0, ok = 0;
@@ -473,7 +504,7 @@ static void assign_page(struct req *r, struct buf *b, const struct learn_course 
 {
 	page_begin(r, b, T(r, "Assign a course"));
 	buf_printf(b, "<nav aria-label=\"%s\"><a href=\"", T(r, "Breadcrumb"));
-	learn_href(b, c->course_id, NULL, NULL);
+	h_learn_href(b, c->course_id, NULL, NULL);
 	buf_puts(b, "\">");
 	buf_html(b, c->title);
 	buf_printf(b, "</a></nav><h1>%s</h1>", T(r, "Assign a course"));
@@ -494,7 +525,7 @@ static void assign_page(struct req *r, struct buf *b, const struct learn_course 
 		buf_printf(b, " %s", T(r, "You can assign only within the units you manage."));
 	buf_puts(b, "</p>");
 	struct buf action = BUF_INIT;
-	learn_href(&action, c->course_id, NULL, NULL);
+	h_learn_href(&action, c->course_id, NULL, NULL);
 	buf_puts(&action, "/assign");
 	form_begin(r, b, buf_str(&action));
 	buf_release(&action);
@@ -538,7 +569,7 @@ static int h_assign_post(struct req *r)
 	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, &c) < 0)
 		return resp_error(r, 404, T(r, "No such course."));
 	struct buf done = BUF_INIT, problems = BUF_INIT, b = BUF_INIT;
-	int status = learn_assign(r, c.course_id, req_form(r, "org"), req_form(r, "users"), &done, &problems);
+	int status = h_learn_assign(r, c.course_id, req_form(r, "org"), req_form(r, "users"), &done, &problems);
 	if (!done.len && !problems.len) {
 		buf_puts(&problems, T(r, "Give an org unit code or at least one username."));
 		status = 422;

@@ -6,27 +6,27 @@
 #include "courses/learn.h"
 
 /* Registers the learner pages' message table (Khmer drafts). */
-void learn_messages_register(void);
+void h_learn_messages_register(void);
 
 /* Appends the URL of a course (type NULL), or of its lesson or quiz at path, percent-encoded. */
-void learn_href(struct buf *b, const char *course_id, const char *type, const char *path);
+void h_learn_href(struct buf *b, const char *course_id, const char *type, const char *path);
 /* "English" or "ខ្មែរ" for a language code (each in its own language). */
-const char *learn_lang_name(const char *code);
+const char *h_learn_lang_name(const char *code);
 /*
  * Opens the lesson r->param[1] of course r->param[0] for the logged-in user
  * with one domain call, learn_lesson_view() (which records a first reading),
  * and makes the page's ETag (33 bytes). l->html is NULL on a page whose body
- * is in the response cache; the JSON API always gets it. -1 when there is no
- * such lesson, -2 when the path is a quiz.
+ * is in the response cache; the JSON API always gets it. The codes of
+ * learn_lesson_view(): ERR_NOTFOUND, ERR_UNAVAILABLE, ERR_CONFLICT (a quiz).
  */
-int learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33]);
+int h_learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33]);
 /*
  * Assigns course_id to org_code (everyone below it) and/or to usernames
  * (separated by spaces, commas or new lines) on behalf of r->user, within
  * their scope. Lines of what was done and of problems are appended. Returns
  * the HTTP status: 200, 403 when everything was out of scope, 422 on problems.
  */
-int learn_assign(struct req *r, const char *course_id, const char *org_code, const char *usernames, struct buf *done,
+int h_learn_assign(struct req *r, const char *course_id, const char *org_code, const char *usernames, struct buf *done,
 		 struct buf *problems);
 
 #endif

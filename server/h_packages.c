@@ -153,11 +153,11 @@ static int h_upload(struct req *r)
 	int status;
 	if (rc < 0) {
 		char *m = arena_printf(&r->arena, "%s: %s", T(r, "The package was refused"), e.msg);
-		status = manage_page(r, 422, "error", m, buf_str(&pr.text));
+		status = manage_page(r, 422, "error", m, problems_text(&pr));
 	} else {
 		if (rc != IMPORT_UNCHANGED)
 			req_audit(r, "course.import", filename && *filename ? filename : "upload", msg);
-		status = manage_page(r, 200, rc == IMPORT_UNCHANGED ? "info" : "ok", msg, buf_str(&pr.warnings));
+		status = manage_page(r, 200, rc == IMPORT_UNCHANGED ? "info" : "ok", msg, problems_warnings(&pr));
 	}
 	problems_release(&pr);
 	return status;

@@ -6,8 +6,6 @@
  * unit (users.org_id) and everything below it, an administrator everything.
  * Charts are inline SVG drawn here, with text labels and a table beside them.
  */
-#include <pthread.h>
-#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +14,7 @@
 #include "accounts/orgs.h"
 #include "courses/listing.h"
 #include "lib/db.h"
+#include "lib/flight.h"
 #include "lib/i18n.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
@@ -153,13 +152,16 @@ static int params_read(struct req *r, struct params *p, struct err *e)
 static int report_error(struct req *r, int rc, const struct err *e)
 {
 	if (rc == REPORT_EFORBIDDEN)
-		return resp_error(r, 403,
+		return resp_error(r, http_status_of(rc),
 				  T(r, "That org unit is outside your area: you can see reports only for your "
 				       "own unit and the units below it."));
 	if (rc == REPORT_ENOENT)
-		return resp_error(r, 404, T(r, "No such org unit or course."));
+		return resp_error(r, http_status_of(rc), T(r, "No such org unit or course."));
+	if (rc == REPORT_EDB)
+		return resp_error(r, http_status_of(rc),
+				  T(r, "The database could not be read. Please try again in a moment."));
 	char *msg = arena_printf(&r->arena, "%s (%s)", T(r, "The report parameters are not valid."), e->msg);
-	return resp_error(r, 400, msg);
+	return resp_error(r, http_status_of(ERR_INVALID), msg);
 }
 
 /* "period=..&from=..&to=..&course=.." for links, without org (appended by the caller). */
@@ -181,102 +183,58 @@ static void params_query(const struct params *p, struct buf *b)
  * running more at once than there are cores only adds memory and latency.
  * Requests beyond that wait their turn here.
  */
-static sem_t report_slots;
-static pthread_once_t report_slots_once = PTHREAD_ONCE_INIT;
-
-static void report_slots_init(void)
-{
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	sem_init(&report_slots, 0, cores > 1 ? (unsigned)cores : 1);
-}
+static struct flight_slots report_slots = FLIGHT_SLOTS_INIT(0);
 
 /*
  * Identical reports asked while one is being computed share its result: when a
  * province's managers open the same dashboard at once, it is computed once
  * (and a queue of them no longer keeps the cores busy after the askers left).
  */
-struct flight {
-	struct flight *next;
-	char key[256];
-	bool done;
-	int waiters;
-	int rc;
-	struct err e;
-	struct report rep;
-	pthread_cond_t cv;
+static struct flight_gate report_flights = FLIGHT_GATE_INIT;
+
+struct report_job {
+	struct req *r;
+	const struct report_query *q;
 };
-static struct flight *flights;
-static pthread_mutex_t flights_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void flight_key(const struct report_query *q, char *key, size_t len)
+static int report_job_run(void *arg, void *result, struct err *e)
 {
-	snprintf(key, len, "%lld|%s|%s|%d|%lld|%lld", (long long)q->scope_id, q->org ? q->org : "-",
-		 q->course ? q->course : "-", q->period.set, (long long)q->period.from, (long long)q->period.to);
+	const struct report_job *j = arg;
+	flight_slots_enter(&report_slots);
+	db_pool_resume();
+	int rc = report_run(j->r->db, j->q, result, e);
+	flight_slots_leave(&report_slots);
+	return rc;
 }
 
-/* Removes a finished flight once nobody waits on it. Called with flights_lock held. */
-static void flight_drop(struct flight *f)
+static void report_job_copy(void *out, const void *result)
 {
-	if (!f->done || f->waiters > 0)
-		return;
-	for (struct flight **p = &flights; *p; p = &(*p)->next) {
-		if (*p == f) {
-			*p = f->next;
-			break;
-		}
-	}
-	report_free(&f->rep);
-	pthread_cond_destroy(&f->cv);
-	free(f);
+	report_copy(out, result);
 }
+
+static void report_job_release(void *result)
+{
+	report_free(result);
+}
+
+static const struct flight_ops report_flight_ops = {
+	.result_size = sizeof(struct report),
+	.run = report_job_run,
+	.copy = report_job_copy,
+	.release = report_job_release,
+};
 
 static int run_shared(struct req *r, const struct report_query *q, struct report *rep, struct err *e)
 {
 	char key[256];
-	flight_key(q, key, sizeof key);
+	snprintf(key, sizeof key, "%lld|%s|%s|%d|%lld|%lld", (long long)q->scope_id, q->org ? q->org : "-",
+		 q->course ? q->course : "-", q->period.set, (long long)q->period.from, (long long)q->period.to);
+	struct report_job job = {r, q};
+	bool shared;
 	db_pool_pause(); /* the connection serves others while this waits (for a slot or another's result) */
-	pthread_mutex_lock(&flights_lock);
-	struct flight *f = flights;
-	while (f && (f->done || strcmp(f->key, key) != 0))
-		f = f->next;
-	if (f) {
-		f->waiters++;
-		while (!f->done)
-			pthread_cond_wait(&f->cv, &flights_lock);
-		int rc = f->rc;
-		if (rc == 0)
-			report_copy(rep, &f->rep);
-		else
-			*e = f->e;
-		f->waiters--;
-		flight_drop(f);
-		pthread_mutex_unlock(&flights_lock);
-		db_pool_resume();
-		return rc;
-	}
-	f = xcalloc(1, sizeof *f);
-	snprintf(f->key, sizeof f->key, "%s", key);
-	pthread_cond_init(&f->cv, NULL);
-	f->next = flights;
-	flights = f;
-	pthread_mutex_unlock(&flights_lock);
-
-	pthread_once(&report_slots_once, report_slots_init);
-	sem_wait(&report_slots);
-	db_pool_resume();
-	int rc = report_run(r->db, q, &f->rep, &f->e);
-	sem_post(&report_slots);
-
-	pthread_mutex_lock(&flights_lock);
-	f->rc = rc;
-	f->done = true;
-	if (rc == 0)
-		report_copy(rep, &f->rep);
-	else
-		*e = f->e;
-	pthread_cond_broadcast(&f->cv);
-	flight_drop(f);
-	pthread_mutex_unlock(&flights_lock);
+	int rc = flight_do(&report_flights, key, &report_flight_ops, &job, rep, &shared, e);
+	if (shared)
+		db_pool_resume(); /* a run of this request's own resumed it before its query */
 	return rc;
 }
 

@@ -8,7 +8,6 @@
 #include <strings.h>
 #include <zlib.h>
 
-#include "assessment/attempt.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
@@ -16,6 +15,7 @@
 #include "lib/xmalloc.h"
 #include "server/observe.h"
 #include "server/server.h"
+#include "server/views.h"
 
 /* Headers that every response carries (CivetWeb's additional_header does not apply to callbacks). */
 static const char security_headers[] =
@@ -28,15 +28,19 @@ static const char security_headers[] =
 int http_status_of(int rc)
 {
 	switch (rc) {
-	case ATTEMPT_ENOTFOUND:
+	case ERR_NOTFOUND:
 		return 404;
-	case ATTEMPT_ELIMIT:
-	case ATTEMPT_ECLOSED:
-		return 409;
-	case ATTEMPT_EBADANSWER:
+	case ERR_INVALID:
 		return 400;
+	case ERR_CONFLICT:
+	case ERR_LIMIT:
+		return 409;
+	case ERR_FORBIDDEN:
+		return 403;
+	case ERR_UNAVAILABLE:
+		return 503;
 	default:
-		return 500;
+		return rc >= 0 ? 200 : 500;
 	}
 }
 

@@ -186,12 +186,10 @@ void http_cache_release(void);
 int resp_json(struct req *r, int status, const struct buf *body);
 /* 303 See Other to a local path. */
 int resp_redirect(struct req *r, const char *location);
-/* An error: a small HTML page, or {"error": msg} under /api/. msg is shown as-is (escaped). */
-int resp_error(struct req *r, int status, const char *msg);
 /*
- * The one mapping of domain results to HTTP status: a quiz or attempt result (ATTEMPT_*, assessment/attempt.h)
- * to 404 (not found, or not the caller's), 409 (no attempts left, attempt closed), 400 (an answer names no
- * option) or 500 (anything else, a database failure or a quiz that does not parse).
+ * The one mapping of domain results (the shared codes of lib/err.h) to HTTP status: ERR_NOTFOUND 404,
+ * ERR_INVALID 400, ERR_CONFLICT and ERR_LIMIT 409, ERR_FORBIDDEN 403, ERR_UNAVAILABLE 503, ERR_FAIL and any
+ * other negative value 500; success (0 or more) 200.
  */
 int http_status_of(int rc);
 /* True (and a 304 already sent) when If-None-Match matches etag; otherwise adds nothing. */

@@ -11,7 +11,7 @@ void server_area_messages_register(void)
 {
 	packages_messages_register();
 	reports_messages_register();
-	learn_messages_register();
+	h_learn_messages_register();
 	quiz_messages_register();
 	cert_messages_register();
 	http_messages_register();

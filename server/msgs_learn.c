@@ -66,7 +66,7 @@ static const struct msg learn_msgs[] = {
     {"Your certificate (PDF)", "វិញ្ញាបនបត្ររបស់អ្នក (PDF)"},
 };
 
-void learn_messages_register(void)
+void h_learn_messages_register(void)
 {
 	i18n_register(learn_msgs, sizeof learn_msgs / sizeof learn_msgs[0]);
 }

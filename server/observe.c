@@ -18,6 +18,7 @@
 #include "lib/settings.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
+#include "server/views.h"
 
 #define ADD(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
 #define GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)

@@ -60,7 +60,7 @@ static void problems_box(struct buf *b, struct loaded *l)
 	if (!l->pr.n)
 		return;
 	buf_printf(b, "<div class=\"notice error\"><p>%d problem%s: </p><pre>", l->pr.n, l->pr.n == 1 ? "" : "s");
-	buf_html(b, buf_str(&l->pr.text));
+	buf_html(b, problems_text(&l->pr));
 	buf_puts(b, "</pre></div>");
 }
 

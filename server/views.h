@@ -22,6 +22,8 @@ void page_begin_preview(struct req *r, struct buf *b, const char *title);
 void page_end(struct req *r, struct buf *b);
 /* Sends b as a page with status. */
 int page_send(struct req *r, int status, struct buf *b);
+/* An error: a small HTML page, or {"error": msg} under /api/. msg is shown as-is (escaped). */
+int resp_error(struct req *r, int status, const char *msg);
 
 /* Shorthand for tr(r->lang, en). */
 const char *T(struct req *r, const char *en);

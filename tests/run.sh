@@ -10,6 +10,23 @@ export SALA_SRC="$PWD"
 passed=0
 failed=0
 log=$(mktemp -d)
+t_start=$(date +%s)
+# Integration tests at once: they mostly wait on servers, so more than the cores pays.
+export SALA_TEST_JOBS="${SALA_TEST_JOBS:-4}"
+
+# The fuzz smoke runs and the deployment test take minutes of one core each and share nothing with
+# the other suites (own build directory, own ports, an installed package): they start first and run
+# in the background; their results are counted at the end.
+if [ -x tests/fuzz/run.sh ]; then
+	(t0=$(date +%s); tests/fuzz/run.sh "${FUZZ_SECONDS:-20}" > "$log/fuzz" 2>&1; echo $? > "$log/fuzz.rc"
+	 echo "$(($(date +%s) - t0))" > "$log/fuzz.secs") &
+	fuzz_pid=$!
+fi
+if [ -x tests/deploy/run.sh ]; then
+	(t0=$(date +%s); tests/deploy/run.sh > "$log/deploy" 2>&1; echo $? > "$log/deploy.rc"
+	 echo "$(($(date +%s) - t0))" > "$log/deploy.secs") &
+	deploy_pid=$!
+fi
 
 count() { # name, output file, exit status
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$2" | tail -n 1)
@@ -29,7 +46,7 @@ count() { # name, output file, exit status
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
-	echo "suite $1: $line"
+	echo "suite $1: $line${4:+ ($4 s)}"
 }
 
 # Unit tests (cmocka): one binary per module.
@@ -46,35 +63,37 @@ for t in build/san/tests/test_*; do
 done
 
 # Integration tests: the real server on 127.0.0.1, ephemeral ports.
+t0=$(date +%s)
 python3 tests/integration/run.py > "$log/integration" 2>&1
 rc=$?
 grep -E "^(FAIL|ERROR)" -A 12 "$log/integration" | head -n 200
-count integration "$log/integration" "$rc"
+count integration "$log/integration" "$rc" "$(($(date +%s) - t0))"
 
 # Browser tests (Chromium through Playwright).
 if [ -x tests/e2e/run.sh ]; then
+	t0=$(date +%s)
 	tests/e2e/run.sh > "$log/e2e" 2>&1
 	rc=$?
 	[ "$rc" -ne 0 ] && tail -n 40 "$log/e2e"
-	count e2e "$log/e2e" "$rc"
+	count e2e "$log/e2e" "$rc" "$(($(date +%s) - t0))"
 fi
 
-# Fuzz smoke runs (libFuzzer), when the harnesses exist.
-if [ -x tests/fuzz/run.sh ]; then
-	tests/fuzz/run.sh "${FUZZ_SECONDS:-20}" > "$log/fuzz" 2>&1
-	rc=$?
+# The background suites: libFuzzer smoke runs and the deployment test (builds the Debian package,
+# installs it on this machine, runs every command of docs/operations.md with nginx and TLS in front,
+# then purges it; needs root).
+if [ -n "${fuzz_pid:-}" ]; then
+	wait "$fuzz_pid"
+	rc=$(cat "$log/fuzz.rc" 2>/dev/null || echo 1)
 	[ "$rc" -ne 0 ] && tail -n 40 "$log/fuzz"
-	count fuzz "$log/fuzz" "$rc"
+	count fuzz "$log/fuzz" "$rc" "$(cat "$log/fuzz.secs" 2>/dev/null)"
 fi
-
-# Deployment: builds the Debian package, installs it on this machine, runs every command of
-# docs/operations.md with nginx and TLS in front, then purges it (needs root; a few minutes).
-if [ -x tests/deploy/run.sh ]; then
-	tests/deploy/run.sh > "$log/deploy" 2>&1
-	rc=$?
+if [ -n "${deploy_pid:-}" ]; then
+	wait "$deploy_pid"
+	rc=$(cat "$log/deploy.rc" 2>/dev/null || echo 1)
 	[ "$rc" -ne 0 ] && grep -E "^FAIL" -A 20 "$log/deploy" | head -n 200
-	count deploy "$log/deploy" "$rc"
+	count deploy "$log/deploy" "$rc" "$(cat "$log/deploy.secs" 2>/dev/null)"
 fi
+echo "all suites in $(($(date +%s) - t_start)) s"
 
 rm -rf "$log"
 echo "$passed passed, $failed failed"

@@ -152,6 +152,8 @@ _template = None
 def demo_db(path):
     """Copies a demo database (made once per test run: hashing and course import are slow) to path."""
     global _template
+    if _template is None and os.environ.get("SALA_TEST_TEMPLATE"):
+        _template = os.environ["SALA_TEST_TEMPLATE"]  # made once by run.py -j
     if _template is None:
         d = tempfile.mkdtemp(prefix="sala-template-")
         t = os.path.join(d, "demo.db")

@@ -14,12 +14,14 @@ def run(tree):
 
 
 def make_tree(files, allow=None):
-    """A copy of the script and the real map, with the given source files."""
+    """A copy of the script, the real map and the real lib/schema.c, with the given source files."""
     tree = tempfile.mkdtemp(prefix="sala-lint-")
     os.makedirs(os.path.join(tree, "scripts"))
     os.makedirs(os.path.join(tree, "docs"))
+    os.makedirs(os.path.join(tree, "lib"))
     shutil.copy(os.path.join(SRC, "scripts", "lint-sql.sh"), os.path.join(tree, "scripts"))
     shutil.copy(os.path.join(SRC, "docs", "architecture.md"), os.path.join(tree, "docs"))
+    shutil.copy(os.path.join(SRC, "lib", "schema.c"), os.path.join(tree, "lib"))
     for path, text in files.items():
         os.makedirs(os.path.join(tree, os.path.dirname(path)), exist_ok=True)
         with open(os.path.join(tree, path), "w") as f:
@@ -111,5 +113,51 @@ def test_allow_list():
                 f.write(bad)
             rc, out = run(tree)
             assert rc != 0 and says in out, out
+    finally:
+        shutil.rmtree(tree)
+
+
+def test_published_views():
+    """A view is read by anyone, written by no one, created only in lib/schema.c and reads only its owner's tables."""
+    # Reading published views from reports/ is clean; so is the repository's own schema.
+    read = ('static const char q[] = "SELECT l.user_id, e.course_id FROM report_learners l "\n'
+            '\t"JOIN report_enrolments e ON e.user_id = l.user_id";\n')
+    tree = make_tree({"reports/r.c": read})
+    try:
+        rc, out = run(tree)
+        assert rc == 0, out
+        assert "5 published views" in out, out
+        # Writes to a view and a view created outside lib/schema.c fail, naming file, line and view.
+        with open(os.path.join(tree, "reports", "w.c"), "w") as f:
+            f.write('int a = 1;\nconst char *u = "UPDATE report_enrolments SET pretest = 1";\n'
+                    'const char *d = "DELETE FROM report_certificates WHERE user_id = 1";\n'
+                    'const char *c = "CREATE VIEW my_view AS SELECT 1 FROM report_courses";\n')
+        rc, out = run(tree)
+        assert rc == 1, out
+        assert "reports/w.c:2: view 'report_enrolments' written: a published view is read-only" in out, out
+        assert "reports/w.c:3: view 'report_certificates' written" in out, out
+        assert "reports/w.c:4: view 'my_view' created outside lib/schema.c" in out, out
+        assert "reports/r.c" not in out, out
+        os.remove(os.path.join(tree, "reports", "w.c"))
+        # The schema: a view reading another owner's table, and a view not published in the map.
+        schema = os.path.join(tree, "lib", "schema.c")
+        with open(schema) as f:
+            text = f.read()
+        bad = text.replace('"CREATE VIEW report_courses AS SELECT id FROM courses;"',
+                           '"CREATE VIEW report_courses AS SELECT c.id FROM courses c JOIN users u ON 1;"'
+                           '"CREATE VIEW stray AS SELECT id FROM courses;"')
+        assert bad != text, "lib/schema.c no longer creates report_courses as the test expects"
+        with open(schema, "w") as f:
+            f.write(bad)
+        rc, out = run(tree)
+        assert rc == 1, out
+        assert "view 'report_courses' of courses/ reads table 'users' of accounts/" in out, out
+        assert "view 'stray' is not published in docs/architecture.md" in out, out
+        # A published view that the schema never creates.
+        with open(schema, "w") as f:
+            f.write(text.replace('"CREATE VIEW report_courses AS SELECT id FROM courses;"', '""'))
+        rc, out = run(tree)
+        assert rc == 1, out
+        assert "published view 'report_courses' is not created in lib/schema.c" in out, out
     finally:
         shutil.rmtree(tree)

@@ -145,7 +145,7 @@ def test_quiz_dump_shows_what_was_read():
     assert short["wildcard"] is True and [o["text"] for o in short["options"]] == ["Frog", "Cat", "*"]
     xml = sala("quiz", "dump", os.path.join(MOODLE, "questions.xml"), "--json")
     assert xml.returncode == 0, xml.stderr
-    assert "questions.xml:108: unsupported question type cloze" in xml.stderr
+    assert "questions.xml:108: warning: unsupported question type cloze" in xml.stderr
     dx = json.loads(xml.stdout)
     assert [f["name"] for f in dx["files"]] == ["two dots.png"]
     # The text form, and a clear message for a file that cannot be read.

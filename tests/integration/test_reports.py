@@ -467,6 +467,39 @@ def test_concurrent_identical_reports_share_one_result():
     assert other[0].status == 200 and other[0].body == other_want
 
 
+def test_read_error_fails_the_report():
+    """A report whose read ends on a database error is a 503 (dashboard and CSV) and an exit status 1
+    from `sala report`, never a page of short figures; once reads work, the figures are back."""
+    srv = ctx()
+    c = client("admin")
+    want = c.get("/reports.csv?org=05&%s&by=org,sex" % Q1)
+    assert want.status == 200
+    # report_enrolments swapped for one whose rows of learner t5 fail (abs() of the smallest integer overflows).
+    db = sqlite3.connect(srv.db, timeout=30)
+    orig = db.execute("SELECT sql FROM sqlite_schema WHERE type = 'view' AND name = 'report_enrolments'").fetchone()[0]
+    t5 = db.execute("SELECT id FROM users WHERE username = 't5'").fetchone()[0]
+    db.executescript("DROP VIEW report_enrolments; CREATE VIEW report_enrolments AS SELECT user_id, course_id, "
+                     "CASE WHEN user_id = %d THEN abs(user_id - user_id - 9223372036854775807 - 1) "
+                     "ELSE enrolled_at END AS enrolled_at, started_at, completed_at, best_final, pretest "
+                     "FROM enrolments" % t5)
+    try:
+        r = c.get("/reports?org=05&%s" % Q1)
+        assert r.status == 503, (r.status, r.text[:300])
+        assert "មិនអាចអានមូលដ្ឋានទិន្នន័យបានទេ" in r.text, r.text[:500]  # the admin reads Khmer
+        assert "Test district one" not in r.text
+        r = c.get("/reports.csv?org=05&%s&by=org,sex" % Q1)
+        assert r.status == 503 and not r.body.startswith(b"\xef\xbb\xbf" + HEADER.encode()), r.body[:200]
+        cli = sala("report", "--org", "05", "--period", "all", "--format", "csv", db=srv.db)
+        assert cli.returncode == 1, cli.stdout[:300]
+        assert "cannot read the report's figures" in cli.stderr, cli.stderr
+        assert "T501" not in cli.stdout
+    finally:
+        db.executescript("DROP VIEW report_enrolments; " + orig)
+        db.close()
+    again = c.get("/reports.csv?org=05&%s&by=org,sex" % Q1)
+    assert again.status == 200 and again.body == want.body
+
+
 def test_zz_stop():
     if Ctx.srv:
         Ctx.srv.stop()

@@ -14,6 +14,7 @@
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/util.h"
+#include "lib/xmalloc.h"
 #include "server/server.h"
 
 static int setup(void **state)
@@ -43,16 +44,15 @@ static int64_t fingerprint(sqlite3 *db)
 
 static char *import_errors(sqlite3 *db, bool users, const char *csv, int *rc, int *added)
 {
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
+	struct problems pr = {0};
 	struct err e = {""};
 	*added = -1;
-	*rc = users ? users_import_csv(db, "in.csv", csv, strlen(csv), f, added, &e)
-		    : orgs_import_csv(db, "in.csv", csv, strlen(csv), f, added, &e);
+	*rc = users ? users_import_csv(db, "in.csv", csv, strlen(csv), &pr, added, &e)
+		    : orgs_import_csv(db, "in.csv", csv, strlen(csv), &pr, added, &e);
 	if (*rc < 0)
-		fprintf(f, "%s\n", e.msg);
-	fclose(f);
+		buf_printf(&pr.text, "%s\n", e.msg);
+	char *out = xstrdup(problems_text(&pr));
+	problems_release(&pr);
 	return out;
 }
 
@@ -679,6 +679,31 @@ static void test_users_list_and_counts(void **state)
 	buf_release(&out);
 }
 
+/* users_sex(): the sex of many learners in chunks, "unspecified" for an id with no account. */
+static void test_users_sex(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e = {""};
+	static const char *const sexes[] = {"female", "male", "other", "unspecified"};
+	enum { N = 150 }; /* more than two chunks of 64 */
+	int64_t ids[N + 1];
+	for (int i = 0; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "learner%03d", i);
+		struct user_input u = {.username = name, .full_name = "Test Person", .sex = sexes[i % 4],
+				       .org_code = "12", .roles = "learner", .password_hash = "$argon2id$not-a-real-hash"};
+		ids[N - 1 - i] = user_add(db, &u, &e); /* in descending order: no order is assumed */
+		assert_true(ids[N - 1 - i] > 0);
+	}
+	ids[N] = ids[0] + 1000; /* no such account */
+	const char *got[N + 1];
+	assert_int_equal(users_sex(db, ids, N + 1, got, &e), 0);
+	for (int i = 0; i < N; i++)
+		assert_string_equal(got[N - 1 - i], sexes[i % 4]);
+	assert_string_equal(got[N], "unspecified");
+	assert_int_equal(users_sex(db, ids, 0, got, &e), 0);
+}
+
 /* What a walk over users_search() or the org walks saw, one "a|b|c" line per row. */
 struct seen {
 	char text[2048];
@@ -754,6 +779,73 @@ static void test_users_search_and_org(void **state)
 	assert_int_equal(user_org_id(db, ids[2] + 1000), -1);
 }
 
+/* Sets of accounts for batch work: a subtree's ids (active or all), and usernames a batch of ids at a time. */
+static int64_t id_sum;
+static size_t names_seen;
+static int see_name(void *ctx, int64_t id, const char *username)
+{
+	(void)ctx;
+	char want[32];
+	snprintf(want, sizeof want, "s%lld", (long long)id);
+	assert_string_equal(username, want);
+	id_sum += id;
+	names_seen++;
+	return 0;
+}
+
+static void test_users_subtree_and_usernames(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e;
+	assert_true(org_add(db, "1201", "Dangkor", "ដង្កោ", "12", "district", &e) > 0);
+	/* Ids 1..1200: 700 in the district (id 5 disabled), 500 in province 13. */
+	assert_int_equal(db_exec(db,
+				 "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 1200) "
+				 "INSERT INTO users(id, username, password_hash, full_name, org_id, active, created_at) "
+				 "SELECT n, 's' || n, 'x', 'S', (SELECT id FROM org_units WHERE code = CASE WHEN n <= 700 "
+				 "THEN '1201' ELSE '13' END), n <> 5, 0 FROM k",
+				 &e),
+			 0);
+	int64_t *ids = NULL;
+	size_t n = 0;
+	struct {
+		const char *code;
+		bool active_only;
+		size_t n;
+		int64_t sum;
+	} cases[] = {
+	    {"1201", false, 700, 700 * 701 / 2},	  {"1201", true, 699, 700 * 701 / 2 - 5},
+	    {"12", true, 699, 700 * 701 / 2 - 5},	  {"13", false, 500, 1200 * 1201 / 2 - 700 * 701 / 2},
+	    {ORG_ROOT_CODE, false, 1200, 1200 * 1201 / 2}, {"14", false, 0, 0},
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		assert_int_equal(users_in_org_subtree(db, org_id(db, cases[c].code), cases[c].active_only, &ids, &n, &e),
+				 0);
+		assert_int_equal(n, cases[c].n);
+		int64_t sum = 0;
+		for (size_t i = 0; i < n; i++)
+			sum += ids[i];
+		assert_int_equal(sum, cases[c].sum);
+		/* Their usernames, read DB_BATCH ids a statement (700 ids: two). */
+		id_sum = 0;
+		names_seen = 0;
+		assert_int_equal(users_usernames(db, ids, n, see_name, NULL, &e), 0);
+		assert_int_equal(names_seen, n);
+		assert_int_equal(id_sum, cases[c].sum);
+		free(ids);
+	}
+	assert_int_equal(users_in_org_subtree(db, 424242, false, &ids, &n, &e), -1);
+	assert_null(ids);
+	assert_string_equal(e.msg, "no org unit 424242");
+	/* Ids that name nobody are skipped. */
+	int64_t some[] = {3, 99999, 1200};
+	id_sum = 0;
+	names_seen = 0;
+	assert_int_equal(users_usernames(db, some, 3, see_name, NULL, &e), 0);
+	assert_int_equal(names_seen, 2);
+	assert_int_equal(id_sum, 1203);
+}
+
 static void test_org_walks(void **state)
 {
 	sqlite3 *db = *state;
@@ -801,6 +893,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_provinces_seeded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_users_search_and_org, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_org_walks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_users_subtree_and_usernames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orgs_import_and_subtree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orgs_import_bad_rows_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
@@ -818,6 +911,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_user_delete_erases_and_keeps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_org_demo_units_and_lists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_users_list_and_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_users_sex, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

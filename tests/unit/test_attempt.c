@@ -24,14 +24,11 @@ static const char *const all_types = "Pick a. {=a ~b ~c}\n\n"
 
 static void parse_quiz(const char *name, const char *src, struct quiz *q)
 {
-	size_t n = 0;
-	char *errs = NULL;
-	FILE *f = open_memstream(&errs, &n);
-	int rc = quiz_parse(name, src, strlen(src), q, f);
-	fclose(f);
+	struct problems pr = {0};
+	int rc = quiz_parse(name, src, strlen(src), q, &pr);
 	if (rc)
-		fail_msg("%s", errs);
-	free(errs);
+		fail_msg("%s", problems_text(&pr));
+	problems_release(&pr);
 }
 
 /* An attempt on src laid out from seed (nothing stored). attempt_release() frees it. */

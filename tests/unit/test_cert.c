@@ -299,6 +299,41 @@ static void test_reissue(void **state)
 	cert_release(&now);
 }
 
+/* The course pages' certificate links: only a valid certificate, the re-issued one after a re-issue. */
+static void test_valid_serials(void **state)
+{
+	struct fixture *f = *state;
+	struct arena a = ARENA_INIT;
+	struct cert_serial *v;
+	size_t n = 99;
+	assert_int_equal(cert_valid_serials(f->db, &a, f->uid, NULL, &v, &n), 0);
+	assert_int_equal(n, 0);
+	struct cert c, now;
+	assert_int_equal(cert_get(f->db, issue(f), &c), 0);
+	assert_int_equal(cert_valid_serials(f->db, &a, f->uid, NULL, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].course_id, "c1");
+	assert_string_equal(v[0].serial, c.serial);
+	assert_int_equal(cert_valid_serials(f->db, &a, f->uid, "c2", &v, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(cert_valid_serials(f->db, &a, f->uid + 1, NULL, &v, &n), 0);
+	assert_int_equal(n, 0);
+	struct err e;
+	db_exec(f->db, "UPDATE users SET full_name_km = 'ឈឹម ច័ន្ទស្រីមុំ' WHERE id = 1", &e);
+	int64_t nid = 0;
+	assert_int_equal(cert_reissue(f->db, c.serial, &nid, &e), 0);
+	assert_int_equal(cert_get(f->db, nid, &now), 0);
+	assert_int_equal(cert_valid_serials(f->db, &a, f->uid, "c1", &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].serial, now.serial);
+	assert_int_equal(cert_revoke(f->db, now.serial, "Issued in error", &e), 0);
+	assert_int_equal(cert_valid_serials(f->db, &a, f->uid, NULL, &v, &n), 0);
+	assert_int_equal(n, 0);
+	cert_release(&c);
+	cert_release(&now);
+	arena_release(&a);
+}
+
 static void test_revoke(void **state)
 {
 	struct fixture *f = *state;
@@ -657,6 +692,102 @@ static void test_bulk_select(void **state)
 	free(ids);
 }
 
+/*
+ * Bulk selection by org subtree: the learners' current units come from accounts/ (users_in_org_subtree), a
+ * small subtree is read a batch of learners at a time and a large one (more than 4 * DB_BATCH accounts) in
+ * one ordered pass; both give the certificates oldest first, inactive learners included. A certificate shows
+ * its course's heading and its org unit's name; a renamed learner's certificates are re-issued.
+ */
+static void test_bulk_select_subtree(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+	assert_true(org_add(f->db, "1201", "Dangkor", "ដង្កោ", "12", "district", &e) > 0);
+	assert_int_equal(db_exec(f->db,
+				 "UPDATE packages SET certificate_title = 'Certificate of Digital Safety' WHERE "
+				 "course_id = 'c1';"
+				 "INSERT INTO users(id, username, password_hash, full_name, org_id, active, created_at) "
+				 "SELECT 1 + n, 'd' || n, 'x', 'Learner ' || n, (SELECT id FROM org_units WHERE code = "
+				 "CASE WHEN n = 4 THEN '13' ELSE '1201' END), n <> 5, 0 FROM (SELECT 1 AS n UNION ALL "
+				 "SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5);"
+				 "INSERT INTO enrolments(user_id, course_id, enrolled_at, completed_at, best_final) VALUES "
+				 "(2, 'c1', 0, 1767800000, 90), (3, 'c1', 0, 1767600000, 90), (4, 'c1', 0, 1767700000, 90), "
+				 "(5, 'c1', 0, 1767650000, 90), (6, 'c1', 0, 1767500000, 90);",
+				 &e),
+			 0);
+	int64_t cid[7] = {0};
+	for (int u = 2; u <= 6; u++)
+		assert_int_equal(cert_issue(f->db, u, "c1", &cid[u], &e), 0);
+	/* Oldest first: user 6 (inactive, 01-04), 3 (01-05), 4 (01-06), 2 (01-07); user 5 is in province 13. */
+	const int64_t want[] = {cid[6], cid[3], cid[4], cid[2]};
+	int64_t *ids = NULL;
+	size_t n = 0;
+	struct cert_filter flt = {.org_id = org_id(f->db, "1201")};
+	for (int round = 0; round < 2; round++) {
+		/* Round 1: province 12 holds 2,100 more accounts (no certificates), read in one pass. */
+		if (round == 1) {
+			assert_int_equal(db_exec(f->db,
+						 "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < "
+						 "2100) INSERT INTO users(username, password_hash, full_name, org_id, "
+						 "created_at) SELECT 'p' || n, 'x', 'P', (SELECT id FROM org_units WHERE code "
+						 "= '12'), 0 FROM k",
+						 &e),
+					 0);
+			flt.org_id = org_id(f->db, "12");
+		}
+		flt.limit = 0;
+		assert_int_equal(cert_select(f->db, &flt, 10, &ids, &n, &e), 0);
+		assert_int_equal(n, 4);
+		assert_memory_equal(ids, want, sizeof want);
+		free(ids);
+		flt.limit = 2;
+		assert_int_equal(cert_select(f->db, &flt, 10, &ids, &n, &e), 0);
+		assert_int_equal(n, 2);
+		assert_memory_equal(ids, want, 2 * sizeof *ids);
+		free(ids);
+		flt.limit = 0;
+		assert_int_equal(cert_select(f->db, &flt, 3, &ids, &n, &e), -1);
+		assert_null(ids);
+		assert_non_null(strstr(e.msg, "more than 3 certificates"));
+		flt.course_id = "c2";
+		assert_int_equal(cert_select(f->db, &flt, 10, &ids, &n, &e), 0);
+		assert_int_equal(n, 0);
+		flt.course_id = NULL;
+	}
+	flt.org_id = org_id(f->db, "13");
+	assert_int_equal(cert_select(f->db, &flt, 10, &ids, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_true(ids[0] == cid[5]);
+	free(ids);
+	flt.org_id = 99999;
+	assert_int_equal(cert_select(f->db, &flt, 10, &ids, &n, &e), -1);
+	assert_string_equal(e.msg, "no org unit 99999");
+
+	struct cert c;
+	assert_int_equal(cert_get(f->db, cid[2], &c), 0);
+	assert_string_equal(c.org_name, "Dangkor");
+	assert_string_equal(c.heading, "Certificate of Digital Safety");
+	assert_string_equal(c.name, "Learner 1");
+	cert_release(&c);
+	/* Renamed: the current certificate is re-issued under the new name, once. */
+	int count = -1;
+	assert_int_equal(cert_reissue_renamed(f->db, 2, &count, &e), 0);
+	assert_int_equal(count, 0);
+	assert_int_equal(db_exec(f->db, "UPDATE users SET full_name = 'Learner One' WHERE id = 2", &e), 0);
+	assert_int_equal(cert_reissue_renamed(f->db, 2, &count, &e), 0);
+	assert_int_equal(count, 1);
+	assert_int_equal(cert_reissue_renamed(f->db, 2, &count, &e), 0);
+	assert_int_equal(count, 0);
+	int64_t *cur = NULL;
+	assert_int_equal(cert_current_ids(f->db, 2, &cur, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(cert_get(f->db, cur[0], &c), 0);
+	assert_string_equal(c.name, "Learner One");
+	assert_string_equal(c.org_name, "Dangkor");
+	cert_release(&c);
+	free(cur);
+}
+
 /* Certificate writes leave the connection at synchronous=FULL (db_open's default): later acknowledged writes stay durable. */
 static void test_writes_keep_full_sync(void **state)
 {
@@ -831,6 +962,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reissue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_listings, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_valid_serials, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_writes_keep_full_sync, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tampered_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_offline, setup, teardown),
@@ -839,6 +971,7 @@ int main(void)
 	    cmocka_unit_test(test_golden_khmer),
 	    cmocka_unit_test(test_shrink_to_fit),
 	    cmocka_unit_test_setup_teardown(test_bulk_select, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bulk_select_subtree, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_record_and_list, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,8 @@
 
 #include "accounts/orgs.h"
 #include "accounts/users.h"
+#include "assessment/completion.h"
+#include "courses/enrol.h"
 #include "courses/history.h"
 #include "courses/import.h"
 #include "courses/learn.h"
@@ -31,6 +33,7 @@
 #include "courses/package.h"
 #include "courses/render.h"
 #include "lib/arena.h"
+#include "lib/buf.h"
 #include "lib/db.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
@@ -246,8 +249,8 @@ static int fake_resolve(void *ctx, const char *path, struct render_target *t)
 		return 0;
 	}
 	if (!strcmp(path, "notes.txt"))
-		return -2;
-	return -1;
+		return ERR_INVALID;
+	return ERR_NOTFOUND;
 }
 
 static char *render(const char *md, struct problems *pr)
@@ -753,6 +756,113 @@ static void test_versions(void **state)
 	problems_release(&pr);
 }
 
+static const struct learn_course *find_course(const struct learn_course *v, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].course_id, id) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/*
+ * The course lists merge the cached public part with the learner's state from its owners: lessons opened
+ * (by path, any version), quizzes submitted (a final one only when passed), enrolment, and a direct write
+ * to packages is seen at once (the catalogue version moves on).
+ */
+static void test_learner_state(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e;
+	assert_int_equal(orgs_seed(db, &e), 0);
+	assert_int_equal(
+	    db_exec(db,
+		    "INSERT INTO users(id, username, password_hash, full_name, org_id, created_at) VALUES "
+		    "(1, 'dara', 'x', 'Dara', 1, 0), (2, 'bopha', 'x', 'Bopha', 1, 0);"
+		    "INSERT INTO courses(id, created_at) VALUES ('st', 0), ('other', 0);"
+		    "INSERT INTO packages(id, course_id, language, version, version_num, title, imported_at, active) "
+		    "VALUES (10, 'st', 'en', '1', 1, 'State course', 0, 1), (11, 'other', 'km', '1', 1, 'Other', 0, 1);"
+		    "INSERT INTO items(package_id, position, type, path, title, quiz_kind) VALUES "
+		    "(10, 0, 'quiz', 'q/pre.md', 'Pre', 'pretest'), (10, 1, 'lesson', 'a.md', 'A', ''),"
+		    "(10, 2, 'lesson', 'b.md', 'B', ''), (10, 3, 'quiz', 'q/final.md', 'Final', 'final'),"
+		    "(10, 4, 'quiz', 'q/practice.md', 'Practice', 'practice'), (11, 0, 'lesson', 'x.md', 'X', '');"
+		    "INSERT INTO enrolments(user_id, course_id, enrolled_at, started_at) VALUES (1, 'st', 5, 6);"
+		    "INSERT INTO progress(user_id, course_id, item_path, opened_at) VALUES (1, 'st', 'a.md', 6),"
+		    "(1, 'st', 'gone.md', 6), (2, 'st', 'b.md', 6);"
+		    "INSERT INTO attempts(user_id, course_id, package_id, item_path, kind, seed, layout, started_at, "
+		    "submitted_at, passed) VALUES (1, 'st', 10, 'q/pre.md', 'pretest', 1, '', 6, 7, 0),"
+		    "(1, 'st', 10, 'q/final.md', 'final', 1, '', 6, 7, 0),"
+		    "(1, 'st', 10, 'q/practice.md', 'practice', 1, '', 6, NULL, NULL);",
+		    &e),
+	    0);
+	struct arena a = ARENA_INIT;
+	struct submitted_quiz *sq;
+	size_t nq = 0;
+	assert_int_equal(assessment_submitted_quizzes(db, &a, 1, NULL, &sq, &nq), 0);
+	assert_int_equal(nq, 2); /* the practice attempt is not submitted */
+	assert_string_equal(sq[0].item_path, "q/final.md");
+	assert_false(sq[0].passed);
+	assert_string_equal(sq[1].item_path, "q/pre.md");
+	assert_int_equal(assessment_submitted_quizzes(db, &a, 1, "other", &sq, &nq), 0);
+	assert_int_equal(nq, 0);
+
+	struct learn_course *v;
+	size_t n = learn_catalogue(db, &a, 1, "en", NULL, &v);
+	assert_int_equal(n, 2);
+	const struct learn_course *c = find_course(v, n, "st");
+	assert_non_null(c);
+	assert_true(c->enrolled);
+	assert_int_equal(c->total, 5);
+	assert_int_equal(c->done, 2); /* a.md and the pretest; gone.md is no item, the final is failed */
+	assert_int_equal(c->status, LEARN_IN_PROGRESS);
+	assert_null(c->cert_serial);
+	c = find_course(v, n, "other");
+	assert_false(c->enrolled);
+	assert_int_equal(c->status, LEARN_NOT_STARTED);
+	assert_string_equal(c->language, "km"); /* the fallback */
+	/* Another learner's state: b.md only, not enrolled. */
+	n = learn_catalogue(db, &a, 2, "en", NULL, &v);
+	c = find_course(v, n, "st");
+	assert_false(c->enrolled);
+	assert_int_equal(c->done, 1);
+	assert_int_equal(c->status, LEARN_IN_PROGRESS);
+
+	struct learn_item *items;
+	size_t ni = learn_outline(db, &a, 1, "st", 10, &items);
+	assert_int_equal(ni, 5);
+	const bool done[] = {true, true, false, false, false};
+	for (size_t i = 0; i < ni; i++)
+		assert_int_equal(items[i].done, done[i]);
+
+	/* The final passed: done, and the course page sees it. */
+	assert_int_equal(db_exec(db,
+				 "INSERT INTO attempts(user_id, course_id, package_id, item_path, kind, seed, layout, "
+				 "started_at, submitted_at, passed) VALUES (1, 'st', 10, 'q/final.md', 'final', 2, '', "
+				 "8, 9, 1)",
+				 &e),
+			 0);
+	struct learn_course one;
+	assert_int_equal(learn_course_get(db, &a, 1, "st", "en", &one), 0);
+	assert_int_equal(one.done, 3);
+	assert_int_equal(learn_course_get(db, &a, 1, "no-such", "en", &one), -1);
+	ni = learn_outline(db, &a, 1, "st", 10, &items);
+	assert_true(items[3].done);
+
+	/* My courses: only the enrolled one. */
+	n = learn_my_courses(db, &a, 1, "en", &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].course_id, "st");
+	assert_int_equal(learn_my_courses(db, &a, 2, "en", &v), 0);
+
+	/* A write straight to packages is seen by the next list (the cached one is not used). */
+	int64_t before = db_int(db, "SELECT version FROM catalogue_version", NULL, NULL, 0);
+	assert_int_equal(db_exec(db, "UPDATE packages SET title = 'Renamed course' WHERE id = 10", &e), 0);
+	assert_true(db_int(db, "SELECT version FROM catalogue_version", NULL, NULL, 0) != before);
+	n = learn_catalogue(db, &a, 1, "en", "renamed", &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].title, "Renamed course");
+	arena_release(&a);
+}
+
 /* Wide images are downscaled to 1600 px at import and the lesson gets the new size. */
 static void test_downscale(void **state)
 {
@@ -929,7 +1039,7 @@ static void test_pick_package(void **state)
 		struct course_pick pk;
 		int rc = course_pick_package(db, "pick", c->lang, c->item, &pk);
 		if (!c->want) {
-			if (rc != -1)
+			if (rc != ERR_NOTFOUND)
 				fail_msg("case '%s': picked package %lld, wanted none", c->what,
 					 (long long)pk.package_id);
 			course_pick_release(&pk);
@@ -956,7 +1066,7 @@ static void test_pick_package(void **state)
 	}
 	/* A course that does not exist has no package. */
 	struct course_pick pk;
-	assert_int_equal(course_pick_package(db, "no-such-course", "en", NULL, &pk), -1);
+	assert_int_equal(course_pick_package(db, "no-such-course", "en", NULL, &pk), ERR_NOTFOUND);
 	assert_int_equal(pk.package_id, 0);
 	course_pick_release(&pk);
 }
@@ -1006,6 +1116,144 @@ static void test_plans_and_history(void **state)
 	r.course_id = "no-such-course";
 	assert_int_equal(enrolment_record(db, &r, &e), -1);
 	assert_non_null(strstr(e.msg, "'no-such-course'"));
+}
+
+/* Collects course_requirements() rows as "L path opened" / "Q path" lines. */
+static int req_collect(void *ctx, const struct course_requirement *r)
+{
+	struct buf *b = ctx;
+	buf_printf(b, "%c %s%s%s\n", r->final_quiz ? 'Q' : 'L', r->path, r->opened ? " opened" : "",
+		   r->quizzes_only ? " quizzes-only" : "");
+	return 0;
+}
+
+static int req_stop(void *ctx, const struct course_requirement *r)
+{
+	(void)r;
+	++*(int *)ctx;
+	return 7;
+}
+
+/* The enrolment functions assessment/ calls (courses/enrol.h) and a package's quiz file (courses/media.h). */
+static void test_enrolment_milestones(void **state)
+{
+	sqlite3 *db = *state;
+	struct err e = {""};
+	struct problems pr = {0};
+	char msg[512];
+	struct import_opts o = {.by = "test"};
+	assert_int_equal(package_import_path(db, GOOD, &o, &pr, msg, sizeof msg, &e), IMPORT_NEW);
+	assert_int_equal(orgs_seed(db, &e), 0);
+	struct user_input u = {.username = "sokha", .full_name = "Test Person", .org_code = ORG_ROOT_CODE,
+			       .roles = "learner", .password_hash = "$argon2id$not-a-real-hash"};
+	int64_t uid = user_add(db, &u, &e);
+	assert_true(uid > 0);
+	struct course_pick pick;
+	assert_int_equal(course_pick_package(db, "test-course", "en", NULL, &pick), 0);
+	int64_t pkg = pick.package_id;
+	course_pick_release(&pick);
+
+	/* The quiz file: its hash, its package's language and pass mark, and its exact bytes. */
+	struct media_file f;
+	assert_int_equal(media_file_find(db, pkg, "quizzes/final.md", &f, &e), 0);
+	assert_int_equal(strlen(f.sha256), 64);
+	assert_string_equal(f.language, "en");
+	assert_int_equal(f.pass_mark, 60);
+	assert_int_equal(media_file_find(db, pkg, "quizzes/none.md", &f, &e), 1);
+	assert_int_equal(media_file_find(db, pkg + 1000, "quizzes/final.md", &f, &e), 1);
+	char *data;
+	size_t len;
+	assert_int_equal(media_file_read(db, pkg, "quizzes/final.md", &data, &len, &e), 0);
+	FILE *fp = fopen(GOOD "/quizzes/final.md", "rb");
+	assert_non_null(fp);
+	char disk[8192];
+	size_t dlen = fread(disk, 1, sizeof disk, fp);
+	fclose(fp);
+	assert_int_equal(len, dlen);
+	assert_memory_equal(data, disk, len);
+	assert_int_equal(data[len], '\0');
+	free(data);
+	assert_int_equal(media_file_read(db, pkg, "quizzes/none.md", &data, &len, &e), 1);
+	assert_null(data);
+
+	/* Starting a quiz enrols and marks the course started, once. */
+	const char *row =
+	    "SELECT enrolled_at || '/' || coalesce(started_at, '-') || '/' || coalesce(completed_at, '-') "
+	    "|| '/' || coalesce(best_final, '-') || '/' || coalesce(pretest, '-') || '/' || source "
+	    "FROM enrolments WHERE course_id = 'test-course' AND user_id = ";
+	char sql[512];
+	snprintf(sql, sizeof sql, "%s%lld", row, (long long)uid);
+#define ROW_IS(want)                                                                                                   \
+	do {                                                                                                           \
+		sqlite3_stmt *st_ = NULL;                                                                              \
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st_, NULL), SQLITE_OK);                              \
+		assert_int_equal(sqlite3_step(st_), SQLITE_ROW);                                                       \
+		assert_string_equal((const char *)sqlite3_column_text(st_, 0), want);                                  \
+		sqlite3_finalize(st_);                                                                                 \
+	} while (0)
+	assert_int_equal(enrolment_completed(db, uid, "test-course", &e), 0);
+	assert_int_equal(enrolment_record_quiz(db, uid, "test-course", 100, ENROLMENT_SCORE_NONE, 0, &e), 0);
+	ROW_IS("100/100/-/-/-/self");
+	/* The first pretest is the baseline; later ones leave it. */
+	assert_int_equal(enrolment_record_quiz(db, uid, "test-course", 150, ENROLMENT_SCORE_PRETEST, 40, &e), 0);
+	assert_int_equal(enrolment_record_quiz(db, uid, "test-course", 160, ENROLMENT_SCORE_PRETEST, 90, &e), 0);
+	ROW_IS("100/100/-/-/40.0/self");
+	/* best_final only rises. */
+	assert_int_equal(enrolment_record_quiz(db, uid, "test-course", 170, ENROLMENT_SCORE_FINAL, 55, &e), 0);
+	assert_int_equal(enrolment_record_quiz(db, uid, "test-course", 180, ENROLMENT_SCORE_FINAL, 50, &e), 0);
+	ROW_IS("100/100/-/55.0/40.0/self");
+	assert_int_equal(enrolment_record_quiz(db, uid, "test-course", 190, ENROLMENT_SCORE_FINAL, 80, &e), 0);
+	ROW_IS("100/100/-/80.0/40.0/self");
+	/* Completion is recorded once, with its first date. */
+	bool recorded = false;
+	assert_int_equal(enrolment_complete(db, uid, "test-course", 500, &recorded, &e), 0);
+	assert_true(recorded);
+	assert_int_equal(enrolment_complete(db, uid, "test-course", 600, &recorded, &e), 0);
+	assert_false(recorded);
+	ROW_IS("100/100/500/80.0/40.0/self");
+	assert_int_equal(enrolment_completed(db, uid, "test-course", &e), 1);
+
+	/* enrolment_ensure() adds a row once and keeps its source; completing a learner not enrolled enrols them. */
+	u.username = "dara";
+	int64_t uid2 = user_add(db, &u, &e);
+	assert_true(uid2 > 0);
+	snprintf(sql, sizeof sql, "%s%lld", row, (long long)uid2);
+	bool created = false;
+	assert_int_equal(enrolment_ensure(db, uid2, "test-course", "assigned", 700, &created, &e), 0);
+	assert_true(created);
+	assert_int_equal(enrolment_ensure(db, uid2, "test-course", "self", 710, &created, &e), 0);
+	assert_false(created);
+	ROW_IS("700/-/-/-/-/assigned");
+	u.username = "vanna";
+	int64_t uid3 = user_add(db, &u, &e);
+	snprintf(sql, sizeof sql, "%s%lld", row, (long long)uid3);
+	assert_int_equal(enrolment_complete(db, uid3, "test-course", 800, &recorded, &e), 0);
+	assert_true(recorded);
+	ROW_IS("800/800/800/-/-/self");
+#undef ROW_IS
+	/* An unknown course is refused by the foreign key, with a message. */
+	assert_int_equal(enrolment_record_quiz(db, uid, "no-such-course", 900, ENROLMENT_SCORE_FINAL, 70, &e), -1);
+	assert_non_null(strstr(e.msg, "cannot update the enrolment"));
+
+	/* What completion asks: both lessons (opened or not, by path) and the final quiz. */
+	struct buf b = BUF_INIT;
+	assert_int_equal(course_requirements(db, uid2, "test-course", req_collect, &b, &e), 0);
+	assert_non_null(strstr(buf_str(&b), "L lessons/01-intro.md\n"));
+	assert_non_null(strstr(buf_str(&b), "L lessons/02-more.md\n"));
+	assert_non_null(strstr(buf_str(&b), "Q quizzes/final.md\n"));
+	assert_int_equal(b.len, strlen("L lessons/01-intro.md\nL lessons/02-more.md\nQ quizzes/final.md\n"));
+	buf_reset(&b);
+	assert_int_equal(progress_record(db, uid2, "test-course", "lessons/02-more.md", 720, &e), 0);
+	assert_int_equal(course_requirements(db, uid2, "test-course", req_collect, &b, &e), 0);
+	assert_non_null(strstr(buf_str(&b), "L lessons/01-intro.md\n"));
+	assert_non_null(strstr(buf_str(&b), "L lessons/02-more.md opened\n"));
+	buf_release(&b);
+	int calls = 0;
+	assert_int_equal(course_requirements(db, uid2, "test-course", req_stop, &calls, &e), 7);
+	assert_int_equal(calls, 1);
+	calls = 0;
+	assert_int_equal(course_requirements(db, uid2, "no-such-course", req_stop, &calls, &e), 0);
+	assert_int_equal(calls, 0);
 }
 
 static bool body_held(const char *etag)
@@ -1065,9 +1313,9 @@ static void test_lesson_view(void **state)
 	assert_int_equal(db_int(db, "SELECT count(*) FROM certificates", NULL, NULL, -1), 0);
 	/* A quiz path is not a lesson and records nothing; an unknown path or course is not found. */
 	assert_int_equal(
-	    learn_lesson_view(db, &ar, uid, "test-course", "en", "quizzes/final.md", NULL, &l, &e), -2);
-	assert_int_equal(learn_lesson_view(db, &ar, uid, "test-course", "en", "lessons/none.md", NULL, &l, &e), -1);
-	assert_int_equal(learn_lesson_view(db, &ar, uid, "no-course", "en", "lessons/01-intro.md", NULL, &l, &e), -1);
+	    learn_lesson_view(db, &ar, uid, "test-course", "en", "quizzes/final.md", NULL, &l, &e), ERR_CONFLICT);
+	assert_int_equal(learn_lesson_view(db, &ar, uid, "test-course", "en", "lessons/none.md", NULL, &l, &e), ERR_NOTFOUND);
+	assert_int_equal(learn_lesson_view(db, &ar, uid, "no-course", "en", "lessons/01-intro.md", NULL, &l, &e), ERR_NOTFOUND);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM progress", NULL, NULL, -1), 2);
 	/* Reading the last-opened lesson again writes nothing: its state is the one the view query read. */
 	assert_int_equal(
@@ -1115,6 +1363,36 @@ static void test_listing_and_blobs(void **state)
 	free(orgs);
 	assert_int_equal(course_org_ids(db, "no-such-course", &orgs, &n, &e), 0);
 	assert_int_equal(n, 0);
+	/* Every active account of the subtree (accounts/ gives them), enrolled a batch at a time: 601 active in
+	 * district 1401 (two batches), one disabled there, one in province 14 itself. */
+	assert_true(org_add(db, "1401", "Baray", "បារាយណ៍", "14", "district", &e) > 0);
+	assert_int_equal(db_exec(db,
+				 "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 602) "
+				 "INSERT INTO users(username, password_hash, full_name, org_id, active, created_at) "
+				 "SELECT 'b' || n, 'x', 'B', (SELECT id FROM org_units WHERE code = '1401'), n <> 7, 0 "
+				 "FROM k;"
+				 "INSERT INTO users(username, password_hash, full_name, org_id, created_at) VALUES "
+				 "('p14', 'x', 'P', (SELECT id FROM org_units WHERE code = '14'), 0)",
+				 &e),
+			 0);
+	assert_int_equal(learn_assign_org(db, "test-course", "1401", &added, &e), 0);
+	assert_int_equal(added, 601);
+	assert_int_equal(learn_assign_org(db, "test-course", "1401", &added, &e), 0);
+	assert_int_equal(added, 0);
+	assert_int_equal(learn_assign_org(db, "test-course", "14", &added, &e), 0);
+	assert_int_equal(added, 1);
+	assert_int_equal(db_int(db,
+				"SELECT count(*) FROM enrolments e JOIN users u ON u.id = e.user_id WHERE e.course_id = "
+				"'test-course' AND e.source = 'org' AND (u.username LIKE 'b%' OR u.username = 'p14')",
+				NULL, NULL, -1),
+			 602);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM enrolments WHERE user_id = (SELECT id FROM users WHERE "
+				    "username = 'b7')",
+				NULL, NULL, -1),
+			 0);
+	assert_int_equal(learn_assign_org(db, "test-course", "ZZ", &added, &e), -1);
+	assert_string_equal(e.msg, "no org unit 'ZZ'");
+	assert_int_equal(learn_assign_org(db, "no-such-course", "14", &added, &e), -1);
 
 	/* lessons/01-intro.md as stored: found by its hash and type only, read whole and in chunks. */
 	struct buf file = BUF_INIT;
@@ -1165,6 +1443,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pick_package, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_plans_and_history, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lesson_view, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_enrolment_milestones, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_learner_state, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,8 @@
 #include "lib/buf.h"
 #include "lib/csv.h"
 #include "lib/db.h"
+#include "lib/diag.h"
+#include "lib/err.h"
 #include "lib/i18n.h"
 #include "lib/netaddr.h"
 #include "lib/log.h"
@@ -842,6 +844,78 @@ static void test_netaddr(void **state)
 }
 
 /* A row loop that ends on an error says so (db_step_row, db_read_failed); a failed write is -1. */
+/* The diagnostics type: FILE:LINE lines in order, warnings apart, counts, NULL collects nothing. */
+static void add_v(struct problems *pr, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	problem_vadd(pr, file, line, fmt, ap);
+	va_end(ap);
+}
+
+static void test_diag_problems(void **state)
+{
+	(void)state;
+	struct problems pr = {0};
+	assert_string_equal(problems_text(&pr), "");
+	assert_string_equal(problems_warnings(&pr), "");
+	problem_add(&pr, "course.yml", 4, "missing '%s'", "id");
+	problem_warn(&pr, "lessons/01.md", 7, "link '%s' removed", "javascript:x");
+	problem_add(&pr, "quizzes/final.md", 0, "the quiz has no questions"); /* no line: 1 */
+	add_v(&pr, "in.csv", 12, "unknown column '%s'", "sexe");
+	assert_int_equal(pr.n, 3);
+	assert_int_equal(pr.nwarnings, 1);
+	assert_string_equal(problems_text(&pr), "course.yml:4: missing 'id'\n"
+						"quizzes/final.md:1: the quiz has no questions\n"
+						"in.csv:12: unknown column 'sexe'\n");
+	assert_string_equal(problems_warnings(&pr), "lessons/01.md:7: warning: link 'javascript:x' removed\n");
+	/* The CLI's output: problems, then warnings. */
+	char out[512] = "";
+	FILE *f = fmemopen(out, sizeof out - 1, "w");
+	assert_non_null(f);
+	problems_write(&pr, f);
+	fclose(f);
+	assert_string_equal(out, "course.yml:4: missing 'id'\nquizzes/final.md:1: the quiz has no questions\n"
+				 "in.csv:12: unknown column 'sexe'\nlessons/01.md:7: warning: link 'javascript:x' removed\n");
+	problems_release(&pr);
+	assert_int_equal(pr.n, 0);
+	assert_int_equal(pr.nwarnings, 0);
+	assert_string_equal(problems_text(&pr), "");
+	/* No collector: nothing recorded, nothing crashes. */
+	problem_add(NULL, "x", 1, "ignored");
+	problem_warn(NULL, "x", 1, "ignored");
+	add_v(NULL, "x", 1, "ignored");
+}
+
+/* The shared failure codes: distinct, negative, named; err_fail returns the code with the message. */
+static void test_err_codes(void **state)
+{
+	(void)state;
+	static const struct {
+		int code;
+		const char *name;
+	} cases[] = {
+	    {ERR_FAIL, "failure"},	    {ERR_NOTFOUND, "not found"},  {ERR_INVALID, "invalid input"},
+	    {ERR_CONFLICT, "conflict"},	    {ERR_FORBIDDEN, "forbidden"}, {ERR_UNAVAILABLE, "unavailable"},
+	    {ERR_LIMIT, "limit reached"},
+	};
+	size_t n = sizeof cases / sizeof cases[0];
+	for (size_t i = 0; i < n; i++) {
+		assert_true(cases[i].code < 0);
+		assert_string_equal(err_code_name(cases[i].code), cases[i].name);
+		for (size_t j = 0; j < i; j++)
+			assert_int_not_equal(cases[i].code, cases[j].code);
+		struct err e = {""};
+		assert_int_equal(err_fail(&e, cases[i].code, "no course '%s'", "x"), cases[i].code);
+		assert_string_equal(e.msg, "no course 'x'");
+		assert_int_equal(err_fail(NULL, cases[i].code, "no message kept"), cases[i].code);
+	}
+	struct err e = {""};
+	assert_int_equal(err_set(&e, "cannot open '%s'", "a"), ERR_FAIL);
+	assert_string_equal(e.msg, "cannot open 'a'");
+	assert_int_equal(err_set(NULL, "x"), ERR_FAIL);
+}
+
 static void test_db_step_checked(void **state)
 {
 	(void)state;
@@ -910,6 +984,8 @@ int main(void)
 		cmocka_unit_test(test_db_snapshot),
 		cmocka_unit_test(test_netaddr),
 		cmocka_unit_test(test_db_step_checked),
+		cmocka_unit_test(test_diag_problems),
+		cmocka_unit_test(test_err_codes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

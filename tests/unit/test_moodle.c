@@ -20,6 +20,7 @@
 #include "lib/buf.h"
 #include "lib/html.h"
 #include "lib/util.h"
+#include "lib/xmalloc.h"
 
 #define DATA "../data/quiz/moodle/"
 
@@ -32,22 +33,15 @@ static int load(const char *file, bool keep_essays, struct quiz *q, char **warn)
 	struct err e;
 	if (file_read(path, &b, &e) < 0)
 		fail_msg("%s", e.msg);
-	size_t n = 0;
-	char *w = NULL, *errs = NULL;
-	size_t en = 0;
-	FILE *wf = open_memstream(&w, &n), *ef = open_memstream(&errs, &en);
-	struct quiz_opts o = {.errs = ef, .warnings = wf, .keep_essays = keep_essays};
+	struct problems pr = {0};
+	struct quiz_opts o = {.pr = &pr, .keep_essays = keep_essays};
 	int rc = quiz_parse_opts(file, buf_str(&b), b.len, q, &o);
-	fclose(wf);
-	fclose(ef);
 	if (rc)
-		fail_msg("%s: %s", file, errs);
-	free(errs);
+		fail_msg("%s: %s", file, problems_text(&pr));
 	buf_release(&b);
 	if (warn)
-		*warn = w;
-	else
-		free(w);
+		*warn = xstrdup(problems_warnings(&pr));
+	problems_release(&pr);
 	return rc;
 }
 
@@ -143,8 +137,8 @@ static void test_gift_fixture(void **state)
 	/* As a quiz learners take: the essay is left out with a warning, the rest is imported. */
 	load("questions.gift", false, &q, &warn);
 	assert_int_equal(q.nquestions, 8);
-	assert_string_equal(warn, "questions.gift:2: essay questions need trainer grading, which this server does not "
-				  "have yet\n");
+	assert_string_equal(warn, "questions.gift:2: warning: essay questions need trainer grading, which this server "
+				  "does not have yet\n");
 	quiz_free(&q);
 	free(warn);
 }
@@ -201,12 +195,12 @@ static void test_moodle_xml(void **state)
 	assert_string_equal(q.files[0].ext, "png");
 	assert_null(q.files[0].data); /* bytes are kept only for the import */
 	/* Categories are ignored; a cloze question is left out with its line. */
-	assert_string_equal(warn, "questions.xml:108: unsupported question type cloze\n");
+	assert_string_equal(warn, "questions.xml:108: warning: unsupported question type cloze\n");
 	quiz_free(&q);
 	free(warn);
 	load("questions.xml", false, &q, &warn);
 	assert_int_equal(q.nquestions, 8);
-	assert_non_null(strstr(warn, "questions.xml:13: essay questions need trainer grading"));
+	assert_non_null(strstr(warn, "questions.xml:13: warning: essay questions need trainer grading"));
 	quiz_free(&q);
 	free(warn);
 }

@@ -21,12 +21,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "assessment/attempt.h"
 #include "assessment/quiz.h"
 #include "courses/package.h"
 #include "courses/render.h"
 #include "lib/arena.h"
 #include "lib/buf.h"
 #include "lib/json.h"
+#include "reports/report.h"
 #include "server/http.h"
 #include "server/multipart.h"
 #include "tests/fuzz/worker_stack.h"
@@ -168,6 +170,41 @@ static int form_rc(const char *s, size_t *n)
 	int rc = form_parse_bounded(&a, s, strlen(s), &kv, n);
 	arena_release(&a);
 	return rc;
+}
+
+/* The one mapping of domain results to HTTP status: every shared code, and the modules' names for them. */
+static void test_http_status_of(void **state)
+{
+	(void)state;
+	static const struct {
+		int rc, status;
+	} cases[] = {
+	    {0, 200},
+	    {3, 200}, /* a count or an id */
+	    {ERR_FAIL, 500},
+	    {ERR_NOTFOUND, 404},
+	    {ERR_INVALID, 400},
+	    {ERR_CONFLICT, 409},
+	    {ERR_FORBIDDEN, 403},
+	    {ERR_UNAVAILABLE, 503},
+	    {ERR_LIMIT, 409},
+	    {-99, 500}, /* not a shared code: a failure all the same */
+	    {ATTEMPT_ENOTFOUND, 404},
+	    {ATTEMPT_ELIMIT, 409},
+	    {ATTEMPT_ECLOSED, 409},
+	    {ATTEMPT_EBADANSWER, 400},
+	    {ATTEMPT_EQUIZ, 500},
+	    {ATTEMPT_EFAIL, 500},
+	    {REPORT_ENOENT, 404},
+	    {REPORT_EFORBIDDEN, 403},
+	    {JSON_EINVALID, 400},
+	    {JSON_ENOTOBJECT, 400},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (http_status_of(cases[i].rc) != cases[i].status)
+			fail_msg("http_status_of(%d) = %d, expected %d", cases[i].rc, http_status_of(cases[i].rc),
+				 cases[i].status);
+	}
 }
 
 static void test_form_limits(void **state)
@@ -360,11 +397,10 @@ static void run_quiz(void *p)
 {
 	struct deep_case *c = p;
 	struct quiz q;
-	FILE *errs = fopen("/dev/null", "w");
-	c->problems = quiz_parse("final.md", c->text, c->len, &q, errs);
+	struct problems pr = {0};
+	c->problems = quiz_parse("final.md", c->text, c->len, &q, &pr);
 	quiz_free(&q);
-	if (errs)
-		fclose(errs);
+	problems_release(&pr);
 	c->done = true;
 }
 
@@ -488,9 +524,13 @@ static void test_upload_parsers_deep_input_on_worker_stack(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_json_limits),	     cmocka_unit_test(test_json_getters),
-	    cmocka_unit_test(test_form_limits),	     cmocka_unit_test(test_cookie_limits),
-	    cmocka_unit_test(test_multipart_limits), cmocka_unit_test(test_upload_parsers_deep_input_on_worker_stack),
+	    cmocka_unit_test(test_json_limits),
+	    cmocka_unit_test(test_json_getters),
+	    cmocka_unit_test(test_http_status_of),
+	    cmocka_unit_test(test_form_limits),
+	    cmocka_unit_test(test_cookie_limits),
+	    cmocka_unit_test(test_multipart_limits),
+	    cmocka_unit_test(test_upload_parsers_deep_input_on_worker_stack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

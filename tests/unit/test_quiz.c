@@ -15,21 +15,19 @@
 #include "assessment/quiz.h"
 #include "lib/buf.h"
 #include "lib/util.h"
+#include "lib/xmalloc.h"
 
 #define DATA "../data/quiz/"
 
 /* Parses src; the problems text goes into *errs (caller frees). */
 static int parse(const char *name, const char *src, struct quiz *q, char **errs)
 {
-	size_t n = 0;
-	char *e = NULL;
-	FILE *f = open_memstream(&e, &n);
-	int rc = quiz_parse(name, src, strlen(src), q, f);
-	fclose(f);
+	struct problems pr = {0};
+	int rc = quiz_parse(name, src, strlen(src), q, &pr);
+	assert_int_equal(rc, pr.n);
 	if (errs)
-		*errs = e;
-	else
-		free(e);
+		*errs = xstrdup(problems_text(&pr));
+	problems_release(&pr);
 	return rc;
 }
 
@@ -115,23 +113,20 @@ static void test_missing_word_essay_description(void **state)
 	struct err e;
 	if (file_read(DATA "unsupported.gift", &b, &e) < 0)
 		fail_msg("%s", e.msg);
-	char *warn = NULL;
-	size_t wn = 0;
-	FILE *w = open_memstream(&warn, &wn);
+	struct problems pr = {0};
 	struct quiz q;
-	struct quiz_opts o = {.warnings = w};
-	assert_int_equal(quiz_parse_opts("unsupported.gift", buf_str(&b), b.len, &q, &o), 0);
-	fclose(w);
-	/* The essay is left out with a warning; the missing word and the description are read. */
-	assert_string_equal(warn, "unsupported.gift:4: essay questions need trainer grading, which this server "
-				  "does not have yet\n");
+	assert_int_equal(quiz_parse("unsupported.gift", buf_str(&b), b.len, &q, &pr), 0);
+	/* The essay is left out with a warning (not a problem); the missing word and the description are read. */
+	assert_int_equal(pr.n, 0);
+	assert_string_equal(problems_warnings(&pr), "unsupported.gift:4: warning: essay questions need trainer "
+						    "grading, which this server does not have yet\n");
 	assert_int_equal(q.nquestions, 2);
 	assert_int_equal(q.questions[0].type, Q_SINGLE);
 	assert_string_equal(q.questions[0].text, "Grant is _____ in Grant's tomb.");
 	assert_int_equal(q.questions[1].type, Q_DESCRIPTION);
 	assert_int_equal(q.questions[1].line, 6);
 	quiz_free(&q);
-	free(warn);
+	problems_release(&pr);
 	buf_release(&b);
 }
 

@@ -307,6 +307,117 @@ static void test_empty(void **state)
 	db_close(db);
 }
 
+/* Replaces a published view by one with the given body, returning the original CREATE VIEW (caller frees). */
+static char *view_swap(sqlite3 *db, const char *name, const char *body)
+{
+	struct err e;
+	sqlite3_stmt *st = db_stmt(db, "SELECT sql FROM sqlite_schema WHERE type = 'view' AND name = ?");
+	db_bind_text(st, 1, name);
+	assert_int_equal(db_step_row(st), 1);
+	char *orig = strdup(db_col_text(st, 0));
+	db_finish(st);
+	char sql[1024];
+	snprintf(sql, sizeof sql, "DROP VIEW %s; CREATE VIEW %s AS %s", name, name, body);
+	assert_int_equal(db_exec(db, sql, &e), 0);
+	return orig;
+}
+
+static void view_restore(sqlite3 *db, const char *name, char *orig)
+{
+	struct err e;
+	char sql[1024];
+	snprintf(sql, sizeof sql, "DROP VIEW %s; %s", name, orig);
+	assert_int_equal(db_exec(db, sql, &e), 0);
+	free(orig);
+}
+
+/*
+ * A read that ends on an error in any of the report's row loops fails the
+ * report (REPORT_EDB with a message) instead of returning short figures. Each
+ * view is swapped for one whose later rows fail (abs() of the smallest integer
+ * overflows), so the loop has read rows before the error.
+ */
+static void test_read_error(void **state)
+{
+	sqlite3 *db = *state;
+	static const struct {
+		const char *view, *body;
+	} cases[] = {
+	    {"report_org_units", "SELECT id, code, CASE WHEN code = 'D2' THEN abs(id - id - 9223372036854775807 - 1) "
+				 "ELSE name_en END AS name_en, "
+				 "name_km, level, parent_id, path FROM org_units"},
+	    {"report_courses", "SELECT CASE WHEN id = 'b' THEN abs(length(id) - length(id) - 9223372036854775807 - 1) "
+			       "ELSE id END AS id FROM courses"},
+	    {"report_certificates", "SELECT user_id, course_id, CASE WHEN user_id = 3 THEN abs(user_id - user_id - "
+				    "9223372036854775807 - 1) ELSE issued_at END AS issued_at, 1 AS is_current "
+				    "FROM certificates"},
+	    {"report_enrolments", "SELECT user_id, course_id, CASE WHEN user_id = 3 THEN abs(user_id - user_id - "
+				  "9223372036854775807 - 1) ELSE enrolled_at END AS enrolled_at, started_at, "
+				  "completed_at, best_final, pretest FROM enrolments"},
+	};
+	struct report_query q = {.scope_id = -1, .org = "05"};
+	struct report r;
+	struct err e;
+	db_read_failed(true);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *orig = view_swap(db, cases[i].view, cases[i].body);
+		e.msg[0] = '\0';
+		assert_int_equal(report_run(db, &q, &r, &e), REPORT_EDB);
+		assert_non_null(strstr(e.msg, "cannot read the report's figures"));
+		assert_non_null(db_read_failed(true));
+		report_free(&r);
+		view_restore(db, cases[i].view, orig);
+		assert_int_equal(report_run(db, &q, &r, &e), 0);
+		expect(&r, REPORT_ALL, REPORT_ALL, REPORT_ALL, 4, 3, 3, 2);
+		report_free(&r);
+	}
+	assert_null(db_read_failed(true));
+}
+
+/* The plan of a query as one string, its steps joined by "; ". */
+static void query_plan(sqlite3 *db, const char *sql, char *out, size_t len)
+{
+	char eqp[1024];
+	snprintf(eqp, sizeof eqp, "EXPLAIN QUERY PLAN %s", sql);
+	sqlite3_stmt *st = db_prepare(db, eqp); /* db_stmt() caches by the SQL's address: not for a stack buffer */
+	size_t k = 0;
+	out[0] = '\0';
+	int rc;
+	while ((rc = db_step_row(st)) > 0 && k < len)
+		k += (size_t)snprintf(out + k, len - k, "%s; ", db_col_text(st, 3));
+	assert_int_equal(rc, 0);
+	sqlite3_finalize(st);
+}
+
+/*
+ * The published views flatten into the report's queries: the plans name the
+ * tables and indexes underneath (the subtree's path range, users_org, the
+ * enrolments key) and nothing is materialised. The SQL is that of report.c.
+ */
+static void test_views_flatten(void **state)
+{
+	sqlite3 *db = *state;
+	char plan[2048];
+	query_plan(db,
+		   "SELECT l.user_id, l.sex, l.org_path, e.course_id, e.enrolled_at, e.started_at, e.completed_at, "
+		   "e.best_final, e.pretest FROM report_learners l JOIN report_enrolments e ON e.user_id = l.user_id "
+		   "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND (?3 IS NULL OR e.course_id = ?3)",
+		   plan, sizeof plan);
+	assert_non_null(strstr(plan, "SEARCH o USING COVERING INDEX org_units_path (path>? AND path<?); "
+				     "SEARCH u USING COVERING INDEX users_org (org_id=?); "
+				     "SEARCH enrolments USING PRIMARY KEY (user_id=?); "));
+	query_plan(db,
+		   "SELECT user_id, course_id, issued_at, is_current FROM report_certificates "
+		   "WHERE ?1 IS NULL OR course_id = ?1",
+		   plan, sizeof plan);
+	assert_string_equal(plan, "SCAN certificates; ");
+	query_plan(db, "SELECT id, code, name_en, name_km, level, path FROM report_org_units WHERE code = ?", plan,
+		   sizeof plan);
+	assert_string_equal(plan, "SEARCH org_units USING INDEX sqlite_autoindex_org_units_1 (code=?); ");
+	query_plan(db, "SELECT 1 FROM report_courses WHERE id = ?", plan, sizeof plan);
+	assert_string_equal(plan, "SEARCH courses USING PRIMARY KEY (id=?); ");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +428,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_figures, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scope, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_error, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_views_flatten, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,25 @@
+/*
+ * What certificates read from courses: whether and when a learner completed a course (enrolments), and
+ * the heading a course's certificate carries (packages). certificates/ calls these instead of naming
+ * the tables.
+ */
+#ifndef SALA_CERTIFIED_H
+#define SALA_CERTIFIED_H
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * user_id's completion of course_id: 1 with *completed_at (Unix seconds), *has_score and *score (the
+ * best final quiz score) set, 0 when the course is not completed (or there is no enrolment), -1 when the
+ * read failed (db_errstr() says why).
+ */
+int enrolment_completion(sqlite3 *db, int64_t user_id, const char *course_id, int64_t *completed_at, bool *has_score,
+			 double *score);
+/*
+ * The certificate heading (course.yml certificate_title) of course_id in lang: the active package of that
+ * language, else its newest version, else the same in any language. Caller frees; "" when there is none.
+ */
+char *course_certificate_title(sqlite3 *db, const char *course_id, const char *lang);
+
+#endif

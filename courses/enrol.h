@@ -1,0 +1,67 @@
+/*
+ * Enrolments and the reading record of a course, as the other modules write and read them: the
+ * enrolment row (every path that enrols goes through enrolment_ensure()), its milestones (started,
+ * the pretest and best final scores, completion) and what completing a course requires of a learner.
+ * assessment/ records quiz milestones here and decides completion (assessment/completion.h) from
+ * course_requirements() and its own attempts; courses/ owns the tables (enrolments, progress, items,
+ * packages). Every function runs its statements on the caller's connection, inside the caller's
+ * transaction when there is one (the group writer's, for a quiz submission): none opens its own.
+ */
+#ifndef SALA_ENROL_H
+#define SALA_ENROL_H
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+
+/*
+ * Creates the enrolment row of user_id in course_id if there is none
+ * (source: self, assigned or org; enrolled at now). *created (may be NULL)
+ * says whether a row was added. Every path that enrols goes through here.
+ * 0, or -1 with a message.
+ */
+int enrolment_ensure(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, int64_t now,
+		     bool *created, struct err *e);
+
+/* Which enrolment score a submitted quiz sets (enrolment_record_quiz()). */
+enum enrolment_score {
+	ENROLMENT_SCORE_NONE,	 /* a practice quiz, or an attempt started: none */
+	ENROLMENT_SCORE_FINAL,	 /* best_final: the best score of any final quiz */
+	ENROLMENT_SCORE_PRETEST, /* pretest: the first pretest's score, the baseline for learning gain */
+};
+/*
+ * Records a quiz started or submitted in user_id's enrolment in course_id, in one statement: enrols them
+ * (source self) if they were not, marks the course started at now if it was not, and sets the score
+ * `which` names. 0, or -1 with a message.
+ */
+int enrolment_record_quiz(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now, enum enrolment_score which,
+			  double score, struct err *e);
+
+/* 1 when user_id's completion of course_id is recorded, 0 when not (or not enrolled), -1 with a message. */
+int enrolment_completed(sqlite3 *db, int64_t user_id, const char *course_id, struct err *e);
+/*
+ * Records user_id's completion of course_id at now (enrolling them, source self, and marking the
+ * course started if need be), once: *recorded (may be NULL) is false when it was recorded before.
+ * 0, or -1 with a message.
+ */
+int enrolment_complete(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now, bool *recorded, struct err *e);
+
+/* One thing completing a course asks of a learner (course_requirements()). */
+struct course_requirement {
+	int64_t package_id; /* an active package of the course (one per language) */
+	bool quizzes_only;  /* the package's `completion: quizzes`: its lessons are not required */
+	bool final_quiz;    /* a final quiz (to pass); else a lesson (to open) */
+	const char *path;   /* the item's path, its identity across versions; borrowed for the callback */
+	bool opened;	    /* a lesson the learner has opened (progress, by path) */
+};
+/*
+ * Calls cb once for each lesson and each final quiz of every active package of course_id, with
+ * whether user_id has opened the lesson, in one query; rows of different packages may interleave.
+ * Returns 0, cb's first non-zero value (which stops the walk), or -1 with a message when reading
+ * ended on an error.
+ */
+int course_requirements(sqlite3 *db, int64_t user_id, const char *course_id,
+			int (*cb)(void *ctx, const struct course_requirement *r), void *ctx, struct err *e);
+
+#endif
