@@ -15,7 +15,9 @@ SANITIZE ?=
 PKGS := sqlite3 libarchive libcmark gdlib yaml-0.1 libsodium zlib raqm freetype2 libqrencode libpng jansson pwquality libxml-2.0
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcivetweb -lhpdf -lunistring -lcsv -lpthread -lm
+# libpq: its header at build time; the library is loaded at run time by lib/db_pg.c, for PostgreSQL only.
+CFLAGS += $(shell pkg-config --cflags libpq 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcivetweb -lhpdf -lunistring -lcsv -lpthread -ldl -lm
 
 ifneq ($(SANITIZE),)
 BUILD := build/san

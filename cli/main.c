@@ -52,6 +52,8 @@ void cli_db_must_exist(void)
 {
 	const char *path = cli_db_path();
 	struct stat sb;
+	if (db_is_uri(path))
+		return; /* a PostgreSQL database: db_open() says when it cannot be reached */
 	if (stat(path, &sb) < 0 && errno == ENOENT)
 		die("database '%s' does not exist. Check the path (--db PATH, else $SALA_DB, else ./%s); to create a "
 		    "new database there, run 'sala init --db %s' (an empty site) or 'sala demo --init --db %s' (a demo)",

@@ -26,7 +26,7 @@ _Thread_local struct stmt_slot *db_slots;
 _Thread_local size_t db_nslots, db_capslots;
 
 /* The connection on which this thread holds a request's read transaction (db_snapshot_begin). */
-static _Thread_local sqlite3 *db_snap;
+static _Thread_local struct db *db_snap;
 
 /*
  * Waits for another connection's write lock. SQLite's default busy handler
@@ -43,10 +43,10 @@ static int busy_wait(void *arg, int count)
 	return 1;
 }
 
-static int pragma(sqlite3 *db, const char *sql, struct err *e)
+static int pragma(struct db *db, const char *sql, struct err *e)
 {
 	char *msg = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if (sqlite3_exec(db->lite, sql, NULL, NULL, &msg) != DB_OK) {
 		err_set(e, "database setting '%s' failed: %s", sql, msg ? msg : "unknown error");
 		sqlite3_free(msg);
 		return -1;
@@ -55,10 +55,10 @@ static int pragma(sqlite3 *db, const char *sql, struct err *e)
 }
 
 /* A migration in the log: from and to which schema version, and the failure if any. */
-static void log_migration(sqlite3 *db, int from, int to, const char *failure)
+static void log_migration(struct db *db, int from, int to, const char *failure)
 {
 	struct buf f = BUF_INIT;
-	log_kv(&f, "database", sqlite3_db_filename(db, "main"));
+	log_kv(&f, "database", db->lite ? sqlite3_db_filename(db->lite, "main") : "postgresql");
 	log_kvi(&f, "from", from);
 	log_kvi(&f, "to", to);
 	if (failure)
@@ -73,7 +73,7 @@ static void log_migration(sqlite3 *db, int from, int to, const char *failure)
  * turns them on afterwards, and foreign_key_check must find nothing broken
  * before the commit.
  */
-static int migrate(sqlite3 *db, struct err *e)
+static int migrate(struct db *db, struct err *e)
 {
 	if (pragma(db, "PRAGMA foreign_keys=OFF", e) < 0 || db_begin(db, e) < 0)
 		return -1;
@@ -92,11 +92,11 @@ static int migrate(sqlite3 *db, struct err *e)
 		}
 	}
 	if (have != want) {
-		sqlite3_stmt *st = db_prepare(db, "PRAGMA foreign_key_check");
+		struct db_stmt *st = db_prepare(db, "PRAGMA foreign_key_check");
 		bool broken = db_step_row(st) > 0;
 		char table[128];
 		snprintf(table, sizeof table, "%s", broken ? db_col_text(st, 0) : "");
-		sqlite3_finalize(st);
+		db_finalize(st);
 		if (broken) {
 			db_rollback(db);
 			err_set(e, "upgrading the database to schema version %d would break references from table %s: "
@@ -128,8 +128,10 @@ static bool in_memory(const char *path)
 	return !*path || strcmp(path, ":memory:") == 0;
 }
 
-sqlite3 *db_open(const char *path, struct err *e)
+struct db *db_open(const char *path, struct err *e)
 {
+	if (db_is_uri(path))
+		return pg_open(path, e);
 	struct stat sb;
 	if (!in_memory(path) && stat(path, &sb) < 0) {
 		if (errno == ENOENT)
@@ -138,22 +140,23 @@ sqlite3 *db_open(const char *path, struct err *e)
 			err_set(e, "cannot open database '%s': %s", path, strerror(errno));
 		return NULL;
 	}
-	sqlite3 *db = NULL;
+	sqlite3 *lite = NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (in_memory(path) ? SQLITE_OPEN_CREATE : 0);
-	int rc = sqlite3_open_v2(path, &db, flags, NULL);
+	int rc = sqlite3_open_v2(path, &lite, flags, NULL);
 	if (rc != SQLITE_OK) {
-		err_set(e, "cannot open database '%s': %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
+		err_set(e, "cannot open database '%s': %s", path, lite ? sqlite3_errmsg(lite) : sqlite3_errstr(rc));
+		sqlite3_close(lite);
 		return NULL;
 	}
-	sqlite3_busy_handler(db, busy_wait, NULL);
-	sqlite3_extended_result_codes(db, 1);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_busy_handler(lite, busy_wait, NULL);
+	sqlite3_extended_result_codes(lite, 1);
+	sqlite3_db_config(lite, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(lite, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	struct db *db = db_wrap_sqlite(lite);
 	if (pragma(db, "PRAGMA journal_mode=WAL", e) < 0 || pragma(db, "PRAGMA synchronous=FULL", e) < 0 ||
 	    pragma(db, "PRAGMA temp_store=MEMORY", e) < 0 || migrate(db, e) < 0 ||
 	    pragma(db, "PRAGMA foreign_keys=ON", e) < 0) {
-		sqlite3_close(db);
+		db_close(db);
 		return NULL;
 	}
 	return db;
@@ -170,9 +173,9 @@ static void db_unlink(const char *path)
 	unlink(side);
 }
 
-sqlite3 *db_create(const char *path, struct err *e)
+struct db *db_create(const char *path, struct err *e)
 {
-	if (in_memory(path))
+	if (in_memory(path) || db_is_uri(path))
 		return db_open(path, e);
 	/* SQLite would create the file 0644 (less the umask); an empty file is a new database to it. */
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -186,7 +189,7 @@ sqlite3 *db_create(const char *path, struct err *e)
 	/* The umask may have taken bits away, never added any: set exactly 0600. */
 	fchmod(fd, 0600);
 	close(fd);
-	sqlite3 *db = db_open(path, e);
+	struct db *db = db_open(path, e);
 	if (!db)
 		db_unlink(path);
 	return db;
@@ -232,6 +235,13 @@ static int check_owned_writable(const char *file, const char *what, const char *
 
 int db_check_file(const char *path, struct err *e)
 {
+	if (db_is_uri(path)) {
+		struct db *pg = db_open(path, e);
+		if (!pg)
+			return -1;
+		db_close(pg);
+		return 0;
+	}
 	struct stat sb;
 	if (stat(path, &sb) < 0 && errno == ENOENT)
 		return err_set(e, "database '%s' does not exist", path);
@@ -262,26 +272,29 @@ int db_check_file(const char *path, struct err *e)
 	}
 	free(dir);
 
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	sqlite3 *lite = NULL;
+	int rc = sqlite3_open_v2(path, &lite, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		err_set(e, "cannot open database '%s': %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
+		err_set(e, "cannot open database '%s': %s", path, lite ? sqlite3_errmsg(lite) : sqlite3_errstr(rc));
+		sqlite3_close(lite);
 		return -1;
 	}
-	sqlite3_busy_handler(db, busy_wait, NULL);
-	sqlite3_extended_result_codes(db, 1);
-	if (sqlite3_db_readonly(db, "main") == 1) {
-		sqlite3_close(db);
+	sqlite3_busy_handler(lite, busy_wait, NULL);
+	sqlite3_extended_result_codes(lite, 1);
+	struct db *db = db_wrap_sqlite(lite);
+	if (sqlite3_db_readonly(lite, "main") == 1) {
+		db_close(db);
 		return err_set(e, "database '%s' can only be opened read-only", path);
 	}
 	/* quick_check: every page and b-tree is well formed (not the index contents: integrity_check's cost). */
-	sqlite3_stmt *st = NULL;
-	rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(5)", -1, &st, NULL);
+	struct db_stmt *st = NULL;
+	sqlite3_stmt *raw = NULL;
+	rc = sqlite3_prepare_v2(lite, "PRAGMA quick_check(5)", -1, &raw, NULL);
 	int problems = 0;
 	char first[512] = "";
 	if (rc == SQLITE_OK) {
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		st = db_stmt_wrap(db, raw);
+		while ((rc = db_step(st)) == DB_ROW) {
 			const char *row = db_col_text(st, 0);
 			if (strcmp(row, "ok") == 0)
 				continue;
@@ -289,18 +302,18 @@ int db_check_file(const char *path, struct err *e)
 				snprintf(first, sizeof first, "%s", row);
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		int code = sqlite3_extended_errcode(db);
+	if (rc != DB_DONE) {
+		int code = sqlite3_extended_errcode(lite);
 		err_set(e, "database '%s' is damaged or not a database (%s): restore it from a backup", path,
 			(code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT ? sqlite3_errstr(code)
-											  : sqlite3_errmsg(db));
-		sqlite3_finalize(st);
-		sqlite3_close(db);
+											  : sqlite3_errmsg(lite));
+		db_finalize(st);
+		db_close(db);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (problems) {
-		sqlite3_close(db);
+		db_close(db);
 		return err_set(e, "database '%s' is damaged: PRAGMA quick_check found %d%s problem%s, the first: %s; "
 				  "restore it from a backup", path, problems, problems >= 5 ? " or more" : "",
 			       problems == 1 ? "" : "s", first);
@@ -308,28 +321,28 @@ int db_check_file(const char *path, struct err *e)
 	int have = (int)db_int(db, "PRAGMA user_version", NULL, NULL, 0);
 	db_forget(db);
 	if (have > schema_count()) {
-		sqlite3_close(db);
+		db_close(db);
 		return err_set(e, "database '%s' has schema version %d, newer than this program knows (%d): upgrade sala",
 			       path, have, schema_count());
 	}
 	/* A write lock: the file, the WAL and the shared memory all take part. */
 	char *msg = NULL;
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE; COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(e, "cannot write to database '%s': %s", path, msg ? msg : sqlite3_errmsg(db));
+	if (sqlite3_exec(lite, "BEGIN IMMEDIATE; COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(e, "cannot write to database '%s': %s", path, msg ? msg : sqlite3_errmsg(lite));
 		sqlite3_free(msg);
-		sqlite3_close(db);
+		db_close(db);
 		return -1;
 	}
-	sqlite3_close(db);
+	db_close(db);
 	return 0;
 }
 
-void db_forget(sqlite3 *db)
+void db_forget(struct db *db)
 {
 	size_t keep = 0;
 	for (size_t i = 0; i < db_nslots; i++) {
 		if (db_slots[i].db == db)
-			sqlite3_finalize(db_slots[i].st);
+			db_finalize(db_slots[i].st);
 		else
 			db_slots[keep++] = db_slots[i];
 	}
@@ -341,13 +354,47 @@ void db_forget(sqlite3 *db)
 	}
 }
 
-void db_close(sqlite3 *db)
+void db_close(struct db *db)
 {
+	if (!db)
+		return;
 	db_forget(db);
-	sqlite3_close_v2(db);
+	if (db->lite)
+		sqlite3_close_v2(db->lite);
+	else
+		pg_close(db->pg);
+	free(db);
 }
 
-sqlite3_stmt *db_stmt(sqlite3 *db, const char *sql)
+/* Prepares sql on either engine; cached: kept for the connection's life. A failure aborts (constant SQL). */
+static struct db_stmt *prepare(struct db *db, const char *sql, bool cached)
+{
+	if (db->pg) {
+		struct err e;
+		struct pg_stmt *p = pg_prepare(db, sql, cached, &e);
+		if (!p) {
+			/* A lost connection is not a programming error: the step reports it. */
+			if (pg_errcode(db->pg) == DB_UNAVAILABLE)
+				p = NULL;
+			else {
+				log_msg(LOG_ERROR, "error", "bad SQL (%s): %s", e.msg, sql);
+				abort();
+			}
+		}
+		struct db_stmt *st = xcalloc(1, sizeof *st);
+		st->db = db;
+		st->pg = p;
+		return st;
+	}
+	sqlite3_stmt *raw = NULL;
+	if (sqlite3_prepare_v3(db->lite, sql, -1, cached ? SQLITE_PREPARE_PERSISTENT : 0, &raw, NULL) != SQLITE_OK) {
+		log_msg(LOG_ERROR, "error", "bad SQL (%s): %s", sqlite3_errmsg(db->lite), sql);
+		abort();
+	}
+	return db_stmt_wrap(db, raw);
+}
+
+struct db_stmt *db_stmt(struct db *db, const char *sql)
 {
 	for (size_t i = 0; i < db_nslots; i++) {
 		if (db_slots[i].db != db || db_slots[i].sql != sql)
@@ -355,50 +402,48 @@ sqlite3_stmt *db_stmt(sqlite3 *db, const char *sql)
 		if (db_slots[i].busy)
 			return db_prepare(db, sql);
 		db_slots[i].busy = true;
-		if (db_snap == db && !sqlite3_stmt_readonly(db_slots[i].st))
+		if (db_snap == db && !db_stmt_readonly(db_slots[i].st))
 			db_snapshot_stop(db);
 		return db_slots[i].st;
 	}
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		log_msg(LOG_ERROR, "error", "bad SQL (%s): %s", sqlite3_errmsg(db), sql);
-		abort();
-	}
+	struct db_stmt *st = prepare(db, sql, true);
 	if (db_nslots == db_capslots) {
 		db_capslots = db_capslots ? db_capslots * 2 : 32;
 		db_slots = xrealloc(db_slots, db_capslots * sizeof *db_slots);
 	}
 	db_slots[db_nslots++] = (struct stmt_slot){db, sql, st, true};
-	if (db_snap == db && !sqlite3_stmt_readonly(st))
+	if (db_snap == db && !db_stmt_readonly(st))
 		db_snapshot_stop(db);
 	return st;
 }
 
-void db_finish(sqlite3_stmt *st)
+void db_finish(struct db_stmt *st)
 {
 	if (!st)
 		return;
 	for (size_t i = 0; i < db_nslots; i++) {
 		if (db_slots[i].st == st) {
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
+			db_reset(st);
+			db_clear_bindings(st);
 			db_slots[i].busy = false;
 			return;
 		}
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 }
 
 /* The last failed read of this thread (db_step_row), kept until db_read_failed(true). */
 _Thread_local char db_read_error[256];
 
-const char *db_errstr(sqlite3 *db)
+const char *db_errstr(struct db *db)
 {
-	switch (sqlite3_errcode(db) & 0xff) {
+	switch (db_errcode(db)) {
+	case DB_UNAVAILABLE:
+		return db->pg ? "no primary database server is reachable" : "the database file cannot be opened";
 	case SQLITE_FULL:
 		return "the disk is full";
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
+	case DB_BUSY:
+	case DB_LOCKED:
 		return "the database is busy";
 	case SQLITE_READONLY:
 		return "the database is read-only";
@@ -409,37 +454,35 @@ const char *db_errstr(sqlite3 *db)
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
 		return "the database file is damaged";
-	case SQLITE_CANTOPEN:
-		return "the database file cannot be opened";
 	case SQLITE_PERM:
 	case SQLITE_AUTH:
 		return "no permission";
 	default:
-		return sqlite3_errmsg(db);
+		return db_errmsg(db);
 	}
 }
 
-int db_step_done(sqlite3_stmt *st)
+int db_step_done(struct db_stmt *st)
 {
-	int rc = sqlite3_step(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	int rc = db_step(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
-int db_step_row(sqlite3_stmt *st)
+int db_step_row(struct db_stmt *st)
 {
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	int rc = db_step(st);
+	if (rc == DB_ROW)
 		return 1;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 0;
-	sqlite3 *db = sqlite3_db_handle(st);
+	struct db *db = st->db;
 	snprintf(db_read_error, sizeof db_read_error, "reading the database failed: %s", db_errstr(db));
-	const char *sql = sqlite3_sql(st);
-	log_msg(LOG_ERROR, "error", "%s (%s) in: %.80s", db_read_error, sqlite3_errmsg(db), sql ? sql : "");
+	const char *sql = db_stmt_sql(st);
+	log_msg(LOG_ERROR, "error", "%s (%s) in: %.80s", db_read_error, db_errmsg(db), sql ? sql : "");
 	return -1;
 }
 
-int db_collect_ids(sqlite3_stmt *st, int64_t **ids, size_t *n)
+int db_collect_ids(struct db_stmt *st, int64_t **ids, size_t *n)
 {
 	*ids = NULL;
 	*n = 0;
@@ -450,7 +493,7 @@ int db_collect_ids(sqlite3_stmt *st, int64_t **ids, size_t *n)
 			cap = cap ? cap * 2 : 8;
 			*ids = xrealloc(*ids, cap * sizeof **ids);
 		}
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+		(*ids)[(*n)++] = db_col_int64(st, 0);
 	}
 	db_finish(st);
 	if (rc < 0) {
@@ -478,36 +521,34 @@ int db_schema_version(void)
 	return schema_count();
 }
 
-sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql)
+struct db_stmt *db_prepare(struct db *db, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		log_msg(LOG_ERROR, "error", "bad SQL (%s): %s", sqlite3_errmsg(db), sql);
-		abort();
-	}
-	if (db_snap == db && !sqlite3_stmt_readonly(st))
+	struct db_stmt *st = prepare(db, sql, false);
+	if (db_snap == db && !db_stmt_readonly(st))
 		db_snapshot_stop(db);
 	return st;
 }
 
-int db_exec(sqlite3 *db, const char *sql, struct err *e)
+int db_exec(struct db *db, const char *sql, struct err *e)
 {
 	db_snapshot_stop(db); /* transaction control, savepoints, DDL: never inside a request's snapshot */
+	if (db->pg)
+		return pg_exec(db, sql, e);
 	char *msg = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(e, "database error: %s", msg ? msg : sqlite3_errmsg(db));
+	if (sqlite3_exec(db->lite, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(e, "database error: %s", msg ? msg : sqlite3_errmsg(db->lite));
 		sqlite3_free(msg);
 		return -1;
 	}
 	return 0;
 }
 
-int db_begin(sqlite3 *db, struct err *e)
+int db_begin(struct db *db, struct err *e)
 {
-	return db_exec(db, "BEGIN IMMEDIATE", e);
+	return db_exec(db, db->pg ? "BEGIN" : "BEGIN IMMEDIATE", e);
 }
 
-int db_commit(sqlite3 *db, struct err *e)
+int db_commit(struct db *db, struct err *e)
 {
 	if (!db_file_ok()) {
 		db_rollback(db);
@@ -520,66 +561,55 @@ int db_commit(sqlite3 *db, struct err *e)
 	return 0;
 }
 
-void db_rollback(sqlite3 *db)
+void db_rollback(struct db *db)
 {
 	if (db_snap == db)
 		db_snap = NULL;
-	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (!db_autocommit(db))
+		db_exec(db, "ROLLBACK", NULL);
 }
 
-void db_durable(sqlite3 *db, bool on)
+void db_durable(struct db *db, bool on)
 {
-	sqlite3_exec(db, on ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
-}
-
-void db_bind_text(sqlite3_stmt *st, int idx, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+	if (db->pg)
+		db_exec(db, on ? "SET synchronous_commit = on" : "SET synchronous_commit = off", NULL);
 	else
-		sqlite3_bind_null(st, idx);
+		sqlite3_exec(db->lite, on ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 }
 
-const char *db_col_text(sqlite3_stmt *st, int col)
+int64_t db_int(struct db *db, const char *sql, const char *p1, const char *p2, int64_t def)
 {
-	const unsigned char *t = sqlite3_column_text(st, col);
-	return t ? (const char *)t : "";
-}
-
-int64_t db_int(sqlite3 *db, const char *sql, const char *p1, const char *p2, int64_t def)
-{
-	sqlite3_stmt *st = db_stmt(db, sql);
+	struct db_stmt *st = db_stmt(db, sql);
 	if (p1)
 		db_bind_text(st, 1, p1);
 	if (p2)
 		db_bind_text(st, 2, p2);
 	int64_t v = def;
-	if (db_step_row(st) > 0 && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(st, 0);
+	if (db_step_row(st) > 0 && db_col_type(st, 0) != DB_NULL)
+		v = db_col_int64(st, 0);
 	db_finish(st);
 	return v;
 }
 
-char *db_setting_get(sqlite3 *db, const char *key)
+char *db_setting_get(struct db *db, const char *key)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT value FROM settings WHERE key = ?");
+	struct db_stmt *st = db_prepare(db, "SELECT value FROM settings WHERE key = ?");
 	db_bind_text(st, 1, key);
 	char *v = NULL;
 	if (db_step_row(st) > 0)
 		v = xstrdup(db_col_text(st, 0));
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return v;
 }
 
-int db_setting_set(sqlite3 *db, const char *key, const char *value)
+int db_setting_set(struct db *db, const char *key, const char *value)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO settings(key, value) VALUES (?, ?) "
+	struct db_stmt *st = db_prepare(db, "INSERT INTO settings(key, value) VALUES (?, ?) "
 					  "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
 	db_bind_text(st, 1, key);
 	db_bind_text(st, 2, value);
 	int rc = db_step_done(st);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
@@ -615,59 +645,61 @@ void db_stats_get(struct db_stats *s)
 /* ---- request snapshots ------------------------------------------------------ */
 
 /* Runs a transaction statement from the cache (parsing BEGIN and COMMIT on every GET cost 4%). */
-static int run_cached(sqlite3 *db, const char *sql)
+static int run_cached(struct db *db, const char *sql)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
-	int rc = sqlite3_step(st);
+	struct db_stmt *st = db_stmt(db, sql);
+	int rc = db_step(st);
 	db_finish(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	return rc == DB_DONE ? DB_OK : rc;
 }
 
-bool db_stmts_idle(sqlite3 *db)
+bool db_stmts_idle(struct db *db)
 {
-	for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
+	if (!db->lite)
+		return true; /* PostgreSQL results are fetched whole: no statement holds the connection */
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db->lite, NULL); st; st = sqlite3_next_stmt(db->lite, st))
 		if (sqlite3_stmt_busy(st))
 			return false;
 	return true;
 }
 
-void db_snapshot_begin(sqlite3 *db)
+void db_snapshot_begin(struct db *db)
 {
-	if (db_snap || !sqlite3_get_autocommit(db))
+	if (db_snap || !db_autocommit(db))
 		return;
-	if (run_cached(db, "BEGIN") == SQLITE_OK)
+	if (run_cached(db, db->pg ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN") == DB_OK)
 		db_snap = db;
 }
 
-void db_snapshot_stop(sqlite3 *db)
+void db_snapshot_stop(struct db *db)
 {
 	if (!db || db_snap != db || !db_stmts_idle(db))
 		return;
 	db_snap = NULL;
-	if (!sqlite3_get_autocommit(db))
+	if (!db_autocommit(db))
 		run_cached(db, "COMMIT");
 }
 
-void db_snapshot_end(sqlite3 *db)
+void db_snapshot_end(struct db *db)
 {
 	if (!db || db_snap != db)
 		return;
 	db_snap = NULL;
-	if (!sqlite3_get_autocommit(db) && run_cached(db, "COMMIT") != SQLITE_OK)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (!db_autocommit(db) && run_cached(db, "COMMIT") != DB_OK)
+		db_exec(db, "ROLLBACK", NULL);
 }
 
-bool db_in_txn(sqlite3 *db)
+bool db_in_txn(struct db *db)
 {
-	return !sqlite3_get_autocommit(db) && db_snap != db;
+	return !db_autocommit(db) && db_snap != db;
 }
 
-const char *db_last_error(sqlite3 *db)
+const char *db_last_error(struct db *db)
 {
-	int code = db ? sqlite3_errcode(db) : SQLITE_OK;
-	if (code == SQLITE_OK || code == SQLITE_ROW || code == SQLITE_DONE)
+	int code = db ? db_errcode(db) : DB_OK;
+	if (code == DB_OK || code == DB_ROW || code == DB_DONE)
 		return NULL;
-	return sqlite3_errmsg(db);
+	return db_errmsg(db);
 }
 
 void db_memstatus_off(void)

@@ -1,18 +1,23 @@
 /*
- * The database: one SQLite file is the whole state. db_open() applies the
- * connection settings (WAL, foreign keys, busy timeout, defensive mode) and
- * the schema migrations (PRAGMA user_version). A connection is used by one
- * thread at a time: the CLI opens its own, the server lends pooled ones to its
- * request threads (db_pool_*).
+ * The database: one SQLite file, or a PostgreSQL 15 database named by a
+ * libpq URI (postgresql://...), is the whole state. Both engines are reached
+ * through the same opaque types, struct db (a connection) and struct db_stmt
+ * (a prepared statement), and the same calls; SQL uses `?` / `?N`
+ * placeholders for both (rewritten to $N for PostgreSQL when prepared).
+ * db_open() applies the connection settings (SQLite: WAL, foreign keys, busy
+ * timeout, defensive mode; PostgreSQL: synchronous_commit=on) and the schema
+ * migrations (SQLite: PRAGMA user_version; PostgreSQL: table schema_version).
+ * A connection is used by one thread at a time: the CLI opens its own, the
+ * server lends pooled ones to its request threads (db_pool_*).
  *
  * Implemented by lib/db.c (connections, statements, transactions, snapshots),
  * lib/db_pool.c (the pool), lib/db_writer.c (the group writer),
- * lib/db_checkpoint.c (the checkpoint thread) and lib/db_health.c (file
- * watch, integrity checks, backups, health check).
+ * lib/db_checkpoint.c (the checkpoint thread), lib/db_health.c (file
+ * watch, integrity checks, backups, health check), lib/db_stmt.c (the
+ * engine-neutral statement calls) and lib/db_pg.c (the PostgreSQL engine).
  */
 #ifndef SALA_DB_H
 #define SALA_DB_H
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,18 +27,108 @@
 /* The path used when neither --db nor SALA_DB is given. */
 #define DB_DEFAULT_PATH "sala.db"
 
+struct db;      /* a connection to either engine */
+struct db_stmt; /* a prepared statement of one connection */
+
+/*
+ * Result codes: SQLite's own values, so the SQLite engine passes them through; PostgreSQL's SQLSTATEs
+ * map onto them (unique, foreign-key, not-null and check violations -> DB_CONSTRAINT; serialization
+ * failures and deadlocks -> DB_BUSY; a lost or refused connection -> DB_UNAVAILABLE).
+ */
+#define DB_OK 0
+#define DB_ERROR 1
+#define DB_BUSY 5
+#define DB_LOCKED 6
+#define DB_NOMEM 7
+#define DB_READONLY 8
+#define DB_IOERR 10
+#define DB_CORRUPT 11
+#define DB_FULL 13
+#define DB_CANTOPEN 14
+#define DB_CONSTRAINT 19
+#define DB_MISMATCH 20
+#define DB_AUTH 23
+#define DB_NOTADB 26
+#define DB_ROW 100
+#define DB_DONE 101
+/* No server reachable (PostgreSQL; SQLite's SQLITE_CANTOPEN): the server answers 503. */
+#define DB_UNAVAILABLE DB_CANTOPEN
+/* Column types (db_col_type), SQLite's values. */
+#define DB_INTEGER 1
+#define DB_FLOAT 2
+#define DB_TEXT 3
+#define DB_BLOB 4
+#define DB_NULL 5
+
+enum db_engine { DB_ENGINE_SQLITE, DB_ENGINE_PG };
+/* True when s names a PostgreSQL database (postgresql:// or postgres://); anything else is a SQLite path. */
+bool db_is_uri(const char *s);
+enum db_engine db_engine(const struct db *db);
+
+/*
+ * The statement calls, the same for both engines. Indexes: parameters from 1, columns from 0 (as
+ * SQLite). Binds copy their value (db_bind_text, numbers) except db_bind_blob, whose bytes must stay
+ * valid until the statement is reset or finalized. Column values are borrowed until the next step,
+ * reset or finalize. None of them allocates per call on SQLite.
+ */
+int db_bind_int64(struct db_stmt *st, int idx, int64_t v);
+int db_bind_int(struct db_stmt *st, int idx, int v);
+int db_bind_double(struct db_stmt *st, int idx, double v);
+int db_bind_null(struct db_stmt *st, int idx);
+int db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t n);
+int64_t db_col_int64(struct db_stmt *st, int col);
+int db_col_int(struct db_stmt *st, int col);
+double db_col_double(struct db_stmt *st, int col);
+const void *db_col_blob(struct db_stmt *st, int col);
+int db_col_bytes(struct db_stmt *st, int col);
+/* The number of columns a statement returns. */
+int db_col_count(struct db_stmt *st);
+/* DB_INTEGER, DB_FLOAT, DB_TEXT, DB_BLOB or DB_NULL. */
+int db_col_type(struct db_stmt *st, int col);
+/* DB_ROW, DB_DONE, or an error code (the message: db_errmsg()). */
+int db_step(struct db_stmt *st);
+int db_reset(struct db_stmt *st);
+int db_clear_bindings(struct db_stmt *st);
+/* Finalizes a db_prepare() statement (db_stmt() ones go back with db_finish()). NULL is allowed. */
+int db_finalize(struct db_stmt *st);
+/* Rows changed by the last INSERT, UPDATE or DELETE on db. */
+int db_changes(struct db *db);
+/* The last call's message and primary result code on db (DB_OK when it succeeded). */
+const char *db_errmsg(struct db *db);
+int db_errcode(struct db *db);
+/* A result code in words (SQLite's wording). */
+const char *db_code_str(int code);
+/* True when no transaction (the caller's or a request snapshot) is open on db. */
+bool db_autocommit(struct db *db);
+/*
+ * The id the last INSERT on db gave its row. Prefer `INSERT ... RETURNING id`, which both engines
+ * speak; on PostgreSQL this costs a round trip (lastval()).
+ */
+int64_t db_last_insert_id(struct db *db);
+/*
+ * The SQLite handle of db, or NULL for PostgreSQL: only for SQLite-only code in lib/ (backups,
+ * checkpoints, blob I/O) and tests of the SQLite engine.
+ */
+struct sqlite3 *db_sqlite(struct db *db);
+/* Wraps a SQLite handle opened elsewhere (tests of the SQLite engine); db_close() closes both. */
+struct db *db_from_sqlite(struct sqlite3 *lite);
+/* The file of a SQLite database; NULL for an in-memory one or PostgreSQL. Borrowed while db is open. */
+const char *db_filename(struct db *db);
+
 /*
  * Opens and migrates an existing database; NULL with a message on failure. A
  * path that does not exist is refused ("database 'X' does not exist"), never
  * created: only db_create() makes a database (":memory:" is the exception).
+ * A postgresql:// URI connects to that server (multi-host URIs with
+ * target_session_attrs=read-write find the primary); its database must exist.
  */
-sqlite3 *db_open(const char *path, struct err *e);
+struct db *db_open(const char *path, struct err *e);
 /*
  * Creates a new database file at path (mode 0600; SQLite gives its -wal and
  * -shm the mode of the database file) and migrates it. Refuses a path that
  * exists. NULL with a message on failure (nothing is left behind).
  */
-sqlite3 *db_create(const char *path, struct err *e);
+struct db *db_create(const char *path, struct err *e);
 /*
  * The server's start-up check of the database at path, without changing it:
  * it exists and is a regular file; it, its -wal and its -shm (when present)
@@ -43,7 +138,7 @@ sqlite3 *db_create(const char *path, struct err *e);
  * problem and the file.
  */
 int db_check_file(const char *path, struct err *e);
-void db_close(sqlite3 *db);
+void db_close(struct db *db);
 /* The schema version this build migrates to. */
 int db_schema_version(void);
 
@@ -51,34 +146,34 @@ int db_schema_version(void);
  * Prepares sql (a constant in the code, never built from input). A failure is
  * a programming error: it is logged and the process aborts.
  */
-sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
+struct db_stmt *db_prepare(struct db *db, const char *sql);
 /*
  * A prepared statement from the cache of this connection (prepared once per
  * connection and SQL text, which must be a constant; a pooled connection's
  * cache goes with it from thread to thread). Give it back with db_finish(), never
- * sqlite3_finalize(). If the same SQL is already in use (a nested call), a
+ * db_finalize(). If the same SQL is already in use (a nested call), a
  * fresh statement is returned, which db_finish() finalizes.
  */
-sqlite3_stmt *db_stmt(sqlite3 *db, const char *sql);
+struct db_stmt *db_stmt(struct db *db, const char *sql);
 /* Resets a db_stmt() statement for reuse, or finalizes any other statement. */
-void db_finish(sqlite3_stmt *st);
+void db_finish(struct db_stmt *st);
 
 /*
- * Checked steps: every sqlite3_step result is checked through these.
+ * Checked steps: every db_step result is checked through these.
  * db_step_done() runs a statement that returns no rows: 0 on SQLITE_DONE, else -1 (the caller
- * reports sqlite3_errmsg()). db_step_row() steps a query: 1 for a row, 0 at the end, -1 on an
+ * reports db_errmsg()). db_step_row() steps a query: 1 for a row, 0 at the end, -1 on an
  * error, which is logged and remembered for this thread, so a row loop
  * `while ((rc = db_step_row(st)) > 0)` that ends early is never taken for a short list: the
  * server answers 503 instead of the page, the CLI exits 1 (db_read_failed()).
  */
-int db_step_done(sqlite3_stmt *st);
-int db_step_row(sqlite3_stmt *st);
+int db_step_done(struct db_stmt *st);
+int db_step_row(struct db_stmt *st);
 /*
  * Steps st to the end, collecting the first column of every row as an integer into *ids (caller
  * frees; NULL when none) and *n, then finishes st. 0, or -1 (nothing in *ids) when reading ended on
  * an error (db_errstr() says which).
  */
-int db_collect_ids(sqlite3_stmt *st, int64_t **ids, size_t *n);
+int db_collect_ids(struct db_stmt *st, int64_t **ids, size_t *n);
 /*
  * Work over many ids is done DB_BATCH ids a statement (`x IN (...)`, a multi-row VALUES): set-based, never
  * a statement per id, and well under SQLite's and PostgreSQL's limits on parameters. db_params() appends
@@ -92,34 +187,39 @@ void db_params(struct buf *sql, int first, size_t n);
  * NULL when none failed. The pool clears it when a connection is lent (db_pool_take()).
  */
 const char *db_read_failed(bool clear);
+/*
+ * True when a call of this thread failed because no database server was reachable (DB_UNAVAILABLE,
+ * PostgreSQL) since the pool lent the connection: the server then answers 503 instead of 500.
+ */
+bool db_unavailable(void);
 /* A failure message in words for a SQLite result ("the disk is full", "the database is busy"). */
-const char *db_errstr(sqlite3 *db);
+const char *db_errstr(struct db *db);
 
 /* Runs constant SQL with no parameters; -1 with the message on failure. */
-int db_exec(sqlite3 *db, const char *sql, struct err *e);
+int db_exec(struct db *db, const char *sql, struct err *e);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Commit returns -1 on failure. */
-int db_begin(sqlite3 *db, struct err *e);
-int db_commit(sqlite3 *db, struct err *e);
-void db_rollback(sqlite3 *db);
+int db_begin(struct db *db, struct err *e);
+int db_commit(struct db *db, struct err *e);
+void db_rollback(struct db *db);
 
 /*
  * Makes the next commit durable against power loss (synchronous=FULL) or back to NORMAL.
  * db_open() starts every connection at FULL; turning it off lasts for the whole connection.
  */
-void db_durable(sqlite3 *db, bool on);
+void db_durable(struct db *db, bool on);
 
 /* Binds text (NULL binds SQL NULL); SQLITE_TRANSIENT copy. */
-void db_bind_text(sqlite3_stmt *st, int idx, const char *s);
+void db_bind_text(struct db_stmt *st, int idx, const char *s);
 /* Column text as a C string ("" for NULL); borrowed until the next step. */
-const char *db_col_text(sqlite3_stmt *st, int col);
+const char *db_col_text(struct db_stmt *st, int col);
 
 /* A single integer from a query with up to two text parameters (NULL to skip); def when no row. */
-int64_t db_int(sqlite3 *db, const char *sql, const char *p1, const char *p2, int64_t def);
+int64_t db_int(struct db *db, const char *sql, const char *p1, const char *p2, int64_t def);
 
 /* Site settings (table settings). Getter returns a copy the caller frees, or NULL. */
-char *db_setting_get(sqlite3 *db, const char *key);
-int db_setting_set(sqlite3 *db, const char *key, const char *value);
+char *db_setting_get(struct db *db, const char *key);
+int db_setting_set(struct db *db, const char *key, const char *value);
 
 /*
  * Group commit for writes the user is told are saved. fn runs on a single
@@ -130,8 +230,8 @@ int db_setting_set(sqlite3 *db, const char *key, const char *value);
  * db_group_start() is called (the server does), fn runs at once on db in its
  * own transaction.
  */
-typedef int (*db_write_fn)(sqlite3 *db, void *arg, struct err *e);
-int db_group_write(sqlite3 *db, db_write_fn fn, void *arg, struct err *e);
+typedef int (*db_write_fn)(struct db *db, void *arg, struct err *e);
+int db_group_write(struct db *db, db_write_fn fn, void *arg, struct err *e);
 /* Starts the writer thread for the database at path; db_group_stop() ends it. */
 int db_group_start(const char *path, struct err *e);
 void db_group_stop(void);
@@ -145,9 +245,9 @@ void db_group_stop(void);
  * caller's own (not the snapshot): code that starts its own transaction
  * unless one is open asks it.
  */
-void db_snapshot_begin(sqlite3 *db);
-void db_snapshot_end(sqlite3 *db);
-bool db_in_txn(sqlite3 *db);
+void db_snapshot_begin(struct db *db);
+void db_snapshot_end(struct db *db);
+bool db_in_txn(struct db *db);
 
 /*
  * The server's connection pool: n connections (each with a cache_kb page cache)
@@ -162,8 +262,8 @@ struct db_pool;
 struct db_pool *db_pool_open(const char *path, int n, int cache_kb, struct err *e);
 void db_pool_close(struct db_pool *p);
 /* NULL when none came free within timeout_ms (0: wait as long as it takes). */
-sqlite3 *db_pool_take(struct db_pool *p, int timeout_ms);
-void db_pool_give(struct db_pool *p, sqlite3 *db);
+struct db *db_pool_take(struct db_pool *p, int timeout_ms);
+void db_pool_give(struct db_pool *p, struct db *db);
 void db_pool_pause(void);
 void db_pool_resume(void);
 
@@ -174,10 +274,10 @@ void db_pool_resume(void);
  */
 int db_checkpointer_start(const char *path, struct err *e);
 void db_checkpointer_stop(void);
-void db_wal_hook(sqlite3 *db);
+void db_wal_hook(struct db *db);
 
 /* PRAGMA quick_check: 0 when it says ok, else -1 with its first finding. */
-int db_quick_check(sqlite3 *db, struct err *e);
+int db_quick_check(struct db *db, struct err *e);
 /* True when the file at path (a backup copy) opens read-only as a database and PRAGMA quick_check says ok. */
 bool db_copy_ok(const char *path);
 /*
@@ -206,7 +306,7 @@ void db_stats_get(struct db_stats *s);
  * BEGIN IMMEDIATE transaction that is rolled back, so nothing is kept. -1 with
  * the database's own message (locked, disk full, read-only...) on failure.
  */
-int db_health_check(sqlite3 *db, struct err *e);
+int db_health_check(struct db *db, struct err *e);
 
 /*
  * Watching the database file while the server runs. db_watch() remembers the
@@ -221,14 +321,21 @@ int db_health_check(sqlite3 *db, struct err *e);
 int db_watch(const char *path, struct err *e);
 bool db_file_ok(void);
 
+/*
+ * Reads n bytes at byte off of a blob column (table, column: constants in the code) of the row whose
+ * integer key is rowid: SQLite's incremental blob I/O, a substring() query on PostgreSQL. 0 or -1.
+ */
+int db_blob_read(struct db *db, const char *table, const char *column, int64_t rowid, size_t off, void *buf,
+		 size_t n);
+
 /* Consistent online copy of the database into path (SQLite backup API), created 0600. */
-int db_backup(sqlite3 *db, const char *path, struct err *e);
+int db_backup(struct db *db, const char *path, struct err *e);
 
 /*
  * The database's own message for the last call on db when it failed, or NULL when that call succeeded
  * (for the log line of a request that failed). Borrowed until the next call on db.
  */
-const char *db_last_error(sqlite3 *db);
+const char *db_last_error(struct db *db);
 /*
  * Process set-up for the server: turns off SQLite's memory statistics, which take one process-wide mutex
  * on every allocation that request threads contend for (docs/performance.md). sqlite3_config() needs

@@ -4,6 +4,8 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <sqlite3.h>
+
 /*
  * SQLite checkpoints the WAL inside whichever commit takes it past 1,000
  * pages, so that one request (and, on the group writer, every request in its
@@ -19,7 +21,7 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	pthread_t thread;
-	sqlite3 *db;
+	struct db *db;
 	bool running, stop, due;
 } ckpt = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL, false, false, false};
 
@@ -35,9 +37,10 @@ static int wal_grew(void *arg, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
-void db_wal_hook(sqlite3 *db)
+void db_wal_hook(struct db *db)
 {
-	sqlite3_wal_hook(db, wal_grew, NULL);
+	if (db_sqlite(db))
+		sqlite3_wal_hook(db_sqlite(db), wal_grew, NULL);
 }
 
 static void *ckpt_main(void *arg)
@@ -65,7 +68,7 @@ static void *ckpt_main(void *arg)
 		ckpt.due = false;
 		pthread_mutex_unlock(&ckpt.lock);
 		if (file_ok)
-			sqlite3_wal_checkpoint_v2(ckpt.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+			sqlite3_wal_checkpoint_v2(db_sqlite(ckpt.db), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		pthread_mutex_lock(&ckpt.lock);
 	}
 	pthread_mutex_unlock(&ckpt.lock);
@@ -74,8 +77,8 @@ static void *ckpt_main(void *arg)
 
 int db_checkpointer_start(const char *path, struct err *e)
 {
-	if (ckpt.running)
-		return 0;
+	if (ckpt.running || db_is_uri(path))
+		return 0; /* PostgreSQL checkpoints on its own */
 	ckpt.db = db_open(path, e);
 	if (!ckpt.db)
 		return -1;

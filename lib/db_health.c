@@ -25,7 +25,7 @@ static struct {
 int db_watch(const char *path, struct err *e)
 {
 	struct stat sb;
-	if (!path) {
+	if (!path || db_is_uri(path)) { /* PostgreSQL: no file to watch */
 		pthread_mutex_lock(&watch.lock);
 		free(watch.path);
 		watch.path = NULL;
@@ -69,13 +69,15 @@ bool db_file_ok(void)
 	return ok;
 }
 
-int db_quick_check(sqlite3 *db, struct err *e)
+int db_quick_check(struct db *db, struct err *e)
 {
-	sqlite3_stmt *st = db_prepare(db, "PRAGMA quick_check");
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		err_set(e, "PRAGMA quick_check failed: %s", sqlite3_errmsg(db));
-		sqlite3_finalize(st);
+	if (!db_sqlite(db))
+		return 0; /* PostgreSQL checks its own pages (data checksums); nothing to ask here */
+	struct db_stmt *st = db_prepare(db, "PRAGMA quick_check");
+	int rc = db_step(st);
+	if (rc != DB_ROW) {
+		err_set(e, "PRAGMA quick_check failed: %s", db_errmsg(db));
+		db_finalize(st);
 		return -1;
 	}
 	/* The first row is "ok", or the first of the problems found (on one line). */
@@ -86,15 +88,18 @@ int db_quick_check(sqlite3 *db, struct err *e)
 				*p = ' ';
 		err_set(e, "PRAGMA quick_check: %s", finding);
 		free(finding);
-		sqlite3_finalize(st);
+		db_finalize(st);
 		return -1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return 0;
 }
 
-int db_backup(sqlite3 *db, const char *path, struct err *e)
+int db_backup(struct db *db, const char *path, struct err *e)
 {
+	if (!db_sqlite(db))
+		return err_set(e, "sala backup copies SQLite databases only: back up a PostgreSQL database with "
+				  "pg_dump (and the signing key file)");
 	sqlite3 *dst = NULL;
 	/* Personal data: the copy is created 0600 before SQLite writes to it (it would make it 0644). */
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -107,7 +112,7 @@ int db_backup(sqlite3 *db, const char *path, struct err *e)
 		sqlite3_close(dst);
 		return -1;
 	}
-	sqlite3_backup *b = sqlite3_backup_init(dst, "main", db, "main");
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", db_sqlite(db), "main");
 	if (!b) {
 		err_set(e, "cannot start backup to '%s': %s", path, sqlite3_errmsg(dst));
 		sqlite3_close(dst);
@@ -134,25 +139,28 @@ int db_backup(sqlite3 *db, const char *path, struct err *e)
 	return 0;
 }
 
-int db_health_check(sqlite3 *db, struct err *e)
+int db_health_check(struct db *db, struct err *e)
 {
 	db_snapshot_stop(db);
 	if (db_begin(db, e) < 0)
 		return -1;
-	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM sqlite_schema");
-	int rc = sqlite3_step(st);
+	struct db_stmt *st = db_stmt(db, db_sqlite(db) ? "SELECT count(*) FROM sqlite_schema"
+						       : "SELECT count(*) FROM information_schema.tables");
+	int rc = db_step(st);
 	db_finish(st);
-	if (rc != SQLITE_ROW) {
-		err_set(e, "cannot read the database: %s", sqlite3_errmsg(db));
+	if (rc != DB_ROW) {
+		err_set(e, "cannot read the database: %s", db_errmsg(db));
 		db_rollback(db);
 		return -1;
 	}
-	st = db_stmt(db, "INSERT INTO settings(key, value) VALUES ('health_heartbeat', datetime('now')) "
-			 "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-	rc = sqlite3_step(st);
+	st = db_stmt(db, db_sqlite(db) ? "INSERT INTO settings(key, value) VALUES ('health_heartbeat', datetime('now')) "
+					 "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+				       : "INSERT INTO settings(key, value) VALUES ('health_heartbeat', now()::text) "
+					 "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+	rc = db_step(st);
 	db_finish(st);
-	if (rc != SQLITE_DONE) {
-		err_set(e, "cannot write to the database: %s", sqlite3_errmsg(db));
+	if (rc != DB_DONE) {
+		err_set(e, "cannot write to the database: %s", db_errmsg(db));
 		db_rollback(db);
 		return -1;
 	}
@@ -166,8 +174,8 @@ bool db_copy_ok(const char *path)
 	sqlite3_stmt *st = NULL;
 	/* Not db_prepare(): a damaged copy fails to prepare, which is an answer here, not a bug. */
 	bool ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-		  sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK && db_step_row(st) > 0 &&
-		  strcmp(db_col_text(st, 0), "ok") == 0;
+		  sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK &&
+		  sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return ok;

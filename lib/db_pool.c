@@ -22,7 +22,7 @@ struct waiter {
 };
 
 struct pooled {
-	sqlite3 *db;
+	struct db *db;
 	struct stmt_slot *slots;
 	size_t nslots, capslots;
 	bool busy;
@@ -151,10 +151,9 @@ struct db_pool *db_pool_open(const char *path, int n, int cache_kb, struct err *
 	char sql[64];
 	snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", cache_kb);
 	for (p->n = 0; p->n < n; p->n++) {
-		sqlite3 *db = db_open(path, e);
-		if (!db || db_exec(db, sql, e) < 0) {
-			if (db)
-				sqlite3_close_v2(db);
+		struct db *db = db_open(path, e);
+		if (!db || (db_engine(db) == DB_ENGINE_SQLITE && db_exec(db, sql, e) < 0)) {
+			db_close(db);
 			db_pool_close(p);
 			return NULL;
 		}
@@ -172,18 +171,21 @@ void db_pool_close(struct db_pool *p)
 	for (int i = 0; i < p->n; i++) {
 		struct pooled *c = &p->conns[i];
 		for (size_t k = 0; k < c->nslots; k++)
-			sqlite3_finalize(c->slots[k].st);
+			db_finalize(c->slots[k].st);
 		free(c->slots);
-		sqlite3_close_v2(c->db);
+		c->slots = NULL;
+		c->nslots = 0;
+		db_close(c->db);
 	}
 	free(p->conns);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
 
-sqlite3 *db_pool_take(struct db_pool *p, int timeout_ms)
+struct db *db_pool_take(struct db_pool *p, int timeout_ms)
 {
 	db_read_error[0] = '\0'; /* a new request: an earlier one's failed read is not its own */
+	db_unreachable = false;
 	pthread_mutex_lock(&p->lock);
 	struct pooled *c = NULL;
 	/* The lowest free entry: under light load a few connections stay warm. */
@@ -205,16 +207,20 @@ sqlite3 *db_pool_take(struct db_pool *p, int timeout_ms)
 	return c ? c->db : NULL;
 }
 
-void db_pool_give(struct db_pool *p, sqlite3 *db)
+void db_pool_give(struct db_pool *p, struct db *db)
 {
 	paused = NULL; /* a pause without its resume: the entry is already given up */
 	if (!bound || bound->db != db)
 		return;
 	/* The request is over: a statement left running (a missing db_finish) would otherwise keep a read
 	 * transaction open on this connection for every later request. */
-	for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
-		if (sqlite3_stmt_busy(st))
-			sqlite3_reset(st);
+	for (size_t i = 0; i < db_nslots; i++)
+		if (db_slots[i].busy)
+			db_reset(db_slots[i].st);
+	if (db->lite)
+		for (sqlite3_stmt *st = sqlite3_next_stmt(db->lite, NULL); st; st = sqlite3_next_stmt(db->lite, st))
+			if (sqlite3_stmt_busy(st))
+				sqlite3_reset(st);
 	for (size_t i = 0; i < db_nslots; i++)
 		db_slots[i].busy = false;
 	db_rollback(db); /* never lend out an open transaction */
@@ -224,9 +230,9 @@ void db_pool_give(struct db_pool *p, sqlite3 *db)
 }
 
 /* True when the connection can be used by someone else now: no transaction, no running statement. */
-static bool lendable(sqlite3 *db)
+static bool lendable(struct db *db)
 {
-	return sqlite3_get_autocommit(db) && db_stmts_idle(db);
+	return db_autocommit(db) && db_stmts_idle(db);
 }
 
 void db_pool_pause(void)

@@ -11,28 +11,79 @@
 
 #include "lib/db.h"
 
+struct pg_conn;
+struct pg_stmt;
+/* A connection: exactly one of lite and pg is set. */
+struct db {
+	enum db_engine engine;
+	sqlite3 *lite;
+	struct pg_conn *pg;
+};
+/* A statement: st->lite on SQLite, st->pg on PostgreSQL. */
+struct db_stmt {
+	struct db *db;
+	sqlite3_stmt *lite;
+	struct pg_stmt *pg;
+};
+
+/* lib/db_stmt.c: a SQLite statement or connection wrapped (one allocation, at prepare or open). */
+struct db_stmt *db_stmt_wrap(struct db *db, sqlite3_stmt *lite);
+struct db *db_wrap_sqlite(sqlite3 *lite);
+/* True when the statement only reads (SQLite: sqlite3_stmt_readonly; PostgreSQL: its first keyword). */
+bool db_stmt_readonly(struct db_stmt *st);
+/* The statement's SQL as written, for log lines. */
+const char *db_stmt_sql(struct db_stmt *st);
+
+/* lib/db_pg.c: the PostgreSQL engine (the calls of lib/db.h for a connection whose engine is DB_ENGINE_PG). */
+struct db *pg_open(const char *uri, struct err *e);
+void pg_close(struct pg_conn *c);
+struct pg_stmt *pg_prepare(struct db *db, const char *sql, bool cached, struct err *e);
+void pg_finalize(struct db *db, struct pg_stmt *s);
+int pg_bind(struct pg_stmt *s, int idx, int type, const void *p, size_t n, int64_t i, double d);
+int pg_step(struct db *db, struct pg_stmt *s);
+void pg_reset(struct pg_stmt *s);
+void pg_clear(struct pg_stmt *s);
+int64_t pg_col_int64(struct pg_stmt *s, int col);
+double pg_col_double(struct pg_stmt *s, int col);
+const char *pg_col_text(struct pg_stmt *s, int col);
+const void *pg_col_blob(struct pg_stmt *s, int col, int *len);
+int pg_col_type(struct pg_stmt *s, int col);
+int pg_col_count(struct pg_stmt *s);
+bool pg_readonly(struct pg_stmt *s);
+const char *pg_sql(struct pg_stmt *s);
+int pg_exec(struct db *db, const char *sql, struct err *e);
+int pg_changes(struct pg_conn *c);
+const char *pg_errmsg(struct pg_conn *c);
+int pg_errcode(struct pg_conn *c);
+bool pg_autocommit(struct pg_conn *c);
+/* Rewrites ? and ?N placeholders (outside quotes) to $N into out (caller frees); the parameter count. */
+int pg_placeholders(const char *sql, char **out);
+
 /*
  * This thread's statement cache (db_stmt()): a short list, searched by
  * pointer. The pool swaps an entry's cache in while a thread holds it.
  */
 struct stmt_slot {
-	sqlite3 *db;
+	struct db *db;
 	const char *sql;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	bool busy;
 };
 extern _Thread_local struct stmt_slot *db_slots;
 extern _Thread_local size_t db_nslots, db_capslots;
 /* Finalizes this thread's cached statements of db. */
-void db_forget(sqlite3 *db);
+void db_forget(struct db *db);
 
 /* The last failed read of this thread (db_step_row), kept until db_read_failed(true). */
 extern _Thread_local char db_read_error[256];
 
+/* Set by the PostgreSQL engine when a call finds no server; cleared by db_pool_take(). */
+extern _Thread_local bool db_unreachable;
+
 /* Ends this thread's request snapshot on db so a write can start (or be seen); left open while a statement runs. */
-void db_snapshot_stop(sqlite3 *db);
+void db_snapshot_stop(struct db *db);
 /* True when no statement of db is running. */
-bool db_stmts_idle(sqlite3 *db);
+bool db_stmts_idle(struct db *db);
 
 /* The /metrics counters (db_stats_get()), added to with DB_COUNT. */
 extern struct db_stats db_counters;

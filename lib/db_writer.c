@@ -20,7 +20,7 @@ static struct {
 	pthread_cond_t work, done;
 	struct job *head, *tail;
 	pthread_t thread;
-	sqlite3 *db;
+	struct db *db;
 	bool running, stop;
 } group = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, NULL,
 	   false, false};
@@ -114,7 +114,7 @@ void db_group_stop(void)
 	group.running = false;
 }
 
-int db_group_write(sqlite3 *db, db_write_fn fn, void *arg, struct err *e)
+int db_group_write(struct db *db, db_write_fn fn, void *arg, struct err *e)
 {
 	db_snapshot_stop(db); /* the caller's later reads then see this write */
 	if (!group.running || db_in_txn(db)) {

@@ -6,4 +6,13 @@
 const char *schema_migration(int i);
 int schema_count(void);
 
+struct db;
+struct err;
+/*
+ * PostgreSQL (lib/schema_pg.c): applies the PostgreSQL migrations in one transaction, recording the
+ * version in table schema_version (PRAGMA user_version's part). Version numbers match the SQLite
+ * ones: PostgreSQL migration 0 creates schema version schema_count() at once. -1 with a message.
+ */
+int schema_pg_migrate(struct db *db, struct err *e);
+
 #endif

@@ -6,9 +6,9 @@
  */
 #ifndef SALA_SETTINGS_H
 #define SALA_SETTINGS_H
-#include <sqlite3.h>
 #include <stddef.h>
 
+#include "lib/db.h"
 #include "lib/err.h"
 
 enum setting_type { SETTING_TEXT, SETTING_COLOR, SETTING_URL, SETTING_PNG_PATH, SETTING_INT, SETTING_ADDRESSES, SETTING_TOKEN };
@@ -28,8 +28,8 @@ const struct setting_def *setting_find(const char *name);
 /* Checks value for the setting; -1 with a message naming the key. */
 int setting_check(const struct setting_def *d, const char *value, struct err *e);
 /* Checks and stores; an empty value removes the setting (its default applies). */
-int setting_set(sqlite3 *db, const char *name, const char *value, struct err *e);
+int setting_set(struct db *db, const char *name, const char *value, struct err *e);
 /* The stored value or the default; caller frees. */
-char *setting_value(sqlite3 *db, const char *name);
+char *setting_value(struct db *db, const char *name);
 
 #endif

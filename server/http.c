@@ -232,7 +232,7 @@ static int send_parts(struct req *r, int status, const char *type, bool gzip, co
 {
 	/* A query of this request ended on an error (db_step_row): its page would show a short list as if
 	 * it were whole. Say so instead. */
-	if (status < 400 && db_read_failed(true))
+	if ((status < 400 && db_read_failed(true)) || (status >= 500 && status != 503 && db_unavailable()))
 		return resp_error(r, 503, tr(r->lang ? r->lang : "en",
 					     "The database could not be read. Please try again in a moment."));
 	size_t here = 0; /* streamed: a body the caller writes itself after the head */

@@ -69,7 +69,8 @@ void observe_init(const struct route *const *tables, size_t ntables, const char 
 	obs.nstats = n + 1;
 	obs.stats = xcalloc(obs.nstats, sizeof *obs.stats);
 	free(obs.db_path);
-	obs.db_path = db_path ? xstrdup(db_path) : NULL;
+	/* A PostgreSQL database has no file here to watch or measure: the health check asks the server. */
+	obs.db_path = db_path && !db_is_uri(db_path) ? xstrdup(db_path) : NULL;
 	struct stat sb;
 	if (db_path && stat(db_path, &sb) == 0) {
 		obs.db_dev = sb.st_dev;
