@@ -45,15 +45,15 @@ static int level_rank(const char *level)
 	return -1;
 }
 
-int64_t org_id(sqlite3 *db, const char *code)
+int64_t org_id(struct db *db, const char *code)
 {
 	return db_int(db, "SELECT id FROM org_units WHERE code = ?", code, NULL, -1);
 }
 
-int org_path(sqlite3 *db, int64_t id, char *out, size_t outlen)
+int org_path(struct db *db, int64_t id, char *out, size_t outlen)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT path FROM org_units WHERE id = ?");
-	sqlite3_bind_int64(st, 1, id);
+	struct db_stmt *st = db_stmt(db, "SELECT path FROM org_units WHERE id = ?");
+	db_bind_int64(st, 1, id);
 	int rc = -1;
 	if (db_step_row(st) > 0) {
 		snprintf(out, outlen, "%s", db_col_text(st, 0));
@@ -63,7 +63,7 @@ int org_path(sqlite3 *db, int64_t id, char *out, size_t outlen)
 	return rc;
 }
 
-bool org_within(sqlite3 *db, int64_t ancestor, int64_t id)
+bool org_within(struct db *db, int64_t ancestor, int64_t id)
 {
 	char a[512], b[512];
 	if (org_path(db, ancestor, a, sizeof a) < 0 || org_path(db, id, b, sizeof b) < 0)
@@ -84,7 +84,7 @@ static bool code_valid(const char *code)
 }
 
 /* Checks one unit; the parent may be given by id (already in the database) or be pending. */
-static int org_check(sqlite3 *db, const char *code, const char *name_en, const char *parent_code, const char *level,
+static int org_check(struct db *db, const char *code, const char *name_en, const char *parent_code, const char *level,
 		     struct err *e)
 {
 	if (!code || !code_valid(code))
@@ -100,7 +100,7 @@ static int org_check(sqlite3 *db, const char *code, const char *name_en, const c
 	if (org_id(db, code) >= 0)
 		return err_set(e, "org code '%s' already exists", code);
 	if (parent_code && *parent_code) {
-		sqlite3_stmt *st = db_stmt(db, "SELECT level FROM org_units WHERE code = ?");
+		struct db_stmt *st = db_stmt(db, "SELECT level FROM org_units WHERE code = ?");
 		db_bind_text(st, 1, parent_code);
 		int rc = 0;
 		if (db_step_row(st) <= 0)
@@ -115,10 +115,10 @@ static int org_check(sqlite3 *db, const char *code, const char *name_en, const c
 	return 0;
 }
 
-static int64_t org_insert(sqlite3 *db, const char *code, const char *name_en, const char *name_km,
+static int64_t org_insert(struct db *db, const char *code, const char *name_en, const char *name_km,
 			  const char *parent_code, const char *level)
 {
-	sqlite3_stmt *st = db_stmt(db, "INSERT INTO org_units(code, name_en, name_km, parent_id, level, path) "
+	struct db_stmt *st = db_stmt(db, "INSERT INTO org_units(code, name_en, name_km, parent_id, level, path) "
 					  "VALUES (?1, ?2, ?3, (SELECT id FROM org_units WHERE code = ?4), ?5, '')");
 	db_bind_text(st, 1, code);
 	db_bind_text(st, 2, name_en);
@@ -129,16 +129,16 @@ static int64_t org_insert(sqlite3 *db, const char *code, const char *name_en, co
 	db_finish(st);
 	if (rc < 0)
 		return -1;
-	int64_t id = sqlite3_last_insert_rowid(db);
+	int64_t id = db_last_insert_id(db);
 	st = db_stmt(db, "UPDATE org_units SET path = coalesce((SELECT p.path FROM org_units p WHERE p.id = "
 			    "org_units.parent_id), '/') || id || '/' WHERE id = ?");
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	rc = db_step_done(st);
 	db_finish(st);
 	return rc == 0 ? id : -1;
 }
 
-int64_t org_add(sqlite3 *db, const char *code, const char *name_en, const char *name_km, const char *parent_code,
+int64_t org_add(struct db *db, const char *code, const char *name_en, const char *name_km, const char *parent_code,
 		const char *level, struct err *e)
 {
 	if (name_km && !utf8_valid(name_km, strlen(name_km)))
@@ -151,7 +151,7 @@ int64_t org_add(sqlite3 *db, const char *code, const char *name_en, const char *
 	}
 	int64_t id = org_insert(db, code, name_en, name_km, parent_code, level);
 	if (id < 0) {
-		err_set(e, "cannot add org '%s': %s", code, sqlite3_errmsg(db));
+		err_set(e, "cannot add org '%s': %s", code, db_errmsg(db));
 		db_rollback(db);
 		return -1;
 	}
@@ -160,7 +160,7 @@ int64_t org_add(sqlite3 *db, const char *code, const char *name_en, const char *
 	return id;
 }
 
-int orgs_seed(sqlite3 *db, struct err *e)
+int orgs_seed(struct db *db, struct err *e)
 {
 	if (org_id(db, ORG_ROOT_CODE) >= 0)
 		return 0;
@@ -173,13 +173,13 @@ int orgs_seed(sqlite3 *db, struct err *e)
 			goto fail;
 	return db_commit(db, e);
 fail:
-	err_set(e, "cannot create the provinces: %s", sqlite3_errmsg(db));
+	err_set(e, "cannot create the provinces: %s", db_errmsg(db));
 	db_rollback(db);
 	return -1;
 }
 
 struct import {
-	sqlite3 *db;
+	struct db *db;
 	const char *name;
 	struct problems *pr;
 	int col[5];
@@ -218,7 +218,7 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 		return 0;
 	}
 	if (org_insert(im->db, v[0], v[1], v[2], v[3], v[4]) < 0) {
-		problem_add(im->pr, im->name, line, "%s", sqlite3_errmsg(im->db));
+		problem_add(im->pr, im->name, line, "%s", db_errmsg(im->db));
 		im->bad++;
 		return 0;
 	}
@@ -226,7 +226,7 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 	return 0;
 }
 
-int orgs_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
+int orgs_import_csv(struct db *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
 		    struct err *e)
 {
 	struct import im = {.db = db, .name = name, .pr = pr};
@@ -252,13 +252,13 @@ int orgs_import_csv(sqlite3 *db, const char *name, const char *data, size_t len,
 	return 0;
 }
 
-int orgs_mark_demo(sqlite3 *db, struct err *e)
+int orgs_mark_demo(struct db *db, struct err *e)
 {
 	return db_exec(db, "UPDATE org_units SET is_demo = 1 WHERE level IN ('ministry','district','commune','office')",
 		       e);
 }
 
-int64_t org_ensure_demo(sqlite3 *db, const char *code, const char *name_en, const char *name_km,
+int64_t org_ensure_demo(struct db *db, const char *code, const char *name_en, const char *name_km,
 			const char *parent_code, const char *level, struct err *e)
 {
 	int64_t id = org_id(db, code);
@@ -271,8 +271,8 @@ int64_t org_ensure_demo(sqlite3 *db, const char *code, const char *name_en, cons
 	id = org_insert(db, code, name_en, name_km, parent_code, level);
 	if (id < 0)
 		return err_set(e, "cannot add org '%s': %s", code, db_errstr(db));
-	sqlite3_stmt *st = db_stmt(db, "UPDATE org_units SET is_demo = 1 WHERE id = ?");
-	sqlite3_bind_int64(st, 1, id);
+	struct db_stmt *st = db_stmt(db, "UPDATE org_units SET is_demo = 1 WHERE id = ?");
+	db_bind_int64(st, 1, id);
 	int rc = db_step_done(st);
 	db_finish(st);
 	if (rc < 0)
@@ -281,7 +281,7 @@ int64_t org_ensure_demo(sqlite3 *db, const char *code, const char *name_en, cons
 }
 
 /* Appends the rows of st (id, code, level, name_en, name_km) to *rows; -1 with e set when the loop fails. */
-static int org_rows_read(sqlite3 *db, sqlite3_stmt *st, struct org_entry **rows, size_t *n, struct err *e)
+static int org_rows_read(struct db *db, struct db_stmt *st, struct org_entry **rows, size_t *n, struct err *e)
 {
 	size_t cap = 0;
 	int rc;
@@ -292,7 +292,7 @@ static int org_rows_read(sqlite3 *db, sqlite3_stmt *st, struct org_entry **rows,
 			cap = cap ? cap * 2 : 32;
 			*rows = xrealloc(*rows, cap * sizeof **rows);
 		}
-		(*rows)[(*n)++] = (struct org_entry){.id = sqlite3_column_int64(st, 0),
+		(*rows)[(*n)++] = (struct org_entry){.id = db_col_int64(st, 0),
 						   .code = xstrdup(db_col_text(st, 1)),
 						   .level = xstrdup(db_col_text(st, 2)),
 						   .name_en = xstrdup(db_col_text(st, 3)),
@@ -308,33 +308,33 @@ static int org_rows_read(sqlite3 *db, sqlite3_stmt *st, struct org_entry **rows,
 	return 0;
 }
 
-int orgs_of_level(sqlite3 *db, const char *level, struct org_entry **rows, size_t *n, struct err *e)
+int orgs_of_level(struct db *db, const char *level, struct org_entry **rows, size_t *n, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, code, level, name_en, name_km FROM org_units WHERE level = ? "
+	struct db_stmt *st = db_stmt(db, "SELECT id, code, level, name_en, name_km FROM org_units WHERE level = ? "
 				       "ORDER BY code");
 	db_bind_text(st, 1, level);
 	return org_rows_read(db, st, rows, n, e);
 }
 
-int orgs_children(sqlite3 *db, int64_t id, struct org_entry **rows, size_t *n, struct err *e)
+int orgs_children(struct db *db, int64_t id, struct org_entry **rows, size_t *n, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, code, level, name_en, name_km FROM org_units WHERE id = ?1 OR "
+	struct db_stmt *st = db_stmt(db, "SELECT id, code, level, name_en, name_km FROM org_units WHERE id = ?1 OR "
 				       "parent_id = ?1 ORDER BY id <> ?1, code");
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	return org_rows_read(db, st, rows, n, e);
 }
 
-int org_child_at(sqlite3 *db, int64_t parent, const char *level, int offset, int64_t *id, char *code,
+int org_child_at(struct db *db, int64_t parent, const char *level, int offset, int64_t *id, char *code,
 		 size_t codelen, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, code FROM org_units WHERE parent_id = ?1 AND level = ?2 "
+	struct db_stmt *st = db_stmt(db, "SELECT id, code FROM org_units WHERE parent_id = ?1 AND level = ?2 "
 				       "ORDER BY code LIMIT 1 OFFSET ?3");
-	sqlite3_bind_int64(st, 1, parent);
+	db_bind_int64(st, 1, parent);
 	db_bind_text(st, 2, level);
-	sqlite3_bind_int(st, 3, offset);
+	db_bind_int(st, 3, offset);
 	int rc = db_step_row(st);
 	if (rc > 0) {
-		*id = sqlite3_column_int64(st, 0);
+		*id = db_col_int64(st, 0);
 		snprintf(code, codelen, "%s", db_col_text(st, 1));
 	}
 	db_finish(st);
@@ -355,18 +355,18 @@ void org_entries_free(struct org_entry *rows, size_t n)
 }
 
 /* Runs a query whose columns are id, code, name_en, name_km, level, parent_code, children, calling fn per row. */
-static int org_rows(sqlite3 *db, sqlite3_stmt *st, org_row_fn fn, void *ctx, struct err *e)
+static int org_rows(struct db *db, struct db_stmt *st, org_row_fn fn, void *ctx, struct err *e)
 {
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
 		struct org_row o = {
-		    .id = sqlite3_column_int64(st, 0),
+		    .id = db_col_int64(st, 0),
 		    .code = db_col_text(st, 1),
 		    .name_en = db_col_text(st, 2),
 		    .name_km = db_col_text(st, 3),
 		    .level = db_col_text(st, 4),
 		    .parent_code = db_col_text(st, 5),
-		    .children = sqlite3_column_int(st, 6),
+		    .children = db_col_int(st, 6),
 		};
 		int stop = fn(ctx, &o);
 		if (stop) {
@@ -380,24 +380,24 @@ static int org_rows(sqlite3 *db, sqlite3_stmt *st, org_row_fn fn, void *ctx, str
 	return rc < 0 ? -1 : 0;
 }
 
-int org_children(sqlite3 *db, int64_t id, org_row_fn fn, void *ctx, struct err *e)
+int org_children(struct db *db, int64_t id, org_row_fn fn, void *ctx, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT o.id, o.code, o.name_en, o.name_km, o.level, (SELECT code FROM "
+	struct db_stmt *st = db_stmt(db, "SELECT o.id, o.code, o.name_en, o.name_km, o.level, (SELECT code FROM "
 				       "org_units p WHERE p.id = o.parent_id), (SELECT count(*) FROM org_units c "
 				       "WHERE c.parent_id = o.id) FROM org_units o WHERE o.id = ?1 OR o.parent_id = "
 				       "?1 ORDER BY o.id = ?1 DESC, o.code");
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	return org_rows(db, st, fn, ctx, e);
 }
 
-int org_ancestors(sqlite3 *db, int64_t id, int64_t scope, org_row_fn fn, void *ctx, struct err *e)
+int org_ancestors(struct db *db, int64_t id, int64_t scope, org_row_fn fn, void *ctx, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT a.id, a.code, a.name_en, a.name_km, a.level, '', 0 FROM org_units o "
+	struct db_stmt *st = db_stmt(db, "SELECT a.id, a.code, a.name_en, a.name_km, a.level, '', 0 FROM org_units o "
 				       "JOIN org_units a ON substr(o.path, 1, length(a.path)) = a.path LEFT JOIN "
 				       "org_units s ON s.id = ?2 WHERE o.id = ?1 AND a.id <> o.id AND (?2 < 0 OR "
 				       "substr(a.path, 1, length(s.path)) = s.path) ORDER BY length(a.path)");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, scope);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, scope);
 	return org_rows(db, st, fn, ctx, e);
 }
 
@@ -411,14 +411,14 @@ static int org_copy_cmp(const void *a, const void *b)
 	return strcmp(((const struct org_copy *)a)->code, ((const struct org_copy *)b)->code);
 }
 
-int orgs_get(sqlite3 *db, const int64_t *ids, size_t n, org_row_fn fn, void *ctx, struct err *e)
+int orgs_get(struct db *db, const int64_t *ids, size_t n, org_row_fn fn, void *ctx, struct err *e)
 {
 	struct org_copy *v = xcalloc(n ? n : 1, sizeof *v);
 	size_t k = 0;
 	int rc = 0;
-	sqlite3_stmt *st = db_stmt(db, "SELECT code, name_en, name_km, level FROM org_units WHERE id = ?1");
+	struct db_stmt *st = db_stmt(db, "SELECT code, name_en, name_km, level FROM org_units WHERE id = ?1");
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		sqlite3_bind_int64(st, 1, ids[i]);
+		db_bind_int64(st, 1, ids[i]);
 		int r = db_step_row(st);
 		if (r < 0) {
 			rc = err_set(e, "cannot read the org units: %s", db_errstr(db));
@@ -427,7 +427,7 @@ int orgs_get(sqlite3 *db, const int64_t *ids, size_t n, org_row_fn fn, void *ctx
 						 xstrdup(db_col_text(st, 2)), xstrdup(db_col_text(st, 3))};
 			k++;
 		}
-		sqlite3_reset(st);
+		db_reset(st);
 	}
 	db_finish(st);
 	qsort(v, k, sizeof *v, org_copy_cmp);

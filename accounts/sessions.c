@@ -15,20 +15,20 @@ static void token_key(const char *token, char out[65])
 	sha256_hex(token, strlen(token), out);
 }
 
-int session_create(sqlite3 *db, int64_t user_id, char token[65], char csrf[65], struct err *e)
+int session_create(struct db *db, int64_t user_id, char token[65], char csrf[65], struct err *e)
 {
 	char key[65];
 	random_token(32, token);
 	random_token(32, csrf);
 	token_key(token, key);
-	sqlite3_stmt *st = db_stmt(db, "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen) "
+	struct db_stmt *st = db_stmt(db, "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen) "
 					  "VALUES (?, ?, ?, ?, ?)");
 	int64_t now = now_s();
 	db_bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, user_id);
+	db_bind_int64(st, 2, user_id);
 	db_bind_text(st, 3, csrf);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, now);
+	db_bind_int64(st, 4, now);
+	db_bind_int64(st, 5, now);
 	int rc = db_step_done(st);
 	db_finish(st);
 	if (rc < 0)
@@ -41,36 +41,36 @@ struct touch {
 	int64_t now;
 };
 
-static int touch(sqlite3 *db, void *arg, struct err *e)
+static int touch(struct db *db, void *arg, struct err *e)
 {
 	const struct touch *t = arg;
-	sqlite3_stmt *st = db_stmt(db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?");
-	sqlite3_bind_int64(st, 1, t->now);
+	struct db_stmt *st = db_stmt(db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?");
+	db_bind_int64(st, 1, t->now);
 	db_bind_text(st, 2, t->key);
 	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot touch the session");
 	db_finish(st);
 	return rc;
 }
 
-int session_lookup(sqlite3 *db, const char *token, struct session *s)
+int session_lookup(struct db *db, const char *token, struct session *s)
 {
 	if (!token || strlen(token) != 64)
 		return -1;
 	char key[65];
 	token_key(token, key);
 	int64_t now = now_s();
-	sqlite3_stmt *st = db_stmt(db, "SELECT s.user_id, s.csrf, s.last_seen FROM sessions s JOIN users u ON "
+	struct db_stmt *st = db_stmt(db, "SELECT s.user_id, s.csrf, s.last_seen FROM sessions s JOIN users u ON "
 					  "u.id = s.user_id WHERE s.token_hash = ? AND u.active = 1 AND "
 					  "s.created_at > ? AND s.last_seen > ?");
 	db_bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, now - SESSION_MAX_S);
-	sqlite3_bind_int64(st, 3, now - SESSION_IDLE_S);
+	db_bind_int64(st, 2, now - SESSION_MAX_S);
+	db_bind_int64(st, 3, now - SESSION_IDLE_S);
 	int rc = -1;
 	int64_t last = 0;
 	if (db_step_row(st) > 0) {
-		s->user_id = sqlite3_column_int64(st, 0);
+		s->user_id = db_col_int64(st, 0);
 		snprintf(s->csrf, sizeof s->csrf, "%s", db_col_text(st, 1));
-		last = sqlite3_column_int64(st, 2);
+		last = db_col_int64(st, 2);
 		rc = 0;
 	}
 	db_finish(st);
@@ -83,7 +83,7 @@ int session_lookup(sqlite3 *db, const char *token, struct session *s)
 	return rc;
 }
 
-int session_user_lookup(sqlite3 *db, const char *token, struct session *s, struct user *u)
+int session_user_lookup(struct db *db, const char *token, struct session *s, struct user *u)
 {
 	if (!token || strlen(token) != 64)
 		return -1;
@@ -102,45 +102,45 @@ int session_user_lookup(sqlite3 *db, const char *token, struct session *s, struc
 	return 0;
 }
 
-int session_destroy(sqlite3 *db, const char *token)
+int session_destroy(struct db *db, const char *token)
 {
 	if (!token)
 		return 0;
 	char key[65];
 	token_key(token, key);
-	sqlite3_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
+	struct db_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
 	db_bind_text(st, 1, key);
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	db_finish(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
-int sessions_end_user(sqlite3 *db, int64_t user_id, const char *keep, struct err *e)
+int sessions_end_user(struct db *db, int64_t user_id, const char *keep, struct err *e)
 {
 	char key[65] = "";
 	if (keep)
 		token_key(keep, key);
-	sqlite3_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?");
-	sqlite3_bind_int64(st, 1, user_id);
+	struct db_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?");
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, key);
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	db_finish(st);
-	if (rc != SQLITE_DONE)
-		return err_set(e, "cannot end the sessions of user %lld: %s", (long long)user_id, sqlite3_errmsg(db));
+	if (rc != DB_DONE)
+		return err_set(e, "cannot end the sessions of user %lld: %s", (long long)user_id, db_errmsg(db));
 	return 0;
 }
 
-void sessions_sweep(sqlite3 *db)
+void sessions_sweep(struct db *db)
 {
 	int64_t now = now_s();
-	sqlite3_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE created_at <= ? OR last_seen <= ?");
-	sqlite3_bind_int64(st, 1, now - SESSION_MAX_S);
-	sqlite3_bind_int64(st, 2, now - SESSION_IDLE_S);
+	struct db_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE created_at <= ? OR last_seen <= ?");
+	db_bind_int64(st, 1, now - SESSION_MAX_S);
+	db_bind_int64(st, 2, now - SESSION_IDLE_S);
 	if (db_step_done(st) < 0)
 		log_msg(LOG_ERROR, "error", "cannot remove expired sessions: %s", db_errstr(db));
 	db_finish(st);
 	st = db_stmt(db, "DELETE FROM login_failures WHERE at <= ?");
-	sqlite3_bind_int64(st, 1, now - (LOGIN_PAIR_WINDOW_S > LOGIN_WINDOW_S ? LOGIN_PAIR_WINDOW_S : LOGIN_WINDOW_S));
+	db_bind_int64(st, 1, now - (LOGIN_PAIR_WINDOW_S > LOGIN_WINDOW_S ? LOGIN_PAIR_WINDOW_S : LOGIN_WINDOW_S));
 	if (db_step_done(st) < 0)
 		log_msg(LOG_ERROR, "login", "cannot remove old login failures: %s", db_errstr(db));
 	db_finish(st);
@@ -179,31 +179,31 @@ struct attempt {
 };
 
 /* Counts failures of key after since: n, the oldest and the newest. */
-static int failures(sqlite3 *db, const char *key, int64_t since, int64_t *n, int64_t *first, int64_t *last,
+static int failures(struct db *db, const char *key, int64_t since, int64_t *n, int64_t *first, int64_t *last,
 		    struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT count(*), min(at), max(at) FROM login_failures WHERE key = ? AND at > ?");
+	struct db_stmt *st = db_stmt(db, "SELECT count(*), min(at), max(at) FROM login_failures WHERE key = ? AND at > ?");
 	db_bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, since);
-	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : err_set(e, "cannot read login failures: %s", sqlite3_errmsg(db));
+	db_bind_int64(st, 2, since);
+	int rc = db_step(st) == DB_ROW ? 0 : err_set(e, "cannot read login failures: %s", db_errmsg(db));
 	if (rc == 0) {
-		*n = sqlite3_column_int64(st, 0);
-		*first = sqlite3_column_int64(st, 1);
-		*last = sqlite3_column_int64(st, 2);
+		*n = db_col_int64(st, 0);
+		*first = db_col_int64(st, 1);
+		*last = db_col_int64(st, 2);
 	}
 	db_finish(st);
 	return rc;
 }
 
-static int record_failure(sqlite3 *db, const char *key, int64_t at, int64_t *row, struct err *e)
+static int record_failure(struct db *db, const char *key, int64_t at, int64_t *row, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "INSERT INTO login_failures(key, at) VALUES (?, ?)");
+	struct db_stmt *st = db_stmt(db, "INSERT INTO login_failures(key, at) VALUES (?, ?)");
 	db_bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, at);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot record a login attempt: %s", sqlite3_errmsg(db));
+	db_bind_int64(st, 2, at);
+	int rc = db_step(st) == DB_DONE ? 0 : err_set(e, "cannot record a login attempt: %s", db_errmsg(db));
 	db_finish(st);
 	if (rc == 0 && row)
-		*row = sqlite3_last_insert_rowid(db);
+		*row = db_last_insert_id(db);
 	return rc;
 }
 
@@ -229,7 +229,7 @@ void login_failure_counts(unsigned long long *bad, unsigned long long *throttled
  * failure of both keys, in one write transaction: the next attempt, however
  * soon, sees this one.
  */
-static int attempt_begin(sqlite3 *db, void *arg, struct err *e)
+static int attempt_begin(struct db *db, void *arg, struct err *e)
 {
 	struct attempt *a = arg;
 	int64_t n, first, last;
@@ -249,18 +249,18 @@ static int attempt_begin(sqlite3 *db, void *arg, struct err *e)
 }
 
 /* After a success: the account's failures at this address go, and this attempt's record of the address. */
-static int attempt_ok(sqlite3 *db, void *arg, struct err *e)
+static int attempt_ok(struct db *db, void *arg, struct err *e)
 {
 	struct attempt *a = arg;
-	sqlite3_stmt *st = db_stmt(db, "DELETE FROM login_failures WHERE key = ? OR rowid = ?");
+	struct db_stmt *st = db_stmt(db, "DELETE FROM login_failures WHERE key = ? OR rowid = ?");
 	db_bind_text(st, 1, a->pkey);
-	sqlite3_bind_int64(st, 2, a->addr_row);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot clear login failures: %s", sqlite3_errmsg(db));
+	db_bind_int64(st, 2, a->addr_row);
+	int rc = db_step(st) == DB_DONE ? 0 : err_set(e, "cannot clear login failures: %s", db_errmsg(db));
 	db_finish(st);
 	return rc;
 }
 
-enum login_result login_attempt(sqlite3 *db, const char *username, const char *password, const char *address,
+enum login_result login_attempt(struct db *db, const char *username, const char *password, const char *address,
 				int64_t *user_id, int64_t *retry_after_s)
 {
 	char pkey[400], akey[80];
@@ -285,18 +285,18 @@ enum login_result login_attempt(sqlite3 *db, const char *username, const char *p
 			*retry_after_s = a.wait;
 		return LOGIN_THROTTLED;
 	}
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, password_hash FROM users WHERE username = ? AND active = 1");
+	struct db_stmt *st = db_stmt(db, "SELECT id, password_hash FROM users WHERE username = ? AND active = 1");
 	db_bind_text(st, 1, username ? username : "");
 	int64_t id = -1;
 	char hash[256] = "";
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
+		id = db_col_int64(st, 0);
 		snprintf(hash, sizeof hash, "%s", db_col_text(st, 1));
 	}
 	db_finish(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		snprintf(login_error, sizeof login_error, "cannot read the user: %.200s", sqlite3_errmsg(db));
+	if (rc != DB_ROW && rc != DB_DONE) {
+		snprintf(login_error, sizeof login_error, "cannot read the user: %.200s", db_errmsg(db));
 		log_msg(LOG_ERROR, "login", "%s", login_error);
 		return LOGIN_ERROR;
 	}
@@ -314,34 +314,34 @@ enum login_result login_attempt(sqlite3 *db, const char *username, const char *p
 	return LOGIN_OK;
 }
 
-int throttle_list(sqlite3 *db, bool all, struct throttle_entry **out, size_t *n, struct err *e)
+int throttle_list(struct db *db, bool all, struct throttle_entry **out, size_t *n, struct err *e)
 {
 	*out = NULL;
 	*n = 0;
 	int64_t now = now_s();
 	/* Per key: failures in the pair window (and the newest), failures in the address window (and the oldest). */
-	sqlite3_stmt *st = db_stmt(db, "SELECT key, count(*), max(at), sum(at > ?2), min(CASE WHEN at > ?2 THEN at END) "
+	struct db_stmt *st = db_stmt(db, "SELECT key, count(*), max(at), sum(at > ?2), min(CASE WHEN at > ?2 THEN at END) "
 				       "FROM login_failures WHERE at > ?1 AND (key GLOB 'acct:*' OR key GLOB 'addr:*') "
 				       "GROUP BY key ORDER BY substr(key, 1, 5) DESC, key");
-	sqlite3_bind_int64(st, 1, now - LOGIN_PAIR_WINDOW_S);
-	sqlite3_bind_int64(st, 2, now - LOGIN_WINDOW_S);
+	db_bind_int64(st, 1, now - LOGIN_PAIR_WINDOW_S);
+	db_bind_int64(st, 2, now - LOGIN_WINDOW_S);
 	size_t cap = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		const char *key = db_col_text(st, 0);
 		struct throttle_entry t = {0};
 		if (str_starts(key, "addr:")) {
 			snprintf(t.address, sizeof t.address, "%s", key + 5);
-			t.failures = sqlite3_column_int64(st, 3);
-			t.wait_s = addr_wait(t.failures, sqlite3_column_int64(st, 4), now);
+			t.failures = db_col_int64(st, 3);
+			t.wait_s = addr_wait(t.failures, db_col_int64(st, 4), now);
 		} else {
 			const char *sp = strchr(key + 5, ' ');
 			if (!sp)
 				continue;
 			snprintf(t.address, sizeof t.address, "%.*s", (int)(sp - (key + 5)), key + 5);
 			snprintf(t.username, sizeof t.username, "%s", sp + 1);
-			t.failures = sqlite3_column_int64(st, 1);
-			t.wait_s = pair_wait(t.failures, sqlite3_column_int64(st, 2), now);
+			t.failures = db_col_int64(st, 1);
+			t.wait_s = pair_wait(t.failures, db_col_int64(st, 2), now);
 		}
 		if (!all && t.wait_s == 0)
 			continue;
@@ -352,16 +352,16 @@ int throttle_list(sqlite3 *db, bool all, struct throttle_entry **out, size_t *n,
 		(*out)[(*n)++] = t;
 	}
 	db_finish(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
-		return err_set(e, "cannot read login failures: %s", sqlite3_errmsg(db));
+		return err_set(e, "cannot read login failures: %s", db_errmsg(db));
 	}
 	return 0;
 }
 
-int throttle_clear(sqlite3 *db, const char *username, const char *address, int64_t *removed, struct err *e)
+int throttle_clear(struct db *db, const char *username, const char *address, int64_t *removed, struct err *e)
 {
 	char lower[256] = "";
 	snprintf(lower, sizeof lower, "%s", username ? username : "");
@@ -369,7 +369,7 @@ int throttle_clear(sqlite3 *db, const char *username, const char *address, int64
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	/* ?1 the username (or NULL), ?2 the address (or NULL); keys are "acct:ADDRESS USERNAME" and "addr:ADDRESS". */
-	sqlite3_stmt *st = db_stmt(
+	struct db_stmt *st = db_stmt(
 		db, "DELETE FROM login_failures WHERE "
 		    "(?1 IS NULL AND ?2 IS NULL) OR "
 		    "(?1 IS NULL AND key = 'addr:' || ?2) OR "
@@ -377,9 +377,9 @@ int throttle_clear(sqlite3 *db, const char *username, const char *address, int64
 		    " (?1 IS NULL OR substr(key, instr(key, ' ') + 1) = ?1))");
 	db_bind_text(st, 1, username ? lower : NULL);
 	db_bind_text(st, 2, address);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : err_set(e, "cannot clear login failures: %s", sqlite3_errmsg(db));
+	int rc = db_step(st) == DB_DONE ? 0 : err_set(e, "cannot clear login failures: %s", db_errmsg(db));
 	if (rc == 0 && removed)
-		*removed = sqlite3_changes(db);
+		*removed = db_changes(db);
 	db_finish(st);
 	return rc;
 }

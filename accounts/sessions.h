@@ -4,7 +4,7 @@
  */
 #ifndef SALA_SESSIONS_H
 #define SALA_SESSIONS_H
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,25 +38,25 @@ struct session {
 };
 
 /* Creates a session: token and csrf get 64 hex digits each. */
-int session_create(sqlite3 *db, int64_t user_id, char token[65], char csrf[65], struct err *e);
+int session_create(struct db *db, int64_t user_id, char token[65], char csrf[65], struct err *e);
 /* Finds a live session by cookie token and touches it; -1 when none or expired. */
-int session_lookup(sqlite3 *db, const char *token, struct session *s);
+int session_lookup(struct db *db, const char *token, struct session *s);
 /*
  * session_lookup() and user_get() in one query: the live session of token and its user (with roles and
  * org unit), touched as session_lookup() does. Fills s and u (release u with user_release(), also
  * after -1, which it leaves empty). -1 when there is no live session of an active user.
  */
-int session_user_lookup(sqlite3 *db, const char *token, struct session *s, struct user *u);
+int session_user_lookup(struct db *db, const char *token, struct session *s, struct user *u);
 /* Ends the session of a cookie token; -1 when the delete failed (the session may still be alive). */
-int session_destroy(sqlite3 *db, const char *token);
+int session_destroy(struct db *db, const char *token);
 /*
  * Ends every session of user_id except the one whose cookie token is keep
  * (NULL ends them all). 0, or -1 with a message: the caller must then not
  * report the change as done, since old sessions would stay alive.
  */
-int sessions_end_user(sqlite3 *db, int64_t user_id, const char *keep, struct err *e);
+int sessions_end_user(struct db *db, int64_t user_id, const char *keep, struct err *e);
 /* Deletes expired sessions and old login failures. */
-void sessions_sweep(sqlite3 *db);
+void sessions_sweep(struct db *db);
 
 /* The results of login_attempt(): success or a shared code of lib/err.h. */
 enum login_result {
@@ -74,7 +74,7 @@ enum login_result {
  * is set and the failures of this account at this address are cleared.
  * LOGIN_ERROR: the attempt could not be recorded (nothing was checked).
  */
-enum login_result login_attempt(sqlite3 *db, const char *username, const char *password, const char *address,
+enum login_result login_attempt(struct db *db, const char *username, const char *password, const char *address,
 				int64_t *user_id, int64_t *retry_after_s);
 /* After LOGIN_ERROR: why, in words (borrowed until the thread's next login attempt). */
 const char *login_error_reason(void);
@@ -92,12 +92,12 @@ struct throttle_entry {
  * The throttle records, addresses first; only those limited now unless all.
  * *out is an array of *n entries the caller frees. -1 with a message on failure.
  */
-int throttle_list(sqlite3 *db, bool all, struct throttle_entry **out, size_t *n, struct err *e);
+int throttle_list(struct db *db, bool all, struct throttle_entry **out, size_t *n, struct err *e);
 /*
  * Clears throttle records: of the account username (at every address, or at
  * address), of address (the address's own record and every account there), or,
  * with both NULL, all of them. *removed counts the failures deleted.
  */
-int throttle_clear(sqlite3 *db, const char *username, const char *address, int64_t *removed, struct err *e);
+int throttle_clear(struct db *db, const char *username, const char *address, int64_t *removed, struct err *e);
 
 #endif

@@ -246,7 +246,7 @@ static int collect(void *ctx, const struct user *u, const char *code, struct err
 	return 0;
 }
 
-int activation_sheet_pdf(sqlite3 *db, const char *org_code, struct buf *out, int *n, struct err *e)
+int activation_sheet_pdf(struct db *db, const char *org_code, struct buf *out, int *n, struct err *e)
 {
 	struct sheet sh = {.out = out};
 	if (cert_fonts_load(&sh.fonts, e) < 0)

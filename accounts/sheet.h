@@ -7,7 +7,7 @@
  */
 #ifndef SALA_SHEET_H
 #define SALA_SHEET_H
-#include <sqlite3.h>
+#include "lib/db.h"
 
 #include "lib/buf.h"
 #include "lib/err.h"
@@ -18,6 +18,6 @@
  * (appended). *n gets the number of slips. Older codes of those people stop
  * working once this returns 0; on failure nothing changes.
  */
-int activation_sheet_pdf(sqlite3 *db, const char *org_code, struct buf *out, int *n, struct err *e);
+int activation_sheet_pdf(struct db *db, const char *org_code, struct buf *out, int *n, struct err *e);
 
 #endif

@@ -244,7 +244,7 @@ static int text_ok(const char *field, const char *v, size_t max, struct err *e)
 }
 
 /* strength: the whole password_check(), with its dictionary lookup (slow: CSV imports run it in a pass of its own). */
-static int fields_validate_opt(sqlite3 *db, const struct user_input *u, bool need_password, bool strength,
+static int fields_validate_opt(struct db *db, const struct user_input *u, bool need_password, bool strength,
 			       struct err *e)
 {
 	if (!u->full_name || !*u->full_name)
@@ -273,12 +273,12 @@ static int fields_validate_opt(sqlite3 *db, const struct user_input *u, bool nee
 	return 0;
 }
 
-static int fields_validate(sqlite3 *db, const struct user_input *u, bool need_password, struct err *e)
+static int fields_validate(struct db *db, const struct user_input *u, bool need_password, struct err *e)
 {
 	return fields_validate_opt(db, u, need_password, true, e);
 }
 
-static int user_validate_opt(sqlite3 *db, const struct user_input *u, bool strength, struct err *e)
+static int user_validate_opt(struct db *db, const struct user_input *u, bool strength, struct err *e)
 {
 	if (!u->username || !username_valid(u->username))
 		return err_set(e, "invalid username '%s' (2-64 letters, digits, . _ - @)", or_empty(u->username));
@@ -287,18 +287,18 @@ static int user_validate_opt(sqlite3 *db, const struct user_input *u, bool stren
 	return fields_validate_opt(db, u, true, strength, e);
 }
 
-int user_validate(sqlite3 *db, const struct user_input *u, struct err *e)
+int user_validate(struct db *db, const struct user_input *u, struct err *e)
 {
 	return user_validate_opt(db, u, true, e);
 }
 
-static int roles_write(sqlite3 *db, int64_t id, const char *roles)
+static int roles_write(struct db *db, int64_t id, const char *roles)
 {
 	unsigned mask;
 	if (roles_parse(roles, &mask, NULL) < 0)
 		return -1;
-	sqlite3_stmt *st = db_stmt(db, "DELETE FROM user_roles WHERE user_id = ?");
-	sqlite3_bind_int64(st, 1, id);
+	struct db_stmt *st = db_stmt(db, "DELETE FROM user_roles WHERE user_id = ?");
+	db_bind_int64(st, 1, id);
 	int done = db_step_done(st);
 	db_finish(st);
 	if (done < 0)
@@ -307,7 +307,7 @@ static int roles_write(sqlite3 *db, int64_t id, const char *roles)
 		if (!(mask & role_names[i].bit))
 			continue;
 		st = db_stmt(db, "INSERT INTO user_roles(user_id, role) VALUES (?, ?)");
-		sqlite3_bind_int64(st, 1, id);
+		db_bind_int64(st, 1, id);
 		db_bind_text(st, 2, role_names[i].name);
 		int rc = db_step_done(st);
 		db_finish(st);
@@ -318,9 +318,9 @@ static int roles_write(sqlite3 *db, int64_t id, const char *roles)
 }
 
 /* Inserts a validated user inside the caller's transaction. */
-static int64_t user_insert(sqlite3 *db, const struct user_input *u, const char *hash)
+static int64_t user_insert(struct db *db, const struct user_input *u, const char *hash)
 {
-	sqlite3_stmt *st = db_stmt(db, "INSERT INTO users(username, password_hash, full_name, full_name_km, sex, "
+	struct db_stmt *st = db_stmt(db, "INSERT INTO users(username, password_hash, full_name, full_name_km, sex, "
 					  "org_id, position, email, phone, lang, is_demo, created_at, must_change_password) "
 					  "VALUES (?1, ?2, ?3, ?4, ?5, (SELECT id FROM org_units WHERE code = ?6), ?7, ?8, "
 					  "?9, ?10, ?11, ?12, ?13)");
@@ -334,18 +334,18 @@ static int64_t user_insert(sqlite3 *db, const struct user_input *u, const char *
 	db_bind_text(st, 8, or_empty(u->email));
 	db_bind_text(st, 9, or_empty(u->phone));
 	db_bind_text(st, 10, u->lang && *u->lang ? u->lang : "km");
-	sqlite3_bind_int(st, 11, u->is_demo);
-	sqlite3_bind_int64(st, 12, u->created_at ? u->created_at : now_s());
-	sqlite3_bind_int(st, 13, u->activation); /* no password yet: chosen at the first login */
+	db_bind_int(st, 11, u->is_demo);
+	db_bind_int64(st, 12, u->created_at ? u->created_at : now_s());
+	db_bind_int(st, 13, u->activation); /* no password yet: chosen at the first login */
 	int rc = db_step_done(st);
 	db_finish(st);
 	if (rc < 0)
 		return -1;
-	int64_t id = sqlite3_last_insert_rowid(db);
+	int64_t id = db_last_insert_id(db);
 	return roles_write(db, id, u->roles) < 0 ? -1 : id;
 }
 
-int64_t user_add(sqlite3 *db, const struct user_input *u, struct err *e)
+int64_t user_add(struct db *db, const struct user_input *u, struct err *e)
 {
 	if (user_validate(db, u, e) < 0)
 		return -1;
@@ -361,7 +361,7 @@ int64_t user_add(sqlite3 *db, const struct user_input *u, struct err *e)
 		return -1;
 	int64_t id = user_insert(db, u, hash);
 	if (id < 0) {
-		err_set(e, "cannot add user '%s': %s", u->username, sqlite3_errmsg(db));
+		err_set(e, "cannot add user '%s': %s", u->username, db_errmsg(db));
 		if (own)
 			db_rollback(db);
 		return -1;
@@ -371,13 +371,13 @@ int64_t user_add(sqlite3 *db, const struct user_input *u, struct err *e)
 	return id;
 }
 
-int user_update(sqlite3 *db, int64_t id, const struct user_input *u, struct err *e)
+int user_update(struct db *db, int64_t id, const struct user_input *u, struct err *e)
 {
 	if (fields_validate(db, u, false, e) < 0)
 		return -1;
 	if (db_begin(db, e) < 0)
 		return -1;
-	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET full_name = ?1, full_name_km = ?2, sex = ?3, org_id = "
+	struct db_stmt *st = db_stmt(db, "UPDATE users SET full_name = ?1, full_name_km = ?2, sex = ?3, org_id = "
 					  "(SELECT id FROM org_units WHERE code = ?4), position = ?5, email = ?6, "
 					  "phone = ?7 WHERE id = ?8 AND deleted_at IS NULL");
 	db_bind_text(st, 1, u->full_name);
@@ -387,10 +387,10 @@ int user_update(sqlite3 *db, int64_t id, const struct user_input *u, struct err 
 	db_bind_text(st, 5, or_empty(u->position));
 	db_bind_text(st, 6, or_empty(u->email));
 	db_bind_text(st, 7, or_empty(u->phone));
-	sqlite3_bind_int64(st, 8, id);
+	db_bind_int64(st, 8, id);
 	int rc = db_step_done(st);
 	db_finish(st);
-	if (rc < 0 || sqlite3_changes(db) == 0 || roles_write(db, id, u->roles) < 0) {
+	if (rc < 0 || db_changes(db) == 0 || roles_write(db, id, u->roles) < 0) {
 		err_set(e, "cannot update user: %s", rc < 0 ? db_errstr(db) : "no such user");
 		db_rollback(db);
 		return -1;
@@ -399,25 +399,25 @@ int user_update(sqlite3 *db, int64_t id, const struct user_input *u, struct err 
 }
 
 /* Writes a hash with the lifecycle flag and ends sessions (but keep_token's), in one transaction. */
-static int password_store_hash(sqlite3 *db, int64_t id, const char *hash, bool must_change, const char *keep_token,
+static int password_store_hash(struct db *db, int64_t id, const char *hash, bool must_change, const char *keep_token,
 			       struct err *e)
 {
 	if (db_begin(db, e) < 0)
 		return -1;
-	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET password_hash = ?, must_change_password = ?, "
+	struct db_stmt *st = db_stmt(db, "UPDATE users SET password_hash = ?, must_change_password = ?, "
 					  "activation_expires = ? WHERE id = ? AND deleted_at IS NULL");
 	db_bind_text(st, 1, hash);
-	sqlite3_bind_int(st, 2, must_change);
-	sqlite3_bind_int64(st, 3, 0); /* a password, not an activation code */
-	sqlite3_bind_int64(st, 4, id);
-	int rc = sqlite3_step(st);
+	db_bind_int(st, 2, must_change);
+	db_bind_int64(st, 3, 0); /* a password, not an activation code */
+	db_bind_int64(st, 4, id);
+	int rc = db_step(st);
 	db_finish(st);
-	if (rc != SQLITE_DONE) {
-		err_set(e, "cannot save the password: %s", sqlite3_errmsg(db));
+	if (rc != DB_DONE) {
+		err_set(e, "cannot save the password: %s", db_errmsg(db));
 		db_rollback(db);
 		return -1;
 	}
-	if (sqlite3_changes(db) == 0) {
+	if (db_changes(db) == 0) {
 		err_set(e, "no such user");
 		db_rollback(db);
 		return -1;
@@ -434,7 +434,7 @@ static int password_store_hash(sqlite3 *db, int64_t id, const char *hash, bool m
  * Hashes password (already checked) and stores it with the lifecycle flag, ending the account's
  * sessions but keep_token's, in one transaction; the hash is wiped from memory after.
  */
-static int password_store(sqlite3 *db, int64_t id, const char *password, bool must_change, const char *keep_token,
+static int password_store(struct db *db, int64_t id, const char *password, bool must_change, const char *keep_token,
 			  struct err *e)
 {
 	char hash[crypto_pwhash_STRBYTES];
@@ -446,21 +446,21 @@ static int password_store(sqlite3 *db, int64_t id, const char *password, bool mu
 }
 
 /* The username of id, for the strength check; -1 with a message when absent or unreadable. */
-static int username_of(sqlite3 *db, int64_t id, char *out, size_t len, struct err *e)
+static int username_of(struct db *db, int64_t id, char *out, size_t len, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT username FROM users WHERE id = ? AND deleted_at IS NULL");
-	sqlite3_bind_int64(st, 1, id);
+	struct db_stmt *st = db_stmt(db, "SELECT username FROM users WHERE id = ? AND deleted_at IS NULL");
+	db_bind_int64(st, 1, id);
 	out[0] = '\0';
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	int rc = db_step(st);
+	if (rc == DB_ROW)
 		snprintf(out, len, "%s", db_col_text(st, 0));
 	db_finish(st);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return 0;
-	return rc == SQLITE_DONE ? err_set(e, "no such user") : err_set(e, "cannot read the user: %s", sqlite3_errmsg(db));
+	return rc == DB_DONE ? err_set(e, "no such user") : err_set(e, "cannot read the user: %s", db_errmsg(db));
 }
 
-int user_reset_password(sqlite3 *db, int64_t id, const char *password, bool must_change, struct err *e)
+int user_reset_password(struct db *db, int64_t id, const char *password, bool must_change, struct err *e)
 {
 	char name[80];
 	if (username_of(db, id, name, sizeof name, e) < 0)
@@ -470,25 +470,25 @@ int user_reset_password(sqlite3 *db, int64_t id, const char *password, bool must
 	return password_store(db, id, password, must_change, NULL, e);
 }
 
-int user_change_password(sqlite3 *db, int64_t id, const char *current, const char *password, const char *keep_token,
+int user_change_password(struct db *db, int64_t id, const char *current, const char *password, const char *keep_token,
 			 struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT username, password_hash, activation_expires FROM users WHERE id = ? "
+	struct db_stmt *st = db_stmt(db, "SELECT username, password_hash, activation_expires FROM users WHERE id = ? "
 					  "AND active = 1 AND deleted_at IS NULL");
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	char name[80] = "", hash[crypto_pwhash_STRBYTES] = "";
 	int64_t act = 0;
-	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
+	int step = db_step(st);
+	if (step == DB_ROW) {
 		snprintf(name, sizeof name, "%s", db_col_text(st, 0));
 		snprintf(hash, sizeof hash, "%s", db_col_text(st, 1));
-		act = sqlite3_column_int64(st, 2);
+		act = db_col_int64(st, 2);
 	}
 	db_finish(st);
-	if (step == SQLITE_DONE)
+	if (step == DB_DONE)
 		return err_set(e, "no such user");
-	if (step != SQLITE_ROW)
-		return err_set(e, "cannot read the user: %s", sqlite3_errmsg(db));
+	if (step != DB_ROW)
+		return err_set(e, "cannot read the user: %s", db_errmsg(db));
 	/* An outstanding activation code is not a password to confirm with. */
 	if (*hash && act == 0 && !password_verify(hash, current ? current : ""))
 		return err_set(e, "The current password is not correct.");
@@ -500,7 +500,7 @@ int user_change_password(sqlite3 *db, int64_t id, const char *current, const cha
 	return password_store(db, id, password, false, keep_token, e);
 }
 
-int user_update_contact(sqlite3 *db, int64_t id, const char *phone, const char *email, const char *lang,
+int user_update_contact(struct db *db, int64_t id, const char *phone, const char *email, const char *lang,
 			struct err *e)
 {
 	if (text_ok("phone", phone, 40, e) < 0 || text_ok("email", email, 200, e) < 0)
@@ -509,23 +509,23 @@ int user_update_contact(sqlite3 *db, int64_t id, const char *phone, const char *
 		return err_set(e, "email '%s' is not an address", email);
 	if (lang && strcmp(lang, "en") && strcmp(lang, "km"))
 		return err_set(e, "language must be en or km, not '%s'", lang);
-	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET phone = ?1, email = ?2, lang = coalesce(?3, lang) "
+	struct db_stmt *st = db_stmt(db, "UPDATE users SET phone = ?1, email = ?2, lang = coalesce(?3, lang) "
 					  "WHERE id = ?4 AND deleted_at IS NULL");
 	db_bind_text(st, 1, or_empty(phone));
 	db_bind_text(st, 2, or_empty(email));
 	db_bind_text(st, 3, lang);
-	sqlite3_bind_int64(st, 4, id);
-	int rc = sqlite3_step(st);
+	db_bind_int64(st, 4, id);
+	int rc = db_step(st);
 	db_finish(st);
-	if (rc != SQLITE_DONE)
-		return err_set(e, "cannot save the profile: %s", sqlite3_errmsg(db));
-	if (sqlite3_changes(db) == 0)
+	if (rc != DB_DONE)
+		return err_set(e, "cannot save the profile: %s", db_errmsg(db));
+	if (db_changes(db) == 0)
 		return err_set(e, "no such user");
 	return 0;
 }
 
 /* True when id is the only active administrator left. */
-static bool last_admin(sqlite3 *db, int64_t id)
+static bool last_admin(struct db *db, int64_t id)
 {
 	char ids[24];
 	snprintf(ids, sizeof ids, "%lld", (long long)id);
@@ -536,21 +536,21 @@ static bool last_admin(sqlite3 *db, int64_t id)
 		      ids, NULL, 0) == 1;
 }
 
-int user_set_active(sqlite3 *db, int64_t id, bool active, struct err *e)
+int user_set_active(struct db *db, int64_t id, bool active, struct err *e)
 {
 	if (!active && last_admin(db, id))
 		return err_set(e, "cannot disable the last active administrator: give another account the admin "
 				  "role first");
 	if (db_begin(db, e) < 0)
 		return -1;
-	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET active = ? WHERE id = ? AND deleted_at IS NULL");
-	sqlite3_bind_int(st, 1, active);
-	sqlite3_bind_int64(st, 2, id);
-	int rc = sqlite3_step(st);
+	struct db_stmt *st = db_stmt(db, "UPDATE users SET active = ? WHERE id = ? AND deleted_at IS NULL");
+	db_bind_int(st, 1, active);
+	db_bind_int64(st, 2, id);
+	int rc = db_step(st);
 	db_finish(st);
-	if (rc != SQLITE_DONE || sqlite3_changes(db) == 0) {
-		err_set(e, rc != SQLITE_DONE ? "cannot change the account: %s" : "no such user",
-			sqlite3_errmsg(db));
+	if (rc != DB_DONE || db_changes(db) == 0) {
+		err_set(e, rc != DB_DONE ? "cannot change the account: %s" : "no such user",
+			db_errmsg(db));
 		db_rollback(db);
 		return -1;
 	}
@@ -562,15 +562,15 @@ int user_set_active(sqlite3 *db, int64_t id, bool active, struct err *e)
 	return db_commit(db, e);
 }
 
-int user_delete(sqlite3 *db, int64_t id, struct err *e)
+int user_delete(struct db *db, int64_t id, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT deleted_at IS NOT NULL FROM users WHERE id = ?");
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	int deleted = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	struct db_stmt *st = db_stmt(db, "SELECT deleted_at IS NOT NULL FROM users WHERE id = ?");
+	db_bind_int64(st, 1, id);
+	int rc = db_step(st);
+	int deleted = rc == DB_ROW ? db_col_int(st, 0) : -1;
 	db_finish(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return err_set(e, "cannot read the user: %s", sqlite3_errmsg(db));
+	if (rc != DB_ROW && rc != DB_DONE)
+		return err_set(e, "cannot read the user: %s", db_errmsg(db));
 	if (deleted < 0)
 		return err_set(e, "no such user");
 	if (deleted)
@@ -583,12 +583,12 @@ int user_delete(sqlite3 *db, int64_t id, struct err *e)
 	st = db_stmt(db, "UPDATE users SET username = '#deleted-' || id, full_name = '', full_name_km = '', "
 			 "position = '', email = '', phone = '', password_hash = '', active = 0, "
 			 "must_change_password = 0, activation_expires = 0, deleted_at = ? WHERE id = ?");
-	sqlite3_bind_int64(st, 1, now_s());
-	sqlite3_bind_int64(st, 2, id);
-	rc = sqlite3_step(st);
+	db_bind_int64(st, 1, now_s());
+	db_bind_int64(st, 2, id);
+	rc = db_step(st);
 	db_finish(st);
-	if (rc != SQLITE_DONE) {
-		err_set(e, "cannot delete the user: %s", sqlite3_errmsg(db));
+	if (rc != DB_DONE) {
+		err_set(e, "cannot delete the user: %s", db_errmsg(db));
 		db_rollback(db);
 		return -1;
 	}
@@ -630,23 +630,23 @@ bool activation_code_normalise(const char *in, char out[ACTIVATION_CODE_LEN + 1]
 }
 
 /* Writes a new code's hash for id (valid from now); caller's transaction. */
-static int activation_write(sqlite3 *db, int64_t id, const char *hash, struct err *e)
+static int activation_write(struct db *db, int64_t id, const char *hash, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET password_hash = ?, must_change_password = 1, "
+	struct db_stmt *st = db_stmt(db, "UPDATE users SET password_hash = ?, must_change_password = 1, "
 					  "activation_expires = ? WHERE id = ? AND deleted_at IS NULL");
 	db_bind_text(st, 1, hash);
-	sqlite3_bind_int64(st, 2, now_s() + ACTIVATION_VALID_S);
-	sqlite3_bind_int64(st, 3, id);
-	int rc = sqlite3_step(st);
+	db_bind_int64(st, 2, now_s() + ACTIVATION_VALID_S);
+	db_bind_int64(st, 3, id);
+	int rc = db_step(st);
 	db_finish(st);
-	if (rc != SQLITE_DONE)
-		return err_set(e, "cannot save the activation code: %s", sqlite3_errmsg(db));
-	if (sqlite3_changes(db) == 0)
+	if (rc != DB_DONE)
+		return err_set(e, "cannot save the activation code: %s", db_errmsg(db));
+	if (db_changes(db) == 0)
 		return err_set(e, "no such user");
 	return sessions_end_user(db, id, NULL, e);
 }
 
-int user_activation_issue(sqlite3 *db, int64_t id, char code[ACTIVATION_CODE_LEN + 1], struct err *e)
+int user_activation_issue(struct db *db, int64_t id, char code[ACTIVATION_CODE_LEN + 1], struct err *e)
 {
 	char hash[crypto_pwhash_STRBYTES];
 	activation_code_new(code);
@@ -661,34 +661,34 @@ int user_activation_issue(sqlite3 *db, int64_t id, char code[ACTIVATION_CODE_LEN
 	return db_commit(db, e);
 }
 
-bool user_activation_pending(sqlite3 *db, const char *username)
+bool user_activation_pending(struct db *db, const char *username)
 {
 	return db_int(db, "SELECT activation_expires > 0 FROM users WHERE username = ? AND deleted_at IS NULL",
 		      username ? username : "", NULL, 0) == 1;
 }
 
-bool user_must_change(sqlite3 *db, int64_t id)
+bool user_must_change(struct db *db, int64_t id)
 {
 	char ids[24];
 	snprintf(ids, sizeof ids, "%lld", (long long)id);
 	return db_int(db, "SELECT must_change_password FROM users WHERE id = ?", ids, NULL, 0) == 1;
 }
 
-const char *user_login_password(sqlite3 *db, const char *username, const char *pw, char buf[ACTIVATION_CODE_LEN + 1])
+const char *user_login_password(struct db *db, const char *username, const char *pw, char buf[ACTIVATION_CODE_LEN + 1])
 {
 	if (pw && strlen(pw) <= 32 && user_activation_pending(db, username) && activation_code_normalise(pw, buf))
 		return buf;
 	return pw;
 }
 
-int user_login_finish(sqlite3 *db, int64_t id, struct err *e)
+int user_login_finish(struct db *db, int64_t id, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT activation_expires FROM users WHERE id = ?");
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	int64_t expires = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	struct db_stmt *st = db_stmt(db, "SELECT activation_expires FROM users WHERE id = ?");
+	db_bind_int64(st, 1, id);
+	int rc = db_step(st);
+	int64_t expires = rc == DB_ROW ? db_col_int64(st, 0) : 0;
 	db_finish(st);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return err_set(e, "The username or password is not correct.");
 	if (expires == 0)
 		return 0;
@@ -697,25 +697,25 @@ int user_login_finish(sqlite3 *db, int64_t id, struct err *e)
 	/* The code works once: from now on the account has no password until the user chooses one. */
 	st = db_stmt(db, "UPDATE users SET password_hash = '', activation_expires = 0, must_change_password = 1 "
 			 "WHERE id = ? AND activation_expires = ?");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, expires);
-	rc = sqlite3_step(st);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, expires);
+	rc = db_step(st);
 	db_finish(st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return err_set(e, "The server could not complete the login. Please try again.");
 	/* Two logins with the same code at once: only the one that used it up goes on. */
-	if (sqlite3_changes(db) == 0)
+	if (db_changes(db) == 0)
 		return err_set(e, "The username or password is not correct.");
 	return 0;
 }
 
-int user_set_lang(sqlite3 *db, int64_t id, const char *lang)
+int user_set_lang(struct db *db, int64_t id, const char *lang)
 {
 	if (strcmp(lang, "en") && strcmp(lang, "km"))
 		return -1;
-	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET lang = ? WHERE id = ?");
+	struct db_stmt *st = db_stmt(db, "UPDATE users SET lang = ? WHERE id = ?");
 	db_bind_text(st, 1, lang);
-	sqlite3_bind_int64(st, 2, id);
+	db_bind_int64(st, 2, id);
 	int rc = db_step_done(st) == 0 ? 0 : -1;
 	db_finish(st);
 	return rc;
@@ -729,22 +729,22 @@ int user_set_lang(sqlite3 *db, int64_t id, const char *lang)
 #define USER_COLS USER_FIELDS "FROM users u JOIN org_units o ON o.id = u.org_id "
 
 /* Fills u from a row of USER_FIELDS (columns 0 to 17). */
-static void user_fill(sqlite3_stmt *st, struct user *u)
+static void user_fill(struct db_stmt *st, struct user *u)
 {
-	u->id = sqlite3_column_int64(st, 0);
-	u->org_id = sqlite3_column_int64(st, 1);
+	u->id = db_col_int64(st, 0);
+	u->org_id = db_col_int64(st, 1);
 	char **dst[] = {&u->username, &u->full_name, &u->full_name_km, &u->sex, &u->position, &u->email,
 			&u->phone,    &u->lang,      &u->org_code,     &u->org_name, &u->org_name_km};
 	for (size_t i = 0; i < sizeof dst / sizeof dst[0]; i++)
 		*dst[i] = xstrdup(db_col_text(st, (int)i + 2));
-	u->active = sqlite3_column_int(st, 13);
+	u->active = db_col_int(st, 13);
 	roles_parse(db_col_text(st, 14), &u->roles, NULL);
-	u->must_change = sqlite3_column_int(st, 15);
-	u->has_password = sqlite3_column_int(st, 16);
-	u->deleted = sqlite3_column_int(st, 17);
+	u->must_change = db_col_int(st, 15);
+	u->has_password = db_col_int(st, 16);
+	u->deleted = db_col_int(st, 17);
 }
 
-static int user_read(sqlite3_stmt *st, struct user *u)
+static int user_read(struct db_stmt *st, struct user *u)
 {
 	if (db_step_row(st) <= 0) {
 		db_finish(st);
@@ -755,62 +755,62 @@ static int user_read(sqlite3_stmt *st, struct user *u)
 	return 0;
 }
 
-int user_get_by_session(sqlite3 *db, const char *token_hash, int64_t created_after, int64_t seen_after,
+int user_get_by_session(struct db *db, const char *token_hash, int64_t created_after, int64_t seen_after,
 			struct user *u, char csrf[65], int64_t *last_seen)
 {
-	sqlite3_stmt *st = db_stmt(db, USER_FIELDS ", s.csrf, s.last_seen FROM sessions s JOIN users u ON "
+	struct db_stmt *st = db_stmt(db, USER_FIELDS ", s.csrf, s.last_seen FROM sessions s JOIN users u ON "
 					       "u.id = s.user_id JOIN org_units o ON o.id = u.org_id WHERE "
 					       "s.token_hash = ?1 AND u.active = 1 AND s.created_at > ?2 AND "
 					       "s.last_seen > ?3");
 	db_bind_text(st, 1, token_hash);
-	sqlite3_bind_int64(st, 2, created_after);
-	sqlite3_bind_int64(st, 3, seen_after);
+	db_bind_int64(st, 2, created_after);
+	db_bind_int64(st, 3, seen_after);
 	int rc = db_step_row(st);
 	if (rc > 0) {
 		user_fill(st, u);
 		snprintf(csrf, 65, "%s", db_col_text(st, 18));
-		*last_seen = sqlite3_column_int64(st, 19);
+		*last_seen = db_col_int64(st, 19);
 	}
 	db_finish(st);
 	return rc > 0 ? 0 : rc < 0 ? ERR_UNAVAILABLE : ERR_NOTFOUND;
 }
 
-int user_get(sqlite3 *db, int64_t id, struct user *u)
+int user_get(struct db *db, int64_t id, struct user *u)
 {
-	sqlite3_stmt *st = db_stmt(db, USER_COLS "WHERE u.id = ?");
-	sqlite3_bind_int64(st, 1, id);
+	struct db_stmt *st = db_stmt(db, USER_COLS "WHERE u.id = ?");
+	db_bind_int64(st, 1, id);
 	return user_read(st, u);
 }
 
-int user_get_by_name(sqlite3 *db, const char *username, struct user *u)
+int user_get_by_name(struct db *db, const char *username, struct user *u)
 {
-	sqlite3_stmt *st = db_stmt(db, USER_COLS "WHERE u.username = ?");
+	struct db_stmt *st = db_stmt(db, USER_COLS "WHERE u.username = ?");
 	db_bind_text(st, 1, username);
 	return user_read(st, u);
 }
 
-int users_demo_active(sqlite3 *db, struct buf *names, struct err *e)
+int users_demo_active(struct db *db, struct buf *names, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT username FROM users WHERE is_demo = 1 AND active = 1 ORDER BY username");
+	struct db_stmt *st = db_stmt(db, "SELECT username FROM users WHERE is_demo = 1 AND active = 1 ORDER BY username");
 	int n = 0, rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (n++)
 			buf_putc(names, ' ');
 		buf_puts(names, db_col_text(st, 0));
 	}
 	db_finish(st);
-	if (rc != SQLITE_DONE)
-		return err_set(e, "cannot list the demo accounts: %s", sqlite3_errstr(rc));
+	if (rc != DB_DONE)
+		return err_set(e, "cannot list the demo accounts: %s", db_code_str(rc));
 	return n;
 }
 
-int users_admins_active(sqlite3 *db, bool demo, struct buf *names, struct err *e)
+int users_admins_active(struct db *db, bool demo, struct buf *names, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT u.username FROM users u JOIN user_roles r ON r.user_id = u.id "
+	struct db_stmt *st = db_stmt(db, "SELECT u.username FROM users u JOIN user_roles r ON r.user_id = u.id "
 				       "WHERE r.role = 'admin' AND u.active = 1 AND u.is_demo = ? ORDER BY u.username");
-	sqlite3_bind_int(st, 1, demo);
+	db_bind_int(st, 1, demo);
 	int n = 0, rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (names) {
 			if (n)
 				buf_putc(names, ' ');
@@ -819,8 +819,8 @@ int users_admins_active(sqlite3 *db, bool demo, struct buf *names, struct err *e
 		n++;
 	}
 	db_finish(st);
-	if (rc != SQLITE_DONE)
-		return err_set(e, "cannot list the administrators: %s", sqlite3_errstr(rc));
+	if (rc != DB_DONE)
+		return err_set(e, "cannot list the administrators: %s", db_code_str(rc));
 	return n;
 }
 
@@ -841,7 +841,7 @@ static const char *const user_cols[NCOLS] = {"username", "full_name", "full_name
 					      "position", "role",      "email",        "phone", "password"};
 
 struct import {
-	sqlite3 *db;
+	struct db *db;
 	const char *name;
 	struct problems *pr;
 	int col[NCOLS];
@@ -965,13 +965,13 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 	return 0;
 }
 
-int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
+int users_import_csv(struct db *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
 		     struct err *e)
 {
 	return users_import_csv_progress(db, name, data, len, pr, added, NULL, NULL, e);
 }
 
-int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr,
+int users_import_csv_progress(struct db *db, const char *name, const char *data, size_t len, struct problems *pr,
 			      int *added, import_progress_fn progress, void *ctx, struct err *e)
 {
 	struct import im = {.db = db, .name = name, .pr = pr};
@@ -1020,7 +1020,7 @@ int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, s
 		goto out;
 	for (size_t i = 0; i < im.nrows; i++) {
 		if (user_insert(db, &im.rows[i], hashes[i]) < 0) {
-			err_set(e, "%s:%d: %s", name, im.lines[i], sqlite3_errmsg(db));
+			err_set(e, "%s:%d: %s", name, im.lines[i], db_errmsg(db));
 			db_rollback(db);
 			goto out;
 		}
@@ -1050,12 +1050,12 @@ struct waiting {
 	char hash[crypto_pwhash_STRBYTES];
 };
 
-int users_activation_batch(sqlite3 *db, const char *org_code, activation_fn fn, void *ctx, int *n, struct err *e)
+int users_activation_batch(struct db *db, const char *org_code, activation_fn fn, void *ctx, int *n, struct err *e)
 {
 	*n = 0;
 	if (!org_code || org_id(db, org_code) < 0)
 		return err_set(e, "unknown org code '%s'", or_empty(org_code));
-	sqlite3_stmt *st = db_stmt(db, "SELECT u.id FROM users u JOIN org_units o ON o.id = u.org_id WHERE "
+	struct db_stmt *st = db_stmt(db, "SELECT u.id FROM users u JOIN org_units o ON o.id = u.org_id WHERE "
 					  "substr(o.path, 1, length((SELECT path FROM org_units WHERE code = ?1))) = "
 					  "(SELECT path FROM org_units WHERE code = ?1) AND u.active = 1 AND "
 					  "u.deleted_at IS NULL AND u.must_change_password = 1 AND "
@@ -1064,14 +1064,14 @@ int users_activation_batch(sqlite3 *db, const char *org_code, activation_fn fn, 
 	int64_t *ids = NULL;
 	size_t count = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		ids = xrealloc(ids, (count + 1) * sizeof *ids);
-		ids[count++] = sqlite3_column_int64(st, 0);
+		ids[count++] = db_col_int64(st, 0);
 	}
 	db_finish(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		free(ids);
-		return err_set(e, "cannot list the accounts waiting for activation: %s", sqlite3_errmsg(db));
+		return err_set(e, "cannot list the accounts waiting for activation: %s", db_errmsg(db));
 	}
 	if (count == 0)
 		return err_set(e, "nobody in '%s' or below is waiting for an activation code", org_code);
@@ -1109,38 +1109,38 @@ int users_activation_batch(sqlite3 *db, const char *org_code, activation_fn fn, 
 	return rc;
 }
 
-int64_t users_count(sqlite3 *db)
+int64_t users_count(struct db *db)
 {
 	return db_int(db, "SELECT count(*) FROM users", NULL, NULL, -1);
 }
 
-int64_t users_demo_learners_count(sqlite3 *db)
+int64_t users_demo_learners_count(struct db *db)
 {
 	return db_int(db, "SELECT count(*) FROM users WHERE username GLOB 'demo[0-9]*'", NULL, NULL, -1);
 }
 
 #define SEX_CHUNK 64
 #define SEX_Q8 "?,?,?,?,?,?,?,?"
-int users_sex(sqlite3 *db, const int64_t *ids, size_t n, const char **sex, struct err *e)
+int users_sex(struct db *db, const int64_t *ids, size_t n, const char **sex, struct err *e)
 {
 	static const char *const names[] = {"female", "male", "other", "unspecified"};
 	for (size_t i = 0; i < n; i++)
 		sex[i] = names[3];
 	/* One statement text for every chunk of SEX_CHUNK ids (prepared once): unused places are bound NULL. */
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, sex FROM users WHERE id IN (" SEX_Q8 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8
+	struct db_stmt *st = db_stmt(db, "SELECT id, sex FROM users WHERE id IN (" SEX_Q8 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8
 				       "," SEX_Q8 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8 ")");
 	int rc = 0;
 	for (size_t off = 0; off < n && rc >= 0; off += SEX_CHUNK) {
 		size_t m = n - off < SEX_CHUNK ? n - off : SEX_CHUNK;
-		sqlite3_reset(st);
+		db_reset(st);
 		for (int k = 0; k < SEX_CHUNK; k++) {
 			if ((size_t)k < m)
-				sqlite3_bind_int64(st, k + 1, ids[off + (size_t)k]);
+				db_bind_int64(st, k + 1, ids[off + (size_t)k]);
 			else
-				sqlite3_bind_null(st, k + 1);
+				db_bind_null(st, k + 1);
 		}
 		while ((rc = db_step_row(st)) > 0) {
-			int64_t id = sqlite3_column_int64(st, 0);
+			int64_t id = db_col_int64(st, 0);
 			const char *s = db_col_text(st, 1);
 			const char *name = names[3];
 			for (size_t k = 0; k < 3; k++)
@@ -1157,16 +1157,16 @@ int users_sex(sqlite3 *db, const int64_t *ids, size_t n, const char **sex, struc
 	return 0;
 }
 
-bool user_exists(sqlite3 *db, const char *username)
+bool user_exists(struct db *db, const char *username)
 {
 	return db_int(db, "SELECT 1 FROM users WHERE username = ?", username, NULL, 0) == 1;
 }
 
-int users_list(sqlite3 *db, const char *org_code, user_listing_fn fn, void *ctx, struct err *e)
+int users_list(struct db *db, const char *org_code, user_listing_fn fn, void *ctx, struct err *e)
 {
 	if (org_code && org_id(db, org_code) < 0)
 		return err_set(e, "unknown org code '%s'", org_code);
-	sqlite3_stmt *st = db_stmt(db, "SELECT u.username, u.full_name, u.full_name_km, u.sex, o.code, u.active, "
+	struct db_stmt *st = db_stmt(db, "SELECT u.username, u.full_name, u.full_name_km, u.sex, o.code, u.active, "
 				       "(SELECT group_concat(role, ';') FROM user_roles r WHERE r.user_id = u.id) "
 				       "FROM users u JOIN org_units o ON o.id = u.org_id "
 				       "WHERE ?1 IS NULL OR substr(o.path, 1, length((SELECT path FROM org_units "
@@ -1178,7 +1178,7 @@ int users_list(sqlite3 *db, const char *org_code, user_listing_fn fn, void *ctx,
 		struct user_listing r = {.username = db_col_text(st, 0), .full_name = db_col_text(st, 1),
 				     .full_name_km = db_col_text(st, 2), .sex = db_col_text(st, 3),
 				     .org_code = db_col_text(st, 4), .roles = db_col_text(st, 6),
-				     .active = sqlite3_column_int(st, 5) != 0};
+				     .active = db_col_int(st, 5) != 0};
 		r.deleted = r.username[0] == '#';
 		fn(ctx, &r);
 	}
@@ -1188,20 +1188,20 @@ int users_list(sqlite3 *db, const char *org_code, user_listing_fn fn, void *ctx,
 	return 0;
 }
 
-int users_search(sqlite3 *db, const char *q, int limit, user_row_fn fn, void *ctx, struct err *e)
+int users_search(struct db *db, const char *q, int limit, user_row_fn fn, void *ctx, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, o.code, "
+	struct db_stmt *st = db_stmt(db, "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, o.code, "
 				       "o.name_en, o.name_km, u.active, (SELECT group_concat(role, ', ') FROM "
 				       "user_roles x WHERE x.user_id = u.id) FROM users u JOIN org_units o ON o.id = "
 				       "u.org_id WHERE ?1 IS NULL OR u.username LIKE '%' || ?1 || '%' OR u.full_name "
 				       "LIKE '%' || ?1 || '%' OR u.full_name_km LIKE '%' || ?1 || '%' OR o.code = ?1 "
 				       "ORDER BY u.username LIMIT ?2");
 	db_bind_text(st, 1, q && *q ? q : NULL);
-	sqlite3_bind_int(st, 2, limit);
+	db_bind_int(st, 2, limit);
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
 		struct user_row u = {
-		    .id = sqlite3_column_int64(st, 0),
+		    .id = db_col_int64(st, 0),
 		    .username = db_col_text(st, 1),
 		    .full_name = db_col_text(st, 2),
 		    .full_name_km = db_col_text(st, 3),
@@ -1209,7 +1209,7 @@ int users_search(sqlite3 *db, const char *q, int limit, user_row_fn fn, void *ct
 		    .org_code = db_col_text(st, 5),
 		    .org_name = db_col_text(st, 6),
 		    .org_name_km = db_col_text(st, 7),
-		    .active = sqlite3_column_int(st, 8) != 0,
+		    .active = db_col_int(st, 8) != 0,
 		    .roles = db_col_text(st, 9),
 		};
 		int stop = fn(ctx, &u);
@@ -1224,18 +1224,18 @@ int users_search(sqlite3 *db, const char *q, int limit, user_row_fn fn, void *ct
 	return rc < 0 ? -1 : 0;
 }
 
-int64_t user_org_id(sqlite3 *db, int64_t id)
+int64_t user_org_id(struct db *db, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT org_id FROM users WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, id);
-	int64_t org = db_step_row(st) > 0 ? sqlite3_column_int64(st, 0) : -1;
+	struct db_stmt *st = db_stmt(db, "SELECT org_id FROM users WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	int64_t org = db_step_row(st) > 0 ? db_col_int64(st, 0) : -1;
 	db_finish(st);
 	return org;
 }
 
 /* ---- sets of accounts for work done a batch at a time (certificates in bulk, course assignment) ---- */
 
-int users_in_org_subtree(sqlite3 *db, int64_t org_id, bool active_only, int64_t **ids, size_t *n, struct err *e)
+int users_in_org_subtree(struct db *db, int64_t org_id, bool active_only, int64_t **ids, size_t *n, struct err *e)
 {
 	*ids = NULL;
 	*n = 0;
@@ -1243,16 +1243,16 @@ int users_in_org_subtree(sqlite3 *db, int64_t org_id, bool active_only, int64_t 
 	if (org_path(db, org_id, path, sizeof path) < 0)
 		return err_set(e, "no org unit %lld", (long long)org_id);
 	/* One statement: the units by path prefix, then their users through users_org. */
-	sqlite3_stmt *st = db_stmt(db, "SELECT u.id FROM org_units o JOIN users u ON u.org_id = o.id "
+	struct db_stmt *st = db_stmt(db, "SELECT u.id FROM org_units o JOIN users u ON u.org_id = o.id "
 				       "WHERE substr(o.path, 1, length(?1)) = ?1 AND (?2 = 0 OR u.active = 1)");
 	db_bind_text(st, 1, path);
-	sqlite3_bind_int(st, 2, active_only);
+	db_bind_int(st, 2, active_only);
 	if (db_collect_ids(st, ids, n) < 0)
 		return err_set(e, "cannot read the users of the org unit: %s", db_errstr(db));
 	return 0;
 }
 
-int users_usernames(sqlite3 *db, const int64_t *ids, size_t n, user_name_fn fn, void *ctx, struct err *e)
+int users_usernames(struct db *db, const int64_t *ids, size_t n, user_name_fn fn, void *ctx, struct err *e)
 {
 	int rc = 0;
 	struct buf sql = BUF_INIT;
@@ -1262,12 +1262,12 @@ int users_usernames(sqlite3 *db, const int64_t *ids, size_t n, user_name_fn fn, 
 		buf_puts(&sql, "SELECT id, username FROM users WHERE id IN (");
 		db_params(&sql, 1, k);
 		buf_puts(&sql, ")");
-		sqlite3_stmt *st = db_prepare(db, buf_str(&sql));
+		struct db_stmt *st = db_prepare(db, buf_str(&sql));
 		for (size_t i = 0; i < k; i++)
-			sqlite3_bind_int64(st, (int)i + 1, ids[at + i]);
+			db_bind_int64(st, (int)i + 1, ids[at + i]);
 		int r;
 		while ((r = db_step_row(st)) > 0)
-			if ((rc = fn(ctx, sqlite3_column_int64(st, 0), db_col_text(st, 1))) != 0)
+			if ((rc = fn(ctx, db_col_int64(st, 0), db_col_text(st, 1))) != 0)
 				break;
 		if (r < 0)
 			rc = err_set(e, "cannot read the usernames: %s", db_errstr(db));

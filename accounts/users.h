@@ -2,7 +2,7 @@
 #ifndef SALA_USERS_H
 #define SALA_USERS_H
 #include <sodium.h>
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,15 +72,15 @@ int password_check(const char *pw, const char *username, struct err *e);
 extern const char *const password_problems[];
 
 /* Checks every field without writing; message names the field. */
-int user_validate(sqlite3 *db, const struct user_input *u, struct err *e);
+int user_validate(struct db *db, const struct user_input *u, struct err *e);
 /* Validates and adds a user; returns the new id or -1. Runs in its own transaction unless one is open. */
-int64_t user_add(sqlite3 *db, const struct user_input *u, struct err *e);
+int64_t user_add(struct db *db, const struct user_input *u, struct err *e);
 /*
  * Sets user id's password (strength-checked), clears any activation code,
  * ends every session; the user must change the password at the next login
  * when must_change is set (an administrator's reset).
  */
-int user_reset_password(sqlite3 *db, int64_t id, const char *password, bool must_change, struct err *e);
+int user_reset_password(struct db *db, int64_t id, const char *password, bool must_change, struct err *e);
 /*
  * The user's own change. current must match unless the account has no
  * password (an activation code was used). The new password is
@@ -88,13 +88,13 @@ int user_reset_password(sqlite3 *db, int64_t id, const char *password, bool must
  * change and ends the user's other sessions, keeping the one whose cookie
  * token is keep_token (NULL ends all). e->msg is a catalogue sentence.
  */
-int user_change_password(sqlite3 *db, int64_t id, const char *current, const char *password, const char *keep_token,
+int user_change_password(struct db *db, int64_t id, const char *current, const char *password, const char *keep_token,
 			 struct err *e);
 /* What a user edits on their own profile: phone, email, preferred language (NULL leaves it). */
-int user_update_contact(sqlite3 *db, int64_t id, const char *phone, const char *email, const char *lang,
+int user_update_contact(struct db *db, int64_t id, const char *phone, const char *email, const char *lang,
 			struct err *e);
 /* Disables (ending every session) or enables an account. The last active administrator cannot be disabled. */
-int user_set_active(sqlite3 *db, int64_t id, bool active, struct err *e);
+int user_set_active(struct db *db, int64_t id, bool active, struct err *e);
 /*
  * Erases an account's personal data: username (becomes "#deleted-ID", which
  * cannot log in and frees the name), names, position, email, phone, password,
@@ -103,7 +103,7 @@ int user_set_active(sqlite3 *db, int64_t id, bool active, struct err *e);
  * attempts and certificates (which carry the name printed on them). Refused for
  * the last active administrator and for an account already deleted.
  */
-int user_delete(sqlite3 *db, int64_t id, struct err *e);
+int user_delete(struct db *db, int64_t id, struct err *e);
 
 /*
  * Activation codes. user_activation_issue() gives user id a new code (valid
@@ -111,55 +111,55 @@ int user_delete(sqlite3 *db, int64_t id, struct err *e);
  * hash), the user must choose a password after logging in with it, and every
  * session ends. code gets the code; it is not stored anywhere in clear.
  */
-int user_activation_issue(sqlite3 *db, int64_t id, char code[ACTIVATION_CODE_LEN + 1], struct err *e);
+int user_activation_issue(struct db *db, int64_t id, char code[ACTIVATION_CODE_LEN + 1], struct err *e);
 /* A new random code "ABCDE-FGHJK" from ACTIVATION_ALPHABET. */
 void activation_code_new(char code[ACTIVATION_CODE_LEN + 1]);
 /* What a person typed (any case, spaces or dashes anywhere, O for 0...) as the code's canonical form; false when it cannot be a code. */
 bool activation_code_normalise(const char *in, char out[ACTIVATION_CODE_LEN + 1]);
 /* True when username has an activation code outstanding (its login password is the code). */
-bool user_activation_pending(sqlite3 *db, const char *username);
+bool user_activation_pending(struct db *db, const char *username);
 /*
  * What to check at login as username's password: when an activation code is
  * outstanding, the typed text in the code's canonical form (into buf), so
  * "abcde fghjk" works; otherwise pw itself.
  */
-const char *user_login_password(sqlite3 *db, const char *username, const char *pw, char buf[ACTIVATION_CODE_LEN + 1]);
+const char *user_login_password(struct db *db, const char *username, const char *pw, char buf[ACTIVATION_CODE_LEN + 1]);
 /*
  * Called after login_attempt() accepted user id: an activation code is used up
  * here (it works once), so the user then has no password until they choose
  * one. 0 when the login may go on; -1 (nothing changed) when the code had
  * expired, with a catalogue sentence in e->msg.
  */
-int user_login_finish(sqlite3 *db, int64_t id, struct err *e);
+int user_login_finish(struct db *db, int64_t id, struct err *e);
 /* True when user id must choose a new password before doing anything else. */
-bool user_must_change(sqlite3 *db, int64_t id);
+bool user_must_change(struct db *db, int64_t id);
 
-int user_set_lang(sqlite3 *db, int64_t id, const char *lang);
+int user_set_lang(struct db *db, int64_t id, const char *lang);
 /* Updates names, sex, org, position, email, phone, roles of an existing user. */
-int user_update(sqlite3 *db, int64_t id, const struct user_input *u, struct err *e);
+int user_update(struct db *db, int64_t id, const struct user_input *u, struct err *e);
 
 /* Loads one user by id or by username; -1 when absent. */
-int user_get(sqlite3 *db, int64_t id, struct user *u);
+int user_get(struct db *db, int64_t id, struct user *u);
 /*
  * The user of a live session, in one query: the session whose token hash is token_hash, created after
  * created_after and last seen after seen_after, of an active user. Fills u (release with user_release()),
  * csrf (the session's form token) and *last_seen. ERR_NOTFOUND when there is no such session,
  * ERR_UNAVAILABLE when the database failed. For session_user_lookup() (accounts/sessions.h); other callers use that.
  */
-int user_get_by_session(sqlite3 *db, const char *token_hash, int64_t created_after, int64_t seen_after,
+int user_get_by_session(struct db *db, const char *token_hash, int64_t created_after, int64_t seen_after,
 			struct user *u, char csrf[65], int64_t *last_seen);
-int user_get_by_name(sqlite3 *db, const char *username, struct user *u);
+int user_get_by_name(struct db *db, const char *username, struct user *u);
 void user_release(struct user *u);
 /*
  * The usernames of demo accounts (is_demo) that can still log in, appended to names separated by
  * spaces; returns how many, or -1 with a message.
  */
-int users_demo_active(sqlite3 *db, struct buf *names, struct err *e);
+int users_demo_active(struct db *db, struct buf *names, struct err *e);
 /*
  * The active administrators that are demo accounts (demo true) or not, their usernames appended to names
  * (NULL: only counted) separated by spaces; returns how many, or -1 with a message.
  */
-int users_admins_active(sqlite3 *db, bool demo, struct buf *names, struct err *e);
+int users_admins_active(struct db *db, bool demo, struct buf *names, struct err *e);
 
 /*
  * The people below org_code (inclusive) still waiting for activation (imported
@@ -170,7 +170,7 @@ int users_admins_active(sqlite3 *db, bool demo, struct buf *names, struct err *e
  * gets the count. Nobody waiting is an error naming the unit.
  */
 typedef int (*activation_fn)(void *ctx, const struct user *u, const char *code, struct err *e);
-int users_activation_batch(sqlite3 *db, const char *org_code, activation_fn fn, void *ctx, int *n, struct err *e);
+int users_activation_batch(struct db *db, const char *org_code, activation_fn fn, void *ctx, int *n, struct err *e);
 
 /*
  * Imports users from CSV with header-named columns (any order):
@@ -180,26 +180,26 @@ int users_activation_batch(sqlite3 *db, const char *org_code, activation_fn fn, 
  * good rows costs one password hash each (about 60 ms), done before the
  * write transaction, each lending the caller's pooled connection meanwhile.
  */
-int users_import_csv(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
+int users_import_csv(struct db *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
 		     struct err *e);
 /* Told how far a long import is: rows whose password is hashed, of total, every 1,000 and at the end. */
 typedef void (*import_progress_fn)(size_t done, size_t total, void *ctx);
 /* users_import_csv() reporting progress (progress may be NULL). */
-int users_import_csv_progress(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr,
+int users_import_csv_progress(struct db *db, const char *name, const char *data, size_t len, struct problems *pr,
 			      int *added, import_progress_fn progress, void *ctx, struct err *e);
 
 /* The number of accounts, deleted ones included; -1 when it cannot be read. */
-int64_t users_count(sqlite3 *db);
+int64_t users_count(struct db *db);
 /* The number of synthetic demo learners (usernames demo<digits>); -1 when it cannot be read. */
-int64_t users_demo_learners_count(sqlite3 *db);
+int64_t users_demo_learners_count(struct db *db);
 /*
  * The sex of each of n accounts, for figures disaggregated by sex: sex[i] for ids[i] is "female",
  * "male", "other" or "unspecified" (also for an id with no account), static strings. One query per 64
  * ids, never one per id. 0, or -1 with a message when reading failed.
  */
-int users_sex(sqlite3 *db, const int64_t *ids, size_t n, const char **sex, struct err *e);
+int users_sex(struct db *db, const int64_t *ids, size_t n, const char **sex, struct err *e);
 /* True when an account (deleted or not) has this username. */
-bool user_exists(sqlite3 *db, const char *username);
+bool user_exists(struct db *db, const char *username);
 
 /* One account as `sala user list` shows it; the strings are borrowed for the call only. */
 struct user_listing {
@@ -212,7 +212,7 @@ typedef void (*user_listing_fn)(void *ctx, const struct user_listing *r);
  * org_code is NULL), by username. 0, or -1 with e set (an unknown org, or the
  * list stopped by a read error: the caller has then seen only part of it).
  */
-int users_list(sqlite3 *db, const char *org_code, user_listing_fn fn, void *ctx, struct err *e);
+int users_list(struct db *db, const char *org_code, user_listing_fn fn, void *ctx, struct err *e);
 
 /* One row of users_search(); every string borrowed for the call ("" when NULL). */
 struct user_row {
@@ -228,9 +228,9 @@ typedef int (*user_row_fn)(void *ctx, const struct user_row *u);
  * everyone), ordered by username, at most limit of them. 0 when every row was read, fn's non-zero return,
  * or -1 with a message when reading ended on a database error (never a short list taken for the whole).
  */
-int users_search(sqlite3 *db, const char *q, int limit, user_row_fn fn, void *ctx, struct err *e);
+int users_search(struct db *db, const char *q, int limit, user_row_fn fn, void *ctx, struct err *e);
 /* The org unit id of user id, or -1 when there is no such user. */
-int64_t user_org_id(sqlite3 *db, int64_t id);
+int64_t user_org_id(struct db *db, int64_t id);
 
 /*
  * The ids of the accounts whose current org unit lies in org_id's subtree (org_id included), only the
@@ -238,13 +238,13 @@ int64_t user_org_id(sqlite3 *db, int64_t id);
  * statement, so callers work on the set a batch at a time (DB_BATCH in lib/db.h), never a query per
  * account. 0, or -1 with e set (an unknown unit, or a read error: then *ids is NULL).
  */
-int users_in_org_subtree(sqlite3 *db, int64_t org_id, bool active_only, int64_t **ids, size_t *n, struct err *e);
+int users_in_org_subtree(struct db *db, int64_t org_id, bool active_only, int64_t **ids, size_t *n, struct err *e);
 /* Called per account with its id and username (borrowed for the call); non-zero stops the walk and is returned. */
 typedef int (*user_name_fn)(void *ctx, int64_t id, const char *username);
 /*
  * fn for each of ids[0..n) that names an account, in no set order, read DB_BATCH ids a statement. 0 when
  * every row was read, fn's non-zero return, or -1 with a message when reading ended on a database error.
  */
-int users_usernames(sqlite3 *db, const int64_t *ids, size_t n, user_name_fn fn, void *ctx, struct err *e);
+int users_usernames(struct db *db, const int64_t *ids, size_t n, user_name_fn fn, void *ctx, struct err *e);
 
 #endif

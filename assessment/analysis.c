@@ -77,7 +77,7 @@ void item_stats_free(struct item_stat *s, int n)
 	free(s);
 }
 
-int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_path, const char *lang, struct quiz *q,
+int attempt_item_analysis(struct db *db, const char *course_id, const char *item_path, const char *lang, struct quiz *q,
 			  struct item_stat **out, int *n, struct err *e)
 {
 	*out = NULL;
@@ -96,13 +96,13 @@ int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_p
 	for (int i = 0; i < nq; i++)
 		s[i].question = i;
 	/* Each learner's first submitted attempt on this package: retakes would flatter the items. */
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    db_stmt(db, "SELECT aa.question, aa.score, aa.chosen, a.user_id FROM attempts a "
 			"JOIN attempt_answers aa ON aa.attempt_id = a.id "
 			"WHERE a.package_id = ?1 AND a.item_path = ?2 AND a.submitted_at IS NOT NULL AND a.id = "
 			"(SELECT min(x.id) FROM attempts x WHERE x.user_id = a.user_id AND x.package_id = ?1 AND "
 			"x.item_path = ?2 AND x.submitted_at IS NOT NULL)");
-	sqlite3_bind_int64(st, 1, ref.package_id);
+	db_bind_int64(st, 1, ref.package_id);
 	db_bind_text(st, 2, item_path);
 	/* The answers' question, result and learner, kept for the tallies by sex once the sexes are known. */
 	struct answer_mark {
@@ -112,16 +112,16 @@ int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_p
 	} *marks = NULL;
 	size_t nmarks = 0, cap = 0;
 	while ((rc = db_step_row(st)) > 0) {
-		int qi = sqlite3_column_int(st, 0);
+		int qi = db_col_int(st, 0);
 		if (qi < 0 || qi >= nq)
 			continue;
-		bool right = sqlite3_column_double(st, 1) >= 0.9999;
+		bool right = db_col_double(st, 1) >= 0.9999;
 		s[qi].n++, s[qi].right += right;
 		if (nmarks == cap) {
 			cap = cap ? cap * 2 : 64;
 			marks = xrealloc(marks, cap * sizeof *marks);
 		}
-		marks[nmarks++] = (struct answer_mark){qi, right, sqlite3_column_int64(st, 3)};
+		marks[nmarks++] = (struct answer_mark){qi, right, db_col_int64(st, 3)};
 		if (!right)
 			wrong_parts(&q->questions[qi], db_col_text(st, 2), &t[qi], &nt[qi]);
 	}

@@ -47,14 +47,14 @@ int64_t attempt_seconds_left(const struct attempt *a, int64_t now)
 }
 
 /* Loads the row and quiz of an attempt (no ownership check). */
-static int load_row(sqlite3 *db, int64_t id, struct attempt *a, struct err *e)
+static int load_row(struct db *db, int64_t id, struct attempt *a, struct err *e)
 {
 	memset(a, 0, sizeof *a);
 	a->score = -1;
-	sqlite3_stmt *st = db_stmt(db, "SELECT a.user_id, a.course_id, a.package_id, a.item_path, a.kind, a.seed, "
+	struct db_stmt *st = db_stmt(db, "SELECT a.user_id, a.course_id, a.package_id, a.item_path, a.kind, a.seed, "
 					  "a.layout, a.started_at, a.deadline_at, a.submitted_at, a.answers, a.score, "
 					  "a.passed FROM attempts a WHERE a.id = ?");
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	int step = db_step_row(st);
 	if (step <= 0) {
 		db_finish(st);
@@ -64,21 +64,21 @@ static int load_row(sqlite3 *db, int64_t id, struct attempt *a, struct err *e)
 		return ATTEMPT_ENOTFOUND;
 	}
 	a->id = id;
-	a->user_id = sqlite3_column_int64(st, 0);
+	a->user_id = db_col_int64(st, 0);
 	a->course_id = xstrdup(db_col_text(st, 1));
-	a->package_id = sqlite3_column_int64(st, 2);
+	a->package_id = db_col_int64(st, 2);
 	a->item_path = xstrdup(db_col_text(st, 3));
 	int kind = quiz_kind_parse(db_col_text(st, 4));
 	a->kind = kind < 0 ? QUIZ_FINAL : (enum quiz_kind)kind;
-	a->seed = sqlite3_column_int64(st, 5);
+	a->seed = db_col_int64(st, 5);
 	char *layout = xstrdup(db_col_text(st, 6));
-	a->started_at = sqlite3_column_int64(st, 7);
-	a->deadline_at = sqlite3_column_int64(st, 8);
-	a->submitted_at = sqlite3_column_int64(st, 9);
+	a->started_at = db_col_int64(st, 7);
+	a->deadline_at = db_col_int64(st, 8);
+	a->submitted_at = db_col_int64(st, 9);
 	char *answers = xstrdup(db_col_text(st, 10));
 	if (a->submitted_at) {
-		a->score = sqlite3_column_double(st, 11);
-		a->passed = sqlite3_column_int(st, 12) != 0;
+		a->score = db_col_double(st, 11);
+		a->passed = db_col_int(st, 12) != 0;
 	}
 	db_finish(st);
 	/* The package's language and pass mark come with the quiz file's lookup: no extra query. */
@@ -122,40 +122,40 @@ static void grade_submission(struct attempt *a, int64_t now)
 	a->late = past_deadline(a, now);
 }
 
-static int record_submission(sqlite3 *db, struct attempt *a, int64_t now, struct err *e)
+static int record_submission(struct db *db, struct attempt *a, int64_t now, struct err *e)
 {
 	a->submitted_at = now;
 	struct buf ans = BUF_INIT;
 	attempt_answers_format(a, &ans);
-	sqlite3_stmt *st = db_stmt(db, "UPDATE attempts SET submitted_at = ?, answers = ?, score = ?, passed = ? "
+	struct db_stmt *st = db_stmt(db, "UPDATE attempts SET submitted_at = ?, answers = ?, score = ?, passed = ? "
 					  "WHERE id = ? AND submitted_at IS NULL");
-	sqlite3_bind_int64(st, 1, now);
+	db_bind_int64(st, 1, now);
 	db_bind_text(st, 2, buf_str(&ans));
-	sqlite3_bind_double(st, 3, a->score);
-	sqlite3_bind_int(st, 4, a->passed);
-	sqlite3_bind_int64(st, 5, a->id);
+	db_bind_double(st, 3, a->score);
+	db_bind_int(st, 4, a->passed);
+	db_bind_int64(st, 5, a->id);
 	int ok = db_step_done(st) == 0;
 	db_finish(st);
 	buf_release(&ans);
 	if (!ok)
-		return err_set(e, "cannot save the submission: %s", sqlite3_errmsg(db)), ATTEMPT_EFAIL;
+		return err_set(e, "cannot save the submission: %s", db_errmsg(db)), ATTEMPT_EFAIL;
 	st = db_stmt(db, "INSERT OR REPLACE INTO attempt_answers(attempt_id, question, score, chosen) "
 			    "VALUES (?, ?, ?, ?)");
 	for (int k = 0; k < a->nitems && ok; k++) {
 		const struct question *qu = &a->quiz.questions[a->items[k].question];
 		struct buf ch = BUF_INIT;
 		attempt_chosen_text(qu, &a->answers[k], &ch);
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, a->id);
-		sqlite3_bind_int(st, 2, a->items[k].question);
-		sqlite3_bind_double(st, 3, a->item_scores[k]);
+		db_reset(st);
+		db_bind_int64(st, 1, a->id);
+		db_bind_int(st, 2, a->items[k].question);
+		db_bind_double(st, 3, a->item_scores[k]);
 		db_bind_text(st, 4, buf_str(&ch));
 		ok = db_step_done(st) == 0;
 		buf_release(&ch);
 	}
 	db_finish(st);
 	if (!ok)
-		return err_set(e, "cannot save the answers: %s", sqlite3_errmsg(db)), ATTEMPT_EFAIL;
+		return err_set(e, "cannot save the answers: %s", db_errmsg(db)), ATTEMPT_EFAIL;
 	/* Enrolment, "started" and the final or pretest score, in one statement of this transaction. */
 	enum enrolment_score which = a->kind == QUIZ_FINAL     ? ENROLMENT_SCORE_FINAL
 				     : a->kind == QUIZ_PRETEST ? ENROLMENT_SCORE_PRETEST
@@ -168,29 +168,29 @@ static int record_submission(sqlite3 *db, struct attempt *a, int64_t now, struct
 }
 
 /* 1 when the attempt is not yet submitted, 0 when it is, -1 when it cannot be read. */
-static int still_open(sqlite3 *db, int64_t id)
+static int still_open(struct db *db, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM attempts WHERE id = ? AND submitted_at IS NULL");
-	sqlite3_bind_int64(st, 1, id);
+	struct db_stmt *st = db_stmt(db, "SELECT 1 FROM attempts WHERE id = ? AND submitted_at IS NULL");
+	db_bind_int64(st, 1, id);
 	int open = db_step_row(st);
 	db_finish(st);
 	return open;
 }
 
 /* Reads back the stored result of a submitted attempt (after a concurrent submission). */
-static int reload_result(sqlite3 *db, struct attempt *a, struct err *e)
+static int reload_result(struct db *db, struct attempt *a, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT submitted_at, answers, score, passed FROM attempts WHERE id = ?");
-	sqlite3_bind_int64(st, 1, a->id);
+	struct db_stmt *st = db_stmt(db, "SELECT submitted_at, answers, score, passed FROM attempts WHERE id = ?");
+	db_bind_int64(st, 1, a->id);
 	int rc = db_step_row(st);
 	if (rc > 0) {
-		a->submitted_at = sqlite3_column_int64(st, 0);
+		a->submitted_at = db_col_int64(st, 0);
 		for (int k = 0; k < a->nitems; k++)
 			answer_release(&a->answers[k]);
 		attempt_answers_parse(a, db_col_text(st, 1));
 		attempt_grade_all(a);
-		a->score = sqlite3_column_double(st, 2);
-		a->passed = sqlite3_column_int(st, 3) != 0;
+		a->score = db_col_double(st, 2);
+		a->passed = db_col_int(st, 3) != 0;
 		a->late = past_deadline(a, a->submitted_at);
 	}
 	db_finish(st);
@@ -206,12 +206,12 @@ struct submit_job {
 	bool already; /* another request submitted it first */
 };
 
-static int submit_job_run(sqlite3 *db, void *arg, struct err *e)
+static int submit_job_run(struct db *db, void *arg, struct err *e)
 {
 	struct submit_job *j = arg;
 	int open = still_open(db, j->a->id);
 	if (open < 0)
-		return err_set(e, "cannot read attempt %lld: %s", (long long)j->a->id, sqlite3_errmsg(db));
+		return err_set(e, "cannot read attempt %lld: %s", (long long)j->a->id, db_errmsg(db));
 	if (!open) {
 		j->already = true;
 		return 0;
@@ -224,7 +224,7 @@ static int submit_job_run(sqlite3 *db, void *arg, struct err *e)
  * through the database's group commit, so concurrent submissions share one
  * fsync; the call returns only once the submission is on disk.
  */
-static int submit_locked(sqlite3 *db, struct attempt *a, int64_t now, struct err *e)
+static int submit_locked(struct db *db, struct attempt *a, int64_t now, struct err *e)
 {
 	struct submit_job j = {.a = a, .now = now};
 	grade_submission(a, now);
@@ -239,7 +239,7 @@ static int submit_locked(sqlite3 *db, struct attempt *a, int64_t now, struct err
 	return 0;
 }
 
-int attempt_load(sqlite3 *db, int64_t attempt_id, int64_t user_id, struct attempt *a, struct err *e)
+int attempt_load(struct db *db, int64_t attempt_id, int64_t user_id, struct attempt *a, struct err *e)
 {
 	int rc = load_row(db, attempt_id, a, e);
 	if (rc == 0 && a->user_id != user_id) {
@@ -263,34 +263,34 @@ int attempt_load(sqlite3 *db, int64_t attempt_id, int64_t user_id, struct attemp
 }
 
 /* The submitted attempts of a quiz; -1 when they cannot be counted. */
-static int count_used(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path)
+static int count_used(struct db *db, int64_t user_id, const char *course_id, const char *item_path)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND "
+	struct db_stmt *st = db_stmt(db, "SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND "
 					  "item_path = ? AND submitted_at IS NOT NULL");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
 	int rc = db_step_row(st);
-	int n = rc > 0 ? sqlite3_column_int(st, 0) : rc < 0 ? -1 : 0;
+	int n = rc > 0 ? db_col_int(st, 0) : rc < 0 ? -1 : 0;
 	db_finish(st);
 	return n;
 }
 
 /* The id of the open attempt of a quiz, 0 when none, -1 when it cannot be read. */
-static int64_t open_attempt(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path)
+static int64_t open_attempt(struct db *db, int64_t user_id, const char *course_id, const char *item_path)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM attempts WHERE user_id = ? AND course_id = ? AND "
+	struct db_stmt *st = db_stmt(db, "SELECT id FROM attempts WHERE user_id = ? AND course_id = ? AND "
 					  "item_path = ? AND submitted_at IS NULL ORDER BY id DESC LIMIT 1");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
 	int rc = db_step_row(st);
-	int64_t id = rc > 0 ? sqlite3_column_int64(st, 0) : rc < 0 ? -1 : 0;
+	int64_t id = rc > 0 ? db_col_int64(st, 0) : rc < 0 ? -1 : 0;
 	db_finish(st);
 	return id;
 }
 
-int attempt_start(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path, const char *lang,
+int attempt_start(struct db *db, int64_t user_id, const char *course_id, const char *item_path, const char *lang,
 		  int64_t *attempt_id, struct err *e)
 {
 	*attempt_id = 0;
@@ -360,29 +360,29 @@ int attempt_start(sqlite3 *db, int64_t user_id, const char *course_id, const cha
 		rc = ATTEMPT_ELIMIT;
 		goto out;
 	}
-	sqlite3_stmt *st = db_stmt(db, "INSERT INTO attempts(user_id, course_id, package_id, item_path, kind, seed, "
+	struct db_stmt *st = db_stmt(db, "INSERT INTO attempts(user_id, course_id, package_id, item_path, kind, seed, "
 					  "layout, started_at, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
-	sqlite3_bind_int64(st, 3, ref.package_id);
+	db_bind_int64(st, 3, ref.package_id);
 	db_bind_text(st, 4, item_path);
 	db_bind_text(st, 5, quiz_kind_name(q.kind));
-	sqlite3_bind_int64(st, 6, (int64_t)seed);
+	db_bind_int64(st, 6, (int64_t)seed);
 	db_bind_text(st, 7, buf_str(&layout));
-	sqlite3_bind_int64(st, 8, now);
+	db_bind_int64(st, 8, now);
 	if (q.minutes > 0)
-		sqlite3_bind_int64(st, 9, now + (int64_t)q.minutes * 60);
+		db_bind_int64(st, 9, now + (int64_t)q.minutes * 60);
 	else
-		sqlite3_bind_null(st, 9);
+		db_bind_null(st, 9);
 	bool ok = db_step_done(st) == 0;
 	db_finish(st);
 	if (!ok) {
-		err_set(e, "cannot start the attempt: %s", sqlite3_errmsg(db));
+		err_set(e, "cannot start the attempt: %s", db_errmsg(db));
 		db_rollback(db);
 		rc = ATTEMPT_EFAIL;
 		goto out;
 	}
-	*attempt_id = sqlite3_last_insert_rowid(db);
+	*attempt_id = db_last_insert_id(db);
 	/* Starting a quiz enrols and marks the course started; the attempt stands even if that fails. */
 	struct err ee = {0};
 	if (enrolment_record_quiz(db, user_id, course_id, now, ENROLMENT_SCORE_NONE, 0, &ee) < 0)
@@ -395,7 +395,7 @@ out:
 	return rc;
 }
 
-int attempt_save(sqlite3 *db, struct attempt *a, answer_get_fn get, void *ctx, struct err *e)
+int attempt_save(struct db *db, struct attempt *a, answer_get_fn get, void *ctx, struct err *e)
 {
 	int64_t now = now_s();
 	if (a->submitted_at)
@@ -414,21 +414,21 @@ int attempt_save(sqlite3 *db, struct attempt *a, answer_get_fn get, void *ctx, s
 	struct buf b = BUF_INIT;
 	attempt_answers_format(a, &b);
 	db_durable(db, true);
-	sqlite3_stmt *st = db_stmt(db, "UPDATE attempts SET answers = ? WHERE id = ? AND submitted_at IS NULL");
+	struct db_stmt *st = db_stmt(db, "UPDATE attempts SET answers = ? WHERE id = ? AND submitted_at IS NULL");
 	db_bind_text(st, 1, buf_str(&b));
-	sqlite3_bind_int64(st, 2, a->id);
+	db_bind_int64(st, 2, a->id);
 	bool ok = db_step_done(st) == 0;
-	bool changed = sqlite3_changes(db) > 0;
+	bool changed = db_changes(db) > 0;
 	db_finish(st);
 	buf_release(&b);
 	if (!ok)
-		return err_set(e, "cannot save the answers: %s", sqlite3_errmsg(db)), ATTEMPT_EFAIL;
+		return err_set(e, "cannot save the answers: %s", db_errmsg(db)), ATTEMPT_EFAIL;
 	if (!changed)
 		return err_set(e, "this attempt was already submitted"), ATTEMPT_ECLOSED;
 	return 0;
 }
 
-int attempt_submit(sqlite3 *db, struct attempt *a, answer_get_fn get, void *ctx, struct err *e)
+int attempt_submit(struct db *db, struct attempt *a, answer_get_fn get, void *ctx, struct err *e)
 {
 	if (a->submitted_at)
 		return 0; /* idempotent: the stored result stands */
@@ -444,13 +444,13 @@ int attempt_submit(sqlite3 *db, struct attempt *a, answer_get_fn get, void *ctx,
 	return submit_locked(db, a, now, e);
 }
 
-int attempt_list(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path,
+int attempt_list(struct db *db, int64_t user_id, const char *course_id, const char *item_path,
 		 struct attempt_summary **out, int *n, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, started_at, submitted_at, score, passed, deadline_at FROM "
+	struct db_stmt *st = db_stmt(db, "SELECT id, started_at, submitted_at, score, passed, deadline_at FROM "
 					  "attempts WHERE user_id = ? AND course_id = ? AND item_path = ? "
 					  "ORDER BY id DESC LIMIT 1000");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
 	int cap = 8, k = 0, rc;
@@ -461,12 +461,12 @@ int attempt_list(sqlite3 *db, int64_t user_id, const char *course_id, const char
 			v = xrealloc(v, (size_t)cap * sizeof *v);
 		}
 		struct attempt_summary *s = &v[k++];
-		s->id = sqlite3_column_int64(st, 0);
-		s->started_at = sqlite3_column_int64(st, 1);
-		s->submitted_at = sqlite3_column_int64(st, 2);
-		s->score = s->submitted_at ? sqlite3_column_double(st, 3) : -1;
-		s->passed = sqlite3_column_int(st, 4) != 0;
-		int64_t dl = sqlite3_column_int64(st, 5);
+		s->id = db_col_int64(st, 0);
+		s->started_at = db_col_int64(st, 1);
+		s->submitted_at = db_col_int64(st, 2);
+		s->score = s->submitted_at ? db_col_double(st, 3) : -1;
+		s->passed = db_col_int(st, 4) != 0;
+		int64_t dl = db_col_int64(st, 5);
 		s->late = s->submitted_at && dl && s->submitted_at > dl + ATTEMPT_GRACE_S;
 	}
 	db_finish(st);
@@ -487,7 +487,7 @@ void quiz_status_release(struct quiz_status *st)
 	memset(st, 0, sizeof *st);
 }
 
-int attempt_quiz_status(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path, const char *lang,
+int attempt_quiz_status(struct db *db, int64_t user_id, const char *course_id, const char *item_path, const char *lang,
 			struct quiz_status *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
@@ -517,15 +517,15 @@ int attempt_quiz_status(sqlite3 *db, int64_t user_id, const char *course_id, con
 		quiz_status_release(out);
 		return ATTEMPT_EFAIL;
 	}
-	sqlite3_stmt *st = db_stmt(db, "SELECT max(score), max(passed) FROM attempts WHERE user_id = ? AND "
+	struct db_stmt *st = db_stmt(db, "SELECT max(score), max(passed) FROM attempts WHERE user_id = ? AND "
 					  "course_id = ? AND item_path = ? AND submitted_at IS NOT NULL");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
 	int step = db_step_row(st);
-	if (step > 0 && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		out->best = sqlite3_column_double(st, 0);
-		out->passed = sqlite3_column_int(st, 1) != 0;
+	if (step > 0 && db_col_type(st, 0) != DB_NULL) {
+		out->best = db_col_double(st, 0);
+		out->passed = db_col_int(st, 1) != 0;
 	}
 	db_finish(st);
 	if (step < 0) {

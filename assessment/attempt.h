@@ -22,7 +22,7 @@
  */
 #ifndef SALA_ATTEMPT_H
 #define SALA_ATTEMPT_H
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -99,7 +99,7 @@ struct attempt_summary {
 };
 
 /* Looks up the quiz and the user's attempts; ATTEMPT_ENOTFOUND when the course has no such quiz. */
-int attempt_quiz_status(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path, const char *lang,
+int attempt_quiz_status(struct db *db, int64_t user_id, const char *course_id, const char *item_path, const char *lang,
 			struct quiz_status *st, struct err *e);
 void quiz_status_release(struct quiz_status *st);
 
@@ -109,7 +109,7 @@ void quiz_status_release(struct quiz_status *st);
  * (source 'self') if needed and sets enrolments.started_at once. Open attempts
  * past their deadline are closed first. ATTEMPT_ELIMIT when none are left.
  */
-int attempt_start(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path, const char *lang,
+int attempt_start(struct db *db, int64_t user_id, const char *course_id, const char *item_path, const char *lang,
 		  int64_t *attempt_id, struct err *e);
 
 /*
@@ -118,7 +118,7 @@ int attempt_start(sqlite3 *db, int64_t user_id, const char *course_id, const cha
  * deadline + grace is submitted here with its saved answers (marked late).
  * Release with attempt_release().
  */
-int attempt_load(sqlite3 *db, int64_t attempt_id, int64_t user_id, struct attempt *a, struct err *e);
+int attempt_load(struct db *db, int64_t attempt_id, int64_t user_id, struct attempt *a, struct err *e);
 void attempt_release(struct attempt *a);
 
 /* Looks up a key of the learner's answers (form field or JSON member); NULL when absent. Borrowed. */
@@ -139,7 +139,7 @@ bool attempt_key_valid(const struct attempt *a, const char *key);
  * choice of the question, or text that is not UTF-8 or over 1000 bytes;
  * ATTEMPT_ECLOSED when submitted or past the deadline (it is then closed as late).
  */
-int attempt_save(sqlite3 *db, struct attempt *a, answer_get_fn get, void *ctx, struct err *e);
+int attempt_save(struct db *db, struct attempt *a, answer_get_fn get, void *ctx, struct err *e);
 
 /*
  * Submits: takes the answers from get (NULL: the saved ones), grades on the
@@ -150,10 +150,10 @@ int attempt_save(sqlite3 *db, struct attempt *a, answer_get_fn get, void *ctx, s
  * count) and the attempt is marked late. On return a->score, passed,
  * item_scores are set.
  */
-int attempt_submit(sqlite3 *db, struct attempt *a, answer_get_fn get, void *ctx, struct err *e);
+int attempt_submit(struct db *db, struct attempt *a, answer_get_fn get, void *ctx, struct err *e);
 
 /* The user's attempts on a quiz, newest first; caller frees *out. */
-int attempt_list(sqlite3 *db, int64_t user_id, const char *course_id, const char *item_path,
+int attempt_list(struct db *db, int64_t user_id, const char *course_id, const char *item_path,
 		 struct attempt_summary **out, int *n, struct err *e);
 
 /*
@@ -185,7 +185,7 @@ struct item_stat {
 	int wrong_n[3];
 };
 /* Uses the active package in lang (as attempt_start); q gets its parsed quiz (quiz_free it); *out is caller-freed. */
-int attempt_item_analysis(sqlite3 *db, const char *course_id, const char *item_path, const char *lang,
+int attempt_item_analysis(struct db *db, const char *course_id, const char *item_path, const char *lang,
 			  struct quiz *q, struct item_stat **out, int *n, struct err *e);
 void item_stats_free(struct item_stat *s, int n);
 

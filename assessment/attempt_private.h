@@ -14,7 +14,7 @@
  */
 #ifndef SALA_ATTEMPT_PRIVATE_H
 #define SALA_ATTEMPT_PRIVATE_H
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -37,7 +37,7 @@ struct quiz_ref {
 
 /* The package of course_id whose quiz item_path a learner reading in lang sees (course_pick_package());
  * ATTEMPT_ENOTFOUND when there is none or the item is not a quiz. */
-int attempt_quiz_find(sqlite3 *db, const char *course_id, const char *item_path, const char *lang,
+int attempt_quiz_find(struct db *db, const char *course_id, const char *item_path, const char *lang,
 		      struct quiz_ref *ref);
 /*
  * The parsed quiz file path of a package: a borrowed view of the shared cache
@@ -45,9 +45,9 @@ int attempt_quiz_find(sqlite3 *db, const char *course_id, const char *item_path,
  * way quiz_free(q) is right. ATTEMPT_EQUIZ when the file is missing or does
  * not parse, ATTEMPT_EFAIL when the database failed.
  */
-int attempt_quiz_load(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct err *e);
+int attempt_quiz_load(struct db *db, int64_t package_id, const char *path, struct quiz *q, struct err *e);
 /* attempt_quiz_load() that also fills *file (may be NULL): the file's package's language and pass mark. */
-int attempt_quiz_load_file(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct media_file *file,
+int attempt_quiz_load_file(struct db *db, int64_t package_id, const char *path, struct quiz *q, struct media_file *file,
 			   struct err *e);
 /* How many questions an attempt asks: the quiz's draw when it is smaller than the quiz, else all. */
 int attempt_quiz_asked(const struct quiz *q);

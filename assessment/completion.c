@@ -75,13 +75,13 @@ static bool lessons_met(const struct package_need *p)
 }
 
 /* The distinct paths of the quizzes user_id has passed in course_id (caller frees). 0, or -1 with a message. */
-static int passed_paths(sqlite3 *db, int64_t user_id, const char *course_id, char ***out, size_t *n, struct err *e)
+static int passed_paths(struct db *db, int64_t user_id, const char *course_id, char ***out, size_t *n, struct err *e)
 {
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *st = db_stmt(db, "SELECT DISTINCT item_path FROM attempts WHERE user_id = ? AND course_id = ? "
+	struct db_stmt *st = db_stmt(db, "SELECT DISTINCT item_path FROM attempts WHERE user_id = ? AND course_id = ? "
 				       "AND passed = 1 AND submitted_at IS NOT NULL");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
@@ -103,7 +103,7 @@ static bool path_in(char **paths, size_t n, const char *path)
 }
 
 /* 1 when some active package of the course is complete for user_id, 0 when none, -1 with a message. */
-static int course_complete(sqlite3 *db, int64_t user_id, const char *course_id, struct err *e)
+static int course_complete(struct db *db, int64_t user_id, const char *course_id, struct err *e)
 {
 	struct needs ns = {0};
 	if (course_requirements(db, user_id, course_id, need_add, &ns, e) < 0) {
@@ -140,7 +140,7 @@ static int course_complete(sqlite3 *db, int64_t user_id, const char *course_id, 
 	return done;
 }
 
-int completion_update(sqlite3 *db, int64_t user_id, const char *course_id, bool *completed_now, struct err *e)
+int completion_update(struct db *db, int64_t user_id, const char *course_id, bool *completed_now, struct err *e)
 {
 	if (completed_now)
 		*completed_now = false;

@@ -12,7 +12,7 @@
  */
 #ifndef SALA_COMPLETION_H
 #define SALA_COMPLETION_H
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +25,7 @@
  * or a quiz submitted; call inside a write transaction. *completed_now (may
  * be NULL) is set when this call recorded the completion.
  */
-int completion_update(sqlite3 *db, int64_t user_id, const char *course_id, bool *completed_now, struct err *e);
+int completion_update(struct db *db, int64_t user_id, const char *course_id, bool *completed_now, struct err *e);
 
 /* A quiz a learner has submitted at least once (assessment_submitted_quizzes()). */
 struct submitted_quiz {
@@ -39,7 +39,7 @@ struct submitted_quiz {
  * quiz when submitted). One query over the attempts_user index. *out is an arena array of *n
  * entries. 0, or -1 when reading failed (db_read_failed() says why; *n is then 0).
  */
-int assessment_submitted_quizzes(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id,
+int assessment_submitted_quizzes(struct db *db, struct arena *a, int64_t user_id, const char *course_id,
 				 struct submitted_quiz **out, size_t *n);
 
 #endif

@@ -15,7 +15,7 @@
 #include "lib/xmalloc.h"
 
 /* The package of course_id whose quiz item_path the learner reading in lang sees (course_pick_package()). */
-int attempt_quiz_find(sqlite3 *db, const char *course_id, const char *item_path, const char *lang, struct quiz_ref *ref)
+int attempt_quiz_find(struct db *db, const char *course_id, const char *item_path, const char *lang, struct quiz_ref *ref)
 {
 	struct course_pick pick;
 	if (course_pick_package(db, course_id, lang, item_path, &pick) < 0)
@@ -33,7 +33,7 @@ int attempt_quiz_find(sqlite3 *db, const char *course_id, const char *item_path,
 }
 
 /* Parses the quiz file of a package. */
-static int parse_quiz(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct err *e)
+static int parse_quiz(struct db *db, int64_t package_id, const char *path, struct quiz *q, struct err *e)
 {
 	memset(q, 0, sizeof *q);
 	q->pass_mark = -1;
@@ -104,13 +104,13 @@ static bool quiz_cached(int64_t package_id, const char *path, const char *sha, s
 	return hit;
 }
 
-int attempt_quiz_load(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct err *e)
+int attempt_quiz_load(struct db *db, int64_t package_id, const char *path, struct quiz *q, struct err *e)
 {
 	return attempt_quiz_load_file(db, package_id, path, q, NULL, e);
 }
 
 /* Parses the quiz file of a package (or finds it parsed); *file (may be NULL) gets what its package says. */
-int attempt_quiz_load_file(sqlite3 *db, int64_t package_id, const char *path, struct quiz *q, struct media_file *file,
+int attempt_quiz_load_file(struct db *db, int64_t package_id, const char *path, struct quiz *q, struct media_file *file,
 			   struct err *e)
 {
 	memset(q, 0, sizeof *q);

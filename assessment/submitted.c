@@ -4,14 +4,14 @@
 #include "assessment/completion.h"
 #include "lib/db.h"
 
-int assessment_submitted_quizzes(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id,
+int assessment_submitted_quizzes(struct db *db, struct arena *a, int64_t user_id, const char *course_id,
 				 struct submitted_quiz **out, size_t *n)
 {
 	/* Grouped in the order of attempts_user (user, course, path): no sort. */
-	sqlite3_stmt *st = db_stmt(db, "SELECT course_id, item_path, max(passed = 1) FROM attempts "
+	struct db_stmt *st = db_stmt(db, "SELECT course_id, item_path, max(passed = 1) FROM attempts "
 				       "WHERE user_id = ?1 AND (?2 IS NULL OR course_id = ?2) "
 				       "AND submitted_at IS NOT NULL GROUP BY course_id, item_path");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	size_t len = 0, cap = 0;
 	struct submitted_quiz *v = NULL;
@@ -27,7 +27,7 @@ int assessment_submitted_quizzes(sqlite3 *db, struct arena *a, int64_t user_id, 
 		struct submitted_quiz *q = &v[len++];
 		q->course_id = arena_strdup(a, db_col_text(st, 0));
 		q->item_path = arena_strdup(a, db_col_text(st, 1));
-		q->passed = sqlite3_column_int(st, 2) != 0;
+		q->passed = db_col_int(st, 2) != 0;
 	}
 	db_finish(st);
 	*out = rc < 0 ? NULL : v;

@@ -20,7 +20,7 @@ static void iso_time(int64_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-void cert_badge_json(sqlite3 *db, const struct cert *c, struct buf *out)
+void cert_badge_json(struct db *db, const struct cert *c, struct buf *out)
 {
 	char *base = cert_base_url(db);
 	char valid_from[32];
@@ -71,7 +71,7 @@ static void b64url(struct buf *out, const void *data, size_t len)
 	out->len += strlen(out->data + out->len);
 }
 
-int cert_badge_jwt(sqlite3 *db, const struct cert *c, struct buf *out, struct err *e)
+int cert_badge_jwt(struct db *db, const struct cert *c, struct buf *out, struct err *e)
 {
 	unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
 	if (cert_key_load(db, sk, pk, e) < 0)

@@ -36,7 +36,7 @@ static int pick_cmp(const void *a, const void *b)
 	return d ? d : (x->id > y->id) - (x->id < y->id);
 }
 
-int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **ids, size_t *n, struct err *e)
+int cert_select(struct db *db, const struct cert_filter *f, size_t max, int64_t **ids, size_t *n, struct err *e)
 {
 	*ids = NULL;
 	*n = 0;
@@ -74,23 +74,23 @@ int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **
 			buf_puts(&sql, ")");
 		}
 		buf_puts(&sql, " ORDER BY completed_on, id LIMIT ?4");
-		sqlite3_stmt *st = db_prepare(db, buf_str(&sql));
+		struct db_stmt *st = db_prepare(db, buf_str(&sql));
 		db_bind_text(st, 1, f->course_id && *f->course_id ? f->course_id : NULL);
 		db_bind_text(st, 2, f->from && *f->from ? f->from : NULL);
 		db_bind_text(st, 3, f->to && *f->to ? f->to : NULL);
-		sqlite3_bind_int64(st, 4, scan ? -1 : (int64_t)want);
+		db_bind_int64(st, 4, scan ? -1 : (int64_t)want);
 		for (size_t i = 0; i < k; i++)
-			sqlite3_bind_int64(st, (int)(5 + i), users[at + i]);
+			db_bind_int64(st, (int)(5 + i), users[at + i]);
 		int r;
 		while ((r = db_step_row(st)) > 0) {
-			int64_t uid = sqlite3_column_int64(st, 2);
+			int64_t uid = db_col_int64(st, 2);
 			if (scan && !bsearch(&uid, users, nu, sizeof *users, id_cmp))
 				continue;
 			if (scan && nv == want)
 				break;
 			if (nv == cap)
 				v = xrealloc(v, (cap = cap ? cap * 2 : 64) * sizeof *v);
-			v[nv].id = sqlite3_column_int64(st, 0);
+			v[nv].id = db_col_int64(st, 0);
 			snprintf(v[nv].day, sizeof v[nv].day, "%s", db_col_text(st, 1));
 			nv++;
 		}
@@ -206,7 +206,7 @@ static int zip_add(struct archive *a, const struct cert *c, const struct buf *pd
 }
 
 /* Renders ids in batches on nw workers; each result goes to the zip archive or the PDF. */
-static int bulk_run(sqlite3 *db, struct worker *ws, size_t nw, const int64_t *ids, size_t n, struct archive *zip,
+static int bulk_run(struct db *db, struct worker *ws, size_t nw, const int64_t *ids, size_t n, struct archive *zip,
 		    struct cert_pdf *pdf, struct err *e)
 {
 	struct cert *cs = xcalloc(BULK_BATCH, sizeof *cs);
@@ -235,7 +235,7 @@ static int bulk_run(sqlite3 *db, struct worker *ws, size_t nw, const int64_t *id
 	return rc;
 }
 
-int cert_bulk(sqlite3 *db, const struct cert_filter *f, const char *format, const char *path, size_t *count,
+int cert_bulk(struct db *db, const struct cert_filter *f, const char *format, const char *path, size_t *count,
 	      struct err *e)
 {
 	bool zip = format && strcmp(format, "zip") == 0;

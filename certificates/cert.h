@@ -12,7 +12,7 @@
 #ifndef SALA_CERT_H
 #define SALA_CERT_H
 #include <sodium.h>
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,7 +31,7 @@
  * nothing when the course has certificate: false or one is already issued).
  * Called inside the caller's transaction. Returns 0, or -1 with a message.
  */
-int cert_issue_on_completion(sqlite3 *db, int64_t user_id, const char *course_id, struct err *e);
+int cert_issue_on_completion(struct db *db, int64_t user_id, const char *course_id, struct err *e);
 
 /* A certificate as stored; strings owned by the struct, freed by cert_release(). */
 struct cert {
@@ -53,31 +53,31 @@ enum cert_status { CERT_VALID, CERT_REVOKED, CERT_SUPERSEDED, CERT_UNKNOWN, CERT
 const char *cert_status_name(enum cert_status s);
 
 /* Issues (own transaction) if not yet issued; *id gets the current certificate's id. -1 with a message. */
-int cert_issue(sqlite3 *db, int64_t user_id, const char *course_id, int64_t *id, struct err *e);
+int cert_issue(struct db *db, int64_t user_id, const char *course_id, int64_t *id, struct err *e);
 /*
  * Re-issues a current certificate with the learner's names and org as they
  * are now: a new serial and code; the old one gets superseded_by. *new_id
  * gets the new id. Refused for revoked or already superseded certificates.
  */
-int cert_reissue(sqlite3 *db, const char *serial, int64_t *new_id, struct err *e);
+int cert_reissue(struct db *db, const char *serial, int64_t *new_id, struct err *e);
 /* Revokes with a (required) reason. */
 /*
  * A name correction: re-issues every current certificate of user_id whose
  * names differ from the account's names now; the old ones are superseded.
  * *count gets how many were re-issued.
  */
-int cert_reissue_renamed(sqlite3 *db, int64_t user_id, int *count, struct err *e);
-int cert_revoke(sqlite3 *db, const char *serial, const char *reason, struct err *e);
+int cert_reissue_renamed(struct db *db, int64_t user_id, int *count, struct err *e);
+int cert_revoke(struct db *db, const char *serial, const char *reason, struct err *e);
 /* How many certificates were ever issued (re-issues included) and how many of them are revoked (/metrics). */
-int cert_counts(sqlite3 *db, int64_t *issued, int64_t *revoked, struct err *e);
+int cert_counts(struct db *db, int64_t *issued, int64_t *revoked, struct err *e);
 
 /* Loads by serial, by code (any spelling cert_code_normalize accepts) or by id; -1 when absent. */
-int cert_get_by_serial(sqlite3 *db, const char *serial, struct cert *c);
-int cert_get_by_code(sqlite3 *db, const char *code, struct cert *c);
-int cert_get(sqlite3 *db, int64_t id, struct cert *c);
+int cert_get_by_serial(struct db *db, const char *serial, struct cert *c);
+int cert_get_by_code(struct db *db, const char *code, struct cert *c);
+int cert_get(struct db *db, int64_t id, struct cert *c);
 void cert_release(struct cert *c);
 /* The serial of a certificate id into out; -1 when absent. */
-int cert_serial_of(sqlite3 *db, int64_t id, char out[32]);
+int cert_serial_of(struct db *db, int64_t id, char out[32]);
 
 /*
  * Online check: status of the certificate with this code; c is filled (release it) unless CERT_UNKNOWN or
@@ -85,15 +85,15 @@ int cert_serial_of(sqlite3 *db, int64_t id, char out[32]);
  * CERT_TAMPERED. When kid is not NULL (CERT_KID_SIZE bytes), it gets the id of the key whose signature
  * holds ("" when none does).
  */
-enum cert_status cert_verify_code_key(sqlite3 *db, const char *code, struct cert *c, char *kid, struct err *e);
+enum cert_status cert_verify_code_key(struct db *db, const char *code, struct cert *c, char *kid, struct err *e);
 /*
  * The start-up check of the key: the key set loads (cert_keys_load) and verifies the newest certificate, so
  * a key that does not belong to the database (a restore that mixed backups) is refused before it makes
  * every certificate look altered. -1 with a message naming the key file.
  */
-int cert_keys_check(sqlite3 *db, struct err *e);
+int cert_keys_check(struct db *db, struct err *e);
 /* True when the learner's current names differ from the certificate's. */
-bool cert_name_changed(sqlite3 *db, const struct cert *c);
+bool cert_name_changed(struct db *db, const struct cert *c);
 
 /* Verification codes: 9 random Crockford base32 symbols and a Luhn mod 32 check symbol. */
 void cert_code_new(char out[16]);
@@ -112,13 +112,13 @@ void cert_key_use(const char *path);
 /* The key file for the database at db_path (the cert_key_use() path when set). Caller frees. */
 char *cert_key_path(const char *db_path);
 /* The key file of the database this handle has open; caller frees; NULL for an in-memory database. */
-char *cert_key_file(sqlite3 *db);
+char *cert_key_file(struct db *db);
 /* Creates a new key file at path (0600); refuses an existing file. */
 int cert_key_create(const char *path, struct err *e);
 int cert_key_load_path(const char *path, unsigned char sk[crypto_sign_SECRETKEYBYTES],
 		       unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct err *e);
 /* The key of the database this handle has open (cert_key_file). */
-int cert_key_load(sqlite3 *db, unsigned char sk[crypto_sign_SECRETKEYBYTES],
+int cert_key_load(struct db *db, unsigned char sk[crypto_sign_SECRETKEYBYTES],
 		  unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct err *e);
 
 /* A key id: the RFC 7638 JWK thumbprint (SHA-256, base64url: 43 characters). */
@@ -136,7 +136,7 @@ struct cert_pubkey {
  * the file when the key is missing, unreadable, readable by others or malformed, or the list does not
  * belong to this key.
  */
-int cert_keys_load(sqlite3 *db, struct cert_pubkey **keys, size_t *n, struct err *e);
+int cert_keys_load(struct db *db, struct cert_pubkey **keys, size_t *n, struct err *e);
 /*
  * The key whose signature sig64 (standard base64) over msg holds: first the key current at issued_at,
  * then the keys of neighbouring periods (a few minutes of slack around a rotation). NULL when none.
@@ -148,12 +148,12 @@ const struct cert_pubkey *cert_keys_match(const struct cert_pubkey *keys, size_t
  * list, so certificates it signed still verify. The new key is written to "<key>.new", the list committed
  * to the database, then the file renamed over the key. The ids of both keys into old_kid and new_kid.
  */
-int cert_key_rotate(sqlite3 *db, char old_kid[CERT_KID_SIZE], char new_kid[CERT_KID_SIZE], struct err *e);
+int cert_key_rotate(struct db *db, char old_kid[CERT_KID_SIZE], char new_kid[CERT_KID_SIZE], struct err *e);
 /*
  * sala cert keygen: creates the key of a database that has none. Refused when the key exists, and when
  * the database already holds certificates or retired keys (a new key would not verify them).
  */
-int cert_keygen(sqlite3 *db, char kid[CERT_KID_SIZE], struct err *e);
+int cert_keygen(struct db *db, char kid[CERT_KID_SIZE], struct err *e);
 /*
  * The key set as text: a line per key, standard base64, the current key first, then the retired ones, newest
  * first (a site that never rotated has one line, as before rotation existed). Periods and ids: the JSON.
@@ -196,7 +196,7 @@ int cert_token_extract(const void *data, size_t len, struct buf *token, struct e
 
 /* Rendering. A renderer holds the fonts and the site template; one per thread, reused for many certificates. */
 struct cert_renderer;
-struct cert_renderer *cert_renderer_new(sqlite3 *db, struct err *e);
+struct cert_renderer *cert_renderer_new(struct db *db, struct err *e);
 void cert_renderer_free(struct cert_renderer *cr);
 /* A4 landscape at 300 dpi (3508x2480) PNG with the token embedded; appended to out. */
 int cert_render_png(struct cert_renderer *cr, const struct cert *c, struct buf *out, struct err *e);
@@ -212,16 +212,16 @@ int cert_pdf_finish(struct cert_pdf *p, struct buf *out, struct err *e);
 /* Writes the document to the file at path (no copy of it in memory) and frees p (also on failure). */
 int cert_pdf_finish_file(struct cert_pdf *p, const char *path, struct err *e);
 /* One-shot helpers (renderer made and freed inside). */
-int cert_png(sqlite3 *db, const struct cert *c, struct buf *out, struct err *e);
-int cert_pdf(sqlite3 *db, const struct cert *c, struct buf *out, struct err *e);
+int cert_png(struct db *db, const struct cert *c, struct buf *out, struct err *e);
+int cert_pdf(struct db *db, const struct cert *c, struct buf *out, struct err *e);
 
 /* The site's base URL (setting base_url, default CERT_BASE_URL), without a trailing slash; caller frees. */
-char *cert_base_url(sqlite3 *db);
+char *cert_base_url(struct db *db);
 
 /* Open Badges 3.0: the OpenBadgeCredential JSON of c (appended to out). */
-void cert_badge_json(sqlite3 *db, const struct cert *c, struct buf *out);
+void cert_badge_json(struct db *db, const struct cert *c, struct buf *out);
 /* The credential as a VC-JWT (compact JWS, EdDSA) signed with the site key. */
-int cert_badge_jwt(sqlite3 *db, const struct cert *c, struct buf *out, struct err *e);
+int cert_badge_jwt(struct db *db, const struct cert *c, struct buf *out, struct err *e);
 
 /* Bulk selection: current (not superseded, not revoked) certificates. */
 struct cert_filter {
@@ -231,13 +231,13 @@ struct cert_filter {
 	size_t limit;	       /* only the first (oldest) this many; 0 = every match */
 };
 /* The ids matching f, oldest first; caller frees *ids. -1 when more than max are selected. */
-int cert_select(sqlite3 *db, const struct cert_filter *f, size_t max, int64_t **ids, size_t *n, struct err *e);
+int cert_select(struct db *db, const struct cert_filter *f, size_t max, int64_t **ids, size_t *n, struct err *e);
 /*
  * Renders the selection as one PDF ("pdf") or a zip of one PDF each ("zip") into the file at path
  * (replaced). A zip is written as it goes (a batch of pages in memory at a time); a PDF is kept by
  * libharu until it is saved, straight to the file (about 420 KB a page). On failure the file is removed.
  */
-int cert_bulk(sqlite3 *db, const struct cert_filter *f, const char *format, const char *path, size_t *count,
+int cert_bulk(struct db *db, const struct cert_filter *f, const char *format, const char *path, size_t *count,
 	      struct err *e);
 
 /*
@@ -247,7 +247,7 @@ int cert_bulk(sqlite3 *db, const struct cert_filter *f, const char *format, cons
  * revoked_at for reason when revoked_at is not 0. payload is scratch space the
  * caller reuses across calls and releases. 0, or -1 with e set.
  */
-int cert_record(sqlite3 *db, struct cert *c, const unsigned char sk[crypto_sign_SECRETKEYBYTES], int64_t revoked_at,
+int cert_record(struct db *db, struct cert *c, const unsigned char sk[crypto_sign_SECRETKEYBYTES], int64_t revoked_at,
 		const char *reason, struct buf *payload, struct err *e);
 
 /* One certificate as `sala cert list` shows it; strings borrowed for the call only. */
@@ -260,9 +260,9 @@ typedef void (*cert_listing_fn)(void *ctx, const struct cert_listing *r);
  * Calls fn for every certificate, oldest first, of username and course_id when
  * given (NULL: any). 0, or -1 with e set when a read error stopped the list.
  */
-int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_listing_fn fn, void *ctx, struct err *e);
+int cert_list(struct db *db, const char *username, const char *course_id, cert_listing_fn fn, void *ctx, struct err *e);
 /* The id of the oldest valid (neither revoked nor superseded) certificate; 0 when none, -1 on a read error. */
-int64_t cert_first_valid(sqlite3 *db);
+int64_t cert_first_valid(struct db *db);
 
 /* One row of cert_list_user() and cert_search(); strings borrowed for the call ("" when NULL). */
 struct cert_row {
@@ -278,17 +278,17 @@ typedef int (*cert_row_fn)(void *ctx, const struct cert_row *c);
  * Every certificate of user_id (superseded and revoked ones too), newest issued first. 0 when every row was
  * read, fn's non-zero return, or -1 with a message when reading ended on a database error.
  */
-int cert_list_user(sqlite3 *db, int64_t user_id, cert_row_fn fn, void *ctx, struct err *e);
+int cert_list_user(struct db *db, int64_t user_id, cert_row_fn fn, void *ctx, struct err *e);
 /*
  * The ids of user_id's current certificates (not superseded; revoked ones included), latest completion
  * first, into *ids (caller frees; NULL when none) and *n. 0, or -1 with a message on a database error.
  */
-int cert_current_ids(sqlite3 *db, int64_t user_id, int64_t **ids, size_t *n, struct err *e);
+int cert_current_ids(struct db *db, int64_t user_id, int64_t **ids, size_t *n, struct err *e);
 /*
  * Certificates whose serial, name or Khmer name contains q, or whose code or course id is q (q NULL or "":
  * all), newest first, at most limit. Same returns as cert_list_user().
  */
-int cert_search(sqlite3 *db, const char *q, int limit, cert_row_fn fn, void *ctx, struct err *e);
+int cert_search(struct db *db, const char *q, int limit, cert_row_fn fn, void *ctx, struct err *e);
 
 /* A learner's valid certificate of a course (cert_valid_serials()). */
 struct cert_serial {
@@ -300,7 +300,7 @@ struct cert_serial {
  * certificates_user index. *out is an arena array of *n entries. 0, or -1 when reading failed
  * (db_read_failed() says why; *n is then 0).
  */
-int cert_valid_serials(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, struct cert_serial **out,
+int cert_valid_serials(struct db *db, struct arena *a, int64_t user_id, const char *course_id, struct cert_serial **out,
 		       size_t *n);
 
 #endif

@@ -33,7 +33,7 @@ const char *cert_status_name(enum cert_status s)
 	return "unknown";
 }
 
-char *cert_base_url(sqlite3 *db)
+char *cert_base_url(struct db *db)
 {
 	char *u = setting_value(db, "base_url");
 	size_t n = strlen(u);
@@ -48,29 +48,29 @@ char *cert_base_url(sqlite3 *db)
 	"c.completed_on, c.score, c.org_id, c.issuer, c.issuer_km, c.payload, c.signature, c.issued_at, "              \
 	"c.superseded_by, c.revoked_at, c.revoked_reason"
 
-static void cert_from_row(sqlite3_stmt *st, struct cert *c)
+static void cert_from_row(struct db_stmt *st, struct cert *c)
 {
 	memset(c, 0, sizeof *c);
-	c->id = sqlite3_column_int64(st, 0);
+	c->id = db_col_int64(st, 0);
 	snprintf(c->serial, sizeof c->serial, "%s", db_col_text(st, 1));
 	snprintf(c->code, sizeof c->code, "%s", db_col_text(st, 2));
-	c->user_id = sqlite3_column_int64(st, 3);
+	c->user_id = db_col_int64(st, 3);
 	c->course_id = xstrdup(db_col_text(st, 4));
 	c->language = xstrdup(db_col_text(st, 5));
 	c->course_title = xstrdup(db_col_text(st, 6));
 	c->name = xstrdup(db_col_text(st, 7));
 	c->name_km = xstrdup(db_col_text(st, 8));
 	c->completed_on = xstrdup(db_col_text(st, 9));
-	c->has_score = sqlite3_column_type(st, 10) != SQLITE_NULL;
-	c->score = sqlite3_column_double(st, 10);
-	c->org_id = sqlite3_column_int64(st, 11);
+	c->has_score = db_col_type(st, 10) != DB_NULL;
+	c->score = db_col_double(st, 10);
+	c->org_id = db_col_int64(st, 11);
 	c->issuer = xstrdup(db_col_text(st, 12));
 	c->issuer_km = xstrdup(db_col_text(st, 13));
 	c->payload = xstrdup(db_col_text(st, 14));
 	c->signature = xstrdup(db_col_text(st, 15));
-	c->issued_at = sqlite3_column_int64(st, 16);
-	c->superseded_by = sqlite3_column_int64(st, 17);
-	c->revoked_at = sqlite3_column_int64(st, 18);
+	c->issued_at = db_col_int64(st, 16);
+	c->superseded_by = db_col_int64(st, 17);
+	c->revoked_at = db_col_int64(st, 18);
 	c->revoked_reason = xstrdup(db_col_text(st, 19));
 }
 
@@ -83,7 +83,7 @@ static int org_name_copy(void *ctx, const struct org_row *o)
 }
 
 /* What the certificate shows beside its stored facts: the course's heading and the org unit's name. */
-static int cert_add_shown(sqlite3 *db, struct cert *c)
+static int cert_add_shown(struct db *db, struct cert *c)
 {
 	c->heading = course_certificate_title(db, c->course_id, c->language);
 	c->org_name = xstrdup("");
@@ -91,15 +91,15 @@ static int cert_add_shown(sqlite3 *db, struct cert *c)
 	return orgs_get(db, &c->org_id, 1, org_name_copy, c, &e) < 0 ? -1 : 0;
 }
 
-static int cert_query(sqlite3 *db, const char *where, const char *text, int64_t id, struct cert *c)
+static int cert_query(struct db *db, const char *where, const char *text, int64_t id, struct cert *c)
 {
 	char sql[2048];
 	snprintf(sql, sizeof sql, "SELECT " CERT_COLUMNS " FROM certificates c WHERE %s", where);
-	sqlite3_stmt *st = db_prepare(db, sql);
+	struct db_stmt *st = db_prepare(db, sql);
 	if (text)
 		db_bind_text(st, 1, text);
 	else
-		sqlite3_bind_int64(st, 1, id);
+		db_bind_int64(st, 1, id);
 	int rc = -1;
 	if (db_step_row(st) > 0) {
 		cert_from_row(st, c);
@@ -113,12 +113,12 @@ static int cert_query(sqlite3 *db, const char *where, const char *text, int64_t 
 	return rc;
 }
 
-int cert_get_by_serial(sqlite3 *db, const char *serial, struct cert *c)
+int cert_get_by_serial(struct db *db, const char *serial, struct cert *c)
 {
 	return serial ? cert_query(db, "c.serial = ?1", serial, 0, c) : -1;
 }
 
-int cert_get_by_code(sqlite3 *db, const char *code, struct cert *c)
+int cert_get_by_code(struct db *db, const char *code, struct cert *c)
 {
 	char norm[16];
 	if (cert_code_normalize(code, norm) < 0)
@@ -126,7 +126,7 @@ int cert_get_by_code(sqlite3 *db, const char *code, struct cert *c)
 	return cert_query(db, "c.code = ?1", norm, 0, c);
 }
 
-int cert_get(sqlite3 *db, int64_t id, struct cert *c)
+int cert_get(struct db *db, int64_t id, struct cert *c)
 {
 	return cert_query(db, "c.id = ?1", NULL, id, c);
 }
@@ -142,10 +142,10 @@ void cert_release(struct cert *c)
 	}
 }
 
-int cert_serial_of(sqlite3 *db, int64_t id, char out[32])
+int cert_serial_of(struct db *db, int64_t id, char out[32])
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT serial FROM certificates WHERE id = ?");
-	sqlite3_bind_int64(st, 1, id);
+	struct db_stmt *st = db_stmt(db, "SELECT serial FROM certificates WHERE id = ?");
+	db_bind_int64(st, 1, id);
 	int rc = -1;
 	if (db_step_row(st) > 0) {
 		snprintf(out, 32, "%s", db_col_text(st, 0));
@@ -156,7 +156,7 @@ int cert_serial_of(sqlite3 *db, int64_t id, char out[32])
 }
 
 /* Fills serial and code, signs the payload and inserts c (inside the caller's transaction); sets c->id. */
-static int cert_insert(sqlite3 *db, struct cert *c, struct err *e)
+static int cert_insert(struct db *db, struct cert *c, struct err *e)
 {
 	unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
 	if (cert_key_load(db, sk, pk, e) < 0)
@@ -185,12 +185,12 @@ static int cert_insert(sqlite3 *db, struct cert *c, struct err *e)
 		     : err_set(e, "cannot save certificate: %s", db_errstr(db));
 	buf_release(&payload);
 	if (rc == 0)
-		c->id = sqlite3_last_insert_rowid(db);
+		c->id = db_last_insert_id(db);
 	return rc;
 }
 
 /* The learner's current names and org into c, and (lang not NULL) their language; -1 when the user is unknown. */
-static int load_learner(sqlite3 *db, int64_t user_id, struct cert *c, char lang[16])
+static int load_learner(struct db *db, int64_t user_id, struct cert *c, char lang[16])
 {
 	struct user u;
 	if (user_get(db, user_id, &u) < 0)
@@ -206,7 +206,7 @@ static int load_learner(sqlite3 *db, int64_t user_id, struct cert *c, char lang[
 	return 0;
 }
 
-static void load_issuer(sqlite3 *db, struct cert *c)
+static void load_issuer(struct db *db, struct cert *c)
 {
 	free(c->issuer);
 	free(c->issuer_km);
@@ -214,7 +214,7 @@ static void load_issuer(sqlite3 *db, struct cert *c)
 	c->issuer_km = setting_value(db, "issuer_km");
 }
 
-int cert_issue_on_completion(sqlite3 *db, int64_t user_id, const char *course_id, struct err *e)
+int cert_issue_on_completion(struct db *db, int64_t user_id, const char *course_id, struct err *e)
 {
 	char uid[32];
 	snprintf(uid, sizeof uid, "%lld", (long long)user_id);
@@ -261,7 +261,7 @@ done:
 	return rc;
 }
 
-int cert_issue(sqlite3 *db, int64_t user_id, const char *course_id, int64_t *id, struct err *e)
+int cert_issue(struct db *db, int64_t user_id, const char *course_id, int64_t *id, struct err *e)
 {
 	db_durable(db, true);
 	if (db_begin(db, e) < 0)
@@ -283,7 +283,7 @@ int cert_issue(sqlite3 *db, int64_t user_id, const char *course_id, int64_t *id,
 	return 0;
 }
 
-int cert_reissue(sqlite3 *db, const char *serial, int64_t *new_id, struct err *e)
+int cert_reissue(struct db *db, const char *serial, int64_t *new_id, struct err *e)
 {
 	struct cert c;
 	db_durable(db, true);
@@ -310,13 +310,13 @@ int cert_reissue(sqlite3 *db, const char *serial, int64_t *new_id, struct err *e
 	load_issuer(db, &c);
 	if (cert_insert(db, &c, e) < 0)
 		goto fail;
-	sqlite3_stmt *st = db_stmt(db, "UPDATE certificates SET superseded_by = ?1 WHERE id = ?2");
-	sqlite3_bind_int64(st, 1, c.id);
-	sqlite3_bind_int64(st, 2, old);
+	struct db_stmt *st = db_stmt(db, "UPDATE certificates SET superseded_by = ?1 WHERE id = ?2");
+	db_bind_int64(st, 1, c.id);
+	db_bind_int64(st, 2, old);
 	bool ok = db_step_done(st) == 0;
 	db_finish(st);
 	if (!ok) {
-		err_set(e, "cannot update '%s': %s", serial, sqlite3_errmsg(db));
+		err_set(e, "cannot update '%s': %s", serial, db_errmsg(db));
 		goto fail;
 	}
 	if (db_commit(db, e) < 0)
@@ -331,19 +331,19 @@ out:
 	return rc;
 }
 
-int cert_counts(sqlite3 *db, int64_t *issued, int64_t *revoked, struct err *e)
+int cert_counts(struct db *db, int64_t *issued, int64_t *revoked, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT count(*), count(revoked_at) FROM certificates");
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*issued = sqlite3_column_int64(st, 0);
-		*revoked = sqlite3_column_int64(st, 1);
+	struct db_stmt *st = db_stmt(db, "SELECT count(*), count(revoked_at) FROM certificates");
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
+		*issued = db_col_int64(st, 0);
+		*revoked = db_col_int64(st, 1);
 	}
 	db_finish(st);
-	return rc == SQLITE_ROW ? 0 : err_set(e, "cannot count certificates: %s", sqlite3_errmsg(db));
+	return rc == DB_ROW ? 0 : err_set(e, "cannot count certificates: %s", db_errmsg(db));
 }
 
-int cert_revoke(sqlite3 *db, const char *serial, const char *reason, struct err *e)
+int cert_revoke(struct db *db, const char *serial, const char *reason, struct err *e)
 {
 	char why[512];
 	snprintf(why, sizeof why, "%s", reason ? reason : "");
@@ -353,14 +353,14 @@ int cert_revoke(sqlite3 *db, const char *serial, const char *reason, struct err 
 	if (!utf8_valid(why, strlen(why)))
 		return err_set(e, "the reason is not valid UTF-8");
 	db_durable(db, true);
-	sqlite3_stmt *st = db_stmt(db, "UPDATE certificates SET revoked_at = ?1, revoked_reason = ?2 "
+	struct db_stmt *st = db_stmt(db, "UPDATE certificates SET revoked_at = ?1, revoked_reason = ?2 "
 					  "WHERE serial = ?3 AND revoked_at IS NULL");
-	sqlite3_bind_int64(st, 1, now_s());
+	db_bind_int64(st, 1, now_s());
 	db_bind_text(st, 2, why);
 	db_bind_text(st, 3, serial);
-	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot revoke: %s", sqlite3_errmsg(db));
+	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot revoke: %s", db_errmsg(db));
 	db_finish(st);
-	if (rc == 0 && sqlite3_changes(db) == 0) {
+	if (rc == 0 && db_changes(db) == 0) {
 		if (db_int(db, "SELECT count(*) FROM certificates WHERE serial = ?1", serial, NULL, 0) == 0)
 			return err_set(e, "no certificate '%s'", serial ? serial : "");
 		return err_set(e, "certificate '%s' is already revoked", serial);
@@ -372,7 +372,7 @@ int cert_revoke(sqlite3 *db, const char *serial, const char *reason, struct err 
  * The stored payload must be what the stored facts give, and its signature must hold under the key that
  * was current when it was issued. 1 intact, 0 not, -1 when the keys cannot be loaded (e says why).
  */
-static int cert_intact(sqlite3 *db, const struct cert *c, char *kid, struct err *e)
+static int cert_intact(struct db *db, const struct cert *c, char *kid, struct err *e)
 {
 	struct cert_pubkey *keys;
 	size_t n;
@@ -390,7 +390,7 @@ static int cert_intact(sqlite3 *db, const struct cert *c, char *kid, struct err 
 	return k != NULL;
 }
 
-enum cert_status cert_verify_code_key(sqlite3 *db, const char *code, struct cert *c, char *kid, struct err *e)
+enum cert_status cert_verify_code_key(struct db *db, const char *code, struct cert *c, char *kid, struct err *e)
 {
 	if (kid)
 		*kid = '\0';
@@ -410,7 +410,7 @@ enum cert_status cert_verify_code_key(sqlite3 *db, const char *code, struct cert
 	return CERT_VALID;
 }
 
-int cert_keys_check(sqlite3 *db, struct err *e)
+int cert_keys_check(struct db *db, struct err *e)
 {
 	struct cert_pubkey *keys;
 	size_t n;
@@ -434,7 +434,7 @@ int cert_keys_check(sqlite3 *db, struct err *e)
 	return intact == 1 ? 0 : -1;
 }
 
-bool cert_name_changed(sqlite3 *db, const struct cert *c)
+bool cert_name_changed(struct db *db, const struct cert *c)
 {
 	struct cert now = {0};
 	if (load_learner(db, c->user_id, &now, NULL) < 0)
@@ -444,16 +444,16 @@ bool cert_name_changed(sqlite3 *db, const struct cert *c)
 	return changed;
 }
 
-int cert_reissue_renamed(sqlite3 *db, int64_t user_id, int *count, struct err *e)
+int cert_reissue_renamed(struct db *db, int64_t user_id, int *count, struct err *e)
 {
 	*count = 0;
 	struct cert now = {0};
 	if (load_learner(db, user_id, &now, NULL) < 0)
 		return 0; /* no such learner: nothing to re-issue */
 	/* Collect first: cert_reissue opens its own transaction for each. */
-	sqlite3_stmt *st = db_stmt(db, "SELECT serial FROM certificates WHERE user_id = ?1 AND superseded_by IS NULL "
+	struct db_stmt *st = db_stmt(db, "SELECT serial FROM certificates WHERE user_id = ?1 AND superseded_by IS NULL "
 				       "AND revoked_at IS NULL AND (name <> ?2 OR name_km <> ?3)");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, now.name);
 	db_bind_text(st, 3, now.name_km);
 	char **serials = NULL;

@@ -102,7 +102,7 @@ done:
 	return im;
 }
 
-static gdImagePtr setting_image(sqlite3 *db, const char *key)
+static gdImagePtr setting_image(struct db *db, const char *key)
 {
 	char *path = db_setting_get(db, key);
 	gdImagePtr im = path && *path ? load_png(path) : NULL;
@@ -110,7 +110,7 @@ static gdImagePtr setting_image(sqlite3 *db, const char *key)
 	return im;
 }
 
-struct cert_renderer *cert_renderer_new(sqlite3 *db, struct err *e)
+struct cert_renderer *cert_renderer_new(struct db *db, struct err *e)
 {
 	struct cert_renderer *cr = xcalloc(1, sizeof *cr);
 	if (cert_fonts_load(&cr->fonts, e) < 0) {
@@ -645,7 +645,7 @@ int cert_render_pdf(struct cert_renderer *cr, const struct cert *const *cs, size
 	return cert_pdf_finish(p, out, e);
 }
 
-int cert_png(sqlite3 *db, const struct cert *c, struct buf *out, struct err *e)
+int cert_png(struct db *db, const struct cert *c, struct buf *out, struct err *e)
 {
 	struct cert_renderer *cr = cert_renderer_new(db, e);
 	if (!cr)
@@ -655,7 +655,7 @@ int cert_png(sqlite3 *db, const struct cert *c, struct buf *out, struct err *e)
 	return rc;
 }
 
-int cert_pdf(sqlite3 *db, const struct cert *c, struct buf *out, struct err *e)
+int cert_pdf(struct db *db, const struct cert *c, struct buf *out, struct err *e)
 {
 	struct cert_renderer *cr = cert_renderer_new(db, e);
 	if (!cr)

@@ -4,15 +4,15 @@
 #include "certificates/cert.h"
 #include "lib/db.h"
 
-int cert_valid_serials(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, struct cert_serial **out,
+int cert_valid_serials(struct db *db, struct arena *a, int64_t user_id, const char *course_id, struct cert_serial **out,
 		       size_t *n)
 {
 	/* Rows come in certificates_user order (user, course); the latest of each course is kept here,
 	 * so there is no sort. */
-	sqlite3_stmt *st = db_stmt(db, "SELECT course_id, serial, issued_at, id FROM certificates "
+	struct db_stmt *st = db_stmt(db, "SELECT course_id, serial, issued_at, id FROM certificates "
 				       "WHERE user_id = ?1 AND (?2 IS NULL OR course_id = ?2) "
 				       "AND revoked_at IS NULL AND superseded_by IS NULL");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	size_t len = 0, cap = 0;
 	struct cert_serial *v = NULL;
@@ -20,7 +20,7 @@ int cert_valid_serials(sqlite3 *db, struct arena *a, int64_t user_id, const char
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
 		const char *course = db_col_text(st, 0);
-		int64_t at = sqlite3_column_int64(st, 2), id = sqlite3_column_int64(st, 3);
+		int64_t at = db_col_int64(st, 2), id = db_col_int64(st, 3);
 		size_t i = 0;
 		while (i < len && strcmp(v[i].course_id, course) != 0)
 			i++;

@@ -132,7 +132,7 @@ int cert_key_load_path(const char *path, unsigned char sk[crypto_sign_SECRETKEYB
 }
 
 /* The key file of the database this handle has open; caller frees. NULL (with a message) for an in-memory one. */
-static char *key_file_of(sqlite3 *db, struct err *e)
+static char *key_file_of(struct db *db, struct err *e)
 {
 	const char *db_path = sqlite3_db_filename(db, "main");
 	if (key_override)
@@ -144,7 +144,7 @@ static char *key_file_of(sqlite3 *db, struct err *e)
 	return cert_key_path(db_path);
 }
 
-int cert_key_load(sqlite3 *db, unsigned char sk[crypto_sign_SECRETKEYBYTES],
+int cert_key_load(struct db *db, unsigned char sk[crypto_sign_SECRETKEYBYTES],
 		  unsigned char pk[crypto_sign_PUBLICKEYBYTES], struct err *e)
 {
 	char *path = key_file_of(db, e);
@@ -155,7 +155,7 @@ int cert_key_load(sqlite3 *db, unsigned char sk[crypto_sign_SECRETKEYBYTES],
 	return rc;
 }
 
-char *cert_key_file(sqlite3 *db)
+char *cert_key_file(struct db *db)
 {
 	struct err e;
 	return key_file_of(db, &e);
@@ -234,7 +234,7 @@ static int ring_parse(const char *text, struct cert_pubkey **keys, size_t *n, co
 	return 0;
 }
 
-int cert_keys_load(sqlite3 *db, struct cert_pubkey **keys, size_t *n, struct err *e)
+int cert_keys_load(struct db *db, struct cert_pubkey **keys, size_t *n, struct err *e)
 {
 	*keys = NULL;
 	*n = 0;
@@ -278,7 +278,7 @@ int cert_keys_load(sqlite3 *db, struct cert_pubkey **keys, size_t *n, struct err
 	return rc;
 }
 
-int cert_key_rotate(sqlite3 *db, char old_kid[CERT_KID_SIZE], char new_kid[CERT_KID_SIZE], struct err *e)
+int cert_key_rotate(struct db *db, char old_kid[CERT_KID_SIZE], char new_kid[CERT_KID_SIZE], struct err *e)
 {
 	struct cert_pubkey *keys;
 	size_t n;
@@ -324,7 +324,7 @@ int cert_key_rotate(sqlite3 *db, char old_kid[CERT_KID_SIZE], char new_kid[CERT_
 		goto undo;
 	if (db_setting_set(db, RING_KEY, text) < 0 || db_setting_set(db, RING_SIG_KEY, sig64) < 0) {
 		db_rollback(db);
-		err_set(e, "cannot save the retired-key list: %s", sqlite3_errmsg(db));
+		err_set(e, "cannot save the retired-key list: %s", db_errmsg(db));
 		goto undo;
 	}
 	if (db_commit(db, e) < 0)
@@ -353,7 +353,7 @@ out:
 	return rc;
 }
 
-int cert_keygen(sqlite3 *db, char kid[CERT_KID_SIZE], struct err *e)
+int cert_keygen(struct db *db, char kid[CERT_KID_SIZE], struct err *e)
 {
 	char *path = key_file_of(db, e);
 	if (!path)

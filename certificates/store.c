@@ -9,40 +9,40 @@
 #include "lib/db.h"
 #include "lib/xmalloc.h"
 
-int cert_row_insert(sqlite3 *db, const struct cert *c, const char *payload, const char *sig, int64_t revoked_at,
+int cert_row_insert(struct db *db, const struct cert *c, const char *payload, const char *sig, int64_t revoked_at,
 		    const char *reason)
 {
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    db_stmt(db, "INSERT INTO certificates(serial, code, user_id, course_id, language, "
 			"course_title, name, name_km, completed_on, score, org_id, issuer, issuer_km, "
 			"payload, signature, issued_at, revoked_at, revoked_reason) VALUES (?1, ?2, ?3, ?4, "
 			"?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
 	db_bind_text(st, 1, c->serial);
 	db_bind_text(st, 2, c->code);
-	sqlite3_bind_int64(st, 3, c->user_id);
+	db_bind_int64(st, 3, c->user_id);
 	db_bind_text(st, 4, c->course_id);
 	db_bind_text(st, 5, c->language);
 	db_bind_text(st, 6, c->course_title);
 	db_bind_text(st, 7, c->name);
 	db_bind_text(st, 8, c->name_km);
 	db_bind_text(st, 9, c->completed_on);
-	c->has_score ? sqlite3_bind_double(st, 10, c->score) : sqlite3_bind_null(st, 10);
-	sqlite3_bind_int64(st, 11, c->org_id);
+	c->has_score ? db_bind_double(st, 10, c->score) : db_bind_null(st, 10);
+	db_bind_int64(st, 11, c->org_id);
 	db_bind_text(st, 12, c->issuer);
 	db_bind_text(st, 13, c->issuer_km);
 	db_bind_text(st, 14, payload);
 	db_bind_text(st, 15, sig);
-	sqlite3_bind_int64(st, 16, c->issued_at);
-	revoked_at ? sqlite3_bind_int64(st, 17, revoked_at) : sqlite3_bind_null(st, 17);
+	db_bind_int64(st, 16, c->issued_at);
+	revoked_at ? db_bind_int64(st, 17, revoked_at) : db_bind_null(st, 17);
 	db_bind_text(st, 18, revoked_at ? reason : "");
 	int rc = db_step_done(st);
-	if (rc < 0 && sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE)
+	if (rc < 0 && db_errcode(db) == DB_CONSTRAINT)
 		rc = ERR_CONFLICT;
 	db_finish(st);
 	return rc;
 }
 
-int cert_record(sqlite3 *db, struct cert *c, const unsigned char sk[crypto_sign_SECRETKEYBYTES], int64_t revoked_at,
+int cert_record(struct db *db, struct cert *c, const unsigned char sk[crypto_sign_SECRETKEYBYTES], int64_t revoked_at,
 		const char *reason, struct buf *payload, struct err *e)
 {
 	int rc = ERR_CONFLICT;
@@ -89,7 +89,7 @@ static const char *name_find(const struct names *ns, int64_t id)
 	return f ? f->username : "";
 }
 
-int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_listing_fn fn, void *ctx, struct err *e)
+int cert_list(struct db *db, const char *username, const char *course_id, cert_listing_fn fn, void *ctx, struct err *e)
 {
 	int64_t *users = NULL;
 	size_t nu = 0;
@@ -102,7 +102,7 @@ int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_lis
 		user_release(&u);
 	} else {
 		/* The learners listed, then their usernames DB_BATCH at a time: no query per certificate. */
-		sqlite3_stmt *st = db_stmt(db, "SELECT DISTINCT user_id FROM certificates WHERE ?1 IS NULL OR "
+		struct db_stmt *st = db_stmt(db, "SELECT DISTINCT user_id FROM certificates WHERE ?1 IS NULL OR "
 					       "course_id = ?1 ORDER BY user_id");
 		db_bind_text(st, 1, course_id);
 		if (db_collect_ids(st, &users, &nu) < 0)
@@ -112,19 +112,19 @@ int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_lis
 	int rc = users_usernames(db, users, nu, name_add, &ns, e);
 	qsort(ns.v, ns.n, sizeof *ns.v, name_cmp);
 	if (rc == 0) {
-		sqlite3_stmt *st =
+		struct db_stmt *st =
 		    db_stmt(db, "SELECT serial, code, user_id, course_id, completed_on, "
 				"CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN superseded_by IS NOT NULL THEN "
 				"'superseded' ELSE 'valid' END FROM certificates "
 				"WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR course_id = ?2) ORDER BY id");
 		if (username)
-			sqlite3_bind_int64(st, 1, users[0]);
+			db_bind_int64(st, 1, users[0]);
 		db_bind_text(st, 2, course_id);
 		int r;
 		while ((r = db_step_row(st)) > 0) {
 			struct cert_listing l = {.serial = db_col_text(st, 0),
 						 .code = db_col_text(st, 1),
-						 .username = name_find(&ns, sqlite3_column_int64(st, 2)),
+						 .username = name_find(&ns, db_col_int64(st, 2)),
 						 .course_id = db_col_text(st, 3),
 						 .completed_on = db_col_text(st, 4),
 						 .state = db_col_text(st, 5)};
@@ -141,7 +141,7 @@ int cert_list(sqlite3 *db, const char *username, const char *course_id, cert_lis
 	return rc;
 }
 
-int64_t cert_first_valid(sqlite3 *db)
+int64_t cert_first_valid(struct db *db)
 {
 	return db_int(db,
 		      "SELECT coalesce(min(id), 0) FROM certificates WHERE revoked_at IS NULL AND superseded_by "

@@ -1,7 +1,7 @@
 /* The command-line interface: git-style commands, one table of entries (lib/cmdline.h) in cli/main.c. */
 #ifndef SALA_CLI_H
 #define SALA_CLI_H
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 
 #include "lib/cmdline.h"
@@ -11,14 +11,14 @@ const char *cli_db_path(void);
 /* Removes "--db PATH" / "--db=PATH" from argv (called by main for every command). */
 int cli_take_db(int argc, char **argv);
 /* Opens the database or exits with a message (a path that does not exist: how to create one). */
-sqlite3 *cli_db_open(void);
+struct db *cli_db_open(void);
 /* Exits with the how-to-create message when the database path does not exist. */
 void cli_db_must_exist(void);
 /*
  * For the commands that create a database (sala init, sala demo --init): creates it (0600) and its signing
  * key when the path does not exist (*created true), else opens it. Exits with a message on failure.
  */
-sqlite3 *cli_db_create(bool *created);
+struct db *cli_db_create(bool *created);
 /* Reads a whole file (or "-" for stdin) or exits with a message; caller frees. */
 char *cli_read_file(const char *path, size_t *len);
 /* --key PATH, when given: the signing key file to use instead of <database>.key (certificates/cert.h). */

@@ -37,7 +37,7 @@ static int user_add_cmd(struct cmd_args *a)
 	bool pw_stdin = cmd_has(a, "password-stdin");
 	if (pw_stdin)
 		u.password = read_password_stdin();
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct err e;
 	int64_t id = user_add(db, &u, &e);
 	db_close(db);
@@ -57,7 +57,7 @@ static int user_passwd_cmd(struct cmd_args *a)
 	bool must_change = cmd_has(a, "must-change");
 	if (!pw)
 		pw = read_password_stdin();
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct user u;
 	if (user_get_by_name(db, name, &u) < 0 || u.deleted)
 		die("user passwd: no user '%s'", name);
@@ -80,7 +80,7 @@ static int user_state_cmd(struct cmd_args *a)
 {
 	const char *verb = a->entry->name;
 	const char *name = a->argv[0];
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct user u;
 	if (user_get_by_name(db, name, &u) < 0 || u.deleted)
 		die("user %s: no user '%s'", verb, name);
@@ -109,7 +109,7 @@ static int user_state_cmd(struct cmd_args *a)
 static int user_activate_cmd(struct cmd_args *a)
 {
 	const char *name = a->argv[0];
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct user u;
 	if (user_get_by_name(db, name, &u) < 0 || u.deleted)
 		die("user activate: no user '%s'", name);
@@ -137,7 +137,7 @@ static void user_list_print(void *ctx, const struct user_listing *r)
 static int user_list_cmd(struct cmd_args *a)
 {
 	const char *org = cmd_arg(a, "org");
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	if (org && org_id(db, org) < 0)
 		die("user list: unknown org code '%s'", org);
 	printf("%-20s %-28s %-12s %-8s %-16s %s\n", "USERNAME", "NAME", "SEX", "ORG", "ROLES", "STATUS");
@@ -148,7 +148,7 @@ static int user_list_cmd(struct cmd_args *a)
 	return 0;
 }
 
-typedef int (*import_fn)(sqlite3 *, const char *, const char *, size_t, struct problems *, int *, struct err *);
+typedef int (*import_fn)(struct db *, const char *, const char *, size_t, struct problems *, int *, struct err *);
 
 /* Every 1,000 rows of a long import: where it is, on stderr (stdout keeps only the result). */
 static void import_progress(size_t done, size_t total, void *ctx)
@@ -156,7 +156,7 @@ static void import_progress(size_t done, size_t total, void *ctx)
 	fprintf(stderr, "sala: %s: %zu of %zu passwords hashed\n", (const char *)ctx, done, total);
 }
 
-static int users_import_fn(sqlite3 *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
+static int users_import_fn(struct db *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
 			   struct err *e)
 {
 	return users_import_csv_progress(db, name, data, len, pr, added, import_progress, (void *)name, e);
@@ -166,7 +166,7 @@ static int csv_import(const char *what, const char *path, import_fn fn)
 {
 	size_t len;
 	char *data = cli_read_file(path, &len);
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct err e = {""};
 	int added = 0;
 	struct problems pr = {0};
@@ -191,7 +191,7 @@ static int activation_sheet_cmd(struct cmd_args *a)
 	const char *org = cmd_arg(a, "org"), *out = cmd_arg(a, "output");
 	if (!org || !out)
 		die("users activation-sheet needs --org CODE and -o FILE.pdf");
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct buf pdf = BUF_INIT;
 	struct err e;
 	int n = 0;
@@ -224,7 +224,7 @@ static int orgs_import_cmd(struct cmd_args *a)
 
 static int orgs_list(const char *code)
 {
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	int64_t id = org_id(db, code ? code : ORG_ROOT_CODE);
 	if (id < 0)
 		die("orgs list: unknown org code '%s'", code);

@@ -57,7 +57,7 @@ static int issue_cmd(struct cmd_args *a)
 	const char *user = cmd_arg(a, "user"), *course = cmd_arg(a, "course");
 	if (!user || !course)
 		die("cert issue needs --user and --course\n%s", CERT_USAGE);
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct user u;
 	if (user_get_by_name(db, user, &u) < 0)
 		die("cert issue: no user '%s'", user);
@@ -89,7 +89,7 @@ static int list_cmd(struct cmd_args *a)
 {
 	cli_key_option(a);
 	const char *user = cmd_arg(a, "user"), *course = cmd_arg(a, "course");
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct err e;
 	if (cert_list(db, user, course, cert_list_print, NULL, &e) < 0)
 		die("cert list: %s", e.msg);
@@ -97,7 +97,7 @@ static int list_cmd(struct cmd_args *a)
 	return 0;
 }
 
-static struct cert load_or_die(sqlite3 *db, const char *serial)
+static struct cert load_or_die(struct db *db, const char *serial)
 {
 	struct cert c;
 	if (!serial || (cert_get_by_serial(db, serial, &c) < 0 && cert_get_by_code(db, serial, &c) < 0))
@@ -108,7 +108,7 @@ static struct cert load_or_die(sqlite3 *db, const char *serial)
 static int show_cmd(struct cmd_args *a)
 {
 	cli_key_option(a);
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct cert c = load_or_die(db, a->argv[0]);
 	print_cert(&c, c.revoked_at ? "revoked" : c.superseded_by ? "superseded" : "issued");
 	struct buf t = BUF_INIT;
@@ -124,7 +124,7 @@ static int reissue_cmd(struct cmd_args *a)
 {
 	cli_key_option(a);
 	const char *serial = a->argv[0];
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct err e;
 	int64_t id = 0;
 	if (cert_reissue(db, serial, &id, &e) < 0)
@@ -146,7 +146,7 @@ static int revoke_cmd(struct cmd_args *a)
 {
 	cli_key_option(a);
 	const char *serial = a->argv[0], *reason = cmd_arg(a, "reason");
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct err e;
 	if (cert_revoke(db, serial, reason, &e) < 0)
 		die("cert revoke: %s", e.msg);
@@ -246,7 +246,7 @@ static int verify_cmd(struct cmd_args *a)
 	}
 	if (key)
 		cert_key_use(key);
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct cert c;
 	struct err e;
 	char kid[CERT_KID_SIZE];
@@ -291,7 +291,7 @@ static int render_cmd(struct cmd_args *a)
 	if (!str_ends(out, ".png") && !str_ends(out, ".pdf"))
 		die("cert render: -o '%s' must end in .png or .pdf (the format to write)", out);
 	cli_check_out("cert render", out);
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct cert c = load_or_die(db, serial);
 	struct buf b = BUF_INIT;
 	struct err e;
@@ -341,7 +341,7 @@ static int render_bench_cmd(struct cmd_args *a)
 	bool pdf = strcmp(format, "pdf") == 0;
 	if ((!pdf && strcmp(format, "png") != 0) || count < 1 || count > 100000)
 		die("cert render-bench: --format png|pdf, --count 1 to 100000\n%s", CERT_USAGE);
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct cert c;
 	if (serial) {
 		c = load_or_die(db, serial);
@@ -407,7 +407,7 @@ static int bulk_cmd(struct cmd_args *a)
 	int64_t t;
 	if ((f.from && date_parse(f.from, &t) < 0) || (f.to && date_parse(f.to, &t) < 0))
 		die("cert bulk: dates are YYYY-MM-DD");
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	if (org && (f.org_id = org_id(db, org)) < 0)
 		die("cert bulk: no org unit '%s'", org);
 	/*
@@ -443,7 +443,7 @@ static int public_key_cmd(struct cmd_args *a)
 {
 	cli_key_option(a);
 	bool json = cmd_has(a, "json");
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct cert_pubkey *keys;
 	size_t n;
 	struct err e;
@@ -464,7 +464,7 @@ static int public_key_cmd(struct cmd_args *a)
 static int keygen_cmd(struct cmd_args *a)
 {
 	cli_key_option(a);
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	char kid[CERT_KID_SIZE];
 	struct err e;
 	if (cert_keygen(db, kid, &e) < 0)
@@ -480,7 +480,7 @@ static int keygen_cmd(struct cmd_args *a)
 static int rotate_key_cmd(struct cmd_args *a)
 {
 	cli_key_option(a);
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	char old_kid[CERT_KID_SIZE], new_kid[CERT_KID_SIZE];
 	struct err e;
 	if (cert_key_rotate(db, old_kid, new_kid, &e) < 0)

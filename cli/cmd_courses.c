@@ -216,7 +216,7 @@ static int cmd_import(struct cmd_args *a)
 	pkg_limits_default(&lim);
 	limits_from(a, &lim);
 	struct import_opts o = {.by = "cli", .lim = &lim, .force = cmd_has(a, "force")};
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct problems pr = {0};
 	struct err e;
 	char msg[512];
@@ -235,7 +235,7 @@ static int cmd_import(struct cmd_args *a)
 }
 
 /* Prints the versions; returns how many packages there were. */
-static size_t print_versions(sqlite3 *db, const char *course, const char *lang, bool active_only)
+static size_t print_versions(struct db *db, const char *course, const char *lang, bool active_only)
 {
 	struct pkg_version *v;
 	size_t n;
@@ -263,7 +263,7 @@ static int cmd_courses(struct cmd_args *a)
 		die("courses: unknown command '%s'\n%s", sub, usage);
 	if (lang && strcmp(lang, "en") && strcmp(lang, "km"))
 		die("courses: --lang must be en or km, not '%s'", lang);
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	int rc = 0;
 	if (!strcmp(sub, "list") && !id) {
 		print_versions(db, NULL, lang, true);

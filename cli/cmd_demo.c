@@ -48,7 +48,7 @@ const struct demo_account *demo_account_list(size_t *n)
 	return demo_accounts;
 }
 
-static int demo_init(sqlite3 *db)
+static int demo_init(struct db *db)
 {
 	struct err e;
 	if (orgs_seed(db, &e) < 0)
@@ -91,7 +91,7 @@ static int cmd_demo(struct cmd_args *a)
 		init = true;
 	/* Only --init creates a database (and its key); --learners alone adds to an existing one. */
 	bool created = false;
-	sqlite3 *db = init ? cli_db_create(&created) : cli_db_open();
+	struct db *db = init ? cli_db_create(&created) : cli_db_open();
 	int rc = 0;
 	if (init) {
 		rc = demo_init(db);

@@ -25,7 +25,7 @@ static int cmp_name(const void *a, const void *b)
 }
 
 /* Imports every folder of courses/library (or $SALA_COURSES_DIR), in name order. */
-int demo_courses(sqlite3 *db)
+int demo_courses(struct db *db)
 {
 	const char *root = getenv("SALA_COURSES_DIR");
 	if (!root || !*root)
@@ -128,7 +128,7 @@ struct demo_place {
 };
 
 struct demo_gen {
-	sqlite3 *db;
+	struct db *db;
 	uint64_t seed;
 	struct demo_place *places;
 	size_t nplaces, cap;
@@ -319,7 +319,7 @@ static int demo_learner(struct demo_gen *g, long seq, int64_t now, size_t *order
 	return 0;
 }
 
-int demo_learners(sqlite3 *db, long n)
+int demo_learners(struct db *db, long n)
 {
 	struct err e;
 	if (n <= 0)

@@ -122,7 +122,7 @@ static void check_key(struct doctor *d)
 	free(key);
 }
 
-static void check_settings(struct doctor *d, sqlite3 *db)
+static void check_settings(struct doctor *d, struct db *db)
 {
 	char *base = db_setting_get(db, "base_url");
 	if (!base) {
@@ -138,7 +138,7 @@ static void check_settings(struct doctor *d, sqlite3 *db)
 	free(base);
 }
 
-static void check_demo(struct doctor *d, sqlite3 *db)
+static void check_demo(struct doctor *d, struct db *db)
 {
 	struct buf names = BUF_INIT, demo_admins = BUF_INIT;
 	struct err e;
@@ -173,7 +173,7 @@ static void check_demo(struct doctor *d, sqlite3 *db)
 	buf_release(&demo_admins);
 }
 
-static void check_integrity(struct doctor *d, sqlite3 *db)
+static void check_integrity(struct doctor *d, struct db *db)
 {
 	struct err e;
 	if (db_quick_check(db, &e) < 0)
@@ -343,7 +343,7 @@ static char *unit_listen(char *from, size_t fromlen)
 	return found;
 }
 
-static void check_listen(struct doctor *d, sqlite3 *db, const char *listen)
+static void check_listen(struct doctor *d, struct db *db, const char *listen)
 {
 	char from[4200] = "--listen";
 	char *addr = listen ? xstrdup(listen) : unit_listen(from, sizeof from);
@@ -409,7 +409,7 @@ static int cmd_doctor(struct cmd_args *a)
 	check_file_modes(&d);
 	check_key(&d);
 	struct err e;
-	sqlite3 *db = db_open(d.db, &e);
+	struct db *db = db_open(d.db, &e);
 	if (!db) {
 		problem(&d, "database",
 			"stop the server and restore the last good backup (docs/operations.md, Restore)",

@@ -15,7 +15,7 @@ static int cmd_enroll(struct cmd_args *a)
 	const char *course = cmd_arg(a, "course"), *user = cmd_arg(a, "user"), *org = cmd_arg(a, "org");
 	if (!course || !!user == !!org)
 		die("usage: sala %s", ENROLL_USAGE);
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct err e;
 	int rc = 0;
 	if (user) {

@@ -21,7 +21,7 @@ static int cmd_report(struct cmd_args *a)
 	struct report_query q = {.scope_id = -1, .org = org, .course = course};
 	if (report_by_parse(by_s, &by, &e) < 0 || report_period_parse(period, from, to, &q.period, &e) < 0)
 		die("%s", e.msg);
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct report r;
 	int rc = report_run(db, &q, &r, &e);
 	db_close(db);

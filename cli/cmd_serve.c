@@ -107,7 +107,7 @@ static void serve_preflight(const char *key)
 		die("serve: %s", e.msg);
 	if (key)
 		cert_key_use(key);
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	if (cert_keys_check(db, &e) < 0)
 		die("serve: %s", e.msg);
 	db_close(db);
@@ -130,7 +130,7 @@ static int cmd_backup(struct cmd_args *a)
 	/* FILE.tmp-PID (and SQLite's FILE.tmp-PID-journal): a killed run's are removed here. */
 	cli_remove_stale(out, ".tmp-");
 	char *tmp = xasprintf("%s.tmp-%ld", out, (long)getpid());
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	char *key = cert_key_file(db);
 	struct err e;
 	int rc = db_backup(db, tmp, &e);

@@ -7,7 +7,7 @@
 #include "lib/db.h"
 #include "lib/settings.h"
 
-static void settings_list(sqlite3 *db)
+static void settings_list(struct db *db)
 {
 	size_t n;
 	const struct setting_def *d = settings_table(&n);
@@ -25,7 +25,7 @@ static int cmd_settings(struct cmd_args *a)
 {
 	const char *verb = a->entry->name;
 	char **argv = a->argv;
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	struct err e;
 	int rc = 0;
 	if (strcmp(verb, "list") == 0) {

@@ -20,7 +20,7 @@ static void fmt_wait(int64_t s, char out[32])
 		snprintf(out, 32, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
 }
 
-static int throttle_list_cmd(sqlite3 *db, bool all)
+static int throttle_list_cmd(struct db *db, bool all)
 {
 	struct throttle_entry *t;
 	size_t n;
@@ -46,7 +46,7 @@ static int throttle_list_cmd(sqlite3 *db, bool all)
 	return 0;
 }
 
-static int throttle_clear_cmd(sqlite3 *db, struct cmd_args *a)
+static int throttle_clear_cmd(struct db *db, struct cmd_args *a)
 {
 	const char *user = cmd_arg(a, "user"), *addr = cmd_arg(a, "address");
 	bool all = cmd_has(a, "all");
@@ -85,7 +85,7 @@ static int throttle_clear_cmd(sqlite3 *db, struct cmd_args *a)
 
 static int cmd_throttle(struct cmd_args *a)
 {
-	sqlite3 *db = cli_db_open();
+	struct db *db = cli_db_open();
 	int rc = strcmp(a->entry->name, "list") == 0 ? throttle_list_cmd(db, cmd_has(a, "all"))
 						     : throttle_clear_cmd(db, a);
 	db_close(db);

@@ -1,7 +1,7 @@
 /* Demo data: accounts, bundled courses, synthetic learners. */
 #ifndef SALA_DEMO_H
 #define SALA_DEMO_H
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stddef.h>
 
 struct demo_account {
@@ -10,8 +10,8 @@ struct demo_account {
 
 const struct demo_account *demo_account_list(size_t *n);
 /* Imports the bundled courses (courses/library). 0 on success, -1 after printing why. */
-int demo_courses(sqlite3 *db);
+int demo_courses(struct db *db);
 /* Creates n synthetic learners with realistic uneven progress. */
-int demo_learners(sqlite3 *db, long n);
+int demo_learners(struct db *db, long n);
 
 #endif

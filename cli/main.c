@@ -60,11 +60,11 @@ void cli_db_must_exist(void)
 		    path, DB_DEFAULT_PATH, path, path);
 }
 
-sqlite3 *cli_db_open(void)
+struct db *cli_db_open(void)
 {
 	struct err e;
 	cli_db_must_exist();
-	sqlite3 *db = db_open(cli_db_path(), &e);
+	struct db *db = db_open(cli_db_path(), &e);
 	if (!db)
 		die("%s", e.msg);
 	/* Every database has the national unit and the 25 capital/provinces (idempotent). */
@@ -85,7 +85,7 @@ void cli_audit(const char *action, const char *target, const char *detail)
 	log_audit(actor, "local", action, target, detail);
 }
 
-sqlite3 *cli_db_create(bool *created)
+struct db *cli_db_create(bool *created)
 {
 	struct err e;
 	const char *path = cli_db_path();
@@ -100,7 +100,7 @@ sqlite3 *cli_db_create(bool *created)
 			die("%s (nothing was created)", e.msg);
 		sodium_memzero(sk, sizeof sk);
 	}
-	sqlite3 *db = *created ? db_create(path, &e) : db_open(path, &e);
+	struct db *db = *created ? db_create(path, &e) : db_open(path, &e);
 	if (!db)
 		die("%s", e.msg);
 	if (orgs_seed(db, &e) < 0)
@@ -129,7 +129,7 @@ static int cmd_init(struct cmd_args *a)
 		    "'init' out)",
 		    cli_db_path());
 	bool created;
-	sqlite3 *db = cli_db_create(&created);
+	struct db *db = cli_db_create(&created);
 	db_close(db);
 	printf("sala: created the database %s (mode 0600; the national unit and the 25 capital/provinces, no "
 	       "users)\n"

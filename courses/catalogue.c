@@ -88,9 +88,9 @@ struct active_pkg {
 };
 
 /* Every active package, in course order. -1 when reading failed. */
-static int active_packages(sqlite3 *db, struct arena *a, struct active_pkg **out, size_t *n)
+static int active_packages(struct db *db, struct arena *a, struct active_pkg **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, course_id, language, title, summary, minutes, pass_mark, "
+	struct db_stmt *st = db_stmt(db, "SELECT id, course_id, language, title, summary, minutes, pass_mark, "
 				       "certificate, search_text FROM packages WHERE active = 1 ORDER BY course_id");
 	size_t len = 0, cap = 0;
 	struct active_pkg *v = NULL;
@@ -104,14 +104,14 @@ static int active_packages(sqlite3 *db, struct arena *a, struct active_pkg **out
 			v = grown;
 		}
 		struct active_pkg *p = &v[len++];
-		p->id = sqlite3_column_int64(st, 0);
+		p->id = db_col_int64(st, 0);
 		p->course_id = arena_strdup(a, db_col_text(st, 1));
 		p->language = arena_strdup(a, db_col_text(st, 2));
 		p->title = arena_strdup(a, db_col_text(st, 3));
 		p->summary = arena_strdup(a, db_col_text(st, 4));
-		p->minutes = sqlite3_column_int(st, 5);
-		p->pass_mark = sqlite3_column_int(st, 6);
-		p->certificate = sqlite3_column_int(st, 7) != 0;
+		p->minutes = db_col_int(st, 5);
+		p->pass_mark = db_col_int(st, 6);
+		p->certificate = db_col_int(st, 7) != 0;
 		char *hay = arena_printf(a, "%s %s %s", p->title, p->summary, db_col_text(st, 8));
 		ascii_lower(hay);
 		p->hay = hay;
@@ -123,11 +123,11 @@ static int active_packages(sqlite3 *db, struct arena *a, struct active_pkg **out
 }
 
 /* The items of a package, in order. -1 when reading failed. */
-static int package_items(sqlite3 *db, struct arena *a, struct cat_course *c)
+static int package_items(struct db *db, struct arena *a, struct cat_course *c)
 {
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    db_stmt(db, "SELECT type, path, quiz_kind FROM items WHERE package_id = ?1 ORDER BY position");
-	sqlite3_bind_int64(st, 1, c->package_id);
+	db_bind_int64(st, 1, c->package_id);
 	size_t cap = 0;
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
@@ -148,7 +148,7 @@ static int package_items(sqlite3 *db, struct arena *a, struct cat_course *c)
 }
 
 /* Builds the public part for lang from the caller's snapshot; NULL when reading failed. */
-static struct cat_snap *snap_build(sqlite3 *db, const char *lang, int64_t version)
+static struct cat_snap *snap_build(struct db *db, const char *lang, int64_t version)
 {
 	struct cat_snap *s = xcalloc(1, sizeof *s);
 	s->refs = 1;
@@ -210,20 +210,20 @@ fail:
 }
 
 /* The catalogue's version, the cache key (0: none, not cached). */
-static int64_t catalogue_version_get(sqlite3 *db)
+static int64_t catalogue_version_get(struct db *db)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT version FROM catalogue_version WHERE id = 1");
-	int64_t g = db_step_row(st) > 0 ? sqlite3_column_int64(st, 0) : 0;
+	struct db_stmt *st = db_stmt(db, "SELECT version FROM catalogue_version WHERE id = 1");
+	int64_t g = db_step_row(st) > 0 ? db_col_int64(st, 0) : 0;
 	db_finish(st);
 	return g;
 }
 
 /* The public part for lang as the caller's snapshot sees it, from the cache or built; snap_put() it. */
-static struct cat_snap *snap_get(sqlite3 *db, const char *lang)
+static struct cat_snap *snap_get(struct db *db, const char *lang)
 {
 	if (!lang || !*lang)
 		lang = "en";
-	bool own = sqlite3_get_autocommit(db) != 0;
+	bool own = db_autocommit(db) != 0;
 	if (own)
 		db_snapshot_begin(db); /* the token and the build read the same state */
 	int64_t g = catalogue_version_get(db);
@@ -312,12 +312,12 @@ struct user_state {
 	size_t ncerts;
 };
 
-static int user_enrolments(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, struct user_state *u)
+static int user_enrolments(struct db *db, struct arena *a, int64_t user_id, const char *course_id, struct user_state *u)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT course_id, source, enrolled_at, coalesce(started_at, 0), "
+	struct db_stmt *st = db_stmt(db, "SELECT course_id, source, enrolled_at, coalesce(started_at, 0), "
 				       "coalesce(completed_at, 0), last_item FROM enrolments "
 				       "WHERE user_id = ?1 AND (?2 IS NULL OR course_id = ?2)");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	size_t cap = 0;
 	int rc;
@@ -332,20 +332,20 @@ static int user_enrolments(sqlite3 *db, struct arena *a, int64_t user_id, const 
 		struct enrol_row *e = &u->enrol[u->nenrol++];
 		e->course_id = arena_strdup(a, db_col_text(st, 0));
 		e->source = arena_strdup(a, db_col_text(st, 1));
-		e->enrolled_at = sqlite3_column_int64(st, 2);
-		e->started_at = sqlite3_column_int64(st, 3);
-		e->completed_at = sqlite3_column_int64(st, 4);
+		e->enrolled_at = db_col_int64(st, 2);
+		e->started_at = db_col_int64(st, 3);
+		e->completed_at = db_col_int64(st, 4);
 		e->last_item = arena_strdup(a, db_col_text(st, 5));
 	}
 	db_finish(st);
 	return rc < 0 ? -1 : 0;
 }
 
-static int user_progress(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, struct user_state *u)
+static int user_progress(struct db *db, struct arena *a, int64_t user_id, const char *course_id, struct user_state *u)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT course_id, item_path FROM progress "
+	struct db_stmt *st = db_stmt(db, "SELECT course_id, item_path FROM progress "
 				       "WHERE user_id = ?1 AND (?2 IS NULL OR course_id = ?2)");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	size_t cap = 0;
 	int rc;
@@ -366,7 +366,7 @@ static int user_progress(sqlite3 *db, struct arena *a, int64_t user_id, const ch
 }
 
 /* Reads user_id's state once for the page: four queries, none per course. -1 when one failed. */
-static int user_state_read(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, struct user_state *u)
+static int user_state_read(struct db *db, struct arena *a, int64_t user_id, const char *course_id, struct user_state *u)
 {
 	memset(u, 0, sizeof *u);
 	if (user_enrolments(db, a, user_id, course_id, u) < 0 || user_progress(db, a, user_id, course_id, u) < 0 ||
@@ -448,7 +448,7 @@ static int my_cmp(const void *x, const void *y)
 
 enum list_kind { LIST_ALL, LIST_ONE, LIST_ENROLLED };
 
-static size_t course_list(sqlite3 *db, struct arena *a, int64_t user_id, const char *lang, enum list_kind kind,
+static size_t course_list(struct db *db, struct arena *a, int64_t user_id, const char *lang, enum list_kind kind,
 			  const char *course_id, const char *q, struct learn_course **out)
 {
 	*out = NULL;
@@ -486,13 +486,13 @@ static size_t course_list(sqlite3 *db, struct arena *a, int64_t user_id, const c
 	return n;
 }
 
-size_t learn_catalogue(sqlite3 *db, struct arena *a, int64_t user_id, const char *lang, const char *q,
+size_t learn_catalogue(struct db *db, struct arena *a, int64_t user_id, const char *lang, const char *q,
 		       struct learn_course **out)
 {
 	return course_list(db, a, user_id, lang, LIST_ALL, NULL, q, out);
 }
 
-int learn_course_get(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, const char *lang,
+int learn_course_get(struct db *db, struct arena *a, int64_t user_id, const char *course_id, const char *lang,
 		     struct learn_course *c)
 {
 	struct learn_course *v;
@@ -502,7 +502,7 @@ int learn_course_get(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 	return 0;
 }
 
-size_t learn_my_courses(sqlite3 *db, struct arena *a, int64_t user_id, const char *lang, struct learn_course **out)
+size_t learn_my_courses(struct db *db, struct arena *a, int64_t user_id, const char *lang, struct learn_course **out)
 {
 	return course_list(db, a, user_id, lang, LIST_ENROLLED, NULL, NULL, out);
 }

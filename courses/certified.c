@@ -4,26 +4,26 @@
 #include "lib/db.h"
 #include "lib/xmalloc.h"
 
-int enrolment_completion(sqlite3 *db, int64_t user_id, const char *course_id, int64_t *completed_at, bool *has_score,
+int enrolment_completion(struct db *db, int64_t user_id, const char *course_id, int64_t *completed_at, bool *has_score,
 			 double *score)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT completed_at, best_final FROM enrolments WHERE user_id = ?1 AND "
+	struct db_stmt *st = db_stmt(db, "SELECT completed_at, best_final FROM enrolments WHERE user_id = ?1 AND "
 				       "course_id = ?2 AND completed_at IS NOT NULL");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	int rc = db_step_row(st);
 	if (rc > 0) {
-		*completed_at = sqlite3_column_int64(st, 0);
-		*has_score = sqlite3_column_type(st, 1) != SQLITE_NULL;
-		*score = sqlite3_column_double(st, 1);
+		*completed_at = db_col_int64(st, 0);
+		*has_score = db_col_type(st, 1) != DB_NULL;
+		*score = db_col_double(st, 1);
 	}
 	db_finish(st);
 	return rc;
 }
 
-char *course_certificate_title(sqlite3 *db, const char *course_id, const char *lang)
+char *course_certificate_title(struct db *db, const char *course_id, const char *lang)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT coalesce((SELECT certificate_title FROM packages WHERE course_id = ?1 "
+	struct db_stmt *st = db_stmt(db, "SELECT coalesce((SELECT certificate_title FROM packages WHERE course_id = ?1 "
 				       "AND language = ?2 ORDER BY active DESC, version_num DESC LIMIT 1), "
 				       "(SELECT certificate_title FROM packages WHERE course_id = ?1 "
 				       "ORDER BY active DESC, version_num DESC LIMIT 1), '')");

@@ -5,7 +5,7 @@
  */
 #ifndef SALA_CERTIFIED_H
 #define SALA_CERTIFIED_H
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -14,12 +14,12 @@
  * best final quiz score) set, 0 when the course is not completed (or there is no enrolment), -1 when the
  * read failed (db_errstr() says why).
  */
-int enrolment_completion(sqlite3 *db, int64_t user_id, const char *course_id, int64_t *completed_at, bool *has_score,
+int enrolment_completion(struct db *db, int64_t user_id, const char *course_id, int64_t *completed_at, bool *has_score,
 			 double *score);
 /*
  * The certificate heading (course.yml certificate_title) of course_id in lang: the active package of that
  * language, else its newest version, else the same in any language. Caller frees; "" when there is none.
  */
-char *course_certificate_title(sqlite3 *db, const char *course_id, const char *lang);
+char *course_certificate_title(struct db *db, const char *course_id, const char *lang);
 
 #endif

@@ -9,27 +9,27 @@
 
 #include "lib/db.h"
 
-int enrolment_ensure(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, int64_t now,
+int enrolment_ensure(struct db *db, int64_t user_id, const char *course_id, const char *source, int64_t now,
 		     bool *created, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at) "
+	struct db_stmt *st = db_stmt(db, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at) "
 				       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (user_id, course_id) DO NOTHING");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, source);
-	sqlite3_bind_int64(st, 4, now);
-	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot enrol: %s", sqlite3_errmsg(db));
+	db_bind_int64(st, 4, now);
+	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot enrol: %s", db_errmsg(db));
 	db_finish(st);
 	if (created)
-		*created = rc == 0 && sqlite3_changes(db) > 0;
+		*created = rc == 0 && db_changes(db) > 0;
 	return rc;
 }
 
-int enrolment_record_quiz(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now, enum enrolment_score which,
+int enrolment_record_quiz(struct db *db, int64_t user_id, const char *course_id, int64_t now, enum enrolment_score which,
 			  double score, struct err *e)
 {
 	/* ?4 is the final score or NULL, ?5 the pretest score or NULL: a NULL leaves the column as it is. */
-	sqlite3_stmt *st = db_stmt(
+	struct db_stmt *st = db_stmt(
 	    db, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at, started_at, best_final, pretest) "
 		"VALUES (?1, ?2, 'self', ?3, ?3, ?4, ?5) ON CONFLICT (user_id, course_id) DO UPDATE SET "
 		"started_at = coalesce(enrolments.started_at, excluded.started_at), "
@@ -40,79 +40,79 @@ int enrolment_record_quiz(sqlite3 *db, int64_t user_id, const char *course_id, i
 		"WHERE enrolments.started_at IS NULL OR (excluded.best_final IS NOT NULL AND "
 		"  (enrolments.best_final IS NULL OR enrolments.best_final < excluded.best_final)) OR "
 		"  (excluded.pretest IS NOT NULL AND enrolments.pretest IS NULL)");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
-	sqlite3_bind_int64(st, 3, now);
+	db_bind_int64(st, 3, now);
 	/* Scores are never below 0: best_final starts from 0, as it always has. */
 	double s = score < 0 ? 0 : score;
 	if (which == ENROLMENT_SCORE_FINAL)
-		sqlite3_bind_double(st, 4, s);
+		db_bind_double(st, 4, s);
 	else
-		sqlite3_bind_null(st, 4);
+		db_bind_null(st, 4);
 	if (which == ENROLMENT_SCORE_PRETEST)
-		sqlite3_bind_double(st, 5, score);
+		db_bind_double(st, 5, score);
 	else
-		sqlite3_bind_null(st, 5);
-	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot update the enrolment: %s", sqlite3_errmsg(db));
+		db_bind_null(st, 5);
+	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot update the enrolment: %s", db_errmsg(db));
 	db_finish(st);
 	return rc;
 }
 
-int enrolment_completed(sqlite3 *db, int64_t user_id, const char *course_id, struct err *e)
+int enrolment_completed(struct db *db, int64_t user_id, const char *course_id, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT completed_at IS NOT NULL FROM enrolments WHERE user_id = ? AND "
+	struct db_stmt *st = db_stmt(db, "SELECT completed_at IS NOT NULL FROM enrolments WHERE user_id = ? AND "
 				       "course_id = ?");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	int rc = db_step_row(st);
-	int done = rc > 0 && sqlite3_column_int(st, 0);
+	int done = rc > 0 && db_col_int(st, 0);
 	db_finish(st);
 	if (rc < 0)
 		return err_set(e, "cannot read the enrolment in '%s': %s", course_id, db_errstr(db));
 	return done;
 }
 
-int enrolment_complete(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now, bool *recorded, struct err *e)
+int enrolment_complete(struct db *db, int64_t user_id, const char *course_id, int64_t now, bool *recorded, struct err *e)
 {
 	if (recorded)
 		*recorded = false;
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    db_stmt(db, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at, started_at, completed_at) "
 			"VALUES (?1, ?2, 'self', ?3, ?3, ?3) ON CONFLICT (user_id, course_id) DO UPDATE SET "
 			"completed_at = excluded.completed_at, "
 			"started_at = coalesce(enrolments.started_at, excluded.started_at) "
 			"WHERE enrolments.completed_at IS NULL");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
-	sqlite3_bind_int64(st, 3, now);
+	db_bind_int64(st, 3, now);
 	bool ok = db_step_done(st) == 0;
-	bool changed = ok && sqlite3_changes(db) > 0;
+	bool changed = ok && db_changes(db) > 0;
 	db_finish(st);
 	if (!ok)
-		return err_set(e, "cannot record the completion of '%s': %s", course_id, sqlite3_errmsg(db));
+		return err_set(e, "cannot record the completion of '%s': %s", course_id, db_errmsg(db));
 	if (recorded)
 		*recorded = changed;
 	return 0;
 }
 
-int course_requirements(sqlite3 *db, int64_t user_id, const char *course_id,
+int course_requirements(struct db *db, int64_t user_id, const char *course_id,
 			int (*cb)(void *ctx, const struct course_requirement *r), void *ctx, struct err *e)
 {
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    db_stmt(db, "SELECT p.id, p.completion, i.type, i.path, CASE WHEN i.type = 'lesson' AND EXISTS (SELECT 1 "
 			"FROM progress g WHERE g.user_id = ?2 AND g.course_id = ?1 AND g.item_path = i.path) THEN 1 "
 			"ELSE 0 END FROM packages p JOIN items i ON i.package_id = p.id WHERE p.course_id = ?1 AND "
 			"p.active = 1 AND (i.type = 'lesson' OR (i.type = 'quiz' AND i.quiz_kind = 'final'))");
 	db_bind_text(st, 1, course_id);
-	sqlite3_bind_int64(st, 2, user_id);
+	db_bind_int64(st, 2, user_id);
 	int rc, stop = 0;
 	while (!stop && (rc = db_step_row(st)) > 0) {
 		struct course_requirement r = {
-		    .package_id = sqlite3_column_int64(st, 0),
+		    .package_id = db_col_int64(st, 0),
 		    .quizzes_only = strcmp(db_col_text(st, 1), "quizzes") == 0,
 		    .final_quiz = strcmp(db_col_text(st, 2), "quiz") == 0,
 		    .path = db_col_text(st, 3),
-		    .opened = sqlite3_column_int(st, 4) != 0,
+		    .opened = db_col_int(st, 4) != 0,
 		};
 		stop = cb(ctx, &r);
 	}

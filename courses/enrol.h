@@ -9,7 +9,7 @@
  */
 #ifndef SALA_ENROL_H
 #define SALA_ENROL_H
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,7 +21,7 @@
  * says whether a row was added. Every path that enrols goes through here.
  * 0, or -1 with a message.
  */
-int enrolment_ensure(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, int64_t now,
+int enrolment_ensure(struct db *db, int64_t user_id, const char *course_id, const char *source, int64_t now,
 		     bool *created, struct err *e);
 
 /* Which enrolment score a submitted quiz sets (enrolment_record_quiz()). */
@@ -35,17 +35,17 @@ enum enrolment_score {
  * (source self) if they were not, marks the course started at now if it was not, and sets the score
  * `which` names. 0, or -1 with a message.
  */
-int enrolment_record_quiz(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now, enum enrolment_score which,
+int enrolment_record_quiz(struct db *db, int64_t user_id, const char *course_id, int64_t now, enum enrolment_score which,
 			  double score, struct err *e);
 
 /* 1 when user_id's completion of course_id is recorded, 0 when not (or not enrolled), -1 with a message. */
-int enrolment_completed(sqlite3 *db, int64_t user_id, const char *course_id, struct err *e);
+int enrolment_completed(struct db *db, int64_t user_id, const char *course_id, struct err *e);
 /*
  * Records user_id's completion of course_id at now (enrolling them, source self, and marking the
  * course started if need be), once: *recorded (may be NULL) is false when it was recorded before.
  * 0, or -1 with a message.
  */
-int enrolment_complete(sqlite3 *db, int64_t user_id, const char *course_id, int64_t now, bool *recorded, struct err *e);
+int enrolment_complete(struct db *db, int64_t user_id, const char *course_id, int64_t now, bool *recorded, struct err *e);
 
 /* One thing completing a course asks of a learner (course_requirements()). */
 struct course_requirement {
@@ -61,7 +61,7 @@ struct course_requirement {
  * Returns 0, cb's first non-zero value (which stops the walk), or -1 with a message when reading
  * ended on an error.
  */
-int course_requirements(sqlite3 *db, int64_t user_id, const char *course_id,
+int course_requirements(struct db *db, int64_t user_id, const char *course_id,
 			int (*cb)(void *ctx, const struct course_requirement *r), void *ctx, struct err *e);
 
 #endif

@@ -10,11 +10,11 @@
 #include "lib/xmalloc.h"
 
 /* The lessons and pretest flag of package pkg into p. */
-static int plan_items(sqlite3 *db, int64_t pkg, struct course_plan *p, struct err *e)
+static int plan_items(struct db *db, int64_t pkg, struct course_plan *p, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT path, type, quiz_kind FROM items WHERE package_id = ? ORDER BY "
+	struct db_stmt *st = db_stmt(db, "SELECT path, type, quiz_kind FROM items WHERE package_id = ? ORDER BY "
 				       "position");
-	sqlite3_bind_int64(st, 1, pkg);
+	db_bind_int64(st, 1, pkg);
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
 		if (strcmp(db_col_text(st, 1), "lesson") == 0 && p->nlessons < HISTORY_MAX_LESSONS)
@@ -28,9 +28,9 @@ static int plan_items(sqlite3 *db, int64_t pkg, struct course_plan *p, struct er
 	return 0;
 }
 
-int course_plans(sqlite3 *db, const char *lang, struct course_plan **plans, size_t *n, struct err *e)
+int course_plans(struct db *db, const char *lang, struct course_plan **plans, size_t *n, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM courses ORDER BY id");
+	struct db_stmt *st = db_stmt(db, "SELECT id FROM courses ORDER BY id");
 	size_t cap = 0;
 	*plans = NULL;
 	*n = 0;
@@ -96,23 +96,23 @@ void course_plans_free(struct course_plan *plans, size_t n)
 	free(plans);
 }
 
-int enrolment_record(sqlite3 *db, const struct enrolment_record *r, struct err *e)
+int enrolment_record(struct db *db, const struct enrolment_record *r, struct err *e)
 {
 	/* Upsert: assignments to an org unit may already have enrolled the new user (trigger users_enrol_by_org). */
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    db_stmt(db, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at, started_at, "
 			"completed_at, best_final, pretest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
 			"ON CONFLICT(user_id, course_id) DO UPDATE SET enrolled_at = excluded.enrolled_at, "
 			"started_at = excluded.started_at, completed_at = excluded.completed_at, best_final "
 			"= excluded.best_final, pretest = excluded.pretest");
-	sqlite3_bind_int64(st, 1, r->user_id);
+	db_bind_int64(st, 1, r->user_id);
 	db_bind_text(st, 2, r->course_id);
 	db_bind_text(st, 3, r->source);
-	sqlite3_bind_int64(st, 4, r->enrolled_at);
-	r->started_at ? sqlite3_bind_int64(st, 5, r->started_at) : sqlite3_bind_null(st, 5);
-	r->completed_at ? sqlite3_bind_int64(st, 6, r->completed_at) : sqlite3_bind_null(st, 6);
-	r->has_final ? sqlite3_bind_double(st, 7, r->best_final) : sqlite3_bind_null(st, 7);
-	r->has_pretest ? sqlite3_bind_double(st, 8, r->pretest) : sqlite3_bind_null(st, 8);
+	db_bind_int64(st, 4, r->enrolled_at);
+	r->started_at ? db_bind_int64(st, 5, r->started_at) : db_bind_null(st, 5);
+	r->completed_at ? db_bind_int64(st, 6, r->completed_at) : db_bind_null(st, 6);
+	r->has_final ? db_bind_double(st, 7, r->best_final) : db_bind_null(st, 7);
+	r->has_pretest ? db_bind_double(st, 8, r->pretest) : db_bind_null(st, 8);
 	int rc = db_step_done(st);
 	db_finish(st);
 	if (rc < 0)
@@ -120,15 +120,15 @@ int enrolment_record(sqlite3 *db, const struct enrolment_record *r, struct err *
 	return 0;
 }
 
-int progress_record(sqlite3 *db, int64_t user_id, const char *course_id, const char *path, int64_t opened_at,
+int progress_record(struct db *db, int64_t user_id, const char *course_id, const char *path, int64_t opened_at,
 		    struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, opened_at) "
+	struct db_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, opened_at) "
 				       "VALUES (?1, ?2, ?3, ?4)");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, path);
-	sqlite3_bind_int64(st, 4, opened_at);
+	db_bind_int64(st, 4, opened_at);
 	int rc = db_step_done(st);
 	db_finish(st);
 	if (rc < 0)

@@ -8,7 +8,7 @@
  */
 #ifndef SALA_HISTORY_H
 #define SALA_HISTORY_H
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,7 +34,7 @@ struct course_plan {
  * The plan of every course, by id, for learners reading in lang, into *plans
  * (caller frees with course_plans_free). 0, or -1 with e set.
  */
-int course_plans(sqlite3 *db, const char *lang, struct course_plan **plans, size_t *n, struct err *e);
+int course_plans(struct db *db, const char *lang, struct course_plan **plans, size_t *n, struct err *e);
 void course_plans_free(struct course_plan *plans, size_t n);
 
 /* An enrolment as it stands after some time; 0 times and false flags are absent values. */
@@ -51,12 +51,12 @@ struct enrolment_record {
  * an enrolment the user already has (one an org assignment made when the
  * account was added). 0, or -1 with e set.
  */
-int enrolment_record(sqlite3 *db, const struct enrolment_record *r, struct err *e);
+int enrolment_record(struct db *db, const struct enrolment_record *r, struct err *e);
 /*
  * Records that user_id opened lesson path of course_id at opened_at (kept
  * when already recorded), inside the caller's transaction. 0, or -1 with e set.
  */
-int progress_record(sqlite3 *db, int64_t user_id, const char *course_id, const char *path, int64_t opened_at,
+int progress_record(struct db *db, int64_t user_id, const char *course_id, const char *path, int64_t opened_at,
 		    struct err *e);
 
 #endif

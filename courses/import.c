@@ -27,10 +27,10 @@ static const char *file_mime(const char *path)
 }
 
 /* True when the stored package has exactly the files of p (paths and contents). */
-static bool same_files(sqlite3 *db, int64_t pkg_id, const struct package *p)
+static bool same_files(struct db *db, int64_t pkg_id, const struct package *p)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT path, sha256 FROM package_files WHERE package_id = ? ORDER BY path");
-	sqlite3_bind_int64(st, 1, pkg_id);
+	struct db_stmt *st = db_stmt(db, "SELECT path, sha256 FROM package_files WHERE package_id = ? ORDER BY path");
+	db_bind_int64(st, 1, pkg_id);
 	size_t i = 0;
 	bool same = true;
 	int step = 0;
@@ -54,20 +54,20 @@ static bool same_files(sqlite3 *db, int64_t pkg_id, const struct package *p)
 	return same && i == p->nfiles;
 }
 
-static int step_done(sqlite3 *db, sqlite3_stmt *st, struct err *e)
+static int step_done(struct db *db, struct db_stmt *st, struct err *e)
 {
 	int rc = db_step_done(st);
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc < 0)
-		return err_set(e, "cannot store the package: %s", sqlite3_errmsg(db));
+		return err_set(e, "cannot store the package: %s", db_errmsg(db));
 	return 0;
 }
 
-static int write_package(sqlite3 *db, const struct package *p, const struct pkg_info *in, const char *by, struct err *e)
+static int write_package(struct db *db, const struct package *p, const struct pkg_info *in, const char *by, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO courses(id, created_at) VALUES (?, ?)");
+	struct db_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO courses(id, created_at) VALUES (?, ?)");
 	db_bind_text(st, 1, in->id);
-	sqlite3_bind_int64(st, 2, now_s());
+	db_bind_int64(st, 2, now_s());
 	int rc = step_done(db, st, e);
 	db_finish(st);
 	if (rc < 0)
@@ -79,25 +79,25 @@ static int write_package(sqlite3 *db, const struct package *p, const struct pkg_
 	db_bind_text(st, 1, in->id);
 	db_bind_text(st, 2, in->language);
 	db_bind_text(st, 3, in->version);
-	sqlite3_bind_int64(st, 4, in->version_num);
+	db_bind_int64(st, 4, in->version_num);
 	db_bind_text(st, 5, in->title);
 	db_bind_text(st, 6, in->summary ? in->summary : "");
 	db_bind_text(st, 7, in->authors ? in->authors : "");
-	sqlite3_bind_int(st, 8, in->minutes);
-	sqlite3_bind_int(st, 9, in->pass_mark);
-	sqlite3_bind_int(st, 10, in->certificate);
+	db_bind_int(st, 8, in->minutes);
+	db_bind_int(st, 9, in->pass_mark);
+	db_bind_int(st, 10, in->certificate);
 	db_bind_text(st, 11, in->certificate_title ? in->certificate_title : "");
 	db_bind_text(st, 12, in->completion_quizzes ? "quizzes" : "all");
-	sqlite3_bind_int64(st, 13, now_s());
+	db_bind_int64(st, 13, now_s());
 	db_bind_text(st, 14, by ? by : "");
 	rc = step_done(db, st, e);
 	db_finish(st);
 	if (rc < 0)
 		return -1;
-	int64_t pkg_id = sqlite3_last_insert_rowid(db);
+	int64_t pkg_id = db_last_insert_id(db);
 
-	sqlite3_stmt *blob = db_stmt(db, "INSERT OR IGNORE INTO blobs(sha256, size, data) VALUES (?, ?, ?)");
-	sqlite3_stmt *pf =
+	struct db_stmt *blob = db_stmt(db, "INSERT OR IGNORE INTO blobs(sha256, size, data) VALUES (?, ?, ?)");
+	struct db_stmt *pf =
 	    db_stmt(db, "INSERT INTO package_files(package_id, path, sha256, mime) VALUES (?, ?, ?, ?)");
 	for (size_t i = 0; i < p->nfiles && rc == 0; i++) {
 		const struct pkg_file *f = &p->files[i];
@@ -106,13 +106,13 @@ static int write_package(sqlite3 *db, const struct package *p, const struct pkg_
 		char hex[65];
 		sha256_hex(f->data, f->len, hex);
 		db_bind_text(blob, 1, hex);
-		sqlite3_bind_int64(blob, 2, (sqlite3_int64)f->len);
-		sqlite3_bind_blob64(blob, 3, f->data, f->len, SQLITE_STATIC);
+		db_bind_int64(blob, 2, (int64_t)f->len);
+		db_bind_blob(blob, 3, f->data, f->len);
 		rc = step_done(db, blob, e);
-		sqlite3_clear_bindings(blob);
+		db_clear_bindings(blob);
 		if (rc < 0)
 			break;
-		sqlite3_bind_int64(pf, 1, pkg_id);
+		db_bind_int64(pf, 1, pkg_id);
 		db_bind_text(pf, 2, f->path);
 		db_bind_text(pf, 3, hex);
 		db_bind_text(pf, 4, file_mime(f->path));
@@ -127,14 +127,14 @@ static int write_package(sqlite3 *db, const struct package *p, const struct pkg_
 			    "etag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	for (size_t i = 0; i < in->nitems && rc == 0; i++) {
 		const struct pkg_item *it = &in->items[i];
-		sqlite3_bind_int64(st, 1, pkg_id);
-		sqlite3_bind_int(st, 2, (int)i);
+		db_bind_int64(st, 1, pkg_id);
+		db_bind_int(st, 2, (int)i);
 		db_bind_text(st, 3, it->quiz ? "quiz" : "lesson");
 		db_bind_text(st, 4, it->path);
 		db_bind_text(st, 5, it->title ? it->title : it->path);
 		db_bind_text(st, 6, it->html ? it->html : "");
 		db_bind_text(st, 7, it->quiz ? it->quiz_kind : "");
-		sqlite3_bind_int(st, 8, it->questions);
+		db_bind_int(st, 8, it->questions);
 		db_bind_text(st, 9, it->etag);
 		rc = step_done(db, st, e);
 	}
@@ -142,7 +142,7 @@ static int write_package(sqlite3 *db, const struct package *p, const struct pkg_
 	if (rc < 0)
 		return -1;
 	st = db_stmt(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
-	sqlite3_bind_int64(st, 1, pkg_id);
+	db_bind_int64(st, 1, pkg_id);
 	db_bind_text(st, 2, in->id);
 	db_bind_text(st, 3, in->language);
 	rc = step_done(db, st, e);
@@ -157,7 +157,7 @@ static int write_package(sqlite3 *db, const struct package *p, const struct pkg_
  * new import (older than the active version only with force), so a trainer
  * who imports a version gets that version. Different content is refused.
  */
-static int reimport(sqlite3 *db, int64_t existing, bool is_active, const struct package *p, const struct pkg_info *in,
+static int reimport(struct db *db, int64_t existing, bool is_active, const struct package *p, const struct pkg_info *in,
 		    const char *active, int64_t active_num, bool force, char *msg, size_t msglen, struct err *e)
 {
 	if (!same_files(db, existing, p)) {
@@ -179,8 +179,8 @@ static int reimport(sqlite3 *db, int64_t existing, bool is_active, const struct 
 		    "run 'sala courses rollback %s --lang %s --version %s' (or import with --force)",
 		    in->id, in->version, in->language, active, in->version, in->id, in->language, in->version);
 	}
-	sqlite3_stmt *st = db_stmt(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
-	sqlite3_bind_int64(st, 1, existing);
+	struct db_stmt *st = db_stmt(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
+	db_bind_int64(st, 1, existing);
 	db_bind_text(st, 2, in->id);
 	db_bind_text(st, 3, in->language);
 	int rc = step_done(db, st, e);
@@ -196,7 +196,7 @@ static int reimport(sqlite3 *db, int64_t existing, bool is_active, const struct 
 	return IMPORT_ACTIVATED;
 }
 
-int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, struct problems *pr, char *msg,
+int package_import(struct db *db, struct package *p, const struct import_opts *o, struct problems *pr, char *msg,
 		   size_t msglen, struct err *e)
 {
 	struct pkg_limits def;
@@ -213,7 +213,7 @@ int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, 
 	int rc = -1;
 	if (db_begin(db, e) < 0)
 		goto out;
-	sqlite3_stmt *st = db_stmt(
+	struct db_stmt *st = db_stmt(
 	    db, "SELECT version, version_num FROM packages WHERE course_id = ? AND language = ? AND active = 1");
 	db_bind_text(st, 1, in.id);
 	db_bind_text(st, 2, in.language);
@@ -221,7 +221,7 @@ int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, 
 	int64_t active_num = -1;
 	if (db_step_row(st) > 0) {
 		snprintf(active, sizeof active, "%s", db_col_text(st, 0));
-		active_num = sqlite3_column_int64(st, 1);
+		active_num = db_col_int64(st, 1);
 	}
 	db_finish(st);
 	st = db_stmt(db, "SELECT id, active FROM packages WHERE course_id = ? AND language = ? AND version = ?");
@@ -231,8 +231,8 @@ int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, 
 	int64_t existing = -1;
 	bool existing_active = false;
 	if (db_step_row(st) > 0) {
-		existing = sqlite3_column_int64(st, 0);
-		existing_active = sqlite3_column_int(st, 1) != 0;
+		existing = db_col_int64(st, 0);
+		existing_active = db_col_int(st, 1) != 0;
 	}
 	db_finish(st);
 	if (existing >= 0) {
@@ -259,7 +259,7 @@ out:
 	return rc;
 }
 
-int package_import_path(sqlite3 *db, const char *path, const struct import_opts *o, struct problems *pr, char *msg,
+int package_import_path(struct db *db, const char *path, const struct import_opts *o, struct problems *pr, char *msg,
 			size_t msglen, struct err *e)
 {
 	struct pkg_limits def;
@@ -273,9 +273,9 @@ int package_import_path(sqlite3 *db, const char *path, const struct import_opts 
 	return rc;
 }
 
-int package_versions(sqlite3 *db, const char *course_id, const char *lang, struct pkg_version **out, size_t *n)
+int package_versions(struct db *db, const char *course_id, const char *lang, struct pkg_version **out, size_t *n)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, course_id, language, version, active, imported_at, imported_by, "
+	struct db_stmt *st = db_stmt(db, "SELECT id, course_id, language, version, active, imported_at, imported_by, "
 					  "title FROM packages WHERE (?1 IS NULL OR course_id = ?1) AND (?2 IS NULL OR "
 					  "language = ?2) ORDER BY course_id, language, version_num DESC");
 	db_bind_text(st, 1, course_id);
@@ -291,12 +291,12 @@ int package_versions(sqlite3 *db, const char *course_id, const char *lang, struc
 		}
 		struct pkg_version *v = &(*out)[(*n)++];
 		memset(v, 0, sizeof *v);
-		v->id = sqlite3_column_int64(st, 0);
+		v->id = db_col_int64(st, 0);
 		snprintf(v->course_id, sizeof v->course_id, "%s", db_col_text(st, 1));
 		snprintf(v->language, sizeof v->language, "%s", db_col_text(st, 2));
 		snprintf(v->version, sizeof v->version, "%s", db_col_text(st, 3));
-		v->active = sqlite3_column_int(st, 4) != 0;
-		v->imported_at = sqlite3_column_int64(st, 5);
+		v->active = db_col_int(st, 4) != 0;
+		v->imported_at = db_col_int64(st, 5);
 		snprintf(v->imported_by, sizeof v->imported_by, "%s", db_col_text(st, 6));
 		snprintf(v->title, sizeof v->title, "%s", db_col_text(st, 7));
 	}
@@ -310,23 +310,23 @@ int package_versions(sqlite3 *db, const char *course_id, const char *lang, struc
 	return 0;
 }
 
-int package_rollback(sqlite3 *db, const char *course_id, const char *lang, const char *version, struct err *e)
+int package_rollback(struct db *db, const char *course_id, const char *lang, const char *version, struct err *e)
 {
 	if (db_begin(db, e) < 0)
 		return -1;
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    db_stmt(db, "SELECT id FROM packages WHERE course_id = ? AND language = ? AND version = ?");
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang);
 	db_bind_text(st, 3, version);
-	int64_t id = db_step_row(st) > 0 ? sqlite3_column_int64(st, 0) : -1;
+	int64_t id = db_step_row(st) > 0 ? db_col_int64(st, 0) : -1;
 	db_finish(st);
 	if (id < 0) {
 		db_rollback(db);
 		return err_set(e, "no stored version %s of '%s' in '%s'", version, course_id, lang);
 	}
 	st = db_stmt(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, lang);
 	int rc = step_done(db, st, e);

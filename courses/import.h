@@ -6,7 +6,7 @@
  */
 #ifndef SALA_IMPORT_H
 #define SALA_IMPORT_H
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,10 +36,10 @@ enum import_outcome { IMPORT_NEW = 0, IMPORT_UNCHANGED = 1, IMPORT_ACTIVATED = 2
  * has problems, the "FILE:LINE: message" lines in pr; the database is left
  * unchanged.
  */
-int package_import(sqlite3 *db, struct package *p, const struct import_opts *o, struct problems *pr, char *msg,
+int package_import(struct db *db, struct package *p, const struct import_opts *o, struct problems *pr, char *msg,
 		   size_t msglen, struct err *e);
 /* Loads path (folder or archive) with the limits and imports it. */
-int package_import_path(sqlite3 *db, const char *path, const struct import_opts *o, struct problems *pr, char *msg,
+int package_import_path(struct db *db, const char *path, const struct import_opts *o, struct problems *pr, char *msg,
 			size_t msglen, struct err *e);
 
 struct pkg_version {
@@ -55,8 +55,8 @@ struct pkg_version {
  * lang may be NULL for all. *out is an array of *n (caller frees). 0, or -1
  * with none when the read failed (db_read_failed() says why).
  */
-int package_versions(sqlite3 *db, const char *course_id, const char *lang, struct pkg_version **out, size_t *n);
+int package_versions(struct db *db, const char *course_id, const char *lang, struct pkg_version **out, size_t *n);
 /* Makes a stored version the active one for (course_id, lang). -1 with a message when there is no such version. */
-int package_rollback(sqlite3 *db, const char *course_id, const char *lang, const char *version, struct err *e);
+int package_rollback(struct db *db, const char *course_id, const char *lang, const char *version, struct err *e);
 
 #endif

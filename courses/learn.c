@@ -55,7 +55,7 @@ const char *learn_status_code(enum learn_status s)
 	}
 }
 
-static char *col_dup(struct arena *a, sqlite3_stmt *st, int col)
+static char *col_dup(struct arena *a, struct db_stmt *st, int col)
 {
 	return arena_strdup(a, db_col_text(st, col));
 }
@@ -63,11 +63,11 @@ static char *col_dup(struct arena *a, sqlite3_stmt *st, int col)
 /* Packages that have item ?3 (lesson or quiz). */
 #define HAS_ITEM " AND EXISTS (SELECT 1 FROM items y WHERE y.package_id = q.id AND y.path = ?3)"
 
-int course_pick_package(sqlite3 *db, const char *course_id, const char *lang, const char *item_path,
+int course_pick_package(struct db *db, const char *course_id, const char *lang, const char *item_path,
 			struct course_pick *out)
 {
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt *st = db_stmt(db, "SELECT p.id, p.language, p.title, p.pass_mark, p.certificate, "
+	struct db_stmt *st = db_stmt(db, "SELECT p.id, p.language, p.title, p.pass_mark, p.certificate, "
 				       "coalesce(i.type, ''), coalesce(i.title, '') FROM packages p "
 				       "LEFT JOIN items i ON i.package_id = p.id AND i.path = ?3 "
 				       "WHERE p.id = CASE WHEN ?3 IS NULL THEN " PICK_PACKAGE(
@@ -77,11 +77,11 @@ int course_pick_package(sqlite3 *db, const char *course_id, const char *lang, co
 	db_bind_text(st, 3, item_path);
 	int rc = db_step_row(st);
 	if (rc > 0) {
-		out->package_id = sqlite3_column_int64(st, 0);
+		out->package_id = db_col_int64(st, 0);
 		snprintf(out->language, sizeof out->language, "%s", db_col_text(st, 1));
 		out->title = xstrdup(db_col_text(st, 2));
-		out->pass_mark = sqlite3_column_int(st, 3);
-		out->certificate = sqlite3_column_int(st, 4) != 0;
+		out->pass_mark = db_col_int(st, 3);
+		out->certificate = db_col_int(st, 4) != 0;
 		snprintf(out->item_type, sizeof out->item_type, "%s", db_col_text(st, 5));
 		out->item_title = xstrdup(db_col_text(st, 6));
 	}
@@ -96,7 +96,7 @@ void course_pick_release(struct course_pick *p)
 	memset(p, 0, sizeof *p);
 }
 
-size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, int64_t package_id,
+size_t learn_outline(struct db *db, struct arena *a, int64_t user_id, const char *course_id, int64_t package_id,
 		     struct learn_item **out)
 {
 	*out = NULL;
@@ -105,12 +105,12 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 	size_t nquiz;
 	if (assessment_submitted_quizzes(db, a, user_id, course_id, &quiz, &nquiz) < 0)
 		return 0;
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    db_stmt(db, "SELECT i.position, i.type, i.path, i.title, i.quiz_kind, i.type = 'lesson' "
 			"AND EXISTS (SELECT 1 FROM progress g WHERE g.user_id = ?1 AND g.course_id = ?3 "
 			"AND g.item_path = i.path) FROM items i WHERE i.package_id = ?2 ORDER BY i.position");
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_int64(st, 2, package_id);
+	db_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 2, package_id);
 	db_bind_text(st, 3, course_id);
 	size_t n = 0, cap = 0;
 	struct learn_item *v = NULL;
@@ -124,12 +124,12 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 			v = grown;
 		}
 		struct learn_item *it = &v[n++];
-		it->position = sqlite3_column_int(st, 0);
+		it->position = db_col_int(st, 0);
 		it->type = col_dup(a, st, 1);
 		it->path = col_dup(a, st, 2);
 		it->title = col_dup(a, st, 3);
 		it->quiz_kind = col_dup(a, st, 4);
-		it->done = sqlite3_column_int(st, 5) != 0;
+		it->done = db_col_int(st, 5) != 0;
 		/* A final quiz is done when passed, any other quiz when submitted. */
 		for (size_t k = 0; k < nquiz && strcmp(it->type, "quiz") == 0; k++)
 			if (strcmp(quiz[k].item_path, it->path) == 0) {
@@ -145,13 +145,13 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
 }
 
 /* Columns 9-13 and 14-18 of the lesson view: an item, or NULLs. */
-static struct learn_item *item_at(struct arena *a, sqlite3_stmt *st, int col)
+static struct learn_item *item_at(struct arena *a, struct db_stmt *st, int col)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (db_col_type(st, col) == DB_NULL)
 		return NULL;
 	struct learn_item *it = arena_alloc(a, sizeof *it);
 	memset(it, 0, sizeof *it);
-	it->position = sqlite3_column_int(st, col);
+	it->position = db_col_int(st, col);
 	it->type = col_dup(a, st, col + 1);
 	it->path = col_dup(a, st, col + 2);
 	it->title = col_dup(a, st, col + 3);
@@ -182,15 +182,15 @@ static const char lesson_view_sql[] =
     /* Pick the package first (course_pick_package()'s rule), so only one lesson is read. */
     "WHERE p.id = " PICK_PACKAGE_WHERE("?1", HAS_ITEM);
 
-int learn_lesson_view(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, const char *lang,
+int learn_lesson_view(struct db *db, struct arena *a, int64_t user_id, const char *course_id, const char *lang,
 		      const char *path, bool (*have_body)(const char *etag), struct learn_lesson *l, struct err *e)
 {
 	memset(l, 0, sizeof *l);
-	sqlite3_stmt *st = db_stmt(db, lesson_view_sql);
+	struct db_stmt *st = db_stmt(db, lesson_view_sql);
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang && lang[0] ? lang : "en");
 	db_bind_text(st, 3, path);
-	sqlite3_bind_int64(st, 4, user_id);
+	db_bind_int64(st, 4, user_id);
 	int step = db_step_row(st);
 	if (step <= 0) {
 		db_finish(st);
@@ -202,18 +202,18 @@ int learn_lesson_view(sqlite3 *db, struct arena *a, int64_t user_id, const char 
 	}
 	l->course_id = arena_strdup(a, course_id);
 	l->path = arena_strdup(a, path);
-	l->package_id = sqlite3_column_int64(st, 0);
+	l->package_id = db_col_int64(st, 0);
 	l->language = col_dup(a, st, 1);
 	l->course_title = col_dup(a, st, 2);
 	l->title = col_dup(a, st, 5);
 	l->etag = col_dup(a, st, 6);
-	l->count = sqlite3_column_int(st, 7);
-	l->position = sqlite3_column_int(st, 8);
+	l->count = db_col_int(st, 7);
+	l->position = db_col_int(st, 8);
 	l->prev = item_at(a, st, 9);
 	l->next = item_at(a, st, 14);
-	bool recorded = sqlite3_column_int(st, 19) != 0;
-	l->state = arena_printf(a, "%lld.%lld.%lld", (long long)sqlite3_column_int64(st, 20),
-				(long long)sqlite3_column_int64(st, 21), (long long)sqlite3_column_int64(st, 22));
+	bool recorded = db_col_int(st, 19) != 0;
+	l->state = arena_printf(a, "%lld.%lld.%lld", (long long)db_col_int64(st, 20),
+				(long long)db_col_int64(st, 21), (long long)db_col_int64(st, 22));
 	db_finish(st);
 	if (!have_body || !have_body(l->etag))
 		l->html = learn_lesson_html(db, a, l->package_id, l->path);
@@ -230,29 +230,29 @@ int learn_lesson_view(sqlite3 *db, struct arena *a, int64_t user_id, const char 
 	return 0;
 }
 
-const char *learn_lesson_html(sqlite3 *db, struct arena *a, int64_t package_id, const char *path)
+const char *learn_lesson_html(struct db *db, struct arena *a, int64_t package_id, const char *path)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT html FROM items WHERE package_id = ? AND path = ?");
-	sqlite3_bind_int64(st, 1, package_id);
+	struct db_stmt *st = db_stmt(db, "SELECT html FROM items WHERE package_id = ? AND path = ?");
+	db_bind_int64(st, 1, package_id);
 	db_bind_text(st, 2, path);
 	const char *html = db_step_row(st) > 0 ? col_dup(a, st, 0) : arena_strdup(a, "");
 	db_finish(st);
 	return html;
 }
 
-static bool course_available(sqlite3 *db, const char *course_id)
+static bool course_available(struct db *db, const char *course_id)
 {
 	return db_int(db, "SELECT count(*) FROM packages WHERE course_id = ? AND active = 1", course_id, NULL, 0) > 0;
 }
 
 /* Starts a transaction unless one is open; *mine says whether to commit it here. */
-static int begin_if_needed(sqlite3 *db, bool *mine, struct err *e)
+static int begin_if_needed(struct db *db, bool *mine, struct err *e)
 {
 	*mine = !db_in_txn(db);
 	return *mine ? db_begin(db, e) : 0;
 }
 
-static int finish(sqlite3 *db, bool mine, int rc, struct err *e)
+static int finish(struct db *db, bool mine, int rc, struct err *e)
 {
 	if (!mine)
 		return rc;
@@ -263,13 +263,13 @@ static int finish(sqlite3 *db, bool mine, int rc, struct err *e)
 	return db_commit(db, e);
 }
 
-static int enrol_row(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, bool *created,
+static int enrol_row(struct db *db, int64_t user_id, const char *course_id, const char *source, bool *created,
 		     struct err *e)
 {
 	return enrolment_ensure(db, user_id, course_id, source, now_s(), created, e);
 }
 
-int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, bool *created, struct err *e)
+int learn_enrol(struct db *db, int64_t user_id, const char *course_id, const char *source, bool *created, struct err *e)
 {
 	if (created)
 		*created = false;
@@ -285,12 +285,12 @@ int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char 
 }
 
 /* True when this lesson is already recorded as opened and as the last item: opening it again changes nothing. */
-static bool open_recorded(sqlite3 *db, int64_t user_id, const char *course_id, const char *path)
+static bool open_recorded(struct db *db, int64_t user_id, const char *course_id, const char *path)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM enrolments e WHERE e.user_id = ?1 AND e.course_id = ?2 AND "
+	struct db_stmt *st = db_stmt(db, "SELECT 1 FROM enrolments e WHERE e.user_id = ?1 AND e.course_id = ?2 AND "
 				       "e.started_at IS NOT NULL AND e.last_item = ?3 AND EXISTS (SELECT 1 FROM "
 				       "progress g WHERE g.user_id = ?1 AND g.course_id = ?2 AND g.item_path = ?3)");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, path);
 	bool done = db_step_row(st) > 0;
@@ -304,31 +304,31 @@ struct open_args {
 };
 
 /* Records a first reading: enrolment, progress row, started/last item, completion. */
-static int record_open(sqlite3 *db, void *arg, struct err *e)
+static int record_open(struct db *db, void *arg, struct err *e)
 {
 	const struct open_args *a = arg;
 	int rc = enrol_row(db, a->user_id, a->course_id, "self", NULL, e);
 	if (rc == 0) {
-		sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, "
+		struct db_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, "
 					       "opened_at) VALUES (?1, ?2, ?3, ?4)");
-		sqlite3_bind_int64(st, 1, a->user_id);
+		db_bind_int64(st, 1, a->user_id);
 		db_bind_text(st, 2, a->course_id);
 		db_bind_text(st, 3, a->path);
-		sqlite3_bind_int64(st, 4, now_s());
+		db_bind_int64(st, 4, now_s());
 		if (db_step_done(st) < 0)
-			rc = err_set(e, "cannot record progress: %s", sqlite3_errmsg(db));
+			rc = err_set(e, "cannot record progress: %s", db_errmsg(db));
 		db_finish(st);
 	}
 	if (rc == 0) {
-		sqlite3_stmt *st = db_stmt(db, "UPDATE enrolments SET started_at = coalesce(started_at, ?3), "
+		struct db_stmt *st = db_stmt(db, "UPDATE enrolments SET started_at = coalesce(started_at, ?3), "
 					       "last_item = ?4 WHERE user_id = ?1 AND course_id = ?2 AND "
 					       "(started_at IS NULL OR last_item <> ?4)");
-		sqlite3_bind_int64(st, 1, a->user_id);
+		db_bind_int64(st, 1, a->user_id);
 		db_bind_text(st, 2, a->course_id);
-		sqlite3_bind_int64(st, 3, now_s());
+		db_bind_int64(st, 3, now_s());
 		db_bind_text(st, 4, a->path);
 		if (db_step_done(st) < 0)
-			rc = err_set(e, "cannot record progress: %s", sqlite3_errmsg(db));
+			rc = err_set(e, "cannot record progress: %s", db_errmsg(db));
 		db_finish(st);
 	}
 	/* Completion is decided here, in the write transaction that records the reading (and by a quiz
@@ -340,7 +340,7 @@ static int record_open(sqlite3 *db, void *arg, struct err *e)
 	return rc;
 }
 
-int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const char *path, struct err *e)
+int learn_record_open(struct db *db, int64_t user_id, const char *course_id, const char *path, struct err *e)
 {
 	/*
 	 * Re-reading a page is the common case: check with a read first, so it does not take the
@@ -354,14 +354,14 @@ int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const
 }
 
 /* The statement enrol_org_users() runs for k users: ?1 course, ?2 time, ?3... the users. */
-static sqlite3_stmt *enrol_org_stmt(sqlite3 *db, size_t k)
+static struct db_stmt *enrol_org_stmt(struct db *db, size_t k)
 {
 	struct buf sql = BUF_INIT;
 	buf_puts(&sql, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at) VALUES ");
 	for (size_t i = 0; i < k; i++)
 		buf_printf(&sql, "%s(?%zu, ?1, 'org', ?2)", i ? ", " : "", i + 3);
 	buf_puts(&sql, " ON CONFLICT DO NOTHING");
-	sqlite3_stmt *st = db_prepare(db, buf_str(&sql));
+	struct db_stmt *st = db_prepare(db, buf_str(&sql));
 	buf_release(&sql);
 	return st;
 }
@@ -371,25 +371,25 @@ static sqlite3_stmt *enrol_org_stmt(sqlite3 *db, size_t k)
  * prepared for every full batch, another for the rest), inside the caller's transaction; *added gets the
  * new enrolments. 0, or -1 with e set.
  */
-static int enrol_org_users(sqlite3 *db, const char *course_id, const int64_t *users, size_t n, int *added,
+static int enrol_org_users(struct db *db, const char *course_id, const int64_t *users, size_t n, int *added,
 			   struct err *e)
 {
-	sqlite3_stmt *full = NULL;
+	struct db_stmt *full = NULL;
 	int64_t now = now_s();
 	int rc = 0;
 	for (size_t at = 0; at < n && rc == 0; at += DB_BATCH) {
 		size_t k = n - at < DB_BATCH ? n - at : DB_BATCH;
-		sqlite3_stmt *st = k < DB_BATCH ? enrol_org_stmt(db, k) : full ? full : (full = enrol_org_stmt(db, k));
+		struct db_stmt *st = k < DB_BATCH ? enrol_org_stmt(db, k) : full ? full : (full = enrol_org_stmt(db, k));
 		db_bind_text(st, 1, course_id);
-		sqlite3_bind_int64(st, 2, now);
+		db_bind_int64(st, 2, now);
 		for (size_t i = 0; i < k; i++)
-			sqlite3_bind_int64(st, (int)(i + 3), users[at + i]);
+			db_bind_int64(st, (int)(i + 3), users[at + i]);
 		if (db_step_done(st) < 0)
-			rc = err_set(e, "cannot enrol the unit: %s", sqlite3_errmsg(db));
+			rc = err_set(e, "cannot enrol the unit: %s", db_errmsg(db));
 		else
-			*added += sqlite3_changes(db);
+			*added += db_changes(db);
 		if (st == full)
-			sqlite3_reset(st);
+			db_reset(st);
 		else
 			db_finish(st);
 	}
@@ -398,7 +398,7 @@ static int enrol_org_users(sqlite3 *db, const char *course_id, const int64_t *us
 	return rc;
 }
 
-int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, int *added, struct err *e)
+int learn_assign_org(struct db *db, const char *course_id, const char *org_code, int *added, struct err *e)
 {
 	*added = 0;
 	if (!course_available(db, course_id))
@@ -410,13 +410,13 @@ int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, i
 	if (begin_if_needed(db, &mine, e) < 0)
 		return -1;
 	int rc = 0;
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    db_stmt(db, "INSERT OR IGNORE INTO org_assignments(course_id, org_id, assigned_at) VALUES (?1, ?2, ?3)");
 	db_bind_text(st, 1, course_id);
-	sqlite3_bind_int64(st, 2, oid);
-	sqlite3_bind_int64(st, 3, now_s());
+	db_bind_int64(st, 2, oid);
+	db_bind_int64(st, 3, now_s());
 	if (db_step_done(st) < 0)
-		rc = err_set(e, "cannot assign: %s", sqlite3_errmsg(db));
+		rc = err_set(e, "cannot assign: %s", db_errmsg(db));
 	db_finish(st);
 	/* Every active user now in the subtree (accounts/), enrolled a batch at a time in this transaction. */
 	int64_t *users = NULL;
@@ -431,23 +431,23 @@ int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, i
 	return finish(db, mine, rc, e);
 }
 
-void learn_state_tag(sqlite3 *db, int64_t user_id, const char *course_id, char *out, size_t outlen)
+void learn_state_tag(struct db *db, int64_t user_id, const char *course_id, char *out, size_t outlen)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT count(*) FROM progress WHERE user_id = ?1 AND course_id = "
+	struct db_stmt *st = db_stmt(db, "SELECT (SELECT count(*) FROM progress WHERE user_id = ?1 AND course_id = "
 				       "?2), (SELECT count(*) FROM attempts WHERE user_id = ?1 AND course_id = ?2 "
 				       "AND submitted_at IS NOT NULL), (SELECT coalesce(completed_at, 0) FROM "
 				       "enrolments WHERE user_id = ?1 AND course_id = ?2)");
-	sqlite3_bind_int64(st, 1, user_id);
+	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	if (db_step_row(st) > 0)
-		snprintf(out, outlen, "%lld.%lld.%lld", (long long)sqlite3_column_int64(st, 0),
-			 (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2));
+		snprintf(out, outlen, "%lld.%lld.%lld", (long long)db_col_int64(st, 0),
+			 (long long)db_col_int64(st, 1), (long long)db_col_int64(st, 2));
 	else
 		snprintf(out, outlen, "0");
 	db_finish(st);
 }
 
-bool learn_may_assign(sqlite3 *db, unsigned roles, int64_t actor_org, int64_t target_org)
+bool learn_may_assign(struct db *db, unsigned roles, int64_t actor_org, int64_t target_org)
 {
 	if (roles & ROLE_ADMIN)
 		return true;

@@ -10,7 +10,7 @@
  */
 #ifndef SALA_LEARN_H
 #define SALA_LEARN_H
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,7 +85,7 @@ struct course_pick {
  * 0 and *out filled; ERR_NOTFOUND when no active package (with that item) exists; ERR_UNAVAILABLE when
  * the database failed.
  */
-int course_pick_package(sqlite3 *db, const char *course_id, const char *lang, const char *item_path,
+int course_pick_package(struct db *db, const char *course_id, const char *lang, const char *item_path,
 			struct course_pick *out);
 void course_pick_release(struct course_pick *p);
 
@@ -95,16 +95,16 @@ void course_pick_release(struct course_pick *p);
  * or search text (in any language) contains every word of q, ignoring ASCII
  * case. Returns the count; *out is an arena array.
  */
-size_t learn_catalogue(sqlite3 *db, struct arena *a, int64_t user_id, const char *lang, const char *q,
+size_t learn_catalogue(struct db *db, struct arena *a, int64_t user_id, const char *lang, const char *q,
 		       struct learn_course **out);
 /* One course as in the catalogue; -1 when it has no active package. */
-int learn_course_get(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, const char *lang,
+int learn_course_get(struct db *db, struct arena *a, int64_t user_id, const char *course_id, const char *lang,
 		     struct learn_course *c);
 /* The courses user_id is enrolled in, most recently active first. */
-size_t learn_my_courses(sqlite3 *db, struct arena *a, int64_t user_id, const char *lang, struct learn_course **out);
+size_t learn_my_courses(struct db *db, struct arena *a, int64_t user_id, const char *lang, struct learn_course **out);
 
 /* The ordered items of a package with user_id's done marks. */
-size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, int64_t package_id,
+size_t learn_outline(struct db *db, struct arena *a, int64_t user_id, const char *course_id, int64_t package_id,
 		     struct learn_item **out);
 
 /*
@@ -112,7 +112,7 @@ size_t learn_outline(sqlite3 *db, struct arena *a, int64_t user_id, const char *
  * arena; "" when missing. For a page whose cached body (see
  * learn_lesson_view()'s have_body) was dropped in between.
  */
-const char *learn_lesson_html(sqlite3 *db, struct arena *a, int64_t package_id, const char *path);
+const char *learn_lesson_html(struct db *db, struct arena *a, int64_t package_id, const char *path);
 
 /*
  * Everything a lesson page shows, in one call: the package course_pick_package()'s rule picks for lang
@@ -129,7 +129,7 @@ const char *learn_lesson_html(sqlite3 *db, struct arena *a, int64_t package_id, 
  * database failed (db_step_row()); ERR_CONFLICT when path is a quiz (nothing is recorded: the caller
  * sends the learner to it).
  */
-int learn_lesson_view(sqlite3 *db, struct arena *a, int64_t user_id, const char *course_id, const char *lang,
+int learn_lesson_view(struct db *db, struct arena *a, int64_t user_id, const char *course_id, const char *lang,
 		      const char *path, bool (*have_body)(const char *etag), struct learn_lesson *l, struct err *e);
 
 /*
@@ -139,7 +139,7 @@ int learn_lesson_view(sqlite3 *db, struct arena *a, int64_t user_id, const char 
  * active package, ERR_FAIL when the enrolment cannot be saved (disk full, database
  * busy). Runs in its own transaction unless one is open.
  */
-int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char *source, bool *created, struct err *e);
+int learn_enrol(struct db *db, int64_t user_id, const char *course_id, const char *source, bool *created, struct err *e);
 
 /*
  * Records that user_id opened the lesson at path: the progress row (once),
@@ -152,7 +152,7 @@ int learn_enrol(sqlite3 *db, int64_t user_id, const char *course_id, const char 
  * or read-only) nothing is kept, -1 comes back with the reason, and the next
  * call records it (the reader is told: learn_lesson.unsaved).
  */
-int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const char *path, struct err *e);
+int learn_record_open(struct db *db, int64_t user_id, const char *course_id, const char *path, struct err *e);
 
 /*
  * Assigns course_id to the org unit org_code and everything below it: an
@@ -160,16 +160,16 @@ int learn_record_open(sqlite3 *db, int64_t user_id, const char *course_id, const
  * and an enrolment for every active user now in the subtree. *added gets the
  * number of new enrolments.
  */
-int learn_assign_org(sqlite3 *db, const char *course_id, const char *org_code, int *added, struct err *e);
+int learn_assign_org(struct db *db, const char *course_id, const char *org_code, int *added, struct err *e);
 
 /*
  * Whether someone with roles (enum role bits) in org unit actor_org may
  * assign courses to people in target_org: administrators anywhere,
  * managers and trainers only within their own subtree.
  */
-bool learn_may_assign(sqlite3 *db, unsigned roles, int64_t actor_org, int64_t target_org);
+bool learn_may_assign(struct db *db, unsigned roles, int64_t actor_org, int64_t target_org);
 
 /* A small fingerprint of user_id's state in course_id (items done, completion) for ETags, into out. */
-void learn_state_tag(sqlite3 *db, int64_t user_id, const char *course_id, char *out, size_t outlen);
+void learn_state_tag(struct db *db, int64_t user_id, const char *course_id, char *out, size_t outlen);
 
 #endif

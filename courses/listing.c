@@ -4,9 +4,9 @@
 #include "lib/xmalloc.h"
 #include <stdlib.h>
 
-int course_ids(sqlite3 *db, char ***ids, size_t *n, struct err *e)
+int course_ids(struct db *db, char ***ids, size_t *n, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM courses ORDER BY id");
+	struct db_stmt *st = db_stmt(db, "SELECT id FROM courses ORDER BY id");
 	size_t cap = 0;
 	*ids = NULL;
 	*n = 0;
@@ -30,9 +30,9 @@ int course_ids(sqlite3 *db, char ***ids, size_t *n, struct err *e)
 	return 0;
 }
 
-char *course_title_get(sqlite3 *db, const char *course_id, const char *lang)
+char *course_title_get(struct db *db, const char *course_id, const char *lang)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT title FROM packages WHERE course_id = ?1 ORDER BY active DESC, "
+	struct db_stmt *st = db_stmt(db, "SELECT title FROM packages WHERE course_id = ?1 ORDER BY active DESC, "
 				       "language = ?2 DESC, version_num DESC LIMIT 1");
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang);
@@ -41,20 +41,20 @@ char *course_title_get(sqlite3 *db, const char *course_id, const char *lang)
 	return t;
 }
 
-int course_org_ids(sqlite3 *db, const char *course_id, int64_t **ids, size_t *n, struct err *e)
+int course_org_ids(struct db *db, const char *course_id, int64_t **ids, size_t *n, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT org_id FROM org_assignments WHERE course_id = ?1 ORDER BY org_id");
+	struct db_stmt *st = db_stmt(db, "SELECT org_id FROM org_assignments WHERE course_id = ?1 ORDER BY org_id");
 	db_bind_text(st, 1, course_id);
 	if (db_collect_ids(st, ids, n) < 0)
 		return err_set(e, "cannot read the course's org units: %s", db_errstr(db));
 	return 0;
 }
 
-int package_quizzes(sqlite3 *db, int64_t package_id, package_quiz_fn fn, void *ctx, struct err *e)
+int package_quizzes(struct db *db, int64_t package_id, package_quiz_fn fn, void *ctx, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT path, title FROM items WHERE package_id = ?1 AND type = 'quiz' "
+	struct db_stmt *st = db_stmt(db, "SELECT path, title FROM items WHERE package_id = ?1 AND type = 'quiz' "
 				       "ORDER BY position");
-	sqlite3_bind_int64(st, 1, package_id);
+	db_bind_int64(st, 1, package_id);
 	int rc, stop = 0;
 	while (!stop && (rc = db_step_row(st)) > 0)
 		stop = fn(ctx, db_col_text(st, 0), db_col_text(st, 1));

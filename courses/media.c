@@ -230,15 +230,15 @@ int media_downscale(const char *ext, const unsigned char *data, size_t len, int 
 	return 1;
 }
 
-int media_blob_find(sqlite3 *db, const char *sha256, const char *mime, struct media_blob *b, struct err *e)
+int media_blob_find(struct db *db, const char *sha256, const char *mime, struct media_blob *b, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT b.id, b.size FROM blobs b WHERE b.sha256 = ?1 AND EXISTS "
+	struct db_stmt *st = db_stmt(db, "SELECT b.id, b.size FROM blobs b WHERE b.sha256 = ?1 AND EXISTS "
 				       "(SELECT 1 FROM package_files f WHERE f.sha256 = ?1 AND f.mime = ?2)");
 	db_bind_text(st, 1, sha256);
 	db_bind_text(st, 2, mime);
 	int rc = db_step_row(st);
 	if (rc > 0)
-		*b = (struct media_blob){db, sqlite3_column_int64(st, 0), (size_t)sqlite3_column_int64(st, 1)};
+		*b = (struct media_blob){db, db_col_int64(st, 0), (size_t)db_col_int64(st, 1)};
 	else if (rc < 0)
 		err_set(e, "cannot read the stored file '%s': %s", sha256, db_errstr(db));
 	db_finish(st);
@@ -249,23 +249,23 @@ int media_blob_read(const struct media_blob *b, size_t off, void *buf, size_t n)
 {
 	sqlite3_blob *h = NULL;
 	int rc = sqlite3_blob_open(b->db, "main", "blobs", "data", b->rowid, 0, &h);
-	if (rc == SQLITE_OK)
+	if (rc == DB_OK)
 		rc = sqlite3_blob_read(h, buf, (int)n, (int)off);
 	sqlite3_blob_close(h);
-	return rc == SQLITE_OK ? 0 : -1;
+	return rc == DB_OK ? 0 : -1;
 }
 
-int media_file_find(sqlite3 *db, int64_t package_id, const char *path, struct media_file *f, struct err *e)
+int media_file_find(struct db *db, int64_t package_id, const char *path, struct media_file *f, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT f.sha256, p.language, p.pass_mark FROM package_files f "
+	struct db_stmt *st = db_stmt(db, "SELECT f.sha256, p.language, p.pass_mark FROM package_files f "
 				       "JOIN packages p ON p.id = f.package_id WHERE f.package_id = ? AND f.path = ?");
-	sqlite3_bind_int64(st, 1, package_id);
+	db_bind_int64(st, 1, package_id);
 	db_bind_text(st, 2, path);
 	int rc = db_step_row(st);
 	if (rc > 0) {
 		snprintf(f->sha256, sizeof f->sha256, "%s", db_col_text(st, 0));
 		snprintf(f->language, sizeof f->language, "%s", db_col_text(st, 1));
-		f->pass_mark = sqlite3_column_int(st, 2);
+		f->pass_mark = db_col_int(st, 2);
 	} else if (rc < 0) {
 		err_set(e, "cannot read the file '%s' of package %lld: %s", path, (long long)package_id, db_errstr(db));
 	}
@@ -273,18 +273,18 @@ int media_file_find(sqlite3 *db, int64_t package_id, const char *path, struct me
 	return rc > 0 ? 0 : rc == 0 ? 1 : -1;
 }
 
-int media_file_read(sqlite3 *db, int64_t package_id, const char *path, char **data, size_t *len, struct err *e)
+int media_file_read(struct db *db, int64_t package_id, const char *path, char **data, size_t *len, struct err *e)
 {
 	*data = NULL;
 	*len = 0;
-	sqlite3_stmt *st = db_stmt(db, "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 "
+	struct db_stmt *st = db_stmt(db, "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 "
 				       "WHERE f.package_id = ? AND f.path = ?");
-	sqlite3_bind_int64(st, 1, package_id);
+	db_bind_int64(st, 1, package_id);
 	db_bind_text(st, 2, path);
 	int rc = db_step_row(st);
 	if (rc > 0) {
-		const void *p = sqlite3_column_blob(st, 0);
-		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		const void *p = db_col_blob(st, 0);
+		size_t n = (size_t)db_col_bytes(st, 0);
 		*data = xmalloc(n + 1);
 		if (n)
 			memcpy(*data, p, n);

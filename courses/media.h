@@ -5,7 +5,7 @@
  */
 #ifndef SALA_MEDIA_H
 #define SALA_MEDIA_H
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,7 +38,7 @@ int media_downscale(const char *ext, const unsigned char *data, size_t len, int 
  * could not be checkpointed past it).
  */
 struct media_blob {
-	sqlite3 *db; /* borrowed: the connection must outlive the reads */
+	struct db *db; /* borrowed: the connection must outlive the reads */
 	int64_t rowid;
 	size_t size;
 };
@@ -46,7 +46,7 @@ struct media_blob {
  * Finds the stored file with this SHA-256 (64 hex digits) that some package holds with this MIME type.
  * 0 with *b filled, 1 when there is none, -1 with a message on a database error.
  */
-int media_blob_find(sqlite3 *db, const char *sha256, const char *mime, struct media_blob *b, struct err *e);
+int media_blob_find(struct db *db, const char *sha256, const char *mime, struct media_blob *b, struct err *e);
 /* Reads n bytes at off into buf (off + n must not pass b->size). 0, or -1 when the read failed. */
 int media_blob_read(const struct media_blob *b, size_t off, void *buf, size_t n);
 
@@ -61,11 +61,11 @@ struct media_file {
 	char language[16];
 	int pass_mark;
 };
-int media_file_find(sqlite3 *db, int64_t package_id, const char *path, struct media_file *f, struct err *e);
+int media_file_find(struct db *db, int64_t package_id, const char *path, struct media_file *f, struct err *e);
 /*
  * The bytes of a package's file, NUL-terminated (not counted in *len), in *data: caller frees.
  * 0, 1 when the package has no such file (*data NULL), -1 with a message on a database error.
  */
-int media_file_read(sqlite3 *db, int64_t package_id, const char *path, char **data, size_t *len, struct err *e);
+int media_file_read(struct db *db, int64_t package_id, const char *path, char **data, size_t *len, struct err *e);
 
 #endif

@@ -107,14 +107,14 @@ int setting_check(const struct setting_def *d, const char *v, struct err *e)
 	return 0;
 }
 
-int setting_set(sqlite3 *db, const char *name, const char *value, struct err *e)
+int setting_set(struct db *db, const char *name, const char *value, struct err *e)
 {
 	const struct setting_def *d = setting_find(name);
 	if (!d)
 		return err_set(e, "unknown setting '%s' (see 'sala settings list')", name ? name : "");
 	if (setting_check(d, value ? value : "", e) < 0)
 		return -1;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	if (!value || !*value) {
 		st = db_stmt(db, "DELETE FROM settings WHERE key = ?");
 		db_bind_text(st, 1, name);
@@ -124,12 +124,12 @@ int setting_set(sqlite3 *db, const char *name, const char *value, struct err *e)
 		db_bind_text(st, 1, name);
 		db_bind_text(st, 2, value);
 	}
-	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot save '%s': %s", name, sqlite3_errmsg(db));
+	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot save '%s': %s", name, db_errmsg(db));
 	db_finish(st);
 	return rc;
 }
 
-char *setting_value(sqlite3 *db, const char *name)
+char *setting_value(struct db *db, const char *name)
 {
 	char *v = db_setting_get(db, name);
 	if (v)

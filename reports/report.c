@@ -226,11 +226,11 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool in_period(const struct report_period *p, sqlite3_stmt *st, int col)
+static bool in_period(const struct report_period *p, struct db_stmt *st, int col)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (db_col_type(st, col) == DB_NULL)
 		return false;
-	int64_t t = sqlite3_column_int64(st, col);
+	int64_t t = db_col_int64(st, col);
 	return !p->set || (t >= p->from && t < p->to);
 }
 
@@ -264,15 +264,15 @@ static int org_slot(const struct report *r, const struct child_key *keys, const 
 }
 
 /* A read that ended on an error: the report would be short, so it fails instead. */
-static int read_failed(sqlite3 *db, struct err *e)
+static int read_failed(struct db *db, struct err *e)
 {
 	err_set(e, "cannot read the report's figures: %s", db_errstr(db));
 	return REPORT_EDB;
 }
 
-static void unit_load(sqlite3_stmt *st, struct report_unit *u)
+static void unit_load(struct db_stmt *st, struct report_unit *u)
 {
-	u->id = sqlite3_column_int64(st, 0);
+	u->id = db_col_int64(st, 0);
 	u->code = xstrdup(db_col_text(st, 1));
 	u->name_en = xstrdup(db_col_text(st, 2));
 	u->name_km = xstrdup(db_col_text(st, 3));
@@ -288,16 +288,16 @@ static void unit_free(struct report_unit *u)
 }
 
 /* Finds the unit reported on and checks it lies in the scope; fills path. */
-static int load_unit(sqlite3 *db, const struct report_query *q, struct report *r, char *path, size_t pathlen,
+static int load_unit(struct db *db, const struct report_query *q, struct report *r, char *path, size_t pathlen,
 		     struct err *e)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	if (q->org && *q->org) {
 		st = db_stmt(db, "SELECT id, code, name_en, name_km, level, path FROM report_org_units WHERE code = ?");
 		db_bind_text(st, 1, q->org);
 	} else if (q->scope_id >= 0) {
 		st = db_stmt(db, "SELECT id, code, name_en, name_km, level, path FROM report_org_units WHERE id = ?");
-		sqlite3_bind_int64(st, 1, q->scope_id);
+		db_bind_int64(st, 1, q->scope_id);
 	} else {
 		st = db_stmt(db, "SELECT id, code, name_en, name_km, level, path FROM report_org_units WHERE code = ?");
 		db_bind_text(st, 1, ORG_ROOT_CODE);
@@ -317,24 +317,24 @@ static int load_unit(sqlite3 *db, const struct report_query *q, struct report *r
 	if (rc < 0 || q->scope_id < 0)
 		return rc;
 	st = db_stmt(db, "SELECT path, code FROM report_org_units WHERE id = ?");
-	sqlite3_bind_int64(st, 1, q->scope_id);
+	db_bind_int64(st, 1, q->scope_id);
 	int step = db_step_row(st);
 	if (step < 0) {
 		rc = read_failed(db, e);
 	} else if (step == 0 || !str_starts(path, db_col_text(st, 0))) {
 		err_set(e, "the org unit '%s' is outside your area ('%s')", r->org.code,
-			sqlite3_column_type(st, 1) == SQLITE_TEXT ? db_col_text(st, 1) : "none");
+			db_col_type(st, 1) == DB_TEXT ? db_col_text(st, 1) : "none");
 		rc = REPORT_EFORBIDDEN;
 	}
 	db_finish(st);
 	return rc;
 }
 
-static int load_children(sqlite3 *db, struct report *r, struct err *e)
+static int load_children(struct db *db, struct report *r, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, code, name_en, name_km, level FROM report_org_units "
+	struct db_stmt *st = db_stmt(db, "SELECT id, code, name_en, name_km, level FROM report_org_units "
 				       "WHERE parent_id = ? ORDER BY code");
-	sqlite3_bind_int64(st, 1, r->org.id);
+	db_bind_int64(st, 1, r->org.id);
 	size_t cap = 0;
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
@@ -350,9 +350,9 @@ static int load_children(sqlite3 *db, struct report *r, struct err *e)
 	return rc;
 }
 
-static int load_courses(sqlite3 *db, const struct report_query *q, struct report *r, struct err *e)
+static int load_courses(struct db *db, const struct report_query *q, struct report *r, struct err *e)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 	if (q->course && *q->course) {
 		st = db_stmt(db, "SELECT 1 FROM report_courses WHERE id = ?");
@@ -406,10 +406,10 @@ static int cmp_cert(const void *a, const void *b)
 static const char cert_sql[] = "SELECT user_id, course_id, issued_at, is_current FROM report_certificates "
 			       "WHERE ?1 IS NULL OR course_id = ?1";
 
-static struct cert_rec *load_certificates(sqlite3 *db, const struct report *r, struct learners *seen, size_t *n,
+static struct cert_rec *load_certificates(struct db *db, const struct report *r, struct learners *seen, size_t *n,
 					  int *rc, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, cert_sql);
+	struct db_stmt *st = db_stmt(db, cert_sql);
 	db_bind_text(st, 1, r->course);
 	struct cert_rec *recs = NULL;
 	size_t cap = 0, k = 0;
@@ -422,8 +422,8 @@ static struct cert_rec *load_certificates(sqlite3 *db, const struct report *r, s
 			cap = cap ? cap * 2 : 1024;
 			recs = xrealloc(recs, cap * sizeof *recs);
 		}
-		recs[k++] = (struct cert_rec){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 2), course,
-					      sqlite3_column_int(st, 3) != 0};
+		recs[k++] = (struct cert_rec){db_col_int64(st, 0), db_col_int64(st, 2), course,
+					      db_col_int(st, 3) != 0};
 	}
 	if (*rc < 0) {
 		*rc = read_failed(db, e);
@@ -476,7 +476,7 @@ static const char scan_sql[] =
     "e.best_final, e.pretest FROM report_learners l JOIN report_enrolments e ON e.user_id = l.user_id "
     "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND (?3 IS NULL OR e.course_id = ?3)";
 
-static int scan(sqlite3 *db, struct report *r, const char *path, struct err *e)
+static int scan(struct db *db, struct report *r, const char *path, struct err *e)
 {
 	size_t plen = strlen(path);
 	char *end = xstrdup(path);
@@ -491,7 +491,7 @@ static int scan(sqlite3 *db, struct report *r, const char *path, struct err *e)
 	int rc;
 	const struct report_period *p = &r->period;
 	struct learner *l = NULL;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	struct cert_rec *certs = load_certificates(db, r, &seen, &ncert, &rc, e);
 	if (rc < 0)
 		goto done;
@@ -504,7 +504,7 @@ static int scan(sqlite3 *db, struct report *r, const char *path, struct err *e)
 		int course = course_slot(r, db_col_text(st, 3));
 		if (course < 0)
 			continue;
-		int64_t uid = sqlite3_column_int64(st, 0);
+		int64_t uid = db_col_int64(st, 0);
 		if (!l || l->id != uid) { /* a learner's enrolments come together: one lookup each */
 			l = learner_get(&seen, uid);
 			l->org = org_slot(r, keys, db_col_text(st, 2), plen);
@@ -520,13 +520,13 @@ static int scan(sqlite3 *db, struct report *r, const char *path, struct err *e)
 		    .completed = !!(marks & M_COMPLETED),
 		    .certified = !!(marks & M_CERTIFIED),
 		};
-		if ((marks & M_COMPLETED) && sqlite3_column_type(st, 7) != SQLITE_NULL) {
-			double best = sqlite3_column_double(st, 7);
+		if ((marks & M_COMPLETED) && db_col_type(st, 7) != DB_NULL) {
+			double best = db_col_double(st, 7);
 			f.score_n = 1;
 			f.score_sum = best;
-			if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+			if (db_col_type(st, 8) != DB_NULL) {
 				f.gain_n = 1;
-				f.gain_sum = best - sqlite3_column_double(st, 8);
+				f.gain_sum = best - db_col_double(st, 8);
 			}
 		}
 		figures_add(cell_mut(r, org, course, sex), &f);
@@ -572,7 +572,7 @@ static void roll_up(struct report *r)
 			}
 }
 
-static int run(sqlite3 *db, const struct report_query *q, struct report *out, struct err *e)
+static int run(struct db *db, const struct report_query *q, struct report *out, struct err *e)
 {
 	char path[512];
 	int rc = load_unit(db, q, out, path, sizeof path, e);
@@ -587,7 +587,7 @@ static int run(sqlite3 *db, const struct report_query *q, struct report *out, st
 	return 0;
 }
 
-int report_run(sqlite3 *db, const struct report_query *q, struct report *out, struct err *e)
+int report_run(struct db *db, const struct report_query *q, struct report *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	out->period = q->period;

@@ -23,7 +23,7 @@
  */
 #ifndef SALA_REPORT_H
 #define SALA_REPORT_H
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -100,7 +100,7 @@ struct report {
  * REPORT_ENOENT, REPORT_EFORBIDDEN or REPORT_EDB with a message. The result is
  * freed by report_free(), also after failure.
  */
-int report_run(sqlite3 *db, const struct report_query *q, struct report *out, struct err *e);
+int report_run(struct db *db, const struct report_query *q, struct report *out, struct err *e);
 void report_free(struct report *r);
 /* A deep copy of a finished report (to is overwritten; free it with report_free()). */
 void report_copy(struct report *to, const struct report *from);

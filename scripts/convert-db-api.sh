@@ -2,7 +2,7 @@
 # Rewrites C sources from SQLite's API to the engine-neutral one of lib/db.h (docs/architecture.md,
 # "Database engines"). Idempotent: run it again after a merge. Usage: scripts/convert-db-api.sh [FILE...]
 # (default: every .c and .h file in git outside the engine layer, lib/db*.c and lib/db*.h).
-# What it cannot rewrite (sqlite3_prepare_v2, sqlite3_exec, raw sqlite3_open in tests, sqlite3_bind_text
+# What it cannot rewrite (sqlite3_prepare_v2 other than `X, SQL, -1, &ST, NULL`, sqlite3_exec, raw sqlite3_open in tests, sqlite3_bind_text
 # with an explicit length, sqlite3_blob_*, sqlite3_db_filename) is listed at the end: fix those by hand.
 set -e
 cd "$(dirname "$0")/.."
@@ -23,6 +23,10 @@ files=$keep
 [ -z "$files" ] && exit 0
 perl -0pi -e '
 	if (/^#include "lib\/db\.h"/m) { s/^#include <sqlite3\.h>\n//mg } else { s/^#include <sqlite3\.h>$/#include "lib\/db.h"/mg }
+	s/assert_int_equal\(\s*sqlite3_prepare_v2\(\s*(\w+),\s*([^;]*?),\s*-1,\s*&(\w+),\s*NULL\),\s*(?:SQLITE|DB)_OK\)/assert_non_null($3 = db_prepare($1, $2))/g;
+	s/\bsqlite3_prepare_v2\(\s*(\w+),\s*([^;]*?),\s*-1,\s*&(\w+),\s*NULL\)/$3 = db_prepare($1, $2)/g;
+	s/\(const char \*\)\s*sqlite3_column_text\b/db_col_text/g;
+	s/\bsqlite3_column_count\b/db_col_count/g;
 	s/\bsqlite3_stmt\b/struct db_stmt/g;
 	s/\bsqlite3\b(?=\s*\*)/struct db/g;
 	s/\bsqlite3_int64\b/int64_t/g;

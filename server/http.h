@@ -7,7 +7,7 @@
  */
 #ifndef SALA_HTTP_H
 #define SALA_HTTP_H
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +25,7 @@ struct kv {
 
 struct req {
 	struct mg_connection *conn;
-	sqlite3 *db;
+	struct db *db;
 	struct arena arena;
 	const char *method; /* "GET", "POST", ... */
 	const char *path;   /* decoded path, e.g. "/courses/cyber-awareness" */

@@ -367,7 +367,7 @@ done:
 /* Re-reads trusted_proxies (a change made with `sala settings set` applies within a second). */
 static void refresh_trusted(void)
 {
-	sqlite3 *db = pool ? db_pool_take(pool, 1000) : NULL;
+	struct db *db = pool ? db_pool_take(pool, 1000) : NULL;
 	if (!db)
 		return;
 	char *v = setting_value(db, "trusted_proxies");
@@ -694,7 +694,7 @@ int server_run(const struct server_opts *o)
 		if (++sweep == 300 && db_path && db_file_ok()) {
 			sweep = 0;
 			struct err e;
-			sqlite3 *db = db_open(db_path, &e);
+			struct db *db = db_open(db_path, &e);
 			if (db) {
 				sessions_sweep(db);
 				db_close(db);

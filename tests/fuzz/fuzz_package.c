@@ -18,10 +18,10 @@
 static struct pkg_limits lim;
 
 /* A fresh database for each input: imports must not pile up across runs (that made later runs slow). */
-static sqlite3 *fresh_db(void)
+static struct db *fresh_db(void)
 {
 	struct err e;
-	sqlite3 *db = db_open(":memory:", &e);
+	struct db *db = db_open(":memory:", &e);
 	if (!db || orgs_seed(db, &e) < 0) {
 		fprintf(stderr, "fuzz_package: %s\n", e.msg);
 		abort();
@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct problems pr = {0};
 	struct import_opts o = {.force = true, .by = "fuzz", .lim = &lim};
 	char msg[512];
-	sqlite3 *db = fresh_db();
+	struct db *db = fresh_db();
 	package_import(db, &p, &o, &pr, msg, sizeof msg, &e);
 	db_close(db);
 	problems_release(&pr);

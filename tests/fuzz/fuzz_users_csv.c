@@ -15,7 +15,7 @@
 #include "accounts/users.h"
 #include "lib/db.h"
 
-static sqlite3 *db;
+static struct db *db;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

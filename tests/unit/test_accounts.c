@@ -20,7 +20,7 @@
 static int setup(void **state)
 {
 	struct err e;
-	sqlite3 *db = db_open(":memory:", &e);
+	struct db *db = db_open(":memory:", &e);
 	assert_non_null(db);
 	assert_int_equal(orgs_seed(db, &e), 0);
 	*state = db;
@@ -35,14 +35,14 @@ static int teardown(void **state)
 }
 
 /* Everything the imports may touch, as one number, to prove "nothing changed". */
-static int64_t fingerprint(sqlite3 *db)
+static int64_t fingerprint(struct db *db)
 {
 	return db_int(db, "SELECT (SELECT count(*) FROM org_units) * 1000000 + (SELECT count(*) FROM users) * 1000 + "
 			  "(SELECT count(*) FROM user_roles)",
 		      NULL, NULL, -1);
 }
 
-static char *import_errors(sqlite3 *db, bool users, const char *csv, int *rc, int *added)
+static char *import_errors(struct db *db, bool users, const char *csv, int *rc, int *added)
 {
 	struct problems pr = {0};
 	struct err e = {""};
@@ -58,7 +58,7 @@ static char *import_errors(sqlite3 *db, bool users, const char *csv, int *rc, in
 
 static void test_provinces_seeded(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	assert_int_equal(db_int(db, "SELECT count(*) FROM org_units WHERE level = 'province'", NULL, NULL, 0), 25);
 	static const struct {
 		const char *code, *en, *km;
@@ -66,9 +66,9 @@ static void test_provinces_seeded(void **state)
 		    {"12", "Phnom Penh", "ភ្នំពេញ"},
 		    {"25", "Tboung Khmum", "ត្បូងឃ្មុំ"}};
 	for (size_t i = 0; i < 3; i++) {
-		sqlite3_stmt *st = db_stmt(db, "SELECT name_en, name_km FROM org_units WHERE code = ?");
+		struct db_stmt *st = db_stmt(db, "SELECT name_en, name_km FROM org_units WHERE code = ?");
 		db_bind_text(st, 1, some[i].code);
-		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(db_step(st), DB_ROW);
 		assert_string_equal(db_col_text(st, 0), some[i].en);
 		assert_string_equal(db_col_text(st, 1), some[i].km);
 		db_finish(st);
@@ -80,7 +80,7 @@ static void test_provinces_seeded(void **state)
 
 static void test_orgs_import_and_subtree(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	const char *csv = "code,name_en,name_km,parent_code,level\n"
 			  "1710,Siem Reap Municipality,ក្រុងសៀមរាប,17,district\n"
 			  "171001,Sla Kram,ស្លក្រាម,1710,commune\n"
@@ -100,7 +100,7 @@ static void test_orgs_import_and_subtree(void **state)
 
 static void test_orgs_import_bad_rows_change_nothing(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	int64_t before = fingerprint(db);
 	const char *csv = "code,name_en,name_km,parent_code,level\n"
 			  "0201,Banan,បាណន់,02,district\n"
@@ -143,7 +143,7 @@ static void test_roles(void **state)
 /* sala doctor's questions: which demo accounts can still log in, and which administrators are left. */
 static void test_demo_accounts_and_admins(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct err e;
 	static const struct {
 		const char *name, *roles;
@@ -182,7 +182,7 @@ static void test_demo_accounts_and_admins(void **state)
 
 static void test_users_import_any_order(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	/* Columns in another order than documented; a Khmer name; several roles. */
 	const char *csv = "password,org_code,username,full_name,sex,full_name_km,role,position\n"
 			  "secret-pass-1,17,sokha,Srey Sokha,female,ស្រី សុខា,learner;manager,Clerk\n"
@@ -207,7 +207,7 @@ static void test_users_import_any_order(void **state)
 
 static void test_users_import_one_bad_row_imports_nothing(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	int64_t before = fingerprint(db);
 	static const struct {
 		const char *row, *message;
@@ -243,7 +243,7 @@ static void test_users_import_one_bad_row_imports_nothing(void **state)
 
 static void test_users_import_header_problems(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	int rc, added;
 	char *errs = import_errors(db, true, "username,full_name,colour\nx,y,z\n", &rc, &added);
 	assert_int_equal(rc, -1);
@@ -256,7 +256,7 @@ static void test_users_import_header_problems(void **state)
 	free(errs);
 }
 
-static int64_t add_user(sqlite3 *db, const char *name)
+static int64_t add_user(struct db *db, const char *name)
 {
 	struct user_input u = {.username = name, .full_name = "Test User", .org_code = "17",
 			       .password = "correct-horse", .roles = "learner"};
@@ -268,7 +268,7 @@ static int64_t add_user(sqlite3 *db, const char *name)
 
 static void test_login_throttle(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	add_user(db, "target");
 	int64_t t0 = 1800000000, id, wait = 0;
 	setenv("SALA_NOW", "1800000000", 1);
@@ -331,7 +331,7 @@ static void test_login_throttle(void **state)
 
 static void test_sessions_expire(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	int64_t uid = add_user(db, "sess");
 	setenv("SALA_NOW", "1800000000", 1);
 	char tok[65], csrf[65];
@@ -364,7 +364,7 @@ static void test_sessions_expire(void **state)
 /* session_user_lookup(): the session and its user (roles, org unit) in one query, with session_lookup()'s rules. */
 static void test_session_user_lookup(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct user_input in = {.username = "both", .full_name = "Sok Dara", .org_code = "17",
 				.password = "correct-horse", .roles = "learner,manager"};
 	struct err e;
@@ -402,7 +402,7 @@ static void test_session_user_lookup(void **state)
 
 static void test_password_change_ends_sessions(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	int64_t uid = add_user(db, "pw");
 	char tok[65], csrf[65];
 	struct err e;
@@ -500,7 +500,7 @@ static void test_activation_codes(void **state)
 
 static void test_activation_lifecycle(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	setenv("SALA_NOW", "1800000000", 1);
 	struct user_input in = {.username = "newbie", .full_name = "New Person", .org_code = "17",
 				.roles = "learner", .activation = true};
@@ -550,7 +550,7 @@ static void test_activation_lifecycle(void **state)
 
 static void test_user_delete_erases_and_keeps(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct user_input in = {.username = "leaver", .full_name = "Leaving Person", .full_name_km = "ស្រី",
 				.sex = "female", .org_code = "17", .email = "l@example.org", .phone = "012",
 				.position = "Clerk", .password = "rice-field-2026", .roles = "learner"};
@@ -595,7 +595,7 @@ static void test_user_delete_erases_and_keeps(void **state)
 /* org_ensure_demo: the checks of org_add, is_demo set, an existing unit reused; the listing functions. */
 static void test_org_demo_units_and_lists(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct err e = {""};
 	assert_int_equal(db_begin(db, &e), 0);
 	int64_t d = org_ensure_demo(db, "1751", "Siem Reap demo district 1", "ស្រុកសាកល្បង 1", "17", "district", &e);
@@ -650,7 +650,7 @@ static void collect_user(void *ctx, const struct user_listing *r)
 /* users_list follows the subtree; created_at backdates an account; the counts. */
 static void test_users_list_and_counts(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct err e = {""};
 	assert_true(org_add(db, "1710", "Siem Reap Municipality", "", "17", "district", &e) > 0);
 	static const struct {
@@ -682,7 +682,7 @@ static void test_users_list_and_counts(void **state)
 /* users_sex(): the sex of many learners in chunks, "unspecified" for an id with no account. */
 static void test_users_sex(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct err e = {""};
 	static const char *const sexes[] = {"female", "male", "other", "unspecified"};
 	enum { N = 150 }; /* more than two chunks of 64 */
@@ -732,7 +732,7 @@ static int see_org(void *ctx, const struct org_row *o)
 
 static void test_users_search_and_org(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct err e;
 	static const struct {
 		const char *name, *full, *org, *roles, *sex;
@@ -795,7 +795,7 @@ static int see_name(void *ctx, int64_t id, const char *username)
 
 static void test_users_subtree_and_usernames(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct err e;
 	assert_true(org_add(db, "1201", "Dangkor", "ដង្កោ", "12", "district", &e) > 0);
 	/* Ids 1..1200: 700 in the district (id 5 disabled), 500 in province 13. */
@@ -848,7 +848,7 @@ static void test_users_subtree_and_usernames(void **state)
 
 static void test_org_walks(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct err e;
 	assert_true(org_add(db, "1710", "Siem Reap Municipality", "ក្រុងសៀមរាប", "17", "district", &e) > 0);
 	assert_true(org_add(db, "1702", "Banteay Srei", "", "17", "district", &e) > 0);

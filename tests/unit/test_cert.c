@@ -28,7 +28,7 @@
 
 struct fixture {
 	char dir[64], path[96];
-	sqlite3 *db;
+	struct db *db;
 	int64_t uid;
 };
 
@@ -69,7 +69,7 @@ static int jwt_verify(const char *jwt, const unsigned char pk[crypto_sign_PUBLIC
 }
 
 /* Online verification as the verify page does it; a key problem fails the test. */
-static enum cert_status verify_code(sqlite3 *db, const char *code, struct cert *c)
+static enum cert_status verify_code(struct db *db, const char *code, struct cert *c)
 {
 	struct err e = {""};
 	enum cert_status s = cert_verify_code_key(db, code, c, NULL, &e);

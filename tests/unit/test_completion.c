@@ -21,7 +21,7 @@
 static int setup(void **state)
 {
 	struct err e = {""};
-	sqlite3 *db = db_open(":memory:", &e);
+	struct db *db = db_open(":memory:", &e);
 	assert_non_null(db);
 	assert_int_equal(orgs_seed(db, &e), 0);
 	/* Courses without certificates (issuing one is certificates/'s test). Package ids: c en 1, c km 2
@@ -55,7 +55,7 @@ static int teardown(void **state)
 }
 
 /* completion_update() for user 1 in course; returns whether it recorded the completion now. */
-static bool update(sqlite3 *db, const char *course)
+static bool update(struct db *db, const char *course)
 {
 	struct err e = {""};
 	bool now = true;
@@ -64,12 +64,12 @@ static bool update(sqlite3 *db, const char *course)
 	return now;
 }
 
-static int64_t completed_at(sqlite3 *db, const char *course)
+static int64_t completed_at(struct db *db, const char *course)
 {
 	return db_int(db, "SELECT completed_at FROM enrolments WHERE user_id = 1 AND course_id = ?", course, NULL, -1);
 }
 
-static void run(sqlite3 *db, const char *sql)
+static void run(struct db *db, const char *sql)
 {
 	struct err e = {""};
 	if (db_exec(db, sql, &e) < 0)
@@ -78,7 +78,7 @@ static void run(sqlite3 *db, const char *sql)
 
 static void test_lessons_and_final(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	assert_false(update(db, "c"));
 	assert_int_equal(completed_at(db, "c"), -1); /* nothing written: not even an enrolment */
 	/* Only a.md: the inactive km package (a.md alone) does not count. */
@@ -110,7 +110,7 @@ static void test_lessons_and_final(void **state)
 
 static void test_completion_kinds(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	/* completion: quizzes: the final alone completes, no lesson opened. */
 	assert_false(update(db, "q"));
 	run(db, "INSERT INTO attempts(user_id, course_id, package_id, item_path, kind, seed, layout, started_at, "

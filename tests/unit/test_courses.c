@@ -46,7 +46,7 @@
 static int setup(void **state)
 {
 	struct err e;
-	sqlite3 *db = db_open(":memory:", &e);
+	struct db *db = db_open(":memory:", &e);
 	assert_non_null(db);
 	*state = db;
 	return 0;
@@ -59,24 +59,22 @@ static int teardown(void **state)
 }
 
 /* SHA-256 over every row of every table: proves "nothing changed". */
-static void db_hash(sqlite3 *db, char out[65])
+static void db_hash(struct db *db, char out[65])
 {
 	struct buf all = BUF_INIT;
-	sqlite3_stmt *t;
-	assert_int_equal(
-	    sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", -1, &t, NULL),
-	    SQLITE_OK);
-	while (sqlite3_step(t) == SQLITE_ROW) {
-		char *sql = xasprintf("SELECT * FROM \"%s\" ORDER BY 1, 2", (const char *)sqlite3_column_text(t, 0));
-		sqlite3_stmt *st;
-		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	struct db_stmt *t;
+	assert_non_null(t = db_prepare(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"));
+	while (db_step(t) == DB_ROW) {
+		char *sql = xasprintf("SELECT * FROM \"%s\" ORDER BY 1, 2", db_col_text(t, 0));
+		struct db_stmt *st;
+		assert_non_null(st = db_prepare(db, sql));
 		buf_printf(&all, "[%s]", sql);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			for (int c = 0; c < sqlite3_column_count(st); c++) {
-				const void *v = sqlite3_column_blob(st, c);
-				buf_printf(&all, "|%d:", sqlite3_column_bytes(st, c));
+		while (db_step(st) == DB_ROW)
+			for (int c = 0; c < db_col_count(st); c++) {
+				const void *v = db_col_blob(st, c);
+				buf_printf(&all, "|%d:", db_col_bytes(st, c));
 				if (v)
-					buf_add(&all, v, (size_t)sqlite3_column_bytes(st, c));
+					buf_add(&all, v, (size_t)db_col_bytes(st, c));
 			}
 		db_finish(st);
 		free(sql);
@@ -154,7 +152,7 @@ static size_t good_entries(struct package *p, struct entry *ents, const char *pr
 	return p->nfiles;
 }
 
-static int import_mem(sqlite3 *db, const struct buf *arc, const struct pkg_limits *lim, bool force, struct err *e,
+static int import_mem(struct db *db, const struct buf *arc, const struct pkg_limits *lim, bool force, struct err *e,
 		      struct problems *pr)
 {
 	struct package p;
@@ -428,7 +426,7 @@ enum { LIMIT_DEFAULT, LIMIT_ENTRIES, LIMIT_SIZE, LIMIT_TOTAL };
 
 static void test_hostile_archives(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct package gp;
 	struct entry base[32];
 	size_t nb = good_entries(&gp, base, "");
@@ -593,25 +591,25 @@ static void test_limits_config(void **state)
 
 /* Importing a stored but inactive version: refused when older than the active one, else made active. */
 /* The version of the package a learner reading in lang sees (course_pick_package()), in out; "" when none. */
-static const char *picked_version(sqlite3 *db, const char *lang, char *out, size_t n)
+static const char *picked_version(struct db *db, const char *lang, char *out, size_t n)
 {
 	struct course_pick pk;
 	out[0] = '\0';
 	if (course_pick_package(db, "test-course", lang, NULL, &pk) < 0)
 		return out;
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db, "SELECT version FROM packages WHERE id = ?", -1, &st, NULL);
-	sqlite3_bind_int64(st, 1, pk.package_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	struct db_stmt *st;
+	st = db_prepare(db, "SELECT version FROM packages WHERE id = ?");
+	db_bind_int64(st, 1, pk.package_id);
+	if (db_step(st) == DB_ROW)
+		snprintf(out, n, "%s", db_col_text(st, 0));
+	db_finalize(st);
 	course_pick_release(&pk);
 	return out;
 }
 
 static void test_reimport_inactive(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct pkg_limits lim;
 	pkg_limits_default(&lim);
 	struct err e;
@@ -661,7 +659,7 @@ static void test_reimport_inactive(void **state)
 /* A single top folder is stripped; a tar.gz works like a zip. */
 static void test_top_folder(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct package gp;
 	struct entry ents[32];
 	size_t n = good_entries(&gp, ents, "test-course/");
@@ -681,7 +679,7 @@ static void test_top_folder(void **state)
 /* Versions: higher replaces and keeps progress, lower refused without force, rollback. */
 static void test_versions(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct pkg_limits lim;
 	pkg_limits_default(&lim);
 	struct err e;
@@ -728,15 +726,13 @@ static void test_versions(void **state)
 	assert_string_equal(items[1].type, "lesson");
 	assert_string_equal(items[2].type, "quiz");
 	assert_string_equal(items[2].quiz_kind, "final");
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db,
-			   "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.package_id = ? "
-			   "AND f.path = 'quizzes/final.md'",
-			   -1, &st, NULL);
-	sqlite3_bind_int64(st, 1, package_id);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_non_null(strstr((const char *)sqlite3_column_blob(st, 0), "Is this a test?"));
-	sqlite3_finalize(st);
+	struct db_stmt *st;
+	st = db_prepare(db, "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.package_id = ? "
+			   "AND f.path = 'quizzes/final.md'");
+	db_bind_int64(st, 1, package_id);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_non_null(strstr((const char *)db_col_blob(st, 0), "Is this a test?"));
+	db_finalize(st);
 	arena_release(&la);
 
 	struct arena ar = ARENA_INIT;
@@ -771,7 +767,7 @@ static const struct learn_course *find_course(const struct learn_course *v, size
  */
 static void test_learner_state(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct err e;
 	assert_int_equal(orgs_seed(db, &e), 0);
 	assert_int_equal(
@@ -866,7 +862,7 @@ static void test_learner_state(void **state)
 /* Wide images are downscaled to 1600 px at import and the lesson gets the new size. */
 static void test_downscale(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct package gp;
 	struct entry ents[32];
 	size_t n = good_entries(&gp, ents, "");
@@ -889,15 +885,13 @@ static void test_downscale(void **state)
 	struct problems pr = {0};
 	if (import_mem(db, &arc, &lim, false, &e, &pr) != IMPORT_NEW)
 		fail_msg("%s\n%s", e.msg, buf_str(&pr.text));
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db,
-			   "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.path = "
-			   "'img/wide.png'",
-			   -1, &st, NULL);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	struct db_stmt *st;
+	st = db_prepare(db, "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.path = "
+			   "'img/wide.png'");
+	assert_int_equal(db_step(st), DB_ROW);
 	int w, h;
 	assert_int_equal(
-	    media_image_size("png", sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), &w, &h), 0);
+	    media_image_size("png", db_col_blob(st, 0), (size_t)db_col_bytes(st, 0), &w, &h), 0);
 	assert_int_equal(w, 1600);
 	assert_int_equal(h, 80);
 	db_finish(st);
@@ -975,7 +969,7 @@ static const struct pick_case pick_cases[] = {
 };
 
 /* Stores the packages of a case for course "pick"; returns in ids[] the id of each. */
-static void pick_store(sqlite3 *db, const struct pick_case *c, int64_t ids[5])
+static void pick_store(struct db *db, const struct pick_case *c, int64_t ids[5])
 {
 	assert_int_equal(db_exec(db,
 				 "DELETE FROM items; DELETE FROM packages; DELETE FROM courses; "
@@ -987,45 +981,37 @@ static void pick_store(sqlite3 *db, const struct pick_case *c, int64_t ids[5])
 		assert_true(sscanf(c->pkgs[k], "%7s %15[0-9.]%127[^\n]", lang, ver, rest) >= 2);
 		bool active = rest[0] == ' ' && rest[1] == '*';
 		const char *items = strchr(c->pkgs[k], ':');
-		sqlite3_stmt *st;
-		assert_int_equal(
-		    sqlite3_prepare_v2(db,
-				       "INSERT INTO packages (course_id, language, version, version_num, title, "
-				       "active, imported_at) VALUES ('pick', ?, ?, ?, ?, ?, 1)",
-				       -1, &st, NULL),
-		    SQLITE_OK);
+		struct db_stmt *st;
+		assert_non_null(st = db_prepare(db, "INSERT INTO packages (course_id, language, version, version_num, title, "
+				       "active, imported_at) VALUES ('pick', ?, ?, ?, ?, ?, 1)"));
 		int maj = 0, min = 0, pat = 0;
 		sscanf(ver, "%d.%d.%d", &maj, &min, &pat);
-		sqlite3_bind_text(st, 1, lang, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, ver, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 3, maj * 1000000 + min * 1000 + pat);
-		sqlite3_bind_text(st, 4, c->pkgs[k], -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 5, active);
-		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-		sqlite3_finalize(st);
-		ids[k] = sqlite3_last_insert_rowid(db);
+		db_bind_text(st, 1, lang);
+		db_bind_text(st, 2, ver);
+		db_bind_int(st, 3, maj * 1000000 + min * 1000 + pat);
+		db_bind_text(st, 4, c->pkgs[k]);
+		db_bind_int(st, 5, active);
+		assert_int_equal(db_step(st), DB_DONE);
+		db_finalize(st);
+		ids[k] = db_last_insert_id(db);
 		for (int pos = 0; items && *items; pos++) {
 			const char *path = items + 1;
 			items = strchr(path, ',');
 			size_t n = items ? (size_t)(items - path) : strlen(path);
-			assert_int_equal(
-			    sqlite3_prepare_v2(db,
-					       "INSERT INTO items (package_id, position, type, path, title) "
-					       "VALUES (?, ?, 'lesson', ?, 'T')",
-					       -1, &st, NULL),
-			    SQLITE_OK);
-			sqlite3_bind_int64(st, 1, ids[k]);
-			sqlite3_bind_int(st, 2, pos);
+			assert_non_null(st = db_prepare(db, "INSERT INTO items (package_id, position, type, path, title) "
+					       "VALUES (?, ?, 'lesson', ?, 'T')"));
+			db_bind_int64(st, 1, ids[k]);
+			db_bind_int(st, 2, pos);
 			sqlite3_bind_text(st, 3, path, (int)n, SQLITE_TRANSIENT);
-			assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-			sqlite3_finalize(st);
+			assert_int_equal(db_step(st), DB_DONE);
+			db_finalize(st);
 		}
 	}
 }
 
 static void test_pick_package(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	for (size_t i = 0; i < sizeof pick_cases / sizeof pick_cases[0]; i++) {
 		const struct pick_case *c = &pick_cases[i];
 		int64_t ids[5] = {0};
@@ -1074,7 +1060,7 @@ static void test_pick_package(void **state)
 /* The course plans follow the active package; enrolment_record replaces, progress_record keeps the first reading. */
 static void test_plans_and_history(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct err e = {""};
 	struct problems pr = {0};
 	char msg[512];
@@ -1137,7 +1123,7 @@ static int req_stop(void *ctx, const struct course_requirement *r)
 /* The enrolment functions assessment/ calls (courses/enrol.h) and a package's quiz file (courses/media.h). */
 static void test_enrolment_milestones(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct err e = {""};
 	struct problems pr = {0};
 	char msg[512];
@@ -1185,11 +1171,11 @@ static void test_enrolment_milestones(void **state)
 	snprintf(sql, sizeof sql, "%s%lld", row, (long long)uid);
 #define ROW_IS(want)                                                                                                   \
 	do {                                                                                                           \
-		sqlite3_stmt *st_ = NULL;                                                                              \
-		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st_, NULL), SQLITE_OK);                              \
-		assert_int_equal(sqlite3_step(st_), SQLITE_ROW);                                                       \
-		assert_string_equal((const char *)sqlite3_column_text(st_, 0), want);                                  \
-		sqlite3_finalize(st_);                                                                                 \
+		struct db_stmt *st_ = NULL;                                                                              \
+		assert_non_null(st_ = db_prepare(db, sql));                              \
+		assert_int_equal(db_step(st_), DB_ROW);                                                       \
+		assert_string_equal(db_col_text(st_, 0), want);                                  \
+		db_finalize(st_);                                                                                 \
 	} while (0)
 	assert_int_equal(enrolment_completed(db, uid, "test-course", &e), 0);
 	assert_int_equal(enrolment_record_quiz(db, uid, "test-course", 100, ENROLMENT_SCORE_NONE, 0, &e), 0);
@@ -1264,7 +1250,7 @@ static bool body_held(const char *etag)
 /* learn_lesson_view(): the lesson, its place, neighbours and the reader's state; a first reading is recorded once. */
 static void test_lesson_view(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct err e = {""};
 	struct problems pr = {0};
 	char msg[512];
@@ -1329,7 +1315,7 @@ static void test_lesson_view(void **state)
 /* Course ids, titles and assigned org units; stored files read back through the blob reader. */
 static void test_listing_and_blobs(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct err e;
 	struct problems pr = {0};
 	char msg[512];
@@ -1399,7 +1385,7 @@ static void test_listing_and_blobs(void **state)
 	assert_int_equal(file_read(GOOD "/lessons/01-intro.md", &file, &e), 0);
 	const char *want = buf_str(&file);
 	size_t len = file.len;
-	sqlite3_stmt *st = db_stmt(db, "SELECT sha256, mime FROM package_files WHERE path = 'lessons/01-intro.md'");
+	struct db_stmt *st = db_stmt(db, "SELECT sha256, mime FROM package_files WHERE path = 'lessons/01-intro.md'");
 	assert_int_equal(db_step_row(st), 1);
 	char sha[65], mime[64];
 	snprintf(sha, sizeof sha, "%s", db_col_text(st, 0));

@@ -318,7 +318,7 @@ static void test_db_health_check_and_migration_log(void **state)
 	snprintf(logp, sizeof logp, "%s/log", dir);
 	struct err e;
 	assert_int_equal(log_open_file(logp, &e), 0);
-	sqlite3 *db = db_create(path, &e);
+	struct db *db = db_create(path, &e);
 	assert_non_null(db);
 	char *text = slurp(logp);
 	char want[128];
@@ -329,7 +329,7 @@ static void test_db_health_check_and_migration_log(void **state)
 	assert_int_equal(db_health_check(db, &e), 0);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM settings WHERE key = 'health_heartbeat'", NULL, NULL, -1), 0);
 	/* Another connection holding the write lock makes the check fail with the database's reason. */
-	sqlite3 *other = db_open(path, &e);
+	struct db *other = db_open(path, &e);
 	assert_non_null(other);
 	assert_int_equal(db_exec(other, "BEGIN EXCLUSIVE", &e), 0);
 	sqlite3_busy_timeout(db, 50);
@@ -358,7 +358,7 @@ static void test_db_files_modes_check_and_watch(void **state)
 	snprintf(bak, sizeof bak, "%s/b.db", dir);
 	mode_t old = umask(022);
 	struct err e;
-	sqlite3 *db = db_create(path, &e);
+	struct db *db = db_create(path, &e);
 	assert_non_null(db);
 	assert_int_equal(db_setting_set(db, "k", "v"), 0);
 	struct stat st;
@@ -415,15 +415,15 @@ static void test_db_open_migrates(void **state)
 	assert_null(db_open(path, &e));
 	assert_non_null(strstr(e.msg, "does not exist"));
 	assert_int_equal(access(path, F_OK), -1);
-	sqlite3 *db = db_create(path, &e);
+	struct db *db = db_create(path, &e);
 	assert_non_null(db);
 	/* A second create of the same path is refused. */
 	assert_null(db_create(path, &e));
 	assert_non_null(strstr(e.msg, "already exists"));
 	assert_int_equal(db_int(db, "PRAGMA user_version", NULL, NULL, -1), db_schema_version());
 	assert_int_equal(db_int(db, "PRAGMA foreign_keys", NULL, NULL, -1), 1);
-	sqlite3_stmt *st = db_stmt(db, "PRAGMA journal_mode");
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	struct db_stmt *st = db_stmt(db, "PRAGMA journal_mode");
+	assert_int_equal(db_step(st), DB_ROW);
 	assert_string_equal(db_col_text(st, 0), "wal");
 	db_finish(st);
 	assert_int_equal(db_setting_set(db, "k", "v1"), 0);
@@ -462,15 +462,15 @@ static void test_db_quick_check(void **state)
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	sqlite3 *db;
+	struct db *db;
 	struct err e;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(path, &db), DB_OK);
 	assert_int_equal(sqlite3_exec(db,
 				      "PRAGMA page_size = 4096; CREATE TABLE t(x); WITH RECURSIVE n(i) AS (SELECT 1 "
 				      "UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT randomblob(200) "
 				      "FROM n; CREATE INDEX t_x ON t(x)",
 				      NULL, NULL, NULL),
-			 SQLITE_OK);
+			 DB_OK);
 	assert_int_equal(db_quick_check(db, &e), 0);
 	int64_t pages = db_int(db, "PRAGMA page_count", NULL, NULL, 0);
 	sqlite3_close(db);
@@ -482,7 +482,7 @@ static void test_db_quick_check(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(pwrite(fd, junk, sizeof junk, (off_t)(pages / 3) * 4096), (ssize_t)sizeof junk);
 	close(fd);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(path, &db), DB_OK);
 	assert_int_equal(db_quick_check(db, &e), -1);
 	assert_non_null(strstr(e.msg, "quick_check"));
 	sqlite3_close(db);
@@ -498,10 +498,10 @@ static void test_db_migration_3_keeps_users(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	unlink(path);
-	sqlite3 *raw = NULL;
-	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(raw, schema_migration(0), NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(raw, schema_migration(1), NULL, NULL, NULL), SQLITE_OK);
+	struct db *raw = NULL;
+	assert_int_equal(sqlite3_open(path, &raw), DB_OK);
+	assert_int_equal(sqlite3_exec(raw, schema_migration(0), NULL, NULL, NULL), DB_OK);
+	assert_int_equal(sqlite3_exec(raw, schema_migration(1), NULL, NULL, NULL), DB_OK);
 	assert_int_equal(sqlite3_exec(raw,
 				      "PRAGMA user_version = 2;"
 				      "INSERT INTO org_units(id, code, name_en, level, path) VALUES (1, 'KH', 'K', "
@@ -511,10 +511,10 @@ static void test_db_migration_3_keeps_users(void **state)
 				      "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen) VALUES "
 				      "('t', 5, 'c', 0, 0);",
 				      NULL, NULL, NULL),
-			 SQLITE_OK);
+			 DB_OK);
 	sqlite3_close(raw);
 	struct err e;
-	sqlite3 *db = db_open(path, &e);
+	struct db *db = db_open(path, &e);
 	assert_non_null(db);
 	assert_true(db_schema_version() >= 3);
 	assert_int_equal(db_int(db, "PRAGMA user_version", NULL, NULL, -1), db_schema_version());
@@ -537,9 +537,9 @@ static void test_db_migration_2_keeps_rows(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	unlink(path);
-	sqlite3 *raw = NULL;
-	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(raw, schema_migration(0), NULL, NULL, NULL), SQLITE_OK);
+	struct db *raw = NULL;
+	assert_int_equal(sqlite3_open(path, &raw), DB_OK);
+	assert_int_equal(sqlite3_exec(raw, schema_migration(0), NULL, NULL, NULL), DB_OK);
 	assert_int_equal(
 		sqlite3_exec(raw,
 			     "PRAGMA user_version = 1;"
@@ -553,10 +553,10 @@ static void test_db_migration_2_keeps_rows(void **state)
 			     "INSERT INTO package_files(package_id, path, sha256, mime) VALUES (7, 'a.png', 'ab', "
 			     "'image/png');",
 			     NULL, NULL, NULL),
-		SQLITE_OK);
+		DB_OK);
 	sqlite3_close(raw);
 	struct err e;
-	sqlite3 *db = db_open(path, &e);
+	struct db *db = db_open(path, &e);
 	assert_non_null(db);
 	assert_int_equal(db_int(db, "PRAGMA user_version", NULL, NULL, -1), db_schema_version());
 	assert_true(db_schema_version() >= 2);
@@ -602,7 +602,7 @@ static void pool_setup(struct pool_fixture *f, int n)
 	close(fd);
 	unlink(f->path);
 	struct err e;
-	sqlite3 *db = db_create(f->path, &e); /* creates and migrates the file first */
+	struct db *db = db_create(f->path, &e); /* creates and migrates the file first */
 	assert_non_null(db);
 	db_close(db);
 	f->pool = db_pool_open(f->path, n, 256, &e);
@@ -628,7 +628,7 @@ static void sleep_ms(int ms)
 
 struct pool_user {
 	struct db_pool *pool;
-	sqlite3 *got;
+	struct db *got;
 	int hold_ms;
 	int *order, *next;
 	pthread_mutex_t *lock;
@@ -656,9 +656,9 @@ static void test_db_pool_statements_travel(void **state)
 	struct pool_fixture f = {.pool = NULL};
 	pool_setup(&f, 2);
 	static const char sql[] = "SELECT count(*) FROM users";
-	sqlite3 *a = db_pool_take(f.pool, 0);
-	sqlite3_stmt *st = db_stmt(a, sql);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	struct db *a = db_pool_take(f.pool, 0);
+	struct db_stmt *st = db_stmt(a, sql);
+	assert_int_equal(db_step(st), DB_ROW);
 	db_finish(st);
 	db_pool_give(f.pool, a);
 	/* Another thread gets the same connection (the lowest free one) and its prepared statement. */
@@ -668,17 +668,17 @@ static void test_db_pool_statements_travel(void **state)
 	pthread_join(t, NULL);
 	assert_ptr_equal(u.got, a);
 	assert_int_equal(u.answer, 42);
-	sqlite3 *again = db_pool_take(f.pool, 0);
+	struct db *again = db_pool_take(f.pool, 0);
 	assert_ptr_equal(again, a);
-	sqlite3_stmt *st2 = db_stmt(again, sql);
+	struct db_stmt *st2 = db_stmt(again, sql);
 	assert_ptr_equal(st2, st); /* prepared once for this connection, whichever thread holds it */
 	db_finish(st2);
 	/* An open transaction is rolled back when the connection is given back. */
 	assert_int_equal(db_exec(again, "BEGIN IMMEDIATE; INSERT INTO settings(key, value) VALUES ('p', '1')", NULL),
 			 0);
 	db_pool_give(f.pool, again);
-	sqlite3 *b = db_pool_take(f.pool, 0);
-	assert_true(sqlite3_get_autocommit(b));
+	struct db *b = db_pool_take(f.pool, 0);
+	assert_true(db_autocommit(b));
 	assert_int_equal(db_int(b, "SELECT count(*) FROM settings WHERE key = 'p'", NULL, NULL, -1), 0);
 	db_pool_give(f.pool, b);
 	pool_teardown(&f);
@@ -689,7 +689,7 @@ static void test_db_pool_pause_lends_and_returns(void **state)
 	(void)state;
 	struct pool_fixture f = {.pool = NULL};
 	pool_setup(&f, 1);
-	sqlite3 *mine = db_pool_take(f.pool, 0);
+	struct db *mine = db_pool_take(f.pool, 0);
 	/* Paused, the only connection serves another thread meanwhile. */
 	db_pool_pause();
 	struct pool_user u = {.pool = f.pool, .hold_ms = 150};
@@ -723,7 +723,7 @@ static void test_db_pool_waiters_in_order(void **state)
 	(void)state;
 	struct pool_fixture f = {.pool = NULL};
 	pool_setup(&f, 1);
-	sqlite3 *held = db_pool_take(f.pool, 0);
+	struct db *held = db_pool_take(f.pool, 0);
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	int order[4] = {-1, -1, -1, -1}, next = 0;
 	struct pool_user u[4];
@@ -744,7 +744,7 @@ static void test_db_pool_waiters_in_order(void **state)
 	held = db_pool_take(f.pool, 0);
 	assert_null(db_pool_take(f.pool, 100));
 	db_pool_give(f.pool, held);
-	sqlite3 *again = db_pool_take(f.pool, 100);
+	struct db *again = db_pool_take(f.pool, 100);
 	assert_ptr_equal(again, held);
 	db_pool_give(f.pool, again);
 	pool_teardown(&f);
@@ -757,10 +757,10 @@ static void test_db_snapshot(void **state)
 	struct pool_fixture f = {.pool = NULL};
 	pool_setup(&f, 1);
 	struct err e;
-	sqlite3 *other = db_open(f.path, &e);
+	struct db *other = db_open(f.path, &e);
 	assert_non_null(other);
 	assert_int_equal(db_setting_set(other, "n", "1"), 0);
-	sqlite3 *db = db_pool_take(f.pool, 0);
+	struct db *db = db_pool_take(f.pool, 0);
 	db_snapshot_begin(db);
 	assert_false(db_in_txn(db)); /* the snapshot is not a transaction of the caller's own */
 	assert_int_equal(db_int(db, "SELECT value FROM settings WHERE key = 'n'", NULL, NULL, -1), 1);
@@ -769,7 +769,7 @@ static void test_db_snapshot(void **state)
 	assert_int_equal(db_int(db, "SELECT value FROM settings WHERE key = 'n'", NULL, NULL, -1), 1);
 	/* A writing statement ends the snapshot before it runs, and succeeds. */
 	assert_int_equal(db_setting_set(db, "m", "x"), 0);
-	assert_true(sqlite3_get_autocommit(db));
+	assert_true(db_autocommit(db));
 	assert_int_equal(db_int(db, "SELECT value FROM settings WHERE key = 'n'", NULL, NULL, -1), 2);
 	db_snapshot_end(db);
 	/* A transaction of the caller's own inside a GET: db_begin ends the snapshot first. */
@@ -920,16 +920,16 @@ static void test_db_step_checked(void **state)
 {
 	(void)state;
 	struct err e;
-	sqlite3 *db = db_open(":memory:", &e);
+	struct db *db = db_open(":memory:", &e);
 	assert_non_null(db);
 	assert_null(db_read_failed(true));
 	/* Two rows, then an integer overflow while stepping to the third. */
-	sqlite3_stmt *st = db_prepare(db, "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5) "
+	struct db_stmt *st = db_prepare(db, "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5) "
 					  "SELECT CASE WHEN x < 3 THEN x ELSE abs(-9223372036854775807 - 1) END FROM n");
 	int rows = 0, rc;
 	while ((rc = db_step_row(st)) > 0)
 		rows++;
-	sqlite3_finalize(st);
+	db_finalize(st);
 	assert_int_equal(rows, 2);
 	assert_int_equal(rc, -1);
 	const char *msg = db_read_failed(true);
@@ -941,7 +941,7 @@ static void test_db_step_checked(void **state)
 	rows = 0;
 	while ((rc = db_step_row(st)) > 0)
 		rows++;
-	sqlite3_finalize(st);
+	db_finalize(st);
 	assert_int_equal(rows, 2);
 	assert_int_equal(rc, 0);
 	assert_null(db_read_failed(true));
@@ -949,10 +949,10 @@ static void test_db_step_checked(void **state)
 	assert_int_equal(db_exec(db, "CREATE TABLE t(x INTEGER NOT NULL)", &e), 0);
 	st = db_prepare(db, "INSERT INTO t(x) VALUES (NULL)");
 	assert_int_equal(db_step_done(st), -1);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	st = db_prepare(db, "INSERT INTO t(x) VALUES (1)");
 	assert_int_equal(db_step_done(st), 0);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM t", NULL, NULL, -1), 1);
 	db_close(db);
 }

@@ -53,7 +53,7 @@ static const char fixture[] =
 static int setup(void **state)
 {
 	struct err e;
-	sqlite3 *db = db_open(":memory:", &e);
+	struct db *db = db_open(":memory:", &e);
 	assert_non_null(db);
 	assert_int_equal(orgs_seed(db, &e), 0);
 	assert_true(org_add(db, "D1", "District one", "ស្រុកមួយ", "05", "district", &e) > 0);
@@ -150,7 +150,7 @@ static void test_formats(void **state)
 	assert_string_equal(t, "4.00");
 }
 
-static void run_q1(sqlite3 *db, const char *org, const char *course, int64_t scope, struct report *r)
+static void run_q1(struct db *db, const char *org, const char *course, int64_t scope, struct report *r)
 {
 	struct report_query q = {.scope_id = scope, .org = org, .course = course};
 	struct err e;
@@ -170,7 +170,7 @@ static void expect(const struct report *r, int org, int course, int sex, int en,
 
 static void test_figures(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct report r;
 	run_q1(db, "05", NULL, -1, &r);
 	assert_string_equal(r.org.code, "05");
@@ -214,7 +214,7 @@ static void test_figures(void **state)
 
 static void test_scope(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct report r;
 	struct err e;
 	int64_t siem_reap = org_id(db, "17"), district = org_id(db, "D1");
@@ -249,7 +249,7 @@ static void test_scope(void **state)
 
 static void test_csv(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct report r;
 	run_q1(db, "05", NULL, -1, &r);
 	struct buf b = BUF_INIT;
@@ -286,7 +286,7 @@ static void test_empty(void **state)
 {
 	(void)state;
 	struct err e;
-	sqlite3 *db = db_open(":memory:", &e);
+	struct db *db = db_open(":memory:", &e);
 	assert_non_null(db);
 	assert_int_equal(orgs_seed(db, &e), 0);
 	struct report r;
@@ -308,10 +308,10 @@ static void test_empty(void **state)
 }
 
 /* Replaces a published view by one with the given body, returning the original CREATE VIEW (caller frees). */
-static char *view_swap(sqlite3 *db, const char *name, const char *body)
+static char *view_swap(struct db *db, const char *name, const char *body)
 {
 	struct err e;
-	sqlite3_stmt *st = db_stmt(db, "SELECT sql FROM sqlite_schema WHERE type = 'view' AND name = ?");
+	struct db_stmt *st = db_stmt(db, "SELECT sql FROM sqlite_schema WHERE type = 'view' AND name = ?");
 	db_bind_text(st, 1, name);
 	assert_int_equal(db_step_row(st), 1);
 	char *orig = strdup(db_col_text(st, 0));
@@ -322,7 +322,7 @@ static char *view_swap(sqlite3 *db, const char *name, const char *body)
 	return orig;
 }
 
-static void view_restore(sqlite3 *db, const char *name, char *orig)
+static void view_restore(struct db *db, const char *name, char *orig)
 {
 	struct err e;
 	char sql[1024];
@@ -339,7 +339,7 @@ static void view_restore(sqlite3 *db, const char *name, char *orig)
  */
 static void test_read_error(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	static const struct {
 		const char *view, *body;
 	} cases[] = {
@@ -375,18 +375,18 @@ static void test_read_error(void **state)
 }
 
 /* The plan of a query as one string, its steps joined by "; ". */
-static void query_plan(sqlite3 *db, const char *sql, char *out, size_t len)
+static void query_plan(struct db *db, const char *sql, char *out, size_t len)
 {
 	char eqp[1024];
 	snprintf(eqp, sizeof eqp, "EXPLAIN QUERY PLAN %s", sql);
-	sqlite3_stmt *st = db_prepare(db, eqp); /* db_stmt() caches by the SQL's address: not for a stack buffer */
+	struct db_stmt *st = db_prepare(db, eqp); /* db_stmt() caches by the SQL's address: not for a stack buffer */
 	size_t k = 0;
 	out[0] = '\0';
 	int rc;
 	while ((rc = db_step_row(st)) > 0 && k < len)
 		k += (size_t)snprintf(out + k, len - k, "%s; ", db_col_text(st, 3));
 	assert_int_equal(rc, 0);
-	sqlite3_finalize(st);
+	db_finalize(st);
 }
 
 /*
@@ -396,7 +396,7 @@ static void query_plan(sqlite3 *db, const char *sql, char *out, size_t len)
  */
 static void test_views_flatten(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	char plan[2048];
 	query_plan(db,
 		   "SELECT l.user_id, l.sex, l.org_path, e.course_id, e.enrolled_at, e.started_at, e.completed_at, "
