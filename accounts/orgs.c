@@ -14,19 +14,31 @@ static const char *const levels[] = {"national", "ministry", "province", "distri
 static const struct {
 	const char *code, *en, *km;
 } provinces[] = {
-	{"01", "Banteay Meanchey", "បន្ទាយមានជ័យ"}, {"02", "Battambang", "បាត់ដំបង"},
-	{"03", "Kampong Cham", "កំពង់ចាម"},         {"04", "Kampong Chhnang", "កំពង់ឆ្នាំង"},
-	{"05", "Kampong Speu", "កំពង់ស្ពឺ"},         {"06", "Kampong Thom", "កំពង់ធំ"},
-	{"07", "Kampot", "កំពត"},                    {"08", "Kandal", "កណ្ដាល"},
-	{"09", "Koh Kong", "កោះកុង"},                {"10", "Kratie", "ក្រចេះ"},
-	{"11", "Mondul Kiri", "មណ្ឌលគិរី"},          {"12", "Phnom Penh", "ភ្នំពេញ"},
-	{"13", "Preah Vihear", "ព្រះវិហារ"},         {"14", "Prey Veng", "ព្រៃវែង"},
-	{"15", "Pursat", "ពោធិ៍សាត់"},               {"16", "Ratanak Kiri", "រតនគិរី"},
-	{"17", "Siem Reap", "សៀមរាប"},               {"18", "Preah Sihanouk", "ព្រះសីហនុ"},
-	{"19", "Stung Treng", "ស្ទឹងត្រែង"},          {"20", "Svay Rieng", "ស្វាយរៀង"},
-	{"21", "Takeo", "តាកែវ"},                    {"22", "Oddar Meanchey", "ឧត្ដរមានជ័យ"},
-	{"23", "Kep", "កែប"},                        {"24", "Pailin", "ប៉ៃលិន"},
-	{"25", "Tboung Khmum", "ត្បូងឃ្មុំ"},
+    {"01", "Banteay Meanchey", "បន្ទាយមានជ័យ"},
+    {"02", "Battambang", "បាត់ដំបង"},
+    {"03", "Kampong Cham", "កំពង់ចាម"},
+    {"04", "Kampong Chhnang", "កំពង់ឆ្នាំង"},
+    {"05", "Kampong Speu", "កំពង់ស្ពឺ"},
+    {"06", "Kampong Thom", "កំពង់ធំ"},
+    {"07", "Kampot", "កំពត"},
+    {"08", "Kandal", "កណ្ដាល"},
+    {"09", "Koh Kong", "កោះកុង"},
+    {"10", "Kratie", "ក្រចេះ"},
+    {"11", "Mondul Kiri", "មណ្ឌលគិរី"},
+    {"12", "Phnom Penh", "ភ្នំពេញ"},
+    {"13", "Preah Vihear", "ព្រះវិហារ"},
+    {"14", "Prey Veng", "ព្រៃវែង"},
+    {"15", "Pursat", "ពោធិ៍សាត់"},
+    {"16", "Ratanak Kiri", "រតនគិរី"},
+    {"17", "Siem Reap", "សៀមរាប"},
+    {"18", "Preah Sihanouk", "ព្រះសីហនុ"},
+    {"19", "Stung Treng", "ស្ទឹងត្រែង"},
+    {"20", "Svay Rieng", "ស្វាយរៀង"},
+    {"21", "Takeo", "តាកែវ"},
+    {"22", "Oddar Meanchey", "ឧត្ដរមានជ័យ"},
+    {"23", "Kep", "កែប"},
+    {"24", "Pailin", "ប៉ៃលិន"},
+    {"25", "Tboung Khmum", "ត្បូងឃ្មុំ"},
 };
 
 bool org_level_valid(const char *level)
@@ -94,8 +106,9 @@ static int org_check(struct db *db, const char *code, const char *name_en, const
 	if (strlen(name_en) > 200)
 		return err_set(e, "org '%s': English name is longer than 200 characters", code);
 	if (!level || !org_level_valid(level))
-		return err_set(e, "org '%s': unknown level '%s' (national, ministry, province, district, commune, "
-				  "office)",
+		return err_set(e,
+			       "org '%s': unknown level '%s' (national, ministry, province, district, commune, "
+			       "office)",
 			       code, level ? level : "");
 	if (org_id(db, code) >= 0)
 		return err_set(e, "org code '%s' already exists", code);
@@ -119,7 +132,7 @@ static int64_t org_insert(struct db *db, const char *code, const char *name_en, 
 			  const char *parent_code, const char *level)
 {
 	struct db_stmt *st = db_stmt(db, "INSERT INTO org_units(code, name_en, name_km, parent_id, level, path) "
-					  "VALUES (?1, ?2, ?3, (SELECT id FROM org_units WHERE code = ?4), ?5, '')");
+					 "VALUES (?1, ?2, ?3, (SELECT id FROM org_units WHERE code = ?4), ?5, '')");
 	db_bind_text(st, 1, code);
 	db_bind_text(st, 2, name_en);
 	db_bind_text(st, 3, name_km ? name_km : "");
@@ -131,7 +144,7 @@ static int64_t org_insert(struct db *db, const char *code, const char *name_en, 
 		return -1;
 	int64_t id = db_last_insert_id(db);
 	st = db_stmt(db, "UPDATE org_units SET path = coalesce((SELECT p.path FROM org_units p WHERE p.id = "
-			    "org_units.parent_id), '/') || id || '/' WHERE id = ?");
+			 "org_units.parent_id), '/') || id || '/' WHERE id = ?");
 	db_bind_int64(st, 1, id);
 	rc = db_step_done(st);
 	db_finish(st);
@@ -196,8 +209,7 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 		for (int i = 0; i < 5; i++) {
 			im->col[i] = csv_column(f, n, org_cols[i]);
 			if (im->col[i] < 0 && i != 2) {
-				problem_add(im->pr, im->name, line, "missing column '%s' in the header",
-					org_cols[i]);
+				problem_add(im->pr, im->name, line, "missing column '%s' in the header", org_cols[i]);
 				im->bad++;
 			}
 		}
@@ -293,10 +305,10 @@ static int org_rows_read(struct db *db, struct db_stmt *st, struct org_entry **r
 			*rows = xrealloc(*rows, cap * sizeof **rows);
 		}
 		(*rows)[(*n)++] = (struct org_entry){.id = db_col_int64(st, 0),
-						   .code = xstrdup(db_col_text(st, 1)),
-						   .level = xstrdup(db_col_text(st, 2)),
-						   .name_en = xstrdup(db_col_text(st, 3)),
-						   .name_km = xstrdup(db_col_text(st, 4))};
+						     .code = xstrdup(db_col_text(st, 1)),
+						     .level = xstrdup(db_col_text(st, 2)),
+						     .name_en = xstrdup(db_col_text(st, 3)),
+						     .name_km = xstrdup(db_col_text(st, 4))};
 	}
 	db_finish(st);
 	if (rc < 0) {
@@ -311,7 +323,7 @@ static int org_rows_read(struct db *db, struct db_stmt *st, struct org_entry **r
 int orgs_of_level(struct db *db, const char *level, struct org_entry **rows, size_t *n, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT id, code, level, name_en, name_km FROM org_units WHERE level = ? "
-				       "ORDER BY code");
+					 "ORDER BY code");
 	db_bind_text(st, 1, level);
 	return org_rows_read(db, st, rows, n, e);
 }
@@ -319,16 +331,16 @@ int orgs_of_level(struct db *db, const char *level, struct org_entry **rows, siz
 int orgs_children(struct db *db, int64_t id, struct org_entry **rows, size_t *n, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT id, code, level, name_en, name_km FROM org_units WHERE id = ?1 OR "
-				       "parent_id = ?1 ORDER BY id <> ?1, code");
+					 "parent_id = ?1 ORDER BY id <> ?1, code");
 	db_bind_int64(st, 1, id);
 	return org_rows_read(db, st, rows, n, e);
 }
 
-int org_child_at(struct db *db, int64_t parent, const char *level, int offset, int64_t *id, char *code,
-		 size_t codelen, struct err *e)
+int org_child_at(struct db *db, int64_t parent, const char *level, int offset, int64_t *id, char *code, size_t codelen,
+		 struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT id, code FROM org_units WHERE parent_id = ?1 AND level = ?2 "
-				       "ORDER BY code LIMIT 1 OFFSET ?3");
+					 "ORDER BY code LIMIT 1 OFFSET ?3");
 	db_bind_int64(st, 1, parent);
 	db_bind_text(st, 2, level);
 	db_bind_int(st, 3, offset);
@@ -383,9 +395,9 @@ static int org_rows(struct db *db, struct db_stmt *st, org_row_fn fn, void *ctx,
 int org_children(struct db *db, int64_t id, org_row_fn fn, void *ctx, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT o.id, o.code, o.name_en, o.name_km, o.level, (SELECT code FROM "
-				       "org_units p WHERE p.id = o.parent_id), (SELECT count(*) FROM org_units c "
-				       "WHERE c.parent_id = o.id) FROM org_units o WHERE o.id = ?1 OR o.parent_id = "
-				       "?1 ORDER BY o.id = ?1 DESC, o.code");
+					 "org_units p WHERE p.id = o.parent_id), (SELECT count(*) FROM org_units c "
+					 "WHERE c.parent_id = o.id) FROM org_units o WHERE o.id = ?1 OR o.parent_id = "
+					 "?1 ORDER BY o.id = ?1 DESC, o.code");
 	db_bind_int64(st, 1, id);
 	return org_rows(db, st, fn, ctx, e);
 }
@@ -393,9 +405,9 @@ int org_children(struct db *db, int64_t id, org_row_fn fn, void *ctx, struct err
 int org_ancestors(struct db *db, int64_t id, int64_t scope, org_row_fn fn, void *ctx, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT a.id, a.code, a.name_en, a.name_km, a.level, '', 0 FROM org_units o "
-				       "JOIN org_units a ON substr(o.path, 1, length(a.path)) = a.path LEFT JOIN "
-				       "org_units s ON s.id = ?2 WHERE o.id = ?1 AND a.id <> o.id AND (?2 < 0 OR "
-				       "substr(a.path, 1, length(s.path)) = s.path) ORDER BY length(a.path)");
+					 "JOIN org_units a ON substr(o.path, 1, length(a.path)) = a.path LEFT JOIN "
+					 "org_units s ON s.id = ?2 WHERE o.id = ?1 AND a.id <> o.id AND (?2 < 0 OR "
+					 "substr(a.path, 1, length(s.path)) = s.path) ORDER BY length(a.path)");
 	db_bind_int64(st, 1, id);
 	db_bind_int64(st, 2, scope);
 	return org_rows(db, st, fn, ctx, e);

@@ -1,10 +1,10 @@
 /* The organisation tree: national, ministries, capital/provinces, districts, communes, offices. */
 #ifndef SALA_ORGS_H
 #define SALA_ORGS_H
-#include "lib/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "lib/db.h"
 
 #include "lib/diag.h"
 #include "lib/err.h"
@@ -56,8 +56,8 @@ int orgs_children(struct db *db, int64_t id, struct org_entry **rows, size_t *n,
  * The offset-th (from 0) child of parent at level, by code: 1 with *id and code
  * (truncated to codelen) set, 0 when there is none, -1 with e set on a read error.
  */
-int org_child_at(struct db *db, int64_t parent, const char *level, int offset, int64_t *id, char *code,
-		 size_t codelen, struct err *e);
+int org_child_at(struct db *db, int64_t parent, const char *level, int offset, int64_t *id, char *code, size_t codelen,
+		 struct err *e);
 void org_entries_free(struct org_entry *rows, size_t n);
 
 /* One org unit as org_children(), org_ancestors() and orgs_get() give it; strings borrowed for the call. */

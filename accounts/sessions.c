@@ -22,7 +22,7 @@ int session_create(struct db *db, int64_t user_id, char token[65], char csrf[65]
 	random_token(32, csrf);
 	token_key(token, key);
 	struct db_stmt *st = db_stmt(db, "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen) "
-					  "VALUES (?, ?, ?, ?, ?)");
+					 "VALUES (?, ?, ?, ?, ?)");
 	int64_t now = now_s();
 	db_bind_text(st, 1, key);
 	db_bind_int64(st, 2, user_id);
@@ -60,8 +60,8 @@ int session_lookup(struct db *db, const char *token, struct session *s)
 	token_key(token, key);
 	int64_t now = now_s();
 	struct db_stmt *st = db_stmt(db, "SELECT s.user_id, s.csrf, s.last_seen FROM sessions s JOIN users u ON "
-					  "u.id = s.user_id WHERE s.token_hash = ? AND u.active = 1 AND "
-					  "s.created_at > ? AND s.last_seen > ?");
+					 "u.id = s.user_id WHERE s.token_hash = ? AND u.active = 1 AND "
+					 "s.created_at > ? AND s.last_seen > ?");
 	db_bind_text(st, 1, key);
 	db_bind_int64(st, 2, now - SESSION_MAX_S);
 	db_bind_int64(st, 3, now - SESSION_IDLE_S);
@@ -174,15 +174,16 @@ static int64_t addr_wait(int64_t n, int64_t first, int64_t now)
 struct attempt {
 	const char *pkey, *akey; /* "acct:ADDRESS USERNAME", "addr:ADDRESS" */
 	int64_t now;
-	int64_t wait;		 /* out: > 0 when throttled */
-	int64_t addr_row;	 /* out: the address's record of this attempt */
+	int64_t wait;	  /* out: > 0 when throttled */
+	int64_t addr_row; /* out: the address's record of this attempt */
 };
 
 /* Counts failures of key after since: n, the oldest and the newest. */
 static int failures(struct db *db, const char *key, int64_t since, int64_t *n, int64_t *first, int64_t *last,
 		    struct err *e)
 {
-	struct db_stmt *st = db_stmt(db, "SELECT count(*), min(at), max(at) FROM login_failures WHERE key = ? AND at > ?");
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT count(*), min(at), max(at) FROM login_failures WHERE key = ? AND at > ?");
 	db_bind_text(st, 1, key);
 	db_bind_int64(st, 2, since);
 	int rc = db_step(st) == DB_ROW ? 0 : err_set(e, "cannot read login failures: %s", db_errmsg(db));
@@ -243,7 +244,8 @@ static int attempt_begin(struct db *db, void *arg, struct err *e)
 		a->wait = w;
 	if (a->wait > 0)
 		return 0;
-	if (record_failure(db, a->pkey, a->now, NULL, e) < 0 || record_failure(db, a->akey, a->now, &a->addr_row, e) < 0)
+	if (record_failure(db, a->pkey, a->now, NULL, e) < 0 ||
+	    record_failure(db, a->akey, a->now, &a->addr_row, e) < 0)
 		return -1;
 	return 0;
 }
@@ -320,9 +322,10 @@ int throttle_list(struct db *db, bool all, struct throttle_entry **out, size_t *
 	*n = 0;
 	int64_t now = now_s();
 	/* Per key: failures in the pair window (and the newest), failures in the address window (and the oldest). */
-	struct db_stmt *st = db_stmt(db, "SELECT key, count(*), max(at), sum(at > ?2), min(CASE WHEN at > ?2 THEN at END) "
-				       "FROM login_failures WHERE at > ?1 AND (key GLOB 'acct:*' OR key GLOB 'addr:*') "
-				       "GROUP BY key ORDER BY substr(key, 1, 5) DESC, key");
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT key, count(*), max(at), sum(at > ?2), min(CASE WHEN at > ?2 THEN at END) "
+			"FROM login_failures WHERE at > ?1 AND (key GLOB 'acct:*' OR key GLOB 'addr:*') "
+			"GROUP BY key ORDER BY substr(key, 1, 5) DESC, key");
 	db_bind_int64(st, 1, now - LOGIN_PAIR_WINDOW_S);
 	db_bind_int64(st, 2, now - LOGIN_WINDOW_S);
 	size_t cap = 0;
@@ -369,12 +372,12 @@ int throttle_clear(struct db *db, const char *username, const char *address, int
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	/* ?1 the username (or NULL), ?2 the address (or NULL); keys are "acct:ADDRESS USERNAME" and "addr:ADDRESS". */
-	struct db_stmt *st = db_stmt(
-		db, "DELETE FROM login_failures WHERE "
-		    "(?1 IS NULL AND ?2 IS NULL) OR "
-		    "(?1 IS NULL AND key = 'addr:' || ?2) OR "
-		    "(key GLOB 'acct:*' AND (?2 IS NULL OR substr(key, 6, length(?2) + 1) = ?2 || ' ') AND "
-		    " (?1 IS NULL OR substr(key, instr(key, ' ') + 1) = ?1))");
+	struct db_stmt *st =
+	    db_stmt(db, "DELETE FROM login_failures WHERE "
+			"(?1 IS NULL AND ?2 IS NULL) OR "
+			"(?1 IS NULL AND key = 'addr:' || ?2) OR "
+			"(key GLOB 'acct:*' AND (?2 IS NULL OR substr(key, 6, length(?2) + 1) = ?2 || ' ') AND "
+			" (?1 IS NULL OR substr(key, instr(key, ' ') + 1) = ?1))");
 	db_bind_text(st, 1, username ? lower : NULL);
 	db_bind_text(st, 2, address);
 	int rc = db_step(st) == DB_DONE ? 0 : err_set(e, "cannot clear login failures: %s", db_errmsg(db));

@@ -4,10 +4,10 @@
  */
 #ifndef SALA_SESSIONS_H
 #define SALA_SESSIONS_H
-#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/db.h"
 
 #include "lib/err.h"
 

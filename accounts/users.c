@@ -18,10 +18,10 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } role_names[] = {
-	{"learner", ROLE_LEARNER},
-	{"trainer", ROLE_TRAINER},
-	{"manager", ROLE_MANAGER},
-	{"admin", ROLE_ADMIN},
+    {"learner", ROLE_LEARNER},
+    {"trainer", ROLE_TRAINER},
+    {"manager", ROLE_MANAGER},
+    {"admin", ROLE_ADMIN},
 };
 
 int roles_parse(const char *s, unsigned *mask, struct err *e)
@@ -113,17 +113,17 @@ enum {
 	PW_COUNT
 };
 const char *const password_problems[PW_COUNT + 1] = {
-	[PW_SHORT] = "The password must have at least 10 characters.",
-	[PW_LONG] = "The password is too long (at most 256 bytes).",
-	[PW_TEXT] = "The password contains characters that cannot be used (control characters or invalid text).",
-	[PW_DICTIONARY] = "The password is based on a dictionary word.",
-	[PW_SIMPLE] = "The password is too simple or follows a pattern (such as 12345 or abcde).",
-	[PW_FEW_DIFFERENT] = "The password does not have enough different characters.",
-	[PW_USERNAME] = "The password contains the username.",
-	[PW_PALINDROME] = "The password reads the same backwards.",
-	[PW_REPEATS] = "The password repeats the same characters too often.",
-	[PW_GUESSABLE] = "The password is too easy to guess. Use a longer mix of words, digits and signs.",
-	[PW_COUNT] = NULL,
+    [PW_SHORT] = "The password must have at least 10 characters.",
+    [PW_LONG] = "The password is too long (at most 256 bytes).",
+    [PW_TEXT] = "The password contains characters that cannot be used (control characters or invalid text).",
+    [PW_DICTIONARY] = "The password is based on a dictionary word.",
+    [PW_SIMPLE] = "The password is too simple or follows a pattern (such as 12345 or abcde).",
+    [PW_FEW_DIFFERENT] = "The password does not have enough different characters.",
+    [PW_USERNAME] = "The password contains the username.",
+    [PW_PALINDROME] = "The password reads the same backwards.",
+    [PW_REPEATS] = "The password repeats the same characters too often.",
+    [PW_GUESSABLE] = "The password is too easy to guess. Use a longer mix of words, digits and signs.",
+    [PW_COUNT] = NULL,
 };
 
 /* libpwquality's settings (read-only once made) and a lock: cracklib's checker keeps static state. */
@@ -320,10 +320,11 @@ static int roles_write(struct db *db, int64_t id, const char *roles)
 /* Inserts a validated user inside the caller's transaction. */
 static int64_t user_insert(struct db *db, const struct user_input *u, const char *hash)
 {
-	struct db_stmt *st = db_stmt(db, "INSERT INTO users(username, password_hash, full_name, full_name_km, sex, "
-					  "org_id, position, email, phone, lang, is_demo, created_at, must_change_password) "
-					  "VALUES (?1, ?2, ?3, ?4, ?5, (SELECT id FROM org_units WHERE code = ?6), ?7, ?8, "
-					  "?9, ?10, ?11, ?12, ?13)");
+	struct db_stmt *st =
+	    db_stmt(db, "INSERT INTO users(username, password_hash, full_name, full_name_km, sex, "
+			"org_id, position, email, phone, lang, is_demo, created_at, must_change_password) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, (SELECT id FROM org_units WHERE code = ?6), ?7, ?8, "
+			"?9, ?10, ?11, ?12, ?13)");
 	db_bind_text(st, 1, u->username);
 	db_bind_text(st, 2, hash);
 	db_bind_text(st, 3, u->full_name);
@@ -378,8 +379,8 @@ int user_update(struct db *db, int64_t id, const struct user_input *u, struct er
 	if (db_begin(db, e) < 0)
 		return -1;
 	struct db_stmt *st = db_stmt(db, "UPDATE users SET full_name = ?1, full_name_km = ?2, sex = ?3, org_id = "
-					  "(SELECT id FROM org_units WHERE code = ?4), position = ?5, email = ?6, "
-					  "phone = ?7 WHERE id = ?8 AND deleted_at IS NULL");
+					 "(SELECT id FROM org_units WHERE code = ?4), position = ?5, email = ?6, "
+					 "phone = ?7 WHERE id = ?8 AND deleted_at IS NULL");
 	db_bind_text(st, 1, u->full_name);
 	db_bind_text(st, 2, or_empty(u->full_name_km));
 	db_bind_text(st, 3, u->sex && *u->sex ? u->sex : "unspecified");
@@ -405,7 +406,7 @@ static int password_store_hash(struct db *db, int64_t id, const char *hash, bool
 	if (db_begin(db, e) < 0)
 		return -1;
 	struct db_stmt *st = db_stmt(db, "UPDATE users SET password_hash = ?, must_change_password = ?, "
-					  "activation_expires = ? WHERE id = ? AND deleted_at IS NULL");
+					 "activation_expires = ? WHERE id = ? AND deleted_at IS NULL");
 	db_bind_text(st, 1, hash);
 	db_bind_int(st, 2, must_change);
 	db_bind_int64(st, 3, 0); /* a password, not an activation code */
@@ -474,7 +475,7 @@ int user_change_password(struct db *db, int64_t id, const char *current, const c
 			 struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT username, password_hash, activation_expires FROM users WHERE id = ? "
-					  "AND active = 1 AND deleted_at IS NULL");
+					 "AND active = 1 AND deleted_at IS NULL");
 	db_bind_int64(st, 1, id);
 	char name[80] = "", hash[crypto_pwhash_STRBYTES] = "";
 	int64_t act = 0;
@@ -510,7 +511,7 @@ int user_update_contact(struct db *db, int64_t id, const char *phone, const char
 	if (lang && strcmp(lang, "en") && strcmp(lang, "km"))
 		return err_set(e, "language must be en or km, not '%s'", lang);
 	struct db_stmt *st = db_stmt(db, "UPDATE users SET phone = ?1, email = ?2, lang = coalesce(?3, lang) "
-					  "WHERE id = ?4 AND deleted_at IS NULL");
+					 "WHERE id = ?4 AND deleted_at IS NULL");
 	db_bind_text(st, 1, or_empty(phone));
 	db_bind_text(st, 2, or_empty(email));
 	db_bind_text(st, 3, lang);
@@ -549,8 +550,7 @@ int user_set_active(struct db *db, int64_t id, bool active, struct err *e)
 	int rc = db_step(st);
 	db_finish(st);
 	if (rc != DB_DONE || db_changes(db) == 0) {
-		err_set(e, rc != DB_DONE ? "cannot change the account: %s" : "no such user",
-			db_errmsg(db));
+		err_set(e, rc != DB_DONE ? "cannot change the account: %s" : "no such user", db_errmsg(db));
 		db_rollback(db);
 		return -1;
 	}
@@ -633,7 +633,7 @@ bool activation_code_normalise(const char *in, char out[ACTIVATION_CODE_LEN + 1]
 static int activation_write(struct db *db, int64_t id, const char *hash, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "UPDATE users SET password_hash = ?, must_change_password = 1, "
-					  "activation_expires = ? WHERE id = ? AND deleted_at IS NULL");
+					 "activation_expires = ? WHERE id = ? AND deleted_at IS NULL");
 	db_bind_text(st, 1, hash);
 	db_bind_int64(st, 2, now_s() + ACTIVATION_VALID_S);
 	db_bind_int64(st, 3, id);
@@ -721,10 +721,10 @@ int user_set_lang(struct db *db, int64_t id, const char *lang)
 	return rc;
 }
 
-#define USER_FIELDS                                                                                                \
-	"SELECT u.id, u.org_id, u.username, u.full_name, u.full_name_km, u.sex, u.position, u.email, u.phone, "    \
-	"u.lang, o.code, o.name_en, o.name_km, u.active, "                                                         \
-	"(SELECT group_concat(role, ';') FROM user_roles r WHERE r.user_id = u.id), u.must_change_password, "      \
+#define USER_FIELDS                                                                                                    \
+	"SELECT u.id, u.org_id, u.username, u.full_name, u.full_name_km, u.sex, u.position, u.email, u.phone, "        \
+	"u.lang, o.code, o.name_en, o.name_km, u.active, "                                                             \
+	"(SELECT group_concat(role, ';') FROM user_roles r WHERE r.user_id = u.id), u.must_change_password, "          \
 	"u.password_hash <> '' AND u.activation_expires = 0, u.deleted_at IS NOT NULL "
 #define USER_COLS USER_FIELDS "FROM users u JOIN org_units o ON o.id = u.org_id "
 
@@ -733,8 +733,8 @@ static void user_fill(struct db_stmt *st, struct user *u)
 {
 	u->id = db_col_int64(st, 0);
 	u->org_id = db_col_int64(st, 1);
-	char **dst[] = {&u->username, &u->full_name, &u->full_name_km, &u->sex, &u->position, &u->email,
-			&u->phone,    &u->lang,      &u->org_code,     &u->org_name, &u->org_name_km};
+	char **dst[] = {&u->username, &u->full_name, &u->full_name_km, &u->sex,	     &u->position,   &u->email,
+			&u->phone,    &u->lang,	     &u->org_code,     &u->org_name, &u->org_name_km};
 	for (size_t i = 0; i < sizeof dst / sizeof dst[0]; i++)
 		*dst[i] = xstrdup(db_col_text(st, (int)i + 2));
 	u->active = db_col_int(st, 13);
@@ -759,9 +759,9 @@ int user_get_by_session(struct db *db, const char *token_hash, int64_t created_a
 			struct user *u, char csrf[65], int64_t *last_seen)
 {
 	struct db_stmt *st = db_stmt(db, USER_FIELDS ", s.csrf, s.last_seen FROM sessions s JOIN users u ON "
-					       "u.id = s.user_id JOIN org_units o ON o.id = u.org_id WHERE "
-					       "s.token_hash = ?1 AND u.active = 1 AND s.created_at > ?2 AND "
-					       "s.last_seen > ?3");
+						     "u.id = s.user_id JOIN org_units o ON o.id = u.org_id WHERE "
+						     "s.token_hash = ?1 AND u.active = 1 AND s.created_at > ?2 AND "
+						     "s.last_seen > ?3");
 	db_bind_text(st, 1, token_hash);
 	db_bind_int64(st, 2, created_after);
 	db_bind_int64(st, 3, seen_after);
@@ -791,7 +791,8 @@ int user_get_by_name(struct db *db, const char *username, struct user *u)
 
 int users_demo_active(struct db *db, struct buf *names, struct err *e)
 {
-	struct db_stmt *st = db_stmt(db, "SELECT username FROM users WHERE is_demo = 1 AND active = 1 ORDER BY username");
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT username FROM users WHERE is_demo = 1 AND active = 1 ORDER BY username");
 	int n = 0, rc;
 	while ((rc = db_step(st)) == DB_ROW) {
 		if (n++)
@@ -806,8 +807,9 @@ int users_demo_active(struct db *db, struct buf *names, struct err *e)
 
 int users_admins_active(struct db *db, bool demo, struct buf *names, struct err *e)
 {
-	struct db_stmt *st = db_stmt(db, "SELECT u.username FROM users u JOIN user_roles r ON r.user_id = u.id "
-				       "WHERE r.role = 'admin' AND u.active = 1 AND u.is_demo = ? ORDER BY u.username");
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT u.username FROM users u JOIN user_roles r ON r.user_id = u.id "
+			"WHERE r.role = 'admin' AND u.active = 1 AND u.is_demo = ? ORDER BY u.username");
 	db_bind_int(st, 1, demo);
 	int n = 0, rc;
 	while ((rc = db_step(st)) == DB_ROW) {
@@ -826,8 +828,8 @@ int users_admins_active(struct db *db, bool demo, struct buf *names, struct err 
 
 void user_release(struct user *u)
 {
-	char **f[] = {&u->username, &u->full_name, &u->full_name_km, &u->sex, &u->position, &u->email,
-		      &u->phone,    &u->lang,      &u->org_code,     &u->org_name, &u->org_name_km};
+	char **f[] = {&u->username, &u->full_name, &u->full_name_km, &u->sex,	   &u->position,   &u->email,
+		      &u->phone,    &u->lang,	   &u->org_code,     &u->org_name, &u->org_name_km};
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
 		free(*f[i]);
 		*f[i] = NULL;
@@ -838,7 +840,7 @@ void user_release(struct user *u)
 
 enum { C_USERNAME, C_FULL_NAME, C_FULL_NAME_KM, C_SEX, C_ORG, C_POSITION, C_ROLE, C_EMAIL, C_PHONE, C_PASSWORD, NCOLS };
 static const char *const user_cols[NCOLS] = {"username", "full_name", "full_name_km", "sex",   "org_code",
-					      "position", "role",      "email",        "phone", "password"};
+					     "position", "role",      "email",	      "phone", "password"};
 
 struct import {
 	struct db *db;
@@ -914,7 +916,7 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 		for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
 			if (im->col[required[i]] < 0) {
 				problem_add(im->pr, im->name, line, "missing column '%s' in the header",
-					user_cols[required[i]]);
+					    user_cols[required[i]]);
 				im->bad++;
 			}
 		}
@@ -935,8 +937,8 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 	if (n == 1 && !*f[0])
 		return 0;
 	struct user_input u = {0};
-	const char **dst[NCOLS] = {&u.username, &u.full_name, &u.full_name_km, &u.sex,   &u.org_code,
-				   &u.position, &u.roles,     &u.email,        &u.phone, &u.password};
+	const char **dst[NCOLS] = {&u.username, &u.full_name, &u.full_name_km, &u.sex,	 &u.org_code,
+				   &u.position, &u.roles,     &u.email,	       &u.phone, &u.password};
 	for (int i = 0; i < NCOLS; i++) {
 		const char *v = im->col[i] >= 0 && (size_t)im->col[i] < n ? f[im->col[i]] : "";
 		char *copy = (char *)keep(im, v);
@@ -1056,10 +1058,10 @@ int users_activation_batch(struct db *db, const char *org_code, activation_fn fn
 	if (!org_code || org_id(db, org_code) < 0)
 		return err_set(e, "unknown org code '%s'", or_empty(org_code));
 	struct db_stmt *st = db_stmt(db, "SELECT u.id FROM users u JOIN org_units o ON o.id = u.org_id WHERE "
-					  "substr(o.path, 1, length((SELECT path FROM org_units WHERE code = ?1))) = "
-					  "(SELECT path FROM org_units WHERE code = ?1) AND u.active = 1 AND "
-					  "u.deleted_at IS NULL AND u.must_change_password = 1 AND "
-					  "(u.password_hash = '' OR u.activation_expires > 0) ORDER BY u.username");
+					 "substr(o.path, 1, length((SELECT path FROM org_units WHERE code = ?1))) = "
+					 "(SELECT path FROM org_units WHERE code = ?1) AND u.active = 1 AND "
+					 "u.deleted_at IS NULL AND u.must_change_password = 1 AND "
+					 "(u.password_hash = '' OR u.activation_expires > 0) ORDER BY u.username");
 	db_bind_text(st, 1, org_code);
 	int64_t *ids = NULL;
 	size_t count = 0;
@@ -1127,8 +1129,8 @@ int users_sex(struct db *db, const int64_t *ids, size_t n, const char **sex, str
 	for (size_t i = 0; i < n; i++)
 		sex[i] = names[3];
 	/* One statement text for every chunk of SEX_CHUNK ids (prepared once): unused places are bound NULL. */
-	struct db_stmt *st = db_stmt(db, "SELECT id, sex FROM users WHERE id IN (" SEX_Q8 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8
-				       "," SEX_Q8 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8 ")");
+	struct db_stmt *st = db_stmt(db, "SELECT id, sex FROM users WHERE id IN (" SEX_Q8 "," SEX_Q8 "," SEX_Q8
+					 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8 "," SEX_Q8 ")");
 	int rc = 0;
 	for (size_t off = 0; off < n && rc >= 0; off += SEX_CHUNK) {
 		size_t m = n - off < SEX_CHUNK ? n - off : SEX_CHUNK;
@@ -1167,18 +1169,21 @@ int users_list(struct db *db, const char *org_code, user_listing_fn fn, void *ct
 	if (org_code && org_id(db, org_code) < 0)
 		return err_set(e, "unknown org code '%s'", org_code);
 	struct db_stmt *st = db_stmt(db, "SELECT u.username, u.full_name, u.full_name_km, u.sex, o.code, u.active, "
-				       "(SELECT group_concat(role, ';') FROM user_roles r WHERE r.user_id = u.id) "
-				       "FROM users u JOIN org_units o ON o.id = u.org_id "
-				       "WHERE ?1 IS NULL OR substr(o.path, 1, length((SELECT path FROM org_units "
-				       "WHERE code = ?1))) = (SELECT path FROM org_units WHERE code = ?1) "
-				       "ORDER BY u.username");
+					 "(SELECT group_concat(role, ';') FROM user_roles r WHERE r.user_id = u.id) "
+					 "FROM users u JOIN org_units o ON o.id = u.org_id "
+					 "WHERE ?1 IS NULL OR substr(o.path, 1, length((SELECT path FROM org_units "
+					 "WHERE code = ?1))) = (SELECT path FROM org_units WHERE code = ?1) "
+					 "ORDER BY u.username");
 	db_bind_text(st, 1, org_code);
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
-		struct user_listing r = {.username = db_col_text(st, 0), .full_name = db_col_text(st, 1),
-				     .full_name_km = db_col_text(st, 2), .sex = db_col_text(st, 3),
-				     .org_code = db_col_text(st, 4), .roles = db_col_text(st, 6),
-				     .active = db_col_int(st, 5) != 0};
+		struct user_listing r = {.username = db_col_text(st, 0),
+					 .full_name = db_col_text(st, 1),
+					 .full_name_km = db_col_text(st, 2),
+					 .sex = db_col_text(st, 3),
+					 .org_code = db_col_text(st, 4),
+					 .roles = db_col_text(st, 6),
+					 .active = db_col_int(st, 5) != 0};
 		r.deleted = r.username[0] == '#';
 		fn(ctx, &r);
 	}
@@ -1191,11 +1196,11 @@ int users_list(struct db *db, const char *org_code, user_listing_fn fn, void *ct
 int users_search(struct db *db, const char *q, int limit, user_row_fn fn, void *ctx, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, o.code, "
-				       "o.name_en, o.name_km, u.active, (SELECT group_concat(role, ', ') FROM "
-				       "user_roles x WHERE x.user_id = u.id) FROM users u JOIN org_units o ON o.id = "
-				       "u.org_id WHERE ?1 IS NULL OR u.username LIKE '%' || ?1 || '%' OR u.full_name "
-				       "LIKE '%' || ?1 || '%' OR u.full_name_km LIKE '%' || ?1 || '%' OR o.code = ?1 "
-				       "ORDER BY u.username LIMIT ?2");
+					 "o.name_en, o.name_km, u.active, (SELECT group_concat(role, ', ') FROM "
+					 "user_roles x WHERE x.user_id = u.id) FROM users u JOIN org_units o ON o.id = "
+					 "u.org_id WHERE ?1 IS NULL OR u.username LIKE '%' || ?1 || '%' OR u.full_name "
+					 "LIKE '%' || ?1 || '%' OR u.full_name_km LIKE '%' || ?1 || '%' OR o.code = ?1 "
+					 "ORDER BY u.username LIMIT ?2");
 	db_bind_text(st, 1, q && *q ? q : NULL);
 	db_bind_int(st, 2, limit);
 	int rc;
@@ -1244,7 +1249,7 @@ int users_in_org_subtree(struct db *db, int64_t org_id, bool active_only, int64_
 		return err_set(e, "no org unit %lld", (long long)org_id);
 	/* One statement: the units by path prefix, then their users through users_org. */
 	struct db_stmt *st = db_stmt(db, "SELECT u.id FROM org_units o JOIN users u ON u.org_id = o.id "
-				       "WHERE substr(o.path, 1, length(?1)) = ?1 AND (?2 = 0 OR u.active = 1)");
+					 "WHERE substr(o.path, 1, length(?1)) = ?1 AND (?2 = 0 OR u.active = 1)");
 	db_bind_text(st, 1, path);
 	db_bind_int(st, 2, active_only);
 	if (db_collect_ids(st, ids, n) < 0)

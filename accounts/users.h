@@ -2,10 +2,10 @@
 #ifndef SALA_USERS_H
 #define SALA_USERS_H
 #include <sodium.h>
-#include "lib/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "lib/db.h"
 
 #include "lib/buf.h"
 #include "lib/diag.h"
@@ -44,7 +44,7 @@ struct user_input {
 struct user {
 	int64_t id, org_id;
 	char *username, *full_name, *full_name_km, *sex, *position, *email, *phone, *lang, *org_code, *org_name,
-		*org_name_km;
+	    *org_name_km;
 	unsigned roles;
 	bool active;
 	bool must_change;  /* must choose a new password before doing anything else */
@@ -114,7 +114,8 @@ int user_delete(struct db *db, int64_t id, struct err *e);
 int user_activation_issue(struct db *db, int64_t id, char code[ACTIVATION_CODE_LEN + 1], struct err *e);
 /* A new random code "ABCDE-FGHJK" from ACTIVATION_ALPHABET. */
 void activation_code_new(char code[ACTIVATION_CODE_LEN + 1]);
-/* What a person typed (any case, spaces or dashes anywhere, O for 0...) as the code's canonical form; false when it cannot be a code. */
+/* What a person typed (any case, spaces or dashes anywhere, O for 0...) as the code's canonical form; false when it
+ * cannot be a code. */
 bool activation_code_normalise(const char *in, char out[ACTIVATION_CODE_LEN + 1]);
 /* True when username has an activation code outstanding (its login password is the code). */
 bool user_activation_pending(struct db *db, const char *username);

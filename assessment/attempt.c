@@ -52,8 +52,8 @@ static int load_row(struct db *db, int64_t id, struct attempt *a, struct err *e)
 	memset(a, 0, sizeof *a);
 	a->score = -1;
 	struct db_stmt *st = db_stmt(db, "SELECT a.user_id, a.course_id, a.package_id, a.item_path, a.kind, a.seed, "
-					  "a.layout, a.started_at, a.deadline_at, a.submitted_at, a.answers, a.score, "
-					  "a.passed FROM attempts a WHERE a.id = ?");
+					 "a.layout, a.started_at, a.deadline_at, a.submitted_at, a.answers, a.score, "
+					 "a.passed FROM attempts a WHERE a.id = ?");
 	db_bind_int64(st, 1, id);
 	int step = db_step_row(st);
 	if (step <= 0) {
@@ -128,7 +128,7 @@ static int record_submission(struct db *db, struct attempt *a, int64_t now, stru
 	struct buf ans = BUF_INIT;
 	attempt_answers_format(a, &ans);
 	struct db_stmt *st = db_stmt(db, "UPDATE attempts SET submitted_at = ?, answers = ?, score = ?, passed = ? "
-					  "WHERE id = ? AND submitted_at IS NULL");
+					 "WHERE id = ? AND submitted_at IS NULL");
 	db_bind_int64(st, 1, now);
 	db_bind_text(st, 2, buf_str(&ans));
 	db_bind_double(st, 3, a->score);
@@ -140,7 +140,7 @@ static int record_submission(struct db *db, struct attempt *a, int64_t now, stru
 	if (!ok)
 		return err_set(e, "cannot save the submission: %s", db_errmsg(db)), ATTEMPT_EFAIL;
 	st = db_stmt(db, "INSERT OR REPLACE INTO attempt_answers(attempt_id, question, score, chosen) "
-			    "VALUES (?, ?, ?, ?)");
+			 "VALUES (?, ?, ?, ?)");
 	for (int k = 0; k < a->nitems && ok; k++) {
 		const struct question *qu = &a->quiz.questions[a->items[k].question];
 		struct buf ch = BUF_INIT;
@@ -266,7 +266,7 @@ int attempt_load(struct db *db, int64_t attempt_id, int64_t user_id, struct atte
 static int count_used(struct db *db, int64_t user_id, const char *course_id, const char *item_path)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND "
-					  "item_path = ? AND submitted_at IS NOT NULL");
+					 "item_path = ? AND submitted_at IS NOT NULL");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
@@ -280,7 +280,7 @@ static int count_used(struct db *db, int64_t user_id, const char *course_id, con
 static int64_t open_attempt(struct db *db, int64_t user_id, const char *course_id, const char *item_path)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT id FROM attempts WHERE user_id = ? AND course_id = ? AND "
-					  "item_path = ? AND submitted_at IS NULL ORDER BY id DESC LIMIT 1");
+					 "item_path = ? AND submitted_at IS NULL ORDER BY id DESC LIMIT 1");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
@@ -361,7 +361,7 @@ int attempt_start(struct db *db, int64_t user_id, const char *course_id, const c
 		goto out;
 	}
 	struct db_stmt *st = db_stmt(db, "INSERT INTO attempts(user_id, course_id, package_id, item_path, kind, seed, "
-					  "layout, started_at, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+					 "layout, started_at, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_int64(st, 3, ref.package_id);
@@ -448,8 +448,8 @@ int attempt_list(struct db *db, int64_t user_id, const char *course_id, const ch
 		 struct attempt_summary **out, int *n, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT id, started_at, submitted_at, score, passed, deadline_at FROM "
-					  "attempts WHERE user_id = ? AND course_id = ? AND item_path = ? "
-					  "ORDER BY id DESC LIMIT 1000");
+					 "attempts WHERE user_id = ? AND course_id = ? AND item_path = ? "
+					 "ORDER BY id DESC LIMIT 1000");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);
@@ -518,7 +518,7 @@ int attempt_quiz_status(struct db *db, int64_t user_id, const char *course_id, c
 		return ATTEMPT_EFAIL;
 	}
 	struct db_stmt *st = db_stmt(db, "SELECT max(score), max(passed) FROM attempts WHERE user_id = ? AND "
-					  "course_id = ? AND item_path = ? AND submitted_at IS NOT NULL");
+					 "course_id = ? AND item_path = ? AND submitted_at IS NOT NULL");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, item_path);

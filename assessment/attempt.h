@@ -22,9 +22,9 @@
  */
 #ifndef SALA_ATTEMPT_H
 #define SALA_ATTEMPT_H
-#include "lib/db.h"
 #include <stdbool.h>
 #include <stdint.h>
+#include "lib/db.h"
 
 #include "assessment/grade.h"
 #include "assessment/quiz.h"
@@ -72,14 +72,14 @@ struct attempt {
 	struct answer *answers; /* nitems entries: saved or submitted answers */
 	double score;		/* percent 0..100 once submitted, else -1 */
 	bool passed;
-	bool late;		/* submitted after deadline + grace: answers sent then were ignored */
-	double *item_scores;	/* nitems entries in 0..1 once submitted, else NULL */
+	bool late;	     /* submitted after deadline + grace: answers sent then were ignored */
+	double *item_scores; /* nitems entries in 0..1 once submitted, else NULL */
 };
 
 /* A learner's standing on one quiz, for the quiz intro page. */
 struct quiz_status {
 	int64_t package_id;
-	char *title;	   /* quiz title (front matter, else item title) */
+	char *title; /* quiz title (front matter, else item title) */
 	enum quiz_kind kind;
 	int pass_mark;
 	int attempts_allowed; /* 0 = unlimited */
@@ -185,8 +185,8 @@ struct item_stat {
 	int wrong_n[3];
 };
 /* Uses the active package in lang (as attempt_start); q gets its parsed quiz (quiz_free it); *out is caller-freed. */
-int attempt_item_analysis(struct db *db, const char *course_id, const char *item_path, const char *lang,
-			  struct quiz *q, struct item_stat **out, int *n, struct err *e);
+int attempt_item_analysis(struct db *db, const char *course_id, const char *item_path, const char *lang, struct quiz *q,
+			  struct item_stat **out, int *n, struct err *e);
 void item_stats_free(struct item_stat *s, int n);
 
 /* Frees the shared cache of parsed quizzes (the server calls it as it stops). */

@@ -14,9 +14,9 @@
  */
 #ifndef SALA_ATTEMPT_PRIVATE_H
 #define SALA_ATTEMPT_PRIVATE_H
-#include "lib/db.h"
 #include <stdbool.h>
 #include <stdint.h>
+#include "lib/db.h"
 
 #include "assessment/attempt.h"
 #include "assessment/grade.h"

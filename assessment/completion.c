@@ -80,7 +80,7 @@ static int passed_paths(struct db *db, int64_t user_id, const char *course_id, c
 	*out = NULL;
 	*n = 0;
 	struct db_stmt *st = db_stmt(db, "SELECT DISTINCT item_path FROM attempts WHERE user_id = ? AND course_id = ? "
-				       "AND passed = 1 AND submitted_at IS NOT NULL");
+					 "AND passed = 1 AND submitted_at IS NOT NULL");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	int rc;

@@ -12,10 +12,10 @@
  */
 #ifndef SALA_COMPLETION_H
 #define SALA_COMPLETION_H
-#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/db.h"
 
 #include "lib/arena.h"
 #include "lib/err.h"

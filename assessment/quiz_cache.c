@@ -15,7 +15,8 @@
 #include "lib/xmalloc.h"
 
 /* The package of course_id whose quiz item_path the learner reading in lang sees (course_pick_package()). */
-int attempt_quiz_find(struct db *db, const char *course_id, const char *item_path, const char *lang, struct quiz_ref *ref)
+int attempt_quiz_find(struct db *db, const char *course_id, const char *item_path, const char *lang,
+		      struct quiz_ref *ref)
 {
 	struct course_pick pick;
 	if (course_pick_package(db, course_id, lang, item_path, &pick) < 0)

@@ -192,8 +192,8 @@ static void list_answers(struct md *m, cmark_node *list)
 			continue;
 		}
 		cmark_node *first = cmark_node_first_child(par);
-		const char *lit = first && cmark_node_get_type(first) == CMARK_NODE_TEXT ? cmark_node_get_literal(first)
-											 : NULL;
+		const char *lit =
+		    first && cmark_node_get_type(first) == CMARK_NODE_TEXT ? cmark_node_get_literal(first) : NULL;
 		int box = lit && strlen(lit) >= 3 ? checkbox(lit) : -1;
 		struct buf plain = BUF_INIT;
 		plain_text(par, &plain);
@@ -422,7 +422,8 @@ static void front_matter(struct md *m, const char *s, size_t len, int first_line
 				quiz_problem(m->p, line, "front matter: each setting is 'name: value'");
 				continue;
 			}
-			quiz_setting(m->p, m->q, (const char *)k->data.scalar.value, (const char *)v->data.scalar.value, line);
+			quiz_setting(m->p, m->q, (const char *)k->data.scalar.value, (const char *)v->data.scalar.value,
+				     line);
 		}
 	} else if (root) {
 		quiz_problem(m->p, first_line, "front matter: expected 'name: value' lines");

@@ -81,8 +81,8 @@ int cert_badge_jwt(struct db *db, const struct cert *c, struct buf *out, struct 
 	/* kid: the key set's URL and the key's RFC 7638 thumbprint, which names it in the set after a rotation. */
 	char kid[CERT_KID_SIZE];
 	cert_key_id(pk, kid);
-	buf_printf(&header, "{\"alg\":\"EdDSA\",\"typ\":\"vc+jwt\",\"kid\":\"%s/certificates/public-key.json#%s\"}", base,
-		   kid);
+	buf_printf(&header, "{\"alg\":\"EdDSA\",\"typ\":\"vc+jwt\",\"kid\":\"%s/certificates/public-key.json#%s\"}",
+		   base, kid);
 	free(base);
 	cert_badge_json(db, c, &body);
 	size_t start = out->len;
@@ -98,4 +98,3 @@ int cert_badge_jwt(struct db *db, const struct cert *c, struct buf *out, struct 
 	buf_release(&body);
 	return 0;
 }
-

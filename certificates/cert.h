@@ -5,17 +5,17 @@
  * canonical JSON text of its facts (serial, code, names, course, date, score,
  * issuer), signed with the site's Ed25519 key kept in "<db path>.key" (0600,
  * created with the database or by `sala cert keygen`, never on use; retired
- * public keys are kept so that rotation keeps old certificates valid). Rendered files carry the payload and signature as a
- * token "SALA1.<payload>.<signature>" (base64url), so they can be checked
- * offline against the public key. See docs/certificates.md.
+ * public keys are kept so that rotation keeps old certificates valid). Rendered files carry the payload and signature
+ * as a token "SALA1.<payload>.<signature>" (base64url), so they can be checked offline against the public key. See
+ * docs/certificates.md.
  */
 #ifndef SALA_CERT_H
 #define SALA_CERT_H
 #include <sodium.h>
-#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/db.h"
 
 #include "lib/arena.h"
 #include "lib/buf.h"
@@ -46,7 +46,8 @@ struct cert {
 	bool has_score;
 };
 
-/* CERT_UNAVAILABLE: the check could not be made (the key file or the key list is missing or broken): a setup problem. */
+/* CERT_UNAVAILABLE: the check could not be made (the key file or the key list is missing or broken): a setup problem.
+ */
 enum cert_status { CERT_VALID, CERT_REVOKED, CERT_SUPERSEDED, CERT_UNKNOWN, CERT_TAMPERED, CERT_UNAVAILABLE };
 
 /* "valid", "revoked", "superseded", "unknown", "tampered", "unavailable". */
@@ -141,8 +142,8 @@ int cert_keys_load(struct db *db, struct cert_pubkey **keys, size_t *n, struct e
  * The key whose signature sig64 (standard base64) over msg holds: first the key current at issued_at,
  * then the keys of neighbouring periods (a few minutes of slack around a rotation). NULL when none.
  */
-const struct cert_pubkey *cert_keys_match(const struct cert_pubkey *keys, size_t n, int64_t issued_at,
-					  const void *msg, size_t len, const char *sig64);
+const struct cert_pubkey *cert_keys_match(const struct cert_pubkey *keys, size_t n, int64_t issued_at, const void *msg,
+					  size_t len, const char *sig64);
 /*
  * sala cert rotate-key: a new signing key; the current one is retired (valid up to now) and kept in the
  * list, so certificates it signed still verify. The new key is written to "<key>.new", the list committed

@@ -42,7 +42,6 @@ char *cert_base_url(struct db *db)
 	return u;
 }
 
-
 #define CERT_COLUMNS                                                                                                   \
 	"c.id, c.serial, c.code, c.user_id, c.course_id, c.language, c.course_title, c.name, c.name_km, "              \
 	"c.completed_on, c.score, c.org_id, c.issuer, c.issuer_km, c.payload, c.signature, c.issued_at, "              \
@@ -354,7 +353,7 @@ int cert_revoke(struct db *db, const char *serial, const char *reason, struct er
 		return err_set(e, "the reason is not valid UTF-8");
 	db_durable(db, true);
 	struct db_stmt *st = db_stmt(db, "UPDATE certificates SET revoked_at = ?1, revoked_reason = ?2 "
-					  "WHERE serial = ?3 AND revoked_at IS NULL");
+					 "WHERE serial = ?3 AND revoked_at IS NULL");
 	db_bind_int64(st, 1, now_s());
 	db_bind_text(st, 2, why);
 	db_bind_text(st, 3, serial);
@@ -424,10 +423,11 @@ int cert_keys_check(struct db *db, struct err *e)
 	int intact = cert_intact(db, &c, NULL, e);
 	if (intact == 0) {
 		char *path = cert_key_file(db);
-		err_set(e,
-			"the signing key '%s' does not verify the newest certificate (%s): the key and the database do "
-			"not belong together (restore both from the same backup), or that certificate's row was altered",
-			path ? path : "", c.serial);
+		err_set(
+		    e,
+		    "the signing key '%s' does not verify the newest certificate (%s): the key and the database do "
+		    "not belong together (restore both from the same backup), or that certificate's row was altered",
+		    path ? path : "", c.serial);
 		free(path);
 	}
 	cert_release(&c);
@@ -452,7 +452,7 @@ int cert_reissue_renamed(struct db *db, int64_t user_id, int *count, struct err 
 		return 0; /* no such learner: nothing to re-issue */
 	/* Collect first: cert_reissue opens its own transaction for each. */
 	struct db_stmt *st = db_stmt(db, "SELECT serial FROM certificates WHERE user_id = ?1 AND superseded_by IS NULL "
-				       "AND revoked_at IS NULL AND (name <> ?2 OR name_km <> ?3)");
+					 "AND revoked_at IS NULL AND (name <> ?2 OR name_km <> ?3)");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, now.name);
 	db_bind_text(st, 3, now.name_km);

@@ -1,8 +1,8 @@
 /* Listings of certificates: a learner's own, and the administrators' search. */
+#include <stdlib.h>
 #include "certificates/cert.h"
 #include "lib/db.h"
 #include "lib/xmalloc.h"
-#include <stdlib.h>
 
 /*
  * Columns: id, serial, code, course_id, language, course_title, completed_on, name, name_km, score,
@@ -31,7 +31,7 @@ static int cert_rows(struct db *db, struct db_stmt *st, cert_row_fn fn, void *ct
 		    .issued_at = db_col_int64(st, 10),
 		    .status = db_col_int(st, 11)   ? CERT_REVOKED
 			      : db_col_int(st, 12) ? CERT_SUPERSEDED
-							   : CERT_VALID,
+						   : CERT_VALID,
 		};
 		int stop = fn(ctx, &c);
 		if (stop) {
@@ -48,7 +48,7 @@ static int cert_rows(struct db *db, struct db_stmt *st, cert_row_fn fn, void *ct
 int cert_list_user(struct db *db, int64_t user_id, cert_row_fn fn, void *ctx, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT " CERT_ROW_COLS " FROM certificates WHERE user_id = ?1 "
-				       "ORDER BY issued_at DESC, id DESC");
+					 "ORDER BY issued_at DESC, id DESC");
 	db_bind_int64(st, 1, user_id);
 	return cert_rows(db, st, fn, ctx, e);
 }
@@ -56,8 +56,8 @@ int cert_list_user(struct db *db, int64_t user_id, cert_row_fn fn, void *ctx, st
 int cert_search(struct db *db, const char *q, int limit, cert_row_fn fn, void *ctx, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT " CERT_ROW_COLS " FROM certificates WHERE ?1 IS NULL OR serial "
-				       "LIKE '%' || ?1 || '%' OR code = upper(?1) OR name LIKE '%' || ?1 || '%' OR "
-				       "name_km LIKE '%' || ?1 || '%' OR course_id = ?1 ORDER BY id DESC LIMIT ?2");
+					 "LIKE '%' || ?1 || '%' OR code = upper(?1) OR name LIKE '%' || ?1 || '%' OR "
+					 "name_km LIKE '%' || ?1 || '%' OR course_id = ?1 ORDER BY id DESC LIMIT ?2");
 	db_bind_text(st, 1, q && *q ? q : NULL);
 	db_bind_int(st, 2, limit);
 	return cert_rows(db, st, fn, ctx, e);
@@ -66,7 +66,7 @@ int cert_search(struct db *db, const char *q, int limit, cert_row_fn fn, void *c
 int cert_current_ids(struct db *db, int64_t user_id, int64_t **ids, size_t *n, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT id FROM certificates WHERE user_id = ?1 AND superseded_by IS NULL "
-				       "ORDER BY completed_on DESC, id DESC");
+					 "ORDER BY completed_on DESC, id DESC");
 	db_bind_int64(st, 1, user_id);
 	if (db_collect_ids(st, ids, n) < 0)
 		return err_set(e, "cannot read the certificates: %s", db_errstr(db));

@@ -4,12 +4,12 @@
  * signed token embedded (PNG tEXt chunk; PDF Keywords). The PDF page is the
  * image (libharu), so PNG and PDF look the same.
  */
+#include <errno.h>
 #include <hpdf.h>
 #include <hpdf_doc.h>
 #include <hpdf_objects.h>
 #include <png.h>
 #include <qrencode.h>
-#include <errno.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +17,8 @@
 
 #include "certificates/cert.h"
 #include "certificates/text.h"
-#include "lib/log.h"
 #include "lib/db.h"
+#include "lib/log.h"
 #include "lib/settings.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
@@ -182,7 +182,8 @@ static void draw_image(gdImagePtr dst, gdImagePtr src, int x, int y, int w, int 
 static int draw_qr(gdImagePtr im, const char *url, int x, int y, int size, struct err *e)
 {
 	errno = 0;
-	QRcode *qr = render_oom_injected() ? (errno = ENOMEM, NULL) : QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	QRcode *qr =
+	    render_oom_injected() ? (errno = ENOMEM, NULL) : QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
 	if (!qr)
 		return errno == ENOMEM ? err_set(e, NO_MEMORY)
 				       : err_set(e, "cannot make the QR code for '%s': the address is too long", url);
@@ -309,9 +310,8 @@ static int draw_page(struct cert_renderer *cr, const struct cert *c, struct err 
 	/* Heading. */
 	put(cr, im, TEXT_TITLE, "វិញ្ញាបនបត្របញ្ជាក់ការសិក្សា", 110, cx, 830, ALIGN_CENTER, 2400, col);
 	put(cr, im, TEXT_BOLD, c->heading && *c->heading ? c->heading : "Certificate of Completion", 92, cx, 980,
-		  ALIGN_CENTER, 2600, col);
-	put(cr, im, TEXT_REGULAR, "សូមបញ្ជាក់ថា  ·  This is to certify that", 48, cx, 1110, ALIGN_CENTER, 2600,
-		  MUTED);
+	    ALIGN_CENTER, 2600, col);
+	put(cr, im, TEXT_REGULAR, "សូមបញ្ជាក់ថា  ·  This is to certify that", 48, cx, 1110, ALIGN_CENTER, 2600, MUTED);
 
 	/* The learner: the Khmer name first, as on Cambodian documents. */
 	int y = 1300;
@@ -323,8 +323,8 @@ static int draw_page(struct cert_renderer *cr, const struct cert *c, struct err 
 		put(cr, im, TEXT_BOLD, c->name, 120, cx, y, ALIGN_CENTER, 2600, INK);
 	}
 	fill_rect(im, cx - 900, y + 45, cx + 900, y + 49, col);
-	put(cr, im, TEXT_REGULAR, "បានបញ្ចប់វគ្គសិក្សាដោយជោគជ័យ  ·  has successfully completed the course", 48, cx,
-		  y + 150, ALIGN_CENTER, 2600, MUTED);
+	put(cr, im, TEXT_REGULAR, "បានបញ្ចប់វគ្គសិក្សាដោយជោគជ័យ  ·  has successfully completed the course", 48, cx, y + 150,
+	    ALIGN_CENTER, 2600, MUTED);
 	put(cr, im, TEXT_BOLD, c->course_title, 80, cx, y + 290, ALIGN_CENTER, 2700, col);
 	struct buf en = BUF_INIT, km = BUF_INIT;
 	date_lines(c, &en, &km);

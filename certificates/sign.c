@@ -93,12 +93,13 @@ int cert_key_load_path(const char *path, unsigned char sk[crypto_sign_SECRETKEYB
 	struct stat st;
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT)
-			return err_set(e,
-				       "signing key '%s' is missing: certificates can be neither issued nor verified. "
-				       "Put it back from the backup (the FILE.key that 'sala backup FILE' writes); only "
-				       "a site that never issued a certificate may create a new one with 'sala cert "
-				       "keygen'",
-				       path);
+			return err_set(
+			    e,
+			    "signing key '%s' is missing: certificates can be neither issued nor verified. "
+			    "Put it back from the backup (the FILE.key that 'sala backup FILE' writes); only "
+			    "a site that never issued a certificate may create a new one with 'sala cert "
+			    "keygen'",
+			    path);
 		return err_set(e, "cannot read signing key '%s': %s", path, strerror(errno));
 	}
 	if (!S_ISREG(st.st_mode))
@@ -115,15 +116,16 @@ int cert_key_load_path(const char *path, unsigned char sk[crypto_sign_SECRETKEYB
 	unsigned char seed[crypto_sign_SEEDBYTES];
 	size_t n = 0;
 	const char *end = NULL;
-	int rc = sodium_base642bin(seed, sizeof seed, buf_str(&b), b.len, " \r\n", &n, &end,
-				   sodium_base64_VARIANT_ORIGINAL);
+	int rc =
+	    sodium_base642bin(seed, sizeof seed, buf_str(&b), b.len, " \r\n", &n, &end, sodium_base64_VARIANT_ORIGINAL);
 	bool trailing = rc == 0 && end && (size_t)(end - buf_str(&b)) != b.len;
 	sodium_memzero(b.data, b.len);
 	buf_release(&b);
 	if (rc < 0 || n != sizeof seed || trailing) {
 		sodium_memzero(seed, sizeof seed);
-		return err_set(e, "signing key '%s' is malformed (want base64 of a 32-byte Ed25519 seed): put the "
-				  "right file back from the backup",
+		return err_set(e,
+			       "signing key '%s' is malformed (want base64 of a 32-byte Ed25519 seed): put the "
+			       "right file back from the backup",
 			       path);
 	}
 	crypto_sign_seed_keypair(pk, sk, seed);
@@ -208,8 +210,9 @@ static int ring_parse(const char *text, struct cert_pubkey **keys, size_t *n, co
 	json_t *from = root ? json_object_get(root, "current_from") : NULL;
 	if (!json_is_array(retired) || !json_is_integer(from)) {
 		json_decref(root);
-		return err_set(e, "the retired-key list in the database is malformed: restore the database and "
-				  "'%s' from the same backup",
+		return err_set(e,
+			       "the retired-key list in the database is malformed: restore the database and "
+			       "'%s' from the same backup",
 			       key_path);
 	}
 	(*keys)[0].from = json_integer_value(from);
@@ -293,8 +296,9 @@ int cert_key_rotate(struct db *db, char old_kid[CERT_KID_SIZE], char new_kid[CER
 	if (seed_write(next, seed, e) < 0) {
 		char why[sizeof e->msg];
 		snprintf(why, sizeof why, "%s", e->msg);
-		err_set(e, "cannot start the rotation: %s (left by an interrupted rotation? If 'sala cert public-key' "
-			   "still shows the old key as current, delete it; otherwise move it over '%s')",
+		err_set(e,
+			"cannot start the rotation: %s (left by an interrupted rotation? If 'sala cert public-key' "
+			"still shows the old key as current, delete it; otherwise move it over '%s')",
 			why, path);
 		goto out;
 	}
@@ -333,8 +337,9 @@ int cert_key_rotate(struct db *db, char old_kid[CERT_KID_SIZE], char new_kid[CER
 	if (file_commit(next, path, 0600, e) < 0) {
 		char why[sizeof e->msg];
 		snprintf(why, sizeof why, "%s", e->msg);
-		err_set(e, "the database already lists the new key, but it could not be moved into place (%s): move "
-			   "'%s' to '%s' by hand",
+		err_set(e,
+			"the database already lists the new key, but it could not be moved into place (%s): move "
+			"'%s' to '%s' by hand",
 			why, next, path);
 		goto out;
 	}
@@ -434,8 +439,8 @@ void cert_keys_json(const struct cert_pubkey *keys, size_t n, struct buf *out)
 /* Slack around a rotation: a certificate signed just before it may carry an issue time just after. */
 #define ROTATION_SLACK_S 300
 
-const struct cert_pubkey *cert_keys_match(const struct cert_pubkey *keys, size_t n, int64_t issued_at,
-					  const void *msg, size_t len, const char *sig64)
+const struct cert_pubkey *cert_keys_match(const struct cert_pubkey *keys, size_t n, int64_t issued_at, const void *msg,
+					  size_t len, const char *sig64)
 {
 	unsigned char sig[crypto_sign_BYTES];
 	size_t got = 0;
@@ -448,7 +453,8 @@ const struct cert_pubkey *cert_keys_match(const struct cert_pubkey *keys, size_t
 	for (int pass = 0; pass < 2; pass++) {
 		int64_t slack = pass ? ROTATION_SLACK_S : 0;
 		for (size_t i = 0; i < n; i++) {
-			bool in = issued_at + slack >= keys[i].from && (keys[i].to == 0 || issued_at - slack < keys[i].to);
+			bool in =
+			    issued_at + slack >= keys[i].from && (keys[i].to == 0 || issued_at - slack < keys[i].to);
 			bool tried = pass && issued_at >= keys[i].from && (keys[i].to == 0 || issued_at < keys[i].to);
 			if (in && !tried && crypto_sign_verify_detached(sig, msg, len, keys[i].pk) == 0)
 				return &keys[i];
@@ -507,7 +513,8 @@ int cert_pubkeys_parse(const char *text, unsigned char (*pks)[crypto_sign_PUBLIC
 		json_t *keys = json_object_get(root, "keys");
 		size_t i;
 		json_t *k;
-		json_array_foreach(keys, i, k) {
+		json_array_foreach(keys, i, k)
+		{
 			const char *b64 = json_string_value(json_object_get(k, "public_key"));
 			if (!b64)
 				b64 = json_string_value(json_object_get(k, "x"));

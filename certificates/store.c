@@ -103,7 +103,7 @@ int cert_list(struct db *db, const char *username, const char *course_id, cert_l
 	} else {
 		/* The learners listed, then their usernames DB_BATCH at a time: no query per certificate. */
 		struct db_stmt *st = db_stmt(db, "SELECT DISTINCT user_id FROM certificates WHERE ?1 IS NULL OR "
-					       "course_id = ?1 ORDER BY user_id");
+						 "course_id = ?1 ORDER BY user_id");
 		db_bind_text(st, 1, course_id);
 		if (db_collect_ids(st, &users, &nu) < 0)
 			return err_set(e, "cannot read the certificates: %s", db_errstr(db));

@@ -1,8 +1,8 @@
 /* Inside certificates/ only: the one INSERT of a certificate row (store.c), for issue.c and store.c. */
 #ifndef SALA_CERT_STORE_PRIVATE_H
 #define SALA_CERT_STORE_PRIVATE_H
-#include "lib/db.h"
 #include <stdint.h>
+#include "lib/db.h"
 
 #include "certificates/cert.h"
 

@@ -82,10 +82,11 @@ int cert_fonts_load(struct cert_fonts *f, struct err *e)
 		if ((!f->latin[s] || !f->khmer[s]) && *failed) {
 			cert_fonts_release(f);
 			/* Under a memory limit FreeType's drivers each fail and it reports "unknown file format". */
-			return err_set(e, "cannot load the certificate font '%s': %s", failed,
-				       ft_err == FT_Err_Out_Of_Memory
-					   ? "not enough memory to render the certificate"
-					   : "not enough memory to render the certificate, or the font file is damaged");
+			return err_set(
+			    e, "cannot load the certificate font '%s': %s", failed,
+			    ft_err == FT_Err_Out_Of_Memory
+				? "not enough memory to render the certificate"
+				: "not enough memory to render the certificate, or the font file is damaged");
 		}
 		if (!f->latin[s] || !f->khmer[s]) {
 			cert_fonts_release(f);

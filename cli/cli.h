@@ -1,8 +1,8 @@
 /* The command-line interface: git-style commands, one table of entries (lib/cmdline.h) in cli/main.c. */
 #ifndef SALA_CLI_H
 #define SALA_CLI_H
-#include "lib/db.h"
 #include <stdbool.h>
+#include "lib/db.h"
 
 #include "lib/cmdline.h"
 
@@ -57,17 +57,17 @@ int cli_remove_stale(const char *out, const char *tag);
  * The commands, one entry each (lib/cmdline.h), listed in cli/main.c's table;
  * a command with subcommands ("user add") has a table of them.
  */
-extern const struct cmd_entry cmd_serve_entry, cmd_backup_entry;                         /* cli/cmd_serve.c */
-extern const struct cmd_entry cmd_user_entry, cmd_users_entry, cmd_orgs_entry;           /* cli/cmd_accounts.c */
-extern const struct cmd_entry cmd_demo_entry;                                            /* cli/cmd_demo.c */
-extern const struct cmd_entry cmd_settings_entry;                                        /* cli/cmd_settings.c */
-extern const struct cmd_entry cmd_doctor_entry;                                          /* cli/cmd_doctor.c */
-extern const struct cmd_entry cmd_cert_entry;                                            /* cli/cmd_cert.c */
-extern const struct cmd_entry cmd_new_entry, cmd_check_entry, cmd_pack_entry, cmd_preview_entry,
-	cmd_import_entry, cmd_courses_entry;                                             /* cli/cmd_courses.c */
-extern const struct cmd_entry cmd_report_entry;                                          /* cli/cmd_report.c */
-extern const struct cmd_entry cmd_enroll_entry;                                          /* cli/cmd_enroll.c */
-extern const struct cmd_entry cmd_throttle_entry;                                        /* cli/cmd_throttle.c */
-extern const struct cmd_entry cmd_quiz_entry;                                            /* cli/cmd_quiz.c */
+extern const struct cmd_entry cmd_serve_entry, cmd_backup_entry;	       /* cli/cmd_serve.c */
+extern const struct cmd_entry cmd_user_entry, cmd_users_entry, cmd_orgs_entry; /* cli/cmd_accounts.c */
+extern const struct cmd_entry cmd_demo_entry;				       /* cli/cmd_demo.c */
+extern const struct cmd_entry cmd_settings_entry;			       /* cli/cmd_settings.c */
+extern const struct cmd_entry cmd_doctor_entry;				       /* cli/cmd_doctor.c */
+extern const struct cmd_entry cmd_cert_entry;				       /* cli/cmd_cert.c */
+extern const struct cmd_entry cmd_new_entry, cmd_check_entry, cmd_pack_entry, cmd_preview_entry, cmd_import_entry,
+    cmd_courses_entry;				  /* cli/cmd_courses.c */
+extern const struct cmd_entry cmd_report_entry;	  /* cli/cmd_report.c */
+extern const struct cmd_entry cmd_enroll_entry;	  /* cli/cmd_enroll.c */
+extern const struct cmd_entry cmd_throttle_entry; /* cli/cmd_throttle.c */
+extern const struct cmd_entry cmd_quiz_entry;	  /* cli/cmd_quiz.c */
 
 #endif

@@ -86,7 +86,7 @@ static int user_state_cmd(struct cmd_args *a)
 		die("user %s: no user '%s'", verb, name);
 	struct err e;
 	int rc = strcmp(verb, "delete") == 0 ? user_delete(db, u.id, &e)
-						: user_set_active(db, u.id, strcmp(verb, "enable") == 0, &e);
+					     : user_set_active(db, u.id, strcmp(verb, "enable") == 0, &e);
 	user_release(&u);
 	db_close(db);
 	if (rc < 0)
@@ -131,7 +131,9 @@ static void user_list_print(void *ctx, const struct user_listing *r)
 {
 	(void)ctx;
 	printf("%-20s %-28s %-12s %-8s %-16s %s\n", r->username, r->full_name, r->sex, r->org_code, r->roles,
-	       r->deleted ? "deleted" : r->active ? "active" : "disabled");
+	       r->deleted  ? "deleted"
+	       : r->active ? "active"
+			   : "disabled");
 }
 
 static int user_list_cmd(struct cmd_args *a)
@@ -156,8 +158,8 @@ static void import_progress(size_t done, size_t total, void *ctx)
 	fprintf(stderr, "sala: %s: %zu of %zu passwords hashed\n", (const char *)ctx, done, total);
 }
 
-static int users_import_fn(struct db *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
-			   struct err *e)
+static int users_import_fn(struct db *db, const char *name, const char *data, size_t len, struct problems *pr,
+			   int *added, struct err *e)
 {
 	return users_import_csv_progress(db, name, data, len, pr, added, import_progress, (void *)name, e);
 }
@@ -245,45 +247,46 @@ static int orgs_list_cmd(struct cmd_args *a)
 	return orgs_list(a->argc ? a->argv[0] : NULL);
 }
 
-#define USERNAME_ENTRY(verb, run)                                                                              \
-	{.name = verb, .usage = "user " verb " USERNAME", .lower = 1, .upper = 1, .exec = run}
+#define USERNAME_ENTRY(verb, run)                                                                                      \
+	{                                                                                                              \
+		.name = verb, .usage = "user " verb " USERNAME", .lower = 1, .upper = 1, .exec = run                   \
+	}
 
 static const struct cmd_entry user_add_entry = {
-	.name = "add",
-	.usage = "user add --username NAME --name 'FULL NAME' --org CODE [--name-km NAME] "
-		 "[--sex female|male|other|unspecified] [--role learner;manager] [--position P] [--email E] "
-		 "[--phone P] [--lang km|en] (--password PW | --password-stdin)",
-	.options = (const struct option[]){{"username", required_argument, NULL, 0},
-					   {"name", required_argument, NULL, 0},
-					   {"name-km", required_argument, NULL, 0},
-					   {"sex", required_argument, NULL, 0},
-					   {"org", required_argument, NULL, 0},
-					   {"position", required_argument, NULL, 0},
-					   {"role", required_argument, NULL, 0},
-					   {"email", required_argument, NULL, 0},
-					   {"phone", required_argument, NULL, 0},
-					   {"lang", required_argument, NULL, 0},
-					   {"password", required_argument, NULL, 0},
-					   {"password-stdin", no_argument, NULL, 0},
-					   {0}},
-	.exec = user_add_cmd,
+    .name = "add",
+    .usage = "user add --username NAME --name 'FULL NAME' --org CODE [--name-km NAME] "
+	     "[--sex female|male|other|unspecified] [--role learner;manager] [--position P] [--email E] "
+	     "[--phone P] [--lang km|en] (--password PW | --password-stdin)",
+    .options = (const struct option[]){{"username", required_argument, NULL, 0},
+				       {"name", required_argument, NULL, 0},
+				       {"name-km", required_argument, NULL, 0},
+				       {"sex", required_argument, NULL, 0},
+				       {"org", required_argument, NULL, 0},
+				       {"position", required_argument, NULL, 0},
+				       {"role", required_argument, NULL, 0},
+				       {"email", required_argument, NULL, 0},
+				       {"phone", required_argument, NULL, 0},
+				       {"lang", required_argument, NULL, 0},
+				       {"password", required_argument, NULL, 0},
+				       {"password-stdin", no_argument, NULL, 0},
+				       {0}},
+    .exec = user_add_cmd,
 };
 static const struct cmd_entry user_passwd_entry = {
-	.name = "passwd",
-	.usage = "user passwd USERNAME [--password PW] [--must-change]",
-	.help = "  without --password, the password is read from standard input",
-	.options = (const struct option[]){{"password", required_argument, NULL, 0},
-					   {"must-change", no_argument, NULL, 0},
-					   {0}},
-	.lower = 1,
-	.upper = 1,
-	.exec = user_passwd_cmd,
+    .name = "passwd",
+    .usage = "user passwd USERNAME [--password PW] [--must-change]",
+    .help = "  without --password, the password is read from standard input",
+    .options =
+	(const struct option[]){{"password", required_argument, NULL, 0}, {"must-change", no_argument, NULL, 0}, {0}},
+    .lower = 1,
+    .upper = 1,
+    .exec = user_passwd_cmd,
 };
 static const struct cmd_entry user_list_entry = {
-	.name = "list",
-	.usage = "user list [--org CODE]",
-	.options = (const struct option[]){{"org", required_argument, NULL, 0}, {0}},
-	.exec = user_list_cmd,
+    .name = "list",
+    .usage = "user list [--org CODE]",
+    .options = (const struct option[]){{"org", required_argument, NULL, 0}, {0}},
+    .exec = user_list_cmd,
 };
 static const struct cmd_entry user_disable_entry = USERNAME_ENTRY("disable", user_state_cmd);
 static const struct cmd_entry user_enable_entry = USERNAME_ENTRY("enable", user_state_cmd);
@@ -291,55 +294,54 @@ static const struct cmd_entry user_delete_entry = USERNAME_ENTRY("delete", user_
 static const struct cmd_entry user_activate_entry = USERNAME_ENTRY("activate", user_activate_cmd);
 
 const struct cmd_entry cmd_user_entry = {
-	.name = "user",
-	.usage = "user add|passwd|list|disable|enable|delete|activate ...",
-	.subs = (const struct cmd_entry *const[]){&user_add_entry, &user_passwd_entry, &user_list_entry,
-						  &user_disable_entry, &user_enable_entry, &user_delete_entry,
-						  &user_activate_entry, NULL},
+    .name = "user",
+    .usage = "user add|passwd|list|disable|enable|delete|activate ...",
+    .subs =
+	(const struct cmd_entry *const[]){&user_add_entry, &user_passwd_entry, &user_list_entry, &user_disable_entry,
+					  &user_enable_entry, &user_delete_entry, &user_activate_entry, NULL},
 };
 
 static const struct cmd_entry users_import_entry = {
-	.name = "import",
-	.usage = "users import FILE.csv",
-	.help = "  columns (header-named, any order): "
-		"username,full_name,full_name_km,sex,org_code,position,role,email,phone,password\n"
-		"  (rows without a password wait for an activation code)",
-	.lower = 1,
-	.upper = 1,
-	.exec = users_import_cmd,
+    .name = "import",
+    .usage = "users import FILE.csv",
+    .help = "  columns (header-named, any order): "
+	    "username,full_name,full_name_km,sex,org_code,position,role,email,phone,password\n"
+	    "  (rows without a password wait for an activation code)",
+    .lower = 1,
+    .upper = 1,
+    .exec = users_import_cmd,
 };
 static const struct cmd_entry users_sheet_entry = {
-	.name = "activation-sheet",
-	.usage = "users activation-sheet --org CODE -o FILE.pdf",
-	.options = (const struct option[]){{"org", required_argument, NULL, 0},
-					   {"output", required_argument, NULL, 'o'},
-					   {0}},
-	.exec = activation_sheet_cmd,
+    .name = "activation-sheet",
+    .usage = "users activation-sheet --org CODE -o FILE.pdf",
+    .options =
+	(const struct option[]){{"org", required_argument, NULL, 0}, {"output", required_argument, NULL, 'o'}, {0}},
+    .exec = activation_sheet_cmd,
 };
 
 const struct cmd_entry cmd_users_entry = {
-	.name = "users",
-	.usage = "users import FILE.csv | activation-sheet --org CODE -o FILE.pdf",
-	.subs = (const struct cmd_entry *const[]){&users_import_entry, &users_sheet_entry, NULL},
+    .name = "users",
+    .usage = "users import FILE.csv | activation-sheet --org CODE -o FILE.pdf",
+    .subs = (const struct cmd_entry *const[]){&users_import_entry, &users_sheet_entry, NULL},
 };
 
 static const struct cmd_entry orgs_import_entry = {
-	.name = "import",
-	.usage = "orgs import FILE.csv",
-	.help = "  header: code,name_en,name_km,parent_code,level",
-	.lower = 1,
-	.upper = 1,
-	.exec = orgs_import_cmd,
+    .name = "import",
+    .usage = "orgs import FILE.csv",
+    .help = "  header: code,name_en,name_km,parent_code,level",
+    .lower = 1,
+    .upper = 1,
+    .exec = orgs_import_cmd,
 };
 static const struct cmd_entry orgs_list_entry = {
-	.name = "list",
-	.usage = "orgs list [CODE]",
-	.upper = 1,
-	.exec = orgs_list_cmd,
+    .name = "list",
+    .usage = "orgs list [CODE]",
+    .upper = 1,
+    .exec = orgs_list_cmd,
 };
 
 const struct cmd_entry cmd_orgs_entry = {
-	.name = "orgs",
-	.usage = "orgs import FILE.csv | orgs list [CODE]",
-	.subs = (const struct cmd_entry *const[]){&orgs_import_entry, &orgs_list_entry, NULL},
+    .name = "orgs",
+    .usage = "orgs import FILE.csv | orgs list [CODE]",
+    .subs = (const struct cmd_entry *const[]){&orgs_import_entry, &orgs_list_entry, NULL},
 };

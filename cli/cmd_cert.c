@@ -29,9 +29,9 @@
 	"  sala cert render-bench [SERIAL] [--count N] [--format png|pdf]\n"                                           \
 	"  sala cert bulk [--course ID] [--org CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N]\n"              \
 	"                 -o FILE.pdf|FILE.zip\n"                                                                      \
-	"  sala cert public-key [--json]\n"                                                                             \
-	"  sala cert keygen          (only for a database that has no key and no certificates)\n"                  \
-	"  sala cert rotate-key      (a new signing key; certificates signed by the old one stay valid)\n"         \
+	"  sala cert public-key [--json]\n"                                                                            \
+	"  sala cert keygen          (only for a database that has no key and no certificates)\n"                      \
+	"  sala cert rotate-key      (a new signing key; certificates signed by the old one stay valid)\n"             \
 	"Every command but 'verify --offline' takes --key PATH: the signing key file (default <database>.key)."
 
 static void print_cert(const struct cert *c, const char *status)
@@ -252,8 +252,10 @@ static int verify_cmd(struct cmd_args *a)
 	char kid[CERT_KID_SIZE];
 	enum cert_status s = cert_verify_code_key(db, code, &c, kid, &e);
 	if (s == CERT_UNAVAILABLE) {
-		fprintf(stderr, "sala: cannot verify certificates here (a setup problem, not a verdict on the "
-				"certificate): %s\n", e.msg);
+		fprintf(stderr,
+			"sala: cannot verify certificates here (a setup problem, not a verdict on the "
+			"certificate): %s\n",
+			e.msg);
 		db_close(db);
 		return 3;
 	}
@@ -495,119 +497,117 @@ static int rotate_key_cmd(struct cmd_args *a)
 	return 0;
 }
 
-#define KEY_OPTION {"key", required_argument, NULL, 0}
+#define KEY_OPTION                                                                                                     \
+	{                                                                                                              \
+		"key", required_argument, NULL, 0                                                                      \
+	}
 
 static const struct cmd_entry issue_entry = {
-	.name = "issue",
-	.usage = "cert issue --user USERNAME --course ID",
-	.options = (const struct option[]){{"user", required_argument, NULL, 0},
-					   {"course", required_argument, NULL, 0},
-					   KEY_OPTION,
-					   {0}},
-	.exec = issue_cmd,
+    .name = "issue",
+    .usage = "cert issue --user USERNAME --course ID",
+    .options =
+	(const struct option[]){
+	    {"user", required_argument, NULL, 0}, {"course", required_argument, NULL, 0}, KEY_OPTION, {0}},
+    .exec = issue_cmd,
 };
 static const struct cmd_entry list_entry = {
-	.name = "list",
-	.usage = "cert list [--user USERNAME] [--course ID]",
-	.options = (const struct option[]){{"user", required_argument, NULL, 0},
-					   {"course", required_argument, NULL, 0},
-					   KEY_OPTION,
-					   {0}},
-	.exec = list_cmd,
+    .name = "list",
+    .usage = "cert list [--user USERNAME] [--course ID]",
+    .options =
+	(const struct option[]){
+	    {"user", required_argument, NULL, 0}, {"course", required_argument, NULL, 0}, KEY_OPTION, {0}},
+    .exec = list_cmd,
 };
 static const struct cmd_entry show_entry = {
-	.name = "show",
-	.usage = "cert show SERIAL",
-	.options = (const struct option[]){KEY_OPTION, {0}},
-	.lower = 1,
-	.upper = 1,
-	.exec = show_cmd,
+    .name = "show",
+    .usage = "cert show SERIAL",
+    .options = (const struct option[]){KEY_OPTION, {0}},
+    .lower = 1,
+    .upper = 1,
+    .exec = show_cmd,
 };
 static const struct cmd_entry reissue_entry = {
-	.name = "reissue",
-	.usage = "cert reissue SERIAL",
-	.options = (const struct option[]){KEY_OPTION, {0}},
-	.lower = 1,
-	.upper = 1,
-	.exec = reissue_cmd,
+    .name = "reissue",
+    .usage = "cert reissue SERIAL",
+    .options = (const struct option[]){KEY_OPTION, {0}},
+    .lower = 1,
+    .upper = 1,
+    .exec = reissue_cmd,
 };
 static const struct cmd_entry revoke_entry = {
-	.name = "revoke",
-	.usage = "cert revoke SERIAL --reason TEXT",
-	.options = (const struct option[]){{"reason", required_argument, NULL, 0}, KEY_OPTION, {0}},
-	.lower = 1,
-	.upper = 1,
-	.exec = revoke_cmd,
+    .name = "revoke",
+    .usage = "cert revoke SERIAL --reason TEXT",
+    .options = (const struct option[]){{"reason", required_argument, NULL, 0}, KEY_OPTION, {0}},
+    .lower = 1,
+    .upper = 1,
+    .exec = revoke_cmd,
 };
 static const struct cmd_entry verify_entry = {
-	.name = "verify",
-	.usage = "cert verify CODE | --offline FILE.pdf|FILE.png|TOKEN|CODE --key PUBKEYFILE [--payload TOKEN]",
-	.help = "  with --offline, --key is the public key (sala cert public-key) to check against",
-	.options = (const struct option[]){{"offline", no_argument, NULL, 0},
-					   {"payload", required_argument, NULL, 0},
-					   KEY_OPTION,
-					   {0}},
-	.lower = 1,
-	.upper = 1,
-	.exec = verify_cmd,
+    .name = "verify",
+    .usage = "cert verify CODE | --offline FILE.pdf|FILE.png|TOKEN|CODE --key PUBKEYFILE [--payload TOKEN]",
+    .help = "  with --offline, --key is the public key (sala cert public-key) to check against",
+    .options =
+	(const struct option[]){
+	    {"offline", no_argument, NULL, 0}, {"payload", required_argument, NULL, 0}, KEY_OPTION, {0}},
+    .lower = 1,
+    .upper = 1,
+    .exec = verify_cmd,
 };
 static const struct cmd_entry render_entry = {
-	.name = "render",
-	.usage = "cert render SERIAL -o FILE.png|FILE.pdf",
-	.options = (const struct option[]){{"output", required_argument, NULL, 'o'}, KEY_OPTION, {0}},
-	.upper = 1,
-	.exec = render_cmd,
+    .name = "render",
+    .usage = "cert render SERIAL -o FILE.png|FILE.pdf",
+    .options = (const struct option[]){{"output", required_argument, NULL, 'o'}, KEY_OPTION, {0}},
+    .upper = 1,
+    .exec = render_cmd,
 };
 static const struct cmd_entry render_bench_entry = {
-	.name = "render-bench",
-	.usage = "cert render-bench [SERIAL] [--count N] [--format png|pdf]",
-	.options = (const struct option[]){{"count", required_argument, NULL, 0},
-					   {"format", required_argument, NULL, 0},
-					   KEY_OPTION,
-					   {0}},
-	.upper = 1,
-	.exec = render_bench_cmd,
+    .name = "render-bench",
+    .usage = "cert render-bench [SERIAL] [--count N] [--format png|pdf]",
+    .options =
+	(const struct option[]){
+	    {"count", required_argument, NULL, 0}, {"format", required_argument, NULL, 0}, KEY_OPTION, {0}},
+    .upper = 1,
+    .exec = render_bench_cmd,
 };
 static const struct cmd_entry bulk_entry = {
-	.name = "bulk",
-	.usage = "cert bulk [--course ID] [--org CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N] "
-		 "-o FILE.pdf|FILE.zip",
-	.options = (const struct option[]){{"course", required_argument, NULL, 0},
-					   {"org", required_argument, NULL, 0},
-					   {"from", required_argument, NULL, 0},
-					   {"to", required_argument, NULL, 0},
-					   {"limit", required_argument, NULL, 0},
-					   {"output", required_argument, NULL, 'o'},
-					   KEY_OPTION,
-					   {0}},
-	.exec = bulk_cmd,
+    .name = "bulk",
+    .usage = "cert bulk [--course ID] [--org CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N] "
+	     "-o FILE.pdf|FILE.zip",
+    .options = (const struct option[]){{"course", required_argument, NULL, 0},
+				       {"org", required_argument, NULL, 0},
+				       {"from", required_argument, NULL, 0},
+				       {"to", required_argument, NULL, 0},
+				       {"limit", required_argument, NULL, 0},
+				       {"output", required_argument, NULL, 'o'},
+				       KEY_OPTION,
+				       {0}},
+    .exec = bulk_cmd,
 };
 static const struct cmd_entry public_key_entry = {
-	.name = "public-key",
-	.usage = "cert public-key [--json]",
-	.options = (const struct option[]){{"json", no_argument, NULL, 0}, KEY_OPTION, {0}},
-	.exec = public_key_cmd,
+    .name = "public-key",
+    .usage = "cert public-key [--json]",
+    .options = (const struct option[]){{"json", no_argument, NULL, 0}, KEY_OPTION, {0}},
+    .exec = public_key_cmd,
 };
 static const struct cmd_entry keygen_entry = {
-	.name = "keygen",
-	.usage = "cert keygen          (only for a database that has no key and no certificates)",
-	.options = (const struct option[]){KEY_OPTION, {0}},
-	.exec = keygen_cmd,
+    .name = "keygen",
+    .usage = "cert keygen          (only for a database that has no key and no certificates)",
+    .options = (const struct option[]){KEY_OPTION, {0}},
+    .exec = keygen_cmd,
 };
 static const struct cmd_entry rotate_key_entry = {
-	.name = "rotate-key",
-	.usage = "cert rotate-key      (a new signing key; certificates signed by the old one stay valid)",
-	.options = (const struct option[]){KEY_OPTION, {0}},
-	.exec = rotate_key_cmd,
+    .name = "rotate-key",
+    .usage = "cert rotate-key      (a new signing key; certificates signed by the old one stay valid)",
+    .options = (const struct option[]){KEY_OPTION, {0}},
+    .exec = rotate_key_cmd,
 };
 
 const struct cmd_entry cmd_cert_entry = {
-	.name = "cert",
-	.usage = "cert issue|list|show|reissue|revoke|verify|render|render-bench|bulk|public-key|keygen|rotate-key ...",
-	.help = "Every command but 'verify --offline' takes --key PATH: the signing key file (default <database>.key).",
-	.subs = (const struct cmd_entry *const[]){&issue_entry, &list_entry, &show_entry, &reissue_entry,
-						  &revoke_entry, &verify_entry, &render_entry, &render_bench_entry,
-						  &bulk_entry, &public_key_entry, &keygen_entry, &rotate_key_entry,
-						  NULL},
+    .name = "cert",
+    .usage = "cert issue|list|show|reissue|revoke|verify|render|render-bench|bulk|public-key|keygen|rotate-key ...",
+    .help = "Every command but 'verify --offline' takes --key PATH: the signing key file (default <database>.key).",
+    .subs = (const struct cmd_entry *const[]){&issue_entry, &list_entry, &show_entry, &reissue_entry, &revoke_entry,
+					      &verify_entry, &render_entry, &render_bench_entry, &bulk_entry,
+					      &public_key_entry, &keygen_entry, &rotate_key_entry, NULL},
 
 };

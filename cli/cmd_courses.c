@@ -103,10 +103,12 @@ static int cmd_new(struct cmd_args *a)
 #define LIMIT_FLAGS "[--max-entries N] [--max-entry-mb N] [--max-total-mb N] [--max-markdown-kb N] [--max-ratio N]"
 
 /* The package limits as options, "--max-total-mb N" for the limit max_total_mb (see pkg_limit_names). */
-#define LIMIT_OPTIONS                                                                                          \
-	{"max-entries", required_argument, NULL, 0}, {"max-entry-mb", required_argument, NULL, 0},              \
-	    {"max-total-mb", required_argument, NULL, 0}, {"max-markdown-kb", required_argument, NULL, 0},      \
-	    {"max-ratio", required_argument, NULL, 0}
+#define LIMIT_OPTIONS                                                                                                  \
+	{"max-entries", required_argument, NULL, 0}, {"max-entry-mb", required_argument, NULL, 0},                     \
+	    {"max-total-mb", required_argument, NULL, 0}, {"max-markdown-kb", required_argument, NULL, 0},             \
+	{                                                                                                              \
+		"max-ratio", required_argument, NULL, 0                                                                \
+	}
 
 /* Sets in lim the limits given as options, in the order given; exits on a bad value. */
 static void limits_from(const struct cmd_args *a, struct pkg_limits *lim)
@@ -287,70 +289,71 @@ static int cmd_courses(struct cmd_args *a)
 		}
 	} else {
 		db_close(db);
-		die("courses %s: %s\n%s", sub, !strcmp(sub, "list") ? "takes no course ID" :
-			!strcmp(sub, "versions") ? "needs a course ID" : "needs a course ID, --lang and --version", usage);
+		die("courses %s: %s\n%s", sub,
+		    !strcmp(sub, "list")       ? "takes no course ID"
+		    : !strcmp(sub, "versions") ? "needs a course ID"
+					       : "needs a course ID, --lang and --version",
+		    usage);
 	}
 	db_close(db);
 	return rc;
 }
 
 const struct cmd_entry cmd_new_entry = {
-	.name = "new",
-	.usage = "new DIR",
-	.help = "  a new course to edit: course.yml, two lessons and a quiz",
-	.lower = 1,
-	.upper = 1,
-	.exec = cmd_new,
+    .name = "new",
+    .usage = "new DIR",
+    .help = "  a new course to edit: course.yml, two lessons and a quiz",
+    .lower = 1,
+    .upper = 1,
+    .exec = cmd_new,
 };
 
 const struct cmd_entry cmd_check_entry = {
-	.name = "check",
-	.usage = "check DIR|FILE.zip|FILE.tar.gz " LIMIT_FLAGS,
-	.options = (const struct option[]){LIMIT_OPTIONS, {0}},
-	.lower = 1,
-	.upper = 1,
-	.exec = cmd_check,
+    .name = "check",
+    .usage = "check DIR|FILE.zip|FILE.tar.gz " LIMIT_FLAGS,
+    .options = (const struct option[]){LIMIT_OPTIONS, {0}},
+    .lower = 1,
+    .upper = 1,
+    .exec = cmd_check,
 };
 
 const struct cmd_entry cmd_pack_entry = {
-	.name = "pack",
-	.usage = "pack DIR [-o FILE.zip] " LIMIT_FLAGS,
-	.options = (const struct option[]){{"output", required_argument, NULL, 'o'}, LIMIT_OPTIONS, {0}},
-	.lower = 1,
-	.upper = 1,
-	.exec = cmd_pack,
+    .name = "pack",
+    .usage = "pack DIR [-o FILE.zip] " LIMIT_FLAGS,
+    .options = (const struct option[]){{"output", required_argument, NULL, 'o'}, LIMIT_OPTIONS, {0}},
+    .lower = 1,
+    .upper = 1,
+    .exec = cmd_pack,
 };
 
 const struct cmd_entry cmd_preview_entry = {
-	.name = "preview",
-	.usage = "preview DIR [--listen 127.0.0.1:8090] [--port-file FILE] " LIMIT_FLAGS,
-	.options = (const struct option[]){{"listen", required_argument, NULL, 0},
-					   {"port-file", required_argument, NULL, 0},
-					   LIMIT_OPTIONS,
-					   {0}},
-	.lower = 1,
-	.upper = 1,
-	.exec = cmd_preview,
+    .name = "preview",
+    .usage = "preview DIR [--listen 127.0.0.1:8090] [--port-file FILE] " LIMIT_FLAGS,
+    .options =
+	(const struct option[]){
+	    {"listen", required_argument, NULL, 0}, {"port-file", required_argument, NULL, 0}, LIMIT_OPTIONS, {0}},
+    .lower = 1,
+    .upper = 1,
+    .exec = cmd_preview,
 };
 
 const struct cmd_entry cmd_import_entry = {
-	.name = "import",
-	.usage = "import FILE|DIR [--force] " LIMIT_FLAGS,
-	.help = "  the limits are described in docs/package-format.md",
-	.options = (const struct option[]){{"force", no_argument, NULL, 0}, LIMIT_OPTIONS, {0}},
-	.lower = 1,
-	.upper = 1,
-	.exec = cmd_import,
+    .name = "import",
+    .usage = "import FILE|DIR [--force] " LIMIT_FLAGS,
+    .help = "  the limits are described in docs/package-format.md",
+    .options = (const struct option[]){{"force", no_argument, NULL, 0}, LIMIT_OPTIONS, {0}},
+    .lower = 1,
+    .upper = 1,
+    .exec = cmd_import,
 };
 
 /* The subcommand is checked by the handler, which names what is missing ("rollback needs a course ID..."). */
 const struct cmd_entry cmd_courses_entry = {
-	.name = "courses",
-	.usage = COURSES_USAGE,
-	.options = (const struct option[]){{"lang", required_argument, NULL, 0},
-					   {"version", required_argument, NULL, 0},
-					   {0}},
-	.lower = 1,
-	.upper = 2,
-	.exec = cmd_courses,
+    .name = "courses",
+    .usage = COURSES_USAGE,
+    .options =
+	(const struct option[]){{"lang", required_argument, NULL, 0}, {"version", required_argument, NULL, 0}, {0}},
+    .lower = 1,
+    .upper = 2,
+    .exec = cmd_courses,
 };

@@ -13,33 +13,31 @@
 static const struct {
 	const char *code, *en, *km, *parent, *level;
 } demo_orgs[] = {
-	{"MOI", "Ministry of Interior", "ក្រសួងមហាផ្ទៃ", ORG_ROOT_CODE, "ministry"},
-	{"1701", "Angkor Chum", "អង្គរជុំ", "17", "district"},
-	{"1702", "Angkor Thum", "អង្គរធំ", "17", "district"},
-	{"1703", "Banteay Srei", "បន្ទាយស្រី", "17", "district"},
-	{"1707", "Puok", "ពួក", "17", "district"},
-	{"1710", "Siem Reap Municipality", "ក្រុងសៀមរាប", "17", "district"},
-	{"171001", "Sla Kram", "ស្លក្រាម", "1710", "commune"},
-	{"171002", "Svay Dankum", "ស្វាយដង្គំ", "1710", "commune"},
-	{"171003", "Sala Kamraeuk", "សាលាកំរើក", "1710", "commune"},
-	{"1710-OWS", "Siem Reap One Window Service Office", "ការិយាល័យច្រកចេញចូលតែមួយក្រុងសៀមរាប", "1710",
-	 "office"},
-	{"0201", "Banan", "បាណន់", "02", "district"},
-	{"0202", "Thma Koul", "ថ្មគោល", "02", "district"},
-	{"0203", "Battambang Municipality", "ក្រុងបាត់ដំបង", "02", "district"},
-	{"1201", "Chamkar Mon", "ចំការមន", "12", "district"},
-	{"1202", "Doun Penh", "ដូនពេញ", "12", "district"},
-	{"1204", "Tuol Kouk", "ទួលគោក", "12", "district"},
+    {"MOI", "Ministry of Interior", "ក្រសួងមហាផ្ទៃ", ORG_ROOT_CODE, "ministry"},
+    {"1701", "Angkor Chum", "អង្គរជុំ", "17", "district"},
+    {"1702", "Angkor Thum", "អង្គរធំ", "17", "district"},
+    {"1703", "Banteay Srei", "បន្ទាយស្រី", "17", "district"},
+    {"1707", "Puok", "ពួក", "17", "district"},
+    {"1710", "Siem Reap Municipality", "ក្រុងសៀមរាប", "17", "district"},
+    {"171001", "Sla Kram", "ស្លក្រាម", "1710", "commune"},
+    {"171002", "Svay Dankum", "ស្វាយដង្គំ", "1710", "commune"},
+    {"171003", "Sala Kamraeuk", "សាលាកំរើក", "1710", "commune"},
+    {"1710-OWS", "Siem Reap One Window Service Office", "ការិយាល័យច្រកចេញចូលតែមួយក្រុងសៀមរាប", "1710", "office"},
+    {"0201", "Banan", "បាណន់", "02", "district"},
+    {"0202", "Thma Koul", "ថ្មគោល", "02", "district"},
+    {"0203", "Battambang Municipality", "ក្រុងបាត់ដំបង", "02", "district"},
+    {"1201", "Chamkar Mon", "ចំការមន", "12", "district"},
+    {"1202", "Doun Penh", "ដូនពេញ", "12", "district"},
+    {"1204", "Tuol Kouk", "ទួលគោក", "12", "district"},
 };
 
 static const struct demo_account demo_accounts[] = {
-	{"admin", "demo-Angkor-1", "System Administrator", "អ្នកគ្រប់គ្រងប្រព័ន្ធ", "male", ORG_ROOT_CODE, "admin;learner",
-	 "administrator"},
-	{"trainer", "demo-Bayon-2", "Chan Sophea", "ចាន់ សុភា", "female", "MOI", "trainer;learner", "trainer"},
-	{"manager", "demo-Kampot-3", "Keo Dara", "កែវ ដារា", "male", "17", "manager;learner",
-	 "manager (Siem Reap province)"},
-	{"learner", "demo-Mekong-4", "Srey Sokha", "ស្រី សុខា", "female", "171001", "learner",
-	 "learner (Sla Kram commune)"},
+    {"admin", "demo-Angkor-1", "System Administrator", "អ្នកគ្រប់គ្រងប្រព័ន្ធ", "male", ORG_ROOT_CODE, "admin;learner",
+     "administrator"},
+    {"trainer", "demo-Bayon-2", "Chan Sophea", "ចាន់ សុភា", "female", "MOI", "trainer;learner", "trainer"},
+    {"manager", "demo-Kampot-3", "Keo Dara", "កែវ ដារា", "male", "17", "manager;learner",
+     "manager (Siem Reap province)"},
+    {"learner", "demo-Mekong-4", "Srey Sokha", "ស្រី សុខា", "female", "171001", "learner", "learner (Sla Kram commune)"},
 };
 
 const struct demo_account *demo_account_list(size_t *n)
@@ -69,9 +67,15 @@ static int demo_init(struct db *db)
 		die("demo: %s", e.msg);
 	for (size_t i = 0; i < sizeof demo_accounts / sizeof demo_accounts[0]; i++) {
 		const struct demo_account *a = &demo_accounts[i];
-		struct user_input u = {.username = a->username, .password = a->password, .full_name = a->name,
-				       .full_name_km = a->name_km, .sex = a->sex, .org_code = a->org,
-				       .roles = a->roles, .is_demo = true, .lang = "km"};
+		struct user_input u = {.username = a->username,
+				       .password = a->password,
+				       .full_name = a->name,
+				       .full_name_km = a->name_km,
+				       .sex = a->sex,
+				       .org_code = a->org,
+				       .roles = a->roles,
+				       .is_demo = true,
+				       .lang = "km"};
 		if (user_add(db, &u, &e) < 0)
 			die("demo: %s", e.msg);
 	}
@@ -119,12 +123,10 @@ static int cmd_demo(struct cmd_args *a)
 }
 
 const struct cmd_entry cmd_demo_entry = {
-	.name = "demo",
-	.usage = "demo [--init] [--learners N]",
-	.help = "  --init creates the provinces, demo accounts and courses in a new database;\n"
-		"  --learners N adds N synthetic officials (with --init: only to a new database)",
-	.options = (const struct option[]){{"init", no_argument, NULL, 0},
-					   {"learners", required_argument, NULL, 0},
-					   {0}},
-	.exec = cmd_demo,
+    .name = "demo",
+    .usage = "demo [--init] [--learners N]",
+    .help = "  --init creates the provinces, demo accounts and courses in a new database;\n"
+	    "  --learners N adds N synthetic officials (with --init: only to a new database)",
+    .options = (const struct option[]){{"init", no_argument, NULL, 0}, {"learners", required_argument, NULL, 0}, {0}},
+    .exec = cmd_demo,
 };

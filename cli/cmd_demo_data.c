@@ -14,10 +14,10 @@
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 
+#include <sys/stat.h>
 #include "cli/demo.h"
 #include "courses/import.h"
 #include "courses/learn.h"
-#include <sys/stat.h>
 
 static int cmp_name(const void *a, const void *b)
 {
@@ -104,19 +104,19 @@ struct demo_name {
 };
 
 static const struct demo_name demo_family[] = {
-	{"Sok", "សុខ"},	  {"Chan", "ចាន់"}, {"Keo", "កែវ"},	{"Heng", "ហេង"}, {"Lim", "លឹម"},
-	{"Meas", "មាស"},  {"Prak", "ប្រាក់"}, {"Sam", "សំ"},	{"Ouk", "អ៊ុក"},	 {"Chea", "ជា"},
-	{"Nhem", "ញឹម"},  {"Pich", "ពេជ្រ"}, {"Seng", "សេង"}, {"Mao", "ម៉ៅ"},	 {"Tep", "ទេព"},
+    {"Sok", "សុខ"},   {"Chan", "ចាន់"},  {"Keo", "កែវ"},	{"Heng", "ហេង"}, {"Lim", "លឹម"},
+    {"Meas", "មាស"}, {"Prak", "ប្រាក់"}, {"Sam", "សំ"},	{"Ouk", "អ៊ុក"},	 {"Chea", "ជា"},
+    {"Nhem", "ញឹម"},  {"Pich", "ពេជ្រ"}, {"Seng", "សេង"}, {"Mao", "ម៉ៅ"},	 {"Tep", "ទេព"},
 };
 static const struct demo_name demo_given_f[] = {
-	{"Sophea", "សុភា"}, {"Sreymom", "ស្រីមុំ"}, {"Chanthy", "ចន្ធី"}, {"Bopha", "បុប្ផា"}, {"Sokha", "សុខា"},
-	{"Vanna", "វណ្ណា"}, {"Kanha", "កញ្ញា"},	   {"Raksmey", "រស្មី"}, {"Malis", "ម្លិះ"},	 {"Sreyneang", "ស្រីនាង"},
+    {"Sophea", "សុភា"}, {"Sreymom", "ស្រីមុំ"}, {"Chanthy", "ចន្ធី"}, {"Bopha", "បុប្ផា"}, {"Sokha", "សុខា"},
+    {"Vanna", "វណ្ណា"}, {"Kanha", "កញ្ញា"},  {"Raksmey", "រស្មី"}, {"Malis", "ម្លិះ"},  {"Sreyneang", "ស្រីនាង"},
 };
 static const struct demo_name demo_given_m[] = {
-	{"Vuthy", "វុទ្ធី"}, {"Rithy", "រិទ្ធី"},	  {"Sovann", "សុវណ្ណ"}, {"Piseth", "ពិសិដ្ឋ"}, {"Vibol", "វិបុល"},
-	{"Samnang", "សំណាង"}, {"Sophal", "សុផល"}, {"Kosal", "កុសល"},	  {"Makara", "មករា"},	 {"Bunthoeun", "ប៊ុនធឿន"},
+    {"Vuthy", "វុទ្ធី"},	 {"Rithy", "រិទ្ធី"},  {"Sovann", "សុវណ្ណ"}, {"Piseth", "ពិសិដ្ឋ"}, {"Vibol", "វិបុល"},
+    {"Samnang", "សំណាង"}, {"Sophal", "សុផល"}, {"Kosal", "កុសល"},	{"Makara", "មករា"}, {"Bunthoeun", "ប៊ុនធឿន"},
 };
-static const char *const demo_positions[] = {"Commune clerk",   "Deputy chief",	      "Accountant",
+static const char *const demo_positions[] = {"Commune clerk",	 "Deputy chief",       "Accountant",
 					     "Planning officer", "One-window officer", "Administration officer"};
 
 /* Where learners are placed, with how readily people there finish courses. */
@@ -155,7 +155,8 @@ static void demo_place_add(struct demo_gen *g, int64_t id, const char *code, dou
 	snprintf(p->code, sizeof p->code, "%s", code);
 }
 
-/* The districts and communes of one province: every existing district, then new ones up to four, three communes each. */
+/* The districts and communes of one province: every existing district, then new ones up to four, three communes each.
+ */
 static int demo_province(struct demo_gen *g, const struct org_entry *pr)
 {
 	double drive = 0.35 + 0.5 * demo_unit(&g->seed);
@@ -163,7 +164,8 @@ static int demo_province(struct demo_gen *g, const struct org_entry *pr)
 	for (int d = 1;; d++) {
 		char dcode[64], en[320], km[320];
 		int64_t did = -1;
-		/* Every existing district of the province (the demo ones of 17, 02 and 12), then new ones up to four. */
+		/* Every existing district of the province (the demo ones of 17, 02 and 12), then new ones up to four.
+		 */
 		int found = org_child_at(g->db, pr->id, "district", d - 1, &did, dcode, sizeof dcode, &g->e);
 		if (found < 0)
 			return -1;
@@ -226,9 +228,18 @@ static int demo_certificate(struct demo_gen *g, int64_t uid, const struct demo_p
 	snprintf(name, sizeof name, "%s %s", fam->en, given->en);
 	snprintf(name_km, sizeof name_km, "%s %s", fam->km, given->km);
 	/* Borrowed strings: c is only signed and stored here, never released. */
-	struct cert c = {.user_id = uid, .org_id = pl->id, .issued_at = completed, .course_id = dc->id,
-			 .language = dc->language, .course_title = dc->title, .name = name, .name_km = name_km,
-			 .completed_on = day, .issuer = g->issuer, .issuer_km = g->issuer_km, .score = score,
+	struct cert c = {.user_id = uid,
+			 .org_id = pl->id,
+			 .issued_at = completed,
+			 .course_id = dc->id,
+			 .language = dc->language,
+			 .course_title = dc->title,
+			 .name = name,
+			 .name_km = name_km,
+			 .completed_on = day,
+			 .issuer = g->issuer,
+			 .issuer_km = g->issuer_km,
+			 .score = score,
 			 .has_score = true};
 	snprintf(c.serial, sizeof c.serial, "DEMO-%lld-%zu", (long long)uid, ci);
 	int64_t revoked = demo_unit(&g->seed) < 0.02 ? completed + 30 * 86400 : 0;
@@ -259,10 +270,16 @@ static int demo_enrol(struct demo_gen *g, int64_t uid, const struct demo_place *
 	double best = completed ? demo_score(s, 70, 100) : demo_score(s, 20, 69.9);
 	bool has_pre = c->pretest && started;
 	double pre = demo_score(s, 15, 75);
-	struct enrolment_record r = {.user_id = uid, .course_id = c->id,
-				     .source = demo_unit(s) < 0.7 ? "self" : "assigned", .enrolled_at = enrolled,
-				     .started_at = started, .completed_at = completed, .has_final = has_final,
-				     .best_final = best, .has_pretest = has_pre, .pretest = pre};
+	struct enrolment_record r = {.user_id = uid,
+				     .course_id = c->id,
+				     .source = demo_unit(s) < 0.7 ? "self" : "assigned",
+				     .enrolled_at = enrolled,
+				     .started_at = started,
+				     .completed_at = completed,
+				     .has_final = has_final,
+				     .best_final = best,
+				     .has_pretest = has_pre,
+				     .pretest = pre};
 	if (enrolment_record(g->db, &r, &g->e) < 0)
 		return -1;
 	g->enrolments++;
@@ -271,7 +288,8 @@ static int demo_enrol(struct demo_gen *g, int64_t uid, const struct demo_place *
 	int opened = completed ? c->nlessons : 1 + (int)demo_below(s, c->nlessons > 1 ? c->nlessons - 1 : 1);
 	int64_t span = (completed ? completed : now) - started;
 	for (int k = 0; k < opened && k < c->nlessons; k++) {
-		if (progress_record(g->db, uid, c->id, c->lessons[k], started + span * k / (c->nlessons + 1), &g->e) < 0)
+		if (progress_record(g->db, uid, c->id, c->lessons[k], started + span * k / (c->nlessons + 1), &g->e) <
+		    0)
 			return -1;
 		g->progress++;
 	}
@@ -296,9 +314,16 @@ static int demo_learner(struct demo_gen *g, long seq, int64_t now, size_t *order
 	snprintf(name, sizeof name, "%s %s", fam->en, given->en);
 	snprintf(name_km, sizeof name_km, "%s %s", fam->km, given->km);
 	const char *position = demo_positions[demo_below(s, sizeof demo_positions / sizeof demo_positions[0])];
-	struct user_input u = {.username = username, .password_hash = g->hash, .full_name = name,
-			       .full_name_km = name_km, .sex = sex, .org_code = pl->code, .position = position,
-			       .roles = "learner", .lang = DEMO_LEARNER_LANG, .is_demo = true,
+	struct user_input u = {.username = username,
+			       .password_hash = g->hash,
+			       .full_name = name,
+			       .full_name_km = name_km,
+			       .sex = sex,
+			       .org_code = pl->code,
+			       .position = position,
+			       .roles = "learner",
+			       .lang = DEMO_LEARNER_LANG,
+			       .is_demo = true,
 			       .created_at = now - 548 * 86400 - demo_below(s, 180 * 86400)};
 	int64_t uid = user_add(g->db, &u, &g->e);
 	if (uid < 0)

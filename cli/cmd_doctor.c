@@ -433,12 +433,12 @@ done:
 }
 
 const struct cmd_entry cmd_doctor_entry = {
-	.name = "doctor",
-	.usage = "doctor [--backups DIR] [--listen ADDR:PORT] [--min-free-mb N] [--max-backup-age-hours N] [--db PATH]",
-	.options = (const struct option[]){{"backups", required_argument, NULL, 0},
-					   {"listen", required_argument, NULL, 0},
-					   {"min-free-mb", required_argument, NULL, 0},
-					   {"max-backup-age-hours", required_argument, NULL, 0},
-					   {0}},
-	.exec = cmd_doctor,
+    .name = "doctor",
+    .usage = "doctor [--backups DIR] [--listen ADDR:PORT] [--min-free-mb N] [--max-backup-age-hours N] [--db PATH]",
+    .options = (const struct option[]){{"backups", required_argument, NULL, 0},
+				       {"listen", required_argument, NULL, 0},
+				       {"min-free-mb", required_argument, NULL, 0},
+				       {"max-backup-age-hours", required_argument, NULL, 0},
+				       {0}},
+    .exec = cmd_doctor,
 };

@@ -4,9 +4,9 @@
 
 #include "accounts/users.h"
 #include "cli/cli.h"
+#include "courses/learn.h"
 #include "lib/db.h"
 #include "lib/err.h"
-#include "courses/learn.h"
 
 #define ENROLL_USAGE "enroll --course ID (--user NAME | --org CODE)"
 
@@ -54,12 +54,12 @@ static int cmd_enroll(struct cmd_args *a)
 }
 
 const struct cmd_entry cmd_enroll_entry = {
-	.name = "enroll",
-	.alias = "enrol",
-	.usage = ENROLL_USAGE,
-	.options = (const struct option[]){{"course", required_argument, NULL, 0},
-					   {"user", required_argument, NULL, 0},
-					   {"org", required_argument, NULL, 0},
-					   {0}},
-	.exec = cmd_enroll,
+    .name = "enroll",
+    .alias = "enrol",
+    .usage = ENROLL_USAGE,
+    .options = (const struct option[]){{"course", required_argument, NULL, 0},
+				       {"user", required_argument, NULL, 0},
+				       {"org", required_argument, NULL, 0},
+				       {0}},
+    .exec = cmd_enroll,
 };

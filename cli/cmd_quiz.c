@@ -24,18 +24,18 @@ static int cmd_quiz_dump(struct cmd_args *a)
 }
 
 static const struct cmd_entry quiz_dump_entry = {
-	.name = "dump",
-	.usage = "quiz dump FILE.gift|FILE.xml|FILE.md [--json]",
-	.help = "  what a quiz file is read as: each question with its type, text, options and weights, pairs,\n"
-		"  numerical ranges and feedback (docs/quiz-format.md); --json: all of it as JSON",
-	.options = (const struct option[]){{"json", no_argument, NULL, 0}, {0}},
-	.lower = 1,
-	.upper = 1,
-	.exec = cmd_quiz_dump,
+    .name = "dump",
+    .usage = "quiz dump FILE.gift|FILE.xml|FILE.md [--json]",
+    .help = "  what a quiz file is read as: each question with its type, text, options and weights, pairs,\n"
+	    "  numerical ranges and feedback (docs/quiz-format.md); --json: all of it as JSON",
+    .options = (const struct option[]){{"json", no_argument, NULL, 0}, {0}},
+    .lower = 1,
+    .upper = 1,
+    .exec = cmd_quiz_dump,
 };
 
 const struct cmd_entry cmd_quiz_entry = {
-	.name = "quiz",
-	.usage = "quiz dump FILE.gift|FILE.xml|FILE.md [--json]",
-	.subs = (const struct cmd_entry *const[]){&quiz_dump_entry, NULL},
+    .name = "quiz",
+    .usage = "quiz dump FILE.gift|FILE.xml|FILE.md [--json]",
+    .subs = (const struct cmd_entry *const[]){&quiz_dump_entry, NULL},
 };

@@ -43,17 +43,17 @@ static int cmd_report(struct cmd_args *a)
 }
 
 const struct cmd_entry cmd_report_entry = {
-	.name = "report",
-	.usage = "report [--course ID] [--org CODE] [--period all|YYYY|YYYY-Qn|YYYY-Sn] [--from YYYY-MM-DD] "
-		 "[--to YYYY-MM-DD] [--by sex,org,course] [--format csv|json|table] [--lang en|km]",
-	.options = (const struct option[]){{"course", required_argument, NULL, 0},
-					   {"org", required_argument, NULL, 0},
-					   {"period", required_argument, NULL, 0},
-					   {"from", required_argument, NULL, 0},
-					   {"to", required_argument, NULL, 0},
-					   {"by", required_argument, NULL, 0},
-					   {"format", required_argument, NULL, 0},
-					   {"lang", required_argument, NULL, 0},
-					   {0}},
-	.exec = cmd_report,
+    .name = "report",
+    .usage = "report [--course ID] [--org CODE] [--period all|YYYY|YYYY-Qn|YYYY-Sn] [--from YYYY-MM-DD] "
+	     "[--to YYYY-MM-DD] [--by sex,org,course] [--format csv|json|table] [--lang en|km]",
+    .options = (const struct option[]){{"course", required_argument, NULL, 0},
+				       {"org", required_argument, NULL, 0},
+				       {"period", required_argument, NULL, 0},
+				       {"from", required_argument, NULL, 0},
+				       {"to", required_argument, NULL, 0},
+				       {"by", required_argument, NULL, 0},
+				       {"format", required_argument, NULL, 0},
+				       {"lang", required_argument, NULL, 0},
+				       {0}},
+    .exec = cmd_report,
 };

@@ -33,9 +33,13 @@ static void serve_preflight(const char *key);
 
 static int cmd_serve(struct cmd_args *a)
 {
-	struct server_opts o = {.listen = "127.0.0.1:8080", .threads = SERVER_THREADS, .db_connections = SERVER_DB_CONNECTIONS,
-				.db_cache_kb = SERVER_DB_CACHE_KB, .conns_per_address = SERVER_CONNS_PER_ADDRESS,
-				.drain_seconds = SERVER_DRAIN_SECONDS, .min_free_mb = SERVER_MIN_FREE_MB};
+	struct server_opts o = {.listen = "127.0.0.1:8080",
+				.threads = SERVER_THREADS,
+				.db_connections = SERVER_DB_CONNECTIONS,
+				.db_cache_kb = SERVER_DB_CACHE_KB,
+				.conns_per_address = SERVER_CONNS_PER_ADDRESS,
+				.drain_seconds = SERVER_DRAIN_SECONDS,
+				.min_free_mb = SERVER_MIN_FREE_MB};
 	const char *log_file = cmd_arg(a, "log-file");
 	const char *key = cmd_arg(a, "key");
 	const char *v;
@@ -174,30 +178,30 @@ static int cmd_backup(struct cmd_args *a)
 }
 
 const struct cmd_entry cmd_serve_entry = {
-	.name = "serve",
-	.usage = "serve [--listen [ADDR:]PORT] [--threads N] [--conns-per-address N] [--db-connections N] "
-		 "[--db-cache-kb KB] [--drain-seconds N] [--min-free-mb N] [--log-file PATH] [--port-file FILE] "
-		 "[--db PATH] [--key PATH]",
-	.options = (const struct option[]){{"listen", required_argument, NULL, 0},
-					   {"threads", required_argument, NULL, 0},
-					   {"db-connections", required_argument, NULL, 0},
-					   {"db-cache-kb", required_argument, NULL, 0},
-					   {"conns-per-address", required_argument, NULL, 0},
-					   {"port-file", required_argument, NULL, 0},
-					   {"drain-seconds", required_argument, NULL, 0},
-					   {"min-free-mb", required_argument, NULL, 0},
-					   {"log-file", required_argument, NULL, 0},
-					   {"key", required_argument, NULL, 0},
-					   {0}},
-	.exec = cmd_serve,
+    .name = "serve",
+    .usage = "serve [--listen [ADDR:]PORT] [--threads N] [--conns-per-address N] [--db-connections N] "
+	     "[--db-cache-kb KB] [--drain-seconds N] [--min-free-mb N] [--log-file PATH] [--port-file FILE] "
+	     "[--db PATH] [--key PATH]",
+    .options = (const struct option[]){{"listen", required_argument, NULL, 0},
+				       {"threads", required_argument, NULL, 0},
+				       {"db-connections", required_argument, NULL, 0},
+				       {"db-cache-kb", required_argument, NULL, 0},
+				       {"conns-per-address", required_argument, NULL, 0},
+				       {"port-file", required_argument, NULL, 0},
+				       {"drain-seconds", required_argument, NULL, 0},
+				       {"min-free-mb", required_argument, NULL, 0},
+				       {"log-file", required_argument, NULL, 0},
+				       {"key", required_argument, NULL, 0},
+				       {0}},
+    .exec = cmd_serve,
 };
 
 const struct cmd_entry cmd_backup_entry = {
-	.name = "backup",
-	.usage = "backup FILE [--key PATH]",
-	.help = "  a consistent copy, safe while the server runs; the signing key is copied to FILE.key",
-	.options = (const struct option[]){{"key", required_argument, NULL, 0}, {0}},
-	.lower = 1,
-	.upper = 1,
-	.exec = cmd_backup,
+    .name = "backup",
+    .usage = "backup FILE [--key PATH]",
+    .help = "  a consistent copy, safe while the server runs; the signing key is copied to FILE.key",
+    .options = (const struct option[]){{"key", required_argument, NULL, 0}, {0}},
+    .lower = 1,
+    .upper = 1,
+    .exec = cmd_backup,
 };

@@ -54,22 +54,20 @@ static int cmd_settings(struct cmd_args *a)
 	return rc;
 }
 
-static const struct cmd_entry settings_list_entry = {
-	.name = "list", .usage = "settings list", .exec = cmd_settings};
+static const struct cmd_entry settings_list_entry = {.name = "list", .usage = "settings list", .exec = cmd_settings};
 static const struct cmd_entry settings_get_entry = {
-	.name = "get", .usage = "settings get KEY", .lower = 1, .upper = 1, .exec = cmd_settings};
+    .name = "get", .usage = "settings get KEY", .lower = 1, .upper = 1, .exec = cmd_settings};
 static const struct cmd_entry settings_set_entry = {
-	.name = "set",
-	.usage = "settings set KEY VALUE",
-	.help = "  an empty VALUE restores the default; a VALUE that starts with - goes after --",
-	.lower = 2,
-	.upper = 2,
-	.exec = cmd_settings,
+    .name = "set",
+    .usage = "settings set KEY VALUE",
+    .help = "  an empty VALUE restores the default; a VALUE that starts with - goes after --",
+    .lower = 2,
+    .upper = 2,
+    .exec = cmd_settings,
 };
 
 const struct cmd_entry cmd_settings_entry = {
-	.name = "settings",
-	.usage = "settings list | get KEY | set KEY VALUE",
-	.subs = (const struct cmd_entry *const[]){&settings_list_entry, &settings_get_entry, &settings_set_entry,
-						  NULL},
+    .name = "settings",
+    .usage = "settings list | get KEY | set KEY VALUE",
+    .subs = (const struct cmd_entry *const[]){&settings_list_entry, &settings_get_entry, &settings_set_entry, NULL},
 };

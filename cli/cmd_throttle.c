@@ -86,33 +86,33 @@ static int throttle_clear_cmd(struct db *db, struct cmd_args *a)
 static int cmd_throttle(struct cmd_args *a)
 {
 	struct db *db = cli_db_open();
-	int rc = strcmp(a->entry->name, "list") == 0 ? throttle_list_cmd(db, cmd_has(a, "all"))
-						     : throttle_clear_cmd(db, a);
+	int rc =
+	    strcmp(a->entry->name, "list") == 0 ? throttle_list_cmd(db, cmd_has(a, "all")) : throttle_clear_cmd(db, a);
 	db_close(db);
 	return rc;
 }
 
 static const struct cmd_entry throttle_list_entry = {
-	.name = "list",
-	.usage = "throttle list [--all]",
-	.help = "  accounts (at an address) and addresses that must wait now; --all: every record",
-	.options = (const struct option[]){{"all", no_argument, NULL, 0}, {0}},
-	.exec = cmd_throttle,
+    .name = "list",
+    .usage = "throttle list [--all]",
+    .help = "  accounts (at an address) and addresses that must wait now; --all: every record",
+    .options = (const struct option[]){{"all", no_argument, NULL, 0}, {0}},
+    .exec = cmd_throttle,
 };
 static const struct cmd_entry throttle_clear_entry = {
-	.name = "clear",
-	.usage = "throttle clear (--user NAME [--address ADDR] | --address ADDR | --all)",
-	.help = "  --user NAME: that account at every address (with --address: at that one);\n"
-		"  --address ADDR: that address and every account tried from it; --all: everything",
-	.options = (const struct option[]){{"user", required_argument, NULL, 0},
-					   {"address", required_argument, NULL, 0},
-					   {"all", no_argument, NULL, 0},
-					   {0}},
-	.exec = cmd_throttle,
+    .name = "clear",
+    .usage = "throttle clear (--user NAME [--address ADDR] | --address ADDR | --all)",
+    .help = "  --user NAME: that account at every address (with --address: at that one);\n"
+	    "  --address ADDR: that address and every account tried from it; --all: everything",
+    .options = (const struct option[]){{"user", required_argument, NULL, 0},
+				       {"address", required_argument, NULL, 0},
+				       {"all", no_argument, NULL, 0},
+				       {0}},
+    .exec = cmd_throttle,
 };
 
 const struct cmd_entry cmd_throttle_entry = {
-	.name = "throttle",
-	.usage = "throttle list [--all] | clear (--user NAME [--address ADDR] | --address ADDR | --all)",
-	.subs = (const struct cmd_entry *const[]){&throttle_list_entry, &throttle_clear_entry, NULL},
+    .name = "throttle",
+    .usage = "throttle list [--all] | clear (--user NAME [--address ADDR] | --address ADDR | --all)",
+    .subs = (const struct cmd_entry *const[]){&throttle_list_entry, &throttle_clear_entry, NULL},
 };

@@ -1,8 +1,8 @@
 /* Demo data: accounts, bundled courses, synthetic learners. */
 #ifndef SALA_DEMO_H
 #define SALA_DEMO_H
-#include "lib/db.h"
 #include <stddef.h>
+#include "lib/db.h"
 
 struct demo_account {
 	const char *username, *password, *name, *name_km, *sex, *org, *roles, *role_note;

@@ -56,7 +56,8 @@ void cli_db_must_exist(void)
 		return; /* a PostgreSQL database: db_open() says when it cannot be reached */
 	if (stat(path, &sb) < 0 && errno == ENOENT)
 		die("database '%s' does not exist. Check the path (--db PATH, else $SALA_DB, else ./%s); to create a "
-		    "new database there, run 'sala init --db %s' (an empty site) or 'sala demo --init --db %s' (a demo)",
+		    "new database there, run 'sala init --db %s' (an empty site) or 'sala demo --init --db %s' (a "
+		    "demo)",
 		    path, DB_DEFAULT_PATH, path, path);
 }
 
@@ -131,11 +132,12 @@ static int cmd_init(struct cmd_args *a)
 	bool created;
 	struct db *db = cli_db_create(&created);
 	db_close(db);
-	printf("sala: created the database %s (mode 0600; the national unit and the 25 capital/provinces, no "
-	       "users)\n"
-	       "next, the first administrator: sala user add --username NAME --name \"FULL NAME\" --org KH --role admin "
-	       "--password-stdin --db %s\n",
-	       cli_db_path(), cli_db_path());
+	printf(
+	    "sala: created the database %s (mode 0600; the national unit and the 25 capital/provinces, no "
+	    "users)\n"
+	    "next, the first administrator: sala user add --username NAME --name \"FULL NAME\" --org KH --role admin "
+	    "--password-stdin --db %s\n",
+	    cli_db_path(), cli_db_path());
 	return 0;
 }
 
@@ -208,8 +210,8 @@ void cli_check_out(const char *cmd, const char *out)
 	const char *slash = strrchr(out, '/');
 	char *dir = slash ? xstrndup(out, (size_t)(slash - out + (slash == out))) : xstrdup(".");
 	if (stat(dir, &st) < 0)
-		die("%s: cannot write '%s': %s '%s'", cmd, out, errno == ENOENT ? "no such folder" : cli_errno_words(errno),
-		    dir);
+		die("%s: cannot write '%s': %s '%s'", cmd, out,
+		    errno == ENOENT ? "no such folder" : cli_errno_words(errno), dir);
 	if (!S_ISDIR(st.st_mode))
 		die("%s: cannot write '%s': '%s' is not a folder", cmd, out, dir);
 	if (access(dir, W_OK) < 0)
@@ -258,44 +260,33 @@ static int cmd_help(struct cmd_args *a);
 #endif
 
 static const struct cmd_entry init_entry = {
-	.name = "init",
-	.usage = "init [--key PATH]",
-	.help = "  creates a new, empty database and its signing key",
-	.options = (const struct option[]){{"key", required_argument, NULL, 0}, {0}},
-	.exec = cmd_init,
+    .name = "init",
+    .usage = "init [--key PATH]",
+    .help = "  creates a new, empty database and its signing key",
+    .options = (const struct option[]){{"key", required_argument, NULL, 0}, {0}},
+    .exec = cmd_init,
 };
 
 static const struct cmd_entry help_entry = {
-	.name = "help",
-	.usage = "help [COMMAND]",
-	.upper = 1,
-	.exec = cmd_help,
+    .name = "help",
+    .usage = "help [COMMAND]",
+    .upper = 1,
+    .exec = cmd_help,
 };
 
 /* Every command, in the order `sala help` lists them. */
 static const struct cmd_entry *const commands[] = {
-	&init_entry,
-	&cmd_serve_entry,
-	&cmd_user_entry,
-	&cmd_users_entry,
-	&cmd_orgs_entry,
-	&cmd_demo_entry,
-	&cmd_backup_entry,
-	&cmd_settings_entry,
-	&cmd_doctor_entry,
-	&cmd_cert_entry,
-	&cmd_new_entry,
-	&cmd_check_entry,
-	&cmd_pack_entry,
-	&cmd_preview_entry,
-	&cmd_import_entry,
-	&cmd_courses_entry,
-	&cmd_quiz_entry,
-	&cmd_report_entry,
-	&cmd_enroll_entry,
-	&cmd_throttle_entry,
-	&help_entry,
-	NULL,
+    &init_entry,       &cmd_serve_entry,
+    &cmd_user_entry,   &cmd_users_entry,
+    &cmd_orgs_entry,   &cmd_demo_entry,
+    &cmd_backup_entry, &cmd_settings_entry,
+    &cmd_doctor_entry, &cmd_cert_entry,
+    &cmd_new_entry,    &cmd_check_entry,
+    &cmd_pack_entry,   &cmd_preview_entry,
+    &cmd_import_entry, &cmd_courses_entry,
+    &cmd_quiz_entry,   &cmd_report_entry,
+    &cmd_enroll_entry, &cmd_throttle_entry,
+    &help_entry,       NULL,
 };
 
 /* sala help: every command's usage; sala help COMMAND: that command's, as COMMAND --help prints it. */
@@ -310,7 +301,8 @@ static int cmd_help(struct cmd_args *a)
 		cmd_usage(stdout, "sala", e);
 		return 0;
 	}
-	printf("usage: sala COMMAND [ARGS] [--db PATH]\n       sala --version\n       sala COMMAND --help\n\ncommands:\n");
+	printf(
+	    "usage: sala COMMAND [ARGS] [--db PATH]\n       sala --version\n       sala COMMAND --help\n\ncommands:\n");
 	for (size_t i = 0; commands[i]; i++) {
 		const struct cmd_entry *e = commands[i];
 		if (!e->subs) {

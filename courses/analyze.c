@@ -211,8 +211,8 @@ static int manifest_parse(const char *data, size_t len, struct pkg_info *info, i
 	if (!yaml_parser_load(&parser, &doc)) {
 		problem_add(pr, MANIFEST_FILE, (int)parser.problem_mark.line + 1, "YAML error: %s",
 			    parser.error == YAML_MEMORY_ERROR ? "not enough memory"
-			    : parser.problem		     ? parser.problem
-							     : "cannot parse");
+			    : parser.problem		      ? parser.problem
+							      : "cannot parse");
 		yaml_parser_delete(&parser);
 		return pr->n - before;
 	}

@@ -8,7 +8,7 @@ int enrolment_completion(struct db *db, int64_t user_id, const char *course_id, 
 			 double *score)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT completed_at, best_final FROM enrolments WHERE user_id = ?1 AND "
-				       "course_id = ?2 AND completed_at IS NOT NULL");
+					 "course_id = ?2 AND completed_at IS NOT NULL");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	int rc = db_step_row(st);
@@ -24,9 +24,9 @@ int enrolment_completion(struct db *db, int64_t user_id, const char *course_id, 
 char *course_certificate_title(struct db *db, const char *course_id, const char *lang)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT coalesce((SELECT certificate_title FROM packages WHERE course_id = ?1 "
-				       "AND language = ?2 ORDER BY active DESC, version_num DESC LIMIT 1), "
-				       "(SELECT certificate_title FROM packages WHERE course_id = ?1 "
-				       "ORDER BY active DESC, version_num DESC LIMIT 1), '')");
+					 "AND language = ?2 ORDER BY active DESC, version_num DESC LIMIT 1), "
+					 "(SELECT certificate_title FROM packages WHERE course_id = ?1 "
+					 "ORDER BY active DESC, version_num DESC LIMIT 1), '')");
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang);
 	char *t = xstrdup(db_step_row(st) > 0 ? db_col_text(st, 0) : "");

@@ -5,9 +5,9 @@
  */
 #ifndef SALA_CERTIFIED_H
 #define SALA_CERTIFIED_H
-#include "lib/db.h"
 #include <stdbool.h>
 #include <stdint.h>
+#include "lib/db.h"
 
 /*
  * user_id's completion of course_id: 1 with *completed_at (Unix seconds), *has_score and *score (the

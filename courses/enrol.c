@@ -13,7 +13,7 @@ int enrolment_ensure(struct db *db, int64_t user_id, const char *course_id, cons
 		     bool *created, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at) "
-				       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (user_id, course_id) DO NOTHING");
+					 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (user_id, course_id) DO NOTHING");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, source);
@@ -25,8 +25,8 @@ int enrolment_ensure(struct db *db, int64_t user_id, const char *course_id, cons
 	return rc;
 }
 
-int enrolment_record_quiz(struct db *db, int64_t user_id, const char *course_id, int64_t now, enum enrolment_score which,
-			  double score, struct err *e)
+int enrolment_record_quiz(struct db *db, int64_t user_id, const char *course_id, int64_t now,
+			  enum enrolment_score which, double score, struct err *e)
 {
 	/* ?4 is the final score or NULL, ?5 the pretest score or NULL: a NULL leaves the column as it is. */
 	struct db_stmt *st = db_stmt(
@@ -61,7 +61,7 @@ int enrolment_record_quiz(struct db *db, int64_t user_id, const char *course_id,
 int enrolment_completed(struct db *db, int64_t user_id, const char *course_id, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT completed_at IS NOT NULL FROM enrolments WHERE user_id = ? AND "
-				       "course_id = ?");
+					 "course_id = ?");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	int rc = db_step_row(st);
@@ -72,7 +72,8 @@ int enrolment_completed(struct db *db, int64_t user_id, const char *course_id, s
 	return done;
 }
 
-int enrolment_complete(struct db *db, int64_t user_id, const char *course_id, int64_t now, bool *recorded, struct err *e)
+int enrolment_complete(struct db *db, int64_t user_id, const char *course_id, int64_t now, bool *recorded,
+		       struct err *e)
 {
 	if (recorded)
 		*recorded = false;

@@ -9,9 +9,9 @@
  */
 #ifndef SALA_ENROL_H
 #define SALA_ENROL_H
-#include "lib/db.h"
 #include <stdbool.h>
 #include <stdint.h>
+#include "lib/db.h"
 
 #include "lib/err.h"
 
@@ -35,8 +35,8 @@ enum enrolment_score {
  * (source self) if they were not, marks the course started at now if it was not, and sets the score
  * `which` names. 0, or -1 with a message.
  */
-int enrolment_record_quiz(struct db *db, int64_t user_id, const char *course_id, int64_t now, enum enrolment_score which,
-			  double score, struct err *e);
+int enrolment_record_quiz(struct db *db, int64_t user_id, const char *course_id, int64_t now,
+			  enum enrolment_score which, double score, struct err *e);
 
 /* 1 when user_id's completion of course_id is recorded, 0 when not (or not enrolled), -1 with a message. */
 int enrolment_completed(struct db *db, int64_t user_id, const char *course_id, struct err *e);
@@ -45,7 +45,8 @@ int enrolment_completed(struct db *db, int64_t user_id, const char *course_id, s
  * course started if need be), once: *recorded (may be NULL) is false when it was recorded before.
  * 0, or -1 with a message.
  */
-int enrolment_complete(struct db *db, int64_t user_id, const char *course_id, int64_t now, bool *recorded, struct err *e);
+int enrolment_complete(struct db *db, int64_t user_id, const char *course_id, int64_t now, bool *recorded,
+		       struct err *e);
 
 /* One thing completing a course asks of a learner (course_requirements()). */
 struct course_requirement {

@@ -13,7 +13,7 @@
 static int plan_items(struct db *db, int64_t pkg, struct course_plan *p, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT path, type, quiz_kind FROM items WHERE package_id = ? ORDER BY "
-				       "position");
+					 "position");
 	db_bind_int64(st, 1, pkg);
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
@@ -40,7 +40,8 @@ int course_plans(struct db *db, const char *lang, struct course_plan **plans, si
 			cap = cap ? cap * 2 : 16;
 			*plans = xrealloc(*plans, cap * sizeof **plans);
 		}
-		/* The package the learners see, by the one rule (course_pick_package), for lessons and the certificate. */
+		/* The package the learners see, by the one rule (course_pick_package), for lessons and the certificate.
+		 */
 		struct course_pick pick;
 		int picked = course_pick_package(db, db_col_text(st, 0), lang, NULL, &pick);
 		if (picked == ERR_UNAVAILABLE) {
@@ -124,7 +125,7 @@ int progress_record(struct db *db, int64_t user_id, const char *course_id, const
 		    struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, opened_at) "
-				       "VALUES (?1, ?2, ?3, ?4)");
+					 "VALUES (?1, ?2, ?3, ?4)");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, path);

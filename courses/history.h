@@ -8,10 +8,10 @@
  */
 #ifndef SALA_HISTORY_H
 #define SALA_HISTORY_H
-#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/db.h"
 
 #include "lib/err.h"
 

@@ -63,7 +63,8 @@ static int step_done(struct db *db, struct db_stmt *st, struct err *e)
 	return 0;
 }
 
-static int write_package(struct db *db, const struct package *p, const struct pkg_info *in, const char *by, struct err *e)
+static int write_package(struct db *db, const struct package *p, const struct pkg_info *in, const char *by,
+			 struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO courses(id, created_at) VALUES (?, ?)");
 	db_bind_text(st, 1, in->id);
@@ -73,9 +74,9 @@ static int write_package(struct db *db, const struct package *p, const struct pk
 	if (rc < 0)
 		return -1;
 	st = db_stmt(db, "INSERT INTO packages(course_id, language, version, version_num, title, summary, authors, "
-			    "minutes, pass_mark, certificate, certificate_title, completion, search_text, active, "
-			    "imported_at, imported_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-			    "lower(?5 || ' ' || ?6), 0, ?13, ?14)");
+			 "minutes, pass_mark, certificate, certificate_title, completion, search_text, active, "
+			 "imported_at, imported_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+			 "lower(?5 || ' ' || ?6), 0, ?13, ?14)");
 	db_bind_text(st, 1, in->id);
 	db_bind_text(st, 2, in->language);
 	db_bind_text(st, 3, in->version);
@@ -124,7 +125,7 @@ static int write_package(struct db *db, const struct package *p, const struct pk
 		return -1;
 
 	st = db_stmt(db, "INSERT INTO items(package_id, position, type, path, title, html, quiz_kind, questions, "
-			    "etag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+			 "etag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	for (size_t i = 0; i < in->nitems && rc == 0; i++) {
 		const struct pkg_item *it = &in->items[i];
 		db_bind_int64(st, 1, pkg_id);
@@ -276,8 +277,8 @@ int package_import_path(struct db *db, const char *path, const struct import_opt
 int package_versions(struct db *db, const char *course_id, const char *lang, struct pkg_version **out, size_t *n)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT id, course_id, language, version, active, imported_at, imported_by, "
-					  "title FROM packages WHERE (?1 IS NULL OR course_id = ?1) AND (?2 IS NULL OR "
-					  "language = ?2) ORDER BY course_id, language, version_num DESC");
+					 "title FROM packages WHERE (?1 IS NULL OR course_id = ?1) AND (?2 IS NULL OR "
+					 "language = ?2) ORDER BY course_id, language, version_num DESC");
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang);
 	size_t cap = 0;

@@ -6,10 +6,10 @@
  */
 #ifndef SALA_IMPORT_H
 #define SALA_IMPORT_H
-#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/db.h"
 
 #include "courses/package.h"
 #include "lib/err.h"

@@ -68,10 +68,10 @@ int course_pick_package(struct db *db, const char *course_id, const char *lang, 
 {
 	memset(out, 0, sizeof *out);
 	struct db_stmt *st = db_stmt(db, "SELECT p.id, p.language, p.title, p.pass_mark, p.certificate, "
-				       "coalesce(i.type, ''), coalesce(i.title, '') FROM packages p "
-				       "LEFT JOIN items i ON i.package_id = p.id AND i.path = ?3 "
-				       "WHERE p.id = CASE WHEN ?3 IS NULL THEN " PICK_PACKAGE(
-					   "?1") " ELSE " PICK_PACKAGE_WHERE("?1", HAS_ITEM) " END");
+					 "coalesce(i.type, ''), coalesce(i.title, '') FROM packages p "
+					 "LEFT JOIN items i ON i.package_id = p.id AND i.path = ?3 "
+					 "WHERE p.id = CASE WHEN ?3 IS NULL THEN " PICK_PACKAGE(
+					     "?1") " ELSE " PICK_PACKAGE_WHERE("?1", HAS_ITEM) " END");
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang && lang[0] ? lang : "en");
 	db_bind_text(st, 3, item_path);
@@ -212,8 +212,8 @@ int learn_lesson_view(struct db *db, struct arena *a, int64_t user_id, const cha
 	l->prev = item_at(a, st, 9);
 	l->next = item_at(a, st, 14);
 	bool recorded = db_col_int(st, 19) != 0;
-	l->state = arena_printf(a, "%lld.%lld.%lld", (long long)db_col_int64(st, 20),
-				(long long)db_col_int64(st, 21), (long long)db_col_int64(st, 22));
+	l->state = arena_printf(a, "%lld.%lld.%lld", (long long)db_col_int64(st, 20), (long long)db_col_int64(st, 21),
+				(long long)db_col_int64(st, 22));
 	db_finish(st);
 	if (!have_body || !have_body(l->etag))
 		l->html = learn_lesson_html(db, a, l->package_id, l->path);
@@ -288,8 +288,8 @@ int learn_enrol(struct db *db, int64_t user_id, const char *course_id, const cha
 static bool open_recorded(struct db *db, int64_t user_id, const char *course_id, const char *path)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT 1 FROM enrolments e WHERE e.user_id = ?1 AND e.course_id = ?2 AND "
-				       "e.started_at IS NOT NULL AND e.last_item = ?3 AND EXISTS (SELECT 1 FROM "
-				       "progress g WHERE g.user_id = ?1 AND g.course_id = ?2 AND g.item_path = ?3)");
+					 "e.started_at IS NOT NULL AND e.last_item = ?3 AND EXISTS (SELECT 1 FROM "
+					 "progress g WHERE g.user_id = ?1 AND g.course_id = ?2 AND g.item_path = ?3)");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, path);
@@ -310,7 +310,7 @@ static int record_open(struct db *db, void *arg, struct err *e)
 	int rc = enrol_row(db, a->user_id, a->course_id, "self", NULL, e);
 	if (rc == 0) {
 		struct db_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, "
-					       "opened_at) VALUES (?1, ?2, ?3, ?4)");
+						 "opened_at) VALUES (?1, ?2, ?3, ?4)");
 		db_bind_int64(st, 1, a->user_id);
 		db_bind_text(st, 2, a->course_id);
 		db_bind_text(st, 3, a->path);
@@ -321,8 +321,8 @@ static int record_open(struct db *db, void *arg, struct err *e)
 	}
 	if (rc == 0) {
 		struct db_stmt *st = db_stmt(db, "UPDATE enrolments SET started_at = coalesce(started_at, ?3), "
-					       "last_item = ?4 WHERE user_id = ?1 AND course_id = ?2 AND "
-					       "(started_at IS NULL OR last_item <> ?4)");
+						 "last_item = ?4 WHERE user_id = ?1 AND course_id = ?2 AND "
+						 "(started_at IS NULL OR last_item <> ?4)");
 		db_bind_int64(st, 1, a->user_id);
 		db_bind_text(st, 2, a->course_id);
 		db_bind_int64(st, 3, now_s());
@@ -379,7 +379,9 @@ static int enrol_org_users(struct db *db, const char *course_id, const int64_t *
 	int rc = 0;
 	for (size_t at = 0; at < n && rc == 0; at += DB_BATCH) {
 		size_t k = n - at < DB_BATCH ? n - at : DB_BATCH;
-		struct db_stmt *st = k < DB_BATCH ? enrol_org_stmt(db, k) : full ? full : (full = enrol_org_stmt(db, k));
+		struct db_stmt *st = k < DB_BATCH ? enrol_org_stmt(db, k)
+				     : full	  ? full
+						  : (full = enrol_org_stmt(db, k));
 		db_bind_text(st, 1, course_id);
 		db_bind_int64(st, 2, now);
 		for (size_t i = 0; i < k; i++)
@@ -434,14 +436,14 @@ int learn_assign_org(struct db *db, const char *course_id, const char *org_code,
 void learn_state_tag(struct db *db, int64_t user_id, const char *course_id, char *out, size_t outlen)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT (SELECT count(*) FROM progress WHERE user_id = ?1 AND course_id = "
-				       "?2), (SELECT count(*) FROM attempts WHERE user_id = ?1 AND course_id = ?2 "
-				       "AND submitted_at IS NOT NULL), (SELECT coalesce(completed_at, 0) FROM "
-				       "enrolments WHERE user_id = ?1 AND course_id = ?2)");
+					 "?2), (SELECT count(*) FROM attempts WHERE user_id = ?1 AND course_id = ?2 "
+					 "AND submitted_at IS NOT NULL), (SELECT coalesce(completed_at, 0) FROM "
+					 "enrolments WHERE user_id = ?1 AND course_id = ?2)");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	if (db_step_row(st) > 0)
-		snprintf(out, outlen, "%lld.%lld.%lld", (long long)db_col_int64(st, 0),
-			 (long long)db_col_int64(st, 1), (long long)db_col_int64(st, 2));
+		snprintf(out, outlen, "%lld.%lld.%lld", (long long)db_col_int64(st, 0), (long long)db_col_int64(st, 1),
+			 (long long)db_col_int64(st, 2));
 	else
 		snprintf(out, outlen, "0");
 	db_finish(st);

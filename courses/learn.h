@@ -10,10 +10,10 @@
  */
 #ifndef SALA_LEARN_H
 #define SALA_LEARN_H
-#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/db.h"
 
 #include "lib/arena.h"
 #include "lib/err.h"
@@ -139,7 +139,8 @@ int learn_lesson_view(struct db *db, struct arena *a, int64_t user_id, const cha
  * active package, ERR_FAIL when the enrolment cannot be saved (disk full, database
  * busy). Runs in its own transaction unless one is open.
  */
-int learn_enrol(struct db *db, int64_t user_id, const char *course_id, const char *source, bool *created, struct err *e);
+int learn_enrol(struct db *db, int64_t user_id, const char *course_id, const char *source, bool *created,
+		struct err *e);
 
 /*
  * Records that user_id opened the lesson at path: the progress row (once),

@@ -1,8 +1,8 @@
 /* Course listings for the administrators' and managers' pages. */
 #include "courses/listing.h"
+#include <stdlib.h>
 #include "lib/db.h"
 #include "lib/xmalloc.h"
-#include <stdlib.h>
 
 int course_ids(struct db *db, char ***ids, size_t *n, struct err *e)
 {
@@ -33,7 +33,7 @@ int course_ids(struct db *db, char ***ids, size_t *n, struct err *e)
 char *course_title_get(struct db *db, const char *course_id, const char *lang)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT title FROM packages WHERE course_id = ?1 ORDER BY active DESC, "
-				       "language = ?2 DESC, version_num DESC LIMIT 1");
+					 "language = ?2 DESC, version_num DESC LIMIT 1");
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang);
 	char *t = db_step_row(st) > 0 ? xstrdup(db_col_text(st, 0)) : NULL;
@@ -53,7 +53,7 @@ int course_org_ids(struct db *db, const char *course_id, int64_t **ids, size_t *
 int package_quizzes(struct db *db, int64_t package_id, package_quiz_fn fn, void *ctx, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT path, title FROM items WHERE package_id = ?1 AND type = 'quiz' "
-				       "ORDER BY position");
+					 "ORDER BY position");
 	db_bind_int64(st, 1, package_id);
 	int rc, stop = 0;
 	while (!stop && (rc = db_step_row(st)) > 0)

@@ -4,9 +4,9 @@
  */
 #ifndef SALA_LISTING_H
 #define SALA_LISTING_H
-#include "lib/db.h"
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/db.h"
 
 #include "lib/err.h"
 

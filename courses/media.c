@@ -233,7 +233,7 @@ int media_downscale(const char *ext, const unsigned char *data, size_t len, int 
 int media_blob_find(struct db *db, const char *sha256, const char *mime, struct media_blob *b, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT b.id, b.size FROM blobs b WHERE b.sha256 = ?1 AND EXISTS "
-				       "(SELECT 1 FROM package_files f WHERE f.sha256 = ?1 AND f.mime = ?2)");
+					 "(SELECT 1 FROM package_files f WHERE f.sha256 = ?1 AND f.mime = ?2)");
 	db_bind_text(st, 1, sha256);
 	db_bind_text(st, 2, mime);
 	int rc = db_step_row(st);
@@ -257,8 +257,9 @@ int media_blob_read(const struct media_blob *b, size_t off, void *buf, size_t n)
 
 int media_file_find(struct db *db, int64_t package_id, const char *path, struct media_file *f, struct err *e)
 {
-	struct db_stmt *st = db_stmt(db, "SELECT f.sha256, p.language, p.pass_mark FROM package_files f "
-				       "JOIN packages p ON p.id = f.package_id WHERE f.package_id = ? AND f.path = ?");
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT f.sha256, p.language, p.pass_mark FROM package_files f "
+			"JOIN packages p ON p.id = f.package_id WHERE f.package_id = ? AND f.path = ?");
 	db_bind_int64(st, 1, package_id);
 	db_bind_text(st, 2, path);
 	int rc = db_step_row(st);
@@ -278,7 +279,7 @@ int media_file_read(struct db *db, int64_t package_id, const char *path, char **
 	*data = NULL;
 	*len = 0;
 	struct db_stmt *st = db_stmt(db, "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 "
-				       "WHERE f.package_id = ? AND f.path = ?");
+					 "WHERE f.package_id = ? AND f.path = ?");
 	db_bind_int64(st, 1, package_id);
 	db_bind_text(st, 2, path);
 	int rc = db_step_row(st);

@@ -5,10 +5,10 @@
  */
 #ifndef SALA_MEDIA_H
 #define SALA_MEDIA_H
-#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/db.h"
 
 #include "lib/err.h"
 

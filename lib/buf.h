@@ -13,7 +13,10 @@ struct buf {
 	size_t cap;
 };
 
-#define BUF_INIT {NULL, 0, 0}
+#define BUF_INIT                                                                                                       \
+	{                                                                                                              \
+		NULL, 0, 0                                                                                             \
+	}
 
 void buf_grow(struct buf *b, size_t extra);
 void buf_add(struct buf *b, const void *ptr, size_t len);

@@ -18,7 +18,8 @@ typedef int (*csv_row_fn)(char **fields, size_t nfields, int line, void *ctx);
 /* Parses data[0..len); -1 with "NAME:LINE: message" on malformed CSV or invalid UTF-8. A leading BOM is skipped. */
 int csv_parse_mem(const char *name, const char *data, size_t len, csv_row_fn fn, void *ctx, struct err *e);
 
-/* Appends one field, quoted when needed; a value starting with = + - @ tab or CR gets a leading ' (formula injection). */
+/* Appends one field, quoted when needed; a value starting with = + - @ tab or CR gets a leading ' (formula injection).
+ */
 void csv_put_field(struct buf *b, const char *s);
 /* Appends a field that is a number or empty; never neutralised. */
 void csv_put_raw(struct buf *b, const char *s);

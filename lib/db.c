@@ -99,8 +99,10 @@ static int migrate(struct db *db, struct err *e)
 		db_finalize(st);
 		if (broken) {
 			db_rollback(db);
-			err_set(e, "upgrading the database to schema version %d would break references from table %s: "
-				   "nothing was changed", want, table);
+			err_set(e,
+				"upgrading the database to schema version %d would break references from table %s: "
+				"nothing was changed",
+				want, table);
 			log_migration(db, have, want, e->msg);
 			return -1;
 		}
@@ -253,8 +255,10 @@ int db_check_file(const char *path, struct err *e)
 	if (check_owned_writable(path, "database", "", e) < 0)
 		return -1;
 	snprintf(side, sizeof side, "%s-wal", path);
-	if (check_owned_writable(side, "the database's write-ahead log", " (do not delete it: it may hold the "
-				 "latest writes)", e) < 0)
+	if (check_owned_writable(side, "the database's write-ahead log",
+				 " (do not delete it: it may hold the "
+				 "latest writes)",
+				 e) < 0)
 		return -1;
 	snprintf(side, sizeof side, "%s-shm", path);
 	if (check_owned_writable(side, "the database's shared-memory file",
@@ -265,8 +269,10 @@ int db_check_file(const char *path, struct err *e)
 		*(slash == dir ? slash + 1 : slash) = '\0';
 	bool dir_ok = access(slash ? dir : ".", W_OK) == 0;
 	if (!dir_ok) {
-		err_set(e, "the folder '%s' of database '%s' is not writable: SQLite creates the -wal and -shm files "
-			   "beside the database", slash ? dir : ".", path);
+		err_set(e,
+			"the folder '%s' of database '%s' is not writable: SQLite creates the -wal and -shm files "
+			"beside the database",
+			slash ? dir : ".", path);
 		free(dir);
 		return -1;
 	}
@@ -314,15 +320,17 @@ int db_check_file(const char *path, struct err *e)
 	db_finalize(st);
 	if (problems) {
 		db_close(db);
-		return err_set(e, "database '%s' is damaged: PRAGMA quick_check found %d%s problem%s, the first: %s; "
-				  "restore it from a backup", path, problems, problems >= 5 ? " or more" : "",
-			       problems == 1 ? "" : "s", first);
+		return err_set(e,
+			       "database '%s' is damaged: PRAGMA quick_check found %d%s problem%s, the first: %s; "
+			       "restore it from a backup",
+			       path, problems, problems >= 5 ? " or more" : "", problems == 1 ? "" : "s", first);
 	}
 	int have = (int)db_int(db, "PRAGMA user_version", NULL, NULL, 0);
 	db_forget(db);
 	if (have > schema_count()) {
 		db_close(db);
-		return err_set(e, "database '%s' has schema version %d, newer than this program knows (%d): upgrade sala",
+		return err_set(e,
+			       "database '%s' has schema version %d, newer than this program knows (%d): upgrade sala",
 			       path, have, schema_count());
 	}
 	/* A write lock: the file, the WAL and the shared memory all take part. */
@@ -605,7 +613,7 @@ char *db_setting_get(struct db *db, const char *key)
 int db_setting_set(struct db *db, const char *key, const char *value)
 {
 	struct db_stmt *st = db_prepare(db, "INSERT INTO settings(key, value) VALUES (?, ?) "
-					  "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+					    "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
 	db_bind_text(st, 1, key);
 	db_bind_text(st, 2, value);
 	int rc = db_step_done(st);

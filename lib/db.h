@@ -27,7 +27,7 @@
 /* The path used when neither --db nor SALA_DB is given. */
 #define DB_DEFAULT_PATH "sala.db"
 
-struct db;      /* a connection to either engine */
+struct db;	/* a connection to either engine */
 struct db_stmt; /* a prepared statement of one connection */
 
 /*
@@ -286,11 +286,11 @@ bool db_copy_ok(const char *path);
  */
 #define DB_BATCH_BUCKETS 9   /* group-commit jobs per transaction: <= 1, 2, 4, ... 128, +Inf */
 #define DB_COMMIT_BUCKETS 12 /* seconds from BEGIN to COMMIT of a group: <= 0.001 ... 2.5, +Inf */
-extern const double db_batch_bounds[DB_BATCH_BUCKETS];   /* the finite bounds; the last entry is unused */
+extern const double db_batch_bounds[DB_BATCH_BUCKETS];	 /* the finite bounds; the last entry is unused */
 extern const double db_commit_bounds[DB_COMMIT_BUCKETS]; /* the finite bounds; the last entry is unused */
 struct db_stats {
-	unsigned long long pool_takes;    /* connections taken by requests */
-	unsigned long long pool_waits;    /* takes (and resumes) that had to wait for a connection */
+	unsigned long long pool_takes;	  /* connections taken by requests */
+	unsigned long long pool_waits;	  /* takes (and resumes) that had to wait for a connection */
 	unsigned long long pool_wait_us;  /* time spent in those waits */
 	unsigned long long pool_timeouts; /* takes that gave up (the request got 503) */
 	unsigned long long batches, batch_jobs;
@@ -325,8 +325,7 @@ bool db_file_ok(void);
  * Reads n bytes at byte off of a blob column (table, column: constants in the code) of the row whose
  * integer key is rowid: SQLite's incremental blob I/O, a substring() query on PostgreSQL. 0 or -1.
  */
-int db_blob_read(struct db *db, const char *table, const char *column, int64_t rowid, size_t off, void *buf,
-		 size_t n);
+int db_blob_read(struct db *db, const char *table, const char *column, int64_t rowid, size_t off, void *buf, size_t n);
 
 /* Consistent online copy of the database into path (SQLite backup API), created 0600. */
 int db_backup(struct db *db, const char *path, struct err *e);

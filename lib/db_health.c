@@ -153,10 +153,11 @@ int db_health_check(struct db *db, struct err *e)
 		db_rollback(db);
 		return -1;
 	}
-	st = db_stmt(db, db_sqlite(db) ? "INSERT INTO settings(key, value) VALUES ('health_heartbeat', datetime('now')) "
-					 "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
-				       : "INSERT INTO settings(key, value) VALUES ('health_heartbeat', now()::text) "
-					 "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+	st =
+	    db_stmt(db, db_sqlite(db) ? "INSERT INTO settings(key, value) VALUES ('health_heartbeat', datetime('now')) "
+					"ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+				      : "INSERT INTO settings(key, value) VALUES ('health_heartbeat', now()::text) "
+					"ON CONFLICT(key) DO UPDATE SET value = excluded.value");
 	rc = db_step(st);
 	db_finish(st);
 	if (rc != DB_DONE) {

@@ -30,11 +30,12 @@
 #include "lib/xmalloc.h"
 
 /* The libpq functions used, resolved by pg_load(). */
-#define PG_FUNCS(X)                                                                                              \
-	X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdb) X(PQdescribePrepared) X(PQerrorMessage) X(PQexec) \
-	X(PQexecPrepared) X(PQfinish) X(PQftype) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQhost)          \
-	X(PQnfields) X(PQntuples) X(PQport) X(PQprepare) X(PQreset) X(PQresultErrorField)                       \
-	X(PQresultErrorMessage) X(PQresultStatus) X(PQstatus) X(PQtransactionStatus)
+#define PG_FUNCS(X)                                                                                                    \
+	X(PQclear)                                                                                                     \
+	X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdb) X(PQdescribePrepared) X(PQerrorMessage) X(PQexec)                 \
+	    X(PQexecPrepared) X(PQfinish) X(PQftype) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQhost)             \
+		X(PQnfields) X(PQntuples) X(PQport) X(PQprepare) X(PQreset) X(PQresultErrorField)                      \
+		    X(PQresultErrorMessage) X(PQresultStatus) X(PQstatus) X(PQtransactionStatus)
 #define PG_DECLARE(f) static __typeof__(f) *pg_##f;
 PG_FUNCS(PG_DECLARE)
 static pthread_once_t pg_once = PTHREAD_ONCE_INIT;
@@ -48,8 +49,8 @@ static void pg_load_once(void)
 			 "PostgreSQL's client library is not installed (apt-get install libpq5): %s", dlerror());
 		return;
 	}
-#define PG_RESOLVE(f)                                                                                            \
-	if (!pg_load_error[0] && !(*(void **)&pg_##f = dlsym(h, #f)))                                             \
+#define PG_RESOLVE(f)                                                                                                  \
+	if (!pg_load_error[0] && !(*(void **)&pg_##f = dlsym(h, #f)))                                                  \
 		snprintf(pg_load_error, sizeof pg_load_error, "libpq.so.5 has no %s", #f);
 	PG_FUNCS(PG_RESOLVE)
 }
@@ -104,7 +105,7 @@ struct pg_conn {
 	char *uri;
 	unsigned generation; /* bumped on every reconnect: statements prepared before must be prepared again */
 	unsigned next_name;
-	int code;            /* DB_OK or the last call's code */
+	int code; /* DB_OK or the last call's code */
 	int changes;
 	bool in_txn;   /* a transaction was open after the last call */
 	bool txn_lost; /* it went with a lost connection: every call fails until the caller's ROLLBACK */
@@ -137,8 +138,8 @@ struct param {
 
 struct pg_stmt {
 	char name[24];
-	char *sql;     /* as written (?-placeholders), for log lines */
-	char *pgsql;   /* with $N */
+	char *sql;   /* as written (?-placeholders), for log lines */
+	char *pgsql; /* with $N */
 	int nparams;
 	struct param *params;
 	const char **values;
@@ -307,7 +308,8 @@ static bool reads_only(const char *sql)
 {
 	while (*sql == ' ' || *sql == '\n' || *sql == '\t' || *sql == '(')
 		sql++;
-	if (strncasecmp(sql, "SELECT", 6) == 0 || strncasecmp(sql, "VALUES", 6) == 0 || strncasecmp(sql, "SHOW", 4) == 0)
+	if (strncasecmp(sql, "SELECT", 6) == 0 || strncasecmp(sql, "VALUES", 6) == 0 ||
+	    strncasecmp(sql, "SHOW", 4) == 0)
 		return true;
 	if (strncasecmp(sql, "WITH", 4) != 0)
 		return false;
@@ -457,7 +459,8 @@ int pg_step(struct db *db, struct pg_stmt *s)
 			/* Reconnect now (a new primary, perhaps) so the next call can run; this one failed. */
 			note_lost(c);
 			ensure_connected(c);
-			set_error(c, DB_UNAVAILABLE, c->txn_lost ? LOST_TXN : "the connection to the database server was lost");
+			set_error(c, DB_UNAVAILABLE,
+				  c->txn_lost ? LOST_TXN : "the connection to the database server was lost");
 		} else {
 			note_txn(c);
 		}

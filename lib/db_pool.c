@@ -41,9 +41,9 @@ struct db_pool {
 	struct waiter *head, *tail;
 };
 
-static _Thread_local struct pooled *bound;      /* the entry this thread holds */
+static _Thread_local struct pooled *bound; /* the entry this thread holds */
 static _Thread_local struct db_pool *bound_pool;
-static _Thread_local struct pooled *paused;     /* lent out by db_pool_pause() */
+static _Thread_local struct pooled *paused; /* lent out by db_pool_pause() */
 /* The thread's own statement cache (its other connections), put aside while an entry is bound. */
 static _Thread_local struct stmt_slot *own_slots;
 static _Thread_local size_t own_nslots, own_capslots;

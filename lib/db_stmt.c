@@ -255,8 +255,7 @@ int64_t db_last_insert_id(struct db *db)
 	return id;
 }
 
-int db_blob_read(struct db *db, const char *table, const char *column, int64_t rowid, size_t off, void *buf,
-		 size_t n)
+int db_blob_read(struct db *db, const char *table, const char *column, int64_t rowid, size_t off, void *buf, size_t n)
 {
 	if (db->lite) {
 		sqlite3_blob *h = NULL;

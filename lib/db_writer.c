@@ -22,8 +22,8 @@ static struct {
 	pthread_t thread;
 	struct db *db;
 	bool running, stop;
-} group = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, NULL,
-	   false, false};
+} group = {
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, NULL, false, false};
 
 /* Runs one batch in one transaction; each job in a savepoint. */
 static void group_run(struct job *batch)
@@ -69,7 +69,8 @@ static void *group_main(void *arg)
 		DB_COUNT(db_counters.batch_jobs, jobs);
 		DB_COUNT(db_counters.batch_le[db_bucket(db_batch_bounds, DB_BATCH_BUCKETS - 1, (double)jobs)], 1);
 		DB_COUNT(db_counters.commit_us, took);
-		DB_COUNT(db_counters.commit_le[db_bucket(db_commit_bounds, DB_COMMIT_BUCKETS - 1, (double)took / 1e6)], 1);
+		DB_COUNT(db_counters.commit_le[db_bucket(db_commit_bounds, DB_COMMIT_BUCKETS - 1, (double)took / 1e6)],
+			 1);
 		pthread_mutex_lock(&group.lock);
 		for (struct job *j = batch, *next; j; j = next) {
 			next = j->next;

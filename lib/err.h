@@ -2,12 +2,11 @@
  * One error convention for every domain call: 0 (or a count, an id or an outcome
  * such as IMPORT_UNCHANGED, never negative, where the header says so) on success
  * and a negative code from enum err_code on failure, with a lower-case message
- * the caller can show in a struct err, e.g. "cannot open 'course.yml': no such file". A function that only fails one way
- * returns ERR_FAIL (-1, what err_set() returns); one that must say which failure
- * happened returns one of the other codes, never a code of its own. server/ turns
- * these codes into HTTP statuses in one function, http_status_of() (server/http.h).
- * Problems found in input files ("FILE:LINE: message") are collected in the
- * diagnostics type of lib/diag.h, not here.
+ * the caller can show in a struct err, e.g. "cannot open 'course.yml': no such file". A function that only fails one
+ * way returns ERR_FAIL (-1, what err_set() returns); one that must say which failure happened returns one of the other
+ * codes, never a code of its own. server/ turns these codes into HTTP statuses in one function, http_status_of()
+ * (server/http.h). Problems found in input files ("FILE:LINE: message") are collected in the diagnostics type of
+ * lib/diag.h, not here.
  */
 #ifndef SALA_ERR_H
 #define SALA_ERR_H

@@ -56,4 +56,3 @@ int i18n_known(const char *lang)
 {
 	return lang && (strcmp(lang, "en") == 0 || strcmp(lang, "km") == 0);
 }
-

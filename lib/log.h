@@ -47,8 +47,7 @@ void log_kvi(struct buf *b, const char *key, long long value);
 /* Writes one line: the time, level, event and the fields made with log_kv() (may be NULL). */
 void log_fields(enum log_level level, const char *event, const struct buf *fields);
 /* Writes one line whose only field is msg="..." (printf format). */
-void log_msg(enum log_level level, const char *event, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void log_msg(enum log_level level, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
  * An administrative action, for the audit trail: who (actor: a user name, or

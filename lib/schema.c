@@ -8,305 +8,304 @@
 #include <stddef.h>
 
 static const char *const migrations[] = {
-	/* 1: the whole first schema */
-	"CREATE TABLE settings ("
-	"  key TEXT PRIMARY KEY,"
-	"  value TEXT NOT NULL);"
+    /* 1: the whole first schema */
+    "CREATE TABLE settings ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL);"
 
-	/* Organisation tree. path is the chain of ids from the root, '/1/5/23/',
-	 * so a subtree is the range [path, path with its last '/' as '0'). */
-	"CREATE TABLE org_units ("
-	"  id INTEGER PRIMARY KEY,"
-	"  code TEXT NOT NULL UNIQUE,"
-	"  name_en TEXT NOT NULL,"
-	"  name_km TEXT NOT NULL DEFAULT '',"
-	"  parent_id INTEGER REFERENCES org_units(id),"
-	"  level TEXT NOT NULL CHECK (level IN ('national','ministry','province','district','commune','office')),"
-	"  path TEXT NOT NULL DEFAULT '',"
-	"  is_demo INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX org_units_parent ON org_units(parent_id);"
-	"CREATE INDEX org_units_path ON org_units(path);"
+    /* Organisation tree. path is the chain of ids from the root, '/1/5/23/',
+     * so a subtree is the range [path, path with its last '/' as '0'). */
+    "CREATE TABLE org_units ("
+    "  id INTEGER PRIMARY KEY,"
+    "  code TEXT NOT NULL UNIQUE,"
+    "  name_en TEXT NOT NULL,"
+    "  name_km TEXT NOT NULL DEFAULT '',"
+    "  parent_id INTEGER REFERENCES org_units(id),"
+    "  level TEXT NOT NULL CHECK (level IN ('national','ministry','province','district','commune','office')),"
+    "  path TEXT NOT NULL DEFAULT '',"
+    "  is_demo INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX org_units_parent ON org_units(parent_id);"
+    "CREATE INDEX org_units_path ON org_units(path);"
 
-	"CREATE TABLE users ("
-	"  id INTEGER PRIMARY KEY,"
-	"  username TEXT NOT NULL UNIQUE COLLATE NOCASE,"
-	"  password_hash TEXT NOT NULL,"
-	"  full_name TEXT NOT NULL,"
-	"  full_name_km TEXT NOT NULL DEFAULT '',"
-	"  sex TEXT NOT NULL DEFAULT 'unspecified' CHECK (sex IN ('female','male','other','unspecified')),"
-	"  org_id INTEGER NOT NULL REFERENCES org_units(id),"
-	"  position TEXT NOT NULL DEFAULT '',"
-	"  email TEXT NOT NULL DEFAULT '',"
-	"  phone TEXT NOT NULL DEFAULT '',"
-	"  lang TEXT NOT NULL DEFAULT 'km' CHECK (lang IN ('en','km')),"
-	"  active INTEGER NOT NULL DEFAULT 1,"
-	"  is_demo INTEGER NOT NULL DEFAULT 0,"
-	"  created_at INTEGER NOT NULL);"
-	"CREATE INDEX users_org ON users(org_id, sex);" /* covering for the reports by org unit and sex */
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    "  username TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  password_hash TEXT NOT NULL,"
+    "  full_name TEXT NOT NULL,"
+    "  full_name_km TEXT NOT NULL DEFAULT '',"
+    "  sex TEXT NOT NULL DEFAULT 'unspecified' CHECK (sex IN ('female','male','other','unspecified')),"
+    "  org_id INTEGER NOT NULL REFERENCES org_units(id),"
+    "  position TEXT NOT NULL DEFAULT '',"
+    "  email TEXT NOT NULL DEFAULT '',"
+    "  phone TEXT NOT NULL DEFAULT '',"
+    "  lang TEXT NOT NULL DEFAULT 'km' CHECK (lang IN ('en','km')),"
+    "  active INTEGER NOT NULL DEFAULT 1,"
+    "  is_demo INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX users_org ON users(org_id, sex);" /* covering for the reports by org unit and sex */
 
-	"CREATE TABLE user_roles ("
-	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	"  role TEXT NOT NULL CHECK (role IN ('learner','trainer','manager','admin')),"
-	"  PRIMARY KEY (user_id, role)) WITHOUT ROWID;"
+    "CREATE TABLE user_roles ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  role TEXT NOT NULL CHECK (role IN ('learner','trainer','manager','admin')),"
+    "  PRIMARY KEY (user_id, role)) WITHOUT ROWID;"
 
-	/* Sessions: only the SHA-256 of the cookie token is stored. */
-	"CREATE TABLE sessions ("
-	"  token_hash TEXT PRIMARY KEY,"
-	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	"  csrf TEXT NOT NULL,"
-	"  created_at INTEGER NOT NULL,"
-	"  last_seen INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE INDEX sessions_user ON sessions(user_id);"
+    /* Sessions: only the SHA-256 of the cookie token is stored. */
+    "CREATE TABLE sessions ("
+    "  token_hash TEXT PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  csrf TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX sessions_user ON sessions(user_id);"
 
-	"CREATE TABLE login_failures ("
-	"  key TEXT NOT NULL,"
-	"  at INTEGER NOT NULL);"
-	"CREATE INDEX login_failures_key ON login_failures(key, at);"
+    "CREATE TABLE login_failures ("
+    "  key TEXT NOT NULL,"
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX login_failures_key ON login_failures(key, at);"
 
-	/* Course packages. Files are content-addressed blobs shared across versions. */
-	"CREATE TABLE blobs ("
-	"  sha256 TEXT PRIMARY KEY,"
-	"  size INTEGER NOT NULL,"
-	"  data BLOB NOT NULL) WITHOUT ROWID;"
+    /* Course packages. Files are content-addressed blobs shared across versions. */
+    "CREATE TABLE blobs ("
+    "  sha256 TEXT PRIMARY KEY,"
+    "  size INTEGER NOT NULL,"
+    "  data BLOB NOT NULL) WITHOUT ROWID;"
 
-	"CREATE TABLE courses ("
-	"  id TEXT PRIMARY KEY,"
-	"  created_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE courses ("
+    "  id TEXT PRIMARY KEY,"
+    "  created_at INTEGER NOT NULL) WITHOUT ROWID;"
 
-	"CREATE TABLE packages ("
-	"  id INTEGER PRIMARY KEY,"
-	"  course_id TEXT NOT NULL REFERENCES courses(id),"
-	"  language TEXT NOT NULL,"
-	"  version TEXT NOT NULL,"
-	"  version_num INTEGER NOT NULL,"
-	"  title TEXT NOT NULL,"
-	"  summary TEXT NOT NULL DEFAULT '',"
-	"  authors TEXT NOT NULL DEFAULT '',"
-	"  minutes INTEGER NOT NULL DEFAULT 0,"
-	"  pass_mark INTEGER NOT NULL DEFAULT 70,"
-	"  certificate INTEGER NOT NULL DEFAULT 1,"
-	"  certificate_title TEXT NOT NULL DEFAULT '',"
-	"  completion TEXT NOT NULL DEFAULT 'all' CHECK (completion IN ('all','quizzes')),"
-	"  search_text TEXT NOT NULL DEFAULT '',"
-	"  active INTEGER NOT NULL DEFAULT 0,"
-	"  imported_at INTEGER NOT NULL,"
-	"  imported_by TEXT NOT NULL DEFAULT '',"
-	"  UNIQUE (course_id, language, version));"
-	"CREATE INDEX packages_active ON packages(course_id, language, active);"
+    "CREATE TABLE packages ("
+    "  id INTEGER PRIMARY KEY,"
+    "  course_id TEXT NOT NULL REFERENCES courses(id),"
+    "  language TEXT NOT NULL,"
+    "  version TEXT NOT NULL,"
+    "  version_num INTEGER NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  summary TEXT NOT NULL DEFAULT '',"
+    "  authors TEXT NOT NULL DEFAULT '',"
+    "  minutes INTEGER NOT NULL DEFAULT 0,"
+    "  pass_mark INTEGER NOT NULL DEFAULT 70,"
+    "  certificate INTEGER NOT NULL DEFAULT 1,"
+    "  certificate_title TEXT NOT NULL DEFAULT '',"
+    "  completion TEXT NOT NULL DEFAULT 'all' CHECK (completion IN ('all','quizzes')),"
+    "  search_text TEXT NOT NULL DEFAULT '',"
+    "  active INTEGER NOT NULL DEFAULT 0,"
+    "  imported_at INTEGER NOT NULL,"
+    "  imported_by TEXT NOT NULL DEFAULT '',"
+    "  UNIQUE (course_id, language, version));"
+    "CREATE INDEX packages_active ON packages(course_id, language, active);"
 
-	"CREATE TABLE package_files ("
-	"  package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
-	"  path TEXT NOT NULL,"
-	"  sha256 TEXT NOT NULL REFERENCES blobs(sha256),"
-	"  mime TEXT NOT NULL,"
-	"  PRIMARY KEY (package_id, path)) WITHOUT ROWID;"
+    "CREATE TABLE package_files ("
+    "  package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
+    "  path TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL REFERENCES blobs(sha256),"
+    "  mime TEXT NOT NULL,"
+    "  PRIMARY KEY (package_id, path)) WITHOUT ROWID;"
 
-	/* The ordered lessons and quizzes of a package. For a lesson, html is the
-	 * rendered page body; for a quiz, kind is its quiz kind and source its text. */
-	"CREATE TABLE items ("
-	"  package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
-	"  position INTEGER NOT NULL,"
-	"  type TEXT NOT NULL CHECK (type IN ('lesson','quiz')),"
-	"  path TEXT NOT NULL,"
-	"  title TEXT NOT NULL,"
-	"  quiz_kind TEXT NOT NULL DEFAULT '' CHECK (quiz_kind IN ('','final','practice','pretest')),"
-	"  questions INTEGER NOT NULL DEFAULT 0,"
-	"  etag TEXT NOT NULL DEFAULT '',"
-	/* Last: reading the columns before a large body then never walks its overflow pages. */
-	"  html TEXT NOT NULL DEFAULT '',"
-	"  PRIMARY KEY (package_id, position)) WITHOUT ROWID;"
-	"CREATE UNIQUE INDEX items_path ON items(package_id, path);"
+    /* The ordered lessons and quizzes of a package. For a lesson, html is the
+     * rendered page body; for a quiz, kind is its quiz kind and source its text. */
+    "CREATE TABLE items ("
+    "  package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
+    "  type TEXT NOT NULL CHECK (type IN ('lesson','quiz')),"
+    "  path TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  quiz_kind TEXT NOT NULL DEFAULT '' CHECK (quiz_kind IN ('','final','practice','pretest')),"
+    "  questions INTEGER NOT NULL DEFAULT 0,"
+    "  etag TEXT NOT NULL DEFAULT '',"
+    /* Last: reading the columns before a large body then never walks its overflow pages. */
+    "  html TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY (package_id, position)) WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX items_path ON items(package_id, path);"
 
-	/* Enrolment and its milestones, one row per learner and course (all languages).
-	 * started/completed are recorded once, with their date; reports read them. */
-	"CREATE TABLE enrolments ("
-	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	"  course_id TEXT NOT NULL REFERENCES courses(id),"
-	"  source TEXT NOT NULL DEFAULT 'self' CHECK (source IN ('self','assigned','org')),"
-	"  enrolled_at INTEGER NOT NULL,"
-	"  started_at INTEGER,"
-	"  completed_at INTEGER,"
-	"  last_item TEXT NOT NULL DEFAULT '',"
-	"  best_final REAL,"
-	"  pretest REAL,"
-	"  PRIMARY KEY (user_id, course_id)) WITHOUT ROWID;"
-	"CREATE INDEX enrolments_course ON enrolments(course_id);"
+    /* Enrolment and its milestones, one row per learner and course (all languages).
+     * started/completed are recorded once, with their date; reports read them. */
+    "CREATE TABLE enrolments ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  course_id TEXT NOT NULL REFERENCES courses(id),"
+    "  source TEXT NOT NULL DEFAULT 'self' CHECK (source IN ('self','assigned','org')),"
+    "  enrolled_at INTEGER NOT NULL,"
+    "  started_at INTEGER,"
+    "  completed_at INTEGER,"
+    "  last_item TEXT NOT NULL DEFAULT '',"
+    "  best_final REAL,"
+    "  pretest REAL,"
+    "  PRIMARY KEY (user_id, course_id)) WITHOUT ROWID;"
+    "CREATE INDEX enrolments_course ON enrolments(course_id);"
 
-	/* Assignment of a course to a whole org unit: everyone below it, including
-	 * people added later (the trigger below enrols them). */
-	"CREATE TABLE org_assignments ("
-	"  course_id TEXT NOT NULL REFERENCES courses(id),"
-	"  org_id INTEGER NOT NULL REFERENCES org_units(id),"
-	"  assigned_at INTEGER NOT NULL,"
-	"  PRIMARY KEY (course_id, org_id)) WITHOUT ROWID;"
+    /* Assignment of a course to a whole org unit: everyone below it, including
+     * people added later (the trigger below enrols them). */
+    "CREATE TABLE org_assignments ("
+    "  course_id TEXT NOT NULL REFERENCES courses(id),"
+    "  org_id INTEGER NOT NULL REFERENCES org_units(id),"
+    "  assigned_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (course_id, org_id)) WITHOUT ROWID;"
 
-	/* Lessons opened, by path: the path is a lesson's identity across versions. */
-	"CREATE TABLE progress ("
-	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	"  course_id TEXT NOT NULL,"
-	"  item_path TEXT NOT NULL,"
-	"  opened_at INTEGER NOT NULL,"
-	"  PRIMARY KEY (user_id, course_id, item_path)) WITHOUT ROWID;"
+    /* Lessons opened, by path: the path is a lesson's identity across versions. */
+    "CREATE TABLE progress ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  course_id TEXT NOT NULL,"
+    "  item_path TEXT NOT NULL,"
+    "  opened_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (user_id, course_id, item_path)) WITHOUT ROWID;"
 
-	"CREATE TABLE attempts ("
-	"  id INTEGER PRIMARY KEY,"
-	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	"  course_id TEXT NOT NULL,"
-	"  package_id INTEGER NOT NULL REFERENCES packages(id),"
-	"  item_path TEXT NOT NULL,"
-	"  kind TEXT NOT NULL,"
-	"  seed INTEGER NOT NULL,"
-	"  layout TEXT NOT NULL,"
-	"  started_at INTEGER NOT NULL,"
-	"  deadline_at INTEGER,"
-	"  submitted_at INTEGER,"
-	"  answers TEXT,"
-	"  score REAL,"
-	"  passed INTEGER);"
-	"CREATE INDEX attempts_user ON attempts(user_id, course_id, item_path);"
+    "CREATE TABLE attempts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  course_id TEXT NOT NULL,"
+    "  package_id INTEGER NOT NULL REFERENCES packages(id),"
+    "  item_path TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  seed INTEGER NOT NULL,"
+    "  layout TEXT NOT NULL,"
+    "  started_at INTEGER NOT NULL,"
+    "  deadline_at INTEGER,"
+    "  submitted_at INTEGER,"
+    "  answers TEXT,"
+    "  score REAL,"
+    "  passed INTEGER);"
+    "CREATE INDEX attempts_user ON attempts(user_id, course_id, item_path);"
 
-	/* Per-question results of submitted attempts, for item analysis. */
-	"CREATE TABLE attempt_answers ("
-	"  attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,"
-	"  question INTEGER NOT NULL,"
-	"  score REAL NOT NULL,"
-	"  chosen TEXT NOT NULL DEFAULT '',"
-	"  PRIMARY KEY (attempt_id, question)) WITHOUT ROWID;"
+    /* Per-question results of submitted attempts, for item analysis. */
+    "CREATE TABLE attempt_answers ("
+    "  attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,"
+    "  question INTEGER NOT NULL,"
+    "  score REAL NOT NULL,"
+    "  chosen TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY (attempt_id, question)) WITHOUT ROWID;"
 
-	"CREATE TABLE certificates ("
-	"  id INTEGER PRIMARY KEY,"
-	"  serial TEXT NOT NULL UNIQUE,"
-	"  code TEXT NOT NULL UNIQUE,"
-	"  user_id INTEGER NOT NULL REFERENCES users(id),"
-	"  course_id TEXT NOT NULL,"
-	"  language TEXT NOT NULL,"
-	"  course_title TEXT NOT NULL,"
-	"  name TEXT NOT NULL,"
-	"  name_km TEXT NOT NULL DEFAULT '',"
-	"  completed_on TEXT NOT NULL,"
-	"  score REAL,"
-	"  org_id INTEGER NOT NULL REFERENCES org_units(id),"
-	"  issuer TEXT NOT NULL,"
-	"  issuer_km TEXT NOT NULL DEFAULT '',"
-	"  payload TEXT NOT NULL,"
-	"  signature TEXT NOT NULL,"
-	"  issued_at INTEGER NOT NULL,"
-	"  superseded_by INTEGER REFERENCES certificates(id),"
-	"  revoked_at INTEGER,"
-	"  revoked_reason TEXT NOT NULL DEFAULT '');"
-	"CREATE INDEX certificates_user ON certificates(user_id, course_id);"
-	"CREATE INDEX certificates_course ON certificates(course_id, issued_at);"
+    "CREATE TABLE certificates ("
+    "  id INTEGER PRIMARY KEY,"
+    "  serial TEXT NOT NULL UNIQUE,"
+    "  code TEXT NOT NULL UNIQUE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  course_id TEXT NOT NULL,"
+    "  language TEXT NOT NULL,"
+    "  course_title TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  name_km TEXT NOT NULL DEFAULT '',"
+    "  completed_on TEXT NOT NULL,"
+    "  score REAL,"
+    "  org_id INTEGER NOT NULL REFERENCES org_units(id),"
+    "  issuer TEXT NOT NULL,"
+    "  issuer_km TEXT NOT NULL DEFAULT '',"
+    "  payload TEXT NOT NULL,"
+    "  signature TEXT NOT NULL,"
+    "  issued_at INTEGER NOT NULL,"
+    "  superseded_by INTEGER REFERENCES certificates(id),"
+    "  revoked_at INTEGER,"
+    "  revoked_reason TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX certificates_user ON certificates(user_id, course_id);"
+    "CREATE INDEX certificates_course ON certificates(course_id, issued_at);"
 
-	"CREATE TRIGGER users_enrol_by_org AFTER INSERT ON users BEGIN"
-	"  INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at)"
-	"  SELECT NEW.id, a.course_id, 'org', NEW.created_at"
-	"  FROM org_assignments a JOIN org_units o ON o.id = a.org_id"
-	"  JOIN org_units u ON u.id = NEW.org_id"
-	"  WHERE substr(u.path, 1, length(o.path)) = o.path;"
-	"END;"
-	"CREATE TRIGGER users_enrol_by_org_move AFTER UPDATE OF org_id ON users BEGIN"
-	"  INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at)"
-	"  SELECT NEW.id, a.course_id, 'org', strftime('%s','now')"
-	"  FROM org_assignments a JOIN org_units o ON o.id = a.org_id"
-	"  JOIN org_units u ON u.id = NEW.org_id"
-	"  WHERE substr(u.path, 1, length(o.path)) = o.path;"
-	"END;",
+    "CREATE TRIGGER users_enrol_by_org AFTER INSERT ON users BEGIN"
+    "  INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at)"
+    "  SELECT NEW.id, a.course_id, 'org', NEW.created_at"
+    "  FROM org_assignments a JOIN org_units o ON o.id = a.org_id"
+    "  JOIN org_units u ON u.id = NEW.org_id"
+    "  WHERE substr(u.path, 1, length(o.path)) = o.path;"
+    "END;"
+    "CREATE TRIGGER users_enrol_by_org_move AFTER UPDATE OF org_id ON users BEGIN"
+    "  INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at)"
+    "  SELECT NEW.id, a.course_id, 'org', strftime('%s','now')"
+    "  FROM org_assignments a JOIN org_units o ON o.id = a.org_id"
+    "  JOIN org_units u ON u.id = NEW.org_id"
+    "  WHERE substr(u.path, 1, length(o.path)) = o.path;"
+    "END;",
 
-	/*
-	 * 2: items and blobs become rowid tables (and attempts_user covers submitted_at). WITHOUT ROWID stores the whole row
-	 * in the key's b-tree, so a row with a large lesson body or file was read in
-	 * full (every overflow page) to compare keys on each lookup, which was most
-	 * of a lesson page's cost (docs/performance.md). Rebuilt with foreign keys
-	 * off, checked by foreign_key_check before the commit (lib/db.c).
-	 */
-	"CREATE TABLE items_v2 ("
-	"  id INTEGER PRIMARY KEY,"
-	"  package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
-	"  position INTEGER NOT NULL,"
-	"  type TEXT NOT NULL CHECK (type IN ('lesson','quiz')),"
-	"  path TEXT NOT NULL,"
-	"  title TEXT NOT NULL,"
-	"  quiz_kind TEXT NOT NULL DEFAULT '' CHECK (quiz_kind IN ('','final','practice','pretest')),"
-	"  questions INTEGER NOT NULL DEFAULT 0,"
-	"  etag TEXT NOT NULL DEFAULT '',"
-	"  html TEXT NOT NULL DEFAULT '',"
-	"  UNIQUE (package_id, position));"
-	"INSERT INTO items_v2(package_id, position, type, path, title, quiz_kind, questions, etag, html)"
-	"  SELECT package_id, position, type, path, title, quiz_kind, questions, etag, html FROM items"
-	"  ORDER BY package_id, position;"
-	"DROP TABLE items;"
-	"ALTER TABLE items_v2 RENAME TO items;"
-	"CREATE UNIQUE INDEX items_path ON items(package_id, path);"
-	"CREATE TABLE blobs_v2 ("
-	"  id INTEGER PRIMARY KEY,"
-	"  sha256 TEXT NOT NULL UNIQUE,"
-	"  size INTEGER NOT NULL,"
-	"  data BLOB NOT NULL);"
-	"INSERT INTO blobs_v2(sha256, size, data) SELECT sha256, size, data FROM blobs;"
-	"DROP TABLE blobs;"
-	"ALTER TABLE blobs_v2 RENAME TO blobs;"
-	/* Submitted attempts are counted on every lesson page (its ETag): from the index alone. */
-	"DROP INDEX attempts_user;"
-	"CREATE INDEX attempts_user ON attempts(user_id, course_id, item_path, submitted_at);",
+    /*
+     * 2: items and blobs become rowid tables (and attempts_user covers submitted_at). WITHOUT ROWID stores the whole
+     * row in the key's b-tree, so a row with a large lesson body or file was read in full (every overflow page) to
+     * compare keys on each lookup, which was most of a lesson page's cost (docs/performance.md). Rebuilt with foreign
+     * keys off, checked by foreign_key_check before the commit (lib/db.c).
+     */
+    "CREATE TABLE items_v2 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
+    "  type TEXT NOT NULL CHECK (type IN ('lesson','quiz')),"
+    "  path TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  quiz_kind TEXT NOT NULL DEFAULT '' CHECK (quiz_kind IN ('','final','practice','pretest')),"
+    "  questions INTEGER NOT NULL DEFAULT 0,"
+    "  etag TEXT NOT NULL DEFAULT '',"
+    "  html TEXT NOT NULL DEFAULT '',"
+    "  UNIQUE (package_id, position));"
+    "INSERT INTO items_v2(package_id, position, type, path, title, quiz_kind, questions, etag, html)"
+    "  SELECT package_id, position, type, path, title, quiz_kind, questions, etag, html FROM items"
+    "  ORDER BY package_id, position;"
+    "DROP TABLE items;"
+    "ALTER TABLE items_v2 RENAME TO items;"
+    "CREATE UNIQUE INDEX items_path ON items(package_id, path);"
+    "CREATE TABLE blobs_v2 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  sha256 TEXT NOT NULL UNIQUE,"
+    "  size INTEGER NOT NULL,"
+    "  data BLOB NOT NULL);"
+    "INSERT INTO blobs_v2(sha256, size, data) SELECT sha256, size, data FROM blobs;"
+    "DROP TABLE blobs;"
+    "ALTER TABLE blobs_v2 RENAME TO blobs;"
+    /* Submitted attempts are counted on every lesson page (its ETag): from the index alone. */
+    "DROP INDEX attempts_user;"
+    "CREATE INDEX attempts_user ON attempts(user_id, course_id, item_path, submitted_at);",
 
-	/*
-	 * 3: the password lifecycle (docs/accounts.md). must_change_password sends the
-	 * user to the change form after login. activation_expires > 0 means
-	 * password_hash holds the argon2id hash of a one-time activation code valid
-	 * until then. deleted_at marks an account whose personal data was erased.
-	 */
-	"ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE users ADD COLUMN activation_expires INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE users ADD COLUMN deleted_at INTEGER;",
+    /*
+     * 3: the password lifecycle (docs/accounts.md). must_change_password sends the
+     * user to the change form after login. activation_expires > 0 means
+     * password_hash holds the argon2id hash of a one-time activation code valid
+     * until then. deleted_at marks an account whose personal data was erased.
+     */
+    "ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN activation_expires INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN deleted_at INTEGER;",
 
-	/*
-	 * 4: published views, the read-only reporting interface of the modules that own the tables
-	 * (docs/architecture.md, "Published views"): reports/ reads these, never the tables. Each
-	 * reads only its owner's tables, is a plain projection or join that SQLite flattens into the
-	 * query using it (same plans, same indexes), and is written in SQL PostgreSQL speaks too.
-	 * A later migration that rebuilds one of these tables (create, copy, drop, rename) drops the
-	 * views reading it first and creates them again after: a rename checks every view.
-	 */
-	/* accounts: org units, with the id path of their chain from the root ('/1/5/23/'). */
-	"CREATE VIEW report_org_units AS"
-	"  SELECT id, code, name_en, name_km, level, parent_id, path FROM org_units;"
-	/* accounts: every account with its sex and its org unit's path (deleted accounts included). */
-	"CREATE VIEW report_learners AS"
-	"  SELECT u.id AS user_id, u.sex, u.org_id, o.path AS org_path"
-	"  FROM users u JOIN org_units o ON o.id = u.org_id;"
-	/* courses: the course ids. */
-	"CREATE VIEW report_courses AS SELECT id FROM courses;"
-	/* courses: one row per learner and course, with the dates of its milestones and its scores. */
-	"CREATE VIEW report_enrolments AS"
-	"  SELECT user_id, course_id, enrolled_at, started_at, completed_at, best_final, pretest FROM enrolments;"
-	/* certificates: those not revoked; is_current is 1 for one not replaced by a re-issue. */
-	"CREATE VIEW report_certificates AS"
-	"  SELECT user_id, course_id, issued_at, CASE WHEN superseded_by IS NULL THEN 1 ELSE 0 END AS is_current"
-	"  FROM certificates WHERE revoked_at IS NULL;",
+    /*
+     * 4: published views, the read-only reporting interface of the modules that own the tables
+     * (docs/architecture.md, "Published views"): reports/ reads these, never the tables. Each
+     * reads only its owner's tables, is a plain projection or join that SQLite flattens into the
+     * query using it (same plans, same indexes), and is written in SQL PostgreSQL speaks too.
+     * A later migration that rebuilds one of these tables (create, copy, drop, rename) drops the
+     * views reading it first and creates them again after: a rename checks every view.
+     */
+    /* accounts: org units, with the id path of their chain from the root ('/1/5/23/'). */
+    "CREATE VIEW report_org_units AS"
+    "  SELECT id, code, name_en, name_km, level, parent_id, path FROM org_units;"
+    /* accounts: every account with its sex and its org unit's path (deleted accounts included). */
+    "CREATE VIEW report_learners AS"
+    "  SELECT u.id AS user_id, u.sex, u.org_id, o.path AS org_path"
+    "  FROM users u JOIN org_units o ON o.id = u.org_id;"
+    /* courses: the course ids. */
+    "CREATE VIEW report_courses AS SELECT id FROM courses;"
+    /* courses: one row per learner and course, with the dates of its milestones and its scores. */
+    "CREATE VIEW report_enrolments AS"
+    "  SELECT user_id, course_id, enrolled_at, started_at, completed_at, best_final, pretest FROM enrolments;"
+    /* certificates: those not revoked; is_current is 1 for one not replaced by a re-issue. */
+    "CREATE VIEW report_certificates AS"
+    "  SELECT user_id, course_id, issued_at, CASE WHEN superseded_by IS NULL THEN 1 ELSE 0 END AS is_current"
+    "  FROM certificates WHERE revoked_at IS NULL;",
 
-	/*
-	 * 5: the version of the public catalogue (courses/catalogue.c keys its cache on it). Every
-	 * change to packages or items (import, re-activation, rollback, or any other write) adds one
-	 * to it in the same transaction, so a cached list is never served for a database it no longer
-	 * matches, whichever process or server made the change. It starts at a random value so that
-	 * two databases opened by one process do not share a version.
-	 */
-	"CREATE TABLE catalogue_version ("
-	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
-	"  version INTEGER NOT NULL);"
-	"INSERT INTO catalogue_version(id, version) VALUES (1, random() >> 2);"
-	"CREATE TRIGGER packages_insert_version AFTER INSERT ON packages BEGIN"
-	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
-	"CREATE TRIGGER packages_update_version AFTER UPDATE ON packages BEGIN"
-	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
-	"CREATE TRIGGER packages_delete_version AFTER DELETE ON packages BEGIN"
-	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
-	"CREATE TRIGGER items_insert_version AFTER INSERT ON items BEGIN"
-	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
-	"CREATE TRIGGER items_update_version AFTER UPDATE ON items BEGIN"
-	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
-	"CREATE TRIGGER items_delete_version AFTER DELETE ON items BEGIN"
-	"  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;",
+    /*
+     * 5: the version of the public catalogue (courses/catalogue.c keys its cache on it). Every
+     * change to packages or items (import, re-activation, rollback, or any other write) adds one
+     * to it in the same transaction, so a cached list is never served for a database it no longer
+     * matches, whichever process or server made the change. It starts at a random value so that
+     * two databases opened by one process do not share a version.
+     */
+    "CREATE TABLE catalogue_version ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  version INTEGER NOT NULL);"
+    "INSERT INTO catalogue_version(id, version) VALUES (1, random() >> 2);"
+    "CREATE TRIGGER packages_insert_version AFTER INSERT ON packages BEGIN"
+    "  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
+    "CREATE TRIGGER packages_update_version AFTER UPDATE ON packages BEGIN"
+    "  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
+    "CREATE TRIGGER packages_delete_version AFTER DELETE ON packages BEGIN"
+    "  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
+    "CREATE TRIGGER items_insert_version AFTER INSERT ON items BEGIN"
+    "  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
+    "CREATE TRIGGER items_update_version AFTER UPDATE ON items BEGIN"
+    "  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
+    "CREATE TRIGGER items_delete_version AFTER DELETE ON items BEGIN"
+    "  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;",
 };
 
 const char *schema_migration(int i)

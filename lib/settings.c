@@ -12,25 +12,23 @@
 #include "lib/xmalloc.h"
 
 static const struct setting_def defs[] = {
-	{"issuer_en", SETTING_TEXT, "Ministry of Interior", "issuing authority, English (printed and signed)", 0, 0},
-	{"issuer_km", SETTING_TEXT, "ក្រសួងមហាផ្ទៃ", "issuing authority, Khmer (printed and signed)", 0, 0},
-	{"base_url", SETTING_URL, "http://127.0.0.1:8080", "public address; QR codes point to BASE_URL/verify/CODE", 0, 0},
-	{"cert_color", SETTING_COLOR, "#0b4f8a", "certificate frame and heading colour, #rrggbb", 0, 0},
-	{"cert_logo_path", SETTING_PNG_PATH, "", "PNG file printed top left on certificates", 0, 0},
-	{"cert_signature_path", SETTING_PNG_PATH, "", "PNG file printed over the signature line", 0, 0},
-	/* Limits on uploaded course packages (docs/package-format.md); ranges as pkg_limits_set() accepts. */
-	{"package_max_entries", SETTING_INT, "10000", "uploaded packages: most files and folders", 1, 1000000},
-	{"package_max_entry_mb", SETTING_INT, "200", "uploaded packages: largest file, MB", 1, 16384},
-	{"package_max_total_mb", SETTING_INT, "1024", "uploaded packages: largest total uncompressed, MB", 1, 65536},
-	{"package_max_markdown_kb", SETTING_INT, "256", "uploaded packages: largest Markdown or quiz file, KB", 1,
-	 4096},
-	{"package_max_ratio", SETTING_INT, "200", "uploaded packages: largest compression ratio of big files", 2,
-	 100000},
-	/* Read by the server every few seconds (server/server.c); docs/accounts.md. */
-	{"trusted_proxies", SETTING_ADDRESSES, "",
-	 "proxies (IPv4 addresses or ranges, comma-separated) whose X-Forwarded-For names the client", 0, 0},
-	/* docs/monitoring.md: with it, /metrics also answers non-loopback clients sending "Authorization: Bearer TOKEN". */
-	{"metrics_token", SETTING_TOKEN, "", "bearer token for /metrics from other hosts (32+ letters, digits, - _)", 0, 0},
+    {"issuer_en", SETTING_TEXT, "Ministry of Interior", "issuing authority, English (printed and signed)", 0, 0},
+    {"issuer_km", SETTING_TEXT, "ក្រសួងមហាផ្ទៃ", "issuing authority, Khmer (printed and signed)", 0, 0},
+    {"base_url", SETTING_URL, "http://127.0.0.1:8080", "public address; QR codes point to BASE_URL/verify/CODE", 0, 0},
+    {"cert_color", SETTING_COLOR, "#0b4f8a", "certificate frame and heading colour, #rrggbb", 0, 0},
+    {"cert_logo_path", SETTING_PNG_PATH, "", "PNG file printed top left on certificates", 0, 0},
+    {"cert_signature_path", SETTING_PNG_PATH, "", "PNG file printed over the signature line", 0, 0},
+    /* Limits on uploaded course packages (docs/package-format.md); ranges as pkg_limits_set() accepts. */
+    {"package_max_entries", SETTING_INT, "10000", "uploaded packages: most files and folders", 1, 1000000},
+    {"package_max_entry_mb", SETTING_INT, "200", "uploaded packages: largest file, MB", 1, 16384},
+    {"package_max_total_mb", SETTING_INT, "1024", "uploaded packages: largest total uncompressed, MB", 1, 65536},
+    {"package_max_markdown_kb", SETTING_INT, "256", "uploaded packages: largest Markdown or quiz file, KB", 1, 4096},
+    {"package_max_ratio", SETTING_INT, "200", "uploaded packages: largest compression ratio of big files", 2, 100000},
+    /* Read by the server every few seconds (server/server.c); docs/accounts.md. */
+    {"trusted_proxies", SETTING_ADDRESSES, "",
+     "proxies (IPv4 addresses or ranges, comma-separated) whose X-Forwarded-For names the client", 0, 0},
+    /* docs/monitoring.md: with it, /metrics also answers non-loopback clients sending "Authorization: Bearer TOKEN". */
+    {"metrics_token", SETTING_TOKEN, "", "bearer token for /metrics from other hosts (32+ letters, digits, - _)", 0, 0},
 };
 
 const struct setting_def *settings_table(size_t *n)
@@ -68,8 +66,9 @@ int setting_check(const struct setting_def *d, const char *v, struct err *e)
 		return 0;
 	case SETTING_URL:
 		if (!(str_starts(v, "http://") || str_starts(v, "https://")) || strpbrk(v, " \"'<>") || v[n - 1] == '/')
-			return err_set(e, "%s: '%s' is not an address like https://sala.example.gov.kh (no "
-					  "trailing /)",
+			return err_set(e,
+				       "%s: '%s' is not an address like https://sala.example.gov.kh (no "
+				       "trailing /)",
 				       d->name, v);
 		return 0;
 	case SETTING_PNG_PATH: {
@@ -119,8 +118,9 @@ int setting_set(struct db *db, const char *name, const char *value, struct err *
 		st = db_stmt(db, "DELETE FROM settings WHERE key = ?");
 		db_bind_text(st, 1, name);
 	} else {
-		st = db_stmt(db, "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
-				 "excluded.value");
+		st =
+		    db_stmt(db, "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+				"excluded.value");
 		db_bind_text(st, 1, name);
 		db_bind_text(st, 2, value);
 	}

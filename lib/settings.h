@@ -11,7 +11,15 @@
 #include "lib/db.h"
 #include "lib/err.h"
 
-enum setting_type { SETTING_TEXT, SETTING_COLOR, SETTING_URL, SETTING_PNG_PATH, SETTING_INT, SETTING_ADDRESSES, SETTING_TOKEN };
+enum setting_type {
+	SETTING_TEXT,
+	SETTING_COLOR,
+	SETTING_URL,
+	SETTING_PNG_PATH,
+	SETTING_INT,
+	SETTING_ADDRESSES,
+	SETTING_TOKEN
+};
 
 struct setting_def {
 	const char *name;

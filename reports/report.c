@@ -333,7 +333,7 @@ static int load_unit(struct db *db, const struct report_query *q, struct report 
 static int load_children(struct db *db, struct report *r, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT id, code, name_en, name_km, level FROM report_org_units "
-				       "WHERE parent_id = ? ORDER BY code");
+					 "WHERE parent_id = ? ORDER BY code");
 	db_bind_int64(st, 1, r->org.id);
 	size_t cap = 0;
 	int rc;
@@ -422,8 +422,7 @@ static struct cert_rec *load_certificates(struct db *db, const struct report *r,
 			cap = cap ? cap * 2 : 1024;
 			recs = xrealloc(recs, cap * sizeof *recs);
 		}
-		recs[k++] = (struct cert_rec){db_col_int64(st, 0), db_col_int64(st, 2), course,
-					      db_col_int(st, 3) != 0};
+		recs[k++] = (struct cert_rec){db_col_int64(st, 0), db_col_int64(st, 2), course, db_col_int(st, 3) != 0};
 	}
 	if (*rc < 0) {
 		*rc = read_failed(db, e);

@@ -23,10 +23,10 @@
  */
 #ifndef SALA_REPORT_H
 #define SALA_REPORT_H
-#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/db.h"
 
 #include "lib/buf.h"
 #include "lib/err.h"

@@ -14,7 +14,7 @@
 
 static void sex_select(struct req *r, struct buf *b, const char *selected)
 {
-	const char *opts[] = {"female", T(r, "Female"), "male", T(r, "Male"), "other", T(r, "Other"),
+	const char *opts[] = {"female",	     T(r, "Female"),	  "male", T(r, "Male"), "other", T(r, "Other"),
 			      "unspecified", T(r, "Unspecified"), NULL};
 	field_select(b, "sex", T(r, "Sex"), selected, opts);
 }
@@ -62,8 +62,7 @@ static void user_form(struct req *r, struct buf *b, const struct user *u, const 
 	sex_select(r, b, u ? u->sex : req_form(r, "sex"));
 	field_input(b, "org_code", T(r, "Org unit code"), "text", u ? u->org_code : req_form(r, "org_code"), true,
 		    "off");
-	field_input(b, "position", T(r, "Position"), "text", u ? u->position : req_form(r, "position"), false,
-		    "off");
+	field_input(b, "position", T(r, "Position"), "text", u ? u->position : req_form(r, "position"), false, "off");
 	field_input(b, "email", T(r, "Email"), "email", u ? u->email : req_form(r, "email"), false, "off");
 	field_input(b, "phone", T(r, "Phone"), "tel", u ? u->phone : req_form(r, "phone"), false, "off");
 	if (!u)
@@ -152,17 +151,19 @@ static int h_users(struct req *r)
 		notice(&b, "ok", T(r, "The user was added."));
 	if (req_query(r, "deleted"))
 		notice(&b, "ok", T(r, "The account was deleted: its personal data is erased."));
-	buf_printf(&b, "<p><a class=\"button\" href=\"/admin/users/new\">%s</a> "
-		       "<a class=\"button secondary\" href=\"/admin/users/import\">%s</a> "
-		       "<a class=\"button secondary\" href=\"/admin/users/activation-sheet\">%s</a></p>",
+	buf_printf(&b,
+		   "<p><a class=\"button\" href=\"/admin/users/new\">%s</a> "
+		   "<a class=\"button secondary\" href=\"/admin/users/import\">%s</a> "
+		   "<a class=\"button secondary\" href=\"/admin/users/activation-sheet\">%s</a></p>",
 		   T(r, "Add user"), T(r, "Import users from CSV"), T(r, "Print activation codes"));
 	const char *q = req_query(r, "q");
 	buf_puts(&b, "<form method=\"get\" action=\"/admin/users\" role=\"search\">");
 	field_input(&b, "q", T(r, "Search by name, username or org code"), "search", q, false, "off");
 	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Search"));
-	buf_printf(&b, "<div class=\"table-scroll\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
-		       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th "
-		       "scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
+	buf_printf(&b,
+		   "<div class=\"table-scroll\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
+		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th "
+		   "scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
 		   T(r, "Users (up to 200 shown)"), T(r, "Username"), T(r, "Name"), T(r, "Sex"), T(r, "Org unit"),
 		   T(r, "Roles"), T(r, "Status"));
 	struct row_page rp = {r, &b, true};
@@ -188,16 +189,16 @@ static int h_user_new(struct req *r)
 static struct user_input user_from_form(struct req *r)
 {
 	struct user_input u = {
-		.username = req_form(r, "username"),
-		.full_name = req_form(r, "full_name"),
-		.full_name_km = req_form(r, "full_name_km"),
-		.sex = req_form(r, "sex"),
-		.org_code = req_form(r, "org_code"),
-		.position = req_form(r, "position"),
-		.email = req_form(r, "email"),
-		.phone = req_form(r, "phone"),
-		.password = req_form(r, "password"),
-		.roles = roles_from_form(r),
+	    .username = req_form(r, "username"),
+	    .full_name = req_form(r, "full_name"),
+	    .full_name_km = req_form(r, "full_name_km"),
+	    .sex = req_form(r, "sex"),
+	    .org_code = req_form(r, "org_code"),
+	    .position = req_form(r, "position"),
+	    .email = req_form(r, "email"),
+	    .phone = req_form(r, "phone"),
+	    .password = req_form(r, "password"),
+	    .roles = roles_from_form(r),
 	};
 	return u;
 }
@@ -247,8 +248,9 @@ static int h_user_edit(struct req *r)
 		return page_send(r, 200, &b);
 	}
 	if (u.must_change)
-		notice(&b, "info", u.has_password ? T(r, "This user must change their password at the next login.")
-						  : T(r, "This account waits for activation: the user has no password yet."));
+		notice(&b, "info",
+		       u.has_password ? T(r, "This user must change their password at the next login.")
+				      : T(r, "This account waits for activation: the user has no password yet."));
 	char action[64];
 	snprintf(action, sizeof action, "/admin/users/%lld", (long long)u.id);
 	user_form(r, &b, &u, action);
@@ -500,9 +502,10 @@ static int h_orgs(struct req *r)
 		notice(&b, "ok", T(r, "The org unit was added."));
 	buf_printf(&b, "<p><a class=\"button secondary\" href=\"/admin/orgs/import\">%s</a></p>",
 		   T(r, "Import org units from CSV"));
-	buf_printf(&b, "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-		       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th></tr>"
-		       "</thead><tbody>",
+	buf_printf(&b,
+		   "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th></tr>"
+		   "</thead><tbody>",
 		   T(r, "Code"), T(r, "Name (English)"), T(r, "Name (Khmer)"), T(r, "Level"), T(r, "Units below"));
 	struct row_page rp = {r, &b, true};
 	struct err e;
@@ -514,8 +517,9 @@ static int h_orgs(struct req *r)
 	field_input(&b, "name_en", T(r, "Name (English)"), "text", NULL, true, "off");
 	field_input(&b, "name_km", T(r, "Name (Khmer)"), "text", NULL, false, "off");
 	field_input(&b, "parent_code", T(r, "Parent code"), "text", parent ? parent : ORG_ROOT_CODE, true, "off");
-	const char *levels[] = {"ministry", T(r, "ministry"), "province", T(r, "province"), "district",
-				T(r, "district"), "commune", T(r, "commune"), "office", T(r, "office"), NULL};
+	const char *levels[] = {"ministry", T(r, "ministry"), "province", T(r, "province"),
+				"district", T(r, "district"), "commune",  T(r, "commune"),
+				"office",   T(r, "office"),   NULL};
 	field_select(&b, "level", T(r, "Level"), "district", levels);
 	form_submit(&b, T(r, "Add"));
 	page_end(r, &b);
@@ -557,13 +561,13 @@ static const char *setting_label(struct req *r, const char *name)
 	static const struct {
 		const char *name, *label;
 	} labels[] = {
-		{"issuer_en", "Issuing authority (English)"},
-		{"issuer_km", "Issuing authority (Khmer)"},
-		{"base_url", "Public address of this site (QR codes point here)"},
-		{"cert_color", "Certificate colour (#rrggbb)"},
-		{"cert_logo_path", "Logo on certificates (absolute path of a PNG file on the server)"},
-		{"cert_signature_path", "Signature on certificates (absolute path of a PNG file on the server)"},
-		{"trusted_proxies", "Trusted proxies (IPv4 addresses or ranges, comma-separated; empty: none)"},
+	    {"issuer_en", "Issuing authority (English)"},
+	    {"issuer_km", "Issuing authority (Khmer)"},
+	    {"base_url", "Public address of this site (QR codes point here)"},
+	    {"cert_color", "Certificate colour (#rrggbb)"},
+	    {"cert_logo_path", "Logo on certificates (absolute path of a PNG file on the server)"},
+	    {"cert_signature_path", "Signature on certificates (absolute path of a PNG file on the server)"},
+	    {"trusted_proxies", "Trusted proxies (IPv4 addresses or ranges, comma-separated; empty: none)"},
 	};
 	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
 		if (strcmp(labels[i].name, name) == 0)
@@ -638,24 +642,24 @@ static int h_settings_save(struct req *r)
 }
 
 const struct route admin_routes[] = {
-	{"GET", "/admin/settings", ROLE_ADMIN, h_settings, 0},
-	{"POST", "/admin/settings", ROLE_ADMIN, h_settings_save, 0},
-	{"GET", "/admin/users", ROLE_ADMIN, h_users, 0},
-	{"GET", "/admin/users/new", ROLE_ADMIN, h_user_new, 0},
-	{"POST", "/admin/users/new", ROLE_ADMIN, h_user_create, 0},
-	{"GET", "/admin/users/import", ROLE_ADMIN, h_users_import_get, 0},
-	{"POST", "/admin/users/import", ROLE_ADMIN, h_users_import_post, 8u << 20},
-	{"GET", "/admin/users/activation-sheet", ROLE_ADMIN, h_sheet_get, 0},
-	{"POST", "/admin/users/activation-sheet", ROLE_ADMIN, h_sheet_post, 0},
-	{"GET", "/admin/users/:id", ROLE_ADMIN, h_user_edit, 0},
-	{"POST", "/admin/users/:id/password", ROLE_ADMIN, h_user_password, 0},
-	{"POST", "/admin/users/:id/activation", ROLE_ADMIN, h_user_activation, 0},
-	{"POST", "/admin/users/:id/delete", ROLE_ADMIN, h_user_delete, 0},
-	{"POST", "/admin/users/:id", ROLE_ADMIN, h_user_save, 0},
-	{"POST", "/admin/users/:id/active", ROLE_ADMIN, h_user_active, 0},
-	{"GET", "/admin/orgs", ROLE_ADMIN, h_orgs, 0},
-	{"POST", "/admin/orgs", ROLE_ADMIN, h_org_create, 0},
-	{"GET", "/admin/orgs/import", ROLE_ADMIN, h_orgs_import_get, 0},
-	{"POST", "/admin/orgs/import", ROLE_ADMIN, h_orgs_import_post, 8u << 20},
-	{NULL, NULL, 0, NULL, 0},
+    {"GET", "/admin/settings", ROLE_ADMIN, h_settings, 0},
+    {"POST", "/admin/settings", ROLE_ADMIN, h_settings_save, 0},
+    {"GET", "/admin/users", ROLE_ADMIN, h_users, 0},
+    {"GET", "/admin/users/new", ROLE_ADMIN, h_user_new, 0},
+    {"POST", "/admin/users/new", ROLE_ADMIN, h_user_create, 0},
+    {"GET", "/admin/users/import", ROLE_ADMIN, h_users_import_get, 0},
+    {"POST", "/admin/users/import", ROLE_ADMIN, h_users_import_post, 8u << 20},
+    {"GET", "/admin/users/activation-sheet", ROLE_ADMIN, h_sheet_get, 0},
+    {"POST", "/admin/users/activation-sheet", ROLE_ADMIN, h_sheet_post, 0},
+    {"GET", "/admin/users/:id", ROLE_ADMIN, h_user_edit, 0},
+    {"POST", "/admin/users/:id/password", ROLE_ADMIN, h_user_password, 0},
+    {"POST", "/admin/users/:id/activation", ROLE_ADMIN, h_user_activation, 0},
+    {"POST", "/admin/users/:id/delete", ROLE_ADMIN, h_user_delete, 0},
+    {"POST", "/admin/users/:id", ROLE_ADMIN, h_user_save, 0},
+    {"POST", "/admin/users/:id/active", ROLE_ADMIN, h_user_active, 0},
+    {"GET", "/admin/orgs", ROLE_ADMIN, h_orgs, 0},
+    {"POST", "/admin/orgs", ROLE_ADMIN, h_org_create, 0},
+    {"GET", "/admin/orgs/import", ROLE_ADMIN, h_orgs_import_get, 0},
+    {"POST", "/admin/orgs/import", ROLE_ADMIN, h_orgs_import_post, 8u << 20},
+    {NULL, NULL, 0, NULL, 0},
 };

@@ -14,11 +14,11 @@
 #include "accounts/users.h"
 #include "assessment/attempt.h"
 #include "certificates/cert.h"
+#include "courses/learn.h"
 #include "lib/db.h"
 #include "lib/json.h"
 #include "lib/util.h"
 #include "server/h_learn.h"
-#include "courses/learn.h"
 #include "server/server.h"
 #include "server/views.h"
 
@@ -97,13 +97,14 @@ static int h_login(struct req *r)
 	const char *u = json_get_str(body, "username"), *p = json_get_str(body, "password");
 	int64_t id, wait = 0;
 	char code[ACTIVATION_CODE_LEN + 1];
-	enum login_result res = login_attempt(r->db, u ? u : "", user_login_password(r->db, u, p ? p : "", code),
-					      r->remote, &id, &wait);
+	enum login_result res =
+	    login_attempt(r->db, u ? u : "", user_login_password(r->db, u, p ? p : "", code), r->remote, &id, &wait);
 	json_body_free(body);
 	if (res == LOGIN_THROTTLED) {
 		resp_retry_after(r, wait);
-		return resp_error(r, 429, arena_printf(&r->arena, "too many failed attempts; try again in %lld seconds",
-						       (long long)wait));
+		return resp_error(
+		    r, 429,
+		    arena_printf(&r->arena, "too many failed attempts; try again in %lld seconds", (long long)wait));
 	}
 	if (res == LOGIN_ERROR) {
 		r->cause = arena_printf(&r->arena, "cannot record the login attempt: %s", login_error_reason());

@@ -45,7 +45,8 @@ static const char *throttled_message(struct req *r, int64_t wait_s)
 {
 	char wait[64];
 	if (wait_s < 60)
-		snprintf(wait, sizeof wait, T(r, wait_s == 1 ? "%d second" : "%d seconds"), (int)(wait_s > 0 ? wait_s : 1));
+		snprintf(wait, sizeof wait, T(r, wait_s == 1 ? "%d second" : "%d seconds"),
+			 (int)(wait_s > 0 ? wait_s : 1));
 	else {
 		int min = (int)((wait_s + 59) / 60);
 		snprintf(wait, sizeof wait, T(r, min == 1 ? "%d minute" : "%d minutes"), min);
@@ -58,12 +59,13 @@ static int h_login_post(struct req *r)
 	const char *u = req_form(r, "username"), *p = req_form(r, "password");
 	int64_t id, wait = 0;
 	char code[ACTIVATION_CODE_LEN + 1];
-	enum login_result res = login_attempt(r->db, u ? u : "", user_login_password(r->db, u, p ? p : "", code),
-					      r->remote, &id, &wait);
+	enum login_result res =
+	    login_attempt(r->db, u ? u : "", user_login_password(r->db, u, p ? p : "", code), r->remote, &id, &wait);
 	if (res == LOGIN_ERROR) {
 		r->cause = arena_printf(&r->arena, "cannot record the login attempt: %s", login_error_reason());
-		return resp_error(r, 503,
-				  T(r, "The server is busy, or its database is not available. Please try again in a moment."));
+		return resp_error(
+		    r, 503,
+		    T(r, "The server is busy, or its database is not available. Please try again in a moment."));
 	}
 	struct err e;
 	if (res == LOGIN_OK && user_login_finish(r->db, id, &e) < 0) {
@@ -120,10 +122,10 @@ static int h_home(struct req *r)
 }
 
 const struct route auth_routes[] = {
-	{"GET", "/", 0, h_home, 0},
-	{"GET", "/login", 0, h_login_get, 0},
-	{"POST", "/login", 0, h_login_post, 0},
-	{"POST", "/logout", ROLE_ANY, h_logout, 0},
-	{"POST", "/lang", 0, h_lang, 0},
-	{NULL, NULL, 0, NULL, 0},
+    {"GET", "/", 0, h_home, 0},
+    {"GET", "/login", 0, h_login_get, 0},
+    {"POST", "/login", 0, h_login_post, 0},
+    {"POST", "/logout", ROLE_ANY, h_logout, 0},
+    {"POST", "/lang", 0, h_lang, 0},
+    {NULL, NULL, 0, NULL, 0},
 };

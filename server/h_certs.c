@@ -437,9 +437,10 @@ static int h_bulk(struct req *r)
 	}
 	bool zip = strcmp(format, "zip") == 0;
 	char hdr[200];
-	snprintf(hdr, sizeof hdr,
-		 "Content-Disposition: attachment; filename=\"certificates.%s\"\r\nCache-Control: private, no-store\r\n",
-		 format);
+	snprintf(
+	    hdr, sizeof hdr,
+	    "Content-Disposition: attachment; filename=\"certificates.%s\"\r\nCache-Control: private, no-store\r\n",
+	    format);
 	if (req_is_head(r)) { /* the headers only: what would be rendered is counted, nothing is rendered */
 		int64_t *ids = NULL;
 		size_t n = 0;
@@ -447,7 +448,8 @@ static int h_bulk(struct req *r)
 		int sel = cert_select(r->db, &f, CERT_BULK_MAX, &ids, &n, &e);
 		free(ids);
 		if (sel < 0 || n == 0)
-			return bulk_page(r, n == 0 && sel == 0 ? 404 : 422, sel == 0 ? T(r, "No certificates match.") : e.msg);
+			return bulk_page(r, n == 0 && sel == 0 ? 404 : 422,
+					 sel == 0 ? T(r, "No certificates match.") : e.msg);
 		char *all = arena_printf(&r->arena, "%sX-Certificates: %zu\r\n", hdr, n);
 		return resp_head(r, 200, zip ? "application/zip" : "application/pdf", all);
 	}
@@ -485,10 +487,10 @@ static int h_bulk(struct req *r)
 		return resp_error(r, 500, T(r, "The file could not be written. Please tell the administrator."));
 	}
 	req_audit(r, "certificate.bulk", arena_printf(&r->arena, "org:%s", org && *org ? org : "(own)"),
-		  arena_printf(&r->arena, "format=%s course=%s count=%zu", format, f.course_id ? f.course_id : "",
-			       n));
+		  arena_printf(&r->arena, "format=%s course=%s count=%zu", format, f.course_id ? f.course_id : "", n));
 	char *all = arena_printf(&r->arena, "%sX-Certificates: %zu\r\n", hdr, n);
-	int rc = resp_stream(r, 200, zip ? "application/zip" : "application/pdf", (size_t)sb.st_size, all, read_fd, &fd);
+	int rc =
+	    resp_stream(r, 200, zip ? "application/zip" : "application/pdf", (size_t)sb.st_size, all, read_fd, &fd);
 	close(fd);
 	return rc;
 }
@@ -699,8 +701,7 @@ static const struct msg cert_msgs[] = {
     {"Dates are written YYYY-MM-DD.", "កាលបរិច្ឆេទត្រូវសរសេរជា YYYY-MM-DD។"},
     {"No such org unit in your area.", "គ្មានអង្គភាពនេះក្នុងតំបន់របស់អ្នកទេ។"},
     {"No certificates match.", "គ្មានវិញ្ញាបនបត្រណាត្រូវនឹងលក្ខខណ្ឌទេ។"},
-    {"The file could not be written. Please tell the administrator.",
-     "មិនអាចសរសេរឯកសារបានទេ។ សូមប្រាប់អ្នកគ្រប់គ្រងប្រព័ន្ធ។"},
+    {"The file could not be written. Please tell the administrator.", "មិនអាចសរសេរឯកសារបានទេ។ សូមប្រាប់អ្នកគ្រប់គ្រងប្រព័ន្ធ។"},
     {"Certificates", "វិញ្ញាបនបត្រ"},
     {"Search by serial, code, name or course", "ស្វែងរកតាមលេខរៀង លេខកូដ ឈ្មោះ ឬវគ្គសិក្សា"},
     {"Search", "ស្វែងរក"},

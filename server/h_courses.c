@@ -8,13 +8,13 @@
 
 #include "accounts/orgs.h"
 #include "accounts/users.h"
+#include "courses/learn.h"
 #include "courses/listing.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "server/h_learn.h"
-#include "courses/learn.h"
 #include "server/server.h"
 #include "server/views.h"
 
@@ -288,8 +288,8 @@ int h_learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33])
 {
 	const char *id = r->param[0], *path = r->param[1];
 	struct err e;
-	int rc = learn_lesson_view(r->db, &r->arena, r->user->id, id, r->lang, path, r->api ? NULL : body_cached, l,
-				   &e);
+	int rc =
+	    learn_lesson_view(r->db, &r->arena, r->user->id, id, r->lang, path, r->api ? NULL : body_cached, l, &e);
 	if (rc < 0)
 		return rc;
 	/* Never silent: the page says the reading was not kept, and the next view records it. */
@@ -297,8 +297,8 @@ int h_learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33])
 		log_msg(LOG_ERROR, "error", "lesson %s/%s: progress not saved: %s", id, path, e.msg);
 	/* The page shows per-user state (navigation, session form tokens): the tag covers all of it. */
 	char h[65];
-	char *seed = arena_printf(&r->arena, "%s|%lld|%s|%s|%s|%s|%s|%d", l->etag, (long long)l->package_id,
-				  r->lang, l->state, r->session.csrf, css_url(), r->api ? "api" : "page", l->unsaved);
+	char *seed = arena_printf(&r->arena, "%s|%lld|%s|%s|%s|%s|%s|%d", l->etag, (long long)l->package_id, r->lang,
+				  l->state, r->session.csrf, css_url(), r->api ? "api" : "page", l->unsaved);
 	sha256_hex(seed, strlen(seed), h);
 	memcpy(etag, h, 32);
 	etag[32] = '\0';
@@ -345,8 +345,9 @@ static int h_lesson(struct req *r)
 	buf_printf(&b, T(r, "Part %d of %d"), l.position, l.count);
 	buf_puts(&b, "</p>");
 	if (l.unsaved)
-		notice(&b, "error", T(r, "Your progress could not be saved; it will be recorded next time you open "
-					 "this lesson."));
+		notice(&b, "error",
+		       T(r, "Your progress could not be saved; it will be recorded next time you open "
+			    "this lesson."));
 	buf_puts(&b, "<article class=\"lesson\"");
 	lang_attr(r, &b, l.language);
 	buf_puts(&b, ">");
@@ -418,7 +419,7 @@ static int h_my(struct req *r)
 }
 
 int h_learn_assign(struct req *r, const char *course_id, const char *org_code, const char *usernames, struct buf *done,
-		 struct buf *problems)
+		   struct buf *problems)
 {
 	int refused = 0, ok = 0;
 	struct err e;

@@ -1,9 +1,9 @@
 /* Helpers shared by the learner pages (h_courses.c) and the JSON API (h_api.c). */
 #ifndef SALA_H_LEARN_H
 #define SALA_H_LEARN_H
+#include "courses/learn.h"
 #include "lib/buf.h"
 #include "server/http.h"
-#include "courses/learn.h"
 
 /* Registers the learner pages' message table (Khmer drafts). */
 void h_learn_messages_register(void);
@@ -27,6 +27,6 @@ int h_learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33]);
  * the HTTP status: 200, 403 when everything was out of scope, 422 on problems.
  */
 int h_learn_assign(struct req *r, const char *course_id, const char *org_code, const char *usernames, struct buf *done,
-		 struct buf *problems);
+		   struct buf *problems);
 
 #endif

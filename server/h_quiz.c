@@ -224,7 +224,8 @@ static void question_form(struct req *r, struct buf *b, const struct attempt *a,
 			const struct option *op = &qu->options[o];
 			const char *label = qu->type == Q_TRUEFALSE ? T(r, op->text) : op->html;
 			if (qu->type == Q_MULTI)
-				buf_printf(b, "<label><input type=\"checkbox\" name=\"q%d_%d\" value=\"1\"%s> %s</label>",
+				buf_printf(b,
+					   "<label><input type=\"checkbox\" name=\"q%d_%d\" value=\"1\"%s> %s</label>",
 					   k, o, chosen(an, o) ? " checked" : "", label);
 			else
 				buf_printf(b, "<label><input type=\"radio\" name=\"q%d\" value=\"%d\"%s> %s</label>", k,
@@ -233,8 +234,9 @@ static void question_form(struct req *r, struct buf *b, const struct attempt *a,
 		break;
 	case Q_SHORT:
 	case Q_NUMERIC:
-		buf_printf(b, "<label for=\"f-q%d\">%s</label><input id=\"f-q%d\" name=\"q%d\" type=\"text\"%s "
-			      "autocomplete=\"off\" maxlength=\"1000\" value=\"",
+		buf_printf(b,
+			   "<label for=\"f-q%d\">%s</label><input id=\"f-q%d\" name=\"q%d\" type=\"text\"%s "
+			   "autocomplete=\"off\" maxlength=\"1000\" value=\"",
 			   k, T(r, "Your answer"), k, k, qu->type == Q_NUMERIC ? " inputmode=\"decimal\"" : "");
 		buf_html(b, an->text ? an->text : "");
 		buf_puts(b, "\">");
@@ -245,8 +247,8 @@ static void question_form(struct req *r, struct buf *b, const struct attempt *a,
 			int cur = an->nchosen > p ? an->chosen[p] : -1;
 			buf_printf(b, "<label for=\"f-q%d_%d\">", k, p);
 			buf_html(b, qu->pairs[p].left);
-			buf_printf(b, "</label><select id=\"f-q%d_%d\" name=\"q%d_%d\"><option value=\"\">%s</option>", k,
-				   p, k, p, T(r, "Choose..."));
+			buf_printf(b, "</label><select id=\"f-q%d_%d\" name=\"q%d_%d\"><option value=\"\">%s</option>",
+				   k, p, k, p, T(r, "Choose..."));
 			for (int c = 0; c < it->nchoices; c++) {
 				int ch = it->choices[c];
 				buf_printf(b, "<option value=\"%d\"%s>", ch, cur == ch ? " selected" : "");
@@ -371,8 +373,9 @@ static int result_page(struct req *r, const struct attempt *a)
 		notice(&b, "error", msg);
 	}
 	if (a->late)
-		notice(&b, "info", T(r, "This attempt was submitted after the time limit: only the answers saved in "
-					"time were counted."));
+		notice(&b, "info",
+		       T(r, "This attempt was submitted after the time limit: only the answers saved in "
+			    "time were counted."));
 	for (int k = 0; k < a->nitems; k++) {
 		const struct question *qu = &a->quiz.questions[a->items[k].question];
 		double s = a->item_scores ? a->item_scores[k] : 0;
@@ -417,7 +420,8 @@ static int attempt_page(struct req *r, const struct attempt *a)
 	int64_t left = attempt_seconds_left(a, now_s());
 	if (left >= 0) {
 		char msg[160];
-		snprintf(msg, sizeof msg, T(r, "Time left: about %lld minutes. Answers sent after the time limit do not count."),
+		snprintf(msg, sizeof msg,
+			 T(r, "Time left: about %lld minutes. Answers sent after the time limit do not count."),
 			 (long long)((left + 59) / 60));
 		notice(&b, "info", msg);
 	}
@@ -484,8 +488,8 @@ static int save_or_submit(struct req *r, bool submit)
 		return resp_redirect(r, to);
 	}
 	if (rc < 0)
-		return resp_error(r, http_status_of(rc), rc == ATTEMPT_EBADANSWER ? T(r, "The answers do not match this quiz.")
-									 : e.msg);
+		return resp_error(r, http_status_of(rc),
+				  rc == ATTEMPT_EBADANSWER ? T(r, "The answers do not match this quiz.") : e.msg);
 	return resp_redirect(r, to);
 }
 
@@ -608,82 +612,82 @@ static int h_items(struct req *r)
 }
 
 const struct route quiz_routes[] = {
-	{"GET", "/courses/:id/quiz/*", ROLE_ANY, h_intro, 0},
-	{"POST", "/courses/:id/quiz/*", ROLE_ANY, h_start, 0},
-	{"GET", "/courses/:id/quizzes/*", ROLE_ANY, h_intro, 0},
-	{"POST", "/courses/:id/quizzes/*", ROLE_ANY, h_start, 0},
-	{"GET", "/attempts/:aid", ROLE_ANY, h_attempt, 0},
-	{"POST", "/attempts/:aid/save", ROLE_ANY, h_save, 256 * 1024},
-	{"POST", "/attempts/:aid/submit", ROLE_ANY, h_submit, 256 * 1024},
-	{"GET", "/manage/courses/:id/items", ROLE_TRAINER | ROLE_ADMIN, h_items, 0},
-	{NULL, NULL, 0, NULL, 0},
+    {"GET", "/courses/:id/quiz/*", ROLE_ANY, h_intro, 0},
+    {"POST", "/courses/:id/quiz/*", ROLE_ANY, h_start, 0},
+    {"GET", "/courses/:id/quizzes/*", ROLE_ANY, h_intro, 0},
+    {"POST", "/courses/:id/quizzes/*", ROLE_ANY, h_start, 0},
+    {"GET", "/attempts/:aid", ROLE_ANY, h_attempt, 0},
+    {"POST", "/attempts/:aid/save", ROLE_ANY, h_save, 256 * 1024},
+    {"POST", "/attempts/:aid/submit", ROLE_ANY, h_submit, 256 * 1024},
+    {"GET", "/manage/courses/:id/items", ROLE_TRAINER | ROLE_ADMIN, h_items, 0},
+    {NULL, NULL, 0, NULL, 0},
 };
 
 static const struct msg msgs[] = {
-	{"Pre-test", "តេស្តមុនការសិក្សា"},
-	{"Practice quiz", "តេស្តសាកល្បង"},
-	{"Final quiz", "តេស្តចុងក្រោយ"},
-	{"Quiz", "តេស្ត"},
-	{"No such quiz.", "រកមិនឃើញតេស្តនេះទេ។"},
-	{"No such attempt.", "រកមិនឃើញការធ្វើតេស្តនេះទេ។"},
-	{"Back to the course", "ត្រឡប់ទៅវគ្គសិក្សា"},
-	{"Back to the quiz", "ត្រឡប់ទៅតេស្ត"},
-	{"You have used all your attempts at this quiz.", "លោកអ្នកបានប្រើអស់ចំនួនដងដែលអាចធ្វើតេស្តនេះហើយ។"},
-	{"%d questions", "សំណួរចំនួន %d"},
-	{"Pass mark: %d%%", "ពិន្ទុជាប់៖ %d%%"},
-	{"Time limit: %d minutes", "រយៈពេលកំណត់៖ %d នាទី"},
-	{"No time limit", "គ្មានកំណត់ពេល"},
-	{"Attempts used: %d of %d", "ចំនួនដងបានធ្វើ៖ %d ក្នុងចំណោម %d"},
-	{"Attempts used: %d (no limit)", "ចំនួនដងបានធ្វើ៖ %d (គ្មានកំណត់)"},
-	{"Best score:", "ពិន្ទុខ្ពស់បំផុត៖"},
-	{"passed", "បានជាប់"},
-	{"not passed yet", "មិនទាន់ជាប់"},
-	{"Resume your attempt", "បន្តការធ្វើតេស្តរបស់អ្នក"},
-	{"Try again", "ធ្វើម្តងទៀត"},
-	{"Start the quiz", "ចាប់ផ្តើមធ្វើតេស្ត"},
-	{"No attempts left.", "មិនអាចធ្វើតេស្តបានទៀតទេ។"},
-	{"Your attempts", "ការធ្វើតេស្តរបស់អ្នក"},
-	{" (late)", " (ហួសពេល)"},
-	{"Question %d of %d", "សំណួរទី %d ក្នុងចំណោម %d"},
-	{"Choose all that apply.", "ជ្រើសរើសចម្លើយត្រឹមត្រូវទាំងអស់។"},
-	{"True", "ត្រូវ"},
-	{"False", "ខុស"},
-	{"Your answer", "ចម្លើយរបស់អ្នក"},
-	{"Choose...", "ជ្រើសរើស..."},
-	{"right answer", "ចម្លើយត្រឹមត្រូវ"},
-	{"your choice", "ជម្រើសរបស់អ្នក"},
-	{"Your answer:", "ចម្លើយរបស់អ្នក៖"},
-	{"(no answer)", "(គ្មានចម្លើយ)"},
-	{"Accepted answers:", "ចម្លើយដែលទទួលយក៖"},
-	{"you chose:", "អ្នកបានជ្រើស៖"},
-	{"Your result", "លទ្ធផលរបស់អ្នក"},
-	{"You scored %s. This practice quiz does not count towards completion.",
-	 "អ្នកទទួលបាន %s។ តេស្តសាកល្បងនេះមិនរាប់បញ្ចូលក្នុងការបញ្ចប់វគ្គទេ។"},
-	{"You scored %s and passed (pass mark %d%%).", "អ្នកទទួលបាន %s ហើយបានជាប់ (ពិន្ទុជាប់ %d%%)។"},
-	{"You scored %s. The pass mark is %d%%.", "អ្នកទទួលបាន %s។ ពិន្ទុជាប់គឺ %d%%។"},
-	{"This attempt was submitted after the time limit: only the answers saved in time were counted.",
-	 "ការធ្វើតេស្តនេះត្រូវបានបញ្ជូនក្រោយពេលកំណត់៖ មានតែចម្លើយដែលបានរក្សាទុកទាន់ពេលប៉ុណ្ណោះដែលត្រូវបានរាប់។"},
-	{"Right", "ត្រឹមត្រូវ"},
-	{"Partly right", "ត្រឹមត្រូវមួយផ្នែក"},
-	{"Not right", "មិនត្រឹមត្រូវ"},
-	{"Your answers are saved. You can come back later to finish.",
-	 "ចម្លើយរបស់អ្នកត្រូវបានរក្សាទុក។ អ្នកអាចត្រឡប់មកបញ្ចប់នៅពេលក្រោយ។"},
-	{"Time left: about %lld minutes. Answers sent after the time limit do not count.",
-	 "ពេលនៅសល់៖ ប្រហែល %lld នាទី។ ចម្លើយដែលផ្ញើក្រោយពេលកំណត់មិនត្រូវបានរាប់ទេ។"},
-	{"Save and finish later", "រក្សាទុក ហើយបញ្ចប់ពេលក្រោយ"},
-	{"Submit answers", "បញ្ជូនចម្លើយ"},
-	{"The answers do not match this quiz.", "ចម្លើយមិនត្រូវនឹងតេស្តនេះទេ។"},
-	{"Item analysis", "ការវិភាគសំណួរ"},
-	{"For each question: the share of learners who answered it right in their first attempt, for everyone and "
-	 "by sex, and the wrong answers chosen most often (with how many learners chose them).",
-	 "សម្រាប់សំណួរនីមួយៗ៖ ភាគរយអ្នកសិក្សាដែលឆ្លើយត្រូវនៅការធ្វើតេស្តលើកដំបូង សម្រាប់ទាំងអស់គ្នា និងតាមភេទ "
-	 "និងចម្លើយខុសដែលត្រូវបានជ្រើសរើសញឹកញាប់បំផុត (ជាមួយចំនួនអ្នកសិក្សាដែលបានជ្រើសរើស)។"},
-	{"Question", "សំណួរ"},
-	{"Right (all)", "ត្រឹមត្រូវ (ទាំងអស់)"},
-	{"Women", "ស្ត្រី"},
-	{"Men", "បុរស"},
-	{"Most frequent wrong answers", "ចម្លើយខុសញឹកញាប់បំផុត"},
-	{"This course has no quizzes.", "វគ្គសិក្សានេះមិនមានតេស្តទេ។"},
+    {"Pre-test", "តេស្តមុនការសិក្សា"},
+    {"Practice quiz", "តេស្តសាកល្បង"},
+    {"Final quiz", "តេស្តចុងក្រោយ"},
+    {"Quiz", "តេស្ត"},
+    {"No such quiz.", "រកមិនឃើញតេស្តនេះទេ។"},
+    {"No such attempt.", "រកមិនឃើញការធ្វើតេស្តនេះទេ។"},
+    {"Back to the course", "ត្រឡប់ទៅវគ្គសិក្សា"},
+    {"Back to the quiz", "ត្រឡប់ទៅតេស្ត"},
+    {"You have used all your attempts at this quiz.", "លោកអ្នកបានប្រើអស់ចំនួនដងដែលអាចធ្វើតេស្តនេះហើយ។"},
+    {"%d questions", "សំណួរចំនួន %d"},
+    {"Pass mark: %d%%", "ពិន្ទុជាប់៖ %d%%"},
+    {"Time limit: %d minutes", "រយៈពេលកំណត់៖ %d នាទី"},
+    {"No time limit", "គ្មានកំណត់ពេល"},
+    {"Attempts used: %d of %d", "ចំនួនដងបានធ្វើ៖ %d ក្នុងចំណោម %d"},
+    {"Attempts used: %d (no limit)", "ចំនួនដងបានធ្វើ៖ %d (គ្មានកំណត់)"},
+    {"Best score:", "ពិន្ទុខ្ពស់បំផុត៖"},
+    {"passed", "បានជាប់"},
+    {"not passed yet", "មិនទាន់ជាប់"},
+    {"Resume your attempt", "បន្តការធ្វើតេស្តរបស់អ្នក"},
+    {"Try again", "ធ្វើម្តងទៀត"},
+    {"Start the quiz", "ចាប់ផ្តើមធ្វើតេស្ត"},
+    {"No attempts left.", "មិនអាចធ្វើតេស្តបានទៀតទេ។"},
+    {"Your attempts", "ការធ្វើតេស្តរបស់អ្នក"},
+    {" (late)", " (ហួសពេល)"},
+    {"Question %d of %d", "សំណួរទី %d ក្នុងចំណោម %d"},
+    {"Choose all that apply.", "ជ្រើសរើសចម្លើយត្រឹមត្រូវទាំងអស់។"},
+    {"True", "ត្រូវ"},
+    {"False", "ខុស"},
+    {"Your answer", "ចម្លើយរបស់អ្នក"},
+    {"Choose...", "ជ្រើសរើស..."},
+    {"right answer", "ចម្លើយត្រឹមត្រូវ"},
+    {"your choice", "ជម្រើសរបស់អ្នក"},
+    {"Your answer:", "ចម្លើយរបស់អ្នក៖"},
+    {"(no answer)", "(គ្មានចម្លើយ)"},
+    {"Accepted answers:", "ចម្លើយដែលទទួលយក៖"},
+    {"you chose:", "អ្នកបានជ្រើស៖"},
+    {"Your result", "លទ្ធផលរបស់អ្នក"},
+    {"You scored %s. This practice quiz does not count towards completion.",
+     "អ្នកទទួលបាន %s។ តេស្តសាកល្បងនេះមិនរាប់បញ្ចូលក្នុងការបញ្ចប់វគ្គទេ។"},
+    {"You scored %s and passed (pass mark %d%%).", "អ្នកទទួលបាន %s ហើយបានជាប់ (ពិន្ទុជាប់ %d%%)។"},
+    {"You scored %s. The pass mark is %d%%.", "អ្នកទទួលបាន %s។ ពិន្ទុជាប់គឺ %d%%។"},
+    {"This attempt was submitted after the time limit: only the answers saved in time were counted.",
+     "ការធ្វើតេស្តនេះត្រូវបានបញ្ជូនក្រោយពេលកំណត់៖ មានតែចម្លើយដែលបានរក្សាទុកទាន់ពេលប៉ុណ្ណោះដែលត្រូវបានរាប់។"},
+    {"Right", "ត្រឹមត្រូវ"},
+    {"Partly right", "ត្រឹមត្រូវមួយផ្នែក"},
+    {"Not right", "មិនត្រឹមត្រូវ"},
+    {"Your answers are saved. You can come back later to finish.",
+     "ចម្លើយរបស់អ្នកត្រូវបានរក្សាទុក។ អ្នកអាចត្រឡប់មកបញ្ចប់នៅពេលក្រោយ។"},
+    {"Time left: about %lld minutes. Answers sent after the time limit do not count.",
+     "ពេលនៅសល់៖ ប្រហែល %lld នាទី។ ចម្លើយដែលផ្ញើក្រោយពេលកំណត់មិនត្រូវបានរាប់ទេ។"},
+    {"Save and finish later", "រក្សាទុក ហើយបញ្ចប់ពេលក្រោយ"},
+    {"Submit answers", "បញ្ជូនចម្លើយ"},
+    {"The answers do not match this quiz.", "ចម្លើយមិនត្រូវនឹងតេស្តនេះទេ។"},
+    {"Item analysis", "ការវិភាគសំណួរ"},
+    {"For each question: the share of learners who answered it right in their first attempt, for everyone and "
+     "by sex, and the wrong answers chosen most often (with how many learners chose them).",
+     "សម្រាប់សំណួរនីមួយៗ៖ ភាគរយអ្នកសិក្សាដែលឆ្លើយត្រូវនៅការធ្វើតេស្តលើកដំបូង សម្រាប់ទាំងអស់គ្នា និងតាមភេទ "
+     "និងចម្លើយខុសដែលត្រូវបានជ្រើសរើសញឹកញាប់បំផុត (ជាមួយចំនួនអ្នកសិក្សាដែលបានជ្រើសរើស)។"},
+    {"Question", "សំណួរ"},
+    {"Right (all)", "ត្រឹមត្រូវ (ទាំងអស់)"},
+    {"Women", "ស្ត្រី"},
+    {"Men", "បុរស"},
+    {"Most frequent wrong answers", "ចម្លើយខុសញឹកញាប់បំផុត"},
+    {"This course has no quizzes.", "វគ្គសិក្សានេះមិនមានតេស្តទេ។"},
 };
 
 void quiz_messages_register(void)

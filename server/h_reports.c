@@ -218,10 +218,10 @@ static void report_job_release(void *result)
 }
 
 static const struct flight_ops report_flight_ops = {
-	.result_size = sizeof(struct report),
-	.run = report_job_run,
-	.copy = report_job_copy,
-	.release = report_job_release,
+    .result_size = sizeof(struct report),
+    .run = report_job_run,
+    .copy = report_job_copy,
+    .release = report_job_release,
 };
 
 static int run_shared(struct req *r, const struct report_query *q, struct report *rep, struct err *e)

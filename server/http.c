@@ -19,11 +19,11 @@
 
 /* Headers that every response carries (CivetWeb's additional_header does not apply to callbacks). */
 static const char security_headers[] =
-	"Content-Security-Policy: default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
-	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'\r\n"
-	"X-Content-Type-Options: nosniff\r\n"
-	"X-Frame-Options: DENY\r\n"
-	"Referrer-Policy: same-origin\r\n";
+    "Content-Security-Policy: default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "X-Frame-Options: DENY\r\n"
+    "Referrer-Policy: same-origin\r\n";
 
 int http_status_of(int rc)
 {
@@ -181,38 +181,63 @@ static bool accepts_gzip(struct req *r)
 
 static bool compressible(const char *type)
 {
-	return str_starts(type, "text/") || str_starts(type, "application/json") ||
-	       str_starts(type, "image/svg") || str_starts(type, "application/ld+json");
+	return str_starts(type, "text/") || str_starts(type, "application/json") || str_starts(type, "image/svg") ||
+	       str_starts(type, "application/ld+json");
 }
 
 static const char *status_text(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 206: return "Partial Content";
-	case 303: return "See Other";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 408: return "Request Timeout";
-	case 411: return "Length Required";
-	case 413: return "Payload Too Large";
-	case 414: return "URI Too Long";
-	case 416: return "Range Not Satisfiable";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Status";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 204:
+		return "No Content";
+	case 206:
+		return "Partial Content";
+	case 303:
+		return "See Other";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 408:
+		return "Request Timeout";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Payload Too Large";
+	case 414:
+		return "URI Too Long";
+	case 416:
+		return "Range Not Satisfiable";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Status";
 	}
 }
 
@@ -233,8 +258,9 @@ static int send_parts(struct req *r, int status, const char *type, bool gzip, co
 	/* A query of this request ended on an error (db_step_row): its page would show a short list as if
 	 * it were whole. Say so instead. */
 	if ((status < 400 && db_read_failed(true)) || (status >= 500 && status != 503 && db_unavailable()))
-		return resp_error(r, 503, tr(r->lang ? r->lang : "en",
-					     "The database could not be read. Please try again in a moment."));
+		return resp_error(
+		    r, 503,
+		    tr(r->lang ? r->lang : "en", "The database could not be read. Please try again in a moment."));
 	size_t here = 0; /* streamed: a body the caller writes itself after the head */
 	for (int i = 0; i < nparts; i++)
 		here += parts[i].len;
@@ -244,9 +270,9 @@ static int send_parts(struct req *r, int status, const char *type, bool gzip, co
 	struct buf out = BUF_INIT;
 	buf_grow(&out, 1024 + (whole ? here : 0));
 	/* While the server drains for a graceful stop, clients are told to take their next request elsewhere. */
-	buf_printf(&out, "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s%s%sContent-Length: %zu\r\n%s\r\n", status,
-		   status_text(status), type ? "Content-Type: " : "", type ? type : "", type ? "\r\n" : "",
-		   security_headers, gzip ? "Content-Encoding: gzip\r\n" : "",
+	buf_printf(&out, "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s%s%sContent-Length: %zu\r\n%s\r\n", status, status_text(status),
+		   type ? "Content-Type: " : "", type ? type : "", type ? "\r\n" : "", security_headers,
+		   gzip ? "Content-Encoding: gzip\r\n" : "",
 		   type && compressible(type) ? "Vary: Accept-Encoding\r\n" : "", buf_str(&pending.headers),
 		   observe_draining() ? "Connection: close\r\n" : "", len, headers ? headers : "");
 	for (int i = 0; body && whole && i < nparts; i++)
@@ -273,8 +299,9 @@ static int send_parts(struct req *r, int status, const char *type, bool gzip, co
 int resp_head(struct req *r, int status, const char *type, const char *headers)
 {
 	struct buf out = BUF_INIT;
-	buf_printf(&out, "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s\r\n", status, status_text(status), type ? "Content-Type: " : "",
-		   type ? type : "", type ? "\r\n" : "", security_headers, buf_str(&pending.headers), headers ? headers : "");
+	buf_printf(&out, "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s\r\n", status, status_text(status),
+		   type ? "Content-Type: " : "", type ? type : "", type ? "\r\n" : "", security_headers,
+		   buf_str(&pending.headers), headers ? headers : "");
 	mg_write(r->conn, out.data, out.len);
 	buf_release(&out);
 	buf_reset(&pending.headers);
@@ -302,8 +329,8 @@ int resp_send(struct req *r, int status, const char *type, const void *body, siz
 	return status;
 }
 
-int resp_stream(struct req *r, int status, const char *type, size_t len, const char *headers,
-		resp_read_fn read, void *ctx)
+int resp_stream(struct req *r, int status, const char *type, size_t len, const char *headers, resp_read_fn read,
+		void *ctx)
 {
 	send_parts(r, status, type, false, headers, NULL, 0, len);
 	if (strcmp(r->method, "HEAD") == 0)
@@ -338,10 +365,10 @@ int resp_stream(struct req *r, int status, const char *type, size_t len, const c
  */
 struct zpart {
 	struct zpart *next;
-	char key[65];   /* the caller's name for the content (a hash of it) */
+	char key[65]; /* the caller's name for the content (a hash of it) */
 	uLong crc;
-	size_t len;     /* uncompressed length */
-	char *text;     /* the uncompressed part, to confirm a hit */
+	size_t len;	/* uncompressed length */
+	char *text;	/* the uncompressed part, to confirm a hit */
 	struct buf raw; /* raw deflate blocks ending in a sync flush (byte-aligned, not final) */
 };
 static struct zpart *zparts;

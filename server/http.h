@@ -7,10 +7,10 @@
  */
 #ifndef SALA_HTTP_H
 #define SALA_HTTP_H
-#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/db.h"
 
 #include "accounts/sessions.h"
 #include "accounts/users.h"
@@ -158,8 +158,8 @@ int resp_send(struct req *r, int status, const char *type, const void *body, siz
  * so read() must take what it needs from the database anew each time.
  */
 typedef int (*resp_read_fn)(void *ctx, size_t off, void *buf, size_t n);
-int resp_stream(struct req *r, int status, const char *type, size_t len, const char *headers,
-		resp_read_fn read, void *ctx);
+int resp_stream(struct req *r, int status, const char *type, size_t len, const char *headers, resp_read_fn read,
+		void *ctx);
 /*
  * The answer to HEAD for a document made on request (a certificate, a bulk
  * print): the status and headers a GET would send, without Content-Length

@@ -1,9 +1,9 @@
 /* Each area adds its message table here: i18n_register(table, n). */
 #include "lib/i18n.h"
 #include "server/h_certs.h"
+#include "server/h_learn.h"
 #include "server/h_quiz.h"
 #include "server/h_reports.h"
-#include "server/h_learn.h"
 #include "server/packages.h"
 #include "server/server.h"
 

@@ -52,8 +52,7 @@ static int in_flight;
 static int draining;
 static unsigned long long bytes_total;
 
-void observe_init(const struct route *const *tables, size_t ntables, const char *db_path,
-		  long long min_free_bytes)
+void observe_init(const struct route *const *tables, size_t ntables, const char *db_path, long long min_free_bytes)
 {
 	obs.tables = tables;
 	obs.ntables = ntables;
@@ -122,9 +121,9 @@ static const struct route *route_of(size_t slot)
 /* Query parameters whose values are logged; every other value (code, next, q, token...) is written as "*". */
 static bool query_value_shown(const char *key, size_t n)
 {
-	static const char *const shown[] = {"added", "by",    "course", "done",	 "enrolled", "format", "from",
-					    "lang",  "limit", "org",	"parent", "reissued", "revoked", "saved",
-					    "to",    "page",  "active"};
+	static const char *const shown[] = {"added",   "by",	"course", "done", "enrolled", "format",
+					    "from",    "lang",	"limit",  "org",  "parent",   "reissued",
+					    "revoked", "saved", "to",	  "page", "active"};
 	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
 		if (strlen(shown[i]) == n && memcmp(shown[i], key, n) == 0)
 			return true;
@@ -257,8 +256,9 @@ static int h_health(struct req *r)
 	if (obs.db_path && avail < 0)
 		buf_printf(&problems, "disk: cannot read the free space of the database's filesystem\n");
 	else if (avail >= 0 && avail < obs.min_free)
-		buf_printf(&problems, "disk: %lld bytes free on the database's filesystem, below the minimum of %lld "
-				      "(sala serve --min-free-mb)\n",
+		buf_printf(&problems,
+			   "disk: %lld bytes free on the database's filesystem, below the minimum of %lld "
+			   "(sala serve --min-free-mb)\n",
 			   avail, obs.min_free);
 	bool ok = problems.len == 0;
 	buf_puts(&body, ok ? "ok\n" : "unhealthy\n");
@@ -369,7 +369,8 @@ static long long resident_bytes(void)
 static void metrics_requests(struct buf *b)
 {
 	static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
-	metric_head(b, "sala_http_requests_total", "counter", "HTTP requests answered, by route pattern and status class.");
+	metric_head(b, "sala_http_requests_total", "counter",
+		    "HTTP requests answered, by route pattern and status class.");
 	struct buf l = BUF_INIT;
 	for (size_t i = 0; i < obs.nstats; i++) {
 		for (int c = 0; c < 5; c++) {
@@ -466,14 +467,14 @@ static int h_metrics(struct req *r)
 	buf_printf(&b, "sala_process_resident_memory_bytes %lld\n", resident_bytes());
 	metric_head(&b, "sala_process_start_time_seconds", "gauge", "Start time of the process, Unix seconds.");
 	buf_printf(&b, "sala_process_start_time_seconds %lld\n", (long long)obs.started);
-	int status = resp_send(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len,
-			       "Cache-Control: no-store\r\n");
+	int status =
+	    resp_send(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len, "Cache-Control: no-store\r\n");
 	buf_release(&b);
 	return status;
 }
 
 const struct route ops_routes[] = {
-	{"GET", "/healthz", 0, h_health, 0},
-	{"GET", "/metrics", 0, h_metrics, 0},
-	{NULL, NULL, 0, NULL, 0},
+    {"GET", "/healthz", 0, h_health, 0},
+    {"GET", "/metrics", 0, h_metrics, 0},
+    {NULL, NULL, 0, NULL, 0},
 };

@@ -18,8 +18,7 @@
  * deleted or replaced file) and the free disk space below which /healthz is
  * unhealthy.
  */
-void observe_init(const struct route *const *tables, size_t ntables, const char *db_path,
-		  long long min_free_bytes);
+void observe_init(const struct route *const *tables, size_t ntables, const char *db_path, long long min_free_bytes);
 
 /* A request starts: counted in flight; *t0 is its start time. */
 void observe_begin(struct timespec *t0);

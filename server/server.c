@@ -18,8 +18,8 @@
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "lib/util.h"
 #include "lib/settings.h"
+#include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "server/conns.h"
 #include "server/multipart.h"
@@ -34,8 +34,8 @@ static volatile sig_atomic_t stopping;
 static const char *db_path;
 
 static const struct route *const tables[] = {
-	view_routes, auth_routes, profile_routes, admin_routes, package_routes, course_routes, quiz_routes, report_routes, cert_routes, api_routes,
-	ops_routes,
+    view_routes, auth_routes,	profile_routes, admin_routes, package_routes, course_routes,
+    quiz_routes, report_routes, cert_routes,	api_routes,   ops_routes,
 };
 
 static volatile sig_atomic_t hangup, stop_signal;
@@ -169,7 +169,8 @@ static bool state_changing(const char *m)
 	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
 }
 
-/* Cross-site request forgery: forms carry a token; the API needs JSON (forcing a preflight) and, with a cookie session, the token header. */
+/* Cross-site request forgery: forms carry a token; the API needs JSON (forcing a preflight) and, with a cookie session,
+ * the token header. */
 static bool csrf_pass(struct req *r)
 {
 	if (!state_changing(r->method))
@@ -195,8 +196,8 @@ static bool csrf_pass(struct req *r)
  */
 static bool forced_change_allows(const char *method, const char *path)
 {
-	static const char *const open_paths[] = {"/profile/password", "/api/v1/me/password", "/logout", "/api/v1/logout",
-						 "/lang", "/healthz"};
+	static const char *const open_paths[] = {
+	    "/profile/password", "/api/v1/me/password", "/logout", "/api/v1/logout", "/lang", "/healthz"};
 	for (size_t i = 0; i < sizeof open_paths / sizeof open_paths[0]; i++)
 		if (strcmp(path, open_paths[i]) == 0)
 			return true;
@@ -239,8 +240,9 @@ static bool writes_stopped(struct req *r, int *status)
 {
 	if (!state_changing(r->method) || db_file_ok())
 		return false;
-	*status = resp_error(r, 503, tr(r->lang, "The server cannot save anything right now: its database file is "
-						 "missing or was replaced. Nothing was saved. Please try again later."));
+	*status = resp_error(r, 503,
+			     tr(r->lang, "The server cannot save anything right now: its database file is "
+					 "missing or was replaced. Nothing was saved. Please try again later."));
 	return true;
 }
 
@@ -250,7 +252,10 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	struct timespec t0;
 	observe_begin(&t0);
-	struct req r = {.conn = conn, .db = pool ? db_pool_take(pool, POOL_WAIT_MS) : NULL, .method = ri->request_method, .remote = ri->remote_addr};
+	struct req r = {.conn = conn,
+			.db = pool ? db_pool_take(pool, POOL_WAIT_MS) : NULL,
+			.method = ri->request_method,
+			.remote = ri->remote_addr};
 	const struct route *hit = NULL;
 	http_request_begin();
 	/* The one client address of the request: the TCP peer, or what a trusted proxy says it forwarded for. */
@@ -267,7 +272,8 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 		r.lang = "en";
 		r.cause = pool ? "no database connection came free in time (see sala_db_pool_timeouts_total)"
 			       : "the server has no database";
-		status = resp_error(&r, 503, "The server is busy, or its database is not available. Please try again in a moment.");
+		status = resp_error(
+		    &r, 503, "The server is busy, or its database is not available. Please try again in a moment.");
 		goto done;
 	}
 	/* A GET reads from one snapshot (anything that writes ends it: lib/db.h). */
@@ -339,15 +345,16 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 			goto done;
 		}
 		if (bad) {
-			status = resp_error(&r, bad, bad == 413   ? tr(r.lang, "The request is too large.")
-						     : bad == 411 ? tr(r.lang, "The request must give its Content-Length.")
-								  : tr(r.lang, "The request could not be read."));
+			status = resp_error(&r, bad,
+					    bad == 413	 ? tr(r.lang, "The request is too large.")
+					    : bad == 411 ? tr(r.lang, "The request must give its Content-Length.")
+							 : tr(r.lang, "The request could not be read."));
 			mg_printf(conn, "%s", ""); /* nothing more to read: the connection closes */
 			goto done;
 		}
 		if (!csrf_pass(&r)) {
-			status = resp_error(&r, 403,
-					    tr(r.lang, "The form has expired or came from another site. Please try again."));
+			status = resp_error(
+			    &r, 403, tr(r.lang, "The form has expired or came from another site. Please try again."));
 			goto done;
 		}
 	}
@@ -386,8 +393,10 @@ static void self_connect(const char *host, int port)
 	if (fd < 0)
 		return;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-		log_msg(LOG_WARN, "conn-cap", "cannot connect to itself on %s:%d: connections per address are capped "
-			"from the first closed connection on", host, port);
+		log_msg(LOG_WARN, "conn-cap",
+			"cannot connect to itself on %s:%d: connections per address are capped "
+			"from the first closed connection on",
+			host, port);
 	close(fd);
 }
 
@@ -563,7 +572,8 @@ static void log_started(const char *host, int port, int drain_s)
 	if (strcmp(host, "0.0.0.0") == 0)
 		log_msg(LOG_WARN, "start",
 			"listening on %s: every machine that can reach this one can connect; serve on 127.0.0.1 behind "
-			"nginx with TLS unless this is what you want", addr);
+			"nginx with TLS unless this is what you want",
+			addr);
 }
 
 /* The stop line: the address that was served, and how many requests the drain deadline cut. */
@@ -604,20 +614,32 @@ int server_run(const struct server_opts *o)
 	snprintf(threads, sizeof threads, "%d", o->threads > 0 ? o->threads : SERVER_THREADS);
 	/* No document_root: every byte comes from handlers (no directory listing, no CGI). */
 	const char *options[] = {
-		"listening_ports", listen,
-		"num_threads", threads,
-		"tcp_nodelay", "1",
-		"request_timeout_ms", "10000",
-		"keep_alive_timeout_ms", "5000",
-		"enable_keep_alive", "yes",
-		"max_request_size", "16384",
-		"enable_directory_listing", "no",
-		"cgi_pattern", "**.sala-no-cgi$",
-		/* Empty: CivetWeb answers no CORS preflight itself; OPTIONS reaches dispatch. */
-		"access_control_allow_origin", "",
-		"access_control_allow_methods", "",
-		"access_control_allow_headers", "",
-		NULL,
+	    "listening_ports",
+	    listen,
+	    "num_threads",
+	    threads,
+	    "tcp_nodelay",
+	    "1",
+	    "request_timeout_ms",
+	    "10000",
+	    "keep_alive_timeout_ms",
+	    "5000",
+	    "enable_keep_alive",
+	    "yes",
+	    "max_request_size",
+	    "16384",
+	    "enable_directory_listing",
+	    "no",
+	    "cgi_pattern",
+	    "**.sala-no-cgi$",
+	    /* Empty: CivetWeb answers no CORS preflight itself; OPTIONS reaches dispatch. */
+	    "access_control_allow_origin",
+	    "",
+	    "access_control_allow_methods",
+	    "",
+	    "access_control_allow_headers",
+	    "",
+	    NULL,
 	};
 	struct mg_callbacks cb = {0};
 	cb.exit_thread = exit_thread;

@@ -8,11 +8,11 @@
 #define SESSION_COOKIE "sala_session"
 
 struct server_opts {
-	const char *listen;  /* "127.0.0.1:8080"; port 0 picks a free one */
+	const char *listen; /* "127.0.0.1:8080"; port 0 picks a free one */
 	const char *db_path;
 	int threads;
-	int db_connections; /* pooled database connections (SERVER_DB_CONNECTIONS) */
-	int db_cache_kb;    /* page cache of each, in KB (SERVER_DB_CACHE_KB) */
+	int db_connections;    /* pooled database connections (SERVER_DB_CONNECTIONS) */
+	int db_cache_kb;       /* page cache of each, in KB (SERVER_DB_CACHE_KB) */
 	const char *port_file; /* when set, the chosen port is written there (tests) */
 	int conns_per_address; /* most open connections from one client address; 0: no cap; -1: the default */
 	int drain_seconds;     /* on SIGTERM, how long in-flight requests may run on (SERVER_DRAIN_SECONDS) */

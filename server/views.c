@@ -9,65 +9,65 @@
 
 /* Mobile-first, no JavaScript. Khmer fonts the device has come first in the stack. */
 static const char css[] =
-	":root{--ink:#1b1f24;--muted:#4a5560;--bg:#fff;--brand:#0b4f8a;--brand-ink:#fff;--line:#d0d7de;"
-	"--ok:#1a6b32;--bad:#a4161a;--soft:#f3f6f9}"
-	"*{box-sizing:border-box}"
-	"html{font-family:'Noto Sans Khmer','Khmer OS System','Khmer OS','Leelawadee UI','Khmer UI',"
-	"system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif;font-size:100%;line-height:1.6;"
-	"color:var(--ink);background:var(--bg)}"
-	"body{margin:0;overflow-wrap:break-word;word-break:normal}"
-	":lang(km){line-height:1.9}"
-	"a{color:var(--brand);text-underline-offset:2px}"
-	"a:focus,button:focus,input:focus,select:focus,textarea:focus,summary:focus{outline:3px solid #f5a623;"
-	"outline-offset:2px}"
-	".skip{position:absolute;left:-999px;top:0;background:var(--brand);color:var(--brand-ink);padding:.5rem 1rem}"
-	".skip:focus{left:0;z-index:10}"
-	"header.site{background:var(--brand);color:var(--brand-ink);padding:.5rem 1rem;display:flex;"
-	"flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between}"
-	"header.site a{color:var(--brand-ink)}"
-	".brand{font-weight:700;font-size:1.2rem;text-decoration:none}"
-	"nav ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}"
-	".langs{display:flex;gap:.25rem;margin:0}"
-	".langs button{background:transparent;color:var(--brand-ink);border:1px solid var(--brand-ink);"
-	"border-radius:4px;padding:.2rem .6rem;font:inherit;cursor:pointer}"
-	".langs button[aria-pressed=true]{background:var(--brand-ink);color:var(--brand);font-weight:700}"
-	".langs a{border:1px solid var(--brand-ink);border-radius:4px;padding:.2rem .6rem;text-decoration:none}"
-	".langs a[aria-current]{background:var(--brand-ink);color:var(--brand);font-weight:700}"
-	"main{max-width:46rem;margin:0 auto;padding:1rem}"
-	"main.wide{max-width:72rem}"
-	"footer{border-top:1px solid var(--line);color:var(--muted);padding:1rem;text-align:center;font-size:.9rem}"
-	"h1{font-size:1.6rem;line-height:1.3}h2{font-size:1.3rem}"
-	"label{display:block;font-weight:600;margin-top:.75rem}"
-	"input,select,textarea{font:inherit;width:100%;max-width:30rem;padding:.5rem;border:1px solid #6b7580;"
-	"border-radius:4px;background:#fff;color:var(--ink)}"
-	"input[type=checkbox],input[type=radio]{width:auto;margin-right:.5rem}"
-	"button,.button{display:inline-block;font:inherit;background:var(--brand);color:var(--brand-ink);"
-	"border:0;border-radius:4px;padding:.6rem 1.2rem;margin-top:1rem;cursor:pointer;text-decoration:none}"
-	".button.secondary,button.secondary{background:#fff;color:var(--brand);border:1px solid var(--brand)}"
-	".notice{border-left:6px solid;padding:.5rem 1rem;margin:1rem 0;background:var(--soft)}"
-	".notice.ok{border-color:var(--ok)}.notice.error{border-color:var(--bad)}.notice.info{border-color:var(--brand)}"
-	"table{border-collapse:collapse;width:100%;margin:1rem 0}"
-	"th,td{border-bottom:1px solid var(--line);padding:.4rem;text-align:left;vertical-align:top}"
-	"td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}"
-	".table-scroll{overflow-x:auto}"
-	".cards{list-style:none;padding:0;display:grid;gap:1rem}"
-	".card{border:1px solid var(--line);border-radius:6px;padding:1rem}"
-	".card h2,.card h3{margin-top:0}"
-	".meta{color:var(--muted);font-size:.95rem}"
-	".status{font-weight:600}"
-	"progress{width:100%;height:1rem}"
-	".outline{padding-left:1.2rem}.outline .done::marker{content:'\\2713  '}"
-	".pager{display:flex;justify-content:space-between;gap:1rem;margin:2rem 0;flex-wrap:wrap}"
-	/* Learner pages: comfortable tap targets at 360 px, wide lesson tables scroll on their own. */
-	".pager a{display:inline-block;padding:.35rem 0}.outline li{margin:.5rem 0}"
-	".lesson table{display:block;overflow-x:auto}.progress{margin:.5rem 0}"
-	".lesson img,.lesson video{max-width:100%;height:auto}"
-	".lesson pre{overflow-x:auto;background:var(--soft);padding:.5rem}"
-	"fieldset{border:1px solid var(--line);border-radius:6px;margin:1rem 0;padding:.5rem 1rem}"
-	"legend{font-weight:600;padding:0 .25rem}"
-	".right{color:var(--ok)}.wrong{color:var(--bad)}"
-	".chart text{font-size:12px;fill:var(--ink)}"
-	"@media (min-width:40rem){.cards{grid-template-columns:repeat(2,1fr)}}";
+    ":root{--ink:#1b1f24;--muted:#4a5560;--bg:#fff;--brand:#0b4f8a;--brand-ink:#fff;--line:#d0d7de;"
+    "--ok:#1a6b32;--bad:#a4161a;--soft:#f3f6f9}"
+    "*{box-sizing:border-box}"
+    "html{font-family:'Noto Sans Khmer','Khmer OS System','Khmer OS','Leelawadee UI','Khmer UI',"
+    "system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif;font-size:100%;line-height:1.6;"
+    "color:var(--ink);background:var(--bg)}"
+    "body{margin:0;overflow-wrap:break-word;word-break:normal}"
+    ":lang(km){line-height:1.9}"
+    "a{color:var(--brand);text-underline-offset:2px}"
+    "a:focus,button:focus,input:focus,select:focus,textarea:focus,summary:focus{outline:3px solid #f5a623;"
+    "outline-offset:2px}"
+    ".skip{position:absolute;left:-999px;top:0;background:var(--brand);color:var(--brand-ink);padding:.5rem 1rem}"
+    ".skip:focus{left:0;z-index:10}"
+    "header.site{background:var(--brand);color:var(--brand-ink);padding:.5rem 1rem;display:flex;"
+    "flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between}"
+    "header.site a{color:var(--brand-ink)}"
+    ".brand{font-weight:700;font-size:1.2rem;text-decoration:none}"
+    "nav ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}"
+    ".langs{display:flex;gap:.25rem;margin:0}"
+    ".langs button{background:transparent;color:var(--brand-ink);border:1px solid var(--brand-ink);"
+    "border-radius:4px;padding:.2rem .6rem;font:inherit;cursor:pointer}"
+    ".langs button[aria-pressed=true]{background:var(--brand-ink);color:var(--brand);font-weight:700}"
+    ".langs a{border:1px solid var(--brand-ink);border-radius:4px;padding:.2rem .6rem;text-decoration:none}"
+    ".langs a[aria-current]{background:var(--brand-ink);color:var(--brand);font-weight:700}"
+    "main{max-width:46rem;margin:0 auto;padding:1rem}"
+    "main.wide{max-width:72rem}"
+    "footer{border-top:1px solid var(--line);color:var(--muted);padding:1rem;text-align:center;font-size:.9rem}"
+    "h1{font-size:1.6rem;line-height:1.3}h2{font-size:1.3rem}"
+    "label{display:block;font-weight:600;margin-top:.75rem}"
+    "input,select,textarea{font:inherit;width:100%;max-width:30rem;padding:.5rem;border:1px solid #6b7580;"
+    "border-radius:4px;background:#fff;color:var(--ink)}"
+    "input[type=checkbox],input[type=radio]{width:auto;margin-right:.5rem}"
+    "button,.button{display:inline-block;font:inherit;background:var(--brand);color:var(--brand-ink);"
+    "border:0;border-radius:4px;padding:.6rem 1.2rem;margin-top:1rem;cursor:pointer;text-decoration:none}"
+    ".button.secondary,button.secondary{background:#fff;color:var(--brand);border:1px solid var(--brand)}"
+    ".notice{border-left:6px solid;padding:.5rem 1rem;margin:1rem 0;background:var(--soft)}"
+    ".notice.ok{border-color:var(--ok)}.notice.error{border-color:var(--bad)}.notice.info{border-color:var(--brand)}"
+    "table{border-collapse:collapse;width:100%;margin:1rem 0}"
+    "th,td{border-bottom:1px solid var(--line);padding:.4rem;text-align:left;vertical-align:top}"
+    "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".table-scroll{overflow-x:auto}"
+    ".cards{list-style:none;padding:0;display:grid;gap:1rem}"
+    ".card{border:1px solid var(--line);border-radius:6px;padding:1rem}"
+    ".card h2,.card h3{margin-top:0}"
+    ".meta{color:var(--muted);font-size:.95rem}"
+    ".status{font-weight:600}"
+    "progress{width:100%;height:1rem}"
+    ".outline{padding-left:1.2rem}.outline .done::marker{content:'\\2713  '}"
+    ".pager{display:flex;justify-content:space-between;gap:1rem;margin:2rem 0;flex-wrap:wrap}"
+    /* Learner pages: comfortable tap targets at 360 px, wide lesson tables scroll on their own. */
+    ".pager a{display:inline-block;padding:.35rem 0}.outline li{margin:.5rem 0}"
+    ".lesson table{display:block;overflow-x:auto}.progress{margin:.5rem 0}"
+    ".lesson img,.lesson video{max-width:100%;height:auto}"
+    ".lesson pre{overflow-x:auto;background:var(--soft);padding:.5rem}"
+    "fieldset{border:1px solid var(--line);border-radius:6px;margin:1rem 0;padding:.5rem 1rem}"
+    "legend{font-weight:600;padding:0 .25rem}"
+    ".right{color:var(--ok)}.wrong{color:var(--bad)}"
+    ".chart text{font-size:12px;fill:var(--ink)}"
+    "@media (min-width:40rem){.cards{grid-template-columns:repeat(2,1fr)}}";
 
 static char css_etag[17];
 
@@ -106,8 +106,9 @@ static void nav_link(struct req *r, struct buf *b, const char *href, const char 
 /* From the doctype to the brand link of the site header. */
 static void page_head(struct req *r, struct buf *b, const char *title, const char *home)
 {
-	buf_printf(b, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
-		      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>",
+	buf_printf(b,
+		   "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
+		   "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>",
 		   r->lang);
 	buf_html(b, title);
 	buf_puts(b, " · ");
@@ -204,8 +205,8 @@ void form_begin(struct req *r, struct buf *b, const char *action)
 	buf_printf(b, "\"><input type=\"hidden\" name=\"csrf\" value=\"%s\">", req_csrf(r));
 }
 
-void field_input(struct buf *b, const char *name, const char *label, const char *type, const char *value,
-		 bool required, const char *autocomplete)
+void field_input(struct buf *b, const char *name, const char *label, const char *type, const char *value, bool required,
+		 const char *autocomplete)
 {
 	buf_printf(b, "<label for=\"f-%s\">", name);
 	buf_html(b, label);
@@ -222,8 +223,7 @@ void field_input(struct buf *b, const char *name, const char *label, const char 
 	buf_puts(b, ">");
 }
 
-void field_select(struct buf *b, const char *name, const char *label, const char *selected,
-		  const char *const *options)
+void field_select(struct buf *b, const char *name, const char *label, const char *selected, const char *const *options)
 {
 	buf_printf(b, "<label for=\"f-%s\">", name);
 	buf_html(b, label);
@@ -294,6 +294,6 @@ static int h_css(struct req *r)
 }
 
 const struct route view_routes[] = {
-	{"GET", "/static/sala.*", 0, h_css, 0},
-	{NULL, NULL, 0, NULL, 0},
+    {"GET", "/static/sala.*", 0, h_css, 0},
+    {NULL, NULL, 0, NULL, 0},
 };

@@ -31,11 +31,10 @@ const char *T(struct req *r, const char *en);
 /* <form method=post action=...> with the CSRF field. */
 void form_begin(struct req *r, struct buf *b, const char *action);
 /* A labelled input: type is "text", "password", "email", "date", "number"... */
-void field_input(struct buf *b, const char *name, const char *label, const char *type, const char *value,
-		 bool required, const char *autocomplete);
+void field_input(struct buf *b, const char *name, const char *label, const char *type, const char *value, bool required,
+		 const char *autocomplete);
 /* A labelled <select>; options are pairs value,label ending with NULL. */
-void field_select(struct buf *b, const char *name, const char *label, const char *selected,
-		  const char *const *options);
+void field_select(struct buf *b, const char *name, const char *label, const char *selected, const char *const *options);
 void form_submit(struct buf *b, const char *label);
 /* A notice box; kind is "ok", "error" or "info". The text is escaped. */
 void notice(struct buf *b, const char *kind, const char *text);

@@ -3,10 +3,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cmocka.h>
 
 #include "accounts/orgs.h"
 #include "accounts/sessions.h"
@@ -37,8 +37,9 @@ static int teardown(void **state)
 /* Everything the imports may touch, as one number, to prove "nothing changed". */
 static int64_t fingerprint(struct db *db)
 {
-	return db_int(db, "SELECT (SELECT count(*) FROM org_units) * 1000000 + (SELECT count(*) FROM users) * 1000 + "
-			  "(SELECT count(*) FROM user_roles)",
+	return db_int(db,
+		      "SELECT (SELECT count(*) FROM org_units) * 1000000 + (SELECT count(*) FROM users) * 1000 + "
+		      "(SELECT count(*) FROM user_roles)",
 		      NULL, NULL, -1);
 }
 
@@ -62,9 +63,8 @@ static void test_provinces_seeded(void **state)
 	assert_int_equal(db_int(db, "SELECT count(*) FROM org_units WHERE level = 'province'", NULL, NULL, 0), 25);
 	static const struct {
 		const char *code, *en, *km;
-	} some[] = {{"01", "Banteay Meanchey", "បន្ទាយមានជ័យ"},
-		    {"12", "Phnom Penh", "ភ្នំពេញ"},
-		    {"25", "Tboung Khmum", "ត្បូងឃ្មុំ"}};
+	} some[] = {
+	    {"01", "Banteay Meanchey", "បន្ទាយមានជ័យ"}, {"12", "Phnom Penh", "ភ្នំពេញ"}, {"25", "Tboung Khmum", "ត្បូងឃ្មុំ"}};
 	for (size_t i = 0; i < 3; i++) {
 		struct db_stmt *st = db_stmt(db, "SELECT name_en, name_km FROM org_units WHERE code = ?");
 		db_bind_text(st, 1, some[i].code);
@@ -149,13 +149,16 @@ static void test_demo_accounts_and_admins(void **state)
 		const char *name, *roles;
 		bool demo, active;
 	} people[] = {
-		{"learner", "learner", true, true},   {"admin", "admin;learner", true, true},
-		{"trainer", "trainer", true, false},  {"sokha", "learner", false, true},
-		{"dara", "admin", false, false},
+	    {"learner", "learner", true, true},	 {"admin", "admin;learner", true, true},
+	    {"trainer", "trainer", true, false}, {"sokha", "learner", false, true},
+	    {"dara", "admin", false, false},
 	};
 	for (size_t i = 0; i < sizeof people / sizeof people[0]; i++) {
-		struct user_input u = {.username = people[i].name, .full_name = "Test Person", .org_code = ORG_ROOT_CODE,
-				       .roles = people[i].roles, .password = "Kampot-Pepper-Harvest-77",
+		struct user_input u = {.username = people[i].name,
+				       .full_name = "Test Person",
+				       .org_code = ORG_ROOT_CODE,
+				       .roles = people[i].roles,
+				       .password = "Kampot-Pepper-Harvest-77",
 				       .is_demo = people[i].demo};
 		int64_t id = user_add(db, &u, &e);
 		assert_true(id > 0);
@@ -212,17 +215,17 @@ static void test_users_import_one_bad_row_imports_nothing(void **state)
 	static const struct {
 		const char *row, *message;
 	} bad[] = {
-		{"ok1,Good Name,,female,17,,learner,,,long-enough-1", NULL},
-		{"b@d name,Bad,,female,17,,learner,,,long-enough-1", "in.csv:3: invalid username 'b@d name'"},
-		{"nosex,Name,,woman,17,,learner,,,long-enough-1", "in.csv:4: sex must be female, male, other or "
-								    "unspecified, not 'woman'"},
-		{"noorg,Name,,male,99,,learner,,,long-enough-1", "in.csv:5: unknown org_code '99'"},
-		{"shortpw,Name,,male,17,,learner,,,short", "in.csv:6: The password must have at least 10 characters."},
-		{"badrole,Name,,male,17,,chief,,,long-enough-1", "in.csv:7: unknown role 'chief'"},
-		{"ok1,Dup,,male,17,,learner,,,long-enough-1", "in.csv:8: username 'ok1' appears twice (also on line 2)"},
-		{"noname,,,male,17,,learner,,,long-enough-1", "in.csv:9: full_name is empty"},
-		{"mail,Name,,male,17,,learner,not-an-address,,long-enough-1", "in.csv:10: email 'not-an-address' is "
-									       "not an address"},
+	    {"ok1,Good Name,,female,17,,learner,,,long-enough-1", NULL},
+	    {"b@d name,Bad,,female,17,,learner,,,long-enough-1", "in.csv:3: invalid username 'b@d name'"},
+	    {"nosex,Name,,woman,17,,learner,,,long-enough-1", "in.csv:4: sex must be female, male, other or "
+							      "unspecified, not 'woman'"},
+	    {"noorg,Name,,male,99,,learner,,,long-enough-1", "in.csv:5: unknown org_code '99'"},
+	    {"shortpw,Name,,male,17,,learner,,,short", "in.csv:6: The password must have at least 10 characters."},
+	    {"badrole,Name,,male,17,,chief,,,long-enough-1", "in.csv:7: unknown role 'chief'"},
+	    {"ok1,Dup,,male,17,,learner,,,long-enough-1", "in.csv:8: username 'ok1' appears twice (also on line 2)"},
+	    {"noname,,,male,17,,learner,,,long-enough-1", "in.csv:9: full_name is empty"},
+	    {"mail,Name,,male,17,,learner,not-an-address,,long-enough-1", "in.csv:10: email 'not-an-address' is "
+									  "not an address"},
 	};
 	struct buf csv = BUF_INIT;
 	buf_puts(&csv, "username,full_name,full_name_km,sex,org_code,position,role,email,phone,password\n");
@@ -258,8 +261,11 @@ static void test_users_import_header_problems(void **state)
 
 static int64_t add_user(struct db *db, const char *name)
 {
-	struct user_input u = {.username = name, .full_name = "Test User", .org_code = "17",
-			       .password = "correct-horse", .roles = "learner"};
+	struct user_input u = {.username = name,
+			       .full_name = "Test User",
+			       .org_code = "17",
+			       .password = "correct-horse",
+			       .roles = "learner"};
 	struct err e;
 	int64_t id = user_add(db, &u, &e);
 	assert_true(id > 0);
@@ -292,15 +298,15 @@ static void test_login_throttle(void **state)
 		snprintf(now, sizeof now, "%lld", (long long)(t0 + steps[i].after));
 		setenv("SALA_NOW", now, 1);
 		assert_int_equal(login_attempt(db, "target", "wrong-password", "10.0.0.2", &id, &wait), LOGIN_BAD);
-		assert_int_equal(login_attempt(db, "target", "wrong-password", "10.0.0.2", &id, &wait), LOGIN_THROTTLED);
+		assert_int_equal(login_attempt(db, "target", "wrong-password", "10.0.0.2", &id, &wait),
+				 LOGIN_THROTTLED);
 		assert_int_equal(wait, steps[i].wait);
 	}
 	/* A success there clears the account's failures at that address. */
 	setenv("SALA_NOW", "1800002700", 1);
 	assert_int_equal(login_attempt(db, "target", "correct-horse", "10.0.0.2", &id, &wait), LOGIN_OK);
-	assert_int_equal(db_int(db, "SELECT count(*) FROM login_failures WHERE key = 'acct:10.0.0.2 target'", NULL,
-				NULL, -1),
-			 0);
+	assert_int_equal(
+	    db_int(db, "SELECT count(*) FROM login_failures WHERE key = 'acct:10.0.0.2 target'", NULL, NULL, -1), 0);
 	/* Unknown users fail the same way as wrong passwords. */
 	assert_int_equal(login_attempt(db, "nobody", "correct-horse", "10.0.0.3", &id, NULL), LOGIN_BAD);
 	/* The per-address limit, across accounts. */
@@ -365,8 +371,11 @@ static void test_sessions_expire(void **state)
 static void test_session_user_lookup(void **state)
 {
 	struct db *db = *state;
-	struct user_input in = {.username = "both", .full_name = "Sok Dara", .org_code = "17",
-				.password = "correct-horse", .roles = "learner,manager"};
+	struct user_input in = {.username = "both",
+				.full_name = "Sok Dara",
+				.org_code = "17",
+				.password = "correct-horse",
+				.roles = "learner,manager"};
 	struct err e;
 	int64_t uid = user_add(db, &in, &e);
 	assert_true(uid > 0);
@@ -422,22 +431,23 @@ static void test_password_strength(void **state)
 	static const struct {
 		const char *pw, *user, *problem; /* NULL problem: accepted */
 	} cases[] = {
-		{"password", "sokha", "The password must have at least 10 characters."},
-		{"12345678", "sokha", "The password must have at least 10 characters."},
-		{"aaaaaaaa", "sokha", "The password must have at least 10 characters."},
-		{"ពាក្យ", "sokha", "The password must have at least 10 characters."}, /* 15 bytes, 5 characters */
-		{"1234567890", "sokha", "The password is too simple or follows a pattern (such as 12345 or abcde)."},
-		{"aaaaaaaaaaaa", "sokha", "The password reads the same backwards."},
-		{"abcabcabcabcab", "sokha", "The password does not have enough different characters."},
-		{"qwertyuiop", "sokha", "The password is based on a dictionary word."},
-		{"sokha-2026-rice", "sokha", "The password contains the username."},
-		{"tab\tinside-pw", "sokha", "The password contains characters that cannot be used (control characters "
-					    "or invalid text)."},
-		{"demo-Mekong-4", "learner", NULL},
-		{"demo-Angkor-1", "admin", NULL},
-		{"demo-Bayon-2", "trainer", NULL},
-		{"demo-Kampot-3", "manager", NULL},
-		{"Correct-horse-9", "sokha", NULL},
+	    {"password", "sokha", "The password must have at least 10 characters."},
+	    {"12345678", "sokha", "The password must have at least 10 characters."},
+	    {"aaaaaaaa", "sokha", "The password must have at least 10 characters."},
+	    {"ពាក្យ", "sokha", "The password must have at least 10 characters."}, /* 15 bytes, 5 characters */
+	    {"1234567890", "sokha", "The password is too simple or follows a pattern (such as 12345 or abcde)."},
+	    {"aaaaaaaaaaaa", "sokha", "The password reads the same backwards."},
+	    {"abcabcabcabcab", "sokha", "The password does not have enough different characters."},
+	    {"qwertyuiop", "sokha", "The password is based on a dictionary word."},
+	    {"sokha-2026-rice", "sokha", "The password contains the username."},
+	    {"tab\tinside-pw", "sokha",
+	     "The password contains characters that cannot be used (control characters "
+	     "or invalid text)."},
+	    {"demo-Mekong-4", "learner", NULL},
+	    {"demo-Angkor-1", "admin", NULL},
+	    {"demo-Bayon-2", "trainer", NULL},
+	    {"demo-Kampot-3", "manager", NULL},
+	    {"Correct-horse-9", "sokha", NULL},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct err e = {""};
@@ -485,10 +495,11 @@ static void test_activation_codes(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"ABCDE-FGHJK", "ABCDE-FGHJK"}, {"abcde fghjk", "ABCDE-FGHJK"}, {"ABCDEFGHJK", "ABCDE-FGHJK"},
-		{" ab-cd-ef-gh-jk ", "ABCDE-FGHJK"}, {"ABCDE-FGHJ", NULL}, {"ABCDE-FGHJKM", NULL},
-		{"ABCDE-FGHJ0", NULL}, /* 0, 1, I, L, O are not in the alphabet */
-		{"ABCDE-FGHJI", NULL},	{"", NULL},
+	    {"ABCDE-FGHJK", "ABCDE-FGHJK"}, {"abcde fghjk", "ABCDE-FGHJK"},
+	    {"ABCDEFGHJK", "ABCDE-FGHJK"},  {" ab-cd-ef-gh-jk ", "ABCDE-FGHJK"},
+	    {"ABCDE-FGHJ", NULL},	    {"ABCDE-FGHJKM", NULL},
+	    {"ABCDE-FGHJ0", NULL}, /* 0, 1, I, L, O are not in the alphabet */
+	    {"ABCDE-FGHJI", NULL},	    {"", NULL},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		bool ok = activation_code_normalise(cases[i].in, c);
@@ -502,8 +513,8 @@ static void test_activation_lifecycle(void **state)
 {
 	struct db *db = *state;
 	setenv("SALA_NOW", "1800000000", 1);
-	struct user_input in = {.username = "newbie", .full_name = "New Person", .org_code = "17",
-				.roles = "learner", .activation = true};
+	struct user_input in = {
+	    .username = "newbie", .full_name = "New Person", .org_code = "17", .roles = "learner", .activation = true};
 	struct err e;
 	int64_t id = user_add(db, &in, &e);
 	assert_true(id > 0);
@@ -514,15 +525,16 @@ static void test_activation_lifecycle(void **state)
 	assert_int_equal(user_activation_issue(db, id, code, &e), 0);
 	assert_true(user_activation_pending(db, "newbie"));
 	/* Stored hashed only. */
-	assert_int_equal(db_int(db, "SELECT count(*) FROM users WHERE password_hash LIKE '%' || ? || '%'", code, NULL, -1),
-			 0);
+	assert_int_equal(
+	    db_int(db, "SELECT count(*) FROM users WHERE password_hash LIKE '%' || ? || '%'", code, NULL, -1), 0);
 	/* Typed in lower case without the dash, it still works. */
 	snprintf(typed, sizeof typed, "%.5s%s", code, code + 6);
 	for (char *p = typed; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
-	assert_int_equal(login_attempt(db, "newbie", user_login_password(db, "newbie", typed, buf), "10.0.0.9", &got, NULL),
-			 LOGIN_OK);
+	assert_int_equal(
+	    login_attempt(db, "newbie", user_login_password(db, "newbie", typed, buf), "10.0.0.9", &got, NULL),
+	    LOGIN_OK);
 	assert_int_equal(got, id);
 	assert_int_equal(user_login_finish(db, id, &e), 0);
 	assert_true(user_must_change(db, id));
@@ -551,9 +563,16 @@ static void test_activation_lifecycle(void **state)
 static void test_user_delete_erases_and_keeps(void **state)
 {
 	struct db *db = *state;
-	struct user_input in = {.username = "leaver", .full_name = "Leaving Person", .full_name_km = "ស្រី",
-				.sex = "female", .org_code = "17", .email = "l@example.org", .phone = "012",
-				.position = "Clerk", .password = "rice-field-2026", .roles = "learner"};
+	struct user_input in = {.username = "leaver",
+				.full_name = "Leaving Person",
+				.full_name_km = "ស្រី",
+				.sex = "female",
+				.org_code = "17",
+				.email = "l@example.org",
+				.phone = "012",
+				.position = "Clerk",
+				.password = "rice-field-2026",
+				.roles = "learner"};
 	struct err e;
 	int64_t id = user_add(db, &in, &e);
 	assert_true(id > 0);
@@ -582,8 +601,8 @@ static void test_user_delete_erases_and_keeps(void **state)
 	assert_int_equal(user_delete(db, id, &e), -1);
 	assert_string_equal(e.msg, "the account was already deleted");
 	/* The last active administrator can be neither deleted nor disabled. */
-	struct user_input adm = {.username = "boss", .full_name = "Boss", .org_code = "KH",
-				 .password = "rice-field-2026", .roles = "admin"};
+	struct user_input adm = {
+	    .username = "boss", .full_name = "Boss", .org_code = "KH", .password = "rice-field-2026", .roles = "admin"};
 	int64_t aid = user_add(db, &adm, &e);
 	assert_true(aid > 0);
 	assert_int_equal(user_delete(db, aid, &e), -1);
@@ -636,8 +655,9 @@ static void test_org_demo_units_and_lists(void **state)
 	assert_true(strcmp(rows[0].code, rows[1].code) < 0);
 	org_entries_free(rows, n);
 	assert_int_equal(orgs_mark_demo(db, &e), 0);
-	assert_int_equal(db_int(db, "SELECT count(*) FROM org_units WHERE is_demo = 0 AND level IN ('district', "
-				    "'commune')",
+	assert_int_equal(db_int(db,
+				"SELECT count(*) FROM org_units WHERE is_demo = 0 AND level IN ('district', "
+				"'commune')",
 				NULL, NULL, -1),
 			 0);
 }
@@ -655,19 +675,24 @@ static void test_users_list_and_counts(void **state)
 	assert_true(org_add(db, "1710", "Siem Reap Municipality", "", "17", "district", &e) > 0);
 	static const struct {
 		const char *name, *org, *roles;
-	} people[] = {{"demo000002", "1710", "learner"}, {"demo000001", "17", "learner;trainer"},
-		      {"sokha", "12", "manager"}};
+	} people[] = {
+	    {"demo000002", "1710", "learner"}, {"demo000001", "17", "learner;trainer"}, {"sokha", "12", "manager"}};
 	for (size_t i = 0; i < sizeof people / sizeof people[0]; i++) {
-		struct user_input u = {.username = people[i].name, .full_name = "Test Person", .sex = "female",
-				       .org_code = people[i].org, .roles = people[i].roles,
-				       .password_hash = "$argon2id$not-a-real-hash", .created_at = 1000 + (int64_t)i};
+		struct user_input u = {.username = people[i].name,
+				       .full_name = "Test Person",
+				       .sex = "female",
+				       .org_code = people[i].org,
+				       .roles = people[i].roles,
+				       .password_hash = "$argon2id$not-a-real-hash",
+				       .created_at = 1000 + (int64_t)i};
 		assert_true(user_add(db, &u, &e) > 0);
 	}
 	assert_int_equal(users_count(db), 3);
 	assert_int_equal(users_demo_learners_count(db), 2);
 	assert_true(user_exists(db, "sokha"));
 	assert_false(user_exists(db, "dara"));
-	assert_int_equal(db_int(db, "SELECT created_at FROM users WHERE username = 'demo000001'", NULL, NULL, -1), 1001);
+	assert_int_equal(db_int(db, "SELECT created_at FROM users WHERE username = 'demo000001'", NULL, NULL, -1),
+			 1001);
 	struct buf out = BUF_INIT;
 	assert_int_equal(users_list(db, "17", collect_user, &out, &e), 0);
 	assert_string_equal(buf_str(&out), "demo000001:17:learner;trainer:female:1|demo000002:1710:learner:female:1|");
@@ -690,8 +715,12 @@ static void test_users_sex(void **state)
 	for (int i = 0; i < N; i++) {
 		char name[32];
 		snprintf(name, sizeof name, "learner%03d", i);
-		struct user_input u = {.username = name, .full_name = "Test Person", .sex = sexes[i % 4],
-				       .org_code = "12", .roles = "learner", .password_hash = "$argon2id$not-a-real-hash"};
+		struct user_input u = {.username = name,
+				       .full_name = "Test Person",
+				       .sex = sexes[i % 4],
+				       .org_code = "12",
+				       .roles = "learner",
+				       .password_hash = "$argon2id$not-a-real-hash"};
 		ids[N - 1 - i] = user_add(db, &u, &e); /* in descending order: no order is assumed */
 		assert_true(ids[N - 1 - i] > 0);
 	}
@@ -737,14 +766,17 @@ static void test_users_search_and_org(void **state)
 	static const struct {
 		const char *name, *full, *org, *roles, *sex;
 	} people[] = {
-		{"sokha", "Sok Sokha", "17", "learner", "female"},
-		{"dara", "Chan Dara", "12", "trainer;learner", "male"},
-		{"vanna", "Keo Vanna", "17", "manager", "unspecified"},
+	    {"sokha", "Sok Sokha", "17", "learner", "female"},
+	    {"dara", "Chan Dara", "12", "trainer;learner", "male"},
+	    {"vanna", "Keo Vanna", "17", "manager", "unspecified"},
 	};
 	int64_t ids[3];
 	for (size_t i = 0; i < 3; i++) {
-		struct user_input u = {.username = people[i].name, .full_name = people[i].full,
-				       .org_code = people[i].org, .roles = people[i].roles, .sex = people[i].sex,
+		struct user_input u = {.username = people[i].name,
+				       .full_name = people[i].full,
+				       .org_code = people[i].org,
+				       .roles = people[i].roles,
+				       .sex = people[i].sex,
 				       .activation = true};
 		ids[i] = user_add(db, &u, &e);
 		assert_true(ids[i] > 0);
@@ -799,13 +831,14 @@ static void test_users_subtree_and_usernames(void **state)
 	struct err e;
 	assert_true(org_add(db, "1201", "Dangkor", "ដង្កោ", "12", "district", &e) > 0);
 	/* Ids 1..1200: 700 in the district (id 5 disabled), 500 in province 13. */
-	assert_int_equal(db_exec(db,
-				 "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 1200) "
-				 "INSERT INTO users(id, username, password_hash, full_name, org_id, active, created_at) "
-				 "SELECT n, 's' || n, 'x', 'S', (SELECT id FROM org_units WHERE code = CASE WHEN n <= 700 "
-				 "THEN '1201' ELSE '13' END), n <> 5, 0 FROM k",
-				 &e),
-			 0);
+	assert_int_equal(
+	    db_exec(db,
+		    "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 1200) "
+		    "INSERT INTO users(id, username, password_hash, full_name, org_id, active, created_at) "
+		    "SELECT n, 's' || n, 'x', 'S', (SELECT id FROM org_units WHERE code = CASE WHEN n <= 700 "
+		    "THEN '1201' ELSE '13' END), n <> 5, 0 FROM k",
+		    &e),
+	    0);
 	int64_t *ids = NULL;
 	size_t n = 0;
 	struct {
@@ -814,13 +847,13 @@ static void test_users_subtree_and_usernames(void **state)
 		size_t n;
 		int64_t sum;
 	} cases[] = {
-	    {"1201", false, 700, 700 * 701 / 2},	  {"1201", true, 699, 700 * 701 / 2 - 5},
-	    {"12", true, 699, 700 * 701 / 2 - 5},	  {"13", false, 500, 1200 * 1201 / 2 - 700 * 701 / 2},
+	    {"1201", false, 700, 700 * 701 / 2},	   {"1201", true, 699, 700 * 701 / 2 - 5},
+	    {"12", true, 699, 700 * 701 / 2 - 5},	   {"13", false, 500, 1200 * 1201 / 2 - 700 * 701 / 2},
 	    {ORG_ROOT_CODE, false, 1200, 1200 * 1201 / 2}, {"14", false, 0, 0},
 	};
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-		assert_int_equal(users_in_org_subtree(db, org_id(db, cases[c].code), cases[c].active_only, &ids, &n, &e),
-				 0);
+		assert_int_equal(
+		    users_in_org_subtree(db, org_id(db, cases[c].code), cases[c].active_only, &ids, &n, &e), 0);
 		assert_int_equal(n, cases[c].n);
 		int64_t sum = 0;
 		for (size_t i = 0; i < n; i++)
@@ -890,28 +923,28 @@ static void test_org_walks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_provinces_seeded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_users_search_and_org, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_org_walks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_users_subtree_and_usernames, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_orgs_import_and_subtree, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_orgs_import_bad_rows_change_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_demo_accounts_and_admins, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_users_import_any_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_users_import_one_bad_row_imports_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_users_import_header_problems, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_login_throttle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sessions_expire, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_session_user_lookup, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_password_change_ends_sessions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_password_strength, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_activation_codes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_activation_lifecycle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_user_delete_erases_and_keeps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_org_demo_units_and_lists, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_users_list_and_counts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_users_sex, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_provinces_seeded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_users_search_and_org, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_org_walks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_users_subtree_and_usernames, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_orgs_import_and_subtree, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_orgs_import_bad_rows_change_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_demo_accounts_and_admins, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_users_import_any_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_users_import_one_bad_row_imports_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_users_import_header_problems, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_login_throttle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sessions_expire, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_session_user_lookup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_password_change_ends_sessions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_password_strength, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_activation_codes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_activation_lifecycle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_user_delete_erases_and_keeps, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_org_demo_units_and_lists, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_users_list_and_counts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_users_sex, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

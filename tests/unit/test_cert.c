@@ -260,8 +260,9 @@ static void test_key_rotation(void **state)
 	assert_int_equal(verify_code(f->db, old.code, &v), CERT_TAMPERED);
 	cert_release(&v);
 	/* A key added to the list by someone who can write the database but has no key is refused. */
-	assert_int_equal(db_exec(f->db, "UPDATE settings SET value = replace(value, '\"to\":', '\"to\": ') "
-					"WHERE key = 'cert_key_ring'",
+	assert_int_equal(db_exec(f->db,
+				 "UPDATE settings SET value = replace(value, '\"to\":', '\"to\": ') "
+				 "WHERE key = 'cert_key_ring'",
 				 &e),
 			 0);
 	assert_int_equal(cert_verify_code_key(f->db, now.code, &v, NULL, &e), CERT_UNAVAILABLE);
@@ -703,18 +704,19 @@ static void test_bulk_select_subtree(void **state)
 	struct fixture *f = *state;
 	struct err e;
 	assert_true(org_add(f->db, "1201", "Dangkor", "ដង្កោ", "12", "district", &e) > 0);
-	assert_int_equal(db_exec(f->db,
-				 "UPDATE packages SET certificate_title = 'Certificate of Digital Safety' WHERE "
-				 "course_id = 'c1';"
-				 "INSERT INTO users(id, username, password_hash, full_name, org_id, active, created_at) "
-				 "SELECT 1 + n, 'd' || n, 'x', 'Learner ' || n, (SELECT id FROM org_units WHERE code = "
-				 "CASE WHEN n = 4 THEN '13' ELSE '1201' END), n <> 5, 0 FROM (SELECT 1 AS n UNION ALL "
-				 "SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5);"
-				 "INSERT INTO enrolments(user_id, course_id, enrolled_at, completed_at, best_final) VALUES "
-				 "(2, 'c1', 0, 1767800000, 90), (3, 'c1', 0, 1767600000, 90), (4, 'c1', 0, 1767700000, 90), "
-				 "(5, 'c1', 0, 1767650000, 90), (6, 'c1', 0, 1767500000, 90);",
-				 &e),
-			 0);
+	assert_int_equal(
+	    db_exec(f->db,
+		    "UPDATE packages SET certificate_title = 'Certificate of Digital Safety' WHERE "
+		    "course_id = 'c1';"
+		    "INSERT INTO users(id, username, password_hash, full_name, org_id, active, created_at) "
+		    "SELECT 1 + n, 'd' || n, 'x', 'Learner ' || n, (SELECT id FROM org_units WHERE code = "
+		    "CASE WHEN n = 4 THEN '13' ELSE '1201' END), n <> 5, 0 FROM (SELECT 1 AS n UNION ALL "
+		    "SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5);"
+		    "INSERT INTO enrolments(user_id, course_id, enrolled_at, completed_at, best_final) VALUES "
+		    "(2, 'c1', 0, 1767800000, 90), (3, 'c1', 0, 1767600000, 90), (4, 'c1', 0, 1767700000, 90), "
+		    "(5, 'c1', 0, 1767650000, 90), (6, 'c1', 0, 1767500000, 90);",
+		    &e),
+	    0);
 	int64_t cid[7] = {0};
 	for (int u = 2; u <= 6; u++)
 		assert_int_equal(cert_issue(f->db, u, "c1", &cid[u], &e), 0);
@@ -726,13 +728,14 @@ static void test_bulk_select_subtree(void **state)
 	for (int round = 0; round < 2; round++) {
 		/* Round 1: province 12 holds 2,100 more accounts (no certificates), read in one pass. */
 		if (round == 1) {
-			assert_int_equal(db_exec(f->db,
-						 "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < "
-						 "2100) INSERT INTO users(username, password_hash, full_name, org_id, "
-						 "created_at) SELECT 'p' || n, 'x', 'P', (SELECT id FROM org_units WHERE code "
-						 "= '12'), 0 FROM k",
-						 &e),
-					 0);
+			assert_int_equal(
+			    db_exec(f->db,
+				    "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < "
+				    "2100) INSERT INTO users(username, password_hash, full_name, org_id, "
+				    "created_at) SELECT 'p' || n, 'x', 'P', (SELECT id FROM org_units WHERE code "
+				    "= '12'), 0 FROM k",
+				    &e),
+			    0);
 			flt.org_id = org_id(f->db, "12");
 		}
 		flt.limit = 0;
@@ -788,7 +791,8 @@ static void test_bulk_select_subtree(void **state)
 	free(cur);
 }
 
-/* Certificate writes leave the connection at synchronous=FULL (db_open's default): later acknowledged writes stay durable. */
+/* Certificate writes leave the connection at synchronous=FULL (db_open's default): later acknowledged writes stay
+ * durable. */
 static void test_writes_keep_full_sync(void **state)
 {
 	struct fixture *f = *state;
@@ -821,10 +825,19 @@ static void test_record_and_list(void **state)
 	assert_int_equal(cert_key_load(f->db, sk, pk, &e), 0);
 	assert_int_equal(cert_first_valid(f->db), 0);
 	struct buf payload = BUF_INIT;
-	struct cert c = {.user_id = f->uid, .org_id = 1, .issued_at = 1767600000, .course_id = "c1", .language = "km",
-			 .course_title = "សុវត្ថិភាពឌីជីថល", .name = "Srey Sokha", .name_km = "ស្រី សុខា",
-			 .completed_on = "2026-01-05", .issuer = "Ministry of Interior", .issuer_km = "ក្រសួងមហាផ្ទៃ",
-			 .score = 91, .has_score = true};
+	struct cert c = {.user_id = f->uid,
+			 .org_id = 1,
+			 .issued_at = 1767600000,
+			 .course_id = "c1",
+			 .language = "km",
+			 .course_title = "សុវត្ថិភាពឌីជីថល",
+			 .name = "Srey Sokha",
+			 .name_km = "ស្រី សុខា",
+			 .completed_on = "2026-01-05",
+			 .issuer = "Ministry of Interior",
+			 .issuer_km = "ក្រសួងមហាផ្ទៃ",
+			 .score = 91,
+			 .has_score = true};
 	snprintf(c.serial, sizeof c.serial, "DEMO-1-0");
 	assert_int_equal(cert_record(f->db, &c, sk, 0, "demo", &payload, &e), 0);
 	char code1[16];
@@ -878,8 +891,8 @@ static int see_cert(void *ctx, const struct cert_row *c)
 	char score[16] = "-";
 	if (c->has_score)
 		snprintf(score, sizeof score, "%.1f", c->score);
-	snprintf(s->text + n, sizeof s->text - n, "%lld|%s|%s|%s|%s|%s\n", (long long)c->id, c->course_id,
-		 c->language, c->name_km, score, cert_status_name(c->status));
+	snprintf(s->text + n, sizeof s->text - n, "%lld|%s|%s|%s|%s|%s\n", (long long)c->id, c->course_id, c->language,
+		 c->name_km, score, cert_status_name(c->status));
 	s->rows++;
 	return s->stop_after && s->rows == s->stop_after ? 5 : 0;
 }
@@ -899,8 +912,10 @@ static void test_listings(void **state)
 	assert_int_equal(cert_get(f->db, other, &c2), 0);
 	assert_int_equal(cert_revoke(f->db, c2.serial, "Issued in error", &e), 0);
 	char want[512];
-	snprintf(want, sizeof want, "%lld|c2|en|ឈឹម សុខា|80.0|revoked\n%lld|c1|km|ឈឹម សុខា|92.5|valid\n"
-		 "%lld|c1|km|ស្រី សុខា|92.5|superseded\n", (long long)other, (long long)renamed, (long long)first);
+	snprintf(want, sizeof want,
+		 "%lld|c2|en|ឈឹម សុខា|80.0|revoked\n%lld|c1|km|ឈឹម សុខា|92.5|valid\n"
+		 "%lld|c1|km|ស្រី សុខា|92.5|superseded\n",
+		 (long long)other, (long long)renamed, (long long)first);
 	struct cert_seen s = {.rows = 0};
 	assert_int_equal(cert_list_user(f->db, f->uid, see_cert, &s, &e), 0);
 	assert_string_equal(s.text, want);

@@ -3,10 +3,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cmocka.h>
 
 #include "lib/cmdline.h"
 
@@ -17,37 +17,35 @@ static int run_ok(struct cmd_args *a)
 }
 
 static const struct cmd_entry pack_entry = {
-	.name = "pack",
-	.usage = "pack DIR [-o FILE] [--max-total-mb N] [--force]",
-	.options = (const struct option[]){{"output", required_argument, NULL, 'o'},
-					   {"max-total-mb", required_argument, NULL, 0},
-					   {"max-entries", required_argument, NULL, 0},
-					   {"force", no_argument, NULL, 'f'},
-					   {0}},
-	.lower = 1,
-	.upper = 1,
-	.exec = run_ok,
+    .name = "pack",
+    .usage = "pack DIR [-o FILE] [--max-total-mb N] [--force]",
+    .options = (const struct option[]){{"output", required_argument, NULL, 'o'},
+				       {"max-total-mb", required_argument, NULL, 0},
+				       {"max-entries", required_argument, NULL, 0},
+				       {"force", no_argument, NULL, 'f'},
+				       {0}},
+    .lower = 1,
+    .upper = 1,
+    .exec = run_ok,
 };
 
 static const struct cmd_entry add_entry = {
-	.name = "add",
-	.usage = "user add --name NAME",
-	.options = (const struct option[]){{"name", required_argument, NULL, 0},
-					   {"name-km", required_argument, NULL, 0},
-					   {0}},
-	.exec = run_ok,
+    .name = "add",
+    .usage = "user add --name NAME",
+    .options =
+	(const struct option[]){{"name", required_argument, NULL, 0}, {"name-km", required_argument, NULL, 0}, {0}},
+    .exec = run_ok,
 };
 static const struct cmd_entry del_entry = {
-	.name = "delete", .alias = "rm", .usage = "user delete USERNAME", .lower = 1, .upper = 1, .exec = run_ok};
+    .name = "delete", .alias = "rm", .usage = "user delete USERNAME", .lower = 1, .upper = 1, .exec = run_ok};
 static const struct cmd_entry user_entry = {
-	.name = "user",
-	.usage = "user add|delete ...",
-	.subs = (const struct cmd_entry *const[]){&add_entry, &del_entry, NULL},
+    .name = "user",
+    .usage = "user add|delete ...",
+    .subs = (const struct cmd_entry *const[]){&add_entry, &del_entry, NULL},
 };
 
 /* Parses a NULL-terminated word list (copied: getopt_long reorders argv). */
-static int parse(const struct cmd_entry *e, const char *const *words, struct cmd_args *a, struct err *err,
-		 char **store)
+static int parse(const struct cmd_entry *e, const char *const *words, struct cmd_args *a, struct err *err, char **store)
 {
 	int n = 0;
 	while (words[n])
@@ -67,20 +65,20 @@ static void test_option_forms(void **state)
 		const char *out, *mb, *arg;
 		bool force;
 	} cases[] = {
-		{{"pack", "dir", "-o", "x.zip"}, "x.zip", NULL, "dir", false},
-		{{"pack", "-ox.zip", "dir"}, "x.zip", NULL, "dir", false},
-		{{"pack", "--output=x.zip", "dir"}, "x.zip", NULL, "dir", false},
-		{{"pack", "--output", "x.zip", "dir"}, "x.zip", NULL, "dir", false},
-		/* options after the argument, a value that starts with '-', an empty value */
-		{{"pack", "dir", "--max-total-mb", "-5"}, NULL, "-5", "dir", false},
-		{{"pack", "dir", "--max-total-mb="}, NULL, "", "dir", false},
-		/* a unique abbreviation; the last of a repeated option wins */
-		{{"pack", "--out", "a", "--output", "b", "dir"}, "b", NULL, "dir", false},
-		/* "--" ends the options: what follows is an argument even if it looks like one */
-		{{"pack", "-f", "--", "--force"}, NULL, NULL, "--force", true},
-		{{"pack", "-fo", "x.zip", "dir"}, "x.zip", NULL, "dir", true},
-		/* "-" alone is an argument (standard input) */
-		{{"pack", "-"}, NULL, NULL, "-", false},
+	    {{"pack", "dir", "-o", "x.zip"}, "x.zip", NULL, "dir", false},
+	    {{"pack", "-ox.zip", "dir"}, "x.zip", NULL, "dir", false},
+	    {{"pack", "--output=x.zip", "dir"}, "x.zip", NULL, "dir", false},
+	    {{"pack", "--output", "x.zip", "dir"}, "x.zip", NULL, "dir", false},
+	    /* options after the argument, a value that starts with '-', an empty value */
+	    {{"pack", "dir", "--max-total-mb", "-5"}, NULL, "-5", "dir", false},
+	    {{"pack", "dir", "--max-total-mb="}, NULL, "", "dir", false},
+	    /* a unique abbreviation; the last of a repeated option wins */
+	    {{"pack", "--out", "a", "--output", "b", "dir"}, "b", NULL, "dir", false},
+	    /* "--" ends the options: what follows is an argument even if it looks like one */
+	    {{"pack", "-f", "--", "--force"}, NULL, NULL, "--force", true},
+	    {{"pack", "-fo", "x.zip", "dir"}, "x.zip", NULL, "dir", true},
+	    /* "-" alone is an argument (standard input) */
+	    {{"pack", "-"}, NULL, NULL, "-", false},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct cmd_args a;
@@ -111,24 +109,24 @@ static void test_refusals_name_option_and_command(void **state)
 		int rc;
 		const char *msg;
 	} cases[] = {
-		{{"pack", "dir", "--frob"}, CMD_BAD_OPTION, "pack: unknown option '--frob'"},
-		{{"pack", "dir", "--frob=1"}, CMD_BAD_OPTION, "pack: unknown option '--frob'"},
-		{{"pack", "-x", "dir"}, CMD_BAD_OPTION, "pack: unknown option '-x'"},
-		{{"pack", "-fx", "dir"}, CMD_BAD_OPTION, "pack: unknown option '-x'"},
-		{{"pack", "dir", "--force=yes"}, CMD_BAD_OPTION, "pack: --force takes no value"},
-		/* "--max" could be --max-total-mb or --max-entries */
-		{{"pack", "dir", "--max", "3"}, CMD_BAD_OPTION, "pack: unknown option '--max'"},
-		{{"pack", "dir", "--output"}, CMD_NO_VALUE, "pack: --output needs a value"},
-		{{"pack", "dir", "-o"}, CMD_NO_VALUE, "pack: -o needs a value"},
-		{{"pack"}, CMD_BAD_ARGS, "pack: too few arguments"},
-		{{"pack", "a", "b"}, CMD_BAD_ARGS, "pack: unexpected 'b'"},
-		{{"pack", "--", "a", "-b"}, CMD_BAD_ARGS, "pack: unexpected '-b'"},
-		{{"user"}, CMD_BAD_SUB, "user: needs a command (add, delete)"},
-		{{"user", "frob"}, CMD_BAD_SUB, "unknown user command 'frob' (add, delete)"},
-		{{"user", "--name", "x"}, CMD_BAD_SUB, "user: needs a command"},
-		{{"user", "add", "--frob"}, CMD_BAD_OPTION, "user add: unknown option '--frob'"},
-		{{"user", "delete"}, CMD_BAD_ARGS, "user delete: too few arguments"},
-		{{"user", "delete", "--name", "x"}, CMD_BAD_OPTION, "user delete: unknown option '--name'"},
+	    {{"pack", "dir", "--frob"}, CMD_BAD_OPTION, "pack: unknown option '--frob'"},
+	    {{"pack", "dir", "--frob=1"}, CMD_BAD_OPTION, "pack: unknown option '--frob'"},
+	    {{"pack", "-x", "dir"}, CMD_BAD_OPTION, "pack: unknown option '-x'"},
+	    {{"pack", "-fx", "dir"}, CMD_BAD_OPTION, "pack: unknown option '-x'"},
+	    {{"pack", "dir", "--force=yes"}, CMD_BAD_OPTION, "pack: --force takes no value"},
+	    /* "--max" could be --max-total-mb or --max-entries */
+	    {{"pack", "dir", "--max", "3"}, CMD_BAD_OPTION, "pack: unknown option '--max'"},
+	    {{"pack", "dir", "--output"}, CMD_NO_VALUE, "pack: --output needs a value"},
+	    {{"pack", "dir", "-o"}, CMD_NO_VALUE, "pack: -o needs a value"},
+	    {{"pack"}, CMD_BAD_ARGS, "pack: too few arguments"},
+	    {{"pack", "a", "b"}, CMD_BAD_ARGS, "pack: unexpected 'b'"},
+	    {{"pack", "--", "a", "-b"}, CMD_BAD_ARGS, "pack: unexpected '-b'"},
+	    {{"user"}, CMD_BAD_SUB, "user: needs a command (add, delete)"},
+	    {{"user", "frob"}, CMD_BAD_SUB, "unknown user command 'frob' (add, delete)"},
+	    {{"user", "--name", "x"}, CMD_BAD_SUB, "user: needs a command"},
+	    {{"user", "add", "--frob"}, CMD_BAD_OPTION, "user add: unknown option '--frob'"},
+	    {{"user", "delete"}, CMD_BAD_ARGS, "user delete: too few arguments"},
+	    {{"user", "delete", "--name", "x"}, CMD_BAD_OPTION, "user delete: unknown option '--name'"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const struct cmd_entry *e = strcmp(cases[i].words[0], "user") == 0 ? &user_entry : &pack_entry;
@@ -206,10 +204,10 @@ static void test_usage_text(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_option_forms),
-		cmocka_unit_test(test_refusals_name_option_and_command),
-		cmocka_unit_test(test_subcommands_and_help),
-		cmocka_unit_test(test_usage_text),
+	    cmocka_unit_test(test_option_forms),
+	    cmocka_unit_test(test_refusals_name_option_and_command),
+	    cmocka_unit_test(test_subcommands_and_help),
+	    cmocka_unit_test(test_usage_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -727,8 +727,9 @@ static void test_versions(void **state)
 	assert_string_equal(items[2].type, "quiz");
 	assert_string_equal(items[2].quiz_kind, "final");
 	struct db_stmt *st;
-	st = db_prepare(db, "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.package_id = ? "
-			   "AND f.path = 'quizzes/final.md'");
+	st = db_prepare(db,
+			"SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.package_id = ? "
+			"AND f.path = 'quizzes/final.md'");
 	db_bind_int64(st, 1, package_id);
 	assert_int_equal(db_step(st), DB_ROW);
 	assert_non_null(strstr((const char *)db_col_blob(st, 0), "Is this a test?"));
@@ -887,11 +888,10 @@ static void test_downscale(void **state)
 		fail_msg("%s\n%s", e.msg, buf_str(&pr.text));
 	struct db_stmt *st;
 	st = db_prepare(db, "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.path = "
-			   "'img/wide.png'");
+			    "'img/wide.png'");
 	assert_int_equal(db_step(st), DB_ROW);
 	int w, h;
-	assert_int_equal(
-	    media_image_size("png", db_col_blob(st, 0), (size_t)db_col_bytes(st, 0), &w, &h), 0);
+	assert_int_equal(media_image_size("png", db_col_blob(st, 0), (size_t)db_col_bytes(st, 0), &w, &h), 0);
 	assert_int_equal(w, 1600);
 	assert_int_equal(h, 80);
 	db_finish(st);
@@ -982,8 +982,9 @@ static void pick_store(struct db *db, const struct pick_case *c, int64_t ids[5])
 		bool active = rest[0] == ' ' && rest[1] == '*';
 		const char *items = strchr(c->pkgs[k], ':');
 		struct db_stmt *st;
-		assert_non_null(st = db_prepare(db, "INSERT INTO packages (course_id, language, version, version_num, title, "
-				       "active, imported_at) VALUES ('pick', ?, ?, ?, ?, ?, 1)"));
+		assert_non_null(
+		    st = db_prepare(db, "INSERT INTO packages (course_id, language, version, version_num, title, "
+					"active, imported_at) VALUES ('pick', ?, ?, ?, ?, ?, 1)"));
 		int maj = 0, min = 0, pat = 0;
 		sscanf(ver, "%d.%d.%d", &maj, &min, &pat);
 		db_bind_text(st, 1, lang);
@@ -998,8 +999,9 @@ static void pick_store(struct db *db, const struct pick_case *c, int64_t ids[5])
 			const char *path = items + 1;
 			items = strchr(path, ',');
 			size_t n = items ? (size_t)(items - path) : strlen(path);
-			assert_non_null(st = db_prepare(db, "INSERT INTO items (package_id, position, type, path, title) "
-					       "VALUES (?, ?, 'lesson', ?, 'T')"));
+			assert_non_null(st = db_prepare(db,
+							"INSERT INTO items (package_id, position, type, path, title) "
+							"VALUES (?, ?, 'lesson', ?, 'T')"));
 			db_bind_int64(st, 1, ids[k]);
 			db_bind_int(st, 2, pos);
 			sqlite3_bind_text(st, 3, path, (int)n, SQLITE_TRANSIENT);
@@ -1082,12 +1084,15 @@ static void test_plans_and_history(void **state)
 	course_plans_free(plans, n);
 
 	assert_int_equal(orgs_seed(db, &e), 0);
-	struct user_input u = {.username = "sokha", .full_name = "Test Person", .org_code = ORG_ROOT_CODE,
-			       .roles = "learner", .password_hash = "$argon2id$not-a-real-hash"};
+	struct user_input u = {.username = "sokha",
+			       .full_name = "Test Person",
+			       .org_code = ORG_ROOT_CODE,
+			       .roles = "learner",
+			       .password_hash = "$argon2id$not-a-real-hash"};
 	int64_t uid = user_add(db, &u, &e);
 	assert_true(uid > 0);
-	struct enrolment_record r = {.user_id = uid, .course_id = "test-course", .source = "self", .enrolled_at = 100,
-				     .started_at = 200};
+	struct enrolment_record r = {
+	    .user_id = uid, .course_id = "test-course", .source = "self", .enrolled_at = 100, .started_at = 200};
 	assert_int_equal(enrolment_record(db, &r, &e), 0);
 	r.completed_at = 300, r.has_final = true, r.best_final = 82.5;
 	assert_int_equal(enrolment_record(db, &r, &e), 0);
@@ -1130,8 +1135,11 @@ static void test_enrolment_milestones(void **state)
 	struct import_opts o = {.by = "test"};
 	assert_int_equal(package_import_path(db, GOOD, &o, &pr, msg, sizeof msg, &e), IMPORT_NEW);
 	assert_int_equal(orgs_seed(db, &e), 0);
-	struct user_input u = {.username = "sokha", .full_name = "Test Person", .org_code = ORG_ROOT_CODE,
-			       .roles = "learner", .password_hash = "$argon2id$not-a-real-hash"};
+	struct user_input u = {.username = "sokha",
+			       .full_name = "Test Person",
+			       .org_code = ORG_ROOT_CODE,
+			       .roles = "learner",
+			       .password_hash = "$argon2id$not-a-real-hash"};
 	int64_t uid = user_add(db, &u, &e);
 	assert_true(uid > 0);
 	struct course_pick pick;
@@ -1171,11 +1179,11 @@ static void test_enrolment_milestones(void **state)
 	snprintf(sql, sizeof sql, "%s%lld", row, (long long)uid);
 #define ROW_IS(want)                                                                                                   \
 	do {                                                                                                           \
-		struct db_stmt *st_ = NULL;                                                                              \
-		assert_non_null(st_ = db_prepare(db, sql));                              \
-		assert_int_equal(db_step(st_), DB_ROW);                                                       \
-		assert_string_equal(db_col_text(st_, 0), want);                                  \
-		db_finalize(st_);                                                                                 \
+		struct db_stmt *st_ = NULL;                                                                            \
+		assert_non_null(st_ = db_prepare(db, sql));                                                            \
+		assert_int_equal(db_step(st_), DB_ROW);                                                                \
+		assert_string_equal(db_col_text(st_, 0), want);                                                        \
+		db_finalize(st_);                                                                                      \
 	} while (0)
 	assert_int_equal(enrolment_completed(db, uid, "test-course", &e), 0);
 	assert_int_equal(enrolment_record_quiz(db, uid, "test-course", 100, ENROLMENT_SCORE_NONE, 0, &e), 0);
@@ -1257,8 +1265,11 @@ static void test_lesson_view(void **state)
 	struct import_opts o = {.by = "test"};
 	assert_int_equal(package_import_path(db, GOOD, &o, &pr, msg, sizeof msg, &e), IMPORT_NEW);
 	assert_int_equal(orgs_seed(db, &e), 0);
-	struct user_input u = {.username = "dara", .full_name = "Test Person", .org_code = ORG_ROOT_CODE,
-			       .roles = "learner", .password_hash = "$argon2id$not-a-real-hash"};
+	struct user_input u = {.username = "dara",
+			       .full_name = "Test Person",
+			       .org_code = ORG_ROOT_CODE,
+			       .roles = "learner",
+			       .password_hash = "$argon2id$not-a-real-hash"};
 	int64_t uid = user_add(db, &u, &e);
 	assert_true(uid > 0);
 	struct arena ar = ARENA_INIT;
@@ -1279,13 +1290,14 @@ static void test_lesson_view(void **state)
 	/* The first reading was recorded and the state read after it: one lesson read, no attempt, not complete. */
 	assert_string_equal(l.state, "1.0.0");
 	assert_int_equal(db_int(db, "SELECT count(*) FROM progress", NULL, NULL, -1), 1);
-	assert_int_equal(db_int(db, "SELECT count(*) FROM enrolments WHERE started_at IS NOT NULL AND "
-				    "last_item = 'lessons/01-intro.md'",
+	assert_int_equal(db_int(db,
+				"SELECT count(*) FROM enrolments WHERE started_at IS NOT NULL AND "
+				"last_item = 'lessons/01-intro.md'",
 				NULL, NULL, -1),
 			 1);
 	/* The second lesson: both neighbours, the next one a quiz; a caller holding the body gets none. */
-	assert_int_equal(
-	    learn_lesson_view(db, &ar, uid, "test-course", "en", "lessons/02-more.md", body_held, &l, &e), 0);
+	assert_int_equal(learn_lesson_view(db, &ar, uid, "test-course", "en", "lessons/02-more.md", body_held, &l, &e),
+			 0);
 	assert_int_equal(l.position, 2);
 	assert_string_equal(l.prev->path, "lessons/01-intro.md");
 	assert_int_equal(l.next->position - l.prev->position, 2); /* stored positions, one on either side */
@@ -1298,14 +1310,15 @@ static void test_lesson_view(void **state)
 			 0);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM certificates", NULL, NULL, -1), 0);
 	/* A quiz path is not a lesson and records nothing; an unknown path or course is not found. */
-	assert_int_equal(
-	    learn_lesson_view(db, &ar, uid, "test-course", "en", "quizzes/final.md", NULL, &l, &e), ERR_CONFLICT);
-	assert_int_equal(learn_lesson_view(db, &ar, uid, "test-course", "en", "lessons/none.md", NULL, &l, &e), ERR_NOTFOUND);
-	assert_int_equal(learn_lesson_view(db, &ar, uid, "no-course", "en", "lessons/01-intro.md", NULL, &l, &e), ERR_NOTFOUND);
+	assert_int_equal(learn_lesson_view(db, &ar, uid, "test-course", "en", "quizzes/final.md", NULL, &l, &e),
+			 ERR_CONFLICT);
+	assert_int_equal(learn_lesson_view(db, &ar, uid, "test-course", "en", "lessons/none.md", NULL, &l, &e),
+			 ERR_NOTFOUND);
+	assert_int_equal(learn_lesson_view(db, &ar, uid, "no-course", "en", "lessons/01-intro.md", NULL, &l, &e),
+			 ERR_NOTFOUND);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM progress", NULL, NULL, -1), 2);
 	/* Reading the last-opened lesson again writes nothing: its state is the one the view query read. */
-	assert_int_equal(
-	    learn_lesson_view(db, &ar, uid, "test-course", "en", "lessons/02-more.md", NULL, &l, &e), 0);
+	assert_int_equal(learn_lesson_view(db, &ar, uid, "test-course", "en", "lessons/02-more.md", NULL, &l, &e), 0);
 	assert_string_equal(l.state, "2.0.0");
 	assert_int_equal(db_int(db, "SELECT count(*) FROM progress", NULL, NULL, -1), 2);
 	arena_release(&ar);
@@ -1367,13 +1380,15 @@ static void test_listing_and_blobs(void **state)
 	assert_int_equal(added, 0);
 	assert_int_equal(learn_assign_org(db, "test-course", "14", &added, &e), 0);
 	assert_int_equal(added, 1);
+	assert_int_equal(
+	    db_int(db,
+		   "SELECT count(*) FROM enrolments e JOIN users u ON u.id = e.user_id WHERE e.course_id = "
+		   "'test-course' AND e.source = 'org' AND (u.username LIKE 'b%' OR u.username = 'p14')",
+		   NULL, NULL, -1),
+	    602);
 	assert_int_equal(db_int(db,
-				"SELECT count(*) FROM enrolments e JOIN users u ON u.id = e.user_id WHERE e.course_id = "
-				"'test-course' AND e.source = 'org' AND (u.username LIKE 'b%' OR u.username = 'p14')",
-				NULL, NULL, -1),
-			 602);
-	assert_int_equal(db_int(db, "SELECT count(*) FROM enrolments WHERE user_id = (SELECT id FROM users WHERE "
-				    "username = 'b7')",
+				"SELECT count(*) FROM enrolments WHERE user_id = (SELECT id FROM users WHERE "
+				"username = 'b7')",
 				NULL, NULL, -1),
 			 0);
 	assert_int_equal(learn_assign_org(db, "test-course", "ZZ", &added, &e), -1);
@@ -1401,9 +1416,8 @@ static void test_listing_and_blobs(void **state)
 	assert_memory_equal(got, want + 5, len - 5);
 	assert_int_equal(media_blob_read(&b, 1, got, len), -1); /* past the end */
 	assert_int_equal(media_blob_find(db, sha, "image/png", &b, &e), 1);
-	assert_int_equal(media_blob_find(db, "00000000000000000000000000000000000000000000000000000000000000aa", mime,
-					 &b, &e),
-			 1);
+	assert_int_equal(
+	    media_blob_find(db, "00000000000000000000000000000000000000000000000000000000000000aa", mime, &b, &e), 1);
 	free(got);
 	buf_release(&file);
 }

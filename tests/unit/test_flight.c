@@ -1,14 +1,14 @@
 /* Unit tests for lib/flight: one run per key at a time, shared results and errors, bounded slots. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <cmocka.h>
 
 #include "lib/err.h"
 #include "lib/flight.h"
@@ -21,9 +21,9 @@ struct job {
 	int runs;    /* ops.run calls */
 	int running; /* runs in progress now */
 	int max_running;
-	bool go;     /* a run may finish */
-	int fail;    /* the code a run returns (0: success) */
-	int value;   /* what a successful run stores */
+	bool go;   /* a run may finish */
+	int fail;  /* the code a run returns (0: success) */
+	int value; /* what a successful run stores */
 	int releases;
 };
 
@@ -267,10 +267,10 @@ static void test_slots_bound_holders(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_same_key_runs_once_and_all_share),
-		cmocka_unit_test(test_error_is_shared_not_cached),
-		cmocka_unit_test(test_different_keys_run_in_parallel),
-		cmocka_unit_test(test_slots_bound_holders),
+	    cmocka_unit_test(test_same_key_runs_once_and_all_share),
+	    cmocka_unit_test(test_error_is_shared_not_cached),
+	    cmocka_unit_test(test_different_keys_run_in_parallel),
+	    cmocka_unit_test(test_slots_bound_holders),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

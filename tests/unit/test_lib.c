@@ -1,17 +1,17 @@
 /* Unit tests for lib/: buffers, escaping, UTF-8, dates, CSV, i18n, the database. */
+#include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "lib/buf.h"
 #include "lib/csv.h"
@@ -19,8 +19,8 @@
 #include "lib/diag.h"
 #include "lib/err.h"
 #include "lib/i18n.h"
-#include "lib/netaddr.h"
 #include "lib/log.h"
+#include "lib/netaddr.h"
 #include "lib/schema.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
@@ -31,12 +31,9 @@ static void test_html_escape(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"plain", "plain"},
-		{"<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"},
-		{"a & b", "a &amp; b"},
-		{"\"quoted\" 'single'", "&quot;quoted&quot; &#39;single&#39;"},
-		{"ស្រី សុខា", "ស្រី សុខា"},
-		{"", ""},
+	    {"plain", "plain"},	    {"<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"},
+	    {"a & b", "a &amp; b"}, {"\"quoted\" 'single'", "&quot;quoted&quot; &#39;single&#39;"},
+	    {"ស្រី សុខា", "ស្រី សុខា"},   {"", ""},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct buf b = BUF_INIT;
@@ -81,14 +78,14 @@ static void test_utf8_valid(void **state)
 		size_t len;
 		bool ok;
 	} cases[] = {
-		{"hello", 5, true},
-		{"ព្រះរាជាណាចក្រកម្ពុជា", sizeof("ព្រះរាជាណាចក្រកម្ពុជា") - 1, true},
-		{"\xC3\x28", 2, false},	    /* bad continuation */
-		{"\xE1\x9E", 2, false},	    /* truncated */
-		{"\xC0\xAF", 2, false},	    /* overlong '/' */
-		{"\xED\xA0\x80", 3, false}, /* surrogate */
-		{"a\0b", 3, false},	    /* NUL */
-		{"\xF4\x90\x80\x80", 4, false}, /* above U+10FFFF */
+	    {"hello", 5, true},
+	    {"ព្រះរាជាណាចក្រកម្ពុជា", sizeof("ព្រះរាជាណាចក្រកម្ពុជា") - 1, true},
+	    {"\xC3\x28", 2, false},	    /* bad continuation */
+	    {"\xE1\x9E", 2, false},	    /* truncated */
+	    {"\xC0\xAF", 2, false},	    /* overlong '/' */
+	    {"\xED\xA0\x80", 3, false},	    /* surrogate */
+	    {"a\0b", 3, false},		    /* NUL */
+	    {"\xF4\x90\x80\x80", 4, false}, /* above U+10FFFF */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		assert_int_equal(utf8_valid(cases[i].s, cases[i].len), cases[i].ok);
@@ -173,14 +170,14 @@ static void test_csv_write_neutralises_formulas(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"plain", "plain"},
-		{"=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\""},
-		{"+cmd", "\"'+cmd\""},
-		{"-1+1", "\"'-1+1\""},
-		{"@SUM(A1)", "\"'@SUM(A1)\""},
-		{"\tx", "\"'\tx\""},
-		{"a,b", "\"a,b\""},
-		{"ស្រី", "ស្រី"},
+	    {"plain", "plain"},
+	    {"=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\""},
+	    {"+cmd", "\"'+cmd\""},
+	    {"-1+1", "\"'-1+1\""},
+	    {"@SUM(A1)", "\"'@SUM(A1)\""},
+	    {"\tx", "\"'\tx\""},
+	    {"a,b", "\"a,b\""},
+	    {"ស្រី", "ស្រី"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct buf b = BUF_INIT;
@@ -227,19 +224,19 @@ static void test_log_values_are_quoted_when_needed(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"plain", " k=plain"},
-		{"/login?next=*", " k=\"/login?next=*\""},
-		{"/media/ab.mp3", " k=/media/ab.mp3"},
-		{"", " k=\"\""},
-		{NULL, " k=-"},
-		{"two words", " k=\"two words\""},
-		{"a=b", " k=\"a=b\""},
-		{"say \"hi\"", " k=\"say \\\"hi\\\"\""},
-		{"back\\slash", " k=\"back\\\\slash\""},
-		{"line\nbreak", " k=\"line\\nbreak\""},
-		{"tab\there", " k=\"tab\\there\""},
-		{"bell\x07", " k=\"bell\\x07\""},
-		{"ខ្មែរ", " k=ខ្មែរ"},
+	    {"plain", " k=plain"},
+	    {"/login?next=*", " k=\"/login?next=*\""},
+	    {"/media/ab.mp3", " k=/media/ab.mp3"},
+	    {"", " k=\"\""},
+	    {NULL, " k=-"},
+	    {"two words", " k=\"two words\""},
+	    {"a=b", " k=\"a=b\""},
+	    {"say \"hi\"", " k=\"say \\\"hi\\\"\""},
+	    {"back\\slash", " k=\"back\\\\slash\""},
+	    {"line\nbreak", " k=\"line\\nbreak\""},
+	    {"tab\there", " k=\"tab\\there\""},
+	    {"bell\x07", " k=\"bell\\x07\""},
+	    {"ខ្មែរ", " k=ខ្មែរ"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct buf b = BUF_INIT;
@@ -285,8 +282,7 @@ static void test_log_line_format_and_reopen(void **state)
 	assert_int_equal(text[19], '.');
 	assert_int_equal(text[23], 'Z');
 	assert_non_null(strstr(text, "Z info request addr=127.0.0.1 status=200\n"));
-	assert_non_null(
-		strstr(text, "Z info audit action=user.disable actor=admin from=10.0.0.5 target=user:bopha\n"));
+	assert_non_null(strstr(text, "Z info audit action=user.disable actor=admin from=10.0.0.5 target=user:bopha\n"));
 	free(text);
 	/* After a rename (logrotate), reopening writes to a new file at the same path. */
 	assert_int_equal(rename(path, moved), 0);
@@ -345,7 +341,8 @@ static void test_db_health_check_and_migration_log(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
-/* Files are created 0600, SQLite's side files follow; the start-up check names a read-only file; a deleted file stops commits. */
+/* Files are created 0600, SQLite's side files follow; the start-up check names a read-only file; a deleted file stops
+ * commits. */
 static void test_db_files_modes_check_and_watch(void **state)
 {
 	(void)state;
@@ -432,8 +429,9 @@ static void test_db_open_migrates(void **state)
 	assert_string_equal(v, "v2");
 	free(v);
 	/* A foreign key violation is refused. */
-	assert_int_equal(db_exec(db, "INSERT INTO users(username, password_hash, full_name, org_id, created_at) "
-				     "VALUES ('x', 'h', 'X', 999, 0)",
+	assert_int_equal(db_exec(db,
+				 "INSERT INTO users(username, password_hash, full_name, org_id, created_at) "
+				 "VALUES ('x', 'h', 'X', 999, 0)",
 				 &e),
 			 -1);
 	db_close(db);
@@ -465,12 +463,13 @@ static void test_db_quick_check(void **state)
 	struct db *db;
 	struct err e;
 	assert_int_equal(sqlite3_open(path, &db), DB_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "PRAGMA page_size = 4096; CREATE TABLE t(x); WITH RECURSIVE n(i) AS (SELECT 1 "
-				      "UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT randomblob(200) "
-				      "FROM n; CREATE INDEX t_x ON t(x)",
-				      NULL, NULL, NULL),
-			 DB_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+			 "PRAGMA page_size = 4096; CREATE TABLE t(x); WITH RECURSIVE n(i) AS (SELECT 1 "
+			 "UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT randomblob(200) "
+			 "FROM n; CREATE INDEX t_x ON t(x)",
+			 NULL, NULL, NULL),
+	    DB_OK);
 	assert_int_equal(db_quick_check(db, &e), 0);
 	int64_t pages = db_int(db, "PRAGMA page_count", NULL, NULL, 0);
 	sqlite3_close(db);
@@ -502,25 +501,27 @@ static void test_db_migration_3_keeps_users(void **state)
 	assert_int_equal(sqlite3_open(path, &raw), DB_OK);
 	assert_int_equal(sqlite3_exec(raw, schema_migration(0), NULL, NULL, NULL), DB_OK);
 	assert_int_equal(sqlite3_exec(raw, schema_migration(1), NULL, NULL, NULL), DB_OK);
-	assert_int_equal(sqlite3_exec(raw,
-				      "PRAGMA user_version = 2;"
-				      "INSERT INTO org_units(id, code, name_en, level, path) VALUES (1, 'KH', 'K', "
-				      "'national', '/1/');"
-				      "INSERT INTO users(id, username, password_hash, full_name, sex, org_id, created_at) "
-				      "VALUES (5, 'old', 'h', 'Old User', 'female', 1, 0);"
-				      "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen) VALUES "
-				      "('t', 5, 'c', 0, 0);",
-				      NULL, NULL, NULL),
-			 DB_OK);
+	assert_int_equal(
+	    sqlite3_exec(raw,
+			 "PRAGMA user_version = 2;"
+			 "INSERT INTO org_units(id, code, name_en, level, path) VALUES (1, 'KH', 'K', "
+			 "'national', '/1/');"
+			 "INSERT INTO users(id, username, password_hash, full_name, sex, org_id, created_at) "
+			 "VALUES (5, 'old', 'h', 'Old User', 'female', 1, 0);"
+			 "INSERT INTO sessions(token_hash, user_id, csrf, created_at, last_seen) VALUES "
+			 "('t', 5, 'c', 0, 0);",
+			 NULL, NULL, NULL),
+	    DB_OK);
 	sqlite3_close(raw);
 	struct err e;
 	struct db *db = db_open(path, &e);
 	assert_non_null(db);
 	assert_true(db_schema_version() >= 3);
 	assert_int_equal(db_int(db, "PRAGMA user_version", NULL, NULL, -1), db_schema_version());
-	assert_int_equal(db_int(db, "SELECT must_change_password * 100 + activation_expires * 10 + "
-				    "(deleted_at IS NULL) FROM users WHERE id = 5 AND username = 'old' AND "
-				    "password_hash = 'h' AND full_name = 'Old User'",
+	assert_int_equal(db_int(db,
+				"SELECT must_change_password * 100 + activation_expires * 10 + "
+				"(deleted_at IS NULL) FROM users WHERE id = 5 AND username = 'old' AND "
+				"password_hash = 'h' AND full_name = 'Old User'",
 				NULL, NULL, -1),
 			 1);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM sessions WHERE user_id = 5", NULL, NULL, -1), 1);
@@ -541,41 +542,43 @@ static void test_db_migration_2_keeps_rows(void **state)
 	assert_int_equal(sqlite3_open(path, &raw), DB_OK);
 	assert_int_equal(sqlite3_exec(raw, schema_migration(0), NULL, NULL, NULL), DB_OK);
 	assert_int_equal(
-		sqlite3_exec(raw,
-			     "PRAGMA user_version = 1;"
-			     "INSERT INTO courses(id, created_at) VALUES ('c', 0);"
-			     "INSERT INTO packages(id, course_id, language, version, version_num, title, imported_at) "
-			     "VALUES (7, 'c', 'en', '1.0.0', 1000000, 'T', 0);"
-			     "INSERT INTO items(package_id, position, type, path, title, etag, html) VALUES "
-			     "(7, 2, 'lesson', 'b.md', 'B', 'e2', 'second'), (7, 1, 'lesson', 'a.md', 'A', 'e1', "
-			     "printf('%.*c', 20000, 'x'));"
-			     "INSERT INTO blobs(sha256, size, data) VALUES ('ab', 3, x'010203');"
-			     "INSERT INTO package_files(package_id, path, sha256, mime) VALUES (7, 'a.png', 'ab', "
-			     "'image/png');",
-			     NULL, NULL, NULL),
-		DB_OK);
+	    sqlite3_exec(raw,
+			 "PRAGMA user_version = 1;"
+			 "INSERT INTO courses(id, created_at) VALUES ('c', 0);"
+			 "INSERT INTO packages(id, course_id, language, version, version_num, title, imported_at) "
+			 "VALUES (7, 'c', 'en', '1.0.0', 1000000, 'T', 0);"
+			 "INSERT INTO items(package_id, position, type, path, title, etag, html) VALUES "
+			 "(7, 2, 'lesson', 'b.md', 'B', 'e2', 'second'), (7, 1, 'lesson', 'a.md', 'A', 'e1', "
+			 "printf('%.*c', 20000, 'x'));"
+			 "INSERT INTO blobs(sha256, size, data) VALUES ('ab', 3, x'010203');"
+			 "INSERT INTO package_files(package_id, path, sha256, mime) VALUES (7, 'a.png', 'ab', "
+			 "'image/png');",
+			 NULL, NULL, NULL),
+	    DB_OK);
 	sqlite3_close(raw);
 	struct err e;
 	struct db *db = db_open(path, &e);
 	assert_non_null(db);
 	assert_int_equal(db_int(db, "PRAGMA user_version", NULL, NULL, -1), db_schema_version());
 	assert_true(db_schema_version() >= 2);
-	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('items', 'blobs') AND "
-				    "sql LIKE '%WITHOUT ROWID%'", NULL, NULL, -1),
+	assert_int_equal(db_int(db,
+				"SELECT count(*) FROM sqlite_schema WHERE name IN ('items', 'blobs') AND "
+				"sql LIKE '%WITHOUT ROWID%'",
+				NULL, NULL, -1),
 			 0);
-	assert_int_equal(db_int(db, "SELECT length(html) FROM items WHERE package_id = 7 AND path = 'a.md'", NULL, NULL,
-				-1),
-			 20000);
-	assert_int_equal(db_int(db, "SELECT position FROM items WHERE package_id = 7 AND path = 'b.md'", NULL, NULL, -1),
-			 2);
+	assert_int_equal(
+	    db_int(db, "SELECT length(html) FROM items WHERE package_id = 7 AND path = 'a.md'", NULL, NULL, -1), 20000);
+	assert_int_equal(
+	    db_int(db, "SELECT position FROM items WHERE package_id = 7 AND path = 'b.md'", NULL, NULL, -1), 2);
 	assert_int_equal(db_int(db, "SELECT size FROM blobs WHERE sha256 = 'ab'", NULL, NULL, -1), 3);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM pragma_foreign_key_check", NULL, NULL, -1), 0);
 	assert_int_equal(db_int(db, "PRAGMA foreign_keys", NULL, NULL, -1), 1);
 	/* References still hold: a file row needs its blob. */
 	assert_int_equal(db_exec(db, "DELETE FROM blobs WHERE sha256 = 'ab'", &e), -1);
 	/* The unique keys came back: a second item at the same position is refused. */
-	assert_int_equal(db_exec(db, "INSERT INTO items(package_id, position, type, path, title) VALUES (7, 1, "
-				     "'lesson', 'c.md', 'C')",
+	assert_int_equal(db_exec(db,
+				 "INSERT INTO items(package_id, position, type, path, title) VALUES (7, 1, "
+				 "'lesson', 'c.md', 'C')",
 				 &e),
 			 -1);
 	db_close(db);
@@ -794,17 +797,10 @@ static void test_netaddr(void **state)
 		const char *list;
 		bool ok;
 	} lists[] = {
-	    {"", true},
-	    {"127.0.0.1", true},
-	    {" 127.0.0.1 , 10.0.0.0/8,192.168.1.0/24 ", true},
-	    {"0.0.0.0/0", true},
-	    {"10.0.0.0/33", false},
-	    {"300.1.1.1", false},
-	    {"10.0.0.0/", false},
-	    {"10.0.0.0/8x", false},
-	    {"127.0.0.1,", false},
-	    {"localhost", false},
-	    {"::1", false},
+	    {"", true},		  {"127.0.0.1", true},	  {" 127.0.0.1 , 10.0.0.0/8,192.168.1.0/24 ", true},
+	    {"0.0.0.0/0", true},  {"10.0.0.0/33", false}, {"300.1.1.1", false},
+	    {"10.0.0.0/", false}, {"10.0.0.0/8x", false}, {"127.0.0.1,", false},
+	    {"localhost", false}, {"::1", false},
 	};
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
 		struct err e = {{0}};
@@ -875,8 +871,9 @@ static void test_diag_problems(void **state)
 	assert_non_null(f);
 	problems_write(&pr, f);
 	fclose(f);
-	assert_string_equal(out, "course.yml:4: missing 'id'\nquizzes/final.md:1: the quiz has no questions\n"
-				 "in.csv:12: unknown column 'sexe'\nlessons/01.md:7: warning: link 'javascript:x' removed\n");
+	assert_string_equal(
+	    out, "course.yml:4: missing 'id'\nquizzes/final.md:1: the quiz has no questions\n"
+		 "in.csv:12: unknown column 'sexe'\nlessons/01.md:7: warning: link 'javascript:x' removed\n");
 	problems_release(&pr);
 	assert_int_equal(pr.n, 0);
 	assert_int_equal(pr.nwarnings, 0);
@@ -895,8 +892,8 @@ static void test_err_codes(void **state)
 		int code;
 		const char *name;
 	} cases[] = {
-	    {ERR_FAIL, "failure"},	    {ERR_NOTFOUND, "not found"},  {ERR_INVALID, "invalid input"},
-	    {ERR_CONFLICT, "conflict"},	    {ERR_FORBIDDEN, "forbidden"}, {ERR_UNAVAILABLE, "unavailable"},
+	    {ERR_FAIL, "failure"},	  {ERR_NOTFOUND, "not found"},	{ERR_INVALID, "invalid input"},
+	    {ERR_CONFLICT, "conflict"},	  {ERR_FORBIDDEN, "forbidden"}, {ERR_UNAVAILABLE, "unavailable"},
 	    {ERR_LIMIT, "limit reached"},
 	};
 	size_t n = sizeof cases / sizeof cases[0];
@@ -924,8 +921,9 @@ static void test_db_step_checked(void **state)
 	assert_non_null(db);
 	assert_null(db_read_failed(true));
 	/* Two rows, then an integer overflow while stepping to the third. */
-	struct db_stmt *st = db_prepare(db, "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5) "
-					  "SELECT CASE WHEN x < 3 THEN x ELSE abs(-9223372036854775807 - 1) END FROM n");
+	struct db_stmt *st =
+	    db_prepare(db, "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5) "
+			   "SELECT CASE WHEN x < 3 THEN x ELSE abs(-9223372036854775807 - 1) END FROM n");
 	int rows = 0, rc;
 	while ((rc = db_step_row(st)) > 0)
 		rows++;
@@ -960,32 +958,32 @@ static void test_db_step_checked(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_html_escape),
-		cmocka_unit_test(test_json_and_url),
-		cmocka_unit_test(test_buf_grow_and_detach),
-		cmocka_unit_test(test_utf8_valid),
-		cmocka_unit_test(test_dates),
-		cmocka_unit_test(test_csv_parse),
-		cmocka_unit_test(test_csv_errors),
-		cmocka_unit_test(test_csv_write_neutralises_formulas),
-		cmocka_unit_test(test_i18n),
-		cmocka_unit_test(test_err_truncates_on_utf8_boundary),
-		cmocka_unit_test(test_log_values_are_quoted_when_needed),
-		cmocka_unit_test(test_log_line_format_and_reopen),
-		cmocka_unit_test(test_db_health_check_and_migration_log),
-		cmocka_unit_test(test_db_open_migrates),
-		cmocka_unit_test(test_db_files_modes_check_and_watch),
-		cmocka_unit_test(test_db_quick_check),
-		cmocka_unit_test(test_db_migration_2_keeps_rows),
-		cmocka_unit_test(test_db_migration_3_keeps_users),
-		cmocka_unit_test(test_db_pool_statements_travel),
-		cmocka_unit_test(test_db_pool_pause_lends_and_returns),
-		cmocka_unit_test(test_db_pool_waiters_in_order),
-		cmocka_unit_test(test_db_snapshot),
-		cmocka_unit_test(test_netaddr),
-		cmocka_unit_test(test_db_step_checked),
-		cmocka_unit_test(test_diag_problems),
-		cmocka_unit_test(test_err_codes),
+	    cmocka_unit_test(test_html_escape),
+	    cmocka_unit_test(test_json_and_url),
+	    cmocka_unit_test(test_buf_grow_and_detach),
+	    cmocka_unit_test(test_utf8_valid),
+	    cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_csv_parse),
+	    cmocka_unit_test(test_csv_errors),
+	    cmocka_unit_test(test_csv_write_neutralises_formulas),
+	    cmocka_unit_test(test_i18n),
+	    cmocka_unit_test(test_err_truncates_on_utf8_boundary),
+	    cmocka_unit_test(test_log_values_are_quoted_when_needed),
+	    cmocka_unit_test(test_log_line_format_and_reopen),
+	    cmocka_unit_test(test_db_health_check_and_migration_log),
+	    cmocka_unit_test(test_db_open_migrates),
+	    cmocka_unit_test(test_db_files_modes_check_and_watch),
+	    cmocka_unit_test(test_db_quick_check),
+	    cmocka_unit_test(test_db_migration_2_keeps_rows),
+	    cmocka_unit_test(test_db_migration_3_keeps_users),
+	    cmocka_unit_test(test_db_pool_statements_travel),
+	    cmocka_unit_test(test_db_pool_pause_lends_and_returns),
+	    cmocka_unit_test(test_db_pool_waiters_in_order),
+	    cmocka_unit_test(test_db_snapshot),
+	    cmocka_unit_test(test_netaddr),
+	    cmocka_unit_test(test_db_step_checked),
+	    cmocka_unit_test(test_diag_problems),
+	    cmocka_unit_test(test_err_codes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <cmocka.h>
 #include <glob.h>
+#include <cmocka.h>
 
 #include "assessment/grade.h"
 #include "assessment/quiz.h"
@@ -67,9 +67,9 @@ static void test_digital_identity_gift(void **state)
 	struct quiz q;
 	assert_int_equal(parse_file("../../courses/library/digital-identity/quizzes/final.gift", &q, NULL), 0);
 	assert_int_equal(q.nquestions, 17);
-	static const enum question_type want[] = {Q_SINGLE, Q_SINGLE, Q_SINGLE, Q_NUMERIC, Q_SINGLE, Q_TRUEFALSE,
-						  Q_MULTI, Q_SINGLE, Q_SINGLE, Q_TRUEFALSE, Q_SINGLE, Q_SINGLE,
-						  Q_SHORT, Q_SINGLE, Q_MULTI, Q_TRUEFALSE, Q_MATCH};
+	static const enum question_type want[] = {Q_SINGLE, Q_SINGLE, Q_SINGLE, Q_NUMERIC,   Q_SINGLE, Q_TRUEFALSE,
+						  Q_MULTI,  Q_SINGLE, Q_SINGLE, Q_TRUEFALSE, Q_SINGLE, Q_SINGLE,
+						  Q_SHORT,  Q_SINGLE, Q_MULTI,	Q_TRUEFALSE, Q_MATCH};
 	for (size_t i = 0; i < 17; i++)
 		assert_int_equal(q.questions[i].type, want[i]);
 	assert_string_equal(q.questions[0].title, "Q01 Meaning of digital identity");
@@ -86,10 +86,10 @@ static void test_moodle_doc_examples(void **state)
 	if (rc)
 		fail_msg("%s", errs);
 	free(errs);
-	static const enum question_type want[] = {
-		Q_SINGLE, Q_SINGLE, Q_SHORT,  Q_SHORT,	 Q_TRUEFALSE, Q_TRUEFALSE, Q_MATCH,  Q_MATCH,
-		Q_NUMERIC, Q_NUMERIC, Q_NUMERIC, Q_NUMERIC, Q_SINGLE, Q_SHORT,	   Q_TRUEFALSE, Q_MULTI,
-		Q_SHORT,  Q_SHORT,  Q_SINGLE, Q_SINGLE, Q_SINGLE,    Q_SHORT};
+	static const enum question_type want[] = {Q_SINGLE, Q_SINGLE, Q_SHORT,	   Q_SHORT,   Q_TRUEFALSE, Q_TRUEFALSE,
+						  Q_MATCH,  Q_MATCH,  Q_NUMERIC,   Q_NUMERIC, Q_NUMERIC,   Q_NUMERIC,
+						  Q_SINGLE, Q_SHORT,  Q_TRUEFALSE, Q_MULTI,   Q_SHORT,	   Q_SHORT,
+						  Q_SINGLE, Q_SINGLE, Q_SINGLE,	   Q_SHORT};
 	assert_int_equal(q.nquestions, sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < q.nquestions; i++)
 		assert_int_equal(q.questions[i].type, want[i]);
@@ -210,36 +210,38 @@ static void test_markdown_safe_mode(void **state)
 static const struct {
 	const char *name, *src, *want;
 } bad[] = {
-	{"q.md", "## Q\n- [ ] a\n- [ ] b\n", "q.md:1: no option is marked right"},
-	{"q.md", "## Q\n\ntext only\n", "q.md:1: the question has no answers"},
-	{"q.md", "## Q\n- [x] a\n- b\n", "q.md:3: an answer needs '[ ]' or '[x]'"},
-	{"q.md", "## Q\n- [x] a\n- left -> right\n", "q.md:3: do not mix"},
-	{"q.md", "## Q\n- [x] a\n\n> fb\n\nstray\n", "q.md:6: unexpected text after the answers"},
-	{"q.md", "## Q\n> fb\n- [x] a\n", "q.md:2: feedback ('> ') comes after the answers"},
-	{"q.md", "---\npass_mark: 180\n---\n## Q\n- [x] a\n- [ ] b\n", "q.md:2: bad value '180' for 'pass_mark'"},
-	{"q.md", "---\ncolour: red\n---\n## Q\n- [x] a\n- [ ] b\n", "q.md:2: unknown setting 'colour'"},
-	{"q.md", "---\nkind: exam\n---\n## Q\n- [x] a\n- [ ] b\n", "q.md:2: bad value 'exam' for 'kind'"},
-	{"q.md", "---\ntitle: x\n## Q\n", "q.md:1: front matter starting with '---' is not closed"},
-	{"q.md", "---\ndraw: 5\n---\n## Q\n- [x] a\n- [ ] b\n", "q.md:1: 'draw: 5' asks for more"},
-	{"q.md", "## Q\n- a -> b\n", "q.md:1: a matching question needs at least two pairs"},
-	{"q.md", "# Only a title\n", "q.md:1: the quiz has no questions"},
-	{"q.md", "## Q\n= a\n- [x] b\n", "q.md:3: a question has one block of answers"},
-	{"q.md", "## Q\n\xff\n", "q.md:2: the file is not valid UTF-8"},
-	{"q.gift", "Q {=a ~b\n", "q.gift:1: the answer block '{' is not closed"},
-	{"q.gift", "\n\n::T:: Q {~a ~b}\n", "q.gift:3: no answer is marked right"},
-	{"q.gift", "Q {#abc}\n", "q.gift:1: a numerical answer must be"},
-	{"q.gift", "Q {=a -> b =c}\n", "q.gift:1: in a matching question every answer"},
-	{"q.gift", "Q {~%5x%a =b}\n", "q.gift:1: a weight must look like"},
-	{"q.gift", "// kind: exam\nQ {=a}\n", "q.gift:1: bad value 'exam' for 'kind'"},
-	{"q.gift", "Q } more {=b}\n", "q.gift:1: a '}' has no '{' before it"},
-	{"q.gift", "Q {T} {=b}\n\nOnly {~a ~b}\n", "q.gift:3: no answer is marked right"},
-	{"q.xml", "<quiz><question type=\"truefalse\"><questiontext><text>Q</text></questiontext></question></quiz>",
-	 "q.xml:1: a true/false question needs the answer"},
-	{"q.xml", "<quiz><question type='shortanswer'>\n<questiontext><text>Q</text></questiontext><answer fraction='0'>"
-		  "<text>a</text></answer></question></quiz>", "q.xml:1: no answer is marked right"},
-	{"q.xml", "<quiz><question", "q.xml:1: not well-formed XML"},
-	{"q.xml", "<!DOCTYPE quiz [<!ENTITY a 'b'>]><quiz/>", "q.xml:1: a DOCTYPE is not accepted"},
-	{"q.xml", "<questions/>", "q.xml:1: the root element must be <quiz>"},
+    {"q.md", "## Q\n- [ ] a\n- [ ] b\n", "q.md:1: no option is marked right"},
+    {"q.md", "## Q\n\ntext only\n", "q.md:1: the question has no answers"},
+    {"q.md", "## Q\n- [x] a\n- b\n", "q.md:3: an answer needs '[ ]' or '[x]'"},
+    {"q.md", "## Q\n- [x] a\n- left -> right\n", "q.md:3: do not mix"},
+    {"q.md", "## Q\n- [x] a\n\n> fb\n\nstray\n", "q.md:6: unexpected text after the answers"},
+    {"q.md", "## Q\n> fb\n- [x] a\n", "q.md:2: feedback ('> ') comes after the answers"},
+    {"q.md", "---\npass_mark: 180\n---\n## Q\n- [x] a\n- [ ] b\n", "q.md:2: bad value '180' for 'pass_mark'"},
+    {"q.md", "---\ncolour: red\n---\n## Q\n- [x] a\n- [ ] b\n", "q.md:2: unknown setting 'colour'"},
+    {"q.md", "---\nkind: exam\n---\n## Q\n- [x] a\n- [ ] b\n", "q.md:2: bad value 'exam' for 'kind'"},
+    {"q.md", "---\ntitle: x\n## Q\n", "q.md:1: front matter starting with '---' is not closed"},
+    {"q.md", "---\ndraw: 5\n---\n## Q\n- [x] a\n- [ ] b\n", "q.md:1: 'draw: 5' asks for more"},
+    {"q.md", "## Q\n- a -> b\n", "q.md:1: a matching question needs at least two pairs"},
+    {"q.md", "# Only a title\n", "q.md:1: the quiz has no questions"},
+    {"q.md", "## Q\n= a\n- [x] b\n", "q.md:3: a question has one block of answers"},
+    {"q.md", "## Q\n\xff\n", "q.md:2: the file is not valid UTF-8"},
+    {"q.gift", "Q {=a ~b\n", "q.gift:1: the answer block '{' is not closed"},
+    {"q.gift", "\n\n::T:: Q {~a ~b}\n", "q.gift:3: no answer is marked right"},
+    {"q.gift", "Q {#abc}\n", "q.gift:1: a numerical answer must be"},
+    {"q.gift", "Q {=a -> b =c}\n", "q.gift:1: in a matching question every answer"},
+    {"q.gift", "Q {~%5x%a =b}\n", "q.gift:1: a weight must look like"},
+    {"q.gift", "// kind: exam\nQ {=a}\n", "q.gift:1: bad value 'exam' for 'kind'"},
+    {"q.gift", "Q } more {=b}\n", "q.gift:1: a '}' has no '{' before it"},
+    {"q.gift", "Q {T} {=b}\n\nOnly {~a ~b}\n", "q.gift:3: no answer is marked right"},
+    {"q.xml", "<quiz><question type=\"truefalse\"><questiontext><text>Q</text></questiontext></question></quiz>",
+     "q.xml:1: a true/false question needs the answer"},
+    {"q.xml",
+     "<quiz><question type='shortanswer'>\n<questiontext><text>Q</text></questiontext><answer fraction='0'>"
+     "<text>a</text></answer></question></quiz>",
+     "q.xml:1: no answer is marked right"},
+    {"q.xml", "<quiz><question", "q.xml:1: not well-formed XML"},
+    {"q.xml", "<!DOCTYPE quiz [<!ENTITY a 'b'>]><quiz/>", "q.xml:1: a DOCTYPE is not accepted"},
+    {"q.xml", "<questions/>", "q.xml:1: the root element must be <quiz>"},
 };
 
 static void test_parse_errors(void **state)
@@ -278,83 +280,89 @@ static const struct {
 	const char *text;
 	double want;
 } grades[] = {
-	/* Markdown single, multi (max(0, (R - W) / right answers)), short, matching. */
-	{"g.md", md_all, 0, C(1), NULL, 1},
-	{"g.md", md_all, 0, C(0), NULL, 0},
-	{"g.md", md_all, 0, C(0, 1), NULL, 0},
-	{"g.md", md_all, 0, NULL, 0, NULL, 0},
-	{"g.md", md_all, 0, C(7), NULL, 0},
-	{"g.md", md_all, 1, C(0, 1), NULL, 1},
-	{"g.md", md_all, 1, C(0), NULL, 0.5},
-	{"g.md", md_all, 1, C(0, 2), NULL, 0},
-	{"g.md", md_all, 1, C(0, 1, 2), NULL, 0.5},
-	{"g.md", md_all, 1, C(2), NULL, 0},
-	{"g.md", md_all, 1, C(0, 0), NULL, 0.5},
-	{"g.md", md_all, 2, NULL, 0, "one window service unit", 1},
-	{"g.md", md_all, 2, NULL, 0, "  One   Window\tService Unit ", 1},
-	{"g.md", md_all, 2, NULL, 0, "ONE-WINDOW SERVICE UNIT", 1},
-	{"g.md", md_all, 2, NULL, 0, "One Window", 0},
-	{"g.md", md_all, 3, C(0, 1, 1), NULL, 1},
-	{"g.md", md_all, 3, C(0, 1, 2), NULL, 1}, /* "Customs" -> the other "e-Tax services" pair: same text */
-	{"g.md", md_all, 3, C(0, 0, 1), NULL, 2.0 / 3},
-	{"g.md", md_all, 3, C(1, 0, 0), NULL, 0},
-	{"g.md", md_all, 3, C(0, -1, -1), NULL, 1.0 / 3},
-	/* GIFT weights, single with partial credit, numeric tolerance, ranges and several answers. */
-	{"g.gift", "Q {~%-100%No one ~%50%Grant ~%50%Grant's wife ~%-100%Grant's father}", 0, C(1, 2), NULL, 1},
-	{"g.gift", "Q {~%-100%No one ~%50%Grant ~%50%Grant's wife ~%-100%Grant's father}", 0, C(1), NULL, 0.5},
-	{"g.gift", "Q {~%-100%No one ~%50%Grant ~%50%Grant's wife ~%-100%Grant's father}", 0, C(1, 3), NULL, 0},
-	{"g.gift", "Q {~%-100%No one ~%50%Grant ~%50%Grant's wife ~%-100%Grant's father}", 0, C(0, 1, 2), NULL, 0},
-	{"g.gift", "Q {=right ~%50%half ~wrong}", 0, C(1), NULL, 0.5},
-	{"g.gift", "Q {=right ~%50%half ~wrong}", 0, C(0), NULL, 1},
-	{"g.gift", "Q {T}", 0, C(0), NULL, 1},
-	{"g.gift", "Q {T}", 0, C(1), NULL, 0},
-	{"g.gift", "Q {FALSE#wrong#right}", 0, C(1), NULL, 1},
-	{"g.gift", "When was Grant born? {#1822:5}", 0, NULL, 0, "1826", 1},
-	{"g.gift", "When was Grant born? {#1822:5}", 0, NULL, 0, "1828", 0},
-	{"g.gift", "When was Grant born? {#1822:5}", 0, NULL, 0, "១៨២២", 1},
-	{"g.gift", "When was Grant born? {#1822:5}", 0, NULL, 0, "about 1822", 0},
-	{"g.gift", "Pi? {#3.141..3.142}", 0, NULL, 0, "3.1415", 1},
-	{"g.gift", "Pi? {#3.141..3.142}", 0, NULL, 0, "3,1415", 1},
-	{"g.gift", "Pi? {#3.141..3.142}", 0, NULL, 0, "3.15", 0},
-	{"g.gift", "Born? {# =1822:0 =%50%1821:2}", 0, NULL, 0, "1822", 1},
-	{"g.gift", "Born? {# =1822:0 =%50%1821:2}", 0, NULL, 0, "1820", 0.5},
-	{"g.gift", "Born? {# =1822:0 =%50%1821:2}", 0, NULL, 0, "1,822", 1},
-	{"g.gift", "Two plus two equals {=four =4}", 0, NULL, 0, "Four", 1},
-	{"g.gift", "Two plus two equals {=four =%50%for}", 0, NULL, 0, "for", 0.5},
-	{"g.gift", "M {=a -> 1 =b -> 2 =c -> 3}", 0, C(0, 1, 2), NULL, 1},
-	{"g.gift", "M {=a -> 1 =b -> 2 =c -> 3}", 0, C(1, 0, 2), NULL, 1.0 / 3},
-	{"g.gift", "M {=a -> 1 =b -> 2 =c -> 3}", 0, C(0, 1), NULL, 0},
-	{"g.gift", "M {=a -> 1 =b -> 2 = -> 3}", 0, C(0, 1, -1), NULL, 1},
-	/* Moodle: short-answer wildcards, the first matching answer counts, numerical "any other answer". */
-	{"g.gift", "Best animal?{=Frog#Good! =%50%Cat =%0%*#Completely wrong}", 0, NULL, 0, "frog", 1},
-	{"g.gift", "Best animal?{=Frog#Good! =%50%Cat =%0%*#Completely wrong}", 0, NULL, 0, " CAT ", 0.5},
-	{"g.gift", "Best animal?{=Frog#Good! =%50%Cat =%0%*#Completely wrong}", 0, NULL, 0, "dog", 0},
-	{"g.gift", "Who? {=%50%Nel*n =Nelson}", 0, NULL, 0, "Nelson", 0.5},
-	{"g.gift", "Who? {=Nel*n}", 0, NULL, 0, "Nelly Mandela is gone", 0},
-	{"g.gift", "Who? {=Nel*n}", 0, NULL, 0, "Nelly Mandela was a man", 1},
-	{"g.gift", "Who? {=*man*}", 0, NULL, 0, "Mandela", 1},
-	{"g.gift", "Who? {=*man*}", 0, NULL, 0, "Nelson", 0},
-	{"g.gift", "Star? {=5\\*3}", 0, NULL, 0, "5*3", 1},
-	{"g.gift", "Star? {=5\\*3}", 0, NULL, 0, "5x3", 0},
-	{"g.gift", "Star? {=5*3}", 0, NULL, 0, "5x3", 1},
-	{"g.md", "## Star?\n= 5*3\n", 0, NULL, 0, "5x3", 0}, /* Markdown quizzes have no wildcards */
-	{"g.gift", "Number? {#3:2~#Completely wrong}", 0, NULL, 0, "4.5", 1},
-	{"g.gift", "Number? {#3:2~#Completely wrong}", 0, NULL, 0, "6", 0},
-	{"g.gift", "Number? {#\n=%100%3:2#\n~#Completely wrong\n}", 0, NULL, 0, "1", 1},
-	{"g.gift", "Born? {# =%50%1821:2 =1822:0}", 0, NULL, 0, "1822", 0.5},
-	{"g.gift", "Grant is {~buried =entombed ~living} in Grant's tomb.", 0, C(1), NULL, 1},
-	/* Moodle XML <usecase>: case matters only when it is 1. */
-	{"c.xml", "<quiz><question type='shortanswer'><questiontext><text>Q</text></questiontext><usecase>1</usecase>"
-		  "<answer fraction='100'><text>Fr*g</text></answer></question></quiz>", 0, NULL, 0, "frog", 0},
-	{"c.xml", "<quiz><question type='shortanswer'><questiontext><text>Q</text></questiontext><usecase>1</usecase>"
-		  "<answer fraction='100'><text>Fr*g</text></answer></question></quiz>", 0, NULL, 0, "Froooog", 1},
-	{"c.xml", "<quiz><question type='shortanswer'><questiontext><text>Q</text></questiontext><usecase>0</usecase>"
-		  "<answer fraction='100'><text>Fr*g</text></answer></question></quiz>", 0, NULL, 0, "FROG", 1},
-	/* Khmer short answers: canonical reordering (COENG before ATTHACAN), zero-width spaces. */
-	{"k.md", "## ពាក្យ?\n= ក\xe1\x9f\x92\xe1\x9f\x9d\n", 0, NULL, 0, "ក\xe1\x9f\x9d\xe1\x9f\x92", 1},
-	{"k.md", "## ពាក្យ?\n= ឃុំ សង្កាត់\n", 0, NULL, 0, "ឃុំ\xe2\x80\x8b សង្កាត់", 1},
-	{"k.md", "## ពាក្យ?\n= ឃុំ\n", 0, NULL, 0, "ឃំុ", 0},
-	{"k.md", "## Word?\n= café\n", 0, NULL, 0, "CAFE\xcc\x81", 1},
+    /* Markdown single, multi (max(0, (R - W) / right answers)), short, matching. */
+    {"g.md", md_all, 0, C(1), NULL, 1},
+    {"g.md", md_all, 0, C(0), NULL, 0},
+    {"g.md", md_all, 0, C(0, 1), NULL, 0},
+    {"g.md", md_all, 0, NULL, 0, NULL, 0},
+    {"g.md", md_all, 0, C(7), NULL, 0},
+    {"g.md", md_all, 1, C(0, 1), NULL, 1},
+    {"g.md", md_all, 1, C(0), NULL, 0.5},
+    {"g.md", md_all, 1, C(0, 2), NULL, 0},
+    {"g.md", md_all, 1, C(0, 1, 2), NULL, 0.5},
+    {"g.md", md_all, 1, C(2), NULL, 0},
+    {"g.md", md_all, 1, C(0, 0), NULL, 0.5},
+    {"g.md", md_all, 2, NULL, 0, "one window service unit", 1},
+    {"g.md", md_all, 2, NULL, 0, "  One   Window\tService Unit ", 1},
+    {"g.md", md_all, 2, NULL, 0, "ONE-WINDOW SERVICE UNIT", 1},
+    {"g.md", md_all, 2, NULL, 0, "One Window", 0},
+    {"g.md", md_all, 3, C(0, 1, 1), NULL, 1},
+    {"g.md", md_all, 3, C(0, 1, 2), NULL, 1}, /* "Customs" -> the other "e-Tax services" pair: same text */
+    {"g.md", md_all, 3, C(0, 0, 1), NULL, 2.0 / 3},
+    {"g.md", md_all, 3, C(1, 0, 0), NULL, 0},
+    {"g.md", md_all, 3, C(0, -1, -1), NULL, 1.0 / 3},
+    /* GIFT weights, single with partial credit, numeric tolerance, ranges and several answers. */
+    {"g.gift", "Q {~%-100%No one ~%50%Grant ~%50%Grant's wife ~%-100%Grant's father}", 0, C(1, 2), NULL, 1},
+    {"g.gift", "Q {~%-100%No one ~%50%Grant ~%50%Grant's wife ~%-100%Grant's father}", 0, C(1), NULL, 0.5},
+    {"g.gift", "Q {~%-100%No one ~%50%Grant ~%50%Grant's wife ~%-100%Grant's father}", 0, C(1, 3), NULL, 0},
+    {"g.gift", "Q {~%-100%No one ~%50%Grant ~%50%Grant's wife ~%-100%Grant's father}", 0, C(0, 1, 2), NULL, 0},
+    {"g.gift", "Q {=right ~%50%half ~wrong}", 0, C(1), NULL, 0.5},
+    {"g.gift", "Q {=right ~%50%half ~wrong}", 0, C(0), NULL, 1},
+    {"g.gift", "Q {T}", 0, C(0), NULL, 1},
+    {"g.gift", "Q {T}", 0, C(1), NULL, 0},
+    {"g.gift", "Q {FALSE#wrong#right}", 0, C(1), NULL, 1},
+    {"g.gift", "When was Grant born? {#1822:5}", 0, NULL, 0, "1826", 1},
+    {"g.gift", "When was Grant born? {#1822:5}", 0, NULL, 0, "1828", 0},
+    {"g.gift", "When was Grant born? {#1822:5}", 0, NULL, 0, "១៨២២", 1},
+    {"g.gift", "When was Grant born? {#1822:5}", 0, NULL, 0, "about 1822", 0},
+    {"g.gift", "Pi? {#3.141..3.142}", 0, NULL, 0, "3.1415", 1},
+    {"g.gift", "Pi? {#3.141..3.142}", 0, NULL, 0, "3,1415", 1},
+    {"g.gift", "Pi? {#3.141..3.142}", 0, NULL, 0, "3.15", 0},
+    {"g.gift", "Born? {# =1822:0 =%50%1821:2}", 0, NULL, 0, "1822", 1},
+    {"g.gift", "Born? {# =1822:0 =%50%1821:2}", 0, NULL, 0, "1820", 0.5},
+    {"g.gift", "Born? {# =1822:0 =%50%1821:2}", 0, NULL, 0, "1,822", 1},
+    {"g.gift", "Two plus two equals {=four =4}", 0, NULL, 0, "Four", 1},
+    {"g.gift", "Two plus two equals {=four =%50%for}", 0, NULL, 0, "for", 0.5},
+    {"g.gift", "M {=a -> 1 =b -> 2 =c -> 3}", 0, C(0, 1, 2), NULL, 1},
+    {"g.gift", "M {=a -> 1 =b -> 2 =c -> 3}", 0, C(1, 0, 2), NULL, 1.0 / 3},
+    {"g.gift", "M {=a -> 1 =b -> 2 =c -> 3}", 0, C(0, 1), NULL, 0},
+    {"g.gift", "M {=a -> 1 =b -> 2 = -> 3}", 0, C(0, 1, -1), NULL, 1},
+    /* Moodle: short-answer wildcards, the first matching answer counts, numerical "any other answer". */
+    {"g.gift", "Best animal?{=Frog#Good! =%50%Cat =%0%*#Completely wrong}", 0, NULL, 0, "frog", 1},
+    {"g.gift", "Best animal?{=Frog#Good! =%50%Cat =%0%*#Completely wrong}", 0, NULL, 0, " CAT ", 0.5},
+    {"g.gift", "Best animal?{=Frog#Good! =%50%Cat =%0%*#Completely wrong}", 0, NULL, 0, "dog", 0},
+    {"g.gift", "Who? {=%50%Nel*n =Nelson}", 0, NULL, 0, "Nelson", 0.5},
+    {"g.gift", "Who? {=Nel*n}", 0, NULL, 0, "Nelly Mandela is gone", 0},
+    {"g.gift", "Who? {=Nel*n}", 0, NULL, 0, "Nelly Mandela was a man", 1},
+    {"g.gift", "Who? {=*man*}", 0, NULL, 0, "Mandela", 1},
+    {"g.gift", "Who? {=*man*}", 0, NULL, 0, "Nelson", 0},
+    {"g.gift", "Star? {=5\\*3}", 0, NULL, 0, "5*3", 1},
+    {"g.gift", "Star? {=5\\*3}", 0, NULL, 0, "5x3", 0},
+    {"g.gift", "Star? {=5*3}", 0, NULL, 0, "5x3", 1},
+    {"g.md", "## Star?\n= 5*3\n", 0, NULL, 0, "5x3", 0}, /* Markdown quizzes have no wildcards */
+    {"g.gift", "Number? {#3:2~#Completely wrong}", 0, NULL, 0, "4.5", 1},
+    {"g.gift", "Number? {#3:2~#Completely wrong}", 0, NULL, 0, "6", 0},
+    {"g.gift", "Number? {#\n=%100%3:2#\n~#Completely wrong\n}", 0, NULL, 0, "1", 1},
+    {"g.gift", "Born? {# =%50%1821:2 =1822:0}", 0, NULL, 0, "1822", 0.5},
+    {"g.gift", "Grant is {~buried =entombed ~living} in Grant's tomb.", 0, C(1), NULL, 1},
+    /* Moodle XML <usecase>: case matters only when it is 1. */
+    {"c.xml",
+     "<quiz><question type='shortanswer'><questiontext><text>Q</text></questiontext><usecase>1</usecase>"
+     "<answer fraction='100'><text>Fr*g</text></answer></question></quiz>",
+     0, NULL, 0, "frog", 0},
+    {"c.xml",
+     "<quiz><question type='shortanswer'><questiontext><text>Q</text></questiontext><usecase>1</usecase>"
+     "<answer fraction='100'><text>Fr*g</text></answer></question></quiz>",
+     0, NULL, 0, "Froooog", 1},
+    {"c.xml",
+     "<quiz><question type='shortanswer'><questiontext><text>Q</text></questiontext><usecase>0</usecase>"
+     "<answer fraction='100'><text>Fr*g</text></answer></question></quiz>",
+     0, NULL, 0, "FROG", 1},
+    /* Khmer short answers: canonical reordering (COENG before ATTHACAN), zero-width spaces. */
+    {"k.md", "## ពាក្យ?\n= ក\xe1\x9f\x92\xe1\x9f\x9d\n", 0, NULL, 0, "ក\xe1\x9f\x9d\xe1\x9f\x92", 1},
+    {"k.md", "## ពាក្យ?\n= ឃុំ សង្កាត់\n", 0, NULL, 0, "ឃុំ\xe2\x80\x8b សង្កាត់", 1},
+    {"k.md", "## ពាក្យ?\n= ឃុំ\n", 0, NULL, 0, "ឃំុ", 0},
+    {"k.md", "## Word?\n= café\n", 0, NULL, 0, "CAFE\xcc\x81", 1},
 };
 
 static void test_grading_table(void **state)
@@ -378,8 +386,22 @@ static void test_hostile_inputs_are_bounded(void **state)
 {
 	(void)state;
 	/* Large and pathological inputs: refused or parsed quickly, never a crash. */
-	static const char *const units[] = {"## Q\n- [x] a\n- [ ] b\n", "{", "}", "\\", "::", "~%", "= ",
-					   "- [x] ", "> ", "![[]()", "{#", "{=a->", "\n\n", "#", "---\n", "\xe1\x9f"};
+	static const char *const units[] = {"## Q\n- [x] a\n- [ ] b\n",
+					    "{",
+					    "}",
+					    "\\",
+					    "::",
+					    "~%",
+					    "= ",
+					    "- [x] ",
+					    "> ",
+					    "![[]()",
+					    "{#",
+					    "{=a->",
+					    "\n\n",
+					    "#",
+					    "---\n",
+					    "\xe1\x9f"};
 	struct buf big = BUF_INIT;
 	clock_t t0 = clock();
 	for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
@@ -410,9 +432,9 @@ static void test_parse_number(void **state)
 		const char *in;
 		int rc;
 		double v;
-	} t[] = {{"42", 0, 42},	     {" 3.5 ", 0, 3.5},	   {"3,5", 0, 3.5},	  {"1,822", 0, 1822},
-		 {"១២៣", 0, 123},   {"-2", 0, -2},	   {"", -1, 0},		  {"abc", -1, 0},
-		 {"1e3", 0, 1000},   {"12 345", 0, 12345}, {"nan", -1, 0},	  {"0x10", -1, 0}};
+	} t[] = {{"42", 0, 42},	   {" 3.5 ", 0, 3.5},	 {"3,5", 0, 3.5}, {"1,822", 0, 1822},
+		 {"១២៣", 0, 123},  {"-2", 0, -2},	 {"", -1, 0},	  {"abc", -1, 0},
+		 {"1e3", 0, 1000}, {"12 345", 0, 12345}, {"nan", -1, 0},  {"0x10", -1, 0}};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		double v = 0;
 		int rc = grade_parse_number(t[i].in, &v);
@@ -424,12 +446,12 @@ static void test_parse_number(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bundled_quizzes_parse), cmocka_unit_test(test_digital_identity_gift),
-		cmocka_unit_test(test_moodle_doc_examples),   cmocka_unit_test(test_missing_word_essay_description),
-		cmocka_unit_test(test_markdown_all_types),    cmocka_unit_test(test_markdown_safe_mode),
-		cmocka_unit_test(test_parse_errors),	      cmocka_unit_test(test_gift_settings),
-		cmocka_unit_test(test_grading_table),	      cmocka_unit_test(test_hostile_inputs_are_bounded),
-		cmocka_unit_test(test_parse_number),
+	    cmocka_unit_test(test_bundled_quizzes_parse), cmocka_unit_test(test_digital_identity_gift),
+	    cmocka_unit_test(test_moodle_doc_examples),	  cmocka_unit_test(test_missing_word_essay_description),
+	    cmocka_unit_test(test_markdown_all_types),	  cmocka_unit_test(test_markdown_safe_mode),
+	    cmocka_unit_test(test_parse_errors),	  cmocka_unit_test(test_gift_settings),
+	    cmocka_unit_test(test_grading_table),	  cmocka_unit_test(test_hostile_inputs_are_bounded),
+	    cmocka_unit_test(test_parse_number),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

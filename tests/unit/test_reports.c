@@ -4,10 +4,10 @@
 #include <stddef.h>
 #include <stdint.h>
 /* cmocka needs the four headers above first. */
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cmocka.h>
 
 #include "accounts/orgs.h"
 #include "lib/db.h"
