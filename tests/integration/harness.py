@@ -130,8 +130,17 @@ def key_of(db):
     return _keys[db] if is_pg(db) else db + ".key"
 
 
+_live = []  # the Servers of this process that have not been stopped
+
+
 def _drop_all():
-    """At exit: the PostgreSQL databases this process made and did not drop (a failed test's)."""
+    """At exit: stops the servers still running (a failed test's, or a module's shared one) and drops the
+    PostgreSQL databases this process made and did not drop."""
+    for srv in list(_live):
+        try:
+            srv.stop()
+        except Exception:
+            pass
     for db in list(_keys):
         if db != os.environ.get("SALA_TEST_TEMPLATE"):
             try:
@@ -415,6 +424,7 @@ class Server:
             # Only `sala init` (or `sala demo --init`) creates a database and its key; serve never does.
             sala("init", db=self.db, env=self.env, check=True)
         self.proc = None
+        _live.append(self)
         self.start()
 
     def start(self):
@@ -467,6 +477,8 @@ class Server:
         self.cleanup()
 
     def cleanup(self):
+        if self in _live:
+            _live.remove(self)
         if self.own_db:
             drop_db(self.db)
             self.own_db = False
