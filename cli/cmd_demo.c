@@ -86,8 +86,8 @@ static int demo_init(struct db *db)
 
 static int cmd_demo(struct cmd_args *a)
 {
-	cli_key_option(a);
 	bool init = cmd_has(a, "init");
+	cli_key_option(a);
 	long learners = -1;
 	const char *v = cmd_arg(a, "learners");
 	if (v)
