@@ -212,6 +212,62 @@ static int h_pubkey_json(struct req *r)
 	return rc;
 }
 
+/* The public Open Badges documents a verifier follows: key set, DID document, issuer profile, revocations. */
+static int send_public_json(struct req *r, const char *type, struct buf *b)
+{
+	int rc = resp_send(r, 200, type, b->data, b->len, "Cache-Control: public, max-age=300\r\n");
+	buf_release(b);
+	return rc;
+}
+
+static int h_jwks(struct req *r)
+{
+	struct cert_pubkey *keys;
+	size_t n;
+	int rc;
+	if (!load_keys(r, &keys, &n, &rc))
+		return rc;
+	struct buf b = BUF_INIT;
+	cert_badge_jwks(r->db, keys, n, &b);
+	free(keys);
+	return send_public_json(r, "application/jwk-set+json", &b);
+}
+
+static int h_did(struct req *r)
+{
+	struct cert_pubkey *keys;
+	size_t n;
+	int rc;
+	if (!load_keys(r, &keys, &n, &rc))
+		return rc;
+	struct buf b = BUF_INIT;
+	cert_badge_did(r->db, keys, n, &b);
+	free(keys);
+	return send_public_json(r, "application/did+json", &b);
+}
+
+static int h_issuer(struct req *r)
+{
+	struct buf b = BUF_INIT;
+	cert_badge_issuer(r->db, &b);
+	return send_public_json(r, "application/ld+json", &b);
+}
+
+static int h_revocations(struct req *r)
+{
+	struct buf b = BUF_INIT;
+	struct err e;
+	if (cert_badge_revocations(r->db, &b, &e) < 0) {
+		buf_release(&b);
+		r->cause = arena_printf(&r->arena, "revocation list: %s", e.msg);
+		return resp_error(r, 503, T(r, "The list of revoked certificates cannot be read right now."));
+	}
+	/* A verifier must see a revocation at once: not cached. */
+	int rc = resp_send(r, 200, "application/json", b.data, b.len, "Cache-Control: no-cache\r\n");
+	buf_release(&b);
+	return rc;
+}
+
 static void download_links(struct req *r, struct buf *b, const struct cert *c)
 {
 	buf_printf(b,
@@ -629,6 +685,10 @@ const struct route cert_routes[] = {
     {"GET", "/verify/:code", 0, h_verify, 0},
     {"GET", "/certificates/public-key", 0, h_pubkey, 0},
     {"GET", "/certificates/public-key.json", 0, h_pubkey_json, 0},
+    {"GET", "/.well-known/jwks.json", 0, h_jwks, 0},
+    {"GET", "/.well-known/did.json", 0, h_did, 0},
+    {"GET", "/issuer", 0, h_issuer, 0},
+    {"GET", "/certificates/revocations", 0, h_revocations, 0},
     {"GET", "/certificates", ROLE_ANY, h_mine, 0},
     {"GET", "/certificates/bulk", ROLE_MANAGER | ROLE_ADMIN, h_bulk, 0},
     {"GET", "/certificates/:serial/badge.json", ROLE_ANY, h_badge_json, 0},
@@ -668,6 +728,8 @@ static const struct msg cert_msgs[] = {
     {"Code", "លេខកូដ"},
     {"Check another code", "ពិនិត្យលេខកូដផ្សេងទៀត"},
     {"The signing key is not available.", "កូនសោចុះហត្ថលេខាមិនអាចប្រើបានទេ។"},
+    {"The list of revoked certificates cannot be read right now.",
+     "មិនអាចអានបញ្ជីវិញ្ញាបនបត្រដែលត្រូវបានដកហូតបានទេនៅពេលនេះ។"},
     {"This server cannot verify certificates right now because of a problem in its setup. This says nothing about "
      "the certificate. Please try again later, or contact the issuer.",
      "ម៉ាស៊ីនមេនេះមិនអាចផ្ទៀងផ្ទាត់វិញ្ញាបនបត្របានទេនៅពេលនេះ ដោយសារបញ្ហាក្នុងការរៀបចំរបស់វា។ "
