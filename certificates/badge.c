@@ -82,7 +82,8 @@ static void credential_open(const struct cert *c, const char *base, struct buf *
 	buf_json_str(out, buf_str(&d));
 	buf_release(&d);
 	buf_puts(out, "}}},");
-	buf_printf(out, "\"credentialStatus\":{\"id\":\"%s/certificates/revocations\",\"type\":\"1EdTechRevocationList\"},",
+	buf_printf(out,
+		   "\"credentialStatus\":{\"id\":\"%s/certificates/revocations\",\"type\":\"1EdTechRevocationList\"},",
 		   base);
 	buf_puts(out, "\"evidence\":[{\"type\":[\"Evidence\"],\"name\":");
 	buf_json_str(out, c->serial);

@@ -728,8 +728,7 @@ static const struct msg cert_msgs[] = {
     {"Code", "លេខកូដ"},
     {"Check another code", "ពិនិត្យលេខកូដផ្សេងទៀត"},
     {"The signing key is not available.", "កូនសោចុះហត្ថលេខាមិនអាចប្រើបានទេ។"},
-    {"The list of revoked certificates cannot be read right now.",
-     "មិនអាចអានបញ្ជីវិញ្ញាបនបត្រដែលត្រូវបានដកហូតបានទេនៅពេលនេះ។"},
+    {"The list of revoked certificates cannot be read right now.", "មិនអាចអានបញ្ជីវិញ្ញាបនបត្រដែលត្រូវបានដកហូតបានទេនៅពេលនេះ។"},
     {"This server cannot verify certificates right now because of a problem in its setup. This says nothing about "
      "the certificate. Please try again later, or contact the issuer.",
      "ម៉ាស៊ីនមេនេះមិនអាចផ្ទៀងផ្ទាត់វិញ្ញាបនបត្របានទេនៅពេលនេះ ដោយសារបញ្ហាក្នុងការរៀបចំរបស់វា។ "
