@@ -37,7 +37,7 @@ static bool can_view(struct req *r, const struct cert *c)
 }
 
 /* Loads the certificate of serial for the current user; false (and a 404 sent, *rc set) when absent or not theirs. */
-static bool load_visible(struct req *r, const char *serial, struct cert *c, int *rc)
+bool h_certs_load_visible(struct req *r, const char *serial, struct cert *c, int *rc)
 {
 	if (cert_get_by_serial(r->db, serial, c) < 0) {
 		*rc = resp_error(r, 404, T(r, "No such certificate."));
@@ -331,7 +331,7 @@ static int h_reissue_own(struct req *r)
 {
 	struct cert c;
 	int rc;
-	if (!load_visible(r, r->param[0], &c, &rc))
+	if (!h_certs_load_visible(r, r->param[0], &c, &rc))
 		return rc;
 	bool mine = c.user_id == r->user->id, changed = cert_name_changed(r->db, &c);
 	cert_release(&c);
@@ -348,21 +348,17 @@ static int h_reissue_own(struct req *r)
 	return resp_redirect(r, "/certificates?reissued=1");
 }
 
-/* GET /certificates/SERIAL.png and .pdf */
-static int h_file(struct req *r)
+/* PNG or PDF of a certificate the caller may see (also behind the API's Bearer token). */
+static int send_file(struct req *r, const char *serial, bool png)
 {
-	const char *f = r->param[0];
-	bool png = str_ends(f, ".png"), pdf = str_ends(f, ".pdf");
-	if (!png && !pdf)
-		return resp_error(r, 404, T(r, "Page not found."));
-	char *serial = arena_strndup(&r->arena, f, strlen(f) - 4);
 	struct cert c;
 	int rc;
-	if (!load_visible(r, serial, &c, &rc))
+	if (!h_certs_load_visible(r, serial, &c, &rc))
 		return rc;
 	char hdr[160];
 	snprintf(hdr, sizeof hdr,
-		 "Content-Disposition: inline; filename=\"%s\"\r\nCache-Control: private, no-store\r\n", f);
+		 "Content-Disposition: inline; filename=\"%s.%s\"\r\nCache-Control: private, no-store\r\n", c.serial,
+		 png ? "png" : "pdf");
 	if (req_is_head(r)) { /* the headers only: nothing is rendered */
 		cert_release(&c);
 		return resp_head(r, 200, png ? "image/png" : "application/pdf", hdr);
@@ -381,11 +377,11 @@ static int h_file(struct req *r)
 	return rc;
 }
 
-static int h_badge(struct req *r, bool jwt)
+static int send_badge(struct req *r, const char *serial, bool jwt)
 {
 	struct cert c;
 	int rc;
-	if (!load_visible(r, r->param[0], &c, &rc))
+	if (!h_certs_load_visible(r, serial, &c, &rc))
 		return rc;
 	if (c.revoked_at || c.superseded_by) {
 		cert_release(&c);
@@ -410,14 +406,37 @@ static int h_badge(struct req *r, bool jwt)
 	return rc;
 }
 
+int h_certs_download(struct req *r, const char *serial, enum cert_download what)
+{
+	switch (what) {
+	case CERT_DL_PNG:
+	case CERT_DL_PDF:
+		return send_file(r, serial, what == CERT_DL_PNG);
+	case CERT_DL_BADGE_JSON:
+	case CERT_DL_BADGE_JWT:
+		break;
+	}
+	return send_badge(r, serial, what == CERT_DL_BADGE_JWT);
+}
+
+/* GET /certificates/SERIAL.png and .pdf */
+static int h_file(struct req *r)
+{
+	const char *f = r->param[0];
+	bool png = str_ends(f, ".png"), pdf = str_ends(f, ".pdf");
+	if (!png && !pdf)
+		return resp_error(r, 404, T(r, "Page not found."));
+	return send_file(r, arena_strndup(&r->arena, f, strlen(f) - 4), png);
+}
+
 static int h_badge_json(struct req *r)
 {
-	return h_badge(r, false);
+	return send_badge(r, r->param[0], false);
 }
 
 static int h_badge_jwt(struct req *r)
 {
-	return h_badge(r, true);
+	return send_badge(r, r->param[0], true);
 }
 
 static void bulk_form(struct req *r, struct buf *b)
