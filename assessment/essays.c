@@ -46,10 +46,11 @@ int attempt_grading_queue(struct db *db, const char *course_id, bool graded_too,
 	db_finish(st);
 	if (rc >= 0 && graded_too) {
 		/* Graded already, newest grade first: a grade can be corrected. */
-		st = db_stmt(db, "SELECT a.id, a.user_id, a.submitted_at, a.item_path, a.pending FROM attempts a "
-				 "WHERE a.course_id = ? AND a.pending = 0 AND a.submitted_at IS NOT NULL AND EXISTS "
-				 "(SELECT 1 FROM attempt_answers g WHERE g.attempt_id = a.id AND g.graded_at IS NOT NULL) "
-				 "ORDER BY a.submitted_at DESC, a.id DESC LIMIT 100");
+		st = db_stmt(db,
+			     "SELECT a.id, a.user_id, a.submitted_at, a.item_path, a.pending FROM attempts a "
+			     "WHERE a.course_id = ? AND a.pending = 0 AND a.submitted_at IS NOT NULL AND EXISTS "
+			     "(SELECT 1 FROM attempt_answers g WHERE g.attempt_id = a.id AND g.graded_at IS NOT NULL) "
+			     "ORDER BY a.submitted_at DESC, a.id DESC LIMIT 100");
 		db_bind_text(st, 1, course_id);
 		rc = read_entries(st, &v, n, &cap);
 		db_finish(st);

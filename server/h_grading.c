@@ -62,12 +62,13 @@ static void queue_table(struct req *r, struct buf *b, const char *course, const 
 			continue;
 		}
 		if (!shown++)
-			buf_printf(b,
-				   "<div class=\"table-scroll\"><table class=\"grading\" data-pending=\"%d\"><caption>%s"
-				   "</caption><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-				   "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th></tr></thead><tbody>",
-				   pending, caption, T(r, "Learner"), T(r, "Quiz"), T(r, "Submitted"),
-				   T(r, "Essays to grade"));
+			buf_printf(
+			    b,
+			    "<div class=\"table-scroll\"><table class=\"grading\" data-pending=\"%d\"><caption>%s"
+			    "</caption><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+			    "<th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th></tr></thead><tbody>",
+			    pending, caption, T(r, "Learner"), T(r, "Quiz"), T(r, "Submitted"),
+			    T(r, "Essays to grade"));
 		char day[11];
 		date_ymd(v[i].submitted_at, day);
 		buf_printf(b, "<tr data-attempt=\"%lld\"><td><a href=\"", (long long)v[i].attempt_id);
@@ -125,7 +126,8 @@ static int load_for_grading(struct req *r, const char *course, const char *aid_s
 	if (!may_grade(r, a->user_id, learner)) {
 		user_release(learner);
 		attempt_release(a);
-		return resp_error(r, 403, T(r, "You may grade only the learners of your own org unit and the units below it."));
+		return resp_error(r, 403,
+				  T(r, "You may grade only the learners of your own org unit and the units below it."));
 	}
 	return 0;
 }
@@ -165,8 +167,9 @@ static void essay_card(struct req *r, struct buf *b, const char *course, const s
 		   "<input id=\"points-%d\" name=\"points\" type=\"number\" min=\"0\" max=\"%g\" step=\"any\" "
 		   "inputmode=\"decimal\" required value=\"%s\">",
 		   k, k, label, k, qu->points, val);
-	buf_printf(b, "<label for=\"comment-%d\">%s</label><textarea id=\"comment-%d\" name=\"comment\" rows=\"4\" "
-		      "maxlength=\"%d\">",
+	buf_printf(b,
+		   "<label for=\"comment-%d\">%s</label><textarea id=\"comment-%d\" name=\"comment\" rows=\"4\" "
+		   "maxlength=\"%d\">",
 		   k, T(r, "Comment for the learner (optional)"), k, ATTEMPT_COMMENT_MAX / 3);
 	buf_html(b, g && g->graded && g->comment ? g->comment : "");
 	buf_puts(b, "</textarea>");
@@ -238,9 +241,9 @@ static bool parse_points(const char *s, double *out)
 static void audit_grade(struct req *r, const struct attempt *a, int k, double points, const struct essay_grade *prev)
 {
 	const char *target = arena_printf(&r->arena, "attempt:%lld", (long long)a->id);
-	const char *detail =
-	    prev->graded ? arena_printf(&r->arena, "question=%d points=%g was=%g", k + 1, points, prev->points)
-			 : arena_printf(&r->arena, "question=%d points=%g", k + 1, points);
+	const char *detail = prev->graded
+				 ? arena_printf(&r->arena, "question=%d points=%g was=%g", k + 1, points, prev->points)
+				 : arena_printf(&r->arena, "question=%d points=%g", k + 1, points);
 	req_audit(r, prev->graded ? "essay.regrade" : "essay.grade", target, detail);
 }
 
@@ -257,10 +260,16 @@ static int h_grade(struct req *r)
 	const char *error = NULL;
 	struct err e = {""};
 	struct essay_grade prev = {0};
+	const struct question *qu = k >= 0 ? &a.quiz.questions[a.items[k].question] : NULL;
+	const char *comment = req_form(r, "comment");
 	if (k < 0 || !parse_points(req_form(r, "points"), &points)) {
 		error = T(r, "Give the points as a number, for example 7 or 7.5.");
+	} else if (qu->type == Q_ESSAY && !(points >= 0 && points <= qu->points)) {
+		error = arena_printf(&r->arena, T(r, "The points must be a number from 0 to %g."), qu->points);
+	} else if (comment && strlen(comment) > ATTEMPT_COMMENT_MAX) {
+		error = T(r, "The comment is too long.");
 	} else {
-		rc = attempt_grade_essay(r->db, &a, k, points, req_form(r, "comment"), r->user->id, &prev, NULL, &e);
+		rc = attempt_grade_essay(r->db, &a, k, points, comment, r->user->id, &prev, NULL, &e);
 		if (rc == ATTEMPT_EBADANSWER) {
 			error = e.msg;
 		} else if (rc < 0) {
@@ -309,7 +318,8 @@ static void essays_json(struct buf *b, const struct attempt *a)
 		buf_json_str(b, qu->text);
 		buf_puts(b, ",\"answer\":");
 		buf_json_str(b, answer_given(an) ? an->text : NULL);
-		buf_printf(b, ",\"max_points\":%g,\"graded\":%s,\"points\":", qu->points, g && g->graded ? "true" : "false");
+		buf_printf(b, ",\"max_points\":%g,\"graded\":%s,\"points\":", qu->points,
+			   g && g->graded ? "true" : "false");
 		if (g && g->graded)
 			buf_printf(b, "%g", g->points);
 		else
@@ -367,8 +377,9 @@ static int h_api_grade(struct req *r)
 	struct json_obj *body;
 	struct err e = {""};
 	if (json_body_parse(r->body, r->body_len, &body, &e) < 0)
-		return resp_error(r, 400, "the body must be a JSON object {\"question\": \"q0\", \"points\": 3, "
-					  "\"comment\": \"...\"}");
+		return resp_error(r, 400,
+				  "the body must be a JSON object {\"question\": \"q0\", \"points\": 3, "
+				  "\"comment\": \"...\"}");
 	const char *qk = json_get_scalar(body, "question", &r->arena);
 	const char *ps = json_get_scalar(body, "points", &r->arena);
 	const char *comment = json_get_scalar(body, "comment", &r->arena);
@@ -387,7 +398,8 @@ static int h_api_grade(struct req *r)
 		user_release(&learner);
 		attempt_release(&a);
 		json_body_free(body);
-		return resp_error(r, 403, "you may grade only the learners of your own org unit and the units below it");
+		return resp_error(r, 403,
+				  "you may grade only the learners of your own org unit and the units below it");
 	}
 	user_release(&learner);
 	int k = qk && qk[0] == 'q' ? (int)req_int(qk + 1, 0, a.nitems - 1, -1) : -1;
@@ -439,6 +451,8 @@ static const struct msg msgs[] = {
     {"Score so far:", "ពិន្ទុរហូតមកដល់ពេលនេះ៖"},
     {"Back to the grading queue", "ត្រឡប់ទៅបញ្ជីរង់ចាំដាក់ពិន្ទុ"},
     {"Give the points as a number, for example 7 or 7.5.", "សូមបញ្ចូលពិន្ទុជាលេខ ឧទាហរណ៍ 7 ឬ 7.5។"},
+    {"The points must be a number from 0 to %g.", "ពិន្ទុត្រូវតែជាលេខពី 0 ដល់ %g។"},
+    {"The comment is too long.", "មតិយោបល់វែងពេក។"},
 };
 
 void grading_messages_register(void)

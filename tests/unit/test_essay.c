@@ -245,10 +245,8 @@ static void test_markdown_essay(void **state)
 		int problems;
 		double points;
 	} cases[] = {
-	    {"## Explain.\n\n[essay]\n", 0, 1},
-	    {"## Explain.\n\n[essay 25]\n\n> Mention the law.\n", 0, 25},
-	    {"## Explain.\n\n[essay 0]\n", 1, 0},
-	    {"## Explain.\n\n[essay ten]\n", 1, 0},
+	    {"## Explain.\n\n[essay]\n", 0, 1},	       {"## Explain.\n\n[essay 25]\n\n> Mention the law.\n", 0, 25},
+	    {"## Explain.\n\n[essay 0]\n", 1, 0},      {"## Explain.\n\n[essay ten]\n", 1, 0},
 	    {"## Explain.\n= yes\n\n[essay]\n", 1, 0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
