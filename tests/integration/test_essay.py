@@ -9,58 +9,20 @@ import re
 import shutil
 import tempfile
 
-from harness import Server, sala
+from harness import SRC, Server, sala
 from learnutil import one
 from test_observability import events
 
-COURSE_YML = """id: essay-test
-version: 1.0.0
-language: en
-title: Writing about services
-summary: A course with a written answer.
-authors: [Sala tests]
-minutes: 10
-pass_mark: 75
-certificate: true
-completion: quizzes
-lessons:
-  - file: lessons/01-one.md
-  - quiz: quizzes/final.md
-"""
-
-FINAL_MD = """---
-kind: final
----
-
-## Which office serves citizens in one place?
-- [ ] The provincial treasury
-- [x] The One Window Service Office
-
-## Describe how the One Window Service Office helps citizens.
-
-[essay 10]
-
-> A good answer names the services and the waiting times.
-"""
-
+# The course of tests/data/essay-course (also the browser test's): a final quiz, pass mark 75, with one
+# choice question and an essay out of 10 points.
+COURSE = os.path.join(SRC, "tests", "data", "essay-course")
 QUIZ = "/courses/essay-test/quiz/quizzes/final.md"
 ESSAY = "Citizens <script>alert(1)</script> get **many** services\nin one place: ការិយាល័យច្រកចេញចូលតែមួយ."
 
 
-def make_course(tmp):
-    os.makedirs(os.path.join(tmp, "lessons"))
-    os.makedirs(os.path.join(tmp, "quizzes"))
-    with open(os.path.join(tmp, "course.yml"), "w") as f:
-        f.write(COURSE_YML)
-    with open(os.path.join(tmp, "lessons", "01-one.md"), "w") as f:
-        f.write("# One\n\nA lesson.\n")
-    with open(os.path.join(tmp, "quizzes", "final.md"), "w") as f:
-        f.write(FINAL_MD)
-
-
 def setup_server():
-    tmp = tempfile.mkdtemp()
-    make_course(tmp)
+    tmp = os.path.join(tempfile.mkdtemp(), "course")
+    shutil.copytree(COURSE, tmp)
     srv = Server()
     out = sala("check", tmp)
     assert out.returncode == 0 and "warning" not in out.stdout + out.stderr, out.stdout + out.stderr
