@@ -124,8 +124,8 @@ static int h_intro(struct req *r)
 		char day[11], sc[16];
 		date_ymd(list[i].submitted_at, day);
 		fmt_score(sc, sizeof sc, list[i].score);
-		buf_printf(&b, "<li><a href=\"/attempts/%lld\">%s: %s</a>%s</li>", (long long)list[i].id, day, sc,
-			   list[i].late ? T(r, " (late)") : "");
+		buf_printf(&b, "<li><a href=\"/attempts/%lld\">%s: %s</a>%s%s</li>", (long long)list[i].id, day, sc,
+			   list[i].late ? T(r, " (late)") : "", list[i].pending ? T(r, " (awaiting grading)") : "");
 	}
 	if (shown)
 		buf_puts(&b, "</ul>");
@@ -664,6 +664,9 @@ static int h_items(struct req *r)
 		   T(r, "For each question: the share of learners who answered it right in their first attempt, for "
 			"everyone and by sex, and the wrong answers chosen most often (with how many learners chose "
 			"them)."));
+	buf_puts(&b, "<p><a href=\"/manage/courses/");
+	buf_url(&b, course);
+	buf_printf(&b, "/grading\">%s</a></p>", T(r, "Essays to grade"));
 	struct items_page p = {r, &b, course, 0};
 	struct err e;
 	if (package_quizzes(r->db, package_id, items_quiz, &p, &e) < 0)
@@ -711,6 +714,7 @@ static const struct msg msgs[] = {
     {"No attempts left.", "មិនអាចធ្វើតេស្តបានទៀតទេ។"},
     {"Your attempts", "ការធ្វើតេស្តរបស់អ្នក"},
     {" (late)", " (ហួសពេល)"},
+    {" (awaiting grading)", " (កំពុងរង់ចាំការដាក់ពិន្ទុ)"},
     {"Question %d of %d", "សំណួរទី %d ក្នុងចំណោម %d"},
     {"Choose all that apply.", "ជ្រើសរើសចម្លើយត្រឹមត្រូវទាំងអស់។"},
     {"True", "ត្រូវ"},
