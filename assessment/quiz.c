@@ -185,6 +185,8 @@ void quiz_dump_json(const struct quiz *q, struct buf *b)
 		if (qu->type == Q_SHORT)
 			buf_printf(b, ",\"wildcard\":%s,\"case_sensitive\":%s", qu->wildcard ? "true" : "false",
 				   qu->case_sensitive ? "true" : "false");
+		if (qu->type == Q_ESSAY)
+			buf_printf(b, ",\"points\":%g", qu->points);
 		buf_puts(b, ",\"options\":[");
 		for (size_t k = 0; k < qu->noptions; k++) {
 			const struct option *o = &qu->options[k];

@@ -133,6 +133,7 @@ def test_quiz_dump_shows_what_was_read():
     # The essay is shown, as in the quiz learners take.
     assert types == ["essay", "match", "single", "multi", "numeric", "short", "truefalse", "truefalse",
                      "truefalse"], types
+    assert d["questions"][0]["points"] == 1  # a GIFT essay is marked out of 1 point, as in Moodle
     match = d["questions"][1]
     assert match["title"] == "Moodle activities" and match["html"] == "<p>Match the <b>activity</b> to the description.</p>"
     assert match["pairs"][4] == {"left": "", "right": "Chat"}

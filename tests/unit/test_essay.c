@@ -265,6 +265,35 @@ static void test_markdown_essay(void **state)
 	}
 }
 
+/* A Moodle XML essay is marked out of its <defaultgrade>; a missing or bad one gives 1 point. */
+static void test_moodle_xml_points(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *grade;
+		double points;
+	} cases[] = {{"<defaultgrade>5.0000000</defaultgrade>", 5},
+		     {"<defaultgrade>abc</defaultgrade>", 1},
+		     {"<defaultgrade>0</defaultgrade>", 1},
+		     {"", 1}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char src[512];
+		snprintf(src, sizeof src,
+			 "<?xml version=\"1.0\"?><quiz><question type=\"essay\"><name><text>E</text></name>"
+			 "<questiontext format=\"html\"><text>Explain.</text></questiontext>%s</question></quiz>",
+			 cases[i].grade);
+		struct problems pr = {0};
+		struct quiz q;
+		if (quiz_parse("e.xml", src, strlen(src), &q, &pr))
+			fail_msg("case %zu: %s", i, problems_text(&pr));
+		assert_int_equal(q.nquestions, 1);
+		assert_int_equal(q.questions[0].type, Q_ESSAY);
+		assert_true(q.questions[0].points == cases[i].points);
+		quiz_free(&q);
+		problems_release(&pr);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +301,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_blank_essay_is_final, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_essay_too_long, setup, teardown),
 	    cmocka_unit_test(test_markdown_essay),
+	    cmocka_unit_test(test_moodle_xml_points),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
