@@ -122,9 +122,8 @@ int cert_select(struct db *db, const struct cert_filter *f, size_t max, int64_t 
 
 struct batch {
 	const struct cert *cs;
-	struct buf *outs;
+	struct buf *outs; /* a one-page PDF per certificate */
 	size_t n;
-	bool as_pdf; /* a one-page PDF per certificate (zip) instead of the page PNG */
 	atomic_size_t next;
 	atomic_int failed;
 };
@@ -143,9 +142,7 @@ static void *worker_run(void *arg)
 	size_t i;
 	while (!atomic_load(&b->failed) && (i = atomic_fetch_add(&b->next, 1)) < b->n) {
 		const struct cert *c = &b->cs[i];
-		int rc = b->as_pdf ? cert_render_pdf(w->cr, &c, 1, &b->outs[i], &w->e)
-				   : cert_render_png(w->cr, c, &b->outs[i], &w->e);
-		if (rc < 0)
+		if (cert_render_pdf(w->cr, &c, 1, &b->outs[i], &w->e) < 0)
 			atomic_store(&b->failed, 1);
 	}
 	return NULL;
@@ -205,9 +202,34 @@ static int zip_add(struct archive *a, const struct cert *c, const struct buf *pd
 	return rc;
 }
 
-/* Renders ids in batches on nw workers; each result goes to the zip archive or the PDF. */
-static int bulk_run(struct db *db, struct worker *ws, size_t nw, const int64_t *ids, size_t n, struct archive *zip,
-		    struct cert_pdf *pdf, struct err *e)
+/*
+ * One PDF: the pages go one after the other into one document, written as they are drawn (a PDF page is
+ * text and shapes, quick to draw: one thread does it; the document keeps only the glyphs used until it is
+ * closed).
+ */
+static int bulk_pdf(struct db *db, struct cert_renderer *cr, const int64_t *ids, size_t n, const char *path,
+		    struct err *e)
+{
+	struct cert_pdf *pdf = cert_pdf_open(cr, path, e);
+	if (!pdf)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct cert c;
+		/* Certificates are never deleted: one selected but not read is a read error, not a shorter file. */
+		if (cert_get(db, ids[i], &c) < 0)
+			rc = err_set(e, "cannot read certificate %lld: %s", (long long)ids[i], db_errstr(db));
+		else {
+			rc = cert_pdf_page(pdf, &c, e);
+			cert_release(&c);
+		}
+	}
+	return cert_pdf_close(pdf, rc == 0, e);
+}
+
+/* Renders ids in batches on nw workers, a one-page PDF each, into the zip archive. */
+static int bulk_zip(struct db *db, struct worker *ws, size_t nw, const int64_t *ids, size_t n, struct archive *zip,
+		    struct err *e)
 {
 	struct cert *cs = xcalloc(BULK_BATCH, sizeof *cs);
 	struct buf *outs = xcalloc(BULK_BATCH, sizeof *outs);
@@ -220,12 +242,12 @@ static int bulk_run(struct db *db, struct worker *ws, size_t nw, const int64_t *
 				k++;
 			else
 				rc = err_set(e, "cannot read certificate %lld: %s", (long long)ids[i], db_errstr(db));
-		struct batch b = {.cs = cs, .outs = outs, .n = k, .as_pdf = zip != NULL};
+		struct batch b = {.cs = cs, .outs = outs, .n = k};
 		if (rc == 0)
 			rc = render_batch(ws, nw, &b, e);
 		for (size_t i = 0; i < k; i++) {
 			if (rc == 0)
-				rc = zip ? zip_add(zip, &cs[i], &outs[i], e) : cert_pdf_add_png(pdf, &outs[i], e);
+				rc = zip_add(zip, &cs[i], &outs[i], e);
 			buf_release(&outs[i]);
 			cert_release(&cs[i]);
 		}
@@ -256,7 +278,7 @@ int cert_bulk(struct db *db, const struct cert_filter *f, const char *format, co
 		return err_set(e, "no certificates match");
 	}
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nw = cpus < 1 ? 1 : cpus > BULK_THREADS_MAX ? BULK_THREADS_MAX : (size_t)cpus;
+	size_t nw = !zip || cpus < 1 ? 1 : cpus > BULK_THREADS_MAX ? BULK_THREADS_MAX : (size_t)cpus;
 	if (nw > n)
 		nw = n;
 	struct worker ws[BULK_THREADS_MAX] = {{0}};
@@ -265,8 +287,9 @@ int cert_bulk(struct db *db, const struct cert_filter *f, const char *format, co
 		if (!(ws[t].cr = cert_renderer_new(db, e)))
 			rc = -1;
 	struct archive *a = NULL;
-	struct cert_pdf *pdf = NULL;
-	if (rc == 0 && zip) {
+	if (rc == 0 && !zip) {
+		rc = bulk_pdf(db, ws[0].cr, ids, n, path, e);
+	} else if (rc == 0) {
 		a = archive_write_new();
 		if (!a) {
 			rc = err_set(e, "not enough memory to write the zip");
@@ -276,23 +299,13 @@ int cert_bulk(struct db *db, const struct cert_filter *f, const char *format, co
 			if (archive_write_open_filename(a, path) != ARCHIVE_OK)
 				rc = err_set(e, "cannot write zip '%s': %s", path, zip_reason(a));
 		}
-	} else if (rc == 0 && !(pdf = cert_pdf_begin(NULL))) {
-		rc = err_set(e, "cannot create a PDF document: not enough memory");
+		if (rc == 0)
+			rc = bulk_zip(db, ws, nw, ids, n, a, e);
 	}
-	if (rc == 0)
-		rc = bulk_run(db, ws, nw, ids, n, a, pdf, e);
 	if (a) {
 		if (archive_write_close(a) != ARCHIVE_OK && rc == 0)
 			rc = err_set(e, "cannot write zip: %s", zip_reason(a));
 		archive_write_free(a);
-	}
-	if (pdf && rc == 0) {
-		rc = cert_pdf_finish_file(pdf, path, e);
-	} else if (pdf) {
-		struct buf none = BUF_INIT;
-		struct err ignored;
-		cert_pdf_finish(pdf, &none, &ignored);
-		buf_release(&none);
 	}
 	for (size_t t = 0; t < nw; t++)
 		cert_renderer_free(ws[t].cr);

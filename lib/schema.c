@@ -306,6 +306,15 @@ static const char *const migrations[] = {
     "  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
     "CREATE TRIGGER items_delete_version AFTER DELETE ON items BEGIN"
     "  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;",
+
+    /*
+     * 6: certificates with a validity period. packages.certificate_valid_years is course.yml's
+     * certificate_valid_years (0: the certificate does not expire); certificates.expires_on is the
+     * date (YYYY-MM-DD) from which a certificate is no longer valid, NULL when it never expires.
+     */
+    "ALTER TABLE packages ADD COLUMN certificate_valid_years INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE certificates ADD COLUMN expires_on TEXT;"
+    "CREATE INDEX certificates_expiry ON certificates(expires_on) WHERE expires_on IS NOT NULL;",
 };
 
 const char *schema_migration(int i)

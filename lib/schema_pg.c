@@ -126,6 +126,10 @@ static const char *const pg_migrations[] = {
     "  FOR EACH STATEMENT EXECUTE FUNCTION catalogue_version_bump();"
     "CREATE TRIGGER items_version AFTER INSERT OR UPDATE OR DELETE ON items"
     "  FOR EACH STATEMENT EXECUTE FUNCTION catalogue_version_bump();",
+    /* 6: certificates with a validity period (lib/schema.c, migration 6). */
+    "ALTER TABLE packages ADD COLUMN certificate_valid_years BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE certificates ADD COLUMN expires_on TEXT;"
+    "CREATE INDEX certificates_expiry ON certificates(expires_on) WHERE expires_on IS NOT NULL;",
 };
 
 int schema_pg_migrate(struct db *db, struct err *e)
