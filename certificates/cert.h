@@ -51,9 +51,18 @@ struct cert {
 
 /* CERT_UNAVAILABLE: the check could not be made (the key file or the key list is missing or broken): a setup problem.
  */
-enum cert_status { CERT_VALID, CERT_REVOKED, CERT_SUPERSEDED, CERT_UNKNOWN, CERT_TAMPERED, CERT_UNAVAILABLE };
+/* CERT_EXPIRED: intact and current, but its expiry date (expires_on) has come. */
+enum cert_status {
+	CERT_VALID,
+	CERT_REVOKED,
+	CERT_SUPERSEDED,
+	CERT_UNKNOWN,
+	CERT_TAMPERED,
+	CERT_UNAVAILABLE,
+	CERT_EXPIRED
+};
 
-/* "valid", "revoked", "superseded", "unknown", "tampered", "unavailable". */
+/* "valid", "revoked", "superseded", "unknown", "tampered", "unavailable", "expired". */
 const char *cert_status_name(enum cert_status s);
 
 /* completed_on (YYYY-MM-DD) plus years: the date a certificate valid for that many years expires on. */

@@ -27,6 +27,8 @@ const char *cert_status_name(enum cert_status s)
 		return "tampered";
 	case CERT_UNAVAILABLE:
 		return "unavailable";
+	case CERT_EXPIRED:
+		return "expired";
 	case CERT_UNKNOWN:
 		break;
 	}
@@ -436,7 +438,9 @@ enum cert_status cert_verify_code_key(struct db *db, const char *code, struct ce
 		return CERT_REVOKED;
 	if (c->superseded_by)
 		return CERT_SUPERSEDED;
-	return CERT_VALID;
+	char today[11];
+	date_ymd(now_s(), today);
+	return cert_expired(c, today) ? CERT_EXPIRED : CERT_VALID;
 }
 
 int cert_keys_check(struct db *db, struct err *e)

@@ -44,6 +44,8 @@ static void print_cert(const struct cert *c, const char *status)
 		printf("  name (km):  %s\n", c->name_km);
 	printf("  course:     %s (%s, %s)\n", c->course_title, c->course_id, c->language);
 	printf("  completed:  %s\n", c->completed_on);
+	if (c->expires_on && *c->expires_on)
+		printf("  valid until %s\n", c->expires_on);
 	printf("  issuer:     %s / %s\n", c->issuer, c->issuer_km);
 	if (c->revoked_at) {
 		date_ymd(c->revoked_at, day);
@@ -265,6 +267,8 @@ static int verify_cmd(struct cmd_args *a)
 		print_cert(&c, cert_status_name(s));
 		if (*kid)
 			printf("  signed by:  key %s\n", kid);
+		if (s == CERT_EXPIRED)
+			printf("  expired on %s\n", c.expires_on);
 		if (s == CERT_SUPERSEDED) {
 			char serial[32];
 			if (cert_serial_of(db, c.superseded_by, serial) == 0)

@@ -69,6 +69,8 @@ static void public_facts(struct req *r, struct buf *b, const struct cert *c)
 		dl_row(b, T(r, "Name (Khmer)"), c->name_km, "km");
 	dl_row(b, T(r, "Course"), c->course_title, c->language);
 	dl_row(b, T(r, "Completed on"), c->completed_on, NULL);
+	if (c->expires_on && *c->expires_on)
+		dl_row(b, T(r, "Valid until"), c->expires_on, NULL);
 	dl_row(b, T(r, "Issued by"), strcmp(r->lang, "km") == 0 && *c->issuer_km ? c->issuer_km : c->issuer, NULL);
 	buf_puts(b, "</dl>");
 }
@@ -145,6 +147,9 @@ static int h_verify(struct req *r)
 	case CERT_TAMPERED:
 		buf_html(&b, T(r, "This record does not match its signature. Do not trust it."));
 		break;
+	case CERT_EXPIRED:
+		buf_html(&b, T(r, "This certificate has expired."));
+		break;
 	case CERT_UNAVAILABLE: /* answered above */
 	case CERT_UNKNOWN:
 		buf_html(&b, well_formed ? T(r, "Unknown: no certificate has this code.")
@@ -160,6 +165,9 @@ static int h_verify(struct req *r)
 			buf_html(&b, c.revoked_reason);
 			buf_puts(&b, "</p>");
 		}
+		if (s == CERT_EXPIRED) /* the date it stopped being valid: the first day without validity */
+			buf_printf(&b, "<p class=\"expired\">%s <time datetime=\"%s\">%s</time>.</p>",
+				   T(r, "Expired on"), c.expires_on, c.expires_on);
 		public_facts(r, &b, &c);
 		buf_printf(&b, "<p class=\"meta\">%s %s</p>", T(r, "Code"), c.code);
 		cert_release(&c);
@@ -292,13 +300,16 @@ static int h_reissue_own(struct req *r)
 	return resp_redirect(r, "/certificates?reissued=1");
 }
 
-/* GET /certificates/SERIAL.png and .pdf */
+/* GET /certificates/SERIAL.png (phone size; ?full=1: 300 dpi) and .pdf */
 static int h_file(struct req *r)
 {
 	const char *f = r->param[0];
 	bool png = str_ends(f, ".png"), pdf = str_ends(f, ".pdf");
 	if (!png && !pdf)
 		return resp_error(r, 404, T(r, "Page not found."));
+	const char *full = req_query(r, "full");
+	if (full && (!png || strcmp(full, "1") != 0))
+		return resp_error(r, 400, T(r, "The parameter full must be 1, on a PNG."));
 	char *serial = arena_strndup(&r->arena, f, strlen(f) - 4);
 	struct cert c;
 	int rc;
@@ -313,7 +324,8 @@ static int h_file(struct req *r)
 	}
 	struct buf out = BUF_INIT;
 	struct err e;
-	if ((png ? cert_png(r->db, &c, &out, &e) : cert_pdf(r->db, &c, &out, &e)) < 0) {
+	if ((png ? cert_png_width(r->db, &c, full ? CERT_PNG_FULL_W : CERT_PNG_PHONE_W, &out, &e)
+		 : cert_pdf(r->db, &c, &out, &e)) < 0) {
 		r->cause = arena_printf(&r->arena, "certificate %s: %s", c.serial, e.msg);
 		cert_release(&c);
 		buf_release(&out);
@@ -708,6 +720,11 @@ static const struct msg cert_msgs[] = {
     {"Serial", "លេខរៀង"},
     {"Status", "ស្ថានភាព"},
     {"valid", "មានសុពលភាព"},
+    {"expired", "ផុតសុពលភាព"},
+    {"Valid until", "មានសុពលភាពរហូតដល់"},
+    {"This certificate has expired.", "វិញ្ញាបនបត្រនេះផុតសុពលភាពហើយ។"},
+    {"Expired on", "ផុតសុពលភាពនៅថ្ងៃទី"},
+    {"The parameter full must be 1, on a PNG.", "ប៉ារ៉ាម៉ែត្រ full ត្រូវតែជា 1 សម្រាប់តែរូបភាព PNG ប៉ុណ្ណោះ។"},
     {"revoked", "ត្រូវបានដកហូត"},
     {"superseded", "ត្រូវបានជំនួស"},
     {"Certificate", "វិញ្ញាបនបត្រ"},
