@@ -297,9 +297,10 @@ int64_t cert_first_valid(struct db *db);
 struct cert_row {
 	int64_t id, issued_at;
 	const char *serial, *code, *course_id, *language, *course_title, *completed_on, *name, *name_km;
+	const char *expires_on; /* YYYY-MM-DD, "" when it does not expire */
 	double score;
 	bool has_score;
-	enum cert_status status; /* CERT_VALID, CERT_REVOKED or CERT_SUPERSEDED */
+	enum cert_status status; /* CERT_VALID, CERT_REVOKED, CERT_SUPERSEDED or CERT_EXPIRED (by today's date) */
 };
 /* Called per row; a non-zero return stops the walk and is returned. */
 typedef int (*cert_row_fn)(void *ctx, const struct cert_row *c);
@@ -318,6 +319,15 @@ int cert_current_ids(struct db *db, int64_t user_id, int64_t **ids, size_t *n, s
  * all), newest first, at most limit. Same returns as cert_list_user().
  */
 int cert_search(struct db *db, const char *q, int limit, cert_row_fn fn, void *ctx, struct err *e);
+
+/* Most days ahead cert_list_expiring() looks. */
+#define CERT_EXPIRING_DAYS_MAX 3650
+/*
+ * Current certificates (not revoked, not replaced) that expire from today to days from today (UTC dates,
+ * both included), of learners whose org unit lies in org_id's subtree (0: everyone), soonest first. Same
+ * returns as cert_list_user(); days outside 0..CERT_EXPIRING_DAYS_MAX is an error.
+ */
+int cert_list_expiring(struct db *db, int64_t org_id, int days, cert_row_fn fn, void *ctx, struct err *e);
 
 /* A learner's valid certificate of a course (cert_valid_serials()). */
 struct cert_serial {

@@ -20,6 +20,7 @@
 	"usage:\n"                                                                                                     \
 	"  sala cert issue --user USERNAME --course ID\n"                                                              \
 	"  sala cert list [--user USERNAME] [--course ID]\n"                                                           \
+	"  sala cert list --expiring DAYS [--org CODE]\n"                                                              \
 	"  sala cert show SERIAL\n"                                                                                    \
 	"  sala cert reissue SERIAL\n"                                                                                 \
 	"  sala cert revoke SERIAL --reason TEXT\n"                                                                    \
@@ -87,12 +88,35 @@ static void cert_list_print(void *ctx, const struct cert_listing *r)
 	printf("%s\t%s\t%s\t%s\t%s\t%s\n", r->serial, r->code, r->username, r->course_id, r->completed_on, r->state);
 }
 
+static int expiring_print(void *ctx, const struct cert_row *c)
+{
+	(void)ctx;
+	printf("%s\t%s\t%s\t%s\t%s\n", c->expires_on, c->serial, c->code, c->course_id, c->name);
+	return 0;
+}
+
 static int list_cmd(struct cmd_args *a)
 {
 	cli_key_option(a);
-	const char *user = cmd_arg(a, "user"), *course = cmd_arg(a, "course");
-	struct db *db = cli_db_open();
+	const char *user = cmd_arg(a, "user"), *course = cmd_arg(a, "course"), *org = cmd_arg(a, "org");
 	struct err e;
+	if (cmd_has(a, "expiring")) {
+		if (user || course)
+			die("cert list: --expiring lists every learner's certificates (narrow it with --org CODE), "
+			    "not with --user or --course");
+		int days = (int)cli_number("cert list: --expiring", cmd_arg(a, "expiring"), 0, CERT_EXPIRING_DAYS_MAX);
+		struct db *db = cli_db_open();
+		int64_t oid = 0;
+		if (org && (oid = org_id(db, org)) < 0)
+			die("cert list: no org unit '%s'", org);
+		if (cert_list_expiring(db, oid, days, expiring_print, NULL, &e) < 0)
+			die("cert list: %s", e.msg);
+		db_close(db);
+		return 0;
+	}
+	if (org)
+		die("cert list: --org goes with --expiring DAYS");
+	struct db *db = cli_db_open();
 	if (cert_list(db, user, course, cert_list_print, NULL, &e) < 0)
 		die("cert list: %s", e.msg);
 	db_close(db);
@@ -516,10 +540,15 @@ static const struct cmd_entry issue_entry = {
 };
 static const struct cmd_entry list_entry = {
     .name = "list",
-    .usage = "cert list [--user USERNAME] [--course ID]",
-    .options =
-	(const struct option[]){
-	    {"user", required_argument, NULL, 0}, {"course", required_argument, NULL, 0}, KEY_OPTION, {0}},
+    .usage = "cert list [--user USERNAME] [--course ID] | --expiring DAYS [--org CODE]",
+    .help = "  --expiring DAYS: current certificates that expire from today to DAYS days from today, soonest\n"
+	    "  first (expiry date, serial, code, course, name), of the learners of --org CODE's subtree",
+    .options = (const struct option[]){{"user", required_argument, NULL, 0},
+				       {"course", required_argument, NULL, 0},
+				       {"expiring", required_argument, NULL, 0},
+				       {"org", required_argument, NULL, 0},
+				       KEY_OPTION,
+				       {0}},
     .exec = list_cmd,
 };
 static const struct cmd_entry show_entry = {
