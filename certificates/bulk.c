@@ -2,8 +2,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,62 +114,6 @@ int cert_select(struct db *db, const struct cert_filter *f, size_t max, int64_t 
 	return rc;
 }
 
-/* Pages are rendered by a few threads, a batch at a time, each thread with its own renderer (fonts, page). */
-#define BULK_THREADS_MAX 4
-#define BULK_BATCH 32
-
-struct batch {
-	const struct cert *cs;
-	struct buf *outs; /* a one-page PDF per certificate */
-	size_t n;
-	atomic_size_t next;
-	atomic_int failed;
-};
-
-struct worker {
-	pthread_t thread;
-	struct cert_renderer *cr;
-	struct batch *b;
-	struct err e;
-};
-
-static void *worker_run(void *arg)
-{
-	struct worker *w = arg;
-	struct batch *b = w->b;
-	size_t i;
-	while (!atomic_load(&b->failed) && (i = atomic_fetch_add(&b->next, 1)) < b->n) {
-		const struct cert *c = &b->cs[i];
-		if (cert_render_pdf(w->cr, &c, 1, &b->outs[i], &w->e) < 0)
-			atomic_store(&b->failed, 1);
-	}
-	return NULL;
-}
-
-static int render_batch(struct worker *ws, size_t nw, struct batch *b, struct err *e)
-{
-	atomic_init(&b->next, 0);
-	atomic_init(&b->failed, 0);
-	size_t started = 0;
-	for (size_t t = 0; t < nw; t++) {
-		ws[t].b = b;
-		ws[t].e.msg[0] = '\0';
-		if (t > 0 && pthread_create(&ws[t].thread, NULL, worker_run, &ws[t]) != 0)
-			break;
-		started = t + 1;
-	}
-	worker_run(&ws[0]); /* the calling thread works too */
-	for (size_t t = 1; t < started; t++)
-		pthread_join(ws[t].thread, NULL);
-	if (atomic_load(&b->failed)) {
-		for (size_t t = 0; t < started; t++)
-			if (ws[t].e.msg[0])
-				return err_set(e, "%s", ws[t].e.msg);
-		return err_set(e, "cannot render a certificate");
-	}
-	return 0;
-}
-
 /* libarchive's message for the last error, or words from errno when it has none (never "(null)"). */
 static const char *zip_reason(struct archive *a)
 {
@@ -227,33 +169,23 @@ static int bulk_pdf(struct db *db, struct cert_renderer *cr, const int64_t *ids,
 	return cert_pdf_close(pdf, rc == 0, e);
 }
 
-/* Renders ids in batches on nw workers, a one-page PDF each, into the zip archive. */
-static int bulk_zip(struct db *db, struct worker *ws, size_t nw, const int64_t *ids, size_t n, struct archive *zip,
+/* A one-page PDF per certificate into the zip archive, one at a time. */
+static int bulk_zip(struct db *db, struct cert_renderer *cr, const int64_t *ids, size_t n, struct archive *zip,
 		    struct err *e)
 {
-	struct cert *cs = xcalloc(BULK_BATCH, sizeof *cs);
-	struct buf *outs = xcalloc(BULK_BATCH, sizeof *outs);
 	int rc = 0;
-	for (size_t at = 0; at < n && rc == 0; at += BULK_BATCH) {
-		size_t k = 0;
-		/* Certificates are never deleted: one selected but not read is a read error, not a shorter file. */
-		for (size_t i = at; i < n && i < at + BULK_BATCH && rc == 0; i++)
-			if (cert_get(db, ids[i], &cs[k]) == 0)
-				k++;
-			else
-				rc = err_set(e, "cannot read certificate %lld: %s", (long long)ids[i], db_errstr(db));
-		struct batch b = {.cs = cs, .outs = outs, .n = k};
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct cert c;
+		if (cert_get(db, ids[i], &c) < 0)
+			return err_set(e, "cannot read certificate %lld: %s", (long long)ids[i], db_errstr(db));
+		const struct cert *one = &c;
+		struct buf pdf = BUF_INIT;
+		rc = cert_render_pdf(cr, &one, 1, &pdf, e);
 		if (rc == 0)
-			rc = render_batch(ws, nw, &b, e);
-		for (size_t i = 0; i < k; i++) {
-			if (rc == 0)
-				rc = zip_add(zip, &cs[i], &outs[i], e);
-			buf_release(&outs[i]);
-			cert_release(&cs[i]);
-		}
+			rc = zip_add(zip, &c, &pdf, e);
+		buf_release(&pdf);
+		cert_release(&c);
 	}
-	free(cs);
-	free(outs);
 	return rc;
 }
 
@@ -277,18 +209,15 @@ int cert_bulk(struct db *db, const struct cert_filter *f, const char *format, co
 		unlink(path);
 		return err_set(e, "no certificates match");
 	}
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nw = !zip || cpus < 1 ? 1 : cpus > BULK_THREADS_MAX ? BULK_THREADS_MAX : (size_t)cpus;
-	if (nw > n)
-		nw = n;
-	struct worker ws[BULK_THREADS_MAX] = {{0}};
-	int rc = 0;
-	for (size_t t = 0; t < nw && rc == 0; t++)
-		if (!(ws[t].cr = cert_renderer_new(db, e)))
-			rc = -1;
+	/*
+	 * One thread: a page is text and shapes, drawn in a few milliseconds, and Pango's font machinery per
+	 * thread would cost more memory than the threads save time.
+	 */
+	struct cert_renderer *cr = cert_renderer_new(db, e);
+	int rc = cr ? 0 : -1;
 	struct archive *a = NULL;
 	if (rc == 0 && !zip) {
-		rc = bulk_pdf(db, ws[0].cr, ids, n, path, e);
+		rc = bulk_pdf(db, cr, ids, n, path, e);
 	} else if (rc == 0) {
 		a = archive_write_new();
 		if (!a) {
@@ -300,15 +229,14 @@ int cert_bulk(struct db *db, const struct cert_filter *f, const char *format, co
 				rc = err_set(e, "cannot write zip '%s': %s", path, zip_reason(a));
 		}
 		if (rc == 0)
-			rc = bulk_zip(db, ws, nw, ids, n, a, e);
+			rc = bulk_zip(db, cr, ids, n, a, e);
 	}
 	if (a) {
 		if (archive_write_close(a) != ARCHIVE_OK && rc == 0)
 			rc = err_set(e, "cannot write zip: %s", zip_reason(a));
 		archive_write_free(a);
 	}
-	for (size_t t = 0; t < nw; t++)
-		cert_renderer_free(ws[t].cr);
+	cert_renderer_free(cr);
 	free(ids);
 	if (rc < 0)
 		unlink(path);
