@@ -472,9 +472,10 @@ static void png_warning_fn(png_structp png, png_const_charp msg)
 }
 
 /*
- * Encodes an RGB24 cairo image with libpng and the token as tEXt "sala-certificate". The full page is
- * mostly flat colour: no row filter and zlib level 2 are within a third of the smallest size at a fraction
- * of the time. A phone-sized page is small enough for libpng's adaptive filters and level 9.
+ * Encodes an RGB24 cairo image with libpng and the token as tEXt "sala-certificate". The page is mostly
+ * flat colour: no row filter is both the smallest and the fastest here (measured: adaptive filters make
+ * the phone page 20% larger and several times slower); zlib level 6 for the phone page (about 110 KB),
+ * level 2 at 300 dpi, where level 9 would triple the time for a third less.
  */
 static int page_png(cairo_surface_t *im, bool small, const char *token, struct buf *out, struct err *e)
 {
@@ -499,12 +500,8 @@ static int page_png(cairo_surface_t *im, bool small, const char *token, struct b
 	png_set_write_fn(png, &po, png_write_fn, png_flush_fn);
 	png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
 		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	if (small) {
-		png_set_compression_level(png, 9);
-	} else {
-		png_set_filter(png, 0, PNG_FILTER_NONE);
-		png_set_compression_level(png, 2);
-	}
+	png_set_filter(png, 0, PNG_FILTER_NONE);
+	png_set_compression_level(png, small ? 6 : 2);
 	png_set_pHYs(png, info, (png_uint_32)dpm, (png_uint_32)dpm, PNG_RESOLUTION_METER);
 	png_text chunk = {.compression = PNG_TEXT_COMPRESSION_NONE,
 			  .key = (png_charp) "sala-certificate",

@@ -27,7 +27,7 @@
 	"  sala cert verify CODE\n"                                                                                    \
 	"  sala cert verify --offline FILE.pdf|FILE.png|TOKEN|CODE --key PUBKEYFILE [--payload TOKEN]\n"               \
 	"  sala cert render SERIAL -o FILE.png|FILE.pdf\n"                                                             \
-	"  sala cert render-bench [SERIAL] [--count N] [--format png|pdf]\n"                                           \
+	"  sala cert render-bench [SERIAL] [--count N] [--format png|png-full|pdf]\n"                                           \
 	"  sala cert bulk [--course ID] [--org CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N]\n"              \
 	"                 -o FILE.pdf|FILE.zip\n"                                                                      \
 	"  sala cert public-key [--json]\n"                                                                            \
@@ -342,12 +342,12 @@ static double mono_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* One render of c in format pdf or png with cr; dies on failure. Returns the size. */
-static size_t bench_render(struct cert_renderer *cr, const struct cert *c, bool pdf)
+/* One render of c as a PDF or a PNG width pixels wide with cr; dies on failure. Returns the size. */
+static size_t bench_render(struct cert_renderer *cr, const struct cert *c, bool pdf, int width)
 {
 	struct buf b = BUF_INIT;
 	struct err e;
-	if ((pdf ? cert_render_pdf(cr, &c, 1, &b, &e) : cert_render_png(cr, c, &b, &e)) < 0)
+	if ((pdf ? cert_render_pdf(cr, &c, 1, &b, &e) : cert_render_png_width(cr, c, width, &b, &e)) < 0)
 		die("cert render-bench: %s", e.msg);
 	size_t n = b.len;
 	buf_release(&b);
@@ -368,9 +368,11 @@ static int render_bench_cmd(struct cmd_args *a)
 	long count = 20;
 	if (cmd_has(a, "count"))
 		count = cli_number("cert render-bench: --count", cmd_arg(a, "count"), 1, 100000);
-	bool pdf = strcmp(format, "pdf") == 0;
-	if ((!pdf && strcmp(format, "png") != 0) || count < 1 || count > 100000)
-		die("cert render-bench: --format png|pdf, --count 1 to 100000\n%s", CERT_USAGE);
+	bool pdf = strcmp(format, "pdf") == 0, full = strcmp(format, "png-full") == 0;
+	if ((!pdf && !full && strcmp(format, "png") != 0) || count < 1 || count > 100000)
+		die("cert render-bench: --format png|png-full|pdf, --count 1 to 100000\n%s", CERT_USAGE);
+	/* png: the phone size a download sends; png-full: 300 dpi (?full=1, sala cert render). */
+	int width = full ? CERT_PNG_FULL_W : CERT_PNG_PHONE_W;
 	struct db *db = cli_db_open();
 	struct cert c;
 	if (serial) {
@@ -390,7 +392,7 @@ static int render_bench_cmd(struct cmd_args *a)
 		struct cert_renderer *cr = cert_renderer_new(db, &e);
 		if (!cr)
 			die("cert render-bench: %s", e.msg);
-		bytes = bench_render(cr, &c, pdf);
+		bytes = bench_render(cr, &c, pdf, width);
 		cert_renderer_free(cr);
 		ones[i] = mono_ms() - t;
 		for (int k = i; k > 0 && ones[k] < ones[k - 1]; k--) {
@@ -403,10 +405,10 @@ static int render_bench_cmd(struct cmd_args *a)
 	struct cert_renderer *cr = cert_renderer_new(db, &e);
 	if (!cr)
 		die("cert render-bench: %s", e.msg);
-	bench_render(cr, &c, pdf); /* warm-up: the shared background */
+	bench_render(cr, &c, pdf, width); /* warm-up: the shared background */
 	double t = mono_ms();
 	for (long i = 0; i < count; i++)
-		bench_render(cr, &c, pdf);
+		bench_render(cr, &c, pdf, width);
 	double each = (mono_ms() - t) / (double)count;
 	cert_renderer_free(cr);
 	printf("%s: one %.1f ms, each %.1f ms (certificate %s, %zu bytes; one: renderer made, one render, freed, "
@@ -595,7 +597,7 @@ static const struct cmd_entry render_entry = {
 };
 static const struct cmd_entry render_bench_entry = {
     .name = "render-bench",
-    .usage = "cert render-bench [SERIAL] [--count N] [--format png|pdf]",
+    .usage = "cert render-bench [SERIAL] [--count N] [--format png|png-full|pdf]",
     .options =
 	(const struct option[]){
 	    {"count", required_argument, NULL, 0}, {"format", required_argument, NULL, 0}, KEY_OPTION, {0}},
