@@ -257,6 +257,14 @@ static int h_mine(struct req *r)
 			buf_html(&b, c.revoked_reason);
 			buf_puts(&b, "</p>");
 		} else {
+			if (c.expires_on && *c.expires_on) {
+				char today[11];
+				date_ymd(now_s(), today);
+				bool expired = cert_expired(&c, today);
+				buf_printf(&b, "<p class=\"%s\">%s <time datetime=\"%s\">%s</time></p>",
+					   expired ? "status wrong" : "meta",
+					   expired ? T(r, "Expired on") : T(r, "Valid until"), c.expires_on, c.expires_on);
+			}
 			buf_puts(&b, "<p>");
 			download_links(r, &b, &c);
 			buf_puts(&b, "</p>");

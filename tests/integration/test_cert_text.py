@@ -275,6 +275,9 @@ def test_expiry_verify_badge_and_cli():
         jwt = c.get("/certificates/%s/badge.jwt" % serial).text.strip()
         body = json.loads(base64.urlsafe_b64decode(jwt.split(".")[1] + "==="))
         assert body["exp"] == 1704412800, body  # 2024-01-05T00:00:00Z
+        # The learner's list says so.
+        mine = c.get("/certificates?lang=en").text
+        assert re.search(r'Expired on <time datetime="2024-01-05">', mine), mine
         # The printed certificate shows it.
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "c.pdf")
@@ -356,6 +359,13 @@ def test_course_yml_valid_years_errors():
             p = sala("check", c)
             if ok:
                 assert p.returncode == 0, p.stdout + p.stderr
+                # Imported, the package keeps the period for the certificates it issues.
+                db = os.path.join(d, "s.db")
+                sala("init", db=db, check=True)
+                sala("import", c, db=db, check=True)
+                con = sqlite3.connect(db)
+                assert con.execute("SELECT certificate_valid_years FROM packages").fetchall() == [(3,)]
+                con.close()
             else:
                 assert p.returncode == 1, p.stdout
                 assert ("course.yml:5: certificate_valid_years '%s' must be a whole number of years from 1 to 50 "
