@@ -135,9 +135,9 @@ int cert_get(struct db *db, int64_t id, struct cert *c)
 
 void cert_release(struct cert *c)
 {
-	char **s[] = {&c->course_id,	  &c->language, &c->course_title, &c->name,    &c->name_km,
-		      &c->completed_on,	  &c->issuer,	&c->issuer_km,	  &c->payload, &c->signature,
-		      &c->revoked_reason, &c->heading,	&c->org_name, &c->expires_on};
+	char **s[] = {&c->course_id,	  &c->language, &c->course_title, &c->name,	 &c->name_km,
+		      &c->completed_on,	  &c->issuer,	&c->issuer_km,	  &c->payload,	 &c->signature,
+		      &c->revoked_reason, &c->heading,	&c->org_name,	  &c->expires_on};
 	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
 		free(*s[i]);
 		*s[i] = NULL;

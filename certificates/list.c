@@ -48,10 +48,10 @@ static int cert_rows_of(struct db *db, struct db_stmt *st, const int64_t *users,
 		    .score = db_col_double(st, 9),
 		    .issued_at = db_col_int64(st, 10),
 		    .expires_on = expires,
-		    .status = db_col_int(st, 11)		   ? CERT_REVOKED
-			      : db_col_int(st, 12)		   ? CERT_SUPERSEDED
+		    .status = db_col_int(st, 11)			? CERT_REVOKED
+			      : db_col_int(st, 12)			? CERT_SUPERSEDED
 			      : *expires && strcmp(today, expires) >= 0 ? CERT_EXPIRED
-								   : CERT_VALID,
+									: CERT_VALID,
 		};
 		int stop = fn(ctx, &c);
 		if (stop) {

@@ -54,7 +54,7 @@ static const char *const families[TEXT_STYLES] = {
 };
 
 struct cert_renderer {
-	int color;			    /* 0xrrggbb of setting cert_color */
+	int color;			   /* 0xrrggbb of setting cert_color */
 	cairo_surface_t *logo, *signature; /* NULL when not configured */
 	char *base_url;
 	bool failed; /* a text of the page being drawn could not be laid out (out of memory) */
@@ -390,8 +390,8 @@ static int draw_page(struct cert_renderer *r, cairo_t *cr, const struct cert *c,
 		put(r, cr, TEXT_BOLD, c->name, 120, cx, y, ALIGN_CENTER, 2600, INK);
 	}
 	fill_rect(cr, cx - 900, y + 45, cx + 900, y + 49, col);
-	put(r, cr, TEXT_REGULAR, "បានបញ្ចប់វគ្គសិក្សាដោយជោគជ័យ  ·  has successfully completed the course", 48, cx,
-	    y + 150, ALIGN_CENTER, 2600, MUTED);
+	put(r, cr, TEXT_REGULAR, "បានបញ្ចប់វគ្គសិក្សាដោយជោគជ័យ  ·  has successfully completed the course", 48, cx, y + 150,
+	    ALIGN_CENTER, 2600, MUTED);
 	put(r, cr, TEXT_BOLD, c->course_title, 80, cx, y + 290, ALIGN_CENTER, 2700, col);
 	struct buf en = BUF_INIT, km = BUF_INIT;
 	date_lines(c, &en, &km);
@@ -533,7 +533,8 @@ int cert_render_png_width(struct cert_renderer *r, const struct cert *c, int wid
 	if (width < 200 || width > PAGE_W)
 		width = PAGE_W;
 	int height = (int)((long)width * PAGE_H / PAGE_W);
-	cairo_surface_t *im = render_oom_injected() ? NULL : cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+	cairo_surface_t *im =
+	    render_oom_injected() ? NULL : cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
 	if (!im || cairo_surface_status(im) != CAIRO_STATUS_SUCCESS) {
 		if (im)
 			cairo_surface_destroy(im);
@@ -614,7 +615,8 @@ static const char *errno_words(int n)
  * The document's language: cairo 1.16 writes no /Lang, so it is added the way PDF allows any change to a
  * finished file, as an incremental update: the catalogue object again with /Lang, a cross-reference
  * section for it and a trailer pointing back to the previous one. tail is the end of the document (it
- * holds cairo's catalogue, trailer and startxref); total is the document's length. The update is appended to upd; -1 when the end is not as cairo writes it.
+ * holds cairo's catalogue, trailer and startxref); total is the document's length. The update is appended to upd; -1
+ * when the end is not as cairo writes it.
  */
 static int pdf_lang_update(const char *tail, size_t len, size_t total, const char *lang, struct buf *upd)
 {
@@ -761,7 +763,8 @@ static int pdf_finish(struct cert_pdf *p, bool ok, struct err *e)
 			/* The catalogue is written just before the cross-reference table, which startxref names. */
 			long total = ftell(p->file), xref = 0;
 			char end[64] = "";
-			if (total > 40 && fseek(p->file, total - 40, SEEK_SET) == 0 && fread(end, 1, 40, p->file) == 40) {
+			if (total > 40 && fseek(p->file, total - 40, SEEK_SET) == 0 &&
+			    fread(end, 1, 40, p->file) == 40) {
 				const char *sx = memmem(end, 40, "startxref", 9);
 				xref = sx ? strtol(sx + 9, NULL, 10) : 0;
 			}

@@ -35,7 +35,7 @@ int cert_row_insert(struct db *db, const struct cert *c, const char *payload, co
 	db_bind_int64(st, 16, c->issued_at);
 	revoked_at ? db_bind_int64(st, 17, revoked_at) : db_bind_null(st, 17);
 	db_bind_text(st, 18, revoked_at ? reason : "");
-	c->expires_on && *c->expires_on ? db_bind_text(st, 19, c->expires_on) : db_bind_null(st, 19);
+	c->expires_on && * c->expires_on ? db_bind_text(st, 19, c->expires_on) : db_bind_null(st, 19);
 	int rc = db_step_done(st);
 	if (rc < 0 && db_errcode(db) == DB_CONSTRAINT)
 		rc = ERR_CONFLICT;

@@ -27,7 +27,7 @@
 	"  sala cert verify CODE\n"                                                                                    \
 	"  sala cert verify --offline FILE.pdf|FILE.png|TOKEN|CODE --key PUBKEYFILE [--payload TOKEN]\n"               \
 	"  sala cert render SERIAL -o FILE.png|FILE.pdf\n"                                                             \
-	"  sala cert render-bench [SERIAL] [--count N] [--format png|png-full|pdf]\n"                                           \
+	"  sala cert render-bench [SERIAL] [--count N] [--format png|png-full|pdf]\n"                                  \
 	"  sala cert bulk [--course ID] [--org CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N]\n"              \
 	"                 -o FILE.pdf|FILE.zip\n"                                                                      \
 	"  sala cert public-key [--json]\n"                                                                            \

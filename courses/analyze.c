@@ -220,10 +220,10 @@ static int manifest_parse(const char *data, size_t len, struct pkg_info *info, i
 		problem_add(pr, MANIFEST_FILE, 1, "must be a mapping of 'key: value' lines");
 		goto done;
 	}
-	static const char *const keys[] = {"id",	  "version",	       "language",   "title",
-					   "summary",	  "authors",	       "minutes",    "pass_mark",
-					   "certificate", "certificate_title", "completion", "lessons",
-					   "certificate_valid_years"};
+	static const char *const keys[] = {"id",	"version",     "language",	    "title",
+					   "summary",	"authors",     "minutes",	    "pass_mark",
+					   "lessons",	"certificate", "certificate_title", "certificate_valid_years",
+					   "completion"};
 	int seen[sizeof keys / sizeof keys[0]] = {0};
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(&doc, p->key);

@@ -263,7 +263,8 @@ static int h_mine(struct req *r)
 				bool expired = cert_expired(&c, today);
 				buf_printf(&b, "<p class=\"%s\">%s <time datetime=\"%s\">%s</time></p>",
 					   expired ? "status wrong" : "meta",
-					   expired ? T(r, "Expired on") : T(r, "Valid until"), c.expires_on, c.expires_on);
+					   expired ? T(r, "Expired on") : T(r, "Valid until"), c.expires_on,
+					   c.expires_on);
 			}
 			buf_puts(&b, "<p>");
 			download_links(r, &b, &c);
@@ -575,8 +576,8 @@ static int expiring_row_html(void *ctx, const struct cert_row *c)
 static int expiring_row_csv(void *ctx, const struct cert_row *c)
 {
 	struct buf *b = ((struct expiring_out *)ctx)->b;
-	const char *f[] = {c->serial,	    c->code,	     c->name,	      c->name_km,
-			   c->course_id,    c->course_title, c->completed_on, c->expires_on};
+	const char *f[] = {c->serial,	 c->code,	  c->name,	   c->name_km,
+			   c->course_id, c->course_title, c->completed_on, c->expires_on};
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
 		if (i)
 			buf_putc(b, ',');
