@@ -14,13 +14,19 @@ import time
 
 from harness import SALA, SRC, Server, sala
 
+try:
+    from harness import connect  # either engine
+except ImportError:
+    def connect(db, timeout=30):
+        return sqlite3.connect(db, timeout=timeout)
+
 COURSE = "text-it"
 GOLDEN = os.path.join(SRC, "tests", "data", "certs")
 
 
 def setup_course(srv, course=COURSE, title="Digital Safety · សុវត្ថិភាពឌីជីថល", language="km", users=("learner",),
                  valid_years=0, completed_at=1767600000):
-    db = sqlite3.connect(srv.db, timeout=30)
+    db = connect(srv.db)
     db.execute("INSERT OR IGNORE INTO courses(id, created_at) VALUES (?, 0)", (course,))
     db.execute("INSERT OR IGNORE INTO packages(course_id, language, version, version_num, title, certificate, "
                "imported_at, active, certificate_valid_years) VALUES (?, ?, '1.0.0', 10000, ?, 1, 0, 1, ?)",
