@@ -246,7 +246,9 @@ def test_bulk_pdf_streams_pages_in_bounded_memory():
             for u in users:
                 assert "Bulk Person " + u[-2:] in lines, u
             # About 30 MB for 60 pages as for 1,000 (docs/performance.md): the page count does not matter.
-            assert peak_kb < 80 * 1024, peak_kb
+            # The sanitizer build keeps freed memory in quarantine and shadows all of it: a looser bound.
+            asan = "libasan" in subprocess.run(["ldd", SALA], capture_output=True, text=True).stdout
+            assert peak_kb < (400 if asan else 80) * 1024, peak_kb
             assert took < 30, took
             assert os.path.getsize(out) < len(users) * 40 * 1024, os.path.getsize(out)
             fonts = pdf_fonts(out)
