@@ -366,7 +366,8 @@ static int h_reissue_own(struct req *r)
 	return resp_redirect(r, "/certificates?reissued=1");
 }
 
-/* PNG (phone size; ?full=1: 300 dpi) or PDF of a certificate the caller may see (also behind the API's Bearer token). */
+/* PNG (phone size; ?full=1: 300 dpi) or PDF of a certificate the caller may see (also behind the API's Bearer token).
+ */
 static int send_file(struct req *r, const char *serial, bool png)
 {
 	const char *full = req_query(r, "full");
