@@ -161,11 +161,12 @@ static int h_users(struct req *r)
 	field_input(&b, "q", T(r, "Search by name, username or org code"), "search", q, false, "off");
 	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Search"));
 	buf_printf(&b,
-		   "<div class=\"table-scroll\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
+		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
+		   "aria-label=\"%s\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th "
 		   "scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
-		   T(r, "Users (up to 200 shown)"), T(r, "Username"), T(r, "Name"), T(r, "Sex"), T(r, "Org unit"),
-		   T(r, "Roles"), T(r, "Status"));
+		   T(r, "Users (up to 200 shown)"), T(r, "Users (up to 200 shown)"), T(r, "Username"), T(r, "Name"),
+		   T(r, "Sex"), T(r, "Org unit"), T(r, "Roles"), T(r, "Status"));
 	struct row_page rp = {r, &b, true};
 	struct err e;
 	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
@@ -491,9 +492,12 @@ static int h_users_import_post(struct req *r)
 	return import_post(r, true);
 }
 
-static int h_orgs(struct req *r)
+/* The org units below parent and the form to add one; after a refused add, fe and the typed values (form). */
+static int orgs_page(struct req *r, int status, const struct form_errs *fe, bool form)
 {
-	const char *parent = req_query(r, "parent");
+	const char *parent = form ? req_form(r, "parent_code") : req_query(r, "parent");
+	if (parent && org_id(r->db, parent) <= 0)
+		parent = NULL;
 	int64_t pid = parent ? org_id(r->db, parent) : org_id(r->db, ORG_ROOT_CODE);
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Org units"));
@@ -503,36 +507,91 @@ static int h_orgs(struct req *r)
 	buf_printf(&b, "<p><a class=\"button secondary\" href=\"/admin/orgs/import\">%s</a></p>",
 		   T(r, "Import org units from CSV"));
 	buf_printf(&b,
-		   "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table><thead><tr><th "
+		   "scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th></tr>"
 		   "</thead><tbody>",
-		   T(r, "Code"), T(r, "Name (English)"), T(r, "Name (Khmer)"), T(r, "Level"), T(r, "Units below"));
+		   T(r, "Org units"), T(r, "Code"), T(r, "Name (English)"), T(r, "Name (Khmer)"), T(r, "Level"),
+		   T(r, "Units below"));
 	struct row_page rp = {r, &b, true};
 	struct err e;
 	org_children(r->db, pid, org_row_html, &rp, &e);
 	buf_puts(&b, "</tbody></table></div>");
-	buf_printf(&b, "<h2>%s</h2>", T(r, "Add an org unit"));
+	buf_printf(&b, "<h2 id=\"add\">%s</h2>", T(r, "Add an org unit"));
+	form_errs_summary(r, &b, fe);
 	form_begin(r, &b, "/admin/orgs");
-	field_input(&b, "code", T(r, "Code"), "text", NULL, true, "off");
-	field_input(&b, "name_en", T(r, "Name (English)"), "text", NULL, true, "off");
-	field_input(&b, "name_km", T(r, "Name (Khmer)"), "text", NULL, false, "off");
-	field_input(&b, "parent_code", T(r, "Parent code"), "text", parent ? parent : ORG_ROOT_CODE, true, "off");
+	const char *typed_parent = form ? req_form(r, "parent_code") : NULL;
+	field_input_e(&b, fe, "code", T(r, "Code"), "text", form ? req_form(r, "code") : NULL, true, "off");
+	field_input_e(&b, fe, "name_en", T(r, "Name (English)"), "text", form ? req_form(r, "name_en") : NULL, true,
+		      "off");
+	field_input_e(&b, fe, "name_km", T(r, "Name (Khmer)"), "text", form ? req_form(r, "name_km") : NULL, false,
+		      "off");
+	field_input_e(&b, fe, "parent_code", T(r, "Parent code"), "text",
+		      typed_parent ? typed_parent
+		      : parent	   ? parent
+				   : ORG_ROOT_CODE,
+		      true, "off");
 	const char *levels[] = {"ministry", T(r, "ministry"), "province", T(r, "province"),
 				"district", T(r, "district"), "commune",  T(r, "commune"),
 				"office",   T(r, "office"),   NULL};
-	field_select(&b, "level", T(r, "Level"), "district", levels);
+	const char *level = form ? req_form(r, "level") : NULL;
+	field_select_e(&b, fe, "level", T(r, "Level"), level ? level : "district", levels);
 	form_submit(&b, T(r, "Add"));
 	page_end(r, &b);
-	return page_send(r, 200, &b);
+	return page_send(r, status, &b);
+}
+
+static int h_orgs(struct req *r)
+{
+	return orgs_page(r, 200, NULL, false);
+}
+
+static bool blank(const char *s)
+{
+	if (!s)
+		return true;
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	return *s == 0;
+}
+
+/* The field a refused org unit is about, and what to say, from the domain's message. */
+static void org_error(struct req *r, struct form_errs *fe, const char *msg)
+{
+	if (strstr(msg, "parent code") || strstr(msg, "no parent"))
+		form_errs_add(fe, "parent_code", T(r, "There is no org unit with this code."));
+	else if (strstr(msg, "cannot sit under"))
+		form_errs_add(fe, "level", T(r, "This level cannot sit under the parent's level."));
+	else if (strstr(msg, "already exists"))
+		form_errs_add(fe, "code", T(r, "An org unit with this code already exists."));
+	else if (strstr(msg, "invalid org code"))
+		form_errs_add(fe, "code", T(r, "Use letters, digits, - _ or . (up to 32)."));
+	else if (strstr(msg, "English name"))
+		form_errs_add(fe, "name_en", T(r, "The English name is missing or longer than 200 characters."));
+	else if (strstr(msg, "Khmer name"))
+		form_errs_add(fe, "name_km", T(r, "The Khmer name is not valid text."));
+	else
+		form_errs_add(fe, "code", arena_strdup(&r->arena, msg));
 }
 
 static int h_org_create(struct req *r)
 {
 	struct err e;
 	const char *parent = req_form(r, "parent_code");
+	struct form_errs fe = {0};
+	if (blank(req_form(r, "code")))
+		form_errs_add(&fe, "code", T(r, "Type the code of the new org unit."));
+	if (blank(req_form(r, "name_en")))
+		form_errs_add(&fe, "name_en", T(r, "Type the English name."));
+	if (blank(parent))
+		form_errs_add(&fe, "parent_code", T(r, "Type the code of the org unit above it."));
+	if (fe.n)
+		return orgs_page(r, 422, &fe, true);
 	if (org_add(r->db, req_form(r, "code"), req_form(r, "name_en"), req_form(r, "name_km"), parent,
-		    req_form(r, "level") ? req_form(r, "level") : "", &e) < 0)
-		return resp_error(r, 422, e.msg);
+		    req_form(r, "level") ? req_form(r, "level") : "", &e) < 0) {
+		org_error(r, &fe, e.msg);
+		return orgs_page(r, 422, &fe, true);
+	}
 	req_audit(r, "org.create", arena_printf(&r->arena, "org:%s", req_form(r, "code")),
 		  arena_printf(&r->arena, "parent=%s", parent ? parent : ""));
 	struct buf to = BUF_INIT;

@@ -102,8 +102,8 @@ static int h_lang(struct req *r)
 	const char *lang = req_form(r, "lang");
 	if (!i18n_known(lang))
 		return resp_error(r, 400, T(r, "Unknown language."));
-	if (r->user)
-		user_set_lang(r->db, r->user->id, lang);
+	/* This device only: the stored language (profile) stays the default for new devices, emails and certificates.
+	 */
 	resp_cookie(r, "sala_lang", lang, 365L * 86400);
 	return resp_redirect(r, safe_next(req_form(r, "next")));
 }

@@ -51,11 +51,12 @@ static void versions_table(struct req *r, struct buf *b)
 		return;
 	}
 	buf_printf(b,
-		   "<div class=\"table-scroll\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
+		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
+		   "aria-label=\"%s\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
-		   T(r, "Courses and their versions"), T(r, "Course"), T(r, "Language"), T(r, "Version"),
-		   T(r, "Imported"), T(r, "Status"), T(r, "Action"));
+		   T(r, "Courses and their versions"), T(r, "Courses and their versions"), T(r, "Course"),
+		   T(r, "Language"), T(r, "Version"), T(r, "Imported"), T(r, "Status"), T(r, "Action"));
 	for (size_t i = 0; i < n; i++) {
 		char day[11];
 		date_ymd(v[i].imported_at, day);

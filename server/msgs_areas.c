@@ -15,4 +15,5 @@ void server_area_messages_register(void)
 	quiz_messages_register();
 	cert_messages_register();
 	http_messages_register();
+	forms_messages_register();
 }
