@@ -21,9 +21,10 @@ static const char css[] =
     /* The focus ring: dark blue on the light page (8.6:1 against white, 8:1 against --soft), yellow on the
        blue header (5.8:1); WCAG 2.1 1.4.11 asks 3:1, and the browser test measures it. */
     ":focus{outline:3px solid var(--brand);outline-offset:2px}"
-    "header.site :focus,.skip:focus{outline-color:#ffd24d}"
+    "header.site :focus{outline-color:#ffd24d}"
     ".skip{position:absolute;left:-999px;top:0;background:var(--brand);color:var(--brand-ink);padding:.5rem 1rem}"
-    ".skip:focus{left:0;z-index:10}"
+    /* Focused, the skip link takes its place above the header, on the white page where its ring shows. */
+    ".skip:focus{position:static;display:inline-block;margin:.25rem}"
     "header.site{background:var(--brand);color:var(--brand-ink);padding:.5rem 1rem;display:flex;"
     "flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between}"
     "header.site a{color:var(--brand-ink)}"
@@ -347,6 +348,9 @@ void field_select_e(struct buf *b, const struct form_errs *fe, const char *name,
 		buf_puts(b, "<option value=\"");
 		buf_html(b, o[0]);
 		buf_puts(b, "\"");
+		/* A label in Khmer script (a language's own name) says so, for English pages. */
+		if (strstr(o[1], "\xe1\x9e") || strstr(o[1], "\xe1\x9f"))
+			buf_puts(b, " lang=\"km\"");
 		if (selected && strcmp(selected, o[0]) == 0)
 			buf_puts(b, " selected");
 		buf_puts(b, ">");

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Browser test of the learner's journey: Debian's Chromium driven by playwright-core,
-# checked with axe-core. Starts its own server on a fresh demo database and stops it.
-# Last line: "N passed, N failed".
+# Browser tests: the learner's journey (journey.mjs), then accessibility across every
+# role (a11y.mjs, which uses the certificate the journey earns); Debian's Chromium driven
+# by playwright-core, checked with axe-core. Starts its own server on a fresh demo
+# database and stops it. Last line: "N passed, N failed" (both scripts together).
 set -u
 cd "$(dirname "$0")"
 SALA_BIN="${SALA_BIN:-$PWD/../../sala}"
@@ -34,8 +35,25 @@ if [ ! -s "$dir/port" ]; then
 	exit 1
 fi
 SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" PROFILE_DIR="$dir/profile" \
-	timeout 600 node journey.mjs
-rc=$?
+	timeout 600 node journey.mjs | tee "$dir/journey.out"
+SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" timeout 900 node a11y.mjs | tee "$dir/a11y.out"
+# The exit status is the result lines': a script that died or timed out has none, and counts as failed.
+rc=0
+p=0
+f=0
+for o in "$dir/journey.out" "$dir/a11y.out"; do
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$o" | tail -n 1)
+	if [ -z "$line" ]; then
+		f=$((f + 1))
+		rc=1
+		continue
+	fi
+	p=$((p + ${line%% passed*}))
+	n=${line#*, }
+	f=$((f + ${n%% failed}))
+done
+[ "$f" -ne 0 ] && rc=1
+echo "$p passed, $f failed"
 kill -TERM "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 if grep -q "Sanitizer\|runtime error" "$dir/server.log"; then
