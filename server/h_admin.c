@@ -12,12 +12,16 @@
 #include "server/server.h"
 #include "server/views.h"
 
-static void sex_select(struct req *r, struct buf *b, const char *selected)
+static void sex_select(struct req *r, struct buf *b, const char *selected, const struct form_errs *fe)
 {
 	const char *opts[] = {"female",	     T(r, "Female"),	  "male", T(r, "Male"), "other", T(r, "Other"),
 			      "unspecified", T(r, "Unspecified"), NULL};
-	field_select(b, "sex", T(r, "Sex"), selected, opts);
+	field_select_e(b, fe, "sex", T(r, "Sex"), selected, opts);
 }
+
+/* The fields of the user forms, as the domain's messages name them. */
+static const char *const user_fields[] = {"username", "full_name", "full_name_km", "sex",      "org_code",
+					  "position", "email",	   "phone",	   "password", NULL};
 
 static void role_boxes(struct req *r, struct buf *b, unsigned mask)
 {
@@ -50,25 +54,35 @@ static const char *roles_from_form(struct req *r)
 	return s;
 }
 
-static void user_form(struct req *r, struct buf *b, const struct user *u, const char *action)
+/* The add (u NULL) or edit form; after a refused save (fe), what was typed and each field's error. */
+static void user_form(struct req *r, struct buf *b, const struct user *u, const char *action,
+		      const struct form_errs *fe)
 {
+	form_errs_summary(r, b, fe);
 	form_begin(r, b, action);
-	if (!u)
-		field_input(b, "username", T(r, "Username"), "text", req_form(r, "username"), true, "off");
-	field_input(b, "full_name", T(r, "Full name (Latin script)"), "text",
-		    u ? u->full_name : req_form(r, "full_name"), true, "off");
-	field_input(b, "full_name_km", T(r, "Full name (Khmer)"), "text",
-		    u ? u->full_name_km : req_form(r, "full_name_km"), false, "off");
-	sex_select(r, b, u ? u->sex : req_form(r, "sex"));
-	field_input(b, "org_code", T(r, "Org unit code"), "text", u ? u->org_code : req_form(r, "org_code"), true,
-		    "off");
-	field_input(b, "position", T(r, "Position"), "text", u ? u->position : req_form(r, "position"), false, "off");
-	field_input(b, "email", T(r, "Email"), "email", u ? u->email : req_form(r, "email"), false, "off");
-	field_input(b, "phone", T(r, "Phone"), "tel", u ? u->phone : req_form(r, "phone"), false, "off");
-	if (!u)
-		field_input(b, "password", T(r, "Password (at least 10 characters)"), "password", NULL, true,
-			    "new-password");
-	role_boxes(r, b, u ? u->roles : ROLE_LEARNER);
+	bool adding = !u;
+	unsigned typed_roles =
+	    (req_form(r, "role_learner") ? ROLE_LEARNER : 0) | (req_form(r, "role_trainer") ? ROLE_TRAINER : 0) |
+	    (req_form(r, "role_manager") ? ROLE_MANAGER : 0) | (req_form(r, "role_admin") ? ROLE_ADMIN : 0);
+	if (fe)
+		u = NULL; /* show what was typed */
+	if (adding)
+		field_input_e(b, fe, "username", T(r, "Username"), "text", req_form(r, "username"), true, "off");
+	field_input_e(b, fe, "full_name", T(r, "Full name (Latin script)"), "text",
+		      u ? u->full_name : req_form(r, "full_name"), true, "off");
+	field_input_e(b, fe, "full_name_km", T(r, "Full name (Khmer)"), "text",
+		      u ? u->full_name_km : req_form(r, "full_name_km"), false, "off");
+	sex_select(r, b, u ? u->sex : req_form(r, "sex"), fe);
+	field_input_e(b, fe, "org_code", T(r, "Org unit code"), "text", u ? u->org_code : req_form(r, "org_code"), true,
+		      "off");
+	field_input_e(b, fe, "position", T(r, "Position"), "text", u ? u->position : req_form(r, "position"), false,
+		      "off");
+	field_input_e(b, fe, "email", T(r, "Email"), "email", u ? u->email : req_form(r, "email"), false, "off");
+	field_input_e(b, fe, "phone", T(r, "Phone"), "tel", u ? u->phone : req_form(r, "phone"), false, "off");
+	if (adding)
+		field_input_e(b, fe, "password", T(r, "Password (at least 10 characters)"), "password", NULL, true,
+			      "new-password");
+	role_boxes(r, b, u ? u->roles : fe ? typed_roles : ROLE_LEARNER);
 	form_submit(b, u ? T(r, "Save") : T(r, "Add user"));
 }
 
@@ -181,7 +195,7 @@ static int h_user_new(struct req *r)
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Add user"));
 	buf_printf(&b, "<h1>%s</h1>", T(r, "Add user"));
-	user_form(r, &b, NULL, "/admin/users/new");
+	user_form(r, &b, NULL, "/admin/users/new", NULL);
 	page_end(r, &b);
 	return page_send(r, 200, &b);
 }
@@ -212,8 +226,9 @@ static int h_user_create(struct req *r)
 		struct buf b = BUF_INIT;
 		page_begin(r, &b, T(r, "Add user"));
 		buf_printf(&b, "<h1>%s</h1>", T(r, "Add user"));
-		notice(&b, "error", e.msg);
-		user_form(r, &b, NULL, "/admin/users/new");
+		struct form_errs fe = {0};
+		form_errs_from_domain(r, &fe, e.msg, user_fields);
+		user_form(r, &b, NULL, "/admin/users/new", &fe);
 		page_end(r, &b);
 		return page_send(r, 422, &b);
 	}
@@ -222,7 +237,8 @@ static int h_user_create(struct req *r)
 	return resp_redirect(r, "/admin/users?added=1");
 }
 
-static int h_user_edit(struct req *r)
+/* One user's page; after a refused save, the form shows what was typed and fe's errors. */
+static int user_edit_page(struct req *r, int status, const struct form_errs *fe)
 {
 	struct user u;
 	if (user_get(r->db, req_int(r->param[0], 1, INT64_MAX, 0), &u) < 0)
@@ -254,7 +270,7 @@ static int h_user_edit(struct req *r)
 				      : T(r, "This account waits for activation: the user has no password yet."));
 	char action[64];
 	snprintf(action, sizeof action, "/admin/users/%lld", (long long)u.id);
-	user_form(r, &b, &u, action);
+	user_form(r, &b, &u, action, fe);
 	snprintf(action, sizeof action, "/admin/users/%lld/active", (long long)u.id);
 	form_begin(r, &b, action);
 	buf_printf(&b, "<input type=\"hidden\" name=\"active\" value=\"%d\">", u.active ? 0 : 1);
@@ -283,7 +299,12 @@ static int h_user_edit(struct req *r)
 	form_submit(&b, T(r, "Delete account"));
 	page_end(r, &b);
 	user_release(&u);
-	return page_send(r, 200, &b);
+	return page_send(r, status, &b);
+}
+
+static int h_user_edit(struct req *r)
+{
+	return user_edit_page(r, 200, NULL);
 }
 
 static int h_user_save(struct req *r)
@@ -291,8 +312,13 @@ static int h_user_save(struct req *r)
 	int64_t id = req_int(r->param[0], 1, INT64_MAX, 0);
 	struct user_input u = user_from_form(r);
 	struct err e;
-	if (user_update(r->db, id, &u, &e) < 0)
-		return resp_error(r, 422, e.msg);
+	if (user_update(r->db, id, &u, &e) < 0) {
+		if (strstr(e.msg, "no such user"))
+			return resp_error(r, 404, T(r, "No such user."));
+		struct form_errs fe = {0};
+		form_errs_from_domain(r, &fe, e.msg, user_fields);
+		return user_edit_page(r, 422, &fe);
+	}
 	/* A name correction re-issues the learner's certificates under the new name. */
 	int reissued = 0;
 	if (cert_reissue_renamed(r->db, id, &reissued, &e) < 0)

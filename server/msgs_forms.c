@@ -29,6 +29,14 @@ static const struct msg msgs[] = {
      "ចម្លើយរបស់អ្នករហូតមកដល់ពេលនេះត្រូវបានរក្សាទុក។ សូមឆ្លើយសំណួរខាងលើ ឬដាក់ស្នើដូចដែលមាន៖ "
      "សំណួរដែលមិនបានឆ្លើយត្រូវរាប់ថាខុស។"},
     {"Submit as it is", "ដាក់ស្នើដូចដែលមាន"},
+    {"This field is empty.", "ប្រអប់នេះនៅទទេ។"},
+    {"This is too long.", "អត្ថបទនេះវែងពេក។"},
+    {"This contains characters that are not allowed.", "អត្ថបទនេះមានតួអក្សរដែលមិនអនុញ្ញាត។"},
+    {"This is not an email address.", "នេះមិនមែនជាអាសយដ្ឋានអ៊ីមែលទេ។"},
+    {"This username is already taken.", "ឈ្មោះអ្នកប្រើនេះមានគេប្រើរួចហើយ។"},
+    {"Use 2 to 64 letters, digits, . _ - or @.", "ប្រើអក្សរ លេខ . _ - ឬ @ ពី ២ ដល់ ៦៤ តួ។"},
+    {"The password is too short: use at least 10 characters.", "ពាក្យសម្ងាត់ខ្លីពេក៖ សូមប្រើយ៉ាងហោចណាស់ ១០ តួអក្សរ។"},
+    {"Choose at least one of the roles listed.", "សូមជ្រើសរើសតួនាទីយ៉ាងហោចណាស់មួយក្នុងបញ្ជី។"},
 };
 
 void forms_messages_register(void)

@@ -254,6 +254,36 @@ const char *form_errs_get(const struct form_errs *fe, const char *field)
 	return NULL;
 }
 
+void form_errs_from_domain(struct req *r, struct form_errs *fe, const char *msg, const char *const *fields)
+{
+	const char *field = fields[0];
+	size_t best = 0;
+	for (const char *const *f = fields; *f; f++)
+		if (strlen(*f) > best && strstr(msg, *f)) {
+			field = *f;
+			best = strlen(*f);
+		}
+	static const struct {
+		const char *has, *say;
+	} kinds[] = {
+	    {"is empty", "This field is empty."},
+	    {"is longer than", "This is too long."},
+	    {"not valid UTF-8", "This contains characters that are not allowed."},
+	    {"control character", "This contains characters that are not allowed."},
+	    {"unknown org_code", "There is no org unit with this code."},
+	    {"is not an address", "This is not an email address."},
+	    {"is already taken", "This username is already taken."},
+	    {"invalid username", "Use 2 to 64 letters, digits, . _ - or @."},
+	    {"password is shorter", "The password is too short: use at least 10 characters."},
+	    {"unknown role", "Choose at least one of the roles listed."},
+	};
+	const char *say = NULL;
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && !say; i++)
+		if (strstr(msg, kinds[i].has))
+			say = T(r, kinds[i].say);
+	form_errs_add(fe, field, say ? say : T(r, arena_strdup(&r->arena, msg)));
+}
+
 void form_errs_summary(struct req *r, struct buf *b, const struct form_errs *fe)
 {
 	if (!fe || fe->n == 0)

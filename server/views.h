@@ -55,6 +55,14 @@ struct form_errs {
 void form_errs_add(struct form_errs *fe, const char *field, const char *msg);
 /* The error of field, or NULL. */
 const char *form_errs_get(const struct form_errs *fe, const char *field);
+/*
+ * A domain module's message (English, lower-case, naming the field as the
+ * form does: "org_code is empty", "email 'x' is not an address") as the error
+ * of one of fields (a NULL-terminated list; the longest name found in msg,
+ * else the first field), said in the page's language where the kind of
+ * problem is known, else the message itself through the catalogue.
+ */
+void form_errs_from_domain(struct req *r, struct form_errs *fe, const char *msg, const char *const *fields);
 /* The summary above the form (role=alert): how many problems, each a link to its field. Nothing when none. */
 void form_errs_summary(struct req *r, struct buf *b, const struct form_errs *fe);
 /* field_input() with the error of its field from fe (fe may be NULL). */
