@@ -339,7 +339,7 @@ static int h_user_active(struct req *r)
 	struct err e;
 	int64_t active = req_int(req_form(r, "active"), 0, 1, 1);
 	if (user_set_active(r->db, id, active, &e) < 0)
-		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, e.msg);
+		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, T(r, e.msg));
 	req_audit(r, active ? "user.enable" : "user.disable", user_target(r, id), NULL);
 	char to[64];
 	snprintf(to, sizeof to, "/admin/users/%lld?saved=1", (long long)id);
@@ -402,7 +402,7 @@ static int h_user_delete(struct req *r)
 	struct err e;
 	const char *target = user_target(r, id); /* before the name is erased */
 	if (user_delete(r->db, id, &e) < 0)
-		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, e.msg);
+		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, T(r, e.msg));
 	req_audit(r, "user.delete", target, NULL);
 	return resp_redirect(r, "/admin/users?deleted=1");
 }
@@ -660,13 +660,18 @@ static const char *setting_label(struct req *r, const char *name)
 	return name;
 }
 
-static int settings_page(struct req *r, int status, const char *message, bool ok)
+/* The settings form; a refused value's message is shown on its field (field), or above the form. */
+static int settings_page(struct req *r, int status, const char *message, bool ok, const char *field)
 {
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Site settings"));
 	buf_printf(&b, "<h1>%s</h1>", T(r, "Site settings"));
-	if (message)
+	struct form_errs fe = {0};
+	if (message && !ok && field)
+		form_errs_add(&fe, field, arena_printf(&r->arena, "%s %s", T(r, "This value is not valid:"), message));
+	else if (message)
 		notice(&b, ok ? "ok" : "error", message);
+	form_errs_summary(r, &b, &fe);
 	buf_printf(&b, "<p>%s</p>", T(r, "An empty field restores the default shown."));
 	form_begin(r, &b, "/admin/settings");
 	size_t n;
@@ -674,7 +679,7 @@ static int settings_page(struct req *r, int status, const char *message, bool ok
 	for (size_t i = 0; i < n; i++) {
 		char *stored = db_setting_get(r->db, d[i].name);
 		const char *shown = ok || !req_form(r, d[i].name) ? stored : req_form(r, d[i].name);
-		field_input(&b, d[i].name, setting_label(r, d[i].name), "text", shown, false, "off");
+		field_input_e(&b, &fe, d[i].name, setting_label(r, d[i].name), "text", shown, false, "off");
 		if (*d[i].def) {
 			buf_printf(&b, "<p class=\"meta\">%s: ", T(r, "Default"));
 			buf_html(&b, d[i].def);
@@ -689,7 +694,7 @@ static int settings_page(struct req *r, int status, const char *message, bool ok
 
 static int h_settings(struct req *r)
 {
-	return settings_page(r, 200, req_query(r, "saved") ? T(r, "Saved.") : NULL, true);
+	return settings_page(r, 200, req_query(r, "saved") ? T(r, "Saved.") : NULL, true, NULL);
 }
 
 static int h_settings_save(struct req *r)
@@ -701,7 +706,7 @@ static int h_settings_save(struct req *r)
 	for (size_t i = 0; i < n; i++) {
 		const char *v = req_form(r, d[i].name);
 		if (v && setting_check(&d[i], v, &e) < 0)
-			return settings_page(r, 422, e.msg, false);
+			return settings_page(r, 422, e.msg, false, d[i].name);
 	}
 	struct buf changed = BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
@@ -714,7 +719,7 @@ static int h_settings_save(struct req *r)
 		if (setting_set(r->db, d[i].name, v, &e) < 0) {
 			buf_release(&changed);
 			r->cause = arena_strdup(&r->arena, e.msg);
-			return settings_page(r, 500, e.msg, false);
+			return settings_page(r, 500, e.msg, false, NULL);
 		}
 		if (differs)
 			buf_printf(&changed, "%s%s", changed.len ? "," : "", d[i].name);

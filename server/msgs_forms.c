@@ -29,6 +29,13 @@ static const struct msg msgs[] = {
      "ចម្លើយរបស់អ្នករហូតមកដល់ពេលនេះត្រូវបានរក្សាទុក។ សូមឆ្លើយសំណួរខាងលើ ឬដាក់ស្នើដូចដែលមាន៖ "
      "សំណួរដែលមិនបានឆ្លើយត្រូវរាប់ថាខុស។"},
     {"Submit as it is", "ដាក់ស្នើដូចដែលមាន"},
+    {"This value is not valid:", "តម្លៃនេះមិនត្រឹមត្រូវ៖"},
+    {"cannot disable the last active administrator: give another account the admin role first",
+     "មិនអាចបិទគណនីអ្នកគ្រប់គ្រងប្រព័ន្ធសកម្មចុងក្រោយបានទេ៖ សូមផ្ដល់តួនាទីអ្នកគ្រប់គ្រងប្រព័ន្ធដល់គណនីផ្សេងជាមុនសិន"},
+    {"cannot delete the last active administrator: give another account the admin role first",
+     "មិនអាចលុបគណនីអ្នកគ្រប់គ្រងប្រព័ន្ធសកម្មចុងក្រោយបានទេ៖ សូមផ្ដល់តួនាទីអ្នកគ្រប់គ្រងប្រព័ន្ធដល់គណនីផ្សេងជាមុនសិន"},
+    {"the account was already deleted", "គណនីនេះត្រូវបានលុបរួចហើយ"},
+    {"the reason is not valid UTF-8", "មូលហេតុមានតួអក្សរដែលមិនត្រឹមត្រូវ"},
     {"This field is empty.", "ប្រអប់នេះនៅទទេ។"},
     {"This is too long.", "អត្ថបទនេះវែងពេក។"},
     {"This contains characters that are not allowed.", "អត្ថបទនេះមានតួអក្សរដែលមិនអនុញ្ញាត។"},

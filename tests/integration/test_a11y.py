@@ -208,3 +208,29 @@ def test_user_and_password_forms_tie_errors_to_fields_in_the_page_language():
                                                  "repeat": "something-else-8"})
         assert r.status == 422
         assert assert_field_error(r.text, "repeat") == "The two new passwords are not the same."
+
+
+def test_login_settings_and_upload_errors_are_tied_to_their_fields():
+    with Server() as srv:
+        c = srv.client()
+        c.get("/login")
+        r = c.post("/login?lang=en", {"username": "learner", "password": "wrong-password-1"})
+        assert r.status == 401
+        # Said on the password field, which gets the focus; the username stays.
+        assert assert_field_error(r.text, "password") == "The username or password is not correct."
+        assert 'value="learner"' in field_tag(r.text, "username")
+        a = srv.client()
+        a.login("admin")
+        a.get("/admin/settings")
+        r = a.post("/admin/settings?lang=km", {"cert_color": "not-a-colour"})
+        assert r.status == 422
+        msg = assert_field_error(r.text, "cert_color")
+        assert msg.startswith("តម្លៃនេះមិនត្រឹមត្រូវ៖"), msg
+        assert 'value="not-a-colour"' in field_tag(r.text, "cert_color")
+        a.get("/manage/courses")
+        r = a.request("POST", "/manage/courses/upload", body="csrf=" + a.csrf_token,
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status == 400
+        tag = re.search(r'<input type="file" id="package"[^>]*>', r.text).group(0)
+        assert 'aria-invalid="true"' in tag and 'aria-describedby="upload-err"' in tag and "autofocus" in tag
+        assert re.search(r'<div class="notice error" role="alert" id="upload-err">[^<]+</div>', r.text)
