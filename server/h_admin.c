@@ -120,7 +120,20 @@ static int user_row_html(void *ctx, const struct user_row *u)
 	buf_puts(b, " ");
 	buf_html(b, name_for(r, u->org_name, u->org_name_km));
 	buf_puts(b, "</td><td>");
-	buf_html(b, u->roles);
+	/* The role names in the page's language. */
+	static const char *const role_names[][2] = {
+	    {"learner", "Learner"}, {"trainer", "Trainer"}, {"manager", "Manager"}, {"admin", "Administrator"}};
+	bool any = false;
+	for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
+		size_t n = strlen(role_names[i][0]);
+		for (const char *p = strstr(u->roles, role_names[i][0]); p; p = strstr(p + 1, role_names[i][0]))
+			if ((p == u->roles || p[-1] == ';' || p[-1] == ',' || p[-1] == ' ') &&
+			    (p[n] == 0 || p[n] == ';' || p[n] == ',')) {
+				buf_printf(b, "%s%s", any ? ", " : "", T(r, role_names[i][1]));
+				any = true;
+				break;
+			}
+	}
 	buf_puts(b, "</td><td>");
 	buf_html(b, u->active ? T(r, "Active") : T(r, "Disabled"));
 	buf_puts(b, "</td></tr>");
@@ -145,7 +158,7 @@ static int org_row_html(void *ctx, const struct org_row *o)
 	}
 	buf_html(b, o->code);
 	buf_puts(b, rp->first ? "" : "</a>");
-	buf_puts(b, "</td><td>");
+	buf_puts(b, "</td><td lang=\"en\">");
 	buf_html(b, o->name_en);
 	buf_puts(b, "</td><td lang=\"km\">");
 	buf_html(b, o->name_km);

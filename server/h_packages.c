@@ -63,8 +63,9 @@ static void versions_table(struct req *r, struct buf *b)
 	for (size_t i = 0; i < n; i++) {
 		char day[11];
 		date_ymd(v[i].imported_at, day);
-		buf_puts(b, "<tr><td>");
+		buf_printf(b, "<tr><td><span%s>", lang_attr_for(r, v[i].language));
 		buf_html(b, v[i].title);
+		buf_puts(b, "</span>");
 		buf_puts(b, "<br><span class=\"meta\">");
 		buf_html(b, v[i].course_id);
 		buf_puts(b, "</span></td><td>");

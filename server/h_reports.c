@@ -594,8 +594,10 @@ static void table_courses(struct req *r, struct buf *b, const struct report *rep
 		   T(r, "By course"), T(r, "By course"));
 	group_head(r, b, T(r, "Course"));
 	for (size_t c = 0; c < rep->ncourses; c++) {
-		buf_puts(b, "<tr><th scope=\"row\">");
-		buf_html(b, course_title(r, rep->courses[c]));
+		const char *title = course_title(r, rep->courses[c]);
+		buf_printf(b, "<tr><th scope=\"row\"><span%s>", lang_attr_text(r, title));
+		buf_html(b, title);
+		buf_puts(b, "</span>");
 		buf_puts(b, " <span class=\"meta\">");
 		buf_html(b, rep->courses[c]);
 		buf_puts(b, "</span></th>");
@@ -702,8 +704,10 @@ static void filter_form(struct req *r, struct buf *b, const struct report *rep, 
 		const char *id = ids[i];
 		buf_puts(b, "<option value=\"");
 		buf_html(b, id);
-		buf_printf(b, "\"%s>", rep->course && strcmp(rep->course, id) == 0 ? " selected" : "");
-		buf_html(b, course_title(r, id));
+		const char *title = course_title(r, id);
+		buf_printf(b, "\"%s%s>", rep->course && strcmp(rep->course, id) == 0 ? " selected" : "",
+			   lang_attr_text(r, title));
+		buf_html(b, title);
 		buf_puts(b, "</option>");
 		free(ids[i]);
 	}
@@ -775,7 +779,13 @@ static int h_dashboard(struct req *r)
 	buf_printf(&b, "<p class=\"meta\">%s: ", T(r, "Period"));
 	period_text(r, &b, &rep.period);
 	buf_printf(&b, " · %s: ", T(r, "Course"));
-	buf_html(&b, rep.course ? course_title(r, rep.course) : T(r, "All courses"));
+	if (rep.course) {
+		const char *title = course_title(r, rep.course);
+		buf_printf(&b, "<span%s>", lang_attr_text(r, title));
+		buf_html(&b, title);
+		buf_puts(&b, "</span>");
+	} else
+		buf_html(&b, T(r, "All courses"));
 	buf_puts(&b, "</p>");
 	definitions(r, &b);
 	buf_printf(&b, "<h2>%s</h2>", T(r, "Summary"));

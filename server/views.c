@@ -123,6 +123,14 @@ const char *lang_attr_for(struct req *r, const char *lang)
 	return arena_printf(&r->arena, " lang=\"%s\"", lang);
 }
 
+const char *lang_attr_text(struct req *r, const char *text)
+{
+	if (!text)
+		return "";
+	bool khmer = strstr(text, "\xe1\x9e") || strstr(text, "\xe1\x9f");
+	return lang_attr_for(r, khmer ? "km" : "en");
+}
+
 static void nav_link(struct req *r, struct buf *b, const char *href, const char *label)
 {
 	bool here = strcmp(r->path, href) == 0 || (strcmp(href, "/") != 0 && str_starts(r->path, href));

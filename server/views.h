@@ -83,6 +83,12 @@ void notice(struct buf *b, const char *kind, const char *text);
  * The result is in the request's arena.
  */
 const char *lang_attr_for(struct req *r, const char *lang);
+/*
+ * The same for text whose language is not recorded (a title looked up for the
+ * page's language, which may have fallen back): Khmer script means "km",
+ * any other letters "en".
+ */
+const char *lang_attr_text(struct req *r, const char *text);
 /* Escaped text of s in the current language's name form: Khmer name when lang is km and known. */
 const char *name_for(struct req *r, const char *latin, const char *khmer);
 
