@@ -5,6 +5,7 @@ tests/e2e/a11y.mjs."""
 import os
 import re
 import sqlite3
+from html.parser import HTMLParser
 
 from harness import SRC, Server, sala
 from test_certs import issue, setup_course
@@ -234,3 +235,59 @@ def test_login_settings_and_upload_errors_are_tied_to_their_fields():
         tag = re.search(r'<input type="file" id="package"[^>]*>', r.text).group(0)
         assert 'aria-invalid="true"' in tag and 'aria-describedby="upload-err"' in tag and "autofocus" in tag
         assert re.search(r'<div class="notice error" role="alert" id="upload-err">[^<]+</div>', r.text)
+
+
+class _InterfaceText(HTMLParser):
+    """Runs of two or more English words in a page's text outside elements marked with another lang."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack = []
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ("input", "meta", "link", "br", "img", "hr", "source"):
+            self.stack.append((tag, dict(attrs).get("lang")))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if any(t in ("script", "style", "title", "pre", "code") for t, _ in self.stack):
+            return
+        langs = [lang for _, lang in self.stack if lang]
+        if langs and langs[-1] != "km":
+            return
+        self.found += re.findall(r"[A-Za-z][A-Za-z']+(?:[ ,.:]+[A-Za-z][A-Za-z']+)+", data)
+
+
+# Names (of people, places, courses, a standard) and file formats that are not interface text.
+NOT_INTERFACE = {"Digital Safety", "Srey Sokha", "Sla Kram", "Open Badge", "Ministry of Interior", "sala pack'",
+                 "tar.gz", "CSV UTF", "code,name", "en,name", "km,parent", "code,level"}
+
+
+def test_khmer_pages_have_no_english_interface_text():
+    with Server() as srv:
+        setup_course(srv)
+        serial, code = issue(srv)
+        pages = {None: ["/login", "/verify", "/verify?code=", "/verify?code=ABCD", "/verify/" + code],
+                 "learner": ["/my", "/courses", "/certificates", "/profile", "/profile/password",
+                             "/courses/data-protection", "/courses/cyber-awareness", "/certificates/" + serial],
+                 "manager": ["/reports", "/reports?by=course"],
+                 "trainer": ["/manage/courses"],
+                 "admin": ["/admin/users", "/admin/users/new", "/admin/orgs", "/admin/orgs/import", "/admin/settings",
+                           "/admin/certificates", "/admin/certificates/" + serial, "/certificates/bulk"]}
+        bad = []
+        for role, paths in pages.items():
+            c = srv.client()
+            if role:
+                c.login(role)
+            for p in paths:
+                r = c.get(p + ("&" if "?" in p else "?") + "lang=km")
+                assert '<html lang="km">' in r.text, p
+                parser = _InterfaceText()
+                parser.feed(r.text)
+                bad += ["%s: %s" % (p, s) for s in sorted(set(parser.found) - NOT_INTERFACE)]
+        assert not bad, bad
