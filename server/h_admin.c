@@ -83,7 +83,7 @@ static void user_form(struct req *r, struct buf *b, const struct user *u, const 
 		field_input_e(b, fe, "password", T(r, "Password (at least 10 characters)"), "password", NULL, true,
 			      "new-password");
 	role_boxes(r, b, u ? u->roles : fe ? typed_roles : ROLE_LEARNER);
-	form_submit(b, u ? T(r, "Save") : T(r, "Add user"));
+	form_submit(b, adding ? T(r, "Add user") : T(r, "Save"));
 }
 
 /* "user:NAME" for the audit trail ("user:#ID" when the account cannot be read). */
