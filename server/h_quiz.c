@@ -253,7 +253,9 @@ static void question_form(struct req *r, struct buf *b, const struct attempt *a,
 	buf_puts(b, "</fieldset>");
 }
 
-static void right_answer(struct req *r, struct buf *b, const struct question *qu, const struct answer *an)
+/* The answers with the right ones marked; la marks the quiz's own text when its language is not the page's. */
+static void right_answer(struct req *r, struct buf *b, const struct question *qu, const struct answer *an,
+			 const char *la)
 {
 	switch (qu->type) {
 	case Q_SINGLE:
@@ -263,14 +265,19 @@ static void right_answer(struct req *r, struct buf *b, const struct question *qu
 		for (size_t o = 0; o < qu->noptions; o++) {
 			const struct option *op = &qu->options[o];
 			bool mine = chosen(an, (int)o);
-			buf_printf(b, "<li%s>", op->right ? " class=\"right\"" : mine ? " class=\"wrong\"" : "");
+			buf_printf(b, "<li%s><span%s>",
+				   op->right ? " class=\"right\""
+				   : mine    ? " class=\"wrong\""
+					     : "",
+				   qu->type == Q_TRUEFALSE ? "" : la);
 			buf_puts(b, qu->type == Q_TRUEFALSE ? T(r, op->text) : op->html);
+			buf_puts(b, "</span>");
 			if (op->right)
 				buf_printf(b, " <strong>(%s)</strong>", T(r, "right answer"));
 			if (mine)
 				buf_printf(b, " <em>(%s)</em>", T(r, "your choice"));
 			if (mine && op->feedback)
-				buf_printf(b, "<div>%s</div>", op->feedback);
+				buf_printf(b, "<div%s>%s</div>", la, op->feedback);
 			buf_puts(b, "</li>");
 		}
 		buf_puts(b, "</ul>");
@@ -279,7 +286,7 @@ static void right_answer(struct req *r, struct buf *b, const struct question *qu
 	case Q_NUMERIC:
 		buf_printf(b, "<p>%s ", T(r, "Your answer:"));
 		buf_html(b, an->text && an->text[0] ? an->text : T(r, "(no answer)"));
-		buf_printf(b, "</p><p>%s ", T(r, "Accepted answers:"));
+		buf_printf(b, "</p><p>%s <span%s>", T(r, "Accepted answers:"), la);
 		if (qu->type == Q_SHORT) {
 			for (size_t o = 0, c = 0; o < qu->noptions; o++) {
 				if (!qu->options[o].right)
@@ -301,7 +308,7 @@ static void right_answer(struct req *r, struct buf *b, const struct question *qu
 					buf_printf(b, "%s%g", o ? "; " : "", nu->value);
 			}
 		}
-		buf_puts(b, "</p>");
+		buf_puts(b, "</span></p>");
 		break;
 	case Q_MATCH:
 		buf_puts(b, "<ul>");
@@ -310,13 +317,18 @@ static void right_answer(struct req *r, struct buf *b, const struct question *qu
 				continue;
 			int c = an->nchosen > (int)p ? an->chosen[p] : -1;
 			bool ok = c >= 0 && strcmp(qu->pairs[c].right, qu->pairs[p].right) == 0;
-			buf_printf(b, "<li class=\"%s\">", ok ? "right" : "wrong");
+			buf_printf(b, "<li class=\"%s\"><span%s>", ok ? "right" : "wrong", la);
 			buf_html(b, qu->pairs[p].left);
 			buf_puts(b, " &rarr; ");
 			buf_html(b, qu->pairs[p].right);
+			buf_puts(b, "</span>");
 			if (!ok) {
 				buf_printf(b, " <em>(%s ", T(r, "you chose:"));
+				if (c >= 0)
+					buf_printf(b, "<span%s>", la);
 				buf_html(b, c >= 0 ? qu->pairs[c].right : T(r, "(no answer)"));
+				if (c >= 0)
+					buf_puts(b, "</span>");
 				buf_puts(b, ")</em>");
 			}
 			buf_puts(b, "</li>");
@@ -366,9 +378,10 @@ static int result_page(struct req *r, const struct attempt *a)
 			buf_printf(&b, "<p class=\"status\">%s (%.0f%%)</p>", T(r, "Partly right"), s * 100);
 		else
 			buf_printf(&b, "<p class=\"status wrong\">%s</p>", T(r, "Not right"));
-		right_answer(r, &b, qu, &a->answers[k]);
+		right_answer(r, &b, qu, &a->answers[k], lang_attr_for(r, a->language));
 		if (qu->feedback)
-			buf_printf(&b, "<div class=\"notice info\">%s</div>", qu->feedback);
+			buf_printf(&b, "<div class=\"notice info\"%s>%s</div>", lang_attr_for(r, a->language),
+				   qu->feedback);
 		buf_puts(&b, "</fieldset>");
 	}
 	struct buf back = BUF_INIT;

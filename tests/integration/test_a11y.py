@@ -116,6 +116,7 @@ def test_quiz_lists_unanswered_questions_before_grading():
         assert 'href="#q0"' not in t and 'href="#q2"' not in t
         assert re.search(r'<fieldset id="q1" class="unanswered" aria-describedby="q1-un q1-text">', t)
         assert '<fieldset id="q0" aria-describedby="q0-text">' in t
+        assert '<div id="q0-text">' in t  # an English quiz on an English page: no lang of its own
         # The answers given are kept in the form, which now grades as it is.
         assert 'name="q0" value="1" checked' in t and 'value="ឃុំ"' in t
         assert '<input type="hidden" name="confirm" value="1">' in t and 'name="check"' not in t
@@ -125,6 +126,10 @@ def test_quiz_lists_unanswered_questions_before_grading():
         assert r.status == 303
         res = c.get("/attempts/%d?lang=en" % aid).text
         assert "Your result" in res and "50%" in res
+        # The quiz is English: on the English page nothing is marked, on the Khmer page its text is.
+        assert 'lang="en"' not in res.split("<main", 1)[1]
+        km = c.get("/attempts/%d?lang=km" % aid).text
+        assert '<div id="q0-text" lang="en">' in km and '<li class="right"><span lang="en">' in km
 
 
 def test_quiz_fully_answered_is_graded_at_once():
