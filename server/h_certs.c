@@ -76,10 +76,10 @@ static void public_facts(struct req *r, struct buf *b, const struct cert *c)
 	buf_puts(b, "</dl>");
 }
 
-static void verify_form(struct req *r, struct buf *b, const char *value)
+static void verify_form(struct req *r, struct buf *b, const char *value, const struct form_errs *fe)
 {
 	buf_puts(b, "<form method=\"get\" action=\"/verify\">");
-	field_input(b, "code", T(r, "Verification code (for example ABCD-EFGH-JK)"), "text", value, true, "off");
+	field_input_e(b, fe, "code", T(r, "Verification code (for example ABCD-EFGH-JK)"), "text", value, true, "off");
 	buf_printf(b, "<button type=\"submit\">%s</button></form>", T(r, "Check"));
 }
 
@@ -97,12 +97,17 @@ static int h_verify_form(struct req *r)
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Verify a certificate"));
 	buf_printf(&b, "<h1>%s</h1>", T(r, "Verify a certificate"));
+	/* A submitted form (code present) with nothing or a wrong code in it: the error is tied to the field. */
+	struct form_errs fe = {0};
 	if (code && *code)
-		notice(&b, "error", T(r, "That is not a valid code. Check it for typing mistakes."));
+		form_errs_add(&fe, "code", T(r, "That is not a valid code. Check it for typing mistakes."));
+	else if (code)
+		form_errs_add(&fe, "code", T(r, "Type the verification code first."));
+	form_errs_summary(r, &b, &fe);
 	buf_printf(&b, "<p>%s</p>", T(r, "Type the code printed on the certificate, under the QR code."));
-	verify_form(r, &b, code);
+	verify_form(r, &b, code, &fe);
 	page_end(r, &b);
-	return page_send(r, code && *code ? 404 : 200, &b);
+	return page_send(r, code && *code ? 404 : code ? 400 : 200, &b);
 }
 
 /* The key or the key list is missing or broken: a setup problem of this server, said as such (503), never "forged". */
@@ -174,7 +179,7 @@ static int h_verify(struct req *r)
 		cert_release(&c);
 	}
 	buf_printf(&b, "<h2>%s</h2>", T(r, "Check another code"));
-	verify_form(r, &b, NULL);
+	verify_form(r, &b, NULL, NULL);
 	page_end(r, &b);
 	return page_send(r, s == CERT_UNKNOWN ? 404 : 200, &b);
 }
@@ -761,9 +766,11 @@ static int h_admin_list(struct req *r)
 	field_input(&b, "q", T(r, "Search by serial, code, name or course"), "search", q, false, "off");
 	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Search"));
 	buf_printf(&b,
-		   "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table><thead><tr><th "
+		   "scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
-		   T(r, "Serial"), T(r, "Name"), T(r, "Course"), T(r, "Completed on"), T(r, "Status"));
+		   T(r, "Certificates"), T(r, "Serial"), T(r, "Name"), T(r, "Course"), T(r, "Completed on"),
+		   T(r, "Status"));
 	struct err e;
 	struct cert_page p = {r, &b};
 	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
@@ -773,7 +780,8 @@ static int h_admin_list(struct req *r)
 	return page_send(r, 200, &b);
 }
 
-static int h_admin_cert(struct req *r)
+/* One certificate for an administrator; after a refused revocation, its errors (fe) and the typed reason. */
+static int admin_cert_page(struct req *r, int http_status, const struct form_errs *fe)
 {
 	struct cert c;
 	if (cert_get_by_serial(r->db, r->param[0], &c) < 0)
@@ -816,24 +824,38 @@ static int h_admin_cert(struct req *r)
 		form_begin(r, &b, action);
 		form_submit(&b, T(r, "Re-issue"));
 		buf_printf(&b, "<h2>%s</h2>", T(r, "Revoke"));
+		form_errs_summary(r, &b, fe);
 		snprintf(action, sizeof action, "/admin/certificates/%s/revoke", c.serial);
 		form_begin(r, &b, action);
-		buf_printf(&b,
-			   "<label for=\"f-reason\">%s</label><textarea id=\"f-reason\" name=\"reason\" rows=\"3\" "
-			   "required maxlength=\"500\"></textarea>",
-			   T(r, "Reason (shown on the verify page)"));
+		field_textarea_e(&b, fe, "reason", T(r, "Reason (shown on the verify page)"),
+				 fe ? req_form(r, "reason") : NULL, true, 3, 500);
 		form_submit(&b, T(r, "Revoke"));
 	}
 	cert_release(&c);
 	page_end(r, &b);
-	return page_send(r, 200, &b);
+	return page_send(r, http_status, &b);
+}
+
+static int h_admin_cert(struct req *r)
+{
+	return admin_cert_page(r, 200, NULL);
 }
 
 static int h_admin_revoke(struct req *r)
 {
 	struct err e;
-	if (cert_revoke(r->db, r->param[0], req_form(r, "reason"), &e) < 0)
-		return resp_error(r, 422, e.msg);
+	struct form_errs fe = {0};
+	const char *reason = req_form(r, "reason");
+	while (reason && (*reason == ' ' || *reason == '\t' || *reason == '\r' || *reason == '\n'))
+		reason++;
+	if (!reason || !*reason) {
+		form_errs_add(&fe, "reason", T(r, "Type the reason for revoking this certificate."));
+		return admin_cert_page(r, 422, &fe);
+	}
+	if (cert_revoke(r->db, r->param[0], req_form(r, "reason"), &e) < 0) {
+		form_errs_add(&fe, "reason", T(r, arena_strdup(&r->arena, e.msg)));
+		return admin_cert_page(r, 422, &fe);
+	}
 	req_audit(r, "certificate.revoke", arena_printf(&r->arena, "certificate:%s", r->param[0]),
 		  arena_printf(&r->arena, "reason=%s", req_form(r, "reason") ? req_form(r, "reason") : ""));
 	struct buf to = BUF_INIT;
