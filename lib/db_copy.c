@@ -46,10 +46,8 @@ static const struct table tables[] = {
      "certificate_title, completion, search_text, active, imported_at, imported_by",
      "id", 500, NULL, "id"},
     {"package_files", "package_id, path, sha256, mime", "package_id", 5000, NULL, NULL},
-    {"items", "id, package_id, position, type, path, title, quiz_kind, questions, etag, html", "id", 200, NULL,
-     "id"},
-    {"enrolments",
-     "user_id, course_id, source, enrolled_at, started_at, completed_at, last_item, best_final, pretest",
+    {"items", "id, package_id, position, type, path, title, quiz_kind, questions, etag, html", "id", 200, NULL, "id"},
+    {"enrolments", "user_id, course_id, source, enrolled_at, started_at, completed_at, last_item, best_final, pretest",
      "user_id", 5000, NULL, NULL},
     {"org_assignments", "course_id, org_id, assigned_at", NULL, 0, NULL, NULL},
     {"progress", "user_id, course_id, item_path, opened_at", "user_id", 5000, NULL, NULL},
@@ -286,8 +284,7 @@ static int hash_row(struct db_stmt *st, void *arg, struct err *e)
 }
 
 /* Copies table t; its source rows and hash go to out. */
-static int copy_table(struct db *src, struct db *dst, const struct table *t, struct db_copy_table *out,
-		      struct err *e)
+static int copy_table(struct db *src, struct db *dst, const struct table *t, struct db_copy_table *out, struct err *e)
 {
 	struct copy_state c = {.t = t, .dst = dst, .ncols = count_cols(t->cols), .late = -1, .id = 0};
 	if (t->late)

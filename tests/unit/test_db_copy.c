@@ -46,10 +46,11 @@ static int setup(void **state)
 	exec_ok(src, "UPDATE org_units SET parent_id = 200 WHERE id = 100");
 	exec_ok(src, "INSERT INTO org_units(id, code, name_en, level, path, parent_id) VALUES (50, 'C', 'Commune', "
 		     "'commune', '/200/100/50/', 100)");
-	exec_ok(src, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500) "
-		     "INSERT INTO users(id, username, password_hash, full_name, full_name_km, sex, org_id, created_at) "
-		     "SELECT i * 3, 'u' || i, 'h', 'User ' || i, 'ស្រី ' || i, CASE i % 2 WHEN 0 THEN 'female' ELSE 'male' "
-		     "END, 100, 1700000000 + i FROM n");
+	exec_ok(src,
+		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500) "
+		"INSERT INTO users(id, username, password_hash, full_name, full_name_km, sex, org_id, created_at) "
+		"SELECT i * 3, 'u' || i, 'h', 'User ' || i, 'ស្រី ' || i, CASE i % 2 WHEN 0 THEN 'female' ELSE 'male' "
+		"END, 100, 1700000000 + i FROM n");
 	exec_ok(src, "INSERT INTO user_roles(user_id, role) SELECT id, 'learner' FROM users");
 	exec_ok(src, "INSERT INTO user_roles(user_id, role) VALUES (3, 'admin')");
 	exec_ok(src, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 45) "
