@@ -403,6 +403,7 @@ int db_copy(struct db *src, struct db *dst, bool replace, struct db_copy_report 
 	int rc = replace ? empty_tables(dst, e) : 0;
 	for (size_t i = 0; rc == 0 && i < NTABLES; i++) {
 		report->tables[i].name = tables[i].name;
+		report->tables[i].columns = count_cols(tables[i].cols);
 		rc = copy_table(src, dst, &tables[i], &report->tables[i], e);
 		report->rows += report->tables[i].rows_from;
 	}

@@ -17,6 +17,7 @@ struct db;
 /* What was found for one table: rows and an order-independent content hash, on each side. */
 struct db_copy_table {
 	const char *name; /* borrowed, static */
+	int columns;	  /* how many columns are copied */
 	int64_t rows_from, rows_to;
 	unsigned char hash_from[32], hash_to[32];
 };

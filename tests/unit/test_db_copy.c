@@ -115,6 +115,41 @@ static void test_copy_keeps_everything(void **state)
 	assert_int_equal(count(dst, "SELECT org_id FROM users WHERE id = 9000"), 50);
 }
 
+/*
+ * The copy's list follows the schema: every table of the latest schema is copied (but the catalogue
+ * version, which is the destination's own), with every column (login_failures adds SQLite's rowid).
+ */
+static void test_every_table_and_column(void **state)
+{
+	(void)state;
+	struct db_copy_report r;
+	struct err e;
+	assert_int_equal(db_copy(src, dst, true, &r, &e), 0);
+	struct db_stmt *st = db_prepare(src, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+					     "'sqlite_%' AND name <> 'catalogue_version' ORDER BY name");
+	int tables = 0, rc;
+	while ((rc = db_step_row(st)) > 0) {
+		const char *name = db_col_text(st, 0);
+		int k = 0;
+		while (k < r.n && strcmp(r.tables[k].name, name))
+			k++;
+		if (k == r.n)
+			fail_msg("table %s is not copied (lib/db_copy.c)", name);
+		char sql[128];
+		snprintf(sql, sizeof sql, "SELECT * FROM %s", name);
+		struct db_stmt *cols = db_prepare(src, sql);
+		int want = db_col_count(cols) + !strcmp(name, "login_failures");
+		db_finalize(cols);
+		if (r.tables[k].columns != want)
+			fail_msg("table %s: %d columns copied, the schema has %d", name, r.tables[k].columns, want);
+		tables++;
+	}
+	assert_int_equal(rc, 0);
+	db_finalize(st);
+	assert_int_equal(tables, r.n);
+	db_copy_report_release(&r);
+}
+
 /* A destination that changes rows on the way in: the check finds it and the copy is rolled back. */
 static void test_difference_rolls_back(void **state)
 {
@@ -141,6 +176,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_copy_keeps_everything),
+	    cmocka_unit_test(test_every_table_and_column),
 	    cmocka_unit_test(test_difference_rolls_back),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
