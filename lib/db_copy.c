@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "lib/buf.h"
 #include "lib/db.h"
@@ -23,6 +24,7 @@ struct table {
 	int chunk;	      /* rows a chunk (at least; all rows of its last key value are in it) */
 	const char *late;     /* a column referring to the same table: written after all rows, or NULL */
 	const char *identity; /* the identity column (PostgreSQL counter set past the copied ids), or NULL */
+	bool files;	      /* blobs: the file bytes go piece by piece (copy_blobs()) */
 };
 
 /*
@@ -30,36 +32,37 @@ struct table {
  * trigger on users then finds no assignment and adds no enrolment of its own.
  */
 static const struct table tables[] = {
-    {"settings", "key, value", NULL, 0, NULL, NULL},
-    {"org_units", "id, code, name_en, name_km, parent_id, level, path, is_demo", "id", 2000, "parent_id", "id"},
+    {"settings", "key, value", NULL, 0, NULL, NULL, false},
+    {"org_units", "id, code, name_en, name_km, parent_id, level, path, is_demo", "id", 2000, "parent_id", "id", false},
     {"users",
      "id, username, password_hash, full_name, full_name_km, sex, org_id, position, email, phone, lang, active, "
      "is_demo, created_at, must_change_password, activation_expires, deleted_at",
-     "id", 2000, NULL, "id"},
-    {"user_roles", "user_id, role", "user_id", 5000, NULL, NULL},
-    {"sessions", "token_hash, user_id, csrf, created_at, last_seen", "user_id", 5000, NULL, NULL},
-    {"login_failures", "rowid, key, at", "rowid", 5000, NULL, "rowid"},
-    {"courses", "id, created_at", NULL, 0, NULL, NULL},
-    {"blobs", "id, sha256, size, data", "id", 20, NULL, "id"},
+     "id", 2000, NULL, "id", false},
+    {"user_roles", "user_id, role", "user_id", 5000, NULL, NULL, false},
+    {"sessions", "token_hash, user_id, csrf, created_at, last_seen", "user_id", 5000, NULL, NULL, false},
+    {"login_failures", "rowid, key, at", "rowid", 5000, NULL, "rowid", false},
+    {"courses", "id, created_at", NULL, 0, NULL, NULL, false},
+    {"blobs", "id, sha256, size, data", "id", 500, NULL, "id", true},
     {"packages",
      "id, course_id, language, version, version_num, title, summary, authors, minutes, pass_mark, certificate, "
      "certificate_title, completion, search_text, active, imported_at, imported_by",
-     "id", 500, NULL, "id"},
-    {"package_files", "package_id, path, sha256, mime", "package_id", 5000, NULL, NULL},
-    {"items", "id, package_id, position, type, path, title, quiz_kind, questions, etag, html", "id", 200, NULL, "id"},
+     "id", 500, NULL, "id", false},
+    {"package_files", "package_id, path, sha256, mime", "package_id", 5000, NULL, NULL, false},
+    {"items", "id, package_id, position, type, path, title, quiz_kind, questions, etag, html", "id", 200, NULL, "id",
+     false},
     {"enrolments", "user_id, course_id, source, enrolled_at, started_at, completed_at, last_item, best_final, pretest",
-     "user_id", 5000, NULL, NULL},
-    {"org_assignments", "course_id, org_id, assigned_at", NULL, 0, NULL, NULL},
-    {"progress", "user_id, course_id, item_path, opened_at", "user_id", 5000, NULL, NULL},
+     "user_id", 5000, NULL, NULL, false},
+    {"org_assignments", "course_id, org_id, assigned_at", NULL, 0, NULL, NULL, false},
+    {"progress", "user_id, course_id, item_path, opened_at", "user_id", 5000, NULL, NULL, false},
     {"attempts",
      "id, user_id, course_id, package_id, item_path, kind, seed, layout, started_at, deadline_at, submitted_at, "
      "answers, score, passed",
-     "id", 2000, NULL, "id"},
-    {"attempt_answers", "attempt_id, question, score, chosen", "attempt_id", 5000, NULL, NULL},
+     "id", 2000, NULL, "id", false},
+    {"attempt_answers", "attempt_id, question, score, chosen", "attempt_id", 5000, NULL, NULL, false},
     {"certificates",
      "id, serial, code, user_id, course_id, language, course_title, name, name_km, completed_on, score, org_id, "
      "issuer, issuer_km, payload, signature, issued_at, superseded_by, revoked_at, revoked_reason",
-     "id", 2000, "superseded_by", "id"},
+     "id", 2000, "superseded_by", "id", false},
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 
@@ -283,9 +286,291 @@ static int hash_row(struct db_stmt *st, void *arg, struct err *e)
 	return 0;
 }
 
+/*
+ * The files (table blobs). A file is one logical row (id, sha256, size, its bytes) on both engines,
+ * hashed as row_hash() would hash it, but its bytes never are in memory at once: SQLite keeps them in
+ * blobs.data (read and written with incremental blob I/O), PostgreSQL in blob_chunks, BLOB_PIECE
+ * bytes a row (courses/media.h; blobs.data is then empty), or in blobs.data for a database whose
+ * schema has no blob_chunks yet.
+ */
+#define BLOB_PIECE (256 * 1024) /* = MEDIA_BLOB_CHUNK (courses/media.h), checked by tests/unit/test_db_copy.c */
+#define BLOB_PIECES 16		/* pieces fetched a query on PostgreSQL (4 MiB) */
+
+struct blob_side {
+	struct db *db;
+	bool chunks; /* PostgreSQL with table blob_chunks */
+};
+
+static int blob_side_init(struct blob_side *b, struct db *db, struct err *e)
+{
+	b->db = db;
+	b->chunks = false;
+	if (db_engine(db) != DB_ENGINE_PG)
+		return 0;
+	struct db_stmt *st = db_prepare(db, "SELECT to_regclass('blob_chunks') IS NOT NULL");
+	int r = db_step_row(st);
+	b->chunks = r > 0 && db_col_int(st, 0);
+	db_finalize(st);
+	return r > 0 ? 0 : err_set(e, "cannot read the schema: %s", db_errmsg(db));
+}
+
+/* Receives the pieces of one file in order; a negative result stops the walk. */
+typedef int (*piece_fn)(const void *p, size_t n, void *arg, struct err *e);
+
+/*
+ * Gives the len bytes of file id of side b to fn, in order, in pieces of at most BLOB_PIECE. inline_len:
+ * how many of them are in blobs.data (all on SQLite; on PostgreSQL with blob_chunks, those of a file
+ * copied in before there were pieces).
+ */
+static int blob_read(const struct blob_side *b, int64_t id, int64_t len, int64_t inline_len, piece_fn fn, void *arg,
+		     struct err *e)
+{
+	if (!b->chunks || inline_len == len) {
+		unsigned char *buf = xmalloc(BLOB_PIECE);
+		int rc = 0;
+		for (int64_t off = 0; rc == 0 && off < len; off += BLOB_PIECE) {
+			size_t n = (size_t)(len - off < BLOB_PIECE ? len - off : BLOB_PIECE);
+			if (db_blob_read(b->db, "blobs", "data", id, (size_t)off, buf, n) < 0)
+				rc = err_set(e, "cannot read file %lld of table blobs: %s", (long long)id,
+					     db_errmsg(b->db));
+			else
+				rc = fn(buf, n, arg, e);
+		}
+		free(buf);
+		return rc;
+	}
+	struct db_stmt *st = db_prepare(b->db, "SELECT n, data FROM blob_chunks WHERE blob_id = ?1 AND n >= ?2 "
+					       "ORDER BY n LIMIT ?3");
+	int64_t next = 0, done = 0;
+	int rc = 0;
+	while (rc == 0 && done < len) {
+		db_reset(st);
+		db_bind_int64(st, 1, id);
+		db_bind_int64(st, 2, next);
+		db_bind_int(st, 3, BLOB_PIECES);
+		int r, got = 0;
+		while (rc == 0 && (r = db_step_row(st)) > 0) {
+			if (db_col_int64(st, 0) != next++) {
+				rc = err_set(e, "file %lld of table blobs: piece %lld is missing", (long long)id,
+					     (long long)next - 1);
+				break;
+			}
+			size_t n = (size_t)db_col_bytes(st, 1);
+			done += (int64_t)n;
+			got++;
+			rc = fn(db_col_blob(st, 1), n, arg, e);
+		}
+		if (rc == 0 && r < 0)
+			rc = err_set(e, "cannot read file %lld of table blobs: %s", (long long)id, db_errmsg(b->db));
+		else if (rc == 0 && !got && done < len)
+			rc = err_set(e, "file %lld of table blobs: %lld of %lld bytes stored", (long long)id,
+				     (long long)done, (long long)len);
+	}
+	db_finalize(st);
+	return rc;
+}
+
+/* The files' rows of a chunk of ids: id, sha256, size, the length of the bytes, of them in blobs.data. */
+static struct db_stmt *blob_rows(const struct blob_side *b)
+{
+	return db_prepare(
+	    b->db, b->chunks ? "SELECT id, sha256, size, length(data) + coalesce((SELECT sum(length(c.data)) FROM "
+			       "blob_chunks c WHERE c.blob_id = blobs.id), 0), length(data) FROM blobs WHERE id > ?1 "
+			       "AND id <= ?2 ORDER BY id"
+			     : "SELECT id, sha256, size, length(data), length(data) FROM blobs WHERE id > ?1 AND "
+			       "id <= ?2 ORDER BY id");
+}
+
+/* The hash of one file, as row_hash() hashes the row (id, sha256, size, data): fed piece by piece. */
+struct blob_hash {
+	crypto_generichash_state h;
+};
+
+static void hash_tagged(crypto_generichash_state *h, char tag, const void *p, size_t n)
+{
+	unsigned char len[9] = {(unsigned char)tag};
+	for (int k = 0; k < 8; k++)
+		len[1 + k] = (unsigned char)((uint64_t)n >> (8 * k));
+	crypto_generichash_update(h, len, sizeof len);
+	if (p && n)
+		crypto_generichash_update(h, p, n);
+}
+
+static void hash_int(crypto_generichash_state *h, int64_t v)
+{
+	char num[24];
+	int n = snprintf(num, sizeof num, "%" PRId64, v);
+	hash_tagged(h, 'I', num, (size_t)n);
+}
+
+static int hash_piece(const void *p, size_t n, void *arg, struct err *e)
+{
+	(void)e;
+	crypto_generichash_update(arg, p, n);
+	return 0;
+}
+
+/* Where the pieces of a file being copied go. */
+struct blob_out {
+	crypto_generichash_state *h;
+	struct db *dst;
+	struct db_stmt *piece; /* PostgreSQL: INSERT INTO blob_chunks */
+	sqlite3_blob *lite;    /* SQLite: the new row's data, opened for writing */
+	struct buf *whole;     /* PostgreSQL without blob_chunks: the bytes gathered */
+	int64_t id, n, off;
+};
+
+static int write_piece(const void *p, size_t n, void *arg, struct err *e)
+{
+	struct blob_out *o = arg;
+	crypto_generichash_update(o->h, p, n);
+	if (o->whole) {
+		buf_add(o->whole, p, n);
+		return 0;
+	}
+	if (o->lite) {
+		if (sqlite3_blob_write(o->lite, p, (int)n, (int)o->off) != SQLITE_OK)
+			return err_set(e, "cannot copy file %lld of table blobs: %s", (long long)o->id,
+				       db_errmsg(o->dst));
+		o->off += (int64_t)n;
+		return 0;
+	}
+	db_reset(o->piece);
+	db_bind_int64(o->piece, 1, o->id);
+	db_bind_int64(o->piece, 2, o->n++);
+	db_bind_blob(o->piece, 3, p, n);
+	if (db_step_done(o->piece) < 0)
+		return err_set(e, "cannot copy file %lld of table blobs: %s", (long long)o->id, db_errmsg(o->dst));
+	return 0;
+}
+
+/*
+ * Walks the files of side b in chunks of ids; for each, hashes it (and, when to is set, copies it there:
+ * the row, then its bytes), adding the hash to *sum.
+ */
+static int walk_blobs(const struct table *t, const struct blob_side *b, const struct blob_side *to, struct sum *sum,
+		      struct err *e)
+{
+	char bound[160];
+	snprintf(bound, sizeof bound, "SELECT id FROM blobs WHERE id > ?1 ORDER BY id LIMIT 1 OFFSET %d", t->chunk - 1);
+	struct db_stmt *rows = blob_rows(b), *bst = db_prepare(b->db, bound), *ins = NULL, *piece = NULL;
+	if (to && to->chunks) {
+		ins = db_prepare(to->db, "INSERT INTO blobs(id, sha256, size, data) VALUES (?1, ?2, ?3, ?4)");
+		piece = db_prepare(to->db, "INSERT INTO blob_chunks(blob_id, n, data) VALUES (?1, ?2, ?3)");
+	} else if (to && db_engine(to->db) == DB_ENGINE_SQLITE) {
+		ins = db_prepare(to->db, "INSERT INTO blobs(id, sha256, size, data) VALUES (?1, ?2, ?3, zeroblob(?4))");
+	} else if (to) { /* PostgreSQL without blob_chunks: the bytes in blobs.data, in one piece */
+		ins = db_prepare(to->db, "INSERT INTO blobs(id, sha256, size, data) VALUES (?1, ?2, ?3, ?4)");
+	}
+	struct buf whole_buf = BUF_INIT;
+	int64_t lo = INT64_MIN;
+	int rc = 0;
+	for (;;) {
+		int64_t hi = INT64_MAX;
+		db_reset(bst);
+		db_bind_int64(bst, 1, lo);
+		int r = db_step_row(bst);
+		if (r < 0) {
+			rc = err_set(e, "cannot read table blobs: %s", db_errmsg(b->db));
+			break;
+		}
+		if (r > 0)
+			hi = db_col_int64(bst, 0);
+		db_reset(bst);
+		db_reset(rows);
+		db_bind_int64(rows, 1, lo);
+		db_bind_int64(rows, 2, hi);
+		/* The chunk's rows first (a statement's result is fetched whole on PostgreSQL), then their bytes. */
+		struct row {
+			int64_t id, size, len, inline_len;
+			char sha[72];
+		} *list = NULL;
+		size_t n = 0, cap = 0;
+		while ((r = db_step_row(rows)) > 0) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				list = xrealloc(list, cap * sizeof *list);
+			}
+			list[n].id = db_col_int64(rows, 0);
+			snprintf(list[n].sha, sizeof list[n].sha, "%s", db_col_text(rows, 1));
+			list[n].size = db_col_int64(rows, 2);
+			list[n].len = db_col_int64(rows, 3);
+			list[n].inline_len = db_col_int64(rows, 4);
+			n++;
+		}
+		if (r < 0)
+			rc = err_set(e, "cannot read table blobs: %s", db_errmsg(b->db));
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			struct row *w = &list[i];
+			crypto_generichash_state h;
+			crypto_generichash_init(&h, NULL, 0, 32);
+			hash_int(&h, w->id);
+			hash_tagged(&h, 'T', w->sha, strlen(w->sha));
+			hash_int(&h, w->size);
+			hash_tagged(&h, 'B', NULL, (size_t)w->len);
+			struct blob_out o = {.h = &h, .dst = to ? to->db : NULL, .piece = piece, .id = w->id};
+			if (to) {
+				db_reset(ins);
+				db_bind_int64(ins, 1, w->id);
+				db_bind_text(ins, 2, w->sha);
+				db_bind_int64(ins, 3, w->size);
+				bool whole = !to->chunks && db_engine(to->db) == DB_ENGINE_PG;
+				if (db_engine(to->db) == DB_ENGINE_SQLITE)
+					db_bind_int64(ins, 4, w->len);
+				else if (whole) { /* all the bytes first */
+					o.whole = &whole_buf;
+					rc = blob_read(b, w->id, w->len, w->inline_len, write_piece, &o, e);
+					db_bind_blob(ins, 4, whole_buf.data ? whole_buf.data : "", whole_buf.len);
+				} else
+					db_bind_blob(ins, 4, "", 0);
+				if (rc == 0 && db_step_done(ins) < 0)
+					rc = err_set(e, "cannot copy file %lld of table blobs: %s", (long long)w->id,
+						     db_errmsg(to->db));
+				else if (!to->chunks && db_engine(to->db) == DB_ENGINE_SQLITE && w->len &&
+					 sqlite3_blob_open(db_sqlite(to->db), "main", "blobs", "data", w->id, 1,
+							   &o.lite) != SQLITE_OK)
+					rc = err_set(e, "cannot copy file %lld of table blobs: %s", (long long)w->id,
+						     db_errmsg(to->db));
+			}
+			if (rc == 0 && !o.whole)
+				rc = blob_read(b, w->id, w->len, w->inline_len, to ? write_piece : hash_piece,
+					       to ? (void *)&o : (void *)&h, e);
+			if (o.lite)
+				sqlite3_blob_close(o.lite);
+			whole_buf.len = 0;
+			unsigned char out[32];
+			crypto_generichash_final(&h, out, 32);
+			if (rc == 0)
+				sum_add(sum, out);
+		}
+		free(list);
+		if (rc < 0 || hi == INT64_MAX)
+			break;
+		lo = hi;
+	}
+	db_finalize(rows);
+	db_finalize(bst);
+	db_finalize(ins);
+	db_finalize(piece);
+	buf_release(&whole_buf);
+	return rc;
+}
+
 /* Copies table t; its source rows and hash go to out. */
 static int copy_table(struct db *src, struct db *dst, const struct table *t, struct db_copy_table *out, struct err *e)
 {
+	if (t->files) {
+		struct blob_side from, to;
+		struct sum sum = {0};
+		int rc = blob_side_init(&from, src, e);
+		if (rc == 0)
+			rc = blob_side_init(&to, dst, e);
+		if (rc == 0)
+			rc = walk_blobs(t, &from, &to, &sum, e);
+		out->rows_from = sum.rows;
+		sum_out(&sum, out->hash_from);
+		return rc;
+	}
 	struct copy_state c = {.t = t, .dst = dst, .ncols = count_cols(t->cols), .late = -1, .id = 0};
 	if (t->late)
 		c.late = col_index(t, t->late);
@@ -320,7 +605,14 @@ static int copy_table(struct db *src, struct db *dst, const struct table *t, str
 static int hash_table(struct db *db, const struct table *t, struct db_copy_table *out, struct err *e)
 {
 	struct copy_state c = {.t = t, .ncols = count_cols(t->cols)};
-	int rc = walk(db, t, hash_row, &c, e);
+	int rc;
+	if (t->files) {
+		struct blob_side side;
+		rc = blob_side_init(&side, db, e);
+		if (rc == 0)
+			rc = walk_blobs(t, &side, NULL, &c.sum, e);
+	} else
+		rc = walk(db, t, hash_row, &c, e);
 	out->rows_to = c.sum.rows;
 	sum_out(&c.sum, out->hash_to);
 	return rc;

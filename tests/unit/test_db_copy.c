@@ -30,6 +30,16 @@ static int64_t count(struct db *db, const char *sql)
 	return db_int(db, sql, NULL, NULL, -1);
 }
 
+/* The first column of sql's first row as a string; caller frees. */
+static char *text(struct db *db, const char *sql)
+{
+	struct db_stmt *st = db_prepare(db, sql);
+	assert_int_equal(db_step_row(st), 1);
+	char *s = strdup(db_col_text(st, 0));
+	db_finalize(st);
+	return s;
+}
+
 /* A source with forward references, binary blobs and more rows than one chunk of users and blobs. */
 static int setup(void **state)
 {
@@ -55,6 +65,8 @@ static int setup(void **state)
 	exec_ok(src, "INSERT INTO user_roles(user_id, role) VALUES (3, 'admin')");
 	exec_ok(src, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 45) "
 		     "INSERT INTO blobs(id, sha256, size, data) SELECT i, printf('%064d', i), 3, x'00ff00' FROM n");
+	/* A file of several pieces (256 KiB each), its last one short. */
+	exec_ok(src, "INSERT INTO blobs(id, sha256, size, data) VALUES (46, 'big', 700001, randomblob(700001))");
 	exec_ok(src, "INSERT INTO settings(key, value) VALUES ('issuer_en', 'Ministry')");
 	exec_ok(src, "INSERT INTO certificates(id, serial, code, user_id, course_id, language, course_title, name, "
 		     "completed_on, score, org_id, issuer, payload, signature, issued_at, superseded_by) VALUES "
@@ -96,6 +108,19 @@ static void test_copy_keeps_everything(void **state)
 	assert_int_equal(count(dst, "SELECT parent_id FROM org_units WHERE id = 50"), 100);
 	assert_int_equal(count(dst, "SELECT superseded_by FROM certificates WHERE id = 7"), 9);
 	assert_int_equal(count(dst, "SELECT count(*) FROM blobs WHERE data = x'00ff00'"), 45);
+	assert_int_equal(count(dst, "SELECT length(data) FROM blobs WHERE id = 46"), 700001);
+	assert_int_equal(count(src, "SELECT length(data) FROM blobs WHERE id = 46"), 700001);
+	/* The bytes around each piece's end, and the last ones, are the source's. */
+	static const int at[] = {1, 262139, 524283, 699990}; /* the last: up to the final byte */
+	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "SELECT hex(substr(data, %d, 12)) FROM blobs WHERE id = 46", at[i]);
+		char *a = text(src, sql), *b = text(dst, sql);
+		assert_int_equal(strlen(a), 24);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
 	assert_int_equal(count(dst, "SELECT count(*) FROM users WHERE full_name_km = 'ស្រី 2'"), 1);
 	/* No enrolment was added by a trigger on the way in. */
 	assert_int_equal(count(dst, "SELECT count(*) FROM enrolments"), 0);
