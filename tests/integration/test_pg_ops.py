@@ -311,7 +311,8 @@ def ops_course(d, version):
     with open(os.path.join(c, "lessons", "01-intro.md"), "a") as f:
         f.write("\nLesson text of version %s.\n" % version)
     q = os.path.join(c, "quizzes", "final.md")
-    open(q, "w").write(open(q).read().replace("## Is this a test?", "## Is this version %s?" % version))
+    text = open(q).read().replace("## Is this a test?", "## Is this version %s?" % version)
+    open(q, "w").write(text)
     z = os.path.join(d, "ops-%s.zip" % version)
     sala("pack", c, "-o", z, check=True)
     return open(z, "rb").read()
