@@ -155,7 +155,10 @@ def sqlite_one(path, sql, *args):
 
 
 def take_quiz(c, quiz, answers):
-    """Starts (or resumes) an attempt at quiz and submits answers; (attempt id, status of the submission)."""
+    """Opens quiz, starts (or resumes) an attempt and submits answers; (attempt id, status of the submission)."""
+    r = c.get(quiz)  # the page's form, and this session's CSRF token
+    if r.status != 200:
+        return None, r.status
     r = c.post(quiz + "/start")
     if r.status != 303:
         return None, r.status
