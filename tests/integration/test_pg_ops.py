@@ -443,9 +443,7 @@ def test_failover_to_a_synchronous_standby():
         quiz = "/courses/ops-course/quiz/quizzes/final.md"  # no limit on attempts
         acked, statuses, slow, lock, stop = [], [], [], threading.Lock(), threading.Event()
 
-        def submit(user):
-            c = srv.client()
-            c.login(user)
+        def submit(c):
             while not stop.is_set():
                 t0 = time.time()
                 try:
@@ -466,7 +464,10 @@ def test_failover_to_a_synchronous_standby():
         t.login("trainer")
         t.get("/manage/courses")
         assert "imported: ops-course 1.0.0" in upload(t, ops_course(d, "1.0.0")).text
-        ts = [threading.Thread(target=submit, args=(u,)) for u in ("learner", "manager", "admin", "trainer")]
+        clients = [srv.client() for _ in range(4)]
+        for c, user in zip(clients, ("learner", "manager", "admin", "trainer")):
+            c.login(user)  # all logged in before the primary goes
+        ts = [threading.Thread(target=submit, args=(c,)) for c in clients]
         for th in ts:
             th.start()
         time.sleep(2)
