@@ -157,7 +157,8 @@ static int cmd_db_copy(struct cmd_args *a)
 	} else {
 		printf("copied %lld rows from %s to %s; every table matches\n", (long long)r.rows, shown_from,
 		       shown_to);
-		copy_key(from, to, cmd_arg(a, "key"));
+		const char *key = cmd_arg(a, "key"), *env = getenv("SALA_KEY");
+		copy_key(from, to, key ? key : env && *env ? env : NULL);
 		cli_audit("db.copy", shown_to, shown_from);
 	}
 	db_copy_report_release(&r);
@@ -172,7 +173,7 @@ static const struct cmd_entry db_copy_entry = {
     .help = "  copies a whole installation between databases (SQLite file or postgresql:// URI, either way),\n"
 	    "  ids kept, in one transaction, then compares every table (rows and content hash);\n"
 	    "  --replace deletes the destination's rows first (else it must be empty);\n"
-	    "  --key: the source's signing key file (default SRC.key for a SQLite source)",
+	    "  --key: the source's signing key file (default: $SALA_KEY, else SRC.key for a SQLite source)",
     .options = (const struct option[]){{"from", required_argument, NULL, 0},
 				       {"to", required_argument, NULL, 0},
 				       {"replace", no_argument, NULL, 0},

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 
-from harness import SRC, Server, demo_db, sala
+from harness import SRC, Server, demo_db, is_pg, sala
 from test_courses import set_version, upload
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
@@ -117,23 +117,38 @@ def free_port():
 
 
 class PgServer(Server):
-    """`sala serve` on a PostgreSQL database that already holds a site: the key file given with --key."""
+    """`sala serve` on a database of this test's own cluster that already holds a site, its key given with
+    --key. Not the harness's engine: these tests make their own clusters, whichever engine the suite uses."""
 
     def __init__(self, uri, key, args=None):
         self.dir = tempfile.mkdtemp(prefix="sala-test-")
         self.args = ["--key", key] + list(args or [])
         self.db = uri
+        self.key = key
         self.env = {}
+        self.own_db = False  # the cluster goes with the test
         self.proc = None
         self.start()
 
 
+def demo_site(d):
+    """The demo site as a SQLite file in d (on the PostgreSQL engine, copied out of the suite's template with
+    `sala db copy`); returns (path, key path)."""
+    src = demo_db(os.path.join(d, "demo.db"))
+    if not is_pg(src):
+        return src, src + ".key"
+    site = os.path.join(d, "site.db")
+    p = sala("db", "copy", "--from", src, "--to", site, "--key", os.path.join(d, "demo.db.key"))
+    assert p.returncode == 0, p.stdout + p.stderr
+    return site, site + ".key"
+
+
 def site_on_pg(cluster, d):
     """The demo site copied into the cluster's database; returns the signing key's path."""
-    demo_db(os.path.join(d, "demo.db"))
-    p = sala("db", "copy", "--from", os.path.join(d, "demo.db"), "--to", cluster.uri)
+    site, key = demo_site(d)
+    p = sala("db", "copy", "--from", site, "--to", cluster.uri)
     assert p.returncode == 0, p.stdout + p.stderr
-    return os.path.join(d, "demo.db.key")
+    return key
 
 
 def sqlite_rows(path, table):
@@ -185,7 +200,7 @@ def test_db_copy_sqlite_to_postgresql_and_back():
     if pg_missing():
         return
     d = tempfile.mkdtemp(prefix="sala-dbcopy-")
-    srv = Server()
+    srv = Server(db=demo_site(d)[0], demo=False)
     pg = None
     try:
         # A site with some life in it: a course taken to completion (attempts, answers, enrolment,
@@ -329,7 +344,7 @@ def test_two_servers_on_one_postgresql_database():
     a = b = None
     try:
         key = site_on_pg(pg, d)
-        sala("import", QUIZ_COURSE, db=pg.uri, check=True)
+        sala("import", QUIZ_COURSE, db=pg.uri, env={"SALA_KEY": key}, check=True)
         a, b = PgServer(pg.uri, key), PgServer(pg.uri, key)
 
         # A login on one is valid on the other, and a logout on the other ends it on both.
