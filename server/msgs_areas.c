@@ -14,6 +14,7 @@ void server_area_messages_register(void)
 	reports_messages_register();
 	h_learn_messages_register();
 	quiz_messages_register();
+	grading_messages_register();
 	cert_messages_register();
 	http_messages_register();
 	api_messages_register();
