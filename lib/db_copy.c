@@ -45,7 +45,7 @@ static const struct table tables[] = {
     {"blobs", "id, sha256, size, data", "id", 500, NULL, "id", true},
     {"packages",
      "id, course_id, language, version, version_num, title, summary, authors, minutes, pass_mark, certificate, "
-     "certificate_title, completion, search_text, active, imported_at, imported_by",
+     "certificate_title, completion, search_text, active, imported_at, imported_by, certificate_valid_years",
      "id", 500, NULL, "id", false},
     {"package_files", "package_id, path, sha256, mime", "package_id", 5000, NULL, NULL, false},
     {"items", "id, package_id, position, type, path, title, quiz_kind, questions, etag, html", "id", 200, NULL, "id",
@@ -56,12 +56,13 @@ static const struct table tables[] = {
     {"progress", "user_id, course_id, item_path, opened_at", "user_id", 5000, NULL, NULL, false},
     {"attempts",
      "id, user_id, course_id, package_id, item_path, kind, seed, layout, started_at, deadline_at, submitted_at, "
-     "answers, score, passed",
+     "answers, score, passed, pending",
      "id", 2000, NULL, "id", false},
-    {"attempt_answers", "attempt_id, question, score, chosen", "attempt_id", 5000, NULL, NULL, false},
+    {"attempt_answers", "attempt_id, question, score, chosen, pending, points, comment, graded_by, graded_at",
+     "attempt_id", 5000, NULL, NULL, false},
     {"certificates",
      "id, serial, code, user_id, course_id, language, course_title, name, name_km, completed_on, score, org_id, "
-     "issuer, issuer_km, payload, signature, issued_at, superseded_by, revoked_at, revoked_reason",
+     "issuer, issuer_km, payload, signature, issued_at, superseded_by, revoked_at, revoked_reason, expires_on",
      "id", 2000, "superseded_by", "id", false},
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
