@@ -294,8 +294,8 @@ static int hash_row(struct db_stmt *st, void *arg, struct err *e)
  * bytes a row (courses/media.h; blobs.data is then empty), or in blobs.data for a database whose
  * schema has no blob_chunks yet.
  */
-#define BLOB_PIECE (256 * 1024) /* = MEDIA_BLOB_CHUNK (courses/media.h), checked by tests/unit/test_db_copy.c */
-#define BLOB_PIECES 16		/* pieces fetched a query on PostgreSQL (4 MiB) */
+#define BLOB_PIECE DB_COPY_PIECE
+#define BLOB_PIECES 16 /* pieces fetched a query on PostgreSQL (4 MiB) */
 
 struct blob_side {
 	struct db *db;

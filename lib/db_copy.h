@@ -14,6 +14,12 @@
 
 struct db;
 
+/*
+ * PostgreSQL keeps a file's bytes in rows of blob_chunks of this size (MEDIA_BLOB_CHUNK of
+ * courses/media.h, which reads them by piece number): the copy writes its pieces the same size.
+ */
+#define DB_COPY_PIECE (256 * 1024)
+
 /* What was found for one table: rows and an order-independent content hash, on each side. */
 struct db_copy_table {
 	const char *name; /* borrowed, static */

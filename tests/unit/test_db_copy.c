@@ -13,8 +13,13 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "courses/media.h"
 #include "lib/db.h"
 #include "lib/db_copy.h"
+
+#ifdef MEDIA_BLOB_CHUNK
+_Static_assert(MEDIA_BLOB_CHUNK == DB_COPY_PIECE, "the copy writes blob_chunks rows as courses/media.c reads them");
+#endif
 
 static struct db *src, *dst;
 
