@@ -59,14 +59,18 @@ class Cluster:
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
         p = standby_of
-        # pg_basebackup -R writes primary_conninfo (with the standby's application_name) and standby.signal.
-        as_pg(os.path.join(PG_BIN, "pg_basebackup"), "-d",
-              "host=%s port=%d user=sala application_name=%s" % (p.dir, p.port, name),
-              "-D", os.path.join(self.dir, "data"), "-R", "-X", "stream", "-c", "fast")
-        self.port = free_port()
-        as_pg(os.path.join(PG_BIN, "pg_ctl"), "-D", os.path.join(self.dir, "data"), "-o",
-              "-k %s -c listen_addresses=127.0.0.1 -p %d" % (self.dir, self.port),
-              "-l", os.path.join(self.dir, "log"), "-w", "start")
+        try:
+            # pg_basebackup -R writes primary_conninfo (with the standby's application_name) and standby.signal.
+            as_pg(os.path.join(PG_BIN, "pg_basebackup"), "-d",
+                  "host=%s port=%d user=sala application_name=%s" % (p.dir, p.port, name),
+                  "-D", os.path.join(self.dir, "data"), "-R", "-X", "stream", "-c", "fast")
+            self.port = free_port()
+            as_pg(os.path.join(PG_BIN, "pg_ctl"), "-D", os.path.join(self.dir, "data"), "-o",
+                  "-k %s -c listen_addresses=127.0.0.1 -p %d" % (self.dir, self.port),
+                  "-l", os.path.join(self.dir, "log"), "-w", "start")
+        except BaseException:
+            self.stop()
+            raise
         self.uri = "postgresql://sala@127.0.0.1:%d/sala" % self.port
 
     def sql(self, sql):
