@@ -126,6 +126,15 @@ static int cmd_backup(struct cmd_args *a)
 {
 	cli_key_option(a);
 	const char *out = a->argv[0];
+	/* PostgreSQL has its own consistent online dump; nothing is opened or written here. */
+	if (db_is_uri(cli_db_path()))
+		die("backup: sala backup copies SQLite databases only. Back up a PostgreSQL database with pg_dump:\n"
+		    "  pg_dump --format=custom --file %s.dump 'URI'\n"
+		    "(restore: pg_restore --dbname 'URI' --no-owner %s.dump into a new, empty database), and keep a "
+		    "copy of the signing key file (--key PATH) with it: the key is not in the database.\n"
+		    "A SQLite copy a province can read: sala db copy --from 'URI' --to %s --key PATH\n"
+		    "(docs/operations.md, Backups)",
+		    out, out, out);
 	cli_check_out("backup", out);
 	struct stat src, dst;
 	if (stat(cli_db_path(), &src) == 0 && stat(out, &dst) == 0 && src.st_dev == dst.st_dev &&

@@ -12,6 +12,7 @@ struct job {
 	struct err *e;
 	int rc;
 	bool done;
+	bool unreachable; /* it failed because no database server was reachable (db_unavailable()) */
 	struct job *next;
 };
 
@@ -29,6 +30,7 @@ static struct {
 static void group_run(struct job *batch)
 {
 	struct err e;
+	db_unreachable = false;
 	int brc = db_begin(group.db, &e);
 	for (struct job *j = batch; j; j = j->next) {
 		if (brc < 0) {
@@ -46,6 +48,9 @@ static void group_run(struct job *batch)
 			if (j->rc >= 0)
 				j->rc = err_set(j->e, "%s", e.msg);
 	}
+	/* The waiting request threads answer 503, not 500, for a write lost with the connection. */
+	for (struct job *j = batch; j && db_unreachable; j = j->next)
+		j->unreachable = j->rc < 0;
 }
 
 static void *group_main(void *arg)
@@ -146,5 +151,7 @@ int db_group_write(struct db *db, db_write_fn fn, void *arg, struct err *e)
 		pthread_cond_wait(&group.done, &group.lock);
 	pthread_mutex_unlock(&group.lock);
 	db_pool_resume();
+	if (j.unreachable)
+		db_unreachable = true;
 	return j.rc;
 }

@@ -256,8 +256,9 @@ static int send_parts(struct req *r, int status, const char *type, bool gzip, co
 		      const struct part *parts, int nparts, size_t streamed)
 {
 	/* A query of this request ended on an error (db_step_row): its page would show a short list as if
-	 * it were whole. Say so instead. */
-	if ((status < 400 && db_read_failed(true)) || (status >= 500 && status != 503 && db_unavailable()))
+	 * it were whole. Say so instead. Without a reachable database server (PostgreSQL) any refusal may
+	 * come from a row that could not be read ("not found"): 503, try again, never a false answer. */
+	if ((status < 400 && db_read_failed(true)) || (status >= 400 && status != 503 && db_unavailable()))
 		return resp_error(
 		    r, 503,
 		    tr(r->lang ? r->lang : "en", "The database could not be read. Please try again in a moment."));

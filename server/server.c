@@ -131,7 +131,12 @@ static int read_body(struct req *r, size_t max)
 	return 0;
 }
 
-static void load_user(struct req *r)
+/*
+ * The session's user into r->user (NULL for a visitor). -1 when a session token came but could not be
+ * looked up because the database could not be read (no primary reachable): that visitor is not logged
+ * out, and is answered 503.
+ */
+static int load_user(struct req *r)
 {
 	const char *tok = NULL;
 	const char *auth = req_header(r, "Authorization");
@@ -140,14 +145,15 @@ static void load_user(struct req *r)
 	else
 		tok = req_cookie(r, SESSION_COOKIE);
 	if (!tok)
-		return;
+		return 0;
 	r->user = arena_alloc(&r->arena, sizeof *r->user);
 	/* The session, the user and their roles in one query. */
 	if (session_user_lookup(r->db, tok, &r->session, r->user) < 0) {
 		r->user = NULL;
-		return;
+		return db_unavailable() || db_read_failed(false) ? -1 : 0;
 	}
 	snprintf(r->token, sizeof r->token, "%s", tok);
+	return 0;
 }
 
 static void pick_lang(struct req *r)
@@ -285,8 +291,13 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 		status = req_refuse(&r, refused);
 		goto done;
 	}
-	load_user(&r);
+	int unread = load_user(&r);
 	pick_lang(&r);
+	if (unread < 0) {
+		status =
+		    resp_error(&r, 503, tr(r.lang, "The database could not be read. Please try again in a moment."));
+		goto done;
+	}
 
 	bool path_seen = false;
 	for (size_t t = 0; t < sizeof tables / sizeof tables[0] && !hit; t++) {
