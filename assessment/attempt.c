@@ -139,8 +139,9 @@ static int record_submission(struct db *db, struct attempt *a, int64_t now, stru
 	buf_release(&ans);
 	if (!ok)
 		return err_set(e, "cannot save the submission: %s", db_errmsg(db)), ATTEMPT_EFAIL;
-	st = db_stmt(db, "INSERT OR REPLACE INTO attempt_answers(attempt_id, question, score, chosen) "
-			 "VALUES (?, ?, ?, ?)");
+	st = db_stmt(
+	    db, "INSERT INTO attempt_answers(attempt_id, question, score, chosen) VALUES (?, ?, ?, ?) "
+		"ON CONFLICT (attempt_id, question) DO UPDATE SET score = excluded.score, chosen = excluded.chosen");
 	for (int k = 0; k < a->nitems && ok; k++) {
 		const struct question *qu = &a->quiz.questions[a->items[k].question];
 		struct buf ch = BUF_INIT;

@@ -78,7 +78,7 @@ int cert_select(struct db *db, const struct cert_filter *f, size_t max, int64_t 
 		db_bind_text(st, 1, f->course_id && *f->course_id ? f->course_id : NULL);
 		db_bind_text(st, 2, f->from && *f->from ? f->from : NULL);
 		db_bind_text(st, 3, f->to && *f->to ? f->to : NULL);
-		db_bind_int64(st, 4, scan ? -1 : (int64_t)want);
+		db_bind_int64(st, 4, scan ? INT64_MAX : (int64_t)want); /* no limit: PostgreSQL refuses -1 */
 		for (size_t i = 0; i < k; i++)
 			db_bind_int64(st, (int)(5 + i), users[at + i]);
 		int r;

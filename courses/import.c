@@ -141,7 +141,8 @@ static int write_package(struct db *db, const struct package *p, const struct pk
 	db_finish(st);
 	if (rc < 0)
 		return -1;
-	st = db_stmt(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
+	st = db_stmt(
+	    db, "UPDATE packages SET active = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE course_id = ? AND language = ?");
 	db_bind_int64(st, 1, pkg_id);
 	db_bind_text(st, 2, in->id);
 	db_bind_text(st, 3, in->language);
@@ -179,7 +180,8 @@ static int reimport(struct db *db, int64_t existing, bool is_active, const struc
 		    "run 'sala courses rollback %s --lang %s --version %s' (or import with --force)",
 		    in->id, in->version, in->language, active, in->version, in->id, in->language, in->version);
 	}
-	struct db_stmt *st = db_stmt(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
+	struct db_stmt *st = db_stmt(
+	    db, "UPDATE packages SET active = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE course_id = ? AND language = ?");
 	db_bind_int64(st, 1, existing);
 	db_bind_text(st, 2, in->id);
 	db_bind_text(st, 3, in->language);
@@ -325,7 +327,8 @@ int package_rollback(struct db *db, const char *course_id, const char *lang, con
 		db_rollback(db);
 		return err_set(e, "no stored version %s of '%s' in '%s'", version, course_id, lang);
 	}
-	st = db_stmt(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
+	st = db_stmt(
+	    db, "UPDATE packages SET active = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE course_id = ? AND language = ?");
 	db_bind_int64(st, 1, id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, lang);
