@@ -379,7 +379,7 @@ int throttle_clear(struct db *db, const char *username, const char *address, int
 	 */
 	struct db_stmt *st = db_stmt(
 	    db, "DELETE FROM login_failures WHERE "
-		"(?1 IS NULL AND ?2 IS NULL) OR "
+		"(CAST(?1 AS TEXT) IS NULL AND CAST(?2 AS TEXT) IS NULL) OR "
 		"(?1 IS NULL AND key = 'addr:' || ?2) OR "
 		"(substr(key, 1, 5) = 'acct:' AND (?2 IS NULL OR substr(key, 6, length(?2) + 1) = ?2 || ' ') AND "
 		" (?1 IS NULL OR (substr(key, length(key) - length(?1)) = ' ' || ?1 AND "

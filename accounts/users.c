@@ -1193,8 +1193,8 @@ int users_list(struct db *db, const char *org_code, user_listing_fn fn, void *ct
 	struct db_stmt *st =
 	    db_stmt(db, "SELECT u.username, u.full_name, u.full_name_km, u.sex, o.code, u.active, " ROLES_MASK(
 			    "u.id") " FROM users u JOIN org_units o ON o.id = u.org_id "
-				    "WHERE ?1 IS NULL OR substr(o.path, 1, length((SELECT path FROM org_units "
-				    "WHERE code = ?1))) = (SELECT path FROM org_units WHERE code = ?1) "
+				    "WHERE substr(o.path, 1, length((SELECT path FROM org_units WHERE code = ?1))) = "
+				    "(SELECT path FROM org_units WHERE code = ?1) OR ?1 IS NULL "
 				    "ORDER BY lower(u.username)");
 	db_bind_text(st, 1, org_code);
 	int rc;
@@ -1220,13 +1220,13 @@ int users_list(struct db *db, const char *org_code, user_listing_fn fn, void *ct
 int users_search(struct db *db, const char *q, int limit, user_row_fn fn, void *ctx, struct err *e)
 {
 	/* ?3: q as a case-insensitive substring pattern (db_like_contains), the same on both engines. */
-	struct db_stmt *st = db_stmt(
-	    db, "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, o.code, o.name_en, o.name_km, "
-		"u.active, " ROLES_MASK(
-		    "u.id") " FROM users u JOIN org_units o ON o.id = u.org_id "
-			    "WHERE ?1 IS NULL OR lower(u.username) LIKE ?3 ESCAPE '\\' OR lower(u.full_name) LIKE ?3 "
-			    "ESCAPE '\\' OR lower(u.full_name_km) LIKE ?3 ESCAPE '\\' OR o.code = ?1 "
-			    "ORDER BY lower(u.username) LIMIT ?2");
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, o.code, o.name_en, o.name_km, "
+			"u.active, " ROLES_MASK("u.id") " FROM users u JOIN org_units o ON o.id = u.org_id "
+							"WHERE o.code = ?1 OR ?1 IS NULL OR lower(u.username) LIKE ?3 "
+							"ESCAPE '\\' OR lower(u.full_name) LIKE ?3 "
+							"ESCAPE '\\' OR lower(u.full_name_km) LIKE ?3 ESCAPE '\\' "
+							"ORDER BY lower(u.username) LIMIT ?2");
 	struct buf pattern = BUF_INIT;
 	db_like_contains(&pattern, q ? q : "");
 	db_bind_text(st, 1, q && *q ? q : NULL);

@@ -66,8 +66,8 @@ int cert_select(struct db *db, const struct cert_filter *f, size_t max, int64_t 
 		buf_puts(
 		    &sql,
 		    "SELECT id, completed_on, user_id FROM certificates WHERE superseded_by IS NULL AND revoked_at IS "
-		    "NULL AND (?1 IS NULL OR course_id = ?1) AND (?2 IS NULL OR completed_on >= ?2) AND "
-		    "(?3 IS NULL OR completed_on <= ?3)");
+		    "NULL AND (course_id = ?1 OR ?1 IS NULL) AND (completed_on >= ?2 OR ?2 IS NULL) AND "
+		    "(completed_on <= ?3 OR ?3 IS NULL)");
 		if (k) {
 			buf_puts(&sql, " AND user_id IN (");
 			db_params(&sql, 5, k);

@@ -57,10 +57,11 @@ int cert_list_user(struct db *db, int64_t user_id, cert_row_fn fn, void *ctx, st
 int cert_search(struct db *db, const char *q, int limit, cert_row_fn fn, void *ctx, struct err *e)
 {
 	/* ?3: q as a case-insensitive substring pattern (db_like_contains), the same on both engines. */
-	struct db_stmt *st = db_stmt(db, "SELECT " CERT_ROW_COLS " FROM certificates WHERE ?1 IS NULL OR "
-					 "lower(serial) LIKE ?3 ESCAPE '\\' OR code = upper(?1) OR lower(name) LIKE ?3 "
-					 "ESCAPE '\\' OR lower(name_km) LIKE ?3 ESCAPE '\\' OR course_id = ?1 "
-					 "ORDER BY id DESC LIMIT ?2");
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT " CERT_ROW_COLS " FROM certificates WHERE code = upper(?1) OR ?1 IS NULL OR "
+			"lower(serial) LIKE ?3 ESCAPE '\\' OR lower(name) LIKE ?3 "
+			"ESCAPE '\\' OR lower(name_km) LIKE ?3 ESCAPE '\\' OR course_id = ?1 "
+			"ORDER BY id DESC LIMIT ?2");
 	struct buf pattern = BUF_INIT;
 	db_like_contains(&pattern, q ? q : "");
 	db_bind_text(st, 1, q && *q ? q : NULL);

@@ -306,6 +306,13 @@ static const char *const migrations[] = {
     "  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;"
     "CREATE TRIGGER items_delete_version AFTER DELETE ON items BEGIN"
     "  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;",
+
+    /*
+     * 6: usernames are looked up and ordered as lower(username), the form both engines speak (SQLite's
+     * COLLATE NOCASE is its own): an index on that expression, as PostgreSQL's users_username. (On
+     * PostgreSQL, migration 6 gives text columns the "C" collation and stores files in blob_chunks.)
+     */
+    "CREATE INDEX users_username_lower ON users(lower(username));",
 };
 
 const char *schema_migration(int i)

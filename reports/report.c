@@ -404,7 +404,7 @@ static int cmp_cert(const void *a, const void *b)
  * their count. REPORT_EDB in *rc when reading ended on an error (nothing returned).
  */
 static const char cert_sql[] = "SELECT user_id, course_id, issued_at, is_current FROM report_certificates "
-			       "WHERE ?1 IS NULL OR course_id = ?1";
+			       "WHERE course_id = ?1 OR ?1 IS NULL";
 
 static struct cert_rec *load_certificates(struct db *db, const struct report *r, struct learners *seen, size_t *n,
 					  int *rc, struct err *e)
@@ -473,7 +473,7 @@ static bool certified_in(const struct learner *l, const struct cert_rec *recs, i
 static const char scan_sql[] =
     "SELECT l.user_id, l.sex, l.org_path, e.course_id, e.enrolled_at, e.started_at, e.completed_at, "
     "e.best_final, e.pretest FROM report_learners l JOIN report_enrolments e ON e.user_id = l.user_id "
-    "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND (?3 IS NULL OR e.course_id = ?3)";
+    "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND (e.course_id = ?3 OR ?3 IS NULL)";
 
 static int scan(struct db *db, struct report *r, const char *path, struct err *e)
 {
