@@ -128,7 +128,8 @@ static void test_username_case(void **state)
 	assert_int_equal(got, id);
 	assert_int_equal(login_attempt(db, "sokha.chan", "wrong-horse", "10.9.0.1", &got, NULL), LOGIN_BAD);
 	/* The same name in other letters is the same account. */
-	struct user_input again = {.username = "sokha.CHAN", .full_name = "X", .org_code = "17", .password = "correct-horse"};
+	struct user_input again = {
+	    .username = "sokha.CHAN", .full_name = "X", .org_code = "17", .password = "correct-horse"};
 	struct err e;
 	assert_true(user_add(db, &again, &e) < 0);
 	assert_non_null(strstr(e.msg, "sokha.CHAN"));
@@ -302,13 +303,15 @@ static void test_media_chunks(void **state)
 	struct media_blob b = {db, db_int(db, "SELECT id FROM blobs WHERE sha256 = ?", hex, NULL, 0), len};
 	assert_true(b.rowid > 0);
 	if (pg()) {
-		assert_int_equal(db_int(db, "SELECT count(*) FROM blob_chunks c JOIN blobs b ON b.id = c.blob_id "
-					    "WHERE b.sha256 = ?",
+		assert_int_equal(db_int(db,
+					"SELECT count(*) FROM blob_chunks c JOIN blobs b ON b.id = c.blob_id "
+					"WHERE b.sha256 = ?",
 					hex, NULL, -1),
 				 (len + MEDIA_BLOB_CHUNK - 1) / MEDIA_BLOB_CHUNK);
 		assert_int_equal(db_int(db, "SELECT length(data) FROM blobs WHERE sha256 = ?", hex, NULL, -1), 0);
 	} else {
-		assert_int_equal(db_int(db, "SELECT length(data) FROM blobs WHERE sha256 = ?", hex, NULL, -1), (int64_t)len);
+		assert_int_equal(db_int(db, "SELECT length(data) FROM blobs WHERE sha256 = ?", hex, NULL, -1),
+				 (int64_t)len);
 	}
 	memset(got, 0, len);
 	assert_int_equal(media_blob_read(&b, 0, got, len), 0);
