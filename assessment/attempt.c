@@ -6,6 +6,7 @@
  */
 #include "assessment/attempt.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,49 @@ static void grade_submission(struct attempt *a, int64_t now)
 	a->late = past_deadline(a, now);
 }
 
+/*
+ * A submission's answers go in with one statement of up to ANSWERS_ROWS rows (not one per question): on
+ * PostgreSQL every statement is a round trip, and the group writer runs them one after another.
+ * answers_sql[n - 1] is the statement for n rows, made once and never freed (a constant for db_stmt()).
+ */
+#define ANSWERS_ROWS 32
+static const char *answers_sql[ANSWERS_ROWS];
+static pthread_once_t answers_once = PTHREAD_ONCE_INIT;
+static void answers_sql_make(void)
+{
+	for (int n = 1; n <= ANSWERS_ROWS; n++) {
+		struct buf b = BUF_INIT;
+		buf_puts(&b, "INSERT INTO attempt_answers(attempt_id, question, score, chosen) VALUES ");
+		for (int i = 0; i < n; i++)
+			buf_printf(&b, "%s(?%d, ?%d, ?%d, ?%d)", i ? ", " : "", 4 * i + 1, 4 * i + 2, 4 * i + 3,
+				   4 * i + 4);
+		buf_puts(&b, " ON CONFLICT (attempt_id, question) DO UPDATE SET score = excluded.score, "
+			     "chosen = excluded.chosen");
+		answers_sql[n - 1] = b.data; /* kept for the life of the process */
+	}
+}
+
+/* Writes the answers of items [from, from + n) of a (n <= ANSWERS_ROWS). 0, or -1. */
+static int record_answers(struct db *db, const struct attempt *a, int from, int n)
+{
+	struct db_stmt *st = db_stmt(db, answers_sql[n - 1]);
+	struct buf ch[ANSWERS_ROWS];
+	for (int i = 0; i < n; i++) {
+		int k = from + i;
+		ch[i] = (struct buf)BUF_INIT;
+		attempt_chosen_text(&a->quiz.questions[a->items[k].question], &a->answers[k], &ch[i]);
+		db_bind_int64(st, 4 * i + 1, a->id);
+		db_bind_int(st, 4 * i + 2, a->items[k].question);
+		db_bind_double(st, 4 * i + 3, a->item_scores[k]);
+		db_bind_text(st, 4 * i + 4, buf_str(&ch[i]));
+	}
+	int rc = db_step_done(st);
+	db_finish(st);
+	for (int i = 0; i < n; i++)
+		buf_release(&ch[i]);
+	return rc;
+}
+
 static int record_submission(struct db *db, struct attempt *a, int64_t now, struct err *e)
 {
 	a->submitted_at = now;
@@ -139,22 +183,9 @@ static int record_submission(struct db *db, struct attempt *a, int64_t now, stru
 	buf_release(&ans);
 	if (!ok)
 		return err_set(e, "cannot save the submission: %s", db_errmsg(db)), ATTEMPT_EFAIL;
-	st = db_stmt(
-	    db, "INSERT INTO attempt_answers(attempt_id, question, score, chosen) VALUES (?, ?, ?, ?) "
-		"ON CONFLICT (attempt_id, question) DO UPDATE SET score = excluded.score, chosen = excluded.chosen");
-	for (int k = 0; k < a->nitems && ok; k++) {
-		const struct question *qu = &a->quiz.questions[a->items[k].question];
-		struct buf ch = BUF_INIT;
-		attempt_chosen_text(qu, &a->answers[k], &ch);
-		db_reset(st);
-		db_bind_int64(st, 1, a->id);
-		db_bind_int(st, 2, a->items[k].question);
-		db_bind_double(st, 3, a->item_scores[k]);
-		db_bind_text(st, 4, buf_str(&ch));
-		ok = db_step_done(st) == 0;
-		buf_release(&ch);
-	}
-	db_finish(st);
+	pthread_once(&answers_once, answers_sql_make);
+	for (int k = 0; k < a->nitems && ok; k += ANSWERS_ROWS)
+		ok = record_answers(db, a, k, a->nitems - k < ANSWERS_ROWS ? a->nitems - k : ANSWERS_ROWS) == 0;
 	if (!ok)
 		return err_set(e, "cannot save the answers: %s", db_errmsg(db)), ATTEMPT_EFAIL;
 	/* Enrolment, "started" and the final or pretest score, in one statement of this transaction. */
