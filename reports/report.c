@@ -12,6 +12,7 @@
  */
 #include "reports/report.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -520,12 +521,12 @@ static int scan(struct db *db, struct report *r, const char *path, struct err *e
 		    .certified = !!(marks & M_CERTIFIED),
 		};
 		if ((marks & M_COMPLETED) && db_col_type(st, 7) != DB_NULL) {
-			double best = db_col_double(st, 7);
+			double best = round(db_col_double(st, 7) * REPORT_SCORE_UNIT);
 			f.score_n = 1;
 			f.score_sum = best;
 			if (db_col_type(st, 8) != DB_NULL) {
 				f.gain_n = 1;
-				f.gain_sum = best - db_col_double(st, 8);
+				f.gain_sum = best - round(db_col_double(st, 8) * REPORT_SCORE_UNIT);
 			}
 		}
 		figures_add(cell_mut(r, org, course, sex), &f);
@@ -650,7 +651,7 @@ bool report_avg_score(const struct report_figures *f, double *out)
 {
 	if (!f->score_n)
 		return false;
-	*out = f->score_sum / (double)f->score_n;
+	*out = f->score_sum / REPORT_SCORE_UNIT / (double)f->score_n;
 	return true;
 }
 
@@ -658,7 +659,7 @@ bool report_avg_gain(const struct report_figures *f, double *out)
 {
 	if (!f->gain_n)
 		return false;
-	*out = f->gain_sum / (double)f->gain_n;
+	*out = f->gain_sum / REPORT_SCORE_UNIT / (double)f->gain_n;
 	return true;
 }
 
