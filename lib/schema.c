@@ -308,9 +308,16 @@ static const char *const migrations[] = {
     "  UPDATE catalogue_version SET version = version + 1 WHERE id = 1; END;",
 
     /*
-     * 6: usernames are looked up and ordered as lower(username), the form both engines speak (SQLite's
+     * 6: assessment's published view of submitted attempts, read by the lesson page's one query
+     * (courses/learn.c) for the learner's state, so courses never names the attempts table.
+     */
+    "CREATE VIEW submitted_attempts AS"
+    "  SELECT user_id, course_id, item_path, passed, submitted_at FROM attempts WHERE submitted_at IS NOT NULL;",
+
+    /*
+     * 7: usernames are looked up and ordered as lower(username), the form both engines speak (SQLite's
      * COLLATE NOCASE is its own): an index on that expression, as PostgreSQL's users_username. (On
-     * PostgreSQL, migration 6 gives text columns the "C" collation and stores files in blob_chunks.)
+     * PostgreSQL, migration 7 gives text columns the "C" collation and stores files in blob_chunks.)
      */
     "CREATE INDEX users_username_lower ON users(lower(username));",
 };

@@ -20,7 +20,7 @@
 /* The SQLite schema version the first PostgreSQL migration creates. */
 #define PG_BASE 3
 
-/* The published read-only views (migration 4; dropped and created again by migration 6). */
+/* The published read-only views (migration 4; dropped and created again by migration 7). */
 #define PG_REPORT_VIEWS                                                                                                \
 	"CREATE VIEW report_org_units AS"                                                                              \
 	"  SELECT id, code, name_en, name_km, level, parent_id, path FROM org_units;"                                  \
@@ -33,6 +33,10 @@
 	"CREATE VIEW report_certificates AS"                                                                           \
 	"  SELECT user_id, course_id, issued_at, CASE WHEN superseded_by IS NULL THEN 1 ELSE 0 END AS is_current"      \
 	"  FROM certificates WHERE revoked_at IS NULL;"
+/* assessment's published view of submitted attempts (migration 6; created again by migration 7). */
+#define PG_SUBMITTED_VIEW                                                                                              \
+	"CREATE VIEW submitted_attempts AS"                                                                            \
+	"  SELECT user_id, course_id, item_path, passed, submitted_at FROM attempts WHERE submitted_at IS NOT NULL;"
 
 static const char *const pg_migrations[] = {
     "CREATE TABLE settings (  key TEXT PRIMARY KEY,  value TEXT NOT NULL);"
@@ -130,24 +134,27 @@ static const char *const pg_migrations[] = {
     "  FOR EACH STATEMENT EXECUTE FUNCTION catalogue_version_bump();"
     "CREATE TRIGGER items_version AFTER INSERT OR UPDATE OR DELETE ON items"
     "  FOR EACH STATEMENT EXECUTE FUNCTION catalogue_version_bump();",
+    /* 6: assessment's published view of submitted attempts (lib/schema.c's migration 6). */
+    PG_SUBMITTED_VIEW,
     /*
-     * 6 (lib/schema.c's 6 indexes lower(username), which users_username already is here):
+     * 7 (lib/schema.c's 7 indexes lower(username), which users_username already is here):
      * Every text column gets the "C" collation, whatever the database's locale: ORDER BY and ranges
      * (org paths) then compare bytes, as SQLite's BINARY does, and lower() folds ASCII letters only, as
      * SQLite's does. A text column added by a later migration says COLLATE "C" itself. The views are
      * dropped and created again around it (a column a view reads cannot change type).
-     * Files move into blob_chunks, pieces of 256 KiB (courses/media.c, BLOB_CHUNK), stored without
+     * Files move into blob_chunks, pieces of 256 KiB (courses/media.c, MEDIA_BLOB_CHUNK), stored without
      * compression (media is compressed already): a read fetches the pieces it needs, never a whole
      * bytea; blobs.data stays empty.
      */
-    "DROP VIEW report_org_units, report_learners, report_courses, report_enrolments, report_certificates;"
+    "DROP VIEW report_org_units, report_learners, report_courses, report_enrolments, report_certificates, "
+    "submitted_attempts;"
     "DO $$ DECLARE c record; BEGIN"
     "  FOR c IN SELECT k.table_name, k.column_name FROM information_schema.columns k"
     "    JOIN information_schema.tables t ON t.table_schema = k.table_schema AND t.table_name = k.table_name"
     "    WHERE k.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND k.data_type = 'text'"
     "  LOOP"
     "    EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE text COLLATE \"C\"', c.table_name, c.column_name);"
-    "  END LOOP; END $$;" PG_REPORT_VIEWS
+    "  END LOOP; END $$;" PG_REPORT_VIEWS PG_SUBMITTED_VIEW
     "CREATE TABLE blob_chunks (  blob_id BIGINT NOT NULL REFERENCES blobs(id) ON DELETE CASCADE,  n INTEGER NOT NULL,"
     "  data BYTEA NOT NULL,  PRIMARY KEY (blob_id, n));"
     "ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;"
