@@ -302,8 +302,8 @@ static int chunks_read(const struct media_blob *b, size_t off, void *buf, size_t
 			break; /* a piece is missing */
 		size_t from = off > at ? off - at : 0;
 		size_t to = off + n < at + len ? off + n - at : len;
-		if (from >= to || to - from > n - done)
-			break;
+		if (from >= to || to - from > n - done || at + from != off + done)
+			break; /* not the next bytes: a piece of the wrong size */
 		memcpy((char *)buf + done, (const char *)db_col_blob(st, 1) + from, to - from);
 		done += to - from;
 	}

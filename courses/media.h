@@ -32,10 +32,10 @@ int media_downscale(const char *ext, const unsigned char *data, size_t len, int 
 		    unsigned char **out, size_t *outlen, struct err *e);
 
 /*
- * A stored media file (table blobs), read a chunk at a time with SQLite's incremental blob I/O, the one
- * place Sala uses it: a download holds at most one chunk in memory, and the connection only while a chunk
- * is read (a handle kept open across slow writes to the client would hold a read transaction, and the WAL
- * could not be checkpointed past it).
+ * A stored media file (table blobs), read a chunk at a time: with SQLite's incremental blob I/O (the one
+ * place Sala uses it), on PostgreSQL from the rows of blob_chunks that cover the chunk. A download holds
+ * at most one chunk in memory, and the connection only while a chunk is read (a handle kept open across
+ * slow writes to the client would hold a read transaction, and the WAL could not be checkpointed past it).
  */
 struct media_blob {
 	struct db *db; /* borrowed: the connection must outlive the reads */
