@@ -6,10 +6,9 @@ answered by a learner and graded on the server."""
 import os
 import re
 import shutil
-import sqlite3
 import tempfile
 
-from harness import SRC, Server, sala
+from harness import SRC, Server, connect, sala
 
 MOODLE = os.path.join(SRC, "tests", "data", "quiz", "moodle")
 GIFT = "/courses/moodle-test/quiz/quizzes/moodle.gift"
@@ -43,7 +42,7 @@ def make_course(tmp):
 
 
 def score(srv, aid):
-    db = sqlite3.connect(srv.db, timeout=10)
+    db = connect(srv.db)
     try:
         return db.execute("SELECT score FROM attempts WHERE id = ?", (aid,)).fetchone()[0]
     finally:
