@@ -315,9 +315,22 @@ static const char *const migrations[] = {
     "  SELECT user_id, course_id, item_path, passed, submitted_at FROM attempts WHERE submitted_at IS NOT NULL;",
 
     /*
-     * 7: usernames are looked up and ordered as lower(username), the form both engines speak (SQLite's
+     * 7: essays graded by trainers. attempts.pending counts a submitted attempt's essays awaiting a
+     * grade (the attempt is final at 0); each essay's row in attempt_answers carries pending, the
+     * points given, the trainer's comment, who graded it and when (the last grade counts).
+     */
+    "ALTER TABLE attempts ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE attempt_answers ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE attempt_answers ADD COLUMN points REAL;"
+    "ALTER TABLE attempt_answers ADD COLUMN comment TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE attempt_answers ADD COLUMN graded_by INTEGER;"
+    "ALTER TABLE attempt_answers ADD COLUMN graded_at INTEGER;"
+    "CREATE INDEX attempts_pending ON attempts(course_id, pending) WHERE pending > 0;",
+
+    /*
+     * 8: usernames are looked up and ordered as lower(username), the form both engines speak (SQLite's
      * COLLATE NOCASE is its own): an index on that expression, as PostgreSQL's users_username. (On
-     * PostgreSQL, migration 7 gives text columns the "C" collation and stores files in blob_chunks.)
+     * PostgreSQL, migration 8 gives text columns the "C" collation and stores files in blob_chunks.)
      */
     "CREATE INDEX users_username_lower ON users(lower(username));",
 };

@@ -20,7 +20,7 @@
 /* The SQLite schema version the first PostgreSQL migration creates. */
 #define PG_BASE 3
 
-/* The published read-only views (migration 4; dropped and created again by migration 7). */
+/* The published read-only views (migration 4; dropped and created again by migration 8). */
 #define PG_REPORT_VIEWS                                                                                                \
 	"CREATE VIEW report_org_units AS"                                                                              \
 	"  SELECT id, code, name_en, name_km, level, parent_id, path FROM org_units;"                                  \
@@ -33,7 +33,7 @@
 	"CREATE VIEW report_certificates AS"                                                                           \
 	"  SELECT user_id, course_id, issued_at, CASE WHEN superseded_by IS NULL THEN 1 ELSE 0 END AS is_current"      \
 	"  FROM certificates WHERE revoked_at IS NULL;"
-/* assessment's published view of submitted attempts (migration 6; created again by migration 7). */
+/* assessment's published view of submitted attempts (migration 6; created again by migration 8). */
 #define PG_SUBMITTED_VIEW                                                                                              \
 	"CREATE VIEW submitted_attempts AS"                                                                            \
 	"  SELECT user_id, course_id, item_path, passed, submitted_at FROM attempts WHERE submitted_at IS NOT NULL;"
@@ -136,8 +136,16 @@ static const char *const pg_migrations[] = {
     "  FOR EACH STATEMENT EXECUTE FUNCTION catalogue_version_bump();",
     /* 6: assessment's published view of submitted attempts (lib/schema.c's migration 6). */
     PG_SUBMITTED_VIEW,
+    /* 7: essays graded by trainers (lib/schema.c's migration 7). */
+    "ALTER TABLE attempts ADD COLUMN pending BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE attempt_answers ADD COLUMN pending BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE attempt_answers ADD COLUMN points DOUBLE PRECISION;"
+    "ALTER TABLE attempt_answers ADD COLUMN comment TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE attempt_answers ADD COLUMN graded_by BIGINT;"
+    "ALTER TABLE attempt_answers ADD COLUMN graded_at BIGINT;"
+    "CREATE INDEX attempts_pending ON attempts(course_id, pending) WHERE pending > 0;",
     /*
-     * 7 (lib/schema.c's 7 indexes lower(username), which users_username already is here):
+     * 8 (lib/schema.c's 8 indexes lower(username), which users_username already is here):
      * Every text column gets the "C" collation, whatever the database's locale: ORDER BY and ranges
      * (org paths) then compare bytes, as SQLite's BINARY does, and lower() folds ASCII letters only, as
      * SQLite's does. A text column added by a later migration says COLLATE "C" itself. The views are
