@@ -287,7 +287,8 @@ enum login_result login_attempt(struct db *db, const char *username, const char 
 			*retry_after_s = a.wait;
 		return LOGIN_THROTTLED;
 	}
-	struct db_stmt *st = db_stmt(db, "SELECT id, password_hash FROM users WHERE username = ? AND active = 1");
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT id, password_hash FROM users WHERE lower(username) = lower(?) AND active = 1");
 	db_bind_text(st, 1, username ? username : "");
 	int64_t id = -1;
 	char hash[256] = "";
@@ -322,10 +323,10 @@ int throttle_list(struct db *db, bool all, struct throttle_entry **out, size_t *
 	*n = 0;
 	int64_t now = now_s();
 	/* Per key: failures in the pair window (and the newest), failures in the address window (and the oldest). */
-	struct db_stmt *st =
-	    db_stmt(db, "SELECT key, count(*), max(at), sum(at > ?2), min(CASE WHEN at > ?2 THEN at END) "
-			"FROM login_failures WHERE at > ?1 AND (key GLOB 'acct:*' OR key GLOB 'addr:*') "
-			"GROUP BY key ORDER BY substr(key, 1, 5) DESC, key");
+	struct db_stmt *st = db_stmt(db, "SELECT key, count(*), max(at), sum(CASE WHEN at > ?2 THEN 1 ELSE 0 END), "
+					 "min(CASE WHEN at > ?2 THEN at END) FROM login_failures "
+					 "WHERE at > ?1 AND substr(key, 1, 5) IN ('acct:', 'addr:') "
+					 "GROUP BY key ORDER BY substr(key, 1, 5) DESC, key");
 	db_bind_int64(st, 1, now - LOGIN_PAIR_WINDOW_S);
 	db_bind_int64(st, 2, now - LOGIN_WINDOW_S);
 	size_t cap = 0;
@@ -371,13 +372,19 @@ int throttle_clear(struct db *db, const char *username, const char *address, int
 	for (char *p = lower; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
-	/* ?1 the username (or NULL), ?2 the address (or NULL); keys are "acct:ADDRESS USERNAME" and "addr:ADDRESS". */
-	struct db_stmt *st =
-	    db_stmt(db, "DELETE FROM login_failures WHERE "
-			"(?1 IS NULL AND ?2 IS NULL) OR "
-			"(?1 IS NULL AND key = 'addr:' || ?2) OR "
-			"(key GLOB 'acct:*' AND (?2 IS NULL OR substr(key, 6, length(?2) + 1) = ?2 || ' ') AND "
-			" (?1 IS NULL OR substr(key, instr(key, ' ') + 1) = ?1))");
+	/*
+	 * ?1 the username (or NULL), ?2 the address (or NULL); keys are "acct:ADDRESS USERNAME" and "addr:ADDRESS".
+	 * An address holds no space, so a key's username is what follows its first space: the key ends in
+	 * ' ' || ?1 and the address before it has no space.
+	 */
+	struct db_stmt *st = db_stmt(
+	    db, "DELETE FROM login_failures WHERE "
+		"(CAST(?1 AS TEXT) IS NULL AND CAST(?2 AS TEXT) IS NULL) OR "
+		"(?1 IS NULL AND key = 'addr:' || ?2) OR "
+		"(substr(key, 1, 5) = 'acct:' AND (?2 IS NULL OR substr(key, 6, length(?2) + 1) = ?2 || ' ') AND "
+		" (?1 IS NULL OR (substr(key, length(key) - length(?1)) = ' ' || ?1 AND "
+		"  replace(substr(key, 6, length(key) - length(?1) - 6), ' ', '') = "
+		"  substr(key, 6, length(key) - length(?1) - 6))))");
 	db_bind_text(st, 1, username ? lower : NULL);
 	db_bind_text(st, 2, address);
 	int rc = db_step(st) == DB_DONE ? 0 : err_set(e, "cannot clear login failures: %s", db_errmsg(db));

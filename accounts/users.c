@@ -9,6 +9,7 @@
 
 #include "accounts/orgs.h"
 #include "accounts/sessions.h"
+#include "lib/buf.h"
 #include "lib/csv.h"
 #include "lib/db.h"
 #include "lib/util.h"
@@ -47,16 +48,30 @@ int roles_parse(const char *s, unsigned *mask, struct err *e)
 	return rc;
 }
 
-void roles_format(unsigned mask, char *out, size_t outlen)
+/* The role names of mask, in role_names order, joined by sep. */
+static void roles_join(unsigned mask, const char *sep, char *out, size_t outlen)
 {
 	out[0] = '\0';
 	for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
 		if (!(mask & role_names[i].bit))
 			continue;
 		size_t len = strlen(out);
-		snprintf(out + len, outlen - len, "%s%s", len ? ", " : "", role_names[i].name);
+		snprintf(out + len, outlen - len, "%s%s", len ? sep : "", role_names[i].name);
 	}
 }
+
+void roles_format(unsigned mask, char *out, size_t outlen)
+{
+	roles_join(mask, ", ", out, outlen);
+}
+
+/*
+ * A user's roles as one integer, the bits of accounts/users.h (ROLE_LEARNER 1, ROLE_TRAINER 2, ROLE_MANAGER 4,
+ * ROLE_ADMIN 8), from a subquery over user_roles both engines speak (no group_concat / string_agg); 0 when none.
+ */
+#define ROLES_MASK(uid)                                                                                                \
+	"(SELECT coalesce(sum(CASE role WHEN 'learner' THEN 1 WHEN 'trainer' THEN 2 WHEN 'manager' THEN 4 "            \
+	"WHEN 'admin' THEN 8 ELSE 0 END), 0) FROM user_roles r WHERE r.user_id = " uid ")"
 
 /* argon2id with the interactive limits uses 64 MiB per hash: bound how many run at once. */
 static sem_t hash_slots;
@@ -282,7 +297,7 @@ static int user_validate_opt(struct db *db, const struct user_input *u, bool str
 {
 	if (!u->username || !username_valid(u->username))
 		return err_set(e, "invalid username '%s' (2-64 letters, digits, . _ - @)", or_empty(u->username));
-	if (db_int(db, "SELECT 1 FROM users WHERE username = ?", u->username, NULL, 0))
+	if (db_int(db, "SELECT 1 FROM users WHERE lower(username) = lower(?)", u->username, NULL, 0))
 		return err_set(e, "username '%s' is already taken", u->username);
 	return fields_validate_opt(db, u, true, strength, e);
 }
@@ -662,8 +677,10 @@ int user_activation_issue(struct db *db, int64_t id, char code[ACTIVATION_CODE_L
 
 bool user_activation_pending(struct db *db, const char *username)
 {
-	return db_int(db, "SELECT activation_expires > 0 FROM users WHERE username = ? AND deleted_at IS NULL",
-		      username ? username : "", NULL, 0) == 1;
+	return db_int(
+		   db,
+		   "SELECT activation_expires > 0 FROM users WHERE lower(username) = lower(?) AND deleted_at IS NULL",
+		   username ? username : "", NULL, 0) == 1;
 }
 
 bool user_must_change(struct db *db, int64_t id)
@@ -722,9 +739,9 @@ int user_set_lang(struct db *db, int64_t id, const char *lang)
 
 #define USER_FIELDS                                                                                                    \
 	"SELECT u.id, u.org_id, u.username, u.full_name, u.full_name_km, u.sex, u.position, u.email, u.phone, "        \
-	"u.lang, o.code, o.name_en, o.name_km, u.active, "                                                             \
-	"(SELECT group_concat(role, ';') FROM user_roles r WHERE r.user_id = u.id), u.must_change_password, "          \
-	"u.password_hash <> '' AND u.activation_expires = 0, u.deleted_at IS NOT NULL "
+	"u.lang, o.code, o.name_en, o.name_km, u.active, " ROLES_MASK(                                                 \
+	    "u.id") ", u.must_change_password, "                                                                       \
+		    "u.password_hash <> '' AND u.activation_expires = 0, u.deleted_at IS NOT NULL "
 #define USER_COLS USER_FIELDS "FROM users u JOIN org_units o ON o.id = u.org_id "
 
 /* Fills u from a row of USER_FIELDS (columns 0 to 17). */
@@ -737,7 +754,9 @@ static void user_fill(struct db_stmt *st, struct user *u)
 	for (size_t i = 0; i < sizeof dst / sizeof dst[0]; i++)
 		*dst[i] = xstrdup(db_col_text(st, (int)i + 2));
 	u->active = db_col_int(st, 13);
-	roles_parse(db_col_text(st, 14), &u->roles, NULL);
+	u->roles = (unsigned)db_col_int(st, 14);
+	if (!u->roles)
+		u->roles = ROLE_LEARNER; /* as roles_parse() of an empty list */
 	u->must_change = db_col_int(st, 15);
 	u->has_password = db_col_int(st, 16);
 	u->deleted = db_col_int(st, 17);
@@ -783,7 +802,7 @@ int user_get(struct db *db, int64_t id, struct user *u)
 
 int user_get_by_name(struct db *db, const char *username, struct user *u)
 {
-	struct db_stmt *st = db_stmt(db, USER_COLS "WHERE u.username = ?");
+	struct db_stmt *st = db_stmt(db, USER_COLS "WHERE lower(u.username) = lower(?)");
 	db_bind_text(st, 1, username);
 	return user_read(st, u);
 }
@@ -791,7 +810,7 @@ int user_get_by_name(struct db *db, const char *username, struct user *u)
 int users_demo_active(struct db *db, struct buf *names, struct err *e)
 {
 	struct db_stmt *st =
-	    db_stmt(db, "SELECT username FROM users WHERE is_demo = 1 AND active = 1 ORDER BY username");
+	    db_stmt(db, "SELECT username FROM users WHERE is_demo = 1 AND active = 1 ORDER BY lower(username)");
 	int n = 0, rc;
 	while ((rc = db_step(st)) == DB_ROW) {
 		if (n++)
@@ -808,7 +827,7 @@ int users_admins_active(struct db *db, bool demo, struct buf *names, struct err 
 {
 	struct db_stmt *st =
 	    db_stmt(db, "SELECT u.username FROM users u JOIN user_roles r ON r.user_id = u.id "
-			"WHERE r.role = 'admin' AND u.active = 1 AND u.is_demo = ? ORDER BY u.username");
+			"WHERE r.role = 'admin' AND u.active = 1 AND u.is_demo = ? ORDER BY lower(u.username)");
 	db_bind_int(st, 1, demo);
 	int n = 0, rc;
 	while ((rc = db_step(st)) == DB_ROW) {
@@ -1056,11 +1075,12 @@ int users_activation_batch(struct db *db, const char *org_code, activation_fn fn
 	*n = 0;
 	if (!org_code || org_id(db, org_code) < 0)
 		return err_set(e, "unknown org code '%s'", or_empty(org_code));
-	struct db_stmt *st = db_stmt(db, "SELECT u.id FROM users u JOIN org_units o ON o.id = u.org_id WHERE "
-					 "substr(o.path, 1, length((SELECT path FROM org_units WHERE code = ?1))) = "
-					 "(SELECT path FROM org_units WHERE code = ?1) AND u.active = 1 AND "
-					 "u.deleted_at IS NULL AND u.must_change_password = 1 AND "
-					 "(u.password_hash = '' OR u.activation_expires > 0) ORDER BY u.username");
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT u.id FROM users u JOIN org_units o ON o.id = u.org_id WHERE "
+			"substr(o.path, 1, length((SELECT path FROM org_units WHERE code = ?1))) = "
+			"(SELECT path FROM org_units WHERE code = ?1) AND u.active = 1 AND "
+			"u.deleted_at IS NULL AND u.must_change_password = 1 AND "
+			"(u.password_hash = '' OR u.activation_expires > 0) ORDER BY lower(u.username)");
 	db_bind_text(st, 1, org_code);
 	int64_t *ids = NULL;
 	size_t count = 0;
@@ -1117,7 +1137,10 @@ int64_t users_count(struct db *db)
 
 int64_t users_demo_learners_count(struct db *db)
 {
-	return db_int(db, "SELECT count(*) FROM users WHERE username GLOB 'demo[0-9]*'", NULL, NULL, -1);
+	return db_int(db,
+		      "SELECT count(*) FROM users WHERE substr(username, 1, 4) = 'demo' AND "
+		      "substr(username, 5, 1) BETWEEN '0' AND '9'",
+		      NULL, NULL, -1);
 }
 
 #define SEX_CHUNK 64
@@ -1160,28 +1183,30 @@ int users_sex(struct db *db, const int64_t *ids, size_t n, const char **sex, str
 
 bool user_exists(struct db *db, const char *username)
 {
-	return db_int(db, "SELECT 1 FROM users WHERE username = ?", username, NULL, 0) == 1;
+	return db_int(db, "SELECT 1 FROM users WHERE lower(username) = lower(?)", username, NULL, 0) == 1;
 }
 
 int users_list(struct db *db, const char *org_code, user_listing_fn fn, void *ctx, struct err *e)
 {
 	if (org_code && org_id(db, org_code) < 0)
 		return err_set(e, "unknown org code '%s'", org_code);
-	struct db_stmt *st = db_stmt(db, "SELECT u.username, u.full_name, u.full_name_km, u.sex, o.code, u.active, "
-					 "(SELECT group_concat(role, ';') FROM user_roles r WHERE r.user_id = u.id) "
-					 "FROM users u JOIN org_units o ON o.id = u.org_id "
-					 "WHERE ?1 IS NULL OR substr(o.path, 1, length((SELECT path FROM org_units "
-					 "WHERE code = ?1))) = (SELECT path FROM org_units WHERE code = ?1) "
-					 "ORDER BY u.username");
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT u.username, u.full_name, u.full_name_km, u.sex, o.code, u.active, " ROLES_MASK(
+			    "u.id") " FROM users u JOIN org_units o ON o.id = u.org_id "
+				    "WHERE substr(o.path, 1, length((SELECT path FROM org_units WHERE code = ?1))) = "
+				    "(SELECT path FROM org_units WHERE code = ?1) OR ?1 IS NULL "
+				    "ORDER BY lower(u.username)");
 	db_bind_text(st, 1, org_code);
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
+		char roles[64];
+		roles_join((unsigned)db_col_int(st, 6), ";", roles, sizeof roles);
 		struct user_listing r = {.username = db_col_text(st, 0),
 					 .full_name = db_col_text(st, 1),
 					 .full_name_km = db_col_text(st, 2),
 					 .sex = db_col_text(st, 3),
 					 .org_code = db_col_text(st, 4),
-					 .roles = db_col_text(st, 6),
+					 .roles = roles,
 					 .active = db_col_int(st, 5) != 0};
 		r.deleted = r.username[0] == '#';
 		fn(ctx, &r);
@@ -1194,16 +1219,24 @@ int users_list(struct db *db, const char *org_code, user_listing_fn fn, void *ct
 
 int users_search(struct db *db, const char *q, int limit, user_row_fn fn, void *ctx, struct err *e)
 {
-	struct db_stmt *st = db_stmt(db, "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, o.code, "
-					 "o.name_en, o.name_km, u.active, (SELECT group_concat(role, ', ') FROM "
-					 "user_roles x WHERE x.user_id = u.id) FROM users u JOIN org_units o ON o.id = "
-					 "u.org_id WHERE ?1 IS NULL OR u.username LIKE '%' || ?1 || '%' OR u.full_name "
-					 "LIKE '%' || ?1 || '%' OR u.full_name_km LIKE '%' || ?1 || '%' OR o.code = ?1 "
-					 "ORDER BY u.username LIMIT ?2");
+	/* ?3: q as a case-insensitive substring pattern (db_like_contains), the same on both engines. */
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, o.code, o.name_en, o.name_km, "
+			"u.active, " ROLES_MASK("u.id") " FROM users u JOIN org_units o ON o.id = u.org_id "
+							"WHERE o.code = ?1 OR ?1 IS NULL OR lower(u.username) LIKE ?3 "
+							"ESCAPE '\\' OR lower(u.full_name) LIKE ?3 "
+							"ESCAPE '\\' OR lower(u.full_name_km) LIKE ?3 ESCAPE '\\' "
+							"ORDER BY lower(u.username) LIMIT ?2");
+	struct buf pattern = BUF_INIT;
+	db_like_contains(&pattern, q ? q : "");
 	db_bind_text(st, 1, q && *q ? q : NULL);
 	db_bind_int(st, 2, limit);
+	db_bind_text(st, 3, pattern.data);
+	buf_release(&pattern);
 	int rc;
+	char roles[64];
 	while ((rc = db_step_row(st)) > 0) {
+		roles_format((unsigned)db_col_int(st, 9), roles, sizeof roles);
 		struct user_row u = {
 		    .id = db_col_int64(st, 0),
 		    .username = db_col_text(st, 1),
@@ -1214,7 +1247,7 @@ int users_search(struct db *db, const char *q, int limit, user_row_fn fn, void *
 		    .org_name = db_col_text(st, 6),
 		    .org_name_km = db_col_text(st, 7),
 		    .active = db_col_int(st, 8) != 0,
-		    .roles = db_col_text(st, 9),
+		    .roles = roles,
 		};
 		int stop = fn(ctx, &u);
 		if (stop) {

@@ -7,6 +7,7 @@
 #include "assessment/attempt.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,8 +178,59 @@ static enum enrolment_score score_kind(const struct attempt *a)
 					 : ENROLMENT_SCORE_NONE;
 }
 
-static int record_submission(struct db *db, struct attempt *a, int64_t now, struct err *e)
+/*
+ * A submission's answers go in with one statement of up to ANSWERS_ROWS rows (not one per question): on
+ * PostgreSQL every statement is a round trip, and the group writer runs them one after another.
+ * answers_sql[n - 1] is the statement for n rows, made once and never freed (a constant for db_stmt()).
+ */
+#define ANSWERS_ROWS 32
+static const char *answers_sql[ANSWERS_ROWS];
+static pthread_once_t answers_once = PTHREAD_ONCE_INIT;
+static void answers_sql_make(void)
 {
+	for (int n = 1; n <= ANSWERS_ROWS; n++) {
+		struct buf b = BUF_INIT;
+		buf_puts(&b, "INSERT INTO attempt_answers(attempt_id, question, score, chosen, pending) VALUES ");
+		for (int i = 0; i < n; i++)
+			buf_printf(&b, "%s(?%d, ?%d, ?%d, ?%d, ?%d)", i ? ", " : "", 5 * i + 1, 5 * i + 2, 5 * i + 3,
+				   5 * i + 4, 5 * i + 5);
+		buf_puts(&b, " ON CONFLICT (attempt_id, question) DO UPDATE SET score = excluded.score, "
+			     "chosen = excluded.chosen, pending = excluded.pending");
+		answers_sql[n - 1] = b.data; /* kept for the life of the process */
+	}
+}
+
+/* Writes the answers of items [from, from + n) of a (n <= ANSWERS_ROWS). 0, or -1. */
+static int record_answers(struct db *db, const struct attempt *a, int from, int n)
+{
+	struct db_stmt *st = db_stmt(db, answers_sql[n - 1]);
+	struct buf ch[ANSWERS_ROWS];
+	for (int i = 0; i < n; i++) {
+		int k = from + i;
+		ch[i] = (struct buf)BUF_INIT;
+		const struct question *qu = &a->quiz.questions[a->items[k].question];
+		attempt_chosen_text(qu, &a->answers[k], &ch[i]);
+		db_bind_int64(st, 5 * i + 1, a->id);
+		db_bind_int(st, 5 * i + 2, a->items[k].question);
+		db_bind_double(st, 5 * i + 3, a->item_scores[k]);
+		db_bind_text(st, 5 * i + 4, buf_str(&ch[i]));
+		db_bind_int(st, 5 * i + 5, qu->type == Q_ESSAY && answer_given(&a->answers[k]));
+	}
+	int rc = db_step_done(st);
+	db_finish(st);
+	for (int i = 0; i < n; i++)
+		buf_release(&ch[i]);
+	return rc;
+}
+
+/*
+ * Records the graded submission unless another request submitted the attempt first (*already: nothing
+ * written). The UPDATE's own condition tells, without a read before it: a statement fewer for the group
+ * writer, whose statements are round trips on PostgreSQL.
+ */
+static int record_submission(struct db *db, struct attempt *a, int64_t now, bool *already, struct err *e)
+{
+	int64_t before = a->submitted_at;
 	a->submitted_at = now;
 	struct buf ans = BUF_INIT;
 	attempt_answers_format(a, &ans);
@@ -191,26 +243,19 @@ static int record_submission(struct db *db, struct attempt *a, int64_t now, stru
 	db_bind_int(st, 5, a->pending);
 	db_bind_int64(st, 6, a->id);
 	int ok = db_step_done(st) == 0;
+	int changed = ok ? db_changes(db) : 0;
 	db_finish(st);
 	buf_release(&ans);
 	if (!ok)
 		return err_set(e, "cannot save the submission: %s", db_errmsg(db)), ATTEMPT_EFAIL;
-	st = db_stmt(db, "INSERT OR REPLACE INTO attempt_answers(attempt_id, question, score, chosen, pending) "
-			 "VALUES (?, ?, ?, ?, ?)");
-	for (int k = 0; k < a->nitems && ok; k++) {
-		const struct question *qu = &a->quiz.questions[a->items[k].question];
-		struct buf ch = BUF_INIT;
-		attempt_chosen_text(qu, &a->answers[k], &ch);
-		db_reset(st);
-		db_bind_int64(st, 1, a->id);
-		db_bind_int(st, 2, a->items[k].question);
-		db_bind_double(st, 3, a->item_scores[k]);
-		db_bind_text(st, 4, buf_str(&ch));
-		db_bind_int(st, 5, qu->type == Q_ESSAY && answer_given(&a->answers[k]));
-		ok = db_step_done(st) == 0;
-		buf_release(&ch);
+	if (changed == 0) {
+		a->submitted_at = before;
+		*already = true;
+		return 0;
 	}
-	db_finish(st);
+	pthread_once(&answers_once, answers_sql_make);
+	for (int k = 0; k < a->nitems && ok; k += ANSWERS_ROWS)
+		ok = record_answers(db, a, k, a->nitems - k < ANSWERS_ROWS ? a->nitems - k : ANSWERS_ROWS) == 0;
 	if (!ok)
 		return err_set(e, "cannot save the answers: %s", db_errmsg(db)), ATTEMPT_EFAIL;
 	/* Enrolment, "started" and the final or pretest score, in one statement of this transaction; while
@@ -221,16 +266,6 @@ static int record_submission(struct db *db, struct attempt *a, int64_t now, stru
 	if (completion_update(db, a->user_id, a->course_id, NULL, e) < 0)
 		return ATTEMPT_EFAIL;
 	return 0;
-}
-
-/* 1 when the attempt is not yet submitted, 0 when it is, -1 when it cannot be read. */
-static int still_open(struct db *db, int64_t id)
-{
-	struct db_stmt *st = db_stmt(db, "SELECT 1 FROM attempts WHERE id = ? AND submitted_at IS NULL");
-	db_bind_int64(st, 1, id);
-	int open = db_step_row(st);
-	db_finish(st);
-	return open;
 }
 
 /* Reads back the stored result of a submitted attempt (after a concurrent submission). */
@@ -275,14 +310,7 @@ struct submit_job {
 static int submit_job_run(struct db *db, void *arg, struct err *e)
 {
 	struct submit_job *j = arg;
-	int open = still_open(db, j->a->id);
-	if (open < 0)
-		return err_set(e, "cannot read attempt %lld: %s", (long long)j->a->id, db_errmsg(db));
-	if (!open) {
-		j->already = true;
-		return 0;
-	}
-	return record_submission(db, j->a, j->now, e);
+	return record_submission(db, j->a, j->now, &j->already, e);
 }
 
 /*

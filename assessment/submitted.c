@@ -8,9 +8,10 @@ int assessment_submitted_quizzes(struct db *db, struct arena *a, int64_t user_id
 				 struct submitted_quiz **out, size_t *n)
 {
 	/* Grouped in the order of attempts_user (user, course, path): no sort. */
-	struct db_stmt *st = db_stmt(db, "SELECT course_id, item_path, max(passed = 1) FROM attempts "
-					 "WHERE user_id = ?1 AND (?2 IS NULL OR course_id = ?2) "
-					 "AND submitted_at IS NOT NULL GROUP BY course_id, item_path");
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT course_id, item_path, max(CASE WHEN passed = 1 THEN 1 ELSE 0 END) FROM attempts "
+			"WHERE user_id = ?1 AND (course_id = ?2 OR ?2 IS NULL) "
+			"AND submitted_at IS NOT NULL GROUP BY course_id, item_path");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	size_t len = 0, cap = 0;

@@ -64,8 +64,8 @@ int cert_select(struct db *db, const struct cert_filter *f, size_t max, int64_t 
 		buf_puts(
 		    &sql,
 		    "SELECT id, completed_on, user_id FROM certificates WHERE superseded_by IS NULL AND revoked_at IS "
-		    "NULL AND (?1 IS NULL OR course_id = ?1) AND (?2 IS NULL OR completed_on >= ?2) AND "
-		    "(?3 IS NULL OR completed_on <= ?3)");
+		    "NULL AND (course_id = ?1 OR ?1 IS NULL) AND (completed_on >= ?2 OR ?2 IS NULL) AND "
+		    "(completed_on <= ?3 OR ?3 IS NULL)");
 		if (k) {
 			buf_puts(&sql, " AND user_id IN (");
 			db_params(&sql, 5, k);
@@ -76,7 +76,7 @@ int cert_select(struct db *db, const struct cert_filter *f, size_t max, int64_t 
 		db_bind_text(st, 1, f->course_id && *f->course_id ? f->course_id : NULL);
 		db_bind_text(st, 2, f->from && *f->from ? f->from : NULL);
 		db_bind_text(st, 3, f->to && *f->to ? f->to : NULL);
-		db_bind_int64(st, 4, scan ? -1 : (int64_t)want);
+		db_bind_int64(st, 4, scan ? INT64_MAX : (int64_t)want); /* no limit: PostgreSQL refuses -1 */
 		for (size_t i = 0; i < k; i++)
 			db_bind_int64(st, (int)(5 + i), users[at + i]);
 		int r;

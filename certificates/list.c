@@ -4,6 +4,7 @@
 
 #include "accounts/users.h"
 #include "certificates/cert.h"
+#include "lib/buf.h"
 #include "lib/db.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
@@ -107,11 +108,18 @@ int cert_list_user(struct db *db, int64_t user_id, cert_row_fn fn, void *ctx, st
 
 int cert_search(struct db *db, const char *q, int limit, cert_row_fn fn, void *ctx, struct err *e)
 {
-	struct db_stmt *st = db_stmt(db, "SELECT " CERT_ROW_COLS " FROM certificates WHERE ?1 IS NULL OR serial "
-					 "LIKE '%' || ?1 || '%' OR code = upper(?1) OR name LIKE '%' || ?1 || '%' OR "
-					 "name_km LIKE '%' || ?1 || '%' OR course_id = ?1 ORDER BY id DESC LIMIT ?2");
+	/* ?3: q as a case-insensitive substring pattern (db_like_contains), the same on both engines. */
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT " CERT_ROW_COLS " FROM certificates WHERE code = upper(?1) OR ?1 IS NULL OR "
+			"lower(serial) LIKE ?3 ESCAPE '\\' OR lower(name) LIKE ?3 "
+			"ESCAPE '\\' OR lower(name_km) LIKE ?3 ESCAPE '\\' OR course_id = ?1 "
+			"ORDER BY id DESC LIMIT ?2");
+	struct buf pattern = BUF_INIT;
+	db_like_contains(&pattern, q ? q : "");
 	db_bind_text(st, 1, q && *q ? q : NULL);
 	db_bind_int(st, 2, limit);
+	db_bind_text(st, 3, pattern.data);
+	buf_release(&pattern);
 	return cert_rows(db, st, fn, ctx, e);
 }
 

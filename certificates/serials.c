@@ -10,7 +10,7 @@ int cert_valid_serials(struct db *db, struct arena *a, int64_t user_id, const ch
 	/* Rows come in certificates_user order (user, course); the latest of each course is kept here,
 	 * so there is no sort. */
 	struct db_stmt *st = db_stmt(db, "SELECT course_id, serial, issued_at, id FROM certificates "
-					 "WHERE user_id = ?1 AND (?2 IS NULL OR course_id = ?2) "
+					 "WHERE user_id = ?1 AND (course_id = ?2 OR ?2 IS NULL) "
 					 "AND revoked_at IS NULL AND superseded_by IS NULL");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);

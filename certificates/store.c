@@ -103,8 +103,8 @@ int cert_list(struct db *db, const char *username, const char *course_id, cert_l
 		user_release(&u);
 	} else {
 		/* The learners listed, then their usernames DB_BATCH at a time: no query per certificate. */
-		struct db_stmt *st = db_stmt(db, "SELECT DISTINCT user_id FROM certificates WHERE ?1 IS NULL OR "
-						 "course_id = ?1 ORDER BY user_id");
+		struct db_stmt *st = db_stmt(db, "SELECT DISTINCT user_id FROM certificates WHERE course_id = ?1 "
+						 "OR ?1 IS NULL ORDER BY user_id");
 		db_bind_text(st, 1, course_id);
 		if (db_collect_ids(st, &users, &nu) < 0)
 			return err_set(e, "cannot read the certificates: %s", db_errstr(db));
@@ -117,7 +117,7 @@ int cert_list(struct db *db, const char *username, const char *course_id, cert_l
 		    db_stmt(db, "SELECT serial, code, user_id, course_id, completed_on, "
 				"CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN superseded_by IS NOT NULL THEN "
 				"'superseded' ELSE 'valid' END FROM certificates "
-				"WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR course_id = ?2) ORDER BY id");
+				"WHERE (user_id = ?1 OR ?1 IS NULL) AND (course_id = ?2 OR ?2 IS NULL) ORDER BY id");
 		if (username)
 			db_bind_int64(st, 1, users[0]);
 		db_bind_text(st, 2, course_id);

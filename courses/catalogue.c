@@ -316,7 +316,7 @@ static int user_enrolments(struct db *db, struct arena *a, int64_t user_id, cons
 {
 	struct db_stmt *st = db_stmt(db, "SELECT course_id, source, enrolled_at, coalesce(started_at, 0), "
 					 "coalesce(completed_at, 0), last_item FROM enrolments "
-					 "WHERE user_id = ?1 AND (?2 IS NULL OR course_id = ?2)");
+					 "WHERE user_id = ?1 AND (course_id = ?2 OR ?2 IS NULL)");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	size_t cap = 0;
@@ -344,7 +344,7 @@ static int user_enrolments(struct db *db, struct arena *a, int64_t user_id, cons
 static int user_progress(struct db *db, struct arena *a, int64_t user_id, const char *course_id, struct user_state *u)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT course_id, item_path FROM progress "
-					 "WHERE user_id = ?1 AND (?2 IS NULL OR course_id = ?2)");
+					 "WHERE user_id = ?1 AND (course_id = ?2 OR ?2 IS NULL)");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	size_t cap = 0;

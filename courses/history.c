@@ -124,8 +124,8 @@ int enrolment_record(struct db *db, const struct enrolment_record *r, struct err
 int progress_record(struct db *db, int64_t user_id, const char *course_id, const char *path, int64_t opened_at,
 		    struct err *e)
 {
-	struct db_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, opened_at) "
-					 "VALUES (?1, ?2, ?3, ?4)");
+	struct db_stmt *st = db_stmt(db, "INSERT INTO progress(user_id, course_id, item_path, opened_at) "
+					 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, path);

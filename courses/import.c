@@ -66,7 +66,7 @@ static int step_done(struct db *db, struct db_stmt *st, struct err *e)
 static int write_package(struct db *db, const struct package *p, const struct pkg_info *in, const char *by,
 			 struct err *e)
 {
-	struct db_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO courses(id, created_at) VALUES (?, ?)");
+	struct db_stmt *st = db_stmt(db, "INSERT INTO courses(id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING");
 	db_bind_text(st, 1, in->id);
 	db_bind_int64(st, 2, now_s());
 	int rc = step_done(db, st, e);
@@ -97,7 +97,6 @@ static int write_package(struct db *db, const struct package *p, const struct pk
 	if (!pkg_id)
 		return err_set(e, "cannot store the package: %s", db_errmsg(db));
 
-	struct db_stmt *blob = db_stmt(db, "INSERT OR IGNORE INTO blobs(sha256, size, data) VALUES (?, ?, ?)");
 	struct db_stmt *pf =
 	    db_stmt(db, "INSERT INTO package_files(package_id, path, sha256, mime) VALUES (?, ?, ?, ?)");
 	for (size_t i = 0; i < p->nfiles && rc == 0; i++) {
@@ -106,12 +105,7 @@ static int write_package(struct db *db, const struct package *p, const struct pk
 			continue; /* transport checksum, checked at load; not content */
 		char hex[65];
 		sha256_hex(f->data, f->len, hex);
-		db_bind_text(blob, 1, hex);
-		db_bind_int64(blob, 2, (int64_t)f->len);
-		db_bind_blob(blob, 3, f->data, f->len);
-		rc = step_done(db, blob, e);
-		db_clear_bindings(blob);
-		if (rc < 0)
+		if ((rc = media_blob_store(db, hex, f->data, f->len, e)) < 0)
 			break;
 		db_bind_int64(pf, 1, pkg_id);
 		db_bind_text(pf, 2, f->path);
@@ -119,7 +113,6 @@ static int write_package(struct db *db, const struct package *p, const struct pk
 		db_bind_text(pf, 4, file_mime(f->path));
 		rc = step_done(db, pf, e);
 	}
-	db_finish(blob);
 	db_finish(pf);
 	if (rc < 0)
 		return -1;
@@ -142,7 +135,8 @@ static int write_package(struct db *db, const struct package *p, const struct pk
 	db_finish(st);
 	if (rc < 0)
 		return -1;
-	st = db_stmt(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
+	st = db_stmt(
+	    db, "UPDATE packages SET active = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE course_id = ? AND language = ?");
 	db_bind_int64(st, 1, pkg_id);
 	db_bind_text(st, 2, in->id);
 	db_bind_text(st, 3, in->language);
@@ -180,7 +174,8 @@ static int reimport(struct db *db, int64_t existing, bool is_active, const struc
 		    "run 'sala courses rollback %s --lang %s --version %s' (or import with --force)",
 		    in->id, in->version, in->language, active, in->version, in->id, in->language, in->version);
 	}
-	struct db_stmt *st = db_stmt(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
+	struct db_stmt *st = db_stmt(
+	    db, "UPDATE packages SET active = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE course_id = ? AND language = ?");
 	db_bind_int64(st, 1, existing);
 	db_bind_text(st, 2, in->id);
 	db_bind_text(st, 3, in->language);
@@ -277,8 +272,8 @@ int package_import_path(struct db *db, const char *path, const struct import_opt
 int package_versions(struct db *db, const char *course_id, const char *lang, struct pkg_version **out, size_t *n)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT id, course_id, language, version, active, imported_at, imported_by, "
-					 "title FROM packages WHERE (?1 IS NULL OR course_id = ?1) AND (?2 IS NULL OR "
-					 "language = ?2) ORDER BY course_id, language, version_num DESC");
+					 "title FROM packages WHERE (course_id = ?1 OR ?1 IS NULL) AND (language = ?2 "
+					 "OR ?2 IS NULL) ORDER BY course_id, language, version_num DESC");
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang);
 	size_t cap = 0;
@@ -326,7 +321,8 @@ int package_rollback(struct db *db, const char *course_id, const char *lang, con
 		db_rollback(db);
 		return err_set(e, "no stored version %s of '%s' in '%s'", version, course_id, lang);
 	}
-	st = db_stmt(db, "UPDATE packages SET active = (id = ?) WHERE course_id = ? AND language = ?");
+	st = db_stmt(
+	    db, "UPDATE packages SET active = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE course_id = ? AND language = ?");
 	db_bind_int64(st, 1, id);
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, lang);

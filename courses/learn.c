@@ -309,8 +309,8 @@ static int record_open(struct db *db, void *arg, struct err *e)
 	const struct open_args *a = arg;
 	int rc = enrol_row(db, a->user_id, a->course_id, "self", NULL, e);
 	if (rc == 0) {
-		struct db_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO progress(user_id, course_id, item_path, "
-						 "opened_at) VALUES (?1, ?2, ?3, ?4)");
+		struct db_stmt *st = db_stmt(db, "INSERT INTO progress(user_id, course_id, item_path, opened_at) "
+						 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
 		db_bind_int64(st, 1, a->user_id);
 		db_bind_text(st, 2, a->course_id);
 		db_bind_text(st, 3, a->path);
@@ -413,7 +413,8 @@ int learn_assign_org(struct db *db, const char *course_id, const char *org_code,
 		return -1;
 	int rc = 0;
 	struct db_stmt *st =
-	    db_stmt(db, "INSERT OR IGNORE INTO org_assignments(course_id, org_id, assigned_at) VALUES (?1, ?2, ?3)");
+	    db_stmt(db, "INSERT INTO org_assignments(course_id, org_id, assigned_at) VALUES (?1, ?2, ?3) "
+			"ON CONFLICT DO NOTHING");
 	db_bind_text(st, 1, course_id);
 	db_bind_int64(st, 2, oid);
 	db_bind_int64(st, 3, now_s());

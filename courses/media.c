@@ -3,6 +3,7 @@
 
 #include <gd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/db.h"
@@ -245,8 +246,85 @@ int media_blob_find(struct db *db, const char *sha256, const char *mime, struct 
 	return rc > 0 ? 0 : rc == 0 ? 1 : -1;
 }
 
+int media_blob_store(struct db *db, const char *sha256, const void *data, size_t len, struct err *e)
+{
+	bool pg = db_engine(db) == DB_ENGINE_PG;
+	/* RETURNING gives a row only when the blob is new: a stored one is never written again. */
+	struct db_stmt *st = db_stmt(db, "INSERT INTO blobs(sha256, size, data) VALUES (?, ?, ?) "
+					 "ON CONFLICT DO NOTHING RETURNING id");
+	db_bind_text(st, 1, sha256);
+	db_bind_int64(st, 2, (int64_t)len);
+	db_bind_blob(st, 3, pg || !len ? "" : data, pg ? 0 : len);
+	int rc = db_step(st);
+	int64_t id = rc == DB_ROW ? db_col_int64(st, 0) : 0;
+	if (rc == DB_ROW)
+		rc = db_step(st);
+	db_clear_bindings(st);
+	db_finish(st);
+	if (rc != DB_DONE)
+		return err_set(e, "cannot store the file '%s': %s", sha256, db_errmsg(db));
+	if (!pg || !id)
+		return 0;
+	st = db_stmt(db, "INSERT INTO blob_chunks(blob_id, n, data) VALUES (?, ?, ?)");
+	for (size_t off = 0, n = 0; off < len && rc == DB_DONE; off += MEDIA_BLOB_CHUNK, n++) {
+		db_bind_int64(st, 1, id);
+		db_bind_int64(st, 2, (int64_t)n);
+		db_bind_blob(st, 3, (const char *)data + off,
+			     len - off < MEDIA_BLOB_CHUNK ? len - off : MEDIA_BLOB_CHUNK);
+		rc = db_step(st);
+		db_reset(st);
+		db_clear_bindings(st);
+	}
+	db_finish(st);
+	if (rc != DB_DONE)
+		return err_set(e, "cannot store the file '%s': %s", sha256, db_errmsg(db));
+	return 0;
+}
+
+/*
+ * PostgreSQL: the pieces of blob_chunks that hold [off, off + n), in one query. A blob with no pieces
+ * at all (a copy that filled blobs.data itself) is read from blobs.data instead.
+ */
+static int chunks_read(const struct media_blob *b, size_t off, void *buf, size_t n)
+{
+	size_t first = off / MEDIA_BLOB_CHUNK, last = (off + n - 1) / MEDIA_BLOB_CHUNK;
+	struct db_stmt *st =
+	    db_stmt(b->db, "SELECT n, data FROM blob_chunks WHERE blob_id = ?1 AND n >= ?2 AND n <= ?3 "
+			   "ORDER BY n");
+	db_bind_int64(st, 1, b->rowid);
+	db_bind_int64(st, 2, (int64_t)first);
+	db_bind_int64(st, 3, (int64_t)last);
+	size_t want = first, done = 0;
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		size_t at = (size_t)db_col_int64(st, 0) * MEDIA_BLOB_CHUNK, len = (size_t)db_col_bytes(st, 1);
+		if ((size_t)db_col_int64(st, 0) != want++)
+			break; /* a piece is missing */
+		size_t from = off > at ? off - at : 0;
+		size_t to = off + n < at + len ? off + n - at : len;
+		if (from >= to || to - from > n - done || at + from != off + done)
+			break; /* not the next bytes: a piece of the wrong size */
+		memcpy((char *)buf + done, (const char *)db_col_blob(st, 1) + from, to - from);
+		done += to - from;
+	}
+	db_finish(st);
+	if (rc < 0)
+		return -1;
+	if (done == n)
+		return 0;
+	if (want == first) /* no pieces: the bytes are in blobs.data */
+		return db_blob_read(b->db, "blobs", "data", b->rowid, off, buf, n);
+	return -1;
+}
+
 int media_blob_read(const struct media_blob *b, size_t off, void *buf, size_t n)
 {
+	if (off + n > b->size || off + n < off)
+		return -1;
+	if (n == 0)
+		return 0;
+	if (db_engine(b->db) == DB_ENGINE_PG)
+		return chunks_read(b, off, buf, n);
 	return db_blob_read(b->db, "blobs", "data", b->rowid, off, buf, n);
 }
 
@@ -273,22 +351,28 @@ int media_file_read(struct db *db, int64_t package_id, const char *path, char **
 {
 	*data = NULL;
 	*len = 0;
-	struct db_stmt *st = db_stmt(db, "SELECT b.data FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 "
+	/* The blob's id and size, then its bytes as media_blob_read() reads them (in pieces on PostgreSQL). */
+	struct db_stmt *st = db_stmt(db, "SELECT b.id, b.size FROM package_files f JOIN blobs b ON b.sha256 = f.sha256 "
 					 "WHERE f.package_id = ? AND f.path = ?");
 	db_bind_int64(st, 1, package_id);
 	db_bind_text(st, 2, path);
 	int rc = db_step_row(st);
-	if (rc > 0) {
-		const void *p = db_col_blob(st, 0);
-		size_t n = (size_t)db_col_bytes(st, 0);
-		*data = xmalloc(n + 1);
-		if (n)
-			memcpy(*data, p, n);
-		(*data)[n] = '\0';
-		*len = n;
-	} else if (rc < 0) {
-		err_set(e, "cannot read the file '%s' of package %lld: %s", path, (long long)package_id, db_errstr(db));
-	}
+	struct media_blob b = {db, 0, 0};
+	if (rc > 0)
+		b = (struct media_blob){db, db_col_int64(st, 0), (size_t)db_col_int64(st, 1)};
 	db_finish(st);
+	if (rc > 0) {
+		*data = xmalloc(b.size + 1);
+		if (media_blob_read(&b, 0, *data, b.size) < 0) {
+			free(*data);
+			*data = NULL;
+			rc = -1;
+		} else {
+			(*data)[b.size] = '\0';
+			*len = b.size;
+		}
+	}
+	if (rc < 0)
+		err_set(e, "cannot read the file '%s' of package %lld: %s", path, (long long)package_id, db_errstr(db));
 	return rc > 0 ? 0 : rc == 0 ? 1 : -1;
 }

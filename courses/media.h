@@ -32,10 +32,10 @@ int media_downscale(const char *ext, const unsigned char *data, size_t len, int 
 		    unsigned char **out, size_t *outlen, struct err *e);
 
 /*
- * A stored media file (table blobs), read a chunk at a time with SQLite's incremental blob I/O, the one
- * place Sala uses it: a download holds at most one chunk in memory, and the connection only while a chunk
- * is read (a handle kept open across slow writes to the client would hold a read transaction, and the WAL
- * could not be checkpointed past it).
+ * A stored media file (table blobs), read a chunk at a time: with SQLite's incremental blob I/O (the one
+ * place Sala uses it), on PostgreSQL from the rows of blob_chunks that cover the chunk. A download holds
+ * at most one chunk in memory, and the connection only while a chunk is read (a handle kept open across
+ * slow writes to the client would hold a read transaction, and the WAL could not be checkpointed past it).
  */
 struct media_blob {
 	struct db *db; /* borrowed: the connection must outlive the reads */
@@ -49,6 +49,14 @@ struct media_blob {
 int media_blob_find(struct db *db, const char *sha256, const char *mime, struct media_blob *b, struct err *e);
 /* Reads n bytes at off into buf (off + n must not pass b->size). 0, or -1 when the read failed. */
 int media_blob_read(const struct media_blob *b, size_t off, void *buf, size_t n);
+/*
+ * Stores a file's bytes as the blob sha256 (64 hex digits of them) unless it is stored already (files are
+ * content-addressed and shared across packages and versions). SQLite: one row of blobs. PostgreSQL: a
+ * blobs row with empty data and the bytes in blob_chunks, MEDIA_BLOB_CHUNK bytes a row, so that a read
+ * fetches only the pieces it needs. Inside the caller's transaction. 0, or -1 with a message.
+ */
+#define MEDIA_BLOB_CHUNK (256 * 1024)
+int media_blob_store(struct db *db, const char *sha256, const void *data, size_t len, struct err *e);
 
 /*
  * A file of a package by its path (a quiz file, say), with what every reader of it needs from its

@@ -183,6 +183,12 @@ int db_collect_ids(struct db_stmt *st, int64_t **ids, size_t *n);
 struct buf;
 void db_params(struct buf *sql, int first, size_t n);
 /*
+ * Appends to pattern the LIKE pattern that finds s anywhere in a text: '%' s '%', with s's ASCII letters
+ * lowered and its '%', '_' and '\' escaped by '\'. Used as `lower(col) LIKE ? ESCAPE '\'`, it matches the
+ * same rows on both engines (SQLite's LIKE ignores ASCII case, PostgreSQL's does not; Khmer has no case).
+ */
+void db_like_contains(struct buf *pattern, const char *s);
+/*
  * The message of this thread's last failed db_step_row() since the last call with clear set, or
  * NULL when none failed. The pool clears it when a connection is lent (db_pool_take()).
  */

@@ -335,6 +335,13 @@ static const char *const migrations[] = {
     "ALTER TABLE packages ADD COLUMN certificate_valid_years INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE certificates ADD COLUMN expires_on TEXT;"
     "CREATE INDEX certificates_expiry ON certificates(expires_on) WHERE expires_on IS NOT NULL;",
+
+    /*
+     * 9: usernames are looked up and ordered as lower(username), the form both engines speak (SQLite's
+     * COLLATE NOCASE is its own): an index on that expression, as PostgreSQL's users_username. (On
+     * PostgreSQL, migration 9 gives text columns the "C" collation and stores files in blob_chunks.)
+     */
+    "CREATE INDEX users_username_lower ON users(lower(username));",
 };
 
 const char *schema_migration(int i)

@@ -12,6 +12,7 @@
  */
 #include "reports/report.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,7 +405,7 @@ static int cmp_cert(const void *a, const void *b)
  * their count. REPORT_EDB in *rc when reading ended on an error (nothing returned).
  */
 static const char cert_sql[] = "SELECT user_id, course_id, issued_at, is_current FROM report_certificates "
-			       "WHERE ?1 IS NULL OR course_id = ?1";
+			       "WHERE course_id = ?1 OR ?1 IS NULL";
 
 static struct cert_rec *load_certificates(struct db *db, const struct report *r, struct learners *seen, size_t *n,
 					  int *rc, struct err *e)
@@ -473,7 +474,7 @@ static bool certified_in(const struct learner *l, const struct cert_rec *recs, i
 static const char scan_sql[] =
     "SELECT l.user_id, l.sex, l.org_path, e.course_id, e.enrolled_at, e.started_at, e.completed_at, "
     "e.best_final, e.pretest FROM report_learners l JOIN report_enrolments e ON e.user_id = l.user_id "
-    "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND (?3 IS NULL OR e.course_id = ?3)";
+    "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND (e.course_id = ?3 OR ?3 IS NULL)";
 
 static int scan(struct db *db, struct report *r, const char *path, struct err *e)
 {
@@ -520,12 +521,12 @@ static int scan(struct db *db, struct report *r, const char *path, struct err *e
 		    .certified = !!(marks & M_CERTIFIED),
 		};
 		if ((marks & M_COMPLETED) && db_col_type(st, 7) != DB_NULL) {
-			double best = db_col_double(st, 7);
+			double best = round(db_col_double(st, 7) * REPORT_SCORE_UNIT);
 			f.score_n = 1;
 			f.score_sum = best;
 			if (db_col_type(st, 8) != DB_NULL) {
 				f.gain_n = 1;
-				f.gain_sum = best - db_col_double(st, 8);
+				f.gain_sum = best - round(db_col_double(st, 8) * REPORT_SCORE_UNIT);
 			}
 		}
 		figures_add(cell_mut(r, org, course, sex), &f);
@@ -650,7 +651,7 @@ bool report_avg_score(const struct report_figures *f, double *out)
 {
 	if (!f->score_n)
 		return false;
-	*out = f->score_sum / (double)f->score_n;
+	*out = f->score_sum / REPORT_SCORE_UNIT / (double)f->score_n;
 	return true;
 }
 
@@ -658,7 +659,7 @@ bool report_avg_gain(const struct report_figures *f, double *out)
 {
 	if (!f->gain_n)
 		return false;
-	*out = f->gain_sum / (double)f->gain_n;
+	*out = f->gain_sum / REPORT_SCORE_UNIT / (double)f->gain_n;
 	return true;
 }
 

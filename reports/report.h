@@ -45,8 +45,14 @@ enum report_sex { SEX_FEMALE, SEX_MALE, SEX_OTHER, SEX_UNSPECIFIED, SEX_COUNT };
 /* "female", "male", "other", "unspecified"; "all" for REPORT_ALL. */
 const char *report_sex_name(int sex);
 
+#define REPORT_SCORE_UNIT 10000.0
 struct report_figures {
 	int64_t enrolled, started, completed, certified;
+	/*
+	 * The sums are of whole ten-thousandths of a point (REPORT_SCORE_UNIT), integers held exactly in a
+	 * double: the same totals in any order of rows, so both engines, which return rows in their own
+	 * order, give the same averages to the last digit.
+	 */
 	int64_t score_n; /* completions with a final score */
 	double score_sum;
 	int64_t gain_n; /* of those, completions with a pretest */

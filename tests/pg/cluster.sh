@@ -5,7 +5,8 @@
 #   tests/pg/cluster.sh kill DIR / restart DIR   stop the server without removing DIR / start it again
 # PostgreSQL refuses to run as root: as root, initdb and the server run as the postgres user (created by
 # Debian's postgresql-15 package). The server listens on 127.0.0.1 on an ephemeral port and on a Unix
-# socket in DIR; authentication is trust, for user sala (a superuser) only.
+# socket in DIR; authentication is trust, for user sala (a superuser) only. It runs with fsync=off (tests
+# need no durability) unless SALA_PG_FSYNC=on (the benchmarks' durable writes).
 set -eu
 BIN=/usr/lib/postgresql/15/bin
 as_pg() {
@@ -25,7 +26,7 @@ start)
 	port=$(free_port)
 	echo "$port" >"$dir/port"
 	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir/port"
-	as_pg "$BIN/pg_ctl" -D "$dir/data" -o "-k $dir -c listen_addresses=127.0.0.1 -p $port -c fsync=off" \
+	as_pg "$BIN/pg_ctl" -D "$dir/data" -o "-k $dir -c listen_addresses=127.0.0.1 -p $port -c fsync=${SALA_PG_FSYNC:-off}" \
 		-l "$dir/log" -w start >/dev/null || { cat "$dir/log" >&2; rm -rf "$dir"; exit 1; }
 	as_pg "$BIN/createdb" -h "$dir" -p "$port" -U sala sala
 	echo "$dir postgresql://sala@127.0.0.1:$port/sala"
@@ -43,7 +44,7 @@ kill)
 restart)
 	dir=${2:?usage: cluster.sh restart DIR}
 	port=$(cat "$dir/port")
-	as_pg "$BIN/pg_ctl" -D "$dir/data" -o "-k $dir -c listen_addresses=127.0.0.1 -p $port -c fsync=off" \
+	as_pg "$BIN/pg_ctl" -D "$dir/data" -o "-k $dir -c listen_addresses=127.0.0.1 -p $port -c fsync=${SALA_PG_FSYNC:-off}" \
 		-l "$dir/log" -w start >/dev/null
 	;;
 *)
