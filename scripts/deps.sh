@@ -4,8 +4,8 @@
 set -e
 RUN="build-essential pkg-config libcivetweb-dev libsqlite3-dev sqlite3 libpq-dev libarchive-dev libcmark-dev
 libgd-dev libyaml-dev libsodium-dev zlib1g-dev libraqm-dev libfreetype-dev libqrencode-dev libhpdf-dev
-libunistring-dev libcsv-dev libpng-dev libjansson-dev libpwquality-dev cracklib-runtime fonts-khmeros fonts-noto-core"
-TEST="libcmocka-dev python3 poppler-utils zbar-tools chromium nodejs npm clang libclang-rt-14-dev zip unzip
+libunistring-dev libcsv-dev libpng-dev libjansson-dev libpwquality-dev libxlsxwriter-dev cracklib-runtime fonts-khmeros fonts-noto-core"
+TEST="libcmocka-dev python3 python3-openpyxl poppler-utils zbar-tools chromium nodejs npm clang libclang-rt-14-dev zip unzip
 debhelper dpkg-dev nginx openssl curl adduser systemd postgresql-15 clang-format cppcheck"
 DEB="debhelper dpkg-dev"
 BENCH="wrk clang"
