@@ -15,14 +15,17 @@
 
 /*
  * The workbook, written beside OUT under a temporary name (OUT.part-PID-XXXXXX)
- * and committed over OUT: OUT is never half a file. Course titles in lang.
+ * and committed over OUT: OUT is never half a file. Course titles in lang, as on the dashboard.
  */
 static void write_xlsx(struct db *db, const struct report *r, unsigned by, const char *lang, const char *out)
 {
 	report_xlsx_messages_register();
 	char **titles = xcalloc(r->ncourses + 1, sizeof *titles);
-	for (size_t i = 0; i < r->ncourses; i++)
+	for (size_t i = 0; i < r->ncourses; i++) { /* the dashboard's rule: the title, else the id */
 		titles[i] = course_title_get(db, r->courses[i], lang);
+		if (!titles[i])
+			titles[i] = xstrdup(r->courses[i]);
+	}
 	cli_remove_stale(out, ".part-");
 	char *part = xasprintf("%s.part-%ld-XXXXXX", out, (long)getpid());
 	int fd = mkstemp(part);
