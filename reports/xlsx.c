@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unictype.h>
 #include <unistr.h>
 #include <xlsxwriter.h>
 
@@ -61,8 +62,7 @@ static const struct msg xlsx_msgs[] = {
      "សន្ទស្សន៍សមភាពយេនឌ័រ (អត្រាបញ្ចប់របស់ស្ត្រី ÷ អត្រាបញ្ចប់របស់បុរស)"},
     {"1.00 means parity; below 1, women complete less often than men; above 1, more often.",
      "1.00 មានន័យថាស្មើភាព។ តិចជាង 1 ស្ត្រីបញ្ចប់តិចជាងបុរស។ លើសពី 1 ស្ត្រីបញ្ចប់ច្រើនជាងបុរស។"},
-    {"An empty cell: the figure is undefined (nothing to divide by).",
-     "ក្រឡាទទេ៖ តួលេខនេះមិនអាចកំណត់បាន (គ្មានអ្វីសម្រាប់ចែក)។"},
+    {"An empty cell: the figure is undefined (nothing to divide by).", "ក្រឡាទទេ៖ តួលេខនេះមិនអាចកំណត់បាន (គ្មានអ្វីសម្រាប់ចែក)។"},
     {"Measure", "រង្វាស់"},
     {"Women", "ស្ត្រី"},
     {"Men", "បុរស"},
@@ -119,38 +119,53 @@ static int64_t measure(const struct report_figures *f, int m)
 	return v[m];
 }
 
+/* Whether a character cluster may end before character i of cp[0..n): not before a mark, nor after a coeng. */
+static bool cluster_starts(const ucs4_t *cp, size_t i)
+{
+	return !uc_is_general_category(cp[i], UC_CATEGORY_M) && cp[i - 1] != 0x17D2;
+}
+
 void report_xlsx_sheet_name(const char *name, char out[128])
 {
 	const uint8_t *s = (const uint8_t *)(name ? name : "");
-	size_t o = 0, units = 0, len = strlen((const char *)s);
+	size_t len = strlen((const char *)s);
+	ucs4_t cp[40];
+	size_t at[41], n = 0, units = 0;
 	if (*s == '\'')
 		s++, len--;
-	while (len) {
-		ucs4_t c;
-		int n = u8_mbtouc(&c, s, len);
-		size_t w = c >= 0x10000 ? 2 : 1; /* Excel counts UTF-16 units */
-		if (units + w > 31 || o + (size_t)n >= 127)
+	/* The characters that fit in 31 UTF-16 units (Excel's count), plus the one after them, if any. */
+	for (size_t off = 0; off < len && n < 40;) {
+		int k = u8_mbtouc(&cp[n], s + off, len - off);
+		at[n] = off;
+		units += cp[n] >= 0x10000 ? 2 : 1;
+		off += (size_t)k;
+		at[++n] = off;
+		if (units > 31)
 			break;
-		if (c == 0xFFFD && n == 1) { /* not UTF-8 */
-			out[o++] = '_';
-		} else if (c < 0x20 || strchr("[]:*?/\\", (int)c)) {
+	}
+	size_t keep = n;
+	if (units > 31) { /* cut: at the start of the character cluster the 32nd unit falls in */
+		keep = n - 1;
+		size_t k = keep;
+		while (k > 1 && !cluster_starts(cp, k))
+			k--;
+		if (k > 1 || cluster_starts(cp, k))
+			keep = k;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < keep; i++) {
+		size_t w = at[i + 1] - at[i];
+		bool bad =
+		    (cp[i] == 0xFFFD && w == 1) || cp[i] < 0x20 || (cp[i] < 0x80 && strchr("[]:*?/\\", (int)cp[i]));
+		if (bad) {
 			out[o++] = '_';
 		} else {
-			memcpy(out + o, s, (size_t)n);
-			o += (size_t)n;
+			memcpy(out + o, s + at[i], w);
+			o += w;
 		}
-		units += w;
-		s += n;
-		len -= (size_t)n;
 	}
 	out[o] = '\0';
-	if (len) { /* cut: a coeng asks for a consonant after it, which was cut away */
-		while (o >= 3 && memcmp(out + o - 3, "\xE1\x9F\x92", 3) == 0)
-			out[o -= 3] = '\0';
-		while (o && out[o - 1] == ' ')
-			out[--o] = '\0';
-	}
-	while (o && out[o - 1] == '\'')
+	while (o && (out[o - 1] == '\'' || (keep < n && out[o - 1] == ' ')))
 		out[--o] = '\0';
 	if (!o)
 		snprintf(out, 128, "Sheet");
@@ -220,8 +235,9 @@ static void date_cell(struct book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_
 	time_t tt = (time_t)t;
 	struct tm tm;
 	gmtime_r(&tt, &tm);
-	lxw_datetime d = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, with_time ? tm.tm_hour : 0,
-			  with_time ? tm.tm_min : 0, with_time ? tm.tm_sec : 0};
+	lxw_datetime d = {
+	    tm.tm_year + 1900,	      tm.tm_mon + 1, tm.tm_mday, with_time ? tm.tm_hour : 0, with_time ? tm.tm_min : 0,
+	    with_time ? tm.tm_sec : 0};
 	worksheet_write_datetime(ws, row, col, &d, with_time ? b->stamp : b->date);
 }
 
@@ -423,7 +439,9 @@ static void course_cells(struct book *b, lxw_worksheet *ws, lxw_row_t row, lxw_c
 
 static void breakdown_sheet(struct book *b, const struct report *r, int kind, bool by_sex)
 {
-	const char *name = kind == SHEET_ORG ? "By org unit" : kind == SHEET_COURSE ? "By course" : "By org unit and course";
+	const char *name = kind == SHEET_ORG	  ? "By org unit"
+			   : kind == SHEET_COURSE ? "By course"
+						  : "By org unit and course";
 	lxw_worksheet *ws = sheet(b, name);
 	if (!ws)
 		return;

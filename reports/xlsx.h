@@ -55,8 +55,9 @@ const struct msg *report_xlsx_messages(size_t *n);
 /*
  * A valid sheet name made from name into out: Excel refuses []:*?/\ (each
  * becomes '_'), a leading or trailing apostrophe, and more than 31 characters
- * (UTF-16 units). A longer name is cut at a character boundary, and a Khmer
- * coeng (U+17D2) left hanging at the end is dropped with the cut. Empty: "Sheet".
+ * (UTF-16 units). A longer name is cut where a character cluster starts (never
+ * before a combining mark such as a Khmer vowel sign, nor after a coeng), so
+ * no cluster is left broken. Empty: "Sheet".
  */
 void report_xlsx_sheet_name(const char *name, char out[128]);
 
