@@ -2,6 +2,7 @@
 with a real reader (openpyxl, Debian's python3-openpyxl) shows the figures of the JSON export and the
 dashboard for the same query, with codes as text cells, numbers as numeric cells, rates as fractions
 with a percent format, Khmer strings byte for byte, the definitions sheet, and the manager's scope."""
+import atexit
 import io
 import os
 import re
@@ -35,6 +36,7 @@ class Ctx:
 def ctx():
     if Ctx.srv is None or Ctx.srv.proc is None:
         Ctx.srv = Server()
+        atexit.register(test_zz_stop)  # run.py -j runs each test in a process of its own: stop it there too
         build(Ctx.srv.db)
         c = sqlite3.connect(Ctx.srv.db, timeout=30)
         code, en, km, parent = ZERO_UNIT
