@@ -129,8 +129,8 @@ void report_xlsx_sheet_name(const char *name, char out[128])
 {
 	const uint8_t *s = (const uint8_t *)(name ? name : "");
 	size_t len = strlen((const char *)s);
-	ucs4_t cp[40];
-	size_t at[41], n = 0, units = 0;
+	ucs4_t cp[40] = {0};
+	size_t at[41] = {0}, n = 0, units = 0;
 	if (*s == '\'')
 		s++, len--;
 	/* The characters that fit in 31 UTF-16 units (Excel's count), plus the one after them, if any. */
