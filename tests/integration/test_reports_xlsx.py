@@ -313,6 +313,22 @@ def test_dashboard_offers_xlsx_beside_each_csv():
     assert "XLSX៖ តាមអង្គភាព និងភេទ" in html
 
 
+def test_unwritable_temporary_folder_is_a_clear_error():
+    """A workbook that cannot be written is a 500 page saying so, a log line naming the cause, and the
+    server goes on serving (the CSV of the same query still works)."""
+    srv = Server(extra_env={"TMPDIR": "/nonexistent-sala-tmp"})
+    try:
+        c = srv.client()
+        c.login("admin")
+        r = c.get("/reports.xlsx?org=05&period=all&by=org,sex&lang=en")
+        assert r.status == 500 and r.body[:2] != b"PK", r.status
+        assert "The file could not be written" in r.text
+        assert "report.xlsx" in srv.logtext() and "/nonexistent-sala-tmp" in srv.logtext()
+        assert c.get("/reports.csv?org=05&period=all&by=org,sex").status == 200
+    finally:
+        srv.stop()
+
+
 def test_zz_stop():
     if Ctx.srv:
         Ctx.srv.stop()
