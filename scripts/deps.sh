@@ -2,11 +2,11 @@
 # Installs the Debian packages Sala needs. Usage: scripts/deps.sh run|test|bench|deb
 # Only missing packages are installed; apt-get runs via sudo when not root.
 set -e
-RUN="build-essential pkg-config libcivetweb-dev libsqlite3-dev sqlite3 libpq-dev libarchive-dev libcmark-dev
+RUN="build-essential pkg-config libcivetweb-dev libsqlite3-dev sqlite3 libpq-dev libarchive-dev libcmark-dev libxlsxwriter-dev
 libgd-dev libyaml-dev libsodium-dev zlib1g-dev libraqm-dev libfreetype-dev libqrencode-dev libhpdf-dev
-libunistring-dev libcsv-dev libpng-dev libjansson-dev libpwquality-dev libxlsxwriter-dev cracklib-runtime fonts-khmeros fonts-noto-core"
-TEST="libcmocka-dev python3 python3-openpyxl poppler-utils zbar-tools chromium nodejs npm clang libclang-rt-14-dev zip unzip
-debhelper dpkg-dev nginx openssl curl adduser systemd postgresql-15 clang-format cppcheck"
+libunistring-dev libcsv-dev libpng-dev libjansson-dev libpwquality-dev cracklib-runtime fonts-khmeros fonts-noto-core"
+TEST="libcmocka-dev python3 poppler-utils zbar-tools chromium nodejs npm clang libclang-rt-14-dev zip unzip
+debhelper dpkg-dev nginx openssl curl adduser systemd postgresql-15 clang-format cppcheck python3-openpyxl"
 DEB="debhelper dpkg-dev"
 BENCH="wrk clang"
 case "$1" in
