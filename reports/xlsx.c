@@ -131,7 +131,7 @@ void report_xlsx_sheet_name(const char *name, char out[128])
 	size_t len = strlen((const char *)s);
 	ucs4_t cp[40] = {0};
 	size_t at[41] = {0}, n = 0, units = 0;
-	if (*s == '\'')
+	while (*s == '\'')
 		s++, len--;
 	/* The characters that fit in 31 UTF-16 units (Excel's count), plus the one after them, if any. */
 	for (size_t off = 0; off < len && n < 40;) {
@@ -174,7 +174,7 @@ void report_xlsx_sheet_name(const char *name, char out[128])
 /* The workbook being written: its formats and the reader's language. */
 struct book {
 	lxw_workbook *wb;
-	lxw_format *head, *title, *wrap, *date, *stamp, *count, *dec1, *dec2, *pct;
+	lxw_format *head, *title, *date, *stamp, *count, *dec1, *dec2, *pct;
 	const struct report_xlsx_opts *o;
 	const char *lang;
 	bool failed;

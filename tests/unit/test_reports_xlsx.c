@@ -38,6 +38,7 @@ static void test_sheet_names(void **state)
 	    {"'quoted'", "quoted"},
 	    {"", "Sheet"},
 	    {"'", "Sheet"},
+	    {"''x''", "x"},
 	    {"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"},
 	    /* Khmer cut at 31 characters would split តេ (the vowel sign is the 32nd): the cluster goes whole. */
 	    {"ការរីកចម្រើនការសិក្សាជាមធ្យម (តេស្តចុងក្រោយ − តេស្តមុន)", "ការរីកចម្រើនការសិក្សាជាមធ្យម ("},
