@@ -117,7 +117,7 @@ bool attempt_key_valid(const struct attempt *a, const char *key)
 	const struct attempt_item *it = &a->items[k];
 	const struct question *qu = &a->quiz.questions[it->question];
 	if (!*end)
-		return qu->type != Q_MULTI && qu->type != Q_MATCH;
+		return qu->type != Q_MULTI && qu->type != Q_MATCH && qu->type != Q_DESCRIPTION && qu->type != Q_ESSAY;
 	int sub;
 	if (*end != '_' || !parse_index(end + 1, 1 << 20, &sub))
 		return false;
@@ -173,6 +173,9 @@ int attempt_answers_from_getter(const struct attempt *a, answer_get_fn get, void
 				goto bad;
 			an->text = xstrdup(val);
 			break;
+		case Q_ESSAY:
+		case Q_DESCRIPTION:
+			break; /* nothing to answer */
 		case Q_MATCH: {
 			bool any = false;
 			an->nchosen = (int)qu->npairs;

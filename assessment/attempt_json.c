@@ -7,8 +7,7 @@
 
 static const char *type_name(enum question_type t)
 {
-	static const char *const names[] = {"single", "multi", "short", "match", "numeric", "truefalse"};
-	return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "single";
+	return quiz_type_name(t);
 }
 
 static void json_num(struct buf *b, double v)
@@ -136,8 +135,10 @@ void attempt_result_json(struct buf *b, const struct attempt *a)
 			break;
 		case Q_NUMERIC:
 			buf_puts(b, ",\"accepted\":[");
-			for (size_t j = 0; j < qu->nnums; j++) {
-				buf_printf(b, "%s{\"min\":", j ? "," : "");
+			for (size_t j = 0, c = 0; j < qu->nnums; j++) {
+				if (qu->nums[j].any)
+					continue; /* "any other answer" accepts nothing in particular */
+				buf_printf(b, "%s{\"min\":", c++ ? "," : "");
 				json_num(b, qu->nums[j].min);
 				buf_puts(b, ",\"max\":");
 				json_num(b, qu->nums[j].max);
@@ -160,6 +161,9 @@ void attempt_result_json(struct buf *b, const struct attempt *a)
 			}
 			buf_puts(b, "]");
 			break;
+		case Q_ESSAY:
+		case Q_DESCRIPTION:
+			break; /* not scored */
 		}
 		buf_puts(b, "}");
 	}

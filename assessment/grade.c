@@ -35,14 +35,16 @@ void answer_release(struct answer *ans)
 	memset(ans, 0, sizeof *ans);
 }
 
-char *grade_text_norm(const char *s)
+/* grade_text_norm(), with case kept when fold is false. */
+static char *text_norm(const char *s, bool fold)
 {
 	size_t n = strlen(s);
 	if (u8_check((const uint8_t *)s, n))
 		return NULL;
 	size_t flen = 0;
 	/* Case folding with NFC applied to the result: composed and decomposed input meet. */
-	uint8_t *f = u8_casefold((const uint8_t *)s, n, NULL, UNINORM_NFC, NULL, &flen);
+	uint8_t *f = fold ? u8_casefold((const uint8_t *)s, n, NULL, UNINORM_NFC, NULL, &flen)
+			  : u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, NULL, &flen);
 	if (!f)
 		return NULL;
 	struct buf b = BUF_INIT;
@@ -73,6 +75,11 @@ char *grade_text_norm(const char *s)
 	char *r = xstrdup(buf_str(&b));
 	buf_release(&b);
 	return r;
+}
+
+char *grade_text_norm(const char *s)
+{
+	return text_norm(s, true);
 }
 
 bool grade_text_equal(const char *expected, const char *given)
@@ -150,30 +157,112 @@ static double grade_choice(const struct question *q, const struct answer *ans)
 	return clamp01(sum);
 }
 
+/* Does s[0..n) occur in the normalised pattern's literal form? Copies bit with "\*" read as '*'. */
+static size_t literal(const char *p, size_t n, char *out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\\' && i + 1 < n && p[i + 1] == '*')
+			i++;
+		out[k++] = p[i];
+	}
+	out[k] = '\0';
+	return k;
+}
+
+bool grade_text_match(const char *pattern, const char *given, bool case_sensitive)
+{
+	if (!pattern || !given)
+		return false;
+	char *p = text_norm(pattern, !case_sensitive), *g = text_norm(given, !case_sensitive);
+	bool ok = false;
+	if (!p || !g || !g[0])
+		goto out;
+	/* Moodle: runs of unescaped '*' match any text, "\*" is a star, the rest matches exactly, anchored. */
+	size_t pn = strlen(p), gn = strlen(g);
+	char *bit = xmalloc(pn + 1);
+	size_t gi = 0, i = 0;
+	bool first = true;
+	ok = true;
+	while (ok) {
+		size_t j = i;
+		while (j < pn && !(p[j] == '*' && (j == 0 || p[j - 1] != '\\')))
+			j++;
+		size_t bl = literal(p + i, j - i, bit);
+		bool last = j >= pn;
+		if (first && last) {
+			ok = bl == gn && memcmp(bit, g, bl) == 0;
+		} else if (first) {
+			ok = bl <= gn && memcmp(bit, g, bl) == 0;
+			gi = bl;
+		} else if (last) {
+			ok = gn - gi >= bl && memcmp(bit, g + gn - bl, bl) == 0;
+		} else if (bl) {
+			char *at = strstr(g + gi, bit);
+			ok = at != NULL;
+			if (ok)
+				gi = (size_t)(at - g) + bl;
+		}
+		if (last)
+			break;
+		first = false;
+		i = j;
+		while (i < pn && p[i] == '*')
+			i++;
+	}
+	free(bit);
+out:
+	free(p);
+	free(g);
+	return ok;
+}
+
 static double grade_short(const struct question *q, const struct answer *ans)
 {
 	if (!ans->text)
 		return 0;
 	double best = 0;
-	for (size_t i = 0; i < q->noptions; i++)
-		if (q->options[i].weight > best && grade_text_equal(q->options[i].text, ans->text))
-			best = q->options[i].weight;
+	for (size_t i = 0; i < q->noptions; i++) {
+		const struct option *o = &q->options[i];
+		if (q->wildcard) {
+			/* Moodle: the first accepted answer that matches gives the score, even a lower one. */
+			if (grade_text_match(o->text, ans->text, q->case_sensitive))
+				return clamp01(o->weight);
+		} else if (o->weight > best && grade_text_equal(o->text, ans->text)) {
+			best = o->weight;
+		}
+	}
 	return clamp01(best);
+}
+
+int grade_short_match(const struct question *q, const char *given)
+{
+	for (size_t i = 0; given && i < q->noptions; i++)
+		if (q->wildcard ? grade_text_match(q->options[i].text, given, q->case_sensitive)
+				: grade_text_equal(q->options[i].text, given))
+			return (int)i;
+	return -1;
+}
+
+int grade_numeric_match(const struct question *q, const char *given)
+{
+	double v;
+	if (!given || grade_parse_number(given, &v) < 0)
+		return -1;
+	for (size_t i = 0; i < q->nnums; i++) {
+		const struct numeric *nu = &q->nums[i];
+		double eps = 1e-9 * (fabs(nu->min) + fabs(nu->max) + 1);
+		if (nu->any || (v >= nu->min - eps && v <= nu->max + eps))
+			return (int)i;
+	}
+	return -1;
 }
 
 static double grade_numeric(const struct question *q, const struct answer *ans)
 {
-	double v;
-	if (!ans->text || grade_parse_number(ans->text, &v) < 0)
-		return 0;
-	double best = 0;
-	for (size_t i = 0; i < q->nnums; i++) {
-		const struct numeric *nu = &q->nums[i];
-		double eps = 1e-9 * (fabs(nu->min) + fabs(nu->max) + 1);
-		if (v >= nu->min - eps && v <= nu->max + eps && nu->weight > best)
-			best = nu->weight;
-	}
-	return clamp01(best);
+	/* As Moodle: the first answer whose range holds the number ("*" holds any) gives the score. */
+	int i = grade_numeric_match(q, ans->text);
+	return i < 0 ? 0 : clamp01(q->nums[i].weight);
 }
 
 static double grade_match(const struct question *q, const struct answer *ans)
@@ -207,6 +296,14 @@ double grade_question(const struct question *q, const struct answer *ans)
 		return grade_numeric(q, ans);
 	case Q_MATCH:
 		return grade_match(q, ans);
+	case Q_ESSAY:
+	case Q_DESCRIPTION:
+		return 0;
 	}
 	return 0;
+}
+
+bool grade_scored(const struct question *q)
+{
+	return q->type != Q_DESCRIPTION && q->type != Q_ESSAY;
 }

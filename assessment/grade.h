@@ -21,6 +21,18 @@ struct answer {
 
 /* Score of ans for q, 0..1. An answer naming options out of range scores 0. */
 double grade_question(const struct question *q, const struct answer *ans);
+/* False for questions that carry no mark (descriptions): they count in no score. */
+bool grade_scored(const struct question *q);
+/*
+ * Moodle's short-answer wildcards over grade_text_norm() forms (case kept
+ * when case_sensitive): runs of '*' in pattern match any text, "\*"
+ * matches a star, the rest must match the whole answer.
+ */
+bool grade_text_match(const char *pattern, const char *given, bool case_sensitive);
+/* The accepted answer (option index) that given matches first, or -1 (short answers). */
+int grade_short_match(const struct question *q, const char *given);
+/* The numerical answer (index in nums) that given matches first, or -1. */
+int grade_numeric_match(const struct question *q, const char *given);
 /* True when the answer says anything at all. */
 bool answer_given(const struct answer *ans);
 void answer_release(struct answer *ans);

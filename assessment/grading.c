@@ -11,11 +11,14 @@ void attempt_grade_all(struct attempt *a)
 	free(a->item_scores);
 	a->item_scores = xcalloc((size_t)a->nitems + 1, sizeof *a->item_scores);
 	double sum = 0;
+	int scored = 0;
 	for (int k = 0; k < a->nitems; k++) {
-		a->item_scores[k] = grade_question(&a->quiz.questions[a->items[k].question], &a->answers[k]);
+		const struct question *qu = &a->quiz.questions[a->items[k].question];
+		a->item_scores[k] = grade_question(qu, &a->answers[k]);
 		sum += a->item_scores[k];
+		scored += grade_scored(qu); /* descriptions carry no mark */
 	}
-	double pct = a->nitems ? 100.0 * sum / a->nitems : 0;
+	double pct = scored ? 100.0 * sum / scored : 0;
 	a->score = round(pct * 100.0) / 100.0;
 }
 

@@ -4,12 +4,15 @@
 #include <cmark.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistr.h>
 
+#include "assessment/quiz_dump.h"
 #include "assessment/quiz_private.h"
 #include "lib/buf.h"
+#include "lib/html.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 
@@ -20,6 +23,19 @@ void quiz_problem(struct quiz_parser *p, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	problem_vadd(p->pr, p->name, line, fmt, ap);
 	va_end(ap);
+}
+
+void quiz_warn(struct quiz_parser *p, int line, const char *fmt, ...)
+{
+	p->nwarnings++;
+	if (!p->pr)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	problem_warn(p->pr, p->name, line, "%s", msg);
 }
 
 /* cmark's allocations go through xmalloc's: out of memory is one clear message, not cmark's abort(). */
@@ -77,6 +93,179 @@ char *quiz_text_html(const char *s, bool block)
 	buf_putc(&b, '\0');
 	b.len--;
 	return buf_detach(&b, NULL);
+}
+
+char *quiz_fmt_html(enum quiz_fmt f, const char *text, bool block, char **plain,
+		    bool (*img)(void *, const char *, struct buf *), void *img_ctx)
+{
+	if (f == QF_MARKDOWN || f == QF_PLAIN) {
+		if (plain)
+			*plain = xstrdup(text);
+		return f == QF_MARKDOWN ? quiz_md_html(text, strlen(text), !block) : quiz_text_html(text, block);
+	}
+	/* Text with no markup and no entity reads the same as plain text: no parser needed (most GIFT answers). */
+	if (!strpbrk(text, "<&") && (f == QF_MOODLE || !strchr(text, '\n'))) {
+		if (plain)
+			*plain = xstrdup(text);
+		return quiz_text_html(text, block);
+	}
+	if (f == QF_HTML)
+		return html_clean(text, strlen(text), block, img, img_ctx, plain);
+	/* Moodle auto-format: HTML allowed, and a line break in the text is a line break on the page. */
+	struct buf b = BUF_INIT;
+	for (const char *s = text; *s; s++) {
+		if (*s == '\n')
+			buf_puts(&b, "<br>");
+		else
+			buf_putc(&b, *s);
+	}
+	char *h = html_clean(buf_str(&b), b.len, block, img, img_ctx, plain);
+	buf_release(&b);
+	return h;
+}
+
+void quiz_drop_last(struct quiz *q)
+{
+	if (q->nquestions == 0)
+		return;
+	/* quiz_free() frees by count: free this one alone. */
+	struct quiz one = {.questions = xmalloc(sizeof *q->questions), .nquestions = 1};
+	one.questions[0] = q->questions[--q->nquestions];
+	quiz_free(&one);
+}
+
+const char *quiz_type_name(enum question_type t)
+{
+	switch (t) {
+	case Q_SINGLE:
+		return "single";
+	case Q_MULTI:
+		return "multi";
+	case Q_SHORT:
+		return "short";
+	case Q_MATCH:
+		return "match";
+	case Q_NUMERIC:
+		return "numeric";
+	case Q_TRUEFALSE:
+		return "truefalse";
+	case Q_ESSAY:
+		return "essay";
+	case Q_DESCRIPTION:
+		return "description";
+	}
+	return "unknown";
+}
+
+static void json_num(struct buf *b, double v)
+{
+	buf_printf(b, "%.10g", v);
+}
+
+void quiz_dump_json(const struct quiz *q, struct buf *b)
+{
+	buf_puts(b, "{\"title\":");
+	buf_json_str(b, q->title);
+	buf_printf(b,
+		   ",\"pass_mark\":%d,\"attempts\":%d,\"shuffle\":%s,\"draw\":%d,\"minutes\":%d,\"kind\":\"%s\","
+		   "\"questions\":[",
+		   q->pass_mark, q->attempts, q->shuffle ? "true" : "false", q->draw, q->minutes,
+		   quiz_kind_name(q->kind));
+	for (size_t i = 0; i < q->nquestions; i++) {
+		const struct question *qu = &q->questions[i];
+		buf_printf(b, "%s\n{\"line\":%d,\"type\":\"%s\",\"title\":", i ? "," : "", qu->line,
+			   quiz_type_name(qu->type));
+		buf_json_str(b, qu->title);
+		buf_puts(b, ",\"text\":");
+		buf_json_str(b, qu->text);
+		buf_puts(b, ",\"html\":");
+		buf_json_str(b, qu->html);
+		buf_puts(b, ",\"feedback\":");
+		buf_json_str(b, qu->feedback);
+		if (qu->type == Q_SHORT)
+			buf_printf(b, ",\"wildcard\":%s,\"case_sensitive\":%s", qu->wildcard ? "true" : "false",
+				   qu->case_sensitive ? "true" : "false");
+		buf_puts(b, ",\"options\":[");
+		for (size_t k = 0; k < qu->noptions; k++) {
+			const struct option *o = &qu->options[k];
+			buf_puts(b, k ? ",{\"text\":" : "{\"text\":");
+			buf_json_str(b, o->text);
+			buf_puts(b, ",\"html\":");
+			buf_json_str(b, o->html);
+			buf_puts(b, ",\"weight\":");
+			json_num(b, o->weight);
+			buf_printf(b, ",\"right\":%s,\"feedback\":", o->right ? "true" : "false");
+			buf_json_str(b, o->feedback);
+			buf_putc(b, '}');
+		}
+		buf_puts(b, "],\"pairs\":[");
+		for (size_t k = 0; k < qu->npairs; k++) {
+			buf_puts(b, k ? ",{\"left\":" : "{\"left\":");
+			buf_json_str(b, qu->pairs[k].left);
+			buf_puts(b, ",\"right\":");
+			buf_json_str(b, qu->pairs[k].right);
+			buf_putc(b, '}');
+		}
+		buf_puts(b, "],\"numeric\":[");
+		for (size_t k = 0; k < qu->nnums; k++) {
+			const struct numeric *nu = &qu->nums[k];
+			buf_printf(b, "%s{\"any\":%s", k ? "," : "", nu->any ? "true" : "false");
+			if (!nu->any) {
+				buf_puts(b, ",\"value\":");
+				json_num(b, nu->value);
+				buf_puts(b, ",\"min\":");
+				json_num(b, nu->min);
+				buf_puts(b, ",\"max\":");
+				json_num(b, nu->max);
+			}
+			buf_puts(b, ",\"weight\":");
+			json_num(b, nu->weight);
+			buf_puts(b, ",\"feedback\":");
+			buf_json_str(b, nu->feedback);
+			buf_putc(b, '}');
+		}
+		buf_puts(b, "]}");
+	}
+	buf_puts(b, "\n],\"files\":[");
+	for (size_t i = 0; i < q->nfiles; i++) {
+		buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+		buf_json_str(b, q->files[i].name);
+		buf_printf(b, ",\"url\":\"/media/%s.%s\"}", q->files[i].sha256, q->files[i].ext);
+	}
+	buf_puts(b, "]}\n");
+}
+
+void quiz_dump_text(const char *name, const struct quiz *q, struct buf *b)
+{
+	for (size_t i = 0; i < q->nquestions; i++) {
+		const struct question *qu = &q->questions[i];
+		buf_printf(b, "%s:%d: %s: %s\n", name, qu->line, quiz_type_name(qu->type), qu->text);
+		for (size_t k = 0; k < qu->noptions; k++)
+			buf_printf(b, "  %+g%% %s\n", 100 * qu->options[k].weight, qu->options[k].text);
+		for (size_t k = 0; k < qu->npairs; k++)
+			buf_printf(b, "  %s -> %s\n", qu->pairs[k].left, qu->pairs[k].right);
+		for (size_t k = 0; k < qu->nnums; k++) {
+			const struct numeric *nu = &qu->nums[k];
+			if (nu->any)
+				buf_printf(b, "  %+g%% any other answer\n", 100 * nu->weight);
+			else
+				buf_printf(b, "  %+g%% %g..%g\n", 100 * nu->weight, nu->min, nu->max);
+		}
+	}
+}
+
+int quiz_dump(const char *name, const char *data, size_t len, bool json, struct buf *out, struct problems *pr)
+{
+	struct quiz q;
+	/* Essays are shown: the dump says what was read, not what a learner is asked. */
+	struct quiz_opts o = {.pr = pr, .keep_essays = true};
+	int n = quiz_parse_opts(name, data, len, &q, &o);
+	if (json)
+		quiz_dump_json(&q, out);
+	else
+		quiz_dump_text(name, &q, out);
+	quiz_free(&q);
+	return n;
 }
 
 const char *quiz_kind_name(enum quiz_kind k)
@@ -159,11 +348,44 @@ int quiz_setting(struct quiz_parser *p, struct quiz *q, const char *k, const cha
 	return ok ? 0 : -1;
 }
 
+/* Essays wait for trainer grading: each is left out with a warning. */
+static void drop_essays(struct quiz_parser *p, struct quiz *q)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < q->nquestions; i++) {
+		if (q->questions[i].type != Q_ESSAY) {
+			q->questions[k++] = q->questions[i];
+			continue;
+		}
+		quiz_warn(p, q->questions[i].line,
+			  "essay questions need trainer grading, which this server does not "
+			  "have yet");
+		struct quiz one = {.questions = xmalloc(sizeof *q->questions), .nquestions = 1};
+		one.questions[0] = q->questions[i];
+		quiz_free(&one);
+	}
+	q->nquestions = k;
+}
+
+static bool any_scored(const struct quiz *q)
+{
+	for (size_t i = 0; i < q->nquestions; i++)
+		if (q->questions[i].type != Q_DESCRIPTION)
+			return true;
+	return false;
+}
+
 int quiz_parse(const char *name, const char *data, size_t len, struct quiz *q, struct problems *pr)
+{
+	struct quiz_opts o = {.pr = pr};
+	return quiz_parse_opts(name, data, len, q, &o);
+}
+
+int quiz_parse_opts(const char *name, const char *data, size_t len, struct quiz *q, const struct quiz_opts *o)
 {
 	memset(q, 0, sizeof *q);
 	q->pass_mark = -1;
-	struct quiz_parser p = {.name = name ? name : "quiz", .pr = pr, .problems = 0};
+	struct quiz_parser p = {.name = name ? name : "quiz", .pr = o->pr, .keep_files = o->keep_files};
 	if (len > QUIZ_MAX_BYTES) {
 		quiz_problem(&p, 1, "the file is too large (%zu bytes; at most %d)", len, QUIZ_MAX_BYTES);
 		return p.problems;
@@ -179,9 +401,13 @@ int quiz_parse(const char *name, const char *data, size_t len, struct quiz *q, s
 	}
 	if (name && str_ends(name, ".gift"))
 		quiz_parse_gift(&p, data, len, q);
+	else if (name && str_ends(name, ".xml"))
+		quiz_parse_moodle_xml(&p, data, len, q);
 	else
 		quiz_parse_markdown(&p, data, len, q);
-	if (q->nquestions == 0 && p.problems == 0)
+	if (!o->keep_essays)
+		drop_essays(&p, q);
+	if (!any_scored(q) && p.problems == 0 && !(o->keep_essays && q->nquestions))
 		quiz_problem(&p, 1, "the quiz has no questions");
 	if (q->draw > 0 && (size_t)q->draw > q->nquestions && p.problems == 0)
 		quiz_problem(&p, 1, "'draw: %d' asks for more questions than the quiz has (%zu)", q->draw,
@@ -223,6 +449,11 @@ void quiz_free(struct quiz *q)
 	for (size_t i = 0; i < q->nquestions; i++)
 		question_release(&q->questions[i]);
 	free(q->questions);
+	for (size_t i = 0; i < q->nfiles; i++) {
+		free(q->files[i].name);
+		free(q->files[i].data);
+	}
+	free(q->files);
 	memset(q, 0, sizeof *q);
 	q->pass_mark = -1;
 }

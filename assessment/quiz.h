@@ -1,5 +1,5 @@
 /*
- * Quizzes: the Markdown quiz format and Moodle GIFT, parsed into one model.
+ * Quizzes: the Markdown quiz format, Moodle GIFT and Moodle XML, parsed into one model.
  * Grading is in assessment/grade.h. See docs/quiz-format.md.
  */
 #ifndef SALA_QUIZ_H
@@ -16,12 +16,14 @@
 #define QUIZ_MAX_OPTIONS 50 /* options, accepted answers, pairs or numeric answers per question */
 
 enum question_type {
-	Q_SINGLE,   /* one right option (GIFT: partial weights allowed) */
-	Q_MULTI,    /* several right options: score is the sum of ticked weights, clamped to 0..1 */
-	Q_SHORT,    /* accepted texts (options, each with a weight) */
-	Q_MATCH,    /* left -> right pairs */
-	Q_NUMERIC,  /* GIFT numbers: value with tolerance, or ranges */
-	Q_TRUEFALSE /* GIFT {T}/{F}: two options "True" and "False", graded as single choice */
+	Q_SINGLE,     /* one right option (GIFT: partial weights allowed) */
+	Q_MULTI,      /* several right options: score is the sum of ticked weights, clamped to 0..1 */
+	Q_SHORT,      /* accepted texts (options, each with a weight) */
+	Q_MATCH,      /* left -> right pairs */
+	Q_NUMERIC,    /* GIFT numbers: value with tolerance, or ranges */
+	Q_TRUEFALSE,  /* GIFT {T}/{F}: two options "True" and "False", graded as single choice */
+	Q_ESSAY,      /* Moodle essay: text and feedback only; quiz_parse() leaves it out (no trainer grading yet) */
+	Q_DESCRIPTION /* Moodle description: text shown between questions, not scored */
 };
 
 enum quiz_kind { QUIZ_FINAL, QUIZ_PRACTICE, QUIZ_PRETEST };
@@ -44,6 +46,7 @@ struct numeric {
 	double value;	 /* the value to show as the right answer */
 	bool range;	 /* written as a range min..max (else value:tolerance) */
 	double weight;	 /* 0..1 */
+	bool any;	 /* Moodle's "*": any other answer (min and max unused) */
 	char *feedback;	 /* safe HTML or NULL */
 };
 
@@ -60,6 +63,18 @@ struct question {
 	size_t npairs;
 	struct numeric *nums;
 	size_t nnums;
+	bool wildcard;	     /* short answer (Moodle): '*' in an accepted answer matches any text, '\*' a star;
+			      * the first accepted answer that matches counts, as in Moodle */
+	bool case_sensitive; /* short answer with wildcard: Moodle XML <usecase>1</usecase> */
+};
+
+/* An image embedded in a Moodle XML quiz (<file encoding="base64">); its HTML names it /media/SHA256.EXT. */
+struct quiz_file {
+	char *name;	     /* the name Moodle gave it */
+	char sha256[65];     /* of the decoded bytes */
+	char ext[8];	     /* png, jpg, jpeg, gif or webp */
+	unsigned char *data; /* the bytes when quiz_opts.keep_files, else NULL (caller frees with quiz_free()) */
+	size_t len;
 };
 
 struct quiz {
@@ -72,17 +87,38 @@ struct quiz {
 	enum quiz_kind kind;
 	struct question *questions;
 	size_t nquestions;
+	struct quiz_file *files; /* embedded images the questions show (Moodle XML) */
+	size_t nfiles;
 	bool borrowed; /* a shallow view of a cached quiz: quiz_free() leaves the contents alone */
 };
 
 /*
- * Parses a quiz file; the format follows the name (".gift" is GIFT, else
- * Markdown). Every problem is added to pr as "NAME:LINE: message" (pr may be
- * NULL); returns the number of problems (0 = ok). q is filled even on
- * problems, and must be freed with quiz_free(). Never crashes on hostile
- * input and refuses files over QUIZ_MAX_BYTES.
+ * Parses a quiz file; the format follows the name (".gift" is GIFT, ".xml"
+ * Moodle XML, else Markdown). Every problem is added to pr as "NAME:LINE:
+ * message" (pr may be NULL); returns the number of problems (0 = ok). q is
+ * filled even on problems, and must be freed with quiz_free(). Never crashes
+ * on hostile input and refuses files over QUIZ_MAX_BYTES. Questions of a type
+ * Sala cannot ask (Moodle cloze, calculated, ...; essays until they can be
+ * graded) are left out with a warning in pr ("NAME:LINE: warning: ..."),
+ * which is not a problem: the rest of the quiz is read.
  */
 int quiz_parse(const char *name, const char *data, size_t len, struct quiz *q, struct problems *pr);
+
+struct quiz_opts {
+	struct problems *pr; /* problems and warnings, or NULL */
+	bool keep_essays;    /* keep Q_ESSAY questions in q (sala quiz dump); never for a quiz learners take */
+	bool keep_files;     /* keep the bytes of embedded images in q->files (import stores them as package files) */
+};
+/* quiz_parse() with options. */
+int quiz_parse_opts(const char *name, const char *data, size_t len, struct quiz *q, const struct quiz_opts *o);
+
+/* The type's name in `sala quiz dump`: "single", "multi", "short", "match", "numeric", "truefalse", "essay",
+ * "description". */
+const char *quiz_type_name(enum question_type t);
+/* Writes q as JSON (the `sala quiz dump --json` format of docs/quiz-format.md) to b. */
+void quiz_dump_json(const struct quiz *q, struct buf *b);
+/* Writes q as text, one "NAME:LINE: TYPE: text" line per question and its options, pairs and ranges. */
+void quiz_dump_text(const char *name, const struct quiz *q, struct buf *b);
 void quiz_free(struct quiz *q);
 
 /* "final", "practice" or "pretest"; and back (-1 when unknown). */

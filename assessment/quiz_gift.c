@@ -1,12 +1,14 @@
 /*
- * Moodle GIFT (there is no library for it in Debian): questions separated by
- * blank lines, "// comment" lines, "$CATEGORY:" lines, "::title::", format
- * markers, and an answer block in braces: multiple choice (=right ~wrong,
- * ~%50% weights), multiple response (only ~%n% answers), true/false, short
- * answer, numerical (#value:tolerance, #min..max, several =answers) and
- * matching (=left -> right). "#feedback" follows an answer; "####feedback"
- * ends the block with general feedback. Escapes: \~ \= \# \{ \} \: \\ \n.
- * Essays, missing-word questions and descriptions are reported unsupported.
+ * Moodle GIFT, read as Moodle's own importer reads it
+ * (question/format/gift/format.php, readquestion()): there is no library for
+ * it in Debian. Questions are separated by blank lines; "// comment" lines,
+ * "$CATEGORY:" lines, "::title::", format markers ([moodle] [html] [plain]
+ * [markdown]) at the start of any text, escapes \~ \= \# \{ \} \: \\ \n.
+ * The first '{' and the first '}' delimit the answers; text after the block
+ * makes a missing-word question (the block becomes "_____" in the sentence).
+ * The type follows from the answers as in Moodle: none and no braces is a
+ * description, "{}" an essay, "#" numerical, any "~" multiple choice, "="
+ * with "->" matching, T/TRUE/F/FALSE true/false, else short answer.
  */
 #include <ctype.h>
 #include <math.h>
@@ -18,8 +20,6 @@
 #include "lib/buf.h"
 #include "lib/xmalloc.h"
 
-enum fmt { F_PLAIN, F_MARKDOWN };
-
 struct chunk {
 	struct buf text;
 	int *lines; /* file line of each line of text */
@@ -30,87 +30,111 @@ struct gift {
 	struct quiz_parser *p;
 	struct quiz *q;
 	struct chunk *c;
-	enum fmt fmt;
 	bool too_many;
+	int line; /* first line of the question */
 };
 
-/* File line of byte offset off in the chunk. */
-static int line_at(const struct chunk *c, size_t off)
-{
-	int l = 0;
-	for (size_t i = 0; i < off && i < c->text.len; i++)
-		if (c->text.data[i] == '\n' && l + 1 < c->nlines)
-			l++;
-	return c->nlines ? c->lines[l] : 1;
-}
+/*
+ * Escaped control characters become bytes that never occur in UTF-8 text
+ * (Moodle uses "&&058;" placeholders the same way), so that splitting on
+ * '~', '=', '#', ... never sees them; text() turns them back.
+ */
+#define ESC_FIRST 0xF8
+static const char esc_chars[] = ":#={}~\n"; /* 0xF8 .. 0xFE */
 
-static bool special(char ch)
+static char *escape_pre(const char *s, size_t n)
 {
-	return strchr("~=#{}:\\", ch) != NULL && ch != '\0';
-}
-
-/* Offset of the next unescaped ch in s[from..n), or n. */
-static size_t find(const char *s, size_t from, size_t n, char ch)
-{
-	for (size_t i = from; i < n; i++) {
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\\' && i + 1 < n) {
-			i++;
-			continue;
-		}
-		if (s[i] == ch)
-			return i;
-	}
-	return n;
-}
-
-static size_t find_str(const char *s, size_t from, size_t n, const char *needle)
-{
-	size_t k = strlen(needle);
-	for (size_t i = from; i + k <= n; i++) {
-		if (s[i] == '\\' && i + 1 < n) {
-			i++;
-			continue;
-		}
-		if (strncmp(s + i, needle, k) == 0)
-			return i;
-	}
-	return n;
-}
-
-/* Unescapes and trims s[a..b); caller frees. */
-static char *unescape(const char *s, size_t a, size_t b)
-{
-	while (a < b && isspace((unsigned char)s[a]))
-		a++;
-	while (b > a && isspace((unsigned char)s[b - 1]) && !(b - 1 > a && s[b - 2] == '\\'))
-		b--;
-	struct buf o = BUF_INIT;
-	for (size_t i = a; i < b; i++) {
-		if (s[i] == '\\' && i + 1 < b) {
-			char nx = s[i + 1];
-			if (special(nx)) {
-				buf_putc(&o, nx);
+			if (s[i + 1] == '\\') { /* "\\" is one backslash */
+				buf_putc(&b, '\\');
 				i++;
 				continue;
 			}
-			if (nx == 'n') {
-				buf_putc(&o, '\n');
+			const char *e = s[i + 1] == 'n' ? esc_chars + 6 : strchr(esc_chars, s[i + 1]);
+			if (e && s[i + 1] != '\0' && s[i + 1] != '\n') {
+				buf_putc(&b, (char)(ESC_FIRST + (e - esc_chars)));
 				i++;
 				continue;
 			}
 		}
-		buf_putc(&o, s[i]);
+		buf_putc(&b, s[i]);
 	}
-	char *r = xstrdup(buf_str(&o));
-	buf_release(&o);
+	char *r = xstrdup(buf_str(&b));
+	buf_release(&b);
 	return r;
 }
 
-static char *to_html(struct gift *g, const char *text, bool block)
+static bool phpspace(char ch)
 {
-	if (g->fmt == F_MARKDOWN)
-		return quiz_md_html(text, strlen(text), !block);
-	return quiz_text_html(text, block);
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\0';
+}
+
+/* s[a..b) trimmed of white space and the placeholders turned back into characters; caller frees. */
+static char *text(const char *s, size_t a, size_t b)
+{
+	while (a < b && phpspace(s[a]))
+		a++;
+	while (b > a && phpspace(s[b - 1]))
+		b--;
+	struct buf o = BUF_INIT;
+	for (size_t i = a; i < b; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		buf_putc(&o, ch >= ESC_FIRST && ch < ESC_FIRST + 7 ? esc_chars[ch - ESC_FIRST] : (char)ch);
+	}
+	/* Moodle trims after the placeholders are back: an escaped "\n" at either end goes too. */
+	char *r = xstrdup(buf_str(&o));
+	buf_release(&o);
+	size_t n = strlen(r), k = 0;
+	while (k < n && phpspace(r[k]))
+		k++;
+	while (n > k && phpspace(r[n - 1]))
+		n--;
+	char *t = xstrndup(r + k, n - k);
+	free(r);
+	return t;
+}
+
+/* s trimmed, placeholders kept (still to be split); caller frees. */
+static char *trimmed(const char *s)
+{
+	size_t a = 0, b = strlen(s);
+	while (a < b && phpspace(s[a]))
+		a++;
+	while (b > a && phpspace(s[b - 1]))
+		b--;
+	return xstrndup(s + a, b - a);
+}
+
+/* A text with its format: Moodle's parse_text_with_format(). */
+struct ftext {
+	enum quiz_fmt fmt;
+	char *text;
+};
+
+static struct ftext with_format(const char *s, size_t a, size_t b, enum quiz_fmt dflt)
+{
+	struct ftext t = {dflt, NULL};
+	while (a < b && phpspace(s[a]))
+		a++;
+	if (a < b && s[a] == '[') {
+		static const struct {
+			const char *name;
+			enum quiz_fmt f;
+		} names[] = {
+		    {"[moodle]", QF_MOODLE}, {"[html]", QF_HTML}, {"[plain]", QF_PLAIN}, {"[markdown]", QF_MARKDOWN}};
+		for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+			size_t l = strlen(names[k].name);
+			if (b - a >= l && strncmp(s + a, names[k].name, l) == 0) {
+				t.fmt = names[k].f;
+				a += l;
+				break;
+			}
+		}
+	}
+	t.text = text(s, a, b);
+	return t;
 }
 
 static struct question *new_question(struct gift *g, int line)
@@ -129,185 +153,85 @@ static struct question *new_question(struct gift *g, int line)
 	return qu;
 }
 
-/* Drops the last question (after an error in it). */
-static void drop_question(struct gift *g)
+/* Moodle's explode(sep, s): pieces of s; the first is dropped when it is blank (as Moodle does). */
+static int explode(const char *s, char sep, char **out, int max)
 {
-	struct quiz *q = g->q;
-	struct question *qu = &q->questions[q->nquestions - 1];
-	/* quiz_free() frees by count: free this one by hand. */
-	struct quiz one = {.questions = xmalloc(sizeof *qu), .nquestions = 1};
-	one.questions[0] = *qu;
-	q->nquestions--;
-	quiz_free(&one);
+	int n = 0;
+	const char *p = s;
+	for (;;) {
+		const char *e = strchr(p, sep);
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (n == max) {
+			for (int k = 0; k < n; k++)
+				free(out[k]);
+			return -1;
+		}
+		out[n++] = xstrndup(p, l);
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	char *first = trimmed(out[0]);
+	bool blank = !first[0];
+	free(first);
+	if (blank) {
+		free(out[0]);
+		memmove(out, out + 1, (size_t)(n - 1) * sizeof *out);
+		n--;
+	}
+	return n;
 }
 
-/* Parses "%n%" at s[*i]; leaves *w unchanged when absent. -1 when malformed. */
-static int weight(const char *s, size_t *i, size_t n, double *w)
+static void free_all(char **v, int n)
 {
-	size_t a = *i;
-	while (a < n && (s[a] == ' ' || s[a] == '\t'))
-		a++;
-	if (a >= n || s[a] != '%')
+	for (int k = 0; k < n; k++)
+		free(v[k]);
+}
+
+/*
+ * A leading "%n%" weight (Moodle's /^%\-*([0-9]{1,2})\.?([0-9]*)%/): 1 with
+ * *w set and *s moved past it, 0 when there is none, -1 when it is malformed.
+ */
+static int weight(const char **s, double *w)
+{
+	const char *a = *s;
+	if (*a != '%')
 		return 0;
-	size_t z = a + 1;
-	while (z < n && s[z] != '%')
-		z++;
-	if (z >= n || z - a > 12)
-		return -1;
+	const char *z = strchr(a + 1, '%');
+	if (!z || z - a > 12)
+		return a[1] == '-' || isdigit((unsigned char)a[1]) ? -1 : 0;
 	char tmp[16];
-	memcpy(tmp, s + a + 1, z - a - 1);
+	memcpy(tmp, a + 1, (size_t)(z - a - 1));
 	tmp[z - a - 1] = '\0';
 	char *end;
 	double v = strtod(tmp, &end);
 	if (end == tmp || *end || !isfinite(v) || v < -100 || v > 100)
 		return -1;
 	*w = v / 100.0;
-	*i = z + 1;
-	return 0;
+	*s = z + 1;
+	return 1;
 }
 
-struct entry {
-	char mark;     /* '=' or '~' */
-	size_t a, b;   /* text s[a..b) after the mark and weight, before '#' */
-	size_t fa, fb; /* feedback s[fa..fb) or fa == fb */
-	double w;
-	bool has_w;
-};
-
-/* Splits s[a..b) into entries at unescaped '=' and '~'. Returns the count or -1 on a problem. */
-static int entries(struct gift *g, const char *s, size_t a, size_t b, struct entry *out, int max)
+/* Moodle's commentparser(): "answer#feedback", each with its format. */
+static void comment(const char *s, enum quiz_fmt dflt, struct ftext *ans, struct ftext *fb)
 {
-	int n = 0;
-	size_t i = a;
-	while (i < b && isspace((unsigned char)s[i]))
-		i++;
-	if (i < b && s[i] != '=' && s[i] != '~') {
-		quiz_problem(g->p, line_at(g->c, i), "an answer must start with '=' or '~'");
-		return -1;
-	}
-	while (i < b) {
-		if (n >= max) {
-			quiz_problem(g->p, line_at(g->c, i), "too many answers in one question (at most %d)", max);
-			return -1;
-		}
-		struct entry *e = &out[n++];
-		memset(e, 0, sizeof *e);
-		e->mark = s[i++];
-		double w = 0;
-		size_t before = i;
-		if (weight(s, &i, b, &w) < 0) {
-			quiz_problem(g->p, line_at(g->c, before), "a weight must look like %%50%%");
-			return -1;
-		}
-		e->has_w = i != before;
-		e->w = w;
-		size_t end = i;
-		for (; end < b; end++) {
-			if (s[end] == '\\' && end + 1 < b) {
-				end++;
-				continue;
-			}
-			if (s[end] == '=' || s[end] == '~')
-				break; /* the next answer; a literal = or ~ is written \= or \~ */
-		}
-		size_t hash = find(s, i, end, '#');
-		e->a = i;
-		e->b = hash;
-		e->fa = hash < end ? hash + 1 : end;
-		e->fb = end;
-		i = end;
-	}
-	return n;
+	const char *h = strchr(s, '#');
+	*ans = with_format(s, 0, h ? (size_t)(h - s) : strlen(s), dflt);
+	if (h)
+		*fb = with_format(h + 1, 0, strlen(h + 1), dflt);
+	else
+		*fb = (struct ftext){dflt, xstrdup("")};
 }
 
-static void set_feedback(struct gift *g, char **dst, const char *s, size_t a, size_t b)
+/* Feedback as safe HTML, or NULL when empty. Frees t. */
+static char *feedback_html(struct ftext *t)
 {
-	if (a >= b)
-		return;
-	char *t = unescape(s, a, b);
-	if (t[0])
-		*dst = to_html(g, t, true);
-	free(t);
-}
-
-static bool parse_num(const char *s, size_t a, size_t b, double *v)
-{
-	char tmp[64];
-	while (a < b && isspace((unsigned char)s[a]))
-		a++;
-	while (b > a && isspace((unsigned char)s[b - 1]))
-		b--;
-	if (b - a == 0 || b - a >= sizeof tmp)
-		return false;
-	memcpy(tmp, s + a, b - a);
-	tmp[b - a] = '\0';
-	char *end;
-	*v = strtod(tmp, &end);
-	return end != tmp && !*end && isfinite(*v) && fabs(*v) < 1e15;
-}
-
-/* "value", "value:tolerance" or "min..max" in s[a..b). */
-static int numeric_spec(struct gift *g, const char *s, size_t a, size_t b, struct numeric *nu)
-{
-	size_t dots = find_str(s, a, b, "..");
-	size_t colon = find(s, a, b, ':');
-	double x, y = 0;
-	if (dots < b) {
-		if (!parse_num(s, a, dots, &x) || !parse_num(s, dots + 2, b, &y))
-			goto bad;
-		nu->range = true;
-		nu->min = x < y ? x : y;
-		nu->max = x < y ? y : x;
-		nu->value = nu->min;
-		return 0;
-	}
-	if (!parse_num(s, a, colon, &x) || (colon < b && !parse_num(s, colon + 1, b, &y)))
-		goto bad;
-	nu->value = x;
-	nu->min = x - fabs(y);
-	nu->max = x + fabs(y);
-	return 0;
-bad:
-	quiz_problem(g->p, line_at(g->c, a), "a numerical answer must be a number, number:tolerance or min..max");
-	return -1;
-}
-
-static int numeric(struct gift *g, struct question *qu, const char *s, size_t a, size_t b)
-{
-	qu->type = Q_NUMERIC;
-	size_t i = a;
-	while (i < b && isspace((unsigned char)s[i]))
-		i++;
-	struct entry es[QUIZ_MAX_OPTIONS];
-	int n;
-	if (i < b && (s[i] == '=' || s[i] == '~')) {
-		n = entries(g, s, i, b, es, QUIZ_MAX_OPTIONS);
-		if (n < 0)
-			return -1;
-	} else {
-		/* One answer: value#feedback */
-		size_t hash = find(s, i, b, '#');
-		es[0] = (struct entry){'=', i, hash, hash < b ? hash + 1 : b, b, 1.0, false};
-		n = 1;
-	}
-	qu->nums = xcalloc((size_t)n, sizeof *qu->nums);
-	for (int k = 0; k < n; k++) {
-		struct numeric *nu = &qu->nums[qu->nnums];
-		if (es[k].mark == '~')
-			continue; /* a wrong answer with feedback: scores nothing either way */
-		if (numeric_spec(g, s, es[k].a, es[k].b, nu) < 0)
-			return -1;
-		nu->weight = es[k].has_w ? es[k].w : 1.0;
-		if (nu->weight < 0)
-			nu->weight = 0;
-		set_feedback(g, &nu->feedback, s, es[k].fa, es[k].fb);
-		qu->nnums++;
-	}
-	if (qu->nnums == 0) {
-		quiz_problem(g->p, qu->line, "a numerical question needs a right answer");
-		return -1;
-	}
-	return 0;
+	char *h = NULL;
+	if (t->text && t->text[0])
+		h = quiz_fmt_html(t->fmt, t->text, true, NULL, NULL, NULL);
+	free(t->text);
+	t->text = NULL;
+	return h;
 }
 
 static struct option *add_option(struct question *qu)
@@ -318,17 +242,134 @@ static struct option *add_option(struct question *qu)
 	return o;
 }
 
-static int truefalse(struct gift *g, struct question *qu, const char *s, size_t a, size_t b, bool value)
+static int weight_problem(struct gift *g)
+{
+	quiz_problem(g->p, g->line, "a weight must look like %%50%%");
+	return -1;
+}
+
+static int multichoice(struct gift *g, struct question *qu, const char *at, enum quiz_fmt qf)
+{
+	bool single = strchr(at, '=') != NULL;
+	/* Moodle: str_replace("=", "~=") then explode("~"). */
+	struct buf b = BUF_INIT;
+	for (const char *s = at; *s; s++) {
+		if (*s == '=')
+			buf_putc(&b, '~');
+		buf_putc(&b, *s);
+	}
+	char *parts[QUIZ_MAX_OPTIONS + 1];
+	int n = explode(buf_str(&b), '~', parts, QUIZ_MAX_OPTIONS + 1);
+	buf_release(&b);
+	if (n < 0) {
+		quiz_problem(g->p, g->line, "too many answers in one question (at most %d)", QUIZ_MAX_OPTIONS);
+		return -1;
+	}
+	qu->type = single ? Q_SINGLE : Q_MULTI;
+	int rc = 0;
+	double best = 0;
+	if (n < 2) {
+		quiz_problem(g->p, g->line, "a choice question needs at least two options");
+		rc = -1;
+	}
+	for (int k = 0; k < n && rc == 0; k++) {
+		char *a = trimmed(parts[k]);
+		const char *s = a;
+		double w = 0;
+		if (*s == '=') {
+			w = 1;
+			s++;
+		} else if (weight(&s, &w) < 0) {
+			rc = weight_problem(g);
+			free(a);
+			break;
+		}
+		struct ftext ans, fb;
+		comment(s, qf, &ans, &fb);
+		free(a);
+		struct option *o = add_option(qu);
+		o->html = quiz_fmt_html(ans.fmt, ans.text, false, &o->text, NULL, NULL);
+		free(ans.text);
+		o->feedback = feedback_html(&fb);
+		if (!single || w >= 0)
+			o->weight = w;
+		if (w > best)
+			best = w;
+		if (!o->text[0]) {
+			quiz_problem(g->p, g->line, "an answer has no text");
+			rc = -1;
+		}
+	}
+	free_all(parts, n);
+	if (rc < 0)
+		return rc;
+	for (size_t k = 0; k < qu->noptions; k++) {
+		struct option *o = &qu->options[k];
+		o->right = single ? o->weight > 0 && o->weight >= best : o->weight > 0;
+	}
+	if (best <= 0) {
+		quiz_problem(g->p, g->line, "no answer is marked right ('=' or a positive %%weight%%)");
+		return -1;
+	}
+	return 0;
+}
+
+static int matching(struct gift *g, struct question *qu, const char *at, enum quiz_fmt qf)
+{
+	char *parts[QUIZ_MAX_OPTIONS + 1];
+	int n = explode(at, '=', parts, QUIZ_MAX_OPTIONS + 1);
+	if (n < 0) {
+		quiz_problem(g->p, g->line, "too many answers in one question (at most %d)", QUIZ_MAX_OPTIONS);
+		return -1;
+	}
+	qu->type = Q_MATCH;
+	int rc = 0;
+	qu->pairs = xcalloc((size_t)n + 1, sizeof *qu->pairs);
+	for (int k = 0; k < n && rc == 0; k++) {
+		char *a = trimmed(parts[k]);
+		const char *ar = strstr(a, "->");
+		if (!ar) {
+			quiz_problem(g->p, g->line, "in a matching question every answer is '=left -> right'");
+			rc = -1;
+		} else {
+			struct ftext left = with_format(a, 0, (size_t)(ar - a), qf);
+			char *h = quiz_fmt_html(left.fmt, left.text, false, &qu->pairs[k].left, NULL, NULL);
+			free(h);
+			free(left.text);
+			qu->pairs[k].right = text(ar + 2, 0, strlen(ar + 2));
+			qu->npairs++;
+			if (!qu->pairs[k].right[0]) {
+				quiz_problem(g->p, g->line, "a pair needs text after '->'");
+				rc = -1;
+			}
+		}
+		free(a);
+	}
+	free_all(parts, n);
+	if (rc < 0)
+		return rc;
+	int real = 0;
+	for (size_t k = 0; k < qu->npairs; k++)
+		real += qu->pairs[k].left[0] != '\0';
+	if (real < 2) {
+		quiz_problem(g->p, g->line, "a matching question needs at least two pairs");
+		return -1;
+	}
+	return 0;
+}
+
+static void truefalse(struct question *qu, const char *at, enum quiz_fmt qf, bool value)
 {
 	qu->type = Q_TRUEFALSE;
-	/* {T#feedback if wrong#feedback if right}, as Moodle reads it. */
-	size_t h1 = find(s, a, b, '#');
-	size_t h2 = h1 < b ? find(s, h1 + 1, b, '#') : b;
-	char *wrong_fb = NULL, *right_fb = NULL;
-	if (h1 < b)
-		set_feedback(g, &wrong_fb, s, h1 + 1, h2);
-	if (h2 < b)
-		set_feedback(g, &right_fb, s, h2 + 1, b);
+	/* {T#feedback if wrong#feedback if right}: Moodle's split_truefalse_comment(). */
+	const char *h1 = strchr(at, '#');
+	const char *h2 = h1 ? strchr(h1 + 1, '#') : NULL;
+	struct ftext wrong = {qf, NULL}, right = {qf, NULL};
+	if (h1)
+		wrong = with_format(h1 + 1, 0, h2 ? (size_t)(h2 - h1 - 1) : strlen(h1 + 1), qf);
+	if (h2)
+		right = with_format(h2 + 1, 0, strlen(h2 + 1), qf);
+	char *wrong_fb = feedback_html(&wrong), *right_fb = feedback_html(&right);
 	static const char *const names[] = {"True", "False"};
 	for (int k = 0; k < 2; k++) {
 		struct option *o = add_option(qu);
@@ -336,212 +377,293 @@ static int truefalse(struct gift *g, struct question *qu, const char *s, size_t 
 		o->html = xstrdup(names[k]);
 		o->right = (k == 0) == value;
 		o->weight = o->right ? 1.0 : 0.0;
-		o->feedback = o->right ? right_fb : wrong_fb;
+		char **fb = o->right ? &right_fb : &wrong_fb;
+		o->feedback = *fb;
+		*fb = NULL;
 	}
-	return 0;
 }
 
-static int answers(struct gift *g, struct question *qu, const char *s, size_t a, size_t b)
+static int shortanswer(struct gift *g, struct question *qu, const char *at, enum quiz_fmt qf)
 {
-	size_t i = a;
-	while (i < b && isspace((unsigned char)s[i]))
-		i++;
-	size_t z = b;
-	while (z > i && isspace((unsigned char)s[z - 1]))
-		z--;
-	if (i == z) {
-		quiz_problem(g->p, qu->line, "unsupported essay question ('{}'): Sala grades only closed questions");
+	char *parts[QUIZ_MAX_OPTIONS + 1];
+	int n = explode(at, '=', parts, QUIZ_MAX_OPTIONS + 1);
+	if (n < 0) {
+		quiz_problem(g->p, g->line, "too many answers in one question (at most %d)", QUIZ_MAX_OPTIONS);
 		return -1;
 	}
-	if (s[i] == '#')
-		return numeric(g, qu, s, i + 1, z);
-	/* True/false: T, F, TRUE, FALSE, then optional #feedback. */
-	size_t word = i;
-	while (word < z && isalpha((unsigned char)s[word]))
-		word++;
-	size_t after = word;
-	while (after < z && isspace((unsigned char)s[after]))
-		after++;
-	if (after == z || s[after] == '#') {
-		size_t wl = word - i;
-		const char *w = s + i;
-		bool t = (wl == 1 && (*w == 'T' || *w == 't')) || (wl == 4 && strncasecmp(w, "true", 4) == 0);
-		bool f = (wl == 1 && (*w == 'F' || *w == 'f')) || (wl == 5 && strncasecmp(w, "false", 5) == 0);
-		if (t || f)
-			return truefalse(g, qu, s, word, z, t);
+	qu->type = Q_SHORT;
+	qu->wildcard = true;
+	int rc = 0;
+	double best = 0;
+	for (int k = 0; k < n && rc == 0; k++) {
+		char *a = trimmed(parts[k]);
+		const char *s = a;
+		double w = 1;
+		if (weight(&s, &w) < 0) {
+			rc = weight_problem(g);
+			free(a);
+			break;
+		}
+		struct ftext ans, fb;
+		comment(s, qf, &ans, &fb);
+		free(a);
+		struct option *o = add_option(qu);
+		o->text = ans.text; /* compared as typed, never formatted */
+		o->html = quiz_text_html(o->text, false);
+		o->feedback = feedback_html(&fb);
+		o->weight = w < 0 ? 0 : w;
+		o->right = o->weight > 0;
+		if (o->weight > best)
+			best = o->weight;
+		if (!o->text[0]) {
+			quiz_problem(g->p, g->line, "an answer has no text");
+			rc = -1;
+		}
 	}
-	struct entry es[QUIZ_MAX_OPTIONS];
-	int n = entries(g, s, i, z, es, QUIZ_MAX_OPTIONS);
-	if (n < 0)
-		return -1;
-	int tilde = 0, arrows = 0;
-	for (int k = 0; k < n; k++) {
-		tilde += es[k].mark == '~';
-		arrows += find_str(s, es[k].a, es[k].b, "->") < es[k].b;
+	free_all(parts, n);
+	if (rc == 0 && best <= 0) {
+		quiz_problem(g->p, g->line, "no answer is marked right ('=' or a positive %%weight%%)");
+		rc = -1;
 	}
-	if (arrows) {
-		if (tilde || arrows != n) {
-			quiz_problem(g->p, qu->line, "in a matching question every answer is '=left -> right'");
-			return -1;
-		}
-		qu->type = Q_MATCH;
-		qu->pairs = xcalloc((size_t)n, sizeof *qu->pairs);
-		for (int k = 0; k < n; k++) {
-			size_t ar = find_str(s, es[k].a, es[k].b, "->");
-			qu->pairs[k].left = unescape(s, es[k].a, ar);
-			qu->pairs[k].right = unescape(s, ar + 2, es[k].b);
-			qu->npairs++;
-			if (!qu->pairs[k].right[0]) {
-				quiz_problem(g->p, line_at(g->c, es[k].a), "a pair needs text after '->'");
-				return -1;
-			}
-		}
-		int real = 0;
-		for (size_t k = 0; k < qu->npairs; k++)
-			real += qu->pairs[k].left[0] != '\0';
-		if (real < 2) {
-			quiz_problem(g->p, qu->line, "a matching question needs at least two pairs");
-			return -1;
-		}
+	return rc;
+}
+
+static bool parse_num(const char *s, double *v)
+{
+	char *end;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return false;
+	*v = strtod(s, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	return end != s && !*end && isfinite(*v) && fabs(*v) < 1e15;
+}
+
+/* "value", "value:tolerance", "min..max" or "*" (any answer). */
+static int numeric_spec(struct gift *g, const char *a, struct numeric *nu)
+{
+	const char *dots = strstr(a, "..");
+	const char *colon = strchr(a, ':');
+	char *tmp = NULL;
+	double x, y = 0;
+	if (strcmp(a, "*") == 0) {
+		nu->any = true;
 		return 0;
 	}
-	int eq = n - tilde;
-	qu->type = tilde == 0 ? Q_SHORT : eq > 0 ? Q_SINGLE : Q_MULTI;
-	double best = 0;
-	for (int k = 0; k < n; k++) {
-		struct option *o = add_option(qu);
-		o->text = unescape(s, es[k].a, es[k].b);
-		o->html = to_html(g, o->text, false);
-		double w = es[k].has_w ? es[k].w : es[k].mark == '=' ? 1.0 : 0.0;
-		if (qu->type != Q_MULTI && w < 0)
-			w = 0;
-		o->weight = w;
-		if (w > best)
-			best = w;
-		set_feedback(g, &o->feedback, s, es[k].fa, es[k].fb);
-		if (!o->text[0]) {
-			quiz_problem(g->p, line_at(g->c, es[k].a), "an answer has no text");
-			return -1;
-		}
+	if (dots && dots > a) {
+		tmp = xstrndup(a, (size_t)(dots - a));
+		if (!parse_num(tmp, &x) || !parse_num(dots + 2, &y))
+			goto bad;
+		nu->range = true;
+		nu->min = x < y ? x : y;
+		nu->max = x < y ? y : x;
+		nu->value = nu->min;
+	} else {
+		tmp = colon && colon > a ? xstrndup(a, (size_t)(colon - a)) : xstrdup(a);
+		if (!parse_num(tmp, &x) || (colon && colon > a && !parse_num(colon + 1, &y)))
+			goto bad;
+		nu->value = x;
+		nu->min = x - fabs(y);
+		nu->max = x + fabs(y);
 	}
-	for (size_t k = 0; k < qu->noptions; k++) {
-		struct option *o = &qu->options[k];
-		o->right = qu->type == Q_SINGLE ? o->weight > 0 && o->weight >= best : o->weight > 0;
-	}
-	if (best <= 0) {
-		quiz_problem(g->p, qu->line, "no answer is marked right ('=' or a positive %%weight%%)");
-		return -1;
-	}
-	if (qu->type != Q_SHORT && qu->noptions < 2) {
-		quiz_problem(g->p, qu->line, "a choice question needs at least two options");
-		return -1;
-	}
+	free(tmp);
 	return 0;
+bad:
+	free(tmp);
+	quiz_problem(g->p, g->line, "a numerical answer must be a number, number:tolerance or min..max");
+	return -1;
 }
 
-static bool only_punct(const char *s, size_t a, size_t b)
+static int numerical(struct gift *g, struct question *qu, const char *at, enum quiz_fmt qf)
 {
-	for (size_t i = a; i < b; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (isspace(ch) || ch == '.' || ch == '?' || ch == '!' || ch == ':' || ch == ';' || ch == ',')
-			continue;
-		/* Khmer khan "។" (E1 9F 94). */
-		if (ch == 0xE1 && i + 2 < b && (unsigned char)s[i + 1] == 0x9F && (unsigned char)s[i + 2] == 0x94) {
-			i += 2;
-			continue;
-		}
-		return false;
+	qu->type = Q_NUMERIC;
+	at++; /* the '#' */
+	/* "~#feedback": Moodle's "any other answer", kept for its feedback. */
+	const char *tilde = strchr(at, '~');
+	char *answers = tilde ? xstrndup(at, (size_t)(tilde - at)) : xstrdup(at);
+	char *parts[QUIZ_MAX_OPTIONS + 1];
+	int n = explode(answers, '=', parts, QUIZ_MAX_OPTIONS);
+	free(answers);
+	if (n < 0) {
+		quiz_problem(g->p, g->line, "too many answers in one question (at most %d)", QUIZ_MAX_OPTIONS);
+		return -1;
 	}
-	return true;
+	qu->nums = xcalloc((size_t)n + 2, sizeof *qu->nums);
+	int rc = 0;
+	double best = 0;
+	for (int k = 0; k < n && rc == 0; k++) {
+		char *a = trimmed(parts[k]);
+		const char *s = a;
+		double w = 1;
+		if (weight(&s, &w) < 0) {
+			rc = weight_problem(g);
+			free(a);
+			break;
+		}
+		struct ftext ans, fb;
+		comment(s, qf, &ans, &fb);
+		free(a);
+		struct numeric *nu = &qu->nums[qu->nnums];
+		rc = numeric_spec(g, ans.text, nu);
+		free(ans.text);
+		nu->weight = w < 0 ? 0 : w;
+		nu->feedback = feedback_html(&fb);
+		qu->nnums++;
+		if (nu->weight > best)
+			best = nu->weight;
+	}
+	free_all(parts, n);
+	if (rc == 0 && tilde) {
+		struct ftext ans, fb;
+		comment(tilde, qf, &ans, &fb);
+		free(ans.text);
+		struct numeric *nu = &qu->nums[qu->nnums++];
+		nu->any = true;
+		nu->feedback = feedback_html(&fb);
+	}
+	if (rc == 0 && best <= 0) {
+		quiz_problem(g->p, g->line, "a numerical question needs a right answer");
+		rc = -1;
+	}
+	return rc;
+}
+
+/* True/false when the answers before any '#' are exactly T, TRUE, F or FALSE (as Moodle checks). */
+static int tf_value(const char *at)
+{
+	const char *h = strchr(at, '#');
+	char *w = h && h > at ? text(at, 0, (size_t)(h - at)) : xstrdup(at);
+	int v = strcmp(w, "T") == 0 || strcmp(w, "TRUE") == 0	 ? 1
+		: strcmp(w, "F") == 0 || strcmp(w, "FALSE") == 0 ? 0
+								 : -1;
+	free(w);
+	return v;
+}
+
+static int answers(struct gift *g, struct question *qu, const char *at, enum quiz_fmt qf)
+{
+	if (at[0] == '#')
+		return numerical(g, qu, at, qf);
+	if (strchr(at, '~'))
+		return multichoice(g, qu, at, qf);
+	if (strchr(at, '=') && strstr(at, "->"))
+		return matching(g, qu, at, qf);
+	int tf = tf_value(at);
+	if (tf >= 0) {
+		truefalse(qu, at, qf, tf == 1);
+		return 0;
+	}
+	return shortanswer(g, qu, at, qf);
+}
+
+/* Offset of the first ch in s[from..n), or n. */
+static size_t find(const char *s, size_t from, size_t n, char ch)
+{
+	const char *p = from < n ? memchr(s + from, ch, n - from) : NULL;
+	return p ? (size_t)(p - s) : n;
+}
+
+static size_t rfind_str(const char *s, size_t a, size_t b, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = b; i >= a + k; i--)
+		if (strncmp(s + i - k, needle, k) == 0)
+			return i - k;
+	return b;
 }
 
 static void question(struct gift *g)
 {
 	struct chunk *c = g->c;
-	const char *s = buf_str(&c->text);
-	size_t n = c->text.len, i = 0;
-	int line = c->lines[0];
-	while (i < n && isspace((unsigned char)s[i]))
+	char *s = escape_pre(buf_str(&c->text), c->text.len);
+	size_t n = strlen(s), i = 0;
+	g->line = c->lines[0];
+	while (i < n && phpspace(s[i]))
 		i++;
+	while (n > i && phpspace(s[n - 1]))
+		n--;
+	char *title = NULL, *at = NULL;
+	struct ftext qt = {QF_MOODLE, NULL}, gf = {QF_MOODLE, NULL};
 	if (n - i >= 10 && strncmp(s + i, "$CATEGORY:", 10) == 0)
-		return;
-	char *title = NULL;
+		goto out;
 	if (n - i >= 2 && s[i] == ':' && s[i + 1] == ':') {
-		size_t z = find_str(s, i + 2, n, "::");
-		if (z >= n) {
-			quiz_problem(g->p, line, "the title '::' is not closed by '::'");
-			return;
-		}
-		title = unescape(s, i + 2, z);
-		i = z + 2;
-	}
-	while (i < n && isspace((unsigned char)s[i]))
-		i++;
-	g->fmt = F_PLAIN;
-	static const struct {
-		const char *mark;
-		enum fmt f;
-	} fmts[] = {{"[markdown]", F_MARKDOWN}, {"[html]", F_PLAIN}, {"[plain]", F_PLAIN}, {"[moodle]", F_PLAIN}};
-	for (size_t k = 0; k < sizeof fmts / sizeof fmts[0]; k++) {
-		size_t l = strlen(fmts[k].mark);
-		if (n - i >= l && strncmp(s + i, fmts[k].mark, l) == 0) {
-			g->fmt = fmts[k].f;
-			i += l;
-			break;
+		i += 2;
+		const char *z = strstr(s + i, "::");
+		if (z && (size_t)(z - s) < n) {
+			title = text(s, i, (size_t)(z - s));
+			i = (size_t)(z - s) + 2;
+			while (i < n && phpspace(s[i]))
+				i++;
 		}
 	}
-	size_t open = find(s, i, n, '{');
-	if (open >= n) {
-		quiz_problem(g->p, line, "unsupported description (text with no answer block '{...}')");
-		free(title);
-		return;
+	size_t open = find(s, i, n, '{'), close = find(s, i, n, '}');
+	bool description = open == n && close == n;
+	if (!description && (open == n || close == n || close < open)) {
+		quiz_problem(g->p, g->line,
+			     open == n || close < open ? "a '}' has no '{' before it"
+						       : "the answer block '{' is not closed by '}'");
+		goto out;
 	}
-	size_t close = find(s, open + 1, n, '}');
-	if (close >= n) {
-		quiz_problem(g->p, line_at(c, open), "the answer block '{' is not closed by '}'");
-		free(title);
-		return;
+	struct buf qtext = BUF_INIT;
+	if (description) {
+		buf_add(&qtext, s + i, n - i);
+	} else {
+		buf_add(&qtext, s + i, open - i);
+		if (s[n - 1] != '}') /* text after the block: a missing-word question */
+			buf_puts(&qtext, "_____");
+		buf_add(&qtext, s + close + 1, n - close - 1);
+		size_t a = open + 1, b = close;
+		size_t sep = rfind_str(s, a, b, "####");
+		if (sep < b) {
+			gf.text = xstrndup(s + sep + 4, b - sep - 4);
+			b = sep;
+		}
+		while (a < b && phpspace(s[a]))
+			a++;
+		while (b > a && phpspace(s[b - 1]))
+			b--;
+		at = xstrndup(s + a, b - a);
 	}
-	if (close + 1 < n && !only_punct(s, close + 1, n)) {
-		quiz_problem(g->p, line,
-			     "unsupported missing-word question (text after the answer block); put the answers last");
-		free(title);
-		return;
+	qt = with_format(buf_str(&qtext), 0, qtext.len, QF_MOODLE);
+	buf_release(&qtext);
+	if (gf.text) {
+		char *raw = gf.text;
+		gf = with_format(raw, 0, strlen(raw), qt.fmt);
+		free(raw);
 	}
-	if (find(s, close + 1, n, '{') < n) {
-		quiz_problem(g->p, line_at(c, close), "unsupported: more than one answer block in a question");
-		free(title);
-		return;
-	}
-	struct question *qu = new_question(g, line);
-	if (!qu) {
-		free(title);
-		return;
-	}
+	struct question *qu = new_question(g, g->line);
+	if (!qu)
+		goto out;
 	qu->title = title;
-	/* General feedback: "####text" at the end of the block. */
-	size_t gen = find_str(s, open + 1, close, "####");
-	if (answers(g, qu, s, open + 1, gen) < 0) {
-		drop_question(g);
-		return;
+	title = NULL;
+	if (description)
+		qu->type = Q_DESCRIPTION;
+	else if (!at[0])
+		qu->type = Q_ESSAY;
+	else if (answers(g, qu, at, qt.fmt) < 0) {
+		quiz_drop_last(g->q);
+		goto out;
 	}
-	set_feedback(g, &qu->feedback, s, gen < close ? gen + 4 : close, close);
-	struct buf t = BUF_INIT;
-	char *before = unescape(s, i, open);
-	char *tail = unescape(s, close + 1, n);
-	buf_puts(&t, before);
-	if (tail[0]) /* "Two plus two equals {=four}." reads as a blank before the full stop */
-		buf_printf(&t, " _____%s", tail);
-	free(before);
-	free(tail);
-	qu->text = xstrdup(buf_str(&t));
-	buf_release(&t);
-	if (!qu->text[0] && !qu->title) {
-		quiz_problem(g->p, line, "the question has no text");
-		drop_question(g);
-		return;
+	qu->feedback = feedback_html(&gf);
+	if (!qt.text[0] && !qu->title) {
+		quiz_problem(g->p, g->line, "the question has no text");
+		quiz_drop_last(g->q);
+		goto out;
 	}
-	qu->html = to_html(g, qu->text[0] ? qu->text : qu->title, true);
+	if (qt.text[0]) {
+		qu->html = quiz_fmt_html(qt.fmt, qt.text, true, &qu->text, NULL, NULL);
+	} else {
+		qu->text = xstrdup("");
+		qu->html = quiz_text_html(qu->title, true);
+	}
+out:
+	free(title);
+	free(at);
+	free(qt.text);
+	free(gf.text);
+	free(s);
 }
 
 static void chunk_reset(struct chunk *c)
@@ -589,7 +711,7 @@ static void settings_comment(struct gift *g, const char *s, size_t n, int line)
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		size_t kl = strlen(keys[i]);
 		if (n > kl && strncmp(s, keys[i], kl) == 0 && s[kl] == ':') {
-			char *v = unescape(s, kl + 1, n);
+			char *v = text(s, kl + 1, n);
 			quiz_setting(g->p, g->q, keys[i], v, line);
 			free(v);
 			return;

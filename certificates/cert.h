@@ -110,6 +110,8 @@ int cert_code_normalize(const char *in, char out[16]);
  * or malformed key is an error naming the file.
  */
 void cert_key_use(const char *path);
+/* True when cert_key_use() named a key file (--key PATH or $SALA_KEY). */
+bool cert_key_given(void);
 /* The key file for the database at db_path (the cert_key_use() path when set). Caller frees. */
 char *cert_key_path(const char *db_path);
 /* The key file of the database this handle has open; caller frees; NULL for an in-memory database. */

@@ -31,6 +31,11 @@ void cert_key_use(const char *path)
 	key_override = path && *path ? xstrdup(path) : NULL;
 }
 
+bool cert_key_given(void)
+{
+	return key_override != NULL;
+}
+
 char *cert_key_path(const char *db_path)
 {
 	return key_override ? xstrdup(key_override) : xasprintf("%s.key", db_path);

@@ -68,5 +68,6 @@ extern const struct cmd_entry cmd_new_entry, cmd_check_entry, cmd_pack_entry, cm
 extern const struct cmd_entry cmd_report_entry;	  /* cli/cmd_report.c */
 extern const struct cmd_entry cmd_enroll_entry;	  /* cli/cmd_enroll.c */
 extern const struct cmd_entry cmd_throttle_entry; /* cli/cmd_throttle.c */
+extern const struct cmd_entry cmd_quiz_entry;	  /* cli/cmd_quiz.c */
 
 #endif

@@ -87,6 +87,7 @@ static int demo_init(struct db *db)
 static int cmd_demo(struct cmd_args *a)
 {
 	bool init = cmd_has(a, "init");
+	cli_key_option(a);
 	long learners = -1;
 	const char *v = cmd_arg(a, "learners");
 	if (v)
@@ -124,9 +125,12 @@ static int cmd_demo(struct cmd_args *a)
 
 const struct cmd_entry cmd_demo_entry = {
     .name = "demo",
-    .usage = "demo [--init] [--learners N]",
+    .usage = "demo [--init] [--learners N] [--key PATH]",
     .help = "  --init creates the provinces, demo accounts and courses in a new database;\n"
 	    "  --learners N adds N synthetic officials (with --init: only to a new database)",
-    .options = (const struct option[]){{"init", no_argument, NULL, 0}, {"learners", required_argument, NULL, 0}, {0}},
+    .options = (const struct option[]){{"init", no_argument, NULL, 0},
+				       {"learners", required_argument, NULL, 0},
+				       {"key", required_argument, NULL, 0},
+				       {0}},
     .exec = cmd_demo,
 };

@@ -92,6 +92,9 @@ struct db *cli_db_create(bool *created)
 	const char *path = cli_db_path();
 	struct stat sb;
 	*created = stat(path, &sb) < 0 && errno == ENOENT;
+	if (db_is_uri(path) && !cert_key_given())
+		die("a PostgreSQL database keeps no signing key: give its key file with --key PATH or $SALA_KEY "
+		    "(nothing was created)");
 	/* A key already at the new database's key path is used, if it is sound: checked before anything is made. */
 	char *key = *created ? cert_key_path(path) : NULL;
 	bool have_key = key && access(key, F_OK) == 0;
@@ -276,13 +279,17 @@ static const struct cmd_entry help_entry = {
 
 /* Every command, in the order `sala help` lists them. */
 static const struct cmd_entry *const commands[] = {
-    &init_entry,	 &cmd_serve_entry,    &cmd_user_entry,
-    &cmd_users_entry,	 &cmd_orgs_entry,     &cmd_demo_entry,
-    &cmd_backup_entry,	 &cmd_settings_entry, &cmd_doctor_entry,
-    &cmd_cert_entry,	 &cmd_new_entry,      &cmd_check_entry,
-    &cmd_pack_entry,	 &cmd_preview_entry,  &cmd_import_entry,
-    &cmd_courses_entry,	 &cmd_report_entry,   &cmd_enroll_entry,
-    &cmd_throttle_entry, &help_entry,	      NULL,
+    &init_entry,       &cmd_serve_entry,
+    &cmd_user_entry,   &cmd_users_entry,
+    &cmd_orgs_entry,   &cmd_demo_entry,
+    &cmd_backup_entry, &cmd_settings_entry,
+    &cmd_doctor_entry, &cmd_cert_entry,
+    &cmd_new_entry,    &cmd_check_entry,
+    &cmd_pack_entry,   &cmd_preview_entry,
+    &cmd_import_entry, &cmd_courses_entry,
+    &cmd_quiz_entry,   &cmd_report_entry,
+    &cmd_enroll_entry, &cmd_throttle_entry,
+    &help_entry,       NULL,
 };
 
 /* sala help: every command's usage; sala help COMMAND: that command's, as COMMAND --help prints it. */
@@ -309,6 +316,7 @@ static int cmd_help(struct cmd_args *a)
 			printf("  sala %s\n", e->subs[k]->usage);
 	}
 	printf("\nThe database is --db PATH, else $SALA_DB, else ./%s.\n", DB_DEFAULT_PATH);
+	printf("The signing key is --key PATH, else $SALA_KEY, else the database's path with .key added.\n");
 	return 0;
 }
 
@@ -317,6 +325,10 @@ int main(int argc, char **argv)
 	if (sodium_init() < 0)
 		die("cannot initialise libsodium");
 	argc = cli_take_db(argc, argv);
+	/* $SALA_KEY names the signing key file for every command; a command's --key overrides it. */
+	const char *key = getenv("SALA_KEY");
+	if (key && *key)
+		cert_key_use(key);
 	if (argc < 2)
 		return cmd_help(NULL) == 0 ? 2 : 2;
 	const char *name = argv[1];

@@ -168,9 +168,10 @@ static void parse_items(yaml_document_t *doc, yaml_node_t *seq, struct pkg_info 
 				    v ? v : "?");
 			continue;
 		}
-		if (quiz ? !(str_ends(v, ".md") || str_ends(v, ".gift")) : !str_ends(v, ".md")) {
+		if (quiz ? !(str_ends(v, ".md") || str_ends(v, ".gift") || str_ends(v, ".xml")) : !str_ends(v, ".md")) {
 			problem_add(pr, MANIFEST_FILE, line,
-				    quiz ? "quiz '%s' must be a .md or .gift file" : "lesson '%s' must be a .md file",
+				    quiz ? "quiz '%s' must be a .md, .gift or .xml (Moodle XML) file"
+					 : "lesson '%s' must be a .md file",
 				    v);
 			continue;
 		}
@@ -445,7 +446,8 @@ static void check_files(struct package *p, const struct pkg_limits *lim, int fla
 		struct pkg_file *f = &p->files[i];
 		char ext[8];
 		media_ext(f->path, ext);
-		bool text = !strcmp(ext, "md") || !strcmp(ext, "gift");
+		/* xml: Moodle XML quizzes */
+		bool text = !strcmp(ext, "md") || !strcmp(ext, "gift") || !strcmp(ext, "xml");
 		if (!strcmp(f->path, MANIFEST_FILE) || !strcmp(f->path, "MANIFEST.sha256"))
 			text = true;
 		if (text) {
@@ -503,10 +505,31 @@ static const char *kind_name(enum quiz_kind k)
 	return k == QUIZ_PRACTICE ? "practice" : k == QUIZ_PRETEST ? "pretest" : "final";
 }
 
-static void analyze_quiz(const struct pkg_file *f, struct pkg_item *it, struct pkg_info *info, struct problems *pr)
+/*
+ * The images embedded in a Moodle XML quiz, as package files beside it
+ * ("quizzes/bank.xml.media/SHA256.EXT"): the quiz's HTML names them
+ * /media/SHA256.EXT, which serves a package file by its content.
+ */
+static void add_quiz_media(struct package *p, const char *quiz_path, struct quiz *q)
+{
+	for (size_t i = 0; i < q->nfiles; i++) {
+		struct quiz_file *qf = &q->files[i];
+		if (!qf->data)
+			continue;
+		char *path = xasprintf("%s.media/%s.%s", quiz_path, qf->sha256, qf->ext);
+		pkg_file_insert(p, path, qf->data, qf->len);
+		qf->data = NULL;
+		free(path);
+	}
+}
+
+static void analyze_quiz(struct package *p, int flags, const struct pkg_file *f, struct pkg_item *it,
+			 struct pkg_info *info, struct problems *pr)
 {
 	struct quiz q;
-	quiz_parse(f->path, (const char *)f->data, f->len, &q, pr);
+	/* Questions left out (unsupported types, essays) are warnings in pr: the rest is imported. */
+	struct quiz_opts o = {.pr = pr, .keep_files = (flags & PKG_FOR_IMPORT) != 0};
+	int n = quiz_parse_opts(f->path, (const char *)f->data, f->len, &q, &o);
 	it->questions = (int)q.nquestions;
 	info->nquestions += it->questions;
 	it->quiz_kind = xstrdup(kind_name(q.kind));
@@ -517,6 +540,10 @@ static void analyze_quiz(const struct pkg_file *f, struct pkg_item *it, struct p
 		it->title = xstrdup(base ? base + 1 : f->path);
 	}
 	sha256_hex(f->data, f->len, it->etag);
+	char *path = xstrdup(f->path); /* f moves when a file is inserted */
+	if (n == 0)
+		add_quiz_media(p, path, &q);
+	free(path);
 	quiz_free(&q);
 }
 
@@ -550,7 +577,7 @@ int pkg_analyze(struct package *p, const struct pkg_limits *lim, int flags, stru
 		if (f->len > lim->max_markdown_bytes || !utf8_valid((const char *)f->data, f->len))
 			continue; /* already reported */
 		if (it->quiz) {
-			analyze_quiz(f, it, info, pr);
+			analyze_quiz(p, flags, f, it, info, pr);
 			continue;
 		}
 		struct render_opts o = {.file = it->path, .resolve = resolve, .ctx = &rs, .pr = pr};

@@ -172,7 +172,7 @@ static const char lesson_view_sql[] =
     "AND e.last_item = ?3 AND EXISTS (SELECT 1 FROM progress g WHERE g.user_id = ?4 AND g.course_id = ?1 AND "
     "g.item_path = ?3)), "
     "(SELECT count(*) FROM progress g WHERE g.user_id = ?4 AND g.course_id = ?1), "
-    "(SELECT count(*) FROM attempts t WHERE t.user_id = ?4 AND t.course_id = ?1 AND t.submitted_at IS NOT NULL), "
+    "(SELECT count(*) FROM submitted_attempts t WHERE t.user_id = ?4 AND t.course_id = ?1), "
     "(SELECT coalesce(e.completed_at, 0) FROM enrolments e WHERE e.user_id = ?4 AND e.course_id = ?1) "
     "FROM packages p JOIN items i ON i.package_id = p.id AND i.path = ?3 "
     "LEFT JOIN items v ON v.package_id = p.id AND v.position = (SELECT max(x.position) FROM items x WHERE "
@@ -435,10 +435,11 @@ int learn_assign_org(struct db *db, const char *course_id, const char *org_code,
 
 void learn_state_tag(struct db *db, int64_t user_id, const char *course_id, char *out, size_t outlen)
 {
-	struct db_stmt *st = db_stmt(db, "SELECT (SELECT count(*) FROM progress WHERE user_id = ?1 AND course_id = "
-					 "?2), (SELECT count(*) FROM attempts WHERE user_id = ?1 AND course_id = ?2 "
-					 "AND submitted_at IS NOT NULL), (SELECT coalesce(completed_at, 0) FROM "
-					 "enrolments WHERE user_id = ?1 AND course_id = ?2)");
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT (SELECT count(*) FROM progress WHERE user_id = ?1 AND course_id = "
+			"?2), (SELECT count(*) FROM submitted_attempts WHERE user_id = ?1 AND course_id = ?2), "
+			"(SELECT coalesce(completed_at, 0) FROM "
+			"enrolments WHERE user_id = ?1 AND course_id = ?2)");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
 	if (db_step_row(st) > 0)

@@ -129,6 +129,19 @@ static void pkg_add(struct package *p, size_t *cap, char *path, unsigned char *d
 	p->total += len;
 }
 
+int pkg_file_insert(struct package *p, const char *path, unsigned char *data, size_t len)
+{
+	if (pkg_find(p, path)) {
+		free(data);
+		return -1;
+	}
+	p->files = xrealloc(p->files, (p->nfiles + 1) * sizeof *p->files);
+	p->files[p->nfiles++] = (struct pkg_file){xstrdup(path), data, len};
+	p->total += len;
+	qsort(p->files, p->nfiles, sizeof *p->files, cmp_file);
+	return 0;
+}
+
 /*
  * Normalises an entry name into a package path: strips a leading "./" and a
  * trailing '/', refuses absolute paths, '..', '.', empty components,

@@ -56,6 +56,12 @@ struct package {
 	size_t nfiles;
 	size_t total;
 };
+/*
+ * Adds a file the package derives at import (the images embedded in a Moodle
+ * XML quiz), keeping the order; takes ownership of data. -1 (data freed) when
+ * the path is already there.
+ */
+int pkg_file_insert(struct package *p, const char *path, unsigned char *data, size_t len);
 
 /* Problems found by a check are collected in struct problems (lib/diag.h), FILE relative to the package root. */
 

@@ -213,10 +213,14 @@ static int code_of(PGconn *conn, const PGresult *r)
 	return DB_ERROR;
 }
 
-/* Session settings of every (re)connection: acknowledged commits are on disk. */
+/*
+ * Session settings of every (re)connection: acknowledged commits are on disk, and a statement waits
+ * for another session's lock about as long as SQLite's busy handler waits (then DB_BUSY), never forever.
+ */
 static int session_setup(struct pg_conn *c)
 {
-	PGresult *r = PQexec(c->c, "SET synchronous_commit = on; SET client_min_messages = warning");
+	PGresult *r = PQexec(c->c, "SET synchronous_commit = on; SET client_min_messages = warning; "
+				   "SET lock_timeout = '10s'");
 	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
 		set_error(c, code_of(c->c, r), PQresultErrorMessage(r));

@@ -126,6 +126,9 @@ static const char *const pg_migrations[] = {
     "  FOR EACH STATEMENT EXECUTE FUNCTION catalogue_version_bump();"
     "CREATE TRIGGER items_version AFTER INSERT OR UPDATE OR DELETE ON items"
     "  FOR EACH STATEMENT EXECUTE FUNCTION catalogue_version_bump();",
+    /* 6: assessment's published view of submitted attempts (lib/schema.c's migration 6). */
+    "CREATE VIEW submitted_attempts AS"
+    "  SELECT user_id, course_id, item_path, passed, submitted_at FROM attempts WHERE submitted_at IS NOT NULL;",
 };
 
 int schema_pg_migrate(struct db *db, struct err *e)

@@ -172,10 +172,26 @@ static int load_own(struct req *r, struct attempt *a)
 	return 0;
 }
 
-static void question_head(struct req *r, struct buf *b, int k, int n, const struct question *qu)
+/* Item k's number among the questions that take an answer (descriptions are not numbered), and their count. */
+static int question_number(const struct attempt *a, int k, int *n)
 {
+	int num = 0;
+	*n = 0;
+	for (int i = 0; i < a->nitems; i++) {
+		if (!grade_scored(&a->quiz.questions[a->items[i].question]))
+			continue;
+		(*n)++;
+		if (i <= k)
+			num++;
+	}
+	return num;
+}
+
+static void question_head(struct req *r, struct buf *b, const struct attempt *a, int k, const struct question *qu)
+{
+	int n, num = question_number(a, k, &n);
 	buf_printf(b, "<fieldset aria-describedby=\"q%d-text\"><legend>", k);
-	buf_printf(b, T(r, "Question %d of %d"), k + 1, n);
+	buf_printf(b, T(r, "Question %d of %d"), num, n);
 	buf_printf(b, "</legend><div id=\"q%d-text\">%s</div>", k, qu->html); /* safe HTML from cmark or escaped */
 	if (qu->type == Q_MULTI)
 		buf_printf(b, "<p class=\"meta\">%s</p>", T(r, "Choose all that apply."));
@@ -194,7 +210,11 @@ static void question_form(struct req *r, struct buf *b, const struct attempt *a,
 	const struct attempt_item *it = &a->items[k];
 	const struct question *qu = &a->quiz.questions[it->question];
 	const struct answer *an = &a->answers[k];
-	question_head(r, b, k, a->nitems, qu);
+	if (!grade_scored(qu)) {
+		buf_printf(b, "<div class=\"description\">%s</div>", qu->html); /* safe HTML, as question_head() */
+		return;
+	}
+	question_head(r, b, a, k, qu);
 	switch (qu->type) {
 	case Q_SINGLE:
 	case Q_TRUEFALSE:
@@ -238,6 +258,9 @@ static void question_form(struct req *r, struct buf *b, const struct attempt *a,
 			buf_puts(b, "</select>");
 		}
 		break;
+	case Q_ESSAY:
+	case Q_DESCRIPTION:
+		break;
 	}
 	buf_puts(b, "</fieldset>");
 }
@@ -277,17 +300,17 @@ static void right_answer(struct req *r, struct buf *b, const struct question *qu
 				buf_html(b, qu->options[o].text);
 			}
 		} else {
-			for (size_t o = 0; o < qu->nnums; o++) {
+			for (size_t o = 0, c = 0; o < qu->nnums; o++) {
 				const struct numeric *nu = &qu->nums[o];
-				if (nu->weight <= 0)
+				if (nu->weight <= 0 || nu->any)
 					continue;
+				const char *sep = c++ ? "; " : "";
 				if (nu->range)
-					buf_printf(b, "%s%g&ndash;%g", o ? "; " : "", nu->min, nu->max);
+					buf_printf(b, "%s%g&ndash;%g", sep, nu->min, nu->max);
 				else if (nu->max > nu->value)
-					buf_printf(b, "%s%g &plusmn; %g", o ? "; " : "", nu->value,
-						   nu->max - nu->value);
+					buf_printf(b, "%s%g &plusmn; %g", sep, nu->value, nu->max - nu->value);
 				else
-					buf_printf(b, "%s%g", o ? "; " : "", nu->value);
+					buf_printf(b, "%s%g", sep, nu->value);
 			}
 		}
 		buf_puts(b, "</p>");
@@ -312,11 +335,19 @@ static void right_answer(struct req *r, struct buf *b, const struct question *qu
 		}
 		buf_puts(b, "</ul>");
 		break;
+	case Q_ESSAY:
+	case Q_DESCRIPTION:
+		break;
 	}
-	if (qu->type == Q_SHORT || qu->type == Q_NUMERIC) {
-		for (size_t o = 0; o < qu->noptions; o++)
-			if (qu->options[o].feedback && an->text && grade_text_equal(qu->options[o].text, an->text))
-				buf_printf(b, "<div>%s</div>", qu->options[o].feedback);
+	/* The feedback of the answer that matched, as Moodle shows it (the first match, "*" included). */
+	if (qu->type == Q_SHORT) {
+		int o = grade_short_match(qu, an->text);
+		if (o >= 0 && qu->options[o].feedback)
+			buf_printf(b, "<div>%s</div>", qu->options[o].feedback);
+	} else if (qu->type == Q_NUMERIC) {
+		int o = grade_numeric_match(qu, an->text);
+		if (o >= 0 && qu->nums[o].feedback)
+			buf_printf(b, "<div>%s</div>", qu->nums[o].feedback);
 	}
 }
 
@@ -348,7 +379,11 @@ static int result_page(struct req *r, const struct attempt *a)
 	for (int k = 0; k < a->nitems; k++) {
 		const struct question *qu = &a->quiz.questions[a->items[k].question];
 		double s = a->item_scores ? a->item_scores[k] : 0;
-		question_head(r, &b, k, a->nitems, qu);
+		if (!grade_scored(qu)) {
+			buf_printf(&b, "<div class=\"description\">%s</div>", qu->html);
+			continue;
+		}
+		question_head(r, &b, a, k, qu);
 		if (s >= 0.9999)
 			buf_printf(&b, "<p class=\"status right\">%s</p>", T(r, "Right"));
 		else if (s > 0)
@@ -498,6 +533,8 @@ static void items_table(struct req *r, struct buf *b, const char *path, const st
 	buf_printf(b, "<th scope=\"col\">%s</th></tr></thead><tbody>", T(r, "Most frequent wrong answers"));
 	for (int i = 0; i < n; i++) {
 		const struct item_stat *x = &s[i];
+		if (!grade_scored(&q->questions[i]))
+			continue; /* a description is not an item */
 		buf_printf(b, "<tr data-question=\"%d\"><td>%d</td><td>", i + 1, i + 1);
 		buf_html(b, q->questions[i].text);
 		buf_puts(b, "</td>");

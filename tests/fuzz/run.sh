@@ -16,7 +16,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 passed=0
 failed=0
 # Harnesses: name, and the header whose parser it needs (its API must exist).
-harnesses="course_yml:courses/package.h quiz_md:assessment/quiz.h quiz_gift:assessment/quiz.h
+harnesses="course_yml:courses/package.h quiz_md:assessment/quiz.h quiz_gift:assessment/quiz.h quiz_xml:assessment/quiz.h
 package:courses/package.h users_csv:accounts/users.h form:server/http.h
 json:lib/json.h multipart:server/multipart.h head:server/http.h"
 

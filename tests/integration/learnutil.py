@@ -3,11 +3,12 @@ test database (the bundled library, imported by `sala demo --init`) and read
 the database directly for checks."""
 import gzip
 import re
-import sqlite3
+
+from harness import connect
 
 
 def q(srv, sql, *args):
-    db = sqlite3.connect(srv.db, timeout=10)
+    db = connect(srv.db)
     try:
         return db.execute(sql, args).fetchall()
     finally:
@@ -89,7 +90,7 @@ def course_server():
 
 def _seed(srv):
     import time
-    db = sqlite3.connect(srv.db, timeout=10)
+    db = connect(srv.db)
     now = int(time.time())
 
     def pkg(cid, lang, title, summary, items):

@@ -1,5 +1,10 @@
 """Runs every test_* function of tests/integration/test_*.py; last line "N passed, N failed".
-Usage: run.py [-j N] [PATTERN]  (only tests whose module:name contains PATTERN).
+Usage: run.py [--engine sqlite|pg] [-j N] [PATTERN]  (only tests whose module:name contains PATTERN).
+
+--engine (default: the SALA_TEST_ENGINE environment variable, else sqlite) chooses the database engine
+every test's servers use (harness.py). On pg, SALA_TEST_PG names a running cluster; without it run.py
+starts a throwaway one with tests/pg/cluster.sh and stops it at the end. Tests marked @sqlite_only are
+skipped there, and counted with their reasons before the last line.
 
 With -j N (default: the SALA_TEST_JOBS environment variable, else 1) N tests run at once, each in a
 process of its own (every server a test starts has its own port, directory and database, so tests
@@ -9,6 +14,8 @@ module, as each finishes."""
 import importlib.util
 import glob
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,9 +33,11 @@ WEIGHT_HINT = {"test_crash": 60, "test_reports": 50, "test_faults": 45, "test_se
                "test_observability": 35, "test_accounts_lifecycle": 30, "test_certs": 30, "test_hostile": 30}
 
 
-def run_module(path, pattern, exact=False):
-    """Runs one module's tests in this process; returns (passed, failed)."""
+def run_module(path, pattern, exact=False, skipped=None):
+    """Runs one module's tests in this process; returns (passed, failed). Tests skipped on this engine are
+    printed ("skip MODULE:NAME (sqlite only: WHY)") and added to skipped, a list, as (name, why)."""
     passed = failed = 0
+    engine = os.environ.get("SALA_TEST_ENGINE") or "sqlite"
     name = os.path.basename(path)[:-3]
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
@@ -41,6 +50,12 @@ def run_module(path, pattern, exact=False):
     for fn_name in sorted(n for n in dir(mod) if n.startswith("test_")):
         full = "%s:%s" % (name, fn_name)
         if (full != pattern) if exact else (pattern not in full):
+            continue
+        why = getattr(getattr(mod, fn_name), "sqlite_only", None)
+        if why and engine != "sqlite":
+            print("skip %s (sqlite only: %s)" % (full, why))
+            if skipped is not None:
+                skipped.append((full, why))
             continue
         t0 = time.time()
         try:
@@ -55,40 +70,77 @@ def run_module(path, pattern, exact=False):
     return passed, failed
 
 
+def print_skipped(skipped, engine):
+    """Before the last line: how many tests this engine skipped, and why (one line per reason)."""
+    if not skipped:
+        return
+    reasons = {}
+    for name, why in skipped:
+        reasons.setdefault(why, []).append(name)
+    print("skipped on %s: %d (sqlite only)" % (engine, len(skipped)))
+    for why, names in sorted(reasons.items()):
+        print("  %d: %s: %s" % (len(names), why, ", ".join(sorted(names))))
+
+
 def main():
     args = sys.argv[1:]
     jobs = int(os.environ.get("SALA_TEST_JOBS", "1") or 1)
     module_only = None
-    if args[:1] == ["--module"]:
-        module_only = args[1]
-        args = args[2:]
-    if args[:1] == ["-j"]:
-        jobs = max(1, int(args[1]))
+    while args[:1] in (["--module"], ["-j"], ["--engine"]):
+        if args[0] == "--module":
+            module_only = args[1]
+        elif args[0] == "-j":
+            jobs = max(1, int(args[1]))
+        else:
+            os.environ["SALA_TEST_ENGINE"] = args[1]
         args = args[2:]
     pattern = args[0] if args else ""
     paths = sorted(glob.glob(os.path.join(here, "test_*.py")))
 
     if module_only is not None:  # a worker: one module
-        p, f = run_module(os.path.join(here, module_only + ".py"), pattern, exact=pattern.startswith(module_only + ":"))
+        skipped = []
+        p, f = run_module(os.path.join(here, module_only + ".py"), pattern, exact=pattern.startswith(module_only + ":"),
+                          skipped=skipped)
         print("%d passed, %d failed" % (p, f))
         sys.exit(1 if f else 0)
 
+    engine = os.environ.get("SALA_TEST_ENGINE") or "sqlite"
+    if engine not in ("sqlite", "pg"):
+        sys.exit("run.py: --engine must be sqlite or pg, not %r" % engine)
+    cluster = None
+    if engine == "pg" and not os.environ.get("SALA_TEST_PG"):
+        out = subprocess.run([os.path.join(here, "..", "pg", "cluster.sh"), "start"], capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit("run.py: cannot start a PostgreSQL cluster: " + out.stderr.strip())
+        cluster, uri = out.stdout.split()
+        os.environ["SALA_TEST_PG"] = uri
+    try:
+        rc = run_all(paths, pattern, jobs, engine)
+    finally:
+        if cluster:
+            subprocess.run([os.path.join(here, "..", "pg", "cluster.sh"), "stop", cluster])
+    sys.exit(rc)
+
+
+def run_all(paths, pattern, jobs, engine):
+    """Runs the tests; prints the summary; returns the exit status."""
     names = [os.path.basename(p)[:-3] for p in paths]
     if jobs == 1:
         passed = failed = 0
+        skipped = []
         for n in names:
-            p, f = run_module(os.path.join(here, n + ".py"), pattern)
+            p, f = run_module(os.path.join(here, n + ".py"), pattern, skipped=skipped)
             passed += p
             failed += f
+        print_skipped(skipped, engine)
         print("%d passed, %d failed" % (passed, failed))
-        sys.exit(1 if failed else 0)
+        return 1 if failed else 0
 
     # Parallel: make the shared demo template once, then N workers.
     import harness
     tdir = tempfile.mkdtemp(prefix="sala-template-")
-    template = os.path.join(tdir, "demo.db")
-    harness.sala("demo", "--init", db=template, check=True)
-    env = dict(os.environ, SALA_TEST_TEMPLATE=template)
+    template = harness.make_template(tdir)
+    env = dict(os.environ, SALA_TEST_TEMPLATE=template, SALA_TEST_TEMPLATE_KEY=harness.template_key(template))
 
     tests = []  # (module, function): each runs in a process of its own
     for n in names:
@@ -104,6 +156,7 @@ def main():
     together = [t for t in order if not is_alone(t)]
     alone = [t for t in order if is_alone(t)]
     results = {}
+    skipped = []
     t0 = time.time()
 
     def start(t):
@@ -128,6 +181,8 @@ def main():
             f = 1
             text += "\nFAIL %s: exit status %d with no failed test\n" % (n, proc.returncode)
         body = "\n".join(l for l in text.splitlines() if not (l.endswith(" failed") and " passed, " in l))
+        for m in re.finditer(r"^skip (\S+) \(sqlite only: (.*)\)$", text, re.M):
+            skipped.append((m.group(1), m.group(2)))
         results[n] = (p, f, body)
         print(body)
         sys.stdout.flush()
@@ -148,17 +203,13 @@ def main():
 
     passed = sum(r[0] for r in results.values())
     failed = sum(r[1] for r in results.values())
-    print("integration: %d tests in %.0f s, %d at a time" % (len(results), time.time() - t0, jobs))
+    print("integration (%s): %d tests in %.0f s, %d at a time" % (engine, len(results), time.time() - t0, jobs))
+    print_skipped(skipped, engine)
     print("%d passed, %d failed" % (passed, failed))
-    try:
-        os.unlink(template)
-        for ext in (".key",):
-            if os.path.exists(template + ext):
-                os.unlink(template + ext)
-        os.rmdir(tdir)
-    except OSError:
-        pass
-    sys.exit(1 if failed else 0)
+    if harness.is_pg(template):
+        harness.drop_db(template)
+    shutil.rmtree(tdir, ignore_errors=True)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

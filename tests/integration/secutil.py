@@ -8,7 +8,7 @@ import socket
 import sqlite3
 import time
 
-from harness import SRC, sala
+from harness import SRC, connect, is_pg, sala
 
 ALL_ROLES_USER = ("qa.super", "qa-super-pass-1")
 
@@ -90,7 +90,20 @@ def get_raw(port, path, cookie=None):
 
 
 def db_ro(path):
+    """A read-only connection to a SQLite file, or a connection to a PostgreSQL database (harness.connect)."""
+    if is_pg(path):
+        return connect(path)
     return sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=30)
+
+
+def tables(con, db):
+    """The names of the tables of database db (connection con), on either engine."""
+    if is_pg(db):
+        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() " \
+              "AND table_type = 'BASE TABLE' ORDER BY 1"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY 1"
+    return [t for (t,) in con.execute(sql)]
 
 
 # Tables whose contents change on reads (session touch, throttling) and are not "data".
@@ -102,8 +115,8 @@ def snapshot(path):
     con = db_ro(path)
     try:
         out = {}
-        for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
-            if t in VOLATILE or t.startswith("sqlite_"):
+        for t in tables(con, path):
+            if t in VOLATILE:
                 continue
             h = hashlib.sha256()
             for row in con.execute('SELECT * FROM "%s" ORDER BY 1' % t.replace('"', '""')):

@@ -4,11 +4,10 @@ activation sheet and the first login with a code, expiry, disable/enable/delete,
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import time
 
-from harness import DEMO, Client, Server, sala
+from harness import connect, DEMO, Client, Server, sala
 from learnutil import one, q
 
 NEW_PW = "river-boat-2031"
@@ -26,7 +25,7 @@ def bearer(token):
 
 
 def write(srv, sql, *args):
-    db = sqlite3.connect(srv.db, timeout=10)
+    db = connect(srv.db)
     try:
         db.execute(sql, args)
         db.commit()

@@ -8,7 +8,7 @@ import tempfile
 import threading
 import time
 
-from harness import Server, sala
+from harness import connect, Server, sala, sqlite_only
 
 
 def _writer(srv, acked, stop, lock, w):
@@ -26,12 +26,13 @@ def _writer(srv, acked, stop, lock, w):
         i += 1
 
 
+@sqlite_only("sala backup copies the SQLite file (PostgreSQL is backed up with pg_dump)")
 def test_backup_under_concurrent_writes():
     srv = Server()
     tmp = tempfile.mkdtemp(prefix="sala-backup-")
     try:
         # Some bulk so the copy takes more than one step.
-        con = sqlite3.connect(srv.db, timeout=30)
+        con = connect(srv.db)
         con.execute("CREATE TABLE IF NOT EXISTS qa_bulk(x BLOB)")
         con.executemany("INSERT INTO qa_bulk VALUES (randomblob(4000))", [()] * 5000)
         con.commit()
@@ -84,6 +85,7 @@ def test_backup_under_concurrent_writes():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@sqlite_only("sala backup copies the SQLite file (PostgreSQL is backed up with pg_dump)")
 def test_backup_refuses_bad_targets():
     srv = Server()
     tmp = tempfile.mkdtemp(prefix="sala-backup-")
@@ -92,7 +94,7 @@ def test_backup_refuses_bad_targets():
         assert p.returncode != 0 and "backup" in p.stderr, p.stderr
         p = sala("backup", srv.db, db=srv.db)
         assert p.returncode != 0, "backing up onto the live database must be refused"
-        con = sqlite3.connect(srv.db)
+        con = connect(srv.db)
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         con.close()
         p = sala("backup", db=srv.db)
@@ -102,7 +104,7 @@ def test_backup_refuses_bad_targets():
         open(target, "wb").write(b"not a database")
         p = sala("backup", target, db=srv.db)
         assert p.returncode == 0, p.stderr
-        con = sqlite3.connect(target)
+        con = connect(target)
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         con.close()
         assert not [f for f in os.listdir(tmp) if ".tmp" in f], os.listdir(tmp)

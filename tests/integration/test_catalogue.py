@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import time
 
-from harness import SRC, Server, sala
+from harness import connect, SRC, Server, sala
 from learnutil import one, set_lang
 
 COURSE = os.path.join(SRC, "tests", "data", "quiz", "course")
@@ -94,8 +94,7 @@ def test_catalogue_follows_import_rollback_and_direct_writes():
 
         # Any write to packages moves the version on (triggers), even one made outside the import code.
         before = version(srv)
-        import sqlite3
-        db = sqlite3.connect(srv.db, timeout=10)
+        db = connect(srv.db)
         db.execute("UPDATE packages SET title = 'Quiz test course renamed' WHERE course_id = 'quiz-test' "
                    "AND active = 1")
         db.commit()

@@ -5,13 +5,12 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 import time
 import zipfile
 
-from harness import Server, sala
+from harness import fresh_db, connect, Server, sala
 
 COURSE = "cert-it"
 
@@ -19,7 +18,7 @@ COURSE = "cert-it"
 def setup_course(srv, title="Digital Safety · សុវត្ថិភាពឌីជីថល", users=("learner",), score=88.0):
     """Inserts a course, an active package and completed enrolments straight into the database
     (the completion code of the quiz area is not needed for these tests)."""
-    db = sqlite3.connect(srv.db, timeout=30)
+    db = connect(srv.db)
     db.execute("INSERT OR IGNORE INTO courses(id, created_at) VALUES (?, 0)", (COURSE,))
     db.execute("INSERT OR IGNORE INTO packages(course_id, language, version, version_num, title, certificate, "
                "imported_at, active) VALUES (?, 'km', '1.0.0', 10000, ?, 1, 0, 1)", (COURSE, title))
@@ -176,7 +175,7 @@ def test_cli_revoke_and_reissue():
         serial, code = issue(srv)
         p = sala("cert", "revoke", serial, db=srv.db)
         assert p.returncode != 0  # a reason is required
-        db = sqlite3.connect(srv.db, timeout=30)
+        db = connect(srv.db)
         db.execute("UPDATE users SET full_name = 'Srey Sokha Chan', full_name_km = 'ស្រី សុខា ចាន់' "
                    "WHERE username = 'learner'")
         db.commit()
@@ -287,14 +286,14 @@ def test_admin_name_correction_reissues():
         serial, code = issue(srv)
         admin = srv.client()
         admin.login("admin")
-        uid = sqlite3.connect(srv.db).execute("SELECT id FROM users WHERE username='learner'").fetchone()[0]
+        uid = connect(srv.db).execute("SELECT id FROM users WHERE username='learner'").fetchone()[0]
         page = admin.get("/admin/users/%d" % uid)
         assert page.status == 200
         form = {"full_name": "Srey Sokha Chan", "full_name_km": "ស្រី សុខា ចាន់", "sex": "female",
                 "org_code": "171001", "position": "", "email": "", "phone": "", "role_learner": "1"}
         r = admin.post("/admin/users/%d" % uid, form)
         assert r.status == 303 and "reissued=1" in r.header("Location"), r.header("Location")
-        db = sqlite3.connect(srv.db)
+        db = connect(srv.db)
         old = db.execute("SELECT superseded_by FROM certificates WHERE serial = ?", (serial,)).fetchone()[0]
         assert old is not None
         new = db.execute("SELECT name, name_km, superseded_by FROM certificates WHERE id = ?", (old,)).fetchone()
@@ -310,9 +309,9 @@ def test_demo_certificates_verify():
     the learner sees (the active one in Khmer where there is one), so they verify like issued ones."""
     tmp = tempfile.mkdtemp(prefix="sala-demo-certs-")
     try:
-        db = os.path.join(tmp, "demo.db")
+        db = fresh_db(tmp, "demo.db")
         sala("demo", "--init", "--learners", "50", db=db, check=True)
-        con = sqlite3.connect(db)
+        con = connect(db)
         rows = con.execute(
             "SELECT c.code, c.language, c.revoked_at IS NOT NULL, c.serial, c.course_id, "
             "(SELECT p.language FROM packages p WHERE p.course_id = c.course_id ORDER BY p.active DESC, "

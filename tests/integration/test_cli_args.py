@@ -1,12 +1,11 @@
 """Bad command-line arguments: every command refuses nonsense with a message naming the problem and exit
 status 1 or 2, and changes nothing in the database."""
-import hashlib
 import os
 import shutil
-import sqlite3
 import tempfile
 
-from harness import demo_db, sala
+from harness import demo_db, drop_db, sala
+from secutil import snapshot
 
 # (arguments, exit status, text the message must contain)
 CASES = [
@@ -74,18 +73,14 @@ CASES = [
 
 
 def fingerprint(db):
-    con = sqlite3.connect(db)
-    try:
-        return hashlib.sha256("\n".join(con.iterdump()).encode()).hexdigest()
-    finally:
-        con.close()
+    return snapshot(db)
 
 
 def test_bad_arguments_are_refused_by_name_and_change_nothing():
     tmp = tempfile.mkdtemp(prefix="sala-args-")
+    db = None
     try:
-        db = os.path.join(tmp, "sala.db")
-        demo_db(db)
+        db = demo_db(os.path.join(tmp, "sala.db"))
         os.mkdir(os.path.join(tmp, "dir.pdf"))
         open(os.path.join(tmp, "file.txt"), "w").close()
         before = fingerprint(db)
@@ -104,4 +99,5 @@ def test_bad_arguments_are_refused_by_name_and_change_nothing():
         assert sorted(f for f in os.listdir(tmp) if not f.startswith("sala.db")) == \
             sorted(f for f in files if not f.startswith("sala.db")), os.listdir(tmp)
     finally:
+        drop_db(db)
         shutil.rmtree(tmp, ignore_errors=True)

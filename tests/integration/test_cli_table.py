@@ -6,6 +6,7 @@ import shutil
 import tempfile
 
 from harness import demo_db, sala
+from secutil import snapshot
 
 
 def commands():
@@ -47,9 +48,8 @@ def test_help_lists_every_command_and_each_prints_its_usage():
 def test_unknown_option_is_named_with_its_command_and_changes_nothing():
     tmp = tempfile.mkdtemp(prefix="sala-table-")
     try:
-        db = os.path.join(tmp, "sala.db")
-        demo_db(db)
-        before = open(db, "rb").read()
+        db = demo_db(os.path.join(tmp, "sala.db"))
+        before = snapshot(db)
         problems = []
         for words in commands():
             if words[0] == "help":
@@ -61,7 +61,7 @@ def test_unknown_option_is_named_with_its_command_and_changes_nothing():
                 if p.returncode != 2 or want not in p.stderr or ("usage: sala " + " ".join(path)) not in p.stderr:
                     problems.append("sala %s %s -> %d %r" % (" ".join(path), bad, p.returncode, p.stderr[:200]))
         assert not problems, "\n".join(problems)
-        assert open(db, "rb").read() == before, "a refused command changed the database"
+        assert snapshot(db) == before, "a refused command changed the database"
         p = sala("cert", "frob", db=db)
         assert p.returncode == 2 and "unknown cert command 'frob'" in p.stderr, p.stderr
         p = sala("user", db=db)
@@ -79,8 +79,7 @@ def test_unknown_option_is_named_with_its_command_and_changes_nothing():
 def test_option_forms_are_equivalent():
     tmp = tempfile.mkdtemp(prefix="sala-table-")
     try:
-        db = os.path.join(tmp, "sala.db")
-        demo_db(db)
+        db = demo_db(os.path.join(tmp, "sala.db"))
         runs = [
             sala("report", "--format", "csv", "--by", "sex", db=db),
             sala("report", "--format=csv", "--by=sex", db=db),

@@ -6,13 +6,12 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import tempfile
 import time
 import zipfile
 
-from harness import SALA, SRC, Server, sala
+from harness import fresh_db, connect, SALA, SRC, Server, sala
 
 FIXTURES = os.path.join(SRC, "tests", "data", "courses")
 LIBRARY = os.path.join(SRC, "courses", "library")
@@ -24,7 +23,7 @@ def tmpdir():
 
 
 def count(db, sql):
-    c = sqlite3.connect(db)
+    c = connect(db)
     try:
         return c.execute(sql).fetchone()[0]
     finally:
@@ -96,7 +95,7 @@ def test_pack_is_reproducible():
 def test_import_versions_and_rollback():
     d = tmpdir()
     try:
-        db = os.path.join(d, "t.db")
+        db = fresh_db(d, "t.db")
         sala("init", db=db, check=True)
         c = os.path.join(d, "c")
         shutil.copytree(os.path.join(FIXTURES, "good"), c)
@@ -130,7 +129,7 @@ def test_import_versions_and_rollback():
 def test_library_courses_check_pack_import():
     d = tmpdir()
     try:
-        db = os.path.join(d, "lib.db")
+        db = fresh_db(d, "lib.db")
         sala("init", db=db, check=True)
         names = sorted(n for n in os.listdir(LIBRARY) if os.path.exists(os.path.join(LIBRARY, n, "course.yml")))
         assert names
@@ -232,7 +231,7 @@ def test_trainer_upload_and_media():
         # The media file, by content address, with Range.
         sha = hashlib.sha256(AUDIO).hexdigest()
         url = "/media/%s.mp3" % sha
-        html = sqlite3.connect(srv.db).execute(
+        html = connect(srv.db).execute(
             "SELECT html FROM items i JOIN packages p ON p.id = i.package_id WHERE p.course_id = 'test-course' "
             "AND i.path = 'lessons/02-more.md'").fetchone()[0]
         assert url in html
@@ -314,7 +313,7 @@ def test_media_path_traversal_refused():
     try:
         c = srv.client()
         c.login("learner")
-        sha = sqlite3.connect(srv.db).execute("SELECT sha256 FROM package_files LIMIT 1").fetchone()[0]
+        sha = connect(srv.db).execute("SELECT sha256 FROM package_files LIMIT 1").fetchone()[0]
         for path in ["/media/../../etc/passwd", "/media/..%2f..%2fetc%2fpasswd", "/media/%2e%2e/%2e%2e/etc/passwd",
                      "/media/" + sha + ".md", "/media/" + sha + ".svg", "/media/" + sha.upper() + ".png",
                      "/media/" + sha + ".png/../../../etc/passwd", "/media/" + sha, "/media/",
@@ -367,7 +366,7 @@ def test_reimport_of_inactive_version():
     """Importing a stored version that is not active says so and names the rollback; --force activates it."""
     d = tmpdir()
     try:
-        db = os.path.join(d, "t.db")
+        db = fresh_db(d, "t.db")
         sala("init", db=db, check=True)
         c = os.path.join(d, "c")
         shutil.copytree(os.path.join(FIXTURES, "good"), c)
@@ -398,7 +397,7 @@ def test_limit_flags_and_upload_settings():
     srv = None
     try:
         good = os.path.join(FIXTURES, "good")
-        db = os.path.join(d, "t.db")
+        db = fresh_db(d, "t.db")
         sala("init", db=db, check=True)
         for cmd in (["check", good], ["pack", good, "-o", os.path.join(d, "x.zip")], ["import", good]):
             p = sala(*(cmd + ["--max-entries", "3"]), db=db)

@@ -4,12 +4,11 @@ import contextlib
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import tempfile
 import time
 
-from harness import SALA, SRC, Server, demo_db, sala
+from harness import SALA, SRC, Server, connect, copy_db, demo_db, fresh_db, sala, sala_env, sqlite_only
 from learnutil import lessons, bilingual, q, one, set_lang
 
 NOTICE = "Your progress could not be saved; it will be recorded next time you open this lesson."
@@ -46,12 +45,12 @@ def fill(path):
         os.close(fd)
 
 
+@sqlite_only("a full disk under the SQLite file (a small tmpfs)")
 def test_full_disk_lesson_reading_is_told_and_recorded_next_time():
     with small_disk() as d:
         if d is None:
             return
-        db = os.path.join(d, "sala.db")
-        demo_db(db)
+        db = demo_db(os.path.join(d, "sala.db"))
         srv = Server(demo=False, db=db)
         try:
             cid = bilingual(srv)
@@ -62,7 +61,7 @@ def test_full_disk_lesson_reading_is_told_and_recorded_next_time():
             me = one(srv, "SELECT id FROM users WHERE username = 'learner'")
             assert one(srv, "SELECT count(*) FROM progress WHERE user_id = ?", me) == 0
             # Empty the WAL, so the next write needs new blocks, then fill the disk.
-            con = sqlite3.connect(db, timeout=10)
+            con = connect(db)
             con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             con.close()
             filler = os.path.join(d, "filler")
@@ -104,18 +103,12 @@ def cert_db():
     global _cert_db
     if _cert_db is None:
         d = tempfile.mkdtemp(prefix="sala-certdb-")
-        db = os.path.join(d, "demo.db")
+        db = fresh_db(d, "demo.db")
         sala("demo", "--init", "--learners", "40", db=db, check=True)
         _cert_db = db
     d = tempfile.mkdtemp(prefix="sala-faults-")
-    db = os.path.join(d, "demo.db")
-    src = sqlite3.connect(_cert_db)
-    dst = sqlite3.connect(db)
-    src.backup(dst)
-    dst.close()
-    src.close()
-    shutil.copy(_cert_db + ".key", db + ".key")
-    serial = sqlite3.connect(db).execute(
+    db = copy_db(_cert_db, os.path.join(d, "demo.db"))
+    serial = connect(db).execute(
         "SELECT serial FROM certificates WHERE revoked_at IS NULL AND superseded_by IS NULL ORDER BY id").fetchone()[0]
     return d, db, serial
 
@@ -224,7 +217,7 @@ def test_killed_bulk_leaves_nothing_after_the_next_run():
     d, db, serial = cert_db()
     try:
         out = os.path.join(d, "all.pdf")
-        proc = subprocess.Popen([SALA, "cert", "bulk", "-o", out, "--db", db], cwd=SRC,
+        proc = subprocess.Popen([SALA, "cert", "bulk", "-o", out, "--db", db], cwd=SRC, env=sala_env(db),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         part = "all.pdf.part-%d-" % proc.pid
         kill_when(proc, lambda: any(f.startswith(part) for f in os.listdir(d)))
@@ -247,12 +240,12 @@ def test_killed_bulk_leaves_nothing_after_the_next_run():
         shutil.rmtree(d, ignore_errors=True)
 
 
+@sqlite_only("sala backup copies the SQLite file (PostgreSQL is backed up with pg_dump)")
 def test_killed_backup_leaves_nothing_after_the_next_run():
     d = tempfile.mkdtemp(prefix="sala-faults-")
     try:
-        db = os.path.join(d, "big.db")
-        demo_db(db)
-        con = sqlite3.connect(db)
+        db = demo_db(os.path.join(d, "big.db"))
+        con = connect(db)
         con.execute("CREATE TABLE ballast(b BLOB)")
         for _ in range(30):
             con.execute("INSERT INTO ballast VALUES (randomblob(4 * 1024 * 1024))")
@@ -272,7 +265,7 @@ def test_killed_backup_leaves_nothing_after_the_next_run():
         assert p.returncode == 0, p.stderr
         assert "removed" in p.stderr and tmp in p.stderr, p.stderr
         assert sorted(f for f in os.listdir(d) if ".tmp-" in f) == [os.path.basename(live)], os.listdir(d)
-        con = sqlite3.connect(out)
+        con = connect(out)
         assert con.execute("PRAGMA quick_check").fetchone()[0] == "ok"
         assert con.execute("SELECT count(*) FROM ballast").fetchone()[0] == 30
         con.close()
@@ -292,8 +285,7 @@ def test_100000_row_csvs_with_a_bad_last_row_are_refused_quickly_with_the_line()
     limit = 20.0 if sanitizer_build() else 5.0
     d = tempfile.mkdtemp(prefix="sala-bigcsv-")
     try:
-        db = os.path.join(d, "sala.db")
-        demo_db(db)
+        db = demo_db(os.path.join(d, "sala.db"))
         users = os.path.join(d, "users.csv")
         with open(users, "w") as f:
             f.write("username,full_name,full_name_km,sex,org_code,position,role,email,phone,password\n")
@@ -307,7 +299,7 @@ def test_100000_row_csvs_with_a_bad_last_row_are_refused_quickly_with_the_line()
             for i in range(100000):
                 f.write("R%06d,District %d,ស្រុក %d,12,district\n" % (i, i, i))
             f.write("R000001,Duplicate,,12,district\n")
-        count = lambda table: sqlite3.connect(db).execute("SELECT count(*) FROM " + table).fetchone()[0]
+        count = lambda table: connect(db).execute("SELECT count(*) FROM " + table).fetchone()[0]
         before = (count("users"), count("org_units"))
         for what, path, msg in (("users", users, "username 'ROSTER000007' appears twice (also on line 9)"),
                                 ("orgs", orgs, "org code 'R000001' already exists")):
@@ -327,8 +319,7 @@ def test_100000_row_csvs_with_a_bad_last_row_are_refused_quickly_with_the_line()
 def test_users_import_prints_progress_on_stderr():
     d = tempfile.mkdtemp(prefix="sala-csv-")
     try:
-        db = os.path.join(d, "sala.db")
-        demo_db(db)
+        db = demo_db(os.path.join(d, "sala.db"))
         path = os.path.join(d, "few.csv")
         with open(path, "w") as f:
             f.write("username,full_name,sex,org_code,password\n")

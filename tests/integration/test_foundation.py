@@ -1,10 +1,9 @@
 """Foundation: accounts, sessions, CSRF, languages, admin pages and the account CLI."""
 import os
 import re
-import sqlite3
 import tempfile
 
-from harness import DEMO, Server, sala
+from harness import fresh_db, connect, DEMO, Server, sala
 
 
 def test_security_headers_on_pages_and_errors():
@@ -89,13 +88,13 @@ def test_csrf_required_on_state_changing_forms():
     with Server() as srv:
         c = srv.client()
         c.login("admin")
-        before = sqlite3.connect(srv.db).execute("SELECT count(*) FROM users").fetchone()[0]
+        before = connect(srv.db).execute("SELECT count(*) FROM users").fetchone()[0]
         fields = {"username": "csrfvictim", "full_name": "X", "org_code": "17", "password": "long-enough-1",
                   "role_learner": "1"}
         assert c.post("/admin/users/new", fields, csrf=False).status == 403
         assert c.post("/admin/users/new", dict(fields, csrf="0" * 64)).status == 403
         assert c.post("/logout", {}, csrf=False).status == 403
-        after = sqlite3.connect(srv.db).execute("SELECT count(*) FROM users").fetchone()[0]
+        after = connect(srv.db).execute("SELECT count(*) FROM users").fetchone()[0]
         assert before == after
         # Login form without its token is refused too (login CSRF).
         anon = srv.client()
@@ -121,7 +120,7 @@ def test_language_switch_and_preference():
         c.get("/login")
         page = c.get("/admin/users")  # any page with the switcher
         c.post("/lang", {"lang": "km", "next": "/"})
-        lang = sqlite3.connect(srv.db).execute("SELECT lang FROM users WHERE username='learner'").fetchone()[0]
+        lang = connect(srv.db).execute("SELECT lang FROM users WHERE username='learner'").fetchone()[0]
         assert lang == "km"
         assert c.post("/lang", {"lang": "fr", "next": "/"}).status == 400
         # An open redirect is not possible through next.
@@ -144,7 +143,7 @@ def test_admin_user_pages_escape_and_validate():
         r = c.post("/admin/users/new", {"username": "badorg", "full_name": "B", "org_code": "99",
                                         "password": "long-enough-1"})
         assert r.status == 422 and "unknown org_code" in r.text
-        n = sqlite3.connect(srv.db).execute("SELECT count(*) FROM users WHERE username='badorg'").fetchone()[0]
+        n = connect(srv.db).execute("SELECT count(*) FROM users WHERE username='badorg'").fetchone()[0]
         assert n == 0
         # Non-admins are refused.
         learner = srv.client()
@@ -163,7 +162,7 @@ def test_admin_csv_import_page_all_or_nothing():
                "bad1,Bad One,99,long-enough-1\n")
         r = c.post("/admin/users/import", {"csv": csv})
         assert r.status == 422 and "upload.csv:3: unknown org_code &#39;99&#39;" in r.text, r.text[-800:]
-        db = sqlite3.connect(srv.db)
+        db = connect(srv.db)
         assert db.execute("SELECT count(*) FROM users WHERE username='good1'").fetchone()[0] == 0
         r = c.post("/admin/users/import", {"csv": csv.replace(",99,", ",12,")})
         assert r.status == 200
@@ -172,19 +171,19 @@ def test_admin_csv_import_page_all_or_nothing():
 
 def test_cli_users_import_one_bad_row_imports_nothing():
     d = tempfile.mkdtemp()
-    db = os.path.join(d, "t.db")
+    db = fresh_db(d, "t.db")
     sala("demo", "--init", db=db, check=True)
     path = os.path.join(d, "staff.csv")
     with open(path, "w", encoding="utf-8") as f:
         f.write("username,full_name,full_name_km,sex,org_code,position,role,email,phone,password\n")
         f.write("chan.dara,Chan Dara,ចាន់ ដារា,male,17,Clerk,learner,,,long-enough-1\n")
         f.write("sok.mealea,Sok Mealea,សុខ មាលា,femail,17,Clerk,learner,,,long-enough-1\n")
-    before = sqlite3.connect(db).execute("SELECT count(*) FROM users").fetchone()[0]
+    before = connect(db).execute("SELECT count(*) FROM users").fetchone()[0]
     p = sala("users", "import", path, db=db)
     assert p.returncode == 1
     assert "%s:3: sex must be female, male, other or unspecified, not 'femail'" % path in p.stderr, p.stderr
     assert ":2:" not in p.stderr
-    after = sqlite3.connect(db).execute("SELECT count(*) FROM users").fetchone()[0]
+    after = connect(db).execute("SELECT count(*) FROM users").fetchone()[0]
     assert before == after
     with open(path, "w", encoding="utf-8") as f:
         f.write("username,full_name,full_name_km,sex,org_code,position,role,email,phone,password\n")
@@ -198,7 +197,7 @@ def test_cli_users_import_one_bad_row_imports_nothing():
 
 def test_cli_user_add_passwd_and_orgs_import():
     d = tempfile.mkdtemp()
-    db = os.path.join(d, "t.db")
+    db = fresh_db(d, "t.db")
     sala("demo", "--init", db=db, check=True)
     p = sala("user", "add", "--username", "vanna", "--name", "Vanna Kim", "--name-km", "វណ្ណា គីម",
              "--sex", "female", "--org", "12", "--role", "learner;trainer", "--password-stdin",
@@ -267,7 +266,7 @@ def test_chunked_body_is_refused_and_server_keeps_serving():
 
 def test_site_settings_cli_and_admin_page():
     d = tempfile.mkdtemp()
-    db = os.path.join(d, "t.db")
+    db = fresh_db(d, "t.db")
     sala("demo", "--init", db=db, check=True)
     p = sala("settings", "get", "issuer_en", db=db)
     assert p.stdout.strip() == "Ministry of Interior"

@@ -2,7 +2,7 @@
 import re
 import urllib.parse
 
-from harness import sala
+from harness import connect, sala
 from learnutil import (bilingual, course_server, css_path, english_only, html_text, lessons, one, q, set_lang,
                        title, ungzip)
 
@@ -238,8 +238,7 @@ def test_my_learning_shows_progress_completion_and_certificate():
         assert "<progress" in r.text and "Status: In progress" in r.text and "/courses/%s\"" % cid in r.text
         # A completion with its certificate (as the assessment and certificate engines record them).
         me = uid(srv, "learner")
-        import sqlite3
-        db = sqlite3.connect(srv.db)
+        db = connect(srv.db)
         db.execute("UPDATE enrolments SET completed_at = 1700000000 WHERE user_id = ?", (me,))
         db.execute("INSERT INTO certificates(serial, code, user_id, course_id, language, course_title, name, "
                    "completed_on, org_id, issuer, payload, signature, issued_at) VALUES ('SALA-TEST-1', 'C0DE', ?, "

@@ -14,7 +14,7 @@ def run(tree):
 
 
 def make_tree(files, allow=None):
-    """A copy of the script, the real map and the real lib/schema.c, with the given source files."""
+    """A copy of the script, the real map and the real migrations of both engines, with the given source files."""
     tree = tempfile.mkdtemp(prefix="sala-lint-")
     os.makedirs(os.path.join(tree, "scripts"))
     os.makedirs(os.path.join(tree, "docs"))
@@ -22,6 +22,7 @@ def make_tree(files, allow=None):
     shutil.copy(os.path.join(SRC, "scripts", "lint-sql.sh"), os.path.join(tree, "scripts"))
     shutil.copy(os.path.join(SRC, "docs", "architecture.md"), os.path.join(tree, "docs"))
     shutil.copy(os.path.join(SRC, "lib", "schema.c"), os.path.join(tree, "lib"))
+    shutil.copy(os.path.join(SRC, "lib", "schema_pg.c"), os.path.join(tree, "lib"))
     for path, text in files.items():
         os.makedirs(os.path.join(tree, os.path.dirname(path)), exist_ok=True)
         with open(os.path.join(tree, path), "w") as f:
@@ -126,7 +127,9 @@ def test_published_views():
     try:
         rc, out = run(tree)
         assert rc == 0, out
-        assert "5 published views" in out, out
+        with open(os.path.join(SRC, "lib", "schema.c")) as f:
+            nviews = f.read().count('"CREATE VIEW ')
+        assert nviews >= 6 and "%d published views" % nviews in out, out
         # Writes to a view and a view created outside lib/schema.c fail, naming file, line and view.
         with open(os.path.join(tree, "reports", "w.c"), "w") as f:
             f.write('int a = 1;\nconst char *u = "UPDATE report_enrolments SET pretest = 1";\n'

@@ -8,12 +8,11 @@ import re
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import tempfile
 import time
 
-from harness import DEMO, SALA, SRC, Server, demo_db, sala
+from harness import DEMO, SALA, SRC, Server, connect, demo_db, is_pg, sala, sala_env, sqlite_only
 from test_courses import media_course, media_course_dir, upload
 
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -68,7 +67,7 @@ def events(srv, event, **match):
 
 
 def user_id(db, name):
-    c = sqlite3.connect(db)
+    c = connect(db)
     try:
         return c.execute("SELECT id FROM users WHERE username = ?", (name,)).fetchone()[0]
     finally:
@@ -305,7 +304,7 @@ def test_metrics_format_and_counts():
         assert value(samples, "sala_http_requests_total", route="unmatched", code="4xx") == 1
         assert value(samples, "sala_http_request_duration_seconds_count", route="/login", method="GET") >= 4
         assert value(samples, "sala_logins_failed_total", reason="bad_credentials") == 1
-        issued = sqlite3.connect(srv.db).execute("SELECT count(*) FROM certificates").fetchone()[0]
+        issued = connect(srv.db).execute("SELECT count(*) FROM certificates").fetchone()[0]
         assert value(samples, "sala_certificates_issued_total") == issued
         wal = os.path.getsize(srv.db + "-wal") if os.path.exists(srv.db + "-wal") else 0
         assert value(samples, "sala_db_wal_bytes") >= 0 and abs(value(samples, "sala_db_wal_bytes") - wal) < 4 << 20
@@ -340,10 +339,10 @@ def test_metrics_refused_unless_loopback_or_token():
         print("skip: no non-loopback address on this machine")
         return
     d = tempfile.mkdtemp(prefix="sala-obs-")
-    db = os.path.join(d, "t.db")
-    demo_db(db)
+    db = demo_db(os.path.join(d, "t.db"))
     proc = subprocess.Popen([SALA, "serve", "--listen", "0.0.0.0:0", "--port-file", os.path.join(d, "port"),
-                             "--db", db], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=SRC)
+                             "--db", db], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=SRC,
+                            env=sala_env(db))
     try:
         port = wait_port(os.path.join(d, "port"), proc)
         import http.client
@@ -367,6 +366,7 @@ def wait_port(path, proc):
     return int(open(path).read().strip())
 
 
+@sqlite_only("the database file deleted under the server")
 def test_healthz_reports_a_deleted_database():
     with Server() as srv:
         c = srv.client()
@@ -386,8 +386,13 @@ def test_healthz_reports_failing_writes():
     with Server() as srv:
         c = srv.client()
         assert c.get("/healthz").status == 200
-        lock = sqlite3.connect(srv.db, isolation_level=None, timeout=1)
-        lock.execute("BEGIN EXCLUSIVE")
+        lock = connect(srv.db)
+        if is_pg(srv.db):  # another session holds the table the check writes to
+            lock.execute("BEGIN")
+            lock.execute("LOCK TABLE settings IN ACCESS EXCLUSIVE MODE")
+        else:
+            lock.isolation_level = None
+            lock.execute("BEGIN EXCLUSIVE")
         try:
             t0 = time.time()
             r = c.get("/healthz")
@@ -398,10 +403,11 @@ def test_healthz_reports_failing_writes():
             lock.close()
         assert c.get("/healthz").status == 200
         # The check left nothing behind.
-        assert sqlite3.connect(srv.db).execute(
+        assert connect(srv.db).execute(
             "SELECT count(*) FROM settings WHERE key = 'health_heartbeat'").fetchone()[0] == 0
 
 
+@sqlite_only("a full disk under the SQLite file (a small tmpfs)")
 def test_healthz_full_disk_on_tmpfs():
     mnt = tempfile.mkdtemp(prefix="sala-tmpfs-")
     p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mnt], capture_output=True, text=True)
@@ -411,8 +417,7 @@ def test_healthz_full_disk_on_tmpfs():
         return
     srv = None
     try:
-        db = os.path.join(mnt, "sala.db")
-        demo_db(db)
+        db = demo_db(os.path.join(mnt, "sala.db"))
         srv = Server(db=db, demo=False, args=["--min-free-mb", "8"])
         c = srv.client()
         r = c.get("/healthz")
@@ -458,14 +463,17 @@ def listening_addresses(port):
     return out
 
 
+_serve_dbs = {}  # folder -> the database serve_until_started made there
+
+
 def serve_until_started(args, d):
     """Starts sala serve with args; returns (process, start-line fields, log path)."""
-    db = os.path.join(d, "t.db")
-    if not os.path.exists(db):
-        demo_db(db)
+    if d not in _serve_dbs:
+        _serve_dbs[d] = demo_db(os.path.join(d, "t.db"))
+    db = _serve_dbs[d]
     logp = os.path.join(d, "out.log")
     proc = subprocess.Popen([SALA, "serve"] + args + ["--db", db], stdout=open(logp, "wb"),
-                            stderr=subprocess.STDOUT, cwd=SRC)
+                            stderr=subprocess.STDOUT, cwd=SRC, env=sala_env(db))
     deadline = time.time() + 30
     while time.time() < deadline:
         for _, _, ev, f in log_lines(open(logp).read()):

@@ -7,11 +7,10 @@ choice, a multiple response, a Khmer short answer and a matching question."""
 import os
 import re
 import signal
-import sqlite3
 import time
 import unicodedata
 
-from harness import SRC, Server, sala
+from harness import connect, SRC, Server, sala
 
 COURSE = os.path.join(SRC, "tests", "data", "quiz", "course")
 FINAL = "/courses/quiz-test/quiz/quizzes/final.md"
@@ -21,7 +20,7 @@ RIGHT = {"q0": "1", "q1_0": "1", "q1_1": "1", "q2": "ឃុំ", "q3_0": "0", "q
 
 
 def q(srv, sql, *args):
-    db = sqlite3.connect(srv.db, timeout=10)
+    db = connect(srv.db)
     try:
         return db.execute(sql, args).fetchall()
     finally:
@@ -80,7 +79,7 @@ def test_right_answers_score_full_marks_and_completion_once():
         for path in ("lessons/01-one.md", "lessons/02-two.md"):
             c.get("/courses/quiz-test/lessons/" + path)
         # The lesson pages record progress; make sure of it for this test.
-        db = sqlite3.connect(srv.db, timeout=10)
+        db = connect(srv.db)
         db.executemany("INSERT OR IGNORE INTO progress(user_id, course_id, item_path, opened_at) "
                        "VALUES (?, 'quiz-test', ?, strftime('%s','now'))",
                        [(uid, "lessons/01-one.md"), (uid, "lessons/02-two.md")])

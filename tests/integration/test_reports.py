@@ -3,10 +3,9 @@ dashboard, the CSV, the JSON and `sala report`; scope of managers; period edges.
 import csv
 import io
 import re
-import sqlite3
 import time
 
-from harness import Server, sala
+from harness import fresh_db, connect, Server, sala
 
 # Q1 2025, as from/to (to is inclusive of its whole day).
 Q1 = "from=2025-01-01&to=2025-03-31"
@@ -85,7 +84,7 @@ EXPECT_05_COURSE = {  # by course, all sexes
 
 def build(db):
     """Inserts the known population into the server's database."""
-    c = sqlite3.connect(db, timeout=30)
+    c = connect(db)
     for cid in ("rt-a", "rt-b"):
         c.execute("INSERT OR IGNORE INTO courses(id, created_at) VALUES (?, 0)", (cid,))
     for code, en, km, parent, level in UNITS:
@@ -366,7 +365,7 @@ def test_demo_learners_quick():
     """sala demo --learners: synthetic officials with uneven progress, one shared password hash."""
     srv = Server()
     try:
-        db = sqlite3.connect(srv.db)
+        db = connect(srv.db)
         if db.execute("SELECT count(*) FROM courses").fetchone()[0] < 3:
             for i in range(3):
                 db.execute("INSERT OR IGNORE INTO courses(id, created_at) VALUES (?, 0)", ("demo-c%d" % i,))
@@ -405,9 +404,9 @@ def test_demo_learners_follow_the_tree_rules():
     import tempfile
     tmp = tempfile.mkdtemp(prefix="sala-demo-tree-")
     try:
-        db = os.path.join(tmp, "demo.db")
+        db = fresh_db(tmp, "demo.db")
         sala("demo", "--init", "--learners", "200", db=db, check=True)
-        con = sqlite3.connect(db)
+        con = connect(db)
         rank = {"national": 0, "ministry": 1, "province": 2, "district": 3, "commune": 4, "office": 5}
         units = con.execute("SELECT u.code, u.level, p.level, u.path, p.path || u.id || '/' FROM org_units u "
                             "JOIN org_units p ON p.id = u.parent_id WHERE u.is_demo = 1 AND "
@@ -475,7 +474,7 @@ def test_read_error_fails_the_report():
     want = c.get("/reports.csv?org=05&%s&by=org,sex" % Q1)
     assert want.status == 200
     # report_enrolments swapped for one whose rows of learner t5 fail (abs() of the smallest integer overflows).
-    db = sqlite3.connect(srv.db, timeout=30)
+    db = connect(srv.db)
     orig = db.execute("SELECT sql FROM sqlite_schema WHERE type = 'view' AND name = 'report_enrolments'").fetchone()[0]
     t5 = db.execute("SELECT id FROM users WHERE username = 't5'").fetchone()[0]
     db.executescript("DROP VIEW report_enrolments; CREATE VIEW report_enrolments AS SELECT user_id, course_id, "

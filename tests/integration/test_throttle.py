@@ -6,19 +6,18 @@ import json
 import os
 import re
 import socket
-import sqlite3
 import tempfile
 import threading
 import time
 
-from harness import DEMO, Server, sala
+from harness import connect, DEMO, Server, sala
 from secutil import raw
 from test_certs import COURSE, issue, setup_course
 from test_courses import media_course_dir
 
 
 def failures(srv, key):
-    con = sqlite3.connect(srv.db, timeout=30)
+    con = connect(srv.db)
     try:
         return con.execute("SELECT count(*) FROM login_failures WHERE key = ?", (key,)).fetchone()[0]
     finally:
@@ -27,7 +26,7 @@ def failures(srv, key):
 
 def shift_failures(srv, seconds):
     """Moves every recorded failure back in time, as if that many seconds had passed."""
-    con = sqlite3.connect(srv.db, timeout=30)
+    con = connect(srv.db)
     con.execute("UPDATE login_failures SET at = at - ?", (seconds,))
     con.commit()
     con.close()

@@ -190,7 +190,7 @@ static const struct {
     {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\nlessons:\n  - video: a.mp4\n",
      "course.yml:6: unknown lesson key 'video'"},
     {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\nlessons:\n  - quiz: q.txt\n",
-     "course.yml:6: quiz 'q.txt' must be a .md or .gift file"},
+     "course.yml:6: quiz 'q.txt' must be a .md, .gift or .xml (Moodle XML) file"},
     {"id: ok-id\nid: other\nversion: 1.0.0\nlanguage: en\ntitle: T\nlessons:\n  - file: a.md\n",
      "course.yml:2: 'id' is given twice"},
     {"id: [unclosed\n", "course.yml:2: YAML error"},
