@@ -2,11 +2,9 @@
 with a real reader (openpyxl, Debian's python3-openpyxl) shows the figures of the JSON export and the
 dashboard for the same query, with codes as text cells, numbers as numeric cells, rates as fractions
 with a percent format, Khmer strings byte for byte, the definitions sheet, and the manager's scope."""
-import atexit
 import io
 import os
 import re
-import sqlite3
 import sys
 import tempfile
 
@@ -16,7 +14,7 @@ except ImportError:  # a Python of its own on PATH: Debian's python3-openpyxl is
     sys.path.append("/usr/lib/python3/dist-packages")
     import openpyxl
 
-from harness import Server, sala
+from harness import Server, connect, sala
 from test_reports import EVIL, EXPECT_05, Q1, build, cells
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,9 +34,8 @@ class Ctx:
 def ctx():
     if Ctx.srv is None or Ctx.srv.proc is None:
         Ctx.srv = Server()
-        atexit.register(test_zz_stop)  # run.py -j runs each test in a process of its own: stop it there too
         build(Ctx.srv.db)
-        c = sqlite3.connect(Ctx.srv.db, timeout=30)
+        c = connect(Ctx.srv.db)
         code, en, km, parent = ZERO_UNIT
         pid, ppath = c.execute("SELECT id, path FROM org_units WHERE code = ?", (parent,)).fetchone()
         cur = c.execute("INSERT INTO org_units(code, name_en, name_km, parent_id, level) VALUES (?,?,?,?,?)",
@@ -225,7 +222,7 @@ def test_codes_as_text_khmer_intact_and_the_about_sheet():
     rows = table(wb["តាមអង្គភាព"])[1]
     codes = [r[0].value for r in rows]
     assert codes[:9] == ["01", "02", "03", "04", "05", "06", "07", "08", "09"], codes
-    db = sqlite3.connect(ctx().db)
+    db = connect(ctx().db)
     km = dict(db.execute("SELECT code, name_km FROM org_units WHERE code IN ('01', '12', '17')").fetchall())
     db.close()
     names = {r[0].value: r[1].value for r in rows}
