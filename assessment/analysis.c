@@ -96,12 +96,13 @@ int attempt_item_analysis(struct db *db, const char *course_id, const char *item
 	for (int i = 0; i < nq; i++)
 		s[i].question = i;
 	/* Each learner's first submitted attempt on this package: retakes would flatter the items. */
-	struct db_stmt *st =
-	    db_stmt(db, "SELECT aa.question, aa.score, aa.chosen, a.user_id FROM attempts a "
-			"JOIN attempt_answers aa ON aa.attempt_id = a.id "
-			"WHERE a.package_id = ?1 AND a.item_path = ?2 AND a.submitted_at IS NOT NULL AND a.id = "
-			"(SELECT min(x.id) FROM attempts x WHERE x.user_id = a.user_id AND x.package_id = ?1 AND "
-			"x.item_path = ?2 AND x.submitted_at IS NOT NULL)");
+	struct db_stmt *st = db_stmt(
+	    db, "SELECT aa.question, aa.score, aa.chosen, a.user_id FROM attempts a "
+		"JOIN attempt_answers aa ON aa.attempt_id = a.id "
+		"WHERE a.package_id = ?1 AND a.item_path = ?2 AND a.submitted_at IS NOT NULL AND aa.pending = 0 "
+		"AND a.id = "
+		"(SELECT min(x.id) FROM attempts x WHERE x.user_id = a.user_id AND x.package_id = ?1 AND "
+		"x.item_path = ?2 AND x.submitted_at IS NOT NULL)");
 	db_bind_int64(st, 1, ref.package_id);
 	db_bind_text(st, 2, item_path);
 	/* The answers' question, result and learner, kept for the tallies by sex once the sexes are known. */
@@ -122,7 +123,8 @@ int attempt_item_analysis(struct db *db, const char *course_id, const char *item
 			marks = xrealloc(marks, cap * sizeof *marks);
 		}
 		marks[nmarks++] = (struct answer_mark){qi, right, db_col_int64(st, 3)};
-		if (!right)
+		/* An essay awaiting its grade is not counted (aa.pending); a learner's essay is never listed. */
+		if (!right && q->questions[qi].type != Q_ESSAY)
 			wrong_parts(&q->questions[qi], db_col_text(st, 2), &t[qi], &nt[qi]);
 	}
 	db_finish(st);

@@ -117,7 +117,7 @@ bool attempt_key_valid(const struct attempt *a, const char *key)
 	const struct attempt_item *it = &a->items[k];
 	const struct question *qu = &a->quiz.questions[it->question];
 	if (!*end)
-		return qu->type != Q_MULTI && qu->type != Q_MATCH && qu->type != Q_DESCRIPTION && qu->type != Q_ESSAY;
+		return qu->type != Q_MULTI && qu->type != Q_MATCH && qu->type != Q_DESCRIPTION;
 	int sub;
 	if (*end != '_' || !parse_index(end + 1, 1 << 20, &sub))
 		return false;
@@ -174,6 +174,22 @@ int attempt_answers_from_getter(const struct attempt *a, answer_get_fn get, void
 			an->text = xstrdup(val);
 			break;
 		case Q_ESSAY:
+			snprintf(key, sizeof key, "q%d", k);
+			val = get(ctx, key);
+			if (!val || !val[strspn(val, " \t\r\n")])
+				break; /* blank: unanswered */
+			if (strlen(val) > ATTEMPT_ESSAY_MAX) {
+				err_set(e, "the answer to question %d is too long (%zu bytes; at most %d)", k + 1,
+					strlen(val), ATTEMPT_ESSAY_MAX);
+				for (int j = 0; j < a->nitems; j++)
+					answer_release(&ans[j]);
+				free(ans);
+				return ATTEMPT_ETOOLONG;
+			}
+			if (!utf8_valid(val, strlen(val)))
+				goto bad;
+			an->text = xstrdup(val); /* as written: nothing trimmed or rewritten */
+			break;
 		case Q_DESCRIPTION:
 			break; /* nothing to answer */
 		case Q_MATCH: {
@@ -204,10 +220,10 @@ int attempt_answers_from_getter(const struct attempt *a, answer_get_fn get, void
 	*out = ans;
 	return 0;
 bad:
+	err_set(e, "the answer '%s' does not belong to this quiz", key);
 	for (int j = 0; j < a->nitems; j++)
 		answer_release(&ans[j]);
 	free(ans);
-	err_set(e, "the answer '%s' does not belong to this quiz", key);
 	return ATTEMPT_EBADANSWER;
 }
 

@@ -6,6 +6,7 @@
  */
 #include "assessment/attempt.h"
 
+#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,9 @@ void attempt_release(struct attempt *a)
 	free(a->items);
 	free(a->answers);
 	free(a->item_scores);
+	for (int i = 0; a->grades && i < a->nitems; i++)
+		free(a->grades[i].comment);
+	free(a->grades);
 	quiz_free(&a->quiz);
 	memset(a, 0, sizeof *a);
 }
@@ -46,6 +50,44 @@ int64_t attempt_seconds_left(const struct attempt *a, int64_t now)
 	return a->deadline_at > now ? a->deadline_at - now : 0;
 }
 
+/* The item of a that asks question qi, or -1. */
+static int item_of(const struct attempt *a, int qi)
+{
+	for (int k = 0; k < a->nitems; k++)
+		if (a->items[k].question == qi)
+			return k;
+	return -1;
+}
+
+/* Reads the trainers' grades of a's essays into a->grades (allocated, nitems entries), replacing any. */
+static int load_grades(struct db *db, struct attempt *a, struct err *e)
+{
+	for (int k = 0; a->grades && k < a->nitems; k++)
+		free(a->grades[k].comment);
+	free(a->grades);
+	a->grades = xcalloc((size_t)a->nitems + 1, sizeof *a->grades);
+	struct db_stmt *st = db_stmt(db, "SELECT question, points, comment, graded_by, graded_at FROM attempt_answers "
+					 "WHERE attempt_id = ? AND graded_at IS NOT NULL");
+	db_bind_int64(st, 1, a->id);
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		int k = item_of(a, db_col_int(st, 0));
+		if (k < 0 || a->quiz.questions[a->items[k].question].type != Q_ESSAY)
+			continue;
+		struct essay_grade *g = &a->grades[k];
+		free(g->comment);
+		g->graded = true;
+		g->points = db_col_double(st, 1);
+		g->comment = xstrdup(db_col_text(st, 2));
+		g->graded_by = db_col_int64(st, 3);
+		g->graded_at = db_col_int64(st, 4);
+	}
+	db_finish(st);
+	if (rc < 0)
+		return err_set(e, "cannot read the grades of attempt %lld: %s", (long long)a->id, db_errstr(db));
+	return 0;
+}
+
 /* Loads the row and quiz of an attempt (no ownership check). */
 static int load_row(struct db *db, int64_t id, struct attempt *a, struct err *e)
 {
@@ -53,7 +95,7 @@ static int load_row(struct db *db, int64_t id, struct attempt *a, struct err *e)
 	a->score = -1;
 	struct db_stmt *st = db_stmt(db, "SELECT a.user_id, a.course_id, a.package_id, a.item_path, a.kind, a.seed, "
 					 "a.layout, a.started_at, a.deadline_at, a.submitted_at, a.answers, a.score, "
-					 "a.passed FROM attempts a WHERE a.id = ?");
+					 "a.passed, a.pending FROM attempts a WHERE a.id = ?");
 	db_bind_int64(st, 1, id);
 	int step = db_step_row(st);
 	if (step <= 0) {
@@ -79,6 +121,7 @@ static int load_row(struct db *db, int64_t id, struct attempt *a, struct err *e)
 	if (a->submitted_at) {
 		a->score = db_col_double(st, 11);
 		a->passed = db_col_int(st, 12) != 0;
+		a->pending = db_col_int(st, 13);
 	}
 	db_finish(st);
 	/* The package's language and pass mark come with the quiz file's lookup: no extra query. */
@@ -101,9 +144,13 @@ static int load_row(struct db *db, int64_t id, struct attempt *a, struct err *e)
 	free(answers);
 	a->late = a->submitted_at && a->deadline_at && a->submitted_at > a->deadline_at + ATTEMPT_GRACE_S;
 	if (a->submitted_at) {
+		if (load_grades(db, a, e) < 0)
+			return ATTEMPT_EFAIL;
 		double stored = a->score;
+		int pending = a->pending;
 		attempt_grade_all(a);
 		a->score = stored;
+		a->pending = pending;
 	}
 	return 0;
 }
@@ -118,8 +165,16 @@ static bool past_deadline(const struct attempt *a, int64_t now)
 static void grade_submission(struct attempt *a, int64_t now)
 {
 	attempt_grade_all(a);
-	a->passed = a->score + 1e-9 >= a->pass_mark;
+	a->passed = a->pending == 0 && a->score + 1e-9 >= a->pass_mark;
 	a->late = past_deadline(a, now);
+}
+
+/* The enrolment score a final attempt of a sets (none for practice quizzes). */
+static enum enrolment_score score_kind(const struct attempt *a)
+{
+	return a->kind == QUIZ_FINAL	 ? ENROLMENT_SCORE_FINAL
+	       : a->kind == QUIZ_PRETEST ? ENROLMENT_SCORE_PRETEST
+					 : ENROLMENT_SCORE_NONE;
 }
 
 static int record_submission(struct db *db, struct attempt *a, int64_t now, struct err *e)
@@ -127,20 +182,21 @@ static int record_submission(struct db *db, struct attempt *a, int64_t now, stru
 	a->submitted_at = now;
 	struct buf ans = BUF_INIT;
 	attempt_answers_format(a, &ans);
-	struct db_stmt *st = db_stmt(db, "UPDATE attempts SET submitted_at = ?, answers = ?, score = ?, passed = ? "
-					 "WHERE id = ? AND submitted_at IS NULL");
+	struct db_stmt *st = db_stmt(db, "UPDATE attempts SET submitted_at = ?, answers = ?, score = ?, passed = ?, "
+					 "pending = ? WHERE id = ? AND submitted_at IS NULL");
 	db_bind_int64(st, 1, now);
 	db_bind_text(st, 2, buf_str(&ans));
 	db_bind_double(st, 3, a->score);
 	db_bind_int(st, 4, a->passed);
-	db_bind_int64(st, 5, a->id);
+	db_bind_int(st, 5, a->pending);
+	db_bind_int64(st, 6, a->id);
 	int ok = db_step_done(st) == 0;
 	db_finish(st);
 	buf_release(&ans);
 	if (!ok)
 		return err_set(e, "cannot save the submission: %s", db_errmsg(db)), ATTEMPT_EFAIL;
-	st = db_stmt(db, "INSERT OR REPLACE INTO attempt_answers(attempt_id, question, score, chosen) "
-			 "VALUES (?, ?, ?, ?)");
+	st = db_stmt(db, "INSERT OR REPLACE INTO attempt_answers(attempt_id, question, score, chosen, pending) "
+			 "VALUES (?, ?, ?, ?, ?)");
 	for (int k = 0; k < a->nitems && ok; k++) {
 		const struct question *qu = &a->quiz.questions[a->items[k].question];
 		struct buf ch = BUF_INIT;
@@ -150,16 +206,16 @@ static int record_submission(struct db *db, struct attempt *a, int64_t now, stru
 		db_bind_int(st, 2, a->items[k].question);
 		db_bind_double(st, 3, a->item_scores[k]);
 		db_bind_text(st, 4, buf_str(&ch));
+		db_bind_int(st, 5, qu->type == Q_ESSAY && answer_given(&a->answers[k]));
 		ok = db_step_done(st) == 0;
 		buf_release(&ch);
 	}
 	db_finish(st);
 	if (!ok)
 		return err_set(e, "cannot save the answers: %s", db_errmsg(db)), ATTEMPT_EFAIL;
-	/* Enrolment, "started" and the final or pretest score, in one statement of this transaction. */
-	enum enrolment_score which = a->kind == QUIZ_FINAL     ? ENROLMENT_SCORE_FINAL
-				     : a->kind == QUIZ_PRETEST ? ENROLMENT_SCORE_PRETEST
-							       : ENROLMENT_SCORE_NONE;
+	/* Enrolment, "started" and the final or pretest score, in one statement of this transaction; while
+	 * essays await grading, only "started": the score is not final yet. */
+	enum enrolment_score which = a->pending ? ENROLMENT_SCORE_NONE : score_kind(a);
 	if (enrolment_record_quiz(db, a->user_id, a->course_id, now, which, a->score, e) < 0)
 		return ATTEMPT_EFAIL;
 	if (completion_update(db, a->user_id, a->course_id, NULL, e) < 0)
@@ -180,7 +236,8 @@ static int still_open(struct db *db, int64_t id)
 /* Reads back the stored result of a submitted attempt (after a concurrent submission). */
 static int reload_result(struct db *db, struct attempt *a, struct err *e)
 {
-	struct db_stmt *st = db_stmt(db, "SELECT submitted_at, answers, score, passed FROM attempts WHERE id = ?");
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT submitted_at, answers, score, passed, pending FROM attempts WHERE id = ?");
 	db_bind_int64(st, 1, a->id);
 	int rc = db_step_row(st);
 	if (rc > 0) {
@@ -188,14 +245,23 @@ static int reload_result(struct db *db, struct attempt *a, struct err *e)
 		for (int k = 0; k < a->nitems; k++)
 			answer_release(&a->answers[k]);
 		attempt_answers_parse(a, db_col_text(st, 1));
-		attempt_grade_all(a);
 		a->score = db_col_double(st, 2);
 		a->passed = db_col_int(st, 3) != 0;
+		a->pending = db_col_int(st, 4);
 		a->late = past_deadline(a, a->submitted_at);
 	}
 	db_finish(st);
 	if (rc < 0)
 		return err_set(e, "cannot read attempt %lld: %s", (long long)a->id, db_errstr(db));
+	if (rc > 0) {
+		double score = a->score;
+		int pending = a->pending;
+		if (load_grades(db, a, e) < 0)
+			return -1;
+		attempt_grade_all(a);
+		a->score = score;
+		a->pending = pending;
+	}
 	return 0;
 }
 
@@ -449,8 +515,8 @@ int attempt_submit(struct db *db, struct attempt *a, answer_get_fn get, void *ct
 int attempt_list(struct db *db, int64_t user_id, const char *course_id, const char *item_path,
 		 struct attempt_summary **out, int *n, struct err *e)
 {
-	struct db_stmt *st = db_stmt(db, "SELECT id, started_at, submitted_at, score, passed, deadline_at FROM "
-					 "attempts WHERE user_id = ? AND course_id = ? AND item_path = ? "
+	struct db_stmt *st = db_stmt(db, "SELECT id, started_at, submitted_at, score, passed, deadline_at, pending "
+					 "FROM attempts WHERE user_id = ? AND course_id = ? AND item_path = ? "
 					 "ORDER BY id DESC LIMIT 1000");
 	db_bind_int64(st, 1, user_id);
 	db_bind_text(st, 2, course_id);
@@ -470,6 +536,7 @@ int attempt_list(struct db *db, int64_t user_id, const char *course_id, const ch
 		s->passed = db_col_int(st, 4) != 0;
 		int64_t dl = db_col_int64(st, 5);
 		s->late = s->submitted_at && dl && s->submitted_at > dl + ATTEMPT_GRACE_S;
+		s->pending = db_col_int(st, 6);
 	}
 	db_finish(st);
 	if (rc < 0) {
@@ -535,5 +602,138 @@ int attempt_quiz_status(struct db *db, int64_t user_id, const char *course_id, c
 		quiz_status_release(out);
 		return ATTEMPT_EFAIL;
 	}
+	return 0;
+}
+
+int attempt_load_graded(struct db *db, int64_t attempt_id, const char *course_id, struct attempt *a, struct err *e)
+{
+	int rc = load_row(db, attempt_id, a, e);
+	if (rc == 0 && (!a->submitted_at || (course_id && strcmp(a->course_id, course_id) != 0))) {
+		attempt_release(a);
+		err_set(e, "no such attempt");
+		return ATTEMPT_ENOTFOUND;
+	}
+	if (rc < 0)
+		attempt_release(a);
+	return rc;
+}
+
+/* The best final score of user_id in course_id over attempts no longer awaiting grading, or -1. */
+static double best_final(struct db *db, int64_t user_id, const char *course_id, int *rc)
+{
+	struct db_stmt *st = db_stmt(db, "SELECT max(score) FROM attempts WHERE user_id = ? AND course_id = ? AND "
+					 "kind = 'final' AND submitted_at IS NOT NULL AND pending = 0");
+	db_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, course_id);
+	*rc = db_step_row(st);
+	double best = *rc > 0 && db_col_type(st, 0) != DB_NULL ? db_col_double(st, 0) : -1;
+	db_finish(st);
+	return best;
+}
+
+struct grade_job {
+	struct attempt *a;
+	int k;
+	struct essay_grade g;
+	struct essay_grade *prev;
+	bool completed;
+};
+
+static int grade_job_run(struct db *db, void *arg, struct err *e)
+{
+	struct grade_job *j = arg;
+	struct attempt *a = j->a;
+	/* The grades as stored now: another trainer may have graded another essay of it meanwhile. */
+	if (load_grades(db, a, e) < 0)
+		return -1;
+	struct essay_grade *g = &a->grades[j->k];
+	if (j->prev) {
+		*j->prev = *g;
+		j->prev->comment = g->comment ? xstrdup(g->comment) : NULL;
+	}
+	const struct question *qu = &a->quiz.questions[a->items[j->k].question];
+	struct db_stmt *st =
+	    db_stmt(db, "UPDATE attempt_answers SET score = ?, points = ?, comment = ?, graded_by = ?, "
+			"graded_at = ?, pending = 0 WHERE attempt_id = ? AND question = ?");
+	db_bind_double(st, 1, j->g.points / qu->points);
+	db_bind_double(st, 2, j->g.points);
+	db_bind_text(st, 3, j->g.comment);
+	db_bind_int64(st, 4, j->g.graded_by);
+	db_bind_int64(st, 5, j->g.graded_at);
+	db_bind_int64(st, 6, a->id);
+	db_bind_int(st, 7, a->items[j->k].question);
+	bool ok = db_step_done(st) == 0 && db_changes(db) == 1;
+	db_finish(st);
+	if (!ok)
+		return err_set(e, "cannot save the grade: %s", db_errmsg(db));
+	free(g->comment);
+	*g = j->g;
+	g->comment = xstrdup(j->g.comment);
+	bool was_final = a->pending == 0;
+	attempt_grade_all(a);
+	a->passed = a->pending == 0 && a->score + 1e-9 >= a->pass_mark;
+	st = db_stmt(db, "UPDATE attempts SET score = ?, passed = ?, pending = ? WHERE id = ?");
+	db_bind_double(st, 1, a->score);
+	db_bind_int(st, 2, a->passed);
+	db_bind_int(st, 3, a->pending);
+	db_bind_int64(st, 4, a->id);
+	ok = db_step_done(st) == 0;
+	db_finish(st);
+	if (!ok)
+		return err_set(e, "cannot save the score: %s", db_errmsg(db));
+	if (a->pending)
+		return 0;
+	/* Final now (or corrected): the enrolment's scores follow the graded score, then completion. */
+	enum enrolment_score which = score_kind(a);
+	if (which == ENROLMENT_SCORE_FINAL) {
+		int rc;
+		double best = best_final(db, a->user_id, a->course_id, &rc);
+		if (rc < 0)
+			return err_set(e, "cannot read the final scores: %s", db_errstr(db));
+		if (enrolment_set_best_final(db, a->user_id, a->course_id, best, e) < 0)
+			return -1;
+	} else if (which == ENROLMENT_SCORE_PRETEST && !was_final) {
+		if (enrolment_record_quiz(db, a->user_id, a->course_id, a->submitted_at, which, a->score, e) < 0)
+			return -1;
+	}
+	return completion_update(db, a->user_id, a->course_id, &j->completed, e) < 0 ? -1 : 0;
+}
+
+int attempt_grade_essay(struct db *db, struct attempt *a, int k, double points, const char *comment, int64_t grader,
+			struct essay_grade *prev, bool *completed, struct err *e)
+{
+	if (prev)
+		memset(prev, 0, sizeof *prev);
+	if (completed)
+		*completed = false;
+	if (!a->submitted_at)
+		return err_set(e, "attempt %lld is not submitted yet", (long long)a->id), ATTEMPT_ECLOSED;
+	if (k < 0 || k >= a->nitems || a->quiz.questions[a->items[k].question].type != Q_ESSAY)
+		return err_set(e, "question %d of this attempt is not an essay", k + 1), ATTEMPT_EBADANSWER;
+	if (!answer_given(&a->answers[k]))
+		return err_set(e, "question %d was left blank: there is nothing to grade", k + 1), ATTEMPT_EBADANSWER;
+	const struct question *qu = &a->quiz.questions[a->items[k].question];
+	if (!(points >= 0 && points <= qu->points))
+		return err_set(e, "the points must be a number from 0 to %g", qu->points), ATTEMPT_EBADANSWER;
+	if (!comment)
+		comment = "";
+	if (strlen(comment) > ATTEMPT_COMMENT_MAX)
+		return err_set(e, "the comment is too long (%zu bytes; at most %d)", strlen(comment),
+			       ATTEMPT_COMMENT_MAX),
+		       ATTEMPT_EBADANSWER;
+	if (!utf8_valid(comment, strlen(comment)))
+		return err_set(e, "the comment is not valid UTF-8 text"), ATTEMPT_EBADANSWER;
+	struct grade_job j = {.a = a, .k = k, .prev = prev};
+	j.g = (struct essay_grade){true, round(points * 100) / 100, (char *)comment, grader, now_s()};
+	int rc = db_group_write(db, grade_job_run, &j, e);
+	if (rc < 0) {
+		if (prev) {
+			free(prev->comment);
+			memset(prev, 0, sizeof *prev);
+		}
+		return rc == -1 ? ATTEMPT_EFAIL : rc;
+	}
+	if (completed)
+		*completed = j.completed;
 	return 0;
 }

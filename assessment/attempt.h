@@ -14,6 +14,7 @@
  *   single choice, true/false:   qK = OPTION
  *   multiple response:           qK_OPTION = 1           (one key per ticked option)
  *   short answer, numeric:       qK = TEXT
+ *   essay:                       qK = TEXT               (kept as written, at most ATTEMPT_ESSAY_MAX bytes)
  *   matching:                    qK_PAIR = CHOICE         (a pair index from item.choices; "" = none)
  * The JSON API can map {"q0":"2","q1_0":"1"} straight onto these keys.
  *
@@ -39,10 +40,26 @@ enum attempt_error {
 	ATTEMPT_EBADANSWER = ERR_INVALID, /* an answer names an option not in the question */
 	ATTEMPT_ECLOSED = ERR_CONFLICT,	  /* saving into a submitted or timed-out attempt */
 	ATTEMPT_EQUIZ = ERR_FAIL,	  /* the quiz source does not parse or has no questions */
+	ATTEMPT_ETOOLONG = ERR_LIMIT,	  /* saving or submitting: an essay over ATTEMPT_ESSAY_MAX */
 };
 
 /* Seconds after the deadline during which answers still count (network delay). */
 #define ATTEMPT_GRACE_S 30
+
+/* The longest essay answer: ATTEMPT_ESSAY_CHARS characters (the form's maxlength), at most ATTEMPT_ESSAY_MAX bytes. */
+#define ATTEMPT_ESSAY_CHARS 20000
+#define ATTEMPT_ESSAY_MAX (3 * ATTEMPT_ESSAY_CHARS)
+/* The longest comment of a trainer on an essay, in bytes. */
+#define ATTEMPT_COMMENT_MAX 4000
+
+/* A trainer's grade of one essay of a submitted attempt (the last grade given counts). */
+struct essay_grade {
+	bool graded;
+	double points;	   /* 0..question.points */
+	char *comment;	   /* "" when none */
+	int64_t graded_by; /* users.id of the trainer */
+	int64_t graded_at;
+};
 
 /* One question as laid out in an attempt. */
 struct attempt_item {
@@ -70,10 +87,15 @@ struct attempt {
 	struct attempt_item *items;
 	int nitems;
 	struct answer *answers; /* nitems entries: saved or submitted answers */
-	double score;		/* percent 0..100 once submitted, else -1 */
-	bool passed;
-	bool late;	     /* submitted after deadline + grace: answers sent then were ignored */
-	double *item_scores; /* nitems entries in 0..1 once submitted, else NULL */
+	double score;		/* percent 0..100 once submitted, else -1; while essays await grading, the
+				 * automatic part with those essays at 0 */
+	bool passed;		/* false while essays await grading */
+	bool late;		/* submitted after deadline + grace: answers sent then were ignored */
+	double *item_scores;	/* nitems entries in 0..1 once submitted, else NULL */
+	/* Answered essays awaiting a trainer's grade: the attempt is final (passed or not, completion, the
+	 * enrolment's scores) only at 0. An essay left blank scores 0 and awaits nothing. */
+	int pending;
+	struct essay_grade *grades; /* nitems entries once submitted (set for essays only), else NULL */
 };
 
 /* A learner's standing on one quiz, for the quiz intro page. */
@@ -96,6 +118,7 @@ struct attempt_summary {
 	int64_t id, started_at, submitted_at; /* submitted_at 0 = open */
 	double score;			      /* -1 when open */
 	bool passed, late;
+	int pending; /* essays awaiting grading */
 };
 
 /* Looks up the quiz and the user's attempts; ATTEMPT_ENOTFOUND when the course has no such quiz. */
@@ -136,7 +159,8 @@ bool attempt_key_valid(const struct attempt *a, const char *key);
  * loses nothing). The keys looked up through get are the complete answer set,
  * as a form posts it: a question with no key becomes unanswered.
  * ATTEMPT_EBADANSWER (message names the key) for a value naming no option or
- * choice of the question, or text that is not UTF-8 or over 1000 bytes;
+ * choice of the question, or text that is not UTF-8 or over 1000 bytes (an essay: ATTEMPT_ETOOLONG over
+ * ATTEMPT_ESSAY_MAX);
  * ATTEMPT_ECLOSED when submitted or past the deadline (it is then closed as late).
  */
 int attempt_save(struct db *db, struct attempt *a, answer_get_fn get, void *ctx, struct err *e);
@@ -152,6 +176,39 @@ int attempt_save(struct db *db, struct attempt *a, answer_get_fn get, void *ctx,
  */
 int attempt_submit(struct db *db, struct attempt *a, answer_get_fn get, void *ctx, struct err *e);
 
+/*
+ * Essay grading. Trainers see the submitted attempts of a course that have essays awaiting a grade
+ * (attempt_grading_queue), open one (attempt_load_graded), and grade each essay (attempt_grade_essay).
+ */
+struct grading_entry {
+	int64_t attempt_id, user_id, submitted_at;
+	char *item_path;
+	int pending; /* essays of it awaiting a grade; 0 for a graded attempt */
+};
+/*
+ * The submitted attempts of course_id with essays: those awaiting a grade (oldest first), then, when
+ * graded_too, up to 100 graded ones (newest first), so a grade can be corrected. *out is caller-freed
+ * with grading_entries_free().
+ */
+int attempt_grading_queue(struct db *db, const char *course_id, bool graded_too, struct grading_entry **out, int *n,
+			  struct err *e);
+void grading_entries_free(struct grading_entry *v, int n);
+/* Loads a submitted attempt of any learner in course_id (NULL: any course) for grading; ATTEMPT_ENOTFOUND when
+ * it is not one. Release with attempt_release(). */
+int attempt_load_graded(struct db *db, int64_t attempt_id, const char *course_id, struct attempt *a, struct err *e);
+/*
+ * Grades the essay at position k of the submitted attempt a: points in 0..its question's points and an
+ * optional comment (plain text, at most ATTEMPT_COMMENT_MAX bytes), by the trainer grader, durably. A
+ * grade given before is replaced (*prev gets it, prev may be NULL; prev->comment is caller-freed). The
+ * attempt's score, passed and pending are recomputed from every grade stored; when the last essay is
+ * graded the attempt becomes final: the enrolment's scores and completion are updated and a
+ * certificate is issued, in the same transaction (*completed, may be NULL, says completion was
+ * recorded now). ATTEMPT_EBADANSWER (message) for points out of range, a comment too long or not
+ * UTF-8, or k not an answered essay; ATTEMPT_ECLOSED when a is not submitted.
+ */
+int attempt_grade_essay(struct db *db, struct attempt *a, int k, double points, const char *comment, int64_t grader,
+			struct essay_grade *prev, bool *completed, struct err *e);
+
 /* The user's attempts on a quiz, newest first; caller frees *out. */
 int attempt_list(struct db *db, int64_t user_id, const char *course_id, const char *item_path,
 		 struct attempt_summary **out, int *n, struct err *e);
@@ -162,7 +219,8 @@ int attempt_list(struct db *db, int64_t user_id, const char *course_id, const ch
  * the saved answers. After submission, use attempt_result_json().
  */
 void attempt_write_json(struct buf *b, const struct attempt *a, int64_t now);
-/* JSON for a submitted attempt: score, passed, late, and per question the score, right answers and feedback. */
+/* JSON for a submitted attempt: score, passed, late, pending, and per question the score, right answers and
+ * feedback; an essay also has its answer, points and max_points, comment and graded (docs/api.md). */
 void attempt_result_json(struct buf *b, const struct attempt *a);
 
 /* Seconds left before the deadline (0 when past), or -1 when there is no limit. */

@@ -67,6 +67,10 @@ void attempt_write_json(struct buf *b, const struct attempt *a, int64_t now)
 				buf_puts(b, "}");
 			}
 			buf_puts(b, "]");
+		} else if (qu->type == Q_ESSAY) {
+			buf_puts(b, ",\"max_points\":");
+			json_num(b, qu->points);
+			buf_printf(b, ",\"max_length\":%d", ATTEMPT_ESSAY_CHARS);
 		}
 		buf_puts(b, ",\"answer\":");
 		if (!answer_given(an)) {
@@ -86,15 +90,20 @@ void attempt_write_json(struct buf *b, const struct attempt *a, int64_t now)
 
 void attempt_result_json(struct buf *b, const struct attempt *a)
 {
-	buf_printf(b, "{\"id\":%lld,\"status\":\"%s\"", (long long)a->id, a->submitted_at ? "submitted" : "open");
+	buf_printf(b, "{\"id\":%lld,\"status\":\"%s\"", (long long)a->id,
+		   !a->submitted_at ? "open"
+		   : a->pending	    ? "awaiting_grading"
+				    : "submitted");
 	if (!a->submitted_at) {
 		buf_puts(b, "}");
 		return;
 	}
 	buf_puts(b, ",\"score\":");
 	json_num(b, a->score);
-	buf_printf(b, ",\"passed\":%s,\"late\":%s,\"pass_mark\":%d,\"submitted_at\":%lld,\"questions\":[",
-		   a->passed ? "true" : "false", a->late ? "true" : "false", a->pass_mark, (long long)a->submitted_at);
+	buf_printf(b,
+		   ",\"passed\":%s,\"late\":%s,\"pass_mark\":%d,\"pending\":%d,\"submitted_at\":%lld,\"questions\":[",
+		   a->passed ? "true" : "false", a->late ? "true" : "false", a->pass_mark, a->pending,
+		   (long long)a->submitted_at);
 	for (int k = 0; k < a->nitems; k++) {
 		const struct attempt_item *it = &a->items[k];
 		const struct question *qu = &a->quiz.questions[it->question];
@@ -161,7 +170,26 @@ void attempt_result_json(struct buf *b, const struct attempt *a)
 			}
 			buf_puts(b, "]");
 			break;
-		case Q_ESSAY:
+		case Q_ESSAY: {
+			/* The learner's text as written, and the trainer's grade once given. */
+			const struct essay_grade *g = a->grades ? &a->grades[k] : NULL;
+			const struct answer *an = &a->answers[k];
+			buf_puts(b, ",\"answer\":");
+			if (answer_given(an))
+				buf_json_str(b, an->text);
+			else
+				buf_puts(b, "null");
+			buf_printf(b, ",\"graded\":%s,\"max_points\":", g && g->graded ? "true" : "false");
+			json_num(b, qu->points);
+			buf_puts(b, ",\"points\":");
+			if (g && g->graded)
+				json_num(b, g->points);
+			else
+				buf_puts(b, "null");
+			buf_puts(b, ",\"comment\":");
+			buf_json_str(b, g && g->graded ? g->comment : NULL);
+			break;
+		}
 		case Q_DESCRIPTION:
 			break; /* not scored */
 		}

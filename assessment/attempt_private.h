@@ -94,7 +94,11 @@ void attempt_chosen_text(const struct question *qu, const struct answer *an, str
 
 /* ---------- grading.c ---------- */
 
-/* Grades every item of a into a->item_scores (allocated) and a->score (percent, two decimals). */
+/*
+ * Grades every item of a into a->item_scores (allocated) and a->score (percent, two decimals); an essay
+ * scores a->grades[k] (0 when not graded, or a->grades is NULL) and sets a->pending when answered but
+ * not graded.
+ */
 void attempt_grade_all(struct attempt *a);
 /* The pass mark in force: the quiz's own, else the package's (0..100), else 70. */
 int attempt_pass_mark(const struct quiz *q, int package_mark);

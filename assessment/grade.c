@@ -305,5 +305,5 @@ double grade_question(const struct question *q, const struct answer *ans)
 
 bool grade_scored(const struct question *q)
 {
-	return q->type != Q_DESCRIPTION && q->type != Q_ESSAY;
+	return q->type != Q_DESCRIPTION;
 }

@@ -21,7 +21,8 @@ struct answer {
 
 /* Score of ans for q, 0..1. An answer naming options out of range scores 0. */
 double grade_question(const struct question *q, const struct answer *ans);
-/* False for questions that carry no mark (descriptions): they count in no score. */
+/* False for questions that carry no mark (descriptions): they count in no score. Essays carry one (graded by a
+ * trainer). */
 bool grade_scored(const struct question *q);
 /*
  * Moodle's short-answer wildcards over grade_text_norm() forms (case kept

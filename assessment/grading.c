@@ -12,8 +12,21 @@ void attempt_grade_all(struct attempt *a)
 	a->item_scores = xcalloc((size_t)a->nitems + 1, sizeof *a->item_scores);
 	double sum = 0;
 	int scored = 0;
+	a->pending = 0;
 	for (int k = 0; k < a->nitems; k++) {
 		const struct question *qu = &a->quiz.questions[a->items[k].question];
+		if (qu->type == Q_ESSAY) {
+			/* A trainer's points as a share of the essay's; 0 while it awaits a grade. */
+			const struct essay_grade *g = a->grades ? &a->grades[k] : NULL;
+			bool graded = g && g->graded;
+			a->pending += answer_given(&a->answers[k]) && !graded;
+			a->item_scores[k] = graded && qu->points > 0 ? g->points / qu->points : 0;
+			if (a->item_scores[k] > 1)
+				a->item_scores[k] = 1;
+			sum += a->item_scores[k];
+			scored++;
+			continue;
+		}
 		a->item_scores[k] = grade_question(qu, &a->answers[k]);
 		sum += a->item_scores[k];
 		scored += grade_scored(qu); /* descriptions carry no mark */

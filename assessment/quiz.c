@@ -185,6 +185,8 @@ void quiz_dump_json(const struct quiz *q, struct buf *b)
 		if (qu->type == Q_SHORT)
 			buf_printf(b, ",\"wildcard\":%s,\"case_sensitive\":%s", qu->wildcard ? "true" : "false",
 				   qu->case_sensitive ? "true" : "false");
+		if (qu->type == Q_ESSAY)
+			buf_printf(b, ",\"points\":%g", qu->points);
 		buf_puts(b, ",\"options\":[");
 		for (size_t k = 0; k < qu->noptions; k++) {
 			const struct option *o = &qu->options[k];
@@ -348,25 +350,6 @@ int quiz_setting(struct quiz_parser *p, struct quiz *q, const char *k, const cha
 	return ok ? 0 : -1;
 }
 
-/* Essays wait for trainer grading: each is left out with a warning. */
-static void drop_essays(struct quiz_parser *p, struct quiz *q)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < q->nquestions; i++) {
-		if (q->questions[i].type != Q_ESSAY) {
-			q->questions[k++] = q->questions[i];
-			continue;
-		}
-		quiz_warn(p, q->questions[i].line,
-			  "essay questions need trainer grading, which this server does not "
-			  "have yet");
-		struct quiz one = {.questions = xmalloc(sizeof *q->questions), .nquestions = 1};
-		one.questions[0] = q->questions[i];
-		quiz_free(&one);
-	}
-	q->nquestions = k;
-}
-
 static bool any_scored(const struct quiz *q)
 {
 	for (size_t i = 0; i < q->nquestions; i++)
@@ -405,9 +388,10 @@ int quiz_parse_opts(const char *name, const char *data, size_t len, struct quiz 
 		quiz_parse_moodle_xml(&p, data, len, q);
 	else
 		quiz_parse_markdown(&p, data, len, q);
-	if (!o->keep_essays)
-		drop_essays(&p, q);
-	if (!any_scored(q) && p.problems == 0 && !(o->keep_essays && q->nquestions))
+	for (size_t i = 0; i < q->nquestions; i++)
+		if (q->questions[i].type == Q_ESSAY && !(q->questions[i].points > 0))
+			q->questions[i].points = 1;
+	if (!any_scored(q) && p.problems == 0)
 		quiz_problem(&p, 1, "the quiz has no questions");
 	if (q->draw > 0 && (size_t)q->draw > q->nquestions && p.problems == 0)
 		quiz_problem(&p, 1, "'draw: %d' asks for more questions than the quiz has (%zu)", q->draw,

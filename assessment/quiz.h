@@ -11,6 +11,7 @@
 #include "lib/err.h"
 
 /* Limits that bound the parser's work on hostile input. */
+#define QUIZ_ESSAY_MAX_POINTS 1000 /* the most points an essay can be worth */
 #define QUIZ_MAX_BYTES (128 * 1024)
 #define QUIZ_MAX_QUESTIONS 500
 #define QUIZ_MAX_OPTIONS 50 /* options, accepted answers, pairs or numeric answers per question */
@@ -22,7 +23,7 @@ enum question_type {
 	Q_MATCH,      /* left -> right pairs */
 	Q_NUMERIC,    /* GIFT numbers: value with tolerance, or ranges */
 	Q_TRUEFALSE,  /* GIFT {T}/{F}: two options "True" and "False", graded as single choice */
-	Q_ESSAY,      /* Moodle essay: text and feedback only; quiz_parse() leaves it out (no trainer grading yet) */
+	Q_ESSAY,      /* written answer graded by a trainer out of question.points (assessment/attempt.h) */
 	Q_DESCRIPTION /* Moodle description: text shown between questions, not scored */
 };
 
@@ -66,6 +67,8 @@ struct question {
 	bool wildcard;	     /* short answer (Moodle): '*' in an accepted answer matches any text, '\*' a star;
 			      * the first accepted answer that matches counts, as in Moodle */
 	bool case_sensitive; /* short answer with wildcard: Moodle XML <usecase>1</usecase> */
+	double points;	     /* essay: the most a trainer can give (Markdown "[essay N]", Moodle XML <defaultgrade>,
+			      * else 1); the essay's share of the score is the points given / points */
 };
 
 /* An image embedded in a Moodle XML quiz (<file encoding="base64">); its HTML names it /media/SHA256.EXT. */
@@ -98,15 +101,15 @@ struct quiz {
  * message" (pr may be NULL); returns the number of problems (0 = ok). q is
  * filled even on problems, and must be freed with quiz_free(). Never crashes
  * on hostile input and refuses files over QUIZ_MAX_BYTES. Questions of a type
- * Sala cannot ask (Moodle cloze, calculated, ...; essays until they can be
- * graded) are left out with a warning in pr ("NAME:LINE: warning: ..."),
- * which is not a problem: the rest of the quiz is read.
+ * Sala cannot ask (Moodle cloze, calculated, ...) are left out with a warning
+ * in pr ("NAME:LINE: warning: ..."), which is not a problem: the rest of the
+ * quiz is read. Essays are kept: trainers grade them (assessment/attempt.h).
  */
 int quiz_parse(const char *name, const char *data, size_t len, struct quiz *q, struct problems *pr);
 
 struct quiz_opts {
 	struct problems *pr; /* problems and warnings, or NULL */
-	bool keep_essays;    /* keep Q_ESSAY questions in q (sala quiz dump); never for a quiz learners take */
+	bool keep_essays;    /* kept for callers that set it: essays are always kept now */
 	bool keep_files;     /* keep the bytes of embedded images in q->files (import stores them as package files) */
 };
 /* quiz_parse() with options. */

@@ -244,9 +244,63 @@ static void list_answers(struct md *m, cmark_node *list)
 	qu->type = kind == 1 ? Q_MATCH : Q_SINGLE;
 }
 
-/* A paragraph: question text, "= answer" lines, or text followed by answer lines. */
+/*
+ * "[essay]" or "[essay N]" alone on a line: the learner writes an answer that a trainer grades out of
+ * N points (1 when not given). 1 when s (n bytes, trimmed) is such a line, with the points in *points;
+ * 0 when it is not; -1 when it is but N is not a number in 1..QUIZ_ESSAY_MAX_POINTS.
+ */
+static int essay_marker(const char *s, size_t n, double *points)
+{
+	if (n < 7 || strncmp(s, "[essay", 6) != 0 || s[n - 1] != ']')
+		return 0;
+	*points = 1;
+	if (n == 7)
+		return 1;
+	if (s[6] != ' ')
+		return 0;
+	char num[16];
+	size_t k = n - 8;
+	if (k == 0 || k >= sizeof num)
+		return -1;
+	memcpy(num, s + 7, k);
+	num[k] = '\0';
+	char *end;
+	long v = strtol(num, &end, 10);
+	if (*end || v < 1 || v > QUIZ_ESSAY_MAX_POINTS)
+		return -1;
+	*points = (double)v;
+	return 1;
+}
+
+/* A paragraph: question text, "= answer" lines, "[essay]", or text followed by answer lines. */
 static void paragraph(struct md *m, cmark_node *par)
 {
+	int a0 = cmark_node_get_start_line(par), z0 = cmark_node_get_end_line(par);
+	if (a0 == z0) {
+		size_t n;
+		const char *s = src_line(m, a0, &n);
+		while (n > 0 && (*s == ' ' || *s == '\t'))
+			s++, n--;
+		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		double points;
+		int ess = essay_marker(s, n, &points);
+		if (ess != 0 && m->phase != P_TEXT) {
+			quiz_problem(m->p, a0, "a question has one block of answers; start the next with '## '");
+			return;
+		}
+		if (ess < 0) {
+			quiz_problem(m->p, a0, "an essay's points must be a whole number from 1 to %d: '[essay 10]'",
+				     QUIZ_ESSAY_MAX_POINTS);
+			points = 1; /* reported once: the question is still an essay */
+		}
+		if (ess != 0) {
+			m->cur->type = Q_ESSAY;
+			m->cur->points = points;
+			m->phase = P_ANSWERS;
+			return;
+		}
+	}
 	int a = cmark_node_get_start_line(par), z = cmark_node_get_end_line(par);
 	int first_ans = 0;
 	for (int l = a; l <= z && !first_ans; l++) {

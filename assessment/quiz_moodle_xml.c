@@ -454,6 +454,16 @@ static void names_release(struct mx *m)
 	m->nnames = 0;
 }
 
+/* An essay is marked out of its <defaultgrade> (Moodle's default 1), within 0..QUIZ_ESSAY_MAX_POINTS. */
+static void essay(struct question *qu, const xmlNode *qn)
+{
+	qu->type = Q_ESSAY;
+	char *g = content(child(qn, "defaultgrade"));
+	double v;
+	qu->points = number(g, &v) && v > 0 && v <= QUIZ_ESSAY_MAX_POINTS ? v : 1;
+	free(g);
+}
+
 static void question(struct mx *m, const xmlNode *qn)
 {
 	xmlChar *tp = xmlGetProp(qn, (const xmlChar *)"type");
@@ -505,7 +515,7 @@ static void question(struct mx *m, const xmlNode *qn)
 	else if (strcmp(type, "matching") == 0)
 		rc = matching(m, qn, qu);
 	else if (strcmp(type, "essay") == 0)
-		qu->type = Q_ESSAY;
+		essay(qu, qn);
 	else
 		qu->type = Q_DESCRIPTION;
 	if (rc == 0 && !qu->text[0] && !strstr(qu->html, "<img")) {

@@ -527,7 +527,7 @@ static void analyze_quiz(struct package *p, int flags, const struct pkg_file *f,
 			 struct pkg_info *info, struct problems *pr)
 {
 	struct quiz q;
-	/* Questions left out (unsupported types, essays) are warnings in pr: the rest is imported. */
+	/* Questions left out (unsupported types) are warnings in pr: the rest is imported. */
 	struct quiz_opts o = {.pr = pr, .keep_files = (flags & PKG_FOR_IMPORT) != 0};
 	int n = quiz_parse_opts(f->path, (const char *)f->data, f->len, &q, &o);
 	it->questions = (int)q.nquestions;

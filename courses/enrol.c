@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/db.h"
+#include "lib/util.h"
 
 int enrolment_ensure(struct db *db, int64_t user_id, const char *course_id, const char *source, int64_t now,
 		     bool *created, struct err *e)
@@ -53,6 +54,24 @@ int enrolment_record_quiz(struct db *db, int64_t user_id, const char *course_id,
 		db_bind_double(st, 5, score);
 	else
 		db_bind_null(st, 5);
+	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot update the enrolment: %s", db_errmsg(db));
+	db_finish(st);
+	return rc;
+}
+
+int enrolment_set_best_final(struct db *db, int64_t user_id, const char *course_id, double best, struct err *e)
+{
+	struct db_stmt *st = db_stmt(
+	    db, "INSERT INTO enrolments(user_id, course_id, source, enrolled_at, started_at, best_final) "
+		"VALUES (?1, ?2, 'self', ?3, ?3, ?4) ON CONFLICT (user_id, course_id) DO UPDATE SET "
+		"started_at = coalesce(enrolments.started_at, excluded.started_at), best_final = excluded.best_final");
+	db_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, course_id);
+	db_bind_int64(st, 3, now_s());
+	if (best < 0)
+		db_bind_null(st, 4);
+	else
+		db_bind_double(st, 4, best);
 	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot update the enrolment: %s", db_errmsg(db));
 	db_finish(st);
 	return rc;

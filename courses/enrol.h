@@ -38,6 +38,13 @@ enum enrolment_score {
 int enrolment_record_quiz(struct db *db, int64_t user_id, const char *course_id, int64_t now,
 			  enum enrolment_score which, double score, struct err *e);
 
+/*
+ * Sets user_id's best final score in course_id to best exactly (-1: none), when a trainer's grade
+ * changed a final attempt's score (a corrected grade may lower it). Enrols them (source self) and
+ * marks the course started if need be. 0, or -1 with a message.
+ */
+int enrolment_set_best_final(struct db *db, int64_t user_id, const char *course_id, double best, struct err *e);
+
 /* 1 when user_id's completion of course_id is recorded, 0 when not (or not enrolled), -1 with a message. */
 int enrolment_completed(struct db *db, int64_t user_id, const char *course_id, struct err *e);
 /*

@@ -313,6 +313,19 @@ static const char *const migrations[] = {
      */
     "CREATE VIEW submitted_attempts AS"
     "  SELECT user_id, course_id, item_path, passed, submitted_at FROM attempts WHERE submitted_at IS NOT NULL;",
+
+    /*
+     * 7: essays graded by trainers. attempts.pending counts a submitted attempt's essays awaiting a
+     * grade (the attempt is final at 0); each essay's row in attempt_answers carries pending, the
+     * points given, the trainer's comment, who graded it and when (the last grade counts).
+     */
+    "ALTER TABLE attempts ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE attempt_answers ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE attempt_answers ADD COLUMN points REAL;"
+    "ALTER TABLE attempt_answers ADD COLUMN comment TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE attempt_answers ADD COLUMN graded_by INTEGER;"
+    "ALTER TABLE attempt_answers ADD COLUMN graded_at INTEGER;"
+    "CREATE INDEX attempts_pending ON attempts(course_id, pending) WHERE pending > 0;",
 };
 
 const char *schema_migration(int i)

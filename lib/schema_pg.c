@@ -129,6 +129,14 @@ static const char *const pg_migrations[] = {
     /* 6: assessment's published view of submitted attempts (lib/schema.c's migration 6). */
     "CREATE VIEW submitted_attempts AS"
     "  SELECT user_id, course_id, item_path, passed, submitted_at FROM attempts WHERE submitted_at IS NOT NULL;",
+    /* 7: essays graded by trainers (lib/schema.c's migration 7). */
+    "ALTER TABLE attempts ADD COLUMN pending BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE attempt_answers ADD COLUMN pending BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE attempt_answers ADD COLUMN points DOUBLE PRECISION;"
+    "ALTER TABLE attempt_answers ADD COLUMN comment TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE attempt_answers ADD COLUMN graded_by BIGINT;"
+    "ALTER TABLE attempt_answers ADD COLUMN graded_at BIGINT;"
+    "CREATE INDEX attempts_pending ON attempts(course_id, pending) WHERE pending > 0;",
 };
 
 int schema_pg_migrate(struct db *db, struct err *e)

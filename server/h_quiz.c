@@ -124,8 +124,8 @@ static int h_intro(struct req *r)
 		char day[11], sc[16];
 		date_ymd(list[i].submitted_at, day);
 		fmt_score(sc, sizeof sc, list[i].score);
-		buf_printf(&b, "<li><a href=\"/attempts/%lld\">%s: %s</a>%s</li>", (long long)list[i].id, day, sc,
-			   list[i].late ? T(r, " (late)") : "");
+		buf_printf(&b, "<li><a href=\"/attempts/%lld\">%s: %s</a>%s%s</li>", (long long)list[i].id, day, sc,
+			   list[i].late ? T(r, " (late)") : "", list[i].pending ? T(r, " (awaiting grading)") : "");
 	}
 	if (shown)
 		buf_puts(&b, "</ul>");
@@ -205,6 +205,51 @@ static bool chosen(const struct answer *an, int o)
 	return false;
 }
 
+/* An essay: a text area kept as written (escaped), at most ATTEMPT_ESSAY_CHARS characters. */
+static void essay_form(struct req *r, struct buf *b, int k, const struct question *qu, const struct answer *an)
+{
+	char pts[160];
+	snprintf(pts, sizeof pts, T(r, "Written answer, graded by a trainer out of %g points."), qu->points);
+	buf_printf(b, "<p class=\"meta\" id=\"q%d-essay\">%s</p>", k, pts);
+	buf_printf(b,
+		   "<label for=\"f-q%d\">%s</label><textarea id=\"f-q%d\" name=\"q%d\" rows=\"10\" "
+		   "maxlength=\"%d\" aria-describedby=\"q%d-essay\">",
+		   k, T(r, "Your answer"), k, k, ATTEMPT_ESSAY_CHARS, k);
+	buf_html(b, an->text ? an->text : "");
+	buf_puts(b, "</textarea>");
+}
+
+/* "Awaiting grading", or the points the trainer gave. */
+static void essay_status(struct req *r, struct buf *b, const struct question *qu, const struct answer *an,
+			 const struct essay_grade *g)
+{
+	if (g && g->graded) {
+		buf_printf(b, "<p class=\"status\" data-points=\"%g\" data-max-points=\"%g\">", g->points, qu->points);
+		buf_printf(b, T(r, "Graded: %g of %g points"), g->points, qu->points);
+		buf_puts(b, "</p>");
+	} else if (answer_given(an)) {
+		buf_printf(b, "<p class=\"status\" data-status=\"awaiting\">%s</p>", T(r, "Awaiting grading"));
+	} else {
+		buf_printf(b, "<p class=\"status wrong\">%s</p>", T(r, "Not answered"));
+	}
+}
+
+/* The learner's essay as written (escaped, line breaks kept, never Markdown) and the trainer's comment. */
+static void essay_result(struct req *r, struct buf *b, const struct question *qu, const struct answer *an,
+			 const struct essay_grade *g)
+{
+	(void)qu;
+	buf_printf(b, "<p>%s</p><div class=\"essay\" style=\"white-space:pre-wrap\">", T(r, "Your answer:"));
+	buf_html(b, an->text && an->text[0] ? an->text : T(r, "(no answer)"));
+	buf_puts(b, "</div>");
+	if (g && g->graded && g->comment && g->comment[0]) {
+		buf_printf(b, "<p>%s</p><div class=\"essay-comment\" style=\"white-space:pre-wrap\">",
+			   T(r, "Trainer's comment:"));
+		buf_html(b, g->comment);
+		buf_puts(b, "</div>");
+	}
+}
+
 static void question_form(struct req *r, struct buf *b, const struct attempt *a, int k)
 {
 	const struct attempt_item *it = &a->items[k];
@@ -259,13 +304,16 @@ static void question_form(struct req *r, struct buf *b, const struct attempt *a,
 		}
 		break;
 	case Q_ESSAY:
+		essay_form(r, b, k, qu, an);
+		break;
 	case Q_DESCRIPTION:
 		break;
 	}
 	buf_puts(b, "</fieldset>");
 }
 
-static void right_answer(struct req *r, struct buf *b, const struct question *qu, const struct answer *an)
+static void right_answer(struct req *r, struct buf *b, const struct question *qu, const struct answer *an,
+			 const struct essay_grade *grade)
 {
 	switch (qu->type) {
 	case Q_SINGLE:
@@ -336,6 +384,8 @@ static void right_answer(struct req *r, struct buf *b, const struct question *qu
 		buf_puts(b, "</ul>");
 		break;
 	case Q_ESSAY:
+		essay_result(r, b, qu, an, grade);
+		break;
 	case Q_DESCRIPTION:
 		break;
 	}
@@ -359,9 +409,15 @@ static int result_page(struct req *r, const struct attempt *a)
 	buf_puts(&b, "<h1>");
 	buf_html(&b, title);
 	buf_printf(&b, "</h1><h2>%s</h2>", T(r, "Your result"));
-	char sc[16], msg[256];
+	char sc[16], msg[512];
 	fmt_score(sc, sizeof sc, a->score);
-	if (a->kind == QUIZ_PRACTICE) {
+	if (a->pending) {
+		snprintf(msg, sizeof msg,
+			 T(r, "Awaiting grading: a trainer will grade your written answers. Your score so far, without "
+			      "them, is %s."),
+			 sc);
+		notice(&b, "info", msg);
+	} else if (a->kind == QUIZ_PRACTICE) {
 		snprintf(msg, sizeof msg, T(r, "You scored %s. This practice quiz does not count towards completion."),
 			 sc);
 		notice(&b, "info", msg);
@@ -384,13 +440,15 @@ static int result_page(struct req *r, const struct attempt *a)
 			continue;
 		}
 		question_head(r, &b, a, k, qu);
-		if (s >= 0.9999)
+		if (qu->type == Q_ESSAY)
+			essay_status(r, &b, qu, &a->answers[k], a->grades ? &a->grades[k] : NULL);
+		else if (s >= 0.9999)
 			buf_printf(&b, "<p class=\"status right\">%s</p>", T(r, "Right"));
 		else if (s > 0)
 			buf_printf(&b, "<p class=\"status\">%s (%.0f%%)</p>", T(r, "Partly right"), s * 100);
 		else
 			buf_printf(&b, "<p class=\"status wrong\">%s</p>", T(r, "Not right"));
-		right_answer(r, &b, qu, &a->answers[k]);
+		right_answer(r, &b, qu, &a->answers[k], a->grades ? &a->grades[k] : NULL);
 		if (qu->feedback)
 			buf_printf(&b, "<div class=\"notice info\">%s</div>", qu->feedback);
 		buf_puts(&b, "</fieldset>");
@@ -487,6 +545,11 @@ static int save_or_submit(struct req *r, bool submit)
 		snprintf(to, sizeof to, "/attempts/%lld", (long long)id);
 		return resp_redirect(r, to);
 	}
+	if (rc == ATTEMPT_ETOOLONG)
+		return resp_error(r, 413,
+				  T(r,
+				    "A written answer is too long: at most 20000 characters. Go back, shorten it and "
+				    "send it again."));
 	if (rc < 0)
 		return resp_error(r, http_status_of(rc),
 				  rc == ATTEMPT_EBADANSWER ? T(r, "The answers do not match this quiz.") : e.msg);
@@ -601,6 +664,9 @@ static int h_items(struct req *r)
 		   T(r, "For each question: the share of learners who answered it right in their first attempt, for "
 			"everyone and by sex, and the wrong answers chosen most often (with how many learners chose "
 			"them)."));
+	buf_puts(&b, "<p><a href=\"/manage/courses/");
+	buf_url(&b, course);
+	buf_printf(&b, "/grading\">%s</a></p>", T(r, "Essays to grade"));
 	struct items_page p = {r, &b, course, 0};
 	struct err e;
 	if (package_quizzes(r->db, package_id, items_quiz, &p, &e) < 0)
@@ -617,8 +683,8 @@ const struct route quiz_routes[] = {
     {"GET", "/courses/:id/quizzes/*", ROLE_ANY, h_intro, 0},
     {"POST", "/courses/:id/quizzes/*", ROLE_ANY, h_start, 0},
     {"GET", "/attempts/:aid", ROLE_ANY, h_attempt, 0},
-    {"POST", "/attempts/:aid/save", ROLE_ANY, h_save, 256 * 1024},
-    {"POST", "/attempts/:aid/submit", ROLE_ANY, h_submit, 256 * 1024},
+    {"POST", "/attempts/:aid/save", ROLE_ANY, h_save, 1024 * 1024},
+    {"POST", "/attempts/:aid/submit", ROLE_ANY, h_submit, 1024 * 1024},
     {"GET", "/manage/courses/:id/items", ROLE_TRAINER | ROLE_ADMIN, h_items, 0},
     {NULL, NULL, 0, NULL, 0},
 };
@@ -648,6 +714,7 @@ static const struct msg msgs[] = {
     {"No attempts left.", "មិនអាចធ្វើតេស្តបានទៀតទេ។"},
     {"Your attempts", "ការធ្វើតេស្តរបស់អ្នក"},
     {" (late)", " (ហួសពេល)"},
+    {" (awaiting grading)", " (កំពុងរង់ចាំការដាក់ពិន្ទុ)"},
     {"Question %d of %d", "សំណួរទី %d ក្នុងចំណោម %d"},
     {"Choose all that apply.", "ជ្រើសរើសចម្លើយត្រឹមត្រូវទាំងអស់។"},
     {"True", "ត្រូវ"},
@@ -688,6 +755,15 @@ static const struct msg msgs[] = {
     {"Men", "បុរស"},
     {"Most frequent wrong answers", "ចម្លើយខុសញឹកញាប់បំផុត"},
     {"This course has no quizzes.", "វគ្គសិក្សានេះមិនមានតេស្តទេ។"},
+    {"Awaiting grading: a trainer will grade your written answers. Your score so far, without them, is %s.",
+     "កំពុងរង់ចាំការដាក់ពិន្ទុ៖ គ្រូបង្គោលនឹងដាក់ពិន្ទុលើចម្លើយសរសេររបស់អ្នក។ ពិន្ទុរបស់អ្នករហូតមកដល់ពេលនេះ ដោយមិនរាប់ចម្លើយទាំងនោះ គឺ %s។"},
+    {"Written answer, graded by a trainer out of %g points.", "ចម្លើយសរសេរ ដែលគ្រូបង្គោលដាក់ពិន្ទុលើ %g ពិន្ទុ។"},
+    {"Graded: %g of %g points", "បានដាក់ពិន្ទុ៖ %g ក្នុងចំណោម %g ពិន្ទុ"},
+    {"Awaiting grading", "កំពុងរង់ចាំការដាក់ពិន្ទុ"},
+    {"Not answered", "មិនបានឆ្លើយ"},
+    {"Trainer's comment:", "មតិយោបល់របស់គ្រូបង្គោល៖"},
+    {"A written answer is too long: at most 20000 characters. Go back, shorten it and send it again.",
+     "ចម្លើយសរសេរវែងពេក៖ យ៉ាងច្រើន 20000 តួអក្សរ។ សូមត្រឡប់ក្រោយ កាត់ឱ្យខ្លី ហើយផ្ញើម្តងទៀត។"},
 };
 
 void quiz_messages_register(void)

@@ -1,6 +1,7 @@
 /* Each area adds its message table here: i18n_register(table, n). */
 #include "lib/i18n.h"
 #include "reports/xlsx.h"
+#include "server/h_api.h"
 #include "server/h_certs.h"
 #include "server/h_learn.h"
 #include "server/h_quiz.h"
@@ -15,6 +16,8 @@ void server_area_messages_register(void)
 	report_xlsx_messages_register();
 	h_learn_messages_register();
 	quiz_messages_register();
+	grading_messages_register();
 	cert_messages_register();
 	http_messages_register();
+	api_messages_register();
 }

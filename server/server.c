@@ -35,7 +35,7 @@ static const char *db_path;
 
 static const struct route *const tables[] = {
     view_routes, auth_routes,	profile_routes, admin_routes, package_routes, course_routes,
-    quiz_routes, report_routes, cert_routes,	api_routes,   ops_routes,
+    quiz_routes, report_routes, cert_routes,	api_routes,   ops_routes,     grading_routes,
 };
 
 static volatile sig_atomic_t hangup, stop_signal;

@@ -62,7 +62,10 @@ extern const struct route quiz_routes[];
 extern const struct route report_routes[];
 extern const struct route cert_routes[];
 extern const struct route api_routes[];
+extern const struct route grading_routes[]; /* server/h_grading.c: essay grading, pages and API */
 
+/* Registers the grading pages' messages (server/h_grading.c). */
+void grading_messages_register(void);
 /* Registers every interface message table (call once at start-up). */
 void server_messages_register(void);
 /* Registers the message tables of the areas (server/msgs_areas.c). */

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Browser test of the learner's journey: Debian's Chromium driven by playwright-core,
-# checked with axe-core. Starts its own server on a fresh demo database and stops it.
+# Browser tests: the learner's journey (journey.mjs) and essay grading (essay.mjs, on the course of
+# tests/data/essay-course and a trainer of Siem Reap province made here). Debian's Chromium driven by
+# playwright-core, checked with axe-core. Starts its own server on a fresh demo database and stops it.
 # Last line: "N passed, N failed".
 set -u
 cd "$(dirname "$0")"
@@ -15,7 +16,10 @@ fi
 root=$(cd ../.. && pwd)
 dir=$(mktemp -d /tmp/sala-e2e-XXXXXX)
 mkdir -p out
-(cd "$root" && "$SALA_BIN" demo --init --db "$dir/e2e.db") >"$dir/demo.log" 2>&1 || {
+(cd "$root" && "$SALA_BIN" demo --init --db "$dir/e2e.db" &&
+	"$SALA_BIN" import tests/data/essay-course --db "$dir/e2e.db" &&
+	"$SALA_BIN" user add --username srtrainer --name "Siem Reap Trainer" --org 17 --role "trainer;learner" \
+		--password Correct-horse-9 --db "$dir/e2e.db") >"$dir/demo.log" 2>&1 || {
 	cat "$dir/demo.log"
 	echo "0 passed, 1 failed"
 	exit 1
@@ -33,15 +37,26 @@ if [ ! -s "$dir/port" ]; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" PROFILE_DIR="$dir/profile" \
-	timeout 600 node journey.mjs
-rc=$?
+rc=0
+p=0
+f=0
+for t in journey.mjs essay.mjs; do
+	SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" PROFILE_DIR="$dir/profile" \
+		timeout 600 node "$t" >"$dir/$t.out" 2>&1 || rc=1
+	sed '$d' "$dir/$t.out"
+	last=$(tail -n 1 "$dir/$t.out")
+	case "$last" in
+	*" passed, "*" failed") p=$((p + ${last%% passed*})) f=$((f + $(echo "$last" | sed 's/.* passed, \([0-9]*\) failed/\1/'))) ;;
+	*) echo "$last"; f=$((f + 1)) ;;
+	esac
+done
 kill -TERM "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 if grep -q "Sanitizer\|runtime error" "$dir/server.log"; then
 	grep -A 20 "Sanitizer\|runtime error" "$dir/server.log" | head -40
-	echo "0 passed, 1 failed"
+	f=$((f + 1))
 	rc=1
 fi
 rm -rf "$dir"
+echo "$p passed, $f failed"
 exit $rc

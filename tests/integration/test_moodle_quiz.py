@@ -65,12 +65,11 @@ def test_moodle_gift_and_xml_import_and_grade():
     try:
         make_course(tmp)
         out = sala("check", tmp)
-        # Left out with a warning, the rest imported: the essay of each file and the XML's cloze question.
+        # The XML's cloze question is left out with a warning, the rest imported; essays are kept (trainers
+        # grade them).
         assert out.returncode == 0, out.stdout + out.stderr
         text = out.stdout + out.stderr
-        assert "quizzes/moodle.gift:2: warning: essay questions need trainer grading, which this server does not " \
-            "have yet" in text, text
-        assert "quizzes/moodle.xml:13: warning: essay questions need trainer grading" in text, text
+        assert "essay" not in text, text
         assert "quizzes/moodle.xml:108: warning: unsupported question type cloze" in text, text
         sala("import", tmp, db=srv.db, env=srv.env, check=True)
         c = srv.client()
@@ -78,24 +77,25 @@ def test_moodle_gift_and_xml_import_and_grade():
 
         aid, page = start(c, GIFT)
         t = page.text
-        assert "Question 1 of 8" in t and "Question 8 of 8" in t
+        assert "Question 1 of 9" in t and "Question 9 of 9" in t
+        assert '<textarea id="f-q0" name="q0"' in t  # the essay (left blank here: it scores 0, nothing to grade)
         # [html] is formatted, never shown as tags or markers; missing-word questions show the blank.
         assert "Match the <b>activity</b> to the description." in t
         assert "[html]" not in t and "[plain]" not in t and "&lt;b&gt;" not in t
         assert "42 is the Absolute Answer to everything._____" in t
         answers = {
-            "q0_0": "0", "q0_1": "1", "q0_2": "2", "q0_3": "3",  # matching, all right
-            "q1": "0",  # yellow: right
-            "q2_0": "1", "q2_2": "1",  # yellow and off-beige: 50% + 50%
-            "q3": "9",  # outside 3:2, Moodle's "any other answer": 0 with its feedback
-            "q4": "cat",  # =%50%Cat
-            "q5": "1",  # FALSE is right
-            "q6": "0",  # {T}: True is right
-            "q7": "1",  # {TRUE}: False is wrong
+            "q1_0": "0", "q1_1": "1", "q1_2": "2", "q1_3": "3",  # matching, all right
+            "q2": "0",  # yellow: right
+            "q3_0": "1", "q3_2": "1",  # yellow and off-beige: 50% + 50%
+            "q4": "9",  # outside 3:2, Moodle's "any other answer": 0 with its feedback
+            "q5": "cat",  # =%50%Cat
+            "q6": "1",  # FALSE is right
+            "q7": "0",  # {T}: True is right
+            "q8": "1",  # {TRUE}: False is wrong
         }
         r = c.post("/attempts/%d/submit" % aid, answers)
         assert r.status == 303, (r.status, r.text[:300])
-        assert score(srv, aid) == 68.75  # (1 + 1 + 1 + 0 + 0.5 + 1 + 1 + 0) / 8
+        assert score(srv, aid) == 61.11  # (0 + 1 + 1 + 1 + 0 + 0.5 + 1 + 1 + 0) / 9, the blank essay 0
         res = c.get("/attempts/%d?lang=en" % aid).text
         assert "Completely wrong" in res and "What is it with Moodlers and cats?" in res
         assert "You gave the right answer." in res
@@ -104,18 +104,18 @@ def test_moodle_gift_and_xml_import_and_grade():
         t = page.text
         # The description is shown (formatted, without its script) and not counted as a question to answer.
         assert "The last questions are <em>true or false</em>." in t
-        assert "Question 7 of 7" in t and "of 8" not in t
+        assert "Question 8 of 8" in t and "of 9" not in t
         assert "alert(1)" not in t and "<script" not in t
         # Its embedded picture is stored with the package and served from /media; a remote picture is dropped.
         src = "/media/4eabe16d76633f4b6e1b1a12954ad8799afdf5a598ed0a5f749e7cfaf5b3dd5d.png"
         assert '<img src="%s" alt="Two dots"' % src in t and "moodle.example" not in t and "alert(2)" not in t
         img = c.get(src)
         assert img.status == 200 and img.header("Content-Type") == "image/png", (img.status, img.text[:200])
-        answers = {"q0_0": "0", "q0_1": "1", "q0_2": "2", "q0_3": "3", "q1": "0", "q2_0": "1", "q2_2": "1",
-                   "q3": "4", "q4": "FROG", "q5": "1", "q7": "0"}
+        answers = {"q1_0": "0", "q1_1": "1", "q1_2": "2", "q1_3": "3", "q2": "0", "q3_0": "1", "q3_2": "1",
+                   "q4": "4", "q5": "FROG", "q6": "1", "q8": "0"}
         r = c.post("/attempts/%d/submit" % aid, answers)
         assert r.status == 303, (r.status, r.text[:300])
-        assert score(srv, aid) == 100.0
+        assert score(srv, aid) == 87.5  # 7 of 8: the essay left blank scores 0
         res = c.get("/attempts/%d?lang=en" % aid).text
         assert "Good!" in res
     finally:
@@ -129,9 +129,10 @@ def test_quiz_dump_shows_what_was_read():
     assert out.returncode == 0, out.stderr
     d = json.loads(out.stdout)
     types = [x["type"] for x in d["questions"]]
-    # The essay is shown (it is left out only of the quiz learners take).
+    # The essay is shown, as in the quiz learners take.
     assert types == ["essay", "match", "single", "multi", "numeric", "short", "truefalse", "truefalse",
                      "truefalse"], types
+    assert d["questions"][0]["points"] == 1  # a GIFT essay is marked out of 1 point, as in Moodle
     match = d["questions"][1]
     assert match["title"] == "Moodle activities" and match["html"] == "<p>Match the <b>activity</b> to the description.</p>"
     assert match["pairs"][4] == {"left": "", "right": "Chat"}

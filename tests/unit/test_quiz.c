@@ -116,15 +116,17 @@ static void test_missing_word_essay_description(void **state)
 	struct problems pr = {0};
 	struct quiz q;
 	assert_int_equal(quiz_parse("unsupported.gift", buf_str(&b), b.len, &q, &pr), 0);
-	/* The essay is left out with a warning (not a problem); the missing word and the description are read. */
+	/* The missing word, the essay (graded by a trainer, out of 1 point) and the description are read. */
 	assert_int_equal(pr.n, 0);
-	assert_string_equal(problems_warnings(&pr), "unsupported.gift:4: warning: essay questions need trainer "
-						    "grading, which this server does not have yet\n");
-	assert_int_equal(q.nquestions, 2);
+	assert_string_equal(problems_warnings(&pr), "");
+	assert_int_equal(q.nquestions, 3);
 	assert_int_equal(q.questions[0].type, Q_SINGLE);
 	assert_string_equal(q.questions[0].text, "Grant is _____ in Grant's tomb.");
-	assert_int_equal(q.questions[1].type, Q_DESCRIPTION);
-	assert_int_equal(q.questions[1].line, 6);
+	assert_int_equal(q.questions[1].type, Q_ESSAY);
+	assert_int_equal(q.questions[1].line, 4);
+	assert_true(q.questions[1].points == 1);
+	assert_int_equal(q.questions[2].type, Q_DESCRIPTION);
+	assert_int_equal(q.questions[2].line, 6);
 	quiz_free(&q);
 	problems_release(&pr);
 	buf_release(&b);
