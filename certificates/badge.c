@@ -7,6 +7,7 @@
  * the credential. The documents a verifier follows (issuer profile, key set,
  * did:web document, 1EdTechRevocationList) are made here too.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +27,17 @@ static void iso_time(int64_t t, char out[32])
 	struct tm tm;
 	gmtime_r(&tt, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The expiry date of c as Unix seconds (its first moment, UTC); 0 when it does not expire. */
+static int64_t expiry_time(const struct cert *c)
+{
+	struct tm tm = {0};
+	if (!c->expires_on || sscanf(c->expires_on, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm);
 }
 
 /*
@@ -58,6 +70,12 @@ static void credential_open(const struct cert *c, const char *base, struct buf *
 	buf_json_str(out, c->issuer);
 	buf_printf(out, ",\"url\":\"%s\"},", base);
 	buf_printf(out, "\"validFrom\":\"%s\",", valid_from);
+	int64_t until = expiry_time(c);
+	if (until) { /* course.yml certificate_valid_years */
+		char valid_until[32];
+		iso_time(until, valid_until);
+		buf_printf(out, "\"validUntil\":\"%s\",", valid_until);
+	}
 	buf_puts(out, "\"name\":");
 	buf_json_str(out, c->course_title);
 	buf_printf(out, ",\"credentialSubject\":{\"id\":\"%s\",\"type\":[\"AchievementSubject\"],", sub);
@@ -130,6 +148,11 @@ int cert_badge_jwt(struct db *db, const struct cert *c, struct buf *out, struct 
 	buf_printf(&body, ",\"iss\":\"%s/issuer\",\"jti\":\"%s/verify/%s\",\"nbf\":%lld,\"sub\":\"%s\"}", base, base,
 		   c->code, (long long)c->issued_at, sub);
 	free(base);
+	int64_t exp = expiry_time(c);
+	if (exp && body.len && body.data[body.len - 1] == '}') { /* the JWT's exp claim: the credential's validUntil */
+		body.len--;
+		buf_printf(&body, ",\"exp\":%lld}", (long long)exp);
+	}
 	size_t start = out->len;
 	b64url(out, header.data, header.len);
 	buf_putc(out, '.');

@@ -2,8 +2,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,65 +114,6 @@ int cert_select(struct db *db, const struct cert_filter *f, size_t max, int64_t 
 	return rc;
 }
 
-/* Pages are rendered by a few threads, a batch at a time, each thread with its own renderer (fonts, page). */
-#define BULK_THREADS_MAX 4
-#define BULK_BATCH 32
-
-struct batch {
-	const struct cert *cs;
-	struct buf *outs;
-	size_t n;
-	bool as_pdf; /* a one-page PDF per certificate (zip) instead of the page PNG */
-	atomic_size_t next;
-	atomic_int failed;
-};
-
-struct worker {
-	pthread_t thread;
-	struct cert_renderer *cr;
-	struct batch *b;
-	struct err e;
-};
-
-static void *worker_run(void *arg)
-{
-	struct worker *w = arg;
-	struct batch *b = w->b;
-	size_t i;
-	while (!atomic_load(&b->failed) && (i = atomic_fetch_add(&b->next, 1)) < b->n) {
-		const struct cert *c = &b->cs[i];
-		int rc = b->as_pdf ? cert_render_pdf(w->cr, &c, 1, &b->outs[i], &w->e)
-				   : cert_render_png(w->cr, c, &b->outs[i], &w->e);
-		if (rc < 0)
-			atomic_store(&b->failed, 1);
-	}
-	return NULL;
-}
-
-static int render_batch(struct worker *ws, size_t nw, struct batch *b, struct err *e)
-{
-	atomic_init(&b->next, 0);
-	atomic_init(&b->failed, 0);
-	size_t started = 0;
-	for (size_t t = 0; t < nw; t++) {
-		ws[t].b = b;
-		ws[t].e.msg[0] = '\0';
-		if (t > 0 && pthread_create(&ws[t].thread, NULL, worker_run, &ws[t]) != 0)
-			break;
-		started = t + 1;
-	}
-	worker_run(&ws[0]); /* the calling thread works too */
-	for (size_t t = 1; t < started; t++)
-		pthread_join(ws[t].thread, NULL);
-	if (atomic_load(&b->failed)) {
-		for (size_t t = 0; t < started; t++)
-			if (ws[t].e.msg[0])
-				return err_set(e, "%s", ws[t].e.msg);
-		return err_set(e, "cannot render a certificate");
-	}
-	return 0;
-}
-
 /* libarchive's message for the last error, or words from errno when it has none (never "(null)"). */
 static const char *zip_reason(struct archive *a)
 {
@@ -205,33 +144,48 @@ static int zip_add(struct archive *a, const struct cert *c, const struct buf *pd
 	return rc;
 }
 
-/* Renders ids in batches on nw workers; each result goes to the zip archive or the PDF. */
-static int bulk_run(struct db *db, struct worker *ws, size_t nw, const int64_t *ids, size_t n, struct archive *zip,
-		    struct cert_pdf *pdf, struct err *e)
+/*
+ * One PDF: the pages go one after the other into one document, written as they are drawn (a PDF page is
+ * text and shapes, quick to draw: one thread does it; the document keeps only the glyphs used until it is
+ * closed).
+ */
+static int bulk_pdf(struct db *db, struct cert_renderer *cr, const int64_t *ids, size_t n, const char *path,
+		    struct err *e)
 {
-	struct cert *cs = xcalloc(BULK_BATCH, sizeof *cs);
-	struct buf *outs = xcalloc(BULK_BATCH, sizeof *outs);
+	struct cert_pdf *pdf = cert_pdf_open(cr, path, e);
+	if (!pdf)
+		return -1;
 	int rc = 0;
-	for (size_t at = 0; at < n && rc == 0; at += BULK_BATCH) {
-		size_t k = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct cert c;
 		/* Certificates are never deleted: one selected but not read is a read error, not a shorter file. */
-		for (size_t i = at; i < n && i < at + BULK_BATCH && rc == 0; i++)
-			if (cert_get(db, ids[i], &cs[k]) == 0)
-				k++;
-			else
-				rc = err_set(e, "cannot read certificate %lld: %s", (long long)ids[i], db_errstr(db));
-		struct batch b = {.cs = cs, .outs = outs, .n = k, .as_pdf = zip != NULL};
-		if (rc == 0)
-			rc = render_batch(ws, nw, &b, e);
-		for (size_t i = 0; i < k; i++) {
-			if (rc == 0)
-				rc = zip ? zip_add(zip, &cs[i], &outs[i], e) : cert_pdf_add_png(pdf, &outs[i], e);
-			buf_release(&outs[i]);
-			cert_release(&cs[i]);
+		if (cert_get(db, ids[i], &c) < 0)
+			rc = err_set(e, "cannot read certificate %lld: %s", (long long)ids[i], db_errstr(db));
+		else {
+			rc = cert_pdf_page(pdf, &c, e);
+			cert_release(&c);
 		}
 	}
-	free(cs);
-	free(outs);
+	return cert_pdf_close(pdf, rc == 0, e);
+}
+
+/* A one-page PDF per certificate into the zip archive, one at a time. */
+static int bulk_zip(struct db *db, struct cert_renderer *cr, const int64_t *ids, size_t n, struct archive *zip,
+		    struct err *e)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct cert c;
+		if (cert_get(db, ids[i], &c) < 0)
+			return err_set(e, "cannot read certificate %lld: %s", (long long)ids[i], db_errstr(db));
+		const struct cert *one = &c;
+		struct buf pdf = BUF_INIT;
+		rc = cert_render_pdf(cr, &one, 1, &pdf, e);
+		if (rc == 0)
+			rc = zip_add(zip, &c, &pdf, e);
+		buf_release(&pdf);
+		cert_release(&c);
+	}
 	return rc;
 }
 
@@ -255,18 +209,16 @@ int cert_bulk(struct db *db, const struct cert_filter *f, const char *format, co
 		unlink(path);
 		return err_set(e, "no certificates match");
 	}
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nw = cpus < 1 ? 1 : cpus > BULK_THREADS_MAX ? BULK_THREADS_MAX : (size_t)cpus;
-	if (nw > n)
-		nw = n;
-	struct worker ws[BULK_THREADS_MAX] = {{0}};
-	int rc = 0;
-	for (size_t t = 0; t < nw && rc == 0; t++)
-		if (!(ws[t].cr = cert_renderer_new(db, e)))
-			rc = -1;
+	/*
+	 * One thread: a page is text and shapes, drawn in a few milliseconds, and Pango's font machinery per
+	 * thread would cost more memory than the threads save time.
+	 */
+	struct cert_renderer *cr = cert_renderer_new(db, e);
+	int rc = cr ? 0 : -1;
 	struct archive *a = NULL;
-	struct cert_pdf *pdf = NULL;
-	if (rc == 0 && zip) {
+	if (rc == 0 && !zip) {
+		rc = bulk_pdf(db, cr, ids, n, path, e);
+	} else if (rc == 0) {
 		a = archive_write_new();
 		if (!a) {
 			rc = err_set(e, "not enough memory to write the zip");
@@ -276,26 +228,15 @@ int cert_bulk(struct db *db, const struct cert_filter *f, const char *format, co
 			if (archive_write_open_filename(a, path) != ARCHIVE_OK)
 				rc = err_set(e, "cannot write zip '%s': %s", path, zip_reason(a));
 		}
-	} else if (rc == 0 && !(pdf = cert_pdf_begin(NULL))) {
-		rc = err_set(e, "cannot create a PDF document: not enough memory");
+		if (rc == 0)
+			rc = bulk_zip(db, cr, ids, n, a, e);
 	}
-	if (rc == 0)
-		rc = bulk_run(db, ws, nw, ids, n, a, pdf, e);
 	if (a) {
 		if (archive_write_close(a) != ARCHIVE_OK && rc == 0)
 			rc = err_set(e, "cannot write zip: %s", zip_reason(a));
 		archive_write_free(a);
 	}
-	if (pdf && rc == 0) {
-		rc = cert_pdf_finish_file(pdf, path, e);
-	} else if (pdf) {
-		struct buf none = BUF_INIT;
-		struct err ignored;
-		cert_pdf_finish(pdf, &none, &ignored);
-		buf_release(&none);
-	}
-	for (size_t t = 0; t < nw; t++)
-		cert_renderer_free(ws[t].cr);
+	cert_renderer_free(cr);
 	free(ids);
 	if (rc < 0)
 		unlink(path);

@@ -23,7 +23,7 @@
 
 /* Defaults of the site settings issuer_en, issuer_km and base_url. */
 #define CERT_BASE_URL "http://127.0.0.1:8080"
-/* Most certificates one bulk download renders (about 0.4 MB each, all held in memory). */
+/* Most certificates one bulk download renders. */
 #define CERT_BULK_MAX 1000
 
 /*
@@ -42,16 +42,33 @@ struct cert {
 	char *payload, *signature, *revoked_reason;
 	char *heading;	/* packages.certificate_title of the course, "" when none (not signed) */
 	char *org_name; /* org unit name (English), not signed */
+	/* The date (YYYY-MM-DD) from which it is no longer valid (course.yml certificate_valid_years); NULL or ""
+	 * when it does not expire. Signed when set. */
+	char *expires_on;
 	double score;
 	bool has_score;
 };
 
 /* CERT_UNAVAILABLE: the check could not be made (the key file or the key list is missing or broken): a setup problem.
  */
-enum cert_status { CERT_VALID, CERT_REVOKED, CERT_SUPERSEDED, CERT_UNKNOWN, CERT_TAMPERED, CERT_UNAVAILABLE };
+/* CERT_EXPIRED: intact and current, but its expiry date (expires_on) has come. */
+enum cert_status {
+	CERT_VALID,
+	CERT_REVOKED,
+	CERT_SUPERSEDED,
+	CERT_UNKNOWN,
+	CERT_TAMPERED,
+	CERT_UNAVAILABLE,
+	CERT_EXPIRED
+};
 
-/* "valid", "revoked", "superseded", "unknown", "tampered", "unavailable". */
+/* "valid", "revoked", "superseded", "unknown", "tampered", "unavailable", "expired". */
 const char *cert_status_name(enum cert_status s);
+
+/* completed_on (YYYY-MM-DD) plus years: the date a certificate valid for that many years expires on. */
+void cert_expiry_date(const char *completed_on, int years, char out[11]);
+/* True when c has an expiry date and today (YYYY-MM-DD) is that date or later. */
+bool cert_expired(const struct cert *c, const char *today);
 
 /* Issues (own transaction) if not yet issued; *id gets the current certificate's id. -1 with a message. */
 int cert_issue(struct db *db, int64_t user_id, const char *course_id, int64_t *id, struct err *e);
@@ -197,25 +214,36 @@ int cert_payload_field(const char *payload, const char *key, struct buf *out);
 /* Finds the token in a rendered PNG (tEXt chunk "sala-certificate") or PDF (Keywords); appended to token. */
 int cert_token_extract(const void *data, size_t len, struct buf *token, struct err *e);
 
-/* Rendering. A renderer holds the fonts and the site template; one per thread, reused for many certificates. */
+/*
+ * Rendering (Cairo and Pango, docs/certificates.md). A renderer holds the site template (colour, logo,
+ * signature, base URL); one per thread, reused for many certificates.
+ */
 struct cert_renderer;
 struct cert_renderer *cert_renderer_new(struct db *db, struct err *e);
 void cert_renderer_free(struct cert_renderer *cr);
-/* A4 landscape at 300 dpi (3508x2480) PNG with the token embedded; appended to out. */
+/* The page width of the PNG for phones (A4 landscape, height in proportion); CERT_PNG_FULL_W is 300 dpi. */
+#define CERT_PNG_PHONE_W 1600
+#define CERT_PNG_FULL_W 3508
+/* The page as a PNG width pixels wide (CERT_PNG_FULL_W when out of 200..3508), the token embedded; appended. */
+int cert_render_png_width(struct cert_renderer *cr, const struct cert *c, int width, struct buf *out, struct err *e);
+/* The full-resolution PNG (3508 x 2480). */
 int cert_render_png(struct cert_renderer *cr, const struct cert *c, struct buf *out, struct err *e);
-/* A PDF of n certificates, one A4 landscape page each (the page is the 300 dpi image); appended to out. */
+/*
+ * A PDF of n certificates, one A4 landscape page each: text in embedded subset fonts, the verify URL a
+ * link; one certificate's PDF has its title, author (issuer), language, facts (Subject) and token
+ * (Keywords) in the document information. Appended to out.
+ */
 int cert_render_pdf(struct cert_renderer *cr, const struct cert *const *cs, size_t n, struct buf *out, struct err *e);
-/* A PDF built page by page from page PNGs made by cert_render_png (their image data is used as is). */
+/* A PDF written to a file page by page (bulk): only the fonts' used glyphs are held until it is closed. */
 struct cert_pdf;
-/* single: the certificate whose facts and token go into the document info, or NULL for a bundle. */
-struct cert_pdf *cert_pdf_begin(const struct cert *single);
-int cert_pdf_add_png(struct cert_pdf *p, const struct buf *png, struct err *e);
-/* Appends the document to out and frees p (also on failure). */
-int cert_pdf_finish(struct cert_pdf *p, struct buf *out, struct err *e);
-/* Writes the document to the file at path (no copy of it in memory) and frees p (also on failure). */
-int cert_pdf_finish_file(struct cert_pdf *p, const char *path, struct err *e);
+/* Creates (replaces) the file at path; NULL with a message. */
+struct cert_pdf *cert_pdf_open(struct cert_renderer *cr, const char *path, struct err *e);
+int cert_pdf_page(struct cert_pdf *p, const struct cert *c, struct err *e);
+/* Finishes the document (ok) or abandons it (!ok: returns -1); frees p; the file is removed on failure. */
+int cert_pdf_close(struct cert_pdf *p, bool ok, struct err *e);
 /* One-shot helpers (renderer made and freed inside). */
 int cert_png(struct db *db, const struct cert *c, struct buf *out, struct err *e);
+int cert_png_width(struct db *db, const struct cert *c, int width, struct buf *out, struct err *e);
 int cert_pdf(struct db *db, const struct cert *c, struct buf *out, struct err *e);
 
 /* The site's base URL (setting base_url, default CERT_BASE_URL), without a trailing slash; caller frees. */
@@ -262,8 +290,8 @@ struct cert_filter {
 int cert_select(struct db *db, const struct cert_filter *f, size_t max, int64_t **ids, size_t *n, struct err *e);
 /*
  * Renders the selection as one PDF ("pdf") or a zip of one PDF each ("zip") into the file at path
- * (replaced). A zip is written as it goes (a batch of pages in memory at a time); a PDF is kept by
- * libharu until it is saved, straight to the file (about 420 KB a page). On failure the file is removed.
+ * (replaced). Both are written as they go: a zip a batch of one-page PDFs at a time, a PDF page by page
+ * into one document. On failure the file is removed.
  */
 int cert_bulk(struct db *db, const struct cert_filter *f, const char *format, const char *path, size_t *count,
 	      struct err *e);
@@ -296,9 +324,10 @@ int64_t cert_first_valid(struct db *db);
 struct cert_row {
 	int64_t id, issued_at;
 	const char *serial, *code, *course_id, *language, *course_title, *completed_on, *name, *name_km;
+	const char *expires_on; /* YYYY-MM-DD, "" when it does not expire */
 	double score;
 	bool has_score;
-	enum cert_status status; /* CERT_VALID, CERT_REVOKED or CERT_SUPERSEDED */
+	enum cert_status status; /* CERT_VALID, CERT_REVOKED, CERT_SUPERSEDED or CERT_EXPIRED (by today's date) */
 };
 /* Called per row; a non-zero return stops the walk and is returned. */
 typedef int (*cert_row_fn)(void *ctx, const struct cert_row *c);
@@ -317,6 +346,15 @@ int cert_current_ids(struct db *db, int64_t user_id, int64_t **ids, size_t *n, s
  * all), newest first, at most limit. Same returns as cert_list_user().
  */
 int cert_search(struct db *db, const char *q, int limit, cert_row_fn fn, void *ctx, struct err *e);
+
+/* Most days ahead cert_list_expiring() looks. */
+#define CERT_EXPIRING_DAYS_MAX 3650
+/*
+ * Current certificates (not revoked, not replaced) that expire from today to days from today (UTC dates,
+ * both included), of learners whose org unit lies in org_id's subtree (0: everyone), soonest first. Same
+ * returns as cert_list_user(); days outside 0..CERT_EXPIRING_DAYS_MAX is an error.
+ */
+int cert_list_expiring(struct db *db, int64_t org_id, int days, cert_row_fn fn, void *ctx, struct err *e);
 
 /* A learner's valid certificate of a course (cert_valid_serials()). */
 struct cert_serial {

@@ -27,6 +27,8 @@ const char *cert_status_name(enum cert_status s)
 		return "tampered";
 	case CERT_UNAVAILABLE:
 		return "unavailable";
+	case CERT_EXPIRED:
+		return "expired";
 	case CERT_UNKNOWN:
 		break;
 	}
@@ -45,7 +47,7 @@ char *cert_base_url(struct db *db)
 #define CERT_COLUMNS                                                                                                   \
 	"c.id, c.serial, c.code, c.user_id, c.course_id, c.language, c.course_title, c.name, c.name_km, "              \
 	"c.completed_on, c.score, c.org_id, c.issuer, c.issuer_km, c.payload, c.signature, c.issued_at, "              \
-	"c.superseded_by, c.revoked_at, c.revoked_reason"
+	"c.superseded_by, c.revoked_at, c.revoked_reason, c.expires_on"
 
 static void cert_from_row(struct db_stmt *st, struct cert *c)
 {
@@ -71,6 +73,7 @@ static void cert_from_row(struct db_stmt *st, struct cert *c)
 	c->superseded_by = db_col_int64(st, 17);
 	c->revoked_at = db_col_int64(st, 18);
 	c->revoked_reason = xstrdup(db_col_text(st, 19));
+	c->expires_on = db_col_type(st, 20) == DB_NULL ? NULL : xstrdup(db_col_text(st, 20));
 }
 
 static int org_name_copy(void *ctx, const struct org_row *o)
@@ -132,9 +135,9 @@ int cert_get(struct db *db, int64_t id, struct cert *c)
 
 void cert_release(struct cert *c)
 {
-	char **s[] = {&c->course_id,	  &c->language, &c->course_title, &c->name,    &c->name_km,
-		      &c->completed_on,	  &c->issuer,	&c->issuer_km,	  &c->payload, &c->signature,
-		      &c->revoked_reason, &c->heading,	&c->org_name};
+	char **s[] = {&c->course_id,	  &c->language, &c->course_title, &c->name,	 &c->name_km,
+		      &c->completed_on,	  &c->issuer,	&c->issuer_km,	  &c->payload,	 &c->signature,
+		      &c->revoked_reason, &c->heading,	&c->org_name,	  &c->expires_on};
 	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
 		free(*s[i]);
 		*s[i] = NULL;
@@ -213,6 +216,25 @@ static void load_issuer(struct db *db, struct cert *c)
 	c->issuer_km = setting_value(db, "issuer_km");
 }
 
+void cert_expiry_date(const char *completed_on, int years, char out[11])
+{
+	int y = 0, m = 0, d = 0;
+	if (sscanf(completed_on, "%4d-%2d-%2d", &y, &m, &d) != 3) {
+		snprintf(out, 11, "%s", completed_on);
+		return;
+	}
+	y += years;
+	/* 29 February of a year that has none: the last day of February. */
+	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		d = 28;
+	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+}
+
+bool cert_expired(const struct cert *c, const char *today)
+{
+	return c->expires_on && *c->expires_on && strcmp(today, c->expires_on) >= 0;
+}
+
 int cert_issue_on_completion(struct db *db, int64_t user_id, const char *course_id, struct err *e)
 {
 	char uid[32];
@@ -253,6 +275,16 @@ int cert_issue_on_completion(struct db *db, int64_t user_id, const char *course_
 		goto done;
 	}
 	c.course_id = xstrdup(course_id);
+	int years = course_certificate_valid_years(db, course_id, c.language);
+	if (years < 0) {
+		err_set(e, "cannot read the validity of course '%s': %s", course_id, db_errstr(db));
+		goto done;
+	}
+	if (years > 0) {
+		char until[11];
+		cert_expiry_date(c.completed_on, years, until);
+		c.expires_on = xstrdup(until);
+	}
 	load_issuer(db, &c);
 	rc = cert_insert(db, &c, e);
 done:
@@ -406,7 +438,9 @@ enum cert_status cert_verify_code_key(struct db *db, const char *code, struct ce
 		return CERT_REVOKED;
 	if (c->superseded_by)
 		return CERT_SUPERSEDED;
-	return CERT_VALID;
+	char today[11];
+	date_ymd(now_s(), today);
+	return cert_expired(c, today) ? CERT_EXPIRED : CERT_VALID;
 }
 
 int cert_keys_check(struct db *db, struct err *e)

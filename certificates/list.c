@@ -1,21 +1,39 @@
 /* Listings of certificates: a learner's own, and the administrators' search. */
 #include <stdlib.h>
+#include <string.h>
+
+#include "accounts/users.h"
 #include "certificates/cert.h"
 #include "lib/db.h"
+#include "lib/util.h"
 #include "lib/xmalloc.h"
 
 /*
  * Columns: id, serial, code, course_id, language, course_title, completed_on, name, name_km, score,
- * issued_at, revoked, superseded.
+ * issued_at, revoked, superseded, expires_on, user_id.
  */
 #define CERT_ROW_COLS                                                                                                  \
 	"id, serial, code, course_id, language, course_title, completed_on, name, name_km, score, issued_at, "         \
-	"revoked_at IS NOT NULL, superseded_by IS NOT NULL"
+	"revoked_at IS NOT NULL, superseded_by IS NOT NULL, expires_on, user_id"
 
-static int cert_rows(struct db *db, struct db_stmt *st, cert_row_fn fn, void *ctx, struct err *e)
+static int id_cmp(const void *a, const void *b)
 {
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Calls fn per row of st; with users (sorted), only for certificates of those learners. */
+static int cert_rows_of(struct db *db, struct db_stmt *st, const int64_t *users, size_t nu, cert_row_fn fn, void *ctx,
+			struct err *e)
+{
+	char today[11];
+	date_ymd(now_s(), today);
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
+		int64_t uid = db_col_int64(st, 14);
+		if (users && !bsearch(&uid, users, nu, sizeof *users, id_cmp))
+			continue;
+		const char *expires = db_col_type(st, 13) == DB_NULL ? "" : db_col_text(st, 13);
 		struct cert_row c = {
 		    .id = db_col_int64(st, 0),
 		    .serial = db_col_text(st, 1),
@@ -29,9 +47,11 @@ static int cert_rows(struct db *db, struct db_stmt *st, cert_row_fn fn, void *ct
 		    .has_score = db_col_type(st, 9) != DB_NULL,
 		    .score = db_col_double(st, 9),
 		    .issued_at = db_col_int64(st, 10),
-		    .status = db_col_int(st, 11)   ? CERT_REVOKED
-			      : db_col_int(st, 12) ? CERT_SUPERSEDED
-						   : CERT_VALID,
+		    .expires_on = expires,
+		    .status = db_col_int(st, 11)			? CERT_REVOKED
+			      : db_col_int(st, 12)			? CERT_SUPERSEDED
+			      : *expires && strcmp(today, expires) >= 0 ? CERT_EXPIRED
+									: CERT_VALID,
 		};
 		int stop = fn(ctx, &c);
 		if (stop) {
@@ -43,6 +63,38 @@ static int cert_rows(struct db *db, struct db_stmt *st, cert_row_fn fn, void *ct
 		err_set(e, "cannot read the certificates: %s", db_errstr(db));
 	db_finish(st);
 	return rc < 0 ? -1 : 0;
+}
+
+static int cert_rows(struct db *db, struct db_stmt *st, cert_row_fn fn, void *ctx, struct err *e)
+{
+	return cert_rows_of(db, st, NULL, 0, fn, ctx, e);
+}
+
+int cert_list_expiring(struct db *db, int64_t org_id, int days, cert_row_fn fn, void *ctx, struct err *e)
+{
+	if (days < 0 || days > CERT_EXPIRING_DAYS_MAX)
+		return err_set(e, "the number of days must be 0 to %d, not %d", CERT_EXPIRING_DAYS_MAX, days);
+	/* The org subtree is the learners' current units (accounts/), as for bulk printing. */
+	int64_t *users = NULL;
+	size_t nu = 0;
+	if (org_id > 0) {
+		if (users_in_org_subtree(db, org_id, false, &users, &nu, e) < 0)
+			return -1;
+		if (nu == 0)
+			return 0;
+		qsort(users, nu, sizeof *users, id_cmp);
+	}
+	char from[11], to[11];
+	date_ymd(now_s(), from);
+	date_ymd(now_s() + (int64_t)days * 86400, to);
+	struct db_stmt *st = db_stmt(db, "SELECT " CERT_ROW_COLS " FROM certificates WHERE expires_on >= ?1 AND "
+					 "expires_on <= ?2 AND revoked_at IS NULL AND superseded_by IS NULL "
+					 "ORDER BY expires_on, id");
+	db_bind_text(st, 1, from);
+	db_bind_text(st, 2, to);
+	int rc = cert_rows_of(db, st, org_id > 0 ? users : NULL, nu, fn, ctx, e);
+	free(users);
+	return rc;
 }
 
 int cert_list_user(struct db *db, int64_t user_id, cert_row_fn fn, void *ctx, struct err *e)

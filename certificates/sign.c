@@ -603,6 +603,10 @@ void cert_payload_build(const struct cert *c, struct buf *out)
 	json_ascii(out, c->course_id);
 	buf_puts(out, ",\"course_title\":");
 	json_ascii(out, c->course_title);
+	if (c->expires_on && *c->expires_on) { /* only when set: certificates that do not expire keep their text */
+		buf_puts(out, ",\"expires_on\":");
+		json_ascii(out, c->expires_on);
+	}
 	buf_puts(out, ",\"issuer\":");
 	json_ascii(out, c->issuer);
 	buf_puts(out, ",\"issuer_km\":");

@@ -15,8 +15,8 @@ int cert_row_insert(struct db *db, const struct cert *c, const char *payload, co
 	struct db_stmt *st =
 	    db_stmt(db, "INSERT INTO certificates(serial, code, user_id, course_id, language, "
 			"course_title, name, name_km, completed_on, score, org_id, issuer, issuer_km, "
-			"payload, signature, issued_at, revoked_at, revoked_reason) VALUES (?1, ?2, ?3, ?4, "
-			"?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+			"payload, signature, issued_at, revoked_at, revoked_reason, expires_on) VALUES (?1, ?2, "
+			"?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)");
 	db_bind_text(st, 1, c->serial);
 	db_bind_text(st, 2, c->code);
 	db_bind_int64(st, 3, c->user_id);
@@ -35,6 +35,7 @@ int cert_row_insert(struct db *db, const struct cert *c, const char *payload, co
 	db_bind_int64(st, 16, c->issued_at);
 	revoked_at ? db_bind_int64(st, 17, revoked_at) : db_bind_null(st, 17);
 	db_bind_text(st, 18, revoked_at ? reason : "");
+	c->expires_on && * c->expires_on ? db_bind_text(st, 19, c->expires_on) : db_bind_null(st, 19);
 	int rc = db_step_done(st);
 	if (rc < 0 && db_errcode(db) == DB_CONSTRAINT)
 		rc = ERR_CONFLICT;

@@ -20,13 +20,14 @@
 	"usage:\n"                                                                                                     \
 	"  sala cert issue --user USERNAME --course ID\n"                                                              \
 	"  sala cert list [--user USERNAME] [--course ID]\n"                                                           \
+	"  sala cert list --expiring DAYS [--org CODE]\n"                                                              \
 	"  sala cert show SERIAL\n"                                                                                    \
 	"  sala cert reissue SERIAL\n"                                                                                 \
 	"  sala cert revoke SERIAL --reason TEXT\n"                                                                    \
 	"  sala cert verify CODE\n"                                                                                    \
 	"  sala cert verify --offline FILE.pdf|FILE.png|TOKEN|CODE --key PUBKEYFILE [--payload TOKEN]\n"               \
 	"  sala cert render SERIAL -o FILE.png|FILE.pdf\n"                                                             \
-	"  sala cert render-bench [SERIAL] [--count N] [--format png|pdf]\n"                                           \
+	"  sala cert render-bench [SERIAL] [--count N] [--format png|png-full|pdf]\n"                                  \
 	"  sala cert bulk [--course ID] [--org CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N]\n"              \
 	"                 -o FILE.pdf|FILE.zip\n"                                                                      \
 	"  sala cert public-key [--json]\n"                                                                            \
@@ -44,6 +45,8 @@ static void print_cert(const struct cert *c, const char *status)
 		printf("  name (km):  %s\n", c->name_km);
 	printf("  course:     %s (%s, %s)\n", c->course_title, c->course_id, c->language);
 	printf("  completed:  %s\n", c->completed_on);
+	if (c->expires_on && *c->expires_on)
+		printf("  valid until %s\n", c->expires_on);
 	printf("  issuer:     %s / %s\n", c->issuer, c->issuer_km);
 	if (c->revoked_at) {
 		date_ymd(c->revoked_at, day);
@@ -85,12 +88,35 @@ static void cert_list_print(void *ctx, const struct cert_listing *r)
 	printf("%s\t%s\t%s\t%s\t%s\t%s\n", r->serial, r->code, r->username, r->course_id, r->completed_on, r->state);
 }
 
+static int expiring_print(void *ctx, const struct cert_row *c)
+{
+	(void)ctx;
+	printf("%s\t%s\t%s\t%s\t%s\n", c->expires_on, c->serial, c->code, c->course_id, c->name);
+	return 0;
+}
+
 static int list_cmd(struct cmd_args *a)
 {
 	cli_key_option(a);
-	const char *user = cmd_arg(a, "user"), *course = cmd_arg(a, "course");
-	struct db *db = cli_db_open();
+	const char *user = cmd_arg(a, "user"), *course = cmd_arg(a, "course"), *org = cmd_arg(a, "org");
 	struct err e;
+	if (cmd_has(a, "expiring")) {
+		if (user || course)
+			die("cert list: --expiring lists every learner's certificates (narrow it with --org CODE), "
+			    "not with --user or --course");
+		int days = (int)cli_number("cert list: --expiring", cmd_arg(a, "expiring"), 0, CERT_EXPIRING_DAYS_MAX);
+		struct db *db = cli_db_open();
+		int64_t oid = 0;
+		if (org && (oid = org_id(db, org)) < 0)
+			die("cert list: no org unit '%s'", org);
+		if (cert_list_expiring(db, oid, days, expiring_print, NULL, &e) < 0)
+			die("cert list: %s", e.msg);
+		db_close(db);
+		return 0;
+	}
+	if (org)
+		die("cert list: --org goes with --expiring DAYS");
+	struct db *db = cli_db_open();
 	if (cert_list(db, user, course, cert_list_print, NULL, &e) < 0)
 		die("cert list: %s", e.msg);
 	db_close(db);
@@ -265,6 +291,8 @@ static int verify_cmd(struct cmd_args *a)
 		print_cert(&c, cert_status_name(s));
 		if (*kid)
 			printf("  signed by:  key %s\n", kid);
+		if (s == CERT_EXPIRED)
+			printf("  expired on %s\n", c.expires_on);
 		if (s == CERT_SUPERSEDED) {
 			char serial[32];
 			if (cert_serial_of(db, c.superseded_by, serial) == 0)
@@ -314,12 +342,12 @@ static double mono_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* One render of c in format pdf or png with cr; dies on failure. Returns the size. */
-static size_t bench_render(struct cert_renderer *cr, const struct cert *c, bool pdf)
+/* One render of c as a PDF or a PNG width pixels wide with cr; dies on failure. Returns the size. */
+static size_t bench_render(struct cert_renderer *cr, const struct cert *c, bool pdf, int width)
 {
 	struct buf b = BUF_INIT;
 	struct err e;
-	if ((pdf ? cert_render_pdf(cr, &c, 1, &b, &e) : cert_render_png(cr, c, &b, &e)) < 0)
+	if ((pdf ? cert_render_pdf(cr, &c, 1, &b, &e) : cert_render_png_width(cr, c, width, &b, &e)) < 0)
 		die("cert render-bench: %s", e.msg);
 	size_t n = b.len;
 	buf_release(&b);
@@ -340,9 +368,11 @@ static int render_bench_cmd(struct cmd_args *a)
 	long count = 20;
 	if (cmd_has(a, "count"))
 		count = cli_number("cert render-bench: --count", cmd_arg(a, "count"), 1, 100000);
-	bool pdf = strcmp(format, "pdf") == 0;
-	if ((!pdf && strcmp(format, "png") != 0) || count < 1 || count > 100000)
-		die("cert render-bench: --format png|pdf, --count 1 to 100000\n%s", CERT_USAGE);
+	bool pdf = strcmp(format, "pdf") == 0, full = strcmp(format, "png-full") == 0;
+	if ((!pdf && !full && strcmp(format, "png") != 0) || count < 1 || count > 100000)
+		die("cert render-bench: --format png|png-full|pdf, --count 1 to 100000\n%s", CERT_USAGE);
+	/* png: the phone size a download sends; png-full: 300 dpi (?full=1, sala cert render). */
+	int width = full ? CERT_PNG_FULL_W : CERT_PNG_PHONE_W;
 	struct db *db = cli_db_open();
 	struct cert c;
 	if (serial) {
@@ -362,7 +392,7 @@ static int render_bench_cmd(struct cmd_args *a)
 		struct cert_renderer *cr = cert_renderer_new(db, &e);
 		if (!cr)
 			die("cert render-bench: %s", e.msg);
-		bytes = bench_render(cr, &c, pdf);
+		bytes = bench_render(cr, &c, pdf, width);
 		cert_renderer_free(cr);
 		ones[i] = mono_ms() - t;
 		for (int k = i; k > 0 && ones[k] < ones[k - 1]; k--) {
@@ -375,10 +405,10 @@ static int render_bench_cmd(struct cmd_args *a)
 	struct cert_renderer *cr = cert_renderer_new(db, &e);
 	if (!cr)
 		die("cert render-bench: %s", e.msg);
-	bench_render(cr, &c, pdf); /* warm-up: the shared background */
+	bench_render(cr, &c, pdf, width); /* warm-up: the shared background */
 	double t = mono_ms();
 	for (long i = 0; i < count; i++)
-		bench_render(cr, &c, pdf);
+		bench_render(cr, &c, pdf, width);
 	double each = (mono_ms() - t) / (double)count;
 	cert_renderer_free(cr);
 	printf("%s: one %.1f ms, each %.1f ms (certificate %s, %zu bytes; one: renderer made, one render, freed, "
@@ -512,10 +542,15 @@ static const struct cmd_entry issue_entry = {
 };
 static const struct cmd_entry list_entry = {
     .name = "list",
-    .usage = "cert list [--user USERNAME] [--course ID]",
-    .options =
-	(const struct option[]){
-	    {"user", required_argument, NULL, 0}, {"course", required_argument, NULL, 0}, KEY_OPTION, {0}},
+    .usage = "cert list [--user USERNAME] [--course ID] | --expiring DAYS [--org CODE]",
+    .help = "  --expiring DAYS: current certificates that expire from today to DAYS days from today, soonest\n"
+	    "  first (expiry date, serial, code, course, name), of the learners of --org CODE's subtree",
+    .options = (const struct option[]){{"user", required_argument, NULL, 0},
+				       {"course", required_argument, NULL, 0},
+				       {"expiring", required_argument, NULL, 0},
+				       {"org", required_argument, NULL, 0},
+				       KEY_OPTION,
+				       {0}},
     .exec = list_cmd,
 };
 static const struct cmd_entry show_entry = {
@@ -562,7 +597,7 @@ static const struct cmd_entry render_entry = {
 };
 static const struct cmd_entry render_bench_entry = {
     .name = "render-bench",
-    .usage = "cert render-bench [SERIAL] [--count N] [--format png|pdf]",
+    .usage = "cert render-bench [SERIAL] [--count N] [--format png|png-full|pdf]",
     .options =
 	(const struct option[]){
 	    {"count", required_argument, NULL, 0}, {"format", required_argument, NULL, 0}, KEY_OPTION, {0}},

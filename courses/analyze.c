@@ -221,9 +221,10 @@ static int manifest_parse(const char *data, size_t len, struct pkg_info *info, i
 		problem_add(pr, MANIFEST_FILE, 1, "must be a mapping of 'key: value' lines");
 		goto done;
 	}
-	static const char *const keys[] = {"id",	  "version",	       "language",   "title",
-					   "summary",	  "authors",	       "minutes",    "pass_mark",
-					   "certificate", "certificate_title", "completion", "lessons"};
+	static const char *const keys[] = {"id",	"version",     "language",	    "title",
+					   "summary",	"authors",     "minutes",	    "pass_mark",
+					   "lessons",	"certificate", "certificate_title", "certificate_valid_years",
+					   "completion"};
 	int seen[sizeof keys / sizeof keys[0]] = {0};
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(&doc, p->key);
@@ -315,6 +316,12 @@ static int manifest_parse(const char *data, size_t len, struct pkg_info *info, i
 		} else if (!strcmp(k, "certificate")) {
 			if (!parse_bool(v, &info->certificate))
 				problem_add(pr, MANIFEST_FILE, vline, "certificate '%s' must be true or false", v);
+		} else if (!strcmp(k, "certificate_valid_years")) {
+			if (!parse_int(v, 1, CERT_VALID_YEARS_MAX, &info->certificate_valid_years))
+				problem_add(pr, MANIFEST_FILE, vline,
+					    "certificate_valid_years '%s' must be a whole number of years from 1 to %d "
+					    "(leave it out for certificates that do not expire)",
+					    v, CERT_VALID_YEARS_MAX);
 		} else if (!strcmp(k, "completion")) {
 			if (!strcmp(v, "quizzes"))
 				info->completion_quizzes = true;

@@ -33,3 +33,18 @@ char *course_certificate_title(struct db *db, const char *course_id, const char 
 	db_finish(st);
 	return t;
 }
+
+int course_certificate_valid_years(struct db *db, const char *course_id, const char *lang)
+{
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT coalesce((SELECT certificate_valid_years FROM packages WHERE course_id = ?1 "
+			"AND language = ?2 ORDER BY active DESC, version_num DESC LIMIT 1), "
+			"(SELECT certificate_valid_years FROM packages WHERE course_id = ?1 "
+			"ORDER BY active DESC, version_num DESC LIMIT 1), 0)");
+	db_bind_text(st, 1, course_id);
+	db_bind_text(st, 2, lang);
+	int rc = db_step_row(st);
+	int years = rc > 0 ? db_col_int(st, 0) : rc < 0 ? -1 : 0;
+	db_finish(st);
+	return years;
+}

@@ -21,5 +21,10 @@ int enrolment_completion(struct db *db, int64_t user_id, const char *course_id, 
  * language, else its newest version, else the same in any language. Caller frees; "" when there is none.
  */
 char *course_certificate_title(struct db *db, const char *course_id, const char *lang);
+/*
+ * The validity of course_id's certificates in years (course.yml certificate_valid_years), from the same
+ * package as course_certificate_title(): 0 when they do not expire, -1 when the read failed.
+ */
+int course_certificate_valid_years(struct db *db, const char *course_id, const char *lang);
 
 #endif

@@ -90,11 +90,15 @@ struct pkg_item {
 	char etag[65];
 };
 
+/* Most years a course.yml certificate_valid_years may give. */
+#define CERT_VALID_YEARS_MAX 50
+
 /* The manifest (course.yml) and the analysed items. Strings owned; pkg_info_free(). */
 struct pkg_info {
 	char *id, *version, *language, *title, *summary, *authors, *certificate_title;
 	int64_t version_num;
 	int minutes, pass_mark;
+	int certificate_valid_years; /* 0: certificates do not expire */
 	bool certificate, completion_quizzes;
 	struct pkg_item *items;
 	size_t nitems;

@@ -326,6 +326,15 @@ static const char *const migrations[] = {
     "ALTER TABLE attempt_answers ADD COLUMN graded_by INTEGER;"
     "ALTER TABLE attempt_answers ADD COLUMN graded_at INTEGER;"
     "CREATE INDEX attempts_pending ON attempts(course_id, pending) WHERE pending > 0;",
+
+    /*
+     * 8: certificates with a validity period. packages.certificate_valid_years is course.yml's
+     * certificate_valid_years (0: the certificate does not expire); certificates.expires_on is the
+     * date (YYYY-MM-DD) from which a certificate is no longer valid, NULL when it never expires.
+     */
+    "ALTER TABLE packages ADD COLUMN certificate_valid_years INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE certificates ADD COLUMN expires_on TEXT;"
+    "CREATE INDEX certificates_expiry ON certificates(expires_on) WHERE expires_on IS NOT NULL;",
 };
 
 const char *schema_migration(int i)

@@ -137,6 +137,10 @@ static const char *const pg_migrations[] = {
     "ALTER TABLE attempt_answers ADD COLUMN graded_by BIGINT;"
     "ALTER TABLE attempt_answers ADD COLUMN graded_at BIGINT;"
     "CREATE INDEX attempts_pending ON attempts(course_id, pending) WHERE pending > 0;",
+    /* 8: certificates with a validity period (lib/schema.c, migration 8). */
+    "ALTER TABLE packages ADD COLUMN certificate_valid_years BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE certificates ADD COLUMN expires_on TEXT;"
+    "CREATE INDEX certificates_expiry ON certificates(expires_on) WHERE expires_on IS NOT NULL;",
 };
 
 int schema_pg_migrate(struct db *db, struct err *e)

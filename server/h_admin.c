@@ -12,12 +12,16 @@
 #include "server/server.h"
 #include "server/views.h"
 
-static void sex_select(struct req *r, struct buf *b, const char *selected)
+static void sex_select(struct req *r, struct buf *b, const char *selected, const struct form_errs *fe)
 {
 	const char *opts[] = {"female",	     T(r, "Female"),	  "male", T(r, "Male"), "other", T(r, "Other"),
 			      "unspecified", T(r, "Unspecified"), NULL};
-	field_select(b, "sex", T(r, "Sex"), selected, opts);
+	field_select_e(b, fe, "sex", T(r, "Sex"), selected, opts);
 }
+
+/* The fields of the user forms, as the domain's messages name them. */
+static const char *const user_fields[] = {"username", "full_name", "full_name_km", "sex",      "org_code",
+					  "position", "email",	   "phone",	   "password", NULL};
 
 static void role_boxes(struct req *r, struct buf *b, unsigned mask)
 {
@@ -50,26 +54,36 @@ static const char *roles_from_form(struct req *r)
 	return s;
 }
 
-static void user_form(struct req *r, struct buf *b, const struct user *u, const char *action)
+/* The add (u NULL) or edit form; after a refused save (fe), what was typed and each field's error. */
+static void user_form(struct req *r, struct buf *b, const struct user *u, const char *action,
+		      const struct form_errs *fe)
 {
+	form_errs_summary(r, b, fe);
 	form_begin(r, b, action);
-	if (!u)
-		field_input(b, "username", T(r, "Username"), "text", req_form(r, "username"), true, "off");
-	field_input(b, "full_name", T(r, "Full name (Latin script)"), "text",
-		    u ? u->full_name : req_form(r, "full_name"), true, "off");
-	field_input(b, "full_name_km", T(r, "Full name (Khmer)"), "text",
-		    u ? u->full_name_km : req_form(r, "full_name_km"), false, "off");
-	sex_select(r, b, u ? u->sex : req_form(r, "sex"));
-	field_input(b, "org_code", T(r, "Org unit code"), "text", u ? u->org_code : req_form(r, "org_code"), true,
-		    "off");
-	field_input(b, "position", T(r, "Position"), "text", u ? u->position : req_form(r, "position"), false, "off");
-	field_input(b, "email", T(r, "Email"), "email", u ? u->email : req_form(r, "email"), false, "off");
-	field_input(b, "phone", T(r, "Phone"), "tel", u ? u->phone : req_form(r, "phone"), false, "off");
-	if (!u)
-		field_input(b, "password", T(r, "Password (at least 10 characters)"), "password", NULL, true,
-			    "new-password");
-	role_boxes(r, b, u ? u->roles : ROLE_LEARNER);
-	form_submit(b, u ? T(r, "Save") : T(r, "Add user"));
+	bool adding = !u;
+	unsigned typed_roles =
+	    (req_form(r, "role_learner") ? ROLE_LEARNER : 0) | (req_form(r, "role_trainer") ? ROLE_TRAINER : 0) |
+	    (req_form(r, "role_manager") ? ROLE_MANAGER : 0) | (req_form(r, "role_admin") ? ROLE_ADMIN : 0);
+	if (fe)
+		u = NULL; /* show what was typed */
+	if (adding)
+		field_input_e(b, fe, "username", T(r, "Username"), "text", req_form(r, "username"), true, "off");
+	field_input_e(b, fe, "full_name", T(r, "Full name (Latin script)"), "text",
+		      u ? u->full_name : req_form(r, "full_name"), true, "off");
+	field_input_e(b, fe, "full_name_km", T(r, "Full name (Khmer)"), "text",
+		      u ? u->full_name_km : req_form(r, "full_name_km"), false, "off");
+	sex_select(r, b, u ? u->sex : req_form(r, "sex"), fe);
+	field_input_e(b, fe, "org_code", T(r, "Org unit code"), "text", u ? u->org_code : req_form(r, "org_code"), true,
+		      "off");
+	field_input_e(b, fe, "position", T(r, "Position"), "text", u ? u->position : req_form(r, "position"), false,
+		      "off");
+	field_input_e(b, fe, "email", T(r, "Email"), "email", u ? u->email : req_form(r, "email"), false, "off");
+	field_input_e(b, fe, "phone", T(r, "Phone"), "tel", u ? u->phone : req_form(r, "phone"), false, "off");
+	if (adding)
+		field_input_e(b, fe, "password", T(r, "Password (at least 10 characters)"), "password", NULL, true,
+			      "new-password");
+	role_boxes(r, b, u ? u->roles : fe ? typed_roles : ROLE_LEARNER);
+	form_submit(b, adding ? T(r, "Add user") : T(r, "Save"));
 }
 
 /* "user:NAME" for the audit trail ("user:#ID" when the account cannot be read). */
@@ -106,7 +120,20 @@ static int user_row_html(void *ctx, const struct user_row *u)
 	buf_puts(b, " ");
 	buf_html(b, name_for(r, u->org_name, u->org_name_km));
 	buf_puts(b, "</td><td>");
-	buf_html(b, u->roles);
+	/* The role names in the page's language. */
+	static const char *const role_names[][2] = {
+	    {"learner", "Learner"}, {"trainer", "Trainer"}, {"manager", "Manager"}, {"admin", "Administrator"}};
+	bool any = false;
+	for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
+		size_t n = strlen(role_names[i][0]);
+		for (const char *p = strstr(u->roles, role_names[i][0]); p; p = strstr(p + 1, role_names[i][0]))
+			if ((p == u->roles || p[-1] == ';' || p[-1] == ',' || p[-1] == ' ') &&
+			    (p[n] == 0 || p[n] == ';' || p[n] == ',')) {
+				buf_printf(b, "%s%s", any ? ", " : "", T(r, role_names[i][1]));
+				any = true;
+				break;
+			}
+	}
 	buf_puts(b, "</td><td>");
 	buf_html(b, u->active ? T(r, "Active") : T(r, "Disabled"));
 	buf_puts(b, "</td></tr>");
@@ -131,7 +158,7 @@ static int org_row_html(void *ctx, const struct org_row *o)
 	}
 	buf_html(b, o->code);
 	buf_puts(b, rp->first ? "" : "</a>");
-	buf_puts(b, "</td><td>");
+	buf_puts(b, "</td><td lang=\"en\">");
 	buf_html(b, o->name_en);
 	buf_puts(b, "</td><td lang=\"km\">");
 	buf_html(b, o->name_km);
@@ -161,11 +188,12 @@ static int h_users(struct req *r)
 	field_input(&b, "q", T(r, "Search by name, username or org code"), "search", q, false, "off");
 	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Search"));
 	buf_printf(&b,
-		   "<div class=\"table-scroll\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
+		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
+		   "aria-label=\"%s\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th "
 		   "scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
-		   T(r, "Users (up to 200 shown)"), T(r, "Username"), T(r, "Name"), T(r, "Sex"), T(r, "Org unit"),
-		   T(r, "Roles"), T(r, "Status"));
+		   T(r, "Users (up to 200 shown)"), T(r, "Users (up to 200 shown)"), T(r, "Username"), T(r, "Name"),
+		   T(r, "Sex"), T(r, "Org unit"), T(r, "Roles"), T(r, "Status"));
 	struct row_page rp = {r, &b, true};
 	struct err e;
 	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
@@ -180,7 +208,7 @@ static int h_user_new(struct req *r)
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Add user"));
 	buf_printf(&b, "<h1>%s</h1>", T(r, "Add user"));
-	user_form(r, &b, NULL, "/admin/users/new");
+	user_form(r, &b, NULL, "/admin/users/new", NULL);
 	page_end(r, &b);
 	return page_send(r, 200, &b);
 }
@@ -211,8 +239,9 @@ static int h_user_create(struct req *r)
 		struct buf b = BUF_INIT;
 		page_begin(r, &b, T(r, "Add user"));
 		buf_printf(&b, "<h1>%s</h1>", T(r, "Add user"));
-		notice(&b, "error", e.msg);
-		user_form(r, &b, NULL, "/admin/users/new");
+		struct form_errs fe = {0};
+		form_errs_from_domain(r, &fe, e.msg, user_fields);
+		user_form(r, &b, NULL, "/admin/users/new", &fe);
 		page_end(r, &b);
 		return page_send(r, 422, &b);
 	}
@@ -221,7 +250,8 @@ static int h_user_create(struct req *r)
 	return resp_redirect(r, "/admin/users?added=1");
 }
 
-static int h_user_edit(struct req *r)
+/* One user's page; after a refused save, the form shows what was typed and fe's errors. */
+static int user_edit_page(struct req *r, int status, const struct form_errs *fe)
 {
 	struct user u;
 	if (user_get(r->db, req_int(r->param[0], 1, INT64_MAX, 0), &u) < 0)
@@ -253,7 +283,7 @@ static int h_user_edit(struct req *r)
 				      : T(r, "This account waits for activation: the user has no password yet."));
 	char action[64];
 	snprintf(action, sizeof action, "/admin/users/%lld", (long long)u.id);
-	user_form(r, &b, &u, action);
+	user_form(r, &b, &u, action, fe);
 	snprintf(action, sizeof action, "/admin/users/%lld/active", (long long)u.id);
 	form_begin(r, &b, action);
 	buf_printf(&b, "<input type=\"hidden\" name=\"active\" value=\"%d\">", u.active ? 0 : 1);
@@ -282,7 +312,12 @@ static int h_user_edit(struct req *r)
 	form_submit(&b, T(r, "Delete account"));
 	page_end(r, &b);
 	user_release(&u);
-	return page_send(r, 200, &b);
+	return page_send(r, status, &b);
+}
+
+static int h_user_edit(struct req *r)
+{
+	return user_edit_page(r, 200, NULL);
 }
 
 static int h_user_save(struct req *r)
@@ -290,8 +325,13 @@ static int h_user_save(struct req *r)
 	int64_t id = req_int(r->param[0], 1, INT64_MAX, 0);
 	struct user_input u = user_from_form(r);
 	struct err e;
-	if (user_update(r->db, id, &u, &e) < 0)
-		return resp_error(r, 422, e.msg);
+	if (user_update(r->db, id, &u, &e) < 0) {
+		if (strstr(e.msg, "no such user"))
+			return resp_error(r, 404, T(r, "No such user."));
+		struct form_errs fe = {0};
+		form_errs_from_domain(r, &fe, e.msg, user_fields);
+		return user_edit_page(r, 422, &fe);
+	}
 	/* A name correction re-issues the learner's certificates under the new name. */
 	int reissued = 0;
 	if (cert_reissue_renamed(r->db, id, &reissued, &e) < 0)
@@ -312,7 +352,7 @@ static int h_user_active(struct req *r)
 	struct err e;
 	int64_t active = req_int(req_form(r, "active"), 0, 1, 1);
 	if (user_set_active(r->db, id, active, &e) < 0)
-		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, e.msg);
+		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, T(r, e.msg));
 	req_audit(r, active ? "user.enable" : "user.disable", user_target(r, id), NULL);
 	char to[64];
 	snprintf(to, sizeof to, "/admin/users/%lld?saved=1", (long long)id);
@@ -375,7 +415,7 @@ static int h_user_delete(struct req *r)
 	struct err e;
 	const char *target = user_target(r, id); /* before the name is erased */
 	if (user_delete(r->db, id, &e) < 0)
-		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, e.msg);
+		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, T(r, e.msg));
 	req_audit(r, "user.delete", target, NULL);
 	return resp_redirect(r, "/admin/users?deleted=1");
 }
@@ -491,9 +531,12 @@ static int h_users_import_post(struct req *r)
 	return import_post(r, true);
 }
 
-static int h_orgs(struct req *r)
+/* The org units below parent and the form to add one; after a refused add, fe and the typed values (form). */
+static int orgs_page(struct req *r, int status, const struct form_errs *fe, bool form)
 {
-	const char *parent = req_query(r, "parent");
+	const char *parent = form ? req_form(r, "parent_code") : req_query(r, "parent");
+	if (parent && org_id(r->db, parent) <= 0)
+		parent = NULL;
 	int64_t pid = parent ? org_id(r->db, parent) : org_id(r->db, ORG_ROOT_CODE);
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Org units"));
@@ -503,36 +546,91 @@ static int h_orgs(struct req *r)
 	buf_printf(&b, "<p><a class=\"button secondary\" href=\"/admin/orgs/import\">%s</a></p>",
 		   T(r, "Import org units from CSV"));
 	buf_printf(&b,
-		   "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table><thead><tr><th "
+		   "scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\" class=\"num\">%s</th></tr>"
 		   "</thead><tbody>",
-		   T(r, "Code"), T(r, "Name (English)"), T(r, "Name (Khmer)"), T(r, "Level"), T(r, "Units below"));
+		   T(r, "Org units"), T(r, "Code"), T(r, "Name (English)"), T(r, "Name (Khmer)"), T(r, "Level"),
+		   T(r, "Units below"));
 	struct row_page rp = {r, &b, true};
 	struct err e;
 	org_children(r->db, pid, org_row_html, &rp, &e);
 	buf_puts(&b, "</tbody></table></div>");
-	buf_printf(&b, "<h2>%s</h2>", T(r, "Add an org unit"));
+	buf_printf(&b, "<h2 id=\"add\">%s</h2>", T(r, "Add an org unit"));
+	form_errs_summary(r, &b, fe);
 	form_begin(r, &b, "/admin/orgs");
-	field_input(&b, "code", T(r, "Code"), "text", NULL, true, "off");
-	field_input(&b, "name_en", T(r, "Name (English)"), "text", NULL, true, "off");
-	field_input(&b, "name_km", T(r, "Name (Khmer)"), "text", NULL, false, "off");
-	field_input(&b, "parent_code", T(r, "Parent code"), "text", parent ? parent : ORG_ROOT_CODE, true, "off");
+	const char *typed_parent = form ? req_form(r, "parent_code") : NULL;
+	field_input_e(&b, fe, "code", T(r, "Code"), "text", form ? req_form(r, "code") : NULL, true, "off");
+	field_input_e(&b, fe, "name_en", T(r, "Name (English)"), "text", form ? req_form(r, "name_en") : NULL, true,
+		      "off");
+	field_input_e(&b, fe, "name_km", T(r, "Name (Khmer)"), "text", form ? req_form(r, "name_km") : NULL, false,
+		      "off");
+	field_input_e(&b, fe, "parent_code", T(r, "Parent code"), "text",
+		      typed_parent ? typed_parent
+		      : parent	   ? parent
+				   : ORG_ROOT_CODE,
+		      true, "off");
 	const char *levels[] = {"ministry", T(r, "ministry"), "province", T(r, "province"),
 				"district", T(r, "district"), "commune",  T(r, "commune"),
 				"office",   T(r, "office"),   NULL};
-	field_select(&b, "level", T(r, "Level"), "district", levels);
+	const char *level = form ? req_form(r, "level") : NULL;
+	field_select_e(&b, fe, "level", T(r, "Level"), level ? level : "district", levels);
 	form_submit(&b, T(r, "Add"));
 	page_end(r, &b);
-	return page_send(r, 200, &b);
+	return page_send(r, status, &b);
+}
+
+static int h_orgs(struct req *r)
+{
+	return orgs_page(r, 200, NULL, false);
+}
+
+static bool blank(const char *s)
+{
+	if (!s)
+		return true;
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	return *s == 0;
+}
+
+/* The field a refused org unit is about, and what to say, from the domain's message. */
+static void org_error(struct req *r, struct form_errs *fe, const char *msg)
+{
+	if (strstr(msg, "parent code") || strstr(msg, "no parent"))
+		form_errs_add(fe, "parent_code", T(r, "There is no org unit with this code."));
+	else if (strstr(msg, "cannot sit under"))
+		form_errs_add(fe, "level", T(r, "This level cannot sit under the parent's level."));
+	else if (strstr(msg, "already exists"))
+		form_errs_add(fe, "code", T(r, "An org unit with this code already exists."));
+	else if (strstr(msg, "invalid org code"))
+		form_errs_add(fe, "code", T(r, "Use letters, digits, - _ or . (up to 32)."));
+	else if (strstr(msg, "English name"))
+		form_errs_add(fe, "name_en", T(r, "The English name is missing or longer than 200 characters."));
+	else if (strstr(msg, "Khmer name"))
+		form_errs_add(fe, "name_km", T(r, "The Khmer name is not valid text."));
+	else
+		form_errs_add(fe, "code", arena_strdup(&r->arena, msg));
 }
 
 static int h_org_create(struct req *r)
 {
 	struct err e;
 	const char *parent = req_form(r, "parent_code");
+	struct form_errs fe = {0};
+	if (blank(req_form(r, "code")))
+		form_errs_add(&fe, "code", T(r, "Type the code of the new org unit."));
+	if (blank(req_form(r, "name_en")))
+		form_errs_add(&fe, "name_en", T(r, "Type the English name."));
+	if (blank(parent))
+		form_errs_add(&fe, "parent_code", T(r, "Type the code of the org unit above it."));
+	if (fe.n)
+		return orgs_page(r, 422, &fe, true);
 	if (org_add(r->db, req_form(r, "code"), req_form(r, "name_en"), req_form(r, "name_km"), parent,
-		    req_form(r, "level") ? req_form(r, "level") : "", &e) < 0)
-		return resp_error(r, 422, e.msg);
+		    req_form(r, "level") ? req_form(r, "level") : "", &e) < 0) {
+		org_error(r, &fe, e.msg);
+		return orgs_page(r, 422, &fe, true);
+	}
 	req_audit(r, "org.create", arena_printf(&r->arena, "org:%s", req_form(r, "code")),
 		  arena_printf(&r->arena, "parent=%s", parent ? parent : ""));
 	struct buf to = BUF_INIT;
@@ -575,13 +673,18 @@ static const char *setting_label(struct req *r, const char *name)
 	return name;
 }
 
-static int settings_page(struct req *r, int status, const char *message, bool ok)
+/* The settings form; a refused value's message is shown on its field (field), or above the form. */
+static int settings_page(struct req *r, int status, const char *message, bool ok, const char *field)
 {
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Site settings"));
 	buf_printf(&b, "<h1>%s</h1>", T(r, "Site settings"));
-	if (message)
+	struct form_errs fe = {0};
+	if (message && !ok && field)
+		form_errs_add(&fe, field, arena_printf(&r->arena, "%s %s", T(r, "This value is not valid:"), message));
+	else if (message)
 		notice(&b, ok ? "ok" : "error", message);
+	form_errs_summary(r, &b, &fe);
 	buf_printf(&b, "<p>%s</p>", T(r, "An empty field restores the default shown."));
 	form_begin(r, &b, "/admin/settings");
 	size_t n;
@@ -589,7 +692,7 @@ static int settings_page(struct req *r, int status, const char *message, bool ok
 	for (size_t i = 0; i < n; i++) {
 		char *stored = db_setting_get(r->db, d[i].name);
 		const char *shown = ok || !req_form(r, d[i].name) ? stored : req_form(r, d[i].name);
-		field_input(&b, d[i].name, setting_label(r, d[i].name), "text", shown, false, "off");
+		field_input_e(&b, &fe, d[i].name, setting_label(r, d[i].name), "text", shown, false, "off");
 		if (*d[i].def) {
 			buf_printf(&b, "<p class=\"meta\">%s: ", T(r, "Default"));
 			buf_html(&b, d[i].def);
@@ -604,7 +707,7 @@ static int settings_page(struct req *r, int status, const char *message, bool ok
 
 static int h_settings(struct req *r)
 {
-	return settings_page(r, 200, req_query(r, "saved") ? T(r, "Saved.") : NULL, true);
+	return settings_page(r, 200, req_query(r, "saved") ? T(r, "Saved.") : NULL, true, NULL);
 }
 
 static int h_settings_save(struct req *r)
@@ -616,7 +719,7 @@ static int h_settings_save(struct req *r)
 	for (size_t i = 0; i < n; i++) {
 		const char *v = req_form(r, d[i].name);
 		if (v && setting_check(&d[i], v, &e) < 0)
-			return settings_page(r, 422, e.msg, false);
+			return settings_page(r, 422, e.msg, false, d[i].name);
 	}
 	struct buf changed = BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
@@ -629,7 +732,7 @@ static int h_settings_save(struct req *r)
 		if (setting_set(r->db, d[i].name, v, &e) < 0) {
 			buf_release(&changed);
 			r->cause = arena_strdup(&r->arena, e.msg);
-			return settings_page(r, 500, e.msg, false);
+			return settings_page(r, 500, e.msg, false, NULL);
 		}
 		if (differs)
 			buf_printf(&changed, "%s%s", changed.len ? "," : "", d[i].name);

@@ -19,14 +19,18 @@ static void login_form(struct req *r, struct buf *b, const char *username, const
 {
 	page_begin(r, b, T(r, "Log in"));
 	buf_printf(b, "<h1>%s</h1>", T(r, "Log in"));
+	/* A refused login is said on the password field (which gets the focus), never which of the two was wrong. */
+	struct form_errs fe = {0};
 	if (error)
-		notice(b, "error", error);
+		form_errs_add(&fe, "password", error);
+	form_errs_summary(r, b, &fe);
 	form_begin(r, b, "/login");
 	buf_puts(b, "<input type=\"hidden\" name=\"next\" value=\"");
 	buf_html(b, safe_next(req_query(r, "next") ? req_query(r, "next") : req_form(r, "next")));
 	buf_puts(b, "\">");
 	field_input(b, "username", T(r, "Username"), "text", username, true, "username");
-	field_input(b, "password", T(r, "Password or activation code"), "password", NULL, true, "current-password");
+	field_input_e(b, &fe, "password", T(r, "Password or activation code"), "password", NULL, true,
+		      "current-password");
 	form_submit(b, T(r, "Log in"));
 	page_end(r, b);
 }
@@ -102,8 +106,8 @@ static int h_lang(struct req *r)
 	const char *lang = req_form(r, "lang");
 	if (!i18n_known(lang))
 		return resp_error(r, 400, T(r, "Unknown language."));
-	if (r->user)
-		user_set_lang(r->db, r->user->id, lang);
+	/* This device only: the stored language (profile) stays the default for new devices, emails and certificates.
+	 */
 	resp_cookie(r, "sala_lang", lang, 365L * 86400);
 	return resp_redirect(r, safe_next(req_form(r, "next")));
 }

@@ -15,6 +15,7 @@
 #include "accounts/orgs.h"
 #include "accounts/users.h"
 #include "certificates/cert.h"
+#include "lib/csv.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
@@ -69,14 +70,16 @@ static void public_facts(struct req *r, struct buf *b, const struct cert *c)
 		dl_row(b, T(r, "Name (Khmer)"), c->name_km, "km");
 	dl_row(b, T(r, "Course"), c->course_title, c->language);
 	dl_row(b, T(r, "Completed on"), c->completed_on, NULL);
+	if (c->expires_on && *c->expires_on)
+		dl_row(b, T(r, "Valid until"), c->expires_on, NULL);
 	dl_row(b, T(r, "Issued by"), strcmp(r->lang, "km") == 0 && *c->issuer_km ? c->issuer_km : c->issuer, NULL);
 	buf_puts(b, "</dl>");
 }
 
-static void verify_form(struct req *r, struct buf *b, const char *value)
+static void verify_form(struct req *r, struct buf *b, const char *value, const struct form_errs *fe)
 {
 	buf_puts(b, "<form method=\"get\" action=\"/verify\">");
-	field_input(b, "code", T(r, "Verification code (for example ABCD-EFGH-JK)"), "text", value, true, "off");
+	field_input_e(b, fe, "code", T(r, "Verification code (for example ABCD-EFGH-JK)"), "text", value, true, "off");
 	buf_printf(b, "<button type=\"submit\">%s</button></form>", T(r, "Check"));
 }
 
@@ -94,12 +97,17 @@ static int h_verify_form(struct req *r)
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Verify a certificate"));
 	buf_printf(&b, "<h1>%s</h1>", T(r, "Verify a certificate"));
+	/* A submitted form (code present) with nothing or a wrong code in it: the error is tied to the field. */
+	struct form_errs fe = {0};
 	if (code && *code)
-		notice(&b, "error", T(r, "That is not a valid code. Check it for typing mistakes."));
+		form_errs_add(&fe, "code", T(r, "That is not a valid code. Check it for typing mistakes."));
+	else if (code)
+		form_errs_add(&fe, "code", T(r, "Type the verification code first."));
+	form_errs_summary(r, &b, &fe);
 	buf_printf(&b, "<p>%s</p>", T(r, "Type the code printed on the certificate, under the QR code."));
-	verify_form(r, &b, code);
+	verify_form(r, &b, code, &fe);
 	page_end(r, &b);
-	return page_send(r, code && *code ? 404 : 200, &b);
+	return page_send(r, code && *code ? 404 : code ? 400 : 200, &b);
 }
 
 /* The key or the key list is missing or broken: a setup problem of this server, said as such (503), never "forged". */
@@ -145,6 +153,9 @@ static int h_verify(struct req *r)
 	case CERT_TAMPERED:
 		buf_html(&b, T(r, "This record does not match its signature. Do not trust it."));
 		break;
+	case CERT_EXPIRED:
+		buf_html(&b, T(r, "This certificate has expired."));
+		break;
 	case CERT_UNAVAILABLE: /* answered above */
 	case CERT_UNKNOWN:
 		buf_html(&b, well_formed ? T(r, "Unknown: no certificate has this code.")
@@ -160,12 +171,15 @@ static int h_verify(struct req *r)
 			buf_html(&b, c.revoked_reason);
 			buf_puts(&b, "</p>");
 		}
+		if (s == CERT_EXPIRED) /* the date it stopped being valid: the first day without validity */
+			buf_printf(&b, "<p class=\"expired\">%s <time datetime=\"%s\">%s</time>.</p>",
+				   T(r, "Expired on"), c.expires_on, c.expires_on);
 		public_facts(r, &b, &c);
 		buf_printf(&b, "<p class=\"meta\">%s %s</p>", T(r, "Code"), c.code);
 		cert_release(&c);
 	}
 	buf_printf(&b, "<h2>%s</h2>", T(r, "Check another code"));
-	verify_form(r, &b, NULL);
+	verify_form(r, &b, NULL, NULL);
 	page_end(r, &b);
 	return page_send(r, s == CERT_UNKNOWN ? 404 : 200, &b);
 }
@@ -304,6 +318,15 @@ static int h_mine(struct req *r)
 			buf_html(&b, c.revoked_reason);
 			buf_puts(&b, "</p>");
 		} else {
+			if (c.expires_on && *c.expires_on) {
+				char today[11];
+				date_ymd(now_s(), today);
+				bool expired = cert_expired(&c, today);
+				buf_printf(&b, "<p class=\"%s\">%s <time datetime=\"%s\">%s</time></p>",
+					   expired ? "status wrong" : "meta",
+					   expired ? T(r, "Expired on") : T(r, "Valid until"), c.expires_on,
+					   c.expires_on);
+			}
 			buf_puts(&b, "<p>");
 			download_links(r, &b, &c);
 			buf_puts(&b, "</p>");
@@ -348,9 +371,13 @@ static int h_reissue_own(struct req *r)
 	return resp_redirect(r, "/certificates?reissued=1");
 }
 
-/* PNG or PDF of a certificate the caller may see (also behind the API's Bearer token). */
+/* PNG (phone size; ?full=1: 300 dpi) or PDF of a certificate the caller may see (also behind the API's Bearer token).
+ */
 static int send_file(struct req *r, const char *serial, bool png)
 {
+	const char *full = req_query(r, "full");
+	if (full && (!png || strcmp(full, "1") != 0))
+		return resp_error(r, 400, T(r, "The parameter full must be 1, on a PNG."));
 	struct cert c;
 	int rc;
 	if (!h_certs_load_visible(r, serial, &c, &rc))
@@ -365,7 +392,8 @@ static int send_file(struct req *r, const char *serial, bool png)
 	}
 	struct buf out = BUF_INIT;
 	struct err e;
-	if ((png ? cert_png(r->db, &c, &out, &e) : cert_pdf(r->db, &c, &out, &e)) < 0) {
+	if ((png ? cert_png_width(r->db, &c, full ? CERT_PNG_FULL_W : CERT_PNG_PHONE_W, &out, &e)
+		 : cert_pdf(r->db, &c, &out, &e)) < 0) {
 		r->cause = arena_printf(&r->arena, "certificate %s: %s", c.serial, e.msg);
 		cert_release(&c);
 		buf_release(&out);
@@ -463,6 +491,7 @@ static int bulk_page(struct req *r, int status, const char *error)
 	buf_printf(&b, "<p>%s</p>",
 		   T(r, "Download the valid certificates of a course, an org unit and a period, to print them."));
 	bulk_form(r, &b);
+	buf_printf(&b, "<p><a href=\"/certificates/expiring\">%s</a></p>", T(r, "Certificates expiring soon"));
 	page_end(r, &b);
 	return page_send(r, status, &b);
 }
@@ -570,6 +599,142 @@ static int h_bulk(struct req *r)
 	return rc;
 }
 
+/*
+ * The expiring list's query: days (default 90) and org (a unit in the manager's subtree; default: the
+ * manager's own unit, or everyone for an administrator). False when the query is refused (sent).
+ */
+static bool expiring_query(struct req *r, int *days, int64_t *org, int *rc)
+{
+	const char *d = req_query(r, "days"), *code = req_query(r, "org");
+	*days = 90;
+	if (d && *d) {
+		char *end;
+		long v = strtol(d, &end, 10);
+		if (*end || v < 1 || v > CERT_EXPIRING_DAYS_MAX) {
+			*rc = resp_error(r, 400,
+					 arena_printf(&r->arena, T(r, "The number of days must be 1 to %d."),
+						      CERT_EXPIRING_DAYS_MAX));
+			return false;
+		}
+		*days = (int)v;
+	}
+	bool admin = r->user->roles & ROLE_ADMIN;
+	*org = admin ? 0 : r->user->org_id;
+	if (code && *code) {
+		*org = org_id(r->db, code);
+		/* Outside the manager's subtree looks the same as absent. */
+		if (*org < 0 || (!admin && !org_within(r->db, r->user->org_id, *org))) {
+			*rc = resp_error(r, 404, T(r, "No such org unit in your area."));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The expiring list being written row by row. */
+struct expiring_out {
+	struct req *r;
+	struct buf *b;
+	int n;
+};
+
+static int expiring_row_html(void *ctx, const struct cert_row *c)
+{
+	struct expiring_out *o = ctx;
+	struct buf *b = o->b;
+	o->n++;
+	buf_printf(b, "<tr><td><a href=\"/certificates/%s.pdf\">%s</a></td><td>", c->serial, c->serial);
+	buf_html(b, c->name);
+	buf_puts(b, "</td><td lang=\"km\">");
+	buf_html(b, c->name_km);
+	buf_printf(b, "</td><td lang=\"%s\">", c->language);
+	buf_html(b, c->course_title);
+	buf_printf(b, "</td><td>%s</td><td><time datetime=\"%s\">%s</time></td></tr>", c->completed_on, c->expires_on,
+		   c->expires_on);
+	return 0;
+}
+
+static int expiring_row_csv(void *ctx, const struct cert_row *c)
+{
+	struct buf *b = ((struct expiring_out *)ctx)->b;
+	const char *f[] = {c->serial,	 c->code,	  c->name,	   c->name_km,
+			   c->course_id, c->course_title, c->completed_on, c->expires_on};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		if (i)
+			buf_putc(b, ',');
+		csv_put_field(b, f[i]);
+	}
+	buf_puts(b, "\r\n");
+	return 0;
+}
+
+/* GET /certificates/expiring: current certificates that expire in the next days (90) in the manager's area. */
+static int h_expiring(struct req *r)
+{
+	int days, rc;
+	int64_t org;
+	if (!expiring_query(r, &days, &org, &rc))
+		return rc;
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Certificates expiring soon"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "Certificates expiring soon"));
+	buf_puts(&b, "<p>");
+	buf_html(&b, arena_printf(&r->arena, T(r, "Valid certificates that expire in the next %d days, in your area."),
+				  days));
+	buf_puts(&b, "</p><form method=\"get\" action=\"/certificates/expiring\">");
+	char dv[16];
+	snprintf(dv, sizeof dv, "%d", days);
+	field_input(&b, "days", T(r, "Days ahead"), "number", dv, false, "off");
+	field_input(&b, "org", T(r, "Org unit code (empty for all you manage)"), "text", req_query(r, "org"), false,
+		    "off");
+	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Show"));
+	buf_printf(&b, "<p><a class=\"button secondary\" href=\"/certificates/expiring.csv?days=%d", days);
+	const char *code = req_query(r, "org");
+	if (code && *code) {
+		buf_puts(&b, "&amp;org=");
+		buf_url(&b, code);
+	}
+	buf_printf(&b, "\">%s</a></p>", T(r, "Download CSV"));
+	buf_printf(&b,
+		   "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		   "<th scope=\"col\">%s</th></tr></thead><tbody>",
+		   T(r, "Serial"), T(r, "Name"), T(r, "Name (Khmer)"), T(r, "Course"), T(r, "Completed on"),
+		   T(r, "Expires on"));
+	struct err e;
+	struct expiring_out o = {r, &b, 0};
+	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
+	cert_list_expiring(r->db, org, days, expiring_row_html, &o, &e);
+	buf_puts(&b, "</tbody></table></div>");
+	if (o.n == 0)
+		buf_printf(&b, "<p data-empty>%s</p>", T(r, "No certificates expire in this period."));
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+/* GET /certificates/expiring.csv: the same list for a spreadsheet. */
+static int h_expiring_csv(struct req *r)
+{
+	int days, rc;
+	int64_t org;
+	if (!expiring_query(r, &days, &org, &rc))
+		return rc;
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "serial,code,name,name_km,course_id,course_title,completed_on,expires_on\r\n");
+	struct err e;
+	struct expiring_out o = {r, &b, 0};
+	if (cert_list_expiring(r->db, org, days, expiring_row_csv, &o, &e) < 0) {
+		buf_release(&b);
+		r->cause = arena_printf(&r->arena, "expiring certificates: %s", e.msg);
+		return resp_error(r, 503, T(r, "The certificates could not be read. Please try again."));
+	}
+	rc = resp_send(r, 200, "text/csv; charset=utf-8", b.data, b.len,
+		       "Content-Disposition: attachment; filename=\"certificates-expiring.csv\"\r\n"
+		       "Cache-Control: private, no-store\r\n");
+	buf_release(&b);
+	return rc;
+}
+
 /* The administrators' list being written row by row. */
 struct cert_page {
 	struct req *r;
@@ -601,9 +766,11 @@ static int h_admin_list(struct req *r)
 	field_input(&b, "q", T(r, "Search by serial, code, name or course"), "search", q, false, "off");
 	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Search"));
 	buf_printf(&b,
-		   "<div class=\"table-scroll\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table><thead><tr><th "
+		   "scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
-		   T(r, "Serial"), T(r, "Name"), T(r, "Course"), T(r, "Completed on"), T(r, "Status"));
+		   T(r, "Certificates"), T(r, "Serial"), T(r, "Name"), T(r, "Course"), T(r, "Completed on"),
+		   T(r, "Status"));
 	struct err e;
 	struct cert_page p = {r, &b};
 	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
@@ -613,7 +780,8 @@ static int h_admin_list(struct req *r)
 	return page_send(r, 200, &b);
 }
 
-static int h_admin_cert(struct req *r)
+/* One certificate for an administrator; after a refused revocation, its errors (fe) and the typed reason. */
+static int admin_cert_page(struct req *r, int http_status, const struct form_errs *fe)
 {
 	struct cert c;
 	if (cert_get_by_serial(r->db, r->param[0], &c) < 0)
@@ -656,24 +824,38 @@ static int h_admin_cert(struct req *r)
 		form_begin(r, &b, action);
 		form_submit(&b, T(r, "Re-issue"));
 		buf_printf(&b, "<h2>%s</h2>", T(r, "Revoke"));
+		form_errs_summary(r, &b, fe);
 		snprintf(action, sizeof action, "/admin/certificates/%s/revoke", c.serial);
 		form_begin(r, &b, action);
-		buf_printf(&b,
-			   "<label for=\"f-reason\">%s</label><textarea id=\"f-reason\" name=\"reason\" rows=\"3\" "
-			   "required maxlength=\"500\"></textarea>",
-			   T(r, "Reason (shown on the verify page)"));
+		field_textarea_e(&b, fe, "reason", T(r, "Reason (shown on the verify page)"),
+				 fe ? req_form(r, "reason") : NULL, true, 3, 500);
 		form_submit(&b, T(r, "Revoke"));
 	}
 	cert_release(&c);
 	page_end(r, &b);
-	return page_send(r, 200, &b);
+	return page_send(r, http_status, &b);
+}
+
+static int h_admin_cert(struct req *r)
+{
+	return admin_cert_page(r, 200, NULL);
 }
 
 static int h_admin_revoke(struct req *r)
 {
 	struct err e;
-	if (cert_revoke(r->db, r->param[0], req_form(r, "reason"), &e) < 0)
-		return resp_error(r, 422, e.msg);
+	struct form_errs fe = {0};
+	const char *reason = req_form(r, "reason");
+	while (reason && (*reason == ' ' || *reason == '\t' || *reason == '\r' || *reason == '\n'))
+		reason++;
+	if (!reason || !*reason) {
+		form_errs_add(&fe, "reason", T(r, "Type the reason for revoking this certificate."));
+		return admin_cert_page(r, 422, &fe);
+	}
+	if (cert_revoke(r->db, r->param[0], req_form(r, "reason"), &e) < 0) {
+		form_errs_add(&fe, "reason", T(r, arena_strdup(&r->arena, e.msg)));
+		return admin_cert_page(r, 422, &fe);
+	}
 	req_audit(r, "certificate.revoke", arena_printf(&r->arena, "certificate:%s", r->param[0]),
 		  arena_printf(&r->arena, "reason=%s", req_form(r, "reason") ? req_form(r, "reason") : ""));
 	struct buf to = BUF_INIT;
@@ -710,6 +892,8 @@ const struct route cert_routes[] = {
     {"GET", "/certificates/revocations", 0, h_revocations, 0},
     {"GET", "/certificates", ROLE_ANY, h_mine, 0},
     {"GET", "/certificates/bulk", ROLE_MANAGER | ROLE_ADMIN, h_bulk, 0},
+    {"GET", "/certificates/expiring", ROLE_MANAGER | ROLE_ADMIN, h_expiring, 0},
+    {"GET", "/certificates/expiring.csv", ROLE_MANAGER | ROLE_ADMIN, h_expiring_csv, 0},
     {"GET", "/certificates/:serial/badge.json", ROLE_ANY, h_badge_json, 0},
     {"GET", "/certificates/:serial/badge.jwt", ROLE_ANY, h_badge_jwt, 0},
     {"POST", "/certificates/:serial/reissue", ROLE_ANY, h_reissue_own, 0},
@@ -788,6 +972,21 @@ static const struct msg cert_msgs[] = {
     {"Serial", "លេខរៀង"},
     {"Status", "ស្ថានភាព"},
     {"valid", "មានសុពលភាព"},
+    {"expired", "ផុតសុពលភាព"},
+    {"Valid until", "មានសុពលភាពរហូតដល់"},
+    {"This certificate has expired.", "វិញ្ញាបនបត្រនេះផុតសុពលភាពហើយ។"},
+    {"Expired on", "ផុតសុពលភាពនៅថ្ងៃទី"},
+    {"Expires on", "ផុតសុពលភាពនៅថ្ងៃទី"},
+    {"Certificates expiring soon", "វិញ្ញាបនបត្រដែលជិតផុតសុពលភាព"},
+    {"Valid certificates that expire in the next %d days, in your area.",
+     "វិញ្ញាបនបត្រមានសុពលភាពដែលនឹងផុតសុពលភាពក្នុងរយៈពេល %d ថ្ងៃខាងមុខ ក្នុងតំបន់របស់អ្នក។"},
+    {"The number of days must be 1 to %d.", "ចំនួនថ្ងៃត្រូវតែពី 1 ដល់ %d។"},
+    {"Days ahead", "ចំនួនថ្ងៃខាងមុខ"},
+    {"Show", "បង្ហាញ"},
+    {"Download CSV", "ទាញយក CSV"},
+    {"No certificates expire in this period.", "គ្មានវិញ្ញាបនបត្រណាផុតសុពលភាពក្នុងរយៈពេលនេះទេ។"},
+    {"The certificates could not be read. Please try again.", "មិនអាចអានវិញ្ញាបនបត្របានទេ។ សូមព្យាយាមម្តងទៀត។"},
+    {"The parameter full must be 1, on a PNG.", "ប៉ារ៉ាម៉ែត្រ full ត្រូវតែជា 1 សម្រាប់តែរូបភាព PNG ប៉ុណ្ណោះ។"},
     {"revoked", "ត្រូវបានដកហូត"},
     {"superseded", "ត្រូវបានជំនួស"},
     {"Certificate", "វិញ្ញាបនបត្រ"},

@@ -17,7 +17,9 @@
 /* Largest upload accepted through the browser. */
 #define UPLOAD_MAX ((size_t)300 << 20)
 
-static void upload_form(struct req *r, struct buf *b)
+/* The upload form; after a refused upload (invalid), the file field is tied to the message above and takes the focus.
+ */
+static void upload_form(struct req *r, struct buf *b, bool invalid)
 {
 	buf_printf(b, "<h2>%s</h2>", T(r, "Upload a package"));
 	buf_printf(b, "<p>%s</p>",
@@ -34,7 +36,8 @@ static void upload_form(struct req *r, struct buf *b)
 	}
 	buf_release(&f);
 	buf_printf(b, "<label for=\"package\">%s</label>", T(r, "Package file"));
-	buf_puts(b, "<input type=\"file\" id=\"package\" name=\"package\" accept=\".zip,.tar.gz,.tgz\" required>");
+	buf_printf(b, "<input type=\"file\" id=\"package\" name=\"package\" accept=\".zip,.tar.gz,.tgz\" required%s>",
+		   invalid ? " aria-invalid=\"true\" aria-describedby=\"upload-err\" autofocus" : "");
 	buf_printf(b, "<label><input type=\"checkbox\" name=\"force\" value=\"1\"> %s</label>",
 		   T(r, "Import even if it is older than the active version"));
 	form_submit(b, T(r, "Upload and import"));
@@ -51,16 +54,18 @@ static void versions_table(struct req *r, struct buf *b)
 		return;
 	}
 	buf_printf(b,
-		   "<div class=\"table-scroll\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
+		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
+		   "aria-label=\"%s\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
-		   T(r, "Courses and their versions"), T(r, "Course"), T(r, "Language"), T(r, "Version"),
-		   T(r, "Imported"), T(r, "Status"), T(r, "Action"));
+		   T(r, "Courses and their versions"), T(r, "Courses and their versions"), T(r, "Course"),
+		   T(r, "Language"), T(r, "Version"), T(r, "Imported"), T(r, "Status"), T(r, "Action"));
 	for (size_t i = 0; i < n; i++) {
 		char day[11];
 		date_ymd(v[i].imported_at, day);
-		buf_puts(b, "<tr><td>");
+		buf_printf(b, "<tr><td><span%s>", lang_attr_for(r, v[i].language));
 		buf_html(b, v[i].title);
+		buf_puts(b, "</span>");
 		buf_puts(b, "<br><span class=\"meta\">");
 		buf_html(b, v[i].course_id);
 		buf_puts(b, "</span></td><td>");
@@ -93,7 +98,12 @@ static int manage_page(struct req *r, int status, const char *kind, const char *
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Manage courses"));
 	buf_printf(&b, "<h1>%s</h1>", T(r, "Manage courses"));
-	if (message)
+	bool refused = message && strcmp(kind, "error") == 0;
+	if (refused) {
+		buf_puts(&b, "<div class=\"notice error\" role=\"alert\" id=\"upload-err\">");
+		buf_html(&b, message);
+		buf_puts(&b, "</div>");
+	} else if (message)
 		notice(&b, kind, message);
 	if (problems && *problems) {
 		buf_printf(&b, "<h2>%s</h2><pre class=\"problems\">", T(r, "Problems found"));
@@ -103,7 +113,7 @@ static int manage_page(struct req *r, int status, const char *kind, const char *
 	if (req_query(r, "done"))
 		notice(&b, "ok", T(r, "The version is now active."));
 	versions_table(r, &b);
-	upload_form(r, &b);
+	upload_form(r, &b, refused);
 	page_end(r, &b);
 	return page_send(r, status, &b);
 }

@@ -11,18 +11,21 @@
 #include "server/server.h"
 #include "server/views.h"
 
-static void password_form(struct req *r, struct buf *b)
+static void password_form(struct req *r, struct buf *b, const struct form_errs *fe)
 {
+	form_errs_summary(r, b, fe);
 	form_begin(r, b, "/profile/password");
 	/* After an activation code there is no current password to confirm. */
 	if (r->user->has_password)
-		field_input(b, "current", T(r, "Current password"), "password", NULL, true, "current-password");
-	field_input(b, "new", T(r, "New password (at least 10 characters)"), "password", NULL, true, "new-password");
-	field_input(b, "repeat", T(r, "New password again"), "password", NULL, true, "new-password");
+		field_input_e(b, fe, "current", T(r, "Current password"), "password", NULL, true, "current-password");
+	field_input_e(b, fe, "new", T(r, "New password (at least 10 characters)"), "password", NULL, true,
+		      "new-password");
+	field_input_e(b, fe, "repeat", T(r, "New password again"), "password", NULL, true, "new-password");
 	form_submit(b, T(r, "Change password"));
 }
 
-static int password_page(struct req *r, int status, const char *error)
+/* The password page; error (translated) is shown on field (or on "new" when field is NULL). */
+static int password_page(struct req *r, int status, const char *error, const char *field)
 {
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Change password"));
@@ -30,50 +33,59 @@ static int password_page(struct req *r, int status, const char *error)
 	if (r->user->must_change)
 		notice(&b, "info",
 		       T(r, "Choose a new password before you go on. It will replace the one you were given."));
+	struct form_errs fe = {0};
 	if (error)
-		notice(&b, "error", error);
+		form_errs_add(&fe, field && (strcmp(field, "current") != 0 || r->user->has_password) ? field : "new",
+			      error);
 	buf_printf(&b, "<p>%s</p>",
 		   T(r, "Use at least 10 characters. A few words with digits or signs between them are easy to "
 			"remember and hard to guess. Your other sessions end when you change it."));
-	password_form(r, &b);
+	password_form(r, &b, error ? &fe : NULL);
 	page_end(r, &b);
 	return page_send(r, status, &b);
 }
 
 static int h_password_get(struct req *r)
 {
-	return password_page(r, 200, NULL);
+	return password_page(r, 200, NULL, NULL);
 }
 
 static int h_password_post(struct req *r)
 {
 	const char *pw = req_form(r, "new"), *again = req_form(r, "repeat");
 	if (!pw || !again || strcmp(pw, again) != 0)
-		return password_page(r, 422, T(r, "The two new passwords are not the same."));
+		return password_page(r, 422, T(r, "The two new passwords are not the same."), "repeat");
 	struct err e;
 	if (user_change_password(r->db, r->user->id, req_form(r, "current"), pw, r->token, &e) < 0)
-		return password_page(r, 422, T(r, e.msg));
+		return password_page(r, 422, T(r, e.msg), strstr(e.msg, "current password") ? "current" : "new");
 	return resp_redirect(r, "/profile?password=1");
 }
 
-static void profile_form(struct req *r, struct buf *b, const char *phone, const char *email, const char *lang)
+static void profile_form(struct req *r, struct buf *b, const char *phone, const char *email, const char *lang,
+			 const struct form_errs *fe)
 {
+	form_errs_summary(r, b, fe);
 	form_begin(r, b, "/profile");
-	field_input(b, "phone", T(r, "Phone"), "tel", phone, false, "tel");
-	field_input(b, "email", T(r, "Email"), "email", email, false, "email");
+	field_input_e(b, fe, "phone", T(r, "Phone"), "tel", phone, false, "tel");
+	field_input_e(b, fe, "email", T(r, "Email"), "email", email, false, "email");
 	const char *langs[] = {"km", "ខ្មែរ", "en", "English", NULL};
-	field_select(b, "lang", T(r, "Preferred language"), lang, langs);
+	field_select_e(b, fe, "lang", T(r, "Preferred language"), lang, langs);
 	form_submit(b, T(r, "Save"));
 }
 
+/* The profile page: message is a notice when ok, else the domain's error, shown on its field. */
 static int profile_page(struct req *r, int status, const char *message, bool ok)
 {
 	const struct user *u = r->user;
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "My profile"));
 	buf_printf(&b, "<h1>%s</h1>", T(r, "My profile"));
-	if (message)
-		notice(&b, ok ? "ok" : "error", message);
+	if (message && ok)
+		notice(&b, "ok", message);
+	struct form_errs fe = {0};
+	static const char *const fields[] = {"phone", "email", "lang", NULL};
+	if (message && !ok)
+		form_errs_from_domain(r, &fe, message, fields);
 	buf_printf(&b, "<dl><dt>%s</dt><dd>", T(r, "Username"));
 	buf_html(&b, u->username);
 	buf_printf(&b, "</dd><dt>%s</dt><dd>", T(r, "Name"));
@@ -85,9 +97,9 @@ static int profile_page(struct req *r, int status, const char *message, bool ok)
 	buf_printf(&b, "</dd></dl><p class=\"meta\">%s</p>",
 		   T(r, "An administrator can correct your name or org unit."));
 	profile_form(r, &b, ok ? u->phone : req_form(r, "phone"), ok ? u->email : req_form(r, "email"),
-		     ok ? u->lang : req_form(r, "lang"));
+		     ok ? u->lang : req_form(r, "lang"), ok ? NULL : &fe);
 	buf_printf(&b, "<h2>%s</h2>", T(r, "Password"));
-	password_form(r, &b);
+	password_form(r, &b, NULL);
 	page_end(r, &b);
 	return page_send(r, status, &b);
 }

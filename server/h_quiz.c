@@ -187,12 +187,21 @@ static int question_number(const struct attempt *a, int k, int *n)
 	return num;
 }
 
-static void question_head(struct req *r, struct buf *b, const struct attempt *a, int k, const struct question *qu)
+static void question_head(struct req *r, struct buf *b, const struct attempt *a, int k, const struct question *qu,
+			  bool unanswered, const char *la)
 {
 	int n, num = question_number(a, k, &n);
-	buf_printf(b, "<fieldset aria-describedby=\"q%d-text\"><legend>", k);
+	if (unanswered)
+		buf_printf(b, "<fieldset id=\"q%d\" class=\"unanswered\" aria-describedby=\"q%d-un q%d-text\"><legend>",
+			   k, k, k);
+	else
+		buf_printf(b, "<fieldset id=\"q%d\" aria-describedby=\"q%d-text\"><legend>", k, k);
 	buf_printf(b, T(r, "Question %d of %d"), num, n);
-	buf_printf(b, "</legend><div id=\"q%d-text\">%s</div>", k, qu->html); /* safe HTML from cmark or escaped */
+	buf_puts(b, "</legend>");
+	if (unanswered)
+		buf_printf(b, "<p class=\"field-error\" id=\"q%d-un\">%s</p>", k, T(r, "Not answered yet."));
+	/* safe HTML from cmark or escaped; marked with the quiz's language when the page is in the other one */
+	buf_printf(b, "<div id=\"q%d-text\"%s>%s</div>", k, la, qu->html);
 	if (qu->type == Q_MULTI)
 		buf_printf(b, "<p class=\"meta\">%s</p>", T(r, "Choose all that apply."));
 }
@@ -250,7 +259,7 @@ static void essay_result(struct req *r, struct buf *b, const struct question *qu
 	}
 }
 
-static void question_form(struct req *r, struct buf *b, const struct attempt *a, int k)
+static void question_form(struct req *r, struct buf *b, const struct attempt *a, int k, bool unanswered)
 {
 	const struct attempt_item *it = &a->items[k];
 	const struct question *qu = &a->quiz.questions[it->question];
@@ -259,7 +268,8 @@ static void question_form(struct req *r, struct buf *b, const struct attempt *a,
 		buf_printf(b, "<div class=\"description\">%s</div>", qu->html); /* safe HTML, as question_head() */
 		return;
 	}
-	question_head(r, b, a, k, qu);
+	const char *la = lang_attr_for(r, a->language);
+	question_head(r, b, a, k, qu, unanswered, la);
 	switch (qu->type) {
 	case Q_SINGLE:
 	case Q_TRUEFALSE:
@@ -268,13 +278,14 @@ static void question_form(struct req *r, struct buf *b, const struct attempt *a,
 			int o = it->order[j];
 			const struct option *op = &qu->options[o];
 			const char *label = qu->type == Q_TRUEFALSE ? T(r, op->text) : op->html;
+			const char *ol = qu->type == Q_TRUEFALSE ? "" : la;
 			if (qu->type == Q_MULTI)
-				buf_printf(b,
-					   "<label><input type=\"checkbox\" name=\"q%d_%d\" value=\"1\"%s> %s</label>",
-					   k, o, chosen(an, o) ? " checked" : "", label);
+				buf_printf(
+				    b, "<label%s><input type=\"checkbox\" name=\"q%d_%d\" value=\"1\"%s> %s</label>",
+				    ol, k, o, chosen(an, o) ? " checked" : "", label);
 			else
-				buf_printf(b, "<label><input type=\"radio\" name=\"q%d\" value=\"%d\"%s> %s</label>", k,
-					   o, chosen(an, o) ? " checked" : "", label);
+				buf_printf(b, "<label%s><input type=\"radio\" name=\"q%d\" value=\"%d\"%s> %s</label>",
+					   ol, k, o, chosen(an, o) ? " checked" : "", label);
 		}
 		break;
 	case Q_SHORT:
@@ -290,13 +301,13 @@ static void question_form(struct req *r, struct buf *b, const struct attempt *a,
 		for (int j = 0; j < it->norder; j++) {
 			int p = it->order[j];
 			int cur = an->nchosen > p ? an->chosen[p] : -1;
-			buf_printf(b, "<label for=\"f-q%d_%d\">", k, p);
+			buf_printf(b, "<label for=\"f-q%d_%d\"%s>", k, p, la);
 			buf_html(b, qu->pairs[p].left);
 			buf_printf(b, "</label><select id=\"f-q%d_%d\" name=\"q%d_%d\"><option value=\"\">%s</option>",
 				   k, p, k, p, T(r, "Choose..."));
 			for (int c = 0; c < it->nchoices; c++) {
 				int ch = it->choices[c];
-				buf_printf(b, "<option value=\"%d\"%s>", ch, cur == ch ? " selected" : "");
+				buf_printf(b, "<option value=\"%d\"%s%s>", ch, cur == ch ? " selected" : "", la);
 				buf_html(b, qu->pairs[ch].right);
 				buf_puts(b, "</option>");
 			}
@@ -312,8 +323,9 @@ static void question_form(struct req *r, struct buf *b, const struct attempt *a,
 	buf_puts(b, "</fieldset>");
 }
 
+/* The answers with the right ones marked; la marks the quiz's own text when its language is not the page's. */
 static void right_answer(struct req *r, struct buf *b, const struct question *qu, const struct answer *an,
-			 const struct essay_grade *grade)
+			 const struct essay_grade *grade, const char *la)
 {
 	switch (qu->type) {
 	case Q_SINGLE:
@@ -323,14 +335,19 @@ static void right_answer(struct req *r, struct buf *b, const struct question *qu
 		for (size_t o = 0; o < qu->noptions; o++) {
 			const struct option *op = &qu->options[o];
 			bool mine = chosen(an, (int)o);
-			buf_printf(b, "<li%s>", op->right ? " class=\"right\"" : mine ? " class=\"wrong\"" : "");
+			buf_printf(b, "<li%s><span%s>",
+				   op->right ? " class=\"right\""
+				   : mine    ? " class=\"wrong\""
+					     : "",
+				   qu->type == Q_TRUEFALSE ? "" : la);
 			buf_puts(b, qu->type == Q_TRUEFALSE ? T(r, op->text) : op->html);
+			buf_puts(b, "</span>");
 			if (op->right)
 				buf_printf(b, " <strong>(%s)</strong>", T(r, "right answer"));
 			if (mine)
 				buf_printf(b, " <em>(%s)</em>", T(r, "your choice"));
 			if (mine && op->feedback)
-				buf_printf(b, "<div>%s</div>", op->feedback);
+				buf_printf(b, "<div%s>%s</div>", la, op->feedback);
 			buf_puts(b, "</li>");
 		}
 		buf_puts(b, "</ul>");
@@ -339,7 +356,7 @@ static void right_answer(struct req *r, struct buf *b, const struct question *qu
 	case Q_NUMERIC:
 		buf_printf(b, "<p>%s ", T(r, "Your answer:"));
 		buf_html(b, an->text && an->text[0] ? an->text : T(r, "(no answer)"));
-		buf_printf(b, "</p><p>%s ", T(r, "Accepted answers:"));
+		buf_printf(b, "</p><p>%s <span%s>", T(r, "Accepted answers:"), la);
 		if (qu->type == Q_SHORT) {
 			for (size_t o = 0, c = 0; o < qu->noptions; o++) {
 				if (!qu->options[o].right)
@@ -361,7 +378,7 @@ static void right_answer(struct req *r, struct buf *b, const struct question *qu
 					buf_printf(b, "%s%g", sep, nu->value);
 			}
 		}
-		buf_puts(b, "</p>");
+		buf_puts(b, "</span></p>");
 		break;
 	case Q_MATCH:
 		buf_puts(b, "<ul>");
@@ -370,13 +387,18 @@ static void right_answer(struct req *r, struct buf *b, const struct question *qu
 				continue;
 			int c = an->nchosen > (int)p ? an->chosen[p] : -1;
 			bool ok = c >= 0 && strcmp(qu->pairs[c].right, qu->pairs[p].right) == 0;
-			buf_printf(b, "<li class=\"%s\">", ok ? "right" : "wrong");
+			buf_printf(b, "<li class=\"%s\"><span%s>", ok ? "right" : "wrong", la);
 			buf_html(b, qu->pairs[p].left);
 			buf_puts(b, " &rarr; ");
 			buf_html(b, qu->pairs[p].right);
+			buf_puts(b, "</span>");
 			if (!ok) {
 				buf_printf(b, " <em>(%s ", T(r, "you chose:"));
+				if (c >= 0)
+					buf_printf(b, "<span%s>", la);
 				buf_html(b, c >= 0 ? qu->pairs[c].right : T(r, "(no answer)"));
+				if (c >= 0)
+					buf_puts(b, "</span>");
 				buf_puts(b, ")</em>");
 			}
 			buf_puts(b, "</li>");
@@ -406,7 +428,7 @@ static int result_page(struct req *r, const struct attempt *a)
 	struct buf b = BUF_INIT;
 	const char *title = a->quiz.title ? a->quiz.title : T(r, "Quiz");
 	page_begin(r, &b, title);
-	buf_puts(&b, "<h1>");
+	buf_printf(&b, "<h1%s>", a->quiz.title ? lang_attr_for(r, a->language) : "");
 	buf_html(&b, title);
 	buf_printf(&b, "</h1><h2>%s</h2>", T(r, "Your result"));
 	char sc[16], msg[512];
@@ -439,7 +461,7 @@ static int result_page(struct req *r, const struct attempt *a)
 			buf_printf(&b, "<div class=\"description\">%s</div>", qu->html);
 			continue;
 		}
-		question_head(r, &b, a, k, qu);
+		question_head(r, &b, a, k, qu, false, lang_attr_for(r, a->language));
 		if (qu->type == Q_ESSAY)
 			essay_status(r, &b, qu, &a->answers[k], a->grades ? &a->grades[k] : NULL);
 		else if (s >= 0.9999)
@@ -448,9 +470,11 @@ static int result_page(struct req *r, const struct attempt *a)
 			buf_printf(&b, "<p class=\"status\">%s (%.0f%%)</p>", T(r, "Partly right"), s * 100);
 		else
 			buf_printf(&b, "<p class=\"status wrong\">%s</p>", T(r, "Not right"));
-		right_answer(r, &b, qu, &a->answers[k], a->grades ? &a->grades[k] : NULL);
+		right_answer(r, &b, qu, &a->answers[k], a->grades ? &a->grades[k] : NULL,
+			     lang_attr_for(r, a->language));
 		if (qu->feedback)
-			buf_printf(&b, "<div class=\"notice info\">%s</div>", qu->feedback);
+			buf_printf(&b, "<div class=\"notice info\"%s>%s</div>", lang_attr_for(r, a->language),
+				   qu->feedback);
 		buf_puts(&b, "</fieldset>");
 	}
 	struct buf back = BUF_INIT;
@@ -465,14 +489,39 @@ static int result_page(struct req *r, const struct attempt *a)
 	return page_send(r, 200, &b);
 }
 
-static int attempt_page(struct req *r, const struct attempt *a)
+/*
+ * The attempt form. unanswered (nitems flags, or NULL) is the confirmation
+ * step: the answers sent are saved, the questions left blank are listed and
+ * marked, and the next submission is graded as it is.
+ */
+static int attempt_page(struct req *r, const struct attempt *a, const bool *unanswered)
 {
 	struct buf b = BUF_INIT;
 	const char *title = a->quiz.title ? a->quiz.title : T(r, "Quiz");
 	page_begin(r, &b, title);
-	buf_puts(&b, "<h1>");
+	buf_printf(&b, "<h1%s>", a->quiz.title ? lang_attr_for(r, a->language) : "");
 	buf_html(&b, title);
 	buf_puts(&b, "</h1>");
+	if (unanswered) {
+		int n = 0;
+		for (int k = 0; k < a->nitems; k++)
+			n += unanswered[k];
+		buf_puts(&b, "<div class=\"notice error\" role=\"alert\" id=\"unanswered\" tabindex=\"-1\"><p>");
+		buf_printf(
+		    &b, n == 1 ? T(r, "%d question is not answered yet:") : T(r, "%d questions are not answered yet:"),
+		    n);
+		buf_puts(&b, "</p><ul>");
+		for (int k = 0; k < a->nitems; k++)
+			if (unanswered[k]) {
+				int total, num = question_number(a, k, &total);
+				buf_printf(&b, "<li><a href=\"#q%d\">", k);
+				buf_printf(&b, T(r, "Question %d of %d"), num, total);
+				buf_puts(&b, "</a></li>");
+			}
+		buf_printf(&b, "</ul><p>%s</p></div>",
+			   T(r, "Your answers so far are saved. Answer the questions above, or submit as it is: "
+				"unanswered questions count as wrong."));
+	}
 	if (req_query(r, "saved"))
 		notice(&b, "ok", T(r, "Your answers are saved. You can come back later to finish."));
 	int64_t left = attempt_seconds_left(a, now_s());
@@ -486,13 +535,35 @@ static int attempt_page(struct req *r, const struct attempt *a)
 	char act[64];
 	snprintf(act, sizeof act, "/attempts/%lld/submit", (long long)a->id);
 	form_begin(r, &b, act);
+	/* Ask for the unanswered-question check (clients that post without it are graded at once). */
+	buf_puts(&b, unanswered ? "<input type=\"hidden\" name=\"confirm\" value=\"1\">"
+				: "<input type=\"hidden\" name=\"check\" value=\"1\">");
 	for (int k = 0; k < a->nitems; k++)
-		question_form(r, &b, a, k);
+		question_form(r, &b, a, k, unanswered && unanswered[k]);
 	buf_printf(&b, "<button type=\"submit\" class=\"secondary\" formaction=\"/attempts/%lld/save\">%s</button> ",
 		   (long long)a->id, T(r, "Save and finish later"));
-	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Submit answers"));
+	buf_printf(&b, "<button type=\"submit\">%s</button></form>",
+		   unanswered ? T(r, "Submit as it is") : T(r, "Submit answers"));
 	page_end(r, &b);
-	return page_send(r, 200, &b);
+	return page_send(r, unanswered ? 422 : 200, &b);
+}
+
+/* True when the form carries a non-blank answer to question k (fields qK or qK_N). */
+static bool answered_in_form(struct req *r, int k)
+{
+	char one[16], pre[16];
+	snprintf(one, sizeof one, "q%d", k);
+	snprintf(pre, sizeof pre, "q%d_", k);
+	for (size_t i = 0; i < r->nform; i++) {
+		const char *key = r->form[i].key, *v = r->form[i].val;
+		if (strcmp(key, one) != 0 && !str_starts(key, pre))
+			continue;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v)
+			return true;
+	}
+	return false;
 }
 
 static int h_attempt(struct req *r)
@@ -501,7 +572,7 @@ static int h_attempt(struct req *r)
 	int rc = load_own(r, &a);
 	if (rc)
 		return rc;
-	rc = a.submitted_at ? result_page(r, &a) : attempt_page(r, &a);
+	rc = a.submitted_at ? result_page(r, &a) : attempt_page(r, &a, NULL);
 	attempt_release(&a);
 	return rc;
 }
@@ -537,6 +608,31 @@ static int save_or_submit(struct req *r, bool submit)
 	if (!form_valid(r, &a)) {
 		attempt_release(&a);
 		return resp_error(r, 400, T(r, "The answers do not match this quiz."));
+	}
+	if (submit && req_form(r, "check") && !req_form(r, "confirm")) {
+		/* The confirmation step: unanswered questions are listed before anything is graded. */
+		bool *un = arena_alloc(&r->arena, sizeof *un * (size_t)(a.nitems ? a.nitems : 1));
+		int n = 0;
+		for (int k = 0; k < a.nitems; k++)
+			n += un[k] = grade_scored(&a.quiz.questions[a.items[k].question]) && !answered_in_form(r, k);
+		if (n > 0) {
+			rc = attempt_save(r->db, &a, form_get, r, &e);
+			int64_t aid = a.id;
+			attempt_release(&a);
+			if (rc == ATTEMPT_ECLOSED) {
+				snprintf(to, sizeof to, "/attempts/%lld", (long long)aid);
+				return resp_redirect(r, to);
+			}
+			if (rc < 0)
+				return resp_error(r, http_status_of(rc),
+						  rc == ATTEMPT_EBADANSWER ? T(r, "The answers do not match this quiz.")
+									   : T(r, e.msg));
+			if ((rc = load_own(r, &a)) != 0)
+				return rc;
+			rc = attempt_page(r, &a, un);
+			attempt_release(&a);
+			return rc;
+		}
 	}
 	rc = submit ? attempt_submit(r->db, &a, form_get, r, &e) : attempt_save(r->db, &a, form_get, r, &e);
 	int64_t id = a.id;
@@ -583,7 +679,9 @@ static void items_table(struct req *r, struct buf *b, const char *path, const st
 			int n)
 {
 	static const char *const sex_label[ITEM_NSEX] = {"Women", "Men", "Other", "Unspecified"};
-	buf_puts(b, "<div class=\"table-scroll\"><table class=\"items\" data-quiz=\"");
+	buf_puts(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
+	buf_html(b, path);
+	buf_puts(b, "\"><table class=\"items\" data-quiz=\"");
 	buf_html(b, path);
 	buf_puts(b, "\"><caption>");
 	buf_html(b, path);

@@ -28,6 +28,8 @@
 #include "server/views.h"
 
 /* Bar colours by sex; every bar also carries its label, so nothing is told by colour alone. */
+/* The width, in the bars' own units, of the longest bar. */
+#define CHART_SPAN 420
 static const char *const sex_fill[SEX_COUNT] = {"#7b2d8e", "#0b4f8a", "#1a6b32", "#6b7580"};
 static const char *const sex_label[SEX_COUNT] = {"Women", "Men", "Other", "Unspecified"};
 static const char *const measure_key[4] = {"enrolled", "started", "completed", "certified"};
@@ -412,6 +414,24 @@ static void period_text(struct req *r, struct buf *b, const struct report_period
 		buf_puts(b, ")");
 }
 
+/*
+ * One bar of a chart: the label is HTML text beside the bar, so it grows with
+ * the reader's text size; only the bar itself is drawn (an SVG stretched to the
+ * row, hidden from screen readers, whose figure has its own text alternative).
+ */
+static void chart_bar(struct buf *b, const char *label, const char *value, int w, const char *fill)
+{
+	buf_puts(b, "<div class=\"chart-row\"><span class=\"chart-label\">");
+	buf_html(b, label);
+	buf_puts(b, " ");
+	buf_html(b, value);
+	buf_printf(b,
+		   "</span><svg class=\"chart-bar\" viewBox=\"0 0 %d 10\" preserveAspectRatio=\"none\" "
+		   "aria-hidden=\"true\" focusable=\"false\" xmlns=\"http://www.w3.org/2000/svg\">"
+		   "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"10\" fill=\"%s\"></rect></svg></div>",
+		   CHART_SPAN, w, fill);
+}
+
 /* Horizontal bars: one group per measure, one labelled bar per sex. */
 static void chart_sex(struct req *r, struct buf *b, const struct report *rep)
 {
@@ -422,32 +442,23 @@ static void chart_sex(struct req *r, struct buf *b, const struct report *rep)
 			if (v > max)
 				max = v;
 		}
-	const int bar = 16, gap = 4, head = 22, width = 640, span = 420;
-	int height = 4 * (head + SEX_COUNT * (bar + gap)) + 8;
-	buf_printf(b,
-		   "<figure><svg class=\"chart\" role=\"img\" aria-labelledby=\"chart-sex-t\" viewBox=\"0 0 %d %d\" "
-		   "width=\"100%%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"chart-sex-t\">",
-		   width, height);
+	buf_puts(b, "<figure class=\"chart\" role=\"img\" aria-labelledby=\"chart-sex-t\"><p class=\"chart-title\" "
+		    "id=\"chart-sex-t\">");
 	buf_html(b, T(r, "Learners by sex: enrolled, started, completed, certified"));
-	buf_puts(b, "</title>");
-	int y = 0;
+	buf_puts(b, "</p>");
 	for (int m = 0; m < 4; m++) {
-		y += head;
-		buf_printf(b, "<text x=\"0\" y=\"%d\" font-weight=\"bold\">", y - 6);
+		buf_puts(b, "<div class=\"chart-group\"><p class=\"chart-head\">");
 		buf_html(b, T(r, measure_label[m]));
-		buf_puts(b, "</text>");
+		buf_puts(b, "</p>");
 		for (int s = 0; s < SEX_COUNT; s++) {
 			int64_t v = measure(report_cell(rep, REPORT_ALL, REPORT_ALL, s), m);
-			int w = (int)(v * span / max);
-			buf_printf(b, "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"></rect>", y, w,
-				   bar, sex_fill[s]);
-			buf_printf(b, "<text x=\"%d\" y=\"%d\">", w + 6, y + bar - 3);
-			buf_html(b, T(r, sex_label[s]));
-			buf_printf(b, " %lld</text>", (long long)v);
-			y += bar + gap;
+			char t[32];
+			snprintf(t, sizeof t, "%lld", (long long)v);
+			chart_bar(b, T(r, sex_label[s]), t, (int)(v * CHART_SPAN / max), sex_fill[s]);
 		}
+		buf_puts(b, "</div>");
 	}
-	buf_puts(b, "</svg><figcaption>");
+	buf_puts(b, "<figcaption>");
 	buf_html(b, T(r, "The table above gives the same figures."));
 	buf_puts(b, "</figcaption></figure>");
 }
@@ -462,40 +473,33 @@ static void chart_units(struct req *r, struct buf *b, const struct report *rep)
 			if (report_completion_rate(report_cell(rep, (int)i, REPORT_ALL, s), &v) && v > max)
 				max = v;
 		}
-	const int bar = 14, gap = 3, head = 22, width = 640, span = 420;
-	int height = (int)rep->nchildren * (head + 2 * (bar + gap)) + 8;
-	buf_printf(b,
-		   "<figure><svg class=\"chart\" role=\"img\" aria-labelledby=\"chart-units-t\" viewBox=\"0 0 %d %d\" "
-		   "width=\"100%%\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"chart-units-t\">",
-		   width, height);
+	buf_puts(b, "<figure class=\"chart\" role=\"img\" aria-labelledby=\"chart-units-t\"><p class=\"chart-title\" "
+		    "id=\"chart-units-t\">");
 	buf_html(b, T(r, "Completion rate of women and men by org unit"));
-	buf_puts(b, "</title>");
-	int y = 0;
+	buf_puts(b, "</p>");
 	for (size_t i = 0; i < rep->nchildren; i++) {
 		const struct report_unit *u = &rep->children[i];
 		double gpi;
-		char t[32];
+		char t[32], v1[40];
 		bool ok = report_parity(report_cell(rep, (int)i, REPORT_ALL, SEX_FEMALE),
 					report_cell(rep, (int)i, REPORT_ALL, SEX_MALE), &gpi);
 		report_fmt2(t, ok, gpi);
-		y += head;
-		buf_printf(b, "<text x=\"0\" y=\"%d\" font-weight=\"bold\">", y - 6);
+		buf_puts(b, "<div class=\"chart-group\"><p class=\"chart-head\">");
 		buf_html(b, name_for(r, u->name_en, u->name_km));
-		buf_printf(b, " · %s %s</text>", T(r, "parity index"), *t ? t : "–");
+		buf_puts(b, " · ");
+		buf_html(b, T(r, "parity index"));
+		buf_printf(b, " %s</p>", *t ? t : "–");
 		for (int s = SEX_FEMALE; s <= SEX_MALE; s++) {
 			double v = 0;
 			ok = report_completion_rate(report_cell(rep, (int)i, REPORT_ALL, s), &v);
-			int w = ok ? (int)(v * span / max) : 0;
+			int w = ok ? (int)(v * CHART_SPAN / max) : 0;
 			report_fmt1(t, ok, v * 100);
-			buf_printf(b, "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"></rect>", y, w,
-				   bar, sex_fill[s]);
-			buf_printf(b, "<text x=\"%d\" y=\"%d\">", w + 6, y + bar - 3);
-			buf_html(b, T(r, sex_label[s]));
-			buf_printf(b, " %s%s</text>", *t ? t : "–", *t ? "%" : "");
-			y += bar + gap;
+			snprintf(v1, sizeof v1, "%s%s", *t ? t : "–", *t ? "%" : "");
+			chart_bar(b, T(r, sex_label[s]), v1, w, sex_fill[s]);
 		}
+		buf_puts(b, "</div>");
 	}
-	buf_puts(b, "</svg><figcaption>");
+	buf_puts(b, "<figcaption>");
 	buf_html(b, T(r, "The table below gives the same figures."));
 	buf_puts(b, "</figcaption></figure>");
 }
@@ -505,9 +509,10 @@ static void table_summary(struct req *r, struct buf *b, const struct report *rep
 {
 	const char *org = rep->org.code, *course = rep->course ? rep->course : "";
 	buf_printf(b,
-		   "<div class=\"table-scroll\"><table id=\"summary\"><caption>%s</caption><thead><tr>"
+		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table "
+		   "id=\"summary\"><caption>%s</caption><thead><tr>"
 		   "<th scope=\"col\">%s</th>",
-		   T(r, "Learners by sex"), T(r, "Measure"));
+		   T(r, "Learners by sex"), T(r, "Learners by sex"), T(r, "Measure"));
 	for (int s = 0; s < SEX_COUNT; s++)
 		buf_printf(b, "<th scope=\"col\" class=\"num\">%s</th>", T(r, sex_label[s]));
 	buf_printf(b,
@@ -610,7 +615,10 @@ static void group_cells(struct buf *b, const struct report *rep, int org, int co
 static void table_units(struct req *r, struct buf *b, const struct report *rep, const struct params *p)
 {
 	const char *course = rep->course ? rep->course : "";
-	buf_printf(b, "<div class=\"table-scroll\"><table id=\"units\"><caption>%s</caption>",
+	buf_printf(b,
+		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table "
+		   "id=\"units\"><caption>%s</caption>",
+		   T(r, "By org unit (each includes the units below it)"),
 		   T(r, "By org unit (each includes the units below it)"));
 	group_head(r, b, T(r, "Org unit"));
 	for (size_t i = 0; i <= rep->nchildren; i++) {
@@ -648,11 +656,16 @@ static const char *course_title(struct req *r, const char *id)
 
 static void table_courses(struct req *r, struct buf *b, const struct report *rep)
 {
-	buf_printf(b, "<div class=\"table-scroll\"><table id=\"courses\"><caption>%s</caption>", T(r, "By course"));
+	buf_printf(b,
+		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table "
+		   "id=\"courses\"><caption>%s</caption>",
+		   T(r, "By course"), T(r, "By course"));
 	group_head(r, b, T(r, "Course"));
 	for (size_t c = 0; c < rep->ncourses; c++) {
-		buf_puts(b, "<tr><th scope=\"row\">");
-		buf_html(b, course_title(r, rep->courses[c]));
+		const char *title = course_title(r, rep->courses[c]);
+		buf_printf(b, "<tr><th scope=\"row\"><span%s>", lang_attr_text(r, title));
+		buf_html(b, title);
+		buf_puts(b, "</span>");
 		buf_puts(b, " <span class=\"meta\">");
 		buf_html(b, rep->courses[c]);
 		buf_puts(b, "</span></th>");
@@ -759,8 +772,10 @@ static void filter_form(struct req *r, struct buf *b, const struct report *rep, 
 		const char *id = ids[i];
 		buf_puts(b, "<option value=\"");
 		buf_html(b, id);
-		buf_printf(b, "\"%s>", rep->course && strcmp(rep->course, id) == 0 ? " selected" : "");
-		buf_html(b, course_title(r, id));
+		const char *title = course_title(r, id);
+		buf_printf(b, "\"%s%s>", rep->course && strcmp(rep->course, id) == 0 ? " selected" : "",
+			   lang_attr_text(r, title));
+		buf_html(b, title);
 		buf_puts(b, "</option>");
 		free(ids[i]);
 	}
@@ -835,7 +850,13 @@ static int h_dashboard(struct req *r)
 	buf_printf(&b, "<p class=\"meta\">%s: ", T(r, "Period"));
 	period_text(r, &b, &rep.period);
 	buf_printf(&b, " · %s: ", T(r, "Course"));
-	buf_html(&b, rep.course ? course_title(r, rep.course) : T(r, "All courses"));
+	if (rep.course) {
+		const char *title = course_title(r, rep.course);
+		buf_printf(&b, "<span%s>", lang_attr_text(r, title));
+		buf_html(&b, title);
+		buf_puts(&b, "</span>");
+	} else
+		buf_html(&b, T(r, "All courses"));
 	buf_puts(&b, "</p>");
 	definitions(r, &b);
 	buf_printf(&b, "<h2>%s</h2>", T(r, "Summary"));

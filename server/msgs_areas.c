@@ -20,4 +20,5 @@ void server_area_messages_register(void)
 	cert_messages_register();
 	http_messages_register();
 	api_messages_register();
+	forms_messages_register();
 }

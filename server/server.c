@@ -154,12 +154,13 @@ static void pick_lang(struct req *r)
 {
 	const char *q = req_query(r, "lang");
 	const char *c = req_cookie(r, "sala_lang");
+	/* The cookie is this device's choice; the user's stored language is the default for a new device. */
 	if (q && i18n_known(q))
 		r->lang = arena_strdup(&r->arena, q);
-	else if (r->user && i18n_known(r->user->lang))
-		r->lang = r->user->lang;
 	else if (c && i18n_known(c))
 		r->lang = c;
+	else if (r->user && i18n_known(r->user->lang))
+		r->lang = r->user->lang;
 	else
 		r->lang = i18n_negotiate(req_header(r, "Accept-Language"));
 }

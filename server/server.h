@@ -72,5 +72,7 @@ void server_messages_register(void);
 void server_area_messages_register(void);
 /* Registers the account pages' messages (server/msgs_accounts.c). */
 void accounts_messages_register(void);
+/* The messages of form errors, the menu and the quiz's unanswered-question step (server/msgs_forms.c). */
+void forms_messages_register(void);
 
 #endif

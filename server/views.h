@@ -42,8 +42,59 @@ void field_input(struct buf *b, const char *name, const char *label, const char 
 /* A labelled <select>; options are pairs value,label ending with NULL. */
 void field_select(struct buf *b, const char *name, const char *label, const char *selected, const char *const *options);
 void form_submit(struct buf *b, const char *label);
+
+/*
+ * The errors of a submitted form, one per field, for showing the form again
+ * with what was typed: each message sits under its field's label (id
+ * "f-NAME-err"), the field has aria-invalid and aria-describedby, and the
+ * first one has autofocus, so focus moves there without JavaScript. Messages
+ * are borrowed (translated text or the request's arena).
+ */
+#define FORM_ERRS_MAX 8
+struct form_errs {
+	struct {
+		const char *field, *msg;
+	} e[FORM_ERRS_MAX];
+	int n;
+};
+/* Adds the error of one field (a second one for the same field, or more than FORM_ERRS_MAX, is dropped). */
+void form_errs_add(struct form_errs *fe, const char *field, const char *msg);
+/* The error of field, or NULL. */
+const char *form_errs_get(const struct form_errs *fe, const char *field);
+/*
+ * A domain module's message (English, lower-case, naming the field as the
+ * form does: "org_code is empty", "email 'x' is not an address") as the error
+ * of one of fields (a NULL-terminated list; the longest name found in msg,
+ * else the first field), said in the page's language where the kind of
+ * problem is known, else the message itself through the catalogue.
+ */
+void form_errs_from_domain(struct req *r, struct form_errs *fe, const char *msg, const char *const *fields);
+/* The summary above the form (role=alert): how many problems, each a link to its field. Nothing when none. */
+void form_errs_summary(struct req *r, struct buf *b, const struct form_errs *fe);
+/* field_input() with the error of its field from fe (fe may be NULL). */
+void field_input_e(struct buf *b, const struct form_errs *fe, const char *name, const char *label, const char *type,
+		   const char *value, bool required, const char *autocomplete);
+/* field_select() with the error of its field from fe (fe may be NULL). */
+void field_select_e(struct buf *b, const struct form_errs *fe, const char *name, const char *label,
+		    const char *selected, const char *const *options);
+/* A labelled <textarea> with the error of its field from fe (fe may be NULL); maxlen 0 means none. */
+void field_textarea_e(struct buf *b, const struct form_errs *fe, const char *name, const char *label, const char *value,
+		      bool required, int rows, int maxlen);
 /* A notice box; kind is "ok", "error" or "info". The text is escaped. */
 void notice(struct buf *b, const char *kind, const char *text);
+/*
+ * Language of parts: ` lang="xx"` (leading space) to put on an element whose
+ * text is in lang when the page is in another language, else "". lang is a
+ * package's language tag; anything but a short tag of letters and '-' gives "".
+ * The result is in the request's arena.
+ */
+const char *lang_attr_for(struct req *r, const char *lang);
+/*
+ * The same for text whose language is not recorded (a title looked up for the
+ * page's language, which may have fallen back): Khmer script means "km",
+ * any other letters "en".
+ */
+const char *lang_attr_text(struct req *r, const char *text);
 /* Escaped text of s in the current language's name form: Khmer name when lang is km and known. */
 const char *name_for(struct req *r, const char *latin, const char *khmer);
 

@@ -98,7 +98,8 @@ async function main() {
 		await Promise.all([page.waitForURL('**'), page.click('form.langs button[value=km]')]);
 		check('switches to Khmer', (await page.getAttribute('html', 'lang')) === 'km');
 
-		// Find the course in the catalogue (search by a Khmer word).
+		// Find the course in the catalogue (search by a Khmer word); on a phone the menu opens first.
+		await page.click('details.menu > summary');
 		await page.click('nav a[href="/courses"]');
 		await page.waitForSelector('#f-q');
 		await axeCheck(page, 'the catalogue');
@@ -176,6 +177,7 @@ async function main() {
 		check('the course shows complete (text and ✓)', status.includes('បានបញ្ចប់') && status.includes('✓'), status);
 		check('every outline item is marked done', (await page.locator('ol.outline li.done').count()) ===
 			lessonHrefs.length);
+		await page.click('details.menu > summary');
 		await page.click('nav a[href="/my"]');
 		await page.waitForURL('**/my');
 		await shot(page, '6-my');

@@ -110,7 +110,8 @@ def test_profile_contact_and_language():
             ("012 345 678", "sokha@example.gov.kh", "en")]
         c.get("/profile")
         r = c.post("/profile", {"phone": "099", "email": "not an address", "lang": "km"})
-        assert r.status == 422 and "is not an address" in r.text
+        assert r.status == 422 and 'aria-invalid="true" aria-describedby="f-email-err"' in r.text
+        assert "This is not an email address." in r.text or "នេះមិនមែនជាអាសយដ្ឋានអ៊ីមែលទេ។" in r.text
         assert q(srv, "SELECT phone, lang FROM users WHERE username = 'learner'") == [("012 345 678", "en")]
 
 

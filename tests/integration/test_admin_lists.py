@@ -44,7 +44,7 @@ def test_org_and_user_lists():
         assert want and got == want, (got, want)
         admin = c.get("/admin/users?q=admin").text
         row = re.search(r'<tr><td><a href="/admin/users/\d+">admin</a>.*?</tr>', admin).group(0)
-        assert "admin" in row.split("</td><td>")[4] and row.endswith("<td>Active</td></tr>"), row
+        assert "Administrator" in row.split("</td><td>")[4] and row.endswith("<td>Active</td></tr>"), row
 
 
 def test_assigned_units_and_report_choices():

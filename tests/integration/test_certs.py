@@ -74,7 +74,7 @@ def test_pdf_png_qr_and_verify():
             assert p.returncode == 0, p.stderr
             assert any(n.startswith("page") and n.endswith(".png") for n in os.listdir(tmp))
 
-            r = c.get("/certificates/%s.png" % serial)
+            r = c.get("/certificates/%s.png?full=1" % serial)
             assert r.status == 200 and r.body[:8] == b"\x89PNG\r\n\x1a\n"
             assert r.body[16:24] == bytes.fromhex("00000db4000009b0")  # 3508 x 2480
             png = os.path.join(tmp, "c.png")

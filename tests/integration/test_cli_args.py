@@ -50,7 +50,7 @@ CASES = [
     (["cert", "bulk", "--org", "NOPE", "-o", "{tmp}/x.pdf"], 1, "no org unit 'NOPE'"),
     (["cert", "bulk", "--from", "2026-13-01", "-o", "{tmp}/x.pdf"], 1, "dates are YYYY-MM-DD"),
     (["cert", "bulk", "-o", "{tmp}/x.pdf"], 1, "no certificates match"),
-    (["cert", "render-bench", "--format", "gif"], 1, "--format png|pdf"),
+    (["cert", "render-bench", "--format", "gif"], 1, "--format png|png-full|pdf"),
     (["cert", "frob"], 2, "unknown cert command 'frob'"),
     (["frob"], 2, "unknown command 'frob'"),
     # output targets: a real message, never a bare "usage:"

@@ -158,13 +158,18 @@ def test_render_under_a_memory_limit_exits_cleanly():
     try:
         out = os.path.join(d, "all.pdf")
         failed = 0
-        for mb in (110, 130, 160, 200, 260):
+        # Pango, GLib and fontconfig die when memory runs out under them, so the renderer first makes sure
+        # of its headroom (certificates/render.c): the limits below it are refused cleanly, and a limit
+        # well above it is enough to render.
+        for mb in (110, 130, 160, 200, 260, 320, 480):
             p = subprocess.run(["prlimit", "--as=%d" % (mb << 20), SALA, "cert", "bulk", "-o", out, "--db", db],
                                capture_output=True, text=True, cwd=SRC, timeout=300)
             assert p.returncode in (0, 1), (mb, p.returncode, p.stderr[-500:])  # a signal would be negative
             if p.returncode == 1:
                 failed += 1
                 assert "not enough memory" in p.stderr, (mb, p.stderr[-500:])
+            if mb == 480:
+                assert p.returncode == 0, p.stderr[-500:]
         assert failed >= 1  # the lowest limits do fail
         p = sala("cert", "bulk", "-o", out, db=db)
         assert p.returncode == 0, p.stderr

@@ -142,7 +142,8 @@ def test_admin_user_pages_escape_and_validate():
         # A bad org code is refused with a message and nothing is added.
         r = c.post("/admin/users/new", {"username": "badorg", "full_name": "B", "org_code": "99",
                                         "password": "long-enough-1"})
-        assert r.status == 422 and "unknown org_code" in r.text
+        assert r.status == 422 and 'aria-invalid="true" aria-describedby="f-org_code-err"' in r.text
+        assert "There is no org unit with this code." in r.text or "មិនមានអង្គភាពដែលមានលេខកូដនេះទេ។" in r.text
         n = connect(srv.db).execute("SELECT count(*) FROM users WHERE username='badorg'").fetchone()[0]
         assert n == 0
         # Non-admins are refused.

@@ -288,8 +288,9 @@ def test_dashboard_matches_csv():
     assert 'id="parity" data-k="parity_index">4.00<' in html
     assert ">33.3%<" in html  # women's share of enrolments
     assert 'data-sex="female" data-k="avg_gain">32.5<' in html
-    # Charts: inline SVG with text labels, no inline style, no script.
-    assert "<svg" in html and "Women 3</text>" in html and "style=" not in html and "<script" not in html
+    # Charts: HTML labels beside SVG bars (the labels grow with the text size), no inline style, no script.
+    assert '<span class="chart-label">Women 3</span><svg class="chart-bar"' in html
+    assert "<text" not in html and "style=" not in html and "<script" not in html
     # Definitions are shown.
     assert "distinct learners" in html and "both the first and the last day are included" in html
     # Drill-down links to the children.

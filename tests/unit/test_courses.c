@@ -193,6 +193,16 @@ static const struct {
      "course.yml:6: quiz 'q.txt' must be a .md, .gift or .xml (Moodle XML) file"},
     {"id: ok-id\nid: other\nversion: 1.0.0\nlanguage: en\ntitle: T\nlessons:\n  - file: a.md\n",
      "course.yml:2: 'id' is given twice"},
+    {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\ncertificate_valid_years: two\nlessons:\n  - file: a.md\n",
+     "course.yml:5: certificate_valid_years 'two' must be a whole number of years from 1 to 50"},
+    {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\nlessons:\n  - file: a.md\ncertificate_valid_years: 0\n",
+     "course.yml:7: certificate_valid_years '0' must be a whole number of years from 1 to 50"},
+    {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\ncertificate_valid_years: 1.5\nlessons:\n  - file: a.md\n",
+     "course.yml:5: certificate_valid_years '1.5' must be"},
+    {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\ncertificate_valid_years: 51\nlessons:\n  - file: a.md\n",
+     "course.yml:5: certificate_valid_years '51' must be"},
+    {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\ncertificate_valid_years: [2]\nlessons:\n  - file: a.md\n",
+     "course.yml:5: 'certificate_valid_years' must be a single value"},
     {"id: [unclosed\n", "course.yml:2: YAML error"},
     {"- just\n- a list\n", "course.yml:1: must be a mapping"},
 };
@@ -228,8 +238,17 @@ static void test_manifest_ok(void **state)
 	assert_true(info.items[1].quiz);
 	assert_false(info.certificate);
 	assert_true(info.completion_quizzes);
+	assert_int_equal(info.certificate_valid_years, 0); /* absent: certificates do not expire */
 	pkg_info_free(&info);
 	problems_release(&pr);
+	const char *v = "id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\ncertificate_valid_years: 3\n"
+			"lessons:\n  - file: a.md\n";
+	struct pkg_info vi;
+	struct problems vp = {0};
+	assert_int_equal(pkg_manifest_parse(v, strlen(v), &vi, &vp), 0);
+	assert_int_equal(vi.certificate_valid_years, 3);
+	pkg_info_free(&vi);
+	problems_release(&vp);
 }
 
 /* ---- links and rendering ---- */
