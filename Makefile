@@ -19,6 +19,10 @@ CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I. $(shell pkg-confi
 CFLAGS += $(shell pkg-config --cflags libpq 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcivetweb -lhpdf -lunistring -lcsv -lpthread -ldl -lm
 
+# libxlsxwriter: the report workbooks (reports/xlsx.c).
+CFLAGS += $(shell pkg-config --cflags xlsxwriter 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs xlsxwriter 2>/dev/null)
+
 ifneq ($(SANITIZE),)
 BUILD := build/san
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -1,10 +1,54 @@
 /* sala report: the figures of the /reports dashboard on the command line (full access: the operator's view). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "courses/listing.h"
 #include "lib/db.h"
+#include "lib/util.h"
+#include "lib/xmalloc.h"
 #include "reports/report.h"
+#include "reports/xlsx.h"
+
+/*
+ * The workbook, written beside OUT under a temporary name (OUT.part-PID-XXXXXX)
+ * and committed over OUT: OUT is never half a file. Course titles in lang, as on the dashboard.
+ */
+static void write_xlsx(struct db *db, const struct report *r, unsigned by, const char *lang, const char *out)
+{
+	report_xlsx_messages_register();
+	char **titles = xcalloc(r->ncourses + 1, sizeof *titles);
+	for (size_t i = 0; i < r->ncourses; i++) { /* the dashboard's rule: the title, else the id */
+		titles[i] = course_title_get(db, r->courses[i], lang);
+		if (!titles[i])
+			titles[i] = xstrdup(r->courses[i]);
+	}
+	cli_remove_stale(out, ".part-");
+	char *part = xasprintf("%s.part-%ld-XXXXXX", out, (long)getpid());
+	int fd = mkstemp(part);
+	if (fd < 0)
+		die("report: cannot create a file next to '%s': %s", out, cli_errno_words(errno));
+	close(fd);
+	const char *tmp = getenv("TMPDIR");
+	struct report_xlsx_opts o = {.lang = lang,
+				     .course_titles = (const char *const *)titles,
+				     .made_at = now_s(),
+				     .tmpdir = tmp && *tmp ? tmp : NULL};
+	struct err e;
+	if (report_write_xlsx(r, by, &o, part, &e) < 0) {
+		unlink(part);
+		die("report: %s", e.msg);
+	}
+	if (file_commit(part, out, 0644, &e) < 0)
+		die("report: %s", e.msg);
+	free(part);
+	for (size_t i = 0; i < r->ncourses; i++)
+		free(titles[i]);
+	free(titles);
+}
 
 static int cmd_report(struct cmd_args *a)
 {
@@ -12,10 +56,15 @@ static int cmd_report(struct cmd_args *a)
 	const char *from = cmd_arg(a, "from"), *to = cmd_arg(a, "to"), *by_s = cmd_arg(a, "by");
 	const char *format = cmd_has(a, "format") ? cmd_arg(a, "format") : "table";
 	const char *lang = cmd_has(a, "lang") ? cmd_arg(a, "lang") : "en";
-	if (strcmp(format, "csv") && strcmp(format, "json") && strcmp(format, "table"))
-		die("unknown format '%s' (csv, json or table)", format);
+	const char *out = cmd_arg(a, "output");
+	if (strcmp(format, "csv") && strcmp(format, "json") && strcmp(format, "table") && strcmp(format, "xlsx"))
+		die("unknown format '%s' (csv, json, table or xlsx)", format);
 	if (strcmp(lang, "en") && strcmp(lang, "km"))
 		die("unknown language '%s' (en or km)", lang);
+	if (out && !*out)
+		die("report: -o needs a file name");
+	if (!out && strcmp(format, "xlsx") == 0)
+		die("report: --format xlsx writes a file: give its name with -o FILE.xlsx");
 	struct err e;
 	unsigned by;
 	struct report_query q = {.scope_id = -1, .org = org, .course = course};
@@ -24,11 +73,18 @@ static int cmd_report(struct cmd_args *a)
 	struct db *db = cli_db_open();
 	struct report r;
 	int rc = report_run(db, &q, &r, &e);
-	db_close(db);
 	if (rc < 0) {
+		db_close(db);
 		report_free(&r);
 		die("%s", e.msg);
 	}
+	if (strcmp(format, "xlsx") == 0) {
+		write_xlsx(db, &r, by, lang, out);
+		db_close(db);
+		report_free(&r);
+		return 0;
+	}
+	db_close(db);
 	struct buf b = BUF_INIT;
 	if (strcmp(format, "csv") == 0)
 		report_write_csv(&r, by, lang, &b);
@@ -36,16 +92,23 @@ static int cmd_report(struct cmd_args *a)
 		report_write_json(&r, by, lang, &b);
 	else
 		report_write_table(&r, by, lang, &b);
+	report_free(&r);
+	if (out) {
+		if (file_write_atomic(out, b.data, b.len, 0644, &e) < 0)
+			die("report: %s", e.msg);
+		buf_release(&b);
+		return 0;
+	}
 	fwrite(buf_str(&b), 1, b.len, stdout);
 	buf_release(&b);
-	report_free(&r);
 	return ferror(stdout) ? 1 : 0;
 }
 
 const struct cmd_entry cmd_report_entry = {
     .name = "report",
     .usage = "report [--course ID] [--org CODE] [--period all|YYYY|YYYY-Qn|YYYY-Sn] [--from YYYY-MM-DD] "
-	     "[--to YYYY-MM-DD] [--by sex,org,course] [--format csv|json|table] [--lang en|km]",
+	     "[--to YYYY-MM-DD] [--by sex,org,course] [--format csv|json|table|xlsx] [--lang en|km] [-o FILE]",
+    .help = "  -o FILE   write to FILE instead of standard output (required for xlsx, a workbook)",
     .options = (const struct option[]){{"course", required_argument, NULL, 0},
 				       {"org", required_argument, NULL, 0},
 				       {"period", required_argument, NULL, 0},
@@ -54,6 +117,7 @@ const struct cmd_entry cmd_report_entry = {
 				       {"by", required_argument, NULL, 0},
 				       {"format", required_argument, NULL, 0},
 				       {"lang", required_argument, NULL, 0},
+				       {"output", required_argument, NULL, 'o'},
 				       {0}},
     .exec = cmd_report,
 };

@@ -1,14 +1,16 @@
 /*
- * Reports for managers: the dashboard /reports and its exports /reports.csv
- * and /reports.json. All three take the same query parameters (org, course,
+ * Reports for managers: the dashboard /reports and its exports /reports.csv,
+ * /reports.xlsx and /reports.json. All four take the same query parameters (org, course,
  * period or from/to; the exports also by) and go through report_run(), which
  * refuses an org unit outside the caller's scope: a manager sees their own
  * unit (users.org_id) and everything below it, an administrator everything.
  * Charts are inline SVG drawn here, with text labels and a table beside them.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "accounts/orgs.h"
@@ -16,9 +18,11 @@
 #include "lib/db.h"
 #include "lib/flight.h"
 #include "lib/i18n.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "reports/report.h"
+#include "reports/xlsx.h"
 #include "server/h_reports.h"
 #include "server/server.h"
 #include "server/views.h"
@@ -100,6 +104,9 @@ static const struct msg report_msgs[] = {
     {"CSV: by course and sex", "CSV៖ តាមវគ្គសិក្សា និងភេទ"},
     {"CSV: by org unit, course and sex", "CSV៖ តាមអង្គភាព វគ្គសិក្សា និងភេទ"},
     {"JSON: by org unit and sex", "JSON៖ តាមអង្គភាព និងភេទ"},
+    {"XLSX: by org unit and sex", "XLSX៖ តាមអង្គភាព និងភេទ"},
+    {"XLSX: by course and sex", "XLSX៖ តាមវគ្គសិក្សា និងភេទ"},
+    {"XLSX: by org unit, course and sex", "XLSX៖ តាមអង្គភាព វគ្គសិក្សា និងភេទ"},
     {"Download", "ទាញយក"},
     {"Summary", "សេចក្ដីសង្ខេប"},
     {"Where do women fall behind?", "តើស្ត្រីនៅពីក្រោយនៅកន្លែងណាខ្លះ?"},
@@ -278,6 +285,67 @@ static int h_csv(struct req *r)
 	status = resp_send(r, 200, "text/csv; charset=utf-8", b.data, b.len, headers);
 	buf_release(&b);
 	report_free(&rep);
+	return status;
+}
+
+static const char *course_title(struct req *r, const char *id);
+
+static int read_fd(void *ctx, size_t off, void *buf, size_t n)
+{
+	ssize_t got = pread(*(int *)ctx, buf, n, (off_t)off);
+	return got == (ssize_t)n ? 0 : -1;
+}
+
+/*
+ * The workbook is written to a temporary file (libxlsxwriter writes files, its
+ * rows going to temporary files of their own as they are made), unlinked once
+ * open and sent from it a chunk at a time.
+ */
+static int h_xlsx(struct req *r)
+{
+	struct params p;
+	struct report rep = {0};
+	int status;
+	if (!run(r, &p, &rep, &status))
+		return status;
+	const char **titles = arena_alloc(&r->arena, (rep.ncourses + 1) * sizeof *titles);
+	for (size_t i = 0; i < rep.ncourses; i++)
+		titles[i] = course_title(r, rep.courses[i]);
+	const char *tmp = getenv("TMPDIR");
+	tmp = tmp && *tmp ? tmp : "/tmp";
+	char path[512];
+	snprintf(path, sizeof path, "%s/sala-report-XXXXXX", tmp);
+	int fd = mkstemp(path);
+	struct err e;
+	struct report_xlsx_opts o = {.lang = r->lang, .course_titles = titles, .made_at = now_s(), .tmpdir = tmp};
+	if (fd < 0) {
+		log_msg(LOG_ERROR, "report.xlsx", "cannot create a temporary file in '%s'", tmp);
+	} else {
+		close(fd);
+		fd = report_write_xlsx(&rep, p.by, &o, path, &e) < 0 ? -1 : open(path, O_RDONLY);
+		if (fd < 0)
+			log_msg(LOG_ERROR, "report.xlsx", "%s", e.msg);
+		unlink(path);
+	}
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		if (fd >= 0)
+			close(fd);
+		report_free(&rep);
+		return resp_error(r, 500, T(r, "The file could not be written. Please tell the administrator."));
+	}
+	char *headers = arena_printf(&r->arena,
+				     "Content-Disposition: attachment; filename=\"sala-report-%s-%s.xlsx\"\r\n"
+				     "Cache-Control: private, no-store\r\n",
+				     rep.org.code, rep.period.label[0] == '.' ? "dates" : rep.period.label);
+	for (char *c = strchr(headers, '"') + 1; *c != '"'; c++)
+		if (!(*c == '-' || *c == '.' || *c == '_' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
+		      (*c >= 'A' && *c <= 'Z')))
+			*c = '_';
+	report_free(&rep);
+	status = resp_stream(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+			     (size_t)sb.st_size, headers, read_fd, &fd);
+	close(fd);
 	return status;
 }
 
@@ -744,8 +812,11 @@ static void downloads(struct req *r, struct buf *b, const struct report *rep, co
 		const char *ext, *by, *label;
 	} links[] = {
 	    {"csv", "org,sex", "CSV: by org unit and sex"},
+	    {"xlsx", "org,sex", "XLSX: by org unit and sex"},
 	    {"csv", "course,sex", "CSV: by course and sex"},
+	    {"xlsx", "course,sex", "XLSX: by course and sex"},
 	    {"csv", "org,course,sex", "CSV: by org unit, course and sex"},
+	    {"xlsx", "org,course,sex", "XLSX: by org unit, course and sex"},
 	    {"json", "org,sex", "JSON: by org unit and sex"},
 	};
 	buf_printf(b, "<h2>%s</h2><ul>", T(r, "Download"));
@@ -808,5 +879,6 @@ const struct route report_routes[] = {
     {"GET", "/reports", ROLE_MANAGER | ROLE_ADMIN, h_dashboard, 0},
     {"GET", "/reports.csv", ROLE_MANAGER | ROLE_ADMIN, h_csv, 0},
     {"GET", "/reports.json", ROLE_MANAGER | ROLE_ADMIN, h_json, 0},
+    {"GET", "/reports.xlsx", ROLE_MANAGER | ROLE_ADMIN, h_xlsx, 0},
     {NULL, NULL, 0, NULL, 0},
 };

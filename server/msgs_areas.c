@@ -1,5 +1,6 @@
 /* Each area adds its message table here: i18n_register(table, n). */
 #include "lib/i18n.h"
+#include "reports/xlsx.h"
 #include "server/h_api.h"
 #include "server/h_certs.h"
 #include "server/h_learn.h"
@@ -12,6 +13,7 @@ void server_area_messages_register(void)
 {
 	packages_messages_register();
 	reports_messages_register();
+	report_xlsx_messages_register();
 	h_learn_messages_register();
 	quiz_messages_register();
 	grading_messages_register();

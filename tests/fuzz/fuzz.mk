@@ -11,6 +11,8 @@ FCFLAGS := -O1 -g -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Wno-unused-parameter
 	$(shell pkg-config --cflags $(PKGS) libpq 2>/dev/null) $(SAN)
 FLDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcivetweb -lhpdf -lunistring -lcsv -lpthread -ldl -lm
 FB := build/fuzz
+# libxlsxwriter: the report workbooks (reports/xlsx.c).
+FLDLIBS += $(shell pkg-config --libs xlsxwriter 2>/dev/null)
 
 SRCS := $(filter-out cli/main.c,$(wildcard lib/*.c accounts/*.c courses/*.c assessment/*.c certificates/*.c \
 	reports/*.c server/*.c cli/*.c))

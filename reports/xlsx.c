@@ -1,0 +1,506 @@
+/* The XLSX writer of reports (libxlsxwriter): layout only, the figures come from the report. */
+#include "reports/xlsx.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unictype.h>
+#include <unistr.h>
+#include <xlsxwriter.h>
+
+#include "lib/util.h"
+#include "lib/xmalloc.h"
+
+/*
+ * Khmer drafts for review by a native speaker. The texts the dashboard also
+ * shows are the same English keys with the same Khmer (a unit test checks
+ * that the two tables agree), so a workbook says what the screen says, also
+ * from the command line, where the server's tables are not loaded.
+ */
+static const struct msg xlsx_msgs[] = {
+    {"About", "អំពី"},
+    {"Summary", "សេចក្ដីសង្ខេប"},
+    {"By org unit", "តាមអង្គភាព"},
+    {"By course", "តាមវគ្គសិក្សា"},
+    {"By org unit and course", "តាមអង្គភាព និងវគ្គសិក្សា"},
+    {"Sala report", "របាយការណ៍សាលា"},
+    {"Org unit code", "លេខកូដអង្គភាព"},
+    {"Org unit", "អង្គភាព"},
+    {"Course", "វគ្គសិក្សា"},
+    {"Course title", "ចំណងជើងវគ្គសិក្សា"},
+    {"All courses", "វគ្គសិក្សាទាំងអស់"},
+    {"Period", "រយៈពេល"},
+    {"All time", "គ្រប់ពេលទាំងអស់"},
+    {"From", "ពី"},
+    {"To", "ដល់"},
+    {"Grouping", "ការដាក់ជាក្រុម"},
+    {"Made on (UTC)", "បានបង្កើតនៅ (UTC)"},
+    {"How these figures are counted", "របៀបរាប់តួលេខទាំងនេះ"},
+    {"Counts are of distinct learners: someone enrolled in three courses counts once under All courses.",
+     "អ្នកសិក្សាម្នាក់ត្រូវរាប់តែម្ដង៖ អ្នកដែលចុះឈ្មោះក្នុងវគ្គសិក្សាបី ត្រូវរាប់តែម្ដងក្នុង «វគ្គសិក្សាទាំងអស់»។"},
+    {"With a period, a learner counts as enrolled, started or completed when that happened inside the period; "
+     "both the first and the last day are included (dates in UTC).",
+     "ក្នុងរយៈពេលមួយ អ្នកសិក្សាត្រូវរាប់ថាបានចុះឈ្មោះ បានចាប់ផ្ដើម ឬបានបញ្ចប់ នៅពេលដែលការណ៍នោះកើតឡើងក្នុងរយៈពេលនោះ។ "
+     "ថ្ងៃដំបូង និងថ្ងៃចុងក្រោយត្រូវរាប់បញ្ចូល (កាលបរិច្ឆេទតាម UTC)។"},
+    {"Certified: the learner's first certificate for the course was issued inside the period and has not been "
+     "revoked (a re-issued certificate keeps the first date).",
+     "បានទទួលវិញ្ញាបនបត្រ៖ វិញ្ញាបនបត្រដំបូងរបស់អ្នកសិក្សាសម្រាប់វគ្គនោះ ត្រូវបានចេញក្នុងរយៈពេលនោះ ហើយមិនត្រូវបានដកហូតទេ "
+     "(វិញ្ញាបនបត្រដែលចេញឡើងវិញ រក្សាកាលបរិច្ឆេទដំបូង)។"},
+    {"A unit's figures include every unit below it, by the unit each person belongs to today.",
+     "តួលេខរបស់អង្គភាពមួយ រួមបញ្ចូលអង្គភាពទាំងអស់នៅខាងក្រោមវា តាមអង្គភាពដែលបុគ្គលម្នាក់ៗស្ថិតនៅសព្វថ្ងៃ។"},
+    {"Average final score: the mean of the best final-quiz score (0 to 100) of the completions counted.",
+     "ពិន្ទុតេស្តចុងក្រោយជាមធ្យម៖ មធ្យមភាគនៃពិន្ទុល្អបំផុតនៃតេស្តចុងក្រោយ (0 ដល់ 100) នៃការបញ្ចប់ដែលបានរាប់។"},
+    {"Learning gain: final score minus pretest score, over the completions counted in courses with a pretest.",
+     "ការរីកចម្រើនការសិក្សា៖ ពិន្ទុតេស្តចុងក្រោយ ដកពិន្ទុតេស្តមុន លើការបញ្ចប់ដែលបានរាប់ ក្នុងវគ្គសិក្សាដែលមានតេស្តមុន។"},
+    {"Completion rate: completed ÷ enrolled in the same period; for a short period it can pass 100%.",
+     "អត្រាបញ្ចប់៖ ចំនួនបានបញ្ចប់ ÷ ចំនួនបានចុះឈ្មោះ ក្នុងរយៈពេលដដែល។ សម្រាប់រយៈពេលខ្លី វាអាចលើសពី 100%។"},
+    {"Women's share: women ÷ everyone counted (all four sex categories) × 100.",
+     "ចំណែកស្ត្រី៖ ចំនួនស្ត្រី ÷ ចំនួនអ្នកដែលបានរាប់ទាំងអស់ (ភេទទាំងបួនប្រភេទ) × 100។"},
+    {"Gender parity index (completion rate of women ÷ completion rate of men)",
+     "សន្ទស្សន៍សមភាពយេនឌ័រ (អត្រាបញ្ចប់របស់ស្ត្រី ÷ អត្រាបញ្ចប់របស់បុរស)"},
+    {"1.00 means parity; below 1, women complete less often than men; above 1, more often.",
+     "1.00 មានន័យថាស្មើភាព។ តិចជាង 1 ស្ត្រីបញ្ចប់តិចជាងបុរស។ លើសពី 1 ស្ត្រីបញ្ចប់ច្រើនជាងបុរស។"},
+    {"An empty cell: the figure is undefined (nothing to divide by).", "ក្រឡាទទេ៖ តួលេខនេះមិនអាចកំណត់បាន (គ្មានអ្វីសម្រាប់ចែក)។"},
+    {"Measure", "រង្វាស់"},
+    {"Women", "ស្ត្រី"},
+    {"Men", "បុរស"},
+    {"Other", "ផ្សេងទៀត"},
+    {"Unspecified", "មិនបានបញ្ជាក់"},
+    {"All", "ទាំងអស់"},
+    {"Total", "សរុប"},
+    {"Women's share", "ចំណែកស្ត្រី"},
+    {"Enrolled", "បានចុះឈ្មោះ"},
+    {"Started", "បានចាប់ផ្ដើម"},
+    {"Completed", "បានបញ្ចប់"},
+    {"Certified", "បានទទួលវិញ្ញាបនបត្រ"},
+    {"Completion rate", "អត្រាបញ្ចប់"},
+    {"Average final score", "ពិន្ទុតេស្តចុងក្រោយជាមធ្យម"},
+    {"Average learning gain (final − pretest)", "ការរីកចម្រើនការសិក្សាជាមធ្យម (តេស្តចុងក្រោយ − តេស្តមុន)"},
+    {"Parity index", "សន្ទស្សន៍សមភាព"},
+    {"attached to this unit directly", "ចំណុះអង្គភាពនេះដោយផ្ទាល់"},
+    {"%s: %s", "%s៖ %s"},
+};
+
+void report_xlsx_messages_register(void)
+{
+	i18n_register(xlsx_msgs, sizeof xlsx_msgs / sizeof xlsx_msgs[0]);
+}
+
+const struct msg *report_xlsx_messages(size_t *n)
+{
+	*n = sizeof xlsx_msgs / sizeof xlsx_msgs[0];
+	return xlsx_msgs;
+}
+
+static const char *const definitions[] = {
+    "Counts are of distinct learners: someone enrolled in three courses counts once under All courses.",
+    "With a period, a learner counts as enrolled, started or completed when that happened inside the period; "
+    "both the first and the last day are included (dates in UTC).",
+    "Certified: the learner's first certificate for the course was issued inside the period and has not been "
+    "revoked (a re-issued certificate keeps the first date).",
+    "A unit's figures include every unit below it, by the unit each person belongs to today.",
+    "Average final score: the mean of the best final-quiz score (0 to 100) of the completions counted.",
+    "Learning gain: final score minus pretest score, over the completions counted in courses with a pretest.",
+    "Completion rate: completed ÷ enrolled in the same period; for a short period it can pass 100%.",
+    "Women's share: women ÷ everyone counted (all four sex categories) × 100.",
+    "Gender parity index (completion rate of women ÷ completion rate of men)",
+    "1.00 means parity; below 1, women complete less often than men; above 1, more often.",
+    "An empty cell: the figure is undefined (nothing to divide by).",
+};
+
+static const char *const measure_label[4] = {"Enrolled", "Started", "Completed", "Certified"};
+static const char *const sex_label[SEX_COUNT + 1] = {"Women", "Men", "Other", "Unspecified", "All"};
+
+static int64_t measure(const struct report_figures *f, int m)
+{
+	const int64_t v[4] = {f->enrolled, f->started, f->completed, f->certified};
+	return v[m];
+}
+
+/* Whether a character cluster may end before character i of cp[0..n): not before a mark, nor after a coeng. */
+static bool cluster_starts(const ucs4_t *cp, size_t i)
+{
+	return !uc_is_general_category(cp[i], UC_CATEGORY_M) && cp[i - 1] != 0x17D2;
+}
+
+void report_xlsx_sheet_name(const char *name, char out[128])
+{
+	const uint8_t *s = (const uint8_t *)(name ? name : "");
+	size_t len = strlen((const char *)s);
+	ucs4_t cp[40] = {0};
+	size_t at[41] = {0}, n = 0, units = 0;
+	while (*s == '\'')
+		s++, len--;
+	/* The characters that fit in 31 UTF-16 units (Excel's count), plus the one after them, if any. */
+	for (size_t off = 0; off < len && n < 40;) {
+		int k = u8_mbtouc(&cp[n], s + off, len - off);
+		at[n] = off;
+		units += cp[n] >= 0x10000 ? 2 : 1;
+		off += (size_t)k;
+		at[++n] = off;
+		if (units > 31)
+			break;
+	}
+	size_t keep = n;
+	if (units > 31) { /* cut: at the start of the character cluster the 32nd unit falls in */
+		keep = n - 1;
+		size_t k = keep;
+		while (k > 1 && !cluster_starts(cp, k))
+			k--;
+		if (k > 1 || cluster_starts(cp, k))
+			keep = k;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < keep; i++) {
+		size_t w = at[i + 1] - at[i];
+		bool bad =
+		    (cp[i] == 0xFFFD && w == 1) || cp[i] < 0x20 || (cp[i] < 0x80 && strchr("[]:*?/\\", (int)cp[i]));
+		if (bad) {
+			out[o++] = '_';
+		} else {
+			memcpy(out + o, s + at[i], w);
+			o += w;
+		}
+	}
+	out[o] = '\0';
+	while (o && (out[o - 1] == '\'' || (keep < n && out[o - 1] == ' ')))
+		out[--o] = '\0';
+	if (!o)
+		snprintf(out, 128, "Sheet");
+}
+
+/* The workbook being written: its formats and the reader's language. */
+struct book {
+	lxw_workbook *wb;
+	lxw_format *head, *title, *date, *stamp, *count, *dec1, *dec2, *pct;
+	const struct report_xlsx_opts *o;
+	const char *lang;
+	bool failed;
+};
+
+static const char *T(const struct book *b, const char *en)
+{
+	return tr(b->lang, en);
+}
+
+/* "Enrolled: Women" in the reader's language. */
+static const char *pair(const struct book *b, const char *a, const char *c, char *out, size_t n)
+{
+	snprintf(out, n, T(b, "%s: %s"), T(b, a), T(b, c));
+	return out;
+}
+
+static lxw_worksheet *sheet(struct book *b, const char *name)
+{
+	char valid[128];
+	report_xlsx_sheet_name(T(b, name), valid);
+	lxw_worksheet *ws = workbook_add_worksheet(b->wb, valid);
+	if (!ws)
+		b->failed = true;
+	return ws;
+}
+
+static void text(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *s, lxw_format *f)
+{
+	if (s && *s)
+		worksheet_write_string(ws, row, col, s, f);
+}
+
+static void count(struct book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, int64_t v)
+{
+	worksheet_write_number(ws, row, col, (double)v, b->count);
+}
+
+/*
+ * A derived figure as the screen shows it: the text of report_fmt1/report_fmt2
+ * read back, so the cell holds exactly the rounded value on the screen.
+ * scale 100: a percentage stored as a fraction for the percent format.
+ */
+static void figure(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, bool ok, double v, int decimals, double scale,
+		   lxw_format *f)
+{
+	char t[32];
+	if (decimals == 2)
+		report_fmt2(t, ok, v);
+	else
+		report_fmt1(t, ok, v);
+	if (*t)
+		worksheet_write_number(ws, row, col, strtod(t, NULL) / scale, f);
+}
+
+static void date_cell(struct book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, int64_t t, bool with_time)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	lxw_datetime d = {
+	    tm.tm_year + 1900,	      tm.tm_mon + 1, tm.tm_mday, with_time ? tm.tm_hour : 0, with_time ? tm.tm_min : 0,
+	    with_time ? tm.tm_sec : 0};
+	worksheet_write_datetime(ws, row, col, &d, with_time ? b->stamp : b->date);
+}
+
+static void about_sheet(struct book *b, const struct report *r, unsigned by)
+{
+	lxw_worksheet *ws = sheet(b, "About");
+	if (!ws)
+		return;
+	worksheet_set_column(ws, 0, 0, 28, NULL);
+	worksheet_set_column(ws, 1, 1, 40, NULL);
+	lxw_row_t row = 0;
+	text(ws, row++, 0, T(b, "Sala report"), b->title);
+	row++;
+	text(ws, row, 0, T(b, "Org unit code"), b->head);
+	text(ws, row++, 1, r->org.code, NULL);
+	text(ws, row, 0, T(b, "Org unit"), b->head);
+	bool km = strcmp(b->lang, "km") == 0 && r->org.name_km && *r->org.name_km;
+	text(ws, row++, 1, km ? r->org.name_km : r->org.name_en, NULL);
+	text(ws, row, 0, T(b, "Course"), b->head);
+	text(ws, row++, 1, r->course ? r->course : T(b, "All courses"), NULL);
+	text(ws, row, 0, T(b, "Period"), b->head);
+	text(ws, row++, 1, r->period.set ? r->period.label : T(b, "All time"), NULL);
+	text(ws, row, 0, T(b, "From"), b->head);
+	if (r->period.set && r->period.from != INT64_MIN)
+		date_cell(b, ws, row, 1, r->period.from, false);
+	row++;
+	text(ws, row, 0, T(b, "To"), b->head);
+	if (r->period.set && r->period.to != INT64_MAX)
+		date_cell(b, ws, row, 1, r->period.to - 86400, false);
+	row++;
+	char grouping[32] = "";
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} dims[] = {{REPORT_BY_ORG, "org"}, {REPORT_BY_COURSE, "course"}, {REPORT_BY_SEX, "sex"}};
+	for (size_t i = 0; i < 3; i++)
+		if (by & dims[i].bit)
+			snprintf(grouping + strlen(grouping), sizeof grouping - strlen(grouping), "%s%s",
+				 *grouping ? "," : "", dims[i].name);
+	text(ws, row, 0, T(b, "Grouping"), b->head);
+	text(ws, row++, 1, *grouping ? grouping : "none", NULL);
+	text(ws, row, 0, T(b, "Made on (UTC)"), b->head);
+	date_cell(b, ws, row++, 1, b->o->made_at, true);
+	row++;
+	text(ws, row++, 0, T(b, "How these figures are counted"), b->title);
+	for (size_t i = 0; i < sizeof definitions / sizeof definitions[0]; i++)
+		text(ws, row++, 0, T(b, definitions[i]), NULL);
+}
+
+static void summary_sheet(struct book *b, const struct report *r)
+{
+	lxw_worksheet *ws = sheet(b, "Summary");
+	if (!ws)
+		return;
+	worksheet_set_column(ws, 0, 0, 36, NULL);
+	worksheet_set_column(ws, 1, 6, 14, NULL);
+	worksheet_freeze_panes(ws, 1, 1);
+	text(ws, 0, 0, T(b, "Measure"), b->head);
+	for (int s = 0; s < SEX_COUNT; s++)
+		text(ws, 0, (lxw_col_t)(1 + s), T(b, sex_label[s]), b->head);
+	text(ws, 0, 5, T(b, "Total"), b->head);
+	text(ws, 0, 6, T(b, "Women's share"), b->head);
+	lxw_row_t row = 1;
+	double v = 0;
+	for (int m = 0; m < 4; m++, row++) {
+		text(ws, row, 0, T(b, measure_label[m]), b->head);
+		for (int s = 0; s <= SEX_COUNT; s++)
+			count(b, ws, row, (lxw_col_t)(1 + s),
+			      measure(report_cell(r, REPORT_ALL, REPORT_ALL, s == SEX_COUNT ? REPORT_ALL : s), m));
+		bool ok = report_female_share(measure(report_cell(r, REPORT_ALL, REPORT_ALL, SEX_FEMALE), m),
+					      measure(report_cell(r, REPORT_ALL, REPORT_ALL, REPORT_ALL), m), &v);
+		figure(ws, row, 6, ok, v, 1, 100, b->pct);
+	}
+	text(ws, row, 0, T(b, "Completion rate"), b->head);
+	for (int s = 0; s <= SEX_COUNT; s++) {
+		bool ok = report_completion_rate(report_cell(r, REPORT_ALL, REPORT_ALL, s == SEX_COUNT ? -1 : s), &v);
+		figure(ws, row, (lxw_col_t)(1 + s), ok, v * 100, 1, 100, b->pct);
+	}
+	row++;
+	text(ws, row, 0, T(b, "Average final score"), b->head);
+	for (int s = 0; s <= SEX_COUNT; s++) {
+		bool ok = report_avg_score(report_cell(r, REPORT_ALL, REPORT_ALL, s == SEX_COUNT ? -1 : s), &v);
+		figure(ws, row, (lxw_col_t)(1 + s), ok, v, 1, 1, b->dec1);
+	}
+	row++;
+	text(ws, row, 0, T(b, "Average learning gain (final − pretest)"), b->head);
+	for (int s = 0; s <= SEX_COUNT; s++) {
+		bool ok = report_avg_gain(report_cell(r, REPORT_ALL, REPORT_ALL, s == SEX_COUNT ? -1 : s), &v);
+		figure(ws, row, (lxw_col_t)(1 + s), ok, v, 1, 1, b->dec1);
+	}
+	row += 2;
+	text(ws, row, 0, T(b, "Gender parity index (completion rate of women ÷ completion rate of men)"), b->head);
+	bool ok = report_parity(report_cell(r, REPORT_ALL, REPORT_ALL, SEX_FEMALE),
+				report_cell(r, REPORT_ALL, REPORT_ALL, SEX_MALE), &v);
+	figure(ws, row, 1, ok, v, 2, 1, b->dec2);
+}
+
+/* Which breakdown a sheet holds. */
+enum { SHEET_ORG = 1, SHEET_COURSE = 2 };
+
+/* The header row of a breakdown sheet; returns the first figure column. */
+static lxw_col_t breakdown_head(struct book *b, lxw_worksheet *ws, int kind, bool by_sex)
+{
+	lxw_col_t col = 0;
+	char t[512];
+	if (kind & SHEET_ORG) {
+		worksheet_set_column(ws, col, col, 12, NULL);
+		text(ws, 0, col++, T(b, "Org unit code"), b->head);
+		worksheet_set_column(ws, col, col, 32, NULL);
+		text(ws, 0, col++, T(b, "Org unit"), b->head);
+	}
+	if (kind & SHEET_COURSE) {
+		worksheet_set_column(ws, col, col, 20, NULL);
+		text(ws, 0, col++, T(b, "Course"), b->head);
+		worksheet_set_column(ws, col, col, 32, NULL);
+		text(ws, 0, col++, T(b, "Course title"), b->head);
+	}
+	lxw_col_t first = col;
+	for (int m = 0; m < 4; m++) {
+		if (!by_sex) {
+			text(ws, 0, col++, T(b, measure_label[m]), b->head);
+			continue;
+		}
+		for (int s = 0; s <= SEX_COUNT; s++)
+			text(ws, 0, col++, pair(b, measure_label[m], sex_label[s], t, sizeof t), b->head);
+	}
+	text(ws, 0, col++, T(b, "Average final score"), b->head);
+	text(ws, 0, col++, T(b, "Average learning gain (final − pretest)"), b->head);
+	if (by_sex) {
+		for (int s = 0; s < 2; s++)
+			text(ws, 0, col++, pair(b, "Completion rate", sex_label[s], t, sizeof t), b->head);
+		text(ws, 0, col++, pair(b, "Completion rate", "All", t, sizeof t), b->head);
+		text(ws, 0, col++, T(b, "Parity index"), b->head);
+	} else {
+		text(ws, 0, col++, T(b, "Completion rate"), b->head);
+	}
+	worksheet_set_column(ws, first, (lxw_col_t)(col - 1), 14, NULL);
+	worksheet_freeze_panes(ws, 1, first);
+	worksheet_autofilter(ws, 0, 0, 0, (lxw_col_t)(col - 1));
+	return first;
+}
+
+/* The figure cells of one group (org slot, course slot) from column col. */
+static void breakdown_cells(struct book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const struct report *r,
+			    int org, int course, bool by_sex)
+{
+	double v = 0;
+	for (int m = 0; m < 4; m++) {
+		if (!by_sex) {
+			count(b, ws, row, col++, measure(report_cell(r, org, course, REPORT_ALL), m));
+			continue;
+		}
+		for (int s = 0; s <= SEX_COUNT; s++)
+			count(b, ws, row, col++,
+			      measure(report_cell(r, org, course, s == SEX_COUNT ? REPORT_ALL : s), m));
+	}
+	const struct report_figures *all = report_cell(r, org, course, REPORT_ALL);
+	bool ok = report_avg_score(all, &v);
+	figure(ws, row, col++, ok, v, 1, 1, b->dec1);
+	ok = report_avg_gain(all, &v);
+	figure(ws, row, col++, ok, v, 1, 1, b->dec1);
+	if (by_sex) {
+		static const int sexes[3] = {SEX_FEMALE, SEX_MALE, REPORT_ALL};
+		for (int i = 0; i < 3; i++) {
+			ok = report_completion_rate(report_cell(r, org, course, sexes[i]), &v);
+			figure(ws, row, col++, ok, v * 100, 1, 100, b->pct);
+		}
+		ok = report_parity(report_cell(r, org, course, SEX_FEMALE), report_cell(r, org, course, SEX_MALE), &v);
+		figure(ws, row, col++, ok, v, 2, 1, b->dec2);
+	} else {
+		ok = report_completion_rate(all, &v);
+		figure(ws, row, col++, ok, v * 100, 1, 100, b->pct);
+	}
+}
+
+/* The org unit of a row: a child, or (slot nchildren) the people attached to the unit directly. */
+static void org_cells(struct book *b, lxw_worksheet *ws, lxw_row_t row, const struct report *r, size_t slot)
+{
+	const struct report_unit *u = slot < r->nchildren ? &r->children[slot] : &r->org;
+	struct report_row x = {.org_name_en = u->name_en, .org_name_km = u->name_km};
+	const char *name = report_row_org_name(&x, b->lang);
+	text(ws, row, 0, u->code, NULL);
+	if (slot < r->nchildren) {
+		text(ws, row, 1, name, NULL);
+		return;
+	}
+	char *own = xasprintf("%s (%s)", name ? name : "", T(b, "attached to this unit directly"));
+	text(ws, row, 1, own, NULL);
+	free(own);
+}
+
+static void course_cells(struct book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const struct report *r,
+			 size_t c)
+{
+	text(ws, row, col, r->courses[c], NULL);
+	if (b->o->course_titles)
+		text(ws, row, (lxw_col_t)(col + 1), b->o->course_titles[c], NULL);
+}
+
+static void breakdown_sheet(struct book *b, const struct report *r, int kind, bool by_sex)
+{
+	const char *name = kind == SHEET_ORG	  ? "By org unit"
+			   : kind == SHEET_COURSE ? "By course"
+						  : "By org unit and course";
+	lxw_worksheet *ws = sheet(b, name);
+	if (!ws)
+		return;
+	lxw_col_t first = breakdown_head(b, ws, kind, by_sex);
+	lxw_row_t row = 1;
+	size_t norg = kind & SHEET_ORG ? r->nchildren + 1 : 1, ncourse = kind & SHEET_COURSE ? r->ncourses : 1;
+	for (size_t o = 0; o < norg; o++)
+		for (size_t c = 0; c < ncourse; c++, row++) {
+			if (kind & SHEET_ORG)
+				org_cells(b, ws, row, r, o);
+			if (kind & SHEET_COURSE)
+				course_cells(b, ws, row, kind & SHEET_ORG ? 2 : 0, r, c);
+			breakdown_cells(b, ws, row, first, r, kind & SHEET_ORG ? (int)o : REPORT_ALL,
+					kind & SHEET_COURSE ? (int)c : REPORT_ALL, by_sex);
+		}
+}
+
+static lxw_format *num_format(lxw_workbook *wb, const char *fmt)
+{
+	lxw_format *f = workbook_add_format(wb);
+	format_set_num_format(f, fmt);
+	return f;
+}
+
+int report_write_xlsx(const struct report *r, unsigned by, const struct report_xlsx_opts *o, const char *path,
+		      struct err *e)
+{
+	lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = (char *)o->tmpdir, .use_zip64 = LXW_FALSE};
+	struct book b = {.o = o, .lang = o->lang && *o->lang ? o->lang : "en"};
+	b.wb = workbook_new_opt(path, &opt);
+	if (!b.wb)
+		return err_set(e, "cannot write '%s': the workbook could not be created", path);
+	b.head = workbook_add_format(b.wb);
+	format_set_bold(b.head);
+	format_set_text_wrap(b.head);
+	format_set_align(b.head, LXW_ALIGN_VERTICAL_TOP);
+	b.title = workbook_add_format(b.wb);
+	format_set_bold(b.title);
+	format_set_font_size(b.title, 14);
+	b.date = num_format(b.wb, "yyyy-mm-dd");
+	b.stamp = num_format(b.wb, "yyyy-mm-dd hh:mm");
+	b.count = num_format(b.wb, "0");
+	b.dec1 = num_format(b.wb, "0.0");
+	b.dec2 = num_format(b.wb, "0.00");
+	b.pct = num_format(b.wb, "0.0%");
+	lxw_doc_properties props = {.title = (char *)T(&b, "Sala report"), .company = (char *)"Sala"};
+	workbook_set_properties(b.wb, &props);
+	about_sheet(&b, r, by);
+	summary_sheet(&b, r);
+	if (by & REPORT_BY_ORG)
+		breakdown_sheet(&b, r, SHEET_ORG, by & REPORT_BY_SEX);
+	if (by & REPORT_BY_COURSE)
+		breakdown_sheet(&b, r, SHEET_COURSE, by & REPORT_BY_SEX);
+	if ((by & REPORT_BY_ORG) && (by & REPORT_BY_COURSE))
+		breakdown_sheet(&b, r, SHEET_ORG | SHEET_COURSE, by & REPORT_BY_SEX);
+	lxw_error rc = workbook_close(b.wb);
+	if (b.failed)
+		return err_set(e, "cannot write '%s': a sheet name was refused", path);
+	if (rc != LXW_NO_ERROR)
+		return err_set(e, "cannot write '%s': %s", path, lxw_strerror(rc));
+	return 0;
+}

@@ -1,0 +1,64 @@
+/*
+ * The report as an XLSX workbook, for spreadsheets: the same figures as the
+ * dashboard, the CSV and the JSON (report_run() computes them; this only lays
+ * them out), with typed cells.
+ *
+ * Sheets, named and headed in the reader's language:
+ *   1. About: the unit, course, period (dates as date cells), grouping, when it
+ *      was made, and how the figures are counted (the dashboard's definitions);
+ *   2. Summary: the dashboard's summary table, measures by sex with totals,
+ *      women's share, completion rates, average score and gain, parity index;
+ *   3. one sheet per breakdown asked for in `by`: by org unit (the unit's
+ *      children, then the people attached to it directly), by course, and with
+ *      both, by org unit and course too. Grouped by sex, each figure has a
+ *      column per sex and one for all; otherwise the totals only.
+ * Codes (org units, courses) are text cells, so "01" and "0012" keep their
+ * zeros; counts are numbers; scores and rates are numbers holding the value the
+ * screen shows (report_fmt1/report_fmt2, so the same rounding), rates as
+ * fractions with a percent format; an undefined figure is an empty cell. Text
+ * is never a formula, so a name such as "=HYPERLINK(...)" stays text.
+ *
+ * The workbook is written in libxlsxwriter's constant_memory mode: each row
+ * goes to a temporary file as it is written, so memory does not grow with the
+ * size of the report.
+ */
+#ifndef SALA_REPORTS_XLSX_H
+#define SALA_REPORTS_XLSX_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+#include "lib/i18n.h"
+#include "reports/report.h"
+
+struct report_xlsx_opts {
+	const char *lang;		  /* "en" or "km": headers, sheet names, org names (report_row_org_name) */
+	const char *const *course_titles; /* titles of r->courses in lang, index for index; NULL: ids only */
+	int64_t made_at;		  /* when the report was made (seconds, UTC), shown on the first sheet */
+	const char *tmpdir;		  /* where libxlsxwriter keeps its temporary files; NULL: the system's */
+};
+
+/*
+ * Writes the report, grouped by `by` (REPORT_BY_* bits), to a new workbook at
+ * path (created or truncated). 0, or ERR_FAIL with a message naming the path.
+ * The Khmer texts come from the catalogue: call report_xlsx_messages_register()
+ * once at start-up.
+ */
+int report_write_xlsx(const struct report *r, unsigned by, const struct report_xlsx_opts *o, const char *path,
+		      struct err *e);
+
+/* Registers the Khmer texts of the workbook (at start-up, before threads run). */
+void report_xlsx_messages_register(void);
+/* The workbook's message table (for tests): n gets its length. */
+const struct msg *report_xlsx_messages(size_t *n);
+
+/*
+ * A valid sheet name made from name into out: Excel refuses []:*?/\ (each
+ * becomes '_'), a leading or trailing apostrophe, and more than 31 characters
+ * (UTF-16 units). A longer name is cut where a character cluster starts (never
+ * before a combining mark such as a Khmer vowel sign, nor after a coeng), so
+ * no cluster is left broken. Empty: "Sheet".
+ */
+void report_xlsx_sheet_name(const char *name, char out[128]);
+
+#endif
