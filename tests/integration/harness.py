@@ -210,6 +210,10 @@ class PgConnection:
             cur.executemany(seq[0][0], [p for _, p in seq])
         return cur
 
+    def executescript(self, sql):
+        """Runs several statements, no parameters (nothing is rewritten)."""
+        self.con.cursor().execute(sql)
+
     def commit(self):
         pass
 
