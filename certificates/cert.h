@@ -221,10 +221,35 @@ int cert_pdf(struct db *db, const struct cert *c, struct buf *out, struct err *e
 /* The site's base URL (setting base_url, default CERT_BASE_URL), without a trailing slash; caller frees. */
 char *cert_base_url(struct db *db);
 
-/* Open Badges 3.0: the OpenBadgeCredential JSON of c (appended to out). */
+/*
+ * Open Badges 3.0 (docs/certificates.md). The OpenBadgeCredential JSON of c (appended to out): issuer
+ * <base>/issuer, subject a urn:uuid per learner, credentialStatus the 1EdTechRevocationList at
+ * <base>/certificates/revocations.
+ */
 void cert_badge_json(struct db *db, const struct cert *c, struct buf *out);
-/* The credential as a VC-JWT (compact JWS, EdDSA) signed with the site key. */
+/*
+ * The credential as a VC-JWT (compact JWS, EdDSA) signed with the current site key: header typ "JWT" and
+ * kid "<base>/.well-known/jwks.json#<thumbprint>"; claims iss, jti, nbf, sub. -1 when the key is unavailable.
+ */
 int cert_badge_jwt(struct db *db, const struct cert *c, struct buf *out, struct err *e);
+/* The issuer Profile document served at <base>/issuer (appended to out). */
+void cert_badge_issuer(struct db *db, struct buf *out);
+/* The JWK Set of every key in keys (cert_keys_load: current and retired), kids as in the VC-JWT header. */
+void cert_badge_jwks(struct db *db, const struct cert_pubkey *keys, size_t n, struct buf *out);
+/* The did:web DID document of the base URL naming the same keys (JsonWebKey2020, assertionMethod). */
+void cert_badge_did(struct db *db, const struct cert_pubkey *keys, size_t n, struct buf *out);
+/* The 1EdTechRevocationList: every revoked or replaced certificate's credential id. -1 on a read error. */
+int cert_badge_revocations(struct db *db, struct buf *out, struct err *e);
+
+/* A revoked or superseded certificate (cert_revoked_each); strings borrowed for the call. */
+struct cert_revoked {
+	const char *code, *reason;
+	int64_t revoked_at;
+	bool superseded; /* replaced by a corrected certificate (reason is then "") */
+};
+typedef int (*cert_revoked_fn)(void *ctx, const struct cert_revoked *r);
+/* Every revoked or superseded certificate, oldest first. 0, fn's non-zero return, or -1 with a message. */
+int cert_revoked_each(struct db *db, cert_revoked_fn fn, void *ctx, struct err *e);
 
 /* Bulk selection: current (not superseded, not revoked) certificates. */
 struct cert_filter {

@@ -72,3 +72,28 @@ int cert_current_ids(struct db *db, int64_t user_id, int64_t **ids, size_t *n, s
 		return err_set(e, "cannot read the certificates: %s", db_errstr(db));
 	return 0;
 }
+
+int cert_revoked_each(struct db *db, cert_revoked_fn fn, void *ctx, struct err *e)
+{
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT code, revoked_reason, revoked_at, revoked_at IS NULL FROM certificates "
+			"WHERE revoked_at IS NOT NULL OR superseded_by IS NOT NULL ORDER BY id");
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		struct cert_revoked r = {
+		    .code = db_col_text(st, 0),
+		    .reason = db_col_text(st, 1),
+		    .revoked_at = db_col_int64(st, 2),
+		    .superseded = db_col_int(st, 3) != 0,
+		};
+		int stop = fn(ctx, &r);
+		if (stop) {
+			db_finish(st);
+			return stop;
+		}
+	}
+	if (rc < 0)
+		err_set(e, "cannot read the certificates: %s", db_errstr(db));
+	db_finish(st);
+	return rc < 0 ? -1 : 0;
+}

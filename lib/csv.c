@@ -107,6 +107,24 @@ void csv_put_field(struct buf *b, const char *s)
 	buf_putc(b, '"');
 }
 
+void csv_put_code(struct buf *b, const char *s)
+{
+	if (!s || !(*s >= '0' && *s <= '9')) {
+		csv_put_field(b, s);
+		return;
+	}
+	/* A string constant inside a formula: nothing in it is evaluated. Its quotes are doubled twice,
+	 * once for the formula's string and once for the CSV field. */
+	buf_puts(b, "\"=\"\"");
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			buf_puts(b, "\"\"\"\"");
+		else
+			buf_putc(b, *p);
+	}
+	buf_puts(b, "\"\"\"");
+}
+
 void csv_put_raw(struct buf *b, const char *s)
 {
 	buf_puts(b, s ? s : "");

@@ -21,6 +21,12 @@ int csv_parse_mem(const char *name, const char *data, size_t len, csv_row_fn fn,
 /* Appends one field, quoted when needed; a value starting with = + - @ tab or CR gets a leading ' (formula injection).
  */
 void csv_put_field(struct buf *b, const char *s);
+/*
+ * Appends a code (an org unit code, a course id) so that a spreadsheet keeps it as text: a code that starts
+ * with a digit, which a spreadsheet would turn into a number or a date ("0012" into 12), is written as the
+ * text formula ="0012" (CSV-quoted), which shows 0012; any other code as csv_put_field().
+ */
+void csv_put_code(struct buf *b, const char *s);
 /* Appends a field that is a number or empty; never neutralised. */
 void csv_put_raw(struct buf *b, const char *s);
 

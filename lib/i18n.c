@@ -56,3 +56,13 @@ int i18n_known(const char *lang)
 {
 	return lang && (strcmp(lang, "en") == 0 || strcmp(lang, "km") == 0);
 }
+
+const char *i18n_english(const char *text)
+{
+	if (!text)
+		return NULL;
+	for (size_t i = 0; i < nentries; i++)
+		if (entries[i]->km && strcmp(entries[i]->km, text) == 0)
+			return entries[i]->en;
+	return text;
+}

@@ -50,7 +50,9 @@ void report_write_csv(const struct report *r, unsigned by, const char *lang, str
 		for (size_t i = 0; i < NCOLUMNS; i++) {
 			if (i)
 				buf_putc(b, ',');
-			if (i < 4)
+			if (i == 0 || i == 2) /* org_code, course_id: kept as text by spreadsheets */
+				csv_put_code(b, c.text[i]);
+			else if (i < 4)
 				csv_put_field(b, c.text[i]);
 			else
 				csv_put_raw(b, c.text[i]);

@@ -6,7 +6,7 @@ RUN="build-essential pkg-config libcivetweb-dev libsqlite3-dev sqlite3 libpq-dev
 libgd-dev libyaml-dev libsodium-dev zlib1g-dev libraqm-dev libfreetype-dev libqrencode-dev libhpdf-dev
 libunistring-dev libcsv-dev libpng-dev libjansson-dev libpwquality-dev libxml2-dev cracklib-runtime fonts-khmeros fonts-noto-core"
 TEST="libcmocka-dev python3 poppler-utils zbar-tools chromium nodejs npm clang libclang-rt-14-dev zip unzip
-debhelper dpkg-dev nginx openssl curl adduser systemd postgresql-15 python3-psycopg2 clang-format cppcheck"
+debhelper dpkg-dev nginx openssl curl adduser systemd postgresql-15 python3-psycopg2 clang-format cppcheck libreoffice-calc-nogui"
 DEB="debhelper dpkg-dev"
 BENCH="wrk clang"
 case "$1" in

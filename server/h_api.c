@@ -16,8 +16,10 @@
 #include "certificates/cert.h"
 #include "courses/learn.h"
 #include "lib/db.h"
+#include "lib/i18n.h"
 #include "lib/json.h"
 #include "lib/util.h"
+#include "server/h_certs.h"
 #include "server/h_learn.h"
 #include "server/server.h"
 #include "server/views.h"
@@ -41,11 +43,15 @@ static struct json_obj *body_object(struct req *r, const char *shape, int *statu
 	}
 	if (rc == JSON_EINVALID) {
 		*status =
-		    resp_error(r, 400, arena_printf(&r->arena, "the body must be a JSON object %s (%s)", shape, e.msg));
+		    resp_error(r, 400,
+			       arena_printf(&r->arena, tr(resp_error_lang(r), "the body must be a JSON object %s (%s)"),
+					    shape, tr(resp_error_lang(r), i18n_english(e.msg))));
 		return NULL;
 	}
 	if (rc < 0) {
-		*status = resp_error(r, 400, arena_printf(&r->arena, "the body must be a JSON object %s", shape));
+		*status = resp_error(
+		    r, 400,
+		    arena_printf(&r->arena, tr(resp_error_lang(r), "the body must be a JSON object %s"), shape));
 		return NULL;
 	}
 	return o;
@@ -104,7 +110,9 @@ static int h_login(struct req *r)
 		resp_retry_after(r, wait);
 		return resp_error(
 		    r, 429,
-		    arena_printf(&r->arena, "too many failed attempts; try again in %lld seconds", (long long)wait));
+		    arena_printf(&r->arena,
+				 tr(resp_error_lang(r), "too many failed attempts; try again in %lld seconds"),
+				 (long long)wait));
 	}
 	if (res == LOGIN_ERROR) {
 		r->cause = arena_printf(&r->arena, "cannot record the login attempt: %s", login_error_reason());
@@ -157,7 +165,7 @@ static int h_me_password(struct req *r)
 	int rc = user_change_password(r->db, r->user->id, json_get_str(body, "current"), pw, r->token, &e);
 	json_body_free(body);
 	if (rc < 0)
-		return resp_error(r, 422, T(r, e.msg));
+		return resp_error(r, 422, e.msg);
 	struct buf b = BUF_INIT;
 	buf_puts(&b, "{\"ok\":true}");
 	return send_json(r, 200, &b);
@@ -312,6 +320,8 @@ static int h_assign(struct req *r)
 		return resp_error(r, 404, "no such course");
 	}
 	struct buf done = BUF_INIT, problems = BUF_INIT;
+	/* The report and its problems in the language of API errors (resp_error_lang()). */
+	r->lang = resp_error_lang(r);
 	status = h_learn_assign(r, c.course_id, org, buf_str(&names), &done, &problems);
 	buf_release(&names);
 	if (!done.len && !problems.len) {
@@ -386,6 +396,27 @@ static int h_progress(struct req *r)
 	return send_json(r, 200, &b);
 }
 
+/* ,"links":{...}: the API's downloads of a certificate (badges only while it is valid) and its verify page. */
+static void cert_links_json(struct buf *b, const char *serial, const char *code, bool valid)
+{
+	static const char *const names[] = {"self", "pdf", "png", "badge_json", "badge_jwt"};
+	static const char *const tails[] = {"", ".pdf", ".png", "/badge.json", "/badge.jwt"};
+	buf_puts(b, ",\"links\":{");
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		buf_printf(b, "%s\"%s\":", i ? "," : "", names[i]);
+		if (i >= 3 && !valid) {
+			buf_puts(b, "null");
+			continue;
+		}
+		buf_puts(b, "\"/api/v1/certificates/");
+		buf_url(b, serial);
+		buf_printf(b, "%s\"", tails[i]);
+	}
+	buf_puts(b, ",\"verify\":\"/verify/");
+	buf_url(b, code);
+	buf_puts(b, "\"}");
+}
+
 /* The learner's certificates as JSON, object by object. */
 struct cert_json {
 	struct buf *b;
@@ -416,7 +447,9 @@ static int cert_row_json(void *ctx, const struct cert_row *c)
 	buf_printf(b, ",\"issued_at\":%lld,\"valid\":%s,\"url\":\"/certificates/", (long long)c->issued_at,
 		   c->status == CERT_VALID ? "true" : "false");
 	buf_url(b, c->serial);
-	buf_puts(b, ".pdf\"}");
+	buf_puts(b, ".pdf\"");
+	cert_links_json(b, c->serial, c->code, c->status == CERT_VALID);
+	buf_putc(b, '}');
 	return 0;
 }
 
@@ -430,6 +463,63 @@ static int h_certificates(struct req *r)
 	cert_list_user(r->db, r->user->id, cert_row_json, &j, &e);
 	buf_puts(&b, "]}");
 	return send_json(r, 200, &b);
+}
+
+/* GET /api/v1/certificates/SERIAL (the certificate and its links), SERIAL.pdf and SERIAL.png. */
+static int h_certificate(struct req *r)
+{
+	const char *f = r->param[0];
+	if (str_ends(f, ".pdf") || str_ends(f, ".png"))
+		return h_certs_download(r, arena_strndup(&r->arena, f, strlen(f) - 4),
+					str_ends(f, ".png") ? CERT_DL_PNG : CERT_DL_PDF);
+	struct cert c;
+	int rc;
+	if (!h_certs_load_visible(r, f, &c, &rc))
+		return rc;
+	const char *status = c.revoked_at ? "revoked" : c.superseded_by ? "superseded" : "valid";
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "{\"serial\":");
+	buf_json_str(&b, c.serial);
+	buf_puts(&b, ",\"code\":");
+	buf_json_str(&b, c.code);
+	buf_puts(&b, ",\"course_id\":");
+	buf_json_str(&b, c.course_id);
+	buf_puts(&b, ",\"language\":");
+	buf_json_str(&b, c.language);
+	buf_puts(&b, ",\"course_title\":");
+	buf_json_str(&b, c.course_title);
+	buf_puts(&b, ",\"name\":");
+	buf_json_str(&b, c.name);
+	buf_puts(&b, ",\"name_km\":");
+	buf_json_str(&b, c.name_km);
+	buf_puts(&b, ",\"completed_on\":");
+	buf_json_str(&b, c.completed_on);
+	if (!c.has_score)
+		buf_puts(&b, ",\"score\":null");
+	else
+		buf_printf(&b, ",\"score\":%.1f", c.score);
+	buf_printf(&b, ",\"issued_at\":%lld,\"valid\":%s,\"status\":\"%s\"", (long long)c.issued_at,
+		   strcmp(status, "valid") == 0 ? "true" : "false", status);
+	if (c.revoked_at) {
+		buf_printf(&b, ",\"revoked_at\":%lld,\"revoked_reason\":", (long long)c.revoked_at);
+		buf_json_str(&b, c.revoked_reason);
+	} else {
+		buf_puts(&b, ",\"revoked_at\":null,\"revoked_reason\":null");
+	}
+	cert_links_json(&b, c.serial, c.code, strcmp(status, "valid") == 0);
+	buf_putc(&b, '}');
+	cert_release(&c);
+	return send_json(r, 200, &b);
+}
+
+static int h_certificate_badge_json(struct req *r)
+{
+	return h_certs_download(r, r->param[0], CERT_DL_BADGE_JSON);
+}
+
+static int h_certificate_badge_jwt(struct req *r)
+{
+	return h_certs_download(r, r->param[0], CERT_DL_BADGE_JWT);
 }
 
 /* Quiz attempts, through the assessment module. */
@@ -561,5 +651,8 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/attempts/:aid/submit", ROLE_ANY, h_attempt_submit, 65536},
     {"GET", "/api/v1/progress", ROLE_ANY, h_progress, 0},
     {"GET", "/api/v1/certificates", ROLE_ANY, h_certificates, 0},
+    {"GET", "/api/v1/certificates/:serial/badge.json", ROLE_ANY, h_certificate_badge_json, 0},
+    {"GET", "/api/v1/certificates/:serial/badge.jwt", ROLE_ANY, h_certificate_badge_jwt, 0},
+    {"GET", "/api/v1/certificates/:file", ROLE_ANY, h_certificate, 0},
     {NULL, NULL, 0, NULL, 0},
 };

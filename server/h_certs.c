@@ -37,7 +37,7 @@ static bool can_view(struct req *r, const struct cert *c)
 }
 
 /* Loads the certificate of serial for the current user; false (and a 404 sent, *rc set) when absent or not theirs. */
-static bool load_visible(struct req *r, const char *serial, struct cert *c, int *rc)
+bool h_certs_load_visible(struct req *r, const char *serial, struct cert *c, int *rc)
 {
 	if (cert_get_by_serial(r->db, serial, c) < 0) {
 		*rc = resp_error(r, 404, T(r, "No such certificate."));
@@ -212,6 +212,62 @@ static int h_pubkey_json(struct req *r)
 	return rc;
 }
 
+/* The public Open Badges documents a verifier follows: key set, DID document, issuer profile, revocations. */
+static int send_public_json(struct req *r, const char *type, struct buf *b)
+{
+	int rc = resp_send(r, 200, type, b->data, b->len, "Cache-Control: public, max-age=300\r\n");
+	buf_release(b);
+	return rc;
+}
+
+static int h_jwks(struct req *r)
+{
+	struct cert_pubkey *keys;
+	size_t n;
+	int rc;
+	if (!load_keys(r, &keys, &n, &rc))
+		return rc;
+	struct buf b = BUF_INIT;
+	cert_badge_jwks(r->db, keys, n, &b);
+	free(keys);
+	return send_public_json(r, "application/jwk-set+json", &b);
+}
+
+static int h_did(struct req *r)
+{
+	struct cert_pubkey *keys;
+	size_t n;
+	int rc;
+	if (!load_keys(r, &keys, &n, &rc))
+		return rc;
+	struct buf b = BUF_INIT;
+	cert_badge_did(r->db, keys, n, &b);
+	free(keys);
+	return send_public_json(r, "application/did+json", &b);
+}
+
+static int h_issuer(struct req *r)
+{
+	struct buf b = BUF_INIT;
+	cert_badge_issuer(r->db, &b);
+	return send_public_json(r, "application/ld+json", &b);
+}
+
+static int h_revocations(struct req *r)
+{
+	struct buf b = BUF_INIT;
+	struct err e;
+	if (cert_badge_revocations(r->db, &b, &e) < 0) {
+		buf_release(&b);
+		r->cause = arena_printf(&r->arena, "revocation list: %s", e.msg);
+		return resp_error(r, 503, T(r, "The list of revoked certificates cannot be read right now."));
+	}
+	/* A verifier must see a revocation at once: not cached. */
+	int rc = resp_send(r, 200, "application/json", b.data, b.len, "Cache-Control: no-cache\r\n");
+	buf_release(&b);
+	return rc;
+}
+
 static void download_links(struct req *r, struct buf *b, const struct cert *c)
 {
 	buf_printf(b,
@@ -275,7 +331,7 @@ static int h_reissue_own(struct req *r)
 {
 	struct cert c;
 	int rc;
-	if (!load_visible(r, r->param[0], &c, &rc))
+	if (!h_certs_load_visible(r, r->param[0], &c, &rc))
 		return rc;
 	bool mine = c.user_id == r->user->id, changed = cert_name_changed(r->db, &c);
 	cert_release(&c);
@@ -292,21 +348,17 @@ static int h_reissue_own(struct req *r)
 	return resp_redirect(r, "/certificates?reissued=1");
 }
 
-/* GET /certificates/SERIAL.png and .pdf */
-static int h_file(struct req *r)
+/* PNG or PDF of a certificate the caller may see (also behind the API's Bearer token). */
+static int send_file(struct req *r, const char *serial, bool png)
 {
-	const char *f = r->param[0];
-	bool png = str_ends(f, ".png"), pdf = str_ends(f, ".pdf");
-	if (!png && !pdf)
-		return resp_error(r, 404, T(r, "Page not found."));
-	char *serial = arena_strndup(&r->arena, f, strlen(f) - 4);
 	struct cert c;
 	int rc;
-	if (!load_visible(r, serial, &c, &rc))
+	if (!h_certs_load_visible(r, serial, &c, &rc))
 		return rc;
 	char hdr[160];
 	snprintf(hdr, sizeof hdr,
-		 "Content-Disposition: inline; filename=\"%s\"\r\nCache-Control: private, no-store\r\n", f);
+		 "Content-Disposition: inline; filename=\"%s.%s\"\r\nCache-Control: private, no-store\r\n", c.serial,
+		 png ? "png" : "pdf");
 	if (req_is_head(r)) { /* the headers only: nothing is rendered */
 		cert_release(&c);
 		return resp_head(r, 200, png ? "image/png" : "application/pdf", hdr);
@@ -325,11 +377,11 @@ static int h_file(struct req *r)
 	return rc;
 }
 
-static int h_badge(struct req *r, bool jwt)
+static int send_badge(struct req *r, const char *serial, bool jwt)
 {
 	struct cert c;
 	int rc;
-	if (!load_visible(r, r->param[0], &c, &rc))
+	if (!h_certs_load_visible(r, serial, &c, &rc))
 		return rc;
 	if (c.revoked_at || c.superseded_by) {
 		cert_release(&c);
@@ -354,14 +406,37 @@ static int h_badge(struct req *r, bool jwt)
 	return rc;
 }
 
+int h_certs_download(struct req *r, const char *serial, enum cert_download what)
+{
+	switch (what) {
+	case CERT_DL_PNG:
+	case CERT_DL_PDF:
+		return send_file(r, serial, what == CERT_DL_PNG);
+	case CERT_DL_BADGE_JSON:
+	case CERT_DL_BADGE_JWT:
+		break;
+	}
+	return send_badge(r, serial, what == CERT_DL_BADGE_JWT);
+}
+
+/* GET /certificates/SERIAL.png and .pdf */
+static int h_file(struct req *r)
+{
+	const char *f = r->param[0];
+	bool png = str_ends(f, ".png"), pdf = str_ends(f, ".pdf");
+	if (!png && !pdf)
+		return resp_error(r, 404, T(r, "Page not found."));
+	return send_file(r, arena_strndup(&r->arena, f, strlen(f) - 4), png);
+}
+
 static int h_badge_json(struct req *r)
 {
-	return h_badge(r, false);
+	return send_badge(r, r->param[0], false);
 }
 
 static int h_badge_jwt(struct req *r)
 {
-	return h_badge(r, true);
+	return send_badge(r, r->param[0], true);
 }
 
 static void bulk_form(struct req *r, struct buf *b)
@@ -629,6 +704,10 @@ const struct route cert_routes[] = {
     {"GET", "/verify/:code", 0, h_verify, 0},
     {"GET", "/certificates/public-key", 0, h_pubkey, 0},
     {"GET", "/certificates/public-key.json", 0, h_pubkey_json, 0},
+    {"GET", "/.well-known/jwks.json", 0, h_jwks, 0},
+    {"GET", "/.well-known/did.json", 0, h_did, 0},
+    {"GET", "/issuer", 0, h_issuer, 0},
+    {"GET", "/certificates/revocations", 0, h_revocations, 0},
     {"GET", "/certificates", ROLE_ANY, h_mine, 0},
     {"GET", "/certificates/bulk", ROLE_MANAGER | ROLE_ADMIN, h_bulk, 0},
     {"GET", "/certificates/:serial/badge.json", ROLE_ANY, h_badge_json, 0},
@@ -668,6 +747,7 @@ static const struct msg cert_msgs[] = {
     {"Code", "លេខកូដ"},
     {"Check another code", "ពិនិត្យលេខកូដផ្សេងទៀត"},
     {"The signing key is not available.", "កូនសោចុះហត្ថលេខាមិនអាចប្រើបានទេ។"},
+    {"The list of revoked certificates cannot be read right now.", "មិនអាចអានបញ្ជីវិញ្ញាបនបត្រដែលត្រូវបានដកហូតបានទេនៅពេលនេះ។"},
     {"This server cannot verify certificates right now because of a problem in its setup. This says nothing about "
      "the certificate. Please try again later, or contact the issuer.",
      "ម៉ាស៊ីនមេនេះមិនអាចផ្ទៀងផ្ទាត់វិញ្ញាបនបត្របានទេនៅពេលនេះ ដោយសារបញ្ហាក្នុងការរៀបចំរបស់វា។ "

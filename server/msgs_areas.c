@@ -1,5 +1,6 @@
 /* Each area adds its message table here: i18n_register(table, n). */
 #include "lib/i18n.h"
+#include "server/h_api.h"
 #include "server/h_certs.h"
 #include "server/h_learn.h"
 #include "server/h_quiz.h"
@@ -15,4 +16,5 @@ void server_area_messages_register(void)
 	quiz_messages_register();
 	cert_messages_register();
 	http_messages_register();
+	api_messages_register();
 }

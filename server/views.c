@@ -255,14 +255,24 @@ void notice(struct buf *b, const char *kind, const char *text)
 	buf_puts(b, "</div>");
 }
 
+const char *resp_error_lang(struct req *r)
+{
+	const char *q = req_query(r, "lang");
+	if (q && i18n_known(q))
+		return q;
+	const char *al = req_header(r, "Accept-Language");
+	return al && *al ? i18n_negotiate(al) : "en";
+}
+
 int resp_error(struct req *r, int status, const char *msg)
 {
 	if (status >= 500 && !r->cause)
 		r->cause = arena_strdup(&r->arena, msg);
 	struct buf b = BUF_INIT;
 	if (r->api) {
+		/* Every API error in one language, whichever the caller passed: the request's. */
 		buf_puts(&b, "{\"error\":");
-		buf_json_str(&b, msg);
+		buf_json_str(&b, tr(resp_error_lang(r), i18n_english(msg)));
 		buf_puts(&b, "}");
 		int rc = resp_json(r, status, &b);
 		buf_release(&b);

@@ -22,8 +22,14 @@ void page_begin_preview(struct req *r, struct buf *b, const char *title);
 void page_end(struct req *r, struct buf *b);
 /* Sends b as a page with status. */
 int page_send(struct req *r, int status, struct buf *b);
-/* An error: a small HTML page, or {"error": msg} under /api/. msg is shown as-is (escaped). */
+/*
+ * An error: a small HTML page, msg shown as-is (escaped); or under /api/ {"error": msg} in the language
+ * of resp_error_lang() (msg, in English or in any language of the catalogue, is looked up there; a text
+ * not in the catalogue is sent as it is).
+ */
 int resp_error(struct req *r, int status, const char *msg);
+/* The language of API errors: ?lang=, else the request's Accept-Language, else English (never the account's). */
+const char *resp_error_lang(struct req *r);
 
 /* Shorthand for tr(r->lang, en). */
 const char *T(struct req *r, const char *en);

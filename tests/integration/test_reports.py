@@ -126,8 +126,13 @@ def parse_csv(body):
     assert body.startswith(b"\xef\xbb\xbf"), "no byte-order mark"
     text = body[3:].decode("utf-8")
     assert text.startswith(HEADER + "\r\n"), text[:200]
-    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    rows = [{k: csv_code(v) for k, v in r.items()} for r in csv.DictReader(io.StringIO(text, newline=""))]
     return {(r["org_code"], r["course_id"], r["sex"]): r for r in rows}
+
+
+def csv_code(v):
+    """A code written for spreadsheets as the text formula ="0012", as a script reads it back."""
+    return v[2:-1].replace('""', '"') if v.startswith('="') and v.endswith('"') else v
 
 
 def figures(row):

@@ -389,6 +389,10 @@ def test_csv_formula_injection_in_exports():
         assert r.status == 200, "/reports.csv: %d" % r.status
         cells = _csv_cells(r.text)
         for cell in cells:
+            # The one formula Sala writes: a code starting with a digit as a string constant, ="1701"
+            # (so a spreadsheet keeps its zeros); nothing in it is evaluated.
+            if re.match(r'^="[0-9][^"]*"$', cell):
+                continue
             assert not cell[:1] in ("=", "+", "@", "\t", "\r") and not re.match(r"^-[^0-9]", cell), \
                 "formula cell in /reports.csv: %r" % cell
         assert any(c.startswith("'=cmd") for c in cells) or any(c.startswith("'+1") for c in cells), \

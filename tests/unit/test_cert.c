@@ -51,7 +51,9 @@ static int jwt_verify(const char *jwt, const unsigned char pk[crypto_sign_PUBLIC
 	buf_grow(&h, hl);
 	int rc = sodium_base642bin((unsigned char *)h.data, hl, jwt, hl, NULL, &h.len, NULL, B64URL);
 	buf_add(&h, "", 0);
-	bool eddsa = rc == 0 && strstr(buf_str(&h), "\"alg\":\"EdDSA\"") != NULL;
+	bool eddsa = rc == 0 && strstr(buf_str(&h), "\"alg\":\"EdDSA\"") != NULL &&
+		     strstr(buf_str(&h), "\"typ\":\"JWT\"") != NULL &&
+		     strstr(buf_str(&h), "\"kid\":\"http://127.0.0.1:8080/.well-known/jwks.json#") != NULL;
 	buf_release(&h);
 	if (!eddsa)
 		return err_set(e, "the JWS header does not say alg EdDSA");
@@ -498,7 +500,17 @@ static void test_jwt(void **state)
 	assert_int_equal(cert_key_load(f->db, sk, pk, &e), 0);
 	assert_int_equal(jwt_verify(buf_str(&jwt), pk, &payload, &e), 0);
 	cert_badge_json(f->db, &c, &json);
-	assert_string_equal(buf_str(&payload), buf_str(&json));
+	/* The payload is the credential with the OB 3.0 VC-JWT claims added (iss, jti, nbf, sub). */
+	assert_true(payload.len > json.len);
+	assert_memory_equal(payload.data, json.data, json.len - 1);
+	char claims[256];
+	snprintf(claims, sizeof claims,
+		 ",\"iss\":\"http://127.0.0.1:8080/issuer\",\"jti\":\"http://127.0.0.1:8080/verify/%s\",\"nbf\":%lld,"
+		 "\"sub\":\"urn:uuid:",
+		 c.code, (long long)c.issued_at);
+	assert_ptr_equal(strstr(buf_str(&payload), claims), buf_str(&payload) + json.len - 1);
+	assert_non_null(strstr(buf_str(&json), "\"credentialSubject\":{\"id\":\"urn:uuid:"));
+	assert_non_null(strstr(buf_str(&json), "\"type\":\"1EdTechRevocationList\""));
 	assert_non_null(strstr(buf_str(&json), "\"OpenBadgeCredential\""));
 	assert_non_null(strstr(buf_str(&json), "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"));
 	/* Change one character of the payload part: the signature fails. */

@@ -189,6 +189,31 @@ static void test_csv_write_neutralises_formulas(void **state)
 	}
 }
 
+/* Codes a spreadsheet would turn into numbers or dates are text formulas; the rest as any field. */
+static void test_csv_codes_stay_text(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"0012", "\"=\"\"0012\"\"\""},
+	    {"05", "\"=\"\"05\"\"\""},
+	    {"171001", "\"=\"\"171001\"\"\""},
+	    {"1-2", "\"=\"\"1-2\"\"\""},
+	    {"1\"x", "\"=\"\"1\"\"\"\"x\"\"\""},
+	    {"T501", "T501"},
+	    {"cyber-awareness", "cyber-awareness"},
+	    {"", ""},
+	    {"=1+1", "\"'=1+1\""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct buf b = BUF_INIT;
+		csv_put_code(&b, cases[i].in);
+		assert_string_equal(buf_str(&b), cases[i].out);
+		buf_release(&b);
+	}
+}
+
 static const struct msg test_msgs[] = {{"Hello", "សួស្តី"}, {"Untranslated", ""}};
 
 static void test_i18n(void **state)
@@ -970,6 +995,7 @@ int main(void)
 	    cmocka_unit_test(test_csv_parse),
 	    cmocka_unit_test(test_csv_errors),
 	    cmocka_unit_test(test_csv_write_neutralises_formulas),
+	    cmocka_unit_test(test_csv_codes_stay_text),
 	    cmocka_unit_test(test_i18n),
 	    cmocka_unit_test(test_err_truncates_on_utf8_boundary),
 	    cmocka_unit_test(test_log_values_are_quoted_when_needed),
