@@ -363,6 +363,40 @@ static void check_listen(struct doctor *d, struct db *db, const char *listen)
 	free(addr);
 }
 
+/*
+ * A PostgreSQL database: reachable and of this schema, the key file (there is no default beside a file),
+ * settings, demo accounts and listen address as on SQLite. Its files, free space and backups belong to
+ * the PostgreSQL server (pg_dump makes the backups): they are not checked here.
+ */
+static void check_pg(struct doctor *d, const char *listen, const char *who)
+{
+	struct err e;
+	struct db *db = db_open(d->db, &e);
+	if (!db) {
+		problem(d, "database",
+			"check the URI, and that the PostgreSQL server runs and accepts this user (pg_isready)", "%s",
+			e.msg);
+		return;
+	}
+	ok("database", "'%s' (schema %d, PostgreSQL), checked as %s", d->db, db_schema_version(), who);
+	if (cert_key_given()) {
+		check_key(d);
+	} else {
+		char *fix =
+		    xasprintf("SALA_KEY=/var/lib/sala/sala.key sala doctor%s   (the key file the server is given "
+			      "with --key)",
+			      d->dbflag);
+		problem(d, "key", fix, "a PostgreSQL database keeps no signing key: name its file with $SALA_KEY");
+		free(fix);
+	}
+	ok("integrity", "PostgreSQL checks its own pages");
+	check_settings(d, db);
+	check_demo(d, db);
+	check_listen(d, db, listen);
+	db_close(db);
+	ok("backup", "PostgreSQL's backups are pg_dump's (docs/operations.md): not checked here");
+}
+
 static long num_arg(const char *flag, const char *v, long max)
 {
 	char *end;
@@ -390,6 +424,10 @@ static int cmd_doctor(struct cmd_args *a)
 	struct stat st;
 	char who[64], owner[64];
 	user_name(geteuid(), who, sizeof who);
+	if (db_is_uri(d.db)) {
+		check_pg(&d, listen, who);
+		goto done;
+	}
 	if (stat(d.db, &st) < 0) {
 		char *fix = xasprintf("sala init%s   (an empty site; or restore a backup)", dbflag);
 		problem(&d, "database", fix, "no database at '%s'", d.db);

@@ -178,7 +178,9 @@ static int set_error(struct pg_conn *c, int code, const char *msg)
 	c->code = code;
 	if (code == DB_UNAVAILABLE)
 		db_unreachable = true;
-	snprintf(c->msg, sizeof c->msg, "%s", msg ? msg : "unknown error");
+	/* A lock wait given up says so in SQLite's words, so that logs and /healthz read alike on both engines. */
+	snprintf(c->msg, sizeof c->msg, "%s%s", code == DB_BUSY ? "database is locked: " : "",
+		 msg ? msg : "unknown error");
 	size_t n = strlen(c->msg);
 	while (n && (c->msg[n - 1] == '\n' || c->msg[n - 1] == ' '))
 		c->msg[--n] = '\0';

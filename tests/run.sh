@@ -62,12 +62,28 @@ for t in build/san/tests/test_*; do
 	count "unit/$name" "$log/$name" "$rc"
 done
 
-# Integration tests: the real server on 127.0.0.1, ephemeral ports.
+# Integration tests: the real server on 127.0.0.1, ephemeral ports, the same tests on both database
+# engines (SQLite, and PostgreSQL in a throwaway cluster that run.py starts and removes) in one queue,
+# counted per engine. The tests marked @sqlite_only are skipped on PostgreSQL, with their reasons.
 t0=$(date +%s)
-python3 tests/integration/run.py > "$log/integration" 2>&1
+python3 tests/integration/run.py --engine sqlite,pg > "$log/integration" 2>&1
 rc=$?
-grep -E "^(FAIL|ERROR)" -A 12 "$log/integration" | head -n 200
-count integration "$log/integration" "$rc" "$(($(date +%s) - t0))"
+secs=$(($(date +%s) - t0))
+grep -E "^(\[[a-z]+\] )?(FAIL|ERROR)" -A 12 "$log/integration" | head -n 200
+sed -n '/^skipped on pg:/,/^[^ ]/p' "$log/integration" | grep -v "^engine "
+for engine in sqlite pg; do
+	sed -n "s/^engine $engine: //p" "$log/integration" > "$log/integration-$engine"
+	# A run that ended before its counts (the cluster did not start...) counts as failed.
+	[ -s "$log/integration-$engine" ] || tail -n 30 "$log/integration" > "$log/integration-$engine"
+	erc=0
+	grep -q ", 0 failed$" "$log/integration-$engine" || erc=$rc
+	count "integration-$engine" "$log/integration-$engine" "$erc" "$secs"
+done
+if [ "$rc" -ne 0 ] && grep -q ", 0 failed$" "$log/integration-sqlite" && grep -q ", 0 failed$" "$log/integration-pg"; then
+	echo "suite integration: exit status $rc with no failed test"
+	tail -n 30 "$log/integration"
+	failed=$((failed + 1))
+fi
 
 # Browser tests (Chromium through Playwright).
 if [ -x tests/e2e/run.sh ]; then

@@ -156,10 +156,13 @@ def drop_db(db):
         _keys.pop(db, None)
 
 
-def _qmark(sql):
-    """sqlite3's "?" placeholders as psycopg2's "%s" (and a literal "%" as "%%"), outside quoted text."""
-    out, quote = [], None
-    for ch in sql:
+def _qmark(sql, params=()):
+    """sqlite3's placeholders ("?", or numbered "?N") as psycopg2's ("%s", or "%(pN)s" with a dict of the
+    parameters), and a literal "%" as "%%", outside quoted text. Returns (sql, parameters)."""
+    out, quote, numbered, i = [], None, False, 0
+    while i < len(sql):
+        ch = sql[i]
+        i += 1
         if quote:
             if ch == quote:
                 quote = None
@@ -168,12 +171,23 @@ def _qmark(sql):
             quote = ch
             out.append(ch)
         elif ch == "?":
-            out.append("%s")
+            n = ""
+            while i < len(sql) and sql[i].isdigit():
+                n += sql[i]
+                i += 1
+            if n:
+                numbered = True
+                out.append("%%(p%s)s" % n)
+            else:
+                out.append("%s")
         elif ch == "%":
             out.append("%%")
         else:
             out.append(ch)
-    return "".join(out)
+    params = tuple(params)
+    if numbered:
+        params = {"p%d" % (k + 1): v for k, v in enumerate(params)}
+    return "".join(out), params
 
 
 class PgConnection:
@@ -186,13 +200,19 @@ class PgConnection:
 
     def execute(self, sql, params=()):
         cur = self.con.cursor()
-        cur.execute(_qmark(sql), tuple(params))
+        cur.execute(*_qmark(sql, params))
         return cur
 
     def executemany(self, sql, seq):
         cur = self.con.cursor()
-        cur.executemany(_qmark(sql), [tuple(p) for p in seq])
+        seq = [_qmark(sql, p) for p in seq]
+        if seq:
+            cur.executemany(seq[0][0], [p for _, p in seq])
         return cur
+
+    def executescript(self, sql):
+        """Runs several statements, no parameters (nothing is rewritten)."""
+        self.con.cursor().execute(sql)
 
     def commit(self):
         pass

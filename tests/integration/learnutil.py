@@ -94,10 +94,10 @@ def _seed(srv):
     now = int(time.time())
 
     def pkg(cid, lang, title, summary, items):
-        db.execute("INSERT OR IGNORE INTO courses(id, created_at) VALUES (?, ?)", (cid, now))
+        db.execute("INSERT INTO courses(id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (cid, now))
         pid = db.execute("INSERT INTO packages(course_id, language, version, version_num, title, summary, minutes, "
-                         "search_text, active, imported_at) VALUES (?, ?, '1.0.0', 10000, ?, ?, 60, ?, 1, ?)",
-                         (cid, lang, title, summary, (title + " " + summary).lower(), now)).lastrowid
+                         "search_text, active, imported_at) VALUES (?, ?, '1.0.0', 10000, ?, ?, 60, ?, 1, ?) "
+                         "RETURNING id", (cid, lang, title, summary, (title + " " + summary).lower(), now)).fetchone()[0]
         for i, (typ, path, t, html, kind) in enumerate(items):
             db.execute("INSERT INTO items(package_id, position, type, path, title, html, quiz_kind, etag) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (pid, i, typ, path, t, html, kind, "%064x" % (pid * 100 + i)))

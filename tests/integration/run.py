@@ -1,10 +1,13 @@
 """Runs every test_* function of tests/integration/test_*.py; last line "N passed, N failed".
-Usage: run.py [--engine sqlite|pg] [-j N] [PATTERN]  (only tests whose module:name contains PATTERN).
+Usage: run.py [--engine sqlite|pg|sqlite,pg] [-j N] [PATTERN]  (only tests whose module:name contains
+PATTERN).
 
 --engine (default: the SALA_TEST_ENGINE environment variable, else sqlite) chooses the database engine
 every test's servers use (harness.py). On pg, SALA_TEST_PG names a running cluster; without it run.py
 starts a throwaway one with tests/pg/cluster.sh and stops it at the end. Tests marked @sqlite_only are
-skipped there, and counted with their reasons before the last line.
+skipped there, and counted with their reasons before the last line. With both engines, every test runs
+on each, in one queue (the lines of PostgreSQL's runs start with "[pg]"), and each engine's count is
+printed ("engine pg: N passed, N failed") before the total.
 
 With -j N (default: the SALA_TEST_JOBS environment variable, else 1) N tests run at once, each in a
 process of its own (every server a test starts has its own port, directory and database, so tests
@@ -104,69 +107,86 @@ def main():
         print("%d passed, %d failed" % (p, f))
         sys.exit(1 if f else 0)
 
-    engine = os.environ.get("SALA_TEST_ENGINE") or "sqlite"
-    if engine not in ("sqlite", "pg"):
-        sys.exit("run.py: --engine must be sqlite or pg, not %r" % engine)
+    engines = (os.environ.get("SALA_TEST_ENGINE") or "sqlite").split(",")
+    if [e for e in engines if e not in ("sqlite", "pg")] or len(set(engines)) != len(engines):
+        sys.exit("run.py: --engine must be sqlite, pg or sqlite,pg, not %r" % ",".join(engines))
     cluster = None
-    if engine == "pg" and not os.environ.get("SALA_TEST_PG"):
+    if "pg" in engines and not os.environ.get("SALA_TEST_PG"):
         out = subprocess.run([os.path.join(here, "..", "pg", "cluster.sh"), "start"], capture_output=True, text=True)
         if out.returncode != 0:
             sys.exit("run.py: cannot start a PostgreSQL cluster: " + out.stderr.strip())
         cluster, uri = out.stdout.split()
         os.environ["SALA_TEST_PG"] = uri
     try:
-        rc = run_all(paths, pattern, jobs, engine)
+        if len(engines) == 1 and jobs == 1:
+            rc = run_here(paths, pattern, engines[0])
+        else:
+            rc = run_pool(paths, pattern, jobs, engines)
     finally:
         if cluster:
             subprocess.run([os.path.join(here, "..", "pg", "cluster.sh"), "stop", cluster])
     sys.exit(rc)
 
 
-def run_all(paths, pattern, jobs, engine):
-    """Runs the tests; prints the summary; returns the exit status."""
-    names = [os.path.basename(p)[:-3] for p in paths]
-    if jobs == 1:
-        passed = failed = 0
-        skipped = []
-        for n in names:
-            p, f = run_module(os.path.join(here, n + ".py"), pattern, skipped=skipped)
-            passed += p
-            failed += f
-        print_skipped(skipped, engine)
-        print("%d passed, %d failed" % (passed, failed))
-        return 1 if failed else 0
+def run_here(paths, pattern, engine):
+    """Runs the tests one after another in this process; prints the summary; returns the exit status."""
+    os.environ["SALA_TEST_ENGINE"] = engine
+    passed = failed = 0
+    skipped = []
+    for path in paths:
+        p, f = run_module(path, pattern, skipped=skipped)
+        passed += p
+        failed += f
+    print_skipped(skipped, engine)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
 
-    # Parallel: make the shared demo template once, then N workers.
+
+def run_pool(paths, pattern, jobs, engines):
+    """Runs each test in a process of its own, jobs at a time, on every engine of engines in one queue (the
+    servers' waits of one engine's tests overlap the other's); prints each engine's summary ("engine pg: N
+    passed, N failed") and then the total; returns the exit status."""
+    os.environ["SALA_TEST_ENGINE"] = engines[0]
     import harness
+    names = [os.path.basename(p)[:-3] for p in paths]
+    # The shared demo template of each engine, made once before the workers start.
     tdir = tempfile.mkdtemp(prefix="sala-template-")
-    template = harness.make_template(tdir)
-    env = dict(os.environ, SALA_TEST_TEMPLATE=template, SALA_TEST_TEMPLATE_KEY=harness.template_key(template))
+    envs, templates = {}, []
+    for engine in engines:
+        harness.ENGINE = engine
+        os.makedirs(os.path.join(tdir, engine))
+        template = harness.make_template(os.path.join(tdir, engine))
+        templates.append(template)
+        envs[engine] = dict(os.environ, SALA_TEST_ENGINE=engine, SALA_TEST_TEMPLATE=template,
+                            SALA_TEST_TEMPLATE_KEY=harness.template_key(template))
 
-    tests = []  # (module, function): each runs in a process of its own
+    tests = []  # (engine, module, function): each runs in a process of its own
     for n in names:
         src = open(os.path.join(here, n + ".py"), encoding="utf-8").read()
         for line in src.splitlines():
             if line.startswith("def test_"):
                 fn = line[4:].split("(")[0].strip()
                 if pattern in "%s:%s" % (n, fn):
-                    tests.append((n, fn))
-    order = sorted(tests, key=lambda t: -WEIGHT_HINT.get(t[0], 10))
+                    tests.extend((engine, n, fn) for engine in engines)
+    order = sorted(tests, key=lambda t: -WEIGHT_HINT.get(t[1], 10))
+
     def is_alone(t):
-        return t[0] in ALONE or "%s:%s" % t in ALONE
+        return t[1] in ALONE or "%s:%s" % t[1:] in ALONE
     together = [t for t in order if not is_alone(t)]
     alone = [t for t in order if is_alone(t)]
     results = {}
-    skipped = []
+    skipped = {engine: [] for engine in engines}
     t0 = time.time()
+    tag = (lambda e: "[%s] " % e) if len(engines) > 1 else (lambda e: "")
 
     def start(t):
         out = tempfile.TemporaryFile(mode="w+")
-        proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--module", t[0], "%s:%s" % t],
-                                stdout=out, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--module", t[1], "%s:%s" % t[1:]],
+                                stdout=out, stderr=subprocess.STDOUT, env=envs[t[0]])
         return proc, out
 
     def collect(t, proc, out):
-        n = "%s:%s" % t
+        n = "%s:%s" % t[1:]
         proc.wait()
         out.seek(0)
         text = out.read()
@@ -180,10 +200,11 @@ def run_all(paths, pattern, jobs, engine):
         if proc.returncode != 0 and f == 0:
             f = 1
             text += "\nFAIL %s: exit status %d with no failed test\n" % (n, proc.returncode)
-        body = "\n".join(l for l in text.splitlines() if not (l.endswith(" failed") and " passed, " in l))
+        body = "\n".join((tag(t[0]) + l if l.startswith(("ok ", "FAIL ", "skip ")) else l)
+                         for l in text.splitlines() if not (l.endswith(" failed") and " passed, " in l))
         for m in re.finditer(r"^skip (\S+) \(sqlite only: (.*)\)$", text, re.M):
-            skipped.append((m.group(1), m.group(2)))
-        results[n] = (p, f, body)
+            skipped[t[0]].append((m.group(1), m.group(2)))
+        results[t] = (p, f, body)
         print(body)
         sys.stdout.flush()
 
@@ -201,13 +222,19 @@ def run_all(paths, pattern, jobs, engine):
         proc, out = start(t)
         collect(t, proc, out)
 
+    print("integration (%s): %d tests in %.0f s, %d at a time" % (
+        ", ".join(engines), len(results), time.time() - t0, jobs))
+    for engine in engines:
+        print_skipped(skipped[engine], engine)
+    for engine in engines:
+        mine = [r for t, r in results.items() if t[0] == engine]
+        print("engine %s: %d passed, %d failed" % (engine, sum(r[0] for r in mine), sum(r[1] for r in mine)))
     passed = sum(r[0] for r in results.values())
     failed = sum(r[1] for r in results.values())
-    print("integration (%s): %d tests in %.0f s, %d at a time" % (engine, len(results), time.time() - t0, jobs))
-    print_skipped(skipped, engine)
     print("%d passed, %d failed" % (passed, failed))
-    if harness.is_pg(template):
-        harness.drop_db(template)
+    for template in templates:
+        if harness.is_pg(template):
+            harness.drop_db(template)
     shutil.rmtree(tdir, ignore_errors=True)
     return 1 if failed else 0
 

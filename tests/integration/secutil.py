@@ -119,8 +119,10 @@ def snapshot(path):
             if t in VOLATILE:
                 continue
             h = hashlib.sha256()
-            for row in con.execute('SELECT * FROM "%s" ORDER BY 1' % t.replace('"', '""')):
-                h.update(repr(row).encode())
+            rows = con.execute('SELECT * FROM "%s"' % t.replace('"', '""')).fetchall()
+            # Sorted here (rows that tie on a first column come in any order); PostgreSQL's bytea as bytes.
+            for r in sorted(repr(tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)) for row in rows):
+                h.update(r.encode())
             out[t] = h.hexdigest()
         return out
     finally:

@@ -19,15 +19,18 @@ def setup_course(srv, title="Digital Safety · សុវត្ថិភាពឌ
     """Inserts a course, an active package and completed enrolments straight into the database
     (the completion code of the quiz area is not needed for these tests)."""
     db = connect(srv.db)
-    db.execute("INSERT OR IGNORE INTO courses(id, created_at) VALUES (?, 0)", (COURSE,))
-    db.execute("INSERT OR IGNORE INTO packages(course_id, language, version, version_num, title, certificate, "
-               "imported_at, active) VALUES (?, 'km', '1.0.0', 10000, ?, 1, 0, 1)", (COURSE, title))
-    db.execute("INSERT OR REPLACE INTO settings(key, value) VALUES ('base_url', ?)",
-               ("http://127.0.0.1:%d" % srv.port,))
+    db.execute("INSERT INTO courses(id, created_at) VALUES (?, 0) ON CONFLICT DO NOTHING", (COURSE,))
+    db.execute("INSERT INTO packages(course_id, language, version, version_num, title, certificate, "
+               "imported_at, active) VALUES (?, 'km', '1.0.0', 10000, ?, 1, 0, 1) ON CONFLICT DO NOTHING",
+               (COURSE, title))
+    db.execute("INSERT INTO settings(key, value) VALUES ('base_url', ?) "
+               "ON CONFLICT (key) DO UPDATE SET value = excluded.value", ("http://127.0.0.1:%d" % srv.port,))
     for u in users:
         uid = db.execute("SELECT id FROM users WHERE username = ?", (u,)).fetchone()[0]
-        db.execute("INSERT OR REPLACE INTO enrolments(user_id, course_id, enrolled_at, started_at, completed_at, "
-                   "best_final) VALUES (?, ?, 1767000000, 1767000000, 1767600000, ?)", (uid, COURSE, score))
+        db.execute("INSERT INTO enrolments(user_id, course_id, enrolled_at, started_at, completed_at, best_final) "
+                   "VALUES (?, ?, 1767000000, 1767000000, 1767600000, ?) ON CONFLICT (user_id, course_id) DO UPDATE "
+                   "SET enrolled_at = excluded.enrolled_at, started_at = excluded.started_at, "
+                   "completed_at = excluded.completed_at, best_final = excluded.best_final", (uid, COURSE, score))
     db.commit()
     db.close()
 

@@ -10,7 +10,7 @@ from harness import ENGINE, connect, demo_db, sala, sqlite_only
 
 
 def doctor(db, *args):
-    p = sala("doctor", "--db", db, *args)
+    p = sala("doctor", *args, db=db)
     problems = re.findall(r"^PROBLEM\s+(\S+)\s+(.*)\n\s+fix: (.*)$", p.stdout, re.M)
     return p, problems
 
@@ -103,12 +103,20 @@ def test_demo_database_and_missing_files():
     assert fixes["admin"].startswith("sala user add --db %s --username NAME" % db), fixes["admin"]
     assert "; then: sala user disable admin --db %s" % db in fixes["admin"], fixes["admin"]
     assert fixes["learner"].startswith("sala user disable learner --db %s" % db), fixes["learner"]
-    assert ("backup", "cannot open the backup folder '%s': No such file or directory" % os.path.join(d, "none")) in \
-        [(c, m) for c, m, _ in problems], problems
+    if ENGINE == "sqlite":
+        assert ("backup", "cannot open the backup folder '%s': No such file or directory" % os.path.join(d, "none")) \
+            in [(c, m) for c, m, _ in problems], problems
+    else:  # PostgreSQL's backups are pg_dump's; its key is a file named by $SALA_KEY, checked like SQLite's
+        assert not [c for c, _, _ in problems if c in ("backup", "key")], problems
+        assert re.search(r"^ok\s+key\s", p.stdout, re.M) and re.search(r"^ok\s+backup\s", p.stdout, re.M), p.stdout
     assert not [c for c, _, _ in problems if c == "listen"], "a bare port is loopback: %s" % problems
     n = len(problems)
     assert re.search(r"^%d problems found$" % n, p.stdout, re.M), p.stdout
     if ENGINE != "sqlite":
+        # Without $SALA_KEY a PostgreSQL database's key cannot be found: said so, with the fix.
+        p = sala("doctor", "--backups", d, "--listen", "8080", db=db, env={"SALA_KEY": ""})
+        assert p.returncode == 1 and re.search(r"^PROBLEM\s+key\s+a PostgreSQL database keeps no signing key",
+                                               p.stdout, re.M), p.stdout
         return
     # No database file: one problem, and nothing is created.
     missing = os.path.join(d, "nothing.db")

@@ -23,6 +23,8 @@ start)
 	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
 	as_pg "$BIN/initdb" -D "$dir/data" -U sala --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
 		{ cat "$dir/initdb.log" >&2; rm -rf "$dir"; exit 1; }
+	# Room for the parallel integration tests: every server keeps a pool of connections (100 is the default).
+	echo "max_connections = 500" >>"$dir/data/postgresql.conf"
 	port=$(free_port)
 	echo "$port" >"$dir/port"
 	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir/port"
