@@ -218,11 +218,14 @@ static int code_of(PGconn *conn, const PGresult *r)
 /*
  * Session settings of every (re)connection: acknowledged commits are on disk, and a statement waits
  * for another session's lock about as long as SQLite's busy handler waits (then DB_BUSY), never forever.
+ * Prepared statements are planned for their values each time (plan_cache_mode): a generic plan made
+ * while a table was small (a seq scan of 26 org units) would otherwise be kept while an import in one
+ * transaction grows it to 100,000 rows, making the import quadratic.
  */
 static int session_setup(struct pg_conn *c)
 {
 	PGresult *r = PQexec(c->c, "SET synchronous_commit = on; SET client_min_messages = warning; "
-				   "SET lock_timeout = '10s'");
+				   "SET lock_timeout = '10s'; SET plan_cache_mode = force_custom_plan");
 	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
 		set_error(c, code_of(c->c, r), PQresultErrorMessage(r));
