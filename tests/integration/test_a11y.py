@@ -4,10 +4,9 @@ device, keyboard-scrollable tables, chart labels as text and language of parts. 
 tests/e2e/a11y.mjs."""
 import os
 import re
-import sqlite3
 from html.parser import HTMLParser
 
-from harness import SRC, Server, sala
+from harness import SRC, Server, connect, sala
 from test_certs import issue, setup_course
 
 QUIZ_COURSE = os.path.join(SRC, "tests", "data", "quiz", "course")
@@ -15,7 +14,7 @@ FINAL = "/courses/quiz-test/quiz/quizzes/final.md"
 
 
 def q(srv, sql, *args):
-    db = sqlite3.connect(srv.db, timeout=10)
+    db = connect(srv.db, timeout=10)
     try:
         return db.execute(sql, args).fetchall()
     finally:

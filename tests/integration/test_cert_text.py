@@ -27,16 +27,20 @@ GOLDEN = os.path.join(SRC, "tests", "data", "certs")
 def setup_course(srv, course=COURSE, title="Digital Safety · សុវត្ថិភាពឌីជីថល", language="km", users=("learner",),
                  valid_years=0, completed_at=1767600000):
     db = connect(srv.db)
-    db.execute("INSERT OR IGNORE INTO courses(id, created_at) VALUES (?, 0)", (course,))
-    db.execute("INSERT OR IGNORE INTO packages(course_id, language, version, version_num, title, certificate, "
-               "imported_at, active, certificate_valid_years) VALUES (?, ?, '1.0.0', 10000, ?, 1, 0, 1, ?)",
+    db.execute("INSERT INTO courses(id, created_at) VALUES (?, 0) ON CONFLICT DO NOTHING", (course,))
+    db.execute("INSERT INTO packages(course_id, language, version, version_num, title, certificate, "
+               "imported_at, active, certificate_valid_years) VALUES (?, ?, '1.0.0', 10000, ?, 1, 0, 1, ?) "
+               "ON CONFLICT DO NOTHING",
                (course, language, title, valid_years))
-    db.execute("INSERT OR REPLACE INTO settings(key, value) VALUES ('base_url', ?)",
+    db.execute("INSERT INTO settings(key, value) VALUES ('base_url', ?) "
+               "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                ("http://127.0.0.1:%d" % srv.port,))
     for u in users:
         uid = db.execute("SELECT id FROM users WHERE username = ?", (u,)).fetchone()[0]
-        db.execute("INSERT OR REPLACE INTO enrolments(user_id, course_id, enrolled_at, started_at, completed_at, "
-                   "best_final) VALUES (?, ?, ?, ?, ?, 90)", (uid, course, completed_at, completed_at, completed_at))
+        db.execute("INSERT INTO enrolments(user_id, course_id, enrolled_at, started_at, completed_at, "
+                   "best_final) VALUES (?, ?, ?, ?, ?, 90) ON CONFLICT (user_id, course_id) DO UPDATE SET "
+                   "enrolled_at = excluded.enrolled_at, started_at = excluded.started_at, "
+                   "completed_at = excluded.completed_at, best_final = excluded.best_final", (uid, course, completed_at, completed_at, completed_at))
     db.commit()
     db.close()
 

@@ -4,7 +4,7 @@ import os
 import shutil
 import tempfile
 
-from harness import demo_db, drop_db, sala
+from harness import ENGINE, demo_db, drop_db, sala
 from secutil import snapshot
 
 # (arguments, exit status, text the message must contain)
@@ -87,6 +87,8 @@ def test_bad_arguments_are_refused_by_name_and_change_nothing():
         files = sorted(os.listdir(tmp))
         problems = []
         for args, status, text in CASES:
+            if ENGINE == "pg" and args[0] == "backup":
+                continue  # sala backup copies SQLite files; on PostgreSQL it names pg_dump (test_pg_ops)
             args = [a.replace("{tmp}", tmp) for a in args]
             text = text.replace("{tmp}", tmp)
             p = sala(*args, db=db, input="")

@@ -38,11 +38,11 @@ def ctx():
         c = connect(Ctx.srv.db)
         code, en, km, parent = ZERO_UNIT
         pid, ppath = c.execute("SELECT id, path FROM org_units WHERE code = ?", (parent,)).fetchone()
-        cur = c.execute("INSERT INTO org_units(code, name_en, name_km, parent_id, level) VALUES (?,?,?,?,?)",
-                        (code, en, km, pid, "district"))
-        c.execute("UPDATE org_units SET path = ? WHERE id = ?", (ppath + str(cur.lastrowid) + "/", cur.lastrowid))
+        oid = c.execute("INSERT INTO org_units(code, name_en, name_km, parent_id, level) VALUES (?,?,?,?,?) "
+                        "RETURNING id", (code, en, km, pid, "district")).fetchone()[0]
+        c.execute("UPDATE org_units SET path = ? WHERE id = ?", (ppath + str(oid) + "/", oid))
         uid = c.execute("INSERT INTO users(username, password_hash, full_name, sex, org_id, created_at) "
-                        "VALUES ('z1', 'x', 'Z1', 'female', ?, 0)", (cur.lastrowid,)).lastrowid
+                        "VALUES ('z1', 'x', 'Z1', 'female', ?, 0) RETURNING id", (oid,)).fetchone()[0]
         c.execute("INSERT INTO enrolments(user_id, course_id, enrolled_at, started_at, completed_at, best_final) "
                   "VALUES (?, 'rt-a', 1735700000, 1735800000, 1735900000, 88)", (uid,))
         c.commit()
