@@ -62,6 +62,10 @@ for t in build/san/tests/test_*; do
 	count "unit/$name" "$log/$name" "$rc"
 done
 
+# The integration suite's timing tests wait for the background suites to end (their .rc files).
+SALA_TEST_QUIET_FILES="${fuzz_pid:+$log/fuzz.rc} ${deploy_pid:+$log/deploy.rc}"
+export SALA_TEST_QUIET_FILES
+
 # Integration tests: the real server on 127.0.0.1, ephemeral ports, the same tests on both database
 # engines (SQLite, and PostgreSQL in a throwaway cluster that run.py starts and removes) in one queue,
 # counted per engine. The tests marked @sqlite_only are skipped on PostgreSQL, with their reasons.
