@@ -326,7 +326,7 @@ async function main() {
 		await page.fill('#f-code', ' ');
 		await page.fill('#f-name_en', ' ');
 		await Promise.all([page.waitForLoadState(), page.click('form[action="/admin/orgs"] button[type=submit]')]);
-		let f = await page.evaluate(described);
+		let f = await page.waitForFunction(() => document.activeElement && document.activeElement.id !== '', null, { timeout: 3000 }).catch(() => {}).then(() => page.evaluate(described));
 		check('org unit form: focus on the first error, aria-invalid, Khmer description', f.id === 'f-code' &&
 			f.invalid === 'true' && /[\u1780-\u17FF]/.test(f.text), JSON.stringify(f));
 		check('org unit form: what was typed is kept', (await page.inputValue('#f-name_km')) === 'ឃុំតេស្ត');
@@ -336,14 +336,14 @@ async function main() {
 			await page.goto(url(cert, 'en'));
 			await page.fill('#f-reason', '   ');
 			await Promise.all([page.waitForLoadState(), page.click('form[action$="/revoke"] button[type=submit]')]);
-			f = await page.evaluate(described);
+			f = await page.waitForFunction(() => document.activeElement && document.activeElement.id !== '', null, { timeout: 3000 }).catch(() => {}).then(() => page.evaluate(described));
 			check('revoke form: focus on the reason, aria-invalid, described', f.id === 'f-reason' && f.invalid === 'true' &&
 				f.text.length > 10, JSON.stringify(f));
 		} else {
 			check('revoke form: a certificate to revoke exists (the journey issues one)', false);
 		}
 		await page.goto(url('/verify?code=', 'km'));
-		f = await page.evaluate(described);
+		f = await page.waitForFunction(() => document.activeElement && document.activeElement.id !== '', null, { timeout: 3000 }).catch(() => {}).then(() => page.evaluate(described));
 		check('/verify with an empty code: focus on the field, with a Khmer message', f.id === 'f-code' &&
 			f.invalid === 'true' && /[\u1780-\u17FF]/.test(f.text), JSON.stringify(f));
 		await context.close();
@@ -375,7 +375,10 @@ async function main() {
 		const n = await page.locator('fieldset').count();
 		// Answer the first question only, by keyboard: Tab to its first choice, Space to pick it.
 		check('keyboard: Tab reaches the first answer', await tabTo(page, 'fieldset#q0 input'));
-		await page.keyboard.press('Space');
+		// The layout is shuffled per attempt: q0 may be a choice (Space picks it) or a text answer (typed).
+		const kind = await page.evaluate(() => document.activeElement && document.activeElement.type);
+		if (kind === 'radio' || kind === 'checkbox') await page.keyboard.press('Space');
+		else await page.keyboard.type('1');
 		check('keyboard: Tab reaches the submit button', await tabTo(page, 'main form button[type=submit]:not([formaction])'));
 		await Promise.all([page.waitForURL('**/submit'), page.keyboard.press('Enter')]);
 		await page.waitForLoadState();
@@ -384,7 +387,8 @@ async function main() {
 			marked: document.querySelectorAll('fieldset.unanswered').length,
 			role: document.querySelector('#unanswered') && document.querySelector('#unanswered').getAttribute('role'),
 			graded: !!document.querySelector('.status.right, .status.wrong'),
-			kept: document.querySelector('fieldset#q0 input:checked') !== null,
+			kept: document.querySelector('fieldset#q0 input:checked') !== null ||
+				[...document.querySelectorAll('fieldset#q0 input[type=text], fieldset#q0 textarea, fieldset#q0 select')].some((e) => e.value !== ''),
 		}));
 		check(`unanswered questions are listed before grading (${warn.listed} of ${n})`, warn.listed === n - 1 &&
 			warn.marked === n - 1 && warn.role === 'alert' && !warn.graded && warn.kept, JSON.stringify(warn));
