@@ -248,6 +248,22 @@ static int weight_problem(struct gift *g)
 	return -1;
 }
 
+/*
+ * One answer of a short-answer or numerical question, as Moodle reads it: "%W%answer#feedback"; *w keeps
+ * its value when no weight is given. 0, or -1 with the problem recorded.
+ */
+static int answer_part(struct gift *g, const char *part, enum quiz_fmt qf, double *w, struct ftext *ans,
+		       struct ftext *fb)
+{
+	char *a = trimmed(part);
+	const char *s = a;
+	int rc = weight(&s, w) < 0 ? weight_problem(g) : 0;
+	if (rc == 0)
+		comment(s, qf, ans, fb);
+	free(a);
+	return rc;
+}
+
 static int multichoice(struct gift *g, struct question *qu, const char *at, enum quiz_fmt qf)
 {
 	bool single = strchr(at, '=') != NULL;
@@ -396,17 +412,10 @@ static int shortanswer(struct gift *g, struct question *qu, const char *at, enum
 	int rc = 0;
 	double best = 0;
 	for (int k = 0; k < n && rc == 0; k++) {
-		char *a = trimmed(parts[k]);
-		const char *s = a;
 		double w = 1;
-		if (weight(&s, &w) < 0) {
-			rc = weight_problem(g);
-			free(a);
-			break;
-		}
 		struct ftext ans, fb;
-		comment(s, qf, &ans, &fb);
-		free(a);
+		if ((rc = answer_part(g, parts[k], qf, &w, &ans, &fb)) < 0)
+			break;
 		struct option *o = add_option(qu);
 		o->text = ans.text; /* compared as typed, never formatted */
 		o->html = quiz_text_html(o->text, false);
@@ -494,17 +503,10 @@ static int numerical(struct gift *g, struct question *qu, const char *at, enum q
 	int rc = 0;
 	double best = 0;
 	for (int k = 0; k < n && rc == 0; k++) {
-		char *a = trimmed(parts[k]);
-		const char *s = a;
 		double w = 1;
-		if (weight(&s, &w) < 0) {
-			rc = weight_problem(g);
-			free(a);
-			break;
-		}
 		struct ftext ans, fb;
-		comment(s, qf, &ans, &fb);
-		free(a);
+		if ((rc = answer_part(g, parts[k], qf, &w, &ans, &fb)) < 0)
+			break;
 		struct numeric *nu = &qu->nums[qu->nnums];
 		rc = numeric_spec(g, ans.text, nu);
 		free(ans.text);

@@ -18,14 +18,7 @@ int assessment_submitted_quizzes(struct db *db, struct arena *a, int64_t user_id
 	struct submitted_quiz *v = NULL;
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct submitted_quiz *grown = arena_alloc(a, cap * sizeof *grown);
-			if (len)
-				memcpy(grown, v, len * sizeof *v);
-			v = grown;
-		}
-		struct submitted_quiz *q = &v[len++];
+		struct submitted_quiz *q = ARENA_PUSH(a, v, len, cap, 16);
 		q->course_id = arena_strdup(a, db_col_text(st, 0));
 		q->item_path = arena_strdup(a, db_col_text(st, 1));
 		q->passed = db_col_int(st, 2) != 0;

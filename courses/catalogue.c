@@ -96,14 +96,7 @@ static int active_packages(struct db *db, struct arena *a, struct active_pkg **o
 	struct active_pkg *v = NULL;
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct active_pkg *grown = arena_alloc(a, cap * sizeof *grown);
-			if (len)
-				memcpy(grown, v, len * sizeof *v);
-			v = grown;
-		}
-		struct active_pkg *p = &v[len++];
+		struct active_pkg *p = ARENA_PUSH(a, v, len, cap, 64);
 		p->id = db_col_int64(st, 0);
 		p->course_id = arena_strdup(a, db_col_text(st, 1));
 		p->language = arena_strdup(a, db_col_text(st, 2));
@@ -131,14 +124,7 @@ static int package_items(struct db *db, struct arena *a, struct cat_course *c)
 	size_t cap = 0;
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
-		if (c->nitems == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct cat_item *grown = arena_alloc(a, cap * sizeof *grown);
-			if (c->nitems)
-				memcpy(grown, c->items, c->nitems * sizeof *grown);
-			c->items = grown;
-		}
-		struct cat_item *it = &c->items[c->nitems++];
+		struct cat_item *it = ARENA_PUSH(a, c->items, c->nitems, cap, 16);
 		it->quiz = strcmp(db_col_text(st, 0), "quiz") == 0;
 		it->path = arena_strdup(a, db_col_text(st, 1));
 		it->final = strcmp(db_col_text(st, 2), "final") == 0;
@@ -322,14 +308,7 @@ static int user_enrolments(struct db *db, struct arena *a, int64_t user_id, cons
 	size_t cap = 0;
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
-		if (u->nenrol == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct enrol_row *grown = arena_alloc(a, cap * sizeof *grown);
-			if (u->nenrol)
-				memcpy(grown, u->enrol, u->nenrol * sizeof *grown);
-			u->enrol = grown;
-		}
-		struct enrol_row *e = &u->enrol[u->nenrol++];
+		struct enrol_row *e = ARENA_PUSH(a, u->enrol, u->nenrol, cap, 16);
 		e->course_id = arena_strdup(a, db_col_text(st, 0));
 		e->source = arena_strdup(a, db_col_text(st, 1));
 		e->enrolled_at = db_col_int64(st, 2);
@@ -350,14 +329,7 @@ static int user_progress(struct db *db, struct arena *a, int64_t user_id, const 
 	size_t cap = 0;
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
-		if (u->nprogress == cap) {
-			cap = cap ? cap * 2 : 32;
-			struct progress_row *grown = arena_alloc(a, cap * sizeof *grown);
-			if (u->nprogress)
-				memcpy(grown, u->progress, u->nprogress * sizeof *grown);
-			u->progress = grown;
-		}
-		struct progress_row *p = &u->progress[u->nprogress++];
+		struct progress_row *p = ARENA_PUSH(a, u->progress, u->nprogress, cap, 32);
 		p->course_id = arena_strdup(a, db_col_text(st, 0));
 		p->item_path = arena_strdup(a, db_col_text(st, 1));
 	}

@@ -116,14 +116,7 @@ size_t learn_outline(struct db *db, struct arena *a, int64_t user_id, const char
 	struct learn_item *v = NULL;
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct learn_item *grown = arena_alloc(a, cap * sizeof *grown);
-			if (n)
-				memcpy(grown, v, n * sizeof *v);
-			v = grown;
-		}
-		struct learn_item *it = &v[n++];
+		struct learn_item *it = ARENA_PUSH(a, v, n, cap, 16);
 		it->position = db_col_int(st, 0);
 		it->type = col_dup(a, st, 1);
 		it->path = col_dup(a, st, 2);

@@ -69,3 +69,14 @@ void arena_release(struct arena *a)
 		a->head = next;
 	}
 }
+
+void *arena_grow(struct arena *a, void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : first;
+	void *grown = arena_alloc(a, *cap * size);
+	if (n)
+		memcpy(grown, v, n * size);
+	return grown;
+}

@@ -22,4 +22,12 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void arena_release(struct arena *a);
 
+/*
+ * An arena array that grows: v holds n elements of size bytes in room for *cap. Returns v while there is
+ * room for one more, else a copy in twice the room (first when *cap is 0); the old copy stays in the
+ * arena until it is released. ARENA_PUSH(a, v, n, cap, first) appends one element and gives its address.
+ */
+void *arena_grow(struct arena *a, void *v, size_t n, size_t *cap, size_t size, size_t first);
+#define ARENA_PUSH(a, v, n, cap, first) ((v) = arena_grow((a), (v), (n), &(cap), sizeof *(v), (first)), &(v)[(n)++])
+
 #endif

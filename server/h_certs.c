@@ -234,7 +234,9 @@ static int send_public_json(struct req *r, const char *type, struct buf *b)
 	return rc;
 }
 
-static int h_jwks(struct req *r)
+/* A document naming every signing key, current and retired (write: the key set or the DID document). */
+static int send_key_document(struct req *r, const char *type,
+			     void (*write)(struct db *, const struct cert_pubkey *, size_t, struct buf *))
 {
 	struct cert_pubkey *keys;
 	size_t n;
@@ -242,22 +244,19 @@ static int h_jwks(struct req *r)
 	if (!load_keys(r, &keys, &n, &rc))
 		return rc;
 	struct buf b = BUF_INIT;
-	cert_badge_jwks(r->db, keys, n, &b);
+	write(r->db, keys, n, &b);
 	free(keys);
-	return send_public_json(r, "application/jwk-set+json", &b);
+	return send_public_json(r, type, &b);
+}
+
+static int h_jwks(struct req *r)
+{
+	return send_key_document(r, "application/jwk-set+json", cert_badge_jwks);
 }
 
 static int h_did(struct req *r)
 {
-	struct cert_pubkey *keys;
-	size_t n;
-	int rc;
-	if (!load_keys(r, &keys, &n, &rc))
-		return rc;
-	struct buf b = BUF_INIT;
-	cert_badge_did(r->db, keys, n, &b);
-	free(keys);
-	return send_public_json(r, "application/did+json", &b);
+	return send_key_document(r, "application/did+json", cert_badge_did);
 }
 
 static int h_issuer(struct req *r)

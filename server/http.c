@@ -684,13 +684,7 @@ int form_parse_bounded(struct arena *a, const char *s, size_t len, struct kv **o
 			size_t vlen = eq ? j - i - klen - 1 : 0;
 			if (klen > FORM_MAX_KEY)
 				return REQ_LIMIT_KEY;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				struct kv *grown = arena_alloc(a, cap * sizeof *grown);
-				if (n)
-					memcpy(grown, kv, n * sizeof *kv);
-				kv = grown;
-			}
+			kv = arena_grow(a, kv, n, &cap, sizeof *kv, 16);
 			char *k = arena_alloc(a, klen + 1);
 			char *v = arena_alloc(a, vlen + 1);
 			/* mg_url_decode with is_form_url_encoded=1 turns '+' into a space. */

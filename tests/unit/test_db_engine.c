@@ -17,10 +17,10 @@
 #include "lib/db.h"
 #include "lib/db_private.h"
 #include "lib/xmalloc.h"
+#include "pg_cluster.h"
 
 static struct db *db;
 static char sqlite_path[64];
-static char pg_dir[256], pg_uri[256];
 
 static bool pg(void)
 {
@@ -72,30 +72,11 @@ static int close_sqlite(void **state)
 	return 0;
 }
 
-static int cluster(const char *verb)
-{
-	char cmd[512];
-	snprintf(cmd, sizeof cmd, "../pg/cluster.sh %s %s", verb, pg_dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 static int open_pg(void **state)
 {
 	(void)state;
-	const char *given = getenv("SALA_TEST_PG");
-	if (given && *given) {
-		snprintf(pg_uri, sizeof pg_uri, "%s", given);
-	} else {
-		FILE *f = popen("../pg/cluster.sh start", "r");
-		if (!f || fscanf(f, "%255s %255s", pg_dir, pg_uri) != 2) {
-			fprintf(stderr, "cannot start a PostgreSQL test cluster (tests/pg/cluster.sh)\n");
-			if (f)
-				pclose(f);
-			return -1;
-		}
-		if (pclose(f) != 0)
-			return -1;
-	}
+	if (pg_cluster_start() < 0)
+		return -1;
 	struct err e;
 	db = db_open(pg_uri, &e);
 	if (!db)
@@ -108,8 +89,7 @@ static int close_pg(void **state)
 	(void)state;
 	db_close(db);
 	db = NULL;
-	if (pg_dir[0])
-		cluster("stop");
+	pg_cluster_stop();
 	return 0;
 }
 
@@ -346,7 +326,7 @@ static void test_lost_connection(void **state)
 	/* The server down: every call fails with DB_UNAVAILABLE and says so, until it is back. */
 	if (!pg_dir[0])
 		return;
-	assert_int_equal(cluster("kill"), 0);
+	assert_int_equal(pg_cluster("kill"), 0);
 	st = db_stmt(db, "SELECT count(*) FROM engine_t WHERE s = ?");
 	db_bind_text(st, 1, "before");
 	assert_int_equal(db_step(st), DB_UNAVAILABLE);
@@ -354,15 +334,15 @@ static void test_lost_connection(void **state)
 	assert_int_equal(db_begin(db, &e), -1);
 	assert_int_equal(db_errcode(db), DB_UNAVAILABLE);
 	assert_non_null(strstr(db_errstr(db), "no primary database server is reachable"));
-	assert_int_equal(cluster("restart"), 0);
+	assert_int_equal(pg_cluster("restart"), 0);
 	assert_int_equal(count_s("before"), 1);
 
 	/* A transaction lost with its connection is never continued, nor committed as if whole. */
 	assert_int_equal(db_begin(db, &e), 0);
 	insert_s("in-lost-txn", DB_DONE);
-	assert_int_equal(cluster("kill"), 0);
+	assert_int_equal(pg_cluster("kill"), 0);
 	insert_s("while-down", DB_UNAVAILABLE);
-	assert_int_equal(cluster("restart"), 0);
+	assert_int_equal(pg_cluster("restart"), 0);
 	insert_s("after-restart", DB_UNAVAILABLE); /* the server is back, the transaction is not */
 	assert_non_null(strstr(db_errmsg(db), "open transaction"));
 	assert_false(db_autocommit(db));

@@ -29,10 +29,10 @@
 #include "lib/diag.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
+#include "pg_cluster.h"
 #include "reports/report.h"
 
 static struct db *db;
-static char pg_dir[256], pg_uri[256];
 
 static bool pg(void)
 {
@@ -54,20 +54,8 @@ static int open_sqlite(void **state)
 static int open_pg(void **state)
 {
 	(void)state;
-	const char *given = getenv("SALA_TEST_PG");
-	if (given && *given) {
-		snprintf(pg_uri, sizeof pg_uri, "%s", given);
-	} else {
-		FILE *f = popen("../pg/cluster.sh start", "r");
-		if (!f || fscanf(f, "%255s %255s", pg_dir, pg_uri) != 2) {
-			fprintf(stderr, "cannot start a PostgreSQL test cluster (tests/pg/cluster.sh)\n");
-			if (f)
-				pclose(f);
-			return -1;
-		}
-		if (pclose(f) != 0)
-			return -1;
-	}
+	if (pg_cluster_start() < 0)
+		return -1;
 	struct err e;
 	db = db_open(pg_uri, &e);
 	if (!db || orgs_seed(db, &e) < 0) {
@@ -82,13 +70,7 @@ static int close_db(void **state)
 	(void)state;
 	db_close(db);
 	db = NULL;
-	if (pg_dir[0]) {
-		char cmd[512];
-		snprintf(cmd, sizeof cmd, "../pg/cluster.sh stop %s", pg_dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "cannot stop the cluster in %s\n", pg_dir);
-		pg_dir[0] = '\0';
-	}
+	pg_cluster_stop();
 	return 0;
 }
 
