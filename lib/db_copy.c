@@ -64,6 +64,17 @@ static const struct table tables[] = {
      "id, serial, code, user_id, course_id, language, course_title, name, name_km, completed_on, score, org_id, "
      "issuer, issuer_km, payload, signature, issued_at, superseded_by, revoked_at, revoked_reason, expires_on",
      "id", 2000, "superseded_by", "id", false},
+    {"workshops",
+     "id, code, title, course_id, org_id, address, capacity, language, created_by, created_at, cancelled_at, is_demo",
+     "id", 2000, NULL, "id", false},
+    {"workshop_days", "workshop_id, day, starts_at, ends_at", "workshop_id", 5000, NULL, NULL, false},
+    {"workshop_trainers", "workshop_id, user_id", "workshop_id", 5000, NULL, NULL, false},
+    {"workshop_people", "workshop_id, user_id, status, invited, row_code, since", "workshop_id", 5000, NULL, NULL,
+     false},
+    {"attendance", "workshop_id, user_id, day, status, method, marked_by, marked_at", "workshop_id", 5000, NULL, NULL,
+     false},
+    {"survey_responses", "id, subject, sex, org_id, submitted_at, answers, comment", "id", 2000, NULL, "id", false},
+    {"survey_done", "subject, user_id", NULL, 0, NULL, NULL, false},
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 

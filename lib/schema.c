@@ -342,6 +342,80 @@ static const char *const migrations[] = {
      * PostgreSQL, migration 9 gives text columns the "C" collation and stores files in blob_chunks.)
      */
     "CREATE INDEX users_username_lower ON users(lower(username));",
+
+    /*
+     * 10: blended training (training/, docs/architecture.md). A workshop is a face-to-face session:
+     * one or more days, a venue (an org unit and an address line), trainers, invited and registered
+     * people with a waiting list, attendance per person and day (who marked it and how), and the
+     * anonymous answers to its reaction survey. code is the session's short code, printed on its
+     * sign-in sheet; row_code is a person's code on that sheet. Times are seconds (UTC).
+     */
+    "CREATE TABLE workshops ("
+    "  id INTEGER PRIMARY KEY,"
+    "  code TEXT NOT NULL UNIQUE,"
+    "  title TEXT NOT NULL,"
+    "  course_id TEXT REFERENCES courses(id),"
+    "  org_id INTEGER NOT NULL REFERENCES org_units(id),"
+    "  address TEXT NOT NULL DEFAULT '',"
+    "  capacity INTEGER NOT NULL DEFAULT 0 CHECK (capacity >= 0),"
+    "  language TEXT NOT NULL DEFAULT 'km',"
+    "  created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  cancelled_at INTEGER,"
+    "  is_demo INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX workshops_course ON workshops(course_id);"
+    "CREATE INDEX workshops_org ON workshops(org_id);"
+    "CREATE TABLE workshop_days ("
+    "  workshop_id INTEGER NOT NULL REFERENCES workshops(id) ON DELETE CASCADE,"
+    "  day INTEGER NOT NULL CHECK (day >= 1),"
+    "  starts_at INTEGER NOT NULL,"
+    "  ends_at INTEGER NOT NULL CHECK (ends_at > starts_at),"
+    "  PRIMARY KEY (workshop_id, day)) WITHOUT ROWID;"
+    "CREATE INDEX workshop_days_start ON workshop_days(starts_at);"
+    "CREATE TABLE workshop_trainers ("
+    "  workshop_id INTEGER NOT NULL REFERENCES workshops(id) ON DELETE CASCADE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (workshop_id, user_id)) WITHOUT ROWID;"
+    /* status: registered (has a place), waitlisted (in order of since), cancelled; invited is 1 when
+     * the person was invited (by user or org subtree) rather than registering themselves. */
+    "CREATE TABLE workshop_people ("
+    "  workshop_id INTEGER NOT NULL REFERENCES workshops(id) ON DELETE CASCADE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  status TEXT NOT NULL CHECK (status IN ('registered','waitlisted','cancelled')),"
+    "  invited INTEGER NOT NULL DEFAULT 0,"
+    "  row_code TEXT NOT NULL,"
+    "  since INTEGER NOT NULL,"
+    "  PRIMARY KEY (workshop_id, user_id),"
+    "  UNIQUE (workshop_id, row_code)) WITHOUT ROWID;"
+    "CREATE INDEX workshop_people_user ON workshop_people(user_id);"
+    /* method: trainer (marked on the session page), sheet (keyed in from the sign-in sheet),
+     * qr (self check-in), import (sala attendance import); marked_by NULL for the command line. */
+    "CREATE TABLE attendance ("
+    "  workshop_id INTEGER NOT NULL REFERENCES workshops(id) ON DELETE CASCADE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  day INTEGER NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('present','absent','excused')),"
+    "  method TEXT NOT NULL CHECK (method IN ('trainer','sheet','qr','import')),"
+    "  marked_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    "  marked_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (workshop_id, user_id, day)) WITHOUT ROWID;"
+    "CREATE INDEX attendance_user ON attendance(user_id);"
+    /* Reaction surveys: the answers carry no user (sex and org unit only, for the groups shown);
+     * survey_done records who has answered, so each person answers once. subject is
+     * 'workshop:ID' or 'course:ID'. */
+    "CREATE TABLE survey_responses ("
+    "  id INTEGER PRIMARY KEY,"
+    "  subject TEXT NOT NULL,"
+    "  sex TEXT NOT NULL,"
+    "  org_id INTEGER NOT NULL REFERENCES org_units(id),"
+    "  submitted_at INTEGER NOT NULL,"
+    "  answers TEXT NOT NULL,"
+    "  comment TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX survey_responses_subject ON survey_responses(subject);"
+    "CREATE TABLE survey_done ("
+    "  subject TEXT NOT NULL,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (subject, user_id)) WITHOUT ROWID;",
 };
 
 const char *schema_migration(int i)

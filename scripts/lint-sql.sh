@@ -20,7 +20,7 @@ import os, re, sys
 quiet = "-q" in sys.argv[1:]
 DOC = "docs/architecture.md"
 ALLOW = "scripts/lint-sql.allow"
-MODULES = ["lib", "accounts", "courses", "assessment", "certificates", "reports", "server", "cli"]
+MODULES = ["lib", "accounts", "courses", "assessment", "certificates", "training", "reports", "server", "cli"]
 NO_SQL = ("server", "cli")
 SCHEMA = ("lib/schema.c", "lib/schema_pg.c")  # the migrations of both engines
 # Schema-level tools of the migration layer that read and write every table (docs/architecture.md).
