@@ -31,8 +31,8 @@ else
 BUILD := build/rel
 endif
 
-# Dependencies point one way: lib <- accounts, courses, assessment, certificates, reports <- server, cli.
-DOMAIN_SRCS := $(wildcard lib/*.c accounts/*.c courses/*.c assessment/*.c certificates/*.c reports/*.c)
+# Dependencies point one way: lib <- accounts, courses, assessment, certificates, training, reports <- server, cli.
+DOMAIN_SRCS := $(wildcard lib/*.c accounts/*.c courses/*.c assessment/*.c certificates/*.c training/*.c reports/*.c)
 SERVER_SRCS := $(wildcard server/*.c)
 CLI_SRCS := $(filter-out cli/main.c,$(wildcard cli/*.c))
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DOMAIN_SRCS) $(SERVER_SRCS))

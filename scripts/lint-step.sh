@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 exec python3 - "$@" <<'EOF'
 import glob, re, sys
 
-DIRS = ["lib", "accounts", "courses", "assessment", "certificates", "reports", "server", "cli"]
+DIRS = ["lib", "accounts", "courses", "assessment", "certificates", "training", "reports", "server", "cli"]
 STEP = re.compile(r"\b(sqlite3_step|db_step_row|db_step_done)\s*\(")
 
 
