@@ -73,7 +73,8 @@ static const struct table tables[] = {
      false},
     {"attendance", "workshop_id, user_id, day, status, method, marked_by, marked_at", "workshop_id", 5000, NULL, NULL,
      false},
-    {"survey_responses", "id, subject, sex, org_id, submitted_at, answers, comment", "id", 2000, NULL, "id", false},
+    {"survey_responses", "id, subject, sex, org_id, submitted_at, answers, score, comment", "id", 2000, NULL, "id",
+     false},
     {"survey_done", "subject, user_id", NULL, 0, NULL, NULL, false},
 };
 #define NTABLES (sizeof tables / sizeof tables[0])

@@ -402,7 +402,8 @@ static const char *const migrations[] = {
     "CREATE INDEX attendance_user ON attendance(user_id);"
     /* Reaction surveys: the answers carry no user (sex and org unit only, for the groups shown);
      * survey_done records who has answered, so each person answers once. subject is
-     * 'workshop:ID' or 'course:ID'. */
+     * 'workshop:ID' or 'course:ID'; answers a JSON array, one entry per item (1..5 for a Likert
+     * item, null when skipped); score the mean of the Likert answers (1..5), NULL when none. */
     "CREATE TABLE survey_responses ("
     "  id INTEGER PRIMARY KEY,"
     "  subject TEXT NOT NULL,"
@@ -410,6 +411,7 @@ static const char *const migrations[] = {
     "  org_id INTEGER NOT NULL REFERENCES org_units(id),"
     "  submitted_at INTEGER NOT NULL,"
     "  answers TEXT NOT NULL,"
+    "  score REAL,"
     "  comment TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX survey_responses_subject ON survey_responses(subject);"
     "CREATE TABLE survey_done ("
