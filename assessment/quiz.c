@@ -423,12 +423,12 @@ static void question_release(struct question *qu)
 
 void quiz_free(struct quiz *q)
 {
+	if (!q)
+		return;
 	if (q->borrowed) {
 		memset(q, 0, sizeof *q);
 		return;
 	}
-	if (!q)
-		return;
 	free(q->title);
 	for (size_t i = 0; i < q->nquestions; i++)
 		question_release(&q->questions[i]);
