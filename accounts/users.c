@@ -1219,19 +1219,40 @@ int users_list(struct db *db, const char *org_code, user_listing_fn fn, void *ct
 
 int users_search(struct db *db, const char *q, int limit, user_row_fn fn, void *ctx, struct err *e)
 {
-	/* ?3: q as a case-insensitive substring pattern (db_like_contains), the same on both engines. */
-	struct db_stmt *st =
-	    db_stmt(db, "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, o.code, o.name_en, o.name_km, "
-			"u.active, " ROLES_MASK("u.id") " FROM users u JOIN org_units o ON o.id = u.org_id "
-							"WHERE o.code = ?1 OR ?1 IS NULL OR lower(u.username) LIKE ?3 "
-							"ESCAPE '\\' OR lower(u.full_name) LIKE ?3 "
-							"ESCAPE '\\' OR lower(u.full_name_km) LIKE ?3 ESCAPE '\\' "
-							"ORDER BY lower(u.username) LIMIT ?2");
+	return users_search_page(db, q, limit, 0, NULL, fn, ctx, e);
+}
+
+/* The users users_search() finds: ?1 q (NULL: everyone), ?2 q as a case-insensitive substring pattern. */
+#define USERS_SEARCH_WHERE                                                                                             \
+	" FROM users u JOIN org_units o ON o.id = u.org_id WHERE o.code = ?1 OR ?1 IS NULL OR lower(u.username) "      \
+	"LIKE ?2 ESCAPE '\\' OR lower(u.full_name) LIKE ?2 ESCAPE '\\' OR lower(u.full_name_km) LIKE ?2 ESCAPE '\\'"
+
+int users_search_page(struct db *db, const char *q, int limit, int64_t offset, int64_t *total, user_row_fn fn,
+		      void *ctx, struct err *e)
+{
+	/* ?2: q as a case-insensitive substring pattern (db_like_contains), the same on both engines. */
 	struct buf pattern = BUF_INIT;
 	db_like_contains(&pattern, q ? q : "");
+	if (total) {
+		struct db_stmt *cs = db_stmt(db, "SELECT count(*)" USERS_SEARCH_WHERE);
+		db_bind_text(cs, 1, q && *q ? q : NULL);
+		db_bind_text(cs, 2, pattern.data);
+		int crc = db_step_row(cs);
+		*total = crc > 0 ? db_col_int64(cs, 0) : -1;
+		db_finish(cs);
+		if (crc <= 0) {
+			buf_release(&pattern);
+			return err_set(e, "cannot count the users: %s", db_errstr(db));
+		}
+	}
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, o.code, o.name_en, o.name_km, "
+			"u.active, " ROLES_MASK("u.id") USERS_SEARCH_WHERE
+		    " ORDER BY lower(u.username), u.id LIMIT ?3 OFFSET ?4");
 	db_bind_text(st, 1, q && *q ? q : NULL);
-	db_bind_int(st, 2, limit);
-	db_bind_text(st, 3, pattern.data);
+	db_bind_text(st, 2, pattern.data);
+	db_bind_int(st, 3, limit);
+	db_bind_int64(st, 4, offset > 0 ? offset : 0);
 	buf_release(&pattern);
 	int rc;
 	char roles[64];

@@ -230,6 +230,13 @@ typedef int (*user_row_fn)(void *ctx, const struct user_row *u);
  * or -1 with a message when reading ended on a database error (never a short list taken for the whole).
  */
 int users_search(struct db *db, const char *q, int limit, user_row_fn fn, void *ctx, struct err *e);
+/*
+ * One page of users_search(): the matching users from the offset-th on (0: the first), at most limit, and
+ * in *total (when not NULL) how many match in all. Same returns as users_search(); -1 also when the count
+ * cannot be read.
+ */
+int users_search_page(struct db *db, const char *q, int limit, int64_t offset, int64_t *total, user_row_fn fn,
+		      void *ctx, struct err *e);
 /* The org unit id of user id, or -1 when there is no such user. */
 int64_t user_org_id(struct db *db, int64_t id);
 

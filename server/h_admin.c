@@ -6,6 +6,7 @@
 #include "accounts/sheet.h"
 #include "accounts/users.h"
 #include "certificates/cert.h"
+#include "courses/import.h"
 #include "lib/db.h"
 #include "lib/settings.h"
 #include "lib/util.h"
@@ -169,6 +170,9 @@ static int org_row_html(void *ctx, const struct org_row *o)
 	return 0;
 }
 
+/* Users listed per page. */
+#define USERS_PAGE 100
+
 static int h_users(struct req *r)
 {
 	struct buf b = BUF_INIT;
@@ -184,21 +188,59 @@ static int h_users(struct req *r)
 		   "<a class=\"button secondary\" href=\"/admin/users/activation-sheet\">%s</a></p>",
 		   T(r, "Add user"), T(r, "Import users from CSV"), T(r, "Print activation codes"));
 	const char *q = req_query(r, "q");
+	if (q && (strlen(q) > 200 || !utf8_valid(q, strlen(q))))
+		q = NULL; /* not a search anyone typed: everyone is listed */
+	int64_t pageno = req_int(req_query(r, "page"), 1, 10000000, 1);
+	int64_t total = 0;
+	struct err e;
+	if (users_search_page(r->db, q, 0, 0, &total, user_row_html, NULL, &e) < 0) {
+		buf_release(&b);
+		r->cause = arena_strdup(&r->arena, e.msg);
+		return resp_error(r, 503, T(r, "The users could not be read. Please try again."));
+	}
+	int64_t pages = total ? (total + USERS_PAGE - 1) / USERS_PAGE : 1;
+	if (pageno > pages)
+		pageno = pages;
 	buf_puts(&b, "<form method=\"get\" action=\"/admin/users\" role=\"search\">");
 	field_input(&b, "q", T(r, "Search by name, username or org code"), "search", q, false, "off");
 	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Search"));
+	char count[160];
+	snprintf(count, sizeof count, T(r, "%lld users; page %lld of %lld."), (long long)total, (long long)pageno,
+		 (long long)pages);
+	buf_printf(&b, "<p id=\"users-count\" data-total=\"%lld\">", (long long)total);
+	buf_html(&b, count);
+	buf_puts(&b, "</p>");
 	buf_printf(&b,
 		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
 		   "aria-label=\"%s\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th "
 		   "scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
-		   T(r, "Users (up to 200 shown)"), T(r, "Users (up to 200 shown)"), T(r, "Username"), T(r, "Name"),
-		   T(r, "Sex"), T(r, "Org unit"), T(r, "Roles"), T(r, "Status"));
+		   T(r, "Users"), T(r, "Users"), T(r, "Username"), T(r, "Name"), T(r, "Sex"), T(r, "Org unit"),
+		   T(r, "Roles"), T(r, "Status"));
 	struct row_page rp = {r, &b, true};
-	struct err e;
 	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
-	users_search(r->db, q, 200, user_row_html, &rp, &e);
+	users_search_page(r->db, q, USERS_PAGE, (pageno - 1) * USERS_PAGE, NULL, user_row_html, &rp, &e);
 	buf_puts(&b, "</tbody></table></div>");
+	if (total == 0)
+		buf_printf(&b, "<p data-empty>%s</p>", T(r, "No users match this search."));
+	if (pages > 1) {
+		struct buf qs = BUF_INIT;
+		buf_puts(&qs, "q=");
+		buf_url(&qs, q ? q : "");
+		buf_printf(&b, "<nav class=\"pager\" aria-label=\"%s\">", T(r, "Pages"));
+		if (pageno > 1) {
+			buf_puts(&b, "<a rel=\"prev\" href=\"/admin/users?");
+			buf_html(&b, buf_str(&qs));
+			buf_printf(&b, "&amp;page=%lld\">%s</a> ", (long long)pageno - 1, T(r, "Previous"));
+		}
+		if (pageno < pages) {
+			buf_puts(&b, "<a rel=\"next\" href=\"/admin/users?");
+			buf_html(&b, buf_str(&qs));
+			buf_printf(&b, "&amp;page=%lld\">%s</a>", (long long)pageno + 1, T(r, "Next"));
+		}
+		buf_puts(&b, "</nav>");
+		buf_release(&qs);
+	}
 	page_end(r, &b);
 	return page_send(r, 200, &b);
 }
@@ -654,23 +696,55 @@ static int h_orgs_import_post(struct req *r)
 	return import_post(r, false);
 }
 
+/* What the settings page says about each setting: a label and a help line, in the page's language. */
+static const struct {
+	const char *name, *label, *help;
+} setting_texts[] = {
+    {"issuer_en", "Issuing authority (English)",
+     "The authority named on certificates in English, printed and signed: for example Ministry of Interior."},
+    {"issuer_km", "Issuing authority (Khmer)", "The same authority in Khmer, printed above the English name."},
+    {"base_url", "Public address of this site (QR codes point here)",
+     "The address people type to reach this site, such as https://sala.example.gov.kh (no / at the end). Every "
+     "certificate's QR code and verification link starts with it."},
+    {"cert_color", "Certificate colour (#rrggbb)", "The colour of the certificate's frame and headings."},
+    {"cert_logo_path", "Logo on certificates (file on the server)",
+     "Used only when no logo was uploaded below: the absolute path of a PNG file on the server."},
+    {"cert_signature_path", "Signature on certificates (file on the server)",
+     "Used only when no signature was uploaded below: the absolute path of a PNG file on the server."},
+    {"package_max_entries", "Course packages: most files and folders",
+     "An uploaded course package with more files and folders than this is refused."},
+    {"package_max_entry_mb", "Course packages: largest file (MB)",
+     "The largest single file, once unpacked, in an uploaded course package."},
+    {"package_max_total_mb", "Course packages: largest total size (MB)",
+     "The largest total size of an uploaded course package once unpacked."},
+    {"package_max_markdown_kb", "Course packages: largest lesson or quiz file (KB)",
+     "Longer Markdown lessons and quizzes are refused: very long ones are slow to show on a phone."},
+    {"package_max_ratio", "Course packages: largest compression ratio",
+     "How many times larger than its compressed size a big file may become when unpacked (protects the server "
+     "from archive bombs)."},
+    {"trusted_proxies", "Trusted proxies (IPv4 addresses or ranges, comma-separated; empty: none)",
+     "The reverse proxies (such as nginx on this server) whose X-Forwarded-For header names the visitor's address."},
+    {"metrics_token", "Monitoring token",
+     "A secret of at least 32 letters, digits, - or _ that lets a monitoring server on another host read "
+     "/metrics. Empty: /metrics answers this server only."},
+};
+
+/* The label of a setting in the page's language (the key itself for one this table does not know). */
 static const char *setting_label(struct req *r, const char *name)
 {
-	static const struct {
-		const char *name, *label;
-	} labels[] = {
-	    {"issuer_en", "Issuing authority (English)"},
-	    {"issuer_km", "Issuing authority (Khmer)"},
-	    {"base_url", "Public address of this site (QR codes point here)"},
-	    {"cert_color", "Certificate colour (#rrggbb)"},
-	    {"cert_logo_path", "Logo on certificates (absolute path of a PNG file on the server)"},
-	    {"cert_signature_path", "Signature on certificates (absolute path of a PNG file on the server)"},
-	    {"trusted_proxies", "Trusted proxies (IPv4 addresses or ranges, comma-separated; empty: none)"},
-	};
-	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
-		if (strcmp(labels[i].name, name) == 0)
-			return T(r, labels[i].label);
+	for (size_t i = 0; i < sizeof setting_texts / sizeof setting_texts[0]; i++)
+		if (strcmp(setting_texts[i].name, name) == 0)
+			return T(r, setting_texts[i].label);
 	return name;
+}
+
+/* Its help line, or NULL. */
+static const char *setting_help(struct req *r, const char *name)
+{
+	for (size_t i = 0; i < sizeof setting_texts / sizeof setting_texts[0]; i++)
+		if (strcmp(setting_texts[i].name, name) == 0)
+			return T(r, setting_texts[i].help);
+	return NULL;
 }
 
 /* The settings form; a refused value's message is shown on its field (field), or above the form. */
@@ -693,11 +767,15 @@ static int settings_page(struct req *r, int status, const char *message, bool ok
 		char *stored = db_setting_get(r->db, d[i].name);
 		const char *shown = ok || !req_form(r, d[i].name) ? stored : req_form(r, d[i].name);
 		field_input_e(&b, &fe, d[i].name, setting_label(r, d[i].name), "text", shown, false, "off");
+		const char *help = setting_help(r, d[i].name);
+		buf_printf(&b, "<p class=\"meta\" id=\"help-%s\">", d[i].name);
+		if (help)
+			buf_html(&b, help);
 		if (*d[i].def) {
-			buf_printf(&b, "<p class=\"meta\">%s: ", T(r, "Default"));
+			buf_printf(&b, "%s%s: ", help ? " " : "", T(r, "Default"));
 			buf_html(&b, d[i].def);
-			buf_puts(&b, "</p>");
 		}
+		buf_puts(&b, "</p>");
 		free(stored);
 	}
 	form_submit(&b, T(r, "Save"));
@@ -721,30 +799,79 @@ static int h_settings_save(struct req *r)
 		if (v && setting_check(&d[i], v, &e) < 0)
 			return settings_page(r, 422, e.msg, false, d[i].name);
 	}
+	/* The values and their audit entry in one transaction: both are saved, or neither. */
+	if (db_begin(r->db, &e) < 0) {
+		r->cause = arena_strdup(&r->arena, e.msg);
+		return settings_page(r, 503, T(r, "The settings could not be saved. Please try again."), false, NULL);
+	}
 	struct buf changed = BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
 		const char *v = req_form(r, d[i].name);
 		if (!v)
 			continue;
-		char *before = setting_value(r->db, d[i].name);
-		bool differs = strcmp(before, v) != 0;
-		free(before);
+		char *stored = db_setting_get(r->db, d[i].name);
+		bool differs = strcmp(stored ? stored : "", v) != 0;
+		free(stored);
+		if (!differs)
+			continue;
 		if (setting_set(r->db, d[i].name, v, &e) < 0) {
+			db_rollback(r->db);
 			buf_release(&changed);
 			r->cause = arena_strdup(&r->arena, e.msg);
 			return settings_page(r, 500, e.msg, false, NULL);
 		}
-		if (differs)
-			buf_printf(&changed, "%s%s", changed.len ? "," : "", d[i].name);
+		buf_printf(&changed, "%s%s", changed.len ? "," : "", d[i].name);
 	}
 	/* Names only: values may be secrets (metrics_token). */
 	if (changed.len)
 		req_audit(r, "settings.change", "settings", arena_printf(&r->arena, "keys=%s", buf_str(&changed)));
 	buf_release(&changed);
+	if (db_commit(r->db, &e) < 0) {
+		r->cause = arena_strdup(&r->arena, e.msg);
+		return settings_page(r, 503, T(r, "The settings could not be saved. Please try again."), false, NULL);
+	}
 	return resp_redirect(r, "/admin/settings?saved=1");
 }
 
+/* The courses with an active version, each linking to its item analysis (/manage/courses/ID/items). */
+static int h_item_analysis(struct req *r)
+{
+	struct pkg_version *v = NULL;
+	size_t n = 0;
+	if (package_versions(r->db, NULL, NULL, &v, &n) < 0)
+		return resp_error(r, 503, T(r, "The courses could not be read. Please try again."));
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Item analysis"));
+	buf_printf(&b, "<h1>%s</h1><p>%s</p><ul class=\"links\">", T(r, "Item analysis"),
+		   T(r, "How each quiz question did: choose a course."));
+	int shown = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].active)
+			continue;
+		bool seen = false; /* one link per course, whatever its languages */
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = v[k].active && strcmp(v[k].course_id, v[i].course_id) == 0;
+		if (seen)
+			continue;
+		buf_puts(&b, "<li><a href=\"/manage/courses/");
+		buf_url(&b, v[i].course_id);
+		buf_printf(&b, "/items\"%s>", lang_attr_for(r, v[i].language));
+		buf_html(&b, v[i].title);
+		buf_puts(&b, "</a> <span class=\"meta\">");
+		buf_html(&b, v[i].course_id);
+		buf_puts(&b, "</span></li>");
+		shown++;
+	}
+	buf_puts(&b, "</ul>");
+	if (!shown)
+		buf_printf(&b, "<p data-empty>%s</p>", T(r, "No course has been imported yet."));
+	free(v);
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
 const struct route admin_routes[] = {
+    {"GET", "/admin/item-analysis", ROLE_ADMIN, h_item_analysis, 0},
     {"GET", "/admin/settings", ROLE_ADMIN, h_settings, 0},
     {"POST", "/admin/settings", ROLE_ADMIN, h_settings_save, 0},
     {"GET", "/admin/users", ROLE_ADMIN, h_users, 0},
