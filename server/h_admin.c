@@ -273,16 +273,31 @@ static struct user_input user_from_form(struct req *r)
 	return u;
 }
 
+/* A refused user form being told its problems, one per field. */
+struct form_problems {
+	struct req *r;
+	struct form_errs *fe;
+};
+
+static void form_problem(void *ctx, const char *msg)
+{
+	struct form_problems *p = ctx;
+	form_errs_from_domain(p->r, p->fe, arena_strdup(&p->r->arena, msg), user_fields);
+}
+
 static int h_user_create(struct req *r)
 {
 	struct user_input u = user_from_form(r);
 	struct err e;
-	if (user_add(r->db, &u, &e) < 0) {
+	struct form_errs fe = {0};
+	struct form_problems fp = {r, &fe};
+	/* Every field's problem at once, not only the first. */
+	if (user_problems(r->db, &u, true, form_problem, &fp) > 0 || user_add(r->db, &u, &e) < 0) {
 		struct buf b = BUF_INIT;
 		page_begin(r, &b, T(r, "Add user"));
 		buf_printf(&b, "<h1>%s</h1>", T(r, "Add user"));
-		struct form_errs fe = {0};
-		form_errs_from_domain(r, &fe, e.msg, user_fields);
+		if (!fe.n)
+			form_errs_from_domain(r, &fe, e.msg, user_fields);
 		user_form(r, &b, NULL, "/admin/users/new", &fe);
 		page_end(r, &b);
 		return page_send(r, 422, &b);
@@ -367,10 +382,13 @@ static int h_user_save(struct req *r)
 	int64_t id = req_int(r->param[0], 1, INT64_MAX, 0);
 	struct user_input u = user_from_form(r);
 	struct err e;
+	struct form_errs fe = {0};
+	struct form_problems fp = {r, &fe};
+	if (user_problems(r->db, &u, false, form_problem, &fp) > 0)
+		return user_edit_page(r, 422, &fe);
 	if (user_update(r->db, id, &u, &e) < 0) {
 		if (strstr(e.msg, "no such user"))
 			return resp_error(r, 404, T(r, "No such user."));
-		struct form_errs fe = {0};
 		form_errs_from_domain(r, &fe, e.msg, user_fields);
 		return user_edit_page(r, 422, &fe);
 	}
