@@ -429,7 +429,15 @@ static const char *const migrations[] = {
     "  target TEXT NOT NULL DEFAULT '',"
     "  detail TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX audit_log_time ON audit_log(created_at);"
-    "CREATE INDEX audit_log_actor ON audit_log(actor);",
+    "CREATE INDEX audit_log_actor ON audit_log(actor);"
+    /* The certificate template's uploaded images (certificates/images.c): 'logo' and 'signature', as PNG. */
+    "CREATE TABLE cert_images ("
+    "  name TEXT PRIMARY KEY CHECK (name IN ('logo','signature')),"
+    "  width INTEGER NOT NULL,"
+    "  height INTEGER NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  uploaded_at INTEGER NOT NULL,"
+    "  data BLOB NOT NULL);",
 };
 
 const char *schema_migration(int i)

@@ -216,7 +216,10 @@ static const char *const pg_migrations[] = {
     "  action TEXT COLLATE \"C\" NOT NULL,  target TEXT COLLATE \"C\" NOT NULL DEFAULT '',"
     "  detail TEXT COLLATE \"C\" NOT NULL DEFAULT '');"
     "CREATE INDEX audit_log_time ON audit_log(created_at);"
-    "CREATE INDEX audit_log_actor ON audit_log(actor);",
+    "CREATE INDEX audit_log_actor ON audit_log(actor);"
+    "CREATE TABLE cert_images (  name TEXT COLLATE \"C\" PRIMARY KEY CHECK (name IN ('logo','signature')),"
+    "  width BIGINT NOT NULL,  height BIGINT NOT NULL,  sha256 TEXT COLLATE \"C\" NOT NULL,"
+    "  uploaded_at BIGINT NOT NULL,  data BYTEA NOT NULL);",
 };
 
 int schema_pg_migrate(struct db *db, struct err *e)

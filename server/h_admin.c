@@ -10,6 +10,7 @@
 #include "lib/db.h"
 #include "lib/settings.h"
 #include "lib/util.h"
+#include "server/multipart.h"
 #include "server/server.h"
 #include "server/views.h"
 
@@ -765,8 +766,75 @@ static const char *setting_help(struct req *r, const char *name)
 	return NULL;
 }
 
+/* The certificate images: each one's preview, an upload form and a remove button; image_error: a refused upload. */
+static void cert_images_section(struct req *r, struct buf *b, const char *image_error)
+{
+	static const struct {
+		const char *name, *title, *help;
+	} images[] = {
+	    {"logo", "Logo", "Printed top left on every certificate."},
+	    {"signature", "Signature", "Printed over the signature line of every certificate."},
+	};
+	buf_printf(b, "<h2 id=\"images\">%s</h2><p>", T(r, "Certificate images"));
+	char rule[240];
+	snprintf(rule, sizeof rule, T(r, "A PNG or JPEG file of at most %d KB, %d to %d pixels a side."),
+		 CERT_IMAGE_MAX_BYTES / 1024, CERT_IMAGE_MIN_SIDE, CERT_IMAGE_MAX_SIDE);
+	buf_html(b, rule);
+	buf_puts(b, "</p>");
+	if (image_error) {
+		buf_puts(b, "<div class=\"notice error\" role=\"alert\" id=\"image-err\"><p>");
+		buf_html(b, image_error);
+		buf_puts(b, "</p></div>");
+	}
+	for (size_t i = 0; i < sizeof images / sizeof images[0]; i++) {
+		const char *name = images[i].name;
+		int w = 0, h = 0;
+		char sha[65] = "";
+		struct err e;
+		int have = cert_image_info(r->db, name, &w, &h, sha, &e);
+		buf_printf(b, "<h3>%s</h3><p class=\"meta\">%s</p>", T(r, images[i].title), T(r, images[i].help));
+		if (have > 0)
+			buf_printf(
+			    b,
+			    "<p><img class=\"cert-image\" src=\"/admin/settings/images/%s?v=%.12s\" alt=\"%s\" "
+			    "width=\"%d\" height=\"%d\" style=\"max-width:100%%;height:auto;max-height:8rem\"></p>",
+			    name, sha, T(r, images[i].title), w, h);
+		else
+			buf_printf(b, "<p data-empty=\"%s\">%s</p>", name, T(r, "None uploaded."));
+		char action[64];
+		snprintf(action, sizeof action, "/admin/settings/images/%s", name);
+		struct buf f = BUF_INIT;
+		form_begin(r, &f, action);
+		/* form_begin writes the CSRF field; an upload needs multipart encoding. */
+		const char *open = "<form method=\"post\"";
+		buf_puts(b, "<form method=\"post\" enctype=\"multipart/form-data\"");
+		buf_puts(b, buf_str(&f) + strlen(open));
+		buf_release(&f);
+		buf_printf(b, "<label for=\"f-image-%s\">%s</label>", name, T(r, "Image file"));
+		buf_printf(
+		    b,
+		    "<input type=\"file\" id=\"f-image-%s\" name=\"image\" accept=\"image/png,image/jpeg\" required>",
+		    name);
+		form_submit(b, T(r, "Upload"));
+		if (have > 0) {
+			snprintf(action, sizeof action, "/admin/settings/images/%s/delete", name);
+			form_begin(r, b, action);
+			buf_printf(b, "<button class=\"secondary\" type=\"submit\">%s</button></form>", T(r, "Remove"));
+		}
+	}
+}
+
 /* The settings form; a refused value's message is shown on its field (field), or above the form. */
+static int settings_page_img(struct req *r, int status, const char *message, bool ok, const char *field,
+			     const char *image_error);
+
 static int settings_page(struct req *r, int status, const char *message, bool ok, const char *field)
+{
+	return settings_page_img(r, status, message, ok, field, NULL);
+}
+
+static int settings_page_img(struct req *r, int status, const char *message, bool ok, const char *field,
+			     const char *image_error)
 {
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Site settings"));
@@ -782,6 +850,8 @@ static int settings_page(struct req *r, int status, const char *message, bool ok
 	size_t n;
 	const struct setting_def *d = settings_table(&n);
 	for (size_t i = 0; i < n; i++) {
+		if (d[i].type == SETTING_PNG_PATH)
+			continue; /* the images are uploaded below (the paths stay for `sala settings set`) */
 		char *stored = db_setting_get(r->db, d[i].name);
 		const char *shown = ok || !req_form(r, d[i].name) ? stored : req_form(r, d[i].name);
 		field_input_e(&b, &fe, d[i].name, setting_label(r, d[i].name), "text", shown, false, "off");
@@ -797,6 +867,7 @@ static int settings_page(struct req *r, int status, const char *message, bool ok
 		free(stored);
 	}
 	form_submit(&b, T(r, "Save"));
+	cert_images_section(r, &b, image_error);
 	page_end(r, &b);
 	return page_send(r, status, &b);
 }
@@ -888,7 +959,84 @@ static int h_item_analysis(struct req *r)
 	return page_send(r, 200, &b);
 }
 
+/* The name of the image a route is about (:name), or NULL. */
+static const char *image_param(struct req *r)
+{
+	return cert_image_name_ok(r->param[0]) ? r->param[0] : NULL;
+}
+
+/* POST /admin/settings/images/:name: an uploaded logo or signature, checked and stored. */
+static int h_image_upload(struct req *r)
+{
+	const char *name = image_param(r);
+	if (!name)
+		return resp_error(r, 404, T(r, "Page not found."));
+	const char *ct = req_header(r, "Content-Type");
+	const char *data, *filename;
+	size_t len;
+	if (!ct || !multipart_is(ct) ||
+	    multipart_file(&r->arena, ct, r->body, r->body_len, "image", &data, &len, &filename) < 0 || len == 0)
+		return settings_page_img(r, 400, NULL, true, NULL, T(r, "Choose an image file to upload."));
+	int w, h;
+	struct err e;
+	if (cert_image_store(r->db, name, data, len, &w, &h, &e) < 0) {
+		/* The domain's message names the file's problem; said in the page's language where it is known. */
+		const char *say = strstr(e.msg, " KB: at most ")       ? T(r, "The file is too big.")
+				  : strstr(e.msg, "not a PNG or JPEG") ? T(r, "The file is not a PNG or JPEG image.")
+				  : strstr(e.msg, "pixels: each side") ? T(r, "The image is too small or too large.")
+				  : strstr(e.msg, "cannot save")
+				      ? NULL
+				      : T(r, "The file is damaged: it cannot be read as an image.");
+		if (!say) {
+			r->cause = arena_strdup(&r->arena, e.msg);
+			return settings_page_img(r, 503, NULL, true, NULL,
+						 T(r, "The image could not be saved. Please try again."));
+		}
+		return settings_page_img(r, 422, NULL, true, NULL, arena_printf(&r->arena, "%s (%s)", say, e.msg));
+	}
+	req_audit(r, "settings.image", arena_printf(&r->arena, "settings:%s", name),
+		  arena_printf(&r->arena, "bytes=%zu size=%dx%d", len, w, h));
+	return resp_redirect(r, "/admin/settings?saved=1#images");
+}
+
+/* POST /admin/settings/images/:name/delete */
+static int h_image_remove(struct req *r)
+{
+	const char *name = image_param(r);
+	if (!name)
+		return resp_error(r, 404, T(r, "Page not found."));
+	struct err e;
+	if (cert_image_remove(r->db, name, &e) < 0) {
+		r->cause = arena_strdup(&r->arena, e.msg);
+		return settings_page_img(r, 503, NULL, true, NULL,
+					 T(r, "The image could not be saved. Please try again."));
+	}
+	req_audit(r, "settings.image-remove", arena_printf(&r->arena, "settings:%s", name), NULL);
+	return resp_redirect(r, "/admin/settings?saved=1#images");
+}
+
+/* GET /admin/settings/images/:name: the stored PNG, for the preview. */
+static int h_image_get(struct req *r)
+{
+	const char *name = image_param(r);
+	struct buf png = BUF_INIT;
+	struct err e;
+	int got = name ? cert_image_get(r->db, name, &png, &e) : 0;
+	if (got <= 0) {
+		buf_release(&png);
+		if (got < 0)
+			r->cause = arena_strdup(&r->arena, e.msg);
+		return resp_error(r, got < 0 ? 503 : 404, T(r, "Page not found."));
+	}
+	int rc = resp_send(r, 200, "image/png", png.data, png.len, "Cache-Control: private, max-age=3600\r\n");
+	buf_release(&png);
+	return rc;
+}
+
 const struct route admin_routes[] = {
+    {"GET", "/admin/settings/images/:name", ROLE_ADMIN, h_image_get, 0},
+    {"POST", "/admin/settings/images/:name", ROLE_ADMIN, h_image_upload, 2u << 20},
+    {"POST", "/admin/settings/images/:name/delete", ROLE_ADMIN, h_image_remove, 0},
     {"GET", "/admin/item-analysis", ROLE_ADMIN, h_item_analysis, 0},
     {"GET", "/admin/settings", ROLE_ADMIN, h_settings, 0},
     {"POST", "/admin/settings", ROLE_ADMIN, h_settings_save, 0},
