@@ -41,21 +41,22 @@ int audit_record(struct db *db, const char *actor, const char *from, const char 
 	for (int i = 0; i < 5; i++)
 		buf_release(&f[i]);
 	if (rc < 0) {
-		log_msg(LOG_ERROR, "audit", "cannot store the audit entry %s: %s", action ? action : "-", db_errmsg(db));
+		log_msg(LOG_ERROR, "audit", "cannot store the audit entry %s: %s", action ? action : "-",
+			db_errmsg(db));
 		return err_set(e, "cannot store the audit entry: %s", db_errstr(db));
 	}
 	return 0;
 }
 
 /*
- * The WHERE clause every query shares: ?1 actor, ?2 action, ?3 the action's family as a LIKE pattern,
- * ?4 the target pattern, ?5 since, ?6 until (NULL: open).
+ * The WHERE clause every query shares (each parameter cast where it is first read: PostgreSQL must know its type): ?1
+ * actor, ?2 action, ?3 the action's family as a LIKE pattern, ?4 the target pattern, ?5 since, ?6 until (NULL: open).
  */
 #define AUDIT_WHERE                                                                                                    \
-	" WHERE (?1 IS NULL OR lower(actor) = lower(?1))"                                                              \
-	" AND (?2 IS NULL OR action = ?2 OR action LIKE ?3 ESCAPE '\\')"                                               \
-	" AND (?4 IS NULL OR lower(target) LIKE ?4 ESCAPE '\\')"                                                       \
-	" AND (?5 IS NULL OR created_at >= ?5) AND (?6 IS NULL OR created_at < ?6)"
+	" WHERE (CAST(?1 AS TEXT) IS NULL OR lower(actor) = lower(CAST(?1 AS TEXT)))"                                  \
+	" AND (CAST(?2 AS TEXT) IS NULL OR action = ?2 OR action LIKE ?3 ESCAPE '\\')"                                 \
+	" AND (CAST(?4 AS TEXT) IS NULL OR lower(target) LIKE ?4 ESCAPE '\\')"                                         \
+	" AND (CAST(?5 AS BIGINT) IS NULL OR created_at >= ?5) AND (CAST(?6 AS BIGINT) IS NULL OR created_at < ?6)"
 
 static void bind_filter(struct db_stmt *st, const struct audit_filter *f)
 {
@@ -105,8 +106,9 @@ int64_t audit_count(struct db *db, const struct audit_filter *f, struct err *e)
 int audit_list(struct db *db, const struct audit_filter *f, int64_t limit, int64_t offset, audit_fn fn, void *ctx,
 	       struct err *e)
 {
-	struct db_stmt *st = db_stmt(db, "SELECT id, created_at, actor, origin, action, target, detail FROM audit_log" AUDIT_WHERE
-					 " ORDER BY created_at DESC, id DESC LIMIT ?7 OFFSET ?8");
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT id, created_at, actor, origin, action, target, detail FROM audit_log" AUDIT_WHERE
+			" ORDER BY created_at DESC, id DESC LIMIT ?7 OFFSET ?8");
 	bind_filter(st, f);
 	db_bind_int64(st, 7, limit > 0 ? limit : INT64_MAX);
 	db_bind_int64(st, 8, offset > 0 ? offset : 0);
