@@ -65,10 +65,11 @@ int cert_image_store(struct db *db, const char *name, const void *data, size_t l
 	size_t n = png ? (size_t)png_len : len;
 	char sha[65];
 	sha256_hex(bytes, n, sha);
-	struct db_stmt *st = db_stmt(db, "INSERT INTO cert_images(name, width, height, sha256, uploaded_at, data) VALUES "
-					 "(?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET width = excluded.width, "
-					 "height = excluded.height, sha256 = excluded.sha256, uploaded_at = "
-					 "excluded.uploaded_at, data = excluded.data");
+	struct db_stmt *st =
+	    db_stmt(db, "INSERT INTO cert_images(name, width, height, sha256, uploaded_at, data) VALUES "
+			"(?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET width = excluded.width, "
+			"height = excluded.height, sha256 = excluded.sha256, uploaded_at = "
+			"excluded.uploaded_at, data = excluded.data");
 	db_bind_text(st, 1, name);
 	db_bind_int(st, 2, *w);
 	db_bind_int(st, 3, *h);

@@ -116,10 +116,14 @@ static int audit_row_html(void *ctx, const struct audit_entry *a)
 static void action_select(struct req *r, struct buf *b, const struct form_errs *fe, const char *selected)
 {
 	static const char *const families[][2] = {
-	    {"user", "Users"},		    {"users.import", "User import"},
-	    {"org", "Org units"},	    {"orgs.import", "Org unit import"},
-	    {"settings", "Settings"},	    {"course", "Courses"},
-	    {"certificate", "Certificates"}, {"essay", "Essay grades"},
+	    {"user", "Users"},
+	    {"users.import", "User import"},
+	    {"org", "Org units"},
+	    {"orgs.import", "Org unit import"},
+	    {"settings", "Settings"},
+	    {"course", "Courses"},
+	    {"certificate", "Certificates"},
+	    {"essay", "Essay grades"},
 	};
 	const char *opts[2 * (sizeof families / sizeof families[0]) + 5];
 	size_t k = 0;
@@ -156,8 +160,9 @@ static int h_audit(struct req *r)
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Audit trail"));
 	buf_printf(&b, "<h1>%s</h1><p>%s</p>", T(r, "Audit trail"),
-		   T(r, "Every change made by an administrator, a trainer or a manager, on the web or the command line. "
-			"Times are UTC."));
+		   T(r,
+		     "Every change made by an administrator, a trainer or a manager, on the web or the command line. "
+		     "Times are UTC."));
 	form_errs_summary(r, &b, &fe);
 	buf_puts(&b, "<form method=\"get\" action=\"/admin/audit\" class=\"filters\" role=\"search\">");
 	field_input_e(&b, &fe, "actor", T(r, "Who (username)"), "text", q.actor, false, "off");
@@ -176,12 +181,13 @@ static int h_audit(struct req *r)
 	buf_puts(&b, " <a href=\"/admin/audit.csv?");
 	buf_html(&b, buf_str(&qs));
 	buf_printf(&b, "\" download>%s</a></p>", T(r, "Download CSV"));
-	buf_printf(&b,
-		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table><thead><tr>"
-		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
-		   T(r, "Audit trail"), T(r, "When (UTC)"), T(r, "Who"), T(r, "From"), T(r, "Action"), T(r, "Target"),
-		   T(r, "Detail"));
+	buf_printf(
+	    &b,
+	    "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table><thead><tr>"
+	    "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+	    "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
+	    T(r, "Audit trail"), T(r, "When (UTC)"), T(r, "Who"), T(r, "From"), T(r, "Action"), T(r, "Target"),
+	    T(r, "Detail"));
 	struct audit_page p = {r, &b, 0};
 	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
 	audit_list(r->db, &q.f, AUDIT_PAGE, (q.page - 1) * AUDIT_PAGE, audit_row_html, &p, &e);
