@@ -7,6 +7,7 @@ import html
 import io
 import os
 import re
+import shutil
 import struct
 import subprocess
 import tempfile
@@ -262,8 +263,20 @@ def test_audit_trail_rows_filters_paging_csv():
         c.get("/admin/certificates/" + serial)
         assert c.post("/admin/certificates/%s/revoke" % serial, {"reason": "Issued by mistake"}).status == 303
         sala("settings", "set", "issuer_en", "Provincial Hall", db=srv.db, check=True)
-        course = os.path.join(os.path.dirname(__file__), "..", "..", "courses", "library", "digital-literacy")
-        sala("import", course, "--force", db=srv.db)
+        # A new version of a course on the command line, then the old one made active again on the web.
+        with tempfile.TemporaryDirectory() as tmp:
+            course = os.path.join(tmp, "digital-literacy")
+            shutil.copytree(os.path.join(os.path.dirname(__file__), "..", "..", "courses", "library",
+                                         "digital-literacy"), course)
+            yml = os.path.join(course, "course.yml")
+            text = open(yml).read()
+            assert "version: 1.0.0" in text
+            open(yml, "w").write(text.replace("version: 1.0.0", "version: 1.0.1", 1))
+            sala("import", course, db=srv.db, check=True)
+        lang = one(srv, "SELECT language FROM packages WHERE course_id = 'digital-literacy' AND version = '1.0.1'")
+        c.get("/manage/courses")
+        assert c.post("/manage/courses/rollback", {"course": "digital-literacy", "lang": lang,
+                                                   "version": "1.0.0"}).status == 303
         cli = "cli:" + __import__("pwd").getpwuid(os.geteuid()).pw_name
         rows = audit_rows(srv)
         by = {(a, act, t) for a, _, act, t, _ in rows}
@@ -273,6 +286,7 @@ def test_audit_trail_rows_filters_paging_csv():
                      (cli, "certificate.issue", "certificate:" + serial), (cli, "settings.change", "settings")]:
             assert want in by, (want, rows)
         assert any(a == cli and act == "course.import" for a, _, act, _, _ in rows), rows
+        assert ("admin", "course.rollback", "course:digital-literacy") in by, rows
         assert all(o == "127.0.0.1" for a, o, _, _, _ in rows if a == "admin")
         assert all(o == "local" for a, o, _, _, _ in rows if a == cli)
         sets = [d for a, _, act, _, d in rows if act == "settings.change"]
@@ -290,7 +304,7 @@ def test_audit_trail_rows_filters_paging_csv():
 
         r, all_rows = shown("/admin/audit")
         assert int(re.search(r'data-total="(\d+)"', r.text).group(1)) == len(rows) == len(all_rows)
-        assert all_rows[0][1] == "course.import" or all_rows[0][0] == cli  # newest first
+        assert all_rows[0][1] == "course.rollback"  # newest first
         _, mine = shown("/admin/audit?actor=admin")
         assert mine and all(a == "admin" for a, _, _ in mine) and len(mine) == sum(a == "admin" for a, *_ in rows)
         _, users = shown("/admin/audit?action=user")
