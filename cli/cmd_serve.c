@@ -117,7 +117,7 @@ static void serve_preflight(const char *key)
 	/* Until base_url is set, every certificate's QR code and verification link points at the default. */
 	char *base = db_setting_get(db, "base_url");
 	if (!base || !*base)
-		log_msg(LOG_WARN, "config",
+		log_msg(LOG_WARN, "setting",
 			"base_url is not set: certificates' QR codes and verification links point at "
 			"http://127.0.0.1:8080; "
 			"set it with: sala settings set base_url https://YOUR.SITE (or Settings in the admin pages)");
