@@ -97,17 +97,18 @@ static int audit_row_html(void *ctx, const struct audit_entry *a)
 	struct buf *b = p->b;
 	char when[24];
 	time_utc(a->created_at, when);
-	buf_printf(b, "<tr><td class=\"nowrap\">%s</td><td>", when);
+	/* Actors, actions, targets and details are identifiers and values, not interface text: shown as code. */
+	buf_printf(b, "<tr><td class=\"nowrap\">%s</td><td><code>", when);
 	buf_html(b, a->actor);
-	buf_puts(b, "</td><td>");
+	buf_puts(b, "</code></td><td>");
 	buf_html(b, a->origin);
 	buf_puts(b, "</td><td><code>");
 	buf_html(b, a->action);
-	buf_puts(b, "</code></td><td>");
+	buf_puts(b, "</code></td><td><code>");
 	buf_html(b, a->target);
-	buf_puts(b, "</td><td>");
+	buf_puts(b, "</code></td><td><code>");
 	buf_html(b, a->detail);
-	buf_puts(b, "</td></tr>");
+	buf_puts(b, "</code></td></tr>");
 	p->n++;
 	return 0;
 }
