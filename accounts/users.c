@@ -1079,6 +1079,35 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 	return 0;
 }
 
+/* The line number of a problem "NAME:LINE: ..." (nlen: the length of NAME). */
+static int problem_line(const char *s, size_t nlen)
+{
+	return strlen(s) > nlen ? atoi(s + nlen + 1) : 0;
+}
+
+/* Adds more's problems to pr's, both in line order, so the whole list is in line order; more is released. */
+static void problems_merge_lines(struct problems *pr, struct problems *more, const char *name)
+{
+	if (!pr || !more->n) {
+		problems_release(more);
+		return;
+	}
+	size_t nlen = strlen(name);
+	struct buf out = BUF_INIT;
+	const char *a = buf_str(&pr->text), *b = buf_str(&more->text);
+	while (*a || *b) {
+		const char **take = !*b ? &a : !*a ? &b : problem_line(b, nlen) < problem_line(a, nlen) ? &b : &a;
+		const char *end = strchr(*take, '\n');
+		size_t n = end ? (size_t)(end - *take) + 1 : strlen(*take);
+		buf_add(&out, *take, n);
+		*take += n;
+	}
+	buf_release(&pr->text);
+	pr->text = out;
+	pr->n += more->n;
+	problems_release(more);
+}
+
 /* Up to this many good rows, their passwords' strength is checked even when other rows were refused. */
 #define IMPORT_STRENGTH_ALWAYS 5000
 
@@ -1110,13 +1139,15 @@ int users_import_csv_progress(struct db *db, const char *name, const char *data,
 	 * 100,000-row roster with a mistake in its last line wait 40 s for the answer; this way that
 	 * mistake is reported in about a second.
 	 */
+	struct problems weak = {0};
 	for (size_t i = 0; i < im.nrows; i++) {
 		struct err pe;
 		if (im.rows[i].activation || password_check(im.rows[i].password, im.rows[i].username, &pe) == 0)
 			continue;
-		problem_add(pr, name, im.lines[i], "%s", pe.msg);
+		problem_add(&weak, name, im.lines[i], "%s", pe.msg);
 		im.bad++;
 	}
+	problems_merge_lines(pr, &weak, name);
 	if (im.bad) {
 		err_set(e, "%s: %d bad row%s: nothing imported", name, im.bad, im.bad == 1 ? "" : "s");
 		goto out;

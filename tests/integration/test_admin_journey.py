@@ -412,3 +412,16 @@ def test_every_problem_of_a_row_and_a_form():
         assert p.returncode != 0
         name = os.path.basename(f.name)
         assert sum(1 for l in p.stderr.splitlines() if name + ":3: " in l) == 7, p.stderr
+        # A short file's weak passwords are named along with the other rows' problems, in line order.
+        text = ("username,full_name,sex,org_code,password\n"
+                "weak1,Weak One,female,KH,password123\n"
+                "bad 2,,female,KH,\n"
+                "weak3,Weak Three,male,KH,aaaaaaaaaaaa\n"
+                "ok4,Ok Four,male,NOPE,\n")
+        c.get("/admin/users/import")
+        r = c.post("/admin/users/import", {"csv": text})
+        assert r.status == 422
+        lines = [l for l in html.unescape(re.search(r"<pre>(.*?)</pre>", r.text, re.S).group(1)).splitlines() if l]
+        assert [int(l.split(":")[1]) for l in lines] == [2, 3, 3, 4, 5], lines
+        assert "dictionary word" in lines[0] and "unknown org_code 'NOPE'" in lines[4], lines
+        assert one(srv, "SELECT count(*) FROM users") == before
