@@ -258,48 +258,111 @@ static int text_ok(const char *field, const char *v, size_t max, struct err *e)
 	return 0;
 }
 
-/* strength: the whole password_check(), with its dictionary lookup (slow: CSV imports run it in a pass of its own). */
-static int fields_validate_opt(struct db *db, const struct user_input *u, bool need_password, bool strength,
-			       struct err *e)
+/*
+ * The checks of one user's fields: the first problem's message goes to e; with fn, every problem is passed
+ * to it (the form and the CSV import show them all), without it the checks stop at the first.
+ */
+struct checks {
+	user_problem_fn fn;
+	void *ctx;
+	struct err *e;
+	int n;
+};
+
+/* Records a failed check (its message in one): true when checking stops here. */
+static bool check_failed(struct checks *c, const struct err *one)
 {
-	if (!u->full_name || !*u->full_name)
-		return err_set(e, "full_name is empty");
-	if (text_ok("full_name", u->full_name, 200, e) < 0 || text_ok("full_name_km", u->full_name_km, 200, e) < 0 ||
-	    text_ok("position", u->position, 200, e) < 0 || text_ok("email", u->email, 200, e) < 0 ||
-	    text_ok("phone", u->phone, 40, e) < 0)
+	if (c->n++ == 0 && c->e)
+		snprintf(c->e->msg, sizeof c->e->msg, "%s", one->msg);
+	if (c->fn)
+		c->fn(c->ctx, one->msg);
+	return !c->fn;
+}
+
+/* strength: the whole password_check(), with its dictionary lookup (slow: CSV imports run it in a pass of its own). */
+static int fields_check(struct db *db, const struct user_input *u, bool need_password, bool strength, struct checks *c)
+{
+	struct err one;
+	if ((!u->full_name || !*u->full_name) && err_set(&one, "full_name is empty") && check_failed(c, &one))
 		return -1;
+	static const struct {
+		const char *field;
+		size_t max;
+	} texts[] = {{"full_name", 200}, {"full_name_km", 200}, {"position", 200}, {"email", 200}, {"phone", 40}};
+	const char *values[] = {u->full_name, u->full_name_km, u->position, u->email, u->phone};
+	bool email_ok = true;
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		if (text_ok(texts[i].field, values[i], texts[i].max, &one) == 0)
+			continue;
+		email_ok &= values[i] != u->email;
+		if (check_failed(c, &one))
+			return -1;
+	}
 	const char *sex = u->sex && *u->sex ? u->sex : "unspecified";
-	if (!sex_valid(sex))
-		return err_set(e, "sex must be female, male, other or unspecified, not '%s'", sex);
-	if (!u->org_code || !*u->org_code)
-		return err_set(e, "org_code is empty");
-	if (org_id(db, u->org_code) < 0)
-		return err_set(e, "unknown org_code '%s'", u->org_code);
-	if (u->email && *u->email && (!strchr(u->email, '@') || strchr(u->email, ' ')))
-		return err_set(e, "email '%s' is not an address", u->email);
-	if (u->lang && *u->lang && strcmp(u->lang, "en") && strcmp(u->lang, "km"))
-		return err_set(e, "language must be en or km, not '%s'", u->lang);
-	unsigned mask;
-	if (roles_parse(u->roles, &mask, e) < 0)
+	if (!sex_valid(sex) && err_set(&one, "sex must be female, male, other or unspecified, not '%s'", sex) &&
+	    check_failed(c, &one))
 		return -1;
-	if (need_password && !u->password_hash && !u->activation)
-		return strength ? password_check(or_empty(u->password), u->username, e)
-				: password_check_form(or_empty(u->password), e);
-	return 0;
+	if (!u->org_code || !*u->org_code) {
+		if (err_set(&one, "org_code is empty") && check_failed(c, &one))
+			return -1;
+	} else if (org_id(db, u->org_code) < 0 && err_set(&one, "unknown org_code '%s'", u->org_code) &&
+		   check_failed(c, &one)) {
+		return -1;
+	}
+	if (email_ok && u->email && *u->email && (!strchr(u->email, '@') || strchr(u->email, ' ')) &&
+	    err_set(&one, "email '%s' is not an address", u->email) && check_failed(c, &one))
+		return -1;
+	if (u->lang && *u->lang && strcmp(u->lang, "en") && strcmp(u->lang, "km") &&
+	    err_set(&one, "language must be en or km, not '%s'", u->lang) && check_failed(c, &one))
+		return -1;
+	unsigned mask;
+	if (roles_parse(u->roles, &mask, &one) < 0 && check_failed(c, &one))
+		return -1;
+	if (need_password && !u->password_hash && !u->activation) {
+		int rc = strength ? password_check(or_empty(u->password), u->username, &one)
+				  : password_check_form(or_empty(u->password), &one);
+		if (rc < 0 && check_failed(c, &one))
+			return -1;
+	}
+	return c->n ? -1 : 0;
 }
 
 static int fields_validate(struct db *db, const struct user_input *u, bool need_password, struct err *e)
 {
-	return fields_validate_opt(db, u, need_password, true, e);
+	struct checks c = {.e = e};
+	return fields_check(db, u, need_password, true, &c);
+}
+
+/* The username (new, well formed, not taken), then the other fields. */
+static int user_check(struct db *db, const struct user_input *u, bool strength, struct checks *c)
+{
+	struct err one;
+	if (!u->username || !username_valid(u->username)) {
+		if (err_set(&one, "invalid username '%s' (2-64 letters, digits, . _ - @)", or_empty(u->username)) &&
+		    check_failed(c, &one))
+			return -1;
+	} else if (db_int(db, "SELECT 1 FROM users WHERE lower(username) = lower(?)", u->username, NULL, 0) &&
+		   err_set(&one, "username '%s' is already taken", u->username) && check_failed(c, &one)) {
+		return -1;
+	}
+	fields_check(db, u, true, strength, c);
+	return c->n ? -1 : 0;
 }
 
 static int user_validate_opt(struct db *db, const struct user_input *u, bool strength, struct err *e)
 {
-	if (!u->username || !username_valid(u->username))
-		return err_set(e, "invalid username '%s' (2-64 letters, digits, . _ - @)", or_empty(u->username));
-	if (db_int(db, "SELECT 1 FROM users WHERE lower(username) = lower(?)", u->username, NULL, 0))
-		return err_set(e, "username '%s' is already taken", u->username);
-	return fields_validate_opt(db, u, true, strength, e);
+	struct checks c = {.e = e};
+	return user_check(db, u, strength, &c);
+}
+
+int user_problems(struct db *db, const struct user_input *u, bool adding, user_problem_fn fn, void *ctx)
+{
+	struct checks c = {.fn = fn, .ctx = ctx};
+	if (adding)
+		user_check(db, u, true, &c);
+	else
+		fields_check(db, u, false, true, &c);
+	return c.n;
 }
 
 int user_validate(struct db *db, const struct user_input *u, struct err *e)
@@ -923,6 +986,19 @@ static int seen_add(struct import *im, const char *name, size_t index)
 	return 0;
 }
 
+/* A row being checked, for row_problem(). */
+struct row_at {
+	struct import *im;
+	int line;
+};
+
+/* One problem of the row: "NAME:LINE: message". */
+static void row_problem(void *ctx, const char *msg)
+{
+	struct row_at *at = ctx;
+	problem_add(at->im->pr, at->im->name, at->line, "%s", msg);
+}
+
 static int import_row(char **f, size_t n, int line, void *ctx)
 {
 	struct import *im = ctx;
@@ -963,8 +1039,26 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 		*dst[i] = i == C_PASSWORD ? copy : str_trim(copy);
 	}
 	u.activation = !*u.password; /* no password: the account waits for an activation code */
+	/* Every problem of the row, each its own FILE:LINE: line; strength: a second pass (users_import_csv_progress).
+	 */
+	struct row_at at = {im, line};
+	struct checks c = {.fn = row_problem, .ctx = &at};
+	user_check(im->db, &u, false, &c);
+	if (c.n) {
+		/* A row already refused is also checked for what the second pass would say, so it lists everything. */
+		struct err pe;
+		if (!u.activation && password_check_form(u.password, &pe) == 0 &&
+		    password_check(u.password, u.username, &pe) < 0)
+			row_problem(&at, pe.msg);
+		int twice = username_valid(u.username) && im->capseen ? (int)*seen_slot(im, u.username) : 0;
+		if (twice)
+			problem_add(im->pr, im->name, line, "username '%s' appears twice (also on line %d)", u.username,
+				    im->lines[twice - 1]);
+		im->bad++;
+		return 0;
+	}
 	struct err e;
-	int rc = user_validate_opt(im->db, &u, false, &e); /* strength: a second pass (users_import_csv_progress) */
+	int rc = 0;
 	if (im->nrows == im->caprows) {
 		im->caprows = im->caprows ? im->caprows * 2 : 64;
 		im->rows = xrealloc(im->rows, im->caprows * sizeof *im->rows);
@@ -973,7 +1067,7 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 	/* Tentatively the next row, so the table can name it; kept only when valid. */
 	im->rows[im->nrows] = u;
 	im->lines[im->nrows] = line;
-	int twice = rc == 0 ? seen_add(im, u.username, im->nrows) : 0;
+	int twice = seen_add(im, u.username, im->nrows);
 	if (twice)
 		rc = err_set(&e, "username '%s' appears twice (also on line %d)", u.username, twice);
 	if (rc < 0) {
@@ -984,6 +1078,38 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 	im->nrows++;
 	return 0;
 }
+
+/* The line number of a problem "NAME:LINE: ..." (nlen: the length of NAME). */
+static int problem_line(const char *s, size_t nlen)
+{
+	return strlen(s) > nlen ? atoi(s + nlen + 1) : 0;
+}
+
+/* Adds more's problems to pr's, both in line order, so the whole list is in line order; more is released. */
+static void problems_merge_lines(struct problems *pr, struct problems *more, const char *name)
+{
+	if (!pr || !more->n) {
+		problems_release(more);
+		return;
+	}
+	size_t nlen = strlen(name);
+	struct buf out = BUF_INIT;
+	const char *a = buf_str(&pr->text), *b = buf_str(&more->text);
+	while (*a || *b) {
+		const char **take = !*b ? &a : !*a ? &b : problem_line(b, nlen) < problem_line(a, nlen) ? &b : &a;
+		const char *end = strchr(*take, '\n');
+		size_t n = end ? (size_t)(end - *take) + 1 : strlen(*take);
+		buf_add(&out, *take, n);
+		*take += n;
+	}
+	buf_release(&pr->text);
+	pr->text = out;
+	pr->n += more->n;
+	problems_release(more);
+}
+
+/* Up to this many good rows, their passwords' strength is checked even when other rows were refused. */
+#define IMPORT_STRENGTH_ALWAYS 5000
 
 int users_import_csv(struct db *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
 		     struct err *e)
@@ -1003,22 +1129,25 @@ int users_import_csv_progress(struct db *db, const char *name, const char *data,
 		err_set(e, "%s:1: empty file: expected a header naming the columns", name);
 		goto out;
 	}
-	if (im.bad) {
+	if (im.bad && im.nrows > IMPORT_STRENGTH_ALWAYS) {
 		err_set(e, "%s: %d bad row%s: nothing imported", name, im.bad, im.bad == 1 ? "" : "s");
 		goto out;
 	}
 	/*
-	 * Password strength last, once every row is otherwise sound: a dictionary lookup per row
-	 * (about 0.4 ms) would make a 100,000-row roster with a mistake in its last line wait
-	 * 40 s for the answer; this way that mistake is reported in about a second.
+	 * Password strength last, once every row is otherwise sound (or the file is short enough that
+	 * checking the rest costs little): a dictionary lookup per row (about 0.4 ms) would make a
+	 * 100,000-row roster with a mistake in its last line wait 40 s for the answer; this way that
+	 * mistake is reported in about a second.
 	 */
+	struct problems weak = {0};
 	for (size_t i = 0; i < im.nrows; i++) {
 		struct err pe;
 		if (im.rows[i].activation || password_check(im.rows[i].password, im.rows[i].username, &pe) == 0)
 			continue;
-		problem_add(pr, name, im.lines[i], "%s", pe.msg);
+		problem_add(&weak, name, im.lines[i], "%s", pe.msg);
 		im.bad++;
 	}
+	problems_merge_lines(pr, &weak, name);
 	if (im.bad) {
 		err_set(e, "%s: %d bad row%s: nothing imported", name, im.bad, im.bad == 1 ? "" : "s");
 		goto out;
@@ -1219,19 +1348,40 @@ int users_list(struct db *db, const char *org_code, user_listing_fn fn, void *ct
 
 int users_search(struct db *db, const char *q, int limit, user_row_fn fn, void *ctx, struct err *e)
 {
-	/* ?3: q as a case-insensitive substring pattern (db_like_contains), the same on both engines. */
-	struct db_stmt *st =
-	    db_stmt(db, "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, o.code, o.name_en, o.name_km, "
-			"u.active, " ROLES_MASK("u.id") " FROM users u JOIN org_units o ON o.id = u.org_id "
-							"WHERE o.code = ?1 OR ?1 IS NULL OR lower(u.username) LIKE ?3 "
-							"ESCAPE '\\' OR lower(u.full_name) LIKE ?3 "
-							"ESCAPE '\\' OR lower(u.full_name_km) LIKE ?3 ESCAPE '\\' "
-							"ORDER BY lower(u.username) LIMIT ?2");
+	return users_search_page(db, q, limit, 0, NULL, fn, ctx, e);
+}
+
+/* The users users_search() finds: ?1 q (NULL: everyone), ?2 q as a case-insensitive substring pattern. */
+#define USERS_SEARCH_WHERE                                                                                             \
+	" FROM users u JOIN org_units o ON o.id = u.org_id WHERE o.code = ?1 OR ?1 IS NULL OR lower(u.username) "      \
+	"LIKE ?2 ESCAPE '\\' OR lower(u.full_name) LIKE ?2 ESCAPE '\\' OR lower(u.full_name_km) LIKE ?2 ESCAPE '\\'"
+
+int users_search_page(struct db *db, const char *q, int limit, int64_t offset, int64_t *total, user_row_fn fn,
+		      void *ctx, struct err *e)
+{
+	/* ?2: q as a case-insensitive substring pattern (db_like_contains), the same on both engines. */
 	struct buf pattern = BUF_INIT;
 	db_like_contains(&pattern, q ? q : "");
+	if (total) {
+		struct db_stmt *cs = db_stmt(db, "SELECT count(*)" USERS_SEARCH_WHERE);
+		db_bind_text(cs, 1, q && *q ? q : NULL);
+		db_bind_text(cs, 2, pattern.data);
+		int crc = db_step_row(cs);
+		*total = crc > 0 ? db_col_int64(cs, 0) : -1;
+		db_finish(cs);
+		if (crc <= 0) {
+			buf_release(&pattern);
+			return err_set(e, "cannot count the users: %s", db_errstr(db));
+		}
+	}
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, o.code, o.name_en, o.name_km, "
+			"u.active, " ROLES_MASK("u.id") USERS_SEARCH_WHERE
+		    " ORDER BY lower(u.username), u.id LIMIT ?3 OFFSET ?4");
 	db_bind_text(st, 1, q && *q ? q : NULL);
-	db_bind_int(st, 2, limit);
-	db_bind_text(st, 3, pattern.data);
+	db_bind_text(st, 2, pattern.data);
+	db_bind_int(st, 3, limit);
+	db_bind_int64(st, 4, offset > 0 ? offset : 0);
 	buf_release(&pattern);
 	int rc;
 	char roles[64];

@@ -73,6 +73,14 @@ extern const char *const password_problems[];
 
 /* Checks every field without writing; message names the field. */
 int user_validate(struct db *db, const struct user_input *u, struct err *e);
+/* Called with each problem user_problems() finds: user_validate()'s message for it, borrowed for the call. */
+typedef void (*user_problem_fn)(void *ctx, const char *msg);
+/*
+ * Every problem of a new user's fields (adding: the username and password too, as user_add() checks) or of
+ * an edit (as user_update() checks), not only the first: fn once per problem, in the form's field order.
+ * Writes nothing. Returns the number of problems (0: user_add() or user_update() would accept the fields).
+ */
+int user_problems(struct db *db, const struct user_input *u, bool adding, user_problem_fn fn, void *ctx);
 /* Validates and adds a user; returns the new id or -1. Runs in its own transaction unless one is open. */
 int64_t user_add(struct db *db, const struct user_input *u, struct err *e);
 /*
@@ -230,6 +238,13 @@ typedef int (*user_row_fn)(void *ctx, const struct user_row *u);
  * or -1 with a message when reading ended on a database error (never a short list taken for the whole).
  */
 int users_search(struct db *db, const char *q, int limit, user_row_fn fn, void *ctx, struct err *e);
+/*
+ * One page of users_search(): the matching users from the offset-th on (0: the first), at most limit, and
+ * in *total (when not NULL) how many match in all. Same returns as users_search(); -1 also when the count
+ * cannot be read.
+ */
+int users_search_page(struct db *db, const char *q, int limit, int64_t offset, int64_t *total, user_row_fn fn,
+		      void *ctx, struct err *e);
 /* The org unit id of user id, or -1 when there is no such user. */
 int64_t user_org_id(struct db *db, int64_t id);
 

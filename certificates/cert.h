@@ -250,6 +250,30 @@ int cert_pdf(struct db *db, const struct cert *c, struct buf *out, struct err *e
 char *cert_base_url(struct db *db);
 
 /*
+ * The images of the certificate template, uploaded by an administrator (table cert_images): "logo"
+ * (printed top left) and "signature" (over the signature line). Either is used instead of the
+ * file named by the setting cert_logo_path or cert_signature_path.
+ */
+#define CERT_IMAGE_MAX_BYTES (1024 * 1024) /* largest upload */
+#define CERT_IMAGE_MIN_SIDE 16		   /* pixels, each side */
+#define CERT_IMAGE_MAX_SIDE 4000
+/* True when name is "logo" or "signature". */
+bool cert_image_name_ok(const char *name);
+/*
+ * Checks an uploaded image and stores it as name's (replacing the one before): a PNG or JPEG file of at
+ * most CERT_IMAGE_MAX_BYTES, CERT_IMAGE_MIN_SIDE to CERT_IMAGE_MAX_SIDE pixels a side (read from its header
+ * before decoding), that decodes; a JPEG is stored as PNG. *w and *h get its size. -1 with a message saying
+ * what is wrong (nothing stored).
+ */
+int cert_image_store(struct db *db, const char *name, const void *data, size_t len, int *w, int *h, struct err *e);
+/* Removes name's image (none is fine). -1 with a message on a database error. */
+int cert_image_remove(struct db *db, const char *name, struct err *e);
+/* 1 with the size of name's image in *w, *h and its SHA-256 (hex) in sha, 0 when none was uploaded, -1 on an error. */
+int cert_image_info(struct db *db, const char *name, int *w, int *h, char sha[65], struct err *e);
+/* 1 with name's PNG appended to out, 0 when none was uploaded, -1 with a message when it cannot be read. */
+int cert_image_get(struct db *db, const char *name, struct buf *out, struct err *e);
+
+/*
  * Open Badges 3.0 (docs/certificates.md). The OpenBadgeCredential JSON of c (appended to out): issuer
  * <base>/issuer, subject a urn:uuid per learner, credentialStatus the 1EdTechRevocationList at
  * <base>/certificates/revocations.

@@ -112,19 +112,15 @@ static cairo_status_t png_read_fn(void *closure, unsigned char *data, unsigned i
 	return CAIRO_STATUS_SUCCESS;
 }
 
-/* Loads a template PNG after checking its magic bytes and its size from the header. NULL (and a log line) on failure.
+/*
+ * A template PNG (b: the file's bytes, path: what to call it in the log) after checking its magic bytes and its
+ * size from the header. NULL (and a log line) on failure. b is released.
  */
-static cairo_surface_t *load_png(const char *path)
+static cairo_surface_t *load_png_bytes(struct buf *b, const char *path)
 {
-	struct buf b = BUF_INIT;
-	struct err e;
 	cairo_surface_t *im = NULL;
-	if (file_read(path, &b, &e) < 0) {
-		log_msg(LOG_ERROR, "error", "certificate template: %s", e.msg);
-		return NULL;
-	}
-	const unsigned char *d = (const unsigned char *)b.data;
-	if (b.len < 24 || memcmp(d, "\x89PNG\r\n\x1a\n", 8) != 0 || memcmp(d + 12, "IHDR", 4) != 0) {
+	const unsigned char *d = (const unsigned char *)b->data;
+	if (b->len < 24 || memcmp(d, "\x89PNG\r\n\x1a\n", 8) != 0 || memcmp(d + 12, "IHDR", 4) != 0) {
 		log_msg(LOG_ERROR, "error", "certificate template '%s' is not a PNG file", path);
 		goto done;
 	}
@@ -134,7 +130,7 @@ static cairo_surface_t *load_png(const char *path)
 		log_msg(LOG_ERROR, "error", "certificate template '%s' is too large (%ldx%ld)", path, w, h);
 		goto done;
 	}
-	struct png_read r = {.data = d, .len = b.len};
+	struct png_read r = {.data = d, .len = b->len};
 	im = cairo_image_surface_create_from_png_stream(png_read_fn, &r);
 	if (cairo_surface_status(im) != CAIRO_STATUS_SUCCESS) {
 		log_msg(LOG_ERROR, "error", "certificate template '%s' cannot be read as a PNG image", path);
@@ -142,12 +138,33 @@ static cairo_surface_t *load_png(const char *path)
 		im = NULL;
 	}
 done:
-	buf_release(&b);
+	buf_release(b);
 	return im;
 }
 
-static cairo_surface_t *setting_image(struct db *db, const char *key)
+static cairo_surface_t *load_png(const char *path)
 {
+	struct buf b = BUF_INIT;
+	struct err e;
+	if (file_read(path, &b, &e) < 0) {
+		log_msg(LOG_ERROR, "error", "certificate template: %s", e.msg);
+		buf_release(&b);
+		return NULL;
+	}
+	return load_png_bytes(&b, path);
+}
+
+/* The uploaded image called name (cert_images), else the PNG file the setting key names, else NULL. */
+static cairo_surface_t *template_image(struct db *db, const char *name, const char *key)
+{
+	struct buf b = BUF_INIT;
+	struct err e;
+	int got = cert_image_get(db, name, &b, &e);
+	if (got > 0)
+		return load_png_bytes(&b, name);
+	buf_release(&b);
+	if (got < 0)
+		log_msg(LOG_ERROR, "error", "certificate template: %s", e.msg);
 	char *path = db_setting_get(db, key);
 	cairo_surface_t *im = path && *path ? load_png(path) : NULL;
 	free(path);
@@ -205,8 +222,8 @@ struct cert_renderer *cert_renderer_new(struct db *db, struct err *e)
 	char *color = setting_value(db, "cert_color");
 	cr->color = parse_color(color, 0x0b4f8a);
 	free(color);
-	cr->logo = setting_image(db, "cert_logo_path");
-	cr->signature = setting_image(db, "cert_signature_path");
+	cr->logo = template_image(db, "logo", "cert_logo_path");
+	cr->signature = template_image(db, "signature", "cert_signature_path");
 	cr->base_url = cert_base_url(db);
 	return cr;
 }

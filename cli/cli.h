@@ -25,9 +25,11 @@ char *cli_read_file(const char *path, size_t *len);
 void cli_key_option(const struct cmd_args *a);
 
 /*
- * Writes an audit line (lib/log.h) to standard error for an administrative
- * change made from the command line: the actor is "cli:" and the system
- * account (and the sudo caller, if any), the address "local".
+ * Records an administrative change made from the command line in the audit
+ * trail (lib/audit.h): a log line on standard error and a row of the
+ * database's audit_log (on a connection of its own; a database that cannot be
+ * opened gets the log line only, with a warning). The actor is "cli:" and the
+ * system account (and the sudo caller, if any), the address "local".
  */
 void cli_audit(const char *action, const char *target, const char *detail);
 
@@ -68,6 +70,7 @@ extern const struct cmd_entry cmd_new_entry, cmd_check_entry, cmd_pack_entry, cm
 extern const struct cmd_entry cmd_report_entry;	  /* cli/cmd_report.c */
 extern const struct cmd_entry cmd_enroll_entry;	  /* cli/cmd_enroll.c */
 extern const struct cmd_entry cmd_throttle_entry; /* cli/cmd_throttle.c */
+extern const struct cmd_entry cmd_audit_entry;	  /* cli/cmd_audit.c */
 extern const struct cmd_entry cmd_quiz_entry;	  /* cli/cmd_quiz.c */
 extern const struct cmd_entry cmd_db_entry;	  /* cli/cmd_db.c */
 

@@ -114,6 +114,14 @@ static void serve_preflight(const char *key)
 	struct db *db = cli_db_open();
 	if (cert_keys_check(db, &e) < 0)
 		die("serve: %s", e.msg);
+	/* Until base_url is set, every certificate's QR code and verification link points at the default. */
+	char *base = db_setting_get(db, "base_url");
+	if (!base || !*base)
+		log_msg(LOG_WARN, "setting",
+			"base_url is not set: certificates' QR codes and verification links point at "
+			"http://127.0.0.1:8080; "
+			"set it with: sala settings set base_url https://YOUR.SITE (or Settings in the admin pages)");
+	free(base);
 	db_close(db);
 }
 

@@ -14,6 +14,7 @@
 #include "accounts/orgs.h"
 #include "certificates/cert.h"
 #include "cli/cli.h"
+#include "lib/audit.h"
 #include "lib/db.h"
 #include "lib/err.h"
 #include "lib/log.h"
@@ -83,7 +84,12 @@ void cli_audit(const char *action, const char *target, const char *detail)
 		snprintf(actor, sizeof actor, "cli:%s(sudo:%s)", pw ? pw->pw_name : "?", sudo);
 	else
 		snprintf(actor, sizeof actor, "cli:%s", pw ? pw->pw_name : "?");
-	log_audit(actor, "local", action, target, detail);
+	struct err e;
+	struct db *db = db_open(cli_db_path(), &e);
+	if (audit_record(db, actor, "local", action, target, detail, &e) < 0 || !db)
+		log_msg(LOG_WARN, "audit", "the audit entry is only in this log: %s", e.msg);
+	if (db)
+		db_close(db);
 }
 
 struct db *cli_db_create(bool *created)
@@ -279,29 +285,10 @@ static const struct cmd_entry help_entry = {
 
 /* Every command, in the order `sala help` lists them. */
 static const struct cmd_entry *const commands[] = {
-    &init_entry,
-    &cmd_serve_entry,
-    &cmd_user_entry,
-    &cmd_users_entry,
-    &cmd_orgs_entry,
-    &cmd_demo_entry,
-    &cmd_backup_entry,
-    &cmd_db_entry,
-    &cmd_settings_entry,
-    &cmd_doctor_entry,
-    &cmd_cert_entry,
-    &cmd_new_entry,
-    &cmd_check_entry,
-    &cmd_pack_entry,
-    &cmd_preview_entry,
-    &cmd_import_entry,
-    &cmd_courses_entry,
-    &cmd_quiz_entry,
-    &cmd_report_entry,
-    &cmd_enroll_entry,
-    &cmd_throttle_entry,
-    &help_entry,
-    NULL,
+    &init_entry,       &cmd_serve_entry,  &cmd_user_entry,     &cmd_users_entry,  &cmd_orgs_entry,    &cmd_demo_entry,
+    &cmd_backup_entry, &cmd_db_entry,	  &cmd_settings_entry, &cmd_doctor_entry, &cmd_cert_entry,    &cmd_new_entry,
+    &cmd_check_entry,  &cmd_pack_entry,	  &cmd_preview_entry,  &cmd_import_entry, &cmd_courses_entry, &cmd_quiz_entry,
+    &cmd_report_entry, &cmd_enroll_entry, &cmd_throttle_entry, &cmd_audit_entry,  &help_entry,	      NULL,
 };
 
 /* sala help: every command's usage; sala help COMMAND: that command's, as COMMAND --help prints it. */

@@ -76,6 +76,8 @@ static const struct table tables[] = {
     {"survey_responses", "id, subject, sex, org_id, submitted_at, answers, score, comment", "id", 2000, NULL, "id",
      false},
     {"survey_done", "subject, user_id", NULL, 0, NULL, NULL, false},
+    {"audit_log", "id, created_at, actor, origin, action, target, detail", "id", 5000, NULL, "id", false},
+    {"cert_images", "name, width, height, sha256, uploaded_at, data", NULL, 0, NULL, NULL, false},
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 

@@ -418,6 +418,26 @@ static const char *const migrations[] = {
     "  subject TEXT NOT NULL,"
     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
     "  PRIMARY KEY (subject, user_id)) WITHOUT ROWID;",
+    /* The audit trail (lib/audit.c): who changed which user, setting, certificate, course version, and when.
+     * actor is a user name or "cli:ACCOUNT"; origin the client address or "local". */
+    "CREATE TABLE audit_log ("
+    "  id INTEGER PRIMARY KEY,"
+    "  created_at INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  origin TEXT NOT NULL DEFAULT '',"
+    "  action TEXT NOT NULL,"
+    "  target TEXT NOT NULL DEFAULT '',"
+    "  detail TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX audit_log_time ON audit_log(created_at);"
+    "CREATE INDEX audit_log_actor ON audit_log(actor);"
+    /* The certificate template's uploaded images (certificates/images.c): 'logo' and 'signature', as PNG. */
+    "CREATE TABLE cert_images ("
+    "  name TEXT PRIMARY KEY CHECK (name IN ('logo','signature')),"
+    "  width INTEGER NOT NULL,"
+    "  height INTEGER NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  uploaded_at INTEGER NOT NULL,"
+    "  data BLOB NOT NULL);",
 };
 
 const char *schema_migration(int i)

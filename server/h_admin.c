@@ -6,9 +6,11 @@
 #include "accounts/sheet.h"
 #include "accounts/users.h"
 #include "certificates/cert.h"
+#include "courses/import.h"
 #include "lib/db.h"
 #include "lib/settings.h"
 #include "lib/util.h"
+#include "server/multipart.h"
 #include "server/server.h"
 #include "server/views.h"
 
@@ -169,6 +171,9 @@ static int org_row_html(void *ctx, const struct org_row *o)
 	return 0;
 }
 
+/* Users listed per page. */
+#define USERS_PAGE 100
+
 static int h_users(struct req *r)
 {
 	struct buf b = BUF_INIT;
@@ -184,21 +189,59 @@ static int h_users(struct req *r)
 		   "<a class=\"button secondary\" href=\"/admin/users/activation-sheet\">%s</a></p>",
 		   T(r, "Add user"), T(r, "Import users from CSV"), T(r, "Print activation codes"));
 	const char *q = req_query(r, "q");
+	if (q && (strlen(q) > 200 || !utf8_valid(q, strlen(q))))
+		q = NULL; /* not a search anyone typed: everyone is listed */
+	int64_t pageno = req_int(req_query(r, "page"), 1, 10000000, 1);
+	int64_t total = 0;
+	struct err e;
+	if (users_search_page(r->db, q, 0, 0, &total, user_row_html, NULL, &e) < 0) {
+		buf_release(&b);
+		r->cause = arena_strdup(&r->arena, e.msg);
+		return resp_error(r, 503, T(r, "The users could not be read. Please try again."));
+	}
+	int64_t pages = total ? (total + USERS_PAGE - 1) / USERS_PAGE : 1;
+	if (pageno > pages)
+		pageno = pages;
 	buf_puts(&b, "<form method=\"get\" action=\"/admin/users\" role=\"search\">");
 	field_input(&b, "q", T(r, "Search by name, username or org code"), "search", q, false, "off");
 	buf_printf(&b, "<button type=\"submit\">%s</button></form>", T(r, "Search"));
+	char count[160];
+	snprintf(count, sizeof count, T(r, "%lld users; page %lld of %lld."), (long long)total, (long long)pageno,
+		 (long long)pages);
+	buf_printf(&b, "<p id=\"users-count\" data-total=\"%lld\">", (long long)total);
+	buf_html(&b, count);
+	buf_puts(&b, "</p>");
 	buf_printf(&b,
 		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
 		   "aria-label=\"%s\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th "
 		   "scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
-		   T(r, "Users (up to 200 shown)"), T(r, "Users (up to 200 shown)"), T(r, "Username"), T(r, "Name"),
-		   T(r, "Sex"), T(r, "Org unit"), T(r, "Roles"), T(r, "Status"));
+		   T(r, "Users"), T(r, "Users"), T(r, "Username"), T(r, "Name"), T(r, "Sex"), T(r, "Org unit"),
+		   T(r, "Roles"), T(r, "Status"));
 	struct row_page rp = {r, &b, true};
-	struct err e;
 	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
-	users_search(r->db, q, 200, user_row_html, &rp, &e);
+	users_search_page(r->db, q, USERS_PAGE, (pageno - 1) * USERS_PAGE, NULL, user_row_html, &rp, &e);
 	buf_puts(&b, "</tbody></table></div>");
+	if (total == 0)
+		buf_printf(&b, "<p data-empty>%s</p>", T(r, "No users match this search."));
+	if (pages > 1) {
+		struct buf qs = BUF_INIT;
+		buf_puts(&qs, "q=");
+		buf_url(&qs, q ? q : "");
+		buf_printf(&b, "<nav class=\"pager\" aria-label=\"%s\">", T(r, "Pages"));
+		if (pageno > 1) {
+			buf_puts(&b, "<a rel=\"prev\" href=\"/admin/users?");
+			buf_html(&b, buf_str(&qs));
+			buf_printf(&b, "&amp;page=%lld\">%s</a> ", (long long)pageno - 1, T(r, "Previous"));
+		}
+		if (pageno < pages) {
+			buf_puts(&b, "<a rel=\"next\" href=\"/admin/users?");
+			buf_html(&b, buf_str(&qs));
+			buf_printf(&b, "&amp;page=%lld\">%s</a>", (long long)pageno + 1, T(r, "Next"));
+		}
+		buf_puts(&b, "</nav>");
+		buf_release(&qs);
+	}
 	page_end(r, &b);
 	return page_send(r, 200, &b);
 }
@@ -231,16 +274,31 @@ static struct user_input user_from_form(struct req *r)
 	return u;
 }
 
+/* A refused user form being told its problems, one per field. */
+struct form_problems {
+	struct req *r;
+	struct form_errs *fe;
+};
+
+static void form_problem(void *ctx, const char *msg)
+{
+	struct form_problems *p = ctx;
+	form_errs_from_domain(p->r, p->fe, arena_strdup(&p->r->arena, msg), user_fields);
+}
+
 static int h_user_create(struct req *r)
 {
 	struct user_input u = user_from_form(r);
 	struct err e;
-	if (user_add(r->db, &u, &e) < 0) {
+	struct form_errs fe = {0};
+	struct form_problems fp = {r, &fe};
+	/* Every field's problem at once, not only the first. */
+	if (user_problems(r->db, &u, true, form_problem, &fp) > 0 || user_add(r->db, &u, &e) < 0) {
 		struct buf b = BUF_INIT;
 		page_begin(r, &b, T(r, "Add user"));
 		buf_printf(&b, "<h1>%s</h1>", T(r, "Add user"));
-		struct form_errs fe = {0};
-		form_errs_from_domain(r, &fe, e.msg, user_fields);
+		if (!fe.n)
+			form_errs_from_domain(r, &fe, e.msg, user_fields);
 		user_form(r, &b, NULL, "/admin/users/new", &fe);
 		page_end(r, &b);
 		return page_send(r, 422, &b);
@@ -325,10 +383,13 @@ static int h_user_save(struct req *r)
 	int64_t id = req_int(r->param[0], 1, INT64_MAX, 0);
 	struct user_input u = user_from_form(r);
 	struct err e;
+	struct form_errs fe = {0};
+	struct form_problems fp = {r, &fe};
+	if (user_problems(r->db, &u, false, form_problem, &fp) > 0)
+		return user_edit_page(r, 422, &fe);
 	if (user_update(r->db, id, &u, &e) < 0) {
 		if (strstr(e.msg, "no such user"))
 			return resp_error(r, 404, T(r, "No such user."));
-		struct form_errs fe = {0};
 		form_errs_from_domain(r, &fe, e.msg, user_fields);
 		return user_edit_page(r, 422, &fe);
 	}
@@ -654,27 +715,126 @@ static int h_orgs_import_post(struct req *r)
 	return import_post(r, false);
 }
 
+/* What the settings page says about each setting: a label and a help line, in the page's language. */
+static const struct {
+	const char *name, *label, *help;
+} setting_texts[] = {
+    {"issuer_en", "Issuing authority (English)",
+     "The authority named on certificates in English, printed and signed: for example Ministry of Interior."},
+    {"issuer_km", "Issuing authority (Khmer)", "The same authority in Khmer, printed above the English name."},
+    {"base_url", "Public address of this site (QR codes point here)",
+     "The address people type to reach this site, such as https://sala.example.gov.kh (no / at the end). Every "
+     "certificate's QR code and verification link starts with it."},
+    {"cert_color", "Certificate colour (#rrggbb)", "The colour of the certificate's frame and headings."},
+    {"cert_logo_path", "Logo on certificates (file on the server)",
+     "Used only when no logo was uploaded below: the absolute path of a PNG file on the server."},
+    {"cert_signature_path", "Signature on certificates (file on the server)",
+     "Used only when no signature was uploaded below: the absolute path of a PNG file on the server."},
+    {"package_max_entries", "Course packages: most files and folders",
+     "An uploaded course package with more files and folders than this is refused."},
+    {"package_max_entry_mb", "Course packages: largest file (MB)",
+     "The largest single file, once unpacked, in an uploaded course package."},
+    {"package_max_total_mb", "Course packages: largest total size (MB)",
+     "The largest total size of an uploaded course package once unpacked."},
+    {"package_max_markdown_kb", "Course packages: largest lesson or quiz file (KB)",
+     "Longer Markdown lessons and quizzes are refused: very long ones are slow to show on a phone."},
+    {"package_max_ratio", "Course packages: largest compression ratio",
+     "How many times larger than its compressed size a big file may become when unpacked (protects the server "
+     "from archive bombs)."},
+    {"trusted_proxies", "Trusted proxies (IPv4 addresses or ranges, comma-separated; empty: none)",
+     "The reverse proxies (such as nginx on this server) whose X-Forwarded-For header names the visitor's address."},
+    {"metrics_token", "Monitoring token",
+     "A secret of at least 32 letters, digits, - or _ that lets a monitoring server on another host read "
+     "/metrics. Empty: /metrics answers this server only."},
+};
+
+/* The label of a setting in the page's language (the key itself for one this table does not know). */
 static const char *setting_label(struct req *r, const char *name)
 {
-	static const struct {
-		const char *name, *label;
-	} labels[] = {
-	    {"issuer_en", "Issuing authority (English)"},
-	    {"issuer_km", "Issuing authority (Khmer)"},
-	    {"base_url", "Public address of this site (QR codes point here)"},
-	    {"cert_color", "Certificate colour (#rrggbb)"},
-	    {"cert_logo_path", "Logo on certificates (absolute path of a PNG file on the server)"},
-	    {"cert_signature_path", "Signature on certificates (absolute path of a PNG file on the server)"},
-	    {"trusted_proxies", "Trusted proxies (IPv4 addresses or ranges, comma-separated; empty: none)"},
-	};
-	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
-		if (strcmp(labels[i].name, name) == 0)
-			return T(r, labels[i].label);
+	for (size_t i = 0; i < sizeof setting_texts / sizeof setting_texts[0]; i++)
+		if (strcmp(setting_texts[i].name, name) == 0)
+			return T(r, setting_texts[i].label);
 	return name;
 }
 
+/* Its help line, or NULL. */
+static const char *setting_help(struct req *r, const char *name)
+{
+	for (size_t i = 0; i < sizeof setting_texts / sizeof setting_texts[0]; i++)
+		if (strcmp(setting_texts[i].name, name) == 0)
+			return T(r, setting_texts[i].help);
+	return NULL;
+}
+
+/* The certificate images: each one's preview, an upload form and a remove button; image_error: a refused upload. */
+static void cert_images_section(struct req *r, struct buf *b, const char *image_error)
+{
+	static const struct {
+		const char *name, *title, *help;
+	} images[] = {
+	    {"logo", "Logo", "Printed top left on every certificate."},
+	    {"signature", "Signature", "Printed over the signature line of every certificate."},
+	};
+	buf_printf(b, "<h2 id=\"images\">%s</h2><p>", T(r, "Certificate images"));
+	char rule[240];
+	snprintf(rule, sizeof rule, T(r, "A PNG or JPEG file of at most %d KB, %d to %d pixels a side."),
+		 CERT_IMAGE_MAX_BYTES / 1024, CERT_IMAGE_MIN_SIDE, CERT_IMAGE_MAX_SIDE);
+	buf_html(b, rule);
+	buf_puts(b, "</p>");
+	if (image_error) {
+		buf_puts(b, "<div class=\"notice error\" role=\"alert\" id=\"image-err\"><p>");
+		buf_html(b, image_error);
+		buf_puts(b, "</p></div>");
+	}
+	for (size_t i = 0; i < sizeof images / sizeof images[0]; i++) {
+		const char *name = images[i].name;
+		int w = 0, h = 0;
+		char sha[65] = "";
+		struct err e;
+		int have = cert_image_info(r->db, name, &w, &h, sha, &e);
+		buf_printf(b, "<h3>%s</h3><p class=\"meta\">%s</p>", T(r, images[i].title), T(r, images[i].help));
+		if (have > 0)
+			buf_printf(
+			    b,
+			    "<p><img class=\"cert-image\" src=\"/admin/settings/images/%s?v=%.12s\" alt=\"%s\" "
+			    "width=\"%d\" height=\"%d\" style=\"max-width:100%%;height:auto;max-height:8rem\"></p>",
+			    name, sha, T(r, images[i].title), w, h);
+		else
+			buf_printf(b, "<p data-empty=\"%s\">%s</p>", name, T(r, "None uploaded."));
+		char action[64];
+		snprintf(action, sizeof action, "/admin/settings/images/%s", name);
+		struct buf f = BUF_INIT;
+		form_begin(r, &f, action);
+		/* form_begin writes the CSRF field; an upload needs multipart encoding. */
+		const char *open = "<form method=\"post\"";
+		buf_puts(b, "<form method=\"post\" enctype=\"multipart/form-data\"");
+		buf_puts(b, buf_str(&f) + strlen(open));
+		buf_release(&f);
+		buf_printf(b, "<label for=\"f-image-%s\">%s</label>", name, T(r, "Image file"));
+		buf_printf(
+		    b,
+		    "<input type=\"file\" id=\"f-image-%s\" name=\"image\" accept=\"image/png,image/jpeg\" required>",
+		    name);
+		form_submit(b, T(r, "Upload"));
+		if (have > 0) {
+			snprintf(action, sizeof action, "/admin/settings/images/%s/delete", name);
+			form_begin(r, b, action);
+			buf_printf(b, "<button class=\"secondary\" type=\"submit\">%s</button></form>", T(r, "Remove"));
+		}
+	}
+}
+
 /* The settings form; a refused value's message is shown on its field (field), or above the form. */
+static int settings_page_img(struct req *r, int status, const char *message, bool ok, const char *field,
+			     const char *image_error);
+
 static int settings_page(struct req *r, int status, const char *message, bool ok, const char *field)
+{
+	return settings_page_img(r, status, message, ok, field, NULL);
+}
+
+static int settings_page_img(struct req *r, int status, const char *message, bool ok, const char *field,
+			     const char *image_error)
 {
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Site settings"));
@@ -690,17 +850,24 @@ static int settings_page(struct req *r, int status, const char *message, bool ok
 	size_t n;
 	const struct setting_def *d = settings_table(&n);
 	for (size_t i = 0; i < n; i++) {
+		if (d[i].type == SETTING_PNG_PATH)
+			continue; /* the images are uploaded below (the paths stay for `sala settings set`) */
 		char *stored = db_setting_get(r->db, d[i].name);
 		const char *shown = ok || !req_form(r, d[i].name) ? stored : req_form(r, d[i].name);
 		field_input_e(&b, &fe, d[i].name, setting_label(r, d[i].name), "text", shown, false, "off");
+		const char *help = setting_help(r, d[i].name);
+		buf_printf(&b, "<p class=\"meta\" id=\"help-%s\">", d[i].name);
+		if (help)
+			buf_html(&b, help);
 		if (*d[i].def) {
-			buf_printf(&b, "<p class=\"meta\">%s: ", T(r, "Default"));
+			buf_printf(&b, "%s%s: ", help ? " " : "", T(r, "Default"));
 			buf_html(&b, d[i].def);
-			buf_puts(&b, "</p>");
 		}
+		buf_puts(&b, "</p>");
 		free(stored);
 	}
 	form_submit(&b, T(r, "Save"));
+	cert_images_section(r, &b, image_error);
 	page_end(r, &b);
 	return page_send(r, status, &b);
 }
@@ -721,30 +888,156 @@ static int h_settings_save(struct req *r)
 		if (v && setting_check(&d[i], v, &e) < 0)
 			return settings_page(r, 422, e.msg, false, d[i].name);
 	}
+	/* The values and their audit entry in one transaction: both are saved, or neither. */
+	if (db_begin(r->db, &e) < 0) {
+		r->cause = arena_strdup(&r->arena, e.msg);
+		return settings_page(r, 503, T(r, "The settings could not be saved. Please try again."), false, NULL);
+	}
 	struct buf changed = BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
 		const char *v = req_form(r, d[i].name);
 		if (!v)
 			continue;
-		char *before = setting_value(r->db, d[i].name);
-		bool differs = strcmp(before, v) != 0;
-		free(before);
+		char *stored = db_setting_get(r->db, d[i].name);
+		bool differs = strcmp(stored ? stored : "", v) != 0;
+		free(stored);
+		if (!differs)
+			continue;
 		if (setting_set(r->db, d[i].name, v, &e) < 0) {
+			db_rollback(r->db);
 			buf_release(&changed);
 			r->cause = arena_strdup(&r->arena, e.msg);
 			return settings_page(r, 500, e.msg, false, NULL);
 		}
-		if (differs)
-			buf_printf(&changed, "%s%s", changed.len ? "," : "", d[i].name);
+		buf_printf(&changed, "%s%s", changed.len ? "," : "", d[i].name);
 	}
 	/* Names only: values may be secrets (metrics_token). */
 	if (changed.len)
 		req_audit(r, "settings.change", "settings", arena_printf(&r->arena, "keys=%s", buf_str(&changed)));
 	buf_release(&changed);
+	if (db_commit(r->db, &e) < 0) {
+		r->cause = arena_strdup(&r->arena, e.msg);
+		return settings_page(r, 503, T(r, "The settings could not be saved. Please try again."), false, NULL);
+	}
 	return resp_redirect(r, "/admin/settings?saved=1");
 }
 
+/* The courses with an active version, each linking to its item analysis (/manage/courses/ID/items). */
+static int h_item_analysis(struct req *r)
+{
+	struct pkg_version *v = NULL;
+	size_t n = 0;
+	if (package_versions(r->db, NULL, NULL, &v, &n) < 0)
+		return resp_error(r, 503, T(r, "The courses could not be read. Please try again."));
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Item analysis"));
+	buf_printf(&b, "<h1>%s</h1><p>%s</p><ul class=\"links\">", T(r, "Item analysis"),
+		   T(r, "How each quiz question did: choose a course."));
+	int shown = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].active)
+			continue;
+		bool seen = false; /* one link per course, whatever its languages */
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = v[k].active && strcmp(v[k].course_id, v[i].course_id) == 0;
+		if (seen)
+			continue;
+		buf_puts(&b, "<li><a href=\"/manage/courses/");
+		buf_url(&b, v[i].course_id);
+		buf_printf(&b, "/items\"%s>", lang_attr_for(r, v[i].language));
+		buf_html(&b, v[i].title);
+		buf_puts(&b, "</a> <span class=\"meta\">");
+		buf_html(&b, v[i].course_id);
+		buf_puts(&b, "</span></li>");
+		shown++;
+	}
+	buf_puts(&b, "</ul>");
+	if (!shown)
+		buf_printf(&b, "<p data-empty>%s</p>", T(r, "No course has been imported yet."));
+	free(v);
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+/* The name of the image a route is about (:name), or NULL. */
+static const char *image_param(struct req *r)
+{
+	return cert_image_name_ok(r->param[0]) ? r->param[0] : NULL;
+}
+
+/* POST /admin/settings/images/:name: an uploaded logo or signature, checked and stored. */
+static int h_image_upload(struct req *r)
+{
+	const char *name = image_param(r);
+	if (!name)
+		return resp_error(r, 404, T(r, "Page not found."));
+	const char *ct = req_header(r, "Content-Type");
+	const char *data, *filename;
+	size_t len;
+	if (!ct || !multipart_is(ct) ||
+	    multipart_file(&r->arena, ct, r->body, r->body_len, "image", &data, &len, &filename) < 0 || len == 0)
+		return settings_page_img(r, 400, NULL, true, NULL, T(r, "Choose an image file to upload."));
+	int w, h;
+	struct err e;
+	if (cert_image_store(r->db, name, data, len, &w, &h, &e) < 0) {
+		/* The domain's message names the file's problem; said in the page's language where it is known. */
+		const char *say = strstr(e.msg, " KB: at most ")       ? T(r, "The file is too big.")
+				  : strstr(e.msg, "not a PNG or JPEG") ? T(r, "The file is not a PNG or JPEG image.")
+				  : strstr(e.msg, "pixels: each side") ? T(r, "The image is too small or too large.")
+				  : strstr(e.msg, "cannot save")
+				      ? NULL
+				      : T(r, "The file is damaged: it cannot be read as an image.");
+		if (!say) {
+			r->cause = arena_strdup(&r->arena, e.msg);
+			return settings_page_img(r, 503, NULL, true, NULL,
+						 T(r, "The image could not be saved. Please try again."));
+		}
+		return settings_page_img(r, 422, NULL, true, NULL, arena_printf(&r->arena, "%s (%s)", say, e.msg));
+	}
+	req_audit(r, "settings.image", arena_printf(&r->arena, "settings:%s", name),
+		  arena_printf(&r->arena, "bytes=%zu size=%dx%d", len, w, h));
+	return resp_redirect(r, "/admin/settings?saved=1#images");
+}
+
+/* POST /admin/settings/images/:name/delete */
+static int h_image_remove(struct req *r)
+{
+	const char *name = image_param(r);
+	if (!name)
+		return resp_error(r, 404, T(r, "Page not found."));
+	struct err e;
+	if (cert_image_remove(r->db, name, &e) < 0) {
+		r->cause = arena_strdup(&r->arena, e.msg);
+		return settings_page_img(r, 503, NULL, true, NULL,
+					 T(r, "The image could not be saved. Please try again."));
+	}
+	req_audit(r, "settings.image-remove", arena_printf(&r->arena, "settings:%s", name), NULL);
+	return resp_redirect(r, "/admin/settings?saved=1#images");
+}
+
+/* GET /admin/settings/images/:name: the stored PNG, for the preview. */
+static int h_image_get(struct req *r)
+{
+	const char *name = image_param(r);
+	struct buf png = BUF_INIT;
+	struct err e;
+	int got = name ? cert_image_get(r->db, name, &png, &e) : 0;
+	if (got <= 0) {
+		buf_release(&png);
+		if (got < 0)
+			r->cause = arena_strdup(&r->arena, e.msg);
+		return resp_error(r, got < 0 ? 503 : 404, T(r, "Page not found."));
+	}
+	int rc = resp_send(r, 200, "image/png", png.data, png.len, "Cache-Control: private, max-age=3600\r\n");
+	buf_release(&png);
+	return rc;
+}
+
 const struct route admin_routes[] = {
+    {"GET", "/admin/settings/images/:name", ROLE_ADMIN, h_image_get, 0},
+    {"POST", "/admin/settings/images/:name", ROLE_ADMIN, h_image_upload, 2u << 20},
+    {"POST", "/admin/settings/images/:name/delete", ROLE_ADMIN, h_image_remove, 0},
+    {"GET", "/admin/item-analysis", ROLE_ADMIN, h_item_analysis, 0},
     {"GET", "/admin/settings", ROLE_ADMIN, h_settings, 0},
     {"POST", "/admin/settings", ROLE_ADMIN, h_settings_save, 0},
     {"GET", "/admin/users", ROLE_ADMIN, h_users, 0},

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <zlib.h>
 
+#include "lib/audit.h"
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
@@ -881,5 +882,7 @@ void req_logout(struct req *r)
 
 void req_audit(struct req *r, const char *action, const char *target, const char *detail)
 {
-	log_audit(r->user ? r->user->username : "-", r->remote, action, target, detail);
+	struct err e;
+	if (audit_record(r->db, r->user ? r->user->username : "-", r->remote, action, target, detail, &e) < 0)
+		r->cause = arena_strdup(&r->arena, e.msg);
 }

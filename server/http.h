@@ -234,9 +234,10 @@ void http_request_begin(void);
 void http_thread_release(void);
 
 /*
- * Writes an audit line for an administrative action (lib/log.h): the acting
- * user, the client address, action (e.g. "user.create"), target (e.g.
- * "user:bopha") and optional detail.
+ * Records an administrative action in the audit trail (lib/audit.h: a log
+ * line and a row of audit_log, inside the request's transaction when one is
+ * open): the acting user, the client address, action (e.g. "user.create"),
+ * target (e.g. "user:bopha") and optional detail.
  */
 void req_audit(struct req *r, const char *action, const char *target, const char *detail);
 

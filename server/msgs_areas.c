@@ -21,4 +21,5 @@ void server_area_messages_register(void)
 	http_messages_register();
 	api_messages_register();
 	forms_messages_register();
+	admin_messages_register();
 }

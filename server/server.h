@@ -63,6 +63,7 @@ extern const struct route report_routes[];
 extern const struct route cert_routes[];
 extern const struct route api_routes[];
 extern const struct route grading_routes[]; /* server/h_grading.c: essay grading, pages and API */
+extern const struct route audit_routes[];   /* server/h_audit.c: /admin/audit, the audit trail */
 
 /* Registers the grading pages' messages (server/h_grading.c). */
 void grading_messages_register(void);
@@ -74,5 +75,7 @@ void server_area_messages_register(void);
 void accounts_messages_register(void);
 /* The messages of form errors, the menu and the quiz's unanswered-question step (server/msgs_forms.c). */
 void forms_messages_register(void);
+/* Registers the admin pages' messages (server/msgs_admin.c: settings, users, audit trail). */
+void admin_messages_register(void);
 
 #endif

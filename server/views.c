@@ -1,8 +1,10 @@
 #include "server/views.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/util.h"
 #include "server/server.h"
@@ -175,6 +177,21 @@ void page_begin_preview(struct req *r, struct buf *b, const char *title)
 	buf_puts(b, "</nav></header><main id=\"main\" tabindex=\"-1\">");
 }
 
+/* On the admin pages, until base_url is set: certificates' QR codes point at the default address. */
+static void base_url_banner(struct req *r, struct buf *b)
+{
+	char *base = db_setting_get(r->db, "base_url");
+	if (!base || !*base) {
+		buf_puts(b, "<div class=\"notice error\" role=\"alert\" id=\"base-url-warning\"><p>");
+		buf_html(b,
+			 T(r, "The public address of this site (base_url) is not set: every certificate's QR code and "
+			      "verification link points at http://127.0.0.1:8080, which nobody else can open."));
+		buf_printf(b, " <a href=\"/admin/settings#f-base_url\">%s</a></p></div>",
+			   T(r, "Set it in the settings."));
+	}
+	free(base);
+}
+
 void page_begin(struct req *r, struct buf *b, const char *title)
 {
 	page_head(r, b, title, "/");
@@ -212,6 +229,12 @@ void page_begin(struct req *r, struct buf *b, const char *title)
 			nav_link(r, b, "/admin/orgs", "Org units");
 		if (r->user->roles & ROLE_ADMIN)
 			nav_link(r, b, "/admin/settings", "Settings");
+		if (r->user->roles & ROLE_ADMIN)
+			nav_link(r, b, "/admin/certificates", "Certificate admin");
+		if (r->user->roles & ROLE_ADMIN)
+			nav_link(r, b, "/admin/item-analysis", "Item analysis");
+		if (r->user->roles & ROLE_ADMIN)
+			nav_link(r, b, "/admin/audit", "Audit trail");
 	}
 	buf_puts(b, "</ul></nav>");
 	buf_puts(b, "<a class=\"langs\" href=\"/profile\">");
@@ -222,6 +245,8 @@ void page_begin(struct req *r, struct buf *b, const char *title)
 	buf_puts(b, "<button>");
 	buf_html(b, T(r, "Log out"));
 	buf_puts(b, "</button></form></div></details></header><main id=\"main\" tabindex=\"-1\">");
+	if ((r->user->roles & ROLE_ADMIN) && str_starts(r->path, "/admin"))
+		base_url_banner(r, b);
 }
 
 void page_end(struct req *r, struct buf *b)

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <sqlite3.h>
+#include "lib/audit.h"
 #include "lib/buf.h"
 #include "lib/csv.h"
 
@@ -424,6 +425,89 @@ static void test_db_files_modes_check_and_watch(void **state)
 	assert_int_equal(db_check_file(path, &e), -1);
 	assert_non_null(strstr(e.msg, "does not exist"));
 	unlink(wal), unlink(shm), unlink(bak), rmdir(dir);
+}
+
+static int audit_collect(void *ctx, const struct audit_entry *a)
+{
+	struct buf *b = ctx;
+	buf_printf(b, "%s %s %s|", a->actor, a->action, a->target);
+	return 0;
+}
+
+/* Entries stored, cut at a character boundary, rolled back with their transaction, and each filter. */
+static void test_audit_record_and_filters(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sala-test-audit-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	struct err e;
+	struct db *db = db_create(path, &e);
+	assert_non_null(db);
+	static const char *const rows[][3] = {
+	    {"admin", "user.create", "user:bopha"},
+	    {"admin", "users.import", "staff.csv"},
+	    {"cli:root", "settings.change", "settings"},
+	    {"Admin", "certificate.revoke", "certificate:SALA-2026-000001"},
+	    {"trainer", "course.import", "course:Cyber"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		assert_int_equal(audit_record(db, rows[i][0], "local", rows[i][1], rows[i][2], NULL, &e), 0);
+	/* Inside a transaction that is rolled back, the entry goes with the change. */
+	assert_int_equal(db_begin(db, &e), 0);
+	assert_int_equal(audit_record(db, "admin", "local", "user.delete", "user:gone", NULL, &e), 0);
+	db_rollback(db);
+	/* A detail longer than AUDIT_FIELD_MAX is cut before a whole Khmer character (3 bytes each). */
+	struct buf longer = BUF_INIT;
+	for (int i = 0; i < 400; i++)
+		buf_puts(&longer, "ក");
+	assert_int_equal(audit_record(db, "admin", "local", "essay.grade", "attempt:1", buf_str(&longer), &e), 0);
+	buf_release(&longer);
+	static const struct {
+		struct audit_filter f;
+		const char *want;
+	} cases[] = {
+	    {{0},
+	     "admin essay.grade attempt:1|trainer course.import course:Cyber|Admin certificate.revoke "
+	     "certificate:SALA-2026-000001|cli:root settings.change settings|admin users.import staff.csv|admin "
+	     "user.create user:bopha|"},
+	    {{.actor = "ADMIN", .action = "user"}, "admin user.create user:bopha|"},
+	    {{.action = "users.import"}, "admin users.import staff.csv|"},
+	    {{.action = "us"}, ""},
+	    {{.target = "sala-2026"}, "Admin certificate.revoke certificate:SALA-2026-000001|"},
+	    {{.target = "%"}, ""},
+	    {{.actor = "cli:root", .until = 4102444800}, "cli:root settings.change settings|"},
+	    {{.since = 4102444800}, ""}, /* 2100-01-01 */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct buf got = BUF_INIT;
+		assert_int_equal(audit_list(db, &cases[i].f, 0, 0, audit_collect, &got, &e), 0);
+		assert_string_equal(buf_str(&got), cases[i].want);
+		int64_t n = 0;
+		for (const char *p = cases[i].want; (p = strchr(p, '|')); p++)
+			n++;
+		assert_int_equal(audit_count(db, &cases[i].f, &e), n);
+		buf_release(&got);
+	}
+	/* Paging: newest first, limit and offset. */
+	struct buf page = BUF_INIT;
+	assert_int_equal(audit_list(db, NULL, 2, 1, audit_collect, &page, &e), 0);
+	assert_string_equal(buf_str(&page), "trainer course.import course:Cyber|Admin certificate.revoke "
+					    "certificate:SALA-2026-000001|");
+	buf_release(&page);
+	struct db_stmt *st = db_stmt(db, "SELECT length(CAST(detail AS BLOB)), detail FROM audit_log WHERE action = "
+					 "'essay.grade'");
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_col_int(st, 0), 999);
+	assert_true(utf8_valid(db_col_text(st, 1), 999));
+	db_finish(st);
+	db_close(db);
+	char wal[64], shm[64];
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	snprintf(shm, sizeof shm, "%s-shm", path);
+	unlink(path), unlink(wal), unlink(shm);
 }
 
 static void test_db_open_migrates(void **state)
@@ -1002,6 +1086,7 @@ int main(void)
 	    cmocka_unit_test(test_log_line_format_and_reopen),
 	    cmocka_unit_test(test_db_health_check_and_migration_log),
 	    cmocka_unit_test(test_db_open_migrates),
+	    cmocka_unit_test(test_audit_record_and_filters),
 	    cmocka_unit_test(test_db_files_modes_check_and_watch),
 	    cmocka_unit_test(test_db_quick_check),
 	    cmocka_unit_test(test_db_migration_2_keeps_rows),
