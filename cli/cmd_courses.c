@@ -217,7 +217,9 @@ static int cmd_import(struct cmd_args *a)
 	struct pkg_limits lim;
 	pkg_limits_default(&lim);
 	limits_from(a, &lim);
-	struct import_opts o = {.by = "cli", .lim = &lim, .force = cmd_has(a, "force")};
+	struct import_opts o = {.by = "cli", .lim = &lim, .force = cmd_has(a, "force"), .draft = cmd_has(a, "draft")};
+	if (o.draft && o.force)
+		die("import: --draft and --force do not go together (a draft replaces nothing until it is published)");
 	struct db *db = cli_db_open();
 	struct problems pr = {0};
 	struct err e;
@@ -247,8 +249,8 @@ static size_t print_versions(struct db *db, const char *course, const char *lang
 			continue;
 		char day[11];
 		date_ymd(v[i].imported_at, day);
-		printf("%-24s %-6s %-10s %-7s %s  %s\n", v[i].course_id, v[i].language, v[i].version,
-		       v[i].active ? "active" : "-", day, v[i].title);
+		printf("%-24s %-6s %-10s %-9s %s  %s\n", v[i].course_id, v[i].language, v[i].version,
+		       v[i].active ? "active" : v[i].published ? "published" : "draft", day, v[i].title);
 	}
 	free(v);
 	return n;
@@ -299,6 +301,39 @@ static int cmd_courses(struct cmd_args *a)
 	return rc;
 }
 
+static int cmd_publish(struct cmd_args *a)
+{
+	const char *id = a->argv[0], *lang = cmd_arg(a, "lang"), *version = cmd_arg(a, "version");
+	if (!lang)
+		die("publish: needs --lang (en or km)\nusage: sala publish ID --lang L [--version V]");
+	if (strcmp(lang, "en") && strcmp(lang, "km"))
+		die("publish: --lang must be en or km, not '%s'", lang);
+	struct db *db = cli_db_open();
+	struct err e;
+	char done[32];
+	int rc = package_publish(db, id, lang, version, done, sizeof done, &e);
+	db_close(db);
+	if (rc < 0)
+		die("publish: %s", e.msg);
+	printf("published: %s %s (%s) is now the version learners see\n", id, done, lang);
+	char target[300], detail[300];
+	snprintf(target, sizeof target, "course:%s", id);
+	snprintf(detail, sizeof detail, "lang=%s version=%s", lang, done);
+	cli_audit("course.publish", target, detail);
+	return 0;
+}
+
+const struct cmd_entry cmd_publish_entry = {
+    .name = "publish",
+    .usage = "publish ID --lang L [--version V]",
+    .help = "  makes a draft (by default the newest) the version learners see",
+    .options =
+	(const struct option[]){{"lang", required_argument, NULL, 0}, {"version", required_argument, NULL, 0}, {0}},
+    .lower = 1,
+    .upper = 1,
+    .exec = cmd_publish,
+};
+
 const struct cmd_entry cmd_new_entry = {
     .name = "new",
     .usage = "new DIR",
@@ -339,9 +374,10 @@ const struct cmd_entry cmd_preview_entry = {
 
 const struct cmd_entry cmd_import_entry = {
     .name = "import",
-    .usage = "import FILE|DIR [--force] " LIMIT_FLAGS,
-    .help = "  the limits are described in docs/package-format.md",
-    .options = (const struct option[]){{"force", no_argument, NULL, 0}, LIMIT_OPTIONS, {0}},
+    .usage = "import FILE|DIR [--force | --draft] " LIMIT_FLAGS,
+    .help = "  publishes at once unless --draft (then 'sala publish'); the limits are in docs/package-format.md",
+    .options = (const struct option[]){{"force", no_argument, NULL, 0}, {"draft", no_argument, NULL, 0},
+				       LIMIT_OPTIONS, {0}},
     .lower = 1,
     .upper = 1,
     .exec = cmd_import,

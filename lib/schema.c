@@ -418,6 +418,14 @@ static const char *const migrations[] = {
     "  subject TEXT NOT NULL,"
     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
     "  PRIMARY KEY (subject, user_id)) WITHOUT ROWID;",
+
+    /*
+     * 11: drafts. packages.published_at is when a version was first made visible to learners (seconds),
+     * NULL for a draft: stored and previewable by trainers, never active until published. Versions
+     * imported before drafts existed count as published when they were imported.
+     */
+    "ALTER TABLE packages ADD COLUMN published_at INTEGER;"
+    "UPDATE packages SET published_at = imported_at;",
 };
 
 const char *schema_migration(int i)

@@ -210,6 +210,9 @@ static const char *const pg_migrations[] = {
     "CREATE INDEX survey_responses_subject ON survey_responses(subject);"
     "CREATE TABLE survey_done (  subject TEXT COLLATE \"C\" NOT NULL,"
     "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,  PRIMARY KEY (subject, user_id));",
+    /* 11: drafts (lib/schema.c migration 11): published_at NULL for a version never published. */
+    "ALTER TABLE packages ADD COLUMN published_at BIGINT;"
+    "UPDATE packages SET published_at = imported_at;",
 };
 
 int schema_pg_migrate(struct db *db, struct err *e)

@@ -17,4 +17,12 @@ int media_name_parse(const char *name, char sha[65], char ext[8]);
 /* Registers the messages of these pages (called from server/msgs_areas.c). */
 void packages_messages_register(void);
 
+#include "lib/buf.h"
+/* server/h_trainer.c: a course's participants, the preview of a stored version, publishing. */
+extern const struct route trainer_routes[];
+/* The links between a course's trainer pages (participants, item analysis, essays, upload); here is the current one. */
+void course_links(struct req *r, struct buf *b, const char *course, const char *here);
+/* Registers the messages of the trainer pages (server/msgs_trainer.c). */
+void trainer_messages_register(void);
+
 #endif

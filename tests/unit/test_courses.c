@@ -646,10 +646,10 @@ static void test_reimport_inactive(void **state)
 	db_hash(db, before);
 	/* 1.0.0 again while 1.1.0 is active: refused, says so and names the rollback command. */
 	e.msg[0] = '\0';
-	assert_int_equal(package_import(db, &v1, &o, &pr, msg, sizeof msg, &e), -1);
+	assert_int_equal(package_import(db, &v1, &o, &pr, msg, sizeof msg, &e), ERR_CONFLICT);
 	assert_string_equal(e.msg, "test-course 1.0.0 (en) is stored but not active: the active version is 1.1.0. To "
-				   "make 1.0.0 active again, run 'sala courses rollback test-course --lang en "
-				   "--version 1.0.0' (or import with --force)");
+				   "make 1.0.0 active again, publish it (on the course page, or 'sala publish "
+				   "test-course --lang en --version 1.0.0'), or import with --force");
 	db_hash(db, after);
 	assert_string_equal(before, after);
 	/* The active one again: unchanged. */
