@@ -183,8 +183,11 @@ def media_course(d, version="1.0.0"):
     return open(z, "rb").read()
 
 
-def upload(c, data, fields=None, csrf=True):
+def upload(c, data, fields=None, csrf=True, publish=True):
+    """Uploads a package through the trainer page: published at once unless publish=False (a draft)."""
     f = dict(fields or {})
+    if publish:
+        f.setdefault("publish", "1")
     if csrf:
         f["csrf"] = c.csrf_token
     body, ctype = multipart(f, {"package": ("course.zip", data)})
