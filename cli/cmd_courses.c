@@ -76,6 +76,37 @@ static int mkdirs(const char *path)
 	return rc;
 }
 
+/*
+ * The course id for a new course in dir: the folder's name in lower case, any other character than a
+ * letter, digit or '-' made a '-' ("E-filing" and "e filing" give "e-filing"); "my-course" when that
+ * leaves fewer than 2 characters. Fits the id rule of docs/package-format.md.
+ */
+static void new_course_id(const char *dir, char *out, size_t outlen)
+{
+	size_t end = strlen(dir);
+	while (end > 1 && dir[end - 1] == '/')
+		end--;
+	size_t start = end;
+	while (start > 0 && dir[start - 1] != '/')
+		start--;
+	size_t k = 0;
+	for (size_t i = start; i < end && k + 1 < outlen && k < 63; i++) {
+		char c = dir[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			c = '-';
+		if (c == '-' && (k == 0 || out[k - 1] == '-'))
+			continue;
+		out[k++] = c;
+	}
+	while (k > 0 && out[k - 1] == '-')
+		k--;
+	out[k] = '\0';
+	if (k < 2)
+		snprintf(out, outlen, "my-course");
+}
+
 static int cmd_new(struct cmd_args *a)
 {
 	const char *dir = a->argv[0];
@@ -92,8 +123,16 @@ static int cmd_new(struct cmd_args *a)
 			die("new: cannot create '%s': %s", path, strerror(errno));
 		*slash = '/';
 		struct err e;
-		if (file_write_atomic(path, new_files[i].text, strlen(new_files[i].text), 0644, &e) < 0)
+		char *text = xstrdup(new_files[i].text);
+		if (!strcmp(new_files[i].path, "course.yml")) {
+			char id[64];
+			new_course_id(dir, id, sizeof id);
+			free(text);
+			text = xasprintf("id: %s\n%s", id, strchr(new_files[i].text, '\n') + 1);
+		}
+		if (file_write_atomic(path, text, strlen(text), 0644, &e) < 0)
 			die("new: %s", e.msg);
+		free(text);
 		free(path);
 	}
 	printf("created a course in %s: edit course.yml, then run 'sala check %s'\n", dir, dir);

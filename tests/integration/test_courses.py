@@ -44,7 +44,7 @@ def test_new_then_check_ok():
         sala("new", c, check=True)
         p = sala("check", c)
         assert p.returncode == 0, p.stdout + p.stderr
-        assert p.stdout == "ok: my-course 0.1.0 (en): 2 lessons, 1 quizzes, 2 questions\n", p.stdout
+        assert p.stdout == "ok: course 0.1.0 (en): 2 lessons, 1 quizzes, 2 questions\n", p.stdout
         assert sala("new", c).returncode != 0  # never overwrites
     finally:
         shutil.rmtree(d)
