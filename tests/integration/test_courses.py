@@ -358,6 +358,16 @@ def test_preview_serves_from_disk():
         r = cl.get("/courses/test-course/lessons/lessons/01-intro.md")
         assert r.status == 200 and '<html lang="km"' in r.text, r.text[:300]
         assert '<html lang="en"' in cl.get("/courses/test-course/lessons/lessons/01-intro.md?lang=en").text
+        # A quiz as learners see it (not its source), and the answer check.
+        quiz = "/courses/test-course/quizzes/quizzes/final.md"
+        r = cl.get(quiz + "?lang=en")
+        assert r.status == 200 and 'type="radio" name="q0" value="0"' in r.text and 'name="q1_0"' in r.text
+        assert "kind: final" not in r.text and "- [x]" not in r.text and "Is this a test?" in r.text
+        r = cl.get(quiz + "?lang=en&check=1&q0=0&q1_0=1&q1_2=1")
+        assert r.text.count('data-check="right"') == 2 and 'data-score="100%"' in r.text, r.text[-1500:]
+        r = cl.get(quiz + "?lang=en&check=1&q0=1&q1_1=1")
+        assert r.text.count('data-check="wrong"') == 2 and 'data-score="0%"' in r.text
+        assert 'value="1" checked' in r.text  # the answers given are kept
     finally:
         if proc:
             proc.send_signal(signal.SIGTERM)
@@ -503,7 +513,10 @@ def test_preview_links_all_resolve():
                 continue
             pages += 1
             t = r.text
-            assert "<form" not in t and "/login" not in t and 'action="/lang"' not in t, url
+            # The only form is a quiz's answer check: a GET back to the same page.
+            for form in re.findall(r"<form[^>]*>", t):
+                assert 'method="get"' in form and 'action="%s"' % urllib.parse.urlsplit(url).path in form, (url, form)
+            assert 'method="post"' not in t and "/login" not in t and 'action="/lang"' not in t, url
             for _, _, target in LINK.findall(t):
                 target = html.unescape(target)
                 parts = urllib.parse.urlsplit(urllib.parse.urljoin(url, target))

@@ -282,3 +282,53 @@ def test_item_analysis_linked_titled_and_bilingual():
         assert re.search(r"<h1>.*[\u1780-\u17ff].*</h1>", km.text, re.S)
     finally:
         srv.stop()
+
+
+def test_authoring_fidelity():
+    d = tempfile.mkdtemp(prefix="sala-authoring-")
+    srv = None
+    try:
+        # sala new names the course after its folder.
+        c = os.path.join(d, "e-filing")
+        sala("new", c, check=True)
+        yml = os.path.join(c, "course.yml")
+        assert open(yml).read().startswith("id: e-filing\n")
+        p = sala("check", c)
+        assert p.returncode == 0 and p.stdout.startswith("ok: e-filing 0.1.0 (en)"), p.stdout + p.stderr
+        base = open(yml).read()
+        # A language Sala does not serve is refused, FILE:LINE.
+        open(yml, "w").write(base.replace("language: en", "language: fr"))
+        p = sala("check", c)
+        assert p.returncode == 1 and "course.yml:3: language 'fr' is not one Sala serves: use en or km" in p.stdout
+        # An unclosed quote on line 4 is reported on line 4, not at the end of the file.
+        lines = base.splitlines(True)
+        assert lines[3].startswith("title: ")
+        lines[3] = 'title: "My first course\n'
+        open(yml, "w").write("".join(lines))
+        p = sala("check", c)
+        assert p.returncode == 1 and re.search(r"^course\.yml:4: YAML error: .*quoted scalar", p.stdout, re.M), p.stdout
+        # The same in a quiz's front matter (line 2 of quizzes/final.md).
+        open(yml, "w").write(base)
+        qf = os.path.join(c, "quizzes", "final.md")
+        q = open(qf).read()
+        open(qf, "w").write(q.replace("title: Final quiz", 'title: "Final quiz'))
+        p = sala("check", c)
+        assert p.returncode == 1 and re.search(r"^quizzes/final\.md:2: ", p.stdout, re.M), p.stdout
+        open(qf, "w").write(q)
+        # A pipe table is a table for learners, its cells escaped.
+        with open(os.path.join(c, "lessons", "01-welcome.md"), "a") as f:
+            f.write("\n| Service | Fee (riel) |\n|---|--:|\n| Birth certificate | 4,000 |\n| <b>x</b> | 2 |\n")
+        srv = Server()
+        assert sala("import", c, db=srv.db).returncode == 0
+        l = srv.client()
+        l.login("learner")
+        r = l.get("/courses/e-filing/lessons/lessons/01-welcome.md?lang=en")
+        assert r.status == 200
+        table = re.search(r'<div class="table-scroll" tabindex="0"><table>.*?</table></div>', r.text, re.S)
+        assert table, r.text[-1500:]
+        assert '<th align="right">Fee (riel)</th>' in table.group(0) and "<td>Birth certificate</td>" in table.group(0)
+        assert "<b>" not in table.group(0) and "| Service |" not in r.text
+    finally:
+        if srv:
+            srv.stop()
+        shutil.rmtree(d)
