@@ -1321,8 +1321,9 @@ int users_people(struct db *db, const int64_t *ids, size_t n, user_person_fn fn,
 	for (size_t at = 0; at < n && rc == 0; at += DB_BATCH) {
 		size_t k = n - at < DB_BATCH ? n - at : DB_BATCH;
 		buf_reset(&sql);
-		buf_puts(&sql, "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, u.position, u.org_id, o.code, "
-			       "o.name_en, o.name_km FROM users u JOIN org_units o ON o.id = u.org_id WHERE u.id IN (");
+		buf_puts(&sql,
+			 "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, u.position, u.org_id, o.code, "
+			 "o.name_en, o.name_km FROM users u JOIN org_units o ON o.id = u.org_id WHERE u.id IN (");
 		db_params(&sql, 1, k);
 		buf_puts(&sql, ")");
 		struct db_stmt *st = db_prepare(db, buf_str(&sql));

@@ -484,9 +484,9 @@ static void front_matter(struct md *m, const char *s, size_t len, int first_line
 	if (!yaml_parser_load(&parser, &doc)) {
 		/* an unclosed quote: the line where it started (the context mark), not the end of the input */
 		bool started = parser.error == YAML_SCANNER_ERROR && parser.context;
-		quiz_problem(m->p,
-			     first_line + (int)(started ? parser.context_mark.line : parser.problem_mark.line),
-			     "front matter: %s", parser.error == YAML_MEMORY_ERROR ? "not enough memory"
+		quiz_problem(m->p, first_line + (int)(started ? parser.context_mark.line : parser.problem_mark.line),
+			     "front matter: %s",
+			     parser.error == YAML_MEMORY_ERROR ? "not enough memory"
 			     : parser.problem		       ? parser.problem
 							       : "malformed YAML");
 		yaml_parser_delete(&parser);

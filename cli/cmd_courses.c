@@ -289,20 +289,41 @@ static size_t print_versions(struct db *db, const char *course, const char *lang
 		char day[11];
 		date_ymd(v[i].imported_at, day);
 		printf("%-24s %-6s %-10s %-9s %s  %s\n", v[i].course_id, v[i].language, v[i].version,
-		       v[i].active ? "active" : v[i].published ? "published" : "draft", day, v[i].title);
+		       v[i].active	? "active"
+		       : v[i].published ? "published"
+					: "draft",
+		       day, v[i].title);
 	}
 	free(v);
 	return n;
 }
 
-#define COURSES_USAGE "courses list | versions ID [--lang L] | rollback ID --lang L --version V"
+#define COURSES_USAGE                                                                                                  \
+	"courses list | versions ID [--lang L] | rollback ID --lang L --version V | publish ID --lang L [--version V]"
+
+/* sala courses publish: a draft (the newest, or --version) becomes the version learners see. */
+static int courses_publish(struct db *db, const char *id, const char *lang, const char *version)
+{
+	struct err e;
+	char done[32];
+	if (package_publish(db, id, lang, version, done, sizeof done, &e) < 0) {
+		fprintf(stderr, "sala: publish: %s\n", e.msg);
+		return 1;
+	}
+	printf("published: %s %s (%s) is now the version learners see\n", id, done, lang);
+	char target[300], detail[300];
+	snprintf(target, sizeof target, "course:%s", id);
+	snprintf(detail, sizeof detail, "lang=%s version=%s", lang, done);
+	cli_audit("course.publish", target, detail);
+	return 0;
+}
 
 static int cmd_courses(struct cmd_args *a)
 {
 	const char *usage = "usage: sala " COURSES_USAGE;
 	const char *sub = a->argv[0], *id = a->argc > 1 ? a->argv[1] : NULL;
 	const char *lang = cmd_arg(a, "lang"), *version = cmd_arg(a, "version");
-	if (strcmp(sub, "list") && strcmp(sub, "versions") && strcmp(sub, "rollback"))
+	if (strcmp(sub, "list") && strcmp(sub, "versions") && strcmp(sub, "rollback") && strcmp(sub, "publish"))
 		die("courses: unknown command '%s'\n%s", sub, usage);
 	if (lang && strcmp(lang, "en") && strcmp(lang, "km"))
 		die("courses: --lang must be en or km, not '%s'", lang);
@@ -328,50 +349,20 @@ static int cmd_courses(struct cmd_args *a)
 			snprintf(detail, sizeof detail, "lang=%s version=%s", lang, version);
 			cli_audit("course.rollback", target, detail);
 		}
+	} else if (!strcmp(sub, "publish") && id && lang) {
+		rc = courses_publish(db, id, lang, version);
 	} else {
 		db_close(db);
 		die("courses %s: %s\n%s", sub,
 		    !strcmp(sub, "list")       ? "takes no course ID"
 		    : !strcmp(sub, "versions") ? "needs a course ID"
+		    : !strcmp(sub, "publish")  ? "needs a course ID and --lang"
 					       : "needs a course ID, --lang and --version",
 		    usage);
 	}
 	db_close(db);
 	return rc;
 }
-
-static int cmd_publish(struct cmd_args *a)
-{
-	const char *id = a->argv[0], *lang = cmd_arg(a, "lang"), *version = cmd_arg(a, "version");
-	if (!lang)
-		die("publish: needs --lang (en or km)\nusage: sala publish ID --lang L [--version V]");
-	if (strcmp(lang, "en") && strcmp(lang, "km"))
-		die("publish: --lang must be en or km, not '%s'", lang);
-	struct db *db = cli_db_open();
-	struct err e;
-	char done[32];
-	int rc = package_publish(db, id, lang, version, done, sizeof done, &e);
-	db_close(db);
-	if (rc < 0)
-		die("publish: %s", e.msg);
-	printf("published: %s %s (%s) is now the version learners see\n", id, done, lang);
-	char target[300], detail[300];
-	snprintf(target, sizeof target, "course:%s", id);
-	snprintf(detail, sizeof detail, "lang=%s version=%s", lang, done);
-	cli_audit("course.publish", target, detail);
-	return 0;
-}
-
-const struct cmd_entry cmd_publish_entry = {
-    .name = "publish",
-    .usage = "publish ID --lang L [--version V]",
-    .help = "  makes a draft (by default the newest) the version learners see",
-    .options =
-	(const struct option[]){{"lang", required_argument, NULL, 0}, {"version", required_argument, NULL, 0}, {0}},
-    .lower = 1,
-    .upper = 1,
-    .exec = cmd_publish,
-};
 
 const struct cmd_entry cmd_new_entry = {
     .name = "new",
@@ -414,9 +405,9 @@ const struct cmd_entry cmd_preview_entry = {
 const struct cmd_entry cmd_import_entry = {
     .name = "import",
     .usage = "import FILE|DIR [--force | --draft] " LIMIT_FLAGS,
-    .help = "  publishes at once unless --draft (then 'sala publish'); the limits are in docs/package-format.md",
-    .options = (const struct option[]){{"force", no_argument, NULL, 0}, {"draft", no_argument, NULL, 0},
-				       LIMIT_OPTIONS, {0}},
+    .help = "  publishes at once unless --draft (then 'sala courses publish'); limits: docs/package-format.md",
+    .options =
+	(const struct option[]){{"force", no_argument, NULL, 0}, {"draft", no_argument, NULL, 0}, LIMIT_OPTIONS, {0}},
     .lower = 1,
     .upper = 1,
     .exec = cmd_import,

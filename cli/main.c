@@ -296,7 +296,6 @@ static const struct cmd_entry *const commands[] = {
     &cmd_preview_entry,
     &cmd_import_entry,
     &cmd_courses_entry,
-    &cmd_publish_entry,
     &cmd_quiz_entry,
     &cmd_report_entry,
     &cmd_enroll_entry,

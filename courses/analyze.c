@@ -14,9 +14,9 @@
 #include "courses/media.h"
 #include "courses/package.h"
 #include "courses/render.h"
+#include "lib/i18n.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
-#include "lib/i18n.h"
 #include "lib/yaml_nesting.h"
 
 #define MANIFEST_FILE "course.yml"

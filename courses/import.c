@@ -78,8 +78,8 @@ static int activate(struct db *db, int64_t pkg_id, const char *course_id, const 
 	return rc;
 }
 
-static int write_package(struct db *db, const struct package *p, const struct pkg_info *in, const char *by,
-			 bool draft, struct err *e)
+static int write_package(struct db *db, const struct package *p, const struct pkg_info *in, const char *by, bool draft,
+			 struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "INSERT INTO courses(id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING");
 	db_bind_text(st, 1, in->id);
@@ -183,7 +183,8 @@ static int reimport(struct db *db, int64_t existing, bool is_active, const struc
 		return err_fail(
 		    e, ERR_CONFLICT,
 		    "%s %s (%s) is stored but not active: the active version is %s. To make %s active again, "
-		    "publish it (on the course page, or 'sala publish %s --lang %s --version %s'), or import with "
+		    "publish it (on the course page, or 'sala courses publish %s --lang %s --version %s'), or import "
+		    "with "
 		    "--force",
 		    in->id, in->version, in->language, active, in->version, in->id, in->language, in->version);
 	}
@@ -210,8 +211,7 @@ static int redraft(struct db *db, int64_t existing, bool is_active, bool publish
 {
 	if (same_files(db, existing, p)) {
 		db_rollback(db);
-		snprintf(msg, msglen, "unchanged: %s %s (%s) is already stored (%s)", in->id, in->version,
-			 in->language,
+		snprintf(msg, msglen, "unchanged: %s %s (%s) is already stored (%s)", in->id, in->version, in->language,
 			 is_active   ? "active"
 			 : published ? "published"
 				     : "draft");
@@ -219,16 +219,15 @@ static int redraft(struct db *db, int64_t existing, bool is_active, bool publish
 	}
 	if (published) {
 		db_rollback(db);
-		return err_set(e, "%s %s (%s) is already published with different content: raise the version",
-			       in->id, in->version, in->language);
+		return err_set(e, "%s %s (%s) is already published with different content: raise the version", in->id,
+			       in->version, in->language);
 	}
 	struct db_stmt *st = db_stmt(db, "DELETE FROM packages WHERE id = ? AND published_at IS NULL");
 	db_bind_int64(st, 1, existing);
 	int rc = db_step_done(st);
 	db_finish(st);
 	if (rc < 0) {
-		err_set(e, "cannot replace the draft %s %s (%s): %s", in->id, in->version, in->language,
-			db_errmsg(db));
+		err_set(e, "cannot replace the draft %s %s (%s): %s", in->id, in->version, in->language, db_errmsg(db));
 		db_rollback(db);
 		return -1;
 	}
@@ -292,7 +291,7 @@ int package_import(struct db *db, struct package *p, const struct import_opts *o
 		db_rollback(db);
 		rc = err_fail(e, ERR_CONFLICT,
 			      "%s %s (%s) is older than the active version %s (use --force to import it anyway)", in.id,
-			in.version, in.language, active);
+			      in.version, in.language, active);
 		goto out;
 	}
 	if (write_package(db, p, &in, o ? o->by : NULL, draft, e) < 0 || db_commit(db, e) < 0) {
@@ -300,8 +299,9 @@ int package_import(struct db *db, struct package *p, const struct import_opts *o
 		goto out;
 	}
 	if (draft) {
-		int len = snprintf(msg, msglen, "draft: %s %s (%s): %d lessons, %d quizzes, %d questions; not published",
-				   in.id, in.version, in.language, in.nlessons, in.nquizzes, in.nquestions);
+		int len =
+		    snprintf(msg, msglen, "draft: %s %s (%s): %d lessons, %d quizzes, %d questions; not published",
+			     in.id, in.version, in.language, in.nlessons, in.nquizzes, in.nquestions);
 		if (active[0] && len > 0 && (size_t)len < msglen)
 			snprintf(msg + len, msglen - (size_t)len, " (learners see %s)", active);
 		rc = IMPORT_DRAFT;
@@ -401,8 +401,9 @@ int package_publish(struct db *db, const char *course_id, const char *lang, cons
 {
 	out[0] = '\0';
 	if (!version) {
-		struct db_stmt *st = db_stmt(db, "SELECT version FROM packages WHERE course_id = ? AND language = ? AND "
-						 "published_at IS NULL ORDER BY version_num DESC LIMIT 1");
+		struct db_stmt *st =
+		    db_stmt(db, "SELECT version FROM packages WHERE course_id = ? AND language = ? AND "
+				"published_at IS NULL ORDER BY version_num DESC LIMIT 1");
 		db_bind_text(st, 1, course_id);
 		db_bind_text(st, 2, lang);
 		int rc = db_step_row(st);

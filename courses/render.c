@@ -432,7 +432,8 @@ int render_lesson(const char *src, size_t len, const struct render_opts *o, stru
 		}
 	}
 	cmark_iter_free(it);
-	char *out = cmark_render_html_with_mem(doc, CMARK_OPT_DEFAULT, cmark_parser_get_syntax_extensions(parser), &cm_mem);
+	char *out =
+	    cmark_render_html_with_mem(doc, CMARK_OPT_DEFAULT, cmark_parser_get_syntax_extensions(parser), &cm_mem);
 	cmark_parser_free(parser);
 	postprocess(&s, out, html);
 	free(out);

@@ -68,7 +68,9 @@ static void version_row(struct req *r, struct buf *b, const struct pkg_version *
 	buf_printf(b, "</td><td>%s ", day);
 	buf_html(b, v->imported_by);
 	buf_printf(b, "</td><td class=\"status\">%s</td><td>",
-		   v->active ? T(r, "Active") : v->published ? T(r, "Published") : T(r, "Draft"));
+		   v->active	  ? T(r, "Active")
+		   : v->published ? T(r, "Published")
+				  : T(r, "Draft"));
 	buf_puts(b, "<a href=\"/manage/courses/");
 	buf_url(b, v->course_id);
 	buf_puts(b, "/preview/");
@@ -80,7 +82,8 @@ static void version_row(struct req *r, struct buf *b, const struct pkg_version *
 		form_begin(r, b, v->published ? "/manage/courses/rollback" : "/manage/courses/publish");
 		hidden_version(b, v);
 		buf_printf(b, "<button class=\"%s\" type=\"submit\">%s</button></form>",
-			   v->published ? "secondary" : "", v->published ? T(r, "Make this version active") : T(r, "Publish"));
+			   v->published ? "secondary" : "",
+			   v->published ? T(r, "Make this version active") : T(r, "Publish"));
 		if (v->older)
 			buf_printf(b, "<p class=\"meta\">%s</p>",
 				   T(r, "Older than the active version: it replaces it for learners."));
@@ -122,8 +125,8 @@ static void versions_table(struct req *r, struct buf *b)
 				   "<table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 				   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>"
 				   "</thead><tbody>",
-				   T(r, "Versions"), v[i].course_id, T(r, "Language"), T(r, "Version"), T(r, "Imported"),
-				   T(r, "Status"), T(r, "Action"));
+				   T(r, "Versions"), v[i].course_id, T(r, "Language"), T(r, "Version"),
+				   T(r, "Imported"), T(r, "Status"), T(r, "Action"));
 		}
 		version_row(r, b, &v[i]);
 	}
@@ -217,7 +220,8 @@ static int h_upload(struct req *r)
 		if (rc != IMPORT_UNCHANGED)
 			req_audit(r, "course.import", filename && *filename ? filename : "upload", msg);
 		const char *m = older ? arena_printf(&r->arena, "%s %s", msg, older) : msg;
-		status = manage_page(r, 200, rc == IMPORT_UNCHANGED || older ? "info" : "ok", m, problems_warnings(&pr));
+		status =
+		    manage_page(r, 200, rc == IMPORT_UNCHANGED || older ? "info" : "ok", m, problems_warnings(&pr));
 	}
 	problems_release(&pr);
 	return status;
@@ -239,6 +243,11 @@ const struct route package_routes[] = {
     {"GET", "/manage/courses", ROLE_TRAINER | ROLE_ADMIN, h_manage, 0},
     {"POST", "/manage/courses/upload", ROLE_TRAINER | ROLE_ADMIN, h_upload, UPLOAD_MAX},
     {"POST", "/manage/courses/rollback", ROLE_TRAINER | ROLE_ADMIN, h_rollback, 0},
+    {"POST", "/manage/courses/publish", ROLE_TRAINER | ROLE_ADMIN, h_publish, 0},
+    {"GET", "/manage/courses/:id/participants", ROLE_TRAINER | ROLE_ADMIN, h_participants, 0},
+    {"GET", "/manage/courses/:id/participants.csv", ROLE_TRAINER | ROLE_ADMIN, h_participants_csv, 0},
+    {"GET", "/manage/courses/:id/preview/:lang/:version", ROLE_TRAINER | ROLE_ADMIN, h_preview, 0},
+    {"GET", "/manage/courses/:id/preview/:lang/:version/*", ROLE_TRAINER | ROLE_ADMIN, h_preview, 0},
     {NULL, NULL, 0, NULL, 0},
 };
 

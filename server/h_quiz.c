@@ -17,8 +17,8 @@
 #include "lib/util.h"
 #include "server/h_learn.h"
 #include "server/h_quiz.h"
-#include "server/server.h"
 #include "server/packages.h"
+#include "server/server.h"
 #include "server/views.h"
 
 /* /courses/ID/quiz/PATH (URL-safe: ids and item paths are [A-Za-z0-9._/-]). */
@@ -756,7 +756,8 @@ static void lang_switch(struct req *r, struct buf *b, const char *course, const 
 	buf_printf(b, "<p class=\"langs-content\">%s ", T(r, "Language"));
 	for (size_t i = 0; i < 2; i++) {
 		struct course_pick p;
-		bool has = course_pick_package(r->db, course, langs[i], NULL, &p) == 0 && strcmp(p.language, langs[i]) == 0;
+		bool has =
+		    course_pick_package(r->db, course, langs[i], NULL, &p) == 0 && strcmp(p.language, langs[i]) == 0;
 		course_pick_release(&p);
 		if (!has)
 			continue;

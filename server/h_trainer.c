@@ -51,8 +51,8 @@ static void fmt_pct(char *out, size_t n, bool has, double v)
 
 static void csv_participants(struct req *r, struct buf *b, const struct participant *v, size_t n)
 {
-	static const char *const head[] = {"username", "full_name",  "sex",	   "org_code",	  "org_name",
-					   "position", "enrolled",   "started",	   "completed",	  "lessons_done",
+	static const char *const head[] = {"username", "full_name",    "sex",	      "org_code",	"org_name",
+					   "position", "enrolled",     "started",     "completed",	"lessons_done",
 					   "lessons",  "progress_pct", "pretest_pct", "best_final_pct", "last_active"};
 	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) {
 		buf_puts(b, i ? "," : "");
@@ -117,7 +117,8 @@ static void filter_form(struct req *r, struct buf *b, const char *course, const 
 	buf_printf(b, "<label for=\"f-org\">%s</label><input id=\"f-org\" name=\"org\" type=\"text\" value=\"",
 		   T(r, "Org unit code (with the units below it)"));
 	buf_html(b, org ? org : "");
-	buf_printf(b, "\"><label for=\"f-sex\">%s</label><select id=\"f-sex\" name=\"sex\"><option value=\"\">%s</option>",
+	buf_printf(b,
+		   "\"><label for=\"f-sex\">%s</label><select id=\"f-sex\" name=\"sex\"><option value=\"\">%s</option>",
 		   T(r, "Sex"), T(r, "Everyone"));
 	for (size_t i = 0; i < 4; i++)
 		buf_printf(b, "<option value=\"%s\"%s>%s</option>", sexes[i],
@@ -209,7 +210,8 @@ static int participants(struct req *r, bool csv)
 		if (problem)
 			return resp_error(r, 400, problem);
 		if (rc < 0)
-			return resp_error(r, 503, T(r, "The database could not be read. Please try again in a moment."));
+			return resp_error(r, 503,
+					  T(r, "The database could not be read. Please try again in a moment."));
 		struct buf b = BUF_INIT;
 		csv_participants(r, &b, v, n);
 		char *headers = arena_printf(
@@ -244,12 +246,12 @@ static int participants(struct req *r, bool csv)
 	return page_send(r, problem ? 400 : rc < 0 ? 503 : 200, &b);
 }
 
-static int h_participants(struct req *r)
+int h_participants(struct req *r)
 {
 	return participants(r, false);
 }
 
-static int h_participants_csv(struct req *r)
+int h_participants_csv(struct req *r)
 {
 	return participants(r, true);
 }
@@ -286,11 +288,13 @@ static void publish_form(struct req *r, struct buf *b, const char *course, const
 static void preview_banner(struct req *r, struct buf *b, const char *course, const char *lang, const char *version,
 			   const struct pkg_stored *s)
 {
-	const char *state = s->active ? T(r, "This is the version learners see.")
+	const char *state = s->active	   ? T(r, "This is the version learners see.")
 			    : s->published ? T(r, "This version was published before; learners now see another one.")
 					   : T(r, "Draft: learners do not see this version until it is published.");
 	buf_printf(b, "<div class=\"notice info\" data-state=\"%s\"><p>",
-		   s->active ? "active" : s->published ? "published" : "draft");
+		   s->active	  ? "active"
+		   : s->published ? "published"
+				  : "draft");
 	buf_html(b, state);
 	buf_puts(b, "</p>");
 	if (!s->active)
@@ -299,7 +303,7 @@ static void preview_banner(struct req *r, struct buf *b, const char *course, con
 }
 
 /* GET /manage/courses/ID/preview/LANG/VERSION[/PATH]: a stored version as learners will see it. */
-static int h_preview(struct req *r)
+int h_preview(struct req *r)
 {
 	const char *course = r->param[0], *lang = r->param[1], *version = r->param[2];
 	const char *path = r->nparam > 3 ? r->param[3] : NULL;
@@ -352,7 +356,8 @@ static int h_preview(struct req *r)
 		buf_html(&b, items[at].title);
 		buf_puts(&b, "</h1>");
 		if (media_file_read(r->db, s.id, path, &src, &len, &e) != 0 || !src) {
-			notice(&b, "error", e.msg[0] ? e.msg : T(r, "There is no such lesson or quiz in this version."));
+			notice(&b, "error",
+			       e.msg[0] ? e.msg : T(r, "There is no such lesson or quiz in this version."));
 			status = 404;
 		} else {
 			quiz_parse(path, src, len, &q, NULL);
@@ -391,7 +396,7 @@ static int h_preview(struct req *r)
 }
 
 /* POST /manage/courses/publish: course, lang, version. */
-static int h_publish(struct req *r)
+int h_publish(struct req *r)
 {
 	const char *course = req_form(r, "course"), *lang = req_form(r, "lang"), *version = req_form(r, "version");
 	struct err e;
@@ -427,12 +432,3 @@ void course_links(struct req *r, struct buf *b, const char *course, const char *
 	}
 	buf_printf(b, "<li><a href=\"/manage/courses#upload\">%s</a></li></ul></nav>", T(r, "Upload a package"));
 }
-
-const struct route trainer_routes[] = {
-    {"GET", "/manage/courses/:id/participants", ROLE_TRAINER | ROLE_ADMIN, h_participants, 0},
-    {"GET", "/manage/courses/:id/participants.csv", ROLE_TRAINER | ROLE_ADMIN, h_participants_csv, 0},
-    {"GET", "/manage/courses/:id/preview/:lang/:version", ROLE_TRAINER | ROLE_ADMIN, h_preview, 0},
-    {"GET", "/manage/courses/:id/preview/:lang/:version/*", ROLE_TRAINER | ROLE_ADMIN, h_preview, 0},
-    {"POST", "/manage/courses/publish", ROLE_TRAINER | ROLE_ADMIN, h_publish, 0},
-    {NULL, NULL, 0, NULL, 0},
-};

@@ -4,8 +4,7 @@
 
 static const struct msg trainer_msgs[] = {
     {"%zu people", "មនុស្ស %zu នាក់"},
-    {"Answer check: %s of the automatically graded questions.",
-     "ការពិនិត្យចម្លើយ៖ %s នៃសំណួរដែលដាក់ពិន្ទុដោយស្វ័យប្រវត្តិ។"},
+    {"Answer check: %s of the automatically graded questions.", "ការពិនិត្យចម្លើយ៖ %s នៃសំណួរដែលដាក់ពិន្ទុដោយស្វ័យប្រវត្តិ។"},
     {"Best final", "ពិន្ទុតេស្តចុងក្រោយខ្ពស់បំផុត"},
     {"Check the answers", "ពិនិត្យចម្លើយ"},
     {"Choose the sex from the list.", "សូមជ្រើសរើសភេទពីបញ្ជី។"},
@@ -17,8 +16,7 @@ static const struct msg trainer_msgs[] = {
     {"Everyone", "ទាំងអស់គ្នា"},
     {"Last active", "សកម្មភាពចុងក្រោយ"},
     {"Nobody here is enrolled in this course yet.", "មិនទាន់មាននរណាម្នាក់នៅទីនេះចុះឈ្មោះក្នុងវគ្គសិក្សានេះនៅឡើយទេ។"},
-    {"Older than the active version: it replaces it for learners.",
-     "ចាស់ជាងកំណែសកម្ម៖ វានឹងជំនួសកំណែសកម្មសម្រាប់អ្នកសិក្សា។"},
+    {"Older than the active version: it replaces it for learners.", "ចាស់ជាងកំណែសកម្ម៖ វានឹងជំនួសកំណែសកម្មសម្រាប់អ្នកសិក្សា។"},
     {"Org unit code (with the units below it)", "លេខកូដអង្គភាព (រួមទាំងអង្គភាពក្រោមវា)"},
     {"Participants", "អ្នកចូលរួម"},
     {"Preview", "មើលជាមុន"},

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "courses/media.h"
 #include "assessment/quiz.h"
+#include "courses/media.h"
 #include "courses/package.h"
 #include "lib/i18n.h"
 #include "lib/util.h"

@@ -81,11 +81,12 @@ static void inputs(struct req *r, struct buf *b, const struct question *qu, int 
 		for (size_t o = 0; o < qu->noptions; o++) {
 			const char *label = qu->type == Q_TRUEFALSE ? T(r, qu->options[o].text) : qu->options[o].html;
 			if (qu->type == Q_MULTI)
-				buf_printf(b, "<label%s><input type=\"checkbox\" name=\"q%d_%zu\" value=\"1\"%s> %s</label>",
-					   la, k, o, picked(an, (int)o) ? " checked" : "", label);
+				buf_printf(
+				    b, "<label%s><input type=\"checkbox\" name=\"q%d_%zu\" value=\"1\"%s> %s</label>",
+				    la, k, o, picked(an, (int)o) ? " checked" : "", label);
 			else
-				buf_printf(b, "<label%s><input type=\"radio\" name=\"q%d\" value=\"%zu\"%s> %s</label>", la,
-					   k, o, picked(an, (int)o) ? " checked" : "", label);
+				buf_printf(b, "<label%s><input type=\"radio\" name=\"q%d\" value=\"%zu\"%s> %s</label>",
+					   la, k, o, picked(an, (int)o) ? " checked" : "", label);
 		}
 		break;
 	case Q_SHORT:
@@ -110,7 +111,8 @@ static void inputs(struct req *r, struct buf *b, const struct question *qu, int 
 			int cur = an->nchosen > (int)p ? an->chosen[p] : -1;
 			buf_printf(b, "<label for=\"f-q%d_%zu\"%s>", k, p, la);
 			buf_html(b, qu->pairs[p].left);
-			buf_printf(b, "</label><select id=\"f-q%d_%zu\" name=\"q%d_%zu\"><option value=\"\">%s</option>",
+			buf_printf(b,
+				   "</label><select id=\"f-q%d_%zu\" name=\"q%d_%zu\"><option value=\"\">%s</option>",
 				   k, p, k, p, T(r, "Choose..."));
 			for (size_t c = 0; c < qu->npairs; c++) {
 				size_t first = 0; /* each right-hand text once */
@@ -194,9 +196,14 @@ void quiz_preview_html(struct req *r, struct buf *b, const struct quiz *q, const
 			double s = grade_question(qu, &an);
 			total += s;
 			graded++;
-			const char *verdict = s >= 0.999 ? T(r, "Right") : s > 0 ? T(r, "Partly right") : T(r, "Not right");
+			const char *verdict = s >= 0.999 ? T(r, "Right")
+					      : s > 0	 ? T(r, "Partly right")
+							 : T(r, "Not right");
 			buf_printf(&body, "<p class=\"status %s\" data-check=\"%s\">%s</p>", s > 0 ? "right" : "wrong",
-				   s >= 0.999 ? "right" : s > 0 ? "partly" : "wrong", verdict);
+				   s >= 0.999 ? "right"
+				   : s > 0    ? "partly"
+					      : "wrong",
+				   verdict);
 			buf_printf(&body, "<p class=\"meta\">%s <span%s>", T(r, "Accepted answers:"), la);
 			right_answers(&body, qu);
 			buf_puts(&body, "</span></p>");

@@ -16,7 +16,6 @@
  * marked right or not, the right answers, and the score over the scored questions. language is the
  * quiz's own language (lang="" on its text when the page is in another one).
  */
-void quiz_preview_html(struct req *r, struct buf *b, const struct quiz *q, const char *action,
-		       const char *language);
+void quiz_preview_html(struct req *r, struct buf *b, const struct quiz *q, const char *action, const char *language);
 
 #endif

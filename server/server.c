@@ -24,7 +24,6 @@
 #include "server/conns.h"
 #include "server/multipart.h"
 #include "server/observe.h"
-#include "server/packages.h"
 #include "server/views.h"
 
 #define DEFAULT_MAX_BODY (1u << 20)
@@ -37,7 +36,6 @@ static const char *db_path;
 static const struct route *const tables[] = {
     view_routes, auth_routes,	profile_routes, admin_routes, package_routes, course_routes,
     quiz_routes, report_routes, cert_routes,	api_routes,   ops_routes,     grading_routes,
-    trainer_routes,
 };
 
 static volatile sig_atomic_t hangup, stop_signal;

@@ -176,13 +176,13 @@ def test_cli_import_draft_and_publish():
         l = srv.client()
         l.login("learner")
         assert learner_sees(l, "2.0.0") == (False, 404, False, [])
-        p = sala("publish", COURSE, db=srv.db)
+        p = sala("courses", "publish", COURSE, db=srv.db)
         assert p.returncode != 0 and "--lang" in p.stderr
-        p = sala("publish", COURSE, "--lang", "en", db=srv.db)
+        p = sala("courses", "publish", COURSE, "--lang", "en", db=srv.db)
         assert p.returncode == 0 and "published: %s 2.0.0 (en)" % COURSE in p.stdout, p.stdout + p.stderr
         seen = learner_sees(l, "2.0.0")
         assert seen[:3] == (True, 200, True), seen
-        p = sala("publish", COURSE, "--lang", "en", db=srv.db)
+        p = sala("courses", "publish", COURSE, "--lang", "en", db=srv.db)
         assert p.returncode != 0 and "has no draft" in p.stderr
         # Without --draft the CLI publishes at once, as before.
         z2 = os.path.join(d, "c2.zip")

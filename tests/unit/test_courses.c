@@ -334,7 +334,8 @@ static const struct {
     {"# T\n\n`<b>code</b>` and\n\n    <h2>block</h2>\n", "&lt;h2&gt;block", "<b>"},
     /* GitHub's pipe tables (cmark-gfm's table extension), in a region that scrolls on a phone; cells stay safe. */
     {"# T\n\n| Service | Fee |\n|---|--:|\n| Birth | 4,000 |\n",
-     "<div class=\"table-scroll\" tabindex=\"0\"><table>\n<thead>\n<tr>\n<th>Service</th>\n<th align=\"right\">Fee</th>",
+     "<div class=\"table-scroll\" tabindex=\"0\"><table>\n<thead>\n<tr>\n<th>Service</th>\n<th "
+     "align=\"right\">Fee</th>",
      "| Service"},
     {"# T\n\n| a | b |\n|---|---|\n| <script>x</script> | [c](javascript:alert(1)) |\n", "<td>", "<script"},
     {"# T\n\n| a | b |\n|---|---|\n| [c](javascript:alert(1)) | ~~s~~ www.example.org |\n", "</table></div>",
@@ -676,8 +677,8 @@ static void test_reimport_inactive(void **state)
 	e.msg[0] = '\0';
 	assert_int_equal(package_import(db, &v1, &o, &pr, msg, sizeof msg, &e), ERR_CONFLICT);
 	assert_string_equal(e.msg, "test-course 1.0.0 (en) is stored but not active: the active version is 1.1.0. To "
-				   "make 1.0.0 active again, publish it (on the course page, or 'sala publish "
-				   "test-course --lang en --version 1.0.0'), or import with --force");
+				   "make 1.0.0 active again, publish it (on the course page, or 'sala courses "
+				   "publish test-course --lang en --version 1.0.0'), or import with --force");
 	db_hash(db, after);
 	assert_string_equal(before, after);
 	/* The active one again: unchanged. */
