@@ -422,7 +422,9 @@ void course_links(struct req *r, struct buf *b, const char *course, const char *
 	    {"items", "/items", "Item analysis"},
 	    {"grading", "/grading", "Essays to grade"},
 	};
-	buf_printf(b, "<nav class=\"course-links\" aria-label=\"%s\"><ul>", T(r, "Course tools"));
+	buf_printf(b, "<nav class=\"course-links\" aria-label=\"%s: ", T(r, "Course tools"));
+	buf_html(b, course); /* one label per course on the page that lists them all */
+	buf_puts(b, "\"><ul>");
 	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
 		bool cur = here && strcmp(here, links[i].key) == 0;
 		buf_puts(b, "<li><a href=\"/manage/courses/");
