@@ -208,8 +208,8 @@ static int h_upload(struct req *r)
 		memset(&pr, 0, sizeof pr);
 		o.draft = true;
 		rc = package_import(r->db, &p, &o, &pr, msg, sizeof msg, &e);
-		older = T(r, "This version is older than the one learners see, so it was not published: it is kept "
-			     "as a draft. To go back to it, press Publish on its row below.");
+		older = T(r, "This version is older than the one learners see, so it was not published. To make it the "
+			     "version learners see, press the button on its row below.");
 	}
 	pkg_free(&p);
 	int status;

@@ -30,10 +30,10 @@ static const struct msg trainer_msgs[] = {
     {"This is the version learners see.", "នេះជាកំណែដែលអ្នកសិក្សាមើលឃើញ។"},
     {"This version was published before; learners now see another one.",
      "កំណែនេះធ្លាប់ត្រូវបានផ្សព្វផ្សាយពីមុន ប៉ុន្តែឥឡូវអ្នកសិក្សាមើលឃើញកំណែផ្សេង។"},
-    {"This version is older than the one learners see, so it was not published: it is kept as a draft. To go back "
-     "to it, press Publish on its row below.",
-     "កំណែនេះចាស់ជាងកំណែដែលអ្នកសិក្សាកំពុងមើល ដូច្នេះវាមិនត្រូវបានផ្សព្វផ្សាយទេ៖ វាត្រូវបានរក្សាទុកជាសេចក្តីព្រាង។ "
-     "ដើម្បីត្រឡប់ទៅកំណែនេះវិញ សូមចុច ផ្សព្វផ្សាយ នៅលើជួររបស់វាខាងក្រោម។"},
+    {"This version is older than the one learners see, so it was not published. To make it the version learners "
+     "see, press the button on its row below.",
+     "កំណែនេះចាស់ជាងកំណែដែលអ្នកសិក្សាកំពុងមើល ដូច្នេះវាមិនត្រូវបានផ្សព្វផ្សាយទេ។ "
+     "ដើម្បីធ្វើឱ្យវាជាកំណែដែលអ្នកសិក្សាមើលឃើញ សូមចុចប៊ូតុងនៅលើជួររបស់វាខាងក្រោម។"},
     {"Versions", "កំណែ"},
     {"Unspecified", "មិនបានបញ្ជាក់"},
     {"Other", "ផ្សេងទៀត"},
