@@ -376,7 +376,7 @@ def test_preview_serves_from_disk():
 
 
 def test_reimport_of_inactive_version():
-    """Importing a stored version that is not active says so and names the rollback; --force activates it."""
+    """Importing a stored version that is not active says so and names how to publish it; --force activates it."""
     d = tmpdir()
     try:
         db = fresh_db(d, "t.db")
@@ -391,7 +391,7 @@ def test_reimport_of_inactive_version():
         p = sala("import", c, db=db)
         assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
         assert "test-course 1.0.0 (en) is stored but not active: the active version is 1.1.0" in p.stderr, p.stderr
-        assert "sala courses rollback test-course --lang en --version 1.0.0" in p.stderr, p.stderr
+        assert "sala courses publish test-course --lang en --version 1.0.0" in p.stderr, p.stderr
         assert count(db, "SELECT version FROM packages WHERE active = 1") == "1.1.0"
         assert count(db, "SELECT count(*) FROM packages") == n
         p = sala("import", c, "--force", db=db, check=True)
