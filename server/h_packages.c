@@ -81,8 +81,8 @@ static void version_row(struct req *r, struct buf *b, const struct pkg_version *
 	if (!v->active) {
 		form_begin(r, b, v->published ? "/manage/courses/rollback" : "/manage/courses/publish");
 		hidden_version(b, v);
-		buf_printf(b, "<button class=\"%s\" type=\"submit\">%s</button></form>",
-			   v->published ? "secondary" : "",
+		buf_printf(b, "<button%s type=\"submit\">%s</button></form>",
+			   v->published ? " class=\"secondary\"" : "",
 			   v->published ? T(r, "Make this version active") : T(r, "Publish"));
 		if (v->older)
 			buf_printf(b, "<p class=\"meta\">%s</p>",

@@ -271,6 +271,41 @@ static void preview_href(struct buf *b, const char *course, const char *lang, co
 	}
 }
 
+/*
+ * A lesson body (cmark safe-mode output, rendered at import) with its links to the course's lessons and
+ * quizzes (import wrote them as /courses/ID/lessons/PATH and /courses/ID/quizzes/PATH) turned into links
+ * within this preview, so a trainer reading a draft stays in the draft.
+ */
+static void preview_lesson_body(struct buf *b, const char *html, const char *course, const char *lang,
+				const char *version)
+{
+	struct buf lessons = BUF_INIT, quizzes = BUF_INIT, to = BUF_INIT;
+	buf_puts(&lessons, "href=\"/courses/");
+	buf_url(&lessons, course);
+	buf_puts(&quizzes, buf_str(&lessons));
+	buf_puts(&lessons, "/lessons/");
+	buf_puts(&quizzes, "/quizzes/");
+	buf_puts(&to, "href=\"");
+	preview_href(&to, course, lang, version, NULL);
+	buf_puts(&to, "/");
+	const char *p = html;
+	while (*p) {
+		const char *l = strstr(p, buf_str(&lessons)), *q = strstr(p, buf_str(&quizzes));
+		const char *at = l && (!q || l < q) ? l : q;
+		if (!at) {
+			buf_puts(b, p);
+			break;
+		}
+		size_t prefix = at == l ? lessons.len : quizzes.len; /* what follows is the item's path */
+		buf_add(b, p, (size_t)(at - p));
+		buf_puts(b, buf_str(&to));
+		p = at + prefix;
+	}
+	buf_release(&lessons);
+	buf_release(&quizzes);
+	buf_release(&to);
+}
+
 static void publish_form(struct req *r, struct buf *b, const char *course, const char *lang, const char *version,
 			 const char *label)
 {
@@ -370,7 +405,7 @@ int h_preview(struct req *r)
 		free(src);
 	} else {
 		buf_printf(&b, "<article class=\"lesson\"%s>", la);
-		buf_puts(&b, learn_lesson_html(r->db, &r->arena, s.id, path)); /* cmark safe-mode output, from import */
+		preview_lesson_body(&b, learn_lesson_html(r->db, &r->arena, s.id, path), course, lang, version);
 		buf_puts(&b, "</article>");
 	}
 	if (path) {

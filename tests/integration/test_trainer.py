@@ -95,6 +95,9 @@ def test_draft_is_never_seen_until_published():
         assert 'href="%s/lessons/01-intro.md"' % base in r.text and 'href="%s/quizzes/final.md"' % base in r.text
         r = t.get(base + "/lessons/01-intro.md?lang=en")
         assert r.status == 200 and "Lesson text of version 1.0.0." in r.text
+        # Its links to the course's other lessons stay in the draft.
+        assert 'href="%s/lessons/02-more.md' % base in r.text, r.text[-1500:]
+        assert 'href="/courses/%s/lessons/' % COURSE not in r.text
         r = t.get(base + "/quizzes/final.md?lang=en")
         assert r.status == 200
         assert 'type="radio" name="q0"' in r.text and 'type="checkbox" name="q1_0"' in r.text
