@@ -12,7 +12,7 @@ CC ?= cc
 # The one place the version is written; `sala --version` and the Debian package read it.
 VERSION := $(shell cat VERSION)
 SANITIZE ?=
-PKGS := sqlite3 libarchive libcmark gdlib yaml-0.1 libsodium zlib raqm freetype2 libqrencode libpng jansson pwquality libxml-2.0 pangocairo cairo-pdf cairo-png fontconfig
+PKGS := sqlite3 libarchive libcmark-gfm gdlib yaml-0.1 libsodium zlib raqm freetype2 libqrencode libpng jansson pwquality libxml-2.0 pangocairo cairo-pdf cairo-png fontconfig
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libpq: its header at build time; the library is loaded at run time by lib/db_pg.c, for PostgreSQL only.

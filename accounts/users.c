@@ -1463,3 +1463,43 @@ int users_usernames(struct db *db, const int64_t *ids, size_t n, user_name_fn fn
 	buf_release(&sql);
 	return rc;
 }
+
+int users_people(struct db *db, const int64_t *ids, size_t n, user_person_fn fn, void *ctx, struct err *e)
+{
+	int rc = 0;
+	struct buf sql = BUF_INIT;
+	for (size_t at = 0; at < n && rc == 0; at += DB_BATCH) {
+		size_t k = n - at < DB_BATCH ? n - at : DB_BATCH;
+		buf_reset(&sql);
+		buf_puts(&sql,
+			 "SELECT u.id, u.username, u.full_name, u.full_name_km, u.sex, u.position, u.org_id, o.code, "
+			 "o.name_en, o.name_km FROM users u JOIN org_units o ON o.id = u.org_id WHERE u.id IN (");
+		db_params(&sql, 1, k);
+		buf_puts(&sql, ")");
+		struct db_stmt *st = db_prepare(db, buf_str(&sql));
+		for (size_t i = 0; i < k; i++)
+			db_bind_int64(st, (int)i + 1, ids[at + i]);
+		int r;
+		while ((r = db_step_row(st)) > 0) {
+			struct user_person p = {
+			    .id = db_col_int64(st, 0),
+			    .username = db_col_text(st, 1),
+			    .full_name = db_col_text(st, 2),
+			    .full_name_km = db_col_text(st, 3),
+			    .sex = db_col_text(st, 4),
+			    .position = db_col_text(st, 5),
+			    .org_id = db_col_int64(st, 6),
+			    .org_code = db_col_text(st, 7),
+			    .org_name_en = db_col_text(st, 8),
+			    .org_name_km = db_col_text(st, 9),
+			};
+			if ((rc = fn(ctx, &p)) != 0)
+				break;
+		}
+		if (r < 0)
+			rc = err_set(e, "cannot read the people: %s", db_errstr(db));
+		db_finish(st);
+	}
+	buf_release(&sql);
+	return rc;
+}

@@ -1,7 +1,7 @@
 /* Quiz model: the parser entry point, shared helpers, freeing. */
 #include "assessment/quiz.h"
 
-#include <cmark.h>
+#include <cmark-gfm.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,7 +58,7 @@ char *quiz_md_html(const char *md, size_t len, bool inline_only)
 	cmark_parser_feed(parser, md, len);
 	cmark_node *doc = cmark_parser_finish(parser);
 	cmark_parser_free(parser);
-	char *h = cmark_render_html(doc, CMARK_OPT_DEFAULT);
+	char *h = cmark_render_html(doc, CMARK_OPT_DEFAULT, NULL);
 	cmark_node_free(doc);
 	char *out;
 	size_t n = strlen(h);

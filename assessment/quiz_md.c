@@ -4,7 +4,7 @@
  * bullet list of "[ ]"/"[x]" options or "left -> right" pairs, or "= text"
  * lines; a block quote after them is the feedback.
  */
-#include <cmark.h>
+#include <cmark-gfm.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -82,9 +82,32 @@ static void plain_text(cmark_node *node, struct buf *out)
 	cmark_iter_free(it);
 }
 
+/*
+ * cmark-gfm's HTML renderer walks from a document node only (a paragraph given as the root crashes it):
+ * n is lent to a document of its own for the rendering, then put back where it was.
+ */
+static char *render_html(cmark_node *n)
+{
+	cmark_node *parent = cmark_node_parent(n), *prev = cmark_node_previous(n);
+	cmark_node *doc = cmark_node_new(CMARK_NODE_DOCUMENT);
+	if (!cmark_node_append_child(doc, n)) {
+		cmark_node_free(doc);
+		return xstrdup("");
+	}
+	char *h = cmark_render_html(doc, CMARK_OPT_DEFAULT, NULL);
+	if (prev)
+		cmark_node_insert_after(prev, n);
+	else if (parent)
+		cmark_node_prepend_child(parent, n);
+	else
+		cmark_node_unlink(n);
+	cmark_node_free(doc);
+	return h;
+}
+
 static char *render_block(cmark_node *n)
 {
-	char *h = cmark_render_html(n, CMARK_OPT_DEFAULT);
+	char *h = render_html(n);
 	size_t len = strlen(h);
 	while (len > 0 && h[len - 1] == '\n')
 		h[--len] = '\0';
@@ -459,7 +482,10 @@ static void front_matter(struct md *m, const char *s, size_t len, int first_line
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)s, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		quiz_problem(m->p, first_line + (int)parser.problem_mark.line, "front matter: %s",
+		/* an unclosed quote: the line where it started (the context mark), not the end of the input */
+		bool started = parser.error == YAML_SCANNER_ERROR && parser.context;
+		quiz_problem(m->p, first_line + (int)(started ? parser.context_mark.line : parser.problem_mark.line),
+			     "front matter: %s",
 			     parser.error == YAML_MEMORY_ERROR ? "not enough memory"
 			     : parser.problem		       ? parser.problem
 							       : "malformed YAML");

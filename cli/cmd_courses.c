@@ -76,6 +76,37 @@ static int mkdirs(const char *path)
 	return rc;
 }
 
+/*
+ * The course id for a new course in dir: the folder's name in lower case, any other character than a
+ * letter, digit or '-' made a '-' ("E-filing" and "e filing" give "e-filing"); "my-course" when that
+ * leaves fewer than 2 characters. Fits the id rule of docs/package-format.md.
+ */
+static void new_course_id(const char *dir, char *out, size_t outlen)
+{
+	size_t end = strlen(dir);
+	while (end > 1 && dir[end - 1] == '/')
+		end--;
+	size_t start = end;
+	while (start > 0 && dir[start - 1] != '/')
+		start--;
+	size_t k = 0;
+	for (size_t i = start; i < end && k + 1 < outlen && k < 63; i++) {
+		char c = dir[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			c = '-';
+		if (c == '-' && (k == 0 || out[k - 1] == '-'))
+			continue;
+		out[k++] = c;
+	}
+	while (k > 0 && out[k - 1] == '-')
+		k--;
+	out[k] = '\0';
+	if (k < 2)
+		snprintf(out, outlen, "my-course");
+}
+
 static int cmd_new(struct cmd_args *a)
 {
 	const char *dir = a->argv[0];
@@ -92,8 +123,16 @@ static int cmd_new(struct cmd_args *a)
 			die("new: cannot create '%s': %s", path, strerror(errno));
 		*slash = '/';
 		struct err e;
-		if (file_write_atomic(path, new_files[i].text, strlen(new_files[i].text), 0644, &e) < 0)
+		char *text = xstrdup(new_files[i].text);
+		if (!strcmp(new_files[i].path, "course.yml")) {
+			char id[64];
+			new_course_id(dir, id, sizeof id);
+			free(text);
+			text = xasprintf("id: %s\n%s", id, strchr(new_files[i].text, '\n') + 1);
+		}
+		if (file_write_atomic(path, text, strlen(text), 0644, &e) < 0)
 			die("new: %s", e.msg);
+		free(text);
 		free(path);
 	}
 	printf("created a course in %s: edit course.yml, then run 'sala check %s'\n", dir, dir);
@@ -217,7 +256,9 @@ static int cmd_import(struct cmd_args *a)
 	struct pkg_limits lim;
 	pkg_limits_default(&lim);
 	limits_from(a, &lim);
-	struct import_opts o = {.by = "cli", .lim = &lim, .force = cmd_has(a, "force")};
+	struct import_opts o = {.by = "cli", .lim = &lim, .force = cmd_has(a, "force"), .draft = cmd_has(a, "draft")};
+	if (o.draft && o.force)
+		die("import: --draft and --force do not go together (a draft replaces nothing until it is published)");
 	struct db *db = cli_db_open();
 	struct problems pr = {0};
 	struct err e;
@@ -247,21 +288,42 @@ static size_t print_versions(struct db *db, const char *course, const char *lang
 			continue;
 		char day[11];
 		date_ymd(v[i].imported_at, day);
-		printf("%-24s %-6s %-10s %-7s %s  %s\n", v[i].course_id, v[i].language, v[i].version,
-		       v[i].active ? "active" : "-", day, v[i].title);
+		printf("%-24s %-6s %-10s %-9s %s  %s\n", v[i].course_id, v[i].language, v[i].version,
+		       v[i].active	? "active"
+		       : v[i].published ? "published"
+					: "draft",
+		       day, v[i].title);
 	}
 	free(v);
 	return n;
 }
 
-#define COURSES_USAGE "courses list | versions ID [--lang L] | rollback ID --lang L --version V"
+#define COURSES_USAGE                                                                                                  \
+	"courses list | versions ID [--lang L] | rollback ID --lang L --version V | publish ID --lang L [--version V]"
+
+/* sala courses publish: a draft (the newest, or --version) becomes the version learners see. */
+static int courses_publish(struct db *db, const char *id, const char *lang, const char *version)
+{
+	struct err e;
+	char done[32];
+	if (package_publish(db, id, lang, version, done, sizeof done, &e) < 0) {
+		fprintf(stderr, "sala: publish: %s\n", e.msg);
+		return 1;
+	}
+	printf("published: %s %s (%s) is now the version learners see\n", id, done, lang);
+	char target[300], detail[300];
+	snprintf(target, sizeof target, "course:%s", id);
+	snprintf(detail, sizeof detail, "lang=%s version=%s", lang, done);
+	cli_audit("course.publish", target, detail);
+	return 0;
+}
 
 static int cmd_courses(struct cmd_args *a)
 {
 	const char *usage = "usage: sala " COURSES_USAGE;
 	const char *sub = a->argv[0], *id = a->argc > 1 ? a->argv[1] : NULL;
 	const char *lang = cmd_arg(a, "lang"), *version = cmd_arg(a, "version");
-	if (strcmp(sub, "list") && strcmp(sub, "versions") && strcmp(sub, "rollback"))
+	if (strcmp(sub, "list") && strcmp(sub, "versions") && strcmp(sub, "rollback") && strcmp(sub, "publish"))
 		die("courses: unknown command '%s'\n%s", sub, usage);
 	if (lang && strcmp(lang, "en") && strcmp(lang, "km"))
 		die("courses: --lang must be en or km, not '%s'", lang);
@@ -287,11 +349,14 @@ static int cmd_courses(struct cmd_args *a)
 			snprintf(detail, sizeof detail, "lang=%s version=%s", lang, version);
 			cli_audit("course.rollback", target, detail);
 		}
+	} else if (!strcmp(sub, "publish") && id && lang) {
+		rc = courses_publish(db, id, lang, version);
 	} else {
 		db_close(db);
 		die("courses %s: %s\n%s", sub,
 		    !strcmp(sub, "list")       ? "takes no course ID"
 		    : !strcmp(sub, "versions") ? "needs a course ID"
+		    : !strcmp(sub, "publish")  ? "needs a course ID and --lang"
 					       : "needs a course ID, --lang and --version",
 		    usage);
 	}
@@ -339,9 +404,10 @@ const struct cmd_entry cmd_preview_entry = {
 
 const struct cmd_entry cmd_import_entry = {
     .name = "import",
-    .usage = "import FILE|DIR [--force] " LIMIT_FLAGS,
-    .help = "  the limits are described in docs/package-format.md",
-    .options = (const struct option[]){{"force", no_argument, NULL, 0}, LIMIT_OPTIONS, {0}},
+    .usage = "import FILE|DIR [--force | --draft] " LIMIT_FLAGS,
+    .help = "  publishes at once unless --draft (then 'sala courses publish'); limits: docs/package-format.md",
+    .options =
+	(const struct option[]){{"force", no_argument, NULL, 0}, {"draft", no_argument, NULL, 0}, LIMIT_OPTIONS, {0}},
     .lower = 1,
     .upper = 1,
     .exec = cmd_import,

@@ -14,6 +14,7 @@
 #include "courses/media.h"
 #include "courses/package.h"
 #include "courses/render.h"
+#include "lib/i18n.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "lib/yaml_nesting.h"
@@ -209,7 +210,11 @@ static int manifest_parse(const char *data, size_t len, struct pkg_info *info, i
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		problem_add(pr, MANIFEST_FILE, (int)parser.problem_mark.line + 1, "YAML error: %s",
+		/* A scanner error with a context (an unclosed quote or bracket) is reported at the end of the
+		 * input; where it started (the context mark) is the line the author must fix. */
+		bool started = parser.error == YAML_SCANNER_ERROR && parser.context;
+		problem_add(pr, MANIFEST_FILE, (int)(started ? parser.context_mark.line : parser.problem_mark.line) + 1,
+			    "YAML error: %s%s%s", started ? parser.context : "", started ? ": " : "",
 			    parser.error == YAML_MEMORY_ERROR ? "not enough memory"
 			    : parser.problem		      ? parser.problem
 							      : "cannot parse");
@@ -295,6 +300,9 @@ static int manifest_parse(const char *data, size_t len, struct pkg_info *info, i
 			if (!lang_valid(v))
 				problem_add(pr, MANIFEST_FILE, vline,
 					    "language '%s' must be a language tag such as en or km", v);
+			else if (!i18n_known(v))
+				problem_add(pr, MANIFEST_FILE, vline,
+					    "language '%s' is not one Sala serves: use en or km", v);
 			info->language = xstrdup(v);
 		} else if (!strcmp(k, "title")) {
 			if (!*v || strlen(v) > 300)

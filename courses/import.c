@@ -63,7 +63,22 @@ static int step_done(struct db *db, struct db_stmt *st, struct err *e)
 	return 0;
 }
 
-static int write_package(struct db *db, const struct package *p, const struct pkg_info *in, const char *by,
+/* Makes pkg_id the one active version of its course and language, published from now if it was a draft. */
+static int activate(struct db *db, int64_t pkg_id, const char *course_id, const char *lang, struct err *e)
+{
+	struct db_stmt *st = db_stmt(db, "UPDATE packages SET active = CASE WHEN id = ?1 THEN 1 ELSE 0 END, "
+					 "published_at = CASE WHEN id = ?1 AND published_at IS NULL THEN ?4 ELSE "
+					 "published_at END WHERE course_id = ?2 AND language = ?3");
+	db_bind_int64(st, 1, pkg_id);
+	db_bind_text(st, 2, course_id);
+	db_bind_text(st, 3, lang);
+	db_bind_int64(st, 4, now_s());
+	int rc = step_done(db, st, e);
+	db_finish(st);
+	return rc;
+}
+
+static int write_package(struct db *db, const struct package *p, const struct pkg_info *in, const char *by, bool draft,
 			 struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "INSERT INTO courses(id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING");
@@ -75,8 +90,8 @@ static int write_package(struct db *db, const struct package *p, const struct pk
 		return -1;
 	st = db_stmt(db, "INSERT INTO packages(course_id, language, version, version_num, title, summary, authors, "
 			 "minutes, pass_mark, certificate, certificate_title, completion, search_text, active, "
-			 "imported_at, imported_by, certificate_valid_years) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-			 "?9, ?10, ?11, ?12, lower(?5 || ' ' || ?6), 0, ?13, ?14, ?15) RETURNING id");
+			 "imported_at, imported_by, certificate_valid_years, published_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+			 "?6, ?7, ?8, ?9, ?10, ?11, ?12, lower(?5 || ' ' || ?6), 0, ?13, ?14, ?15, ?16) RETURNING id");
 	db_bind_text(st, 1, in->id);
 	db_bind_text(st, 2, in->language);
 	db_bind_text(st, 3, in->version);
@@ -92,6 +107,10 @@ static int write_package(struct db *db, const struct package *p, const struct pk
 	db_bind_int64(st, 13, now_s());
 	db_bind_text(st, 14, by ? by : "");
 	db_bind_int(st, 15, in->certificate_valid_years);
+	if (draft)
+		db_bind_null(st, 16);
+	else
+		db_bind_int64(st, 16, now_s());
 	int64_t pkg_id = db_step(st) == DB_ROW ? db_col_int64(st, 0) : 0;
 	db_finish(st);
 	if (!pkg_id)
@@ -133,16 +152,9 @@ static int write_package(struct db *db, const struct package *p, const struct pk
 		rc = step_done(db, st, e);
 	}
 	db_finish(st);
-	if (rc < 0)
-		return -1;
-	st = db_stmt(
-	    db, "UPDATE packages SET active = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE course_id = ? AND language = ?");
-	db_bind_int64(st, 1, pkg_id);
-	db_bind_text(st, 2, in->id);
-	db_bind_text(st, 3, in->language);
-	rc = step_done(db, st, e);
-	db_finish(st);
-	return rc;
+	if (rc < 0 || draft)
+		return rc < 0 ? -1 : 0;
+	return activate(db, pkg_id, in->id, in->language, e);
 }
 
 /*
@@ -168,19 +180,15 @@ static int reimport(struct db *db, int64_t existing, bool is_active, const struc
 	}
 	if (active_num > in->version_num && !force) {
 		db_rollback(db);
-		return err_set(
-		    e,
+		return err_fail(
+		    e, ERR_CONFLICT,
 		    "%s %s (%s) is stored but not active: the active version is %s. To make %s active again, "
-		    "run 'sala courses rollback %s --lang %s --version %s' (or import with --force)",
+		    "publish it (on the course page, or 'sala courses publish %s --lang %s --version %s'), or import "
+		    "with "
+		    "--force",
 		    in->id, in->version, in->language, active, in->version, in->id, in->language, in->version);
 	}
-	struct db_stmt *st = db_stmt(
-	    db, "UPDATE packages SET active = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE course_id = ? AND language = ?");
-	db_bind_int64(st, 1, existing);
-	db_bind_text(st, 2, in->id);
-	db_bind_text(st, 3, in->language);
-	int rc = step_done(db, st, e);
-	db_finish(st);
+	int rc = activate(db, existing, in->id, in->language, e);
 	if (rc < 0 || db_commit(db, e) < 0) {
 		db_rollback(db);
 		return -1;
@@ -190,6 +198,40 @@ static int reimport(struct db *db, int64_t existing, bool is_active, const struc
 	if (active[0] && len > 0 && (size_t)len < msglen)
 		snprintf(msg + len, msglen - (size_t)len, "; replaces %s", active);
 	return IMPORT_ACTIVATED;
+}
+
+/*
+ * A draft import of a version stored already (existing), inside the caller's transaction. The same
+ * content is left as it is (IMPORT_UNCHANGED, the transaction ended); other content replaces an
+ * earlier draft (IMPORT_DRAFT, the transaction still open: the caller writes the new one) and is
+ * refused for a published version (-1, the transaction ended).
+ */
+static int redraft(struct db *db, int64_t existing, bool is_active, bool published, const struct package *p,
+		   const struct pkg_info *in, char *msg, size_t msglen, struct err *e)
+{
+	if (same_files(db, existing, p)) {
+		db_rollback(db);
+		snprintf(msg, msglen, "unchanged: %s %s (%s) is already stored (%s)", in->id, in->version, in->language,
+			 is_active   ? "active"
+			 : published ? "published"
+				     : "draft");
+		return IMPORT_UNCHANGED;
+	}
+	if (published) {
+		db_rollback(db);
+		return err_set(e, "%s %s (%s) is already published with different content: raise the version", in->id,
+			       in->version, in->language);
+	}
+	struct db_stmt *st = db_stmt(db, "DELETE FROM packages WHERE id = ? AND published_at IS NULL");
+	db_bind_int64(st, 1, existing);
+	int rc = db_step_done(st);
+	db_finish(st);
+	if (rc < 0) {
+		err_set(e, "cannot replace the draft %s %s (%s): %s", in->id, in->version, in->language, db_errmsg(db));
+		db_rollback(db);
+		return -1;
+	}
+	return IMPORT_DRAFT;
 }
 
 int package_import(struct db *db, struct package *p, const struct import_opts *o, struct problems *pr, char *msg,
@@ -220,29 +262,49 @@ int package_import(struct db *db, struct package *p, const struct import_opts *o
 		active_num = db_col_int64(st, 1);
 	}
 	db_finish(st);
-	st = db_stmt(db, "SELECT id, active FROM packages WHERE course_id = ? AND language = ? AND version = ?");
+	st = db_stmt(db, "SELECT id, active, published_at IS NOT NULL FROM packages WHERE course_id = ? AND "
+			 "language = ? AND version = ?");
 	db_bind_text(st, 1, in.id);
 	db_bind_text(st, 2, in.language);
 	db_bind_text(st, 3, in.version);
 	int64_t existing = -1;
-	bool existing_active = false;
+	bool existing_active = false, existing_published = false;
 	if (db_step_row(st) > 0) {
 		existing = db_col_int64(st, 0);
 		existing_active = db_col_int(st, 1) != 0;
+		existing_published = db_col_int(st, 2) != 0;
 	}
 	db_finish(st);
+	bool draft = o && o->draft;
+	if (existing >= 0 && draft) {
+		rc = redraft(db, existing, existing_active, existing_published, p, &in, msg, msglen, e);
+		if (rc != IMPORT_DRAFT)
+			goto out; /* unchanged, or refused: the transaction is ended */
+		existing = -1;
+		rc = -1;
+	}
 	if (existing >= 0) {
 		rc = reimport(db, existing, existing_active, p, &in, active, active_num, o && o->force, msg, msglen, e);
 		goto out;
 	}
-	if (active_num > in.version_num && !(o && o->force)) {
+	if (!draft && active_num > in.version_num && !(o && o->force)) {
 		db_rollback(db);
-		err_set(e, "%s %s (%s) is older than the active version %s (use --force to import it anyway)", in.id,
-			in.version, in.language, active);
+		rc = err_fail(e, ERR_CONFLICT,
+			      "%s %s (%s) is older than the active version %s (use --force to import it anyway)", in.id,
+			      in.version, in.language, active);
 		goto out;
 	}
-	if (write_package(db, p, &in, o ? o->by : NULL, e) < 0 || db_commit(db, e) < 0) {
+	if (write_package(db, p, &in, o ? o->by : NULL, draft, e) < 0 || db_commit(db, e) < 0) {
 		db_rollback(db);
+		goto out;
+	}
+	if (draft) {
+		int len =
+		    snprintf(msg, msglen, "draft: %s %s (%s): %d lessons, %d quizzes, %d questions; not published",
+			     in.id, in.version, in.language, in.nlessons, in.nquizzes, in.nquestions);
+		if (active[0] && len > 0 && (size_t)len < msglen)
+			snprintf(msg + len, msglen - (size_t)len, " (learners see %s)", active);
+		rc = IMPORT_DRAFT;
 		goto out;
 	}
 	int len = snprintf(msg, msglen, "imported: %s %s (%s): %d lessons, %d quizzes, %d questions", in.id, in.version,
@@ -271,9 +333,12 @@ int package_import_path(struct db *db, const char *path, const struct import_opt
 
 int package_versions(struct db *db, const char *course_id, const char *lang, struct pkg_version **out, size_t *n)
 {
-	struct db_stmt *st = db_stmt(db, "SELECT id, course_id, language, version, active, imported_at, imported_by, "
-					 "title FROM packages WHERE (course_id = ?1 OR ?1 IS NULL) AND (language = ?2 "
-					 "OR ?2 IS NULL) ORDER BY course_id, language, version_num DESC");
+	struct db_stmt *st = db_stmt(
+	    db, "SELECT p.id, p.course_id, p.language, p.version, p.active, p.imported_at, p.imported_by, p.title, "
+		"p.published_at IS NOT NULL, p.active = 0 AND p.version_num < (SELECT max(a.version_num) FROM packages "
+		"a WHERE a.course_id = p.course_id AND a.language = p.language AND a.active = 1) FROM packages p "
+		"WHERE (p.course_id = ?1 OR ?1 IS NULL) AND (p.language = ?2 OR ?2 IS NULL) ORDER BY p.course_id, "
+		"p.language, p.version_num DESC");
 	db_bind_text(st, 1, course_id);
 	db_bind_text(st, 2, lang);
 	size_t cap = 0;
@@ -295,6 +360,8 @@ int package_versions(struct db *db, const char *course_id, const char *lang, str
 		v->imported_at = db_col_int64(st, 5);
 		snprintf(v->imported_by, sizeof v->imported_by, "%s", db_col_text(st, 6));
 		snprintf(v->title, sizeof v->title, "%s", db_col_text(st, 7));
+		v->published = db_col_int(st, 8) != 0;
+		v->older = db_col_int(st, 9) != 0;
 	}
 	db_finish(st);
 	if (step < 0) {
@@ -319,18 +386,56 @@ int package_rollback(struct db *db, const char *course_id, const char *lang, con
 	db_finish(st);
 	if (id < 0) {
 		db_rollback(db);
-		return err_set(e, "no stored version %s of '%s' in '%s'", version, course_id, lang);
+		return err_fail(e, ERR_NOTFOUND, "no stored version %s of '%s' in '%s'", version, course_id, lang);
 	}
-	st = db_stmt(
-	    db, "UPDATE packages SET active = CASE WHEN id = ? THEN 1 ELSE 0 END WHERE course_id = ? AND language = ?");
-	db_bind_int64(st, 1, id);
-	db_bind_text(st, 2, course_id);
-	db_bind_text(st, 3, lang);
-	int rc = step_done(db, st, e);
-	db_finish(st);
+	int rc = activate(db, id, course_id, lang, e);
 	if (rc < 0 || db_commit(db, e) < 0) {
 		db_rollback(db);
 		return -1;
 	}
 	return 0;
+}
+
+int package_publish(struct db *db, const char *course_id, const char *lang, const char *version, char *out,
+		    size_t out_len, struct err *e)
+{
+	out[0] = '\0';
+	if (!version) {
+		struct db_stmt *st =
+		    db_stmt(db, "SELECT version FROM packages WHERE course_id = ? AND language = ? AND "
+				"published_at IS NULL ORDER BY version_num DESC LIMIT 1");
+		db_bind_text(st, 1, course_id);
+		db_bind_text(st, 2, lang);
+		int rc = db_step_row(st);
+		if (rc > 0)
+			snprintf(out, out_len, "%s", db_col_text(st, 0));
+		db_finish(st);
+		if (rc < 0)
+			return err_fail(e, ERR_UNAVAILABLE, "cannot read the versions of '%s': %s", course_id,
+					db_errmsg(db));
+		if (rc == 0)
+			return err_fail(e, ERR_NOTFOUND, "'%s' has no draft in '%s' to publish", course_id, lang);
+	} else {
+		snprintf(out, out_len, "%s", version);
+	}
+	return package_rollback(db, course_id, lang, out, e);
+}
+
+int package_stored(struct db *db, const char *course_id, const char *lang, const char *version, struct pkg_stored *out)
+{
+	memset(out, 0, sizeof *out);
+	struct db_stmt *st = db_stmt(db, "SELECT id, title, active, published_at IS NOT NULL FROM packages WHERE "
+					 "course_id = ? AND language = ? AND version = ?");
+	db_bind_text(st, 1, course_id);
+	db_bind_text(st, 2, lang);
+	db_bind_text(st, 3, version);
+	int rc = db_step_row(st);
+	if (rc > 0) {
+		out->id = db_col_int64(st, 0);
+		snprintf(out->title, sizeof out->title, "%s", db_col_text(st, 1));
+		out->active = db_col_int(st, 2) != 0;
+		out->published = db_col_int(st, 3) != 0;
+	}
+	db_finish(st);
+	return rc < 0 ? ERR_UNAVAILABLE : rc == 0 ? ERR_NOTFOUND : 0;
 }

@@ -16,11 +16,12 @@
 
 struct import_opts {
 	bool force;		      /* allow a version lower than the active one */
+	bool draft;		      /* store as a draft: learners see it only once package_publish() is called */
 	const char *by;		      /* who imports (username or "cli"); may be NULL */
 	const struct pkg_limits *lim; /* NULL: the defaults */
 };
 
-enum import_outcome { IMPORT_NEW = 0, IMPORT_UNCHANGED = 1, IMPORT_ACTIVATED = 2 };
+enum import_outcome { IMPORT_NEW = 0, IMPORT_UNCHANGED = 1, IMPORT_ACTIVATED = 2, IMPORT_DRAFT = 3 };
 
 /*
  * Checks and imports p (wide images in p are downscaled). The imported
@@ -35,6 +36,14 @@ enum import_outcome { IMPORT_NEW = 0, IMPORT_UNCHANGED = 1, IMPORT_ACTIVATED = 2
  * force, the message naming 'sala courses rollback') and, when the package
  * has problems, the "FILE:LINE: message" lines in pr; the database is left
  * unchanged.
+ *
+ * With o->draft the version is stored but not made active: learners, the
+ * catalogue, the API and the lesson caches see only active versions, so they
+ * never see it until package_publish(). No version rule applies (a draft
+ * replaces nothing); a draft of the same version with other content replaces
+ * the earlier draft. Returns
+ * IMPORT_DRAFT "draft: ID VERSION (LANG): N lessons, M quizzes, Q questions; not published[ (learners see V)]"
+ * or IMPORT_UNCHANGED "unchanged: ID VERSION (LANG) is already stored (draft|published|active)".
  */
 int package_import(struct db *db, struct package *p, const struct import_opts *o, struct problems *pr, char *msg,
 		   size_t msglen, struct err *e);
@@ -47,6 +56,8 @@ struct pkg_version {
 	char course_id[64], language[36], version[16], imported_by[64];
 	char title[304];
 	bool active;
+	bool published; /* made active at least once; false for a draft */
+	bool older;	/* not active and older than the active version of its course and language */
 	int64_t imported_at;
 };
 
@@ -56,7 +67,25 @@ struct pkg_version {
  * with none when the read failed (db_read_failed() says why).
  */
 int package_versions(struct db *db, const char *course_id, const char *lang, struct pkg_version **out, size_t *n);
-/* Makes a stored version the active one for (course_id, lang). -1 with a message when there is no such version. */
+/*
+ * Makes a stored version the active one for (course_id, lang), publishing it when it is a draft. 0;
+ * ERR_NOTFOUND with a message when there is no such version; ERR_FAIL when it cannot be saved.
+ */
 int package_rollback(struct db *db, const char *course_id, const char *lang, const char *version, struct err *e);
+/*
+ * Publishes version of (course_id, lang), or with version NULL its newest draft: it becomes the active
+ * version, seen by learners (the same step as package_rollback()). The published version goes to
+ * out (out_len bytes). ERR_NOTFOUND with a message when there is no such version (or no draft).
+ */
+int package_publish(struct db *db, const char *course_id, const char *lang, const char *version, char *out,
+		    size_t out_len, struct err *e);
+/* One stored version, for a trainer's preview of it (draft or not). */
+struct pkg_stored {
+	int64_t id;
+	char title[304];
+	bool active, published;
+};
+/* The stored version of (course_id, lang). 0; ERR_NOTFOUND; ERR_UNAVAILABLE when the read failed. */
+int package_stored(struct db *db, const char *course_id, const char *lang, const char *version, struct pkg_stored *out);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * Lesson rendering with cmark. cmark escapes every byte of text and turns raw
+ * Lesson rendering with cmark-gfm and its table extension alone (GitHub's pipe tables; no raw-HTML
+ * filter, autolink or other extension is enabled). cmark escapes every byte of text and turns raw
  * HTML into a comment (we never pass CMARK_OPT_UNSAFE), so after rendering the
  * only "<a href=", "<img src=" and "<hN>" in the output are tags cmark made:
  * we rewrite URLs in the tree before rendering, then add attributes to those
@@ -7,7 +8,9 @@
  */
 #include "courses/render.h"
 
-#include <cmark.h>
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,8 +74,7 @@ static int node_line(struct rstate *s, cmark_node *node, const char *url)
 	if (!b)
 		return 1;
 	/* Inline nodes may carry their own line; prefer the block and search, which is exact for one-line URLs. */
-	while (b && cmark_node_get_type(b) >= CMARK_NODE_FIRST_INLINE &&
-	       cmark_node_get_type(b) <= CMARK_NODE_LAST_INLINE)
+	while (b && ((unsigned)cmark_node_get_type(b) & CMARK_NODE_TYPE_MASK) == CMARK_NODE_TYPE_INLINE)
 		b = cmark_node_parent(b);
 	if (!b)
 		return 1;
@@ -348,6 +350,13 @@ static void postprocess(struct rstate *s, const char *html, struct buf *out)
 				}
 			}
 			p = *end ? end + 1 : end;
+		} else if (strncmp(p, "<table>", 7) == 0) {
+			/* a wide table scrolls inside the page on a phone, and the keyboard reaches it */
+			buf_puts(out, "<div class=\"table-scroll\" tabindex=\"0\"><table>");
+			p += 7;
+		} else if (strncmp(p, "</table>", 8) == 0) {
+			buf_puts(out, "</table></div>");
+			p += 8;
 		} else if (p[1] == 'h' && p[2] >= '1' && p[2] <= '6' && p[3] == '>' && hi < s->nids) {
 			buf_printf(out, "<h%c id=\"", p[2]);
 			buf_html(out, s->ids[hi++]);
@@ -373,15 +382,25 @@ static void *cm_realloc(void *p, size_t n)
 
 static cmark_mem cm_mem = {cm_calloc, cm_realloc, free};
 
+static pthread_once_t extensions_once = PTHREAD_ONCE_INIT;
+
+static void extensions_register(void)
+{
+	cmark_gfm_core_extensions_ensure_registered();
+}
+
 int render_lesson(const char *src, size_t len, const struct render_opts *o, struct buf *html, char **title)
 {
 	struct rstate s = {.o = o, .src = src, .len = len};
 	*title = NULL;
 	/* CMARK_OPT_DEFAULT is safe mode: never CMARK_OPT_UNSAFE. */
+	pthread_once(&extensions_once, extensions_register);
 	cmark_parser *parser = cmark_parser_new_with_mem(CMARK_OPT_DEFAULT, &cm_mem);
+	cmark_syntax_extension *table = cmark_find_syntax_extension("table");
+	if (table)
+		cmark_parser_attach_syntax_extension(parser, table);
 	cmark_parser_feed(parser, src, len);
 	cmark_node *doc = cmark_parser_finish(parser);
-	cmark_parser_free(parser);
 	cmark_iter *it = cmark_iter_new(doc);
 	cmark_event_type ev;
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
@@ -413,7 +432,9 @@ int render_lesson(const char *src, size_t len, const struct render_opts *o, stru
 		}
 	}
 	cmark_iter_free(it);
-	char *out = cmark_render_html(doc, CMARK_OPT_DEFAULT);
+	char *out =
+	    cmark_render_html_with_mem(doc, CMARK_OPT_DEFAULT, cmark_parser_get_syntax_extensions(parser), &cm_mem);
+	cmark_parser_free(parser);
 	postprocess(&s, out, html);
 	free(out);
 	cmark_node_free(doc);

@@ -418,7 +418,7 @@ static const char *const migrations[] = {
     "  subject TEXT NOT NULL,"
     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
     "  PRIMARY KEY (subject, user_id)) WITHOUT ROWID;",
-    /* The audit trail (lib/audit.c): who changed which user, setting, certificate, course version, and when.
+    /* 11: the audit trail (lib/audit.c): who changed which user, setting, certificate, course version, and when.
      * actor is a user name or "cli:ACCOUNT"; origin the client address or "local". */
     "CREATE TABLE audit_log ("
     "  id INTEGER PRIMARY KEY,"
@@ -438,6 +438,14 @@ static const char *const migrations[] = {
     "  sha256 TEXT NOT NULL,"
     "  uploaded_at INTEGER NOT NULL,"
     "  data BLOB NOT NULL);",
+
+    /*
+     * 12: drafts. packages.published_at is when a version was first made visible to learners (seconds),
+     * NULL for a draft: stored and previewable by trainers, never active until published. Versions
+     * imported before drafts existed count as published when they were imported.
+     */
+    "ALTER TABLE packages ADD COLUMN published_at INTEGER;"
+    "UPDATE packages SET published_at = imported_at;",
 };
 
 const char *schema_migration(int i)

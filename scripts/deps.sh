@@ -2,7 +2,7 @@
 # Installs the Debian packages Sala needs. Usage: scripts/deps.sh run|test|bench|deb
 # Only missing packages are installed; apt-get runs via sudo when not root.
 set -e
-RUN="build-essential pkg-config libcivetweb-dev libsqlite3-dev sqlite3 libpq-dev libarchive-dev libcmark-dev libxlsxwriter-dev
+RUN="build-essential pkg-config libcivetweb-dev libsqlite3-dev sqlite3 libpq-dev libarchive-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libxlsxwriter-dev
 libgd-dev libyaml-dev libsodium-dev zlib1g-dev libraqm-dev libfreetype-dev libqrencode-dev libhpdf-dev
 libunistring-dev libcsv-dev libpng-dev libjansson-dev libpwquality-dev libxml2-dev cracklib-runtime fonts-khmeros fonts-noto-core
 libpango1.0-dev libcairo2-dev"

@@ -116,6 +116,9 @@ static int h_home(struct req *r)
 {
 	if (!r->user)
 		return resp_redirect(r, "/login");
+	/* A trainer's home is the courses they manage, even when they also learn. */
+	if (r->user->roles & ROLE_TRAINER)
+		return resp_redirect(r, "/manage/courses");
 	if (r->user->roles & ROLE_LEARNER)
 		return resp_redirect(r, "/my");
 	if (r->user->roles & ROLE_MANAGER)

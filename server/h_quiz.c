@@ -15,7 +15,9 @@
 #include "lib/db.h"
 #include "lib/i18n.h"
 #include "lib/util.h"
+#include "server/h_learn.h"
 #include "server/h_quiz.h"
+#include "server/packages.h"
 #include "server/server.h"
 #include "server/views.h"
 
@@ -747,24 +749,50 @@ static int items_quiz(void *ctx, const char *path, const char *title)
 	return 0;
 }
 
+/* Links to the same page in the other languages of the course (?lang=, which also sets the page's). */
+static void lang_switch(struct req *r, struct buf *b, const char *course, const char *shown)
+{
+	static const char *const langs[] = {"km", "en"};
+	buf_printf(b, "<p class=\"langs-content\">%s ", T(r, "Language"));
+	for (size_t i = 0; i < 2; i++) {
+		struct course_pick p;
+		bool has =
+		    course_pick_package(r->db, course, langs[i], NULL, &p) == 0 && strcmp(p.language, langs[i]) == 0;
+		course_pick_release(&p);
+		if (!has)
+			continue;
+		if (strcmp(langs[i], shown) == 0) {
+			buf_printf(b, "<strong lang=\"%s\" aria-current=\"page\">%s</strong> ", langs[i],
+				   h_learn_lang_name(langs[i]));
+			continue;
+		}
+		buf_puts(b, "<a href=\"/manage/courses/");
+		buf_url(b, course);
+		buf_printf(b, "/items?lang=%s\" lang=\"%s\" hreflang=\"%s\">%s</a> ", langs[i], langs[i], langs[i],
+			   h_learn_lang_name(langs[i]));
+	}
+	buf_puts(b, "</p>");
+}
+
 /* Item analysis of every quiz of a course, for trainers. */
 static int h_items(struct req *r)
 {
 	const char *course = r->param[0];
 	struct course_pick pick;
-	int64_t package_id = course_pick_package(r->db, course, r->lang, NULL, &pick) == 0 ? pick.package_id : 0;
-	course_pick_release(&pick);
+	bool found = course_pick_package(r->db, course, r->lang, NULL, &pick) == 0;
+	int64_t package_id = found ? pick.package_id : 0;
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Item analysis"));
-	buf_printf(&b, "<h1>%s: ", T(r, "Item analysis"));
-	buf_html(&b, course);
-	buf_printf(&b, "</h1><p>%s</p>",
+	buf_printf(&b, "<h1>%s: <span%s>", T(r, "Item analysis"), found ? lang_attr_for(r, pick.language) : "");
+	buf_html(&b, found ? pick.title : course);
+	buf_printf(&b, "</span></h1><p>%s</p>",
 		   T(r, "For each question: the share of learners who answered it right in their first attempt, for "
 			"everyone and by sex, and the wrong answers chosen most often (with how many learners chose "
 			"them)."));
-	buf_puts(&b, "<p><a href=\"/manage/courses/");
-	buf_url(&b, course);
-	buf_printf(&b, "/grading\">%s</a></p>", T(r, "Essays to grade"));
+	course_links(r, &b, course, "items");
+	if (found)
+		lang_switch(r, &b, course, pick.language);
+	course_pick_release(&pick);
 	struct items_page p = {r, &b, course, 0};
 	struct err e;
 	if (package_quizzes(r->db, package_id, items_quiz, &p, &e) < 0)

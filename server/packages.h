@@ -17,4 +17,16 @@ int media_name_parse(const char *name, char sha[65], char ext[8]);
 /* Registers the messages of these pages (called from server/msgs_areas.c). */
 void packages_messages_register(void);
 
+#include "lib/buf.h"
+/* server/h_trainer.c, routed in package_routes (h_packages.c): a course's participants (HTML, CSV), the
+ * preview of a stored version (a draft before it is published), publishing. */
+int h_participants(struct req *r);
+int h_participants_csv(struct req *r);
+int h_preview(struct req *r);
+int h_publish(struct req *r);
+/* The links between a course's trainer pages (participants, item analysis, essays, upload); here is the current one. */
+void course_links(struct req *r, struct buf *b, const char *course, const char *here);
+/* Registers the messages of the trainer pages (server/msgs_trainer.c). */
+void trainer_messages_register(void);
+
 #endif

@@ -12,11 +12,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "assessment/quiz.h"
 #include "courses/media.h"
 #include "courses/package.h"
 #include "lib/i18n.h"
 #include "lib/util.h"
 #include "server/packages.h"
+#include "server/quiz_preview.h"
 #include "server/server.h"
 #include "server/views.h"
 
@@ -146,14 +148,18 @@ static int item_page(struct req *r, struct loaded *l, bool quiz, const char *pat
 	buf_puts(&b, "</a></p>");
 	problems_box(&b, l);
 	if (quiz) {
+		/* As learners see it (questions in the file's order, not shuffled), with an answer check. */
 		const struct pkg_file *f = pkg_find(&l->p, it->path);
 		buf_puts(&b, "<h1>");
 		buf_html(&b, it->title ? it->title : it->path);
-		buf_printf(&b, "</h1><p class=\"meta\">%s, %d questions</p><pre>", it->quiz_kind ? it->quiz_kind : "",
+		buf_printf(&b, "</h1><p class=\"meta\">%s, %d questions</p>", it->quiz_kind ? it->quiz_kind : "",
 			   it->questions);
-		if (f)
-			buf_html_n(&b, (const char *)f->data, f->len);
-		buf_puts(&b, "</pre>");
+		if (f) {
+			struct quiz q;
+			quiz_parse(it->path, (const char *)f->data, f->len, &q, NULL);
+			quiz_preview_html(r, &b, &q, r->path, l->info.language ? l->info.language : "en");
+			quiz_free(&q);
+		}
 	} else {
 		buf_puts(&b, "<article class=\"lesson\">");
 		buf_puts(&b, it->html ? it->html : ""); /* cmark safe-mode output */

@@ -2,7 +2,9 @@
 # Browser tests: the learner's journey (journey.mjs), then accessibility across every role (a11y.mjs,
 # which uses the certificate the journey earns), then essay grading (essay.mjs, on the course of
 # tests/data/essay-course and a trainer of Siem Reap province made here), then the administrator's
-# journey (journey_admin.mjs: settings, a logo upload, user list paging, the audit trail). Debian's Chromium driven by
+# journey (journey_admin.mjs: settings, a logo upload, user list paging, the audit trail), then the
+# trainer's journey (journey_trainer.mjs: two versions of tests/data/courses/good packed here, uploaded
+# as drafts). Debian's Chromium driven by
 # playwright-core, checked with axe-core. Starts its own server on a fresh demo database and stops it.
 # Last line: "N passed, N failed" (every script together).
 set -u
@@ -21,7 +23,13 @@ mkdir -p out
 (cd "$root" && "$SALA_BIN" demo --init --db "$dir/e2e.db" &&
 	"$SALA_BIN" import tests/data/essay-course --db "$dir/e2e.db" &&
 	"$SALA_BIN" user add --username srtrainer --name "Siem Reap Trainer" --org 17 --role "trainer;learner" \
-		--password Correct-horse-9 --db "$dir/e2e.db") >"$dir/demo.log" 2>&1 || {
+		--password Correct-horse-9 --db "$dir/e2e.db" &&
+	for v in 1.0.0 1.1.0; do
+		mkdir -p "$dir/tj" && cp -r tests/data/courses/good "$dir/tj/$v" &&
+			sed -i "s/^id: .*/id: trainer-journey/; s/^title: .*/title: Trainer journey/; s/^version: .*/version: $v/" \
+				"$dir/tj/$v/course.yml" &&
+			"$SALA_BIN" pack "$dir/tj/$v" -o "$dir/tj/$v.zip" || exit 1
+	done) >"$dir/demo.log" 2>&1 || {
 	cat "$dir/demo.log"
 	echo "0 passed, 1 failed"
 	exit 1
@@ -42,8 +50,9 @@ fi
 rc=0
 p=0
 f=0
-for t in journey.mjs a11y.mjs essay.mjs journey_admin.mjs; do
+for t in journey.mjs a11y.mjs essay.mjs journey_admin.mjs journey_trainer.mjs; do
 	SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" PROFILE_DIR="$dir/profile" \
+		TRAINER_ZIPS="$dir/tj/1.0.0.zip $dir/tj/1.1.0.zip" \
 		timeout 900 node "$t" >"$dir/$t.out" 2>&1 || rc=1
 	sed '$d' "$dir/$t.out"
 	last=$(tail -n 1 "$dir/$t.out")

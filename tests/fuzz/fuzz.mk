@@ -4,7 +4,7 @@
 # (every source except cli/main.c) into build/fuzz/, then archived, so a harness
 # links only the objects it needs.
 FCC := clang
-PKGS := sqlite3 libarchive libcmark gdlib yaml-0.1 libsodium zlib raqm freetype2 libqrencode libpng jansson pwquality \
+PKGS := sqlite3 libarchive libcmark-gfm gdlib yaml-0.1 libsodium zlib raqm freetype2 libqrencode libpng jansson pwquality \
 	libxml-2.0 pangocairo cairo-pdf cairo-png fontconfig
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FCFLAGS := -O1 -g -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Wno-unused-parameter -I. \

@@ -44,7 +44,7 @@ def test_new_then_check_ok():
         sala("new", c, check=True)
         p = sala("check", c)
         assert p.returncode == 0, p.stdout + p.stderr
-        assert p.stdout == "ok: my-course 0.1.0 (en): 2 lessons, 1 quizzes, 2 questions\n", p.stdout
+        assert p.stdout == "ok: course 0.1.0 (en): 2 lessons, 1 quizzes, 2 questions\n", p.stdout
         assert sala("new", c).returncode != 0  # never overwrites
     finally:
         shutil.rmtree(d)
@@ -183,8 +183,11 @@ def media_course(d, version="1.0.0"):
     return open(z, "rb").read()
 
 
-def upload(c, data, fields=None, csrf=True):
+def upload(c, data, fields=None, csrf=True, publish=True):
+    """Uploads a package through the trainer page: published at once unless publish=False (a draft)."""
     f = dict(fields or {})
+    if publish:
+        f.setdefault("publish", "1")
     if csrf:
         f["csrf"] = c.csrf_token
     body, ctype = multipart(f, {"package": ("course.zip", data)})
@@ -355,6 +358,16 @@ def test_preview_serves_from_disk():
         r = cl.get("/courses/test-course/lessons/lessons/01-intro.md")
         assert r.status == 200 and '<html lang="km"' in r.text, r.text[:300]
         assert '<html lang="en"' in cl.get("/courses/test-course/lessons/lessons/01-intro.md?lang=en").text
+        # A quiz as learners see it (not its source), and the answer check.
+        quiz = "/courses/test-course/quizzes/quizzes/final.md"
+        r = cl.get(quiz + "?lang=en")
+        assert r.status == 200 and 'type="radio" name="q0" value="0"' in r.text and 'name="q1_0"' in r.text
+        assert "kind: final" not in r.text and "- [x]" not in r.text and "Is this a test?" in r.text
+        r = cl.get(quiz + "?lang=en&check=1&q0=0&q1_0=1&q1_2=1")
+        assert r.text.count('data-check="right"') == 2 and 'data-score="100%"' in r.text, r.text[-1500:]
+        r = cl.get(quiz + "?lang=en&check=1&q0=1&q1_1=1")
+        assert r.text.count('data-check="wrong"') == 2 and 'data-score="0%"' in r.text
+        assert 'value="1" checked' in r.text  # the answers given are kept
     finally:
         if proc:
             proc.send_signal(signal.SIGTERM)
@@ -363,7 +376,7 @@ def test_preview_serves_from_disk():
 
 
 def test_reimport_of_inactive_version():
-    """Importing a stored version that is not active says so and names the rollback; --force activates it."""
+    """Importing a stored version that is not active says so and names how to publish it; --force activates it."""
     d = tmpdir()
     try:
         db = fresh_db(d, "t.db")
@@ -378,7 +391,7 @@ def test_reimport_of_inactive_version():
         p = sala("import", c, db=db)
         assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
         assert "test-course 1.0.0 (en) is stored but not active: the active version is 1.1.0" in p.stderr, p.stderr
-        assert "sala courses rollback test-course --lang en --version 1.0.0" in p.stderr, p.stderr
+        assert "sala courses publish test-course --lang en --version 1.0.0" in p.stderr, p.stderr
         assert count(db, "SELECT version FROM packages WHERE active = 1") == "1.1.0"
         assert count(db, "SELECT count(*) FROM packages") == n
         p = sala("import", c, "--force", db=db, check=True)
@@ -500,7 +513,10 @@ def test_preview_links_all_resolve():
                 continue
             pages += 1
             t = r.text
-            assert "<form" not in t and "/login" not in t and 'action="/lang"' not in t, url
+            # The only form is a quiz's answer check: a GET back to the same page.
+            for form in re.findall(r"<form[^>]*>", t):
+                assert 'method="get"' in form and 'action="%s"' % urllib.parse.urlsplit(url).path in form, (url, form)
+            assert 'method="post"' not in t and "/login" not in t and 'action="/lang"' not in t, url
             for _, _, target in LINK.findall(t):
                 target = html.unescape(target)
                 parts = urllib.parse.urlsplit(urllib.parse.urljoin(url, target))

@@ -332,6 +332,14 @@ static const struct {
     {"# The Title\n\n## Part One\n\n## Part One\n", "<h2 id=\"part-one-2\">", NULL},
     {"# The Title\n", "<h1 id=\"the-title\">The Title</h1>", NULL},
     {"# T\n\n`<b>code</b>` and\n\n    <h2>block</h2>\n", "&lt;h2&gt;block", "<b>"},
+    /* GitHub's pipe tables (cmark-gfm's table extension), in a region that scrolls on a phone; cells stay safe. */
+    {"# T\n\n| Service | Fee |\n|---|--:|\n| Birth | 4,000 |\n",
+     "<div class=\"table-scroll\" tabindex=\"0\"><table>\n<thead>\n<tr>\n<th>Service</th>\n<th "
+     "align=\"right\">Fee</th>",
+     "| Service"},
+    {"# T\n\n| a | b |\n|---|---|\n| <script>x</script> | [c](javascript:alert(1)) |\n", "<td>", "<script"},
+    {"# T\n\n| a | b |\n|---|---|\n| [c](javascript:alert(1)) | ~~s~~ www.example.org |\n", "</table></div>",
+     "javascript:"},
 };
 
 static void test_render_safety(void **state)
@@ -369,6 +377,27 @@ static void test_render_pathological(void **state)
 	assert_true((int64_t)time(NULL) - t0 < 10);
 	free(title);
 	buf_release(&html);
+	/* Tables: a wide header and many rows of empty cells (the table extension's costly cases). */
+	struct {
+		const char *head, *delim, *row;
+	} tables[] = {{"|a", "|-", "|"}, {"|", "|-", "|x"}};
+	for (size_t k = 0; k < sizeof tables / sizeof tables[0]; k++) {
+		buf_reset(&md);
+		for (int i = 0; i < 2000; i++)
+			buf_puts(&md, tables[k].head);
+		buf_puts(&md, "\n");
+		for (int i = 0; i < 2000; i++)
+			buf_puts(&md, tables[k].delim);
+		buf_puts(&md, "\n");
+		while (md.len < 200 * 1024)
+			buf_puts(&md, tables[k].row), buf_puts(&md, "\n");
+		struct buf out = BUF_INIT;
+		t0 = (int64_t)time(NULL);
+		render_lesson(md.data, md.len, &o, &out, &title);
+		assert_true((int64_t)time(NULL) - t0 < 10);
+		free(title);
+		buf_release(&out);
+	}
 	buf_release(&md);
 }
 
@@ -646,10 +675,10 @@ static void test_reimport_inactive(void **state)
 	db_hash(db, before);
 	/* 1.0.0 again while 1.1.0 is active: refused, says so and names the rollback command. */
 	e.msg[0] = '\0';
-	assert_int_equal(package_import(db, &v1, &o, &pr, msg, sizeof msg, &e), -1);
+	assert_int_equal(package_import(db, &v1, &o, &pr, msg, sizeof msg, &e), ERR_CONFLICT);
 	assert_string_equal(e.msg, "test-course 1.0.0 (en) is stored but not active: the active version is 1.1.0. To "
-				   "make 1.0.0 active again, run 'sala courses rollback test-course --lang en "
-				   "--version 1.0.0' (or import with --force)");
+				   "make 1.0.0 active again, publish it (on the course page, or 'sala courses "
+				   "publish test-course --lang en --version 1.0.0'), or import with --force");
 	db_hash(db, after);
 	assert_string_equal(before, after);
 	/* The active one again: unchanged. */
@@ -722,12 +751,27 @@ static void test_versions(void **state)
 	assert_int_equal(package_import(db, &p, &o, &pr, msg, sizeof msg, &e), IMPORT_NEW);
 	assert_non_null(strstr(msg, "replaces 1.0.0"));
 	memcpy(v, "version: 0.9.0", 14);
-	assert_int_equal(package_import(db, &p, &o, &pr, msg, sizeof msg, &e), -1);
+	assert_int_equal(package_import(db, &p, &o, &pr, msg, sizeof msg, &e), ERR_CONFLICT);
 	assert_non_null(strstr(e.msg, "older than the active version 1.1.0"));
+	/* As a draft it is stored, replaces nothing, and learners keep 1.1.0 until it is published. */
+	o.draft = true;
+	assert_int_equal(package_import(db, &p, &o, &pr, msg, sizeof msg, &e), IMPORT_DRAFT);
+	assert_string_equal(msg, "draft: test-course 0.9.0 (en): 2 lessons, 1 quizzes, 2 questions; not published "
+				 "(learners see 1.1.0)");
+	assert_int_equal(package_import(db, &p, &o, &pr, msg, sizeof msg, &e), IMPORT_UNCHANGED);
+	assert_string_equal(msg, "unchanged: test-course 0.9.0 (en) is already stored (draft)");
+	o.draft = false;
 	pkg_free(&p);
 
 	char ver[32];
 	assert_string_equal(picked_version(db, "km", ver, sizeof ver), "1.1.0"); /* falls back to en */
+	char pub[32];
+	assert_int_equal(package_publish(db, "test-course", "en", NULL, pub, sizeof pub, &e), 0);
+	assert_string_equal(pub, "0.9.0");
+	assert_string_equal(picked_version(db, "km", ver, sizeof ver), "0.9.0");
+	assert_int_equal(package_publish(db, "test-course", "en", NULL, pub, sizeof pub, &e), ERR_NOTFOUND);
+	assert_int_equal(package_rollback(db, "test-course", "en", "1.1.0", &e), 0);
+	assert_string_equal(picked_version(db, "km", ver, sizeof ver), "1.1.0");
 	struct arena la = ARENA_INIT;
 	struct course_pick pk;
 	assert_int_equal(course_pick_package(db, "test-course", "km", "lessons/01-intro.md", &pk), 0);
@@ -764,7 +808,7 @@ static void test_versions(void **state)
 
 	assert_int_equal(package_rollback(db, "test-course", "en", "1.0.0", &e), 0);
 	assert_string_equal(picked_version(db, "en", ver, sizeof ver), "1.0.0");
-	assert_int_equal(package_rollback(db, "test-course", "en", "7.0.0", &e), -1);
+	assert_int_equal(package_rollback(db, "test-course", "en", "7.0.0", &e), ERR_NOTFOUND);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM progress", NULL, NULL, 0), 1);
 	/* Blobs are shared: two versions with the same files store each file once. */
 	assert_int_equal(db_int(db, "SELECT count(*) FROM blobs", NULL, NULL, 0),
