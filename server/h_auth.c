@@ -116,10 +116,11 @@ static int h_home(struct req *r)
 {
 	if (!r->user)
 		return resp_redirect(r, "/login");
-	if (r->user->roles & ROLE_LEARNER)
-		return resp_redirect(r, "/my");
+	/* A manager's home is their dashboard, also when they are a learner too. */
 	if (r->user->roles & ROLE_MANAGER)
 		return resp_redirect(r, "/reports");
+	if (r->user->roles & ROLE_LEARNER)
+		return resp_redirect(r, "/my");
 	if (r->user->roles & ROLE_TRAINER)
 		return resp_redirect(r, "/manage/courses");
 	return resp_redirect(r, "/admin/users");
