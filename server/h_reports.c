@@ -1075,7 +1075,7 @@ static void day_text(char out[11], int64_t t)
 static const char *sex_text(struct req *r, const char *sex)
 {
 	static const char *const names[SEX_COUNT] = {"female", "male", "other", "unspecified"};
-	static const char *const labels[SEX_COUNT] = {"Woman", "Man", "Other", "Unspecified"};
+	static const char *const labels[SEX_COUNT] = {"Female", "Male", "Other", "Unspecified"};
 	for (int i = 0; i < SEX_COUNT; i++)
 		if (strcmp(sex, names[i]) == 0)
 			return T(r, labels[i]);
