@@ -554,13 +554,13 @@ static int org_choice_html(void *ctx, const struct org_row *o)
 {
 	struct org_choices *l = ctx;
 	struct buf *b = l->b;
-	buf_printf(b, "<div class=\"choice\"><input type=\"radio\" name=\"org\" id=\"org-%d\" value=\"", l->n);
+	buf_printf(b, "<label><input type=\"radio\" name=\"org\" id=\"org-%d\" value=\"", l->n);
 	buf_html(b, o->code);
-	buf_printf(b, "\"%s><label for=\"org-%d\">", l->n ? "" : " checked", l->n);
+	buf_printf(b, "\"%s> ", l->n ? "" : " checked");
 	buf_html(b, name_for(l->r, o->name_en, o->name_km));
 	buf_puts(b, " <span class=\"meta\">");
 	buf_html(b, o->code);
-	buf_puts(b, "</span></label></div>");
+	buf_puts(b, "</span></label>");
 	l->n++;
 	return 0;
 }

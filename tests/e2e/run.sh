@@ -41,7 +41,7 @@ fi
 rc=0
 p=0
 f=0
-for t in journey.mjs a11y.mjs essay.mjs; do
+for t in journey.mjs a11y.mjs essay.mjs journey_manager.mjs; do
 	SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" PROFILE_DIR="$dir/profile" \
 		timeout 900 node "$t" >"$dir/$t.out" 2>&1 || rc=1
 	sed '$d' "$dir/$t.out"
