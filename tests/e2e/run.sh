@@ -1,7 +1,8 @@
 #!/bin/sh
 # Browser tests: the learner's journey (journey.mjs), then accessibility across every role (a11y.mjs,
 # which uses the certificate the journey earns), then essay grading (essay.mjs, on the course of
-# tests/data/essay-course and a trainer of Siem Reap province made here). Debian's Chromium driven by
+# tests/data/essay-course and a trainer of Siem Reap province made here), then the manager's journey
+# (journey_manager.mjs: dashboard, assignment with a due date, the people behind a figure). Debian's Chromium driven by
 # playwright-core, checked with axe-core. Starts its own server on a fresh demo database and stops it.
 # Last line: "N passed, N failed" (every script together).
 set -u
