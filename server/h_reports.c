@@ -824,13 +824,27 @@ static void breadcrumb(struct req *r, struct buf *b, const struct report *rep, c
 }
 
 /* The period choices: recent quarters, semesters and years, and all time. */
+/* One period choice; *found is set when it is the current one. */
+static void period_option(struct buf *b, const char *val, const char *label, const char *cur, bool *found)
+{
+	bool sel = strcmp(cur, val) == 0;
+	*found |= sel;
+	buf_printf(b, "<option value=\"%s\"%s>%s</option>", val, sel ? " selected" : "", label);
+}
+
+/*
+ * The period choices: recent quarters, semesters and years, and all time. A period older than those
+ * (the default one, which holds data, or one from a link) is the first choice, so the form shows what
+ * the figures are for.
+ */
 static void period_select(struct req *r, struct buf *b, const struct params *p)
 {
 	char d[11];
 	date_ymd(now_s(), d);
 	int y = atoi(d), q = (atoi(d + 5) - 1) / 3 + 1;
-	const char *cur = p->from || p->to ? "" : p->period;
-	buf_printf(b, "<label for=\"f-period\">%s</label><select id=\"f-period\" name=\"period\">", T(r, "Period"));
+	const char *cur = p->from || p->to || !p->period ? "" : p->period;
+	struct buf opts = BUF_INIT;
+	bool found = false;
 	char val[32], label[128];
 	for (int i = 0; i < 8; i++) {
 		int qq = q - i, yy = y;
@@ -838,7 +852,7 @@ static void period_select(struct req *r, struct buf *b, const struct params *p)
 			qq += 4, yy--;
 		snprintf(val, sizeof val, "%04d-Q%d", yy, qq);
 		snprintf(label, sizeof label, T(r, "Quarter %d of %d"), qq, yy);
-		buf_printf(b, "<option value=\"%s\"%s>%s</option>", val, strcmp(cur, val) ? "" : " selected", label);
+		period_option(&opts, val, label, cur, &found);
 	}
 	int s = q <= 2 ? 1 : 2;
 	for (int i = 0; i < 4; i++) {
@@ -847,15 +861,33 @@ static void period_select(struct req *r, struct buf *b, const struct params *p)
 			ss += 2, yy--;
 		snprintf(val, sizeof val, "%04d-S%d", yy, ss);
 		snprintf(label, sizeof label, T(r, "Semester %d of %d"), ss, yy);
-		buf_printf(b, "<option value=\"%s\"%s>%s</option>", val, strcmp(cur, val) ? "" : " selected", label);
+		period_option(&opts, val, label, cur, &found);
 	}
 	for (int i = 0; i < 3; i++) {
 		snprintf(val, sizeof val, "%04d", y - i);
 		snprintf(label, sizeof label, T(r, "Year %d"), y - i);
-		buf_printf(b, "<option value=\"%s\"%s>%s</option>", val, strcmp(cur, val) ? "" : " selected", label);
+		period_option(&opts, val, label, cur, &found);
 	}
-	buf_printf(b, "<option value=\"all\"%s>%s</option></select>", strcmp(cur, "all") ? "" : " selected",
-		   T(r, "All time"));
+	period_option(&opts, "all", T(r, "All time"), cur, &found);
+	buf_printf(b, "<label for=\"f-period\">%s</label><select id=\"f-period\" name=\"period\">", T(r, "Period"));
+	int py, pn;
+	char kind;
+	if (!found && *cur && p->q.period.set) {
+		if (sscanf(cur, "%4d-%c%d", &py, &kind, &pn) == 3 && kind == 'Q')
+			snprintf(label, sizeof label, T(r, "Quarter %d of %d"), pn, py);
+		else if (sscanf(cur, "%4d-%c%d", &py, &kind, &pn) == 3 && kind == 'S')
+			snprintf(label, sizeof label, T(r, "Semester %d of %d"), pn, py);
+		else
+			snprintf(label, sizeof label, "%s", p->q.period.label);
+		buf_puts(b, "<option value=\"");
+		buf_html(b, p->q.period.label);
+		buf_puts(b, "\" selected>");
+		buf_html(b, label);
+		buf_puts(b, "</option>");
+	}
+	buf_puts(b, buf_str(&opts));
+	buf_puts(b, "</select>");
+	buf_release(&opts);
 }
 
 /* The filters; org_code NULL: the caller's own unit. fe: the error of a date field, or NULL. */

@@ -179,6 +179,8 @@ def test_default_period_holds_data():
     # M12X has enrolments only in 2024-Q2: with no period asked, that quarter is shown, not an empty one.
     html = c.get("/reports?org=M12X&lang=en").text
     assert "2024-Q2 (2024-04-01 – 2024-06-30)" in html
+    assert '<option value="2024-Q2" selected>Quarter 2 of 2024</option>' in html  # the form says so too
+    assert html.count(" selected>") == 1
     assert cells(html)[("", "M12X", "", "all", "enrolled")] == "3"
     j = c.get("/reports.json?org=M12X").json()
     assert j["period"]["label"] == "2024-Q2" and j["summary"]["by_sex"]["all"]["enrolled"] == 3
