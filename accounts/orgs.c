@@ -456,3 +456,45 @@ int orgs_get(struct db *db, const int64_t *ids, size_t n, org_row_fn fn, void *c
 	free(v);
 	return rc;
 }
+
+int org_search(struct db *db, const char *text, int64_t scope, size_t limit, org_row_fn fn, void *ctx, struct err *e)
+{
+	if (!text || !*text)
+		return 0;
+	char scope_path[512] = "";
+	if (scope >= 0 && org_path(db, scope, scope_path, sizeof scope_path) < 0)
+		return err_set(e, "cannot read the org units: %s", db_errstr(db));
+	/* A LIKE pattern of the text, its wildcards escaped, ASCII letters lowered. */
+	struct buf pat = BUF_INIT;
+	buf_putc(&pat, '%');
+	for (const char *p = text; *p; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			buf_putc(&pat, '\\');
+		buf_putc(&pat, *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p);
+	}
+	buf_putc(&pat, '%');
+	struct db_stmt *st = db_stmt(db, "SELECT id, code, name_en, name_km, level FROM org_units "
+					 "WHERE (lower(code) LIKE ?1 ESCAPE '\\' OR lower(name_en) LIKE ?1 ESCAPE '\\' "
+					 "OR name_km LIKE ?1 ESCAPE '\\') AND substr(path, 1, length(?2)) = ?2 "
+					 "ORDER BY length(path), code LIMIT ?3");
+	db_bind_text(st, 1, buf_str(&pat));
+	db_bind_text(st, 2, scope_path);
+	db_bind_int64(st, 3, (int64_t)limit);
+	int rc, ret = 0;
+	while ((rc = db_step_row(st)) > 0) {
+		struct org_row o = {db_col_int64(st, 0),
+				    db_col_text(st, 1),
+				    db_col_text(st, 2),
+				    db_col_text(st, 3),
+				    db_col_text(st, 4),
+				    "",
+				    0};
+		if ((ret = fn(ctx, &o)) != 0)
+			break;
+	}
+	if (rc < 0)
+		ret = err_set(e, "cannot read the org units: %s", db_errstr(db));
+	db_finish(st);
+	buf_release(&pat);
+	return ret;
+}

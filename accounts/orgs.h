@@ -85,4 +85,12 @@ int org_ancestors(struct db *db, int64_t id, int64_t scope, org_row_fn fn, void 
  */
 int orgs_get(struct db *db, const int64_t *ids, size_t n, org_row_fn fn, void *ctx, struct err *e);
 
+/*
+ * The units whose code or name (English or Khmer) contains text (case-insensitive for Latin
+ * letters), within the subtree of scope (an org id; -1: the whole tree), nearest the root first,
+ * then by code; at most limit. fn as for org_children(). An empty text finds nothing. 0, fn's
+ * non-zero return, or -1 with a message.
+ */
+int org_search(struct db *db, const char *text, int64_t scope, size_t limit, org_row_fn fn, void *ctx, struct err *e);
+
 #endif

@@ -17,15 +17,29 @@
  * The workbook, written beside OUT under a temporary name (OUT.part-PID-XXXXXX)
  * and committed over OUT: OUT is never half a file. Course titles in lang, as on the dashboard.
  */
-static void write_xlsx(struct db *db, const struct report *r, unsigned by, const char *lang, const char *out)
+/* The titles of the report's courses in lang (the dashboard's rule: the title, else the id); caller frees. */
+static char **titles_get(struct db *db, const struct report *r, const char *lang)
 {
-	report_xlsx_messages_register();
 	char **titles = xcalloc(r->ncourses + 1, sizeof *titles);
-	for (size_t i = 0; i < r->ncourses; i++) { /* the dashboard's rule: the title, else the id */
+	for (size_t i = 0; i < r->ncourses; i++) {
 		titles[i] = course_title_get(db, r->courses[i], lang);
 		if (!titles[i])
 			titles[i] = xstrdup(r->courses[i]);
 	}
+	return titles;
+}
+
+static void titles_free(const struct report *r, char **titles)
+{
+	for (size_t i = 0; i < r->ncourses; i++)
+		free(titles[i]);
+	free(titles);
+}
+
+static void write_xlsx(struct db *db, const struct report *r, unsigned by, const char *lang, const char *out)
+{
+	report_xlsx_messages_register();
+	char **titles = titles_get(db, r, lang);
 	cli_remove_stale(out, ".part-");
 	char *part = xasprintf("%s.part-%ld-XXXXXX", out, (long)getpid());
 	int fd = mkstemp(part);
@@ -45,9 +59,7 @@ static void write_xlsx(struct db *db, const struct report *r, unsigned by, const
 	if (file_commit(part, out, 0644, &e) < 0)
 		die("report: %s", e.msg);
 	free(part);
-	for (size_t i = 0; i < r->ncourses; i++)
-		free(titles[i]);
-	free(titles);
+	titles_free(r, titles);
 }
 
 static int cmd_report(struct cmd_args *a)
@@ -84,14 +96,16 @@ static int cmd_report(struct cmd_args *a)
 		report_free(&r);
 		return 0;
 	}
+	char **titles = titles_get(db, &r, lang);
 	db_close(db);
 	struct buf b = BUF_INIT;
 	if (strcmp(format, "csv") == 0)
-		report_write_csv(&r, by, lang, &b);
+		report_write_csv(&r, by, lang, (const char *const *)titles, &b);
 	else if (strcmp(format, "json") == 0)
 		report_write_json(&r, by, lang, &b);
 	else
 		report_write_table(&r, by, lang, &b);
+	titles_free(&r, titles);
 	report_free(&r);
 	if (out) {
 		if (file_write_atomic(out, b.data, b.len, 0644, &e) < 0)

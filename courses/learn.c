@@ -393,7 +393,31 @@ static int enrol_org_users(struct db *db, const char *course_id, const int64_t *
 	return rc;
 }
 
+/* Sets due_at on the enrolments of users in course_id that are not completed. */
+static int set_due(struct db *db, const char *course_id, const int64_t *users, size_t n, int64_t due_at, struct err *e)
+{
+	struct db_stmt *st = db_stmt(
+	    db, "UPDATE enrolments SET due_at = ?1 WHERE user_id = ?2 AND course_id = ?3 AND completed_at IS NULL");
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		db_bind_int64(st, 1, due_at);
+		db_bind_int64(st, 2, users[i]);
+		db_bind_text(st, 3, course_id);
+		if (db_step_done(st) < 0)
+			rc = err_set(e, "cannot set the due date: %s", db_errmsg(db));
+		db_reset(st);
+	}
+	db_finish(st);
+	return rc;
+}
+
 int learn_assign_org(struct db *db, const char *course_id, const char *org_code, int *added, struct err *e)
+{
+	return learn_assign_org_due(db, course_id, org_code, 0, added, e);
+}
+
+int learn_assign_org_due(struct db *db, const char *course_id, const char *org_code, int64_t due_at, int *added,
+			 struct err *e)
 {
 	*added = 0;
 	if (!course_available(db, course_id))
@@ -405,12 +429,17 @@ int learn_assign_org(struct db *db, const char *course_id, const char *org_code,
 	if (begin_if_needed(db, &mine, e) < 0)
 		return -1;
 	int rc = 0;
-	struct db_stmt *st =
-	    db_stmt(db, "INSERT INTO org_assignments(course_id, org_id, assigned_at) VALUES (?1, ?2, ?3) "
-			"ON CONFLICT DO NOTHING");
+	/* A due date given again replaces the unit's; none keeps what there was. */
+	struct db_stmt *st = db_stmt(db, "INSERT INTO org_assignments(course_id, org_id, assigned_at, due_at) "
+					 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (course_id, org_id) DO UPDATE SET "
+					 "due_at = coalesce(excluded.due_at, org_assignments.due_at)");
 	db_bind_text(st, 1, course_id);
 	db_bind_int64(st, 2, oid);
 	db_bind_int64(st, 3, now_s());
+	if (due_at > 0)
+		db_bind_int64(st, 4, due_at);
+	else
+		db_bind_null(st, 4);
 	if (db_step_done(st) < 0)
 		rc = err_set(e, "cannot assign: %s", db_errmsg(db));
 	db_finish(st);
@@ -421,10 +450,30 @@ int learn_assign_org(struct db *db, const char *course_id, const char *org_code,
 		rc = users_in_org_subtree(db, oid, true, &users, &n, e);
 	if (rc == 0)
 		rc = enrol_org_users(db, course_id, users, n, added, e);
+	if (rc == 0 && due_at > 0)
+		rc = set_due(db, course_id, users, n, due_at, e);
 	free(users);
 	if (rc < 0)
 		*added = 0;
 	return finish(db, mine, rc, e);
+}
+
+int learn_set_due(struct db *db, int64_t user_id, const char *course_id, int64_t due_at, struct err *e)
+{
+	return set_due(db, course_id, &user_id, 1, due_at, e);
+}
+
+int64_t learn_due_at(struct db *db, int64_t user_id, const char *course_id)
+{
+	struct db_stmt *st = db_stmt(db, "SELECT due_at FROM enrolments WHERE user_id = ?1 AND course_id = ?2 "
+					 "AND completed_at IS NULL");
+	db_bind_int64(st, 1, user_id);
+	db_bind_text(st, 2, course_id);
+	int64_t due = 0;
+	if (db_step_row(st) > 0 && db_col_type(st, 0) != DB_NULL)
+		due = db_col_int64(st, 0);
+	db_finish(st);
+	return due;
 }
 
 void learn_state_tag(struct db *db, int64_t user_id, const char *course_id, char *out, size_t outlen)

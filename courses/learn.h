@@ -162,6 +162,17 @@ int learn_record_open(struct db *db, int64_t user_id, const char *course_id, con
  * number of new enrolments.
  */
 int learn_assign_org(struct db *db, const char *course_id, const char *org_code, int *added, struct err *e);
+/*
+ * learn_assign_org() with a due date (seconds: the end of the due day, UTC; 0 = none, the unit's
+ * earlier one is kept): the unit's assignment keeps it for people who join later, and every
+ * enrolment of the course in the subtree that is not completed gets it (the latest assignment wins).
+ */
+int learn_assign_org_due(struct db *db, const char *course_id, const char *org_code, int64_t due_at, int *added,
+			 struct err *e);
+/* Sets the due date (as above) of user_id's enrolment in course_id unless it is completed. 0 or -1 with a message. */
+int learn_set_due(struct db *db, int64_t user_id, const char *course_id, int64_t due_at, struct err *e);
+/* The due date of user_id's enrolment in course_id while it is not completed; 0 when none (or completed). */
+int64_t learn_due_at(struct db *db, int64_t user_id, const char *course_id);
 
 /*
  * Whether someone with roles (enum role bits) in org unit actor_org may

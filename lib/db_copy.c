@@ -51,9 +51,10 @@ static const struct table tables[] = {
     {"package_files", "package_id, path, sha256, mime", "package_id", 5000, NULL, NULL, false},
     {"items", "id, package_id, position, type, path, title, quiz_kind, questions, etag, html", "id", 200, NULL, "id",
      false},
-    {"enrolments", "user_id, course_id, source, enrolled_at, started_at, completed_at, last_item, best_final, pretest",
+    {"enrolments",
+     "user_id, course_id, source, enrolled_at, started_at, completed_at, last_item, best_final, pretest, due_at",
      "user_id", 5000, NULL, NULL, false},
-    {"org_assignments", "course_id, org_id, assigned_at", NULL, 0, NULL, NULL, false},
+    {"org_assignments", "course_id, org_id, assigned_at, due_at", NULL, 0, NULL, NULL, false},
     {"progress", "user_id, course_id, item_path, opened_at", "user_id", 5000, NULL, NULL, false},
     {"attempts",
      "id, user_id, course_id, package_id, item_path, kind, seed, layout, started_at, deadline_at, submitted_at, "

@@ -446,6 +446,38 @@ static const char *const migrations[] = {
      */
     "ALTER TABLE packages ADD COLUMN published_at INTEGER;"
     "UPDATE packages SET published_at = imported_at;",
+
+    /*
+     * 13: due dates of assignments. enrolments.due_at is the day a learner should have completed
+     * the course by (seconds, the end of that UTC day; NULL = none); org_assignments.due_at is the
+     * one given to a whole unit, copied to the enrolments the assignment makes, also to people who
+     * join the unit later (the triggers). Published views for the managers' follow-up lists:
+     * report_people (accounts) and report_due (courses).
+     */
+    "ALTER TABLE enrolments ADD COLUMN due_at INTEGER;"
+    "ALTER TABLE org_assignments ADD COLUMN due_at INTEGER;"
+    "CREATE INDEX enrolments_due ON enrolments(due_at) WHERE due_at IS NOT NULL;"
+    "DROP TRIGGER users_enrol_by_org;"
+    "DROP TRIGGER users_enrol_by_org_move;"
+    "CREATE TRIGGER users_enrol_by_org AFTER INSERT ON users BEGIN"
+    "  INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at, due_at)"
+    "  SELECT NEW.id, a.course_id, 'org', NEW.created_at, a.due_at"
+    "  FROM org_assignments a JOIN org_units o ON o.id = a.org_id"
+    "  JOIN org_units u ON u.id = NEW.org_id"
+    "  WHERE substr(u.path, 1, length(o.path)) = o.path;"
+    "END;"
+    "CREATE TRIGGER users_enrol_by_org_move AFTER UPDATE OF org_id ON users BEGIN"
+    "  INSERT OR IGNORE INTO enrolments(user_id, course_id, source, enrolled_at, due_at)"
+    "  SELECT NEW.id, a.course_id, 'org', strftime('%s','now'), a.due_at"
+    "  FROM org_assignments a JOIN org_units o ON o.id = a.org_id"
+    "  JOIN org_units u ON u.id = NEW.org_id"
+    "  WHERE substr(u.path, 1, length(o.path)) = o.path;"
+    "END;"
+    "CREATE VIEW report_people AS"
+    "  SELECT u.id AS user_id, u.username, u.full_name, u.full_name_km, u.position, u.sex, u.active,"
+    "  o.code AS org_code, o.name_en AS org_name_en, o.name_km AS org_name_km, o.path AS org_path"
+    "  FROM users u JOIN org_units o ON o.id = u.org_id;"
+    "CREATE VIEW report_due AS SELECT user_id, course_id, due_at FROM enrolments WHERE due_at IS NOT NULL;",
 };
 
 const char *schema_migration(int i)

@@ -223,6 +223,23 @@ static const char *const pg_migrations[] = {
     /* 12: drafts (lib/schema.c migration 12): published_at NULL for a version never published. */
     "ALTER TABLE packages ADD COLUMN published_at BIGINT;"
     "UPDATE packages SET published_at = imported_at;",
+    /* 13: due dates of assignments and the follow-up views (lib/schema.c's migration 13). */
+    "ALTER TABLE enrolments ADD COLUMN due_at BIGINT;"
+    "ALTER TABLE org_assignments ADD COLUMN due_at BIGINT;"
+    "CREATE INDEX enrolments_due ON enrolments(due_at) WHERE due_at IS NOT NULL;"
+    "CREATE OR REPLACE FUNCTION users_enrol_by_org() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    "  INSERT INTO enrolments(user_id, course_id, source, enrolled_at, due_at)"
+    "  SELECT NEW.id, a.course_id, 'org',"
+    "    CASE WHEN TG_OP = 'INSERT' THEN NEW.created_at ELSE extract(epoch FROM now())::bigint END, a.due_at"
+    "  FROM org_assignments a JOIN org_units o ON o.id = a.org_id JOIN org_units u ON u.id = NEW.org_id"
+    "  WHERE substr(u.path, 1, length(o.path)) = o.path"
+    "  ON CONFLICT DO NOTHING;"
+    "  RETURN NULL; END $$;"
+    "CREATE VIEW report_people AS"
+    "  SELECT u.id AS user_id, u.username, u.full_name, u.full_name_km, u.position, u.sex, u.active,"
+    "  o.code AS org_code, o.name_en AS org_name_en, o.name_km AS org_name_km, o.path AS org_path"
+    "  FROM users u JOIN org_units o ON o.id = u.org_id;"
+    "CREATE VIEW report_due AS SELECT user_id, course_id, due_at FROM enrolments WHERE due_at IS NOT NULL;",
 };
 
 int schema_pg_migrate(struct db *db, struct err *e)

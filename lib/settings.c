@@ -29,6 +29,10 @@ static const struct setting_def defs[] = {
      "proxies (IPv4 addresses or ranges, comma-separated) whose X-Forwarded-For names the client", 0, 0},
     /* docs/monitoring.md: with it, /metrics also answers non-loopback clients sending "Authorization: Bearer TOKEN". */
     {"metrics_token", SETTING_TOKEN, "", "bearer token for /metrics from other hosts (32+ letters, digits, - _)", 0, 0},
+    /* The small-group rule of reports (docs/reports.md, reports/report.h). */
+    {"report_min_group", SETTING_INT, "5", "reports: fewest people behind an average, rate or share shown", 1, 1000},
+    {"report_min_parity_group", SETTING_INT, "10", "reports: fewest women and fewest men behind a parity index shown",
+     1, 1000},
 };
 
 const struct setting_def *settings_table(size_t *n)

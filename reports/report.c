@@ -19,6 +19,7 @@
 
 #include "accounts/orgs.h"
 #include "lib/db.h"
+#include "lib/settings.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 
@@ -587,10 +588,13 @@ static int run(struct db *db, const struct report_query *q, struct report *out, 
 	return 0;
 }
 
+static void report_limits_read(struct db *db, struct report *r);
+
 int report_run(struct db *db, const struct report_query *q, struct report *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	out->period = q->period;
+	report_limits_read(db, out);
 	/* One read transaction: every figure comes from the same snapshot. */
 	bool own = !db_in_txn(db);
 	if (own && db_exec(db, "BEGIN", e) < 0)
@@ -638,6 +642,8 @@ void report_copy(struct report *to, const struct report *from)
 		to->courses[i] = xstrdup(from->courses[i]);
 	to->course = from->course ? xstrdup(from->course) : NULL;
 	to->period = from->period;
+	to->min_group = from->min_group;
+	to->min_parity_group = from->min_parity_group;
 	if (from->cells) {
 		size_t n = (from->nchildren + 2) * (from->ncourses + 1) * (SEX_COUNT + 1);
 		to->cells = xcalloc(n, sizeof *to->cells);
@@ -705,6 +711,94 @@ void report_fmt2(char out[32], bool ok, double v)
 		out[0] = '\0';
 	else
 		snprintf(out, 32, "%.2f", v);
+}
+
+/* ---- the small-group rule ---- */
+
+static int limit_read(struct db *db, const char *name, int def)
+{
+	char *v = setting_value(db, name);
+	long n = v ? strtol(v, NULL, 10) : 0;
+	free(v);
+	return n > 0 && n <= 1000000 ? (int)n : def;
+}
+
+static void report_limits_read(struct db *db, struct report *r)
+{
+	r->min_group = limit_read(db, "report_min_group", REPORT_MIN_GROUP);
+	r->min_parity_group = limit_read(db, "report_min_parity_group", REPORT_MIN_PARITY_GROUP);
+}
+
+/* Shown when n reaches min; withheld when it does not (some people, too few); undefined with nothing to divide by. */
+static void fig_decide(struct report_fig *out, bool defined, double v, int64_t n, int min, int decimals)
+{
+	out->n = n;
+	out->min = min;
+	out->v = 0;
+	out->text[0] = '\0';
+	if (n > 0 && n < min) {
+		out->state = REPORT_FIG_FEW;
+		return;
+	}
+	if (!defined) {
+		out->state = REPORT_FIG_UNDEFINED;
+		return;
+	}
+	out->state = REPORT_FIG_SHOWN;
+	out->v = v;
+	if (decimals == 2)
+		report_fmt2(out->text, true, v);
+	else
+		report_fmt1(out->text, true, v);
+}
+
+void report_figure(const struct report *r, enum report_fig_kind kind, int org, int course, int sex,
+		   struct report_fig *out)
+{
+	const struct report_figures *f = report_cell(r, org, course, sex);
+	double v = 0;
+	bool ok;
+	switch (kind) {
+	case REPORT_FIG_AVG_SCORE:
+		ok = report_avg_score(f, &v);
+		fig_decide(out, ok, v, f->score_n, r->min_group, 1);
+		return;
+	case REPORT_FIG_AVG_GAIN:
+		ok = report_avg_gain(f, &v);
+		fig_decide(out, ok, v, f->gain_n, r->min_group, 1);
+		return;
+	case REPORT_FIG_COMPLETION_RATE:
+		ok = report_completion_rate(f, &v);
+		fig_decide(out, ok, v * 100, f->enrolled, r->min_group, 1);
+		return;
+	case REPORT_FIG_PARITY: {
+		const struct report_figures *fe = report_cell(r, org, course, SEX_FEMALE);
+		const struct report_figures *ma = report_cell(r, org, course, SEX_MALE);
+		ok = report_parity(fe, ma, &v);
+		fig_decide(out, ok, v, fe->enrolled < ma->enrolled ? fe->enrolled : ma->enrolled, r->min_parity_group,
+			   2);
+		return;
+	}
+	}
+}
+
+void report_figure_share(const struct report *r, int m, int org, int course, struct report_fig *out)
+{
+	const struct report_figures *fe = report_cell(r, org, course, SEX_FEMALE);
+	const struct report_figures *all = report_cell(r, org, course, REPORT_ALL);
+	const int64_t fv[4] = {fe->enrolled, fe->started, fe->completed, fe->certified};
+	const int64_t av[4] = {all->enrolled, all->started, all->completed, all->certified};
+	double v = 0;
+	bool ok = report_female_share(fv[m], av[m], &v);
+	fig_decide(out, ok, v, av[m], r->min_group, 1);
+}
+
+void report_fig_mark(const struct report_fig *f, char out[32])
+{
+	if (f->state == REPORT_FIG_FEW)
+		snprintf(out, 32, "n<%d", f->min);
+	else
+		out[0] = '\0';
 }
 
 /* ---- rows ---- */

@@ -99,6 +99,8 @@ struct report {
 	char *course; /* the course asked for, or NULL */
 	struct report_period period;
 	struct report_figures *cells; /* private: use report_cell() */
+	/* The small-group rule in force (settings report_min_group, report_min_parity_group): report_figure(). */
+	int min_group, min_parity_group;
 };
 
 /*
@@ -130,6 +132,47 @@ bool report_female_share(int64_t female, int64_t total, double *out);
 bool report_parity(const struct report_figures *female, const struct report_figures *male, double *out);
 
 /*
+ * The small-group rule (docs/reports.md). A derived figure (an average, a rate, a
+ * share, the parity index) rests on n people; below the report's minimum it is
+ * withheld (REPORT_FIG_FEW) and every output marks it the same way, never printing
+ * the value. Defaults of the settings report_min_group and report_min_parity_group.
+ */
+#define REPORT_MIN_GROUP 5	   /* averages, rates, shares: people the figure is about */
+#define REPORT_MIN_PARITY_GROUP 10 /* parity index: women enrolled and men enrolled, each */
+
+enum report_fig_kind {
+	REPORT_FIG_AVG_SCORE,	    /* n = completions with a final score */
+	REPORT_FIG_AVG_GAIN,	    /* n = completions with a pretest */
+	REPORT_FIG_COMPLETION_RATE, /* n = enrolled */
+	REPORT_FIG_PARITY,	    /* n = the smaller of women and men enrolled */
+};
+enum report_fig_state {
+	REPORT_FIG_SHOWN,
+	REPORT_FIG_UNDEFINED, /* nothing to divide by */
+	REPORT_FIG_FEW,	      /* too few people: withheld and marked */
+};
+/* A derived figure with its n and whether it may be shown. */
+struct report_fig {
+	enum report_fig_state state;
+	double v;      /* the value (a rate as a percentage), when state is REPORT_FIG_SHOWN */
+	int64_t n;     /* the people it rests on */
+	int min;       /* the minimum that applied */
+	char text[32]; /* its fixed text form (report_fmt1/report_fmt2), "" unless shown */
+};
+
+/*
+ * The one function that decides whether a figure is shown: the figure of kind for
+ * the cell (org, course, sex) of r (for REPORT_FIG_PARITY sex is ignored: women
+ * against men of the cell). Every writer and the dashboard print only this.
+ */
+void report_figure(const struct report *r, enum report_fig_kind kind, int org, int course, int sex,
+		   struct report_fig *out);
+/* Women's share of count m (0 enrolled, 1 started, 2 completed, 3 certified) in a cell, under the same rule. */
+void report_figure_share(const struct report *r, int m, int org, int course, struct report_fig *out);
+/* The mark of a withheld figure, the same in every output: "n<5". */
+void report_fig_mark(const struct report_fig *f, char out[32]);
+
+/*
  * The fixed text forms used by every output, so screen and files agree:
  * scores and gains with one decimal ("71.5"), shares in percent with one
  * decimal ("52.3"), the parity index with two ("0.87"); "" when undefined.
@@ -159,13 +202,17 @@ const char *report_row_org_name(const struct report_row *row, const char *lang);
 
 /*
  * Writers. CSV: a UTF-8 byte-order mark, the header
- * org_code,org_name,course_id,sex,enrolled,started,completed,certified,avg_score
- * and one CRLF-ended row per group; text cells pass through csv_put_field().
+ * org_code,org_name,course_id,sex,enrolled,started,completed,certified,avg_score,
+ * avg_score_n,completion_rate,parity_index,parity_n,course_title
+ * and one CRLF-ended row per group; text cells pass through csv_put_field();
+ * titles[i] is the title of r->courses[i] (NULL: the ids). A figure withheld by
+ * the small-group rule is its mark ("n<5") in every output; null in JSON, with
+ * the mark under "withheld".
  * JSON: the query, the rows (with avg_gain and gain_n too) and a summary by
- * sex with female shares, parity index and learning gain.
+ * sex with female shares, parity index and learning gain, each with its n.
  * Table: aligned plain text for a terminal.
  */
-void report_write_csv(const struct report *r, unsigned by, const char *lang, struct buf *b);
+void report_write_csv(const struct report *r, unsigned by, const char *lang, const char *const *titles, struct buf *b);
 void report_write_json(const struct report *r, unsigned by, const char *lang, struct buf *b);
 void report_write_table(const struct report *r, unsigned by, const char *lang, struct buf *b);
 

@@ -9,19 +9,31 @@
 #include "lib/xmalloc.h"
 #include "reports/report.h"
 
-static const char *const columns[] = {"org_code", "org_name",  "course_id", "sex",	"enrolled",
-				      "started",  "completed", "certified", "avg_score"};
+static const char *const columns[] = {"org_code",	 "org_name",	 "course_id", "sex",	     "enrolled",
+				      "started",	 "completed",	 "certified", "avg_score",   "avg_score_n",
+				      "completion_rate", "parity_index", "parity_n",  "course_title"};
 #define NCOLUMNS (sizeof columns / sizeof columns[0])
+/* The columns of the terminal table: the first nine. */
+#define NTABLE 9
 
-/* The nine cells of a row as text; numbers in their fixed forms. */
+/* The cells of a row as text; numbers in their fixed forms, withheld figures as their mark. */
 struct cells {
 	const char *text[NCOLUMNS];
-	char num[5][32];
+	char num[9][32];
 };
 
-static void row_cells(const struct report_row *row, const char *lang, struct cells *c)
+/* A derived figure's cell: its text, or the mark of a withheld figure ("n<5"), or "" when undefined. */
+static void fig_cell(const struct report_fig *f, char out[32])
 {
-	double v = 0;
+	if (f->state == REPORT_FIG_FEW)
+		report_fig_mark(f, out);
+	else
+		snprintf(out, 32, "%s", f->text);
+}
+
+static void row_cells(const struct report *r, const struct report_row *row, const char *lang, const char *const *titles,
+		      struct cells *c)
+{
 	c->text[0] = row->org_code;
 	c->text[1] = report_row_org_name(row, lang);
 	c->text[2] = row->course_id;
@@ -31,12 +43,28 @@ static void row_cells(const struct report_row *row, const char *lang, struct cel
 		snprintf(c->num[i], sizeof c->num[i], "%lld", (long long)counts[i]);
 		c->text[4 + i] = c->num[i];
 	}
-	bool ok = report_avg_score(row->f, &v);
-	report_fmt1(c->num[4], ok, v);
+	struct report_fig f;
+	report_figure(r, REPORT_FIG_AVG_SCORE, row->org, row->course, row->sex, &f);
+	fig_cell(&f, c->num[4]);
 	c->text[8] = c->num[4];
+	snprintf(c->num[5], sizeof c->num[5], "%lld", (long long)f.n);
+	c->text[9] = c->num[5];
+	report_figure(r, REPORT_FIG_COMPLETION_RATE, row->org, row->course, row->sex, &f);
+	fig_cell(&f, c->num[6]);
+	c->text[10] = c->num[6];
+	report_figure(r, REPORT_FIG_PARITY, row->org, row->course, REPORT_ALL, &f);
+	fig_cell(&f, c->num[7]);
+	c->text[11] = c->num[7];
+	snprintf(c->num[8], sizeof c->num[8], "%lld", (long long)f.n);
+	c->text[12] = c->num[8];
+	c->text[13] = row->course_id;
+	if (titles && row->course >= 0 && titles[row->course])
+		c->text[13] = titles[row->course];
+	else if (titles && row->course < 0 && r->course && titles[0] && r->ncourses == 1)
+		c->text[13] = titles[0];
 }
 
-void report_write_csv(const struct report *r, unsigned by, const char *lang, struct buf *b)
+void report_write_csv(const struct report *r, unsigned by, const char *lang, const char *const *titles, struct buf *b)
 {
 	buf_puts(b, "\xEF\xBB\xBF"); /* so spreadsheets read UTF-8 (Khmer) */
 	for (size_t i = 0; i < NCOLUMNS; i++)
@@ -46,13 +74,13 @@ void report_write_csv(const struct report *r, unsigned by, const char *lang, str
 	size_t n = report_rows(r, by, &rows);
 	for (size_t k = 0; k < n; k++) {
 		struct cells c;
-		row_cells(&rows[k], lang, &c);
+		row_cells(r, &rows[k], lang, titles, &c);
 		for (size_t i = 0; i < NCOLUMNS; i++) {
 			if (i)
 				buf_putc(b, ',');
 			if (i == 0 || i == 2) /* org_code, course_id: kept as text by spreadsheets */
 				csv_put_code(b, c.text[i]);
-			else if (i < 4)
+			else if (i < 4 || i == 13)
 				csv_put_field(b, c.text[i]);
 			else
 				csv_put_raw(b, c.text[i]);
@@ -68,52 +96,86 @@ static void json_num(struct buf *b, const char *txt)
 	buf_puts(b, *txt ? txt : "null");
 }
 
-static void json_figures(struct buf *b, const struct report_figures *f)
+/* The marks of the figures withheld so far, as a JSON object's members. */
+struct withheld {
+	struct buf b;
+	int n;
+};
+
+/* "member": value; a withheld figure is null, and its mark is listed under path in "withheld". */
+static void json_fig(struct buf *b, struct withheld *w, const char *member, const char *path,
+		     const struct report_fig *f)
 {
-	char s[32], g[32];
-	double v = 0;
-	bool ok = report_avg_score(f, &v);
-	report_fmt1(s, ok, v);
-	ok = report_avg_gain(f, &v);
-	report_fmt1(g, ok, v);
-	buf_printf(b, "\"enrolled\":%lld,\"started\":%lld,\"completed\":%lld,\"certified\":%lld,\"avg_score\":",
-		   (long long)f->enrolled, (long long)f->started, (long long)f->completed, (long long)f->certified);
-	json_num(b, s);
-	buf_puts(b, ",\"avg_gain\":");
-	json_num(b, g);
-	buf_printf(b, ",\"gain_n\":%lld", (long long)f->gain_n);
+	const char *name = path ? path : member;
+	buf_printf(b, "\"%s\":", member);
+	json_num(b, f->text);
+	if (f->state == REPORT_FIG_FEW) {
+		char m[32];
+		report_fig_mark(f, m);
+		buf_printf(&w->b, "%s\"%s\":\"%s\"", w->n++ ? "," : "", name, m);
+	}
 }
 
-/* Female shares of the four counts, completion rates by sex and the parity index of one group. */
+static void json_withheld(struct buf *b, struct withheld *w)
+{
+	buf_puts(b, ",\"withheld\":{");
+	buf_puts(b, buf_str(&w->b));
+	buf_puts(b, "}");
+	buf_release(&w->b);
+	w->n = 0;
+}
+
+static void json_figures(struct buf *b, const struct report *r, int org, int course, int sex)
+{
+	const struct report_figures *f = report_cell(r, org, course, sex);
+	struct withheld w = {BUF_INIT, 0};
+	struct report_fig x;
+	buf_printf(b, "\"enrolled\":%lld,\"started\":%lld,\"completed\":%lld,\"certified\":%lld,",
+		   (long long)f->enrolled, (long long)f->started, (long long)f->completed, (long long)f->certified);
+	report_figure(r, REPORT_FIG_AVG_SCORE, org, course, sex, &x);
+	json_fig(b, &w, "avg_score", NULL, &x);
+	buf_printf(b, ",\"avg_score_n\":%lld,", (long long)x.n);
+	report_figure(r, REPORT_FIG_AVG_GAIN, org, course, sex, &x);
+	json_fig(b, &w, "avg_gain", NULL, &x);
+	buf_printf(b, ",\"gain_n\":%lld,", (long long)x.n);
+	report_figure(r, REPORT_FIG_COMPLETION_RATE, org, course, sex, &x);
+	json_fig(b, &w, "completion_rate_pct", NULL, &x);
+	buf_printf(b, ",\"completion_n\":%lld", (long long)x.n);
+	json_withheld(b, &w);
+}
+
+/* Female shares of the four counts, completion rates by sex and the parity index of one group, each with its n. */
 static void json_gender(struct buf *b, const struct report *r, int org, int course)
 {
-	const struct report_figures *fe = report_cell(r, org, course, SEX_FEMALE);
-	const struct report_figures *ma = report_cell(r, org, course, SEX_MALE);
-	const struct report_figures *all = report_cell(r, org, course, REPORT_ALL);
-	const int64_t fv[4] = {fe->enrolled, fe->started, fe->completed, fe->certified};
-	const int64_t av[4] = {all->enrolled, all->started, all->completed, all->certified};
 	static const char *const names[4] = {"enrolled", "started", "completed", "certified"};
-	char t[32];
-	double v = 0;
-	bool ok;
+	struct withheld w = {BUF_INIT, 0};
+	struct report_fig x;
+	char name[64];
 	buf_puts(b, "\"female_share_pct\":{");
 	for (int i = 0; i < 4; i++) {
-		ok = report_female_share(fv[i], av[i], &v);
-		report_fmt1(t, ok, v);
-		buf_printf(b, "%s\"%s\":", i ? "," : "", names[i]);
-		json_num(b, t);
+		report_figure_share(r, i, org, course, &x);
+		if (i)
+			buf_putc(b, ',');
+		snprintf(name, sizeof name, "female_share_pct.%s", names[i]);
+		json_fig(b, &w, names[i], name, &x);
 	}
 	buf_puts(b, "},\"completion_rate_pct\":{");
 	for (int s = REPORT_ALL; s < SEX_COUNT; s++) {
-		ok = report_completion_rate(report_cell(r, org, course, s), &v);
-		report_fmt1(t, ok, v * 100);
-		buf_printf(b, "%s\"%s\":", s == REPORT_ALL ? "" : ",", report_sex_name(s));
-		json_num(b, t);
+		report_figure(r, REPORT_FIG_COMPLETION_RATE, org, course, s, &x);
+		if (s != REPORT_ALL)
+			buf_putc(b, ',');
+		snprintf(name, sizeof name, "completion_rate_pct.%s", report_sex_name(s));
+		json_fig(b, &w, report_sex_name(s), name, &x);
 	}
-	ok = report_parity(fe, ma, &v);
-	report_fmt2(t, ok, v);
-	buf_puts(b, "},\"parity_index\":");
-	json_num(b, t);
+	buf_puts(b, "},\"completion_n\":{");
+	for (int s = REPORT_ALL; s < SEX_COUNT; s++)
+		buf_printf(b, "%s\"%s\":%lld", s == REPORT_ALL ? "" : ",", report_sex_name(s),
+			   (long long)report_cell(r, org, course, s)->enrolled);
+	buf_puts(b, "},");
+	report_figure(r, REPORT_FIG_PARITY, org, course, REPORT_ALL, &x);
+	json_fig(b, &w, "parity_index", NULL, &x);
+	buf_printf(b, ",\"parity_n\":%lld", (long long)x.n);
+	json_withheld(b, &w);
 }
 
 static void json_period(struct buf *b, const struct report_period *p)
@@ -177,7 +239,7 @@ void report_write_json(const struct report *r, unsigned by, const char *lang, st
 		buf_puts(b, ",\"sex\":");
 		buf_json_str(b, row->sex_name);
 		buf_puts(b, ",");
-		json_figures(b, row->f);
+		json_figures(b, r, row->org, row->course, row->sex);
 		buf_puts(b, "}");
 	}
 	buf_puts(b, "]");
@@ -203,7 +265,7 @@ void report_write_json(const struct report *r, unsigned by, const char *lang, st
 	for (int s = 0; s <= SEX_COUNT; s++) {
 		int sex = s == SEX_COUNT ? REPORT_ALL : s;
 		buf_printf(b, "%s\"%s\":{", s ? "," : "", report_sex_name(sex));
-		json_figures(b, report_cell(r, REPORT_ALL, REPORT_ALL, sex));
+		json_figures(b, r, REPORT_ALL, REPORT_ALL, sex);
 		buf_puts(b, "}");
 	}
 	buf_puts(b, "},");
@@ -223,31 +285,33 @@ static void pad(struct buf *b, size_t n)
 		buf_putc(b, ' ');
 }
 
-/* The gender figures of the whole selection, as the dashboard shows them. */
+/* A derived figure for the terminal: its text, its mark when withheld, "-" when undefined. */
+static const char *table_fig(const struct report_fig *f, char out[32])
+{
+	fig_cell(f, out);
+	if (!*out)
+		snprintf(out, 32, "-");
+	return out;
+}
+
+/* The gender figures of the whole selection, as the dashboard shows them, each with its n. */
 static void table_footer(const struct report *r, struct buf *b)
 {
-	const struct report_figures *fe = report_cell(r, REPORT_ALL, REPORT_ALL, SEX_FEMALE);
-	const struct report_figures *all = report_cell(r, REPORT_ALL, REPORT_ALL, REPORT_ALL);
-	const int64_t fv[4] = {fe->enrolled, fe->started, fe->completed, fe->certified};
-	const int64_t av[4] = {all->enrolled, all->started, all->completed, all->certified};
 	static const char *const names[4] = {"enrolled", "started", "completed", "certified"};
 	char t[32];
-	double v = 0;
+	struct report_fig x;
 	buf_puts(b, "\nwomen's share (%):");
 	for (int i = 0; i < 4; i++) {
-		bool ok = report_female_share(fv[i], av[i], &v);
-		report_fmt1(t, ok, v);
-		buf_printf(b, " %s %s", names[i], *t ? t : "-");
+		report_figure_share(r, i, REPORT_ALL, REPORT_ALL, &x);
+		buf_printf(b, " %s %s (n=%lld)", names[i], table_fig(&x, t), (long long)x.n);
 	}
-	bool ok = report_parity(fe, report_cell(r, REPORT_ALL, REPORT_ALL, SEX_MALE), &v);
-	report_fmt2(t, ok, v);
-	buf_printf(b, "\ngender parity index (completion rate, women / men): %s\naverage learning gain:", *t ? t : "-");
+	report_figure(r, REPORT_FIG_PARITY, REPORT_ALL, REPORT_ALL, REPORT_ALL, &x);
+	buf_printf(b, "\ngender parity index (completion rate, women / men): %s (n=%lld)\naverage learning gain:",
+		   table_fig(&x, t), (long long)x.n);
 	for (int s = 0; s <= SEX_COUNT; s++) {
 		int sex = s == SEX_COUNT ? REPORT_ALL : s;
-		const struct report_figures *f = report_cell(r, REPORT_ALL, REPORT_ALL, sex);
-		ok = report_avg_gain(f, &v);
-		report_fmt1(t, ok, v);
-		buf_printf(b, " %s %s (n=%lld)", report_sex_name(sex), *t ? t : "-", (long long)f->gain_n);
+		report_figure(r, REPORT_FIG_AVG_GAIN, REPORT_ALL, REPORT_ALL, sex, &x);
+		buf_printf(b, " %s %s (n=%lld)", report_sex_name(sex), table_fig(&x, t), (long long)x.n);
 	}
 	buf_putc(b, '\n');
 }
@@ -257,19 +321,19 @@ void report_write_table(const struct report *r, unsigned by, const char *lang, s
 	struct report_row *rows;
 	size_t n = report_rows(r, by, &rows);
 	struct cells *c = xcalloc(n ? n : 1, sizeof *c);
-	size_t width[NCOLUMNS];
-	for (size_t i = 0; i < NCOLUMNS; i++)
+	size_t width[NTABLE];
+	for (size_t i = 0; i < NTABLE; i++)
 		width[i] = strlen(columns[i]);
 	for (size_t k = 0; k < n; k++) {
-		row_cells(&rows[k], lang, &c[k]);
-		for (size_t i = 0; i < NCOLUMNS; i++) {
+		row_cells(r, &rows[k], lang, NULL, &c[k]);
+		for (size_t i = 0; i < NTABLE; i++) {
 			size_t w = text_width(c[k].text[i]);
 			if (w > width[i])
 				width[i] = w;
 		}
 	}
 	for (size_t k = 0; k <= n; k++) {
-		for (size_t i = 0; i < NCOLUMNS; i++) {
+		for (size_t i = 0; i < NTABLE; i++) {
 			const char *t = k ? c[k - 1].text[i] : columns[i];
 			size_t gap = width[i] - text_width(t);
 			if (i)
@@ -277,7 +341,7 @@ void report_write_table(const struct report *r, unsigned by, const char *lang, s
 			if (i >= 4)
 				pad(b, gap);
 			buf_puts(b, t);
-			if (i < 4 && i + 1 < NCOLUMNS)
+			if (i < 4 && i + 1 < NTABLE)
 				pad(b, gap);
 		}
 		buf_putc(b, '\n');

@@ -81,6 +81,13 @@ static const struct msg xlsx_msgs[] = {
     {"Parity index", "សន្ទស្សន៍សមភាព"},
     {"attached to this unit directly", "ចំណុះអង្គភាពនេះដោយផ្ទាល់"},
     {"%s: %s", "%s៖ %s"},
+    {"n (average final score)", "n (ពិន្ទុតេស្តចុងក្រោយជាមធ្យម)"},
+    {"n (parity index: the fewer of women and men enrolled)", "n (សន្ទស្សន៍សមភាព៖ ចំនួនតិចជាងរវាងស្ត្រី និងបុរសដែលបានចុះឈ្មោះ)"},
+    {"n: people behind the figure", "n៖ ចំនួនមនុស្សនៅពីក្រោយតួលេខ"},
+    {"An average, rate or share from fewer than %d people, or a parity index from fewer than %d women or %d men, "
+     "is not shown: its cell says n<%d or n<%d.",
+     "មធ្យមភាគ អត្រា ឬចំណែក ពីមនុស្សតិចជាង %d នាក់ ឬសន្ទស្សន៍សមភាពពីស្ត្រី ឬបុរសតិចជាង %d/%d នាក់ មិនត្រូវបង្ហាញទេ៖ "
+     "ក្រឡារបស់វាសរសេរ n<%d ឬ n<%d។"},
 };
 
 void report_xlsx_messages_register(void)
@@ -214,20 +221,21 @@ static void count(struct book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t co
 }
 
 /*
- * A derived figure as the screen shows it: the text of report_fmt1/report_fmt2
- * read back, so the cell holds exactly the rounded value on the screen.
+ * A derived figure as the screen shows it: the text of report_figure() read back,
+ * so the cell holds exactly the rounded value on the screen; a figure withheld by
+ * the small-group rule is its mark as text ("n<5"), an undefined one an empty cell.
  * scale 100: a percentage stored as a fraction for the percent format.
  */
-static void figure(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, bool ok, double v, int decimals, double scale,
+static void figure(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const struct report_fig *x, double scale,
 		   lxw_format *f)
 {
 	char t[32];
-	if (decimals == 2)
-		report_fmt2(t, ok, v);
-	else
-		report_fmt1(t, ok, v);
-	if (*t)
-		worksheet_write_number(ws, row, col, strtod(t, NULL) / scale, f);
+	if (x->state == REPORT_FIG_SHOWN) {
+		worksheet_write_number(ws, row, col, strtod(x->text, NULL) / scale, f);
+	} else if (x->state == REPORT_FIG_FEW) {
+		report_fig_mark(x, t);
+		worksheet_write_string(ws, row, col, t, NULL);
+	}
 }
 
 static void date_cell(struct book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, int64_t t, bool with_time)
@@ -285,6 +293,13 @@ static void about_sheet(struct book *b, const struct report *r, unsigned by)
 	text(ws, row++, 0, T(b, "How these figures are counted"), b->title);
 	for (size_t i = 0; i < sizeof definitions / sizeof definitions[0]; i++)
 		text(ws, row++, 0, T(b, definitions[i]), NULL);
+	char rule[1024];
+	snprintf(rule, sizeof rule,
+		 T(b,
+		   "An average, rate or share from fewer than %d people, or a parity index from fewer than %d women or "
+		   "%d men, is not shown: its cell says n<%d or n<%d."),
+		 r->min_group, r->min_parity_group, r->min_parity_group, r->min_group, r->min_parity_group);
+	text(ws, row++, 0, rule, NULL);
 }
 
 static void summary_sheet(struct book *b, const struct report *r)
@@ -300,39 +315,48 @@ static void summary_sheet(struct book *b, const struct report *r)
 		text(ws, 0, (lxw_col_t)(1 + s), T(b, sex_label[s]), b->head);
 	text(ws, 0, 5, T(b, "Total"), b->head);
 	text(ws, 0, 6, T(b, "Women's share"), b->head);
+	text(ws, 0, 7, T(b, "n: people behind the figure"), b->head);
 	lxw_row_t row = 1;
-	double v = 0;
+	struct report_fig x;
 	for (int m = 0; m < 4; m++, row++) {
 		text(ws, row, 0, T(b, measure_label[m]), b->head);
 		for (int s = 0; s <= SEX_COUNT; s++)
 			count(b, ws, row, (lxw_col_t)(1 + s),
 			      measure(report_cell(r, REPORT_ALL, REPORT_ALL, s == SEX_COUNT ? REPORT_ALL : s), m));
-		bool ok = report_female_share(measure(report_cell(r, REPORT_ALL, REPORT_ALL, SEX_FEMALE), m),
-					      measure(report_cell(r, REPORT_ALL, REPORT_ALL, REPORT_ALL), m), &v);
-		figure(ws, row, 6, ok, v, 1, 100, b->pct);
+		report_figure_share(r, m, REPORT_ALL, REPORT_ALL, &x);
+		figure(ws, row, 6, &x, 100, b->pct);
 	}
-	text(ws, row, 0, T(b, "Completion rate"), b->head);
-	for (int s = 0; s <= SEX_COUNT; s++) {
-		bool ok = report_completion_rate(report_cell(r, REPORT_ALL, REPORT_ALL, s == SEX_COUNT ? -1 : s), &v);
-		figure(ws, row, (lxw_col_t)(1 + s), ok, v * 100, 1, 100, b->pct);
+	static const struct {
+		enum report_fig_kind kind;
+		const char *label;
+		double scale;
+	} rows[] = {
+	    {REPORT_FIG_COMPLETION_RATE, "Completion rate", 100},
+	    {REPORT_FIG_AVG_SCORE, "Average final score", 1},
+	    {REPORT_FIG_AVG_GAIN, "Average learning gain (final − pretest)", 1},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++, row++) {
+		text(ws, row, 0, T(b, rows[i].label), b->head);
+		for (int s = 0; s <= SEX_COUNT; s++) {
+			report_figure(r, rows[i].kind, REPORT_ALL, REPORT_ALL, s == SEX_COUNT ? REPORT_ALL : s, &x);
+			figure(ws, row, (lxw_col_t)(1 + s), &x, rows[i].scale, rows[i].scale == 100 ? b->pct : b->dec1);
+		}
 	}
 	row++;
-	text(ws, row, 0, T(b, "Average final score"), b->head);
-	for (int s = 0; s <= SEX_COUNT; s++) {
-		bool ok = report_avg_score(report_cell(r, REPORT_ALL, REPORT_ALL, s == SEX_COUNT ? -1 : s), &v);
-		figure(ws, row, (lxw_col_t)(1 + s), ok, v, 1, 1, b->dec1);
-	}
-	row++;
-	text(ws, row, 0, T(b, "Average learning gain (final − pretest)"), b->head);
-	for (int s = 0; s <= SEX_COUNT; s++) {
-		bool ok = report_avg_gain(report_cell(r, REPORT_ALL, REPORT_ALL, s == SEX_COUNT ? -1 : s), &v);
-		figure(ws, row, (lxw_col_t)(1 + s), ok, v, 1, 1, b->dec1);
-	}
-	row += 2;
 	text(ws, row, 0, T(b, "Gender parity index (completion rate of women ÷ completion rate of men)"), b->head);
-	bool ok = report_parity(report_cell(r, REPORT_ALL, REPORT_ALL, SEX_FEMALE),
-				report_cell(r, REPORT_ALL, REPORT_ALL, SEX_MALE), &v);
-	figure(ws, row, 1, ok, v, 2, 1, b->dec2);
+	report_figure(r, REPORT_FIG_PARITY, REPORT_ALL, REPORT_ALL, REPORT_ALL, &x);
+	figure(ws, row, 1, &x, 1, b->dec2);
+	count(b, ws, row, 7, x.n);
+	/* The n of the averages, by sex, below the figures. */
+	row += 2;
+	for (size_t i = 1; i < sizeof rows / sizeof rows[0]; i++, row++) {
+		char t[512];
+		text(ws, row, 0, pair(b, "n: people behind the figure", rows[i].label, t, sizeof t), b->head);
+		for (int s = 0; s <= SEX_COUNT; s++) {
+			report_figure(r, rows[i].kind, REPORT_ALL, REPORT_ALL, s == SEX_COUNT ? REPORT_ALL : s, &x);
+			count(b, ws, row, (lxw_col_t)(1 + s), x.n);
+		}
+	}
 }
 
 /* Which breakdown a sheet holds. */
@@ -374,6 +398,9 @@ static lxw_col_t breakdown_head(struct book *b, lxw_worksheet *ws, int kind, boo
 	} else {
 		text(ws, 0, col++, T(b, "Completion rate"), b->head);
 	}
+	text(ws, 0, col++, T(b, "n (average final score)"), b->head);
+	if (by_sex)
+		text(ws, 0, col++, T(b, "n (parity index: the fewer of women and men enrolled)"), b->head);
 	worksheet_set_column(ws, first, (lxw_col_t)(col - 1), 14, NULL);
 	worksheet_freeze_panes(ws, 1, first);
 	worksheet_autofilter(ws, 0, 0, 0, (lxw_col_t)(col - 1));
@@ -384,7 +411,6 @@ static lxw_col_t breakdown_head(struct book *b, lxw_worksheet *ws, int kind, boo
 static void breakdown_cells(struct book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const struct report *r,
 			    int org, int course, bool by_sex)
 {
-	double v = 0;
 	for (int m = 0; m < 4; m++) {
 		if (!by_sex) {
 			count(b, ws, row, col++, measure(report_cell(r, org, course, REPORT_ALL), m));
@@ -394,22 +420,25 @@ static void breakdown_cells(struct book *b, lxw_worksheet *ws, lxw_row_t row, lx
 			count(b, ws, row, col++,
 			      measure(report_cell(r, org, course, s == SEX_COUNT ? REPORT_ALL : s), m));
 	}
-	const struct report_figures *all = report_cell(r, org, course, REPORT_ALL);
-	bool ok = report_avg_score(all, &v);
-	figure(ws, row, col++, ok, v, 1, 1, b->dec1);
-	ok = report_avg_gain(all, &v);
-	figure(ws, row, col++, ok, v, 1, 1, b->dec1);
+	struct report_fig x, score, parity;
+	report_figure(r, REPORT_FIG_AVG_SCORE, org, course, REPORT_ALL, &score);
+	figure(ws, row, col++, &score, 1, b->dec1);
+	report_figure(r, REPORT_FIG_AVG_GAIN, org, course, REPORT_ALL, &x);
+	figure(ws, row, col++, &x, 1, b->dec1);
 	if (by_sex) {
 		static const int sexes[3] = {SEX_FEMALE, SEX_MALE, REPORT_ALL};
 		for (int i = 0; i < 3; i++) {
-			ok = report_completion_rate(report_cell(r, org, course, sexes[i]), &v);
-			figure(ws, row, col++, ok, v * 100, 1, 100, b->pct);
+			report_figure(r, REPORT_FIG_COMPLETION_RATE, org, course, sexes[i], &x);
+			figure(ws, row, col++, &x, 100, b->pct);
 		}
-		ok = report_parity(report_cell(r, org, course, SEX_FEMALE), report_cell(r, org, course, SEX_MALE), &v);
-		figure(ws, row, col++, ok, v, 2, 1, b->dec2);
+		report_figure(r, REPORT_FIG_PARITY, org, course, REPORT_ALL, &parity);
+		figure(ws, row, col++, &parity, 1, b->dec2);
+		count(b, ws, row, col++, score.n);
+		count(b, ws, row, col++, parity.n);
 	} else {
-		ok = report_completion_rate(all, &v);
-		figure(ws, row, col++, ok, v * 100, 1, 100, b->pct);
+		report_figure(r, REPORT_FIG_COMPLETION_RATE, org, course, REPORT_ALL, &x);
+		figure(ws, row, col++, &x, 100, b->pct);
+		count(b, ws, row, col++, score.n);
 	}
 }
 

@@ -746,6 +746,11 @@ static const struct {
     {"metrics_token", "Monitoring token",
      "A secret of at least 32 letters, digits, - or _ that lets a monitoring server on another host read "
      "/metrics. Empty: /metrics answers this server only."},
+    {"report_min_group", "Reports: fewest people behind a rate or average",
+     "An average, rate or women's share from fewer people than this is not shown in reports (marked n<N "
+     "instead): figures from a handful of people are not a trend."},
+    {"report_min_parity_group", "Reports: fewest women and men behind a parity index",
+     "The gender parity index is shown only when at least this many women and this many men are enrolled."},
 };
 
 /* The label of a setting in the page's language (the key itself for one this table does not know). */

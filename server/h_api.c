@@ -293,7 +293,7 @@ static int h_enrol(struct req *r)
 static int h_assign(struct req *r)
 {
 	int status;
-	struct json_obj *body = body_object(r, "{\"org\": CODE, \"users\": [NAME, ...]}", &status);
+	struct json_obj *body = body_object(r, "{\"org\": CODE, \"users\": [NAME, ...], \"due\": YYYY-MM-DD}", &status);
 	if (!body)
 		return status;
 	/* users: an array of names (joined by new lines) or one string. */
@@ -311,8 +311,9 @@ static int h_assign(struct req *r)
 		for (size_t i = 0; i < n; i++)
 			buf_printf(&names, "%s\n", list[i]);
 	}
-	const char *org = json_get_str(body, "org");
+	const char *org = json_get_str(body, "org"), *due = json_get_str(body, "due");
 	org = org ? arena_strdup(&r->arena, org) : NULL;
+	due = due ? arena_strdup(&r->arena, due) : NULL;
 	json_body_free(body);
 	struct learn_course c;
 	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, &c) < 0) {
@@ -322,7 +323,7 @@ static int h_assign(struct req *r)
 	struct buf done = BUF_INIT, problems = BUF_INIT;
 	/* The report and its problems in the language of API errors (resp_error_lang()). */
 	r->lang = resp_error_lang(r);
-	status = h_learn_assign(r, c.course_id, org, buf_str(&names), &done, &problems);
+	status = h_learn_assign(r, c.course_id, org, buf_str(&names), due, &done, &problems);
 	buf_release(&names);
 	if (!done.len && !problems.len) {
 		buf_release(&done);

@@ -116,15 +116,13 @@ static int h_home(struct req *r)
 {
 	if (!r->user)
 		return resp_redirect(r, "/login");
-	/* A trainer's home is the courses they manage, even when they also learn. */
-	if (r->user->roles & ROLE_TRAINER)
-		return resp_redirect(r, "/manage/courses");
-	if (r->user->roles & ROLE_LEARNER)
-		return resp_redirect(r, "/my");
+	/* A manager's home is their dashboard and a trainer's the courses they manage, also when they learn too. */
 	if (r->user->roles & ROLE_MANAGER)
 		return resp_redirect(r, "/reports");
 	if (r->user->roles & ROLE_TRAINER)
 		return resp_redirect(r, "/manage/courses");
+	if (r->user->roles & ROLE_LEARNER)
+		return resp_redirect(r, "/my");
 	return resp_redirect(r, "/admin/users");
 }
 

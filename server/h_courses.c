@@ -49,6 +49,19 @@ const char *h_learn_lang_name(const char *code)
 }
 
 /* lang="xx" when content is in another language than the page (WCAG 3.1.2). */
+/* "Due by DAY" for a learner's enrolment with a due date, not completed ("overdue" once it has passed). */
+static void due_line(struct req *r, struct buf *b, const char *course_id)
+{
+	int64_t due = learn_due_at(r->db, r->user->id, course_id);
+	if (!due)
+		return;
+	char ymd[11];
+	date_ymd(due - 1, ymd); /* the end of the due day: shown as that day */
+	bool late = due <= now_s();
+	buf_printf(b, "<p class=\"due%s\">%s <time datetime=\"%s\">%s</time>%s%s</p>", late ? " overdue" : "",
+		   T(r, "Due by"), ymd, ymd, late ? " · " : "", late ? T(r, "overdue") : "");
+}
+
 static void lang_attr(struct req *r, struct buf *b, const char *language)
 {
 	if (strcmp(language, r->lang) != 0) {
@@ -231,6 +244,7 @@ static int h_course(struct req *r)
 	meta_line(&w, &b, &c);
 	status_line(&w, &b, &c);
 	progress_bar(&w, &b, c.done, c.total);
+	due_line(r, &b, c.course_id);
 	const struct learn_item *next = resume_item(&c, items, n);
 	if (!c.enrolled) {
 		struct buf action = BUF_INIT;
@@ -400,6 +414,7 @@ static int h_my(struct req *r)
 		buf_puts(&b, "</a></h2>");
 		status_line(&w, &b, c);
 		progress_bar(&w, &b, c->done, c->total);
+		due_line(r, &b, c->course_id);
 		if (c->completed_at) {
 			char ymd[11];
 			date_ymd(c->completed_at, ymd);
@@ -418,11 +433,31 @@ static int h_my(struct req *r)
 	return page_send(r, 200, &b);
 }
 
-int h_learn_assign(struct req *r, const char *course_id, const char *org_code, const char *usernames, struct buf *done,
-		   struct buf *problems)
+/* The due day as the end of that UTC day, 0 for none; -1 (problem said) when not a date or already past. */
+static int64_t assign_due(struct req *r, const char *due, struct buf *problems)
+{
+	int64_t t;
+	if (!due || !*due)
+		return 0;
+	if (date_parse(due, &t) < 0) {
+		buf_printf(problems, "%s: %s\n", T(r, "The due date is not a date (use YYYY-MM-DD)"), due);
+		return -1;
+	}
+	if (t + 86400 <= now_s()) {
+		buf_printf(problems, "%s: %s\n", T(r, "The due date has already passed"), due);
+		return -1;
+	}
+	return t + 86400;
+}
+
+int h_learn_assign(struct req *r, const char *course_id, const char *org_code, const char *usernames, const char *due,
+		   struct buf *done, struct buf *problems)
 {
 	int refused = 0, ok = 0;
 	struct err e;
+	int64_t due_at = assign_due(r, due, problems);
+	if (due_at < 0)
+		return 422;
 	if (org_code && *org_code) {
 		int64_t oid = org_id(r->db, org_code);
 		int added = 0;
@@ -431,12 +466,15 @@ int h_learn_assign(struct req *r, const char *course_id, const char *org_code, c
 		} else if (!learn_may_assign(r->db, r->user->roles, r->user->org_id, oid)) {
 			buf_printf(problems, "%s: %s\n", T(r, "Outside the units you manage"), org_code);
 			refused++;
-		} else if (learn_assign_org(r->db, course_id, org_code, &added, &e) < 0) {
+		} else if (learn_assign_org_due(r->db, course_id, org_code, due_at, &added, &e) < 0) {
 			buf_printf(problems, "%s\n", e.msg);
 		} else {
 			buf_printf(done, T(r, "Assigned to org unit %s and everyone below it: %d new enrolments."),
 				   org_code, added);
-			char *detail = arena_printf(&r->arena, "course=%s new_enrolments=%d", course_id, added);
+			if (due_at)
+				buf_printf(done, " %s %s", T(r, "Due on"), due);
+			char *detail = arena_printf(&r->arena, "course=%s new_enrolments=%d%s%s", course_id, added,
+						    due_at ? " due=" : "", due_at ? due : "");
 			req_audit(r, "course.assign", arena_printf(&r->arena, "org:%s", org_code), detail);
 			buf_putc(done, '\n');
 			ok++;
@@ -462,12 +500,17 @@ int h_learn_assign(struct req *r, const char *course_id, const char *org_code, c
 			if (found)
 				user_release(&u);
 			continue;
-		} else if (learn_enrol(r->db, u.id, course_id, "assigned", NULL, &e) < 0) {
+		} else if (learn_enrol(r->db, u.id, course_id, "assigned", NULL, &e) < 0 ||
+			   (due_at && learn_set_due(r->db, u.id, course_id, due_at, &e) < 0)) {
 			buf_printf(problems, "%s\n", e.msg);
 		} else {
-			buf_printf(done, "%s: %s\n", T(r, "Enrolled"), name);
+			buf_printf(done, "%s: %s", T(r, "Enrolled"), name);
+			if (due_at)
+				buf_printf(done, " (%s %s)", T(r, "Due on"), due);
+			buf_putc(done, '\n');
 			req_audit(r, "course.assign", arena_printf(&r->arena, "user:%s", name),
-				  arena_printf(&r->arena, "course=%s", course_id));
+				  arena_printf(&r->arena, "course=%s%s%s", course_id, due_at ? " due=" : "",
+					       due_at ? due : ""));
 			ok++;
 		}
 		user_release(&u);
@@ -500,6 +543,44 @@ static int assigned_org_html(void *ctx, const struct org_row *o)
 	return 0;
 }
 
+/* The units found by a search, as radio choices of the assignment form. */
+struct org_choices {
+	struct req *r;
+	struct buf *b;
+	int n;
+};
+
+static int org_choice_html(void *ctx, const struct org_row *o)
+{
+	struct org_choices *l = ctx;
+	struct buf *b = l->b;
+	buf_printf(b, "<label><input type=\"radio\" name=\"org\" id=\"org-%d\" value=\"", l->n);
+	buf_html(b, o->code);
+	buf_printf(b, "\"%s> ", l->n ? "" : " checked");
+	buf_html(b, name_for(l->r, o->name_en, o->name_km));
+	buf_puts(b, " <span class=\"meta\">");
+	buf_html(b, o->code);
+	buf_puts(b, "</span></label>");
+	l->n++;
+	return 0;
+}
+
+#define ORG_CHOICES_MAX 20
+
+static void assign_org_choices(struct req *r, struct buf *b, const char *find)
+{
+	if (!find || !*find)
+		return;
+	struct org_choices l = {r, b, 0};
+	struct err e;
+	buf_printf(b, "<fieldset id=\"org-choices\"><legend>%s</legend>", T(r, "Org unit"));
+	/* Only units this person may assign to: a manager finds nothing outside their subtree. */
+	int64_t scope = r->user->roles & ROLE_ADMIN ? -1 : r->user->org_id;
+	if (org_search(r->db, find, scope, ORG_CHOICES_MAX, org_choice_html, &l, &e) < 0 || !l.n)
+		buf_printf(b, "<p>%s</p>", T(r, "No org unit matches: try part of its code or name."));
+	buf_puts(b, "</fieldset>");
+}
+
 static void assign_page(struct req *r, struct buf *b, const struct learn_course *c, const char *done,
 			const char *problems)
 {
@@ -520,7 +601,7 @@ static void assign_page(struct req *r, struct buf *b, const struct learn_course 
 		buf_puts(b, "</pre></div>");
 	}
 	buf_puts(b, "<p>");
-	buf_html(b, T(r, "Give an org unit code to enrol everyone in it and below it, including people added later. "
+	buf_html(b, T(r, "Find an org unit to enrol everyone in it and below it, including people added later. "
 			 "Or list usernames, one per line."));
 	if (!(r->user->roles & ROLE_ADMIN))
 		buf_printf(b, " %s", T(r, "You can assign only within the units you manage."));
@@ -528,9 +609,15 @@ static void assign_page(struct req *r, struct buf *b, const struct learn_course 
 	struct buf action = BUF_INIT;
 	h_learn_href(&action, c->course_id, NULL, NULL);
 	buf_puts(&action, "/assign");
+	/* The unit is found by a search on the server (a GET form, no script): its results are choices below. */
+	const char *find = req_query(r, "find");
+	buf_printf(b, "<form method=\"get\" action=\"%s\" role=\"search\">", buf_str(&action));
+	field_input(b, "find", T(r, "Find an org unit (code or name, English or Khmer)"), "search", find, false, "off");
+	buf_printf(b, "<button type=\"submit\">%s</button></form>", T(r, "Search"));
 	form_begin(r, b, buf_str(&action));
 	buf_release(&action);
-	field_input(b, "org", T(r, "Org unit code"), "text", NULL, false, "off");
+	assign_org_choices(r, b, find);
+	field_input(b, "due", T(r, "Due date (optional)"), "date", req_form(r, "due"), false, "off");
 	buf_printf(b,
 		   "<label for=\"f-users\">%s</label><textarea id=\"f-users\" name=\"users\" rows=\"5\">"
 		   "</textarea>",
@@ -570,9 +657,10 @@ static int h_assign_post(struct req *r)
 	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, &c) < 0)
 		return resp_error(r, 404, T(r, "No such course."));
 	struct buf done = BUF_INIT, problems = BUF_INIT, b = BUF_INIT;
-	int status = h_learn_assign(r, c.course_id, req_form(r, "org"), req_form(r, "users"), &done, &problems);
+	int status = h_learn_assign(r, c.course_id, req_form(r, "org"), req_form(r, "users"), req_form(r, "due"), &done,
+				    &problems);
 	if (!done.len && !problems.len) {
-		buf_puts(&problems, T(r, "Give an org unit code or at least one username."));
+		buf_puts(&problems, T(r, "Choose an org unit or give at least one username."));
 		status = 422;
 	}
 	assign_page(r, &b, &c, buf_str(&done), buf_str(&problems));

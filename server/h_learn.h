@@ -23,10 +23,12 @@ int h_learn_open_lesson(struct req *r, struct learn_lesson *l, char etag[33]);
 /*
  * Assigns course_id to org_code (everyone below it) and/or to usernames
  * (separated by spaces, commas or new lines) on behalf of r->user, within
- * their scope. Lines of what was done and of problems are appended. Returns
- * the HTTP status: 200, 403 when everything was out of scope, 422 on problems.
+ * their scope, with the due day due (YYYY-MM-DD; NULL or "" for none: a day
+ * before today, or not a date, is refused and nothing is assigned). Lines of
+ * what was done and of problems are appended. Returns the HTTP status: 200,
+ * 403 when everything was out of scope, 422 on problems.
  */
-int h_learn_assign(struct req *r, const char *course_id, const char *org_code, const char *usernames, struct buf *done,
-		   struct buf *problems);
+int h_learn_assign(struct req *r, const char *course_id, const char *org_code, const char *usernames, const char *due,
+		   struct buf *done, struct buf *problems);
 
 #endif

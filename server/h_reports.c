@@ -15,12 +15,14 @@
 
 #include "accounts/orgs.h"
 #include "courses/listing.h"
+#include "lib/csv.h"
 #include "lib/db.h"
 #include "lib/flight.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
+#include "reports/people.h"
 #include "reports/report.h"
 #include "reports/xlsx.h"
 #include "server/h_reports.h"
@@ -150,7 +152,9 @@ static int params_read(struct req *r, struct params *p, struct err *e)
 	if (report_by_parse(req_query(r, "by"), &p->by, e) < 0)
 		return -1;
 	if (!p->period && !p->from && !p->to) {
-		report_period_quarter(now_s(), &p->q.period);
+		/* The latest quarter holding data in the unit, not an empty current quarter. */
+		if (report_default_period(r->db, &p->q, now_s(), &p->q.period, e) < 0)
+			return REPORT_EDB;
 		p->period = arena_strdup(&r->arena, p->q.period.label);
 		return 0;
 	}
@@ -264,6 +268,36 @@ static bool run(struct req *r, struct params *p, struct report *rep, int *status
 
 /* ---- exports ---- */
 
+/*
+ * The attachment header of an export: sala-report-ORG-PERIOD[-by-GROUPING].EXT, so the
+ * variants of one report never overwrite each other in a downloads folder. Names are codes
+ * and labels made here: anything but letters, digits, - . _ becomes _.
+ */
+static const char *export_headers(struct req *r, const struct report *rep, unsigned by, const char *ext)
+{
+	char group[40] = "";
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} dims[] = {{REPORT_BY_ORG, "org"}, {REPORT_BY_COURSE, "course"}, {REPORT_BY_SEX, "sex"}};
+	for (size_t i = 0; i < 3; i++)
+		if (by & dims[i].bit)
+			snprintf(group + strlen(group), sizeof group - strlen(group), "%s%s", *group ? "-" : "-by-",
+				 dims[i].name);
+	char *headers = arena_printf(&r->arena,
+				     "Content-Disposition: attachment; filename=\"sala-report-%s-%s%s%s%s.%s\"\r\n"
+				     "Cache-Control: private, no-store\r\n",
+				     rep->org.code, rep->period.label[0] == '.' ? "dates" : rep->period.label,
+				     rep->course ? "-" : "", rep->course ? rep->course : "", group, ext);
+	for (char *c = strchr(headers, '"') + 1; *c != '"'; c++)
+		if (!(*c == '-' || *c == '.' || *c == '_' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
+		      (*c >= 'A' && *c <= 'Z')))
+			*c = '_';
+	return headers;
+}
+
+static const char **course_titles(struct req *r, const struct report *rep);
+
 static int h_csv(struct req *r)
 {
 	struct params p;
@@ -272,17 +306,8 @@ static int h_csv(struct req *r)
 	if (!run(r, &p, &rep, &status))
 		return status;
 	struct buf b = BUF_INIT;
-	report_write_csv(&rep, p.by, r->lang, &b);
-	char *headers = arena_printf(&r->arena,
-				     "Content-Disposition: attachment; filename=\"sala-report-%s-%s.csv\"\r\n"
-				     "Cache-Control: private, no-store\r\n",
-				     rep.org.code, rep.period.label[0] == '.' ? "dates" : rep.period.label);
-	/* Names in the file name are codes and labels we made: letters, digits, - . only. */
-	for (char *c = strchr(headers, '"') + 1; *c != '"'; c++)
-		if (!(*c == '-' || *c == '.' || *c == '_' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
-		      (*c >= 'A' && *c <= 'Z')))
-			*c = '_';
-	status = resp_send(r, 200, "text/csv; charset=utf-8", b.data, b.len, headers);
+	report_write_csv(&rep, p.by, r->lang, course_titles(r, &rep), &b);
+	status = resp_send(r, 200, "text/csv; charset=utf-8", b.data, b.len, export_headers(r, &rep, p.by, "csv"));
 	buf_release(&b);
 	report_free(&rep);
 	return status;
@@ -308,9 +333,7 @@ static int h_xlsx(struct req *r)
 	int status;
 	if (!run(r, &p, &rep, &status))
 		return status;
-	const char **titles = arena_alloc(&r->arena, (rep.ncourses + 1) * sizeof *titles);
-	for (size_t i = 0; i < rep.ncourses; i++)
-		titles[i] = course_title(r, rep.courses[i]);
+	const char **titles = course_titles(r, &rep);
 	const char *tmp = getenv("TMPDIR");
 	tmp = tmp && *tmp ? tmp : "/tmp";
 	char path[512];
@@ -334,14 +357,7 @@ static int h_xlsx(struct req *r)
 		report_free(&rep);
 		return resp_error(r, 500, T(r, "The file could not be written. Please tell the administrator."));
 	}
-	char *headers = arena_printf(&r->arena,
-				     "Content-Disposition: attachment; filename=\"sala-report-%s-%s.xlsx\"\r\n"
-				     "Cache-Control: private, no-store\r\n",
-				     rep.org.code, rep.period.label[0] == '.' ? "dates" : rep.period.label);
-	for (char *c = strchr(headers, '"') + 1; *c != '"'; c++)
-		if (!(*c == '-' || *c == '.' || *c == '_' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
-		      (*c >= 'A' && *c <= 'Z')))
-			*c = '_';
+	const char *headers = export_headers(r, &rep, p.by, "xlsx");
 	report_free(&rep);
 	status = resp_stream(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 			     (size_t)sb.st_size, headers, read_fd, &fd);
@@ -377,22 +393,106 @@ static void fmt_count(char out[32], int64_t v)
  * (by), its row (org, course, sex) and column (k), so a test can compare them.
  */
 static void data_cell(struct buf *b, const char *by, const char *org, const char *course, int sex, const char *k,
-		      const char *text)
+		      const char *text, const char *href)
 {
 	buf_printf(b, "<td class=\"num\" data-by=\"%s\" data-org=\"", by);
 	buf_html(b, org);
 	buf_puts(b, "\" data-course=\"");
 	buf_html(b, course);
 	buf_printf(b, "\" data-sex=\"%s\" data-k=\"%s\">", report_sex_name(sex), k);
+	if (href && strcmp(text, "0") != 0)
+		buf_printf(b, "<a href=\"%s\">", href);
 	buf_html(b, *text ? text : "");
+	if (href && strcmp(text, "0") != 0)
+		buf_puts(b, "</a>");
 	buf_puts(b, "</td>");
 }
 
-static void pct_cell(struct buf *b, bool ok, double v, const char *k)
+static void params_query(const struct params *p, struct buf *b);
+
+/*
+ * The address of the people behind a figure: /reports/people with the report's period,
+ * the unit and course of the figure, its sex (REPORT_ALL: all) and list. In the request's arena.
+ */
+static const char *people_link(struct req *r, const char *base, const struct params *p, const char *org,
+			       const char *course, int sex, const char *list)
 {
-	char t[32];
-	report_fmt1(t, ok, v);
-	buf_printf(b, "<td class=\"num\" data-k=\"%s\">%s%s</td>", k, *t ? t : "–", *t ? "%" : "");
+	struct buf b = BUF_INIT;
+	struct params q = *p;
+	q.q.course = course && *course ? course : NULL;
+	buf_printf(&b, "%s?", base);
+	params_query(&q, &b);
+	buf_printf(&b, "list=%s&amp;", list);
+	if (sex != REPORT_ALL)
+		buf_printf(&b, "sex=%s&amp;", report_sex_name(sex));
+	buf_puts(&b, "org=");
+	buf_url(&b, org);
+	const char *href = arena_strdup(&r->arena, buf_str(&b));
+	buf_release(&b);
+	return href;
+}
+
+static const char *people_href(struct req *r, const struct params *p, const char *org, const char *course, int sex,
+			       const char *list)
+{
+	return people_link(r, "/reports/people", p, org, course, sex, list);
+}
+
+/* The small-group rule in words, with the report's minimums. */
+static void small_group_note(struct req *r, struct buf *b, const struct report *rep)
+{
+	char *t = arena_printf(
+	    &r->arena,
+	    T(r, "n is the number of people a figure rests on. An average, rate or share from fewer "
+		 "than %d people, or a parity index from fewer than %d women or %d men, is not shown: "
+		 "it is marked n<%d or n<%d."),
+	    rep->min_group, rep->min_parity_group, rep->min_parity_group, rep->min_group, rep->min_parity_group);
+	buf_html(b, t);
+}
+
+/*
+ * A derived figure's cell: its value (with % for a rate or share) and, beside it, the n it
+ * rests on. A figure withheld by the small-group rule shows its mark ("n<5"), the text the
+ * CSV and the workbook carry too; an undefined one a dash. by NULL: no CSV coordinates.
+ */
+static void fig_td(struct buf *b, const char *by, const char *org, const char *course, int sex, const char *k,
+		   const struct report_fig *f, bool pct)
+{
+	buf_puts(b, "<td class=\"num\"");
+	if (by) {
+		buf_printf(b, " data-by=\"%s\" data-org=\"", by);
+		buf_html(b, org);
+		buf_puts(b, "\" data-course=\"");
+		buf_html(b, course);
+		buf_puts(b, "\"");
+	}
+	buf_printf(b, " data-sex=\"%s\" data-k=\"%s\" data-n=\"%lld\"%s><span class=\"v\">", report_sex_name(sex), k,
+		   (long long)f->n, f->state == REPORT_FIG_FEW ? " data-few=\"1\"" : "");
+	char m[32];
+	if (f->state == REPORT_FIG_SHOWN) {
+		buf_printf(b, "%s%s", f->text, pct ? "%" : "");
+	} else if (f->state == REPORT_FIG_FEW) {
+		report_fig_mark(f, m);
+		buf_html(b, m);
+	} else {
+		buf_puts(b, "–");
+	}
+	buf_puts(b, "</span>");
+	if (f->n)
+		buf_printf(b, " <span class=\"n\">n=%lld</span>", (long long)f->n);
+	buf_puts(b, "</td>");
+}
+
+/* A figure as text for a label: the value, its mark or a dash. */
+static const char *fig_text(const struct report_fig *f, bool pct, char out[40])
+{
+	if (f->state == REPORT_FIG_SHOWN)
+		snprintf(out, 40, "%s%s", f->text, pct ? "%" : "");
+	else if (f->state == REPORT_FIG_FEW)
+		report_fig_mark(f, out);
+	else
+		snprintf(out, 40, "–");
+	return out;
 }
 
 /* The period in words: "2025-Q1 (2025-01-01 – 2025-03-31)". */
@@ -466,12 +566,13 @@ static void chart_sex(struct req *r, struct buf *b, const struct report *rep)
 /* Completion rate of women and men in each child unit, with its parity index. */
 static void chart_units(struct req *r, struct buf *b, const struct report *rep)
 {
-	double max = 1.0;
+	double max = 100.0;
+	struct report_fig f;
 	for (size_t i = 0; i < rep->nchildren; i++)
 		for (int s = SEX_FEMALE; s <= SEX_MALE; s++) {
-			double v;
-			if (report_completion_rate(report_cell(rep, (int)i, REPORT_ALL, s), &v) && v > max)
-				max = v;
+			report_figure(rep, REPORT_FIG_COMPLETION_RATE, (int)i, REPORT_ALL, s, &f);
+			if (f.state == REPORT_FIG_SHOWN && f.v > max)
+				max = f.v;
 		}
 	buf_puts(b, "<figure class=\"chart\" role=\"img\" aria-labelledby=\"chart-units-t\"><p class=\"chart-title\" "
 		    "id=\"chart-units-t\">");
@@ -479,22 +580,20 @@ static void chart_units(struct req *r, struct buf *b, const struct report *rep)
 	buf_puts(b, "</p>");
 	for (size_t i = 0; i < rep->nchildren; i++) {
 		const struct report_unit *u = &rep->children[i];
-		double gpi;
-		char t[32], v1[40];
-		bool ok = report_parity(report_cell(rep, (int)i, REPORT_ALL, SEX_FEMALE),
-					report_cell(rep, (int)i, REPORT_ALL, SEX_MALE), &gpi);
-		report_fmt2(t, ok, gpi);
+		char t[40];
+		report_figure(rep, REPORT_FIG_PARITY, (int)i, REPORT_ALL, REPORT_ALL, &f);
 		buf_puts(b, "<div class=\"chart-group\"><p class=\"chart-head\">");
 		buf_html(b, name_for(r, u->name_en, u->name_km));
 		buf_puts(b, " · ");
 		buf_html(b, T(r, "parity index"));
-		buf_printf(b, " %s</p>", *t ? t : "–");
+		buf_puts(b, " ");
+		buf_html(b, fig_text(&f, false, t));
+		buf_puts(b, "</p>");
 		for (int s = SEX_FEMALE; s <= SEX_MALE; s++) {
-			double v = 0;
-			ok = report_completion_rate(report_cell(rep, (int)i, REPORT_ALL, s), &v);
-			int w = ok ? (int)(v * CHART_SPAN / max) : 0;
-			report_fmt1(t, ok, v * 100);
-			snprintf(v1, sizeof v1, "%s%s", *t ? t : "–", *t ? "%" : "");
+			report_figure(rep, REPORT_FIG_COMPLETION_RATE, (int)i, REPORT_ALL, s, &f);
+			int w = f.state == REPORT_FIG_SHOWN ? (int)(f.v * CHART_SPAN / max) : 0;
+			char v1[80];
+			snprintf(v1, sizeof v1, "%s (n=%lld)", fig_text(&f, true, t), (long long)f.n);
 			chart_bar(b, T(r, sex_label[s]), v1, w, sex_fill[s]);
 		}
 		buf_puts(b, "</div>");
@@ -505,7 +604,7 @@ static void chart_units(struct req *r, struct buf *b, const struct report *rep)
 }
 
 /* The summary: measures by sex with totals and women's share. */
-static void table_summary(struct req *r, struct buf *b, const struct report *rep)
+static void table_summary(struct req *r, struct buf *b, const struct report *rep, const struct params *p)
 {
 	const char *org = rep->org.code, *course = rep->course ? rep->course : "";
 	buf_printf(b,
@@ -519,50 +618,52 @@ static void table_summary(struct req *r, struct buf *b, const struct report *rep
 		   "<th scope=\"col\" class=\"num\">%s</th><th scope=\"col\" class=\"num\">%s</th></tr></thead><tbody>",
 		   T(r, "Total"), T(r, "Women's share"));
 	char t[32];
-	double v = 0;
 	for (int m = 0; m < 4; m++) {
 		buf_printf(b, "<tr><th scope=\"row\">%s</th>", T(r, measure_label[m]));
 		for (int s = REPORT_ALL + 1; s <= SEX_COUNT; s++) {
 			int sex = s == SEX_COUNT ? REPORT_ALL : s;
 			fmt_count(t, measure(report_cell(rep, REPORT_ALL, REPORT_ALL, sex), m));
-			data_cell(b, sex == REPORT_ALL ? "" : "sex", org, course, sex, measure_key[m], t);
+			data_cell(b, sex == REPORT_ALL ? "" : "sex", org, course, sex, measure_key[m], t,
+				  people_href(r, p, org, course, sex, measure_key[m]));
 		}
-		bool ok = report_female_share(measure(report_cell(rep, REPORT_ALL, REPORT_ALL, SEX_FEMALE), m),
-					      measure(report_cell(rep, REPORT_ALL, REPORT_ALL, REPORT_ALL), m), &v);
-		pct_cell(b, ok, v, "female_share");
+		struct report_fig f;
+		report_figure_share(rep, m, REPORT_ALL, REPORT_ALL, &f);
+		fig_td(b, NULL, NULL, NULL, 0, "female_share", &f, true);
 		buf_puts(b, "</tr>");
 	}
-	buf_printf(b, "<tr><th scope=\"row\">%s</th>", T(r, "Completion rate"));
-	for (int s = 0; s <= SEX_COUNT; s++) {
-		bool ok = report_completion_rate(report_cell(rep, REPORT_ALL, REPORT_ALL, s == SEX_COUNT ? -1 : s), &v);
-		pct_cell(b, ok, v * 100, "completion_rate");
+	static const struct {
+		enum report_fig_kind kind;
+		const char *label, *k;
+		bool pct;
+	} rows[] = {
+	    {REPORT_FIG_COMPLETION_RATE, "Completion rate", "completion_rate", true},
+	    {REPORT_FIG_AVG_SCORE, "Average final score", "avg_score", false},
+	    {REPORT_FIG_AVG_GAIN, "Average learning gain (final − pretest)", "avg_gain", false},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		buf_printf(b, "<tr><th scope=\"row\">%s</th>", T(r, rows[i].label));
+		for (int s = 0; s <= SEX_COUNT; s++) {
+			int sex = s == SEX_COUNT ? REPORT_ALL : s;
+			struct report_fig f;
+			report_figure(rep, rows[i].kind, REPORT_ALL, REPORT_ALL, sex, &f);
+			/* The average score is a CSV column: its cells name their CSV row. */
+			bool csv = rows[i].kind == REPORT_FIG_AVG_SCORE;
+			fig_td(b, csv ? (sex == REPORT_ALL ? "" : "sex") : NULL, org, course, sex, rows[i].k, &f,
+			       rows[i].pct);
+		}
+		buf_puts(b, "<td></td></tr>");
 	}
-	buf_puts(b, "<td></td></tr>");
-	buf_printf(b, "<tr><th scope=\"row\">%s</th>", T(r, "Average final score"));
-	for (int s = 0; s <= SEX_COUNT; s++) {
-		int sex = s == SEX_COUNT ? REPORT_ALL : s;
-		bool ok = report_avg_score(report_cell(rep, REPORT_ALL, REPORT_ALL, sex), &v);
-		report_fmt1(t, ok, v);
-		data_cell(b, sex == REPORT_ALL ? "" : "sex", org, course, sex, "avg_score", t);
-	}
-	buf_puts(b, "<td></td></tr>");
-	buf_printf(b, "<tr><th scope=\"row\">%s</th>", T(r, "Average learning gain (final − pretest)"));
-	for (int s = 0; s <= SEX_COUNT; s++) {
-		const struct report_figures *f = report_cell(rep, REPORT_ALL, REPORT_ALL, s == SEX_COUNT ? -1 : s);
-		bool ok = report_avg_gain(f, &v);
-		report_fmt1(t, ok, v);
-		buf_printf(b, "<td class=\"num\" data-sex=\"%s\" data-k=\"avg_gain\">%s</td>",
-			   report_sex_name(s == SEX_COUNT ? -1 : s), *t ? t : "–");
-	}
-	buf_puts(b, "<td></td></tr></tbody></table></div>");
-	double gpi;
-	bool ok = report_parity(report_cell(rep, REPORT_ALL, REPORT_ALL, SEX_FEMALE),
-				report_cell(rep, REPORT_ALL, REPORT_ALL, SEX_MALE), &gpi);
-	report_fmt2(t, ok, gpi);
-	buf_printf(
-	    b, "<p class=\"status\">%s: <span id=\"parity\" data-k=\"parity_index\">%s</span></p><p class=\"meta\">",
-	    T(r, "Gender parity index (completion rate of women ÷ completion rate of men)"), *t ? t : "–");
+	buf_puts(b, "</tbody></table></div>");
+	struct report_fig gpi;
+	char t2[40];
+	report_figure(rep, REPORT_FIG_PARITY, REPORT_ALL, REPORT_ALL, REPORT_ALL, &gpi);
+	buf_printf(b, "<p class=\"status\">%s: <span id=\"parity\" data-k=\"parity_index\" data-n=\"%lld\">",
+		   T(r, "Gender parity index (completion rate of women ÷ completion rate of men)"), (long long)gpi.n);
+	buf_html(b, fig_text(&gpi, false, t2));
+	buf_printf(b, "</span> <span class=\"n\">n=%lld</span></p><p class=\"meta\">", (long long)gpi.n);
 	buf_html(b, T(r, "1.00 means parity; below 1, women complete less often than men; above 1, more often."));
+	buf_puts(b, " ");
+	small_group_note(r, b, rep);
 	buf_puts(b, "</p>");
 }
 
@@ -587,29 +688,27 @@ static void group_head(struct req *r, struct buf *b, const char *first)
 }
 
 /* The figure cells of one group (a unit or a course). */
-static void group_cells(struct buf *b, const struct report *rep, int org, int course, const char *org_code,
-			const char *course_id)
+static void group_cells(struct req *r, struct buf *b, const struct report *rep, const struct params *p, int org,
+			int course, const char *org_code, const char *course_id)
 {
 	const char *by = org == REPORT_ALL ? "course" : "org", *by_sex = org == REPORT_ALL ? "course,sex" : "org,sex";
 	static const int sexes[3] = {SEX_FEMALE, SEX_MALE, REPORT_ALL};
 	char t[32];
-	double v = 0;
 	for (int m = 0; m < 4; m++)
 		for (int i = 0; i < 3; i++) {
 			fmt_count(t, measure(report_cell(rep, org, course, sexes[i]), m));
 			data_cell(b, sexes[i] == REPORT_ALL ? by : by_sex, org_code, course_id, sexes[i],
-				  measure_key[m], t);
+				  measure_key[m], t, people_href(r, p, org_code, course_id, sexes[i], measure_key[m]));
 		}
-	bool ok = report_avg_score(report_cell(rep, org, course, REPORT_ALL), &v);
-	report_fmt1(t, ok, v);
-	data_cell(b, by, org_code, course_id, REPORT_ALL, "avg_score", t);
+	struct report_fig f;
+	report_figure(rep, REPORT_FIG_AVG_SCORE, org, course, REPORT_ALL, &f);
+	fig_td(b, by, org_code, course_id, REPORT_ALL, "avg_score", &f, false);
 	for (int s = SEX_FEMALE; s <= SEX_MALE; s++) {
-		ok = report_completion_rate(report_cell(rep, org, course, s), &v);
-		pct_cell(b, ok, v * 100, "completion_rate");
+		report_figure(rep, REPORT_FIG_COMPLETION_RATE, org, course, s, &f);
+		fig_td(b, NULL, NULL, NULL, s, "completion_rate", &f, true);
 	}
-	ok = report_parity(report_cell(rep, org, course, SEX_FEMALE), report_cell(rep, org, course, SEX_MALE), &v);
-	report_fmt2(t, ok, v);
-	buf_printf(b, "<td class=\"num\" data-k=\"parity_index\">%s</td>", *t ? t : "–");
+	report_figure(rep, REPORT_FIG_PARITY, org, course, REPORT_ALL, &f);
+	fig_td(b, NULL, NULL, NULL, REPORT_ALL, "parity_index", &f, false);
 }
 
 static void table_units(struct req *r, struct buf *b, const struct report *rep, const struct params *p)
@@ -639,7 +738,7 @@ static void table_units(struct req *r, struct buf *b, const struct report *rep, 
 			buf_printf(b, " <span class=\"meta\">(%s)</span>", T(r, "attached to this unit directly"));
 		}
 		buf_puts(b, "</th>");
-		group_cells(b, rep, (int)i, REPORT_ALL, u->code, course);
+		group_cells(r, b, rep, p, (int)i, REPORT_ALL, u->code, course);
 		buf_puts(b, "</tr>");
 	}
 	buf_puts(b, "</tbody></table></div>");
@@ -654,7 +753,17 @@ static const char *course_title(struct req *r, const char *id)
 	return t;
 }
 
-static void table_courses(struct req *r, struct buf *b, const struct report *rep)
+/* The titles of the report's courses, in their order (borrowed until the request ends). */
+static const char **course_titles(struct req *r, const struct report *rep)
+{
+	const char **titles = arena_alloc(&r->arena, (rep->ncourses + 1) * sizeof *titles);
+	for (size_t i = 0; i < rep->ncourses; i++)
+		titles[i] = course_title(r, rep->courses[i]);
+	titles[rep->ncourses] = NULL;
+	return titles;
+}
+
+static void table_courses(struct req *r, struct buf *b, const struct report *rep, const struct params *p)
 {
 	buf_printf(b,
 		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table "
@@ -669,7 +778,7 @@ static void table_courses(struct req *r, struct buf *b, const struct report *rep
 		buf_puts(b, " <span class=\"meta\">");
 		buf_html(b, rep->courses[c]);
 		buf_puts(b, "</span></th>");
-		group_cells(b, rep, REPORT_ALL, (int)c, rep->org.code, rep->courses[c]);
+		group_cells(r, b, rep, p, REPORT_ALL, (int)c, rep->org.code, rep->courses[c]);
 		buf_puts(b, "</tr>");
 	}
 	buf_puts(b, "</tbody></table></div>");
@@ -715,13 +824,27 @@ static void breadcrumb(struct req *r, struct buf *b, const struct report *rep, c
 }
 
 /* The period choices: recent quarters, semesters and years, and all time. */
+/* One period choice; *found is set when it is the current one. */
+static void period_option(struct buf *b, const char *val, const char *label, const char *cur, bool *found)
+{
+	bool sel = strcmp(cur, val) == 0;
+	*found |= sel;
+	buf_printf(b, "<option value=\"%s\"%s>%s</option>", val, sel ? " selected" : "", label);
+}
+
+/*
+ * The period choices: recent quarters, semesters and years, and all time. A period older than those
+ * (the default one, which holds data, or one from a link) is the first choice, so the form shows what
+ * the figures are for.
+ */
 static void period_select(struct req *r, struct buf *b, const struct params *p)
 {
 	char d[11];
 	date_ymd(now_s(), d);
 	int y = atoi(d), q = (atoi(d + 5) - 1) / 3 + 1;
-	const char *cur = p->from || p->to ? "" : p->period;
-	buf_printf(b, "<label for=\"f-period\">%s</label><select id=\"f-period\" name=\"period\">", T(r, "Period"));
+	const char *cur = p->from || p->to || !p->period ? "" : p->period;
+	struct buf opts = BUF_INIT;
+	bool found = false;
 	char val[32], label[128];
 	for (int i = 0; i < 8; i++) {
 		int qq = q - i, yy = y;
@@ -729,7 +852,7 @@ static void period_select(struct req *r, struct buf *b, const struct params *p)
 			qq += 4, yy--;
 		snprintf(val, sizeof val, "%04d-Q%d", yy, qq);
 		snprintf(label, sizeof label, T(r, "Quarter %d of %d"), qq, yy);
-		buf_printf(b, "<option value=\"%s\"%s>%s</option>", val, strcmp(cur, val) ? "" : " selected", label);
+		period_option(&opts, val, label, cur, &found);
 	}
 	int s = q <= 2 ? 1 : 2;
 	for (int i = 0; i < 4; i++) {
@@ -738,26 +861,49 @@ static void period_select(struct req *r, struct buf *b, const struct params *p)
 			ss += 2, yy--;
 		snprintf(val, sizeof val, "%04d-S%d", yy, ss);
 		snprintf(label, sizeof label, T(r, "Semester %d of %d"), ss, yy);
-		buf_printf(b, "<option value=\"%s\"%s>%s</option>", val, strcmp(cur, val) ? "" : " selected", label);
+		period_option(&opts, val, label, cur, &found);
 	}
 	for (int i = 0; i < 3; i++) {
 		snprintf(val, sizeof val, "%04d", y - i);
 		snprintf(label, sizeof label, T(r, "Year %d"), y - i);
-		buf_printf(b, "<option value=\"%s\"%s>%s</option>", val, strcmp(cur, val) ? "" : " selected", label);
+		period_option(&opts, val, label, cur, &found);
 	}
-	buf_printf(b, "<option value=\"all\"%s>%s</option></select>", strcmp(cur, "all") ? "" : " selected",
-		   T(r, "All time"));
+	period_option(&opts, "all", T(r, "All time"), cur, &found);
+	buf_printf(b, "<label for=\"f-period\">%s</label><select id=\"f-period\" name=\"period\">", T(r, "Period"));
+	int py, pn;
+	char kind;
+	if (!found && *cur && p->q.period.set) {
+		if (sscanf(cur, "%4d-%c%d", &py, &kind, &pn) == 3 && kind == 'Q')
+			snprintf(label, sizeof label, T(r, "Quarter %d of %d"), pn, py);
+		else if (sscanf(cur, "%4d-%c%d", &py, &kind, &pn) == 3 && kind == 'S')
+			snprintf(label, sizeof label, T(r, "Semester %d of %d"), pn, py);
+		else
+			snprintf(label, sizeof label, "%s", p->q.period.label);
+		buf_puts(b, "<option value=\"");
+		buf_html(b, p->q.period.label);
+		buf_puts(b, "\" selected>");
+		buf_html(b, label);
+		buf_puts(b, "</option>");
+	}
+	buf_puts(b, buf_str(&opts));
+	buf_puts(b, "</select>");
+	buf_release(&opts);
 }
 
-static void filter_form(struct req *r, struct buf *b, const struct report *rep, const struct params *p)
+/* The filters; org_code NULL: the caller's own unit. fe: the error of a date field, or NULL. */
+static void filter_form(struct req *r, struct buf *b, const char *org_code, const char *course, const struct params *p,
+			const struct form_errs *fe)
 {
-	buf_puts(b, "<form method=\"get\" action=\"/reports\"><input type=\"hidden\" name=\"org\" value=\"");
-	buf_html(b, rep->org.code);
-	buf_puts(b, "\">");
+	buf_puts(b, "<form method=\"get\" action=\"/reports\">");
+	if (org_code) {
+		buf_puts(b, "<input type=\"hidden\" name=\"org\" value=\"");
+		buf_html(b, org_code);
+		buf_puts(b, "\">");
+	}
 	period_select(r, b, p);
 	buf_printf(b, "<fieldset><legend>%s</legend>", T(r, "Or choose dates (both days included)"));
-	field_input(b, "from", T(r, "From"), "date", p->from, false, NULL);
-	field_input(b, "to", T(r, "To"), "date", p->to, false, NULL);
+	field_input_e(b, fe, "from", T(r, "From"), "date", p->from, false, NULL);
+	field_input_e(b, fe, "to", T(r, "To"), "date", p->to, false, NULL);
 	buf_puts(b, "</fieldset>");
 	buf_printf(b,
 		   "<label for=\"f-course\">%s</label><select id=\"f-course\" name=\"course\"><option value=\"\">%s"
@@ -773,7 +919,7 @@ static void filter_form(struct req *r, struct buf *b, const struct report *rep, 
 		buf_puts(b, "<option value=\"");
 		buf_html(b, id);
 		const char *title = course_title(r, id);
-		buf_printf(b, "\"%s%s>", rep->course && strcmp(rep->course, id) == 0 ? " selected" : "",
+		buf_printf(b, "\"%s%s>", course && strcmp(course, id) == 0 ? " selected" : "",
 			   lang_attr_text(r, title));
 		buf_html(b, title);
 		buf_puts(b, "</option>");
@@ -832,11 +978,64 @@ static void downloads(struct req *r, struct buf *b, const struct report *rep, co
 	buf_puts(b, "</ul>");
 }
 
+/*
+ * Parameters the dashboard cannot use (a bad date, a range that ends before it
+ * starts): the page again with the filters as typed and the problem above them,
+ * not an error page.
+ */
+static int dashboard_invalid(struct req *r, const struct params *p, const struct err *e)
+{
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Reports"));
+	buf_printf(&b, "<h1>%s</h1>", T(r, "Reports"));
+	struct form_errs fe = {0};
+	char *msg =
+	    arena_printf(&r->arena, "%s (%s)",
+			 T(r, "These dates cannot be used: give days as YYYY-MM-DD, the first no later than the "
+			      "last."),
+			 e->msg);
+	/* The field at fault: "to" when the range ends before it starts or "to" is the bad date. */
+	bool to = p->to && (strstr(e->msg, "ends") || strstr(e->msg, p->to));
+	form_errs_add(&fe, p->from || p->to ? (to ? "to" : "from") : "period", msg);
+	form_errs_summary(r, &b, &fe);
+	filter_form(r, &b, p->q.org, p->q.course, p, &fe);
+	page_end(r, &b);
+	return page_send(r, 400, &b);
+}
+
+/* Who to follow up: the lists of people behind the figures, and the overdue count. */
+static void follow_up(struct req *r, struct buf *b, const struct report *rep, const struct params *p)
+{
+	struct err e;
+	struct report_query q = p->q;
+	q.org = rep->org.code;
+	long overdue = report_overdue_count(r->db, &q, now_s(), &e);
+	const char *course = rep->course ? rep->course : "";
+	buf_printf(b, "<h2 id=\"follow-up\">%s</h2><ul>", T(r, "Follow up"));
+	buf_printf(b, "<li><a href=\"%s\">%s</a>: <span id=\"overdue-count\">%ld</span></li>",
+		   people_href(r, p, rep->org.code, course, REPORT_ALL, "overdue"),
+		   T(r, "Overdue (due date passed, not completed)"), overdue < 0 ? 0L : overdue);
+	static const struct {
+		const char *list, *label;
+	} lists[] = {
+	    {"not-started", "Enrolled in the period, not started yet"},
+	    {"not-completed", "Enrolled in the period, not completed yet"},
+	    {"certified", "Certified in the period"},
+	};
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		buf_printf(b, "<li><a href=\"%s\">%s</a></li>",
+			   people_href(r, p, rep->org.code, course, REPORT_ALL, lists[i].list), T(r, lists[i].label));
+	buf_puts(b, "</ul>");
+}
+
 static int h_dashboard(struct req *r)
 {
 	struct params p;
 	struct report rep = {0};
-	int status;
+	struct err e;
+	int status, rc = params_read(r, &p, &e);
+	if (rc < 0 && rc != REPORT_EDB)
+		return dashboard_invalid(r, &p, &e);
 	if (!run(r, &p, &rep, &status))
 		return status;
 	struct buf b = BUF_INIT;
@@ -846,7 +1045,7 @@ static int h_dashboard(struct req *r)
 	buf_html(&b, name);
 	buf_puts(&b, "</h1>");
 	breadcrumb(r, &b, &rep, &p);
-	filter_form(r, &b, &rep, &p);
+	filter_form(r, &b, rep.org.code, rep.course, &p, NULL);
 	buf_printf(&b, "<p class=\"meta\">%s: ", T(r, "Period"));
 	period_text(r, &b, &rep.period);
 	buf_printf(&b, " · %s: ", T(r, "Course"));
@@ -860,7 +1059,7 @@ static int h_dashboard(struct req *r)
 	buf_puts(&b, "</p>");
 	definitions(r, &b);
 	buf_printf(&b, "<h2>%s</h2>", T(r, "Summary"));
-	table_summary(r, &b, &rep);
+	table_summary(r, &b, &rep, &p);
 	chart_sex(r, &b, &rep);
 	if (rep.nchildren) {
 		buf_printf(&b, "<h2>%s</h2>", T(r, "Where do women fall behind?"));
@@ -868,11 +1067,213 @@ static int h_dashboard(struct req *r)
 	}
 	table_units(r, &b, &rep, &p);
 	if (!rep.course && rep.ncourses)
-		table_courses(r, &b, &rep);
+		table_courses(r, &b, &rep, &p);
+	follow_up(r, &b, &rep, &p);
 	downloads(r, &b, &rep, &p);
 	page_end(r, &b);
 	report_free(&rep);
 	return page_send(r, 200, &b);
+}
+
+/* ---- the people behind a figure ---- */
+
+#define PEOPLE_PAGE_MAX 500 /* rows on the page; the CSV has them all up to PEOPLE_CSV_MAX */
+#define PEOPLE_CSV_MAX 100000
+
+static const char *const list_title[REPORT_LIST_COUNT] = {
+    "Enrolled in the period",
+    "Enrolled in the period, not started yet",
+    "Started in the period",
+    "Enrolled in the period, not completed yet",
+    "Completed in the period",
+    "Certified in the period",
+    "Overdue (due date passed, not completed)",
+};
+
+struct people_out {
+	struct req *r;
+	struct buf *b;
+	bool csv;
+};
+
+static void day_text(char out[11], int64_t t)
+{
+	if (t)
+		date_ymd(t, out);
+	else
+		out[0] = '\0';
+}
+
+static const char *sex_text(struct req *r, const char *sex)
+{
+	static const char *const names[SEX_COUNT] = {"female", "male", "other", "unspecified"};
+	static const char *const labels[SEX_COUNT] = {"Female", "Male", "Other", "Unspecified"};
+	for (int i = 0; i < SEX_COUNT; i++)
+		if (strcmp(sex, names[i]) == 0)
+			return T(r, labels[i]);
+	return sex;
+}
+
+static int person_row(void *ctx, const struct report_person *x)
+{
+	struct people_out *o = ctx;
+	struct buf *b = o->b;
+	char d[4][11];
+	day_text(d[0], x->enrolled_at);
+	day_text(d[1], x->started_at);
+	day_text(d[2], x->completed_at);
+	/* A due date is the end of its day: shown as that day. */
+	day_text(d[3], x->due_at ? x->due_at - 1 : 0);
+	const char *name = strcmp(o->r->lang, "km") == 0 && *x->full_name_km ? x->full_name_km : x->full_name;
+	const char *org = strcmp(o->r->lang, "km") == 0 && *x->org_name_km ? x->org_name_km : x->org_name_en;
+	if (o->csv) {
+		const char *cells[] = {x->username,  name, x->sex, x->position, x->org_code, org,
+				       x->course_id, d[0], d[1],   d[2],	d[3]};
+		for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+			if (i)
+				buf_putc(b, ',');
+			if (i == 4 || i == 6)
+				csv_put_code(b, cells[i]);
+			else
+				csv_put_field(b, cells[i]);
+		}
+		buf_puts(b, "\r\n");
+		return 0;
+	}
+	buf_puts(b, "<tr><th scope=\"row\">");
+	buf_html(b, name);
+	buf_puts(b, " <span class=\"meta\">");
+	buf_html(b, x->username);
+	buf_puts(b, "</span></th><td>");
+	buf_html(b, org);
+	buf_puts(b, " <span class=\"meta\">");
+	buf_html(b, x->org_code);
+	buf_puts(b, "</span></td><td>");
+	buf_html(b, x->position);
+	buf_puts(b, "</td><td>");
+	buf_html(b, sex_text(o->r, x->sex));
+	buf_puts(b, "</td><td>");
+	buf_html(b, course_title(o->r, x->course_id));
+	for (int i = 0; i < 4; i++)
+		buf_printf(b, "</td><td class=\"num\">%s", d[i]);
+	buf_puts(b, "</td></tr>");
+	return 0;
+}
+
+/* Reads list and sex; -1 with the response sent when either is unknown. */
+static int people_params(struct req *r, int *list, const char **sex, int *status)
+{
+	*list = report_list_parse(req_query(r, "list"));
+	*sex = query_or_null(r, "sex");
+	bool sex_ok = !*sex;
+	for (int i = 0; i < SEX_COUNT && !sex_ok; i++)
+		sex_ok = strcmp(*sex, report_sex_name(i)) == 0;
+	if (*list < 0 || !sex_ok) {
+		*status = resp_error(r, 400, T(r, "The report parameters are not valid."));
+		return -1;
+	}
+	return 0;
+}
+
+static int h_people(struct req *r)
+{
+	struct params p;
+	struct err e;
+	int list, status;
+	const char *sex;
+	if (people_params(r, &list, &sex, &status) < 0)
+		return status;
+	int rc = params_read(r, &p, &e);
+	if (rc < 0)
+		return report_error(r, rc, &e);
+	struct buf rows = BUF_INIT;
+	struct people_out o = {r, &rows, false};
+	long n = report_people(r->db, &p.q, list, sex, now_s(), PEOPLE_PAGE_MAX, person_row, &o, &e);
+	if (n < 0) {
+		buf_release(&rows);
+		return report_error(r, (int)n, &e);
+	}
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, list_title[list]));
+	buf_printf(&b, "<h1>%s</h1><p class=\"meta\">%s: ", T(r, list_title[list]), T(r, "Period"));
+	if (list == REPORT_LIST_OVERDUE)
+		buf_html(&b, T(r, "today"));
+	else
+		period_text(r, &b, &p.q.period);
+	if (sex) {
+		buf_puts(&b, " · ");
+		buf_html(&b, sex_text(r, sex));
+	}
+	if (p.q.course) {
+		buf_printf(&b, " · %s: ", T(r, "Course"));
+		buf_html(&b, course_title(r, p.q.course));
+	}
+	buf_printf(&b, " · <span id=\"people-count\">%ld</span> %s</p>", n, T(r, "people and courses"));
+	if (n >= PEOPLE_PAGE_MAX)
+		buf_printf(&b, "<p class=\"notice\">%s</p>",
+			   T(r, "Only the first 500 are shown: the CSV has them all."));
+	buf_printf(&b,
+		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table id=\"people\">"
+		   "<caption>%s</caption><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		   "<th scope=\"col\">%s</th></tr></thead><tbody>",
+		   T(r, list_title[list]), T(r, list_title[list]), T(r, "Name"), T(r, "Org unit"), T(r, "Position"),
+		   T(r, "Sex"), T(r, "Course"), T(r, "Enrolled"), T(r, "Started"), T(r, "Completed"), T(r, "Due"));
+	buf_puts(&b, buf_str(&rows));
+	buf_release(&rows);
+	buf_puts(&b, "</tbody></table></div>");
+	/* The same list as CSV, and the way back to the dashboard. */
+	int sexi = REPORT_ALL;
+	for (int i = 0; sex && i < SEX_COUNT; i++)
+		if (strcmp(sex, report_sex_name(i)) == 0)
+			sexi = i;
+	buf_printf(
+	    &b, "<p><a href=\"%s\">%s</a> · <a href=\"/reports?",
+	    people_link(r, "/reports/people.csv", &p, p.q.org ? p.q.org : "", p.q.course, sexi, report_list_name(list)),
+	    T(r, "Download this list (CSV)"));
+	params_query(&p, &b);
+	buf_puts(&b, "org=");
+	buf_url(&b, p.q.org ? p.q.org : "");
+	buf_printf(&b, "\">%s</a></p>", T(r, "Back to the report"));
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
+static int h_people_csv(struct req *r)
+{
+	struct params p;
+	struct err e;
+	int list, status;
+	const char *sex;
+	if (people_params(r, &list, &sex, &status) < 0)
+		return status;
+	int rc = params_read(r, &p, &e);
+	if (rc < 0)
+		return report_error(r, rc, &e);
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "\xEF\xBB\xBFusername,name,sex,position,org_code,org_name,course_id,enrolled_on,started_on,"
+		     "completed_on,due_on\r\n");
+	struct people_out o = {r, &b, true};
+	long n = report_people(r->db, &p.q, list, sex, now_s(), PEOPLE_CSV_MAX, person_row, &o, &e);
+	if (n < 0) {
+		buf_release(&b);
+		return report_error(r, (int)n, &e);
+	}
+	char *headers = arena_printf(&r->arena,
+				     "Content-Disposition: attachment; filename=\"sala-people-%s-%s-%s.csv\"\r\n"
+				     "Cache-Control: private, no-store\r\n",
+				     p.q.org ? p.q.org : "area", report_list_name(list),
+				     list == REPORT_LIST_OVERDUE  ? "today"
+				     : p.q.period.label[0] == '.' ? "dates"
+								  : p.q.period.label);
+	for (char *c = strchr(headers, '"') + 1; *c != '"'; c++)
+		if (!(*c == '-' || *c == '.' || *c == '_' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
+		      (*c >= 'A' && *c <= 'Z')))
+			*c = '_';
+	status = resp_send(r, 200, "text/csv; charset=utf-8", b.data, b.len, headers);
+	buf_release(&b);
+	return status;
 }
 
 const struct route report_routes[] = {
@@ -880,5 +1281,7 @@ const struct route report_routes[] = {
     {"GET", "/reports.csv", ROLE_MANAGER | ROLE_ADMIN, h_csv, 0},
     {"GET", "/reports.json", ROLE_MANAGER | ROLE_ADMIN, h_json, 0},
     {"GET", "/reports.xlsx", ROLE_MANAGER | ROLE_ADMIN, h_xlsx, 0},
+    {"GET", "/reports/people", ROLE_MANAGER | ROLE_ADMIN, h_people, 0},
+    {"GET", "/reports/people.csv", ROLE_MANAGER | ROLE_ADMIN, h_people_csv, 0},
     {NULL, NULL, 0, NULL, 0},
 };

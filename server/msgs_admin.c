@@ -93,6 +93,14 @@ static const struct msg msgs[] = {
      "ចំនួនដងដែលឯកសារធំអាចធំជាងទំហំបង្ហាប់របស់វា ពេលពន្លា (ការពារម៉ាស៊ីនមេពីគ្រាប់បែកបណ្ណសារ)។"},
     {"The reverse proxies (such as nginx on this server) whose X-Forwarded-For header names the visitor's address.",
      "ប្រូកស៊ីបញ្ច្រាស (ដូចជា nginx នៅលើម៉ាស៊ីនមេនេះ) ដែលក្បាល X-Forwarded-For របស់វាប្រាប់អាសយដ្ឋានរបស់អ្នកចូលមើល។"},
+    {"Reports: fewest people behind a rate or average", "របាយការណ៍៖ ចំនួនមនុស្សតិចបំផុតនៅពីក្រោយអត្រា ឬមធ្យមភាគ"},
+    {"An average, rate or women's share from fewer people than this is not shown in reports (marked n<N "
+     "instead): figures from a handful of people are not a trend.",
+     "មធ្យមភាគ អត្រា ឬភាគរយស្ត្រី ដែលមកពីមនុស្សតិចជាងចំនួននេះ មិនត្រូវបង្ហាញក្នុងរបាយការណ៍ទេ (សម្គាល់ n<N ជំនួសវិញ)៖ "
+     "តួលេខពីមនុស្សតែប៉ុន្មាននាក់ មិនមែនជានិន្នាការទេ។"},
+    {"Reports: fewest women and men behind a parity index", "របាយការណ៍៖ ចំនួនស្ត្រី និងបុរសតិចបំផុតនៅពីក្រោយសន្ទស្សន៍សមភាព"},
+    {"The gender parity index is shown only when at least this many women and this many men are enrolled.",
+     "សន្ទស្សន៍សមភាពយេនឌ័រត្រូវបង្ហាញ លុះត្រាតែមានស្ត្រី និងបុរសចុះឈ្មោះយ៉ាងតិចចំនួននេះ។"},
     {"Monitoring token", "សញ្ញាសម្ងាត់សម្រាប់ការតាមដាន"},
     {"A secret of at least 32 letters, digits, - or _ that lets a monitoring server on another host read "
      "/metrics. Empty: /metrics answers this server only.",

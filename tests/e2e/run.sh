@@ -4,7 +4,8 @@
 # tests/data/essay-course and a trainer of Siem Reap province made here), then the administrator's
 # journey (journey_admin.mjs: settings, a logo upload, user list paging, the audit trail), then the
 # trainer's journey (journey_trainer.mjs: two versions of tests/data/courses/good packed here, uploaded
-# as drafts). Debian's Chromium driven by
+# as drafts), then the manager's journey (journey_manager.mjs: dashboard, assignment with a due
+# date, the people behind a figure). Debian's Chromium driven by
 # playwright-core, checked with axe-core. Starts its own server on a fresh demo database and stops it.
 # Last line: "N passed, N failed" (every script together).
 set -u
@@ -50,7 +51,7 @@ fi
 rc=0
 p=0
 f=0
-for t in journey.mjs a11y.mjs essay.mjs journey_admin.mjs journey_trainer.mjs; do
+for t in journey.mjs a11y.mjs essay.mjs journey_admin.mjs journey_trainer.mjs journey_manager.mjs; do
 	SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" PROFILE_DIR="$dir/profile" \
 		TRAINER_ZIPS="$dir/tj/1.0.0.zip $dir/tj/1.1.0.zip" \
 		timeout 900 node "$t" >"$dir/$t.out" 2>&1 || rc=1

@@ -21,7 +21,7 @@ def test_security_headers_on_pages_and_errors():
 
 def test_every_demo_role_logs_in_and_lands_on_its_page():
     with Server() as srv:
-        expect = {"admin": "/my", "trainer": "/manage/courses", "manager": "/my", "learner": "/my"}
+        expect = {"admin": "/my", "trainer": "/manage/courses", "manager": "/reports", "learner": "/my"}
         for user in DEMO:
             c = srv.client()
             c.get("/login")

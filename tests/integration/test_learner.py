@@ -153,8 +153,9 @@ def test_assign_to_org_enrols_existing_and_later_users():
         cid = bilingual(srv)
         c = srv.client()
         c.login("admin")  # trainers and managers assign only within their own units (test_manager_assigns_...)
-        page = c.get("/courses/%s/assign" % cid)
-        assert page.status == 200 and 'for="f-org"' in page.text and 'for="f-users"' in page.text
+        page = c.get("/courses/%s/assign?find=1710" % cid)  # the unit is found by a search, not typed
+        assert page.status == 200 and 'for="f-find"' in page.text and 'for="f-users"' in page.text
+        assert 'name="org" id="org-0" value="1710" checked' in page.text
         r = c.post("/courses/%s/assign" % cid, {"org": "1710"})  # Siem Reap municipality: learner is below it
         assert r.status == 200, r.text[-800:]
         learner = uid(srv, "learner")

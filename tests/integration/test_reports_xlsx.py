@@ -132,7 +132,8 @@ def test_http_workbook_matches_json_and_screen():
     j, _ = json_rows(c, q + "&by=sex")
     # Summary: counts by sex, women's share, completion rates, scores, gain, parity index.
     head, rows = table(wb["Summary"])
-    assert head == ["Measure", "Women", "Men", "Other", "Unspecified", "Total", "Women's share"]
+    assert head == ["Measure", "Women", "Men", "Other", "Unspecified", "Total", "Women's share",
+                    "n: people behind the figure"]
     s = j["summary"]
     for i, m in enumerate(MEASURES):
         assert rows[i][0].value == m.capitalize()
@@ -143,7 +144,7 @@ def test_http_workbook_matches_json_and_screen():
     assert [num(x) for x in rows[5][1:6]] == [s["by_sex"][x]["avg_score"] for x in SEXES]
     assert [num(x) for x in rows[6][1:6]] == [s["by_sex"][x]["avg_gain"] for x in SEXES]
     assert rows[8][0].value.startswith("Gender parity index") and num(rows[8][1]) == s["parity_index"] == 4.0
-    assert rows[8][1].number_format == "0.00"
+    assert rows[8][1].number_format == "0.00" and num(rows[8][7]) == s["parity_n"] == 3
     assert pct(rows[0][6]) == 33.3 and rows[0][6].value == 0.333  # the rounded value the screen shows
     # By org unit: the JSON rows of by=org,sex and its groups; the hand-counted figures too.
     j, want = json_rows(c, q + "&by=org,sex")
@@ -188,13 +189,15 @@ def test_http_workbook_matches_json_and_screen():
     assert wb.sheetnames == ["About", "Summary", "By course"]
     head, rows = table(wb["By course"])
     assert head == ["Course", "Course title", "Enrolled", "Started", "Completed", "Certified",
-                    "Average final score", "Average learning gain (final − pretest)", "Completion rate"]
+                    "Average final score", "Average learning gain (final − pretest)", "Completion rate",
+                    "n (average final score)"]
     _, want = json_rows(c, q + "&by=course")
     for row in rows:
         x = want[("05", row[0].value, "all")]
         assert [num(v) for v in row[2:6]] == [x[m] for m in MEASURES]
         rate = round(100.0 * x["completed"] / x["enrolled"], 1) if x["enrolled"] else None
         assert num(row[6]) == x["avg_score"] and pct(row[8]) == rate, row[0].value
+        assert num(row[9]) == x["avg_score_n"], row[0].value
 
 
 def test_codes_as_text_khmer_intact_and_the_about_sheet():

@@ -252,34 +252,107 @@ static void test_csv(void **state)
 	struct db *db = *state;
 	struct report r;
 	run_q1(db, "05", NULL, -1, &r);
+	/* The defaults of the small-group rule came from the settings (none set). */
+	assert_int_equal(r.min_group, REPORT_MIN_GROUP);
+	assert_int_equal(r.min_parity_group, REPORT_MIN_PARITY_GROUP);
+	/* The arithmetic first, on groups of one: the rule at its lowest. */
+	r.min_group = r.min_parity_group = 1;
 	struct buf b = BUF_INIT;
-	report_write_csv(&r, REPORT_BY_ORG | REPORT_BY_SEX, "en", &b);
+	report_write_csv(&r, REPORT_BY_ORG | REPORT_BY_SEX, "en", NULL, &b);
 	const char *s = buf_str(&b);
 	assert_memory_equal(s, "\xEF\xBB\xBF", 3);
-	assert_true(
-	    str_starts(s + 3, "org_code,org_name,course_id,sex,enrolled,started,completed,certified,avg_score\r\n"));
+	assert_true(str_starts(s + 3, "org_code,org_name,course_id,sex,enrolled,started,completed,certified,avg_score,"
+				      "avg_score_n,completion_rate,parity_index,parity_n,course_title\r\n"));
 	size_t lines = 0;
 	for (const char *p = s; *p; p++)
 		lines += *p == '\n';
 	assert_int_equal(lines, 1 + 3 * 4); /* D1, D2, 05 itself; four sexes each */
-	assert_non_null(strstr(s, "\r\nD1,District one,,female,1,1,1,1,80.0\r\n"));
-	assert_non_null(strstr(s, "\r\nD1,District one,,other,1,1,1,1,90.0\r\n"));
-	assert_non_null(strstr(s, "\r\nD2,\"'=cmd|' /C calc'!A0\",,unspecified,1,0,0,0,\r\n"));
+	assert_non_null(strstr(s, "\r\nD1,District one,,female,1,1,1,1,80.0,1,100.0,"));
+	assert_non_null(strstr(s, "\r\nD1,District one,,other,1,1,1,1,90.0,1,100.0,"));
+	assert_non_null(strstr(s, "\r\nD2,\"'=cmd|' /C calc'!A0\",,unspecified,1,0,0,0,,0,0.0,"));
 	buf_reset(&b);
-	report_write_csv(&r, REPORT_BY_ORG, "km", &b);
-	assert_non_null(strstr(buf_str(&b), "\r\nD1,ស្រុកមួយ,,all,2,3,2,2,85.0\r\n"));
+	report_write_csv(&r, REPORT_BY_ORG, "km", NULL, &b);
+	assert_non_null(strstr(buf_str(&b), "\r\nD1,ស្រុកមួយ,,all,2,3,2,2,85.0,2,100.0,"));
 	buf_reset(&b);
 	/* No grouping: one row of totals with the markers. */
-	report_write_csv(&r, 0, "en", &b);
+	report_write_csv(&r, 0, "en", NULL, &b);
 	/* A code that starts with a digit is a text formula, so a spreadsheet keeps its zero. */
-	assert_non_null(strstr(buf_str(&b), "\r\n\"=\"\"05\"\"\",Kampong Speu,,all,3,3,2,2,85.0\r\n"));
+	assert_non_null(strstr(buf_str(&b), "\r\n\"=\"\"05\"\"\",Kampong Speu,,all,3,3,2,2,85.0,"));
 	buf_reset(&b);
 	report_write_json(&r, REPORT_BY_SEX, "en", &b);
-	assert_non_null(strstr(buf_str(&b), "\"sex\":\"female\",\"enrolled\":1,\"started\":1,\"completed\":1,"
-					    "\"certified\":1,\"avg_score\":80.0,\"avg_gain\":30.0,\"gain_n\":1}"));
+	assert_non_null(strstr(buf_str(&b),
+			       "\"sex\":\"female\",\"enrolled\":1,\"started\":1,\"completed\":1,"
+			       "\"certified\":1,\"avg_score\":80.0,\"avg_score_n\":1,\"avg_gain\":30.0,"
+			       "\"gain_n\":1,\"completion_rate_pct\":100.0,\"completion_n\":1,\"withheld\":{}}"));
 	assert_non_null(strstr(buf_str(&b), "\"parity_index\":null"));
+	/* The rule at its defaults: the same figures withheld and marked in the CSV, null with the mark in JSON. */
+	r.min_group = REPORT_MIN_GROUP;
+	r.min_parity_group = REPORT_MIN_PARITY_GROUP;
+	buf_reset(&b);
+	report_write_csv(&r, REPORT_BY_ORG | REPORT_BY_SEX, "en", NULL, &b);
+	assert_non_null(strstr(buf_str(&b), "\r\nD1,District one,,female,1,1,1,1,n<5,1,n<5,"));
+	assert_non_null(strstr(buf_str(&b), "\r\nD2,\"'=cmd|' /C calc'!A0\",,unspecified,1,0,0,0,,0,n<5,"));
+	buf_reset(&b);
+	report_write_json(&r, REPORT_BY_SEX, "en", &b);
+	assert_non_null(strstr(buf_str(&b),
+			       "\"certified\":1,\"avg_score\":null,\"avg_score_n\":1,\"avg_gain\":null,"
+			       "\"gain_n\":1,\"completion_rate_pct\":null,\"completion_n\":1,\"withheld\":"
+			       "{\"avg_score\":\"n<5\",\"avg_gain\":\"n<5\",\"completion_rate_pct\":\"n<5\"}}"));
 	buf_release(&b);
 	report_free(&r);
+}
+
+/* The one function that decides: shown, withheld with its mark, or undefined; n is what the figure rests on. */
+static void test_small_group_rule(void **state)
+{
+	(void)state;
+	struct report_figures cells[(0 + 2) * (0 + 1) * (SEX_COUNT + 1)];
+	memset(cells, 0, sizeof cells);
+	struct report r = {.cells = cells, .min_group = 5, .min_parity_group = 10};
+	struct report_figures *fe = (struct report_figures *)report_cell(&r, REPORT_ALL, REPORT_ALL, SEX_FEMALE);
+	struct report_figures *ma = (struct report_figures *)report_cell(&r, REPORT_ALL, REPORT_ALL, SEX_MALE);
+	struct report_fig f;
+	char mark[32];
+	static const struct {
+		int64_t fe_enrolled, fe_completed, ma_enrolled, ma_completed;
+		enum report_fig_state rate, parity;
+		const char *rate_text, *parity_text;
+	} cases[] = {
+	    {0, 0, 0, 0, REPORT_FIG_UNDEFINED, REPORT_FIG_UNDEFINED, "", ""},
+	    {4, 2, 12, 6, REPORT_FIG_FEW, REPORT_FIG_FEW, "", ""},
+	    {5, 2, 9, 3, REPORT_FIG_SHOWN, REPORT_FIG_FEW, "40.0", ""},
+	    {10, 5, 10, 4, REPORT_FIG_SHOWN, REPORT_FIG_SHOWN, "50.0", "1.25"},
+	    {10, 5, 10, 0, REPORT_FIG_SHOWN, REPORT_FIG_UNDEFINED, "50.0", ""}, /* no man completed */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fe->enrolled = cases[i].fe_enrolled;
+		fe->completed = cases[i].fe_completed;
+		ma->enrolled = cases[i].ma_enrolled;
+		ma->completed = cases[i].ma_completed;
+		report_figure(&r, REPORT_FIG_COMPLETION_RATE, REPORT_ALL, REPORT_ALL, SEX_FEMALE, &f);
+		assert_int_equal(f.state, cases[i].rate);
+		assert_int_equal(f.n, cases[i].fe_enrolled);
+		assert_string_equal(f.text, cases[i].rate_text);
+		report_figure(&r, REPORT_FIG_PARITY, REPORT_ALL, REPORT_ALL, REPORT_ALL, &f);
+		assert_int_equal(f.state, cases[i].parity);
+		assert_string_equal(f.text, cases[i].parity_text);
+		assert_int_equal(f.n, cases[i].fe_enrolled < cases[i].ma_enrolled ? cases[i].fe_enrolled
+										  : cases[i].ma_enrolled);
+		report_fig_mark(&f, mark);
+		assert_string_equal(mark, f.state == REPORT_FIG_FEW ? "n<10" : "");
+	}
+	/* Averages rest on the completions with a score. */
+	fe->score_n = 4;
+	fe->score_sum = 4 * 80 * REPORT_SCORE_UNIT;
+	report_figure(&r, REPORT_FIG_AVG_SCORE, REPORT_ALL, REPORT_ALL, SEX_FEMALE, &f);
+	assert_int_equal(f.state, REPORT_FIG_FEW);
+	report_fig_mark(&f, mark);
+	assert_string_equal(mark, "n<5");
+	fe->score_n = 5;
+	fe->score_sum = 5 * 80 * REPORT_SCORE_UNIT;
+	report_figure(&r, REPORT_FIG_AVG_SCORE, REPORT_ALL, REPORT_ALL, SEX_FEMALE, &f);
+	assert_int_equal(f.state, REPORT_FIG_SHOWN);
+	assert_string_equal(f.text, "80.0");
 }
 
 /* A new database: no courses, no certificates, no people. */
@@ -297,9 +370,10 @@ static void test_empty(void **state)
 	assert_int_equal(r.nchildren, 25);
 	expect(&r, REPORT_ALL, REPORT_ALL, REPORT_ALL, 0, 0, 0, 0);
 	struct buf b = BUF_INIT;
-	report_write_csv(&r, REPORT_BY_ORG | REPORT_BY_COURSE | REPORT_BY_SEX, "en", &b);
-	assert_int_equal(b.len, 3 + strlen("org_code,org_name,course_id,sex,enrolled,started,completed,certified,"
-					   "avg_score\r\n"));
+	report_write_csv(&r, REPORT_BY_ORG | REPORT_BY_COURSE | REPORT_BY_SEX, "en", NULL, &b);
+	assert_int_equal(b.len,
+			 3 + strlen("org_code,org_name,course_id,sex,enrolled,started,completed,certified,"
+				    "avg_score,avg_score_n,completion_rate,parity_index,parity_n,course_title\r\n"));
 	buf_reset(&b);
 	report_write_table(&r, REPORT_BY_ORG, "km", &b);
 	assert_non_null(strstr(buf_str(&b), "បាត់ដំបង"));
@@ -428,6 +502,7 @@ int main(void)
 	    cmocka_unit_test(test_empty),
 	    cmocka_unit_test_setup_teardown(test_figures, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scope, setup, teardown),
+	    cmocka_unit_test(test_small_group_rule),
 	    cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_error, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_views_flatten, setup, teardown),

@@ -1,0 +1,120 @@
+// The manager's journey in a real browser, on a 360 px phone and a desktop, in English and Khmer: logging in
+// lands on the dashboard; a course is assigned with a due date to an org unit found by the server-side
+// search (no script needed); the dashboard counts those people, with n beside each rate, and a figure
+// opens the people behind it. axe-core checks each
+// page; screenshots go to tests/e2e/out/manager-*.png.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const BASE = process.env.SALA_URL;
+const OUT = path.join(path.dirname(new URL(import.meta.url).pathname), 'out');
+const COURSE = 'cyber-awareness';
+const VIEWPORTS = { phone: { width: 360, height: 740 }, desktop: { width: 1280, height: 900 } };
+// The search text for Sla Kram commune (171001), in each language.
+const FIND = { en: 'sla kram', km: 'ស្លក្រាម' };
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail) {
+	if (ok) {
+		passed++;
+		console.log('ok   ' + name);
+	} else {
+		failed++;
+		console.log('FAIL ' + name + (detail ? ': ' + detail : ''));
+	}
+}
+
+async function axeCheck(page, name) {
+	await page.evaluate(AXE);
+	const res = await page.evaluate(async () => {
+		// eslint-disable-next-line no-undef
+		const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] });
+		return r.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length, help: v.help }));
+	});
+	const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+	check('axe: no serious or critical violation on ' + name, bad.length === 0, JSON.stringify(bad));
+}
+
+function day(offset) {
+	return new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+}
+
+async function journey(browser, vp, lang) {
+	const tag = `${vp}-${lang}`;
+	const context = await browser.newContext({ viewport: VIEWPORTS[vp], bypassCSP: true, locale: 'en-US' });
+	const page = await context.newPage();
+	page.setDefaultTimeout(20000);
+	try {
+		// Logging in lands on the dashboard.
+		await page.goto(BASE + '/login');
+		await page.fill('#f-username', 'manager');
+		await page.fill('#f-password', 'demo-Kampot-3');
+		await Promise.all([page.waitForURL('**/reports**'), page.press('#f-password', 'Enter')]);
+		check(`${tag}: login lands on the dashboard`, new URL(page.url()).pathname === '/reports', page.url());
+		await Promise.all([page.waitForURL('**/reports**'), page.click(`form.langs button[value=${lang}]`)]);
+		check(`${tag}: the page is in ${lang}`, (await page.getAttribute('html', 'lang')) === lang);
+		await axeCheck(page, `the dashboard (${tag})`);
+		await page.screenshot({ path: path.join(OUT, `manager-1-dashboard-${tag}.png`), fullPage: true });
+
+		// Assign the course with a due date, the unit found by search.
+		await page.goto(BASE + `/courses/${COURSE}/assign`);
+		await page.fill('#f-find', FIND[lang]);
+		await Promise.all([page.waitForURL('**find=**'), page.press('#f-find', 'Enter')]);
+		const choice = page.locator('#org-choices input[type=radio][value="171001"]');
+		check(`${tag}: the search offers the unit`, (await choice.count()) === 1);
+		await choice.check();
+		const due = day(30);
+		await page.fill('#f-due', due);
+		await axeCheck(page, `the assignment form (${tag})`);
+		await page.screenshot({ path: path.join(OUT, `manager-2-assign-${tag}.png`), fullPage: true });
+		await Promise.all([page.waitForLoadState(), page.click('form[method=post] button[type=submit]')]);
+		const done = await page.locator('.notice.ok').innerText().catch(() => '');
+		check(`${tag}: assigned with the due date`, done.includes('171001') && done.includes(due), done);
+		await page.screenshot({ path: path.join(OUT, `manager-3-assigned-${tag}.png`), fullPage: true });
+
+		// Back on the dashboard: the assignment's people are counted, each rate with its n, and the
+		// follow-up section has the overdue count.
+		await page.goto(BASE + '/reports');
+		check(`${tag}: the overdue count is shown`, (await page.locator('#overdue-count').count()) === 1);
+		const n = await page.locator('#summary td[data-k=completion_rate] span.n').count();
+		check(`${tag}: rates show their n`, n > 0);
+		await page.screenshot({ path: path.join(OUT, `manager-4-dashboard-${tag}.png`), fullPage: true });
+
+		// A figure opens the people behind it, with a CSV of the same list.
+		const link = page.locator('#summary td[data-k=enrolled][data-sex=all] a').first();
+		const want = Number((await link.innerText()).trim());
+		await Promise.all([page.waitForURL('**/reports/people**'), link.click()]);
+		const count = Number((await page.innerText('#people-count')).trim());
+		check(`${tag}: the figure's people are listed`, want > 0 && count >= want, `${count} for ${want}`);
+		check(`${tag}: the list has rows`, (await page.locator('#people tbody tr').count()) === Math.min(count, 500));
+		check(`${tag}: a CSV of the list is offered`, (await page.locator('a[href^="/reports/people.csv?"]').count()) === 1);
+		await axeCheck(page, `the people behind a figure (${tag})`);
+		await page.screenshot({ path: path.join(OUT, `manager-5-people-${tag}.png`), fullPage: true });
+	} catch (e) {
+		check(`${tag}: manager journey ran to the end`, false, e.stack || String(e));
+		await page.screenshot({ path: path.join(OUT, `manager-error-${tag}.png`) }).catch(() => {});
+	}
+	await context.close();
+}
+
+async function main() {
+	fs.mkdirSync(OUT, { recursive: true });
+	const browser = await chromium.launch({
+		executablePath: '/usr/bin/chromium',
+		headless: true,
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+	});
+	for (const vp of Object.keys(VIEWPORTS))
+		for (const lang of ['en', 'km']) await journey(browser, vp, lang);
+	await browser.close();
+	console.log(`${passed} passed, ${failed} failed`);
+	process.exit(failed ? 1 : 0);
+}
+
+main();
