@@ -3,6 +3,7 @@
 #include "reports/xlsx.h"
 #include "server/h_api.h"
 #include "server/h_certs.h"
+#include "server/h_checkin.h"
 #include "server/h_learn.h"
 #include "server/h_quiz.h"
 #include "server/h_reports.h"
@@ -21,4 +22,5 @@ void server_area_messages_register(void)
 	http_messages_register();
 	api_messages_register();
 	forms_messages_register();
+	checkin_messages_register();
 }
