@@ -5,8 +5,8 @@
  * and the reaction surveys (training/survey.h). Scope (who may create, invite and mark) is decided by
  * the caller from the user's roles and org unit, as for course assignment.
  * Every function runs on the caller's connection, inside the caller's transaction when there is one.
- * Error codes: the shared ones of lib/err.h (ERR_FAIL bad input with a message, ERR_NOTFOUND,
- * ERR_CONFLICT, ERR_UNAVAILABLE on a database error).
+ * Error codes: the shared ones of lib/err.h (ERR_INVALID bad input with a message, ERR_NOTFOUND,
+ * ERR_CONFLICT a cancelled or finished session, ERR_UNAVAILABLE on a database error).
  */
 #ifndef SALA_WORKSHOPS_H
 #define SALA_WORKSHOPS_H
