@@ -6,6 +6,7 @@
 #include "training/workshops.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "accounts/users.h"
 #include "courses/listing.h"
 #include "lib/buf.h"
+#include "lib/util.h"
 #include "lib/xmalloc.h"
 
 /* No 0/O, 1/I/L: codes are read off paper and typed on phones. */
@@ -30,7 +32,7 @@ static void code_new(char *out, int len)
 	out[len] = '\0';
 }
 
-static const char *status_name(enum workshop_status s)
+const char *workshop_status_name(enum workshop_status s)
 {
 	switch (s) {
 	case WS_REGISTERED:
@@ -121,9 +123,10 @@ static int insert_workshop(struct db *db, const struct workshop_new *w, int64_t 
 	for (int t = 0; t < CODE_TRIES; t++) {
 		char code[WORKSHOP_CODE_LEN + 1];
 		code_new(code, WORKSHOP_CODE_LEN);
-		struct db_stmt *st = db_stmt(db, "INSERT INTO workshops(code, title, course_id, org_id, address, capacity, "
-						 "language, created_by, created_at, is_demo) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-						 "?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING RETURNING id");
+		struct db_stmt *st =
+		    db_stmt(db, "INSERT INTO workshops(code, title, course_id, org_id, address, capacity, "
+				"language, created_by, created_at, is_demo) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+				"?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING RETURNING id");
 		db_bind_text(st, 1, code);
 		db_bind_text(st, 2, w->title);
 		db_bind_text(st, 3, w->course_id && *w->course_id ? w->course_id : NULL);
@@ -162,8 +165,8 @@ int workshop_create(struct db *db, const struct workshop_new *w, int64_t now, in
 		return rc;
 	rc = insert_workshop(db, w, now, id, e);
 	for (int i = 0; rc == 0 && i < w->ndays; i++) {
-		struct db_stmt *st =
-		    db_stmt(db, "INSERT INTO workshop_days(workshop_id, day, starts_at, ends_at) VALUES (?1, ?2, ?3, ?4)");
+		struct db_stmt *st = db_stmt(
+		    db, "INSERT INTO workshop_days(workshop_id, day, starts_at, ends_at) VALUES (?1, ?2, ?3, ?4)");
 		db_bind_int64(st, 1, *id);
 		db_bind_int(st, 2, i + 1);
 		db_bind_int64(st, 3, w->days[i].starts_at);
@@ -216,8 +219,9 @@ static int workshop_fill(struct db *db, struct workshop *w, struct err *e)
 	db_bind_int64(st, 1, w->id);
 	if (db_collect_ids(st, &w->trainers, &w->ntrainers) < 0)
 		return err_fail(e, ERR_UNAVAILABLE, "cannot read the session's trainers: %s", db_errstr(db));
-	st = db_stmt(db, "SELECT sum(CASE WHEN status = 'registered' THEN 1 ELSE 0 END), "
-			 "sum(CASE WHEN status = 'waitlisted' THEN 1 ELSE 0 END) FROM workshop_people WHERE workshop_id = ?1");
+	st = db_stmt(
+	    db, "SELECT sum(CASE WHEN status = 'registered' THEN 1 ELSE 0 END), "
+		"sum(CASE WHEN status = 'waitlisted' THEN 1 ELSE 0 END) FROM workshop_people WHERE workshop_id = ?1");
 	db_bind_int64(st, 1, w->id);
 	r = db_step_row(st);
 	if (r > 0) {
@@ -272,12 +276,13 @@ int workshop_get(struct db *db, int64_t id, struct workshop *w, struct err *e)
 
 int workshop_cancel(struct db *db, int64_t id, int64_t now, struct err *e)
 {
-	struct db_stmt *st = db_stmt(db, "UPDATE workshops SET cancelled_at = coalesce(cancelled_at, ?2) WHERE id = ?1");
+	struct db_stmt *st =
+	    db_stmt(db, "UPDATE workshops SET cancelled_at = coalesce(cancelled_at, ?2) WHERE id = ?1");
 	db_bind_int64(st, 1, id);
 	db_bind_int64(st, 2, now);
-	int rc = db_step_done(st) < 0 ? err_fail(e, ERR_UNAVAILABLE, "cannot cancel session %lld: %s", (long long)id,
-						 db_errmsg(db))
-				      : 0;
+	int rc = db_step_done(st) < 0
+		     ? err_fail(e, ERR_UNAVAILABLE, "cannot cancel session %lld: %s", (long long)id, db_errmsg(db))
+		     : 0;
 	db_finish(st);
 	if (rc == 0 && db_changes(db) == 0)
 		rc = err_fail(e, ERR_NOTFOUND, "no session %lld", (long long)id);
@@ -297,17 +302,19 @@ int workshop_list(struct db *db, const struct workshop_filter *f, int (*fn)(void
 			hi[n - 1] = '0';
 	}
 	struct db_stmt *st = db_stmt(
-	    db, "SELECT " WORKSHOP_COLS "FROM workshops w JOIN workshop_days d ON d.workshop_id = w.id AND d.day = 1 "
-		"WHERE (?1 = 0 OR EXISTS (SELECT 1 FROM workshop_people p WHERE p.workshop_id = w.id AND p.user_id = ?1 "
-		"  AND p.status IN ('registered', 'waitlisted'))) "
-		"AND (?2 = 0 OR EXISTS (SELECT 1 FROM workshop_trainers t WHERE t.workshop_id = w.id AND t.user_id = ?2)) "
-		"AND (CAST(?3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM report_org_units o WHERE o.id = w.org_id AND o.path >= ?3 "
-		"  AND o.path < ?4)) "
-		"AND (CAST(?5 AS TEXT) IS NULL OR w.course_id = ?5) "
-		"AND (?6 = 0 OR EXISTS (SELECT 1 FROM workshop_days x WHERE x.workshop_id = w.id AND x.ends_at > ?6)) "
-		"AND (?7 = 0 OR d.starts_at < ?7) "
-		"AND (?8 = 1 OR w.cancelled_at IS NULL) "
-		"ORDER BY d.starts_at, w.id");
+	    db,
+	    "SELECT " WORKSHOP_COLS "FROM workshops w JOIN workshop_days d ON d.workshop_id = w.id AND d.day = 1 "
+	    "WHERE (?1 = 0 OR EXISTS (SELECT 1 FROM workshop_people p WHERE p.workshop_id = w.id AND p.user_id = ?1 "
+	    "  AND p.status IN ('registered', 'waitlisted'))) "
+	    "AND (?2 = 0 OR EXISTS (SELECT 1 FROM workshop_trainers t WHERE t.workshop_id = w.id AND t.user_id = ?2)) "
+	    "AND (CAST(?3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM report_org_units o WHERE o.id = w.org_id AND "
+	    "o.path >= ?3 "
+	    "  AND o.path < ?4)) "
+	    "AND (CAST(?5 AS TEXT) IS NULL OR w.course_id = ?5) "
+	    "AND (?6 = 0 OR EXISTS (SELECT 1 FROM workshop_days x WHERE x.workshop_id = w.id AND x.ends_at > ?6)) "
+	    "AND (?7 = 0 OR d.starts_at < ?7) "
+	    "AND (?8 = 1 OR w.cancelled_at IS NULL) "
+	    "ORDER BY d.starts_at, w.id");
 	db_bind_int64(st, 1, f->user_id > 0 ? f->user_id : 0);
 	db_bind_int64(st, 2, f->trainer_id > 0 ? f->trainer_id : 0);
 	db_bind_text(st, 3, f->org_path ? lo : NULL);
@@ -342,8 +349,7 @@ int workshop_list(struct db *db, const struct workshop_filter *f, int (*fn)(void
 int workshop_person_status(struct db *db, int64_t workshop_id, int64_t user_id, enum workshop_status *status,
 			   struct err *e)
 {
-	struct db_stmt *st =
-	    db_stmt(db, "SELECT status FROM workshop_people WHERE workshop_id = ?1 AND user_id = ?2");
+	struct db_stmt *st = db_stmt(db, "SELECT status FROM workshop_people WHERE workshop_id = ?1 AND user_id = ?2");
 	db_bind_int64(st, 1, workshop_id);
 	db_bind_int64(st, 2, user_id);
 	int r = db_step_row(st);
@@ -356,8 +362,7 @@ int workshop_person_status(struct db *db, int64_t workshop_id, int64_t user_id, 
 }
 
 /* The workshop's capacity and whether it is cancelled; ERR_NOTFOUND when there is none. */
-static int workshop_state(struct db *db, int64_t id, int *capacity, bool *cancelled, int64_t *ends_at,
-			  struct err *e)
+static int workshop_state(struct db *db, int64_t id, int *capacity, bool *cancelled, int64_t *ends_at, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, "SELECT capacity, CASE WHEN cancelled_at IS NULL THEN 0 ELSE 1 END, "
 					 "(SELECT max(ends_at) FROM workshop_days d WHERE d.workshop_id = w.id) "
@@ -396,7 +401,7 @@ static int set_status(struct db *db, int64_t workshop_id, int64_t user_id, enum 
 					 "WHERE workshop_id = ?1 AND user_id = ?2");
 	db_bind_int64(st, 1, workshop_id);
 	db_bind_int64(st, 2, user_id);
-	db_bind_text(st, 3, status_name(s));
+	db_bind_text(st, 3, workshop_status_name(s));
 	db_bind_int64(st, 4, now);
 	db_bind_int(st, 5, invited ? 1 : 0);
 	int rc = db_step_done(st) < 0 ? err_fail(e, ERR_UNAVAILABLE, "cannot change a place: %s", db_errmsg(db)) : 0;
@@ -415,7 +420,7 @@ static int insert_person(struct db *db, int64_t workshop_id, int64_t user_id, en
 				"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING");
 		db_bind_int64(st, 1, workshop_id);
 		db_bind_int64(st, 2, user_id);
-		db_bind_text(st, 3, status_name(s));
+		db_bind_text(st, 3, workshop_status_name(s));
 		db_bind_int(st, 4, invited ? 1 : 0);
 		db_bind_text(st, 5, code);
 		db_bind_int64(st, 6, now);
@@ -489,9 +494,10 @@ static int waitlist_move_up(struct db *db, int64_t workshop_id, int capacity, in
 	int n = 0, rc = registered_count(db, workshop_id, &n, e);
 	if (rc < 0 || (capacity > 0 && n >= capacity))
 		return rc;
-	struct db_stmt *st = db_stmt(db, "UPDATE workshop_people SET status = 'registered', since = ?2 "
-					 "WHERE workshop_id = ?1 AND user_id IN (SELECT user_id FROM workshop_people "
-					 "WHERE workshop_id = ?1 AND status = 'waitlisted' ORDER BY since, user_id LIMIT ?3)");
+	struct db_stmt *st =
+	    db_stmt(db, "UPDATE workshop_people SET status = 'registered', since = ?2 "
+			"WHERE workshop_id = ?1 AND user_id IN (SELECT user_id FROM workshop_people "
+			"WHERE workshop_id = ?1 AND status = 'waitlisted' ORDER BY since, user_id LIMIT ?3)");
 	db_bind_int64(st, 1, workshop_id);
 	db_bind_int64(st, 2, now);
 	/* No limit moves everyone up. */
@@ -630,4 +636,87 @@ int workshop_person_by_row_code(struct db *db, int64_t workshop_id, const char *
 		return err_fail(e, ERR_NOTFOUND, "no row code '%s' in session %lld", row_code ? row_code : "",
 				(long long)workshop_id);
 	return 0;
+}
+
+int workshop_invite_org(struct db *db, int64_t workshop_id, int64_t org_id, int64_t now, int *registered,
+			int *waitlisted, struct err *e)
+{
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int reg = 0, wait = 0;
+	if (users_in_org_subtree(db, org_id, true, &ids, &n, e) < 0)
+		return ERR_INVALID;
+	bool own;
+	int rc = txn_begin(db, &own, e);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		enum workshop_status before, after;
+		if ((rc = workshop_person_status(db, workshop_id, ids[i], &before, e)) < 0)
+			break;
+		if (before == WS_REGISTERED || before == WS_WAITLISTED)
+			continue;
+		if ((rc = place(db, workshop_id, ids[i], true, now, &after, e)) < 0)
+			break;
+		reg += after == WS_REGISTERED;
+		wait += after == WS_WAITLISTED;
+	}
+	free(ids);
+	rc = txn_end(db, own, rc, e);
+	if (registered)
+		*registered = rc == 0 ? reg : 0;
+	if (waitlisted)
+		*waitlisted = rc == 0 ? wait : 0;
+	return rc;
+}
+
+/* "HH:MM" as seconds after midnight; -1 when malformed. */
+static int clock_parse(const char *s, size_t len)
+{
+	if (len != 5 || s[2] != ':')
+		return -1;
+	for (size_t i = 0; i < 5; i++)
+		if (i != 2 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+	return h > 23 || m > 59 ? -1 : h * 3600 + m * 60;
+}
+
+int workshop_day_parts(const char *date, const char *start, const char *end, struct workshop_day *d, struct err *e)
+{
+	int64_t midnight;
+	if (!date || strlen(date) != 10 || date_parse(date, &midnight) < 0)
+		return err_fail(e, ERR_INVALID, "'%s' is not a date (YYYY-MM-DD)", date ? date : "");
+	int a = start ? clock_parse(start, strlen(start)) : -1, b = end ? clock_parse(end, strlen(end)) : -1;
+	if (a < 0)
+		return err_fail(e, ERR_INVALID, "'%s' is not a time (HH:MM)", start ? start : "");
+	if (b < 0)
+		return err_fail(e, ERR_INVALID, "'%s' is not a time (HH:MM)", end ? end : "");
+	if (b <= a)
+		return err_fail(e, ERR_INVALID, "on %s the end %s is not after the start %s", date, end, start);
+	d->starts_at = midnight + a - WORKSHOP_TZ_OFFSET;
+	d->ends_at = midnight + b - WORKSHOP_TZ_OFFSET;
+	return 0;
+}
+
+int workshop_day_parse(const char *s, struct workshop_day *d, struct err *e)
+{
+	/* "YYYY-MM-DD HH:MM-HH:MM": 22 characters. */
+	if (!s || strlen(s) != 22 || (s[10] != ' ' && s[10] != 'T') || s[16] != '-')
+		return err_fail(e, ERR_INVALID, "'%s' is not a day (YYYY-MM-DD HH:MM-HH:MM)", s ? s : "");
+	char date[11], start[6], end[6];
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	memcpy(start, s + 11, 5);
+	start[5] = '\0';
+	memcpy(end, s + 17, 5);
+	end[5] = '\0';
+	return workshop_day_parts(date, start, end, d, e);
+}
+
+void workshop_day_format(const struct workshop_day *d, char *out, size_t outlen)
+{
+	char date[11];
+	int64_t s = d->starts_at + WORKSHOP_TZ_OFFSET, t = d->ends_at + WORKSHOP_TZ_OFFSET;
+	date_ymd(s, date);
+	int a = (int)(((s % 86400) + 86400) % 86400), b = (int)(((t % 86400) + 86400) % 86400);
+	snprintf(out, outlen, "%s %02d:%02d-%02d:%02d", date, a / 3600, a % 3600 / 60, b / 3600, b % 3600 / 60);
 }
