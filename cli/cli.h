@@ -71,5 +71,6 @@ extern const struct cmd_entry cmd_throttle_entry; /* cli/cmd_throttle.c */
 extern const struct cmd_entry cmd_quiz_entry;	  /* cli/cmd_quiz.c */
 extern const struct cmd_entry cmd_db_entry;	  /* cli/cmd_db.c */
 extern const struct cmd_entry cmd_sessions_entry; /* cli/cmd_sessions.c */
+extern const struct cmd_entry cmd_attendance_entry, cmd_sessions_sheet_entry; /* cli/cmd_attendance.c */
 
 #endif

@@ -333,7 +333,7 @@ static const struct cmd_entry sessions_cancel_entry = {
 const struct cmd_entry cmd_sessions_entry = {
     .name = "sessions",
     .alias = "session",
-    .usage = "sessions add|list|show|cancel",
+    .usage = "sessions add|list|show|cancel|sheet",
     .subs = (const struct cmd_entry *const[]){&sessions_add_entry, &sessions_list_entry, &sessions_show_entry,
-					      &sessions_cancel_entry, NULL},
+					      &sessions_cancel_entry, &cmd_sessions_sheet_entry, NULL},
 };

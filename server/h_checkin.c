@@ -87,14 +87,14 @@ static int pick_day(struct req *r, const struct workshop *w)
 	return w->ndays ? w->days[w->ndays - 1].day : 1;
 }
 
-/* "HH:MM, YYYY-MM-DD" in the server's time zone, in the arena. */
+/* "HH:MM, YYYY-MM-DD" in Cambodia's time, in the arena. */
 static const char *when(struct req *r, int64_t t)
 {
 	char date[11], hm[6];
 	checkin_local_date(t, date);
-	time_t tt = (time_t)t;
+	time_t tt = (time_t)(t + WORKSHOP_TZ_OFFSET);
 	struct tm tm;
-	localtime_r(&tt, &tm);
+	gmtime_r(&tt, &tm);
 	strftime(hm, sizeof hm, "%H:%M", &tm);
 	return arena_printf(&r->arena, "%s, %s", hm, date);
 }

@@ -37,9 +37,9 @@ int64_t checkin_margin(struct db *db)
 
 void checkin_local_date(int64_t t, char out[11])
 {
-	time_t tt = (time_t)t;
+	time_t tt = (time_t)(t + WORKSHOP_TZ_OFFSET);
 	struct tm tm;
-	localtime_r(&tt, &tm);
+	gmtime_r(&tt, &tm);
 	if (strftime(out, 11, "%Y-%m-%d", &tm) == 0)
 		snprintf(out, 11, "?");
 }

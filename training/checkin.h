@@ -97,7 +97,7 @@ int checkin_sheet_keyin(struct db *db, int64_t workshop_id, int day, const struc
 
 /*
  * sala attendance import: marks from CSV with the header session_id,username,date,status (date the
- * YYYY-MM-DD of one of the session's days in the server's time zone, status present, absent or excused),
+ * YYYY-MM-DD of one of the session's days in Cambodia's time, status present, absent or excused),
  * recorded with method import. All or nothing: every bad row is added to pr as "NAME:LINE: reason"
  * (unknown session, cancelled session, unknown user, not registered, not a day of the session, bad
  * status, duplicate row) and nothing is recorded. *added gets the number of marks recorded.
@@ -112,7 +112,7 @@ int attendance_import_csv(struct db *db, const char *name, const char *data, siz
 struct workshop;
 int checkin_day_at(const struct workshop *w, int64_t t, int64_t margin);
 
-/* The date of t in the server's time zone as YYYY-MM-DD (the dates sheets and imports use). */
+/* The date of t in Cambodia's time (WORKSHOP_TZ_OFFSET) as YYYY-MM-DD: the dates of sheets and imports. */
 void checkin_local_date(int64_t t, char out[11]);
 
 #endif

@@ -184,9 +184,9 @@ static void vline(cairo_t *cr, double x, double y1, double y2)
 
 static void hm(int64_t t, char out[6])
 {
-	time_t tt = (time_t)t;
+	time_t tt = (time_t)(t + WORKSHOP_TZ_OFFSET);
 	struct tm tm;
-	localtime_r(&tt, &tm);
+	gmtime_r(&tt, &tm);
 	strftime(out, 6, "%H:%M", &tm);
 }
 
