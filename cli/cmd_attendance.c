@@ -95,8 +95,8 @@ const struct cmd_entry cmd_sessions_sheet_entry = {
     .usage = SHEET_USAGE,
     .help = "  A4 PDF for rooms with no connection: one row per registered person with a signature box and the\n"
 	    "  row code to key in afterwards. Without --day, every day of the session, each on its own pages.",
-    .options = (const struct option[]){{"day", required_argument, NULL, 0}, {"output", required_argument, NULL, 'o'},
-				       {0}},
+    .options =
+	(const struct option[]){{"day", required_argument, NULL, 0}, {"output", required_argument, NULL, 'o'}, {0}},
     .lower = 1,
     .upper = 1,
     .exec = cmd_sheet,

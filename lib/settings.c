@@ -30,8 +30,8 @@ static const struct setting_def defs[] = {
     /* docs/monitoring.md: with it, /metrics also answers non-loopback clients sending "Authorization: Bearer TOKEN". */
     {"metrics_token", SETTING_TOKEN, "", "bearer token for /metrics from other hosts (32+ letters, digits, - _)", 0, 0},
     /* training/checkin.h: QR self check-in is open from a day's start less this to its end plus this. */
-    {"checkin_margin_minutes", SETTING_INT, "30", "QR check-in opens this many minutes before a session day and closes this many after",
-     0, 720},
+    {"checkin_margin_minutes", SETTING_INT, "30",
+     "QR check-in opens this many minutes before a session day and closes this many after", 0, 720},
 };
 
 const struct setting_def *settings_table(size_t *n)

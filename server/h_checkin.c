@@ -165,7 +165,10 @@ static int h_sheet_pdf(struct req *r)
 	if (rc < 0) {
 		buf_release(&pdf);
 		r->cause = arena_printf(&r->arena, "sign-in sheet of session %s: %s", r->param[0], e.msg);
-		return resp_error(r, rc == ERR_NOTFOUND ? 404 : http_status_of(rc) == 503 ? 503 : 500,
+		return resp_error(r,
+				  rc == ERR_NOTFOUND	      ? 404
+				  : http_status_of(rc) == 503 ? 503
+							      : 500,
 				  T(r, "The sign-in sheet could not be made. Please try again in a moment."));
 	}
 	rc = resp_send(r, 200, "application/pdf", pdf.data, pdf.len, hdr);
@@ -215,8 +218,7 @@ static const char *const status_labels[] = {"Present", "Absent", "Excused"};
 static const char *const codes_labels[] = {"Row codes of people present", "Row codes of people absent",
 					   "Row codes of people excused"};
 
-static int keyin_page(struct req *r, const struct workshop *w, int day, int status, const char *error,
-		      const char *ok)
+static int keyin_page(struct req *r, const struct workshop *w, int day, int status, const char *error, const char *ok)
 {
 	const struct workshop_day *d = day_of(w, day);
 	struct keyin_page k = {.r = r};
@@ -252,15 +254,17 @@ static int keyin_page(struct req *r, const struct workshop *w, int day, int stat
 		char name[16];
 		snprintf(name, sizeof name, "codes_%s", statuses[s]);
 		const char *typed = req_form(r, name);
-		buf_printf(&b, "<label for=\"f-%s\">%s</label><textarea id=\"f-%s\" name=\"%s\" rows=\"2\" "
-			       "autocapitalize=\"characters\" spellcheck=\"false\">",
+		buf_printf(&b,
+			   "<label for=\"f-%s\">%s</label><textarea id=\"f-%s\" name=\"%s\" rows=\"2\" "
+			   "autocapitalize=\"characters\" spellcheck=\"false\">",
 			   name, T(r, codes_labels[s]), name, name);
 		buf_html(&b, typed && error ? typed : "");
 		buf_puts(&b, "</textarea>");
 	}
 	if (k.n) {
-		buf_printf(&b, "<div class=\"table-scroll\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s"
-			       "</th><th scope=\"col\">%s</th>",
+		buf_printf(&b,
+			   "<div class=\"table-scroll\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s"
+			   "</th><th scope=\"col\">%s</th>",
 			   T(r, "Registered people"), T(r, "Row code"), T(r, "Name"));
 		for (int s = 0; s < 3; s++)
 			buf_printf(&b, "<th scope=\"col\">%s</th>", T(r, status_labels[s]));
@@ -277,8 +281,8 @@ static int keyin_page(struct req *r, const struct workshop *w, int day, int stat
 				bool checked = error ? sent && strcmp(sent, statuses[s]) == 0 : p->mark == s;
 				buf_printf(&b, "<td><input type=\"radio\" name=\"m.");
 				buf_html(&b, p->row_code);
-				buf_printf(&b, "\" value=\"%s\" aria-labelledby=\"p-%zu c-%d\"%s></td>", statuses[s], i, s,
-					   checked ? " checked" : "");
+				buf_printf(&b, "\" value=\"%s\" aria-labelledby=\"p-%zu c-%d\"%s></td>", statuses[s], i,
+					   s, checked ? " checked" : "");
 			}
 			buf_puts(&b, "</tr>");
 		}
@@ -302,8 +306,8 @@ static int h_keyin_get(struct req *r)
 	if (!load_session(r, &w, &status))
 		return status;
 	const char *done = req_query(r, "recorded");
-	const char *ok = done ? arena_printf(&r->arena, T(r, "Recorded %d marks."), (int)req_int(done, 0, 100000, 0))
-			      : NULL;
+	const char *ok =
+	    done ? arena_printf(&r->arena, T(r, "Recorded %d marks."), (int)req_int(done, 0, 100000, 0)) : NULL;
 	status = keyin_page(r, &w, pick_day(r, &w), 200, NULL, ok);
 	workshop_free(&w);
 	return status;
@@ -373,8 +377,8 @@ static int h_keyin_post(struct req *r)
 		buf_release(&unknown);
 		buf_release(&unregistered);
 		buf_release(&twice);
-		return resp_redirect(r, arena_printf(&r->arena, "/sessions/%s/keyin?day=%d&recorded=%d", r->param[0],
-						     day, recorded));
+		return resp_redirect(
+		    r, arena_printf(&r->arena, "/sessions/%s/keyin?day=%d&recorded=%d", r->param[0], day, recorded));
 	}
 	struct buf msg = BUF_INIT;
 	if (rc == ERR_INVALID) {
@@ -397,7 +401,8 @@ static int h_keyin_post(struct req *r)
 		status = 409;
 	} else {
 		r->cause = arena_printf(&r->arena, "keying in session %lld day %d: %s", (long long)w.id, day, e.msg);
-		buf_puts(&msg, T(r, "The marks could not be saved: nothing was recorded. Please try again in a moment."));
+		buf_puts(&msg,
+			 T(r, "The marks could not be saved: nothing was recorded. Please try again in a moment."));
 		status = rc == ERR_UNAVAILABLE ? 503 : 500;
 	}
 	status = keyin_page(r, &w, day, status, arena_strdup(&r->arena, buf_str(&msg)), NULL);
@@ -449,9 +454,10 @@ static int h_code_page(struct req *r)
 			return resp_error(r, 409, T(r, "This session is cancelled: there is nothing to check in to."));
 		r->cause = arena_printf(&r->arena, "check-in code of session %s: %s", r->param[0], e.msg);
 		return resp_error(r, rc == ERR_NOTFOUND ? 404 : 503,
-				  rc == ERR_NOTFOUND ? T(r, "This session has no such day.")
-						     : T(r, "Check-in is not available right now. Please try again in a "
-							    "moment."));
+				  rc == ERR_NOTFOUND
+				      ? T(r, "This session has no such day.")
+				      : T(r, "Check-in is not available right now. Please try again in a "
+					     "moment."));
 	}
 	char *base = cert_base_url(r->db);
 	const char *url = arena_printf(&r->arena, "%s/checkin/%s", base, code);
@@ -507,9 +513,9 @@ static const char *outcome_text(struct req *r, const char *lang, const struct ch
 		return arena_printf(&r->arena, tr(lang, "Check-in for day %d opens at %s. Scan the code again then."),
 				    res->day, when(r, res->opens_at));
 	case CHECKIN_TOO_LATE:
-		return arena_printf(&r->arena,
-				    tr(lang, "Check-in for day %d closed at %s. Ask the trainer to mark your attendance."),
-				    res->day, when(r, res->closes_at));
+		return arena_printf(
+		    &r->arena, tr(lang, "Check-in for day %d closed at %s. Ask the trainer to mark your attendance."),
+		    res->day, when(r, res->closes_at));
 	case CHECKIN_OTHER_DAY:
 		return arena_printf(&r->arena,
 				    tr(lang, "This is the code of day %d, but check-in is open for day %d now. Scan "

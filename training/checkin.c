@@ -232,11 +232,10 @@ static int check(struct db *db, const char *code, int64_t user_id, int64_t now, 
 				    "day's code",
 				    res->day, res->open_day);
 		else if (now < res->opens_at)
-			rc = refuse(res, CHECKIN_TOO_EARLY, ERR_CONFLICT, e,
-				    "check-in for day %d has not opened yet", res->day);
-		else
-			rc = refuse(res, CHECKIN_TOO_LATE, ERR_CONFLICT, e, "check-in for day %d has closed",
+			rc = refuse(res, CHECKIN_TOO_EARLY, ERR_CONFLICT, e, "check-in for day %d has not opened yet",
 				    res->day);
+		else
+			rc = refuse(res, CHECKIN_TOO_LATE, ERR_CONFLICT, e, "check-in for day %d has closed", res->day);
 		if (res->outcome != CHECKIN_OTHER_DAY)
 			res->open_day = 0;
 	}
@@ -257,8 +256,7 @@ static int check(struct db *db, const char *code, int64_t user_id, int64_t now, 
 		return err_fail(e, ERR_UNAVAILABLE, "%s", we.msg);
 	}
 	if (f.present)
-		return refuse(res, CHECKIN_ALREADY, ERR_CONFLICT, e, "you are already checked in for day %d",
-			      res->day);
+		return refuse(res, CHECKIN_ALREADY, ERR_CONFLICT, e, "you are already checked in for day %d", res->day);
 	res->outcome = CHECKIN_OK;
 	return 0;
 }

@@ -75,10 +75,9 @@ static int person_fn(void *ctx, const struct workshop_person *p)
 	if (p->status != WS_REGISTERED)
 		return 0;
 	s->people = xrealloc(s->people, (s->npeople + 1) * sizeof *s->people);
-	s->people[s->npeople++] = (struct person){xstrdup(p->full_name ? p->full_name : ""),
-						  xstrdup(p->full_name_km ? p->full_name_km : ""),
-						  xstrdup(p->position ? p->position : ""),
-						  xstrdup(p->row_code ? p->row_code : ""), p->org_id};
+	s->people[s->npeople++] = (struct person){
+	    xstrdup(p->full_name ? p->full_name : ""), xstrdup(p->full_name_km ? p->full_name_km : ""),
+	    xstrdup(p->position ? p->position : ""), xstrdup(p->row_code ? p->row_code : ""), p->org_id};
 	return 0;
 }
 
@@ -86,9 +85,9 @@ static int org_fn(void *ctx, const struct org_row *o)
 {
 	struct sheet *s = ctx;
 	s->orgs = xrealloc(s->orgs, (s->norgs + 1) * sizeof *s->orgs);
-	s->orgs[s->norgs++] = (struct org_name){o->id, xasprintf("%s%s%s", o->name_km && *o->name_km ? o->name_km : "",
-								 o->name_km && *o->name_km ? " · " : "",
-								 o->name_en ? o->name_en : "")};
+	s->orgs[s->norgs++] =
+	    (struct org_name){o->id, xasprintf("%s%s%s", o->name_km && *o->name_km ? o->name_km : "",
+					       o->name_km && *o->name_km ? " · " : "", o->name_en ? o->name_en : "")};
 	return 0;
 }
 
@@ -124,8 +123,8 @@ static void color_of(cairo_t *cr, int rgb)
  * Draws s with its top at y, x the left edge (or the right edge when right); wider than max_w (0: no
  * limit), the size shrinks to fit, down to a third. Returns the height drawn. A failure sets s->failed.
  */
-static double put(struct sheet *sh, cairo_t *cr, const char *s, double px, bool bold, double x, double y,
-		  double max_w, bool right, int color)
+static double put(struct sheet *sh, cairo_t *cr, const char *s, double px, bool bold, double x, double y, double max_w,
+		  bool right, int color)
 {
 	if (sh->failed || !s || !*s)
 		return 0;
@@ -192,8 +191,8 @@ static void hm(int64_t t, char out[6])
 
 /* The columns: left edges from the margin, the last one ends at the right margin. */
 enum { C_NO, C_CODE, C_NAME, C_POSITION, C_ORG, C_SIGN, NCOLS };
-static const double col_x[NCOLS + 1] = {MARGIN,	      MARGIN + 24,  MARGIN + 76,
-					MARGIN + 246, MARGIN + 336, MARGIN + 436, PAGE_W - MARGIN};
+static const double col_x[NCOLS + 1] = {MARGIN,	      MARGIN + 24,  MARGIN + 76,    MARGIN + 246,
+					MARGIN + 336, MARGIN + 436, PAGE_W - MARGIN};
 static const char *const col_en[NCOLS] = {"No.", "Row code", "Name", "Position", "Org unit", "Signature"};
 static const char *const col_km[NCOLS] = {"ល.រ", "លេខកូដ", "ឈ្មោះ", "មុខតំណែង", "អង្គភាព", "ហត្ថលេខា"};
 
@@ -258,8 +257,8 @@ static void page(struct sheet *s, cairo_t *cr, const struct workshop_day *d, int
 		hline(cr, MARGIN, PAGE_W - MARGIN, y, 0.5, RULE);
 	}
 	if (s->npeople == 0)
-		put(s, cr, "គ្មានអ្នកចុះឈ្មោះ · Nobody is registered for this session yet.", 10, false, MARGIN + 3,
-		    y + 8, 0, false, MUTED);
+		put(s, cr, "គ្មានអ្នកចុះឈ្មោះ · Nobody is registered for this session yet.", 10, false, MARGIN + 3, y + 8,
+		    0, false, MUTED);
 	for (int c = 1; c < NCOLS; c++)
 		vline(cr, col_x[c], top, y);
 
@@ -309,7 +308,8 @@ static int render(struct sheet *s, int day, const char *venue, struct buf *out, 
 	cairo_surface_destroy(surface);
 	if (s->failed || st != CAIRO_STATUS_SUCCESS)
 		return err_set(e, "cannot draw the sign-in sheet: %s",
-			       st != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(st) : "a text could not be laid out");
+			       st != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(st)
+							  : "a text could not be laid out");
 	return 0;
 }
 
