@@ -87,15 +87,21 @@ static int pick_day(struct req *r, const struct workshop *w)
 	return w->ndays ? w->days[w->ndays - 1].day : 1;
 }
 
+/* "HH:MM" in Cambodia's time. */
+static void hm_of(int64_t t, char out[6])
+{
+	time_t tt = (time_t)(t + WORKSHOP_TZ_OFFSET);
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 6, "%H:%M", &tm);
+}
+
 /* "HH:MM, YYYY-MM-DD" in Cambodia's time, in the arena. */
 static const char *when(struct req *r, int64_t t)
 {
 	char date[11], hm[6];
 	checkin_local_date(t, date);
-	time_t tt = (time_t)(t + WORKSHOP_TZ_OFFSET);
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(hm, sizeof hm, "%H:%M", &tm);
+	hm_of(t, hm);
 	return arena_printf(&r->arena, "%s, %s", hm, date);
 }
 
@@ -106,11 +112,10 @@ static void day_line(struct req *r, struct buf *b, const struct workshop *w, con
 	buf_puts(b, "<p class=\"meta\">");
 	buf_html(b, arena_printf(&r->arena, T(r, "Day %d of %d"), d->day, w->ndays));
 	buf_puts(b, " · ");
-	buf_html(b, date);
-	buf_puts(b, " · ");
-	buf_html(b, when(r, d->starts_at));
-	buf_puts(b, " – ");
-	buf_html(b, when(r, d->ends_at));
+	char from[6], to[6];
+	hm_of(d->starts_at, from);
+	hm_of(d->ends_at, to);
+	buf_printf(b, "%s · %s–%s", date, from, to);
 	buf_puts(b, " · ");
 	buf_html(b, T(r, "Session code"));
 	buf_puts(b, " <strong>");
