@@ -83,6 +83,19 @@ def jbody(obj):
     return json.dumps(obj).encode()
 
 
+def checkin_response(srv, c, hj):
+    """POST /api/v1/checkin for the learner (token in hj) with the code of a session day open now."""
+    from test_checkin import add_session, code_of, learner_client, minute
+    import time
+    now = time.time()
+    start, end = minute(now - 60), minute(now + 120)
+    if time.gmtime(start + 7 * 3600).tm_mday != time.gmtime(end + 7 * 3600).tm_mday:
+        start = end - 60
+    wid = add_session(srv, "One-window service", [(start, end)], invite=["learner"])
+    code = code_of(learner_client(srv, "trainer"), wid, 1)
+    return c.request("POST", "/api/v1/checkin", jbody({"code": "http://sala.example" + code}), headers=hj)
+
+
 def real_responses(srv):
     """The responses of the documented requests, by the heading that documents them: (status, object)."""
     got = {}
@@ -122,6 +135,7 @@ def real_responses(srv):
     serial, _ = issue(srv)
     got["GET /api/v1/certificates"] = c.request("GET", "/api/v1/certificates", headers=h)
     got["GET /api/v1/certificates/SERIAL"] = c.request("GET", "/api/v1/certificates/" + serial, headers=h)
+    got["POST /api/v1/checkin"] = checkin_response(srv, c, hj)
     a = srv.client()
     _, ha = login(a, "admin", "demo-Angkor-1")
     got["POST /api/v1/courses/:id/assign (trainers, managers, administrators)"] = a.request(
