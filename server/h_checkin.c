@@ -186,7 +186,7 @@ static int h_sheet_pdf(struct req *r)
 struct keyin_person {
 	int64_t user_id;
 	const char *name, *row_code;
-	int mark; /* -1: none */
+	int mark, method; /* the day's mark and how it was made; mark -1: none */
 };
 
 struct keyin_page {
@@ -205,7 +205,7 @@ static int keyin_person_fn(void *ctx, const struct workshop_person *p)
 	    arena_printf(&k->r->arena, "%s%s%s", name_for(k->r, p->full_name, p->full_name_km),
 			 strcmp(k->r->lang, "km") == 0 || !p->full_name_km || !*p->full_name_km ? "" : " · ",
 			 strcmp(k->r->lang, "km") == 0 || !p->full_name_km ? "" : p->full_name_km),
-	    arena_strdup(&k->r->arena, p->row_code), -1};
+	    arena_strdup(&k->r->arena, p->row_code), -1, -1};
 	return 0;
 }
 
@@ -214,12 +214,13 @@ static int keyin_mark_fn(void *ctx, const struct attendance_mark_row *m)
 	struct keyin_page *k = ctx;
 	for (size_t i = 0; i < k->n; i++)
 		if (k->p[i].user_id == m->user_id)
-			k->p[i].mark = (int)m->status;
+			k->p[i].mark = (int)m->status, k->p[i].method = (int)m->method;
 	return 0;
 }
 
 static const char *const statuses[] = {"present", "absent", "excused"};
 static const char *const status_labels[] = {"Present", "Absent", "Excused"};
+static const char *const method_labels[] = {"by the trainer", "from the sign-in sheet", "QR check-in", "imported"};
 static const char *const codes_labels[] = {"Row codes of people present", "Row codes of people absent",
 					   "Row codes of people excused"};
 
@@ -269,8 +270,8 @@ static int keyin_page(struct req *r, const struct workshop *w, int day, int stat
 	if (k.n) {
 		buf_printf(&b,
 			   "<div class=\"table-scroll\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s"
-			   "</th><th scope=\"col\">%s</th>",
-			   T(r, "Registered people"), T(r, "Row code"), T(r, "Name"));
+			   "</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>",
+			   T(r, "Registered people"), T(r, "Row code"), T(r, "Name"), T(r, "Recorded"));
 		for (int s = 0; s < 3; s++)
 			buf_printf(&b, "<th scope=\"col\">%s</th>", T(r, status_labels[s]));
 		buf_puts(&b, "</tr></thead><tbody>");
@@ -280,10 +281,18 @@ static int keyin_page(struct req *r, const struct workshop *w, int day, int stat
 			buf_html(&b, p->row_code);
 			buf_printf(&b, "</td><th scope=\"row\" id=\"p-%zu\">", i);
 			buf_html(&b, p->name);
-			buf_puts(&b, "</th>");
+			buf_puts(&b, "</th><td>");
+			if (p->mark >= 0 && p->mark < 3 && p->method >= 0 && p->method < 4)
+				buf_html(&b, arena_printf(&r->arena, "%s (%s)", T(r, status_labels[p->mark]),
+							  T(r, method_labels[p->method])));
+			else
+				buf_puts(&b, "–");
+			buf_puts(&b, "</td>");
+			/* Nothing is chosen beforehand: only what the clerk chooses is recorded, so a mark made
+			 * another way (a QR check-in) keeps its method. */
 			const char *sent = req_form(r, arena_printf(&r->arena, "m.%s", p->row_code));
 			for (int s = 0; s < 3; s++) {
-				bool checked = error ? sent && strcmp(sent, statuses[s]) == 0 : p->mark == s;
+				bool checked = error && sent && strcmp(sent, statuses[s]) == 0;
 				buf_printf(&b, "<td><input type=\"radio\" name=\"m.");
 				buf_html(&b, p->row_code);
 				buf_printf(&b, "\" value=\"%s\" aria-labelledby=\"p-%zu c-%d\"%s></td>", statuses[s], i,
@@ -324,7 +333,8 @@ static int codes_add(struct req *r, const char *text, enum attendance_status s, 
 	if (!text)
 		return 0;
 	char *copy = arena_strdup(&r->arena, text);
-	for (char *tok = strtok(copy, " ,;\t\r\n"); tok; tok = strtok(NULL, " ,;\t\r\n")) {
+	char *save = NULL;
+	for (char *tok = strtok_r(copy, " ,;\t\r\n", &save); tok; tok = strtok_r(NULL, " ,;\t\r\n", &save)) {
 		if (*n >= KEYIN_MAX_MARKS)
 			return -1;
 		m[(*n)++] = (struct sheet_mark){tok, s};

@@ -8,6 +8,7 @@
 
 static const struct msg checkin_msgs[] = {
     {"Absent", "អវត្តមាន"},
+    {"by the trainer", "ដោយគ្រូបង្គោល"},
     {"Check in", "ចុះវត្តមាន"},
     {"Check me in", "ចុះវត្តមានខ្ញុំ"},
     {"Check-in code", "កូដចុះវត្តមាន"},
@@ -25,6 +26,8 @@ static const struct msg checkin_msgs[] = {
     {"Days", "ថ្ងៃ"},
     {"Download the sign-in sheet (PDF)", "ទាញយកបញ្ជីវត្តមានសម្រាប់ចុះហត្ថលេខា (PDF)"},
     {"Excused", "មានច្បាប់"},
+    {"from the sign-in sheet", "ពីបញ្ជីវត្តមាន"},
+    {"imported", "បាននាំចូល"},
     {"Give at most %d marks at once.", "សូមផ្ដល់ការកត់ត្រាយ៉ាងច្រើន %d ក្នុងមួយលើក។"},
     {"Given twice with different marks: %s.", "បានផ្ដល់ពីរដងដោយការកត់ត្រាខុសគ្នា៖ %s។"},
     {"Key in the sign-in sheet", "បញ្ចូលបញ្ជីវត្តមានដែលបានចុះហត្ថលេខា"},
@@ -34,9 +37,11 @@ static const struct msg checkin_msgs[] = {
     {"Nothing was recorded.", "គ្មានអ្វីត្រូវបានកត់ត្រាទេ។"},
     {"Or open this address:", "ឬបើកអាសយដ្ឋាននេះ៖"},
     {"Present", "មានវត្តមាន"},
+    {"QR check-in", "ចុះវត្តមានដោយ QR"},
     {"QR code for check-in to day %d", "កូដ QR សម្រាប់ចុះវត្តមានថ្ងៃទី %d"},
     {"Record the marks", "កត់ត្រាវត្តមាន"},
     {"Recorded %d marks.", "បានកត់ត្រាវត្តមាន %d។"},
+    {"Recorded", "បានកត់ត្រា"},
     {"Registered people", "អ្នកបានចុះឈ្មោះ"},
     {"Row code", "លេខកូដជួរ"},
     {"Row codes of people absent", "លេខកូដជួររបស់អ្នកអវត្តមាន"},

@@ -578,18 +578,6 @@ static int import_row_fn(char **f, size_t n, int line, void *ctx)
 			ok = false;
 		}
 	}
-	if (ok) {
-		for (size_t i = 0; i < im->nrows; i++) {
-			const struct import_row *o = &im->rows[i];
-			if (o->workshop_id == r.workshop_id && o->user_id == r.user_id && o->day == r.day) {
-				problem_add(im->pr, im->name, line,
-					    "duplicate row: '%s' on %s for session %s is also on line %d", uname, date,
-					    sid, o->line);
-				ok = false;
-				break;
-			}
-		}
-	}
 	if (!ok) {
 		im->bad++;
 		return 0;
@@ -600,6 +588,57 @@ static int import_row_fn(char **f, size_t n, int line, void *ctx)
 	}
 	im->rows[im->nrows++] = r;
 	return 0;
+}
+
+static int row_key_cmp(const void *a, const void *b)
+{
+	const struct import_row *x = a, *y = b;
+	if (x->workshop_id != y->workshop_id)
+		return x->workshop_id < y->workshop_id ? -1 : 1;
+	if (x->user_id != y->user_id)
+		return x->user_id < y->user_id ? -1 : 1;
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	return x->line - y->line;
+}
+
+struct dup {
+	int line, first;
+};
+
+static int dup_cmp(const void *a, const void *b)
+{
+	return ((const struct dup *)a)->line - ((const struct dup *)b)->line;
+}
+
+/*
+ * Rows that repeat an earlier row's session, person and day, reported in line order with the line they
+ * repeat: sorted once, so a file of many rows is checked in n log n.
+ */
+static void import_duplicates(struct import *im)
+{
+	if (im->nrows < 2)
+		return;
+	struct import_row *v = xmalloc(im->nrows * sizeof *v);
+	memcpy(v, im->rows, im->nrows * sizeof *v);
+	qsort(v, im->nrows, sizeof *v, row_key_cmp);
+	struct dup *d = xmalloc(im->nrows * sizeof *d);
+	size_t nd = 0;
+	for (size_t i = 1, first = 0; i < im->nrows; i++) {
+		if (v[i].workshop_id != v[first].workshop_id || v[i].user_id != v[first].user_id ||
+		    v[i].day != v[first].day) {
+			first = i; /* another session, person or day */
+			continue;
+		}
+		d[nd++] = (struct dup){v[i].line, v[first].line};
+	}
+	qsort(d, nd, sizeof *d, dup_cmp);
+	for (size_t i = 0; i < nd; i++)
+		problem_add(im->pr, im->name, d[i].line, "duplicate row: the same session, user and date as line %d",
+			    d[i].first);
+	im->bad += (int)nd;
+	free(d);
+	free(v);
 }
 
 int attendance_import_csv(struct db *db, const char *name, const char *data, size_t len, struct problems *pr,
@@ -614,6 +653,7 @@ int attendance_import_csv(struct db *db, const char *name, const char *data, siz
 		rc = err_fail(e, ERR_UNAVAILABLE, "%s: %s: nothing imported", name, im.e.msg);
 		goto out;
 	}
+	import_duplicates(&im);
 	if (!im.header_seen) {
 		rc = err_fail(e, ERR_INVALID, "%s:1: empty file: expected the header session_id,username,date,status",
 			      name);

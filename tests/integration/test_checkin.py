@@ -322,6 +322,9 @@ def test_sheet_keyed_in_by_row_code_all_or_nothing():
                        (uid(srv, "malis"), 2): ("excused", "sheet", t)}, got
         r = trainer.get(r.header("Location"))
         assert r.status == 200 and "Recorded 3 marks." in r.text
+        # The marks are shown as recorded, and nothing is chosen beforehand (a resubmit records nothing new).
+        assert "Present (from the sign-in sheet)" in r.text and "Excused (from the sign-in sheet)" in r.text
+        assert " checked>" not in r.text
         # Scope: the learner and the out-of-scope manager cannot key in.
         assert learner_client(srv, "learner").post("/sessions/%d/keyin" % wid,
                                                    {"day": "1", "codes_present": codes["learner"]}).status == 403
@@ -360,7 +363,7 @@ def test_attendance_import_all_or_nothing_with_every_bad_line():
                           (5, "'admin' is not registered for session %d" % wid),
                           (6, "2001-01-01 is not a day of session %d" % wid),
                           (7, "status 'late' is not present, absent or excused"),
-                          (8, "duplicate row")):
+                          (8, "duplicate row: the same session, user and date as line 2")):
             assert "%s:%d: %s" % (bad, line, why) in p.stderr, (line, p.stderr)
         assert "%s:2:" % bad not in p.stderr and "6 bad rows: nothing imported" in p.stderr
         assert marks(srv, wid) == []
