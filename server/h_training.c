@@ -27,7 +27,7 @@
 #include "training/workshops.h"
 
 #define ORGANISERS (ROLE_TRAINER | ROLE_MANAGER | ROLE_ADMIN)
-#define FORM_DAYS 5 /* day rows on the new-session form */
+#define FORM_DAYS 5    /* day rows on the new-session form */
 #define INVITE_MAX 500 /* usernames in one invite */
 
 /* ---------- scope ---------- */
@@ -309,18 +309,17 @@ static int new_form(struct req *r, const struct form_errs *fe)
 		snprintf(label, sizeof label, T(r, "Day %d: date"), i);
 		field_input_e(&b, fe, arena_strdup(&r->arena, n), label, "date", fv(r, n, ""), i == 1, "off");
 		snprintf(label, sizeof label, T(r, "Day %d: starts at"), i);
-		field_input_e(&b, fe, arena_strdup(&r->arena, s), label, "time", fv(r, s, i == 1 ? "08:00" : ""), i == 1,
-			      "off");
+		field_input_e(&b, fe, arena_strdup(&r->arena, s), label, "time", fv(r, s, i == 1 ? "08:00" : ""),
+			      i == 1, "off");
 		snprintf(label, sizeof label, T(r, "Day %d: ends at"), i);
-		field_input_e(&b, fe, arena_strdup(&r->arena, t), label, "time", fv(r, t, i == 1 ? "16:00" : ""), i == 1,
-			      "off");
+		field_input_e(&b, fe, arena_strdup(&r->arena, t), label, "time", fv(r, t, i == 1 ? "16:00" : ""),
+			      i == 1, "off");
 	}
 	buf_puts(&b, "</fieldset>");
 	const char *trainer_def = (r->user->roles & ROLE_TRAINER) ? r->user->username : "";
 	field_textarea_e(&b, fe, "trainers", T(r, "Trainers (usernames, one per line)"), fv(r, "trainers", trainer_def),
 			 false, 3, 4000);
-	field_input_e(&b, fe, "capacity", T(r, "Places (0: no limit)"), "number", fv(r, "capacity", "30"), true,
-		      "off");
+	field_input_e(&b, fe, "capacity", T(r, "Places (0: no limit)"), "number", fv(r, "capacity", "30"), true, "off");
 	static const char *langs[] = {"km", "ខ្មែរ", "en", "English", NULL};
 	field_select_e(&b, fe, "language", T(r, "Language"), fv(r, "language", "km"), langs);
 	field_textarea_e(&b, fe, "invite", T(r, "Invite: usernames, one per line (optional)"), fv(r, "invite", ""),
@@ -398,7 +397,8 @@ static int invite_people(struct req *r, const struct workshop *w, const char *li
 	if (org_code && *org_code) {
 		int64_t oid = org_id(r->db, org_code);
 		if (oid <= 0 || !learn_may_assign(r->db, r->user->roles, r->user->org_id, oid)) {
-			buf_printf(&res->problems, "%s: %s\n", T(r, "No such org unit in the units you manage"), org_code);
+			buf_printf(&res->problems, "%s: %s\n", T(r, "No such org unit in the units you manage"),
+				   org_code);
 			res->refused++;
 		} else {
 			int reg = 0, wait = 0;
@@ -990,7 +990,8 @@ static int day_page(struct req *r, const struct workshop *w, const struct worksh
 			   T(r, "Marks everyone shown who has no mark yet as present."));
 	}
 	if (s.n == 0)
-		buf_printf(&b, "<p>%s</p>", q && *q ? T(r, "Nobody matches your search.") : T(r, "Nobody is registered."));
+		buf_printf(&b, "<p>%s</p>",
+			   q && *q ? T(r, "Nobody matches your search.") : T(r, "Nobody is registered."));
 	else if (!w->cancelled_at) {
 		form_begin(r, &b, buf_str(&act));
 		if (q && *q) {
@@ -1012,11 +1013,12 @@ static int day_page(struct req *r, const struct workshop *w, const struct worksh
 			buf_puts(&b, ")</span></legend>");
 			for (int k = 0; k < 3; k++) {
 				const char *v = attendance_status_name(kinds[k]);
-				buf_printf(&b,
-					   "<label class=\"choice\"><input type=\"radio\" name=\"m%lld\" value=\"%s\"%s> "
-					   "%s</label>",
-					   (long long)p->user_id, v,
-					   p->marked && p->mark.status == kinds[k] ? " checked" : "", words[k]);
+				buf_printf(
+				    &b,
+				    "<label class=\"choice\"><input type=\"radio\" name=\"m%lld\" value=\"%s\"%s> "
+				    "%s</label>",
+				    (long long)p->user_id, v, p->marked && p->mark.status == kinds[k] ? " checked" : "",
+				    words[k]);
 			}
 			if (p->marked) {
 				buf_puts(&b, "<p class=\"meta\">");
@@ -1113,7 +1115,8 @@ static int h_mark(struct req *r)
 	if (rc == ERR_CONFLICT)
 		rc = day_page(r, &w, d, 409, T(r, "This session is cancelled."));
 	else if (rc < 0)
-		rc = rc == ERR_INVALID ? day_page(r, &w, d, 400, T(r, e.msg)) : resp_error(r, http_status_of(rc), e.msg);
+		rc =
+		    rc == ERR_INVALID ? day_page(r, &w, d, 400, T(r, e.msg)) : resp_error(r, http_status_of(rc), e.msg);
 	workshop_free(&w);
 	if (rc)
 		return rc;
@@ -1375,7 +1378,8 @@ static int h_api_mark(struct req *r)
 	static const char *const keys[] = {"present", "absent", "excused"};
 	for (int k = 0; k < 3; k++)
 		if (json_get_strings(body, keys[k], &r->arena, &lists[k], &counts[k], &e) < 0) {
-			status = resp_error(r, 400, arena_printf(&r->arena, "'%s' must be an array of usernames", keys[k]));
+			status =
+			    resp_error(r, 400, arena_printf(&r->arena, "'%s' must be an array of usernames", keys[k]));
 			goto out;
 		}
 	const char *allv = json_get_scalar(body, "all_present", &r->arena);
@@ -1396,8 +1400,8 @@ static int h_api_mark(struct req *r)
 	rc = 0;
 	for (size_t i = 0; all && rc == 0 && i < s.n; i++)
 		if (!s.v[i].marked) {
-			rc = attendance_mark(r->db, w.id, s.v[i].user_id, d->day, ATT_PRESENT, ATT_BY_TRAINER, r->user->id,
-					     now, &e);
+			rc = attendance_mark(r->db, w.id, s.v[i].user_id, d->day, ATT_PRESENT, ATT_BY_TRAINER,
+					     r->user->id, now, &e);
 			n += rc == 0;
 		}
 	for (int k = 0; k < 3 && rc == 0; k++)
