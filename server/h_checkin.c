@@ -2,8 +2,8 @@
  * Attendance without the trainer's marking page: the sign-in sheet (PDF) and the page where a clerk keys
  * it in by row code, the QR code a trainer shows or prints for a session day, and the learner's self
  * check-in (page and POST /api/v1/checkin). One domain call per handler (training/checkin.h,
- * training/sheet.h); scope as for the session pages: an admin, the session's trainers and creator, a
- * manager whose units hold the venue.
+ * training/sheet.h); scope as for the session pages: the session's trainers, and administrators, managers
+ * and trainers whose units hold the venue.
  */
 #include <qrencode.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 
 #include "accounts/orgs.h"
 #include "certificates/cert.h"
+#include "courses/learn.h"
 #include "lib/i18n.h"
 #include "lib/json.h"
 #include "lib/util.h"
@@ -27,17 +28,13 @@
 /* Most row codes one key-in form may carry (a sheet of a large workshop, with room to spare). */
 #define KEYIN_MAX_MARKS 2000
 
+/* The session pages' rule (server/h_training.c): its trainers, and whoever may assign courses at the venue. */
 static bool in_scope(struct req *r, const struct workshop *w)
 {
-	const struct user *u = r->user;
-	if (u->roles & ROLE_ADMIN)
-		return true;
-	if (w->created_by == u->id)
-		return true;
 	for (size_t i = 0; i < w->ntrainers; i++)
-		if (w->trainers[i] == u->id)
+		if (w->trainers[i] == r->user->id)
 			return true;
-	return (u->roles & ROLE_MANAGER) && org_within(r->db, u->org_id, w->org_id);
+	return learn_may_assign(r->db, r->user->roles, r->user->org_id, w->org_id);
 }
 
 /* Loads the session of the path for a trainer or manager in scope; false with the answer sent in *status. */
@@ -139,6 +136,18 @@ static void day_links(struct req *r, struct buf *b, const struct workshop *w, in
 				   arena_printf(&r->arena, T(r, "Day %d"), d));
 	}
 	buf_puts(b, "</p></nav>");
+}
+
+void checkin_session_links(struct req *r, struct buf *b, const struct workshop *w)
+{
+	if (w->cancelled_at || !w->ndays)
+		return;
+	buf_printf(b, "<ul class=\"checkin-links\"><li><a href=\"/sessions/%lld/sheet.pdf\">%s</a></li>",
+		   (long long)w->id, T(r, "Sign-in sheets (PDF)"));
+	buf_printf(b, "<li><a href=\"/sessions/%lld/keyin\">%s</a></li>", (long long)w->id,
+		   T(r, "Key in the sign-in sheet"));
+	buf_printf(b, "<li><a href=\"/sessions/%lld/checkin-code\">%s</a></li></ul>", (long long)w->id,
+		   T(r, "Check-in code (QR)"));
 }
 
 /* ---- the sign-in sheet -------------------------------------------------------------------------- */

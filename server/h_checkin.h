@@ -9,6 +9,10 @@
 
 extern const struct route checkin_routes[];
 
+struct workshop;
+/* Links to a session's sign-in sheets, their key-in page and its check-in code, for the session page. */
+void checkin_session_links(struct req *r, struct buf *b, const struct workshop *w);
+
 /* Registers the check-in pages' message table (Khmer drafts). */
 void checkin_messages_register(void);
 

@@ -7,6 +7,7 @@
 #include "server/h_learn.h"
 #include "server/h_quiz.h"
 #include "server/h_reports.h"
+#include "server/h_training.h"
 #include "server/packages.h"
 #include "server/server.h"
 
@@ -22,5 +23,6 @@ void server_area_messages_register(void)
 	http_messages_register();
 	api_messages_register();
 	forms_messages_register();
+	training_messages_register();
 	checkin_messages_register();
 }

@@ -12,6 +12,7 @@ static const struct msg checkin_msgs[] = {
     {"Check in", "ចុះវត្តមាន"},
     {"Check me in", "ចុះវត្តមានខ្ញុំ"},
     {"Check-in code", "កូដចុះវត្តមាន"},
+    {"Check-in code (QR)", "កូដចុះវត្តមាន (QR)"},
     {"Check-in for day %d closed at %s. Ask the trainer to mark your attendance.",
      "ការចុះវត្តមានសម្រាប់ថ្ងៃទី %d បានបិទនៅម៉ោង %s។ សូមស្នើឱ្យគ្រូបង្គោលកត់ត្រាវត្តមានរបស់អ្នក។"},
     {"Check-in for day %d opens at %s. Scan the code again then.",
@@ -48,6 +49,7 @@ static const struct msg checkin_msgs[] = {
     {"Row codes of people excused", "លេខកូដជួររបស់អ្នកមានច្បាប់"},
     {"Row codes of people present", "លេខកូដជួររបស់អ្នកមានវត្តមាន"},
     {"Session code", "លេខកូដវគ្គ"},
+    {"Sign-in sheets (PDF)", "បញ្ជីវត្តមានសម្រាប់ចុះហត្ថលេខា (PDF)"},
     {"Show this code on a screen or print this page. Each registered person scans it with their phone, logs in "
      "if asked, and is marked present.",
      "បង្ហាញកូដនេះលើអេក្រង់ ឬបោះពុម្ពទំព័រនេះ។ អ្នកដែលបានចុះឈ្មោះម្នាក់ៗស្កេនវាដោយទូរស័ព្ទរបស់ខ្លួន "

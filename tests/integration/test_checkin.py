@@ -268,6 +268,9 @@ def test_sign_in_sheet_pdf_lists_every_registered_name():
             assert "E-filing for districts" in text and "Day %d of 2" % day in text
             code = one(srv, "SELECT code FROM workshops WHERE id = ?", wid)
             assert code in text and "Page 1 of 1" in text
+        page = trainer.get("/sessions/%d" % wid).text
+        for link in ("sheet.pdf", "keyin", "checkin-code"):
+            assert 'href="/sessions/%d/%s"' % (wid, link) in page, link
         r = trainer.get("/sessions/%d/sheet.pdf?day=5" % wid)
         assert r.status == 404
         p = sala("sessions", "sheet", str(wid), "-o", os.path.join(tmp, "nope", "x.pdf"), db=srv.db, env=srv.env)
