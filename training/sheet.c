@@ -57,7 +57,8 @@ struct person {
 
 struct org_name {
 	int64_t id;
-	char *name;
+	char *name;		 /* "Khmer · English", for the venue line */
+	char *name_km, *name_en; /* for the rows, one line each */
 };
 
 struct sheet {
@@ -85,18 +86,20 @@ static int org_fn(void *ctx, const struct org_row *o)
 {
 	struct sheet *s = ctx;
 	s->orgs = xrealloc(s->orgs, (s->norgs + 1) * sizeof *s->orgs);
-	s->orgs[s->norgs++] =
-	    (struct org_name){o->id, xasprintf("%s%s%s", o->name_km && *o->name_km ? o->name_km : "",
-					       o->name_km && *o->name_km ? " · " : "", o->name_en ? o->name_en : "")};
+	bool km = o->name_km && *o->name_km;
+	s->orgs[s->norgs++] = (struct org_name){
+	    o->id, xasprintf("%s%s%s", km ? o->name_km : "", km ? " · " : "", o->name_en ? o->name_en : ""),
+	    xstrdup(km ? o->name_km : ""), xstrdup(o->name_en ? o->name_en : "")};
 	return 0;
 }
 
-static const char *org_name(const struct sheet *s, int64_t id)
+static const struct org_name *org_of(const struct sheet *s, int64_t id)
 {
+	static const struct org_name none = {0, "", "", ""};
 	for (size_t i = 0; i < s->norgs; i++)
 		if (s->orgs[i].id == id)
-			return s->orgs[i].name;
-	return "";
+			return &s->orgs[i];
+	return &none;
 }
 
 static void sheet_free(struct sheet *s)
@@ -108,8 +111,11 @@ static void sheet_free(struct sheet *s)
 		free(s->people[i].row_code);
 	}
 	free(s->people);
-	for (size_t i = 0; i < s->norgs; i++)
+	for (size_t i = 0; i < s->norgs; i++) {
 		free(s->orgs[i].name);
+		free(s->orgs[i].name_km);
+		free(s->orgs[i].name_en);
+	}
 	free(s->orgs);
 	workshop_free(&s->w);
 }
@@ -251,8 +257,10 @@ static void page(struct sheet *s, cairo_t *cr, const struct workshop_day *d, int
 		}
 		put(s, cr, p->position, 8, false, col_x[C_POSITION] + 3, y + 6, col_x[C_ORG] - col_x[C_POSITION] - 6,
 		    false, INK);
-		put(s, cr, org_name(s, p->org_id), 8, false, col_x[C_ORG] + 3, y + 6, col_x[C_SIGN] - col_x[C_ORG] - 6,
-		    false, INK);
+		const struct org_name *o = org_of(s, p->org_id);
+		double ow = col_x[C_SIGN] - col_x[C_ORG] - 6;
+		put(s, cr, o->name_km, 8, false, col_x[C_ORG] + 3, y + 3, ow, false, INK);
+		put(s, cr, o->name_en, 8, false, col_x[C_ORG] + 3, y + 19, ow, false, INK);
 		y += ROW_H;
 		hline(cr, MARGIN, PAGE_W - MARGIN, y, 0.5, RULE);
 	}
@@ -345,7 +353,7 @@ int workshop_sheet_pdf(struct db *db, int64_t workshop_id, int day, struct buf *
 	size_t start = out->len;
 	pthread_once(&once, fonts_init);
 	pthread_mutex_lock(&sheet_lock);
-	rc = render(&s, day, org_name(&s, s.w.org_id), out, e);
+	rc = render(&s, day, org_of(&s, s.w.org_id)->name, out, e);
 	pthread_mutex_unlock(&sheet_lock);
 	if (rc < 0)
 		out->len = start;
