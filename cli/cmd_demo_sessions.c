@@ -149,7 +149,7 @@ int demo_sessions(struct db *db, struct demo_person *people, size_t n, const cha
 		size_t count = end - at, k = (count + DEMO_LEARNERS_PER_SESSION / 2) / DEMO_LEARNERS_PER_SESSION;
 		if (k == 0 && count >= 8)
 			k = 1;
-		if (k == 1 && count >= 16)
+		if (k < 3 && count >= 16)
 			k = 3; /* two past and one upcoming */
 		for (size_t j = 0; j < k && rc == 0; j++) {
 			/* People: a run of the province's learners, a little more than the places. */
