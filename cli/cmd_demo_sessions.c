@@ -21,7 +21,7 @@
 
 static const char *const titles[] = {
     "One-window service workshop",     "Digital filing for commune clerks", "Data protection in daily work",
-    "Citizen feedback and complaints", "Commune budget planning",	     "Using the e-filing system",
+    "Citizen feedback and complaints", "Commune budget planning",	    "Using the e-filing system",
 };
 
 /* xorshift64*, seeded: every demo database has the same sessions. */
@@ -149,7 +149,7 @@ int demo_sessions(struct db *db, struct demo_person *people, size_t n, const cha
 		size_t count = end - at, k = (count + DEMO_LEARNERS_PER_SESSION / 2) / DEMO_LEARNERS_PER_SESSION;
 		if (k == 0 && count >= 8)
 			k = 1;
-		if (k == 1 && count >= 16)
+		if (k < 3 && count >= 16)
 			k = 3; /* two past and one upcoming */
 		for (size_t j = 0; j < k && rc == 0; j++) {
 			/* People: a run of the province's learners, a little more than the places. */
@@ -157,15 +157,16 @@ int demo_sessions(struct db *db, struct demo_person *people, size_t n, const cha
 			size_t from = at + (size_t)below(&seed, (int64_t)(count > size ? count - size : 1));
 			if (from + size > end)
 				size = end - from;
-			const char *course = ncourses && below(&seed, 3) ? courses[below(&seed, (int64_t)ncourses)] : NULL;
+			const char *course =
+			    ncourses && below(&seed, 3) ? courses[below(&seed, (int64_t)ncourses)] : NULL;
 			bool past = j % 3 != 2; /* two past for one upcoming */
 			int64_t extra = 0;
 			if (!past && learner && people[at].province == learner_province) {
 				extra = learner; /* once: the demo learner sees it on My learning */
 				learner = 0;
 			}
-			rc = demo_session(db, &seed, people[at].province, course, trainer, extra, people + from, size, now,
-					  past, marks, e);
+			rc = demo_session(db, &seed, people[at].province, course, trainer, extra, people + from, size,
+					  now, past, marks, e);
 			*sessions += rc == 0;
 		}
 		at = end;

@@ -54,7 +54,8 @@ static bool load_session(struct req *r, struct workshop *w, int *status)
 	}
 	if (!in_scope(r, w)) {
 		workshop_free(w);
-		*status = resp_error(r, 403, T(r, "This session is outside the units you manage."));
+		/* As the session pages: a session outside one's scope is answered as if it did not exist. */
+		*status = resp_error(r, 404, T(r, "No such session."));
 		return false;
 	}
 	return true;

@@ -69,7 +69,6 @@ static const struct msg checkin_msgs[] = {
     {"This session has no such day.", "វគ្គនេះគ្មានថ្ងៃនេះទេ។"},
     {"This session is cancelled: nothing was recorded.", "វគ្គនេះត្រូវបានលុបចោល៖ គ្មានអ្វីត្រូវបានកត់ត្រាទេ។"},
     {"This session is cancelled: there is nothing to check in to.", "វគ្គនេះត្រូវបានលុបចោល៖ គ្មានអ្វីសម្រាប់ចុះវត្តមានទេ។"},
-    {"This session is outside the units you manage.", "វគ្គនេះនៅក្រៅអង្គភាពដែលអ្នកគ្រប់គ្រង។"},
     {"This session no longer exists.", "វគ្គនេះលែងមានទៀតហើយ។"},
     {"Type at least one row code or choose a mark.", "សូមវាយលេខកូដជួរយ៉ាងហោចណាស់មួយ ឬជ្រើសរើសការកត់ត្រា។"},
     {"Type the row codes from the sheet, separated by spaces or commas, or choose a mark for each person below. "

@@ -99,6 +99,15 @@ static const struct msg training_msgs[] = {
     {"from the sign-in sheet", "ពីសន្លឹកចុះហត្ថលេខា"},
     {"imported", "បាននាំចូល"},
     {"the command line", "បន្ទាត់បញ្ជា"},
+    /* The JSON API's errors (server/h_training.c), in the language of resp_error_lang(). */
+    {"no such session", "គ្មានវគ្គនេះទេ"},
+    {"this session no longer takes registrations", "វគ្គនេះលែងទទួលការចុះឈ្មោះហើយ"},
+    {"you have no place in this session", "អ្នកមិនមានកន្លែងក្នុងវគ្គនេះទេ"},
+    {"you may mark attendance only at the sessions of the units you manage",
+     "អ្នកអាចកត់ត្រាវត្តមានបានតែនៅវគ្គនៃអង្គភាពដែលអ្នកគ្រប់គ្រងប៉ុណ្ណោះ"},
+    {"this session has no such day", "វគ្គនេះគ្មានថ្ងៃនេះទេ"},
+    {"this session is cancelled", "វគ្គនេះត្រូវបានលុបចោល"},
+    {"the sessions cannot be read now; try again", "មិនអាចអានវគ្គបានទេឥឡូវនេះ សូមព្យាយាមម្ដងទៀត"},
 };
 
 void training_messages_register(void)

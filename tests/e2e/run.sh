@@ -1,8 +1,9 @@
 #!/bin/sh
 # Browser tests: the learner's journey (journey.mjs), then accessibility across every role (a11y.mjs,
 # which uses the certificate the journey earns), then essay grading (essay.mjs, on the course of
-# tests/data/essay-course and a trainer of Siem Reap province made here), then QR self check-in (checkin.mjs,
-# on a session open now made here). Debian's Chromium driven by
+# tests/data/essay-course and a trainer of Siem Reap province made here), then face-to-face sessions
+# (training.mjs: that trainer creates a session and marks attendance on a phone), then QR self check-in
+# (checkin.mjs, on a session open now made here). Debian's Chromium driven by
 # playwright-core, checked with axe-core. Starts its own server on a fresh demo database and stops it.
 # Last line: "N passed, N failed" (every script together).
 set -u
@@ -54,7 +55,7 @@ fi
 rc=0
 p=0
 f=0
-for t in journey.mjs a11y.mjs essay.mjs checkin.mjs; do
+for t in journey.mjs a11y.mjs essay.mjs training.mjs checkin.mjs; do
 	SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" PROFILE_DIR="$dir/profile" CHECKIN_SESSION="$checkin_session" \
 		timeout 900 node "$t" >"$dir/$t.out" 2>&1 || rc=1
 	sed '$d' "$dir/$t.out"
