@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "accounts/orgs.h"
@@ -48,6 +49,22 @@ static void fonts_init(void)
 	if (dir && *dir)
 		FcConfigAppFontAddDir(NULL, (const FcChar8 *)dir);
 	font_map = pango_cairo_font_map_new();
+}
+
+/*
+ * Pango, GLib and fontconfig do not survive running out of memory (GLib aborts), so, as for certificates
+ * (certificates/render.c), a sheet is only drawn when this much address space can be reserved: a process
+ * short of memory gets an error instead of dying in a library.
+ */
+#define SHEET_HEADROOM (256L << 20)
+
+static bool memory_headroom(void)
+{
+	void *p = mmap(NULL, (size_t)SHEET_HEADROOM, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	munmap(p, (size_t)SHEET_HEADROOM);
+	return true;
 }
 
 struct person {
@@ -348,6 +365,10 @@ int workshop_sheet_pdf(struct db *db, int64_t workshop_id, int day, struct buf *
 	free(ids);
 	if (rc < 0) {
 		rc = err_fail(e, ERR_UNAVAILABLE, "%s", le.msg);
+		goto out;
+	}
+	if (!memory_headroom()) {
+		rc = err_set(e, "not enough memory to draw the sign-in sheet");
 		goto out;
 	}
 	size_t start = out->len;
