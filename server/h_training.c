@@ -29,6 +29,7 @@
 #define ORGANISERS (ROLE_TRAINER | ROLE_MANAGER | ROLE_ADMIN)
 #define FORM_DAYS 5    /* day rows on the new-session form */
 #define INVITE_MAX 500 /* usernames in one invite */
+#define LIST_MAX 50    /* sessions in one section of the list */
 
 /* ---------- scope ---------- */
 
@@ -166,6 +167,7 @@ struct card_list {
 	int n;
 	bool skip_mine; /* leave out sessions the user has a place in */
 	bool mine;	/* show the user's place */
+	bool more;	/* stopped at LIST_MAX */
 };
 
 static int card_one(void *ctx, const struct workshop *w)
@@ -177,6 +179,10 @@ static int card_one(void *ctx, const struct workshop *w)
 		return -1;
 	if (c->skip_mine && (s == WS_REGISTERED || s == WS_WAITLISTED))
 		return 0;
+	if (c->n == LIST_MAX) {
+		c->more = true;
+		return 1; /* enough for one page */
+	}
 	if (!c->n++)
 		buf_puts(c->b, "<ul class=\"cards\">");
 	session_card(c->r, c->b, w, c->mine ? s : WS_NONE);
@@ -187,13 +193,18 @@ static int card_section(struct req *r, struct buf *b, const char *heading, const
 			bool skip_mine, bool mine, const char *none)
 {
 	buf_printf(b, "<h2>%s</h2>", heading);
-	struct card_list c = {r, b, 0, skip_mine, mine};
+	struct card_list c = {r, b, 0, skip_mine, mine, false};
 	struct err e = {""};
 	if (workshop_list(r->db, f, card_one, &c, &e) < 0)
 		return -1;
 	if (c.n)
 		buf_puts(b, "</ul>");
-	else
+	if (c.more) {
+		buf_puts(b, "<p class=\"meta\">");
+		buf_printf(b, T(r, "The first %d sessions, soonest first."), LIST_MAX);
+		buf_puts(b, "</p>");
+	}
+	if (!c.n)
 		buf_printf(b, "<p>%s</p>", none);
 	return 0;
 }
