@@ -91,11 +91,12 @@ struct org_label {
 static int see_org_label(void *ctx, const struct org_row *o)
 {
 	struct org_label *l = ctx;
-	l->text = arena_strdup(&l->r->arena, name_for(l->r, o->name_en, o->name_km));
+	bool km = strcmp(l->r->lang, "km") == 0 && o->name_km && o->name_km[0];
+	l->text = arena_strdup(&l->r->arena, km ? o->name_km : o->name_en);
 	return 0;
 }
 
-/* The org unit's name in the page's language, escaped (arena). */
+/* The org unit's name in the page's language, as text (arena; escape it for HTML). */
 static const char *org_name(struct req *r, int64_t id)
 {
 	struct org_label l = {NULL, r};
@@ -145,7 +146,7 @@ static void session_card(struct req *r, struct buf *b, const struct workshop *w,
 		buf_puts(b, "</li>");
 	}
 	buf_puts(b, "<li>");
-	buf_puts(b, org_name(r, w->org_id));
+	buf_html(b, org_name(r, w->org_id));
 	if (w->address[0]) {
 		buf_puts(b, ", ");
 		buf_html(b, w->address);
@@ -650,7 +651,7 @@ static void session_page_body(struct req *r, struct buf *b, const struct worksho
 		buf_puts(b, "</dd>");
 	}
 	buf_printf(b, "<dt>%s</dt><dd>", T(r, "Where"));
-	buf_puts(b, org_name(r, w->org_id));
+	buf_html(b, org_name(r, w->org_id));
 	if (w->address[0]) {
 		buf_puts(b, ", ");
 		buf_html(b, w->address);

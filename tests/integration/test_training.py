@@ -118,7 +118,13 @@ def test_create_session_scope_and_bad_input():
         ac = login(srv, "admin")
         assert ac.post("/sessions/new", new_form(org="12", trainers="pptrainer")).status == 303
         mc = login(srv, "manager")
-        assert mc.post("/sessions/new", new_form(trainers="")).status == 303
+        r = mc.post("/sessions/new", new_form(trainers="", title="Filing <script>alert(1)</script> & more",
+                                              address='Hall "B" <i>'))
+        assert r.status == 303
+        page = mc.get(r.header("Location")).text
+        assert "<script>alert(1)</script>" not in page and "<i>" not in page
+        assert "Filing &lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+        assert "Filing &lt;script&gt;" in mc.get("/sessions").text
         assert mc.post("/sessions/new?lang=en", new_form(org="12", trainers="")).status == 422
         assert one(srv, "SELECT count(*) FROM workshops") == before + 2
 
