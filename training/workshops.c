@@ -434,6 +434,23 @@ static int insert_person(struct db *db, int64_t workshop_id, int64_t user_id, en
 	return err_set(e, "cannot find a free row code in session %lld", (long long)workshop_id);
 }
 
+/*
+ * Holds the workshop's row until the transaction ends, so places are counted and given by one
+ * transaction at a time: a write that changes nothing takes PostgreSQL's row lock (under READ
+ * COMMITTED two registrations could otherwise both take the last place); SQLite's BEGIN IMMEDIATE
+ * already serialises writers.
+ */
+static int workshop_lock(struct db *db, int64_t id, struct err *e)
+{
+	struct db_stmt *st = db_stmt(db, "UPDATE workshops SET capacity = capacity WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	int rc = db_step_done(st) < 0
+		     ? err_fail(e, ERR_UNAVAILABLE, "cannot lock session %lld: %s", (long long)id, db_errmsg(db))
+		     : 0;
+	db_finish(st);
+	return rc;
+}
+
 /* Gives user_id a place (registered up to capacity, then waitlisted): the one path of invite and register. */
 static int place(struct db *db, int64_t workshop_id, int64_t user_id, bool invited, int64_t now,
 		 enum workshop_status *status, struct err *e)
@@ -458,8 +475,9 @@ static int place(struct db *db, int64_t workshop_id, int64_t user_id, bool invit
 	bool own;
 	if ((rc = txn_begin(db, &own, e)) < 0)
 		return rc;
-	enum workshop_status now_status;
-	rc = workshop_person_status(db, workshop_id, user_id, &now_status, e);
+	enum workshop_status now_status = WS_NONE;
+	if ((rc = workshop_lock(db, workshop_id, e)) == 0)
+		rc = workshop_person_status(db, workshop_id, user_id, &now_status, e);
 	if (rc == 0 && (now_status == WS_REGISTERED || now_status == WS_WAITLISTED))
 		got = now_status;
 	else if (rc == 0) {
@@ -518,8 +536,9 @@ int workshop_unregister(struct db *db, int64_t workshop_id, int64_t user_id, int
 	bool own;
 	if ((rc = txn_begin(db, &own, e)) < 0)
 		return rc;
-	enum workshop_status s;
-	rc = workshop_person_status(db, workshop_id, user_id, &s, e);
+	enum workshop_status s = WS_NONE;
+	if ((rc = workshop_lock(db, workshop_id, e)) == 0)
+		rc = workshop_person_status(db, workshop_id, user_id, &s, e);
 	if (rc == 0 && s != WS_REGISTERED && s != WS_WAITLISTED)
 		rc = err_fail(e, ERR_NOTFOUND, "user %lld has no place in session %lld", (long long)user_id,
 			      (long long)workshop_id);
