@@ -278,42 +278,37 @@ static int keyin_page(struct req *r, const struct workshop *w, int day, int stat
 		buf_puts(&b, "</textarea>");
 	}
 	if (k.n) {
-		buf_printf(&b,
-			   "<div class=\"table-scroll\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s"
-			   "</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>",
-			   T(r, "Registered people"), T(r, "Row code"), T(r, "Name"), T(r, "Recorded"));
-		for (int s = 0; s < 3; s++)
-			buf_printf(&b, "<th scope=\"col\">%s</th>", T(r, status_labels[s]));
-		buf_puts(&b, "</tr></thead><tbody>");
+		/* One fieldset per person, the choices one under the other: a phone needs no sideways scroll. */
+		buf_printf(&b, "<h2>%s</h2>", T(r, "Registered people"));
 		for (size_t i = 0; i < k.n; i++) {
 			const struct keyin_person *p = &k.p[i];
-			buf_puts(&b, "<tr><td>");
+			buf_puts(&b, "<fieldset class=\"keyin-person\" data-code=\"");
 			buf_html(&b, p->row_code);
-			buf_printf(&b, "</td><th scope=\"row\" id=\"p-%zu\">", i);
+			buf_puts(&b, "\"><legend>");
 			buf_html(&b, p->name);
-			buf_puts(&b, "</th><td>");
+			buf_puts(&b, " <span class=\"meta\">(");
+			buf_html(&b, p->row_code);
+			buf_puts(&b, ")</span></legend><p class=\"meta\">");
+			buf_html(&b, T(r, "Recorded"));
+			buf_puts(&b, ": ");
 			if (p->mark >= 0 && p->mark < 3 && p->method >= 0 && p->method < 4)
 				buf_html(&b, arena_printf(&r->arena, "%s (%s)", T(r, status_labels[p->mark]),
 							  T(r, method_labels[p->method])));
 			else
 				buf_puts(&b, "–");
-			buf_puts(&b, "</td>");
+			buf_puts(&b, "</p>");
 			/* Nothing is chosen beforehand: only what the clerk chooses is recorded, so a mark made
 			 * another way (a QR check-in) keeps its method. */
 			const char *sent = req_form(r, arena_printf(&r->arena, "m.%s", p->row_code));
 			for (int s = 0; s < 3; s++) {
 				bool checked = error && sent && strcmp(sent, statuses[s]) == 0;
-				buf_printf(&b, "<td><input type=\"radio\" name=\"m.");
+				buf_puts(&b, "<label><input type=\"radio\" name=\"m.");
 				buf_html(&b, p->row_code);
-				buf_printf(&b, "\" value=\"%s\" aria-labelledby=\"p-%zu c-%d\"%s></td>", statuses[s], i,
-					   s, checked ? " checked" : "");
+				buf_printf(&b, "\" value=\"%s\"%s> %s</label>", statuses[s], checked ? " checked" : "",
+					   T(r, status_labels[s]));
 			}
-			buf_puts(&b, "</tr>");
+			buf_puts(&b, "</fieldset>");
 		}
-		buf_puts(&b, "</tbody></table></div>");
-		/* The column labels the radio buttons name, once, out of sight. */
-		for (int s = 0; s < 3; s++)
-			buf_printf(&b, "<span id=\"c-%d\" hidden>%s</span>", s, T(r, status_labels[s]));
 	} else {
 		notice(&b, "info", T(r, "Nobody is registered for this session yet."));
 	}

@@ -44,7 +44,6 @@ static const struct msg checkin_msgs[] = {
     {"Recorded %d marks.", "បានកត់ត្រាវត្តមាន %d។"},
     {"Recorded", "បានកត់ត្រា"},
     {"Registered people", "អ្នកបានចុះឈ្មោះ"},
-    {"Row code", "លេខកូដជួរ"},
     {"Row codes of people absent", "លេខកូដជួររបស់អ្នកអវត្តមាន"},
     {"Row codes of people excused", "លេខកូដជួររបស់អ្នកមានច្បាប់"},
     {"Row codes of people present", "លេខកូដជួររបស់អ្នកមានវត្តមាន"},

@@ -1,7 +1,8 @@
 // QR self check-in in a real browser, on a 360 px phone screen: the trainer opens the session day's
 // check-in code (a session open now with the learner registered, made by run.sh: CHECKIN_SESSION); the
 // learner, not logged in, opens the code's address, logs in on the way, comes back to the check-in and
-// is marked present; opening it again says they are already checked in. axe-core checks each page.
+// is marked present; opening it again says they are already checked in; the trainer's key-in page shows
+// the mark and how it was made. axe-core checks each page.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -109,6 +110,14 @@ async function main() {
 		check('a second scan says already checked in', again.status() === 409 && said.includes('already checked in'),
 			`${again.status()} ${said}`);
 		await learner.screenshot({ path: path.join(OUT, 'checkin-4-again.png'), fullPage: true });
+
+		// The trainer's key-in page shows the learner's mark as a QR check-in, and passes axe on the phone.
+		await trainer.goto(BASE + `/sessions/${SESSION}/keyin`);
+		const row = await trainer.locator('main fieldset.keyin-person').first().innerText();
+		check('the key-in page shows the QR check-in', row.includes('Present (QR check-in)'), row);
+		check('the key-in page fits the phone screen', await fits(trainer));
+		await axeCheck(trainer, 'the key-in page');
+		await trainer.screenshot({ path: path.join(OUT, 'checkin-5-keyin.png'), fullPage: true });
 	} catch (e) {
 		check('check-in journey ran to the end', false, e.stack || String(e));
 		if (trainer) await trainer.screenshot({ path: path.join(OUT, 'checkin-error-trainer.png') }).catch(() => {});
