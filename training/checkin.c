@@ -276,7 +276,10 @@ int checkin_self(struct db *db, const char *code, int64_t user_id, int64_t now, 
 		res->outcome = CHECKIN_UNAVAILABLE;
 		return err_fail(e, ERR_UNAVAILABLE, "%s", be.msg);
 	}
-	/* Checked inside the transaction, so two scans at once record one check-in. */
+	/*
+	 * Checked inside the transaction: on SQLite its write lock makes a second scan wait for the first and
+	 * find it; on PostgreSQL two scans at the same instant may both pass and write the same one mark.
+	 */
 	int rc = check(db, code, user_id, now, res, e);
 	if (rc == 0)
 		rc = attendance_mark(db, res->workshop_id, user_id, res->day, ATT_PRESENT, ATT_BY_QR, user_id, now, e);
