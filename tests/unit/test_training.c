@@ -576,6 +576,20 @@ static void test_invite_org(void **state)
 	assert_int_equal(reg + wait, 0);
 	assert_true(workshop_invite_org(db, id, 999999, T0 - DAY, &reg, &wait, &e) < 0);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM workshop_people", NULL, NULL, -1), before + active - 1);
+	/* A list in its order: places first, a name given twice once, a cancelled place taken up again. */
+	int64_t other = two_days(2, trainer, NULL);
+	int64_t p1 = person("12", "Many One", ""), p2 = person("12", "Many Two", ""),
+		p3 = person("12", "Many Three", "");
+	assert_int_equal(workshop_register(db, other, p3, T0 - 2 * DAY, NULL, &e), 0);
+	assert_int_equal(workshop_unregister(db, other, p3, T0 - 2 * DAY, &e), 0);
+	int64_t list[] = {p2, p2, p3, p1};
+	assert_int_equal(workshop_invite_many(db, other, list, 4, T0 - DAY, &reg, &wait, &e), 0);
+	assert_int_equal(reg, 2);
+	assert_int_equal(wait, 1);
+	struct people pl;
+	assert_string_equal(people_of(other, &pl), "Many One:waitlisted* Many Three:registered* Many Two:registered* ");
+	assert_int_equal(workshop_cancel(db, other, T0, &e), 0);
+	assert_int_equal(workshop_invite_many(db, other, list, 4, T0, &reg, &wait, &e), ERR_CONFLICT);
 }
 
 #define TRAINING_TESTS                                                                                                 \
