@@ -986,6 +986,8 @@ static int day_page(struct req *r, const struct workshop *w, const struct worksh
 		notice(&b, "ok", T(r, "The marks are saved."));
 	if (message)
 		notice(&b, "error", message);
+	else if (w->cancelled_at)
+		notice(&b, "error", T(r, "This session is cancelled."));
 	buf_printf(&b, "<p class=\"status\" data-present=\"%d\" data-shown=\"%zu\">", present, s.n);
 	buf_printf(&b, T(r, "Present: %d of %zu shown"), present, s.n);
 	buf_puts(&b, "</p>");
