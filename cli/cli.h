@@ -66,12 +66,14 @@ extern const struct cmd_entry cmd_settings_entry;			       /* cli/cmd_settings.c
 extern const struct cmd_entry cmd_doctor_entry;				       /* cli/cmd_doctor.c */
 extern const struct cmd_entry cmd_cert_entry;				       /* cli/cmd_cert.c */
 extern const struct cmd_entry cmd_new_entry, cmd_check_entry, cmd_pack_entry, cmd_preview_entry, cmd_import_entry,
-    cmd_courses_entry;				  /* cli/cmd_courses.c */
-extern const struct cmd_entry cmd_report_entry;	  /* cli/cmd_report.c */
-extern const struct cmd_entry cmd_enroll_entry;	  /* cli/cmd_enroll.c */
-extern const struct cmd_entry cmd_throttle_entry; /* cli/cmd_throttle.c */
-extern const struct cmd_entry cmd_audit_entry;	  /* cli/cmd_audit.c */
-extern const struct cmd_entry cmd_quiz_entry;	  /* cli/cmd_quiz.c */
-extern const struct cmd_entry cmd_db_entry;	  /* cli/cmd_db.c */
+    cmd_courses_entry;							      /* cli/cmd_courses.c */
+extern const struct cmd_entry cmd_report_entry;				      /* cli/cmd_report.c */
+extern const struct cmd_entry cmd_enroll_entry;				      /* cli/cmd_enroll.c */
+extern const struct cmd_entry cmd_throttle_entry;			      /* cli/cmd_throttle.c */
+extern const struct cmd_entry cmd_audit_entry;				      /* cli/cmd_audit.c */
+extern const struct cmd_entry cmd_quiz_entry;				      /* cli/cmd_quiz.c */
+extern const struct cmd_entry cmd_db_entry;				      /* cli/cmd_db.c */
+extern const struct cmd_entry cmd_sessions_entry;			      /* cli/cmd_sessions.c */
+extern const struct cmd_entry cmd_attendance_entry, cmd_sessions_sheet_entry; /* cli/cmd_attendance.c */
 
 #endif

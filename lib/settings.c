@@ -33,6 +33,9 @@ static const struct setting_def defs[] = {
     {"report_min_group", SETTING_INT, "5", "reports: fewest people behind an average, rate or share shown", 1, 1000},
     {"report_min_parity_group", SETTING_INT, "10", "reports: fewest women and fewest men behind a parity index shown",
      1, 1000},
+    /* training/checkin.h: QR self check-in is open from a day's start less this to its end plus this. */
+    {"checkin_margin_minutes", SETTING_INT, "30",
+     "QR check-in opens this many minutes before a session day and closes this many after", 0, 720},
 };
 
 const struct setting_def *settings_table(size_t *n)

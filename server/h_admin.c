@@ -751,6 +751,9 @@ static const struct {
      "instead): figures from a handful of people are not a trend."},
     {"report_min_parity_group", "Reports: fewest women and men behind a parity index",
      "The gender parity index is shown only when at least this many women and this many men are enrolled."},
+    {"checkin_margin_minutes", "Face-to-face sessions: QR check-in margin (minutes)",
+     "QR self check-in opens this many minutes before a session day starts and closes this many minutes after "
+     "it ends."},
 };
 
 /* The label of a setting in the page's language (the key itself for one this table does not know). */

@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "server/h_learn.h"
+#include "server/h_training.h"
 #include "server/server.h"
 #include "server/views.h"
 
@@ -429,6 +430,7 @@ static int h_my(struct req *r)
 		buf_puts(&b, "</li>");
 	}
 	buf_puts(&b, "</ul>");
+	h_training_my_section(r, &b);
 	page_end(r, &b);
 	return page_send(r, 200, &b);
 }

@@ -101,6 +101,10 @@ static const struct msg msgs[] = {
     {"Reports: fewest women and men behind a parity index", "របាយការណ៍៖ ចំនួនស្ត្រី និងបុរសតិចបំផុតនៅពីក្រោយសន្ទស្សន៍សមភាព"},
     {"The gender parity index is shown only when at least this many women and this many men are enrolled.",
      "សន្ទស្សន៍សមភាពយេនឌ័រត្រូវបង្ហាញ លុះត្រាតែមានស្ត្រី និងបុរសចុះឈ្មោះយ៉ាងតិចចំនួននេះ។"},
+    {"Face-to-face sessions: QR check-in margin (minutes)", "វគ្គបណ្តុះបណ្តាលផ្ទាល់៖ រយៈពេលបន្ថែមសម្រាប់ចុះវត្តមានដោយ QR (នាទី)"},
+    {"QR self check-in opens this many minutes before a session day starts and closes this many minutes after "
+     "it ends.",
+     "ការចុះវត្តមានដោយខ្លួនឯងតាម QR បើកមុនថ្ងៃវគ្គចាប់ផ្តើមប៉ុន្មាននាទីនេះ ហើយបិទក្រោយវាបញ្ចប់ប៉ុន្មាននាទីនេះ។"},
     {"Monitoring token", "សញ្ញាសម្ងាត់សម្រាប់ការតាមដាន"},
     {"A secret of at least 32 letters, digits, - or _ that lets a monitoring server on another host read "
      "/metrics. Empty: /metrics answers this server only.",

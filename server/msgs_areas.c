@@ -3,9 +3,11 @@
 #include "reports/xlsx.h"
 #include "server/h_api.h"
 #include "server/h_certs.h"
+#include "server/h_checkin.h"
 #include "server/h_learn.h"
 #include "server/h_quiz.h"
 #include "server/h_reports.h"
+#include "server/h_training.h"
 #include "server/packages.h"
 #include "server/server.h"
 
@@ -24,4 +26,6 @@ void server_area_messages_register(void)
 	api_messages_register();
 	forms_messages_register();
 	admin_messages_register();
+	training_messages_register();
+	checkin_messages_register();
 }

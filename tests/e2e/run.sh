@@ -5,7 +5,9 @@
 # journey (journey_admin.mjs: settings, a logo upload, user list paging, the audit trail), then the
 # trainer's journey (journey_trainer.mjs: two versions of tests/data/courses/good packed here, uploaded
 # as drafts), then the manager's journey (journey_manager.mjs: dashboard, assignment with a due
-# date, the people behind a figure). Debian's Chromium driven by
+# date, the people behind a figure), then face-to-face sessions (training.mjs: that trainer creates a
+# session and marks attendance on a phone), then QR self check-in (checkin.mjs, on a session open now
+# made here). Debian's Chromium driven by
 # playwright-core, checked with axe-core. Starts its own server on a fresh demo database and stops it.
 # Last line: "N passed, N failed" (every script together).
 set -u
@@ -35,6 +37,18 @@ mkdir -p out
 	echo "0 passed, 1 failed"
 	exit 1
 }
+# checkin.mjs: a session open now (Cambodia's time, within today's date) with the learner registered.
+now=$(date +%s)
+today=$(date -u -d "@$((now + 25200))" +%Y-%m-%d)
+sod=$((now + 25200 - $(date -u -d "$today" +%s)))
+from=$((sod - 3600))
+[ $from -lt 0 ] && from=0
+to=$((sod + 3600))
+[ $to -gt 86340 ] && to=86340
+hhmm() { printf '%02d:%02d' $(($1 / 3600)) $(($1 % 3600 / 60)); }
+checkin_session=$(cd "$root" && "$SALA_BIN" sessions add --title "One-window service workshop" --org 12 \
+	--day "$today $(hhmm $from)-$(hhmm $to)" --trainer trainer --invite learner --db "$dir/e2e.db" 2>>"$dir/demo.log" |
+	sed -n 's/^added session \([0-9]*\).*/\1/p')
 (cd "$root" && exec "$SALA_BIN" serve --listen 127.0.0.1:0 --port-file "$dir/port" --db "$dir/e2e.db") >"$dir/server.log" 2>&1 &
 pid=$!
 i=0
@@ -51,8 +65,8 @@ fi
 rc=0
 p=0
 f=0
-for t in journey.mjs a11y.mjs essay.mjs journey_admin.mjs journey_trainer.mjs journey_manager.mjs; do
-	SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" PROFILE_DIR="$dir/profile" \
+for t in journey.mjs a11y.mjs essay.mjs journey_admin.mjs journey_trainer.mjs journey_manager.mjs training.mjs checkin.mjs; do
+	SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" PROFILE_DIR="$dir/profile" CHECKIN_SESSION="$checkin_session" \
 		TRAINER_ZIPS="$dir/tj/1.0.0.zip $dir/tj/1.1.0.zip" \
 		timeout 900 node "$t" >"$dir/$t.out" 2>&1 || rc=1
 	sed '$d' "$dir/$t.out"

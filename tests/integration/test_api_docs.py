@@ -6,7 +6,7 @@ import json
 import os
 import re
 
-from harness import SRC, Server
+from harness import SRC, Server, sala
 from test_certs import issue, setup_course
 
 DOC = os.path.join(SRC, "docs", "api.md")
@@ -83,6 +83,19 @@ def jbody(obj):
     return json.dumps(obj).encode()
 
 
+def checkin_response(srv, c, hj):
+    """POST /api/v1/checkin for the learner (token in hj) with the code of a session day open now."""
+    from test_checkin import add_session, code_of, learner_client, minute
+    import time
+    now = time.time()
+    start, end = minute(now - 60), minute(now + 120)
+    if time.gmtime(start + 7 * 3600).tm_mday != time.gmtime(end + 7 * 3600).tm_mday:
+        start = end - 60
+    wid = add_session(srv, "One-window service", [(start, end)], invite=["learner"])
+    code = code_of(learner_client(srv, "trainer"), wid, 1)
+    return c.request("POST", "/api/v1/checkin", jbody({"code": "http://sala.example" + code}), headers=hj)
+
+
 def real_responses(srv):
     """The responses of the documented requests, by the heading that documents them: (status, object)."""
     got = {}
@@ -122,11 +135,31 @@ def real_responses(srv):
     serial, _ = issue(srv)
     got["GET /api/v1/certificates"] = c.request("GET", "/api/v1/certificates", headers=h)
     got["GET /api/v1/certificates/SERIAL"] = c.request("GET", "/api/v1/certificates/" + serial, headers=h)
+    got["POST /api/v1/checkin"] = checkin_response(srv, c, hj)
     a = srv.client()
     _, ha = login(a, "admin", "demo-Angkor-1")
     got["POST /api/v1/courses/:id/assign (trainers, managers, administrators)"] = a.request(
         "POST", "/api/v1/courses/%s/assign?lang=en" % cid, jbody({"org": "171001", "users": ["learner"]}),
         headers=dict(ha, **{"Content-Type": "application/json"}))
+    # Face-to-face sessions in the learner's province: one the learner is invited to, one open.
+    out = sala("sessions", "add", "--title", "One-window service workshop", "--org", "17", "--day",
+               "2031-03-05 08:00-16:00", "--capacity", "30", "--course", cid, "--invite", "learner", db=srv.db,
+               env=srv.env, check=True).stdout
+    mine = int(re.search(r"added session (\d+)", out).group(1))
+    out = sala("sessions", "add", "--title", "Digital filing", "--org", "17", "--day", "2031-03-06 08:00-16:00",
+               "--language", "en", db=srv.db, env=srv.env, check=True).stdout
+    other = int(re.search(r"added session (\d+)", out).group(1))
+    got["GET /api/v1/sessions"] = c.request("GET", "/api/v1/sessions", headers=h)
+    got["GET /api/v1/sessions/:id"] = c.request("GET", "/api/v1/sessions/%d" % other, headers=h)
+    got["POST /api/v1/sessions/:id/register"] = c.request("POST", "/api/v1/sessions/%d/register" % other,
+                                                          headers=h)
+    got["POST /api/v1/sessions/:id/unregister"] = c.request("POST", "/api/v1/sessions/%d/unregister" % other,
+                                                            headers=h)
+    haj = dict(ha, **{"Content-Type": "application/json"})
+    got["POST /api/v1/sessions/:id/days/:day/attendance (trainers, managers, administrators)"] = a.request(
+        "POST", "/api/v1/sessions/%d/days/1/attendance" % mine, jbody({"present": ["learner"]}), headers=haj)
+    got["GET /api/v1/sessions/:id/days/:day/attendance (trainers, managers, administrators)"] = a.request(
+        "GET", "/api/v1/sessions/%d/days/1/attendance" % mine, headers=ha)
     t = srv.client()
     _, ht = login(t, "trainer", "demo-Bayon-2")
     got["POST /api/v1/me/password"] = t.request(
