@@ -210,6 +210,11 @@ static const char *const pg_migrations[] = {
     "CREATE INDEX survey_responses_subject ON survey_responses(subject);"
     "CREATE TABLE survey_done (  subject TEXT COLLATE \"C\" NOT NULL,"
     "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,  PRIMARY KEY (subject, user_id));",
+
+    /* 11: completion rules with attendance and reaction surveys (lib/schema.c's migration 11). */
+    "ALTER TABLE packages ADD COLUMN completion_online BIGINT NOT NULL DEFAULT 1,"
+    "  ADD COLUMN attendance_days BIGINT CHECK (attendance_days >= 0),"
+    "  ADD COLUMN survey TEXT COLLATE \"C\" NOT NULL DEFAULT '';",
 };
 
 int schema_pg_migrate(struct db *db, struct err *e)
