@@ -1313,3 +1313,38 @@ int users_usernames(struct db *db, const int64_t *ids, size_t n, user_name_fn fn
 	buf_release(&sql);
 	return rc;
 }
+
+int users_people(struct db *db, const int64_t *ids, size_t n, user_person_fn fn, void *ctx, struct err *e)
+{
+	int rc = 0;
+	struct buf sql = BUF_INIT;
+	for (size_t at = 0; at < n && rc == 0; at += DB_BATCH) {
+		size_t k = n - at < DB_BATCH ? n - at : DB_BATCH;
+		buf_reset(&sql);
+		buf_puts(
+		    &sql,
+		    "SELECT id, org_id, username, full_name, full_name_km, sex, position FROM users WHERE id IN (");
+		db_params(&sql, 1, k);
+		buf_puts(&sql, ")");
+		struct db_stmt *st = db_prepare(db, buf_str(&sql));
+		for (size_t i = 0; i < k; i++)
+			db_bind_int64(st, (int)i + 1, ids[at + i]);
+		int r;
+		while ((r = db_step_row(st)) > 0) {
+			struct user_person p = {.id = db_col_int64(st, 0),
+						.org_id = db_col_int64(st, 1),
+						.username = db_col_text(st, 2),
+						.full_name = db_col_text(st, 3),
+						.full_name_km = db_col_text(st, 4),
+						.sex = db_col_text(st, 5),
+						.position = db_col_text(st, 6)};
+			if ((rc = fn(ctx, &p)) != 0)
+				break;
+		}
+		if (r < 0)
+			rc = err_set(e, "cannot read the people: %s", db_errstr(db));
+		db_finish(st);
+	}
+	buf_release(&sql);
+	return rc;
+}

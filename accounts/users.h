@@ -247,5 +247,17 @@ typedef int (*user_name_fn)(void *ctx, int64_t id, const char *username);
  * every row was read, fn's non-zero return, or -1 with a message when reading ended on a database error.
  */
 int users_usernames(struct db *db, const int64_t *ids, size_t n, user_name_fn fn, void *ctx, struct err *e);
+/* One account as users_people() gives it; the strings are borrowed for the call ("" when empty). */
+struct user_person {
+	int64_t id, org_id;
+	const char *username, *full_name, *full_name_km, *sex, *position;
+};
+typedef int (*user_person_fn)(void *ctx, const struct user_person *p);
+/*
+ * fn for each of ids[0..n) that names an account (names, sex, position and unit, for lists of people such as a
+ * workshop's), in no set order, read DB_BATCH ids a statement. 0 when every row was read, fn's non-zero return,
+ * or -1 with a message when reading ended on a database error.
+ */
+int users_people(struct db *db, const int64_t *ids, size_t n, user_person_fn fn, void *ctx, struct err *e);
 
 #endif

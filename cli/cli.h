@@ -70,5 +70,6 @@ extern const struct cmd_entry cmd_enroll_entry;	  /* cli/cmd_enroll.c */
 extern const struct cmd_entry cmd_throttle_entry; /* cli/cmd_throttle.c */
 extern const struct cmd_entry cmd_quiz_entry;	  /* cli/cmd_quiz.c */
 extern const struct cmd_entry cmd_db_entry;	  /* cli/cmd_db.c */
+extern const struct cmd_entry cmd_sessions_entry; /* cli/cmd_sessions.c */
 
 #endif

@@ -279,29 +279,10 @@ static const struct cmd_entry help_entry = {
 
 /* Every command, in the order `sala help` lists them. */
 static const struct cmd_entry *const commands[] = {
-    &init_entry,
-    &cmd_serve_entry,
-    &cmd_user_entry,
-    &cmd_users_entry,
-    &cmd_orgs_entry,
-    &cmd_demo_entry,
-    &cmd_backup_entry,
-    &cmd_db_entry,
-    &cmd_settings_entry,
-    &cmd_doctor_entry,
-    &cmd_cert_entry,
-    &cmd_new_entry,
-    &cmd_check_entry,
-    &cmd_pack_entry,
-    &cmd_preview_entry,
-    &cmd_import_entry,
-    &cmd_courses_entry,
-    &cmd_quiz_entry,
-    &cmd_report_entry,
-    &cmd_enroll_entry,
-    &cmd_throttle_entry,
-    &help_entry,
-    NULL,
+    &init_entry,       &cmd_serve_entry,  &cmd_user_entry,     &cmd_users_entry,    &cmd_orgs_entry,	&cmd_demo_entry,
+    &cmd_backup_entry, &cmd_db_entry,	  &cmd_settings_entry, &cmd_doctor_entry,   &cmd_cert_entry,	&cmd_new_entry,
+    &cmd_check_entry,  &cmd_pack_entry,	  &cmd_preview_entry,  &cmd_import_entry,   &cmd_courses_entry, &cmd_quiz_entry,
+    &cmd_report_entry, &cmd_enroll_entry, &cmd_throttle_entry, &cmd_sessions_entry, &help_entry,	NULL,
 };
 
 /* sala help: every command's usage; sala help COMMAND: that command's, as COMMAND --help prints it. */

@@ -22,9 +22,9 @@ const char *attendance_method_name(enum attendance_method m);
 int attendance_status_parse(const char *s);
 
 /*
- * Records user_id's mark for day of workshop_id (marked_by 0 for the command line). Refused
- * (ERR_FAIL with a message) when the workshop is cancelled, the day does not exist, or the person is
- * not registered for it (a waitlisted or cancelled place, or not listed). Every way of marking goes
+ * Records user_id's mark for day of workshop_id (marked_by 0 for the command line). Refused with a
+ * message when the workshop is cancelled (ERR_CONFLICT), the day does not exist, or the person is
+ * not registered for it (a waitlisted or cancelled place, or not listed) (ERR_INVALID). Every way of marking goes
  * through here; after a mark it re-checks the person's completion of the workshop's course.
  */
 int attendance_mark(struct db *db, int64_t workshop_id, int64_t user_id, int day, enum attendance_status status,

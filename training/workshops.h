@@ -5,8 +5,8 @@
  * and the reaction surveys (training/survey.h). Scope (who may create, invite and mark) is decided by
  * the caller from the user's roles and org unit, as for course assignment.
  * Every function runs on the caller's connection, inside the caller's transaction when there is one.
- * Error codes: the shared ones of lib/err.h (ERR_FAIL bad input with a message, ERR_NOTFOUND,
- * ERR_CONFLICT, ERR_UNAVAILABLE on a database error).
+ * Error codes: the shared ones of lib/err.h (ERR_INVALID bad input with a message, ERR_NOTFOUND,
+ * ERR_CONFLICT a cancelled or finished session, ERR_UNAVAILABLE on a database error).
  */
 #ifndef SALA_WORKSHOPS_H
 #define SALA_WORKSHOPS_H
@@ -111,5 +111,30 @@ int workshop_person_by_row_code(struct db *db, int64_t workshop_id, const char *
 /* The person's status in the workshop (WS_NONE when not listed). */
 int workshop_person_status(struct db *db, int64_t workshop_id, int64_t user_id, enum workshop_status *status,
 			   struct err *e);
+
+/*
+ * Invites every active account of org_id's subtree (users_in_org_subtree()), in one transaction;
+ * *registered and *waitlisted (may be NULL) count the places given now (people already listed are
+ * not counted again). 0, or an error code with a message (nothing changed).
+ */
+int workshop_invite_org(struct db *db, int64_t workshop_id, int64_t org_id, int64_t now, int *registered,
+			int *waitlisted, struct err *e);
+
+/*
+ * Session times are entered and shown in Cambodia's time, UTC+7 all year (no daylight saving), and
+ * stored as seconds (UTC).
+ */
+#define WORKSHOP_TZ_OFFSET (7 * 3600)
+/*
+ * Parses a day "YYYY-MM-DD HH:MM-HH:MM" (Cambodia's time; 'T' may stand for the space) into d's
+ * starts_at and ends_at. 0, or ERR_INVALID with a message quoting s.
+ */
+int workshop_day_parse(const char *s, struct workshop_day *d, struct err *e);
+/* The same from its parts: date "YYYY-MM-DD", start and end "HH:MM". */
+int workshop_day_parts(const char *date, const char *start, const char *end, struct workshop_day *d, struct err *e);
+/* d as "YYYY-MM-DD HH:MM-HH:MM" (Cambodia's time) into out (at least 24 bytes). */
+void workshop_day_format(const struct workshop_day *d, char *out, size_t outlen);
+/* A status's name: "registered", "waitlisted", "cancelled", or "" for WS_NONE. */
+const char *workshop_status_name(enum workshop_status s);
 
 #endif
