@@ -4,8 +4,11 @@
  */
 #include "training/attendance.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "assessment/completion.h"
+#include "lib/xmalloc.h"
 #include "training/workshops.h"
 
 static const char *const status_names[] = {"present", "absent", "excused"};
@@ -45,20 +48,27 @@ static int method_parse(const char *s)
 static int attendance_recheck_completion(struct db *db, int64_t workshop_id, int64_t user_id, int64_t now,
 					 struct err *e)
 {
-	(void)db;
-	(void)workshop_id;
-	(void)user_id;
-	(void)now;
-	(void)e;
-	return 0;
+	(void)now; /* completion is dated when it is recorded, as for a quiz or a lesson */
+	struct db_stmt *st = db_stmt(db, "SELECT coalesce(course_id, '') FROM workshops WHERE id = ?");
+	db_bind_int64(st, 1, workshop_id);
+	int r = db_step_row(st);
+	char *course = r > 0 ? xstrdup(db_col_text(st, 0)) : NULL;
+	db_finish(st);
+	if (r < 0)
+		return err_fail(e, ERR_UNAVAILABLE, "cannot read session %lld: %s", (long long)workshop_id,
+				db_errstr(db));
+	int rc = course && *course ? completion_update(db, user_id, course, NULL, e) : 0;
+	free(course);
+	return rc < 0 ? -1 : 0;
 }
 
 /* Refuses a mark the workshop cannot take: ERR_NOTFOUND, ERR_CONFLICT (cancelled) or ERR_INVALID. */
 static int mark_allowed(struct db *db, int64_t workshop_id, int64_t user_id, int day, struct err *e)
 {
-	struct db_stmt *st = db_stmt(db, "SELECT CASE WHEN w.cancelled_at IS NULL THEN 0 ELSE 1 END, "
-					 "(SELECT count(*) FROM workshop_days d WHERE d.workshop_id = w.id AND d.day = ?2) "
-					 "FROM workshops w WHERE w.id = ?1");
+	struct db_stmt *st =
+	    db_stmt(db, "SELECT CASE WHEN w.cancelled_at IS NULL THEN 0 ELSE 1 END, "
+			"(SELECT count(*) FROM workshop_days d WHERE d.workshop_id = w.id AND d.day = ?2) "
+			"FROM workshops w WHERE w.id = ?1");
 	db_bind_int64(st, 1, workshop_id);
 	db_bind_int(st, 2, day);
 	int r = db_step_row(st);
@@ -95,11 +105,11 @@ int attendance_mark(struct db *db, int64_t workshop_id, int64_t user_id, int day
 	bool own = !db_in_txn(db);
 	if (own && db_begin(db, e) < 0)
 		return ERR_UNAVAILABLE;
-	struct db_stmt *st = db_stmt(
-	    db, "INSERT INTO attendance(workshop_id, user_id, day, status, method, marked_by, marked_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (workshop_id, user_id, day) DO UPDATE SET "
-		"status = excluded.status, method = excluded.method, marked_by = excluded.marked_by, "
-		"marked_at = excluded.marked_at");
+	struct db_stmt *st =
+	    db_stmt(db, "INSERT INTO attendance(workshop_id, user_id, day, status, method, marked_by, marked_at) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (workshop_id, user_id, day) DO UPDATE SET "
+			"status = excluded.status, method = excluded.method, marked_by = excluded.marked_by, "
+			"marked_at = excluded.marked_at");
 	db_bind_int64(st, 1, workshop_id);
 	db_bind_int64(st, 2, user_id);
 	db_bind_int(st, 3, day);
