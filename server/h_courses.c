@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "server/h_learn.h"
+#include "server/h_survey.h"
 #include "server/server.h"
 #include "server/views.h"
 
@@ -249,6 +250,7 @@ static int h_course(struct req *r)
 	if (c.status == LEARN_COMPLETE)
 		notice(&b, "ok", T(r, "You have completed this course."));
 	cert_link(r, &b, &c);
+	h_f2f_progress_html(r, &b, c.course_id);
 	buf_printf(&b, "<h2>%s</h2>", T(r, "Outline"));
 	outline_list(r, &b, &c, items, n);
 	if (r->user->roles & (ROLE_TRAINER | ROLE_MANAGER | ROLE_ADMIN)) {
@@ -383,6 +385,7 @@ static int h_my(struct req *r)
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "My learning"));
 	buf_printf(&b, "<h1>%s</h1>", T(r, "My learning"));
+	h_survey_pending_html(r, &b);
 	if (n == 0)
 		buf_printf(&b, "<p>%s <a href=\"/courses\">%s</a></p>", T(r, "You are not enrolled in any course yet."),
 			   T(r, "Find a course"));
@@ -411,6 +414,7 @@ static int h_my(struct req *r)
 				   *c->last_item ? T(r, "Continue where you left off") : T(r, "Start the course"));
 		}
 		cert_link(r, &b, c);
+		h_f2f_progress_html(r, &b, c->course_id);
 		buf_puts(&b, "</li>");
 	}
 	buf_puts(&b, "</ul>");

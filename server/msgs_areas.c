@@ -6,6 +6,7 @@
 #include "server/h_learn.h"
 #include "server/h_quiz.h"
 #include "server/h_reports.h"
+#include "server/h_survey.h"
 #include "server/packages.h"
 #include "server/server.h"
 
@@ -21,4 +22,5 @@ void server_area_messages_register(void)
 	http_messages_register();
 	api_messages_register();
 	forms_messages_register();
+	h_survey_messages_register();
 }

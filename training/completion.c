@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "courses/enrol.h"
 #include "lib/db.h"
 
 int f2f_sessions(struct db *db, int64_t user_id, const char *course_id,
@@ -85,4 +86,22 @@ int f2f_progress_get(struct db *db, int64_t user_id, const char *course_id, int 
 		p->met = t.best_days > 0 && t.best_present >= t.best_days;
 	}
 	return 0;
+}
+
+static int first_attendance_rule(void *ctx, const struct course_rule *r)
+{
+	struct f2f_state *s = ctx;
+	if (!r->attendance)
+		return 0;
+	s->required = true;
+	s->days_rule = r->attendance_days;
+	return 1;
+}
+
+int f2f_course_state(struct db *db, int64_t user_id, const char *course_id, struct f2f_state *s, struct err *e)
+{
+	memset(s, 0, sizeof *s);
+	if (course_rules(db, course_id, first_attendance_rule, s, e) < 0)
+		return -1;
+	return f2f_progress_get(db, user_id, course_id, s->days_rule, &s->p, e);
 }

@@ -39,4 +39,17 @@ struct f2f_progress {
 int f2f_progress_get(struct db *db, int64_t user_id, const char *course_id, int days, struct f2f_progress *p,
 		     struct err *e);
 
+/* The face-to-face part of a course for a learner's progress pages (f2f_course_state()). */
+struct f2f_state {
+	bool required; /* an active package's rule counts attendance */
+	int days_rule; /* with required: its attendance_days (0: every day of one workshop) */
+	struct f2f_progress p;
+};
+/*
+ * Whether course_id's completion counts attendance (the first active package whose rule does), and
+ * user_id's progress against it (against every day of one workshop when none does, for courses that
+ * have workshops without counting them). 0, or -1 with a message.
+ */
+int f2f_course_state(struct db *db, int64_t user_id, const char *course_id, struct f2f_state *s, struct err *e);
+
 #endif
