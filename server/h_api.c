@@ -231,10 +231,6 @@ static int h_courses(struct req *r)
 		if (i)
 			buf_putc(&b, ',');
 		course_json(&b, &v[i]);
-		/* course_json() closed the object: the face-to-face part goes inside it. */
-		b.len--;
-		h_f2f_progress_json(r, &b, v[i].course_id);
-		buf_putc(&b, '}');
 	}
 	buf_puts(&b, "]}");
 	return send_json(r, 200, &b);
