@@ -13,7 +13,7 @@
 #include "training/workshops.h"
 
 #define ADD_USAGE                                                                                                      \
-	"sessions add --title TEXT --org CODE --day \"YYYY-MM-DD HH:MM-HH:MM\" [--day ...] [--course ID] "            \
+	"sessions add --title TEXT --org CODE --day \"YYYY-MM-DD HH:MM-HH:MM\" [--day ...] [--course ID] "             \
 	"[--address TEXT] [--trainer USERNAME ...] [--capacity N] [--language km|en] [--invite USERNAME ...] "         \
 	"[--invite-org CODE]"
 #define LIST_USAGE "sessions list [--all] [--org CODE] [--course ID]"

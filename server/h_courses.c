@@ -16,6 +16,7 @@
 #include "lib/util.h"
 #include "server/h_learn.h"
 #include "server/h_survey.h"
+#include "server/h_training.h"
 #include "server/server.h"
 #include "server/views.h"
 
@@ -418,6 +419,7 @@ static int h_my(struct req *r)
 		buf_puts(&b, "</li>");
 	}
 	buf_puts(&b, "</ul>");
+	h_training_my_section(r, &b);
 	page_end(r, &b);
 	return page_send(r, 200, &b);
 }

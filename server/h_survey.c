@@ -255,21 +255,29 @@ static int h_survey_course_post(struct req *r)
 
 /* ---- Scope ---- */
 
-/* Whether the logged-in user may see workshop w's report and results: admin, its trainer or creator,
- * or a manager or trainer whose units include the venue. */
+/*
+ * Whether the logged-in user may see workshop w's report and results: those who manage it (its
+ * trainers, and managers and trainers whose units include the venue, as on the session page), its
+ * creator and administrators.
+ */
 static bool may_see_workshop(struct req *r, const struct workshop *w)
 {
 	const struct user *u = r->user;
-	if (u->roles & ROLE_ADMIN)
-		return true;
-	if (!(u->roles & (ROLE_TRAINER | ROLE_MANAGER)))
-		return false;
-	if (w->created_by == u->id)
+	if (u->roles & ROLE_ADMIN || (w->created_by && w->created_by == u->id))
 		return true;
 	for (size_t i = 0; i < w->ntrainers; i++)
 		if (w->trainers[i] == u->id)
 			return true;
 	return learn_may_assign(r->db, u->roles, u->org_id, w->org_id);
+}
+
+void h_survey_session_links(struct req *r, struct buf *b, int64_t workshop_id)
+{
+	buf_printf(b,
+		   "<p><a href=\"/sessions/%" PRId64 "/report\">%s</a> · <a href=\"/sessions/%" PRId64
+		   "/report.csv\">%s</a> · <a href=\"/surveys/workshop/%" PRId64 "/results\">%s</a></p>",
+		   workshop_id, T(r, "Attendance report"), workshop_id, T(r, "Download as CSV"), workshop_id,
+		   T(r, "Survey results"));
 }
 
 /* Loads workshop r->param[0] into w when the user may see it; else the error response is sent (*status). */
@@ -894,16 +902,16 @@ static int h_session_report_csv(struct req *r)
 
 const struct route survey_routes[] = {
     {"GET", "/surveys", ROLE_ANY, h_surveys, 0},
-    {"GET", "/surveys/workshop/:id/results", SCOPED, h_results_workshop, 0},
+    {"GET", "/surveys/workshop/:id/results", ROLE_ANY, h_results_workshop, 0},
     {"GET", "/surveys/course/:id/results", SCOPED, h_results_course, 0},
     {"GET", "/surveys/workshop/:id", ROLE_ANY, h_survey_workshop, 0},
     {"POST", "/surveys/workshop/:id", ROLE_ANY, h_survey_workshop_post, 16384},
     {"GET", "/surveys/course/:id", ROLE_ANY, h_survey_course, 0},
     {"POST", "/surveys/course/:id", ROLE_ANY, h_survey_course_post, 16384},
-    {"GET", "/sessions/:id/report.csv", SCOPED, h_session_report_csv, 0},
-    {"GET", "/sessions/:id/report", SCOPED, h_session_report, 0},
+    {"GET", "/sessions/:id/report.csv", ROLE_ANY, h_session_report_csv, 0},
+    {"GET", "/sessions/:id/report", ROLE_ANY, h_session_report, 0},
     {"GET", "/api/v1/surveys", ROLE_ANY, h_api_surveys, 0},
-    {"GET", "/api/v1/surveys/workshop/:id/results", SCOPED, h_api_results_workshop, 0},
+    {"GET", "/api/v1/surveys/workshop/:id/results", ROLE_ANY, h_api_results_workshop, 0},
     {"GET", "/api/v1/surveys/course/:id/results", SCOPED, h_api_results_course, 0},
     {"POST", "/api/v1/surveys/workshop/:id", ROLE_ANY, h_api_submit_workshop, 16384},
     {"POST", "/api/v1/surveys/course/:id", ROLE_ANY, h_api_submit_course, 16384},

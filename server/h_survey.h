@@ -4,6 +4,8 @@
  */
 #ifndef SALA_H_SURVEY_H
 #define SALA_H_SURVEY_H
+#include <stdint.h>
+
 #include "lib/buf.h"
 #include "server/http.h"
 
@@ -20,5 +22,8 @@ void h_survey_pending_html(struct req *r, struct buf *b);
 void h_f2f_progress_html(struct req *r, struct buf *b, const char *course_id);
 /* The same as the JSON member ,"face_to_face":{...} (null when there is nothing to show). */
 void h_f2f_progress_json(struct req *r, struct buf *b, const char *course_id);
+
+/* A session page's links to its attendance report (screen and CSV) and its survey results, for those who manage it. */
+void h_survey_session_links(struct req *r, struct buf *b, int64_t workshop_id);
 
 #endif

@@ -201,6 +201,7 @@ void page_begin(struct req *r, struct buf *b, const char *title)
 	{
 		nav_link(r, b, "/courses", "Courses");
 		nav_link(r, b, "/my", "My learning");
+		nav_link(r, b, "/sessions", "Sessions");
 		nav_link(r, b, "/certificates", "Certificates");
 		if (r->user->roles & (ROLE_TRAINER | ROLE_ADMIN))
 			nav_link(r, b, "/manage/courses", "Manage courses");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "assessment/completion.h"
+#include "courses/enrol.h"
 #include "lib/xmalloc.h"
 #include "training/workshops.h"
 
@@ -41,14 +42,14 @@ static int method_parse(const char *s)
 }
 
 /*
- * The completion hook: after every mark, the person's completion of the workshop's course is checked
- * again here (a course whose completion rule counts attendance). The one call site is
+ * The completion hook: after every mark, the person is enrolled in the workshop's course (as
+ * assigned) if they were not, and their completion of it is checked again here (a course whose
+ * completion rule counts attendance; completion issues the certificate). The one call site is
  * attendance_mark(); a workshop with no course has nothing to re-check.
  */
 static int attendance_recheck_completion(struct db *db, int64_t workshop_id, int64_t user_id, int64_t now,
 					 struct err *e)
 {
-	(void)now; /* completion is dated when it is recorded, as for a quiz or a lesson */
 	struct db_stmt *st = db_stmt(db, "SELECT coalesce(course_id, '') FROM workshops WHERE id = ?");
 	db_bind_int64(st, 1, workshop_id);
 	int r = db_step_row(st);
@@ -57,7 +58,13 @@ static int attendance_recheck_completion(struct db *db, int64_t workshop_id, int
 	if (r < 0)
 		return err_fail(e, ERR_UNAVAILABLE, "cannot read session %lld: %s", (long long)workshop_id,
 				db_errstr(db));
-	int rc = course && *course ? completion_update(db, user_id, course, NULL, e) : 0;
+	/* Someone marked at a course's session takes part in the course: enrolled (as assigned) if not yet. */
+	int rc = 0;
+	if (course && *course) {
+		rc = enrolment_ensure(db, user_id, course, "assigned", now, NULL, e);
+		if (rc == 0)
+			rc = completion_update(db, user_id, course, NULL, e);
+	}
 	free(course);
 	return rc < 0 ? -1 : 0;
 }

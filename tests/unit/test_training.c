@@ -98,7 +98,8 @@ static int64_t person(const char *org, const char *name, const char *km)
 /* A two-day workshop in Phnom Penh (org 12) with capacity cap, trained by trainer; its id. */
 static int64_t two_days(int cap, int64_t trainer, const char *course)
 {
-	struct workshop_day days[] = {{1, T0 + 8 * HOUR, T0 + 16 * HOUR}, {2, T0 + DAY + 8 * HOUR, T0 + DAY + 12 * HOUR}};
+	struct workshop_day days[] = {{1, T0 + 8 * HOUR, T0 + 16 * HOUR},
+				      {2, T0 + DAY + 8 * HOUR, T0 + DAY + 12 * HOUR}};
 	int64_t trainers[] = {trainer};
 	struct workshop_new w = {.title = "One-window services",
 				 .course_id = course,
@@ -168,7 +169,8 @@ static void test_create_refuses_bad_input(void **state)
 		struct workshop_new w;
 		const char *msg;
 	} cases[] = {
-	    {{.title = "", .language = "en", .org_id = base.org_id, .days = good, .ndays = 1}, "a session needs a title"},
+	    {{.title = "", .language = "en", .org_id = base.org_id, .days = good, .ndays = 1},
+	     "a session needs a title"},
 	    {{.title = "T", .language = "fr", .org_id = base.org_id, .days = good, .ndays = 1},
 	     "unknown language 'fr' (km or en)"},
 	    {{.title = "T", .language = "en", .org_id = base.org_id, .days = good, .ndays = 0},
@@ -499,8 +501,8 @@ static void test_attendance(void **state)
 }
 
 #define TRAINING_TESTS                                                                                                 \
-	cmocka_unit_test(test_create_and_get), cmocka_unit_test(test_create_refuses_bad_input),                       \
-	    cmocka_unit_test(test_capacity_and_waiting_list), cmocka_unit_test(test_invite_subtree_and_list),         \
+	cmocka_unit_test(test_create_and_get), cmocka_unit_test(test_create_refuses_bad_input),                        \
+	    cmocka_unit_test(test_capacity_and_waiting_list), cmocka_unit_test(test_invite_subtree_and_list),          \
 	    cmocka_unit_test(test_list_filters), cmocka_unit_test(test_attendance)
 
 int main(void)
