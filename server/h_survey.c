@@ -66,7 +66,7 @@ static char *subject_title(struct req *r, const struct survey_subject *s)
 	if (s->kind == SURVEY_COURSE)
 		return course_title_get(r->db, s->course_id, r->lang);
 	struct workshop w;
-	struct err e;
+	struct err e = {""};
 	if (workshop_get(r->db, s->workshop_id, &w, &e) < 0)
 		return NULL;
 	char *t = xstrdup(w.title);
@@ -101,7 +101,7 @@ static int pending_row_html(void *ctx, const struct survey_pending *p)
 void h_survey_pending_html(struct req *r, struct buf *b)
 {
 	struct pending_html h = {r, b, 0};
-	struct err e;
+	struct err e = {""};
 	if (survey_pending_list(r->db, r->user->id, r->lang, now_s(), pending_row_html, &h, &e) < 0)
 		log_msg(LOG_ERROR, "error", "pending surveys of user %" PRId64 ": %s", r->user->id, e.msg);
 	if (h.n)
@@ -153,7 +153,7 @@ static int survey_page(struct req *r, enum survey_kind kind)
 	struct survey_subject s;
 	if (!subject_of(r, kind, &s))
 		return resp_error(r, 404, T(r, "No such survey."));
-	struct err e;
+	struct err e = {""};
 	int rc = survey_check(r->db, &s, r->user->id, now_s(), &e);
 	if (rc == ERR_NOTFOUND)
 		return resp_error(r, 404, T(r, "No such survey."));
@@ -196,7 +196,7 @@ static int survey_post(struct req *r, enum survey_kind kind)
 	struct survey_subject s;
 	if (!subject_of(r, kind, &s))
 		return resp_error(r, 404, T(r, "No such survey."));
-	struct err e;
+	struct err e = {""};
 	struct survey_def d;
 	if (survey_load(r->db, &s, r->lang, &d, &e) < 0)
 		return resp_error(r, e.msg[0] && strstr(e.msg, "no workshop") ? 404 : 503, T(r, "No such survey."));
@@ -284,7 +284,7 @@ void h_survey_session_links(struct req *r, struct buf *b, int64_t workshop_id)
 static bool scoped_workshop(struct req *r, struct workshop *w, int *status)
 {
 	int64_t id = req_int(r->param[0], 1, INT64_MAX, 0);
-	struct err e;
+	struct err e = {""};
 	int rc = id > 0 ? workshop_get(r->db, id, w, &e) : ERR_NOTFOUND;
 	if (rc == ERR_NOTFOUND) {
 		*status = resp_error(r, 404, T(r, "No such session."));
@@ -328,7 +328,7 @@ static bool scoped_results(struct req *r, enum survey_kind kind, struct survey_s
 		}
 		org_filter = path;
 	}
-	struct err e;
+	struct err e = {""};
 	if (survey_results_get(r->db, s, org_filter, res, &e) < 0) {
 		r->cause = arena_printf(&r->arena, "survey results: %s", e.msg);
 		*status = resp_error(r, 503, T(r, "The survey results could not be read. Please try again."));
@@ -357,7 +357,7 @@ static int results_page(struct req *r, enum survey_kind kind)
 	if (!scoped_results(r, kind, &s, &res, &status))
 		return status;
 	struct survey_def d;
-	struct err e;
+	struct err e = {""};
 	if (survey_load(r->db, &s, r->lang, &d, &e) < 0)
 		survey_default(r->lang, &d);
 	char *title = subject_title(r, &s);
@@ -511,7 +511,7 @@ static int pending_row_json(void *ctx, const struct survey_pending *p)
 	char key[80];
 	survey_subject_key(&p->subject, key);
 	struct survey_def d;
-	struct err e;
+	struct err e = {""};
 	if (survey_load(j->r->db, &p->subject, j->r->lang, &d, &e) < 0)
 		return -1;
 	buf_puts(b, j->n++ ? ",{\"subject\":" : "{\"subject\":");
@@ -556,7 +556,7 @@ static int api_submit(struct req *r, enum survey_kind kind)
 	if (!subject_of(r, kind, &s))
 		return resp_error(r, 404, "no such survey");
 	struct json_obj *o;
-	struct err e;
+	struct err e = {""};
 	int rc = json_body_parse(r->body, r->body_len, &o, &e);
 	if (rc < 0)
 		return resp_error(r, 400, e.msg[0] ? e.msg : "the body must be a JSON object");
@@ -645,7 +645,7 @@ static int f2f_row_html(void *ctx, const struct f2f_session *s)
 void h_f2f_progress_html(struct req *r, struct buf *b, const char *course_id)
 {
 	struct f2f_state st;
-	struct err e;
+	struct err e = {""};
 	if (f2f_course_state(r->db, r->user->id, course_id, &st, &e) < 0) {
 		log_msg(LOG_ERROR, "error", "face-to-face progress in %s: %s", course_id, e.msg);
 		return;
@@ -693,7 +693,7 @@ static int f2f_row_json(void *ctx, const struct f2f_session *s)
 void h_f2f_progress_json(struct req *r, struct buf *b, const char *course_id)
 {
 	struct f2f_state st;
-	struct err e;
+	struct err e = {""};
 	if (f2f_course_state(r->db, r->user->id, course_id, &st, &e) < 0 || (!st.required && !st.p.sessions)) {
 		buf_puts(b, ",\"face_to_face\":null");
 		return;
@@ -811,7 +811,7 @@ static int session_report(struct req *r, bool csv)
 	if (!scoped_workshop(r, &w, &status))
 		return status;
 	struct marks ms = {0};
-	struct err e;
+	struct err e = {""};
 	struct buf b = BUF_INIT;
 	struct report rp = {.r = r, .b = &b, .w = &w, .ms = &ms, .csv = csv};
 	int rc = attendance_list(r->db, w.id, 0, mark_collect, &ms, &e);
