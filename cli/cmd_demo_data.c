@@ -125,6 +125,7 @@ struct demo_place {
 	char code[40];
 	double drive;	  /* of the province: share who go on to complete */
 	double women_gap; /* of the district: women's completion relative to men's */
+	int64_t province; /* the org unit id of its province */
 };
 
 struct demo_gen {
@@ -142,6 +143,9 @@ struct demo_gen {
 	char *issuer, *issuer_km;
 	struct buf payload;
 	struct err e;
+	int64_t province;	    /* the province whose places are being added */
+	long first;		    /* the sequence number before this run's first learner */
+	struct demo_person *people; /* the learners added, for their face-to-face sessions */
 };
 
 static void demo_place_add(struct demo_gen *g, int64_t id, const char *code, double drive, double gap)
@@ -151,7 +155,7 @@ static void demo_place_add(struct demo_gen *g, int64_t id, const char *code, dou
 		g->places = xrealloc(g->places, g->cap * sizeof *g->places);
 	}
 	struct demo_place *p = &g->places[g->nplaces++];
-	*p = (struct demo_place){.id = id, .drive = drive, .women_gap = gap};
+	*p = (struct demo_place){.id = id, .drive = drive, .women_gap = gap, .province = g->province};
 	snprintf(p->code, sizeof p->code, "%s", code);
 }
 
@@ -160,6 +164,7 @@ static void demo_place_add(struct demo_gen *g, int64_t id, const char *code, dou
 static int demo_province(struct demo_gen *g, const struct org_entry *pr)
 {
 	double drive = 0.35 + 0.5 * demo_unit(&g->seed);
+	g->province = pr->id;
 	demo_place_add(g, pr->id, pr->code, drive, 0.9);
 	for (int d = 1;; d++) {
 		char dcode[64], en[320], km[320];
@@ -328,6 +333,7 @@ static int demo_learner(struct demo_gen *g, long seq, int64_t now, size_t *order
 	int64_t uid = user_add(g->db, &u, &g->e);
 	if (uid < 0)
 		return -1;
+	g->people[seq - 1 - g->first] = (struct demo_person){uid, pl->province};
 	/* One to six distinct courses (mean 3.7, about ten lessons opened): a partial shuffle of the course order. */
 	static const int weights[] = {1, 2, 3, 3, 4, 4, 4, 5, 5, 6};
 	size_t k = (size_t)weights[demo_below(s, 10)];
@@ -387,8 +393,19 @@ int demo_learners(struct db *db, long n)
 	for (size_t i = 0; i < g.ncourses; i++)
 		order[i] = i;
 	int64_t now = now_s();
+	g.first = (long)(base > 0 ? base : 0);
+	g.people = xcalloc((size_t)n, sizeof *g.people);
 	for (long i = 0; i < n && rc == 0; i++)
 		rc = demo_learner(&g, (long)base + i + 1, now, order);
+	long sessions = 0, marks = 0;
+	if (rc == 0) {
+		const char **ids = xcalloc(g.ncourses + 1, sizeof *ids);
+		for (size_t i = 0; i < g.ncourses; i++)
+			ids[i] = g.courses[i].id;
+		rc = demo_sessions(db, g.people, (size_t)n, ids, g.ncourses, now, &sessions, &marks, &g.e);
+		free(ids);
+	}
+	free(g.people);
 	if (rc < 0)
 		fprintf(stderr, "sala: demo: cannot add learners: %s\n", g.e.msg);
 	sodium_memzero(g.sk, sizeof g.sk);
@@ -411,5 +428,6 @@ int demo_learners(struct db *db, long n)
 	       n, DEMO_LEARNER_PASSWORD, g.enrolments, g.ncourses, g.progress, g.certificates);
 	if (!g.ncourses)
 		printf("sala: there are no courses yet, so the learners have no enrolments\n");
+	printf("sala: added %ld face-to-face sessions with %ld attendance marks\n", sessions, marks);
 	return 0;
 }

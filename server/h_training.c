@@ -33,13 +33,19 @@
 
 /* ---------- scope ---------- */
 
-/* True when the signed-in user may manage w: invite, cancel, mark attendance. */
-static bool may_manage(struct req *r, const struct workshop *w)
+/* True when the signed-in user is one of w's trainers. */
+static bool is_trainer(const struct req *r, const struct workshop *w)
 {
 	for (size_t i = 0; i < w->ntrainers; i++)
 		if (w->trainers[i] == r->user->id)
 			return true;
-	return learn_may_assign(r->db, r->user->roles, r->user->org_id, w->org_id);
+	return false;
+}
+
+/* True when the signed-in user may manage w: invite, cancel, mark attendance. */
+static bool may_manage(struct req *r, const struct workshop *w)
+{
+	return is_trainer(r, w) || learn_may_assign(r->db, r->user->roles, r->user->org_id, w->org_id);
 }
 
 struct area {
@@ -672,7 +678,7 @@ static void session_page_body(struct req *r, struct buf *b, const struct worksho
 			session_href(&act, w->id, "/leave");
 			form_begin(r, b, buf_str(&act));
 			buf_printf(b, "<button class=\"secondary\">%s</button></form>", T(r, "Cancel my place"));
-		} else if (w->ndays && now_s() < w->days[w->ndays - 1].ends_at) {
+		} else if (w->ndays && now_s() < w->days[w->ndays - 1].ends_at && !is_trainer(r, w)) {
 			session_href(&act, w->id, "/register");
 			form_begin(r, b, buf_str(&act));
 			bool full = w->capacity && w->registered >= w->capacity;

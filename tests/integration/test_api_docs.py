@@ -127,6 +127,25 @@ def real_responses(srv):
     got["POST /api/v1/courses/:id/assign (trainers, managers, administrators)"] = a.request(
         "POST", "/api/v1/courses/%s/assign?lang=en" % cid, jbody({"org": "171001", "users": ["learner"]}),
         headers=dict(ha, **{"Content-Type": "application/json"}))
+    # Face-to-face sessions in the learner's province: one the learner is invited to, one open.
+    out = sala("sessions", "add", "--title", "One-window service workshop", "--org", "17", "--day",
+               "2031-03-05 08:00-16:00", "--capacity", "30", "--course", cid, "--invite", "learner", db=srv.db,
+               env=srv.env, check=True).stdout
+    mine = int(re.search(r"added session (\d+)", out).group(1))
+    out = sala("sessions", "add", "--title", "Digital filing", "--org", "17", "--day", "2031-03-06 08:00-16:00",
+               "--language", "en", db=srv.db, env=srv.env, check=True).stdout
+    other = int(re.search(r"added session (\d+)", out).group(1))
+    got["GET /api/v1/sessions"] = c.request("GET", "/api/v1/sessions", headers=h)
+    got["GET /api/v1/sessions/:id"] = c.request("GET", "/api/v1/sessions/%d" % other, headers=h)
+    got["POST /api/v1/sessions/:id/register"] = c.request("POST", "/api/v1/sessions/%d/register" % other,
+                                                          headers=h)
+    got["POST /api/v1/sessions/:id/unregister"] = c.request("POST", "/api/v1/sessions/%d/unregister" % other,
+                                                            headers=h)
+    haj = dict(ha, **{"Content-Type": "application/json"})
+    got["POST /api/v1/sessions/:id/days/:day/attendance (trainers, managers, administrators)"] = a.request(
+        "POST", "/api/v1/sessions/%d/days/1/attendance" % mine, jbody({"present": ["learner"]}), headers=haj)
+    got["GET /api/v1/sessions/:id/days/:day/attendance (trainers, managers, administrators)"] = a.request(
+        "GET", "/api/v1/sessions/%d/days/1/attendance" % mine, headers=ha)
     t = srv.client()
     _, ht = login(t, "trainer", "demo-Bayon-2")
     got["POST /api/v1/me/password"] = t.request(

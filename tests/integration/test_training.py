@@ -3,8 +3,11 @@ registration up to capacity then the waiting list that moves up on a cancel, inv
 subtree within the inviter's scope, the trainer's attendance marking on the web page and in the JSON API
 (all present, changing a mark, who and how recorded, refusals), `sala sessions`, and My learning."""
 import re
+import shutil
+import tempfile
+import time
 
-from harness import sala, Server
+from harness import connect, fresh_db, sala, Server
 from learnutil import one, q
 
 PW = "Correct-horse-9"
@@ -349,3 +352,41 @@ def test_sessions_cli():
         assert one(srv, "SELECT cancelled_at FROM workshops WHERE id = ?", sid) is not None
         assert "Kandal filing" not in run("list").stdout
         assert "(cancelled)" in run("list", "--all").stdout
+
+
+def test_demo_sessions():
+    """`sala demo --learners` adds past sessions with attendance and upcoming ones with registrations, all
+    marked as demo data; the demo learner sees an upcoming one on My learning."""
+    tmp = tempfile.mkdtemp(prefix="sala-demo-sessions-")
+    try:
+        db = fresh_db(tmp, "demo.db")
+        out = sala("demo", "--init", "--learners", "400", db=db, check=True).stdout
+        made = int(re.search(r"added (\d+) face-to-face sessions with (\d+) attendance marks", out).group(1))
+        con = connect(db)
+        now = int(time.time())
+
+        def one_value(sql, *args):
+            return con.execute(sql, args).fetchone()[0]
+        assert made >= 25 and one_value("SELECT count(*) FROM workshops") == made
+        assert one_value("SELECT count(*) FROM workshops WHERE is_demo = 0") == 0
+        past = one_value("SELECT count(DISTINCT workshop_id) FROM workshop_days WHERE ends_at < ?", now)
+        assert past >= made // 2, (past, made)
+        # Every registered person of a past session has a mark for every day; nobody else has one.
+        assert one_value("SELECT count(*) FROM attendance a JOIN workshop_people p ON p.workshop_id = a.workshop_id "
+                         "AND p.user_id = a.user_id WHERE p.status <> 'registered'") == 0
+        assert one_value("SELECT count(*) FROM attendance") == one_value(
+            "SELECT count(*) FROM workshop_people p JOIN workshop_days d ON d.workshop_id = p.workshop_id "
+            "WHERE p.status = 'registered' AND d.ends_at < ?", now)
+        assert {r[0] for r in con.execute("SELECT DISTINCT method FROM attendance")} == {"trainer", "sheet", "qr"}
+        assert one_value("SELECT count(*) FROM attendance WHERE status = 'present'") > \
+            one_value("SELECT count(*) FROM attendance") // 2
+        assert one_value("SELECT count(*) FROM workshop_people p JOIN workshop_days d ON d.workshop_id = "
+                         "p.workshop_id AND d.day = 1 WHERE d.starts_at > ?", now) > 0
+        con.close()
+        with Server(demo=False, db=db) as srv:
+            c = srv.client()
+            c.login("learner")
+            my = c.get("/my?lang=en").text
+            assert "Face-to-face sessions" in my and 'data-place="registered"' in my, my[-3000:]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
