@@ -511,6 +511,18 @@ int survey_results_get(struct db *db, const struct survey_subject *s, const char
 	finish_group(&out->all);
 	for (int i = 0; i < SURVEY_SEXES; i++)
 		finish_group(&out->by_sex[i]);
+	/*
+	 * Complementary suppression: a sex group shown beside the whole would give away the figures of the
+	 * others when they are fewer than SURVEY_MIN_GROUP (the whole minus the group), so it is hidden too.
+	 */
+	for (int i = 0; i < SURVEY_SEXES; i++) {
+		int rest = out->all.n - out->by_sex[i].n;
+		if (out->by_sex[i].shown && rest > 0 && rest < SURVEY_MIN_GROUP) {
+			int n = out->by_sex[i].n;
+			memset(&out->by_sex[i], 0, sizeof out->by_sex[i]);
+			out->by_sex[i].n = n;
+		}
+	}
 	if (out->all.shown) {
 		out->comments = comments;
 		out->ncomments = ncomments;

@@ -7,7 +7,9 @@
  * Answers are anonymous: survey_responses keeps the subject, the respondent's sex and org unit, the
  * day (not the time) and the answers, never who answered; survey_done keeps who has answered each
  * subject, so everyone answers once. Results are figures of groups of at least SURVEY_MIN_GROUP
- * respondents (overall and for each sex); a smaller group shows no figure and no comment.
+ * respondents (overall and for each sex); a smaller group shows no figure and no comment, and a sex
+ * group is hidden too when the other respondents are fewer than SURVEY_MIN_GROUP (its figures and the
+ * whole's would give theirs away).
  * Owned by training/ (tables survey_responses, survey_done: lib/schema.c migration 10). Error codes as
  * training/workshops.h.
  */

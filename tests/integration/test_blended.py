@@ -275,13 +275,14 @@ def test_survey_once_anonymous_and_hidden_below_five():
         assert sorted(res["comments"]) == ["from f1", "from f2", "from f3", "from f4"]
         page = t.get("/surveys/workshop/%d/results?lang=en" % sid).text
         assert "3.0" in page and "from f2" in page and "fewer than 5 responses" in page
-        # A fifth woman: the women's figures appear, the men's stay hidden.
+        # A fifth woman: five women beside one man; the women's figures with the whole's would give the
+        # man's answers, so they stay hidden too. A sixth man makes the others (the men) two: still hidden.
         cf, hf = api_login(srv, "f5")
         assert cf.request("POST", "/api/v1/surveys/workshop/%d" % sid, json.dumps({"answers": [5, 5, 5]}).encode(),
                           headers=hf).status == 201
         res = results(srv, sid).json()
-        assert res["by_sex"]["female"]["shown"] is True and res["by_sex"]["female"]["means"][0] == 3.8
-        assert res["by_sex"]["male"]["shown"] is False
+        assert res["by_sex"]["female"] == {"respondents": 5, "shown": False, "means": None, "score": None}
+        assert res["by_sex"]["male"]["shown"] is False and res["all"]["respondents"] == 6
         # Stored without the person: no column names a user, the day only; survey_done says who answered.
         db = connect(srv.db)
         try:
@@ -301,6 +302,20 @@ def test_survey_once_anonymous_and_hidden_below_five():
         add_user(srv, "pp-manager", org="12", role="manager;learner")
         assert results(srv, sid, "pp-manager", PASSWORD).status == 404
         assert results(srv, sid, "manager", "demo-Kampot-3").status == 200
+        # A sex group of 5 with no one else is shown: five women at another session.
+        women = ["w%d" % i for i in range(5)]
+        for name in women:
+            add_user(srv, name)
+        other = add_session(srv, None, ["2026-01-07 08:00-16:00"], invite=women, title="Women's session")
+        insert_marks(srv, other, [(n, 1, "present", "qr") for n in women])
+        for i, name in enumerate(women):
+            cw, hw = api_login(srv, name)
+            r = cw.request("POST", "/api/v1/surveys/workshop/%d" % other,
+                           json.dumps({"answers": [i + 1, 4, 4, 4, 4]}).encode(), headers=hw)
+            assert r.status == 201, r.text  # no course: the built-in survey of five statements
+        res = results(srv, other).json()
+        assert res["by_sex"]["female"]["shown"] is True and res["by_sex"]["female"]["means"][0] == 3.0
+        assert res["all"]["means"] == [3.0, 4.0, 4.0, 4.0, 4.0] and res["by_sex"]["male"]["shown"] is False
 
 
 def test_session_attendance_report_on_screen_and_csv():

@@ -386,11 +386,30 @@ static void test_survey_once_and_min_group(void **state)
 	assert_int_equal((int)r.ncomments, 1);
 	assert_string_equal(r.comments[0], "Good");
 	survey_results_free(&r);
+	/* Five women and one man: the women's figures with the whole's would give the man's, so both hide. */
 	present(w, people[5], 1);
 	assert_int_equal(survey_submit(db, &s, people[5], "female", org, answers, 5, "", T0 + 2 * DAY, &e), 0);
 	assert_int_equal(survey_results_get(db, &s, NULL, &r, &e), 0);
-	assert_true(r.by_sex[0].shown);
+	assert_true(r.all.shown);
 	assert_int_equal(r.by_sex[0].n, 5);
+	assert_false(r.by_sex[0].shown);
+	assert_int_equal(r.by_sex[0].item_n[0], 0);
+	assert_false(r.by_sex[1].shown);
+	survey_results_free(&r);
+	/* Five women only: their group is shown (no one else to give away). */
+	int64_t w2 = workshop(NULL, 1);
+	struct survey_subject s2 = {.kind = SURVEY_WORKSHOP, .workshop_id = w2};
+	for (int i = 0; i < 5; i++) {
+		int64_t f = person("female");
+		assert_int_equal(workshop_invite(db, w2, f, T0 - DAY, NULL, &e), 0);
+		present(w2, f, 1);
+		answers[0] = 4;
+		assert_int_equal(survey_submit(db, &s2, f, "female", org, answers, 5, "", T0 + 2 * DAY, &e), 0);
+	}
+	assert_int_equal(survey_results_get(db, &s2, NULL, &r, &e), 0);
+	assert_true(r.by_sex[0].shown);
+	assert_float_equal(r.by_sex[0].item_mean[0], 4.0, 1e-9);
+	assert_int_equal(r.by_sex[1].n, 0);
 	assert_false(r.by_sex[1].shown);
 	survey_results_free(&r);
 	/* Another subtree sees no respondent. */
