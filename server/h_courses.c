@@ -258,6 +258,7 @@ static int h_course(struct req *r)
 		buf_puts(&b, "<p><a href=\"");
 		h_learn_href(&b, c.course_id, NULL, NULL);
 		buf_printf(&b, "/assign\">%s</a></p>", T(r, "Assign this course"));
+		h_survey_course_link(r, &b, c.course_id);
 	}
 	page_end(r, &b);
 	return page_send(r, 200, &b);

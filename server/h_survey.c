@@ -303,6 +303,13 @@ static bool scoped_workshop(struct req *r, struct workshop *w, int *status)
 	return true;
 }
 
+void h_survey_course_link(struct req *r, struct buf *b, const char *course_id)
+{
+	buf_puts(b, "<p><a href=\"/surveys/course/");
+	buf_url(b, course_id);
+	buf_printf(b, "/results\">%s</a></p>", T(r, "Survey results"));
+}
+
 /* ---- Results ---- */
 
 /* Reads the results of r's subject in the user's scope; false with the response sent (*status). */
@@ -340,7 +347,9 @@ static bool scoped_results(struct req *r, enum survey_kind kind, struct survey_s
 static void mean_cell(struct req *r, struct buf *b, const struct survey_group *g, int item)
 {
 	if (!g->shown)
-		buf_printf(b, "<td>%s</td>", T(r, "fewer than 5 responses"));
+		buf_printf(b, "<td>%s</td>",
+			   g->n < SURVEY_MIN_GROUP ? T(r, "fewer than 5 responses")
+						   : T(r, "hidden: it would give away a group of fewer than 5"));
 	else if (item < 0)
 		buf_printf(b, g->score_n ? "<td>%.1f</td>" : "<td>–</td>", g->score_mean);
 	else
@@ -951,6 +960,7 @@ static const struct msg survey_msgs[] = {
     {"Outside the units you manage", "ក្រៅអង្គភាពដែលអ្នកគ្រប់គ្រង"},
     {"The survey results could not be read. Please try again.", "មិនអាចអានលទ្ធផលការស្ទង់មតិបានទេ។ សូមព្យាយាមម្តងទៀត។"},
     {"fewer than 5 responses", "ចម្លើយតិចជាង ៥"},
+    {"hidden: it would give away a group of fewer than 5", "លាក់៖ វានឹងបង្ហាញក្រុមដែលមានតិចជាង ៥ នាក់"},
     {"Women", "ស្ត្រី"},
     {"Men", "បុរស"},
     {"Other", "ផ្សេងទៀត"},

@@ -26,4 +26,7 @@ void h_f2f_progress_json(struct req *r, struct buf *b, const char *course_id);
 /* A session page's links to its attendance report (screen and CSV) and its survey results, for those who manage it. */
 void h_survey_session_links(struct req *r, struct buf *b, int64_t workshop_id);
 
+/* A course page's link to the course's survey results, for trainers, managers and administrators. */
+void h_survey_course_link(struct req *r, struct buf *b, const char *course_id);
+
 #endif

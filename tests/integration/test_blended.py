@@ -357,3 +357,48 @@ def test_session_attendance_report_on_screen_and_csv():
         ln = srv.client()
         ln.login("ana", PASSWORD)
         assert ln.get("/sessions/%d/report" % sid).status == 404
+
+
+def test_course_survey_after_online_completion_in_manager_scope():
+    d = tempfile.mkdtemp()
+    try:
+        pkg = os.path.join(d, "read-one")
+        write_package(pkg, "id: read-one\nversion: 1.0.0\nlanguage: en\ntitle: Read one\ncertificate: false\n"
+                      "survey: feedback.md\nlessons:\n  - file: one.md\n",
+                      {"one.md": "# One\n\nRead me.\n", "feedback.md": "- Clear.\n- Useful.\n"})
+        with Server() as srv:
+            sala("import", pkg, db=srv.db, check=True)
+            names = ["r%d" % i for i in range(5)]
+            for name in names:
+                add_user(srv, name)
+            c, h = api_login(srv, names[0])
+            assert c.request("GET", "/api/v1/surveys", headers=h).json()["surveys"] == []
+            for i, name in enumerate(names):
+                cc, hh = api_login(srv, name)
+                r = cc.request("GET", "/api/v1/courses/read-one/lessons/one.md?lang=en", headers=hh)
+                assert r.status == 200
+                got = cc.request("GET", "/api/v1/surveys?lang=en", headers=hh).json()["surveys"]
+                assert [(s["subject"], s["kind"], s["statements"]) for s in got] == [
+                    ("course:read-one", "course", ["Clear.", "Useful."])]
+                r = cc.request("POST", "/api/v1/surveys/course/read-one",
+                               json.dumps({"answers": [i + 1, 5], "comment": ""}).encode(), headers=hh)
+                assert r.status == 201, r.text
+            r = c.request("POST", "/api/v1/surveys/course/read-one", json.dumps({"answers": [1, 1]}).encode(),
+                          headers=h)
+            assert r.status == 409
+            # Everyone answered from commune 171001, in the manager's province (17): shown to them and to
+            # a trainer; a manager of another province sees no respondent.
+            for who, password in (("manager", "demo-Kampot-3"), ("trainer", "demo-Bayon-2")):
+                cm, hm = api_login(srv, who, password)
+                res = cm.request("GET", "/api/v1/surveys/course/read-one/results", headers=hm).json()
+                assert res["all"]["respondents"] == 5 and res["all"]["means"] == [3.0, 5.0], (who, res)
+            add_user(srv, "pp-manager", org="12", role="manager;learner")
+            co, ho = api_login(srv, "pp-manager")
+            res = co.request("GET", "/api/v1/surveys/course/read-one/results", headers=ho).json()
+            assert res["all"] == {"respondents": 0, "shown": False, "means": None, "score": None}
+            assert co.request("GET", "/api/v1/surveys/course/read-one/results", headers=h).status == 403
+            t = srv.client()
+            t.login("trainer")
+            assert "/surveys/course/read-one/results" in t.get("/courses/read-one?lang=en").text
+    finally:
+        shutil.rmtree(d)
