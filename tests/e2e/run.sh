@@ -2,7 +2,8 @@
 # Browser tests: the learner's journey (journey.mjs), then accessibility across every role (a11y.mjs,
 # which uses the certificate the journey earns), then essay grading (essay.mjs, on the course of
 # tests/data/essay-course and a trainer of Siem Reap province made here), then face-to-face sessions
-# (training.mjs: that trainer creates a session and marks attendance on a phone). Debian's Chromium driven by
+# (training.mjs: that trainer creates a session and marks attendance on a phone), then the reaction survey
+# and the attendance report of a past session of that trainer (survey.mjs). Debian's Chromium driven by
 # playwright-core, checked with axe-core. Starts its own server on a fresh demo database and stops it.
 # Last line: "N passed, N failed" (every script together).
 set -u
@@ -21,7 +22,9 @@ mkdir -p out
 (cd "$root" && "$SALA_BIN" demo --init --db "$dir/e2e.db" &&
 	"$SALA_BIN" import tests/data/essay-course --db "$dir/e2e.db" &&
 	"$SALA_BIN" user add --username srtrainer --name "Siem Reap Trainer" --org 17 --role "trainer;learner" \
-		--password Correct-horse-9 --db "$dir/e2e.db") >"$dir/demo.log" 2>&1 || {
+		--password Correct-horse-9 --db "$dir/e2e.db" &&
+	"$SALA_BIN" sessions add --title "Past e-filing workshop" --org 17 --day "2026-01-05 08:00-16:00" \
+		--trainer srtrainer --invite learner --db "$dir/e2e.db" >"$dir/survey-session") >"$dir/demo.log" 2>&1 || {
 	cat "$dir/demo.log"
 	echo "0 passed, 1 failed"
 	exit 1
@@ -42,8 +45,10 @@ fi
 rc=0
 p=0
 f=0
-for t in journey.mjs a11y.mjs essay.mjs training.mjs; do
-	SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" PROFILE_DIR="$dir/profile" \
+# survey.mjs: the past session added above (its id), for the reaction survey and the attendance report.
+survey_session=$(sed -n 's/^added session \([0-9]*\).*/\1/p' "$dir/survey-session")
+for t in journey.mjs a11y.mjs essay.mjs training.mjs survey.mjs; do
+	SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" PROFILE_DIR="$dir/profile" SURVEY_SESSION="$survey_session" \
 		timeout 900 node "$t" >"$dir/$t.out" 2>&1 || rc=1
 	sed '$d' "$dir/$t.out"
 	last=$(tail -n 1 "$dir/$t.out")
