@@ -97,16 +97,17 @@ static int demo_session(struct db *db, uint64_t *seed, int64_t org_id, const cha
 	int rc = workshop_create(db, &wn, created, &id, e);
 	if (rc < 0)
 		return rc;
-	int64_t *registered = xmalloc((n ? n : 1) * sizeof *registered);
-	size_t nreg = 0;
+	/* Everyone at once, the demo learner first: the first ones get the places, in order. */
+	int64_t *ids = xmalloc((n + 1) * sizeof *ids);
+	size_t nids = 0;
 	if (extra > 0)
-		rc = workshop_invite(db, id, extra, created, NULL, e);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		enum workshop_status s;
-		rc = workshop_invite(db, id, people[i].user_id, created + (int64_t)i * 60, &s, e);
-		if (rc == 0 && s == WS_REGISTERED)
-			registered[nreg++] = people[i].user_id;
-	}
+		ids[nids++] = extra;
+	for (size_t i = 0; i < n; i++)
+		ids[nids++] = people[i].user_id;
+	int reg = 0;
+	rc = workshop_invite_many(db, id, ids, nids, created, &reg, NULL, e);
+	int64_t *registered = ids;
+	size_t nreg = (size_t)reg;
 	if (rc == 0 && past) {
 		struct workshop w;
 		if ((rc = workshop_get(db, id, &w, e)) == 0) {
@@ -115,7 +116,7 @@ static int demo_session(struct db *db, uint64_t *seed, int64_t org_id, const cha
 			workshop_free(&w);
 		}
 	}
-	free(registered);
+	free(ids);
 	return rc;
 }
 

@@ -163,7 +163,7 @@ static int cmd_list(struct cmd_args *a)
 				    .from = cmd_has(a, "all") ? 0 : now_s(),
 				    .include_cancelled = cmd_has(a, "all")};
 	struct err e = {""};
-	printf("id\tcode\tfirst day (UTC+7)\tdays\tregistered/capacity\ttitle\n");
+	printf("id\tcode\tfirst day (UTC+7)\tdays\tregistered/capacity (0: no limit; +: a waiting list)\ttitle\n");
 	int rc = workshop_list(db, &f, print_session, NULL, &e);
 	db_close(db);
 	if (rc < 0)

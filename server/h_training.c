@@ -30,6 +30,7 @@
 #define ORGANISERS (ROLE_TRAINER | ROLE_MANAGER | ROLE_ADMIN)
 #define FORM_DAYS 5    /* day rows on the new-session form */
 #define INVITE_MAX 500 /* usernames in one invite */
+#define LIST_MAX 50    /* sessions in one section of the list */
 
 /* ---------- scope ---------- */
 
@@ -91,11 +92,12 @@ struct org_label {
 static int see_org_label(void *ctx, const struct org_row *o)
 {
 	struct org_label *l = ctx;
-	l->text = arena_strdup(&l->r->arena, name_for(l->r, o->name_en, o->name_km));
+	bool km = strcmp(l->r->lang, "km") == 0 && o->name_km && o->name_km[0];
+	l->text = arena_strdup(&l->r->arena, km ? o->name_km : o->name_en);
 	return 0;
 }
 
-/* The org unit's name in the page's language, escaped (arena). */
+/* The org unit's name in the page's language, as text (arena; escape it for HTML). */
 static const char *org_name(struct req *r, int64_t id)
 {
 	struct org_label l = {NULL, r};
@@ -145,7 +147,7 @@ static void session_card(struct req *r, struct buf *b, const struct workshop *w,
 		buf_puts(b, "</li>");
 	}
 	buf_puts(b, "<li>");
-	buf_puts(b, org_name(r, w->org_id));
+	buf_html(b, org_name(r, w->org_id));
 	if (w->address[0]) {
 		buf_puts(b, ", ");
 		buf_html(b, w->address);
@@ -167,6 +169,7 @@ struct card_list {
 	int n;
 	bool skip_mine; /* leave out sessions the user has a place in */
 	bool mine;	/* show the user's place */
+	bool more;	/* stopped at LIST_MAX */
 };
 
 static int card_one(void *ctx, const struct workshop *w)
@@ -178,6 +181,10 @@ static int card_one(void *ctx, const struct workshop *w)
 		return -1;
 	if (c->skip_mine && (s == WS_REGISTERED || s == WS_WAITLISTED))
 		return 0;
+	if (c->n == LIST_MAX) {
+		c->more = true;
+		return 1; /* enough for one page */
+	}
 	if (!c->n++)
 		buf_puts(c->b, "<ul class=\"cards\">");
 	session_card(c->r, c->b, w, c->mine ? s : WS_NONE);
@@ -188,13 +195,18 @@ static int card_section(struct req *r, struct buf *b, const char *heading, const
 			bool skip_mine, bool mine, const char *none)
 {
 	buf_printf(b, "<h2>%s</h2>", heading);
-	struct card_list c = {r, b, 0, skip_mine, mine};
+	struct card_list c = {r, b, 0, skip_mine, mine, false};
 	struct err e = {""};
 	if (workshop_list(r->db, f, card_one, &c, &e) < 0)
 		return -1;
 	if (c.n)
 		buf_puts(b, "</ul>");
-	else
+	if (c.more) {
+		buf_puts(b, "<p class=\"meta\">");
+		buf_printf(b, T(r, "The first %d sessions, soonest first."), LIST_MAX);
+		buf_puts(b, "</p>");
+	}
+	if (!c.n)
 		buf_printf(b, "<p>%s</p>", none);
 	return 0;
 }
@@ -640,7 +652,7 @@ static void session_page_body(struct req *r, struct buf *b, const struct worksho
 		buf_puts(b, "</dd>");
 	}
 	buf_printf(b, "<dt>%s</dt><dd>", T(r, "Where"));
-	buf_puts(b, org_name(r, w->org_id));
+	buf_html(b, org_name(r, w->org_id));
 	if (w->address[0]) {
 		buf_puts(b, ", ");
 		buf_html(b, w->address);

@@ -72,6 +72,7 @@ static const struct msg training_msgs[] = {
     {"Sessions open for registration", "វគ្គដែលបើកឱ្យចុះឈ្មោះ"},
     {"Sessions you train", "វគ្គដែលអ្នកជាគ្រូបង្គោល"},
     {"The end must be after the start.", "ម៉ោងបញ្ចប់ត្រូវនៅក្រោយម៉ោងចាប់ផ្ដើម។"},
+    {"The first %d sessions, soonest first.", "វគ្គ %d ដំបូង តាមលំដាប់ពេលវេលាជិតបំផុត។"},
     {"The invitations are sent.", "ការអញ្ជើញត្រូវបានផ្ញើ។"},
     {"The marks are saved.", "វត្តមានត្រូវបានរក្សាទុក។"},
     {"The session is cancelled.", "វគ្គត្រូវបានលុបចោល។"},

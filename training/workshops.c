@@ -434,6 +434,23 @@ static int insert_person(struct db *db, int64_t workshop_id, int64_t user_id, en
 	return err_set(e, "cannot find a free row code in session %lld", (long long)workshop_id);
 }
 
+/*
+ * Holds the workshop's row until the transaction ends, so places are counted and given by one
+ * transaction at a time: a write that changes nothing takes PostgreSQL's row lock (under READ
+ * COMMITTED two registrations could otherwise both take the last place); SQLite's BEGIN IMMEDIATE
+ * already serialises writers.
+ */
+static int workshop_lock(struct db *db, int64_t id, struct err *e)
+{
+	struct db_stmt *st = db_stmt(db, "UPDATE workshops SET capacity = capacity WHERE id = ?1");
+	db_bind_int64(st, 1, id);
+	int rc = db_step_done(st) < 0
+		     ? err_fail(e, ERR_UNAVAILABLE, "cannot lock session %lld: %s", (long long)id, db_errmsg(db))
+		     : 0;
+	db_finish(st);
+	return rc;
+}
+
 /* Gives user_id a place (registered up to capacity, then waitlisted): the one path of invite and register. */
 static int place(struct db *db, int64_t workshop_id, int64_t user_id, bool invited, int64_t now,
 		 enum workshop_status *status, struct err *e)
@@ -458,8 +475,9 @@ static int place(struct db *db, int64_t workshop_id, int64_t user_id, bool invit
 	bool own;
 	if ((rc = txn_begin(db, &own, e)) < 0)
 		return rc;
-	enum workshop_status now_status;
-	rc = workshop_person_status(db, workshop_id, user_id, &now_status, e);
+	enum workshop_status now_status = WS_NONE;
+	if ((rc = workshop_lock(db, workshop_id, e)) == 0)
+		rc = workshop_person_status(db, workshop_id, user_id, &now_status, e);
 	if (rc == 0 && (now_status == WS_REGISTERED || now_status == WS_WAITLISTED))
 		got = now_status;
 	else if (rc == 0) {
@@ -518,8 +536,9 @@ int workshop_unregister(struct db *db, int64_t workshop_id, int64_t user_id, int
 	bool own;
 	if ((rc = txn_begin(db, &own, e)) < 0)
 		return rc;
-	enum workshop_status s;
-	rc = workshop_person_status(db, workshop_id, user_id, &s, e);
+	enum workshop_status s = WS_NONE;
+	if ((rc = workshop_lock(db, workshop_id, e)) == 0)
+		rc = workshop_person_status(db, workshop_id, user_id, &s, e);
 	if (rc == 0 && s != WS_REGISTERED && s != WS_WAITLISTED)
 		rc = err_fail(e, ERR_NOTFOUND, "user %lld has no place in session %lld", (long long)user_id,
 			      (long long)workshop_id);
@@ -638,33 +657,115 @@ int workshop_person_by_row_code(struct db *db, int64_t workshop_id, const char *
 	return 0;
 }
 
-int workshop_invite_org(struct db *db, int64_t workshop_id, int64_t org_id, int64_t now, int *registered,
-			int *waitlisted, struct err *e)
+static int id_cmp(const void *a, const void *b)
 {
-	int64_t *ids = NULL;
-	size_t n = 0;
-	int reg = 0, wait = 0;
-	if (users_in_org_subtree(db, org_id, true, &ids, &n, e) < 0)
-		return ERR_INVALID;
-	bool own;
-	int rc = txn_begin(db, &own, e);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		enum workshop_status before, after;
-		if ((rc = workshop_person_status(db, workshop_id, ids[i], &before, e)) < 0)
-			break;
-		if (before == WS_REGISTERED || before == WS_WAITLISTED)
-			continue;
-		if ((rc = place(db, workshop_id, ids[i], true, now, &after, e)) < 0)
-			break;
-		reg += after == WS_REGISTERED;
-		wait += after == WS_WAITLISTED;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The places of a batch of people as read: ids[i] has status st[i]. */
+struct batch_places {
+	int64_t *ids;
+	enum workshop_status *st;
+	size_t n, cap;
+};
+
+static void batch_note(struct batch_places *b, int64_t id, enum workshop_status s)
+{
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 64;
+		b->ids = xrealloc(b->ids, b->cap * sizeof *b->ids);
+		b->st = xrealloc(b->st, b->cap * sizeof *b->st);
 	}
-	free(ids);
+	b->ids[b->n] = id;
+	b->st[b->n++] = s;
+}
+
+static enum workshop_status batch_status(const struct batch_places *b, int64_t id)
+{
+	for (size_t i = b->n; i-- > 0;)
+		if (b->ids[i] == id)
+			return b->st[i];
+	return WS_NONE;
+}
+
+/* Reads the places of ids[0..k) in the workshop into b (which is emptied first). */
+static int batch_read(struct db *db, int64_t workshop_id, const int64_t *ids, size_t k, struct batch_places *b,
+		      struct buf *sql, struct err *e)
+{
+	b->n = 0;
+	buf_reset(sql);
+	buf_puts(sql, "SELECT user_id, status FROM workshop_people WHERE workshop_id = ?1 AND user_id IN (");
+	db_params(sql, 2, k);
+	buf_puts(sql, ")");
+	struct db_stmt *st = db_prepare(db, buf_str(sql));
+	db_bind_int64(st, 1, workshop_id);
+	for (size_t i = 0; i < k; i++)
+		db_bind_int64(st, (int)i + 2, ids[i]);
+	int r;
+	while ((r = db_step_row(st)) > 0)
+		batch_note(b, db_col_int64(st, 0), status_parse(db_col_text(st, 1)));
+	db_finish(st);
+	return r < 0 ? err_fail(e, ERR_UNAVAILABLE, "cannot read the places: %s", db_errstr(db)) : 0;
+}
+
+int workshop_invite_many(struct db *db, int64_t workshop_id, const int64_t *ids, size_t n, int64_t now, int *registered,
+			 int *waitlisted, struct err *e)
+{
+	int capacity = 0, reg = 0, wait = 0, taken = 0, rc;
+	bool cancelled = false, own;
+	int64_t ends_at = 0;
+	if ((rc = workshop_state(db, workshop_id, &capacity, &cancelled, &ends_at, e)) < 0)
+		return rc;
+	if (cancelled)
+		return err_fail(e, ERR_CONFLICT, "session %lld is cancelled", (long long)workshop_id);
+	if ((rc = txn_begin(db, &own, e)) < 0)
+		return rc;
+	if ((rc = workshop_lock(db, workshop_id, e)) == 0)
+		rc = registered_count(db, workshop_id, &taken, e);
+	struct batch_places b = {0};
+	struct buf sql = BUF_INIT;
+	for (size_t at = 0; at < n && rc == 0; at += DB_BATCH) {
+		size_t k = n - at < DB_BATCH ? n - at : DB_BATCH;
+		if ((rc = batch_read(db, workshop_id, ids + at, k, &b, &sql, e)) < 0)
+			break;
+		for (size_t i = at; i < at + k && rc == 0; i++) {
+			enum workshop_status before = batch_status(&b, ids[i]);
+			if (before == WS_REGISTERED || before == WS_WAITLISTED)
+				continue;
+			enum workshop_status s = capacity == 0 || taken < capacity ? WS_REGISTERED : WS_WAITLISTED;
+			rc = before == WS_CANCELLED ? set_status(db, workshop_id, ids[i], s, true, now, e)
+						    : insert_person(db, workshop_id, ids[i], s, true, now, e);
+			if (rc < 0)
+				break;
+			batch_note(&b, ids[i], s); /* the same id again later in the list changes nothing */
+			taken += s == WS_REGISTERED;
+			reg += s == WS_REGISTERED;
+			wait += s == WS_WAITLISTED;
+		}
+	}
+	free(b.ids);
+	free(b.st);
+	buf_release(&sql);
 	rc = txn_end(db, own, rc, e);
 	if (registered)
 		*registered = rc == 0 ? reg : 0;
 	if (waitlisted)
 		*waitlisted = rc == 0 ? wait : 0;
+	return rc;
+}
+
+int workshop_invite_org(struct db *db, int64_t workshop_id, int64_t org_id, int64_t now, int *registered,
+			int *waitlisted, struct err *e)
+{
+	int64_t *ids = NULL;
+	size_t n = 0;
+	if (users_in_org_subtree(db, org_id, true, &ids, &n, e) < 0)
+		return ERR_INVALID;
+	/* In id order: the people added first get the places first. */
+	qsort(ids, n, sizeof *ids, id_cmp);
+	int rc = workshop_invite_many(db, workshop_id, ids, n, now, registered, waitlisted, e);
+	free(ids);
 	return rc;
 }
 

@@ -113,6 +113,14 @@ int workshop_person_status(struct db *db, int64_t workshop_id, int64_t user_id, 
 			   struct err *e);
 
 /*
+ * Invites ids[0..n) (accounts that can log in) in their order, in one transaction and DB_BATCH people a
+ * read: places while there are any, then the waiting list; people already registered or waitlisted
+ * (or named twice) change nothing and are not counted. *registered and *waitlisted (may be NULL) count
+ * the places given now. 0, or an error code with a message (nothing changed).
+ */
+int workshop_invite_many(struct db *db, int64_t workshop_id, const int64_t *ids, size_t n, int64_t now, int *registered,
+			 int *waitlisted, struct err *e);
+/*
  * Invites every active account of org_id's subtree (users_in_org_subtree()), in one transaction;
  * *registered and *waitlisted (may be NULL) count the places given now (people already listed are
  * not counted again). 0, or an error code with a message (nothing changed).

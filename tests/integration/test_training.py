@@ -5,6 +5,7 @@ subtree within the inviter's scope, the trainer's attendance marking on the web 
 import re
 import shutil
 import tempfile
+import threading
 import time
 
 from harness import connect, fresh_db, sala, Server
@@ -118,7 +119,13 @@ def test_create_session_scope_and_bad_input():
         ac = login(srv, "admin")
         assert ac.post("/sessions/new", new_form(org="12", trainers="pptrainer")).status == 303
         mc = login(srv, "manager")
-        assert mc.post("/sessions/new", new_form(trainers="")).status == 303
+        r = mc.post("/sessions/new", new_form(trainers="", title="Filing <script>alert(1)</script> & more",
+                                              address='Hall "B" <i>'))
+        assert r.status == 303
+        page = mc.get(r.header("Location")).text
+        assert "<script>alert(1)</script>" not in page and "<i>" not in page
+        assert "Filing &lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+        assert "Filing &lt;script&gt;" in mc.get("/sessions").text
         assert mc.post("/sessions/new?lang=en", new_form(org="12", trainers="")).status == 422
         assert one(srv, "SELECT count(*) FROM workshops") == before + 2
 
@@ -160,6 +167,38 @@ def test_registration_capacity_and_waiting_list():
         sala("sessions", "cancel", str(sid), db=srv.db, env=srv.env, check=True)
         assert people["learner"].post("/sessions/%d/register" % sid).status == 409
         assert place(srv, sid, "learner") == "cancelled"
+
+
+def test_concurrent_registrations_keep_capacity():
+    """Eight learners register for the last three places at once: exactly three get one."""
+    with setup() as srv:
+        sid = add_session(srv, capacity=3)
+        names = ["race%d" % i for i in range(8)]
+        for n in names:
+            sala("user", "add", "--username", n, "--name", n, "--org", "171001", "--password", PW, db=srv.db,
+                 env=srv.env, check=True)
+        clients = []
+        for n in names:
+            c = srv.client()
+            r = c.request("POST", "/api/v1/login", body='{"username": "%s", "password": "%s"}' % (n, PW),
+                          headers={"Content-Type": "application/json"})
+            c.api_csrf = r.json()["csrf"]
+            clients.append(c)
+        got = [None] * len(clients)
+        start = threading.Barrier(len(clients))
+
+        def go(i):
+            start.wait()
+            got[i] = clients[i].api("POST", "/api/v1/sessions/%d/register" % sid)
+        threads = [threading.Thread(target=go, args=(i,)) for i in range(len(clients))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert all(r.status == 200 for r in got), [(r.status, r.text) for r in got]
+        assert sorted(r.json()["status"] for r in got) == ["registered"] * 3 + ["waitlisted"] * 5
+        assert one(srv, "SELECT count(*) FROM workshop_people WHERE workshop_id = ? AND status = 'registered'",
+                   sid) == 3
 
 
 def test_invites_by_user_and_org_subtree():

@@ -500,10 +500,103 @@ static void test_attendance(void **state)
 	assert_string_equal(m.text, "1:present:trainer:by 1:present:trainer:by ");
 }
 
+/* Days as typed ("YYYY-MM-DD HH:MM-HH:MM", Cambodia's time) and as shown. */
+static void test_day_parse_and_format(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		int64_t starts, ends; /* 0: refused */
+		const char *msg;
+	} cases[] = {
+	    {"2030-01-01 08:00-16:00", T0 + HOUR, T0 + 9 * HOUR, NULL},
+	    {"2030-01-01T07:00-07:01", T0, T0 + 60, NULL},
+	    {"2030-01-01 00:30-23:59", T0 - 7 * HOUR + 1800, T0 + 17 * HOUR - 60, NULL},
+	    {"2030-01-01 16:00-08:00", 0, 0, "on 2030-01-01 the end 08:00 is not after the start 16:00"},
+	    {"2030-01-01 08:00-08:00", 0, 0, "on 2030-01-01 the end 08:00 is not after the start 08:00"},
+	    {"2030-02-30 08:00-16:00", 0, 0, "'2030-02-30' is not a date (YYYY-MM-DD)"},
+	    {"2030-01-01 24:00-25:00", 0, 0, "'24:00' is not a time (HH:MM)"},
+	    {"2030-01-01 08:60-09:00", 0, 0, "'08:60' is not a time (HH:MM)"},
+	    {"2030-01-01 8:00-16:00", 0, 0, "'2030-01-01 8:00-16:00' is not a day (YYYY-MM-DD HH:MM-HH:MM)"},
+	    {"2030-01-01", 0, 0, "'2030-01-01' is not a day (YYYY-MM-DD HH:MM-HH:MM)"},
+	    {"", 0, 0, "'' is not a day (YYYY-MM-DD HH:MM-HH:MM)"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct workshop_day d = {0};
+		struct err e = {""};
+		int rc = workshop_day_parse(cases[i].in, &d, &e);
+		if (!cases[i].msg) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(d.starts_at, cases[i].starts);
+			assert_int_equal(d.ends_at, cases[i].ends);
+			char out[32];
+			workshop_day_format(&d, out, sizeof out);
+			char want[32];
+			snprintf(want, sizeof want, "%s", cases[i].in);
+			want[10] = ' ';
+			assert_string_equal(out, want);
+		} else {
+			assert_int_equal(rc, ERR_INVALID);
+			assert_string_equal(e.msg, cases[i].msg);
+		}
+	}
+	assert_int_equal(workshop_day_parse(NULL, &(struct workshop_day){0}, NULL), ERR_INVALID);
+	assert_string_equal(workshop_status_name(WS_WAITLISTED), "waitlisted");
+	assert_string_equal(workshop_status_name(WS_NONE), "");
+}
+
+/* An org subtree invited at once: active accounts only, people already listed not counted twice. */
+static void test_invite_org(void **state)
+{
+	(void)state;
+	int64_t trainer = person("12", "Trainer Seven", "");
+	int64_t id = two_days(2, trainer, NULL);
+	int64_t a = person("1201", "Sub A", ""), b = person("1201", "Sub B", ""), c = person("1201", "Sub C", "");
+	struct err e;
+	assert_int_equal(user_set_active(db, c, false, &e), 0);
+	assert_int_equal(workshop_register(db, id, b, T0 - DAY, NULL, &e), 0);
+	int reg = -1, wait = -1;
+	int64_t before = db_int(db, "SELECT count(*) FROM workshop_people", NULL, NULL, -1);
+	assert_int_equal(workshop_invite_org(db, id, org_id(db, "1201"), T0 - DAY, &reg, &wait, &e), 0);
+	/* The district has the accounts of the earlier tests too: every active one is listed now. */
+	int64_t active = db_int(db,
+				"SELECT count(*) FROM users u JOIN org_units o ON o.id = u.org_id WHERE o.code = "
+				"'1201' AND u.active = 1",
+				NULL, NULL, -1);
+	assert_int_equal(reg + wait, active - 1); /* b had a place already */
+	assert_int_equal(reg, 1);		  /* two places: b's and one more */
+	assert_int_equal(db_int(db, "SELECT count(*) FROM workshop_people", NULL, NULL, -1), before + active - 1);
+	enum workshop_status s;
+	assert_int_equal(workshop_person_status(db, id, c, &s, &e), 0);
+	assert_int_equal(s, WS_NONE);
+	assert_int_equal(workshop_person_status(db, id, a, &s, &e), 0);
+	assert_true(s == WS_REGISTERED || s == WS_WAITLISTED);
+	/* Again: nothing new. An unknown unit: refused, nothing changed. */
+	assert_int_equal(workshop_invite_org(db, id, org_id(db, "1201"), T0 - DAY, &reg, &wait, &e), 0);
+	assert_int_equal(reg + wait, 0);
+	assert_true(workshop_invite_org(db, id, 999999, T0 - DAY, &reg, &wait, &e) < 0);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM workshop_people", NULL, NULL, -1), before + active - 1);
+	/* A list in its order: places first, a name given twice once, a cancelled place taken up again. */
+	int64_t other = two_days(2, trainer, NULL);
+	int64_t p1 = person("12", "Many One", ""), p2 = person("12", "Many Two", ""),
+		p3 = person("12", "Many Three", "");
+	assert_int_equal(workshop_register(db, other, p3, T0 - 2 * DAY, NULL, &e), 0);
+	assert_int_equal(workshop_unregister(db, other, p3, T0 - 2 * DAY, &e), 0);
+	int64_t list[] = {p2, p2, p3, p1};
+	assert_int_equal(workshop_invite_many(db, other, list, 4, T0 - DAY, &reg, &wait, &e), 0);
+	assert_int_equal(reg, 2);
+	assert_int_equal(wait, 1);
+	struct people pl;
+	assert_string_equal(people_of(other, &pl), "Many One:waitlisted* Many Three:registered* Many Two:registered* ");
+	assert_int_equal(workshop_cancel(db, other, T0, &e), 0);
+	assert_int_equal(workshop_invite_many(db, other, list, 4, T0, &reg, &wait, &e), ERR_CONFLICT);
+}
+
 #define TRAINING_TESTS                                                                                                 \
 	cmocka_unit_test(test_create_and_get), cmocka_unit_test(test_create_refuses_bad_input),                        \
 	    cmocka_unit_test(test_capacity_and_waiting_list), cmocka_unit_test(test_invite_subtree_and_list),          \
-	    cmocka_unit_test(test_list_filters), cmocka_unit_test(test_attendance)
+	    cmocka_unit_test(test_list_filters), cmocka_unit_test(test_attendance),                                    \
+	    cmocka_unit_test(test_day_parse_and_format), cmocka_unit_test(test_invite_org)
 
 int main(void)
 {
