@@ -133,6 +133,11 @@ static void survey_form(struct req *r, struct buf *b, const struct survey_subjec
 	form_errs_summary(r, b, fe);
 	form_begin(r, b, buf_str(&action));
 	buf_release(&action);
+	if (d->title) {
+		buf_puts(b, "<h2>");
+		buf_html(b, d->title);
+		buf_puts(b, "</h2>");
+	}
 	buf_printf(b, "<p>%s</p>", T(r, "Choose how much you agree with each statement. You may leave one out."));
 	for (int i = 0; i < d->nitems; i++) {
 		buf_printf(b, "<fieldset id=\"q%d\"><legend>", i + 1);
@@ -198,8 +203,11 @@ static int survey_post(struct req *r, enum survey_kind kind)
 		return resp_error(r, 404, T(r, "No such survey."));
 	struct err e = {""};
 	struct survey_def d;
-	if (survey_load(r->db, &s, r->lang, &d, &e) < 0)
-		return resp_error(r, e.msg[0] && strstr(e.msg, "no workshop") ? 404 : 503, T(r, "No such survey."));
+	int lrc = survey_load(r->db, &s, r->lang, &d, &e);
+	if (lrc == ERR_NOTFOUND)
+		return resp_error(r, 404, T(r, "No such survey."));
+	if (lrc < 0)
+		return resp_error(r, 503, T(r, "The survey could not be read. Please try again."));
 	int answers[SURVEY_MAX_ITEMS] = {0};
 	struct form_errs fe = {0};
 	for (int i = 0; i < d.nitems; i++) {
@@ -582,9 +590,10 @@ static int api_submit(struct req *r, enum survey_kind kind)
 		return resp_error(r, 400, "'comment' must be a string");
 	}
 	struct survey_def d;
-	if (survey_load(r->db, &s, r->lang, &d, &e) < 0) {
+	rc = survey_load(r->db, &s, r->lang, &d, &e);
+	if (rc < 0) {
 		json_body_free(o);
-		return resp_error(r, http_status_of(rc = ERR_NOTFOUND), "no such survey");
+		return resp_error(r, http_status_of(rc), rc == ERR_NOTFOUND ? "no such survey" : e.msg);
 	}
 	int answers[SURVEY_MAX_ITEMS] = {0};
 	bool bad = (int)n != d.nitems;
