@@ -839,15 +839,47 @@ static int h_invite(struct req *r)
 	return resp_redirect(r, arena_printf(&r->arena, "/sessions/%lld?done=invited", (long long)id));
 }
 
+/* Cancelling a whole session takes a second, explicit step: a tap on a phone must not do it. */
+static int cancel_confirm(struct req *r, const struct workshop *w)
+{
+	struct buf b = BUF_INIT;
+	page_begin(r, &b, T(r, "Cancel the session"));
+	buf_printf(&b, "<h1>%s</h1><p>", T(r, "Cancel the session"));
+	buf_html(&b, w->title);
+	buf_printf(&b, "</p><p>%s</p>",
+		   T(r, "Its people keep their places on the list, but it takes no more registrations or marks. "
+			"This cannot be undone."));
+	struct buf act = BUF_INIT;
+	session_href(&act, w->id, "/cancel");
+	form_begin(r, &b, buf_str(&act));
+	buf_printf(&b, "<input type=\"hidden\" name=\"confirm\" value=\"1\"><button>%s</button></form>",
+		   T(r, "Yes, cancel the session"));
+	buf_reset(&act);
+	session_href(&act, w->id, NULL);
+	buf_puts(&b, "<p><a href=\"");
+	buf_html(&b, buf_str(&act));
+	buf_printf(&b, "\">%s</a></p>", T(r, "No, keep it"));
+	buf_release(&act);
+	page_end(r, &b);
+	return page_send(r, 200, &b);
+}
+
 static int h_cancel(struct req *r)
 {
 	struct workshop w;
 	int rc = load_managed(r, &w);
 	if (rc)
 		return rc;
+	const char *confirm = req_form(r, "confirm");
+	if (!confirm || strcmp(confirm, "1") != 0) {
+		rc = cancel_confirm(r, &w);
+		workshop_free(&w);
+		return rc;
+	}
 	struct err e = {""};
 	rc = workshop_cancel(r->db, w.id, now_s(), &e);
-	req_audit(r, "session.cancel", arena_printf(&r->arena, "session:%lld", (long long)w.id), NULL);
+	if (rc == 0)
+		req_audit(r, "session.cancel", arena_printf(&r->arena, "session:%lld", (long long)w.id), NULL);
 	workshop_free(&w);
 	if (rc < 0)
 		return resp_error(r, http_status_of(rc), e.msg);
@@ -988,6 +1020,8 @@ static int day_page(struct req *r, const struct workshop *w, const struct worksh
 		notice(&b, "ok", T(r, "The marks are saved."));
 	if (message)
 		notice(&b, "error", message);
+	else if (w->cancelled_at)
+		notice(&b, "error", T(r, "This session is cancelled."));
 	buf_printf(&b, "<p class=\"status\" data-present=\"%d\" data-shown=\"%zu\">", present, s.n);
 	buf_printf(&b, T(r, "Present: %d of %zu shown"), present, s.n);
 	buf_puts(&b, "</p>");

@@ -235,6 +235,17 @@ def test_invites_by_user_and_org_subtree():
         pc = login(srv, "pptrainer")
         assert pc.post("/sessions/%d/invite" % sid, {"invite": "pplearner"}).status == 404
         assert place(srv, sid, "pplearner") is None
+        # Cancelling the session: a second step, then the session is cancelled and says so; nobody else may.
+        assert pc.post("/sessions/%d/cancel" % sid, {"confirm": "1"}).status == 404
+        r = c.post("/sessions/%d/cancel?lang=en" % sid)
+        assert r.status == 200 and "Yes, cancel the session" in r.text
+        assert one(srv, "SELECT cancelled_at FROM workshops WHERE id = ?", sid) is None
+        r = c.post("/sessions/%d/cancel" % sid, {"confirm": "1"})
+        assert r.status == 303 and r.header("Location") == "/sessions?done=cancelled"
+        assert one(srv, "SELECT cancelled_at FROM workshops WHERE id = ?", sid) is not None
+        assert "This session is cancelled." in c.get("/sessions/%d?lang=en" % sid).text
+        assert c.post("/sessions/%d/invite?lang=en" % sid, {"invite": "dara"}).status == 409
+        assert place(srv, sid, "dara") is not None  # invited with the commune before, still listed
 
 
 def test_trainer_marks_attendance():
