@@ -721,7 +721,8 @@ void h_f2f_progress_json(struct req *r, struct buf *b, const char *course_id)
 		   "\"sessions\":[",
 		   st.required ? "true" : "false", st.p.days_present, st.p.days_required, st.p.met ? "true" : "false");
 	struct f2f_json j = {b, 0};
-	f2f_sessions(r->db, r->user->id, course_id, f2f_row_json, &j, &e);
+	if (f2f_sessions(r->db, r->user->id, course_id, f2f_row_json, &j, &e) < 0)
+		log_msg(LOG_ERROR, "error", "face-to-face sessions in %s: %s", course_id, e.msg);
 	buf_puts(b, "]}");
 }
 
