@@ -4,7 +4,10 @@
  * lesson was opened (progress is keyed by item path, so it survives new
  * versions) and every final quiz was passed in some attempt. With
  * `completion: quizzes` the lessons are not required. A package with nothing
- * to check completes nothing.
+ * to check completes nothing. A rule with attendance (`completion: attendance`,
+ * `all+attendance`, `quizzes+attendance`) also asks for the days present at the
+ * course's face-to-face workshops (training/completion.h); attendance alone asks
+ * nothing online.
  *
  * The course's side (its packages, lessons and final quizzes, the lessons
  * opened, the enrolment row) is read and written through courses/enrol.h; the
@@ -20,6 +23,7 @@
 #include "lib/db.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
+#include "training/completion.h"
 
 /* What one active package asks of the learner, and how much of it is left. */
 struct package_need {
@@ -102,40 +106,83 @@ static bool path_in(char **paths, size_t n, const char *path)
 	return false;
 }
 
-/* 1 when some active package of the course is complete for user_id, 0 when none, -1 with a message. */
+struct rules {
+	struct course_rule *r;
+	size_t n;
+};
+
+static int rule_add(void *ctx, const struct course_rule *r)
+{
+	struct rules *rs = ctx;
+	rs->r = xrealloc(rs->r, (rs->n + 1) * sizeof *rs->r);
+	rs->r[rs->n++] = *r;
+	return 0;
+}
+
+static const struct package_need *need_of(const struct needs *ns, int64_t package_id)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		if (ns->p[i].id == package_id)
+			return &ns->p[i];
+	return NULL;
+}
+
+/* The learner's quizzes passed, read once for a course (a NULL list means not read yet). */
+struct passed {
+	char **paths;
+	size_t n;
+	bool read;
+};
+
+/* 1 when the online part of package p is met, 0 when not, -1 with a message. */
+static int online_met(struct db *db, int64_t user_id, const char *course_id, const struct package_need *p,
+		      struct passed *ps, struct err *e)
+{
+	if (!p || !lessons_met(p))
+		return 0;
+	if (p->finals == 0)
+		return 1;
+	if (!ps->read) {
+		if (passed_paths(db, user_id, course_id, &ps->paths, &ps->n, e) < 0)
+			return -1;
+		ps->read = true;
+	}
+	for (int k = 0; k < p->finals; k++)
+		if (!path_in(ps->paths, ps->n, p->final_paths[k]))
+			return 0;
+	return 1;
+}
+
+/*
+ * 1 when some active package of the course is complete for user_id, 0 when none, -1 with a message.
+ * A package's rule (courses/enrol.h course_rules()) asks for the online part (lessons and final
+ * quizzes), for attendance at the course's workshops (training/completion.h), or both.
+ */
 static int course_complete(struct db *db, int64_t user_id, const char *course_id, struct err *e)
 {
 	struct needs ns = {0};
-	if (course_requirements(db, user_id, course_id, need_add, &ns, e) < 0) {
-		needs_release(&ns);
-		return -1;
-	}
+	struct rules rs = {0};
+	struct passed ps = {0};
 	int done = 0;
-	bool finals_needed = false;
-	for (size_t i = 0; !done && i < ns.n; i++) {
-		if (!lessons_met(&ns.p[i]))
-			continue;
-		if (ns.p[i].finals == 0)
-			done = 1;
-		else
-			finals_needed = true;
-	}
-	char **passed = NULL;
-	size_t npassed = 0;
-	if (!done && finals_needed && passed_paths(db, user_id, course_id, &passed, &npassed, e) < 0)
+	if (course_rules(db, course_id, rule_add, &rs, e) < 0 ||
+	    course_requirements(db, user_id, course_id, need_add, &ns, e) < 0)
 		done = -1;
-	for (size_t i = 0; !done && finals_needed && i < ns.n; i++) {
-		const struct package_need *p = &ns.p[i];
-		if (!lessons_met(p) || p->finals == 0)
-			continue;
-		int left = 0;
-		for (int k = 0; k < p->finals; k++)
-			left += !path_in(passed, npassed, p->final_paths[k]);
-		done = left == 0;
+	for (size_t i = 0; done == 0 && i < rs.n; i++) {
+		const struct course_rule *r = &rs.r[i];
+		int ok = r->online ? online_met(db, user_id, course_id, need_of(&ns, r->package_id), &ps, e) : 1;
+		if (ok == 1 && r->attendance) {
+			struct f2f_progress fp;
+			ok = f2f_progress_get(db, user_id, course_id, r->attendance_days, &fp, e) < 0 ? -1 : fp.met;
+		}
+		if (ok == 1 && (r->online || r->attendance))
+			done = 1;
+		else if (ok < 0)
+			done = -1;
 	}
-	for (size_t i = 0; i < npassed; i++)
-		free(passed[i]);
-	free(passed);
+	for (size_t i = 0; i < ps.n; i++)
+		free(ps.paths[i]);
+	free(ps.paths);
+	free(rs.r);
 	needs_release(&ns);
 	return done;
 }

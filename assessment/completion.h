@@ -1,7 +1,9 @@
 /*
  * Course completion. A course is complete when every lesson of the learner's
  * current package has been opened and every final quiz passed (or, with
- * `completion: quizzes`, when every final quiz is passed). Completion is
+ * `completion: quizzes`, when every final quiz is passed), and, when the
+ * package's rule includes attendance, the learner's attendance at the course's
+ * workshops meets it (`completion: attendance` asks for attendance alone). Completion is
  * recorded once, with its date, in enrolments.completed_at; the certificate
  * is issued in the same transaction.
  *
@@ -21,8 +23,8 @@
 #include "lib/err.h"
 
 /*
- * Re-evaluates completion of course_id for user_id after a lesson was opened
- * or a quiz submitted; call inside a write transaction. *completed_now (may
+ * Re-evaluates completion of course_id for user_id after a lesson was opened,
+ * a quiz submitted or an attendance mark made; call inside a write transaction. *completed_now (may
  * be NULL) is set when this call recorded the completion.
  */
 int completion_update(struct db *db, int64_t user_id, const char *course_id, bool *completed_now, struct err *e);

@@ -18,6 +18,7 @@
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "lib/yaml_nesting.h"
+#include "training/survey.h"
 
 #define MANIFEST_FILE "course.yml"
 
@@ -47,7 +48,7 @@ int64_t pkg_version_num(const char *v)
 void pkg_info_free(struct pkg_info *info)
 {
 	free(info->id), free(info->version), free(info->language), free(info->title);
-	free(info->summary), free(info->authors), free(info->certificate_title);
+	free(info->summary), free(info->authors), free(info->certificate_title), free(info->survey);
 	for (size_t i = 0; i < info->nitems; i++) {
 		free(info->items[i].path), free(info->items[i].title);
 		free(info->items[i].html), free(info->items[i].quiz_kind);
@@ -186,11 +187,75 @@ static void parse_items(yaml_document_t *doc, yaml_node_t *seq, struct pkg_info 
 		item_lines[info->nitems] = line;
 		info->items[info->nitems++] = (struct pkg_item){.quiz = quiz, .path = xstrdup(v)};
 	}
-	if (!info->nitems)
-		problem_add(pr, MANIFEST_FILE, yline(seq), "'lessons' lists no lesson or quiz");
 }
 
-static int manifest_parse(const char *data, size_t len, struct pkg_info *info, int **item_lines, struct problems *pr)
+/*
+ * One part of a completion rule ("all", "quizzes", "attendance") into *online (0 all, 1 quizzes)
+ * and *attendance; false when the word is unknown or repeats a part already given.
+ */
+static bool completion_part(const char *w, size_t n, int *online, bool *attendance)
+{
+	if (n == 3 && !strncmp(w, "all", 3) && *online < 0)
+		*online = 0;
+	else if (n == 7 && !strncmp(w, "quizzes", 7) && *online < 0)
+		*online = 1;
+	else if (n == 10 && !strncmp(w, "attendance", 10) && !*attendance)
+		*attendance = true;
+	else
+		return false;
+	return true;
+}
+
+#define COMPLETION_HELP                                                                                                \
+	"must be all, quizzes, attendance, all+attendance or quizzes+attendance (or a list such as [quizzes, "         \
+	"attendance])"
+
+/*
+ * course.yml `completion:`: a scalar of parts joined by '+' ("quizzes+attendance") or a list of parts
+ * ([quizzes, attendance]). Without a part, all (every lesson and final quiz) is the online rule.
+ */
+static void parse_completion(yaml_document_t *doc, yaml_node_t *vn, struct pkg_info *info, struct problems *pr)
+{
+	int online = -1, line = yline(vn);
+	bool attendance = false, ok = true, any = false;
+	if (vn->type == YAML_SCALAR_NODE) {
+		const char *v = (const char *)vn->data.scalar.value;
+		for (const char *w = v; ok;) {
+			const char *end = strchr(w, '+');
+			size_t n = end ? (size_t)(end - w) : strlen(w);
+			ok = completion_part(w, n, &online, &attendance);
+			any = true;
+			if (!end)
+				break;
+			w = end + 1;
+		}
+		if (!ok)
+			problem_add(pr, MANIFEST_FILE, line, "completion '%s' " COMPLETION_HELP, v);
+	} else if (vn->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *it = vn->data.sequence.items.start; ok && it < vn->data.sequence.items.top;
+		     it++) {
+			yaml_node_t *n = yaml_document_get_node(doc, *it);
+			const char *w = scalar(n);
+			ok = w && completion_part(w, strlen(w), &online, &attendance);
+			any = true;
+			if (!ok)
+				problem_add(pr, MANIFEST_FILE, n ? yline(n) : line,
+					    "completion part '%s' " COMPLETION_HELP, w ? w : "?");
+		}
+	} else {
+		ok = false;
+		problem_add(pr, MANIFEST_FILE, line, "completion " COMPLETION_HELP);
+	}
+	if (ok && !any)
+		problem_add(pr, MANIFEST_FILE, line, "completion " COMPLETION_HELP);
+	info->completion_quizzes = online == 1;
+	info->completion_attendance = attendance;
+	/* Attendance alone asks nothing online; no part (an error) keeps the default. */
+	info->completion_online = !(attendance && online < 0);
+}
+
+static int manifest_parse(const char *data, size_t len, struct pkg_info *info, int **item_lines, int *survey_line,
+			  struct problems *pr)
 {
 	int before = pr->n;
 	yaml_parser_t parser;
@@ -198,7 +263,8 @@ static int manifest_parse(const char *data, size_t len, struct pkg_info *info, i
 	memset(info, 0, sizeof *info);
 	info->pass_mark = 70;
 	info->certificate = true;
-	int deep_line;
+	info->completion_online = true;
+	int deep_line, lessons_line = 1, days_line = 0;
 	if (yaml_nesting_check(data, len, YAML_MAX_NESTING, &deep_line) < 0) {
 		problem_add(pr, MANIFEST_FILE, deep_line, "lists and mappings are nested more than %d levels deep",
 			    YAML_MAX_NESTING);
@@ -226,10 +292,10 @@ static int manifest_parse(const char *data, size_t len, struct pkg_info *info, i
 		problem_add(pr, MANIFEST_FILE, 1, "must be a mapping of 'key: value' lines");
 		goto done;
 	}
-	static const char *const keys[] = {"id",	"version",     "language",	    "title",
-					   "summary",	"authors",     "minutes",	    "pass_mark",
-					   "lessons",	"certificate", "certificate_title", "certificate_valid_years",
-					   "completion"};
+	static const char *const keys[] = {
+	    "id",	  "version",	     "language", "title",	"summary",	     "authors",
+	    "minutes",	  "pass_mark",	     "lessons",	 "certificate", "certificate_title", "certificate_valid_years",
+	    "completion", "attendance_days", "survey"};
 	int seen[sizeof keys / sizeof keys[0]] = {0};
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(&doc, p->key);
@@ -254,7 +320,12 @@ static int manifest_parse(const char *data, size_t len, struct pkg_info *info, i
 			}
 			size_t n = (size_t)(vn->data.sequence.items.top - vn->data.sequence.items.start);
 			*item_lines = xcalloc(n ? n : 1, sizeof **item_lines);
+			lessons_line = yline(vn);
 			parse_items(&doc, vn, info, *item_lines, pr);
+			continue;
+		}
+		if (!strcmp(k, "completion")) {
+			parse_completion(&doc, vn, info, pr);
 			continue;
 		}
 		if (!strcmp(k, "authors")) {
@@ -330,21 +401,36 @@ static int manifest_parse(const char *data, size_t len, struct pkg_info *info, i
 					    "certificate_valid_years '%s' must be a whole number of years from 1 to %d "
 					    "(leave it out for certificates that do not expire)",
 					    v, CERT_VALID_YEARS_MAX);
-		} else if (!strcmp(k, "completion")) {
-			if (!strcmp(v, "quizzes"))
-				info->completion_quizzes = true;
-			else if (strcmp(v, "all") != 0)
-				problem_add(pr, MANIFEST_FILE, vline, "completion '%s' must be 'all' or 'quizzes'", v);
+		} else if (!strcmp(k, "attendance_days")) {
+			days_line = vline;
+			if (!parse_int(v, 1, PKG_ATTENDANCE_DAYS_MAX, &info->attendance_days))
+				problem_add(pr, MANIFEST_FILE, vline,
+					    "attendance_days '%s' must be a whole number of days from 1 to %d", v,
+					    PKG_ATTENDANCE_DAYS_MAX);
+		} else if (!strcmp(k, "survey")) {
+			if (!relpath_valid(v) || !str_ends(v, ".md"))
+				problem_add(pr, MANIFEST_FILE, vline,
+					    "survey '%s' must be the path of a .md file inside the package", v);
+			else
+				info->survey = xstrdup(v);
+			*survey_line = vline;
 		}
 	}
+	if (days_line && !info->completion_attendance)
+		problem_add(pr, MANIFEST_FILE, days_line,
+			    "attendance_days needs attendance in completion (e.g. completion: attendance)");
+	/* A workshop-only course (completion: attendance) may have no lesson at all. */
+	bool lessons_needed = info->completion_online;
 	static const char *const required[] = {"id", "version", "language", "title", "lessons"};
 	for (size_t r = 0; r < sizeof required / sizeof required[0]; r++) {
 		size_t ki = 0;
 		while (strcmp(keys[ki], required[r]) != 0)
 			ki++;
-		if (!seen[ki])
+		if (!seen[ki] && (lessons_needed || strcmp(required[r], "lessons") != 0))
 			problem_add(pr, MANIFEST_FILE, 1, "missing required key '%s'", required[r]);
 	}
+	if (seen[8] && !info->nitems && lessons_needed)
+		problem_add(pr, MANIFEST_FILE, lessons_line, "'lessons' lists no lesson or quiz");
 done:
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
@@ -353,8 +439,8 @@ done:
 
 int pkg_manifest_parse(const char *data, size_t len, struct pkg_info *info, struct problems *pr)
 {
-	int *lines = NULL;
-	int n = manifest_parse(data, len, info, &lines, pr);
+	int *lines = NULL, survey_line = 0;
+	int n = manifest_parse(data, len, info, &lines, &survey_line, pr);
 	free(lines);
 	return n;
 }
@@ -575,8 +661,18 @@ int pkg_analyze(struct package *p, const struct pkg_limits *lim, int flags, stru
 	check_files(p, lim, flags, pr);
 	if (mf->len > lim->max_markdown_bytes || !utf8_valid((const char *)mf->data, mf->len))
 		return pr->n - before;
-	int *lines = NULL;
-	manifest_parse((const char *)mf->data, mf->len, info, &lines, pr);
+	int *lines = NULL, survey_line = 0;
+	manifest_parse((const char *)mf->data, mf->len, info, &lines, &survey_line, pr);
+	if (info->survey) {
+		const struct pkg_file *sf = pkg_find(p, info->survey);
+		struct survey_def def;
+		if (!sf)
+			problem_add(pr, MANIFEST_FILE, survey_line, "survey '%s' not found", info->survey);
+		else if (sf->len <= lim->max_markdown_bytes && utf8_valid((const char *)sf->data, sf->len)) {
+			survey_parse(sf->path, (const char *)sf->data, sf->len, &def, pr);
+			survey_def_free(&def);
+		}
+	}
 	struct resolver rs = {p, info};
 	for (size_t i = 0; i < info->nitems; i++) {
 		struct pkg_item *it = &info->items[i];

@@ -72,4 +72,37 @@ struct course_requirement {
 int course_requirements(struct db *db, int64_t user_id, const char *course_id,
 			int (*cb)(void *ctx, const struct course_requirement *r), void *ctx, struct err *e);
 
+/* The completion rule of one active package (course.yml `completion:` and `attendance_days:`). */
+struct course_rule {
+	int64_t package_id;
+	bool online;	     /* lessons and final quizzes count (false: `completion: attendance`) */
+	bool quizzes_only;   /* with online: only the final quizzes (`completion: quizzes`) */
+	bool attendance;     /* attendance at the course's face-to-face workshops is required */
+	int attendance_days; /* with attendance: days present it takes; 0: every day of one workshop */
+	bool survey;	     /* the package names a reaction survey (`survey:`) */
+};
+/*
+ * Calls cb once for each active package of course_id (one per language) with its rule. 0, cb's first
+ * non-zero value (which stops the walk), or -1 with a message when reading ended on an error.
+ */
+int course_rules(struct db *db, const char *course_id, int (*cb)(void *ctx, const struct course_rule *r), void *ctx,
+		 struct err *e);
+
+/*
+ * Calls fn for each course user_id has completed (with course_id, only that one) whose active package
+ * in some language names a reaction survey and asks for something online, newest completion first.
+ * 0, fn's first non-zero value, or -1 with a message.
+ */
+int enrolment_completed_surveyed(struct db *db, int64_t user_id, const char *course_id,
+				 int (*fn)(void *ctx, const char *course_id, int64_t completed_at), void *ctx,
+				 struct err *e);
+
+/*
+ * The survey file of course_id in the package course_pick_package() picks for lang, or, when that one
+ * names none, of any active package that does: *text (NUL-terminated, caller frees) and its *path
+ * (caller frees). 0 with *text NULL when no package names one; -1 with a message.
+ */
+int course_survey_text(struct db *db, const char *course_id, const char *lang, char **text, size_t *len, char **path,
+		       struct err *e);
+
 #endif

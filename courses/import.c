@@ -88,10 +88,13 @@ static int write_package(struct db *db, const struct package *p, const struct pk
 	db_finish(st);
 	if (rc < 0)
 		return -1;
-	st = db_stmt(db, "INSERT INTO packages(course_id, language, version, version_num, title, summary, authors, "
-			 "minutes, pass_mark, certificate, certificate_title, completion, search_text, active, "
-			 "imported_at, imported_by, certificate_valid_years, published_at) VALUES (?1, ?2, ?3, ?4, ?5, "
-			 "?6, ?7, ?8, ?9, ?10, ?11, ?12, lower(?5 || ' ' || ?6), 0, ?13, ?14, ?15, ?16) RETURNING id");
+	st = db_stmt(
+	    db,
+	    "INSERT INTO packages(course_id, language, version, version_num, title, summary, authors, "
+	    "minutes, pass_mark, certificate, certificate_title, completion, search_text, active, "
+	    "imported_at, imported_by, certificate_valid_years, published_at, completion_online, attendance_days, "
+	    "survey) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, lower(?5 || ' ' || ?6), 0, ?13, ?14, "
+	    "?15, ?16, ?17, ?18, ?19) RETURNING id");
 	db_bind_text(st, 1, in->id);
 	db_bind_text(st, 2, in->language);
 	db_bind_text(st, 3, in->version);
@@ -111,6 +114,12 @@ static int write_package(struct db *db, const struct package *p, const struct pk
 		db_bind_null(st, 16);
 	else
 		db_bind_int64(st, 16, now_s());
+	db_bind_int(st, 17, in->completion_online);
+	if (in->completion_attendance)
+		db_bind_int(st, 18, in->attendance_days);
+	else
+		db_bind_null(st, 18);
+	db_bind_text(st, 19, in->survey ? in->survey : "");
 	int64_t pkg_id = db_step(st) == DB_ROW ? db_col_int64(st, 0) : 0;
 	db_finish(st);
 	if (!pkg_id)

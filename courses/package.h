@@ -93,13 +93,24 @@ struct pkg_item {
 /* Most years a course.yml certificate_valid_years may give. */
 #define CERT_VALID_YEARS_MAX 50
 
+/* Most days a course.yml attendance_days may ask for. */
+#define PKG_ATTENDANCE_DAYS_MAX 100
+
 /* The manifest (course.yml) and the analysed items. Strings owned; pkg_info_free(). */
 struct pkg_info {
 	char *id, *version, *language, *title, *summary, *authors, *certificate_title;
+	char *survey; /* course.yml `survey:`, the reaction survey's path in the package; NULL when none */
 	int64_t version_num;
 	int minutes, pass_mark;
 	int certificate_valid_years; /* 0: certificates do not expire */
 	bool certificate, completion_quizzes;
+	/*
+	 * `completion:` with attendance (face-to-face workshops of the course): completion_attendance when
+	 * attendance is required, completion_online false when nothing online is (`completion: attendance`).
+	 * attendance_days: the days present it takes (0: every day of one workshop of the course).
+	 */
+	bool completion_attendance, completion_online;
+	int attendance_days;
 	struct pkg_item *items;
 	size_t nitems;
 	int nlessons, nquizzes, nquestions;

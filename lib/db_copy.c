@@ -46,7 +46,7 @@ static const struct table tables[] = {
     {"packages",
      "id, course_id, language, version, version_num, title, summary, authors, minutes, pass_mark, certificate, "
      "certificate_title, completion, search_text, active, imported_at, imported_by, certificate_valid_years, "
-     "published_at",
+     "published_at, completion_online, attendance_days, survey",
      "id", 500, NULL, "id", false},
     {"package_files", "package_id, path, sha256, mime", "package_id", 5000, NULL, NULL, false},
     {"items", "id, package_id, position, type, path, title, quiz_kind, questions, etag, html", "id", 200, NULL, "id",

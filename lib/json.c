@@ -132,6 +132,28 @@ int json_get_strings(const struct json_obj *o, const char *key, struct arena *a,
 	return 0;
 }
 
+int json_get_ints(const struct json_obj *o, const char *key, struct arena *a, int64_t **out, size_t *n, struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	json_t *v = member(o, key);
+	if (!v)
+		return 0;
+	if (!json_is_array(v))
+		return err_set(e, "'%s' must be an array of whole numbers", key);
+	size_t count = json_array_size(v);
+	int64_t *list = arena_alloc(a, (count ? count : 1) * sizeof *list);
+	for (size_t i = 0; i < count; i++) {
+		json_t *x = json_array_get(v, i);
+		if (!json_is_integer(x) && !json_is_null(x))
+			return err_set(e, "'%s' must be an array of whole numbers (item %zu is not one)", key, i + 1);
+		list[i] = json_is_integer(x) ? (int64_t)json_integer_value(x) : 0;
+	}
+	*out = list;
+	*n = count;
+	return 0;
+}
+
 const char *json_get_scalar(const struct json_obj *o, const char *key, struct arena *a)
 {
 	json_t *v = member(o, key);

@@ -72,6 +72,11 @@ const struct json_obj *json_get_obj(const struct json_obj *o, const char *key);
 int json_get_strings(const struct json_obj *o, const char *key, struct arena *a, const char ***out, size_t *n,
 		     struct err *e);
 /*
+ * An array of integers, null counted as 0: 0 with *out (an arena array) and *n (0 when the member is
+ * absent), or -1 with a message when the member is not an array or holds anything but integers and null.
+ */
+int json_get_ints(const struct json_obj *o, const char *key, struct arena *a, int64_t **out, size_t *n, struct err *e);
+/*
  * A scalar member as text: a string as it is, an integer in decimal, a real
  * as %.15g, true as "1" and false as "0" (as SQLite's json_extract gives
  * them). NULL when absent, null, an array or an object. Numbers are arena copies.

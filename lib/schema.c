@@ -478,6 +478,19 @@ static const char *const migrations[] = {
     "  o.code AS org_code, o.name_en AS org_name_en, o.name_km AS org_name_km, o.path AS org_path"
     "  FROM users u JOIN org_units o ON o.id = u.org_id;"
     "CREATE VIEW report_due AS SELECT user_id, course_id, due_at FROM enrolments WHERE due_at IS NOT NULL;",
+
+    /*
+     * 14: completion rules with attendance and reaction surveys in course packages (course.yml
+     * `completion:`, `attendance_days:`, `survey:`; docs/package-format.md). The CHECK on
+     * packages.completion cannot change in place, so the rule gains columns: completion keeps the
+     * online part (all or quizzes), completion_online is 0 when nothing online counts
+     * (`completion: attendance`), attendance_days is NULL when attendance is not required, else the
+     * days present it takes (0: every day of one workshop of the course); survey is the path of the
+     * package's survey file ('' when none).
+     */
+    "ALTER TABLE packages ADD COLUMN completion_online INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE packages ADD COLUMN attendance_days INTEGER CHECK (attendance_days >= 0);"
+    "ALTER TABLE packages ADD COLUMN survey TEXT NOT NULL DEFAULT '';",
 };
 
 const char *schema_migration(int i)

@@ -240,6 +240,11 @@ static const char *const pg_migrations[] = {
     "  o.code AS org_code, o.name_en AS org_name_en, o.name_km AS org_name_km, o.path AS org_path"
     "  FROM users u JOIN org_units o ON o.id = u.org_id;"
     "CREATE VIEW report_due AS SELECT user_id, course_id, due_at FROM enrolments WHERE due_at IS NOT NULL;",
+
+    /* 14: completion rules with attendance and reaction surveys (lib/schema.c's migration 14). */
+    "ALTER TABLE packages ADD COLUMN completion_online BIGINT NOT NULL DEFAULT 1,"
+    "  ADD COLUMN attendance_days BIGINT CHECK (attendance_days >= 0),"
+    "  ADD COLUMN survey TEXT COLLATE \"C\" NOT NULL DEFAULT '';",
 };
 
 int schema_pg_migrate(struct db *db, struct err *e)

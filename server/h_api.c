@@ -21,6 +21,7 @@
 #include "lib/util.h"
 #include "server/h_certs.h"
 #include "server/h_learn.h"
+#include "server/h_survey.h"
 #include "server/server.h"
 #include "server/views.h"
 
@@ -392,6 +393,10 @@ static int h_progress(struct req *r)
 		if (i)
 			buf_putc(&b, ',');
 		course_json(&b, &v[i]);
+		/* course_json() closed the object: the face-to-face part goes inside it. */
+		b.len--;
+		h_f2f_progress_json(r, &b, v[i].course_id);
+		buf_putc(&b, '}');
 	}
 	buf_puts(&b, "]}");
 	return send_json(r, 200, &b);

@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "server/h_learn.h"
+#include "server/h_survey.h"
 #include "server/h_training.h"
 #include "server/server.h"
 #include "server/views.h"
@@ -264,12 +265,14 @@ static int h_course(struct req *r)
 	if (c.status == LEARN_COMPLETE)
 		notice(&b, "ok", T(r, "You have completed this course."));
 	cert_link(r, &b, &c);
+	h_f2f_progress_html(r, &b, c.course_id);
 	buf_printf(&b, "<h2>%s</h2>", T(r, "Outline"));
 	outline_list(r, &b, &c, items, n);
 	if (r->user->roles & (ROLE_TRAINER | ROLE_MANAGER | ROLE_ADMIN)) {
 		buf_puts(&b, "<p><a href=\"");
 		h_learn_href(&b, c.course_id, NULL, NULL);
 		buf_printf(&b, "/assign\">%s</a></p>", T(r, "Assign this course"));
+		h_survey_course_link(r, &b, c.course_id);
 	}
 	page_end(r, &b);
 	return page_send(r, 200, &b);
@@ -398,6 +401,7 @@ static int h_my(struct req *r)
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "My learning"));
 	buf_printf(&b, "<h1>%s</h1>", T(r, "My learning"));
+	h_survey_pending_html(r, &b);
 	if (n == 0)
 		buf_printf(&b, "<p>%s <a href=\"/courses\">%s</a></p>", T(r, "You are not enrolled in any course yet."),
 			   T(r, "Find a course"));
@@ -427,6 +431,7 @@ static int h_my(struct req *r)
 				   *c->last_item ? T(r, "Continue where you left off") : T(r, "Start the course"));
 		}
 		cert_link(r, &b, c);
+		h_f2f_progress_html(r, &b, c->course_id);
 		buf_puts(&b, "</li>");
 	}
 	buf_puts(&b, "</ul>");

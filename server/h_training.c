@@ -22,6 +22,7 @@
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "server/h_learn.h"
+#include "server/h_survey.h"
 #include "server/server.h"
 #include "server/views.h"
 #include "training/attendance.h"
@@ -711,6 +712,7 @@ static void session_page_body(struct req *r, struct buf *b, const struct worksho
 	}
 	buf_puts(b, "</ul>");
 	checkin_session_links(r, b, w);
+	h_survey_session_links(r, b, w->id);
 	people_section(r, b, w, WS_REGISTERED, T(r, "Registered"));
 	people_section(r, b, w, WS_WAITLISTED, T(r, "On the waiting list"));
 	people_section(r, b, w, WS_CANCELLED, T(r, "Cancelled places"));

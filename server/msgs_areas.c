@@ -7,6 +7,7 @@
 #include "server/h_learn.h"
 #include "server/h_quiz.h"
 #include "server/h_reports.h"
+#include "server/h_survey.h"
 #include "server/h_training.h"
 #include "server/packages.h"
 #include "server/server.h"
@@ -26,6 +27,7 @@ void server_area_messages_register(void)
 	api_messages_register();
 	forms_messages_register();
 	admin_messages_register();
+	h_survey_messages_register();
 	training_messages_register();
 	checkin_messages_register();
 }

@@ -23,6 +23,7 @@
 #include "lib/xmalloc.h"
 #include "server/conns.h"
 #include "server/h_checkin.h"
+#include "server/h_survey.h"
 #include "server/h_training.h"
 #include "server/multipart.h"
 #include "server/observe.h"
@@ -36,9 +37,9 @@ static volatile sig_atomic_t stopping;
 static const char *db_path;
 
 static const struct route *const tables[] = {
-    view_routes,   auth_routes,	   profile_routes, admin_routes,    package_routes,
-    course_routes, quiz_routes,	   report_routes,  cert_routes,	    api_routes,
-    ops_routes,	   grading_routes, audit_routes,   training_routes, checkin_routes,
+    view_routes,  auth_routes,	   profile_routes, admin_routes,  package_routes, course_routes,
+    quiz_routes,  report_routes,   cert_routes,	   api_routes,	  ops_routes,	  grading_routes,
+    audit_routes, training_routes, checkin_routes, survey_routes,
 };
 
 static volatile sig_atomic_t hangup, stop_signal;

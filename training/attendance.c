@@ -4,8 +4,12 @@
  */
 #include "training/attendance.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "assessment/completion.h"
+#include "courses/enrol.h"
+#include "lib/xmalloc.h"
 #include "training/workshops.h"
 
 static const char *const status_names[] = {"present", "absent", "excused"};
@@ -38,19 +42,31 @@ static int method_parse(const char *s)
 }
 
 /*
- * The completion hook: after every mark, the person's completion of the workshop's course is checked
- * again here (a course whose completion rule counts attendance). The one call site is
+ * The completion hook: after every mark, the person is enrolled in the workshop's course (as
+ * assigned) if they were not, and their completion of it is checked again here (a course whose
+ * completion rule counts attendance; completion issues the certificate). The one call site is
  * attendance_mark(); a workshop with no course has nothing to re-check.
  */
 static int attendance_recheck_completion(struct db *db, int64_t workshop_id, int64_t user_id, int64_t now,
 					 struct err *e)
 {
-	(void)db;
-	(void)workshop_id;
-	(void)user_id;
-	(void)now;
-	(void)e;
-	return 0;
+	struct db_stmt *st = db_stmt(db, "SELECT coalesce(course_id, '') FROM workshops WHERE id = ?");
+	db_bind_int64(st, 1, workshop_id);
+	int r = db_step_row(st);
+	char *course = r > 0 ? xstrdup(db_col_text(st, 0)) : NULL;
+	db_finish(st);
+	if (r < 0)
+		return err_fail(e, ERR_UNAVAILABLE, "cannot read session %lld: %s", (long long)workshop_id,
+				db_errstr(db));
+	/* Someone marked at a course's session takes part in the course: enrolled (as assigned) if not yet. */
+	int rc = 0;
+	if (course && *course) {
+		rc = enrolment_ensure(db, user_id, course, "assigned", now, NULL, e);
+		if (rc == 0)
+			rc = completion_update(db, user_id, course, NULL, e);
+	}
+	free(course);
+	return rc < 0 ? -1 : 0;
 }
 
 /* Refuses a mark the workshop cannot take: ERR_NOTFOUND, ERR_CONFLICT (cancelled) or ERR_INVALID. */

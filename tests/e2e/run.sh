@@ -7,7 +7,8 @@
 # as drafts), then the manager's journey (journey_manager.mjs: dashboard, assignment with a due
 # date, the people behind a figure), then face-to-face sessions (training.mjs: that trainer creates a
 # session and marks attendance on a phone), then QR self check-in (checkin.mjs, on a session open now
-# made here). Debian's Chromium driven by
+# made here), then the reaction survey and the attendance report of a past session of that trainer
+# (survey.mjs). Debian's Chromium driven by
 # playwright-core, checked with axe-core. Starts its own server on a fresh demo database and stops it.
 # Last line: "N passed, N failed" (every script together).
 set -u
@@ -32,7 +33,9 @@ mkdir -p out
 			sed -i "s/^id: .*/id: trainer-journey/; s/^title: .*/title: Trainer journey/; s/^version: .*/version: $v/" \
 				"$dir/tj/$v/course.yml" &&
 			"$SALA_BIN" pack "$dir/tj/$v" -o "$dir/tj/$v.zip" || exit 1
-	done) >"$dir/demo.log" 2>&1 || {
+	done &&
+	"$SALA_BIN" sessions add --title "Past e-filing workshop" --org 17 --day "2026-01-05 08:00-16:00" \
+		--trainer srtrainer --invite learner --db "$dir/e2e.db" >"$dir/survey-session") >"$dir/demo.log" 2>&1 || {
 	cat "$dir/demo.log"
 	echo "0 passed, 1 failed"
 	exit 1
@@ -65,9 +68,11 @@ fi
 rc=0
 p=0
 f=0
-for t in journey.mjs a11y.mjs essay.mjs journey_admin.mjs journey_trainer.mjs journey_manager.mjs training.mjs checkin.mjs; do
+# survey.mjs: the past session added above (its id), for the reaction survey and the attendance report.
+survey_session=$(sed -n 's/^added session \([0-9]*\).*/\1/p' "$dir/survey-session")
+for t in journey.mjs a11y.mjs essay.mjs journey_admin.mjs journey_trainer.mjs journey_manager.mjs training.mjs checkin.mjs survey.mjs; do
 	SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" PROFILE_DIR="$dir/profile" CHECKIN_SESSION="$checkin_session" \
-		TRAINER_ZIPS="$dir/tj/1.0.0.zip $dir/tj/1.1.0.zip" \
+		SURVEY_SESSION="$survey_session" TRAINER_ZIPS="$dir/tj/1.0.0.zip $dir/tj/1.1.0.zip" \
 		timeout 900 node "$t" >"$dir/$t.out" 2>&1 || rc=1
 	sed '$d' "$dir/$t.out"
 	last=$(tail -n 1 "$dir/$t.out")

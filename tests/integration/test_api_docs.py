@@ -6,7 +6,7 @@ import json
 import os
 import re
 
-from harness import SRC, Server, sala
+from harness import SRC, Server, connect, sala
 from test_certs import issue, setup_course
 
 DOC = os.path.join(SRC, "docs", "api.md")
@@ -165,8 +165,31 @@ def real_responses(srv):
     got["POST /api/v1/me/password"] = t.request(
         "POST", "/api/v1/me/password", jbody({"current": "demo-Bayon-2", "new": "river-boat-2031-x"}),
         headers=dict(ht, **{"Content-Type": "application/json"}))
+    got.update(survey_responses(srv, c, h))
     got["POST /api/v1/logout"] = c.request("POST", "/api/v1/logout", headers=h)
     return {k: (v.status, v.json()) for k, v in got.items()}
+
+
+def survey_responses(srv, c, h):
+    """A past session the learner attended (the mark written straight into the database): their pending
+    survey, and its results as the trainer reads them."""
+    p = sala("sessions", "add", "--title", "E-filing", "--org", "17", "--trainer", "trainer", "--day",
+             "2026-01-05 08:00-16:00", "--invite", "learner", db=srv.db, check=True)
+    sid = int(re.search(r"added session (\d+)", p.stdout).group(1))
+    db = connect(srv.db)
+    try:
+        uid = db.execute("SELECT id FROM users WHERE username = 'learner'").fetchone()[0]
+        db.execute("INSERT INTO attendance(workshop_id, user_id, day, status, method, marked_at) "
+                   "VALUES (?, ?, 1, 'present', 'trainer', 1767600000)", (sid, uid))
+        db.commit()
+    finally:
+        db.close()
+    got = {"GET /api/v1/surveys": c.request("GET", "/api/v1/surveys?lang=en", headers=h)}
+    t = srv.client()
+    _, ht = login(t, "trainer", "river-boat-2031-x")  # the password real_responses() set
+    got["GET /api/v1/surveys/workshop/:id/results and /api/v1/surveys/course/:id/results (trainers, managers, "
+        "administrators)"] = t.request("GET", "/api/v1/surveys/workshop/%d/results" % sid, headers=ht)
+    return got
 
 
 def test_every_documented_example_matches_a_real_response():

@@ -182,7 +182,8 @@ static const struct {
     {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\npass_mark: 120\nlessons:\n  - file: a.md\n",
      "course.yml:5: pass_mark '120' must be a number from 0 to 100"},
     {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\ncompletion: some\nlessons:\n  - file: a.md\n",
-     "course.yml:5: completion 'some' must be 'all' or 'quizzes'"},
+     "course.yml:5: completion 'some' must be all, quizzes, attendance, all+attendance or quizzes+attendance (or a "
+     "list such as [quizzes, attendance])"},
     {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\nlessons:\n  - file: a.md\n  - file: ../b.md\n",
      "course.yml:7: '../b.md' must be a relative path inside the package"},
     {"id: ok-id\nversion: 1.0.0\nlanguage: en\ntitle: T\nlessons:\n  - file: a.md\n  - file: a.md\n",
