@@ -4,7 +4,7 @@
  */
 #include "training/survey.h"
 
-#include <cmark.h>
+#include <cmark-gfm.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
