@@ -95,6 +95,10 @@ const char *lang_attr_for(struct req *r, const char *lang);
  * any other letters "en".
  */
 const char *lang_attr_text(struct req *r, const char *text);
+/* A date for people in the page's language: "5 January 2026", or with Khmer digits and month names. */
+void view_date(struct req *r, struct buf *b, int64_t t);
+/* The colon after a label in the page's language: "៖ " in Khmer, ": " otherwise (one style per page). */
+const char *view_colon(struct req *r);
 /* Escaped text of s in the current language's name form: Khmer name when lang is km and known. */
 const char *name_for(struct req *r, const char *latin, const char *khmer);
 
