@@ -280,6 +280,15 @@ static int h_course(struct req *r)
 		cert_link(r, &b, &c);
 	buf_printf(&b, "<h2>%s</h2>", T(r, "Outline"));
 	outline_list(r, &b, &c, items, n);
+	if (c.enrolled && n) {
+		/* Reading offline: one file; the learner is told that it records no progress. */
+		buf_puts(&b, "<p><a href=\"");
+		h_learn_href(&b, c.course_id, NULL, NULL);
+		buf_printf(&b, "/offline.html\" download>%s</a><br><span class=\"meta\">%s</span></p>",
+			   T(r, "Download the lessons to read offline (HTML)"),
+			   T(r, "Reading offline is not recorded: your progress is recorded when you next open each "
+				"lesson online."));
+	}
 	if (r->user->roles & (ROLE_TRAINER | ROLE_MANAGER | ROLE_ADMIN)) {
 		buf_puts(&b, "<p><a href=\"");
 		h_learn_href(&b, c.course_id, NULL, NULL);
@@ -430,9 +439,12 @@ static int h_my(struct req *r)
 		status_line(&w, &b, c);
 		progress_bar(&w, &b, c->done, c->total);
 		if (c->completed_at) {
-			buf_printf(&b, "<p>%s ", T(r, "Completed on"));
-			view_date(r, &b, c->completed_at);
+			struct buf day = BUF_INIT;
+			view_date(r, &day, c->completed_at);
+			buf_puts(&b, "<p>");
+			buf_printf(&b, T(r, "Completed on %s"), buf_str(&day));
 			buf_puts(&b, "</p>");
+			buf_release(&day);
 		} else if (c->total) {
 			/* Straight to the lesson or quiz to open next, as the course page's button goes. */
 			struct learn_item *items;
@@ -627,5 +639,6 @@ const struct route course_routes[] = {
     {"GET", "/courses/:id/assign", ASSIGNERS, h_assign_get, 0},
     {"POST", "/courses/:id/assign", ASSIGNERS, h_assign_post, 0},
     {"GET", "/courses/:id/lessons/*", ROLE_ANY, h_lesson, 0},
+    {"GET", "/courses/:id/offline.html", ROLE_ANY, h_learn_offline, 0},
     {NULL, NULL, 0, NULL, 0},
 };

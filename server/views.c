@@ -113,6 +113,12 @@ const char *css_url(void)
 	return url;
 }
 
+const char *view_css(size_t *len)
+{
+	*len = sizeof css - 1;
+	return css;
+}
+
 const char *T(struct req *r, const char *en)
 {
 	return tr(r->lang, en);

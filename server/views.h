@@ -10,6 +10,8 @@
 
 /* The versioned URL of the one stylesheet (immutable, cached for a year). */
 const char *css_url(void);
+/* The stylesheet itself (static), *len its length: for pages saved whole (a course for reading offline). */
+const char *view_css(size_t *len);
 
 /* Opens the page: doctype, <html lang>, head, skip link, header with navigation and language switcher, <main>. */
 void page_begin(struct req *r, struct buf *b, const char *title);
