@@ -87,8 +87,9 @@ int h_learn_offline(struct req *r)
 	struct buf b = BUF_INIT;
 	size_t css_len;
 	const char *css = view_css(&css_len);
-	buf_printf(&b, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
-		       "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>",
+	buf_printf(&b,
+		   "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
+		   "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>",
 		   c.language);
 	buf_html(&b, c.title);
 	buf_puts(&b, "</title><style>");
