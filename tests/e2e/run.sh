@@ -1,7 +1,8 @@
 #!/bin/sh
 # Browser tests: the learner's journey (journey.mjs), then accessibility across every role (a11y.mjs,
 # which uses the certificate the journey earns), then essay grading (essay.mjs, on the course of
-# tests/data/essay-course and a trainer of Siem Reap province made here). Debian's Chromium driven by
+# tests/data/essay-course and a trainer of Siem Reap province made here), then the learner's journey to
+# its end on a phone and a desktop in both languages (journey_learner.mjs). Debian's Chromium driven by
 # playwright-core, checked with axe-core. Starts its own server on a fresh demo database and stops it.
 # Last line: "N passed, N failed" (every script together).
 set -u
@@ -41,7 +42,7 @@ fi
 rc=0
 p=0
 f=0
-for t in journey.mjs a11y.mjs essay.mjs; do
+for t in journey.mjs a11y.mjs essay.mjs journey_learner.mjs; do
 	SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" PROFILE_DIR="$dir/profile" \
 		timeout 900 node "$t" >"$dir/$t.out" 2>&1 || rc=1
 	sed '$d' "$dir/$t.out"
