@@ -167,7 +167,8 @@ static int h_upload(struct req *r)
 	} else {
 		if (rc != IMPORT_UNCHANGED)
 			req_audit(r, "course.import", filename && *filename ? filename : "upload", msg);
-		status = manage_page(r, 200, rc == IMPORT_UNCHANGED ? "info" : "ok", msg, problems_warnings(&pr));
+		status = manage_page(r, 200, rc == IMPORT_UNCHANGED ? "info" : "ok", import_summary_text(r, msg),
+				     problems_warnings(&pr));
 	}
 	problems_release(&pr);
 	return status;

@@ -327,3 +327,28 @@ def items_of(srv, lang):
                            "ORDER BY i.position", (lang,)).fetchall()
     finally:
         con.close()
+
+
+def test_upload_result_in_khmer():
+    """The result of a web upload is said in Khmer on a Khmer page (and as the command line says it in English)."""
+    from test_courses import media_course, upload
+    srv = Server()
+    try:
+        d = tempfile.mkdtemp(prefix="sala-journey-upload-")
+        data = media_course(d)
+        c = srv.client()
+        c.login("trainer")
+        set_lang(c, "km")
+        c.get("/manage/courses")
+        r = upload(c, data)
+        text = html.unescape(r.text)
+        assert r.status == 200 and "test-course កំណែ 1.0.0 (អង់គ្លេស) ត្រូវបាននាំចូល៖ មេរៀន ២" in text, text[-1500:]
+        assert "imported:" not in text
+        c.get("/manage/courses")
+        text = html.unescape(upload(c, data).text)
+        assert "បាននាំចូលរួចហើយ" in text and "unchanged:" not in text
+        set_lang(c, "en")
+        c.get("/manage/courses")
+        assert "unchanged: test-course 1.0.0 (en)" in upload(c, data).text
+    finally:
+        srv.stop()
