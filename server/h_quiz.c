@@ -121,11 +121,14 @@ static int h_intro(struct req *r)
 			continue;
 		if (!shown++)
 			buf_printf(&b, "<h2>%s</h2><ul>", T(r, "Your attempts"));
-		char day[11], sc[16];
-		date_ymd(list[i].submitted_at, day);
+		char sc[16];
 		fmt_score(sc, sizeof sc, list[i].score);
-		buf_printf(&b, "<li><a href=\"/attempts/%lld\">%s: %s</a>%s%s</li>", (long long)list[i].id, day, sc,
-			   list[i].late ? T(r, " (late)") : "", list[i].pending ? T(r, " (awaiting grading)") : "");
+		buf_printf(&b, "<li><a href=\"/attempts/%lld\">", (long long)list[i].id);
+		view_date(r, &b, list[i].submitted_at);
+		buf_puts(&b, view_colon(r));
+		i18n_digits(&b, r->lang, sc);
+		buf_printf(&b, "</a>%s%s</li>", list[i].late ? T(r, " (late)") : "",
+			   list[i].pending ? T(r, " (awaiting grading)") : "");
 	}
 	if (shown)
 		buf_puts(&b, "</ul>");

@@ -236,6 +236,11 @@ def test_khmer_dates_numerals_and_courses_first():
         assert "បានបញ្ចប់ ៥ នៃ ៥ (១០០%)" in li, li
         assert not re.search(r"[0-9]", re.sub(r"<[^>]+>", "", li)) and "ថ្ងៃ ថ្ងៃ" not in li, li
         assert "ស្ថានភាព៖ " in li and "English" not in visible_text(my)
+        # The same date words on the certificates list and the quiz's list of attempts.
+        for path in ("/certificates", FINAL):
+            main = visible_text(c.get(path).text.split("<main", 1)[1])
+            assert re.search(r"ថ្ងៃទី[០-៩]+ ខែ\S+ ឆ្នាំ[០-៩]{4}", main), (path, main[:800])
+            assert not re.search(r"20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]", main), (path, main[:800])
         # The catalogue lists the Khmer courses first for a Khmer reader.
         cat = c.get("/courses").text
         langs = re.findall(r"ភាសា៖ (\S+?)</p>", cat)
