@@ -348,10 +348,9 @@ static void pager_link(struct req *r, struct buf *b, const char *course_id, cons
 {
 	buf_printf(b, "<a rel=\"%s\" href=\"", rel);
 	h_learn_href(b, course_id, it->type, it->path);
-	buf_printf(b, "\">%s: ", label);
+	buf_printf(b, "\">%s%s", label, view_colon(r));
 	buf_html(b, it->title);
 	buf_puts(b, "</a>");
-	(void)r;
 }
 
 static int h_lesson(struct req *r)

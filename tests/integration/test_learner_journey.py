@@ -280,6 +280,9 @@ def test_learner_pages_in_khmer_have_no_english():
             text = visible_text(r.text)
             found = [w for w in KNOWN_ENGLISH if re.search(r"\b%s\b" % w, text)]
             assert not found, (path, found)
+        # One colon style: the pager's "Next" takes the Khmer colon.
+        page = c.get("/courses/quiz-test/lessons/lessons/01-one.md").text
+        assert 'rel="next"' in page and "បន្ទាប់៖ " in page and "បន្ទាប់: " not in page
     finally:
         srv.stop()
 
