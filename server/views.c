@@ -24,7 +24,10 @@ static const char css[] =
     ":lang(en){font-family:" FONTS_LATIN FONTS_KHMER "sans-serif}"
     ".visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
     "white-space:nowrap}"
-    ".who{font-weight:600;overflow-wrap:anywhere;margin:0}"
+    /* Who is logged in shares the brand's row on a phone (at 200 % text too): a long name is cut with an
+       ellipsis there rather than pushing the page down; the whole name is on the profile page. */
+    ".who{flex:1 1 4rem;min-width:0;margin:0;font-weight:600;white-space:nowrap;overflow:hidden;"
+    "text-overflow:ellipsis}"
     "body{margin:0;overflow-wrap:break-word;word-break:normal}"
     ":lang(km){line-height:1.9}"
     "a{color:var(--brand);text-underline-offset:2px}"
@@ -208,6 +211,18 @@ void page_begin_preview(struct req *r, struct buf *b, const char *title)
 void page_begin(struct req *r, struct buf *b, const char *title)
 {
 	page_head(r, b, title, "/");
+	if (r->user) {
+		/* Who is logged in, on every page and outside the collapsed menu (a shared phone shows whose it is),
+		   beside the brand, where a phone's first row has room. */
+		const char *who = name_for(r, r->user->full_name, r->user->full_name_km);
+		if (!who || !*who)
+			who = r->user->username;
+		buf_puts(b, "<p class=\"who\"><span class=\"visually-hidden\">");
+		buf_html(b, T(r, "Logged in as"));
+		buf_printf(b, " </span><span%s>", lang_attr_text(r, who));
+		buf_html(b, who);
+		buf_puts(b, "</span></p>");
+	}
 	/* Language switcher: a form, so it works without JavaScript and is protected like every change. */
 	buf_puts(b, "<form class=\"langs\" method=\"post\" action=\"/lang\">");
 	buf_printf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">", req_csrf(r));
@@ -224,15 +239,6 @@ void page_begin(struct req *r, struct buf *b, const char *title)
 		buf_puts(b, "</ul></nav></header><main id=\"main\" tabindex=\"-1\">");
 		return;
 	}
-	/* Who is logged in, on every page and outside the collapsed menu, so a shared phone shows whose it is. */
-	const char *who = name_for(r, r->user->full_name, r->user->full_name_km);
-	buf_puts(b, "<p class=\"who\"");
-	buf_puts(b, lang_attr_text(r, who && *who ? who : r->user->username));
-	buf_puts(b, "><span class=\"visually-hidden\">");
-	buf_html(b, T(r, "Logged in as"));
-	buf_puts(b, " </span>");
-	buf_html(b, who && *who ? who : r->user->username);
-	buf_puts(b, "</p>");
 	/* Logged in: the menu collapses into a <details> on a phone, so the page starts on the first screen. */
 	buf_puts(b, "<details class=\"menu\"><summary>");
 	buf_html(b, T(r, "Menu"));
