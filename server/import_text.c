@@ -52,8 +52,8 @@ const char *import_summary_text(struct req *r, const char *msg)
 	struct buf b = BUF_INIT;
 	if (sscanf(msg, "imported: %127s %63s (%15[^)]): %d lessons, %d quizzes, %d questions", id, version, lang,
 		   &lessons, &quizzes, &questions) == 6)
-		buf_printf(&b, T(r, "%s version %s (%s) is imported: %s lessons, %s quizzes, %s questions."), id, version,
-			   h_learn_lang_label(r, lang), count_text(r, lessons), count_text(r, quizzes),
+		buf_printf(&b, T(r, "%s version %s (%s) is imported: %s lessons, %s quizzes, %s questions."), id,
+			   version, h_learn_lang_label(r, lang), count_text(r, lessons), count_text(r, quizzes),
 			   count_text(r, questions));
 	else if (sscanf(msg, "unchanged: %127s %63s (%15[^)])", id, version, lang) == 3)
 		buf_printf(&b, T(r, "%s version %s (%s) is already imported and in use: nothing changed."), id, version,
