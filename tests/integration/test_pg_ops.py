@@ -16,7 +16,6 @@ import threading
 import time
 
 from harness import SRC, Server, demo_db, is_pg, sala
-from learnutil import set_lang
 from test_courses import set_version, upload
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
@@ -363,7 +362,6 @@ def test_two_servers_on_one_postgresql_database():
         # A package imported through one is what the other serves at once; so is a rollback.
         ta, tb = a.client(), b.client()
         ta.login("trainer")
-        set_lang(ta, "en")  # the upload summary in English
         tb.cookies = dict(ta.cookies)
         lesson = "/courses/ops-course/lessons/lessons/01-intro.md"
         quiz = "/courses/ops-course/quiz/quizzes/final.md"
@@ -483,7 +481,6 @@ def test_failover_to_a_synchronous_standby():
 
         t = srv.client()
         t.login("trainer")
-        set_lang(t, "en")  # the upload summary in English
         t.get("/manage/courses")
         assert "imported: ops-course 1.0.0" in upload(t, ops_course(d, "1.0.0")).text
         clients = [srv.client() for _ in range(4)]
