@@ -12,7 +12,6 @@ import time
 import zipfile
 
 from harness import fresh_db, connect, SALA, SRC, Server, sala
-from learnutil import set_lang
 
 FIXTURES = os.path.join(SRC, "tests", "data", "courses")
 LIBRARY = os.path.join(SRC, "courses", "library")
@@ -198,7 +197,6 @@ def test_trainer_upload_and_media():
     try:
         c = srv.client()
         c.login("trainer")
-        set_lang(c, "en")  # the upload summary as the command line says it (a Khmer page says it in Khmer)
         r = c.get("/manage/courses")
         assert r.status == 200 and 'enctype="multipart/form-data"' in r.text
         data = media_course(d)
@@ -427,7 +425,6 @@ def test_limit_flags_and_upload_settings():
         assert p.stdout.strip() == "3", p.stdout
         c = srv.client()
         c.login("trainer")
-        set_lang(c, "en")  # the upload summary as the command line says it (a Khmer page says it in Khmer)
         data = media_course(d)
         c.get("/manage/courses")
         n = count(srv.db, "SELECT count(*) FROM packages")
