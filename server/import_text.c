@@ -1,7 +1,8 @@
 /*
  * The one-line summary of an import (courses/import.h: "imported: ...", "unchanged: ...", "activated:
  * ...") said in Khmer on a Khmer upload page. The summary is written in English by the domain for the
- * command line too (and shown so on English pages); its three documented forms are read back here.
+ * command line too (and shown so on English pages, and after the Khmer sentence on Khmer pages); its
+ * three documented forms are read back here.
  */
 #include <stdio.h>
 #include <string.h>
@@ -67,6 +68,8 @@ const char *import_summary_text(struct req *r, const char *msg)
 		buf_putc(&b, ' ');
 		buf_printf(&b, T(r, "It replaces version %s."), replaces);
 	}
+	/* The line the command line prints follows, so it can be quoted to anyone who reads English. */
+	buf_printf(&b, " (%s)", msg);
 	const char *s = arena_strdup(&r->arena, buf_str(&b));
 	buf_release(&b);
 	return s;
