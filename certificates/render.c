@@ -24,6 +24,7 @@
 #include "certificates/cert.h"
 #include "certificates/text.h"
 #include "lib/db.h"
+#include "lib/i18n.h"
 #include "lib/log.h"
 #include "lib/settings.h"
 #include "lib/util.h"
@@ -295,37 +296,14 @@ static int draw_qr(cairo_t *cr, const char *url, double x, double y, double size
 /* 2026 -> ២០២៦ */
 static void khmer_digits(struct buf *b, const char *s)
 {
-	static const char *const d[] = {"០", "១", "២", "៣", "៤", "៥", "៦", "៧", "៨", "៩"};
-	for (; *s; s++)
-		if (*s >= '0' && *s <= '9')
-			buf_puts(b, d[*s - '0']);
-		else
-			buf_putc(b, *s);
+	i18n_digits(b, "km", s);
 }
-
-static const char *const months_en[] = {"January", "February", "March",	    "April",   "May",	   "June",
-					"July",	   "August",   "September", "October", "November", "December"};
-static const char *const months_km[] = {"មករា",	 "កុម្ភៈ", "មីនា",	 "មេសា", "ឧសភា",  "មិថុនា",
-					"កក្កដា", "សីហា",	 "កញ្ញា", "តុលា",	 "វិច្ឆិកា", "ធ្នូ"};
 
 /* "5 January 2026" and "ថ្ងៃទី៥ ខែមករា ឆ្នាំ២០២៦"; false (and day copied) when day is not YYYY-MM-DD. */
 static bool date_words(const char *day, struct buf *en, struct buf *km)
 {
-	int y = 0, m = 0, d = 0;
-	if (sscanf(day, "%d-%d-%d", &y, &m, &d) != 3 || m < 1 || m > 12) {
-		buf_puts(en, day);
-		buf_puts(km, day);
-		return false;
-	}
-	buf_printf(en, "%d %s %d", d, months_en[m - 1], y);
-	char num[16];
-	buf_puts(km, "ថ្ងៃទី");
-	snprintf(num, sizeof num, "%d", d);
-	khmer_digits(km, num);
-	buf_printf(km, " ខែ%s ឆ្នាំ", months_km[m - 1]);
-	snprintf(num, sizeof num, "%d", y);
-	khmer_digits(km, num);
-	return true;
+	i18n_date(km, "km", day);
+	return i18n_date(en, "en", day);
 }
 
 static void date_lines(const struct cert *c, struct buf *en, struct buf *km)

@@ -397,6 +397,10 @@ static void course_merge(struct arena *a, const struct cat_course *p, const stru
 	for (size_t i = 0; i < u->ncerts; i++)
 		if (strcmp(u->certs[i].course_id, p->course_id) == 0)
 			c->cert_serial = u->certs[i].serial;
+	/* One truth per course: completion is decided for the course (any active package, any language),
+	 * so a completed course is every item done in whichever package it is read; see docs/progress.md. */
+	if (c->completed_at)
+		c->done = c->total;
 	if (c->completed_at)
 		c->status = LEARN_COMPLETE;
 	else if (c->started_at || opened || c->done)
@@ -436,21 +440,26 @@ static size_t course_list(struct db *db, struct arena *a, int64_t user_id, const
 	size_t nw = search_words(a, q, words);
 	struct learn_course *v = arena_alloc(a, (s->n ? s->n : 1) * sizeof *v);
 	size_t n = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		const struct cat_course *p = &s->v[i];
-		if (kind == LIST_ONE && strcmp(p->course_id, course_id) != 0)
-			continue;
-		if (nw && !course_matches(p, words, nw))
-			continue;
-		if (kind == LIST_ENROLLED) {
-			size_t k = 0;
-			while (k < u.nenrol && strcmp(u.enrol[k].course_id, p->course_id) != 0)
-				k++;
-			if (k == u.nenrol)
+	/* The catalogue lists the courses in the reader's language first (a Khmer reader sees the Khmer
+	 * courses before those that fell back to English), each group by title: two passes over the list. */
+	for (size_t pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < s->n; i++) {
+			const struct cat_course *p = &s->v[i];
+			if ((strcmp(p->language, s->lang) == 0) != (pass == 0))
 				continue;
+			if (kind == LIST_ONE && strcmp(p->course_id, course_id) != 0)
+				continue;
+			if (nw && !course_matches(p, words, nw))
+				continue;
+			if (kind == LIST_ENROLLED) {
+				size_t k = 0;
+				while (k < u.nenrol && strcmp(u.enrol[k].course_id, p->course_id) != 0)
+					k++;
+				if (k == u.nenrol)
+					continue;
+			}
+			course_merge(a, p, &u, &v[n++]);
 		}
-		course_merge(a, p, &u, &v[n++]);
-	}
 	snap_put(s);
 	if (kind == LIST_ENROLLED)
 		qsort(v, n, sizeof *v, my_cmp);

@@ -93,7 +93,9 @@ void course_pick_release(struct course_pick *p);
  * The catalogue: every course with an active package, in lang with fallback,
  * and user_id's state. q (NULL or "") keeps the courses whose title, summary
  * or search text (in any language) contains every word of q, ignoring ASCII
- * case. Returns the count; *out is an arena array.
+ * case. The courses shown in lang come first, then the others (fallbacks), each group by title. A
+ * completed course has done == total (100 %) whatever package is shown: completion is the course's.
+ * Returns the count; *out is an arena array.
  */
 size_t learn_catalogue(struct db *db, struct arena *a, int64_t user_id, const char *lang, const char *q,
 		       struct learn_course **out);

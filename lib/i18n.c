@@ -1,5 +1,6 @@
 #include "lib/i18n.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -65,4 +66,41 @@ const char *i18n_english(const char *text)
 		if (entries[i]->km && strcmp(entries[i]->km, text) == 0)
 			return entries[i]->en;
 	return text;
+}
+
+void i18n_digits(struct buf *b, const char *lang, const char *s)
+{
+	static const char *const d[] = {"០", "១", "២", "៣", "៤", "៥", "៦", "៧", "៨", "៩"};
+	bool km = lang && strcmp(lang, "km") == 0;
+	for (; *s; s++)
+		if (km && *s >= '0' && *s <= '9')
+			buf_puts(b, d[*s - '0']);
+		else
+			buf_putc(b, *s);
+}
+
+static const char *const months_en[] = {"January", "February", "March",	    "April",   "May",	   "June",
+					"July",	   "August",   "September", "October", "November", "December"};
+static const char *const months_km[] = {"មករា",	 "កុម្ភៈ", "មីនា",	 "មេសា", "ឧសភា",  "មិថុនា",
+					"កក្កដា", "សីហា",	 "កញ្ញា", "តុលា",	 "វិច្ឆិកា", "ធ្នូ"};
+
+bool i18n_date(struct buf *b, const char *lang, const char *day)
+{
+	int y = 0, m = 0, d = 0;
+	if (!day || sscanf(day, "%d-%d-%d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31) {
+		buf_puts(b, day ? day : "");
+		return false;
+	}
+	char num[16];
+	if (!lang || strcmp(lang, "km") != 0) {
+		buf_printf(b, "%d %s %d", d, months_en[m - 1], y);
+		return true;
+	}
+	buf_puts(b, "ថ្ងៃទី");
+	snprintf(num, sizeof num, "%d", d);
+	i18n_digits(b, "km", num);
+	buf_printf(b, " ខែ%s ឆ្នាំ", months_km[m - 1]);
+	snprintf(num, sizeof num, "%d", y);
+	i18n_digits(b, "km", num);
+	return true;
 }

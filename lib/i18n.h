@@ -5,7 +5,10 @@
  */
 #ifndef SALA_I18N_H
 #define SALA_I18N_H
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "lib/buf.h"
 
 struct msg {
 	const char *en;
@@ -25,5 +28,17 @@ const char *i18n_english(const char *text);
 const char *i18n_negotiate(const char *accept_language);
 /* True when lang is one of the interface languages. */
 int i18n_known(const char *lang);
+
+/*
+ * Digits for lang: in Khmer, each ASCII digit of s as a Khmer digit (2026 -> ២០២៦), the rest as it is;
+ * otherwise s unchanged. Appended to b.
+ */
+void i18n_digits(struct buf *b, const char *lang, const char *s);
+/*
+ * A date (YYYY-MM-DD) for people in lang, appended to b: "5 January 2026", or in Khmer
+ * "ថ្ងៃទី៥ ខែមករា ឆ្នាំ២០២៦" (Khmer digits and month names). Returns false, and appends day as it is,
+ * when day is not such a date.
+ */
+bool i18n_date(struct buf *b, const char *lang, const char *day);
 
 #endif

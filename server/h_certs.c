@@ -310,8 +310,13 @@ static int h_mine(struct req *r)
 		n++;
 		buf_printf(&b, "<li class=\"card\"><h2 lang=\"%s\">", c.language);
 		buf_html(&b, c.course_title);
-		buf_printf(&b, "</h2><p class=\"meta\">%s %s · %s %s</p>", T(r, "Completed on"), c.completed_on,
-			   T(r, "No."), c.serial);
+		/* The date in the page's words and digits, as on My learning. */
+		struct buf day = BUF_INIT;
+		i18n_date(&day, r->lang, c.completed_on);
+		buf_puts(&b, "</h2><p class=\"meta\">");
+		buf_printf(&b, T(r, "Completed on %s"), buf_str(&day));
+		buf_printf(&b, " · %s %s</p>", T(r, "No."), c.serial);
+		buf_release(&day);
 		if (c.revoked_at) {
 			buf_printf(&b, "<p class=\"status wrong\">%s ", T(r, "This certificate was revoked."));
 			buf_html(&b, c.revoked_reason);

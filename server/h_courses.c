@@ -50,6 +50,15 @@ const char *h_learn_lang_name(const char *code)
 	return code;
 }
 
+const char *h_learn_lang_label(struct req *r, const char *code)
+{
+	if (strcmp(code, "km") == 0)
+		return T(r, "Khmer");
+	if (strcmp(code, "en") == 0)
+		return T(r, "English");
+	return code;
+}
+
 /* lang="xx" when content is in another language than the page (WCAG 3.1.2). */
 /* "Due by DAY" for a learner's enrolment with a due date, not completed ("overdue" once it has passed). */
 static void due_line(struct req *r, struct buf *b, const char *course_id)
@@ -75,7 +84,8 @@ static void lang_attr(struct req *r, struct buf *b, const char *language)
 
 /* The words of a course card, translated once per page instead of once per card. */
 struct card_words {
-	const char *progress, *done_fmt, *status, *not_enrolled, *minutes_fmt, *language, *state[3];
+	const char *progress, *done_fmt, *status, *not_enrolled, *minutes_fmt, *language, *colon, *state[3];
+	const char *lang; /* the page's, for its digits */
 };
 
 static void card_words_init(struct req *r, struct card_words *w)
@@ -86,6 +96,8 @@ static void card_words_init(struct req *r, struct card_words *w)
 	w->not_enrolled = T(r, "Not enrolled");
 	w->minutes_fmt = T(r, "%d minutes");
 	w->language = T(r, "Language");
+	w->colon = view_colon(r);
+	w->lang = r->lang;
 	for (int i = 0; i < 3; i++)
 		w->state[i] = T(r, learn_status_text((enum learn_status)i));
 }
@@ -95,7 +107,9 @@ static void progress_bar(const struct card_words *w, struct buf *b, int done, in
 	int pct = total > 0 ? done * 100 / total : 0;
 	buf_printf(b, "<p class=\"progress\"><progress max=\"%d\" value=\"%d\" aria-label=\"%s\"></progress> ",
 		   total > 0 ? total : 1, done, w->progress);
-	buf_printf(b, w->done_fmt, done, total, pct);
+	char text[160];
+	snprintf(text, sizeof text, w->done_fmt, done, total, pct);
+	i18n_digits(b, w->lang, text);
 	buf_puts(b, "</p>");
 }
 
@@ -103,7 +117,7 @@ static void status_line(const struct card_words *w, struct buf *b, const struct 
 {
 	buf_puts(b, "<p class=\"status\">");
 	buf_puts(b, w->status);
-	buf_puts(b, ": ");
+	buf_puts(b, w->colon);
 	buf_html(b, w->state[c->status]);
 	if (c->status == LEARN_COMPLETE)
 		buf_puts(b, " ✓");
@@ -136,17 +150,18 @@ static const struct learn_item *resume_item(const struct learn_course *c, const 
 	return n ? &items[0] : NULL;
 }
 
-static void meta_line(const struct card_words *w, struct buf *b, const struct learn_course *c)
+/* Minutes and the course's language, named in the page's language. */
+static void meta_line(struct req *r, const struct card_words *w, struct buf *b, const struct learn_course *c)
 {
 	buf_puts(b, "<p class=\"meta\">");
-	buf_printf(b, w->minutes_fmt, c->minutes);
+	char text[64];
+	snprintf(text, sizeof text, w->minutes_fmt, c->minutes);
+	i18n_digits(b, w->lang, text);
 	buf_puts(b, " · ");
 	buf_puts(b, w->language);
-	buf_puts(b, ": <span lang=\"");
-	buf_puts(b, c->language);
-	buf_puts(b, "\">");
-	buf_puts(b, h_learn_lang_name(c->language));
-	buf_puts(b, "</span></p>");
+	buf_puts(b, w->colon);
+	buf_html(b, h_learn_lang_label(r, c->language));
+	buf_puts(b, "</p>");
 }
 
 static int h_catalogue(struct req *r)
@@ -184,7 +199,7 @@ static int h_catalogue(struct req *r)
 		buf_puts(&b, ">");
 		buf_html(&b, c->summary);
 		buf_puts(&b, "</p>");
-		meta_line(&w, &b, c);
+		meta_line(r, &w, &b, c);
 		status_line(&w, &b, c);
 		if (c->enrolled && c->total)
 			progress_bar(&w, &b, c->done, c->total);
@@ -243,7 +258,7 @@ static int h_course(struct req *r)
 	buf_puts(&b, "</p>");
 	struct card_words w;
 	card_words_init(r, &w);
-	meta_line(&w, &b, &c);
+	meta_line(r, &w, &b, &c);
 	status_line(&w, &b, &c);
 	progress_bar(&w, &b, c.done, c.total);
 	due_line(r, &b, c.course_id);
@@ -256,18 +271,41 @@ static int h_course(struct req *r)
 		form_submit(&b, T(r, "Enrol"));
 		buf_release(&action);
 	}
-	if (next) {
+	if (c.status == LEARN_COMPLETE) {
+		/* The journey's end: the certificate first, reading again second; no "Continue". */
+		notice(&b, "ok", T(r, "You have completed this course."));
+		buf_puts(&b, "<p>");
+		if (c.cert_serial) {
+			buf_puts(&b, "<a class=\"button\" href=\"/certificates/");
+			buf_url(&b, c.cert_serial);
+			buf_printf(&b, ".pdf\">%s</a> ", T(r, "Your certificate (PDF)"));
+		}
+		if (n) {
+			buf_printf(&b, "<a class=\"button%s\" href=\"", c.cert_serial ? " secondary" : "");
+			h_learn_href(&b, c.course_id, items[0].type, items[0].path);
+			buf_printf(&b, "\">%s</a>", T(r, "Review the course"));
+		}
+		buf_puts(&b, "</p>");
+	} else if (next) {
 		buf_puts(&b, "<p><a class=\"button\" href=\"");
 		h_learn_href(&b, c.course_id, next->type, next->path);
 		buf_printf(&b, "\">%s</a></p>",
 			   *c.last_item ? T(r, "Continue where you left off") : T(r, "Start the course"));
 	}
-	if (c.status == LEARN_COMPLETE)
-		notice(&b, "ok", T(r, "You have completed this course."));
-	cert_link(r, &b, &c);
+	if (c.status != LEARN_COMPLETE)
+		cert_link(r, &b, &c);
 	h_f2f_progress_html(r, &b, c.course_id);
 	buf_printf(&b, "<h2>%s</h2>", T(r, "Outline"));
 	outline_list(r, &b, &c, items, n);
+	if (c.enrolled && n) {
+		/* Reading offline: one file; the learner is told that it records no progress. */
+		buf_puts(&b, "<p><a href=\"");
+		h_learn_href(&b, c.course_id, NULL, NULL);
+		buf_printf(&b, "/offline.html\" download>%s</a><br><span class=\"meta\">%s</span></p>",
+			   T(r, "Download the lessons to read offline (HTML)"),
+			   T(r, "Reading offline is not recorded: your progress is recorded when you next open each "
+				"lesson online."));
+	}
 	if (r->user->roles & (ROLE_TRAINER | ROLE_MANAGER | ROLE_ADMIN)) {
 		buf_puts(&b, "<p><a href=\"");
 		h_learn_href(&b, c.course_id, NULL, NULL);
@@ -328,10 +366,9 @@ static void pager_link(struct req *r, struct buf *b, const char *course_id, cons
 {
 	buf_printf(b, "<a rel=\"%s\" href=\"", rel);
 	h_learn_href(b, course_id, it->type, it->path);
-	buf_printf(b, "\">%s: ", label);
+	buf_printf(b, "\">%s%s", label, view_colon(r));
 	buf_html(b, it->title);
 	buf_puts(b, "</a>");
-	(void)r;
 }
 
 static int h_lesson(struct req *r)
@@ -421,12 +458,22 @@ static int h_my(struct req *r)
 		progress_bar(&w, &b, c->done, c->total);
 		due_line(r, &b, c->course_id);
 		if (c->completed_at) {
-			char ymd[11];
-			date_ymd(c->completed_at, ymd);
-			buf_printf(&b, "<p>%s %s</p>", T(r, "Completed on"), ymd);
+			struct buf day = BUF_INIT;
+			view_date(r, &day, c->completed_at);
+			buf_puts(&b, "<p>");
+			buf_printf(&b, T(r, "Completed on %s"), buf_str(&day));
+			buf_puts(&b, "</p>");
+			buf_release(&day);
 		} else if (c->total) {
+			/* Straight to the lesson or quiz to open next, as the course page's button goes. */
+			struct learn_item *items;
+			size_t ni = learn_outline(r->db, &r->arena, r->user->id, c->course_id, c->package_id, &items);
+			const struct learn_item *next = resume_item(c, items, ni);
 			buf_puts(&b, "<p><a href=\"");
-			h_learn_href(&b, c->course_id, NULL, NULL);
+			if (next)
+				h_learn_href(&b, c->course_id, next->type, next->path);
+			else
+				h_learn_href(&b, c->course_id, NULL, NULL);
 			buf_printf(&b, "\">%s</a></p>",
 				   *c->last_item ? T(r, "Continue where you left off") : T(r, "Start the course"));
 		}
@@ -686,5 +733,6 @@ const struct route course_routes[] = {
     {"GET", "/courses/:id/assign", ASSIGNERS, h_assign_get, 0},
     {"POST", "/courses/:id/assign", ASSIGNERS, h_assign_post, 0},
     {"GET", "/courses/:id/lessons/*", ROLE_ANY, h_lesson, 0},
+    {"GET", "/courses/:id/offline.html", ROLE_ANY, h_learn_offline, 0},
     {NULL, NULL, 0, NULL, 0},
 };

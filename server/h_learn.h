@@ -12,6 +12,15 @@ void h_learn_messages_register(void);
 void h_learn_href(struct buf *b, const char *course_id, const char *type, const char *path);
 /* "English" or "ខ្មែរ" for a language code (each in its own language). */
 const char *h_learn_lang_name(const char *code);
+/* "English", "Khmer" (or the code of another language) named in the page's language: "អង់គ្លេស" in Khmer. */
+const char *h_learn_lang_label(struct req *r, const char *code);
+/*
+ * GET /courses/:id/offline.html (server/h_offline.c): the course's lessons in the learner's package as one
+ * self-contained HTML file (images inlined, stylesheet inlined, no JavaScript), for enrolled learners.
+ */
+int h_learn_offline(struct req *r);
+/* Registers the learner journey's message table (Khmer drafts): server/msgs_journey.c. */
+void journey_messages_register(void);
 /*
  * Opens the lesson r->param[1] of course r->param[0] for the logged-in user
  * with one domain call, learn_lesson_view() (which records a first reading),

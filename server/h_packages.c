@@ -219,7 +219,8 @@ static int h_upload(struct req *r)
 	} else {
 		if (rc != IMPORT_UNCHANGED)
 			req_audit(r, "course.import", filename && *filename ? filename : "upload", msg);
-		const char *m = older ? arena_printf(&r->arena, "%s %s", msg, older) : msg;
+		const char *m = older ? arena_printf(&r->arena, "%s %s", import_summary_text(r, msg), older)
+				      : import_summary_text(r, msg);
 		status =
 		    manage_page(r, 200, rc == IMPORT_UNCHANGED || older ? "info" : "ok", m, problems_warnings(&pr));
 	}

@@ -68,7 +68,8 @@ static void profile_form(struct req *r, struct buf *b, const char *phone, const 
 	form_begin(r, b, "/profile");
 	field_input_e(b, fe, "phone", T(r, "Phone"), "tel", phone, false, "tel");
 	field_input_e(b, fe, "email", T(r, "Email"), "email", email, false, "email");
-	const char *langs[] = {"km", "ខ្មែរ", "en", "English", NULL};
+	/* Language names in the page's language ("អង់គ្លេស" on a Khmer page). */
+	const char *langs[] = {"km", T(r, "Khmer"), "en", T(r, "English"), NULL};
 	field_select_e(b, fe, "lang", T(r, "Preferred language"), lang, langs);
 	form_submit(b, T(r, "Save"));
 }

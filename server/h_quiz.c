@@ -74,7 +74,7 @@ static int h_intro(struct req *r)
 	buf_printf(&b, "<li>");
 	buf_printf(&b, T(r, "%d questions"), st.nquestions);
 	buf_puts(&b, "</li>");
-	if (st.kind != QUIZ_PRACTICE) {
+	if (st.kind == QUIZ_FINAL) { /* a pre-test or practice quiz has no pass mark */
 		buf_puts(&b, "<li>");
 		buf_printf(&b, T(r, "Pass mark: %d%%"), st.pass_mark);
 		buf_puts(&b, "</li>");
@@ -94,7 +94,7 @@ static int h_intro(struct req *r)
 		char sc[16];
 		fmt_score(sc, sizeof sc, st.best);
 		buf_printf(&b, "<li>%s %s", T(r, "Best score:"), sc);
-		if (st.kind != QUIZ_PRACTICE)
+		if (st.kind == QUIZ_FINAL)
 			buf_printf(&b, " (<span class=\"status %s\">%s</span>)", st.passed ? "right" : "wrong",
 				   st.passed ? T(r, "passed") : T(r, "not passed yet"));
 		buf_puts(&b, "</li>");
@@ -123,11 +123,14 @@ static int h_intro(struct req *r)
 			continue;
 		if (!shown++)
 			buf_printf(&b, "<h2>%s</h2><ul>", T(r, "Your attempts"));
-		char day[11], sc[16];
-		date_ymd(list[i].submitted_at, day);
+		char sc[16];
 		fmt_score(sc, sizeof sc, list[i].score);
-		buf_printf(&b, "<li><a href=\"/attempts/%lld\">%s: %s</a>%s%s</li>", (long long)list[i].id, day, sc,
-			   list[i].late ? T(r, " (late)") : "", list[i].pending ? T(r, " (awaiting grading)") : "");
+		buf_printf(&b, "<li><a href=\"/attempts/%lld\">", (long long)list[i].id);
+		view_date(r, &b, list[i].submitted_at);
+		buf_puts(&b, view_colon(r));
+		i18n_digits(&b, r->lang, sc);
+		buf_printf(&b, "</a>%s%s</li>", list[i].late ? T(r, " (late)") : "",
+			   list[i].pending ? T(r, " (awaiting grading)") : "");
 	}
 	if (shown)
 		buf_puts(&b, "</ul>");
@@ -425,6 +428,28 @@ static void right_answer(struct req *r, struct buf *b, const struct question *qu
 	}
 }
 
+/*
+ * After a passed final quiz: when that completed the learner's course, say so and link the certificate,
+ * as the course page does (the same learn_course_get()).
+ */
+static void course_end_notice(struct req *r, struct buf *b, const struct attempt *a)
+{
+	struct learn_course c;
+	if (a->kind != QUIZ_FINAL || a->user_id != r->user->id ||
+	    learn_course_get(r->db, &r->arena, r->user->id, a->course_id, r->lang, &c) < 0 ||
+	    c.status != LEARN_COMPLETE)
+		return;
+	buf_puts(b, "<div class=\"notice ok\" role=\"status\"><p><strong>");
+	buf_html(b, T(r, "You have completed this course."));
+	buf_puts(b, "</strong></p>");
+	if (c.cert_serial) {
+		buf_puts(b, "<p><a class=\"button\" href=\"/certificates/");
+		buf_url(b, c.cert_serial);
+		buf_printf(b, ".pdf\">%s</a></p>", T(r, "Your certificate (PDF)"));
+	}
+	buf_puts(b, "</div>");
+}
+
 static int result_page(struct req *r, const struct attempt *a)
 {
 	struct buf b = BUF_INIT;
@@ -445,9 +470,15 @@ static int result_page(struct req *r, const struct attempt *a)
 		snprintf(msg, sizeof msg, T(r, "You scored %s. This practice quiz does not count towards completion."),
 			 sc);
 		notice(&b, "info", msg);
+	} else if (a->kind == QUIZ_PRETEST) {
+		/* A pre-test has no pass mark: its score is where the learner starts from. */
+		snprintf(msg, sizeof msg,
+			 T(r, "You scored %s. This is your starting point: the course will take you further."), sc);
+		notice(&b, "info", msg);
 	} else if (a->passed) {
 		snprintf(msg, sizeof msg, T(r, "You scored %s and passed (pass mark %d%%)."), sc, a->pass_mark);
 		notice(&b, "ok", msg);
+		course_end_notice(r, &b, a);
 	} else {
 		snprintf(msg, sizeof msg, T(r, "You scored %s. The pass mark is %d%%."), sc, a->pass_mark);
 		notice(&b, "error", msg);

@@ -20,6 +20,8 @@ void server_area_messages_register(void)
 	manager_messages_register();
 	report_xlsx_messages_register();
 	h_learn_messages_register();
+	journey_messages_register();
+	import_text_messages_register();
 	quiz_messages_register();
 	grading_messages_register();
 	cert_messages_register();

@@ -14,6 +14,14 @@ int h_media(struct req *r);
 int media_send(struct req *r, const char *mime, const char *etag, const void *data, size_t len);
 /* Splits "SHA256.EXT" into its parts; -1 unless it is 64 lower-case hex digits and an accepted media extension. */
 int media_name_parse(const char *name, char sha[65], char ext[8]);
+/*
+ * The summary package_import() wrote in msg (its documented forms) as a Khmer sentence followed by msg in
+ * parentheses on a Khmer page (in the request's arena), else msg itself; a summary of another form goes
+ * through the catalogue.
+ */
+const char *import_summary_text(struct req *r, const char *msg);
+/* Registers the messages of import_summary_text() (server/import_text.c). */
+void import_text_messages_register(void);
 /* Registers the messages of these pages (called from server/msgs_areas.c). */
 void packages_messages_register(void);
 

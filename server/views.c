@@ -9,14 +9,27 @@
 #include "lib/util.h"
 #include "server/server.h"
 
-/* Mobile-first, no JavaScript. Khmer fonts the device has come first in the stack. */
+/* The device's fonts, Latin ones first. Khmer letters are missing from them, so they come from the Khmer fonts
+   further on; Latin letters and punctuation never come from a Khmer font on an English page. */
+#define FONTS_LATIN "system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',"
+#define FONTS_KHMER "'Noto Sans Khmer','Khmer OS System','Khmer OS','Leelawadee UI','Khmer UI',"
+
+/* Mobile-first, no JavaScript. Text in Khmer (a Khmer page, or a Khmer title on an English page) puts the Khmer
+   fonts first; anything else the Latin ones. */
 static const char css[] =
     ":root{--ink:#1b1f24;--muted:#4a5560;--bg:#fff;--brand:#0b4f8a;--brand-ink:#fff;--line:#d0d7de;"
     "--ok:#1a6b32;--bad:#a4161a;--soft:#f3f6f9}"
     "*{box-sizing:border-box}"
-    "html{font-family:'Noto Sans Khmer','Khmer OS System','Khmer OS','Leelawadee UI','Khmer UI',"
-    "system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif;font-size:100%;line-height:1.6;"
+    "html{font-family:" FONTS_LATIN FONTS_KHMER "sans-serif;font-size:100%;line-height:1.6;"
     "color:var(--ink);background:var(--bg)}"
+    ":lang(km){font-family:" FONTS_KHMER FONTS_LATIN "sans-serif}"
+    ":lang(en){font-family:" FONTS_LATIN FONTS_KHMER "sans-serif}"
+    ".visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
+    "white-space:nowrap}"
+    /* Who is logged in shares the brand's row on a phone (at 200 % text too): a long name is cut with an
+       ellipsis there rather than pushing the page down; the whole name is on the profile page. */
+    ".who{flex:1 1 4rem;min-width:0;margin:0;font-weight:600;white-space:nowrap;overflow:hidden;"
+    "text-overflow:ellipsis}"
     "body{margin:0;overflow-wrap:break-word;word-break:normal}"
     ":lang(km){line-height:1.9}"
     "a{color:var(--brand);text-underline-offset:2px}"
@@ -58,6 +71,8 @@ static const char css[] =
     "border:0;border-radius:4px;padding:.6rem 1.2rem;margin-top:1rem;cursor:pointer;text-decoration:none}"
     ".button.secondary,button.secondary{background:#fff;color:var(--brand);border:1px solid var(--brand)}"
     ".notice{border-left:6px solid;padding:.5rem 1rem;margin:1rem 0;background:var(--soft)}"
+    /* Notices that keep their lines (an assignment's results) still wrap on a phone. */
+    ".notice pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:0;font:inherit}"
     ".notice.ok{border-color:var(--ok)}.notice.error{border-color:var(--bad)}.notice.info{border-color:var(--brand)}"
     "table{border-collapse:collapse;width:100%;margin:1rem 0}"
     "th,td{border-bottom:1px solid var(--line);padding:.4rem;text-align:left;vertical-align:top}"
@@ -103,9 +118,27 @@ const char *css_url(void)
 	return url;
 }
 
+const char *view_css(size_t *len)
+{
+	*len = sizeof css - 1;
+	return css;
+}
+
 const char *T(struct req *r, const char *en)
 {
 	return tr(r->lang, en);
+}
+
+void view_date(struct req *r, struct buf *b, int64_t t)
+{
+	char ymd[11];
+	date_ymd(t, ymd);
+	i18n_date(b, r->lang, ymd);
+}
+
+const char *view_colon(struct req *r)
+{
+	return strcmp(r->lang, "km") == 0 ? "៖ " : ": ";
 }
 
 const char *name_for(struct req *r, const char *latin, const char *khmer)
@@ -195,6 +228,18 @@ static void base_url_banner(struct req *r, struct buf *b)
 void page_begin(struct req *r, struct buf *b, const char *title)
 {
 	page_head(r, b, title, "/");
+	if (r->user) {
+		/* Who is logged in, on every page and outside the collapsed menu (a shared phone shows whose it is),
+		   beside the brand, where a phone's first row has room. */
+		const char *who = name_for(r, r->user->full_name, r->user->full_name_km);
+		if (!who || !*who)
+			who = r->user->username;
+		buf_puts(b, "<p class=\"who\"><span class=\"visually-hidden\">");
+		buf_html(b, T(r, "Logged in as"));
+		buf_printf(b, " </span><span%s>", lang_attr_text(r, who));
+		buf_html(b, who);
+		buf_puts(b, "</span></p>");
+	}
 	/* Language switcher: a form, so it works without JavaScript and is protected like every change. */
 	buf_puts(b, "<form class=\"langs\" method=\"post\" action=\"/lang\">");
 	buf_printf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">", req_csrf(r));

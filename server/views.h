@@ -10,6 +10,8 @@
 
 /* The versioned URL of the one stylesheet (immutable, cached for a year). */
 const char *css_url(void);
+/* The stylesheet itself (static), *len its length: for pages saved whole (a course for reading offline). */
+const char *view_css(size_t *len);
 
 /* Opens the page: doctype, <html lang>, head, skip link, header with navigation and language switcher, <main>. */
 void page_begin(struct req *r, struct buf *b, const char *title);
@@ -95,6 +97,10 @@ const char *lang_attr_for(struct req *r, const char *lang);
  * any other letters "en".
  */
 const char *lang_attr_text(struct req *r, const char *text);
+/* A date for people in the page's language: "5 January 2026", or with Khmer digits and month names. */
+void view_date(struct req *r, struct buf *b, int64_t t);
+/* The colon after a label in the page's language: "៖ " in Khmer, ": " otherwise (one style per page). */
+const char *view_colon(struct req *r);
 /* Escaped text of s in the current language's name form: Khmer name when lang is km and known. */
 const char *name_for(struct req *r, const char *latin, const char *khmer);
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Browser tests: the learner's journey (journey.mjs), then accessibility across every role (a11y.mjs,
 # which uses the certificate the journey earns), then essay grading (essay.mjs, on the course of
-# tests/data/essay-course and a trainer of Siem Reap province made here), then the administrator's
+# tests/data/essay-course and a trainer of Siem Reap province made here), then the learner's journey to
+# its end on a phone and a desktop in both languages (journey_learner.mjs), then the administrator's
 # journey (journey_admin.mjs: settings, a logo upload, user list paging, the audit trail), then the
 # trainer's journey (journey_trainer.mjs: two versions of tests/data/courses/good packed here, uploaded
 # as drafts), then the manager's journey (journey_manager.mjs: dashboard, assignment with a due
@@ -70,7 +71,7 @@ p=0
 f=0
 # survey.mjs: the past session added above (its id), for the reaction survey and the attendance report.
 survey_session=$(sed -n 's/^added session \([0-9]*\).*/\1/p' "$dir/survey-session")
-for t in journey.mjs a11y.mjs essay.mjs journey_admin.mjs journey_trainer.mjs journey_manager.mjs training.mjs checkin.mjs survey.mjs; do
+for t in journey.mjs a11y.mjs essay.mjs journey_learner.mjs journey_admin.mjs journey_trainer.mjs journey_manager.mjs training.mjs checkin.mjs survey.mjs; do
 	SALA_URL="http://127.0.0.1:$(cat "$dir/port")" SALA_SRC="$root" PROFILE_DIR="$dir/profile" CHECKIN_SESSION="$checkin_session" \
 		SURVEY_SESSION="$survey_session" TRAINER_ZIPS="$dir/tj/1.0.0.zip $dir/tj/1.1.0.zip" \
 		timeout 900 node "$t" >"$dir/$t.out" 2>&1 || rc=1

@@ -3,7 +3,7 @@ import re
 import urllib.parse
 
 from harness import connect, sala
-from learnutil import (bilingual, course_server, css_path, english_only, html_text, lessons, one, q, set_lang,
+from learnutil import (bilingual, course_server, css_path, english_only, html_text, items, lessons, one, q, set_lang,
                        title, ungzip)
 
 GZ = {"Accept-Encoding": "gzip"}
@@ -247,8 +247,16 @@ def test_my_learning_shows_progress_completion_and_certificate():
         db.commit()
         db.close()
         r = c.get("/my")
-        assert "Status: Complete" in r.text and "Completed on 2023-11-14" in r.text
+        assert "Status: Complete" in r.text and "Completed on 14 November 2023" in r.text
         assert 'href="/certificates/SALA-TEST-1.pdf"' in r.text
+        # A completed course is every item done, whatever was opened (docs/package-format.md).
+        total = len(items(srv, cid, "en"))
+        assert "%d of %d done (100%%)" % (total, total) in r.text, r.text
+        # In Khmer: Khmer digits and month names, the Khmer colon.
+        set_lang(c, "km")
+        r = c.get("/my")
+        assert "ថ្ងៃទី១៤ ខែវិច្ឆិកា ឆ្នាំ២០២៣" in r.text and "2023" not in r.text.split("<main", 1)[1]
+        assert "ស្ថានភាព៖ " in r.text
         certs = c.get("/api/v1/certificates").json()["certificates"]
         assert certs[0]["serial"] == "SALA-TEST-1" and certs[0]["url"] == "/certificates/SALA-TEST-1.pdf"
 

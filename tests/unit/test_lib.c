@@ -231,6 +231,43 @@ static void test_i18n(void **state)
 	assert_string_equal(i18n_negotiate(NULL), "km");
 }
 
+/* Dates and digits for people, per language: the table of lib/i18n.h's i18n_date() and i18n_digits(). */
+static void test_i18n_dates_and_digits(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *lang, *in, *out;
+		bool ok;
+	} dates[] = {
+	    {"en", "2023-11-14", "14 November 2023", true},	{"km", "2023-11-14", "ថ្ងៃទី១៤ ខែវិច្ឆិកា ឆ្នាំ២០២៣", true},
+	    {"km", "2026-01-05", "ថ្ងៃទី៥ ខែមករា ឆ្នាំ២០២៦", true}, {"en", "2026-12-31", "31 December 2026", true},
+	    {"km", "2026-13-01", "2026-13-01", false},		{"en", "not a date", "not a date", false},
+	    {"km", "2026-02-00", "2026-02-00", false},
+	};
+	for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+		struct buf b = BUF_INIT;
+		bool ok = i18n_date(&b, dates[i].lang, dates[i].in);
+		assert_int_equal(ok, dates[i].ok);
+		assert_string_equal(buf_str(&b), dates[i].out);
+		buf_release(&b);
+	}
+	static const struct {
+		const char *lang, *in, *out;
+	} digits[] = {
+	    {"km", "5 of 6 done (83%)", "៥ of ៦ done (៨៣%)"},
+	    {"en", "5 of 6 (83%)", "5 of 6 (83%)"},
+	    {"km", "", ""},
+	    {"km", "1.0.1", "១.០.១"},
+	    {NULL, "42", "42"},
+	};
+	for (size_t i = 0; i < sizeof digits / sizeof digits[0]; i++) {
+		struct buf b = BUF_INIT;
+		i18n_digits(&b, digits[i].lang, digits[i].in);
+		assert_string_equal(buf_str(&b), digits[i].out);
+		buf_release(&b);
+	}
+}
+
 static void test_err_truncates_on_utf8_boundary(void **state)
 {
 	(void)state;
@@ -1081,6 +1118,7 @@ int main(void)
 	    cmocka_unit_test(test_csv_write_neutralises_formulas),
 	    cmocka_unit_test(test_csv_codes_stay_text),
 	    cmocka_unit_test(test_i18n),
+	    cmocka_unit_test(test_i18n_dates_and_digits),
 	    cmocka_unit_test(test_err_truncates_on_utf8_boundary),
 	    cmocka_unit_test(test_log_values_are_quoted_when_needed),
 	    cmocka_unit_test(test_log_line_format_and_reopen),
