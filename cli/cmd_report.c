@@ -50,6 +50,28 @@ static void write_xlsx(struct db *db, const struct report *r, unsigned by, const
 	free(titles);
 }
 
+/*
+ * sala report --verify: the figures of the aggregates against the rows, for the unit, course and period
+ * asked (default: every unit with children, all courses, all time and every period the aggregates hold).
+ */
+static int verify(const struct report_query *q, bool all_periods)
+{
+	struct db *db = cli_db_open();
+	struct buf b = BUF_INIT;
+	struct err e;
+	int64_t n = 0;
+	int reports = 0;
+	int rc = report_verify_all(db, q, all_periods, &b, &n, &reports, &e);
+	db_close(db);
+	fwrite(buf_str(&b), 1, b.len, stdout);
+	buf_release(&b);
+	if (rc < 0)
+		die("report: --verify: %s", e.msg);
+	printf("sala: verified %d report%s: %lld difference%s\n", reports, reports == 1 ? "" : "s", (long long)n,
+	       n == 1 ? "" : "s");
+	return n ? 1 : 0;
+}
+
 static int cmd_report(struct cmd_args *a)
 {
 	const char *course = cmd_arg(a, "course"), *org = cmd_arg(a, "org"), *period = cmd_arg(a, "period");
@@ -70,6 +92,8 @@ static int cmd_report(struct cmd_args *a)
 	struct report_query q = {.scope_id = -1, .org = org, .course = course};
 	if (report_by_parse(by_s, &by, &e) < 0 || report_period_parse(period, from, to, &q.period, &e) < 0)
 		die("%s", e.msg);
+	if (cmd_has(a, "verify"))
+		return verify(&q, !(period && *period) && !(from && *from) && !(to && *to));
 	struct db *db = cli_db_open();
 	struct report r;
 	int rc = report_run(db, &q, &r, &e);
@@ -107,8 +131,9 @@ static int cmd_report(struct cmd_args *a)
 const struct cmd_entry cmd_report_entry = {
     .name = "report",
     .usage = "report [--course ID] [--org CODE] [--period all|YYYY|YYYY-Qn|YYYY-Sn] [--from YYYY-MM-DD] "
-	     "[--to YYYY-MM-DD] [--by sex,org,course] [--format csv|json|table|xlsx] [--lang en|km] [-o FILE]",
-    .help = "  -o FILE   write to FILE instead of standard output (required for xlsx, a workbook)",
+	     "[--to YYYY-MM-DD] [--by sex,org,course] [--format csv|json|table|xlsx] [--lang en|km] [-o FILE] [--verify]",
+    .help = "  -o FILE   write to FILE instead of standard output (required for xlsx, a workbook)\n"
+	    "  --verify  compare the aggregates with the figures computed from the rows; exit 1 on any difference",
     .options = (const struct option[]){{"course", required_argument, NULL, 0},
 				       {"org", required_argument, NULL, 0},
 				       {"period", required_argument, NULL, 0},
@@ -118,6 +143,7 @@ const struct cmd_entry cmd_report_entry = {
 				       {"format", required_argument, NULL, 0},
 				       {"lang", required_argument, NULL, 0},
 				       {"output", required_argument, NULL, 'o'},
+				       {"verify", no_argument, NULL, 0},
 				       {0}},
     .exec = cmd_report,
 };

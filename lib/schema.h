@@ -6,6 +6,13 @@
 const char *schema_migration(int i);
 int schema_count(void);
 
+/*
+ * The SQL that builds the report aggregates again from the rows (lib/schema_agg.h), for each engine;
+ * reports/ runs it (report_agg_rebuild()). Static strings.
+ */
+const char *schema_agg_rebuild_sql(void);
+const char *schema_pg_agg_rebuild_sql(void);
+
 struct db;
 struct err;
 /*

@@ -19,6 +19,7 @@
 
 #include "accounts/orgs.h"
 #include "lib/db.h"
+#include "lib/schema.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 
@@ -572,22 +573,163 @@ static void roll_up(struct report *r)
 			}
 }
 
-static int run(struct db *db, const struct report_query *q, struct report *out, struct err *e)
+/* ---- the aggregates ---- */
+
+/* The month of t (UTC) as YYYYMM, and whether t is the first second of that month. */
+static int month_of(int64_t t, bool *at_start)
 {
-	char path[512];
+	char d[11];
+	date_ymd(t, d);
+	int y = atoi(d), m = atoi(d + 5);
+	*at_start = month_start(y, m) == t;
+	return y * 100 + m;
+}
+
+static int month_next(int ym, int n)
+{
+	int y = ym / 100, m = ym % 100 - 1 + n;
+	return (y + m / 12) * 100 + m % 12 + 1;
+}
+
+bool report_period_key(const struct report_period *p, char key[16], int *from_m, int *to_m)
+{
+	if (!p->set) {
+		snprintf(key, 16, "A");
+		*from_m = 0;
+		*to_m = 999999;
+		return true;
+	}
+	if (p->from == INT64_MIN || p->to == INT64_MAX)
+		return false;
+	bool a, b;
+	int fm = month_of(p->from, &a), tm = month_of(p->to, &b);
+	if (!a || !b)
+		return false;
+	int y = fm / 100, m = fm % 100;
+	if (tm == month_next(fm, 1))
+		snprintf(key, 16, "M%d", fm);
+	else if (tm == month_next(fm, 3) && (m - 1) % 3 == 0)
+		snprintf(key, 16, "Q%d-%d", y, (m - 1) / 3 + 1);
+	else if (tm == month_next(fm, 6) && (m - 1) % 6 == 0)
+		snprintf(key, 16, "S%d-%d", y, (m - 1) / 6 + 1);
+	else if (tm == month_next(fm, 12) && m == 1)
+		snprintf(key, 16, "Y%d", y);
+	else
+		return false;
+	*from_m = fm;
+	*to_m = tm;
+	return true;
+}
+
+/*
+ * The subtree's sums of report_agg over the period's months, by unit, course and sex: each course's
+ * figures, and the scores over all courses (per completion).
+ */
+static const char agg_sql[] =
+    "SELECT o.path, a.course_id, a.sex, CAST(sum(a.enrolled) AS BIGINT), CAST(sum(a.started) AS BIGINT), "
+    "CAST(sum(a.completed) AS BIGINT), CAST(sum(a.certified) AS BIGINT), CAST(sum(a.score_n) AS BIGINT), "
+    "sum(a.score_sum), CAST(sum(a.gain_n) AS BIGINT), sum(a.gain_sum) "
+    "FROM report_agg a JOIN report_org_units o ON o.id = a.org_id "
+    "WHERE o.path >= ?1 AND o.path < ?2 AND a.month >= ?3 AND a.month < ?4 AND (a.course_id = ?5 OR ?5 IS NULL) "
+    "GROUP BY o.path, a.course_id, a.sex";
+
+/* The subtree's distinct learners over all courses for one period key, by unit and sex. */
+static const char agg_all_sql[] =
+    "SELECT o.path, a.sex, CAST(sum(a.enrolled) AS BIGINT), CAST(sum(a.started) AS BIGINT), "
+    "CAST(sum(a.completed) AS BIGINT), CAST(sum(a.certified) AS BIGINT) "
+    "FROM report_agg_all a JOIN report_org_units o ON o.id = a.org_id "
+    "WHERE o.path >= ?1 AND o.path < ?2 AND a.pkey = ?3 GROUP BY o.path, a.sex";
+
+static int agg_read(struct db *db, struct report *r, const char *path, const char *key, int from_m, int to_m,
+		    struct err *e)
+{
+	size_t plen = strlen(path);
+	char *end = xstrdup(path);
+	if (plen)
+		end[plen - 1] = '0';
+	struct child_key *keys = xmalloc((r->nchildren + 1) * sizeof *keys);
+	for (size_t i = 0; i < r->nchildren; i++)
+		keys[i] = (struct child_key){r->children[i].id, (int)i};
+	qsort(keys, r->nchildren, sizeof *keys, cmp_child);
+	struct db_stmt *st = db_stmt(db, agg_sql);
+	db_bind_text(st, 1, path);
+	db_bind_text(st, 2, end);
+	db_bind_int(st, 3, from_m);
+	db_bind_int(st, 4, to_m);
+	db_bind_text(st, 5, r->course);
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		int course = course_slot(r, db_col_text(st, 1));
+		if (course < 0)
+			continue;
+		int org = org_slot(r, keys, db_col_text(st, 0), plen), sex = sex_index(db_col_text(st, 2));
+		struct report_figures f = {
+		    .enrolled = db_col_int64(st, 3),
+		    .started = db_col_int64(st, 4),
+		    .completed = db_col_int64(st, 5),
+		    .certified = db_col_int64(st, 6),
+		    .score_n = db_col_int64(st, 7),
+		    .score_sum = db_col_double(st, 8),
+		    .gain_n = db_col_int64(st, 9),
+		    .gain_sum = db_col_double(st, 10),
+		};
+		figures_add(cell_mut(r, org, course, sex), &f);
+		struct report_figures scores = {
+		    .score_n = f.score_n, .score_sum = f.score_sum, .gain_n = f.gain_n, .gain_sum = f.gain_sum};
+		figures_add(cell_mut(r, org, REPORT_ALL, sex), &scores);
+		/* One course asked for: its learners are the distinct learners. */
+		if (r->course) {
+			struct report_figures n = {f.enrolled, f.started, f.completed, f.certified, 0, 0, 0, 0};
+			figures_add(cell_mut(r, org, REPORT_ALL, sex), &n);
+		}
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc < 0 || r->course)
+		goto done;
+	st = db_stmt(db, agg_all_sql);
+	db_bind_text(st, 1, path);
+	db_bind_text(st, 2, end);
+	db_bind_text(st, 3, key);
+	while ((rc = db_step_row(st)) > 0) {
+		int org = org_slot(r, keys, db_col_text(st, 0), plen), sex = sex_index(db_col_text(st, 1));
+		struct report_figures f = {db_col_int64(st, 2), db_col_int64(st, 3), db_col_int64(st, 4),
+					   db_col_int64(st, 5), 0, 0, 0, 0};
+		figures_add(cell_mut(r, org, REPORT_ALL, sex), &f);
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+done:
+	free(keys);
+	free(end);
+	return rc < 0 ? rc : 0;
+}
+
+enum { RUN_AUTO, RUN_SCAN };
+
+static int run(struct db *db, const struct report_query *q, struct report *out, int how, struct err *e)
+{
+	char path[512], key[16];
+	int from_m, to_m;
 	int rc = load_unit(db, q, out, path, sizeof path, e);
 	if (rc < 0)
 		return rc;
 	if ((rc = load_courses(db, q, out, e)) < 0 || (rc = load_children(db, out, e)) < 0)
 		return rc;
 	out->cells = xcalloc((out->nchildren + 2) * (out->ncourses + 1) * (SEX_COUNT + 1), sizeof *out->cells);
-	if ((rc = scan(db, out, path, e)) < 0)
+	if (how == RUN_AUTO && report_period_key(&out->period, key, &from_m, &to_m))
+		rc = agg_read(db, out, path, key, from_m, to_m, e);
+	else
+		rc = scan(db, out, path, e);
+	if (rc < 0)
 		return rc;
 	roll_up(out);
 	return 0;
 }
 
-int report_run(struct db *db, const struct report_query *q, struct report *out, struct err *e)
+static int run_txn(struct db *db, const struct report_query *q, struct report *out, int how, struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	out->period = q->period;
@@ -595,10 +737,20 @@ int report_run(struct db *db, const struct report_query *q, struct report *out, 
 	bool own = !db_in_txn(db);
 	if (own && db_exec(db, "BEGIN", e) < 0)
 		return REPORT_EDB;
-	int rc = run(db, q, out, e);
+	int rc = run(db, q, out, how, e);
 	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
 		rc = REPORT_EDB;
 	return rc;
+}
+
+int report_run(struct db *db, const struct report_query *q, struct report *out, struct err *e)
+{
+	return run_txn(db, q, out, RUN_AUTO, e);
+}
+
+int report_run_scan(struct db *db, const struct report_query *q, struct report *out, struct err *e)
+{
+	return run_txn(db, q, out, RUN_SCAN, e);
 }
 
 void report_free(struct report *r)
@@ -740,4 +892,172 @@ const char *report_row_org_name(const struct report_row *row, const char *lang)
 	if (lang && strcmp(lang, "km") == 0 && row->org_name_km && *row->org_name_km)
 		return row->org_name_km;
 	return row->org_name_en;
+}
+
+/* ---- checking the aggregates ---- */
+
+static const char *const figure_names[] = {"enrolled", "started",   "completed", "certified",
+					   "score_n",  "score_sum", "gain_n",	 "gain_sum"};
+
+static void figures_vec(const struct report_figures *f, double v[8])
+{
+	v[0] = (double)f->enrolled;
+	v[1] = (double)f->started;
+	v[2] = (double)f->completed;
+	v[3] = (double)f->certified;
+	v[4] = (double)f->score_n;
+	v[5] = f->score_sum;
+	v[6] = (double)f->gain_n;
+	v[7] = f->gain_sum;
+}
+
+/* Compares every cell of two reports of the same query; one line in out per figure that differs. */
+static int64_t report_compare(const struct report *agg, const struct report *ref, struct buf *out)
+{
+	int64_t n = 0;
+	for (int o = -1; o <= (int)ref->nchildren; o++)
+		for (int c = -1; c < (int)ref->ncourses; c++)
+			for (int s = -1; s < SEX_COUNT; s++) {
+				double a[8], b[8];
+				figures_vec(report_cell(agg, o, c, s), a);
+				figures_vec(report_cell(ref, o, c, s), b);
+				for (int k = 0; k < 8; k++) {
+					if (a[k] == b[k])
+						continue;
+					const char *code = o >= 0 && o < (int)ref->nchildren ? ref->children[o].code
+											     : ref->org.code;
+					buf_printf(out, "%s: org %s%s, course %s, sex %s: %s is %.0f in the aggregates, %.0f "
+							"in the rows\n",
+						   ref->period.label, code, o == (int)ref->nchildren ? " (own)" : "",
+						   c >= 0 ? ref->courses[c] : "(all)", report_sex_name(s), figure_names[k],
+						   a[k], b[k]);
+					n++;
+				}
+			}
+	return n;
+}
+
+int report_verify(struct db *db, const struct report_query *q, struct buf *out, int64_t *ndiff, struct err *e)
+{
+	struct report agg, ref;
+	*ndiff = 0;
+	/* Both from one snapshot. */
+	bool own = !db_in_txn(db);
+	if (own && db_exec(db, "BEGIN", e) < 0)
+		return REPORT_EDB;
+	int rc = run_txn(db, q, &agg, RUN_AUTO, e);
+	if (rc == 0)
+		rc = run_txn(db, q, &ref, RUN_SCAN, e);
+	else
+		memset(&ref, 0, sizeof ref);
+	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
+		rc = REPORT_EDB;
+	if (rc == 0)
+		*ndiff = report_compare(&agg, &ref, out);
+	report_free(&agg);
+	report_free(&ref);
+	return rc;
+}
+
+/* The period of an aggregate key ('A', 'Y2025', 'S2025-1', 'Q2025-1', 'M202501'). */
+static int period_of_key(const char *key, struct report_period *p, struct err *e)
+{
+	char name[16];
+	int y = 0, n = 0;
+	memset(p, 0, sizeof *p);
+	if (strcmp(key, "A") == 0)
+		return period_named("all", p, e);
+	if (sscanf(key, "Y%d", &y) == 1 && key[0] == 'Y') {
+		snprintf(name, sizeof name, "%04d", y);
+		return period_named(name, p, e);
+	}
+	if ((key[0] == 'S' || key[0] == 'Q') && sscanf(key + 1, "%d-%d", &y, &n) == 2) {
+		snprintf(name, sizeof name, "%04d-%c%d", y, key[0], n);
+		return period_named(name, p, e);
+	}
+	if (key[0] == 'M' && sscanf(key + 1, "%d", &y) == 1) {
+		period_months(p, y / 100, y % 100, 1);
+		snprintf(p->label, sizeof p->label, "%04d-%02d", y / 100, y % 100);
+		return 0;
+	}
+	return err_set(e, "unknown aggregate period '%s'", key);
+}
+
+/* Appends the strings of one text column of sql (no parameters) to *v. */
+static int list_strings(struct db *db, const char *sql, char ***v, size_t *n, struct err *e)
+{
+	struct db_stmt *st = db_stmt(db, sql);
+	size_t cap = 0;
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 32;
+			*v = xrealloc(*v, cap * sizeof **v);
+		}
+		(*v)[(*n)++] = xstrdup(db_col_text(st, 0));
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	return rc;
+}
+
+static void strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int report_verify_all(struct db *db, const struct report_query *q, bool all_periods, struct buf *out, int64_t *ndiff,
+		      int *nreports, struct err *e)
+{
+	char **orgs = NULL, **keys = NULL;
+	size_t norgs = 0, nkeys = 0;
+	int rc = 0;
+	*ndiff = 0;
+	*nreports = 0;
+	if (!q->org || !*q->org)
+		rc = list_strings(db,
+				  "SELECT code FROM report_org_units o WHERE EXISTS (SELECT 1 FROM report_org_units c "
+				  "WHERE c.parent_id = o.id) OR o.parent_id IS NULL ORDER BY path",
+				  &orgs, &norgs, e);
+	if (rc == 0 && all_periods)
+		rc = list_strings(db, "SELECT DISTINCT pkey FROM report_agg_all ORDER BY pkey", &keys, &nkeys, e);
+	if (rc < 0)
+		goto done;
+	if (all_periods && !nkeys) {
+		keys = xmalloc(sizeof *keys);
+		keys[nkeys++] = xstrdup("A");
+	}
+	for (size_t o = 0; o < (norgs ? norgs : 1) && rc == 0; o++)
+		for (size_t k = 0; k < (all_periods ? nkeys : 1) && rc == 0; k++) {
+			struct report_query one = *q;
+			if (norgs)
+				one.org = orgs[o];
+			if (all_periods && (rc = period_of_key(keys[k], &one.period, e)) < 0)
+				break;
+			int64_t n = 0;
+			rc = report_verify(db, &one, out, &n, e);
+			*ndiff += n;
+			(*nreports)++;
+		}
+done:
+	strings_free(orgs, norgs);
+	strings_free(keys, nkeys);
+	return rc;
+}
+
+/* ---- bulk loads ---- */
+
+int report_agg_pause(struct db *db, struct err *e)
+{
+	return db_exec(db, "UPDATE report_agg_state SET live = 0 WHERE id = 1", e) < 0 ? REPORT_EDB : 0;
+}
+
+int report_agg_rebuild(struct db *db, struct err *e)
+{
+	if (db_exec(db, db_engine(db) == DB_ENGINE_PG ? schema_pg_agg_rebuild_sql() : schema_agg_rebuild_sql(), e) < 0)
+		return REPORT_EDB;
+	return db_exec(db, "UPDATE report_agg_state SET live = 1 WHERE id = 1", e) < 0 ? REPORT_EDB : 0;
 }

@@ -107,7 +107,41 @@ struct report {
  * freed by report_free(), also after failure.
  */
 int report_run(struct db *db, const struct report_query *q, struct report *out, struct err *e);
+/*
+ * The same report computed from the rows (the enrolments and certificates of the subtree), as report_run()
+ * does for a period the aggregates do not hold: the reference the aggregates are checked against.
+ */
+int report_run_scan(struct db *db, const struct report_query *q, struct report *out, struct err *e);
 void report_free(struct report *r);
+
+/*
+ * Whether report_run() reads the aggregates for period p: all time, or exactly one calendar month,
+ * quarter, semester or year. Then key gets the period key of report_agg_all and [*from_m, *to_m) the
+ * months (YYYYMM) of report_agg.
+ */
+bool report_period_key(const struct report_period *p, char key[16], int *from_m, int *to_m);
+
+/*
+ * Checks the aggregates: runs the query from the aggregates and from the rows (report_run_scan) in one
+ * snapshot and compares every figure of every cell. *ndiff gets the number of figures that differ, each
+ * described by one line appended to out. 0, or a report_run error.
+ */
+int report_verify(struct db *db, const struct report_query *q, struct buf *out, int64_t *ndiff, struct err *e);
+/*
+ * report_verify() over many reports: q's unit, or (q->org NULL) every unit with children; q's period, or
+ * (all_periods) all time and every month, quarter, semester and year the aggregates hold. *nreports gets
+ * the number of reports compared.
+ */
+int report_verify_all(struct db *db, const struct report_query *q, bool all_periods, struct buf *out, int64_t *ndiff,
+		      int *nreports, struct err *e);
+
+/*
+ * Bulk loads (sala demo): report_agg_pause() stops the aggregates' triggers inside the caller's
+ * transaction; report_agg_rebuild() builds every aggregate again from the rows and starts them again.
+ * 0 or REPORT_EDB.
+ */
+int report_agg_pause(struct db *db, struct err *e);
+int report_agg_rebuild(struct db *db, struct err *e);
 /* A deep copy of a finished report (to is overwritten; free it with report_free()). */
 void report_copy(struct report *to, const struct report *from);
 
