@@ -519,6 +519,9 @@ static const char *const migrations[] = {
     "  AND (OLD.org_id IS NOT NEW.org_id OR OLD.sex IS NOT NEW.sex) BEGIN"
     "  INSERT INTO report_agg_dirty SELECT user_id, course_id, 1 FROM report_enrolments WHERE user_id = NEW.id;"
     "  END;"
+    "CREATE TRIGGER report_agg_learner_delete AFTER DELETE ON users WHEN " AGG_LIVE " BEGIN "
+    AGG_KEYS_APPLY("-1", "user_id = OLD.id") "; " AGG_APPLY("-1", "user_id = OLD.id") "; "
+    "DELETE FROM report_agg_facts WHERE user_id = OLD.id; END;"
     AGG_REBUILD,
 };
 
