@@ -137,10 +137,11 @@ def test_b_move_revoke_reissue_delete_rollback():
     before = q1_05(db)
     c = connect(db)
     uid = c.execute("SELECT id FROM users WHERE username = 't10'").fetchone()[0]
+    c.execute("BEGIN")
     c.execute("INSERT INTO enrolments(user_id, course_id, enrolled_at, started_at, completed_at, best_final) "
               "VALUES (?, 'rt-b', 1736000000, 1736000000, 1736100000, 99)", (uid,))
     c.execute("UPDATE users SET org_id = ? WHERE id = ?", (t502, uid))
-    c.rollback()
+    c.execute("ROLLBACK")
     c.close()
     assert q1_05(db) == before
     verify(db)
