@@ -90,8 +90,41 @@ static int cmd_report(struct cmd_args *a)
 	struct err e;
 	unsigned by;
 	struct report_query q = {.scope_id = -1, .org = org, .course = course};
-	if (report_by_parse(by_s, &by, &e) < 0 || report_period_parse(period, from, to, &q.period, &e) < 0)
+	if (report_by_parse(by_s, &by, &e) < 0 ||
+	    (!cmd_arg(a, "series") && report_period_parse(period, from, to, &q.period, &e) < 0))
 		die("%s", e.msg);
+	const char *series = cmd_arg(a, "series");
+	if (series) {
+		if (period && *period)
+			die("report: --series takes --from and --to, not --period");
+		if (strcmp(format, "xlsx") == 0)
+			die("report: a series is written as csv, json or table");
+		struct report_series s;
+		struct db *db = cli_db_open();
+		int rc = report_series_run(db, &q, series, from, to, now_s(), &s, &e);
+		db_close(db);
+		if (rc < 0) {
+			report_series_free(&s);
+			die("%s", e.msg);
+		}
+		struct buf b = BUF_INIT;
+		if (strcmp(format, "csv") == 0)
+			report_write_series_csv(&s, by, lang, &b);
+		else if (strcmp(format, "json") == 0)
+			report_write_series_json(&s, by, lang, &b);
+		else
+			report_write_series_table(&s, by, lang, &b);
+		report_series_free(&s);
+		if (out) {
+			if (file_write_atomic(out, b.data, b.len, 0644, &e) < 0)
+				die("report: %s", e.msg);
+			buf_release(&b);
+			return 0;
+		}
+		fwrite(buf_str(&b), 1, b.len, stdout);
+		buf_release(&b);
+		return ferror(stdout) ? 1 : 0;
+	}
 	if (cmd_has(a, "verify"))
 		return verify(&q, !(period && *period) && !(from && *from) && !(to && *to));
 	struct db *db = cli_db_open();
@@ -131,8 +164,11 @@ static int cmd_report(struct cmd_args *a)
 const struct cmd_entry cmd_report_entry = {
     .name = "report",
     .usage = "report [--course ID] [--org CODE] [--period all|YYYY|YYYY-Qn|YYYY-Sn] [--from YYYY-MM-DD] "
-	     "[--to YYYY-MM-DD] [--by sex,org,course] [--format csv|json|table|xlsx] [--lang en|km] [-o FILE] [--verify]",
+	     "[--to YYYY-MM-DD] [--by sex,org,course] [--format csv|json|table|xlsx] [--series month|quarter|semester] "
+	     "[--lang en|km] [-o FILE] [--verify]",
     .help = "  -o FILE   write to FILE instead of standard output (required for xlsx, a workbook)\n"
+	    "  --series  one report per month, quarter or semester from --from to --to (default: the last 12 "
+	    "months, 4 quarters or 4 semesters)\n"
 	    "  --verify  compare the aggregates with the figures computed from the rows; exit 1 on any difference",
     .options = (const struct option[]){{"course", required_argument, NULL, 0},
 				       {"org", required_argument, NULL, 0},
@@ -144,6 +180,7 @@ const struct cmd_entry cmd_report_entry = {
 				       {"lang", required_argument, NULL, 0},
 				       {"output", required_argument, NULL, 'o'},
 				       {"verify", no_argument, NULL, 0},
+				       {"series", required_argument, NULL, 0},
 				       {0}},
     .exec = cmd_report,
 };

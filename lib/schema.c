@@ -426,6 +426,7 @@ static const char *const migrations[] = {
     "  subject TEXT NOT NULL,"
     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
     "  PRIMARY KEY (subject, user_id)) WITHOUT ROWID;",
+    // clang-format off
     /*
      * 11: report aggregates (owner: reports/, docs/reports.md "Aggregates"), kept by triggers in the
      * transaction of every event that changes a figure: an enrolment's milestones or scores, a
@@ -523,6 +524,7 @@ static const char *const migrations[] = {
     AGG_KEYS_APPLY("-1", "user_id = OLD.id") "; " AGG_APPLY("-1", "user_id = OLD.id") "; "
     "DELETE FROM report_agg_facts WHERE user_id = OLD.id; END;"
     AGG_REBUILD,
+    // clang-format on
 };
 
 const char *schema_migration(int i)

@@ -19,30 +19,19 @@
 #ifndef SALA_SCHEMA_AGG_H
 #define SALA_SCHEMA_AGG_H
 
+// clang-format off
 /* The facts of the enrolments selected by W (a condition on e, the enrolment, and l, its learner). */
-#define AGG_FACTS_INSERT(W)                                                                                            \
-	"INSERT INTO report_agg_facts(user_id, course_id, org_id, sex, enrolled_m, started_m, completed_m, "           \
-	"certified_m, score, gain)"                                                                                    \
-	" SELECT e.user_id, e.course_id, l.org_id, l.sex, " AGG_MONTH("e.enrolled_at") ", " AGG_MONTH(                 \
-	    "e.started_at") ", " AGG_MONTH("e.completed_at") ","                                                       \
-	    " (SELECT CASE WHEN max(c.is_current) = 1 THEN " AGG_MONTH(                                                \
-		"min(c.issued_at)") " END FROM report_certificates c"                                                  \
-				    " WHERE c.user_id = e.user_id AND c.course_id = e.course_id),"                     \
-				    " CASE WHEN e.completed_at IS NOT NULL THEN " AGG_ROUND(                           \
-					"e.best_final * 10000.0") " END,"                                              \
-								  " CASE WHEN e.completed_at IS NOT NULL THEN " AGG_ROUND(     \
-								      "e.best_final * 10000.0") " - " AGG_ROUND("e.pretest * " \
-													"10000.0") " END" \
-																   " FROM "       \
-																   "report_"      \
-																   "enrolments e" \
-																   " JOIN "       \
-																   "report_"      \
-																   "learners l "  \
-																   "ON "          \
-																   "l.user_id = " \
-																   "e.user_id "   \
-																   "WHERE " W
+#define AGG_FACTS_INSERT(W) \
+	"INSERT INTO report_agg_facts(user_id, course_id, org_id, sex, enrolled_m, started_m, completed_m," \
+	" certified_m, score, gain)" \
+	" SELECT e.user_id, e.course_id, l.org_id, l.sex, " AGG_MONTH("e.enrolled_at") ", " \
+	AGG_MONTH("e.started_at") ", " AGG_MONTH("e.completed_at") "," \
+	" (SELECT CASE WHEN max(c.is_current) = 1 THEN " AGG_MONTH("min(c.issued_at)") " END" \
+	" FROM report_certificates c WHERE c.user_id = e.user_id AND c.course_id = e.course_id)," \
+	" CASE WHEN e.completed_at IS NOT NULL THEN " AGG_ROUND("e.best_final * 10000.0") " END," \
+	" CASE WHEN e.completed_at IS NOT NULL THEN " AGG_ROUND("e.best_final * 10000.0") " - " \
+	AGG_ROUND("e.pretest * 10000.0") " END" \
+	" FROM report_enrolments e JOIN report_learners l ON l.user_id = e.user_id WHERE " W
 
 /* One row per milestone of the facts selected by W: month, learner, unit, course, sex and what it adds. */
 #define AGG_EVENTS(W)                                                                                                  \
@@ -101,5 +90,7 @@
 #define AGG_REBUILD                                                                                                    \
 	"DELETE FROM report_agg; DELETE FROM report_agg_all; DELETE FROM report_agg_facts;" AGG_FACTS_INSERT(          \
 	    "1 = 1") ";" AGG_APPLY("1", "1 = 1") ";" AGG_KEYS_APPLY("1", "1 = 1") ";"
+
+// clang-format on
 
 #endif

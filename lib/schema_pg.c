@@ -215,6 +215,7 @@ static const char *const pg_migrations[] = {
     "CREATE INDEX survey_responses_subject ON survey_responses(subject);"
     "CREATE TABLE survey_done (  subject TEXT COLLATE \"C\" NOT NULL,"
     "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,  PRIMARY KEY (subject, user_id));",
+    // clang-format off
     /*
      * 11: report aggregates (lib/schema.c's migration 11): the same tables; report_agg_refresh() refreshes
      * one enrolment's fact (and its learner's period keys when asked), called by the triggers of
@@ -299,6 +300,7 @@ static const char *const pg_migrations[] = {
     "CREATE TRIGGER report_agg_learners_delete AFTER DELETE ON users"
     "  FOR EACH ROW EXECUTE FUNCTION report_agg_learners();"
     AGG_REBUILD,
+    // clang-format on
 };
 
 int schema_pg_migrate(struct db *db, struct err *e)

@@ -694,8 +694,8 @@ static int agg_read(struct db *db, struct report *r, const char *path, const cha
 	db_bind_text(st, 3, key);
 	while ((rc = db_step_row(st)) > 0) {
 		int org = org_slot(r, keys, db_col_text(st, 0), plen), sex = sex_index(db_col_text(st, 1));
-		struct report_figures f = {db_col_int64(st, 2), db_col_int64(st, 3), db_col_int64(st, 4),
-					   db_col_int64(st, 5), 0, 0, 0, 0};
+		struct report_figures f = {
+		    db_col_int64(st, 2), db_col_int64(st, 3), db_col_int64(st, 4), db_col_int64(st, 5), 0, 0, 0, 0};
 		figures_add(cell_mut(r, org, REPORT_ALL, sex), &f);
 	}
 	if (rc < 0)
@@ -924,13 +924,15 @@ static int64_t report_compare(const struct report *agg, const struct report *ref
 				for (int k = 0; k < 8; k++) {
 					if (a[k] == b[k])
 						continue;
-					const char *code = o >= 0 && o < (int)ref->nchildren ? ref->children[o].code
-											     : ref->org.code;
-					buf_printf(out, "%s: org %s%s, course %s, sex %s: %s is %.0f in the aggregates, %.0f "
-							"in the rows\n",
-						   ref->period.label, code, o == (int)ref->nchildren ? " (own)" : "",
-						   c >= 0 ? ref->courses[c] : "(all)", report_sex_name(s), figure_names[k],
-						   a[k], b[k]);
+					const char *code =
+					    o >= 0 && o < (int)ref->nchildren ? ref->children[o].code : ref->org.code;
+					buf_printf(
+					    out,
+					    "%s: org %s%s, course %s, sex %s: %s is %.0f in the aggregates, %.0f "
+					    "in the rows\n",
+					    ref->period.label, code, o == (int)ref->nchildren ? " (own)" : "",
+					    c >= 0 ? ref->courses[c] : "(all)", report_sex_name(s), figure_names[k],
+					    a[k], b[k]);
 					n++;
 				}
 			}
@@ -1060,4 +1062,106 @@ int report_agg_rebuild(struct db *db, struct err *e)
 	if (db_exec(db, db_engine(db) == DB_ENGINE_PG ? schema_pg_agg_rebuild_sql() : schema_agg_rebuild_sql(), e) < 0)
 		return REPORT_EDB;
 	return db_exec(db, "UPDATE report_agg_state SET live = 1 WHERE id = 1", e) < 0 ? REPORT_EDB : 0;
+}
+
+/* ---- series ---- */
+
+/* The period of `months` months (1, 3 or 6) starting at month ym (YYYYMM), with its label. */
+static void series_period(int ym, int months, struct report_period *p)
+{
+	int y = ym / 100, m = ym % 100;
+	period_months(p, y, m, months);
+	if (months == 1)
+		snprintf(p->label, sizeof p->label, "%04d-%02d", y, m);
+	else
+		snprintf(p->label, sizeof p->label, "%04d-%c%d", y, months == 3 ? 'Q' : 'S', (m - 1) / months + 1);
+}
+
+/* The first month (YYYYMM) of the period of `months` months containing day t. */
+static int series_start(int64_t t, int months)
+{
+	bool at;
+	int ym = month_of(t, &at);
+	int m = ym % 100;
+	return ym - (m - 1) % months;
+}
+
+int report_series_periods(const char *series, const char *from, const char *to, int64_t now,
+			  struct report_period **periods, size_t *n, struct err *e)
+{
+	int months = 0;
+	*periods = NULL;
+	*n = 0;
+	if (series && strcmp(series, "month") == 0)
+		months = 1;
+	else if (series && strcmp(series, "quarter") == 0)
+		months = 3;
+	else if (series && strcmp(series, "semester") == 0)
+		months = 6;
+	else
+		return err_set(e, "unknown series '%.40s' (use month, quarter or semester)", series ? series : "");
+	int64_t f = 0, t = now;
+	bool has_from = from && *from, has_to = to && *to;
+	if (has_from && date_parse(from, &f) < 0)
+		return err_set(e, "invalid date '%.40s' (use YYYY-MM-DD)", from);
+	if (has_to && date_parse(to, &t) < 0)
+		return err_set(e, "invalid date '%.40s' (use YYYY-MM-DD)", to);
+	int count = months == 1 ? 12 : 4;
+	int first, last;
+	if (has_from) {
+		first = series_start(f, months);
+		last = has_to ? series_start(t, months) : month_next(first, months * (count - 1));
+	} else {
+		last = series_start(t, months);
+		first = last;
+		for (int i = 1; i < count; i++)
+			first =
+			    month_next(first, -months + 12) - 100; /* months back: forward 12 - months, back a year */
+	}
+	if (first > last)
+		return err_set(e, "the series ends (%.40s) before it starts (%.40s)", to, from);
+	size_t k = 0;
+	for (int ym = first; ym <= last; ym = month_next(ym, months))
+		if (++k > REPORT_SERIES_MAX)
+			return err_set(e, "a series has at most %d periods", REPORT_SERIES_MAX);
+	*periods = xcalloc(k, sizeof **periods);
+	for (int ym = first; ym <= last; ym = month_next(ym, months))
+		series_period(ym, months, &(*periods)[(*n)++]);
+	return 0;
+}
+
+int report_series_run(struct db *db, const struct report_query *q, const char *series, const char *from, const char *to,
+		      int64_t now, struct report_series *out, struct err *e)
+{
+	struct report_period *periods;
+	size_t n;
+	memset(out, 0, sizeof *out);
+	if (report_series_periods(series, from, to, now, &periods, &n, e) < 0)
+		return -1;
+	snprintf(out->name, sizeof out->name, "%s", series);
+	out->reports = xcalloc(n, sizeof *out->reports);
+	bool own = !db_in_txn(db);
+	if (own && db_exec(db, "BEGIN", e) < 0) {
+		free(periods);
+		return REPORT_EDB;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct report_query one = *q;
+		one.period = periods[i];
+		rc = run_txn(db, &one, &out->reports[i], RUN_AUTO, e);
+		out->n = i + 1;
+	}
+	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
+		rc = REPORT_EDB;
+	free(periods);
+	return rc;
+}
+
+void report_series_free(struct report_series *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		report_free(&s->reports[i]);
+	free(s->reports);
+	memset(s, 0, sizeof *s);
 }

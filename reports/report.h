@@ -203,4 +203,33 @@ void report_write_csv(const struct report *r, unsigned by, const char *lang, str
 void report_write_json(const struct report *r, unsigned by, const char *lang, struct buf *b);
 void report_write_table(const struct report *r, unsigned by, const char *lang, struct buf *b);
 
+/*
+ * Series: the same report for consecutive calendar months, quarters or semesters (series "month",
+ * "quarter", "semester"), each read from the aggregates, all in one read transaction. from / to are
+ * YYYY-MM-DD days: the series runs from the period containing from to the one containing to; with
+ * neither, the last 12 months, 4 quarters or 4 semesters up to the one containing now; with only one,
+ * as many periods from it or up to it. At most REPORT_SERIES_MAX periods.
+ */
+#define REPORT_SERIES_MAX 240
+struct report_series {
+	char name[16];		/* "month", "quarter" or "semester" */
+	size_t n;		/* periods */
+	struct report *reports; /* one per period, oldest first */
+};
+/* Parses series, from and to into the periods (malloc'd, caller frees). 0, or -1 with a message. */
+int report_series_periods(const char *series, const char *from, const char *to, int64_t now,
+			  struct report_period **periods, size_t *n, struct err *e);
+/* Runs q for every period of the series. As report_run(); free out with report_series_free(), also after failure. */
+int report_series_run(struct db *db, const struct report_query *q, const char *series, const char *from, const char *to,
+		      int64_t now, struct report_series *out, struct err *e);
+void report_series_free(struct report_series *s);
+/*
+ * Series writers. CSV: report_write_csv()'s columns after a first column period (the period's label:
+ * 2025-01, 2025-Q1, 2025-S1), the rows of each period in turn. JSON: {"series": NAME, "periods": [one
+ * report_write_json() object per period]}. Table: each period's table under its label.
+ */
+void report_write_series_csv(const struct report_series *s, unsigned by, const char *lang, struct buf *b);
+void report_write_series_json(const struct report_series *s, unsigned by, const char *lang, struct buf *b);
+void report_write_series_table(const struct report_series *s, unsigned by, const char *lang, struct buf *b);
+
 #endif

@@ -36,17 +36,18 @@ static void row_cells(const struct report_row *row, const char *lang, struct cel
 	c->text[8] = c->num[4];
 }
 
-void report_write_csv(const struct report *r, unsigned by, const char *lang, struct buf *b)
+/* The CSV rows of one report, each after a period column when period is not NULL. */
+static void csv_rows(const struct report *r, unsigned by, const char *lang, const char *period, struct buf *b)
 {
-	buf_puts(b, "\xEF\xBB\xBF"); /* so spreadsheets read UTF-8 (Khmer) */
-	for (size_t i = 0; i < NCOLUMNS; i++)
-		buf_printf(b, "%s%s", i ? "," : "", columns[i]);
-	buf_puts(b, "\r\n");
 	struct report_row *rows;
 	size_t n = report_rows(r, by, &rows);
 	for (size_t k = 0; k < n; k++) {
 		struct cells c;
 		row_cells(&rows[k], lang, &c);
+		if (period) {
+			csv_put_code(b, period);
+			buf_putc(b, ',');
+		}
 		for (size_t i = 0; i < NCOLUMNS; i++) {
 			if (i)
 				buf_putc(b, ',');
@@ -60,6 +61,29 @@ void report_write_csv(const struct report *r, unsigned by, const char *lang, str
 		buf_puts(b, "\r\n");
 	}
 	free(rows);
+}
+
+static void csv_header(struct buf *b, bool period)
+{
+	buf_puts(b, "\xEF\xBB\xBF"); /* so spreadsheets read UTF-8 (Khmer) */
+	if (period)
+		buf_puts(b, "period,");
+	for (size_t i = 0; i < NCOLUMNS; i++)
+		buf_printf(b, "%s%s", i ? "," : "", columns[i]);
+	buf_puts(b, "\r\n");
+}
+
+void report_write_csv(const struct report *r, unsigned by, const char *lang, struct buf *b)
+{
+	csv_header(b, false);
+	csv_rows(r, by, lang, NULL, b);
+}
+
+void report_write_series_csv(const struct report_series *s, unsigned by, const char *lang, struct buf *b)
+{
+	csv_header(b, true);
+	for (size_t i = 0; i < s->n; i++)
+		csv_rows(&s->reports[i], by, lang, s->reports[i].period.label, b);
 }
 
 /* A number in its fixed text form, or null. */
@@ -285,4 +309,27 @@ void report_write_table(const struct report *r, unsigned by, const char *lang, s
 	free(c);
 	free(rows);
 	table_footer(r, b);
+}
+
+void report_write_series_json(const struct report_series *s, unsigned by, const char *lang, struct buf *b)
+{
+	buf_puts(b, "{\"series\":");
+	buf_json_str(b, s->name);
+	buf_puts(b, ",\"periods\":[");
+	for (size_t i = 0; i < s->n; i++) {
+		if (i)
+			buf_putc(b, ',');
+		report_write_json(&s->reports[i], by, lang, b);
+		if (b->len && b->data[b->len - 1] == '\n')
+			b->data[--b->len] = '\0';
+	}
+	buf_puts(b, "]}\n");
+}
+
+void report_write_series_table(const struct report_series *s, unsigned by, const char *lang, struct buf *b)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		buf_printf(b, "%speriod %s\n", i ? "\n" : "", s->reports[i].period.label);
+		report_write_table(&s->reports[i], by, lang, b);
+	}
 }
