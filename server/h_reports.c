@@ -266,6 +266,8 @@ static bool run(struct req *r, struct params *p, struct report *rep, int *status
 
 static int h_csv(struct req *r)
 {
+	if (query_or_null(r, "series"))
+		return reports_series_csv(r);
 	struct params p;
 	struct report rep = {0};
 	int status;
@@ -352,6 +354,8 @@ static int h_xlsx(struct req *r)
 static int h_json(struct req *r)
 {
 	r->api = true; /* errors as JSON */
+	if (query_or_null(r, "series"))
+		return reports_series_json(r);
 	struct params p;
 	struct report rep = {0};
 	int status;
@@ -834,6 +838,8 @@ static void downloads(struct req *r, struct buf *b, const struct report *rep, co
 
 static int h_dashboard(struct req *r)
 {
+	if (query_or_null(r, "series"))
+		return reports_series_page(r);
 	struct params p;
 	struct report rep = {0};
 	int status;
@@ -870,6 +876,7 @@ static int h_dashboard(struct req *r)
 	if (!rep.course && rep.ncourses)
 		table_courses(r, &b, &rep);
 	downloads(r, &b, &rep, &p);
+	reports_series_links(r, &b, rep.org.code, rep.course);
 	page_end(r, &b);
 	report_free(&rep);
 	return page_send(r, 200, &b);

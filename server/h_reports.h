@@ -5,4 +5,16 @@
 /* Registers the area's Khmer messages (called from server/msgs_areas.c at start-up). */
 void reports_messages_register(void);
 
+/*
+ * Series (server/h_reports_series.c): the dashboard, CSV and JSON of /reports*?series=month|quarter|semester,
+ * and the dashboard's links to them. reports_series_messages_register() registers their Khmer messages.
+ */
+struct req;
+struct buf;
+int reports_series_page(struct req *r);
+int reports_series_csv(struct req *r);
+int reports_series_json(struct req *r);
+void reports_series_links(struct req *r, struct buf *b, const char *org, const char *course);
+void reports_series_messages_register(void);
+
 #endif

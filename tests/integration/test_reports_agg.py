@@ -3,11 +3,13 @@ computed from the rows after the hand-counted population of test_reports, after 
 revocations, re-issues, name corrections, deletions, rolled-back transactions, imports and demo data;
 and the figures themselves follow each event (a report counts people by their unit at the time of the
 report)."""
+import csv
+import io
 import os
 import re
 
 from harness import Server, connect, sala
-from test_reports import build, figures, parse_csv
+from test_reports import EXPECT_05_TOTAL, build, csv_code, figures, parse_csv
 
 Q1 = ("--from", "2025-01-01", "--to", "2025-03-31")
 
@@ -177,6 +179,66 @@ def test_c_imports_and_demo_learners():
         verify(db)
     finally:
         srv.stop()
+
+
+def cli_csv(db, *args):
+    out = os.path.join(Ctx.srv.dir, "series.csv")
+    r = sala("report", *args, "--format", "csv", "-o", out, db=db)
+    assert r.returncode == 0, r.stderr
+    with open(out, "rb") as f:
+        return f.read()
+
+
+def series_rows(body):
+    assert body.startswith(b"\xef\xbb\xbfperiod,org_code,"), body[:80]
+    rows = {}
+    for r in csv.DictReader(io.StringIO(body[3:].decode("utf-8"), newline="")):
+        r = {k: csv_code(v) for k, v in r.items()}
+        rows[(r["period"], r["org_code"], r["sex"])] = (r["enrolled"], r["started"], r["completed"],
+                                                          r["certified"], r["avg_score"])
+    return rows
+
+
+def test_a2_series():
+    db = population()
+    # Quarters of 2025 for org 05 by sex: Q1 holds the hand-counted figures; Q2..Q4 what happened then.
+    rows = series_rows(cli_csv(db, "--org", "05", "--series", "quarter", "--from", "2025-01-01", "--to",
+                               "2025-12-31", "--by", "sex"))
+    assert sorted({k[0] for k in rows}) == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    for sex, want in EXPECT_05_TOTAL.items():
+        if sex != "all":
+            got = rows[("2025-Q1", "05", sex)]
+            assert (int(got[0]), int(got[1]), int(got[2]), int(got[3]), got[4]) == want, (sex, got)
+    # Each month of the series is the report of that month alone (same definitions).
+    months = series_rows(cli_csv(db, "--org", "05", "--series", "month", "--from", "2025-01-15", "--to",
+                                 "2025-03-02"))
+    assert sorted({k[0] for k in months}) == ["2025-01", "2025-02", "2025-03"]
+    for m, last in (("01", "31"), ("02", "28"), ("03", "31")):
+        single = parse_csv(cli_csv(db, "--org", "05", "--from", "2025-%s-01" % m, "--to", "2025-%s-%s" % (m, last)))
+        assert figures(single[("05", "", "all")]) == tuple(
+            int(x) if i < 4 else x for i, x in enumerate(months[("2025-" + m, "05", "all")])), m
+    # The web: the page, the CSV (the same bytes as the command line's) and the JSON.
+    c = Ctx.srv.client()
+    c.login("admin")
+    q = "series=quarter&org=05&from=2025-01-01&to=2025-06-30"
+    page = c.get("/reports?" + q)
+    assert page.status == 200, page.text[:300]
+    cell = re.search(r'data-period="2025-Q1" data-sex="all" data-k="enrolled">(\d+)<', page.text)
+    assert cell and int(cell.group(1)) == EXPECT_05_TOTAL["all"][0], page.text[:2000]
+    csv_web = c.get("/reports.csv?" + q + "&by=sex")
+    assert csv_web.status == 200
+    assert csv_web.body == cli_csv(db, "--org", "05", "--series", "quarter", "--from", "2025-01-01", "--to",
+                                   "2025-06-30", "--by", "sex", "--lang", "km")  # the admin reads Khmer
+    js = c.get("/reports.json?" + q).json()
+    assert js["series"] == "quarter" and [p["period"]["label"] for p in js["periods"]] == ["2025-Q1", "2025-Q2"]
+    assert js["periods"][0]["summary"]["by_sex"]["all"]["completed"] == EXPECT_05_TOTAL["all"][2]
+    # Bad parameters are refused with a message; nothing else changes.
+    bad = c.get("/reports.csv?series=week&org=05")
+    assert bad.status == 400 and "unknown series" in bad.text, bad.text[:300]
+    r = sala("report", "--series", "quarter", "--period", "2025", db=db)
+    assert r.returncode == 1 and "--series takes --from and --to" in r.stderr, r.stderr
+    # The dashboard links to the series.
+    assert "/reports?series=month&amp;org=05" in c.get("/reports?org=05&period=2025-Q1").text
 
 
 def test_zz_stop():
