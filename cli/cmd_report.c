@@ -143,12 +143,13 @@ static int cmd_report(struct cmd_args *a)
 	}
 	db_close(db);
 	struct buf b = BUF_INIT;
+	bool training = cmd_has(a, "training");
 	if (strcmp(format, "csv") == 0)
-		report_write_csv(&r, by, lang, &b);
+		(training ? report_write_training_csv : report_write_csv)(&r, by, lang, &b);
 	else if (strcmp(format, "json") == 0)
 		report_write_json(&r, by, lang, &b);
 	else
-		report_write_table(&r, by, lang, &b);
+		(training ? report_write_training_table : report_write_table)(&r, by, lang, &b);
 	report_free(&r);
 	if (out) {
 		if (file_write_atomic(out, b.data, b.len, 0644, &e) < 0)
@@ -165,10 +166,12 @@ const struct cmd_entry cmd_report_entry = {
     .name = "report",
     .usage = "report [--course ID] [--org CODE] [--period all|YYYY|YYYY-Qn|YYYY-Sn] [--from YYYY-MM-DD] "
 	     "[--to YYYY-MM-DD] [--by sex,org,course] [--format csv|json|table|xlsx] [--series month|quarter|semester] "
-	     "[--lang en|km] [-o FILE] [--verify]",
+	     "[--lang en|km] [--training] [-o FILE] [--verify]",
     .help = "  -o FILE   write to FILE instead of standard output (required for xlsx, a workbook)\n"
 	    "  --series  one report per month, quarter or semester from --from to --to (default: the last 12 "
 	    "months, 4 quarters or 4 semesters)\n"
+	    "  --training  the face-to-face figures (trained, attended, invited, attendance rate, hours, "
+	    "satisfaction) as csv or table; json always has them\n"
 	    "  --verify  compare the aggregates with the figures computed from the rows; exit 1 on any difference",
     .options = (const struct option[]){{"course", required_argument, NULL, 0},
 				       {"org", required_argument, NULL, 0},
@@ -181,6 +184,7 @@ const struct cmd_entry cmd_report_entry = {
 				       {"output", required_argument, NULL, 'o'},
 				       {"verify", no_argument, NULL, 0},
 				       {"series", required_argument, NULL, 0},
+				       {"training", no_argument, NULL, 0},
 				       {0}},
     .exec = cmd_report,
 };

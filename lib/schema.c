@@ -523,6 +523,19 @@ static const char *const migrations[] = {
     "CREATE TRIGGER report_agg_learner_delete AFTER DELETE ON users WHEN " AGG_LIVE " BEGIN "
     AGG_KEYS_APPLY("-1", "user_id = OLD.id") "; " AGG_APPLY("-1", "user_id = OLD.id") "; "
     "DELETE FROM report_agg_facts WHERE user_id = OLD.id; END;"
+    /* training's published views for the face-to-face figures of the reports (docs/architecture.md). */
+    "CREATE VIEW report_attendance AS"
+    "  SELECT a.workshop_id, a.user_id, a.day, a.status, d.starts_at, d.ends_at, w.course_id"
+    "  FROM attendance a JOIN workshop_days d ON d.workshop_id = a.workshop_id AND d.day = a.day"
+    "  JOIN workshops w ON w.id = a.workshop_id;"
+    "CREATE VIEW report_invitations AS"
+    "  SELECT p.workshop_id, p.user_id, p.status, p.invited, w.course_id,"
+    "  (SELECT min(d.starts_at) FROM workshop_days d WHERE d.workshop_id = p.workshop_id) AS starts_at"
+    "  FROM workshop_people p JOIN workshops w ON w.id = p.workshop_id;"
+    "CREATE VIEW report_survey AS"
+    "  SELECT s.subject, s.sex, s.org_id, s.submitted_at, s.score,"
+    "  CASE WHEN substr(s.subject, 1, 7) = 'course:' THEN substr(s.subject, 8) ELSE w.course_id END AS course_id"
+    "  FROM survey_responses s LEFT JOIN workshops w ON s.subject = 'workshop:' || w.id;"
     AGG_REBUILD,
     // clang-format on
 };

@@ -707,6 +707,275 @@ done:
 	return rc < 0 ? rc : 0;
 }
 
+/* ---- face-to-face training ---- */
+
+static size_t training_index(const struct report *r, int org, int course, int sex)
+{
+	return cell_index(r, org, course, sex);
+}
+
+const struct report_training *report_training_cell(const struct report *r, int org, int course, int sex)
+{
+	static const struct report_training none;
+	return r->training ? &r->training[training_index(r, org, course, sex)] : &none;
+}
+
+static struct report_training *training_mut(struct report *r, int org, int course, int sex)
+{
+	return &r->training[training_index(r, org, course, sex)];
+}
+
+/* A person's part in one course slot (REPORT_ALL: any session) of the period, for distinct counts. */
+struct person {
+	int64_t user_id;
+	int course, org;
+	unsigned char sex;
+	bool attended, invited;
+};
+
+static int cmp_person(const void *a, const void *b)
+{
+	const struct person *x = a, *y = b;
+	if (x->user_id != y->user_id)
+		return x->user_id < y->user_id ? -1 : 1;
+	return x->course - y->course;
+}
+
+static void person_add(struct person **v, size_t *n, size_t *cap, const struct person *p)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*v = xrealloc(*v, *cap * sizeof **v);
+	}
+	(*v)[(*n)++] = *p;
+}
+
+/* Attendance marks of the subtree's people on session days in the period. */
+static const char attendance_sql[] =
+    "SELECT a.user_id, l.sex, l.org_path, a.course_id, a.status, a.starts_at, a.ends_at, p.status "
+    "FROM report_attendance a JOIN report_learners l ON l.user_id = a.user_id "
+    "LEFT JOIN report_invitations p ON p.workshop_id = a.workshop_id AND p.user_id = a.user_id "
+    "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND a.starts_at >= ?3 AND a.starts_at < ?4 "
+    "AND (a.course_id = ?5 OR ?5 IS NULL)";
+
+/* People on the lists of sessions whose first day is in the period. */
+static const char invitations_sql[] =
+    "SELECT p.user_id, l.sex, l.org_path, p.course_id FROM report_invitations p "
+    "JOIN report_learners l ON l.user_id = p.user_id "
+    "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND p.status <> 'cancelled' AND p.starts_at >= ?3 "
+    "AND p.starts_at < ?4 AND (p.course_id = ?5 OR ?5 IS NULL)";
+
+/* Survey answers with a score given in the period by people of the subtree's units. */
+static const char survey_sql[] = "SELECT o.path, s.sex, s.course_id, s.score FROM report_survey s "
+				 "JOIN report_org_units o ON o.id = s.org_id "
+				 "WHERE o.path >= ?1 AND o.path < ?2 AND s.submitted_at >= ?3 AND s.submitted_at < ?4 "
+				 "AND s.score IS NOT NULL AND (s.course_id = ?5 OR ?5 IS NULL)";
+
+static const char completions_sql[] = "SELECT course_id, completed_at FROM report_enrolments WHERE user_id = ?1";
+
+static struct db_stmt *training_stmt(struct db *db, const struct report *r, const char *sql, const char *path,
+				     const char *end)
+{
+	struct db_stmt *st = db_stmt(db, sql);
+	db_bind_text(st, 1, path);
+	db_bind_text(st, 2, end);
+	db_bind_int64(st, 3, r->period.set ? r->period.from : INT64_MIN);
+	db_bind_int64(st, 4, r->period.set ? r->period.to : INT64_MAX);
+	db_bind_text(st, 5, r->course);
+	return st;
+}
+
+/* Adds one mark to the cells of its course (when it has one) and of all courses. */
+static void mark_add(struct report *r, int org, int course, int sex, const struct report_training *t)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		int c = pass ? REPORT_ALL : course;
+		if (!pass && course < 0)
+			continue;
+		struct report_training *x = training_mut(r, org, c, sex);
+		x->marked += t->marked;
+		x->present += t->present;
+		x->seconds += t->seconds;
+		x->sat_n += t->sat_n;
+		x->sat_sum += t->sat_sum;
+	}
+}
+
+/* Whether the person completed (online) the course of slot `course` (REPORT_ALL: any) in the period. */
+static int completed_in(struct db *db, const struct report *r, int64_t uid, int course, bool *out, struct err *e)
+{
+	struct db_stmt *st = db_stmt(db, completions_sql);
+	db_bind_int64(st, 1, uid);
+	int rc;
+	*out = false;
+	while ((rc = db_step_row(st)) > 0) {
+		int c = course_slot(r, db_col_text(st, 0));
+		if (c < 0 || (course >= 0 && c != course))
+			continue;
+		if (in_period(&r->period, st, 1))
+			*out = true;
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	return rc < 0 ? rc : 0;
+}
+
+static int training(struct db *db, struct report *r, const char *path, struct err *e)
+{
+	size_t plen = strlen(path);
+	char *end = xstrdup(path);
+	if (plen)
+		end[plen - 1] = '0';
+	struct child_key *keys = xmalloc((r->nchildren + 1) * sizeof *keys);
+	for (size_t i = 0; i < r->nchildren; i++)
+		keys[i] = (struct child_key){r->children[i].id, (int)i};
+	qsort(keys, r->nchildren, sizeof *keys, cmp_child);
+	struct person *people = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	struct db_stmt *st = training_stmt(db, r, attendance_sql, path, end);
+	while ((rc = db_step_row(st)) > 0) {
+		bool has_course = db_col_type(st, 3) != DB_NULL;
+		int course = has_course ? course_slot(r, db_col_text(st, 3)) : -1;
+		if (has_course && course < 0)
+			continue;
+		int org = org_slot(r, keys, db_col_text(st, 2), plen), sex = sex_index(db_col_text(st, 1));
+		bool present = strcmp(db_col_text(st, 4), "present") == 0;
+		bool registered = db_col_type(st, 7) == DB_TEXT && strcmp(db_col_text(st, 7), "registered") == 0;
+		struct report_training t = {.marked = registered, .present = registered && present};
+		if (present)
+			t.seconds = db_col_int64(st, 6) - db_col_int64(st, 5);
+		mark_add(r, org, course, sex, &t);
+		if (present) {
+			struct person p = {db_col_int64(st, 0), course, org, (unsigned char)sex, true, false};
+			if (course >= 0)
+				person_add(&people, &n, &cap, &p);
+			p.course = REPORT_ALL;
+			person_add(&people, &n, &cap, &p);
+		}
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc < 0)
+		goto done;
+
+	st = training_stmt(db, r, invitations_sql, path, end);
+	while ((rc = db_step_row(st)) > 0) {
+		bool has_course = db_col_type(st, 3) != DB_NULL;
+		int course = has_course ? course_slot(r, db_col_text(st, 3)) : -1;
+		if (has_course && course < 0)
+			continue;
+		struct person p = {db_col_int64(st, 0),
+				   course,
+				   org_slot(r, keys, db_col_text(st, 2), plen),
+				   (unsigned char)sex_index(db_col_text(st, 1)),
+				   false,
+				   true};
+		if (course >= 0)
+			person_add(&people, &n, &cap, &p);
+		p.course = REPORT_ALL;
+		person_add(&people, &n, &cap, &p);
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc < 0)
+		goto done;
+
+	st = training_stmt(db, r, survey_sql, path, end);
+	while ((rc = db_step_row(st)) > 0) {
+		bool has_course = db_col_type(st, 2) != DB_NULL;
+		int course = has_course ? course_slot(r, db_col_text(st, 2)) : -1;
+		if (has_course && course < 0)
+			continue;
+		struct report_training t = {.sat_n = 1, .sat_sum = round(db_col_double(st, 3) * REPORT_SCORE_UNIT)};
+		mark_add(r, org_slot(r, keys, db_col_text(st, 0), plen), course, sex_index(db_col_text(st, 1)), &t);
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc < 0)
+		goto done;
+
+	/* Distinct people by course slot: attended, invited, and trained beyond the online completions. */
+	if (n)
+		qsort(people, n, sizeof *people, cmp_person);
+	for (size_t i = 0; i < n && rc == 0;) {
+		struct person p = people[i];
+		size_t j = i;
+		for (; j < n && people[j].user_id == p.user_id && people[j].course == p.course; j++) {
+			p.attended |= people[j].attended;
+			p.invited |= people[j].invited;
+		}
+		i = j;
+		struct report_training *t = training_mut(r, p.org, p.course, p.sex);
+		t->attended += p.attended;
+		t->invited += p.invited;
+		bool done_online = false;
+		if (p.attended && (rc = completed_in(db, r, p.user_id, p.course, &done_online, e)) < 0)
+			break;
+		if (p.attended && !done_online)
+			t->trained++;
+	}
+	if (rc < 0)
+		goto done;
+
+	/* Trained adds those who completed online; then the totals over sex and units. */
+	for (int c = -1; c < (int)r->ncourses; c++)
+		for (int o = 0; o <= (int)r->nchildren; o++)
+			for (int s = 0; s < SEX_COUNT; s++) {
+				struct report_training *t = training_mut(r, o, c, s);
+				t->trained += report_cell(r, o, c, s)->completed;
+				const struct report_training *x = t;
+				struct report_training *tots[3] = {training_mut(r, o, c, REPORT_ALL),
+								   training_mut(r, REPORT_ALL, c, s),
+								   training_mut(r, REPORT_ALL, c, REPORT_ALL)};
+				for (int k = 0; k < 3; k++) {
+					tots[k]->trained += x->trained;
+					tots[k]->attended += x->attended;
+					tots[k]->invited += x->invited;
+					tots[k]->marked += x->marked;
+					tots[k]->present += x->present;
+					tots[k]->seconds += x->seconds;
+					tots[k]->sat_n += x->sat_n;
+					tots[k]->sat_sum += x->sat_sum;
+				}
+			}
+	rc = 0;
+done:
+	free(people);
+	free(keys);
+	free(end);
+	return rc;
+}
+
+bool report_attendance_rate(const struct report_training *t, double *out)
+{
+	if (!t->marked)
+		return false;
+	*out = 100.0 * (double)t->present / (double)t->marked;
+	return true;
+}
+
+bool report_satisfaction(const struct report_training *t, double *out)
+{
+	if (t->sat_n < REPORT_SAT_MIN)
+		return false;
+	*out = t->sat_sum / REPORT_SCORE_UNIT / (double)t->sat_n;
+	return true;
+}
+
+bool report_attended_parity(const struct report_training *female, const struct report_training *male, double *out)
+{
+	if (!female->invited || !male->invited || !male->attended)
+		return false;
+	*out = ((double)female->attended / (double)female->invited) / ((double)male->attended / (double)male->invited);
+	return true;
+}
+
 enum { RUN_AUTO, RUN_SCAN };
 
 static int run(struct db *db, const struct report_query *q, struct report *out, int how, struct err *e)
@@ -726,7 +995,8 @@ static int run(struct db *db, const struct report_query *q, struct report *out, 
 	if (rc < 0)
 		return rc;
 	roll_up(out);
-	return 0;
+	out->training = xcalloc((out->nchildren + 2) * (out->ncourses + 1) * (SEX_COUNT + 1), sizeof *out->training);
+	return training(db, out, path, e);
 }
 
 static int run_txn(struct db *db, const struct report_query *q, struct report *out, int how, struct err *e)
@@ -764,6 +1034,7 @@ void report_free(struct report *r)
 	free(r->courses);
 	free(r->course);
 	free(r->cells);
+	free(r->training);
 	memset(r, 0, sizeof *r);
 }
 
@@ -794,6 +1065,11 @@ void report_copy(struct report *to, const struct report *from)
 		size_t n = (from->nchildren + 2) * (from->ncourses + 1) * (SEX_COUNT + 1);
 		to->cells = xcalloc(n, sizeof *to->cells);
 		memcpy(to->cells, from->cells, n * sizeof *to->cells);
+	}
+	if (from->training) {
+		size_t n = (from->nchildren + 2) * (from->ncourses + 1) * (SEX_COUNT + 1);
+		to->training = xcalloc(n, sizeof *to->training);
+		memcpy(to->training, from->training, n * sizeof *to->training);
 	}
 }
 

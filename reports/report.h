@@ -90,6 +90,29 @@ struct report_unit {
 	char *code, *name_en, *name_km, *level;
 };
 
+/*
+ * Face-to-face training (training/, through the published views report_attendance, report_invitations and
+ * report_survey), per cell like report_figures. A person counts in the period of the session day
+ * (workshop_days.starts_at) or, for invitations, of the session's first day; for surveys, of the answer.
+ *   - attended: distinct people marked present at least once;
+ *   - invited: distinct people on a session's list (invited or registered, waiting list included; cancelled
+ *     places left out);
+ *   - marked, present: the attendance marks (present, absent, excused) of people registered for the
+ *     session, and those of them present: attendance rate = present / marked;
+ *   - seconds: training time, the sum over present marks of the day's ends_at - starts_at (person-hours
+ *     = seconds / 3600);
+ *   - sat_n, sat_sum: survey answers with a score (1..5) and the sum of their scores in ten-thousandths
+ *     (REPORT_SCORE_UNIT), by the sex and unit the answer carries; the mean is shown for REPORT_SAT_MIN
+ *     answers or more;
+ *   - trained: distinct people who completed a course online or attended a session, each counted once.
+ * Sessions with no course count under all courses only.
+ */
+#define REPORT_SAT_MIN 5
+struct report_training {
+	int64_t trained, attended, invited, marked, present, seconds, sat_n;
+	double sat_sum;
+};
+
 struct report {
 	struct report_unit org;	      /* the unit reported on */
 	struct report_unit *children; /* its direct children, by code */
@@ -98,7 +121,8 @@ struct report {
 	size_t ncourses;
 	char *course; /* the course asked for, or NULL */
 	struct report_period period;
-	struct report_figures *cells; /* private: use report_cell() */
+	struct report_figures *cells;	  /* private: use report_cell() */
+	struct report_training *training; /* private: use report_training_cell() */
 };
 
 /*
@@ -153,6 +177,15 @@ void report_copy(struct report *to, const struct report *from);
  */
 const struct report_figures *report_cell(const struct report *r, int org, int course, int sex);
 
+/* The face-to-face figures of one cell (coordinates as report_cell()). */
+const struct report_training *report_training_cell(const struct report *r, int org, int course, int sex);
+/* Attendance rate in percent (present / marked * 100). */
+bool report_attendance_rate(const struct report_training *t, double *out);
+/* Mean satisfaction (1..5), defined for at least REPORT_SAT_MIN answers. */
+bool report_satisfaction(const struct report_training *t, double *out);
+/* Parity index of attendance: (women attended / women invited) / (men attended / men invited). */
+bool report_attended_parity(const struct report_training *female, const struct report_training *male, double *out);
+
 /* Derived figures: each returns false when undefined (nothing to divide by). */
 bool report_avg_score(const struct report_figures *f, double *out);
 bool report_avg_gain(const struct report_figures *f, double *out);
@@ -202,6 +235,15 @@ const char *report_row_org_name(const struct report_row *row, const char *lang);
 void report_write_csv(const struct report *r, unsigned by, const char *lang, struct buf *b);
 void report_write_json(const struct report *r, unsigned by, const char *lang, struct buf *b);
 void report_write_table(const struct report *r, unsigned by, const char *lang, struct buf *b);
+/*
+ * The face-to-face figures (struct report_training) of the same rows. CSV: a byte-order mark, the header
+ * org_code,org_name,course_id,sex,trained,attended,invited,attendance_rate,training_hours,satisfaction,
+ * satisfaction_n (attendance rate in percent, one decimal; hours one decimal; satisfaction two decimals,
+ * empty under REPORT_SAT_MIN answers). Table: the same columns as plain text. report_write_json() carries
+ * them too, under "training".
+ */
+void report_write_training_csv(const struct report *r, unsigned by, const char *lang, struct buf *b);
+void report_write_training_table(const struct report *r, unsigned by, const char *lang, struct buf *b);
 
 /*
  * Series: the same report for consecutive calendar months, quarters or semesters (series "month",

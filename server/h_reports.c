@@ -274,7 +274,11 @@ static int h_csv(struct req *r)
 	if (!run(r, &p, &rep, &status))
 		return status;
 	struct buf b = BUF_INIT;
-	report_write_csv(&rep, p.by, r->lang, &b);
+	const char *part = query_or_null(r, "part");
+	if (part && strcmp(part, "training") == 0)
+		report_write_training_csv(&rep, p.by, r->lang, &b);
+	else
+		report_write_csv(&rep, p.by, r->lang, &b);
 	char *headers = arena_printf(&r->arena,
 				     "Content-Disposition: attachment; filename=\"sala-report-%s-%s.csv\"\r\n"
 				     "Cache-Control: private, no-store\r\n",
@@ -876,6 +880,7 @@ static int h_dashboard(struct req *r)
 	if (!rep.course && rep.ncourses)
 		table_courses(r, &b, &rep);
 	downloads(r, &b, &rep, &p);
+	reports_training_section(r, &b, &rep);
 	reports_series_links(r, &b, rep.org.code, rep.course);
 	page_end(r, &b);
 	report_free(&rep);

@@ -17,4 +17,12 @@ int reports_series_json(struct req *r);
 void reports_series_links(struct req *r, struct buf *b, const char *org, const char *course);
 void reports_series_messages_register(void);
 
+/*
+ * The dashboard's face-to-face section (server/h_reports_training.c): trained, attended, invited,
+ * attendance rate, training hours and satisfaction by sex, with a link to their CSV.
+ */
+struct report;
+void reports_training_section(struct req *r, struct buf *b, const struct report *rep);
+void reports_training_messages_register(void);
+
 #endif

@@ -91,9 +91,9 @@ static bool series_run(struct req *r, struct sparams *p, struct report_series *s
 		*status = resp_error(r, http_status_of(rc),
 				     T(r, "The database could not be read. Please try again in a moment."));
 	else
-		*status = resp_error(r, http_status_of(ERR_INVALID),
-				     arena_printf(&r->arena, "%s (%s)", T(r, "The report parameters are not valid."),
-						  e.msg));
+		*status =
+		    resp_error(r, http_status_of(ERR_INVALID),
+			       arena_printf(&r->arena, "%s (%s)", T(r, "The report parameters are not valid."), e.msg));
 	return false;
 }
 

@@ -14,6 +14,7 @@ void server_area_messages_register(void)
 	packages_messages_register();
 	reports_messages_register();
 	reports_series_messages_register();
+	reports_training_messages_register();
 	report_xlsx_messages_register();
 	h_learn_messages_register();
 	quiz_messages_register();
