@@ -291,14 +291,18 @@ static void json_training(const struct report *r, unsigned by, const char *lang,
 	const struct report_training *all = report_training_cell(r, REPORT_ALL, REPORT_ALL, REPORT_ALL);
 	char t[32];
 	double v = 0;
+	bool ok;
 	buf_puts(b, "},\"female_share_pct\":{\"trained\":");
-	report_fmt1(t, report_female_share(fe->trained, all->trained, &v), v);
+	ok = report_female_share(fe->trained, all->trained, &v);
+	report_fmt1(t, ok, v);
 	json_num(b, t);
 	buf_puts(b, ",\"attended\":");
-	report_fmt1(t, report_female_share(fe->attended, all->attended, &v), v);
+	ok = report_female_share(fe->attended, all->attended, &v);
+	report_fmt1(t, ok, v);
 	json_num(b, t);
 	buf_puts(b, "},\"attended_parity_index\":");
-	report_fmt2(t, report_attended_parity(fe, ma, &v), v);
+	ok = report_attended_parity(fe, ma, &v);
+	report_fmt2(t, ok, v);
 	json_num(b, t);
 	buf_puts(b, "}}");
 }

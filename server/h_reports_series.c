@@ -232,6 +232,7 @@ int reports_series_page(struct req *r)
 		const char *label = rep->period.label;
 		char t[32];
 		double v = 0;
+		bool ok;
 		buf_puts(&b, "<tr><th scope=\"row\">");
 		buf_html(&b, label);
 		buf_puts(&b, "</th>");
@@ -243,11 +244,13 @@ int reports_series_page(struct req *r)
 		}
 		snprintf(t, sizeof t, "%lld", (long long)fe->completed);
 		num_cell(&b, label, "female", "completed", t);
-		report_fmt1(t, report_female_share(fe->completed, all->completed, &v), v);
+		ok = report_female_share(fe->completed, all->completed, &v);
+		report_fmt1(t, ok, v);
 		if (*t)
 			strcat(t, "%");
 		num_cell(&b, label, "female", "completed_share", t);
-		report_fmt2(t, report_parity(fe, ma, &v), v);
+		ok = report_parity(fe, ma, &v);
+		report_fmt2(t, ok, v);
 		num_cell(&b, label, "all", "parity_index", t);
 		buf_puts(&b, "</tr>");
 	}

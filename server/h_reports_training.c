@@ -65,6 +65,7 @@ static void measure_row(struct req *r, struct buf *b, const struct report *rep, 
 		const struct report_training *t = report_training_cell(rep, REPORT_ALL, REPORT_ALL, sex);
 		char text[64] = "";
 		double v = 0;
+		bool ok;
 		if (strcmp(k, "trained") == 0)
 			snprintf(text, sizeof text, "%lld", (long long)t->trained);
 		else if (strcmp(k, "attended") == 0)
@@ -72,7 +73,8 @@ static void measure_row(struct req *r, struct buf *b, const struct report *rep, 
 		else if (strcmp(k, "invited") == 0)
 			snprintf(text, sizeof text, "%lld", (long long)t->invited);
 		else if (strcmp(k, "attendance_rate") == 0) {
-			report_fmt1(text, report_attendance_rate(t, &v), v);
+			ok = report_attendance_rate(t, &v);
+			report_fmt1(text, ok, v);
 			if (*text)
 				strcat(text, "%");
 		} else if (strcmp(k, "training_hours") == 0)
@@ -90,7 +92,8 @@ static void measure_row(struct req *r, struct buf *b, const struct report *rep, 
 		int64_t f = strcmp(k, "trained") == 0 ? fe->trained : fe->attended;
 		int64_t a = strcmp(k, "trained") == 0 ? all->trained : all->attended;
 		double v = 0;
-		report_fmt1(text, report_female_share(f, a, &v), v);
+		bool ok = report_female_share(f, a, &v);
+		report_fmt1(text, ok, v);
 		if (*text)
 			strcat(text, "%");
 	}
@@ -121,10 +124,9 @@ void reports_training_section(struct req *r, struct buf *b, const struct report 
 	buf_puts(b, "</tbody></table></div>");
 	double v = 0;
 	char t[32];
-	report_fmt2(t,
-		    report_attended_parity(report_training_cell(rep, REPORT_ALL, REPORT_ALL, SEX_FEMALE),
-					   report_training_cell(rep, REPORT_ALL, REPORT_ALL, SEX_MALE), &v),
-		    v);
+	bool ok = report_attended_parity(report_training_cell(rep, REPORT_ALL, REPORT_ALL, SEX_FEMALE),
+					 report_training_cell(rep, REPORT_ALL, REPORT_ALL, SEX_MALE), &v);
+	report_fmt2(t, ok, v);
 	buf_puts(b, "<p>");
 	buf_html(b, T(r, "Parity index of attendance (women attended ÷ invited, over men attended ÷ invited)"));
 	buf_printf(b, ": <span data-f2f=\"attended_parity\">%s</span></p>", *t ? t : "–");
