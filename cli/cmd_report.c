@@ -72,6 +72,23 @@ static int verify(const struct report_query *q, bool all_periods)
 	return n ? 1 : 0;
 }
 
+/* sala report --rebuild: every aggregate built again from the rows, in one transaction. */
+static int rebuild(void)
+{
+	struct db *db = cli_db_open();
+	struct err e;
+	int rc = db_begin(db, &e);
+	if (rc == 0 && (rc = report_agg_rebuild(db, &e)) < 0)
+		db_rollback(db);
+	if (rc == 0)
+		rc = db_commit(db, &e);
+	db_close(db);
+	if (rc < 0)
+		die("report: --rebuild: %s", e.msg);
+	printf("sala: the report aggregates were built again from the rows\n");
+	return 0;
+}
+
 static int cmd_report(struct cmd_args *a)
 {
 	const char *course = cmd_arg(a, "course"), *org = cmd_arg(a, "org"), *period = cmd_arg(a, "period");
@@ -93,6 +110,8 @@ static int cmd_report(struct cmd_args *a)
 	if (report_by_parse(by_s, &by, &e) < 0 ||
 	    (!cmd_arg(a, "series") && report_period_parse(period, from, to, &q.period, &e) < 0))
 		die("%s", e.msg);
+	if (cmd_has(a, "rebuild"))
+		return rebuild();
 	const char *series = cmd_arg(a, "series");
 	if (series) {
 		if (period && *period)
@@ -166,13 +185,14 @@ const struct cmd_entry cmd_report_entry = {
     .name = "report",
     .usage = "report [--course ID] [--org CODE] [--period all|YYYY|YYYY-Qn|YYYY-Sn] [--from YYYY-MM-DD] "
 	     "[--to YYYY-MM-DD] [--by sex,org,course] [--format csv|json|table|xlsx] [--series month|quarter|semester] "
-	     "[--lang en|km] [--training] [-o FILE] [--verify]",
+	     "[--lang en|km] [--training] [-o FILE] [--verify] [--rebuild]",
     .help = "  -o FILE   write to FILE instead of standard output (required for xlsx, a workbook)\n"
 	    "  --series  one report per month, quarter or semester from --from to --to (default: the last 12 "
 	    "months, 4 quarters or 4 semesters)\n"
 	    "  --training  the face-to-face figures (trained, attended, invited, attendance rate, hours, "
 	    "satisfaction) as csv or table; json always has them\n"
-	    "  --verify  compare the aggregates with the figures computed from the rows; exit 1 on any difference",
+	    "  --verify  compare the aggregates with the figures computed from the rows; exit 1 on any difference\n"
+	    "  --rebuild build the aggregates again from the rows",
     .options = (const struct option[]){{"course", required_argument, NULL, 0},
 				       {"org", required_argument, NULL, 0},
 				       {"period", required_argument, NULL, 0},
@@ -185,6 +205,7 @@ const struct cmd_entry cmd_report_entry = {
 				       {"verify", no_argument, NULL, 0},
 				       {"series", required_argument, NULL, 0},
 				       {"training", no_argument, NULL, 0},
+				       {"rebuild", no_argument, NULL, 0},
 				       {0}},
     .exec = cmd_report,
 };
