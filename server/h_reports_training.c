@@ -38,6 +38,7 @@ static const struct msg training_msgs[] = {
      "រាប់តែម្ដង។ អត្រាវត្តមាន៖ ថ្ងៃមានវត្តមាន ÷ ថ្ងៃដែលបានកត់ត្រា សម្រាប់អ្នកដែលបានចុះឈ្មោះ។ ការពេញចិត្ត៖ "
      "មធ្យមភាគនៃចម្លើយការស្ទង់មតិ បង្ហាញសម្រាប់ក្រុមដែលមានចម្លើយយ៉ាងហោចណាស់ 5។"},
     {"CSV: face-to-face by org unit and sex", "CSV៖ ការបណ្តុះបណ្តាលផ្ទាល់ តាមអង្គភាព និងភេទ"},
+    {"XLSX: face-to-face by org unit and sex", "XLSX៖ ការបណ្តុះបណ្តាលផ្ទាល់ តាមអង្គភាព និងភេទ"},
     {"fewer than 5 answers", "តិចជាង 5 ចម្លើយ"},
 };
 
@@ -130,24 +131,33 @@ void reports_training_section(struct req *r, struct buf *b, const struct report 
 	buf_puts(b, "<p>");
 	buf_html(b, T(r, "Parity index of attendance (women attended ÷ invited, over men attended ÷ invited)"));
 	buf_printf(b, ": <span data-f2f=\"attended_parity\">%s</span></p>", *t ? t : "–");
-	buf_puts(b, "<p><a href=\"/reports.csv?part=training&amp;by=org,sex&amp;org=");
-	buf_url(b, rep->org.code);
-	if (rep->course) {
-		buf_puts(b, "&amp;course=");
-		buf_url(b, rep->course);
-	}
-	if (rep->period.set) {
-		char d[11];
-		if (rep->period.from != INT64_MIN) {
-			date_ymd(rep->period.from, d);
-			buf_printf(b, "&amp;from=%s", d);
+	/* The CSV of these figures, and the workbook (its last sheet holds them) beside it. */
+	static const struct {
+		const char *ext, *label;
+	} links[] = {{"csv", "CSV: face-to-face by org unit and sex"},
+		     {"xlsx", "XLSX: face-to-face by org unit and sex"}};
+	buf_puts(b, "<ul>");
+	for (size_t i = 0; i < 2; i++) {
+		buf_printf(b, "<li><a href=\"/reports.%s?part=training&amp;by=org,sex&amp;org=", links[i].ext);
+		buf_url(b, rep->org.code);
+		if (rep->course) {
+			buf_puts(b, "&amp;course=");
+			buf_url(b, rep->course);
 		}
-		if (rep->period.to != INT64_MAX) {
-			date_ymd(rep->period.to - 86400, d);
-			buf_printf(b, "&amp;to=%s", d);
+		if (rep->period.set) {
+			char d[11];
+			if (rep->period.from != INT64_MIN) {
+				date_ymd(rep->period.from, d);
+				buf_printf(b, "&amp;from=%s", d);
+			}
+			if (rep->period.to != INT64_MAX) {
+				date_ymd(rep->period.to - 86400, d);
+				buf_printf(b, "&amp;to=%s", d);
+			}
+		} else {
+			buf_puts(b, "&amp;period=all");
 		}
-	} else {
-		buf_puts(b, "&amp;period=all");
+		buf_printf(b, "\">%s</a></li>", T(r, links[i].label));
 	}
-	buf_printf(b, "\">%s</a></p>", T(r, "CSV: face-to-face by org unit and sex"));
+	buf_puts(b, "</ul>");
 }

@@ -165,6 +165,14 @@ def test_csv_dashboard_cli_and_scope():
                "--training", "--format", "csv", "--lang", "km", db=srv().db)
     assert cli.returncode == 0, cli.stderr
     assert cli.stdout.replace("\n", "\r\n").encode("utf-8") == r.body
+    # The workbook's face-to-face sheet: the same figures, typed.
+    from test_reports_xlsx import workbook  # openpyxl, found as test_reports_xlsx finds it
+    wb = workbook(c.get("/reports.xlsx?org=05&lang=en&%s" % Q1).body)
+    ws = wb[wb.sheetnames[-1]]
+    rows = {r[0]: r[1:] for r in ws.iter_rows(values_only=True) if r[0]}
+    trained = [v for k, v in rows.items() if k.startswith("Trained") or k.startswith("បានបណ្តុះបណ្តាល")][0]
+    assert list(trained[:5]) == [EXPECT[s]["trained"] for s in ("female", "male", "other", "unspecified", "all")]
+    assert abs(trained[5] - 0.545) < 1e-9  # 54.5 %, a fraction with a percent format
     # A manager of Phnom Penh does not see province 05's sessions, nor their CSV.
     m = srv().client()
     m.login("manager")
