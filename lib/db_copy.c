@@ -84,9 +84,9 @@ static const struct table tables[] = {
      "user_id, course_id, org_id, sex, enrolled_m, started_m, completed_m, certified_m, score, gain", "user_id", 5000,
      NULL, NULL, false},
     {"report_agg",
-     "month, org_id, course_id, sex, enrolled, started, completed, certified, score_n, score_sum, gain_n, "
+     "pkey, org_id, course_id, sex, enrolled, started, completed, certified, score_n, score_sum, gain_n, "
      "gain_sum",
-     "month", 5000, NULL, NULL, false},
+     NULL, 0, NULL, NULL, false},
     {"report_agg_all", "pkey, org_id, sex, enrolled, started, completed, certified", NULL, 0, NULL, NULL, false},
     {"report_agg_dirty", "user_id, course_id, learner", NULL, 0, NULL, NULL, false},
     {"report_agg_state", "id, live", NULL, 0, NULL, NULL, false},

@@ -452,7 +452,7 @@ static const char *const migrations[] = {
     "  gain REAL,"
     "  PRIMARY KEY (user_id, course_id)) WITHOUT ROWID;"
     "CREATE TABLE report_agg ("
-    "  month INTEGER NOT NULL,"
+    "  pkey TEXT NOT NULL,"
     "  org_id INTEGER NOT NULL,"
     "  course_id TEXT NOT NULL,"
     "  sex TEXT NOT NULL,"
@@ -464,7 +464,7 @@ static const char *const migrations[] = {
     "  score_sum REAL NOT NULL DEFAULT 0,"
     "  gain_n INTEGER NOT NULL DEFAULT 0,"
     "  gain_sum REAL NOT NULL DEFAULT 0,"
-    "  PRIMARY KEY (month, org_id, course_id, sex)) WITHOUT ROWID;"
+    "  PRIMARY KEY (pkey, org_id, course_id, sex)) WITHOUT ROWID;"
     "CREATE TABLE report_agg_all ("
     "  pkey TEXT NOT NULL,"
     "  org_id INTEGER NOT NULL,"
@@ -554,5 +554,5 @@ int schema_count(void)
 
 const char *schema_agg_rebuild_sql(void)
 {
-	return AGG_REBUILD;
+	return AGG_REBUILD_FACTS;
 }

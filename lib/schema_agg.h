@@ -10,11 +10,11 @@
  *
  * report_agg_facts holds, per enrolment, what it adds to the aggregates (its "fact"): the learner's
  * unit and sex now, the months of its milestones, and its score and gain in ten-thousandths of a
- * point (REPORT_SCORE_UNIT). report_agg sums the facts by month, unit, course and sex;
- * report_agg_all counts distinct learners over all courses by period key ('A' all time, 'Y2025',
- * 'S2025-1', 'Q2025-1', 'M202501'), unit and sex. A refresh of one enrolment subtracts what its
- * fact (and, when asked, its learner's keys) added, computes the fact again from the rows and adds
- * it: the aggregates are always the sums of the facts, whatever the order of the events.
+ * point (REPORT_SCORE_UNIT). report_agg sums the facts by period key ('A' all time, 'Y2025',
+ * 'S2025-1', 'Q2025-1', 'M202501': each event counts under the five keys of its month), unit, course
+ * and sex; report_agg_all counts distinct learners over all courses by period key, unit and sex. A refresh of one
+ * enrolment subtracts what its fact (and, when asked, its learner's keys) added, computes the fact again from the rows
+ * and adds it: the aggregates are always the sums of the facts, whatever the order of the events.
  */
 #ifndef SALA_SCHEMA_AGG_H
 #define SALA_SCHEMA_AGG_H
@@ -45,28 +45,41 @@
 	" UNION ALL SELECT certified_m, user_id, org_id, course_id, sex, 0, 0, 0, 1, 0, 0.0, 0, 0.0"                   \
 	" FROM report_agg_facts WHERE certified_m IS NOT NULL AND " W
 
-/* Adds S (1 or -1) times the facts selected by W to report_agg. */
-#define AGG_APPLY(S, W)                                                                                                \
-	"INSERT INTO report_agg(month, org_id, course_id, sex, enrolled, started, completed, certified, score_n, "     \
-	"score_sum, gain_n, gain_sum)"                                                                                 \
-	" SELECT m, org_id, course_id, sex, " S "*sum(e), " S "*sum(s), " S "*sum(c), " S "*sum(ce), " S               \
-	"*sum(sn), " S "*sum(ss), " S "*sum(gn), " S "*sum(gs)"                                                        \
-	" FROM (" AGG_EVENTS(W) ") x WHERE true GROUP BY m, org_id, course_id, sex"                                    \
-				" ON CONFLICT (month, org_id, course_id, sex) DO UPDATE SET"                           \
-				" enrolled = report_agg.enrolled + excluded.enrolled,"                                 \
-				" started = report_agg.started + excluded.started,"                                    \
-				" completed = report_agg.completed + excluded.completed,"                              \
-				" certified = report_agg.certified + excluded.certified,"                              \
-				" score_n = report_agg.score_n + excluded.score_n,"                                    \
-				" score_sum = report_agg.score_sum + excluded.score_sum,"                              \
-				" gain_n = report_agg.gain_n + excluded.gain_n,"                                       \
-				" gain_sum = report_agg.gain_sum + excluded.gain_sum"
-
 /* The period key of month m for k = 1..5: all time, year, semester, quarter, month. */
 #define AGG_PKEY                                                                                                       \
 	"CASE g.k WHEN 1 THEN 'A' WHEN 2 THEN 'Y' || (x.m / 100)"                                                      \
 	" WHEN 3 THEN 'S' || (x.m / 100) || '-' || ((x.m % 100 - 1) / 6 + 1)"                                          \
 	" WHEN 4 THEN 'Q' || (x.m / 100) || '-' || ((x.m % 100 - 1) / 3 + 1) ELSE 'M' || x.m END"
+
+/*
+ * Adds S (1 or -1) times the events of SRC (rows as AGG_EVENTS') to report_agg, once under each of the five
+ * period keys of their month.
+ */
+#define AGG_APPLY_FROM(S, SRC) \
+	"INSERT INTO report_agg(pkey, org_id, course_id, sex, enrolled, started, completed, certified, score_n," \
+	" score_sum, gain_n, gain_sum)" \
+	" SELECT " AGG_PKEY ", x.org_id, x.course_id, x.sex, " S "*sum(x.e), " S "*sum(x.s), " S "*sum(x.c), " \
+	S "*sum(x.ce), " S "*sum(x.sn), " S "*sum(x.ss), " S "*sum(x.gn), " S "*sum(x.gs)" \
+	" FROM (" SRC ") x CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4" \
+	" UNION ALL SELECT 5) g WHERE true GROUP BY " AGG_PKEY ", x.org_id, x.course_id, x.sex" \
+	" ON CONFLICT (pkey, org_id, course_id, sex) DO UPDATE SET" \
+	" enrolled = report_agg.enrolled + excluded.enrolled," \
+	" started = report_agg.started + excluded.started," \
+	" completed = report_agg.completed + excluded.completed," \
+	" certified = report_agg.certified + excluded.certified," \
+	" score_n = report_agg.score_n + excluded.score_n," \
+	" score_sum = report_agg.score_sum + excluded.score_sum," \
+	" gain_n = report_agg.gain_n + excluded.gain_n," \
+	" gain_sum = report_agg.gain_sum + excluded.gain_sum"
+
+/* Adds S times the facts selected by W to report_agg. */
+#define AGG_APPLY(S, W) AGG_APPLY_FROM(S, AGG_EVENTS(W))
+
+/* All the facts' events summed by month first (a bulk build), for AGG_APPLY_FROM. */
+#define AGG_EVENTS_BY_MONTH \
+	"SELECT m, org_id, course_id, sex, sum(e) AS e, sum(s) AS s, sum(c) AS c, sum(ce) AS ce, sum(sn) AS sn," \
+	" sum(ss) AS ss, sum(gn) AS gn, sum(gs) AS gs FROM (" AGG_EVENTS("1 = 1") ") y" \
+	" GROUP BY m, org_id, course_id, sex"
 
 /*
  * Adds S times the learners of the facts selected by W to report_agg_all: a learner counts once per
@@ -86,10 +99,13 @@
 						" completed = report_agg_all.completed + excluded.completed,"          \
 						" certified = report_agg_all.certified + excluded.certified"
 
-/* Builds every aggregate again from the rows (the migration, report_agg_rebuild()). */
-#define AGG_REBUILD                                                                                                    \
-	"DELETE FROM report_agg; DELETE FROM report_agg_all; DELETE FROM report_agg_facts;" AGG_FACTS_INSERT(          \
-	    "1 = 1") ";" AGG_APPLY("1", "1 = 1") ";" AGG_KEYS_APPLY("1", "1 = 1") ";"
+/* Empties the aggregates and builds the facts again from the rows (report_agg_rebuild() adds up the rest). */
+#define AGG_REBUILD_FACTS \
+	"DELETE FROM report_agg; DELETE FROM report_agg_all; DELETE FROM report_agg_facts;" AGG_FACTS_INSERT("1 = 1")
+
+/* Builds every aggregate again from the rows (the migration). */
+#define AGG_REBUILD \
+	AGG_REBUILD_FACTS ";" AGG_APPLY_FROM("1", AGG_EVENTS_BY_MONTH) ";" AGG_KEYS_APPLY("1", "1 = 1") ";"
 
 // clang-format on
 

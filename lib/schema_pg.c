@@ -227,11 +227,11 @@ static const char *const pg_migrations[] = {
     "  org_id BIGINT NOT NULL,  sex TEXT COLLATE \"C\" NOT NULL,  enrolled_m BIGINT,  started_m BIGINT,"
     "  completed_m BIGINT,  certified_m BIGINT,  score DOUBLE PRECISION,  gain DOUBLE PRECISION,"
     "  PRIMARY KEY (user_id, course_id));"
-    "CREATE TABLE report_agg (  month BIGINT NOT NULL,  org_id BIGINT NOT NULL,  course_id TEXT COLLATE \"C\" NOT NULL,"
+    "CREATE TABLE report_agg (  pkey TEXT COLLATE \"C\" NOT NULL,  org_id BIGINT NOT NULL,  course_id TEXT COLLATE \"C\" NOT NULL,"
     "  sex TEXT COLLATE \"C\" NOT NULL,  enrolled BIGINT NOT NULL DEFAULT 0,  started BIGINT NOT NULL DEFAULT 0,"
     "  completed BIGINT NOT NULL DEFAULT 0,  certified BIGINT NOT NULL DEFAULT 0,  score_n BIGINT NOT NULL DEFAULT 0,"
     "  score_sum DOUBLE PRECISION NOT NULL DEFAULT 0,  gain_n BIGINT NOT NULL DEFAULT 0,"
-    "  gain_sum DOUBLE PRECISION NOT NULL DEFAULT 0,  PRIMARY KEY (month, org_id, course_id, sex));"
+    "  gain_sum DOUBLE PRECISION NOT NULL DEFAULT 0,  PRIMARY KEY (pkey, org_id, course_id, sex));"
     "CREATE TABLE report_agg_all (  pkey TEXT COLLATE \"C\" NOT NULL,  org_id BIGINT NOT NULL,"
     "  sex TEXT COLLATE \"C\" NOT NULL,  enrolled BIGINT NOT NULL DEFAULT 0,  started BIGINT NOT NULL DEFAULT 0,"
     "  completed BIGINT NOT NULL DEFAULT 0,  certified BIGINT NOT NULL DEFAULT 0,  PRIMARY KEY (pkey, org_id, sex));"
@@ -349,5 +349,5 @@ fail:
 
 const char *schema_pg_agg_rebuild_sql(void)
 {
-	return AGG_REBUILD;
+	return AGG_REBUILD_FACTS;
 }

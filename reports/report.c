@@ -622,15 +622,15 @@ bool report_period_key(const struct report_period *p, char key[16], int *from_m,
 }
 
 /*
- * The subtree's sums of report_agg over the period's months, by unit, course and sex: each course's
- * figures, and the scores over all courses (per completion).
+ * The subtree's sums of report_agg for one period key, by unit, course and sex: each course's figures,
+ * and the scores over all courses (per completion).
  */
 static const char agg_sql[] =
     "SELECT o.path, a.course_id, a.sex, CAST(sum(a.enrolled) AS BIGINT), CAST(sum(a.started) AS BIGINT), "
     "CAST(sum(a.completed) AS BIGINT), CAST(sum(a.certified) AS BIGINT), CAST(sum(a.score_n) AS BIGINT), "
     "sum(a.score_sum), CAST(sum(a.gain_n) AS BIGINT), sum(a.gain_sum) "
     "FROM report_agg a JOIN report_org_units o ON o.id = a.org_id "
-    "WHERE o.path >= ?1 AND o.path < ?2 AND a.month >= ?3 AND a.month < ?4 AND (a.course_id = ?5 OR ?5 IS NULL) "
+    "WHERE o.path >= ?1 AND o.path < ?2 AND a.pkey = ?3 AND (a.course_id = ?4 OR ?4 IS NULL) "
     "GROUP BY o.path, a.course_id, a.sex";
 
 /* The subtree's distinct learners over all courses for one period key, by unit and sex. */
@@ -640,8 +640,7 @@ static const char agg_all_sql[] =
     "FROM report_agg_all a JOIN report_org_units o ON o.id = a.org_id "
     "WHERE o.path >= ?1 AND o.path < ?2 AND a.pkey = ?3 GROUP BY o.path, a.sex";
 
-static int agg_read(struct db *db, struct report *r, const char *path, const char *key, int from_m, int to_m,
-		    struct err *e)
+static int agg_read(struct db *db, struct report *r, const char *path, const char *key, struct err *e)
 {
 	size_t plen = strlen(path);
 	char *end = xstrdup(path);
@@ -654,9 +653,8 @@ static int agg_read(struct db *db, struct report *r, const char *path, const cha
 	struct db_stmt *st = db_stmt(db, agg_sql);
 	db_bind_text(st, 1, path);
 	db_bind_text(st, 2, end);
-	db_bind_int(st, 3, from_m);
-	db_bind_int(st, 4, to_m);
-	db_bind_text(st, 5, r->course);
+	db_bind_text(st, 3, key);
+	db_bind_text(st, 4, r->course);
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
 		int course = course_slot(r, db_col_text(st, 1));
@@ -989,7 +987,7 @@ static int run(struct db *db, const struct report_query *q, struct report *out, 
 		return rc;
 	out->cells = xcalloc((out->nchildren + 2) * (out->ncourses + 1) * (SEX_COUNT + 1), sizeof *out->cells);
 	if (how == RUN_AUTO && report_period_key(&out->period, key, &from_m, &to_m))
-		rc = agg_read(db, out, path, key, from_m, to_m, e);
+		rc = agg_read(db, out, path, key, e);
 	else
 		rc = scan(db, out, path, e);
 	if (rc < 0)
@@ -1333,9 +1331,213 @@ int report_agg_pause(struct db *db, struct err *e)
 	return db_exec(db, "UPDATE report_agg_state SET live = 0 WHERE id = 1", e) < 0 ? REPORT_EDB : 0;
 }
 
+/*
+ * The bulk build adds the facts up in memory: one read of report_agg_facts in learner order, sums by period
+ * key, unit, course and sex (report_agg) and each learner's distinct keys (report_agg_all), then plain
+ * inserts. The same definitions as the triggers' SQL (lib/schema_agg.h), which the migration runs;
+ * `sala report --verify` compares the result with the rows.
+ */
+struct agg_key {
+	char pkey[16];
+	int64_t org;
+	int course; /* index into the course names; -1 for report_agg_all */
+	int sex;
+};
+
+struct agg_slot {
+	struct agg_key k;
+	bool used;
+	int32_t n[7]; /* enrolled, started, completed, certified, score_n, -, gain_n */
+	double score_sum, gain_sum;
+};
+
+struct agg_map {
+	struct agg_slot *slot;
+	size_t cap, n;
+};
+
+static uint64_t agg_hash(const struct agg_key *k)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const char *p = k->pkey; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	h = (h ^ (uint64_t)k->org) * 1099511628211ull;
+	h = (h ^ (uint64_t)(k->course + 1)) * 1099511628211ull;
+	return (h ^ (uint64_t)k->sex) * 1099511628211ull;
+}
+
+static bool agg_eq(const struct agg_key *a, const struct agg_key *b)
+{
+	return a->org == b->org && a->course == b->course && a->sex == b->sex && strcmp(a->pkey, b->pkey) == 0;
+}
+
+static struct agg_slot *agg_get(struct agg_map *m, const struct agg_key *k)
+{
+	if (m->n * 4 >= m->cap * 3) {
+		struct agg_map g = {xcalloc(m->cap ? m->cap * 2 : 4096, sizeof *g.slot), m->cap ? m->cap * 2 : 4096, 0};
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->slot[i].used)
+				*agg_get(&g, &m->slot[i].k) = m->slot[i];
+		free(m->slot);
+		*m = g;
+	}
+	size_t i = (size_t)agg_hash(k) & (m->cap - 1);
+	while (m->slot[i].used && !agg_eq(&m->slot[i].k, k))
+		i = (i + 1) & (m->cap - 1);
+	if (!m->slot[i].used) {
+		memset(&m->slot[i], 0, sizeof m->slot[i]);
+		m->slot[i].k = *k;
+		m->slot[i].used = true;
+		m->n++;
+	}
+	return &m->slot[i];
+}
+
+/* The five period keys of month ym (YYYYMM), as lib/schema_agg.h's AGG_PKEY writes them. */
+static void agg_pkeys(int ym, char keys[5][16])
+{
+	int y = ym / 100, m = ym % 100;
+	snprintf(keys[0], 16, "A");
+	snprintf(keys[1], 16, "Y%d", y);
+	snprintf(keys[2], 16, "S%d-%d", y, (m - 1) / 6 + 1);
+	snprintf(keys[3], 16, "Q%d-%d", y, (m - 1) / 3 + 1);
+	snprintf(keys[4], 16, "M%d", ym);
+}
+
+/* One learner's distinct (key, unit, sex, milestone) marks, added to report_agg_all's sums at the end. */
+struct agg_mark {
+	struct agg_key k;
+	int kind;
+};
+
+static int cmp_mark(const void *a, const void *b)
+{
+	const struct agg_mark *x = a, *y = b;
+	int c = strcmp(x->k.pkey, y->k.pkey);
+	if (c)
+		return c;
+	if (x->k.org != y->k.org)
+		return x->k.org < y->k.org ? -1 : 1;
+	if (x->k.sex != y->k.sex)
+		return x->k.sex - y->k.sex;
+	return x->kind - y->kind;
+}
+
+static void agg_flush_learner(struct agg_map *all, struct agg_mark *marks, size_t n)
+{
+	if (n)
+		qsort(marks, n, sizeof *marks, cmp_mark);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || cmp_mark(&marks[i - 1], &marks[i]) != 0)
+			agg_get(all, &marks[i].k)->n[marks[i].kind]++;
+}
+
+static int agg_insert(struct db *db, const struct agg_map *m, char **courses, bool per_course, struct err *e)
+{
+	struct db_stmt *st = db_stmt(
+	    db, per_course ? "INSERT INTO report_agg(pkey, org_id, course_id, sex, enrolled, started, completed, "
+			     "certified, score_n, score_sum, gain_n, gain_sum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+			     "?9, ?10, ?11, ?12)"
+			   : "INSERT INTO report_agg_all(pkey, org_id, sex, enrolled, started, completed, certified) "
+			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	int o = per_course ? 1 : 0; /* report_agg_all has no course column */
+	int rc = 0;
+	for (size_t i = 0; i < m->cap && rc == 0; i++) {
+		const struct agg_slot *x = &m->slot[i];
+		if (!x->used)
+			continue;
+		db_bind_text(st, 1, x->k.pkey);
+		db_bind_int64(st, 2, x->k.org);
+		if (per_course)
+			db_bind_text(st, 3, courses[x->k.course]);
+		db_bind_text(st, 3 + o, sex_names[x->k.sex]);
+		for (int k = 0; k < 4; k++)
+			db_bind_int64(st, 4 + o + k, x->n[k]);
+		if (per_course) {
+			db_bind_int64(st, 9, x->n[4]);
+			db_bind_double(st, 10, x->score_sum);
+			db_bind_int64(st, 11, x->n[6]);
+			db_bind_double(st, 12, x->gain_sum);
+		}
+		if (db_step(st) != DB_DONE)
+			rc = err_set(e, "cannot write the report aggregates: %s", db_errstr(db));
+		db_reset(st);
+	}
+	db_finish(st);
+	return rc;
+}
+
 int report_agg_rebuild(struct db *db, struct err *e)
 {
 	if (db_exec(db, db_engine(db) == DB_ENGINE_PG ? schema_pg_agg_rebuild_sql() : schema_agg_rebuild_sql(), e) < 0)
+		return REPORT_EDB;
+	struct agg_map per = {0}, all = {0};
+	char **courses = NULL;
+	size_t ncourses = 0, nmarks = 0, capmarks = 0;
+	struct agg_mark *marks = NULL;
+	int64_t user = -1;
+	struct db_stmt *st = db_stmt(db, "SELECT user_id, org_id, course_id, sex, enrolled_m, started_m, completed_m, "
+					 "certified_m, score, gain FROM report_agg_facts ORDER BY user_id");
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		int64_t uid = db_col_int64(st, 0), org = db_col_int64(st, 1);
+		if (uid != user) {
+			agg_flush_learner(&all, marks, nmarks);
+			nmarks = 0;
+			user = uid;
+		}
+		const char *cid = db_col_text(st, 2);
+		int course = 0;
+		while ((size_t)course < ncourses && strcmp(courses[course], cid))
+			course++;
+		if ((size_t)course == ncourses) {
+			courses = xrealloc(courses, (ncourses + 1) * sizeof *courses);
+			courses[ncourses++] = xstrdup(cid);
+		}
+		int sex = sex_index(db_col_text(st, 3));
+		for (int kind = 0; kind < 4; kind++) {
+			if (db_col_type(st, 4 + kind) == DB_NULL)
+				continue;
+			char keys[5][16];
+			agg_pkeys(db_col_int(st, 4 + kind), keys);
+			for (int k = 0; k < 5; k++) {
+				struct agg_key key = {.org = org, .course = course, .sex = sex};
+				memcpy(key.pkey, keys[k], sizeof key.pkey);
+				struct agg_slot *x = agg_get(&per, &key);
+				x->n[kind]++;
+				if (kind == 2 && db_col_type(st, 8) != DB_NULL) {
+					x->n[4]++;
+					x->score_sum += db_col_double(st, 8);
+				}
+				if (kind == 2 && db_col_type(st, 9) != DB_NULL) {
+					x->n[6]++;
+					x->gain_sum += db_col_double(st, 9);
+				}
+				if (nmarks == capmarks) {
+					capmarks = capmarks ? capmarks * 2 : 64;
+					marks = xrealloc(marks, capmarks * sizeof *marks);
+				}
+				key.course = -1;
+				marks[nmarks++] = (struct agg_mark){key, kind};
+			}
+		}
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc == 0) {
+		agg_flush_learner(&all, marks, nmarks);
+		rc = agg_insert(db, &per, courses, true, e);
+	}
+	if (rc == 0)
+		rc = agg_insert(db, &all, courses, false, e);
+	for (size_t i = 0; i < ncourses; i++)
+		free(courses[i]);
+	free(courses);
+	free(marks);
+	free(per.slot);
+	free(all.slot);
+	if (rc < 0)
 		return REPORT_EDB;
 	return db_exec(db, "UPDATE report_agg_state SET live = 1 WHERE id = 1", e) < 0 ? REPORT_EDB : 0;
 }

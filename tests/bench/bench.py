@@ -295,7 +295,7 @@ def bench_submissions_both(srv, learners):
     try:
         bench_submissions(srv, learners, "report aggregates off, for comparison", compare=True)
     finally:
-        sala("report", "--rebuild", *key_args())
+        sala("report", "--rebuild")
 
 
 def bench_submissions(srv, learners, label="", compare=False):
@@ -373,7 +373,7 @@ def bench_reports():
              ("--org", "17", "--series", "month", "--by", "sex"), None),
             ("National, the same year from the rows (`--from %d-01-02 --to %d-12-31`), for comparison" % (year, year),
              ("--from", "%d-01-02" % year, "--to", "%d-12-31" % year, "--by", "sex,org"), None)):
-        t, p = timed(lambda: sala("report", *args, "--format", "csv", *key_args(), check=False))
+        t, p = timed(lambda: sala("report", *args, "--format", "csv", check=False))
         ok = p.returncode == 0
         add_row((label, "", "%.2f s, %d lines" % (t, p.stdout.count("\n")) if ok
                  else "failed: " + p.stderr.strip()[-200:], "< %d s" % goal if goal else "",

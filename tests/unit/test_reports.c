@@ -510,7 +510,7 @@ static void test_verify(void **state)
 	assert_int_equal(n, 0);
 	assert_true(reports > 10);
 	assert_int_equal(db_exec(db,
-				 "UPDATE report_agg SET certified = certified + 1 WHERE month = 202502 AND "
+				 "UPDATE report_agg SET certified = certified + 1 WHERE pkey = 'Q2025-1' AND "
 				 "course_id = 'a' AND sex = 'female'",
 				 &e),
 			 0);
@@ -520,7 +520,7 @@ static void test_verify(void **state)
 	assert_true(n > 0);
 	assert_non_null(strstr(buf_str(&out), "course a, sex female: certified is 2 in the aggregates, 1 in the rows"));
 	assert_int_equal(db_exec(db,
-				 "UPDATE report_agg SET certified = certified - 1 WHERE month = 202502 AND "
+				 "UPDATE report_agg SET certified = certified - 1 WHERE pkey = 'Q2025-1' AND "
 				 "course_id = 'a' AND sex = 'female'",
 				 &e),
 			 0);
