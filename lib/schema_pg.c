@@ -235,6 +235,10 @@ static const char *const pg_migrations[] = {
     "CREATE TABLE report_agg_all (  pkey TEXT COLLATE \"C\" NOT NULL,  org_id BIGINT NOT NULL,"
     "  sex TEXT COLLATE \"C\" NOT NULL,  enrolled BIGINT NOT NULL DEFAULT 0,  started BIGINT NOT NULL DEFAULT 0,"
     "  completed BIGINT NOT NULL DEFAULT 0,  certified BIGINT NOT NULL DEFAULT 0,  PRIMARY KEY (pkey, org_id, sex));"
+    /* SQLite's refresh queue; unused here (the triggers call report_agg_refresh()), so both engines have the
+     * same tables for sala db copy. */
+    "CREATE TABLE report_agg_dirty (  user_id BIGINT NOT NULL,  course_id TEXT COLLATE \"C\" NOT NULL,"
+    "  learner BIGINT NOT NULL);"
     "CREATE FUNCTION report_agg_refresh(p_user BIGINT, p_course TEXT, p_learner BOOLEAN) RETURNS void"
     "  LANGUAGE plpgsql AS $$ BEGIN "
     AGG_KEYS_APPLY("-1", "user_id = p_user AND p_learner") "; "
