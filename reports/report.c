@@ -622,23 +622,18 @@ bool report_period_key(const struct report_period *p, char key[16], int *from_m,
 }
 
 /*
- * The subtree's sums of report_agg for one period key, by unit, course and sex: each course's figures,
- * and the scores over all courses (per completion).
+ * The subtree's rows of report_agg for one period key (one per unit, course and sex: the primary key):
+ * each course's figures, and the scores over all courses (per completion).
  */
 static const char agg_sql[] =
-    "SELECT o.path, a.course_id, a.sex, CAST(sum(a.enrolled) AS BIGINT), CAST(sum(a.started) AS BIGINT), "
-    "CAST(sum(a.completed) AS BIGINT), CAST(sum(a.certified) AS BIGINT), CAST(sum(a.score_n) AS BIGINT), "
-    "sum(a.score_sum), CAST(sum(a.gain_n) AS BIGINT), sum(a.gain_sum) "
-    "FROM report_agg a JOIN report_org_units o ON o.id = a.org_id "
-    "WHERE o.path >= ?1 AND o.path < ?2 AND a.pkey = ?3 AND (a.course_id = ?4 OR ?4 IS NULL) "
-    "GROUP BY o.path, a.course_id, a.sex";
+    "SELECT o.path, a.course_id, a.sex, a.enrolled, a.started, a.completed, a.certified, a.score_n, a.score_sum, "
+    "a.gain_n, a.gain_sum FROM report_agg a JOIN report_org_units o ON o.id = a.org_id "
+    "WHERE a.pkey = ?3 AND o.path >= ?1 AND o.path < ?2 AND (a.course_id = ?4 OR ?4 IS NULL)";
 
-/* The subtree's distinct learners over all courses for one period key, by unit and sex. */
-static const char agg_all_sql[] =
-    "SELECT o.path, a.sex, CAST(sum(a.enrolled) AS BIGINT), CAST(sum(a.started) AS BIGINT), "
-    "CAST(sum(a.completed) AS BIGINT), CAST(sum(a.certified) AS BIGINT) "
-    "FROM report_agg_all a JOIN report_org_units o ON o.id = a.org_id "
-    "WHERE o.path >= ?1 AND o.path < ?2 AND a.pkey = ?3 GROUP BY o.path, a.sex";
+/* The subtree's distinct learners over all courses for one period key, by unit and sex (one row each). */
+static const char agg_all_sql[] = "SELECT o.path, a.sex, a.enrolled, a.started, a.completed, a.certified "
+				  "FROM report_agg_all a JOIN report_org_units o ON o.id = a.org_id "
+				  "WHERE a.pkey = ?3 AND o.path >= ?1 AND o.path < ?2";
 
 static int agg_read(struct db *db, struct report *r, const char *path, const char *key, struct err *e)
 {
@@ -976,16 +971,14 @@ bool report_attended_parity(const struct report_training *female, const struct r
 
 enum { RUN_AUTO, RUN_SCAN };
 
-static int run(struct db *db, const struct report_query *q, struct report *out, int how, struct err *e)
+/* The figures of a report whose unit, children and courses are loaded (cells zero), for its period. */
+static int fill(struct db *db, struct report *out, const char *path, int how, struct err *e)
 {
-	char path[512], key[16];
-	int from_m, to_m;
-	int rc = load_unit(db, q, out, path, sizeof path, e);
-	if (rc < 0)
-		return rc;
-	if ((rc = load_courses(db, q, out, e)) < 0 || (rc = load_children(db, out, e)) < 0)
-		return rc;
-	out->cells = xcalloc((out->nchildren + 2) * (out->ncourses + 1) * (SEX_COUNT + 1), sizeof *out->cells);
+	char key[16];
+	int from_m, to_m, rc;
+	size_t n = (out->nchildren + 2) * (out->ncourses + 1) * (SEX_COUNT + 1);
+	if (!out->cells)
+		out->cells = xcalloc(n, sizeof *out->cells);
 	if (how == RUN_AUTO && report_period_key(&out->period, key, &from_m, &to_m))
 		rc = agg_read(db, out, path, key, e);
 	else
@@ -993,8 +986,19 @@ static int run(struct db *db, const struct report_query *q, struct report *out, 
 	if (rc < 0)
 		return rc;
 	roll_up(out);
-	out->training = xcalloc((out->nchildren + 2) * (out->ncourses + 1) * (SEX_COUNT + 1), sizeof *out->training);
+	if (!out->training)
+		out->training = xcalloc(n, sizeof *out->training);
 	return training(db, out, path, e);
+}
+
+static int run(struct db *db, const struct report_query *q, struct report *out, int how, char path[512], struct err *e)
+{
+	int rc = load_unit(db, q, out, path, 512, e);
+	if (rc < 0)
+		return rc;
+	if ((rc = load_courses(db, q, out, e)) < 0 || (rc = load_children(db, out, e)) < 0)
+		return rc;
+	return fill(db, out, path, how, e);
 }
 
 static int run_txn(struct db *db, const struct report_query *q, struct report *out, int how, struct err *e)
@@ -1005,7 +1009,8 @@ static int run_txn(struct db *db, const struct report_query *q, struct report *o
 	bool own = !db_in_txn(db);
 	if (own && db_exec(db, "BEGIN", e) < 0)
 		return REPORT_EDB;
-	int rc = run(db, q, out, how, e);
+	char path[512];
+	int rc = run(db, q, out, how, path, e);
 	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
 		rc = REPORT_EDB;
 	return rc;
@@ -1623,12 +1628,22 @@ int report_series_run(struct db *db, const struct report_query *q, const char *s
 		free(periods);
 		return REPORT_EDB;
 	}
-	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct report_query one = *q;
-		one.period = periods[i];
-		rc = run_txn(db, &one, &out->reports[i], RUN_AUTO, e);
+	/* The unit, its children and the courses are read once; each period then reads its figures. */
+	char path[512];
+	struct report_query first = *q;
+	first.period = periods[0];
+	out->reports[0].period = periods[0];
+	out->n = 1;
+	int rc = run(db, &first, &out->reports[0], RUN_AUTO, path, e);
+	for (size_t i = 1; i < n && rc == 0; i++) {
+		struct report *r = &out->reports[i];
+		report_copy(r, &out->reports[0]);
+		size_t cells = (r->nchildren + 2) * (r->ncourses + 1) * (SEX_COUNT + 1);
+		memset(r->cells, 0, cells * sizeof *r->cells);
+		memset(r->training, 0, cells * sizeof *r->training);
+		r->period = periods[i];
 		out->n = i + 1;
+		rc = fill(db, r, path, RUN_AUTO, e);
 	}
 	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
 		rc = REPORT_EDB;
