@@ -743,26 +743,31 @@ static void person_add(struct person **v, size_t *n, size_t *cap, const struct p
 	(*v)[(*n)++] = *p;
 }
 
+/*
+ * The face-to-face queries start from training's rows (CROSS JOIN keeps SQLite's join order; PostgreSQL
+ * plans it as a join): they are few beside the learners of a large subtree.
+ */
 /* Attendance marks of the subtree's people on session days in the period. */
 static const char attendance_sql[] =
     "SELECT a.user_id, l.sex, l.org_path, a.course_id, a.status, a.starts_at, a.ends_at, p.status "
-    "FROM report_attendance a JOIN report_learners l ON l.user_id = a.user_id "
+    "FROM report_attendance a CROSS JOIN report_learners l "
     "LEFT JOIN report_invitations p ON p.workshop_id = a.workshop_id AND p.user_id = a.user_id "
-    "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND a.starts_at >= ?3 AND a.starts_at < ?4 "
+    "WHERE l.user_id = a.user_id AND l.org_path >= ?1 AND l.org_path < ?2 AND a.starts_at >= ?3 AND a.starts_at < ?4 "
     "AND (a.course_id = ?5 OR ?5 IS NULL)";
 
 /* People on the lists of sessions whose first day is in the period. */
-static const char invitations_sql[] =
-    "SELECT p.user_id, l.sex, l.org_path, p.course_id FROM report_invitations p "
-    "JOIN report_learners l ON l.user_id = p.user_id "
-    "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND p.status <> 'cancelled' AND p.starts_at >= ?3 "
-    "AND p.starts_at < ?4 AND (p.course_id = ?5 OR ?5 IS NULL)";
+static const char invitations_sql[] = "SELECT p.user_id, l.sex, l.org_path, p.course_id FROM report_invitations p "
+				      "CROSS JOIN report_learners l "
+				      "WHERE l.user_id = p.user_id AND l.org_path >= ?1 AND l.org_path < ?2 AND "
+				      "p.status <> 'cancelled' AND p.starts_at >= ?3 "
+				      "AND p.starts_at < ?4 AND (p.course_id = ?5 OR ?5 IS NULL)";
 
 /* Survey answers with a score given in the period by people of the subtree's units. */
-static const char survey_sql[] = "SELECT o.path, s.sex, s.course_id, s.score FROM report_survey s "
-				 "JOIN report_org_units o ON o.id = s.org_id "
-				 "WHERE o.path >= ?1 AND o.path < ?2 AND s.submitted_at >= ?3 AND s.submitted_at < ?4 "
-				 "AND s.score IS NOT NULL AND (s.course_id = ?5 OR ?5 IS NULL)";
+static const char survey_sql[] =
+    "SELECT o.path, s.sex, s.course_id, s.score FROM report_survey s "
+    "CROSS JOIN report_org_units o "
+    "WHERE o.id = s.org_id AND o.path >= ?1 AND o.path < ?2 AND s.submitted_at >= ?3 AND s.submitted_at < ?4 "
+    "AND s.score IS NOT NULL AND (s.course_id = ?5 OR ?5 IS NULL)";
 
 static const char completions_sql[] = "SELECT course_id, completed_at FROM report_enrolments WHERE user_id = ?1";
 
