@@ -13,6 +13,7 @@
 #include "lib/settings.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
+#include "reports/report.h"
 
 #include <sys/stat.h>
 #include "cli/demo.h"
@@ -380,6 +381,13 @@ int demo_learners(struct db *db, long n)
 		sodium_memzero(g.sk, sizeof g.sk);
 		return -1;
 	}
+	/* The report aggregates are built once at the end, from all the rows, rather than row by row. */
+	if (report_agg_pause(db, &e) < 0) {
+		fprintf(stderr, "sala: demo: %s\n", e.msg);
+		db_rollback(db);
+		sodium_memzero(g.sk, sizeof g.sk);
+		return -1;
+	}
 	g.issuer = setting_value(db, "issuer_en");
 	g.issuer_km = setting_value(db, "issuer_km");
 	int64_t base = users_demo_learners_count(db);
@@ -406,6 +414,9 @@ int demo_learners(struct db *db, long n)
 		free(ids);
 	}
 	free(g.people);
+	/* After the sessions: their attendance marks may complete courses (the aggregates are paused). */
+	if (rc == 0 && report_agg_rebuild(db, &g.e) < 0)
+		rc = -1;
 	if (rc < 0)
 		fprintf(stderr, "sala: demo: cannot add learners: %s\n", g.e.msg);
 	sodium_memzero(g.sk, sizeof g.sk);

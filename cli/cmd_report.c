@@ -62,6 +62,45 @@ static void write_xlsx(struct db *db, const struct report *r, unsigned by, const
 	titles_free(r, titles);
 }
 
+/*
+ * sala report --verify: the figures of the aggregates against the rows, for the unit, course and period
+ * asked (default: every unit with children, all courses, all time and every period the aggregates hold).
+ */
+static int verify(const struct report_query *q, bool all_periods)
+{
+	struct db *db = cli_db_open();
+	struct buf b = BUF_INIT;
+	struct err e;
+	int64_t n = 0;
+	int reports = 0;
+	int rc = report_verify_all(db, q, all_periods, &b, &n, &reports, &e);
+	db_close(db);
+	fwrite(buf_str(&b), 1, b.len, stdout);
+	buf_release(&b);
+	if (rc < 0)
+		die("report: --verify: %s", e.msg);
+	printf("sala: verified %d report%s: %lld difference%s\n", reports, reports == 1 ? "" : "s", (long long)n,
+	       n == 1 ? "" : "s");
+	return n ? 1 : 0;
+}
+
+/* sala report --rebuild: every aggregate built again from the rows, in one transaction. */
+static int rebuild(void)
+{
+	struct db *db = cli_db_open();
+	struct err e;
+	int rc = db_begin(db, &e);
+	if (rc == 0 && (rc = report_agg_rebuild(db, &e)) < 0)
+		db_rollback(db);
+	if (rc == 0)
+		rc = db_commit(db, &e);
+	db_close(db);
+	if (rc < 0)
+		die("report: --rebuild: %s", e.msg);
+	printf("sala: the report aggregates were built again from the rows\n");
+	return 0;
+}
+
 static int cmd_report(struct cmd_args *a)
 {
 	const char *course = cmd_arg(a, "course"), *org = cmd_arg(a, "org"), *period = cmd_arg(a, "period");
@@ -80,8 +119,45 @@ static int cmd_report(struct cmd_args *a)
 	struct err e;
 	unsigned by;
 	struct report_query q = {.scope_id = -1, .org = org, .course = course};
-	if (report_by_parse(by_s, &by, &e) < 0 || report_period_parse(period, from, to, &q.period, &e) < 0)
+	if (report_by_parse(by_s, &by, &e) < 0 ||
+	    (!cmd_arg(a, "series") && report_period_parse(period, from, to, &q.period, &e) < 0))
 		die("%s", e.msg);
+	if (cmd_has(a, "rebuild"))
+		return rebuild();
+	const char *series = cmd_arg(a, "series");
+	if (series) {
+		if (period && *period)
+			die("report: --series takes --from and --to, not --period");
+		if (strcmp(format, "xlsx") == 0)
+			die("report: a series is written as csv, json or table");
+		struct report_series s;
+		struct db *db = cli_db_open();
+		int rc = report_series_run(db, &q, series, from, to, now_s(), &s, &e);
+		db_close(db);
+		if (rc < 0) {
+			report_series_free(&s);
+			die("%s", e.msg);
+		}
+		struct buf b = BUF_INIT;
+		if (strcmp(format, "csv") == 0)
+			report_write_series_csv(&s, by, lang, &b);
+		else if (strcmp(format, "json") == 0)
+			report_write_series_json(&s, by, lang, &b);
+		else
+			report_write_series_table(&s, by, lang, &b);
+		report_series_free(&s);
+		if (out) {
+			if (file_write_atomic(out, b.data, b.len, 0644, &e) < 0)
+				die("report: %s", e.msg);
+			buf_release(&b);
+			return 0;
+		}
+		fwrite(buf_str(&b), 1, b.len, stdout);
+		buf_release(&b);
+		return ferror(stdout) ? 1 : 0;
+	}
+	if (cmd_has(a, "verify"))
+		return verify(&q, !(period && *period) && !(from && *from) && !(to && *to));
 	struct db *db = cli_db_open();
 	struct report r;
 	int rc = report_run(db, &q, &r, &e);
@@ -99,12 +175,16 @@ static int cmd_report(struct cmd_args *a)
 	char **titles = titles_get(db, &r, lang);
 	db_close(db);
 	struct buf b = BUF_INIT;
+	bool training = cmd_has(a, "training");
 	if (strcmp(format, "csv") == 0)
-		report_write_csv(&r, by, lang, (const char *const *)titles, &b);
+		if (training)
+			report_write_training_csv(&r, by, lang, &b);
+		else
+			report_write_csv(&r, by, lang, (const char *const *)titles, &b);
 	else if (strcmp(format, "json") == 0)
 		report_write_json(&r, by, lang, &b);
 	else
-		report_write_table(&r, by, lang, &b);
+		(training ? report_write_training_table : report_write_table)(&r, by, lang, &b);
 	titles_free(&r, titles);
 	report_free(&r);
 	if (out) {
@@ -121,8 +201,15 @@ static int cmd_report(struct cmd_args *a)
 const struct cmd_entry cmd_report_entry = {
     .name = "report",
     .usage = "report [--course ID] [--org CODE] [--period all|YYYY|YYYY-Qn|YYYY-Sn] [--from YYYY-MM-DD] "
-	     "[--to YYYY-MM-DD] [--by sex,org,course] [--format csv|json|table|xlsx] [--lang en|km] [-o FILE]",
-    .help = "  -o FILE   write to FILE instead of standard output (required for xlsx, a workbook)",
+	     "[--to YYYY-MM-DD] [--by sex,org,course] [--format csv|json|table|xlsx] [--series month|quarter|semester] "
+	     "[--lang en|km] [--training] [-o FILE] [--verify] [--rebuild]",
+    .help = "  -o FILE   write to FILE instead of standard output (required for xlsx, a workbook)\n"
+	    "  --series  one report per month, quarter or semester from --from to --to (default: the last 12 "
+	    "months, 4 quarters or 4 semesters)\n"
+	    "  --training  the face-to-face figures (trained, attended, invited, attendance rate, hours, "
+	    "satisfaction) as csv or table; json always has them\n"
+	    "  --verify  compare the aggregates with the figures computed from the rows; exit 1 on any difference\n"
+	    "  --rebuild build the aggregates again from the rows",
     .options = (const struct option[]){{"course", required_argument, NULL, 0},
 				       {"org", required_argument, NULL, 0},
 				       {"period", required_argument, NULL, 0},
@@ -132,6 +219,10 @@ const struct cmd_entry cmd_report_entry = {
 				       {"format", required_argument, NULL, 0},
 				       {"lang", required_argument, NULL, 0},
 				       {"output", required_argument, NULL, 'o'},
+				       {"verify", no_argument, NULL, 0},
+				       {"series", required_argument, NULL, 0},
+				       {"training", no_argument, NULL, 0},
+				       {"rebuild", no_argument, NULL, 0},
 				       {0}},
     .exec = cmd_report,
 };

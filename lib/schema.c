@@ -7,6 +7,14 @@
 
 #include <stddef.h>
 
+/* SQLite's forms of the two engine-specific pieces of the report aggregates' SQL (lib/schema_agg.h). */
+#define AGG_MONTH(x) "CAST(strftime('%Y%m', " x ", 'unixepoch') AS INTEGER)"
+#define AGG_ROUND(x) "round(" x ")"
+#include "lib/schema_agg.h"
+
+/* The aggregates' triggers fire only while report_agg_state.live is 1 (report_agg_pause()). */
+#define AGG_LIVE "(SELECT live FROM report_agg_state WHERE id = 1) = 1"
+
 static const char *const migrations[] = {
     /* 1: the whole first schema */
     "CREATE TABLE settings ("
@@ -491,6 +499,118 @@ static const char *const migrations[] = {
     "ALTER TABLE packages ADD COLUMN completion_online INTEGER NOT NULL DEFAULT 1;"
     "ALTER TABLE packages ADD COLUMN attendance_days INTEGER CHECK (attendance_days >= 0);"
     "ALTER TABLE packages ADD COLUMN survey TEXT NOT NULL DEFAULT '';",
+    // clang-format off
+    /*
+     * 15: report aggregates (owner: reports/, docs/reports.md "Aggregates"), kept by triggers in the
+     * transaction of every event that changes a figure: an enrolment's milestones or scores, a
+     * certificate issued, re-issued or revoked, a learner's unit or sex. Each trigger queues the
+     * enrolments to refresh in report_agg_dirty; its trigger refreshes them (lib/schema_agg.h) and
+     * empties the queue. report_agg_state.live = 0 pauses them for bulk loads, which end with
+     * report_agg_rebuild(). The aggregates are built here for the existing rows.
+     */
+    "CREATE TABLE report_agg_state ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  live INTEGER NOT NULL);"
+    "INSERT INTO report_agg_state(id, live) VALUES (1, 1);"
+    "CREATE TABLE report_agg_facts ("
+    "  user_id INTEGER NOT NULL,"
+    "  course_id TEXT NOT NULL,"
+    "  org_id INTEGER NOT NULL,"
+    "  sex TEXT NOT NULL,"
+    "  enrolled_m INTEGER,"
+    "  started_m INTEGER,"
+    "  completed_m INTEGER,"
+    "  certified_m INTEGER,"
+    "  score REAL,"
+    "  gain REAL,"
+    "  PRIMARY KEY (user_id, course_id)) WITHOUT ROWID;"
+    "CREATE TABLE report_agg ("
+    "  pkey TEXT NOT NULL,"
+    "  org_id INTEGER NOT NULL,"
+    "  course_id TEXT NOT NULL,"
+    "  sex TEXT NOT NULL,"
+    "  enrolled INTEGER NOT NULL DEFAULT 0,"
+    "  started INTEGER NOT NULL DEFAULT 0,"
+    "  completed INTEGER NOT NULL DEFAULT 0,"
+    "  certified INTEGER NOT NULL DEFAULT 0,"
+    "  score_n INTEGER NOT NULL DEFAULT 0,"
+    "  score_sum REAL NOT NULL DEFAULT 0,"
+    "  gain_n INTEGER NOT NULL DEFAULT 0,"
+    "  gain_sum REAL NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (pkey, org_id, course_id, sex)) WITHOUT ROWID;"
+    "CREATE TABLE report_agg_all ("
+    "  pkey TEXT NOT NULL,"
+    "  org_id INTEGER NOT NULL,"
+    "  sex TEXT NOT NULL,"
+    "  enrolled INTEGER NOT NULL DEFAULT 0,"
+    "  started INTEGER NOT NULL DEFAULT 0,"
+    "  completed INTEGER NOT NULL DEFAULT 0,"
+    "  certified INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (pkey, org_id, sex)) WITHOUT ROWID;"
+    "CREATE TABLE report_agg_dirty ("
+    "  user_id INTEGER NOT NULL,"
+    "  course_id TEXT NOT NULL,"
+    "  learner INTEGER NOT NULL);"
+    "CREATE TRIGGER report_agg_refresh AFTER INSERT ON report_agg_dirty BEGIN "
+    AGG_KEYS_APPLY("-1", "user_id = NEW.user_id AND NEW.learner = 1") "; "
+    AGG_APPLY("-1", "user_id = NEW.user_id AND course_id = NEW.course_id") "; "
+    "DELETE FROM report_agg_facts WHERE user_id = NEW.user_id AND course_id = NEW.course_id; "
+    AGG_FACTS_INSERT("e.user_id = NEW.user_id AND e.course_id = NEW.course_id") "; "
+    AGG_APPLY("1", "user_id = NEW.user_id AND course_id = NEW.course_id") "; "
+    AGG_KEYS_APPLY("1", "user_id = NEW.user_id AND NEW.learner = 1") "; "
+    "DELETE FROM report_agg_dirty WHERE rowid = NEW.rowid; END;"
+    "CREATE TRIGGER report_agg_enrol_insert AFTER INSERT ON enrolments WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_agg_dirty VALUES (NEW.user_id, NEW.course_id, 1); END;"
+    "CREATE TRIGGER report_agg_enrol_delete AFTER DELETE ON enrolments WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_agg_dirty VALUES (OLD.user_id, OLD.course_id, 1); END;"
+    "CREATE TRIGGER report_agg_enrol_update AFTER UPDATE OF user_id, course_id, enrolled_at, started_at,"
+    "  completed_at, best_final, pretest ON enrolments WHEN " AGG_LIVE " AND (OLD.enrolled_at IS NOT NEW.enrolled_at"
+    "  OR OLD.started_at IS NOT NEW.started_at OR OLD.completed_at IS NOT NEW.completed_at"
+    "  OR OLD.best_final IS NOT NEW.best_final OR OLD.pretest IS NOT NEW.pretest"
+    "  OR OLD.user_id IS NOT NEW.user_id OR OLD.course_id IS NOT NEW.course_id) BEGIN"
+    "  INSERT INTO report_agg_dirty SELECT OLD.user_id, OLD.course_id, 1"
+    "    WHERE OLD.user_id IS NOT NEW.user_id OR OLD.course_id IS NOT NEW.course_id;"
+    "  INSERT INTO report_agg_dirty VALUES (NEW.user_id, NEW.course_id,"
+    "    OLD.enrolled_at IS NOT NEW.enrolled_at OR OLD.started_at IS NOT NEW.started_at"
+    "    OR OLD.completed_at IS NOT NEW.completed_at OR OLD.user_id IS NOT NEW.user_id"
+    "    OR OLD.course_id IS NOT NEW.course_id); END;"
+    "CREATE TRIGGER report_agg_cert_insert AFTER INSERT ON certificates WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_agg_dirty SELECT NEW.user_id, NEW.course_id, 1"
+    "    WHERE EXISTS (SELECT 1 FROM report_enrolments WHERE user_id = NEW.user_id AND course_id = NEW.course_id);"
+    "  END;"
+    "CREATE TRIGGER report_agg_cert_delete AFTER DELETE ON certificates WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_agg_dirty SELECT OLD.user_id, OLD.course_id, 1"
+    "    WHERE EXISTS (SELECT 1 FROM report_enrolments WHERE user_id = OLD.user_id AND course_id = OLD.course_id);"
+    "  END;"
+    "CREATE TRIGGER report_agg_cert_update AFTER UPDATE OF user_id, course_id, issued_at, superseded_by, revoked_at"
+    "  ON certificates WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_agg_dirty SELECT OLD.user_id, OLD.course_id, 1"
+    "    WHERE OLD.user_id IS NOT NEW.user_id OR OLD.course_id IS NOT NEW.course_id;"
+    "  INSERT INTO report_agg_dirty SELECT NEW.user_id, NEW.course_id, 1"
+    "    WHERE EXISTS (SELECT 1 FROM report_enrolments WHERE user_id = NEW.user_id AND course_id = NEW.course_id);"
+    "  END;"
+    "CREATE TRIGGER report_agg_learner_update AFTER UPDATE OF org_id, sex ON users WHEN " AGG_LIVE
+    "  AND (OLD.org_id IS NOT NEW.org_id OR OLD.sex IS NOT NEW.sex) BEGIN"
+    "  INSERT INTO report_agg_dirty SELECT user_id, course_id, 1 FROM report_enrolments WHERE user_id = NEW.id;"
+    "  END;"
+    "CREATE TRIGGER report_agg_learner_delete AFTER DELETE ON users WHEN " AGG_LIVE " BEGIN "
+    AGG_KEYS_APPLY("-1", "user_id = OLD.id") "; " AGG_APPLY("-1", "user_id = OLD.id") "; "
+    "DELETE FROM report_agg_facts WHERE user_id = OLD.id; END;"
+    /* training's published views for the face-to-face figures of the reports (docs/architecture.md). */
+    "CREATE VIEW report_attendance AS"
+    "  SELECT a.workshop_id, a.user_id, a.day, a.status, d.starts_at, d.ends_at, w.course_id"
+    "  FROM attendance a JOIN workshop_days d ON d.workshop_id = a.workshop_id AND d.day = a.day"
+    "  JOIN workshops w ON w.id = a.workshop_id;"
+    "CREATE VIEW report_invitations AS"
+    "  SELECT p.workshop_id, p.user_id, p.status, p.invited, w.course_id,"
+    "  (SELECT min(d.starts_at) FROM workshop_days d WHERE d.workshop_id = p.workshop_id) AS starts_at"
+    "  FROM workshop_people p JOIN workshops w ON w.id = p.workshop_id;"
+    "CREATE VIEW report_survey AS"
+    "  SELECT s.subject, s.sex, s.org_id, s.submitted_at, s.score,"
+    "  CASE WHEN substr(s.subject, 1, 7) = 'course:' THEN substr(s.subject, 8) ELSE w.course_id END AS course_id"
+    "  FROM survey_responses s LEFT JOIN workshops w ON s.subject = 'workshop:' || w.id;"
+    AGG_REBUILD,
+    // clang-format on
 };
 
 const char *schema_migration(int i)
@@ -503,4 +623,9 @@ const char *schema_migration(int i)
 int schema_count(void)
 {
 	return (int)(sizeof migrations / sizeof migrations[0]);
+}
+
+const char *schema_agg_rebuild_sql(void)
+{
+	return AGG_REBUILD_FACTS;
 }

@@ -6,6 +6,13 @@
 const char *schema_migration(int i);
 int schema_count(void);
 
+/*
+ * The SQL that empties the report aggregates and builds their facts again from the rows (lib/schema_agg.h),
+ * for each engine; report_agg_rebuild() runs it, then adds the facts up. Static strings.
+ */
+const char *schema_agg_rebuild_sql(void);
+const char *schema_pg_agg_rebuild_sql(void);
+
 struct db;
 struct err;
 /*

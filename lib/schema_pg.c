@@ -17,6 +17,11 @@
 #include "lib/db.h"
 #include "lib/err.h"
 
+/* PostgreSQL's forms of the two engine-specific pieces of the report aggregates' SQL (lib/schema_agg.h). */
+#define AGG_MONTH(x) "to_char(to_timestamp(" x ") AT TIME ZONE 'UTC', 'YYYYMM')::int"
+#define AGG_ROUND(x) "floor(" x " + 0.5)"
+#include "lib/schema_agg.h"
+
 /* The SQLite schema version the first PostgreSQL migration creates. */
 #define PG_BASE 3
 
@@ -245,6 +250,109 @@ static const char *const pg_migrations[] = {
     "ALTER TABLE packages ADD COLUMN completion_online BIGINT NOT NULL DEFAULT 1,"
     "  ADD COLUMN attendance_days BIGINT CHECK (attendance_days >= 0),"
     "  ADD COLUMN survey TEXT COLLATE \"C\" NOT NULL DEFAULT '';",
+    // clang-format off
+    /*
+     * 15: report aggregates (lib/schema.c's migration 15): the same tables; report_agg_refresh() refreshes
+     * one enrolment's fact (and its learner's period keys when asked), called by the triggers of
+     * enrolments, certificates and users while report_agg_state.live is 1.
+     */
+    "CREATE TABLE report_agg_state (id BIGINT PRIMARY KEY CHECK (id = 1), live BIGINT NOT NULL);"
+    "INSERT INTO report_agg_state(id, live) VALUES (1, 1);"
+    "CREATE TABLE report_agg_facts (  user_id BIGINT NOT NULL,  course_id TEXT COLLATE \"C\" NOT NULL,"
+    "  org_id BIGINT NOT NULL,  sex TEXT COLLATE \"C\" NOT NULL,  enrolled_m BIGINT,  started_m BIGINT,"
+    "  completed_m BIGINT,  certified_m BIGINT,  score DOUBLE PRECISION,  gain DOUBLE PRECISION,"
+    "  PRIMARY KEY (user_id, course_id));"
+    "CREATE TABLE report_agg (  pkey TEXT COLLATE \"C\" NOT NULL,  org_id BIGINT NOT NULL,  course_id TEXT COLLATE \"C\" NOT NULL,"
+    "  sex TEXT COLLATE \"C\" NOT NULL,  enrolled BIGINT NOT NULL DEFAULT 0,  started BIGINT NOT NULL DEFAULT 0,"
+    "  completed BIGINT NOT NULL DEFAULT 0,  certified BIGINT NOT NULL DEFAULT 0,  score_n BIGINT NOT NULL DEFAULT 0,"
+    "  score_sum DOUBLE PRECISION NOT NULL DEFAULT 0,  gain_n BIGINT NOT NULL DEFAULT 0,"
+    "  gain_sum DOUBLE PRECISION NOT NULL DEFAULT 0,  PRIMARY KEY (pkey, org_id, course_id, sex));"
+    "CREATE TABLE report_agg_all (  pkey TEXT COLLATE \"C\" NOT NULL,  org_id BIGINT NOT NULL,"
+    "  sex TEXT COLLATE \"C\" NOT NULL,  enrolled BIGINT NOT NULL DEFAULT 0,  started BIGINT NOT NULL DEFAULT 0,"
+    "  completed BIGINT NOT NULL DEFAULT 0,  certified BIGINT NOT NULL DEFAULT 0,  PRIMARY KEY (pkey, org_id, sex));"
+    /* SQLite's refresh queue; unused here (the triggers call report_agg_refresh()), so both engines have the
+     * same tables for sala db copy. */
+    "CREATE TABLE report_agg_dirty (  user_id BIGINT NOT NULL,  course_id TEXT COLLATE \"C\" NOT NULL,"
+    "  learner BIGINT NOT NULL);"
+    "CREATE FUNCTION report_agg_refresh(p_user BIGINT, p_course TEXT, p_learner BOOLEAN) RETURNS void"
+    "  LANGUAGE plpgsql AS $$ BEGIN "
+    AGG_KEYS_APPLY("-1", "user_id = p_user AND p_learner") "; "
+    AGG_APPLY("-1", "user_id = p_user AND course_id = p_course") "; "
+    "DELETE FROM report_agg_facts WHERE user_id = p_user AND course_id = p_course; "
+    AGG_FACTS_INSERT("e.user_id = p_user AND e.course_id = p_course") "; "
+    AGG_APPLY("1", "user_id = p_user AND course_id = p_course") "; "
+    AGG_KEYS_APPLY("1", "user_id = p_user AND p_learner") "; "
+    "END $$;"
+    "CREATE FUNCTION report_agg_enrolments() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    "  IF (SELECT live FROM report_agg_state WHERE id = 1) IS DISTINCT FROM 1 THEN RETURN NULL; END IF;"
+    "  IF TG_OP = 'INSERT' THEN PERFORM report_agg_refresh(NEW.user_id, NEW.course_id, true);"
+    "  ELSIF TG_OP = 'DELETE' THEN PERFORM report_agg_refresh(OLD.user_id, OLD.course_id, true);"
+    "  ELSIF OLD.user_id IS DISTINCT FROM NEW.user_id OR OLD.course_id IS DISTINCT FROM NEW.course_id THEN"
+    "    PERFORM report_agg_refresh(OLD.user_id, OLD.course_id, true);"
+    "    PERFORM report_agg_refresh(NEW.user_id, NEW.course_id, true);"
+    "  ELSIF OLD.enrolled_at IS DISTINCT FROM NEW.enrolled_at OR OLD.started_at IS DISTINCT FROM NEW.started_at"
+    "    OR OLD.completed_at IS DISTINCT FROM NEW.completed_at THEN"
+    "    PERFORM report_agg_refresh(NEW.user_id, NEW.course_id, true);"
+    "  ELSIF OLD.best_final IS DISTINCT FROM NEW.best_final OR OLD.pretest IS DISTINCT FROM NEW.pretest THEN"
+    "    PERFORM report_agg_refresh(NEW.user_id, NEW.course_id, false);"
+    "  END IF;"
+    "  RETURN NULL; END $$;"
+    "CREATE TRIGGER report_agg_enrolments AFTER INSERT OR UPDATE OR DELETE ON enrolments"
+    "  FOR EACH ROW EXECUTE FUNCTION report_agg_enrolments();"
+    "CREATE FUNCTION report_agg_certificates() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    "  IF (SELECT live FROM report_agg_state WHERE id = 1) IS DISTINCT FROM 1 THEN RETURN NULL; END IF;"
+    "  IF TG_OP = 'UPDATE' THEN"
+    "    IF NOT (OLD.user_id IS DISTINCT FROM NEW.user_id OR OLD.course_id IS DISTINCT FROM NEW.course_id"
+    "      OR OLD.issued_at IS DISTINCT FROM NEW.issued_at OR OLD.superseded_by IS DISTINCT FROM NEW.superseded_by"
+    "      OR OLD.revoked_at IS DISTINCT FROM NEW.revoked_at) THEN RETURN NULL; END IF;"
+    "  END IF;"
+    "  IF TG_OP <> 'INSERT' THEN"
+    "    IF EXISTS (SELECT 1 FROM report_enrolments WHERE user_id = OLD.user_id AND course_id = OLD.course_id) THEN"
+    "      PERFORM report_agg_refresh(OLD.user_id, OLD.course_id, true); END IF;"
+    "  END IF;"
+    "  IF TG_OP = 'INSERT' THEN"
+    "    IF EXISTS (SELECT 1 FROM report_enrolments WHERE user_id = NEW.user_id AND course_id = NEW.course_id) THEN"
+    "      PERFORM report_agg_refresh(NEW.user_id, NEW.course_id, true); END IF;"
+    "  ELSIF TG_OP = 'UPDATE' THEN"
+    "    IF (OLD.user_id IS DISTINCT FROM NEW.user_id OR OLD.course_id IS DISTINCT FROM NEW.course_id) AND EXISTS"
+    "      (SELECT 1 FROM report_enrolments WHERE user_id = NEW.user_id AND course_id = NEW.course_id) THEN"
+    "      PERFORM report_agg_refresh(NEW.user_id, NEW.course_id, true); END IF;"
+    "  END IF;"
+    "  RETURN NULL; END $$;"
+    "CREATE TRIGGER report_agg_certificates AFTER INSERT OR UPDATE OR DELETE ON certificates"
+    "  FOR EACH ROW EXECUTE FUNCTION report_agg_certificates();"
+    "CREATE FUNCTION report_agg_forget(p_user BIGINT) RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+    AGG_KEYS_APPLY("-1", "user_id = p_user") "; " AGG_APPLY("-1", "user_id = p_user") "; "
+    "DELETE FROM report_agg_facts WHERE user_id = p_user; END $$;"
+    "CREATE FUNCTION report_agg_learners() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    "  IF TG_OP = 'DELETE' THEN"
+    "    IF (SELECT live FROM report_agg_state WHERE id = 1) = 1 THEN PERFORM report_agg_forget(OLD.id); END IF;"
+    "    RETURN NULL;"
+    "  END IF;"
+    "  IF (SELECT live FROM report_agg_state WHERE id = 1) = 1"
+    "    AND (OLD.org_id IS DISTINCT FROM NEW.org_id OR OLD.sex IS DISTINCT FROM NEW.sex) THEN"
+    "    PERFORM report_agg_refresh(NEW.id, e.course_id, true) FROM report_enrolments e WHERE e.user_id = NEW.id;"
+    "  END IF;"
+    "  RETURN NULL; END $$;"
+    "CREATE TRIGGER report_agg_learners AFTER UPDATE OF org_id, sex ON users"
+    "  FOR EACH ROW EXECUTE FUNCTION report_agg_learners();"
+    "CREATE TRIGGER report_agg_learners_delete AFTER DELETE ON users"
+    "  FOR EACH ROW EXECUTE FUNCTION report_agg_learners();"
+    /* training's published views for the face-to-face figures of the reports (docs/architecture.md). */
+    "CREATE VIEW report_attendance AS"
+    "  SELECT a.workshop_id, a.user_id, a.day, a.status, d.starts_at, d.ends_at, w.course_id"
+    "  FROM attendance a JOIN workshop_days d ON d.workshop_id = a.workshop_id AND d.day = a.day"
+    "  JOIN workshops w ON w.id = a.workshop_id;"
+    "CREATE VIEW report_invitations AS"
+    "  SELECT p.workshop_id, p.user_id, p.status, p.invited, w.course_id,"
+    "  (SELECT min(d.starts_at) FROM workshop_days d WHERE d.workshop_id = p.workshop_id) AS starts_at"
+    "  FROM workshop_people p JOIN workshops w ON w.id = p.workshop_id;"
+    "CREATE VIEW report_survey AS"
+    "  SELECT s.subject, s.sex, s.org_id, s.submitted_at, s.score,"
+    "  CASE WHEN substr(s.subject, 1, 7) = 'course:' THEN substr(s.subject, 8) ELSE w.course_id END AS course_id"
+    "  FROM survey_responses s LEFT JOIN workshops w ON s.subject = 'workshop:' || w.id;"
+    AGG_REBUILD,
+    // clang-format on
 };
 
 int schema_pg_migrate(struct db *db, struct err *e)
@@ -276,4 +384,9 @@ int schema_pg_migrate(struct db *db, struct err *e)
 fail:
 	db_rollback(db);
 	return -1;
+}
+
+const char *schema_pg_agg_rebuild_sql(void)
+{
+	return AGG_REBUILD_FACTS;
 }

@@ -19,6 +19,7 @@
 
 #include "accounts/orgs.h"
 #include "lib/db.h"
+#include "lib/schema.h"
 #include "lib/settings.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
@@ -573,24 +574,442 @@ static void roll_up(struct report *r)
 			}
 }
 
-static int run(struct db *db, const struct report_query *q, struct report *out, struct err *e)
+/* ---- the aggregates ---- */
+
+/* The month of t (UTC) as YYYYMM, and whether t is the first second of that month. */
+static int month_of(int64_t t, bool *at_start)
 {
-	char path[512];
-	int rc = load_unit(db, q, out, path, sizeof path, e);
+	char d[11];
+	date_ymd(t, d);
+	int y = atoi(d), m = atoi(d + 5);
+	*at_start = month_start(y, m) == t;
+	return y * 100 + m;
+}
+
+static int month_next(int ym, int n)
+{
+	int y = ym / 100, m = ym % 100 - 1 + n;
+	return (y + m / 12) * 100 + m % 12 + 1;
+}
+
+bool report_period_key(const struct report_period *p, char key[16], int *from_m, int *to_m)
+{
+	if (!p->set) {
+		snprintf(key, 16, "A");
+		*from_m = 0;
+		*to_m = 999999;
+		return true;
+	}
+	if (p->from == INT64_MIN || p->to == INT64_MAX)
+		return false;
+	bool a, b;
+	int fm = month_of(p->from, &a), tm = month_of(p->to, &b);
+	if (!a || !b)
+		return false;
+	int y = fm / 100, m = fm % 100;
+	if (tm == month_next(fm, 1))
+		snprintf(key, 16, "M%d", fm);
+	else if (tm == month_next(fm, 3) && (m - 1) % 3 == 0)
+		snprintf(key, 16, "Q%d-%d", y, (m - 1) / 3 + 1);
+	else if (tm == month_next(fm, 6) && (m - 1) % 6 == 0)
+		snprintf(key, 16, "S%d-%d", y, (m - 1) / 6 + 1);
+	else if (tm == month_next(fm, 12) && m == 1)
+		snprintf(key, 16, "Y%d", y);
+	else
+		return false;
+	*from_m = fm;
+	*to_m = tm;
+	return true;
+}
+
+/*
+ * The subtree's rows of report_agg for one period key (one per unit, course and sex: the primary key):
+ * each course's figures, and the scores over all courses (per completion).
+ */
+static const char agg_sql[] =
+    "SELECT o.path, a.course_id, a.sex, a.enrolled, a.started, a.completed, a.certified, a.score_n, a.score_sum, "
+    "a.gain_n, a.gain_sum FROM report_agg a JOIN report_org_units o ON o.id = a.org_id "
+    "WHERE a.pkey = ?3 AND o.path >= ?1 AND o.path < ?2 AND (a.course_id = ?4 OR ?4 IS NULL)";
+
+/* The subtree's distinct learners over all courses for one period key, by unit and sex (one row each). */
+static const char agg_all_sql[] = "SELECT o.path, a.sex, a.enrolled, a.started, a.completed, a.certified "
+				  "FROM report_agg_all a JOIN report_org_units o ON o.id = a.org_id "
+				  "WHERE a.pkey = ?3 AND o.path >= ?1 AND o.path < ?2";
+
+static int agg_read(struct db *db, struct report *r, const char *path, const char *key, struct err *e)
+{
+	size_t plen = strlen(path);
+	char *end = xstrdup(path);
+	if (plen)
+		end[plen - 1] = '0';
+	struct child_key *keys = xmalloc((r->nchildren + 1) * sizeof *keys);
+	for (size_t i = 0; i < r->nchildren; i++)
+		keys[i] = (struct child_key){r->children[i].id, (int)i};
+	qsort(keys, r->nchildren, sizeof *keys, cmp_child);
+	struct db_stmt *st = db_stmt(db, agg_sql);
+	db_bind_text(st, 1, path);
+	db_bind_text(st, 2, end);
+	db_bind_text(st, 3, key);
+	db_bind_text(st, 4, r->course);
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		int course = course_slot(r, db_col_text(st, 1));
+		if (course < 0)
+			continue;
+		int org = org_slot(r, keys, db_col_text(st, 0), plen), sex = sex_index(db_col_text(st, 2));
+		struct report_figures f = {
+		    .enrolled = db_col_int64(st, 3),
+		    .started = db_col_int64(st, 4),
+		    .completed = db_col_int64(st, 5),
+		    .certified = db_col_int64(st, 6),
+		    .score_n = db_col_int64(st, 7),
+		    .score_sum = db_col_double(st, 8),
+		    .gain_n = db_col_int64(st, 9),
+		    .gain_sum = db_col_double(st, 10),
+		};
+		figures_add(cell_mut(r, org, course, sex), &f);
+		struct report_figures scores = {
+		    .score_n = f.score_n, .score_sum = f.score_sum, .gain_n = f.gain_n, .gain_sum = f.gain_sum};
+		figures_add(cell_mut(r, org, REPORT_ALL, sex), &scores);
+		/* One course asked for: its learners are the distinct learners. */
+		if (r->course) {
+			struct report_figures n = {f.enrolled, f.started, f.completed, f.certified, 0, 0, 0, 0};
+			figures_add(cell_mut(r, org, REPORT_ALL, sex), &n);
+		}
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc < 0 || r->course)
+		goto done;
+	st = db_stmt(db, agg_all_sql);
+	db_bind_text(st, 1, path);
+	db_bind_text(st, 2, end);
+	db_bind_text(st, 3, key);
+	while ((rc = db_step_row(st)) > 0) {
+		int org = org_slot(r, keys, db_col_text(st, 0), plen), sex = sex_index(db_col_text(st, 1));
+		struct report_figures f = {
+		    db_col_int64(st, 2), db_col_int64(st, 3), db_col_int64(st, 4), db_col_int64(st, 5), 0, 0, 0, 0};
+		figures_add(cell_mut(r, org, REPORT_ALL, sex), &f);
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+done:
+	free(keys);
+	free(end);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- face-to-face training ---- */
+
+static size_t training_index(const struct report *r, int org, int course, int sex)
+{
+	return cell_index(r, org, course, sex);
+}
+
+const struct report_training *report_training_cell(const struct report *r, int org, int course, int sex)
+{
+	static const struct report_training none;
+	return r->training ? &r->training[training_index(r, org, course, sex)] : &none;
+}
+
+static struct report_training *training_mut(struct report *r, int org, int course, int sex)
+{
+	return &r->training[training_index(r, org, course, sex)];
+}
+
+/* A person's part in one course slot (REPORT_ALL: any session) of the period, for distinct counts. */
+struct person {
+	int64_t user_id;
+	int course, org;
+	unsigned char sex;
+	bool attended, invited;
+};
+
+static int cmp_person(const void *a, const void *b)
+{
+	const struct person *x = a, *y = b;
+	if (x->user_id != y->user_id)
+		return x->user_id < y->user_id ? -1 : 1;
+	return x->course - y->course;
+}
+
+static void person_add(struct person **v, size_t *n, size_t *cap, const struct person *p)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*v = xrealloc(*v, *cap * sizeof **v);
+	}
+	(*v)[(*n)++] = *p;
+}
+
+/*
+ * The face-to-face queries start from training's rows (CROSS JOIN keeps SQLite's join order; PostgreSQL
+ * plans it as a join): they are few beside the learners of a large subtree.
+ */
+/* Attendance marks of the subtree's people on session days in the period. */
+static const char attendance_sql[] =
+    "SELECT a.user_id, l.sex, l.org_path, a.course_id, a.status, a.starts_at, a.ends_at, p.status "
+    "FROM report_attendance a CROSS JOIN report_learners l "
+    "LEFT JOIN report_invitations p ON p.workshop_id = a.workshop_id AND p.user_id = a.user_id "
+    "WHERE l.user_id = a.user_id AND l.org_path >= ?1 AND l.org_path < ?2 AND a.starts_at >= ?3 AND a.starts_at < ?4 "
+    "AND (a.course_id = ?5 OR ?5 IS NULL)";
+
+/* People on the lists of sessions whose first day is in the period. */
+static const char invitations_sql[] = "SELECT p.user_id, l.sex, l.org_path, p.course_id FROM report_invitations p "
+				      "CROSS JOIN report_learners l "
+				      "WHERE l.user_id = p.user_id AND l.org_path >= ?1 AND l.org_path < ?2 AND "
+				      "p.status <> 'cancelled' AND p.starts_at >= ?3 "
+				      "AND p.starts_at < ?4 AND (p.course_id = ?5 OR ?5 IS NULL)";
+
+/* Survey answers with a score given in the period by people of the subtree's units. */
+static const char survey_sql[] =
+    "SELECT o.path, s.sex, s.course_id, s.score FROM report_survey s "
+    "CROSS JOIN report_org_units o "
+    "WHERE o.id = s.org_id AND o.path >= ?1 AND o.path < ?2 AND s.submitted_at >= ?3 AND s.submitted_at < ?4 "
+    "AND s.score IS NOT NULL AND (s.course_id = ?5 OR ?5 IS NULL)";
+
+static const char completions_sql[] = "SELECT course_id, completed_at FROM report_enrolments WHERE user_id = ?1";
+
+static struct db_stmt *training_stmt(struct db *db, const struct report *r, const char *sql, const char *path,
+				     const char *end)
+{
+	struct db_stmt *st = db_stmt(db, sql);
+	db_bind_text(st, 1, path);
+	db_bind_text(st, 2, end);
+	db_bind_int64(st, 3, r->period.set ? r->period.from : INT64_MIN);
+	db_bind_int64(st, 4, r->period.set ? r->period.to : INT64_MAX);
+	db_bind_text(st, 5, r->course);
+	return st;
+}
+
+/* Adds one mark to the cells of its course (when it has one) and of all courses. */
+static void mark_add(struct report *r, int org, int course, int sex, const struct report_training *t)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		int c = pass ? REPORT_ALL : course;
+		if (!pass && course < 0)
+			continue;
+		struct report_training *x = training_mut(r, org, c, sex);
+		x->marked += t->marked;
+		x->present += t->present;
+		x->seconds += t->seconds;
+		x->sat_n += t->sat_n;
+		x->sat_sum += t->sat_sum;
+	}
+}
+
+/* Whether the person completed (online) the course of slot `course` (REPORT_ALL: any) in the period. */
+static int completed_in(struct db *db, const struct report *r, int64_t uid, int course, bool *out, struct err *e)
+{
+	struct db_stmt *st = db_stmt(db, completions_sql);
+	db_bind_int64(st, 1, uid);
+	int rc;
+	*out = false;
+	while ((rc = db_step_row(st)) > 0) {
+		int c = course_slot(r, db_col_text(st, 0));
+		if (c < 0 || (course >= 0 && c != course))
+			continue;
+		if (in_period(&r->period, st, 1))
+			*out = true;
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	return rc < 0 ? rc : 0;
+}
+
+static int training(struct db *db, struct report *r, const char *path, struct err *e)
+{
+	size_t plen = strlen(path);
+	char *end = xstrdup(path);
+	if (plen)
+		end[plen - 1] = '0';
+	struct child_key *keys = xmalloc((r->nchildren + 1) * sizeof *keys);
+	for (size_t i = 0; i < r->nchildren; i++)
+		keys[i] = (struct child_key){r->children[i].id, (int)i};
+	qsort(keys, r->nchildren, sizeof *keys, cmp_child);
+	struct person *people = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	struct db_stmt *st = training_stmt(db, r, attendance_sql, path, end);
+	while ((rc = db_step_row(st)) > 0) {
+		bool has_course = db_col_type(st, 3) != DB_NULL;
+		int course = has_course ? course_slot(r, db_col_text(st, 3)) : -1;
+		if (has_course && course < 0)
+			continue;
+		int org = org_slot(r, keys, db_col_text(st, 2), plen), sex = sex_index(db_col_text(st, 1));
+		bool present = strcmp(db_col_text(st, 4), "present") == 0;
+		bool registered = db_col_type(st, 7) == DB_TEXT && strcmp(db_col_text(st, 7), "registered") == 0;
+		struct report_training t = {.marked = registered, .present = registered && present};
+		if (present)
+			t.seconds = db_col_int64(st, 6) - db_col_int64(st, 5);
+		mark_add(r, org, course, sex, &t);
+		if (present) {
+			struct person p = {db_col_int64(st, 0), course, org, (unsigned char)sex, true, false};
+			if (course >= 0)
+				person_add(&people, &n, &cap, &p);
+			p.course = REPORT_ALL;
+			person_add(&people, &n, &cap, &p);
+		}
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc < 0)
+		goto done;
+
+	st = training_stmt(db, r, invitations_sql, path, end);
+	while ((rc = db_step_row(st)) > 0) {
+		bool has_course = db_col_type(st, 3) != DB_NULL;
+		int course = has_course ? course_slot(r, db_col_text(st, 3)) : -1;
+		if (has_course && course < 0)
+			continue;
+		struct person p = {db_col_int64(st, 0),
+				   course,
+				   org_slot(r, keys, db_col_text(st, 2), plen),
+				   (unsigned char)sex_index(db_col_text(st, 1)),
+				   false,
+				   true};
+		if (course >= 0)
+			person_add(&people, &n, &cap, &p);
+		p.course = REPORT_ALL;
+		person_add(&people, &n, &cap, &p);
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc < 0)
+		goto done;
+
+	st = training_stmt(db, r, survey_sql, path, end);
+	while ((rc = db_step_row(st)) > 0) {
+		bool has_course = db_col_type(st, 2) != DB_NULL;
+		int course = has_course ? course_slot(r, db_col_text(st, 2)) : -1;
+		if (has_course && course < 0)
+			continue;
+		struct report_training t = {.sat_n = 1, .sat_sum = round(db_col_double(st, 3) * REPORT_SCORE_UNIT)};
+		mark_add(r, org_slot(r, keys, db_col_text(st, 0), plen), course, sex_index(db_col_text(st, 1)), &t);
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc < 0)
+		goto done;
+
+	/* Distinct people by course slot: attended, invited, and trained beyond the online completions. */
+	if (n)
+		qsort(people, n, sizeof *people, cmp_person);
+	for (size_t i = 0; i < n && rc == 0;) {
+		struct person p = people[i];
+		size_t j = i;
+		for (; j < n && people[j].user_id == p.user_id && people[j].course == p.course; j++) {
+			p.attended |= people[j].attended;
+			p.invited |= people[j].invited;
+		}
+		i = j;
+		struct report_training *t = training_mut(r, p.org, p.course, p.sex);
+		t->attended += p.attended;
+		t->invited += p.invited;
+		bool done_online = false;
+		if (p.attended && (rc = completed_in(db, r, p.user_id, p.course, &done_online, e)) < 0)
+			break;
+		if (p.attended && !done_online)
+			t->trained++;
+	}
+	if (rc < 0)
+		goto done;
+
+	/* Trained adds those who completed online; then the totals over sex and units. */
+	for (int c = -1; c < (int)r->ncourses; c++)
+		for (int o = 0; o <= (int)r->nchildren; o++)
+			for (int s = 0; s < SEX_COUNT; s++) {
+				struct report_training *t = training_mut(r, o, c, s);
+				t->trained += report_cell(r, o, c, s)->completed;
+				const struct report_training *x = t;
+				struct report_training *tots[3] = {training_mut(r, o, c, REPORT_ALL),
+								   training_mut(r, REPORT_ALL, c, s),
+								   training_mut(r, REPORT_ALL, c, REPORT_ALL)};
+				for (int k = 0; k < 3; k++) {
+					tots[k]->trained += x->trained;
+					tots[k]->attended += x->attended;
+					tots[k]->invited += x->invited;
+					tots[k]->marked += x->marked;
+					tots[k]->present += x->present;
+					tots[k]->seconds += x->seconds;
+					tots[k]->sat_n += x->sat_n;
+					tots[k]->sat_sum += x->sat_sum;
+				}
+			}
+	rc = 0;
+done:
+	free(people);
+	free(keys);
+	free(end);
+	return rc;
+}
+
+bool report_attendance_rate(const struct report_training *t, double *out)
+{
+	if (!t->marked)
+		return false;
+	*out = 100.0 * (double)t->present / (double)t->marked;
+	return true;
+}
+
+bool report_satisfaction(const struct report_training *t, double *out)
+{
+	if (t->sat_n < REPORT_SAT_MIN)
+		return false;
+	*out = t->sat_sum / REPORT_SCORE_UNIT / (double)t->sat_n;
+	return true;
+}
+
+bool report_attended_parity(const struct report_training *female, const struct report_training *male, double *out)
+{
+	if (!female->invited || !male->invited || !male->attended)
+		return false;
+	*out = ((double)female->attended / (double)female->invited) / ((double)male->attended / (double)male->invited);
+	return true;
+}
+
+enum { RUN_AUTO, RUN_SCAN };
+
+/* The figures of a report whose unit, children and courses are loaded (cells zero), for its period. */
+static int fill(struct db *db, struct report *out, const char *path, int how, struct err *e)
+{
+	char key[16];
+	int from_m, to_m, rc;
+	size_t n = (out->nchildren + 2) * (out->ncourses + 1) * (SEX_COUNT + 1);
+	if (!out->cells)
+		out->cells = xcalloc(n, sizeof *out->cells);
+	if (how == RUN_AUTO && report_period_key(&out->period, key, &from_m, &to_m))
+		rc = agg_read(db, out, path, key, e);
+	else
+		rc = scan(db, out, path, e);
+	if (rc < 0)
+		return rc;
+	roll_up(out);
+	if (!out->training)
+		out->training = xcalloc(n, sizeof *out->training);
+	return training(db, out, path, e);
+}
+
+static int run(struct db *db, const struct report_query *q, struct report *out, int how, char path[512], struct err *e)
+{
+	int rc = load_unit(db, q, out, path, 512, e);
 	if (rc < 0)
 		return rc;
 	if ((rc = load_courses(db, q, out, e)) < 0 || (rc = load_children(db, out, e)) < 0)
 		return rc;
-	out->cells = xcalloc((out->nchildren + 2) * (out->ncourses + 1) * (SEX_COUNT + 1), sizeof *out->cells);
-	if ((rc = scan(db, out, path, e)) < 0)
-		return rc;
-	roll_up(out);
-	return 0;
+	return fill(db, out, path, how, e);
 }
 
 static void report_limits_read(struct db *db, struct report *r);
 
-int report_run(struct db *db, const struct report_query *q, struct report *out, struct err *e)
+static int run_txn(struct db *db, const struct report_query *q, struct report *out, int how, struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	out->period = q->period;
@@ -599,10 +1018,21 @@ int report_run(struct db *db, const struct report_query *q, struct report *out, 
 	bool own = !db_in_txn(db);
 	if (own && db_exec(db, "BEGIN", e) < 0)
 		return REPORT_EDB;
-	int rc = run(db, q, out, e);
+	char path[512];
+	int rc = run(db, q, out, how, path, e);
 	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
 		rc = REPORT_EDB;
 	return rc;
+}
+
+int report_run(struct db *db, const struct report_query *q, struct report *out, struct err *e)
+{
+	return run_txn(db, q, out, RUN_AUTO, e);
+}
+
+int report_run_scan(struct db *db, const struct report_query *q, struct report *out, struct err *e)
+{
+	return run_txn(db, q, out, RUN_SCAN, e);
 }
 
 void report_free(struct report *r)
@@ -616,6 +1046,7 @@ void report_free(struct report *r)
 	free(r->courses);
 	free(r->course);
 	free(r->cells);
+	free(r->training);
 	memset(r, 0, sizeof *r);
 }
 
@@ -648,6 +1079,11 @@ void report_copy(struct report *to, const struct report *from)
 		size_t n = (from->nchildren + 2) * (from->ncourses + 1) * (SEX_COUNT + 1);
 		to->cells = xcalloc(n, sizeof *to->cells);
 		memcpy(to->cells, from->cells, n * sizeof *to->cells);
+	}
+	if (from->training) {
+		size_t n = (from->nchildren + 2) * (from->ncourses + 1) * (SEX_COUNT + 1);
+		to->training = xcalloc(n, sizeof *to->training);
+		memcpy(to->training, from->training, n * sizeof *to->training);
 	}
 }
 
@@ -834,4 +1270,490 @@ const char *report_row_org_name(const struct report_row *row, const char *lang)
 	if (lang && strcmp(lang, "km") == 0 && row->org_name_km && *row->org_name_km)
 		return row->org_name_km;
 	return row->org_name_en;
+}
+
+/* ---- checking the aggregates ---- */
+
+static const char *const figure_names[] = {"enrolled", "started",   "completed", "certified",
+					   "score_n",  "score_sum", "gain_n",	 "gain_sum"};
+
+static void figures_vec(const struct report_figures *f, double v[8])
+{
+	v[0] = (double)f->enrolled;
+	v[1] = (double)f->started;
+	v[2] = (double)f->completed;
+	v[3] = (double)f->certified;
+	v[4] = (double)f->score_n;
+	v[5] = f->score_sum;
+	v[6] = (double)f->gain_n;
+	v[7] = f->gain_sum;
+}
+
+/* Compares every cell of two reports of the same query; one line in out per figure that differs. */
+static int64_t report_compare(const struct report *agg, const struct report *ref, struct buf *out)
+{
+	int64_t n = 0;
+	for (int o = -1; o <= (int)ref->nchildren; o++)
+		for (int c = -1; c < (int)ref->ncourses; c++)
+			for (int s = -1; s < SEX_COUNT; s++) {
+				double a[8], b[8];
+				figures_vec(report_cell(agg, o, c, s), a);
+				figures_vec(report_cell(ref, o, c, s), b);
+				for (int k = 0; k < 8; k++) {
+					if (a[k] == b[k])
+						continue;
+					const char *code =
+					    o >= 0 && o < (int)ref->nchildren ? ref->children[o].code : ref->org.code;
+					buf_printf(
+					    out,
+					    "%s: org %s%s, course %s, sex %s: %s is %.0f in the aggregates, %.0f "
+					    "in the rows\n",
+					    ref->period.label, code, o == (int)ref->nchildren ? " (own)" : "",
+					    c >= 0 ? ref->courses[c] : "(all)", report_sex_name(s), figure_names[k],
+					    a[k], b[k]);
+					n++;
+				}
+			}
+	return n;
+}
+
+int report_verify(struct db *db, const struct report_query *q, struct buf *out, int64_t *ndiff, struct err *e)
+{
+	struct report agg, ref;
+	*ndiff = 0;
+	/* Both from one snapshot. */
+	bool own = !db_in_txn(db);
+	if (own && db_exec(db, "BEGIN", e) < 0)
+		return REPORT_EDB;
+	int rc = run_txn(db, q, &agg, RUN_AUTO, e);
+	if (rc == 0)
+		rc = run_txn(db, q, &ref, RUN_SCAN, e);
+	else
+		memset(&ref, 0, sizeof ref);
+	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
+		rc = REPORT_EDB;
+	if (rc == 0)
+		*ndiff = report_compare(&agg, &ref, out);
+	report_free(&agg);
+	report_free(&ref);
+	return rc;
+}
+
+/* The period of an aggregate key ('A', 'Y2025', 'S2025-1', 'Q2025-1', 'M202501'). */
+static int period_of_key(const char *key, struct report_period *p, struct err *e)
+{
+	char name[16];
+	int y = 0, n = 0;
+	memset(p, 0, sizeof *p);
+	if (strcmp(key, "A") == 0)
+		return period_named("all", p, e);
+	if (sscanf(key, "Y%d", &y) == 1 && key[0] == 'Y') {
+		snprintf(name, sizeof name, "%04d", y);
+		return period_named(name, p, e);
+	}
+	if ((key[0] == 'S' || key[0] == 'Q') && sscanf(key + 1, "%d-%d", &y, &n) == 2) {
+		snprintf(name, sizeof name, "%04d-%c%d", y, key[0], n);
+		return period_named(name, p, e);
+	}
+	if (key[0] == 'M' && sscanf(key + 1, "%d", &y) == 1) {
+		period_months(p, y / 100, y % 100, 1);
+		snprintf(p->label, sizeof p->label, "%04d-%02d", y / 100, y % 100);
+		return 0;
+	}
+	return err_set(e, "unknown aggregate period '%s'", key);
+}
+
+/* Appends the strings of one text column of sql (no parameters) to *v. */
+static int list_strings(struct db *db, const char *sql, char ***v, size_t *n, struct err *e)
+{
+	struct db_stmt *st = db_stmt(db, sql);
+	size_t cap = 0;
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 32;
+			*v = xrealloc(*v, cap * sizeof **v);
+		}
+		(*v)[(*n)++] = xstrdup(db_col_text(st, 0));
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	return rc;
+}
+
+static void strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int report_verify_all(struct db *db, const struct report_query *q, bool all_periods, struct buf *out, int64_t *ndiff,
+		      int *nreports, struct err *e)
+{
+	char **orgs = NULL, **keys = NULL;
+	size_t norgs = 0, nkeys = 0;
+	int rc = 0;
+	*ndiff = 0;
+	*nreports = 0;
+	if (!q->org || !*q->org)
+		rc = list_strings(db,
+				  "SELECT code FROM report_org_units o WHERE EXISTS (SELECT 1 FROM report_org_units c "
+				  "WHERE c.parent_id = o.id) OR o.parent_id IS NULL ORDER BY path",
+				  &orgs, &norgs, e);
+	if (rc == 0 && all_periods)
+		rc = list_strings(db, "SELECT DISTINCT pkey FROM report_agg_all ORDER BY pkey", &keys, &nkeys, e);
+	if (rc < 0)
+		goto done;
+	if (all_periods && !nkeys) {
+		keys = xmalloc(sizeof *keys);
+		keys[nkeys++] = xstrdup("A");
+	}
+	for (size_t o = 0; o < (norgs ? norgs : 1) && rc == 0; o++)
+		for (size_t k = 0; k < (all_periods ? nkeys : 1) && rc == 0; k++) {
+			struct report_query one = *q;
+			if (norgs)
+				one.org = orgs[o];
+			if (all_periods && (rc = period_of_key(keys[k], &one.period, e)) < 0)
+				break;
+			int64_t n = 0;
+			rc = report_verify(db, &one, out, &n, e);
+			*ndiff += n;
+			(*nreports)++;
+		}
+done:
+	strings_free(orgs, norgs);
+	strings_free(keys, nkeys);
+	return rc;
+}
+
+/* ---- bulk loads ---- */
+
+int report_agg_pause(struct db *db, struct err *e)
+{
+	return db_exec(db, "UPDATE report_agg_state SET live = 0 WHERE id = 1", e) < 0 ? REPORT_EDB : 0;
+}
+
+/*
+ * The bulk build adds the facts up in memory: one read of report_agg_facts in learner order, sums by period
+ * key, unit, course and sex (report_agg) and each learner's distinct keys (report_agg_all), then plain
+ * inserts. The same definitions as the triggers' SQL (lib/schema_agg.h), which the migration runs;
+ * `sala report --verify` compares the result with the rows.
+ */
+struct agg_key {
+	char pkey[16];
+	int64_t org;
+	int course; /* index into the course names; -1 for report_agg_all */
+	int sex;
+};
+
+struct agg_slot {
+	struct agg_key k;
+	bool used;
+	int32_t n[7]; /* enrolled, started, completed, certified, score_n, -, gain_n */
+	double score_sum, gain_sum;
+};
+
+struct agg_map {
+	struct agg_slot *slot;
+	size_t cap, n;
+};
+
+static uint64_t agg_hash(const struct agg_key *k)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const char *p = k->pkey; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	h = (h ^ (uint64_t)k->org) * 1099511628211ull;
+	h = (h ^ (uint64_t)(k->course + 1)) * 1099511628211ull;
+	return (h ^ (uint64_t)k->sex) * 1099511628211ull;
+}
+
+static bool agg_eq(const struct agg_key *a, const struct agg_key *b)
+{
+	return a->org == b->org && a->course == b->course && a->sex == b->sex && strcmp(a->pkey, b->pkey) == 0;
+}
+
+static struct agg_slot *agg_get(struct agg_map *m, const struct agg_key *k)
+{
+	if (m->n * 4 >= m->cap * 3) {
+		struct agg_map g = {xcalloc(m->cap ? m->cap * 2 : 4096, sizeof *g.slot), m->cap ? m->cap * 2 : 4096, 0};
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->slot[i].used)
+				*agg_get(&g, &m->slot[i].k) = m->slot[i];
+		free(m->slot);
+		*m = g;
+	}
+	size_t i = (size_t)agg_hash(k) & (m->cap - 1);
+	while (m->slot[i].used && !agg_eq(&m->slot[i].k, k))
+		i = (i + 1) & (m->cap - 1);
+	if (!m->slot[i].used) {
+		memset(&m->slot[i], 0, sizeof m->slot[i]);
+		m->slot[i].k = *k;
+		m->slot[i].used = true;
+		m->n++;
+	}
+	return &m->slot[i];
+}
+
+/* The five period keys of month ym (YYYYMM), as lib/schema_agg.h's AGG_PKEY writes them. */
+static void agg_pkeys(int ym, char keys[5][16])
+{
+	int y = ym / 100, m = ym % 100;
+	snprintf(keys[0], 16, "A");
+	snprintf(keys[1], 16, "Y%d", y);
+	snprintf(keys[2], 16, "S%d-%d", y, (m - 1) / 6 + 1);
+	snprintf(keys[3], 16, "Q%d-%d", y, (m - 1) / 3 + 1);
+	snprintf(keys[4], 16, "M%d", ym);
+}
+
+/* One learner's distinct (key, unit, sex, milestone) marks, added to report_agg_all's sums at the end. */
+struct agg_mark {
+	struct agg_key k;
+	int kind;
+};
+
+static int cmp_mark(const void *a, const void *b)
+{
+	const struct agg_mark *x = a, *y = b;
+	int c = strcmp(x->k.pkey, y->k.pkey);
+	if (c)
+		return c;
+	if (x->k.org != y->k.org)
+		return x->k.org < y->k.org ? -1 : 1;
+	if (x->k.sex != y->k.sex)
+		return x->k.sex - y->k.sex;
+	return x->kind - y->kind;
+}
+
+static void agg_flush_learner(struct agg_map *all, struct agg_mark *marks, size_t n)
+{
+	if (n)
+		qsort(marks, n, sizeof *marks, cmp_mark);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || cmp_mark(&marks[i - 1], &marks[i]) != 0)
+			agg_get(all, &marks[i].k)->n[marks[i].kind]++;
+}
+
+static int agg_insert(struct db *db, const struct agg_map *m, char **courses, bool per_course, struct err *e)
+{
+	struct db_stmt *st = db_stmt(
+	    db, per_course ? "INSERT INTO report_agg(pkey, org_id, course_id, sex, enrolled, started, completed, "
+			     "certified, score_n, score_sum, gain_n, gain_sum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+			     "?9, ?10, ?11, ?12)"
+			   : "INSERT INTO report_agg_all(pkey, org_id, sex, enrolled, started, completed, certified) "
+			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	int o = per_course ? 1 : 0; /* report_agg_all has no course column */
+	int rc = 0;
+	for (size_t i = 0; i < m->cap && rc == 0; i++) {
+		const struct agg_slot *x = &m->slot[i];
+		if (!x->used)
+			continue;
+		db_bind_text(st, 1, x->k.pkey);
+		db_bind_int64(st, 2, x->k.org);
+		if (per_course)
+			db_bind_text(st, 3, courses[x->k.course]);
+		db_bind_text(st, 3 + o, sex_names[x->k.sex]);
+		for (int k = 0; k < 4; k++)
+			db_bind_int64(st, 4 + o + k, x->n[k]);
+		if (per_course) {
+			db_bind_int64(st, 9, x->n[4]);
+			db_bind_double(st, 10, x->score_sum);
+			db_bind_int64(st, 11, x->n[6]);
+			db_bind_double(st, 12, x->gain_sum);
+		}
+		if (db_step(st) != DB_DONE)
+			rc = err_set(e, "cannot write the report aggregates: %s", db_errstr(db));
+		db_reset(st);
+	}
+	db_finish(st);
+	return rc;
+}
+
+int report_agg_rebuild(struct db *db, struct err *e)
+{
+	if (db_exec(db, db_engine(db) == DB_ENGINE_PG ? schema_pg_agg_rebuild_sql() : schema_agg_rebuild_sql(), e) < 0)
+		return REPORT_EDB;
+	struct agg_map per = {0}, all = {0};
+	char **courses = NULL;
+	size_t ncourses = 0, nmarks = 0, capmarks = 0;
+	struct agg_mark *marks = NULL;
+	int64_t user = -1;
+	struct db_stmt *st = db_stmt(db, "SELECT user_id, org_id, course_id, sex, enrolled_m, started_m, completed_m, "
+					 "certified_m, score, gain FROM report_agg_facts ORDER BY user_id");
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		int64_t uid = db_col_int64(st, 0), org = db_col_int64(st, 1);
+		if (uid != user) {
+			agg_flush_learner(&all, marks, nmarks);
+			nmarks = 0;
+			user = uid;
+		}
+		const char *cid = db_col_text(st, 2);
+		int course = 0;
+		while ((size_t)course < ncourses && strcmp(courses[course], cid))
+			course++;
+		if ((size_t)course == ncourses) {
+			courses = xrealloc(courses, (ncourses + 1) * sizeof *courses);
+			courses[ncourses++] = xstrdup(cid);
+		}
+		int sex = sex_index(db_col_text(st, 3));
+		for (int kind = 0; kind < 4; kind++) {
+			if (db_col_type(st, 4 + kind) == DB_NULL)
+				continue;
+			char keys[5][16];
+			agg_pkeys(db_col_int(st, 4 + kind), keys);
+			for (int k = 0; k < 5; k++) {
+				struct agg_key key = {.org = org, .course = course, .sex = sex};
+				memcpy(key.pkey, keys[k], sizeof key.pkey);
+				struct agg_slot *x = agg_get(&per, &key);
+				x->n[kind]++;
+				if (kind == 2 && db_col_type(st, 8) != DB_NULL) {
+					x->n[4]++;
+					x->score_sum += db_col_double(st, 8);
+				}
+				if (kind == 2 && db_col_type(st, 9) != DB_NULL) {
+					x->n[6]++;
+					x->gain_sum += db_col_double(st, 9);
+				}
+				if (nmarks == capmarks) {
+					capmarks = capmarks ? capmarks * 2 : 64;
+					marks = xrealloc(marks, capmarks * sizeof *marks);
+				}
+				key.course = -1;
+				marks[nmarks++] = (struct agg_mark){key, kind};
+			}
+		}
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc == 0) {
+		agg_flush_learner(&all, marks, nmarks);
+		rc = agg_insert(db, &per, courses, true, e);
+	}
+	if (rc == 0)
+		rc = agg_insert(db, &all, courses, false, e);
+	for (size_t i = 0; i < ncourses; i++)
+		free(courses[i]);
+	free(courses);
+	free(marks);
+	free(per.slot);
+	free(all.slot);
+	if (rc < 0)
+		return REPORT_EDB;
+	return db_exec(db, "UPDATE report_agg_state SET live = 1 WHERE id = 1", e) < 0 ? REPORT_EDB : 0;
+}
+
+/* ---- series ---- */
+
+/* The period of `months` months (1, 3 or 6) starting at month ym (YYYYMM), with its label. */
+static void series_period(int ym, int months, struct report_period *p)
+{
+	int y = ym / 100, m = ym % 100;
+	period_months(p, y, m, months);
+	if (months == 1)
+		snprintf(p->label, sizeof p->label, "%04d-%02d", y, m);
+	else
+		snprintf(p->label, sizeof p->label, "%04d-%c%d", y, months == 3 ? 'Q' : 'S', (m - 1) / months + 1);
+}
+
+/* The first month (YYYYMM) of the period of `months` months containing day t. */
+static int series_start(int64_t t, int months)
+{
+	bool at;
+	int ym = month_of(t, &at);
+	int m = ym % 100;
+	return ym - (m - 1) % months;
+}
+
+int report_series_periods(const char *series, const char *from, const char *to, int64_t now,
+			  struct report_period **periods, size_t *n, struct err *e)
+{
+	int months = 0;
+	*periods = NULL;
+	*n = 0;
+	if (series && strcmp(series, "month") == 0)
+		months = 1;
+	else if (series && strcmp(series, "quarter") == 0)
+		months = 3;
+	else if (series && strcmp(series, "semester") == 0)
+		months = 6;
+	else
+		return err_set(e, "unknown series '%.40s' (use month, quarter or semester)", series ? series : "");
+	int64_t f = 0, t = now;
+	bool has_from = from && *from, has_to = to && *to;
+	if (has_from && date_parse(from, &f) < 0)
+		return err_set(e, "invalid date '%.40s' (use YYYY-MM-DD)", from);
+	if (has_to && date_parse(to, &t) < 0)
+		return err_set(e, "invalid date '%.40s' (use YYYY-MM-DD)", to);
+	int count = months == 1 ? 12 : 4;
+	int first, last;
+	if (has_from) {
+		first = series_start(f, months);
+		last = has_to ? series_start(t, months) : month_next(first, months * (count - 1));
+	} else {
+		last = series_start(t, months);
+		first = last;
+		for (int i = 1; i < count; i++)
+			first =
+			    month_next(first, -months + 12) - 100; /* months back: forward 12 - months, back a year */
+	}
+	if (first > last)
+		return err_set(e, "the series ends (%.40s) before it starts (%.40s)", to, from);
+	size_t k = 0;
+	for (int ym = first; ym <= last; ym = month_next(ym, months))
+		if (++k > REPORT_SERIES_MAX)
+			return err_set(e, "a series has at most %d periods", REPORT_SERIES_MAX);
+	*periods = xcalloc(k, sizeof **periods);
+	for (int ym = first; ym <= last; ym = month_next(ym, months))
+		series_period(ym, months, &(*periods)[(*n)++]);
+	return 0;
+}
+
+int report_series_run(struct db *db, const struct report_query *q, const char *series, const char *from, const char *to,
+		      int64_t now, struct report_series *out, struct err *e)
+{
+	struct report_period *periods;
+	size_t n;
+	memset(out, 0, sizeof *out);
+	if (report_series_periods(series, from, to, now, &periods, &n, e) < 0)
+		return -1;
+	snprintf(out->name, sizeof out->name, "%s", series);
+	out->reports = xcalloc(n, sizeof *out->reports);
+	bool own = !db_in_txn(db);
+	if (own && db_exec(db, "BEGIN", e) < 0) {
+		free(periods);
+		return REPORT_EDB;
+	}
+	/* The unit, its children and the courses are read once; each period then reads its figures. */
+	char path[512];
+	struct report_query first = *q;
+	first.period = periods[0];
+	out->reports[0].period = periods[0];
+	out->n = 1;
+	int rc = run(db, &first, &out->reports[0], RUN_AUTO, path, e);
+	for (size_t i = 1; i < n && rc == 0; i++) {
+		struct report *r = &out->reports[i];
+		report_copy(r, &out->reports[0]);
+		size_t cells = (r->nchildren + 2) * (r->ncourses + 1) * (SEX_COUNT + 1);
+		memset(r->cells, 0, cells * sizeof *r->cells);
+		memset(r->training, 0, cells * sizeof *r->training);
+		r->period = periods[i];
+		out->n = i + 1;
+		rc = fill(db, r, path, RUN_AUTO, e);
+	}
+	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
+		rc = REPORT_EDB;
+	free(periods);
+	return rc;
+}
+
+void report_series_free(struct report_series *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		report_free(&s->reports[i]);
+	free(s->reports);
+	memset(s, 0, sizeof *s);
 }

@@ -90,6 +90,29 @@ struct report_unit {
 	char *code, *name_en, *name_km, *level;
 };
 
+/*
+ * Face-to-face training (training/, through the published views report_attendance, report_invitations and
+ * report_survey), per cell like report_figures. A person counts in the period of the session day
+ * (workshop_days.starts_at) or, for invitations, of the session's first day; for surveys, of the answer.
+ *   - attended: distinct people marked present at least once;
+ *   - invited: distinct people on a session's list (invited or registered, waiting list included; cancelled
+ *     places left out);
+ *   - marked, present: the attendance marks (present, absent, excused) of people registered for the
+ *     session, and those of them present: attendance rate = present / marked;
+ *   - seconds: training time, the sum over present marks of the day's ends_at - starts_at (person-hours
+ *     = seconds / 3600);
+ *   - sat_n, sat_sum: survey answers with a score (1..5) and the sum of their scores in ten-thousandths
+ *     (REPORT_SCORE_UNIT), by the sex and unit the answer carries; the mean is shown for REPORT_SAT_MIN
+ *     answers or more;
+ *   - trained: distinct people who completed a course online or attended a session, each counted once.
+ * Sessions with no course count under all courses only.
+ */
+#define REPORT_SAT_MIN 5
+struct report_training {
+	int64_t trained, attended, invited, marked, present, seconds, sat_n;
+	double sat_sum;
+};
+
 struct report {
 	struct report_unit org;	      /* the unit reported on */
 	struct report_unit *children; /* its direct children, by code */
@@ -98,7 +121,8 @@ struct report {
 	size_t ncourses;
 	char *course; /* the course asked for, or NULL */
 	struct report_period period;
-	struct report_figures *cells; /* private: use report_cell() */
+	struct report_figures *cells;	  /* private: use report_cell() */
+	struct report_training *training; /* private: use report_training_cell() */
 	/* The small-group rule in force (settings report_min_group, report_min_parity_group): report_figure(). */
 	int min_group, min_parity_group;
 };
@@ -109,7 +133,41 @@ struct report {
  * freed by report_free(), also after failure.
  */
 int report_run(struct db *db, const struct report_query *q, struct report *out, struct err *e);
+/*
+ * The same report computed from the rows (the enrolments and certificates of the subtree), as report_run()
+ * does for a period the aggregates do not hold: the reference the aggregates are checked against.
+ */
+int report_run_scan(struct db *db, const struct report_query *q, struct report *out, struct err *e);
 void report_free(struct report *r);
+
+/*
+ * Whether report_run() reads the aggregates for period p: all time, or exactly one calendar month,
+ * quarter, semester or year. Then key gets the period key of report_agg_all and [*from_m, *to_m) the
+ * months (YYYYMM) of report_agg.
+ */
+bool report_period_key(const struct report_period *p, char key[16], int *from_m, int *to_m);
+
+/*
+ * Checks the aggregates: runs the query from the aggregates and from the rows (report_run_scan) in one
+ * snapshot and compares every figure of every cell. *ndiff gets the number of figures that differ, each
+ * described by one line appended to out. 0, or a report_run error.
+ */
+int report_verify(struct db *db, const struct report_query *q, struct buf *out, int64_t *ndiff, struct err *e);
+/*
+ * report_verify() over many reports: q's unit, or (q->org NULL) every unit with children; q's period, or
+ * (all_periods) all time and every month, quarter, semester and year the aggregates hold. *nreports gets
+ * the number of reports compared.
+ */
+int report_verify_all(struct db *db, const struct report_query *q, bool all_periods, struct buf *out, int64_t *ndiff,
+		      int *nreports, struct err *e);
+
+/*
+ * Bulk loads (sala demo): report_agg_pause() stops the aggregates' triggers inside the caller's
+ * transaction; report_agg_rebuild() builds every aggregate again from the rows and starts them again.
+ * 0 or REPORT_EDB.
+ */
+int report_agg_pause(struct db *db, struct err *e);
+int report_agg_rebuild(struct db *db, struct err *e);
 /* A deep copy of a finished report (to is overwritten; free it with report_free()). */
 void report_copy(struct report *to, const struct report *from);
 
@@ -120,6 +178,15 @@ void report_copy(struct report *to, const struct report *from);
  * over all courses). sex: an enum report_sex or REPORT_ALL.
  */
 const struct report_figures *report_cell(const struct report *r, int org, int course, int sex);
+
+/* The face-to-face figures of one cell (coordinates as report_cell()). */
+const struct report_training *report_training_cell(const struct report *r, int org, int course, int sex);
+/* Attendance rate in percent (present / marked * 100). */
+bool report_attendance_rate(const struct report_training *t, double *out);
+/* Mean satisfaction (1..5), defined for at least REPORT_SAT_MIN answers. */
+bool report_satisfaction(const struct report_training *t, double *out);
+/* Parity index of attendance: (women attended / women invited) / (men attended / men invited). */
+bool report_attended_parity(const struct report_training *female, const struct report_training *male, double *out);
 
 /* Derived figures: each returns false when undefined (nothing to divide by). */
 bool report_avg_score(const struct report_figures *f, double *out);
@@ -215,5 +282,43 @@ const char *report_row_org_name(const struct report_row *row, const char *lang);
 void report_write_csv(const struct report *r, unsigned by, const char *lang, const char *const *titles, struct buf *b);
 void report_write_json(const struct report *r, unsigned by, const char *lang, struct buf *b);
 void report_write_table(const struct report *r, unsigned by, const char *lang, struct buf *b);
+/*
+ * The face-to-face figures (struct report_training) of the same rows. CSV: a byte-order mark, the header
+ * org_code,org_name,course_id,sex,trained,attended,invited,attendance_rate,training_hours,satisfaction,
+ * satisfaction_n (attendance rate in percent, one decimal; hours one decimal; satisfaction two decimals,
+ * empty under REPORT_SAT_MIN answers). Table: the same columns as plain text. report_write_json() carries
+ * them too, under "training".
+ */
+void report_write_training_csv(const struct report *r, unsigned by, const char *lang, struct buf *b);
+void report_write_training_table(const struct report *r, unsigned by, const char *lang, struct buf *b);
+
+/*
+ * Series: the same report for consecutive calendar months, quarters or semesters (series "month",
+ * "quarter", "semester"), each read from the aggregates, all in one read transaction. from / to are
+ * YYYY-MM-DD days: the series runs from the period containing from to the one containing to; with
+ * neither, the last 12 months, 4 quarters or 4 semesters up to the one containing now; with only one,
+ * as many periods from it or up to it. At most REPORT_SERIES_MAX periods.
+ */
+#define REPORT_SERIES_MAX 240
+struct report_series {
+	char name[16];		/* "month", "quarter" or "semester" */
+	size_t n;		/* periods */
+	struct report *reports; /* one per period, oldest first */
+};
+/* Parses series, from and to into the periods (malloc'd, caller frees). 0, or -1 with a message. */
+int report_series_periods(const char *series, const char *from, const char *to, int64_t now,
+			  struct report_period **periods, size_t *n, struct err *e);
+/* Runs q for every period of the series. As report_run(); free out with report_series_free(), also after failure. */
+int report_series_run(struct db *db, const struct report_query *q, const char *series, const char *from, const char *to,
+		      int64_t now, struct report_series *out, struct err *e);
+void report_series_free(struct report_series *s);
+/*
+ * Series writers. CSV: report_write_csv()'s columns after a first column period (the period's label:
+ * 2025-01, 2025-Q1, 2025-S1), the rows of each period in turn. JSON: {"series": NAME, "periods": [one
+ * report_write_json() object per period]}. Table: each period's table under its label.
+ */
+void report_write_series_csv(const struct report_series *s, unsigned by, const char *lang, struct buf *b);
+void report_write_series_json(const struct report_series *s, unsigned by, const char *lang, struct buf *b);
+void report_write_series_table(const struct report_series *s, unsigned by, const char *lang, struct buf *b);
 
 #endif

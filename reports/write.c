@@ -64,17 +64,19 @@ static void row_cells(const struct report *r, const struct report_row *row, cons
 		c->text[13] = titles[0];
 }
 
-void report_write_csv(const struct report *r, unsigned by, const char *lang, const char *const *titles, struct buf *b)
+/* The CSV rows of one report, each after a period column when period is not NULL. */
+static void csv_rows(const struct report *r, unsigned by, const char *lang, const char *const *titles,
+		     const char *period, struct buf *b)
 {
-	buf_puts(b, "\xEF\xBB\xBF"); /* so spreadsheets read UTF-8 (Khmer) */
-	for (size_t i = 0; i < NCOLUMNS; i++)
-		buf_printf(b, "%s%s", i ? "," : "", columns[i]);
-	buf_puts(b, "\r\n");
 	struct report_row *rows;
 	size_t n = report_rows(r, by, &rows);
 	for (size_t k = 0; k < n; k++) {
 		struct cells c;
 		row_cells(r, &rows[k], lang, titles, &c);
+		if (period) {
+			csv_put_code(b, period);
+			buf_putc(b, ',');
+		}
 		for (size_t i = 0; i < NCOLUMNS; i++) {
 			if (i)
 				buf_putc(b, ',');
@@ -88,6 +90,29 @@ void report_write_csv(const struct report *r, unsigned by, const char *lang, con
 		buf_puts(b, "\r\n");
 	}
 	free(rows);
+}
+
+static void csv_header(struct buf *b, bool period)
+{
+	buf_puts(b, "\xEF\xBB\xBF"); /* so spreadsheets read UTF-8 (Khmer) */
+	if (period)
+		buf_puts(b, "period,");
+	for (size_t i = 0; i < NCOLUMNS; i++)
+		buf_printf(b, "%s%s", i ? "," : "", columns[i]);
+	buf_puts(b, "\r\n");
+}
+
+void report_write_csv(const struct report *r, unsigned by, const char *lang, const char *const *titles, struct buf *b)
+{
+	csv_header(b, false);
+	csv_rows(r, by, lang, titles, NULL, b);
+}
+
+void report_write_series_csv(const struct report_series *s, unsigned by, const char *lang, struct buf *b)
+{
+	csv_header(b, true);
+	for (size_t i = 0; i < s->n; i++)
+		csv_rows(&s->reports[i], by, lang, NULL, s->reports[i].period.label, b);
 }
 
 /* A number in its fixed text form, or null. */
@@ -200,6 +225,151 @@ static void json_period(struct buf *b, const struct report_period *p)
 	buf_puts(b, "}");
 }
 
+/* ---- face-to-face training ---- */
+
+static const char *const tcolumns[] = {"org_code",	 "org_name",	 "course_id",	  "sex",
+				       "trained",	 "attended",	 "invited",	  "attendance_rate",
+				       "training_hours", "satisfaction", "satisfaction_n"};
+#define NTCOLUMNS (sizeof tcolumns / sizeof tcolumns[0])
+
+struct tcells {
+	const char *text[NTCOLUMNS];
+	char num[7][32];
+};
+
+static void training_cells(const struct report *r, const struct report_row *row, const char *lang, struct tcells *c)
+{
+	const struct report_training *t = report_training_cell(r, row->org, row->course, row->sex);
+	double v = 0;
+	c->text[0] = row->org_code;
+	c->text[1] = report_row_org_name(row, lang);
+	c->text[2] = row->course_id;
+	c->text[3] = row->sex_name;
+	const int64_t counts[3] = {t->trained, t->attended, t->invited};
+	for (int i = 0; i < 3; i++)
+		snprintf(c->num[i], sizeof c->num[i], "%lld", (long long)counts[i]);
+	bool ok = report_attendance_rate(t, &v);
+	report_fmt1(c->num[3], ok, v);
+	report_fmt1(c->num[4], true, (double)t->seconds / 3600.0);
+	ok = report_satisfaction(t, &v);
+	report_fmt2(c->num[5], ok, v);
+	snprintf(c->num[6], sizeof c->num[6], "%lld", (long long)t->sat_n);
+	for (int i = 0; i < 7; i++)
+		c->text[4 + i] = c->num[i];
+}
+
+void report_write_training_csv(const struct report *r, unsigned by, const char *lang, struct buf *b)
+{
+	buf_puts(b, "\xEF\xBB\xBF");
+	for (size_t i = 0; i < NTCOLUMNS; i++)
+		buf_printf(b, "%s%s", i ? "," : "", tcolumns[i]);
+	buf_puts(b, "\r\n");
+	struct report_row *rows;
+	size_t n = report_rows(r, by, &rows);
+	for (size_t k = 0; k < n; k++) {
+		struct tcells c;
+		training_cells(r, &rows[k], lang, &c);
+		for (size_t i = 0; i < NTCOLUMNS; i++) {
+			if (i)
+				buf_putc(b, ',');
+			if (i == 0 || i == 2)
+				csv_put_code(b, c.text[i]);
+			else if (i < 4)
+				csv_put_field(b, c.text[i]);
+			else
+				csv_put_raw(b, c.text[i]);
+		}
+		buf_puts(b, "\r\n");
+	}
+	free(rows);
+}
+
+void report_write_training_table(const struct report *r, unsigned by, const char *lang, struct buf *b)
+{
+	struct report_row *rows;
+	size_t n = report_rows(r, by, &rows);
+	for (size_t i = 0; i < NTCOLUMNS; i++)
+		buf_printf(b, "%s%s", i ? "  " : "", tcolumns[i]);
+	buf_putc(b, '\n');
+	for (size_t k = 0; k < n; k++) {
+		struct tcells c;
+		training_cells(r, &rows[k], lang, &c);
+		for (size_t i = 0; i < NTCOLUMNS; i++)
+			buf_printf(b, "%s%s", i ? "  " : "", *c.text[i] ? c.text[i] : "-");
+		buf_putc(b, '\n');
+	}
+	free(rows);
+}
+
+static void json_training_figures(struct buf *b, const struct report_training *t)
+{
+	char rate[32], hours[32], sat[32];
+	double v = 0;
+	bool ok = report_attendance_rate(t, &v);
+	report_fmt1(rate, ok, v);
+	report_fmt1(hours, true, (double)t->seconds / 3600.0);
+	ok = report_satisfaction(t, &v);
+	report_fmt2(sat, ok, v);
+	buf_printf(b,
+		   "\"trained\":%lld,\"attended\":%lld,\"invited\":%lld,\"marked\":%lld,\"present\":%lld,"
+		   "\"attendance_rate_pct\":",
+		   (long long)t->trained, (long long)t->attended, (long long)t->invited, (long long)t->marked,
+		   (long long)t->present);
+	json_num(b, rate);
+	buf_printf(b, ",\"training_hours\":%s,\"satisfaction\":", hours);
+	json_num(b, sat);
+	buf_printf(b, ",\"satisfaction_n\":%lld", (long long)t->sat_n);
+}
+
+/* The face-to-face figures: rows as the main rows, and a summary by sex with shares and parity. */
+static void json_training(const struct report *r, unsigned by, const char *lang, struct buf *b)
+{
+	buf_puts(b, "{\"rows\":[");
+	struct report_row *rows;
+	size_t n = report_rows(r, by, &rows);
+	for (size_t k = 0; k < n; k++) {
+		const struct report_row *row = &rows[k];
+		buf_puts(b, k ? ",{\"org_code\":" : "{\"org_code\":");
+		buf_json_str(b, row->org_code);
+		buf_puts(b, ",\"org_name\":");
+		buf_json_str(b, report_row_org_name(row, lang));
+		buf_puts(b, ",\"course_id\":");
+		buf_json_str(b, row->course_id);
+		buf_puts(b, ",\"sex\":");
+		buf_json_str(b, row->sex_name);
+		buf_puts(b, ",");
+		json_training_figures(b, report_training_cell(r, row->org, row->course, row->sex));
+		buf_puts(b, "}");
+	}
+	free(rows);
+	buf_puts(b, "],\"summary\":{\"by_sex\":{");
+	for (int s = 0; s <= SEX_COUNT; s++) {
+		int sex = s == SEX_COUNT ? REPORT_ALL : s;
+		buf_printf(b, "%s\"%s\":{", s ? "," : "", report_sex_name(sex));
+		json_training_figures(b, report_training_cell(r, REPORT_ALL, REPORT_ALL, sex));
+		buf_puts(b, "}");
+	}
+	const struct report_training *fe = report_training_cell(r, REPORT_ALL, REPORT_ALL, SEX_FEMALE);
+	const struct report_training *ma = report_training_cell(r, REPORT_ALL, REPORT_ALL, SEX_MALE);
+	const struct report_training *all = report_training_cell(r, REPORT_ALL, REPORT_ALL, REPORT_ALL);
+	char t[32];
+	double v = 0;
+	bool ok;
+	buf_puts(b, "},\"female_share_pct\":{\"trained\":");
+	ok = report_female_share(fe->trained, all->trained, &v);
+	report_fmt1(t, ok, v);
+	json_num(b, t);
+	buf_puts(b, ",\"attended\":");
+	ok = report_female_share(fe->attended, all->attended, &v);
+	report_fmt1(t, ok, v);
+	json_num(b, t);
+	buf_puts(b, "},\"attended_parity_index\":");
+	ok = report_attended_parity(fe, ma, &v);
+	report_fmt2(t, ok, v);
+	json_num(b, t);
+	buf_puts(b, "}}");
+}
+
 void report_write_json(const struct report *r, unsigned by, const char *lang, struct buf *b)
 {
 	buf_puts(b, "{\"org\":{\"code\":");
@@ -270,7 +440,9 @@ void report_write_json(const struct report *r, unsigned by, const char *lang, st
 	}
 	buf_puts(b, "},");
 	json_gender(b, r, REPORT_ALL, REPORT_ALL);
-	buf_puts(b, "}}\n");
+	buf_puts(b, "},\"training\":");
+	json_training(r, by, lang, b);
+	buf_puts(b, "}\n");
 }
 
 static size_t text_width(const char *s)
@@ -349,4 +521,27 @@ void report_write_table(const struct report *r, unsigned by, const char *lang, s
 	free(c);
 	free(rows);
 	table_footer(r, b);
+}
+
+void report_write_series_json(const struct report_series *s, unsigned by, const char *lang, struct buf *b)
+{
+	buf_puts(b, "{\"series\":");
+	buf_json_str(b, s->name);
+	buf_puts(b, ",\"periods\":[");
+	for (size_t i = 0; i < s->n; i++) {
+		if (i)
+			buf_putc(b, ',');
+		report_write_json(&s->reports[i], by, lang, b);
+		if (b->len && b->data[b->len - 1] == '\n')
+			b->data[--b->len] = '\0';
+	}
+	buf_puts(b, "]}\n");
+}
+
+void report_write_series_table(const struct report_series *s, unsigned by, const char *lang, struct buf *b)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		buf_printf(b, "%speriod %s\n", i ? "\n" : "", s->reports[i].period.label);
+		report_write_table(&s->reports[i], by, lang, b);
+	}
 }

@@ -90,9 +90,24 @@ static const struct msg xlsx_msgs[] = {
      "ក្រឡារបស់វាសរសេរ n<%d ឬ n<%d។"},
 };
 
+/* The face-to-face sheet's texts (drafts for review by a native speaker). */
+static const struct msg xlsx_training_msgs[] = {
+    {"Face-to-face", "ការបណ្តុះបណ្តាលផ្ទាល់"},
+    {"Trained (completed online or attended)", "បានបណ្តុះបណ្តាល (បញ្ចប់តាមអនឡាញ ឬបានចូលរួម)"},
+    {"Attended at least one session", "បានចូលរួមយ៉ាងហោចណាស់មួយវគ្គ"},
+    {"Invited or registered", "បានអញ្ជើញ ឬបានចុះឈ្មោះ"},
+    {"Attendance rate", "អត្រាវត្តមាន"},
+    {"Training hours (person-hours)", "ម៉ោងបណ្តុះបណ្តាល (ម៉ោង-មនុស្ស)"},
+    {"Satisfaction (1 to 5; at least 5 answers)", "ការពេញចិត្ត (1 ដល់ 5; យ៉ាងហោចណាស់ 5 ចម្លើយ)"},
+    {"Survey answers", "ចម្លើយការស្ទង់មតិ"},
+    {"Parity index of attendance (women attended ÷ invited, over men attended ÷ invited)",
+     "សន្ទស្សន៍សមភាពនៃការចូលរួម (ស្ត្រីចូលរួម ÷ អញ្ជើញ ធៀបនឹងបុរសចូលរួម ÷ អញ្ជើញ)"},
+};
+
 void report_xlsx_messages_register(void)
 {
 	i18n_register(xlsx_msgs, sizeof xlsx_msgs / sizeof xlsx_msgs[0]);
+	i18n_register(xlsx_training_msgs, sizeof xlsx_training_msgs / sizeof xlsx_training_msgs[0]);
 }
 
 const struct msg *report_xlsx_messages(size_t *n)
@@ -238,6 +253,19 @@ static void figure(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const struct
 	}
 }
 
+/* A face-to-face figure: its fixed text form as a number, or an empty cell when undefined. */
+static void plain_figure(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, bool ok, double v, int decimals, double scale,
+			 lxw_format *f)
+{
+	char t[32];
+	if (decimals == 2)
+		report_fmt2(t, ok, v);
+	else
+		report_fmt1(t, ok, v);
+	if (*t)
+		worksheet_write_number(ws, row, col, strtod(t, NULL) / scale, f);
+}
+
 static void date_cell(struct book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, int64_t t, bool with_time)
 {
 	time_t tt = (time_t)t;
@@ -357,6 +385,76 @@ static void summary_sheet(struct book *b, const struct report *r)
 			count(b, ws, row, (lxw_col_t)(1 + s), x.n);
 		}
 	}
+}
+
+/* The face-to-face figures by sex (docs/reports.md, "Face-to-face training"), as the dashboard shows them. */
+static void training_sheet(struct book *b, const struct report *r)
+{
+	lxw_worksheet *ws = sheet(b, "Face-to-face");
+	if (!ws)
+		return;
+	worksheet_set_column(ws, 0, 0, 40, NULL);
+	worksheet_set_column(ws, 1, 6, 14, NULL);
+	worksheet_freeze_panes(ws, 1, 1);
+	text(ws, 0, 0, T(b, "Measure"), b->head);
+	for (int s = 0; s < SEX_COUNT; s++)
+		text(ws, 0, (lxw_col_t)(1 + s), T(b, sex_label[s]), b->head);
+	text(ws, 0, 5, T(b, "Total"), b->head);
+	text(ws, 0, 6, T(b, "Women's share"), b->head);
+	static const char *const labels[] = {"Trained (completed online or attended)",
+					     "Attended at least one session",
+					     "Invited or registered",
+					     "Attendance rate",
+					     "Training hours (person-hours)",
+					     "Satisfaction (1 to 5; at least 5 answers)",
+					     "Survey answers"};
+	const struct report_training *fe = report_training_cell(r, REPORT_ALL, REPORT_ALL, SEX_FEMALE);
+	const struct report_training *all = report_training_cell(r, REPORT_ALL, REPORT_ALL, REPORT_ALL);
+	double v = 0;
+	for (int m = 0; m < 7; m++) {
+		lxw_row_t row = (lxw_row_t)(1 + m);
+		text(ws, row, 0, T(b, labels[m]), b->head);
+		for (int s = 0; s <= SEX_COUNT; s++) {
+			const struct report_training *t =
+			    report_training_cell(r, REPORT_ALL, REPORT_ALL, s == SEX_COUNT ? REPORT_ALL : s);
+			lxw_col_t col = (lxw_col_t)(1 + s);
+			bool ok;
+			switch (m) {
+			case 0:
+				count(b, ws, row, col, t->trained);
+				break;
+			case 1:
+				count(b, ws, row, col, t->attended);
+				break;
+			case 2:
+				count(b, ws, row, col, t->invited);
+				break;
+			case 3:
+				ok = report_attendance_rate(t, &v);
+				plain_figure(ws, row, col, ok, v, 1, 100, b->pct);
+				break;
+			case 4:
+				plain_figure(ws, row, col, true, (double)t->seconds / 3600.0, 1, 1, b->dec1);
+				break;
+			case 5:
+				ok = report_satisfaction(t, &v);
+				plain_figure(ws, row, col, ok, v, 2, 1, b->dec2);
+				break;
+			default:
+				count(b, ws, row, col, t->sat_n);
+				break;
+			}
+		}
+		if (m < 2) {
+			bool ok =
+			    report_female_share(m ? fe->attended : fe->trained, m ? all->attended : all->trained, &v);
+			plain_figure(ws, row, 6, ok, v, 1, 100, b->pct);
+		}
+	}
+	text(ws, 9, 0, T(b, "Parity index of attendance (women attended ÷ invited, over men attended ÷ invited)"),
+	     b->head);
+	bool ok = report_attended_parity(fe, report_training_cell(r, REPORT_ALL, REPORT_ALL, SEX_MALE), &v);
+	plain_figure(ws, 9, 1, ok, v, 2, 1, b->dec2);
 }
 
 /* Which breakdown a sheet holds. */
@@ -526,6 +624,7 @@ int report_write_xlsx(const struct report *r, unsigned by, const struct report_x
 		breakdown_sheet(&b, r, SHEET_COURSE, by & REPORT_BY_SEX);
 	if ((by & REPORT_BY_ORG) && (by & REPORT_BY_COURSE))
 		breakdown_sheet(&b, r, SHEET_ORG | SHEET_COURSE, by & REPORT_BY_SEX);
+	training_sheet(&b, r);
 	lxw_error rc = workbook_close(b.wb);
 	if (b.failed)
 		return err_set(e, "cannot write '%s': a sheet name was refused", path);

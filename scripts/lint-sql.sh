@@ -23,6 +23,7 @@ ALLOW = "scripts/lint-sql.allow"
 MODULES = ["lib", "accounts", "courses", "assessment", "certificates", "training", "reports", "server", "cli"]
 NO_SQL = ("server", "cli")
 SCHEMA = ("lib/schema.c", "lib/schema_pg.c")  # the migrations of both engines
+SCHEMA_SQL = ("lib/schema_agg.h",)  # SQL the migrations of both engines share (report aggregates)
 # Schema-level tools of the migration layer that read and write every table (docs/architecture.md).
 SCHEMA_TOOLS = ("lib/db_copy.c",)
 
@@ -178,7 +179,7 @@ def check_schema_views(SCHEMA):
 for schema_file in SCHEMA:
     check_schema_views(schema_file)
 for path in files:
-    if path in SCHEMA or path in SCHEMA_TOOLS:
+    if path in SCHEMA or path in SCHEMA_SQL or path in SCHEMA_TOOLS:
         continue
     module = path.split("/", 1)[0]
     code = strip_comments(open(path, encoding="utf-8", errors="replace").read())

@@ -300,14 +300,22 @@ static const char **course_titles(struct req *r, const struct report *rep);
 
 static int h_csv(struct req *r)
 {
+	if (query_or_null(r, "series"))
+		return reports_series_csv(r);
 	struct params p;
 	struct report rep = {0};
 	int status;
 	if (!run(r, &p, &rep, &status))
 		return status;
 	struct buf b = BUF_INIT;
-	report_write_csv(&rep, p.by, r->lang, course_titles(r, &rep), &b);
-	status = resp_send(r, 200, "text/csv; charset=utf-8", b.data, b.len, export_headers(r, &rep, p.by, "csv"));
+	const char *part = query_or_null(r, "part");
+	bool training = part && strcmp(part, "training") == 0;
+	if (training)
+		report_write_training_csv(&rep, p.by, r->lang, &b);
+	else
+		report_write_csv(&rep, p.by, r->lang, course_titles(r, &rep), &b);
+	status = resp_send(r, 200, "text/csv; charset=utf-8", b.data, b.len,
+			   export_headers(r, &rep, p.by, training ? "face-to-face.csv" : "csv"));
 	buf_release(&b);
 	report_free(&rep);
 	return status;
@@ -368,6 +376,8 @@ static int h_xlsx(struct req *r)
 static int h_json(struct req *r)
 {
 	r->api = true; /* errors as JSON */
+	if (query_or_null(r, "series"))
+		return reports_series_json(r);
 	struct params p;
 	struct report rep = {0};
 	int status;
@@ -1030,6 +1040,8 @@ static void follow_up(struct req *r, struct buf *b, const struct report *rep, co
 
 static int h_dashboard(struct req *r)
 {
+	if (query_or_null(r, "series"))
+		return reports_series_page(r);
 	struct params p;
 	struct report rep = {0};
 	struct err e;
@@ -1070,6 +1082,8 @@ static int h_dashboard(struct req *r)
 		table_courses(r, &b, &rep, &p);
 	follow_up(r, &b, &rep, &p);
 	downloads(r, &b, &rep, &p);
+	reports_training_section(r, &b, &rep);
+	reports_series_links(r, &b, rep.org.code, rep.course);
 	page_end(r, &b);
 	report_free(&rep);
 	return page_send(r, 200, &b);

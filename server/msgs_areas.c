@@ -18,6 +18,8 @@ void server_area_messages_register(void)
 	trainer_messages_register();
 	reports_messages_register();
 	manager_messages_register();
+	reports_series_messages_register();
+	reports_training_messages_register();
 	report_xlsx_messages_register();
 	h_learn_messages_register();
 	journey_messages_register();

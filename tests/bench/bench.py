@@ -82,6 +82,19 @@ def q(sql, *a):
         con.close()
 
 
+def x(sql):
+    """Runs one statement that changes the database."""
+    if ENGINE == "postgresql":
+        run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql, DB)
+        return
+    con = sqlite3.connect(DB, timeout=60)
+    try:
+        con.execute(sql)
+        con.commit()
+    finally:
+        con.close()
+
+
 def timed(fn):
     t0 = time.time()
     out = fn()
@@ -266,7 +279,7 @@ def bench_http():
             http_row(srv, "Lesson page", LESSON, learners, "≥ 20,000 req/s, p99 < 20 ms",
                      lambda r: r["rps"] >= 20000 and r["p99"] < 20 and not r["bad"])
         http_row(srv, "Manager dashboard (/reports, org 17)", "/reports", managers)
-        bench_submissions(srv, learners)
+        bench_submissions_both(srv, learners)
         hwm = srv.status("VmHWM")
         add_row(("Peak RSS of the server after the runs above", "--threads 96", "%.1f MB" % (hwm / 1024), "",
                  ""))
@@ -274,7 +287,18 @@ def bench_http():
         srv.stop()
 
 
-def bench_submissions(srv, learners):
+def bench_submissions_both(srv, learners):
+    """Durable submissions with the report aggregates kept by their triggers, then with the triggers off
+    on the same server and database, for comparison; the aggregates are rebuilt after."""
+    bench_submissions(srv, learners, "report aggregates kept")
+    x("UPDATE report_agg_state SET live = 0 WHERE id = 1")
+    try:
+        bench_submissions(srv, learners, "report aggregates off, for comparison", compare=True)
+    finally:
+        sala("report", "--rebuild")
+
+
+def bench_submissions(srv, learners, label="", compare=False):
     toks = os.path.join(WORK, "submit-tokens")
     with open(learners) as f, open(toks, "w") as o:
         o.writelines(f.readlines()[:400])
@@ -285,6 +309,10 @@ def bench_submissions(srv, learners):
     goal = 1000 if ENGINE == "postgresql" else 2000
     target = "≥ %s/s, all on disk" % format(goal, ",")
     name = "Quiz submissions (durable: synchronous=FULL; PostgreSQL synchronous_commit=on, fsync on)"
+    if label:
+        name += ", " + label
+    if compare:
+        target = ""
     if p.returncode != 0:
         add_row((name, "64 connections", "not measured: " + (p.stderr or p.stdout).strip()[-200:], target, "n/a"))
         return
@@ -299,7 +327,8 @@ def bench_submissions(srv, learners):
         rate, acked, SECS, on_disk, r["p50"], r["p99"])
     if acked >= len(ids):
         res += " (ran out of open attempts: rate is a lower bound)"
-    add_row((name, "64 connections", res, target, "met" if rate >= goal and on_disk >= acked else "MISSED"))
+    add_row((name, "64 connections", res, target,
+             "" if compare else "met" if rate >= goal and on_disk >= acked else "MISSED"))
 
 
 def bench_memory():
@@ -331,6 +360,24 @@ def bench_reports():
     t, p = timed(lambda: sala("report", "--org", "17", "--by", "sex,org,course", "--format", "csv", check=False))
     add_row(("`sala report --org 17 --by sex,org,course`", "", "%.2f s, %d lines" % (t, p.stdout.count("\n"))
              if p.returncode == 0 else "failed: " + p.stderr.strip()[-200:], "", ""))
+    year = time.gmtime().tm_year
+    # Read from the aggregates (a calendar period or a series), and the same year from the rows (a range that
+    # is not a calendar period, 1 January left out), for comparison.
+    for label, args, goal in (
+            ("National report, one year (`--period %d --by sex,org`)" % year,
+             ("--period", str(year), "--by", "sex,org"), 1),
+            ("National 12-month series (`--series month --by sex`)", ("--series", "month", "--by", "sex"), 2),
+            ("Province 17, one year (`--org 17 --period %d --by sex,org`)" % year,
+             ("--org", "17", "--period", str(year), "--by", "sex,org"), None),
+            ("Province 17, 12-month series (`--org 17 --series month --by sex`)",
+             ("--org", "17", "--series", "month", "--by", "sex"), None),
+            ("National, the same year from the rows (`--from %d-01-02 --to %d-12-31`), for comparison" % (year, year),
+             ("--from", "%d-01-02" % year, "--to", "%d-12-31" % year, "--by", "sex,org"), None)):
+        t, p = timed(lambda: sala("report", *args, "--format", "csv", check=False))
+        ok = p.returncode == 0
+        add_row((label, "", "%.2f s, %d lines" % (t, p.stdout.count("\n")) if ok
+                 else "failed: " + p.stderr.strip()[-200:], "< %d s" % goal if goal else "",
+                 ("met" if ok and t < goal else "MISSED") if goal else ""))
 
 
 def bench_cli():
@@ -541,11 +588,37 @@ def measure_postgresql():
         stop_pg()
 
 
+def reports_only():
+    """BENCH_ONLY=reports: the database, the report rows and the durable submissions with and without the
+    report aggregates, on each engine of BENCH_ENGINES; prints the table (docs/performance.md unchanged)."""
+    os.makedirs(WORK, exist_ok=True)
+    for engine in ENGINES:
+        use_engine(engine)
+        try:
+            build_database()
+            log("%s: %s" % (engine, describe_database()))
+            bench_reports()
+            learners = os.path.join(WORK, "learner-tokens")
+            run(sys.executable, os.path.join(HERE, "sessions.py"), DB, learners, "400")
+            srv = Serve(threads=96)
+            try:
+                bench_submissions_both(srv, learners)
+            finally:
+                srv.stop()
+        finally:
+            if engine == "postgresql":
+                stop_pg()
+    print("\n".join(notes))
+    print(table())
+
+
 def main():
     if not os.path.exists(SALA):
         sys.exit("bench: no binary at %s" % SALA)
     if os.environ.get("BENCH_ONLY") == "csv":
         return csv_only()
+    if os.environ.get("BENCH_ONLY") == "reports":
+        return reports_only()
     if not shutil.which("wrk"):
         sys.exit("bench: wrk is missing (scripts/deps.sh bench)")
     import resource

@@ -182,6 +182,9 @@ def test_crash_quiz_submissions_survive_sigkill():
         lost = [a for a in acked
                 if count(srv.db, "SELECT count(*) FROM attempts WHERE id = ? AND submitted_at IS NOT NULL", a) != 1]
         assert not lost, "%d acknowledged submissions lost: %r" % (len(lost), lost[:10])
+        # The report aggregates, written in the submissions' transactions, match the rows exactly.
+        r = sala("report", "--verify", "--org", "17", db=srv.db)
+        assert r.returncode == 0 and ": 0 differences" in r.stdout, (r.stdout[-2000:], r.stderr)
     finally:
         srv.stop()
 

@@ -23,8 +23,8 @@ MEASURES = ["enrolled", "started", "completed", "certified"]
 # A district whose code starts with zeros, under province 01, with a Khmer name full of coeng and
 # dependent vowels; one learner there, a woman who completed a course.
 ZERO_UNIT = ("0012", "Zero district", "ស្រុកស្រីសន្ធរ ក្រុងព្រៃវែង", "01")
-SHEETS_EN = ["About", "Summary", "By org unit", "By course", "By org unit and course"]
-SHEETS_KM = ["អំពី", "សេចក្ដីសង្ខេប", "តាមអង្គភាព", "តាមវគ្គសិក្សា", "តាមអង្គភាព និងវគ្គសិក្សា"]
+SHEETS_EN = ["About", "Summary", "By org unit", "By course", "By org unit and course", "Face-to-face"]
+SHEETS_KM = ["អំពី", "សេចក្ដីសង្ខេប", "តាមអង្គភាព", "តាមវគ្គសិក្សា", "តាមអង្គភាព និងវគ្គសិក្សា", "ការបណ្តុះបណ្តាលផ្ទាល់"]
 
 
 class Ctx:
@@ -186,7 +186,7 @@ def test_http_workbook_matches_json_and_screen():
     assert n >= 5 * 13
     # Without a sex split: the totals only.
     wb = get_xlsx(c, q + "&by=course")
-    assert wb.sheetnames == ["About", "Summary", "By course"]
+    assert wb.sheetnames == ["About", "Summary", "By course", "Face-to-face"]
     head, rows = table(wb["By course"])
     assert head == ["Course", "Course title", "Enrolled", "Started", "Completed", "Certified",
                     "Average final score", "Average learning gain (final − pretest)", "Completion rate",
@@ -203,7 +203,7 @@ def test_http_workbook_matches_json_and_screen():
 def test_codes_as_text_khmer_intact_and_the_about_sheet():
     c = client("admin")
     wb = get_xlsx(c, "org=01&period=all&by=org,sex&lang=km")
-    assert wb.sheetnames == SHEETS_KM[:3]
+    assert wb.sheetnames == SHEETS_KM[:3] + SHEETS_KM[-1:]
     assert all(len(n) <= 31 for n in wb.sheetnames)
     head, rows = table(wb["តាមអង្គភាព"])
     assert head[:3] == ["លេខកូដអង្គភាព", "អង្គភាព", "បានចុះឈ្មោះ៖ ស្ត្រី"]
@@ -304,7 +304,7 @@ def test_dashboard_offers_xlsx_beside_each_csv():
         html = c.get("/reports?org=%s&%s&lang=en" % (org, Q1)).text
         csvs = re.findall(r'href="/reports\.csv\?([^"]*)"', html)
         xlsxs = re.findall(r'href="/reports\.xlsx\?([^"]*)"', html)
-        assert len(csvs) == 3 and xlsxs == csvs, (csvs, xlsxs)
+        assert len(csvs) == 4 and xlsxs == csvs, (csvs, xlsxs)  # three breakdowns and the face-to-face figures
         for q in xlsxs:
             wb = get_xlsx(c, q.replace("&amp;", "&") + "&lang=en")
             assert wb.sheetnames[:2] == ["About", "Summary"]

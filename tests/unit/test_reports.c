@@ -407,8 +407,8 @@ static void view_restore(struct db *db, const char *name, char *orig)
 }
 
 /*
- * A read that ends on an error in any of the report's row loops fails the
- * report (REPORT_EDB with a message) instead of returning short figures. Each
+ * A read that ends on an error in any of the report's row loops (the scan of the
+ * rows, report_run_scan()) fails the report (REPORT_EDB with a message) instead of returning short figures. Each
  * view is swapped for one whose later rows fail (abs() of the smallest integer
  * overflows), so the loop has read rows before the error.
  */
@@ -437,7 +437,8 @@ static void test_read_error(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *orig = view_swap(db, cases[i].view, cases[i].body);
 		e.msg[0] = '\0';
-		assert_int_equal(report_run(db, &q, &r, &e), REPORT_EDB);
+		/* The rows' reading (the reference the aggregates are verified against). */
+		assert_int_equal(report_run_scan(db, &q, &r, &e), REPORT_EDB);
 		assert_non_null(strstr(e.msg, "cannot read the report's figures"));
 		assert_non_null(db_read_failed(true));
 		report_free(&r);
@@ -493,6 +494,129 @@ static void test_views_flatten(void **state)
 	assert_string_equal(plan, "SEARCH courses USING PRIMARY KEY (id=?); ");
 }
 
+/* Which periods the aggregates hold: whole calendar months, quarters, semesters, years, and all time. */
+static void test_period_keys(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *period, *from, *to, *key;
+		int from_m, to_m;
+	} cases[] = {
+	    {"all", NULL, NULL, "A", 0, 999999},
+	    {"2025", NULL, NULL, "Y2025", 202501, 202601},
+	    {"2025-S2", NULL, NULL, "S2025-2", 202507, 202601},
+	    {"2025-Q4", NULL, NULL, "Q2025-4", 202510, 202601},
+	    {NULL, "2025-01-01", "2025-03-31", "Q2025-1", 202501, 202504},
+	    {NULL, "2025-02-01", "2025-02-28", "M202502", 202502, 202503},
+	    {NULL, "2024-12-01", "2024-12-31", "M202412", 202412, 202501},
+	    {NULL, "2025-02-01", "2025-04-30", NULL, 0, 0}, /* three months, not a quarter */
+	    {NULL, "2025-01-02", "2025-03-31", NULL, 0, 0}, /* not from a month's first day */
+	    {NULL, "2025-01-01", "2025-03-30", NULL, 0, 0},
+	    {NULL, "2025-01-01", NULL, NULL, 0, 0}, /* open end */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct report_period p;
+		struct err e;
+		char key[16] = "";
+		int fm = 0, tm = 0;
+		assert_int_equal(report_period_parse(cases[i].period, cases[i].from, cases[i].to, &p, &e), 0);
+		bool ok = report_period_key(&p, key, &fm, &tm);
+		assert_int_equal(ok, cases[i].key != NULL);
+		if (!ok)
+			continue;
+		assert_string_equal(key, cases[i].key);
+		assert_int_equal(fm, cases[i].from_m);
+		assert_int_equal(tm, cases[i].to_m);
+	}
+}
+
+/* The periods of a series: labels and bounds, defaults, and refusals. */
+static void test_series_periods(void **state)
+{
+	(void)state;
+	struct report_period *p;
+	size_t n;
+	struct err e;
+	assert_int_equal(report_series_periods("month", "2024-11-15", "2025-02-01", 0, &p, &n, &e), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(p[0].label, "2024-11");
+	assert_string_equal(p[3].label, "2025-02");
+	assert_int_equal(p[2].from, JAN1);
+	assert_int_equal(p[2].to, FEB1);
+	free(p);
+	assert_int_equal(report_series_periods("quarter", "2025-02-10", "2025-12-31", 0, &p, &n, &e), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(p[0].label, "2025-Q1");
+	assert_int_equal(p[0].to, APR1);
+	free(p);
+	/* No dates: the last four semesters up to the one containing now (2025-05-01). */
+	assert_int_equal(report_series_periods("semester", NULL, NULL, 1746057600, &p, &n, &e), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(p[0].label, "2023-S2");
+	assert_string_equal(p[3].label, "2025-S1");
+	free(p);
+	assert_int_equal(report_series_periods("month", NULL, NULL, 1746057600, &p, &n, &e), 0);
+	assert_int_equal(n, 12);
+	assert_string_equal(p[0].label, "2024-06");
+	assert_string_equal(p[11].label, "2025-05");
+	free(p);
+	assert_int_equal(report_series_periods("week", NULL, NULL, 0, &p, &n, &e), -1);
+	assert_non_null(strstr(e.msg, "unknown series 'week'"));
+	assert_int_equal(report_series_periods("month", "2025-03-01", "2025-01-01", 0, &p, &n, &e), -1);
+	assert_non_null(strstr(e.msg, "ends"));
+	assert_int_equal(report_series_periods("month", "2000-01-01", "2025-01-01", 0, &p, &n, &e), -1);
+	assert_non_null(strstr(e.msg, "at most 240"));
+}
+
+/*
+ * The aggregates against the rows: equal for the fixture, for every period key and unit; a figure made
+ * wrong is found; events (a move, a revocation, a deletion) keep them equal.
+ */
+static void test_verify(void **state)
+{
+	struct db *db = *state;
+	struct report_query q = {.scope_id = -1};
+	struct buf out = BUF_INIT;
+	struct err e;
+	int64_t n = -1;
+	int reports = 0;
+	assert_int_equal(report_verify_all(db, &q, true, &out, &n, &reports, &e), 0);
+	assert_int_equal(n, 0);
+	assert_true(reports > 10);
+	assert_int_equal(db_exec(db,
+				 "UPDATE report_agg SET certified = certified + 1 WHERE pkey = 'Q2025-1' AND "
+				 "course_id = 'a' AND sex = 'female'",
+				 &e),
+			 0);
+	q.org = "05";
+	assert_int_equal(report_period_parse("2025-Q1", NULL, NULL, &q.period, &e), 0);
+	assert_int_equal(report_verify(db, &q, &out, &n, &e), 0);
+	assert_true(n > 0);
+	assert_non_null(strstr(buf_str(&out), "course a, sex female: certified is 2 in the aggregates, 1 in the rows"));
+	assert_int_equal(db_exec(db,
+				 "UPDATE report_agg SET certified = certified - 1 WHERE pkey = 'Q2025-1' AND "
+				 "course_id = 'a' AND sex = 'female'",
+				 &e),
+			 0);
+	assert_int_equal(db_exec(db,
+				 "UPDATE users SET org_id = (SELECT id FROM org_units WHERE code = 'D2') WHERE id = 1;"
+				 "UPDATE certificates SET revoked_at = 1738400000 WHERE id = 1;"
+				 "DELETE FROM enrolments WHERE user_id = 3 AND course_id = 'a';"
+				 "UPDATE users SET sex = 'male' WHERE id = 4;",
+				 &e),
+			 0);
+	q.org = NULL;
+	assert_int_equal(report_verify_all(db, &q, true, &out, &n, &reports, &e), 0);
+	assert_int_equal(n, 0);
+	/* And the figures moved: user 1 is in D2 now, no longer certified. */
+	struct report r;
+	run_q1(db, "05", NULL, -1, &r);
+	expect(&r, 1, REPORT_ALL, SEX_FEMALE, 1, 1, 1, 0);
+	expect(&r, 0, REPORT_ALL, SEX_FEMALE, 0, 0, 0, 0);
+	report_free(&r);
+	buf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -506,6 +630,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_error, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_views_flatten, setup, teardown),
+	    cmocka_unit_test(test_period_keys),
+	    cmocka_unit_test(test_series_periods),
+	    cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,247 @@
+"""Report aggregates: `sala report --verify` finds 0 differences between the aggregates and the figures
+computed from the rows after the hand-counted population of test_reports, after moves between units,
+revocations, re-issues, name corrections, deletions, rolled-back transactions, imports and demo data;
+and the figures themselves follow each event (a report counts people by their unit at the time of the
+report)."""
+import csv
+import io
+import os
+import re
+
+from harness import Server, connect, sala
+from test_reports import EXPECT_05_TOTAL, build, csv_code, figures, parse_csv
+
+Q1 = ("--from", "2025-01-01", "--to", "2025-03-31")
+
+
+def verify(db, *args):
+    """Runs `sala report --verify`; returns the number of reports compared. Fails on any difference."""
+    r = sala("report", "--verify", *args, db=db)
+    m = re.search(r"verified (\d+) reports?: (\d+) difference", r.stdout)
+    assert r.returncode == 0 and m and m.group(2) == "0", (r.returncode, r.stdout[-2000:], r.stderr)
+    return int(m.group(1))
+
+
+def q1_05(db):
+    """Org 05's Q1 figures by child unit and sex, from `sala report` (the aggregates)."""
+    out = os.path.join(os.path.dirname(Ctx.srv.dir if Ctx.srv else "/tmp/x"), "agg-q1-%d.csv" % os.getpid())
+    r = sala("report", "--org", "05", *Q1, "--by", "org,sex", "--format", "csv", "-o", out, db=db)
+    assert r.returncode == 0, r.stderr
+    with open(out, "rb") as f:
+        body = f.read()
+    os.unlink(out)
+    return {k: figures(v) for k, v in parse_csv(body).items()}
+
+
+def one(db, sql, *params):
+    c = connect(db)
+    try:
+        return c.execute(sql, params).fetchone()[0]
+    finally:
+        c.close()
+
+
+def run_sql(db, sql, *params):
+    c = connect(db)
+    try:
+        c.execute(sql, params)
+        c.commit()
+    finally:
+        c.close()
+
+
+class Ctx:
+    srv = None
+
+
+def population():
+    if Ctx.srv is None or Ctx.srv.proc is None:
+        Ctx.srv = Server()
+        build(Ctx.srv.db)
+    return Ctx.srv.db
+
+
+def test_a_verify_hand_counted_population_and_find_a_wrong_figure():
+    db = population()
+    # Every unit with children, all time and every month, quarter, semester and year held.
+    assert verify(db) > 20
+    assert verify(db, "--org", "05", "--period", "2025-Q1") == 1
+    # A figure of the aggregates made wrong on purpose is found, named, and fails the check.
+    t50101 = one(db, "SELECT id FROM org_units WHERE code = 'T50101'")
+    run_sql(db, "UPDATE report_agg_all SET completed = completed + 1 WHERE pkey = 'Q2025-1' AND org_id = ? "
+            "AND sex = 'female'", t50101)
+    try:
+        r = sala("report", "--verify", "--org", "05", "--period", "2025-Q1", db=db)
+        assert r.returncode == 1, r.stdout
+        assert "2025-Q1: org T501, course (all), sex female: completed is 3 in the aggregates, 2 in the rows" \
+            in r.stdout, r.stdout
+        # The unit's own figure and the totals above it (the district, the province; women and all).
+        assert "verified 1 report: 4 differences" in r.stdout, r.stdout
+        assert "2025-Q1: org 05, course (all), sex all: completed is 7 in the aggregates, 6 in the rows" \
+            in r.stdout, r.stdout
+    finally:
+        run_sql(db, "UPDATE report_agg_all SET completed = completed - 1 WHERE pkey = 'Q2025-1' AND org_id = ? "
+                "AND sex = 'female'", t50101)
+    verify(db, "--org", "05", "--period", "2025-Q1")
+
+
+def test_b_move_revoke_reissue_delete_rollback():
+    db = population()
+    before = q1_05(db)
+    assert before[("T501", "", "female")] == (1, 2, 2, 1, "85.0")
+    assert before[("T502", "", "female")] == (1, 1, 1, 0, "95.0")
+    # t1 (female, commune T50101 of district T501, enrolled, started, completed and certified in Q1)
+    # moves to district T502: the report counts her there, by her unit at the time of the report.
+    t502 = one(db, "SELECT id FROM org_units WHERE code = 'T502'")
+    run_sql(db, "UPDATE users SET org_id = ? WHERE username = 't1'", t502)
+    now = q1_05(db)
+    assert now[("T501", "", "female")] == (0, 1, 1, 0, "90.0")
+    assert now[("T502", "", "female")] == (2, 2, 2, 1, "87.5")
+    verify(db, "--org", "05")
+    # A change of sex moves her figures to the other column.
+    run_sql(db, "UPDATE users SET sex = 'other' WHERE username = 't1'")
+    now = q1_05(db)
+    assert now[("T502", "", "female")] == (1, 1, 1, 0, "95.0")
+    assert now[("T502", "", "other")] == (1, 1, 1, 1, "80.0")
+    run_sql(db, "UPDATE users SET sex = 'female' WHERE username = 't1'")
+
+    # t7's certificate (male, attached to T501, certified in Q1) revoked: certified no more.
+    r = sala("cert", "revoke", "T-6-0", "--reason", "issued in error", db=db)
+    assert r.returncode == 0, r.stderr
+    assert q1_05(db)[("T501", "", "male")] == (3, 2, 1, 0, "75.0")
+    verify(db, "--org", "05")
+
+    # t5's name corrected and the certificate re-issued after Q1: the first date (in Q1) still counts.
+    run_sql(db, "UPDATE users SET full_name = 'T5 Corrected' WHERE username = 't5'")
+    c = connect(db)
+    cid = c.execute("SELECT id FROM certificates WHERE serial = 'T-4-0r'").fetchone()[0]
+    new = c.execute(
+        "INSERT INTO certificates(serial, code, user_id, course_id, language, course_title, name, completed_on, "
+        "org_id, issuer, payload, signature, issued_at) SELECT 'T-4-0rr', 't40rr', user_id, course_id, language, "
+        "course_title, 'T5 Corrected', completed_on, org_id, issuer, payload, signature, issued_at + 86400 "
+        "FROM certificates WHERE id = ? RETURNING id", (cid,)).fetchone()[0]
+    c.execute("UPDATE certificates SET superseded_by = ? WHERE id = ?", (new, cid))
+    c.commit()
+    c.close()
+    assert q1_05(db)[("T501", "", "other")] == (1, 1, 1, 1, "60.0")
+    verify(db, "--org", "05")
+
+    # Deleting an account (sala user delete) keeps its history in the figures.
+    r = sala("user", "delete", "t8", db=db)
+    assert r.returncode == 0, r.stderr
+    assert q1_05(db)[("T502", "", "female")] == (2, 2, 2, 1, "87.5")
+    # Removing a person's rows altogether (their enrolments go with them) removes them from the figures.
+    run_sql(db, "DELETE FROM users WHERE username = 't9'")
+    assert q1_05(db)[("T502", "", "male")] == (0, 0, 0, 0, "")
+    verify(db, "--org", "05")
+
+    # A transaction that is rolled back leaves no trace in the aggregates.
+    before = q1_05(db)
+    c = connect(db)
+    uid = c.execute("SELECT id FROM users WHERE username = 't10'").fetchone()[0]
+    c.execute("BEGIN")
+    c.execute("INSERT INTO enrolments(user_id, course_id, enrolled_at, started_at, completed_at, best_final) "
+              "VALUES (?, 'rt-b', 1736000000, 1736000000, 1736100000, 99)", (uid,))
+    c.execute("UPDATE users SET org_id = ? WHERE id = ?", (t502, uid))
+    c.execute("ROLLBACK")
+    c.close()
+    assert q1_05(db) == before
+    verify(db)
+
+
+def test_c_imports_and_demo_learners():
+    srv = Server()
+    try:
+        db = srv.db
+        # Demo learners (built in bulk, then the aggregates from them), then an org-wide enrolment
+        # and a users import into a unit with an assigned course (each enrolled by the trigger).
+        r = sala("demo", "--learners", "150", db=db, env=srv.env)
+        assert r.returncode == 0, r.stderr
+        course = one(db, "SELECT id FROM courses ORDER BY id")
+        r = sala("enroll", "--course", course, "--org", "1701", db=db)
+        assert r.returncode == 0, r.stderr
+        path = os.path.join(srv.dir, "users.csv")
+        with open(path, "w") as f:
+            f.write("username,full_name,sex,org_code,password\n"
+                    "agg1,Agg One,female,170101,import-pass-1\n"
+                    "agg2,Agg Two,male,170101,import-pass-1\n")
+        r = sala("users", "import", path, db=db)
+        assert r.returncode == 0, r.stderr
+        assert one(db, "SELECT count(*) FROM enrolments e JOIN users u ON u.id = e.user_id "
+                   "WHERE u.username IN ('agg1', 'agg2') AND e.course_id = ?", course) == 2
+        # An import refused for a bad row changes nothing, aggregates included.
+        with open(path, "w") as f:
+            f.write("username,full_name,sex,org_code,password\n"
+                    "agg3,Agg Three,female,170101,import-pass-1\n"
+                    "agg4,Agg Four,nonsense,170101,import-pass-1\n")
+        r = sala("users", "import", path, db=db)
+        assert r.returncode != 0
+        verify(db)
+    finally:
+        srv.stop()
+
+
+def cli_csv(db, *args):
+    out = os.path.join(Ctx.srv.dir, "series.csv")
+    r = sala("report", *args, "--format", "csv", "-o", out, db=db)
+    assert r.returncode == 0, r.stderr
+    with open(out, "rb") as f:
+        return f.read()
+
+
+def series_rows(body):
+    assert body.startswith(b"\xef\xbb\xbfperiod,org_code,"), body[:80]
+    rows = {}
+    for r in csv.DictReader(io.StringIO(body[3:].decode("utf-8"), newline="")):
+        r = {k: csv_code(v) for k, v in r.items()}
+        rows[(r["period"], r["org_code"], r["sex"])] = (r["enrolled"], r["started"], r["completed"],
+                                                          r["certified"], r["avg_score"])
+    return rows
+
+
+def test_a2_series():
+    db = population()
+    # Quarters of 2025 for org 05 by sex: Q1 holds the hand-counted figures; Q2..Q4 what happened then.
+    rows = series_rows(cli_csv(db, "--org", "05", "--series", "quarter", "--from", "2025-01-01", "--to",
+                               "2025-12-31", "--by", "sex"))
+    assert sorted({k[0] for k in rows}) == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    for sex, want in EXPECT_05_TOTAL.items():
+        if sex != "all":
+            got = rows[("2025-Q1", "05", sex)]
+            assert (int(got[0]), int(got[1]), int(got[2]), int(got[3]), got[4]) == want, (sex, got)
+    # Each month of the series is the report of that month alone (same definitions).
+    months = series_rows(cli_csv(db, "--org", "05", "--series", "month", "--from", "2025-01-15", "--to",
+                                 "2025-03-02"))
+    assert sorted({k[0] for k in months}) == ["2025-01", "2025-02", "2025-03"]
+    for m, last in (("01", "31"), ("02", "28"), ("03", "31")):
+        single = parse_csv(cli_csv(db, "--org", "05", "--from", "2025-%s-01" % m, "--to", "2025-%s-%s" % (m, last)))
+        assert figures(single[("05", "", "all")]) == tuple(
+            int(x) if i < 4 else x for i, x in enumerate(months[("2025-" + m, "05", "all")])), m
+    # The web: the page, the CSV (the same bytes as the command line's) and the JSON.
+    c = Ctx.srv.client()
+    c.login("admin")
+    q = "series=quarter&org=05&from=2025-01-01&to=2025-06-30"
+    page = c.get("/reports?" + q)
+    assert page.status == 200, page.text[:300]
+    cell = re.search(r'data-period="2025-Q1" data-sex="all" data-k="enrolled">(\d+)<', page.text)
+    assert cell and int(cell.group(1)) == EXPECT_05_TOTAL["all"][0], page.text[:2000]
+    csv_web = c.get("/reports.csv?" + q + "&by=sex")
+    assert csv_web.status == 200
+    assert csv_web.body == cli_csv(db, "--org", "05", "--series", "quarter", "--from", "2025-01-01", "--to",
+                                   "2025-06-30", "--by", "sex", "--lang", "km")  # the admin reads Khmer
+    js = c.get("/reports.json?" + q).json()
+    assert js["series"] == "quarter" and [p["period"]["label"] for p in js["periods"]] == ["2025-Q1", "2025-Q2"]
+    assert js["periods"][0]["summary"]["by_sex"]["all"]["completed"] == EXPECT_05_TOTAL["all"][2]
+    # Bad parameters are refused with a message; nothing else changes.
+    bad = c.get("/reports.csv?series=week&org=05")
+    assert bad.status == 400 and "unknown series" in bad.text, bad.text[:300]
+    r = sala("report", "--series", "quarter", "--period", "2025", db=db)
+    assert r.returncode == 1 and "--series takes --from and --to" in r.stderr, r.stderr
+    # The dashboard links to the series.
+    assert "/reports?series=month&amp;org=05" in c.get("/reports?org=05&period=2025-Q1").text
+
+
+def test_zz_stop():
+    if Ctx.srv:
+        Ctx.srv.stop()
+        Ctx.srv = None
