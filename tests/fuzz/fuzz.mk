@@ -14,7 +14,7 @@ FB := build/fuzz
 # libxlsxwriter: the report workbooks (reports/xlsx.c).
 FLDLIBS += $(shell pkg-config --libs xlsxwriter 2>/dev/null)
 
-SRCS := $(filter-out cli/main.c,$(wildcard lib/*.c accounts/*.c courses/*.c assessment/*.c certificates/*.c \
+SRCS := $(filter-out cli/main.c,$(wildcard lib/*.c accounts/*.c courses/*.c assessment/*.c certificates/*.c training/*.c \
 	reports/*.c server/*.c cli/*.c))
 OBJS := $(patsubst %.c,$(FB)/obj/%.o,$(SRCS))
 
