@@ -219,11 +219,13 @@ int reports_series_page(struct req *r)
 	buf_puts(&b, "</p>");
 	series_form(r, &b, first->org.code, &p);
 	buf_printf(&b,
-		   "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table><thead><tr>"
+		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s"
 		   "</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
-		   T(r, "Period"), T(r, "Enrolled"), T(r, "Started"), T(r, "Completed"), T(r, "Certified"),
-		   T(r, "Women completed"), T(r, "Women's share of completions"), T(r, "Parity index"));
+		   T(r, "Period"), T(r, "Period"), T(r, "Enrolled"), T(r, "Started"), T(r, "Completed"),
+		   T(r, "Certified"), T(r, "Women completed"), T(r, "Women's share of completions"),
+		   T(r, "Parity index"));
 	for (size_t i = 0; i < s.n; i++) {
 		const struct report *rep = &s.reports[i];
 		const struct report_figures *all = report_cell(rep, REPORT_ALL, REPORT_ALL, REPORT_ALL);

@@ -111,11 +111,12 @@ void reports_training_section(struct req *r, struct buf *b, const struct report 
 			 "people registered. Satisfaction: the mean of the survey answers, shown for groups of at "
 			 "least 5 answers."));
 	buf_printf(b,
-		   "</p><div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s"
+		   "</p><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
+		   "aria-label=\"%s\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s"
 		   "</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
-		   T(r, "Measure"), T(r, "Women"), T(r, "Men"), T(r, "Other"), T(r, "Unspecified"), T(r, "Total"),
-		   T(r, "Women's share"));
+		   T(r, "Face-to-face training"), T(r, "Measure"), T(r, "Women"), T(r, "Men"), T(r, "Other"),
+		   T(r, "Unspecified"), T(r, "Total"), T(r, "Women's share"));
 	measure_row(r, b, rep, "Trained (completed online or attended)", "trained", true);
 	measure_row(r, b, rep, "Attended at least one session", "attended", true);
 	measure_row(r, b, rep, "Invited or registered", "invited", false);
