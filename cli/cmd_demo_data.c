@@ -334,7 +334,7 @@ static int demo_learner(struct demo_gen *g, long seq, int64_t now, size_t *order
 	int64_t uid = user_add(g->db, &u, &g->e);
 	if (uid < 0)
 		return -1;
-	g->people[seq - 1 - g->first] = (struct demo_person){uid, pl->province};
+	g->people[seq - 1 - g->first] = (struct demo_person){uid, pl->province, sex, pl->id};
 	/* One to six distinct courses (mean 3.7, about ten lessons opened): a partial shuffle of the course order. */
 	static const int weights[] = {1, 2, 3, 3, 4, 4, 4, 5, 5, 6};
 	size_t k = (size_t)weights[demo_below(s, 10)];
@@ -405,12 +405,12 @@ int demo_learners(struct db *db, long n)
 	g.people = xcalloc((size_t)n, sizeof *g.people);
 	for (long i = 0; i < n && rc == 0; i++)
 		rc = demo_learner(&g, (long)base + i + 1, now, order);
-	long sessions = 0, marks = 0;
+	long sessions = 0, marks = 0, answers = 0;
 	if (rc == 0) {
 		const char **ids = xcalloc(g.ncourses + 1, sizeof *ids);
 		for (size_t i = 0; i < g.ncourses; i++)
 			ids[i] = g.courses[i].id;
-		rc = demo_sessions(db, g.people, (size_t)n, ids, g.ncourses, now, &sessions, &marks, &g.e);
+		rc = demo_sessions(db, g.people, (size_t)n, ids, g.ncourses, now, &sessions, &marks, &answers, &g.e);
 		free(ids);
 	}
 	free(g.people);
@@ -439,6 +439,7 @@ int demo_learners(struct db *db, long n)
 	       n, DEMO_LEARNER_PASSWORD, g.enrolments, g.ncourses, g.progress, g.certificates);
 	if (!g.ncourses)
 		printf("sala: there are no courses yet, so the learners have no enrolments\n");
-	printf("sala: added %ld face-to-face sessions with %ld attendance marks\n", sessions, marks);
+	printf("sala: added %ld face-to-face sessions with %ld attendance marks and %ld survey answers\n", sessions,
+	       marks, answers);
 	return 0;
 }

@@ -3,7 +3,9 @@
  * attendance and upcoming ones with registrations and waiting lists, made through training/'s
  * functions and marked is_demo, so the dashboard has face-to-face figures on first start. One session
  * for every DEMO_LEARNERS_PER_SESSION synthetic learners, each drawing its people from the new learners
- * of its province; all in the caller's transaction.
+ * of its province; all in the caller's transaction. About DEMO_SURVEY_SHARE percent of the people
+ * present at a past session have answered its reaction survey (training/survey.h, anonymous), within a
+ * week of its last day, so the dashboard has satisfaction figures too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +16,11 @@
 #include "cli/demo.h"
 #include "lib/xmalloc.h"
 #include "training/attendance.h"
+#include "training/survey.h"
 #include "training/workshops.h"
 
 #define DEMO_LEARNERS_PER_SESSION 50
+#define DEMO_SURVEY_SHARE 65 /* percent of those present who answer */
 #define DAY 86400
 
 static const char *const titles[] = {
@@ -46,9 +50,12 @@ static int by_province(const void *a, const void *b)
 	return (x->user_id > y->user_id) - (x->user_id < y->user_id);
 }
 
-/* Marks each registered person for every day of a past session: mostly present, by varied methods. */
+/*
+ * Marks each registered person for every day of a past session: mostly present, by varied methods.
+ * present[i] becomes true when ids[i] was present at least once.
+ */
 static int demo_marks(struct db *db, uint64_t *seed, const struct workshop *w, const int64_t *ids, size_t n,
-		      int64_t trainer, struct err *e)
+		      int64_t trainer, bool *present, struct err *e)
 {
 	int rc = 0;
 	for (int d = 0; d < w->ndays && rc == 0; d++)
@@ -56,9 +63,56 @@ static int demo_marks(struct db *db, uint64_t *seed, const struct workshop *w, c
 			int64_t x = below(seed, 100), y = below(seed, 10);
 			enum attendance_status s = x < 84 ? ATT_PRESENT : x < 94 ? ATT_ABSENT : ATT_EXCUSED;
 			enum attendance_method m = y < 6 ? ATT_BY_TRAINER : y < 9 ? ATT_BY_SHEET : ATT_BY_QR;
+			present[i] = present[i] || s == ATT_PRESENT;
 			rc = attendance_mark(db, w->id, ids[i], w->days[d].day, s, m, m == ATT_BY_QR ? ids[i] : trainer,
 					     w->days[d].starts_at + 3600, e);
 		}
+	return rc;
+}
+
+static const char *const comments[] = {
+    "Very useful for my daily work.",
+    "មានប្រយោជន៍ច្រើន។", /* very useful */
+    "More practice time, please.",
+    "The room was too hot in the afternoon.",
+};
+
+/* One answer to a statement: mostly agreeing, sometimes neutral, rarely disagreeing or skipped. */
+static int demo_answer(uint64_t *seed)
+{
+	int64_t x = below(seed, 100);
+	return x < 34 ? 5 : x < 74 ? 4 : x < 89 ? 3 : x < 95 ? 2 : x < 98 ? 1 : 0;
+}
+
+/*
+ * The reaction survey of a past session w: a share of those present (present[i] for people[i]) answer
+ * it within a week of its last day (before now). *answers counts the answers stored.
+ */
+static int demo_survey(struct db *db, uint64_t *seed, const struct workshop *w, const struct demo_person *people,
+		       const bool *present, size_t n, int64_t now, long *answers, struct err *e)
+{
+	struct survey_subject subj = {.kind = SURVEY_WORKSHOP, .workshop_id = w->id};
+	struct survey_def def;
+	int rc = survey_load(db, &subj, w->language, &def, e);
+	int nitems = def.nitems;
+	survey_def_free(&def);
+	if (rc < 0 || nitems < 1)
+		return rc;
+	int64_t ended = w->days[w->ndays - 1].ends_at;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!present[i] || below(seed, 100) >= DEMO_SURVEY_SHARE)
+			continue;
+		int a[SURVEY_MAX_ITEMS], given = 0;
+		for (int k = 0; k < nitems; k++)
+			given += (a[k] = demo_answer(seed)) > 0;
+		if (!given)
+			a[0] = 4;
+		const char *comment = below(seed, 100) < 15 ? comments[below(seed, 4)] : NULL;
+		int64_t day = ended + below(seed, 7) * DAY;
+		rc = survey_record(db, &subj, people[i].user_id, people[i].sex, people[i].org_id, a, nitems, comment,
+				   day < now ? day : now, e);
+		*answers += rc == 0;
+	}
 	return rc;
 }
 
@@ -68,7 +122,7 @@ static int demo_marks(struct db *db, uint64_t *seed, const struct workshop *w, c
  */
 static int demo_session(struct db *db, uint64_t *seed, int64_t org_id, const char *course, int64_t trainer,
 			int64_t extra, const struct demo_person *people, size_t n, int64_t now, bool past, long *marks,
-			struct err *e)
+			uint64_t *sseed, long *answers, struct err *e)
 {
 	struct workshop_day days[3];
 	int ndays = 1 + (int)below(seed, 3);
@@ -111,8 +165,13 @@ static int demo_session(struct db *db, uint64_t *seed, int64_t org_id, const cha
 	if (rc == 0 && past) {
 		struct workshop w;
 		if ((rc = workshop_get(db, id, &w, e)) == 0) {
-			rc = demo_marks(db, seed, &w, registered, nreg, trainer, e);
+			/* Past sessions have no demo learner: registered[i] is people[i]. */
+			bool *present = xcalloc(nreg + 1, sizeof *present);
+			rc = demo_marks(db, seed, &w, registered, nreg, trainer, present, e);
 			*marks += (long)(nreg * (size_t)w.ndays);
+			if (rc == 0 && extra == 0)
+				rc = demo_survey(db, sseed, &w, people, present, nreg, now, answers, e);
+			free(present);
 			workshop_free(&w);
 		}
 	}
@@ -121,10 +180,11 @@ static int demo_session(struct db *db, uint64_t *seed, int64_t org_id, const cha
 }
 
 int demo_sessions(struct db *db, struct demo_person *people, size_t n, const char *const *courses, size_t ncourses,
-		  int64_t now, long *sessions, long *marks, struct err *e)
+		  int64_t now, long *sessions, long *marks, long *answers, struct err *e)
 {
 	*sessions = 0;
 	*marks = 0;
+	*answers = 0;
 	if (n == 0)
 		return 0;
 	struct user u;
@@ -139,6 +199,7 @@ int demo_sessions(struct db *db, struct demo_person *people, size_t n, const cha
 		user_release(&u);
 	}
 	uint64_t seed = 0x7E55107Eull + n;
+	uint64_t sseed = 0x5A7157ull + n; /* the surveys' own: the sessions stay as they were without them */
 	qsort(people, n, sizeof *people, by_province);
 	int rc = 0;
 	/* Sessions go to provinces in proportion to their learners: one per DEMO_LEARNERS_PER_SESSION. */
@@ -167,7 +228,7 @@ int demo_sessions(struct db *db, struct demo_person *people, size_t n, const cha
 				learner = 0;
 			}
 			rc = demo_session(db, &seed, people[at].province, course, trainer, extra, people + from, size,
-					  now, past, marks, e);
+					  now, past, marks, &sseed, answers, e);
 			*sessions += rc == 0;
 		}
 		at = end;

@@ -36,16 +36,23 @@ static void titles_free(const struct report *r, char **titles)
 	free(titles);
 }
 
-static void write_xlsx(struct db *db, const struct report *r, unsigned by, const char *lang, const char *out)
+/* A new file beside out for the workbook (renamed onto out by file_commit()); caller frees. */
+static char *xlsx_part(const char *out)
 {
-	report_xlsx_messages_register();
-	char **titles = titles_get(db, r, lang);
 	cli_remove_stale(out, ".part-");
 	char *part = xasprintf("%s.part-%ld-XXXXXX", out, (long)getpid());
 	int fd = mkstemp(part);
 	if (fd < 0)
 		die("report: cannot create a file next to '%s': %s", out, cli_errno_words(errno));
 	close(fd);
+	return part;
+}
+
+static void write_xlsx(struct db *db, const struct report *r, unsigned by, const char *lang, const char *out)
+{
+	report_xlsx_messages_register();
+	char **titles = titles_get(db, r, lang);
+	char *part = xlsx_part(out);
 	const char *tmp = getenv("TMPDIR");
 	struct report_xlsx_opts o = {.lang = lang,
 				     .course_titles = (const char *const *)titles,
@@ -60,6 +67,23 @@ static void write_xlsx(struct db *db, const struct report *r, unsigned by, const
 		die("report: %s", e.msg);
 	free(part);
 	titles_free(r, titles);
+}
+
+/* sala report --series ... --format xlsx -o FILE: the series as a workbook of one sheet. */
+static void write_series_xlsx(const struct report_series *s, unsigned by, const char *lang, const char *out)
+{
+	report_xlsx_messages_register();
+	char *part = xlsx_part(out);
+	const char *tmp = getenv("TMPDIR");
+	struct report_xlsx_opts o = {.lang = lang, .made_at = now_s(), .tmpdir = tmp && *tmp ? tmp : NULL};
+	struct err e;
+	if (report_write_series_xlsx(s, by, &o, part, &e) < 0) {
+		unlink(part);
+		die("report: %s", e.msg);
+	}
+	if (file_commit(part, out, 0644, &e) < 0)
+		die("report: %s", e.msg);
+	free(part);
 }
 
 /*
@@ -128,8 +152,6 @@ static int cmd_report(struct cmd_args *a)
 	if (series) {
 		if (period && *period)
 			die("report: --series takes --from and --to, not --period");
-		if (strcmp(format, "xlsx") == 0)
-			die("report: a series is written as csv, json or table");
 		struct report_series s;
 		struct db *db = cli_db_open();
 		int rc = report_series_run(db, &q, series, from, to, now_s(), &s, &e);
@@ -137,6 +159,11 @@ static int cmd_report(struct cmd_args *a)
 		if (rc < 0) {
 			report_series_free(&s);
 			die("%s", e.msg);
+		}
+		if (strcmp(format, "xlsx") == 0) {
+			write_series_xlsx(&s, by, lang, out);
+			report_series_free(&s);
+			return 0;
 		}
 		struct buf b = BUF_INIT;
 		if (strcmp(format, "csv") == 0)

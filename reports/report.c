@@ -1732,6 +1732,8 @@ int report_series_run(struct db *db, const struct report_query *q, const char *s
 	struct report_query first = *q;
 	first.period = periods[0];
 	out->reports[0].period = periods[0];
+	/* The small-group rule in force, as report_run() reads it (report_copy() gives it to every period). */
+	report_limits_read(db, &out->reports[0]);
 	out->n = 1;
 	int rc = run(db, &first, &out->reports[0], RUN_AUTO, path, e);
 	for (size_t i = 1; i < n && rc == 0; i++) {

@@ -79,6 +79,8 @@ static const struct msg xlsx_msgs[] = {
     {"Average final score", "ពិន្ទុតេស្តចុងក្រោយជាមធ្យម"},
     {"Average learning gain (final − pretest)", "ការរីកចម្រើនការសិក្សាជាមធ្យម (តេស្តចុងក្រោយ − តេស្តមុន)"},
     {"Parity index", "សន្ទស្សន៍សមភាព"},
+    {"Series", "ស៊េរីតាមពេលវេលា"},
+    {"Sex", "ភេទ"},
     {"attached to this unit directly", "ចំណុះអង្គភាពនេះដោយផ្ទាល់"},
     {"%s: %s", "%s៖ %s"},
     {"n (average final score)", "n (ពិន្ទុតេស្តចុងក្រោយជាមធ្យម)"},
@@ -593,29 +595,49 @@ static lxw_format *num_format(lxw_workbook *wb, const char *fmt)
 	return f;
 }
 
+/* A new workbook at path with its formats and properties. 0, or -1 with a message. */
+static int book_open(struct book *b, const struct report_xlsx_opts *o, const char *path, struct err *e)
+{
+	lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = (char *)o->tmpdir, .use_zip64 = LXW_FALSE};
+	*b = (struct book){.o = o, .lang = o->lang && *o->lang ? o->lang : "en"};
+	b->wb = workbook_new_opt(path, &opt);
+	if (!b->wb)
+		return err_set(e, "cannot write '%s': the workbook could not be created", path);
+	b->head = workbook_add_format(b->wb);
+	format_set_bold(b->head);
+	format_set_text_wrap(b->head);
+	format_set_align(b->head, LXW_ALIGN_VERTICAL_TOP);
+	b->title = workbook_add_format(b->wb);
+	format_set_bold(b->title);
+	format_set_font_size(b->title, 14);
+	b->date = num_format(b->wb, "yyyy-mm-dd");
+	b->stamp = num_format(b->wb, "yyyy-mm-dd hh:mm");
+	b->count = num_format(b->wb, "0");
+	b->dec1 = num_format(b->wb, "0.0");
+	b->dec2 = num_format(b->wb, "0.00");
+	b->pct = num_format(b->wb, "0.0%");
+	lxw_doc_properties props = {.title = (char *)T(b, "Sala report"), .company = (char *)"Sala"};
+	workbook_set_properties(b->wb, &props);
+	return 0;
+}
+
+/* Closes the workbook, writing it out. 0, or -1 with a message naming path. */
+static int book_close(struct book *b, const char *path, struct err *e)
+{
+	lxw_error rc = workbook_close(b->wb);
+	if (b->failed)
+		return err_set(e, "cannot write '%s': a sheet name was refused", path);
+	if (rc != LXW_NO_ERROR)
+		return err_set(e, "cannot write '%s': %s", path, lxw_strerror(rc));
+	return 0;
+}
+
 int report_write_xlsx(const struct report *r, unsigned by, const struct report_xlsx_opts *o, const char *path,
 		      struct err *e)
 {
-	lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = (char *)o->tmpdir, .use_zip64 = LXW_FALSE};
-	struct book b = {.o = o, .lang = o->lang && *o->lang ? o->lang : "en"};
-	b.wb = workbook_new_opt(path, &opt);
-	if (!b.wb)
-		return err_set(e, "cannot write '%s': the workbook could not be created", path);
-	b.head = workbook_add_format(b.wb);
-	format_set_bold(b.head);
-	format_set_text_wrap(b.head);
-	format_set_align(b.head, LXW_ALIGN_VERTICAL_TOP);
-	b.title = workbook_add_format(b.wb);
-	format_set_bold(b.title);
-	format_set_font_size(b.title, 14);
-	b.date = num_format(b.wb, "yyyy-mm-dd");
-	b.stamp = num_format(b.wb, "yyyy-mm-dd hh:mm");
-	b.count = num_format(b.wb, "0");
-	b.dec1 = num_format(b.wb, "0.0");
-	b.dec2 = num_format(b.wb, "0.00");
-	b.pct = num_format(b.wb, "0.0%");
-	lxw_doc_properties props = {.title = (char *)T(&b, "Sala report"), .company = (char *)"Sala"};
-	workbook_set_properties(b.wb, &props);
+	struct book b;
+	if (book_open(&b, o, path, e) < 0)
+		return -1;
 	about_sheet(&b, r, by);
 	summary_sheet(&b, r);
 	if (by & REPORT_BY_ORG)
@@ -625,10 +647,74 @@ int report_write_xlsx(const struct report *r, unsigned by, const struct report_x
 	if ((by & REPORT_BY_ORG) && (by & REPORT_BY_COURSE))
 		breakdown_sheet(&b, r, SHEET_ORG | SHEET_COURSE, by & REPORT_BY_SEX);
 	training_sheet(&b, r);
-	lxw_error rc = workbook_close(b.wb);
-	if (b.failed)
-		return err_set(e, "cannot write '%s': a sheet name was refused", path);
-	if (rc != LXW_NO_ERROR)
-		return err_set(e, "cannot write '%s': %s", path, lxw_strerror(rc));
-	return 0;
+	return book_close(&b, path, e);
+}
+
+/* The series sheet's headers, in the order of the series CSV's columns (without course_title). */
+static const char *const series_head[] = {"Period",
+					  "Org unit code",
+					  "Org unit",
+					  "Course",
+					  "Sex",
+					  "Enrolled",
+					  "Started",
+					  "Completed",
+					  "Certified",
+					  "Average final score",
+					  "n (average final score)",
+					  "Completion rate",
+					  "Parity index",
+					  "n (parity index: the fewer of women and men enrolled)"};
+
+/* One row of a series' report: the period, the group, its figures as the CSV has them. */
+static void series_row(struct book *b, lxw_worksheet *ws, lxw_row_t row, const struct report *r,
+		       const struct report_row *g)
+{
+	lxw_col_t col = 0;
+	/* Text cells: a label such as 2025-01 or a code such as 01 stays as written. */
+	worksheet_write_string(ws, row, col++, r->period.label, NULL);
+	text(ws, row, col++, g->org_code, NULL);
+	text(ws, row, col++, report_row_org_name(g, b->lang), NULL);
+	text(ws, row, col++, g->course_id, NULL);
+	text(ws, row, col++, T(b, sex_label[g->sex == REPORT_ALL ? SEX_COUNT : g->sex]), NULL);
+	for (int m = 0; m < 4; m++)
+		count(b, ws, row, col++, measure(g->f, m));
+	struct report_fig x;
+	report_figure(r, REPORT_FIG_AVG_SCORE, g->org, g->course, g->sex, &x);
+	figure(ws, row, col++, &x, 1, b->dec1);
+	count(b, ws, row, col++, x.n);
+	report_figure(r, REPORT_FIG_COMPLETION_RATE, g->org, g->course, g->sex, &x);
+	figure(ws, row, col++, &x, 100, b->pct);
+	report_figure(r, REPORT_FIG_PARITY, g->org, g->course, REPORT_ALL, &x);
+	figure(ws, row, col++, &x, 1, b->dec2);
+	count(b, ws, row, col, x.n);
+}
+
+int report_write_series_xlsx(const struct report_series *s, unsigned by, const struct report_xlsx_opts *o,
+			     const char *path, struct err *e)
+{
+	struct book b;
+	if (book_open(&b, o, path, e) < 0)
+		return -1;
+	lxw_worksheet *ws = sheet(&b, "Series");
+	if (ws) {
+		const lxw_col_t ncols = sizeof series_head / sizeof series_head[0];
+		for (lxw_col_t c = 0; c < ncols; c++)
+			text(ws, 0, c, T(&b, series_head[c]), b.head);
+		worksheet_set_column(ws, 0, 1, 12, NULL);
+		worksheet_set_column(ws, 2, 2, 32, NULL);
+		worksheet_set_column(ws, 3, 3, 20, NULL);
+		worksheet_set_column(ws, 4, (lxw_col_t)(ncols - 1), 14, NULL);
+		worksheet_freeze_panes(ws, 1, 1);
+		worksheet_autofilter(ws, 0, 0, 0, (lxw_col_t)(ncols - 1));
+		lxw_row_t row = 1;
+		for (size_t i = 0; i < s->n; i++) {
+			struct report_row *rows;
+			size_t n = report_rows(&s->reports[i], by, &rows);
+			for (size_t k = 0; k < n; k++)
+				series_row(&b, ws, row++, &s->reports[i], &rows[k]);
+			free(rows);
+		}
+	}
+	return book_close(&b, path, e);
 }

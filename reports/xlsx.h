@@ -47,6 +47,17 @@ struct report_xlsx_opts {
 int report_write_xlsx(const struct report *r, unsigned by, const struct report_xlsx_opts *o, const char *path,
 		      struct err *e);
 
+/*
+ * Writes a series (report_series_run()) to a new workbook at path: one sheet, "Series", with the rows
+ * of report_write_series_csv() (grouped by `by`), each under its period's label (2025-01, 2025-Q1,
+ * 2025-S1) as text; codes are text, counts and figures numbers (rates as fractions with a percent
+ * format, as above), a figure withheld by the small-group rule its mark ("n<5"), an undefined one an
+ * empty cell; headers, sex and org names in o->lang (o->course_titles is not used: the course column
+ * holds its id). 0, or ERR_FAIL with a message naming the path.
+ */
+int report_write_series_xlsx(const struct report_series *s, unsigned by, const struct report_xlsx_opts *o,
+			     const char *path, struct err *e);
+
 /* Registers the Khmer texts of the workbook (at start-up, before threads run). */
 void report_xlsx_messages_register(void);
 /* The workbook's message table (for tests): n gets its length. */

@@ -336,6 +336,8 @@ static int read_fd(void *ctx, size_t off, void *buf, size_t n)
  */
 static int h_xlsx(struct req *r)
 {
+	if (query_or_null(r, "series"))
+		return reports_series_xlsx(r);
 	struct params p;
 	struct report rep = {0};
 	int status;

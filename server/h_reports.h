@@ -8,7 +8,7 @@ void reports_messages_register(void);
 void manager_messages_register(void);
 
 /*
- * Series (server/h_reports_series.c): the dashboard, CSV and JSON of /reports*?series=month|quarter|semester,
+ * Series (server/h_reports_series.c): the dashboard, CSV, JSON and XLSX of /reports*?series=month|quarter|semester,
  * and the dashboard's links to them. reports_series_messages_register() registers their Khmer messages.
  */
 struct req;
@@ -16,6 +16,7 @@ struct buf;
 int reports_series_page(struct req *r);
 int reports_series_csv(struct req *r);
 int reports_series_json(struct req *r);
+int reports_series_xlsx(struct req *r);
 void reports_series_links(struct req *r, struct buf *b, const char *org, const char *course);
 void reports_series_messages_register(void);
 

@@ -1,16 +1,21 @@
 /*
- * Report series: /reports, /reports.csv and /reports.json with series=month|quarter|semester show one
+ * Report series: /reports, /reports.csv, /reports.json and /reports.xlsx with series=month|quarter|semester show one
  * report per calendar period from `from` to `to` (report_series_run(), read from the aggregates), with
  * the dashboard's scope rule: a manager sees their own unit and everything below it.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/i18n.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "reports/report.h"
+#include "reports/xlsx.h"
 #include "server/h_reports.h"
 #include "server/http.h"
 #include "server/server.h"
@@ -40,6 +45,7 @@ static const struct msg series_msgs[] = {
     {"Show", "បង្ហាញ"},
     {"CSV: series by sex", "CSV៖ ស៊េរីតាមភេទ"},
     {"JSON: series by sex", "JSON៖ ស៊េរីតាមភេទ"},
+    {"XLSX: series by sex", "XLSX៖ ស៊េរីតាមភេទ"},
     {"Back to the report", "ត្រឡប់ទៅរបាយការណ៍"},
     {"The report parameters are not valid.", "ប៉ារ៉ាម៉ែត្ររបស់របាយការណ៍មិនត្រឹមត្រូវទេ។"},
 };
@@ -97,6 +103,19 @@ static bool series_run(struct req *r, struct sparams *p, struct report_series *s
 	return false;
 }
 
+/* The download's headers: its file name is made of a code and a series name (letters, digits and - only). */
+static const char *download_headers(struct req *r, const struct report_series *s, const char *ext)
+{
+	char *name = arena_printf(&r->arena, "sala-report-%s-%s", s->n ? s->reports[0].org.code : "", s->name);
+	for (char *c = name; *c; c++)
+		if (!(*c == '-' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
+			*c = '_';
+	return arena_printf(&r->arena,
+			    "Content-Disposition: attachment; filename=\"%s.%s\"\r\n"
+			    "Cache-Control: private, no-store\r\n",
+			    name, ext);
+}
+
 int reports_series_csv(struct req *r)
 {
 	struct sparams p;
@@ -106,18 +125,58 @@ int reports_series_csv(struct req *r)
 		return status;
 	struct buf b = BUF_INIT;
 	report_write_series_csv(&s, p.by, r->lang, &b);
-	/* The file name is made of a code and a series name: letters, digits and - only. */
-	char *name = arena_printf(&r->arena, "sala-report-%s-%s", s.n ? s.reports[0].org.code : "", s.name);
-	for (char *c = name; *c; c++)
-		if (!(*c == '-' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
-			*c = '_';
-	char *headers = arena_printf(&r->arena,
-				     "Content-Disposition: attachment; filename=\"%s.csv\"\r\n"
-				     "Cache-Control: private, no-store\r\n",
-				     name);
+	const char *headers = download_headers(r, &s, "csv");
 	status = resp_send(r, 200, "text/csv; charset=utf-8", b.data, b.len, headers);
 	buf_release(&b);
 	report_series_free(&s);
+	return status;
+}
+
+static int read_fd(void *ctx, size_t off, void *buf, size_t n)
+{
+	ssize_t got = pread(*(int *)ctx, buf, n, (off_t)off);
+	return got == (ssize_t)n ? 0 : -1;
+}
+
+/*
+ * The workbook is written to a temporary file (libxlsxwriter writes files), unlinked once open and sent
+ * from it a chunk at a time, as /reports.xlsx does.
+ */
+int reports_series_xlsx(struct req *r)
+{
+	struct sparams p;
+	struct report_series s;
+	int status;
+	if (!series_run(r, &p, &s, &status))
+		return status;
+	const char *tmp = getenv("TMPDIR");
+	tmp = tmp && *tmp ? tmp : "/tmp";
+	char path[512];
+	snprintf(path, sizeof path, "%s/sala-series-XXXXXX", tmp);
+	int fd = mkstemp(path);
+	struct err e;
+	struct report_xlsx_opts o = {.lang = r->lang, .made_at = now_s(), .tmpdir = tmp};
+	if (fd < 0) {
+		log_msg(LOG_ERROR, "report.xlsx", "cannot create a temporary file in '%s'", tmp);
+	} else {
+		close(fd);
+		fd = report_write_series_xlsx(&s, p.by, &o, path, &e) < 0 ? -1 : open(path, O_RDONLY);
+		if (fd < 0)
+			log_msg(LOG_ERROR, "report.xlsx", "%s", e.msg);
+		unlink(path);
+	}
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		if (fd >= 0)
+			close(fd);
+		report_series_free(&s);
+		return resp_error(r, 500, T(r, "The file could not be written. Please tell the administrator."));
+	}
+	const char *headers = download_headers(r, &s, "xlsx");
+	report_series_free(&s);
+	status = resp_stream(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+			     (size_t)sb.st_size, headers, read_fd, &fd);
+	close(fd);
 	return status;
 }
 
@@ -259,8 +318,8 @@ int reports_series_page(struct req *r)
 	buf_puts(&b, "</tbody></table></div><ul>");
 	static const struct {
 		const char *ext, *label;
-	} links[] = {{"csv", "CSV: series by sex"}, {"json", "JSON: series by sex"}};
-	for (size_t i = 0; i < 2; i++) {
+	} links[] = {{"csv", "CSV: series by sex"}, {"json", "JSON: series by sex"}, {"xlsx", "XLSX: series by sex"}};
+	for (size_t i = 0; i < 3; i++) {
 		buf_printf(&b, "<li><a href=\"/reports.%s?series=%s&amp;", links[i].ext, s.name);
 		series_query(&b, first->org.code, &p);
 		buf_printf(&b, "by=sex\">%s</a></li>", T(r, links[i].label));

@@ -383,8 +383,8 @@ static int store(struct db *db, const char *key, int64_t user_id, const char *se
 	return 0;
 }
 
-int survey_submit(struct db *db, const struct survey_subject *s, int64_t user_id, const char *sex, int64_t org_id,
-		  const int *answers, int n, const char *comment, int64_t now, struct err *e)
+/* The checks on answers and comment shared by survey_submit() and survey_record(). */
+static int answers_valid(const int *answers, int n, const char *comment, struct err *e)
 {
 	if (n < 1 || n > SURVEY_MAX_ITEMS)
 		return err_fail(e, ERR_INVALID, "answers: %d given, expected 1 to %d", n, SURVEY_MAX_ITEMS);
@@ -401,13 +401,39 @@ int survey_submit(struct db *db, const struct survey_subject *s, int64_t user_id
 		return err_fail(e, ERR_INVALID, "comment is longer than %d bytes", SURVEY_COMMENT_MAX);
 	if (clen && !utf8_valid(comment, clen))
 		return err_fail(e, ERR_INVALID, "comment is not valid UTF-8 text");
+	return 0;
+}
+
+int survey_record(struct db *db, const struct survey_subject *s, int64_t user_id, const char *sex, int64_t org_id,
+		  const int *answers, int n, const char *comment, int64_t day, struct err *e)
+{
+	int rc = answers_valid(answers, n, comment, e);
+	if (rc < 0)
+		return rc;
 	struct buf json = BUF_INIT;
 	double score;
 	bool has_score;
 	answers_json(answers, n, &json, &score, &has_score);
 	char key[80];
 	survey_subject_key(s, key);
-	int rc = db_begin(db, e);
+	rc = store(db, key, user_id, sex, org_id, buf_str(&json), has_score, score, comment, day - day % 86400, e);
+	buf_release(&json);
+	return rc;
+}
+
+int survey_submit(struct db *db, const struct survey_subject *s, int64_t user_id, const char *sex, int64_t org_id,
+		  const int *answers, int n, const char *comment, int64_t now, struct err *e)
+{
+	int rc = answers_valid(answers, n, comment, e);
+	if (rc < 0)
+		return rc;
+	struct buf json = BUF_INIT;
+	double score;
+	bool has_score;
+	answers_json(answers, n, &json, &score, &has_score);
+	char key[80];
+	survey_subject_key(s, key);
+	rc = db_begin(db, e);
 	if (rc < 0) {
 		buf_release(&json);
 		return ERR_UNAVAILABLE;

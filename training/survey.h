@@ -91,6 +91,15 @@ int survey_check(struct db *db, const struct survey_subject *s, int64_t user_id,
 int survey_submit(struct db *db, const struct survey_subject *s, int64_t user_id, const char *sex, int64_t org_id,
 		  const int *answers, int n, const char *comment, int64_t now, struct err *e);
 
+/*
+ * Stores user_id's answers to s like survey_submit(), but in the caller's transaction and without
+ * survey_check(): for loading many answers known to be due (the demo's past sessions). day is when
+ * they were given (only its day is kept). ERR_INVALID for bad answers, ERR_CONFLICT when user_id has
+ * answered s already.
+ */
+int survey_record(struct db *db, const struct survey_subject *s, int64_t user_id, const char *sex, int64_t org_id,
+		  const int *answers, int n, const char *comment, int64_t day, struct err *e);
+
 /* The sexes results are split by, in order: female, male, other, unspecified. */
 #define SURVEY_SEXES 4
 extern const char *const survey_sexes[SURVEY_SEXES];

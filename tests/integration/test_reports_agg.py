@@ -241,6 +241,87 @@ def test_a2_series():
     assert "/reports?series=month&amp;org=05" in c.get("/reports?org=05&period=2025-Q1").text
 
 
+def xlsx_rows(body):
+    """The series sheet of a workbook: its header and its rows (openpyxl, as test_reports_xlsx reads)."""
+    from test_reports_xlsx import openpyxl
+    wb = openpyxl.load_workbook(io.BytesIO(body))
+    assert len(wb.sheetnames) == 1, wb.sheetnames
+    ws = wb[wb.sheetnames[0]]
+    rows = list(ws.iter_rows(values_only=True))
+    pct = {ws.cell(row=i + 2, column=12).number_format for i in range(len(rows) - 1)
+           if isinstance(rows[i + 1][11], (int, float))}  # the completion rates that are numbers
+    return wb.sheetnames[0], rows[0], rows[1:], pct
+
+
+def same_figures(xrow, crow):
+    """An XLSX row against the CSV row of the same group: text codes, numeric counts and figures."""
+    period, code, _, course = xrow[0:4]
+    assert isinstance(period, str) and isinstance(code, str), xrow
+    assert (period, code, course or "") == (csv_code(crow["period"]), csv_code(crow["org_code"]),
+                                            crow["course_id"]), (xrow, crow)
+    counts = xrow[5:9]
+    assert all(isinstance(v, int) for v in counts), xrow
+    assert list(counts) == [int(crow[k]) for k in ("enrolled", "started", "completed", "certified")], (xrow, crow)
+    for x, k, scale in ((xrow[9], "avg_score", 1), (xrow[11], "completion_rate", 100), (xrow[12], "parity_index", 1)):
+        want = crow[k]
+        if want == "":
+            assert x is None, (k, xrow, crow)
+        elif want.startswith("n<"):
+            assert x == want, (k, xrow, crow)  # the small-group mark, as text
+        else:
+            assert isinstance(x, (int, float)) and abs(x * scale - float(want)) < 1e-9, (k, xrow, crow)
+    assert (xrow[10], xrow[13]) == (int(crow["avg_score_n"]), int(crow["parity_n"])), (xrow, crow)
+
+
+def test_a3_series_xlsx():
+    db = population()
+    args = ("--org", "05", "--series", "quarter", "--from", "2025-01-01", "--to", "2025-12-31", "--by", "org,sex")
+    # The population shows every figure (report_min_group 1); with 3, some groups are too small.
+    sala("settings", "set", "report_min_group", "3", db=db, check=True)
+    try:
+        body = cli_csv(db, *args)
+        out = os.path.join(Ctx.srv.dir, "series.xlsx")
+        r = sala("report", *args, "--format", "xlsx", "-o", out, db=db)
+        assert r.returncode == 0, r.stderr
+    finally:
+        sala("settings", "set", "report_min_group", "1", db=db, check=True)
+    want = list(csv.DictReader(io.StringIO(body[3:].decode("utf-8"), newline="")))
+    with open(out, "rb") as f:
+        name, head, rows, pct = xlsx_rows(f.read())
+    assert name == "Series" and head[:5] == ("Period", "Org unit code", "Org unit", "Course", "Sex"), head
+    assert pct == {"0.0%"}, pct
+    # The same rows as the series CSV, in the same order, with the same figures and marks.
+    assert len(rows) == len(want) > 8, (len(rows), len(want))
+    for x, c in zip(rows, want):
+        same_figures(x, c)
+    assert sorted({x[0] for x in rows}) == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    # The series applies the small-group rule as the single report does (the CSV has the same marks).
+    assert any(x[9] == "n<3" for x in rows), [x[9:13] for x in rows]
+    assert any(isinstance(x[k], (int, float)) for x in rows for k in (9, 11)), "no figure shown"
+    # Without -o, no file: the command says how.
+    r = sala("report", *args, "--format", "xlsx", db=db)
+    assert r.returncode != 0 and "-o FILE.xlsx" in r.stderr, r.stderr
+    # The web: the series page links to the workbook; the admin reads Khmer, so its headers are Khmer,
+    # the figures those of the command line's CSV in Khmer.
+    c = Ctx.srv.client()
+    c.login("admin")
+    q = "series=quarter&org=05&from=2025-01-01&to=2025-06-30"
+    assert "/reports.xlsx?series=quarter&amp;org=05&amp;" in c.get("/reports?" + q).text
+    web = c.get("/reports.xlsx?" + q + "&by=sex")
+    assert web.status == 200 and (web.header("Content-Type") or "").startswith("application/vnd.openxml"), web.status
+    assert "sala-report-05-quarter.xlsx" in (web.header("Content-Disposition") or "")
+    name, head, rows, _ = xlsx_rows(web.body)
+    assert head[0] == "រយៈពេល" and head[4] == "ភេទ" and rows[0][4] == "ស្ត្រី", (head, rows[:1])
+    km = cli_csv(db, "--org", "05", "--series", "quarter", "--from", "2025-01-01", "--to", "2025-06-30", "--by",
+                 "sex", "--lang", "km")
+    want = list(csv.DictReader(io.StringIO(km[3:].decode("utf-8"), newline="")))
+    assert len(rows) == len(want) == 8, (len(rows), len(want))
+    for x, c2 in zip(rows, want):
+        same_figures(x, c2)
+    bad = c.get("/reports.xlsx?series=week&org=05")
+    assert bad.status == 400 and "unknown series" in bad.text, bad.text[:300]
+
+
 def test_zz_stop():
     if Ctx.srv:
         Ctx.srv.stop()

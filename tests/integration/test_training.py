@@ -432,7 +432,37 @@ def test_demo_sessions():
             one_value("SELECT count(*) FROM attendance") // 2
         assert one_value("SELECT count(*) FROM workshop_people p JOIN workshop_days d ON d.workshop_id = "
                          "p.workshop_id AND d.day = 1 WHERE d.starts_at > ?", now) > 0
+        # Reaction surveys: a share of the people present at a past session answered it, once each,
+        # anonymously (survey_done knows who, survey_responses does not), after its last day.
+        answers = int(re.search(r"and (\d+) survey answers", out).group(1))
+        present = one_value("SELECT count(*) FROM (SELECT DISTINCT workshop_id, user_id FROM attendance "
+                            "WHERE status = 'present') x")
+        assert one_value("SELECT count(*) FROM survey_responses") == answers
+        assert one_value("SELECT count(*) FROM survey_done") == answers
+        assert present * 0.4 < answers < present * 0.9, (answers, present)
+        assert one_value("SELECT count(*) FROM survey_done d WHERE NOT EXISTS (SELECT 1 FROM attendance a WHERE "
+                         "'workshop:' || a.workshop_id = d.subject AND a.user_id = d.user_id "
+                         "AND a.status = 'present')") == 0
+        assert one_value("SELECT count(*) FROM survey_responses r WHERE r.submitted_at < (SELECT max(d.ends_at) "
+                         "FROM workshop_days d WHERE 'workshop:' || d.workshop_id = r.subject) - 86400") == 0
+        scores = [r[0] for r in con.execute("SELECT score FROM survey_responses WHERE score IS NOT NULL")]
         con.close()
+        # The aggregates still match the raw rows.
+        verify = sala("report", "--verify", db=db)
+        assert verify.returncode == 0 and "0 differences" in verify.stdout, verify.stdout + verify.stderr
+        with Server(demo=False, db=db) as srv:
+            c = srv.client()
+            c.login("admin")
+            # On first start (the current quarter) the national unit shows a satisfaction figure ...
+            page = c.get("/reports?lang=en").text
+            pat = r'data-f2f="satisfaction" data-sex="all">(\d\.\d\d) \(n=(\d+)\)<'
+            m = re.search(pat, page)
+            assert m and 1 <= float(m.group(1)) <= 5 and int(m.group(2)) >= 5, page[-4000:]
+            # ... and over every answer, the mean of all their scores.
+            until = time.strftime("%Y-%m-%d", time.gmtime(now + 86400))
+            m = re.search(pat, c.get("/reports?lang=en&from=2020-01-01&to=%s" % until).text)
+            assert m and int(m.group(2)) == len(scores), (m and m.groups(), len(scores))
+            assert abs(float(m.group(1)) - sum(scores) / len(scores)) < 0.006, (m.groups(), sum(scores) / len(scores))
         with Server(demo=False, db=db) as srv:
             c = srv.client()
             c.login("learner")
