@@ -519,7 +519,9 @@ static void period_text(struct req *r, struct buf *b, const struct report_period
 		date_ymd(p->to - 86400, d2);
 	if (p->label[0] != '.' && !strchr(p->label, '.'))
 		buf_printf(b, "%s (", p->label);
-	buf_printf(b, "%s – %s", d1, d2);
+	buf_html(b, p->from != INT64_MIN ? view_day(r, d1) : d1);
+	buf_puts(b, " – ");
+	buf_html(b, p->to != INT64_MAX ? view_day(r, d2) : d2);
 	if (p->label[0] != '.' && !strchr(p->label, '.'))
 		buf_puts(b, ")");
 }
@@ -1168,8 +1170,11 @@ static int person_row(void *ctx, const struct report_person *x)
 	buf_html(b, sex_text(o->r, x->sex));
 	buf_puts(b, "</td><td>");
 	buf_html(b, course_title(o->r, x->course_id));
-	for (int i = 0; i < 4; i++)
-		buf_printf(b, "</td><td class=\"num\">%s", d[i]);
+	for (int i = 0; i < 4; i++) {
+		buf_puts(b, "</td><td class=\"num\">");
+		if (*d[i])
+			buf_printf(b, "<time datetime=\"%s\">%s</time>", d[i], view_day(o->r, d[i]));
+	}
 	buf_puts(b, "</td></tr>");
 	return 0;
 }
