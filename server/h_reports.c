@@ -864,7 +864,7 @@ static void period_select(struct req *r, struct buf *b, const struct params *p)
 			qq += 4, yy--;
 		snprintf(val, sizeof val, "%04d-Q%d", yy, qq);
 		snprintf(label, sizeof label, T(r, "Quarter %d of %d"), qq, yy);
-		period_option(&opts, val, label, cur, &found);
+		period_option(&opts, val, view_digits(r, label), cur, &found);
 	}
 	int s = q <= 2 ? 1 : 2;
 	for (int i = 0; i < 4; i++) {
@@ -873,12 +873,12 @@ static void period_select(struct req *r, struct buf *b, const struct params *p)
 			ss += 2, yy--;
 		snprintf(val, sizeof val, "%04d-S%d", yy, ss);
 		snprintf(label, sizeof label, T(r, "Semester %d of %d"), ss, yy);
-		period_option(&opts, val, label, cur, &found);
+		period_option(&opts, val, view_digits(r, label), cur, &found);
 	}
 	for (int i = 0; i < 3; i++) {
 		snprintf(val, sizeof val, "%04d", y - i);
 		snprintf(label, sizeof label, T(r, "Year %d"), y - i);
-		period_option(&opts, val, label, cur, &found);
+		period_option(&opts, val, view_digits(r, label), cur, &found);
 	}
 	period_option(&opts, "all", T(r, "All time"), cur, &found);
 	buf_printf(b, "<label for=\"f-period\">%s</label><select id=\"f-period\" name=\"period\">", T(r, "Period"));
@@ -894,7 +894,7 @@ static void period_select(struct req *r, struct buf *b, const struct params *p)
 		buf_puts(b, "<option value=\"");
 		buf_html(b, p->q.period.label);
 		buf_puts(b, "\" selected>");
-		buf_html(b, label);
+		buf_html(b, view_digits(r, label));
 		buf_puts(b, "</option>");
 	}
 	buf_puts(b, buf_str(&opts));

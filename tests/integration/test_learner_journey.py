@@ -400,6 +400,10 @@ def test_staff_pages_in_khmer_dates_and_digits():
             assert not ISO_DAY.search(text), (path, ISO_DAY.search(text).group(0), text[:600])
             if path in dated:
                 assert KHMER_DAY.search(text), (path, text[:600])
+        # The period choices in Khmer digits.
+        reports = main_text(c.get("/reports").text)
+        assert re.search(r"ត្រីមាសទី[០-៩] ឆ្នាំ [០-៩]{4}|ត្រីមាសទី ?[០-៩]", reports) and \
+            not re.search(r"ត្រីមាសទី ?[0-9]", reports), reports[:400]
         # Counts in Khmer digits, and one colon style on a session day.
         users = main_text(c.get("/admin/users").text)
         assert re.search(r"[០-៩]+", users) and not re.search(r"[0-9]+ អ្នកប្រើ", users), users[:300]
