@@ -121,18 +121,18 @@ static void measure_row(struct req *r, struct buf *b, const struct report *rep, 
 
 void reports_training_section(struct req *r, struct buf *b, const struct report *rep)
 {
-	buf_printf(b, "<h2 id=\"f2f-h\">%s</h2><p>", T(r, "Face-to-face training"));
+	buf_printf(b, "<h2>%s</h2><p>", T(r, "Face-to-face training"));
 	buf_html(b, T(r, "Trained: a person who completed a course online or attended at least one face-to-face "
 			 "session in the period, counted once. Attendance rate: days present ÷ days marked for the "
 			 "people registered. Satisfaction: the mean of the survey answers, shown for groups of at "
 			 "least 5 answers."));
 	buf_printf(b,
 		   "</p><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
-		   "aria-labelledby=\"f2f-h\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s"
+		   "aria-label=\"%s\"><table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s"
 		   "</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
-		   T(r, "Measure"), T(r, "Women"), T(r, "Men"), T(r, "Other"), T(r, "Unspecified"), T(r, "Total"),
-		   T(r, "Women's share"));
+		   T(r, "Face-to-face training"), T(r, "Measure"), T(r, "Women"), T(r, "Men"), T(r, "Other"),
+		   T(r, "Unspecified"), T(r, "Total"), T(r, "Women's share"));
 	measure_row(r, b, rep, "Trained (completed online or attended)", "trained", true);
 	measure_row(r, b, rep, "Attended at least one session", "attended", true);
 	measure_row(r, b, rep, "Invited or registered", "invited", false);
