@@ -1229,6 +1229,37 @@ void report_figure_share(const struct report *r, int m, int org, int course, str
 	fig_decide(out, ok, v, av[m], r->min_group, 1);
 }
 
+void report_training_figure(const struct report *r, enum report_tfig_kind kind, int org, int course, int sex,
+			    struct report_fig *out)
+{
+	const struct report_training *fe = report_training_cell(r, org, course, SEX_FEMALE);
+	const struct report_training *all = report_training_cell(r, org, course, REPORT_ALL);
+	double v = 0;
+	bool ok;
+	switch (kind) {
+	case REPORT_TFIG_ATTENDANCE_RATE: {
+		const struct report_training *t = report_training_cell(r, org, course, sex);
+		ok = report_attendance_rate(t, &v);
+		fig_decide(out, ok, v, t->invited, r->min_group, 1);
+		return;
+	}
+	case REPORT_TFIG_SHARE_TRAINED:
+		ok = report_female_share(fe->trained, all->trained, &v);
+		fig_decide(out, ok, v, all->trained, r->min_group, 1);
+		return;
+	case REPORT_TFIG_SHARE_ATTENDED:
+		ok = report_female_share(fe->attended, all->attended, &v);
+		fig_decide(out, ok, v, all->attended, r->min_group, 1);
+		return;
+	case REPORT_TFIG_ATTENDED_PARITY: {
+		const struct report_training *ma = report_training_cell(r, org, course, SEX_MALE);
+		ok = report_attended_parity(fe, ma, &v);
+		fig_decide(out, ok, v, fe->invited < ma->invited ? fe->invited : ma->invited, r->min_parity_group, 2);
+		return;
+	}
+	}
+}
+
 void report_fig_mark(const struct report_fig *f, char out[32])
 {
 	if (f->state == REPORT_FIG_FEW)

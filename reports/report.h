@@ -236,6 +236,20 @@ void report_figure(const struct report *r, enum report_fig_kind kind, int org, i
 		   struct report_fig *out);
 /* Women's share of count m (0 enrolled, 1 started, 2 completed, 3 certified) in a cell, under the same rule. */
 void report_figure_share(const struct report *r, int m, int org, int course, struct report_fig *out);
+/*
+ * The face-to-face figures under the same rule (docs/reports.md "Face-to-face training"), decided here for every
+ * output: the attendance rate of a cell (n = people invited or registered, report_min_group), women's share of
+ * trained or of attended (n = everyone counted, report_min_group; sex ignored) and the parity index of attendance
+ * (n = the fewer of women and men invited, report_min_parity_group; sex ignored).
+ */
+enum report_tfig_kind {
+	REPORT_TFIG_ATTENDANCE_RATE,
+	REPORT_TFIG_SHARE_TRAINED,
+	REPORT_TFIG_SHARE_ATTENDED,
+	REPORT_TFIG_ATTENDED_PARITY,
+};
+void report_training_figure(const struct report *r, enum report_tfig_kind kind, int org, int course, int sex,
+			    struct report_fig *out);
 /* The mark of a withheld figure, the same in every output: "n<5". */
 void report_fig_mark(const struct report_fig *f, char out[32]);
 

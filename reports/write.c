@@ -227,14 +227,14 @@ static void json_period(struct buf *b, const struct report_period *p)
 
 /* ---- face-to-face training ---- */
 
-static const char *const tcolumns[] = {"org_code",	 "org_name",	 "course_id",	  "sex",
-				       "trained",	 "attended",	 "invited",	  "attendance_rate",
-				       "training_hours", "satisfaction", "satisfaction_n"};
+static const char *const tcolumns[] = {"org_code",     "org_name",	 "course_id",	 "sex",
+				       "trained",      "attended",	 "invited",	 "attendance_rate",
+				       "attendance_n", "training_hours", "satisfaction", "satisfaction_n"};
 #define NTCOLUMNS (sizeof tcolumns / sizeof tcolumns[0])
 
 struct tcells {
 	const char *text[NTCOLUMNS];
-	char num[7][32];
+	char num[8][32];
 };
 
 static void training_cells(const struct report *r, const struct report_row *row, const char *lang, struct tcells *c)
@@ -248,13 +248,15 @@ static void training_cells(const struct report *r, const struct report_row *row,
 	const int64_t counts[3] = {t->trained, t->attended, t->invited};
 	for (int i = 0; i < 3; i++)
 		snprintf(c->num[i], sizeof c->num[i], "%lld", (long long)counts[i]);
-	bool ok = report_attendance_rate(t, &v);
-	report_fmt1(c->num[3], ok, v);
-	report_fmt1(c->num[4], true, (double)t->seconds / 3600.0);
-	ok = report_satisfaction(t, &v);
-	report_fmt2(c->num[5], ok, v);
-	snprintf(c->num[6], sizeof c->num[6], "%lld", (long long)t->sat_n);
-	for (int i = 0; i < 7; i++)
+	struct report_fig f;
+	report_training_figure(r, REPORT_TFIG_ATTENDANCE_RATE, row->org, row->course, row->sex, &f);
+	fig_cell(&f, c->num[3]);
+	snprintf(c->num[4], sizeof c->num[4], "%lld", (long long)f.n);
+	report_fmt1(c->num[5], true, (double)t->seconds / 3600.0);
+	bool ok = report_satisfaction(t, &v);
+	report_fmt2(c->num[6], ok, v);
+	snprintf(c->num[7], sizeof c->num[7], "%lld", (long long)t->sat_n);
+	for (int i = 0; i < 8; i++)
 		c->text[4 + i] = c->num[i];
 }
 
@@ -301,24 +303,25 @@ void report_write_training_table(const struct report *r, unsigned by, const char
 	free(rows);
 }
 
-static void json_training_figures(struct buf *b, const struct report_training *t)
+static void json_training_figures(struct buf *b, const struct report *r, int org, int course, int sex)
 {
-	char rate[32], hours[32], sat[32];
+	const struct report_training *t = report_training_cell(r, org, course, sex);
+	struct withheld w = {BUF_INIT, 0};
+	struct report_fig x;
+	char hours[32], sat[32];
 	double v = 0;
-	bool ok = report_attendance_rate(t, &v);
-	report_fmt1(rate, ok, v);
 	report_fmt1(hours, true, (double)t->seconds / 3600.0);
-	ok = report_satisfaction(t, &v);
+	bool ok = report_satisfaction(t, &v);
 	report_fmt2(sat, ok, v);
-	buf_printf(b,
-		   "\"trained\":%lld,\"attended\":%lld,\"invited\":%lld,\"marked\":%lld,\"present\":%lld,"
-		   "\"attendance_rate_pct\":",
+	buf_printf(b, "\"trained\":%lld,\"attended\":%lld,\"invited\":%lld,\"marked\":%lld,\"present\":%lld,",
 		   (long long)t->trained, (long long)t->attended, (long long)t->invited, (long long)t->marked,
 		   (long long)t->present);
-	json_num(b, rate);
-	buf_printf(b, ",\"training_hours\":%s,\"satisfaction\":", hours);
+	report_training_figure(r, REPORT_TFIG_ATTENDANCE_RATE, org, course, sex, &x);
+	json_fig(b, &w, "attendance_rate_pct", NULL, &x);
+	buf_printf(b, ",\"attendance_n\":%lld,\"training_hours\":%s,\"satisfaction\":", (long long)x.n, hours);
 	json_num(b, sat);
 	buf_printf(b, ",\"satisfaction_n\":%lld", (long long)t->sat_n);
+	json_withheld(b, &w);
 }
 
 /* The face-to-face figures: rows as the main rows, and a summary by sex with shares and parity. */
@@ -338,7 +341,7 @@ static void json_training(const struct report *r, unsigned by, const char *lang,
 		buf_puts(b, ",\"sex\":");
 		buf_json_str(b, row->sex_name);
 		buf_puts(b, ",");
-		json_training_figures(b, report_training_cell(r, row->org, row->course, row->sex));
+		json_training_figures(b, r, row->org, row->course, row->sex);
 		buf_puts(b, "}");
 	}
 	free(rows);
@@ -346,27 +349,22 @@ static void json_training(const struct report *r, unsigned by, const char *lang,
 	for (int s = 0; s <= SEX_COUNT; s++) {
 		int sex = s == SEX_COUNT ? REPORT_ALL : s;
 		buf_printf(b, "%s\"%s\":{", s ? "," : "", report_sex_name(sex));
-		json_training_figures(b, report_training_cell(r, REPORT_ALL, REPORT_ALL, sex));
+		json_training_figures(b, r, REPORT_ALL, REPORT_ALL, sex);
 		buf_puts(b, "}");
 	}
-	const struct report_training *fe = report_training_cell(r, REPORT_ALL, REPORT_ALL, SEX_FEMALE);
-	const struct report_training *ma = report_training_cell(r, REPORT_ALL, REPORT_ALL, SEX_MALE);
-	const struct report_training *all = report_training_cell(r, REPORT_ALL, REPORT_ALL, REPORT_ALL);
-	char t[32];
-	double v = 0;
-	bool ok;
-	buf_puts(b, "},\"female_share_pct\":{\"trained\":");
-	ok = report_female_share(fe->trained, all->trained, &v);
-	report_fmt1(t, ok, v);
-	json_num(b, t);
-	buf_puts(b, ",\"attended\":");
-	ok = report_female_share(fe->attended, all->attended, &v);
-	report_fmt1(t, ok, v);
-	json_num(b, t);
-	buf_puts(b, "},\"attended_parity_index\":");
-	ok = report_attended_parity(fe, ma, &v);
-	report_fmt2(t, ok, v);
-	json_num(b, t);
+	struct withheld w = {BUF_INIT, 0};
+	struct report_fig x, y;
+	buf_puts(b, "},\"female_share_pct\":{");
+	report_training_figure(r, REPORT_TFIG_SHARE_TRAINED, REPORT_ALL, REPORT_ALL, REPORT_ALL, &x);
+	json_fig(b, &w, "trained", "female_share_pct.trained", &x);
+	buf_putc(b, ',');
+	report_training_figure(r, REPORT_TFIG_SHARE_ATTENDED, REPORT_ALL, REPORT_ALL, REPORT_ALL, &y);
+	json_fig(b, &w, "attended", "female_share_pct.attended", &y);
+	buf_printf(b, "},\"female_share_n\":{\"trained\":%lld,\"attended\":%lld},", (long long)x.n, (long long)y.n);
+	report_training_figure(r, REPORT_TFIG_ATTENDED_PARITY, REPORT_ALL, REPORT_ALL, REPORT_ALL, &x);
+	json_fig(b, &w, "attended_parity_index", NULL, &x);
+	buf_printf(b, ",\"attended_parity_n\":%lld", (long long)x.n);
+	json_withheld(b, &w);
 	buf_puts(b, "}}");
 }
 

@@ -410,8 +410,6 @@ static void training_sheet(struct book *b, const struct report *r)
 					     "Training hours (person-hours)",
 					     "Satisfaction (1 to 5; at least 5 answers)",
 					     "Survey answers"};
-	const struct report_training *fe = report_training_cell(r, REPORT_ALL, REPORT_ALL, SEX_FEMALE);
-	const struct report_training *all = report_training_cell(r, REPORT_ALL, REPORT_ALL, REPORT_ALL);
 	double v = 0;
 	for (int m = 0; m < 7; m++) {
 		lxw_row_t row = (lxw_row_t)(1 + m);
@@ -431,10 +429,13 @@ static void training_sheet(struct book *b, const struct report *r)
 			case 2:
 				count(b, ws, row, col, t->invited);
 				break;
-			case 3:
-				ok = report_attendance_rate(t, &v);
-				plain_figure(ws, row, col, ok, v, 1, 100, b->pct);
+			case 3: {
+				struct report_fig x;
+				report_training_figure(r, REPORT_TFIG_ATTENDANCE_RATE, REPORT_ALL, REPORT_ALL,
+						       s == SEX_COUNT ? REPORT_ALL : s, &x);
+				figure(ws, row, col, &x, 100, b->pct);
 				break;
+			}
 			case 4:
 				plain_figure(ws, row, col, true, (double)t->seconds / 3600.0, 1, 1, b->dec1);
 				break;
@@ -448,15 +449,20 @@ static void training_sheet(struct book *b, const struct report *r)
 			}
 		}
 		if (m < 2) {
-			bool ok =
-			    report_female_share(m ? fe->attended : fe->trained, m ? all->attended : all->trained, &v);
-			plain_figure(ws, row, 6, ok, v, 1, 100, b->pct);
+			struct report_fig x;
+			report_training_figure(r, m ? REPORT_TFIG_SHARE_ATTENDED : REPORT_TFIG_SHARE_TRAINED,
+					       REPORT_ALL, REPORT_ALL, REPORT_ALL, &x);
+			figure(ws, row, 6, &x, 100, b->pct);
 		}
 	}
+	/* The n of the attendance rates (people invited or registered) is the row of those invited above. */
 	text(ws, 9, 0, T(b, "Parity index of attendance (women attended ÷ invited, over men attended ÷ invited)"),
 	     b->head);
-	bool ok = report_attended_parity(fe, report_training_cell(r, REPORT_ALL, REPORT_ALL, SEX_MALE), &v);
-	plain_figure(ws, 9, 1, ok, v, 2, 1, b->dec2);
+	struct report_fig x;
+	report_training_figure(r, REPORT_TFIG_ATTENDED_PARITY, REPORT_ALL, REPORT_ALL, REPORT_ALL, &x);
+	figure(ws, 9, 1, &x, 1, b->dec2);
+	text(ws, 9, 2, "n", b->head);
+	count(b, ws, 9, 3, x.n);
 }
 
 /* Which breakdown a sheet holds. */

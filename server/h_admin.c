@@ -209,7 +209,7 @@ static int h_users(struct req *r)
 	snprintf(count, sizeof count, T(r, "%lld users; page %lld of %lld."), (long long)total, (long long)pageno,
 		 (long long)pages);
 	buf_printf(&b, "<p id=\"users-count\" data-total=\"%lld\">", (long long)total);
-	buf_html(&b, count);
+	buf_html(&b, view_digits(r, count));
 	buf_puts(&b, "</p>");
 	buf_printf(&b,
 		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
@@ -325,7 +325,7 @@ static int user_edit_page(struct req *r, int status, const struct form_errs *fe)
 		char msg[160];
 		snprintf(msg, sizeof msg, T(r, "The name changed: %d certificate(s) were re-issued."),
 			 (int)req_int(req_query(r, "reissued"), 1, 1000000, 0));
-		notice(&b, "ok", msg);
+		notice(&b, "ok", view_digits(r, msg));
 	}
 	if (req_query(r, "password"))
 		notice(&b, "ok", T(r, "The password was set and the user's sessions have ended."));
@@ -573,7 +573,7 @@ static int import_post(struct req *r, bool users)
 	buf_printf(&b, "<h1>%s</h1>", title);
 	char msg[128];
 	snprintf(msg, sizeof msg, T(r, "Imported %d rows."), added);
-	notice(&b, "ok", msg);
+	notice(&b, "ok", view_digits(r, msg));
 	buf_printf(&b, "<p><a href=\"%s\">%s</a></p>", users ? "/admin/users" : "/admin/orgs", T(r, "Continue"));
 	page_end(r, &b);
 	return page_send(r, 200, &b);

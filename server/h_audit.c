@@ -98,7 +98,9 @@ static int audit_row_html(void *ctx, const struct audit_entry *a)
 	char when[24];
 	time_utc(a->created_at, when);
 	/* Actors, actions, targets and details are identifiers and values, not interface text: shown as code. */
-	buf_printf(b, "<tr><td class=\"nowrap\">%s</td><td><code>", when);
+	buf_printf(b, "<tr><td class=\"nowrap\"><time datetime=\"%s\">", when);
+	buf_html(b, view_when(p->r, a->created_at));
+	buf_puts(b, "</time></td><td><code>");
 	buf_html(b, a->actor);
 	buf_puts(b, "</code></td><td>");
 	buf_html(b, a->origin);
@@ -178,7 +180,7 @@ static int h_audit(struct req *r)
 	snprintf(count, sizeof count, T(r, "%lld entries; page %lld of %lld."), (long long)total, (long long)q.page,
 		 (long long)pages);
 	buf_printf(&b, "<p id=\"audit-count\" data-total=\"%lld\">", (long long)total);
-	buf_html(&b, count);
+	buf_html(&b, view_digits(r, count));
 	buf_puts(&b, " <a href=\"/admin/audit.csv?");
 	buf_html(&b, buf_str(&qs));
 	buf_printf(&b, "\" download>%s</a></p>", T(r, "Download CSV"));

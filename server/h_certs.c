@@ -69,9 +69,9 @@ static void public_facts(struct req *r, struct buf *b, const struct cert *c)
 	if (*c->name_km)
 		dl_row(b, T(r, "Name (Khmer)"), c->name_km, "km");
 	dl_row(b, T(r, "Course"), c->course_title, c->language);
-	dl_row(b, T(r, "Completed on"), c->completed_on, NULL);
+	dl_row(b, T(r, "Completed on"), view_day(r, c->completed_on), NULL);
 	if (c->expires_on && *c->expires_on)
-		dl_row(b, T(r, "Valid until"), c->expires_on, NULL);
+		dl_row(b, T(r, "Valid until"), view_day(r, c->expires_on), NULL);
 	dl_row(b, T(r, "Issued by"), strcmp(r->lang, "km") == 0 && *c->issuer_km ? c->issuer_km : c->issuer, NULL);
 	buf_puts(b, "</dl>");
 }
@@ -167,13 +167,13 @@ static int h_verify(struct req *r)
 		if (s == CERT_REVOKED) {
 			date_ymd(c.revoked_at, day);
 			buf_printf(&b, "<p class=\"revoked\">%s <time datetime=\"%s\">%s</time>. %s ",
-				   T(r, "Revoked on"), day, day, T(r, "Reason:"));
+				   T(r, "Revoked on"), day, view_day(r, day), T(r, "Reason:"));
 			buf_html(&b, c.revoked_reason);
 			buf_puts(&b, "</p>");
 		}
 		if (s == CERT_EXPIRED) /* the date it stopped being valid: the first day without validity */
 			buf_printf(&b, "<p class=\"expired\">%s <time datetime=\"%s\">%s</time>.</p>",
-				   T(r, "Expired on"), c.expires_on, c.expires_on);
+				   T(r, "Expired on"), c.expires_on, view_day(r, c.expires_on));
 		public_facts(r, &b, &c);
 		buf_printf(&b, "<p class=\"meta\">%s %s</p>", T(r, "Code"), c.code);
 		cert_release(&c);
@@ -329,7 +329,7 @@ static int h_mine(struct req *r)
 				buf_printf(&b, "<p class=\"%s\">%s <time datetime=\"%s\">%s</time></p>",
 					   expired ? "status wrong" : "meta",
 					   expired ? T(r, "Expired on") : T(r, "Valid until"), c.expires_on,
-					   c.expires_on);
+					   view_day(r, c.expires_on));
 			}
 			buf_puts(&b, "<p>");
 			download_links(r, &b, &c);
@@ -653,8 +653,11 @@ static int expiring_row_html(void *ctx, const struct cert_row *c)
 	buf_html(b, c->name_km);
 	buf_printf(b, "</td><td lang=\"%s\">", c->language);
 	buf_html(b, c->course_title);
-	buf_printf(b, "</td><td>%s</td><td><time datetime=\"%s\">%s</time></td></tr>", c->completed_on, c->expires_on,
-		   c->expires_on);
+	buf_printf(b, "</td><td><time datetime=\"%s\">", c->completed_on);
+	buf_html(b, view_day(o->r, c->completed_on));
+	buf_printf(b, "</time></td><td><time datetime=\"%s\">", c->expires_on);
+	buf_html(b, view_day(o->r, c->expires_on));
+	buf_puts(b, "</time></td></tr>");
 	return 0;
 }
 
@@ -754,7 +757,9 @@ static int cert_row_html(void *ctx, const struct cert_row *c)
 	buf_html(b, name_for(r, c->name, c->name_km));
 	buf_puts(b, "</td><td>");
 	buf_html(b, c->course_id);
-	buf_printf(b, "</td><td>%s</td><td>%s</td></tr>", c->completed_on, T(r, cert_status_name(c->status)));
+	buf_printf(b, "</td><td><time datetime=\"%s\">", c->completed_on);
+	buf_html(b, view_day(r, c->completed_on));
+	buf_printf(b, "</time></td><td>%s</td></tr>", T(r, cert_status_name(c->status)));
 	return 0;
 }
 
@@ -800,7 +805,8 @@ static int admin_cert_page(struct req *r, int http_status, const struct form_err
 	buf_printf(&b, "<p class=\"cert-status %s\"><strong>%s</strong></p>", status, T(r, status));
 	if (c.revoked_at) {
 		date_ymd(c.revoked_at, day);
-		buf_printf(&b, "<p>%s %s. %s ", T(r, "Revoked on"), day, T(r, "Reason:"));
+		buf_printf(&b, "<p>%s <time datetime=\"%s\">%s</time>. %s ", T(r, "Revoked on"), day, view_day(r, day),
+			   T(r, "Reason:"));
 		buf_html(&b, c.revoked_reason);
 		buf_puts(&b, "</p>");
 	}

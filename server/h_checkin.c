@@ -100,7 +100,7 @@ static const char *when(struct req *r, int64_t t)
 	char date[11], hm[6];
 	checkin_local_date(t, date);
 	hm_of(t, hm);
-	return arena_printf(&r->arena, "%s, %s", hm, date);
+	return arena_printf(&r->arena, "%s, %s", view_digits(r, hm), view_day(r, date));
 }
 
 static void day_line(struct req *r, struct buf *b, const struct workshop *w, const struct workshop_day *d)
@@ -108,12 +108,13 @@ static void day_line(struct req *r, struct buf *b, const struct workshop *w, con
 	char date[11];
 	checkin_local_date(d->starts_at, date);
 	buf_puts(b, "<p class=\"meta\">");
-	buf_html(b, arena_printf(&r->arena, T(r, "Day %d of %d"), d->day, w->ndays));
+	buf_html(b, view_digits(r, arena_printf(&r->arena, T(r, "Day %d of %d"), d->day, w->ndays)));
 	buf_puts(b, " · ");
 	char from[6], to[6];
 	hm_of(d->starts_at, from);
 	hm_of(d->ends_at, to);
-	buf_printf(b, "%s · %s–%s", date, from, to);
+	buf_html(b, view_day(r, date));
+	buf_printf(b, " · %s–%s", view_digits(r, from), view_digits(r, to));
 	buf_puts(b, " · ");
 	buf_html(b, T(r, "Session code"));
 	buf_puts(b, " <strong>");
@@ -290,7 +291,7 @@ static int keyin_page(struct req *r, const struct workshop *w, int day, int stat
 			buf_html(&b, p->row_code);
 			buf_puts(&b, ")</span></legend><p class=\"meta\">");
 			buf_html(&b, T(r, "Recorded"));
-			buf_puts(&b, ": ");
+			buf_puts(&b, view_colon(r));
 			if (p->mark >= 0 && p->mark < 3 && p->method >= 0 && p->method < 4)
 				buf_html(&b, arena_printf(&r->arena, "%s (%s)", T(r, status_labels[p->mark]),
 							  T(r, method_labels[p->method])));

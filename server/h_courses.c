@@ -70,7 +70,7 @@ static void due_line(struct req *r, struct buf *b, const char *course_id)
 	date_ymd(due - 1, ymd); /* the end of the due day: shown as that day */
 	bool late = due <= now_s();
 	buf_printf(b, "<p class=\"due%s\">%s <time datetime=\"%s\">%s</time>%s%s</p>", late ? " overdue" : "",
-		   T(r, "Due by"), ymd, ymd, late ? " · " : "", late ? T(r, "overdue") : "");
+		   T(r, "Due by"), ymd, view_day(r, ymd), late ? " · " : "", late ? T(r, "overdue") : "");
 }
 
 static void lang_attr(struct req *r, struct buf *b, const char *language)
@@ -494,11 +494,13 @@ static int64_t assign_due(struct req *r, const char *due, struct buf *problems)
 	if (!due || !*due)
 		return 0;
 	if (date_parse(due, &t) < 0) {
-		buf_printf(problems, "%s: %s\n", T(r, "The due date is not a date (use YYYY-MM-DD)"), due);
+		buf_printf(problems, "%s%s%s\n", T(r, "The due date is not a date (use YYYY-MM-DD)"), view_colon(r),
+			   due);
 		return -1;
 	}
 	if (t + 86400 <= now_s()) {
-		buf_printf(problems, "%s: %s\n", T(r, "The due date has already passed"), due);
+		buf_printf(problems, "%s%s%s\n", T(r, "The due date has already passed"), view_colon(r),
+			   view_day(r, due));
 		return -1;
 	}
 	return t + 86400;
@@ -516,17 +518,25 @@ int h_learn_assign(struct req *r, const char *course_id, const char *org_code, c
 		int64_t oid = org_id(r->db, org_code);
 		int added = 0;
 		if (oid < 0) {
-			buf_printf(problems, "%s: %s\n", T(r, "No such org unit"), org_code);
+			buf_printf(problems, "%s%s%s\n", T(r, "No such org unit"), view_colon(r), org_code);
 		} else if (!learn_may_assign(r->db, r->user->roles, r->user->org_id, oid)) {
-			buf_printf(problems, "%s: %s\n", T(r, "Outside the units you manage"), org_code);
+			buf_printf(problems, "%s%s%s\n", T(r, "Outside the units you manage"), view_colon(r), org_code);
 			refused++;
 		} else if (learn_assign_org_due(r->db, course_id, org_code, due_at, &added, &e) < 0) {
 			buf_printf(problems, "%s\n", e.msg);
 		} else {
-			buf_printf(done, T(r, "Assigned to org unit %s and everyone below it: %d new enrolments."),
-				   org_code, added);
+			/* The count in the page's digits, the org code as it is typed. */
+			const char *msg = view_digits(
+			    r, arena_printf(&r->arena,
+					    T(r, "Assigned to org unit %s and everyone below it: %d new enrolments."),
+					    "\x01", added));
+			const char *mark = strchr(msg, '\x01');
+			if (mark)
+				buf_printf(done, "%.*s%s%s", (int)(mark - msg), msg, org_code, mark + 1);
+			else
+				buf_puts(done, msg);
 			if (due_at)
-				buf_printf(done, " %s %s", T(r, "Due on"), due);
+				buf_printf(done, " %s %s", T(r, "Due on"), view_day(r, due));
 			char *detail = arena_printf(&r->arena, "course=%s new_enrolments=%d%s%s", course_id, added,
 						    due_at ? " due=" : "", due_at ? due : "");
 			req_audit(r, "course.assign", arena_printf(&r->arena, "org:%s", org_code), detail);
@@ -549,7 +559,8 @@ int h_learn_assign(struct req *r, const char *course_id, const char *org_code, c
 		if (!found || !learn_may_assign(r->db, r->user->roles, r->user->org_id, u.org_id)) {
 			/* The same answer whether the account exists elsewhere or not at all:
 			 * assigning must not reveal who works outside one's units. */
-			buf_printf(problems, "%s: %s\n", T(r, "No such user in the units you manage"), name);
+			buf_printf(problems, "%s%s%s\n", T(r, "No such user in the units you manage"), view_colon(r),
+				   name);
 			refused++;
 			if (found)
 				user_release(&u);
@@ -558,9 +569,9 @@ int h_learn_assign(struct req *r, const char *course_id, const char *org_code, c
 			   (due_at && learn_set_due(r->db, u.id, course_id, due_at, &e) < 0)) {
 			buf_printf(problems, "%s\n", e.msg);
 		} else {
-			buf_printf(done, "%s: %s", T(r, "Enrolled"), name);
+			buf_printf(done, "%s%s%s", T(r, "Enrolled"), view_colon(r), name);
 			if (due_at)
-				buf_printf(done, " (%s %s)", T(r, "Due on"), due);
+				buf_printf(done, " (%s %s)", T(r, "Due on"), view_day(r, due));
 			buf_putc(done, '\n');
 			req_audit(r, "course.assign", arena_printf(&r->arena, "user:%s", name),
 				  arena_printf(&r->arena, "course=%s%s%s", course_id, due_at ? " due=" : "",

@@ -80,7 +80,10 @@ static void queue_table(struct req *r, struct buf *b, const char *course, const 
 		buf_html(b, learner_name(&u));
 		buf_puts(b, "</a></td><td>");
 		buf_html(b, v[i].item_path);
-		buf_printf(b, "</td><td>%s</td><td class=\"num\">%d</td></tr>", day, v[i].pending);
+		buf_printf(b, "</td><td><time datetime=\"%s\">", day);
+		buf_html(b, view_day(r, day));
+		buf_printf(b, "</time></td><td class=\"num\">%s</td></tr>",
+			   view_digits(r, arena_printf(&r->arena, "%d", v[i].pending)));
 		user_release(&u);
 	}
 	if (shown)
@@ -99,7 +102,7 @@ static int h_queue(struct req *r)
 		return resp_error(r, 500, e.msg);
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Grading"));
-	buf_printf(&b, "<h1>%s: ", T(r, "Grading"));
+	buf_printf(&b, "<h1>%s%s", T(r, "Grading"), view_colon(r));
 	buf_html(&b, course);
 	buf_puts(&b, "</h1>");
 	if (req_query(r, "done"))
@@ -138,7 +141,7 @@ static void essay_card(struct req *r, struct buf *b, const char *course, const s
 	const struct answer *an = &a->answers[k];
 	const struct essay_grade *g = a->grades ? &a->grades[k] : NULL;
 	buf_printf(b, "<section class=\"essay-grade\" data-question=\"%d\"><h2>", k);
-	buf_printf(b, T(r, "Question %d"), k + 1);
+	buf_html(b, view_digits(r, arena_printf(&r->arena, T(r, "Question %d"), k + 1)));
 	buf_printf(b, "</h2><div>%s</div>", qu->html); /* the quiz's safe HTML */
 	buf_printf(b, "<h3>%s</h3><div class=\"essay\" style=\"white-space:pre-wrap\">", T(r, "The learner's answer"));
 	buf_html(b, an->text && an->text[0] ? an->text : T(r, "(no answer)"));
@@ -149,7 +152,8 @@ static void essay_card(struct req *r, struct buf *b, const char *course, const s
 	}
 	if (g && g->graded) {
 		buf_printf(b, "<p class=\"status\" data-points=\"%g\">", g->points);
-		buf_printf(b, T(r, "Graded: %g of %g points"), g->points, qu->points);
+		buf_html(
+		    b, view_digits(r, arena_printf(&r->arena, T(r, "Graded: %g of %g points"), g->points, qu->points)));
 		buf_puts(b, "</p>");
 	} else {
 		buf_printf(b, "<p class=\"status\" data-status=\"awaiting\">%s</p>", T(r, "Awaiting grading"));
@@ -182,14 +186,14 @@ static int grading_page(struct req *r, const char *course, const struct attempt 
 {
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Grading"));
-	buf_printf(&b, "<h1>%s: ", T(r, "Grading"));
+	buf_printf(&b, "<h1>%s%s", T(r, "Grading"), view_colon(r));
 	buf_html(&b, learner_name(learner));
 	buf_puts(&b, "</h1><p>");
 	buf_html(&b, a->quiz.title ? a->quiz.title : a->item_path);
 	char sc[64];
 	snprintf(sc, sizeof sc, "%.0f%%", a->score);
-	buf_printf(&b, " &middot; %s %s &middot; ", T(r, "Score so far:"), sc);
-	buf_printf(&b, T(r, "Pass mark: %d%%"), a->pass_mark);
+	buf_printf(&b, " &middot; %s %s &middot; ", T(r, "Score so far:"), view_digits(r, sc));
+	buf_html(&b, view_digits(r, arena_printf(&r->arena, T(r, "Pass mark: %d%%"), a->pass_mark)));
 	buf_puts(&b, "</p>");
 	if (error)
 		notice(&b, "error", error);

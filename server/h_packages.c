@@ -65,7 +65,9 @@ static void version_row(struct req *r, struct buf *b, const struct pkg_version *
 	buf_html(b, h_learn_lang_name(v->language));
 	buf_puts(b, "</td><td>");
 	buf_html(b, v->version);
-	buf_printf(b, "</td><td>%s ", day);
+	buf_printf(b, "</td><td><time datetime=\"%s\">", day);
+	buf_html(b, view_day(r, day));
+	buf_puts(b, "</time> ");
 	buf_html(b, v->imported_by);
 	buf_printf(b, "</td><td class=\"status\">%s</td><td>",
 		   v->active	  ? T(r, "Active")
@@ -121,11 +123,11 @@ static void versions_table(struct req *r, struct buf *b)
 			buf_puts(b, "</span></h3>");
 			course_links(r, b, v[i].course_id, NULL);
 			buf_printf(b,
-				   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s: %s\">"
+				   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s%s%s\">"
 				   "<table><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
 				   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>"
 				   "</thead><tbody>",
-				   T(r, "Versions"), v[i].course_id, T(r, "Language"), T(r, "Version"),
+				   T(r, "Versions"), view_colon(r), v[i].course_id, T(r, "Language"), T(r, "Version"),
 				   T(r, "Imported"), T(r, "Status"), T(r, "Action"));
 		}
 		version_row(r, b, &v[i]);
@@ -192,7 +194,7 @@ static int h_upload(struct req *r)
 	struct package p;
 	struct err e;
 	if (pkg_load_archive(data, len, &lim, &p, &e) < 0) {
-		char *m = arena_printf(&r->arena, "%s: %s", T(r, "The package was refused"), e.msg);
+		char *m = arena_printf(&r->arena, "%s%s%s", T(r, "The package was refused"), view_colon(r), e.msg);
 		return manage_page(r, 422, "error", m, NULL);
 	}
 	/* A draft unless "publish at once"; a version older than the one learners see is never published by an
@@ -214,7 +216,7 @@ static int h_upload(struct req *r)
 	pkg_free(&p);
 	int status;
 	if (rc < 0) {
-		char *m = arena_printf(&r->arena, "%s: %s", T(r, "The package was refused"), e.msg);
+		char *m = arena_printf(&r->arena, "%s%s%s", T(r, "The package was refused"), view_colon(r), e.msg);
 		status = manage_page(r, 422, "error", m, problems_text(&pr));
 	} else {
 		if (rc != IMPORT_UNCHANGED)

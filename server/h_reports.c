@@ -521,7 +521,9 @@ static void period_text(struct req *r, struct buf *b, const struct report_period
 		date_ymd(p->to - 86400, d2);
 	if (p->label[0] != '.' && !strchr(p->label, '.'))
 		buf_printf(b, "%s (", p->label);
-	buf_printf(b, "%s – %s", d1, d2);
+	buf_html(b, p->from != INT64_MIN ? view_day(r, d1) : d1);
+	buf_puts(b, " – ");
+	buf_html(b, p->to != INT64_MAX ? view_day(r, d2) : d2);
 	if (p->label[0] != '.' && !strchr(p->label, '.'))
 		buf_puts(b, ")");
 }
@@ -864,7 +866,7 @@ static void period_select(struct req *r, struct buf *b, const struct params *p)
 			qq += 4, yy--;
 		snprintf(val, sizeof val, "%04d-Q%d", yy, qq);
 		snprintf(label, sizeof label, T(r, "Quarter %d of %d"), qq, yy);
-		period_option(&opts, val, label, cur, &found);
+		period_option(&opts, val, view_digits(r, label), cur, &found);
 	}
 	int s = q <= 2 ? 1 : 2;
 	for (int i = 0; i < 4; i++) {
@@ -873,12 +875,12 @@ static void period_select(struct req *r, struct buf *b, const struct params *p)
 			ss += 2, yy--;
 		snprintf(val, sizeof val, "%04d-S%d", yy, ss);
 		snprintf(label, sizeof label, T(r, "Semester %d of %d"), ss, yy);
-		period_option(&opts, val, label, cur, &found);
+		period_option(&opts, val, view_digits(r, label), cur, &found);
 	}
 	for (int i = 0; i < 3; i++) {
 		snprintf(val, sizeof val, "%04d", y - i);
 		snprintf(label, sizeof label, T(r, "Year %d"), y - i);
-		period_option(&opts, val, label, cur, &found);
+		period_option(&opts, val, view_digits(r, label), cur, &found);
 	}
 	period_option(&opts, "all", T(r, "All time"), cur, &found);
 	buf_printf(b, "<label for=\"f-period\">%s</label><select id=\"f-period\" name=\"period\">", T(r, "Period"));
@@ -894,7 +896,7 @@ static void period_select(struct req *r, struct buf *b, const struct params *p)
 		buf_puts(b, "<option value=\"");
 		buf_html(b, p->q.period.label);
 		buf_puts(b, "\" selected>");
-		buf_html(b, label);
+		buf_html(b, view_digits(r, label));
 		buf_puts(b, "</option>");
 	}
 	buf_puts(b, buf_str(&opts));
@@ -1170,8 +1172,11 @@ static int person_row(void *ctx, const struct report_person *x)
 	buf_html(b, sex_text(o->r, x->sex));
 	buf_puts(b, "</td><td>");
 	buf_html(b, course_title(o->r, x->course_id));
-	for (int i = 0; i < 4; i++)
-		buf_printf(b, "</td><td class=\"num\">%s", d[i]);
+	for (int i = 0; i < 4; i++) {
+		buf_puts(b, "</td><td class=\"num\">");
+		if (*d[i])
+			buf_printf(b, "<time datetime=\"%s\">%s</time>", d[i], view_day(o->r, d[i]));
+	}
 	buf_puts(b, "</td></tr>");
 	return 0;
 }

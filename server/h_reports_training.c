@@ -54,6 +54,24 @@ static void cell(struct buf *b, int sex, const char *k, const char *text)
 	buf_puts(b, "</td>");
 }
 
+/* A figure of the small-group rule: its value, its mark ("n<5") or a dash, with its n beside it. */
+static void fig_html(struct buf *b, const struct report_fig *f, bool pct)
+{
+	char m[32];
+	buf_printf(b, "<span class=\"v\"%s>", f->state == REPORT_FIG_FEW ? " data-few=\"1\"" : "");
+	if (f->state == REPORT_FIG_SHOWN) {
+		buf_printf(b, "%s%s", f->text, pct ? "%" : "");
+	} else if (f->state == REPORT_FIG_FEW) {
+		report_fig_mark(f, m);
+		buf_html(b, m);
+	} else {
+		buf_puts(b, "–");
+	}
+	buf_puts(b, "</span>");
+	if (f->n)
+		buf_printf(b, " <span class=\"n\">n=%lld</span>", (long long)f->n);
+}
+
 /* One measure by sex and in total, then the women's share of it when that means something. */
 static void measure_row(struct req *r, struct buf *b, const struct report *rep, const char *label, const char *k,
 			bool share)
@@ -66,7 +84,6 @@ static void measure_row(struct req *r, struct buf *b, const struct report *rep, 
 		const struct report_training *t = report_training_cell(rep, REPORT_ALL, REPORT_ALL, sex);
 		char text[64] = "";
 		double v = 0;
-		bool ok;
 		if (strcmp(k, "trained") == 0)
 			snprintf(text, sizeof text, "%lld", (long long)t->trained);
 		else if (strcmp(k, "attended") == 0)
@@ -74,10 +91,13 @@ static void measure_row(struct req *r, struct buf *b, const struct report *rep, 
 		else if (strcmp(k, "invited") == 0)
 			snprintf(text, sizeof text, "%lld", (long long)t->invited);
 		else if (strcmp(k, "attendance_rate") == 0) {
-			ok = report_attendance_rate(t, &v);
-			report_fmt1(text, ok, v);
-			if (*text)
-				strcat(text, "%");
+			struct report_fig f;
+			report_training_figure(rep, REPORT_TFIG_ATTENDANCE_RATE, REPORT_ALL, REPORT_ALL, sex, &f);
+			buf_printf(b, "<td class=\"num\" data-f2f=\"%s\" data-sex=\"%s\" data-n=\"%lld\">", k,
+				   report_sex_name(sex), (long long)f.n);
+			fig_html(b, &f, true);
+			buf_puts(b, "</td>");
+			continue;
 		} else if (strcmp(k, "training_hours") == 0)
 			report_fmt1(text, true, (double)t->seconds / 3600.0);
 		else if (report_satisfaction(t, &v))
@@ -86,20 +106,16 @@ static void measure_row(struct req *r, struct buf *b, const struct report *rep, 
 			snprintf(text, sizeof text, "%s", T(r, "fewer than 5 answers"));
 		cell(b, sex, k, text);
 	}
-	char text[32] = "";
-	if (share) {
-		const struct report_training *fe = report_training_cell(rep, REPORT_ALL, REPORT_ALL, SEX_FEMALE);
-		const struct report_training *all = report_training_cell(rep, REPORT_ALL, REPORT_ALL, REPORT_ALL);
-		int64_t f = strcmp(k, "trained") == 0 ? fe->trained : fe->attended;
-		int64_t a = strcmp(k, "trained") == 0 ? all->trained : all->attended;
-		double v = 0;
-		bool ok = report_female_share(f, a, &v);
-		report_fmt1(text, ok, v);
-		if (*text)
-			strcat(text, "%");
-	}
 	buf_printf(b, "<td class=\"num\" data-f2f=\"%s_share\">", k);
-	buf_html(b, *text ? text : "–");
+	if (share) {
+		struct report_fig f;
+		report_training_figure(
+		    rep, strcmp(k, "trained") == 0 ? REPORT_TFIG_SHARE_TRAINED : REPORT_TFIG_SHARE_ATTENDED, REPORT_ALL,
+		    REPORT_ALL, REPORT_ALL, &f);
+		fig_html(b, &f, true);
+	} else {
+		buf_puts(b, "–");
+	}
 	buf_puts(b, "</td></tr>");
 }
 
@@ -124,14 +140,13 @@ void reports_training_section(struct req *r, struct buf *b, const struct report 
 	measure_row(r, b, rep, "Training hours (person-hours)", "training_hours", false);
 	measure_row(r, b, rep, "Satisfaction (1 to 5)", "satisfaction", false);
 	buf_puts(b, "</tbody></table></div>");
-	double v = 0;
-	char t[32];
-	bool ok = report_attended_parity(report_training_cell(rep, REPORT_ALL, REPORT_ALL, SEX_FEMALE),
-					 report_training_cell(rep, REPORT_ALL, REPORT_ALL, SEX_MALE), &v);
-	report_fmt2(t, ok, v);
+	struct report_fig f;
+	report_training_figure(rep, REPORT_TFIG_ATTENDED_PARITY, REPORT_ALL, REPORT_ALL, REPORT_ALL, &f);
 	buf_puts(b, "<p>");
 	buf_html(b, T(r, "Parity index of attendance (women attended ÷ invited, over men attended ÷ invited)"));
-	buf_printf(b, ": <span data-f2f=\"attended_parity\">%s</span></p>", *t ? t : "–");
+	buf_printf(b, "%s<span data-f2f=\"attended_parity\" data-n=\"%lld\">", view_colon(r), (long long)f.n);
+	fig_html(b, &f, false);
+	buf_puts(b, "</span></p>");
 	/* The CSV of these figures, and the workbook (its last sheet holds them) beside it. */
 	static const struct {
 		const char *ext, *label;

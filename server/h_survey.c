@@ -653,9 +653,10 @@ static int f2f_row_html(void *ctx, const struct f2f_session *s)
 	buf_puts(h->b, "<li>");
 	buf_html(h->b, s->title);
 	buf_puts(h->b, " <span class=\"meta\">");
-	buf_html(h->b, when);
-	buf_puts(h->b, "</span>: ");
-	buf_printf(h->b, T(h->r, "present %d of %d days"), s->present, s->days);
+	buf_html(h->b, view_day_hours(h->r, when));
+	buf_printf(h->b, "</span>%s", view_colon(h->r));
+	buf_html(h->b,
+		 view_digits(h->r, arena_printf(&h->r->arena, T(h->r, "present %d of %d days"), s->present, s->days)));
 	buf_puts(h->b, "</li>");
 	return 0;
 }
@@ -674,7 +675,8 @@ void h_f2f_progress_html(struct req *r, struct buf *b, const char *course_id)
 	if (st.required) {
 		buf_puts(b, "<p>");
 		if (st.p.days_required)
-			buf_printf(b, T(r, "Days attended: %d of %d required."), st.p.days_present, st.p.days_required);
+			buf_html(b, view_digits(r, arena_printf(&r->arena, T(r, "Days attended: %d of %d required."),
+								st.p.days_present, st.p.days_required)));
 		else
 			buf_puts(b, T(r, "This course asks you to attend every day of one of its sessions."));
 		if (st.p.met)
@@ -894,9 +896,9 @@ static int session_report(struct req *r, bool csv)
 		char when[48];
 		workshop_day_format(&w.days[i], when, sizeof when);
 		buf_printf(&b, "<th scope=\"col\">");
-		buf_printf(&b, T(r, "Day %d"), w.days[i].day);
+		buf_html(&b, view_digits(r, arena_printf(&r->arena, T(r, "Day %d"), w.days[i].day)));
 		buf_puts(&b, " <span class=\"meta\">");
-		buf_html(&b, when);
+		buf_html(&b, view_day_hours(r, when));
 		buf_puts(&b, "</span></th>");
 	}
 	buf_printf(&b, "<th scope=\"col\">%s</th></tr></thead><tbody>", T(r, "Days present"));

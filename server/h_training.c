@@ -112,8 +112,7 @@ static const char *when_text(struct req *r, const struct workshop_day *d)
 {
 	char s[32];
 	workshop_day_format(d, s, sizeof s);
-	/* "YYYY-MM-DD HH:MM-HH:MM" as "YYYY-MM-DD, HH:MM–HH:MM" */
-	return arena_printf(&r->arena, "%.10s, %.5s\xe2\x80\x93%.5s", s, s + 11, s + 17);
+	return view_day_hours(r, s);
 }
 
 static const char *status_text(struct req *r, enum workshop_status s)
@@ -204,7 +203,8 @@ static int card_section(struct req *r, struct buf *b, const char *heading, const
 		buf_puts(b, "</ul>");
 	if (c.more) {
 		buf_puts(b, "<p class=\"meta\">");
-		buf_printf(b, T(r, "The first %d sessions, soonest first."), LIST_MAX);
+		buf_html(b, view_digits(
+				r, arena_printf(&r->arena, T(r, "The first %d sessions, soonest first."), LIST_MAX)));
 		buf_puts(b, "</p>");
 	}
 	if (!c.n)
@@ -672,12 +672,13 @@ static void session_page_body(struct req *r, struct buf *b, const struct worksho
 	buf_printf(b, "<dt>%s</dt><dd data-registered=\"%d\" data-waitlisted=\"%d\">", T(r, "Places"), w->registered,
 		   w->waitlisted);
 	if (w->capacity)
-		buf_printf(b, T(r, "%d of %d taken"), w->registered, w->capacity);
+		buf_html(b,
+			 view_digits(r, arena_printf(&r->arena, T(r, "%d of %d taken"), w->registered, w->capacity)));
 	else
-		buf_printf(b, T(r, "%d registered (no limit)"), w->registered);
+		buf_html(b, view_digits(r, arena_printf(&r->arena, T(r, "%d registered (no limit)"), w->registered)));
 	if (w->waitlisted) {
 		buf_puts(b, "; ");
-		buf_printf(b, T(r, "%d on the waiting list"), w->waitlisted);
+		buf_html(b, view_digits(r, arena_printf(&r->arena, T(r, "%d on the waiting list"), w->waitlisted)));
 	}
 	buf_printf(b, "</dd><dt>%s</dt><dd><code>", T(r, "Session code"));
 	buf_html(b, w->code);
@@ -705,8 +706,8 @@ static void session_page_body(struct req *r, struct buf *b, const struct worksho
 	buf_printf(b, "<h2>%s</h2><ul>", T(r, "Attendance"));
 	for (int i = 0; i < w->ndays; i++) {
 		buf_printf(b, "<li><a href=\"/sessions/%lld/days/%d\">", (long long)w->id, w->days[i].day);
-		buf_printf(b, T(r, "Day %d"), w->days[i].day);
-		buf_puts(b, ": ");
+		buf_html(b, view_digits(r, arena_printf(&r->arena, T(r, "Day %d"), w->days[i].day)));
+		buf_puts(b, view_colon(r));
 		buf_html(b, when_text(r, &w->days[i]));
 		buf_puts(b, "</a></li>");
 	}
@@ -1013,7 +1014,7 @@ static int day_page(struct req *r, const struct workshop *w, const struct worksh
 	buf_printf(&b, "<p><a href=\"/sessions/%lld\">", (long long)w->id);
 	buf_html(&b, w->title);
 	buf_printf(&b, "</a></p><h1>%s, ", T(r, "Attendance"));
-	buf_printf(&b, T(r, "Day %d"), d->day);
+	buf_html(&b, view_digits(r, arena_printf(&r->arena, T(r, "Day %d"), d->day)));
 	buf_puts(&b, "</h1><p>");
 	buf_html(&b, when_text(r, d));
 	buf_puts(&b, "</p>");
@@ -1025,7 +1026,7 @@ static int day_page(struct req *r, const struct workshop *w, const struct worksh
 	else if (w->cancelled_at)
 		notice(&b, "error", T(r, "This session is cancelled."));
 	buf_printf(&b, "<p class=\"status\" data-present=\"%d\" data-shown=\"%zu\">", present, s.n);
-	buf_printf(&b, T(r, "Present: %d of %zu shown"), present, s.n);
+	buf_html(&b, view_digits(r, arena_printf(&r->arena, T(r, "Present: %d of %zu shown"), present, s.n)));
 	buf_puts(&b, "</p>");
 	/* The search: a GET form the server answers, so it works with no JavaScript. */
 	buf_printf(&b, "<form method=\"get\" action=\"/sessions/%lld/days/%d\" role=\"search\">", (long long)w->id,

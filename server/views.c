@@ -535,3 +535,48 @@ const struct route view_routes[] = {
     {"GET", "/static/sala.*", 0, h_css, 0},
     {NULL, NULL, 0, NULL, 0},
 };
+
+const char *view_day(struct req *r, const char *ymd)
+{
+	struct buf t = BUF_INIT;
+	i18n_date(&t, r->lang, ymd ? ymd : "");
+	const char *s = arena_strdup(&r->arena, buf_str(&t));
+	buf_release(&t);
+	return s;
+}
+
+const char *view_when(struct req *r, int64_t t)
+{
+	char ymd[11], hm[8];
+	date_ymd(t, ymd);
+	int64_t s = t % 86400;
+	if (s < 0)
+		s += 86400;
+	snprintf(hm, sizeof hm, "%02d:%02d", (int)(s / 3600), (int)(s / 60 % 60));
+	struct buf b = BUF_INIT;
+	i18n_date(&b, r->lang, ymd);
+	buf_putc(&b, ' ');
+	i18n_digits(&b, r->lang, hm);
+	const char *out = arena_strdup(&r->arena, buf_str(&b));
+	buf_release(&b);
+	return out;
+}
+
+const char *view_digits(struct req *r, const char *s)
+{
+	struct buf b = BUF_INIT;
+	i18n_digits(&b, r->lang, s ? s : "");
+	const char *out = arena_strdup(&r->arena, buf_str(&b));
+	buf_release(&b);
+	return out;
+}
+
+const char *view_day_hours(struct req *r, const char *s)
+{
+	if (strlen(s) < 22)
+		return view_digits(r, s);
+	char ymd[11];
+	snprintf(ymd, sizeof ymd, "%.10s", s);
+	return arena_printf(&r->arena, "%s, %s", view_day(r, ymd),
+			    view_digits(r, arena_printf(&r->arena, "%.5s\xe2\x80\x93%.5s", s + 11, s + 17)));
+}

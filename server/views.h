@@ -103,5 +103,15 @@ void view_date(struct req *r, struct buf *b, int64_t t);
 const char *view_colon(struct req *r);
 /* Escaped text of s in the current language's name form: Khmer name when lang is km and known. */
 const char *name_for(struct req *r, const char *latin, const char *khmer);
+/*
+ * For text built before it is escaped, in the request's arena: view_day() a YYYY-MM-DD day as view_date()
+ * shows it (anything else as it is); view_when() a time as its date and UTC hour ("5 January 2026 14:05",
+ * Khmer digits and month names in Khmer); view_digits() s with Khmer digits in Khmer.
+ */
+const char *view_day(struct req *r, const char *ymd);
+const char *view_when(struct req *r, int64_t t);
+const char *view_digits(struct req *r, const char *s);
+/* A session day "YYYY-MM-DD HH:MM-HH:MM" as "5 January 2026, 08:00–16:00" (Khmer words and digits in Khmer). */
+const char *view_day_hours(struct req *r, const char *s);
 
 #endif

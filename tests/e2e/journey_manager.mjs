@@ -74,7 +74,12 @@ async function journey(browser, vp, lang) {
 		await page.screenshot({ path: path.join(OUT, `manager-2-assign-${tag}.png`), fullPage: true });
 		await Promise.all([page.waitForLoadState(), page.click('form[method=post] button[type=submit]')]);
 		const done = await page.locator('.notice.ok').innerText().catch(() => '');
-		check(`${tag}: assigned with the due date`, done.includes('171001') && done.includes(due), done);
+		// The due day as the page says it: "6 January 2027", or in Khmer words and digits.
+		const [y, m, d] = due.split('-').map(Number);
+		const inWords = lang === 'en'
+			? done.includes(`${d} ${new Date(Date.UTC(y, m - 1, d)).toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${y}`)
+			: /ថ្ងៃទី[០-៩]+ ខែ\S+ ឆ្នាំ[០-៩]{4}/.test(done);
+		check(`${tag}: assigned with the due date`, done.includes('171001') && inWords, done);
 		await page.screenshot({ path: path.join(OUT, `manager-3-assigned-${tag}.png`), fullPage: true });
 
 		// Back on the dashboard: the assignment's people are counted, each rate with its n, and the

@@ -299,7 +299,7 @@ def test_audit_trail_rows_filters_paging_csv():
             r = c.get(path)
             assert r.status == 200, (path, r.status)
             body = re.search(r"<tbody>(.*?)</tbody>", r.text, re.S).group(1)
-            return r, re.findall(r"<tr><td[^>]*>[^<]*</td><td><code>([^<]*)</code></td><td>[^<]*</td><td><code>([^<]*)</code>"
+            return r, re.findall(r"<tr><td[^>]*><time[^>]*>[^<]*</time></td><td><code>([^<]*)</code></td><td>[^<]*</td><td><code>([^<]*)</code>"
                                  r"</td><td><code>([^<]*)</code></td>", body)
 
         r, all_rows = shown("/admin/audit")

@@ -360,3 +360,59 @@ def test_upload_result_in_khmer():
         assert "unchanged: test-course 1.0.0 (en)" in upload(c, data).text
     finally:
         srv.stop()
+
+
+ISO_DAY = re.compile(r"\b(19|20)[0-9][0-9]-[0-9][0-9]-[0-9][0-9]\b")
+KHMER_DAY = re.compile(r"ថ្ងៃទី[០-៩]+ ខែ\S+ ឆ្នាំ[០-៩]{4}")
+
+
+def main_text(page):
+    return visible_text(page.split("<main", 1)[1] if "<main" in page else page)
+
+
+def test_staff_pages_in_khmer_dates_and_digits():
+    """A walk through the staff's pages in Khmer (reports, users, audit trail, certificates, course versions,
+    grading, sessions, attendance, the session report): no ISO date in the visible text, dates in Khmer words
+    and digits where a page shows them, and the Khmer colon."""
+    srv, lc = setup()
+    try:
+        complete_in_english(srv, lc)  # a certificate, and an attempt at the final quiz
+        out = sala("sessions", "add", "--title", "Workshop", "--org", "17", "--address", "Provincial hall",
+                   "--day", "2031-03-10 08:00-16:00", "--day", "2031-03-11 08:00-12:00", "--trainer", "trainer",
+                   db=srv.db, env=srv.env)
+        assert out.returncode == 0, out.stderr
+        sid = int(re.match(r"added session (\d+)", out.stdout).group(1))
+        c = srv.client()
+        c.login("admin")
+        course = "quiz-test"
+        serial = one(srv, "SELECT serial FROM certificates ORDER BY id")
+        set_lang(c, "km")
+        certs = "/admin/certificates?q=%s" % serial
+        dated = {"/admin/audit", certs, "/admin/certificates/" + serial, "/manage/courses", "/sessions/%d" % sid,
+                 "/sessions/%d/days/1" % sid}
+        for path in ("/reports", "/admin/users", "/admin/audit", certs, "/admin/certificates/" + serial,
+                     "/manage/courses",
+                     "/manage/courses/%s/grading" % course, "/sessions", "/sessions/%d" % sid,
+                     "/sessions/%d/days/1" % sid, "/sessions/%d/report" % sid):
+            r = c.get(path)
+            assert r.status == 200, (path, r.status)
+            text = main_text(r.text)
+            assert not ISO_DAY.search(text), (path, ISO_DAY.search(text).group(0), text[:600])
+            if path in dated:
+                assert KHMER_DAY.search(text), (path, text[:600])
+        # The period choices in Khmer digits.
+        reports = main_text(c.get("/reports").text)
+        assert re.search(r"ត្រីមាសទី[០-៩] ឆ្នាំ [០-៩]{4}|ត្រីមាសទី ?[០-៩]", reports) and \
+            not re.search(r"ត្រីមាសទី ?[0-9]", reports), reports[:400]
+        # Counts in Khmer digits, and one colon style on a session day.
+        users = main_text(c.get("/admin/users").text)
+        assert re.search(r"[០-៩]+", users) and not re.search(r"[0-9]+ អ្នកប្រើ", users), users[:300]
+        day = main_text(c.get("/sessions/%d" % sid).text)
+        assert re.search(r"ថ្ងៃ ?[០-៩]+៖ ", day) or "៖ " in day, day[:600]
+        assert not re.search(r"[០-៩]: ", day), day[:600]
+        # Machine-readable values stay as they are: the audit CSV keeps ISO times.
+        set_lang(c, "km")
+        csv_text = c.get("/admin/audit.csv").text
+        assert re.search(r"\n20[0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9],", csv_text), csv_text[:300]
+    finally:
+        srv.stop()

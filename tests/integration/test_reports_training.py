@@ -116,7 +116,11 @@ def test_json_figures_by_sex():
     assert t["by_sex"]["all"]["satisfaction"] == 3.71
     # Women's shares (6 of 11 trained, 4 of 6 attended) and parity against those invited: (4/4) / (1/2).
     assert t["female_share_pct"] == {"trained": 54.5, "attended": 66.7}
-    assert t["attended_parity_index"] == 2.0
+    assert t["female_share_n"] == {"trained": 11, "attended": 6}
+    # n of the parity index: the fewer of women (4) and men (2) invited; of a rate: people invited.
+    assert t["attended_parity_index"] == 2.0 and t["attended_parity_n"] == 2
+    assert t["by_sex"]["male"]["attendance_n"] == 2 and t["by_sex"]["all"]["attendance_n"] == 8
+    assert t["withheld"] == {} and t["by_sex"]["all"]["withheld"] == {}
     # The online figures are those of test_reports, unchanged.
     assert js["summary"]["by_sex"]["all"]["completed"] == 6
 
@@ -142,12 +146,12 @@ def test_csv_dashboard_cli_and_scope():
     assert r.status == 200
     text = r.body[3:].decode("utf-8")
     assert text.startswith("org_code,org_name,course_id,sex,trained,attended,invited,attendance_rate,"
-                           "training_hours,satisfaction,satisfaction_n\r\n"), text[:200]
+                           "attendance_n,training_hours,satisfaction,satisfaction_n\r\n"), text[:200]
     rows = {(csv_code(x["org_code"]), x["sex"]): x for x in csv.DictReader(io.StringIO(text, newline=""))}
     # District T501: t1 a1 (commune T50101), t3 (district), a4 (commune T50102); a3 invited, absent.
     assert (rows[("T501", "female")]["attended"], rows[("T501", "female")]["training_hours"]) == ("2", "16.0")
     assert (rows[("T501", "male")]["attended"], rows[("T501", "male")]["invited"]) == ("1", "2")
-    assert rows[("T501", "male")]["attendance_rate"] == "25.0"
+    assert (rows[("T501", "male")]["attendance_rate"], rows[("T501", "male")]["attendance_n"]) == ("25.0", "2")
     assert (rows[("T502", "female")]["attended"], rows[("T502", "unspecified")]["invited"]) == ("1", "1")
     assert rows[("T503", "female")]["attended"] == "1" and rows[("T503", "female")]["attendance_rate"] == ""
     assert rows[("T501", "female")]["satisfaction"] == "4.20"
@@ -156,8 +160,8 @@ def test_csv_dashboard_cli_and_scope():
     for sex, want in EXPECT.items():
         m = re.search(r'data-f2f="trained" data-sex="%s">(\d+)<' % sex, page)
         assert m and int(m.group(1)) == want["trained"], sex
-    assert re.search(r'data-f2f="attended_share">66.7%<', page)
-    assert 'data-f2f="attended_parity">2.00<' in page
+    assert 'data-f2f="attended_share"><span class="v">66.7%</span> <span class="n">n=6</span>' in page
+    assert 'data-f2f="attended_parity" data-n="2"><span class="v">2.00</span> <span class="n">n=2</span>' in page
     assert "completed a course online or attended at least one face-to-face session" in page or \
         "បានបញ្ចប់វគ្គសិក្សាតាមអនឡាញ" in page
     # sala report --training: the CSV of the web.
@@ -179,6 +183,61 @@ def test_csv_dashboard_cli_and_scope():
     mine = m.get("/reports.json?%s" % Q1).json()
     assert mine["training"]["summary"]["by_sex"]["all"]["attended"] == 0
     assert m.get("/reports.csv?part=training&org=05&%s" % Q1).status == 403
+
+
+def set_minimums(group, parity):
+    c = connect(srv().db)
+    c.execute("UPDATE settings SET value = ? WHERE key = 'report_min_group'", (str(group),))
+    c.execute("UPDATE settings SET value = ? WHERE key = 'report_min_parity_group'", (str(parity),))
+    c.commit()
+    c.close()
+
+
+def test_small_groups_withheld_everywhere():
+    """Below the minimums (7 people, 3 women and men each), a face-to-face rate, share or parity index is
+    withheld and marked the same on the dashboard, in the CSV, the workbook and the JSON, with its n."""
+    set_minimums(7, 3)
+    try:
+        c = admin()
+        t = c.get("/reports.json?org=05&%s" % Q1).json()["training"]["summary"]
+        # Attendance rate: women (4 invited) withheld, all (8 invited) shown; men's 2 invited withheld.
+        f, a = t["by_sex"]["female"], t["by_sex"]["all"]
+        assert f["attendance_rate_pct"] is None and f["attendance_n"] == 4
+        assert f["withheld"] == {"attendance_rate_pct": "n<7"}
+        assert a["attendance_rate_pct"] == 54.5 and a["withheld"] == {}
+        # Women's share of attended (6 people) withheld, of trained (11) shown; parity (2 men invited < 3).
+        assert t["female_share_pct"] == {"trained": 54.5, "attended": None}
+        assert t["attended_parity_index"] is None and t["attended_parity_n"] == 2
+        assert t["withheld"] == {"female_share_pct.attended": "n<7", "attended_parity_index": "n<3"}
+        # The dashboard: the same marks, flagged, with n; never the values 80.0 or 66.7.
+        page = c.get("/reports?org=05&%s" % Q1).text
+        assert ('data-f2f="attendance_rate" data-sex="female" data-n="4"><span class="v" data-few="1">n&lt;7'
+                '</span> <span class="n">n=4</span>') in page
+        assert 'data-f2f="attendance_rate" data-sex="all" data-n="8"><span class="v">54.5%</span>' in page
+        assert 'data-f2f="attended_share"><span class="v" data-few="1">n&lt;7</span> <span class="n">n=6' in page
+        assert 'data-f2f="attended_parity" data-n="2"><span class="v" data-few="1">n&lt;3</span>' in page
+        f2f = page[page.index('data-f2f="trained"'):page.index('data-f2f="attended_parity"') + 200]
+        assert "80.0%" not in f2f and "66.7%" not in f2f and "2.00" not in f2f
+        # The CSV: the mark in place of the rate, n beside it.
+        text = c.get("/reports.csv?part=training&org=05&by=sex&%s" % Q1).body[3:].decode("utf-8")
+        rows = {x["sex"]: x for x in csv.DictReader(io.StringIO(text, newline=""))}
+        assert (rows["female"]["attendance_rate"], rows["female"]["attendance_n"]) == ("n<7", "4")
+        text = c.get("/reports.csv?part=training&org=05&by=none&%s" % Q1).body[3:].decode("utf-8")
+        rows = {x["sex"]: x for x in csv.DictReader(io.StringIO(text, newline=""))}
+        assert (rows["all"]["attendance_rate"], rows["all"]["attendance_n"]) == ("54.5", "8")
+        # The workbook: the mark as text where the screen has it, the shown figures as numbers.
+        from test_reports_xlsx import workbook
+        wb = workbook(c.get("/reports.xlsx?org=05&lang=en&%s" % Q1).body)
+        ws = wb[wb.sheetnames[-1]]
+        rows = {r[0]: r[1:] for r in ws.iter_rows(values_only=True) if r[0]}
+        rate = [v for k, v in rows.items() if k.startswith("Attendance rate")][0]
+        assert rate[0] == "n<7" and rate[1] == "n<7" and abs(rate[4] - 0.545) < 1e-9, rate
+        attended = [v for k, v in rows.items() if k.startswith("Attended at least")][0]
+        assert attended[5] == "n<7", attended
+        parity = [v for k, v in rows.items() if k.startswith("Parity index of attendance")][0]
+        assert parity[0] == "n<3" and parity[2] == 2, parity
+    finally:
+        set_minimums(1, 1)
 
 
 def test_zz_stop():

@@ -87,7 +87,7 @@ def test_create_session_scope_and_bad_input():
         assert one(srv, "SELECT count(*) FROM workshop_days WHERE workshop_id = ?", sid) == 2
         assert place(srv, sid, "sokha") == "registered" and place(srv, sid, "dara") == "registered"
         page = c.get("/sessions/%d?lang=en&done=created" % sid).text
-        assert "The session is created." in page and "Hall B" in page and "2031-04-02, 08:00" in page
+        assert "The session is created." in page and "Hall B" in page and "2 April 2031, 08:00" in page
         before = one(srv, "SELECT count(*) FROM workshops")
         # Outside the trainer's province, bad days, no title, an unknown trainer, an invite out of scope:
         # each refused with its message and nothing added.
@@ -150,7 +150,7 @@ def test_registration_capacity_and_waiting_list():
         # My learning shows the upcoming session with its date, time and place.
         my = people["learner"].get("/my?lang=en").text
         assert "Face-to-face sessions" in my and "One-window service workshop" in my
-        assert "2031-03-10, 08:00" in my and "Provincial hall" in my
+        assert "10 March 2031, 08:00" in my and "Provincial hall" in my
         # The learner cancels: Dara moves up from the waiting list.
         r = people["learner"].post("/sessions/%d/leave" % sid)
         assert r.status == 303 and r.header("Location").endswith("?done=left")
