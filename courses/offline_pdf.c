@@ -37,7 +37,11 @@
 /* Images are drawn at 96 dpi, narrowed to the text's width and at most this share of a page's height. */
 #define IMAGE_PT_PER_PX 0.75
 #define IMAGE_MAX_H ((BOTTOM - TOP) * 0.75)
-#define IMAGE_MAX_PIXELS (40L * 1000 * 1000)
+/*
+ * Images above this many pixels are left out: decoded, one takes 4 bytes a pixel twice (libgd's copy and
+ * Cairo's). (Import narrows images to 1,600 pixels: about 240 dpi across the text's width.)
+ */
+#define IMAGE_MAX_PIXELS (16L * 1000 * 1000)
 
 #define INK 0x1b1f24
 #define MUTED 0x4a5560
@@ -184,6 +188,11 @@ static void footer(struct doc *d)
 
 static void new_page(struct doc *d)
 {
+	if (d->pageno >= OFFLINE_PDF_MAX_PAGES) {
+		/* Past the page limit nothing more is drawn (the draw calls see too_large and stop). */
+		d->too_large = true;
+		return;
+	}
 	if (d->pageno > 0)
 		cairo_show_page(d->cr);
 	d->pageno++;
@@ -243,6 +252,8 @@ static double text_x(const struct doc *d)
 static void draw_text(struct doc *d, const char *markup, const char *plain, const char *families, bool bold, double px,
 		      int color)
 {
+	if (d->too_large)
+		return;
 	double x = text_x(d);
 	PangoLayout *l = layout(d, families, bold, px, d->t->language, PAGE_W - MARGIN_X - x);
 	layout_text(l, markup, plain);
@@ -251,8 +262,10 @@ static void draw_text(struct doc *d, const char *markup, const char *plain, cons
 	g_object_unref(l);
 }
 
-/* A package image as a Cairo surface (a JPEG keeps its bytes, which the PDF embeds as they are); NULL when missing, too
- * large or unreadable. */
+/*
+ * A package image as a Cairo surface (a JPEG keeps its bytes, which the PDF embeds as they are); NULL when
+ * missing, too large or unreadable.
+ */
 static cairo_surface_t *load_image(struct doc *d, const char *path)
 {
 	char *data = NULL;
@@ -319,6 +332,8 @@ static cairo_surface_t *load_image(struct doc *d, const char *path)
 
 static void draw_image(struct doc *d, const struct pending_image *pi)
 {
+	if (d->too_large)
+		return;
 	char path[1024];
 	cairo_surface_t *s = NULL;
 	if (pi->url && *pi->url && !strchr(pi->url, ':') && pi->url[0] != '/') {
@@ -393,9 +408,15 @@ static void table_row(struct doc *d)
 {
 	int n = d->ncols < 1 ? 1 : d->ncols > MAX_COLS ? MAX_COLS : d->ncols;
 	double x0 = text_x(d), cw = (PAGE_W - MARGIN_X - x0) / n;
-	PangoLayout *cells[MAX_COLS];
+	PangoLayout *cells[MAX_COLS] = {0};
 	double h = 0;
+	if (d->too_large) {
+		table_clear(d);
+		return;
+	}
 	for (int c = 0; c < n; c++) {
+		if (!d->cells_plain[c] || !*d->cells_plain[c])
+			continue; /* an empty cell: nothing to lay out */
 		cells[c] = layout(d, SANS, d->header_row, BODY_PX - 1, d->t->language, cw - 8);
 		layout_text(cells[c], d->cells[c], d->cells_plain[c] ? d->cells_plain[c] : "");
 		PangoRectangle r;
@@ -409,6 +430,8 @@ static void table_row(struct doc *d)
 	if (d->header_row)
 		rule(d, d->y, x0, PAGE_W - MARGIN_X, 1, INK);
 	for (int c = 0; c < n; c++) {
+		if (!cells[c])
+			continue;
 		color_of(d->cr, INK);
 		cairo_move_to(d->cr, x0 + c * cw + 4, d->y + 4);
 		pango_cairo_show_layout(d->cr, cells[c]);
@@ -781,8 +804,8 @@ int offline_pdf(struct db *db, int64_t package_id, const struct learn_item *item
 	}
 	free(d.images);
 	if (rc == 0 && d.too_large)
-		rc = err_fail(e, ERR_LIMIT, "the course is too large for one PDF (more than %u MB)",
-			      OFFLINE_PDF_MAX_BYTES >> 20);
+		rc = err_fail(e, ERR_LIMIT, "the course is too large for one PDF (more than %u MB or %d pages)",
+			      OFFLINE_PDF_MAX_BYTES >> 20, OFFLINE_PDF_MAX_PAGES);
 	else if (rc == 0 && st != CAIRO_STATUS_SUCCESS)
 		rc = err_set(e, st == CAIRO_STATUS_NO_MEMORY ? NO_MEMORY : "cannot draw the course as a PDF: %s",
 			     cairo_status_to_string(st));

@@ -22,6 +22,8 @@
 /* The largest PDF made (bytes), and the largest image drawn; a larger image is left out (its alt text stays). */
 #define OFFLINE_PDF_MAX_BYTES (24u * 1024 * 1024)
 #define OFFLINE_PDF_MAX_IMAGE (4u * 1024 * 1024)
+/* The most pages made: a course that needs more is refused as too large (hundreds of lessons' worth). */
+#define OFFLINE_PDF_MAX_PAGES 1500
 
 /* What the first page says, in the reader's language (the caller translates); NULL fields are left out. */
 struct offline_pdf_text {
@@ -39,8 +41,9 @@ struct offline_pdf_text {
 /*
  * Appends the PDF of the lessons among items[0..n) (learn_outline() of package_id) to out. Holds the
  * text renderer's lock while a lesson is drawn. 0; ERR_LIMIT when the PDF would pass
- * OFFLINE_PDF_MAX_BYTES; ERR_UNAVAILABLE when a lesson cannot be read from the database; ERR_FAIL with
- * a message when memory is short or Cairo fails. On failure out is as it was.
+ * OFFLINE_PDF_MAX_BYTES or need more than OFFLINE_PDF_MAX_PAGES; ERR_UNAVAILABLE when a lesson cannot
+ * be read from the database; ERR_FAIL with a message when memory is short or Cairo fails. On failure
+ * out is as it was.
  */
 int offline_pdf(struct db *db, int64_t package_id, const struct learn_item *items, size_t n,
 		const struct offline_pdf_text *t, struct buf *out, struct err *e);
