@@ -34,6 +34,13 @@
 /* Table columns drawn; the others are left out. */
 #define MAX_COLS 16
 #define BODY_PX 11.0
+/*
+ * A block with more inline styles (bold, italic, code, links) than this is drawn as plain text: Pango's
+ * time grows faster than the number of its attributes (200 KB of empty links took over 30 s).
+ */
+#define MAX_TAGS 512
+/* The longest piece of a block laid out at once (draw_text()). */
+#define CHUNK 4096
 /* Images are drawn at 96 dpi, narrowed to the text's width and at most this share of a page's height. */
 #define IMAGE_PT_PER_PX 0.75
 #define IMAGE_MAX_H ((BOTTOM - TOP) * 0.75)
@@ -86,6 +93,7 @@ struct doc {
 	/* The inline text of the block being read: Pango markup, and the same without tags. */
 	bool collecting;
 	struct buf markup, plain;
+	int tags;     /* tags opened in markup */
 	int in_image; /* images being read: their text is their alt text */
 	struct buf alt;
 	struct pending_image *images; /* drawn after the block that holds them */
@@ -249,17 +257,55 @@ static double text_x(const struct doc *d)
 }
 
 /* Draws a block of text (markup, or plain when it does not parse) in the lessons' language. */
+/*
+ * Where to cut the first piece of s (len bytes) that is at most CHUNK bytes: after its last space, else
+ * before its last character that starts a cluster (not a Khmer vowel sign, sign or subscript, nor a
+ * UTF-8 continuation byte), so that no cluster is shaped in two halves.
+ */
+static size_t chunk_end(const char *s, size_t len)
+{
+	if (len <= CHUNK)
+		return len;
+	for (size_t i = CHUNK; i > CHUNK / 2; i--)
+		if (s[i - 1] == ' ')
+			return i;
+	for (size_t i = CHUNK; i > 0; i--) {
+		const unsigned char *c = (const unsigned char *)s + i;
+		if ((*c & 0xc0) == 0x80)
+			continue;
+		/* U+17B4..U+17DD (vowels, signs, coeng) are E1 9E B4..E1 9F 9D: they join the character before. */
+		bool joins = c[0] == 0xe1 && ((c[1] == 0x9e && c[2] >= 0xb4) || (c[1] == 0x9f && c[2] <= 0x9d));
+		if (!joins && !(i >= 3 && (unsigned char)s[i - 3] == 0xe1 && (unsigned char)s[i - 2] == 0x9f &&
+				(unsigned char)s[i - 1] == 0x92)) /* nor after a coeng (U+17D2) */
+			return i;
+	}
+	return CHUNK;
+}
+
+/*
+ * Draws a block of text (markup, or plain when it does not parse) in the lessons' language. A block
+ * longer than CHUNK bytes is drawn as plain text, a piece at a time: Pango's time to break a line grows
+ * with the square of an unbroken run's length (68 KB with no space took 20 s).
+ */
 static void draw_text(struct doc *d, const char *markup, const char *plain, const char *families, bool bold, double px,
 		      int color)
 {
 	if (d->too_large)
 		return;
 	double x = text_x(d);
-	PangoLayout *l = layout(d, families, bold, px, d->t->language, PAGE_W - MARGIN_X - x);
-	layout_text(l, markup, plain);
-	draw_lines(d, l, x, color, d->marker);
-	d->marker[0] = '\0';
-	g_object_unref(l);
+	size_t len = strlen(plain);
+	for (size_t off = 0; (off < len || off == 0) && !d->too_large;) {
+		PangoLayout *l = layout(d, families, bold, px, d->t->language, PAGE_W - MARGIN_X - x);
+		size_t n = chunk_end(plain + off, len - off);
+		if (len <= CHUNK)
+			layout_text(l, markup, plain);
+		else
+			pango_layout_set_text(l, plain + off, (int)n);
+		draw_lines(d, l, x, color, d->marker);
+		d->marker[0] = '\0';
+		g_object_unref(l);
+		off += n ? n : 1;
+	}
 }
 
 /*
@@ -443,9 +489,16 @@ static void table_row(struct doc *d)
 	table_clear(d);
 }
 
+/* The block's markup, or NULL (plain text) when it has too many styles. */
+static const char *block_markup(const struct doc *d)
+{
+	return d->tags > MAX_TAGS ? NULL : buf_str(&d->markup);
+}
+
 static void collect_begin(struct doc *d)
 {
 	d->collecting = true;
+	d->tags = 0;
 	buf_reset(&d->markup);
 	buf_reset(&d->plain);
 }
@@ -460,7 +513,7 @@ static void inline_node(struct doc *d, cmark_node *n, bool enter)
 			if (d->in_image++ == 0)
 				buf_reset(&d->alt);
 			if (in_table)
-				buf_puts(&d->markup, "<i>["), buf_putc(&d->plain, '[');
+				buf_puts(&d->markup, "<i>["), buf_putc(&d->plain, '['), d->tags++;
 		} else if (--d->in_image == 0) {
 			if (in_table) {
 				buf_puts(&d->markup, "]</i>"), buf_putc(&d->plain, ']');
@@ -478,7 +531,7 @@ static void inline_node(struct doc *d, cmark_node *n, bool enter)
 			buf_puts(&d->markup, "</i>");
 		else if (t == CMARK_NODE_STRONG)
 			buf_puts(&d->markup, "</b>");
-		else if (t == CMARK_NODE_LINK)
+		else if (t == CMARK_NODE_LINK && cmark_node_first_child(n))
 			buf_puts(&d->markup, "</span>");
 		return;
 	}
@@ -493,6 +546,7 @@ static void inline_node(struct doc *d, cmark_node *n, bool enter)
 			return;
 		}
 		buf_puts(&d->markup, "<tt>");
+		d->tags++;
 		markup_esc(&d->markup, cmark_node_get_literal(n));
 		buf_puts(&d->markup, "</tt>");
 		buf_puts(&d->plain, cmark_node_get_literal(n));
@@ -505,12 +559,17 @@ static void inline_node(struct doc *d, cmark_node *n, bool enter)
 		break;
 	case CMARK_NODE_EMPH:
 		buf_puts(&d->markup, "<i>");
+		d->tags++;
 		return;
 	case CMARK_NODE_STRONG:
 		buf_puts(&d->markup, "<b>");
+		d->tags++;
 		return;
 	case CMARK_NODE_LINK:
-		buf_puts(&d->markup, "<span foreground=\"" LINK "\" underline=\"single\">");
+		if (cmark_node_first_child(n)) { /* a link with no text shows nothing */
+			buf_puts(&d->markup, "<span foreground=\"" LINK "\" underline=\"single\">");
+			d->tags++;
+		}
 		return;
 	default:
 		return; /* raw HTML: shown as nothing, as in safe mode */
@@ -527,10 +586,9 @@ static void inline_node(struct doc *d, cmark_node *n, bool enter)
 
 static const double heading_px[6] = {20, 16, 13.5, 12, 11, 11};
 
-/* Draws the lesson's Markdown src, walking cmark's tree with its iterator. */
-static void draw_markdown(struct doc *d, const char *src, size_t len)
+/* Draws a lesson's parsed Markdown, walking cmark's tree with its iterator (never recursively). */
+static void draw_markdown(struct doc *d, cmark_node *root)
 {
-	cmark_node *root = render_parse(src, len);
 	cmark_iter *it = cmark_iter_new(root);
 	cmark_event_type ev;
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE && !d->too_large) {
@@ -566,7 +624,7 @@ static void draw_markdown(struct doc *d, const char *src, size_t len)
 				collect_begin(d);
 			} else {
 				if (d->col < MAX_COLS) {
-					d->cells[d->col] = xstrdup(buf_str(&d->markup));
+					d->cells[d->col] = d->tags > MAX_TAGS ? NULL : xstrdup(buf_str(&d->markup));
 					d->cells_plain[d->col] = xstrdup(buf_str(&d->plain));
 				}
 				d->col++;
@@ -589,12 +647,12 @@ static void draw_markdown(struct doc *d, const char *src, size_t len)
 			d->collecting = false;
 			if (t == CMARK_NODE_HEADING) {
 				int lv = cmark_node_get_heading_level(n);
-				draw_text(d, buf_str(&d->markup), buf_str(&d->plain), SANS, true,
+				draw_text(d, block_markup(d), buf_str(&d->plain), SANS, true,
 					  heading_px[lv >= 1 && lv <= 6 ? lv - 1 : 5], INK);
 				d->y += 4;
 			} else {
 				if (d->plain.len)
-					draw_text(d, buf_str(&d->markup), buf_str(&d->plain), SANS, false, BODY_PX,
+					draw_text(d, block_markup(d), buf_str(&d->plain), SANS, false, BODY_PX,
 						  d->quotes ? MUTED : INK);
 				d->y += d->tight ? 2 : 6;
 			}
@@ -663,7 +721,6 @@ static void draw_markdown(struct doc *d, const char *src, size_t len)
 		}
 	}
 	cmark_iter_free(it);
-	cmark_node_free(root);
 	images_flush(d);
 	table_clear(d);
 	d->level = d->quotes = d->lists = d->tight = d->in_image = 0;
@@ -776,12 +833,17 @@ int offline_pdf(struct db *db, int64_t package_id, const struct learn_item *item
 			break;
 		}
 		d.path = items[i].path;
+		/* Parsed before the lock is taken: Debian's cmark takes seconds on some inputs (fixed upstream in
+		 * 0.30.3). */
+		cmark_node *root = got == 0 ? render_parse(src, len) : NULL;
+		free(src);
 		textrender_lock();
 		new_page(&d);
-		if (got == 0)
-			draw_markdown(&d, src, len);
+		if (root)
+			draw_markdown(&d, root);
 		textrender_unlock();
-		free(src);
+		if (root)
+			cmark_node_free(root);
 		if (cairo_status(d.cr) != CAIRO_STATUS_SUCCESS)
 			break;
 	}
