@@ -34,10 +34,7 @@
 /* Table columns drawn; the others are left out. */
 #define MAX_COLS 16
 #define BODY_PX 11.0
-/*
- * A block with more inline styles (bold, italic, code, links) than this is drawn as plain text: Pango's
- * time grows faster than the number of its attributes (200 KB of empty links took over 30 s).
- */
+/* A block with more inline styles (bold, italic, code, links) than this is drawn as plain text. */
 #define MAX_TAGS 512
 /* The longest piece of a block laid out at once (draw_text()). */
 #define CHUNK 4096
@@ -78,7 +75,7 @@ struct doc {
 	cairo_t *cr;
 	struct buf *out;
 	size_t start;
-	bool too_large, unreadable;
+	bool too_large; /* past OFFLINE_PDF_MAX_BYTES or OFFLINE_PDF_MAX_PAGES: nothing more is drawn */
 	int pageno;
 	bool blank; /* nothing drawn on this page yet but its footer */
 	double y;
@@ -218,7 +215,7 @@ static void need(struct doc *d, double h)
 
 /*
  * Draws l line by line from d->y with its left edge at x, turning the page between lines; a marker (a
- * list item's bullet or number) beside the first line, right-aligned INDENT to the left.
+ * list item's bullet or number) beside the first line, ending just left of x.
  */
 static void draw_lines(struct doc *d, PangoLayout *l, double x, int color, const char *marker)
 {
@@ -230,6 +227,8 @@ static void draw_lines(struct doc *d, PangoLayout *l, double x, int color, const
 		double h = (double)log.height / PANGO_SCALE;
 		double base = (double)(pango_layout_iter_get_baseline(it) - log.y) / PANGO_SCALE;
 		need(d, h);
+		if (d->too_large)
+			break;
 		color_of(d->cr, color);
 		/* The marker first: text extractors read the page in drawing order ("1. Open the register"). */
 		if (first && marker && *marker) {
@@ -256,7 +255,6 @@ static double text_x(const struct doc *d)
 	return MARGIN_X + (d->level < MAX_LEVEL ? d->level : MAX_LEVEL) * INDENT;
 }
 
-/* Draws a block of text (markup, or plain when it does not parse) in the lessons' language. */
 /*
  * Where to cut the first piece of s (len bytes) that is at most CHUNK bytes: after its last space, else
  * before its last character that starts a cluster (not a Khmer vowel sign, sign or subscript, nor a
@@ -284,8 +282,8 @@ static size_t chunk_end(const char *s, size_t len)
 
 /*
  * Draws a block of text (markup, or plain when it does not parse) in the lessons' language. A block
- * longer than CHUNK bytes is drawn as plain text, a piece at a time: Pango's time to break a line grows
- * with the square of an unbroken run's length (68 KB with no space took 20 s).
+ * longer than CHUNK bytes is drawn as plain text, a piece at a time: Pango's time to break lines grows
+ * faster than the length of a run with no break opportunity.
  */
 static void draw_text(struct doc *d, const char *markup, const char *plain, const char *families, bool bold, double px,
 		      int color)
@@ -343,8 +341,11 @@ static cairo_surface_t *load_image(struct doc *d, const char *path)
 		free(data);
 		return NULL;
 	}
-	if (!gdImageTrueColor(im))
-		gdImagePaletteToTrueColor(im);
+	if (!gdImageTrueColor(im) && !gdImagePaletteToTrueColor(im)) {
+		gdImageDestroy(im);
+		free(data);
+		return NULL;
+	}
 	int iw = gdImageSX(im), ih = gdImageSY(im);
 	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, iw, ih);
 	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
@@ -410,6 +411,10 @@ static void draw_image(struct doc *d, const struct pending_image *pi)
 	if (h * scale > IMAGE_MAX_H)
 		scale = IMAGE_MAX_H / h;
 	need(d, h * scale + 6);
+	if (d->too_large) {
+		cairo_surface_destroy(s);
+		return;
+	}
 	cairo_save(d->cr);
 	cairo_translate(d->cr, x, d->y + 3);
 	cairo_scale(d->cr, scale * IMAGE_PT_PER_PX, scale * IMAGE_PT_PER_PX);
