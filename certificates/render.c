@@ -9,16 +9,13 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <errno.h>
-#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <png.h>
-#include <pthread.h>
 #include <qrencode.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "certificates/cert.h"
@@ -27,6 +24,7 @@
 #include "lib/i18n.h"
 #include "lib/log.h"
 #include "lib/settings.h"
+#include "lib/textrender.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 
@@ -42,25 +40,6 @@
 #define MUTED 0x4a5560
 
 #define NO_MEMORY "not enough memory to render the certificate"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define RENDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RENDER_ASAN 1
-#endif
-#endif
-#ifdef RENDER_ASAN
-/*
- * Sanitizer builds: fontconfig keeps allocations of the fontset sorts Pango runs on its threads that
- * nothing frees (not Sala's memory: no Sala frame is in their stacks). LeakSanitizer reads this hook.
- */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:libfontconfig.so\n";
-}
-#endif
 
 /*
  * Font families by style, in order: Pango takes each character from the first
@@ -173,48 +152,17 @@ static cairo_surface_t *template_image(struct db *db, const char *name, const ch
 }
 
 /*
- * One Pango font map for the process, used under render_lock. Pango's default font map is one per
- * thread, each with its own font and fontset caches: every server thread that rendered a certificate
- * would keep one. A page takes milliseconds, so renders take turns instead.
+ * Text is laid out with the process's one font map, under its lock (lib/textrender.h). A renderer is
+ * only made when the text renderer's headroom of address space can be reserved: a process that is short
+ * of memory gets the ordinary "not enough memory" error instead of dying in a library.
  */
-static PangoFontMap *font_map;
-static pthread_mutex_t render_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* $SALA_FONT_DIR's fonts join the system ones (fontconfig); the font map. Once per process. */
-static void fonts_init(void)
-{
-	const char *dir = getenv("SALA_FONT_DIR");
-	if (dir && *dir)
-		FcConfigAppFontAddDir(NULL, (const FcChar8 *)dir);
-	font_map = pango_cairo_font_map_new();
-}
-
-/*
- * Pango, GLib and fontconfig do not survive running out of memory: GLib aborts when it cannot start
- * Pango's font threads or allocate, and fontconfig dereferences failed allocations (measured under
- * `prlimit --as`: SIGTRAP and SIGSEGV between 110 and 180 MB for a bulk PDF that needs about 190).
- * So a renderer is only made when RENDER_HEADROOM of address space can be reserved: a process that
- * is short of memory gets the ordinary "not enough memory" error instead of dying in a library.
- */
-#define RENDER_HEADROOM (256L << 20)
-
-static bool memory_headroom(void)
-{
-	void *p = mmap(NULL, (size_t)RENDER_HEADROOM, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return false;
-	munmap(p, (size_t)RENDER_HEADROOM);
-	return true;
-}
-
 struct cert_renderer *cert_renderer_new(struct db *db, struct err *e)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	if (!memory_headroom()) {
+	if (!textrender_headroom()) {
 		err_set(e, NO_MEMORY);
 		return NULL;
 	}
-	pthread_once(&once, fonts_init);
+	textrender_fonts();
 	if (render_oom_injected()) {
 		err_set(e, NO_MEMORY);
 		return NULL;
@@ -336,31 +284,9 @@ static void put(struct cert_renderer *r, cairo_t *cr, enum text_style style, con
 		r->failed = true;
 		return;
 	}
-	PangoContext *ctx = pango_font_map_create_context(font_map);
-	cairo_font_options_t *fo = cairo_font_options_create();
-	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-	pango_cairo_context_set_font_options(ctx, fo);
-	cairo_font_options_destroy(fo);
-	pango_cairo_update_context(cr, ctx);
-	PangoLayout *l = pango_layout_new(ctx);
-	g_object_unref(ctx);
-	PangoFontDescription *fd = pango_font_description_from_string(families[style]);
-	pango_font_description_set_weight(fd, style == TEXT_BOLD ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
-	pango_font_description_set_absolute_size(fd, px * PANGO_SCALE);
-	pango_layout_set_font_description(l, fd);
+	PangoLayout *l = textrender_layout(cr, families[style], style == TEXT_BOLD, px, NULL);
 	pango_layout_set_text(l, s, -1);
-	PangoRectangle logical;
-	pango_layout_get_extents(l, NULL, &logical);
-	double w = (double)logical.width / PANGO_SCALE;
-	if (max_w > 0 && w > max_w) {
-		double fit = px * max_w / w;
-		pango_font_description_set_absolute_size(fd, (fit < px / 4 ? px / 4 : fit) * PANGO_SCALE);
-		pango_layout_set_font_description(l, fd);
-		pango_layout_get_extents(l, NULL, &logical);
-		w = (double)logical.width / PANGO_SCALE;
-	}
-	pango_font_description_free(fd);
+	double w = textrender_fit(l, px, max_w, px / 4);
 	double left = align == ALIGN_CENTER ? x - w / 2 : align == ALIGN_RIGHT ? x - w : x;
 	color_of(cr, color);
 	cairo_move_to(cr, left, y - (double)pango_layout_get_baseline(l) / PANGO_SCALE);
@@ -375,9 +301,9 @@ static int draw_page_locked(struct cert_renderer *r, cairo_t *cr, const struct c
 /* Draws the page of c onto cr, whose user space is the 3508 x 2480 page; -1 with a message on failure. */
 static int draw_page(struct cert_renderer *r, cairo_t *cr, const struct cert *c, struct err *e)
 {
-	pthread_mutex_lock(&render_lock);
+	textrender_lock();
 	int rc = draw_page_locked(r, cr, c, e);
-	pthread_mutex_unlock(&render_lock);
+	textrender_unlock();
 	return rc;
 }
 
@@ -763,11 +689,11 @@ int cert_pdf_page(struct cert_pdf *p, const struct cert *c, struct err *e)
 {
 	cairo_t *cr = cairo_create(p->surface);
 	cairo_scale(cr, PDF_W / PAGE_W, PDF_W / PAGE_W);
-	pthread_mutex_lock(&render_lock);
+	textrender_lock();
 	int rc = draw_page_locked(p->r, cr, c, e);
 	if (rc == 0)
 		cairo_show_page(cr);
-	pthread_mutex_unlock(&render_lock);
+	textrender_unlock();
 	cairo_status_t st = cairo_status(cr);
 	cairo_destroy(cr);
 	if (rc == 0 && p->write_errno)
@@ -781,9 +707,9 @@ int cert_pdf_page(struct cert_pdf *p, const struct cert *c, struct err *e)
 /* Finishes the surface and adds the language; 0 or -1 with a message. Frees p, not the file. */
 static int pdf_finish(struct cert_pdf *p, bool ok, struct err *e)
 {
-	pthread_mutex_lock(&render_lock); /* the font subsets are made from the font map's fonts */
+	textrender_lock(); /* the font subsets are made from the font map's fonts */
 	cairo_surface_finish(p->surface);
-	pthread_mutex_unlock(&render_lock);
+	textrender_unlock();
 	cairo_status_t st = cairo_surface_status(p->surface);
 	cairo_surface_destroy(p->surface);
 	int rc = 0;

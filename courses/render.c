@@ -446,3 +446,21 @@ int render_lesson(const char *src, size_t len, const struct render_opts *o, stru
 	free(s.ids);
 	return s.problems;
 }
+
+cmark_node *render_parse(const char *src, size_t len)
+{
+	pthread_once(&extensions_once, extensions_register);
+	cmark_parser *parser = cmark_parser_new_with_mem(CMARK_OPT_DEFAULT, &cm_mem);
+	cmark_syntax_extension *table = cmark_find_syntax_extension("table");
+	if (table)
+		cmark_parser_attach_syntax_extension(parser, table);
+	cmark_parser_feed(parser, src, len);
+	cmark_node *doc = cmark_parser_finish(parser);
+	cmark_parser_free(parser);
+	return doc;
+}
+
+int render_resolve_path(const char *base, const char *rel, char *out, size_t outlen)
+{
+	return resolve_rel(base, rel, out, outlen);
+}

@@ -34,4 +34,18 @@ struct render_opts {
  */
 int render_lesson(const char *src, size_t len, const struct render_opts *o, struct buf *html, char **title);
 
+/*
+ * Parses src[0..len) as render_lesson() does (cmark-gfm, safe mode, pipe tables), for readers that walk
+ * the tree themselves (with cmark_iter: never recursively). Caller frees with cmark_node_free().
+ */
+struct cmark_node;
+struct cmark_node *render_parse(const char *src, size_t len);
+
+/*
+ * Resolves rel, a relative URL path as a lesson writes it ("../media/map.png", %-escapes decoded, no query
+ * or fragment), against the folder of the package path base into out. -1 when it climbs above the
+ * package root or is too long.
+ */
+int render_resolve_path(const char *base, const char *rel, char *out, size_t outlen);
+
 #endif

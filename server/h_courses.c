@@ -301,8 +301,11 @@ static int h_course(struct req *r)
 		/* Reading offline: one file; the learner is told that it records no progress. */
 		buf_puts(&b, "<p><a href=\"");
 		h_learn_href(&b, c.course_id, NULL, NULL);
-		buf_printf(&b, "/offline.html\" download>%s</a><br><span class=\"meta\">%s</span></p>",
-			   T(r, "Download the lessons to read offline (HTML)"),
+		buf_printf(&b, "/offline.html\" download>%s</a> · <a href=\"",
+			   T(r, "Download the lessons to read offline (HTML)"));
+		h_learn_href(&b, c.course_id, NULL, NULL);
+		buf_printf(&b, "/offline.pdf\" download>%s</a><br><span class=\"meta\">%s</span></p>",
+			   T(r, "Download them as a PDF"),
 			   T(r, "Reading offline is not recorded: your progress is recorded when you next open each "
 				"lesson online."));
 	}
@@ -745,5 +748,6 @@ const struct route course_routes[] = {
     {"POST", "/courses/:id/assign", ASSIGNERS, h_assign_post, 0},
     {"GET", "/courses/:id/lessons/*", ROLE_ANY, h_lesson, 0},
     {"GET", "/courses/:id/offline.html", ROLE_ANY, h_learn_offline, 0},
+    {"GET", "/courses/:id/offline.pdf", ROLE_ANY, h_learn_offline_pdf, 0},
     {NULL, NULL, 0, NULL, 0},
 };

@@ -19,6 +19,14 @@ const char *h_learn_lang_label(struct req *r, const char *code);
  * self-contained HTML file (images inlined, stylesheet inlined, no JavaScript), for enrolled learners.
  */
 int h_learn_offline(struct req *r);
+/*
+ * GET /courses/:id/offline.pdf (server/h_offline.c): the same lessons as an A4 PDF with the course title and
+ * the learner's name on its first page (courses/offline_pdf.h), for enrolled learners; 413 past
+ * OFFLINE_PDF_MAX_BYTES. Records nothing, as the HTML file.
+ */
+int h_learn_offline_pdf(struct req *r);
+/* Registers the offline PDF's message table (Khmer drafts): server/msgs_offline.c. */
+void offline_messages_register(void);
 /* Registers the learner journey's message table (Khmer drafts): server/msgs_journey.c. */
 void journey_messages_register(void);
 /*

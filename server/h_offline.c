@@ -1,7 +1,8 @@
 /*
  * GET /courses/:id/offline.html: a course's lessons as one self-contained HTML file to read with no
  * signal. Images are inlined as data: URIs, the stylesheet is inlined, there is no JavaScript and no
- * font beyond the device's. Only for learners enrolled in the course. Reading it offline records
+ * font beyond the device's. GET /courses/:id/offline.pdf: the same lessons as an A4 PDF
+ * (courses/offline_pdf.h). Only for learners enrolled in the course. Reading either offline records
  * nothing: progress is recorded when a lesson is next opened online (the course page says so).
  */
 #include <sodium.h>
@@ -11,7 +12,9 @@
 
 #include "courses/learn.h"
 #include "courses/media.h"
+#include "courses/offline_pdf.h"
 #include "lib/i18n.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "server/h_learn.h"
@@ -75,6 +78,20 @@ static void body_inline(struct req *r, struct buf *b, const char *html)
 	buf_puts(b, p);
 }
 
+/* An attachment's headers: the file name from the course id (only characters that need no quoting), no caching. */
+static const char *download_headers(struct req *r, const char *course_id, const char *ext)
+{
+	char *fname = arena_strdup(&r->arena, course_id);
+	for (char *q = fname; *q; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '-' ||
+		      *q == '_' || *q == '.'))
+			*q = '_';
+	return arena_printf(&r->arena,
+			    "Content-Disposition: attachment; filename=\"%s.%s\"\r\n"
+			    "Cache-Control: private, no-store\r\n",
+			    fname, ext);
+}
+
 int h_learn_offline(struct req *r)
 {
 	struct learn_course c;
@@ -127,17 +144,56 @@ int h_learn_offline(struct req *r)
 		}
 	}
 	buf_puts(&b, "</main></body></html>");
-	/* The file name from the course id, keeping only characters that need no quoting. */
-	char *fname = arena_strdup(&r->arena, c.course_id);
-	for (char *q = fname; *q; q++)
-		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '-' ||
-		      *q == '_' || *q == '.'))
-			*q = '_';
-	char *headers = arena_printf(&r->arena,
-				     "Content-Disposition: attachment; filename=\"%s.html\"\r\n"
-				     "Cache-Control: private, no-store\r\n",
-				     fname);
-	int rc = resp_send(r, 200, "text/html; charset=utf-8", b.data, b.len, headers);
+	int rc = resp_send(r, 200, "text/html; charset=utf-8", b.data, b.len, download_headers(r, c.course_id, "html"));
+	buf_release(&b);
+	return rc;
+}
+
+int h_learn_offline_pdf(struct req *r)
+{
+	struct learn_course c;
+	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, &c) < 0)
+		return resp_error(r, 404, T(r, "No such course."));
+	if (!c.enrolled)
+		return resp_error(r, 403, T(r, "Enrol in this course to download it for reading offline."));
+	struct learn_item *items;
+	size_t n = learn_outline(r->db, &r->arena, r->user->id, c.course_id, c.package_id, &items);
+	/* The learner's name as they read names: the Khmer one first in Khmer, with the Latin one beside it. */
+	const struct user *u = r->user;
+	const char *latin = u->full_name && *u->full_name ? u->full_name : u->username;
+	const char *name = latin;
+	if (u->full_name_km && *u->full_name_km)
+		name = arena_printf(&r->arena, "%s (%s)", strcmp(r->lang, "km") == 0 ? u->full_name_km : latin,
+				    strcmp(r->lang, "km") == 0 ? latin : u->full_name_km);
+	struct buf date = BUF_INIT;
+	view_date(r, &date, now_s());
+	struct offline_pdf_text t = {
+	    .course_title = c.title,
+	    .language = c.language,
+	    .ui_language = r->lang,
+	    .learner = arena_printf(&r->arena, T(r, "Prepared for %s"), name),
+	    .date = arena_strdup(&r->arena, buf_str(&date)),
+	    .note = T(r, "Reading offline is not recorded: your progress is recorded when you next open each "
+			 "lesson online."),
+	    .outline = T(r, "Course outline"),
+	    .quiz = arena_printf(&r->arena, "(%s)", T(r, "quiz: take it online")),
+	    .page = T(r, "Page"),
+	};
+	buf_release(&date);
+	struct buf b = BUF_INIT;
+	struct err e;
+	int got = offline_pdf(r->db, c.package_id, items, n, &t, &b, &e);
+	if (got == ERR_LIMIT) {
+		buf_release(&b);
+		return resp_error(r, 413, T(r, "This course is too large to download as one file."));
+	}
+	if (got < 0) {
+		buf_release(&b);
+		log_msg(LOG_ERROR, "error", "offline PDF of %s: %s", c.course_id, e.msg);
+		return resp_error(r, http_status_of(got),
+				  T(r, "The PDF could not be made. Please try again in a moment."));
+	}
+	int rc = resp_send(r, 200, "application/pdf", b.data, b.len, download_headers(r, c.course_id, "pdf"));
 	buf_release(&b);
 	return rc;
 }

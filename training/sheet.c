@@ -3,18 +3,16 @@
 
 #include <cairo-pdf.h>
 #include <cairo.h>
-#include <fontconfig/fontconfig.h>
 #include <inttypes.h>
 #include <pango/pangocairo.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #include "accounts/orgs.h"
+#include "lib/textrender.h"
 #include "lib/xmalloc.h"
 #include "training/checkin.h"
 #include "training/workshops.h"
@@ -35,37 +33,6 @@
 
 /* Latin text in Noto Sans, Khmer in a Khmer face: Pango takes each character from the first that has it. */
 static const char *const family = "Noto Sans, Noto Sans Khmer, Khmer OS, DejaVu Sans";
-
-/*
- * One Pango font map for the process, used under its lock (Pango's default map is one per thread, each
- * with its own caches, and fonts are not to be shared between threads without one).
- */
-static PangoFontMap *font_map;
-static pthread_mutex_t sheet_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void fonts_init(void)
-{
-	const char *dir = getenv("SALA_FONT_DIR");
-	if (dir && *dir)
-		FcConfigAppFontAddDir(NULL, (const FcChar8 *)dir);
-	font_map = pango_cairo_font_map_new();
-}
-
-/*
- * Pango, GLib and fontconfig do not survive running out of memory (GLib aborts), so, as for certificates
- * (certificates/render.c), a sheet is only drawn when this much address space can be reserved: a process
- * short of memory gets an error instead of dying in a library.
- */
-#define SHEET_HEADROOM (256L << 20)
-
-static bool memory_headroom(void)
-{
-	void *p = mmap(NULL, (size_t)SHEET_HEADROOM, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return false;
-	munmap(p, (size_t)SHEET_HEADROOM);
-	return true;
-}
 
 struct person {
 	char *name, *name_km, *position, *row_code;
@@ -151,31 +118,11 @@ static double put(struct sheet *sh, cairo_t *cr, const char *s, double px, bool 
 {
 	if (sh->failed || !s || !*s)
 		return 0;
-	PangoContext *ctx = pango_font_map_create_context(font_map);
-	cairo_font_options_t *fo = cairo_font_options_create();
-	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-	pango_cairo_context_set_font_options(ctx, fo);
-	cairo_font_options_destroy(fo);
-	pango_cairo_update_context(cr, ctx);
-	PangoLayout *l = pango_layout_new(ctx);
-	g_object_unref(ctx);
-	PangoFontDescription *fd = pango_font_description_from_string(family);
-	pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
-	pango_font_description_set_absolute_size(fd, px * PANGO_SCALE);
-	pango_layout_set_font_description(l, fd);
+	PangoLayout *l = textrender_layout(cr, family, bold, px, NULL);
 	pango_layout_set_text(l, s, -1);
+	double w = textrender_fit(l, px, max_w, px / 3);
 	PangoRectangle logical;
 	pango_layout_get_extents(l, NULL, &logical);
-	double w = (double)logical.width / PANGO_SCALE;
-	if (max_w > 0 && w > max_w) {
-		double fit = px * max_w / w;
-		pango_font_description_set_absolute_size(fd, (fit < px / 3 ? px / 3 : fit) * PANGO_SCALE);
-		pango_layout_set_font_description(l, fd);
-		pango_layout_get_extents(l, NULL, &logical);
-		w = (double)logical.width / PANGO_SCALE;
-	}
-	pango_font_description_free(fd);
 	color_of(cr, color);
 	cairo_move_to(cr, right ? x - w : x, y);
 	pango_cairo_show_layout(cr, l);
@@ -340,7 +287,6 @@ static int render(struct sheet *s, int day, const char *venue, struct buf *out, 
 
 int workshop_sheet_pdf(struct db *db, int64_t workshop_id, int day, struct buf *out, struct err *e)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct sheet s = {0};
 	int rc = workshop_get(db, workshop_id, &s.w, e);
 	if (rc < 0)
@@ -367,15 +313,14 @@ int workshop_sheet_pdf(struct db *db, int64_t workshop_id, int day, struct buf *
 		rc = err_fail(e, ERR_UNAVAILABLE, "%s", le.msg);
 		goto out;
 	}
-	if (!memory_headroom()) {
+	if (!textrender_headroom()) {
 		rc = err_set(e, "not enough memory to draw the sign-in sheet");
 		goto out;
 	}
 	size_t start = out->len;
-	pthread_once(&once, fonts_init);
-	pthread_mutex_lock(&sheet_lock);
+	textrender_lock();
 	rc = render(&s, day, org_of(&s, s.w.org_id)->name, out, e);
-	pthread_mutex_unlock(&sheet_lock);
+	textrender_unlock();
 	if (rc < 0)
 		out->len = start;
 out:
