@@ -87,23 +87,35 @@ static void write_series_xlsx(const struct report_series *s, unsigned by, const 
 }
 
 /*
- * sala report --verify: the figures of the aggregates against the rows, for the unit, course and period
- * asked (default: every unit with children, all courses, all time and every period the aggregates hold).
+ * sala report --verify: the figures of the aggregates against the rows. With no unit and no period, every
+ * aggregate row against the sums computed from the rows in one pass, then a sample of reports against
+ * report_run_scan(); with a unit, its reports for every period the aggregates hold; with a period, that
+ * period for the unit (default: every unit with children).
  */
 static int verify(const struct report_query *q, bool all_periods)
 {
 	struct db *db = cli_db_open();
 	struct buf b = BUF_INIT;
 	struct err e;
-	int64_t n = 0;
-	int reports = 0;
-	int rc = report_verify_all(db, q, all_periods, &b, &n, &reports, &e);
+	int64_t n = 0, nrows = 0;
+	int reports = 0, rc = 0;
+	bool full = !(q->org && *q->org) && all_periods;
+	if (full)
+		rc = report_verify_rows(db, &b, &n, &nrows, &e);
+	int64_t m = 0;
+	if (rc == 0)
+		rc = report_verify_all(db, q, all_periods, &b, &m, &reports, &e);
+	n += m;
 	db_close(db);
 	fwrite(buf_str(&b), 1, b.len, stdout);
 	buf_release(&b);
 	if (rc < 0)
 		die("report: --verify: %s", e.msg);
-	printf("sala: verified %d report%s: %lld difference%s\n", reports, reports == 1 ? "" : "s", (long long)n,
+	if (full)
+		printf("sala: checked %lld aggregate row%s; ", (long long)nrows, nrows == 1 ? "" : "s");
+	else
+		printf("sala: ");
+	printf("verified %d report%s: %lld difference%s\n", reports, reports == 1 ? "" : "s", (long long)n,
 	       n == 1 ? "" : "s");
 	return n ? 1 : 0;
 }

@@ -1420,6 +1420,28 @@ static void strings_free(char **v, size_t n)
 	free(v);
 }
 
+/*
+ * The sample of reports the full check compares with the rows (report_verify_all() without a unit or a
+ * period): the national root for all time and for the latest year, semester, quarter and month the
+ * aggregates hold, then up to VERIFY_UNITS_MAX units with children spread over the tree, each for one of
+ * those periods in turn. Each comparison scans its subtree's rows, so the sample bounds the time.
+ */
+#define VERIFY_UNITS_MAX 12
+
+static void sample_keys(char **keys, size_t nkeys, char out[5][16], int *nout)
+{
+	const char kinds[] = "AYSQM";
+	*nout = 0;
+	for (int k = 0; k < 5; k++) {
+		const char *best = NULL;
+		for (size_t i = 0; i < nkeys; i++)
+			if (keys[i][0] == kinds[k] && (!best || strcmp(keys[i], best) > 0))
+				best = keys[i];
+		if (best)
+			snprintf(out[(*nout)++], 16, "%s", best);
+	}
+}
+
 int report_verify_all(struct db *db, const struct report_query *q, bool all_periods, struct buf *out, int64_t *ndiff,
 		      int *nreports, struct err *e)
 {
@@ -1428,6 +1450,7 @@ int report_verify_all(struct db *db, const struct report_query *q, bool all_peri
 	int rc = 0;
 	*ndiff = 0;
 	*nreports = 0;
+	bool sample = (!q->org || !*q->org) && all_periods;
 	if (!q->org || !*q->org)
 		rc = list_strings(db,
 				  "SELECT code FROM report_org_units o WHERE EXISTS (SELECT 1 FROM report_org_units c "
@@ -1440,6 +1463,27 @@ int report_verify_all(struct db *db, const struct report_query *q, bool all_peri
 	if (all_periods && !nkeys) {
 		keys = xmalloc(sizeof *keys);
 		keys[nkeys++] = xstrdup("A");
+	}
+	if (sample) {
+		char picked[5][16];
+		int npicked;
+		sample_keys(keys, nkeys, picked, &npicked);
+		if (!npicked)
+			snprintf(picked[npicked++], 16, "A");
+		size_t units = norgs > 1 ? norgs - 1 : 0,
+		       step = units > VERIFY_UNITS_MAX ? units / VERIFY_UNITS_MAX : 1;
+		for (int k = 0; k < npicked + (int)(units < VERIFY_UNITS_MAX ? units : VERIFY_UNITS_MAX) && rc == 0;
+		     k++) {
+			struct report_query one = *q;
+			one.org = k < npicked ? NULL : orgs[1 + (size_t)(k - npicked) * step];
+			if ((rc = period_of_key(picked[k % npicked], &one.period, e)) < 0)
+				break;
+			int64_t n = 0;
+			rc = report_verify(db, &one, out, &n, e);
+			*ndiff += n;
+			(*nreports)++;
+		}
+		goto done;
 	}
 	for (size_t o = 0; o < (norgs ? norgs : 1) && rc == 0; o++)
 		for (size_t k = 0; k < (all_periods ? nkeys : 1) && rc == 0; k++) {
@@ -1481,7 +1525,7 @@ struct agg_key {
 
 struct agg_slot {
 	struct agg_key k;
-	bool used;
+	bool used, seen;
 	int32_t n[7]; /* enrolled, started, completed, certified, score_n, -, gain_n */
 	double score_sum, gain_sum;
 };
@@ -1558,13 +1602,97 @@ static int cmp_mark(const void *a, const void *b)
 	return x->kind - y->kind;
 }
 
-static void agg_flush_learner(struct agg_map *all, struct agg_mark *marks, size_t n)
+/*
+ * The sums of facts in memory: report_agg's rows (per) and report_agg_all's (all), with the course ids the
+ * keys' course indexes name. Facts are added in learner order (agg_build_fact()); agg_build_end() adds the
+ * last learner's distinct marks.
+ */
+struct agg_build {
+	struct agg_map per, all;
+	char **courses;
+	size_t ncourses;
+	struct agg_mark *marks;
+	size_t nmarks, capmarks;
+	int64_t user;
+};
+
+/* What one enrolment adds: its learner's unit and sex, the months (YYYYMM, 0 = not reached) of its milestones
+ * (enrolled, started, completed, certified), and its score and gain in ten-thousandths (has_*: not NULL). */
+struct agg_fact {
+	int64_t user, org;
+	const char *course;
+	int sex;
+	int month[4];
+	bool has_score, has_gain;
+	double score, gain;
+};
+
+static void agg_flush_learner(struct agg_build *b)
 {
-	if (n)
-		qsort(marks, n, sizeof *marks, cmp_mark);
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || cmp_mark(&marks[i - 1], &marks[i]) != 0)
-			agg_get(all, &marks[i].k)->n[marks[i].kind]++;
+	if (b->nmarks)
+		qsort(b->marks, b->nmarks, sizeof *b->marks, cmp_mark);
+	for (size_t i = 0; i < b->nmarks; i++)
+		if (i == 0 || cmp_mark(&b->marks[i - 1], &b->marks[i]) != 0)
+			agg_get(&b->all, &b->marks[i].k)->n[b->marks[i].kind]++;
+	b->nmarks = 0;
+}
+
+static int agg_course(struct agg_build *b, const char *id)
+{
+	size_t c = 0;
+	while (c < b->ncourses && strcmp(b->courses[c], id))
+		c++;
+	if (c == b->ncourses) {
+		b->courses = xrealloc(b->courses, (b->ncourses + 1) * sizeof *b->courses);
+		b->courses[b->ncourses++] = xstrdup(id);
+	}
+	return (int)c;
+}
+
+static void agg_build_fact(struct agg_build *b, const struct agg_fact *f)
+{
+	if (f->user != b->user) {
+		agg_flush_learner(b);
+		b->user = f->user;
+	}
+	int course = agg_course(b, f->course);
+	for (int kind = 0; kind < 4; kind++) {
+		if (!f->month[kind])
+			continue;
+		char keys[5][16];
+		agg_pkeys(f->month[kind], keys);
+		for (int k = 0; k < 5; k++) {
+			struct agg_key key = {.org = f->org, .course = course, .sex = f->sex};
+			memcpy(key.pkey, keys[k], sizeof key.pkey);
+			struct agg_slot *x = agg_get(&b->per, &key);
+			x->n[kind]++;
+			if (kind == 2 && f->has_score) {
+				x->n[4]++;
+				x->score_sum += f->score;
+			}
+			if (kind == 2 && f->has_gain) {
+				x->n[6]++;
+				x->gain_sum += f->gain;
+			}
+			if (b->nmarks == b->capmarks) {
+				b->capmarks = b->capmarks ? b->capmarks * 2 : 64;
+				b->marks = xrealloc(b->marks, b->capmarks * sizeof *b->marks);
+			}
+			key.course = -1;
+			b->marks[b->nmarks++] = (struct agg_mark){key, kind};
+		}
+	}
+}
+
+static void agg_build_free(struct agg_build *b)
+{
+	for (size_t i = 0; i < b->ncourses; i++)
+		free(b->courses[i]);
+	free(b->courses);
+	free(b->marks);
+	free(b->per.slot);
+	free(b->all.slot);
+	memset(b, 0, sizeof *b);
 }
 
 static int agg_insert(struct db *db, const struct agg_map *m, char **courses, bool per_course, struct err *e)
@@ -1606,75 +1734,244 @@ int report_agg_rebuild(struct db *db, struct err *e)
 {
 	if (db_exec(db, db_engine(db) == DB_ENGINE_PG ? schema_pg_agg_rebuild_sql() : schema_agg_rebuild_sql(), e) < 0)
 		return REPORT_EDB;
-	struct agg_map per = {0}, all = {0};
-	char **courses = NULL;
-	size_t ncourses = 0, nmarks = 0, capmarks = 0;
-	struct agg_mark *marks = NULL;
-	int64_t user = -1;
+	struct agg_build b = {.user = -1};
 	struct db_stmt *st = db_stmt(db, "SELECT user_id, org_id, course_id, sex, enrolled_m, started_m, completed_m, "
 					 "certified_m, score, gain FROM report_agg_facts ORDER BY user_id");
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
-		int64_t uid = db_col_int64(st, 0), org = db_col_int64(st, 1);
-		if (uid != user) {
-			agg_flush_learner(&all, marks, nmarks);
-			nmarks = 0;
-			user = uid;
-		}
-		const char *cid = db_col_text(st, 2);
-		int course = 0;
-		while ((size_t)course < ncourses && strcmp(courses[course], cid))
-			course++;
-		if ((size_t)course == ncourses) {
-			courses = xrealloc(courses, (ncourses + 1) * sizeof *courses);
-			courses[ncourses++] = xstrdup(cid);
-		}
-		int sex = sex_index(db_col_text(st, 3));
-		for (int kind = 0; kind < 4; kind++) {
-			if (db_col_type(st, 4 + kind) == DB_NULL)
-				continue;
-			char keys[5][16];
-			agg_pkeys(db_col_int(st, 4 + kind), keys);
-			for (int k = 0; k < 5; k++) {
-				struct agg_key key = {.org = org, .course = course, .sex = sex};
-				memcpy(key.pkey, keys[k], sizeof key.pkey);
-				struct agg_slot *x = agg_get(&per, &key);
-				x->n[kind]++;
-				if (kind == 2 && db_col_type(st, 8) != DB_NULL) {
-					x->n[4]++;
-					x->score_sum += db_col_double(st, 8);
-				}
-				if (kind == 2 && db_col_type(st, 9) != DB_NULL) {
-					x->n[6]++;
-					x->gain_sum += db_col_double(st, 9);
-				}
-				if (nmarks == capmarks) {
-					capmarks = capmarks ? capmarks * 2 : 64;
-					marks = xrealloc(marks, capmarks * sizeof *marks);
-				}
-				key.course = -1;
-				marks[nmarks++] = (struct agg_mark){key, kind};
-			}
-		}
+		struct agg_fact f = {.user = db_col_int64(st, 0),
+				     .org = db_col_int64(st, 1),
+				     .course = db_col_text(st, 2),
+				     .sex = sex_index(db_col_text(st, 3)),
+				     .has_score = db_col_type(st, 8) != DB_NULL,
+				     .has_gain = db_col_type(st, 9) != DB_NULL};
+		for (int k = 0; k < 4; k++)
+			f.month[k] = db_col_type(st, 4 + k) == DB_NULL ? 0 : db_col_int(st, 4 + k);
+		if (f.has_score)
+			f.score = db_col_double(st, 8);
+		if (f.has_gain)
+			f.gain = db_col_double(st, 9);
+		agg_build_fact(&b, &f);
 	}
 	if (rc < 0)
 		rc = read_failed(db, e);
 	db_finish(st);
 	if (rc == 0) {
-		agg_flush_learner(&all, marks, nmarks);
-		rc = agg_insert(db, &per, courses, true, e);
+		agg_flush_learner(&b);
+		rc = agg_insert(db, &b.per, b.courses, true, e);
 	}
 	if (rc == 0)
-		rc = agg_insert(db, &all, courses, false, e);
-	for (size_t i = 0; i < ncourses; i++)
-		free(courses[i]);
-	free(courses);
-	free(marks);
-	free(per.slot);
-	free(all.slot);
+		rc = agg_insert(db, &b.all, b.courses, false, e);
+	agg_build_free(&b);
 	if (rc < 0)
 		return REPORT_EDB;
 	return db_exec(db, "UPDATE report_agg_state SET live = 1 WHERE id = 1", e) < 0 ? REPORT_EDB : 0;
+}
+
+/* ---- checking the aggregates row by row ---- */
+
+/* The month (YYYYMM, UTC) of column col, 0 when NULL. */
+static int col_month(struct db_stmt *st, int col)
+{
+	if (db_col_type(st, col) == DB_NULL)
+		return 0;
+	bool at;
+	return month_of(db_col_int64(st, col), &at);
+}
+
+/* Unit codes by id, for the messages. */
+struct unit_code {
+	int64_t id;
+	char *code;
+};
+
+static int cmp_unit_code(const void *a, const void *b)
+{
+	int64_t x = ((const struct unit_code *)a)->id, y = ((const struct unit_code *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+static const char *unit_code_of(const struct unit_code *v, size_t n, int64_t id)
+{
+	struct unit_code k = {id, NULL};
+	const struct unit_code *hit = n ? bsearch(&k, v, n, sizeof k, cmp_unit_code) : NULL;
+	return hit ? hit->code : "?";
+}
+
+/* Every enrolment's fact computed in C from the published views, summed as report_agg_rebuild() sums them. */
+static int verify_build(struct db *db, struct agg_build *b, struct err *e)
+{
+	struct cert_rec *certs = NULL;
+	size_t n = 0, cap = 0;
+	struct db_stmt *st = db_stmt(db, "SELECT user_id, course_id, issued_at, is_current FROM report_certificates");
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			certs = xrealloc(certs, cap * sizeof *certs);
+		}
+		certs[n++] = (struct cert_rec){db_col_int64(st, 0), db_col_int64(st, 2),
+					       agg_course(b, db_col_text(st, 1)), db_col_int(st, 3) != 0};
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc < 0)
+		goto done;
+	if (n)
+		qsort(certs, n, sizeof *certs, cmp_cert);
+	size_t m = 0; /* merged: one per learner and course, the first date, current if any is */
+	for (size_t i = 0; i < n; i++) {
+		if (m && certs[m - 1].user_id == certs[i].user_id && certs[m - 1].course == certs[i].course) {
+			if (certs[i].first < certs[m - 1].first)
+				certs[m - 1].first = certs[i].first;
+			certs[m - 1].current |= certs[i].current;
+			continue;
+		}
+		certs[m++] = certs[i];
+	}
+	st = db_stmt(db,
+		     "SELECT e.user_id, l.org_id, e.course_id, l.sex, e.enrolled_at, e.started_at, e.completed_at, "
+		     "e.best_final, e.pretest FROM report_enrolments e JOIN report_learners l ON l.user_id = e.user_id "
+		     "ORDER BY e.user_id");
+	while ((rc = db_step_row(st)) > 0) {
+		struct agg_fact f = {.user = db_col_int64(st, 0),
+				     .org = db_col_int64(st, 1),
+				     .course = db_col_text(st, 2),
+				     .sex = sex_index(db_col_text(st, 3))};
+		for (int k = 0; k < 3; k++)
+			f.month[k] = col_month(st, 4 + k);
+		struct cert_rec key = {.user_id = f.user, .course = agg_course(b, f.course)};
+		const struct cert_rec *c = m ? bsearch(&key, certs, m, sizeof key, cmp_cert) : NULL;
+		if (c && c->current) {
+			bool at;
+			f.month[3] = month_of(c->first, &at);
+		}
+		if (f.month[2] && db_col_type(st, 7) != DB_NULL) {
+			f.has_score = true;
+			f.score = round(db_col_double(st, 7) * REPORT_SCORE_UNIT);
+			if (db_col_type(st, 8) != DB_NULL) {
+				f.has_gain = true;
+				f.gain = f.score - round(db_col_double(st, 8) * REPORT_SCORE_UNIT);
+			}
+		}
+		agg_build_fact(b, &f);
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc == 0)
+		agg_flush_learner(b);
+done:
+	free(certs);
+	return rc < 0 ? rc : 0;
+}
+
+#define VERIFY_LINES_MAX 50
+
+/* Compares the stored rows of report_agg (per_course) or report_agg_all with the sums of m. */
+static int verify_table(struct db *db, struct agg_build *b, bool per_course, const struct unit_code *units,
+			size_t nunits, struct buf *out, int64_t *ndiff, int64_t *nrows, struct err *e)
+{
+	struct agg_map *m = per_course ? &b->per : &b->all;
+	struct db_stmt *st = db_stmt(
+	    db, per_course ? "SELECT pkey, org_id, sex, enrolled, started, completed, certified, score_n, score_sum, "
+			     "gain_n, gain_sum, course_id FROM report_agg"
+			   : "SELECT pkey, org_id, sex, enrolled, started, completed, certified FROM report_agg_all");
+	int rc;
+	for (size_t i = 0; i < m->cap; i++)
+		m->slot[i].seen = false;
+	/* A stored row is compared with its sums (zero when the rows give none), then each sum not stored. */
+	while ((rc = db_step_row(st)) > 0) {
+		struct agg_key k = {.org = db_col_int64(st, 1), .course = -1, .sex = sex_index(db_col_text(st, 2))};
+		snprintf(k.pkey, sizeof k.pkey, "%s", db_col_text(st, 0));
+		if (per_course)
+			k.course = agg_course(b, db_col_text(st, 11));
+		struct agg_slot *x = agg_get(m, &k);
+		x->seen = true;
+		double stored[8] = {0},
+		       want[8] = {x->n[0], x->n[1], x->n[2], x->n[3], x->n[4], x->score_sum, x->n[6], x->gain_sum};
+		for (int j = 0; j < (per_course ? 8 : 4); j++)
+			stored[j] = db_col_double(st, 3 + j);
+		if (!per_course)
+			memset(want + 4, 0, 4 * sizeof *want);
+		(*nrows)++;
+		for (int j = 0; j < 8; j++) {
+			if (stored[j] == want[j])
+				continue;
+			if (++*ndiff <= VERIFY_LINES_MAX)
+				buf_printf(out,
+					   "aggregate row %s, org %s, course %s, sex %s: %s is %.0f in the aggregates, "
+					   "%.0f in the rows\n",
+					   k.pkey, unit_code_of(units, nunits, k.org),
+					   per_course ? b->courses[k.course] : "(all)", sex_names[k.sex],
+					   figure_names[j], stored[j], want[j]);
+		}
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < m->cap; i++) {
+		const struct agg_slot *x = &m->slot[i];
+		if (!x->used || x->seen)
+			continue;
+		double want[8] = {x->n[0], x->n[1], x->n[2], x->n[3], x->n[4], x->score_sum, x->n[6], x->gain_sum};
+		for (int j = 0; j < 8; j++) {
+			if (want[j] == 0)
+				continue;
+			if (++*ndiff <= VERIFY_LINES_MAX)
+				buf_printf(
+				    out,
+				    "aggregate row %s, org %s, course %s, sex %s: %s is missing from the aggregates, "
+				    "%.0f in the rows\n",
+				    x->k.pkey, unit_code_of(units, nunits, x->k.org),
+				    per_course ? b->courses[x->k.course] : "(all)", sex_names[x->k.sex],
+				    figure_names[j], want[j]);
+		}
+		(*nrows)++;
+	}
+	return 0;
+}
+
+int report_verify_rows(struct db *db, struct buf *out, int64_t *ndiff, int64_t *nrows, struct err *e)
+{
+	struct agg_build b = {.user = -1};
+	struct unit_code *units = NULL;
+	size_t nunits = 0, cap = 0;
+	*ndiff = 0;
+	*nrows = 0;
+	bool own = !db_in_txn(db);
+	if (own && db_exec(db, "BEGIN", e) < 0)
+		return REPORT_EDB;
+	struct db_stmt *st = db_stmt(db, "SELECT id, code FROM report_org_units ORDER BY id");
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		if (nunits == cap) {
+			cap = cap ? cap * 2 : 256;
+			units = xrealloc(units, cap * sizeof *units);
+		}
+		units[nunits++] = (struct unit_code){db_col_int64(st, 0), xstrdup(db_col_text(st, 1))};
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc == 0)
+		rc = verify_build(db, &b, e);
+	if (rc == 0)
+		rc = verify_table(db, &b, true, units, nunits, out, ndiff, nrows, e);
+	if (rc == 0)
+		rc = verify_table(db, &b, false, units, nunits, out, ndiff, nrows, e);
+	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
+		rc = REPORT_EDB;
+	if (*ndiff > VERIFY_LINES_MAX)
+		buf_printf(out, "... and %lld more differences\n", (long long)(*ndiff - VERIFY_LINES_MAX));
+	for (size_t i = 0; i < nunits; i++)
+		free(units[i].code);
+	free(units);
+	agg_build_free(&b);
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- series ---- */

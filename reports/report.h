@@ -154,13 +154,22 @@ bool report_period_key(const struct report_period *p, char key[16], int *from_m,
  */
 int report_verify(struct db *db, const struct report_query *q, struct buf *out, int64_t *ndiff, struct err *e);
 /*
- * report_verify() over many reports: q's unit, or (q->org NULL) every unit with children; q's period, or
- * (all_periods) all time and every month, quarter, semester and year the aggregates hold. *nreports gets
- * the number of reports compared.
+ * report_verify() over many reports: q's unit for every period the aggregates hold (all_periods) or q's
+ * period, or (q->org NULL) every unit with children for q's period. Without a unit and a period
+ * (q->org NULL, all_periods) a sample: the national root for all time and the latest year, semester,
+ * quarter and month held, and up to 12 units with children spread over the tree (report_verify_rows()
+ * checks every aggregate row). *nreports gets the number of reports compared.
  */
 int report_verify_all(struct db *db, const struct report_query *q, bool all_periods, struct buf *out, int64_t *ndiff,
 		      int *nreports, struct err *e);
-
+/*
+ * Checks every stored aggregate row: computes what each enrolment adds (its fact) from the published views
+ * in one pass, sums the facts in memory by period key, unit, course and sex, and compares the sums with the
+ * rows of report_agg and report_agg_all, a row the rows do not give counting as zeros. *ndiff gets the
+ * figures that differ, the first 50 described by one line each in out; *nrows the rows compared. One read
+ * transaction. 0, or REPORT_EDB.
+ */
+int report_verify_rows(struct db *db, struct buf *out, int64_t *ndiff, int64_t *nrows, struct err *e);
 /*
  * Bulk loads (sala demo): report_agg_pause() stops the aggregates' triggers inside the caller's
  * transaction; report_agg_rebuild() builds every aggregate again from the rows and starts them again.

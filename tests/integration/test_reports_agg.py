@@ -63,8 +63,33 @@ def population():
 
 def test_a_verify_hand_counted_population_and_find_a_wrong_figure():
     db = population()
-    # Every unit with children, all time and every month, quarter, semester and year held.
-    assert verify(db) > 20
+    # Every aggregate row against the rows, then a sample of reports (the national root for all time and the
+    # latest year, semester, quarter and month; units with children).
+    r = sala("report", "--verify", db=db)
+    m = re.search(r"checked (\d+) aggregate rows; verified (\d+) reports: 0 differences", r.stdout)
+    assert r.returncode == 0 and m, (r.stdout[-2000:], r.stderr)
+    assert int(m.group(1)) == one(db, "SELECT count(*) FROM report_agg") + one(db, "SELECT count(*) FROM report_agg_all")
+    assert int(m.group(2)) >= 5
+    # A stored row made wrong is named by the full check, with its period key, unit, course and sex.
+    t50101 = one(db, "SELECT id FROM org_units WHERE code = 'T50101'")
+    run_sql(db, "UPDATE report_agg SET score_n = score_n + 1 WHERE pkey = 'M202502' AND org_id = ? AND sex = 'female' "
+            "AND course_id = (SELECT min(course_id) FROM report_agg WHERE pkey = 'M202502' AND org_id = ? "
+            "AND sex = 'female')", t50101, t50101)
+    course = one(db, "SELECT min(course_id) FROM report_agg WHERE pkey = 'M202502' AND org_id = ? AND sex = 'female'",
+                 t50101)
+    want = one(db, "SELECT score_n FROM report_agg WHERE pkey = 'M202502' AND org_id = ? AND sex = 'female' "
+               "AND course_id = ?", t50101, course)
+    try:
+        r = sala("report", "--verify", db=db)
+        assert r.returncode == 1, r.stdout
+        assert ("aggregate row M202502, org T50101, course %s, sex female: score_n is %d in the aggregates, %d in "
+                "the rows" % (course, want, want - 1)) in r.stdout, r.stdout
+    finally:
+        run_sql(db, "UPDATE report_agg SET score_n = score_n - 1 WHERE pkey = 'M202502' AND org_id = ? "
+                "AND sex = 'female' AND course_id = ?", t50101, course)
+    # Every unit with children for one period; one unit for every period held.
+    assert verify(db, "--period", "2025") > 5
+    assert verify(db, "--org", "05") > 10
     assert verify(db, "--org", "05", "--period", "2025-Q1") == 1
     # A figure of the aggregates made wrong on purpose is found, named, and fails the check.
     t50101 = one(db, "SELECT id FROM org_units WHERE code = 'T50101'")

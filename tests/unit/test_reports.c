@@ -580,9 +580,35 @@ static void test_verify(void **state)
 	struct err e;
 	int64_t n = -1;
 	int reports = 0;
+	int64_t rows = 0;
+	assert_int_equal(report_verify_rows(db, &out, &n, &rows, &e), 0);
+	assert_int_equal(n, 0);
+	assert_true(rows > 20);
 	assert_int_equal(report_verify_all(db, &q, true, &out, &n, &reports, &e), 0);
 	assert_int_equal(n, 0);
-	assert_true(reports > 10);
+	assert_true(reports >= 5);
+	/* Every aggregate row is checked: a wrong one is named, a missing one too. */
+	assert_int_equal(
+	    db_exec(db,
+		    "UPDATE report_agg SET gain_n = gain_n + 2 WHERE pkey = 'M202502' AND course_id = 'a' "
+		    "AND sex = 'female' AND org_id = (SELECT org_id FROM report_agg WHERE pkey = 'M202502' "
+		    "AND course_id = 'a' AND sex = 'female' ORDER BY org_id LIMIT 1)",
+		    &e),
+	    0);
+	assert_int_equal(db_changes(db), 1);
+	assert_int_equal(report_verify_rows(db, &out, &n, &rows, &e), 0);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(buf_str(&out), "aggregate row M202502, org "));
+	assert_non_null(strstr(buf_str(&out), "course a, sex female: gain_n is "));
+	assert_int_equal(db_exec(db, "DELETE FROM report_agg_all WHERE pkey = 'A' AND sex = 'female'", &e), 0);
+	assert_true(db_changes(db) > 0);
+	buf_reset(&out);
+	assert_int_equal(report_verify_rows(db, &out, &n, &rows, &e), 0);
+	assert_true(n > 2);
+	assert_non_null(strstr(buf_str(&out), "course (all), sex female: enrolled is missing from the aggregates"));
+	assert_int_equal(report_agg_rebuild(db, &e), 0);
+	assert_int_equal(report_verify_rows(db, &out, &n, &rows, &e), 0);
+	assert_int_equal(n, 0);
 	assert_int_equal(db_exec(db,
 				 "UPDATE report_agg SET certified = certified + 1 WHERE pkey = 'Q2025-1' AND "
 				 "course_id = 'a' AND sex = 'female'",
