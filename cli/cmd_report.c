@@ -154,7 +154,9 @@ static int cmd_report(struct cmd_args *a)
 		die("report: --format xlsx writes a file: give its name with -o FILE.xlsx");
 	struct err e;
 	unsigned by;
-	struct report_query q = {.scope_id = -1, .org = org, .course = course};
+	struct report_query q = {.scope_id = -1, .org = org, .course = course, .language = cmd_arg(a, "language")};
+	if (!report_language_valid(q.language))
+		die("unknown learners' language '%s' (--language km or en)", q.language);
 	if (report_by_parse(by_s, &by, &e) < 0 ||
 	    (!cmd_arg(a, "series") && report_period_parse(period, from, to, &q.period, &e) < 0))
 		die("%s", e.msg);
@@ -240,9 +242,12 @@ static int cmd_report(struct cmd_args *a)
 const struct cmd_entry cmd_report_entry = {
     .name = "report",
     .usage = "report [--course ID] [--org CODE] [--period all|YYYY|YYYY-Qn|YYYY-Sn] [--from YYYY-MM-DD] "
-	     "[--to YYYY-MM-DD] [--by sex,org,course] [--format csv|json|table|xlsx] [--series month|quarter|semester] "
+	     "[--to YYYY-MM-DD] [--language km|en] [--by sex,org,course] [--format csv|json|table|xlsx] [--series "
+	     "month|quarter|semester] "
 	     "[--lang en|km] [--training] [-o FILE] [--verify] [--rebuild]",
     .help = "  -o FILE   write to FILE instead of standard output (required for xlsx, a workbook)\n"
+	    "  --language  only the learners who read Sala in km or en (users' language); --lang is the language "
+	    "of the output\n"
 	    "  --series  one report per month, quarter or semester from --from to --to (default: the last 12 "
 	    "months, 4 quarters or 4 semesters)\n"
 	    "  --training  the face-to-face figures (trained, attended, invited, attendance rate, hours, "
@@ -257,6 +262,7 @@ const struct cmd_entry cmd_report_entry = {
 				       {"by", required_argument, NULL, 0},
 				       {"format", required_argument, NULL, 0},
 				       {"lang", required_argument, NULL, 0},
+				       {"language", required_argument, NULL, 0},
 				       {"output", required_argument, NULL, 'o'},
 				       {"verify", no_argument, NULL, 0},
 				       {"series", required_argument, NULL, 0},

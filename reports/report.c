@@ -31,6 +31,19 @@ const char *report_sex_name(int sex)
 	return sex >= 0 && sex < SEX_COUNT ? sex_names[sex] : "all";
 }
 
+/* The learner's reading language (users.lang), a dimension of the aggregates: "km" or "en". */
+static const char *const lang_names[] = {"km", "en"};
+
+static int lang_index(const char *s)
+{
+	return strcmp(s, "en") == 0 ? 1 : 0;
+}
+
+bool report_language_valid(const char *s)
+{
+	return !s || strcmp(s, "km") == 0 || strcmp(s, "en") == 0;
+}
+
 static int sex_index(const char *s)
 {
 	for (int i = 0; i < SEX_COUNT; i++)
@@ -476,7 +489,7 @@ static bool certified_in(const struct learner *l, const struct cert_rec *recs, i
 static const char scan_sql[] =
     "SELECT l.user_id, l.sex, l.org_path, e.course_id, e.enrolled_at, e.started_at, e.completed_at, "
     "e.best_final, e.pretest FROM report_learners l JOIN report_enrolments e ON e.user_id = l.user_id "
-    "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND (e.course_id = ?3 OR ?3 IS NULL)";
+    "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND (e.course_id = ?3 OR ?3 IS NULL) AND (l.lang = ?4 OR ?4 IS NULL)";
 
 static int scan(struct db *db, struct report *r, const char *path, struct err *e)
 {
@@ -502,6 +515,7 @@ static int scan(struct db *db, struct report *r, const char *path, struct err *e
 	db_bind_text(st, 1, path);
 	db_bind_text(st, 2, end);
 	db_bind_text(st, 3, r->course);
+	db_bind_text(st, 4, r->language);
 	while ((rc = db_step_row(st)) > 0) {
 		int course = course_slot(r, db_col_text(st, 3));
 		if (course < 0)
@@ -629,12 +643,14 @@ bool report_period_key(const struct report_period *p, char key[16], int *from_m,
 static const char agg_sql[] =
     "SELECT o.path, a.course_id, a.sex, a.enrolled, a.started, a.completed, a.certified, a.score_n, a.score_sum, "
     "a.gain_n, a.gain_sum FROM report_agg a JOIN report_org_units o ON o.id = a.org_id "
-    "WHERE a.pkey = ?3 AND o.path >= ?1 AND o.path < ?2 AND (a.course_id = ?4 OR ?4 IS NULL)";
+    "WHERE a.pkey = ?3 AND o.path >= ?1 AND o.path < ?2 AND (a.course_id = ?4 OR ?4 IS NULL) "
+    "AND (a.lang = ?5 OR ?5 IS NULL)";
 
 /* The subtree's distinct learners over all courses for one period key, by unit and sex (one row each). */
 static const char agg_all_sql[] = "SELECT o.path, a.sex, a.enrolled, a.started, a.completed, a.certified "
 				  "FROM report_agg_all a JOIN report_org_units o ON o.id = a.org_id "
-				  "WHERE a.pkey = ?3 AND o.path >= ?1 AND o.path < ?2";
+				  "WHERE a.pkey = ?3 AND o.path >= ?1 AND o.path < ?2 "
+				  "AND (a.lang = ?4 OR ?4 IS NULL)";
 
 static int agg_read(struct db *db, struct report *r, const char *path, const char *key, struct err *e)
 {
@@ -651,6 +667,7 @@ static int agg_read(struct db *db, struct report *r, const char *path, const cha
 	db_bind_text(st, 2, end);
 	db_bind_text(st, 3, key);
 	db_bind_text(st, 4, r->course);
+	db_bind_text(st, 5, r->language);
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
 		int course = course_slot(r, db_col_text(st, 1));
@@ -686,6 +703,7 @@ static int agg_read(struct db *db, struct report *r, const char *path, const cha
 	db_bind_text(st, 1, path);
 	db_bind_text(st, 2, end);
 	db_bind_text(st, 3, key);
+	db_bind_text(st, 4, r->language);
 	while ((rc = db_step_row(st)) > 0) {
 		int org = org_slot(r, keys, db_col_text(st, 0), plen), sex = sex_index(db_col_text(st, 1));
 		struct report_figures f = {
@@ -754,14 +772,15 @@ static const char attendance_sql[] =
     "FROM report_attendance a CROSS JOIN report_learners l "
     "LEFT JOIN report_invitations p ON p.workshop_id = a.workshop_id AND p.user_id = a.user_id "
     "WHERE l.user_id = a.user_id AND l.org_path >= ?1 AND l.org_path < ?2 AND a.starts_at >= ?3 AND a.starts_at < ?4 "
-    "AND (a.course_id = ?5 OR ?5 IS NULL)";
+    "AND (a.course_id = ?5 OR ?5 IS NULL) AND (l.lang = ?6 OR ?6 IS NULL)";
 
 /* People on the lists of sessions whose first day is in the period. */
 static const char invitations_sql[] = "SELECT p.user_id, l.sex, l.org_path, p.course_id FROM report_invitations p "
 				      "CROSS JOIN report_learners l "
 				      "WHERE l.user_id = p.user_id AND l.org_path >= ?1 AND l.org_path < ?2 AND "
 				      "p.status <> 'cancelled' AND p.starts_at >= ?3 "
-				      "AND p.starts_at < ?4 AND (p.course_id = ?5 OR ?5 IS NULL)";
+				      "AND p.starts_at < ?4 AND (p.course_id = ?5 OR ?5 IS NULL) "
+				      "AND (l.lang = ?6 OR ?6 IS NULL)";
 
 /* Survey answers with a score given in the period by people of the subtree's units. */
 static const char survey_sql[] =
@@ -781,6 +800,8 @@ static struct db_stmt *training_stmt(struct db *db, const struct report *r, cons
 	db_bind_int64(st, 3, r->period.set ? r->period.from : INT64_MIN);
 	db_bind_int64(st, 4, r->period.set ? r->period.to : INT64_MAX);
 	db_bind_text(st, 5, r->course);
+	if (sql != survey_sql)
+		db_bind_text(st, 6, r->language);
 	return st;
 }
 
@@ -884,8 +905,9 @@ static int training(struct db *db, struct report *r, const char *path, struct er
 	if (rc < 0)
 		goto done;
 
+	/* Survey answers carry no language (they are anonymous): under a language, no satisfaction. */
 	st = training_stmt(db, r, survey_sql, path, end);
-	while ((rc = db_step_row(st)) > 0) {
+	while (!r->language && (rc = db_step_row(st)) > 0) {
 		bool has_course = db_col_type(st, 2) != DB_NULL;
 		int course = has_course ? course_slot(r, db_col_text(st, 2)) : -1;
 		if (has_course && course < 0)
@@ -999,6 +1021,9 @@ static int fill(struct db *db, struct report *out, const char *path, int how, st
 
 static int run(struct db *db, const struct report_query *q, struct report *out, int how, char path[512], struct err *e)
 {
+	if (!report_language_valid(q->language))
+		return err_set(e, "unknown language '%.40s' (use km or en)", q->language);
+	out->language = q->language ? xstrdup(q->language) : NULL;
 	int rc = load_unit(db, q, out, path, 512, e);
 	if (rc < 0)
 		return rc;
@@ -1045,6 +1070,7 @@ void report_free(struct report *r)
 		free(r->courses[i]);
 	free(r->courses);
 	free(r->course);
+	free(r->language);
 	free(r->cells);
 	free(r->training);
 	memset(r, 0, sizeof *r);
@@ -1072,6 +1098,7 @@ void report_copy(struct report *to, const struct report *from)
 	for (size_t i = 0; i < from->ncourses; i++)
 		to->courses[i] = xstrdup(from->courses[i]);
 	to->course = from->course ? xstrdup(from->course) : NULL;
+	to->language = from->language ? xstrdup(from->language) : NULL;
 	to->period = from->period;
 	to->min_group = from->min_group;
 	to->min_parity_group = from->min_parity_group;
@@ -1520,7 +1547,7 @@ struct agg_key {
 	char pkey[16];
 	int64_t org;
 	int course; /* index into the course names; -1 for report_agg_all */
-	int sex;
+	int sex, lang;
 };
 
 struct agg_slot {
@@ -1542,12 +1569,14 @@ static uint64_t agg_hash(const struct agg_key *k)
 		h = (h ^ (unsigned char)*p) * 1099511628211ull;
 	h = (h ^ (uint64_t)k->org) * 1099511628211ull;
 	h = (h ^ (uint64_t)(k->course + 1)) * 1099511628211ull;
+	h = (h ^ (uint64_t)k->lang) * 1099511628211ull;
 	return (h ^ (uint64_t)k->sex) * 1099511628211ull;
 }
 
 static bool agg_eq(const struct agg_key *a, const struct agg_key *b)
 {
-	return a->org == b->org && a->course == b->course && a->sex == b->sex && strcmp(a->pkey, b->pkey) == 0;
+	return a->org == b->org && a->course == b->course && a->sex == b->sex && a->lang == b->lang &&
+	       strcmp(a->pkey, b->pkey) == 0;
 }
 
 static struct agg_slot *agg_get(struct agg_map *m, const struct agg_key *k)
@@ -1599,6 +1628,8 @@ static int cmp_mark(const void *a, const void *b)
 		return x->k.org < y->k.org ? -1 : 1;
 	if (x->k.sex != y->k.sex)
 		return x->k.sex - y->k.sex;
+	if (x->k.lang != y->k.lang)
+		return x->k.lang - y->k.lang;
 	return x->kind - y->kind;
 }
 
@@ -1616,12 +1647,12 @@ struct agg_build {
 	int64_t user;
 };
 
-/* What one enrolment adds: its learner's unit and sex, the months (YYYYMM, 0 = not reached) of its milestones
+/* What one enrolment adds: its learner's unit, sex and language, the months (YYYYMM, 0 = not reached) of its milestones
  * (enrolled, started, completed, certified), and its score and gain in ten-thousandths (has_*: not NULL). */
 struct agg_fact {
 	int64_t user, org;
 	const char *course;
-	int sex;
+	int sex, lang;
 	int month[4];
 	bool has_score, has_gain;
 	double score, gain;
@@ -1662,7 +1693,7 @@ static void agg_build_fact(struct agg_build *b, const struct agg_fact *f)
 		char keys[5][16];
 		agg_pkeys(f->month[kind], keys);
 		for (int k = 0; k < 5; k++) {
-			struct agg_key key = {.org = f->org, .course = course, .sex = f->sex};
+			struct agg_key key = {.org = f->org, .course = course, .sex = f->sex, .lang = f->lang};
 			memcpy(key.pkey, keys[k], sizeof key.pkey);
 			struct agg_slot *x = agg_get(&b->per, &key);
 			x->n[kind]++;
@@ -1698,11 +1729,12 @@ static void agg_build_free(struct agg_build *b)
 static int agg_insert(struct db *db, const struct agg_map *m, char **courses, bool per_course, struct err *e)
 {
 	struct db_stmt *st = db_stmt(
-	    db, per_course ? "INSERT INTO report_agg(pkey, org_id, course_id, sex, enrolled, started, completed, "
-			     "certified, score_n, score_sum, gain_n, gain_sum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-			     "?9, ?10, ?11, ?12)"
-			   : "INSERT INTO report_agg_all(pkey, org_id, sex, enrolled, started, completed, certified) "
-			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	    db, per_course
+		    ? "INSERT INTO report_agg(pkey, org_id, course_id, sex, enrolled, started, completed, "
+		      "certified, score_n, score_sum, gain_n, gain_sum, lang) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+		      "?9, ?10, ?11, ?12, ?13)"
+		    : "INSERT INTO report_agg_all(pkey, org_id, sex, enrolled, started, completed, certified, lang) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
 	int o = per_course ? 1 : 0; /* report_agg_all has no course column */
 	int rc = 0;
 	for (size_t i = 0; i < m->cap && rc == 0; i++) {
@@ -1722,6 +1754,7 @@ static int agg_insert(struct db *db, const struct agg_map *m, char **courses, bo
 			db_bind_int64(st, 11, x->n[6]);
 			db_bind_double(st, 12, x->gain_sum);
 		}
+		db_bind_text(st, per_course ? 13 : 8, lang_names[x->k.lang]);
 		if (db_step(st) != DB_DONE)
 			rc = err_set(e, "cannot write the report aggregates: %s", db_errstr(db));
 		db_reset(st);
@@ -1736,13 +1769,14 @@ int report_agg_rebuild(struct db *db, struct err *e)
 		return REPORT_EDB;
 	struct agg_build b = {.user = -1};
 	struct db_stmt *st = db_stmt(db, "SELECT user_id, org_id, course_id, sex, enrolled_m, started_m, completed_m, "
-					 "certified_m, score, gain FROM report_agg_facts ORDER BY user_id");
+					 "certified_m, score, gain, lang FROM report_agg_facts ORDER BY user_id");
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
 		struct agg_fact f = {.user = db_col_int64(st, 0),
 				     .org = db_col_int64(st, 1),
 				     .course = db_col_text(st, 2),
 				     .sex = sex_index(db_col_text(st, 3)),
+				     .lang = lang_index(db_col_text(st, 10)),
 				     .has_score = db_col_type(st, 8) != DB_NULL,
 				     .has_gain = db_col_type(st, 9) != DB_NULL};
 		for (int k = 0; k < 4; k++)
@@ -1830,15 +1864,15 @@ static int verify_build(struct db *db, struct agg_build *b, struct err *e)
 		}
 		certs[m++] = certs[i];
 	}
-	st = db_stmt(db,
-		     "SELECT e.user_id, l.org_id, e.course_id, l.sex, e.enrolled_at, e.started_at, e.completed_at, "
-		     "e.best_final, e.pretest FROM report_enrolments e JOIN report_learners l ON l.user_id = e.user_id "
-		     "ORDER BY e.user_id");
+	st = db_stmt(db, "SELECT e.user_id, l.org_id, e.course_id, l.sex, e.enrolled_at, e.started_at, e.completed_at, "
+			 "e.best_final, e.pretest, l.lang FROM report_enrolments e JOIN report_learners l "
+			 "ON l.user_id = e.user_id ORDER BY e.user_id");
 	while ((rc = db_step_row(st)) > 0) {
 		struct agg_fact f = {.user = db_col_int64(st, 0),
 				     .org = db_col_int64(st, 1),
 				     .course = db_col_text(st, 2),
-				     .sex = sex_index(db_col_text(st, 3))};
+				     .sex = sex_index(db_col_text(st, 3)),
+				     .lang = lang_index(db_col_text(st, 9))};
 		for (int k = 0; k < 3; k++)
 			f.month[k] = col_month(st, 4 + k);
 		struct cert_rec key = {.user_id = f.user, .course = agg_course(b, f.course)};
@@ -1876,17 +1910,21 @@ static int verify_table(struct db *db, struct agg_build *b, bool per_course, con
 	struct agg_map *m = per_course ? &b->per : &b->all;
 	struct db_stmt *st = db_stmt(
 	    db, per_course ? "SELECT pkey, org_id, sex, enrolled, started, completed, certified, score_n, score_sum, "
-			     "gain_n, gain_sum, course_id FROM report_agg"
-			   : "SELECT pkey, org_id, sex, enrolled, started, completed, certified FROM report_agg_all");
+			     "gain_n, gain_sum, lang, course_id FROM report_agg"
+			   : "SELECT pkey, org_id, sex, enrolled, started, completed, certified, 0, 0, 0, 0, lang "
+			     "FROM report_agg_all");
 	int rc;
 	for (size_t i = 0; i < m->cap; i++)
 		m->slot[i].seen = false;
 	/* A stored row is compared with its sums (zero when the rows give none), then each sum not stored. */
 	while ((rc = db_step_row(st)) > 0) {
-		struct agg_key k = {.org = db_col_int64(st, 1), .course = -1, .sex = sex_index(db_col_text(st, 2))};
+		struct agg_key k = {.org = db_col_int64(st, 1),
+				    .course = -1,
+				    .sex = sex_index(db_col_text(st, 2)),
+				    .lang = lang_index(db_col_text(st, 11))};
 		snprintf(k.pkey, sizeof k.pkey, "%s", db_col_text(st, 0));
 		if (per_course)
-			k.course = agg_course(b, db_col_text(st, 11));
+			k.course = agg_course(b, db_col_text(st, 12));
 		struct agg_slot *x = agg_get(m, &k);
 		x->seen = true;
 		double stored[8] = {0},
@@ -1900,12 +1938,13 @@ static int verify_table(struct db *db, struct agg_build *b, bool per_course, con
 			if (stored[j] == want[j])
 				continue;
 			if (++*ndiff <= VERIFY_LINES_MAX)
-				buf_printf(out,
-					   "aggregate row %s, org %s, course %s, sex %s: %s is %.0f in the aggregates, "
-					   "%.0f in the rows\n",
-					   k.pkey, unit_code_of(units, nunits, k.org),
-					   per_course ? b->courses[k.course] : "(all)", sex_names[k.sex],
-					   figure_names[j], stored[j], want[j]);
+				buf_printf(
+				    out,
+				    "aggregate row %s, org %s, course %s, sex %s, language %s: %s is %.0f in the "
+				    "aggregates, %.0f in the rows\n",
+				    k.pkey, unit_code_of(units, nunits, k.org),
+				    per_course ? b->courses[k.course] : "(all)", sex_names[k.sex], lang_names[k.lang],
+				    figure_names[j], stored[j], want[j]);
 		}
 	}
 	if (rc < 0)
@@ -1924,11 +1963,11 @@ static int verify_table(struct db *db, struct agg_build *b, bool per_course, con
 			if (++*ndiff <= VERIFY_LINES_MAX)
 				buf_printf(
 				    out,
-				    "aggregate row %s, org %s, course %s, sex %s: %s is missing from the aggregates, "
-				    "%.0f in the rows\n",
+				    "aggregate row %s, org %s, course %s, sex %s, language %s: %s is missing from the "
+				    "aggregates, %.0f in the rows\n",
 				    x->k.pkey, unit_code_of(units, nunits, x->k.org),
 				    per_course ? b->courses[x->k.course] : "(all)", sex_names[x->k.sex],
-				    figure_names[j], want[j]);
+				    lang_names[x->k.lang], figure_names[j], want[j]);
 		}
 		(*nrows)++;
 	}

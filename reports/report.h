@@ -75,6 +75,8 @@ struct report_period {
 int report_period_parse(const char *period, const char *from, const char *to, struct report_period *p, struct err *e);
 /* The quarter containing t, as a period. */
 void report_period_quarter(int64_t t, struct report_period *p);
+/* Whether s names a learners' language a report can be restricted to: "km", "en" (or NULL: all). */
+bool report_language_valid(const char *s);
 /* Parses "sex,org,course" (any order, any subset, "" or "none" for totals) into REPORT_BY_* bits. */
 int report_by_parse(const char *s, unsigned *by, struct err *e);
 
@@ -82,6 +84,11 @@ struct report_query {
 	int64_t scope_id;   /* the caller's scope root (org_units.id); -1 = the whole tree */
 	const char *org;    /* code of the unit reported on; NULL = the scope root, or the national root */
 	const char *course; /* course id, or NULL for all courses */
+	/*
+	 * The learners' reading language, "km" or "en" (users.lang, today's), or NULL for every language: the
+	 * figures of the learners who read Sala in it (docs/reports.md "Language").
+	 */
+	const char *language;
 	struct report_period period;
 };
 
@@ -119,7 +126,8 @@ struct report {
 	size_t nchildren;
 	char **courses; /* the courses reported on, by id (one when a course was asked for) */
 	size_t ncourses;
-	char *course; /* the course asked for, or NULL */
+	char *course;	/* the course asked for, or NULL */
+	char *language; /* the learners' language asked for ("km", "en"), or NULL: all */
 	struct report_period period;
 	struct report_figures *cells;	  /* private: use report_cell() */
 	struct report_training *training; /* private: use report_training_cell() */

@@ -380,6 +380,8 @@ void report_write_json(const struct report *r, unsigned by, const char *lang, st
 	buf_json_str(b, r->org.level);
 	buf_puts(b, "},\"course\":");
 	buf_json_str(b, r->course);
+	buf_puts(b, ",\"language\":");
+	buf_json_str(b, r->language);
 	buf_puts(b, ",");
 	json_period(b, &r->period);
 	buf_puts(b, ",\"by\":[");

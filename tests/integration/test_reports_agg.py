@@ -82,7 +82,7 @@ def test_a_verify_hand_counted_population_and_find_a_wrong_figure():
     try:
         r = sala("report", "--verify", db=db)
         assert r.returncode == 1, r.stdout
-        assert ("aggregate row M202502, org T50101, course %s, sex female: score_n is %d in the aggregates, %d in "
+        assert ("aggregate row M202502, org T50101, course %s, sex female, language km: score_n is %d in the aggregates, %d in "
                 "the rows" % (course, want, want - 1)) in r.stdout, r.stdout
     finally:
         run_sql(db, "UPDATE report_agg SET score_n = score_n - 1 WHERE pkey = 'M202502' AND org_id = ? "

@@ -599,13 +599,14 @@ static void test_verify(void **state)
 	assert_int_equal(report_verify_rows(db, &out, &n, &rows, &e), 0);
 	assert_int_equal(n, 1);
 	assert_non_null(strstr(buf_str(&out), "aggregate row M202502, org "));
-	assert_non_null(strstr(buf_str(&out), "course a, sex female: gain_n is "));
+	assert_non_null(strstr(buf_str(&out), "course a, sex female, language km: gain_n is "));
 	assert_int_equal(db_exec(db, "DELETE FROM report_agg_all WHERE pkey = 'A' AND sex = 'female'", &e), 0);
 	assert_true(db_changes(db) > 0);
 	buf_reset(&out);
 	assert_int_equal(report_verify_rows(db, &out, &n, &rows, &e), 0);
 	assert_true(n > 2);
-	assert_non_null(strstr(buf_str(&out), "course (all), sex female: enrolled is missing from the aggregates"));
+	assert_non_null(
+	    strstr(buf_str(&out), "course (all), sex female, language km: enrolled is missing from the aggregates"));
 	assert_int_equal(report_agg_rebuild(db, &e), 0);
 	assert_int_equal(report_verify_rows(db, &out, &n, &rows, &e), 0);
 	assert_int_equal(n, 0);
