@@ -1451,7 +1451,7 @@ static void strings_free(char **v, size_t n)
  * The sample of reports the full check compares with the rows (report_verify_all() without a unit or a
  * period): the national root for all time and for the latest year, semester, quarter and month the
  * aggregates hold, then up to VERIFY_UNITS_MAX units with children spread over the tree, each for one of
- * those periods in turn. Each comparison scans its subtree's rows, so the sample bounds the time.
+ * those periods in turn, and the national root for all time under each learners' language. Each comparison scans its subtree's rows, so the sample bounds the time.
  */
 #define VERIFY_UNITS_MAX 12
 
@@ -1507,6 +1507,16 @@ int report_verify_all(struct db *db, const struct report_query *q, bool all_peri
 				break;
 			int64_t n = 0;
 			rc = report_verify(db, &one, out, &n, e);
+			*ndiff += n;
+			(*nreports)++;
+		}
+		/* And the national root for all time under each learners' language. */
+		for (size_t l = 0; l < sizeof lang_names / sizeof lang_names[0] && rc == 0 && !q->language; l++) {
+			struct report_query one = *q;
+			one.language = lang_names[l];
+			int64_t n = 0;
+			if ((rc = period_of_key("A", &one.period, e)) == 0)
+				rc = report_verify(db, &one, out, &n, e);
 			*ndiff += n;
 			(*nreports)++;
 		}

@@ -165,8 +165,8 @@ int report_verify(struct db *db, const struct report_query *q, struct buf *out, 
  * report_verify() over many reports: q's unit for every period the aggregates hold (all_periods) or q's
  * period, or (q->org NULL) every unit with children for q's period. Without a unit and a period
  * (q->org NULL, all_periods) a sample: the national root for all time and the latest year, semester,
- * quarter and month held, and up to 12 units with children spread over the tree (report_verify_rows()
- * checks every aggregate row). *nreports gets the number of reports compared.
+ * quarter and month held, up to 12 units with children spread over the tree, and the root for all time
+ * under each learners' language (report_verify_rows() checks every aggregate row). *nreports gets the number of reports compared.
  */
 int report_verify_all(struct db *db, const struct report_query *q, bool all_periods, struct buf *out, int64_t *ndiff,
 		      int *nreports, struct err *e);

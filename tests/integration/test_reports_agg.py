@@ -206,6 +206,61 @@ def test_c_imports_and_demo_learners():
         srv.stop()
 
 
+def test_d_language():
+    """The learners' language (users.lang, today's) as a dimension: the aggregates follow a change of language,
+    --language and language= give the figures of one language's learners, both add up to the whole, and
+    --verify finds 0 differences."""
+    db = population()
+    run_sql(db, "UPDATE users SET lang = 'km'")
+    everyone = q1_05(db)
+    # t1 (female, in T502 since test_b; enrolled, started, completed and certified in Q1, final score 80)
+    # reads Sala in English: the English report of 05 is hers alone.
+    run_sql(db, "UPDATE users SET lang = 'en' WHERE username = 't1'")
+    out = os.path.join(Ctx.srv.dir, "lang.csv")
+
+    def by_language(lang):
+        r = sala("report", "--org", "05", *Q1, "--by", "org,sex", "--language", lang, "--format", "csv", "-o", out,
+                 db=db)
+        assert r.returncode == 0, r.stderr
+        with open(out, "rb") as f:
+            return {k: figures(v) for k, v in parse_csv(f.read()).items()}
+    en, km = by_language("en"), by_language("km")
+    assert en[("T502", "", "female")] == (1, 1, 1, 1, "80.0"), en
+    assert all(v[:4] == (0, 0, 0, 0) for k, v in en.items() if k != ("T502", "", "female")), en
+    for k, v in everyone.items():
+        assert tuple(a + b for a, b in zip(en[k][:4], km[k][:4])) == v[:4], (k, v, en[k], km[k])
+    verify(db)
+    verify(db, "--org", "05", "--period", "2025-Q1", "--language", "en")
+    # The web gives the same figures, says which language in the JSON, and keeps the choice in the form.
+    c = Ctx.srv.client()
+    c.login("admin")
+    web = parse_csv(c.get("/reports.csv?org=05&from=2025-01-01&to=2025-03-31&by=org,sex&language=en").body)
+    assert {k: figures(v) for k, v in web.items()} == en
+    js = c.get("/reports.json?org=05&from=2025-01-01&to=2025-03-31&language=en").json()
+    assert js["language"] == "en" and js["summary"]["by_sex"]["female"]["enrolled"] == 1, js["summary"]
+    assert c.get("/reports.json?org=05&from=2025-01-01&to=2025-03-31").json()["language"] is None
+    page = c.get("/reports?org=05&from=2025-01-01&to=2025-03-31&language=en")
+    assert page.status == 200
+    assert re.search(r'<select id="f-language" name="language">.*<option value="en" lang="en" selected>', page.text,
+                     re.S), page.text[:3000]
+    assert "language=en" in page.text
+    # A language that is not one is refused, naming it, and changes nothing.
+    bad = c.get("/reports.csv?org=05&language=fr")
+    assert bad.status == 400 and "fr" in bad.text, (bad.status, bad.text[:300])
+    r = sala("report", "--org", "05", "--language", "fr", db=db)
+    assert r.returncode == 1 and "'fr'" in r.stderr, r.stderr
+    # The follow-up list behind the English figure: t1 alone.
+    people = c.get("/reports/people.csv?list=completed&org=05&from=2025-01-01&to=2025-03-31&language=en")
+    assert people.status == 200
+    names = [l.split(",")[0] for l in people.body.decode("utf-8-sig").splitlines()[1:] if l]
+    assert names == ["t1"], names
+    # Back to Khmer: the English figures are empty again.
+    run_sql(db, "UPDATE users SET lang = 'km' WHERE username = 't1'")
+    assert all(v[:4] == (0, 0, 0, 0) for v in by_language("en").values())
+    assert q1_05(db) == everyone
+    verify(db)
+
+
 def cli_csv(db, *args):
     out = os.path.join(Ctx.srv.dir, "series.csv")
     r = sala("report", *args, "--format", "csv", "-o", out, db=db)
