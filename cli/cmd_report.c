@@ -137,6 +137,46 @@ static int rebuild(void)
 	return 0;
 }
 
+/* sala report --by language,...: one report per learners' language, as csv, json or a table. */
+static int by_language(const struct report_query *q, unsigned by, const char *format, const char *lang, const char *out,
+		       bool training)
+{
+	if (q->language)
+		die("report: --by language gives every language: leave out --language");
+	if (strcmp(format, "xlsx") == 0 || training)
+		die("report: --by language is for csv, json and table (not xlsx or --training)");
+	struct db *db = cli_db_open();
+	struct report rs[REPORT_LANGUAGES];
+	struct err e;
+	int rc = report_run_languages(db, q, rs, &e);
+	char **titles = rc == 0 ? titles_get(db, &rs[0], lang) : NULL;
+	db_close(db);
+	if (rc < 0) {
+		for (int i = 0; i < REPORT_LANGUAGES; i++)
+			report_free(&rs[i]);
+		die("%s", e.msg);
+	}
+	struct buf b = BUF_INIT;
+	if (strcmp(format, "csv") == 0)
+		report_write_languages_csv(rs, by, lang, (const char *const *)titles, &b);
+	else if (strcmp(format, "json") == 0)
+		report_write_languages_json(rs, by, lang, &b);
+	else
+		report_write_languages_table(rs, by, lang, &b);
+	titles_free(&rs[0], titles);
+	for (int i = 0; i < REPORT_LANGUAGES; i++)
+		report_free(&rs[i]);
+	if (out) {
+		if (file_write_atomic(out, b.data, b.len, 0644, &e) < 0)
+			die("report: %s", e.msg);
+		buf_release(&b);
+		return 0;
+	}
+	fwrite(buf_str(&b), 1, b.len, stdout);
+	buf_release(&b);
+	return ferror(stdout) ? 1 : 0;
+}
+
 static int cmd_report(struct cmd_args *a)
 {
 	const char *course = cmd_arg(a, "course"), *org = cmd_arg(a, "org"), *period = cmd_arg(a, "period");
@@ -166,6 +206,8 @@ static int cmd_report(struct cmd_args *a)
 	if (series) {
 		if (period && *period)
 			die("report: --series takes --from and --to, not --period");
+		if (by & REPORT_BY_LANGUAGE)
+			die("report: a series is not grouped by language: use --language km or en");
 		struct report_series s;
 		struct db *db = cli_db_open();
 		int rc = report_series_run(db, &q, series, from, to, now_s(), &s, &e);
@@ -199,6 +241,8 @@ static int cmd_report(struct cmd_args *a)
 	}
 	if (cmd_has(a, "verify"))
 		return verify(&q, !(period && *period) && !(from && *from) && !(to && *to));
+	if (by & REPORT_BY_LANGUAGE)
+		return by_language(&q, by, format, lang, out, cmd_has(a, "training"));
 	struct db *db = cli_db_open();
 	struct report r;
 	int rc = report_run(db, &q, &r, &e);
@@ -241,10 +285,11 @@ static int cmd_report(struct cmd_args *a)
 
 const struct cmd_entry cmd_report_entry = {
     .name = "report",
-    .usage = "report [--course ID] [--org CODE] [--period all|YYYY|YYYY-Qn|YYYY-Sn] [--from YYYY-MM-DD] "
-	     "[--to YYYY-MM-DD] [--language km|en] [--by sex,org,course] [--format csv|json|table|xlsx] [--series "
-	     "month|quarter|semester] "
-	     "[--lang en|km] [--training] [-o FILE] [--verify] [--rebuild]",
+    .usage =
+	"report [--course ID] [--org CODE] [--period all|YYYY|YYYY-Qn|YYYY-Sn] [--from YYYY-MM-DD] "
+	"[--to YYYY-MM-DD] [--language km|en] [--by sex,org,course,language] [--format csv|json|table|xlsx] [--series "
+	"month|quarter|semester] "
+	"[--lang en|km] [--training] [-o FILE] [--verify] [--rebuild]",
     .help = "  -o FILE   write to FILE instead of standard output (required for xlsx, a workbook)\n"
 	    "  --language  only the learners who read Sala in km or en (users' language); --lang is the language "
 	    "of the output\n"

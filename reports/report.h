@@ -38,6 +38,15 @@
 
 /* Grouping dimensions, for report_rows() and the writers. */
 enum { REPORT_BY_SEX = 1, REPORT_BY_ORG = 2, REPORT_BY_COURSE = 4 };
+/*
+ * "language" in a grouping: one report per learners' language (report_run_languages()), written with a first
+ * column language by report_write_languages_csv() and friends. report_rows() and the single-report writers
+ * ignore it.
+ */
+#define REPORT_BY_LANGUAGE 8u
+/* The learners' languages, in report order: "km", "en" (i in 0..REPORT_LANGUAGES-1). */
+#define REPORT_LANGUAGES 2
+const char *report_language_name(int i);
 
 /* The four sex categories of users.sex, in report order; REPORT_ALL (-1) is their total. */
 enum report_sex { SEX_FEMALE, SEX_MALE, SEX_OTHER, SEX_UNSPECIFIED, SEX_COUNT };
@@ -77,7 +86,10 @@ int report_period_parse(const char *period, const char *from, const char *to, st
 void report_period_quarter(int64_t t, struct report_period *p);
 /* Whether s names a learners' language a report can be restricted to: "km", "en" (or NULL: all). */
 bool report_language_valid(const char *s);
-/* Parses "sex,org,course" (any order, any subset, "" or "none" for totals) into REPORT_BY_* bits. */
+/*
+ * Parses "sex,org,course,language" (any order, any subset, "" or "none" for totals) into REPORT_BY_* bits
+ * (language: REPORT_BY_LANGUAGE).
+ */
 int report_by_parse(const char *s, unsigned *by, struct err *e);
 
 struct report_query {
@@ -147,6 +159,13 @@ int report_run(struct db *db, const struct report_query *q, struct report *out, 
  */
 int report_run_scan(struct db *db, const struct report_query *q, struct report *out, struct err *e);
 void report_free(struct report *r);
+/*
+ * The report of q once per learners' language (out[i] for report_language_name(i)), in one read
+ * transaction; q->language must be NULL. As report_run(); free every out[i] with report_free(), also
+ * after failure.
+ */
+int report_run_languages(struct db *db, const struct report_query *q, struct report out[REPORT_LANGUAGES],
+			 struct err *e);
 
 /*
  * Whether report_run() reads the aggregates for period p: all time, or exactly one calendar month,
@@ -166,7 +185,8 @@ int report_verify(struct db *db, const struct report_query *q, struct buf *out, 
  * period, or (q->org NULL) every unit with children for q's period. Without a unit and a period
  * (q->org NULL, all_periods) a sample: the national root for all time and the latest year, semester,
  * quarter and month held, up to 12 units with children spread over the tree, and the root for all time
- * under each learners' language (report_verify_rows() checks every aggregate row). *nreports gets the number of reports compared.
+ * under each learners' language (report_verify_rows() checks every aggregate row). *nreports gets the number of reports
+ * compared.
  */
 int report_verify_all(struct db *db, const struct report_query *q, bool all_periods, struct buf *out, int64_t *ndiff,
 		      int *nreports, struct err *e);
@@ -322,6 +342,16 @@ void report_write_table(const struct report *r, unsigned by, const char *lang, s
  */
 void report_write_training_csv(const struct report *r, unsigned by, const char *lang, struct buf *b);
 void report_write_training_table(const struct report *r, unsigned by, const char *lang, struct buf *b);
+
+/*
+ * The reports of report_run_languages(). CSV: report_write_csv()'s columns after a first column language
+ * (km, en), the rows of each language in turn. JSON: {"by_language": [one report_write_json() object per
+ * language, each with its "language"]}. Table: each language's table under its name.
+ */
+void report_write_languages_csv(const struct report *rs, unsigned by, const char *lang, const char *const *titles,
+				struct buf *b);
+void report_write_languages_json(const struct report *rs, unsigned by, const char *lang, struct buf *b);
+void report_write_languages_table(const struct report *rs, unsigned by, const char *lang, struct buf *b);
 
 /*
  * Series: the same report for consecutive calendar months, quarters or semesters (series "month",

@@ -298,11 +298,16 @@ static const char *export_headers(struct req *r, const struct report *rep, unsig
 	static const struct {
 		unsigned bit;
 		const char *name;
-	} dims[] = {{REPORT_BY_ORG, "org"}, {REPORT_BY_COURSE, "course"}, {REPORT_BY_SEX, "sex"}};
-	for (size_t i = 0; i < 3; i++)
+	} dims[] = {{REPORT_BY_LANGUAGE, "language"},
+		    {REPORT_BY_ORG, "org"},
+		    {REPORT_BY_COURSE, "course"},
+		    {REPORT_BY_SEX, "sex"}};
+	for (size_t i = 0; i < 4; i++)
 		if (by & dims[i].bit)
 			snprintf(group + strlen(group), sizeof group - strlen(group), "%s%s", *group ? "-" : "-by-",
 				 dims[i].name);
+	if (rep->language) /* the learners of one language: -km, -en */
+		snprintf(group + strlen(group), sizeof group - strlen(group), "-%s", rep->language);
 	char *headers = arena_printf(&r->arena,
 				     "Content-Disposition: attachment; filename=\"sala-report-%s-%s%s%s%s.%s\"\r\n"
 				     "Cache-Control: private, no-store\r\n",
@@ -317,6 +322,49 @@ static const char *export_headers(struct req *r, const struct report *rep, unsig
 
 static const char **course_titles(struct req *r, const struct report *rep);
 
+/*
+ * An export grouped by language (by=language,...): one report per learners' language, after the report
+ * of all languages (rep, which checked the unit, course and scope). CSV or JSON.
+ */
+static int languages_send(struct req *r, const struct params *p, const struct report *rep, bool json)
+{
+	struct report rs[REPORT_LANGUAGES];
+	struct err e;
+	if (p->q.language) {
+		err_set(&e, "a report grouped by language takes no language ('%.40s')", p->q.language);
+		return report_error(r, -1, &e);
+	}
+	flight_slots_enter(&report_slots);
+	int rc = report_run_languages(r->db, &p->q, rs, &e);
+	flight_slots_leave(&report_slots);
+	int status;
+	if (rc < 0) {
+		status = report_error(r, rc, &e);
+	} else {
+		struct buf b = BUF_INIT;
+		if (json) {
+			report_write_languages_json(rs, p->by, r->lang, &b);
+			status = resp_json(r, 200, &b);
+		} else {
+			report_write_languages_csv(rs, p->by, r->lang, course_titles(r, &rs[0]), &b);
+			status = resp_send(r, 200, "text/csv; charset=utf-8", b.data, b.len,
+					   export_headers(r, rep, p->by, "csv"));
+		}
+		buf_release(&b);
+	}
+	for (int i = 0; i < REPORT_LANGUAGES; i++)
+		report_free(&rs[i]);
+	return status;
+}
+
+/* Refuses a grouping by language where there is none (a workbook, the face-to-face CSV). */
+static int not_by_language(struct req *r, const char *what)
+{
+	struct err e;
+	err_set(&e, "%s is not grouped by language: use language=km or language=en", what);
+	return report_error(r, -1, &e);
+}
+
 static int h_csv(struct req *r)
 {
 	if (query_or_null(r, "series"))
@@ -326,9 +374,14 @@ static int h_csv(struct req *r)
 	int status;
 	if (!run(r, &p, &rep, &status))
 		return status;
-	struct buf b = BUF_INIT;
 	const char *part = query_or_null(r, "part");
 	bool training = part && strcmp(part, "training") == 0;
+	if (p.by & REPORT_BY_LANGUAGE) {
+		status = training ? not_by_language(r, "part=training") : languages_send(r, &p, &rep, false);
+		report_free(&rep);
+		return status;
+	}
+	struct buf b = BUF_INIT;
 	if (training)
 		report_write_training_csv(&rep, p.by, r->lang, &b);
 	else
@@ -362,6 +415,10 @@ static int h_xlsx(struct req *r)
 	int status;
 	if (!run(r, &p, &rep, &status))
 		return status;
+	if (p.by & REPORT_BY_LANGUAGE) {
+		report_free(&rep);
+		return not_by_language(r, "a workbook");
+	}
 	const char **titles = course_titles(r, &rep);
 	const char *tmp = getenv("TMPDIR");
 	tmp = tmp && *tmp ? tmp : "/tmp";
@@ -404,6 +461,11 @@ static int h_json(struct req *r)
 	int status;
 	if (!run(r, &p, &rep, &status))
 		return status;
+	if (p.by & REPORT_BY_LANGUAGE) {
+		status = languages_send(r, &p, &rep, true);
+		report_free(&rep);
+		return status;
+	}
 	struct buf b = BUF_INIT;
 	report_write_json(&rep, p.by, r->lang, &b);
 	status = resp_json(r, 200, &b);

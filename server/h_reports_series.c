@@ -83,6 +83,8 @@ static bool series_run(struct req *r, struct sparams *p, struct report_series *s
 	int rc = report_by_parse(req_query(r, "by"), &p->by, &e);
 	if (rc == 0 && arg(r, "period"))
 		rc = err_set(&e, "a series takes from and to, not period");
+	if (rc == 0 && (p->by & REPORT_BY_LANGUAGE))
+		rc = err_set(&e, "a series is not grouped by language: use language=km or language=en");
 	if (rc == 0)
 		rc = report_series_run(r->db, &p->q, p->series, p->from, p->to, now_s(), s, &e);
 	if (rc == 0)

@@ -213,8 +213,12 @@ def test_d_language():
     db = population()
     run_sql(db, "UPDATE users SET lang = 'km'")
     everyone = q1_05(db)
-    # t1 (female, in T502 since test_b; enrolled, started, completed and certified in Q1, final score 80)
-    # reads Sala in English: the English report of 05 is hers alone.
+    # t1 (female; enrolled, started, completed and certified in Q1, final score 80; in a commune of district
+    # T501, or in T502 once test_b moved her) reads Sala in English: the English report of 05 is hers alone.
+    district = one(db, "SELECT CASE WHEN o.level = 'district' THEN o.code ELSE p.code END FROM users u "
+                   "JOIN org_units o ON o.id = u.org_id LEFT JOIN org_units p ON p.id = o.parent_id "
+                   "WHERE u.username = 't1'")
+    assert district in ("T501", "T502"), district
     run_sql(db, "UPDATE users SET lang = 'en' WHERE username = 't1'")
     out = os.path.join(Ctx.srv.dir, "lang.csv")
 
@@ -225,8 +229,8 @@ def test_d_language():
         with open(out, "rb") as f:
             return {k: figures(v) for k, v in parse_csv(f.read()).items()}
     en, km = by_language("en"), by_language("km")
-    assert en[("T502", "", "female")] == (1, 1, 1, 1, "80.0"), en
-    assert all(v[:4] == (0, 0, 0, 0) for k, v in en.items() if k != ("T502", "", "female")), en
+    assert en[(district, "", "female")] == (1, 1, 1, 1, "80.0"), en
+    assert all(v[:4] == (0, 0, 0, 0) for k, v in en.items() if k != (district, "", "female")), en
     for k, v in everyone.items():
         assert tuple(a + b for a, b in zip(en[k][:4], km[k][:4])) == v[:4], (k, v, en[k], km[k])
     verify(db)
@@ -249,6 +253,30 @@ def test_d_language():
     assert bad.status == 400 and "fr" in bad.text, (bad.status, bad.text[:300])
     r = sala("report", "--org", "05", "--language", "fr", db=db)
     assert r.returncode == 1 and "'fr'" in r.stderr, r.stderr
+    # Grouped by language: a first column language, the rows of km then en, the same figures as each filter.
+    r = sala("report", "--org", "05", *Q1, "--by", "language,org,sex", "--format", "csv", "-o", out, db=db)
+    assert r.returncode == 0, r.stderr
+    with open(out, "rb") as f:
+        body = f.read()
+    assert body.startswith(b"\xef\xbb\xbflanguage,org_code,"), body[:60]
+    grouped = {}
+    for row in csv.DictReader(io.StringIO(body[3:].decode("utf-8"), newline="")):
+        row = {k: csv_code(v) for k, v in row.items()}
+        grouped[(row["language"], row["org_code"], row["sex"])] = tuple(
+            int(row[k]) for k in ("enrolled", "started", "completed", "certified"))
+    assert {k[1:]: v for k, v in grouped.items() if k[0] == "en"} == {(k[0], k[2]): v[:4] for k, v in en.items()}
+    assert {k[1:]: v for k, v in grouped.items() if k[0] == "km"} == {(k[0], k[2]): v[:4] for k, v in km.items()}
+    webg = c.get("/reports.csv?org=05&from=2025-01-01&to=2025-03-31&by=language,org,sex&lang=en")
+    assert webg.status == 200 and webg.body == body, webg.body[:200]
+    assert "by-language-org-sex" in webg.header("Content-Disposition"), webg.headers
+    jl = c.get("/reports.json?org=05&from=2025-01-01&to=2025-03-31&by=language,sex").json()
+    assert [x["language"] for x in jl["by_language"]] == ["km", "en"]
+    assert jl["by_language"][1]["summary"]["by_sex"]["female"]["completed"] == 1
+    for path in ("/reports.xlsx?org=05&by=language", "/reports.csv?org=05&by=language&language=en",
+                 "/reports.csv?org=05&series=month&by=language"):
+        assert c.get(path).status == 400, path
+    r = sala("report", "--org", "05", "--by", "language", "--series", "month", db=db)
+    assert r.returncode == 1 and "language" in r.stderr, r.stderr
     # The follow-up list behind the English figure: t1 alone.
     people = c.get("/reports/people.csv?list=completed&org=05&from=2025-01-01&to=2025-03-31&language=en")
     assert people.status == 200
