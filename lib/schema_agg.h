@@ -109,7 +109,7 @@
 
 /*
  * L, the first parameter of the macros above: AGG_NOLANG gives the SQL of migration 15 (no language),
- * AGG_LANG that of migration 16 on, where the learner's language (report_learners.lang) is a dimension
+ * AGG_LANG that of migration 17 on, where the learner's language (report_learners.lang) is a dimension
  * of the facts and of both aggregate tables.
  */
 #define AGG_NOLANG(x) ""

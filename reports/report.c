@@ -1005,7 +1005,9 @@ bool report_attended_parity(const struct report_training *female, const struct r
 	return true;
 }
 
-enum { RUN_AUTO, RUN_SCAN };
+/* How fill() reads: the aggregates when they hold the period, or the rows (RUN_SCAN); RUN_ONLINE leaves the
+ * face-to-face figures out (zero), for report_verify(), which compares the online figures only. */
+enum { RUN_AUTO = 0, RUN_SCAN = 1, RUN_ONLINE = 2 };
 
 /* The figures of a report whose unit, children and courses are loaded (cells zero), for its period. */
 static int fill(struct db *db, struct report *out, const char *path, int how, struct err *e)
@@ -1015,7 +1017,7 @@ static int fill(struct db *db, struct report *out, const char *path, int how, st
 	size_t n = (out->nchildren + 2) * (out->ncourses + 1) * (SEX_COUNT + 1);
 	if (!out->cells)
 		out->cells = xcalloc(n, sizeof *out->cells);
-	if (how == RUN_AUTO && report_period_key(&out->period, key, &from_m, &to_m))
+	if (!(how & RUN_SCAN) && report_period_key(&out->period, key, &from_m, &to_m))
 		rc = agg_read(db, out, path, key, e);
 	else
 		rc = scan(db, out, path, e);
@@ -1024,7 +1026,7 @@ static int fill(struct db *db, struct report *out, const char *path, int how, st
 	roll_up(out);
 	if (!out->training)
 		out->training = xcalloc(n, sizeof *out->training);
-	return training(db, out, path, e);
+	return how & RUN_ONLINE ? 0 : training(db, out, path, e);
 }
 
 static int run(struct db *db, const struct report_query *q, struct report *out, int how, char path[512], struct err *e)
@@ -1412,9 +1414,9 @@ int report_verify(struct db *db, const struct report_query *q, struct buf *out, 
 	bool own = !db_in_txn(db);
 	if (own && db_exec(db, "BEGIN", e) < 0)
 		return REPORT_EDB;
-	int rc = run_txn(db, q, &agg, RUN_AUTO, e);
+	int rc = run_txn(db, q, &agg, RUN_AUTO | RUN_ONLINE, e);
 	if (rc == 0)
-		rc = run_txn(db, q, &ref, RUN_SCAN, e);
+		rc = run_txn(db, q, &ref, RUN_SCAN | RUN_ONLINE, e);
 	else
 		memset(&ref, 0, sizeof ref);
 	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
