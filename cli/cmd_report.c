@@ -87,23 +87,35 @@ static void write_series_xlsx(const struct report_series *s, unsigned by, const 
 }
 
 /*
- * sala report --verify: the figures of the aggregates against the rows, for the unit, course and period
- * asked (default: every unit with children, all courses, all time and every period the aggregates hold).
+ * sala report --verify: the figures of the aggregates against the rows. With no unit and no period, every
+ * aggregate row against the sums computed from the rows in one pass, then a sample of reports against
+ * report_run_scan(); with a unit, its reports for every period the aggregates hold; with a period, that
+ * period for the unit (default: every unit with children).
  */
 static int verify(const struct report_query *q, bool all_periods)
 {
 	struct db *db = cli_db_open();
 	struct buf b = BUF_INIT;
 	struct err e;
-	int64_t n = 0;
-	int reports = 0;
-	int rc = report_verify_all(db, q, all_periods, &b, &n, &reports, &e);
+	int64_t n = 0, nrows = 0;
+	int reports = 0, rc = 0;
+	bool full = !(q->org && *q->org) && all_periods;
+	if (full)
+		rc = report_verify_rows(db, &b, &n, &nrows, &e);
+	int64_t m = 0;
+	if (rc == 0)
+		rc = report_verify_all(db, q, all_periods, &b, &m, &reports, &e);
+	n += m;
 	db_close(db);
 	fwrite(buf_str(&b), 1, b.len, stdout);
 	buf_release(&b);
 	if (rc < 0)
 		die("report: --verify: %s", e.msg);
-	printf("sala: verified %d report%s: %lld difference%s\n", reports, reports == 1 ? "" : "s", (long long)n,
+	if (full)
+		printf("sala: checked %lld aggregate row%s; ", (long long)nrows, nrows == 1 ? "" : "s");
+	else
+		printf("sala: ");
+	printf("verified %d report%s: %lld difference%s\n", reports, reports == 1 ? "" : "s", (long long)n,
 	       n == 1 ? "" : "s");
 	return n ? 1 : 0;
 }
@@ -125,6 +137,46 @@ static int rebuild(void)
 	return 0;
 }
 
+/* sala report --by language,...: one report per learners' language, as csv, json or a table. */
+static int by_language(const struct report_query *q, unsigned by, const char *format, const char *lang, const char *out,
+		       bool training)
+{
+	if (q->language)
+		die("report: --by language gives every language: leave out --language");
+	if (strcmp(format, "xlsx") == 0 || training)
+		die("report: --by language is for csv, json and table (not xlsx or --training)");
+	struct db *db = cli_db_open();
+	struct report rs[REPORT_LANGUAGES];
+	struct err e;
+	int rc = report_run_languages(db, q, rs, &e);
+	char **titles = rc == 0 ? titles_get(db, &rs[0], lang) : NULL;
+	db_close(db);
+	if (rc < 0) {
+		for (int i = 0; i < REPORT_LANGUAGES; i++)
+			report_free(&rs[i]);
+		die("%s", e.msg);
+	}
+	struct buf b = BUF_INIT;
+	if (strcmp(format, "csv") == 0)
+		report_write_languages_csv(rs, by, lang, (const char *const *)titles, &b);
+	else if (strcmp(format, "json") == 0)
+		report_write_languages_json(rs, by, lang, &b);
+	else
+		report_write_languages_table(rs, by, lang, &b);
+	titles_free(&rs[0], titles);
+	for (int i = 0; i < REPORT_LANGUAGES; i++)
+		report_free(&rs[i]);
+	if (out) {
+		if (file_write_atomic(out, b.data, b.len, 0644, &e) < 0)
+			die("report: %s", e.msg);
+		buf_release(&b);
+		return 0;
+	}
+	fwrite(buf_str(&b), 1, b.len, stdout);
+	buf_release(&b);
+	return ferror(stdout) ? 1 : 0;
+}
+
 static int cmd_report(struct cmd_args *a)
 {
 	const char *course = cmd_arg(a, "course"), *org = cmd_arg(a, "org"), *period = cmd_arg(a, "period");
@@ -142,7 +194,9 @@ static int cmd_report(struct cmd_args *a)
 		die("report: --format xlsx writes a file: give its name with -o FILE.xlsx");
 	struct err e;
 	unsigned by;
-	struct report_query q = {.scope_id = -1, .org = org, .course = course};
+	struct report_query q = {.scope_id = -1, .org = org, .course = course, .language = cmd_arg(a, "language")};
+	if (!report_language_valid(q.language))
+		die("unknown learners' language '%s' (--language km or en)", q.language);
 	if (report_by_parse(by_s, &by, &e) < 0 ||
 	    (!cmd_arg(a, "series") && report_period_parse(period, from, to, &q.period, &e) < 0))
 		die("%s", e.msg);
@@ -152,6 +206,8 @@ static int cmd_report(struct cmd_args *a)
 	if (series) {
 		if (period && *period)
 			die("report: --series takes --from and --to, not --period");
+		if (by & REPORT_BY_LANGUAGE)
+			die("report: a series is not grouped by language: use --language km or en");
 		struct report_series s;
 		struct db *db = cli_db_open();
 		int rc = report_series_run(db, &q, series, from, to, now_s(), &s, &e);
@@ -185,6 +241,8 @@ static int cmd_report(struct cmd_args *a)
 	}
 	if (cmd_has(a, "verify"))
 		return verify(&q, !(period && *period) && !(from && *from) && !(to && *to));
+	if (by & REPORT_BY_LANGUAGE)
+		return by_language(&q, by, format, lang, out, cmd_has(a, "training"));
 	struct db *db = cli_db_open();
 	struct report r;
 	int rc = report_run(db, &q, &r, &e);
@@ -227,10 +285,14 @@ static int cmd_report(struct cmd_args *a)
 
 const struct cmd_entry cmd_report_entry = {
     .name = "report",
-    .usage = "report [--course ID] [--org CODE] [--period all|YYYY|YYYY-Qn|YYYY-Sn] [--from YYYY-MM-DD] "
-	     "[--to YYYY-MM-DD] [--by sex,org,course] [--format csv|json|table|xlsx] [--series month|quarter|semester] "
-	     "[--lang en|km] [--training] [-o FILE] [--verify] [--rebuild]",
+    .usage =
+	"report [--course ID] [--org CODE] [--period all|YYYY|YYYY-Qn|YYYY-Sn] [--from YYYY-MM-DD] "
+	"[--to YYYY-MM-DD] [--language km|en] [--by sex,org,course,language] [--format csv|json|table|xlsx] [--series "
+	"month|quarter|semester] "
+	"[--lang en|km] [--training] [-o FILE] [--verify] [--rebuild]",
     .help = "  -o FILE   write to FILE instead of standard output (required for xlsx, a workbook)\n"
+	    "  --language  only the learners who read Sala in km or en (users' language); --lang is the language "
+	    "of the output\n"
 	    "  --series  one report per month, quarter or semester from --from to --to (default: the last 12 "
 	    "months, 4 quarters or 4 semesters)\n"
 	    "  --training  the face-to-face figures (trained, attended, invited, attendance rate, hours, "
@@ -245,6 +307,7 @@ const struct cmd_entry cmd_report_entry = {
 				       {"by", required_argument, NULL, 0},
 				       {"format", required_argument, NULL, 0},
 				       {"lang", required_argument, NULL, 0},
+				       {"language", required_argument, NULL, 0},
 				       {"output", required_argument, NULL, 'o'},
 				       {"verify", no_argument, NULL, 0},
 				       {"series", required_argument, NULL, 0},

@@ -85,13 +85,13 @@ static const struct table tables[] = {
      * before the copy, which stops the aggregates' triggers while the rows they count are written.
      */
     {"report_agg_facts",
-     "user_id, course_id, org_id, sex, enrolled_m, started_m, completed_m, certified_m, score, gain", "user_id", 5000,
-     NULL, NULL, false},
+     "user_id, course_id, org_id, sex, lang, enrolled_m, started_m, completed_m, certified_m, score, gain", "user_id",
+     5000, NULL, NULL, false},
     {"report_agg",
-     "pkey, org_id, course_id, sex, enrolled, started, completed, certified, score_n, score_sum, gain_n, "
+     "pkey, org_id, course_id, sex, lang, enrolled, started, completed, certified, score_n, score_sum, gain_n, "
      "gain_sum",
      NULL, 0, NULL, NULL, false},
-    {"report_agg_all", "pkey, org_id, sex, enrolled, started, completed, certified", NULL, 0, NULL, NULL, false},
+    {"report_agg_all", "pkey, org_id, sex, lang, enrolled, started, completed, certified", NULL, 0, NULL, NULL, false},
     {"report_agg_dirty", "user_id, course_id, learner", NULL, 0, NULL, NULL, false},
     {"report_agg_state", "id, live", NULL, 0, NULL, NULL, false},
 };

@@ -621,6 +621,82 @@ static const char *const migrations[] = {
     "  WHEN substr(s.subject, 1, 9) = 'workshop:' THEN (SELECT w.course_id FROM workshops w"
     "  WHERE w.id = CAST(substr(s.subject, 10) AS BIGINT)) END AS course_id"
     "  FROM survey_responses s;",
+    /*
+     * 17: the learner's language as a dimension of the report aggregates (docs/reports.md "Language"):
+     * users.lang, the language the learner reads Sala in, published by report_learners and report_people;
+     * report_agg_facts, report_agg and report_agg_all gain a column lang, in the keys of both aggregate
+     * tables. The triggers that read them are made again (a change of a learner's language refreshes
+     * their enrolments, as a move does) and the aggregates are built again for the existing rows.
+     */
+    "DROP VIEW report_learners;"
+    "CREATE VIEW report_learners AS"
+    "  SELECT u.id AS user_id, u.sex, u.org_id, o.path AS org_path, u.lang"
+    "  FROM users u JOIN org_units o ON o.id = u.org_id;"
+    "DROP VIEW report_people;"
+    "CREATE VIEW report_people AS"
+    "  SELECT u.id AS user_id, u.username, u.full_name, u.full_name_km, u.position, u.sex, u.active,"
+    "  o.code AS org_code, o.name_en AS org_name_en, o.name_km AS org_name_km, o.path AS org_path, u.lang"
+    "  FROM users u JOIN org_units o ON o.id = u.org_id;"
+    "DROP TRIGGER report_agg_refresh;"
+    "DROP TRIGGER report_agg_learner_update;"
+    "DROP TRIGGER report_agg_learner_delete;"
+    "DROP TABLE report_agg_facts;"
+    "DROP TABLE report_agg;"
+    "DROP TABLE report_agg_all;"
+    "CREATE TABLE report_agg_facts ("
+    "  user_id INTEGER NOT NULL,"
+    "  course_id TEXT NOT NULL,"
+    "  org_id INTEGER NOT NULL,"
+    "  sex TEXT NOT NULL,"
+    "  lang TEXT NOT NULL,"
+    "  enrolled_m INTEGER,"
+    "  started_m INTEGER,"
+    "  completed_m INTEGER,"
+    "  certified_m INTEGER,"
+    "  score REAL,"
+    "  gain REAL,"
+    "  PRIMARY KEY (user_id, course_id)) WITHOUT ROWID;"
+    "CREATE TABLE report_agg ("
+    "  pkey TEXT NOT NULL,"
+    "  org_id INTEGER NOT NULL,"
+    "  course_id TEXT NOT NULL,"
+    "  sex TEXT NOT NULL,"
+    "  lang TEXT NOT NULL,"
+    "  enrolled INTEGER NOT NULL DEFAULT 0,"
+    "  started INTEGER NOT NULL DEFAULT 0,"
+    "  completed INTEGER NOT NULL DEFAULT 0,"
+    "  certified INTEGER NOT NULL DEFAULT 0,"
+    "  score_n INTEGER NOT NULL DEFAULT 0,"
+    "  score_sum REAL NOT NULL DEFAULT 0,"
+    "  gain_n INTEGER NOT NULL DEFAULT 0,"
+    "  gain_sum REAL NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (pkey, org_id, course_id, sex, lang)) WITHOUT ROWID;"
+    "CREATE TABLE report_agg_all ("
+    "  pkey TEXT NOT NULL,"
+    "  org_id INTEGER NOT NULL,"
+    "  sex TEXT NOT NULL,"
+    "  lang TEXT NOT NULL,"
+    "  enrolled INTEGER NOT NULL DEFAULT 0,"
+    "  started INTEGER NOT NULL DEFAULT 0,"
+    "  completed INTEGER NOT NULL DEFAULT 0,"
+    "  certified INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (pkey, org_id, sex, lang)) WITHOUT ROWID;"
+    "CREATE TRIGGER report_agg_refresh AFTER INSERT ON report_agg_dirty BEGIN "
+    AGG_KEYS_APPLY_L(AGG_LANG, "-1", "user_id = NEW.user_id AND NEW.learner = 1") "; "
+    AGG_APPLY_L(AGG_LANG, "-1", "user_id = NEW.user_id AND course_id = NEW.course_id") "; "
+    "DELETE FROM report_agg_facts WHERE user_id = NEW.user_id AND course_id = NEW.course_id; "
+    AGG_FACTS_INSERT_L(AGG_LANG, "e.user_id = NEW.user_id AND e.course_id = NEW.course_id") "; "
+    AGG_APPLY_L(AGG_LANG, "1", "user_id = NEW.user_id AND course_id = NEW.course_id") "; "
+    AGG_KEYS_APPLY_L(AGG_LANG, "1", "user_id = NEW.user_id AND NEW.learner = 1") "; "
+    "DELETE FROM report_agg_dirty WHERE rowid = NEW.rowid; END;"
+    "CREATE TRIGGER report_agg_learner_update AFTER UPDATE OF org_id, sex, lang ON users WHEN " AGG_LIVE
+    "  AND (OLD.org_id IS NOT NEW.org_id OR OLD.sex IS NOT NEW.sex OR OLD.lang IS NOT NEW.lang) BEGIN"
+    "  INSERT INTO report_agg_dirty SELECT user_id, course_id, 1 FROM report_enrolments WHERE user_id = NEW.id;"
+    "  END;"
+    "CREATE TRIGGER report_agg_learner_delete AFTER DELETE ON users WHEN " AGG_LIVE " BEGIN "
+    AGG_KEYS_APPLY_L(AGG_LANG, "-1", "user_id = OLD.id") "; " AGG_APPLY_L(AGG_LANG, "-1", "user_id = OLD.id") "; "
+    "DELETE FROM report_agg_facts WHERE user_id = OLD.id; END;"
+    AGG_REBUILD_L(AGG_LANG),
     // clang-format on
 };
 
@@ -638,5 +714,5 @@ int schema_count(void)
 
 const char *schema_agg_rebuild_sql(void)
 {
-	return AGG_REBUILD_FACTS;
+	return AGG_REBUILD_FACTS_L(AGG_LANG);
 }

@@ -128,6 +128,17 @@ static void bind_common(struct db_stmt *st, const char *from, const char *to, co
 	" WHERE p.org_path >= ?1 AND p.org_path < ?2 AND (e.course_id = ?3 OR ?3 IS NULL)"                             \
 	" AND (p.sex = ?4 OR ?4 IS NULL) AND "
 
+/*
+ * The condition on the learners' language of the query (report_query.language, checked to be one of these):
+ * a constant of this table, never the request's text, so the statements keep their numbered parameters.
+ */
+static const char *lang_where(const struct report_query *q)
+{
+	if (!q->language)
+		return "";
+	return strcmp(q->language, "en") == 0 ? "p.lang = 'en' AND " : "p.lang = 'km' AND ";
+}
+
 static int64_t col_time(struct db_stmt *st, int col)
 {
 	return db_col_type(st, col) == DB_NULL ? 0 : db_col_int64(st, col);
@@ -147,8 +158,8 @@ long report_people(struct db *db, const struct report_query *q, int list, const 
 	char *sql =
 	    xasprintf("SELECT p.username, p.full_name, p.full_name_km, p.sex, p.position, p.org_code, "
 		      "p.org_name_en, p.org_name_km, e.course_id, e.enrolled_at, e.started_at, e.completed_at, "
-		      "d.due_at" FROM_WHERE "%s ORDER BY p.org_code, p.full_name, p.username, e.course_id LIMIT %zu",
-		      list_where[list], limit);
+		      "d.due_at" FROM_WHERE "%s%s ORDER BY p.org_code, p.full_name, p.username, e.course_id LIMIT %zu",
+		      lang_where(q), list_where[list], limit);
 	struct db_stmt *st = db_prepare(db, sql);
 	free(sql);
 	long n = 0;
@@ -192,7 +203,13 @@ long report_overdue_count(struct db *db, const struct report_query *q, int64_t n
 	int rc = unit_range(db, q, &from, &to, e);
 	if (rc < 0)
 		return rc;
-	struct db_stmt *st = db_stmt(db, "SELECT count(*)" FROM_WHERE "d.due_at < ?5 AND e.completed_at IS NULL");
+	static const char *const sql[] = {
+	    "SELECT count(*)" FROM_WHERE "d.due_at < ?5 AND e.completed_at IS NULL",
+	    "SELECT count(*)" FROM_WHERE "p.lang = 'km' AND d.due_at < ?5 AND e.completed_at IS NULL",
+	    "SELECT count(*)" FROM_WHERE "p.lang = 'en' AND d.due_at < ?5 AND e.completed_at IS NULL",
+	};
+	const char *w = lang_where(q);
+	struct db_stmt *st = db_stmt(db, sql[!*w ? 0 : strstr(w, "'en'") ? 2 : 1]);
 	bind_common(st, from, to, q, NULL, REPORT_LIST_OVERDUE, now);
 	rc = db_step_row(st);
 	long n = rc > 0 ? (long)db_col_int64(st, 0) : 0;

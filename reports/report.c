@@ -31,6 +31,24 @@ const char *report_sex_name(int sex)
 	return sex >= 0 && sex < SEX_COUNT ? sex_names[sex] : "all";
 }
 
+/* The learner's reading language (users.lang), a dimension of the aggregates: "km" or "en". */
+static const char *const lang_names[] = {"km", "en"};
+
+static int lang_index(const char *s)
+{
+	return strcmp(s, "en") == 0 ? 1 : 0;
+}
+
+const char *report_language_name(int i)
+{
+	return i >= 0 && i < REPORT_LANGUAGES ? lang_names[i] : "";
+}
+
+bool report_language_valid(const char *s)
+{
+	return !s || strcmp(s, "km") == 0 || strcmp(s, "en") == 0;
+}
+
 static int sex_index(const char *s)
 {
 	for (int i = 0; i < SEX_COUNT; i++)
@@ -134,8 +152,11 @@ int report_by_parse(const char *s, unsigned *by, struct err *e)
 			*by |= REPORT_BY_ORG;
 		else if (n == 6 && strncmp(p, "course", 6) == 0)
 			*by |= REPORT_BY_COURSE;
+		else if (n == 8 && strncmp(p, "language", 8) == 0)
+			*by |= REPORT_BY_LANGUAGE;
 		else
-			return err_set(e, "unknown grouping '%.*s' (use sex, org, course)", (int)(n > 40 ? 40 : n), p);
+			return err_set(e, "unknown grouping '%.*s' (use sex, org, course, language)",
+				       (int)(n > 40 ? 40 : n), p);
 		p += n;
 		if (*p == ',')
 			p++;
@@ -476,7 +497,7 @@ static bool certified_in(const struct learner *l, const struct cert_rec *recs, i
 static const char scan_sql[] =
     "SELECT l.user_id, l.sex, l.org_path, e.course_id, e.enrolled_at, e.started_at, e.completed_at, "
     "e.best_final, e.pretest FROM report_learners l JOIN report_enrolments e ON e.user_id = l.user_id "
-    "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND (e.course_id = ?3 OR ?3 IS NULL)";
+    "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND (e.course_id = ?3 OR ?3 IS NULL) AND (l.lang = ?4 OR ?4 IS NULL)";
 
 static int scan(struct db *db, struct report *r, const char *path, struct err *e)
 {
@@ -502,6 +523,7 @@ static int scan(struct db *db, struct report *r, const char *path, struct err *e
 	db_bind_text(st, 1, path);
 	db_bind_text(st, 2, end);
 	db_bind_text(st, 3, r->course);
+	db_bind_text(st, 4, r->language);
 	while ((rc = db_step_row(st)) > 0) {
 		int course = course_slot(r, db_col_text(st, 3));
 		if (course < 0)
@@ -629,12 +651,14 @@ bool report_period_key(const struct report_period *p, char key[16], int *from_m,
 static const char agg_sql[] =
     "SELECT o.path, a.course_id, a.sex, a.enrolled, a.started, a.completed, a.certified, a.score_n, a.score_sum, "
     "a.gain_n, a.gain_sum FROM report_agg a JOIN report_org_units o ON o.id = a.org_id "
-    "WHERE a.pkey = ?3 AND o.path >= ?1 AND o.path < ?2 AND (a.course_id = ?4 OR ?4 IS NULL)";
+    "WHERE a.pkey = ?3 AND o.path >= ?1 AND o.path < ?2 AND (a.course_id = ?4 OR ?4 IS NULL) "
+    "AND (a.lang = ?5 OR ?5 IS NULL)";
 
 /* The subtree's distinct learners over all courses for one period key, by unit and sex (one row each). */
 static const char agg_all_sql[] = "SELECT o.path, a.sex, a.enrolled, a.started, a.completed, a.certified "
 				  "FROM report_agg_all a JOIN report_org_units o ON o.id = a.org_id "
-				  "WHERE a.pkey = ?3 AND o.path >= ?1 AND o.path < ?2";
+				  "WHERE a.pkey = ?3 AND o.path >= ?1 AND o.path < ?2 "
+				  "AND (a.lang = ?4 OR ?4 IS NULL)";
 
 static int agg_read(struct db *db, struct report *r, const char *path, const char *key, struct err *e)
 {
@@ -651,6 +675,7 @@ static int agg_read(struct db *db, struct report *r, const char *path, const cha
 	db_bind_text(st, 2, end);
 	db_bind_text(st, 3, key);
 	db_bind_text(st, 4, r->course);
+	db_bind_text(st, 5, r->language);
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
 		int course = course_slot(r, db_col_text(st, 1));
@@ -686,6 +711,7 @@ static int agg_read(struct db *db, struct report *r, const char *path, const cha
 	db_bind_text(st, 1, path);
 	db_bind_text(st, 2, end);
 	db_bind_text(st, 3, key);
+	db_bind_text(st, 4, r->language);
 	while ((rc = db_step_row(st)) > 0) {
 		int org = org_slot(r, keys, db_col_text(st, 0), plen), sex = sex_index(db_col_text(st, 1));
 		struct report_figures f = {
@@ -754,14 +780,15 @@ static const char attendance_sql[] =
     "FROM report_attendance a CROSS JOIN report_learners l "
     "LEFT JOIN report_invitations p ON p.workshop_id = a.workshop_id AND p.user_id = a.user_id "
     "WHERE l.user_id = a.user_id AND l.org_path >= ?1 AND l.org_path < ?2 AND a.starts_at >= ?3 AND a.starts_at < ?4 "
-    "AND (a.course_id = ?5 OR ?5 IS NULL)";
+    "AND (a.course_id = ?5 OR ?5 IS NULL) AND (l.lang = ?6 OR ?6 IS NULL)";
 
 /* People on the lists of sessions whose first day is in the period. */
 static const char invitations_sql[] = "SELECT p.user_id, l.sex, l.org_path, p.course_id FROM report_invitations p "
 				      "CROSS JOIN report_learners l "
 				      "WHERE l.user_id = p.user_id AND l.org_path >= ?1 AND l.org_path < ?2 AND "
 				      "p.status <> 'cancelled' AND p.starts_at >= ?3 "
-				      "AND p.starts_at < ?4 AND (p.course_id = ?5 OR ?5 IS NULL)";
+				      "AND p.starts_at < ?4 AND (p.course_id = ?5 OR ?5 IS NULL) "
+				      "AND (l.lang = ?6 OR ?6 IS NULL)";
 
 /* Survey answers with a score given in the period by people of the subtree's units. */
 static const char survey_sql[] =
@@ -781,6 +808,8 @@ static struct db_stmt *training_stmt(struct db *db, const struct report *r, cons
 	db_bind_int64(st, 3, r->period.set ? r->period.from : INT64_MIN);
 	db_bind_int64(st, 4, r->period.set ? r->period.to : INT64_MAX);
 	db_bind_text(st, 5, r->course);
+	if (sql != survey_sql)
+		db_bind_text(st, 6, r->language);
 	return st;
 }
 
@@ -884,8 +913,9 @@ static int training(struct db *db, struct report *r, const char *path, struct er
 	if (rc < 0)
 		goto done;
 
+	/* Survey answers carry no language (they are anonymous): under a language, no satisfaction. */
 	st = training_stmt(db, r, survey_sql, path, end);
-	while ((rc = db_step_row(st)) > 0) {
+	while (!r->language && (rc = db_step_row(st)) > 0) {
 		bool has_course = db_col_type(st, 2) != DB_NULL;
 		int course = has_course ? course_slot(r, db_col_text(st, 2)) : -1;
 		if (has_course && course < 0)
@@ -975,7 +1005,9 @@ bool report_attended_parity(const struct report_training *female, const struct r
 	return true;
 }
 
-enum { RUN_AUTO, RUN_SCAN };
+/* How fill() reads: the aggregates when they hold the period, or the rows (RUN_SCAN); RUN_ONLINE leaves the
+ * face-to-face figures out (zero), for report_verify(), which compares the online figures only. */
+enum { RUN_AUTO = 0, RUN_SCAN = 1, RUN_ONLINE = 2 };
 
 /* The figures of a report whose unit, children and courses are loaded (cells zero), for its period. */
 static int fill(struct db *db, struct report *out, const char *path, int how, struct err *e)
@@ -985,7 +1017,7 @@ static int fill(struct db *db, struct report *out, const char *path, int how, st
 	size_t n = (out->nchildren + 2) * (out->ncourses + 1) * (SEX_COUNT + 1);
 	if (!out->cells)
 		out->cells = xcalloc(n, sizeof *out->cells);
-	if (how == RUN_AUTO && report_period_key(&out->period, key, &from_m, &to_m))
+	if (!(how & RUN_SCAN) && report_period_key(&out->period, key, &from_m, &to_m))
 		rc = agg_read(db, out, path, key, e);
 	else
 		rc = scan(db, out, path, e);
@@ -994,11 +1026,14 @@ static int fill(struct db *db, struct report *out, const char *path, int how, st
 	roll_up(out);
 	if (!out->training)
 		out->training = xcalloc(n, sizeof *out->training);
-	return training(db, out, path, e);
+	return how & RUN_ONLINE ? 0 : training(db, out, path, e);
 }
 
 static int run(struct db *db, const struct report_query *q, struct report *out, int how, char path[512], struct err *e)
 {
+	if (!report_language_valid(q->language))
+		return err_set(e, "unknown language '%.40s' (use km or en)", q->language);
+	out->language = q->language ? xstrdup(q->language) : NULL;
 	int rc = load_unit(db, q, out, path, 512, e);
 	if (rc < 0)
 		return rc;
@@ -1035,6 +1070,27 @@ int report_run_scan(struct db *db, const struct report_query *q, struct report *
 	return run_txn(db, q, out, RUN_SCAN, e);
 }
 
+int report_run_languages(struct db *db, const struct report_query *q, struct report out[REPORT_LANGUAGES],
+			 struct err *e)
+{
+	memset(out, 0, REPORT_LANGUAGES * sizeof *out);
+	if (q->language)
+		return err_set(e, "a report grouped by language takes no language ('%.40s')", q->language);
+	/* One snapshot for every language: the rows add up to the report of all languages. */
+	bool own = !db_in_txn(db);
+	if (own && db_exec(db, "BEGIN", e) < 0)
+		return REPORT_EDB;
+	int rc = 0;
+	for (int i = 0; i < REPORT_LANGUAGES && rc == 0; i++) {
+		struct report_query one = *q;
+		one.language = lang_names[i];
+		rc = run_txn(db, &one, &out[i], RUN_AUTO, e);
+	}
+	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
+		rc = REPORT_EDB;
+	return rc;
+}
+
 void report_free(struct report *r)
 {
 	unit_free(&r->org);
@@ -1045,6 +1101,7 @@ void report_free(struct report *r)
 		free(r->courses[i]);
 	free(r->courses);
 	free(r->course);
+	free(r->language);
 	free(r->cells);
 	free(r->training);
 	memset(r, 0, sizeof *r);
@@ -1072,6 +1129,7 @@ void report_copy(struct report *to, const struct report *from)
 	for (size_t i = 0; i < from->ncourses; i++)
 		to->courses[i] = xstrdup(from->courses[i]);
 	to->course = from->course ? xstrdup(from->course) : NULL;
+	to->language = from->language ? xstrdup(from->language) : NULL;
 	to->period = from->period;
 	to->min_group = from->min_group;
 	to->min_parity_group = from->min_parity_group;
@@ -1356,9 +1414,9 @@ int report_verify(struct db *db, const struct report_query *q, struct buf *out, 
 	bool own = !db_in_txn(db);
 	if (own && db_exec(db, "BEGIN", e) < 0)
 		return REPORT_EDB;
-	int rc = run_txn(db, q, &agg, RUN_AUTO, e);
+	int rc = run_txn(db, q, &agg, RUN_AUTO | RUN_ONLINE, e);
 	if (rc == 0)
-		rc = run_txn(db, q, &ref, RUN_SCAN, e);
+		rc = run_txn(db, q, &ref, RUN_SCAN | RUN_ONLINE, e);
 	else
 		memset(&ref, 0, sizeof ref);
 	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
@@ -1420,6 +1478,29 @@ static void strings_free(char **v, size_t n)
 	free(v);
 }
 
+/*
+ * The sample of reports the full check compares with the rows (report_verify_all() without a unit or a
+ * period): the national root for all time and for the latest year, semester, quarter and month the
+ * aggregates hold, then up to VERIFY_UNITS_MAX units with children spread over the tree, each for one of
+ * those periods in turn, and the national root for all time under each learners' language. Each comparison scans its
+ * subtree's rows, so the sample bounds the time.
+ */
+#define VERIFY_UNITS_MAX 12
+
+static void sample_keys(char **keys, size_t nkeys, char out[5][16], int *nout)
+{
+	const char kinds[] = "AYSQM";
+	*nout = 0;
+	for (int k = 0; k < 5; k++) {
+		const char *best = NULL;
+		for (size_t i = 0; i < nkeys; i++)
+			if (keys[i][0] == kinds[k] && (!best || strcmp(keys[i], best) > 0))
+				best = keys[i];
+		if (best)
+			snprintf(out[(*nout)++], 16, "%s", best);
+	}
+}
+
 int report_verify_all(struct db *db, const struct report_query *q, bool all_periods, struct buf *out, int64_t *ndiff,
 		      int *nreports, struct err *e)
 {
@@ -1428,6 +1509,7 @@ int report_verify_all(struct db *db, const struct report_query *q, bool all_peri
 	int rc = 0;
 	*ndiff = 0;
 	*nreports = 0;
+	bool sample = (!q->org || !*q->org) && all_periods;
 	if (!q->org || !*q->org)
 		rc = list_strings(db,
 				  "SELECT code FROM report_org_units o WHERE EXISTS (SELECT 1 FROM report_org_units c "
@@ -1440,6 +1522,37 @@ int report_verify_all(struct db *db, const struct report_query *q, bool all_peri
 	if (all_periods && !nkeys) {
 		keys = xmalloc(sizeof *keys);
 		keys[nkeys++] = xstrdup("A");
+	}
+	if (sample) {
+		char picked[5][16];
+		int npicked;
+		sample_keys(keys, nkeys, picked, &npicked);
+		if (!npicked)
+			snprintf(picked[npicked++], 16, "A");
+		size_t units = norgs > 1 ? norgs - 1 : 0,
+		       step = units > VERIFY_UNITS_MAX ? units / VERIFY_UNITS_MAX : 1;
+		for (int k = 0; k < npicked + (int)(units < VERIFY_UNITS_MAX ? units : VERIFY_UNITS_MAX) && rc == 0;
+		     k++) {
+			struct report_query one = *q;
+			one.org = k < npicked ? NULL : orgs[1 + (size_t)(k - npicked) * step];
+			if ((rc = period_of_key(picked[k % npicked], &one.period, e)) < 0)
+				break;
+			int64_t n = 0;
+			rc = report_verify(db, &one, out, &n, e);
+			*ndiff += n;
+			(*nreports)++;
+		}
+		/* And the national root for all time under each learners' language. */
+		for (size_t l = 0; l < sizeof lang_names / sizeof lang_names[0] && rc == 0 && !q->language; l++) {
+			struct report_query one = *q;
+			one.language = lang_names[l];
+			int64_t n = 0;
+			if ((rc = period_of_key("A", &one.period, e)) == 0)
+				rc = report_verify(db, &one, out, &n, e);
+			*ndiff += n;
+			(*nreports)++;
+		}
+		goto done;
 	}
 	for (size_t o = 0; o < (norgs ? norgs : 1) && rc == 0; o++)
 		for (size_t k = 0; k < (all_periods ? nkeys : 1) && rc == 0; k++) {
@@ -1476,12 +1589,12 @@ struct agg_key {
 	char pkey[16];
 	int64_t org;
 	int course; /* index into the course names; -1 for report_agg_all */
-	int sex;
+	int sex, lang;
 };
 
 struct agg_slot {
 	struct agg_key k;
-	bool used;
+	bool used, seen;
 	int32_t n[7]; /* enrolled, started, completed, certified, score_n, -, gain_n */
 	double score_sum, gain_sum;
 };
@@ -1498,12 +1611,14 @@ static uint64_t agg_hash(const struct agg_key *k)
 		h = (h ^ (unsigned char)*p) * 1099511628211ull;
 	h = (h ^ (uint64_t)k->org) * 1099511628211ull;
 	h = (h ^ (uint64_t)(k->course + 1)) * 1099511628211ull;
+	h = (h ^ (uint64_t)k->lang) * 1099511628211ull;
 	return (h ^ (uint64_t)k->sex) * 1099511628211ull;
 }
 
 static bool agg_eq(const struct agg_key *a, const struct agg_key *b)
 {
-	return a->org == b->org && a->course == b->course && a->sex == b->sex && strcmp(a->pkey, b->pkey) == 0;
+	return a->org == b->org && a->course == b->course && a->sex == b->sex && a->lang == b->lang &&
+	       strcmp(a->pkey, b->pkey) == 0;
 }
 
 static struct agg_slot *agg_get(struct agg_map *m, const struct agg_key *k)
@@ -1555,26 +1670,113 @@ static int cmp_mark(const void *a, const void *b)
 		return x->k.org < y->k.org ? -1 : 1;
 	if (x->k.sex != y->k.sex)
 		return x->k.sex - y->k.sex;
+	if (x->k.lang != y->k.lang)
+		return x->k.lang - y->k.lang;
 	return x->kind - y->kind;
 }
 
-static void agg_flush_learner(struct agg_map *all, struct agg_mark *marks, size_t n)
+/*
+ * The sums of facts in memory: report_agg's rows (per) and report_agg_all's (all), with the course ids the
+ * keys' course indexes name. Facts are added in learner order (agg_build_fact()); agg_build_end() adds the
+ * last learner's distinct marks.
+ */
+struct agg_build {
+	struct agg_map per, all;
+	char **courses;
+	size_t ncourses;
+	struct agg_mark *marks;
+	size_t nmarks, capmarks;
+	int64_t user;
+};
+
+/* What one enrolment adds: its learner's unit, sex and language, the months (YYYYMM, 0 = not reached) of its milestones
+ * (enrolled, started, completed, certified), and its score and gain in ten-thousandths (has_*: not NULL). */
+struct agg_fact {
+	int64_t user, org;
+	const char *course;
+	int sex, lang;
+	int month[4];
+	bool has_score, has_gain;
+	double score, gain;
+};
+
+static void agg_flush_learner(struct agg_build *b)
 {
-	if (n)
-		qsort(marks, n, sizeof *marks, cmp_mark);
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || cmp_mark(&marks[i - 1], &marks[i]) != 0)
-			agg_get(all, &marks[i].k)->n[marks[i].kind]++;
+	if (b->nmarks)
+		qsort(b->marks, b->nmarks, sizeof *b->marks, cmp_mark);
+	for (size_t i = 0; i < b->nmarks; i++)
+		if (i == 0 || cmp_mark(&b->marks[i - 1], &b->marks[i]) != 0)
+			agg_get(&b->all, &b->marks[i].k)->n[b->marks[i].kind]++;
+	b->nmarks = 0;
+}
+
+static int agg_course(struct agg_build *b, const char *id)
+{
+	size_t c = 0;
+	while (c < b->ncourses && strcmp(b->courses[c], id))
+		c++;
+	if (c == b->ncourses) {
+		b->courses = xrealloc(b->courses, (b->ncourses + 1) * sizeof *b->courses);
+		b->courses[b->ncourses++] = xstrdup(id);
+	}
+	return (int)c;
+}
+
+static void agg_build_fact(struct agg_build *b, const struct agg_fact *f)
+{
+	if (f->user != b->user) {
+		agg_flush_learner(b);
+		b->user = f->user;
+	}
+	int course = agg_course(b, f->course);
+	for (int kind = 0; kind < 4; kind++) {
+		if (!f->month[kind])
+			continue;
+		char keys[5][16];
+		agg_pkeys(f->month[kind], keys);
+		for (int k = 0; k < 5; k++) {
+			struct agg_key key = {.org = f->org, .course = course, .sex = f->sex, .lang = f->lang};
+			memcpy(key.pkey, keys[k], sizeof key.pkey);
+			struct agg_slot *x = agg_get(&b->per, &key);
+			x->n[kind]++;
+			if (kind == 2 && f->has_score) {
+				x->n[4]++;
+				x->score_sum += f->score;
+			}
+			if (kind == 2 && f->has_gain) {
+				x->n[6]++;
+				x->gain_sum += f->gain;
+			}
+			if (b->nmarks == b->capmarks) {
+				b->capmarks = b->capmarks ? b->capmarks * 2 : 64;
+				b->marks = xrealloc(b->marks, b->capmarks * sizeof *b->marks);
+			}
+			key.course = -1;
+			b->marks[b->nmarks++] = (struct agg_mark){key, kind};
+		}
+	}
+}
+
+static void agg_build_free(struct agg_build *b)
+{
+	for (size_t i = 0; i < b->ncourses; i++)
+		free(b->courses[i]);
+	free(b->courses);
+	free(b->marks);
+	free(b->per.slot);
+	free(b->all.slot);
+	memset(b, 0, sizeof *b);
 }
 
 static int agg_insert(struct db *db, const struct agg_map *m, char **courses, bool per_course, struct err *e)
 {
 	struct db_stmt *st = db_stmt(
-	    db, per_course ? "INSERT INTO report_agg(pkey, org_id, course_id, sex, enrolled, started, completed, "
-			     "certified, score_n, score_sum, gain_n, gain_sum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-			     "?9, ?10, ?11, ?12)"
-			   : "INSERT INTO report_agg_all(pkey, org_id, sex, enrolled, started, completed, certified) "
-			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	    db, per_course
+		    ? "INSERT INTO report_agg(pkey, org_id, course_id, sex, enrolled, started, completed, "
+		      "certified, score_n, score_sum, gain_n, gain_sum, lang) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+		      "?9, ?10, ?11, ?12, ?13)"
+		    : "INSERT INTO report_agg_all(pkey, org_id, sex, enrolled, started, completed, certified, lang) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
 	int o = per_course ? 1 : 0; /* report_agg_all has no course column */
 	int rc = 0;
 	for (size_t i = 0; i < m->cap && rc == 0; i++) {
@@ -1594,6 +1796,7 @@ static int agg_insert(struct db *db, const struct agg_map *m, char **courses, bo
 			db_bind_int64(st, 11, x->n[6]);
 			db_bind_double(st, 12, x->gain_sum);
 		}
+		db_bind_text(st, per_course ? 13 : 8, lang_names[x->k.lang]);
 		if (db_step(st) != DB_DONE)
 			rc = err_set(e, "cannot write the report aggregates: %s", db_errstr(db));
 		db_reset(st);
@@ -1606,75 +1809,250 @@ int report_agg_rebuild(struct db *db, struct err *e)
 {
 	if (db_exec(db, db_engine(db) == DB_ENGINE_PG ? schema_pg_agg_rebuild_sql() : schema_agg_rebuild_sql(), e) < 0)
 		return REPORT_EDB;
-	struct agg_map per = {0}, all = {0};
-	char **courses = NULL;
-	size_t ncourses = 0, nmarks = 0, capmarks = 0;
-	struct agg_mark *marks = NULL;
-	int64_t user = -1;
+	struct agg_build b = {.user = -1};
 	struct db_stmt *st = db_stmt(db, "SELECT user_id, org_id, course_id, sex, enrolled_m, started_m, completed_m, "
-					 "certified_m, score, gain FROM report_agg_facts ORDER BY user_id");
+					 "certified_m, score, gain, lang FROM report_agg_facts ORDER BY user_id");
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
-		int64_t uid = db_col_int64(st, 0), org = db_col_int64(st, 1);
-		if (uid != user) {
-			agg_flush_learner(&all, marks, nmarks);
-			nmarks = 0;
-			user = uid;
-		}
-		const char *cid = db_col_text(st, 2);
-		int course = 0;
-		while ((size_t)course < ncourses && strcmp(courses[course], cid))
-			course++;
-		if ((size_t)course == ncourses) {
-			courses = xrealloc(courses, (ncourses + 1) * sizeof *courses);
-			courses[ncourses++] = xstrdup(cid);
-		}
-		int sex = sex_index(db_col_text(st, 3));
-		for (int kind = 0; kind < 4; kind++) {
-			if (db_col_type(st, 4 + kind) == DB_NULL)
-				continue;
-			char keys[5][16];
-			agg_pkeys(db_col_int(st, 4 + kind), keys);
-			for (int k = 0; k < 5; k++) {
-				struct agg_key key = {.org = org, .course = course, .sex = sex};
-				memcpy(key.pkey, keys[k], sizeof key.pkey);
-				struct agg_slot *x = agg_get(&per, &key);
-				x->n[kind]++;
-				if (kind == 2 && db_col_type(st, 8) != DB_NULL) {
-					x->n[4]++;
-					x->score_sum += db_col_double(st, 8);
-				}
-				if (kind == 2 && db_col_type(st, 9) != DB_NULL) {
-					x->n[6]++;
-					x->gain_sum += db_col_double(st, 9);
-				}
-				if (nmarks == capmarks) {
-					capmarks = capmarks ? capmarks * 2 : 64;
-					marks = xrealloc(marks, capmarks * sizeof *marks);
-				}
-				key.course = -1;
-				marks[nmarks++] = (struct agg_mark){key, kind};
-			}
-		}
+		struct agg_fact f = {.user = db_col_int64(st, 0),
+				     .org = db_col_int64(st, 1),
+				     .course = db_col_text(st, 2),
+				     .sex = sex_index(db_col_text(st, 3)),
+				     .lang = lang_index(db_col_text(st, 10)),
+				     .has_score = db_col_type(st, 8) != DB_NULL,
+				     .has_gain = db_col_type(st, 9) != DB_NULL};
+		for (int k = 0; k < 4; k++)
+			f.month[k] = db_col_type(st, 4 + k) == DB_NULL ? 0 : db_col_int(st, 4 + k);
+		if (f.has_score)
+			f.score = db_col_double(st, 8);
+		if (f.has_gain)
+			f.gain = db_col_double(st, 9);
+		agg_build_fact(&b, &f);
 	}
 	if (rc < 0)
 		rc = read_failed(db, e);
 	db_finish(st);
 	if (rc == 0) {
-		agg_flush_learner(&all, marks, nmarks);
-		rc = agg_insert(db, &per, courses, true, e);
+		agg_flush_learner(&b);
+		rc = agg_insert(db, &b.per, b.courses, true, e);
 	}
 	if (rc == 0)
-		rc = agg_insert(db, &all, courses, false, e);
-	for (size_t i = 0; i < ncourses; i++)
-		free(courses[i]);
-	free(courses);
-	free(marks);
-	free(per.slot);
-	free(all.slot);
+		rc = agg_insert(db, &b.all, b.courses, false, e);
+	agg_build_free(&b);
 	if (rc < 0)
 		return REPORT_EDB;
 	return db_exec(db, "UPDATE report_agg_state SET live = 1 WHERE id = 1", e) < 0 ? REPORT_EDB : 0;
+}
+
+/* ---- checking the aggregates row by row ---- */
+
+/* The month (YYYYMM, UTC) of column col, 0 when NULL. */
+static int col_month(struct db_stmt *st, int col)
+{
+	if (db_col_type(st, col) == DB_NULL)
+		return 0;
+	bool at;
+	return month_of(db_col_int64(st, col), &at);
+}
+
+/* Unit codes by id, for the messages. */
+struct unit_code {
+	int64_t id;
+	char *code;
+};
+
+static int cmp_unit_code(const void *a, const void *b)
+{
+	int64_t x = ((const struct unit_code *)a)->id, y = ((const struct unit_code *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+static const char *unit_code_of(const struct unit_code *v, size_t n, int64_t id)
+{
+	struct unit_code k = {id, NULL};
+	const struct unit_code *hit = n ? bsearch(&k, v, n, sizeof k, cmp_unit_code) : NULL;
+	return hit ? hit->code : "?";
+}
+
+/* Every enrolment's fact computed in C from the published views, summed as report_agg_rebuild() sums them. */
+static int verify_build(struct db *db, struct agg_build *b, struct err *e)
+{
+	struct cert_rec *certs = NULL;
+	size_t n = 0, cap = 0;
+	struct db_stmt *st = db_stmt(db, "SELECT user_id, course_id, issued_at, is_current FROM report_certificates");
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			certs = xrealloc(certs, cap * sizeof *certs);
+		}
+		certs[n++] = (struct cert_rec){db_col_int64(st, 0), db_col_int64(st, 2),
+					       agg_course(b, db_col_text(st, 1)), db_col_int(st, 3) != 0};
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc < 0)
+		goto done;
+	if (n)
+		qsort(certs, n, sizeof *certs, cmp_cert);
+	size_t m = 0; /* merged: one per learner and course, the first date, current if any is */
+	for (size_t i = 0; i < n; i++) {
+		if (m && certs[m - 1].user_id == certs[i].user_id && certs[m - 1].course == certs[i].course) {
+			if (certs[i].first < certs[m - 1].first)
+				certs[m - 1].first = certs[i].first;
+			certs[m - 1].current |= certs[i].current;
+			continue;
+		}
+		certs[m++] = certs[i];
+	}
+	st = db_stmt(db, "SELECT e.user_id, l.org_id, e.course_id, l.sex, e.enrolled_at, e.started_at, e.completed_at, "
+			 "e.best_final, e.pretest, l.lang FROM report_enrolments e JOIN report_learners l "
+			 "ON l.user_id = e.user_id ORDER BY e.user_id");
+	while ((rc = db_step_row(st)) > 0) {
+		struct agg_fact f = {.user = db_col_int64(st, 0),
+				     .org = db_col_int64(st, 1),
+				     .course = db_col_text(st, 2),
+				     .sex = sex_index(db_col_text(st, 3)),
+				     .lang = lang_index(db_col_text(st, 9))};
+		for (int k = 0; k < 3; k++)
+			f.month[k] = col_month(st, 4 + k);
+		struct cert_rec key = {.user_id = f.user, .course = agg_course(b, f.course)};
+		const struct cert_rec *c = m ? bsearch(&key, certs, m, sizeof key, cmp_cert) : NULL;
+		if (c && c->current) {
+			bool at;
+			f.month[3] = month_of(c->first, &at);
+		}
+		if (f.month[2] && db_col_type(st, 7) != DB_NULL) {
+			f.has_score = true;
+			f.score = round(db_col_double(st, 7) * REPORT_SCORE_UNIT);
+			if (db_col_type(st, 8) != DB_NULL) {
+				f.has_gain = true;
+				f.gain = f.score - round(db_col_double(st, 8) * REPORT_SCORE_UNIT);
+			}
+		}
+		agg_build_fact(b, &f);
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc == 0)
+		agg_flush_learner(b);
+done:
+	free(certs);
+	return rc < 0 ? rc : 0;
+}
+
+#define VERIFY_LINES_MAX 50
+
+/* Compares the stored rows of report_agg (per_course) or report_agg_all with the sums of m. */
+static int verify_table(struct db *db, struct agg_build *b, bool per_course, const struct unit_code *units,
+			size_t nunits, struct buf *out, int64_t *ndiff, int64_t *nrows, struct err *e)
+{
+	struct agg_map *m = per_course ? &b->per : &b->all;
+	struct db_stmt *st = db_stmt(
+	    db, per_course ? "SELECT pkey, org_id, sex, enrolled, started, completed, certified, score_n, score_sum, "
+			     "gain_n, gain_sum, lang, course_id FROM report_agg"
+			   : "SELECT pkey, org_id, sex, enrolled, started, completed, certified, 0, 0, 0, 0, lang "
+			     "FROM report_agg_all");
+	int rc;
+	for (size_t i = 0; i < m->cap; i++)
+		m->slot[i].seen = false;
+	/* A stored row is compared with its sums (zero when the rows give none), then each sum not stored. */
+	while ((rc = db_step_row(st)) > 0) {
+		struct agg_key k = {.org = db_col_int64(st, 1),
+				    .course = -1,
+				    .sex = sex_index(db_col_text(st, 2)),
+				    .lang = lang_index(db_col_text(st, 11))};
+		snprintf(k.pkey, sizeof k.pkey, "%s", db_col_text(st, 0));
+		if (per_course)
+			k.course = agg_course(b, db_col_text(st, 12));
+		struct agg_slot *x = agg_get(m, &k);
+		x->seen = true;
+		double stored[8] = {0},
+		       want[8] = {x->n[0], x->n[1], x->n[2], x->n[3], x->n[4], x->score_sum, x->n[6], x->gain_sum};
+		for (int j = 0; j < (per_course ? 8 : 4); j++)
+			stored[j] = db_col_double(st, 3 + j);
+		if (!per_course)
+			memset(want + 4, 0, 4 * sizeof *want);
+		(*nrows)++;
+		for (int j = 0; j < 8; j++) {
+			if (stored[j] == want[j])
+				continue;
+			if (++*ndiff <= VERIFY_LINES_MAX)
+				buf_printf(
+				    out,
+				    "aggregate row %s, org %s, course %s, sex %s, language %s: %s is %.0f in the "
+				    "aggregates, %.0f in the rows\n",
+				    k.pkey, unit_code_of(units, nunits, k.org),
+				    per_course ? b->courses[k.course] : "(all)", sex_names[k.sex], lang_names[k.lang],
+				    figure_names[j], stored[j], want[j]);
+		}
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < m->cap; i++) {
+		const struct agg_slot *x = &m->slot[i];
+		if (!x->used || x->seen)
+			continue;
+		double want[8] = {x->n[0], x->n[1], x->n[2], x->n[3], x->n[4], x->score_sum, x->n[6], x->gain_sum};
+		for (int j = 0; j < 8; j++) {
+			if (want[j] == 0)
+				continue;
+			if (++*ndiff <= VERIFY_LINES_MAX)
+				buf_printf(
+				    out,
+				    "aggregate row %s, org %s, course %s, sex %s, language %s: %s is missing from the "
+				    "aggregates, %.0f in the rows\n",
+				    x->k.pkey, unit_code_of(units, nunits, x->k.org),
+				    per_course ? b->courses[x->k.course] : "(all)", sex_names[x->k.sex],
+				    lang_names[x->k.lang], figure_names[j], want[j]);
+		}
+		(*nrows)++;
+	}
+	return 0;
+}
+
+int report_verify_rows(struct db *db, struct buf *out, int64_t *ndiff, int64_t *nrows, struct err *e)
+{
+	struct agg_build b = {.user = -1};
+	struct unit_code *units = NULL;
+	size_t nunits = 0, cap = 0;
+	*ndiff = 0;
+	*nrows = 0;
+	bool own = !db_in_txn(db);
+	if (own && db_exec(db, "BEGIN", e) < 0)
+		return REPORT_EDB;
+	struct db_stmt *st = db_stmt(db, "SELECT id, code FROM report_org_units ORDER BY id");
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		if (nunits == cap) {
+			cap = cap ? cap * 2 : 256;
+			units = xrealloc(units, cap * sizeof *units);
+		}
+		units[nunits++] = (struct unit_code){db_col_int64(st, 0), xstrdup(db_col_text(st, 1))};
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	if (rc == 0)
+		rc = verify_build(db, &b, e);
+	if (rc == 0)
+		rc = verify_table(db, &b, true, units, nunits, out, ndiff, nrows, e);
+	if (rc == 0)
+		rc = verify_table(db, &b, false, units, nunits, out, ndiff, nrows, e);
+	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
+		rc = REPORT_EDB;
+	if (*ndiff > VERIFY_LINES_MAX)
+		buf_printf(out, "... and %lld more differences\n", (long long)(*ndiff - VERIFY_LINES_MAX));
+	for (size_t i = 0; i < nunits; i++)
+		free(units[i].code);
+	free(units);
+	agg_build_free(&b);
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- series ---- */

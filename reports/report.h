@@ -38,6 +38,15 @@
 
 /* Grouping dimensions, for report_rows() and the writers. */
 enum { REPORT_BY_SEX = 1, REPORT_BY_ORG = 2, REPORT_BY_COURSE = 4 };
+/*
+ * "language" in a grouping: one report per learners' language (report_run_languages()), written with a first
+ * column language by report_write_languages_csv() and friends. report_rows() and the single-report writers
+ * ignore it.
+ */
+#define REPORT_BY_LANGUAGE 8u
+/* The learners' languages, in report order: "km", "en" (i in 0..REPORT_LANGUAGES-1). */
+#define REPORT_LANGUAGES 2
+const char *report_language_name(int i);
 
 /* The four sex categories of users.sex, in report order; REPORT_ALL (-1) is their total. */
 enum report_sex { SEX_FEMALE, SEX_MALE, SEX_OTHER, SEX_UNSPECIFIED, SEX_COUNT };
@@ -75,13 +84,23 @@ struct report_period {
 int report_period_parse(const char *period, const char *from, const char *to, struct report_period *p, struct err *e);
 /* The quarter containing t, as a period. */
 void report_period_quarter(int64_t t, struct report_period *p);
-/* Parses "sex,org,course" (any order, any subset, "" or "none" for totals) into REPORT_BY_* bits. */
+/* Whether s names a learners' language a report can be restricted to: "km", "en" (or NULL: all). */
+bool report_language_valid(const char *s);
+/*
+ * Parses "sex,org,course,language" (any order, any subset, "" or "none" for totals) into REPORT_BY_* bits
+ * (language: REPORT_BY_LANGUAGE).
+ */
 int report_by_parse(const char *s, unsigned *by, struct err *e);
 
 struct report_query {
 	int64_t scope_id;   /* the caller's scope root (org_units.id); -1 = the whole tree */
 	const char *org;    /* code of the unit reported on; NULL = the scope root, or the national root */
 	const char *course; /* course id, or NULL for all courses */
+	/*
+	 * The learners' reading language, "km" or "en" (users.lang, today's), or NULL for every language: the
+	 * figures of the learners who read Sala in it (docs/reports.md "Language").
+	 */
+	const char *language;
 	struct report_period period;
 };
 
@@ -119,7 +138,8 @@ struct report {
 	size_t nchildren;
 	char **courses; /* the courses reported on, by id (one when a course was asked for) */
 	size_t ncourses;
-	char *course; /* the course asked for, or NULL */
+	char *course;	/* the course asked for, or NULL */
+	char *language; /* the learners' language asked for ("km", "en"), or NULL: all */
 	struct report_period period;
 	struct report_figures *cells;	  /* private: use report_cell() */
 	struct report_training *training; /* private: use report_training_cell() */
@@ -139,6 +159,13 @@ int report_run(struct db *db, const struct report_query *q, struct report *out, 
  */
 int report_run_scan(struct db *db, const struct report_query *q, struct report *out, struct err *e);
 void report_free(struct report *r);
+/*
+ * The report of q once per learners' language (out[i] for report_language_name(i)), in one read
+ * transaction; q->language must be NULL. As report_run(); free every out[i] with report_free(), also
+ * after failure.
+ */
+int report_run_languages(struct db *db, const struct report_query *q, struct report out[REPORT_LANGUAGES],
+			 struct err *e);
 
 /*
  * Whether report_run() reads the aggregates for period p: all time, or exactly one calendar month,
@@ -154,13 +181,23 @@ bool report_period_key(const struct report_period *p, char key[16], int *from_m,
  */
 int report_verify(struct db *db, const struct report_query *q, struct buf *out, int64_t *ndiff, struct err *e);
 /*
- * report_verify() over many reports: q's unit, or (q->org NULL) every unit with children; q's period, or
- * (all_periods) all time and every month, quarter, semester and year the aggregates hold. *nreports gets
- * the number of reports compared.
+ * report_verify() over many reports: q's unit for every period the aggregates hold (all_periods) or q's
+ * period, or (q->org NULL) every unit with children for q's period. Without a unit and a period
+ * (q->org NULL, all_periods) a sample: the national root for all time and the latest year, semester,
+ * quarter and month held, up to 12 units with children spread over the tree, and the root for all time
+ * under each learners' language (report_verify_rows() checks every aggregate row). *nreports gets the number of reports
+ * compared.
  */
 int report_verify_all(struct db *db, const struct report_query *q, bool all_periods, struct buf *out, int64_t *ndiff,
 		      int *nreports, struct err *e);
-
+/*
+ * Checks every stored aggregate row: computes what each enrolment adds (its fact) from the published views
+ * in one pass, sums the facts in memory by period key, unit, course and sex, and compares the sums with the
+ * rows of report_agg and report_agg_all, a row the rows do not give counting as zeros. *ndiff gets the
+ * figures that differ, the first 50 described by one line each in out; *nrows the rows compared. One read
+ * transaction. 0, or REPORT_EDB.
+ */
+int report_verify_rows(struct db *db, struct buf *out, int64_t *ndiff, int64_t *nrows, struct err *e);
 /*
  * Bulk loads (sala demo): report_agg_pause() stops the aggregates' triggers inside the caller's
  * transaction; report_agg_rebuild() builds every aggregate again from the rows and starts them again.
@@ -305,6 +342,16 @@ void report_write_table(const struct report *r, unsigned by, const char *lang, s
  */
 void report_write_training_csv(const struct report *r, unsigned by, const char *lang, struct buf *b);
 void report_write_training_table(const struct report *r, unsigned by, const char *lang, struct buf *b);
+
+/*
+ * The reports of report_run_languages(). CSV: report_write_csv()'s columns after a first column language
+ * (km, en), the rows of each language in turn. JSON: {"by_language": [one report_write_json() object per
+ * language, each with its "language"]}. Table: each language's table under its name.
+ */
+void report_write_languages_csv(const struct report *rs, unsigned by, const char *lang, const char *const *titles,
+				struct buf *b);
+void report_write_languages_json(const struct report *rs, unsigned by, const char *lang, struct buf *b);
+void report_write_languages_table(const struct report *rs, unsigned by, const char *lang, struct buf *b);
 
 /*
  * Series: the same report for consecutive calendar months, quarters or semesters (series "month",

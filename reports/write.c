@@ -380,6 +380,8 @@ void report_write_json(const struct report *r, unsigned by, const char *lang, st
 	buf_json_str(b, r->org.level);
 	buf_puts(b, "},\"course\":");
 	buf_json_str(b, r->course);
+	buf_puts(b, ",\"language\":");
+	buf_json_str(b, r->language);
 	buf_puts(b, ",");
 	json_period(b, &r->period);
 	buf_puts(b, ",\"by\":[");
@@ -534,6 +536,39 @@ void report_write_series_json(const struct report_series *s, unsigned by, const 
 			b->data[--b->len] = '\0';
 	}
 	buf_puts(b, "]}\n");
+}
+
+void report_write_languages_csv(const struct report *rs, unsigned by, const char *lang, const char *const *titles,
+				struct buf *b)
+{
+	buf_puts(b, "\xEF\xBB\xBF");
+	buf_puts(b, "language,");
+	for (size_t i = 0; i < NCOLUMNS; i++)
+		buf_printf(b, "%s%s", i ? "," : "", columns[i]);
+	buf_puts(b, "\r\n");
+	for (int i = 0; i < REPORT_LANGUAGES; i++)
+		csv_rows(&rs[i], by, lang, titles, report_language_name(i), b);
+}
+
+void report_write_languages_json(const struct report *rs, unsigned by, const char *lang, struct buf *b)
+{
+	buf_puts(b, "{\"by_language\":[");
+	for (int i = 0; i < REPORT_LANGUAGES; i++) {
+		if (i)
+			buf_putc(b, ',');
+		report_write_json(&rs[i], by, lang, b);
+		if (b->len && b->data[b->len - 1] == '\n')
+			b->data[--b->len] = '\0';
+	}
+	buf_puts(b, "]}\n");
+}
+
+void report_write_languages_table(const struct report *rs, unsigned by, const char *lang, struct buf *b)
+{
+	for (int i = 0; i < REPORT_LANGUAGES; i++) {
+		buf_printf(b, "%slearners' language %s\n", i ? "\n" : "", report_language_name(i));
+		report_write_table(&rs[i], by, lang, b);
+	}
 }
 
 void report_write_series_table(const struct report_series *s, unsigned by, const char *lang, struct buf *b)

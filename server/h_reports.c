@@ -119,6 +119,21 @@ void reports_messages_register(void)
 	i18n_register(report_msgs, sizeof report_msgs / sizeof report_msgs[0]);
 }
 
+/* Khmer drafts of the learners' language filter (docs/reports.md "Language"), for review by a native speaker. */
+static const struct msg report_language_msgs[] = {
+    {"Learners' language", "ភាសារបស់អ្នកសិក្សា"},
+    {"All languages", "គ្រប់ភាសា"},
+    {"Language: each learner counts under the language they read Sala in today (their profile setting). "
+     "Satisfaction is not split by language: survey answers are anonymous.",
+     "ភាសា៖ អ្នកសិក្សាម្នាក់ៗត្រូវបានរាប់ក្រោមភាសាដែលពួកគេប្រើអាន Sala នាពេលបច្ចុប្បន្ន (ការកំណត់ក្នុងប្រវត្តិរូបរបស់ពួកគេ)។ "
+     "ការពេញចិត្តមិនត្រូវបានបែងចែកតាមភាសាទេ៖ ចម្លើយការស្ទង់មតិគឺអនាមិក។"},
+};
+
+void reports_language_messages_register(void)
+{
+	i18n_register(report_language_msgs, sizeof report_language_msgs / sizeof report_language_msgs[0]);
+}
+
 static int64_t measure(const struct report_figures *f, int m)
 {
 	const int64_t v[4] = {f->enrolled, f->started, f->completed, f->certified};
@@ -146,6 +161,9 @@ static int params_read(struct req *r, struct params *p, struct err *e)
 	p->q.scope_id = req_has_role(r, ROLE_ADMIN) ? -1 : r->user->org_id;
 	p->q.org = query_or_null(r, "org");
 	p->q.course = query_or_null(r, "course");
+	p->q.language = query_or_null(r, "language");
+	if (!report_language_valid(p->q.language))
+		return err_set(e, "unknown learners' language '%.40s' (use km or en)", p->q.language);
 	p->period = query_or_null(r, "period");
 	p->from = query_or_null(r, "from");
 	p->to = query_or_null(r, "to");
@@ -177,12 +195,12 @@ static int report_error(struct req *r, int rc, const struct err *e)
 	return resp_error(r, http_status_of(ERR_INVALID), msg);
 }
 
-/* "period=..&from=..&to=..&course=.." for links, without org (appended by the caller). */
+/* "period=..&from=..&to=..&course=..&language=.." for links, without org (appended by the caller). */
 static void params_query(const struct params *p, struct buf *b)
 {
-	const char *keys[] = {"period", "from", "to", "course"};
-	const char *vals[] = {p->from || p->to ? NULL : p->period, p->from, p->to, p->q.course};
-	for (size_t i = 0; i < 4; i++) {
+	const char *keys[] = {"period", "from", "to", "course", "language"};
+	const char *vals[] = {p->from || p->to ? NULL : p->period, p->from, p->to, p->q.course, p->q.language};
+	for (size_t i = 0; i < 5; i++) {
 		if (!vals[i])
 			continue;
 		buf_printf(b, "%s=", keys[i]);
@@ -240,8 +258,9 @@ static const struct flight_ops report_flight_ops = {
 static int run_shared(struct req *r, const struct report_query *q, struct report *rep, struct err *e)
 {
 	char key[256];
-	snprintf(key, sizeof key, "%lld|%s|%s|%d|%lld|%lld", (long long)q->scope_id, q->org ? q->org : "-",
-		 q->course ? q->course : "-", q->period.set, (long long)q->period.from, (long long)q->period.to);
+	snprintf(key, sizeof key, "%lld|%s|%s|%s|%d|%lld|%lld", (long long)q->scope_id, q->org ? q->org : "-",
+		 q->course ? q->course : "-", q->language ? q->language : "-", q->period.set, (long long)q->period.from,
+		 (long long)q->period.to);
 	struct report_job job = {r, q};
 	bool shared;
 	db_pool_pause(); /* the connection serves others while this waits (for a slot or another's result) */
@@ -279,11 +298,16 @@ static const char *export_headers(struct req *r, const struct report *rep, unsig
 	static const struct {
 		unsigned bit;
 		const char *name;
-	} dims[] = {{REPORT_BY_ORG, "org"}, {REPORT_BY_COURSE, "course"}, {REPORT_BY_SEX, "sex"}};
-	for (size_t i = 0; i < 3; i++)
+	} dims[] = {{REPORT_BY_LANGUAGE, "language"},
+		    {REPORT_BY_ORG, "org"},
+		    {REPORT_BY_COURSE, "course"},
+		    {REPORT_BY_SEX, "sex"}};
+	for (size_t i = 0; i < 4; i++)
 		if (by & dims[i].bit)
 			snprintf(group + strlen(group), sizeof group - strlen(group), "%s%s", *group ? "-" : "-by-",
 				 dims[i].name);
+	if (rep->language) /* the learners of one language: -km, -en */
+		snprintf(group + strlen(group), sizeof group - strlen(group), "-%s", rep->language);
 	char *headers = arena_printf(&r->arena,
 				     "Content-Disposition: attachment; filename=\"sala-report-%s-%s%s%s%s.%s\"\r\n"
 				     "Cache-Control: private, no-store\r\n",
@@ -298,6 +322,49 @@ static const char *export_headers(struct req *r, const struct report *rep, unsig
 
 static const char **course_titles(struct req *r, const struct report *rep);
 
+/*
+ * An export grouped by language (by=language,...): one report per learners' language, after the report
+ * of all languages (rep, which checked the unit, course and scope). CSV or JSON.
+ */
+static int languages_send(struct req *r, const struct params *p, const struct report *rep, bool json)
+{
+	struct report rs[REPORT_LANGUAGES];
+	struct err e;
+	if (p->q.language) {
+		err_set(&e, "a report grouped by language takes no language ('%.40s')", p->q.language);
+		return report_error(r, -1, &e);
+	}
+	flight_slots_enter(&report_slots);
+	int rc = report_run_languages(r->db, &p->q, rs, &e);
+	flight_slots_leave(&report_slots);
+	int status;
+	if (rc < 0) {
+		status = report_error(r, rc, &e);
+	} else {
+		struct buf b = BUF_INIT;
+		if (json) {
+			report_write_languages_json(rs, p->by, r->lang, &b);
+			status = resp_json(r, 200, &b);
+		} else {
+			report_write_languages_csv(rs, p->by, r->lang, course_titles(r, &rs[0]), &b);
+			status = resp_send(r, 200, "text/csv; charset=utf-8", b.data, b.len,
+					   export_headers(r, rep, p->by, "csv"));
+		}
+		buf_release(&b);
+	}
+	for (int i = 0; i < REPORT_LANGUAGES; i++)
+		report_free(&rs[i]);
+	return status;
+}
+
+/* Refuses a grouping by language where there is none (a workbook, the face-to-face CSV). */
+static int not_by_language(struct req *r, const char *what)
+{
+	struct err e;
+	err_set(&e, "%s is not grouped by language: use language=km or language=en", what);
+	return report_error(r, -1, &e);
+}
+
 static int h_csv(struct req *r)
 {
 	if (query_or_null(r, "series"))
@@ -307,9 +374,14 @@ static int h_csv(struct req *r)
 	int status;
 	if (!run(r, &p, &rep, &status))
 		return status;
-	struct buf b = BUF_INIT;
 	const char *part = query_or_null(r, "part");
 	bool training = part && strcmp(part, "training") == 0;
+	if (p.by & REPORT_BY_LANGUAGE) {
+		status = training ? not_by_language(r, "part=training") : languages_send(r, &p, &rep, false);
+		report_free(&rep);
+		return status;
+	}
+	struct buf b = BUF_INIT;
 	if (training)
 		report_write_training_csv(&rep, p.by, r->lang, &b);
 	else
@@ -343,6 +415,10 @@ static int h_xlsx(struct req *r)
 	int status;
 	if (!run(r, &p, &rep, &status))
 		return status;
+	if (p.by & REPORT_BY_LANGUAGE) {
+		report_free(&rep);
+		return not_by_language(r, "a workbook");
+	}
 	const char **titles = course_titles(r, &rep);
 	const char *tmp = getenv("TMPDIR");
 	tmp = tmp && *tmp ? tmp : "/tmp";
@@ -385,6 +461,11 @@ static int h_json(struct req *r)
 	int status;
 	if (!run(r, &p, &rep, &status))
 		return status;
+	if (p.by & REPORT_BY_LANGUAGE) {
+		status = languages_send(r, &p, &rep, true);
+		report_free(&rep);
+		return status;
+	}
 	struct buf b = BUF_INIT;
 	report_write_json(&rep, p.by, r->lang, &b);
 	status = resp_json(r, 200, &b);
@@ -941,6 +1022,19 @@ static void filter_form(struct req *r, struct buf *b, const char *org_code, cons
 	}
 	free(ids);
 	buf_puts(b, "</select>");
+	/* The languages by their own names, as a language menu shows them. */
+	static const struct {
+		const char *code, *name;
+	} langs[] = {{"km", "ខ្មែរ"}, {"en", "English"}};
+	buf_printf(b,
+		   "<label for=\"f-language\">%s</label><select id=\"f-language\" name=\"language\">"
+		   "<option value=\"\">%s</option>",
+		   T(r, "Learners' language"), T(r, "All languages"));
+	for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++)
+		buf_printf(b, "<option value=\"%s\" lang=\"%s\"%s>%s</option>", langs[i].code, langs[i].code,
+			   p->q.language && strcmp(p->q.language, langs[i].code) == 0 ? " selected" : "",
+			   langs[i].name);
+	buf_puts(b, "</select>");
 	form_submit(b, T(r, "Show"));
 }
 
@@ -956,6 +1050,8 @@ static void definitions(struct req *r, struct buf *b)
 	    "Average final score: the mean of the best final-quiz score (0 to 100) of the completions counted.",
 	    "Learning gain: final score minus pretest score, over the completions counted in courses with a pretest.",
 	    "Completion rate: completed ÷ enrolled in the same period; for a short period it can pass 100%.",
+	    "Language: each learner counts under the language they read Sala in today (their profile setting). "
+	    "Satisfaction is not split by language: survey answers are anonymous.",
 	};
 	buf_printf(b, "<details><summary>%s</summary><ul>", T(r, "How these figures are counted"));
 	for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {

@@ -4,6 +4,8 @@
 
 /* Registers the area's Khmer messages (called from server/msgs_areas.c at start-up). */
 void reports_messages_register(void);
+/* The learners' language filter of the dashboard. */
+void reports_language_messages_register(void);
 /* The managers' follow-up, due dates and assignment search (server/msgs_manager.c). */
 void manager_messages_register(void);
 

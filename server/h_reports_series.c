@@ -76,12 +76,15 @@ static bool series_run(struct req *r, struct sparams *p, struct report_series *s
 	p->q.scope_id = req_has_role(r, ROLE_ADMIN) ? -1 : r->user->org_id;
 	p->q.org = arg(r, "org");
 	p->q.course = arg(r, "course");
+	p->q.language = arg(r, "language");
 	p->series = arg(r, "series");
 	p->from = arg(r, "from");
 	p->to = arg(r, "to");
 	int rc = report_by_parse(req_query(r, "by"), &p->by, &e);
 	if (rc == 0 && arg(r, "period"))
 		rc = err_set(&e, "a series takes from and to, not period");
+	if (rc == 0 && (p->by & REPORT_BY_LANGUAGE))
+		rc = err_set(&e, "a series is not grouped by language: use language=km or language=en");
 	if (rc == 0)
 		rc = report_series_run(r->db, &p->q, p->series, p->from, p->to, now_s(), s, &e);
 	if (rc == 0)
@@ -196,12 +199,12 @@ int reports_series_json(struct req *r)
 	return status;
 }
 
-/* "org=..&course=..&from=..&to=..&" (HTML-escaped) for links. */
+/* "org=..&course=..&from=..&to=..&language=..&" (HTML-escaped) for links. */
 static void series_query(struct buf *b, const char *org, const struct sparams *p)
 {
-	const char *keys[] = {"org", "course", "from", "to"};
-	const char *vals[] = {org, p->q.course, p->from, p->to};
-	for (size_t i = 0; i < 4; i++) {
+	const char *keys[] = {"org", "course", "from", "to", "language"};
+	const char *vals[] = {org, p->q.course, p->from, p->to, p->q.language};
+	for (size_t i = 0; i < 5; i++) {
 		if (!vals[i])
 			continue;
 		buf_printf(b, "%s=", keys[i]);

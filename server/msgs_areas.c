@@ -17,6 +17,7 @@ void server_area_messages_register(void)
 	packages_messages_register();
 	trainer_messages_register();
 	reports_messages_register();
+	reports_language_messages_register();
 	manager_messages_register();
 	reports_series_messages_register();
 	reports_training_messages_register();

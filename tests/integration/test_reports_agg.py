@@ -63,8 +63,33 @@ def population():
 
 def test_a_verify_hand_counted_population_and_find_a_wrong_figure():
     db = population()
-    # Every unit with children, all time and every month, quarter, semester and year held.
-    assert verify(db) > 20
+    # Every aggregate row against the rows, then a sample of reports (the national root for all time and the
+    # latest year, semester, quarter and month; units with children).
+    r = sala("report", "--verify", db=db)
+    m = re.search(r"checked (\d+) aggregate rows; verified (\d+) reports: 0 differences", r.stdout)
+    assert r.returncode == 0 and m, (r.stdout[-2000:], r.stderr)
+    assert int(m.group(1)) == one(db, "SELECT count(*) FROM report_agg") + one(db, "SELECT count(*) FROM report_agg_all")
+    assert int(m.group(2)) >= 5
+    # A stored row made wrong is named by the full check, with its period key, unit, course and sex.
+    t50101 = one(db, "SELECT id FROM org_units WHERE code = 'T50101'")
+    run_sql(db, "UPDATE report_agg SET score_n = score_n + 1 WHERE pkey = 'M202502' AND org_id = ? AND sex = 'female' "
+            "AND course_id = (SELECT min(course_id) FROM report_agg WHERE pkey = 'M202502' AND org_id = ? "
+            "AND sex = 'female')", t50101, t50101)
+    course = one(db, "SELECT min(course_id) FROM report_agg WHERE pkey = 'M202502' AND org_id = ? AND sex = 'female'",
+                 t50101)
+    want = one(db, "SELECT score_n FROM report_agg WHERE pkey = 'M202502' AND org_id = ? AND sex = 'female' "
+               "AND course_id = ?", t50101, course)
+    try:
+        r = sala("report", "--verify", db=db)
+        assert r.returncode == 1, r.stdout
+        assert ("aggregate row M202502, org T50101, course %s, sex female, language km: score_n is %d in the aggregates, %d in "
+                "the rows" % (course, want, want - 1)) in r.stdout, r.stdout
+    finally:
+        run_sql(db, "UPDATE report_agg SET score_n = score_n - 1 WHERE pkey = 'M202502' AND org_id = ? "
+                "AND sex = 'female' AND course_id = ?", t50101, course)
+    # Every unit with children for one period; one unit for every period held.
+    assert verify(db, "--period", "2025") > 5
+    assert verify(db, "--org", "05") > 10
     assert verify(db, "--org", "05", "--period", "2025-Q1") == 1
     # A figure of the aggregates made wrong on purpose is found, named, and fails the check.
     t50101 = one(db, "SELECT id FROM org_units WHERE code = 'T50101'")
@@ -179,6 +204,89 @@ def test_c_imports_and_demo_learners():
         verify(db)
     finally:
         srv.stop()
+
+
+def test_d_language():
+    """The learners' language (users.lang, today's) as a dimension: the aggregates follow a change of language,
+    --language and language= give the figures of one language's learners, both add up to the whole, and
+    --verify finds 0 differences."""
+    db = population()
+    run_sql(db, "UPDATE users SET lang = 'km'")
+    everyone = q1_05(db)
+    # t1 (female; enrolled, started, completed and certified in Q1, final score 80; in a commune of district
+    # T501, or in T502 once test_b moved her) reads Sala in English: the English report of 05 is hers alone.
+    district = one(db, "SELECT CASE WHEN o.level = 'district' THEN o.code ELSE p.code END FROM users u "
+                   "JOIN org_units o ON o.id = u.org_id LEFT JOIN org_units p ON p.id = o.parent_id "
+                   "WHERE u.username = 't1'")
+    assert district in ("T501", "T502"), district
+    run_sql(db, "UPDATE users SET lang = 'en' WHERE username = 't1'")
+    out = os.path.join(Ctx.srv.dir, "lang.csv")
+
+    def by_language(lang):
+        r = sala("report", "--org", "05", *Q1, "--by", "org,sex", "--language", lang, "--format", "csv", "-o", out,
+                 db=db)
+        assert r.returncode == 0, r.stderr
+        with open(out, "rb") as f:
+            return {k: figures(v) for k, v in parse_csv(f.read()).items()}
+    en, km = by_language("en"), by_language("km")
+    assert en[(district, "", "female")] == (1, 1, 1, 1, "80.0"), en
+    assert all(v[:4] == (0, 0, 0, 0) for k, v in en.items() if k != (district, "", "female")), en
+    for k, v in everyone.items():
+        assert tuple(a + b for a, b in zip(en[k][:4], km[k][:4])) == v[:4], (k, v, en[k], km[k])
+    verify(db)
+    verify(db, "--org", "05", "--period", "2025-Q1", "--language", "en")
+    # The web gives the same figures, says which language in the JSON, and keeps the choice in the form.
+    c = Ctx.srv.client()
+    c.login("admin")
+    web = parse_csv(c.get("/reports.csv?org=05&from=2025-01-01&to=2025-03-31&by=org,sex&language=en").body)
+    assert {k: figures(v) for k, v in web.items()} == en
+    js = c.get("/reports.json?org=05&from=2025-01-01&to=2025-03-31&language=en").json()
+    assert js["language"] == "en" and js["summary"]["by_sex"]["female"]["enrolled"] == 1, js["summary"]
+    assert c.get("/reports.json?org=05&from=2025-01-01&to=2025-03-31").json()["language"] is None
+    page = c.get("/reports?org=05&from=2025-01-01&to=2025-03-31&language=en")
+    assert page.status == 200
+    assert re.search(r'<select id="f-language" name="language">.*<option value="en" lang="en" selected>', page.text,
+                     re.S), page.text[:3000]
+    assert "language=en" in page.text
+    # A language that is not one is refused, naming it, and changes nothing.
+    bad = c.get("/reports.csv?org=05&language=fr")
+    assert bad.status == 400 and "fr" in bad.text, (bad.status, bad.text[:300])
+    r = sala("report", "--org", "05", "--language", "fr", db=db)
+    assert r.returncode == 1 and "'fr'" in r.stderr, r.stderr
+    # Grouped by language: a first column language, the rows of km then en, the same figures as each filter.
+    r = sala("report", "--org", "05", *Q1, "--by", "language,org,sex", "--format", "csv", "-o", out, db=db)
+    assert r.returncode == 0, r.stderr
+    with open(out, "rb") as f:
+        body = f.read()
+    assert body.startswith(b"\xef\xbb\xbflanguage,org_code,"), body[:60]
+    grouped = {}
+    for row in csv.DictReader(io.StringIO(body[3:].decode("utf-8"), newline="")):
+        row = {k: csv_code(v) for k, v in row.items()}
+        grouped[(row["language"], row["org_code"], row["sex"])] = tuple(
+            int(row[k]) for k in ("enrolled", "started", "completed", "certified"))
+    assert {k[1:]: v for k, v in grouped.items() if k[0] == "en"} == {(k[0], k[2]): v[:4] for k, v in en.items()}
+    assert {k[1:]: v for k, v in grouped.items() if k[0] == "km"} == {(k[0], k[2]): v[:4] for k, v in km.items()}
+    webg = c.get("/reports.csv?org=05&from=2025-01-01&to=2025-03-31&by=language,org,sex&lang=en")
+    assert webg.status == 200 and webg.body == body, webg.body[:200]
+    assert "by-language-org-sex" in webg.header("Content-Disposition"), webg.headers
+    jl = c.get("/reports.json?org=05&from=2025-01-01&to=2025-03-31&by=language,sex").json()
+    assert [x["language"] for x in jl["by_language"]] == ["km", "en"]
+    assert jl["by_language"][1]["summary"]["by_sex"]["female"]["completed"] == 1
+    for path in ("/reports.xlsx?org=05&by=language", "/reports.csv?org=05&by=language&language=en",
+                 "/reports.csv?org=05&series=month&by=language"):
+        assert c.get(path).status == 400, path
+    r = sala("report", "--org", "05", "--by", "language", "--series", "month", db=db)
+    assert r.returncode == 1 and "language" in r.stderr, r.stderr
+    # The follow-up list behind the English figure: t1 alone.
+    people = c.get("/reports/people.csv?list=completed&org=05&from=2025-01-01&to=2025-03-31&language=en")
+    assert people.status == 200
+    names = [l.split(",")[0] for l in people.body.decode("utf-8-sig").splitlines()[1:] if l]
+    assert names == ["t1"], names
+    # Back to Khmer: the English figures are empty again.
+    run_sql(db, "UPDATE users SET lang = 'km' WHERE username = 't1'")
+    assert all(v[:4] == (0, 0, 0, 0) for v in by_language("en").values())
+    assert q1_05(db) == everyone
+    verify(db)
 
 
 def cli_csv(db, *args):

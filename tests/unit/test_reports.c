@@ -132,6 +132,10 @@ static void test_groupings(void **state)
 	assert_int_equal(report_by_parse("none", &by, &e), 0);
 	assert_int_equal(report_by_parse("sex,gender", &by, &e), -1);
 	assert_non_null(strstr(e.msg, "'gender'"));
+	assert_int_equal(report_by_parse("language,sex", &by, &e), 0);
+	assert_int_equal(by, REPORT_BY_LANGUAGE | REPORT_BY_SEX);
+	assert_true(report_language_valid(NULL) && report_language_valid("km") && report_language_valid("en"));
+	assert_false(report_language_valid("fr") || report_language_valid("") || report_language_valid("KM"));
 }
 
 static void test_formats(void **state)
@@ -580,9 +584,36 @@ static void test_verify(void **state)
 	struct err e;
 	int64_t n = -1;
 	int reports = 0;
+	int64_t rows = 0;
+	assert_int_equal(report_verify_rows(db, &out, &n, &rows, &e), 0);
+	assert_int_equal(n, 0);
+	assert_true(rows > 20);
 	assert_int_equal(report_verify_all(db, &q, true, &out, &n, &reports, &e), 0);
 	assert_int_equal(n, 0);
-	assert_true(reports > 10);
+	assert_true(reports >= 5);
+	/* Every aggregate row is checked: a wrong one is named, a missing one too. */
+	assert_int_equal(
+	    db_exec(db,
+		    "UPDATE report_agg SET gain_n = gain_n + 2 WHERE pkey = 'M202502' AND course_id = 'a' "
+		    "AND sex = 'female' AND org_id = (SELECT org_id FROM report_agg WHERE pkey = 'M202502' "
+		    "AND course_id = 'a' AND sex = 'female' ORDER BY org_id LIMIT 1)",
+		    &e),
+	    0);
+	assert_int_equal(db_changes(db), 1);
+	assert_int_equal(report_verify_rows(db, &out, &n, &rows, &e), 0);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(buf_str(&out), "aggregate row M202502, org "));
+	assert_non_null(strstr(buf_str(&out), "course a, sex female, language km: gain_n is "));
+	assert_int_equal(db_exec(db, "DELETE FROM report_agg_all WHERE pkey = 'A' AND sex = 'female'", &e), 0);
+	assert_true(db_changes(db) > 0);
+	buf_reset(&out);
+	assert_int_equal(report_verify_rows(db, &out, &n, &rows, &e), 0);
+	assert_true(n > 2);
+	assert_non_null(
+	    strstr(buf_str(&out), "course (all), sex female, language km: enrolled is missing from the aggregates"));
+	assert_int_equal(report_agg_rebuild(db, &e), 0);
+	assert_int_equal(report_verify_rows(db, &out, &n, &rows, &e), 0);
+	assert_int_equal(n, 0);
 	assert_int_equal(db_exec(db,
 				 "UPDATE report_agg SET certified = certified + 1 WHERE pkey = 'Q2025-1' AND "
 				 "course_id = 'a' AND sex = 'female'",
@@ -617,6 +648,66 @@ static void test_verify(void **state)
 	buf_release(&out);
 }
 
+/*
+ * The learners' language: learner 3 (other, D1; a enrolled, b completed and certified in Q1) reads in English.
+ * The English report is theirs alone, the Khmer one the rest, the same from the aggregates (Q1) and the rows
+ * (a range of dates), and both add up to the whole; a change of language moves the figures.
+ */
+static void test_language(void **state)
+{
+	struct db *db = *state;
+	struct err e;
+	assert_int_equal(db_exec(db, "UPDATE users SET lang = 'en' WHERE id = 3", &e), 0);
+	struct report all, rs[REPORT_LANGUAGES], range;
+	run_q1(db, "05", NULL, -1, &all);
+	struct report_query q = {.scope_id = -1, .org = "05"};
+	assert_int_equal(report_period_parse("2025-Q1", NULL, NULL, &q.period, &e), 0);
+	assert_int_equal(report_run_languages(db, &q, rs, &e), 0);
+	assert_string_equal(report_language_name(1), "en");
+	assert_string_equal(rs[1].language, "en");
+	expect(&rs[1], REPORT_ALL, REPORT_ALL, REPORT_ALL, 1, 1, 1, 1);
+	expect(&rs[1], REPORT_ALL, REPORT_ALL, SEX_OTHER, 1, 1, 1, 1);
+	expect(&rs[1], REPORT_ALL, REPORT_ALL, SEX_FEMALE, 0, 0, 0, 0);
+	expect(&rs[0], REPORT_ALL, REPORT_ALL, REPORT_ALL, 2, 2, 1, 1);
+	for (int o = -1; o <= (int)all.nchildren; o++)
+		for (int c = -1; c < (int)all.ncourses; c++)
+			for (int x = -1; x < SEX_COUNT; x++) {
+				const struct report_figures *a = report_cell(&all, o, c, x),
+							    *k = report_cell(&rs[0], o, c, x),
+							    *n = report_cell(&rs[1], o, c, x);
+				assert_int_equal(a->enrolled, k->enrolled + n->enrolled);
+				assert_int_equal(a->completed, k->completed + n->completed);
+				assert_int_equal(a->certified, k->certified + n->certified);
+				assert_true(a->score_sum == k->score_sum + n->score_sum);
+			}
+	q.language = "en";
+	assert_int_equal(report_period_parse(NULL, "2025-01-01", "2025-03-31", &q.period, &e), 0);
+	assert_int_equal(report_run(db, &q, &range, &e), 0);
+	expect(&range, REPORT_ALL, REPORT_ALL, REPORT_ALL, 1, 1, 1, 1);
+	report_free(&range);
+	q.language = "fr";
+	assert_int_equal(report_run(db, &q, &range, &e), -1);
+	assert_non_null(strstr(e.msg, "'fr'"));
+	report_free(&range);
+	for (int i = 0; i < REPORT_LANGUAGES; i++)
+		report_free(&rs[i]);
+	report_free(&all);
+	/* Back to Khmer: the English figures are empty, and the aggregates still match the rows. */
+	assert_int_equal(db_exec(db, "UPDATE users SET lang = 'km' WHERE id = 3", &e), 0);
+	q.language = NULL;
+	assert_int_equal(report_period_parse("2025-Q1", NULL, NULL, &q.period, &e), 0);
+	assert_int_equal(report_run_languages(db, &q, rs, &e), 0);
+	expect(&rs[1], REPORT_ALL, REPORT_ALL, REPORT_ALL, 0, 0, 0, 0);
+	expect(&rs[0], REPORT_ALL, REPORT_ALL, REPORT_ALL, 3, 3, 2, 2);
+	for (int i = 0; i < REPORT_LANGUAGES; i++)
+		report_free(&rs[i]);
+	struct buf out = BUF_INIT;
+	int64_t n = -1, rows = 0;
+	assert_int_equal(report_verify_rows(db, &out, &n, &rows, &e), 0);
+	assert_int_equal(n, 0);
+	buf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -633,6 +724,7 @@ int main(void)
 	    cmocka_unit_test(test_period_keys),
 	    cmocka_unit_test(test_series_periods),
 	    cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_language, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
