@@ -132,10 +132,10 @@ static void day_links(struct req *r, struct buf *b, const struct workshop *w, in
 		int d = w->days[i].day;
 		if (d == day)
 			buf_printf(b, "<strong aria-current=\"page\">%s</strong> ",
-				   arena_printf(&r->arena, T(r, "Day %d"), d));
+				   view_digits(r, arena_printf(&r->arena, T(r, "Day %d"), d)));
 		else
 			buf_printf(b, "<a href=\"/sessions/%lld/%s?day=%d\">%s</a> ", (long long)w->id, path, d,
-				   arena_printf(&r->arena, T(r, "Day %d"), d));
+				   view_digits(r, arena_printf(&r->arena, T(r, "Day %d"), d)));
 	}
 	buf_puts(b, "</p></nav>");
 }
@@ -518,7 +518,7 @@ static int h_code_page(struct req *r)
 /* ---- the learner's check-in ------------------------------------------------------------------------ */
 
 /* The refusal or confirmation of res in lang (for pages and API errors alike); in the arena. */
-static const char *outcome_text(struct req *r, const char *lang, const struct checkin_result *res)
+static const char *outcome_words(struct req *r, const char *lang, const struct checkin_result *res)
 {
 	switch (res->outcome) {
 	case CHECKIN_OK:
@@ -554,6 +554,16 @@ static const char *outcome_text(struct req *r, const char *lang, const struct ch
 	return tr(lang, "Check-in is not available right now. Please try again in a moment.");
 }
 
+/* outcome_words() with its numbers (the day) in lang's digits: Khmer digits in Khmer. */
+static const char *outcome_text(struct req *r, const char *lang, const struct checkin_result *res)
+{
+	struct buf b = BUF_INIT;
+	i18n_digits(&b, lang, outcome_words(r, lang, res));
+	const char *s = arena_strdup(&r->arena, buf_str(&b));
+	buf_release(&b);
+	return s;
+}
+
 static int checkin_status(int rc, const struct checkin_result *res)
 {
 	return res->outcome == CHECKIN_UNAVAILABLE ? 503 : rc < 0 ? http_status_of(rc) : 200;
@@ -571,7 +581,7 @@ static int checkin_page(struct req *r, int rc, const struct checkin_result *res,
 		buf_html(&b, res->title);
 		buf_puts(&b, "</strong>");
 		if (res->day)
-			buf_printf(&b, " · %s", arena_printf(&r->arena, T(r, "Day %d"), res->day));
+			buf_printf(&b, " · %s", view_digits(r, arena_printf(&r->arena, T(r, "Day %d"), res->day)));
 		buf_puts(&b, "</p>");
 	}
 	if (rc < 0) {

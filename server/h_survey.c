@@ -391,10 +391,12 @@ static int results_page(struct req *r, enum survey_kind kind)
 	if (!res.all.shown) {
 		notice(&b, "info", T(r, "fewer than 5 responses"));
 	} else {
-		buf_printf(&b,
-			   "<div class=\"table-wrap\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
-			   "<th scope=\"col\">%s (%d)</th>",
-			   T(r, "Mean answer by statement"), T(r, "Statement"), T(r, "All"), res.all.n);
+		buf_printf(
+		    &b,
+		    "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table><caption>%s"
+		    "</caption><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s (%d)</th>",
+		    T(r, "Mean answer by statement"), T(r, "Mean answer by statement"), T(r, "Statement"), T(r, "All"),
+		    res.all.n);
 		for (int k = 0; k < SURVEY_SEXES; k++)
 			buf_printf(&b, "<th scope=\"col\">%s (%d)</th>", T(r, sex_labels[k]), res.by_sex[k].n);
 		buf_puts(&b, "</tr></thead><tbody>");
@@ -888,8 +890,10 @@ static int session_report(struct req *r, bool csv)
 		   "/results\">%s</a></p>",
 		   w.id, T(r, "Download as CSV"), w.id, T(r, "Survey results"));
 	buf_printf(&b,
-		   "<div class=\"table-wrap\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
-		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>",
+		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table><caption>%s"
+		   "</caption><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		   "<th scope=\"col\">%s</th>",
+		   T(r, "Who was invited, registered and attended, with how each mark was made"),
 		   T(r, "Who was invited, registered and attended, with how each mark was made"), T(r, "Name"),
 		   T(r, "Row code"), T(r, "How listed"), T(r, "Place"));
 	for (int i = 0; i < w.ndays; i++) {
@@ -967,9 +971,7 @@ static const struct msg survey_msgs[] = {
      "មិនអាចរក្សាទុកចម្លើយរបស់អ្នកបានទេ។ សូមព្យាយាមម្តងទៀតបន្តិចទៀត។"},
     {"The comment is too long or not valid text.", "មតិយោបល់វែងពេក ឬមិនមែនជាអត្ថបទត្រឹមត្រូវ។"},
     {"Answer at least one statement.", "សូមឆ្លើយសេចក្តីថ្លែងយ៉ាងហោចណាស់មួយ។"},
-    {"No such session.", "មិនមានវគ្គនេះទេ។"},
     {"The session could not be read. Please try again.", "មិនអាចអានវគ្គនេះបានទេ។ សូមព្យាយាមម្តងទៀត។"},
-    {"Outside the units you manage", "ក្រៅអង្គភាពដែលអ្នកគ្រប់គ្រង"},
     {"The survey results could not be read. Please try again.", "មិនអាចអានលទ្ធផលការស្ទង់មតិបានទេ។ សូមព្យាយាមម្តងទៀត។"},
     {"fewer than 5 responses", "ចម្លើយតិចជាង ៥"},
     {"hidden: it would give away a group of fewer than 5", "លាក់៖ វានឹងបង្ហាញក្រុមដែលមានតិចជាង ៥ នាក់"},
@@ -1008,10 +1010,7 @@ static const struct msg survey_msgs[] = {
     {"qr", "កូដ QR"},
     {"import", "នាំចូល"},
     {"Attendance report", "របាយការណ៍វត្តមាន"},
-    {"Cancelled", "បានលុបចោល"},
-    {"Registered", "បានចុះឈ្មោះ"},
     {"On the waiting list", "ក្នុងបញ្ជីរង់ចាំ"},
-    {"Cancelled places", "កន្លែងដែលបានលុបចោល"},
     {"Attended at least one day", "បានចូលរួមយ៉ាងហោចណាស់មួយថ្ងៃ"},
     {"Download as CSV", "ទាញយកជា CSV"},
     {"Who was invited, registered and attended, with how each mark was made",

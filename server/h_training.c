@@ -388,7 +388,9 @@ static int invite_people(struct req *r, const struct workshop *w, const char *li
 	int n = 0;
 	while ((name = next_name(r, &p)) != NULL) {
 		if (++n > INVITE_MAX) {
-			buf_printf(&res->problems, T(r, "At most %d usernames at once."), INVITE_MAX);
+			buf_puts(
+			    &res->problems,
+			    view_digits(r, arena_printf(&r->arena, T(r, "At most %d usernames at once."), INVITE_MAX)));
 			buf_putc(&res->problems, '\n');
 			break;
 		}
