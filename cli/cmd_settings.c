@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "lib/db.h"
 #include "lib/settings.h"
+#include "lib/xmalloc.h"
 
 static void settings_list(struct db *db)
 {
@@ -14,6 +15,11 @@ static void settings_list(struct db *db)
 	for (size_t i = 0; i < n; i++) {
 		char *v = setting_value(db, d[i].name);
 		char *stored = db_setting_get(db, d[i].name);
+		if (setting_secret(&d[i]) && stored && *stored) {
+			/* A secret is shown by `settings get` only, never in the list. */
+			free(v);
+			v = xstrdup("(set: secret, see 'sala settings get')");
+		}
 		printf("%-20s %s%s\n%-20s   %s\n", d[i].name, v, stored ? "" : " (default)", "", d[i].help);
 		free(v);
 		free(stored);

@@ -745,7 +745,7 @@ static const struct {
      "The reverse proxies (such as nginx on this server) whose X-Forwarded-For header names the visitor's address."},
     {"metrics_token", "Monitoring token",
      "A secret of at least 32 letters, digits, - or _ that lets a monitoring server on another host read "
-     "/metrics. Empty: /metrics answers this server only."},
+     "/metrics. Not set: /metrics answers this server only."},
     {"report_min_group", "Reports: fewest people behind a rate or average",
      "An average, rate or women's share from fewer people than this is not shown in reports (marked n<N "
      "instead): figures from a handful of people are not a trend."},
@@ -832,6 +832,34 @@ static void cert_images_section(struct req *r, struct buf *b, const char *image_
 	}
 }
 
+/*
+ * A secret setting's field: never its value (not even a refused one typed back), only whether it is set and
+ * its last characters; a new value replaces it, an empty field keeps it, the box removes it.
+ */
+static void secret_field(struct req *r, struct buf *b, const struct form_errs *fe, const struct setting_def *d,
+			 const char *stored)
+{
+	field_input_e(b, fe, d->name, setting_label(r, d->name), "password", NULL, false, "new-password");
+	const char *help = setting_help(r, d->name);
+	buf_printf(b, "<p class=\"meta\" id=\"help-%s\">", d->name);
+	if (help)
+		buf_html(b, help);
+	buf_puts(b, "</p>");
+	size_t n = stored ? strlen(stored) : 0;
+	buf_printf(b, "<p class=\"meta\" id=\"secret-%s\">", d->name);
+	if (n) {
+		/* The last characters only, and only of a secret long enough that they give nothing away. */
+		const char *tail = n >= 4 * SETTING_SECRET_SHOWN ? stored + n - SETTING_SECRET_SHOWN : "";
+		buf_html(b,
+			 arena_printf(&r->arena, T(r, "Set: it ends with %s."), arena_printf(&r->arena, "…%s", tail)));
+		buf_printf(b, " %s</p>", T(r, "Leave the field empty to keep it."));
+		buf_printf(b, "<label><input type=\"checkbox\" name=\"%s_remove\" value=\"1\"> %s</label>", d->name,
+			   T(r, "Remove it"));
+	} else {
+		buf_printf(b, "%s</p>", T(r, "Not set."));
+	}
+}
+
 /* The settings form; a refused value's message is shown on its field (field), or above the form. */
 static int settings_page_img(struct req *r, int status, const char *message, bool ok, const char *field,
 			     const char *image_error);
@@ -861,6 +889,11 @@ static int settings_page_img(struct req *r, int status, const char *message, boo
 		if (d[i].type == SETTING_PNG_PATH)
 			continue; /* the images are uploaded below (the paths stay for `sala settings set`) */
 		char *stored = db_setting_get(r->db, d[i].name);
+		if (setting_secret(&d[i])) {
+			secret_field(r, &b, &fe, &d[i], stored);
+			free(stored);
+			continue;
+		}
 		const char *shown = ok || !req_form(r, d[i].name) ? stored : req_form(r, d[i].name);
 		field_input_e(&b, &fe, d[i].name, setting_label(r, d[i].name), "text", shown, false, "off");
 		const char *help = setting_help(r, d[i].name);
@@ -885,6 +918,20 @@ static int h_settings(struct req *r)
 	return settings_page(r, 200, req_query(r, "saved") ? T(r, "Saved.") : NULL, true, NULL);
 }
 
+/*
+ * The value the form gives a setting, or NULL to leave it as it is. A secret is never shown, so its empty
+ * field keeps it; its NAME_remove box removes it ("").
+ */
+static const char *setting_form_value(struct req *r, const struct setting_def *d)
+{
+	const char *v = req_form(r, d->name);
+	if (!setting_secret(d))
+		return v;
+	if (req_form(r, arena_printf(&r->arena, "%s_remove", d->name)))
+		return "";
+	return v && *v ? v : NULL;
+}
+
 static int h_settings_save(struct req *r)
 {
 	size_t n;
@@ -892,7 +939,7 @@ static int h_settings_save(struct req *r)
 	struct err e;
 	/* Check every field first: one bad value saves nothing. */
 	for (size_t i = 0; i < n; i++) {
-		const char *v = req_form(r, d[i].name);
+		const char *v = setting_form_value(r, &d[i]);
 		if (v && setting_check(&d[i], v, &e) < 0)
 			return settings_page(r, 422, e.msg, false, d[i].name);
 	}
@@ -903,7 +950,7 @@ static int h_settings_save(struct req *r)
 	}
 	struct buf changed = BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
-		const char *v = req_form(r, d[i].name);
+		const char *v = setting_form_value(r, &d[i]);
 		if (!v)
 			continue;
 		char *stored = db_setting_get(r->db, d[i].name);

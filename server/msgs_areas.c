@@ -34,4 +34,5 @@ void server_area_messages_register(void)
 	h_survey_messages_register();
 	training_messages_register();
 	checkin_messages_register();
+	audit_messages_register();
 }
