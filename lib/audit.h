@@ -18,6 +18,22 @@
 #define AUDIT_FIELD_MAX 1000
 
 /*
+ * Who makes a change, passed down to the code that writes it: actor (a user name, or "cli:" and the system
+ * account) and from (a client address, or "local"). Borrowed for the call.
+ */
+struct audit_who {
+	const char *actor, *from;
+};
+
+/*
+ * Stores the entry of a change inside the transaction that makes the change (db_in_txn(db) must be true), so
+ * that both commit or neither does, and writes its log line. 0, or -1 with a message: the caller then rolls
+ * the change back. who NULL: nothing to record (the change is not audited), 0.
+ */
+int audit_write(struct db *db, const struct audit_who *who, const char *action, const char *target, const char *detail,
+		struct err *e);
+
+/*
  * Writes the log line and stores the entry (db may be NULL: the log line only). Runs inside the caller's
  * transaction when one is open, so the entry commits or rolls back with the change. 0, or -1 with a message
  * when the entry could not be stored (the log line is written either way).

@@ -257,6 +257,17 @@ static int h_user_new(struct req *r)
 }
 
 /* The user fields of the add and edit forms. */
+/*
+ * A change that could not be saved with its audit entry (the transaction could not begin or commit): nothing
+ * was changed. cause: the database's message for the log (NULL: r->cause already says it).
+ */
+static int change_failed(struct req *r, const char *cause)
+{
+	if (cause)
+		r->cause = arena_strdup(&r->arena, cause);
+	return resp_error(r, 503, T(r, "The change could not be saved: nothing was changed. Please try again."));
+}
+
 static struct user_input user_from_form(struct req *r)
 {
 	struct user_input u = {
@@ -293,7 +304,12 @@ static int h_user_create(struct req *r)
 	struct form_errs fe = {0};
 	struct form_problems fp = {r, &fe};
 	/* Every field's problem at once, not only the first. */
-	if (user_problems(r->db, &u, true, form_problem, &fp) > 0 || user_add(r->db, &u, &e) < 0) {
+	/* The account and its audit entry in one transaction: both are saved, or neither. */
+	int problems = user_problems(r->db, &u, true, form_problem, &fp);
+	if (!problems && db_begin(r->db, &e) < 0)
+		return change_failed(r, e.msg);
+	if (problems > 0 || user_add(r->db, &u, &e) < 0) {
+		db_rollback(r->db);
 		struct buf b = BUF_INIT;
 		page_begin(r, &b, T(r, "Add user"));
 		buf_printf(&b, "<h1>%s</h1>", T(r, "Add user"));
@@ -303,8 +319,9 @@ static int h_user_create(struct req *r)
 		page_end(r, &b);
 		return page_send(r, 422, &b);
 	}
-	req_audit(r, "user.create", arena_printf(&r->arena, "user:%s", u.username ? u.username : ""),
-		  arena_printf(&r->arena, "roles=%s org=%s", u.roles, u.org_code ? u.org_code : ""));
+	if (req_audit_commit(r, "user.create", arena_printf(&r->arena, "user:%s", u.username ? u.username : ""),
+			     arena_printf(&r->arena, "roles=%s org=%s", u.roles, u.org_code ? u.org_code : "")) < 0)
+		return change_failed(r, NULL);
 	return resp_redirect(r, "/admin/users?added=1");
 }
 
@@ -387,7 +404,11 @@ static int h_user_save(struct req *r)
 	struct form_problems fp = {r, &fe};
 	if (user_problems(r->db, &u, false, form_problem, &fp) > 0)
 		return user_edit_page(r, 422, &fe);
+	/* The edit, the re-issued certificates and the audit entry in one transaction. */
+	if (db_begin(r->db, &e) < 0)
+		return change_failed(r, e.msg);
 	if (user_update(r->db, id, &u, &e) < 0) {
+		db_rollback(r->db);
 		if (strstr(e.msg, "no such user"))
 			return resp_error(r, 404, T(r, "No such user."));
 		form_errs_from_domain(r, &fe, e.msg, user_fields);
@@ -395,11 +416,14 @@ static int h_user_save(struct req *r)
 	}
 	/* A name correction re-issues the learner's certificates under the new name. */
 	int reissued = 0;
-	if (cert_reissue_renamed(r->db, id, &reissued, &e) < 0)
+	if (cert_reissue_renamed(r->db, id, &reissued, &e) < 0) {
+		db_rollback(r->db);
 		return resp_error(r, 500, e.msg);
-	req_audit(r, "user.update", user_target(r, id),
-		  arena_printf(&r->arena, "roles=%s org=%s certificates_reissued=%d", u.roles,
-			       u.org_code ? u.org_code : "", reissued));
+	}
+	if (req_audit_commit(r, "user.update", user_target(r, id),
+			     arena_printf(&r->arena, "roles=%s org=%s certificates_reissued=%d", u.roles,
+					  u.org_code ? u.org_code : "", reissued)) < 0)
+		return change_failed(r, NULL);
 	char to[96];
 	snprintf(to, sizeof to, "/admin/users/%lld?saved=1&reissued=%d", (long long)id, reissued);
 	return resp_redirect(r, to);
@@ -412,9 +436,14 @@ static int h_user_active(struct req *r)
 		return resp_error(r, 400, T(r, "You cannot disable your own account."));
 	struct err e;
 	int64_t active = req_int(req_form(r, "active"), 0, 1, 1);
-	if (user_set_active(r->db, id, active, &e) < 0)
+	if (db_begin(r->db, &e) < 0)
+		return change_failed(r, e.msg);
+	if (user_set_active(r->db, id, active, &e) < 0) {
+		db_rollback(r->db);
 		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, T(r, e.msg));
-	req_audit(r, active ? "user.enable" : "user.disable", user_target(r, id), NULL);
+	}
+	if (req_audit_commit(r, active ? "user.enable" : "user.disable", user_target(r, id), NULL) < 0)
+		return change_failed(r, NULL);
 	char to[64];
 	snprintf(to, sizeof to, "/admin/users/%lld?saved=1", (long long)id);
 	return resp_redirect(r, to);
@@ -424,10 +453,16 @@ static int h_user_password(struct req *r)
 {
 	int64_t id = req_int(r->param[0], 1, INT64_MAX, 0);
 	struct err e;
+	if (db_begin(r->db, &e) < 0)
+		return change_failed(r, e.msg);
 	if (user_reset_password(r->db, id, req_form(r, "password") ? req_form(r, "password") : "",
-				req_form(r, "must_change") != NULL, &e) < 0)
+				req_form(r, "must_change") != NULL, &e) < 0) {
+		db_rollback(r->db);
 		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 422, T(r, e.msg));
-	req_audit(r, "user.password-reset", user_target(r, id), req_form(r, "must_change") ? "must_change=1" : NULL);
+	}
+	if (req_audit_commit(r, "user.password-reset", user_target(r, id),
+			     req_form(r, "must_change") ? "must_change=1" : NULL) < 0)
+		return change_failed(r, NULL);
 	char to[64];
 	snprintf(to, sizeof to, "/admin/users/%lld?password=1", (long long)id);
 	return resp_redirect(r, to);
@@ -443,11 +478,20 @@ static int h_user_activation(struct req *r)
 	}
 	char code[ACTIVATION_CODE_LEN + 1];
 	struct err e;
+	if (db_begin(r->db, &e) < 0) {
+		user_release(&u);
+		return change_failed(r, e.msg);
+	}
 	if (user_activation_issue(r->db, id, code, &e) < 0) {
+		db_rollback(r->db);
 		user_release(&u);
 		return resp_error(r, 500, e.msg);
 	}
-	req_audit(r, "user.activation-code", user_target(r, id), NULL);
+	if (req_audit_commit(r, "user.activation-code", user_target(r, id), NULL) < 0) {
+		user_release(&u);
+		sodium_memzero(code, sizeof code);
+		return change_failed(r, NULL);
+	}
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Activation code"));
 	buf_printf(&b, "<h1>%s</h1><p>%s <strong>", T(r, "Activation code"), T(r, "Username"));
@@ -475,9 +519,14 @@ static int h_user_delete(struct req *r)
 		return resp_error(r, 400, T(r, "Tick the box to confirm the deletion."));
 	struct err e;
 	const char *target = user_target(r, id); /* before the name is erased */
-	if (user_delete(r->db, id, &e) < 0)
+	if (db_begin(r->db, &e) < 0)
+		return change_failed(r, e.msg);
+	if (user_delete(r->db, id, &e) < 0) {
+		db_rollback(r->db);
 		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, T(r, e.msg));
-	req_audit(r, "user.delete", target, NULL);
+	}
+	if (req_audit_commit(r, "user.delete", target, NULL) < 0)
+		return change_failed(r, NULL);
 	return resp_redirect(r, "/admin/users?deleted=1");
 }
 
@@ -509,14 +558,12 @@ static int h_sheet_post(struct req *r)
 	struct buf pdf = BUF_INIT;
 	struct err e;
 	int n = 0;
-	if (activation_sheet_pdf(r->db, org ? org : "", &pdf, &n, &e) < 0) {
+	if (activation_sheet_pdf(r->db, org ? org : "", &pdf, &n, req_who(r), &e) < 0) {
 		buf_release(&pdf);
 		struct buf b = BUF_INIT;
 		sheet_page(r, &b, e.msg);
 		return page_send(r, 422, &b);
 	}
-	req_audit(r, "user.activation-sheet", arena_printf(&r->arena, "org:%s", org ? org : ""),
-		  arena_printf(&r->arena, "codes=%d", n));
 	char headers[160];
 	snprintf(headers, sizeof headers,
 		 "Content-Disposition: attachment; filename=\"activation-%s.pdf\"\r\n"
@@ -559,8 +606,20 @@ static int import_post(struct req *r, bool users)
 	struct problems pr = {0};
 	struct err e = {""};
 	int added = 0;
-	int rc = users ? users_import_csv(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, &pr, &added, &e)
-		       : orgs_import_csv(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, &pr, &added, &e);
+	int rc = 0;
+	/* The rows and their audit entry commit together (users: hashed first, the transaction held briefly). */
+	if (users)
+		rc = users_import_csv_progress(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, &pr, &added,
+					       NULL, NULL, req_who(r), &e);
+	else if (db_begin(r->db, &e) < 0)
+		return change_failed(r, e.msg);
+	else if ((rc = orgs_import_csv(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, &pr, &added, &e)) <
+		 0)
+		db_rollback(r->db);
+	else if (req_audit_commit(r, "orgs.import", "csv", arena_printf(&r->arena, "rows=%d", added)) < 0) {
+		problems_release(&pr);
+		return change_failed(r, NULL);
+	}
 	struct buf b = BUF_INIT;
 	if (rc < 0) {
 		import_page(r, &b, title, action, help, pr.n ? problems_text(&pr) : e.msg, csv);
@@ -568,7 +627,6 @@ static int import_post(struct req *r, bool users)
 		return page_send(r, 422, &b);
 	}
 	problems_release(&pr);
-	req_audit(r, users ? "users.import" : "orgs.import", "csv", arena_printf(&r->arena, "rows=%d", added));
 	page_begin(r, &b, title);
 	buf_printf(&b, "<h1>%s</h1>", title);
 	char msg[128];
@@ -687,13 +745,17 @@ static int h_org_create(struct req *r)
 		form_errs_add(&fe, "parent_code", T(r, "Type the code of the org unit above it."));
 	if (fe.n)
 		return orgs_page(r, 422, &fe, true);
+	if (db_begin(r->db, &e) < 0)
+		return change_failed(r, e.msg);
 	if (org_add(r->db, req_form(r, "code"), req_form(r, "name_en"), req_form(r, "name_km"), parent,
 		    req_form(r, "level") ? req_form(r, "level") : "", &e) < 0) {
+		db_rollback(r->db);
 		org_error(r, &fe, e.msg);
 		return orgs_page(r, 422, &fe, true);
 	}
-	req_audit(r, "org.create", arena_printf(&r->arena, "org:%s", req_form(r, "code")),
-		  arena_printf(&r->arena, "parent=%s", parent ? parent : ""));
+	if (req_audit_commit(r, "org.create", arena_printf(&r->arena, "org:%s", req_form(r, "code")),
+			     arena_printf(&r->arena, "parent=%s", parent ? parent : "")) < 0)
+		return change_failed(r, NULL);
 	struct buf to = BUF_INIT;
 	buf_puts(&to, "/admin/orgs?added=1&parent=");
 	buf_url(&to, parent ? parent : "");
@@ -967,11 +1029,13 @@ static int h_settings_save(struct req *r)
 		buf_printf(&changed, "%s%s", changed.len ? "," : "", d[i].name);
 	}
 	/* Names only: values may be secrets (metrics_token). */
-	if (changed.len)
-		req_audit(r, "settings.change", "settings", arena_printf(&r->arena, "keys=%s", buf_str(&changed)));
+	int rc = changed.len ? req_audit_commit(r, "settings.change", "settings",
+						arena_printf(&r->arena, "keys=%s", buf_str(&changed)))
+			     : db_commit(r->db, &e);
 	buf_release(&changed);
-	if (db_commit(r->db, &e) < 0) {
-		r->cause = arena_strdup(&r->arena, e.msg);
+	if (rc < 0) {
+		if (!r->cause)
+			r->cause = arena_strdup(&r->arena, e.msg);
 		return settings_page(r, 503, T(r, "The settings could not be saved. Please try again."), false, NULL);
 	}
 	return resp_redirect(r, "/admin/settings?saved=1");
@@ -1034,7 +1098,10 @@ static int h_image_upload(struct req *r)
 		return settings_page_img(r, 400, NULL, true, NULL, T(r, "Choose an image file to upload."));
 	int w, h;
 	struct err e;
+	if (db_begin(r->db, &e) < 0)
+		return change_failed(r, e.msg);
 	if (cert_image_store(r->db, name, data, len, &w, &h, &e) < 0) {
+		db_rollback(r->db);
 		/* The domain's message names the file's problem; said in the page's language where it is known. */
 		const char *say = strstr(e.msg, " KB: at most ")       ? T(r, "The file is too big.")
 				  : strstr(e.msg, "not a PNG or JPEG") ? T(r, "The file is not a PNG or JPEG image.")
@@ -1049,8 +1116,10 @@ static int h_image_upload(struct req *r)
 		}
 		return settings_page_img(r, 422, NULL, true, NULL, arena_printf(&r->arena, "%s (%s)", say, e.msg));
 	}
-	req_audit(r, "settings.image", arena_printf(&r->arena, "settings:%s", name),
-		  arena_printf(&r->arena, "bytes=%zu size=%dx%d", len, w, h));
+	if (req_audit_commit(r, "settings.image", arena_printf(&r->arena, "settings:%s", name),
+			     arena_printf(&r->arena, "bytes=%zu size=%dx%d", len, w, h)) < 0)
+		return settings_page_img(r, 503, NULL, true, NULL,
+					 T(r, "The image could not be saved. Please try again."));
 	return resp_redirect(r, "/admin/settings?saved=1#images");
 }
 
@@ -1061,12 +1130,15 @@ static int h_image_remove(struct req *r)
 	if (!name)
 		return resp_error(r, 404, T(r, "Page not found."));
 	struct err e;
-	if (cert_image_remove(r->db, name, &e) < 0) {
+	if (db_begin(r->db, &e) < 0 || cert_image_remove(r->db, name, &e) < 0) {
+		db_rollback(r->db);
 		r->cause = arena_strdup(&r->arena, e.msg);
 		return settings_page_img(r, 503, NULL, true, NULL,
 					 T(r, "The image could not be saved. Please try again."));
 	}
-	req_audit(r, "settings.image-remove", arena_printf(&r->arena, "settings:%s", name), NULL);
+	if (req_audit_commit(r, "settings.image-remove", arena_printf(&r->arena, "settings:%s", name), NULL) < 0)
+		return settings_page_img(r, 503, NULL, true, NULL,
+					 T(r, "The image could not be saved. Please try again."));
 	return resp_redirect(r, "/admin/settings?saved=1#images");
 }
 

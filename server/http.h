@@ -15,6 +15,7 @@
 #include "accounts/sessions.h"
 #include "accounts/users.h"
 #include "lib/arena.h"
+#include "lib/audit.h"
 #include "lib/buf.h"
 
 struct mg_connection;
@@ -240,6 +241,14 @@ void http_thread_release(void);
  * target (e.g. "user:bopha") and optional detail.
  */
 void req_audit(struct req *r, const char *action, const char *target, const char *detail);
+
+/* Who acts in this request (the user, the client address), for audit_write(); borrowed until the request ends. */
+const struct audit_who *req_who(struct req *r);
+/*
+ * Ends the transaction of a change the caller began (db_begin) and made: stores its audit entry (lib/audit.h)
+ * inside it and commits both. 0; or -1 with r->cause set, everything rolled back, and nothing recorded.
+ */
+int req_audit_commit(struct req *r, const char *action, const char *target, const char *detail);
 
 /* Starts the session after login: a new token (never the old one), cookie set. -1 (r->cause says why) on failure. */
 int req_login(struct req *r, int64_t user_id);
