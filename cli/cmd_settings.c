@@ -46,14 +46,18 @@ static int cmd_settings(struct cmd_args *a)
 			free(v);
 		}
 	} else {
-		if (setting_set(db, argv[0], argv[1], &e) < 0) {
+		char detail[300];
+		snprintf(detail, sizeof detail, "keys=%s", argv[0]); /* never the value: it may be a secret */
+		/* The value and its audit entry in one transaction. */
+		if (db_begin(db, &e) < 0 || setting_set(db, argv[0], argv[1], &e) < 0) {
+			db_rollback(db);
+			fprintf(stderr, "sala: settings: %s\n", e.msg);
+			rc = 1;
+		} else if (cli_audit_commit(db, "settings.change", "settings", detail, &e) < 0) {
 			fprintf(stderr, "sala: settings: %s\n", e.msg);
 			rc = 1;
 		} else {
 			printf("%s %s\n", argv[0], *argv[1] ? "saved" : "restored to its default");
-			char detail[300];
-			snprintf(detail, sizeof detail, "keys=%s", argv[0]); /* never the value: it may be a secret */
-			cli_audit("settings.change", "settings", detail);
 		}
 	}
 	db_close(db);

@@ -257,17 +257,6 @@ static int h_user_new(struct req *r)
 }
 
 /* The user fields of the add and edit forms. */
-/*
- * A change that could not be saved with its audit entry (the transaction could not begin or commit): nothing
- * was changed. cause: the database's message for the log (NULL: r->cause already says it).
- */
-static int change_failed(struct req *r, const char *cause)
-{
-	if (cause)
-		r->cause = arena_strdup(&r->arena, cause);
-	return resp_error(r, 503, T(r, "The change could not be saved: nothing was changed. Please try again."));
-}
-
 static struct user_input user_from_form(struct req *r)
 {
 	struct user_input u = {
@@ -307,7 +296,7 @@ static int h_user_create(struct req *r)
 	/* The account and its audit entry in one transaction: both are saved, or neither. */
 	int problems = user_problems(r->db, &u, true, form_problem, &fp);
 	if (!problems && db_begin(r->db, &e) < 0)
-		return change_failed(r, e.msg);
+		return audit_unsaved(r, e.msg);
 	if (problems > 0 || user_add(r->db, &u, &e) < 0) {
 		db_rollback(r->db);
 		struct buf b = BUF_INIT;
@@ -321,7 +310,7 @@ static int h_user_create(struct req *r)
 	}
 	if (req_audit_commit(r, "user.create", arena_printf(&r->arena, "user:%s", u.username ? u.username : ""),
 			     arena_printf(&r->arena, "roles=%s org=%s", u.roles, u.org_code ? u.org_code : "")) < 0)
-		return change_failed(r, NULL);
+		return audit_unsaved(r, NULL);
 	return resp_redirect(r, "/admin/users?added=1");
 }
 
@@ -406,7 +395,7 @@ static int h_user_save(struct req *r)
 		return user_edit_page(r, 422, &fe);
 	/* The edit, the re-issued certificates and the audit entry in one transaction. */
 	if (db_begin(r->db, &e) < 0)
-		return change_failed(r, e.msg);
+		return audit_unsaved(r, e.msg);
 	if (user_update(r->db, id, &u, &e) < 0) {
 		db_rollback(r->db);
 		if (strstr(e.msg, "no such user"))
@@ -423,7 +412,7 @@ static int h_user_save(struct req *r)
 	if (req_audit_commit(r, "user.update", user_target(r, id),
 			     arena_printf(&r->arena, "roles=%s org=%s certificates_reissued=%d", u.roles,
 					  u.org_code ? u.org_code : "", reissued)) < 0)
-		return change_failed(r, NULL);
+		return audit_unsaved(r, NULL);
 	char to[96];
 	snprintf(to, sizeof to, "/admin/users/%lld?saved=1&reissued=%d", (long long)id, reissued);
 	return resp_redirect(r, to);
@@ -437,13 +426,13 @@ static int h_user_active(struct req *r)
 	struct err e;
 	int64_t active = req_int(req_form(r, "active"), 0, 1, 1);
 	if (db_begin(r->db, &e) < 0)
-		return change_failed(r, e.msg);
+		return audit_unsaved(r, e.msg);
 	if (user_set_active(r->db, id, active, &e) < 0) {
 		db_rollback(r->db);
 		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, T(r, e.msg));
 	}
 	if (req_audit_commit(r, active ? "user.enable" : "user.disable", user_target(r, id), NULL) < 0)
-		return change_failed(r, NULL);
+		return audit_unsaved(r, NULL);
 	char to[64];
 	snprintf(to, sizeof to, "/admin/users/%lld?saved=1", (long long)id);
 	return resp_redirect(r, to);
@@ -454,7 +443,7 @@ static int h_user_password(struct req *r)
 	int64_t id = req_int(r->param[0], 1, INT64_MAX, 0);
 	struct err e;
 	if (db_begin(r->db, &e) < 0)
-		return change_failed(r, e.msg);
+		return audit_unsaved(r, e.msg);
 	if (user_reset_password(r->db, id, req_form(r, "password") ? req_form(r, "password") : "",
 				req_form(r, "must_change") != NULL, &e) < 0) {
 		db_rollback(r->db);
@@ -462,7 +451,7 @@ static int h_user_password(struct req *r)
 	}
 	if (req_audit_commit(r, "user.password-reset", user_target(r, id),
 			     req_form(r, "must_change") ? "must_change=1" : NULL) < 0)
-		return change_failed(r, NULL);
+		return audit_unsaved(r, NULL);
 	char to[64];
 	snprintf(to, sizeof to, "/admin/users/%lld?password=1", (long long)id);
 	return resp_redirect(r, to);
@@ -480,7 +469,7 @@ static int h_user_activation(struct req *r)
 	struct err e;
 	if (db_begin(r->db, &e) < 0) {
 		user_release(&u);
-		return change_failed(r, e.msg);
+		return audit_unsaved(r, e.msg);
 	}
 	if (user_activation_issue(r->db, id, code, &e) < 0) {
 		db_rollback(r->db);
@@ -490,7 +479,7 @@ static int h_user_activation(struct req *r)
 	if (req_audit_commit(r, "user.activation-code", user_target(r, id), NULL) < 0) {
 		user_release(&u);
 		sodium_memzero(code, sizeof code);
-		return change_failed(r, NULL);
+		return audit_unsaved(r, NULL);
 	}
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Activation code"));
@@ -520,13 +509,13 @@ static int h_user_delete(struct req *r)
 	struct err e;
 	const char *target = user_target(r, id); /* before the name is erased */
 	if (db_begin(r->db, &e) < 0)
-		return change_failed(r, e.msg);
+		return audit_unsaved(r, e.msg);
 	if (user_delete(r->db, id, &e) < 0) {
 		db_rollback(r->db);
 		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, T(r, e.msg));
 	}
 	if (req_audit_commit(r, "user.delete", target, NULL) < 0)
-		return change_failed(r, NULL);
+		return audit_unsaved(r, NULL);
 	return resp_redirect(r, "/admin/users?deleted=1");
 }
 
@@ -612,13 +601,13 @@ static int import_post(struct req *r, bool users)
 		rc = users_import_csv_progress(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, &pr, &added,
 					       NULL, NULL, req_who(r), &e);
 	else if (db_begin(r->db, &e) < 0)
-		return change_failed(r, e.msg);
+		return audit_unsaved(r, e.msg);
 	else if ((rc = orgs_import_csv(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, &pr, &added, &e)) <
 		 0)
 		db_rollback(r->db);
 	else if (req_audit_commit(r, "orgs.import", "csv", arena_printf(&r->arena, "rows=%d", added)) < 0) {
 		problems_release(&pr);
-		return change_failed(r, NULL);
+		return audit_unsaved(r, NULL);
 	}
 	struct buf b = BUF_INIT;
 	if (rc < 0) {
@@ -746,7 +735,7 @@ static int h_org_create(struct req *r)
 	if (fe.n)
 		return orgs_page(r, 422, &fe, true);
 	if (db_begin(r->db, &e) < 0)
-		return change_failed(r, e.msg);
+		return audit_unsaved(r, e.msg);
 	if (org_add(r->db, req_form(r, "code"), req_form(r, "name_en"), req_form(r, "name_km"), parent,
 		    req_form(r, "level") ? req_form(r, "level") : "", &e) < 0) {
 		db_rollback(r->db);
@@ -755,7 +744,7 @@ static int h_org_create(struct req *r)
 	}
 	if (req_audit_commit(r, "org.create", arena_printf(&r->arena, "org:%s", req_form(r, "code")),
 			     arena_printf(&r->arena, "parent=%s", parent ? parent : "")) < 0)
-		return change_failed(r, NULL);
+		return audit_unsaved(r, NULL);
 	struct buf to = BUF_INIT;
 	buf_puts(&to, "/admin/orgs?added=1&parent=");
 	buf_url(&to, parent ? parent : "");
@@ -1099,7 +1088,7 @@ static int h_image_upload(struct req *r)
 	int w, h;
 	struct err e;
 	if (db_begin(r->db, &e) < 0)
-		return change_failed(r, e.msg);
+		return audit_unsaved(r, e.msg);
 	if (cert_image_store(r->db, name, data, len, &w, &h, &e) < 0) {
 		db_rollback(r->db);
 		/* The domain's message names the file's problem; said in the page's language where it is known. */

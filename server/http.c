@@ -905,3 +905,10 @@ int req_audit_commit(struct req *r, const char *action, const char *target, cons
 	}
 	return 0;
 }
+
+int audit_unsaved(struct req *r, const char *cause)
+{
+	if (cause)
+		r->cause = arena_strdup(&r->arena, cause);
+	return resp_error(r, 503, T(r, "The change could not be saved: nothing was changed. Please try again."));
+}

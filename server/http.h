@@ -250,6 +250,12 @@ const struct audit_who *req_who(struct req *r);
  */
 int req_audit_commit(struct req *r, const char *action, const char *target, const char *detail);
 
+/*
+ * The answer to a change that could not be saved with its audit entry (its transaction could not begin or
+ * commit): 503, nothing was changed. cause: the database's message for the log (NULL: r->cause says it).
+ */
+int audit_unsaved(struct req *r, const char *cause);
+
 /* Starts the session after login: a new token (never the old one), cookie set. -1 (r->cause says why) on failure. */
 int req_login(struct req *r, int64_t user_id);
 void req_logout(struct req *r);
