@@ -389,11 +389,16 @@ static int h_keyin_post(struct req *r)
 	struct buf unknown = BUF_INIT, unregistered = BUF_INIT, twice = BUF_INIT;
 	struct err e;
 	int recorded = 0;
-	int rc = checkin_sheet_keyin(r->db, w.id, day, marks, n, r->user->id, now_s(), &recorded, &unknown,
-				     &unregistered, &twice, &e);
+	/* The marks and their audit entry in one transaction. */
+	int rc = db_begin(r->db, &e) < 0 ? ERR_UNAVAILABLE
+					 : checkin_sheet_keyin(r->db, w.id, day, marks, n, r->user->id, now_s(),
+							       &recorded, &unknown, &unregistered, &twice, &e);
+	if (rc < 0)
+		db_rollback(r->db);
+	else if (req_audit_commit(r, "attendance.sheet", arena_printf(&r->arena, "session:%lld", (long long)w.id),
+				  arena_printf(&r->arena, "day=%d marks=%d", day, recorded)) < 0)
+		rc = err_fail(&e, ERR_UNAVAILABLE, "%s", r->cause);
 	if (rc == 0) {
-		req_audit(r, "attendance.sheet", arena_printf(&r->arena, "session:%lld", (long long)w.id),
-			  arena_printf(&r->arena, "day=%d marks=%d", day, recorded));
 		workshop_free(&w);
 		buf_release(&unknown);
 		buf_release(&unregistered);
@@ -615,15 +620,34 @@ static int h_checkin_get(struct req *r)
 	return checkin_page(r, rc, &res, false, r->param[0]);
 }
 
+/* The learner's check-in with code and its audit entry, in one transaction (checkin_self()'s return and res). */
+static int checkin_audited(struct req *r, const char *code, struct checkin_result *res, struct err *e)
+{
+	if (db_begin(r->db, e) < 0) {
+		memset(res, 0, sizeof *res);
+		res->outcome = CHECKIN_UNAVAILABLE;
+		return ERR_UNAVAILABLE;
+	}
+	int rc = checkin_self(r->db, code, r->user->id, now_s(), res, e);
+	if (rc < 0) {
+		db_rollback(r->db);
+		return rc;
+	}
+	if (req_audit_commit(r, "attendance.checkin",
+			     arena_printf(&r->arena, "session:%lld", (long long)res->workshop_id),
+			     arena_printf(&r->arena, "day=%d", res->day)) < 0) {
+		res->outcome = CHECKIN_UNAVAILABLE;
+		return err_fail(e, ERR_UNAVAILABLE, "%s", r->cause);
+	}
+	return 0;
+}
+
 static int h_checkin_post(struct req *r)
 {
 	struct checkin_result res;
 	struct err e;
-	int rc = checkin_self(r->db, r->param[0], r->user->id, now_s(), &res, &e);
-	if (rc == 0)
-		req_audit(r, "attendance.checkin", arena_printf(&r->arena, "session:%lld", (long long)res.workshop_id),
-			  arena_printf(&r->arena, "day=%d", res.day));
-	else if (res.outcome == CHECKIN_UNAVAILABLE)
+	int rc = checkin_audited(r, r->param[0], &res, &e);
+	if (rc < 0 && res.outcome == CHECKIN_UNAVAILABLE)
 		r->cause = arena_printf(&r->arena, "check-in: %s", e.msg);
 	return checkin_page(r, rc, &res, true, r->param[0]);
 }
@@ -645,14 +669,12 @@ static int h_api_checkin(struct req *r)
 	char *c = arena_strdup(&r->arena, slash ? slash + 9 : code);
 	json_body_free(o);
 	struct checkin_result res;
-	int rc = checkin_self(r->db, c, r->user->id, now_s(), &res, &e);
+	int rc = checkin_audited(r, c, &res, &e);
 	if (rc < 0) {
 		if (res.outcome == CHECKIN_UNAVAILABLE)
 			r->cause = arena_printf(&r->arena, "check-in: %s", e.msg);
 		return resp_error(r, checkin_status(rc, &res), outcome_text(r, lang, &res));
 	}
-	req_audit(r, "attendance.checkin", arena_printf(&r->arena, "session:%lld", (long long)res.workshop_id),
-		  arena_printf(&r->arena, "day=%d", res.day));
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "{\"session_id\":%lld,\"day\":%d,\"title\":", (long long)res.workshop_id, res.day);
 	buf_json_str(&b, res.title);
