@@ -26,11 +26,14 @@ char *cli_read_file(const char *path, size_t *len);
 void cli_key_option(const struct cmd_args *a);
 
 /*
- * Records an administrative change made from the command line in the audit
+ * Records an administrative action from the command line that changes nothing
+ * in the database (an export: "certificate.bulk", "db.copy") in the audit
  * trail (lib/audit.h): a log line on standard error and a row of the
  * database's audit_log (on a connection of its own; a database that cannot be
  * opened gets the log line only, with a warning). The actor is "cli:" and the
- * system account (and the sudo caller, if any), the address "local".
+ * system account (and the sudo caller, if any), the address "local". A change
+ * records its entry in its own transaction instead: cli_audit_commit(), or a
+ * domain function given cli_who().
  */
 void cli_audit(const char *action, const char *target, const char *detail);
 /* Who acts from the command line ("cli:" and the system account, address "local"), for audit_write(). Static. */

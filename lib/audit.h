@@ -4,7 +4,9 @@
  * "local"), what (action, e.g. "user.create"), to whom or what (target, e.g.
  * "user:bopha", "settings", "certificate:SERIAL", "course:ID") and an
  * optional detail, with the time. The same entry is also a log line
- * (log_audit(), lib/log.h): audit_record() writes both.
+ * (log_audit(), lib/log.h): audit_record() writes both. The entry of a change
+ * is written inside the change's own transaction (audit_write()), so both are
+ * saved or neither is.
  */
 #ifndef SALA_AUDIT_H
 #define SALA_AUDIT_H

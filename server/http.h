@@ -235,10 +235,11 @@ void http_request_begin(void);
 void http_thread_release(void);
 
 /*
- * Records an administrative action in the audit trail (lib/audit.h: a log
- * line and a row of audit_log, inside the request's transaction when one is
- * open): the acting user, the client address, action (e.g. "user.create"),
- * target (e.g. "user:bopha") and optional detail.
+ * Records an administrative action that changes nothing in the database (an
+ * export: "certificate.bulk") in the audit trail (lib/audit.h: a log line and
+ * a row of audit_log): the acting user, the client address, action, target
+ * (e.g. "org:12") and optional detail. A change records its entry in its own
+ * transaction instead: req_audit_commit(), or a domain function given req_who().
  */
 void req_audit(struct req *r, const char *action, const char *target, const char *detail);
 
