@@ -327,7 +327,8 @@ static int h_keyin_get(struct req *r)
 		return status;
 	const char *done = req_query(r, "recorded");
 	const char *ok =
-	    done ? arena_printf(&r->arena, T(r, "Recorded %d marks."), (int)req_int(done, 0, 100000, 0)) : NULL;
+	    done ? view_digits(r, arena_printf(&r->arena, T(r, "Recorded %d marks."), (int)req_int(done, 0, 100000, 0)))
+		 : NULL;
 	status = keyin_page(r, &w, pick_day(r, &w), 200, NULL, ok);
 	workshop_free(&w);
 	return status;
@@ -378,7 +379,8 @@ static int h_keyin_post(struct req *r)
 	}
 	const char *error = NULL;
 	if (too_many)
-		error = arena_printf(&r->arena, T(r, "Give at most %d marks at once."), KEYIN_MAX_MARKS);
+		error =
+		    view_digits(r, arena_printf(&r->arena, T(r, "Give at most %d marks at once."), KEYIN_MAX_MARKS));
 	else if (n == 0)
 		error = T(r, "Type at least one row code or choose a mark.");
 	if (error) {
@@ -506,7 +508,7 @@ static int h_code_page(struct req *r)
 	buf_html(&b, arena_printf(&r->arena, T(r, "Check-in is open from %s to %s."), when(r, d->starts_at - margin),
 				  when(r, d->ends_at + margin)));
 	buf_puts(&b, "</p>");
-	if (qr_svg(&b, url, arena_printf(&r->arena, T(r, "QR code for check-in to day %d"), day)) < 0)
+	if (qr_svg(&b, url, view_digits(r, arena_printf(&r->arena, T(r, "QR code for check-in to day %d"), day))) < 0)
 		notice(&b, "error", T(r, "The QR code could not be made: type the address below instead."));
 	buf_puts(&b, "<p class=\"meta\">");
 	buf_html(&b, T(r, "Or open this address:"));

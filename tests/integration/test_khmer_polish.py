@@ -51,6 +51,13 @@ def test_checkin_result_and_day_links_in_khmer_digits():
         assert nav, page[-1500:]
         links = re.sub(r"<[^>]+>", " ", nav.group(1))
         assert "១" in links and "២" in links and not re.search("[0-9]", links), links
+        # The key-in page's count of recorded marks, and the QR code's name, in Khmer digits.
+        page = trainer.get("/sessions/%d/keyin?day=1&recorded=3" % wid).text
+        said = [n for n in notices(page) if "បានកត់ត្រាវត្តមាន" in n]
+        assert said and "៣" in said[0] and not re.search("[0-9]", said[0]), notices(page)
+        page = trainer.get("/sessions/%d/checkin-code?day=2" % wid).text
+        label = re.search(r'role="img" aria-label="([^"]*)"', page)
+        assert label and label.group(1).endswith("ថ្ងៃទី ២"), label and label.group(1)
 
 
 def test_invite_problem_list_in_khmer_digits():
