@@ -293,8 +293,15 @@ static int h_user_create(struct req *r)
 	struct form_errs fe = {0};
 	struct form_problems fp = {r, &fe};
 	/* Every field's problem at once, not only the first. */
-	/* The account and its audit entry in one transaction: both are saved, or neither. */
 	int problems = user_problems(r->db, &u, true, form_problem, &fp);
+	/* The password checked above is hashed before the transaction, so the write lock is held briefly. */
+	char hash[crypto_pwhash_STRBYTES];
+	if (!problems && !u.activation && u.password && *u.password) {
+		if (password_hash(u.password, hash, &e) < 0)
+			return audit_unsaved(r, e.msg);
+		u.password_hash = hash;
+	}
+	/* The account and its audit entry in one transaction: both are saved, or neither. */
 	if (!problems && db_begin(r->db, &e) < 0)
 		return audit_unsaved(r, e.msg);
 	if (problems > 0 || user_add(r->db, &u, &e) < 0) {
