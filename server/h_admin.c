@@ -289,7 +289,7 @@ static void form_problem(void *ctx, const char *msg)
 static int h_user_create(struct req *r)
 {
 	struct user_input u = user_from_form(r);
-	struct err e;
+	struct err e = {""};
 	struct form_errs fe = {0};
 	struct form_problems fp = {r, &fe};
 	/* Every field's problem at once, not only the first. */
@@ -304,7 +304,7 @@ static int h_user_create(struct req *r)
 	/* The account and its audit entry in one transaction: both are saved, or neither. */
 	if (!problems && db_begin(r->db, &e) < 0)
 		return audit_unsaved(r, e.msg);
-	if (problems > 0 || user_add(r->db, &u, &e) < 0) {
+	if (problems != 0 || user_add(r->db, &u, &e) < 0) {
 		db_rollback(r->db);
 		struct buf b = BUF_INIT;
 		page_begin(r, &b, T(r, "Add user"));
