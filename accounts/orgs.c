@@ -156,19 +156,20 @@ int64_t org_add(struct db *db, const char *code, const char *name_en, const char
 {
 	if (name_km && !utf8_valid(name_km, strlen(name_km)))
 		return err_set(e, "org '%s': Khmer name is not valid UTF-8", code);
-	if (db_begin(db, e) < 0)
+	bool own;
+	if (db_join(db, &own, e) < 0)
 		return -1;
 	if (org_check(db, code, name_en, parent_code, level, e) < 0) {
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return -1;
 	}
 	int64_t id = org_insert(db, code, name_en, name_km, parent_code, level);
 	if (id < 0) {
 		err_set(e, "cannot add org '%s': %s", code, db_errmsg(db));
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return -1;
 	}
-	if (db_commit(db, e) < 0)
+	if (db_join_commit(db, own, e) < 0)
 		return -1;
 	return id;
 }
@@ -244,21 +245,22 @@ int orgs_import_csv(struct db *db, const char *name, const char *data, size_t le
 	struct import im = {.db = db, .name = name, .pr = pr};
 	/* Rows are inserted as they are read so later rows may name earlier ones
 	 * as parents; one bad row rolls the whole file back. */
-	if (db_begin(db, e) < 0)
+	bool own;
+	if (db_join(db, &own, e) < 0)
 		return -1;
 	if (csv_parse_mem(name, data, len, import_row, &im, e) < 0) {
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return -1;
 	}
 	if (!im.header_seen) {
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return err_set(e, "%s:1: empty file: expected the header code,name_en,name_km,parent_code,level", name);
 	}
 	if (im.bad) {
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return err_set(e, "%s: %d bad row%s: nothing imported", name, im.bad, im.bad == 1 ? "" : "s");
 	}
-	if (db_commit(db, e) < 0)
+	if (db_join_commit(db, own, e) < 0)
 		return -1;
 	*added = im.added;
 	return 0;

@@ -246,7 +246,8 @@ static int collect(void *ctx, const struct user *u, const char *code, struct err
 	return 0;
 }
 
-int activation_sheet_pdf(struct db *db, const char *org_code, struct buf *out, int *n, struct err *e)
+int activation_sheet_pdf(struct db *db, const char *org_code, struct buf *out, int *n, const struct audit_who *who,
+			 struct err *e)
 {
 	struct sheet sh = {.out = out};
 	if (cert_fonts_load(&sh.fonts, e) < 0)
@@ -257,7 +258,7 @@ int activation_sheet_pdf(struct db *db, const char *org_code, struct buf *out, i
 	struct tm tm;
 	gmtime_r(&until, &tm);
 	strftime(sh.until, sizeof sh.until, "%Y-%m-%d", &tm);
-	int rc = users_activation_batch(db, org_code, collect, &sh, n, e);
+	int rc = users_activation_batch(db, org_code, collect, &sh, n, who, e);
 	for (size_t i = 0; i < sh.n; i++) {
 		free(sh.slips[i].name);
 		free(sh.slips[i].name_km);

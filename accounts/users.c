@@ -453,7 +453,8 @@ int user_update(struct db *db, int64_t id, const struct user_input *u, struct er
 {
 	if (fields_validate(db, u, false, e) < 0)
 		return -1;
-	if (db_begin(db, e) < 0)
+	bool own;
+	if (db_join(db, &own, e) < 0)
 		return -1;
 	struct db_stmt *st = db_stmt(db, "UPDATE users SET full_name = ?1, full_name_km = ?2, sex = ?3, org_id = "
 					 "(SELECT id FROM org_units WHERE code = ?4), position = ?5, email = ?6, "
@@ -470,17 +471,18 @@ int user_update(struct db *db, int64_t id, const struct user_input *u, struct er
 	db_finish(st);
 	if (rc < 0 || db_changes(db) == 0 || roles_write(db, id, u->roles) < 0) {
 		err_set(e, "cannot update user: %s", rc < 0 ? db_errstr(db) : "no such user");
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return -1;
 	}
-	return db_commit(db, e);
+	return db_join_commit(db, own, e);
 }
 
 /* Writes a hash with the lifecycle flag and ends sessions (but keep_token's), in one transaction. */
 static int password_store_hash(struct db *db, int64_t id, const char *hash, bool must_change, const char *keep_token,
 			       struct err *e)
 {
-	if (db_begin(db, e) < 0)
+	bool own;
+	if (db_join(db, &own, e) < 0)
 		return -1;
 	struct db_stmt *st = db_stmt(db, "UPDATE users SET password_hash = ?, must_change_password = ?, "
 					 "activation_expires = ? WHERE id = ? AND deleted_at IS NULL");
@@ -492,20 +494,20 @@ static int password_store_hash(struct db *db, int64_t id, const char *hash, bool
 	db_finish(st);
 	if (rc != DB_DONE) {
 		err_set(e, "cannot save the password: %s", db_errmsg(db));
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return -1;
 	}
 	if (db_changes(db) == 0) {
 		err_set(e, "no such user");
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return -1;
 	}
 	/* A new password ends the account's sessions (but the one making the change). */
 	if (sessions_end_user(db, id, keep_token, e) < 0) {
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return -1;
 	}
-	return db_commit(db, e);
+	return db_join_commit(db, own, e);
 }
 
 /*
@@ -619,7 +621,8 @@ int user_set_active(struct db *db, int64_t id, bool active, struct err *e)
 	if (!active && last_admin(db, id))
 		return err_set(e, "cannot disable the last active administrator: give another account the admin "
 				  "role first");
-	if (db_begin(db, e) < 0)
+	bool own;
+	if (db_join(db, &own, e) < 0)
 		return -1;
 	struct db_stmt *st = db_stmt(db, "UPDATE users SET active = ? WHERE id = ? AND deleted_at IS NULL");
 	db_bind_int(st, 1, active);
@@ -628,15 +631,15 @@ int user_set_active(struct db *db, int64_t id, bool active, struct err *e)
 	db_finish(st);
 	if (rc != DB_DONE || db_changes(db) == 0) {
 		err_set(e, rc != DB_DONE ? "cannot change the account: %s" : "no such user", db_errmsg(db));
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return -1;
 	}
 	/* Disabling ends the sessions; the disable is undone if they cannot be ended. */
 	if (!active && sessions_end_user(db, id, NULL, e) < 0) {
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return -1;
 	}
-	return db_commit(db, e);
+	return db_join_commit(db, own, e);
 }
 
 int user_delete(struct db *db, int64_t id, struct err *e)
@@ -655,7 +658,8 @@ int user_delete(struct db *db, int64_t id, struct err *e)
 	if (last_admin(db, id))
 		return err_set(e, "cannot delete the last active administrator: give another account the admin "
 				  "role first");
-	if (db_begin(db, e) < 0)
+	bool own;
+	if (db_join(db, &own, e) < 0)
 		return -1;
 	st = db_stmt(db, "UPDATE users SET username = '#deleted-' || id, full_name = '', full_name_km = '', "
 			 "position = '', email = '', phone = '', password_hash = '', active = 0, "
@@ -666,14 +670,14 @@ int user_delete(struct db *db, int64_t id, struct err *e)
 	db_finish(st);
 	if (rc != DB_DONE) {
 		err_set(e, "cannot delete the user: %s", db_errmsg(db));
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return -1;
 	}
 	if (sessions_end_user(db, id, NULL, e) < 0) {
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return -1;
 	}
-	return db_commit(db, e);
+	return db_join_commit(db, own, e);
 }
 
 static const char code_alphabet[] = ACTIVATION_ALPHABET;
@@ -729,13 +733,14 @@ int user_activation_issue(struct db *db, int64_t id, char code[ACTIVATION_CODE_L
 	activation_code_new(code);
 	if (password_hash(code, hash, e) < 0)
 		return -1;
-	if (db_begin(db, e) < 0)
+	bool own;
+	if (db_join(db, &own, e) < 0)
 		return -1;
 	if (activation_write(db, id, hash, e) < 0) {
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return -1;
 	}
-	return db_commit(db, e);
+	return db_join_commit(db, own, e);
 }
 
 bool user_activation_pending(struct db *db, const char *username)
@@ -1114,11 +1119,12 @@ static void problems_merge_lines(struct problems *pr, struct problems *more, con
 int users_import_csv(struct db *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
 		     struct err *e)
 {
-	return users_import_csv_progress(db, name, data, len, pr, added, NULL, NULL, e);
+	return users_import_csv_progress(db, name, data, len, pr, added, NULL, NULL, NULL, e);
 }
 
 int users_import_csv_progress(struct db *db, const char *name, const char *data, size_t len, struct problems *pr,
-			      int *added, import_progress_fn progress, void *ctx, struct err *e)
+			      int *added, import_progress_fn progress, void *ctx, const struct audit_who *who,
+			      struct err *e)
 {
 	struct import im = {.db = db, .name = name, .pr = pr};
 	int rc = -1;
@@ -1174,6 +1180,12 @@ int users_import_csv_progress(struct db *db, const char *name, const char *data,
 			goto out;
 		}
 	}
+	char detail[40];
+	snprintf(detail, sizeof detail, "rows=%zu", im.nrows);
+	if (audit_write(db, who, "users.import", name, detail, e) < 0) {
+		db_rollback(db);
+		goto out;
+	}
 	if (db_commit(db, e) < 0)
 		goto out;
 	*added = (int)im.nrows;
@@ -1199,7 +1211,8 @@ struct waiting {
 	char hash[crypto_pwhash_STRBYTES];
 };
 
-int users_activation_batch(struct db *db, const char *org_code, activation_fn fn, void *ctx, int *n, struct err *e)
+int users_activation_batch(struct db *db, const char *org_code, activation_fn fn, void *ctx, int *n,
+			   const struct audit_who *who, struct err *e)
 {
 	*n = 0;
 	if (!org_code || org_id(db, org_code) < 0)
@@ -1244,6 +1257,11 @@ int users_activation_batch(struct db *db, const char *org_code, activation_fn fn
 	if (rc == 0 && (rc = db_begin(db, e)) == 0) {
 		for (size_t i = 0; i < count && rc == 0; i++)
 			rc = activation_write(db, w[i].u.id, w[i].hash, e);
+		char target[80], detail[40];
+		snprintf(target, sizeof target, "org:%s", org_code);
+		snprintf(detail, sizeof detail, "codes=%zu", count);
+		if (rc == 0)
+			rc = audit_write(db, who, "user.activation-sheet", target, detail, e);
 		if (rc < 0)
 			db_rollback(db);
 		else

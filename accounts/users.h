@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "lib/audit.h"
 #include "lib/db.h"
 
 #include "lib/buf.h"
@@ -176,10 +177,13 @@ int users_admins_active(struct db *db, bool demo, struct buf *names, struct err 
  * new code (older ones stop working). For every person fn is called with
  * their user row and code, then once with u and code NULL (the end: make the
  * sheet now); only when every call returned 0 are the codes committed. *n
- * gets the count. Nobody waiting is an error naming the unit.
+ * gets the count. Nobody waiting is an error naming the unit. who (NULL: not
+ * audited): the audit entry "user.activation-sheet" (lib/audit.h), committed
+ * with the codes.
  */
 typedef int (*activation_fn)(void *ctx, const struct user *u, const char *code, struct err *e);
-int users_activation_batch(struct db *db, const char *org_code, activation_fn fn, void *ctx, int *n, struct err *e);
+int users_activation_batch(struct db *db, const char *org_code, activation_fn fn, void *ctx, int *n,
+			   const struct audit_who *who, struct err *e);
 
 /*
  * Imports users from CSV with header-named columns (any order):
@@ -193,9 +197,13 @@ int users_import_csv(struct db *db, const char *name, const char *data, size_t l
 		     struct err *e);
 /* Told how far a long import is: rows whose password is hashed, of total, every 1,000 and at the end. */
 typedef void (*import_progress_fn)(size_t done, size_t total, void *ctx);
-/* users_import_csv() reporting progress (progress may be NULL). */
+/*
+ * users_import_csv() reporting progress (progress may be NULL), with the audit entry "users.import" of who
+ * (lib/audit.h; NULL: not audited; target name) committed with the rows.
+ */
 int users_import_csv_progress(struct db *db, const char *name, const char *data, size_t len, struct problems *pr,
-			      int *added, import_progress_fn progress, void *ctx, struct err *e);
+			      int *added, import_progress_fn progress, void *ctx, const struct audit_who *who,
+			      struct err *e);
 
 /* The number of accounts, deleted ones included; -1 when it cannot be read. */
 int64_t users_count(struct db *db);

@@ -16,6 +16,7 @@
 #include "assessment/attempt_private.h"
 #include "assessment/completion.h"
 #include "courses/enrol.h"
+#include "lib/audit.h"
 #include "lib/buf.h"
 #include "lib/db.h"
 #include "lib/log.h"
@@ -665,16 +666,20 @@ struct grade_job {
 	struct essay_grade g;
 	struct essay_grade *prev;
 	bool completed;
+	const struct audit_who *who; /* the grader, for the audit entry (NULL: not audited) */
+	bool was_graded;	     /* the essay's grade before this one, for the audit entry */
+	double was_points;
 };
 
-static int grade_job_run(struct db *db, void *arg, struct err *e)
+static int grade_job_apply(struct db *db, struct grade_job *j, struct err *e)
 {
-	struct grade_job *j = arg;
 	struct attempt *a = j->a;
 	/* The grades as stored now: another trainer may have graded another essay of it meanwhile. */
 	if (load_grades(db, a, e) < 0)
 		return -1;
 	struct essay_grade *g = &a->grades[j->k];
+	j->was_graded = g->graded;
+	j->was_points = g->points;
 	if (j->prev) {
 		*j->prev = *g;
 		j->prev->comment = g->comment ? xstrdup(g->comment) : NULL;
@@ -727,8 +732,23 @@ static int grade_job_run(struct db *db, void *arg, struct err *e)
 	return completion_update(db, a->user_id, a->course_id, &j->completed, e) < 0 ? -1 : 0;
 }
 
+/* The grade, the scores that follow from it and its audit entry ("essay.grade" or "essay.regrade"), together. */
+static int grade_job_run(struct db *db, void *arg, struct err *e)
+{
+	struct grade_job *j = arg;
+	if (grade_job_apply(db, j, e) < 0)
+		return -1;
+	char target[40], detail[120];
+	snprintf(target, sizeof target, "attempt:%lld", (long long)j->a->id);
+	if (j->was_graded)
+		snprintf(detail, sizeof detail, "question=%d points=%g was=%g", j->k + 1, j->g.points, j->was_points);
+	else
+		snprintf(detail, sizeof detail, "question=%d points=%g", j->k + 1, j->g.points);
+	return audit_write(db, j->who, j->was_graded ? "essay.regrade" : "essay.grade", target, detail, e);
+}
+
 int attempt_grade_essay(struct db *db, struct attempt *a, int k, double points, const char *comment, int64_t grader,
-			struct essay_grade *prev, bool *completed, struct err *e)
+			const struct audit_who *who, struct essay_grade *prev, bool *completed, struct err *e)
 {
 	if (prev)
 		memset(prev, 0, sizeof *prev);
@@ -751,7 +771,7 @@ int attempt_grade_essay(struct db *db, struct attempt *a, int k, double points, 
 		       ATTEMPT_EBADANSWER;
 	if (!utf8_valid(comment, strlen(comment)))
 		return err_set(e, "the comment is not valid UTF-8 text"), ATTEMPT_EBADANSWER;
-	struct grade_job j = {.a = a, .k = k, .prev = prev};
+	struct grade_job j = {.a = a, .k = k, .prev = prev, .who = who};
 	j.g = (struct essay_grade){true, round(points * 100) / 100, (char *)comment, grader, now_s()};
 	int rc = db_group_write(db, grade_job_run, &j, e);
 	if (rc < 0) {

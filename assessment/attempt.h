@@ -25,6 +25,7 @@
 #define SALA_ATTEMPT_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "lib/audit.h"
 #include "lib/db.h"
 
 #include "assessment/grade.h"
@@ -203,11 +204,12 @@ int attempt_load_graded(struct db *db, int64_t attempt_id, const char *course_id
  * attempt's score, passed and pending are recomputed from every grade stored; when the last essay is
  * graded the attempt becomes final: the enrolment's scores and completion are updated and a
  * certificate is issued, in the same transaction (*completed, may be NULL, says completion was
- * recorded now). ATTEMPT_EBADANSWER (message) for points out of range, a comment too long or not
+ * recorded now). who (NULL: not audited): the audit entry "essay.grade" or "essay.regrade" (lib/audit.h),
+ * in the same transaction. ATTEMPT_EBADANSWER (message) for points out of range, a comment too long or not
  * UTF-8, or k not an answered essay; ATTEMPT_ECLOSED when a is not submitted.
  */
 int attempt_grade_essay(struct db *db, struct attempt *a, int k, double points, const char *comment, int64_t grader,
-			struct essay_grade *prev, bool *completed, struct err *e);
+			const struct audit_who *who, struct essay_grade *prev, bool *completed, struct err *e);
 
 /* The user's attempts on a quiz, newest first; caller frees *out. */
 int attempt_list(struct db *db, int64_t user_id, const char *course_id, const char *item_path,

@@ -295,10 +295,11 @@ done:
 int cert_issue(struct db *db, int64_t user_id, const char *course_id, int64_t *id, struct err *e)
 {
 	db_durable(db, true);
-	if (db_begin(db, e) < 0)
+	bool own;
+	if (db_join(db, &own, e) < 0)
 		return -1;
 	if (cert_issue_on_completion(db, user_id, course_id, e) < 0) {
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return -1;
 	}
 	char uid[32];
@@ -307,7 +308,7 @@ int cert_issue(struct db *db, int64_t user_id, const char *course_id, int64_t *i
 		     "SELECT id FROM certificates WHERE user_id = ?1 AND course_id = ?2 AND superseded_by IS NULL "
 		     "ORDER BY id DESC LIMIT 1",
 		     uid, course_id, 0);
-	if (db_commit(db, e) < 0)
+	if (db_join_commit(db, own, e) < 0)
 		return -1;
 	if (*id == 0)
 		return err_set(e, "course '%s' gives no certificate", course_id);
@@ -318,10 +319,11 @@ int cert_reissue(struct db *db, const char *serial, int64_t *new_id, struct err 
 {
 	struct cert c;
 	db_durable(db, true);
-	if (db_begin(db, e) < 0)
+	bool own;
+	if (db_join(db, &own, e) < 0)
 		return -1;
 	if (cert_get_by_serial(db, serial, &c) < 0) {
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return err_set(e, "no certificate '%s'", serial ? serial : "");
 	}
 	int rc = -1;
@@ -350,13 +352,13 @@ int cert_reissue(struct db *db, const char *serial, int64_t *new_id, struct err 
 		err_set(e, "cannot update '%s': %s", serial, db_errmsg(db));
 		goto fail;
 	}
-	if (db_commit(db, e) < 0)
+	if (db_join_commit(db, own, e) < 0)
 		goto out;
 	*new_id = c.id;
 	rc = 0;
 	goto out;
 fail:
-	db_rollback(db);
+	db_join_rollback(db, own);
 out:
 	cert_release(&c);
 	return rc;

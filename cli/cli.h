@@ -2,6 +2,7 @@
 #ifndef SALA_CLI_H
 #define SALA_CLI_H
 #include <stdbool.h>
+#include "lib/audit.h"
 #include "lib/db.h"
 
 #include "lib/cmdline.h"
@@ -25,13 +26,23 @@ char *cli_read_file(const char *path, size_t *len);
 void cli_key_option(const struct cmd_args *a);
 
 /*
- * Records an administrative change made from the command line in the audit
+ * Records an administrative action from the command line that changes nothing
+ * in the database (an export: "certificate.bulk", "db.copy") in the audit
  * trail (lib/audit.h): a log line on standard error and a row of the
  * database's audit_log (on a connection of its own; a database that cannot be
  * opened gets the log line only, with a warning). The actor is "cli:" and the
- * system account (and the sudo caller, if any), the address "local".
+ * system account (and the sudo caller, if any), the address "local". A change
+ * records its entry in its own transaction instead: cli_audit_commit(), or a
+ * domain function given cli_who().
  */
 void cli_audit(const char *action, const char *target, const char *detail);
+/* Who acts from the command line ("cli:" and the system account, address "local"), for audit_write(). Static. */
+const struct audit_who *cli_who(void);
+/*
+ * Ends the transaction of a change the caller began (db_begin) and made on db: stores its audit entry
+ * (lib/audit.h) inside it and commits both. 0; or -1 with a message, everything rolled back.
+ */
+int cli_audit_commit(struct db *db, const char *action, const char *target, const char *detail, struct err *e);
 
 /*
  * Parses value as a whole number within [min, max], or exits with status 2 and a message naming what

@@ -39,15 +39,19 @@ static int user_add_cmd(struct cmd_args *a)
 		u.password = read_password_stdin();
 	struct db *db = cli_db_open();
 	struct err e;
-	int64_t id = user_add(db, &u, &e);
+	char target[300], detail[300];
+	snprintf(target, sizeof target, "user:%s", u.username ? u.username : "");
+	snprintf(detail, sizeof detail, "roles=%s org=%s", u.roles, u.org_code ? u.org_code : "");
+	/* The account and its audit entry in one transaction. */
+	int64_t id = db_begin(db, &e) < 0 ? -1 : user_add(db, &u, &e);
+	if (id < 0)
+		db_rollback(db);
+	else if (cli_audit_commit(db, "user.create", target, detail, &e) < 0)
+		id = -1;
 	db_close(db);
 	if (id < 0)
 		die("user add: %s", e.msg);
 	printf("added user '%s' (id %lld)\n", u.username, (long long)id);
-	char target[300], detail[300];
-	snprintf(target, sizeof target, "user:%s", u.username);
-	snprintf(detail, sizeof detail, "roles=%s org=%s", u.roles, u.org_code ? u.org_code : "");
-	cli_audit("user.create", target, detail);
 	return 0;
 }
 
@@ -62,16 +66,19 @@ static int user_passwd_cmd(struct cmd_args *a)
 	if (user_get_by_name(db, name, &u) < 0 || u.deleted)
 		die("user passwd: no user '%s'", name);
 	struct err e;
-	int rc = user_reset_password(db, u.id, pw, must_change, &e);
+	char target[300];
+	snprintf(target, sizeof target, "user:%s", name);
+	int rc = db_begin(db, &e) < 0 ? -1 : user_reset_password(db, u.id, pw, must_change, &e);
+	if (rc < 0)
+		db_rollback(db);
+	else
+		rc = cli_audit_commit(db, "user.password-reset", target, NULL, &e);
 	user_release(&u);
 	db_close(db);
 	if (rc < 0)
 		die("user passwd: %s", e.msg);
 	printf("password changed for '%s'; their sessions were ended%s\n", name,
 	       must_change ? "; they must change it at the next login" : "");
-	char target[300];
-	snprintf(target, sizeof target, "user:%s", name);
-	cli_audit("user.password-reset", target, NULL);
 	return 0;
 }
 
@@ -85,16 +92,20 @@ static int user_state_cmd(struct cmd_args *a)
 	if (user_get_by_name(db, name, &u) < 0 || u.deleted)
 		die("user %s: no user '%s'", verb, name);
 	struct err e;
-	int rc = strcmp(verb, "delete") == 0 ? user_delete(db, u.id, &e)
-					     : user_set_active(db, u.id, strcmp(verb, "enable") == 0, &e);
+	char target[300], action[32];
+	snprintf(target, sizeof target, "user:%s", name);
+	snprintf(action, sizeof action, "user.%s", verb);
+	int rc = db_begin(db, &e) < 0	       ? -1
+		 : strcmp(verb, "delete") == 0 ? user_delete(db, u.id, &e)
+					       : user_set_active(db, u.id, strcmp(verb, "enable") == 0, &e);
+	if (rc < 0)
+		db_rollback(db);
+	else
+		rc = cli_audit_commit(db, action, target, NULL, &e);
 	user_release(&u);
 	db_close(db);
 	if (rc < 0)
 		die("user %s: %s", verb, e.msg);
-	char target[300], action[32];
-	snprintf(target, sizeof target, "user:%s", name);
-	snprintf(action, sizeof action, "user.%s", verb);
-	cli_audit(action, target, NULL);
 	if (strcmp(verb, "delete") == 0)
 		printf("deleted '%s': name, contact details, password and sessions erased; results kept for "
 		       "reports and certificates\n",
@@ -115,14 +126,17 @@ static int user_activate_cmd(struct cmd_args *a)
 		die("user activate: no user '%s'", name);
 	char code[ACTIVATION_CODE_LEN + 1];
 	struct err e;
-	int rc = user_activation_issue(db, u.id, code, &e);
+	char target[300];
+	snprintf(target, sizeof target, "user:%s", name);
+	int rc = db_begin(db, &e) < 0 ? -1 : user_activation_issue(db, u.id, code, &e);
+	if (rc < 0)
+		db_rollback(db);
+	else
+		rc = cli_audit_commit(db, "user.activation-code", target, NULL, &e);
 	user_release(&u);
 	db_close(db);
 	if (rc < 0)
 		die("user activate: %s", e.msg);
-	char target[300];
-	snprintf(target, sizeof target, "user:%s", name);
-	cli_audit("user.activation-code", target, NULL);
 	printf("activation code for '%s': %s (valid 14 days, works once)\n", name, code);
 	return 0;
 }
@@ -161,7 +175,22 @@ static void import_progress(size_t done, size_t total, void *ctx)
 static int users_import_fn(struct db *db, const char *name, const char *data, size_t len, struct problems *pr,
 			   int *added, struct err *e)
 {
-	return users_import_csv_progress(db, name, data, len, pr, added, import_progress, (void *)name, e);
+	return users_import_csv_progress(db, name, data, len, pr, added, import_progress, (void *)name, cli_who(), e);
+}
+
+/* The org units and their audit entry in one transaction. */
+static int orgs_import_fn(struct db *db, const char *name, const char *data, size_t len, struct problems *pr,
+			  int *added, struct err *e)
+{
+	if (db_begin(db, e) < 0)
+		return -1;
+	if (orgs_import_csv(db, name, data, len, pr, added, e) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	char detail[64];
+	snprintf(detail, sizeof detail, "rows=%d", *added);
+	return cli_audit_commit(db, "orgs.import", name, detail, e);
 }
 
 static int csv_import(const char *what, const char *path, import_fn fn)
@@ -182,9 +211,6 @@ static int csv_import(const char *what, const char *path, import_fn fn)
 		return 1;
 	}
 	printf("imported %d %s from %s\n", added, what, path);
-	char detail[64];
-	snprintf(detail, sizeof detail, "rows=%d", added);
-	cli_audit(fn == users_import_csv ? "users.import" : "orgs.import", path, detail);
 	return 0;
 }
 
@@ -197,7 +223,7 @@ static int activation_sheet_cmd(struct cmd_args *a)
 	struct buf pdf = BUF_INIT;
 	struct err e;
 	int n = 0;
-	int rc = activation_sheet_pdf(db, org, &pdf, &n, &e);
+	int rc = activation_sheet_pdf(db, org, &pdf, &n, cli_who(), &e);
 	db_close(db);
 	/* The codes are already in force: a sheet that cannot be written is reported with how to make another. */
 	if (rc == 0 && file_write_atomic(out, pdf.data, pdf.len, 0600, &e) < 0) {
@@ -221,7 +247,7 @@ static int users_import_cmd(struct cmd_args *a)
 
 static int orgs_import_cmd(struct cmd_args *a)
 {
-	return csv_import("org units", a->argv[0], orgs_import_csv);
+	return csv_import("org units", a->argv[0], orgs_import_fn);
 }
 
 static int orgs_list(const char *code)

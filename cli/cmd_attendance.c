@@ -28,7 +28,15 @@ static int cmd_import(struct cmd_args *a)
 	struct err e = {""};
 	struct problems pr = {0};
 	int added = 0;
-	int rc = attendance_import_csv(db, path, data, len, &pr, &added, &e);
+	/* The marks and their audit entry in one transaction. */
+	int rc = db_begin(db, &e) < 0 ? -1 : attendance_import_csv(db, path, data, len, &pr, &added, &e);
+	if (rc < 0) {
+		db_rollback(db);
+	} else {
+		char detail[64];
+		snprintf(detail, sizeof detail, "marks=%d", added);
+		rc = cli_audit_commit(db, "attendance.import", path, detail, &e);
+	}
 	db_close(db);
 	free(data);
 	problems_write(&pr, stderr);
@@ -38,9 +46,6 @@ static int cmd_import(struct cmd_args *a)
 		return 1;
 	}
 	printf("imported %d attendance mark%s from %s\n", added, added == 1 ? "" : "s", path);
-	char detail[64];
-	snprintf(detail, sizeof detail, "marks=%d", added);
-	cli_audit("attendance.import", path, detail);
 	return 0;
 }
 

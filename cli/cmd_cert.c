@@ -66,18 +66,24 @@ static int issue_cmd(struct cmd_args *a)
 		die("cert issue: no user '%s'", user);
 	struct err e;
 	int64_t id = 0;
-	if (cert_issue(db, u.id, course, &id, &e) < 0)
+	/* The certificate and its audit entry in one transaction. */
+	if (db_begin(db, &e) < 0 || cert_issue(db, u.id, course, &id, &e) < 0) {
+		db_rollback(db);
 		die("cert issue: %s", e.msg);
+	}
 	user_release(&u);
 	struct cert c;
-	if (cert_get(db, id, &c) == 0) {
-		printf("%s %s\n", c.serial, c.code);
-		char target[80], detail[300];
-		snprintf(target, sizeof target, "certificate:%s", c.serial);
-		snprintf(detail, sizeof detail, "user=%s course=%s", user, course);
-		cli_audit("certificate.issue", target, detail);
-		cert_release(&c);
+	if (cert_get(db, id, &c) < 0) {
+		db_rollback(db);
+		die("cert issue: cannot read the new certificate");
 	}
+	char target[80], detail[300];
+	snprintf(target, sizeof target, "certificate:%s", c.serial);
+	snprintf(detail, sizeof detail, "user=%s course=%s", user, course);
+	if (cli_audit_commit(db, "certificate.issue", target, detail, &e) < 0)
+		die("cert issue: %s", e.msg);
+	printf("%s %s\n", c.serial, c.code);
+	cert_release(&c);
 	db_close(db);
 	return 0;
 }
@@ -153,17 +159,22 @@ static int reissue_cmd(struct cmd_args *a)
 	struct db *db = cli_db_open();
 	struct err e;
 	int64_t id = 0;
-	if (cert_reissue(db, serial, &id, &e) < 0)
+	if (db_begin(db, &e) < 0 || cert_reissue(db, serial, &id, &e) < 0) {
+		db_rollback(db);
 		die("cert reissue: %s", e.msg);
-	struct cert c;
-	if (cert_get(db, id, &c) == 0) {
-		printf("%s %s (replaces %s)\n", c.serial, c.code, serial);
-		char target[300], detail[80];
-		snprintf(target, sizeof target, "certificate:%s", serial);
-		snprintf(detail, sizeof detail, "new=%s", c.serial);
-		cli_audit("certificate.reissue", target, detail);
-		cert_release(&c);
 	}
+	struct cert c;
+	if (cert_get(db, id, &c) < 0) {
+		db_rollback(db);
+		die("cert reissue: cannot read the new certificate");
+	}
+	char target[300], detail[80];
+	snprintf(target, sizeof target, "certificate:%s", serial);
+	snprintf(detail, sizeof detail, "new=%s", c.serial);
+	if (cli_audit_commit(db, "certificate.reissue", target, detail, &e) < 0)
+		die("cert reissue: %s", e.msg);
+	printf("%s %s (replaces %s)\n", c.serial, c.code, serial);
+	cert_release(&c);
 	db_close(db);
 	return 0;
 }
@@ -174,13 +185,16 @@ static int revoke_cmd(struct cmd_args *a)
 	const char *serial = a->argv[0], *reason = cmd_arg(a, "reason");
 	struct db *db = cli_db_open();
 	struct err e;
-	if (cert_revoke(db, serial, reason, &e) < 0)
-		die("cert revoke: %s", e.msg);
-	printf("revoked %s\n", serial);
 	char target[300], detail[600];
 	snprintf(target, sizeof target, "certificate:%s", serial);
 	snprintf(detail, sizeof detail, "reason=%s", reason ? reason : "");
-	cli_audit("certificate.revoke", target, detail);
+	if (db_begin(db, &e) < 0 || cert_revoke(db, serial, reason, &e) < 0) {
+		db_rollback(db);
+		die("cert revoke: %s", e.msg);
+	}
+	if (cli_audit_commit(db, "certificate.revoke", target, detail, &e) < 0)
+		die("cert revoke: %s", e.msg);
+	printf("revoked %s\n", serial);
 	db_close(db);
 	return 0;
 }

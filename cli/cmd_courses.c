@@ -256,7 +256,12 @@ static int cmd_import(struct cmd_args *a)
 	struct pkg_limits lim;
 	pkg_limits_default(&lim);
 	limits_from(a, &lim);
-	struct import_opts o = {.by = "cli", .lim = &lim, .force = cmd_has(a, "force"), .draft = cmd_has(a, "draft")};
+	struct import_opts o = {.by = "cli",
+				.lim = &lim,
+				.force = cmd_has(a, "force"),
+				.draft = cmd_has(a, "draft"),
+				.who = cli_who(),
+				.source = path};
 	if (o.draft && o.force)
 		die("import: --draft and --force do not go together (a draft replaces nothing until it is published)");
 	struct db *db = cli_db_open();
@@ -273,7 +278,6 @@ static int cmd_import(struct cmd_args *a)
 	}
 	problems_release(&pr);
 	printf("%s\n", msg);
-	cli_audit("course.import", path, msg);
 	return 0;
 }
 
@@ -306,15 +310,20 @@ static int courses_publish(struct db *db, const char *id, const char *lang, cons
 {
 	struct err e;
 	char done[32];
-	if (package_publish(db, id, lang, version, done, sizeof done, &e) < 0) {
+	/* The published version and its audit entry in one transaction. */
+	if (db_begin(db, &e) < 0 || package_publish(db, id, lang, version, done, sizeof done, &e) < 0) {
+		db_rollback(db);
+		fprintf(stderr, "sala: publish: %s\n", e.msg);
+		return 1;
+	}
+	char target[300], detail[300];
+	snprintf(target, sizeof target, "course:%s", id);
+	snprintf(detail, sizeof detail, "lang=%s version=%s", lang, done);
+	if (cli_audit_commit(db, "course.publish", target, detail, &e) < 0) {
 		fprintf(stderr, "sala: publish: %s\n", e.msg);
 		return 1;
 	}
 	printf("published: %s %s (%s) is now the version learners see\n", id, done, lang);
-	char target[300], detail[300];
-	snprintf(target, sizeof target, "course:%s", id);
-	snprintf(detail, sizeof detail, "lang=%s version=%s", lang, done);
-	cli_audit("course.publish", target, detail);
 	return 0;
 }
 
@@ -339,15 +348,18 @@ static int cmd_courses(struct cmd_args *a)
 		}
 	} else if (!strcmp(sub, "rollback") && id && lang && version) {
 		struct err e;
-		if (package_rollback(db, id, lang, version, &e) < 0) {
+		char target[300], detail[300];
+		snprintf(target, sizeof target, "course:%s", id);
+		snprintf(detail, sizeof detail, "lang=%s version=%s", lang, version);
+		if (db_begin(db, &e) < 0 || package_rollback(db, id, lang, version, &e) < 0) {
+			db_rollback(db);
+			fprintf(stderr, "sala: rollback: %s\n", e.msg);
+			rc = 1;
+		} else if (cli_audit_commit(db, "course.rollback", target, detail, &e) < 0) {
 			fprintf(stderr, "sala: rollback: %s\n", e.msg);
 			rc = 1;
 		} else {
 			printf("active: %s %s (%s)\n", id, version, lang);
-			char target[300], detail[300];
-			snprintf(target, sizeof target, "course:%s", id);
-			snprintf(detail, sizeof detail, "lang=%s version=%s", lang, version);
-			cli_audit("course.rollback", target, detail);
 		}
 	} else if (!strcmp(sub, "publish") && id && lang) {
 		rc = courses_publish(db, id, lang, version);

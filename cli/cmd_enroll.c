@@ -25,28 +25,35 @@ static int cmd_enroll(struct cmd_args *a)
 			die("no user '%s'", user);
 		}
 		bool created;
-		if (learn_enrol(db, u.id, course, "assigned", &created, &e) < 0) {
+		char target[300], detail[300];
+		snprintf(target, sizeof target, "user:%s", u.username);
+		snprintf(detail, sizeof detail, "course=%s", course);
+		/* The enrolment and its audit entry in one transaction. */
+		if (db_begin(db, &e) < 0 || learn_enrol(db, u.id, course, "assigned", &created, &e) < 0) {
+			db_rollback(db);
+			fprintf(stderr, "sala: %s\n", e.msg);
+			rc = 1;
+		} else if (cli_audit_commit(db, "course.assign", target, detail, &e) < 0) {
 			fprintf(stderr, "sala: %s\n", e.msg);
 			rc = 1;
 		} else {
 			printf(created ? "enrolled %s in %s\n" : "%s was already enrolled in %s\n", u.username, course);
-			char target[300], detail[300];
-			snprintf(target, sizeof target, "user:%s", u.username);
-			snprintf(detail, sizeof detail, "course=%s", course);
-			cli_audit("course.assign", target, detail);
 		}
 		user_release(&u);
 	} else {
-		int added;
-		if (learn_assign_org(db, course, org, &added, &e) < 0) {
-			fprintf(stderr, "sala: %s\n", e.msg);
+		int added = 0;
+		char target[300], detail[300];
+		snprintf(target, sizeof target, "org:%s", org);
+		rc = db_begin(db, &e) < 0 || learn_assign_org(db, course, org, &added, &e) < 0;
+		if (rc)
+			db_rollback(db);
+		snprintf(detail, sizeof detail, "course=%s new_enrolments=%d", course, added);
+		if (!rc && cli_audit_commit(db, "course.assign", target, detail, &e) < 0)
 			rc = 1;
+		if (rc) {
+			fprintf(stderr, "sala: %s\n", e.msg);
 		} else {
 			printf("assigned %s to %s and every unit below it: %d new enrolments\n", course, org, added);
-			char target[300], detail[300];
-			snprintf(target, sizeof target, "org:%s", org);
-			snprintf(detail, sizeof detail, "course=%s new_enrolments=%d", course, added);
-			cli_audit("course.assign", target, detail);
 		}
 	}
 	db_close(db);

@@ -113,25 +113,24 @@ static int cmd_add(struct cmd_args *a)
 			wait += w2;
 		}
 	}
+	struct workshop got = {0};
 	if (rc == 0)
-		rc = db_commit(db, &e);
-	else
+		rc = workshop_get(db, id, &got, &e);
+	/* The session, its people and its audit entry commit together. */
+	if (rc == 0) {
+		char target[64], detail[512];
+		snprintf(target, sizeof target, "session:%lld", (long long)id);
+		snprintf(detail, sizeof detail, "code=%s org=%s days=%d invited=%d", got.code, org, ndays, reg + wait);
+		rc = cli_audit_commit(db, "session.add", target, detail, &e);
+	} else {
 		db_rollback(db);
-	if (rc < 0) {
-		db_close(db);
-		die("sessions add: %s", e.msg);
 	}
-	struct workshop got;
-	if (workshop_get(db, id, &got, &e) < 0) {
+	if (rc < 0) {
 		db_close(db);
 		die("sessions add: %s", e.msg);
 	}
 	printf("added session %lld (code %s): %d registered, %d on the waiting list\n", (long long)id, got.code, reg,
 	       wait);
-	char target[64], detail[512];
-	snprintf(target, sizeof target, "session:%lld", (long long)id);
-	snprintf(detail, sizeof detail, "code=%s org=%s days=%d invited=%d", got.code, org, ndays, reg + wait);
-	cli_audit("session.add", target, detail);
 	workshop_free(&got);
 	db_close(db);
 	return 0;
@@ -273,13 +272,16 @@ static int cmd_cancel(struct cmd_args *a)
 	int64_t id = cli_number("session id", a->argv[0], 1, INT32_MAX);
 	struct db *db = cli_db_open();
 	struct err e = {""};
-	int rc = workshop_cancel(db, id, now_s(), &e);
+	char target[64];
+	snprintf(target, sizeof target, "session:%lld", (long long)id);
+	int rc = db_begin(db, &e) < 0 ? -1 : workshop_cancel(db, id, now_s(), &e);
+	if (rc < 0)
+		db_rollback(db);
+	else
+		rc = cli_audit_commit(db, "session.cancel", target, NULL, &e);
 	db_close(db);
 	if (rc < 0)
 		die("sessions cancel: %s", e.msg);
-	char target[64];
-	snprintf(target, sizeof target, "session:%lld", (long long)id);
-	cli_audit("session.cancel", target, NULL);
 	printf("cancelled session %lld\n", (long long)id);
 	return 0;
 }

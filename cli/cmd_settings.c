@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "lib/db.h"
 #include "lib/settings.h"
+#include "lib/xmalloc.h"
 
 static void settings_list(struct db *db)
 {
@@ -14,6 +15,11 @@ static void settings_list(struct db *db)
 	for (size_t i = 0; i < n; i++) {
 		char *v = setting_value(db, d[i].name);
 		char *stored = db_setting_get(db, d[i].name);
+		if (setting_secret(&d[i]) && stored && *stored) {
+			/* A secret is shown by `settings get` only, never in the list. */
+			free(v);
+			v = xstrdup("(set: secret, see 'sala settings get')");
+		}
 		printf("%-20s %s%s\n%-20s   %s\n", d[i].name, v, stored ? "" : " (default)", "", d[i].help);
 		free(v);
 		free(stored);
@@ -40,14 +46,18 @@ static int cmd_settings(struct cmd_args *a)
 			free(v);
 		}
 	} else {
-		if (setting_set(db, argv[0], argv[1], &e) < 0) {
+		char detail[300];
+		snprintf(detail, sizeof detail, "keys=%s", argv[0]); /* never the value: it may be a secret */
+		/* The value and its audit entry in one transaction. */
+		if (db_begin(db, &e) < 0 || setting_set(db, argv[0], argv[1], &e) < 0) {
+			db_rollback(db);
+			fprintf(stderr, "sala: settings: %s\n", e.msg);
+			rc = 1;
+		} else if (cli_audit_commit(db, "settings.change", "settings", detail, &e) < 0) {
 			fprintf(stderr, "sala: settings: %s\n", e.msg);
 			rc = 1;
 		} else {
 			printf("%s %s\n", argv[0], *argv[1] ? "saved" : "restored to its default");
-			char detail[300];
-			snprintf(detail, sizeof detail, "keys=%s", argv[0]); /* never the value: it may be a secret */
-			cli_audit("settings.change", "settings", detail);
 		}
 	}
 	db_close(db);

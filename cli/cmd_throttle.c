@@ -65,7 +65,9 @@ static int throttle_clear_cmd(struct db *db, struct cmd_args *a)
 	}
 	int64_t removed = 0;
 	struct err e;
-	if (throttle_clear(db, user, addr, &removed, &e) < 0) {
+	/* The cleared failures and their audit entry in one transaction. */
+	if (db_begin(db, &e) < 0 || throttle_clear(db, user, addr, &removed, &e) < 0) {
+		db_rollback(db);
 		fprintf(stderr, "sala: throttle: %s\n", e.msg);
 		return 1;
 	}
@@ -73,7 +75,10 @@ static int throttle_clear_cmd(struct db *db, struct cmd_args *a)
 	snprintf(target, sizeof target, "%s%s%s%s", user ? "user:" : "", user ? user : "", user && addr ? " " : "",
 		 addr ? addr : (user ? "" : "all"));
 	snprintf(detail, sizeof detail, "removed=%lld", (long long)removed);
-	cli_audit("throttle.clear", target, detail);
+	if (cli_audit_commit(db, "throttle.clear", target, detail, &e) < 0) {
+		fprintf(stderr, "sala: throttle: %s\n", e.msg);
+		return 1;
+	}
 	printf("cleared %lld failed login%s", (long long)removed, removed == 1 ? "" : "s");
 	if (user)
 		printf(" of '%s'", user);

@@ -75,15 +75,33 @@ struct db *cli_db_open(void)
 	return db;
 }
 
+const struct audit_who *cli_who(void)
+{
+	static char actor[160];
+	static struct audit_who who = {actor, "local"};
+	if (!actor[0]) {
+		const struct passwd *pw = getpwuid(geteuid());
+		const char *sudo = getenv("SUDO_USER");
+		if (sudo && *sudo)
+			snprintf(actor, sizeof actor, "cli:%s(sudo:%s)", pw ? pw->pw_name : "?", sudo);
+		else
+			snprintf(actor, sizeof actor, "cli:%s", pw ? pw->pw_name : "?");
+	}
+	return &who;
+}
+
+int cli_audit_commit(struct db *db, const char *action, const char *target, const char *detail, struct err *e)
+{
+	if (audit_write(db, cli_who(), action, target, detail, e) < 0 || db_commit(db, e) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
 void cli_audit(const char *action, const char *target, const char *detail)
 {
-	const struct passwd *pw = getpwuid(geteuid());
-	const char *sudo = getenv("SUDO_USER");
-	char actor[160];
-	if (sudo && *sudo)
-		snprintf(actor, sizeof actor, "cli:%s(sudo:%s)", pw ? pw->pw_name : "?", sudo);
-	else
-		snprintf(actor, sizeof actor, "cli:%s", pw ? pw->pw_name : "?");
+	const char *actor = cli_who()->actor;
 	struct err e;
 	struct db *db = db_open(cli_db_path(), &e);
 	if (audit_record(db, actor, "local", action, target, detail, &e) < 0 || !db)

@@ -166,6 +166,17 @@ static int write_package(struct db *db, const struct package *p, const struct pk
 	return activate(db, pkg_id, in->id, in->language, e);
 }
 
+/* Commits an import that changed something with its audit entry (o->who, lib/audit.h); -1 rolled back. */
+static int import_commit(struct db *db, const struct import_opts *o, const char *msg, struct err *e)
+{
+	const char *target = o && o->source && *o->source ? o->source : "upload";
+	if (audit_write(db, o ? o->who : NULL, "course.import", target, msg, e) < 0 || db_commit(db, e) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * The version being imported is stored already (as existing), inside the
  * caller's transaction, which this ends. Same content: unchanged when it is
@@ -174,8 +185,10 @@ static int write_package(struct db *db, const struct package *p, const struct pk
  * who imports a version gets that version. Different content is refused.
  */
 static int reimport(struct db *db, int64_t existing, bool is_active, const struct package *p, const struct pkg_info *in,
-		    const char *active, int64_t active_num, bool force, char *msg, size_t msglen, struct err *e)
+		    const char *active, int64_t active_num, const struct import_opts *o, char *msg, size_t msglen,
+		    struct err *e)
 {
+	bool force = o && o->force;
 	if (!same_files(db, existing, p)) {
 		db_rollback(db);
 		return err_set(e, "%s %s (%s) is already imported with different content: raise the version", in->id,
@@ -198,7 +211,7 @@ static int reimport(struct db *db, int64_t existing, bool is_active, const struc
 		    in->id, in->version, in->language, active, in->version, in->id, in->language, in->version);
 	}
 	int rc = activate(db, existing, in->id, in->language, e);
-	if (rc < 0 || db_commit(db, e) < 0) {
+	if (rc < 0) {
 		db_rollback(db);
 		return -1;
 	}
@@ -206,6 +219,10 @@ static int reimport(struct db *db, int64_t existing, bool is_active, const struc
 			   in->version, in->language);
 	if (active[0] && len > 0 && (size_t)len < msglen)
 		snprintf(msg + len, msglen - (size_t)len, "; replaces %s", active);
+	if (import_commit(db, o, msg, e) < 0) {
+		msg[0] = '\0';
+		return -1;
+	}
 	return IMPORT_ACTIVATED;
 }
 
@@ -293,7 +310,7 @@ int package_import(struct db *db, struct package *p, const struct import_opts *o
 		rc = -1;
 	}
 	if (existing >= 0) {
-		rc = reimport(db, existing, existing_active, p, &in, active, active_num, o && o->force, msg, msglen, e);
+		rc = reimport(db, existing, existing_active, p, &in, active, active_num, o, msg, msglen, e);
 		goto out;
 	}
 	if (!draft && active_num > in.version_num && !(o && o->force)) {
@@ -303,24 +320,28 @@ int package_import(struct db *db, struct package *p, const struct import_opts *o
 			      in.version, in.language, active);
 		goto out;
 	}
-	if (write_package(db, p, &in, o ? o->by : NULL, draft, e) < 0 || db_commit(db, e) < 0) {
+	if (write_package(db, p, &in, o ? o->by : NULL, draft, e) < 0) {
 		db_rollback(db);
 		goto out;
 	}
+	int len;
 	if (draft) {
-		int len =
-		    snprintf(msg, msglen, "draft: %s %s (%s): %d lessons, %d quizzes, %d questions; not published",
-			     in.id, in.version, in.language, in.nlessons, in.nquizzes, in.nquestions);
+		len = snprintf(msg, msglen, "draft: %s %s (%s): %d lessons, %d quizzes, %d questions; not published",
+			       in.id, in.version, in.language, in.nlessons, in.nquizzes, in.nquestions);
 		if (active[0] && len > 0 && (size_t)len < msglen)
 			snprintf(msg + len, msglen - (size_t)len, " (learners see %s)", active);
-		rc = IMPORT_DRAFT;
+	} else {
+		len = snprintf(msg, msglen, "imported: %s %s (%s): %d lessons, %d quizzes, %d questions", in.id,
+			       in.version, in.language, in.nlessons, in.nquizzes, in.nquestions);
+		if (active[0] && len > 0 && (size_t)len < msglen)
+			snprintf(msg + len, msglen - (size_t)len, "; replaces %s", active);
+	}
+	/* The new version and its audit entry commit together. */
+	if (import_commit(db, o, msg, e) < 0) {
+		msg[0] = '\0';
 		goto out;
 	}
-	int len = snprintf(msg, msglen, "imported: %s %s (%s): %d lessons, %d quizzes, %d questions", in.id, in.version,
-			   in.language, in.nlessons, in.nquizzes, in.nquestions);
-	if (active[0] && len > 0 && (size_t)len < msglen)
-		snprintf(msg + len, msglen - (size_t)len, "; replaces %s", active);
-	rc = IMPORT_NEW;
+	rc = draft ? IMPORT_DRAFT : IMPORT_NEW;
 out:
 	pkg_info_free(&in);
 	return rc;
@@ -384,7 +405,8 @@ int package_versions(struct db *db, const char *course_id, const char *lang, str
 
 int package_rollback(struct db *db, const char *course_id, const char *lang, const char *version, struct err *e)
 {
-	if (db_begin(db, e) < 0)
+	bool own;
+	if (db_join(db, &own, e) < 0)
 		return -1;
 	struct db_stmt *st =
 	    db_stmt(db, "SELECT id FROM packages WHERE course_id = ? AND language = ? AND version = ?");
@@ -394,12 +416,12 @@ int package_rollback(struct db *db, const char *course_id, const char *lang, con
 	int64_t id = db_step_row(st) > 0 ? db_col_int64(st, 0) : -1;
 	db_finish(st);
 	if (id < 0) {
-		db_rollback(db);
+		db_join_rollback(db, own);
 		return err_fail(e, ERR_NOTFOUND, "no stored version %s of '%s' in '%s'", version, course_id, lang);
 	}
 	int rc = activate(db, id, course_id, lang, e);
-	if (rc < 0 || db_commit(db, e) < 0) {
-		db_rollback(db);
+	if (rc < 0 || db_join_commit(db, own, e) < 0) {
+		db_join_rollback(db, own);
 		return -1;
 	}
 	return 0;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/audit.h"
 #include "lib/db.h"
 
 #include "courses/package.h"
@@ -19,6 +20,12 @@ struct import_opts {
 	bool draft;		      /* store as a draft: learners see it only once package_publish() is called */
 	const char *by;		      /* who imports (username or "cli"); may be NULL */
 	const struct pkg_limits *lim; /* NULL: the defaults */
+	/*
+	 * Who imports, for the audit entry "course.import" (lib/audit.h) committed with the new or re-activated
+	 * version (NULL: not audited), and what they imported (the entry's target: a file name or path).
+	 */
+	const struct audit_who *who;
+	const char *source;
 };
 
 enum import_outcome { IMPORT_NEW = 0, IMPORT_UNCHANGED = 1, IMPORT_ACTIVATED = 2, IMPORT_DRAFT = 3 };

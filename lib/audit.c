@@ -48,6 +48,16 @@ int audit_record(struct db *db, const char *actor, const char *from, const char 
 	return 0;
 }
 
+int audit_write(struct db *db, const struct audit_who *who, const char *action, const char *target, const char *detail,
+		struct err *e)
+{
+	if (!who)
+		return 0;
+	if (!db_in_txn(db))
+		return err_set(e, "cannot store the audit entry %s: no transaction is open", action ? action : "-");
+	return audit_record(db, who->actor, who->from, action, target, detail, e);
+}
+
 /*
  * The WHERE clause every query shares (each parameter cast where it is first read: PostgreSQL must know its type): ?1
  * actor, ?2 action, ?3 the action's family as a LIKE pattern, ?4 the target pattern, ?5 since, ?6 until (NULL: open).

@@ -4,7 +4,9 @@
  * "local"), what (action, e.g. "user.create"), to whom or what (target, e.g.
  * "user:bopha", "settings", "certificate:SERIAL", "course:ID") and an
  * optional detail, with the time. The same entry is also a log line
- * (log_audit(), lib/log.h): audit_record() writes both.
+ * (log_audit(), lib/log.h): audit_record() writes both. The entry of a change
+ * is written inside the change's own transaction (audit_write()), so both are
+ * saved or neither is.
  */
 #ifndef SALA_AUDIT_H
 #define SALA_AUDIT_H
@@ -16,6 +18,22 @@
 
 /* Longest actor, action, target and detail stored, in bytes (longer ones are cut at a character boundary). */
 #define AUDIT_FIELD_MAX 1000
+
+/*
+ * Who makes a change, passed down to the code that writes it: actor (a user name, or "cli:" and the system
+ * account) and from (a client address, or "local"). Borrowed for the call.
+ */
+struct audit_who {
+	const char *actor, *from;
+};
+
+/*
+ * Stores the entry of a change inside the transaction that makes the change (db_in_txn(db) must be true), so
+ * that both commit or neither does, and writes its log line. 0, or -1 with a message: the caller then rolls
+ * the change back. who NULL: nothing to record (the change is not audited), 0.
+ */
+int audit_write(struct db *db, const struct audit_who *who, const char *action, const char *target, const char *detail,
+		struct err *e);
 
 /*
  * Writes the log line and stores the entry (db may be NULL: the log line only). Runs inside the caller's

@@ -577,6 +577,23 @@ void db_rollback(struct db *db)
 		db_exec(db, "ROLLBACK", NULL);
 }
 
+int db_join(struct db *db, bool *own, struct err *e)
+{
+	*own = !db_in_txn(db);
+	return *own ? db_begin(db, e) : 0;
+}
+
+int db_join_commit(struct db *db, bool own, struct err *e)
+{
+	return own ? db_commit(db, e) : 0;
+}
+
+void db_join_rollback(struct db *db, bool own)
+{
+	if (own)
+		db_rollback(db);
+}
+
 void db_durable(struct db *db, bool on)
 {
 	if (db->pg)

@@ -210,6 +210,15 @@ int db_commit(struct db *db, struct err *e);
 void db_rollback(struct db *db);
 
 /*
+ * For a function that may run inside its caller's transaction (a change and its audit entry, lib/audit.h):
+ * db_join() begins one unless the caller has one open (*own says whether it began it); db_join_commit() and
+ * db_join_rollback() commit or roll back only a transaction of its own, leaving the caller's to the caller.
+ */
+int db_join(struct db *db, bool *own, struct err *e);
+int db_join_commit(struct db *db, bool own, struct err *e);
+void db_join_rollback(struct db *db, bool own);
+
+/*
  * Makes the next commit durable against power loss (synchronous=FULL) or back to NORMAL.
  * db_open() starts every connection at FULL; turning it off lasts for the whole connection.
  */

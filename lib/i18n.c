@@ -23,6 +23,21 @@ void i18n_register(const struct msg *table, size_t n)
 	qsort(entries, nentries, sizeof *entries, cmp);
 }
 
+size_t i18n_conflicts(void (*fn)(void *ctx, const char *en, const char *km1, const char *km2), void *ctx)
+{
+	size_t n = 0;
+	/* entries is sorted by English text: the same text's entries are neighbours. */
+	for (size_t i = 1; i < nentries; i++) {
+		const struct msg *a = entries[i - 1], *b = entries[i];
+		if (strcmp(a->en, b->en) != 0 || strcmp(a->km ? a->km : "", b->km ? b->km : "") == 0)
+			continue;
+		n++;
+		if (fn)
+			fn(ctx, a->en, a->km ? a->km : "", b->km ? b->km : "");
+	}
+	return n;
+}
+
 const char *tr(const char *lang, const char *en)
 {
 	if (!lang || strcmp(lang, "km") != 0 || !nentries)

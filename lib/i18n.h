@@ -17,6 +17,11 @@ struct msg {
 
 /* Adds a table (kept by reference; must live for the whole run). Not thread-safe: call at start-up. */
 void i18n_register(const struct msg *table, size_t n);
+/*
+ * The English texts registered more than once with different Khmer (the lookup would give either one):
+ * fn is called once per such pair of entries. Returns how many there are; 0 for a sound catalogue.
+ */
+size_t i18n_conflicts(void (*fn)(void *ctx, const char *en, const char *km1, const char *km2), void *ctx);
 /* The text for lang ("en" or "km"); falls back to en. The result is static. */
 const char *tr(const char *lang, const char *en);
 /*

@@ -38,6 +38,11 @@ static const struct setting_def defs[] = {
      "QR check-in opens this many minutes before a session day and closes this many after", 0, 720},
 };
 
+bool setting_secret(const struct setting_def *d)
+{
+	return d && d->type == SETTING_TOKEN;
+}
+
 const struct setting_def *settings_table(size_t *n)
 {
 	*n = sizeof defs / sizeof defs[0];

@@ -6,6 +6,7 @@
  */
 #ifndef SALA_SETTINGS_H
 #define SALA_SETTINGS_H
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/db.h"
@@ -29,6 +30,12 @@ struct setting_def {
 	long long min, max; /* SETTING_INT: the accepted range */
 };
 
+/*
+ * True for a secret (SETTING_TOKEN: metrics_token): pages never show its value, only whether it is set and
+ * its last SETTING_SECRET_SHOWN characters.
+ */
+#define SETTING_SECRET_SHOWN 4
+bool setting_secret(const struct setting_def *d);
 /* The table of known settings, n entries. */
 const struct setting_def *settings_table(size_t *n);
 /* The definition of name, or NULL. */

@@ -289,11 +289,23 @@ static void form_problem(void *ctx, const char *msg)
 static int h_user_create(struct req *r)
 {
 	struct user_input u = user_from_form(r);
-	struct err e;
+	struct err e = {""};
 	struct form_errs fe = {0};
 	struct form_problems fp = {r, &fe};
 	/* Every field's problem at once, not only the first. */
-	if (user_problems(r->db, &u, true, form_problem, &fp) > 0 || user_add(r->db, &u, &e) < 0) {
+	int problems = user_problems(r->db, &u, true, form_problem, &fp);
+	/* The password checked above is hashed before the transaction, so the write lock is held briefly. */
+	char hash[crypto_pwhash_STRBYTES];
+	if (!problems && !u.activation && u.password && *u.password) {
+		if (password_hash(u.password, hash, &e) < 0)
+			return audit_unsaved(r, e.msg);
+		u.password_hash = hash;
+	}
+	/* The account and its audit entry in one transaction: both are saved, or neither. */
+	if (!problems && db_begin(r->db, &e) < 0)
+		return audit_unsaved(r, e.msg);
+	if (problems != 0 || user_add(r->db, &u, &e) < 0) {
+		db_rollback(r->db);
 		struct buf b = BUF_INIT;
 		page_begin(r, &b, T(r, "Add user"));
 		buf_printf(&b, "<h1>%s</h1>", T(r, "Add user"));
@@ -303,8 +315,9 @@ static int h_user_create(struct req *r)
 		page_end(r, &b);
 		return page_send(r, 422, &b);
 	}
-	req_audit(r, "user.create", arena_printf(&r->arena, "user:%s", u.username ? u.username : ""),
-		  arena_printf(&r->arena, "roles=%s org=%s", u.roles, u.org_code ? u.org_code : ""));
+	if (req_audit_commit(r, "user.create", arena_printf(&r->arena, "user:%s", u.username ? u.username : ""),
+			     arena_printf(&r->arena, "roles=%s org=%s", u.roles, u.org_code ? u.org_code : "")) < 0)
+		return audit_unsaved(r, NULL);
 	return resp_redirect(r, "/admin/users?added=1");
 }
 
@@ -387,7 +400,11 @@ static int h_user_save(struct req *r)
 	struct form_problems fp = {r, &fe};
 	if (user_problems(r->db, &u, false, form_problem, &fp) > 0)
 		return user_edit_page(r, 422, &fe);
+	/* The edit, the re-issued certificates and the audit entry in one transaction. */
+	if (db_begin(r->db, &e) < 0)
+		return audit_unsaved(r, e.msg);
 	if (user_update(r->db, id, &u, &e) < 0) {
+		db_rollback(r->db);
 		if (strstr(e.msg, "no such user"))
 			return resp_error(r, 404, T(r, "No such user."));
 		form_errs_from_domain(r, &fe, e.msg, user_fields);
@@ -395,11 +412,14 @@ static int h_user_save(struct req *r)
 	}
 	/* A name correction re-issues the learner's certificates under the new name. */
 	int reissued = 0;
-	if (cert_reissue_renamed(r->db, id, &reissued, &e) < 0)
+	if (cert_reissue_renamed(r->db, id, &reissued, &e) < 0) {
+		db_rollback(r->db);
 		return resp_error(r, 500, e.msg);
-	req_audit(r, "user.update", user_target(r, id),
-		  arena_printf(&r->arena, "roles=%s org=%s certificates_reissued=%d", u.roles,
-			       u.org_code ? u.org_code : "", reissued));
+	}
+	if (req_audit_commit(r, "user.update", user_target(r, id),
+			     arena_printf(&r->arena, "roles=%s org=%s certificates_reissued=%d", u.roles,
+					  u.org_code ? u.org_code : "", reissued)) < 0)
+		return audit_unsaved(r, NULL);
 	char to[96];
 	snprintf(to, sizeof to, "/admin/users/%lld?saved=1&reissued=%d", (long long)id, reissued);
 	return resp_redirect(r, to);
@@ -412,9 +432,14 @@ static int h_user_active(struct req *r)
 		return resp_error(r, 400, T(r, "You cannot disable your own account."));
 	struct err e;
 	int64_t active = req_int(req_form(r, "active"), 0, 1, 1);
-	if (user_set_active(r->db, id, active, &e) < 0)
+	if (db_begin(r->db, &e) < 0)
+		return audit_unsaved(r, e.msg);
+	if (user_set_active(r->db, id, active, &e) < 0) {
+		db_rollback(r->db);
 		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, T(r, e.msg));
-	req_audit(r, active ? "user.enable" : "user.disable", user_target(r, id), NULL);
+	}
+	if (req_audit_commit(r, active ? "user.enable" : "user.disable", user_target(r, id), NULL) < 0)
+		return audit_unsaved(r, NULL);
 	char to[64];
 	snprintf(to, sizeof to, "/admin/users/%lld?saved=1", (long long)id);
 	return resp_redirect(r, to);
@@ -424,10 +449,16 @@ static int h_user_password(struct req *r)
 {
 	int64_t id = req_int(r->param[0], 1, INT64_MAX, 0);
 	struct err e;
+	if (db_begin(r->db, &e) < 0)
+		return audit_unsaved(r, e.msg);
 	if (user_reset_password(r->db, id, req_form(r, "password") ? req_form(r, "password") : "",
-				req_form(r, "must_change") != NULL, &e) < 0)
+				req_form(r, "must_change") != NULL, &e) < 0) {
+		db_rollback(r->db);
 		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 422, T(r, e.msg));
-	req_audit(r, "user.password-reset", user_target(r, id), req_form(r, "must_change") ? "must_change=1" : NULL);
+	}
+	if (req_audit_commit(r, "user.password-reset", user_target(r, id),
+			     req_form(r, "must_change") ? "must_change=1" : NULL) < 0)
+		return audit_unsaved(r, NULL);
 	char to[64];
 	snprintf(to, sizeof to, "/admin/users/%lld?password=1", (long long)id);
 	return resp_redirect(r, to);
@@ -443,11 +474,20 @@ static int h_user_activation(struct req *r)
 	}
 	char code[ACTIVATION_CODE_LEN + 1];
 	struct err e;
+	if (db_begin(r->db, &e) < 0) {
+		user_release(&u);
+		return audit_unsaved(r, e.msg);
+	}
 	if (user_activation_issue(r->db, id, code, &e) < 0) {
+		db_rollback(r->db);
 		user_release(&u);
 		return resp_error(r, 500, e.msg);
 	}
-	req_audit(r, "user.activation-code", user_target(r, id), NULL);
+	if (req_audit_commit(r, "user.activation-code", user_target(r, id), NULL) < 0) {
+		user_release(&u);
+		sodium_memzero(code, sizeof code);
+		return audit_unsaved(r, NULL);
+	}
 	struct buf b = BUF_INIT;
 	page_begin(r, &b, T(r, "Activation code"));
 	buf_printf(&b, "<h1>%s</h1><p>%s <strong>", T(r, "Activation code"), T(r, "Username"));
@@ -475,9 +515,14 @@ static int h_user_delete(struct req *r)
 		return resp_error(r, 400, T(r, "Tick the box to confirm the deletion."));
 	struct err e;
 	const char *target = user_target(r, id); /* before the name is erased */
-	if (user_delete(r->db, id, &e) < 0)
+	if (db_begin(r->db, &e) < 0)
+		return audit_unsaved(r, e.msg);
+	if (user_delete(r->db, id, &e) < 0) {
+		db_rollback(r->db);
 		return resp_error(r, strcmp(e.msg, "no such user") == 0 ? 404 : 409, T(r, e.msg));
-	req_audit(r, "user.delete", target, NULL);
+	}
+	if (req_audit_commit(r, "user.delete", target, NULL) < 0)
+		return audit_unsaved(r, NULL);
 	return resp_redirect(r, "/admin/users?deleted=1");
 }
 
@@ -509,14 +554,12 @@ static int h_sheet_post(struct req *r)
 	struct buf pdf = BUF_INIT;
 	struct err e;
 	int n = 0;
-	if (activation_sheet_pdf(r->db, org ? org : "", &pdf, &n, &e) < 0) {
+	if (activation_sheet_pdf(r->db, org ? org : "", &pdf, &n, req_who(r), &e) < 0) {
 		buf_release(&pdf);
 		struct buf b = BUF_INIT;
 		sheet_page(r, &b, e.msg);
 		return page_send(r, 422, &b);
 	}
-	req_audit(r, "user.activation-sheet", arena_printf(&r->arena, "org:%s", org ? org : ""),
-		  arena_printf(&r->arena, "codes=%d", n));
 	char headers[160];
 	snprintf(headers, sizeof headers,
 		 "Content-Disposition: attachment; filename=\"activation-%s.pdf\"\r\n"
@@ -559,8 +602,20 @@ static int import_post(struct req *r, bool users)
 	struct problems pr = {0};
 	struct err e = {""};
 	int added = 0;
-	int rc = users ? users_import_csv(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, &pr, &added, &e)
-		       : orgs_import_csv(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, &pr, &added, &e);
+	int rc = 0;
+	/* The rows and their audit entry commit together (users: hashed first, the transaction held briefly). */
+	if (users)
+		rc = users_import_csv_progress(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, &pr, &added,
+					       NULL, NULL, req_who(r), &e);
+	else if (db_begin(r->db, &e) < 0)
+		return audit_unsaved(r, e.msg);
+	else if ((rc = orgs_import_csv(r->db, "upload.csv", csv ? csv : "", csv ? strlen(csv) : 0, &pr, &added, &e)) <
+		 0)
+		db_rollback(r->db);
+	else if (req_audit_commit(r, "orgs.import", "csv", arena_printf(&r->arena, "rows=%d", added)) < 0) {
+		problems_release(&pr);
+		return audit_unsaved(r, NULL);
+	}
 	struct buf b = BUF_INIT;
 	if (rc < 0) {
 		import_page(r, &b, title, action, help, pr.n ? problems_text(&pr) : e.msg, csv);
@@ -568,7 +623,6 @@ static int import_post(struct req *r, bool users)
 		return page_send(r, 422, &b);
 	}
 	problems_release(&pr);
-	req_audit(r, users ? "users.import" : "orgs.import", "csv", arena_printf(&r->arena, "rows=%d", added));
 	page_begin(r, &b, title);
 	buf_printf(&b, "<h1>%s</h1>", title);
 	char msg[128];
@@ -687,13 +741,17 @@ static int h_org_create(struct req *r)
 		form_errs_add(&fe, "parent_code", T(r, "Type the code of the org unit above it."));
 	if (fe.n)
 		return orgs_page(r, 422, &fe, true);
+	if (db_begin(r->db, &e) < 0)
+		return audit_unsaved(r, e.msg);
 	if (org_add(r->db, req_form(r, "code"), req_form(r, "name_en"), req_form(r, "name_km"), parent,
 		    req_form(r, "level") ? req_form(r, "level") : "", &e) < 0) {
+		db_rollback(r->db);
 		org_error(r, &fe, e.msg);
 		return orgs_page(r, 422, &fe, true);
 	}
-	req_audit(r, "org.create", arena_printf(&r->arena, "org:%s", req_form(r, "code")),
-		  arena_printf(&r->arena, "parent=%s", parent ? parent : ""));
+	if (req_audit_commit(r, "org.create", arena_printf(&r->arena, "org:%s", req_form(r, "code")),
+			     arena_printf(&r->arena, "parent=%s", parent ? parent : "")) < 0)
+		return audit_unsaved(r, NULL);
 	struct buf to = BUF_INIT;
 	buf_puts(&to, "/admin/orgs?added=1&parent=");
 	buf_url(&to, parent ? parent : "");
@@ -745,7 +803,7 @@ static const struct {
      "The reverse proxies (such as nginx on this server) whose X-Forwarded-For header names the visitor's address."},
     {"metrics_token", "Monitoring token",
      "A secret of at least 32 letters, digits, - or _ that lets a monitoring server on another host read "
-     "/metrics. Empty: /metrics answers this server only."},
+     "/metrics. Not set: /metrics answers this server only."},
     {"report_min_group", "Reports: fewest people behind a rate or average",
      "An average, rate or women's share from fewer people than this is not shown in reports (marked n<N "
      "instead): figures from a handful of people are not a trend."},
@@ -832,6 +890,34 @@ static void cert_images_section(struct req *r, struct buf *b, const char *image_
 	}
 }
 
+/*
+ * A secret setting's field: never its value (not even a refused one typed back), only whether it is set and
+ * its last characters; a new value replaces it, an empty field keeps it, the box removes it.
+ */
+static void secret_field(struct req *r, struct buf *b, const struct form_errs *fe, const struct setting_def *d,
+			 const char *stored)
+{
+	field_input_e(b, fe, d->name, setting_label(r, d->name), "password", NULL, false, "new-password");
+	const char *help = setting_help(r, d->name);
+	buf_printf(b, "<p class=\"meta\" id=\"help-%s\">", d->name);
+	if (help)
+		buf_html(b, help);
+	buf_puts(b, "</p>");
+	size_t n = stored ? strlen(stored) : 0;
+	buf_printf(b, "<p class=\"meta\" id=\"secret-%s\">", d->name);
+	if (n) {
+		/* The last characters only, and only of a secret long enough that they give nothing away. */
+		const char *tail = n >= 4 * SETTING_SECRET_SHOWN ? stored + n - SETTING_SECRET_SHOWN : "";
+		buf_html(b,
+			 arena_printf(&r->arena, T(r, "Set: it ends with %s."), arena_printf(&r->arena, "…%s", tail)));
+		buf_printf(b, " %s</p>", T(r, "Leave the field empty to keep it."));
+		buf_printf(b, "<label><input type=\"checkbox\" name=\"%s_remove\" value=\"1\"> %s</label>", d->name,
+			   T(r, "Remove it"));
+	} else {
+		buf_printf(b, "%s</p>", T(r, "Not set."));
+	}
+}
+
 /* The settings form; a refused value's message is shown on its field (field), or above the form. */
 static int settings_page_img(struct req *r, int status, const char *message, bool ok, const char *field,
 			     const char *image_error);
@@ -861,6 +947,11 @@ static int settings_page_img(struct req *r, int status, const char *message, boo
 		if (d[i].type == SETTING_PNG_PATH)
 			continue; /* the images are uploaded below (the paths stay for `sala settings set`) */
 		char *stored = db_setting_get(r->db, d[i].name);
+		if (setting_secret(&d[i])) {
+			secret_field(r, &b, &fe, &d[i], stored);
+			free(stored);
+			continue;
+		}
 		const char *shown = ok || !req_form(r, d[i].name) ? stored : req_form(r, d[i].name);
 		field_input_e(&b, &fe, d[i].name, setting_label(r, d[i].name), "text", shown, false, "off");
 		const char *help = setting_help(r, d[i].name);
@@ -885,6 +976,20 @@ static int h_settings(struct req *r)
 	return settings_page(r, 200, req_query(r, "saved") ? T(r, "Saved.") : NULL, true, NULL);
 }
 
+/*
+ * The value the form gives a setting, or NULL to leave it as it is. A secret is never shown, so its empty
+ * field keeps it; its NAME_remove box removes it ("").
+ */
+static const char *setting_form_value(struct req *r, const struct setting_def *d)
+{
+	const char *v = req_form(r, d->name);
+	if (!setting_secret(d))
+		return v;
+	if (req_form(r, arena_printf(&r->arena, "%s_remove", d->name)))
+		return "";
+	return v && *v ? v : NULL;
+}
+
 static int h_settings_save(struct req *r)
 {
 	size_t n;
@@ -892,7 +997,7 @@ static int h_settings_save(struct req *r)
 	struct err e;
 	/* Check every field first: one bad value saves nothing. */
 	for (size_t i = 0; i < n; i++) {
-		const char *v = req_form(r, d[i].name);
+		const char *v = setting_form_value(r, &d[i]);
 		if (v && setting_check(&d[i], v, &e) < 0)
 			return settings_page(r, 422, e.msg, false, d[i].name);
 	}
@@ -903,7 +1008,7 @@ static int h_settings_save(struct req *r)
 	}
 	struct buf changed = BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
-		const char *v = req_form(r, d[i].name);
+		const char *v = setting_form_value(r, &d[i]);
 		if (!v)
 			continue;
 		char *stored = db_setting_get(r->db, d[i].name);
@@ -920,11 +1025,13 @@ static int h_settings_save(struct req *r)
 		buf_printf(&changed, "%s%s", changed.len ? "," : "", d[i].name);
 	}
 	/* Names only: values may be secrets (metrics_token). */
-	if (changed.len)
-		req_audit(r, "settings.change", "settings", arena_printf(&r->arena, "keys=%s", buf_str(&changed)));
+	int rc = changed.len ? req_audit_commit(r, "settings.change", "settings",
+						arena_printf(&r->arena, "keys=%s", buf_str(&changed)))
+			     : db_commit(r->db, &e);
 	buf_release(&changed);
-	if (db_commit(r->db, &e) < 0) {
-		r->cause = arena_strdup(&r->arena, e.msg);
+	if (rc < 0) {
+		if (!r->cause)
+			r->cause = arena_strdup(&r->arena, e.msg);
 		return settings_page(r, 503, T(r, "The settings could not be saved. Please try again."), false, NULL);
 	}
 	return resp_redirect(r, "/admin/settings?saved=1");
@@ -987,7 +1094,10 @@ static int h_image_upload(struct req *r)
 		return settings_page_img(r, 400, NULL, true, NULL, T(r, "Choose an image file to upload."));
 	int w, h;
 	struct err e;
+	if (db_begin(r->db, &e) < 0)
+		return audit_unsaved(r, e.msg);
 	if (cert_image_store(r->db, name, data, len, &w, &h, &e) < 0) {
+		db_rollback(r->db);
 		/* The domain's message names the file's problem; said in the page's language where it is known. */
 		const char *say = strstr(e.msg, " KB: at most ")       ? T(r, "The file is too big.")
 				  : strstr(e.msg, "not a PNG or JPEG") ? T(r, "The file is not a PNG or JPEG image.")
@@ -1002,8 +1112,10 @@ static int h_image_upload(struct req *r)
 		}
 		return settings_page_img(r, 422, NULL, true, NULL, arena_printf(&r->arena, "%s (%s)", say, e.msg));
 	}
-	req_audit(r, "settings.image", arena_printf(&r->arena, "settings:%s", name),
-		  arena_printf(&r->arena, "bytes=%zu size=%dx%d", len, w, h));
+	if (req_audit_commit(r, "settings.image", arena_printf(&r->arena, "settings:%s", name),
+			     arena_printf(&r->arena, "bytes=%zu size=%dx%d", len, w, h)) < 0)
+		return settings_page_img(r, 503, NULL, true, NULL,
+					 T(r, "The image could not be saved. Please try again."));
 	return resp_redirect(r, "/admin/settings?saved=1#images");
 }
 
@@ -1014,12 +1126,15 @@ static int h_image_remove(struct req *r)
 	if (!name)
 		return resp_error(r, 404, T(r, "Page not found."));
 	struct err e;
-	if (cert_image_remove(r->db, name, &e) < 0) {
+	if (db_begin(r->db, &e) < 0 || cert_image_remove(r->db, name, &e) < 0) {
+		db_rollback(r->db);
 		r->cause = arena_strdup(&r->arena, e.msg);
 		return settings_page_img(r, 503, NULL, true, NULL,
 					 T(r, "The image could not be saved. Please try again."));
 	}
-	req_audit(r, "settings.image-remove", arena_printf(&r->arena, "settings:%s", name), NULL);
+	if (req_audit_commit(r, "settings.image-remove", arena_printf(&r->arena, "settings:%s", name), NULL) < 0)
+		return settings_page_img(r, 503, NULL, true, NULL,
+					 T(r, "The image could not be saved. Please try again."));
 	return resp_redirect(r, "/admin/settings?saved=1#images");
 }
 

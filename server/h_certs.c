@@ -368,10 +368,16 @@ static int h_reissue_own(struct req *r)
 		return resp_error(r, 409, T(r, "Your name has not changed since this certificate was issued."));
 	struct err e;
 	int64_t id;
-	if (cert_reissue(r->db, r->param[0], &id, &e) < 0)
+	/* The new certificate and its audit entry in one transaction. */
+	if (db_begin(r->db, &e) < 0)
+		return audit_unsaved(r, e.msg);
+	if (cert_reissue(r->db, r->param[0], &id, &e) < 0) {
+		db_rollback(r->db);
 		return resp_error(r, 409, e.msg);
-	req_audit(r, "certificate.reissue", arena_printf(&r->arena, "certificate:%s", r->param[0]),
-		  "reason=name changed");
+	}
+	if (req_audit_commit(r, "certificate.reissue", arena_printf(&r->arena, "certificate:%s", r->param[0]),
+			     "reason=name changed") < 0)
+		return audit_unsaved(r, NULL);
 	return resp_redirect(r, "/certificates?reissued=1");
 }
 
@@ -862,12 +868,17 @@ static int h_admin_revoke(struct req *r)
 		form_errs_add(&fe, "reason", T(r, "Type the reason for revoking this certificate."));
 		return admin_cert_page(r, 422, &fe);
 	}
+	if (db_begin(r->db, &e) < 0)
+		return audit_unsaved(r, e.msg);
 	if (cert_revoke(r->db, r->param[0], req_form(r, "reason"), &e) < 0) {
+		db_rollback(r->db);
 		form_errs_add(&fe, "reason", T(r, arena_strdup(&r->arena, e.msg)));
 		return admin_cert_page(r, 422, &fe);
 	}
-	req_audit(r, "certificate.revoke", arena_printf(&r->arena, "certificate:%s", r->param[0]),
-		  arena_printf(&r->arena, "reason=%s", req_form(r, "reason") ? req_form(r, "reason") : ""));
+	if (req_audit_commit(r, "certificate.revoke", arena_printf(&r->arena, "certificate:%s", r->param[0]),
+			     arena_printf(&r->arena, "reason=%s", req_form(r, "reason") ? req_form(r, "reason") : "")) <
+	    0)
+		return audit_unsaved(r, NULL);
 	struct buf to = BUF_INIT;
 	buf_printf(&to, "/admin/certificates/%s?revoked=1", r->param[0]);
 	int rc = resp_redirect(r, buf_str(&to));
@@ -880,12 +891,19 @@ static int h_admin_reissue(struct req *r)
 	struct err e;
 	int64_t id;
 	char serial[32];
-	if (cert_reissue(r->db, r->param[0], &id, &e) < 0)
+	if (db_begin(r->db, &e) < 0)
+		return audit_unsaved(r, e.msg);
+	if (cert_reissue(r->db, r->param[0], &id, &e) < 0) {
+		db_rollback(r->db);
 		return resp_error(r, 409, e.msg);
-	if (cert_serial_of(r->db, id, serial) < 0)
+	}
+	if (cert_serial_of(r->db, id, serial) < 0) {
+		db_rollback(r->db);
 		return resp_error(r, 500, T(r, "No such certificate."));
-	req_audit(r, "certificate.reissue", arena_printf(&r->arena, "certificate:%s", r->param[0]),
-		  arena_printf(&r->arena, "new=%s", serial));
+	}
+	if (req_audit_commit(r, "certificate.reissue", arena_printf(&r->arena, "certificate:%s", r->param[0]),
+			     arena_printf(&r->arena, "new=%s", serial)) < 0)
+		return audit_unsaved(r, NULL);
 	char to[80];
 	snprintf(to, sizeof to, "/admin/certificates/%s", serial);
 	return resp_redirect(r, to);

@@ -132,10 +132,10 @@ static void day_links(struct req *r, struct buf *b, const struct workshop *w, in
 		int d = w->days[i].day;
 		if (d == day)
 			buf_printf(b, "<strong aria-current=\"page\">%s</strong> ",
-				   arena_printf(&r->arena, T(r, "Day %d"), d));
+				   view_digits(r, arena_printf(&r->arena, T(r, "Day %d"), d)));
 		else
 			buf_printf(b, "<a href=\"/sessions/%lld/%s?day=%d\">%s</a> ", (long long)w->id, path, d,
-				   arena_printf(&r->arena, T(r, "Day %d"), d));
+				   view_digits(r, arena_printf(&r->arena, T(r, "Day %d"), d)));
 	}
 	buf_puts(b, "</p></nav>");
 }
@@ -327,7 +327,8 @@ static int h_keyin_get(struct req *r)
 		return status;
 	const char *done = req_query(r, "recorded");
 	const char *ok =
-	    done ? arena_printf(&r->arena, T(r, "Recorded %d marks."), (int)req_int(done, 0, 100000, 0)) : NULL;
+	    done ? view_digits(r, arena_printf(&r->arena, T(r, "Recorded %d marks."), (int)req_int(done, 0, 100000, 0)))
+		 : NULL;
 	status = keyin_page(r, &w, pick_day(r, &w), 200, NULL, ok);
 	workshop_free(&w);
 	return status;
@@ -378,7 +379,8 @@ static int h_keyin_post(struct req *r)
 	}
 	const char *error = NULL;
 	if (too_many)
-		error = arena_printf(&r->arena, T(r, "Give at most %d marks at once."), KEYIN_MAX_MARKS);
+		error =
+		    view_digits(r, arena_printf(&r->arena, T(r, "Give at most %d marks at once."), KEYIN_MAX_MARKS));
 	else if (n == 0)
 		error = T(r, "Type at least one row code or choose a mark.");
 	if (error) {
@@ -389,11 +391,16 @@ static int h_keyin_post(struct req *r)
 	struct buf unknown = BUF_INIT, unregistered = BUF_INIT, twice = BUF_INIT;
 	struct err e;
 	int recorded = 0;
-	int rc = checkin_sheet_keyin(r->db, w.id, day, marks, n, r->user->id, now_s(), &recorded, &unknown,
-				     &unregistered, &twice, &e);
+	/* The marks and their audit entry in one transaction. */
+	int rc = db_begin(r->db, &e) < 0 ? ERR_UNAVAILABLE
+					 : checkin_sheet_keyin(r->db, w.id, day, marks, n, r->user->id, now_s(),
+							       &recorded, &unknown, &unregistered, &twice, &e);
+	if (rc < 0)
+		db_rollback(r->db);
+	else if (req_audit_commit(r, "attendance.sheet", arena_printf(&r->arena, "session:%lld", (long long)w.id),
+				  arena_printf(&r->arena, "day=%d marks=%d", day, recorded)) < 0)
+		rc = err_fail(&e, ERR_UNAVAILABLE, "%s", r->cause);
 	if (rc == 0) {
-		req_audit(r, "attendance.sheet", arena_printf(&r->arena, "session:%lld", (long long)w.id),
-			  arena_printf(&r->arena, "day=%d marks=%d", day, recorded));
 		workshop_free(&w);
 		buf_release(&unknown);
 		buf_release(&unregistered);
@@ -501,7 +508,7 @@ static int h_code_page(struct req *r)
 	buf_html(&b, arena_printf(&r->arena, T(r, "Check-in is open from %s to %s."), when(r, d->starts_at - margin),
 				  when(r, d->ends_at + margin)));
 	buf_puts(&b, "</p>");
-	if (qr_svg(&b, url, arena_printf(&r->arena, T(r, "QR code for check-in to day %d"), day)) < 0)
+	if (qr_svg(&b, url, view_digits(r, arena_printf(&r->arena, T(r, "QR code for check-in to day %d"), day))) < 0)
 		notice(&b, "error", T(r, "The QR code could not be made: type the address below instead."));
 	buf_puts(&b, "<p class=\"meta\">");
 	buf_html(&b, T(r, "Or open this address:"));
@@ -518,7 +525,7 @@ static int h_code_page(struct req *r)
 /* ---- the learner's check-in ------------------------------------------------------------------------ */
 
 /* The refusal or confirmation of res in lang (for pages and API errors alike); in the arena. */
-static const char *outcome_text(struct req *r, const char *lang, const struct checkin_result *res)
+static const char *outcome_words(struct req *r, const char *lang, const struct checkin_result *res)
 {
 	switch (res->outcome) {
 	case CHECKIN_OK:
@@ -554,6 +561,16 @@ static const char *outcome_text(struct req *r, const char *lang, const struct ch
 	return tr(lang, "Check-in is not available right now. Please try again in a moment.");
 }
 
+/* outcome_words() with its numbers (the day) in lang's digits: Khmer digits in Khmer. */
+static const char *outcome_text(struct req *r, const char *lang, const struct checkin_result *res)
+{
+	struct buf b = BUF_INIT;
+	i18n_digits(&b, lang, outcome_words(r, lang, res));
+	const char *s = arena_strdup(&r->arena, buf_str(&b));
+	buf_release(&b);
+	return s;
+}
+
 static int checkin_status(int rc, const struct checkin_result *res)
 {
 	return res->outcome == CHECKIN_UNAVAILABLE ? 503 : rc < 0 ? http_status_of(rc) : 200;
@@ -571,7 +588,7 @@ static int checkin_page(struct req *r, int rc, const struct checkin_result *res,
 		buf_html(&b, res->title);
 		buf_puts(&b, "</strong>");
 		if (res->day)
-			buf_printf(&b, " · %s", arena_printf(&r->arena, T(r, "Day %d"), res->day));
+			buf_printf(&b, " · %s", view_digits(r, arena_printf(&r->arena, T(r, "Day %d"), res->day)));
 		buf_puts(&b, "</p>");
 	}
 	if (rc < 0) {
@@ -605,15 +622,34 @@ static int h_checkin_get(struct req *r)
 	return checkin_page(r, rc, &res, false, r->param[0]);
 }
 
+/* The learner's check-in with code and its audit entry, in one transaction (checkin_self()'s return and res). */
+static int checkin_audited(struct req *r, const char *code, struct checkin_result *res, struct err *e)
+{
+	if (db_begin(r->db, e) < 0) {
+		memset(res, 0, sizeof *res);
+		res->outcome = CHECKIN_UNAVAILABLE;
+		return ERR_UNAVAILABLE;
+	}
+	int rc = checkin_self(r->db, code, r->user->id, now_s(), res, e);
+	if (rc < 0) {
+		db_rollback(r->db);
+		return rc;
+	}
+	if (req_audit_commit(r, "attendance.checkin",
+			     arena_printf(&r->arena, "session:%lld", (long long)res->workshop_id),
+			     arena_printf(&r->arena, "day=%d", res->day)) < 0) {
+		res->outcome = CHECKIN_UNAVAILABLE;
+		return err_fail(e, ERR_UNAVAILABLE, "%s", r->cause);
+	}
+	return 0;
+}
+
 static int h_checkin_post(struct req *r)
 {
 	struct checkin_result res;
 	struct err e;
-	int rc = checkin_self(r->db, r->param[0], r->user->id, now_s(), &res, &e);
-	if (rc == 0)
-		req_audit(r, "attendance.checkin", arena_printf(&r->arena, "session:%lld", (long long)res.workshop_id),
-			  arena_printf(&r->arena, "day=%d", res.day));
-	else if (res.outcome == CHECKIN_UNAVAILABLE)
+	int rc = checkin_audited(r, r->param[0], &res, &e);
+	if (rc < 0 && res.outcome == CHECKIN_UNAVAILABLE)
 		r->cause = arena_printf(&r->arena, "check-in: %s", e.msg);
 	return checkin_page(r, rc, &res, true, r->param[0]);
 }
@@ -635,14 +671,12 @@ static int h_api_checkin(struct req *r)
 	char *c = arena_strdup(&r->arena, slash ? slash + 9 : code);
 	json_body_free(o);
 	struct checkin_result res;
-	int rc = checkin_self(r->db, c, r->user->id, now_s(), &res, &e);
+	int rc = checkin_audited(r, c, &res, &e);
 	if (rc < 0) {
 		if (res.outcome == CHECKIN_UNAVAILABLE)
 			r->cause = arena_printf(&r->arena, "check-in: %s", e.msg);
 		return resp_error(r, checkin_status(rc, &res), outcome_text(r, lang, &res));
 	}
-	req_audit(r, "attendance.checkin", arena_printf(&r->arena, "session:%lld", (long long)res.workshop_id),
-		  arena_printf(&r->arena, "day=%d", res.day));
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "{\"session_id\":%lld,\"day\":%d,\"title\":", (long long)res.workshop_id, res.day);
 	buf_json_str(&b, res.title);

@@ -525,8 +525,15 @@ int h_learn_assign(struct req *r, const char *course_id, const char *org_code, c
 		} else if (!learn_may_assign(r->db, r->user->roles, r->user->org_id, oid)) {
 			buf_printf(problems, "%s%s%s\n", T(r, "Outside the units you manage"), view_colon(r), org_code);
 			refused++;
-		} else if (learn_assign_org_due(r->db, course_id, org_code, due_at, &added, &e) < 0) {
+		} else if (db_begin(r->db, &e) < 0 ||
+			   learn_assign_org_due(r->db, course_id, org_code, due_at, &added, &e) < 0) {
+			db_rollback(r->db);
 			buf_printf(problems, "%s\n", e.msg);
+		} else if (req_audit_commit(r, "course.assign", arena_printf(&r->arena, "org:%s", org_code),
+					    arena_printf(&r->arena, "course=%s new_enrolments=%d%s%s", course_id, added,
+							 due_at ? " due=" : "", due_at ? due : "")) < 0) {
+			buf_printf(problems, "%s\n",
+				   T(r, "The change could not be saved: nothing was changed. Please try again."));
 		} else {
 			/* The count in the page's digits, the org code as it is typed. */
 			const char *msg = view_digits(
@@ -540,9 +547,6 @@ int h_learn_assign(struct req *r, const char *course_id, const char *org_code, c
 				buf_puts(done, msg);
 			if (due_at)
 				buf_printf(done, " %s %s", T(r, "Due on"), view_day(r, due));
-			char *detail = arena_printf(&r->arena, "course=%s new_enrolments=%d%s%s", course_id, added,
-						    due_at ? " due=" : "", due_at ? due : "");
-			req_audit(r, "course.assign", arena_printf(&r->arena, "org:%s", org_code), detail);
 			buf_putc(done, '\n');
 			ok++;
 		}
@@ -568,17 +572,20 @@ int h_learn_assign(struct req *r, const char *course_id, const char *org_code, c
 			if (found)
 				user_release(&u);
 			continue;
-		} else if (learn_enrol(r->db, u.id, course_id, "assigned", NULL, &e) < 0 ||
+		} else if (db_begin(r->db, &e) < 0 || learn_enrol(r->db, u.id, course_id, "assigned", NULL, &e) < 0 ||
 			   (due_at && learn_set_due(r->db, u.id, course_id, due_at, &e) < 0)) {
+			db_rollback(r->db);
 			buf_printf(problems, "%s\n", e.msg);
+		} else if (req_audit_commit(r, "course.assign", arena_printf(&r->arena, "user:%s", name),
+					    arena_printf(&r->arena, "course=%s%s%s", course_id, due_at ? " due=" : "",
+							 due_at ? due : "")) < 0) {
+			buf_printf(problems, "%s\n",
+				   T(r, "The change could not be saved: nothing was changed. Please try again."));
 		} else {
 			buf_printf(done, "%s%s%s", T(r, "Enrolled"), view_colon(r), name);
 			if (due_at)
 				buf_printf(done, " (%s %s)", T(r, "Due on"), view_day(r, due));
 			buf_putc(done, '\n');
-			req_audit(r, "course.assign", arena_printf(&r->arena, "user:%s", name),
-				  arena_printf(&r->arena, "course=%s%s%s", course_id, due_at ? " due=" : "",
-					       due_at ? due : ""));
 			ok++;
 		}
 		user_release(&u);

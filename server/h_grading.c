@@ -241,16 +241,6 @@ static bool parse_points(const char *s, double *out)
 	return true;
 }
 
-/* The audit line of a grade: the points, and the earlier grade when it is a correction. */
-static void audit_grade(struct req *r, const struct attempt *a, int k, double points, const struct essay_grade *prev)
-{
-	const char *target = arena_printf(&r->arena, "attempt:%lld", (long long)a->id);
-	const char *detail = prev->graded
-				 ? arena_printf(&r->arena, "question=%d points=%g was=%g", k + 1, points, prev->points)
-				 : arena_printf(&r->arena, "question=%d points=%g", k + 1, points);
-	req_audit(r, prev->graded ? "essay.regrade" : "essay.grade", target, detail);
-}
-
 static int h_grade(struct req *r)
 {
 	const char *course = r->param[0];
@@ -273,7 +263,7 @@ static int h_grade(struct req *r)
 	} else if (comment && strlen(comment) > ATTEMPT_COMMENT_MAX) {
 		error = T(r, "The comment is too long.");
 	} else {
-		rc = attempt_grade_essay(r->db, &a, k, points, comment, r->user->id, &prev, NULL, &e);
+		rc = attempt_grade_essay(r->db, &a, k, points, comment, r->user->id, req_who(r), &prev, NULL, &e);
 		if (rc == ATTEMPT_EBADANSWER) {
 			error = e.msg;
 		} else if (rc < 0) {
@@ -285,7 +275,6 @@ static int h_grade(struct req *r)
 	if (error) {
 		rc = grading_page(r, course, &a, &learner, error);
 	} else {
-		audit_grade(r, &a, k, points, &prev);
 		struct buf to = BUF_INIT;
 		grading_href(&to, course, 0);
 		buf_puts(&to, "?done=1");
@@ -413,10 +402,10 @@ static int h_api_grade(struct req *r)
 		rc = resp_error(r, 400, "'question' must name an essay of this attempt, as \"q0\"");
 	} else if (!parse_points(ps, &points)) {
 		rc = resp_error(r, 400, "'points' must be a number");
-	} else if ((rc = attempt_grade_essay(r->db, &a, k, points, comment, r->user->id, &prev, NULL, &e)) < 0) {
+	} else if ((rc = attempt_grade_essay(r->db, &a, k, points, comment, r->user->id, req_who(r), &prev, NULL, &e)) <
+		   0) {
 		rc = resp_error(r, http_status_of(rc), e.msg);
 	} else {
-		audit_grade(r, &a, k, points, &prev);
 		struct buf b = BUF_INIT;
 		attempt_result_json(&b, &a);
 		rc = send_json(r, 200, &b);

@@ -200,7 +200,11 @@ static int h_upload(struct req *r)
 	/* A draft unless "publish at once"; a version older than the one learners see is never published by an
 	 * upload: it is kept as a draft, with the Publish button in the list below. */
 	bool publish = req_form(r, "publish") != NULL;
-	struct import_opts o = {.draft = !publish, .by = r->user ? r->user->username : "", .lim = &lim};
+	struct import_opts o = {.draft = !publish,
+				.by = r->user ? r->user->username : "",
+				.lim = &lim,
+				.who = req_who(r),
+				.source = filename && *filename ? filename : "upload"};
 	struct problems pr = {0};
 	char msg[512];
 	int rc = package_import(r->db, &p, &o, &pr, msg, sizeof msg, &e);
@@ -219,8 +223,6 @@ static int h_upload(struct req *r)
 		char *m = arena_printf(&r->arena, "%s%s%s", T(r, "The package was refused"), view_colon(r), e.msg);
 		status = manage_page(r, 422, "error", m, problems_text(&pr));
 	} else {
-		if (rc != IMPORT_UNCHANGED)
-			req_audit(r, "course.import", filename && *filename ? filename : "upload", msg);
 		const char *m = older ? arena_printf(&r->arena, "%s %s", import_summary_text(r, msg), older)
 				      : import_summary_text(r, msg);
 		status =
@@ -234,10 +236,18 @@ static int h_rollback(struct req *r)
 {
 	const char *course = req_form(r, "course"), *lang = req_form(r, "lang"), *version = req_form(r, "version");
 	struct err e;
-	if (!course || !lang || !version || package_rollback(r->db, course, lang, version, &e) < 0)
+	if (!course || !lang || !version)
 		return manage_page(r, 404, "error", T(r, "There is no such stored version."), NULL);
-	req_audit(r, "course.rollback", arena_printf(&r->arena, "course:%s", course),
-		  arena_printf(&r->arena, "lang=%s version=%s", lang, version));
+	/* The version made active and its audit entry in one transaction. */
+	if (db_begin(r->db, &e) < 0)
+		return audit_unsaved(r, e.msg);
+	if (package_rollback(r->db, course, lang, version, &e) < 0) {
+		db_rollback(r->db);
+		return manage_page(r, 404, "error", T(r, "There is no such stored version."), NULL);
+	}
+	if (req_audit_commit(r, "course.rollback", arena_printf(&r->arena, "course:%s", course),
+			     arena_printf(&r->arena, "lang=%s version=%s", lang, version)) < 0)
+		return audit_unsaved(r, NULL);
 	return resp_redirect(r, "/manage/courses?done=1");
 }
 

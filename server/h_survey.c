@@ -358,10 +358,12 @@ static void mean_cell(struct req *r, struct buf *b, const struct survey_group *g
 		buf_printf(b, "<td>%s</td>",
 			   g->n < SURVEY_MIN_GROUP ? T(r, "fewer than 5 responses")
 						   : T(r, "hidden: it would give away a group of fewer than 5"));
-	else if (item < 0)
-		buf_printf(b, g->score_n ? "<td>%.1f</td>" : "<td>–</td>", g->score_mean);
-	else
-		buf_printf(b, g->item_n[item] ? "<td>%.1f</td>" : "<td>–</td>", g->item_mean[item]);
+	else if (item < 0 ? !g->score_n : !g->item_n[item])
+		buf_puts(b, "<td>–</td>");
+	else /* Khmer digits in Khmer */
+		buf_printf(
+		    b, "<td>%s</td>",
+		    view_digits(r, arena_printf(&r->arena, "%.1f", item < 0 ? g->score_mean : g->item_mean[item])));
 }
 
 static const char *const sex_labels[SURVEY_SEXES] = {"Women", "Men", "Other", "Not stated"};
@@ -387,16 +389,19 @@ static int results_page(struct req *r, enum survey_kind kind)
 	buf_printf(&b, "<p>%s</p>",
 		   T(r, "Mean answer from 1 (strongly disagree) to 5 (strongly agree). Figures are shown only for "
 			"groups of at least 5 respondents, so that no answer can be traced to a person."));
-	buf_printf(&b, "<p>%s %d</p>", T(r, "Respondents:"), res.all.n);
+	buf_printf(&b, "<p>%s %s</p>", T(r, "Respondents:"), view_digits(r, arena_printf(&r->arena, "%d", res.all.n)));
 	if (!res.all.shown) {
 		notice(&b, "info", T(r, "fewer than 5 responses"));
 	} else {
-		buf_printf(&b,
-			   "<div class=\"table-wrap\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
-			   "<th scope=\"col\">%s (%d)</th>",
-			   T(r, "Mean answer by statement"), T(r, "Statement"), T(r, "All"), res.all.n);
+		buf_printf(
+		    &b,
+		    "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table><caption>%s"
+		    "</caption><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s (%s)</th>",
+		    T(r, "Mean answer by statement"), T(r, "Mean answer by statement"), T(r, "Statement"), T(r, "All"),
+		    view_digits(r, arena_printf(&r->arena, "%d", res.all.n)));
 		for (int k = 0; k < SURVEY_SEXES; k++)
-			buf_printf(&b, "<th scope=\"col\">%s (%d)</th>", T(r, sex_labels[k]), res.by_sex[k].n);
+			buf_printf(&b, "<th scope=\"col\">%s (%s)</th>", T(r, sex_labels[k]),
+				   view_digits(r, arena_printf(&r->arena, "%d", res.by_sex[k].n)));
 		buf_puts(&b, "</tr></thead><tbody>");
 		for (int i = 0; i < res.nitems; i++) {
 			buf_puts(&b, "<tr><th scope=\"row\">");
@@ -888,8 +893,10 @@ static int session_report(struct req *r, bool csv)
 		   "/results\">%s</a></p>",
 		   w.id, T(r, "Download as CSV"), w.id, T(r, "Survey results"));
 	buf_printf(&b,
-		   "<div class=\"table-wrap\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s</th>"
-		   "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>",
+		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table><caption>%s"
+		   "</caption><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		   "<th scope=\"col\">%s</th>",
+		   T(r, "Who was invited, registered and attended, with how each mark was made"),
 		   T(r, "Who was invited, registered and attended, with how each mark was made"), T(r, "Name"),
 		   T(r, "Row code"), T(r, "How listed"), T(r, "Place"));
 	for (int i = 0; i < w.ndays; i++) {
@@ -967,9 +974,7 @@ static const struct msg survey_msgs[] = {
      "មិនអាចរក្សាទុកចម្លើយរបស់អ្នកបានទេ។ សូមព្យាយាមម្តងទៀតបន្តិចទៀត។"},
     {"The comment is too long or not valid text.", "មតិយោបល់វែងពេក ឬមិនមែនជាអត្ថបទត្រឹមត្រូវ។"},
     {"Answer at least one statement.", "សូមឆ្លើយសេចក្តីថ្លែងយ៉ាងហោចណាស់មួយ។"},
-    {"No such session.", "មិនមានវគ្គនេះទេ។"},
     {"The session could not be read. Please try again.", "មិនអាចអានវគ្គនេះបានទេ។ សូមព្យាយាមម្តងទៀត។"},
-    {"Outside the units you manage", "ក្រៅអង្គភាពដែលអ្នកគ្រប់គ្រង"},
     {"The survey results could not be read. Please try again.", "មិនអាចអានលទ្ធផលការស្ទង់មតិបានទេ។ សូមព្យាយាមម្តងទៀត។"},
     {"fewer than 5 responses", "ចម្លើយតិចជាង ៥"},
     {"hidden: it would give away a group of fewer than 5", "លាក់៖ វានឹងបង្ហាញក្រុមដែលមានតិចជាង ៥ នាក់"},
@@ -1008,10 +1013,7 @@ static const struct msg survey_msgs[] = {
     {"qr", "កូដ QR"},
     {"import", "នាំចូល"},
     {"Attendance report", "របាយការណ៍វត្តមាន"},
-    {"Cancelled", "បានលុបចោល"},
-    {"Registered", "បានចុះឈ្មោះ"},
     {"On the waiting list", "ក្នុងបញ្ជីរង់ចាំ"},
-    {"Cancelled places", "កន្លែងដែលបានលុបចោល"},
     {"Attended at least one day", "បានចូលរួមយ៉ាងហោចណាស់មួយថ្ងៃ"},
     {"Download as CSV", "ទាញយកជា CSV"},
     {"Who was invited, registered and attended, with how each mark was made",

@@ -438,13 +438,19 @@ int h_publish(struct req *r)
 	char done[32];
 	if (!course || !lang || !version || !*version)
 		return resp_error(r, 400, T(r, "There is no such stored version."));
+	/* The published version and its audit entry in one transaction. */
+	if (db_begin(r->db, &e) < 0)
+		return audit_unsaved(r, e.msg);
 	int rc = package_publish(r->db, course, lang, version, done, sizeof done, &e);
+	if (rc < 0)
+		db_rollback(r->db);
 	if (rc == ERR_NOTFOUND)
 		return resp_error(r, 404, T(r, "There is no such stored version."));
 	if (rc < 0)
 		return resp_error(r, http_status_of(rc), e.msg);
-	req_audit(r, "course.publish", arena_printf(&r->arena, "course:%s", course),
-		  arena_printf(&r->arena, "lang=%s version=%s", lang, version));
+	if (req_audit_commit(r, "course.publish", arena_printf(&r->arena, "course:%s", course),
+			     arena_printf(&r->arena, "lang=%s version=%s", lang, version)) < 0)
+		return audit_unsaved(r, NULL);
 	return resp_redirect(r, "/manage/courses?published=1");
 }
 

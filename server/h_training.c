@@ -388,7 +388,9 @@ static int invite_people(struct req *r, const struct workshop *w, const char *li
 	int n = 0;
 	while ((name = next_name(r, &p)) != NULL) {
 		if (++n > INVITE_MAX) {
-			buf_printf(&res->problems, T(r, "At most %d usernames at once."), INVITE_MAX);
+			buf_puts(
+			    &res->problems,
+			    view_digits(r, arena_printf(&r->arena, T(r, "At most %d usernames at once."), INVITE_MAX)));
 			buf_putc(&res->problems, '\n');
 			break;
 		}
@@ -539,7 +541,13 @@ static int h_create(struct req *r)
 		workshop_free(&got);
 		return new_form(r, &fe);
 	}
-	if (rc == 0 && db_commit(r->db, &e) < 0)
+	/* The session, its people and its audit entry commit together. */
+	if (rc == 0 &&
+	    (audit_write(r->db, req_who(r), "session.add", arena_printf(&r->arena, "session:%lld", (long long)id),
+			 arena_printf(&r->arena, "code=%s org=%s days=%d invited=%d", got.code, org, nd,
+				      res.registered + res.waitlisted),
+			 &e) < 0 ||
+	     db_commit(r->db, &e) < 0))
 		rc = ERR_UNAVAILABLE;
 	if (rc < 0) {
 		db_rollback(r->db);
@@ -547,9 +555,6 @@ static int h_create(struct req *r)
 		workshop_free(&got);
 		return resp_error(r, http_status_of(rc), e.msg);
 	}
-	req_audit(r, "session.add", arena_printf(&r->arena, "session:%lld", (long long)id),
-		  arena_printf(&r->arena, "code=%s org=%s days=%d invited=%d", got.code, org, nd,
-			       res.registered + res.waitlisted));
 	buf_release(&res.problems);
 	workshop_free(&got);
 	return resp_redirect(r, arena_printf(&r->arena, "/sessions/%lld?done=created", (long long)id));
@@ -820,8 +825,15 @@ static int h_invite(struct req *r)
 	else if (db_begin(r->db, &e) < 0)
 		rc = ERR_UNAVAILABLE;
 	else if ((rc = invite_people(r, &w, fv(r, "invite", ""), fv(r, "invite_org", ""), &res, &e)) == 0)
-		rc = db_commit(r->db, &e) < 0 ? ERR_UNAVAILABLE : 0;
-	else
+		rc = audit_write(r->db, req_who(r), "session.invite",
+				 arena_printf(&r->arena, "session:%lld", (long long)w.id),
+				 arena_printf(&r->arena, "registered=%d waitlisted=%d refused=%d", res.registered,
+					      res.waitlisted, res.refused),
+				 &e) < 0 ||
+			     db_commit(r->db, &e) < 0
+			 ? ERR_UNAVAILABLE
+			 : 0;
+	if (rc < 0)
 		db_rollback(r->db);
 	int64_t id = w.id;
 	workshop_free(&w);
@@ -830,9 +842,6 @@ static int h_invite(struct req *r)
 		return rc == ERR_CONFLICT ? session_page(r, 409, T(r, "This session is cancelled."))
 					  : resp_error(r, http_status_of(rc), e.msg);
 	}
-	req_audit(r, "session.invite", arena_printf(&r->arena, "session:%lld", (long long)id),
-		  arena_printf(&r->arena, "registered=%d waitlisted=%d refused=%d", res.registered, res.waitlisted,
-			       res.refused));
 	if (res.problems.len) {
 		rc = session_page(r, res.registered + res.waitlisted ? 200 : 422, buf_str(&res.problems));
 		buf_release(&res.problems);
@@ -880,9 +889,13 @@ static int h_cancel(struct req *r)
 		return rc;
 	}
 	struct err e = {""};
-	rc = workshop_cancel(r->db, w.id, now_s(), &e);
-	if (rc == 0)
-		req_audit(r, "session.cancel", arena_printf(&r->arena, "session:%lld", (long long)w.id), NULL);
+	/* The cancellation and its audit entry in one transaction. */
+	rc = db_begin(r->db, &e) < 0 ? ERR_UNAVAILABLE : workshop_cancel(r->db, w.id, now_s(), &e);
+	if (rc < 0)
+		db_rollback(r->db);
+	else if (req_audit_commit(r, "session.cancel", arena_printf(&r->arena, "session:%lld", (long long)w.id), NULL) <
+		 0)
+		rc = err_fail(&e, ERR_UNAVAILABLE, "%s", r->cause);
 	workshop_free(&w);
 	if (rc < 0)
 		return resp_error(r, http_status_of(rc), e.msg);
@@ -1145,7 +1158,11 @@ static int save_marks(struct req *r, const struct workshop *w, int day, const ch
 				     r->user->id, now, e);
 		*n += rc == 0;
 	}
-	if (rc == 0 && db_commit(r->db, e) < 0)
+	/* The marks and their audit entry commit together. */
+	if (rc == 0 && (audit_write(r->db, req_who(r), "attendance.mark",
+				    arena_printf(&r->arena, "session:%lld", (long long)w->id),
+				    arena_printf(&r->arena, "day=%d marks=%d", day, *n), e) < 0 ||
+			db_commit(r->db, e) < 0))
 		rc = ERR_UNAVAILABLE;
 	if (rc < 0)
 		db_rollback(r->db);
@@ -1177,8 +1194,6 @@ static int h_mark(struct req *r)
 	workshop_free(&w);
 	if (rc)
 		return rc;
-	req_audit(r, "attendance.mark", arena_printf(&r->arena, "session:%lld", (long long)id),
-		  arena_printf(&r->arena, "day=%d marks=%d", day, n));
 	struct buf to = BUF_INIT;
 	buf_printf(&to, "/sessions/%lld/days/%d?done=saved", (long long)id, day);
 	if (q && *q) {
@@ -1474,15 +1489,16 @@ static int h_api_mark(struct req *r)
 					     ATT_BY_TRAINER, r->user->id, now, &e);
 			n += rc == 0;
 		}
-	if (rc == 0 && db_commit(r->db, &e) < 0)
+	if (rc == 0 &&
+	    (audit_write(r->db, req_who(r), "attendance.mark", arena_printf(&r->arena, "session:%lld", (long long)w.id),
+			 arena_printf(&r->arena, "day=%d marks=%d", d->day, n), &e) < 0 ||
+	     db_commit(r->db, &e) < 0))
 		rc = ERR_UNAVAILABLE;
 	if (rc < 0) {
 		db_rollback(r->db);
 		status = resp_error(r, http_status_of(rc), e.msg);
 		goto out;
 	}
-	req_audit(r, "attendance.mark", arena_printf(&r->arena, "session:%lld", (long long)w.id),
-		  arena_printf(&r->arena, "day=%d marks=%d", d->day, n));
 	if (day_sheet_read(r, w.id, d->day, NULL, &s, &e) < 0) {
 		status = resp_error(r, 503, e.msg);
 		goto out;

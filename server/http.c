@@ -886,3 +886,29 @@ void req_audit(struct req *r, const char *action, const char *target, const char
 	if (audit_record(r->db, r->user ? r->user->username : "-", r->remote, action, target, detail, &e) < 0)
 		r->cause = arena_strdup(&r->arena, e.msg);
 }
+
+const struct audit_who *req_who(struct req *r)
+{
+	struct audit_who *w = arena_alloc(&r->arena, sizeof *w);
+	w->actor = r->user ? r->user->username : "-";
+	w->from = r->remote;
+	return w;
+}
+
+int req_audit_commit(struct req *r, const char *action, const char *target, const char *detail)
+{
+	struct err e;
+	if (audit_write(r->db, req_who(r), action, target, detail, &e) < 0 || db_commit(r->db, &e) < 0) {
+		db_rollback(r->db);
+		r->cause = arena_strdup(&r->arena, e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+int audit_unsaved(struct req *r, const char *cause)
+{
+	if (cause)
+		r->cause = arena_strdup(&r->arena, cause);
+	return resp_error(r, 503, T(r, "The change could not be saved: nothing was changed. Please try again."));
+}

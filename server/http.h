@@ -15,6 +15,7 @@
 #include "accounts/sessions.h"
 #include "accounts/users.h"
 #include "lib/arena.h"
+#include "lib/audit.h"
 #include "lib/buf.h"
 
 struct mg_connection;
@@ -234,12 +235,27 @@ void http_request_begin(void);
 void http_thread_release(void);
 
 /*
- * Records an administrative action in the audit trail (lib/audit.h: a log
- * line and a row of audit_log, inside the request's transaction when one is
- * open): the acting user, the client address, action (e.g. "user.create"),
- * target (e.g. "user:bopha") and optional detail.
+ * Records an administrative action that changes nothing in the database (an
+ * export: "certificate.bulk") in the audit trail (lib/audit.h: a log line and
+ * a row of audit_log): the acting user, the client address, action, target
+ * (e.g. "org:12") and optional detail. A change records its entry in its own
+ * transaction instead: req_audit_commit(), or a domain function given req_who().
  */
 void req_audit(struct req *r, const char *action, const char *target, const char *detail);
+
+/* Who acts in this request (the user, the client address), for audit_write(); borrowed until the request ends. */
+const struct audit_who *req_who(struct req *r);
+/*
+ * Ends the transaction of a change the caller began (db_begin) and made: stores its audit entry (lib/audit.h)
+ * inside it and commits both. 0; or -1 with r->cause set, everything rolled back, and nothing recorded.
+ */
+int req_audit_commit(struct req *r, const char *action, const char *target, const char *detail);
+
+/*
+ * The answer to a change that could not be saved with its audit entry (its transaction could not begin or
+ * commit): 503, nothing was changed. cause: the database's message for the log (NULL: r->cause says it).
+ */
+int audit_unsaved(struct req *r, const char *cause);
 
 /* Starts the session after login: a new token (never the old one), cookie set. -1 (r->cause says why) on failure. */
 int req_login(struct req *r, int64_t user_id);

@@ -107,9 +107,9 @@ static const struct msg msgs[] = {
      "ការចុះវត្តមានដោយខ្លួនឯងតាម QR បើកមុនថ្ងៃវគ្គចាប់ផ្តើមប៉ុន្មាននាទីនេះ ហើយបិទក្រោយវាបញ្ចប់ប៉ុន្មាននាទីនេះ។"},
     {"Monitoring token", "សញ្ញាសម្ងាត់សម្រាប់ការតាមដាន"},
     {"A secret of at least 32 letters, digits, - or _ that lets a monitoring server on another host read "
-     "/metrics. Empty: /metrics answers this server only.",
+     "/metrics. Not set: /metrics answers this server only.",
      "អាថ៌កំបាំងយ៉ាងតិច ៣២ តួ (អក្សរ លេខ - ឬ _) ដែលអនុញ្ញាតឱ្យម៉ាស៊ីនតាមដាននៅលើម៉ាស៊ីនផ្សេងអាន /metrics។ "
-     "ទទេ៖ /metrics ឆ្លើយតែម៉ាស៊ីនមេនេះប៉ុណ្ណោះ។"},
+     "មិនទាន់កំណត់៖ /metrics ឆ្លើយតែម៉ាស៊ីនមេនេះប៉ុណ្ណោះ។"},
     /* server/h_admin.c: the certificate images */
     {"Certificate images", "រូបភាពលើវិញ្ញាបនបត្រ"},
     {"A PNG or JPEG file of at most %d KB, %d to %d pixels a side.",

@@ -36,4 +36,5 @@ void server_area_messages_register(void)
 	training_messages_register();
 	checkin_messages_register();
 	offline_messages_register();
+	audit_messages_register();
 }

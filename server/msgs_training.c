@@ -28,7 +28,6 @@ static const struct msg training_msgs[] = {
     {"Days", "ថ្ងៃ"},
     {"Each day must start after the day before it ends.", "ថ្ងៃនីមួយៗត្រូវចាប់ផ្ដើមក្រោយថ្ងៃមុនបញ្ចប់។"},
     {"Excused", "មានច្បាប់"},
-    {"Face-to-face sessions", "វគ្គបណ្ដុះបណ្ដាលផ្ទាល់"},
     {"Find a person (name, username or row code)", "ស្វែងរកអ្នកចូលរួម (ឈ្មោះ ឈ្មោះអ្នកប្រើ ឬលេខកូដជួរ)"},
     {"Find", "ស្វែងរក"},
     {"Give a date.", "សូមបញ្ចូលកាលបរិច្ឆេទ។"},
@@ -64,7 +63,6 @@ static const struct msg training_msgs[] = {
     {"Or everyone in an org unit and below it: its code", "ឬអ្នកទាំងអស់នៅក្នុងអង្គភាព និងអង្គភាពក្រោមវា៖ លេខកូដអង្គភាព"},
     {"Places (0: no limit)", "ចំនួនកន្លែង (0៖ គ្មានកំណត់)"},
     {"Places", "កន្លែង"},
-    {"Present", "វត្តមាន"},
     {"Present: %d of %zu shown", "វត្តមាន៖ %d នៃ %zu នាក់ដែលបង្ហាញ"},
     {"Register", "ចុះឈ្មោះ"},
     {"Registered", "បានចុះឈ្មោះ"},
@@ -102,7 +100,6 @@ static const struct msg training_msgs[] = {
     {"Your sessions", "វគ្គរបស់អ្នក"},
     {"by QR check-in", "ដោយការចុះវត្តមានតាម QR"},
     {"by the trainer", "ដោយគ្រូបង្គោល"},
-    {"from the sign-in sheet", "ពីសន្លឹកចុះហត្ថលេខា"},
     {"imported", "បាននាំចូល"},
     {"the command line", "បន្ទាត់បញ្ជា"},
     /* The JSON API's errors (server/h_training.c), in the language of resp_error_lang(). */

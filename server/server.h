@@ -75,6 +75,8 @@ void server_area_messages_register(void);
 void accounts_messages_register(void);
 /* The messages of form errors, the menu and the quiz's unanswered-question step (server/msgs_forms.c). */
 void forms_messages_register(void);
+/* Registers the messages of secret settings and the audit trail's refusals (server/msgs_audit.c). */
+void audit_messages_register(void);
 /* Registers the admin pages' messages (server/msgs_admin.c: settings, users, audit trail). */
 void admin_messages_register(void);
 

@@ -271,7 +271,8 @@ int checkin_self(struct db *db, const char *code, int64_t user_id, int64_t now, 
 		 struct err *e)
 {
 	struct err be;
-	if (db_begin(db, &be) < 0) {
+	bool own;
+	if (db_join(db, &own, &be) < 0) {
 		memset(res, 0, sizeof *res);
 		res->outcome = CHECKIN_UNAVAILABLE;
 		return err_fail(e, ERR_UNAVAILABLE, "%s", be.msg);
@@ -283,12 +284,12 @@ int checkin_self(struct db *db, const char *code, int64_t user_id, int64_t now, 
 	int rc = check(db, code, user_id, now, res, e);
 	if (rc == 0)
 		rc = attendance_mark(db, res->workshop_id, user_id, res->day, ATT_PRESENT, ATT_BY_QR, user_id, now, e);
-	if (rc == 0 && db_commit(db, e) < 0)
+	if (rc == 0 && db_join_commit(db, own, e) < 0)
 		rc = ERR_UNAVAILABLE;
 	if (rc < 0) {
 		if (res->outcome == CHECKIN_OK)
 			res->outcome = CHECKIN_UNAVAILABLE;
-		db_rollback(db);
+		db_join_rollback(db, own);
 	}
 	return rc;
 }
@@ -389,7 +390,8 @@ int checkin_sheet_keyin(struct db *db, int64_t workshop_id, int day, const struc
 			      bad == 1 ? "" : "s");
 		goto out;
 	}
-	if ((rc = db_begin(db, e)) < 0) {
+	bool own;
+	if ((rc = db_join(db, &own, e)) < 0) {
 		rc = ERR_UNAVAILABLE;
 		goto out;
 	}
@@ -400,10 +402,10 @@ int checkin_sheet_keyin(struct db *db, int64_t workshop_id, int day, const struc
 		rc = attendance_mark(db, workshop_id, ids[i], day, marks[i].status, ATT_BY_SHEET, marker, now, e);
 		done += rc == 0;
 	}
-	if (rc == 0 && db_commit(db, e) < 0)
+	if (rc == 0 && db_join_commit(db, own, e) < 0)
 		rc = ERR_UNAVAILABLE;
 	if (rc < 0)
-		db_rollback(db);
+		db_join_rollback(db, own);
 	else if (recorded)
 		*recorded = done;
 out:
@@ -667,7 +669,8 @@ int attendance_import_csv(struct db *db, const char *name, const char *data, siz
 			      im.bad == 1 ? "" : "s");
 		goto out;
 	}
-	if (db_begin(db, e) < 0)
+	bool own;
+	if (db_join(db, &own, e) < 0)
 		goto out;
 	int64_t now = now_s();
 	for (size_t i = 0; i < im.nrows; i++) {
@@ -675,12 +678,12 @@ int attendance_import_csv(struct db *db, const char *name, const char *data, siz
 		struct err me;
 		if (attendance_mark(db, r->workshop_id, r->user_id, r->day, r->status, ATT_BY_IMPORT, 0, now, &me) <
 		    0) {
-			db_rollback(db);
+			db_join_rollback(db, own);
 			rc = err_fail(e, ERR_FAIL, "%s:%d: %s: nothing imported", name, r->line, me.msg);
 			goto out;
 		}
 	}
-	if (db_commit(db, e) < 0)
+	if (db_join_commit(db, own, e) < 0)
 		goto out;
 	*added = (int)im.nrows;
 	rc = 0;

@@ -9,7 +9,8 @@
 # date, the people behind a figure), then face-to-face sessions (training.mjs: that trainer creates a
 # session and marks attendance on a phone), then QR self check-in (checkin.mjs, on a session open now
 # made here), then the reaction survey and the attendance report of a past session of that trainer
-# (survey.mjs). Debian's Chromium driven by
+# (survey.mjs: four more people made here, present by an attendance import, answer it too, so that its
+# results table is shown). Debian's Chromium driven by
 # playwright-core, checked with axe-core. Starts its own server on a fresh demo database and stops it.
 # Last line: "N passed, N failed" (every script together).
 set -u
@@ -35,8 +36,17 @@ mkdir -p out
 				"$dir/tj/$v/course.yml" &&
 			"$SALA_BIN" pack "$dir/tj/$v" -o "$dir/tj/$v.zip" || exit 1
 	done &&
+	for i in 1 2 3 4; do
+		"$SALA_BIN" user add --username "survey$i" --name "Survey Respondent $i" --org 17 --role learner \
+			--password Correct-horse-9 --db "$dir/e2e.db" || exit 1
+	done &&
 	"$SALA_BIN" sessions add --title "Past e-filing workshop" --org 17 --day "2026-01-05 08:00-16:00" \
-		--trainer srtrainer --invite learner --db "$dir/e2e.db" >"$dir/survey-session") >"$dir/demo.log" 2>&1 || {
+		--trainer srtrainer --invite learner --invite survey1 --invite survey2 --invite survey3 --invite survey4 \
+		--db "$dir/e2e.db" >"$dir/survey-session" &&
+	sid=$(sed -n 's/^added session \([0-9]*\).*/\1/p' "$dir/survey-session") &&
+	printf 'session_id,username,date,status\n%s,survey1,2026-01-05,present\n%s,survey2,2026-01-05,present\n%s,survey3,2026-01-05,present\n%s,survey4,2026-01-05,present\n' \
+		"$sid" "$sid" "$sid" "$sid" >"$dir/survey-present.csv" &&
+	"$SALA_BIN" attendance import "$dir/survey-present.csv" --db "$dir/e2e.db") >"$dir/demo.log" 2>&1 || {
 	cat "$dir/demo.log"
 	echo "0 passed, 1 failed"
 	exit 1

@@ -2,7 +2,9 @@
 // session (made by run.sh: SURVEY_SESSION) marks the demo learner present; the session page links to the
 // attendance report, which shows the mark and how it was made; the learner finds the survey on My learning,
 // answers it (a form, no JavaScript) and cannot answer twice; the trainer sees the results withheld below 5
-// respondents. axe-core checks the report, the survey form, the thank-you page and the results.
+// respondents, then, once four more people present have answered, the table of means in a focusable scroll
+// region that keeps the page within 360 px (English and Khmer). axe-core checks the report, the survey form,
+// the thank-you page and the results.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -80,9 +82,13 @@ async function main() {
 			(await trainer.locator(`a[href="/sessions/${SID}/report"]`).count()) === 1);
 		await Promise.all([trainer.waitForURL('**/report'), trainer.click(`a[href="/sessions/${SID}/report"]`)]);
 		const report = await trainer.innerText('main');
+		// The learner marked by the trainer, the four others of run.sh by the attendance import.
 		check('the report shows the learner present, marked by the trainer',
-			report.includes('present (trainer)') && report.includes('Attended at least one day: 1'), report);
+			report.includes('present (trainer)') && report.includes('Attended at least one day: 5'), report);
 		check('the report links to its CSV', (await trainer.locator(`a[href="/sessions/${SID}/report.csv"]`).count()) === 1);
+		check('the attendance report fits a 360 px screen', await fitsPhone(trainer));
+		check('the attendance table scrolls inside a focusable region',
+			(await trainer.locator('main div.table-scroll[tabindex="0"][role="region"][aria-label] > table').count()) === 1);
 		await axeCheck(trainer, 'the attendance report');
 		await trainer.screenshot({ path: path.join(OUT, 'survey-1-report.png'), fullPage: true });
 
@@ -114,6 +120,24 @@ async function main() {
 		check('results are withheld below 5 respondents', res.includes('fewer than 5 responses') && !res.includes('More practice'), res);
 		await axeCheck(trainer, 'the survey results');
 		await trainer.screenshot({ path: path.join(OUT, 'survey-3-results.png'), fullPage: true });
+
+		// Four more people present answer (run.sh made them): five respondents, so the table of means is shown.
+		for (let i = 1; i <= 4; i++) {
+			const p = await login(browser, 'survey' + i, 'Correct-horse-9', false);
+			await p.goto(BASE + `/surveys/workshop/${SID}`);
+			await p.locator(`input[name=q1][value="${1 + i}"]`).check();
+			await p.locator('input[name=q3][value="3"]').check();
+			await Promise.all([p.waitForURL('**/surveys?done=1'), p.click('main form button[type=submit]')]);
+			await p.context().close();
+		}
+		for (const lang of ['en', 'km']) {
+			await trainer.goto(BASE + `/surveys/workshop/${SID}/results?lang=${lang}`);
+			const region = trainer.locator('main div.table-scroll[tabindex="0"][role="region"][aria-label] > table');
+			check(`the results table (${lang}) is shown inside a focusable scroll region`, (await region.count()) === 1);
+			check(`the results page (${lang}) does not overflow a 360 px screen`, await fitsPhone(trainer));
+			await axeCheck(trainer, `the survey results with figures (${lang})`);
+			await trainer.screenshot({ path: path.join(OUT, `survey-4-results-${lang}.png`), fullPage: true });
+		}
 	} catch (e) {
 		check('survey journey ran to the end', false, e.stack || String(e));
 		if (trainer) await trainer.screenshot({ path: path.join(OUT, 'survey-error-trainer.png') }).catch(() => {});

@@ -275,6 +275,13 @@ def test_survey_once_anonymous_and_hidden_below_five():
         assert sorted(res["comments"]) == ["from f1", "from f2", "from f3", "from f4"]
         page = t.get("/surveys/workshop/%d/results?lang=en" % sid).text
         assert "3.0" in page and "from f2" in page and "fewer than 5 responses" in page
+        # The table scrolls on its own on a phone, in a region the keyboard can reach (as report tables do).
+        assert re.search(r'<div class="table-scroll" tabindex="0" role="region" aria-label="Mean answer by '
+                         r'statement"><table><caption>Mean answer by statement</caption>', page), page
+        # In Khmer, the counts and means in Khmer digits (the comments are the respondents' own words).
+        km = t.get("/surveys/workshop/%d/results?lang=km" % sid).text
+        table = re.search(r"<table>.*?</table>", km, re.S).group(0)
+        assert "៣.០" in table and "(៥)" in table and not re.search("[0-9]", re.sub(r"<[^>]+>", "", table)), table
         # A fifth woman: five women beside one man; the women's figures with the whole's would give the
         # man's answers, so they stay hidden too. A sixth man makes the others (the men) two: still hidden.
         cf, hf = api_login(srv, "f5")

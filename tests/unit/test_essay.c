@@ -135,17 +135,17 @@ static void test_pending_then_final(void **state)
 	grading_entries_free(v, n);
 
 	/* Bad grades change nothing. */
-	assert_int_equal(attempt_grade_essay(db, &a, 1, 10.5, "", 2, NULL, NULL, &e), ATTEMPT_EBADANSWER);
+	assert_int_equal(attempt_grade_essay(db, &a, 1, 10.5, "", 2, NULL, NULL, NULL, &e), ATTEMPT_EBADANSWER);
 	assert_string_equal(e.msg, "the points must be a number from 0 to 10");
-	assert_int_equal(attempt_grade_essay(db, &a, 1, -1, "", 2, NULL, NULL, &e), ATTEMPT_EBADANSWER);
-	assert_int_equal(attempt_grade_essay(db, &a, 0, 1, "", 2, NULL, NULL, &e), ATTEMPT_EBADANSWER);
+	assert_int_equal(attempt_grade_essay(db, &a, 1, -1, "", 2, NULL, NULL, NULL, &e), ATTEMPT_EBADANSWER);
+	assert_int_equal(attempt_grade_essay(db, &a, 0, 1, "", 2, NULL, NULL, NULL, &e), ATTEMPT_EBADANSWER);
 	assert_string_equal(e.msg, "question 1 of this attempt is not an essay");
 	assert_int_equal(db_int(db, "SELECT pending FROM attempts WHERE id = 1", NULL, NULL, -1), 1);
 
 	/* Graded 4 of 10: final at (1 + 0.4) / 2 = 70%, below the pass mark of 75. */
 	struct essay_grade prev;
 	bool done = true;
-	assert_int_equal(attempt_grade_essay(db, &a, 1, 4, "Name the services.", 2, &prev, &done, &e), 0);
+	assert_int_equal(attempt_grade_essay(db, &a, 1, 4, "Name the services.", 2, NULL, &prev, &done, &e), 0);
 	assert_false(prev.graded);
 	free(prev.comment);
 	assert_false(done);
@@ -159,7 +159,7 @@ static void test_pending_then_final(void **state)
 	grading_entries_free(v, n);
 
 	/* Corrected to 5: exactly the pass mark (75%) passes and completes the course, in the same write. */
-	assert_int_equal(attempt_grade_essay(db, &a, 1, 5, "Good.", 2, &prev, &done, &e), 0);
+	assert_int_equal(attempt_grade_essay(db, &a, 1, 5, "Good.", 2, NULL, &prev, &done, &e), 0);
 	assert_true(prev.graded);
 	assert_true(prev.points == 4);
 	assert_string_equal(prev.comment, "Name the services.");
@@ -171,7 +171,7 @@ static void test_pending_then_final(void **state)
 	assert_true(completed_at(db) > 0);
 
 	/* Corrected down to 4.9: the last grade counts, and the best final score follows it. */
-	assert_int_equal(attempt_grade_essay(db, &a, 1, 4.9, "Good, but name them.", 2, NULL, &done, &e), 0);
+	assert_int_equal(attempt_grade_essay(db, &a, 1, 4.9, "Good, but name them.", 2, NULL, NULL, &done, &e), 0);
 	assert_false(done);
 	attempt_release(&a);
 	assert_int_equal(attempt_load(db, aid, 1, &a, &e), 0);
@@ -208,7 +208,7 @@ static void test_blank_essay_is_final(void **state)
 	assert_true(a.score == 50);
 	assert_false(a.passed);
 	assert_true(best_final(db) == 50);
-	assert_int_equal(attempt_grade_essay(db, &a, 1, 3, "", 2, NULL, NULL, &e), ATTEMPT_EBADANSWER);
+	assert_int_equal(attempt_grade_essay(db, &a, 1, 3, "", 2, NULL, NULL, NULL, &e), ATTEMPT_EBADANSWER);
 	attempt_release(&a);
 }
 
