@@ -6,12 +6,9 @@
  * unit (users.org_id) and everything below it, an administrator everything.
  * Charts are inline SVG drawn here, with text labels and a table beside them.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "accounts/orgs.h"
 #include "courses/listing.h"
@@ -19,7 +16,6 @@
 #include "lib/db.h"
 #include "lib/flight.h"
 #include "lib/i18n.h"
-#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "reports/people.h"
@@ -323,17 +319,25 @@ static int h_csv(struct req *r)
 
 static const char *course_title(struct req *r, const char *id);
 
-static int read_fd(void *ctx, size_t off, void *buf, size_t n)
+/* What the report's workbook is written from. */
+struct xlsx_job {
+	struct report *rep;
+	unsigned by;
+	struct report_xlsx_opts o;
+};
+
+static int xlsx_write(void *ctx, const char *path, const char *tmpdir, struct err *e)
 {
-	ssize_t got = pread(*(int *)ctx, buf, n, (off_t)off);
-	return got == (ssize_t)n ? 0 : -1;
+	struct xlsx_job *j = ctx;
+	j->o.tmpdir = tmpdir;
+	return report_write_xlsx(j->rep, j->by, &j->o, path, e);
 }
 
-/*
- * The workbook is written to a temporary file (libxlsxwriter writes files, its
- * rows going to temporary files of their own as they are made), unlinked once
- * open and sent from it a chunk at a time.
- */
+static void xlsx_release(void *ctx)
+{
+	report_free(((struct xlsx_job *)ctx)->rep);
+}
+
 static int h_xlsx(struct req *r)
 {
 	if (query_or_null(r, "series"))
@@ -343,36 +347,8 @@ static int h_xlsx(struct req *r)
 	int status;
 	if (!run(r, &p, &rep, &status))
 		return status;
-	const char **titles = course_titles(r, &rep);
-	const char *tmp = getenv("TMPDIR");
-	tmp = tmp && *tmp ? tmp : "/tmp";
-	char path[512];
-	snprintf(path, sizeof path, "%s/sala-report-XXXXXX", tmp);
-	int fd = mkstemp(path);
-	struct err e;
-	struct report_xlsx_opts o = {.lang = r->lang, .course_titles = titles, .made_at = now_s(), .tmpdir = tmp};
-	if (fd < 0) {
-		log_msg(LOG_ERROR, "report.xlsx", "cannot create a temporary file in '%s'", tmp);
-	} else {
-		close(fd);
-		fd = report_write_xlsx(&rep, p.by, &o, path, &e) < 0 ? -1 : open(path, O_RDONLY);
-		if (fd < 0)
-			log_msg(LOG_ERROR, "report.xlsx", "%s", e.msg);
-		unlink(path);
-	}
-	struct stat sb;
-	if (fd < 0 || fstat(fd, &sb) < 0) {
-		if (fd >= 0)
-			close(fd);
-		report_free(&rep);
-		return resp_error(r, 500, T(r, "The file could not be written. Please tell the administrator."));
-	}
-	const char *headers = export_headers(r, &rep, p.by, "xlsx");
-	report_free(&rep);
-	status = resp_stream(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-			     (size_t)sb.st_size, headers, read_fd, &fd);
-	close(fd);
-	return status;
+	struct xlsx_job j = {&rep, p.by, {.lang = r->lang, .course_titles = course_titles(r, &rep), .made_at = now_s()}};
+	return resp_xlsx(r, "report.xlsx", export_headers(r, &rep, p.by, "xlsx"), xlsx_write, xlsx_release, &j);
 }
 
 static int h_json(struct req *r)

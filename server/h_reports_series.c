@@ -3,15 +3,11 @@
  * report per calendar period from `from` to `to` (report_series_run(), read from the aggregates), with
  * the dashboard's scope rule: a manager sees their own unit and everything below it.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "lib/i18n.h"
-#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "reports/report.h"
@@ -132,16 +128,25 @@ int reports_series_csv(struct req *r)
 	return status;
 }
 
-static int read_fd(void *ctx, size_t off, void *buf, size_t n)
+/* What the series' workbook is written from. */
+struct series_xlsx_job {
+	struct report_series *s;
+	unsigned by;
+	struct report_xlsx_opts o;
+};
+
+static int series_xlsx_write(void *ctx, const char *path, const char *tmpdir, struct err *e)
 {
-	ssize_t got = pread(*(int *)ctx, buf, n, (off_t)off);
-	return got == (ssize_t)n ? 0 : -1;
+	struct series_xlsx_job *j = ctx;
+	j->o.tmpdir = tmpdir;
+	return report_write_series_xlsx(j->s, j->by, &j->o, path, e);
 }
 
-/*
- * The workbook is written to a temporary file (libxlsxwriter writes files), unlinked once open and sent
- * from it a chunk at a time, as /reports.xlsx does.
- */
+static void series_xlsx_release(void *ctx)
+{
+	report_series_free(((struct series_xlsx_job *)ctx)->s);
+}
+
 int reports_series_xlsx(struct req *r)
 {
 	struct sparams p;
@@ -149,35 +154,9 @@ int reports_series_xlsx(struct req *r)
 	int status;
 	if (!series_run(r, &p, &s, &status))
 		return status;
-	const char *tmp = getenv("TMPDIR");
-	tmp = tmp && *tmp ? tmp : "/tmp";
-	char path[512];
-	snprintf(path, sizeof path, "%s/sala-series-XXXXXX", tmp);
-	int fd = mkstemp(path);
-	struct err e;
-	struct report_xlsx_opts o = {.lang = r->lang, .made_at = now_s(), .tmpdir = tmp};
-	if (fd < 0) {
-		log_msg(LOG_ERROR, "report.xlsx", "cannot create a temporary file in '%s'", tmp);
-	} else {
-		close(fd);
-		fd = report_write_series_xlsx(&s, p.by, &o, path, &e) < 0 ? -1 : open(path, O_RDONLY);
-		if (fd < 0)
-			log_msg(LOG_ERROR, "report.xlsx", "%s", e.msg);
-		unlink(path);
-	}
-	struct stat sb;
-	if (fd < 0 || fstat(fd, &sb) < 0) {
-		if (fd >= 0)
-			close(fd);
-		report_series_free(&s);
-		return resp_error(r, 500, T(r, "The file could not be written. Please tell the administrator."));
-	}
-	const char *headers = download_headers(r, &s, "xlsx");
-	report_series_free(&s);
-	status = resp_stream(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-			     (size_t)sb.st_size, headers, read_fd, &fd);
-	close(fd);
-	return status;
+	struct series_xlsx_job j = {&s, p.by, {.lang = r->lang, .made_at = now_s()}};
+	return resp_xlsx(r, "report.xlsx", download_headers(r, &s, "xlsx"), series_xlsx_write, series_xlsx_release,
+			 &j);
 }
 
 int reports_series_json(struct req *r)
