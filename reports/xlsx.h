@@ -41,8 +41,8 @@ struct report_xlsx_opts {
 /*
  * Writes the report, grouped by `by` (REPORT_BY_* bits), to a new workbook at
  * path (created or truncated). 0, or ERR_FAIL with a message naming the path.
- * The Khmer texts come from the catalogue: call report_xlsx_messages_register()
- * once at start-up.
+ * The Khmer texts come from the reports' message table (reports/msgs.h): call
+ * report_messages_register() once at start-up.
  */
 int report_write_xlsx(const struct report *r, unsigned by, const struct report_xlsx_opts *o, const char *path,
 		      struct err *e);
@@ -58,10 +58,8 @@ int report_write_xlsx(const struct report *r, unsigned by, const struct report_x
 int report_write_series_xlsx(const struct report_series *s, unsigned by, const struct report_xlsx_opts *o,
 			     const char *path, struct err *e);
 
-/* Registers the Khmer texts of the workbook (at start-up, before threads run). */
+/* Registers the Khmer texts of the workbook: report_messages_register() (reports/msgs.h). */
 void report_xlsx_messages_register(void);
-/* The workbook's message table (for tests): n gets its length. */
-const struct msg *report_xlsx_messages(size_t *n);
 
 /*
  * A valid sheet name made from name into out: Excel refuses []:*?/\ (each

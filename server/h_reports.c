@@ -18,6 +18,7 @@
 #include "lib/i18n.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
+#include "reports/msgs.h"
 #include "reports/people.h"
 #include "reports/report.h"
 #include "reports/xlsx.h"
@@ -33,19 +34,15 @@ static const char *const sex_label[SEX_COUNT] = {"Women", "Men", "Other", "Unspe
 static const char *const measure_key[4] = {"enrolled", "started", "completed", "certified"};
 static const char *const measure_label[4] = {"Enrolled", "Started", "Completed", "Certified"};
 
-/* Khmer drafts of the area's interface text, for review by a native speaker. */
+/*
+ * Khmer drafts of the area's interface text, for review by a native speaker. The figures' names and
+ * definitions, which the workbooks share, are in the reports' table (reports/msgs.c).
+ */
 static const struct msg report_msgs[] = {
-    {"Women", "ស្ត្រី"},
-    {"Men", "បុរស"},
-    {"Enrolled", "បានចុះឈ្មោះ"},
-    {"Started", "បានចាប់ផ្ដើម"},
-    {"Completed", "បានបញ្ចប់"},
-    {"Certified", "បានទទួលវិញ្ញាបនបត្រ"},
     {"That org unit is outside your area: you can see reports only for your own unit and the units below it.",
      "អង្គភាពនេះនៅក្រៅដែនរបស់អ្នក៖ អ្នកអាចមើលរបាយការណ៍បានតែសម្រាប់អង្គភាពរបស់អ្នក និងអង្គភាពនៅក្រោមវាប៉ុណ្ណោះ។"},
     {"No such org unit or course.", "គ្មានអង្គភាព ឬវគ្គសិក្សានេះទេ។"},
     {"The report parameters are not valid.", "ប៉ារ៉ាម៉ែត្ររបស់របាយការណ៍មិនត្រឹមត្រូវទេ។"},
-    {"All time", "គ្រប់ពេលទាំងអស់"},
     {"Learners by sex: enrolled, started, completed, certified",
      "អ្នកសិក្សាតាមភេទ៖ បានចុះឈ្មោះ បានចាប់ផ្ដើម បានបញ្ចប់ បានទទួលវិញ្ញាបនបត្រ"},
     {"The table above gives the same figures.", "តារាងខាងលើបង្ហាញតួលេខដដែល។"},
@@ -53,51 +50,13 @@ static const struct msg report_msgs[] = {
     {"The table below gives the same figures.", "តារាងខាងក្រោមបង្ហាញតួលេខដដែល។"},
     {"parity index", "សន្ទស្សន៍សមភាព"},
     {"Learners by sex", "អ្នកសិក្សាតាមភេទ"},
-    {"Measure", "រង្វាស់"},
-    {"Total", "សរុប"},
-    {"Women's share", "ចំណែកស្ត្រី"},
-    {"Completion rate", "អត្រាបញ្ចប់"},
-    {"Average final score", "ពិន្ទុតេស្តចុងក្រោយជាមធ្យម"},
-    {"Average learning gain (final − pretest)", "ការរីកចម្រើនការសិក្សាជាមធ្យម (តេស្តចុងក្រោយ − តេស្តមុន)"},
-    {"Gender parity index (completion rate of women ÷ completion rate of men)",
-     "សន្ទស្សន៍សមភាពយេនឌ័រ (អត្រាបញ្ចប់របស់ស្ត្រី ÷ អត្រាបញ្ចប់របស់បុរស)"},
-    {"1.00 means parity; below 1, women complete less often than men; above 1, more often.",
-     "1.00 មានន័យថាស្មើភាព។ តិចជាង 1 ស្ត្រីបញ្ចប់តិចជាងបុរស។ លើសពី 1 ស្ត្រីបញ្ចប់ច្រើនជាងបុរស។"},
-    {"Parity index", "សន្ទស្សន៍សមភាព"},
-    {"All", "ទាំងអស់"},
     {"By org unit (each includes the units below it)", "តាមអង្គភាព (នីមួយៗរួមបញ្ចូលអង្គភាពនៅខាងក្រោមវា)"},
-    {"attached to this unit directly", "ចំណុះអង្គភាពនេះដោយផ្ទាល់"},
-    {"By course", "តាមវគ្គសិក្សា"},
-    {"Course", "វគ្គសិក្សា"},
     {"Org units above this one", "អង្គភាពនៅខាងលើ"},
-    {"Period", "រយៈពេល"},
     {"Quarter %d of %d", "ត្រីមាសទី %d ឆ្នាំ %d"},
     {"Semester %d of %d", "ឆមាសទី %d ឆ្នាំ %d"},
     {"Year %d", "ឆ្នាំ %d"},
     {"Or choose dates (both days included)", "ឬជ្រើសរើសកាលបរិច្ឆេទ (រាប់បញ្ចូលថ្ងៃទាំងពីរ)"},
-    {"From", "ពី"},
-    {"To", "ដល់"},
-    {"All courses", "វគ្គសិក្សាទាំងអស់"},
     {"Show", "បង្ហាញ"},
-    {"How these figures are counted", "របៀបរាប់តួលេខទាំងនេះ"},
-    {"Counts are of distinct learners: someone enrolled in three courses counts once under All courses.",
-     "អ្នកសិក្សាម្នាក់ត្រូវរាប់តែម្ដង៖ អ្នកដែលចុះឈ្មោះក្នុងវគ្គសិក្សាបី ត្រូវរាប់តែម្ដងក្នុង «វគ្គសិក្សាទាំងអស់»។"},
-    {"With a period, a learner counts as enrolled, started or completed when that happened inside the period; "
-     "both the first and the last day are included (dates in UTC).",
-     "ក្នុងរយៈពេលមួយ អ្នកសិក្សាត្រូវរាប់ថាបានចុះឈ្មោះ បានចាប់ផ្ដើម ឬបានបញ្ចប់ នៅពេលដែលការណ៍នោះកើតឡើងក្នុងរយៈពេលនោះ។ "
-     "ថ្ងៃដំបូង និងថ្ងៃចុងក្រោយត្រូវរាប់បញ្ចូល (កាលបរិច្ឆេទតាម UTC)។"},
-    {"Certified: the learner's first certificate for the course was issued inside the period and has not been "
-     "revoked (a re-issued certificate keeps the first date).",
-     "បានទទួលវិញ្ញាបនបត្រ៖ វិញ្ញាបនបត្រដំបូងរបស់អ្នកសិក្សាសម្រាប់វគ្គនោះ ត្រូវបានចេញក្នុងរយៈពេលនោះ ហើយមិនត្រូវបានដកហូតទេ "
-     "(វិញ្ញាបនបត្រដែលចេញឡើងវិញ រក្សាកាលបរិច្ឆេទដំបូង)។"},
-    {"A unit's figures include every unit below it, by the unit each person belongs to today.",
-     "តួលេខរបស់អង្គភាពមួយ រួមបញ្ចូលអង្គភាពទាំងអស់នៅខាងក្រោមវា តាមអង្គភាពដែលបុគ្គលម្នាក់ៗស្ថិតនៅសព្វថ្ងៃ។"},
-    {"Average final score: the mean of the best final-quiz score (0 to 100) of the completions counted.",
-     "ពិន្ទុតេស្តចុងក្រោយជាមធ្យម៖ មធ្យមភាគនៃពិន្ទុល្អបំផុតនៃតេស្តចុងក្រោយ (0 ដល់ 100) នៃការបញ្ចប់ដែលបានរាប់។"},
-    {"Learning gain: final score minus pretest score, over the completions counted in courses with a pretest.",
-     "ការរីកចម្រើនការសិក្សា៖ ពិន្ទុតេស្តចុងក្រោយ ដកពិន្ទុតេស្តមុន លើការបញ្ចប់ដែលបានរាប់ ក្នុងវគ្គសិក្សាដែលមានតេស្តមុន។"},
-    {"Completion rate: completed ÷ enrolled in the same period; for a short period it can pass 100%.",
-     "អត្រាបញ្ចប់៖ ចំនួនបានបញ្ចប់ ÷ ចំនួនបានចុះឈ្មោះ ក្នុងរយៈពេលដដែល។ សម្រាប់រយៈពេលខ្លី វាអាចលើសពី 100%។"},
     {"CSV: by org unit and sex", "CSV៖ តាមអង្គភាព និងភេទ"},
     {"CSV: by course and sex", "CSV៖ តាមវគ្គសិក្សា និងភេទ"},
     {"CSV: by org unit, course and sex", "CSV៖ តាមអង្គភាព វគ្គសិក្សា និងភេទ"},
@@ -106,7 +65,6 @@ static const struct msg report_msgs[] = {
     {"XLSX: by course and sex", "XLSX៖ តាមវគ្គសិក្សា និងភេទ"},
     {"XLSX: by org unit, course and sex", "XLSX៖ តាមអង្គភាព វគ្គសិក្សា និងភេទ"},
     {"Download", "ទាញយក"},
-    {"Summary", "សេចក្ដីសង្ខេប"},
     {"Where do women fall behind?", "តើស្ត្រីនៅពីក្រោយនៅកន្លែងណាខ្លះ?"},
 };
 
@@ -347,7 +305,8 @@ static int h_xlsx(struct req *r)
 	int status;
 	if (!run(r, &p, &rep, &status))
 		return status;
-	struct xlsx_job j = {&rep, p.by, {.lang = r->lang, .course_titles = course_titles(r, &rep), .made_at = now_s()}};
+	struct xlsx_job j = {
+	    &rep, p.by, {.lang = r->lang, .course_titles = course_titles(r, &rep), .made_at = now_s()}};
 	return resp_xlsx(r, "report.xlsx", export_headers(r, &rep, p.by, "xlsx"), xlsx_write, xlsx_release, &j);
 }
 
@@ -920,21 +879,13 @@ static void filter_form(struct req *r, struct buf *b, const char *org_code, cons
 	form_submit(b, T(r, "Show"));
 }
 
+/* How the figures are counted: the definitions the workbook's About sheet gives too (reports/msgs.h). */
 static void definitions(struct req *r, struct buf *b)
 {
-	static const char *const defs[] = {
-	    "Counts are of distinct learners: someone enrolled in three courses counts once under All courses.",
-	    "With a period, a learner counts as enrolled, started or completed when that happened inside the period; "
-	    "both the first and the last day are included (dates in UTC).",
-	    "Certified: the learner's first certificate for the course was issued inside the period and has not been "
-	    "revoked (a re-issued certificate keeps the first date).",
-	    "A unit's figures include every unit below it, by the unit each person belongs to today.",
-	    "Average final score: the mean of the best final-quiz score (0 to 100) of the completions counted.",
-	    "Learning gain: final score minus pretest score, over the completions counted in courses with a pretest.",
-	    "Completion rate: completed ÷ enrolled in the same period; for a short period it can pass 100%.",
-	};
+	size_t n;
+	const char *const *defs = report_definitions(&n);
 	buf_printf(b, "<details><summary>%s</summary><ul>", T(r, "How these figures are counted"));
-	for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
+	for (size_t i = 0; i < n; i++) {
 		buf_puts(b, "<li>");
 		buf_html(b, T(r, defs[i]));
 		buf_puts(b, "</li>");

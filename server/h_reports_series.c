@@ -19,25 +19,16 @@
 
 /* Khmer drafts of the series' interface text, for review by a native speaker. */
 static const struct msg series_msgs[] = {
-    {"Series", "ស៊េរីតាមពេលវេលា"},
     {"Series by month", "ស៊េរីតាមខែ"},
     {"Series by quarter", "ស៊េរីតាមត្រីមាស"},
     {"Series by semester", "ស៊េរីតាមឆមាស"},
     {"Month", "ខែ"},
     {"Quarter", "ត្រីមាស"},
     {"Semester", "ឆមាស"},
-    {"Period", "រយៈពេល"},
-    {"Enrolled", "បានចុះឈ្មោះ"},
-    {"Started", "បានចាប់ផ្ដើម"},
-    {"Completed", "បានបញ្ចប់"},
-    {"Certified", "បានទទួលវិញ្ញាបនបត្រ"},
     {"Women completed", "ស្ត្រីបានបញ្ចប់"},
     {"Women's share of completions", "ចំណែកស្ត្រីក្នុងការបញ្ចប់"},
-    {"Parity index", "សន្ទស្សន៍សមភាព"},
     {"Learners in each period, all courses or the course chosen, with the definitions of the dashboard.",
      "អ្នកសិក្សាក្នុងរយៈពេលនីមួយៗ វគ្គសិក្សាទាំងអស់ ឬវគ្គដែលបានជ្រើស តាមនិយមន័យដូចផ្ទាំងរបាយការណ៍។"},
-    {"From", "ពី"},
-    {"To", "ដល់"},
     {"Show", "បង្ហាញ"},
     {"CSV: series by sex", "CSV៖ ស៊េរីតាមភេទ"},
     {"JSON: series by sex", "JSON៖ ស៊េរីតាមភេទ"},
@@ -155,8 +146,7 @@ int reports_series_xlsx(struct req *r)
 	if (!series_run(r, &p, &s, &status))
 		return status;
 	struct series_xlsx_job j = {&s, p.by, {.lang = r->lang, .made_at = now_s()}};
-	return resp_xlsx(r, "report.xlsx", download_headers(r, &s, "xlsx"), series_xlsx_write, series_xlsx_release,
-			 &j);
+	return resp_xlsx(r, "report.xlsx", download_headers(r, &s, "xlsx"), series_xlsx_write, series_xlsx_release, &j);
 }
 
 int reports_series_json(struct req *r)

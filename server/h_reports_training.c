@@ -16,21 +16,7 @@
 /* Khmer drafts of the section's text, for review by a native speaker. */
 static const struct msg training_msgs[] = {
     {"Face-to-face training", "ការបណ្តុះបណ្តាលផ្ទាល់"},
-    {"Trained (completed online or attended)", "បានបណ្តុះបណ្តាល (បញ្ចប់តាមអនឡាញ ឬបានចូលរួម)"},
-    {"Attended at least one session", "បានចូលរួមយ៉ាងហោចណាស់មួយវគ្គ"},
-    {"Invited or registered", "បានអញ្ជើញ ឬបានចុះឈ្មោះ"},
-    {"Attendance rate", "អត្រាវត្តមាន"},
-    {"Training hours (person-hours)", "ម៉ោងបណ្តុះបណ្តាល (ម៉ោង-មនុស្ស)"},
     {"Satisfaction (1 to 5)", "ការពេញចិត្ត (1 ដល់ 5)"},
-    {"Women", "ស្ត្រី"},
-    {"Men", "បុរស"},
-    {"Other", "ផ្សេងទៀត"},
-    {"Unspecified", "មិនបានបញ្ជាក់"},
-    {"Total", "សរុប"},
-    {"Women's share", "ចំណែកស្ត្រី"},
-    {"Measure", "រង្វាស់"},
-    {"Parity index of attendance (women attended ÷ invited, over men attended ÷ invited)",
-     "សន្ទស្សន៍សមភាពនៃការចូលរួម (ស្ត្រីចូលរួម ÷ អញ្ជើញ ធៀបនឹងបុរសចូលរួម ÷ អញ្ជើញ)"},
     {"Trained: a person who completed a course online or attended at least one face-to-face session in the "
      "period, counted once. Attendance rate: days present ÷ days marked for the people registered. "
      "Satisfaction: the mean of the survey answers, shown for groups of at least 5 answers.",
