@@ -610,6 +610,15 @@ static const char *const migrations[] = {
     "  CASE WHEN substr(s.subject, 1, 7) = 'course:' THEN substr(s.subject, 8) ELSE w.course_id END AS course_id"
     "  FROM survey_responses s LEFT JOIN workshops w ON s.subject = 'workshop:' || w.id;"
     AGG_REBUILD,
+
+    /*
+     * 16: reports list only courses a learner can see. report_courses keeps a course once a version of it has
+     * been published (packages.published_at set); a course that exists only as a draft is left out of every
+     * report, its course choice and its exports.
+     */
+    "DROP VIEW report_courses;"
+    "CREATE VIEW report_courses AS SELECT id FROM courses"
+    "  WHERE id IN (SELECT course_id FROM packages WHERE published_at IS NOT NULL);",
     // clang-format on
 };
 

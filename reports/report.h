@@ -139,6 +139,11 @@ int report_run(struct db *db, const struct report_query *q, struct report *out, 
  */
 int report_run_scan(struct db *db, const struct report_query *q, struct report *out, struct err *e);
 void report_free(struct report *r);
+/*
+ * The ids of the courses reports list (report_courses: a course with a published version, never one
+ * that is only a draft), sorted, into *ids (caller frees each and the array) and *n. 0, or REPORT_EDB.
+ */
+int report_course_ids(struct db *db, char ***ids, size_t *n, struct err *e);
 
 /*
  * Whether report_run() reads the aggregates for period p: all time, or exactly one calendar month,

@@ -861,8 +861,9 @@ static void filter_form(struct req *r, struct buf *b, const char *org_code, cons
 	char **ids;
 	size_t n;
 	struct err e;
-	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
-	course_ids(r->db, &ids, &n, &e);
+	/* The courses reports list: none that is only a draft. A read that ends on an error is remembered by
+	 * db_step_row(): the page becomes a 503. */
+	report_course_ids(r->db, &ids, &n, &e);
 	for (size_t i = 0; i < n; i++) {
 		const char *id = ids[i];
 		buf_puts(b, "<option value=\"");
