@@ -612,13 +612,14 @@ static const char *const migrations[] = {
     AGG_REBUILD,
 
     /*
-     * 16: reports list only courses a learner can see. report_courses keeps a course once a version of it has
-     * been published (packages.published_at set); a course that exists only as a draft is left out of every
-     * report, its course choice and its exports.
+     * 16: reports list only courses a learner can see. report_courses leaves out a course whose versions are
+     * all drafts (none ever published: packages.published_at NULL), so it is in no report, course choice or
+     * export until it is published. A course row with no version at all stays.
      */
     "DROP VIEW report_courses;"
-    "CREATE VIEW report_courses AS SELECT id FROM courses"
-    "  WHERE id IN (SELECT course_id FROM packages WHERE published_at IS NOT NULL);",
+    "CREATE VIEW report_courses AS SELECT id FROM courses c"
+    "  WHERE EXISTS (SELECT 1 FROM packages p WHERE p.course_id = c.id AND p.published_at IS NOT NULL)"
+    "  OR NOT EXISTS (SELECT 1 FROM packages p WHERE p.course_id = c.id);",
     // clang-format on
 };
 

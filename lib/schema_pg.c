@@ -354,8 +354,9 @@ static const char *const pg_migrations[] = {
     AGG_REBUILD,
     /* 16: report_courses leaves out a course never published (lib/schema.c). */
     "DROP VIEW report_courses;"
-    "CREATE VIEW report_courses AS SELECT id FROM courses"
-    "  WHERE id IN (SELECT course_id FROM packages WHERE published_at IS NOT NULL);",
+    "CREATE VIEW report_courses AS SELECT id FROM courses c"
+    "  WHERE EXISTS (SELECT 1 FROM packages p WHERE p.course_id = c.id AND p.published_at IS NOT NULL)"
+    "  OR NOT EXISTS (SELECT 1 FROM packages p WHERE p.course_id = c.id);",
     // clang-format on
 };
 

@@ -140,8 +140,8 @@ int report_run(struct db *db, const struct report_query *q, struct report *out, 
 int report_run_scan(struct db *db, const struct report_query *q, struct report *out, struct err *e);
 void report_free(struct report *r);
 /*
- * The ids of the courses reports list (report_courses: a course with a published version, never one
- * that is only a draft), sorted, into *ids (caller frees each and the array) and *n. 0, or REPORT_EDB.
+ * The ids of the courses reports list (report_courses: never a course that exists only as a draft),
+ * sorted, into *ids (caller frees each and the array) and *n. 0, or REPORT_EDB.
  */
 int report_course_ids(struct db *db, char ***ids, size_t *n, struct err *e);
 

@@ -339,8 +339,8 @@ static void fmt_count(char out[32], int64_t v)
  * A figure cell that the CSV also has: data attributes name the export's grouping
  * (by), its row (org, course, sex) and column (k), so a test can compare them.
  */
-static void data_cell(struct buf *b, const char *by, const char *org, const char *course, int sex, const char *k,
-		      const char *text, const char *href)
+static void data_cell(struct req *r, struct buf *b, const char *by, const char *org, const char *course, int sex,
+		      const char *k, const char *text, const char *href)
 {
 	buf_printf(b, "<td class=\"num\" data-by=\"%s\" data-org=\"", by);
 	buf_html(b, org);
@@ -349,7 +349,7 @@ static void data_cell(struct buf *b, const char *by, const char *org, const char
 	buf_printf(b, "\" data-sex=\"%s\" data-k=\"%s\">", report_sex_name(sex), k);
 	if (href && strcmp(text, "0") != 0)
 		buf_printf(b, "<a href=\"%s\">", href);
-	buf_html(b, *text ? text : "");
+	buf_html(b, view_digits(r, text));
 	if (href && strcmp(text, "0") != 0)
 		buf_puts(b, "</a>");
 	buf_puts(b, "</td>");
@@ -394,16 +394,31 @@ static void small_group_note(struct req *r, struct buf *b, const struct report *
 		 "than %d people, or a parity index from fewer than %d women or %d men, is not shown: "
 		 "it is marked n<%d or n<%d."),
 	    rep->min_group, rep->min_parity_group, rep->min_parity_group, rep->min_group, rep->min_parity_group);
-	buf_html(b, t);
+	buf_html(b, view_digits(r, t));
+}
+
+/* A figure as text for a label: the value, its mark or a dash, in the page's digits. */
+static const char *fig_text(struct req *r, const struct report_fig *f, bool pct, char out[40])
+{
+	if (f->state == REPORT_FIG_SHOWN)
+		snprintf(out, 40, "%s%s", f->text, pct ? "%" : "");
+	else if (f->state == REPORT_FIG_FEW)
+		report_fig_mark(f, out);
+	else
+		snprintf(out, 40, "–");
+	snprintf(out, 40, "%s", view_digits(r, out));
+	return out;
 }
 
 /*
  * A derived figure's cell: its value (with % for a rate or share) and, beside it, the n it
- * rests on. A figure withheld by the small-group rule shows its mark ("n<5"), the text the
- * CSV and the workbook carry too; an undefined one a dash. by NULL: no CSV coordinates.
+ * rests on, in the page's digits (Khmer digits on a Khmer page). A figure withheld by the
+ * small-group rule shows its mark ("n<5"), the text the CSV and the workbook carry too; an
+ * undefined one a dash. by NULL: no CSV coordinates. href: the people behind the figure (the
+ * list of its denominator), linked from a value shown; NULL: no list.
  */
-static void fig_td(struct buf *b, const char *by, const char *org, const char *course, int sex, const char *k,
-		   const struct report_fig *f, bool pct)
+static void fig_td(struct req *r, struct buf *b, const char *by, const char *org, const char *course, int sex,
+		   const char *k, const struct report_fig *f, bool pct, const char *href)
 {
 	buf_puts(b, "<td class=\"num\"");
 	if (by) {
@@ -415,31 +430,21 @@ static void fig_td(struct buf *b, const char *by, const char *org, const char *c
 	}
 	buf_printf(b, " data-sex=\"%s\" data-k=\"%s\" data-n=\"%lld\"%s><span class=\"v\">", report_sex_name(sex), k,
 		   (long long)f->n, f->state == REPORT_FIG_FEW ? " data-few=\"1\"" : "");
-	char m[32];
-	if (f->state == REPORT_FIG_SHOWN) {
-		buf_printf(b, "%s%s", f->text, pct ? "%" : "");
-	} else if (f->state == REPORT_FIG_FEW) {
-		report_fig_mark(f, m);
-		buf_html(b, m);
+	char t[40];
+	fig_text(r, f, pct, t);
+	if (href && f->state == REPORT_FIG_SHOWN) {
+		buf_printf(b, "<a href=\"%s\">", href);
+		buf_html(b, t);
+		buf_puts(b, "</a>");
 	} else {
-		buf_puts(b, "–");
+		buf_html(b, t);
 	}
 	buf_puts(b, "</span>");
-	if (f->n)
-		buf_printf(b, " <span class=\"n\">n=%lld</span>", (long long)f->n);
+	if (f->n) {
+		snprintf(t, sizeof t, "n=%lld", (long long)f->n);
+		buf_printf(b, " <span class=\"n\">%s</span>", view_digits(r, t));
+	}
 	buf_puts(b, "</td>");
-}
-
-/* A figure as text for a label: the value, its mark or a dash. */
-static const char *fig_text(const struct report_fig *f, bool pct, char out[40])
-{
-	if (f->state == REPORT_FIG_SHOWN)
-		snprintf(out, 40, "%s%s", f->text, pct ? "%" : "");
-	else if (f->state == REPORT_FIG_FEW)
-		report_fig_mark(f, out);
-	else
-		snprintf(out, 40, "–");
-	return out;
 }
 
 /* The period in words: "2025-Q1 (2025-01-01 – 2025-03-31)". */
@@ -503,7 +508,7 @@ static void chart_sex(struct req *r, struct buf *b, const struct report *rep)
 			int64_t v = measure(report_cell(rep, REPORT_ALL, REPORT_ALL, s), m);
 			char t[32];
 			snprintf(t, sizeof t, "%lld", (long long)v);
-			chart_bar(b, T(r, sex_label[s]), t, (int)(v * CHART_SPAN / max), sex_fill[s]);
+			chart_bar(b, T(r, sex_label[s]), view_digits(r, t), (int)(v * CHART_SPAN / max), sex_fill[s]);
 		}
 		buf_puts(b, "</div>");
 	}
@@ -536,14 +541,14 @@ static void chart_units(struct req *r, struct buf *b, const struct report *rep)
 		buf_puts(b, " · ");
 		buf_html(b, T(r, "parity index"));
 		buf_puts(b, " ");
-		buf_html(b, fig_text(&f, false, t));
+		buf_html(b, fig_text(r, &f, false, t));
 		buf_puts(b, "</p>");
 		for (int s = SEX_FEMALE; s <= SEX_MALE; s++) {
 			report_figure(rep, REPORT_FIG_COMPLETION_RATE, (int)i, REPORT_ALL, s, &f);
 			int w = f.state == REPORT_FIG_SHOWN ? (int)(f.v * CHART_SPAN / max) : 0;
 			char v1[80];
-			snprintf(v1, sizeof v1, "%s (n=%lld)", fig_text(&f, true, t), (long long)f.n);
-			chart_bar(b, T(r, sex_label[s]), v1, w, sex_fill[s]);
+			snprintf(v1, sizeof v1, "%s (n=%lld)", fig_text(r, &f, true, t), (long long)f.n);
+			chart_bar(b, T(r, sex_label[s]), view_digits(r, v1), w, sex_fill[s]);
 		}
 		buf_puts(b, "</div>");
 	}
@@ -572,22 +577,24 @@ static void table_summary(struct req *r, struct buf *b, const struct report *rep
 		for (int s = REPORT_ALL + 1; s <= SEX_COUNT; s++) {
 			int sex = s == SEX_COUNT ? REPORT_ALL : s;
 			fmt_count(t, measure(report_cell(rep, REPORT_ALL, REPORT_ALL, sex), m));
-			data_cell(b, sex == REPORT_ALL ? "" : "sex", org, course, sex, measure_key[m], t,
+			data_cell(r, b, sex == REPORT_ALL ? "" : "sex", org, course, sex, measure_key[m], t,
 				  people_href(r, p, org, course, sex, measure_key[m]));
 		}
 		struct report_fig f;
 		report_figure_share(rep, m, REPORT_ALL, REPORT_ALL, &f);
-		fig_td(b, NULL, NULL, NULL, 0, "female_share", &f, true);
+		fig_td(r, b, NULL, NULL, NULL, 0, "female_share", &f, true,
+		       people_href(r, p, org, course, REPORT_ALL, measure_key[m]));
 		buf_puts(b, "</tr>");
 	}
+	/* list: the people behind each figure's denominator (report_people()). */
 	static const struct {
 		enum report_fig_kind kind;
-		const char *label, *k;
+		const char *label, *k, *list;
 		bool pct;
 	} rows[] = {
-	    {REPORT_FIG_COMPLETION_RATE, "Completion rate", "completion_rate", true},
-	    {REPORT_FIG_AVG_SCORE, "Average final score", "avg_score", false},
-	    {REPORT_FIG_AVG_GAIN, "Average learning gain (final − pretest)", "avg_gain", false},
+	    {REPORT_FIG_COMPLETION_RATE, "Completion rate", "completion_rate", "enrolled", true},
+	    {REPORT_FIG_AVG_SCORE, "Average final score", "avg_score", "completed", false},
+	    {REPORT_FIG_AVG_GAIN, "Average learning gain (final − pretest)", "avg_gain", "completed", false},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		buf_printf(b, "<tr><th scope=\"row\">%s</th>", T(r, rows[i].label));
@@ -597,8 +604,8 @@ static void table_summary(struct req *r, struct buf *b, const struct report *rep
 			report_figure(rep, rows[i].kind, REPORT_ALL, REPORT_ALL, sex, &f);
 			/* The average score is a CSV column: its cells name their CSV row. */
 			bool csv = rows[i].kind == REPORT_FIG_AVG_SCORE;
-			fig_td(b, csv ? (sex == REPORT_ALL ? "" : "sex") : NULL, org, course, sex, rows[i].k, &f,
-			       rows[i].pct);
+			fig_td(r, b, csv ? (sex == REPORT_ALL ? "" : "sex") : NULL, org, course, sex, rows[i].k, &f,
+			       rows[i].pct, people_href(r, p, org, course, sex, rows[i].list));
 		}
 		buf_puts(b, "<td></td></tr>");
 	}
@@ -606,11 +613,20 @@ static void table_summary(struct req *r, struct buf *b, const struct report *rep
 	struct report_fig gpi;
 	char t2[40];
 	report_figure(rep, REPORT_FIG_PARITY, REPORT_ALL, REPORT_ALL, REPORT_ALL, &gpi);
-	buf_printf(b, "<p class=\"status\">%s: <span id=\"parity\" data-k=\"parity_index\" data-n=\"%lld\">",
-		   T(r, "Gender parity index (completion rate of women ÷ completion rate of men)"), (long long)gpi.n);
-	buf_html(b, fig_text(&gpi, false, t2));
-	buf_printf(b, "</span> <span class=\"n\">n=%lld</span></p><p class=\"meta\">", (long long)gpi.n);
-	buf_html(b, T(r, "1.00 means parity; below 1, women complete less often than men; above 1, more often."));
+	/* A parity index shown links to the people enrolled, women and men, whose completions it compares. */
+	bool link = gpi.state == REPORT_FIG_SHOWN;
+	buf_printf(b, "<p class=\"status\">%s: ",
+		   T(r, "Gender parity index (completion rate of women ÷ completion rate of men)"));
+	if (link)
+		buf_printf(b, "<a href=\"%s\">", people_href(r, p, org, course, REPORT_ALL, "enrolled"));
+	buf_printf(b, "<span id=\"parity\" data-k=\"parity_index\" data-n=\"%lld\">", (long long)gpi.n);
+	buf_html(b, fig_text(r, &gpi, false, t2));
+	snprintf(t, sizeof t, "n=%lld", (long long)gpi.n);
+	buf_printf(b, "</span>%s <span class=\"n\">%s</span></p><p class=\"meta\">", link ? "</a>" : "",
+		   view_digits(r, t));
+	buf_html(b,
+		 view_digits(
+		     r, T(r, "1.00 means parity; below 1, women complete less often than men; above 1, more often.")));
 	buf_puts(b, " ");
 	small_group_note(r, b, rep);
 	buf_puts(b, "</p>");
@@ -646,18 +662,22 @@ static void group_cells(struct req *r, struct buf *b, const struct report *rep, 
 	for (int m = 0; m < 4; m++)
 		for (int i = 0; i < 3; i++) {
 			fmt_count(t, measure(report_cell(rep, org, course, sexes[i]), m));
-			data_cell(b, sexes[i] == REPORT_ALL ? by : by_sex, org_code, course_id, sexes[i],
+			data_cell(r, b, sexes[i] == REPORT_ALL ? by : by_sex, org_code, course_id, sexes[i],
 				  measure_key[m], t, people_href(r, p, org_code, course_id, sexes[i], measure_key[m]));
 		}
+	/* Each rate and average links to the people behind its denominator. */
 	struct report_fig f;
 	report_figure(rep, REPORT_FIG_AVG_SCORE, org, course, REPORT_ALL, &f);
-	fig_td(b, by, org_code, course_id, REPORT_ALL, "avg_score", &f, false);
+	fig_td(r, b, by, org_code, course_id, REPORT_ALL, "avg_score", &f, false,
+	       people_href(r, p, org_code, course_id, REPORT_ALL, "completed"));
 	for (int s = SEX_FEMALE; s <= SEX_MALE; s++) {
 		report_figure(rep, REPORT_FIG_COMPLETION_RATE, org, course, s, &f);
-		fig_td(b, NULL, NULL, NULL, s, "completion_rate", &f, true);
+		fig_td(r, b, NULL, NULL, NULL, s, "completion_rate", &f, true,
+		       people_href(r, p, org_code, course_id, s, "enrolled"));
 	}
 	report_figure(rep, REPORT_FIG_PARITY, org, course, REPORT_ALL, &f);
-	fig_td(b, NULL, NULL, NULL, REPORT_ALL, "parity_index", &f, false);
+	fig_td(r, b, NULL, NULL, NULL, REPORT_ALL, "parity_index", &f, false,
+	       people_href(r, p, org_code, course_id, REPORT_ALL, "enrolled"));
 }
 
 static void table_units(struct req *r, struct buf *b, const struct report *rep, const struct params *p)
@@ -954,9 +974,11 @@ static void follow_up(struct req *r, struct buf *b, const struct report *rep, co
 	long overdue = report_overdue_count(r->db, &q, now_s(), &e);
 	const char *course = rep->course ? rep->course : "";
 	buf_printf(b, "<h2 id=\"follow-up\">%s</h2><ul>", T(r, "Follow up"));
-	buf_printf(b, "<li><a href=\"%s\">%s</a>: <span id=\"overdue-count\">%ld</span></li>",
+	char count[32];
+	snprintf(count, sizeof count, "%ld", overdue < 0 ? 0L : overdue);
+	buf_printf(b, "<li><a href=\"%s\">%s</a>%s<span id=\"overdue-count\">%s</span></li>",
 		   people_href(r, p, rep->org.code, course, REPORT_ALL, "overdue"),
-		   T(r, "Overdue (due date passed, not completed)"), overdue < 0 ? 0L : overdue);
+		   T(r, "Overdue (due date passed, not completed)"), view_colon(r), view_digits(r, count));
 	static const struct {
 		const char *list, *label;
 	} lists[] = {
@@ -1157,10 +1179,13 @@ static int h_people(struct req *r)
 		buf_printf(&b, " · %s: ", T(r, "Course"));
 		buf_html(&b, course_title(r, p.q.course));
 	}
-	buf_printf(&b, " · <span id=\"people-count\">%ld</span> %s</p>", n, T(r, "people and courses"));
+	char count[32];
+	snprintf(count, sizeof count, "%ld", n);
+	buf_printf(&b, " · <span id=\"people-count\">%s</span> %s</p>", view_digits(r, count),
+		   T(r, "people and courses"));
 	if (n >= PEOPLE_PAGE_MAX)
 		buf_printf(&b, "<p class=\"notice\">%s</p>",
-			   T(r, "Only the first 500 are shown: the CSV has them all."));
+			   view_digits(r, T(r, "Only the first 500 are shown: the CSV has them all.")));
 	buf_printf(&b,
 		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table id=\"people\">"
 		   "<caption>%s</caption><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"

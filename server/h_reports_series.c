@@ -198,12 +198,13 @@ void reports_series_links(struct req *r, struct buf *b, const char *org, const c
 	buf_puts(b, "</ul>");
 }
 
-static void num_cell(struct buf *b, const char *period, const char *sex, const char *k, const char *text)
+/* A figure of the series, in the page's digits (Khmer digits on a Khmer page); its period as written. */
+static void num_cell(struct req *r, struct buf *b, const char *period, const char *sex, const char *k, const char *text)
 {
 	buf_puts(b, "<td class=\"num\" data-period=\"");
 	buf_html(b, period);
 	buf_printf(b, "\" data-sex=\"%s\" data-k=\"%s\">", sex, k);
-	buf_html(b, *text ? text : "–");
+	buf_html(b, *text ? view_digits(r, text) : "–");
 	buf_puts(b, "</td>");
 }
 
@@ -264,24 +265,24 @@ int reports_series_page(struct req *r)
 		double v = 0;
 		bool ok;
 		buf_puts(&b, "<tr><th scope=\"row\">");
-		buf_html(&b, label);
+		buf_html(&b, view_digits(r, label));
 		buf_puts(&b, "</th>");
 		const int64_t counts[4] = {all->enrolled, all->started, all->completed, all->certified};
 		static const char *const keys[4] = {"enrolled", "started", "completed", "certified"};
 		for (int k = 0; k < 4; k++) {
 			snprintf(t, sizeof t, "%lld", (long long)counts[k]);
-			num_cell(&b, label, "all", keys[k], t);
+			num_cell(r, &b, label, "all", keys[k], t);
 		}
 		snprintf(t, sizeof t, "%lld", (long long)fe->completed);
-		num_cell(&b, label, "female", "completed", t);
+		num_cell(r, &b, label, "female", "completed", t);
 		ok = report_female_share(fe->completed, all->completed, &v);
 		report_fmt1(t, ok, v);
 		if (*t)
 			strcat(t, "%");
-		num_cell(&b, label, "female", "completed_share", t);
+		num_cell(r, &b, label, "female", "completed_share", t);
 		ok = report_parity(fe, ma, &v);
 		report_fmt2(t, ok, v);
-		num_cell(&b, label, "all", "parity_index", t);
+		num_cell(r, &b, label, "all", "parity_index", t);
 		buf_puts(&b, "</tr>");
 	}
 	buf_puts(&b, "</tbody></table></div><ul>");
