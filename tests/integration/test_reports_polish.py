@@ -16,6 +16,7 @@ except ImportError:  # a Python of its own on PATH: Debian's python3-openpyxl is
     import openpyxl
 
 from harness import Server
+from test_reports import Q1, build, cells
 from test_courses import upload
 from test_trainer import COURSE, course_zip
 
@@ -79,3 +80,145 @@ def test_a_draft_course_is_in_no_report_until_published():
     finally:
         srv.stop()
         shutil.rmtree(d, ignore_errors=True)
+
+
+class Ctx:
+    srv = None
+
+
+def known():
+    """One server with the hand-counted population of test_reports (province 05, Q1 2025)."""
+    if Ctx.srv is None or Ctx.srv.proc is None:
+        Ctx.srv = Server()
+        build(Ctx.srv.db)
+    return Ctx.srv
+
+
+def admin():
+    c = known().client()
+    c.login("admin")
+    return c
+
+
+def visible(page):
+    """The text a reader sees: no tags, attributes, styles or scripts."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]*>", " ", page))
+
+
+def f2f_cells(page):
+    return dict(((m.group(1), m.group(2)), re.sub(r"<[^>]*>", "", m.group(3)))
+                for m in re.finditer(r'<td class="num" data-f2f="([^"]*)" data-sex="([^"]*)">(.*?)</td>', page))
+
+
+def test_dashboard_figures_in_khmer_digits_exports_latin():
+    c = admin()
+    q = "org=05&%s" % Q1
+    en, km = c.get("/reports?%s&lang=en" % q).text, c.get("/reports?%s&lang=km" % q).text
+    # Every figure cell: the same value, in Khmer digits on the Khmer page (int() reads both).
+    cen, ckm = cells(en), cells(km)
+    assert cen.keys() == ckm.keys() and len(cen) > 50
+    nonzero = 0
+    for key, text in cen.items():
+        if re.fullmatch(r"\d+", text):
+            assert re.fullmatch("[\u17e0-\u17e9]+", ckm[key]) and int(ckm[key]) == int(text), (key, ckm[key], text)
+            nonzero += text != "0"
+        else:
+            assert not re.search("[0-9]", ckm[key]), (key, ckm[key])
+            assert ckm[key].translate(str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")) == text, (key, ckm[key], text)
+    assert nonzero >= 10
+    # Rates and averages with their n: 83.3 -> ៨៣.៣, n=9 -> n=៩.
+    assert re.search(r'data-sex="all" data-k="avg_score" data-n="6"><span class="v"><a [^>]*>៨៣\.៣</a></span> '
+                     r'<span class="n">n=៦</span>', km), km[:3000]
+    assert re.search(r'id="parity" data-k="parity_index" data-n="3">៤\.០០<', km)
+    # The face-to-face table, in the same digits.
+    fen, fkm = f2f_cells(en), f2f_cells(km)
+    assert fen and fen.keys() == fkm.keys()
+    assert any(re.search("[0-9]", v) for v in fen.values())
+    assert not any(re.search("[0-9]", v) for v in fkm.values()), fkm
+    # No Latin digit in the visible figures of the tables, the charts and the notes (dates are in Khmer too).
+    main = km[km.index("<h2"):km.index('<h2 id="follow-up"')]
+    main = visible(re.sub(r'<span class="meta">[^<]*</span>', "", main))  # org codes (T501) are codes
+    assert not re.search("[0-9]", main), re.search(".{0,40}[0-9].{0,40}", main, re.S).group(0)
+    # The series table too.
+    s = "series=quarter&org=05&from=2025-01-01&to=2025-06-30"
+    sen, skm = c.get("/reports?%s&lang=en" % s).text, c.get("/reports?%s&lang=km" % s).text
+    pat = r'<td class="num" data-period="([^"]*)" data-sex="([^"]*)" data-k="([^"]*)">([^<]*)</td>'
+    a, b = re.findall(pat, sen), re.findall(pat, skm)
+    assert len(a) == len(b) >= 14 and any(re.search("[1-9]", x[3]) for x in a)
+    for x, y in zip(a, b):
+        assert x[:3] == y[:3] and not re.search("[0-9]", y[3]) and \
+            y[3].translate(str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")) == x[3], (x, y)
+    # The exports of a Khmer reader stay machine-readable: Latin digits.
+    csv_km = c.get("/reports.csv?%s&by=sex&lang=km" % q).text
+    assert re.search(r",female,3,3,3,1,88\.3,3,100\.0,4\.00,3,", csv_km) and not KHMER_DIGIT.search(csv_km), csv_km[:400]
+    j = c.get("/reports.json?%s&by=sex&lang=km" % q).json()
+    assert j["summary"]["by_sex"]["all"]["enrolled"] == 9
+    r = c.get("/reports.xlsx?%s&by=org,sex&lang=km" % q)
+    wb = openpyxl.load_workbook(io.BytesIO(r.body))
+    summary = list(wb["សេចក្ដីសង្ខេប"].iter_rows(values_only=True))
+    assert summary[1][5] == 9 and isinstance(summary[1][5], int)
+    series_csv = c.get("/reports.csv?%s&by=sex&lang=km" % s).text
+    assert not KHMER_DIGIT.search(series_csv) and "2025-Q1" in series_csv
+
+
+def people_count(page):
+    return int(re.search(r'<span id="people-count">([^<]*)</span>', page).group(1))
+
+
+def people_csv(c, href):
+    """The rows of a people list's CSV (one per person and course)."""
+    r = c.get(href.replace("/reports/people?", "/reports/people.csv?"))
+    assert r.status == 200, (href, r.status)
+    return list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
+
+
+def test_rates_and_averages_link_to_their_people():
+    c = admin()
+    page = c.get("/reports?org=05&%s&lang=en" % Q1).text
+    # Completion rates: each shown rate links to the people enrolled in its cell (its n), with their status.
+    rates = re.findall(r'data-sex="(female|male|all)" data-k="completion_rate" data-n="(\d+)"><span class="v">'
+                       r'<a href="([^"]*)">[^<]*</a>', page)
+    assert len(rates) >= 4, page[:2000]
+    for sex, n, href in rates:
+        href = html.unescape(href)
+        assert "list=enrolled" in href and "from=2025-01-01" in href and "to=2025-03-31" in href, href
+        assert ("sex=%s" % sex in href) == (sex != "all"), (sex, href)
+        people = c.get(href + "&lang=en")
+        assert people.status == 200, href
+        # The page lists people and courses; the rate's n counts people.
+        rows = people_csv(c, href)
+        assert people_count(people.text) == len(rows) and len({x["username"] for x in rows}) == int(n), (href, n)
+        assert all(x["enrolled_on"].startswith("2025-0") for x in rows)
+    # The summary's completion rate of women: the 3 women enrolled in Q1, with their started and completed days.
+    m = re.search(r'data-sex="female" data-k="completion_rate" data-n="3"><span class="v"><a href="([^"]*)">'
+                  r'100\.0%</a>', page)
+    assert m, page[:3000]
+    people = c.get(html.unescape(m.group(1)) + "&lang=en").text
+    assert people_count(people) == 3 and "<th scope=\"col\">Completed</th>" in people
+    # Averages link to the completions they are the mean of: n completions with a final score.
+    avgs = re.findall(r'data-sex="(all)" data-k="avg_score" data-n="(\d+)"><span class="v"><a href="([^"]*)">', page)
+    assert avgs
+    for sex, n, href in avgs:
+        assert "list=completed" in href
+        rows = people_csv(c, html.unescape(href))
+        assert len(rows) == int(n) and all(x["completed_on"] for x in rows), (href, n, rows)
+    # The parity index links to the people enrolled, women and men.
+    m = re.search(r'<a href="([^"]*)"><span id="parity" data-k="parity_index"', page)
+    assert m and "list=enrolled" in m.group(1) and "sex=" not in m.group(1)
+    # A figure withheld by the small-group rule or undefined is no link.
+    for m in re.finditer(r'data-k="(?:completion_rate|avg_score|avg_gain|parity_index)" data-n="\d+"'
+                         r'( data-few="1")?><span class="v">(.*?)</span>', page):
+        if m.group(1) or m.group(2) == "–":
+            assert "<a " not in m.group(2), m.group(0)
+    # Scoped as the counts: a manager's link outside their area is refused.
+    mc = known().client()
+    mc.login("manager")
+    outside = html.unescape(rates[0][2])
+    r = mc.get(outside + "&lang=en")
+    assert r.status == 403 and "outside your area" in r.text, r.status
+
+
+def test_zz_stop():
+    if Ctx.srv:
+        Ctx.srv.stop()
