@@ -94,6 +94,12 @@ static const struct msg report_training_msgs[] = {
      "សន្ទស្សន៍សមភាពនៃការចូលរួម (ស្ត្រីចូលរួម ÷ អញ្ជើញ ធៀបនឹងបុរសចូលរួម ÷ អញ្ជើញ)"},
 };
 
+/* The participants workbook's own texts (its other headings are the participants page's). */
+static const struct msg participants_msgs[] = {
+    {"Lessons done", "មេរៀនបានធ្វើរួច"},
+    {"Download as XLSX", "ទាញយកជា XLSX"},
+};
+
 /* How the figures are counted (docs/reports.md), as the dashboard and the workbook's About sheet say it. */
 static const char *const definitions[] = {
     "Counts are of distinct learners: someone enrolled in three courses counts once under All courses.",
@@ -115,6 +121,7 @@ void report_messages_register(void)
 	done = true;
 	i18n_register(report_msgs, sizeof report_msgs / sizeof report_msgs[0]);
 	i18n_register(report_training_msgs, sizeof report_training_msgs / sizeof report_training_msgs[0]);
+	i18n_register(participants_msgs, sizeof participants_msgs / sizeof participants_msgs[0]);
 }
 
 const char *const *report_definitions(size_t *n)

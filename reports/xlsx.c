@@ -10,6 +10,7 @@
 #include <unistr.h>
 #include <xlsxwriter.h>
 
+#include "courses/participants.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "reports/msgs.h"
@@ -94,7 +95,7 @@ void report_xlsx_sheet_name(const char *name, char out[128])
 /* The workbook being written: its formats and the reader's language. */
 struct book {
 	lxw_workbook *wb;
-	lxw_format *head, *title, *date, *stamp, *count, *dec1, *dec2, *pct;
+	lxw_format *head, *title, *date, *stamp, *count, *dec1, *dec2, *pct, *pct0;
 	const struct report_xlsx_opts *o;
 	const char *lang;
 	bool failed;
@@ -522,6 +523,7 @@ static int book_open(struct book *b, const struct report_xlsx_opts *o, const cha
 	b->dec1 = num_format(b->wb, "0.0");
 	b->dec2 = num_format(b->wb, "0.00");
 	b->pct = num_format(b->wb, "0.0%");
+	b->pct0 = num_format(b->wb, "0%");
 	lxw_doc_properties props = {.title = (char *)T(b, "Sala report"), .company = (char *)"Sala"};
 	workbook_set_properties(b->wb, &props);
 	return 0;
@@ -621,6 +623,73 @@ int report_write_series_xlsx(const struct report_series *s, unsigned by, const s
 				series_row(&b, ws, row++, &s->reports[i], &rows[k]);
 			free(rows);
 		}
+	}
+	return book_close(&b, path, e);
+}
+
+/* The participants sheet's headers, in the order of the participants CSV's columns. */
+static const char *const participant_head[] = {"Username", "Name",     "Sex",	   "Org unit code", "Org unit",
+					       "Position", "Enrolled", "Started",  "Completed",	    "Lessons done",
+					       "Lessons",  "Progress", "Pre-test", "Best final",    "Last active"};
+
+/* A whole percentage as the CSV writes it ("%.0f", or done * 100 / total), stored as a fraction. */
+static void whole_pct(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, bool has, double v, lxw_format *f)
+{
+	char t[32];
+	if (!has)
+		return;
+	snprintf(t, sizeof t, "%.0f", v);
+	worksheet_write_number(ws, row, col, strtod(t, NULL) / 100.0, f);
+}
+
+static void participant_row(struct book *b, lxw_worksheet *ws, lxw_row_t row, const struct participant *p)
+{
+	static const char *const sexes[] = {"female", "male", "other", "unspecified"};
+	static const char *const sex_words[] = {"Female", "Male", "Other", "Unspecified"};
+	bool km = strcmp(b->lang, "km") == 0;
+	const char *sex = p->sex;
+	for (size_t i = 0; i < 4; i++)
+		if (strcmp(p->sex, sexes[i]) == 0)
+			sex = T(b, sex_words[i]);
+	text(ws, row, 0, p->username, NULL);
+	text(ws, row, 1, km && p->full_name_km[0] ? p->full_name_km : p->full_name, NULL);
+	text(ws, row, 2, sex, NULL);
+	text(ws, row, 3, p->org_code, NULL);
+	text(ws, row, 4, km && p->org_name_km[0] ? p->org_name_km : p->org_name_en, NULL);
+	text(ws, row, 5, p->position, NULL);
+	const int64_t days[3] = {p->enrolled_at, p->started_at, p->completed_at};
+	for (lxw_col_t c = 0; c < 3; c++)
+		if (days[c])
+			date_cell(b, ws, row, (lxw_col_t)(6 + c), days[c], false);
+	count(b, ws, row, 9, p->done);
+	count(b, ws, row, 10, p->total);
+	whole_pct(ws, row, 11, true, p->total ? (double)(p->done * 100 / p->total) : 0, b->pct0);
+	whole_pct(ws, row, 12, p->has_pretest, p->pretest, b->pct0);
+	whole_pct(ws, row, 13, p->has_final, p->best_final, b->pct0);
+	if (p->last_active)
+		date_cell(b, ws, row, 14, p->last_active, false);
+}
+
+int report_write_participants_xlsx(const struct participant *v, size_t n, const struct report_xlsx_opts *o,
+				   const char *path, struct err *e)
+{
+	struct book b;
+	if (book_open(&b, o, path, e) < 0)
+		return -1;
+	lxw_worksheet *ws = sheet(&b, "Participants");
+	if (ws) {
+		const lxw_col_t ncols = sizeof participant_head / sizeof participant_head[0];
+		for (lxw_col_t c = 0; c < ncols; c++)
+			text(ws, 0, c, T(&b, participant_head[c]), b.head);
+		worksheet_set_column(ws, 0, 0, 16, NULL);
+		worksheet_set_column(ws, 1, 1, 28, NULL);
+		worksheet_set_column(ws, 2, 3, 12, NULL);
+		worksheet_set_column(ws, 4, 5, 28, NULL);
+		worksheet_set_column(ws, 6, (lxw_col_t)(ncols - 1), 12, NULL);
+		worksheet_freeze_panes(ws, 1, 2);
+		worksheet_autofilter(ws, 0, 0, (lxw_row_t)n, (lxw_col_t)(ncols - 1));
+		for (size_t i = 0; i < n; i++)
+			participant_row(&b, ws, (lxw_row_t)(1 + i), &v[i]);
 	}
 	return book_close(&b, path, e);
 }

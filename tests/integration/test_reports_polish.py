@@ -22,6 +22,7 @@ from test_trainer import COURSE, course_zip
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KHMER_DIGIT = re.compile("[\u17e0-\u17e9]")
+KHMER = re.compile("[\u1780-\u17ff]")
 
 
 def course_everywhere(c, course):
@@ -219,6 +220,99 @@ def test_rates_and_averages_link_to_their_people():
     assert r.status == 403 and "outside your area" in r.text, r.status
 
 
+def unquote_code(v):
+    """A code as the CSV keeps it for spreadsheets (="0012") without its quoting."""
+    return v[2:-1] if v.startswith('="') and v.endswith('"') else v
+
+
+def test_participants_workbook_has_the_csv_columns_filters_and_khmer():
+    from harness import sala
+    from test_courses import FIXTURES
+    from test_pg_ops import take_quiz
+    import os
+    srv = Server()
+    try:
+        db = srv.db
+        assert sala("import", os.path.join(FIXTURES, "good"), db=db).returncode == 0
+        people = [
+            ("sr-trainer", "Trainer Siem Reap", "", "female", "17", "learner;trainer", ""),
+            ("sr-man", "Man In Siem Reap", "សុភ័ក្ត្រ ម៉ៅ", "male", "1710", "learner", "=cmd|' /C calc'!A0"),
+            ("bm-woman", "Woman In Banteay Meanchey", "", "female", "01", "learner", ""),
+        ]
+        for u, name, km, sex, org, roles, position in people:
+            args = ["user", "add", "--username", u, "--name", name, "--org", org, "--sex", sex, "--role", roles,
+                    "--position", position, "--password", "Harbor-lotus-7-Vq!"]
+            if km:
+                args += ["--name-km", km]
+            p = sala(*args, db=db)
+            assert p.returncode == 0, p.stderr
+        for u in ("learner", "sr-man", "bm-woman"):
+            assert sala("enroll", "--course", "test-course", "--user", u, db=db).returncode == 0
+        l = srv.client()
+        l.login("learner")
+        assert l.get("/courses/test-course/lessons/lessons/01-intro.md?lang=en").status == 200
+        _, st = take_quiz(l, "/courses/test-course/quiz/quizzes/final.md", {"q0": "0"})
+        assert st == 303
+        t = srv.client()
+        t.login("sr-trainer", "Harbor-lotus-7-Vq!")
+        page = t.get("/manage/courses/test-course/participants?lang=en&sex=male").text
+        m = re.search(r'href="(/manage/courses/test-course/participants\.xlsx\?[^"]*)"', page)
+        assert m and "sex=male" in m.group(1), page[-2000:]
+        for lang in ("en", "km"):
+            for query, want in (("", {"learner", "sr-man"}), ("sex=male", {"sr-man"}), ("org=171001", {"learner"})):
+                q = "lang=%s&%s" % (lang, query)
+                r = t.get("/manage/courses/test-course/participants.xlsx?" + q)
+                assert r.status == 200 and r.header("Content-Type") == XLSX_TYPE, (q, r.status, r.text[:300])
+                assert "sala-participants-test-course.xlsx" in r.header("Content-Disposition")
+                ws = openpyxl.load_workbook(io.BytesIO(r.body)).worksheets[0]
+                rows = list(ws.iter_rows())
+                head = [c.value for c in rows[0]]
+                recs = list(csv.DictReader(io.StringIO(
+                    t.get("/manage/courses/test-course/participants.csv?" + q).text.lstrip("\ufeff"))))
+                # The same people in the same order, column for column with the CSV.
+                assert [x[0].value for x in rows[1:]] == [x["username"] for x in recs] and \
+                    set(x["username"] for x in recs) == want, (q, head)
+                assert len(head) == len(recs[0]) == 15
+                for row, rec in zip(rows[1:], recs):
+                    v = [c.value for c in row]
+                    # The CSV puts ' before a formula-looking text; a workbook cell holds text as it is.
+                    pos = rec["position"][1:] if rec["position"].startswith("'=") else rec["position"]
+                    assert v[1] == rec["full_name"] and v[4] == rec["org_name"] and (v[5] or "") == pos
+                    assert row[3].data_type == "s" and v[3] == unquote_code(rec["org_code"])  # a code: text
+                    for i, k in ((6, "enrolled"), (7, "started"), (8, "completed"), (14, "last_active")):
+                        assert (v[i].date().isoformat() if v[i] else "") == rec[k], (k, v[i], rec[k])
+                    assert (v[9], v[10]) == (int(rec["lessons_done"]), int(rec["lessons"]))
+                    for i, k in ((11, "progress_pct"), (12, "pretest_pct"), (13, "best_final_pct")):
+                        assert (str(round(v[i] * 100)) if v[i] is not None else "") == rec[k], (k, v[i], rec[k])
+                        assert v[i] is None or row[i].number_format == "0%"
+                    sexes = {"female": ("Female", "ស្រី"), "male": ("Male", "ប្រុស")}
+                    assert v[2] == sexes[rec["sex"]][lang == "km"], (v[2], rec["sex"])
+                if lang == "km":
+                    assert head[0] != "Username" and all(KHMER.search(h) for h in head[1:3]), head
+                    names = {x[0].value: x[1].value for x in rows[1:]}
+                    if "sr-man" in names:
+                        assert names["sr-man"] == "សុភ័ក្ត្រ ម៉ៅ"  # byte for byte
+                else:
+                    assert head[:3] == ["Username", "Name", "Sex"] and head[11] == "Progress", head
+        # The formula-looking position is a text cell, never a formula.
+        ws = openpyxl.load_workbook(io.BytesIO(t.get("/manage/courses/test-course/participants.xlsx?sex=male").body)).worksheets[0]
+        pos = list(ws.iter_rows())[1][5]
+        assert pos.value == "=cmd|' /C calc'!A0" and pos.data_type == "s"
+        # Filters as the page: outside the trainer's unit or an unknown sex is refused, with no file.
+        r = t.get("/manage/courses/test-course/participants.xlsx?lang=en&org=01")
+        assert r.status == 400 and "outside your own org unit" in r.text and r.body[:2] != b"PK"
+        assert t.get("/manage/courses/test-course/participants.xlsx?sex=robot").status == 400
+        assert l.get("/manage/courses/test-course/participants.xlsx").status == 403
+        assert t.get("/manage/courses/no-such-course/participants.xlsx").status == 404
+        a = srv.client()
+        a.login("admin")
+        ws = openpyxl.load_workbook(io.BytesIO(a.get("/manage/courses/test-course/participants.xlsx").body)).worksheets[0]
+        assert {x[0].value for x in list(ws.iter_rows())[1:]} == {"learner", "sr-man", "bm-woman"}
+    finally:
+        srv.stop()
+
+
 def test_zz_stop():
     if Ctx.srv:
         Ctx.srv.stop()
+
