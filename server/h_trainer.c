@@ -201,7 +201,7 @@ enum participants_format { AS_PAGE, AS_CSV, AS_XLSX };
 /* GET /manage/courses/ID/participants[.csv|.xlsx]?org=CODE&sex=S */
 static int participants(struct req *r, enum participants_format as)
 {
-	bool csv = as != AS_PAGE;
+	bool download = as != AS_PAGE; /* CSV or XLSX */
 	const char *course = r->param[0];
 	char *title = course_title_get(r->db, course, r->lang);
 	if (!title)
@@ -230,7 +230,7 @@ static int participants(struct req *r, enum participants_format as)
 	size_t n = 0;
 	struct err e = {""};
 	int rc = problem ? 0 : course_participants(r->db, &r->arena, course, &f, &v, &n, &e);
-	if (csv) {
+	if (download) {
 		free(title);
 		if (problem)
 			return resp_error(r, 400, problem);
