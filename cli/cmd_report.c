@@ -10,6 +10,7 @@
 #include "lib/db.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
+#include "reports/msgs.h"
 #include "reports/report.h"
 #include "reports/xlsx.h"
 
@@ -50,7 +51,7 @@ static char *xlsx_part(const char *out)
 
 static void write_xlsx(struct db *db, const struct report *r, unsigned by, const char *lang, const char *out)
 {
-	report_xlsx_messages_register();
+	report_messages_register();
 	char **titles = titles_get(db, r, lang);
 	char *part = xlsx_part(out);
 	const char *tmp = getenv("TMPDIR");
@@ -72,7 +73,7 @@ static void write_xlsx(struct db *db, const struct report *r, unsigned by, const
 /* sala report --series ... --format xlsx -o FILE: the series as a workbook of one sheet. */
 static void write_series_xlsx(const struct report_series *s, unsigned by, const char *lang, const char *out)
 {
-	report_xlsx_messages_register();
+	report_messages_register();
 	char *part = xlsx_part(out);
 	const char *tmp = getenv("TMPDIR");
 	struct report_xlsx_opts o = {.lang = lang, .made_at = now_s(), .tmpdir = tmp && *tmp ? tmp : NULL};

@@ -697,6 +697,15 @@ static const char *const migrations[] = {
     AGG_KEYS_APPLY_L(AGG_LANG, "-1", "user_id = OLD.id") "; " AGG_APPLY_L(AGG_LANG, "-1", "user_id = OLD.id") "; "
     "DELETE FROM report_agg_facts WHERE user_id = OLD.id; END;"
     AGG_REBUILD_L(AGG_LANG),
+    /*
+     * 18: reports list only courses a learner can see. report_courses leaves out a course whose versions are
+     * all drafts (none ever published: packages.published_at NULL), so it is in no report, course choice or
+     * export until it is published. A course row with no version at all stays.
+     */
+    "DROP VIEW report_courses;"
+    "CREATE VIEW report_courses AS SELECT id FROM courses c"
+    "  WHERE EXISTS (SELECT 1 FROM packages p WHERE p.course_id = c.id AND p.published_at IS NOT NULL)"
+    "  OR NOT EXISTS (SELECT 1 FROM packages p WHERE p.course_id = c.id);",
     // clang-format on
 };
 

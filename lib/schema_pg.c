@@ -418,6 +418,11 @@ static const char *const pg_migrations[] = {
     "  FROM survey_responses s;",
     /* 17: the learner's language (PG_MIGRATION_17, above). */
     PG_MIGRATION_17,
+    /* 18: report_courses leaves out a course never published (lib/schema.c). */
+    "DROP VIEW report_courses;"
+    "CREATE VIEW report_courses AS SELECT id FROM courses c"
+    "  WHERE EXISTS (SELECT 1 FROM packages p WHERE p.course_id = c.id AND p.published_at IS NOT NULL)"
+    "  OR NOT EXISTS (SELECT 1 FROM packages p WHERE p.course_id = c.id);",
     // clang-format on
 };
 

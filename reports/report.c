@@ -412,6 +412,23 @@ static int load_courses(struct db *db, const struct report_query *q, struct repo
 	return rc;
 }
 
+int report_course_ids(struct db *db, char ***ids, size_t *n, struct err *e)
+{
+	struct report r = {0};
+	struct report_query q = {0};
+	int rc = load_courses(db, &q, &r, e);
+	if (rc < 0) {
+		for (size_t i = 0; i < r.ncourses; i++)
+			free(r.courses[i]);
+		free(r.courses);
+		r.courses = NULL;
+		r.ncourses = 0;
+	}
+	*ids = r.courses;
+	*n = r.ncourses;
+	return rc < 0 ? rc : 0;
+}
+
 static int cmp_cert(const void *a, const void *b)
 {
 	const struct cert_rec *x = a, *y = b;

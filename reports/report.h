@@ -166,6 +166,11 @@ void report_free(struct report *r);
  */
 int report_run_languages(struct db *db, const struct report_query *q, struct report out[REPORT_LANGUAGES],
 			 struct err *e);
+/*
+ * The ids of the courses reports list (report_courses: never a course that exists only as a draft),
+ * sorted, into *ids (caller frees each and the array) and *n. 0, or REPORT_EDB.
+ */
+int report_course_ids(struct db *db, char ***ids, size_t *n, struct err *e);
 
 /*
  * Whether report_run() reads the aggregates for period p: all time, or exactly one calendar month,

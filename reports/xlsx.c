@@ -10,129 +10,26 @@
 #include <unistr.h>
 #include <xlsxwriter.h>
 
+#include "courses/participants.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
+#include "reports/msgs.h"
 
 /*
- * Khmer drafts for review by a native speaker. The texts the dashboard also
- * shows are the same English keys with the same Khmer (a unit test checks
- * that the two tables agree), so a workbook says what the screen says, also
- * from the command line, where the server's tables are not loaded.
+ * The definitions the workbook adds to the dashboard's (report_definitions()): its texts, like the
+ * dashboard's, are in the reports' message table (reports/msgs.c).
  */
-static const struct msg xlsx_msgs[] = {
-    {"About", "អំពី"},
-    {"Summary", "សេចក្ដីសង្ខេប"},
-    {"By org unit", "តាមអង្គភាព"},
-    {"By course", "តាមវគ្គសិក្សា"},
-    {"By org unit and course", "តាមអង្គភាព និងវគ្គសិក្សា"},
-    {"Sala report", "របាយការណ៍សាលា"},
-    {"Org unit code", "លេខកូដអង្គភាព"},
-    {"Org unit", "អង្គភាព"},
-    {"Course", "វគ្គសិក្សា"},
-    {"Course title", "ចំណងជើងវគ្គសិក្សា"},
-    {"All courses", "វគ្គសិក្សាទាំងអស់"},
-    {"Period", "រយៈពេល"},
-    {"All time", "គ្រប់ពេលទាំងអស់"},
-    {"From", "ពី"},
-    {"To", "ដល់"},
-    {"Grouping", "ការដាក់ជាក្រុម"},
-    {"Made on (UTC)", "បានបង្កើតនៅ (UTC)"},
-    {"How these figures are counted", "របៀបរាប់តួលេខទាំងនេះ"},
-    {"Counts are of distinct learners: someone enrolled in three courses counts once under All courses.",
-     "អ្នកសិក្សាម្នាក់ត្រូវរាប់តែម្ដង៖ អ្នកដែលចុះឈ្មោះក្នុងវគ្គសិក្សាបី ត្រូវរាប់តែម្ដងក្នុង «វគ្គសិក្សាទាំងអស់»។"},
-    {"With a period, a learner counts as enrolled, started or completed when that happened inside the period; "
-     "both the first and the last day are included (dates in UTC).",
-     "ក្នុងរយៈពេលមួយ អ្នកសិក្សាត្រូវរាប់ថាបានចុះឈ្មោះ បានចាប់ផ្ដើម ឬបានបញ្ចប់ នៅពេលដែលការណ៍នោះកើតឡើងក្នុងរយៈពេលនោះ។ "
-     "ថ្ងៃដំបូង និងថ្ងៃចុងក្រោយត្រូវរាប់បញ្ចូល (កាលបរិច្ឆេទតាម UTC)។"},
-    {"Certified: the learner's first certificate for the course was issued inside the period and has not been "
-     "revoked (a re-issued certificate keeps the first date).",
-     "បានទទួលវិញ្ញាបនបត្រ៖ វិញ្ញាបនបត្រដំបូងរបស់អ្នកសិក្សាសម្រាប់វគ្គនោះ ត្រូវបានចេញក្នុងរយៈពេលនោះ ហើយមិនត្រូវបានដកហូតទេ "
-     "(វិញ្ញាបនបត្រដែលចេញឡើងវិញ រក្សាកាលបរិច្ឆេទដំបូង)។"},
-    {"A unit's figures include every unit below it, by the unit each person belongs to today.",
-     "តួលេខរបស់អង្គភាពមួយ រួមបញ្ចូលអង្គភាពទាំងអស់នៅខាងក្រោមវា តាមអង្គភាពដែលបុគ្គលម្នាក់ៗស្ថិតនៅសព្វថ្ងៃ។"},
-    {"Average final score: the mean of the best final-quiz score (0 to 100) of the completions counted.",
-     "ពិន្ទុតេស្តចុងក្រោយជាមធ្យម៖ មធ្យមភាគនៃពិន្ទុល្អបំផុតនៃតេស្តចុងក្រោយ (0 ដល់ 100) នៃការបញ្ចប់ដែលបានរាប់។"},
-    {"Learning gain: final score minus pretest score, over the completions counted in courses with a pretest.",
-     "ការរីកចម្រើនការសិក្សា៖ ពិន្ទុតេស្តចុងក្រោយ ដកពិន្ទុតេស្តមុន លើការបញ្ចប់ដែលបានរាប់ ក្នុងវគ្គសិក្សាដែលមានតេស្តមុន។"},
-    {"Completion rate: completed ÷ enrolled in the same period; for a short period it can pass 100%.",
-     "អត្រាបញ្ចប់៖ ចំនួនបានបញ្ចប់ ÷ ចំនួនបានចុះឈ្មោះ ក្នុងរយៈពេលដដែល។ សម្រាប់រយៈពេលខ្លី វាអាចលើសពី 100%។"},
-    {"Women's share: women ÷ everyone counted (all four sex categories) × 100.",
-     "ចំណែកស្ត្រី៖ ចំនួនស្ត្រី ÷ ចំនួនអ្នកដែលបានរាប់ទាំងអស់ (ភេទទាំងបួនប្រភេទ) × 100។"},
-    {"Gender parity index (completion rate of women ÷ completion rate of men)",
-     "សន្ទស្សន៍សមភាពយេនឌ័រ (អត្រាបញ្ចប់របស់ស្ត្រី ÷ អត្រាបញ្ចប់របស់បុរស)"},
-    {"1.00 means parity; below 1, women complete less often than men; above 1, more often.",
-     "1.00 មានន័យថាស្មើភាព។ តិចជាង 1 ស្ត្រីបញ្ចប់តិចជាងបុរស។ លើសពី 1 ស្ត្រីបញ្ចប់ច្រើនជាងបុរស។"},
-    {"An empty cell: the figure is undefined (nothing to divide by).", "ក្រឡាទទេ៖ តួលេខនេះមិនអាចកំណត់បាន (គ្មានអ្វីសម្រាប់ចែក)។"},
-    {"Measure", "រង្វាស់"},
-    {"Women", "ស្ត្រី"},
-    {"Men", "បុរស"},
-    {"Other", "ផ្សេងទៀត"},
-    {"Unspecified", "មិនបានបញ្ជាក់"},
-    {"All", "ទាំងអស់"},
-    {"Total", "សរុប"},
-    {"Women's share", "ចំណែកស្ត្រី"},
-    {"Enrolled", "បានចុះឈ្មោះ"},
-    {"Started", "បានចាប់ផ្ដើម"},
-    {"Completed", "បានបញ្ចប់"},
-    {"Certified", "បានទទួលវិញ្ញាបនបត្រ"},
-    {"Completion rate", "អត្រាបញ្ចប់"},
-    {"Average final score", "ពិន្ទុតេស្តចុងក្រោយជាមធ្យម"},
-    {"Average learning gain (final − pretest)", "ការរីកចម្រើនការសិក្សាជាមធ្យម (តេស្តចុងក្រោយ − តេស្តមុន)"},
-    {"Parity index", "សន្ទស្សន៍សមភាព"},
-    {"Series", "ស៊េរីតាមពេលវេលា"},
-    {"Sex", "ភេទ"},
-    {"attached to this unit directly", "ចំណុះអង្គភាពនេះដោយផ្ទាល់"},
-    {"%s: %s", "%s៖ %s"},
-    {"n (average final score)", "n (ពិន្ទុតេស្តចុងក្រោយជាមធ្យម)"},
-    {"n (parity index: the fewer of women and men enrolled)", "n (សន្ទស្សន៍សមភាព៖ ចំនួនតិចជាងរវាងស្ត្រី និងបុរសដែលបានចុះឈ្មោះ)"},
-    {"n: people behind the figure", "n៖ ចំនួនមនុស្សនៅពីក្រោយតួលេខ"},
-    {"An average, rate or share from fewer than %d people, or a parity index from fewer than %d women or %d men, "
-     "is not shown: its cell says n<%d or n<%d.",
-     "មធ្យមភាគ អត្រា ឬចំណែក ពីមនុស្សតិចជាង %d នាក់ ឬសន្ទស្សន៍សមភាពពីស្ត្រី ឬបុរសតិចជាង %d/%d នាក់ មិនត្រូវបង្ហាញទេ៖ "
-     "ក្រឡារបស់វាសរសេរ n<%d ឬ n<%d។"},
-};
-
-/* The face-to-face sheet's texts (drafts for review by a native speaker). */
-static const struct msg xlsx_training_msgs[] = {
-    {"Face-to-face", "ការបណ្តុះបណ្តាលផ្ទាល់"},
-    {"Trained (completed online or attended)", "បានបណ្តុះបណ្តាល (បញ្ចប់តាមអនឡាញ ឬបានចូលរួម)"},
-    {"Attended at least one session", "បានចូលរួមយ៉ាងហោចណាស់មួយវគ្គ"},
-    {"Invited or registered", "បានអញ្ជើញ ឬបានចុះឈ្មោះ"},
-    {"Attendance rate", "អត្រាវត្តមាន"},
-    {"Training hours (person-hours)", "ម៉ោងបណ្តុះបណ្តាល (ម៉ោង-មនុស្ស)"},
-    {"Satisfaction (1 to 5; at least 5 answers)", "ការពេញចិត្ត (1 ដល់ 5; យ៉ាងហោចណាស់ 5 ចម្លើយ)"},
-    {"Survey answers", "ចម្លើយការស្ទង់មតិ"},
-    {"Parity index of attendance (women attended ÷ invited, over men attended ÷ invited)",
-     "សន្ទស្សន៍សមភាពនៃការចូលរួម (ស្ត្រីចូលរួម ÷ អញ្ជើញ ធៀបនឹងបុរសចូលរួម ÷ អញ្ជើញ)"},
-};
-
-void report_xlsx_messages_register(void)
-{
-	i18n_register(xlsx_msgs, sizeof xlsx_msgs / sizeof xlsx_msgs[0]);
-	i18n_register(xlsx_training_msgs, sizeof xlsx_training_msgs / sizeof xlsx_training_msgs[0]);
-}
-
-const struct msg *report_xlsx_messages(size_t *n)
-{
-	*n = sizeof xlsx_msgs / sizeof xlsx_msgs[0];
-	return xlsx_msgs;
-}
-
-static const char *const definitions[] = {
-    "Counts are of distinct learners: someone enrolled in three courses counts once under All courses.",
-    "With a period, a learner counts as enrolled, started or completed when that happened inside the period; "
-    "both the first and the last day are included (dates in UTC).",
-    "Certified: the learner's first certificate for the course was issued inside the period and has not been "
-    "revoked (a re-issued certificate keeps the first date).",
-    "A unit's figures include every unit below it, by the unit each person belongs to today.",
-    "Average final score: the mean of the best final-quiz score (0 to 100) of the completions counted.",
-    "Learning gain: final score minus pretest score, over the completions counted in courses with a pretest.",
-    "Completion rate: completed ÷ enrolled in the same period; for a short period it can pass 100%.",
+static const char *const xlsx_definitions[] = {
     "Women's share: women ÷ everyone counted (all four sex categories) × 100.",
     "Gender parity index (completion rate of women ÷ completion rate of men)",
     "1.00 means parity; below 1, women complete less often than men; above 1, more often.",
     "An empty cell: the figure is undefined (nothing to divide by).",
 };
+
+void report_xlsx_messages_register(void)
+{
+	report_messages_register();
+}
 
 static const char *const measure_label[4] = {"Enrolled", "Started", "Completed", "Certified"};
 static const char *const sex_label[SEX_COUNT + 1] = {"Women", "Men", "Other", "Unspecified", "All"};
@@ -198,7 +95,7 @@ void report_xlsx_sheet_name(const char *name, char out[128])
 /* The workbook being written: its formats and the reader's language. */
 struct book {
 	lxw_workbook *wb;
-	lxw_format *head, *title, *date, *stamp, *count, *dec1, *dec2, *pct;
+	lxw_format *head, *title, *date, *stamp, *count, *dec1, *dec2, *pct, *pct0;
 	const struct report_xlsx_opts *o;
 	const char *lang;
 	bool failed;
@@ -321,8 +218,12 @@ static void about_sheet(struct book *b, const struct report *r, unsigned by)
 	date_cell(b, ws, row++, 1, b->o->made_at, true);
 	row++;
 	text(ws, row++, 0, T(b, "How these figures are counted"), b->title);
-	for (size_t i = 0; i < sizeof definitions / sizeof definitions[0]; i++)
-		text(ws, row++, 0, T(b, definitions[i]), NULL);
+	size_t ndefs;
+	const char *const *defs = report_definitions(&ndefs);
+	for (size_t i = 0; i < ndefs; i++)
+		text(ws, row++, 0, T(b, defs[i]), NULL);
+	for (size_t i = 0; i < sizeof xlsx_definitions / sizeof xlsx_definitions[0]; i++)
+		text(ws, row++, 0, T(b, xlsx_definitions[i]), NULL);
 	char rule[1024];
 	snprintf(rule, sizeof rule,
 		 T(b,
@@ -622,6 +523,7 @@ static int book_open(struct book *b, const struct report_xlsx_opts *o, const cha
 	b->dec1 = num_format(b->wb, "0.0");
 	b->dec2 = num_format(b->wb, "0.00");
 	b->pct = num_format(b->wb, "0.0%");
+	b->pct0 = num_format(b->wb, "0%");
 	lxw_doc_properties props = {.title = (char *)T(b, "Sala report"), .company = (char *)"Sala"};
 	workbook_set_properties(b->wb, &props);
 	return 0;
@@ -721,6 +623,73 @@ int report_write_series_xlsx(const struct report_series *s, unsigned by, const s
 				series_row(&b, ws, row++, &s->reports[i], &rows[k]);
 			free(rows);
 		}
+	}
+	return book_close(&b, path, e);
+}
+
+/* The participants sheet's headers, in the order of the participants CSV's columns. */
+static const char *const participant_head[] = {"Username", "Name",     "Sex",	   "Org unit code", "Org unit",
+					       "Position", "Enrolled", "Started",  "Completed",	    "Lessons done",
+					       "Lessons",  "Progress", "Pre-test", "Best final",    "Last active"};
+
+/* A whole percentage as the CSV writes it ("%.0f", or done * 100 / total), stored as a fraction. */
+static void whole_pct(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, bool has, double v, lxw_format *f)
+{
+	char t[32];
+	if (!has)
+		return;
+	snprintf(t, sizeof t, "%.0f", v);
+	worksheet_write_number(ws, row, col, strtod(t, NULL) / 100.0, f);
+}
+
+static void participant_row(struct book *b, lxw_worksheet *ws, lxw_row_t row, const struct participant *p)
+{
+	static const char *const sexes[] = {"female", "male", "other", "unspecified"};
+	static const char *const sex_words[] = {"Female", "Male", "Other", "Unspecified"};
+	bool km = strcmp(b->lang, "km") == 0;
+	const char *sex = p->sex;
+	for (size_t i = 0; i < 4; i++)
+		if (strcmp(p->sex, sexes[i]) == 0)
+			sex = T(b, sex_words[i]);
+	text(ws, row, 0, p->username, NULL);
+	text(ws, row, 1, km && p->full_name_km[0] ? p->full_name_km : p->full_name, NULL);
+	text(ws, row, 2, sex, NULL);
+	text(ws, row, 3, p->org_code, NULL);
+	text(ws, row, 4, km && p->org_name_km[0] ? p->org_name_km : p->org_name_en, NULL);
+	text(ws, row, 5, p->position, NULL);
+	const int64_t days[3] = {p->enrolled_at, p->started_at, p->completed_at};
+	for (lxw_col_t c = 0; c < 3; c++)
+		if (days[c])
+			date_cell(b, ws, row, (lxw_col_t)(6 + c), days[c], false);
+	count(b, ws, row, 9, p->done);
+	count(b, ws, row, 10, p->total);
+	whole_pct(ws, row, 11, true, p->total ? (double)(p->done * 100 / p->total) : 0, b->pct0);
+	whole_pct(ws, row, 12, p->has_pretest, p->pretest, b->pct0);
+	whole_pct(ws, row, 13, p->has_final, p->best_final, b->pct0);
+	if (p->last_active)
+		date_cell(b, ws, row, 14, p->last_active, false);
+}
+
+int report_write_participants_xlsx(const struct participant *v, size_t n, const struct report_xlsx_opts *o,
+				   const char *path, struct err *e)
+{
+	struct book b;
+	if (book_open(&b, o, path, e) < 0)
+		return -1;
+	lxw_worksheet *ws = sheet(&b, "Participants");
+	if (ws) {
+		const lxw_col_t ncols = sizeof participant_head / sizeof participant_head[0];
+		for (lxw_col_t c = 0; c < ncols; c++)
+			text(ws, 0, c, T(&b, participant_head[c]), b.head);
+		worksheet_set_column(ws, 0, 0, 16, NULL);
+		worksheet_set_column(ws, 1, 1, 28, NULL);
+		worksheet_set_column(ws, 2, 3, 12, NULL);
+		worksheet_set_column(ws, 4, 5, 28, NULL);
+		worksheet_set_column(ws, 6, (lxw_col_t)(ncols - 1), 12, NULL);
+		worksheet_freeze_panes(ws, 1, 2);
+		worksheet_autofilter(ws, 0, 0, (lxw_row_t)n, (lxw_col_t)(ncols - 1));
+		for (size_t i = 0; i < n; i++)
+			participant_row(&b, ws, (lxw_row_t)(1 + i), &v[i]);
 	}
 	return book_close(&b, path, e);
 }

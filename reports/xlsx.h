@@ -41,8 +41,8 @@ struct report_xlsx_opts {
 /*
  * Writes the report, grouped by `by` (REPORT_BY_* bits), to a new workbook at
  * path (created or truncated). 0, or ERR_FAIL with a message naming the path.
- * The Khmer texts come from the catalogue: call report_xlsx_messages_register()
- * once at start-up.
+ * The Khmer texts come from the reports' message table (reports/msgs.h): call
+ * report_messages_register() once at start-up.
  */
 int report_write_xlsx(const struct report *r, unsigned by, const struct report_xlsx_opts *o, const char *path,
 		      struct err *e);
@@ -58,10 +58,21 @@ int report_write_xlsx(const struct report *r, unsigned by, const struct report_x
 int report_write_series_xlsx(const struct report_series *s, unsigned by, const struct report_xlsx_opts *o,
 			     const char *path, struct err *e);
 
-/* Registers the Khmer texts of the workbook (at start-up, before threads run). */
+/*
+ * A course's participants (course_participants(), filtered by the caller) as a workbook at path: one sheet,
+ * "Participants", with the columns of the participants CSV in the same order, headed in o->lang: username,
+ * name (Khmer when o->lang is "km" and the person has one), sex (in o->lang), org unit code (text), org
+ * unit, position, enrolled, started and completed (date cells, empty when not reached), lessons done,
+ * lessons, progress, pre-test and best final (percent cells holding the CSV's whole percentages as
+ * fractions, empty when none), last active (a date cell). o->course_titles is not used. 0, or ERR_FAIL with
+ * a message naming the path.
+ */
+struct participant;
+int report_write_participants_xlsx(const struct participant *v, size_t n, const struct report_xlsx_opts *o,
+				   const char *path, struct err *e);
+
+/* Registers the Khmer texts of the workbook: report_messages_register() (reports/msgs.h). */
 void report_xlsx_messages_register(void);
-/* The workbook's message table (for tests): n gets its length. */
-const struct msg *report_xlsx_messages(size_t *n);
 
 /*
  * A valid sheet name made from name into out: Excel refuses []:*?/\ (each

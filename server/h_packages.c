@@ -259,6 +259,7 @@ const struct route package_routes[] = {
     {"POST", "/manage/courses/publish", ROLE_TRAINER | ROLE_ADMIN, h_publish, 0},
     {"GET", "/manage/courses/:id/participants", ROLE_TRAINER | ROLE_ADMIN, h_participants, 0},
     {"GET", "/manage/courses/:id/participants.csv", ROLE_TRAINER | ROLE_ADMIN, h_participants_csv, 0},
+    {"GET", "/manage/courses/:id/participants.xlsx", ROLE_TRAINER | ROLE_ADMIN, h_participants_xlsx, 0},
     {"GET", "/manage/courses/:id/preview/:lang/:version", ROLE_TRAINER | ROLE_ADMIN, h_preview, 0},
     {"GET", "/manage/courses/:id/preview/:lang/:version/*", ROLE_TRAINER | ROLE_ADMIN, h_preview, 0},
     {NULL, NULL, 0, NULL, 0},

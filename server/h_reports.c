@@ -6,12 +6,9 @@
  * unit (users.org_id) and everything below it, an administrator everything.
  * Charts are inline SVG drawn here, with text labels and a table beside them.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "accounts/orgs.h"
 #include "courses/listing.h"
@@ -19,9 +16,9 @@
 #include "lib/db.h"
 #include "lib/flight.h"
 #include "lib/i18n.h"
-#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
+#include "reports/msgs.h"
 #include "reports/people.h"
 #include "reports/report.h"
 #include "reports/xlsx.h"
@@ -37,19 +34,15 @@ static const char *const sex_label[SEX_COUNT] = {"Women", "Men", "Other", "Unspe
 static const char *const measure_key[4] = {"enrolled", "started", "completed", "certified"};
 static const char *const measure_label[4] = {"Enrolled", "Started", "Completed", "Certified"};
 
-/* Khmer drafts of the area's interface text, for review by a native speaker. */
+/*
+ * Khmer drafts of the area's interface text, for review by a native speaker. The figures' names and
+ * definitions, which the workbooks share, are in the reports' table (reports/msgs.c).
+ */
 static const struct msg report_msgs[] = {
-    {"Women", "ស្ត្រី"},
-    {"Men", "បុរស"},
-    {"Enrolled", "បានចុះឈ្មោះ"},
-    {"Started", "បានចាប់ផ្ដើម"},
-    {"Completed", "បានបញ្ចប់"},
-    {"Certified", "បានទទួលវិញ្ញាបនបត្រ"},
     {"That org unit is outside your area: you can see reports only for your own unit and the units below it.",
      "អង្គភាពនេះនៅក្រៅដែនរបស់អ្នក៖ អ្នកអាចមើលរបាយការណ៍បានតែសម្រាប់អង្គភាពរបស់អ្នក និងអង្គភាពនៅក្រោមវាប៉ុណ្ណោះ។"},
     {"No such org unit or course.", "គ្មានអង្គភាព ឬវគ្គសិក្សានេះទេ។"},
     {"The report parameters are not valid.", "ប៉ារ៉ាម៉ែត្ររបស់របាយការណ៍មិនត្រឹមត្រូវទេ។"},
-    {"All time", "គ្រប់ពេលទាំងអស់"},
     {"Learners by sex: enrolled, started, completed, certified",
      "អ្នកសិក្សាតាមភេទ៖ បានចុះឈ្មោះ បានចាប់ផ្ដើម បានបញ្ចប់ បានទទួលវិញ្ញាបនបត្រ"},
     {"The table above gives the same figures.", "តារាងខាងលើបង្ហាញតួលេខដដែល។"},
@@ -57,51 +50,13 @@ static const struct msg report_msgs[] = {
     {"The table below gives the same figures.", "តារាងខាងក្រោមបង្ហាញតួលេខដដែល។"},
     {"parity index", "សន្ទស្សន៍សមភាព"},
     {"Learners by sex", "អ្នកសិក្សាតាមភេទ"},
-    {"Measure", "រង្វាស់"},
-    {"Total", "សរុប"},
-    {"Women's share", "ចំណែកស្ត្រី"},
-    {"Completion rate", "អត្រាបញ្ចប់"},
-    {"Average final score", "ពិន្ទុតេស្តចុងក្រោយជាមធ្យម"},
-    {"Average learning gain (final − pretest)", "ការរីកចម្រើនការសិក្សាជាមធ្យម (តេស្តចុងក្រោយ − តេស្តមុន)"},
-    {"Gender parity index (completion rate of women ÷ completion rate of men)",
-     "សន្ទស្សន៍សមភាពយេនឌ័រ (អត្រាបញ្ចប់របស់ស្ត្រី ÷ អត្រាបញ្ចប់របស់បុរស)"},
-    {"1.00 means parity; below 1, women complete less often than men; above 1, more often.",
-     "1.00 មានន័យថាស្មើភាព។ តិចជាង 1 ស្ត្រីបញ្ចប់តិចជាងបុរស។ លើសពី 1 ស្ត្រីបញ្ចប់ច្រើនជាងបុរស។"},
-    {"Parity index", "សន្ទស្សន៍សមភាព"},
-    {"All", "ទាំងអស់"},
     {"By org unit (each includes the units below it)", "តាមអង្គភាព (នីមួយៗរួមបញ្ចូលអង្គភាពនៅខាងក្រោមវា)"},
-    {"attached to this unit directly", "ចំណុះអង្គភាពនេះដោយផ្ទាល់"},
-    {"By course", "តាមវគ្គសិក្សា"},
-    {"Course", "វគ្គសិក្សា"},
     {"Org units above this one", "អង្គភាពនៅខាងលើ"},
-    {"Period", "រយៈពេល"},
     {"Quarter %d of %d", "ត្រីមាសទី %d ឆ្នាំ %d"},
     {"Semester %d of %d", "ឆមាសទី %d ឆ្នាំ %d"},
     {"Year %d", "ឆ្នាំ %d"},
     {"Or choose dates (both days included)", "ឬជ្រើសរើសកាលបរិច្ឆេទ (រាប់បញ្ចូលថ្ងៃទាំងពីរ)"},
-    {"From", "ពី"},
-    {"To", "ដល់"},
-    {"All courses", "វគ្គសិក្សាទាំងអស់"},
     {"Show", "បង្ហាញ"},
-    {"How these figures are counted", "របៀបរាប់តួលេខទាំងនេះ"},
-    {"Counts are of distinct learners: someone enrolled in three courses counts once under All courses.",
-     "អ្នកសិក្សាម្នាក់ត្រូវរាប់តែម្ដង៖ អ្នកដែលចុះឈ្មោះក្នុងវគ្គសិក្សាបី ត្រូវរាប់តែម្ដងក្នុង «វគ្គសិក្សាទាំងអស់»។"},
-    {"With a period, a learner counts as enrolled, started or completed when that happened inside the period; "
-     "both the first and the last day are included (dates in UTC).",
-     "ក្នុងរយៈពេលមួយ អ្នកសិក្សាត្រូវរាប់ថាបានចុះឈ្មោះ បានចាប់ផ្ដើម ឬបានបញ្ចប់ នៅពេលដែលការណ៍នោះកើតឡើងក្នុងរយៈពេលនោះ។ "
-     "ថ្ងៃដំបូង និងថ្ងៃចុងក្រោយត្រូវរាប់បញ្ចូល (កាលបរិច្ឆេទតាម UTC)។"},
-    {"Certified: the learner's first certificate for the course was issued inside the period and has not been "
-     "revoked (a re-issued certificate keeps the first date).",
-     "បានទទួលវិញ្ញាបនបត្រ៖ វិញ្ញាបនបត្រដំបូងរបស់អ្នកសិក្សាសម្រាប់វគ្គនោះ ត្រូវបានចេញក្នុងរយៈពេលនោះ ហើយមិនត្រូវបានដកហូតទេ "
-     "(វិញ្ញាបនបត្រដែលចេញឡើងវិញ រក្សាកាលបរិច្ឆេទដំបូង)។"},
-    {"A unit's figures include every unit below it, by the unit each person belongs to today.",
-     "តួលេខរបស់អង្គភាពមួយ រួមបញ្ចូលអង្គភាពទាំងអស់នៅខាងក្រោមវា តាមអង្គភាពដែលបុគ្គលម្នាក់ៗស្ថិតនៅសព្វថ្ងៃ។"},
-    {"Average final score: the mean of the best final-quiz score (0 to 100) of the completions counted.",
-     "ពិន្ទុតេស្តចុងក្រោយជាមធ្យម៖ មធ្យមភាគនៃពិន្ទុល្អបំផុតនៃតេស្តចុងក្រោយ (0 ដល់ 100) នៃការបញ្ចប់ដែលបានរាប់។"},
-    {"Learning gain: final score minus pretest score, over the completions counted in courses with a pretest.",
-     "ការរីកចម្រើនការសិក្សា៖ ពិន្ទុតេស្តចុងក្រោយ ដកពិន្ទុតេស្តមុន លើការបញ្ចប់ដែលបានរាប់ ក្នុងវគ្គសិក្សាដែលមានតេស្តមុន។"},
-    {"Completion rate: completed ÷ enrolled in the same period; for a short period it can pass 100%.",
-     "អត្រាបញ្ចប់៖ ចំនួនបានបញ្ចប់ ÷ ចំនួនបានចុះឈ្មោះ ក្នុងរយៈពេលដដែល។ សម្រាប់រយៈពេលខ្លី វាអាចលើសពី 100%។"},
     {"CSV: by org unit and sex", "CSV៖ តាមអង្គភាព និងភេទ"},
     {"CSV: by course and sex", "CSV៖ តាមវគ្គសិក្សា និងភេទ"},
     {"CSV: by org unit, course and sex", "CSV៖ តាមអង្គភាព វគ្គសិក្សា និងភេទ"},
@@ -110,7 +65,6 @@ static const struct msg report_msgs[] = {
     {"XLSX: by course and sex", "XLSX៖ តាមវគ្គសិក្សា និងភេទ"},
     {"XLSX: by org unit, course and sex", "XLSX៖ តាមអង្គភាព វគ្គសិក្សា និងភេទ"},
     {"Download", "ទាញយក"},
-    {"Summary", "សេចក្ដីសង្ខេប"},
     {"Where do women fall behind?", "តើស្ត្រីនៅពីក្រោយនៅកន្លែងណាខ្លះ?"},
 };
 
@@ -123,10 +77,6 @@ void reports_messages_register(void)
 static const struct msg report_language_msgs[] = {
     {"Learners' language", "ភាសារបស់អ្នកសិក្សា"},
     {"All languages", "គ្រប់ភាសា"},
-    {"Language: each learner counts under the language they read Sala in today (their profile setting). "
-     "Satisfaction is not split by language: survey answers are anonymous.",
-     "ភាសា៖ អ្នកសិក្សាម្នាក់ៗត្រូវបានរាប់ក្រោមភាសាដែលពួកគេប្រើអាន Sala នាពេលបច្ចុប្បន្ន (ការកំណត់ក្នុងប្រវត្តិរូបរបស់ពួកគេ)។ "
-     "ការពេញចិត្តមិនត្រូវបានបែងចែកតាមភាសាទេ៖ ចម្លើយការស្ទង់មតិគឺអនាមិក។"},
 };
 
 void reports_language_messages_register(void)
@@ -395,17 +345,25 @@ static int h_csv(struct req *r)
 
 static const char *course_title(struct req *r, const char *id);
 
-static int read_fd(void *ctx, size_t off, void *buf, size_t n)
+/* What the report's workbook is written from. */
+struct xlsx_job {
+	struct report *rep;
+	unsigned by;
+	struct report_xlsx_opts o;
+};
+
+static int xlsx_write(void *ctx, const char *path, const char *tmpdir, struct err *e)
 {
-	ssize_t got = pread(*(int *)ctx, buf, n, (off_t)off);
-	return got == (ssize_t)n ? 0 : -1;
+	struct xlsx_job *j = ctx;
+	j->o.tmpdir = tmpdir;
+	return report_write_xlsx(j->rep, j->by, &j->o, path, e);
 }
 
-/*
- * The workbook is written to a temporary file (libxlsxwriter writes files, its
- * rows going to temporary files of their own as they are made), unlinked once
- * open and sent from it a chunk at a time.
- */
+static void xlsx_release(void *ctx)
+{
+	report_free(((struct xlsx_job *)ctx)->rep);
+}
+
 static int h_xlsx(struct req *r)
 {
 	if (query_or_null(r, "series"))
@@ -419,36 +377,9 @@ static int h_xlsx(struct req *r)
 		report_free(&rep);
 		return not_by_language(r, "a workbook");
 	}
-	const char **titles = course_titles(r, &rep);
-	const char *tmp = getenv("TMPDIR");
-	tmp = tmp && *tmp ? tmp : "/tmp";
-	char path[512];
-	snprintf(path, sizeof path, "%s/sala-report-XXXXXX", tmp);
-	int fd = mkstemp(path);
-	struct err e;
-	struct report_xlsx_opts o = {.lang = r->lang, .course_titles = titles, .made_at = now_s(), .tmpdir = tmp};
-	if (fd < 0) {
-		log_msg(LOG_ERROR, "report.xlsx", "cannot create a temporary file in '%s'", tmp);
-	} else {
-		close(fd);
-		fd = report_write_xlsx(&rep, p.by, &o, path, &e) < 0 ? -1 : open(path, O_RDONLY);
-		if (fd < 0)
-			log_msg(LOG_ERROR, "report.xlsx", "%s", e.msg);
-		unlink(path);
-	}
-	struct stat sb;
-	if (fd < 0 || fstat(fd, &sb) < 0) {
-		if (fd >= 0)
-			close(fd);
-		report_free(&rep);
-		return resp_error(r, 500, T(r, "The file could not be written. Please tell the administrator."));
-	}
-	const char *headers = export_headers(r, &rep, p.by, "xlsx");
-	report_free(&rep);
-	status = resp_stream(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-			     (size_t)sb.st_size, headers, read_fd, &fd);
-	close(fd);
-	return status;
+	struct xlsx_job j = {
+	    &rep, p.by, {.lang = r->lang, .course_titles = course_titles(r, &rep), .made_at = now_s()}};
+	return resp_xlsx(r, "report.xlsx", export_headers(r, &rep, p.by, "xlsx"), xlsx_write, xlsx_release, &j);
 }
 
 static int h_json(struct req *r)
@@ -485,8 +416,8 @@ static void fmt_count(char out[32], int64_t v)
  * A figure cell that the CSV also has: data attributes name the export's grouping
  * (by), its row (org, course, sex) and column (k), so a test can compare them.
  */
-static void data_cell(struct buf *b, const char *by, const char *org, const char *course, int sex, const char *k,
-		      const char *text, const char *href)
+static void data_cell(struct req *r, struct buf *b, const char *by, const char *org, const char *course, int sex,
+		      const char *k, const char *text, const char *href)
 {
 	buf_printf(b, "<td class=\"num\" data-by=\"%s\" data-org=\"", by);
 	buf_html(b, org);
@@ -495,7 +426,7 @@ static void data_cell(struct buf *b, const char *by, const char *org, const char
 	buf_printf(b, "\" data-sex=\"%s\" data-k=\"%s\">", report_sex_name(sex), k);
 	if (href && strcmp(text, "0") != 0)
 		buf_printf(b, "<a href=\"%s\">", href);
-	buf_html(b, *text ? text : "");
+	buf_html(b, view_digits(r, text));
 	if (href && strcmp(text, "0") != 0)
 		buf_puts(b, "</a>");
 	buf_puts(b, "</td>");
@@ -540,16 +471,31 @@ static void small_group_note(struct req *r, struct buf *b, const struct report *
 		 "than %d people, or a parity index from fewer than %d women or %d men, is not shown: "
 		 "it is marked n<%d or n<%d."),
 	    rep->min_group, rep->min_parity_group, rep->min_parity_group, rep->min_group, rep->min_parity_group);
-	buf_html(b, t);
+	buf_html(b, view_digits(r, t));
+}
+
+/* A figure as text for a label: the value, its mark or a dash, in the page's digits. */
+static const char *fig_text(struct req *r, const struct report_fig *f, bool pct, char out[40])
+{
+	if (f->state == REPORT_FIG_SHOWN)
+		snprintf(out, 40, "%s%s", f->text, pct ? "%" : "");
+	else if (f->state == REPORT_FIG_FEW)
+		report_fig_mark(f, out);
+	else
+		snprintf(out, 40, "–");
+	snprintf(out, 40, "%s", view_digits(r, out));
+	return out;
 }
 
 /*
  * A derived figure's cell: its value (with % for a rate or share) and, beside it, the n it
- * rests on. A figure withheld by the small-group rule shows its mark ("n<5"), the text the
- * CSV and the workbook carry too; an undefined one a dash. by NULL: no CSV coordinates.
+ * rests on, in the page's digits (Khmer digits on a Khmer page). A figure withheld by the
+ * small-group rule shows its mark ("n<5"), the text the CSV and the workbook carry too; an
+ * undefined one a dash. by NULL: no CSV coordinates. href: the people behind the figure (the
+ * list of its denominator), linked from a value shown; NULL: no list.
  */
-static void fig_td(struct buf *b, const char *by, const char *org, const char *course, int sex, const char *k,
-		   const struct report_fig *f, bool pct)
+static void fig_td(struct req *r, struct buf *b, const char *by, const char *org, const char *course, int sex,
+		   const char *k, const struct report_fig *f, bool pct, const char *href)
 {
 	buf_puts(b, "<td class=\"num\"");
 	if (by) {
@@ -561,31 +507,21 @@ static void fig_td(struct buf *b, const char *by, const char *org, const char *c
 	}
 	buf_printf(b, " data-sex=\"%s\" data-k=\"%s\" data-n=\"%lld\"%s><span class=\"v\">", report_sex_name(sex), k,
 		   (long long)f->n, f->state == REPORT_FIG_FEW ? " data-few=\"1\"" : "");
-	char m[32];
-	if (f->state == REPORT_FIG_SHOWN) {
-		buf_printf(b, "%s%s", f->text, pct ? "%" : "");
-	} else if (f->state == REPORT_FIG_FEW) {
-		report_fig_mark(f, m);
-		buf_html(b, m);
+	char t[40];
+	fig_text(r, f, pct, t);
+	if (href && f->state == REPORT_FIG_SHOWN) {
+		buf_printf(b, "<a href=\"%s\">", href);
+		buf_html(b, t);
+		buf_puts(b, "</a>");
 	} else {
-		buf_puts(b, "–");
+		buf_html(b, t);
 	}
 	buf_puts(b, "</span>");
-	if (f->n)
-		buf_printf(b, " <span class=\"n\">n=%lld</span>", (long long)f->n);
+	if (f->n) {
+		snprintf(t, sizeof t, "n=%lld", (long long)f->n);
+		buf_printf(b, " <span class=\"n\">%s</span>", view_digits(r, t));
+	}
 	buf_puts(b, "</td>");
-}
-
-/* A figure as text for a label: the value, its mark or a dash. */
-static const char *fig_text(const struct report_fig *f, bool pct, char out[40])
-{
-	if (f->state == REPORT_FIG_SHOWN)
-		snprintf(out, 40, "%s%s", f->text, pct ? "%" : "");
-	else if (f->state == REPORT_FIG_FEW)
-		report_fig_mark(f, out);
-	else
-		snprintf(out, 40, "–");
-	return out;
 }
 
 /* The period in words: "2025-Q1 (2025-01-01 – 2025-03-31)". */
@@ -649,7 +585,7 @@ static void chart_sex(struct req *r, struct buf *b, const struct report *rep)
 			int64_t v = measure(report_cell(rep, REPORT_ALL, REPORT_ALL, s), m);
 			char t[32];
 			snprintf(t, sizeof t, "%lld", (long long)v);
-			chart_bar(b, T(r, sex_label[s]), t, (int)(v * CHART_SPAN / max), sex_fill[s]);
+			chart_bar(b, T(r, sex_label[s]), view_digits(r, t), (int)(v * CHART_SPAN / max), sex_fill[s]);
 		}
 		buf_puts(b, "</div>");
 	}
@@ -682,14 +618,14 @@ static void chart_units(struct req *r, struct buf *b, const struct report *rep)
 		buf_puts(b, " · ");
 		buf_html(b, T(r, "parity index"));
 		buf_puts(b, " ");
-		buf_html(b, fig_text(&f, false, t));
+		buf_html(b, fig_text(r, &f, false, t));
 		buf_puts(b, "</p>");
 		for (int s = SEX_FEMALE; s <= SEX_MALE; s++) {
 			report_figure(rep, REPORT_FIG_COMPLETION_RATE, (int)i, REPORT_ALL, s, &f);
 			int w = f.state == REPORT_FIG_SHOWN ? (int)(f.v * CHART_SPAN / max) : 0;
 			char v1[80];
-			snprintf(v1, sizeof v1, "%s (n=%lld)", fig_text(&f, true, t), (long long)f.n);
-			chart_bar(b, T(r, sex_label[s]), v1, w, sex_fill[s]);
+			snprintf(v1, sizeof v1, "%s (n=%lld)", fig_text(r, &f, true, t), (long long)f.n);
+			chart_bar(b, T(r, sex_label[s]), view_digits(r, v1), w, sex_fill[s]);
 		}
 		buf_puts(b, "</div>");
 	}
@@ -718,22 +654,24 @@ static void table_summary(struct req *r, struct buf *b, const struct report *rep
 		for (int s = REPORT_ALL + 1; s <= SEX_COUNT; s++) {
 			int sex = s == SEX_COUNT ? REPORT_ALL : s;
 			fmt_count(t, measure(report_cell(rep, REPORT_ALL, REPORT_ALL, sex), m));
-			data_cell(b, sex == REPORT_ALL ? "" : "sex", org, course, sex, measure_key[m], t,
+			data_cell(r, b, sex == REPORT_ALL ? "" : "sex", org, course, sex, measure_key[m], t,
 				  people_href(r, p, org, course, sex, measure_key[m]));
 		}
 		struct report_fig f;
 		report_figure_share(rep, m, REPORT_ALL, REPORT_ALL, &f);
-		fig_td(b, NULL, NULL, NULL, 0, "female_share", &f, true);
+		fig_td(r, b, NULL, NULL, NULL, 0, "female_share", &f, true,
+		       people_href(r, p, org, course, REPORT_ALL, measure_key[m]));
 		buf_puts(b, "</tr>");
 	}
+	/* list: the people behind each figure's denominator (report_people()). */
 	static const struct {
 		enum report_fig_kind kind;
-		const char *label, *k;
+		const char *label, *k, *list;
 		bool pct;
 	} rows[] = {
-	    {REPORT_FIG_COMPLETION_RATE, "Completion rate", "completion_rate", true},
-	    {REPORT_FIG_AVG_SCORE, "Average final score", "avg_score", false},
-	    {REPORT_FIG_AVG_GAIN, "Average learning gain (final − pretest)", "avg_gain", false},
+	    {REPORT_FIG_COMPLETION_RATE, "Completion rate", "completion_rate", "enrolled", true},
+	    {REPORT_FIG_AVG_SCORE, "Average final score", "avg_score", "completed", false},
+	    {REPORT_FIG_AVG_GAIN, "Average learning gain (final − pretest)", "avg_gain", "completed", false},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		buf_printf(b, "<tr><th scope=\"row\">%s</th>", T(r, rows[i].label));
@@ -743,8 +681,8 @@ static void table_summary(struct req *r, struct buf *b, const struct report *rep
 			report_figure(rep, rows[i].kind, REPORT_ALL, REPORT_ALL, sex, &f);
 			/* The average score is a CSV column: its cells name their CSV row. */
 			bool csv = rows[i].kind == REPORT_FIG_AVG_SCORE;
-			fig_td(b, csv ? (sex == REPORT_ALL ? "" : "sex") : NULL, org, course, sex, rows[i].k, &f,
-			       rows[i].pct);
+			fig_td(r, b, csv ? (sex == REPORT_ALL ? "" : "sex") : NULL, org, course, sex, rows[i].k, &f,
+			       rows[i].pct, people_href(r, p, org, course, sex, rows[i].list));
 		}
 		buf_puts(b, "<td></td></tr>");
 	}
@@ -752,11 +690,20 @@ static void table_summary(struct req *r, struct buf *b, const struct report *rep
 	struct report_fig gpi;
 	char t2[40];
 	report_figure(rep, REPORT_FIG_PARITY, REPORT_ALL, REPORT_ALL, REPORT_ALL, &gpi);
-	buf_printf(b, "<p class=\"status\">%s: <span id=\"parity\" data-k=\"parity_index\" data-n=\"%lld\">",
-		   T(r, "Gender parity index (completion rate of women ÷ completion rate of men)"), (long long)gpi.n);
-	buf_html(b, fig_text(&gpi, false, t2));
-	buf_printf(b, "</span> <span class=\"n\">n=%lld</span></p><p class=\"meta\">", (long long)gpi.n);
-	buf_html(b, T(r, "1.00 means parity; below 1, women complete less often than men; above 1, more often."));
+	/* A parity index shown links to the people enrolled, women and men, whose completions it compares. */
+	bool link = gpi.state == REPORT_FIG_SHOWN;
+	buf_printf(b, "<p class=\"status\">%s: ",
+		   T(r, "Gender parity index (completion rate of women ÷ completion rate of men)"));
+	if (link)
+		buf_printf(b, "<a href=\"%s\">", people_href(r, p, org, course, REPORT_ALL, "enrolled"));
+	buf_printf(b, "<span id=\"parity\" data-k=\"parity_index\" data-n=\"%lld\">", (long long)gpi.n);
+	buf_html(b, fig_text(r, &gpi, false, t2));
+	snprintf(t, sizeof t, "n=%lld", (long long)gpi.n);
+	buf_printf(b, "</span>%s <span class=\"n\">%s</span></p><p class=\"meta\">", link ? "</a>" : "",
+		   view_digits(r, t));
+	buf_html(b,
+		 view_digits(
+		     r, T(r, "1.00 means parity; below 1, women complete less often than men; above 1, more often.")));
 	buf_puts(b, " ");
 	small_group_note(r, b, rep);
 	buf_puts(b, "</p>");
@@ -792,18 +739,22 @@ static void group_cells(struct req *r, struct buf *b, const struct report *rep, 
 	for (int m = 0; m < 4; m++)
 		for (int i = 0; i < 3; i++) {
 			fmt_count(t, measure(report_cell(rep, org, course, sexes[i]), m));
-			data_cell(b, sexes[i] == REPORT_ALL ? by : by_sex, org_code, course_id, sexes[i],
+			data_cell(r, b, sexes[i] == REPORT_ALL ? by : by_sex, org_code, course_id, sexes[i],
 				  measure_key[m], t, people_href(r, p, org_code, course_id, sexes[i], measure_key[m]));
 		}
+	/* Each rate and average links to the people behind its denominator. */
 	struct report_fig f;
 	report_figure(rep, REPORT_FIG_AVG_SCORE, org, course, REPORT_ALL, &f);
-	fig_td(b, by, org_code, course_id, REPORT_ALL, "avg_score", &f, false);
+	fig_td(r, b, by, org_code, course_id, REPORT_ALL, "avg_score", &f, false,
+	       people_href(r, p, org_code, course_id, REPORT_ALL, "completed"));
 	for (int s = SEX_FEMALE; s <= SEX_MALE; s++) {
 		report_figure(rep, REPORT_FIG_COMPLETION_RATE, org, course, s, &f);
-		fig_td(b, NULL, NULL, NULL, s, "completion_rate", &f, true);
+		fig_td(r, b, NULL, NULL, NULL, s, "completion_rate", &f, true,
+		       people_href(r, p, org_code, course_id, s, "enrolled"));
 	}
 	report_figure(rep, REPORT_FIG_PARITY, org, course, REPORT_ALL, &f);
-	fig_td(b, NULL, NULL, NULL, REPORT_ALL, "parity_index", &f, false);
+	fig_td(r, b, NULL, NULL, NULL, REPORT_ALL, "parity_index", &f, false,
+	       people_href(r, p, org_code, course_id, REPORT_ALL, "enrolled"));
 }
 
 static void table_units(struct req *r, struct buf *b, const struct report *rep, const struct params *p)
@@ -1007,8 +958,9 @@ static void filter_form(struct req *r, struct buf *b, const char *org_code, cons
 	char **ids;
 	size_t n;
 	struct err e;
-	/* A read that ends on an error is remembered by db_step_row(): the page becomes a 503. */
-	course_ids(r->db, &ids, &n, &e);
+	/* The courses reports list: none that is only a draft. A read that ends on an error is remembered by
+	 * db_step_row(): the page becomes a 503. */
+	report_course_ids(r->db, &ids, &n, &e);
 	for (size_t i = 0; i < n; i++) {
 		const char *id = ids[i];
 		buf_puts(b, "<option value=\"");
@@ -1038,23 +990,13 @@ static void filter_form(struct req *r, struct buf *b, const char *org_code, cons
 	form_submit(b, T(r, "Show"));
 }
 
+/* How the figures are counted: the definitions the workbook's About sheet gives too (reports/msgs.h). */
 static void definitions(struct req *r, struct buf *b)
 {
-	static const char *const defs[] = {
-	    "Counts are of distinct learners: someone enrolled in three courses counts once under All courses.",
-	    "With a period, a learner counts as enrolled, started or completed when that happened inside the period; "
-	    "both the first and the last day are included (dates in UTC).",
-	    "Certified: the learner's first certificate for the course was issued inside the period and has not been "
-	    "revoked (a re-issued certificate keeps the first date).",
-	    "A unit's figures include every unit below it, by the unit each person belongs to today.",
-	    "Average final score: the mean of the best final-quiz score (0 to 100) of the completions counted.",
-	    "Learning gain: final score minus pretest score, over the completions counted in courses with a pretest.",
-	    "Completion rate: completed ÷ enrolled in the same period; for a short period it can pass 100%.",
-	    "Language: each learner counts under the language they read Sala in today (their profile setting). "
-	    "Satisfaction is not split by language: survey answers are anonymous.",
-	};
+	size_t n;
+	const char *const *defs = report_definitions(&n);
 	buf_printf(b, "<details><summary>%s</summary><ul>", T(r, "How these figures are counted"));
-	for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
+	for (size_t i = 0; i < n; i++) {
 		buf_puts(b, "<li>");
 		buf_html(b, T(r, defs[i]));
 		buf_puts(b, "</li>");
@@ -1122,9 +1064,11 @@ static void follow_up(struct req *r, struct buf *b, const struct report *rep, co
 	long overdue = report_overdue_count(r->db, &q, now_s(), &e);
 	const char *course = rep->course ? rep->course : "";
 	buf_printf(b, "<h2 id=\"follow-up\">%s</h2><ul>", T(r, "Follow up"));
-	buf_printf(b, "<li><a href=\"%s\">%s</a>: <span id=\"overdue-count\">%ld</span></li>",
+	char count[32];
+	snprintf(count, sizeof count, "%ld", overdue < 0 ? 0L : overdue);
+	buf_printf(b, "<li><a href=\"%s\">%s</a>%s<span id=\"overdue-count\">%s</span></li>",
 		   people_href(r, p, rep->org.code, course, REPORT_ALL, "overdue"),
-		   T(r, "Overdue (due date passed, not completed)"), overdue < 0 ? 0L : overdue);
+		   T(r, "Overdue (due date passed, not completed)"), view_colon(r), view_digits(r, count));
 	static const struct {
 		const char *list, *label;
 	} lists[] = {
@@ -1325,10 +1269,13 @@ static int h_people(struct req *r)
 		buf_printf(&b, " · %s: ", T(r, "Course"));
 		buf_html(&b, course_title(r, p.q.course));
 	}
-	buf_printf(&b, " · <span id=\"people-count\">%ld</span> %s</p>", n, T(r, "people and courses"));
+	char count[32];
+	snprintf(count, sizeof count, "%ld", n);
+	buf_printf(&b, " · <span id=\"people-count\">%s</span> %s</p>", view_digits(r, count),
+		   T(r, "people and courses"));
 	if (n >= PEOPLE_PAGE_MAX)
 		buf_printf(&b, "<p class=\"notice\">%s</p>",
-			   T(r, "Only the first 500 are shown: the CSV has them all."));
+			   view_digits(r, T(r, "Only the first 500 are shown: the CSV has them all.")));
 	buf_printf(&b,
 		   "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"%s\"><table id=\"people\">"
 		   "<caption>%s</caption><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"

@@ -3,15 +3,11 @@
  * report per calendar period from `from` to `to` (report_series_run(), read from the aggregates), with
  * the dashboard's scope rule: a manager sees their own unit and everything below it.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "lib/i18n.h"
-#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 #include "reports/report.h"
@@ -23,25 +19,16 @@
 
 /* Khmer drafts of the series' interface text, for review by a native speaker. */
 static const struct msg series_msgs[] = {
-    {"Series", "ស៊េរីតាមពេលវេលា"},
     {"Series by month", "ស៊េរីតាមខែ"},
     {"Series by quarter", "ស៊េរីតាមត្រីមាស"},
     {"Series by semester", "ស៊េរីតាមឆមាស"},
     {"Month", "ខែ"},
     {"Quarter", "ត្រីមាស"},
     {"Semester", "ឆមាស"},
-    {"Period", "រយៈពេល"},
-    {"Enrolled", "បានចុះឈ្មោះ"},
-    {"Started", "បានចាប់ផ្ដើម"},
-    {"Completed", "បានបញ្ចប់"},
-    {"Certified", "បានទទួលវិញ្ញាបនបត្រ"},
     {"Women completed", "ស្ត្រីបានបញ្ចប់"},
     {"Women's share of completions", "ចំណែកស្ត្រីក្នុងការបញ្ចប់"},
-    {"Parity index", "សន្ទស្សន៍សមភាព"},
     {"Learners in each period, all courses or the course chosen, with the definitions of the dashboard.",
      "អ្នកសិក្សាក្នុងរយៈពេលនីមួយៗ វគ្គសិក្សាទាំងអស់ ឬវគ្គដែលបានជ្រើស តាមនិយមន័យដូចផ្ទាំងរបាយការណ៍។"},
-    {"From", "ពី"},
-    {"To", "ដល់"},
     {"Show", "បង្ហាញ"},
     {"CSV: series by sex", "CSV៖ ស៊េរីតាមភេទ"},
     {"JSON: series by sex", "JSON៖ ស៊េរីតាមភេទ"},
@@ -135,16 +122,25 @@ int reports_series_csv(struct req *r)
 	return status;
 }
 
-static int read_fd(void *ctx, size_t off, void *buf, size_t n)
+/* What the series' workbook is written from. */
+struct series_xlsx_job {
+	struct report_series *s;
+	unsigned by;
+	struct report_xlsx_opts o;
+};
+
+static int series_xlsx_write(void *ctx, const char *path, const char *tmpdir, struct err *e)
 {
-	ssize_t got = pread(*(int *)ctx, buf, n, (off_t)off);
-	return got == (ssize_t)n ? 0 : -1;
+	struct series_xlsx_job *j = ctx;
+	j->o.tmpdir = tmpdir;
+	return report_write_series_xlsx(j->s, j->by, &j->o, path, e);
 }
 
-/*
- * The workbook is written to a temporary file (libxlsxwriter writes files), unlinked once open and sent
- * from it a chunk at a time, as /reports.xlsx does.
- */
+static void series_xlsx_release(void *ctx)
+{
+	report_series_free(((struct series_xlsx_job *)ctx)->s);
+}
+
 int reports_series_xlsx(struct req *r)
 {
 	struct sparams p;
@@ -152,35 +148,8 @@ int reports_series_xlsx(struct req *r)
 	int status;
 	if (!series_run(r, &p, &s, &status))
 		return status;
-	const char *tmp = getenv("TMPDIR");
-	tmp = tmp && *tmp ? tmp : "/tmp";
-	char path[512];
-	snprintf(path, sizeof path, "%s/sala-series-XXXXXX", tmp);
-	int fd = mkstemp(path);
-	struct err e;
-	struct report_xlsx_opts o = {.lang = r->lang, .made_at = now_s(), .tmpdir = tmp};
-	if (fd < 0) {
-		log_msg(LOG_ERROR, "report.xlsx", "cannot create a temporary file in '%s'", tmp);
-	} else {
-		close(fd);
-		fd = report_write_series_xlsx(&s, p.by, &o, path, &e) < 0 ? -1 : open(path, O_RDONLY);
-		if (fd < 0)
-			log_msg(LOG_ERROR, "report.xlsx", "%s", e.msg);
-		unlink(path);
-	}
-	struct stat sb;
-	if (fd < 0 || fstat(fd, &sb) < 0) {
-		if (fd >= 0)
-			close(fd);
-		report_series_free(&s);
-		return resp_error(r, 500, T(r, "The file could not be written. Please tell the administrator."));
-	}
-	const char *headers = download_headers(r, &s, "xlsx");
-	report_series_free(&s);
-	status = resp_stream(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-			     (size_t)sb.st_size, headers, read_fd, &fd);
-	close(fd);
-	return status;
+	struct series_xlsx_job j = {&s, p.by, {.lang = r->lang, .made_at = now_s()}};
+	return resp_xlsx(r, "report.xlsx", download_headers(r, &s, "xlsx"), series_xlsx_write, series_xlsx_release, &j);
 }
 
 int reports_series_json(struct req *r)
@@ -232,12 +201,13 @@ void reports_series_links(struct req *r, struct buf *b, const char *org, const c
 	buf_puts(b, "</ul>");
 }
 
-static void num_cell(struct buf *b, const char *period, const char *sex, const char *k, const char *text)
+/* A figure of the series, in the page's digits (Khmer digits on a Khmer page); its period as written. */
+static void num_cell(struct req *r, struct buf *b, const char *period, const char *sex, const char *k, const char *text)
 {
 	buf_puts(b, "<td class=\"num\" data-period=\"");
 	buf_html(b, period);
 	buf_printf(b, "\" data-sex=\"%s\" data-k=\"%s\">", sex, k);
-	buf_html(b, *text ? text : "–");
+	buf_html(b, *text ? view_digits(r, text) : "–");
 	buf_puts(b, "</td>");
 }
 
@@ -298,24 +268,24 @@ int reports_series_page(struct req *r)
 		double v = 0;
 		bool ok;
 		buf_puts(&b, "<tr><th scope=\"row\">");
-		buf_html(&b, label);
+		buf_html(&b, view_digits(r, label));
 		buf_puts(&b, "</th>");
 		const int64_t counts[4] = {all->enrolled, all->started, all->completed, all->certified};
 		static const char *const keys[4] = {"enrolled", "started", "completed", "certified"};
 		for (int k = 0; k < 4; k++) {
 			snprintf(t, sizeof t, "%lld", (long long)counts[k]);
-			num_cell(&b, label, "all", keys[k], t);
+			num_cell(r, &b, label, "all", keys[k], t);
 		}
 		snprintf(t, sizeof t, "%lld", (long long)fe->completed);
-		num_cell(&b, label, "female", "completed", t);
+		num_cell(r, &b, label, "female", "completed", t);
 		ok = report_female_share(fe->completed, all->completed, &v);
 		report_fmt1(t, ok, v);
 		if (*t)
 			strcat(t, "%");
-		num_cell(&b, label, "female", "completed_share", t);
+		num_cell(r, &b, label, "female", "completed_share", t);
 		ok = report_parity(fe, ma, &v);
 		report_fmt2(t, ok, v);
-		num_cell(&b, label, "all", "parity_index", t);
+		num_cell(r, &b, label, "all", "parity_index", t);
 		buf_puts(&b, "</tr>");
 	}
 	buf_puts(&b, "</tbody></table></div><ul>");

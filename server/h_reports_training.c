@@ -16,21 +16,7 @@
 /* Khmer drafts of the section's text, for review by a native speaker. */
 static const struct msg training_msgs[] = {
     {"Face-to-face training", "ការបណ្តុះបណ្តាលផ្ទាល់"},
-    {"Trained (completed online or attended)", "បានបណ្តុះបណ្តាល (បញ្ចប់តាមអនឡាញ ឬបានចូលរួម)"},
-    {"Attended at least one session", "បានចូលរួមយ៉ាងហោចណាស់មួយវគ្គ"},
-    {"Invited or registered", "បានអញ្ជើញ ឬបានចុះឈ្មោះ"},
-    {"Attendance rate", "អត្រាវត្តមាន"},
-    {"Training hours (person-hours)", "ម៉ោងបណ្តុះបណ្តាល (ម៉ោង-មនុស្ស)"},
     {"Satisfaction (1 to 5)", "ការពេញចិត្ត (1 ដល់ 5)"},
-    {"Women", "ស្ត្រី"},
-    {"Men", "បុរស"},
-    {"Other", "ផ្សេងទៀត"},
-    {"Unspecified", "មិនបានបញ្ជាក់"},
-    {"Total", "សរុប"},
-    {"Women's share", "ចំណែកស្ត្រី"},
-    {"Measure", "រង្វាស់"},
-    {"Parity index of attendance (women attended ÷ invited, over men attended ÷ invited)",
-     "សន្ទស្សន៍សមភាពនៃការចូលរួម (ស្ត្រីចូលរួម ÷ អញ្ជើញ ធៀបនឹងបុរសចូលរួម ÷ អញ្ជើញ)"},
     {"Trained: a person who completed a course online or attended at least one face-to-face session in the "
      "period, counted once. Attendance rate: days present ÷ days marked for the people registered. "
      "Satisfaction: the mean of the survey answers, shown for groups of at least 5 answers.",
@@ -47,29 +33,33 @@ void reports_training_messages_register(void)
 	i18n_register(training_msgs, sizeof training_msgs / sizeof training_msgs[0]);
 }
 
-static void cell(struct buf *b, int sex, const char *k, const char *text)
+/* A figure's cell; its digits in the page's language (Khmer digits on a Khmer page). */
+static void cell(struct req *r, struct buf *b, int sex, const char *k, const char *text)
 {
 	buf_printf(b, "<td class=\"num\" data-f2f=\"%s\" data-sex=\"%s\">", k, report_sex_name(sex));
-	buf_html(b, *text ? text : "–");
+	buf_html(b, *text ? view_digits(r, text) : "–");
 	buf_puts(b, "</td>");
 }
 
 /* A figure of the small-group rule: its value, its mark ("n<5") or a dash, with its n beside it. */
-static void fig_html(struct buf *b, const struct report_fig *f, bool pct)
+static void fig_html(struct req *r, struct buf *b, const struct report_fig *f, bool pct)
 {
-	char m[32];
+	char m[40];
 	buf_printf(b, "<span class=\"v\"%s>", f->state == REPORT_FIG_FEW ? " data-few=\"1\"" : "");
 	if (f->state == REPORT_FIG_SHOWN) {
-		buf_printf(b, "%s%s", f->text, pct ? "%" : "");
+		snprintf(m, sizeof m, "%s%s", f->text, pct ? "%" : "");
+		buf_html(b, view_digits(r, m));
 	} else if (f->state == REPORT_FIG_FEW) {
 		report_fig_mark(f, m);
-		buf_html(b, m);
+		buf_html(b, view_digits(r, m));
 	} else {
 		buf_puts(b, "–");
 	}
 	buf_puts(b, "</span>");
-	if (f->n)
-		buf_printf(b, " <span class=\"n\">n=%lld</span>", (long long)f->n);
+	if (f->n) {
+		snprintf(m, sizeof m, "n=%lld", (long long)f->n);
+		buf_printf(b, " <span class=\"n\">%s</span>", view_digits(r, m));
+	}
 }
 
 /* One measure by sex and in total, then the women's share of it when that means something. */
@@ -95,7 +85,7 @@ static void measure_row(struct req *r, struct buf *b, const struct report *rep, 
 			report_training_figure(rep, REPORT_TFIG_ATTENDANCE_RATE, REPORT_ALL, REPORT_ALL, sex, &f);
 			buf_printf(b, "<td class=\"num\" data-f2f=\"%s\" data-sex=\"%s\" data-n=\"%lld\">", k,
 				   report_sex_name(sex), (long long)f.n);
-			fig_html(b, &f, true);
+			fig_html(r, b, &f, true);
 			buf_puts(b, "</td>");
 			continue;
 		} else if (strcmp(k, "training_hours") == 0)
@@ -104,7 +94,7 @@ static void measure_row(struct req *r, struct buf *b, const struct report *rep, 
 			snprintf(text, sizeof text, "%.2f (n=%lld)", v, (long long)t->sat_n);
 		else if (t->sat_n)
 			snprintf(text, sizeof text, "%s", T(r, "fewer than 5 answers"));
-		cell(b, sex, k, text);
+		cell(r, b, sex, k, text);
 	}
 	buf_printf(b, "<td class=\"num\" data-f2f=\"%s_share\">", k);
 	if (share) {
@@ -112,7 +102,7 @@ static void measure_row(struct req *r, struct buf *b, const struct report *rep, 
 		report_training_figure(
 		    rep, strcmp(k, "trained") == 0 ? REPORT_TFIG_SHARE_TRAINED : REPORT_TFIG_SHARE_ATTENDED, REPORT_ALL,
 		    REPORT_ALL, REPORT_ALL, &f);
-		fig_html(b, &f, true);
+		fig_html(r, b, &f, true);
 	} else {
 		buf_puts(b, "–");
 	}
@@ -145,7 +135,7 @@ void reports_training_section(struct req *r, struct buf *b, const struct report 
 	buf_puts(b, "<p>");
 	buf_html(b, T(r, "Parity index of attendance (women attended ÷ invited, over men attended ÷ invited)"));
 	buf_printf(b, "%s<span data-f2f=\"attended_parity\" data-n=\"%lld\">", view_colon(r), (long long)f.n);
-	fig_html(b, &f, false);
+	fig_html(r, b, &f, false);
 	buf_puts(b, "</span></p>");
 	/* The CSV of these figures, and the workbook (its last sheet holds them) beside it. */
 	static const struct {

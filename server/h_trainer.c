@@ -16,6 +16,7 @@
 #include "lib/csv.h"
 #include "lib/i18n.h"
 #include "lib/util.h"
+#include "reports/xlsx.h"
 #include "server/h_learn.h"
 #include "server/packages.h"
 #include "server/quiz_preview.h"
@@ -126,15 +127,22 @@ static void filter_form(struct req *r, struct buf *b, const char *course, const 
 	buf_printf(b, "</select><button type=\"submit\">%s</button></form>", T(r, "Show"));
 }
 
+/* The downloads of the list as shown (same filters): CSV and XLSX. */
 static void csv_link(struct req *r, struct buf *b, const char *course, const char *org, const char *sex)
 {
-	buf_puts(b, "<p><a href=\"/manage/courses/");
-	buf_url(b, course);
-	buf_puts(b, "/participants.csv?org=");
-	buf_url(b, org ? org : "");
-	buf_puts(b, "&amp;sex=");
-	buf_url(b, sex ? sex : "");
-	buf_printf(b, "\" download>%s</a></p>", T(r, "Download as CSV"));
+	static const char *const exts[] = {"csv", "xlsx"};
+	static const char *const labels[] = {"Download as CSV", "Download as XLSX"};
+	buf_puts(b, "<p>");
+	for (size_t i = 0; i < 2; i++) {
+		buf_puts(b, i ? " · <a href=\"/manage/courses/" : "<a href=\"/manage/courses/");
+		buf_url(b, course);
+		buf_printf(b, "/participants.%s?org=", exts[i]);
+		buf_url(b, org ? org : "");
+		buf_puts(b, "&amp;sex=");
+		buf_url(b, sex ? sex : "");
+		buf_printf(b, "\" download>%s</a>", T(r, labels[i]));
+	}
+	buf_puts(b, "</p>");
 }
 
 static void participants_table(struct req *r, struct buf *b, const struct participant *v, size_t n)
@@ -174,9 +182,26 @@ static void participants_table(struct req *r, struct buf *b, const struct partic
 	buf_puts(b, "</tbody></table></div>");
 }
 
-/* GET /manage/courses/ID/participants[.csv]?org=CODE&sex=S */
-static int participants(struct req *r, bool csv)
+/* What the participants workbook is written from. */
+struct participants_xlsx_job {
+	const struct participant *v;
+	size_t n;
+	struct report_xlsx_opts o;
+};
+
+static int participants_xlsx_write(void *ctx, const char *path, const char *tmpdir, struct err *e)
 {
+	struct participants_xlsx_job *j = ctx;
+	j->o.tmpdir = tmpdir;
+	return report_write_participants_xlsx(j->v, j->n, &j->o, path, e);
+}
+
+enum participants_format { AS_PAGE, AS_CSV, AS_XLSX };
+
+/* GET /manage/courses/ID/participants[.csv|.xlsx]?org=CODE&sex=S */
+static int participants(struct req *r, enum participants_format as)
+{
+	bool download = as != AS_PAGE; /* CSV or XLSX */
 	const char *course = r->param[0];
 	char *title = course_title_get(r->db, course, r->lang);
 	if (!title)
@@ -205,13 +230,22 @@ static int participants(struct req *r, bool csv)
 	size_t n = 0;
 	struct err e = {""};
 	int rc = problem ? 0 : course_participants(r->db, &r->arena, course, &f, &v, &n, &e);
-	if (csv) {
+	if (download) {
 		free(title);
 		if (problem)
 			return resp_error(r, 400, problem);
 		if (rc < 0)
 			return resp_error(r, 503,
 					  T(r, "The database could not be read. Please try again in a moment."));
+		if (as == AS_XLSX) {
+			struct participants_xlsx_job j = {v, n, {.lang = r->lang, .made_at = now_s()}};
+			char *headers =
+			    arena_printf(&r->arena,
+					 "Content-Disposition: attachment; filename=\"sala-participants-%s.xlsx\"\r\n"
+					 "Cache-Control: private, no-store\r\n",
+					 course);
+			return resp_xlsx(r, "participants.xlsx", headers, participants_xlsx_write, NULL, &j);
+		}
 		struct buf b = BUF_INIT;
 		csv_participants(r, &b, v, n);
 		char *headers = arena_printf(
@@ -248,12 +282,17 @@ static int participants(struct req *r, bool csv)
 
 int h_participants(struct req *r)
 {
-	return participants(r, false);
+	return participants(r, AS_PAGE);
 }
 
 int h_participants_csv(struct req *r)
 {
-	return participants(r, true);
+	return participants(r, AS_CSV);
+}
+
+int h_participants_xlsx(struct req *r)
+{
+	return participants(r, AS_XLSX);
 }
 
 /* The preview's own link to an item of the version, or to its outline when path is NULL. */

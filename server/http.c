@@ -1,11 +1,15 @@
 #include "server/http.h"
 
 #include <civetweb.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "lib/audit.h"
@@ -356,6 +360,45 @@ int resp_stream(struct req *r, int status, const char *type, size_t len, const c
 		off += n;
 	}
 	free(chunk);
+	return status;
+}
+
+static int read_fd(void *ctx, size_t off, void *buf, size_t n)
+{
+	ssize_t got = pread(*(int *)ctx, buf, n, (off_t)off);
+	return got == (ssize_t)n ? 0 : -1;
+}
+
+int resp_xlsx(struct req *r, const char *what, const char *headers, resp_file_writer write, void (*release)(void *ctx),
+	      void *ctx)
+{
+	const char *tmp = getenv("TMPDIR");
+	tmp = tmp && *tmp ? tmp : "/tmp";
+	char path[512];
+	snprintf(path, sizeof path, "%s/sala-download-XXXXXX", tmp);
+	int fd = mkstemp(path);
+	struct err e = {""};
+	if (fd < 0) {
+		log_msg(LOG_ERROR, what, "cannot create a temporary file in '%s': %s", tmp, strerror(errno));
+	} else {
+		close(fd);
+		/* The writer creates the file anew at path; it is read from the descriptor once unlinked. */
+		fd = write(ctx, path, tmp, &e) < 0 ? -1 : open(path, O_RDONLY);
+		if (fd < 0)
+			log_msg(LOG_ERROR, what, "%s", *e.msg ? e.msg : "cannot reopen the written file");
+		unlink(path);
+	}
+	if (release)
+		release(ctx);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return resp_error(r, 500, T(r, "The file could not be written. Please tell the administrator."));
+	}
+	int status = resp_stream(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+				 (size_t)sb.st_size, headers, read_fd, &fd);
+	close(fd);
 	return status;
 }
 

@@ -162,6 +162,17 @@ typedef int (*resp_read_fn)(void *ctx, size_t off, void *buf, size_t n);
 int resp_stream(struct req *r, int status, const char *type, size_t len, const char *headers, resp_read_fn read,
 		void *ctx);
 /*
+ * A workbook (or any file a library writes to a path) as a download: write(ctx, path, tmpdir, e) writes it to
+ * a new temporary file in $TMPDIR (else /tmp), which is opened, unlinked and sent from the open file a chunk
+ * at a time (resp_stream). release(ctx), when not NULL, is called once the file is written (or has failed),
+ * before the download starts, so what the writer read can be freed before a slow client is served. A failure
+ * (no temporary file, write() < 0, the file gone) is logged under `what` and answered 500. headers as for
+ * resp_send(): the Content-Disposition. Returns the status sent.
+ */
+typedef int (*resp_file_writer)(void *ctx, const char *path, const char *tmpdir, struct err *e);
+int resp_xlsx(struct req *r, const char *what, const char *headers, resp_file_writer write, void (*release)(void *ctx),
+	      void *ctx);
+/*
  * The answer to HEAD for a document made on request (a certificate, a bulk
  * print): the status and headers a GET would send, without Content-Length
  * and without making the document to count it.

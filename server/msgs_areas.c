@@ -1,6 +1,6 @@
 /* Each area adds its message table here: i18n_register(table, n). */
 #include "lib/i18n.h"
-#include "reports/xlsx.h"
+#include "reports/msgs.h"
 #include "server/h_api.h"
 #include "server/h_certs.h"
 #include "server/h_checkin.h"
@@ -21,7 +21,7 @@ void server_area_messages_register(void)
 	manager_messages_register();
 	reports_series_messages_register();
 	reports_training_messages_register();
-	report_xlsx_messages_register();
+	report_messages_register();
 	h_learn_messages_register();
 	journey_messages_register();
 	import_text_messages_register();

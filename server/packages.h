@@ -26,10 +26,11 @@ void import_text_messages_register(void);
 void packages_messages_register(void);
 
 #include "lib/buf.h"
-/* server/h_trainer.c, routed in package_routes (h_packages.c): a course's participants (HTML, CSV), the
+/* server/h_trainer.c, routed in package_routes (h_packages.c): a course's participants (HTML, CSV, XLSX), the
  * preview of a stored version (a draft before it is published), publishing. */
 int h_participants(struct req *r);
 int h_participants_csv(struct req *r);
+int h_participants_xlsx(struct req *r);
 int h_preview(struct req *r);
 int h_publish(struct req *r);
 /* The links between a course's trainer pages (participants, item analysis, essays, upload); here is the current one. */

@@ -92,9 +92,9 @@ async function journey(browser, vp, lang) {
 
 		// A figure opens the people behind it, with a CSV of the same list.
 		const link = page.locator('#summary td[data-k=enrolled][data-sex=all] a').first();
-		const want = Number((await link.innerText()).trim());
+		const want = latin((await link.innerText()).trim());
 		await Promise.all([page.waitForURL('**/reports/people**'), link.click()]);
-		const count = Number((await page.innerText('#people-count')).trim());
+		const count = latin((await page.innerText('#people-count')).trim());
 		check(`${tag}: the figure's people are listed`, want > 0 && count >= want, `${count} for ${want}`);
 		check(`${tag}: the list has rows`, (await page.locator('#people tbody tr').count()) === Math.min(count, 500));
 		check(`${tag}: a CSV of the list is offered`, (await page.locator('a[href^="/reports/people.csv?"]').count()) === 1);
@@ -105,6 +105,11 @@ async function journey(browser, vp, lang) {
 		await page.screenshot({ path: path.join(OUT, `manager-error-${tag}.png`) }).catch(() => {});
 	}
 	await context.close();
+}
+
+// A number as a Khmer page writes it (Khmer digits) or an English one.
+function latin(s) {
+	return Number(s.replace(/[០-៩]/g, (d) => String(d.charCodeAt(0) - 0x17e0)));
 }
 
 async function main() {

@@ -1,5 +1,6 @@
 """scripts/lint-sql.sh: SQL only in the owner of its tables, none in server/ or cli/ (docs/architecture.md)."""
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -128,7 +129,7 @@ def test_published_views():
         rc, out = run(tree)
         assert rc == 0, out
         with open(os.path.join(SRC, "lib", "schema.c")) as f:
-            nviews = f.read().count('"CREATE VIEW ')
+            nviews = len(set(re.findall(r'"CREATE VIEW (\w+)', f.read())))
         assert nviews >= 6 and "%d published views" % nviews in out, out
         # Writes to a view and a view created outside lib/schema.c fail, naming file, line and view.
         with open(os.path.join(tree, "reports", "w.c"), "w") as f:
@@ -158,7 +159,7 @@ def test_published_views():
         assert "view 'stray' is not published in docs/architecture.md" in out, out
         # A published view that the schema never creates.
         with open(schema, "w") as f:
-            f.write(text.replace('"CREATE VIEW report_courses AS SELECT id FROM courses;"', '""'))
+            f.write(re.sub(r'"CREATE VIEW report_courses AS[^;]*;"', '""', text))
         rc, out = run(tree)
         assert rc == 1, out
         assert "published view 'report_courses' is not created in lib/schema.c" in out, out

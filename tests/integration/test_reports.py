@@ -305,7 +305,8 @@ def test_dashboard_matches_csv():
     # Headline figures on the page.
     assert re.search(r'id="parity" data-k="parity_index" data-n="3">4.00<', html)
     assert ">33.3%<" in html  # women's share of enrolments
-    assert re.search(r'data-sex="female" data-k="avg_gain" data-n="2"><span class="v">32.5</span>', html)
+    assert re.search(r'data-sex="female" data-k="avg_gain" data-n="2"><span class="v">'
+                     r'<a href="[^"]*list=completed[^"]*">32.5</a></span>', html)
     # Charts: HTML labels beside SVG bars (the labels grow with the text size), no inline style, no script.
     assert '<span class="chart-label">Women 3</span><svg class="chart-bar"' in html
     assert "<text" not in html and "style=" not in html and "<script" not in html

@@ -2,6 +2,7 @@
 with a real reader (openpyxl, Debian's python3-openpyxl) shows the figures of the JSON export and the
 dashboard for the same query, with codes as text cells, numbers as numeric cells, rates as fractions
 with a percent format, Khmer strings byte for byte, the definitions sheet, and the manager's scope."""
+import html
 import io
 import os
 import re
@@ -17,6 +18,7 @@ except ImportError:  # a Python of its own on PATH: Debian's python3-openpyxl is
 from harness import Server, connect, sala
 from test_reports import EVIL, EXPECT_05, Q1, build, cells
 
+KHMER = re.compile("[\u1780-\u17ff]")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SEXES = ["female", "male", "other", "unspecified", "all"]
 MEASURES = ["enrolled", "started", "completed", "certified"]
@@ -327,6 +329,29 @@ def test_unwritable_temporary_folder_is_a_clear_error():
         assert c.get("/reports.csv?org=05&period=all&by=org,sex").status == 200
     finally:
         srv.stop()
+
+
+def test_khmer_definitions_are_the_same_on_the_page_and_in_the_workbook():
+    """The definitions of the figures have one source: the dashboard's list in Khmer is, line for line, the
+    first lines under the workbook's definitions heading in Khmer, and none of them is left in English."""
+    c = client("admin")
+    q = "org=05&%s&lang=km" % Q1
+    page = c.get("/reports?" + q).text
+    box = re.search(r"<details><summary>(.*?)</summary><ul>(.*?)</ul></details>", page, re.S)
+    assert box, page[:500]
+    heading = html.unescape(box.group(1))
+    defs = [html.unescape(x) for x in re.findall(r"<li>(.*?)</li>", box.group(2), re.S)]
+    assert len(defs) >= 7 and all(KHMER.search(d) for d in defs), defs
+    assert not any("Counts are of distinct learners" in d for d in defs)
+    about = [r[0].value for r in get_xlsx(c, q + "&by=org,sex")["អំពី"].iter_rows()]
+    at = about.index(heading)  # the same heading, in Khmer
+    assert about[at + 1:at + 1 + len(defs)] == defs, (about[at:], defs)
+    # The English page and workbook agree as well, and differ from the Khmer ones.
+    q_en = "org=05&%s&lang=en" % Q1
+    page_en = c.get("/reports?" + q_en).text
+    first_en = html.unescape(re.search(r"<details><summary>.*?</summary><ul><li>(.*?)</li>", page_en, re.S).group(1))
+    about_en = [r[0].value for r in get_xlsx(c, q_en + "&by=org,sex")["About"].iter_rows()]
+    assert first_en.startswith("Counts are of distinct learners") and first_en in about_en and first_en != defs[0]
 
 
 def test_zz_stop():
