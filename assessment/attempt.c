@@ -216,7 +216,7 @@ static int record_answers(struct db *db, const struct attempt *a, int from, int 
 		db_bind_text(st, 5 * i + 4, buf_str(&ch[i]));
 		db_bind_int(st, 5 * i + 5, qu->type == Q_ESSAY && answer_given(&a->answers[k]));
 	}
-	int rc = db_step_done(st);
+	int rc = db_step_later(st); /* nothing to read back: on PostgreSQL it goes with the next statement */
 	db_finish(st);
 	for (int i = 0; i < n; i++)
 		buf_release(&ch[i]);

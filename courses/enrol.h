@@ -33,7 +33,8 @@ enum enrolment_score {
 /*
  * Records a quiz started or submitted in user_id's enrolment in course_id, in one statement: enrols them
  * (source self) if they were not, marks the course started at now if it was not, and sets the score
- * `which` names. 0, or -1 with a message.
+ * `which` names. 0, or -1 with a message. On a pipelining connection (the group writer's, PostgreSQL) the
+ * statement is sent without waiting, and a failure is the next statement's (lib/db.h db_step_later()).
  */
 int enrolment_record_quiz(struct db *db, int64_t user_id, const char *course_id, int64_t now,
 			  enum enrolment_score which, double score, struct err *e);

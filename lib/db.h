@@ -204,6 +204,22 @@ const char *db_errstr(struct db *db);
 /* Runs constant SQL with no parameters; -1 with the message on failure. */
 int db_exec(struct db *db, const char *sql, struct err *e);
 
+/*
+ * Statements whose result the caller does not need at once. After db_pipeline(db, true) (the group
+ * writer's connection), PostgreSQL sends them without waiting (libpq's pipeline mode): they reach the
+ * server together with the next statement whose result is needed (a step, db_exec(), db_sync()), in one
+ * round trip. A failure among them is that next call's failure (its code and message), and the server
+ * skips what was sent after it; inside a transaction, the transaction has then failed as after any
+ * failed statement. db_changes() says nothing about them. On SQLite, and on a connection not
+ * pipelining, they run at once (db_step_later() is db_step_done()). db_step_later(): 0, or -1 (the
+ * message: db_errmsg()); the statement may be reset or reused at once. db_exec_later(): as db_exec().
+ * db_sync(): waits for what was sent; 0, or -1 with the first failure's message.
+ */
+void db_pipeline(struct db *db, bool on);
+int db_step_later(struct db_stmt *st);
+int db_exec_later(struct db *db, const char *sql, struct err *e);
+int db_sync(struct db *db, struct err *e);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Commit returns -1 on failure. */
 int db_begin(struct db *db, struct err *e);
 int db_commit(struct db *db, struct err *e);

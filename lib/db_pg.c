@@ -5,6 +5,10 @@
  * are sent as text (blobs in binary); a statement's whole result is fetched
  * at its first step, in binary when it returns a bytea column (and nothing
  * binary would need decoding beyond integers, floats and text), else as text.
+ * The group writer's connection pipelines (db_pipeline()): statements whose
+ * result is not needed at once are sent without waiting, and go to the server
+ * with the next one whose result is needed, in one round trip (libpq's
+ * pipeline mode).
  * A lost connection is reset once per call: multi-host URIs with
  * target_session_attrs=read-write then find the new primary; while none is
  * reachable every call fails with DB_UNAVAILABLE, which the server answers
@@ -37,23 +41,30 @@
 	X(PQcmdTuples) \
 	X(PQconnectdbParams) \
 	X(PQdescribePrepared) \
+	X(PQenterPipelineMode) \
 	X(PQerrorMessage) \
 	X(PQexec) \
 	X(PQexecPrepared) \
+	X(PQexitPipelineMode) \
 	X(PQfinish) \
 	X(PQftype) \
 	X(PQgetisnull) \
 	X(PQgetlength) \
+	X(PQgetResult) \
 	X(PQgetvalue) \
 	X(PQhost) \
 	X(PQnfields) \
 	X(PQntuples) \
+	X(PQpipelineStatus) \
+	X(PQpipelineSync) \
 	X(PQport) \
 	X(PQprepare) \
 	X(PQreset) \
 	X(PQresultErrorField) \
 	X(PQresultErrorMessage) \
 	X(PQresultStatus) \
+	X(PQsendQueryParams) \
+	X(PQsendQueryPrepared) \
 	X(PQstatus) \
 	X(PQtransactionStatus)
 // clang-format on
@@ -89,23 +100,30 @@ static int pg_load(struct err *e)
 #define PQcmdTuples pg_PQcmdTuples
 #define PQconnectdbParams pg_PQconnectdbParams
 #define PQdescribePrepared pg_PQdescribePrepared
+#define PQenterPipelineMode pg_PQenterPipelineMode
 #define PQerrorMessage pg_PQerrorMessage
 #define PQexec pg_PQexec
 #define PQexecPrepared pg_PQexecPrepared
+#define PQexitPipelineMode pg_PQexitPipelineMode
 #define PQfinish pg_PQfinish
 #define PQftype pg_PQftype
 #define PQgetisnull pg_PQgetisnull
 #define PQgetlength pg_PQgetlength
+#define PQgetResult pg_PQgetResult
 #define PQgetvalue pg_PQgetvalue
 #define PQhost pg_PQhost
 #define PQnfields pg_PQnfields
 #define PQntuples pg_PQntuples
+#define PQpipelineStatus pg_PQpipelineStatus
+#define PQpipelineSync pg_PQpipelineSync
 #define PQport pg_PQport
 #define PQprepare pg_PQprepare
 #define PQreset pg_PQreset
 #define PQresultErrorField pg_PQresultErrorField
 #define PQresultErrorMessage pg_PQresultErrorMessage
 #define PQresultStatus pg_PQresultStatus
+#define PQsendQueryParams pg_PQsendQueryParams
+#define PQsendQueryPrepared pg_PQsendQueryPrepared
 #define PQstatus pg_PQstatus
 #define PQtransactionStatus pg_PQtransactionStatus
 
@@ -130,6 +148,8 @@ struct pg_conn {
 	int changes;
 	bool in_txn;   /* a transaction was open after the last call */
 	bool txn_lost; /* it went with a lost connection: every call fails until the caller's ROLLBACK */
+	bool pipeline; /* db_pipeline(): statements sent with pg_step_later() wait for the next round trip */
+	int queued;    /* statements sent in libpq's pipeline mode whose results are not read yet */
 	char msg[512];
 };
 
@@ -138,6 +158,7 @@ struct pg_conn {
 /* The connection is gone: an open transaction is lost with it, and must never be taken as committed. */
 static void note_lost(struct pg_conn *c)
 {
+	c->queued = 0; /* nothing queued will answer */
 	if (c->in_txn)
 		c->txn_lost = true;
 	c->in_txn = false;
@@ -240,6 +261,7 @@ static int ensure_connected(struct pg_conn *c)
 		return 0;
 	PQreset(c->c);
 	c->generation++;
+	c->queued = 0; /* a new connection: out of pipeline mode, nothing queued */
 	if (PQstatus(c->c) != CONNECTION_OK) {
 		char m[400];
 		snprintf(m, sizeof m, "no primary database server is reachable: %s", PQerrorMessage(c->c));
@@ -424,7 +446,10 @@ void pg_finalize(struct db *db, struct pg_stmt *s)
 {
 	if (!s)
 		return;
-	if (s->prepared && s->generation == db->pg->generation && PQstatus(db->pg->c) == CONNECTION_OK) {
+	/* (Not while results are queued: a synchronous call would break the pipeline; the connection's end
+	 * drops the prepared statement then.) */
+	if (s->prepared && s->generation == db->pg->generation && PQstatus(db->pg->c) == CONNECTION_OK &&
+	    !db->pg->queued) {
 		char sql[64];
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
 		PQclear(PQexec(db->pg->c, sql));
@@ -470,6 +495,153 @@ int pg_bind(struct pg_stmt *s, int idx, int type, const void *p, size_t n, int64
 	return DB_OK;
 }
 
+/*
+ * Pipeline mode. pg_step_later() and pg_exec_later() send a statement without waiting (c->queued counts
+ * them); the next call that needs a result sends its statement behind them with a sync and reads every
+ * result in order (pipe_run()): one round trip for all. Inside a transaction a failure makes the server
+ * skip the statements after it up to the sync; the first failure is then the result of that call, and
+ * the transaction is in the failed state, as after any failed statement (the writer rolls back to the
+ * job's savepoint). The statements sent are copied out at once: the caller may reset and reuse them.
+ */
+
+/* After a lost connection nothing queued will ever answer (PQreset() leaves pipeline mode). */
+static void pipe_lost(struct pg_conn *c, const char *why)
+{
+	c->queued = 0;
+	note_lost(c);
+	set_error(c, DB_UNAVAILABLE, why);
+	ensure_connected(c);
+	set_error(c, DB_UNAVAILABLE, c->txn_lost ? LOST_TXN : why);
+}
+
+/* Fills the parameter arrays libpq reads from the bound values. */
+static void fill_params(struct pg_stmt *s)
+{
+	for (int i = 0; i < s->nparams; i++) {
+		s->values[i] = s->params[i].null ? NULL : s->params[i].buf;
+		s->lengths[i] = s->params[i].len;
+	}
+}
+
+/*
+ * Sends s (its parameters filled), or sql, or nothing, behind the queued statements, then a sync, and
+ * reads every result. *code is DB_OK, or the first failure among the queued statements (c->code and
+ * c->msg say it; s and sql were then skipped). Returns the result of s or sql when none failed (the
+ * caller clears it; it may be a failure of its own), else NULL.
+ */
+static PGresult *pipe_run(struct pg_conn *c, struct pg_stmt *s, const char *sql, int *code)
+{
+	*code = DB_OK;
+	int ok = 1, want = c->queued + (s || sql ? 1 : 0);
+	if (s)
+		ok = PQsendQueryPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary);
+	else if (sql)
+		ok = PQsendQueryParams(c->c, sql, 0, NULL, NULL, NULL, NULL, 0);
+	if (!ok || !PQpipelineSync(c->c)) {
+		pipe_lost(c, "the connection to the database server was lost");
+		*code = DB_UNAVAILABLE;
+		return NULL;
+	}
+	PGresult *mine = NULL;
+	int idx = 0; /* the statement whose results are being read: each one's end is a NULL result */
+	for (;;) {
+		if (PQstatus(c->c) != CONNECTION_OK || idx > want) {
+			PQclear(mine);
+			pipe_lost(c, "the connection to the database server was lost");
+			*code = DB_UNAVAILABLE;
+			return NULL;
+		}
+		PGresult *r = PQgetResult(c->c);
+		if (!r) {
+			idx++;
+			continue;
+		}
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			break;
+		}
+		bool last = (s || sql) && idx == want - 1;
+		if (!last && *code == DB_OK && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+		    st != PGRES_PIPELINE_ABORTED)
+			*code = set_error(c, code_of(c->c, r), PQresultErrorMessage(r));
+		if (last && *code == DB_OK && !mine)
+			mine = r;
+		else
+			PQclear(r);
+	}
+	c->queued = 0;
+	PQexitPipelineMode(c->c);
+	if (*code != DB_OK) {
+		PQclear(mine);
+		mine = NULL;
+	}
+	note_txn(c);
+	return mine;
+}
+
+/* Reads the results of the queued statements: DB_OK or the first failure's code (c->msg says it). */
+static int pipe_flush(struct pg_conn *c)
+{
+	if (!c->queued)
+		return DB_OK;
+	int code;
+	pipe_run(c, NULL, NULL, &code);
+	return code;
+}
+
+void pg_pipeline(struct pg_conn *c, bool on)
+{
+	if (!on)
+		pipe_flush(c);
+	c->pipeline = on;
+}
+
+int pg_sync(struct pg_conn *c)
+{
+	int code = pipe_flush(c);
+	if (code == DB_OK)
+		c->code = DB_OK;
+	return code;
+}
+
+/* Starts pipeline mode for the first statement queued. False when it cannot (then run it at once). */
+static bool pipe_enter(struct pg_conn *c)
+{
+	return c->queued || PQenterPipelineMode(c->c) == 1;
+}
+
+int pg_step_later(struct db *db, struct pg_stmt *s)
+{
+	struct pg_conn *c = db->pg;
+	/* Not pipelining, or anything unusual (a statement to prepare first, a lost connection): at once. */
+	if (!c->pipeline || !s || c->txn_lost || PQstatus(c->c) != CONNECTION_OK || !s->prepared ||
+	    s->generation != c->generation || !pipe_enter(c))
+		return pg_step(db, s);
+	fill_params(s);
+	if (!PQsendQueryPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary)) {
+		pipe_lost(c, "the connection to the database server was lost");
+		return DB_UNAVAILABLE;
+	}
+	c->queued++;
+	c->code = DB_OK;
+	return DB_DONE;
+}
+
+int pg_exec_later(struct db *db, const char *sql, struct err *e)
+{
+	struct pg_conn *c = db->pg;
+	if (!c->pipeline || c->txn_lost || PQstatus(c->c) != CONNECTION_OK || !pipe_enter(c))
+		return pg_exec(db, sql, e);
+	if (!PQsendQueryParams(c->c, sql, 0, NULL, NULL, NULL, NULL, 0)) {
+		pipe_lost(c, "the connection to the database server was lost");
+		return err_set(e, "%s", c->msg);
+	}
+	c->queued++;
+	c->code = DB_OK;
+	return 0;
+}
+
 int pg_step(struct db *db, struct pg_stmt *s)
 {
 	struct pg_conn *c = db->pg;
@@ -486,14 +658,20 @@ int pg_step(struct db *db, struct pg_stmt *s)
 	if (c->txn_lost)
 		return set_error(c, DB_UNAVAILABLE, LOST_TXN);
 	if (s->generation != c->generation || !s->prepared || PQstatus(c->c) != CONNECTION_OK) {
-		if (server_prepare(c, s) < 0)
+		/* Preparing waits for its answer: what is queued goes first. */
+		if (pipe_flush(c) != DB_OK || server_prepare(c, s) < 0)
 			return c->code;
 	}
-	for (int i = 0; i < s->nparams; i++) {
-		s->values[i] = s->params[i].null ? NULL : s->params[i].buf;
-		s->lengths[i] = s->params[i].len;
+	fill_params(s);
+	PGresult *r;
+	if (c->queued) {
+		int code;
+		r = pipe_run(c, s, NULL, &code);
+		if (code != DB_OK)
+			return code;
+	} else {
+		r = PQexecPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary);
 	}
-	PGresult *r = PQexecPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary);
 	ExecStatusType st = PQresultStatus(r);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		int code = code_of(c->c, r);
@@ -703,6 +881,31 @@ int pg_exec(struct db *db, const char *sql, struct err *e)
 		note_lost(c);
 		if (ensure_connected(c) < 0 && !rollback)
 			return err_set(e, "%s", c->msg);
+	}
+	if (c->queued) {
+		/* A COMMIT goes in the same round trip as what is queued; anything else waits for it. A rollback
+		 * is sent whatever became of the queued statements: it is how a failure among them is undone. */
+		int code;
+		PGresult *r = NULL;
+		if (strcasecmp(sql, "COMMIT") == 0)
+			r = pipe_run(c, NULL, sql, &code);
+		else
+			code = pipe_flush(c);
+		if (code != DB_OK && strncasecmp(sql, "ROLLBACK", 8) != 0)
+			return err_set(e, "database error: %s", c->msg);
+		if (r) {
+			ExecStatusType st = PQresultStatus(r);
+			if (st != PGRES_COMMAND_OK) {
+				set_error(c, code_of(c->c, r), PQresultErrorMessage(r));
+				PQclear(r);
+				note_txn(c);
+				return err_set(e, "database error: %s", c->msg);
+			}
+			PQclear(r);
+			note_txn(c);
+			c->code = DB_OK;
+			return 0;
+		}
 	}
 	if (c->txn_lost) {
 		if (!rollback) {
