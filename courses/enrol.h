@@ -90,6 +90,18 @@ int course_rules(struct db *db, const char *course_id, int (*cb)(void *ctx, cons
 		 struct err *e);
 
 /*
+ * What deciding user_id's completion of course_id reads, in one query (one round trip on PostgreSQL,
+ * where the group writer decides it for every quiz submitted): *completed, whether the completion is
+ * recorded already (false when there is no enrolment); rule_cb once for each active package with its
+ * rule, in package order (as course_rules()); then, before the next package's rule, need_cb for each
+ * of that package's lessons and final quizzes (as course_requirements()). 0, a callback's first
+ * non-zero value (which stops the walk), or -1 with a message when reading ended on an error.
+ */
+int course_completion_read(struct db *db, int64_t user_id, const char *course_id, bool *completed,
+			   int (*rule_cb)(void *ctx, const struct course_rule *r),
+			   int (*need_cb)(void *ctx, const struct course_requirement *r), void *ctx, struct err *e);
+
+/*
  * Calls fn for each course user_id has completed (with course_id, only that one) whose active package
  * in some language names a reaction survey and asks for something online, newest completion first.
  * 0, fn's first non-zero value, or -1 with a message.
