@@ -217,6 +217,14 @@ int db_exec(struct db *db, const char *sql, struct err *e);
  */
 void db_pipeline(struct db *db, bool on);
 int db_step_later(struct db_stmt *st);
+/*
+ * Runs st (SQLite; PostgreSQL when not pipelining) or sends it (pipelining) now, in its place among the
+ * statements, while its first db_step() (or db_step_row()/db_step_done()) comes later and reads its
+ * result then (on PostgreSQL that step waits for the round trip that brings it, if none has yet):
+ * an `UPDATE ... RETURNING` whose rows say what the statements sent after it should have done. 0, or
+ * -1 when it failed at once (that first step says how). Reset or finish it as any statement.
+ */
+int db_send(struct db_stmt *st);
 int db_exec_later(struct db *db, const char *sql, struct err *e);
 int db_sync(struct db *db, struct err *e);
 

@@ -146,10 +146,12 @@ struct pg_conn {
 	unsigned next_name;
 	int code; /* DB_OK or the last call's code */
 	int changes;
-	bool in_txn;   /* a transaction was open after the last call */
-	bool txn_lost; /* it went with a lost connection: every call fails until the caller's ROLLBACK */
-	bool pipeline; /* db_pipeline(): statements sent with pg_step_later() wait for the next round trip */
-	int queued;    /* statements sent in libpq's pipeline mode whose results are not read yet */
+	bool in_txn;		  /* a transaction was open after the last call */
+	bool txn_lost;		  /* it went with a lost connection: every call fails until the caller's ROLLBACK */
+	bool pipeline;		  /* db_pipeline(): statements sent with pg_step_later() wait for the next round trip */
+	int queued;		  /* statements sent in libpq's pipeline mode whose results are not read yet */
+	struct pg_stmt **waiting; /* for each of them, the statement its result goes to (pg_send()), or NULL */
+	int waitcap;
 	char msg[512];
 };
 
@@ -190,7 +192,12 @@ struct pg_stmt {
 	bool prepared, readonly, binary;
 	PGresult *res;
 	int row, nrows;
-	char *blob; /* a text-mode bytea column decoded */
+	struct pg_conn *conn;
+	int sent_rc;	   /* what the first pg_step() returns after pg_send() */
+	bool sent_pending; /* pg_send() ran it (or queued it): the next pg_step() returns sent_rc */
+	bool queued;	   /* sent in pipeline mode: its result is read with the next round trip */
+	int changes;	   /* rows it changed, once its result is read */
+	char *blob;	   /* a text-mode bytea column decoded */
 	size_t blobcap;
 };
 
@@ -365,6 +372,7 @@ void pg_close(struct pg_conn *c)
 	if (!c)
 		return;
 	PQfinish(c->c);
+	free(c->waiting);
 	free(c->uri);
 	free(c);
 }
@@ -421,6 +429,7 @@ struct pg_stmt *pg_prepare(struct db *db, const char *sql, bool cached, struct e
 {
 	struct pg_conn *c = db->pg;
 	struct pg_stmt *s = xcalloc(1, sizeof *s);
+	s->conn = c;
 	snprintf(s->name, sizeof s->name, "%s%u", cached ? "s" : "u", ++c->next_name);
 	s->sql = xstrdup(sql);
 	s->nparams = pg_placeholders(sql, &s->pgsql);
@@ -446,6 +455,7 @@ void pg_finalize(struct db *db, struct pg_stmt *s)
 {
 	if (!s)
 		return;
+	pg_reset(s); /* out of the queue, if it is there */
 	/* (Not while results are queued: a synchronous call would break the pipeline; the connection's end
 	 * drops the prepared statement then.) */
 	if (s->prepared && s->generation == db->pg->generation && PQstatus(db->pg->c) == CONNECTION_OK &&
@@ -562,14 +572,38 @@ static PGresult *pipe_run(struct pg_conn *c, struct pg_stmt *s, const char *sql,
 			break;
 		}
 		bool last = (s || sql) && idx == want - 1;
-		if (!last && *code == DB_OK && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
-		    st != PGRES_PIPELINE_ABORTED)
+		bool failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+		if (!last && *code == DB_OK && failed && st != PGRES_PIPELINE_ABORTED)
 			*code = set_error(c, code_of(c->c, r), PQresultErrorMessage(r));
+		struct pg_stmt *to = !last && idx < c->queued ? c->waiting[idx] : NULL;
+		if (to && to->queued) {
+			/* A statement of pg_send(): its first pg_step() returns what happened to it. */
+			to->queued = false;
+			to->sent_pending = true;
+			to->sent_rc = failed		 ? (*code != DB_OK ? *code : DB_ERROR)
+				      : PQntuples(r) > 0 ? DB_ROW
+							 : DB_DONE;
+			if (!failed) {
+				const char *tuples = PQcmdTuples(r);
+				to->changes = *tuples && strncmp(PQcmdStatus(r), "SELECT", 6) != 0 ? atoi(tuples) : 0;
+				PQclear(to->res);
+				to->res = r;
+				to->row = 0;
+				to->nrows = PQntuples(r);
+				continue;
+			}
+		}
 		if (last && *code == DB_OK && !mine)
 			mine = r;
 		else
 			PQclear(r);
 	}
+	for (int i = 0; i < c->queued; i++)
+		if (c->waiting[i] && c->waiting[i]->queued) { /* never answered: the connection went */
+			c->waiting[i]->queued = false;
+			c->waiting[i]->sent_pending = true;
+			c->waiting[i]->sent_rc = *code != DB_OK ? *code : DB_UNAVAILABLE;
+		}
 	c->queued = 0;
 	PQexitPipelineMode(c->c);
 	if (*code != DB_OK) {
@@ -605,6 +639,18 @@ int pg_sync(struct pg_conn *c)
 	return code;
 }
 
+/* Notes that the statement just sent in pipeline mode answers into s (NULL: nobody reads its result). */
+static void pipe_queue(struct pg_conn *c, struct pg_stmt *s)
+{
+	if (c->queued == c->waitcap) {
+		c->waitcap = c->waitcap ? c->waitcap * 2 : 16;
+		c->waiting = xrealloc(c->waiting, (size_t)c->waitcap * sizeof *c->waiting);
+	}
+	c->waiting[c->queued++] = s;
+	if (s)
+		s->queued = true;
+}
+
 /* Starts pipeline mode for the first statement queued. False when it cannot (then run it at once). */
 static bool pipe_enter(struct pg_conn *c)
 {
@@ -623,9 +669,30 @@ int pg_step_later(struct db *db, struct pg_stmt *s)
 		pipe_lost(c, "the connection to the database server was lost");
 		return DB_UNAVAILABLE;
 	}
-	c->queued++;
+	pipe_queue(c, NULL);
 	c->code = DB_OK;
 	return DB_DONE;
+}
+
+int pg_send(struct db *db, struct pg_stmt *s)
+{
+	struct pg_conn *c = db->pg;
+	if (!s)
+		return pg_step(db, s);
+	if (!c->pipeline || c->txn_lost || PQstatus(c->c) != CONNECTION_OK || !s->prepared ||
+	    s->generation != c->generation || !pipe_enter(c)) {
+		s->sent_rc = pg_step(db, s);
+		s->sent_pending = true;
+		return s->sent_rc;
+	}
+	fill_params(s);
+	if (!PQsendQueryPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary)) {
+		pipe_lost(c, "the connection to the database server was lost");
+		return DB_UNAVAILABLE;
+	}
+	pipe_queue(c, s);
+	c->code = DB_OK;
+	return DB_OK;
 }
 
 int pg_exec_later(struct db *db, const char *sql, struct err *e)
@@ -637,7 +704,7 @@ int pg_exec_later(struct db *db, const char *sql, struct err *e)
 		pipe_lost(c, "the connection to the database server was lost");
 		return err_set(e, "%s", c->msg);
 	}
-	c->queued++;
+	pipe_queue(c, NULL);
 	c->code = DB_OK;
 	return 0;
 }
@@ -647,6 +714,16 @@ int pg_step(struct db *db, struct pg_stmt *s)
 	struct pg_conn *c = db->pg;
 	if (!s)
 		return set_error(c, DB_UNAVAILABLE, c->msg[0] ? c->msg : "no primary database server is reachable");
+	if (s->queued)
+		pipe_flush(c); /* its result, or the failure before it, comes back into s */
+	if (s->sent_pending) {
+		s->sent_pending = false;
+		if (s->sent_rc == DB_ROW || s->sent_rc == DB_DONE) {
+			c->code = DB_OK;
+			c->changes = s->changes;
+		}
+		return s->sent_rc;
+	}
 	if (s->res) {
 		if (++s->row < s->nrows)
 			return DB_ROW;
@@ -693,6 +770,7 @@ int pg_step(struct db *db, struct pg_stmt *s)
 	const char *tuples = PQcmdTuples(r);
 	if (*tuples && strncmp(PQcmdStatus(r), "SELECT", 6) != 0)
 		c->changes = atoi(tuples);
+	s->changes = c->changes;
 	s->res = r;
 	s->row = 0;
 	s->nrows = PQntuples(r);
@@ -706,6 +784,13 @@ void pg_reset(struct pg_stmt *s)
 	PQclear(s->res);
 	s->res = NULL;
 	s->row = s->nrows = 0;
+	s->sent_pending = false;
+	if (s->queued) { /* its result, when it comes, goes nowhere (a failure is still the round trip's) */
+		for (int i = 0; i < s->conn->queued; i++)
+			if (s->conn->waiting[i] == s)
+				s->conn->waiting[i] = NULL;
+		s->queued = false;
+	}
 }
 
 void pg_clear(struct pg_stmt *s)
