@@ -242,11 +242,12 @@ static int record_effects(struct db *db, const struct attempt *a, int64_t now, s
 
 /*
  * Records the graded submission unless another request submitted the attempt first (*already: nothing
- * kept). On PostgreSQL every statement the group writer waits for is a round trip, so the submission
- * does not wait for its UPDATE: the UPDATE, the answers and the enrolment are sent together with the
- * completion check (lib/db.h db_send(), db_step_later()), one round trip in all. The UPDATE's own
- * condition then tells (RETURNING) whether it applied; when another request had submitted first, what
- * was written after it is undone (a savepoint of its own, rare: two submissions of one attempt at once).
+ * kept). The UPDATE's own condition tells (RETURNING), without a read before it. On a pipelining
+ * connection (the group writer's, PostgreSQL), where every statement waited for is a round trip, the
+ * submission does not wait for its UPDATE: the UPDATE, the answers and the enrolment are sent together
+ * with the completion check (lib/db.h db_send(), db_step_later()), one round trip in all, and when
+ * another request had submitted first what was written after the UPDATE is undone (a savepoint of its
+ * own; rare: two submissions of one attempt at once). Elsewhere (SQLite) the UPDATE is read first.
  */
 static int record_submission(struct db *db, struct attempt *a, int64_t now, bool *already, struct err *e)
 {
@@ -254,7 +255,8 @@ static int record_submission(struct db *db, struct attempt *a, int64_t now, bool
 	a->submitted_at = now;
 	struct buf ans = BUF_INIT;
 	attempt_answers_format(a, &ans);
-	if (db_exec_later(db, "SAVEPOINT submission", e) < 0) {
+	bool ahead = db_pipelining(db);
+	if (ahead && db_exec_later(db, "SAVEPOINT submission", e) < 0) {
 		buf_release(&ans);
 		return ATTEMPT_EFAIL;
 	}
@@ -269,8 +271,8 @@ static int record_submission(struct db *db, struct attempt *a, int64_t now, bool
 	db_send(st);
 	buf_release(&ans);
 	struct err fx = {""};
-	int effects = record_effects(db, a, now, &fx);
-	/* The UPDATE's result came back with the round trip of the completion check (or failed before it). */
+	int effects = ahead ? record_effects(db, a, now, &fx) : 0;
+	/* Pipelining, the UPDATE's result came back with the completion check's round trip (or its failure). */
 	int changed = db_step_row(st);
 	db_finish(st);
 	if (changed < 0)
@@ -278,12 +280,13 @@ static int record_submission(struct db *db, struct attempt *a, int64_t now, bool
 	if (changed == 0) {
 		a->submitted_at = before;
 		*already = true;
-		if (db_exec(db, "ROLLBACK TO submission", e) < 0)
-			return ATTEMPT_EFAIL;
-	} else if (effects < 0) {
-		return err_set(e, "%s", fx.msg), ATTEMPT_EFAIL;
+		return ahead && db_exec(db, "ROLLBACK TO submission", e) < 0 ? ATTEMPT_EFAIL : 0;
 	}
-	return db_exec_later(db, "RELEASE submission", e) < 0 ? ATTEMPT_EFAIL : 0;
+	if (!ahead)
+		effects = record_effects(db, a, now, &fx);
+	if (effects < 0)
+		return err_set(e, "%s", fx.msg), ATTEMPT_EFAIL;
+	return ahead && db_exec_later(db, "RELEASE submission", e) < 0 ? ATTEMPT_EFAIL : 0;
 }
 
 /* Reads back the stored result of a submitted attempt (after a concurrent submission). */

@@ -93,8 +93,8 @@ int course_rules(struct db *db, const char *course_id, int (*cb)(void *ctx, cons
  * What deciding user_id's completion of course_id reads, in one query (one round trip on PostgreSQL,
  * where the group writer decides it for every quiz submitted): *completed, whether the completion is
  * recorded already (false when there is no enrolment); rule_cb once for each active package with its
- * rule, in package order (as course_rules()); then, before the next package's rule, need_cb for each
- * of that package's lessons and final quizzes (as course_requirements()). 0, a callback's first
+ * rule (as course_rules()), before need_cb for any of its lessons and final quizzes (as
+ * course_requirements()); packages and their rows may interleave. 0, a callback's first
  * non-zero value (which stops the walk), or -1 with a message when reading ended on an error.
  */
 int course_completion_read(struct db *db, int64_t user_id, const char *course_id, bool *completed,

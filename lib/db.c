@@ -557,6 +557,11 @@ void db_pipeline(struct db *db, bool on)
 		pg_pipeline(db->pg, on);
 }
 
+bool db_pipelining(struct db *db)
+{
+	return db->pg && pg_pipelining(db->pg);
+}
+
 int db_step_later(struct db_stmt *st)
 {
 	if (st->pg)

@@ -216,6 +216,8 @@ int db_exec(struct db *db, const char *sql, struct err *e);
  * db_sync(): waits for what was sent; 0, or -1 with the first failure's message.
  */
 void db_pipeline(struct db *db, bool on);
+/* True when statements sent on db come back later (PostgreSQL after db_pipeline(db, true)). */
+bool db_pipelining(struct db *db);
 int db_step_later(struct db_stmt *st);
 /*
  * Runs st (SQLite; PostgreSQL when not pipelining) or sends it (pipelining) now, in its place among the

@@ -631,6 +631,11 @@ void pg_pipeline(struct pg_conn *c, bool on)
 	c->pipeline = on;
 }
 
+bool pg_pipelining(struct pg_conn *c)
+{
+	return c->pipeline;
+}
+
 int pg_sync(struct pg_conn *c)
 {
 	int code = pipe_flush(c);

@@ -56,6 +56,7 @@ const char *pg_sql(struct pg_stmt *s);
 int pg_exec(struct db *db, const char *sql, struct err *e);
 /* Pipelining (db_pipeline(), db_step_later(), db_exec_later(), db_sync()). */
 void pg_pipeline(struct pg_conn *c, bool on);
+bool pg_pipelining(struct pg_conn *c);
 int pg_step_later(struct db *db, struct pg_stmt *s);
 int pg_exec_later(struct db *db, const char *sql, struct err *e);
 int pg_sync(struct pg_conn *c);
