@@ -217,17 +217,38 @@ static int record_answers(struct db *db, const struct attempt *a, int from, int 
 		db_bind_text(st, 5 * i + 4, buf_str(&ch[i]));
 		db_bind_int(st, 5 * i + 5, qu->type == Q_ESSAY && answer_given(&a->answers[k]));
 	}
-	int rc = db_step_done(st);
+	int rc = db_step_later(st); /* nothing to read back: on PostgreSQL it goes with the next statement */
 	db_finish(st);
 	for (int i = 0; i < n; i++)
 		buf_release(&ch[i]);
 	return rc;
 }
 
+/* Writes what a submission changes after the attempt's row: answers, enrolment, completion. 0, or -1. */
+static int record_effects(struct db *db, const struct attempt *a, int64_t now, struct err *e)
+{
+	int ok = 1;
+	pthread_once(&answers_once, answers_sql_make);
+	for (int k = 0; k < a->nitems && ok; k += ANSWERS_ROWS)
+		ok = record_answers(db, a, k, a->nitems - k < ANSWERS_ROWS ? a->nitems - k : ANSWERS_ROWS) == 0;
+	if (!ok)
+		return err_set(e, "cannot save the answers: %s", db_errmsg(db));
+	/* Enrolment, "started" and the final or pretest score, in one statement of this transaction; while
+	 * essays await grading, only "started": the score is not final yet. */
+	enum enrolment_score which = a->pending ? ENROLMENT_SCORE_NONE : score_kind(a);
+	if (enrolment_record_quiz(db, a->user_id, a->course_id, now, which, a->score, e) < 0)
+		return -1;
+	return completion_update(db, a->user_id, a->course_id, NULL, e);
+}
+
 /*
  * Records the graded submission unless another request submitted the attempt first (*already: nothing
- * written). The UPDATE's own condition tells, without a read before it: a statement fewer for the group
- * writer, whose statements are round trips on PostgreSQL.
+ * kept). The UPDATE's own condition tells (RETURNING), without a read before it. On a pipelining
+ * connection (the group writer's, PostgreSQL), where every statement waited for is a round trip, the
+ * submission does not wait for its UPDATE: the UPDATE, the answers and the enrolment are sent together
+ * with the completion check (lib/db.h db_send(), db_step_later()), one round trip in all, and when
+ * another request had submitted first what was written after the UPDATE is undone (a savepoint of its
+ * own; rare: two submissions of one attempt at once). Elsewhere (SQLite) the UPDATE is read first.
  */
 static int record_submission(struct db *db, struct attempt *a, int64_t now, bool *already, struct err *e)
 {
@@ -235,38 +256,38 @@ static int record_submission(struct db *db, struct attempt *a, int64_t now, bool
 	a->submitted_at = now;
 	struct buf ans = BUF_INIT;
 	attempt_answers_format(a, &ans);
+	bool ahead = db_pipelining(db);
+	if (ahead && db_exec_later(db, "SAVEPOINT submission", e) < 0) {
+		buf_release(&ans);
+		return ATTEMPT_EFAIL;
+	}
 	struct db_stmt *st = db_stmt(db, "UPDATE attempts SET submitted_at = ?, answers = ?, score = ?, passed = ?, "
-					 "pending = ? WHERE id = ? AND submitted_at IS NULL");
+					 "pending = ? WHERE id = ? AND submitted_at IS NULL RETURNING id");
 	db_bind_int64(st, 1, now);
 	db_bind_text(st, 2, buf_str(&ans));
 	db_bind_double(st, 3, a->score);
 	db_bind_int(st, 4, a->passed);
 	db_bind_int(st, 5, a->pending);
 	db_bind_int64(st, 6, a->id);
-	int ok = db_step_done(st) == 0;
-	int changed = ok ? db_changes(db) : 0;
-	db_finish(st);
+	db_send(st);
 	buf_release(&ans);
-	if (!ok)
+	struct err fx = {""};
+	int effects = ahead ? record_effects(db, a, now, &fx) : 0;
+	/* Pipelining, the UPDATE's result came back with the completion check's round trip (or its failure). */
+	int changed = db_step_row(st);
+	db_finish(st);
+	if (changed < 0)
 		return err_set(e, "cannot save the submission: %s", db_errmsg(db)), ATTEMPT_EFAIL;
 	if (changed == 0) {
 		a->submitted_at = before;
 		*already = true;
-		return 0;
+		return ahead && db_exec(db, "ROLLBACK TO submission", e) < 0 ? ATTEMPT_EFAIL : 0;
 	}
-	pthread_once(&answers_once, answers_sql_make);
-	for (int k = 0; k < a->nitems && ok; k += ANSWERS_ROWS)
-		ok = record_answers(db, a, k, a->nitems - k < ANSWERS_ROWS ? a->nitems - k : ANSWERS_ROWS) == 0;
-	if (!ok)
-		return err_set(e, "cannot save the answers: %s", db_errmsg(db)), ATTEMPT_EFAIL;
-	/* Enrolment, "started" and the final or pretest score, in one statement of this transaction; while
-	 * essays await grading, only "started": the score is not final yet. */
-	enum enrolment_score which = a->pending ? ENROLMENT_SCORE_NONE : score_kind(a);
-	if (enrolment_record_quiz(db, a->user_id, a->course_id, now, which, a->score, e) < 0)
-		return ATTEMPT_EFAIL;
-	if (completion_update(db, a->user_id, a->course_id, NULL, e) < 0)
-		return ATTEMPT_EFAIL;
-	return 0;
+	if (!ahead)
+		effects = record_effects(db, a, now, &fx);
+	if (effects < 0)
+		return err_set(e, "%s", fx.msg), ATTEMPT_EFAIL;
+	return ahead && db_exec_later(db, "RELEASE submission", e) < 0 ? ATTEMPT_EFAIL : 0;
 }
 
 /* Reads back the stored result of a submitted attempt (after a concurrent submission). */

@@ -153,21 +153,40 @@ static int online_met(struct db *db, int64_t user_id, const char *course_id, con
 	return 1;
 }
 
-/*
- * 1 when some active package of the course is complete for user_id, 0 when none, -1 with a message.
- * A package's rule (courses/enrol.h course_rules()) asks for the online part (lessons and final
- * quizzes), for attendance at the course's workshops (training/completion.h), or both.
- */
-static int course_complete(struct db *db, int64_t user_id, const char *course_id, struct err *e)
+/* The rules and requirements of a course's active packages, read together (course_completion_read()). */
+struct inputs {
+	struct rules rs;
+	struct needs ns;
+};
+
+static int input_rule(void *ctx, const struct course_rule *r)
 {
-	struct needs ns = {0};
-	struct rules rs = {0};
+	return rule_add(&((struct inputs *)ctx)->rs, r);
+}
+
+static int input_need(void *ctx, const struct course_requirement *r)
+{
+	return need_add(&((struct inputs *)ctx)->ns, r);
+}
+
+/*
+ * 1 when some active package of the course is complete for user_id, 0 when none (or *already: the
+ * completion is recorded), -1 with a message. A package's rule (courses/enrol.h course_rules()) asks
+ * for the online part (lessons and final quizzes), for attendance at the course's workshops
+ * (training/completion.h), or both. The enrolment, the rules and the lessons opened are one query.
+ */
+static int course_complete(struct db *db, int64_t user_id, const char *course_id, bool *already, struct err *e)
+{
+	struct inputs in = {0};
+	struct needs ns;
+	struct rules rs;
 	struct passed ps = {0};
 	int done = 0;
-	if (course_rules(db, course_id, rule_add, &rs, e) < 0 ||
-	    course_requirements(db, user_id, course_id, need_add, &ns, e) < 0)
+	if (course_completion_read(db, user_id, course_id, already, input_rule, input_need, &in, e) < 0)
 		done = -1;
-	for (size_t i = 0; done == 0 && i < rs.n; i++) {
+	ns = in.ns;
+	rs = in.rs;
+	for (size_t i = 0; done == 0 && !*already && i < rs.n; i++) {
 		const struct course_rule *r = &rs.r[i];
 		int ok = r->online ? online_met(db, user_id, course_id, need_of(&ns, r->package_id), &ps, e) : 1;
 		if (ok == 1 && r->attendance) {
@@ -191,12 +210,10 @@ int completion_update(struct db *db, int64_t user_id, const char *course_id, boo
 {
 	if (completed_now)
 		*completed_now = false;
-	int already = enrolment_completed(db, user_id, course_id, e);
-	if (already != 0)
-		return already < 0 ? -1 : 0;
-	int done = course_complete(db, user_id, course_id, e);
-	if (done <= 0)
-		return done;
+	bool already = false;
+	int done = course_complete(db, user_id, course_id, &already, e);
+	if (done <= 0 || already)
+		return done < 0 ? -1 : 0;
 	bool recorded = false;
 	if (enrolment_complete(db, user_id, course_id, now_s(), &recorded, e) < 0)
 		return -1;

@@ -54,7 +54,8 @@ int enrolment_record_quiz(struct db *db, int64_t user_id, const char *course_id,
 		db_bind_double(st, 5, score);
 	else
 		db_bind_null(st, 5);
-	int rc = db_step_done(st) == 0 ? 0 : err_set(e, "cannot update the enrolment: %s", db_errmsg(db));
+	/* Nothing to read back: in the group writer it goes with the next statement (lib/db.h db_step_later). */
+	int rc = db_step_later(st) == 0 ? 0 : err_set(e, "cannot update the enrolment: %s", db_errmsg(db));
 	db_finish(st);
 	return rc;
 }

@@ -33,7 +33,8 @@ enum enrolment_score {
 /*
  * Records a quiz started or submitted in user_id's enrolment in course_id, in one statement: enrols them
  * (source self) if they were not, marks the course started at now if it was not, and sets the score
- * `which` names. 0, or -1 with a message.
+ * `which` names. 0, or -1 with a message. On a pipelining connection (the group writer's, PostgreSQL) the
+ * statement is sent without waiting, and a failure is the next statement's (lib/db.h db_step_later()).
  */
 int enrolment_record_quiz(struct db *db, int64_t user_id, const char *course_id, int64_t now,
 			  enum enrolment_score which, double score, struct err *e);
@@ -87,6 +88,18 @@ struct course_rule {
  */
 int course_rules(struct db *db, const char *course_id, int (*cb)(void *ctx, const struct course_rule *r), void *ctx,
 		 struct err *e);
+
+/*
+ * What deciding user_id's completion of course_id reads, in one query (one round trip on PostgreSQL,
+ * where the group writer decides it for every quiz submitted): *completed, whether the completion is
+ * recorded already (false when there is no enrolment); rule_cb once for each active package with its
+ * rule (as course_rules()), before need_cb for any of its lessons and final quizzes (as
+ * course_requirements()); packages and their rows may interleave. 0, a callback's first
+ * non-zero value (which stops the walk), or -1 with a message when reading ended on an error.
+ */
+int course_completion_read(struct db *db, int64_t user_id, const char *course_id, bool *completed,
+			   int (*rule_cb)(void *ctx, const struct course_rule *r),
+			   int (*need_cb)(void *ctx, const struct course_requirement *r), void *ctx, struct err *e);
 
 /*
  * Calls fn for each course user_id has completed (with course_id, only that one) whose active package

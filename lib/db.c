@@ -551,6 +551,39 @@ int db_exec(struct db *db, const char *sql, struct err *e)
 	return 0;
 }
 
+void db_pipeline(struct db *db, bool on)
+{
+	if (db->pg)
+		pg_pipeline(db->pg, on);
+}
+
+bool db_pipelining(struct db *db)
+{
+	return db->pg && pg_pipelining(db->pg);
+}
+
+int db_step_later(struct db_stmt *st)
+{
+	if (st->pg)
+		return pg_step_later(st->db, st->pg) == DB_DONE ? 0 : -1;
+	return db_step_done(st);
+}
+
+int db_exec_later(struct db *db, const char *sql, struct err *e)
+{
+	db_snapshot_stop(db);
+	if (db->pg)
+		return pg_exec_later(db, sql, e);
+	return db_exec(db, sql, e);
+}
+
+int db_sync(struct db *db, struct err *e)
+{
+	if (!db->pg || pg_sync(db->pg) == DB_OK)
+		return 0;
+	return err_set(e, "database error: %s", pg_errmsg(db->pg));
+}
+
 int db_begin(struct db *db, struct err *e)
 {
 	return db_exec(db, db->pg ? "BEGIN" : "BEGIN IMMEDIATE", e);

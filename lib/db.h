@@ -204,6 +204,32 @@ const char *db_errstr(struct db *db);
 /* Runs constant SQL with no parameters; -1 with the message on failure. */
 int db_exec(struct db *db, const char *sql, struct err *e);
 
+/*
+ * Statements whose result the caller does not need at once. After db_pipeline(db, true) (the group
+ * writer's connection), PostgreSQL sends them without waiting (libpq's pipeline mode): they reach the
+ * server together with the next statement whose result is needed (a step, db_exec(), db_sync()), in one
+ * round trip. A failure among them is that next call's failure (its code and message), and the server
+ * skips what was sent after it; inside a transaction, the transaction has then failed as after any
+ * failed statement. db_changes() says nothing about them. On SQLite, and on a connection not
+ * pipelining, they run at once (db_step_later() is db_step_done()). db_step_later(): 0, or -1 (the
+ * message: db_errmsg()); the statement may be reset or reused at once. db_exec_later(): as db_exec().
+ * db_sync(): waits for what was sent; 0, or -1 with the first failure's message.
+ */
+void db_pipeline(struct db *db, bool on);
+/* True when statements sent on db come back later (PostgreSQL after db_pipeline(db, true)). */
+bool db_pipelining(struct db *db);
+int db_step_later(struct db_stmt *st);
+/*
+ * Runs st (SQLite; PostgreSQL when not pipelining) or sends it (pipelining) now, in its place among the
+ * statements, while its first db_step() (or db_step_row()/db_step_done()) comes later and reads its
+ * result then (on PostgreSQL that step waits for the round trip that brings it, if none has yet):
+ * an `UPDATE ... RETURNING` whose rows say what the statements sent after it should have done. 0, or
+ * -1 when it failed at once (that first step says how). Reset or finish it as any statement.
+ */
+int db_send(struct db_stmt *st);
+int db_exec_later(struct db *db, const char *sql, struct err *e);
+int db_sync(struct db *db, struct err *e);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Commit returns -1 on failure. */
 int db_begin(struct db *db, struct err *e);
 int db_commit(struct db *db, struct err *e);

@@ -5,6 +5,10 @@
  * are sent as text (blobs in binary); a statement's whole result is fetched
  * at its first step, in binary when it returns a bytea column (and nothing
  * binary would need decoding beyond integers, floats and text), else as text.
+ * The group writer's connection pipelines (db_pipeline()): statements whose
+ * result is not needed at once are sent without waiting, and go to the server
+ * with the next one whose result is needed, in one round trip (libpq's
+ * pipeline mode).
  * A lost connection is reset once per call: multi-host URIs with
  * target_session_attrs=read-write then find the new primary; while none is
  * reachable every call fails with DB_UNAVAILABLE, which the server answers
@@ -37,23 +41,30 @@
 	X(PQcmdTuples) \
 	X(PQconnectdbParams) \
 	X(PQdescribePrepared) \
+	X(PQenterPipelineMode) \
 	X(PQerrorMessage) \
 	X(PQexec) \
 	X(PQexecPrepared) \
+	X(PQexitPipelineMode) \
 	X(PQfinish) \
 	X(PQftype) \
 	X(PQgetisnull) \
 	X(PQgetlength) \
+	X(PQgetResult) \
 	X(PQgetvalue) \
 	X(PQhost) \
 	X(PQnfields) \
 	X(PQntuples) \
+	X(PQpipelineStatus) \
+	X(PQpipelineSync) \
 	X(PQport) \
 	X(PQprepare) \
 	X(PQreset) \
 	X(PQresultErrorField) \
 	X(PQresultErrorMessage) \
 	X(PQresultStatus) \
+	X(PQsendQueryParams) \
+	X(PQsendQueryPrepared) \
 	X(PQstatus) \
 	X(PQtransactionStatus)
 // clang-format on
@@ -89,23 +100,30 @@ static int pg_load(struct err *e)
 #define PQcmdTuples pg_PQcmdTuples
 #define PQconnectdbParams pg_PQconnectdbParams
 #define PQdescribePrepared pg_PQdescribePrepared
+#define PQenterPipelineMode pg_PQenterPipelineMode
 #define PQerrorMessage pg_PQerrorMessage
 #define PQexec pg_PQexec
 #define PQexecPrepared pg_PQexecPrepared
+#define PQexitPipelineMode pg_PQexitPipelineMode
 #define PQfinish pg_PQfinish
 #define PQftype pg_PQftype
 #define PQgetisnull pg_PQgetisnull
 #define PQgetlength pg_PQgetlength
+#define PQgetResult pg_PQgetResult
 #define PQgetvalue pg_PQgetvalue
 #define PQhost pg_PQhost
 #define PQnfields pg_PQnfields
 #define PQntuples pg_PQntuples
+#define PQpipelineStatus pg_PQpipelineStatus
+#define PQpipelineSync pg_PQpipelineSync
 #define PQport pg_PQport
 #define PQprepare pg_PQprepare
 #define PQreset pg_PQreset
 #define PQresultErrorField pg_PQresultErrorField
 #define PQresultErrorMessage pg_PQresultErrorMessage
 #define PQresultStatus pg_PQresultStatus
+#define PQsendQueryParams pg_PQsendQueryParams
+#define PQsendQueryPrepared pg_PQsendQueryPrepared
 #define PQstatus pg_PQstatus
 #define PQtransactionStatus pg_PQtransactionStatus
 
@@ -128,8 +146,12 @@ struct pg_conn {
 	unsigned next_name;
 	int code; /* DB_OK or the last call's code */
 	int changes;
-	bool in_txn;   /* a transaction was open after the last call */
-	bool txn_lost; /* it went with a lost connection: every call fails until the caller's ROLLBACK */
+	bool in_txn;		  /* a transaction was open after the last call */
+	bool txn_lost;		  /* it went with a lost connection: every call fails until the caller's ROLLBACK */
+	bool pipeline;		  /* db_pipeline(): statements sent with pg_step_later() wait for the next round trip */
+	int queued;		  /* statements sent in libpq's pipeline mode whose results are not read yet */
+	struct pg_stmt **waiting; /* for each of them, the statement its result goes to (pg_send()), or NULL */
+	int waitcap;
 	char msg[512];
 };
 
@@ -138,6 +160,7 @@ struct pg_conn {
 /* The connection is gone: an open transaction is lost with it, and must never be taken as committed. */
 static void note_lost(struct pg_conn *c)
 {
+	c->queued = 0; /* nothing queued will answer */
 	if (c->in_txn)
 		c->txn_lost = true;
 	c->in_txn = false;
@@ -169,7 +192,12 @@ struct pg_stmt {
 	bool prepared, readonly, binary;
 	PGresult *res;
 	int row, nrows;
-	char *blob; /* a text-mode bytea column decoded */
+	struct pg_conn *conn;
+	int sent_rc;	   /* what the first pg_step() returns after pg_send() */
+	bool sent_pending; /* pg_send() ran it (or queued it): the next pg_step() returns sent_rc */
+	bool queued;	   /* sent in pipeline mode: its result is read with the next round trip */
+	int changes;	   /* rows it changed, once its result is read */
+	char *blob;	   /* a text-mode bytea column decoded */
 	size_t blobcap;
 };
 
@@ -240,6 +268,7 @@ static int ensure_connected(struct pg_conn *c)
 		return 0;
 	PQreset(c->c);
 	c->generation++;
+	c->queued = 0; /* a new connection: out of pipeline mode, nothing queued */
 	if (PQstatus(c->c) != CONNECTION_OK) {
 		char m[400];
 		snprintf(m, sizeof m, "no primary database server is reachable: %s", PQerrorMessage(c->c));
@@ -343,6 +372,7 @@ void pg_close(struct pg_conn *c)
 	if (!c)
 		return;
 	PQfinish(c->c);
+	free(c->waiting);
 	free(c->uri);
 	free(c);
 }
@@ -399,6 +429,7 @@ struct pg_stmt *pg_prepare(struct db *db, const char *sql, bool cached, struct e
 {
 	struct pg_conn *c = db->pg;
 	struct pg_stmt *s = xcalloc(1, sizeof *s);
+	s->conn = c;
 	snprintf(s->name, sizeof s->name, "%s%u", cached ? "s" : "u", ++c->next_name);
 	s->sql = xstrdup(sql);
 	s->nparams = pg_placeholders(sql, &s->pgsql);
@@ -424,7 +455,11 @@ void pg_finalize(struct db *db, struct pg_stmt *s)
 {
 	if (!s)
 		return;
-	if (s->prepared && s->generation == db->pg->generation && PQstatus(db->pg->c) == CONNECTION_OK) {
+	pg_reset(s); /* out of the queue, if it is there */
+	/* (Not while results are queued: a synchronous call would break the pipeline; the connection's end
+	 * drops the prepared statement then.) */
+	if (s->prepared && s->generation == db->pg->generation && PQstatus(db->pg->c) == CONNECTION_OK &&
+	    !db->pg->queued) {
 		char sql[64];
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
 		PQclear(PQexec(db->pg->c, sql));
@@ -470,11 +505,230 @@ int pg_bind(struct pg_stmt *s, int idx, int type, const void *p, size_t n, int64
 	return DB_OK;
 }
 
+/*
+ * Pipeline mode. pg_step_later() and pg_exec_later() send a statement without waiting (c->queued counts
+ * them); the next call that needs a result sends its statement behind them with a sync and reads every
+ * result in order (pipe_run()): one round trip for all. Inside a transaction a failure makes the server
+ * skip the statements after it up to the sync; the first failure is then the result of that call, and
+ * the transaction is in the failed state, as after any failed statement (the writer rolls back to the
+ * job's savepoint). The statements sent are copied out at once: the caller may reset and reuse them.
+ */
+
+/* After a lost connection nothing queued will ever answer (PQreset() leaves pipeline mode). */
+static void pipe_lost(struct pg_conn *c, const char *why)
+{
+	c->queued = 0;
+	note_lost(c);
+	set_error(c, DB_UNAVAILABLE, why);
+	ensure_connected(c);
+	set_error(c, DB_UNAVAILABLE, c->txn_lost ? LOST_TXN : why);
+}
+
+/* Fills the parameter arrays libpq reads from the bound values. */
+static void fill_params(struct pg_stmt *s)
+{
+	for (int i = 0; i < s->nparams; i++) {
+		s->values[i] = s->params[i].null ? NULL : s->params[i].buf;
+		s->lengths[i] = s->params[i].len;
+	}
+}
+
+/*
+ * Sends s (its parameters filled), or sql, or nothing, behind the queued statements, then a sync, and
+ * reads every result. *code is DB_OK, or the first failure among the queued statements (c->code and
+ * c->msg say it; s and sql were then skipped). Returns the result of s or sql when none failed (the
+ * caller clears it; it may be a failure of its own), else NULL.
+ */
+static PGresult *pipe_run(struct pg_conn *c, struct pg_stmt *s, const char *sql, int *code)
+{
+	*code = DB_OK;
+	int ok = 1, want = c->queued + (s || sql ? 1 : 0);
+	if (s)
+		ok = PQsendQueryPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary);
+	else if (sql)
+		ok = PQsendQueryParams(c->c, sql, 0, NULL, NULL, NULL, NULL, 0);
+	if (!ok || !PQpipelineSync(c->c)) {
+		pipe_lost(c, "the connection to the database server was lost");
+		*code = DB_UNAVAILABLE;
+		return NULL;
+	}
+	PGresult *mine = NULL;
+	int idx = 0; /* the statement whose results are being read: each one's end is a NULL result */
+	for (;;) {
+		if (PQstatus(c->c) != CONNECTION_OK || idx > want) {
+			PQclear(mine);
+			pipe_lost(c, "the connection to the database server was lost");
+			*code = DB_UNAVAILABLE;
+			return NULL;
+		}
+		PGresult *r = PQgetResult(c->c);
+		if (!r) {
+			idx++;
+			continue;
+		}
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			break;
+		}
+		bool last = (s || sql) && idx == want - 1;
+		bool failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+		if (!last && *code == DB_OK && failed && st != PGRES_PIPELINE_ABORTED)
+			*code = set_error(c, code_of(c->c, r), PQresultErrorMessage(r));
+		struct pg_stmt *to = !last && idx < c->queued ? c->waiting[idx] : NULL;
+		if (to && to->queued) {
+			/* A statement of pg_send(): its first pg_step() returns what happened to it. */
+			to->queued = false;
+			to->sent_pending = true;
+			to->sent_rc = failed		 ? (*code != DB_OK ? *code : DB_ERROR)
+				      : PQntuples(r) > 0 ? DB_ROW
+							 : DB_DONE;
+			if (!failed) {
+				const char *tuples = PQcmdTuples(r);
+				to->changes = *tuples && strncmp(PQcmdStatus(r), "SELECT", 6) != 0 ? atoi(tuples) : 0;
+				PQclear(to->res);
+				to->res = r;
+				to->row = 0;
+				to->nrows = PQntuples(r);
+				continue;
+			}
+		}
+		if (last && *code == DB_OK && !mine)
+			mine = r;
+		else
+			PQclear(r);
+	}
+	for (int i = 0; i < c->queued; i++)
+		if (c->waiting[i] && c->waiting[i]->queued) { /* never answered: the connection went */
+			c->waiting[i]->queued = false;
+			c->waiting[i]->sent_pending = true;
+			c->waiting[i]->sent_rc = *code != DB_OK ? *code : DB_UNAVAILABLE;
+		}
+	c->queued = 0;
+	PQexitPipelineMode(c->c);
+	if (*code != DB_OK) {
+		PQclear(mine);
+		mine = NULL;
+	}
+	note_txn(c);
+	return mine;
+}
+
+/* Reads the results of the queued statements: DB_OK or the first failure's code (c->msg says it). */
+static int pipe_flush(struct pg_conn *c)
+{
+	if (!c->queued)
+		return DB_OK;
+	int code;
+	pipe_run(c, NULL, NULL, &code);
+	return code;
+}
+
+void pg_pipeline(struct pg_conn *c, bool on)
+{
+	if (!on)
+		pipe_flush(c);
+	c->pipeline = on;
+}
+
+bool pg_pipelining(struct pg_conn *c)
+{
+	return c->pipeline;
+}
+
+int pg_sync(struct pg_conn *c)
+{
+	int code = pipe_flush(c);
+	if (code == DB_OK)
+		c->code = DB_OK;
+	return code;
+}
+
+/* Notes that the statement just sent in pipeline mode answers into s (NULL: nobody reads its result). */
+static void pipe_queue(struct pg_conn *c, struct pg_stmt *s)
+{
+	if (c->queued == c->waitcap) {
+		c->waitcap = c->waitcap ? c->waitcap * 2 : 16;
+		c->waiting = xrealloc(c->waiting, (size_t)c->waitcap * sizeof *c->waiting);
+	}
+	c->waiting[c->queued++] = s;
+	if (s)
+		s->queued = true;
+}
+
+/* Starts pipeline mode for the first statement queued. False when it cannot (then run it at once). */
+static bool pipe_enter(struct pg_conn *c)
+{
+	return c->queued || PQenterPipelineMode(c->c) == 1;
+}
+
+int pg_step_later(struct db *db, struct pg_stmt *s)
+{
+	struct pg_conn *c = db->pg;
+	/* Not pipelining, or anything unusual (a statement to prepare first, a lost connection): at once. */
+	if (!c->pipeline || !s || c->txn_lost || PQstatus(c->c) != CONNECTION_OK || !s->prepared ||
+	    s->generation != c->generation || !pipe_enter(c))
+		return pg_step(db, s);
+	fill_params(s);
+	if (!PQsendQueryPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary)) {
+		pipe_lost(c, "the connection to the database server was lost");
+		return DB_UNAVAILABLE;
+	}
+	pipe_queue(c, NULL);
+	c->code = DB_OK;
+	return DB_DONE;
+}
+
+int pg_send(struct db *db, struct pg_stmt *s)
+{
+	struct pg_conn *c = db->pg;
+	if (!s)
+		return pg_step(db, s);
+	if (!c->pipeline || c->txn_lost || PQstatus(c->c) != CONNECTION_OK || !s->prepared ||
+	    s->generation != c->generation || !pipe_enter(c)) {
+		s->sent_rc = pg_step(db, s);
+		s->sent_pending = true;
+		return s->sent_rc;
+	}
+	fill_params(s);
+	if (!PQsendQueryPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary)) {
+		pipe_lost(c, "the connection to the database server was lost");
+		return DB_UNAVAILABLE;
+	}
+	pipe_queue(c, s);
+	c->code = DB_OK;
+	return DB_OK;
+}
+
+int pg_exec_later(struct db *db, const char *sql, struct err *e)
+{
+	struct pg_conn *c = db->pg;
+	if (!c->pipeline || c->txn_lost || PQstatus(c->c) != CONNECTION_OK || !pipe_enter(c))
+		return pg_exec(db, sql, e);
+	if (!PQsendQueryParams(c->c, sql, 0, NULL, NULL, NULL, NULL, 0)) {
+		pipe_lost(c, "the connection to the database server was lost");
+		return err_set(e, "%s", c->msg);
+	}
+	pipe_queue(c, NULL);
+	c->code = DB_OK;
+	return 0;
+}
+
 int pg_step(struct db *db, struct pg_stmt *s)
 {
 	struct pg_conn *c = db->pg;
 	if (!s)
 		return set_error(c, DB_UNAVAILABLE, c->msg[0] ? c->msg : "no primary database server is reachable");
+	if (s->queued)
+		pipe_flush(c); /* its result, or the failure before it, comes back into s */
+	if (s->sent_pending) {
+		s->sent_pending = false;
+		if (s->sent_rc == DB_ROW || s->sent_rc == DB_DONE) {
+			c->code = DB_OK;
+			c->changes = s->changes;
+		}
+		return s->sent_rc;
+	}
 	if (s->res) {
 		if (++s->row < s->nrows)
 			return DB_ROW;
@@ -486,14 +740,20 @@ int pg_step(struct db *db, struct pg_stmt *s)
 	if (c->txn_lost)
 		return set_error(c, DB_UNAVAILABLE, LOST_TXN);
 	if (s->generation != c->generation || !s->prepared || PQstatus(c->c) != CONNECTION_OK) {
-		if (server_prepare(c, s) < 0)
+		/* Preparing waits for its answer: what is queued goes first. */
+		if (pipe_flush(c) != DB_OK || server_prepare(c, s) < 0)
 			return c->code;
 	}
-	for (int i = 0; i < s->nparams; i++) {
-		s->values[i] = s->params[i].null ? NULL : s->params[i].buf;
-		s->lengths[i] = s->params[i].len;
+	fill_params(s);
+	PGresult *r;
+	if (c->queued) {
+		int code;
+		r = pipe_run(c, s, NULL, &code);
+		if (code != DB_OK)
+			return code;
+	} else {
+		r = PQexecPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary);
 	}
-	PGresult *r = PQexecPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary);
 	ExecStatusType st = PQresultStatus(r);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		int code = code_of(c->c, r);
@@ -515,6 +775,7 @@ int pg_step(struct db *db, struct pg_stmt *s)
 	const char *tuples = PQcmdTuples(r);
 	if (*tuples && strncmp(PQcmdStatus(r), "SELECT", 6) != 0)
 		c->changes = atoi(tuples);
+	s->changes = c->changes;
 	s->res = r;
 	s->row = 0;
 	s->nrows = PQntuples(r);
@@ -528,6 +789,13 @@ void pg_reset(struct pg_stmt *s)
 	PQclear(s->res);
 	s->res = NULL;
 	s->row = s->nrows = 0;
+	s->sent_pending = false;
+	if (s->queued) { /* its result, when it comes, goes nowhere (a failure is still the round trip's) */
+		for (int i = 0; i < s->conn->queued; i++)
+			if (s->conn->waiting[i] == s)
+				s->conn->waiting[i] = NULL;
+		s->queued = false;
+	}
 }
 
 void pg_clear(struct pg_stmt *s)
@@ -703,6 +971,31 @@ int pg_exec(struct db *db, const char *sql, struct err *e)
 		note_lost(c);
 		if (ensure_connected(c) < 0 && !rollback)
 			return err_set(e, "%s", c->msg);
+	}
+	if (c->queued) {
+		/* A COMMIT goes in the same round trip as what is queued; anything else waits for it. A rollback
+		 * is sent whatever became of the queued statements: it is how a failure among them is undone. */
+		int code;
+		PGresult *r = NULL;
+		if (strcasecmp(sql, "COMMIT") == 0)
+			r = pipe_run(c, NULL, sql, &code);
+		else
+			code = pipe_flush(c);
+		if (code != DB_OK && strncasecmp(sql, "ROLLBACK", 8) != 0)
+			return err_set(e, "database error: %s", c->msg);
+		if (r) {
+			ExecStatusType st = PQresultStatus(r);
+			if (st != PGRES_COMMAND_OK) {
+				set_error(c, code_of(c->c, r), PQresultErrorMessage(r));
+				PQclear(r);
+				note_txn(c);
+				return err_set(e, "database error: %s", c->msg);
+			}
+			PQclear(r);
+			note_txn(c);
+			c->code = DB_OK;
+			return 0;
+		}
 	}
 	if (c->txn_lost) {
 		if (!rollback) {

@@ -24,6 +24,8 @@ struct db_stmt {
 	struct db *db;
 	sqlite3_stmt *lite;
 	struct pg_stmt *pg;
+	int sent_rc;	   /* SQLite: the first step's result, taken by db_send() */
+	bool sent_pending; /* SQLite: the next db_step() returns sent_rc */
 };
 
 /* lib/db_stmt.c: a SQLite statement or connection wrapped (one allocation, at prepare or open). */
@@ -52,6 +54,13 @@ int pg_col_count(struct pg_stmt *s);
 bool pg_readonly(struct pg_stmt *s);
 const char *pg_sql(struct pg_stmt *s);
 int pg_exec(struct db *db, const char *sql, struct err *e);
+/* Pipelining (db_pipeline(), db_step_later(), db_exec_later(), db_sync()). */
+void pg_pipeline(struct pg_conn *c, bool on);
+bool pg_pipelining(struct pg_conn *c);
+int pg_step_later(struct db *db, struct pg_stmt *s);
+int pg_exec_later(struct db *db, const char *sql, struct err *e);
+int pg_sync(struct pg_conn *c);
+int pg_send(struct db *db, struct pg_stmt *s);
 int pg_changes(struct pg_conn *c);
 const char *pg_errmsg(struct pg_conn *c);
 int pg_errcode(struct pg_conn *c);

@@ -176,15 +176,33 @@ int db_col_type(struct db_stmt *st, int col)
 
 int db_step(struct db_stmt *st)
 {
-	if (st->lite)
+	if (st->lite) {
+		if (st->sent_pending) {
+			st->sent_pending = false;
+			return st->sent_rc;
+		}
 		return sqlite3_step(st->lite) & 0xff;
+	}
 	return pg_step(st->db, st->pg);
+}
+
+int db_send(struct db_stmt *st)
+{
+	if (!st->lite) {
+		int rc = pg_send(st->db, st->pg);
+		return rc == DB_OK || rc == DB_ROW || rc == DB_DONE ? 0 : -1;
+	}
+	st->sent_rc = sqlite3_step(st->lite) & 0xff;
+	st->sent_pending = true;
+	return st->sent_rc == DB_ROW || st->sent_rc == DB_DONE ? 0 : -1;
 }
 
 int db_reset(struct db_stmt *st)
 {
-	if (st->lite)
+	if (st->lite) {
+		st->sent_pending = false;
 		return sqlite3_reset(st->lite) & 0xff;
+	}
 	pg_reset(st->pg);
 	return DB_OK;
 }

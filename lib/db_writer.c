@@ -26,7 +26,13 @@ static struct {
 } group = {
     PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, NULL, false, false};
 
-/* Runs one batch in one transaction; each job in a savepoint. */
+/*
+ * Runs one batch in one transaction; each job in a savepoint. On PostgreSQL the connection pipelines
+ * (db_pipeline()): a job's SAVEPOINT goes with its first statement, its RELEASE with the next job's, the
+ * writes whose result a job does not need (db_step_later()) with its next read, and the last RELEASE with
+ * the COMMIT. A job's result includes its own statements still on their way (db_sync() at its end), so a
+ * failure among them rolls back that job alone, as before.
+ */
 static void group_run(struct job *batch)
 {
 	struct err e;
@@ -37,11 +43,15 @@ static void group_run(struct job *batch)
 			j->rc = err_set(j->e, "%s", e.msg);
 			continue;
 		}
-		db_exec(group.db, "SAVEPOINT job", NULL);
+		db_exec_later(group.db, "SAVEPOINT job", NULL);
 		j->rc = j->fn(group.db, j->arg, j->e);
-		if (j->rc < 0)
+		if (j->rc >= 0 && db_sync(group.db, &e) < 0)
+			j->rc = err_set(j->e, "%s", e.msg);
+		if (j->rc < 0) {
+			db_sync(group.db, NULL); /* what the job left on its way is undone with it */
 			db_exec(group.db, "ROLLBACK TO job", NULL);
-		db_exec(group.db, "RELEASE job", NULL);
+		}
+		db_exec_later(group.db, "RELEASE job", NULL);
 	}
 	if (brc == 0 && db_commit(group.db, &e) < 0) {
 		for (struct job *j = batch; j; j = j->next)
@@ -98,6 +108,7 @@ int db_group_start(const char *path, struct err *e)
 	if (!group.db)
 		return -1;
 	db_wal_hook(group.db);
+	db_pipeline(group.db, true);
 	group.stop = false;
 	if (pthread_create(&group.thread, NULL, group_main, NULL) != 0) {
 		db_close(group.db);

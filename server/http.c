@@ -330,17 +330,17 @@ int resp_send(struct req *r, int status, const char *type, const void *body, siz
 		gzip = true;
 	}
 	struct part one = {body, len};
-	send_parts(r, status, type, gzip, headers, &one, 1, 0);
+	int sent = send_parts(r, status, type, gzip, headers, &one, 1, 0);
 	buf_release(&z);
-	return status;
+	return sent;
 }
 
 int resp_stream(struct req *r, int status, const char *type, size_t len, const char *headers, resp_read_fn read,
 		void *ctx)
 {
-	send_parts(r, status, type, false, headers, NULL, 0, len);
-	if (strcmp(r->method, "HEAD") == 0)
-		return status;
+	int sent = send_parts(r, status, type, false, headers, NULL, 0, len);
+	if (sent != status || strcmp(r->method, "HEAD") == 0)
+		return sent; /* a 503 went instead of the head: no body follows */
 	/* 1 MB, or a sixteenth of a large body (at most 8 MB): SQLite walks a blob's pages from its start
 	 * for each chunk, so fewer chunks keep a 200 MB file from costing seconds. */
 	size_t CHUNK = len / 16;
@@ -659,11 +659,11 @@ int resp_html_parts(struct req *r, int status, const struct buf *head, const cha
 		return resp_error(r, 500, "cannot compress the page");
 	}
 	struct part parts[3] = {{a.data, a.len}, {zp->raw.data, zp->raw.len}, {c.data, c.len}};
-	send_parts(r, status, type, true, headers, parts, 3, 0);
+	int sent = send_parts(r, status, type, true, headers, parts, 3, 0);
 	buf_release(&a);
 	buf_release(&c);
 	zpart_done(zp);
-	return status;
+	return sent;
 }
 
 int resp_html(struct req *r, int status, const struct buf *body)

@@ -376,6 +376,10 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	}
 	status = hit->handler(&r);
 done:
+	/* The status that went out: a reply may have been replaced by a 503 when the database could not be
+	 * read (send_parts() in server/http.c), whatever the handler returns. */
+	if (r.status > 0)
+		status = r.status;
 	observe_end(&r, hit, status > 0 ? status : 500, &t0);
 	if (r.user)
 		user_release(r.user);

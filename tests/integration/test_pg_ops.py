@@ -527,3 +527,46 @@ def test_failover_to_a_synchronous_standby():
             if c:
                 c.stop()
         shutil.rmtree(d, ignore_errors=True)
+
+
+def request_statuses(log, since):
+    """(path, status) of the request lines of a server log written after byte offset since."""
+    out = []
+    for line in log[since:].splitlines():
+        m = re.search(r" request .*\bpath=(\S+) status=(\d+)", line)
+        if m:
+            out.append((m.group(1).strip('"'), int(m.group(2))))
+    return out
+
+
+def test_unreachable_database_is_logged_with_the_status_sent():
+    """With no database server reachable, pages that read answer 503, and the request log says 503 for
+    each of them (the status sent, not the one the page's handler meant to send)."""
+    if pg_missing():
+        return
+    d = tempfile.mkdtemp(prefix="sala-unreach-")
+    cluster = Cluster()
+    srv = None
+    try:
+        key = site_on_pg(cluster, d)
+        srv = PgServer(cluster.uri, key)
+        anon = srv.client()
+        # A visitor's pages that read: a certificate that is not there (404 while the database answers).
+        paths = ["/verify/NO-SUCH-SERIAL", "/verify/SALA-0000-0000", "/login"]
+        before = {p: anon.get(p).status for p in paths}
+        assert before["/verify/NO-SUCH-SERIAL"] == 404, before
+        cluster.kill()
+        time.sleep(0.5)
+        logfile = os.path.join(srv.dir, "server.log")
+        since = os.path.getsize(logfile)
+        sent = [(p, anon.get(p).status) for p in paths]
+        assert srv.proc.poll() is None, srv.logtext()
+        assert sent[0] == ("/verify/NO-SUCH-SERIAL", 503), sent
+        time.sleep(0.2)
+        logged = request_statuses(open(logfile, errors="replace").read(), since)
+        assert logged == sent, (logged, sent)
+    finally:
+        if srv:
+            srv.stop()
+        cluster.stop()
+        shutil.rmtree(d, ignore_errors=True)

@@ -159,6 +159,52 @@ def test_double_submission_counts_once():
         srv.stop()
 
 
+def test_concurrent_submissions_of_one_attempt_keep_one():
+    """Submissions of one attempt sent at once (one right, one wrong, in turns): the group writer runs them
+    in one transaction, each answering from the attempt as stored; exactly one is kept, and nothing of the
+    others (answers, best score, report aggregates) is left behind."""
+    import threading
+    from test_reports_agg import verify
+    srv, c = setup()
+    try:
+        for round_ in range(2):  # the final allows two attempts
+            aid, _ = start(c)
+            clients = []
+            for _ in range(8):
+                t = srv.client()
+                t.cookies = dict(c.cookies)
+                t.csrf_token = c.csrf_token
+                clients.append(t)
+            go = threading.Barrier(len(clients))
+            statuses = []
+
+            def submit(t, answers):
+                go.wait()
+                statuses.append(t.post("/attempts/%d/submit" % aid, answers).status)
+
+            ts = [threading.Thread(target=submit, args=(t, RIGHT if i % 2 == round_ % 2 else {"q0": "0"}))
+                  for i, t in enumerate(clients)]
+            for th in ts:
+                th.start()
+            for th in ts:
+                th.join(60)
+            assert statuses == [303] * len(clients), statuses
+            score, answers = q(srv, "SELECT score, answers FROM attempts WHERE id = ?", aid)[0]
+            assert score in (0.0, 100.0), score
+            kept = dict(q(srv, "SELECT question, chosen FROM attempt_answers WHERE attempt_id = ?", aid))
+            # The answers stored are those of the submission kept: q2's text only came with the right ones.
+            assert (kept.get(2) == "ឃុំ") == (score == 100.0), (score, kept)
+            assert ("ឃុំ" in answers) == (score == 100.0), (score, answers)
+        best = q(srv, "SELECT best_final FROM enrolments WHERE user_id = ? AND course_id = 'quiz-test'",
+                 user_id(srv, "learner"))[0][0]
+        kept_scores = [r[0] for r in q(srv, "SELECT score FROM attempts WHERE user_id = ? AND submitted_at IS NOT "
+                                            "NULL", user_id(srv, "learner"))]
+        assert len(kept_scores) == 2 and best == max(kept_scores), (best, kept_scores)
+        verify(srv.db)
+    finally:
+        srv.stop()
+
+
 def test_other_learners_attempt_is_refused():
     srv, c = setup()
     try:
