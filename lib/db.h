@@ -106,6 +106,14 @@ bool db_autocommit(struct db *db);
  */
 int64_t db_last_insert_id(struct db *db);
 /*
+ * The ids the caller gives the next n rows it inserts into table (whose integer key is `id`), for bulk
+ * inserts that must know their rows' ids (a path made of them) before the INSERT: PostgreSQL takes them
+ * from the column's identity sequence (as default ids, so concurrent inserts get others), SQLite counts on
+ * from the largest id, which needs the caller's write transaction (db_begin()) held until they are
+ * inserted. table is a constant in the code. 0, or -1 with e set.
+ */
+int db_next_ids(struct db *db, const char *table, size_t n, int64_t *ids, struct err *e);
+/*
  * The SQLite handle of db, or NULL for PostgreSQL: only for SQLite-only code in lib/ (backups,
  * checkpoints, blob I/O) and tests of the SQLite engine.
  */
@@ -155,6 +163,13 @@ struct db_stmt *db_prepare(struct db *db, const char *sql);
  * fresh statement is returned, which db_finish() finalizes.
  */
 struct db_stmt *db_stmt(struct db *db, const char *sql);
+/*
+ * Plans st once for all its executions, whatever their values (PostgreSQL; SQLite always does), for a
+ * bulk statement whose plan cannot depend on them, such as a multi-row INSERT ... VALUES run batch after
+ * batch: the command line's connections otherwise plan every execution again (lib/db_pg.c), which costs
+ * more than the insert for a few hundred rows of parameters.
+ */
+void db_plan_once(struct db_stmt *st);
 /* Resets a db_stmt() statement for reuse, or finalizes any other statement. */
 void db_finish(struct db_stmt *st);
 
