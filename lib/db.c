@@ -28,6 +28,14 @@ _Thread_local size_t db_nslots, db_capslots;
 /* The connection on which this thread holds a request's read transaction (db_snapshot_begin). */
 static _Thread_local struct db *db_snap;
 
+/* The snapshot is over (or never began): a deferred BEGIN is not sent. */
+static void snap_forget(struct db *db)
+{
+	db_snap = NULL;
+	if (db->pg)
+		pg_snapshot_defer(db->pg, false);
+}
+
 /*
  * Waits for another connection's write lock. SQLite's default busy handler
  * sleeps up to 100 ms at a time, which leaves the lock idle while writers
@@ -572,7 +580,7 @@ int db_commit(struct db *db, struct err *e)
 void db_rollback(struct db *db)
 {
 	if (db_snap == db)
-		db_snap = NULL;
+		snap_forget(db);
 	if (!db_autocommit(db))
 		db_exec(db, "ROLLBACK", NULL);
 }
@@ -671,11 +679,21 @@ bool db_stmts_idle(struct db *db)
 	return true;
 }
 
+/*
+ * On PostgreSQL the snapshot costs no round trip of its own: its BEGIN goes with the request's first
+ * statement (lib/db_pg.c, one round trip for both), a request that reads nothing sends neither, and
+ * the COMMIT at the end is sent without waiting for its answer.
+ */
 void db_snapshot_begin(struct db *db)
 {
 	if (db_snap || !db_autocommit(db))
 		return;
-	if (run_cached(db, db->pg ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN") == DB_OK)
+	if (db->pg) {
+		pg_snapshot_defer(db->pg, true);
+		db_snap = db;
+		return;
+	}
+	if (run_cached(db, "BEGIN") == DB_OK)
 		db_snap = db;
 }
 
@@ -683,7 +701,7 @@ void db_snapshot_stop(struct db *db)
 {
 	if (!db || db_snap != db || !db_stmts_idle(db))
 		return;
-	db_snap = NULL;
+	snap_forget(db);
 	if (!db_autocommit(db))
 		run_cached(db, "COMMIT");
 }
@@ -692,8 +710,12 @@ void db_snapshot_end(struct db *db)
 {
 	if (!db || db_snap != db)
 		return;
-	db_snap = NULL;
-	if (!db_autocommit(db) && run_cached(db, "COMMIT") != DB_OK)
+	snap_forget(db);
+	if (db_autocommit(db))
+		return;
+	if (db->pg)
+		pg_commit_async(db->pg); /* a read-only transaction: nothing waits on its end */
+	else if (run_cached(db, "COMMIT") != DB_OK)
 		db_exec(db, "ROLLBACK", NULL);
 }
 

@@ -37,23 +37,30 @@
 	X(PQcmdTuples) \
 	X(PQconnectdbParams) \
 	X(PQdescribePrepared) \
+	X(PQenterPipelineMode) \
 	X(PQerrorMessage) \
 	X(PQexec) \
 	X(PQexecPrepared) \
+	X(PQexitPipelineMode) \
 	X(PQfinish) \
 	X(PQftype) \
+	X(PQgetResult) \
 	X(PQgetisnull) \
 	X(PQgetlength) \
 	X(PQgetvalue) \
 	X(PQhost) \
 	X(PQnfields) \
 	X(PQntuples) \
+	X(PQpipelineSync) \
 	X(PQport) \
 	X(PQprepare) \
 	X(PQreset) \
 	X(PQresultErrorField) \
 	X(PQresultErrorMessage) \
 	X(PQresultStatus) \
+	X(PQsendQuery) \
+	X(PQsendQueryParams) \
+	X(PQsendQueryPrepared) \
 	X(PQstatus) \
 	X(PQtransactionStatus)
 // clang-format on
@@ -89,23 +96,30 @@ static int pg_load(struct err *e)
 #define PQcmdTuples pg_PQcmdTuples
 #define PQconnectdbParams pg_PQconnectdbParams
 #define PQdescribePrepared pg_PQdescribePrepared
+#define PQenterPipelineMode pg_PQenterPipelineMode
 #define PQerrorMessage pg_PQerrorMessage
 #define PQexec pg_PQexec
 #define PQexecPrepared pg_PQexecPrepared
+#define PQexitPipelineMode pg_PQexitPipelineMode
 #define PQfinish pg_PQfinish
 #define PQftype pg_PQftype
+#define PQgetResult pg_PQgetResult
 #define PQgetisnull pg_PQgetisnull
 #define PQgetlength pg_PQgetlength
 #define PQgetvalue pg_PQgetvalue
 #define PQhost pg_PQhost
 #define PQnfields pg_PQnfields
 #define PQntuples pg_PQntuples
+#define PQpipelineSync pg_PQpipelineSync
 #define PQport pg_PQport
 #define PQprepare pg_PQprepare
 #define PQreset pg_PQreset
 #define PQresultErrorField pg_PQresultErrorField
 #define PQresultErrorMessage pg_PQresultErrorMessage
 #define PQresultStatus pg_PQresultStatus
+#define PQsendQuery pg_PQsendQuery
+#define PQsendQueryParams pg_PQsendQueryParams
+#define PQsendQueryPrepared pg_PQsendQueryPrepared
 #define PQstatus pg_PQstatus
 #define PQtransactionStatus pg_PQtransactionStatus
 
@@ -128,8 +142,12 @@ struct pg_conn {
 	unsigned next_name;
 	int code; /* DB_OK or the last call's code */
 	int changes;
-	bool in_txn;   /* a transaction was open after the last call */
-	bool txn_lost; /* it went with a lost connection: every call fails until the caller's ROLLBACK */
+	bool in_txn;	      /* a transaction was open after the last call */
+	bool txn_lost;	      /* it went with a lost connection: every call fails until the caller's ROLLBACK */
+	bool serving;	      /* a connection of the server's pool (pg_serving) */
+	bool generic;	      /* plan_cache_mode is force_generic_plan for a pg_plan_once() statement */
+	bool snap_pending;    /* a request snapshot whose BEGIN goes with the next statement */
+	bool commit_inflight; /* a COMMIT was sent whose answer is not read yet (pg_commit_async) */
 	char msg[512];
 };
 
@@ -167,6 +185,7 @@ struct pg_stmt {
 	int *lengths, *formats;
 	unsigned generation;
 	bool prepared, readonly, binary;
+	bool plan_once; /* pg_plan_once(): one plan for every execution */
 	PGresult *res;
 	int row, nrows;
 	char *blob; /* a text-mode bytea column decoded */
@@ -215,22 +234,118 @@ static int code_of(PGconn *conn, const PGresult *r)
 	return DB_ERROR;
 }
 
+/* Reads the answer of a COMMIT that pg_commit_async() sent (a read-only transaction's: a failure is only logged). */
+static void settle(struct pg_conn *c)
+{
+	if (!c->commit_inflight)
+		return;
+	c->commit_inflight = false;
+	c->generic = false; /* session_setup() sets the connection's own mode again */
+	PGresult *r;
+	while ((r = PQgetResult(c->c))) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			log_msg(LOG_WARN, "db-snapshot", "ending a read snapshot failed: %s", PQresultErrorMessage(r));
+		PQclear(r);
+	}
+	note_txn(c);
+}
+
+void pg_snapshot_defer(struct pg_conn *c, bool on)
+{
+	c->snap_pending = on;
+}
+
+void pg_commit_async(struct pg_conn *c)
+{
+	settle(c);
+	c->in_txn = false; /* read-only: nothing is lost if the connection goes before the COMMIT arrives */
+	if (PQstatus(c->c) == CONNECTION_OK && PQsendQuery(c->c, "COMMIT"))
+		c->commit_inflight = true;
+}
+
+#define SNAPSHOT_BEGIN "BEGIN ISOLATION LEVEL REPEATABLE READ"
+
+/*
+ * Runs BEGIN ISOLATION LEVEL REPEATABLE READ and s (its parameters set) in one round trip: libpq's pipeline
+ * mode sends both, then reads both answers. The statement's result, or BEGIN's when that failed (the
+ * statement then did not run); the caller clears it.
+ */
+static PGresult *exec_with_begin(struct pg_conn *c, struct pg_stmt *s)
+{
+	if (!PQenterPipelineMode(c->c)) {
+		PGresult *b = PQexec(c->c, SNAPSHOT_BEGIN);
+		if (PQresultStatus(b) != PGRES_COMMAND_OK)
+			return b;
+		PQclear(b);
+		return PQexecPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary);
+	}
+	bool sent = PQsendQueryParams(c->c, SNAPSHOT_BEGIN, 0, NULL, NULL, NULL, NULL, 0) &&
+		    PQsendQueryPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary) &&
+		    PQpipelineSync(c->c);
+	PGresult *begin = NULL, *res = NULL;
+	/* Each query's results end with a NULL; then comes the sync's. A lost connection ends it early. */
+	for (int query = 0; sent;) {
+		PGresult *r = PQgetResult(c->c);
+		if (!r) {
+			if (PQstatus(c->c) != CONNECTION_OK || ++query > 2)
+				break;
+			continue;
+		}
+		ExecStatusType t = PQresultStatus(r);
+		if (t == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			break;
+		}
+		PGresult **keep = query == 0 ? &begin : &res;
+		if (!*keep)
+			*keep = r;
+		else
+			PQclear(r);
+	}
+	PQexitPipelineMode(c->c);
+	if (!begin || PQresultStatus(begin) != PGRES_COMMAND_OK || !res) {
+		PQclear(res);
+		return begin;
+	}
+	PQclear(begin);
+	return res;
+}
+
 /*
  * Session settings of every (re)connection: acknowledged commits are on disk, and a statement waits
  * for another session's lock about as long as SQLite's busy handler waits (then DB_BUSY), never forever.
- * Prepared statements are planned for their values each time (plan_cache_mode): a generic plan made
- * while a table was small (a seq scan of 26 org units) would otherwise be kept while an import in one
- * transaction grows it to 100,000 rows, making the import quadratic.
+ * Outside the server's pool (the command line: imports, demo data, copies), prepared statements are
+ * planned for their values each time (plan_cache_mode): a generic plan made while a table was small
+ * (a seq scan of 26 org units) would otherwise be kept while one long transaction grows it to 100,000
+ * rows, making such work quadratic. The pool's connections (pg_serving()) keep PostgreSQL's default: a
+ * page's statements are the same every time, and planning each execution again cost a lesson page
+ * about a sixth of its throughput; their plans are made again when autovacuum analyzes a table.
  */
 static int session_setup(struct pg_conn *c)
 {
-	PGresult *r = PQexec(c->c, "SET synchronous_commit = on; SET client_min_messages = warning; "
-				   "SET lock_timeout = '10s'; SET plan_cache_mode = force_custom_plan");
+	PGresult *r = PQexec(c->c, c->serving ? "SET synchronous_commit = on; SET client_min_messages = warning; "
+						"SET lock_timeout = '10s'; SET plan_cache_mode = auto"
+					      : "SET synchronous_commit = on; SET client_min_messages = warning; "
+						"SET lock_timeout = '10s'; SET plan_cache_mode = force_custom_plan");
 	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
 		set_error(c, code_of(c->c, r), PQresultErrorMessage(r));
 	PQclear(r);
 	return ok ? 0 : -1;
+}
+
+void pg_plan_once(struct pg_stmt *s)
+{
+	if (s)
+		s->plan_once = true;
+}
+
+int pg_serving(struct db *db, struct err *e)
+{
+	db->pg->serving = true;
+	if (session_setup(db->pg) < 0)
+		return err_set(e, "cannot set up the database connection: %s", db->pg->msg);
+	return 0;
 }
 
 /* A connection that failed is reset once (finding the primary again); 0 when usable now. */
@@ -240,6 +355,7 @@ static int ensure_connected(struct pg_conn *c)
 		return 0;
 	PQreset(c->c);
 	c->generation++;
+	c->commit_inflight = false;
 	if (PQstatus(c->c) != CONNECTION_OK) {
 		char m[400];
 		snprintf(m, sizeof m, "no primary database server is reachable: %s", PQerrorMessage(c->c));
@@ -367,6 +483,7 @@ static bool reads_only(const char *sql)
 /* Prepares s on its connection (again after a reconnect). 0, or -1 with the connection's error set. */
 static int server_prepare(struct pg_conn *c, struct pg_stmt *s)
 {
+	settle(c);
 	if (ensure_connected(c) < 0)
 		return -1;
 	PGresult *r = PQprepare(c->c, s->name, s->pgsql, 0, NULL);
@@ -424,6 +541,7 @@ void pg_finalize(struct db *db, struct pg_stmt *s)
 {
 	if (!s)
 		return;
+	settle(db->pg);
 	if (s->prepared && s->generation == db->pg->generation && PQstatus(db->pg->c) == CONNECTION_OK) {
 		char sql[64];
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
@@ -480,6 +598,7 @@ int pg_step(struct db *db, struct pg_stmt *s)
 			return DB_ROW;
 		return DB_DONE;
 	}
+	settle(c);
 	if (PQstatus(c->c) != CONNECTION_OK)
 		note_lost(c);
 	/* Inside a transaction a lost connection lost the transaction too: say so, never continue it. */
@@ -493,7 +612,19 @@ int pg_step(struct db *db, struct pg_stmt *s)
 		s->values[i] = s->params[i].null ? NULL : s->params[i].buf;
 		s->lengths[i] = s->params[i].len;
 	}
-	PGresult *r = PQexecPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary);
+	/* The plan mode this statement wants, when it is not the connection's (command-line connections only). */
+	if (!c->serving && s->plan_once != c->generic) {
+		PGresult *m = PQexec(c->c, s->plan_once ? "SET plan_cache_mode = force_generic_plan"
+							: "SET plan_cache_mode = force_custom_plan");
+		if (PQresultStatus(m) == PGRES_COMMAND_OK)
+			c->generic = s->plan_once;
+		PQclear(m);
+	}
+	/* A request snapshot's BEGIN goes with its first statement (one that writes has ended the snapshot). */
+	bool begin = c->snap_pending && s->readonly;
+	c->snap_pending = false;
+	PGresult *r = begin ? exec_with_begin(c, s)
+			    : PQexecPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary);
 	ExecStatusType st = PQresultStatus(r);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		int code = code_of(c->c, r);
@@ -699,6 +830,7 @@ int pg_exec(struct db *db, const char *sql, struct err *e)
 {
 	struct pg_conn *c = db->pg;
 	bool rollback = strcasecmp(sql, "ROLLBACK") == 0;
+	settle(c);
 	if (PQstatus(c->c) != CONNECTION_OK) {
 		note_lost(c);
 		if (ensure_connected(c) < 0 && !rollback)
@@ -749,6 +881,8 @@ int pg_errcode(struct pg_conn *c)
 
 bool pg_autocommit(struct pg_conn *c)
 {
+	if (c->commit_inflight)
+		return true; /* only a read snapshot's COMMIT is on its way */
 	if (c->txn_lost || (c->in_txn && PQstatus(c->c) != CONNECTION_OK))
 		return false; /* a lost transaction the caller still has to roll back */
 	return PQtransactionStatus(c->c) == PQTRANS_IDLE || PQstatus(c->c) != CONNECTION_OK;

@@ -56,6 +56,21 @@ int pg_changes(struct pg_conn *c);
 const char *pg_errmsg(struct pg_conn *c);
 int pg_errcode(struct pg_conn *c);
 bool pg_autocommit(struct pg_conn *c);
+/*
+ * A request snapshot on PostgreSQL: with on, the connection's next statement is sent together with
+ * BEGIN ISOLATION LEVEL REPEATABLE READ (one round trip); off forgets a BEGIN not sent yet.
+ */
+void pg_snapshot_defer(struct pg_conn *c, bool on);
+/*
+ * Marks a pooled connection, which serves requests: its prepared statements may keep a generic plan
+ * (plan_cache_mode = auto) instead of being planned again at every execution as the bulk work of the
+ * command line's connections is. Kept across reconnects. 0, or -1 with e set.
+ */
+int pg_serving(struct db *db, struct err *e);
+/* db_plan_once() on PostgreSQL. */
+void pg_plan_once(struct pg_stmt *s);
+/* Sends COMMIT without waiting: the next call on the connection reads its answer first. */
+void pg_commit_async(struct pg_conn *c);
 /* Rewrites ? and ?N placeholders (outside quotes) to $N into out (caller frees); the parameter count. */
 int pg_placeholders(const char *sql, char **out);
 
