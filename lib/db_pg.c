@@ -240,7 +240,6 @@ static void settle(struct pg_conn *c)
 	if (!c->commit_inflight)
 		return;
 	c->commit_inflight = false;
-	c->generic = false; /* session_setup() sets the connection's own mode again */
 	PGresult *r;
 	while ((r = PQgetResult(c->c))) {
 		if (PQresultStatus(r) != PGRES_COMMAND_OK)
@@ -356,6 +355,7 @@ static int ensure_connected(struct pg_conn *c)
 	PQreset(c->c);
 	c->generation++;
 	c->commit_inflight = false;
+	c->generic = false; /* session_setup() sets the connection's own mode again */
 	if (PQstatus(c->c) != CONNECTION_OK) {
 		char m[400];
 		snprintf(m, sizeof m, "no primary database server is reachable: %s", PQerrorMessage(c->c));
