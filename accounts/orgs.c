@@ -6,6 +6,7 @@
 #include "lib/buf.h"
 #include "lib/csv.h"
 #include "lib/db.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 
@@ -379,6 +380,9 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 	return 0;
 }
 
+/* An import of this many units or more refreshes the database's statistics of the table (db_analyze()). */
+#define ORG_ANALYZE_ROWS 1000
+
 /* Rows inserted by one INSERT: seven parameters each, well under both engines' limits. */
 #define ORG_INSERT_ROWS 200
 
@@ -391,7 +395,6 @@ static struct db_stmt *insert_stmt(struct db *db, size_t n)
 		buf_puts(&sql, i ? ",(?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?)");
 	struct db_stmt *st = db_prepare(db, buf_str(&sql));
 	buf_release(&sql);
-	db_plan_once(st);
 	return st;
 }
 
@@ -476,8 +479,11 @@ int orgs_import_csv(struct db *db, const char *name, const char *data, size_t le
 	int rc = -1;
 	/* Every row is checked first, against the units read in one query and the earlier rows (which later
 	 * rows may name as parents); then all are inserted, or none when a row is bad. */
-	if (db_begin(db, e) < 0)
+	db_bulk_plans(db, true);
+	if (db_begin(db, e) < 0) {
+		db_bulk_plans(db, false);
 		return -1;
+	}
 	im.known = org_index_load(db, e);
 	if (!im.known)
 		goto out;
@@ -497,6 +503,12 @@ int orgs_import_csv(struct db *db, const char *name, const char *data, size_t le
 		goto done;
 	*added = (int)im.nrows;
 	rc = 0;
+	if (im.nrows >= ORG_ANALYZE_ROWS) {
+		struct err ae;
+		if (db_analyze(db, "org_units", &ae) < 0)
+			log_msg(LOG_WARN, "orgs-import", "%s",
+				ae.msg); /* the import is done: only later plans suffer */
+	}
 	goto done;
 out:
 	db_rollback(db);
@@ -509,6 +521,7 @@ done:
 	}
 	free(im.rows);
 	org_index_free(im.known);
+	db_bulk_plans(db, false);
 	return rc;
 }
 

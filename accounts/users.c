@@ -1218,7 +1218,6 @@ static struct db_stmt *kept_stmt(struct db *db, struct kept *k, size_t n, const 
 	k->st = db_prepare(db, buf_str(&sql));
 	k->n = n;
 	buf_release(&sql);
-	db_plan_once(k->st);
 	return k->st;
 }
 
@@ -1360,6 +1359,7 @@ int users_import_csv_progress(struct db *db, const char *name, const char *data,
 		if (progress && ((i + 1) % 1000 == 0 || i + 1 == im.nrows))
 			progress(i + 1, im.nrows, ctx);
 	}
+	db_bulk_plans(db, true);
 	if (db_begin(db, e) < 0)
 		goto out;
 	int64_t now = now_s();
@@ -1391,6 +1391,7 @@ out:
 	free(im.seen);
 	taken_free(im.taken);
 	org_index_free(im.orgs);
+	db_bulk_plans(db, false);
 	return rc;
 }
 

@@ -164,12 +164,20 @@ struct db_stmt *db_prepare(struct db *db, const char *sql);
  */
 struct db_stmt *db_stmt(struct db *db, const char *sql);
 /*
- * Plans st once for all its executions, whatever their values (PostgreSQL; SQLite always does), for a
- * bulk statement whose plan cannot depend on them, such as a multi-row INSERT ... VALUES run batch after
- * batch: the command line's connections otherwise plan every execution again (lib/db_pg.c), which costs
- * more than the insert for a few hundred rows of parameters.
+ * Bulk work (an import) on db, or (off) back to serving pages: on PostgreSQL every statement, and every
+ * statement of the triggers it fires, is then planned for its values at each execution (plan_cache_mode
+ * = force_custom_plan), so that no plan made while a table was small is kept while one long transaction
+ * grows it or before autovacuum has analyzed it. The command line's connections always plan so; the
+ * server's pooled connections keep generic plans for pages (lib/db_pg.c). Nothing on SQLite.
  */
-void db_plan_once(struct db_stmt *st);
+void db_bulk_plans(struct db *db, bool on);
+/*
+ * After a bulk write has grown table (a constant in the code) many times over: PostgreSQL's statistics
+ * of it are made again now (ANALYZE), not at autovacuum's next round, so the statements that follow
+ * (the foreign-key checks of a users import right after an org import) are not planned for the small
+ * table it was. Nothing on SQLite. 0, or -1 with e set.
+ */
+int db_analyze(struct db *db, const char *table, struct err *e);
 /* Resets a db_stmt() statement for reuse, or finalizes any other statement. */
 void db_finish(struct db_stmt *st);
 

@@ -145,7 +145,7 @@ struct pg_conn {
 	bool in_txn;	      /* a transaction was open after the last call */
 	bool txn_lost;	      /* it went with a lost connection: every call fails until the caller's ROLLBACK */
 	bool serving;	      /* a connection of the server's pool (pg_serving) */
-	bool generic;	      /* plan_cache_mode is force_generic_plan for a pg_plan_once() statement */
+	bool bulk;	      /* a pool connection doing bulk work: plans per execution (pg_bulk_plans) */
 	bool snap_pending;    /* a request snapshot whose BEGIN goes with the next statement */
 	bool commit_inflight; /* a COMMIT was sent whose answer is not read yet (pg_commit_async) */
 	char msg[512];
@@ -185,7 +185,6 @@ struct pg_stmt {
 	int *lengths, *formats;
 	unsigned generation;
 	bool prepared, readonly, binary;
-	bool plan_once; /* pg_plan_once(): one plan for every execution */
 	PGresult *res;
 	int row, nrows;
 	char *blob; /* a text-mode bytea column decoded */
@@ -317,15 +316,17 @@ static PGresult *exec_with_begin(struct pg_conn *c, struct pg_stmt *s)
  * planned for their values each time (plan_cache_mode): a generic plan made while a table was small
  * (a seq scan of 26 org units) would otherwise be kept while one long transaction grows it to 100,000
  * rows, making such work quadratic. The pool's connections (pg_serving()) keep PostgreSQL's default: a
- * page's statements are the same every time, and planning each execution again cost a lesson page
- * about a sixth of its throughput; their plans are made again when autovacuum analyzes a table.
+ * page's statements are the same every time, and planning each execution again cost a lesson page four
+ * fifths of its backend time; their plans are made again when autovacuum analyzes a table. An import
+ * through the server plans per execution while it runs (pg_bulk_plans()).
  */
 static int session_setup(struct pg_conn *c)
 {
-	PGresult *r = PQexec(c->c, c->serving ? "SET synchronous_commit = on; SET client_min_messages = warning; "
-						"SET lock_timeout = '10s'; SET plan_cache_mode = auto"
-					      : "SET synchronous_commit = on; SET client_min_messages = warning; "
-						"SET lock_timeout = '10s'; SET plan_cache_mode = force_custom_plan");
+	PGresult *r =
+	    PQexec(c->c, c->serving && !c->bulk ? "SET synchronous_commit = on; SET client_min_messages = warning; "
+						  "SET lock_timeout = '10s'; SET plan_cache_mode = auto"
+						: "SET synchronous_commit = on; SET client_min_messages = warning; "
+						  "SET lock_timeout = '10s'; SET plan_cache_mode = force_custom_plan");
 	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
 		set_error(c, code_of(c->c, r), PQresultErrorMessage(r));
@@ -333,10 +334,16 @@ static int session_setup(struct pg_conn *c)
 	return ok ? 0 : -1;
 }
 
-void pg_plan_once(struct pg_stmt *s)
+void pg_bulk_plans(struct db *db, bool on)
 {
-	if (s)
-		s->plan_once = true;
+	struct pg_conn *c = db->pg;
+	if (!c->serving || c->bulk == on)
+		return; /* the command line's connections always plan per execution */
+	settle(c);
+	PGresult *r = PQexec(c->c, on ? "SET plan_cache_mode = force_custom_plan" : "SET plan_cache_mode = auto");
+	if (PQresultStatus(r) == PGRES_COMMAND_OK)
+		c->bulk = on;
+	PQclear(r);
 }
 
 int pg_serving(struct db *db, struct err *e)
@@ -355,7 +362,6 @@ static int ensure_connected(struct pg_conn *c)
 	PQreset(c->c);
 	c->generation++;
 	c->commit_inflight = false;
-	c->generic = false; /* session_setup() sets the connection's own mode again */
 	if (PQstatus(c->c) != CONNECTION_OK) {
 		char m[400];
 		snprintf(m, sizeof m, "no primary database server is reachable: %s", PQerrorMessage(c->c));
@@ -611,14 +617,6 @@ int pg_step(struct db *db, struct pg_stmt *s)
 	for (int i = 0; i < s->nparams; i++) {
 		s->values[i] = s->params[i].null ? NULL : s->params[i].buf;
 		s->lengths[i] = s->params[i].len;
-	}
-	/* The plan mode this statement wants, when it is not the connection's (command-line connections only). */
-	if (!c->serving && s->plan_once != c->generic) {
-		PGresult *m = PQexec(c->c, s->plan_once ? "SET plan_cache_mode = force_generic_plan"
-							: "SET plan_cache_mode = force_custom_plan");
-		if (PQresultStatus(m) == PGRES_COMMAND_OK)
-			c->generic = s->plan_once;
-		PQclear(m);
 	}
 	/* A request snapshot's BEGIN goes with its first statement (one that writes has ended the snapshot). */
 	bool begin = c->snap_pending && s->readonly;

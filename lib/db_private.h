@@ -67,8 +67,8 @@ void pg_snapshot_defer(struct pg_conn *c, bool on);
  * command line's connections is. Kept across reconnects. 0, or -1 with e set.
  */
 int pg_serving(struct db *db, struct err *e);
-/* db_plan_once() on PostgreSQL. */
-void pg_plan_once(struct pg_stmt *s);
+/* db_bulk_plans() on PostgreSQL. */
+void pg_bulk_plans(struct db *db, bool on);
 /* Sends COMMIT without waiting: the next call on the connection reads its answer first. */
 void pg_commit_async(struct pg_conn *c);
 /* Rewrites ? and ?N placeholders (outside quotes) to $N into out (caller frees); the parameter count. */

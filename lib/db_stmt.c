@@ -310,8 +310,17 @@ int db_next_ids(struct db *db, const char *table, size_t n, int64_t *ids, struct
 	return 0;
 }
 
-void db_plan_once(struct db_stmt *st)
+void db_bulk_plans(struct db *db, bool on)
 {
-	if (st && st->pg)
-		pg_plan_once(st->pg);
+	if (db->pg)
+		pg_bulk_plans(db, on);
+}
+
+int db_analyze(struct db *db, const char *table, struct err *e)
+{
+	if (!db->pg)
+		return 0;
+	char sql[96];
+	snprintf(sql, sizeof sql, "ANALYZE %s", table);
+	return db_exec(db, sql, e);
 }
