@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/buf.h"
 #include "lib/csv.h"
 #include "lib/db.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xmalloc.h"
 
@@ -95,9 +97,8 @@ static bool code_valid(const char *code)
 	return true;
 }
 
-/* Checks one unit; the parent may be given by id (already in the database) or be pending. */
-static int org_check(struct db *db, const char *code, const char *name_en, const char *parent_code, const char *level,
-		     struct err *e)
+/* The checks of one unit's own fields: its code, English name and level. */
+static int org_fields_check(const char *code, const char *name_en, const char *level, struct err *e)
 {
 	if (!code || !code_valid(code))
 		return err_set(e, "invalid org code '%s' (letters, digits, - _ . up to 32)", code ? code : "");
@@ -110,22 +111,49 @@ static int org_check(struct db *db, const char *code, const char *name_en, const
 			       "org '%s': unknown level '%s' (national, ministry, province, district, commune, "
 			       "office)",
 			       code, level ? level : "");
-	if (org_id(db, code) >= 0)
+	return 0;
+}
+
+/*
+ * The checks of a unit's place, after org_fields_check(): its code is new (exists: a unit has it already)
+ * and its parent is known (parent_level: the parent's level, NULL when no unit has parent_code) and above it.
+ */
+static int org_place_check(const char *code, const char *parent_code, const char *level, bool exists,
+			   const char *parent_level, struct err *e)
+{
+	if (exists)
 		return err_set(e, "org code '%s' already exists", code);
 	if (parent_code && *parent_code) {
-		struct db_stmt *st = db_stmt(db, "SELECT level FROM org_units WHERE code = ?");
-		db_bind_text(st, 1, parent_code);
-		int rc = 0;
-		if (db_step_row(st) <= 0)
-			rc = err_set(e, "org '%s': unknown parent code '%s'", code, parent_code);
-		else if (level_rank(db_col_text(st, 0)) >= level_rank(level))
-			rc = err_set(e, "org '%s': a %s cannot sit under a %s", code, level, db_col_text(st, 0));
-		db_finish(st);
-		return rc;
+		if (!parent_level)
+			return err_set(e, "org '%s': unknown parent code '%s'", code, parent_code);
+		if (level_rank(parent_level) >= level_rank(level))
+			return err_set(e, "org '%s': a %s cannot sit under a %s", code, level, parent_level);
 	} else if (strcmp(level, "national") != 0) {
 		return err_set(e, "org '%s': only a national unit may have no parent", code);
 	}
 	return 0;
+}
+
+/* Checks one unit against the database (its code new, its parent there). */
+static int org_check(struct db *db, const char *code, const char *name_en, const char *parent_code, const char *level,
+		     struct err *e)
+{
+	if (org_fields_check(code, name_en, level, e) < 0)
+		return -1;
+	if (org_id(db, code) >= 0)
+		return org_place_check(code, parent_code, level, true, NULL, e);
+	char plevel[16] = "";
+	bool found = false;
+	if (parent_code && *parent_code) {
+		struct db_stmt *st = db_stmt(db, "SELECT level FROM org_units WHERE code = ?");
+		db_bind_text(st, 1, parent_code);
+		if (db_step_row(st) > 0) {
+			snprintf(plevel, sizeof plevel, "%s", db_col_text(st, 0));
+			found = true;
+		}
+		db_finish(st);
+	}
+	return org_place_check(code, parent_code, level, false, found ? plevel : NULL, e);
 }
 
 static int64_t org_insert(struct db *db, const char *code, const char *name_en, const char *name_km,
@@ -192,16 +220,125 @@ fail:
 	return -1;
 }
 
+/* ---- many units at once ------------------------------------------------------ */
+
+struct org_known {
+	char *code;
+	char *path; /* '/1/5/': set for the database's units, and for the file's once their ids are taken */
+	int64_t id; /* -1: a unit of the file being imported, without its id yet */
+	int rank;   /* level_rank() */
+};
+
+/* Units by code: an open-addressing table of entry index + 1, at most half full. */
+struct org_index {
+	struct org_known *v;
+	size_t n, cap;
+	size_t *slots, nslots;
+};
+
+static uint64_t code_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of code: its entry's, or the empty one where it would go. */
+static size_t *index_slot(const struct org_index *x, const char *code)
+{
+	size_t mask = x->nslots - 1;
+	for (size_t i = (size_t)code_hash(code) & mask;; i = (i + 1) & mask)
+		if (!x->slots[i] || strcmp(x->v[x->slots[i] - 1].code, code) == 0)
+			return &x->slots[i];
+}
+
+/* Adds a unit whose code is not in x yet; its entry. */
+static struct org_known *index_add(struct org_index *x, const char *code, const char *path, int64_t id, int rank)
+{
+	if ((x->n + 1) * 2 > x->nslots) {
+		free(x->slots);
+		x->nslots = x->nslots ? x->nslots * 2 : 1024;
+		x->slots = xcalloc(x->nslots, sizeof *x->slots);
+		for (size_t i = 0; i < x->n; i++)
+			*index_slot(x, x->v[i].code) = i + 1;
+	}
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 256;
+		x->v = xrealloc(x->v, x->cap * sizeof *x->v);
+	}
+	x->v[x->n] = (struct org_known){xstrdup(code), path ? xstrdup(path) : NULL, id, rank};
+	*index_slot(x, code) = ++x->n;
+	return &x->v[x->n - 1];
+}
+
+static struct org_known *index_find(const struct org_index *x, const char *code)
+{
+	if (!x->nslots)
+		return NULL;
+	size_t i = *index_slot(x, code);
+	return i ? &x->v[i - 1] : NULL;
+}
+
+struct org_index *org_index_load(struct db *db, struct err *e)
+{
+	struct org_index *x = xcalloc(1, sizeof *x);
+	struct db_stmt *st = db_stmt(db, "SELECT id, code, level, path FROM org_units");
+	int rc;
+	while ((rc = db_step_row(st)) > 0)
+		if (!index_find(x, db_col_text(st, 1)))
+			index_add(x, db_col_text(st, 1), db_col_text(st, 3), db_col_int64(st, 0),
+				  level_rank(db_col_text(st, 2)));
+	db_finish(st);
+	if (rc < 0) {
+		err_set(e, "cannot read the org units: %s", db_errstr(db));
+		org_index_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+int64_t org_index_id(const struct org_index *x, const char *code)
+{
+	const struct org_known *k = code ? index_find(x, code) : NULL;
+	return k ? k->id : -1;
+}
+
+void org_index_free(struct org_index *x)
+{
+	if (!x)
+		return;
+	for (size_t i = 0; i < x->n; i++) {
+		free(x->v[i].code);
+		free(x->v[i].path);
+	}
+	free(x->v);
+	free(x->slots);
+	free(x);
+}
+
+/* A valid row of the file, inserted once the whole file is checked. */
+struct org_new {
+	char *code, *name_en, *name_km, *level;
+	size_t self;   /* its entry in the index */
+	size_t parent; /* the parent's entry in the index + 1, or 0 (a national unit) */
+	int line;
+};
+
 struct import {
 	struct db *db;
 	const char *name;
 	struct problems *pr;
 	int col[5];
-	int header_seen, bad, added;
+	int header_seen, bad;
+	struct org_index *known; /* the database's units, then the file's valid ones */
+	struct org_new *rows;
+	size_t nrows, caprows;
 };
 
 static const char *const org_cols[] = {"code", "name_en", "name_km", "parent_code", "level"};
 
+/* Checks one row against the units known so far (the database's and the earlier rows'): no query per row. */
 static int import_row(char **f, size_t n, int line, void *ctx)
 {
 	struct import *im = ctx;
@@ -225,45 +362,170 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 		if (!v[i])
 			v[i] = "";
 	struct err e;
-	if (org_check(im->db, v[0], v[1], v[3], v[4], &e) < 0) {
+	const struct org_known *parent = *v[3] ? index_find(im->known, v[3]) : NULL;
+	if (org_fields_check(v[0], v[1], v[4], &e) < 0 ||
+	    org_place_check(v[0], v[3], v[4], index_find(im->known, v[0]) != NULL,
+			    parent ? (parent->rank >= 0 ? levels[parent->rank] : "") : NULL, &e) < 0) {
 		problem_add(im->pr, im->name, line, "%s", e.msg);
 		im->bad++;
 		return 0;
 	}
-	if (org_insert(im->db, v[0], v[1], v[2], v[3], v[4]) < 0) {
-		problem_add(im->pr, im->name, line, "%s", db_errmsg(im->db));
-		im->bad++;
-		return 0;
+	if (im->nrows == im->caprows) {
+		im->caprows = im->caprows ? im->caprows * 2 : 256;
+		im->rows = xrealloc(im->rows, im->caprows * sizeof *im->rows);
 	}
-	im->added++;
+	size_t pi = parent ? (size_t)(parent - im->known->v) + 1 : 0;
+	im->rows[im->nrows++] =
+	    (struct org_new){xstrdup(v[0]), xstrdup(v[1]), xstrdup(v[2]), xstrdup(v[4]), im->known->n, pi, line};
+	index_add(im->known, v[0], NULL, -1, level_rank(v[4]));
 	return 0;
+}
+
+/* An import of this many units or more refreshes the database's statistics of the table (db_analyze()). */
+#define ORG_ANALYZE_ROWS 1000
+
+/* Rows inserted by one INSERT: seven parameters each, well under both engines' limits. */
+#define ORG_INSERT_ROWS 200
+
+/* The INSERT of n rows (caller finalizes). */
+static struct db_stmt *insert_stmt(struct db *db, size_t n)
+{
+	struct buf sql = BUF_INIT;
+	buf_puts(&sql, "INSERT INTO org_units(id, code, name_en, name_km, parent_id, level, path) VALUES ");
+	for (size_t i = 0; i < n; i++)
+		buf_puts(&sql, i ? ",(?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?)");
+	struct db_stmt *st = db_prepare(db, buf_str(&sql));
+	buf_release(&sql);
+	return st;
+}
+
+/*
+ * Inserts rows [first, first + n) of the file, their ids and paths known, with st (insert_stmt(n)).
+ * 0, or -1 with e set.
+ */
+static int insert_batch(struct import *im, struct db_stmt *st, size_t first, size_t n, struct err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct org_new *r = &im->rows[first + i];
+		const struct org_known *k = &im->known->v[r->self];
+		int p = (int)i * 7;
+		db_bind_int64(st, p + 1, k->id);
+		db_bind_text(st, p + 2, r->code);
+		db_bind_text(st, p + 3, r->name_en);
+		db_bind_text(st, p + 4, r->name_km);
+		if (r->parent)
+			db_bind_int64(st, p + 5, im->known->v[r->parent - 1].id);
+		else
+			db_bind_null(st, p + 5);
+		db_bind_text(st, p + 6, r->level);
+		db_bind_text(st, p + 7, k->path);
+	}
+	int rc = db_step_done(st);
+	if (rc < 0)
+		err_set(e, "%s:%d: cannot add org '%s': %s", im->name, im->rows[first].line, im->rows[first].code,
+			db_errmsg(im->db));
+	db_reset(st);
+	return rc;
+}
+
+/*
+ * Inserts the checked rows in file order, ORG_INSERT_ROWS a statement, each with its id and path: the
+ * ids are taken first (db_next_ids()), so a path ('/1/17/230/') is made before its row is written
+ * (setting paths afterwards would write every row twice). 0, or -1 with e set.
+ */
+static int insert_rows(struct import *im, struct err *e)
+{
+	if (!im->nrows)
+		return 0;
+	int64_t *ids = xmalloc(im->nrows * sizeof *ids);
+	if (db_next_ids(im->db, "org_units", im->nrows, ids, e) < 0) {
+		free(ids);
+		return -1;
+	}
+	struct buf path = BUF_INIT;
+	for (size_t i = 0; i < im->nrows; i++) {
+		/* A parent comes before its children in the file, so its path is known by now. */
+		struct org_known *k = &im->known->v[im->rows[i].self];
+		const struct org_known *p = im->rows[i].parent ? &im->known->v[im->rows[i].parent - 1] : NULL;
+		buf_reset(&path);
+		buf_printf(&path, "%s%lld/", p && p->path ? p->path : "/", (long long)ids[i]);
+		k->id = ids[i];
+		k->path = xstrdup(buf_str(&path));
+	}
+	buf_release(&path);
+	free(ids);
+	/* One statement for every full batch, another for the rest. */
+	struct db_stmt *full = NULL;
+	int rc = 0;
+	for (size_t i = 0; i < im->nrows && rc == 0; i += ORG_INSERT_ROWS) {
+		size_t n = im->nrows - i < ORG_INSERT_ROWS ? im->nrows - i : ORG_INSERT_ROWS;
+		if (n < ORG_INSERT_ROWS) {
+			struct db_stmt *st = insert_stmt(im->db, n);
+			rc = insert_batch(im, st, i, n, e);
+			db_finalize(st);
+			break;
+		}
+		if (!full)
+			full = insert_stmt(im->db, n);
+		rc = insert_batch(im, full, i, n, e);
+	}
+	db_finalize(full);
+	return rc;
 }
 
 int orgs_import_csv(struct db *db, const char *name, const char *data, size_t len, struct problems *pr, int *added,
 		    struct err *e)
 {
 	struct import im = {.db = db, .name = name, .pr = pr};
-	/* Rows are inserted as they are read so later rows may name earlier ones
-	 * as parents; one bad row rolls the whole file back. */
+	int rc = -1;
+	/* Every row is checked first, against the units read in one query and the earlier rows (which later
+	 * rows may name as parents); then all are inserted, or none when a row is bad. The caller's
+	 * transaction is joined when one is open (the audit entry goes in it). */
 	bool own;
-	if (db_join(db, &own, e) < 0)
-		return -1;
-	if (csv_parse_mem(name, data, len, import_row, &im, e) < 0) {
-		db_join_rollback(db, own);
+	db_bulk_plans(db, true);
+	if (db_join(db, &own, e) < 0) {
+		db_bulk_plans(db, false);
 		return -1;
 	}
+	im.known = org_index_load(db, e);
+	if (!im.known)
+		goto out;
+	if (csv_parse_mem(name, data, len, import_row, &im, e) < 0)
+		goto out;
 	if (!im.header_seen) {
-		db_join_rollback(db, own);
-		return err_set(e, "%s:1: empty file: expected the header code,name_en,name_km,parent_code,level", name);
+		err_set(e, "%s:1: empty file: expected the header code,name_en,name_km,parent_code,level", name);
+		goto out;
 	}
 	if (im.bad) {
-		db_join_rollback(db, own);
-		return err_set(e, "%s: %d bad row%s: nothing imported", name, im.bad, im.bad == 1 ? "" : "s");
+		err_set(e, "%s: %d bad row%s: nothing imported", name, im.bad, im.bad == 1 ? "" : "s");
+		goto out;
 	}
+	if (insert_rows(&im, e) < 0)
+		goto out;
 	if (db_join_commit(db, own, e) < 0)
-		return -1;
-	*added = im.added;
-	return 0;
+		goto done;
+	*added = (int)im.nrows;
+	rc = 0;
+	if (im.nrows >= ORG_ANALYZE_ROWS) {
+		struct err ae;
+		if (db_analyze(db, "org_units", &ae) < 0)
+			log_msg(LOG_WARN, "orgs-import", "%s",
+				ae.msg); /* the import is done: only later plans suffer */
+	}
+	goto done;
+out:
+	db_join_rollback(db, own);
+done:
+	for (size_t i = 0; i < im.nrows; i++) {
+		free(im.rows[i].code);
+		free(im.rows[i].name_en);
+		free(im.rows[i].name_km);
+		free(im.rows[i].level);
+	}
+	free(im.rows);
+	org_index_free(im.known);
+	db_bulk_plans(db, false);
+	return rc;
 }
 
 int orgs_mark_demo(struct db *db, struct err *e)

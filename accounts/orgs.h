@@ -26,6 +26,15 @@ int org_path(struct db *db, int64_t id, char *out, size_t outlen);
 /* True when unit id lies in the subtree of ancestor (itself included). */
 bool org_within(struct db *db, int64_t ancestor, int64_t id);
 /*
+ * Every unit's code and id, read in one query, for checking many rows (an import) without a query
+ * per row. NULL with e set when the read failed; free with org_index_free().
+ */
+struct org_index;
+struct org_index *org_index_load(struct db *db, struct err *e);
+/* The id of the unit with this code in x, or -1. */
+int64_t org_index_id(const struct org_index *x, const char *code);
+void org_index_free(struct org_index *x);
+/*
  * Imports units from CSV (header code,name_en,name_km,parent_code,level).
  * All-or-nothing: every bad row is added to pr (lib/diag.h) as "NAME:LINE: reason"
  * and nothing is added. *added gets the count on success.

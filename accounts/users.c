@@ -262,12 +262,17 @@ static int text_ok(const char *field, const char *v, size_t max, struct err *e)
  * The checks of one user's fields: the first problem's message goes to e; with fn, every problem is passed
  * to it (the form and the CSV import show them all), without it the checks stop at the first.
  */
+struct taken;
 struct checks {
 	user_problem_fn fn;
 	void *ctx;
 	struct err *e;
 	int n;
+	/* An import's lookups, each read once for the whole file (NULL: a query per check). */
+	const struct taken *taken;
+	const struct org_index *orgs;
 };
+static bool taken_has(const struct taken *t, const char *name);
 
 /* Records a failed check (its message in one): true when checking stops here. */
 static bool check_failed(struct checks *c, const struct err *one)
@@ -305,8 +310,8 @@ static int fields_check(struct db *db, const struct user_input *u, bool need_pas
 	if (!u->org_code || !*u->org_code) {
 		if (err_set(&one, "org_code is empty") && check_failed(c, &one))
 			return -1;
-	} else if (org_id(db, u->org_code) < 0 && err_set(&one, "unknown org_code '%s'", u->org_code) &&
-		   check_failed(c, &one)) {
+	} else if ((c->orgs ? org_index_id(c->orgs, u->org_code) : org_id(db, u->org_code)) < 0 &&
+		   err_set(&one, "unknown org_code '%s'", u->org_code) && check_failed(c, &one)) {
 		return -1;
 	}
 	if (email_ok && u->email && *u->email && (!strchr(u->email, '@') || strchr(u->email, ' ')) &&
@@ -341,7 +346,9 @@ static int user_check(struct db *db, const struct user_input *u, bool strength, 
 		if (err_set(&one, "invalid username '%s' (2-64 letters, digits, . _ - @)", or_empty(u->username)) &&
 		    check_failed(c, &one))
 			return -1;
-	} else if (db_int(db, "SELECT 1 FROM users WHERE lower(username) = lower(?)", u->username, NULL, 0) &&
+	} else if ((c->taken
+			? taken_has(c->taken, u->username)
+			: db_int(db, "SELECT 1 FROM users WHERE lower(username) = lower(?)", u->username, NULL, 0)) &&
 		   err_set(&one, "username '%s' is already taken", u->username) && check_failed(c, &one)) {
 		return -1;
 	}
@@ -940,6 +947,8 @@ struct import {
 	int *lines;
 	/* Usernames of the rows so far (ignoring ASCII case): an open-addressing table of row index + 1. */
 	size_t *seen, capseen;
+	struct taken *taken;	/* the usernames in the database */
+	struct org_index *orgs; /* the org units */
 };
 
 /*
@@ -989,6 +998,78 @@ static int seen_add(struct import *im, const char *name, size_t index)
 		return im->lines[*slot - 1];
 	*slot = index + 1;
 	return 0;
+}
+
+/*
+ * The usernames in the database, read in one query (an import checks each row against it instead of a
+ * query per row): an open-addressing table of name index + 1, ignoring ASCII case as the unique index
+ * on lower(username) does (usernames are ASCII).
+ */
+struct taken {
+	char **names;
+	size_t n, cap;
+	size_t *slots, nslots;
+};
+
+static size_t *taken_slot(const struct taken *t, const char *name)
+{
+	size_t mask = t->nslots - 1;
+	for (size_t i = (size_t)name_hash(name) & mask;; i = (i + 1) & mask)
+		if (!t->slots[i] || strcasecmp(t->names[t->slots[i] - 1], name) == 0)
+			return &t->slots[i];
+}
+
+static bool taken_has(const struct taken *t, const char *name)
+{
+	return t->nslots && *taken_slot(t, name);
+}
+
+static void taken_add(struct taken *t, const char *name)
+{
+	if ((t->n + 1) * 2 > t->nslots) {
+		free(t->slots);
+		t->nslots = t->nslots ? t->nslots * 2 : 1024;
+		t->slots = xcalloc(t->nslots, sizeof *t->slots);
+		for (size_t i = 0; i < t->n; i++)
+			*taken_slot(t, t->names[i]) = i + 1;
+	}
+	size_t *slot = taken_slot(t, name);
+	if (*slot)
+		return;
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 256;
+		t->names = xrealloc(t->names, t->cap * sizeof *t->names);
+	}
+	t->names[t->n] = xstrdup(name);
+	*slot = ++t->n;
+}
+
+static void taken_free(struct taken *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++)
+		free(t->names[i]);
+	free(t->names);
+	free(t->slots);
+	free(t);
+}
+
+/* Every username in the database (deleted users' too: their names stay taken); NULL with e set. */
+static struct taken *taken_load(struct db *db, struct err *e)
+{
+	struct taken *t = xcalloc(1, sizeof *t);
+	struct db_stmt *st = db_stmt(db, "SELECT username FROM users");
+	int rc;
+	while ((rc = db_step_row(st)) > 0)
+		taken_add(t, db_col_text(st, 0));
+	db_finish(st);
+	if (rc < 0) {
+		err_set(e, "cannot read the usernames: %s", db_errstr(db));
+		taken_free(t);
+		return NULL;
+	}
+	return t;
 }
 
 /* A row being checked, for row_problem(). */
@@ -1047,7 +1128,7 @@ static int import_row(char **f, size_t n, int line, void *ctx)
 	/* Every problem of the row, each its own FILE:LINE: line; strength: a second pass (users_import_csv_progress).
 	 */
 	struct row_at at = {im, line};
-	struct checks c = {.fn = row_problem, .ctx = &at};
+	struct checks c = {.fn = row_problem, .ctx = &at, .taken = im->taken, .orgs = im->orgs};
 	user_check(im->db, &u, false, &c);
 	if (c.n) {
 		/* A row already refused is also checked for what the second pass would say, so it lists everything. */
@@ -1113,6 +1194,114 @@ static void problems_merge_lines(struct problems *pr, struct problems *more, con
 	problems_release(more);
 }
 
+/* Users inserted by one INSERT: thirteen parameters each, well under both engines' limits. */
+#define USER_INSERT_ROWS 200
+
+/* A batch statement kept for the next batch of the same size (most batches are full). */
+struct kept {
+	struct db_stmt *st;
+	size_t n;
+};
+
+/* The statement head + n times row (comma-separated) + tail, from k when it has that size. */
+static struct db_stmt *kept_stmt(struct db *db, struct kept *k, size_t n, const char *head, const char *row,
+				 const char *tail)
+{
+	if (k->st && k->n == n) {
+		db_reset(k->st);
+		return k->st;
+	}
+	db_finalize(k->st);
+	struct buf sql = BUF_INIT;
+	buf_puts(&sql, head);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_puts(&sql, ",");
+		buf_puts(&sql, row);
+	}
+	buf_puts(&sql, tail);
+	k->st = db_prepare(db, buf_str(&sql));
+	k->n = n;
+	buf_release(&sql);
+	return k->st;
+}
+
+/*
+ * Inserts the checked rows [first, first + n) of im with their password hashes, in one statement for the
+ * users and one for their roles (kept in ku and kr for the next batch), inside the caller's transaction.
+ * 0, or -1 with e naming the first row.
+ */
+static int insert_batch(struct import *im, struct kept *ku, struct kept *kr, size_t first, size_t n,
+			char (*hashes)[crypto_pwhash_STRBYTES], int64_t now, struct err *e)
+{
+	struct db *db = im->db;
+	struct db_stmt *st =
+	    kept_stmt(db, ku, n,
+		      "INSERT INTO users(username, password_hash, full_name, full_name_km, sex, org_id, "
+		      "position, email, phone, lang, is_demo, created_at, must_change_password) VALUES ",
+		      "(?,?,?,?,?,?,?,?,?,?,?,?,?)", " RETURNING id, username");
+	for (size_t i = 0; i < n; i++) {
+		const struct user_input *u = &im->rows[first + i];
+		int p = (int)i * 13;
+		db_bind_text(st, p + 1, u->username);
+		db_bind_text(st, p + 2, hashes[first + i]);
+		db_bind_text(st, p + 3, u->full_name);
+		db_bind_text(st, p + 4, or_empty(u->full_name_km));
+		db_bind_text(st, p + 5, u->sex && *u->sex ? u->sex : "unspecified");
+		db_bind_int64(st, p + 6, org_index_id(im->orgs, u->org_code));
+		db_bind_text(st, p + 7, or_empty(u->position));
+		db_bind_text(st, p + 8, or_empty(u->email));
+		db_bind_text(st, p + 9, or_empty(u->phone));
+		db_bind_text(st, p + 10, u->lang && *u->lang ? u->lang : "km");
+		db_bind_int(st, p + 11, u->is_demo);
+		db_bind_int64(st, p + 12, u->created_at ? u->created_at : now);
+		db_bind_int(st, p + 13, u->activation); /* no password yet: chosen at the first login */
+	}
+	/* The new ids, by row (the rows are found by username through im->seen). */
+	int64_t *ids = xcalloc(n, sizeof *ids);
+	size_t got = 0, nroles = 0;
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		size_t row = *seen_slot(im, db_col_text(st, 1));
+		if (row > first && row <= first + n && !ids[row - 1 - first]) {
+			ids[row - 1 - first] = db_col_int64(st, 0);
+			got++;
+		}
+	}
+	db_reset(st);
+	if (rc < 0 || got != n)
+		goto fail;
+	unsigned *masks = xcalloc(n, sizeof *masks);
+	for (size_t i = 0; i < n; i++) {
+		roles_parse(im->rows[first + i].roles, &masks[i], NULL); /* checked with the row */
+		for (size_t k = 0; k < sizeof role_names / sizeof role_names[0]; k++)
+			nroles += (masks[i] & role_names[k].bit) != 0;
+	}
+	if (nroles) {
+		st = kept_stmt(db, kr, nroles, "INSERT INTO user_roles(user_id, role) VALUES ", "(?,?)", "");
+		int p = 0;
+		for (size_t i = 0; i < n; i++) {
+			for (size_t k = 0; k < sizeof role_names / sizeof role_names[0]; k++) {
+				if (!(masks[i] & role_names[k].bit))
+					continue;
+				db_bind_int64(st, ++p, ids[i]);
+				db_bind_text(st, ++p, role_names[k].name);
+			}
+		}
+		rc = db_step_done(st);
+		db_reset(st);
+	}
+	free(masks);
+	if (rc < 0)
+		goto fail;
+	free(ids);
+	return 0;
+fail:
+	err_set(e, "%s:%d: %s", im->name, im->lines[first], rc < 0 ? db_errmsg(db) : "not every user was added");
+	free(ids);
+	return -1;
+}
+
 /* Up to this many good rows, their passwords' strength is checked even when other rows were refused. */
 #define IMPORT_STRENGTH_ALWAYS 5000
 
@@ -1129,6 +1318,11 @@ int users_import_csv_progress(struct db *db, const char *name, const char *data,
 	struct import im = {.db = db, .name = name, .pr = pr};
 	int rc = -1;
 	char(*hashes)[crypto_pwhash_STRBYTES] = NULL;
+	/* The usernames and org codes every row is checked against, each read in one query. */
+	im.taken = taken_load(db, e);
+	im.orgs = im.taken ? org_index_load(db, e) : NULL;
+	if (!im.orgs)
+		goto out;
 	if (csv_parse_mem(name, data, len, import_row, &im, e) < 0)
 		goto out;
 	if (!im.header_seen) {
@@ -1171,15 +1365,22 @@ int users_import_csv_progress(struct db *db, const char *name, const char *data,
 		if (progress && ((i + 1) % 1000 == 0 || i + 1 == im.nrows))
 			progress(i + 1, im.nrows, ctx);
 	}
+	db_bulk_plans(db, true);
 	if (db_begin(db, e) < 0)
 		goto out;
-	for (size_t i = 0; i < im.nrows; i++) {
-		if (user_insert(db, &im.rows[i], hashes[i]) < 0) {
-			err_set(e, "%s:%d: %s", name, im.lines[i], db_errmsg(db));
+	int64_t now = now_s();
+	struct kept ku = {0}, kr = {0};
+	for (size_t i = 0; i < im.nrows; i += USER_INSERT_ROWS) {
+		if (insert_batch(&im, &ku, &kr, i, im.nrows - i < USER_INSERT_ROWS ? im.nrows - i : USER_INSERT_ROWS,
+				 hashes, now, e) < 0) {
+			db_finalize(ku.st);
+			db_finalize(kr.st);
 			db_rollback(db);
 			goto out;
 		}
 	}
+	db_finalize(ku.st);
+	db_finalize(kr.st);
 	char detail[40];
 	snprintf(detail, sizeof detail, "rows=%zu", im.nrows);
 	if (audit_write(db, who, "users.import", name, detail, e) < 0) {
@@ -1200,6 +1401,9 @@ out:
 	free(im.rows);
 	free(im.lines);
 	free(im.seen);
+	taken_free(im.taken);
+	org_index_free(im.orgs);
+	db_bulk_plans(db, false);
 	return rc;
 }
 

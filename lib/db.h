@@ -106,6 +106,14 @@ bool db_autocommit(struct db *db);
  */
 int64_t db_last_insert_id(struct db *db);
 /*
+ * The ids the caller gives the next n rows it inserts into table (whose integer key is `id`), for bulk
+ * inserts that must know their rows' ids (a path made of them) before the INSERT: PostgreSQL takes them
+ * from the column's identity sequence (as default ids, so concurrent inserts get others), SQLite counts on
+ * from the largest id, which needs the caller's write transaction (db_begin()) held until they are
+ * inserted. table is a constant in the code. 0, or -1 with e set.
+ */
+int db_next_ids(struct db *db, const char *table, size_t n, int64_t *ids, struct err *e);
+/*
  * The SQLite handle of db, or NULL for PostgreSQL: only for SQLite-only code in lib/ (backups,
  * checkpoints, blob I/O) and tests of the SQLite engine.
  */
@@ -155,6 +163,21 @@ struct db_stmt *db_prepare(struct db *db, const char *sql);
  * fresh statement is returned, which db_finish() finalizes.
  */
 struct db_stmt *db_stmt(struct db *db, const char *sql);
+/*
+ * Bulk work (an import) on db, or (off) back to serving pages: on PostgreSQL every statement, and every
+ * statement of the triggers it fires, is then planned for its values at each execution (plan_cache_mode
+ * = force_custom_plan), so that no plan made while a table was small is kept while one long transaction
+ * grows it or before autovacuum has analyzed it. The command line's connections always plan so; the
+ * server's pooled connections keep generic plans for pages (lib/db_pg.c). Nothing on SQLite.
+ */
+void db_bulk_plans(struct db *db, bool on);
+/*
+ * After a bulk write has grown table (a constant in the code) many times over: PostgreSQL's statistics
+ * of it are made again now (ANALYZE), not at autovacuum's next round, so the statements that follow
+ * (the foreign-key checks of a users import right after an org import) are not planned for the small
+ * table it was. Nothing on SQLite. 0, or -1 with e set.
+ */
+int db_analyze(struct db *db, const char *table, struct err *e);
 /* Resets a db_stmt() statement for reuse, or finalizes any other statement. */
 void db_finish(struct db_stmt *st);
 

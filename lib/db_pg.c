@@ -147,6 +147,8 @@ struct pg_conn {
 	int code; /* DB_OK or the last call's code */
 	int changes;
 	bool in_txn;		  /* a transaction was open after the last call */
+	bool serving;		  /* a connection of the server's pool (pg_serving) */
+	bool bulk;		  /* a pool connection doing bulk work: plans per execution (pg_bulk_plans) */
 	bool txn_lost;		  /* it went with a lost connection: every call fails until the caller's ROLLBACK */
 	bool pipeline;		  /* db_pipeline(): statements sent with pg_step_later() wait for the next round trip */
 	int queued;		  /* statements sent in libpq's pipeline mode whose results are not read yet */
@@ -243,22 +245,52 @@ static int code_of(PGconn *conn, const PGresult *r)
 	return DB_ERROR;
 }
 
+static int pipe_flush(struct pg_conn *c);
+
 /*
  * Session settings of every (re)connection: acknowledged commits are on disk, and a statement waits
  * for another session's lock about as long as SQLite's busy handler waits (then DB_BUSY), never forever.
- * Prepared statements are planned for their values each time (plan_cache_mode): a generic plan made
- * while a table was small (a seq scan of 26 org units) would otherwise be kept while an import in one
- * transaction grows it to 100,000 rows, making the import quadratic.
+ * Outside the server's pool (the command line: imports, demo data, copies), prepared statements are
+ * planned for their values each time (plan_cache_mode): a generic plan made while a table was small
+ * (a seq scan of 26 org units) would otherwise be kept while one long transaction grows it to 100,000
+ * rows, making such work quadratic. The pool's connections (pg_serving()) keep PostgreSQL's default: a
+ * page's statements are the same every time, and planning each execution again cost a lesson page four
+ * fifths of its backend time; their plans are made again when autovacuum analyzes a table. An import
+ * through the server plans per execution while it runs (pg_bulk_plans()).
  */
 static int session_setup(struct pg_conn *c)
 {
-	PGresult *r = PQexec(c->c, "SET synchronous_commit = on; SET client_min_messages = warning; "
-				   "SET lock_timeout = '10s'; SET plan_cache_mode = force_custom_plan");
+	PGresult *r =
+	    PQexec(c->c, c->serving && !c->bulk ? "SET synchronous_commit = on; SET client_min_messages = warning; "
+						  "SET lock_timeout = '10s'; SET plan_cache_mode = auto"
+						: "SET synchronous_commit = on; SET client_min_messages = warning; "
+						  "SET lock_timeout = '10s'; SET plan_cache_mode = force_custom_plan");
 	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
 		set_error(c, code_of(c->c, r), PQresultErrorMessage(r));
 	PQclear(r);
 	return ok ? 0 : -1;
+}
+
+void pg_bulk_plans(struct db *db, bool on)
+{
+	struct pg_conn *c = db->pg;
+	if (!c->serving || c->bulk == on)
+		return; /* the command line's connections always plan per execution */
+	if (c->queued && pipe_flush(c) != DB_OK)
+		return; /* results waiting: the setting stays as it is */
+	PGresult *r = PQexec(c->c, on ? "SET plan_cache_mode = force_custom_plan" : "SET plan_cache_mode = auto");
+	if (PQresultStatus(r) == PGRES_COMMAND_OK)
+		c->bulk = on;
+	PQclear(r);
+}
+
+int pg_serving(struct db *db, struct err *e)
+{
+	db->pg->serving = true;
+	if (session_setup(db->pg) < 0)
+		return err_set(e, "cannot set up the database connection: %s", db->pg->msg);
+	return 0;
 }
 
 /* A connection that failed is reset once (finding the primary again); 0 when usable now. */

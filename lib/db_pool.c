@@ -152,7 +152,8 @@ struct db_pool *db_pool_open(const char *path, int n, int cache_kb, struct err *
 	snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", cache_kb);
 	for (p->n = 0; p->n < n; p->n++) {
 		struct db *db = db_open(path, e);
-		if (!db || (db_engine(db) == DB_ENGINE_SQLITE && db_exec(db, sql, e) < 0)) {
+		if (!db || (db_engine(db) == DB_ENGINE_SQLITE && db_exec(db, sql, e) < 0) ||
+		    (db_engine(db) == DB_ENGINE_PG && pg_serving(db, e) < 0)) {
 			db_close(db);
 			db_pool_close(p);
 			return NULL;

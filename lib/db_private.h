@@ -65,6 +65,14 @@ int pg_changes(struct pg_conn *c);
 const char *pg_errmsg(struct pg_conn *c);
 int pg_errcode(struct pg_conn *c);
 bool pg_autocommit(struct pg_conn *c);
+/*
+ * Marks a pooled connection, which serves requests: its prepared statements may keep a generic plan
+ * (plan_cache_mode = auto) instead of being planned again at every execution as the bulk work of the
+ * command line's connections is. Kept across reconnects. 0, or -1 with e set.
+ */
+int pg_serving(struct db *db, struct err *e);
+/* db_bulk_plans() on PostgreSQL. */
+void pg_bulk_plans(struct db *db, bool on);
 /* Rewrites ? and ?N placeholders (outside quotes) to $N into out (caller frees); the parameter count. */
 int pg_placeholders(const char *sql, char **out);
 

@@ -297,3 +297,48 @@ int db_blob_read(struct db *db, const char *table, const char *column, int64_t r
 	db_finalize(st);
 	return rc;
 }
+
+int db_next_ids(struct db *db, const char *table, size_t n, int64_t *ids, struct err *e)
+{
+	if (!n)
+		return 0;
+	size_t got = 0;
+	int rc;
+	if (db->pg) {
+		/* From the id column's identity sequence, as a default id would be; concurrent writers get others. */
+		struct db_stmt *st = db_stmt(db, "SELECT nextval(pg_get_serial_sequence(?1, 'id')) FROM "
+						 "generate_series(1, ?2)");
+		db_bind_text(st, 1, table);
+		db_bind_int64(st, 2, (int64_t)n);
+		while ((rc = db_step_row(st)) > 0 && got < n)
+			ids[got++] = db_col_int64(st, 0);
+		db_finish(st);
+	} else {
+		/* After the largest, as SQLite's own rowids: the caller's write transaction keeps them free. */
+		char sql[128];
+		snprintf(sql, sizeof sql, "SELECT coalesce(max(id), 0) FROM %s", table);
+		struct db_stmt *st = db_prepare(db, sql);
+		if ((rc = db_step_row(st)) > 0)
+			for (int64_t first = db_col_int64(st, 0) + 1; got < n; got++)
+				ids[got] = first + (int64_t)got;
+		db_finalize(st);
+	}
+	if (rc < 0 || got != n)
+		return err_set(e, "cannot take %zu new ids for %s: %s", n, table, rc < 0 ? db_errstr(db) : "too few");
+	return 0;
+}
+
+void db_bulk_plans(struct db *db, bool on)
+{
+	if (db->pg)
+		pg_bulk_plans(db, on);
+}
+
+int db_analyze(struct db *db, const char *table, struct err *e)
+{
+	if (!db->pg)
+		return 0;
+	char sql[96];
+	snprintf(sql, sizeof sql, "ANALYZE %s", table);
+	return db_exec(db, sql, e);
+}

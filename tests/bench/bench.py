@@ -5,7 +5,7 @@
 Both engines are measured on the same contents: a SQLite file, then a PostgreSQL 15
 database in a throwaway cluster (tests/pg/cluster.sh, fsync on) built by the same
 commands (the demo data is generated from a fixed seed); the table shows them side by
-side. The memory, import, CSV and certificate rows are measured on SQLite only.
+side. The memory, import and certificate rows are measured on SQLite only.
 
 Environment: SALA_BENCH_BIN (default ./sala), BENCH_SECONDS per wrk run (10),
 BENCH_DIR work folder (build/bench-run), BENCH_LEARNERS (100000), BENCH_KEEP=1
@@ -583,6 +583,7 @@ def measure_postgresql():
         log("postgresql: " + text)
         bench_http()
         bench_reports()
+        bench_csv(DB)
         return text
     finally:
         stop_pg()

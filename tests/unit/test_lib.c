@@ -600,6 +600,28 @@ static void test_db_open_migrates(void **state)
 	unlink(path), unlink(wal), unlink(shm);
 }
 
+/* db_next_ids on SQLite: the ids after the largest, which a bulk INSERT can then give its rows. */
+static void test_db_next_ids(void **state)
+{
+	(void)state;
+	struct err e;
+	struct db *db = db_open(":memory:", &e);
+	assert_non_null(db);
+	int64_t ids[3] = {0};
+	assert_int_equal(db_begin(db, &e), 0);
+	assert_int_equal(db_next_ids(db, "org_units", 0, ids, &e), 0);
+	assert_int_equal(ids[0], 0); /* none asked, none written */
+	assert_int_equal(db_exec(db,
+				 "INSERT INTO org_units(id, code, name_en, level, path) VALUES (41, 'A', 'A', "
+				 "'national', '/41/')",
+				 &e),
+			 0);
+	assert_int_equal(db_next_ids(db, "org_units", 3, ids, &e), 0);
+	assert_true(ids[0] == 42 && ids[1] == 43 && ids[2] == 44);
+	assert_int_equal(db_commit(db, &e), 0);
+	db_close(db);
+}
+
 /* db_quick_check (sala doctor's integrity check): ok on a sound file, the finding on a damaged one. */
 static void test_db_quick_check(void **state)
 {
@@ -1124,6 +1146,7 @@ int main(void)
 	    cmocka_unit_test(test_log_line_format_and_reopen),
 	    cmocka_unit_test(test_db_health_check_and_migration_log),
 	    cmocka_unit_test(test_db_open_migrates),
+	    cmocka_unit_test(test_db_next_ids),
 	    cmocka_unit_test(test_audit_record_and_filters),
 	    cmocka_unit_test(test_db_files_modes_check_and_watch),
 	    cmocka_unit_test(test_db_quick_check),
