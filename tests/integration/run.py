@@ -36,6 +36,11 @@ sys.path.insert(0, here)
 ALONE = {"test_throttle", "test_crash",
          "pg:test_faults:test_100000_row_csvs_with_a_bad_last_row_are_refused_quickly_with_the_line",
          "pg:test_reports:test_demo_learners_quick"}
+# The tests of an ALONE module that measure no time and may share the machine.
+TOGETHER = {"test_throttle:test_parallel_wrong_passwords_at_most_five_evaluated_web_form",
+            "test_throttle:test_parallel_wrong_passwords_at_most_five_evaluated_api",
+            "test_throttle:test_throttle_cli_list_and_clear", "test_throttle:test_options_answered_without_cors",
+            "test_throttle:test_personal_documents_are_not_cached"}
 # Each test's time in the last run (seconds, written at the end of each run of several tests at once), so
 # the longest tests start first; SALA_TEST_TIMES names another file.
 TIMES = os.environ.get("SALA_TEST_TIMES") or os.path.join(here, "..", "..", "build", "integration-times.json")
@@ -201,7 +206,7 @@ def run_pool(paths, pattern, jobs, engines):
     order = sorted(tests, key=lambda t: -weight(t))
 
     def is_alone(t):
-        return t[1] in ALONE or "%s:%s" % t[1:] in ALONE or "%s:%s:%s" % t in ALONE
+        return (t[1] in ALONE or "%s:%s" % t[1:] in ALONE or "%s:%s:%s" % t in ALONE) and "%s:%s" % t[1:] not in TOGETHER
     together = [t for t in order if not is_alone(t)]
     alone = [t for t in order if is_alone(t)]
     results = {}
