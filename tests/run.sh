@@ -49,18 +49,24 @@ count() { # name, output file, exit status
 	echo "suite $1: $line${4:+ ($4 s)}"
 }
 
-# Unit tests (cmocka): one binary per module.
+# Unit tests (cmocka): one binary per module, four at a time (those with a PostgreSQL cluster of their own
+# mostly wait for it), counted in order.
+t0=$(date +%s)
+for t in build/san/tests/test_*; do
+	[ -x "$t" ] && echo "$t"
+done | xargs -n 1 -P "${SALA_UNIT_JOBS:-4}" sh -c \
+	'name=$(basename "$1"); (cd tests/unit && "../../$1") > "$0/$name" 2>&1; echo $? > "$0/$name.rc"' "$log"
 for t in build/san/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
-	(cd tests/unit && "../../$t") > "$log/$name" 2>&1
-	rc=$?
+	rc=$(cat "$log/$name.rc" 2>/dev/null || echo 1)
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -n 1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -n 1)
 	echo "${p:-0} passed, ${f:-0} failed" >> "$log/$name"
 	[ "$rc" -ne 0 ] && grep -E "FAILED|ERROR|Sanitizer|runtime error" "$log/$name" | head -n 20
 	count "unit/$name" "$log/$name" "$rc"
 done
+echo "unit tests in $(($(date +%s) - t0)) s"
 
 # Browser tests (Chromium through Playwright), in the background while the integration suite runs: its
 # tests mostly wait on their servers, so the browsers use what the cores would leave idle.
