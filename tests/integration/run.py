@@ -33,9 +33,8 @@ sys.path.insert(0, here)
 
 # Modules that measure timing or load and must not share the machine with other modules.
 # An entry is a module, one MODULE:FUNCTION, or one ENGINE:MODULE:FUNCTION (on that engine only).
-ALONE = {"test_throttle", "test_crash",
-         "pg:test_faults:test_100000_row_csvs_with_a_bad_last_row_are_refused_quickly_with_the_line",
-         "pg:test_reports:test_demo_learners_quick", "test_observability:test_healthz_reports_failing_writes"}
+ALONE = {"test_throttle", "test_crash", "pg:test_reports:test_demo_learners_quick",
+         "test_observability:test_healthz_reports_failing_writes"}
 # The tests of an ALONE module that measure no time and may share the machine.
 TOGETHER = {"test_throttle:test_parallel_wrong_passwords_at_most_five_evaluated_web_form",
             "test_throttle:test_parallel_wrong_passwords_at_most_five_evaluated_api",
