@@ -2,14 +2,14 @@
 # Browser tests: the learner's journey (journey.mjs), then accessibility across every role (a11y.mjs,
 # which uses the certificate the journey earns), then essay grading (essay.mjs, on the course of
 # tests/data/essay-course and a trainer of Siem Reap province made here), then face-to-face sessions
-# (training.mjs: that trainer creates a session and marks attendance on a phone), then QR self check-in
-# (checkin.mjs, on a session open now made here), then the reaction survey and the attendance report of
-# a past session of that trainer (survey.mjs); and at the same time, on a server and database of their
-# own, the learner's journey to its end on a phone and a desktop in both languages
-# (journey_learner.mjs), then the administrator's journey (journey_admin.mjs: settings, a logo upload,
-# user list paging, the audit trail), then the trainer's journey (journey_trainer.mjs: two versions of
-# tests/data/courses/good packed here, uploaded as drafts), then the manager's journey
-# (journey_manager.mjs: dashboard, assignment with a due date, the people behind a figure).
+# (training.mjs: that trainer creates a session and marks attendance on a phone); and at the same time,
+# on a server and database of their own, the learner's journey to its end on a phone and a desktop in
+# both languages (journey_learner.mjs), then the administrator's journey (journey_admin.mjs: settings, a
+# logo upload, user list paging, the audit trail), then the trainer's journey (journey_trainer.mjs: two
+# versions of tests/data/courses/good packed here, uploaded as drafts), then the manager's journey
+# (journey_manager.mjs: dashboard, assignment with a due date, the people behind a figure), then QR
+# self check-in (checkin.mjs, on a session open now made here), then the reaction survey and the
+# attendance report of a past session of the Siem Reap trainer (survey.mjs).
 # Debian's Chromium driven by playwright-core, checked with axe-core; the helpers every script shares are
 # in lib.mjs. Makes one demo database, starts a server on a copy of it per chain of scripts, and stops
 # them. Prints each script's time ("time SCRIPT: N s"). Last line: "N passed, N failed" (every script
@@ -62,8 +62,8 @@ survey_session=$(sed -n 's/^added session \([0-9]*\).*/\1/p' "$dir/survey-sessio
 # its own copy of the database made above; in a chain, the scripts run in order, so a script that needs
 # what an earlier one did stays after it in the same chain (a11y.mjs audits the certificate journey.mjs
 # earns). Each chain's output is printed whole, chain after chain, with each script's time.
-chain1="journey.mjs a11y.mjs essay.mjs training.mjs checkin.mjs survey.mjs"
-chain2="journey_learner.mjs journey_admin.mjs journey_trainer.mjs journey_manager.mjs"
+chain1="journey.mjs a11y.mjs essay.mjs training.mjs"
+chain2="journey_learner.mjs journey_admin.mjs journey_trainer.mjs journey_manager.mjs checkin.mjs survey.mjs"
 if [ "${E2E_JOBS:-2}" -le 1 ]; then
 	chain1="$chain1 $chain2"
 	chain2=""
