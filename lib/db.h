@@ -328,6 +328,8 @@ void db_pool_close(struct db_pool *p);
 /* NULL when none came free within timeout_ms (0: wait as long as it takes). */
 struct db *db_pool_take(struct db_pool *p, int timeout_ms);
 void db_pool_give(struct db_pool *p, struct db *db);
+/* How many threads wait in take() for a free connection now (a snapshot; for tests and metrics). */
+int db_pool_waiting(struct db_pool *p);
 void db_pool_pause(void);
 void db_pool_resume(void);
 

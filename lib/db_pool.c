@@ -230,6 +230,16 @@ void db_pool_give(struct db_pool *p, struct db *db)
 	pthread_mutex_unlock(&p->lock);
 }
 
+int db_pool_waiting(struct db_pool *p)
+{
+	int n = 0;
+	pthread_mutex_lock(&p->lock);
+	for (const struct waiter *w = p->head; w; w = w->next)
+		n++;
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
 /* True when the connection can be used by someone else now: no transaction, no running statement. */
 static bool lendable(struct db *db)
 {

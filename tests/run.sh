@@ -49,21 +49,35 @@ count() { # name, output file, exit status
 	echo "suite $1: $line${4:+ ($4 s)}"
 }
 
-# Unit tests (cmocka): one binary per module.
+# Unit tests (cmocka): one binary per module, four at a time (those with a PostgreSQL cluster of their own
+# mostly wait for it), counted in order.
+t0=$(date +%s)
+for t in build/san/tests/test_*; do
+	[ -x "$t" ] && echo "$t"
+done | xargs -n 1 -P "${SALA_UNIT_JOBS:-4}" sh -c \
+	'name=$(basename "$1"); (cd tests/unit && "../../$1") > "$0/$name" 2>&1; echo $? > "$0/$name.rc"' "$log"
 for t in build/san/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
-	(cd tests/unit && "../../$t") > "$log/$name" 2>&1
-	rc=$?
+	rc=$(cat "$log/$name.rc" 2>/dev/null || echo 1)
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -n 1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name" | tail -n 1)
 	echo "${p:-0} passed, ${f:-0} failed" >> "$log/$name"
 	[ "$rc" -ne 0 ] && grep -E "FAILED|ERROR|Sanitizer|runtime error" "$log/$name" | head -n 20
 	count "unit/$name" "$log/$name" "$rc"
 done
+echo "unit tests in $(($(date +%s) - t0)) s"
+
+# Browser tests (Chromium through Playwright), in the background while the integration suite runs: its
+# tests mostly wait on their servers, so the browsers use what the cores would leave idle.
+if [ -x tests/e2e/run.sh ]; then
+	(t0=$(date +%s); tests/e2e/run.sh > "$log/e2e" 2>&1; echo $? > "$log/e2e.rc.tmp"
+	 echo "$(($(date +%s) - t0))" > "$log/e2e.secs"; mv "$log/e2e.rc.tmp" "$log/e2e.rc") &
+	e2e_pid=$!
+fi
 
 # The integration suite's timing tests wait for the background suites to end (their .rc files).
-SALA_TEST_QUIET_FILES="${fuzz_pid:+$log/fuzz.rc} ${deploy_pid:+$log/deploy.rc}"
+SALA_TEST_QUIET_FILES="${fuzz_pid:+$log/fuzz.rc} ${deploy_pid:+$log/deploy.rc} ${e2e_pid:+$log/e2e.rc}"
 export SALA_TEST_QUIET_FILES
 
 # Integration tests: the real server on 127.0.0.1, ephemeral ports, the same tests on both database
@@ -75,6 +89,7 @@ rc=$?
 secs=$(($(date +%s) - t0))
 grep -E "^(\[[a-z]+\] )?(FAIL|ERROR)" -A 12 "$log/integration" | head -n 200
 sed -n '/^skipped on pg:/,/^[^ ]/p' "$log/integration" | grep -v "^engine "
+grep -E "^(integration \(|time on )" "$log/integration"
 for engine in sqlite pg; do
 	sed -n "s/^engine $engine: //p" "$log/integration" > "$log/integration-$engine"
 	# A run that ended before its counts (the cluster did not start...) counts as failed.
@@ -89,13 +104,13 @@ if [ "$rc" -ne 0 ] && grep -q ", 0 failed$" "$log/integration-sqlite" && grep -q
 	failed=$((failed + 1))
 fi
 
-# Browser tests (Chromium through Playwright).
-if [ -x tests/e2e/run.sh ]; then
-	t0=$(date +%s)
-	tests/e2e/run.sh > "$log/e2e" 2>&1
-	rc=$?
+# The browser tests started before the integration suite.
+if [ -n "${e2e_pid:-}" ]; then
+	wait "$e2e_pid"
+	rc=$(cat "$log/e2e.rc" 2>/dev/null || echo 1)
 	[ "$rc" -ne 0 ] && tail -n 40 "$log/e2e"
-	count e2e "$log/e2e" "$rc" "$(($(date +%s) - t0))"
+	grep "^time " "$log/e2e" | tr '\n' ';' | sed 's/;$/\n/; s/;time /, /g'
+	count e2e "$log/e2e" "$rc" "$(cat "$log/e2e.secs" 2>/dev/null)"
 fi
 
 # The background suites: libFuzzer smoke runs and the deployment test (builds the Debian package,

@@ -7,53 +7,15 @@
 // focus and are tied to their fields; the quiz's unanswered-question step,
 // reached by keyboard only; language of parts; the language kept per device.
 // Last line: "N passed, N failed".
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { BASE, axeViolations, check, done, launch, login, shot } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const BASE = process.env.SALA_URL;
-const OUT = path.join(path.dirname(new URL(import.meta.url).pathname), 'out');
-const PASSWORDS = { admin: 'demo-Angkor-1', trainer: 'demo-Bayon-2', manager: 'demo-Kampot-3', learner: 'demo-Mekong-4' };
 const EN_COURSE = 'data-protection'; // English only: its parts are marked lang="en" on Khmer pages
 const PHONE = { width: 360, height: 740 };
 const DESKTOP = { width: 1280, height: 800 };
 
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail) {
-	if (ok) {
-		passed++;
-		console.log('ok   ' + name);
-	} else {
-		failed++;
-		console.log('FAIL ' + name + (detail ? ': ' + detail : ''));
-	}
-}
-
-async function login(page, user) {
-	await page.goto(BASE + '/login');
-	await page.fill('#f-username', user);
-	await page.fill('#f-password', PASSWORDS[user]);
-	await Promise.all([page.waitForLoadState(), page.press('#f-password', 'Enter')]);
-	await page.waitForLoadState();
-}
-
 // A page in lang: ?lang= picks the page's language without changing the device's choice.
 function url(p, lang) {
 	return BASE + p + (p.includes('?') ? '&' : '?') + 'lang=' + lang;
-}
-
-async function axeViolations(page) {
-	await page.evaluate(AXE);
-	return page.evaluate(async () => {
-		// eslint-disable-next-line no-undef
-		const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] });
-		return r.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length,
-			at: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-	});
 }
 
 // Text-only zoom: the browser's default font size (what 1rem is), as a reader's setting would change it.
@@ -193,13 +155,7 @@ async function auditRole(browser, role) {
 }
 
 async function main() {
-	fs.mkdirSync(OUT, { recursive: true });
-	const browser = await chromium.launch({
-		executablePath: '/usr/bin/chromium',
-		headless: true,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
+	const browser = await launch();
 	const run = async (name, fn) => {
 		try {
 			await fn();
@@ -272,7 +228,7 @@ async function main() {
 			await page.goto(url(paths[0], 'km'));
 			await page.click('details.menu > summary');
 			check('the menu opens from its button', await page.locator('details.menu nav a[href="/my"]').isVisible());
-			await page.screenshot({ path: path.join(OUT, `a11y-200-${role}.png`), fullPage: true });
+			await shot(page, `a11y-200-${role}`);
 			await context.close();
 		}
 	});
@@ -392,7 +348,7 @@ async function main() {
 		}));
 		check(`unanswered questions are listed before grading (${warn.listed} of ${n})`, warn.listed === n - 1 &&
 			warn.marked === n - 1 && warn.role === 'alert' && !warn.graded && warn.kept, JSON.stringify(warn));
-		await page.screenshot({ path: path.join(OUT, 'a11y-unanswered.png'), fullPage: true });
+		await shot(page, 'a11y-unanswered');
 		await axeViolations(page).then((v) => check('axe: 0 violations on the unanswered-question step', v.length === 0, JSON.stringify(v)));
 		// Following the list's first link moves to that question.
 		await page.click('#unanswered li a');
@@ -452,8 +408,7 @@ async function main() {
 	});
 
 	await browser.close();
-	console.log(`${passed} passed, ${failed} failed`);
-	process.exit(failed ? 1 : 0);
+	done();
 }
 
 main();

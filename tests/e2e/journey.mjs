@@ -5,91 +5,19 @@
 // The right answers come from the quiz source in courses/library.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { BASE, SRC, answerFromSource, axeCheck, check, done, launch, login, newPage, parseQuiz, shot } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const BASE = process.env.SALA_URL;
-const SRC = process.env.SALA_SRC;
-const OUT = path.join(path.dirname(new URL(import.meta.url).pathname), 'out');
 const COURSE = 'cyber-awareness';
 const QUIZ_SOURCE = path.join(SRC, 'courses/library/cyber-awareness.km/quizzes/final.md');
 
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail) {
-	if (ok) {
-		passed++;
-		console.log('ok   ' + name);
-	} else {
-		failed++;
-		console.log('FAIL ' + name + (detail ? ': ' + detail : ''));
-	}
-}
-
-// Quiz source (Markdown quiz format) -> [{key, options:[{text,right}], answers:[], pairs:[[l,r]]}].
-function parseQuiz(text) {
-	const body = text.replace(/^---\n[\s\S]*?\n---\n/, '');
-	const out = [];
-	let q = null;
-	for (const line of body.split('\n')) {
-		if (line.startsWith('## ')) {
-			q = { key: norm(line.slice(3)), options: [], answers: [], pairs: [] };
-			out.push(q);
-			continue;
-		}
-		if (!q) continue;
-		let m;
-		if ((m = line.match(/^- \[([ xX])\] (.*)$/))) q.options.push({ text: m[2], right: m[1] !== ' ' });
-		else if ((m = line.match(/^= (.*)$/))) q.answers.push(m[1].trim());
-		else if ((m = line.match(/^- (.*?) -> (.*)$/))) q.pairs.push([m[1].trim(), m[2].trim()]);
-	}
-	return out;
-}
-
-function norm(s) {
-	return s.replace(/[\s*_`\\]/g, '');
-}
-
-async function axeCheck(page, name) {
-	await page.evaluate(AXE);
-	const res = await page.evaluate(async () => {
-		// eslint-disable-next-line no-undef
-		const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] });
-		return r.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length, help: v.help }));
-	});
-	const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-	check('axe: no serious or critical violation on ' + name, bad.length === 0, JSON.stringify(bad));
-	const minor = res.filter((v) => !bad.includes(v));
-	if (minor.length) console.log('     (minor on ' + name + ': ' + minor.map((v) => v.id).join(', ') + ')');
-}
-
-async function shot(page, name) {
-	await page.screenshot({ path: path.join(OUT, name + '.png'), fullPage: true });
-}
-
 async function main() {
-	fs.mkdirSync(OUT, { recursive: true });
-	const browser = await chromium.launch({
-		executablePath: '/usr/bin/chromium',
-		headless: true,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
-	// bypassCSP lets the test inject axe-core; Sala's pages themselves carry no script at all.
-	const context = await browser.newContext({ viewport: { width: 360, height: 740 }, bypassCSP: true,
-		locale: 'en-US', javaScriptEnabled: true });
-	const page = await context.newPage();
-	page.setDefaultTimeout(20000);
+	const browser = await launch();
+	const page = await newPage(browser);
 	const scripts = [];
 	page.on('request', (r) => { if (r.resourceType() === 'script') scripts.push(r.url()); });
 	try {
 		// Log in.
-		await page.goto(BASE + '/login');
-		await page.fill('#f-username', 'learner');
-		await page.fill('#f-password', 'demo-Mekong-4');
-		await Promise.all([page.waitForLoadState(), page.press('#f-password', 'Enter')]);
+		await login(page, 'learner');
 		check('logs in', new URL(page.url()).pathname === '/my', page.url());
 
 		// Switch to English and back to Khmer with the switcher buttons.
@@ -102,7 +30,7 @@ async function main() {
 		await page.click('details.menu > summary');
 		await page.click('nav a[href="/courses"]');
 		await page.waitForSelector('#f-q');
-		await axeCheck(page, 'the catalogue');
+		await axeCheck(page, 'the catalogue', true);
 		await shot(page, '1-catalogue');
 		await page.fill('#f-q', 'សន្តិសុខ');
 		await Promise.all([page.waitForURL('**/courses?q=*'), page.press('#f-q', 'Enter')]);
@@ -128,7 +56,7 @@ async function main() {
 			await page.waitForSelector('article.lesson');
 			if (new URL(page.url()).pathname === lessons[i]) read++;
 			if (i === 0) {
-				await axeCheck(page, 'a lesson page');
+				await axeCheck(page, 'a lesson page', true);
 				await shot(page, '3-lesson');
 				const w = await page.evaluate(() => document.documentElement.scrollWidth);
 				check('lesson page fits 360 px', w <= 360, 'scrollWidth ' + w);
@@ -145,28 +73,10 @@ async function main() {
 		const start = page.locator('main form button[type=submit], main a.button[href^="/attempts/"]').first();
 		await Promise.all([page.waitForURL('**/attempts/*'), start.click()]);
 		await page.waitForSelector('fieldset');
-		await axeCheck(page, 'the quiz page');
+		await axeCheck(page, 'the quiz page', true);
 		const source = parseQuiz(fs.readFileSync(QUIZ_SOURCE, 'utf8'));
-		const sets = await page.$$('fieldset');
-		let answered = 0;
-		for (let k = 0; k < sets.length; k++) {
-			const text = norm(await page.innerText(`#q${k}-text`));
-			const q = source.find((s) => s.key === text);
-			if (!q) continue;
-			answered++;
-			for (let o = 0; o < q.options.length; o++) {
-				if (!q.options[o].right) continue;
-				const input = page.locator(`input[name="q${k}"][value="${o}"], input[name="q${k}_${o}"]`);
-				if (await input.count()) await input.check();
-			}
-			if (q.answers.length && (await page.locator(`#f-q${k}`).count()))
-				await page.fill(`#f-q${k}`, q.answers[0]);
-			for (let p = 0; p < q.pairs.length; p++) {
-				const sel = page.locator(`select[name="q${k}_${p}"]`);
-				if (await sel.count()) await sel.selectOption({ label: q.pairs[p][1] });
-			}
-		}
-		check('knows every question from the source', answered === sets.length, `${answered} of ${sets.length}`);
+		const [answered, questions] = await answerFromSource(page, source);
+		check('knows every question from the source', answered === questions, `${answered} of ${questions}`);
 		await shot(page, '4-quiz');
 		await Promise.all([page.waitForLoadState(), page.click('main form button[type=submit]:not([formaction])')]);
 		await shot(page, '5-result');
@@ -189,8 +99,7 @@ async function main() {
 		await shot(page, 'error').catch(() => {});
 	}
 	await browser.close();
-	console.log(`${passed} passed, ${failed} failed`);
-	process.exit(failed ? 1 : 0);
+	done();
 }
 
 main();

@@ -6,38 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { BASE, axeCheck, check, done, launch, loggedIn, shot as screenshot } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const BASE = process.env.SALA_URL;
-const OUT = path.join(path.dirname(new URL(import.meta.url).pathname), 'out');
 const VIEWPORTS = { phone: { width: 360, height: 740 }, desktop: { width: 1280, height: 900 } };
 const KHMER = /[\u1780-\u17ff]/;
-
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail) {
-	if (ok) {
-		passed++;
-		console.log('ok   ' + name);
-	} else {
-		failed++;
-		console.log('FAIL ' + name + (detail ? ': ' + detail : ''));
-	}
-}
-
-async function axeCheck(page, name) {
-	await page.evaluate(AXE);
-	const res = await page.evaluate(async () => {
-		// eslint-disable-next-line no-undef
-		const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] });
-		return r.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length, help: v.help }));
-	});
-	const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-	check('axe: no serious or critical violation on ' + name, bad.length === 0, JSON.stringify(bad));
-}
 
 // A PNG of one colour, w x h, made here.
 function png(w, h, rgb) {
@@ -72,15 +44,7 @@ function png(w, h, rgb) {
 }
 
 async function login(browser, viewport, lang) {
-	const context = await browser.newContext({ viewport, bypassCSP: true, locale: 'en-US' });
-	const page = await context.newPage();
-	page.setDefaultTimeout(20000);
-	await page.goto(BASE + '/login');
-	await page.fill('#f-username', 'admin');
-	await page.fill('#f-password', 'demo-Angkor-1');
-	await Promise.all([page.waitForLoadState(), page.press('#f-password', 'Enter')]);
-	await Promise.all([page.waitForURL('**'), page.click(`form.langs button[value=${lang}]`)]);
-	return page;
+	return loggedIn(browser, 'admin', 'demo-Angkor-1', { viewport, lang });
 }
 
 // Imports 150 people (no passwords: activation codes later) through the CSV page, once.
@@ -96,7 +60,7 @@ async function importPeople(page) {
 async function journey(browser, kind, lang, logoFile) {
 	const tag = `${kind} ${lang}`;
 	const page = await login(browser, VIEWPORTS[kind], lang);
-	const shot = (n) => page.screenshot({ path: path.join(OUT, `admin-${kind}-${lang}-${n}.png`), fullPage: true });
+	const shot = (n) => screenshot(page, `admin-${kind}-${lang}-${n}`);
 	try {
 		// Navigation: the admin links are in the menu.
 		for (const href of ['/admin/settings', '/admin/certificates', '/admin/item-analysis', '/admin/audit'])
@@ -156,16 +120,10 @@ async function journey(browser, kind, lang, logoFile) {
 }
 
 async function main() {
-	fs.mkdirSync(OUT, { recursive: true });
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sala-admin-e2e-'));
 	const logoFile = path.join(tmp, 'logo.png');
 	fs.writeFileSync(logoFile, png(240, 160, [170, 40, 40]));
-	const browser = await chromium.launch({
-		executablePath: '/usr/bin/chromium',
-		headless: true,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
+	const browser = await launch();
 	try {
 		const setup = await login(browser, VIEWPORTS.desktop, 'en');
 		await importPeople(setup);
@@ -185,8 +143,7 @@ async function main() {
 	}
 	await browser.close();
 	fs.rmSync(tmp, { recursive: true, force: true });
-	console.log(`${passed} passed, ${failed} failed`);
-	process.exit(failed ? 1 : 0);
+	done();
 }
 
 main();

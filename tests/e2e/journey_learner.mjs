@@ -6,14 +6,7 @@
 // critical violation); screenshots go to tests/e2e/out/learner-*.png.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
-
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const BASE = process.env.SALA_URL;
-const SRC = process.env.SALA_SRC;
-const OUT = path.join(path.dirname(new URL(import.meta.url).pathname), 'out');
+import { BASE, SRC, answerFromSource, axeCheck, check, done, launch, login, newPage, parseQuiz, shot as screenshot } from './lib.mjs';
 
 // One course per run, so each run starts the course afresh (journey.mjs takes cyber-awareness).
 const RUNS = [
@@ -32,60 +25,13 @@ const WORDS = {
 		logout: 'Log out' },
 };
 
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail) {
-	if (ok) {
-		passed++;
-		console.log('ok   ' + name);
-	} else {
-		failed++;
-		console.log('FAIL ' + name + (detail ? ': ' + detail : ''));
-	}
-}
-
-// Quiz source (Markdown quiz format) -> [{key, options:[{text,right}], answers:[], pairs:[[l,r]]}].
-function parseQuiz(text) {
-	const body = text.replace(/^---\n[\s\S]*?\n---\n/, '');
-	const out = [];
-	let q = null;
-	for (const line of body.split('\n')) {
-		if (line.startsWith('## ')) {
-			q = { key: norm(line.slice(3)), options: [], answers: [], pairs: [] };
-			out.push(q);
-			continue;
-		}
-		if (!q) continue;
-		let m;
-		if ((m = line.match(/^- \[([ xX])\] (.*)$/))) q.options.push({ text: m[2], right: m[1] !== ' ' });
-		else if ((m = line.match(/^= (.*)$/))) q.answers.push(m[1].trim());
-		else if ((m = line.match(/^- (.*?) -> (.*)$/))) q.pairs.push([m[1].trim(), m[2].trim()]);
-	}
-	return out;
-}
-
-function norm(s) {
-	return s.replace(/[\s*_`\\]/g, '');
-}
-
-async function axeCheck(page, name) {
-	await page.evaluate(AXE);
-	const res = await page.evaluate(async () => {
-		// eslint-disable-next-line no-undef
-		const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] });
-		return r.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length, help: v.help }));
-	});
-	const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-	check('axe: no serious or critical violation on ' + name, bad.length === 0, JSON.stringify(bad));
-}
-
 async function fits(page, run, name) {
 	const w = await page.evaluate(() => document.documentElement.scrollWidth);
 	check(`${run.name}: ${name} fits ${run.width} px`, w <= run.width, 'scrollWidth ' + w);
 }
 
 async function shot(page, run, name) {
-	await page.screenshot({ path: path.join(OUT, `learner-${run.name}-${name}.png`), fullPage: true });
+	await screenshot(page, `learner-${run.name}-${name}`);
 }
 
 // The percentage of "N of M done (P%)", with Khmer or Latin digits.
@@ -93,28 +39,6 @@ function percent(text) {
 	const digits = text.replace(/[០-៩]/g, (d) => String('០១២៣៤៥៦៧៨៩'.indexOf(d)));
 	const m = digits.match(/\((\d+)%\)/);
 	return m ? Number(m[1]) : -1;
-}
-
-async function answerFromSource(page, source) {
-	const sets = await page.$$('fieldset');
-	let answered = 0;
-	for (let k = 0; k < sets.length; k++) {
-		const text = norm(await page.innerText(`#q${k}-text`));
-		const q = source.find((s) => s.key === text);
-		if (!q) continue;
-		answered++;
-		for (let o = 0; o < q.options.length; o++) {
-			if (!q.options[o].right) continue;
-			const input = page.locator(`input[name="q${k}"][value="${o}"], input[name="q${k}_${o}"]`);
-			if (await input.count()) await input.check();
-		}
-		if (q.answers.length && (await page.locator(`#f-q${k}`).count())) await page.fill(`#f-q${k}`, q.answers[0]);
-		for (let p = 0; p < q.pairs.length; p++) {
-			const sel = page.locator(`select[name="q${k}_${p}"]`);
-			if (await sel.count()) await sel.selectOption({ label: q.pairs[p][1] });
-		}
-	}
-	return [answered, sets.length];
 }
 
 async function startQuiz(page, href) {
@@ -133,17 +57,13 @@ async function submitQuiz(page) {
 
 async function journey(browser, run) {
 	const w = WORDS[run.lang];
-	const context = await browser.newContext({ viewport: { width: run.width, height: run.height }, bypassCSP: true,
-		locale: run.lang === 'km' ? 'km-KH' : 'en-US', javaScriptEnabled: true, acceptDownloads: true });
-	const page = await context.newPage();
-	page.setDefaultTimeout(20000);
+	const page = await newPage(browser, { viewport: { width: run.width, height: run.height },
+		locale: run.lang === 'km' ? 'km-KH' : 'en-US', acceptDownloads: true });
+	const context = page.context();
 	const scripts = [];
 	page.on('request', (r) => { if (r.resourceType() === 'script') scripts.push(r.url()); });
 	try {
-		await page.goto(BASE + '/login');
-		await page.fill('#f-username', 'learner');
-		await page.fill('#f-password', 'demo-Mekong-4');
-		await Promise.all([page.waitForLoadState(), page.press('#f-password', 'Enter')]);
+		await login(page, 'learner');
 		if ((await page.getAttribute('html', 'lang')) !== run.lang)
 			await Promise.all([page.waitForURL('**'), page.click(`form.langs button[value=${run.lang}]`)]);
 		check(`${run.name}: page in ${run.lang}`, (await page.getAttribute('html', 'lang')) === run.lang);
@@ -251,17 +171,10 @@ async function journey(browser, run) {
 }
 
 async function main() {
-	fs.mkdirSync(OUT, { recursive: true });
-	const browser = await chromium.launch({
-		executablePath: '/usr/bin/chromium',
-		headless: true,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
+	const browser = await launch();
 	for (const run of RUNS) await journey(browser, run);
 	await browser.close();
-	console.log(`${passed} passed, ${failed} failed`);
-	process.exit(failed ? 1 : 0);
+	done();
 }
 
 main();

@@ -3,42 +3,11 @@
 // search (no script needed); the dashboard counts those people, with n beside each rate, and a figure
 // opens the people behind it. axe-core checks each
 // page; screenshots go to tests/e2e/out/manager-*.png.
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
-
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const BASE = process.env.SALA_URL;
-const OUT = path.join(path.dirname(new URL(import.meta.url).pathname), 'out');
+import { BASE, axeCheck, check, done, launch, login, newPage, shot } from './lib.mjs';
 const COURSE = 'cyber-awareness';
 const VIEWPORTS = { phone: { width: 360, height: 740 }, desktop: { width: 1280, height: 900 } };
 // The search text for Sla Kram commune (171001), in each language.
 const FIND = { en: 'sla kram', km: 'ស្លក្រាម' };
-
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail) {
-	if (ok) {
-		passed++;
-		console.log('ok   ' + name);
-	} else {
-		failed++;
-		console.log('FAIL ' + name + (detail ? ': ' + detail : ''));
-	}
-}
-
-async function axeCheck(page, name) {
-	await page.evaluate(AXE);
-	const res = await page.evaluate(async () => {
-		// eslint-disable-next-line no-undef
-		const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] });
-		return r.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length, help: v.help }));
-	});
-	const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-	check('axe: no serious or critical violation on ' + name, bad.length === 0, JSON.stringify(bad));
-}
 
 function day(offset) {
 	return new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
@@ -46,20 +15,16 @@ function day(offset) {
 
 async function journey(browser, vp, lang) {
 	const tag = `${vp}-${lang}`;
-	const context = await browser.newContext({ viewport: VIEWPORTS[vp], bypassCSP: true, locale: 'en-US' });
-	const page = await context.newPage();
-	page.setDefaultTimeout(20000);
+	const page = await newPage(browser, { viewport: VIEWPORTS[vp] });
+	const context = page.context();
 	try {
 		// Logging in lands on the dashboard.
-		await page.goto(BASE + '/login');
-		await page.fill('#f-username', 'manager');
-		await page.fill('#f-password', 'demo-Kampot-3');
-		await Promise.all([page.waitForURL('**/reports**'), page.press('#f-password', 'Enter')]);
+		await login(page, 'manager', 'demo-Kampot-3', '**/reports**');
 		check(`${tag}: login lands on the dashboard`, new URL(page.url()).pathname === '/reports', page.url());
 		await Promise.all([page.waitForURL('**/reports**'), page.click(`form.langs button[value=${lang}]`)]);
 		check(`${tag}: the page is in ${lang}`, (await page.getAttribute('html', 'lang')) === lang);
 		await axeCheck(page, `the dashboard (${tag})`);
-		await page.screenshot({ path: path.join(OUT, `manager-1-dashboard-${tag}.png`), fullPage: true });
+		await shot(page, `manager-1-dashboard-${tag}`);
 
 		// Assign the course with a due date, the unit found by search.
 		await page.goto(BASE + `/courses/${COURSE}/assign`);
@@ -71,7 +36,7 @@ async function journey(browser, vp, lang) {
 		const due = day(30);
 		await page.fill('#f-due', due);
 		await axeCheck(page, `the assignment form (${tag})`);
-		await page.screenshot({ path: path.join(OUT, `manager-2-assign-${tag}.png`), fullPage: true });
+		await shot(page, `manager-2-assign-${tag}`);
 		await Promise.all([page.waitForLoadState(), page.click('form[method=post] button[type=submit]')]);
 		const done = await page.locator('.notice.ok').innerText().catch(() => '');
 		// The due day as the page says it: "6 January 2027", or in Khmer words and digits.
@@ -80,7 +45,7 @@ async function journey(browser, vp, lang) {
 			? done.includes(`${d} ${new Date(Date.UTC(y, m - 1, d)).toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${y}`)
 			: /ថ្ងៃទី[០-៩]+ ខែ\S+ ឆ្នាំ[០-៩]{4}/.test(done);
 		check(`${tag}: assigned with the due date`, done.includes('171001') && inWords, done);
-		await page.screenshot({ path: path.join(OUT, `manager-3-assigned-${tag}.png`), fullPage: true });
+		await shot(page, `manager-3-assigned-${tag}`);
 
 		// Back on the dashboard: the assignment's people are counted, each rate with its n, and the
 		// follow-up section has the overdue count.
@@ -88,7 +53,7 @@ async function journey(browser, vp, lang) {
 		check(`${tag}: the overdue count is shown`, (await page.locator('#overdue-count').count()) === 1);
 		const n = await page.locator('#summary td[data-k=completion_rate] span.n').count();
 		check(`${tag}: rates show their n`, n > 0);
-		await page.screenshot({ path: path.join(OUT, `manager-4-dashboard-${tag}.png`), fullPage: true });
+		await shot(page, `manager-4-dashboard-${tag}`);
 
 		// A figure opens the people behind it, with a CSV of the same list.
 		const link = page.locator('#summary td[data-k=enrolled][data-sex=all] a').first();
@@ -99,10 +64,10 @@ async function journey(browser, vp, lang) {
 		check(`${tag}: the list has rows`, (await page.locator('#people tbody tr').count()) === Math.min(count, 500));
 		check(`${tag}: a CSV of the list is offered`, (await page.locator('a[href^="/reports/people.csv?"]').count()) === 1);
 		await axeCheck(page, `the people behind a figure (${tag})`);
-		await page.screenshot({ path: path.join(OUT, `manager-5-people-${tag}.png`), fullPage: true });
+		await shot(page, `manager-5-people-${tag}`);
 	} catch (e) {
 		check(`${tag}: manager journey ran to the end`, false, e.stack || String(e));
-		await page.screenshot({ path: path.join(OUT, `manager-error-${tag}.png`) }).catch(() => {});
+		await shot(page, `manager-error-${tag}`, false).catch(() => {});
 	}
 	await context.close();
 }
@@ -113,18 +78,11 @@ function latin(s) {
 }
 
 async function main() {
-	fs.mkdirSync(OUT, { recursive: true });
-	const browser = await chromium.launch({
-		executablePath: '/usr/bin/chromium',
-		headless: true,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
+	const browser = await launch();
 	for (const vp of Object.keys(VIEWPORTS))
 		for (const lang of ['en', 'km']) await journey(browser, vp, lang);
 	await browser.close();
-	console.log(`${passed} passed, ${failed} failed`);
-	process.exit(failed ? 1 : 0);
+	done();
 }
 
 main();

@@ -3,15 +3,7 @@
 // quiz (with the answer check), publish it, then open the course's participants and its item analysis.
 // run.sh packs the two versions uploaded here (TRAINER_ZIPS). axe-core checks every page on the way;
 // screenshots go to tests/e2e/out/trainer-*.png.
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
-
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const BASE = process.env.SALA_URL;
-const OUT = path.join(path.dirname(new URL(import.meta.url).pathname), 'out');
+import { BASE, axeCheck, check, done, launch, login, newPage, shot as screenshot } from './lib.mjs';
 const ZIPS = (process.env.TRAINER_ZIPS || '').split(' ').filter(Boolean);
 const COURSE = 'trainer-journey';
 const RUNS = [
@@ -19,43 +11,16 @@ const RUNS = [
 	{ name: 'desktop-en', lang: 'en', viewport: { width: 1280, height: 900 }, version: '1.1.0' },
 ];
 
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail) {
-	if (ok) {
-		passed++;
-		console.log('ok   ' + name);
-	} else {
-		failed++;
-		console.log('FAIL ' + name + (detail ? ': ' + detail : ''));
-	}
-}
-
-async function axeCheck(page, name) {
-	await page.evaluate(AXE);
-	const res = await page.evaluate(async () => {
-		// eslint-disable-next-line no-undef
-		const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] });
-		return r.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length, help: v.help }));
-	});
-	const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-	check('axe: no serious or critical violation on ' + name, bad.length === 0, JSON.stringify(bad));
-}
-
 async function shot(page, run, step) {
-	await page.screenshot({ path: path.join(OUT, `trainer-${run.name}-${step}.png`), fullPage: true });
+	await screenshot(page, `trainer-${run.name}-${step}`);
 }
 
 async function journey(browser, run, zip) {
-	const context = await browser.newContext({ viewport: run.viewport, bypassCSP: true, locale: 'en-US' });
-	const page = await context.newPage();
-	page.setDefaultTimeout(20000);
+	const page = await newPage(browser, { viewport: run.viewport });
+	const context = page.context();
 	try {
 		// Log in: a trainer lands on the courses they manage, not on an empty "My learning".
-		await page.goto(BASE + '/login');
-		await page.fill('#f-username', 'trainer');
-		await page.fill('#f-password', 'demo-Bayon-2');
-		await Promise.all([page.waitForURL('**/manage/courses**'), page.press('#f-password', 'Enter')]);
+		await login(page, 'trainer', 'demo-Bayon-2', '**/manage/courses**');
 		check(`${run.name}: login lands on the trainer's courses`, new URL(page.url()).pathname === '/manage/courses', page.url());
 		await Promise.all([page.waitForURL('**'), page.click(`form.langs button[value=${run.lang}]`)]);
 		check(`${run.name}: the page is in ${run.lang}`, (await page.getAttribute('html', 'lang')) === run.lang);
@@ -111,28 +76,21 @@ async function journey(browser, run, zip) {
 		await shot(page, run, '7-items');
 	} catch (e) {
 		check(`${run.name}: the trainer's journey ran to the end`, false, e.stack || String(e));
-		await page.screenshot({ path: path.join(OUT, `trainer-${run.name}-error.png`) }).catch(() => {});
+		await screenshot(page, `trainer-${run.name}-error`, false).catch(() => {});
 	}
 	await context.close();
 }
 
 async function main() {
-	fs.mkdirSync(OUT, { recursive: true });
 	if (ZIPS.length !== RUNS.length) {
 		check('run.sh packed the packages to upload', false, JSON.stringify(ZIPS));
 	} else {
-		const browser = await chromium.launch({
-			executablePath: '/usr/bin/chromium',
-			headless: true,
-			args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-				'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-		});
+		const browser = await launch();
 		for (let i = 0; i < RUNS.length; i++)
 			await journey(browser, RUNS[i], ZIPS[i]);
 		await browser.close();
 	}
-	console.log(`${passed} passed, ${failed} failed`);
-	process.exit(failed ? 1 : 0);
+	done();
 }
 
 main();

@@ -5,75 +5,21 @@
 // respondents, then, once four more people present have answered, the table of means in a focusable scroll
 // region that keeps the page within 360 px (English and Khmer). axe-core checks the report, the survey form,
 // the thank-you page and the results.
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { BASE, axeCheck, check, done, fitsScreen, launch, loggedIn, shot } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const BASE = process.env.SALA_URL;
 const SID = process.env.SURVEY_SESSION;
-const OUT = path.join(path.dirname(new URL(import.meta.url).pathname), 'out');
-
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail) {
-	if (ok) {
-		passed++;
-		console.log('ok   ' + name);
-	} else {
-		failed++;
-		console.log('FAIL ' + name + (detail ? ': ' + detail : ''));
-	}
-}
-
-async function axeCheck(page, name) {
-	await page.evaluate(AXE);
-	const res = await page.evaluate(async () => {
-		// eslint-disable-next-line no-undef
-		const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] });
-		return r.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length, help: v.help }));
-	});
-	const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-	check('axe: no serious or critical violation on ' + name, bad.length === 0, JSON.stringify(bad));
-}
-
-async function login(browser, user, password, js) {
-	const context = await browser.newContext({ viewport: { width: 360, height: 740 }, bypassCSP: true,
-		locale: 'en-US', javaScriptEnabled: js });
-	const page = await context.newPage();
-	page.setDefaultTimeout(20000);
-	await page.goto(BASE + '/login');
-	await page.fill('#f-username', user);
-	await page.fill('#f-password', password);
-	await Promise.all([page.waitForLoadState(), page.press('#f-password', 'Enter')]);
-	await Promise.all([page.waitForURL('**'), page.click('form.langs button[value=en]')]);
-	return page;
-}
-
-async function fitsPhone(page) {
-	return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
-}
 
 async function main() {
-	fs.mkdirSync(OUT, { recursive: true });
 	if (!SID) {
 		check('run.sh gave the past session (SURVEY_SESSION)', false);
-		console.log(`${passed} passed, ${failed} failed`);
-		process.exit(1);
+		done();
 	}
-	const browser = await chromium.launch({
-		executablePath: '/usr/bin/chromium',
-		headless: true,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
+	const browser = await launch();
 	let trainer;
 	let learner;
 	try {
 		// The trainer marks the learner present on the session's only day, then opens the report.
-		trainer = await login(browser, 'srtrainer', 'Correct-horse-9', true);
+		trainer = await loggedIn(browser, 'srtrainer', 'Correct-horse-9');
 		await trainer.goto(BASE + `/sessions/${SID}/days/1`);
 		await trainer.locator('fieldset.mark[data-user=learner] input[value=present]').check();
 		await Promise.all([trainer.waitForURL('**?done=saved'), trainer.click('main form button[type=submit]:text("Save the marks")')]);
@@ -86,26 +32,26 @@ async function main() {
 		check('the report shows the learner present, marked by the trainer',
 			report.includes('present (trainer)') && report.includes('Attended at least one day: 5'), report);
 		check('the report links to its CSV', (await trainer.locator(`a[href="/sessions/${SID}/report.csv"]`).count()) === 1);
-		check('the attendance report fits a 360 px screen', await fitsPhone(trainer));
+		check('the attendance report fits a 360 px screen', await fitsScreen(trainer));
 		check('the attendance table scrolls inside a focusable region',
 			(await trainer.locator('main div.table-scroll[tabindex="0"][role="region"][aria-label] > table').count()) === 1);
 		await axeCheck(trainer, 'the attendance report');
-		await trainer.screenshot({ path: path.join(OUT, 'survey-1-report.png'), fullPage: true });
+		await shot(trainer, 'survey-1-report');
 
 		// The learner answers the survey from My learning (the pages use no JavaScript).
-		learner = await login(browser, 'learner', 'demo-Mekong-4', true);
+		learner = await loggedIn(browser, 'learner', 'demo-Mekong-4');
 		await learner.goto(BASE + '/my');
 		const link = learner.locator(`a[href="/surveys/workshop/${SID}"]`);
 		check('My learning lists the pending survey', (await link.count()) === 1);
 		await Promise.all([learner.waitForURL(`**/surveys/workshop/${SID}`), link.click()]);
 		await axeCheck(learner, 'the survey form');
-		check('the survey form fits a 360 px screen', await fitsPhone(learner));
+		check('the survey form fits a 360 px screen', await fitsScreen(learner));
 		check('the built-in survey asks five statements', (await learner.locator('main fieldset').count()) === 5);
 		await learner.locator('input[name=q1][value="5"]').check();
 		await learner.locator('input[name=q2][value="4"]').check();
 		await learner.locator('input[name=q4][value="2"]').check();
 		await learner.fill('#f-comment', 'More practice with the e-filing forms, please.');
-		await learner.screenshot({ path: path.join(OUT, 'survey-2-form.png'), fullPage: true });
+		await shot(learner, 'survey-2-form');
 		await Promise.all([learner.waitForURL('**/surveys?done=1'), learner.click('main form button[type=submit]')]);
 		check('the answers are saved', (await learner.locator('.notice.ok').count()) === 1);
 		await axeCheck(learner, 'the thank-you page');
@@ -119,11 +65,11 @@ async function main() {
 		const res = await trainer.innerText('main');
 		check('results are withheld below 5 respondents', res.includes('fewer than 5 responses') && !res.includes('More practice'), res);
 		await axeCheck(trainer, 'the survey results');
-		await trainer.screenshot({ path: path.join(OUT, 'survey-3-results.png'), fullPage: true });
+		await shot(trainer, 'survey-3-results');
 
 		// Four more people present answer (run.sh made them): five respondents, so the table of means is shown.
 		for (let i = 1; i <= 4; i++) {
-			const p = await login(browser, 'survey' + i, 'Correct-horse-9', false);
+			const p = await loggedIn(browser, 'survey' + i, 'Correct-horse-9');
 			await p.goto(BASE + `/surveys/workshop/${SID}`);
 			await p.locator(`input[name=q1][value="${1 + i}"]`).check();
 			await p.locator('input[name=q3][value="3"]').check();
@@ -134,18 +80,17 @@ async function main() {
 			await trainer.goto(BASE + `/surveys/workshop/${SID}/results?lang=${lang}`);
 			const region = trainer.locator('main div.table-scroll[tabindex="0"][role="region"][aria-label] > table');
 			check(`the results table (${lang}) is shown inside a focusable scroll region`, (await region.count()) === 1);
-			check(`the results page (${lang}) does not overflow a 360 px screen`, await fitsPhone(trainer));
+			check(`the results page (${lang}) does not overflow a 360 px screen`, await fitsScreen(trainer));
 			await axeCheck(trainer, `the survey results with figures (${lang})`);
-			await trainer.screenshot({ path: path.join(OUT, `survey-4-results-${lang}.png`), fullPage: true });
+			await shot(trainer, `survey-4-results-${lang}`);
 		}
 	} catch (e) {
 		check('survey journey ran to the end', false, e.stack || String(e));
-		if (trainer) await trainer.screenshot({ path: path.join(OUT, 'survey-error-trainer.png') }).catch(() => {});
-		if (learner) await learner.screenshot({ path: path.join(OUT, 'survey-error-learner.png') }).catch(() => {});
+		if (trainer) await shot(trainer, 'survey-error-trainer', false).catch(() => {});
+		if (learner) await shot(learner, 'survey-error-learner', false).catch(() => {});
 	}
 	await browser.close();
-	console.log(`${passed} passed, ${failed} failed`);
-	process.exit(failed ? 1 : 0);
+	done();
 }
 
 main();

@@ -2,71 +2,17 @@
 // (made by run.sh) creates a session and invites the demo learner, opens day 1 and marks attendance
 // (a mark, a changed mark, the search, all present); the learner sees the session on My learning.
 // axe-core checks the new-session form, the session page, the marking page and the learner's list.
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { BASE, axeCheck, check, done, fitsScreen, launch, loggedIn, shot } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const BASE = process.env.SALA_URL;
-const OUT = path.join(path.dirname(new URL(import.meta.url).pathname), 'out');
 const TITLE = 'Phone attendance workshop';
 
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail) {
-	if (ok) {
-		passed++;
-		console.log('ok   ' + name);
-	} else {
-		failed++;
-		console.log('FAIL ' + name + (detail ? ': ' + detail : ''));
-	}
-}
-
-async function axeCheck(page, name) {
-	await page.evaluate(AXE);
-	const res = await page.evaluate(async () => {
-		// eslint-disable-next-line no-undef
-		const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] });
-		return r.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length, help: v.help }));
-	});
-	const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-	check('axe: no serious or critical violation on ' + name, bad.length === 0, JSON.stringify(bad));
-}
-
-async function login(browser, user, password) {
-	const context = await browser.newContext({ viewport: { width: 360, height: 740 }, bypassCSP: true,
-		locale: 'en-US', javaScriptEnabled: true });
-	const page = await context.newPage();
-	page.setDefaultTimeout(20000);
-	await page.goto(BASE + '/login');
-	await page.fill('#f-username', user);
-	await page.fill('#f-password', password);
-	await Promise.all([page.waitForLoadState(), page.press('#f-password', 'Enter')]);
-	await Promise.all([page.waitForURL('**'), page.click('form.langs button[value=en]')]);
-	return page;
-}
-
-// True when nothing on the page is wider than the 360 px screen (no sideways scrolling).
-async function fitsPhone(page) {
-	return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
-}
-
 async function main() {
-	fs.mkdirSync(OUT, { recursive: true });
-	const browser = await chromium.launch({
-		executablePath: '/usr/bin/chromium',
-		headless: true,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	});
+	const browser = await launch();
 	let trainer;
 	let learner;
 	try {
 		// The trainer creates a session in their province and invites the demo learner.
-		trainer = await login(browser, 'srtrainer', 'Correct-horse-9');
+		trainer = await loggedIn(browser, 'srtrainer', 'Correct-horse-9');
 		await trainer.goto(BASE + '/sessions/new');
 		await axeCheck(trainer, 'the new-session form');
 		await trainer.fill('#f-title', TITLE);
@@ -79,17 +25,17 @@ async function main() {
 		check('the session is created', (await trainer.locator('.notice.ok').count()) === 1);
 		check('the learner is registered', (await trainer.locator('table[data-people=registered] tr[data-user=learner]').count()) === 1);
 		await axeCheck(trainer, 'the session page');
-		check('the session page fits a 360 px screen', await fitsPhone(trainer));
-		await trainer.screenshot({ path: path.join(OUT, 'training-1-session.png'), fullPage: true });
+		check('the session page fits a 360 px screen', await fitsScreen(trainer));
+		await shot(trainer, 'training-1-session');
 
 		// Day 1: mark the learner present, then change the mark to excused.
 		await Promise.all([trainer.waitForURL('**/days/1'), trainer.click('a[href$="/days/1"]')]);
 		await axeCheck(trainer, 'the attendance page');
-		check('the attendance page fits a 360 px screen', await fitsPhone(trainer));
+		check('the attendance page fits a 360 px screen', await fitsScreen(trainer));
 		const person = trainer.locator('fieldset.mark[data-user=learner]');
 		check('the registered learner is listed, unmarked', (await person.getAttribute('data-mark')) === '');
 		await person.locator('input[value=present]').check();
-		await trainer.screenshot({ path: path.join(OUT, 'training-2-marking.png'), fullPage: true });
+		await shot(trainer, 'training-2-marking');
 		await Promise.all([trainer.waitForURL('**?done=saved'), trainer.click('main form button[type=submit]:text("Save the marks")')]);
 		check('the mark is saved as present', (await trainer.locator('fieldset.mark[data-user=learner]').getAttribute('data-mark')) === 'present');
 		check('who and how are shown', (await trainer.locator('fieldset.mark[data-user=learner] p.meta').innerText()).includes('by the trainer, srtrainer'));
@@ -106,10 +52,10 @@ async function main() {
 		// Day 2 does not exist; day 1's "All present" leaves the excused mark alone.
 		await Promise.all([trainer.waitForURL('**?done=saved**'), trainer.click('main form button:text("All present")')]);
 		check('all present keeps a mark already made', (await trainer.locator('fieldset.mark[data-user=learner]').getAttribute('data-mark')) === 'excused');
-		await trainer.screenshot({ path: path.join(OUT, 'training-3-marked.png'), fullPage: true });
+		await shot(trainer, 'training-3-marked');
 
 		// The learner sees the session on My learning and in the sessions list.
-		learner = await login(browser, 'learner', 'demo-Mekong-4');
+		learner = await loggedIn(browser, 'learner', 'demo-Mekong-4');
 		await learner.goto(BASE + '/my');
 		const mine = await learner.innerText('section[aria-labelledby=my-sessions]');
 		check('My learning shows the session with its date, time and place',
@@ -117,16 +63,15 @@ async function main() {
 			mine.includes('Provincial hall'), mine);
 		await learner.goto(BASE + '/sessions');
 		await axeCheck(learner, "the learner's sessions");
-		check("the learner's sessions fit a 360 px screen", await fitsPhone(learner));
-		await learner.screenshot({ path: path.join(OUT, 'training-4-learner.png'), fullPage: true });
+		check("the learner's sessions fit a 360 px screen", await fitsScreen(learner));
+		await shot(learner, 'training-4-learner');
 	} catch (e) {
 		check('training journey ran to the end', false, e.stack || String(e));
-		if (trainer) await trainer.screenshot({ path: path.join(OUT, 'training-error-trainer.png') }).catch(() => {});
-		if (learner) await learner.screenshot({ path: path.join(OUT, 'training-error-learner.png') }).catch(() => {});
+		if (trainer) await shot(trainer, 'training-error-trainer', false).catch(() => {});
+		if (learner) await shot(learner, 'training-error-learner', false).catch(() => {});
 	}
 	await browser.close();
-	console.log(`${passed} passed, ${failed} failed`);
-	process.exit(failed ? 1 : 0);
+	done();
 }
 
 main();

@@ -359,11 +359,19 @@ class Client:
     source = None  # another loopback address to connect from ("127.0.0.2"): another client address
 
     def login(self, username, password=None):
+        """Logs in through the login form and opens the page it leads to (following its redirects), whose
+        CSRF token, the session's, replaces the login page's (no longer accepted). Returns the login's 303."""
         self.get("/login")
         r = self.post("/login", {"username": username, "password": password or DEMO[username]})
         assert r.status == 303, "login as %s failed: %d %s" % (username, r.status, r.text[:300])
-        self.get("/")
-        self.get(r.header("Location") or "/")
+        self.csrf_token = None
+        where = r.header("Location") or "/"
+        for _ in range(5):
+            page = self.get(where)
+            if page.status not in (301, 302, 303, 307) or not page.header("Location"):
+                break
+            where = page.header("Location")
+        assert self.csrf_token, "no CSRF token on %s after logging in as %s (%d)" % (where, username, page.status)
         return r
 
 

@@ -11,11 +11,14 @@ printed ("engine pg: N passed, N failed") before the total.
 
 With -j N (default: the SALA_TEST_JOBS environment variable, else 1) N tests run at once, each in a
 process of its own (every server a test starts has its own port, directory and database, so tests
-do not share state); the modules that measure timing (ALONE) run last, one test at a time. The demo
-database every test copies is made once, before the workers start. Output is printed module by
-module, as each finishes."""
+do not share state), the longest first (by their times in the last such run, kept in
+build/integration-times.json); the tests that measure timing (ALONE) run last, one at a time, once the
+suites named by SALA_TEST_QUIET_FILES have ended. The demo database every test copies is made once,
+before the workers start. Output is printed test by test, as each finishes; then where the time went
+("time on ENGINE by module: ...", "time on ENGINE, slowest tests: ...")."""
 import importlib.util
 import glob
+import json as jsonlib
 import os
 import re
 import shutil
@@ -29,9 +32,18 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
 
 # Modules that measure timing or load and must not share the machine with other modules.
-# An entry is a module or one MODULE:FUNCTION.
-ALONE = {"test_throttle", "test_crash", "test_faults:test_100000_row_csvs_with_a_bad_last_row_are_refused_quickly_with_the_line"}
-# Rough running times (seconds, sanitizer build) so the longest modules start first.
+# An entry is a module, one MODULE:FUNCTION, or one ENGINE:MODULE:FUNCTION (on that engine only).
+ALONE = {"test_throttle", "test_crash", "pg:test_reports:test_demo_learners_quick",
+         "test_observability:test_healthz_reports_failing_writes"}
+# The tests of an ALONE module that measure no time and may share the machine.
+TOGETHER = {"test_throttle:test_parallel_wrong_passwords_at_most_five_evaluated_web_form",
+            "test_throttle:test_parallel_wrong_passwords_at_most_five_evaluated_api",
+            "test_throttle:test_throttle_cli_list_and_clear", "test_throttle:test_options_answered_without_cors",
+            "test_throttle:test_personal_documents_are_not_cached"}
+# Each test's time in the last run (seconds, written at the end of each run of several tests at once), so
+# the longest tests start first; SALA_TEST_TIMES names another file.
+TIMES = os.environ.get("SALA_TEST_TIMES") or os.path.join(here, "..", "..", "build", "integration-times.json")
+# Rough running times of modules (seconds, sanitizer build), for the tests that have no time of their own yet.
 WEIGHT_HINT = {"test_crash": 60, "test_reports": 50, "test_faults": 45, "test_security": 40, "test_quiz": 35,
                "test_observability": 35, "test_accounts_lifecycle": 30, "test_certs": 30, "test_hostile": 30}
 
@@ -71,6 +83,20 @@ def run_module(path, pattern, exact=False, skipped=None):
             traceback.print_exc()
         sys.stdout.flush()
     return passed, failed
+
+
+def print_times(took, engines):
+    """Where the time went, per engine: each module's total (the sum of its tests' processes) and the
+    slowest tests."""
+    for engine in engines:
+        mine = {t: v for t, v in took.items() if t[0] == engine}
+        modules = {}
+        for t, v in mine.items():
+            modules[t[1]] = modules.get(t[1], 0) + v
+        top = sorted(modules.items(), key=lambda kv: -kv[1])
+        print("time on %s by module: %s" % (engine, ", ".join("%s %.0f s" % kv for kv in top)))
+        slow = sorted(mine.items(), key=lambda kv: -kv[1])[:12]
+        print("time on %s, slowest tests: %s" % (engine, ", ".join("%s:%s %.0f s" % (t[1], t[2], v) for t, v in slow)))
 
 
 def print_skipped(skipped, engine):
@@ -168,10 +194,18 @@ def run_pool(paths, pattern, jobs, engines):
                 fn = line[4:].split("(")[0].strip()
                 if pattern in "%s:%s" % (n, fn):
                     tests.extend((engine, n, fn) for engine in engines)
-    order = sorted(tests, key=lambda t: -WEIGHT_HINT.get(t[1], 10))
+    # Longest first, so that no long test starts last: by each test's time in the last run (TIMES), else
+    # by its module's hint.
+    try:
+        with open(TIMES, encoding="utf-8") as fh:
+            last = jsonlib.load(fh)
+    except (OSError, ValueError):
+        last = {}
+    weight = lambda t: last.get("%s:%s:%s" % t, WEIGHT_HINT.get(t[1], 10) / 4.0)
+    order = sorted(tests, key=lambda t: -weight(t))
 
     def is_alone(t):
-        return t[1] in ALONE or "%s:%s" % t[1:] in ALONE
+        return (t[1] in ALONE or "%s:%s" % t[1:] in ALONE or "%s:%s:%s" % t in ALONE) and "%s:%s" % t[1:] not in TOGETHER
     together = [t for t in order if not is_alone(t)]
     alone = [t for t in order if is_alone(t)]
     results = {}
@@ -179,7 +213,10 @@ def run_pool(paths, pattern, jobs, engines):
     t0 = time.time()
     tag = (lambda e: "[%s] " % e) if len(engines) > 1 else (lambda e: "")
 
+    took = {}  # test -> seconds, its process from start to end
+
     def start(t):
+        took[t] = time.time()
         out = tempfile.TemporaryFile(mode="w+")
         proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--module", t[1], "%s:%s" % t[1:]],
                                 stdout=out, stderr=subprocess.STDOUT, env=envs[t[0]])
@@ -188,6 +225,7 @@ def run_pool(paths, pattern, jobs, engines):
     def collect(t, proc, out):
         n = "%s:%s" % t[1:]
         proc.wait()
+        took[t] = time.time() - took[t]
         out.seek(0)
         text = out.read()
         out.close()
@@ -230,6 +268,14 @@ def run_pool(paths, pattern, jobs, engines):
 
     print("integration (%s): %d tests in %.0f s, %d at a time" % (
         ", ".join(engines), len(results), time.time() - t0, jobs))
+    print_times(took, engines)
+    try:
+        last.update({"%s:%s:%s" % t: round(v, 1) for t, v in took.items()})
+        os.makedirs(os.path.dirname(TIMES), exist_ok=True)
+        with open(TIMES, "w", encoding="utf-8") as fh:
+            jsonlib.dump(last, fh, indent=0, sort_keys=True)
+    except OSError:
+        pass
     for engine in engines:
         print_skipped(skipped[engine], engine)
     for engine in engines:

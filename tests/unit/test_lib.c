@@ -870,7 +870,8 @@ static void test_db_pool_pause_lends_and_returns(void **state)
 	struct pool_user u = {.pool = f.pool, .hold_ms = 150};
 	pthread_t t;
 	pthread_create(&t, NULL, pool_user_main, &u);
-	sleep_ms(50);
+	for (int ms = 0; !__atomic_load_n(&u.got, __ATOMIC_ACQUIRE) && ms < 30000; ms++)
+		sleep_ms(1); /* the other thread holds it now, however long the machine took to start it */
 	/* Resuming waits until the other thread gives it back, then returns the same connection. */
 	db_pool_resume();
 	assert_ptr_equal(u.got, mine);
@@ -906,7 +907,10 @@ static void test_db_pool_waiters_in_order(void **state)
 	for (int i = 0; i < 4; i++) {
 		u[i] = (struct pool_user){.pool = f.pool, .order = &order[i], .next = &next, .lock = &lock};
 		pthread_create(&t[i], NULL, pool_user_main, &u[i]);
-		sleep_ms(40); /* each is waiting before the next comes */
+		/* Each is waiting before the next comes (however long the machine takes to run it). */
+		for (int ms = 0; db_pool_waiting(f.pool) < i + 1 && ms < 30000; ms++)
+			sleep_ms(1);
+		assert_int_equal(db_pool_waiting(f.pool), i + 1);
 	}
 	db_pool_give(f.pool, held);
 	for (int i = 0; i < 4; i++)
