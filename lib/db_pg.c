@@ -77,8 +77,14 @@ static void pg_load_once(void)
 {
 	void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
-		snprintf(pg_load_error, sizeof pg_load_error,
-			 "PostgreSQL's client library is not installed (apt-get install libpq5): %s", dlerror());
+		const char *why = dlerror();
+		/* A library that is there but cannot be mapped (an address-space limit) is not a missing package. */
+		if (why && strstr(why, "failed to map"))
+			snprintf(pg_load_error, sizeof pg_load_error,
+				 "not enough memory to load PostgreSQL's client library: %s", why);
+		else
+			snprintf(pg_load_error, sizeof pg_load_error,
+				 "PostgreSQL's client library is not installed (apt-get install libpq5): %s", why);
 		return;
 	}
 #define PG_RESOLVE(f)                                                                                                  \
