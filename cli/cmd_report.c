@@ -93,6 +93,21 @@ static void write_series_xlsx(const struct report_series *s, unsigned by, const 
  * report_run_scan(); with a unit, its reports for every period the aggregates hold; with a period, that
  * period for the unit (default: every unit with children).
  */
+/* Writes the report text to out (atomically) or to standard output, and frees it; the exit status. */
+static int emit(struct buf *b, const char *out)
+{
+	struct err e;
+	if (out) {
+		if (file_write_atomic(out, b->data, b->len, 0644, &e) < 0)
+			die("report: %s", e.msg);
+		buf_release(b);
+		return 0;
+	}
+	fwrite(buf_str(b), 1, b->len, stdout);
+	buf_release(b);
+	return ferror(stdout) ? 1 : 0;
+}
+
 static int verify(const struct report_query *q, bool all_periods)
 {
 	struct db *db = cli_db_open();
@@ -167,15 +182,7 @@ static int by_language(const struct report_query *q, unsigned by, const char *fo
 	titles_free(&rs[0], titles);
 	for (int i = 0; i < REPORT_LANGUAGES; i++)
 		report_free(&rs[i]);
-	if (out) {
-		if (file_write_atomic(out, b.data, b.len, 0644, &e) < 0)
-			die("report: %s", e.msg);
-		buf_release(&b);
-		return 0;
-	}
-	fwrite(buf_str(&b), 1, b.len, stdout);
-	buf_release(&b);
-	return ferror(stdout) ? 1 : 0;
+	return emit(&b, out);
 }
 
 static int cmd_report(struct cmd_args *a)
@@ -230,15 +237,7 @@ static int cmd_report(struct cmd_args *a)
 		else
 			report_write_series_table(&s, by, lang, &b);
 		report_series_free(&s);
-		if (out) {
-			if (file_write_atomic(out, b.data, b.len, 0644, &e) < 0)
-				die("report: %s", e.msg);
-			buf_release(&b);
-			return 0;
-		}
-		fwrite(buf_str(&b), 1, b.len, stdout);
-		buf_release(&b);
-		return ferror(stdout) ? 1 : 0;
+		return emit(&b, out);
 	}
 	if (cmd_has(a, "verify"))
 		return verify(&q, !(period && *period) && !(from && *from) && !(to && *to));
@@ -273,15 +272,7 @@ static int cmd_report(struct cmd_args *a)
 		(training ? report_write_training_table : report_write_table)(&r, by, lang, &b);
 	titles_free(&r, titles);
 	report_free(&r);
-	if (out) {
-		if (file_write_atomic(out, b.data, b.len, 0644, &e) < 0)
-			die("report: %s", e.msg);
-		buf_release(&b);
-		return 0;
-	}
-	fwrite(buf_str(&b), 1, b.len, stdout);
-	buf_release(&b);
-	return ferror(stdout) ? 1 : 0;
+	return emit(&b, out);
 }
 
 const struct cmd_entry cmd_report_entry = {

@@ -78,8 +78,10 @@ static void pg_load_once(void)
 	void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		const char *why = dlerror();
+		if (!why)
+			why = "not found";
 		/* A library that is there but cannot be mapped (an address-space limit) is not a missing package. */
-		if (why && strstr(why, "failed to map"))
+		if (strstr(why, "failed to map"))
 			snprintf(pg_load_error, sizeof pg_load_error,
 				 "not enough memory to load PostgreSQL's client library: %s", why);
 		else
@@ -700,21 +702,36 @@ static bool pipe_enter(struct pg_conn *c)
 	return c->queued || PQenterPipelineMode(c->c) == 1;
 }
 
-int pg_step_later(struct db *db, struct pg_stmt *s)
+/*
+ * Whether s can go into the pipeline now: the connection pipelines and nothing is unusual (a statement
+ * to prepare first, a lost connection); else it runs at once.
+ */
+static bool pipe_ready(struct pg_conn *c, const struct pg_stmt *s)
 {
-	struct pg_conn *c = db->pg;
-	/* Not pipelining, or anything unusual (a statement to prepare first, a lost connection): at once. */
-	if (!c->pipeline || !s || c->txn_lost || PQstatus(c->c) != CONNECTION_OK || !s->prepared ||
-	    s->generation != c->generation || !pipe_enter(c))
-		return pg_step(db, s);
+	return c->pipeline && !c->txn_lost && PQstatus(c->c) == CONNECTION_OK && s->prepared &&
+	       s->generation == c->generation && pipe_enter(c);
+}
+
+/* Sends s into the pipeline; its result goes to dest (NULL: only checked). DB_OK or DB_UNAVAILABLE. */
+static int pipe_send(struct pg_conn *c, struct pg_stmt *s, struct pg_stmt *dest)
+{
 	fill_params(s);
 	if (!PQsendQueryPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary)) {
 		pipe_lost(c, "the connection to the database server was lost");
 		return DB_UNAVAILABLE;
 	}
-	pipe_queue(c, NULL);
+	pipe_queue(c, dest);
 	c->code = DB_OK;
-	return DB_DONE;
+	return DB_OK;
+}
+
+int pg_step_later(struct db *db, struct pg_stmt *s)
+{
+	struct pg_conn *c = db->pg;
+	if (!s || !pipe_ready(c, s))
+		return pg_step(db, s);
+	int rc = pipe_send(c, s, NULL);
+	return rc == DB_OK ? DB_DONE : rc;
 }
 
 int pg_send(struct db *db, struct pg_stmt *s)
@@ -722,20 +739,12 @@ int pg_send(struct db *db, struct pg_stmt *s)
 	struct pg_conn *c = db->pg;
 	if (!s)
 		return pg_step(db, s);
-	if (!c->pipeline || c->txn_lost || PQstatus(c->c) != CONNECTION_OK || !s->prepared ||
-	    s->generation != c->generation || !pipe_enter(c)) {
+	if (!pipe_ready(c, s)) {
 		s->sent_rc = pg_step(db, s);
 		s->sent_pending = true;
 		return s->sent_rc;
 	}
-	fill_params(s);
-	if (!PQsendQueryPrepared(c->c, s->name, s->nparams, s->values, s->lengths, s->formats, s->binary)) {
-		pipe_lost(c, "the connection to the database server was lost");
-		return DB_UNAVAILABLE;
-	}
-	pipe_queue(c, s);
-	c->code = DB_OK;
-	return DB_OK;
+	return pipe_send(c, s, s);
 }
 
 int pg_exec_later(struct db *db, const char *sql, struct err *e)

@@ -337,10 +337,9 @@ class _BackendCPU(threading.Thread):
         return sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK")
 
 
-def _refuse(db, what, path, line, msg):
-    """Runs `sala WHAT import PATH`, checks that it refuses the file at its bad last line and imports nothing;
-    returns (wall seconds, CPU seconds of the sala process and, on PostgreSQL, of the server processes that
-    served it)."""
+def _timed_import(db, what, path):
+    """Runs `sala WHAT import PATH`: (the process, wall seconds, CPU seconds of the sala process and, on
+    PostgreSQL, of the server processes that served it)."""
     server = _BackendCPU(db) if is_pg(db) else None
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.time()
@@ -350,6 +349,14 @@ def _refuse(db, what, path, line, msg):
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if server:
         cpu += server.stop()
+    return p, took, cpu
+
+
+def _refuse(db, what, path, line, msg):
+    """Runs `sala WHAT import PATH`, checks that it refuses the file at its bad last line and imports nothing;
+    returns (wall seconds, CPU seconds of the sala process and, on PostgreSQL, of the server processes that
+    served it)."""
+    p, took, cpu = _timed_import(db, what, path)
     assert p.returncode == 1, (what, p.returncode, p.stderr[-300:])
     assert "%s:%d: %s" % (path, line, msg) in p.stderr, (what, p.stderr[-300:])
     assert "1 bad row: nothing imported" in p.stderr, (what, p.stderr[-300:])
@@ -416,15 +423,7 @@ def test_100000_row_csvs_are_imported_in_seconds():
         con.close()
         for what, path, added in (("orgs", orgs, "imported 100000 org units from %s" % orgs),
                                   ("users", users, "imported 100000 users from %s" % users)):
-            server = _BackendCPU(db) if is_pg(db) else None
-            before_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-            t0 = time.time()
-            p = sala(what, "import", path, db=db)
-            took = time.time() - t0
-            after_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (after_cpu.ru_utime - before_cpu.ru_utime) + (after_cpu.ru_stime - before_cpu.ru_stime)
-            if server:
-                cpu += server.stop()
+            p, took, cpu = _timed_import(db, what, path)
             assert p.returncode == 0, (what, p.returncode, p.stderr[-300:])
             assert p.stdout.strip() == added, (what, p.stdout[-300:])
             assert cpu < limit, "%s: %.1f s of CPU for 100,000 rows (limit %.0f s)" % (what, cpu, limit)
