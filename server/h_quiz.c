@@ -920,7 +920,7 @@ static const struct msg msgs[] = {
     {"Not answered", "មិនបានឆ្លើយ"},
     {"Trainer's comment:", "មតិយោបល់របស់គ្រូបង្គោល៖"},
     {"A written answer is too long: at most 20000 characters. Go back, shorten it and send it again.",
-     "ចម្លើយសរសេរវែងពេក៖ យ៉ាងច្រើន 20000 តួអក្សរ។ សូមត្រឡប់ក្រោយ កាត់ឱ្យខ្លី ហើយផ្ញើម្តងទៀត។"},
+     "ចម្លើយសរសេរវែងពេក៖ យ៉ាងច្រើន ២០០០០ តួអក្សរ។ សូមត្រឡប់ក្រោយ កាត់ឱ្យខ្លី ហើយផ្ញើម្តងទៀត។"},
 };
 
 void quiz_messages_register(void)

@@ -16,16 +16,16 @@
 /* Khmer drafts of the section's text, for review by a native speaker. */
 static const struct msg training_msgs[] = {
     {"Face-to-face training", "ការបណ្តុះបណ្តាលផ្ទាល់"},
-    {"Satisfaction (1 to 5)", "ការពេញចិត្ត (1 ដល់ 5)"},
+    {"Satisfaction (1 to 5)", "ការពេញចិត្ត (១ ដល់ ៥)"},
     {"Trained: a person who completed a course online or attended at least one face-to-face session in the "
      "period, counted once. Attendance rate: days present ÷ days marked for the people registered. "
      "Satisfaction: the mean of the survey answers, shown for groups of at least 5 answers.",
      "បានបណ្តុះបណ្តាល៖ បុគ្គលដែលបានបញ្ចប់វគ្គសិក្សាតាមអនឡាញ ឬបានចូលរួមវគ្គផ្ទាល់យ៉ាងហោចណាស់មួយ ក្នុងរយៈពេលនោះ "
      "រាប់តែម្ដង។ អត្រាវត្តមាន៖ ថ្ងៃមានវត្តមាន ÷ ថ្ងៃដែលបានកត់ត្រា សម្រាប់អ្នកដែលបានចុះឈ្មោះ។ ការពេញចិត្ត៖ "
-     "មធ្យមភាគនៃចម្លើយការស្ទង់មតិ បង្ហាញសម្រាប់ក្រុមដែលមានចម្លើយយ៉ាងហោចណាស់ 5។"},
+     "មធ្យមភាគនៃចម្លើយការស្ទង់មតិ បង្ហាញសម្រាប់ក្រុមដែលមានចម្លើយយ៉ាងហោចណាស់ ៥។"},
     {"CSV: face-to-face by org unit and sex", "CSV៖ ការបណ្តុះបណ្តាលផ្ទាល់ តាមអង្គភាព និងភេទ"},
     {"XLSX: face-to-face by org unit and sex", "XLSX៖ ការបណ្តុះបណ្តាលផ្ទាល់ តាមអង្គភាព និងភេទ"},
-    {"fewer than 5 answers", "តិចជាង 5 ចម្លើយ"},
+    {"fewer than 5 answers", "តិចជាង ៥ ចម្លើយ"},
 };
 
 void reports_training_messages_register(void)

@@ -27,8 +27,8 @@ static const struct msg api_msgs[] = {
     {"the time for this attempt is over", "ពេលវេលាសម្រាប់ការធ្វើតេស្តនេះបានផុតហើយ"},
     {"the body is empty", "តួសំណើទទេ"},
     {"valid JSON, but not an object", "JSON ត្រឹមត្រូវ ប៉ុន្តែមិនមែនជាវត្ថុទេ"},
-    {"the JSON body is nested more than 32 levels deep", "តួ JSON មានកម្រិតដាក់បញ្ចូលគ្នាលើសពី 32 កម្រិត"},
-    {"the JSON body has more than 10000 values", "តួ JSON មានតម្លៃលើសពី 10000"},
+    {"the JSON body is nested more than 32 levels deep", "តួ JSON មានកម្រិតដាក់បញ្ចូលគ្នាលើសពី ៣២ កម្រិត"},
+    {"the JSON body has more than 10000 values", "តួ JSON មានតម្លៃលើសពី ១០០០០"},
 };
 
 void api_messages_register(void)

@@ -24,7 +24,7 @@ static const struct msg manager_msgs[] = {
     {"Certified in the period", "បានទទួលវិញ្ញាបនបត្រក្នុងរយៈពេលនេះ"},
     {"today", "ថ្ងៃនេះ"},
     {"people and courses", "នាក់ និងវគ្គសិក្សា"},
-    {"Only the first 500 are shown: the CSV has them all.", "បង្ហាញតែ 500 ដំបូងប៉ុណ្ណោះ៖ ឯកសារ CSV មានទាំងអស់។"},
+    {"Only the first 500 are shown: the CSV has them all.", "បង្ហាញតែ ៥០០ ដំបូងប៉ុណ្ណោះ៖ ឯកសារ CSV មានទាំងអស់។"},
     {"Due", "ថ្ងៃកំណត់"},
     {"Download this list (CSV)", "ទាញយកបញ្ជីនេះ (CSV)"},
     {"Back to the report", "ត្រឡប់ទៅរបាយការណ៍"},
