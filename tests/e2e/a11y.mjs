@@ -330,10 +330,12 @@ async function main() {
 			parts.q === 'en' && parts.opts.length > 0 && parts.opts.every((l) => l === 'en') && parts.legend === 'km', JSON.stringify(parts));
 		const n = await page.locator('fieldset').count();
 		// Answer the first question only, by keyboard: Tab to its first choice, Space to pick it.
-		check('keyboard: Tab reaches the first answer', await tabTo(page, 'fieldset#q0 input'));
-		// The layout is shuffled per attempt: q0 may be a choice (Space picks it) or a text answer (typed).
+		check('keyboard: Tab reaches the first answer', await tabTo(page, 'fieldset#q0 input, fieldset#q0 select, fieldset#q0 textarea'));
+		// The layout is shuffled per attempt: q0 may be a choice (Space picks it), a drop-down (the arrow key
+		// picks the next option) or a text answer (typed).
 		const kind = await page.evaluate(() => document.activeElement && document.activeElement.type);
 		if (kind === 'radio' || kind === 'checkbox') await page.keyboard.press('Space');
+		else if (kind && kind.startsWith('select')) await page.keyboard.press('ArrowDown');
 		else await page.keyboard.type('1');
 		check('keyboard: Tab reaches the submit button', await tabTo(page, 'main form button[type=submit]:not([formaction])'));
 		await Promise.all([page.waitForURL('**/submit'), page.keyboard.press('Enter')]);
