@@ -54,6 +54,12 @@ def sqlite_only(reason):
     return mark
 
 
+def engine_independent(reason):
+    """Marks a slow test of work no database engine takes part in (certificate rendering under injected
+    allocation failures): it runs once, on SQLite; run.py skips it on PostgreSQL and prints the reason."""
+    return sqlite_only(reason)
+
+
 def is_pg(db):
     return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
 

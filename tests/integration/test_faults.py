@@ -10,7 +10,7 @@ import tempfile
 import threading
 import time
 
-from harness import ENGINE, SALA, SRC, Server, connect, copy_db, demo_db, fresh_db, is_pg, sala, sala_env, sqlite_only
+from harness import ENGINE, SALA, SRC, Server, connect, copy_db, demo_db, fresh_db, is_pg, sala, sala_env, sqlite_only, engine_independent
 from learnutil import lessons, bilingual, q, one, set_lang
 
 NOTICE = "Your progress could not be saved; it will be recorded next time you open this lesson."
@@ -115,6 +115,7 @@ def cert_db():
     return d, db, serial
 
 
+@engine_independent("rendering under injected allocation failures: the engine only hands over the certificate row")
 def test_render_allocation_failure_is_a_clear_error_not_a_crash():
     """Every checked library allocation of `sala cert render`, failed in turn (SALA_TEST_RENDER_OOM=N): a clear
     message and exit status 1, never a signal or a file; past the last one the render succeeds."""
@@ -180,6 +181,7 @@ def test_render_under_a_memory_limit_exits_cleanly():
         shutil.rmtree(d, ignore_errors=True)
 
 
+@engine_independent("rendering under injected allocation failures: the engine only hands over the certificate row")
 def test_server_render_allocation_failure_answers_500_and_keeps_serving():
     d, db, serial = cert_db()
     srv = Server(demo=False, db=db, extra_env={"SALA_TEST_RENDER_OOM": "1"})
@@ -220,6 +222,7 @@ def kill_when(proc, ready, timeout=120):
     proc.wait()
 
 
+@engine_independent("the files a killed bulk render leaves: the engine only hands over the certificate rows")
 def test_killed_bulk_leaves_nothing_after_the_next_run():
     d, db, serial = cert_db()
     try:
