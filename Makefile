@@ -12,6 +12,8 @@ CC ?= cc
 # The one place the version is written; `sala --version` and the Debian package read it.
 VERSION := $(shell cat VERSION)
 SANITIZE ?=
+# Parallel jobs of the builds make test and make check start (the cores of this machine).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PKGS := sqlite3 libarchive libcmark-gfm gdlib yaml-0.1 libsodium zlib raqm freetype2 libqrencode libpng jansson pwquality libxml-2.0 pangocairo cairo-pdf cairo-png fontconfig
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -81,7 +83,7 @@ run: deps-run
 
 # Every suite writes its counts; tests/run.sh sums them into the last line.
 test: deps-test
-	$(MAKE) SANITIZE=address,undefined sala unit-bins
+	$(MAKE) -j$(JOBS) SANITIZE=address,undefined sala unit-bins
 	tests/run.sh
 
 unit-bins: $(UNIT_BINS)
@@ -92,7 +94,7 @@ check:
 	@scripts/deps.sh test
 	@scripts/lint-sql.sh -q
 	@scripts/lint-step.sh
-	$(MAKE) sala unit-bins
+	$(MAKE) -j$(JOBS) sala unit-bins
 	@fail=0; for t in $(UNIT_BINS); do (cd tests/unit && ../../$$t) >/dev/null 2>&1 || { echo "FAIL $$t"; fail=1; }; done; \
 	[ $$fail -eq 0 ] && echo "unit tests passed"; [ $$fail -eq 0 ] || exit 1
 	@# A smoke set of the integration tests: the real server, every role's login, forms, CSRF, headers.

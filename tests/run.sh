@@ -14,11 +14,11 @@ t_start=$(date +%s)
 # Integration tests at once: they mostly wait on servers, so more than the cores pays.
 export SALA_TEST_JOBS="${SALA_TEST_JOBS:-4}"
 
-# The fuzz smoke runs and the deployment test take minutes of one core each and share nothing with
+# The fuzz smoke runs (every saved crash replayed, then 12 s of fuzzing per harness; `make fuzz` fuzzes longer) and the deployment test take minutes of one core each and share nothing with
 # the other suites (own build directory, own ports, an installed package): they start first and run
 # in the background; their results are counted at the end.
 if [ -x tests/fuzz/run.sh ]; then
-	(t0=$(date +%s); tests/fuzz/run.sh "${FUZZ_SECONDS:-20}" > "$log/fuzz" 2>&1; echo $? > "$log/fuzz.rc"
+	(t0=$(date +%s); tests/fuzz/run.sh "${FUZZ_SECONDS:-12}" > "$log/fuzz" 2>&1; echo $? > "$log/fuzz.rc"
 	 echo "$(($(date +%s) - t0))" > "$log/fuzz.secs") &
 	fuzz_pid=$!
 fi
