@@ -814,15 +814,7 @@ static const char survey_sql[] =
     "WHERE o.id = s.org_id AND o.path >= ?1 AND o.path < ?2 AND s.submitted_at >= ?3 AND s.submitted_at < ?4 "
     "AND s.score IS NOT NULL AND (s.course_id = ?5 OR ?5 IS NULL)";
 
-/*
- * The online completions in the period of the people marked present in it: one query for the whole report
- * (a query per person was a round trip each on PostgreSQL: seconds for a national report).
- */
-static const char completions_sql[] =
-    "SELECT e.user_id, e.course_id, e.completed_at FROM report_enrolments e "
-    "WHERE e.completed_at IS NOT NULL AND e.completed_at >= ?1 AND e.completed_at < ?2 AND e.user_id IN "
-    "(SELECT a.user_id FROM report_attendance a WHERE a.status = 'present' AND a.starts_at >= ?1 AND a.starts_at < ?2) "
-    "ORDER BY e.user_id";
+static const char completions_sql[] = "SELECT course_id, completed_at FROM report_enrolments WHERE user_id = ?1";
 
 static struct db_stmt *training_stmt(struct db *db, const struct report *r, const char *sql, const char *path,
 				     const char *end)
@@ -854,51 +846,24 @@ static void mark_add(struct report *r, int org, int course, int sex, const struc
 	}
 }
 
-/* An online completion in the period: the person and the course slot (-1: a course not reported on). */
-struct completion {
-	int64_t user_id;
-	int course;
-};
-
-/* completions_sql's rows, by user id, into *out and *n. 0, or REPORT_EDB. */
-static int completions_load(struct db *db, const struct report *r, struct completion **out, size_t *n, struct err *e)
+/* Whether the person completed (online) the course of slot `course` (REPORT_ALL: any) in the period. */
+static int completed_in(struct db *db, const struct report *r, int64_t uid, int course, bool *out, struct err *e)
 {
 	struct db_stmt *st = db_stmt(db, completions_sql);
-	db_bind_int64(st, 1, r->period.set ? r->period.from : INT64_MIN);
-	db_bind_int64(st, 2, r->period.set ? r->period.to : INT64_MAX);
-	size_t cap = 0;
+	db_bind_int64(st, 1, uid);
 	int rc;
-	*out = NULL;
-	*n = 0;
+	*out = false;
 	while ((rc = db_step_row(st)) > 0) {
-		struct completion c = {db_col_int64(st, 0), course_slot(r, db_col_text(st, 1))};
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 256;
-			*out = xrealloc(*out, cap * sizeof **out);
-		}
-		(*out)[(*n)++] = c;
+		int c = course_slot(r, db_col_text(st, 0));
+		if (c < 0 || (course >= 0 && c != course))
+			continue;
+		if (in_period(&r->period, st, 1))
+			*out = true;
 	}
 	if (rc < 0)
 		rc = read_failed(db, e);
 	db_finish(st);
 	return rc < 0 ? rc : 0;
-}
-
-/* Whether the person completed (online) the course of slot `course` (REPORT_ALL: any) in the period. */
-static bool completed_in(const struct completion *c, size_t n, int64_t uid, int course)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (c[mid].user_id < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < n && c[lo].user_id == uid; lo++)
-		if (c[lo].course >= 0 && (course < 0 || c[lo].course == course))
-			return true;
-	return false;
 }
 
 static int training(struct db *db, struct report *r, const char *path, struct err *e)
@@ -911,8 +876,6 @@ static int training(struct db *db, struct report *r, const char *path, struct er
 	for (size_t i = 0; i < r->nchildren; i++)
 		keys[i] = (struct child_key){r->children[i].id, (int)i};
 	qsort(keys, r->nchildren, sizeof *keys, cmp_child);
-	struct completion *online = NULL;
-	size_t nonline = 0;
 	struct person *people = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
@@ -986,8 +949,6 @@ static int training(struct db *db, struct report *r, const char *path, struct er
 	/* Distinct people by course slot: attended, invited, and trained beyond the online completions. */
 	if (n)
 		qsort(people, n, sizeof *people, cmp_person);
-	if ((rc = completions_load(db, r, &online, &nonline, e)) < 0)
-		goto done;
 	for (size_t i = 0; i < n && rc == 0;) {
 		struct person p = people[i];
 		size_t j = i;
@@ -999,7 +960,10 @@ static int training(struct db *db, struct report *r, const char *path, struct er
 		struct report_training *t = training_mut(r, p.org, p.course, p.sex);
 		t->attended += p.attended;
 		t->invited += p.invited;
-		if (p.attended && !completed_in(online, nonline, p.user_id, p.course))
+		bool done_online = false;
+		if (p.attended && (rc = completed_in(db, r, p.user_id, p.course, &done_online, e)) < 0)
+			break;
+		if (p.attended && !done_online)
 			t->trained++;
 	}
 	if (rc < 0)
@@ -1028,7 +992,6 @@ static int training(struct db *db, struct report *r, const char *path, struct er
 			}
 	rc = 0;
 done:
-	free(online);
 	free(people);
 	free(keys);
 	free(end);
