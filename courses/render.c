@@ -389,16 +389,23 @@ static void extensions_register(void)
 	cmark_gfm_core_extensions_ensure_registered();
 }
 
-int render_lesson(const char *src, size_t len, const struct render_opts *o, struct buf *html, char **title)
+/* A Markdown parser in safe mode with the pipe-table extension, the one setting of every lesson parse. */
+static cmark_parser *parser_new(void)
 {
-	struct rstate s = {.o = o, .src = src, .len = len};
-	*title = NULL;
-	/* CMARK_OPT_DEFAULT is safe mode: never CMARK_OPT_UNSAFE. */
 	pthread_once(&extensions_once, extensions_register);
 	cmark_parser *parser = cmark_parser_new_with_mem(CMARK_OPT_DEFAULT, &cm_mem);
 	cmark_syntax_extension *table = cmark_find_syntax_extension("table");
 	if (table)
 		cmark_parser_attach_syntax_extension(parser, table);
+	return parser;
+}
+
+int render_lesson(const char *src, size_t len, const struct render_opts *o, struct buf *html, char **title)
+{
+	struct rstate s = {.o = o, .src = src, .len = len};
+	*title = NULL;
+	/* CMARK_OPT_DEFAULT is safe mode: never CMARK_OPT_UNSAFE. */
+	cmark_parser *parser = parser_new();
 	cmark_parser_feed(parser, src, len);
 	cmark_node *doc = cmark_parser_finish(parser);
 	cmark_iter *it = cmark_iter_new(doc);
@@ -449,11 +456,7 @@ int render_lesson(const char *src, size_t len, const struct render_opts *o, stru
 
 cmark_node *render_parse(const char *src, size_t len)
 {
-	pthread_once(&extensions_once, extensions_register);
-	cmark_parser *parser = cmark_parser_new_with_mem(CMARK_OPT_DEFAULT, &cm_mem);
-	cmark_syntax_extension *table = cmark_find_syntax_extension("table");
-	if (table)
-		cmark_parser_attach_syntax_extension(parser, table);
+	cmark_parser *parser = parser_new();
 	cmark_parser_feed(parser, src, len);
 	cmark_node *doc = cmark_parser_finish(parser);
 	cmark_parser_free(parser);

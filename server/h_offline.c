@@ -92,15 +92,28 @@ static const char *download_headers(struct req *r, const char *course_id, const 
 			    fname, ext);
 }
 
+/*
+ * The course of an offline download and its outline, for an enrolled learner: 0, or the status of the
+ * error page sent (404 no such course, 403 not enrolled).
+ */
+static int offline_course(struct req *r, struct learn_course *c, struct learn_item **items, size_t *n)
+{
+	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, c) < 0)
+		return resp_error(r, 404, T(r, "No such course."));
+	if (!c->enrolled)
+		return resp_error(r, 403, T(r, "Enrol in this course to download it for reading offline."));
+	*n = learn_outline(r->db, &r->arena, r->user->id, c->course_id, c->package_id, items);
+	return 0;
+}
+
 int h_learn_offline(struct req *r)
 {
 	struct learn_course c;
-	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, &c) < 0)
-		return resp_error(r, 404, T(r, "No such course."));
-	if (!c.enrolled)
-		return resp_error(r, 403, T(r, "Enrol in this course to download it for reading offline."));
 	struct learn_item *items;
-	size_t n = learn_outline(r->db, &r->arena, r->user->id, c.course_id, c.package_id, &items);
+	size_t n;
+	int status = offline_course(r, &c, &items, &n);
+	if (status)
+		return status;
 	struct buf b = BUF_INIT;
 	size_t css_len;
 	const char *css = view_css(&css_len);
@@ -152,12 +165,11 @@ int h_learn_offline(struct req *r)
 int h_learn_offline_pdf(struct req *r)
 {
 	struct learn_course c;
-	if (learn_course_get(r->db, &r->arena, r->user->id, r->param[0], r->lang, &c) < 0)
-		return resp_error(r, 404, T(r, "No such course."));
-	if (!c.enrolled)
-		return resp_error(r, 403, T(r, "Enrol in this course to download it for reading offline."));
 	struct learn_item *items;
-	size_t n = learn_outline(r->db, &r->arena, r->user->id, c.course_id, c.package_id, &items);
+	size_t n;
+	int status = offline_course(r, &c, &items, &n);
+	if (status)
+		return status;
 	/* The learner's name as they read names: the Khmer one first in Khmer, with the Latin one beside it. */
 	const struct user *u = r->user;
 	const char *latin = u->full_name && *u->full_name ? u->full_name : u->username;
