@@ -156,7 +156,7 @@ struct db *db_open(const char *path, struct err *e)
 	sqlite3_db_config(lite, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	struct db *db = db_wrap_sqlite(lite);
 	if (pragma(db, "PRAGMA journal_mode=WAL", e) < 0 || pragma(db, "PRAGMA synchronous=FULL", e) < 0 ||
-	    pragma(db, "PRAGMA temp_store=MEMORY", e) < 0 || migrate(db, e) < 0 ||
+	    migrate(db, e) < 0 || pragma(db, "PRAGMA temp_store=MEMORY", e) < 0 ||
 	    pragma(db, "PRAGMA foreign_keys=ON", e) < 0) {
 		db_close(db);
 		return NULL;

@@ -172,6 +172,13 @@ struct db_stmt *db_stmt(struct db *db, const char *sql);
  */
 void db_bulk_plans(struct db *db, bool on);
 /*
+ * Bulk work that sorts or rewrites millions of rows in one transaction (building the report aggregates), or
+ * (off) back to normal: on SQLite its temporary data (sorts, statement journals) then goes to temporary files
+ * instead of memory (PRAGMA temp_store), so that memory stays bounded (about 10 MB instead of 900 MB for the
+ * face-to-face aggregates of 1,000,000 learners). Schema migrations run so too. Nothing on PostgreSQL.
+ */
+int db_bulk_temp(struct db *db, bool on, struct err *e);
+/*
  * After a bulk write has grown table (a constant in the code) many times over: PostgreSQL's statistics
  * of it are made again now (ANALYZE), not at autovacuum's next round, so the statements that follow
  * (the foreign-key checks of a users import right after an org import) are not planned for the small

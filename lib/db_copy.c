@@ -93,6 +93,12 @@ static const struct table tables[] = {
      NULL, 0, NULL, NULL, false},
     {"report_agg_all", "pkey, org_id, sex, lang, enrolled, started, completed, certified", NULL, 0, NULL, NULL, false},
     {"report_agg_dirty", "user_id, course_id, learner", NULL, 0, NULL, NULL, false},
+    {"report_f2f_keys",
+     "user_id, pkey, course_id, org_id, sex, lang, attended, invited, trained_x, marked, present, seconds", "user_id",
+     5000, NULL, NULL, false},
+    {"report_f2f", "pkey, org_id, course_id, sex, lang, attended, invited, trained_x, marked, present, seconds", NULL,
+     0, NULL, NULL, false},
+    {"report_f2f_dirty", "user_id", NULL, 0, NULL, NULL, false},
     {"report_agg_state", "id, live", NULL, 0, NULL, NULL, false},
 };
 #define NTABLES (sizeof tables / sizeof tables[0])

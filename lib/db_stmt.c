@@ -334,6 +334,13 @@ void db_bulk_plans(struct db *db, bool on)
 		pg_bulk_plans(db, on);
 }
 
+int db_bulk_temp(struct db *db, bool on, struct err *e)
+{
+	if (db->pg)
+		return 0;
+	return db_exec(db, on ? "PRAGMA temp_store=FILE" : "PRAGMA temp_store=MEMORY", e);
+}
+
 int db_analyze(struct db *db, const char *table, struct err *e)
 {
 	if (!db->pg)

@@ -14,6 +14,8 @@
 
 /* The aggregates' triggers fire only while report_agg_state.live is 1 (report_agg_pause()). */
 #define AGG_LIVE "(SELECT live FROM report_agg_state WHERE id = 1) = 1"
+/* The face-to-face refresh's learner: the one queued (lib/schema_agg.h F2F_EVENTS). */
+#define F2F_W_NEW(t) t ".user_id = NEW.user_id"
 
 static const char *const migrations[] = {
     /* 1: the whole first schema */
@@ -706,6 +708,68 @@ static const char *const migrations[] = {
     "CREATE VIEW report_courses AS SELECT id FROM courses c"
     "  WHERE EXISTS (SELECT 1 FROM packages p WHERE p.course_id = c.id AND p.published_at IS NOT NULL)"
     "  OR NOT EXISTS (SELECT 1 FROM packages p WHERE p.course_id = c.id);",
+    /*
+     * 19: the face-to-face figures as aggregates (lib/schema_agg.h "face-to-face"): report_f2f_keys and report_f2f,
+     * kept by triggers on attendance, workshop_people, workshop_days, workshops, users and report_agg_facts (an
+     * online completion changes trained) through the refresh queue report_f2f_dirty, and built for the existing
+     * rows. training publishes report_session_people (who is on a session's list or marked in it).
+     */
+    F2F_TABLES("INTEGER", "TEXT", " WITHOUT ROWID")
+    "CREATE VIEW report_session_people AS"
+    "  SELECT workshop_id, user_id FROM workshop_people UNION SELECT workshop_id, user_id FROM attendance;"
+    "CREATE VIEW report_sessions AS SELECT id, course_id FROM workshops;"
+    "CREATE TRIGGER report_f2f_refresh AFTER INSERT ON report_f2f_dirty BEGIN "
+    F2F_REFRESH("NEW.user_id", F2F_W_NEW) "; DELETE FROM report_f2f_dirty WHERE rowid = NEW.rowid; END;"
+    "CREATE TRIGGER report_f2f_mark_insert AFTER INSERT ON attendance WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_f2f_dirty VALUES (NEW.user_id); END;"
+    "CREATE TRIGGER report_f2f_mark_delete AFTER DELETE ON attendance WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_f2f_dirty VALUES (OLD.user_id); END;"
+    "CREATE TRIGGER report_f2f_mark_update AFTER UPDATE OF workshop_id, user_id, day, status ON attendance"
+    "  WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_f2f_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NEW.user_id;"
+    "  INSERT INTO report_f2f_dirty VALUES (NEW.user_id); END;"
+    "CREATE TRIGGER report_f2f_place_insert AFTER INSERT ON workshop_people WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_f2f_dirty VALUES (NEW.user_id); END;"
+    "CREATE TRIGGER report_f2f_place_delete AFTER DELETE ON workshop_people WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_f2f_dirty VALUES (OLD.user_id); END;"
+    "CREATE TRIGGER report_f2f_place_update AFTER UPDATE OF workshop_id, user_id, status ON workshop_people"
+    "  WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_f2f_dirty SELECT OLD.user_id WHERE OLD.user_id IS NOT NEW.user_id;"
+    "  INSERT INTO report_f2f_dirty VALUES (NEW.user_id); END;"
+    "CREATE TRIGGER report_f2f_day_insert AFTER INSERT ON workshop_days WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_f2f_dirty SELECT user_id FROM report_session_people WHERE workshop_id = NEW.workshop_id;"
+    "  END;"
+    "CREATE TRIGGER report_f2f_day_delete AFTER DELETE ON workshop_days WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_f2f_dirty SELECT user_id FROM report_session_people WHERE workshop_id = OLD.workshop_id;"
+    "  END;"
+    "CREATE TRIGGER report_f2f_day_update AFTER UPDATE ON workshop_days WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_f2f_dirty SELECT user_id FROM report_session_people"
+    "    WHERE workshop_id = OLD.workshop_id AND OLD.workshop_id IS NOT NEW.workshop_id;"
+    "  INSERT INTO report_f2f_dirty SELECT user_id FROM report_session_people WHERE workshop_id = NEW.workshop_id;"
+    "  END;"
+    "CREATE TRIGGER report_f2f_session_update AFTER UPDATE OF course_id ON workshops WHEN " AGG_LIVE
+    "  AND OLD.course_id IS NOT NEW.course_id BEGIN"
+    "  INSERT INTO report_f2f_dirty SELECT user_id FROM report_session_people WHERE workshop_id = NEW.id; END;"
+    /* A session deleted: its list and marks go with it (ON DELETE CASCADE); without the cascade
+     * (foreign keys off) they stay but are no session's, and the views leave them out. */
+    "CREATE TRIGGER report_f2f_session_delete AFTER DELETE ON workshops WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_f2f_dirty SELECT user_id FROM report_session_people WHERE workshop_id = OLD.id; END;"
+    "CREATE TRIGGER report_f2f_learner_update AFTER UPDATE OF org_id, sex, lang ON users WHEN " AGG_LIVE
+    "  AND (OLD.org_id IS NOT NEW.org_id OR OLD.sex IS NOT NEW.sex OR OLD.lang IS NOT NEW.lang) BEGIN"
+    "  INSERT INTO report_f2f_dirty SELECT NEW.id WHERE EXISTS (SELECT 1 FROM report_f2f_keys WHERE user_id = NEW.id);"
+    "  END;"
+    "CREATE TRIGGER report_f2f_learner_delete AFTER DELETE ON users WHEN " AGG_LIVE " BEGIN"
+    "  INSERT INTO report_f2f_dirty SELECT OLD.id WHERE EXISTS (SELECT 1 FROM report_f2f_keys WHERE user_id = OLD.id);"
+    "  END;"
+    "CREATE TRIGGER report_f2f_fact_insert AFTER INSERT ON report_agg_facts WHEN " AGG_LIVE
+    "  AND NEW.completed_m IS NOT NULL BEGIN"
+    "  INSERT INTO report_f2f_dirty SELECT NEW.user_id"
+    "    WHERE EXISTS (SELECT 1 FROM report_f2f_keys WHERE user_id = NEW.user_id AND attended = 1); END;"
+    "CREATE TRIGGER report_f2f_fact_delete AFTER DELETE ON report_agg_facts WHEN " AGG_LIVE
+    "  AND OLD.completed_m IS NOT NULL BEGIN"
+    "  INSERT INTO report_f2f_dirty SELECT OLD.user_id"
+    "    WHERE EXISTS (SELECT 1 FROM report_f2f_keys WHERE user_id = OLD.user_id AND attended = 1); END;"
+    F2F_REBUILD,
     // clang-format on
 };
 
@@ -724,4 +788,14 @@ int schema_count(void)
 const char *schema_agg_rebuild_sql(void)
 {
 	return AGG_REBUILD_FACTS_L(AGG_LANG);
+}
+
+const char *schema_f2f_rebuild_sql(void)
+{
+	return F2F_REBUILD;
+}
+
+const char *schema_f2f_verify_sql(void)
+{
+	return F2F_VERIFY;
 }

@@ -12,6 +12,12 @@ int schema_count(void);
  */
 const char *schema_agg_rebuild_sql(void);
 const char *schema_pg_agg_rebuild_sql(void);
+/* The face-to-face aggregates built again from the rows (after the online facts), on each engine. */
+const char *schema_f2f_rebuild_sql(void);
+const char *schema_pg_f2f_rebuild_sql(void);
+/* The check of the face-to-face aggregates against the rows (lib/schema_agg.h F2F_VERIFY), on each engine. */
+const char *schema_f2f_verify_sql(void);
+const char *schema_pg_f2f_verify_sql(void);
 
 struct db;
 struct err;

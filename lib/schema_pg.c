@@ -21,6 +21,8 @@
 #define AGG_MONTH(x) "to_char(to_timestamp(" x ") AT TIME ZONE 'UTC', 'YYYYMM')::int"
 #define AGG_ROUND(x) "floor(" x " + 0.5)"
 #include "lib/schema_agg.h"
+/* The face-to-face refresh's learner: report_f2f_refresh()'s parameter (lib/schema_agg.h F2F_EVENTS). */
+#define F2F_W_PARAM(t) t ".user_id = p_user"
 
 /* The SQLite schema version the first PostgreSQL migration creates. */
 #define PG_BASE 3
@@ -423,6 +425,79 @@ static const char *const pg_migrations[] = {
     "CREATE VIEW report_courses AS SELECT id FROM courses c"
     "  WHERE EXISTS (SELECT 1 FROM packages p WHERE p.course_id = c.id AND p.published_at IS NOT NULL)"
     "  OR NOT EXISTS (SELECT 1 FROM packages p WHERE p.course_id = c.id);",
+    /*
+     * 19: the face-to-face aggregates (lib/schema.c's migration 19): report_f2f_refresh() refreshes one learner,
+     * called by the triggers of attendance, workshop_people, workshop_days, workshops, users and
+     * report_agg_facts while report_agg_state.live is 1. report_f2f_dirty is SQLite's queue (unused here).
+     */
+    F2F_TABLES("BIGINT", "TEXT COLLATE \"C\"", "")
+    "CREATE VIEW report_session_people AS"
+    "  SELECT workshop_id, user_id FROM workshop_people UNION SELECT workshop_id, user_id FROM attendance;"
+    "CREATE VIEW report_sessions AS SELECT id, course_id FROM workshops;"
+    "CREATE FUNCTION report_f2f_refresh(p_user BIGINT) RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+    F2F_REFRESH("p_user", F2F_W_PARAM) "; END $$;"
+    "CREATE FUNCTION report_f2f_places() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    "  IF (SELECT live FROM report_agg_state WHERE id = 1) IS DISTINCT FROM 1 THEN RETURN NULL; END IF;"
+    "  IF TG_OP <> 'INSERT' THEN PERFORM report_f2f_refresh(OLD.user_id); END IF;"
+    "  IF TG_OP = 'INSERT' THEN PERFORM report_f2f_refresh(NEW.user_id);"
+    "  ELSIF TG_OP = 'UPDATE' THEN"
+    "    IF NEW.user_id IS DISTINCT FROM OLD.user_id THEN PERFORM report_f2f_refresh(NEW.user_id); END IF;"
+    "  END IF;"
+    "  RETURN NULL; END $$;"
+    "CREATE TRIGGER report_f2f_marks AFTER INSERT OR DELETE OR UPDATE OF workshop_id, user_id, day, status"
+    "  ON attendance FOR EACH ROW EXECUTE FUNCTION report_f2f_places();"
+    "CREATE TRIGGER report_f2f_places AFTER INSERT OR DELETE OR UPDATE OF workshop_id, user_id, status"
+    "  ON workshop_people FOR EACH ROW EXECUTE FUNCTION report_f2f_places();"
+    "CREATE FUNCTION report_f2f_sessions() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    "  IF (SELECT live FROM report_agg_state WHERE id = 1) IS DISTINCT FROM 1 THEN RETURN NULL; END IF;"
+    "  IF TG_TABLE_NAME = 'workshops' AND TG_OP = 'DELETE' THEN"
+    "    PERFORM report_f2f_refresh(s.user_id) FROM report_session_people s WHERE s.workshop_id = OLD.id;"
+    "    RETURN NULL;"
+    "  ELSIF TG_TABLE_NAME = 'workshops' THEN"
+    "    PERFORM report_f2f_refresh(s.user_id) FROM report_session_people s WHERE s.workshop_id = NEW.id;"
+    "    RETURN NULL;"
+    "  END IF;"
+    "  IF TG_OP <> 'INSERT' THEN"
+    "    PERFORM report_f2f_refresh(s.user_id) FROM report_session_people s WHERE s.workshop_id = OLD.workshop_id;"
+    "  END IF;"
+    "  IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.workshop_id IS DISTINCT FROM OLD.workshop_id) THEN"
+    "    PERFORM report_f2f_refresh(s.user_id) FROM report_session_people s WHERE s.workshop_id = NEW.workshop_id;"
+    "  END IF;"
+    "  RETURN NULL; END $$;"
+    "CREATE TRIGGER report_f2f_days AFTER INSERT OR DELETE OR UPDATE ON workshop_days"
+    "  FOR EACH ROW EXECUTE FUNCTION report_f2f_sessions();"
+    "CREATE TRIGGER report_f2f_sessions AFTER UPDATE OF course_id ON workshops FOR EACH ROW"
+    "  WHEN (OLD.course_id IS DISTINCT FROM NEW.course_id) EXECUTE FUNCTION report_f2f_sessions();"
+    "CREATE TRIGGER report_f2f_sessions_delete AFTER DELETE ON workshops FOR EACH ROW"
+    "  EXECUTE FUNCTION report_f2f_sessions();"
+    "CREATE FUNCTION report_f2f_learners() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    "  IF (SELECT live FROM report_agg_state WHERE id = 1) IS DISTINCT FROM 1 THEN RETURN NULL; END IF;"
+    "  IF TG_OP = 'DELETE' THEN"
+    "    IF EXISTS (SELECT 1 FROM report_f2f_keys WHERE user_id = OLD.id) THEN"
+    "      PERFORM report_f2f_refresh(OLD.id); END IF;"
+    "  ELSIF (OLD.org_id IS DISTINCT FROM NEW.org_id OR OLD.sex IS DISTINCT FROM NEW.sex"
+    "    OR OLD.lang IS DISTINCT FROM NEW.lang) AND EXISTS (SELECT 1 FROM report_f2f_keys WHERE user_id = NEW.id) THEN"
+    "    PERFORM report_f2f_refresh(NEW.id);"
+    "  END IF;"
+    "  RETURN NULL; END $$;"
+    "CREATE TRIGGER report_f2f_learners AFTER UPDATE OF org_id, sex, lang OR DELETE ON users"
+    "  FOR EACH ROW EXECUTE FUNCTION report_f2f_learners();"
+    "CREATE FUNCTION report_f2f_facts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    "  IF (SELECT live FROM report_agg_state WHERE id = 1) IS DISTINCT FROM 1 THEN RETURN NULL; END IF;"
+    "  IF TG_OP <> 'INSERT' THEN"
+    "    IF OLD.completed_m IS NOT NULL"
+    "      AND EXISTS (SELECT 1 FROM report_f2f_keys WHERE user_id = OLD.user_id AND attended = 1) THEN"
+    "      PERFORM report_f2f_refresh(OLD.user_id); END IF;"
+    "  END IF;"
+    "  IF TG_OP <> 'DELETE' THEN"
+    "    IF NEW.completed_m IS NOT NULL"
+    "      AND EXISTS (SELECT 1 FROM report_f2f_keys WHERE user_id = NEW.user_id AND attended = 1) THEN"
+    "      PERFORM report_f2f_refresh(NEW.user_id); END IF;"
+    "  END IF;"
+    "  RETURN NULL; END $$;"
+    "CREATE TRIGGER report_f2f_facts AFTER INSERT OR DELETE OR UPDATE ON report_agg_facts"
+    "  FOR EACH ROW EXECUTE FUNCTION report_f2f_facts();"
+    F2F_REBUILD,
     // clang-format on
 };
 
@@ -460,4 +535,14 @@ fail:
 const char *schema_pg_agg_rebuild_sql(void)
 {
 	return AGG_REBUILD_FACTS_L(AGG_LANG);
+}
+
+const char *schema_pg_f2f_rebuild_sql(void)
+{
+	return F2F_REBUILD;
+}
+
+const char *schema_pg_f2f_verify_sql(void)
+{
+	return F2F_VERIFY;
 }

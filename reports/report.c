@@ -516,16 +516,28 @@ static const char scan_sql[] =
     "e.best_final, e.pretest FROM report_learners l JOIN report_enrolments e ON e.user_id = l.user_id "
     "WHERE l.org_path >= ?1 AND l.org_path < ?2 AND (e.course_id = ?3 OR ?3 IS NULL) AND (l.lang = ?4 OR ?4 IS NULL)";
 
-static int scan(struct db *db, struct report *r, const char *path, struct err *e)
+/*
+ * The end of the subtree of path's range of paths (*end, to free: '0' follows '/') and r's children sorted by id
+ * (org_slot()'s keys, to free).
+ */
+static struct child_key *subtree_keys(const struct report *r, const char *path, char **end)
 {
 	size_t plen = strlen(path);
-	char *end = xstrdup(path);
+	*end = xstrdup(path);
 	if (plen)
-		end[plen - 1] = '0'; /* '0' follows '/': the end of the subtree's range */
+		(*end)[plen - 1] = '0';
 	struct child_key *keys = xmalloc((r->nchildren + 1) * sizeof *keys);
 	for (size_t i = 0; i < r->nchildren; i++)
 		keys[i] = (struct child_key){r->children[i].id, (int)i};
 	qsort(keys, r->nchildren, sizeof *keys, cmp_child);
+	return keys;
+}
+
+static int scan(struct db *db, struct report *r, const char *path, struct err *e)
+{
+	size_t plen = strlen(path);
+	char *end;
+	struct child_key *keys = subtree_keys(r, path, &end);
 	struct learners seen = {0};
 	size_t ncert;
 	int rc;
@@ -680,13 +692,8 @@ static const char agg_all_sql[] = "SELECT o.path, a.sex, a.enrolled, a.started, 
 static int agg_read(struct db *db, struct report *r, const char *path, const char *key, struct err *e)
 {
 	size_t plen = strlen(path);
-	char *end = xstrdup(path);
-	if (plen)
-		end[plen - 1] = '0';
-	struct child_key *keys = xmalloc((r->nchildren + 1) * sizeof *keys);
-	for (size_t i = 0; i < r->nchildren; i++)
-		keys[i] = (struct child_key){r->children[i].id, (int)i};
-	qsort(keys, r->nchildren, sizeof *keys, cmp_child);
+	char *end;
+	struct child_key *keys = subtree_keys(r, path, &end);
 	struct db_stmt *st = db_stmt(db, agg_sql);
 	db_bind_text(st, 1, path);
 	db_bind_text(st, 2, end);
@@ -866,16 +873,11 @@ static int completed_in(struct db *db, const struct report *r, int64_t uid, int 
 	return rc < 0 ? rc : 0;
 }
 
-static int training(struct db *db, struct report *r, const char *path, struct err *e)
+/* The marks, list places and distinct people of the subtree's learners, from training's rows. */
+static int training_scan(struct db *db, struct report *r, const char *path, const char *end,
+			 const struct child_key *keys, struct err *e)
 {
 	size_t plen = strlen(path);
-	char *end = xstrdup(path);
-	if (plen)
-		end[plen - 1] = '0';
-	struct child_key *keys = xmalloc((r->nchildren + 1) * sizeof *keys);
-	for (size_t i = 0; i < r->nchildren; i++)
-		keys[i] = (struct child_key){r->children[i].id, (int)i};
-	qsort(keys, r->nchildren, sizeof *keys, cmp_child);
 	struct person *people = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
@@ -930,22 +932,6 @@ static int training(struct db *db, struct report *r, const char *path, struct er
 	if (rc < 0)
 		goto done;
 
-	/* Survey answers carry no language (they are anonymous): under a language, no satisfaction. */
-	st = training_stmt(db, r, survey_sql, path, end);
-	while (!r->language && (rc = db_step_row(st)) > 0) {
-		bool has_course = db_col_type(st, 2) != DB_NULL;
-		int course = has_course ? course_slot(r, db_col_text(st, 2)) : -1;
-		if (has_course && course < 0)
-			continue;
-		struct report_training t = {.sat_n = 1, .sat_sum = round(db_col_double(st, 3) * REPORT_SCORE_UNIT)};
-		mark_add(r, org_slot(r, keys, db_col_text(st, 0), plen), course, sex_index(db_col_text(st, 1)), &t);
-	}
-	if (rc < 0)
-		rc = read_failed(db, e);
-	db_finish(st);
-	if (rc < 0)
-		goto done;
-
 	/* Distinct people by course slot: attended, invited, and trained beyond the online completions. */
 	if (n)
 		qsort(people, n, sizeof *people, cmp_person);
@@ -966,6 +952,105 @@ static int training(struct db *db, struct report *r, const char *path, struct er
 		if (p.attended && !done_online)
 			t->trained++;
 	}
+done:
+	free(people);
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * Whether report_f2f can give the figures over all courses ('*' rows): it counts every session, so not when a
+ * session's course is one the report leaves out (a course never published). One course asked for reads that
+ * course's rows.
+ */
+static int f2f_all_usable(struct db *db, const struct report *r, bool *out, struct err *e)
+{
+	*out = true;
+	if (r->course)
+		return 0;
+	struct db_stmt *st = db_stmt(db, "SELECT DISTINCT course_id FROM report_sessions WHERE course_id IS NOT NULL");
+	int rc;
+	while ((rc = db_step_row(st)) > 0)
+		if (course_slot(r, db_col_text(st, 0)) < 0)
+			*out = false;
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	return rc < 0 ? rc : 0;
+}
+
+/* The subtree's rows of report_f2f for one period key: the marks, list places and distinct people. */
+static const char f2f_sql[] =
+    "SELECT o.path, a.course_id, a.sex, a.attended, a.invited, a.trained_x, a.marked, a.present, a.seconds "
+    "FROM report_f2f a JOIN report_org_units o ON o.id = a.org_id "
+    "WHERE a.pkey = ?3 AND o.path >= ?1 AND o.path < ?2 AND (a.course_id = ?4 OR ?4 IS NULL) "
+    "AND (a.lang = ?5 OR ?5 IS NULL)";
+
+static int training_agg(struct db *db, struct report *r, const char *path, const char *end,
+			const struct child_key *keys, const char *key, struct err *e)
+{
+	size_t plen = strlen(path);
+	struct db_stmt *st = db_stmt(db, f2f_sql);
+	db_bind_text(st, 1, path);
+	db_bind_text(st, 2, end);
+	db_bind_text(st, 3, key);
+	db_bind_text(st, 4, r->course);
+	db_bind_text(st, 5, r->language);
+	int rc;
+	while ((rc = db_step_row(st)) > 0) {
+		const char *id = db_col_text(st, 1);
+		int course = strcmp(id, "*") == 0 ? REPORT_ALL : course_slot(r, id);
+		if (course < 0 && course != REPORT_ALL)
+			continue;
+		struct report_training t = {.attended = db_col_int64(st, 3),
+					    .invited = db_col_int64(st, 4),
+					    .trained = db_col_int64(st, 5),
+					    .marked = db_col_int64(st, 6),
+					    .present = db_col_int64(st, 7),
+					    .seconds = db_col_int64(st, 8)};
+		int org = org_slot(r, keys, db_col_text(st, 0), plen), sex = sex_index(db_col_text(st, 2));
+		/* One course asked for: its rows are the figures over all courses too. */
+		for (int pass = 0; pass < (r->course ? 2 : 1); pass++) {
+			struct report_training *x = training_mut(r, org, pass ? REPORT_ALL : course, sex);
+			x->attended += t.attended;
+			x->invited += t.invited;
+			x->trained += t.trained;
+			x->marked += t.marked;
+			x->present += t.present;
+			x->seconds += t.seconds;
+		}
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	return rc < 0 ? rc : 0;
+}
+
+/* The face-to-face figures: from report_f2f when it holds the period (key non-NULL), else from the rows. */
+static int training(struct db *db, struct report *r, const char *path, const char *key, struct err *e)
+{
+	size_t plen = strlen(path);
+	char *end;
+	struct child_key *keys = subtree_keys(r, path, &end);
+	bool usable = false;
+	int rc = key ? f2f_all_usable(db, r, &usable, e) : 0;
+	if (rc == 0)
+		rc = usable ? training_agg(db, r, path, end, keys, key, e) : training_scan(db, r, path, end, keys, e);
+	if (rc < 0)
+		goto done;
+
+	/* Survey answers carry no language (they are anonymous): under a language, no satisfaction. */
+	struct db_stmt *st = training_stmt(db, r, survey_sql, path, end);
+	while (!r->language && (rc = db_step_row(st)) > 0) {
+		bool has_course = db_col_type(st, 2) != DB_NULL;
+		int course = has_course ? course_slot(r, db_col_text(st, 2)) : -1;
+		if (has_course && course < 0)
+			continue;
+		struct report_training t = {.sat_n = 1, .sat_sum = round(db_col_double(st, 3) * REPORT_SCORE_UNIT)};
+		mark_add(r, org_slot(r, keys, db_col_text(st, 0), plen), course, sex_index(db_col_text(st, 1)), &t);
+	}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
 	if (rc < 0)
 		goto done;
 
@@ -992,7 +1077,6 @@ static int training(struct db *db, struct report *r, const char *path, struct er
 			}
 	rc = 0;
 done:
-	free(people);
 	free(keys);
 	free(end);
 	return rc;
@@ -1022,9 +1106,8 @@ bool report_attended_parity(const struct report_training *female, const struct r
 	return true;
 }
 
-/* How fill() reads: the aggregates when they hold the period, or the rows (RUN_SCAN); RUN_ONLINE leaves the
- * face-to-face figures out (zero), for report_verify(), which compares the online figures only. */
-enum { RUN_AUTO = 0, RUN_SCAN = 1, RUN_ONLINE = 2 };
+/* How fill() reads: the aggregates when they hold the period, or the rows (RUN_SCAN; report_verify()). */
+enum { RUN_AUTO = 0, RUN_SCAN = 1 };
 
 /* The figures of a report whose unit, children and courses are loaded (cells zero), for its period. */
 static int fill(struct db *db, struct report *out, const char *path, int how, struct err *e)
@@ -1034,16 +1117,14 @@ static int fill(struct db *db, struct report *out, const char *path, int how, st
 	size_t n = (out->nchildren + 2) * (out->ncourses + 1) * (SEX_COUNT + 1);
 	if (!out->cells)
 		out->cells = xcalloc(n, sizeof *out->cells);
-	if (!(how & RUN_SCAN) && report_period_key(&out->period, key, &from_m, &to_m))
-		rc = agg_read(db, out, path, key, e);
-	else
-		rc = scan(db, out, path, e);
+	bool agg = !(how & RUN_SCAN) && report_period_key(&out->period, key, &from_m, &to_m);
+	rc = agg ? agg_read(db, out, path, key, e) : scan(db, out, path, e);
 	if (rc < 0)
 		return rc;
 	roll_up(out);
 	if (!out->training)
 		out->training = xcalloc(n, sizeof *out->training);
-	return how & RUN_ONLINE ? 0 : training(db, out, path, e);
+	return training(db, out, path, agg ? key : NULL, e);
 }
 
 static int run(struct db *db, const struct report_query *q, struct report *out, int how, char path[512], struct err *e)
@@ -1395,6 +1476,19 @@ static void figures_vec(const struct report_figures *f, double v[8])
 	v[7] = f->gain_sum;
 }
 
+/* The face-to-face figures the aggregates hold (satisfaction is read from the rows either way). */
+static const char *const training_names[] = {"trained", "attended", "invited", "marked", "present", "seconds"};
+
+static void training_vec(const struct report_training *t, double v[6])
+{
+	v[0] = (double)t->trained;
+	v[1] = (double)t->attended;
+	v[2] = (double)t->invited;
+	v[3] = (double)t->marked;
+	v[4] = (double)t->present;
+	v[5] = (double)t->seconds;
+}
+
 /* Compares every cell of two reports of the same query; one line in out per figure that differs. */
 static int64_t report_compare(const struct report *agg, const struct report *ref, struct buf *out)
 {
@@ -1402,10 +1496,12 @@ static int64_t report_compare(const struct report *agg, const struct report *ref
 	for (int o = -1; o <= (int)ref->nchildren; o++)
 		for (int c = -1; c < (int)ref->ncourses; c++)
 			for (int s = -1; s < SEX_COUNT; s++) {
-				double a[8], b[8];
+				double a[14], b[14];
 				figures_vec(report_cell(agg, o, c, s), a);
 				figures_vec(report_cell(ref, o, c, s), b);
-				for (int k = 0; k < 8; k++) {
+				training_vec(report_training_cell(agg, o, c, s), a + 8);
+				training_vec(report_training_cell(ref, o, c, s), b + 8);
+				for (int k = 0; k < 14; k++) {
 					if (a[k] == b[k])
 						continue;
 					const char *code =
@@ -1415,8 +1511,8 @@ static int64_t report_compare(const struct report *agg, const struct report *ref
 					    "%s: org %s%s, course %s, sex %s: %s is %.0f in the aggregates, %.0f "
 					    "in the rows\n",
 					    ref->period.label, code, o == (int)ref->nchildren ? " (own)" : "",
-					    c >= 0 ? ref->courses[c] : "(all)", report_sex_name(s), figure_names[k],
-					    a[k], b[k]);
+					    c >= 0 ? ref->courses[c] : "(all)", report_sex_name(s),
+					    k < 8 ? figure_names[k] : training_names[k - 8], a[k], b[k]);
 					n++;
 				}
 			}
@@ -1431,9 +1527,9 @@ int report_verify(struct db *db, const struct report_query *q, struct buf *out, 
 	bool own = !db_in_txn(db);
 	if (own && db_exec(db, "BEGIN", e) < 0)
 		return REPORT_EDB;
-	int rc = run_txn(db, q, &agg, RUN_AUTO | RUN_ONLINE, e);
+	int rc = run_txn(db, q, &agg, RUN_AUTO, e);
 	if (rc == 0)
-		rc = run_txn(db, q, &ref, RUN_SCAN | RUN_ONLINE, e);
+		rc = run_txn(db, q, &ref, RUN_SCAN, e);
 	else
 		memset(&ref, 0, sizeof ref);
 	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
@@ -1822,9 +1918,24 @@ static int agg_insert(struct db *db, const struct agg_map *m, char **courses, bo
 	return rc;
 }
 
+static int agg_rebuild(struct db *db, bool pg, struct err *e);
+
 int report_agg_rebuild(struct db *db, struct err *e)
 {
-	if (db_exec(db, db_engine(db) == DB_ENGINE_PG ? schema_pg_agg_rebuild_sql() : schema_agg_rebuild_sql(), e) < 0)
+	bool pg = db_engine(db) == DB_ENGINE_PG;
+	/* The triggers stay still while the facts are written again (an online completion refreshes a learner's
+	 * face-to-face keys), and the face-to-face aggregates are built after the facts. */
+	if (report_agg_pause(db, e) < 0 || db_bulk_temp(db, true, e) < 0)
+		return REPORT_EDB;
+	int rc = agg_rebuild(db, pg, e);
+	if (db_bulk_temp(db, false, rc < 0 ? NULL : e) < 0 || rc < 0)
+		return REPORT_EDB;
+	return db_exec(db, "UPDATE report_agg_state SET live = 1 WHERE id = 1", e) < 0 ? REPORT_EDB : 0;
+}
+
+static int agg_rebuild(struct db *db, bool pg, struct err *e)
+{
+	if (db_exec(db, pg ? schema_pg_agg_rebuild_sql() : schema_agg_rebuild_sql(), e) < 0)
 		return REPORT_EDB;
 	struct agg_build b = {.user = -1};
 	struct db_stmt *st = db_stmt(db, "SELECT user_id, org_id, course_id, sex, enrolled_m, started_m, completed_m, "
@@ -1856,9 +1967,9 @@ int report_agg_rebuild(struct db *db, struct err *e)
 	if (rc == 0)
 		rc = agg_insert(db, &b.all, b.courses, false, e);
 	agg_build_free(&b);
-	if (rc < 0)
+	if (rc < 0 || db_exec(db, pg ? schema_pg_f2f_rebuild_sql() : schema_f2f_rebuild_sql(), e) < 0)
 		return REPORT_EDB;
-	return db_exec(db, "UPDATE report_agg_state SET live = 1 WHERE id = 1", e) < 0 ? REPORT_EDB : 0;
+	return 0;
 }
 
 /* ---- checking the aggregates row by row ---- */
@@ -2033,6 +2144,46 @@ static int verify_table(struct db *db, struct agg_build *b, bool per_course, con
 	return 0;
 }
 
+static const char *const f2f_names[] = {"attended", "invited", "trained_x", "marked", "present", "seconds"};
+
+/* Compares every stored row of report_f2f with the sums computed again from the rows (F2F_VERIFY). */
+static int verify_f2f(struct db *db, const struct unit_code *units, size_t nunits, struct buf *out, int64_t *ndiff,
+		      int64_t *nrows, struct err *e)
+{
+	int64_t stored = db_int(db, "SELECT count(*) FROM report_f2f", NULL, NULL, -1);
+	if (stored < 0)
+		return read_failed(db, e);
+	*nrows += stored;
+	struct db_stmt *st =
+	    db_stmt(db, db_engine(db) == DB_ENGINE_PG ? schema_pg_f2f_verify_sql() : schema_f2f_verify_sql());
+	int rc;
+	while ((rc = db_step_row(st)) > 0)
+		for (int j = 0; j < 6; j++) {
+			bool have = db_col_int64(st, 5) != 0;
+			int64_t a = db_col_int64(st, 6 + j), b = db_col_int64(st, 12 + j);
+			if (a == b)
+				continue;
+			if (++*ndiff > VERIFY_LINES_MAX)
+				continue;
+			const char *course = db_col_text(st, 2);
+			buf_printf(out, "face-to-face row %s, org %s, course %s, sex %s, language %s: %s ",
+				   db_col_text(st, 0), unit_code_of(units, nunits, db_col_int64(st, 1)),
+				   strcmp(course, "*") == 0 ? "(all)"
+				   : *course		    ? course
+							    : "(none)",
+				   db_col_text(st, 3), db_col_text(st, 4), f2f_names[j]);
+			if (have)
+				buf_printf(out, "is %lld in the aggregates, %lld in the rows\n", (long long)a,
+					   (long long)b);
+			else
+				buf_printf(out, "is missing from the aggregates, %lld in the rows\n", (long long)b);
+		}
+	if (rc < 0)
+		rc = read_failed(db, e);
+	db_finish(st);
+	return rc < 0 ? rc : 0;
+}
+
 int report_verify_rows(struct db *db, struct buf *out, int64_t *ndiff, int64_t *nrows, struct err *e)
 {
 	struct agg_build b = {.user = -1};
@@ -2061,6 +2212,8 @@ int report_verify_rows(struct db *db, struct buf *out, int64_t *ndiff, int64_t *
 		rc = verify_table(db, &b, true, units, nunits, out, ndiff, nrows, e);
 	if (rc == 0)
 		rc = verify_table(db, &b, false, units, nunits, out, ndiff, nrows, e);
+	if (rc == 0)
+		rc = verify_f2f(db, units, nunits, out, ndiff, nrows, e);
 	if (own && db_exec(db, "COMMIT", rc < 0 ? NULL : e) < 0 && rc == 0)
 		rc = REPORT_EDB;
 	if (*ndiff > VERIFY_LINES_MAX)

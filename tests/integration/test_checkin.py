@@ -233,6 +233,8 @@ def test_sign_in_sheet_pdf_lists_every_registered_name():
         add_user(srv, "sophak", "Kim Sophak", "គីម សុភ័ក្ត្រ")
         now = time.time()
         s = minute(now + 86400)
+        if ict(s)[:10] != ict(s + 3600)[:10]:  # not across midnight in Cambodia
+            s -= 4 * 3600
         wid = add_session(srv, "E-filing for districts", [(s, s + 3600), (s + 86400, s + 86400 + 3600)],
                           invite=["learner", "manager", "malis", "sophak"], capacity=3)
         codes = row_codes(srv, wid)
@@ -291,6 +293,8 @@ def test_sheet_keyed_in_by_row_code_all_or_nothing():
         add_user(srv, "vanna", "Ros Vanna", "រស់ វណ្ណា")
         now = time.time()
         s = minute(now - 3 * 86400)
+        if ict(s)[:10] != ict(s + 3600)[:10]:  # not across midnight in Cambodia
+            s -= 4 * 3600
         wid = add_session(srv, "Commune budgets", [(s, s + 3600), (s + 86400, s + 86400 + 3600)],
                           invite=["learner", "manager", "malis"])
         codes = row_codes(srv, wid)

@@ -100,8 +100,11 @@ def test_a_verify_hand_counted_population_and_find_a_wrong_figure():
         assert r.returncode == 1, r.stdout
         assert "2025-Q1: org T501, course (all), sex female: completed is 3 in the aggregates, 2 in the rows" \
             in r.stdout, r.stdout
-        # The unit's own figure and the totals above it (the district, the province; women and all).
-        assert "verified 1 report: 4 differences" in r.stdout, r.stdout
+        # The unit's own figure and the totals above it (the district, the province; women and all), each
+        # twice: "trained" (face-to-face) adds the online completions to those who attended.
+        assert "verified 1 report: 8 differences" in r.stdout, r.stdout
+        assert "2025-Q1: org T501, course (all), sex female: trained is 3 in the aggregates, 2 in the rows" \
+            in r.stdout, r.stdout
         assert "2025-Q1: org 05, course (all), sex all: completed is 7 in the aggregates, 6 in the rows" \
             in r.stdout, r.stdout
     finally:

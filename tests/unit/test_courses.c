@@ -63,9 +63,15 @@ static void db_hash(struct db *db, char out[65])
 {
 	struct buf all = BUF_INIT;
 	struct db_stmt *t;
-	assert_non_null(t = db_prepare(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"));
+	assert_non_null(t = db_prepare(db, "SELECT name, (SELECT count(*) FROM pragma_table_info(m.name)) "
+					   "FROM sqlite_master m WHERE type = 'table' ORDER BY name"));
 	while (db_step(t) == DB_ROW) {
-		char *sql = xasprintf("SELECT * FROM \"%s\" ORDER BY 1, 2", db_col_text(t, 0));
+		/* Ordered by every column: the same rows give the same text. */
+		struct buf order = BUF_INIT;
+		for (int c = 1; c <= db_col_int(t, 1); c++)
+			buf_printf(&order, "%s%d", c > 1 ? ", " : "", c);
+		char *sql = xasprintf("SELECT * FROM \"%s\" ORDER BY %s", db_col_text(t, 0), buf_str(&order));
+		buf_release(&order);
 		struct db_stmt *st;
 		assert_non_null(st = db_prepare(db, sql));
 		buf_printf(&all, "[%s]", sql);
