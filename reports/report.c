@@ -689,17 +689,26 @@ static const char agg_all_sql[] = "SELECT o.path, a.sex, a.enrolled, a.started, 
 				  "WHERE a.pkey = ?3 AND o.path >= ?1 AND o.path < ?2 "
 				  "AND (a.lang = ?4 OR ?4 IS NULL)";
 
-static int agg_read(struct db *db, struct report *r, const char *path, const char *key, struct err *e)
+/* One aggregate table's rows of a subtree ([path, end)) for one period key: sql with ?1 path, ?2 end, ?3 the key,
+ * ?4 the course asked for (or NULL), ?5 the learners' language (or NULL). */
+static struct db_stmt *key_stmt(struct db *db, const char *sql, const struct report *r, const char *path,
+				const char *end, const char *key)
 {
-	size_t plen = strlen(path);
-	char *end;
-	struct child_key *keys = subtree_keys(r, path, &end);
-	struct db_stmt *st = db_stmt(db, agg_sql);
+	struct db_stmt *st = db_stmt(db, sql);
 	db_bind_text(st, 1, path);
 	db_bind_text(st, 2, end);
 	db_bind_text(st, 3, key);
 	db_bind_text(st, 4, r->course);
 	db_bind_text(st, 5, r->language);
+	return st;
+}
+
+static int agg_read(struct db *db, struct report *r, const char *path, const char *key, struct err *e)
+{
+	size_t plen = strlen(path);
+	char *end;
+	struct child_key *keys = subtree_keys(r, path, &end);
+	struct db_stmt *st = key_stmt(db, agg_sql, r, path, end, key);
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
 		int course = course_slot(r, db_col_text(st, 1));
@@ -989,12 +998,7 @@ static int training_agg(struct db *db, struct report *r, const char *path, const
 			const struct child_key *keys, const char *key, struct err *e)
 {
 	size_t plen = strlen(path);
-	struct db_stmt *st = db_stmt(db, f2f_sql);
-	db_bind_text(st, 1, path);
-	db_bind_text(st, 2, end);
-	db_bind_text(st, 3, key);
-	db_bind_text(st, 4, r->course);
-	db_bind_text(st, 5, r->language);
+	struct db_stmt *st = key_stmt(db, f2f_sql, r, path, end, key);
 	int rc;
 	while ((rc = db_step_row(st)) > 0) {
 		const char *id = db_col_text(st, 1);

@@ -6,9 +6,9 @@ differences after each; a wrong aggregate row is named and exits 1; `sala report
 session of a course never published is counted from the rows."""
 import re
 
-from harness import Server, connect, sala
-from test_reports import DAY, JAN1, build
-from test_reports_training import EXPECT, Q1, build_training
+from harness import connect, sala
+from test_reports import DAY, JAN1
+from test_reports_training import EXPECT, Q1, population
 
 
 class Ctx:
@@ -17,9 +17,7 @@ class Ctx:
 
 def srv():
     if Ctx.srv is None or Ctx.srv.proc is None:
-        Ctx.srv = Server()
-        build(Ctx.srv.db)
-        build_training(Ctx.srv.db)
+        Ctx.srv = population()
     return Ctx.srv
 
 

@@ -87,11 +87,17 @@ class Ctx:
     srv = None
 
 
+def population():
+    """A server whose database has test_reports' online population and the sessions above."""
+    s = Server()
+    build(s.db)
+    build_training(s.db)
+    return s
+
+
 def srv():
     if Ctx.srv is None or Ctx.srv.proc is None:
-        Ctx.srv = Server()
-        build(Ctx.srv.db)
-        build_training(Ctx.srv.db)
+        Ctx.srv = population()
     return Ctx.srv
 
 
