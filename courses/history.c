@@ -114,7 +114,7 @@ int enrolment_record(struct db *db, const struct enrolment_record *r, struct err
 	r->completed_at ? db_bind_int64(st, 6, r->completed_at) : db_bind_null(st, 6);
 	r->has_final ? db_bind_double(st, 7, r->best_final) : db_bind_null(st, 7);
 	r->has_pretest ? db_bind_double(st, 8, r->pretest) : db_bind_null(st, 8);
-	int rc = db_step_done(st);
+	int rc = db_step_later(st);
 	db_finish(st);
 	if (rc < 0)
 		return err_set(e, "cannot save the enrolment in course '%s': %s", r->course_id, db_errstr(db));
@@ -130,7 +130,7 @@ int progress_record(struct db *db, int64_t user_id, const char *course_id, const
 	db_bind_text(st, 2, course_id);
 	db_bind_text(st, 3, path);
 	db_bind_int64(st, 4, opened_at);
-	int rc = db_step_done(st);
+	int rc = db_step_later(st);
 	db_finish(st);
 	if (rc < 0)
 		return err_set(e, "cannot record the reading of '%s': %s", path, db_errstr(db));

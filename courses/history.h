@@ -49,7 +49,9 @@ struct enrolment_record {
 /*
  * Writes r inside the caller's transaction, replacing the dates and scores of
  * an enrolment the user already has (one an org assignment made when the
- * account was added). 0, or -1 with e set.
+ * account was added). 0, or -1 with e set. Both functions here send their
+ * statement without waiting on a pipelining connection (db_pipeline(), the
+ * demo data on PostgreSQL): a failure is then the next waiting call's.
  */
 int enrolment_record(struct db *db, const struct enrolment_record *r, struct err *e);
 /*
