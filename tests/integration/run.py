@@ -12,7 +12,8 @@ printed ("engine pg: N passed, N failed") before the total.
 With -j N (default: the SALA_TEST_JOBS environment variable, else 1) N tests run at once, each in a
 process of its own (every server a test starts has its own port, directory and database, so tests
 do not share state), the longest first (by their times in the last such run, kept in
-build/integration-times.json); the tests that measure timing (ALONE) run last, one at a time, once the
+build/integration-times.json, else in the shipped tests/integration/times.json); the tests that
+measure timing (ALONE) run last, one at a time, once the
 suites named by SALA_TEST_QUIET_FILES have ended. The demo database every test copies is made once,
 before the workers start. Output is printed test by test, as each finishes; then where the time went
 ("time on ENGINE by module: ...", "time on ENGINE, slowest tests: ...")."""
@@ -43,6 +44,8 @@ TOGETHER = {"test_throttle:test_parallel_wrong_passwords_at_most_five_evaluated_
 # Each test's time in the last run (seconds, written at the end of each run of several tests at once), so
 # the longest tests start first; SALA_TEST_TIMES names another file.
 TIMES = os.environ.get("SALA_TEST_TIMES") or os.path.join(here, "..", "..", "build", "integration-times.json")
+# A full `make test` run's times (sanitizer build), shipped for a fresh checkout, which has no TIMES yet.
+TIMES_SHIPPED = os.path.join(here, "times.json")
 # Rough running times of modules (seconds, sanitizer build), for the tests that have no time of their own yet.
 WEIGHT_HINT = {"test_crash": 60, "test_reports": 50, "test_faults": 45, "test_security": 40, "test_quiz": 35,
                "test_observability": 35, "test_accounts_lifecycle": 30, "test_certs": 30, "test_hostile": 30}
@@ -196,11 +199,13 @@ def run_pool(paths, pattern, jobs, engines):
                     tests.extend((engine, n, fn) for engine in engines)
     # Longest first, so that no long test starts last: by each test's time in the last run (TIMES), else
     # by its module's hint.
-    try:
-        with open(TIMES, encoding="utf-8") as fh:
-            last = jsonlib.load(fh)
-    except (OSError, ValueError):
-        last = {}
+    last = {}
+    for path in (TIMES_SHIPPED, TIMES):  # this machine's last run over the shipped times of a full CI run
+        try:
+            with open(path, encoding="utf-8") as fh:
+                last.update(jsonlib.load(fh))
+        except (OSError, ValueError):
+            pass
     weight = lambda t: last.get("%s:%s:%s" % t, WEIGHT_HINT.get(t[1], 10) / 4.0)
     order = sorted(tests, key=lambda t: -weight(t))
 

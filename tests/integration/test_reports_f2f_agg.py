@@ -89,7 +89,7 @@ def test_b_marks_places_days_and_courses():
         figs(before, "male", "attended", "trained", "present")[0] + 1,
         figs(before, "male", "attended", "trained", "present")[1] + 1,
         figs(before, "male", "attended", "trained", "present")[2] + 1)
-    verify("--org", "05")
+    verify("--org", "05", "--period", "2025-Q1")
     # t1 (female) cancels her place on W1: no longer invited, her two marks no longer count as a place's.
     run_sql(("UPDATE workshop_people SET status = 'cancelled' WHERE workshop_id = ? AND user_id = ?",
              (ws("W1"), uid("t1"))))
@@ -97,7 +97,7 @@ def test_b_marks_places_days_and_courses():
     assert t2["female"]["invited"] == t["female"]["invited"] - 1
     assert t2["female"]["marked"] == t["female"]["marked"] - 2
     assert t2["female"]["attended"] == t["female"]["attended"]  # she came
-    verify("--org", "05")
+    verify("--org", "05", "--period", "2025-Q1")
     # W3 (rt-b, April) is moved into February: a3's place and attendance move into Q1 (he attended W1 too now).
     q2 = f2f("period=2025-Q2")["all"]["attended"]
     run_sql(("UPDATE workshop_days SET starts_at = ?, ends_at = ? WHERE workshop_id = ?",
@@ -106,7 +106,7 @@ def test_b_marks_places_days_and_courses():
     t3 = f2f()
     assert t3["male"]["attended"] == t2["male"]["attended"]  # a3, once, however many sessions
     assert t3["all"]["training_hours"] == t2["all"]["training_hours"] + 2.0
-    verify("--org", "05")
+    verify("--org", "05", "--period", "2025-Q1")
     # W1 changes course (rt-a to rt-b): rt-a loses its attendees, rt-b gains them; all courses unchanged.
     a = f2f("course=rt-a&" + Q1)["all"]["attended"]
     run_sql(("UPDATE workshops SET course_id = 'rt-b' WHERE id = ?", (ws("W1"),)))
@@ -125,7 +125,7 @@ def test_c_learners_move_change_and_leave():
     assert t2["other"]["attended"] == t["other"]["attended"] - 1
     assert t2["female"]["attended"] == t["female"]["attended"] + 1
     assert t2["all"]["attended"] == t["all"]["attended"]
-    verify("--org", "05")
+    verify("--org", "05", "--period", "2025-Q1")
     run_sql(("DELETE FROM users WHERE username = 'a6'", ()))
     t3 = f2f()
     assert t3["female"]["attended"] == t2["female"]["attended"] - 1
