@@ -846,20 +846,25 @@ static struct db_stmt *training_stmt(struct db *db, const struct report *r, cons
 	return st;
 }
 
-/* Adds one mark to the cells of its course (when it has one) and of all courses. */
+/* Adds the figures t to one cell. */
+static void training_add(struct report_training *to, const struct report_training *t)
+{
+	to->trained += t->trained;
+	to->attended += t->attended;
+	to->invited += t->invited;
+	to->marked += t->marked;
+	to->present += t->present;
+	to->seconds += t->seconds;
+	to->sat_n += t->sat_n;
+	to->sat_sum += t->sat_sum;
+}
+
+/* Adds one mark (or answer) to the cells of its course (when it has one) and of all courses. */
 static void mark_add(struct report *r, int org, int course, int sex, const struct report_training *t)
 {
-	for (int pass = 0; pass < 2; pass++) {
-		int c = pass ? REPORT_ALL : course;
-		if (!pass && course < 0)
-			continue;
-		struct report_training *x = training_mut(r, org, c, sex);
-		x->marked += t->marked;
-		x->present += t->present;
-		x->seconds += t->seconds;
-		x->sat_n += t->sat_n;
-		x->sat_sum += t->sat_sum;
-	}
+	if (course >= 0)
+		training_add(training_mut(r, org, course, sex), t);
+	training_add(training_mut(r, org, REPORT_ALL, sex), t);
 }
 
 /* Whether the person completed (online) the course of slot `course` (REPORT_ALL: any) in the period. */
@@ -1013,15 +1018,10 @@ static int training_agg(struct db *db, struct report *r, const char *path, const
 					    .seconds = db_col_int64(st, 8)};
 		int org = org_slot(r, keys, db_col_text(st, 0), plen), sex = sex_index(db_col_text(st, 2));
 		/* One course asked for: its rows are the figures over all courses too. */
-		for (int pass = 0; pass < (r->course ? 2 : 1); pass++) {
-			struct report_training *x = training_mut(r, org, pass ? REPORT_ALL : course, sex);
-			x->attended += t.attended;
-			x->invited += t.invited;
-			x->trained += t.trained;
-			x->marked += t.marked;
-			x->present += t.present;
-			x->seconds += t.seconds;
-		}
+		if (r->course)
+			mark_add(r, org, course, sex, &t);
+		else
+			training_add(training_mut(r, org, course, sex), &t);
 	}
 	if (rc < 0)
 		rc = read_failed(db, e);
@@ -1068,16 +1068,8 @@ static int training(struct db *db, struct report *r, const char *path, const cha
 				struct report_training *tots[3] = {training_mut(r, o, c, REPORT_ALL),
 								   training_mut(r, REPORT_ALL, c, s),
 								   training_mut(r, REPORT_ALL, c, REPORT_ALL)};
-				for (int k = 0; k < 3; k++) {
-					tots[k]->trained += x->trained;
-					tots[k]->attended += x->attended;
-					tots[k]->invited += x->invited;
-					tots[k]->marked += x->marked;
-					tots[k]->present += x->present;
-					tots[k]->seconds += x->seconds;
-					tots[k]->sat_n += x->sat_n;
-					tots[k]->sat_sum += x->sat_sum;
-				}
+				for (int k = 0; k < 3; k++)
+					training_add(tots[k], x);
 			}
 	rc = 0;
 done:
@@ -2162,8 +2154,7 @@ static int verify_f2f(struct db *db, const struct unit_code *units, size_t nunit
 	    db_stmt(db, db_engine(db) == DB_ENGINE_PG ? schema_pg_f2f_verify_sql() : schema_f2f_verify_sql());
 	int rc;
 	while ((rc = db_step_row(st)) > 0)
-		for (int j = 0; j < 6; j++) {
-			bool have = db_col_int64(st, 5) != 0;
+		for (int j = 0, have = db_col_int64(st, 5) != 0; j < 6; j++) {
 			int64_t a = db_col_int64(st, 6 + j), b = db_col_int64(st, 12 + j);
 			if (a == b)
 				continue;
